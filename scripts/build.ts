@@ -1,0 +1,72 @@
+// Builds the extension for Chrome and Firefox (dist/chrome, dist/firefox) and
+// the Node CLI (dist/node). Browser differences are whole-file swaps chosen
+// here, never `if (firefox)` branches in the code.
+import { build, type BuildOptions } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+
+type Browser = 'chrome' | 'firefox';
+
+/** Entry points of the extension; each becomes one file at the top of dist/<browser>. */
+const extensionEntries: Record<string, string> = {
+  background: 'background/background.ts',
+};
+
+function manifestFor(browser: Browser): Record<string, unknown> {
+  const base = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  if (browser === 'chrome') return base;
+  const delta = JSON.parse(readFileSync(join(root, 'manifest.firefox.json'), 'utf8')) as Record<string, unknown>;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(delta)) {
+    if (key === '//') continue;
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+async function buildExtension(browser: Browser): Promise<void> {
+  const out = join(dist, browser);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const options: BuildOptions = {
+    absWorkingDir: root,
+    entryPoints: extensionEntries,
+    outdir: out,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: browser === 'chrome' ? 'chrome137' : 'firefox128',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'warning',
+  };
+  await build(options);
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(browser), null, 2));
+  const icons = join(root, 'assets');
+  if (existsSync(icons)) cpSync(icons, join(out, 'assets'), { recursive: true });
+}
+
+async function buildNode(): Promise<void> {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { 'p2p-matrix': 'src/node/cli.ts' },
+    outdir: join(dist, 'node'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+}
+
+await Promise.all([buildExtension('chrome'), buildExtension('firefox'), buildNode()]);
+console.log('built dist/chrome, dist/firefox, dist/node');
