@@ -1,0 +1,24 @@
+// The platform-independent request and response the homeserver core speaks.
+// Adapters (Node http, the extension's content-script port, libp2p streams)
+// translate to and from these; the core never sees a platform object.
+
+export interface HsRequest {
+  readonly method: string;
+  /** Decoded path without the query string, e.g. `/_matrix/client/v3/rooms/!a:b/send/m.room.message/1`. */
+  readonly path: string;
+  /** Query parameters; repeated keys keep every value in order. */
+  readonly query: Readonly<Record<string, string | readonly string[]>>;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Raw body bytes (undefined when there is none). */
+  readonly body?: Uint8Array;
+  /** An abort signal-like hook: resolves when the caller has gone away (long-polls stop early). */
+  readonly closed?: Promise<void>;
+}
+
+export interface HsResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  /** A JSON body (serialised by the adapter) or raw bytes. */
+  readonly body: unknown | Uint8Array;
+}

@@ -1,0 +1,80 @@
+// The storage port: a small, IndexedDB-shaped table store that every storage
+// implementation provides (Dexie over IndexedDB in browsers and in unit tests
+// over fake-indexeddb; SQLite through node:sqlite for the headless Node peer).
+// Modules of the core declare their own tables (see schema.ts) and run each
+// logical operation in one transaction.
+//
+// The one rule callers must keep: inside a transaction, await only calls on
+// the transaction object. IndexedDB commits a transaction as soon as it has no
+// pending request, so awaiting anything else (WebCrypto, the network, a timer)
+// inside one ends it early. Do crypto before, notify after.
+
+/** A key in a table or index: IndexedDB's ordering (numbers before strings, arrays element-wise). */
+export type Key = number | string | readonly (number | string)[];
+
+/** A table: primary key path(s), optional auto-increment, secondary indexes by name. */
+export interface TableSpec {
+  /** Key path of the primary key; an array makes a compound key. */
+  readonly key: string | readonly string[];
+  /** The store assigns increasing integer keys when a row has none (key must be a single path). */
+  readonly autoIncrement?: boolean;
+  /** Secondary indexes: name → key path(s). Rows missing an index's field are not in that index. */
+  readonly indexes?: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** One schema version: the full table list as of this version (append-only list of these). */
+export interface SchemaVersion {
+  readonly version: number;
+  readonly tables: Readonly<Record<string, TableSpec>>;
+}
+
+export interface KeyRange {
+  readonly lower?: Key;
+  readonly upper?: Key;
+  readonly lowerOpen?: boolean;
+  readonly upperOpen?: boolean;
+}
+
+export interface Query {
+  /** Query a secondary index instead of the primary key. */
+  readonly index?: string;
+  /** Exact match on the key (or index key); exclusive with range. */
+  readonly equals?: Key;
+  readonly range?: KeyRange;
+  /** Highest keys first. */
+  readonly reverse?: boolean;
+  readonly limit?: number;
+}
+
+/** A row is any structured-cloneable object; JSON-compatible values plus Uint8Array are portable. */
+export type Row = Record<string, unknown>;
+
+export interface ReadTx {
+  get<T extends Row>(table: string, key: Key): Promise<T | undefined>;
+  /** Rows in key order (primary or index key, then primary key). */
+  query<T extends Row>(table: string, query?: Query): Promise<T[]>;
+  count(table: string, query?: Query): Promise<number>;
+}
+
+export interface WriteTx extends ReadTx {
+  /** Inserts or replaces; returns the primary key (the assigned one for auto-increment tables). */
+  put(table: string, row: Row): Promise<Key>;
+  delete(table: string, key: Key): Promise<void>;
+  /** Deletes every row the query matches (primary key or index); returns how many. */
+  deleteWhere(table: string, query: Query): Promise<number>;
+}
+
+export interface Store {
+  /** Runs fn in one read-only transaction over the named tables. */
+  read<T>(tables: readonly string[], fn: (tx: ReadTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs fn in one read-write transaction over the named tables. Either all of
+   * its writes commit or none do (fn throwing aborts); the returned promise
+   * settles only after the commit is durable.
+   */
+  write<T>(tables: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Opens a store with the given append-only schema versions (the highest is current). */
+export type StoreFactory = (name: string, versions: readonly SchemaVersion[]) => Promise<Store>;
