@@ -1,0 +1,36 @@
+// A route of the homeserver's one route table. Modules export factories
+// (`accountRoutes(deps)`, `roomRoutes(deps)`, ...) returning these; the
+// homeserver composes them and the router matches requests against them.
+import type { HsRequest } from './types.ts';
+
+export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+/** The authenticated caller, resolved from the access token before the handler runs. */
+export interface Caller {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly accessToken: string;
+}
+
+export interface RequestContext {
+  readonly req: HsRequest;
+  /** Path parameters, already URI-decoded, named as in the pattern (`{roomId}` → params.roomId). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Present when the route's auth is 'required', or 'optional' and a valid token was sent. */
+  readonly caller?: Caller;
+}
+
+/** What a handler returns: a JSON body with status 200 unless it says otherwise. */
+export interface HandlerResult {
+  readonly status?: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export interface Route {
+  readonly method: Method;
+  /** Path pattern with `{name}` segments, e.g. `/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`. */
+  readonly path: string;
+  readonly auth: 'required' | 'optional' | 'none';
+  readonly handler: (ctx: RequestContext) => Promise<HandlerResult>;
+}

@@ -1,0 +1,27 @@
+// One global, persistent stream position: every change a client can sync
+// (timeline events, memberships, receipts, account data, profile changes...)
+// takes the next position inside the write transaction that makes it, so a
+// sync token is just "everything after position N" and survives restarts.
+import type { ReadTx, TableSpec, WriteTx } from './port.ts';
+
+export const STREAM_TABLE = 'counters';
+export const streamTables: Record<string, TableSpec> = { [STREAM_TABLE]: { key: 'name' } };
+
+interface CounterRow extends Record<string, unknown> {
+  name: string;
+  value: number;
+}
+
+/** Reserves and returns the next stream position (call inside the write transaction of the change). */
+export async function nextStreamPosition(tx: WriteTx): Promise<number> {
+  const row = await tx.get<CounterRow>(STREAM_TABLE, 'stream');
+  const value = (row?.value ?? 0) + 1;
+  await tx.put(STREAM_TABLE, { name: 'stream', value });
+  return value;
+}
+
+/** The highest position handed out so far (0 for a new store). */
+export async function currentStreamPosition(tx: ReadTx): Promise<number> {
+  const row = await tx.get<CounterRow>(STREAM_TABLE, 'stream');
+  return row?.value ?? 0;
+}
