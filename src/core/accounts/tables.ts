@@ -1,4 +1,153 @@
 // Tables owned by the accounts module (see storage/schema.ts).
+//
+// - `users`: one row per local account; `password_hash` is a PBKDF2 string
+//   (password-hash.ts), absent for accounts registered without a password.
+//   Deactivated accounts keep their row so the user id is never reused.
+// - `user_devices` (user, device) and `user_tokens` (token → user, device).
+//   Access tokens are 32 random bytes (base64url) stored as they are: the
+//   store lives with the user's own data (IndexedDB profile or --data dir),
+//   where a hash would protect nothing the rows next to it don't already
+//   give away, and a plain key keeps the per-request lookup one `get`.
+//   Tokens never expire, so no refresh tokens are issued.
+// - `uia_sessions`: user-interactive auth sessions (uia.ts), bound to the
+//   operation and the user they were started for.
+// - `user_profiles`, `account_data` (room_id '' for global data) and
+//   `presence` carry the global stream position (storage/stream.ts) of their
+//   last change in `stream`, indexed so sync can ask "changed after N".
+//   `user_devices.stream` does the same for device list changes.
+// - `user_filters`: sync filters by (user, id); ids count up per user.
+// - `push_rules`: one row per (user, kind) with the user's own rules in
+//   priority order and their changes to the server-default rules (which
+//   themselves live in code, default-push-rules.ts).
+// - `pushers`: HTTP pushers as set by clients (stored; nothing is delivered).
+// - `server_identity`: the server's ed25519 seed (identity.ts).
 import type { TableSpec } from '../storage/port.ts';
 
-export const accountTables: Record<string, TableSpec> = {};
+export const USERS = 'users';
+export const DEVICES = 'user_devices';
+export const TOKENS = 'user_tokens';
+export const UIA_SESSIONS = 'uia_sessions';
+export const PROFILES = 'user_profiles';
+export const ACCOUNT_DATA = 'account_data';
+export const FILTERS = 'user_filters';
+export const PUSH_RULES = 'push_rules';
+export const PUSHERS = 'pushers';
+export const PRESENCE = 'presence';
+export const SERVER_IDENTITY = 'server_identity';
+
+export const accountTables: Record<string, TableSpec> = {
+  [USERS]: { key: 'user_id' },
+  [DEVICES]: { key: ['user_id', 'device_id'], indexes: { user: 'user_id', stream: 'stream' } },
+  [TOKENS]: { key: 'token', indexes: { user: 'user_id', device: ['user_id', 'device_id'] } },
+  [UIA_SESSIONS]: { key: 'session', indexes: { created: 'created_ts' } },
+  [PROFILES]: { key: 'user_id', indexes: { stream: 'stream' } },
+  [ACCOUNT_DATA]: { key: ['user_id', 'room_id', 'type'], indexes: { user_stream: ['user_id', 'stream'] } },
+  [FILTERS]: { key: ['user_id', 'filter_id'], indexes: { user: 'user_id' } },
+  [PUSH_RULES]: { key: ['user_id', 'kind'] },
+  [PUSHERS]: { key: ['user_id', 'app_id', 'pushkey'], indexes: { user: 'user_id', app_pushkey: ['app_id', 'pushkey'] } },
+  [PRESENCE]: { key: 'user_id', indexes: { stream: 'stream' } },
+  [SERVER_IDENTITY]: { key: 'name' },
+};
+
+/** Every table of the module: open transactions over these (plus the stream counter to write). */
+export const accountTableNames: readonly string[] = Object.keys(accountTables);
+
+export interface UserRow extends Record<string, unknown> {
+  user_id: string;
+  localpart: string;
+  password_hash?: string;
+  created_ts: number;
+  deactivated: boolean;
+}
+
+export interface DeviceRow extends Record<string, unknown> {
+  user_id: string;
+  device_id: string;
+  display_name?: string;
+  created_ts: number;
+  last_seen_ts?: number;
+  stream: number;
+}
+
+export interface TokenRow extends Record<string, unknown> {
+  token: string;
+  user_id: string;
+  device_id: string;
+  created_ts: number;
+}
+
+export interface UiaSessionRow extends Record<string, unknown> {
+  session: string;
+  /** What the session authorises, e.g. `register` or `delete_devices`. */
+  purpose: string;
+  /** The user the session was started for ('' when unauthenticated). */
+  user_id: string;
+  completed: string[];
+  created_ts: number;
+}
+
+export interface ProfileRow extends Record<string, unknown> {
+  user_id: string;
+  displayname?: string;
+  avatar_url?: string;
+  stream: number;
+}
+
+export interface AccountDataRow extends Record<string, unknown> {
+  user_id: string;
+  /** '' for global account data. */
+  room_id: string;
+  type: string;
+  content: Record<string, unknown>;
+  stream: number;
+}
+
+export interface FilterRow extends Record<string, unknown> {
+  user_id: string;
+  filter_id: string;
+  filter: Record<string, unknown>;
+}
+
+export type PushRuleKind = 'override' | 'content' | 'room' | 'sender' | 'underride';
+
+/** A push rule as the spec shows it (definitions/push_rule.yaml). */
+export interface PushRule {
+  rule_id: string;
+  default: boolean;
+  enabled: boolean;
+  actions: unknown[];
+  conditions?: Record<string, unknown>[];
+  pattern?: string;
+}
+
+export interface PushRulesRow extends Record<string, unknown> {
+  user_id: string;
+  kind: PushRuleKind;
+  /** The user's own rules of this kind, most important first. */
+  rules: PushRule[];
+  /** Changes to server-default rules of this kind, by rule id. */
+  defaults: Record<string, { enabled?: boolean; actions?: unknown[] }>;
+}
+
+export interface PusherRow extends Record<string, unknown> {
+  user_id: string;
+  app_id: string;
+  pushkey: string;
+  /** The pusher as the client set it (kind, app_display_name, data...). */
+  pusher: Record<string, unknown>;
+}
+
+export type PresenceState = 'online' | 'offline' | 'unavailable';
+
+export interface PresenceRow extends Record<string, unknown> {
+  user_id: string;
+  presence: PresenceState;
+  status_msg?: string;
+  last_active_ts: number;
+  stream: number;
+}
+
+export interface ServerIdentityRow extends Record<string, unknown> {
+  name: 'ed25519';
+  seed: Uint8Array;
+}

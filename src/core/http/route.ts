@@ -32,5 +32,7 @@ export interface Route {
   /** Path pattern with `{name}` segments, e.g. `/_matrix/client/v3/rooms/{roomId}/send/{eventType}/{txnId}`. */
   readonly path: string;
   readonly auth: 'required' | 'optional' | 'none';
+  /** Largest request body accepted, in bytes (default DEFAULT_MAX_BODY_BYTES in json-body.ts); larger is 413 M_TOO_LARGE. */
+  readonly maxBodyBytes?: number;
   readonly handler: (ctx: RequestContext) => Promise<HandlerResult>;
 }

@@ -4,7 +4,12 @@
 
 export interface HsRequest {
   readonly method: string;
-  /** Decoded path without the query string, e.g. `/_matrix/client/v3/rooms/!a:b/send/m.room.message/1`. */
+  /**
+   * The path as sent, percent-encoded, without the query string, e.g.
+   * `/_matrix/client/v3/rooms/!a:b/send/m.room.message/1`. The router splits it
+   * on `/` before decoding each segment, so an encoded `/` (%2F) stays inside
+   * its parameter; adapters must not decode it.
+   */
   readonly path: string;
   /** Query parameters; repeated keys keep every value in order. */
   readonly query: Readonly<Record<string, string | readonly string[]>>;

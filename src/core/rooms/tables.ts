@@ -1,4 +1,180 @@
 // Tables owned by the rooms module (see storage/schema.ts).
+//
+// Storage design. A room is a DAG of signed PDUs; this server stores it so
+// that a later federation issue can add events from peers without migrating:
+//
+// - `room_events` holds every event by id: the full PDU (already pruned once
+//   redacted), its room, depth, type, state_key, sender and ts, and
+//   * `stream`: the global stream position (storage/stream.ts) of events in
+//     the timeline. Outliers (auth events fetched over federation, rejected
+//     events) have none, so they are absent from the timeline indexes.
+//   * `sg_before` / `sg_after`: the state groups of the room state before and
+//     after the event (equal for non-state events).
+//   * `redacted_by`, `rejected` (reason; set by federation, never by local
+//     sends, which are refused instead), `relates_to`/`rel_type` from
+//     `content["m.relates_to"]`, and the sender's device/txnId of local sends
+//     (unsigned.transaction_id is shown to that device only).
+// - State at each event: immutable state groups (`room_state_groups`), as
+//   Synapse does. A group is either a snapshot (no `prev`, `delta` is the whole
+//   state) or a delta over its `prev` group. A state event creates a group with
+//   a one-entry delta over the group before it; a new snapshot is taken every
+//   SNAPSHOT_INTERVAL deltas, so reading any state walks at most that many
+//   rows. Forks (federation) are just two groups sharing a parent, and a
+//   resolved state becomes a new group, so "state before event X" (for
+//   /state_ids and auth of incoming events) is always `sg_before` of X.
+// - `room_current_state` is the room's current state (type/state_key → event
+//   id) for fast reads; it always equals the state of `room_extremities`.
+// - `room_extremities`: the forward extremities (events with no children),
+//   which become the prev_events of the next event built here.
+// - `room_members`: the current membership of every user in every room,
+//   carrying the stream position of the member event and the last position
+//   at which the user joined (history visibility "shared"), indexed by user
+//   and stream so sync can ask "membership changes of @u since N".
+// - `room_txns`: (user, device, txnId) → event id and the request's hash,
+//   for idempotent sends.
+// - `room_aliases` (alias → room), `room_directory` (published rooms),
+//   `room_forgotten` (user, room), and `rooms` (version, creator).
 import type { TableSpec } from '../storage/port.ts';
+import type { RoomEvent } from '../protocol/types.ts';
 
-export const roomTables: Record<string, TableSpec> = {};
+export const ROOMS = 'rooms';
+export const EVENTS = 'room_events';
+export const STATE_GROUPS = 'room_state_groups';
+export const CURRENT_STATE = 'room_current_state';
+export const EXTREMITIES = 'room_extremities';
+export const MEMBERS = 'room_members';
+export const TXNS = 'room_txns';
+export const ALIASES = 'room_aliases';
+export const DIRECTORY = 'room_directory';
+export const FORGOTTEN = 'room_forgotten';
+
+/** A new full snapshot after this many deltas in a chain. */
+export const SNAPSHOT_INTERVAL = 32;
+
+export const roomTables: Record<string, TableSpec> = {
+  [ROOMS]: { key: 'room_id' },
+  [EVENTS]: {
+    key: 'event_id',
+    indexes: {
+      room_stream: ['room_id', 'stream'],
+      stream: 'stream',
+      room_ts: ['room_id', 'ts'],
+      relation: ['relates_to', 'stream'],
+      relation_type: ['relates_to', 'rel_type', 'stream'],
+    },
+  },
+  [STATE_GROUPS]: { key: 'id', autoIncrement: true },
+  [CURRENT_STATE]: { key: ['room_id', 'type', 'state_key'], indexes: { room: 'room_id' } },
+  [EXTREMITIES]: { key: ['room_id', 'event_id'], indexes: { room: 'room_id' } },
+  [MEMBERS]: {
+    key: ['room_id', 'user_id'],
+    indexes: { user_stream: ['user_id', 'stream'], room_membership: ['room_id', 'membership'] },
+  },
+  [TXNS]: { key: ['user_id', 'device_id', 'txn_id'] },
+  [ALIASES]: { key: 'alias', indexes: { room: 'room_id' } },
+  [DIRECTORY]: { key: 'room_id' },
+  [FORGOTTEN]: { key: ['user_id', 'room_id'], indexes: { user: 'user_id' } },
+};
+
+/** Every table of the module: open transactions over these. */
+export const roomTableNames: readonly string[] = Object.keys(roomTables);
+
+export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
+
+export interface RoomRow extends Record<string, unknown> {
+  room_id: string;
+  version: string;
+  creator: string;
+  created_ts: number;
+  /** State group of the room's current state (the resolved state of its forward extremities). */
+  state_group: number;
+}
+
+export interface EventRow extends Record<string, unknown> {
+  event_id: string;
+  room_id: string;
+  /** Timeline position; absent for outliers. */
+  stream?: number;
+  depth: number;
+  type: string;
+  state_key?: string;
+  sender: string;
+  ts: number;
+  /** The PDU with its event_id; pruned (redaction algorithm) once redacted. */
+  pdu: RoomEvent;
+  sg_before: number;
+  sg_after: number;
+  /** For state events: the event this one replaced in the state before it (unsigned.prev_content). */
+  replaces?: string;
+  redacted_by?: string;
+  /** Why federation rejected this event (never set for local events). */
+  rejected?: string;
+  relates_to?: string;
+  rel_type?: string;
+  txn_device?: string;
+  txn_id?: string;
+}
+
+/** One entry of a state group's delta: [type, state_key, event_id]. */
+export type StateEntry = [type: string, stateKey: string, eventId: string];
+
+export interface StateGroupRow extends Record<string, unknown> {
+  id?: number;
+  room_id: string;
+  /** Absent for a snapshot. */
+  prev?: number;
+  /** Number of deltas since the last snapshot (0 for a snapshot). */
+  chain: number;
+  delta: StateEntry[];
+}
+
+export interface CurrentStateRow extends Record<string, unknown> {
+  room_id: string;
+  type: string;
+  state_key: string;
+  event_id: string;
+}
+
+export interface ExtremityRow extends Record<string, unknown> {
+  room_id: string;
+  event_id: string;
+}
+
+export interface MemberRow extends Record<string, unknown> {
+  room_id: string;
+  user_id: string;
+  membership: Membership;
+  event_id: string;
+  stream: number;
+  sender: string;
+  /** Stream position of the user's latest join (absent if never joined). */
+  joined_stream?: number;
+  displayname?: string;
+  avatar_url?: string;
+}
+
+export interface TxnRow extends Record<string, unknown> {
+  user_id: string;
+  device_id: string;
+  txn_id: string;
+  room_id: string;
+  event_id: string;
+  /** sha256 (base64) of the request's method, path and body: a txnId reused for another request is refused. */
+  hash: string;
+}
+
+export interface AliasRow extends Record<string, unknown> {
+  alias: string;
+  room_id: string;
+  creator: string;
+}
+
+export interface DirectoryRow extends Record<string, unknown> {
+  room_id: string;
+  visibility: 'public';
+}
+
+export interface ForgottenRow extends Record<string, unknown> {
+  user_id: string;
+  room_id: string;
+}

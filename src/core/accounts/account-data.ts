@@ -1,0 +1,49 @@
+// Account data (spec: "Client Config"): per-user JSON objects by type,
+// global (room_id '') or per room. Every write takes a stream position.
+import type { ReadTx, WriteTx } from '../storage/port.ts';
+import { nextStreamPosition } from '../storage/stream.ts';
+import { ACCOUNT_DATA, type AccountDataRow } from './tables.ts';
+
+/** Types the server maintains itself; clients get 405 M_BAD_JSON when they try to set them. */
+export const SERVER_MANAGED_GLOBAL_TYPES: readonly string[] = ['m.push_rules'];
+export const SERVER_MANAGED_ROOM_TYPES: readonly string[] = ['m.fully_read'];
+
+export async function getAccountData(
+  tx: ReadTx,
+  userId: string,
+  roomId: string,
+  type: string,
+): Promise<Record<string, unknown> | undefined> {
+  const row = await tx.get<AccountDataRow>(ACCOUNT_DATA, [userId, roomId, type]);
+  return row?.content;
+}
+
+/** Stores account data (roomId '' for global) and returns the stream position it took. */
+export async function setAccountData(
+  tx: WriteTx,
+  userId: string,
+  roomId: string,
+  type: string,
+  content: Record<string, unknown>,
+): Promise<number> {
+  const stream = await nextStreamPosition(tx);
+  const row: AccountDataRow = { user_id: userId, room_id: roomId, type, content, stream };
+  await tx.put(ACCOUNT_DATA, row);
+  return stream;
+}
+
+/** Rows of the user changed after stream position `since`, oldest first. */
+export function accountDataRowsSince(tx: ReadTx, userId: string, since: number): Promise<AccountDataRow[]> {
+  return tx.query<AccountDataRow>(ACCOUNT_DATA, {
+    index: 'user_stream',
+    range: { lower: [userId, since], lowerOpen: true, upper: [userId, Number.MAX_SAFE_INTEGER] },
+  });
+}
+
+/** Deletes all of a user's account data (deactivation with erase). */
+export async function eraseAccountData(tx: WriteTx, userId: string): Promise<void> {
+  await tx.deleteWhere(ACCOUNT_DATA, {
+    index: 'user_stream',
+    range: { lower: [userId, 0], upper: [userId, Number.MAX_SAFE_INTEGER] },
+  });
+}

@@ -1,0 +1,43 @@
+// What the accounts module needs from its composition root.
+import type { Clock, Logger } from '../ports.ts';
+import type { Store } from '../storage/port.ts';
+import type { Notifier } from '../sync/notifier.ts';
+
+/** Who may register: anyone, holders of a shared token (`token:<secret>` on the CLI), or nobody. */
+export type RegistrationMode = 'open' | 'closed' | { readonly token: string };
+
+export interface AccountConfig {
+  readonly registration: RegistrationMode;
+  /** The URL clients reach this server at, for `.well-known` and login responses. */
+  readonly baseUrl?: string;
+  /** PBKDF2 iterations for new password hashes (default PASSWORD_ITERATIONS; tests lower it). */
+  readonly passwordIterations?: number;
+}
+
+/** A user the directory may show, found by another module (e.g. members of shared rooms). */
+export interface DirectoryEntry {
+  readonly user_id: string;
+  readonly display_name?: string;
+  readonly avatar_url?: string;
+}
+
+/** Optional calls into other modules, made after the accounts change has committed. */
+export interface AccountHooks {
+  /** A user's displayname or avatar changed (rooms update the user's member events). */
+  profileChanged?(userId: string): Promise<void>;
+  /** A user was deactivated (rooms make the user leave every room). */
+  userDeactivated?(userId: string): Promise<void>;
+  /** More users the searcher may find in the user directory, beyond local accounts. */
+  directoryCandidates?(searcher: string, term: string, limit: number): Promise<readonly DirectoryEntry[]>;
+}
+
+export interface AccountDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+  readonly serverName: string;
+  readonly randomBytes: (n: number) => Uint8Array;
+  readonly config: AccountConfig;
+  readonly hooks?: AccountHooks;
+}

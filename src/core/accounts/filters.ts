@@ -1,0 +1,23 @@
+// Sync filters (spec: "Filtering"). Bodies are checked with the sync module's
+// parser, the one that reads them back, so every stored filter can be used.
+import type { ReadTx, WriteTx } from '../storage/port.ts';
+import { parseFilter } from '../sync/filter.ts';
+import { FILTERS, type FilterRow } from './tables.ts';
+
+/** Stores a filter (400 M_BAD_JSON when malformed) and returns its id: the user's filters count up from 0. */
+export async function createFilter(tx: WriteTx, userId: string, filter: Record<string, unknown>): Promise<string> {
+  parseFilter(filter);
+  const filterId = String(await tx.count(FILTERS, { index: 'user', equals: userId }));
+  const row: FilterRow = { user_id: userId, filter_id: filterId, filter };
+  await tx.put(FILTERS, row);
+  return filterId;
+}
+
+/** The filter as the client uploaded it, or undefined. */
+export async function getFilter(
+  tx: ReadTx,
+  userId: string,
+  filterId: string,
+): Promise<Record<string, unknown> | undefined> {
+  return (await tx.get<FilterRow>(FILTERS, [userId, filterId]))?.filter;
+}

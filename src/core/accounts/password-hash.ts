@@ -1,0 +1,63 @@
+// Password hashing with PBKDF2-HMAC-SHA256 from WebCrypto (present in every
+// platform the core runs on). Stored as `pbkdf2-sha256$<iterations>$<salt>$<hash>`
+// (base64) so the iteration count can grow without invalidating old hashes.
+// Hash and verify before opening a transaction: they await WebCrypto.
+import { decodeBase64, encodeBase64 } from '../protocol/base64.ts';
+
+/** OWASP's 2023 guidance for PBKDF2-HMAC-SHA256 is 600,000; this is a local server, verify stays well under a second. */
+export const PASSWORD_ITERATIONS = 600_000;
+
+interface Pbkdf2Subtle {
+  importKey(format: 'raw', key: Uint8Array, algorithm: string, extractable: false, usages: string[]): Promise<unknown>;
+  deriveBits(
+    algorithm: { name: 'PBKDF2'; hash: 'SHA-256'; salt: Uint8Array; iterations: number },
+    key: unknown,
+    length: number,
+  ): Promise<ArrayBuffer>;
+}
+
+interface TextEncoderLike {
+  encode(input: string): Uint8Array;
+}
+
+const platform = globalThis as unknown as {
+  crypto: { subtle: Pbkdf2Subtle };
+  TextEncoder: new () => TextEncoderLike;
+};
+const encoder = new platform.TextEncoder();
+
+async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const subtle = platform.crypto.subtle;
+  const key = await subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
+  const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, 256);
+  return new Uint8Array(bits);
+}
+
+export async function hashPassword(
+  password: string,
+  randomBytes: (n: number) => Uint8Array,
+  iterations = PASSWORD_ITERATIONS,
+): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await derive(password, salt, iterations);
+  return `pbkdf2-sha256$${iterations}$${encodeBase64(salt)}$${encodeBase64(hash)}`;
+}
+
+/** True when `password` matches `stored`; false for any malformed stored value. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, rounds, salt, hash] = stored.split('$');
+  const iterations = Number(rounds);
+  if (scheme !== 'pbkdf2-sha256' || !Number.isSafeInteger(iterations) || iterations < 1 || !salt || !hash) {
+    return false;
+  }
+  const expected = decodeBase64(hash);
+  const actual = await derive(password, decodeBase64(salt), iterations);
+  return constantTimeEqual(expected, actual);
+}
+
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

@@ -1,0 +1,43 @@
+// Profiles of local users (spec: "Profiles"). A change takes a stream
+// position so sync can tell clients about it.
+import type { ReadTx, WriteTx } from '../storage/port.ts';
+import { nextStreamPosition } from '../storage/stream.ts';
+import { PROFILES, type ProfileRow } from './tables.ts';
+import { getUser } from './users.ts';
+
+export interface Profile {
+  readonly displayname?: string;
+  readonly avatar_url?: string;
+}
+
+export type ProfileField = 'displayname' | 'avatar_url';
+
+/** The profile of a local user, or undefined when there is no such account. */
+export async function getProfile(tx: ReadTx, userId: string): Promise<Profile | undefined> {
+  if (!(await getUser(tx, userId))) return undefined;
+  const row = await tx.get<ProfileRow>(PROFILES, userId);
+  const profile: { displayname?: string; avatar_url?: string } = {};
+  if (row?.displayname !== undefined) profile.displayname = row.displayname;
+  if (row?.avatar_url !== undefined) profile.avatar_url = row.avatar_url;
+  return profile;
+}
+
+/** Sets (or, with undefined, clears) one profile field; returns its stream position. */
+export async function setProfileField(
+  tx: WriteTx,
+  userId: string,
+  field: ProfileField,
+  value: string | undefined,
+): Promise<number> {
+  const row: ProfileRow = (await tx.get<ProfileRow>(PROFILES, userId)) ?? { user_id: userId, stream: 0 };
+  const next: ProfileRow = { ...row, stream: await nextStreamPosition(tx) };
+  if (value === undefined) delete next[field];
+  else next[field] = value;
+  await tx.put(PROFILES, next);
+  return next.stream;
+}
+
+/** Removes the displayname and avatar (account deactivation). */
+export async function clearProfile(tx: WriteTx, userId: string): Promise<void> {
+  await tx.put(PROFILES, { user_id: userId, stream: await nextStreamPosition(tx) } satisfies ProfileRow);
+}

@@ -1,0 +1,70 @@
+// Devices and their access tokens (spec: "Relationship between access tokens
+// and devices"): every token belongs to one device; logging in with a known
+// device id reuses the device and revokes its previous tokens; deleting a
+// device (or logging out) removes its tokens.
+import type { Caller } from '../http/route.ts';
+import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
+import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
+import { DEVICES, type DeviceRow, TOKENS, type TokenRow } from './tables.ts';
+
+/** Tables a transaction that starts or ends sessions must cover. */
+export const SESSION_TABLES: readonly string[] = [DEVICES, TOKENS, STREAM_TABLE];
+
+export interface NewSession {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly accessToken: string;
+  readonly displayName?: string;
+  readonly now: number;
+}
+
+/** Creates the device (or reuses it, revoking its old tokens) and stores the new token. */
+export async function startSession(tx: WriteTx, session: NewSession): Promise<void> {
+  const { userId, deviceId, now } = session;
+  const existing = await tx.get<DeviceRow>(DEVICES, [userId, deviceId]);
+  if (existing) {
+    await tx.deleteWhere(TOKENS, { index: 'device', equals: [userId, deviceId] });
+    await tx.put(DEVICES, { ...existing, last_seen_ts: now });
+  } else {
+    const device: DeviceRow = {
+      user_id: userId,
+      device_id: deviceId,
+      created_ts: now,
+      last_seen_ts: now,
+      stream: await nextStreamPosition(tx),
+    };
+    if (session.displayName !== undefined) device.display_name = session.displayName;
+    await tx.put(DEVICES, device);
+  }
+  const token: TokenRow = { token: session.accessToken, user_id: userId, device_id: deviceId, created_ts: now };
+  await tx.put(TOKENS, token);
+}
+
+/** The caller an access token belongs to, or undefined. */
+export async function authenticate(store: Store, accessToken: string): Promise<Caller | undefined> {
+  const row = await store.read([TOKENS], (tx) => tx.get<TokenRow>(TOKENS, accessToken));
+  return row && { userId: row.user_id, deviceId: row.device_id, accessToken };
+}
+
+export function getDevice(tx: ReadTx, userId: string, deviceId: string): Promise<DeviceRow | undefined> {
+  return tx.get<DeviceRow>(DEVICES, [userId, deviceId]);
+}
+
+export function listDevices(tx: ReadTx, userId: string): Promise<DeviceRow[]> {
+  return tx.query<DeviceRow>(DEVICES, { index: 'user', equals: userId });
+}
+
+/** Removes a device and every token of it; false when there was no such device. */
+export async function deleteDevice(tx: WriteTx, userId: string, deviceId: string): Promise<boolean> {
+  await tx.deleteWhere(TOKENS, { index: 'device', equals: [userId, deviceId] });
+  const existed = (await getDevice(tx, userId, deviceId)) !== undefined;
+  if (existed) await tx.delete(DEVICES, [userId, deviceId]);
+  return existed;
+}
+
+/** Removes every device and token of the user, except the device `keep` (if given). */
+export async function deleteAllDevices(tx: WriteTx, userId: string, keep?: string): Promise<void> {
+  for (const device of await listDevices(tx, userId)) {
+    if (device.device_id !== keep) await deleteDevice(tx, userId, device.device_id);
+  }
+}

@@ -1,0 +1,77 @@
+// What every transport does with an incoming request before and after the
+// core's handler sees it, in one place so all implementations behave alike:
+//  1. admit: at most `maxConcurrentPerPeer` requests from one peer in flight
+//     (more get 429), so one peer flooding us cannot starve the others;
+//  2. check that the claimed `origin` is the authenticated peer (else 401);
+//  3. run the handler; its failures become a bare 500 that leaks nothing.
+
+import type { Logger } from '../ports.ts';
+import type { JsonObject } from '../protocol/types.ts';
+import type { FederationHandler, FederationRequest, FederationResponse, TransportLimits } from './transport.ts';
+
+export function errorResponse(status: number, errcode: string, error: string, extra: JsonObject = {}): FederationResponse {
+  return { status, body: { errcode, error, ...extra } };
+}
+
+export const responses = {
+  unauthorized: (msg: string) => errorResponse(401, 'M_UNAUTHORIZED', msg),
+  tooLarge: (limit: number) => errorResponse(413, 'M_TOO_LARGE', `request body exceeds ${limit} bytes`),
+  busy: () => errorResponse(429, 'M_LIMIT_EXCEEDED', 'too many concurrent requests', { retry_after_ms: 1000 }),
+  notJson: (msg: string) => errorResponse(400, 'M_NOT_JSON', msg),
+  badJson: (msg: string) => errorResponse(400, 'M_BAD_JSON', msg),
+  internal: () => errorResponse(500, 'M_UNKNOWN', 'internal error'),
+  notReady: () => errorResponse(503, 'M_UNKNOWN', 'server is not ready'),
+};
+
+export interface InboundGate {
+  setHandler(handler: FederationHandler): void;
+  /** Takes one of the peer's request slots; returns its release, or undefined when the peer is at its limit. */
+  admit(fromServerName: string): (() => void) | undefined;
+  /** Steps 2 and 3 for an admitted request; never throws. */
+  dispatch(fromServerName: string, req: FederationRequest): Promise<FederationResponse>;
+}
+
+export function createInboundGate(limits: TransportLimits, logger?: Logger): InboundGate {
+  const inFlight = new Map<string, number>();
+  let handler: FederationHandler | undefined;
+
+  const admit = (from: string): (() => void) | undefined => {
+    const count = inFlight.get(from) ?? 0;
+    if (count >= limits.maxConcurrentPerPeer) return undefined;
+    inFlight.set(from, count + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (inFlight.get(from) ?? 1) - 1;
+      if (left > 0) inFlight.set(from, left);
+      else inFlight.delete(from);
+    };
+  };
+
+  const dispatch = async (from: string, req: FederationRequest): Promise<FederationResponse> => {
+    if (req.origin !== from) {
+      logger?.warn('federation request with a forged origin', { from, origin: req.origin, path: req.path });
+      return responses.unauthorized('origin does not match the authenticated peer');
+    }
+    if (!handler) return responses.notReady();
+    try {
+      const res = await handler(from, req);
+      if (isResponse(res)) return res;
+      logger?.error('federation handler returned a malformed response', { path: req.path });
+    } catch (err) {
+      logger?.error('federation handler failed', { path: req.path, error: String(err) });
+    }
+    return responses.internal();
+  };
+
+  return { setHandler: (h) => (handler = h), admit, dispatch };
+}
+
+function isResponse(res: unknown): res is FederationResponse {
+  if (typeof res !== 'object' || res === null) return false;
+  const { status, body } = res as { status?: unknown; body?: unknown };
+  const okStatus = typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599;
+  const okBody = body instanceof Uint8Array || (typeof body === 'object' && body !== null && !Array.isArray(body));
+  return okStatus && okBody;
+}

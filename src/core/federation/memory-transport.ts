@@ -1,0 +1,153 @@
+// An in-memory network of PeerTransports for fast tests. It behaves like the
+// libp2p transport where the conformance suite can tell: bodies are copied
+// (JSON round trip), the sender is the transport's own name (the "authenticated
+// connection"), size and concurrency limits apply, and disconnect/reconnect
+// simulate a partition with `down`/`up` events on both sides.
+
+import { type Clock, systemClock } from '../ports.ts';
+import type { JsonObject } from '../protocol/types.ts';
+import { utf8ByteLength } from '../protocol/utf8.ts';
+import { createInboundGate, type InboundGate, responses } from './inbound.ts';
+import {
+  defaultTransportLimits,
+  type FederationBody,
+  type FederationRequest,
+  type FederationResponse,
+  PeerProtocolError,
+  type PeerState,
+  type PeerTransport,
+  PeerUnreachable,
+  type RequestOptions,
+  type TransportLimits,
+} from './transport.ts';
+
+export interface MemoryNetwork {
+  /** Joins `serverName` to the network; every other member sees it come `up`. */
+  transport(serverName: string, limits?: Partial<TransportLimits>): PeerTransport;
+  /** Cuts `serverName` off from everyone (both directions), as a network partition would. */
+  disconnect(serverName: string): void;
+  /** Heals the partition made by disconnect. */
+  reconnect(serverName: string): void;
+}
+
+interface Member {
+  readonly name: string;
+  readonly limits: TransportLimits;
+  readonly gate: InboundGate;
+  readonly listeners: ((serverName: string, state: PeerState) => void)[];
+}
+
+export function createMemoryNetwork(clock: Clock = systemClock): MemoryNetwork {
+  const members = new Map<string, Member>();
+  const cut = new Set<string>();
+  const reachable = (a: string, b: string) => a !== b && members.has(a) && members.has(b) && !cut.has(a) && !cut.has(b);
+
+  /** Tells both ends of every link that changes with `name` (after the caller returns, like a real network). */
+  const announce = (name: string, state: PeerState) => {
+    const others = [...members.values()].filter((m) => reachable(name, m.name));
+    const self = members.get(name);
+    void Promise.resolve().then(() => {
+      for (const other of others) {
+        emit(other, name, state);
+        if (self) emit(self, other.name, state);
+      }
+    });
+  };
+
+  const transport = (serverName: string, overrides: Partial<TransportLimits> = {}): PeerTransport => {
+    if (members.has(serverName)) throw new Error(`${serverName} is already on this network`);
+    const limits = { ...defaultTransportLimits, ...overrides };
+    const member: Member = { name: serverName, limits, gate: createInboundGate(limits), listeners: [] };
+    members.set(serverName, member);
+    announce(serverName, 'up');
+    let closed = false;
+    return {
+      serverName,
+      request: (to, req, options) => {
+        if (closed) return Promise.reject(new PeerUnreachable(to, 'closed', 'transport is closed'));
+        return deliver(member, to, req, options);
+      },
+      onRequest: (handler) => member.gate.setHandler(handler),
+      peers: () => (closed ? [] : [...members.keys()].filter((other) => reachable(serverName, other))),
+      onPeer: (listener) => void member.listeners.push(listener),
+      close: async () => {
+        if (closed) return;
+        announce(serverName, 'down');
+        closed = true;
+        members.delete(serverName);
+      },
+    };
+  };
+
+  const deliver = async (from: Member, to: string, req: FederationRequest, options?: RequestOptions) => {
+    const target = members.get(to);
+    if (!target || !reachable(from.name, to)) throw new PeerUnreachable(to, 'no-route', `no route to ${to}`);
+    const timeoutMs = options?.timeoutMs ?? from.limits.requestTimeoutMs;
+    const res = await withTimeout(clock, timeoutMs, to, serve(from.name, target, req));
+    const body = copyBody(res.body);
+    if (body.size > from.limits.maxResponseBodyBytes) {
+      throw new PeerProtocolError(to, 'too-large', `response body exceeds ${from.limits.maxResponseBodyBytes} bytes`);
+    }
+    return { status: res.status, body: body.value };
+  };
+
+  const serve = async (from: string, target: Member, req: FederationRequest): Promise<FederationResponse> => {
+    const release = target.gate.admit(from);
+    if (!release) return responses.busy();
+    try {
+      const body = req.body === undefined ? undefined : copyBody(req.body);
+      if (body && body.size > target.limits.maxRequestBodyBytes) return responses.tooLarge(target.limits.maxRequestBodyBytes);
+      const query = req.query ? copyQuery(req.query) : {};
+      const copy = { method: req.method, path: req.path, query, origin: req.origin, ...(body && { body: body.value }) };
+      return await target.gate.dispatch(from, copy);
+    } finally {
+      release();
+    }
+  };
+
+  return {
+    transport,
+    disconnect: (name) => {
+      if (cut.has(name)) return;
+      announce(name, 'down');
+      cut.add(name);
+    },
+    reconnect: (name) => {
+      if (!cut.delete(name)) return;
+      announce(name, 'up');
+    },
+  };
+}
+
+function emit(member: Member, serverName: string, state: PeerState): void {
+  for (const listener of member.listeners) listener(serverName, state);
+}
+
+/** A deep copy as the wire would make it, with its encoded size. */
+function copyBody(body: FederationBody): { value: FederationBody; size: number } {
+  if (body instanceof Uint8Array) return { value: body.slice(), size: body.length };
+  const json = JSON.stringify(body);
+  return { value: JSON.parse(json) as JsonObject, size: utf8ByteLength(json) };
+}
+
+function copyQuery(query: Readonly<Record<string, string | readonly string[]>>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(query)) out[key] = typeof value === 'string' ? value : [...value];
+  return out;
+}
+
+async function withTimeout<T>(clock: Clock, ms: number, to: string, work: Promise<T>): Promise<T> {
+  let finished = false;
+  let settle: () => void = () => {};
+  const done = new Promise<void>((resolve) => (settle = resolve));
+  const timeout = clock.sleep(ms, done).then((): never | T => {
+    if (!finished) throw new PeerUnreachable(to, 'timeout', `no response from ${to} within ${ms} ms`);
+    return undefined as never;
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    finished = true;
+    settle();
+  }
+}

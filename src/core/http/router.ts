@@ -1,0 +1,61 @@
+// The homeserver's one request pipeline: OPTIONS preflight, route lookup,
+// body size limit, access token check, handler, and the response (errors
+// included) through respond.ts.
+import { missingToken, tooLarge, unknownToken } from '../errors.ts';
+import type { Logger } from '../ports.ts';
+import { accessTokenOf } from './access-token.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './json-body.ts';
+import { errorResponse, preflightResponse, resultResponse } from './respond.ts';
+import type { Caller, Route } from './route.ts';
+import { RouteTable } from './route-table.ts';
+import type { HsRequest, HsResponse } from './types.ts';
+
+export interface RouterDeps {
+  readonly routes: readonly Route[];
+  /** The caller an access token belongs to, or undefined for an unknown or logged-out token. */
+  readonly authenticate: (accessToken: string) => Promise<Caller | undefined>;
+  readonly logger: Logger;
+}
+
+export type RequestHandler = (req: HsRequest) => Promise<HsResponse>;
+
+export function createRouter(deps: RouterDeps): RequestHandler {
+  const table = new RouteTable(deps.routes);
+  return async (req) => {
+    // Spec: "Web Browser Clients": no endpoint logic runs for OPTIONS.
+    if (req.method === 'OPTIONS') return preflightResponse();
+    try {
+      const { route, params } = table.match(req.method, req.path);
+      const limit = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+      if (req.body !== undefined && req.body.length > limit) {
+        throw tooLarge(`Request body is larger than ${limit} bytes`);
+      }
+      const caller = await resolveCaller(route, req, deps.authenticate);
+      const result = await route.handler(caller ? { req, params, caller } : { req, params });
+      return resultResponse(result);
+    } catch (err) {
+      return errorResponse(err, deps.logger, req);
+    }
+  };
+}
+
+/**
+ * 'required': no token is 401 M_MISSING_TOKEN. 'required' and 'optional': a
+ * token that names no session is 401 M_UNKNOWN_TOKEN (soft_logout false, as
+ * tokens here never expire). 'none': tokens are ignored.
+ */
+async function resolveCaller(
+  route: Route,
+  req: HsRequest,
+  authenticate: RouterDeps['authenticate'],
+): Promise<Caller | undefined> {
+  if (route.auth === 'none') return undefined;
+  const token = accessTokenOf(req);
+  if (token === undefined) {
+    if (route.auth === 'required') throw missingToken();
+    return undefined;
+  }
+  const caller = await authenticate(token);
+  if (!caller) throw unknownToken();
+  return caller;
+}

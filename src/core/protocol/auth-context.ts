@@ -1,0 +1,50 @@
+// What the authorisation rules read from the room state while checking one
+// event: the create event, the power levels and memberships.
+
+import type { AuthStateLookup } from './auth-rules.ts';
+import { type PowerLevels, parsePowerLevels, userLevelIn, userPowerLevel } from './power-levels.ts';
+import type { RoomVersion } from './room-version.ts';
+import type { JsonObject, JsonValue, RoomEvent } from './types.ts';
+
+export interface AuthContext {
+  readonly event: RoomEvent;
+  readonly version: RoomVersion;
+  readonly state: AuthStateLookup;
+  readonly create: RoomEvent;
+  readonly powerLevelsEvent: RoomEvent | undefined;
+  /** The current power levels (defaults when the room has none). */
+  readonly powerLevels: PowerLevels;
+}
+
+export function authContext(
+  event: RoomEvent,
+  state: AuthStateLookup,
+  create: RoomEvent,
+  version: RoomVersion,
+): AuthContext {
+  const powerLevelsEvent = state('m.room.power_levels', '');
+  const powerLevels = parsePowerLevels(powerLevelsEvent?.content, version);
+  return { event, version, state, create, powerLevelsEvent, powerLevels };
+}
+
+/** A user's current membership; `leave` when they have no member event (as gomatrixserverlib reads it). */
+export function membershipOf(ctx: AuthContext, userId: string): string {
+  const membership = ctx.state('m.room.member', userId)?.content.membership;
+  return typeof membership === 'string' ? membership : 'leave';
+}
+
+/** A user's current power level, with the creator's 100 while the room has no power levels. */
+export function levelOf(ctx: AuthContext, userId: string): number {
+  if (ctx.powerLevelsEvent) return userLevelIn(userId, ctx.powerLevels);
+  return userPowerLevel(userId, undefined, ctx.create, ctx.version);
+}
+
+/** The current join rule, if the room has a join rules event with one. */
+export function joinRuleOf(ctx: AuthContext): string | undefined {
+  const rule = ctx.state('m.room.join_rules', '')?.content.join_rule;
+  return typeof rule === 'string' ? rule : undefined;
+}
+
+export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

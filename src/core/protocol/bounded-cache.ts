@@ -1,0 +1,48 @@
+// A small least-recently-used map. Importing a WebCrypto key costs about as
+// much as the verification it serves, so keys are kept, but never without a
+// bound: a hostile peer could otherwise fill memory with made-up server names.
+
+export class BoundedCache<K, V> {
+  readonly #entries = new Map<K, V>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      // Map keeps insertion order: re-inserting marks the entry most recent.
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next().value as K;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
+  }
+
+  /** Returns the cached value or stores and returns `make()`. */
+  getOrSet(key: K, make: () => V): V {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const value = make();
+    this.set(key, value);
+    return value;
+  }
+}

@@ -1,0 +1,200 @@
+// Matrix canonical JSON (spec: appendices, "Canonical JSON"): the shortest
+// UTF-8 JSON with object keys sorted by Unicode code point, integers only in
+// [-(2**53)+1, (2**53)-1], no `-0`, and only the escapes of the spec's grammar.
+//
+// Why not the `canonicaljson` npm package: it implements a different
+// specification (gibson042's canonicaljson-spec), and against the Matrix one it
+// writes upper-case escapes (`\u001F` where Matrix requires `\u001f`), encodes
+// floats as `1.5E0` and NaN as `NAN` instead of refusing them, writes
+// out-of-range integers such as 1e20 (and fails on others, like 2**53, with a
+// BigNumber error), turns `undefined` into `null`, and escapes lone surrogates.
+// test/core/protocol/canonicaljson-package.test.ts pins each difference. JSON.stringify already escapes strings exactly as the
+// grammar demands, so ours is a few dozen lines that only add key order and
+// the number rules, with the spec's examples as tests.
+
+import { allowed, denied } from './types.ts';
+import type { JsonValue, Verdict } from './types.ts';
+
+/** Largest integer canonical JSON allows (2**53 - 1); the smallest is its negation. */
+export const MAX_CANONICAL_INT = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Nesting limit. The spec sets none, but Synapse's encoder stops at Python's
+ * recursion limit (1000) and without one a hostile 64 KiB array of arrays
+ * would overflow our stack.
+ */
+const MAX_DEPTH = 1000;
+
+/** In `u` mode this matches only unpaired surrogates, which UTF-8 cannot encode. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/** A value that has no canonical JSON encoding; `path` says where it sits (`content.amounts[2]`). */
+export class CanonicalJsonError extends Error {
+  override readonly name = 'CanonicalJsonError';
+  readonly problem: string;
+  path = '';
+
+  constructor(problem: string) {
+    super(problem);
+    this.problem = problem;
+  }
+
+  /** Adds an enclosing key or index while the error travels up the value. */
+  within(segment: string | number): this {
+    const inner = this.path === '' || this.path.startsWith('[') ? this.path : `.${this.path}`;
+    this.path = typeof segment === 'number' ? `[${segment}]${inner}` : `${segment}${inner}`;
+    this.message = `${this.path}: ${this.problem}`;
+    return this;
+  }
+}
+
+/** Encodes `value` as canonical JSON; throws CanonicalJsonError for anything outside the spec's grammar. */
+export function canonicalJson(value: unknown): string {
+  return encode(value, 0);
+}
+
+/** canonicalJson as a result instead of an exception. */
+export function tryCanonicalJson(value: unknown): { ok: true; json: string } | { ok: false; reason: string } {
+  try {
+    return { ok: true, json: canonicalJson(value) };
+  } catch (error) {
+    if (error instanceof CanonicalJsonError) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+/** Whether an already parsed value is canonical JSON (no floats, integers in range, no lone surrogates). */
+export function checkJsonValue(value: unknown): Verdict {
+  const result = tryCanonicalJson(value);
+  return result.ok ? allowed : denied(result.reason);
+}
+
+/**
+ * Parses JSON received from a peer and rejects what canonical JSON forbids.
+ * Beyond checkJsonValue it reads the number literals of the text: `1.0` and
+ * `1e10` are integral once parsed but are floats on the wire, which Synapse
+ * and gomatrixserverlib reject in room versions 6 and later.
+ */
+export function parseCanonicalJsonSafe(
+  text: string,
+): { ok: true; value: JsonValue } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not valid JSON: ${(error as Error).message}` };
+  }
+  const float = findNonIntegerLiteral(text);
+  if (float !== undefined) return { ok: false, reason: `number ${float} is not an integer` };
+  const check = checkJsonValue(value);
+  return check.ok ? { ok: true, value: value as JsonValue } : check;
+}
+
+function encode(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return encodeString(value);
+    case 'number':
+      return encodeNumber(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      if (depth >= MAX_DEPTH) throw new CanonicalJsonError(`nested deeper than ${MAX_DEPTH} levels`);
+      if (Array.isArray(value)) return encodeArray(value, depth + 1);
+      if (isPlainObject(value)) return encodeObject(value, depth + 1);
+      throw new CanonicalJsonError(`${value.constructor?.name ?? 'object'} is not a plain JSON object`);
+    default:
+      throw new CanonicalJsonError(`${typeof value} is not a JSON value`);
+  }
+}
+
+function encodeString(text: string): string {
+  if (LONE_SURROGATE.test(text)) throw new CanonicalJsonError('string contains a lone UTF-16 surrogate');
+  // JSON.stringify writes exactly the grammar's escapes: \" \\ \b \t \n \f \r
+  // and lower-case \u00XX for the other control characters, nothing else.
+  return JSON.stringify(text);
+}
+
+function encodeNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new CanonicalJsonError(`${n} is not a JSON number`);
+  if (!Number.isInteger(n)) throw new CanonicalJsonError(`${n} is not an integer`);
+  if (Math.abs(n) > MAX_CANONICAL_INT)
+    throw new CanonicalJsonError(`${n} is outside [-(2**53)+1, (2**53)-1]`);
+  // Safe integers never print with an exponent; -0 prints as "0".
+  return String(n);
+}
+
+function encodeArray(items: unknown[], depth: number): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) out += ',';
+    try {
+      out += encode(items[i], depth);
+    } catch (error) {
+      throw error instanceof CanonicalJsonError ? error.within(i) : error;
+    }
+  }
+  return `${out}]`;
+}
+
+function encodeObject(object: Record<string, unknown>, depth: number): string {
+  const keys = Object.keys(object).sort(compareCodePoints);
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (i > 0) out += ',';
+    try {
+      out += `${encodeString(key)}:${encode(object[key], depth)}`;
+    } catch (error) {
+      throw error instanceof CanonicalJsonError ? error.within(key) : error;
+    }
+  }
+  return `${out}}`;
+}
+
+function isPlainObject(value: object): value is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Orders strings by Unicode code point. JavaScript's default sort compares
+ * UTF-16 code units, which puts astral characters (surrogates D800-DFFF)
+ * before U+E000-U+FFFF; ranking surrogates above that block fixes it.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codeUnitRank(x) - codeUnitRank(y);
+  }
+  return a.length - b.length;
+}
+
+function codeUnitRank(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit < 0xe000 ? unit + 0x2000 : unit - 0x800;
+}
+
+/** First number literal of valid JSON text that has a fraction or an exponent. */
+function findNonIntegerLiteral(text: string): string | undefined {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let end = i + 1;
+      while (end < text.length && '0123456789+-.eE'.includes(text[end]!)) end++;
+      const literal = text.slice(i, end);
+      if (/[.eE]/.test(literal)) return literal;
+      i = end - 1;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,139 @@
+// Format checks on a PDU received from a peer, before anything else looks at
+// it (spec: server-server API PDU schemas pdu_v3/v4/v11, "Size limits" in the
+// client-server API, rooms/fragments/v6-canonical-json). Every failure is a
+// Verdict with a reason a human can act on; validatePdu never throws.
+
+import { tryCanonicalJson } from './canonical-json.ts';
+import { eventIdProblem, MAX_ID_BYTES, sigilIdProblem } from './identifiers.ts';
+import { roomVersion } from './room-version.ts';
+import type { RoomVersion } from './room-version.ts';
+import { allowed, denied } from './types.ts';
+import type { Verdict } from './types.ts';
+import { utf8ByteLength } from './utf8.ts';
+
+/** The whole event, as canonical JSON with its signatures, may not exceed this many bytes. */
+export const MAX_PDU_BYTES = 65536;
+/** pdu_v4 schema: "Must contain less than or equal to 10 events". */
+export const MAX_AUTH_EVENTS = 10;
+/** pdu_v4 schema: "Must contain less than or equal to 20 events". */
+export const MAX_PREV_EVENTS = 20;
+
+type JsonRecord = Record<string, unknown>;
+type FieldCheck = (pdu: JsonRecord, version: RoomVersion) => string | undefined;
+
+/** Looks up a room version id from a peer or client, with the reason to give when it is unknown. */
+export function parseRoomVersion(
+  id: unknown,
+): { ok: true; version: RoomVersion } | { ok: false; reason: string } {
+  const version = typeof id === 'string' ? roomVersion(id) : undefined;
+  return version ? { ok: true, version } : { ok: false, reason: `unsupported room version ${String(id)}` };
+}
+
+/** Checks that `json` is a well-formed PDU of a room of the given version (3 or later). */
+export function validatePdu(json: unknown, version: RoomVersion | string): Verdict {
+  try {
+    const parsed = typeof version === 'string' ? parseRoomVersion(version) : { ok: true as const, version };
+    if (!parsed.ok) return denied(parsed.reason);
+    if (parsed.version.eventIdFormat === 'v1') {
+      return denied(
+        `unsupported room version ${parsed.version.id}: only the event format of versions 3+ is read`,
+      );
+    }
+    if (!isRecord(json)) return denied('a PDU must be a JSON object');
+    for (const check of FIELD_CHECKS) {
+      const problem = check(json, parsed.version);
+      if (problem) return denied(problem);
+    }
+    return wholeEventVerdict(json, parsed.version);
+  } catch (error) {
+    // Only exotic inputs get here (a throwing getter, a proxy); a PDU parsed from JSON never does.
+    return denied(`malformed PDU: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const FIELD_CHECKS: readonly FieldCheck[] = [
+  (pdu) => idField(pdu, 'room_id', '!'),
+  (pdu) => idField(pdu, 'sender', '@'),
+  (pdu) => timestampLike(pdu, 'origin_server_ts'),
+  (pdu) => shortString(pdu, 'type', true),
+  (pdu) => shortString(pdu, 'state_key', false),
+  (pdu) => (isRecord(pdu.content) ? undefined : 'content must be an object'),
+  (pdu, version) => eventIdList(pdu, 'prev_events', MAX_PREV_EVENTS, version),
+  (pdu, version) => eventIdList(pdu, 'auth_events', MAX_AUTH_EVENTS, version),
+  (pdu) => timestampLike(pdu, 'depth'),
+  (pdu) =>
+    isRecord(pdu.hashes) && typeof pdu.hashes.sha256 === 'string'
+      ? undefined
+      : 'hashes.sha256 must be a string',
+  (pdu) => signaturesProblem(pdu.signatures),
+  (pdu) => (pdu.unsigned === undefined || isRecord(pdu.unsigned) ? undefined : 'unsigned must be an object'),
+  (pdu) =>
+    pdu.redacts === undefined || typeof pdu.redacts === 'string' ? undefined : 'redacts must be a string',
+];
+
+function idField(pdu: JsonRecord, key: string, sigil: '@' | '!'): string | undefined {
+  const value = pdu[key];
+  if (typeof value !== 'string') return `${key} must be a string`;
+  const problem = sigilIdProblem(value, sigil);
+  return problem && `${key} ${problem}`;
+}
+
+/** origin_server_ts and depth: integers in [0, 2**53 - 1] (depth_v6 and canonical JSON). */
+function timestampLike(pdu: JsonRecord, key: string): string | undefined {
+  const value = pdu[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    return `${key} must be an integer between 0 and 2**53-1`;
+  }
+  return undefined;
+}
+
+function shortString(pdu: JsonRecord, key: string, required: boolean): string | undefined {
+  const value = pdu[key];
+  if (value === undefined && !required) return undefined;
+  if (typeof value !== 'string') return `${key} must be a string`;
+  return utf8ByteLength(value) > MAX_ID_BYTES ? `${key} is longer than ${MAX_ID_BYTES} bytes` : undefined;
+}
+
+function eventIdList(pdu: JsonRecord, key: string, max: number, version: RoomVersion): string | undefined {
+  const value = pdu[key];
+  if (!Array.isArray(value)) return `${key} must be an array of event ids`;
+  if (value.length > max) return `${key} lists ${value.length} events, more than ${max}`;
+  for (let i = 0; i < value.length; i++) {
+    const id: unknown = value[i];
+    if (typeof id !== 'string') return `${key}[${i}] must be a string`;
+    const problem = eventIdProblem(id, version.eventIdFormat);
+    if (problem) return `${key}[${i}] ${problem}`;
+  }
+  return undefined;
+}
+
+/** `signatures` is `{server: {key_id: base64}}`. */
+function signaturesProblem(signatures: unknown): string | undefined {
+  if (!isRecord(signatures)) return 'signatures must be an object';
+  for (const [server, keys] of Object.entries(signatures)) {
+    if (!isRecord(keys)) return `signatures.${server} must be an object`;
+    for (const [keyId, signature] of Object.entries(keys)) {
+      if (typeof signature !== 'string') return `signatures.${server}.${keyId} must be a string`;
+    }
+  }
+  return undefined;
+}
+
+/** Canonical JSON (enforced from v6) and the 64 KiB limit, both over the whole event. */
+function wholeEventVerdict(pdu: JsonRecord, version: RoomVersion): Verdict {
+  const encoded = tryCanonicalJson(pdu);
+  if (!encoded.ok) {
+    // Versions 3-5 tolerate such JSON in theory, but without a canonical
+    // form the event can be neither hashed nor checked, so it is refused too.
+    const rule = version.strictCanonicalJson
+      ? `room version ${version.id} requires canonical JSON`
+      : 'not hashable';
+    return denied(`${rule}: ${encoded.reason}`);
+  }
+  const size = utf8ByteLength(encoded.json);
+  return size > MAX_PDU_BYTES ? denied(`the PDU is ${size} bytes, more than ${MAX_PDU_BYTES}`) : allowed;
+}
+
+function isRecord(value: unknown): value is JsonRecord {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

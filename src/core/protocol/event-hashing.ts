@@ -1,0 +1,200 @@
+// Content hashes, reference hashes, event ids, and event signatures (spec:
+// server-server API, "Signing Events", "Calculating the content hash for an
+// event", "Calculating the reference hash for an event", and "Validating
+// hashes and signatures on received events"; rooms/v3 and v4 event ids).
+//
+// From room version 3 on, `event_id` is not part of the event on the wire: a
+// RoomEvent carries it only locally. Every function here therefore drops an
+// `event_id` from v3+ events before hashing or signing, as gomatrixserverlib
+// does, so that a RoomEvent and its PDU give the same answers.
+
+import { decodeBase64, encodeBase64, encodeBase64Url } from './base64.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { ed25519Verify, sha256 } from './crypto.ts';
+import { serverNameOf } from './identifiers.ts';
+import { redactEvent } from './redaction.ts';
+import type { RoomVersion } from './room-version.ts';
+import { P2P_KEY_ID, publicKeyFromServerName, signJson, signaturesOf, signedBytes } from './signing.ts';
+import type { Signatures } from './signing.ts';
+import type { Pdu, RoomEvent } from './types.ts';
+import { utf8Encode } from './utf8.ts';
+
+/** An event that lacks what an operation needs (a v1/v2 event without event_id). */
+export class EventFormatError extends Error {
+  override readonly name = 'EventFormatError';
+}
+
+/**
+ * Outcome of verifyEvent. A failed content hash does not reject the event
+ * (spec: the receiver assumes it was sent a redacted copy and must use the
+ * redacted form), so it is reported separately from the signature verdict.
+ */
+export type EventVerification = { ok: true; hashMatches: boolean } | { ok: false; reason: string };
+
+export type SignedEvent<T> = Omit<T, 'event_id' | 'hashes' | 'signatures'> & {
+  hashes: { sha256: string };
+  signatures: Signatures;
+  /** Kept only for room versions 1 and 2, where it is part of the event. */
+  event_id?: string;
+};
+
+/** Unpadded base64 SHA-256 of the canonical event without `unsigned`, `signatures` and `hashes`. */
+export async function contentHash(event: object, version?: RoomVersion): Promise<string> {
+  return encodeBase64(await contentHashBytes(version ? wireForm(event, version) : event));
+}
+
+async function contentHashBytes(event: object): Promise<Uint8Array> {
+  const { unsigned: _u, signatures: _s, hashes: _h, ...rest } = event as Record<string, unknown>;
+  return sha256(utf8Encode(canonicalJson(rest)));
+}
+
+/** SHA-256 of the redacted event without `signatures` and `unsigned` (the spec's four steps). */
+export async function referenceHash(event: object, version: RoomVersion): Promise<Uint8Array> {
+  // 1. Redact. 2. Drop signatures and unsigned. 3. Canonical JSON. 4. SHA-256.
+  return sha256(signedBytes(redactEvent(wireForm(event, version), version)));
+}
+
+/** The event id: `$` + the reference hash in base64 (v3) or url-safe base64 (v4+); v1/v2 events carry theirs. */
+export async function eventIdFor(event: object, version: RoomVersion): Promise<string> {
+  if (version.eventIdFormat === 'v1') {
+    const id = (event as { event_id?: unknown }).event_id;
+    if (typeof id !== 'string')
+      throw new EventFormatError(`room version ${version.id} events carry an event_id`);
+    return id;
+  }
+  const hash = await referenceHash(event, version);
+  return `$${version.eventIdFormat === 'v3' ? encodeBase64(hash) : encodeBase64Url(hash)}`;
+}
+
+/**
+ * Adds `hashes.sha256` and this server's signature (spec: "Signing Events"):
+ * the content hash covers the full event, the signature covers the redacted
+ * event, so that signatures survive redaction.
+ */
+export async function signEvent<T extends object>(
+  event: T,
+  serverName: string,
+  keyId: string,
+  seed: Uint8Array,
+  version: RoomVersion,
+): Promise<SignedEvent<T>> {
+  const hashed = { ...wireForm(event, version), hashes: { sha256: await contentHash(event, version) } };
+  const signed = await signJson(redactEvent(hashed, version), serverName, keyId, seed);
+  return { ...hashed, signatures: signed.signatures } as unknown as SignedEvent<T>;
+}
+
+/**
+ * Checks a received event (spec: "Validating hashes and signatures on
+ * received events"):
+ * 1. The redacted event must carry a valid signature from each expected
+ *    server (see expectedSigners). Keys come from the server names
+ *    themselves; a server whose name is not a hex key cannot be checked.
+ * 2. The content hash is recomputed; a mismatch is returned as
+ *    `hashMatches: false` for the caller to store the redacted copy.
+ */
+export async function verifyEvent(event: object, version: RoomVersion): Promise<EventVerification> {
+  const wire = wireForm(event, version);
+  const signers = expectedSigners(wire, version);
+  if (typeof signers === 'string') return { ok: false, reason: signers };
+  let message: Uint8Array;
+  try {
+    message = signedBytes(redactEvent(wire, version));
+  } catch (error) {
+    return { ok: false, reason: `the redacted event is not canonical JSON: ${(error as Error).message}` };
+  }
+  // 1. Signatures.
+  for (const server of signers) {
+    const problem = await serverSignatureProblem(wire, server, message);
+    if (problem) return { ok: false, reason: problem };
+  }
+  // 2. Content hash.
+  return { ok: true, hashMatches: await contentHashMatches(wire) };
+}
+
+/**
+ * Servers whose signatures an event needs, or why it cannot be checked:
+ * - the sender's server (the spec exempts invites made from a third-party
+ *   invite; P2P servers have no identity servers, so no exemption here);
+ * - for v1/v2 events, the server that minted the event_id;
+ * - from v8 on, for m.room.member events with `join_authorised_via_users_server`,
+ *   that user's server (auth rules 4.2, checked here because it is a signature).
+ */
+function expectedSigners(event: Record<string, unknown>, version: RoomVersion): string[] | string {
+  const servers = new Set<string>();
+  const sender = typeof event.sender === 'string' ? serverNameOf(event.sender) : undefined;
+  if (!sender) return 'the event has no sender with a server name';
+  servers.add(sender);
+  if (version.eventIdFormat === 'v1') {
+    const origin = typeof event.event_id === 'string' ? serverNameOf(event.event_id) : undefined;
+    if (!origin) return 'the event has no event_id with a server name';
+    servers.add(origin);
+  }
+  const content = event.content as Record<string, unknown> | undefined;
+  const authoriser = content?.join_authorised_via_users_server;
+  if (version.restrictedJoins && event.type === 'm.room.member' && authoriser !== undefined) {
+    const server = typeof authoriser === 'string' ? serverNameOf(authoriser) : undefined;
+    if (!server) return 'join_authorised_via_users_server is not a user id';
+    servers.add(server);
+  }
+  return [...servers];
+}
+
+/** Undefined when one of the server's ed25519 signatures verifies, else the reason. */
+async function serverSignatureProblem(
+  event: object,
+  server: string,
+  message: Uint8Array,
+): Promise<string | undefined> {
+  const publicKey = publicKeyFromServerName(server);
+  if (!publicKey) return `unknown signing key for ${server}`;
+  const ours: Record<string, unknown> = signaturesOf(event)[server] ?? {};
+  // Every ed25519 key id of a P2P server names the same key; try ours first.
+  const keyIds = Object.keys(ours)
+    .filter((id) => id.startsWith('ed25519:'))
+    .sort((a, b) => Number(b === P2P_KEY_ID) - Number(a === P2P_KEY_ID));
+  if (keyIds.length === 0) return `no ed25519 signature from ${server}`;
+  for (const keyId of keyIds) {
+    const signature = decodeBase64OrUndefined(ours[keyId]);
+    if (signature && (await ed25519Verify(publicKey, message, signature))) return undefined;
+  }
+  return `bad signature from ${server}`;
+}
+
+function decodeBase64OrUndefined(value: unknown): Uint8Array | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return decodeBase64(value);
+  } catch {
+    return undefined;
+  }
+}
+
+async function contentHashMatches(event: Record<string, unknown>): Promise<boolean> {
+  const claimed = (event.hashes as { sha256?: unknown } | undefined)?.sha256;
+  const claimedBytes = decodeBase64OrUndefined(claimed);
+  if (!claimedBytes) return false;
+  try {
+    const actual = await contentHashBytes(event);
+    return actual.length === claimedBytes.length && actual.every((byte, i) => byte === claimedBytes[i]);
+  } catch {
+    // Content that is not canonical JSON cannot match any hash; redaction removes it.
+    return false;
+  }
+}
+
+/** Computes the event id of a received PDU and returns the event the core works with. */
+export async function roomEventFromPdu(pdu: Pdu, version: RoomVersion): Promise<RoomEvent> {
+  return { ...(wireForm(pdu, version) as Pdu), event_id: await eventIdFor(pdu, version) };
+}
+
+/** The PDU to send: without the local event_id, except in v1/v2 where it belongs to the event. */
+export function pduFromRoomEvent(event: RoomEvent, version: RoomVersion): Pdu {
+  return wireForm(event, version) as Pdu;
+}
+
+/** The event as it travels: a v3+ event loses any local `event_id`. */
+function wireForm(event: object, version: RoomVersion): Record<string, unknown> {
+  if (version.eventIdFormat === 'v1' || !Object.hasOwn(event, 'event_id')) return { ...event };
+  const { event_id: _id, ...rest } = event as Record<string, unknown>;
+  return rest;
+}

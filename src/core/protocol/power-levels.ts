@@ -1,0 +1,140 @@
+// Reading m.room.power_levels (spec: client-server API "m.room.power_levels",
+// and "Authorisation rules" of each room version). Pure: used by the auth rules
+// and by state resolution.
+
+import type { JsonObject, JsonValue, RoomEvent } from './types.ts';
+import { type RoomVersion, roomVersion } from './room-version.ts';
+
+/** The levels of a room, with every default filled in. */
+export interface PowerLevels {
+  /** False when the room has no m.room.power_levels event and these are the defaults. */
+  readonly fromEvent: boolean;
+  readonly users: ReadonlyMap<string, number>;
+  readonly usersDefault: number;
+  readonly events: ReadonlyMap<string, number>;
+  readonly eventsDefault: number;
+  readonly stateDefault: number;
+  readonly ban: number;
+  readonly kick: number;
+  readonly redact: number;
+  readonly invite: number;
+  readonly notifications: ReadonlyMap<string, number>;
+}
+
+/** Top-level integer properties of the content and their defaults. */
+export const POWER_LEVEL_DEFAULTS = {
+  users_default: 0,
+  events_default: 0,
+  // Spec v1.7 removed "0 when there is no power levels event": it is 50 either way, as Synapse does.
+  state_default: 50,
+  ban: 50,
+  kick: 50,
+  redact: 50,
+  invite: 0,
+} as const;
+export type PowerLevelKey = keyof typeof POWER_LEVEL_DEFAULTS;
+export const POWER_LEVEL_KEYS = Object.keys(POWER_LEVEL_DEFAULTS) as PowerLevelKey[];
+
+/** The level a room creator has while the room has no power levels event (rooms v1 to v11). */
+export const CREATOR_LEVEL_WITHOUT_POWER_LEVELS = 100;
+
+/** True for a JSON integer in the range canonical JSON allows. */
+export function isPowerLevelInteger(value: JsonValue | undefined): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value);
+}
+
+/**
+ * Reads one level leniently: integers always; before v10, also decimal strings
+ * (spec rooms/v9 "m.room.power_levels events accept values as strings").
+ * Anything else reads as absent: the auth rules reject such content in v10+.
+ */
+export function readPowerLevel(value: JsonValue | undefined, version: RoomVersion): number | undefined {
+  if (isPowerLevelInteger(value)) return value;
+  if (!version.integerPowerLevels && typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)) {
+    const n = Number.parseInt(value, 10);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function readLevelMap(value: JsonValue | undefined, version: RoomVersion): Map<string, number> {
+  const map = new Map<string, number>();
+  if (!isObject(value)) return map;
+  for (const [key, raw] of Object.entries(value)) {
+    const level = readPowerLevel(raw, version);
+    if (level !== undefined) map.set(key, level);
+  }
+  return map;
+}
+
+/** Parses power levels content; `undefined` (no power levels event) gives the defaults. */
+export function parsePowerLevels(content: JsonObject | undefined, version: RoomVersion): PowerLevels {
+  const c = content ?? {};
+  const level = (key: PowerLevelKey) => readPowerLevel(c[key], version) ?? POWER_LEVEL_DEFAULTS[key];
+  const notifications = readLevelMap(c.notifications, version);
+  if (!notifications.has('room')) notifications.set('room', 50);
+  return {
+    fromEvent: content !== undefined,
+    users: readLevelMap(c.users, version),
+    usersDefault: level('users_default'),
+    events: readLevelMap(c.events, version),
+    eventsDefault: level('events_default'),
+    stateDefault: level('state_default'),
+    ban: level('ban'),
+    kick: level('kick'),
+    redact: level('redact'),
+    invite: level('invite'),
+    notifications,
+  };
+}
+
+/** The room version an m.room.create event declares (spec: absent means "1"). */
+export function versionOfCreateEvent(createEvent: RoomEvent): RoomVersion | undefined {
+  const id = createEvent.content.room_version;
+  return roomVersion(typeof id === 'string' ? id : '1');
+}
+
+/** The room creator: the create event's sender from v11 on, `content.creator` before. */
+export function roomCreator(createEvent: RoomEvent, version: RoomVersion): string | undefined {
+  if (version.implicitRoomCreator) return createEvent.sender;
+  const creator = createEvent.content.creator;
+  return typeof creator === 'string' ? creator : undefined;
+}
+
+/**
+ * A user's power level. Without a power levels event the creator has 100 and
+ * everyone else 0. `version` defaults to the one the create event declares.
+ */
+export function userPowerLevel(
+  userId: string,
+  powerLevelsEvent: RoomEvent | undefined,
+  createEvent: RoomEvent | undefined,
+  version: RoomVersion | undefined = createEvent && versionOfCreateEvent(createEvent),
+): number {
+  const v = version ?? fallbackVersion();
+  if (powerLevelsEvent) return userLevelIn(userId, parsePowerLevels(powerLevelsEvent.content, v));
+  if (createEvent && roomCreator(createEvent, v) === userId) return CREATOR_LEVEL_WITHOUT_POWER_LEVELS;
+  return 0;
+}
+
+/** A user's level according to parsed power levels (no creator special case). */
+export function userLevelIn(userId: string, pl: PowerLevels): number {
+  return pl.users.get(userId) ?? pl.usersDefault;
+}
+
+/**
+ * The level needed to send an event of `type` (spec: `events`, else
+ * `state_default` for state events and `events_default` for the others).
+ */
+export function requiredPowerLevelForEvent(type: string, isState: boolean, pl: PowerLevels): number {
+  return pl.events.get(type) ?? (isState ? pl.stateDefault : pl.eventsDefault);
+}
+
+function fallbackVersion(): RoomVersion {
+  // Only reached for an unknown or missing create event: read levels the strict (v10+) way.
+  return roomVersion('11')!;
+}
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,84 @@
+// Signing JSON objects (spec: appendices, "Signing JSON") and the P2P naming
+// of servers: a server's name is the lower-case hex of its Ed25519 public
+// key, so anyone can verify its signatures without fetching keys.
+
+import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './base64.ts';
+import { canonicalJson } from './canonical-json.ts';
+import { ed25519Sign, ed25519Verify } from './crypto.ts';
+import { utf8Encode } from './utf8.ts';
+
+/** The key id every P2P server signs with. */
+export const P2P_KEY_ID = 'ed25519:p2p';
+
+export type Signatures = Record<string, Record<string, string>>;
+
+/**
+ * Returns a copy of `object` with `signatures[serverName][keyId]` added.
+ * Spec steps: drop `signatures` and `unsigned`, sign the canonical JSON of the
+ * rest, then put both back (other signatures are kept).
+ */
+export async function signJson<T extends object>(
+  object: T,
+  serverName: string,
+  keyId: string,
+  seed: Uint8Array,
+): Promise<T & { signatures: Signatures }> {
+  const signature = await ed25519Sign(seed, signedBytes(object));
+  const existing = signaturesOf(object);
+  const ours = existing[serverName];
+  const kept = typeof ours === 'object' && ours !== null ? ours : {};
+  const signatures: Signatures = { ...existing, [serverName]: { ...kept, [keyId]: encodeBase64(signature) } };
+  return { ...object, signatures };
+}
+
+/**
+ * Checks `signatures[serverName][keyId]` (spec: "Checking for a Signature").
+ * False, never an exception, when the signature is missing, not base64, or
+ * the object cannot be encoded as canonical JSON.
+ */
+export async function verifyJson(
+  object: object,
+  serverName: string,
+  keyId: string,
+  publicKey: Uint8Array,
+): Promise<boolean> {
+  const encoded = signaturesOf(object)[serverName]?.[keyId];
+  if (typeof encoded !== 'string') return false;
+  let signature: Uint8Array;
+  let message: Uint8Array;
+  try {
+    signature = decodeBase64(encoded);
+    message = signedBytes(object);
+  } catch {
+    return false;
+  }
+  return ed25519Verify(publicKey, message, signature);
+}
+
+/** Canonical JSON bytes of `object` without `signatures` and `unsigned`: what a signature covers. */
+export function signedBytes(object: object): Uint8Array {
+  const { signatures: _signatures, unsigned: _unsigned, ...rest } = object as Record<string, unknown>;
+  return utf8Encode(canonicalJson(rest));
+}
+
+/** The `signatures` member if it is an object; anything else counts as no signatures. */
+export function signaturesOf(object: object): Signatures {
+  const signatures = (object as { signatures?: unknown }).signatures;
+  return typeof signatures === 'object' && signatures !== null && !Array.isArray(signatures)
+    ? (signatures as Signatures)
+    : {};
+}
+
+const HEX_SERVER_NAME = /^[0-9a-f]{64}$/;
+
+/** The Ed25519 public key a P2P server name stands for; undefined for any other name. */
+export function publicKeyFromServerName(serverName: string): Uint8Array | undefined {
+  return HEX_SERVER_NAME.test(serverName) ? decodeHex(serverName) : undefined;
+}
+
+/** The server name of a public key: 64 lower-case hex characters. */
+export function serverNameFromPublicKey(publicKey: Uint8Array): string {
+  if (publicKey.length !== 32)
+    throw new RangeError(`an Ed25519 public key has 32 bytes, not ${publicKey.length}`);
+  return encodeHex(publicKey);
+}

@@ -1,0 +1,66 @@
+// UTF-8 encoding for hashing and signing. The core compiles against ES2022
+// only, which has no TextEncoder type, so the platform encoder is reached
+// through a structural type and a small hand-written encoder covers platforms
+// without one (and is what the tests compare the platform encoder against).
+
+interface TextEncoderLike {
+  encode(input: string): Uint8Array;
+}
+
+const platformEncoder: TextEncoderLike | undefined = (() => {
+  const ctor = (globalThis as unknown as { TextEncoder?: new () => TextEncoderLike }).TextEncoder;
+  return ctor ? new ctor() : undefined;
+})();
+
+/** UTF-8 bytes of `text`; a lone surrogate becomes U+FFFD, as TextEncoder does. */
+export function utf8Encode(text: string): Uint8Array {
+  return platformEncoder ? platformEncoder.encode(text) : utf8EncodePure(text);
+}
+
+/** The portable encoder behind utf8Encode, exported for tests. */
+export function utf8EncodePure(text: string): Uint8Array {
+  const out = new Uint8Array(utf8ByteLength(text));
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const cp = codePointAt(text, i);
+    if (cp > 0xffff) i++;
+    if (cp < 0x80) {
+      out[at++] = cp;
+    } else if (cp < 0x800) {
+      out[at++] = 0xc0 | (cp >> 6);
+      out[at++] = 0x80 | (cp & 0x3f);
+    } else if (cp < 0x10000) {
+      out[at++] = 0xe0 | (cp >> 12);
+      out[at++] = 0x80 | ((cp >> 6) & 0x3f);
+      out[at++] = 0x80 | (cp & 0x3f);
+    } else {
+      out[at++] = 0xf0 | (cp >> 18);
+      out[at++] = 0x80 | ((cp >> 12) & 0x3f);
+      out[at++] = 0x80 | ((cp >> 6) & 0x3f);
+      out[at++] = 0x80 | (cp & 0x3f);
+    }
+  }
+  return out;
+}
+
+/** Number of bytes `text` takes in UTF-8, without allocating (used for the spec's 255-byte limits). */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const cp = codePointAt(text, i);
+    if (cp > 0xffff) i++;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
+/** Code point at UTF-16 index i, with lone surrogates replaced by U+FFFD. */
+function codePointAt(text: string, i: number): number {
+  const unit = text.charCodeAt(i);
+  if (unit < 0xd800 || unit > 0xdfff) return unit;
+  if (unit <= 0xdbff && i + 1 < text.length) {
+    const next = text.charCodeAt(i + 1);
+    if (next >= 0xdc00 && next <= 0xdfff) return 0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00);
+  }
+  return 0xfffd;
+}

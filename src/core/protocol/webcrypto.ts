@@ -1,0 +1,61 @@
+// The slice of WebCrypto the protocol library uses, typed structurally: the
+// core compiles against ES2022 only, which has no DOM `crypto` types. Both
+// Node 24 and the browsers provide `globalThis.crypto`.
+
+export interface CryptoKeyLike {
+  readonly type: string;
+}
+
+export interface AlgorithmLike {
+  readonly name: string;
+}
+
+export interface SubtleLike {
+  importKey(
+    format: 'raw' | 'pkcs8',
+    keyData: Uint8Array,
+    algorithm: AlgorithmLike,
+    extractable: boolean,
+    usages: string[],
+  ): Promise<CryptoKeyLike>;
+  exportKey(format: 'jwk', key: CryptoKeyLike): Promise<{ x?: string }>;
+  sign(algorithm: AlgorithmLike, key: CryptoKeyLike, data: Uint8Array): Promise<ArrayBuffer>;
+  verify(
+    algorithm: AlgorithmLike,
+    key: CryptoKeyLike,
+    signature: Uint8Array,
+    data: Uint8Array,
+  ): Promise<boolean>;
+  digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer>;
+}
+
+interface CryptoLike {
+  subtle?: SubtleLike;
+  getRandomValues?<T extends Uint8Array>(array: T): T;
+}
+
+/** Thrown when the platform lacks a WebCrypto feature the library cannot do without. */
+export class CryptoUnavailableError extends Error {
+  override readonly name = 'CryptoUnavailableError';
+}
+
+const platformCrypto = (globalThis as unknown as { crypto?: CryptoLike }).crypto;
+
+/** SubtleCrypto, or undefined (insecure browser contexts and very old runtimes have none). */
+export function findSubtle(): SubtleLike | undefined {
+  return platformCrypto?.subtle;
+}
+
+/** SubtleCrypto, or a CryptoUnavailableError naming what was needed. */
+export function requireSubtle(purpose: string): SubtleLike {
+  const subtle = findSubtle();
+  if (!subtle) throw new CryptoUnavailableError(`WebCrypto SubtleCrypto is required for ${purpose}`);
+  return subtle;
+}
+
+/** Fills `array` from the platform's cryptographic random source. */
+export function getRandomValues(array: Uint8Array): Uint8Array {
+  if (!platformCrypto?.getRandomValues)
+    throw new CryptoUnavailableError('crypto.getRandomValues is required');
+  return platformCrypto.getRandomValues(array);
+}

@@ -1,0 +1,161 @@
+// What other modules (sync first) may read from the rooms module. Everything
+// here takes a transaction opened over `roomTableNames` (plus whatever the
+// caller needs), so a sync response is one consistent read.
+//
+// Pagination tokens: `t<N>` is the boundary between timeline events with
+// stream position <= N and those after. /messages dir=b from `t<N>` returns
+// events <= N newest first; dir=f returns events > N oldest first. Sync's
+// prev_batch for a timeline whose first event is at stream S is `t<S-1>`
+// (makePaginationToken(S - 1)). Sync tokens of the form `<letter><N>[_...]`
+// are accepted as `from` too, read as the boundary after N.
+import type { ReadTx } from '../storage/port.ts';
+import type { StateKey } from '../protocol/types.ts';
+import type { Membership } from './tables.ts';
+import * as members from './members-read.ts';
+import * as state from './state-read.ts';
+import * as timeline from './timeline-read.ts';
+import * as client from './client-event.ts';
+import { visibleEvents } from './visibility.ts';
+import { parseStreamToken } from './pagination-token.ts';
+
+export { roomTableNames } from './tables.ts';
+export type { Membership } from './tables.ts';
+export type { ClientEvent, StrippedStateEvent, Viewer } from './client-event.ts';
+export type { EventFilter } from './event-filter.ts';
+export { eventMatchesFilter, parseEventFilter } from './event-filter.ts';
+export type { TimelineEntry, TimelineSlice, TimelineSliceOptions } from './timeline-read.ts';
+export type { MembershipChange, RoomSummary } from './members-read.ts';
+
+/** The boundary token after stream position `stream` (see the header). */
+export function makePaginationToken(stream: number): string {
+  return `t${stream}`;
+}
+
+/** The stream position a pagination (or sync) token stands for; undefined when it is not one. */
+export function parsePaginationToken(token: string): number | undefined {
+  return parseStreamToken(token);
+}
+
+/**
+ * The user's memberships whose member event has a stream position > since
+ * (since = 0: every room the user has a membership in, including leave/ban).
+ * Forgotten rooms are left out. Ordered by stream position.
+ */
+export function userRoomsSince(
+  tx: ReadTx,
+  userId: string,
+  since: number,
+): Promise<members.MembershipChange[]> {
+  return members.userRoomsSince(tx, userId, since);
+}
+
+/** Ids of the rooms the user is joined to now. */
+export function joinedRoomIds(tx: ReadTx, userId: string): Promise<string[]> {
+  return members.joinedRoomIds(tx, userId);
+}
+
+/** The user's current membership of a room, if any. */
+export function membershipOf(tx: ReadTx, roomId: string, userId: string): Promise<Membership | undefined> {
+  return members.membershipOf(tx, roomId, userId);
+}
+
+/** Ids of rooms that got a timeline event with stream position in (since, upTo]. */
+export function roomsWithEventsSince(tx: ReadTx, since: number, upTo?: number): Promise<Set<string>> {
+  return timeline.roomsWithEventsSince(tx, since, upTo);
+}
+
+/**
+ * Timeline events of a room in the stream range (fromStream, toStream],
+ * `limit` of them: the newest when `backwards`, else the oldest. Returned
+ * oldest first either way, in client format for `viewer` (unsigned.age,
+ * transaction_id for the sending device, redacted_because), filtered by
+ * `filter` and, when `viewer` is given, by history visibility. `limited`
+ * says more matching events lie in the range beyond the returned ones.
+ */
+export function timelineSlice(
+  tx: ReadTx,
+  roomId: string,
+  options: timeline.TimelineSliceOptions,
+): Promise<timeline.TimelineSlice> {
+  return timeline.timelineSlice(tx, roomId, options);
+}
+
+/** Current state of a room as (type, state_key) → event id. */
+export function currentStateIds(tx: ReadTx, roomId: string): Promise<Map<StateKey, string>> {
+  return state.currentStateIds(tx, roomId);
+}
+
+/**
+ * The room state after the last timeline event with stream position <= stream
+ * (empty before the room existed), as (type, state_key) → event id.
+ */
+export function stateIdsAtStream(tx: ReadTx, roomId: string, stream: number): Promise<Map<StateKey, string>> {
+  return state.stateIdsAtStream(tx, roomId, stream);
+}
+
+/** Current state events of a room in client format. */
+export async function currentState(tx: ReadTx, roomId: string, now: number): Promise<client.ClientEvent[]> {
+  return eventsByIds(tx, [...(await currentStateIds(tx, roomId)).values()], now);
+}
+
+/** State events at a stream position (see stateIdsAtStream) in client format. */
+export async function stateAtStream(
+  tx: ReadTx,
+  roomId: string,
+  stream: number,
+  now: number,
+): Promise<client.ClientEvent[]> {
+  return eventsByIds(tx, [...(await stateIdsAtStream(tx, roomId, stream)).values()], now);
+}
+
+/** Events by id in client format (unknown ids are skipped), in the order given. */
+export function eventsByIds(
+  tx: ReadTx,
+  eventIds: readonly string[],
+  now: number,
+  viewer?: client.Viewer,
+): Promise<client.ClientEvent[]> {
+  return client.clientEventsByIds(tx, eventIds, now, viewer);
+}
+
+/** The timeline stream position of an event (undefined for unknown events and outliers). */
+export function eventStream(tx: ReadTx, eventId: string): Promise<number | undefined> {
+  return timeline.eventStream(tx, eventId);
+}
+
+/**
+ * Stripped state for an invite or knock (spec: "Stripped state"): create,
+ * join rules, name, avatar, canonical alias, topic, encryption, and the
+ * member event of `userId` when given.
+ */
+export function strippedState(
+  tx: ReadTx,
+  roomId: string,
+  userId?: string,
+): Promise<client.StrippedStateEvent[]> {
+  return state.strippedState(tx, roomId, userId);
+}
+
+/** Room summary for sync (spec: RoomSummary): up to 5 heroes other than userId, joined and invited counts. */
+export function roomSummary(tx: ReadTx, roomId: string, userId: string): Promise<members.RoomSummary> {
+  return members.roomSummary(tx, roomId, userId);
+}
+
+/**
+ * Keeps the events `userId` may see under the room's history visibility
+ * (spec: "History visibility"), in the given order. Events are client
+ * events or ids of stored events.
+ */
+export function visibleToUser(
+  tx: ReadTx,
+  roomId: string,
+  userId: string,
+  eventIds: readonly string[],
+): Promise<string[]> {
+  return visibleEvents(tx, roomId, userId, eventIds);
+}
+
+/** Rooms the user has forgotten (sync leaves them out of rooms.leave). */
+export function forgottenRoomIds(tx: ReadTx, userId: string): Promise<Set<string>> {
+  return members.forgottenRoomIds(tx, userId);
+}

@@ -1,0 +1,113 @@
+// POST /_matrix/client/v3/createRoom: validates the request, plans the first
+// events (create-room-plan.ts) and writes them, the alias and the directory
+// entry in one transaction.
+import { MatrixError, invalidParam, unsupportedRoomVersion } from '../errors.ts';
+import {
+  type JsonRecord,
+  optionalArray,
+  optionalBoolean,
+  optionalEnum,
+  optionalJsonObjectBody,
+  optionalObject,
+  optionalString,
+  optionalStringArray,
+  requireObject,
+  requireString,
+} from '../http/json-body.ts';
+import { requireRoomAlias, requireUserId } from '../http/matrix-ids.ts';
+import type { HandlerResult, RequestContext } from '../http/route.ts';
+import {
+  DEFAULT_ROOM_VERSION,
+  type JsonObject,
+  type RoomVersion,
+  encodeBase64Url,
+  randomBytes,
+  roomVersion,
+} from '../protocol.ts';
+import type { WriteTx } from '../storage/port.ts';
+import { type InitialStateEvent, PRESETS, type RoomPlan, createRoomDrafts } from './create-room-plan.ts';
+import type { MemberProfile } from './deps.ts';
+import { callerOf } from './route-helpers.ts';
+import type { RoomsContext } from './rooms-context.ts';
+import { ALIASES, type AliasRow, DIRECTORY, type DirectoryRow } from './tables.ts';
+
+/** POST /_matrix/client/v3/createRoom */
+export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Promise<HandlerResult> {
+  const { deps, writer } = rooms;
+  const caller = callerOf(ctx);
+  const body = optionalJsonObjectBody(ctx.req);
+  const visibility = optionalEnum(body, 'visibility', ['public', 'private'] as const) ?? 'private';
+  const aliasName = optionalString(body, 'room_alias_name');
+  const alias = aliasName === undefined ? undefined : aliasFromName(aliasName, deps.serverName);
+  const invite = (optionalStringArray(body, 'invite') ?? []).map(requireUserId).filter((u) => u !== caller.userId);
+  const version = requestedVersion(body);
+  const profiles = new Map<string, MemberProfile>();
+  for (const userId of [caller.userId, ...invite]) {
+    const profile = await deps.profileOf?.(userId);
+    if (profile) profiles.set(userId, profile);
+  }
+  const plan: RoomPlan = {
+    creator: caller.userId,
+    version,
+    preset: optionalEnum(body, 'preset', PRESETS) ?? (visibility === 'public' ? 'public_chat' : 'private_chat'),
+    alias,
+    name: optionalString(body, 'name'),
+    topic: optionalString(body, 'topic'),
+    invite: [...new Set(invite)],
+    initialState: initialState(body),
+    powerLevelOverride: optionalObject(body, 'power_level_content_override') as JsonObject | undefined,
+    creationContent: optionalObject(body, 'creation_content') as JsonObject | undefined,
+    isDirect: optionalBoolean(body, 'is_direct') ?? false,
+    profiles,
+  };
+  if (alias !== undefined && (await deps.store.read([ALIASES], (tx) => tx.get(ALIASES, alias)))) {
+    throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
+  }
+  const random = deps.randomBytes ?? randomBytes;
+  const roomId = `!${encodeBase64Url(random(18))}:${deps.serverName}`;
+  await writer.create(roomId, version, createRoomDrafts(plan), async (tx) => {
+    if (alias !== undefined) await claimAlias(tx, alias, roomId, caller.userId);
+    if (visibility === 'public') await tx.put(DIRECTORY, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
+  });
+  return { body: { room_id: roomId } };
+}
+
+function requestedVersion(body: JsonRecord): RoomVersion {
+  const id = optionalString(body, 'room_version') ?? DEFAULT_ROOM_VERSION;
+  const version = roomVersion(id);
+  if (!version?.supported) throw unsupportedRoomVersion(`Room version ${id} is not supported here`);
+  return version;
+}
+
+/** `#name:server` for room_alias_name; the localpart may hold neither `:` nor white space. */
+export function aliasFromName(name: string, serverName: string): string {
+  if (name === '' || /[:\s]/.test(name)) {
+    throw invalidParam('room_alias_name must be a non-empty localpart without ":" or white space');
+  }
+  return requireRoomAlias(`#${name}:${serverName}`);
+}
+
+/** Reserves an alias inside the caller's transaction (400 M_ROOM_IN_USE when taken, as createRoom specifies). */
+export async function claimAlias(tx: WriteTx, alias: string, roomId: string, creator: string): Promise<void> {
+  if (await tx.get(ALIASES, alias)) throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
+  await tx.put(ALIASES, { alias, room_id: roomId, creator } satisfies AliasRow);
+}
+
+function initialState(body: JsonRecord): InitialStateEvent[] {
+  const list = optionalArray(body, 'initial_state') ?? [];
+  return list.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw invalidParam(`initial_state[${i}] must be an object`);
+    }
+    const entry = item as JsonRecord;
+    const type = requireString(entry, 'type');
+    if (type === 'm.room.create' || type === 'm.room.member') {
+      throw invalidParam(`initial_state may not contain ${type} events`);
+    }
+    return {
+      type,
+      stateKey: optionalString(entry, 'state_key') ?? '',
+      content: requireObject(entry, 'content') as JsonObject,
+    };
+  });
+}

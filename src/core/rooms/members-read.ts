@@ -1,0 +1,96 @@
+// Reading memberships: per user (sync, joined_rooms) and per room (members,
+// summaries). The room_members table mirrors the member events of each room's
+// current state.
+import type { ReadTx } from '../storage/port.ts';
+import { FORGOTTEN, type ForgottenRow, type Membership, MEMBERS, type MemberRow } from './tables.ts';
+
+const MAX_STREAM = Number.MAX_SAFE_INTEGER;
+
+export interface MembershipChange {
+  readonly roomId: string;
+  readonly membership: Membership;
+  readonly eventId: string;
+  readonly stream: number;
+  readonly sender: string;
+}
+
+/** Spec: RoomSummary in /sync. */
+export interface RoomSummary {
+  'm.heroes': string[];
+  'm.joined_member_count': number;
+  'm.invited_member_count': number;
+}
+
+async function userRows(tx: ReadTx, userId: string, since: number): Promise<MemberRow[]> {
+  return tx.query<MemberRow>(MEMBERS, {
+    index: 'user_stream',
+    range: { lower: [userId, since], lowerOpen: true, upper: [userId, MAX_STREAM] },
+  });
+}
+
+export async function forgottenRoomIds(tx: ReadTx, userId: string): Promise<Set<string>> {
+  const rows = await tx.query<ForgottenRow>(FORGOTTEN, { index: 'user', equals: userId });
+  return new Set(rows.map((r) => r.room_id));
+}
+
+export async function userRoomsSince(tx: ReadTx, userId: string, since: number): Promise<MembershipChange[]> {
+  const forgotten = await forgottenRoomIds(tx, userId);
+  return (await userRows(tx, userId, since))
+    .filter((r) => !forgotten.has(r.room_id))
+    .map((r) => ({
+      roomId: r.room_id,
+      membership: r.membership,
+      eventId: r.event_id,
+      stream: r.stream,
+      sender: r.sender,
+    }));
+}
+
+export async function joinedRoomIds(tx: ReadTx, userId: string): Promise<string[]> {
+  return (await userRows(tx, userId, -1)).filter((r) => r.membership === 'join').map((r) => r.room_id);
+}
+
+export async function memberRow(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow | undefined> {
+  return tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+}
+
+export async function membershipOf(
+  tx: ReadTx,
+  roomId: string,
+  userId: string,
+): Promise<Membership | undefined> {
+  return (await memberRow(tx, roomId, userId))?.membership;
+}
+
+/** Current members of a room with the given membership, in stream order of their member events. */
+export async function roomMembers(tx: ReadTx, roomId: string, membership: Membership): Promise<MemberRow[]> {
+  const rows = await tx.query<MemberRow>(MEMBERS, { index: 'room_membership', equals: [roomId, membership] });
+  return rows.sort((a, b) => a.stream - b.stream);
+}
+
+export function countMembers(tx: ReadTx, roomId: string, membership: Membership): Promise<number> {
+  return tx.count(MEMBERS, { index: 'room_membership', equals: [roomId, membership] });
+}
+
+/**
+ * Heroes: the first five joined or invited members other than the user, by
+ * stream order; when there are none, the users who left or were banned.
+ */
+export async function roomSummary(tx: ReadTx, roomId: string, userId: string): Promise<RoomSummary> {
+  const joined = await roomMembers(tx, roomId, 'join');
+  const invited = await roomMembers(tx, roomId, 'invite');
+  let candidates = [...joined, ...invited];
+  if (candidates.every((m) => m.user_id === userId)) {
+    candidates = [...(await roomMembers(tx, roomId, 'leave')), ...(await roomMembers(tx, roomId, 'ban'))];
+  }
+  const heroes = candidates
+    .filter((m) => m.user_id !== userId)
+    .sort((a, b) => a.stream - b.stream)
+    .slice(0, 5)
+    .map((m) => m.user_id);
+  return {
+    'm.heroes': heroes,
+    'm.joined_member_count': joined.length,
+    'm.invited_member_count': invited.length,
+  };
+}

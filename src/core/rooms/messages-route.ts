@@ -1,0 +1,75 @@
+// GET /_matrix/client/v3/rooms/{roomId}/messages: paging through a room's
+// timeline in stream order (tokens: see api.ts).
+import { queryInteger } from '../http/query.ts';
+import type { RequestContext } from '../http/route.ts';
+import { stateKeyOf } from '../protocol.ts';
+import type { ReadTx } from '../storage/port.ts';
+import { makePaginationToken } from './api.ts';
+import { type ClientEvent, clientEventsByIds, formatRows } from './client-event.ts';
+import { type EventFilter, eventMatchesFilter } from './event-filter.ts';
+import { dirParam, filterParam, historyBound, tokenParam } from './history-access.ts';
+import { callerOf, roomIdParam } from './route-helpers.ts';
+import { lastEventAtStream, stateIdsAtStream } from './state-read.ts';
+import type { EventRow } from './tables.ts';
+import { scanTimeline } from './timeline-read.ts';
+import { VisibilityChecker } from './visibility.ts';
+
+const MAX_STREAM = Number.MAX_SAFE_INTEGER;
+export const MAX_PAGE = 1000;
+
+/**
+ * 1. dir=b from `from` (default: the newest event): events <= from, newest
+ *    first, down to `to` (exclusive); dir=f: events > from, oldest first, up
+ *    to `to` (inclusive).
+ * 2. A user who left sees nothing after leaving; history visibility and the
+ *    filter drop events without using up the limit.
+ * 3. `end` continues in the same direction and is omitted when nothing is left.
+ * 4. With lazy_load_members, `state` holds the senders' member events.
+ */
+export async function messages(tx: ReadTx, ctx: RequestContext, now: number): Promise<unknown> {
+  const roomId = roomIdParam(ctx);
+  const caller = callerOf(ctx);
+  const dir = dirParam(ctx);
+  const from = tokenParam(ctx, 'from');
+  const to = tokenParam(ctx, 'to');
+  const limit = Math.min(queryInteger(ctx.req, 'limit', { min: 0 }) ?? 10, MAX_PAGE);
+  const filter = filterParam(ctx);
+  // 2.
+  const bound = Math.min(await historyBound(tx, roomId, caller.userId), MAX_STREAM);
+  const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
+  const accept = async (row: EventRow) => eventMatchesFilter(row.pdu, filter) && (await checker.canSee(row));
+  // 1.
+  const start = from ?? (dir === 'b' ? ((await lastEventAtStream(tx, roomId, MAX_STREAM))?.stream ?? 0) : 0);
+  const range =
+    dir === 'b'
+      ? { fromStream: to ?? 0, toStream: Math.min(start, bound) }
+      : { fromStream: start, toStream: Math.min(to ?? MAX_STREAM, bound) };
+  const { rows, more } = await scanTimeline(tx, roomId, { ...range, limit, backwards: dir === 'b', accept });
+  const chunk = await formatRows(tx, rows, now, caller);
+  const body: { chunk: ClientEvent[]; start: string; end?: string; state?: ClientEvent[] } = {
+    chunk,
+    start: makePaginationToken(start),
+  };
+  // 3.
+  const last = rows[rows.length - 1];
+  if (limit === 0) body.end = body.start;
+  else if (more && last) body.end = makePaginationToken(dir === 'b' ? last.stream! - 1 : last.stream!);
+  // 4.
+  if (filter?.lazy_load_members && rows.length > 0) body.state = await senderMembers(tx, roomId, rows, now, filter);
+  return body;
+}
+
+/** Member events of the senders of `rows`, as of the newest of them. */
+export async function senderMembers(
+  tx: ReadTx,
+  roomId: string,
+  rows: readonly EventRow[],
+  now: number,
+  _filter?: EventFilter,
+): Promise<ClientEvent[]> {
+  const newest = Math.max(...rows.map((r) => r.stream ?? 0));
+  const state = await stateIdsAtStream(tx, roomId, newest);
+  const senders = new Set(rows.map((r) => r.sender));
+  const ids = [...senders].map((s) => state.get(stateKeyOf('m.room.member', s))).filter((id) => id !== undefined);
+  return clientEventsByIds(tx, ids, now);
+}

@@ -1,0 +1,215 @@
+// Persisting one accepted event inside the caller's write transaction: the
+// authoritative auth check against the current state, then every table the
+// event touches. A denied event throws, which aborts the whole transaction.
+import { forbidden, notFound } from '../errors.ts';
+import {
+  type AuthStateLookup,
+  type RoomEvent,
+  type RoomVersion,
+  authEventTypesFor,
+  checkAuth,
+  redactEvent,
+  redactedEventId,
+  redactionApplies,
+  stateKeyOf,
+} from '../protocol.ts';
+import type { WriteTx } from '../storage/port.ts';
+import { nextStreamPosition } from '../storage/stream.ts';
+import { writeSnapshot, writeStateGroup } from './state-groups.ts';
+import {
+  CURRENT_STATE,
+  type CurrentStateRow,
+  EVENTS,
+  EXTREMITIES,
+  type EventRow,
+  FORGOTTEN,
+  MEMBERS,
+  type MemberRow,
+  type Membership,
+  ROOMS,
+  type RoomRow,
+  TXNS,
+  type TxnRow,
+} from './tables.ts';
+
+/** Where a local send came from: remembered for idempotency and unsigned.transaction_id. */
+export interface TxnRecord {
+  readonly userId: string;
+  readonly deviceId: string;
+  /** The request's scope and client txnId (e.g. `send/!room/m.room.message/abc`). */
+  readonly key: string;
+  /** The client's txnId, shown back to the sending device. */
+  readonly txnId: string;
+  readonly hash: string;
+}
+
+const MEMBERSHIPS: readonly string[] = ['join', 'invite', 'leave', 'ban', 'knock'];
+
+/** The current state events an event's auth rules look at, as a lookup. */
+export async function authStateFor(tx: WriteTx, event: RoomEvent, version: RoomVersion): Promise<AuthStateLookup> {
+  const state = new Map<string, RoomEvent>();
+  const tuples = [...authEventTypesFor(event, version), { type: 'm.room.create', stateKey: '' }];
+  for (const { type, stateKey } of tuples) {
+    const current = await tx.get<CurrentStateRow>(CURRENT_STATE, [event.room_id, type, stateKey]);
+    const row = current && (await tx.get<EventRow>(EVENTS, current.event_id));
+    if (row) state.set(stateKeyOf(type, stateKey), row.pdu);
+  }
+  return (type, stateKey) => state.get(stateKeyOf(type, stateKey));
+}
+
+/**
+ * Persists a local event built on the room's current extremities and state:
+ * 1. the auth rules against the current state (403 with the rule otherwise);
+ * 2. the next stream position;
+ * 3. state groups before/after and the current state;
+ * 4. forward extremities: the event replaces its prev_events;
+ * 5. the membership table for member events;
+ * 6. a redaction prunes its target when the redaction rules allow it;
+ * 7. the event row and the txnId.
+ */
+export async function persistEvent(
+  tx: WriteTx,
+  event: RoomEvent,
+  version: RoomVersion,
+  txn?: TxnRecord,
+): Promise<number> {
+  const room = await roomRowFor(tx, event, version);
+  // 1.
+  const authState = await authStateFor(tx, event, version);
+  const verdict = checkAuth(event, authState, version);
+  if (!verdict.ok) throw forbidden(`the auth rules reject this event: ${verdict.reason}`);
+  // 2.
+  const stream = await nextStreamPosition(tx);
+  // 3.
+  const row = eventRow(event, room, stream);
+  if (event.state_key !== undefined) {
+    const current = await tx.get<CurrentStateRow>(CURRENT_STATE, [event.room_id, event.type, event.state_key]);
+    if (current) row.replaces = current.event_id;
+    row.sg_after = await writeStateGroup(tx, room.room_id, row.sg_before, [
+      [event.type, event.state_key, event.event_id],
+    ]);
+    const stateRow: CurrentStateRow = {
+      room_id: event.room_id,
+      type: event.type,
+      state_key: event.state_key,
+      event_id: event.event_id,
+    };
+    await tx.put(CURRENT_STATE, stateRow);
+  }
+  await tx.put(ROOMS, { ...room, state_group: row.sg_after } satisfies RoomRow);
+  // 4.
+  for (const prev of event.prev_events) await tx.delete(EXTREMITIES, [event.room_id, prev]);
+  await tx.put(EXTREMITIES, { room_id: event.room_id, event_id: event.event_id });
+  // 5.
+  if (event.type === 'm.room.member' && event.state_key !== undefined) await updateMembership(tx, event, stream);
+  // 6.
+  if (event.type === 'm.room.redaction') await applyRedaction(tx, event, authState, version);
+  // 7.
+  if (txn) {
+    row.txn_device = txn.deviceId;
+    row.txn_id = txn.txnId;
+    const txnRow: TxnRow = {
+      user_id: txn.userId,
+      device_id: txn.deviceId,
+      txn_id: txn.key,
+      room_id: event.room_id,
+      event_id: event.event_id,
+      hash: txn.hash,
+    };
+    await tx.put(TXNS, txnRow);
+  }
+  await tx.put(EVENTS, row);
+  return stream;
+}
+
+async function roomRowFor(tx: WriteTx, event: RoomEvent, version: RoomVersion): Promise<RoomRow> {
+  const room = await tx.get<RoomRow>(ROOMS, event.room_id);
+  if (room) return room;
+  if (event.type !== 'm.room.create') throw notFound(`unknown room ${event.room_id}`);
+  const stateGroup = await writeSnapshot(tx, event.room_id, new Map());
+  return {
+    room_id: event.room_id,
+    version: version.id,
+    creator: event.sender,
+    created_ts: event.origin_server_ts,
+    state_group: stateGroup,
+  };
+}
+
+function eventRow(event: RoomEvent, room: RoomRow, stream: number): EventRow {
+  const row: EventRow = {
+    event_id: event.event_id,
+    room_id: event.room_id,
+    stream,
+    depth: event.depth,
+    type: event.type,
+    sender: event.sender,
+    ts: event.origin_server_ts,
+    pdu: event,
+    sg_before: room.state_group,
+    sg_after: room.state_group,
+  };
+  if (event.state_key !== undefined) row.state_key = event.state_key;
+  const relation = relationOf(event);
+  if (relation) {
+    row.relates_to = relation.eventId;
+    row.rel_type = relation.relType;
+  }
+  return row;
+}
+
+/** `content["m.relates_to"]` when it names an event and a relation type. */
+export function relationOf(event: RoomEvent): { eventId: string; relType: string } | undefined {
+  const relatesTo = event.content['m.relates_to'];
+  if (typeof relatesTo !== 'object' || relatesTo === null || Array.isArray(relatesTo)) return undefined;
+  const { event_id: eventId, rel_type: relType } = relatesTo;
+  return typeof eventId === 'string' && typeof relType === 'string' ? { eventId, relType } : undefined;
+}
+
+async function updateMembership(tx: WriteTx, event: RoomEvent, stream: number): Promise<void> {
+  const userId = event.state_key!;
+  const membership = event.content.membership;
+  if (typeof membership !== 'string' || !MEMBERSHIPS.includes(membership)) return;
+  const previous = await tx.get<MemberRow>(MEMBERS, [event.room_id, userId]);
+  const row: MemberRow = {
+    room_id: event.room_id,
+    user_id: userId,
+    membership: membership as Membership,
+    event_id: event.event_id,
+    stream,
+    sender: event.sender,
+  };
+  const joinedStream = membership === 'join' ? stream : previous?.joined_stream;
+  if (joinedStream !== undefined) row.joined_stream = joinedStream;
+  const { displayname, avatar_url: avatarUrl } = event.content;
+  if (typeof displayname === 'string') row.displayname = displayname;
+  if (typeof avatarUrl === 'string') row.avatar_url = avatarUrl;
+  await tx.put(MEMBERS, row);
+  if (membership === 'join' || membership === 'invite' || membership === 'knock') {
+    await tx.delete(FORGOTTEN, [userId, event.room_id]);
+  }
+}
+
+/** Prunes the redacted event (spec: rooms v3+ "Handling redactions") when the rules allow it. */
+async function applyRedaction(
+  tx: WriteTx,
+  redaction: RoomEvent,
+  authState: AuthStateLookup,
+  version: RoomVersion,
+): Promise<void> {
+  const targetId = redactedEventId(redaction, version);
+  const target = targetId === undefined ? undefined : await tx.get<EventRow>(EVENTS, targetId);
+  if (!target || target.redacted_by !== undefined) return;
+  if (!redactionApplies(redaction, target.pdu, authState, version).ok) return;
+  const pruned: EventRow = { ...target, pdu: redactEvent(target.pdu, version), redacted_by: redaction.event_id };
+  delete pruned.relates_to;
+  delete pruned.rel_type;
+  await tx.put(EVENTS, pruned);
+  if (target.type === 'm.room.member' && target.state_key !== undefined) {
+    const member = await tx.get<MemberRow>(MEMBERS, [target.room_id, target.state_key]);
+    if (member?.event_id === target.event_id) {
+      const { displayname: _d, avatar_url: _a, ...rest } = member;
+      await tx.put(MEMBERS, rest);
+    }
+  }
+}

@@ -1,0 +1,183 @@
+// The local room server's write path: read the room's extremities and state,
+// build and sign the event outside any transaction, then check and persist it
+// in one write transaction, and wake sync after the commit.
+import { MatrixError, invalidParam, notFound } from '../errors.ts';
+import type { Clock } from '../ports.ts';
+import { type RoomEvent, type RoomVersion, authEventTypesFor, roomVersion, stateKeyOf } from '../protocol.ts';
+import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
+import { STREAM_TABLE } from '../storage/stream.ts';
+import type { Notifier } from '../sync/notifier.ts';
+import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts';
+import { type TxnRecord, persistEvent } from './persist-event.ts';
+import { RoomLocks } from './room-locks.ts';
+import {
+  CURRENT_STATE,
+  type CurrentStateRow,
+  EVENTS,
+  EXTREMITIES,
+  type EventRow,
+  type ExtremityRow,
+  ROOMS,
+  type RoomRow,
+  TXNS,
+  type TxnRow,
+  roomTableNames,
+} from './tables.ts';
+
+export interface WriterDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly notifier: Notifier;
+  readonly serverName: string;
+  readonly signingSeed: Uint8Array;
+}
+
+export interface SendResult {
+  readonly eventId: string;
+  readonly stream?: number;
+}
+
+export interface SendOptions {
+  readonly txn?: TxnRecord;
+  /**
+   * Runs under the room's lock in the read transaction the event is built
+   * from: throws to refuse, or returns an event id that already does what was
+   * asked (nothing is sent then).
+   */
+  readonly guard?: (tx: ReadTx) => Promise<string | undefined>;
+}
+
+const WRITE_TABLES = [...roomTableNames, STREAM_TABLE];
+const ATTEMPTS = 3;
+
+interface BuildState {
+  readonly version: RoomVersion;
+  readonly prevEvents: PrevEvent[];
+  readonly state: Map<string, string>;
+}
+
+/** Thrown inside the write transaction when the room moved on since the event was built. */
+class StaleExtremities extends Error {
+  override readonly name = 'StaleExtremities';
+}
+
+export class RoomWriter {
+  private readonly deps: WriterDeps;
+  private readonly locks = new RoomLocks();
+
+  constructor(deps: WriterDeps) {
+    this.deps = deps;
+  }
+
+  /** Sends one local event into an existing room (see the header); 404 for unknown rooms. */
+  send(roomId: string, draft: EventDraft, options: SendOptions = {}): Promise<SendResult> {
+    return this.locks.run(roomId, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const prepared = await this.deps.store.read(roomTableNames, (tx) => this.prepare(tx, roomId, draft, options));
+        if ('eventId' in prepared) return prepared;
+        const event = await this.build(roomId, draft, prepared);
+        try {
+          const stream = await this.deps.store.write(WRITE_TABLES, async (tx) => {
+            if (!(await sameExtremities(tx, roomId, prepared.prevEvents))) throw new StaleExtremities();
+            return persistEvent(tx, event, prepared.version, options.txn);
+          });
+          this.notify([event]);
+          return { eventId: event.event_id, stream };
+        } catch (error) {
+          if (!(error instanceof StaleExtremities) || attempt >= ATTEMPTS) throw error;
+        }
+      }
+    });
+  }
+
+  /**
+   * Creates a room from its first events (create event first), building each
+   * on the one before, and persists them all in one transaction, together
+   * with whatever `alongside` writes (aliases, directory visibility).
+   */
+  async create(
+    roomId: string,
+    version: RoomVersion,
+    drafts: readonly EventDraft[],
+    alongside?: (tx: WriteTx) => Promise<void>,
+  ): Promise<RoomEvent[]> {
+    const state = new Map<string, string>();
+    const events: RoomEvent[] = [];
+    let prevEvents: PrevEvent[] = [];
+    for (const draft of drafts) {
+      const event = await this.build(roomId, draft, { version, prevEvents, state });
+      events.push(event);
+      prevEvents = [{ eventId: event.event_id, depth: event.depth }];
+      if (event.state_key !== undefined) state.set(stateKeyOf(event.type, event.state_key), event.event_id);
+    }
+    await this.locks.run(roomId, () =>
+      this.deps.store.write(WRITE_TABLES, async (tx) => {
+        if (await tx.get(ROOMS, roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
+        for (const event of events) await persistEvent(tx, event, version);
+        await alongside?.(tx);
+      }),
+    );
+    this.notify(events);
+    return events;
+  }
+
+  private async prepare(
+    tx: ReadTx,
+    roomId: string,
+    draft: EventDraft,
+    options: SendOptions,
+  ): Promise<BuildState | SendResult> {
+    const room = await tx.get<RoomRow>(ROOMS, roomId);
+    const version = room && roomVersion(room.version);
+    if (!room || !version) throw notFound(`unknown room ${roomId}`);
+    if (options.txn) {
+      const done = await tx.get<TxnRow>(TXNS, [options.txn.userId, options.txn.deviceId, options.txn.key]);
+      if (done && done.hash !== options.txn.hash) {
+        throw invalidParam('this transaction id was already used for a different request');
+      }
+      if (done) return { eventId: done.event_id };
+    }
+    const existing = await options.guard?.(tx);
+    if (existing !== undefined) return { eventId: existing };
+    const state = new Map<string, string>();
+    const input = { type: draft.type, sender: draft.sender, state_key: draft.stateKey, content: draft.content };
+    for (const { type, stateKey } of authEventTypesFor(input, version)) {
+      const row = await tx.get<CurrentStateRow>(CURRENT_STATE, [roomId, type, stateKey]);
+      if (row) state.set(stateKeyOf(type, stateKey), row.event_id);
+    }
+    return { version, prevEvents: await extremities(tx, roomId), state };
+  }
+
+  private build(roomId: string, draft: EventDraft, at: BuildState): Promise<RoomEvent> {
+    return buildEvent(draft, {
+      version: at.version,
+      roomId,
+      stateId: (type, stateKey) => at.state.get(stateKeyOf(type, stateKey)),
+      prevEvents: at.prevEvents,
+      now: this.deps.clock.now(),
+      serverName: this.deps.serverName,
+      seed: this.deps.signingSeed,
+    });
+  }
+
+  private notify(events: readonly RoomEvent[]): void {
+    const users = events.filter((e) => e.type === 'm.room.member' && e.state_key !== undefined).map((e) => e.state_key!);
+    this.deps.notifier.notify({ rooms: [...new Set(events.map((e) => e.room_id))], users });
+  }
+}
+
+async function extremities(tx: ReadTx, roomId: string): Promise<PrevEvent[]> {
+  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  const out: PrevEvent[] = [];
+  for (const { event_id: eventId } of rows) {
+    const event = await tx.get<EventRow>(EVENTS, eventId);
+    if (event) out.push({ eventId, depth: event.depth });
+  }
+  return out;
+}
+
+async function sameExtremities(tx: ReadTx, roomId: string, expected: readonly PrevEvent[]): Promise<boolean> {
+  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  const now = new Set(rows.map((r) => r.event_id));
+  return now.size === expected.length && expected.every((p) => now.has(p.eventId));
+}

@@ -1,0 +1,70 @@
+// Small pieces every room endpoint uses: the caller, validated path ids, the
+// request hash for txnId idempotency, and "what may this user read here".
+import { forbidden, notFound } from '../errors.ts';
+import { requireRoomId } from '../http/matrix-ids.ts';
+import type { Caller, RequestContext } from '../http/route.ts';
+import { canonicalJson, encodeBase64, sha256, utf8Encode } from '../protocol.ts';
+import type { ReadTx } from '../storage/port.ts';
+import { lastEventAtStream } from './state-read.ts';
+import { currentStateEvent } from './state-read.ts';
+import { MEMBERS, type MemberRow, ROOMS, type RoomRow } from './tables.ts';
+
+/** The authenticated caller (routes declare auth 'required'). */
+export function callerOf(ctx: RequestContext): Caller {
+  if (!ctx.caller) throw new Error('route needs auth: required');
+  return ctx.caller;
+}
+
+/** A path parameter, validated as a room id (400 M_INVALID_PARAM otherwise). */
+export function roomIdParam(ctx: RequestContext, name = 'roomId'): string {
+  return requireRoomId(ctx.params[name] ?? '');
+}
+
+/** The room row, or 404 M_NOT_FOUND. */
+export async function requireRoom(tx: ReadTx, roomId: string): Promise<RoomRow> {
+  const room = await tx.get<RoomRow>(ROOMS, roomId);
+  if (!room) throw notFound(`Unknown room ${roomId}`);
+  return room;
+}
+
+/** sha256 of what a txnId stands for: another request under the same txnId is refused. */
+export async function requestHash(scope: string, body: unknown): Promise<string> {
+  return encodeBase64(await sha256(utf8Encode(canonicalJson({ scope, body }))));
+}
+
+/** The room's current history visibility (default shared). */
+export async function currentHistoryVisibility(tx: ReadTx, roomId: string): Promise<string> {
+  const row = await currentStateEvent(tx, roomId, 'm.room.history_visibility');
+  const value = row?.pdu.content.history_visibility;
+  return typeof value === 'string' ? value : 'shared';
+}
+
+/**
+ * How far a user may read a room's state and members: joined users and
+ * anyone in a world-readable room see the present (`upTo` undefined); users
+ * who left or were banned see the room as it was at their member event.
+ * Everyone else gets 403 (404 for unknown rooms).
+ */
+export async function readableUpTo(tx: ReadTx, roomId: string, userId: string): Promise<{ upTo?: number }> {
+  await requireRoom(tx, roomId);
+  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  if (member?.membership === 'join') return {};
+  if ((await currentHistoryVisibility(tx, roomId)) === 'world_readable') return {};
+  if (member && (member.membership === 'leave' || member.membership === 'ban') && member.joined_stream) {
+    return { upTo: member.stream };
+  }
+  throw forbidden(`${userId} is not in room ${roomId}`);
+}
+
+/** Whether the room has any event at or before the stream (the state at a position exists). */
+export async function hasEventsUpTo(tx: ReadTx, roomId: string, stream: number): Promise<boolean> {
+  return (await lastEventAtStream(tx, roomId, stream)) !== undefined;
+}
+
+/** 403 unless the user is joined to the room now. */
+export async function requireJoined(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow> {
+  await requireRoom(tx, roomId);
+  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  if (member?.membership !== 'join') throw forbidden(`${userId} is not joined to room ${roomId}`);
+  return member;
+}

@@ -1,0 +1,91 @@
+// Reading room state: the current state table, and the state at a stream
+// position or at an event through state groups.
+import type { ReadTx } from '../storage/port.ts';
+import { type StateKey, stateKeyOf } from '../protocol/types.ts';
+import { type StrippedStateEvent, toStripped } from './client-event.ts';
+import { type GroupCache, type StateIds, loadStateGroup } from './state-groups.ts';
+import { CURRENT_STATE, type CurrentStateRow, EVENTS, type EventRow } from './tables.ts';
+
+/** The room's current state as (type, state_key) → event id (empty for unknown rooms). */
+export async function currentStateIds(tx: ReadTx, roomId: string): Promise<StateIds> {
+  const rows = await tx.query<CurrentStateRow>(CURRENT_STATE, { index: 'room', equals: roomId });
+  return new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
+}
+
+/** One current state event, if set. */
+export async function currentStateEvent(
+  tx: ReadTx,
+  roomId: string,
+  type: string,
+  stateKey = '',
+): Promise<EventRow | undefined> {
+  const row = await tx.get<CurrentStateRow>(CURRENT_STATE, [roomId, type, stateKey]);
+  return row && tx.get<EventRow>(EVENTS, row.event_id);
+}
+
+/** The latest timeline event of a room at or before `stream`. */
+export async function lastEventAtStream(
+  tx: ReadTx,
+  roomId: string,
+  stream: number,
+): Promise<EventRow | undefined> {
+  const [row] = await tx.query<EventRow>(EVENTS, {
+    index: 'room_stream',
+    range: { lower: [roomId, 0], upper: [roomId, stream] },
+    reverse: true,
+    limit: 1,
+  });
+  return row;
+}
+
+/** The state after the last timeline event at or before `stream` (empty before the room existed). */
+export async function stateIdsAtStream(
+  tx: ReadTx,
+  roomId: string,
+  stream: number,
+  cache?: GroupCache,
+): Promise<StateIds> {
+  const row = await lastEventAtStream(tx, roomId, stream);
+  return row ? loadStateGroup(tx, row.sg_after, cache) : new Map();
+}
+
+/** Loads the events of a state map (skipping any that are missing). */
+export async function stateRows(
+  tx: ReadTx,
+  state: ReadonlyMap<StateKey, string>,
+): Promise<Map<StateKey, EventRow>> {
+  const out = new Map<StateKey, EventRow>();
+  for (const [key, id] of state) {
+    const row = await tx.get<EventRow>(EVENTS, id);
+    if (row) out.set(key, row);
+  }
+  return out;
+}
+
+/** The state types shown to invitees and knockers (spec: "Stripped state", recommended set). */
+const STRIPPED_TYPES = [
+  'm.room.create',
+  'm.room.join_rules',
+  'm.room.name',
+  'm.room.avatar',
+  'm.room.canonical_alias',
+  'm.room.topic',
+  'm.room.encryption',
+];
+
+export async function strippedState(
+  tx: ReadTx,
+  roomId: string,
+  userId?: string,
+): Promise<StrippedStateEvent[]> {
+  const out: StrippedStateEvent[] = [];
+  for (const type of STRIPPED_TYPES) {
+    const row = await currentStateEvent(tx, roomId, type);
+    if (row) out.push(toStripped(row));
+  }
+  if (userId !== undefined) {
+    const member = await currentStateEvent(tx, roomId, 'm.room.member', userId);
+    if (member) out.push(toStripped(member));
+  }
+  return out;
+}

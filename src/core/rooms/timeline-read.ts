@@ -1,0 +1,115 @@
+// Reading a room's timeline in stream order, with filters and history
+// visibility applied while scanning (so `limit` counts returned events).
+import type { ReadTx } from '../storage/port.ts';
+import { type ClientEvent, type Viewer, formatRows } from './client-event.ts';
+import { type EventFilter, eventMatchesFilter } from './event-filter.ts';
+import { EVENTS, type EventRow } from './tables.ts';
+import { VisibilityChecker } from './visibility.ts';
+
+const MAX_STREAM = Number.MAX_SAFE_INTEGER;
+const BATCH = 100;
+
+export interface TimelineSliceOptions {
+  /** Exclusive lower bound (default: the beginning). */
+  readonly fromStream?: number;
+  /** Inclusive upper bound (default: the end). */
+  readonly toStream?: number;
+  readonly limit: number;
+  /** Take the newest `limit` events of the range instead of the oldest. */
+  readonly backwards?: boolean;
+  /** For unsigned.age. */
+  readonly now: number;
+  /** Applies history visibility for this user and shows transaction ids to their device. */
+  readonly viewer?: Viewer;
+  readonly filter?: EventFilter;
+}
+
+export interface TimelineEntry {
+  readonly stream: number;
+  readonly event: ClientEvent;
+}
+
+export interface TimelineSlice {
+  /** Oldest first. */
+  readonly events: TimelineEntry[];
+  /** More matching events lie in the range beyond the returned ones. */
+  readonly limited: boolean;
+}
+
+export interface ScanOptions {
+  readonly fromStream: number;
+  readonly toStream: number;
+  readonly limit: number;
+  readonly backwards: boolean;
+  readonly accept: (row: EventRow) => Promise<boolean> | boolean;
+}
+
+/**
+ * Rows of the room's timeline in (fromStream, toStream], in scan order (newest
+ * first when backwards), up to `limit` accepted ones; `more` says another
+ * accepted row exists beyond them.
+ */
+export async function scanTimeline(
+  tx: ReadTx,
+  roomId: string,
+  options: ScanOptions,
+): Promise<{ rows: EventRow[]; more: boolean }> {
+  const rows: EventRow[] = [];
+  let low = options.fromStream;
+  let high = options.toStream;
+  while (low < high) {
+    const batch = await tx.query<EventRow>(EVENTS, {
+      index: 'room_stream',
+      range: { lower: [roomId, low], lowerOpen: true, upper: [roomId, high] },
+      reverse: options.backwards,
+      limit: BATCH,
+    });
+    for (const row of batch) {
+      if (!(await options.accept(row))) continue;
+      if (rows.length === options.limit) return { rows, more: true };
+      rows.push(row);
+    }
+    if (batch.length < BATCH) break;
+    const last = batch[batch.length - 1]!.stream!;
+    if (options.backwards) high = last - 1;
+    else low = last;
+  }
+  return { rows, more: false };
+}
+
+/** A room's timeline in a stream range (see api.ts timelineSlice). */
+export async function timelineSlice(
+  tx: ReadTx,
+  roomId: string,
+  options: TimelineSliceOptions,
+): Promise<TimelineSlice> {
+  const checker = options.viewer && (await VisibilityChecker.create(tx, roomId, options.viewer.userId));
+  const { rows, more } = await scanTimeline(tx, roomId, {
+    fromStream: options.fromStream ?? 0,
+    toStream: options.toStream ?? MAX_STREAM,
+    limit: options.limit,
+    backwards: options.backwards ?? false,
+    accept: async (row) =>
+      eventMatchesFilter(row.pdu, options.filter) && (checker === undefined || (await checker.canSee(row))),
+  });
+  if (options.backwards) rows.reverse();
+  const events = await formatRows(tx, rows, options.now, options.viewer);
+  return { events: events.map((event, i) => ({ stream: rows[i]!.stream!, event })), limited: more };
+}
+
+/** Rooms with timeline events in (since, upTo]. */
+export async function roomsWithEventsSince(
+  tx: ReadTx,
+  since: number,
+  upTo = MAX_STREAM,
+): Promise<Set<string>> {
+  const rows = await tx.query<EventRow>(EVENTS, {
+    index: 'stream',
+    range: { lower: since, lowerOpen: true, upper: upTo },
+  });
+  return new Set(rows.map((r) => r.room_id));
+}
+
+export async function eventStream(tx: ReadTx, eventId: string): Promise<number | undefined> {
+  return (await tx.get<EventRow>(EVENTS, eventId))?.stream;
+}

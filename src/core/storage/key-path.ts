@@ -1,0 +1,42 @@
+// Key extraction with IndexedDB's rules (W3C IndexedDB 3.0, §7.4 "extract a key
+// from a value using a key path" and §7.1 "convert a value to a key"), for
+// implementations that are not IndexedDB and must index rows themselves.
+
+import type { Key, Row } from './port.ts';
+
+/** A valid key: a non-NaN number, a string, or an array of valid keys. */
+export function isValidKey(value: unknown): value is Key {
+  if (typeof value === 'number') return !Number.isNaN(value);
+  if (typeof value === 'string') return true;
+  return Array.isArray(value) && value.every(isValidKey);
+}
+
+/** The value at a dotted key path ('content.body'), or undefined when a step is missing. */
+export function valueAtPath(row: Row, path: string): unknown {
+  if (path === '') return row;
+  let value: unknown = row;
+  for (const step of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[step];
+  }
+  return value;
+}
+
+/**
+ * The key of a row under a key path, or undefined when the row has no valid
+ * key there (such rows are left out of an index). A compound path yields the
+ * array of its parts, and is undefined as soon as one part is.
+ */
+export function keyAtPath(row: Row, path: string | readonly string[]): Key | undefined {
+  if (typeof path === 'string') {
+    const value = valueAtPath(row, path);
+    return isValidKey(value) ? value : undefined;
+  }
+  const parts: (number | string)[] = [];
+  for (const step of path) {
+    const value = valueAtPath(row, step);
+    if (!isValidKey(value)) return undefined;
+    parts.push(value as number | string);
+  }
+  return parts;
+}

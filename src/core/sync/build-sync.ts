@@ -1,0 +1,187 @@
+// Computes one /sync response inside one read transaction (spec §11.3
+// "Syncing"). The algorithm, in the spirit of Synapse's and Dendrite's:
+//   1. Read the stream position P the response describes (next_batch).
+//   2. The user's membership changes after `since` (all memberships for an
+//      initial sync) sort rooms into join (newly joined: full state), invite,
+//      leave (with the timeline up to the leave) and knock.
+//   3. Rooms joined before `since` are included when they have timeline
+//      events, receipts, typing changes or room account data after `since`
+//      (all of them for an initial or full_state sync).
+//   4. Global account data, presence, and the empty E2EE sections.
+import * as rooms from '../rooms/api.ts';
+import type { ReadTx } from '../storage/port.ts';
+import { currentStreamPosition } from '../storage/stream.ts';
+import { ephemeralByRoom } from './ephemeral.ts';
+import type { FilterDefinition } from './filter.ts';
+import { applyFilter, roomAllowed } from './filter-match.ts';
+import { type RoomExtras, invitedRoom, joinedRoom, knockedRoom, leftRoom } from './room-sections.ts';
+import type { SyncContext } from './sync-context.ts';
+import { type SyncResponse, emptySyncResponse } from './sync-response.ts';
+import { type SyncToken, formatSyncToken } from './sync-token.ts';
+import type { TypingTracker } from './typing.ts';
+
+export interface AccountDataEvent {
+  readonly type: string;
+  readonly content: unknown;
+}
+
+/** What sync reads from the accounts module, inside the same transaction. */
+export interface AccountReads {
+  /** Global account data (roomId undefined) and room account data changed after `since` (0: all). */
+  accountDataSince(
+    tx: ReadTx,
+    userId: string,
+    since: number,
+  ): Promise<{ global: AccountDataEvent[]; rooms: Map<string, AccountDataEvent[]> }>;
+  /** m.presence events of users the user shares a room with (and their own), changed after `since`. */
+  presenceSince(tx: ReadTx, userId: string, since: number): Promise<{ type: string; sender?: string }[]>;
+}
+
+export interface SyncRequest {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly since?: SyncToken;
+  readonly fullState: boolean;
+  readonly filter: FilterDefinition;
+}
+
+export interface BuildInput {
+  readonly tx: ReadTx;
+  readonly request: SyncRequest;
+  readonly typing: TypingTracker;
+  readonly accounts: AccountReads;
+  readonly now: number;
+}
+
+export interface BuiltSync {
+  readonly response: SyncResponse;
+  /** Rooms the user is joined to (what the long-poll listens on). */
+  readonly joinedRooms: ReadonlySet<string>;
+  readonly position: number;
+  readonly typingSerial: number;
+}
+
+interface RoomPlan {
+  /** Joined rooms with all state: roomId → range start. */
+  readonly full: Map<string, number>;
+  /** Joined before since: incremental if anything is new. */
+  readonly incremental: string[];
+  /** Left or banned: roomId → stream of the leave. */
+  readonly left: Map<string, number>;
+  readonly invited: string[];
+  readonly knocked: string[];
+  readonly joined: Set<string>;
+}
+
+async function planRooms(input: BuildInput, since: number | undefined): Promise<RoomPlan> {
+  const { tx, request } = input;
+  const roomFilter = request.filter.room;
+  const [changes, joinedNow] = await Promise.all([
+    rooms.userRoomsSince(tx, request.userId, since ?? 0),
+    rooms.joinedRoomIds(tx, request.userId),
+  ]);
+  const plan: RoomPlan = {
+    full: new Map(),
+    incremental: [],
+    left: new Map(),
+    invited: [],
+    knocked: [],
+    joined: new Set(joinedNow),
+  };
+  const changed = new Set<string>();
+  // 2.
+  for (const change of changes) {
+    if (!roomAllowed(roomFilter, change.roomId)) continue;
+    changed.add(change.roomId);
+    if (change.membership === 'join') plan.full.set(change.roomId, since ?? 0);
+    else if (change.membership === 'invite') plan.invited.push(change.roomId);
+    else if (change.membership === 'knock') plan.knocked.push(change.roomId);
+    else if (since !== undefined || roomFilter?.include_leave) plan.left.set(change.roomId, change.stream);
+  }
+  // 3.
+  for (const roomId of joinedNow) {
+    if (changed.has(roomId) || !roomAllowed(roomFilter, roomId)) continue;
+    if (request.fullState) plan.full.set(roomId, since ?? 0);
+    else plan.incremental.push(roomId);
+  }
+  return plan;
+}
+
+/** Builds the response at the current stream position (see the header for the steps). */
+export async function buildSync(input: BuildInput): Promise<BuiltSync> {
+  const { tx, request, typing } = input;
+  // 1. Typing is read in the same synchronous step as the position, so both describe one moment.
+  const typingSerial = typing.serial;
+  const position = await currentStreamPosition(tx);
+  // A token from the future (the store was replaced) degrades to an initial sync.
+  const since = request.since && request.since.stream <= position ? request.since : undefined;
+  const ctx: SyncContext = {
+    tx,
+    userId: request.userId,
+    deviceId: request.deviceId,
+    now: input.now,
+    filter: request.filter,
+    position,
+  };
+  const response = emptySyncResponse(formatSyncToken({ stream: position, typing: typingSerial }));
+  const plan = await planRooms(input, since?.stream);
+  const [ephemeral, accountData, presence, withEvents] = await Promise.all([
+    ephemeralByRoom(ctx, {
+      typing,
+      typingSince: since?.typing,
+      since: since?.stream,
+      fullRooms: [...plan.full.keys()],
+      incrementalRooms: plan.incremental,
+    }),
+    input.accounts.accountDataSince(tx, request.userId, since?.stream ?? 0),
+    input.accounts.presenceSince(tx, request.userId, since?.stream ?? 0),
+    since && plan.incremental.length > 0 ? rooms.roomsWithEventsSince(tx, since.stream, position) : new Set<string>(),
+  ]);
+  // 3. Only rooms with something new are read further.
+  const active = (roomId: string) =>
+    withEvents.has(roomId) || ephemeral.has(roomId) || accountData.rooms.has(roomId);
+  const activePlan = { ...plan, incremental: plan.incremental.filter(active) };
+  const extras = (roomId: string): RoomExtras => ({
+    ephemeral: ephemeral.get(roomId) ?? [],
+    accountData: accountData.rooms.get(roomId) ?? [],
+  });
+  await fillRooms(ctx, response, activePlan, since?.stream, extras);
+  // 4.
+  response.account_data.events = applyFilter(request.filter.account_data, accountData.global);
+  response.presence.events = applyFilter(request.filter.presence, presence);
+  return { response, joinedRooms: plan.joined, position, typingSerial };
+}
+
+/** Fills rooms.{join,leave,invite,knock}, every room's reads started at once. */
+async function fillRooms(
+  ctx: SyncContext,
+  response: SyncResponse,
+  plan: RoomPlan,
+  since: number | undefined,
+  extras: (roomId: string) => RoomExtras,
+): Promise<void> {
+  const { join, leave, invite, knock } = response.rooms;
+  const to = ctx.position;
+  const incrementalFrom = since ?? 0;
+  const tasks: Promise<void>[] = [
+    ...[...plan.full].map(async ([roomId, from]) => {
+      const room = await joinedRoom(ctx, roomId, { from, to, fullState: true }, extras(roomId));
+      if (room) join[roomId] = room;
+    }),
+    ...plan.incremental.map(async (roomId) => {
+      const room = await joinedRoom(ctx, roomId, { from: incrementalFrom, to, fullState: false }, extras(roomId));
+      if (room) join[roomId] = room;
+    }),
+    ...[...plan.left].map(async ([roomId, leftAt]) => {
+      const range = { from: incrementalFrom, to: leftAt, fullState: since === undefined };
+      leave[roomId] = await leftRoom(ctx, roomId, range, extras(roomId));
+    }),
+    ...plan.invited.map(async (roomId) => {
+      invite[roomId] = await invitedRoom(ctx, roomId);
+    }),
+    ...plan.knocked.map(async (roomId) => {
+      knock[roomId] = await knockedRoom(ctx, roomId);
+    }),
+  ];
+  await Promise.all(tasks);
+}

@@ -1,0 +1,112 @@
+// The timeline and state sections of a room in /sync (spec §11.3: "state:
+// updates to the state, between the time indicated by the since parameter,
+// and the start of the timeline (or all state up to the start of the
+// timeline, if since is not given, or full_state is true)").
+import type { StateKey } from '../protocol/types.ts';
+import { stateKeyOf } from '../protocol/types.ts';
+import * as rooms from '../rooms/api.ts';
+import { eventAllowed } from './filter-match.ts';
+import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
+import type { Timeline } from './sync-response.ts';
+
+export interface TimelineRange {
+  /** Exclusive lower bound: the since position (0 for everything). */
+  readonly from: number;
+  /** Inclusive upper bound: the response position, or the user's leave. */
+  readonly to: number;
+  /** Send all state at the start of the timeline instead of the change since `from`. */
+  readonly fullState: boolean;
+}
+
+export interface RoomSections {
+  readonly timeline: Timeline;
+  readonly state: unknown[];
+  /** Client events of the timeline (before event_fields), for unread counts and member checks. */
+  readonly events: readonly rooms.ClientEvent[];
+}
+
+/** Timeline and state of one room over a range. */
+export async function roomSections(ctx: SyncContext, roomId: string, range: TimelineRange): Promise<RoomSections> {
+  const filter = ctx.filter.room?.timeline;
+  const slice = await rooms.timelineSlice(ctx.tx, roomId, {
+    fromStream: range.from,
+    toStream: range.to,
+    limit: timelineLimit(ctx),
+    backwards: true,
+    now: ctx.now,
+    viewer: { userId: ctx.userId, deviceId: ctx.deviceId },
+    ...(filter ? { filter } : {}),
+  });
+  const first = slice.events[0];
+  // The state section describes the room just before the first timeline event.
+  const start = first ? first.stream - 1 : range.to;
+  const events = slice.events.map((e) => e.event);
+  const state = await stateSection(ctx, roomId, range, start, events, slice.limited);
+  return {
+    timeline: {
+      events: events.map((e) => syncEvent(ctx, e)),
+      limited: slice.limited,
+      prev_batch: rooms.makePaginationToken(start),
+    },
+    state: state.map((e) => syncEvent(ctx, e)),
+    events,
+  };
+}
+
+/** State ids at `start` that the client lacks: all of them, or those changed since `from`. */
+async function stateIdsToSend(
+  ctx: SyncContext,
+  roomId: string,
+  range: TimelineRange,
+  start: number,
+  limited: boolean,
+): Promise<{ send: Map<StateKey, string>; atStart: () => Promise<Map<StateKey, string>> }> {
+  let atStartCache: Promise<Map<StateKey, string>> | undefined;
+  const atStart = () => (atStartCache ??= rooms.stateIdsAtStream(ctx.tx, roomId, start));
+  if (range.fullState) return { send: new Map(await atStart()), atStart };
+  // Unless events were skipped (a limited or filtered timeline), the client's
+  // state at `from` already is the state at the start of the timeline.
+  const skipped = limited || ctx.filter.room?.timeline !== undefined;
+  if (!skipped || start <= range.from) return { send: new Map(), atStart };
+  const [now, before] = await Promise.all([atStart(), rooms.stateIdsAtStream(ctx.tx, roomId, range.from)]);
+  const send = new Map<StateKey, string>();
+  for (const [key, id] of now) if (before.get(key) !== id) send.set(key, id);
+  return { send, atStart };
+}
+
+/**
+ * The state section: state ids to send, filtered by the state filter, with
+ * lazy-loaded members (spec "Lazy-loading room members": only the members
+ * that sent timeline events, plus the user's own on a full-state sync).
+ */
+async function stateSection(
+  ctx: SyncContext,
+  roomId: string,
+  range: TimelineRange,
+  start: number,
+  timeline: readonly rooms.ClientEvent[],
+  limited: boolean,
+): Promise<rooms.ClientEvent[]> {
+  const filter = ctx.filter.room?.state;
+  const { send, atStart } = await stateIdsToSend(ctx, roomId, range, start, limited);
+  if (filter?.lazy_load_members) {
+    const senders = new Set(timeline.map((e) => e.sender));
+    if (range.fullState) senders.add(ctx.userId);
+    for (const key of [...send.keys()]) {
+      if (key.startsWith('m.room.member\u0000') && !senders.has(key.slice('m.room.member\u0000'.length))) {
+        send.delete(key);
+      }
+    }
+    const missing = [...senders].map((s) => stateKeyOf('m.room.member', s)).filter((k) => !send.has(k));
+    if (missing.length > 0) {
+      const state = await atStart();
+      for (const key of missing) {
+        const id = state.get(key);
+        if (id !== undefined) send.set(key, id);
+      }
+    }
+  }
+  const events = await rooms.eventsByIds(ctx.tx, [...send.values()], ctx.now);
+  const kept = events.filter((e) => eventAllowed(filter, e));
+  return filter?.limit !== undefined ? kept.slice(0, filter.limit) : kept;
+}

@@ -1,0 +1,54 @@
+// The sync module's routes: /sync, typing, receipts and read markers.
+import type { Route } from '../http/route.ts';
+import type { Clock } from '../ports.ts';
+import { roomTableNames } from '../rooms/api.ts';
+import type { Store } from '../storage/port.ts';
+import { STREAM_TABLE } from '../storage/stream.ts';
+import type { Notifier } from './notifier.ts';
+import { type FullyReadWriter, postReadMarkers, postReceipt } from './receipt-handlers.ts';
+import { type SyncAccounts, getSync } from './sync-handler.ts';
+import { syncTableNames } from './tables.ts';
+import { putTyping } from './typing-handler.ts';
+import { TypingTracker } from './typing.ts';
+
+export interface SyncDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly notifier: Notifier;
+  /** What sync reads and writes in the accounts module (see accounts-adapter.ts). */
+  readonly accounts: SyncAccounts & FullyReadWriter;
+  /**
+   * The in-memory typing state. The composition root makes it with
+   * createTypingTracker and closes it on shutdown (it holds an expiry timer).
+   */
+  readonly typing: TypingTracker;
+}
+
+/** A typing tracker whose changes wake the syncs of the room's members. */
+export function createTypingTracker(clock: Clock, notifier: Notifier): TypingTracker {
+  return new TypingTracker(clock, (roomId) => notifier.notify({ rooms: [roomId] }));
+}
+
+const V3 = '/_matrix/client/v3';
+
+export function syncRoutes(deps: SyncDeps): Route[] {
+  const tables = [STREAM_TABLE, ...roomTableNames, ...syncTableNames, ...deps.accounts.tables];
+  const syncDeps = { ...deps, tables: [...new Set(tables)] };
+  const receiptDeps = { ...deps, fullyRead: deps.accounts };
+  return [
+    { method: 'GET', path: `${V3}/sync`, auth: 'required', handler: (ctx) => getSync(syncDeps, ctx) },
+    { method: 'PUT', path: `${V3}/rooms/{roomId}/typing/{userId}`, auth: 'required', handler: (ctx) => putTyping(deps, ctx) },
+    {
+      method: 'POST',
+      path: `${V3}/rooms/{roomId}/receipt/{receiptType}/{eventId}`,
+      auth: 'required',
+      handler: (ctx) => postReceipt(receiptDeps, ctx),
+    },
+    {
+      method: 'POST',
+      path: `${V3}/rooms/{roomId}/read_markers`,
+      auth: 'required',
+      handler: (ctx) => postReadMarkers(receiptDeps, ctx),
+    },
+  ];
+}

@@ -1,0 +1,107 @@
+// GET /_matrix/client/v3/sync (spec §11.3): parses the query, applies
+// set_presence, then long-polls buildSync until there is something new.
+import { badJson, invalidParam, notJson } from '../errors.ts';
+import { queryBoolean, queryInteger, queryParam } from '../http/query.ts';
+import type { HandlerResult, RequestContext } from '../http/route.ts';
+import type { Clock } from '../ports.ts';
+import type { ReadTx, Store } from '../storage/port.ts';
+import { STREAM_TABLE, currentStreamPosition } from '../storage/stream.ts';
+import { type AccountReads, type BuiltSync, buildSync, type SyncRequest } from './build-sync.ts';
+import { type FilterDefinition, parseFilter } from './filter.ts';
+import { longPoll } from './long-poll.ts';
+import type { Notifier } from './notifier.ts';
+import { isEmptySync } from './sync-response.ts';
+import { parseSyncToken } from './sync-token.ts';
+import type { TypingTracker } from './typing.ts';
+
+export type PresenceState = 'online' | 'offline' | 'unavailable';
+
+/** What sync needs from the accounts module besides AccountReads. */
+export interface SyncAccounts extends AccountReads {
+  /** Tables the account functions read, opened with sync's own. */
+  readonly tables: readonly string[];
+  /** A stored filter's definition, or undefined when the user has none with that id. */
+  getFilter(tx: ReadTx, userId: string, filterId: string): Promise<unknown>;
+  /** Sets presence when it differs (a sync polling every few seconds must not write each time). */
+  setPresence(userId: string, presence: PresenceState): Promise<void>;
+}
+
+export interface SyncHandlerDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly notifier: Notifier;
+  readonly typing: TypingTracker;
+  readonly accounts: SyncAccounts;
+  /** Tables buildSync reads (the stream counter, rooms, sync and accounts tables). */
+  readonly tables: readonly string[];
+}
+
+/** Long-polls never wait longer than this, whatever the client asks. */
+export const MAX_TIMEOUT_MS = 600_000;
+
+const PRESENCE_VALUES: readonly PresenceState[] = ['online', 'offline', 'unavailable'];
+
+/** The `filter` parameter: inline JSON when it starts with `{`, else a filter id of the user. */
+async function resolveFilter(deps: SyncHandlerDeps, userId: string, param: string | undefined) {
+  if (param === undefined) return {};
+  if (param.startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(param);
+    } catch {
+      throw notJson('The filter parameter is not valid JSON');
+    }
+    return parseFilter(json);
+  }
+  const stored = await deps.store.read(deps.accounts.tables, (tx) => deps.accounts.getFilter(tx, userId, param));
+  if (stored === undefined) throw invalidParam(`No filter with id ${param}`);
+  try {
+    return parseFilter(stored);
+  } catch {
+    throw badJson(`Filter ${param} is not a valid filter`);
+  }
+}
+
+/**
+ * Spec set_presence: omitted means online; `offline` means "do not mark
+ * online" (it does not log the user off); `unavailable` marks idle.
+ */
+async function applyPresence(deps: SyncHandlerDeps, userId: string, param: string | undefined): Promise<void> {
+  if (param !== undefined && !PRESENCE_VALUES.includes(param as PresenceState)) {
+    throw invalidParam('set_presence must be online, offline or unavailable');
+  }
+  if (param === 'offline') return;
+  await deps.accounts.setPresence(userId, (param ?? 'online') as PresenceState);
+}
+
+export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promise<HandlerResult> {
+  const { req } = ctx;
+  const caller = ctx.caller!;
+  const sinceParam = queryParam(req, 'since');
+  const since = sinceParam ? parseSyncToken(sinceParam) : undefined;
+  const timeoutMs = Math.min(queryInteger(req, 'timeout', { min: 0 }) ?? 0, MAX_TIMEOUT_MS);
+  const fullState = queryBoolean(req, 'full_state') ?? false;
+  const filter: FilterDefinition = await resolveFilter(deps, caller.userId, queryParam(req, 'filter'));
+  await applyPresence(deps, caller.userId, queryParam(req, 'set_presence'));
+  const request: SyncRequest = { userId: caller.userId, deviceId: caller.deviceId, fullState, filter, ...(since ? { since } : {}) };
+  const compute = async () => {
+    const built = await deps.store.read(deps.tables, (tx) =>
+      buildSync({ tx, request, typing: deps.typing, accounts: deps.accounts, now: deps.clock.now() }),
+    );
+    // An initial or full-state sync always answers at once.
+    const empty = since !== undefined && !fullState && isEmptySync(built.response);
+    return { result: built, empty, rooms: built.joinedRooms };
+  };
+  const built = await longPoll<BuiltSync>({
+    clock: deps.clock,
+    notifier: deps.notifier,
+    userId: caller.userId,
+    timeoutMs,
+    ...(req.closed ? { closed: req.closed } : {}),
+    compute,
+    changedSince: async ({ result }) =>
+      deps.typing.serial !== result.typingSerial ||
+      (await deps.store.read([STREAM_TABLE], currentStreamPosition)) !== result.position,
+  });
+  return { body: built.response };
+}

@@ -1,0 +1,104 @@
+// Brings a SQLite database from its stored schema version (PRAGMA user_version)
+// to the highest of an append-only list, in one transaction:
+//
+// 1. Refuse a database newer than the list, or at a version the list lacks.
+// 2. Drop the tables the current version no longer has.
+// 3. Create the new tables; on kept tables drop the indexes that went away or
+//    changed path, add the new ones, and fill them from the existing rows.
+// 4. Record the new version.
+
+import type { DatabaseSync } from 'node:sqlite';
+import { StorageError } from '../../core/storage/errors.ts';
+import { keyAtPath } from '../../core/storage/key-path.ts';
+import type { SchemaVersion } from '../../core/storage/port.ts';
+import { encodeKey } from './key-codec.ts';
+import { decodeRow } from './row-codec.ts';
+import { type IndexLayout, sqlIndex, sqlTable, type TableLayout, tableLayouts } from './sqlite-layout.ts';
+
+const BACKFILL_BATCH = 500;
+
+export function migrate(db: DatabaseSync, versions: readonly SchemaVersion[]): Map<string, TableLayout> {
+  const current = versions[versions.length - 1]!;
+  const layouts = tableLayouts(current);
+  const stored = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  if (stored === current.version) return layouts;
+  // Step 1.
+  const previous = versions.find((version) => version.version === stored);
+  if (stored > current.version || (stored !== 0 && !previous)) {
+    throw new StorageError('VersionError', `database is at version ${stored}, not one of the known versions`);
+  }
+  const before = previous ? tableLayouts(previous) : new Map<string, TableLayout>();
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS _key_generator (tbl TEXT PRIMARY KEY, last INTEGER NOT NULL)');
+    dropTables(db, before, layouts);
+    for (const [name, layout] of layouts) upgradeTable(db, name, layout, before.get(name));
+    // Step 4.
+    db.exec(`PRAGMA user_version = ${current.version}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+  return layouts;
+}
+
+/** Step 2. */
+function dropTables(
+  db: DatabaseSync,
+  before: Map<string, TableLayout>,
+  after: Map<string, TableLayout>,
+): void {
+  for (const name of before.keys()) {
+    if (after.has(name)) continue;
+    db.exec(`DROP TABLE ${sqlTable(name)}`);
+    db.prepare('DELETE FROM _key_generator WHERE tbl = ?').run(name);
+  }
+}
+
+/** Step 3. */
+function upgradeTable(db: DatabaseSync, name: string, layout: TableLayout, before?: TableLayout): void {
+  if (!before) db.exec(`CREATE TABLE ${layout.table} (k BLOB PRIMARY KEY NOT NULL, v TEXT NOT NULL)`);
+  const samePath = (index: string) =>
+    JSON.stringify(before?.indexes.get(index)?.path) === JSON.stringify(layout.indexes.get(index)?.path);
+  for (const [index, old] of before?.indexes ?? []) {
+    if (samePath(index)) continue;
+    db.exec(`DROP INDEX ${sqlIndex(name, index)}`);
+    db.exec(`ALTER TABLE ${layout.table} DROP COLUMN ${old.column}`);
+  }
+  const added = [...layout.indexes].filter(([index]) => !before?.indexes.has(index) || !samePath(index));
+  for (const [index, { column }] of added) {
+    db.exec(`ALTER TABLE ${layout.table} ADD COLUMN ${column} BLOB`);
+    db.exec(
+      `CREATE INDEX ${sqlIndex(name, index)} ON ${layout.table} (${column}, k) WHERE ${column} IS NOT NULL`,
+    );
+  }
+  if (before && added.length > 0)
+    backfill(
+      db,
+      layout.table,
+      added.map(([, index]) => index),
+    );
+}
+
+/** Computes new index columns for rows written before the index existed, a batch at a time. */
+function backfill(db: DatabaseSync, table: string, indexes: readonly IndexLayout[]): void {
+  const select = db.prepare(`SELECT rowid AS id, v FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`);
+  const update = db.prepare(
+    `UPDATE ${table} SET ${indexes.map((i) => `${i.column} = ?`).join(', ')} WHERE rowid = ?`,
+  );
+  let after = 0;
+  for (;;) {
+    const rows = select.all(after, BACKFILL_BATCH) as { id: number; v: string }[];
+    for (const { id, v } of rows) {
+      const row = decodeRow(v);
+      const keys = indexes.map(({ path }) => {
+        const key = keyAtPath(row, path);
+        return key === undefined ? null : encodeKey(key);
+      });
+      update.run(...keys, id);
+      after = id;
+    }
+    if (rows.length < BACKFILL_BATCH) return;
+  }
+}

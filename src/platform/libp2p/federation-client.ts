@@ -1,0 +1,91 @@
+// The calling side of one federation exchange: open a stream (also on a
+// relayed, "limited" connection, so requests work before any direct upgrade),
+// send the request frames while already listening for the response (a peer
+// may refuse early, e.g. 413, before the whole body is sent), then read the
+// response within the size limit.
+
+import type { Connection, Stream } from '@libp2p/interface';
+import {
+  type FederationRequest,
+  type FederationResponse,
+  PeerProtocolError,
+  PeerUnreachable,
+} from '../../core/federation/transport.ts';
+import {
+  decodeBody,
+  encodeBody,
+  FEDERATION_PROTOCOL,
+  messageFrames,
+  parseResponseHead,
+  requestHead,
+  WireError,
+} from './federation-wire.ts';
+import { readMessage, writeFrames } from './stream-io.ts';
+
+export interface ExchangeOptions {
+  readonly maxResponseBodyBytes: number;
+  /** Aborts on timeout or transport close. */
+  readonly signal: AbortSignal;
+}
+
+export async function exchange(
+  conn: Connection,
+  serverName: string,
+  req: FederationRequest,
+  options: ExchangeOptions,
+): Promise<FederationResponse> {
+  // negotiateFully: false sends the protocol name with the first frames, saving a round trip per request.
+  const stream = await conn.newStream(FEDERATION_PROTOCOL, {
+    signal: options.signal,
+    runOnLimitedConnection: true,
+    negotiateFully: false,
+  });
+  const stopWriting = new AbortController();
+  const reading = readMessage(stream, options.maxResponseBodyBytes, options.signal);
+  reading.then(
+    () => stopWriting.abort(),
+    () => stopWriting.abort(),
+  );
+  const sentAll = sendRequest(stream, req, AbortSignal.any([stopWriting.signal, options.signal]));
+  try {
+    const message = await reading;
+    // An early answer leaves our request half-sent: reset the stream instead of ending it cleanly.
+    if (!(await sentAll)) stream.abort(new Error('response arrived before the request was sent'));
+    return toResponse(serverName, message.head, message.body);
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+async function sendRequest(stream: Stream, req: FederationRequest, stop: AbortSignal): Promise<boolean> {
+  try {
+    const { kind, bytes } = encodeBody(req.body);
+    const done = await writeFrames(stream, messageFrames(requestHead(req, kind, bytes.length), bytes), stop);
+    if (done) await stream.close({ signal: stop });
+    return done;
+  } catch {
+    // The read side reports what went wrong (reset, timeout); a failed write alone proves nothing.
+    return false;
+  }
+}
+
+function toResponse(serverName: string, rawHead: Record<string, unknown>, bytes: Uint8Array): FederationResponse {
+  const head = parseResponseHead(rawHead);
+  if (!head) throw new PeerProtocolError(serverName, 'malformed', 'malformed response head');
+  const decoded = decodeBody(head.body, bytes);
+  if (!decoded.ok || decoded.body === undefined) {
+    throw new PeerProtocolError(serverName, 'malformed', 'response body is not a JSON object');
+  }
+  return { status: head.status, body: decoded.body };
+}
+
+/** Maps whatever an exchange threw to the port's error types. */
+export function toTransportError(err: unknown, serverName: string, signal: AbortSignal, closed: boolean): Error {
+  if (err instanceof PeerUnreachable || err instanceof PeerProtocolError) return err;
+  if (err instanceof WireError) return new PeerProtocolError(serverName, err.violation, err.message);
+  if (closed) return new PeerUnreachable(serverName, 'closed', 'transport is closed');
+  if (signal.aborted) return new PeerUnreachable(serverName, 'timeout', `no response from ${serverName} in time`);
+  const message = err instanceof Error ? err.message : String(err);
+  return new PeerUnreachable(serverName, 'broken', `exchange with ${serverName} failed: ${message}`);
+}

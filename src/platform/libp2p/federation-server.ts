@@ -1,0 +1,80 @@
+// The serving side of `/matrix/federation/1.0.0`: one request per stream.
+//  1. Name the peer from the connection's key (never from the request).
+//  2. Take one of its concurrency slots (else 429 without reading anything).
+//  3. Read the request within the size limit and the read timeout
+//     (too large: 413 from the HEAD or the first DATA frame past the limit).
+//  4. Hand it to the inbound gate (origin check, handler) and send the answer.
+
+import type { Connection, Stream } from '@libp2p/interface';
+import { createInboundGate, responses } from '../../core/federation/inbound.ts';
+import type { InboundGate } from '../../core/federation/inbound.ts';
+import type { FederationResponse, TransportLimits } from '../../core/federation/transport.ts';
+import type { Logger } from '../../core/ports.ts';
+import { decodeBody, encodeBody, messageFrames, parseRequestHead, WireError } from './federation-wire.ts';
+import { peerIdToServerName } from './identity.ts';
+import { readMessage, writeFrames } from './stream-io.ts';
+
+export interface FederationServer {
+  readonly gate: InboundGate;
+  handleStream(stream: Stream, connection: Connection): Promise<void>;
+}
+
+/** What step 3 produced: a response to send, and whether the request was read to its end. */
+interface Outcome {
+  readonly response: FederationResponse;
+  readonly readAll: boolean;
+}
+
+export function createFederationServer(limits: TransportLimits, logger: Logger): FederationServer {
+  const gate = createInboundGate(limits, logger);
+
+  const receive = async (stream: Stream, from: string): Promise<Outcome | undefined> => {
+    let message: Awaited<ReturnType<typeof readMessage>>;
+    try {
+      message = await readMessage(stream, limits.maxRequestBodyBytes, AbortSignal.timeout(limits.readTimeoutMs));
+    } catch (err) {
+      if (!(err instanceof WireError)) return undefined;
+      logger.warn('refused a federation request', { from, violation: err.violation, reason: err.message });
+      const response =
+        err.violation === 'too-large' ? responses.tooLarge(limits.maxRequestBodyBytes) : responses.badJson(err.message);
+      return { response, readAll: false };
+    }
+    const head = parseRequestHead(message.head);
+    if (!head) return { response: responses.badJson('malformed request head'), readAll: true };
+    const decoded = decodeBody(head.body, message.body);
+    if (!decoded.ok) return { response: responses.notJson('request body is not a JSON object'), readAll: true };
+    const { method, path, query, origin } = head;
+    const req = { method, path, query, origin, ...(decoded.body !== undefined && { body: decoded.body }) };
+    return { response: await gate.dispatch(from, req), readAll: true };
+  };
+
+  const handleStream = async (stream: Stream, connection: Connection): Promise<void> => {
+    const from = peerIdToServerName(connection.remotePeer);
+    if (!from) return stream.abort(new Error('only Ed25519 peers are servers'));
+    const release = gate.admit(from);
+    if (!release) return send(stream, { response: responses.busy(), readAll: false }, limits);
+    try {
+      const outcome = await receive(stream, from);
+      if (outcome) await send(stream, outcome, limits);
+      else stream.abort(new Error('request was not received in full'));
+    } finally {
+      release();
+    }
+  };
+
+  return { gate, handleStream };
+}
+
+async function send(stream: Stream, outcome: Outcome, limits: TransportLimits): Promise<void> {
+  const { kind, bytes } = encodeBody(outcome.response.body);
+  const head = { status: outcome.response.status, body: kind, length: bytes.length };
+  const stop = AbortSignal.timeout(limits.readTimeoutMs);
+  try {
+    const sent = await writeFrames(stream, messageFrames(head, bytes), stop);
+    if (sent) await stream.close({ signal: stop });
+    // A request we stopped reading may still be arriving: reset rather than drain it.
+    if (!sent || !outcome.readAll) stream.abort(new Error('request refused'));
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+  }
+}

@@ -1,0 +1,167 @@
+// One federation exchange on `/matrix/federation/1.0.0`, one stream each:
+//   request:  HEAD {method, path, query, origin, body, length}, DATA*, END
+//   response: HEAD {status, body, length}, DATA*, END
+// `body` says how to read the bytes ('json' | 'bytes' | 'none') and `length`
+// is their total, so an oversized body is refused from its HEAD frame; the
+// count is checked again on every DATA frame because a peer may lie.
+
+import type { JsonObject } from '../../core/protocol/types.ts';
+import type { FederationBody, FederationRequest } from '../../core/federation/transport.ts';
+import { dataFrames, encodeFrame, type Frame, FrameKind, MAX_FRAME_PAYLOAD } from './frames.ts';
+
+export const FEDERATION_PROTOCOL = '/matrix/federation/1.0.0';
+
+type BodyKind = 'json' | 'bytes' | 'none';
+
+export interface RequestHead {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string | string[]>;
+  readonly origin: string;
+  readonly body: BodyKind;
+  readonly length: number;
+}
+
+export interface ResponseHead {
+  readonly status: number;
+  readonly body: BodyKind;
+  readonly length: number;
+}
+
+export type WireViolation = 'too-large' | 'malformed';
+
+export class WireError extends Error {
+  override readonly name = 'WireError';
+  readonly violation: WireViolation;
+
+  constructor(violation: WireViolation, message: string) {
+    super(message);
+    this.violation = violation;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export function encodeBody(body: FederationBody | undefined): { kind: BodyKind; bytes: Uint8Array } {
+  if (body === undefined) return { kind: 'none', bytes: new Uint8Array(0) };
+  if (body instanceof Uint8Array) return { kind: 'bytes', bytes: body };
+  return { kind: 'json', bytes: encoder.encode(JSON.stringify(body)) };
+}
+
+/** All frames of one message: HEAD, the body as DATA frames, END. */
+export function* messageFrames(head: RequestHead | ResponseHead, bytes: Uint8Array): Generator<Uint8Array> {
+  const headBytes = encoder.encode(JSON.stringify(head));
+  if (headBytes.length > MAX_FRAME_PAYLOAD) throw new RangeError('request head (path and query) is too long');
+  yield encodeFrame(FrameKind.head, headBytes);
+  yield* dataFrames(bytes);
+  yield encodeFrame(FrameKind.end);
+}
+
+export function requestHead(req: FederationRequest, kind: BodyKind, length: number): RequestHead {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of Object.entries(req.query ?? {})) query[key] = typeof value === 'string' ? value : [...value];
+  return { method: req.method, path: req.path, query, origin: req.origin, body: kind, length };
+}
+
+/** Collects one message from frames, refusing it as soon as it breaks the rules. */
+export class MessageAssembler {
+  readonly #maxBody: number;
+  #head: Record<string, unknown> | undefined;
+  #declared = 0;
+  #received = 0;
+  #chunks: Uint8Array[] = [];
+  #done = false;
+
+  constructor(maxBodyBytes: number) {
+    this.#maxBody = maxBodyBytes;
+  }
+
+  /** The parsed HEAD once it has arrived (also when the body was refused as too large). */
+  get head(): Record<string, unknown> | undefined {
+    return this.#head;
+  }
+
+  /** Feeds one frame; returns the body bytes when the message is complete. */
+  add(frame: Frame): Uint8Array | undefined {
+    if (this.#done) throw new WireError('malformed', 'data after the end of the message');
+    if (!this.#head) return this.#onHead(frame);
+    if (frame.kind === FrameKind.data) {
+      this.#received += frame.payload.length;
+      if (this.#received > this.#declared) throw new WireError('malformed', 'body longer than its declared length');
+      this.#chunks.push(frame.payload);
+      return undefined;
+    }
+    if (frame.kind !== FrameKind.end) throw new WireError('malformed', 'second HEAD frame');
+    if (this.#received !== this.#declared) throw new WireError('malformed', 'body shorter than its declared length');
+    this.#done = true;
+    return concat(this.#chunks, this.#received);
+  }
+
+  #onHead(frame: Frame): undefined {
+    if (frame.kind !== FrameKind.head) throw new WireError('malformed', 'message does not start with HEAD');
+    const head = parseJsonObject(frame.payload);
+    if (!head) throw new WireError('malformed', 'HEAD is not a JSON object');
+    this.#head = head;
+    const length = head.length;
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+      throw new WireError('malformed', 'HEAD has no valid length');
+    }
+    if (length > this.#maxBody) throw new WireError('too-large', `body of ${length} bytes exceeds ${this.#maxBody}`);
+    this.#declared = length;
+    return undefined;
+  }
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}
+
+export function parseJsonObject(bytes: Uint8Array): JsonObject | undefined {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(bytes));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const BODY_KINDS = new Set(['json', 'bytes', 'none']);
+
+export function parseRequestHead(head: Record<string, unknown>): RequestHead | undefined {
+  const { method, path, query, origin, body, length } = head;
+  if (typeof method !== 'string' || typeof path !== 'string' || typeof origin !== 'string') return undefined;
+  if (typeof body !== 'string' || !BODY_KINDS.has(body) || typeof length !== 'number') return undefined;
+  if (!isQuery(query) || (body === 'none' && length !== 0)) return undefined;
+  return { method, path, query, origin, body: body as BodyKind, length };
+}
+
+export function parseResponseHead(head: Record<string, unknown>): ResponseHead | undefined {
+  const { status, body, length } = head;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return undefined;
+  if (body !== 'json' && body !== 'bytes') return undefined;
+  if (typeof length !== 'number') return undefined;
+  return { status, body, length };
+}
+
+function isQuery(query: unknown): query is Record<string, string | string[]> {
+  if (typeof query !== 'object' || query === null || Array.isArray(query)) return false;
+  return Object.values(query).every(
+    (v) => typeof v === 'string' || (Array.isArray(v) && v.every((item) => typeof item === 'string')),
+  );
+}
+
+/** The body as the handler or caller sees it; `ok: false` when JSON was announced but the bytes are not an object. */
+export function decodeBody(kind: BodyKind, bytes: Uint8Array): { ok: true; body?: FederationBody } | { ok: false } {
+  if (kind === 'bytes') return { ok: true, body: bytes };
+  if (kind === 'none') return { ok: true };
+  const body = parseJsonObject(bytes);
+  return body ? { ok: true, body } : { ok: false };
+}

@@ -1,0 +1,141 @@
+// PeerTransport over a running libp2p node, shared by the Node peer and (with
+// a browser-built node) the extension. The node is dedicated to this
+// transport: close() stops it.
+//
+// Reaching a server by name: its PeerId follows from the name; we reuse an
+// open connection, else dial the addresses the peer store has for it (from
+// discovery, addPeer or the known-peers store), else try a circuit through
+// each configured relay, which works whenever the peer holds a reservation
+// there (browsers always do).
+
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import {
+  defaultTransportLimits,
+  type FederationRequest,
+  type PeerState,
+  type PeerTransport,
+  PeerUnreachable,
+  type RequestOptions,
+  type TransportLimits,
+} from '../../core/federation/transport.ts';
+import { type Logger, silentLogger } from '../../core/ports.ts';
+import { startDiscovery } from './discovery.ts';
+import { exchange, toTransportError } from './federation-client.ts';
+import { createFederationServer } from './federation-server.ts';
+import { FEDERATION_PROTOCOL } from './federation-wire.ts';
+import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
+import { type KnownPeerStore, trackKnownPeers } from './known-peers.ts';
+import { keepRelaysConnected } from './relay-keeper.ts';
+
+export interface Libp2pTransportInit {
+  readonly libp2p: Libp2p;
+  /** Relay multiaddrs ending in /p2p/<relay peer id>. */
+  readonly relays?: readonly Multiaddr[];
+  readonly knownPeers?: KnownPeerStore;
+  readonly limits?: Partial<TransportLimits>;
+  readonly logger?: Logger;
+}
+
+export interface Libp2pPeerTransport extends PeerTransport {
+  /** Connects to a peer by multiaddr (ending in /p2p/<id>) and returns its server name. */
+  addPeer(addr: string): Promise<string>;
+  /** Our own listen addresses (including relay circuits), to hand to others. */
+  multiaddrs(): string[];
+  readonly libp2p: Libp2p;
+}
+
+export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<Libp2pPeerTransport> {
+  const { libp2p } = init;
+  const limits = { ...defaultTransportLimits, ...init.limits };
+  const logger = init.logger ?? silentLogger;
+  const relays = init.relays ?? [];
+  const serverName = peerIdToServerName(libp2p.peerId);
+  if (!serverName) throw new TypeError('the libp2p node needs an Ed25519 identity');
+  const closing = new AbortController();
+  const listeners: ((name: string, state: PeerState) => void)[] = [];
+  const connected = new Set<string>();
+
+  const server = createFederationServer(limits, logger);
+  await libp2p.handle(FEDERATION_PROTOCOL, server.handleStream, {
+    runOnLimitedConnection: true,
+    // Room above the per-peer slot limit so excess requests get a 429 rather than a stream reset.
+    maxInboundStreams: limits.maxConcurrentPerPeer * 2,
+    maxOutboundStreams: 256,
+  });
+  const known = trackKnownPeers(libp2p, init.knownPeers, logger);
+  const setState = (peer: PeerId, state: PeerState) => {
+    const name = peerIdToServerName(peer);
+    if (!name || connected.has(name) === (state === 'up')) return;
+    if (state === 'up') connected.add(name);
+    else connected.delete(name);
+    if (state === 'up') known.remember(peer);
+    for (const listener of listeners) listener(name, state);
+  };
+  const topology = await libp2p.register(FEDERATION_PROTOCOL, {
+    notifyOnLimitedConnection: true,
+    onConnect: (peer) => setState(peer, 'up'),
+    onDisconnect: (peer) => setState(peer, 'down'),
+  });
+  const keeper = keepRelaysConnected(libp2p, relays, logger);
+  const discovery = await startDiscovery(libp2p, { found: (peer, addrs) => void known.connect(peer, addrs) }, logger);
+  void known.restore();
+
+  const connect = async (peerId: PeerId, signal: AbortSignal): Promise<Connection> => {
+    const open = libp2p.getConnections(peerId).filter((c) => c.status === 'open');
+    const existing = open.find((c) => !c.limits) ?? open[0];
+    if (existing) return existing;
+    try {
+      return await libp2p.dial(peerId, { signal });
+    } catch (err) {
+      if (signal.aborted) throw err;
+    }
+    for (const relay of relays) {
+      try {
+        return await libp2p.dial(relay.encapsulate(`/p2p-circuit/p2p/${peerId.toString()}`), { signal });
+      } catch (err) {
+        if (signal.aborted) throw err;
+      }
+    }
+    throw new PeerUnreachable(peerIdToServerName(peerId) ?? '', 'no-route', 'no address reached the peer');
+  };
+
+  const request = async (to: string, req: FederationRequest, options?: RequestOptions) => {
+    const peerId = serverNameToPeerId(to);
+    if (closing.signal.aborted) throw new PeerUnreachable(to, 'closed', 'transport is closed');
+    if (!peerId || to === serverName) throw new PeerUnreachable(to, 'no-route', `${to} is not another server`);
+    const timeout = AbortSignal.timeout(options?.timeoutMs ?? limits.requestTimeoutMs);
+    const signal = AbortSignal.any([timeout, closing.signal]);
+    try {
+      const conn = await connect(peerId, signal);
+      return await exchange(conn, to, req, { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal });
+    } catch (err) {
+      throw toTransportError(err, to, signal, closing.signal.aborted);
+    }
+  };
+
+  return {
+    serverName,
+    libp2p,
+    request,
+    onRequest: (handler) => server.gate.setHandler(handler),
+    peers: () => [...connected],
+    onPeer: (listener) => void listeners.push(listener),
+    multiaddrs: () => libp2p.getMultiaddrs().map((ma) => ma.toString()),
+    addPeer: async (addr) => {
+      const conn = await libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(limits.requestTimeoutMs) });
+      const name = peerIdToServerName(conn.remotePeer);
+      if (!name) throw new TypeError(`${addr} is not a server (its key is not Ed25519)`);
+      return name;
+    },
+    close: async () => {
+      if (closing.signal.aborted) return;
+      closing.abort();
+      keeper.stop();
+      await discovery.stop();
+      libp2p.unregister(topology);
+      await known.flush();
+      await libp2p.stop();
+    },
+  };
+}

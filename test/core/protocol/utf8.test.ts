@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { utf8ByteLength, utf8Encode, utf8EncodePure } from '../../../src/core/protocol/utf8.ts';
+
+const SAMPLES = ['', 'abc', 'é', '日本語', '😀', 'a\u0000b', '\uFFFF', `mixed é日😀 ${'x'.repeat(300)}`];
+
+describe('utf8', () => {
+  test('the portable encoder matches the platform TextEncoder', () => {
+    for (const text of SAMPLES) assert.deepEqual(utf8EncodePure(text), new TextEncoder().encode(text), text);
+  });
+
+  test('utf8Encode gives the UTF-8 bytes', () => {
+    assert.deepEqual([...utf8Encode('日😀')], [0xe6, 0x97, 0xa5, 0xf0, 0x9f, 0x98, 0x80]);
+  });
+
+  test('a lone surrogate becomes U+FFFD, as TextEncoder does', () => {
+    assert.deepEqual(utf8EncodePure('a\uD800b'), new TextEncoder().encode('a\uD800b'));
+    assert.deepEqual(utf8EncodePure('\uDC00'), Uint8Array.from([0xef, 0xbf, 0xbd]));
+  });
+
+  test('utf8ByteLength counts bytes, not UTF-16 units', () => {
+    for (const text of SAMPLES)
+      assert.equal(utf8ByteLength(text), new TextEncoder().encode(text).length, text);
+    assert.equal(utf8ByteLength('日'.repeat(100)), 300);
+  });
+});

@@ -1,0 +1,112 @@
+// Conformance: single-row operations, key shapes and value round-trips.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Row } from '../../../../src/core/storage/port.ts';
+import type { Harness } from './fixtures.ts';
+
+export function rowTests(h: Harness): void {
+  test('put returns the key, get returns an equal row, a second put replaces it', () =>
+    h.withStore(async (store) => {
+      const key = await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', n: 1 }));
+      assert.equal(key, 'a');
+      await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', n: 2 }));
+      const row = await store.read(['kv'], (tx) => tx.get('kv', 'a'));
+      assert.deepEqual(row, { k: 'a', n: 2 });
+      assert.equal(await store.read(['kv'], (tx) => tx.get('kv', 'missing')), undefined);
+    }));
+
+  test('compound primary keys are arrays of their parts', () =>
+    h.withStore(async (store) => {
+      const key = await store.write(['members'], async (tx) => {
+        await tx.put('members', { roomId: '!a', userId: '@y', membership: 'join' });
+        return tx.put('members', { roomId: '!a', userId: '@x', membership: 'invite' });
+      });
+      assert.deepEqual(key, ['!a', '@x']);
+      const row = await store.read(['members'], (tx) => tx.get('members', ['!a', '@y']));
+      assert.deepEqual(row, { roomId: '!a', userId: '@y', membership: 'join' });
+      assert.equal(await store.read(['members'], (tx) => tx.get('members', ['!a', '@z'])), undefined);
+    }));
+
+  test('auto-increment keys increase, are returned and stored in the row', () =>
+    h.withStore(async (store) => {
+      const row = { roomId: '!a', what: 'first' };
+      const keys = await store.write(['stream'], async (tx) => [
+        await tx.put('stream', row),
+        await tx.put('stream', { roomId: '!a' }),
+      ]);
+      const later = await store.write(['stream'], (tx) => tx.put('stream', { roomId: '!b' }));
+      assert.equal(typeof keys[0], 'number');
+      assert.ok((keys[0] as number) < (keys[1] as number) && (keys[1] as number) < (later as number));
+      assert.deepEqual(await store.read(['stream'], (tx) => tx.get('stream', keys[0]!)), {
+        ...row,
+        pos: keys[0],
+      });
+      assert.deepEqual(row, { roomId: '!a', what: 'first' }, 'the row passed in is not modified');
+    }));
+
+  test('auto-increment continues above explicit keys and never reuses deleted ones', () =>
+    h.withStore(async (store) => {
+      await store.write(['stream'], (tx) => tx.put('stream', { pos: 100, roomId: '!a' }));
+      const next = await store.write(['stream'], (tx) => tx.put('stream', { roomId: '!a' }));
+      assert.equal(next, 101);
+      await store.write(['stream'], (tx) => tx.delete('stream', 101));
+      assert.equal(await store.write(['stream'], (tx) => tx.put('stream', { roomId: '!a' })), 102);
+    }));
+
+  test('delete removes a row and ignores a missing key', () =>
+    h.withStore(async (store) => {
+      await store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'a' });
+        await tx.put('kv', { k: 'b' });
+      });
+      await store.write(['kv'], async (tx) => {
+        await tx.delete('kv', 'a');
+        await tx.delete('kv', 'never-there');
+      });
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.query('kv')), [{ k: 'b' }]);
+    }));
+
+  test('values round-trip: bytes, nested objects, arrays, unicode, $-prefixed keys', () =>
+    h.withStore(async (store) => {
+      const row: Row = {
+        k: 'v',
+        bytes: new Uint8Array([0, 1, 2, 254, 255]),
+        empty: new Uint8Array(0),
+        nested: {
+          list: [1, 'two', { three: [3.5, null, true, false] }],
+          deep: { bytes: new Uint8Array([7]) },
+        },
+        text: 'héllo 😀 \u0000 "quoted" \\',
+        big: Number.MAX_SAFE_INTEGER,
+        negative: -1.25e-7,
+        dollar: { $bytes: 'not bytes', $$: 1, $ref: '$event:server' },
+        receipts: { '$event:server': { 'm.read': { '@u:s': { ts: 1 } } } },
+      };
+      await store.write(['kv'], (tx) => tx.put('kv', row));
+      const back = await store.read(['kv'], (tx) => tx.get<Row>('kv', 'v'));
+      assert.deepStrictEqual(back, row);
+      assert.equal(Object.getPrototypeOf(back?.bytes), Uint8Array.prototype);
+    }));
+
+  test('rows without a valid primary key, and invalid keys, are rejected with DataError', () =>
+    h.withStore(async (store) => {
+      const dataError = { name: 'DataError' };
+      await assert.rejects(
+        store.write(['kv'], (tx) => tx.put('kv', { notK: 1 })),
+        dataError,
+      );
+      await assert.rejects(
+        store.write(['members'], (tx) => tx.put('members', { roomId: '!a' })),
+        dataError,
+      );
+      await assert.rejects(
+        store.read(['kv'], (tx) => tx.get('kv', Number.NaN)),
+        dataError,
+      );
+      await assert.rejects(
+        store.write(['kv'], (tx) => tx.put('kv', { k: { not: 'a key' } })),
+        dataError,
+      );
+    }));
+}

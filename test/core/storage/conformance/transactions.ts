@@ -1,0 +1,116 @@
+// Conformance: atomicity, visibility, isolation and serialised concurrent writes.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Row } from '../../../../src/core/storage/port.ts';
+import type { Harness } from './fixtures.ts';
+
+export function transactionTests(h: Harness): void {
+  test('a write returns what fn returns, and a read sees it after', () =>
+    h.withStore(async (store) => {
+      const result = await store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'a' });
+        return 'done';
+      });
+      assert.equal(result, 'done');
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'a')), { k: 'a' });
+    }));
+
+  test('when fn throws, the write rejects with its error and nothing is written', () =>
+    h.withStore(async (store) => {
+      await store.write(['kv'], (tx) => tx.put('kv', { k: 'kept', n: 1 }));
+      const boom = new Error('boom');
+      await assert.rejects(
+        store.write(['kv', 'events'], async (tx) => {
+          await tx.put('kv', { k: 'new' });
+          await tx.put('kv', { k: 'kept', n: 2 });
+          await tx.delete('kv', 'kept');
+          await tx.put('events', { eventId: '$e', roomId: '!r', depth: 1, content: {} });
+          throw boom;
+        }),
+        (error) => error === boom,
+      );
+      const rows = await store.read(['kv', 'events'], async (tx) => [
+        ...(await tx.query('kv')),
+        ...(await tx.query('events')),
+      ]);
+      assert.deepEqual(rows, [{ k: 'kept', n: 1 }]);
+    }));
+
+  test('a transaction reads its own writes', () =>
+    h.withStore(async (store) => {
+      await store.write(['kv'], (tx) => tx.put('kv', { k: 'old' }));
+      const seen = await store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'new', n: 1 });
+        await tx.delete('kv', 'old');
+        return {
+          got: await tx.get('kv', 'new'),
+          gone: await tx.get('kv', 'old'),
+          all: await tx.query('kv'),
+          count: await tx.count('kv'),
+        };
+      });
+      assert.deepEqual(seen, {
+        got: { k: 'new', n: 1 },
+        gone: undefined,
+        all: [{ k: 'new', n: 1 }],
+        count: 1,
+      });
+    }));
+
+  test('a read running beside a write sees all of it or none of it', () =>
+    h.withStore(async (store) => {
+      const write = store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'a' });
+        await tx.put('kv', { k: 'b' });
+      });
+      const read = store.read(['kv'], (tx) => tx.count('kv'));
+      await write;
+      assert.ok([0, 2].includes(await read));
+      assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 2);
+    }));
+
+  test('sequential transactions each see the previous ones committed', () =>
+    h.withStore(async (store) => {
+      for (let i = 1; i <= 5; i++) {
+        await store.write(['kv'], async (tx) => {
+          assert.equal(await tx.count('kv'), i - 1);
+          await tx.put('kv', { k: `k${i}` });
+        });
+      }
+      assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 5);
+    }));
+
+  test('concurrent read-modify-write transactions lose no update', () =>
+    h.withStore(async (store) => {
+      const increment = () =>
+        store.write(['kv'], async (tx) => {
+          const row = await tx.get<Row & { n: number }>('kv', 'counter');
+          await tx.put('kv', { k: 'counter', n: (row?.n ?? 0) + 1 });
+        });
+      await Promise.all(Array.from({ length: 50 }, increment));
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'counter')), { k: 'counter', n: 50 });
+    }));
+
+  test('a transaction object used after its transaction ended is refused', () =>
+    h.withStore(async (store) => {
+      const leaked = await store.write(['kv'], async (tx) => tx);
+      await assert.rejects(leaked.put('kv', { k: 'late' }), { name: 'TransactionInactiveError' });
+      assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 0);
+    }));
+
+  test('a read transaction offers no writes', () =>
+    h.withStore(async (store) => {
+      const methods = await store.read(['kv'], async (tx) => Object.keys(tx).sort());
+      assert.deepEqual(methods, ['count', 'get', 'query']);
+    }));
+
+  test('a closed store rejects new transactions', async () => {
+    const store = await h.open();
+    await store.close();
+    await assert.rejects(
+      store.read(['kv'], (tx) => tx.count('kv')),
+      { name: 'DatabaseClosedError' },
+    );
+  });
+}

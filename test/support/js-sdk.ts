@@ -1,0 +1,78 @@
+// Helpers for driving the homeserver with the real matrix-js-sdk (the client
+// library Element is built on): registration through user-interactive auth,
+// a started client, and waiting for what a user would see.
+import { type EventEmitter, once } from 'node:events';
+import { ClientEvent, createClient, type MatrixClient, SyncState } from 'matrix-js-sdk';
+import type { Logger } from 'matrix-js-sdk/lib/logger.js';
+
+const quiet: Logger = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  getChild: () => quiet,
+};
+
+/** Registers `username` through the UIA dance (401 with a session, then m.login.dummy). */
+export async function registerUser(baseUrl: string, username: string, password = 'correct horse battery') {
+  const anonymous = createClient({ baseUrl, logger: quiet });
+  let session: string | undefined;
+  try {
+    await anonymous.registerRequest({ username, password });
+  } catch (err) {
+    const data = (err as { data?: { session?: string } }).data;
+    session = data?.session;
+  }
+  if (!session) throw new Error('register did not answer 401 with a UIA session');
+  const res = await anonymous.registerRequest({ username, password, auth: { type: 'm.login.dummy', session } });
+  return { userId: res.user_id, accessToken: res.access_token!, deviceId: res.device_id! };
+}
+
+/** A logged-in client that has finished its first sync. */
+export async function startedClient(baseUrl: string, username: string): Promise<MatrixClient> {
+  const creds = await registerUser(baseUrl, username);
+  const client = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true });
+  const prepared = waitFor(client, ClientEvent.Sync, (state: SyncState) => state === SyncState.Prepared);
+  await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
+  await prepared;
+  return client;
+}
+
+/**
+ * Resolves with the arguments of the first `event` for which `accept` holds.
+ * The bound is a hang guard for a broken build, not a performance assertion.
+ */
+export function waitFor<A extends unknown[]>(
+  emitter: Pick<EventEmitter, 'on' | 'off'>,
+  event: string,
+  accept: (...args: A) => boolean,
+  hangGuardMs = 30_000,
+): Promise<A> {
+  return new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`no ${event} that matched within ${hangGuardMs} ms`));
+    }, hangGuardMs);
+    const listener = (...args: unknown[]) => {
+      if (!accept(...(args as A))) return;
+      clearTimeout(timer);
+      emitter.off(event, listener);
+      resolve(args as A);
+    };
+    emitter.on(event, listener);
+  });
+}
+
+/** Polls `check` until it returns a value (for state a client derives from several events). */
+export async function eventually<T>(check: () => T | undefined | false, hangGuardMs = 30_000): Promise<T> {
+  const deadline = Date.now() + hangGuardMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('condition not met before the hang guard');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export { once };
