@@ -19,7 +19,10 @@ const extensionEntries: Record<string, string> = {
 function manifestFor(browser: Browser): Record<string, unknown> {
   const base = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   if (browser === 'chrome') return base;
-  const delta = JSON.parse(readFileSync(join(root, 'manifest.firefox.json'), 'utf8')) as Record<string, unknown>;
+  const delta = JSON.parse(readFileSync(join(root, 'manifest.firefox.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(delta)) {
     if (key === '//') continue;

@@ -64,7 +64,8 @@ export const unknownToken = (msg = 'Unknown access token', softLogout = false) =
 export const userInUse = (msg = 'User ID already taken') => new MatrixError(400, 'M_USER_IN_USE', msg);
 export const invalidUsername = (msg: string) => new MatrixError(400, 'M_INVALID_USERNAME', msg);
 export const roomInUse = (msg = 'Room alias already taken') => new MatrixError(400, 'M_ROOM_IN_USE', msg);
-export const unsupportedRoomVersion = (msg: string) => new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', msg);
+export const unsupportedRoomVersion = (msg: string) =>
+  new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', msg);
 export const limitExceeded = (retryAfterMs: number) =>
   new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many requests', { retry_after_ms: retryAfterMs });
 export const unknown = (msg: string, status = 400) => new MatrixError(status, 'M_UNKNOWN', msg);

@@ -1,5 +1,132 @@
-// `p2p-matrix` command line: subcommands are filled in by the homeserver and
-// federation issues.
-const [command] = process.argv.slice(2);
-console.error(`p2p-matrix: unknown command ${command ?? '(none)'}`);
-process.exit(2);
+// `p2p-matrix` command line: `serve` runs the homeserver over HTTP, `relay`
+// the libp2p relay peers meet through.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { RegistrationMode } from '../core/accounts/deps.ts';
+import { createHomeserver } from '../core/homeserver.ts';
+import { bootstrapIdentity } from '../core/identity.ts';
+import { type Logger, systemClock } from '../core/ports.ts';
+import { randomBytes } from '../core/protocol/crypto.ts';
+import { SCHEMA } from '../core/storage/schema.ts';
+import { startHttpServer } from './http-server.ts';
+import { openSqliteStore } from './storage/sqlite-store.ts';
+
+const USAGE = `Usage:
+  p2p-matrix serve [options]   run a Matrix homeserver for local clients (Element, matrix-js-sdk...)
+  p2p-matrix relay [options]   run a libp2p relay that peers reach each other through
+
+serve options:
+  --port <n>             TCP port to listen on (default 8008; 0 picks a free one)
+  --host <address>       address to listen on (default 127.0.0.1)
+  --data <dir>           keep everything in <dir>/homeserver.sqlite (default: in memory, lost on exit)
+  --registration <mode>  open | token:<secret> | closed (default: open on loopback, closed elsewhere)
+  --name <name>          display name of this node
+  -h, --help             show this help
+
+When ready, serve prints one line: homeserver <url> server_name <hex>
+relay options: --port <n> (default 9090), --host <address>, --key-file <path>
+`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Warnings and errors go to stderr as one JSON line each; stdout is for the ready line. */
+const stderrLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (msg, fields) => console.error(JSON.stringify({ level: 'warn', msg, ...fields })),
+  error: (msg, fields) => console.error(JSON.stringify({ level: 'error', msg, ...fields })),
+};
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function registrationMode(value: string | undefined, host: string): RegistrationMode {
+  if (value === undefined) return LOOPBACK.has(host) ? 'open' : 'closed';
+  if (value === 'open' || value === 'closed') return value;
+  if (value.startsWith('token:') && value.length > 'token:'.length)
+    return { token: value.slice('token:'.length) };
+  throw new UsageError(`--registration must be open, token:<secret> or closed, not ${JSON.stringify(value)}`);
+}
+
+function portOf(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port must be 0 to 65535, not ${value}`);
+  return port;
+}
+
+async function serve(args: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      port: { type: 'string', default: '8008' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string' },
+      registration: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = portOf(values.port);
+  const registration = registrationMode(values.registration, values.host);
+  if (values.data !== undefined) mkdirSync(values.data, { recursive: true });
+  const path = values.data === undefined ? ':memory:' : join(values.data, 'homeserver.sqlite');
+  const store = await openSqliteStore(path, SCHEMA);
+  const identity = await bootstrapIdentity(store, randomBytes);
+  const homeserver = createHomeserver({
+    store,
+    clock: systemClock,
+    logger: stderrLogger,
+    serverName: identity.serverName,
+    signingSeed: identity.seed,
+    config: { registration, ...(values.name !== undefined ? { displayName: values.name } : {}) },
+  });
+  const http = await startHttpServer((req) => homeserver.handle(req), {
+    host: values.host,
+    port,
+    logger: stderrLogger,
+  });
+  console.log(`homeserver ${http.url} server_name ${identity.serverName}`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await http.close();
+    await homeserver.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function relay(args: readonly string[]): Promise<void> {
+  const { runRelay } = await import('./relay.ts');
+  await runRelay(args);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    if (command === undefined) process.exitCode = 2;
+    return;
+  }
+  if (command === 'serve') return serve(rest);
+  if (command === 'relay') return relay(rest);
+  throw new UsageError(`unknown command ${command}`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const usage = err instanceof UsageError || (err instanceof TypeError && 'code' in err);
+  console.error(`p2p-matrix: ${err instanceof Error ? err.message : String(err)}`);
+  if (usage) console.error('Run `p2p-matrix --help` for usage.');
+  process.exit(usage ? 2 : 1);
+});

@@ -109,9 +109,14 @@ export async function runRelay(argv: readonly string[], io: RelayIo = console): 
     strict: true,
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError(`invalid --port ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError(`invalid --port ${values.port}`);
   const keyFile = values['key-file'];
-  const relay = await startRelay({ host: values.host, port, ...(keyFile && { seed: loadOrCreateSeed(keyFile) }) });
+  const relay = await startRelay({
+    host: values.host,
+    port,
+    ...(keyFile && { seed: loadOrCreateSeed(keyFile) }),
+  });
   for (const addr of relay.multiaddrs) io.log(`relay listening on ${addr}`);
 
   const onSignal = () => void stop().then(() => process.exit(0));

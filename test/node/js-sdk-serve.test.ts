@@ -33,7 +33,8 @@ function seesMessage(client: MatrixClient, body: string): Promise<unknown> {
   return waitFor(
     client,
     RoomEvent.Timeline,
-    (event: MatrixEvent, room: Room | undefined) => room?.roomId === roomId && event.getContent().body === body,
+    (event: MatrixEvent, room: Room | undefined) =>
+      room?.roomId === roomId && event.getContent().body === body,
   );
 }
 

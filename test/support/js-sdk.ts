@@ -25,7 +25,11 @@ export async function registerUser(baseUrl: string, username: string, password =
     session = data?.session;
   }
   if (!session) throw new Error('register did not answer 401 with a UIA session');
-  const res = await anonymous.registerRequest({ username, password, auth: { type: 'm.login.dummy', session } });
+  const res = await anonymous.registerRequest({
+    username,
+    password,
+    auth: { type: 'm.login.dummy', session },
+  });
   return { userId: res.user_id, accessToken: res.access_token!, deviceId: res.device_id! };
 }
 

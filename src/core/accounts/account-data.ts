@@ -5,8 +5,7 @@ import { nextStreamPosition } from '../storage/stream.ts';
 import { ACCOUNT_DATA, type AccountDataRow } from './tables.ts';
 
 /** Types the server maintains itself; clients get 405 M_BAD_JSON when they try to set them. */
-export const SERVER_MANAGED_GLOBAL_TYPES: readonly string[] = ['m.push_rules'];
-export const SERVER_MANAGED_ROOM_TYPES: readonly string[] = ['m.fully_read'];
+export const SERVER_MANAGED_TYPES: readonly string[] = ['m.push_rules', 'm.fully_read'];
 
 export async function getAccountData(
   tx: ReadTx,

@@ -20,7 +20,11 @@ function overrideRules(userId: string): PushRule[] {
     rule('.m.rule.suppress_notices', [eventMatch('content.msgtype', 'm.notice')], []),
     rule(
       '.m.rule.invite_for_me',
-      [eventMatch('type', 'm.room.member'), eventMatch('content.membership', 'invite'), eventMatch('state_key', userId)],
+      [
+        eventMatch('type', 'm.room.member'),
+        eventMatch('content.membership', 'invite'),
+        eventMatch('state_key', userId),
+      ],
       ['notify', SOUND_DEFAULT],
     ),
     rule('.m.rule.member_event', [eventMatch('type', 'm.room.member')], []),
@@ -29,7 +33,11 @@ function overrideRules(userId: string): PushRule[] {
       [{ kind: 'event_property_contains', key: 'content.m\\.mentions.user_ids', value: userId }],
       ['notify', SOUND_DEFAULT, HIGHLIGHT],
     ),
-    rule('.m.rule.contains_display_name', [{ kind: 'contains_display_name' }], ['notify', SOUND_DEFAULT, HIGHLIGHT]),
+    rule(
+      '.m.rule.contains_display_name',
+      [{ kind: 'contains_display_name' }],
+      ['notify', SOUND_DEFAULT, HIGHLIGHT],
+    ),
     rule(
       '.m.rule.is_room_mention',
       [
@@ -49,7 +57,11 @@ function overrideRules(userId: string): PushRule[] {
       ['notify', HIGHLIGHT],
     ),
     rule('.m.rule.reaction', [eventMatch('type', 'm.reaction')], []),
-    rule('.m.rule.room.server_acl', [eventMatch('type', 'm.room.server_acl'), eventMatch('state_key', '')], []),
+    rule(
+      '.m.rule.room.server_acl',
+      [eventMatch('type', 'm.room.server_acl'), eventMatch('state_key', '')],
+      [],
+    ),
     rule(
       '.m.rule.suppress_edits',
       [{ kind: 'event_property_is', key: 'content.m\\.relates_to.rel_type', value: 'm.replace' }],
@@ -73,13 +85,21 @@ function contentRules(localpart: string): PushRule[] {
 function underrideRules(): PushRule[] {
   const twoMembers = { kind: 'room_member_count', is: '2' };
   return [
-    rule('.m.rule.call', [eventMatch('type', 'm.call.invite')], ['notify', { set_tweak: 'sound', value: 'ring' }]),
+    rule(
+      '.m.rule.call',
+      [eventMatch('type', 'm.call.invite')],
+      ['notify', { set_tweak: 'sound', value: 'ring' }],
+    ),
     rule(
       '.m.rule.encrypted_room_one_to_one',
       [twoMembers, eventMatch('type', 'm.room.encrypted')],
       ['notify', SOUND_DEFAULT],
     ),
-    rule('.m.rule.room_one_to_one', [twoMembers, eventMatch('type', 'm.room.message')], ['notify', SOUND_DEFAULT]),
+    rule(
+      '.m.rule.room_one_to_one',
+      [twoMembers, eventMatch('type', 'm.room.message')],
+      ['notify', SOUND_DEFAULT],
+    ),
     rule('.m.rule.message', [eventMatch('type', 'm.room.message')], ['notify']),
     rule('.m.rule.encrypted', [eventMatch('type', 'm.room.encrypted')], ['notify']),
   ];

@@ -5,7 +5,11 @@ import { parseFilter } from '../sync/filter.ts';
 import { FILTERS, type FilterRow } from './tables.ts';
 
 /** Stores a filter (400 M_BAD_JSON when malformed) and returns its id: the user's filters count up from 0. */
-export async function createFilter(tx: WriteTx, userId: string, filter: Record<string, unknown>): Promise<string> {
+export async function createFilter(
+  tx: WriteTx,
+  userId: string,
+  filter: Record<string, unknown>,
+): Promise<string> {
   parseFilter(filter);
   const filterId = String(await tx.count(FILTERS, { index: 'user', equals: userId }));
   const row: FilterRow = { user_id: userId, filter_id: filterId, filter };

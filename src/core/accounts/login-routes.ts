@@ -9,7 +9,13 @@ import { baseUrlOf } from './discovery-routes.ts';
 import { verifyPassword } from './password-hash.ts';
 import { newAccessToken, newDeviceId } from './random-ids.ts';
 import { callerOf, V3 } from './route-helpers.ts';
-import { deleteAllDevices, deleteDevice, SESSION_TABLES, startSession } from './sessions.ts';
+import {
+  deleteAllDevices,
+  deleteDevice,
+  requestedDeviceId,
+  SESSION_TABLES,
+  startSession,
+} from './sessions.ts';
 import { USERS, type UserRow } from './tables.ts';
 import { userIdFromIdentifier } from './users.ts';
 
@@ -61,12 +67,13 @@ async function login(deps: AccountDeps, ctx: RequestContext) {
   if (type !== 'm.login.password') throw unknown(`Unknown login type ${type}`);
   const userId = userIdFromIdentifier(body, deps.serverName);
   const password = requireString(body, 'password');
-  const requestedDevice = optionalString(body, 'device_id');
+  const requestedDevice = requestedDeviceId(optionalString(body, 'device_id'));
   const displayName = optionalString(body, 'initial_device_display_name');
   optionalBoolean(body, 'refresh_token');
 
   const user = await deps.store.read([USERS], (tx) => tx.get<UserRow>(USERS, userId));
-  if (user?.deactivated) throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
+  if (user?.deactivated)
+    throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
   if (!user?.password_hash || !(await verifyPassword(password, user.password_hash))) {
     throw forbidden('Invalid username or password');
   }
@@ -74,9 +81,19 @@ async function login(deps: AccountDeps, ctx: RequestContext) {
   const accessToken = newAccessToken(deps.randomBytes);
   const now = deps.clock.now();
   await deps.store.write(SESSION_TABLES, (tx) =>
-    startSession(tx, { userId, deviceId, accessToken, now, ...(displayName !== undefined ? { displayName } : {}) }),
+    startSession(tx, {
+      userId,
+      deviceId,
+      accessToken,
+      now,
+      ...(displayName !== undefined ? { displayName } : {}),
+    }),
   );
-  const response: Record<string, unknown> = { user_id: userId, access_token: accessToken, device_id: deviceId };
+  const response: Record<string, unknown> = {
+    user_id: userId,
+    access_token: accessToken,
+    device_id: deviceId,
+  };
   const baseUrl = baseUrlOf(deps.config, ctx.req);
   if (baseUrl !== undefined) response.well_known = { 'm.homeserver': { base_url: baseUrl } };
   return { body: response };

@@ -8,7 +8,13 @@ import { decodeBase64, encodeBase64 } from '../protocol/base64.ts';
 export const PASSWORD_ITERATIONS = 600_000;
 
 interface Pbkdf2Subtle {
-  importKey(format: 'raw', key: Uint8Array, algorithm: string, extractable: false, usages: string[]): Promise<unknown>;
+  importKey(
+    format: 'raw',
+    key: Uint8Array,
+    algorithm: string,
+    extractable: false,
+    usages: string[],
+  ): Promise<unknown>;
   deriveBits(
     algorithm: { name: 'PBKDF2'; hash: 'SHA-256'; salt: Uint8Array; iterations: number },
     key: unknown,

@@ -45,7 +45,12 @@ export async function setPresence(
   const old = await getPresence(tx, userId);
   const message = statusMsg === undefined ? old?.status_msg : (statusMsg ?? undefined);
   if (old && old.presence === presence && old.status_msg === message) return undefined;
-  const row: PresenceRow = { user_id: userId, presence, last_active_ts: now, stream: await nextStreamPosition(tx) };
+  const row: PresenceRow = {
+    user_id: userId,
+    presence,
+    last_active_ts: now,
+    stream: await nextStreamPosition(tx),
+  };
   if (message !== undefined) row.status_msg = message;
   await tx.put(PRESENCE, row);
   return row.stream;
@@ -69,7 +74,10 @@ export interface PresenceEvent {
 
 /** Presence events of every user whose presence changed after `since` (sync picks the audience). */
 export async function presenceSince(tx: ReadTx, since: number, now: number): Promise<PresenceEvent[]> {
-  const rows = await tx.query<PresenceRow>(PRESENCE, { index: 'stream', range: { lower: since, lowerOpen: true } });
+  const rows = await tx.query<PresenceRow>(PRESENCE, {
+    index: 'stream',
+    range: { lower: since, lowerOpen: true },
+  });
   const events: PresenceEvent[] = [];
   for (const row of rows) {
     const profile = await tx.get<ProfileRow>(PROFILES, row.user_id);

@@ -11,7 +11,13 @@ import { setAccountData } from './account-data.ts';
 import { defaultPushRules } from './default-push-rules.ts';
 import { ACCOUNT_DATA, PUSH_RULES, type PushRule, type PushRuleKind, type PushRulesRow } from './tables.ts';
 
-export const PUSH_RULE_KINDS: readonly PushRuleKind[] = ['override', 'content', 'room', 'sender', 'underride'];
+export const PUSH_RULE_KINDS: readonly PushRuleKind[] = [
+  'override',
+  'content',
+  'room',
+  'sender',
+  'underride',
+];
 
 /** Tables a transaction that changes push rules must cover. */
 export const PUSH_RULE_TABLES: readonly string[] = [PUSH_RULES, ACCOUNT_DATA, STREAM_TABLE];
@@ -27,7 +33,12 @@ export interface RuleBody {
 
 async function loadRow(tx: ReadTx, userId: string, kind: PushRuleKind): Promise<PushRulesRow> {
   return (
-    (await tx.get<PushRulesRow>(PUSH_RULES, [userId, kind])) ?? { user_id: userId, kind, rules: [], defaults: {} }
+    (await tx.get<PushRulesRow>(PUSH_RULES, [userId, kind])) ?? {
+      user_id: userId,
+      kind,
+      rules: [],
+      defaults: {},
+    }
   );
 }
 
@@ -37,7 +48,10 @@ async function saveRow(tx: WriteTx, row: PushRulesRow): Promise<void> {
 }
 
 function defaultsOf(userId: string, kind: PushRuleKind, row: PushRulesRow): PushRule[] {
-  return defaultPushRules(userId, parseId(userId).localpart)[kind].map((rule) => ({ ...rule, ...row.defaults[rule.rule_id] }));
+  return defaultPushRules(userId, parseId(userId).localpart)[kind].map((rule) => ({
+    ...rule,
+    ...row.defaults[rule.rule_id],
+  }));
 }
 
 /** The user's rules of one kind in priority order. */
@@ -49,17 +63,30 @@ async function rulesOfKind(tx: ReadTx, userId: string, kind: PushRuleKind): Prom
   return [master!, ...row.rules, ...rest];
 }
 
+/** Room and sender rules are shown without conditions: their rule id is the condition. */
+function shown(kind: PushRuleKind, rule: PushRule): PushRule {
+  if (kind !== 'room' && kind !== 'sender') return rule;
+  const { conditions: _, ...rest } = rule;
+  return rest;
+}
+
 /** The whole `global` rule set, as GET /pushrules/global/ and the m.push_rules account data show it. */
 export async function pushRulesFor(tx: ReadTx, userId: string): Promise<PushRuleSet> {
   const set = {} as PushRuleSet;
-  for (const kind of PUSH_RULE_KINDS) set[kind] = await rulesOfKind(tx, userId, kind);
+  for (const kind of PUSH_RULE_KINDS)
+    set[kind] = (await rulesOfKind(tx, userId, kind)).map((r) => shown(kind, r));
   return set;
 }
 
-export async function getPushRule(tx: ReadTx, userId: string, kind: PushRuleKind, ruleId: string): Promise<PushRule> {
+export async function getPushRule(
+  tx: ReadTx,
+  userId: string,
+  kind: PushRuleKind,
+  ruleId: string,
+): Promise<PushRule> {
   const rule = (await rulesOfKind(tx, userId, kind)).find((r) => r.rule_id === ruleId);
   if (!rule) throw notFound('The push rule was not found');
-  return rule;
+  return shown(kind, rule);
 }
 
 /**
@@ -77,7 +104,12 @@ export async function putPushRule(
 ): Promise<void> {
   const row = await loadRow(tx, userId, kind);
   const index = row.rules.findIndex((r) => r.rule_id === ruleId);
-  const rule: PushRule = { rule_id: ruleId, default: false, enabled: index < 0 || row.rules[index]!.enabled, ...body };
+  const rule: PushRule = {
+    rule_id: ruleId,
+    default: false,
+    enabled: index < 0 || row.rules[index]!.enabled,
+    ...body,
+  };
   const rules = row.rules.filter((r) => r.rule_id !== ruleId);
   const anchor = position.before ?? position.after;
   if (anchor !== undefined) {
@@ -93,7 +125,12 @@ export async function putPushRule(
 }
 
 /** Deletes one of the user's own rules; server-default rules cannot be deleted. */
-export async function deletePushRule(tx: WriteTx, userId: string, kind: PushRuleKind, ruleId: string): Promise<void> {
+export async function deletePushRule(
+  tx: WriteTx,
+  userId: string,
+  kind: PushRuleKind,
+  ruleId: string,
+): Promise<void> {
   const row = await loadRow(tx, userId, kind);
   const rules = row.rules.filter((r) => r.rule_id !== ruleId);
   if (rules.length === row.rules.length) {
@@ -118,7 +155,8 @@ export async function updatePushRule(
     rules[own] = { ...rules[own]!, ...change };
     return saveRow(tx, { ...row, rules });
   }
-  if (!defaultsOf(userId, kind, row).some((r) => r.rule_id === ruleId)) throw notFound('The push rule was not found');
+  if (!defaultsOf(userId, kind, row).some((r) => r.rule_id === ruleId))
+    throw notFound('The push rule was not found');
   const defaults = { ...row.defaults, [ruleId]: { ...row.defaults[ruleId], ...change } };
   await saveRow(tx, { ...row, defaults });
 }

@@ -18,7 +18,8 @@ export async function setPusher(
   pusher: Record<string, unknown> & { app_id: string; pushkey: string },
   append: boolean,
 ): Promise<void> {
-  if (!append) await tx.deleteWhere(PUSHERS, { index: 'app_pushkey', equals: [pusher.app_id, pusher.pushkey] });
+  if (!append)
+    await tx.deleteWhere(PUSHERS, { index: 'app_pushkey', equals: [pusher.app_id, pusher.pushkey] });
   const row: PusherRow = { user_id: userId, app_id: pusher.app_id, pushkey: pusher.pushkey, pusher };
   await tx.put(PUSHERS, row);
 }

@@ -2,6 +2,7 @@
 // and devices"): every token belongs to one device; logging in with a known
 // device id reuses the device and revokes its previous tokens; deleting a
 // device (or logging out) removes its tokens.
+import { invalidParam } from '../errors.ts';
 import type { Caller } from '../http/route.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
@@ -36,7 +37,12 @@ export async function startSession(tx: WriteTx, session: NewSession): Promise<vo
     if (session.displayName !== undefined) device.display_name = session.displayName;
     await tx.put(DEVICES, device);
   }
-  const token: TokenRow = { token: session.accessToken, user_id: userId, device_id: deviceId, created_ts: now };
+  const token: TokenRow = {
+    token: session.accessToken,
+    user_id: userId,
+    device_id: deviceId,
+    created_ts: now,
+  };
   await tx.put(TOKENS, token);
 }
 
@@ -67,4 +73,11 @@ export async function deleteAllDevices(tx: WriteTx, userId: string, keep?: strin
   for (const device of await listDevices(tx, userId)) {
     if (device.device_id !== keep) await deleteDevice(tx, userId, device.device_id);
   }
+}
+
+/** A device id a client asked for: '' counts as none; ids are capped at 255 characters. */
+export function requestedDeviceId(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length > 255) throw invalidParam('device_id may not be longer than 255 characters');
+  return value;
 }

@@ -44,7 +44,10 @@ export const accountTables: Record<string, TableSpec> = {
   [ACCOUNT_DATA]: { key: ['user_id', 'room_id', 'type'], indexes: { user_stream: ['user_id', 'stream'] } },
   [FILTERS]: { key: ['user_id', 'filter_id'], indexes: { user: 'user_id' } },
   [PUSH_RULES]: { key: ['user_id', 'kind'] },
-  [PUSHERS]: { key: ['user_id', 'app_id', 'pushkey'], indexes: { user: 'user_id', app_pushkey: ['app_id', 'pushkey'] } },
+  [PUSHERS]: {
+    key: ['user_id', 'app_id', 'pushkey'],
+    indexes: { user: 'user_id', app_pushkey: ['app_id', 'pushkey'] },
+  },
   [PRESENCE]: { key: 'user_id', indexes: { stream: 'stream' } },
   [SERVER_IDENTITY]: { key: 'name' },
 };

@@ -42,7 +42,11 @@ export type UiaOutcome =
   | { readonly done: false; readonly response: HandlerResult };
 
 /** Runs one step of user-interactive auth for a request body (numbered steps follow the spec's flow). */
-export async function userInteractiveAuth(deps: UiaDeps, request: UiaRequest, body: JsonRecord): Promise<UiaOutcome> {
+export async function userInteractiveAuth(
+  deps: UiaDeps,
+  request: UiaRequest,
+  body: JsonRecord,
+): Promise<UiaOutcome> {
   // 1. A request without `auth` starts a session and learns the flows.
   if (body.auth === undefined || body.auth === null) {
     return { done: false, response: challenge(request, await createSession(deps, request)) };
@@ -97,10 +101,15 @@ async function createSession(deps: UiaDeps, request: UiaRequest): Promise<UiaSes
   return row;
 }
 
-async function sessionFor(deps: UiaDeps, request: UiaRequest, id: string | undefined): Promise<UiaSessionRow> {
+async function sessionFor(
+  deps: UiaDeps,
+  request: UiaRequest,
+  id: string | undefined,
+): Promise<UiaSessionRow> {
   if (id === undefined) return createSession(deps, request);
   const row = await deps.store.read([UIA_SESSIONS], (tx) => tx.get<UiaSessionRow>(UIA_SESSIONS, id));
-  if (!row || row.created_ts < deps.clock.now() - UIA_SESSION_TTL_MS) throw unknown('Unknown or expired session');
+  if (!row || row.created_ts < deps.clock.now() - UIA_SESSION_TTL_MS)
+    throw unknown('Unknown or expired session');
   if (row.purpose !== request.purpose || (request.userId !== undefined && row.user_id !== request.userId)) {
     throw forbidden('Requested operation has changed during the UI authentication session');
   }
@@ -140,7 +149,8 @@ async function checkStage(
       const password = optionalString(auth, 'password');
       const user = await deps.store.read([USERS], (tx) => tx.get<UserRow>(USERS, userId));
       const ok = password !== undefined && user?.password_hash !== undefined && !user.deactivated;
-      if (!ok || !(await verifyPassword(password, user.password_hash!))) return 'Invalid username or password';
+      if (!ok || !(await verifyPassword(password, user.password_hash!)))
+        return 'Invalid username or password';
       session.user_id = userId;
       return undefined;
     }

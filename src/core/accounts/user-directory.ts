@@ -29,7 +29,8 @@ export async function searchLocalUsers(tx: ReadTx, term: string): Promise<Direct
 export function rankDirectoryEntries(entries: readonly DirectoryEntry[], term: string): DirectoryEntry[] {
   const needle = term.toLowerCase();
   const score = (e: DirectoryEntry) =>
-    (e.display_name?.toLowerCase().startsWith(needle) || e.user_id.slice(1).toLowerCase().startsWith(needle) ? 0 : 2) +
-    (e.display_name !== undefined || e.avatar_url !== undefined ? 0 : 1);
+    (e.display_name?.toLowerCase().startsWith(needle) || e.user_id.slice(1).toLowerCase().startsWith(needle)
+      ? 0
+      : 2) + (e.display_name !== undefined || e.avatar_url !== undefined ? 0 : 1);
   return [...entries].sort((a, b) => score(a) - score(b) || a.user_id.localeCompare(b.user_id));
 }

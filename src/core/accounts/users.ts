@@ -61,7 +61,8 @@ export function userIdFromIdentifier(body: JsonRecord, serverName: string): stri
   if (identifier !== undefined) {
     if (!isJsonObject(identifier)) throw badJson('identifier must be an object');
     const type = optionalString(identifier, 'type');
-    if (type === 'm.id.thirdparty' || type === 'm.id.phone') throw forbidden('Third-party identifiers are not supported');
+    if (type === 'm.id.thirdparty' || type === 'm.id.phone')
+      throw forbidden('Third-party identifiers are not supported');
     if (type !== 'm.id.user') throw unknown(`Unknown identifier type ${JSON.stringify(type ?? null)}`);
     user = optionalString(identifier, 'user');
   } else {

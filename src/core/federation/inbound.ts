@@ -7,16 +7,27 @@
 
 import type { Logger } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
-import type { FederationHandler, FederationRequest, FederationResponse, TransportLimits } from './transport.ts';
+import type {
+  FederationHandler,
+  FederationRequest,
+  FederationResponse,
+  TransportLimits,
+} from './transport.ts';
 
-export function errorResponse(status: number, errcode: string, error: string, extra: JsonObject = {}): FederationResponse {
+export function errorResponse(
+  status: number,
+  errcode: string,
+  error: string,
+  extra: JsonObject = {},
+): FederationResponse {
   return { status, body: { errcode, error, ...extra } };
 }
 
 export const responses = {
   unauthorized: (msg: string) => errorResponse(401, 'M_UNAUTHORIZED', msg),
   tooLarge: (limit: number) => errorResponse(413, 'M_TOO_LARGE', `request body exceeds ${limit} bytes`),
-  busy: () => errorResponse(429, 'M_LIMIT_EXCEEDED', 'too many concurrent requests', { retry_after_ms: 1000 }),
+  busy: () =>
+    errorResponse(429, 'M_LIMIT_EXCEEDED', 'too many concurrent requests', { retry_after_ms: 1000 }),
   notJson: (msg: string) => errorResponse(400, 'M_NOT_JSON', msg),
   badJson: (msg: string) => errorResponse(400, 'M_BAD_JSON', msg),
   internal: () => errorResponse(500, 'M_UNKNOWN', 'internal error'),
@@ -72,6 +83,7 @@ function isResponse(res: unknown): res is FederationResponse {
   if (typeof res !== 'object' || res === null) return false;
   const { status, body } = res as { status?: unknown; body?: unknown };
   const okStatus = typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599;
-  const okBody = body instanceof Uint8Array || (typeof body === 'object' && body !== null && !Array.isArray(body));
+  const okBody =
+    body instanceof Uint8Array || (typeof body === 'object' && body !== null && !Array.isArray(body));
   return okStatus && okBody;
 }

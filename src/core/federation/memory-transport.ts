@@ -40,13 +40,14 @@ interface Member {
 export function createMemoryNetwork(clock: Clock = systemClock): MemoryNetwork {
   const members = new Map<string, Member>();
   const cut = new Set<string>();
-  const reachable = (a: string, b: string) => a !== b && members.has(a) && members.has(b) && !cut.has(a) && !cut.has(b);
+  const reachable = (a: string, b: string) =>
+    a !== b && members.has(a) && members.has(b) && !cut.has(a) && !cut.has(b);
 
-  /** Tells both ends of every link that changes with `name` (after the caller returns, like a real network). */
+  /** Tells both ends of every link that changes with `name` (on a later tick, as a real network would). */
   const announce = (name: string, state: PeerState) => {
     const others = [...members.values()].filter((m) => reachable(name, m.name));
     const self = members.get(name);
-    void Promise.resolve().then(() => {
+    void clock.sleep(0).then(() => {
       for (const other of others) {
         emit(other, name, state);
         if (self) emit(self, other.name, state);
@@ -86,7 +87,11 @@ export function createMemoryNetwork(clock: Clock = systemClock): MemoryNetwork {
     const res = await withTimeout(clock, timeoutMs, to, serve(from.name, target, req));
     const body = copyBody(res.body);
     if (body.size > from.limits.maxResponseBodyBytes) {
-      throw new PeerProtocolError(to, 'too-large', `response body exceeds ${from.limits.maxResponseBodyBytes} bytes`);
+      throw new PeerProtocolError(
+        to,
+        'too-large',
+        `response body exceeds ${from.limits.maxResponseBodyBytes} bytes`,
+      );
     }
     return { status: res.status, body: body.value };
   };
@@ -96,9 +101,16 @@ export function createMemoryNetwork(clock: Clock = systemClock): MemoryNetwork {
     if (!release) return responses.busy();
     try {
       const body = req.body === undefined ? undefined : copyBody(req.body);
-      if (body && body.size > target.limits.maxRequestBodyBytes) return responses.tooLarge(target.limits.maxRequestBodyBytes);
+      if (body && body.size > target.limits.maxRequestBodyBytes)
+        return responses.tooLarge(target.limits.maxRequestBodyBytes);
       const query = req.query ? copyQuery(req.query) : {};
-      const copy = { method: req.method, path: req.path, query, origin: req.origin, ...(body && { body: body.value }) };
+      const copy = {
+        method: req.method,
+        path: req.path,
+        query,
+        origin: req.origin,
+        ...(body && { body: body.value }),
+      };
       return await target.gate.dispatch(from, copy);
     } finally {
       release();
@@ -130,7 +142,9 @@ function copyBody(body: FederationBody): { value: FederationBody; size: number }
   return { value: JSON.parse(json) as JsonObject, size: utf8ByteLength(json) };
 }
 
-function copyQuery(query: Readonly<Record<string, string | readonly string[]>>): Record<string, string | string[]> {
+function copyQuery(
+  query: Readonly<Record<string, string | readonly string[]>>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [key, value] of Object.entries(query)) out[key] = typeof value === 'string' ? value : [...value];
   return out;

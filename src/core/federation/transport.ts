@@ -36,7 +36,10 @@ export interface RequestOptions {
 }
 
 /** Serves a request from `fromServerName` (already authenticated; equals `req.origin`). */
-export type FederationHandler = (fromServerName: string, req: FederationRequest) => Promise<FederationResponse>;
+export type FederationHandler = (
+  fromServerName: string,
+  req: FederationRequest,
+) => Promise<FederationResponse>;
 
 export type PeerState = 'up' | 'down';
 

@@ -23,7 +23,9 @@ interface TextDecoderLike {
   decode(input: Uint8Array): string;
 }
 const TextDecoderCtor = (
-  globalThis as unknown as { TextDecoder: new (label: string, options: { fatal: boolean }) => TextDecoderLike }
+  globalThis as unknown as {
+    TextDecoder: new (label: string, options: { fatal: boolean }) => TextDecoderLike;
+  }
 ).TextDecoder;
 const strictUtf8 = new TextDecoderCtor('utf-8', { fatal: true });
 
@@ -102,9 +104,12 @@ export interface IntegerRange {
 }
 
 function checkInteger(key: string, value: unknown, range: IntegerRange): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw badJson(`Field ${key} must be an integer`);
-  if (range.min !== undefined && value < range.min) throw invalidParam(`Field ${key} must be at least ${range.min}`);
-  if (range.max !== undefined && value > range.max) throw invalidParam(`Field ${key} must be at most ${range.max}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    throw badJson(`Field ${key} must be an integer`);
+  if (range.min !== undefined && value < range.min)
+    throw invalidParam(`Field ${key} must be at least ${range.min}`);
+  if (range.max !== undefined && value > range.max)
+    throw invalidParam(`Field ${key} must be at most ${range.max}`);
   return value;
 }
 
@@ -159,7 +164,11 @@ function checkStrings(key: string, values: unknown[]): string[] {
 }
 
 /** One of the allowed string values, or undefined when absent. */
-export function optionalEnum<T extends string>(obj: JsonRecord, key: string, allowed: readonly T[]): T | undefined {
+export function optionalEnum<T extends string>(
+  obj: JsonRecord,
+  key: string,
+  allowed: readonly T[],
+): T | undefined {
   const value = optionalString(obj, key);
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) {

@@ -34,8 +34,10 @@ export function queryInteger(req: HsRequest, name: string, bounds: IntegerBounds
   if (raw === undefined) return undefined;
   const value = /^-?\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value)) throw invalidParam(`Query parameter ${name} must be an integer`);
-  if (bounds.min !== undefined && value < bounds.min) throw invalidParam(`${name} must be at least ${bounds.min}`);
-  if (bounds.max !== undefined && value > bounds.max) throw invalidParam(`${name} must be at most ${bounds.max}`);
+  if (bounds.min !== undefined && value < bounds.min)
+    throw invalidParam(`${name} must be at least ${bounds.min}`);
+  if (bounds.max !== undefined && value > bounds.max)
+    throw invalidParam(`${name} must be at most ${bounds.max}`);
   return value;
 }
 

@@ -17,7 +17,11 @@ export const CORS_HEADERS: Readonly<Record<string, string>> = {
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** A JSON response with the CORS headers. */
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): HsResponse {
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HsResponse {
   return { status, headers: { ...CORS_HEADERS, ...JSON_TYPE, ...lowerCaseKeys(headers) }, body };
 }
 
@@ -25,7 +29,11 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 export function resultResponse(result: HandlerResult): HsResponse {
   const status = result.status ?? 200;
   if (result.body instanceof Uint8Array) {
-    return { status, headers: { ...CORS_HEADERS, ...lowerCaseKeys(result.headers ?? {}) }, body: result.body };
+    return {
+      status,
+      headers: { ...CORS_HEADERS, ...lowerCaseKeys(result.headers ?? {}) },
+      body: result.body,
+    };
   }
   return jsonResponse(status, result.body, result.headers);
 }

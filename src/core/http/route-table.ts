@@ -78,7 +78,10 @@ function decodeSegment(segment: string): string {
 }
 
 /** Parameters of a match, or undefined. Only the last parameter may be empty (`/state/{type}/`). */
-function matchSegments(pattern: readonly Segment[], path: readonly string[]): Record<string, string> | undefined {
+function matchSegments(
+  pattern: readonly Segment[],
+  path: readonly string[],
+): Record<string, string> | undefined {
   if (pattern.length !== path.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {

@@ -38,7 +38,11 @@ export type SignedEvent<T> = Omit<T, 'event_id' | 'hashes' | 'signatures'> & {
   event_id?: string;
 };
 
-/** Unpadded base64 SHA-256 of the canonical event without `unsigned`, `signatures` and `hashes`. */
+/**
+ * Unpadded base64 SHA-256 of the canonical event without `unsigned`,
+ * `signatures` and `hashes`. Pass the room version when `event` may be a
+ * RoomEvent, so that a v3+ local event_id is left out as on the wire.
+ */
 export async function contentHash(event: object, version?: RoomVersion): Promise<string> {
   return encodeBase64(await contentHashBytes(version ? wireForm(event, version) : event));
 }
@@ -69,7 +73,8 @@ export async function eventIdFor(event: object, version: RoomVersion): Promise<s
 /**
  * Adds `hashes.sha256` and this server's signature (spec: "Signing Events"):
  * the content hash covers the full event, the signature covers the redacted
- * event, so that signatures survive redaction.
+ * event, so that signatures survive redaction. Signatures already present
+ * are kept, so a second server (a restricted join's authoriser) can co-sign.
  */
 export async function signEvent<T extends object>(
   event: T,

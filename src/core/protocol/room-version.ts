@@ -70,7 +70,13 @@ const v6: RoomVersion = {
 const v7: RoomVersion = { ...v6, id: '7', knock: true };
 const v8: RoomVersion = { ...v7, id: '8', restrictedJoins: true };
 const v9: RoomVersion = { ...v8, id: '9', redactionKeepsAuthorisingServer: true };
-const v10: RoomVersion = { ...v9, id: '10', knockRestricted: true, integerPowerLevels: true, supported: true };
+const v10: RoomVersion = {
+  ...v9,
+  id: '10',
+  knockRestricted: true,
+  integerPowerLevels: true,
+  supported: true,
+};
 const v11: RoomVersion = {
   ...v10,
   id: '11',

@@ -30,11 +30,12 @@ export interface RoomPlan {
 }
 
 /** The state each preset sets (spec: the createRoom preset table). */
-const PRESET_STATE: Record<Preset, { join_rule: string; history_visibility: string; guest_access: string }> = {
-  private_chat: { join_rule: 'invite', history_visibility: 'shared', guest_access: 'can_join' },
-  trusted_private_chat: { join_rule: 'invite', history_visibility: 'shared', guest_access: 'can_join' },
-  public_chat: { join_rule: 'public', history_visibility: 'shared', guest_access: 'forbidden' },
-};
+const PRESET_STATE: Record<Preset, { join_rule: string; history_visibility: string; guest_access: string }> =
+  {
+    private_chat: { join_rule: 'invite', history_visibility: 'shared', guest_access: 'can_join' },
+    trusted_private_chat: { join_rule: 'invite', history_visibility: 'shared', guest_access: 'can_join' },
+    public_chat: { join_rule: 'public', history_visibility: 'shared', guest_access: 'forbidden' },
+  };
 
 /**
  * The drafts, in the spec's order:

@@ -27,6 +27,7 @@ import {
 import type { WriteTx } from '../storage/port.ts';
 import { type InitialStateEvent, PRESETS, type RoomPlan, createRoomDrafts } from './create-room-plan.ts';
 import type { MemberProfile } from './deps.ts';
+import { checkInvitee } from './membership.ts';
 import { callerOf } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { ALIASES, type AliasRow, DIRECTORY, type DirectoryRow } from './tables.ts';
@@ -39,8 +40,11 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
   const visibility = optionalEnum(body, 'visibility', ['public', 'private'] as const) ?? 'private';
   const aliasName = optionalString(body, 'room_alias_name');
   const alias = aliasName === undefined ? undefined : aliasFromName(aliasName, deps.serverName);
-  const invite = (optionalStringArray(body, 'invite') ?? []).map(requireUserId).filter((u) => u !== caller.userId);
+  const invite = (optionalStringArray(body, 'invite') ?? [])
+    .map(requireUserId)
+    .filter((u) => u !== caller.userId);
   const version = requestedVersion(body);
+  for (const userId of invite) await checkInvitee(rooms, userId);
   const profiles = new Map<string, MemberProfile>();
   for (const userId of [caller.userId, ...invite]) {
     const profile = await deps.profileOf?.(userId);
@@ -49,7 +53,8 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
   const plan: RoomPlan = {
     creator: caller.userId,
     version,
-    preset: optionalEnum(body, 'preset', PRESETS) ?? (visibility === 'public' ? 'public_chat' : 'private_chat'),
+    preset:
+      optionalEnum(body, 'preset', PRESETS) ?? (visibility === 'public' ? 'public_chat' : 'private_chat'),
     alias,
     name: optionalString(body, 'name'),
     topic: optionalString(body, 'topic'),
@@ -67,7 +72,8 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
   const roomId = `!${encodeBase64Url(random(18))}:${deps.serverName}`;
   await writer.create(roomId, version, createRoomDrafts(plan), async (tx) => {
     if (alias !== undefined) await claimAlias(tx, alias, roomId, caller.userId);
-    if (visibility === 'public') await tx.put(DIRECTORY, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
+    if (visibility === 'public')
+      await tx.put(DIRECTORY, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
   });
   return { body: { room_id: roomId } };
 }
@@ -89,7 +95,8 @@ export function aliasFromName(name: string, serverName: string): string {
 
 /** Reserves an alias inside the caller's transaction (400 M_ROOM_IN_USE when taken, as createRoom specifies). */
 export async function claimAlias(tx: WriteTx, alias: string, roomId: string, creator: string): Promise<void> {
-  if (await tx.get(ALIASES, alias)) throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
+  if (await tx.get(ALIASES, alias))
+    throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
   await tx.put(ALIASES, { alias, room_id: roomId, creator } satisfies AliasRow);
 }
 

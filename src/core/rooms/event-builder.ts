@@ -96,7 +96,8 @@ function redactsContent(draft: EventDraft, version: RoomVersion): JsonObject {
 function checkContentSize(content: JsonObject): void {
   const encoded = tryCanonicalJson(content);
   if (!encoded.ok) throw badJson(`content is not valid canonical JSON: ${encoded.reason}`);
-  if (utf8ByteLength(encoded.json) > MAX_PDU_BYTES) throw tooLarge(`event content is over ${MAX_PDU_BYTES} bytes`);
+  if (utf8ByteLength(encoded.json) > MAX_PDU_BYTES)
+    throw tooLarge(`event content is over ${MAX_PDU_BYTES} bytes`);
 }
 
 function checkPdu(pdu: Pdu, version: RoomVersion): void {

@@ -19,7 +19,8 @@ export async function historyBound(tx: ReadTx, roomId: string, userId: string): 
   await requireRoom(tx, roomId);
   const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
   if (member?.membership === 'leave' || member?.membership === 'ban') return member.stream;
-  if (member || (await currentHistoryVisibility(tx, roomId)) === 'world_readable') return Number.POSITIVE_INFINITY;
+  if (member || (await currentHistoryVisibility(tx, roomId)) === 'world_readable')
+    return Number.POSITIVE_INFINITY;
   throw forbidden(`${userId} is not in room ${roomId}`);
 }
 

@@ -48,7 +48,8 @@ async function join(rooms: RoomsContext, ctx: RequestContext, roomId: string): P
   const known = await rooms.deps.store.read([ROOMS], (tx) => tx.get(ROOMS, roomId));
   if (!known) {
     // Joining a room on another server needs federation (make_join/send_join), which is not here yet.
-    const where = serverNameOf(roomId) === rooms.deps.serverName ? '' : ' (joining over federation is not supported yet)';
+    const where =
+      serverNameOf(roomId) === rooms.deps.serverName ? '' : ' (joining over federation is not supported yet)';
     throw notFound(`Room ${roomId} is not known here${where}`);
   }
   await changeMembership(rooms, {

@@ -6,7 +6,7 @@ import { stateKeyOf } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { makePaginationToken } from './api.ts';
 import { type ClientEvent, clientEventsByIds, formatRows } from './client-event.ts';
-import { type EventFilter, eventMatchesFilter } from './event-filter.ts';
+import { eventMatchesFilter } from './event-filter.ts';
 import { dirParam, filterParam, historyBound, tokenParam } from './history-access.ts';
 import { callerOf, roomIdParam } from './route-helpers.ts';
 import { lastEventAtStream, stateIdsAtStream } from './state-read.ts';
@@ -55,7 +55,7 @@ export async function messages(tx: ReadTx, ctx: RequestContext, now: number): Pr
   if (limit === 0) body.end = body.start;
   else if (more && last) body.end = makePaginationToken(dir === 'b' ? last.stream! - 1 : last.stream!);
   // 4.
-  if (filter?.lazy_load_members && rows.length > 0) body.state = await senderMembers(tx, roomId, rows, now, filter);
+  if (filter?.lazy_load_members && rows.length > 0) body.state = await senderMembers(tx, roomId, rows, now);
   return body;
 }
 
@@ -65,11 +65,12 @@ export async function senderMembers(
   roomId: string,
   rows: readonly EventRow[],
   now: number,
-  _filter?: EventFilter,
 ): Promise<ClientEvent[]> {
   const newest = Math.max(...rows.map((r) => r.stream ?? 0));
   const state = await stateIdsAtStream(tx, roomId, newest);
   const senders = new Set(rows.map((r) => r.sender));
-  const ids = [...senders].map((s) => state.get(stateKeyOf('m.room.member', s))).filter((id) => id !== undefined);
+  const ids = [...senders]
+    .map((s) => state.get(stateKeyOf('m.room.member', s)))
+    .filter((id) => id !== undefined);
   return clientEventsByIds(tx, ids, now);
 }

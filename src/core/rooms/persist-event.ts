@@ -46,7 +46,11 @@ export interface TxnRecord {
 const MEMBERSHIPS: readonly string[] = ['join', 'invite', 'leave', 'ban', 'knock'];
 
 /** The current state events an event's auth rules look at, as a lookup. */
-export async function authStateFor(tx: WriteTx, event: RoomEvent, version: RoomVersion): Promise<AuthStateLookup> {
+export async function authStateFor(
+  tx: WriteTx,
+  event: RoomEvent,
+  version: RoomVersion,
+): Promise<AuthStateLookup> {
   const state = new Map<string, RoomEvent>();
   const tuples = [...authEventTypesFor(event, version), { type: 'm.room.create', stateKey: '' }];
   for (const { type, stateKey } of tuples) {
@@ -83,7 +87,11 @@ export async function persistEvent(
   // 3.
   const row = eventRow(event, room, stream);
   if (event.state_key !== undefined) {
-    const current = await tx.get<CurrentStateRow>(CURRENT_STATE, [event.room_id, event.type, event.state_key]);
+    const current = await tx.get<CurrentStateRow>(CURRENT_STATE, [
+      event.room_id,
+      event.type,
+      event.state_key,
+    ]);
     if (current) row.replaces = current.event_id;
     row.sg_after = await writeStateGroup(tx, room.room_id, row.sg_before, [
       [event.type, event.state_key, event.event_id],
@@ -101,7 +109,8 @@ export async function persistEvent(
   for (const prev of event.prev_events) await tx.delete(EXTREMITIES, [event.room_id, prev]);
   await tx.put(EXTREMITIES, { room_id: event.room_id, event_id: event.event_id });
   // 5.
-  if (event.type === 'm.room.member' && event.state_key !== undefined) await updateMembership(tx, event, stream);
+  if (event.type === 'm.room.member' && event.state_key !== undefined)
+    await updateMembership(tx, event, stream);
   // 6.
   if (event.type === 'm.room.redaction') await applyRedaction(tx, event, authState, version);
   // 7.
@@ -201,7 +210,11 @@ async function applyRedaction(
   const target = targetId === undefined ? undefined : await tx.get<EventRow>(EVENTS, targetId);
   if (!target || target.redacted_by !== undefined) return;
   if (!redactionApplies(redaction, target.pdu, authState, version).ok) return;
-  const pruned: EventRow = { ...target, pdu: redactEvent(target.pdu, version), redacted_by: redaction.event_id };
+  const pruned: EventRow = {
+    ...target,
+    pdu: redactEvent(target.pdu, version),
+    redacted_by: redaction.event_id,
+  };
   delete pruned.relates_to;
   delete pruned.rel_type;
   await tx.put(EVENTS, pruned);

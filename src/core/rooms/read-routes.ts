@@ -9,7 +9,13 @@ import type { ReadTx } from '../storage/port.ts';
 import { clientEventsByIds, formatRows } from './client-event.ts';
 import { joinedRoomIds, roomMembers } from './members-read.ts';
 import { parseStreamToken } from './pagination-token.ts';
-import { callerOf, currentHistoryVisibility, readableUpTo, requireRoom, roomIdParam } from './route-helpers.ts';
+import {
+  callerOf,
+  currentHistoryVisibility,
+  readableUpTo,
+  requireRoom,
+  roomIdParam,
+} from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import type { StateIds } from './state-groups.ts';
 import { currentStateIds, stateIdsAtStream } from './state-read.ts';
@@ -19,7 +25,10 @@ import { VisibilityChecker } from './visibility.ts';
 const V3 = '/_matrix/client/v3';
 
 export function readRoutes(rooms: RoomsContext): Route[] {
-  const get = (path: string, handler: (tx: ReadTx, ctx: RequestContext, now: number) => Promise<unknown>): Route => ({
+  const get = (
+    path: string,
+    handler: (tx: ReadTx, ctx: RequestContext, now: number) => Promise<unknown>,
+  ): Route => ({
     method: 'GET',
     path: `${V3}${path}`,
     auth: 'required',
@@ -35,7 +44,9 @@ export function readRoutes(rooms: RoomsContext): Route[] {
     get('/rooms/{roomId}/event/{eventId}', getEvent),
     get('/rooms/{roomId}/members', getMembers),
     get('/rooms/{roomId}/joined_members', getJoinedMembers),
-    get('/joined_rooms', async (tx, ctx) => ({ joined_rooms: await joinedRoomIds(tx, callerOf(ctx).userId) })),
+    get('/joined_rooms', async (tx, ctx) => ({
+      joined_rooms: await joinedRoomIds(tx, callerOf(ctx).userId),
+    })),
   ];
 }
 
@@ -100,7 +111,9 @@ async function getMembers(tx: ReadTx, ctx: RequestContext, now: number): Promise
   const events = await clientEventsByIds(tx, ids, now);
   const chunk = events.filter((e) => {
     const m = e.content.membership;
-    return (membership === undefined || m === membership) && (notMembership === undefined || m !== notMembership);
+    return (
+      (membership === undefined || m === membership) && (notMembership === undefined || m !== notMembership)
+    );
   });
   return { chunk };
 }

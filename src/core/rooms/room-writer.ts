@@ -3,7 +3,14 @@
 // in one write transaction, and wake sync after the commit.
 import { MatrixError, invalidParam, notFound } from '../errors.ts';
 import type { Clock } from '../ports.ts';
-import { type RoomEvent, type RoomVersion, authEventTypesFor, roomVersion, stateKeyOf } from '../protocol.ts';
+import {
+  type JsonObject,
+  type RoomEvent,
+  type RoomVersion,
+  authEventTypesFor,
+  roomVersion,
+  stateKeyOf,
+} from '../protocol.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { Notifier } from '../sync/notifier.ts';
@@ -45,12 +52,15 @@ export interface SendOptions {
    * asked (nothing is sent then).
    */
   readonly guard?: (tx: ReadTx) => Promise<string | undefined>;
+  /** Computes the content under the room's lock from the current state (replaces the draft's content). */
+  readonly content?: (tx: ReadTx) => Promise<JsonObject>;
 }
 
 const WRITE_TABLES = [...roomTableNames, STREAM_TABLE];
 const ATTEMPTS = 3;
 
 interface BuildState {
+  readonly draft: EventDraft;
   readonly version: RoomVersion;
   readonly prevEvents: PrevEvent[];
   readonly state: Map<string, string>;
@@ -73,9 +83,11 @@ export class RoomWriter {
   send(roomId: string, draft: EventDraft, options: SendOptions = {}): Promise<SendResult> {
     return this.locks.run(roomId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const prepared = await this.deps.store.read(roomTableNames, (tx) => this.prepare(tx, roomId, draft, options));
+        const prepared = await this.deps.store.read(roomTableNames, (tx) =>
+          this.prepare(tx, roomId, draft, options),
+        );
         if ('eventId' in prepared) return prepared;
-        const event = await this.build(roomId, draft, prepared);
+        const event = await this.build(roomId, prepared.draft, prepared);
         try {
           const stream = await this.deps.store.write(WRITE_TABLES, async (tx) => {
             if (!(await sameExtremities(tx, roomId, prepared.prevEvents))) throw new StaleExtremities();
@@ -105,7 +117,7 @@ export class RoomWriter {
     const events: RoomEvent[] = [];
     let prevEvents: PrevEvent[] = [];
     for (const draft of drafts) {
-      const event = await this.build(roomId, draft, { version, prevEvents, state });
+      const event = await this.build(roomId, draft, { draft, version, prevEvents, state });
       events.push(event);
       prevEvents = [{ eventId: event.event_id, depth: event.depth }];
       if (event.state_key !== undefined) state.set(stateKeyOf(event.type, event.state_key), event.event_id);
@@ -124,7 +136,7 @@ export class RoomWriter {
   private async prepare(
     tx: ReadTx,
     roomId: string,
-    draft: EventDraft,
+    requested: EventDraft,
     options: SendOptions,
   ): Promise<BuildState | SendResult> {
     const room = await tx.get<RoomRow>(ROOMS, roomId);
@@ -139,13 +151,19 @@ export class RoomWriter {
     }
     const existing = await options.guard?.(tx);
     if (existing !== undefined) return { eventId: existing };
+    const draft = options.content ? { ...requested, content: await options.content(tx) } : requested;
     const state = new Map<string, string>();
-    const input = { type: draft.type, sender: draft.sender, state_key: draft.stateKey, content: draft.content };
+    const input = {
+      type: draft.type,
+      sender: draft.sender,
+      state_key: draft.stateKey,
+      content: draft.content,
+    };
     for (const { type, stateKey } of authEventTypesFor(input, version)) {
       const row = await tx.get<CurrentStateRow>(CURRENT_STATE, [roomId, type, stateKey]);
       if (row) state.set(stateKeyOf(type, stateKey), row.event_id);
     }
-    return { version, prevEvents: await extremities(tx, roomId), state };
+    return { draft, version, prevEvents: await extremities(tx, roomId), state };
   }
 
   private build(roomId: string, draft: EventDraft, at: BuildState): Promise<RoomEvent> {
@@ -161,7 +179,9 @@ export class RoomWriter {
   }
 
   private notify(events: readonly RoomEvent[]): void {
-    const users = events.filter((e) => e.type === 'm.room.member' && e.state_key !== undefined).map((e) => e.state_key!);
+    const users = events
+      .filter((e) => e.type === 'm.room.member' && e.state_key !== undefined)
+      .map((e) => e.state_key!);
     this.deps.notifier.notify({ rooms: [...new Set(events.map((e) => e.room_id))], users });
   }
 }

@@ -1,11 +1,11 @@
 // Small pieces every room endpoint uses: the caller, validated path ids, the
 // request hash for txnId idempotency, and "what may this user read here".
-import { forbidden, notFound } from '../errors.ts';
+import { badJson, forbidden, notFound } from '../errors.ts';
+import { jsonObjectBody } from '../http/json-body.ts';
 import { requireRoomId } from '../http/matrix-ids.ts';
 import type { Caller, RequestContext } from '../http/route.ts';
-import { canonicalJson, encodeBase64, sha256, utf8Encode } from '../protocol.ts';
+import { type JsonObject, encodeBase64, sha256, tryCanonicalJson, utf8Encode } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { lastEventAtStream } from './state-read.ts';
 import { currentStateEvent } from './state-read.ts';
 import { MEMBERS, type MemberRow, ROOMS, type RoomRow } from './tables.ts';
 
@@ -27,9 +27,19 @@ export async function requireRoom(tx: ReadTx, roomId: string): Promise<RoomRow> 
   return room;
 }
 
+/** An event content body: a JSON object that canonical JSON can encode (no floats), else 400 M_BAD_JSON. */
+export function contentBody(ctx: RequestContext): JsonObject {
+  const body = jsonObjectBody(ctx.req);
+  const encoded = tryCanonicalJson(body);
+  if (!encoded.ok) throw badJson(`Content is not valid Matrix JSON: ${encoded.reason}`);
+  return body as JsonObject;
+}
+
 /** sha256 of what a txnId stands for: another request under the same txnId is refused. */
 export async function requestHash(scope: string, body: unknown): Promise<string> {
-  return encodeBase64(await sha256(utf8Encode(canonicalJson({ scope, body }))));
+  const encoded = tryCanonicalJson({ scope, body });
+  if (!encoded.ok) throw badJson(`Request body is not valid Matrix JSON: ${encoded.reason}`);
+  return encodeBase64(await sha256(utf8Encode(encoded.json)));
 }
 
 /** The room's current history visibility (default shared). */
@@ -54,11 +64,6 @@ export async function readableUpTo(tx: ReadTx, roomId: string, userId: string): 
     return { upTo: member.stream };
   }
   throw forbidden(`${userId} is not in room ${roomId}`);
-}
-
-/** Whether the room has any event at or before the stream (the state at a position exists). */
-export async function hasEventsUpTo(tx: ReadTx, roomId: string, stream: number): Promise<boolean> {
-  return (await lastEventAtStream(tx, roomId, stream)) !== undefined;
 }
 
 /** 403 unless the user is joined to the room now. */

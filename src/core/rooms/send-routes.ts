@@ -3,7 +3,7 @@
 // idempotent per (device, txnId); a state PUT that changes nothing returns
 // the current event.
 import { MatrixError, forbidden, notFound } from '../errors.ts';
-import { type JsonRecord, jsonObjectBody, optionalJsonObjectBody, optionalString } from '../http/json-body.ts';
+import { type JsonRecord, optionalJsonObjectBody, optionalString } from '../http/json-body.ts';
 import type { Caller, RequestContext, Route } from '../http/route.ts';
 import {
   type JsonObject,
@@ -15,7 +15,7 @@ import {
 import type { ReadTx } from '../storage/port.ts';
 import type { EventDraft } from './event-builder.ts';
 import type { TxnRecord } from './persist-event.ts';
-import { callerOf, requestHash, requireRoom, roomIdParam } from './route-helpers.ts';
+import { callerOf, contentBody, requestHash, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
 import { ALIASES, type AliasRow, EVENTS, type EventRow } from './tables.ts';
@@ -47,7 +47,7 @@ async function send(rooms: RoomsContext, ctx: RequestContext): Promise<unknown> 
   const caller = callerOf(ctx);
   const roomId = roomIdParam(ctx);
   const type = ctx.params.eventType ?? '';
-  const content = jsonObjectBody(ctx.req) as JsonObject;
+  const content = contentBody(ctx);
   const txn = await txnRecord(caller, `send/${roomId}/${type}`, ctx.params.txnId ?? '', content);
   const result = await rooms.writer.send(roomId, { type, sender: caller.userId, content }, { txn });
   return { event_id: result.eventId };
@@ -61,7 +61,7 @@ async function putState(rooms: RoomsContext, ctx: RequestContext): Promise<unkno
     type: ctx.params.eventType ?? '',
     sender: caller.userId,
     stateKey: ctx.params.stateKey ?? '',
-    content: jsonObjectBody(ctx.req) as JsonObject,
+    content: contentBody(ctx),
   };
   const result = await rooms.writer.send(roomId, draft, {
     guard: async (tx) => {
@@ -123,5 +123,6 @@ async function checkMayRedact(tx: ReadTx, roomId: string, eventId: string, userI
   const create = await currentStateEvent(tx, roomId, 'm.room.create');
   const level = userPowerLevel(userId, powerLevels?.pdu, create?.pdu, version);
   const needed = parsePowerLevels(powerLevels?.pdu.content, version).redact;
-  if (level < needed) throw forbidden(`Redacting another user's event needs power level ${needed}, you have ${level}`);
+  if (level < needed)
+    throw forbidden(`Redacting another user's event needs power level ${needed}, you have ${level}`);
 }

@@ -49,9 +49,19 @@ export interface ScanOptions {
  * first when backwards), up to `limit` accepted ones; `more` says another
  * accepted row exists beyond them.
  */
-export async function scanTimeline(
+export function scanTimeline(
   tx: ReadTx,
   roomId: string,
+  options: ScanOptions,
+): Promise<{ rows: EventRow[]; more: boolean }> {
+  return scanStreamIndex(tx, 'room_stream', [roomId], options);
+}
+
+/** scanTimeline over any events index whose key is `[...prefix, stream]`. */
+export async function scanStreamIndex(
+  tx: ReadTx,
+  index: string,
+  prefix: readonly string[],
   options: ScanOptions,
 ): Promise<{ rows: EventRow[]; more: boolean }> {
   const rows: EventRow[] = [];
@@ -59,8 +69,8 @@ export async function scanTimeline(
   let high = options.toStream;
   while (low < high) {
     const batch = await tx.query<EventRow>(EVENTS, {
-      index: 'room_stream',
-      range: { lower: [roomId, low], lowerOpen: true, upper: [roomId, high] },
+      index,
+      range: { lower: [...prefix, low], lowerOpen: true, upper: [...prefix, high] },
       reverse: options.backwards,
       limit: BATCH,
     });

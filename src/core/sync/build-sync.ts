@@ -93,7 +93,8 @@ async function planRooms(input: BuildInput, since: number | undefined): Promise<
   for (const change of changes) {
     if (!roomAllowed(roomFilter, change.roomId)) continue;
     changed.add(change.roomId);
-    if (change.membership === 'join') plan.full.set(change.roomId, since ?? 0);
+    // A newly joined room is synced as in an initial sync: the latest events, all state.
+    if (change.membership === 'join') plan.full.set(change.roomId, 0);
     else if (change.membership === 'invite') plan.invited.push(change.roomId);
     else if (change.membership === 'knock') plan.knocked.push(change.roomId);
     else if (since !== undefined || roomFilter?.include_leave) plan.left.set(change.roomId, change.stream);
@@ -135,7 +136,9 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
     }),
     input.accounts.accountDataSince(tx, request.userId, since?.stream ?? 0),
     input.accounts.presenceSince(tx, request.userId, since?.stream ?? 0),
-    since && plan.incremental.length > 0 ? rooms.roomsWithEventsSince(tx, since.stream, position) : new Set<string>(),
+    since && plan.incremental.length > 0
+      ? rooms.roomsWithEventsSince(tx, since.stream, position)
+      : new Set<string>(),
   ]);
   // 3. Only rooms with something new are read further.
   const active = (roomId: string) =>
@@ -169,7 +172,12 @@ async function fillRooms(
       if (room) join[roomId] = room;
     }),
     ...plan.incremental.map(async (roomId) => {
-      const room = await joinedRoom(ctx, roomId, { from: incrementalFrom, to, fullState: false }, extras(roomId));
+      const room = await joinedRoom(
+        ctx,
+        roomId,
+        { from: incrementalFrom, to, fullState: false },
+        extras(roomId),
+      );
       if (room) join[roomId] = room;
     }),
     ...[...plan.left].map(async ([roomId, leftAt]) => {

@@ -19,7 +19,10 @@ export interface EphemeralInput {
 }
 
 /** roomId → ephemeral events, only for rooms that have any. */
-export async function ephemeralByRoom(ctx: SyncContext, input: EphemeralInput): Promise<Map<string, unknown[]>> {
+export async function ephemeralByRoom(
+  ctx: SyncContext,
+  input: EphemeralInput,
+): Promise<Map<string, unknown[]>> {
   const filter = ctx.filter.room?.ephemeral;
   const out = new Map<string, unknown[]>();
   const add = (roomId: string, event: { type: string; content: unknown } | undefined) => {
@@ -45,7 +48,7 @@ export async function ephemeralByRoom(ctx: SyncContext, input: EphemeralInput): 
 async function receiptRows(ctx: SyncContext, input: EphemeralInput): Promise<Map<string, ReceiptRow[]>> {
   const byRoom = new Map<string, ReceiptRow[]>();
   const full = await Promise.all(input.fullRooms.map((roomId) => receiptsOfRoom(ctx.tx, roomId)));
-  input.fullRooms.forEach((roomId, i) => byRoom.set(roomId, full[i]!));
+  for (const [i, roomId] of input.fullRooms.entries()) byRoom.set(roomId, full[i]!);
   if (input.since !== undefined && input.incrementalRooms.length > 0) {
     const wanted = new Set(input.incrementalRooms);
     for (const row of await receiptsSince(ctx.tx, input.since, ctx.position)) {

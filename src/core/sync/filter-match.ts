@@ -51,19 +51,28 @@ export function roomAllowed(
 }
 
 function hasUrl(content: unknown): boolean {
-  return typeof content === 'object' && content !== null && typeof (content as { url?: unknown }).url === 'string';
+  return (
+    typeof content === 'object' && content !== null && typeof (content as { url?: unknown }).url === 'string'
+  );
 }
 
 /** Whether an event passes every condition of a filter (limit is applied by the caller). */
-export function eventAllowed(filter: EventFilter | RoomEventFilter | undefined, event: FilterableEvent): boolean {
+export function eventAllowed(
+  filter: EventFilter | RoomEventFilter | undefined,
+  event: FilterableEvent,
+): boolean {
   if (!filter) return true;
   if (!passes(event.type, filter.types, filter.not_types, globMatch)) return false;
-  if ((filter.senders || filter.not_senders) && !passes(event.sender, filter.senders, filter.not_senders, equal)) {
+  if (
+    (filter.senders || filter.not_senders) &&
+    !passes(event.sender, filter.senders, filter.not_senders, equal)
+  ) {
     return false;
   }
   const roomFilter = filter as RoomEventFilter;
   if (event.room_id !== undefined && !roomAllowed(roomFilter, event.room_id)) return false;
-  if (roomFilter.contains_url !== undefined && roomFilter.contains_url !== hasUrl(event.content)) return false;
+  if (roomFilter.contains_url !== undefined && roomFilter.contains_url !== hasUrl(event.content))
+    return false;
   return true;
 }
 
@@ -98,20 +107,34 @@ function fieldPath(field: string): string[] {
  * Spec `event_fields`: "List of event fields to include. If this list is
  * absent then all fields are included"; a field that is absent is left out.
  */
-export function projectFields(event: Record<string, unknown>, fields: readonly string[] | undefined): unknown {
+export function projectFields(
+  event: Record<string, unknown>,
+  fields: readonly string[] | undefined,
+): unknown {
   if (!fields) return event;
   const out: Record<string, unknown> = {};
   for (const field of fields) {
     const path = fieldPath(field);
-    let src: unknown = event;
-    for (const key of path) src = typeof src === 'object' && src !== null ? (src as Record<string, unknown>)[key] : undefined;
-    if (src === undefined) continue;
-    let dst = out;
-    path.slice(0, -1).forEach((key) => {
-      const next = dst[key];
-      dst = (typeof next === 'object' && next !== null ? next : (dst[key] = {})) as Record<string, unknown>;
-    });
-    dst[path[path.length - 1]!] = src;
+    const value = valueAt(event, path);
+    if (value !== undefined) setAt(out, path, value);
   }
   return out;
+}
+
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  let value = root;
+  for (const key of path) {
+    value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  }
+  return value;
+}
+
+function setAt(root: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let dst = root;
+  for (const key of path.slice(0, -1)) {
+    const next = dst[key];
+    if (typeof next !== 'object' || next === null) dst[key] = {};
+    dst = dst[key] as Record<string, unknown>;
+  }
+  dst[path[path.length - 1]!] = value;
 }

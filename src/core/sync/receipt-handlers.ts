@@ -58,7 +58,8 @@ async function applyMarkers(
   const tables = [RECEIPTS, STREAM_TABLE, ...rooms.roomTableNames, ...deps.fullyRead.tables];
   const ts = deps.clock.now();
   return deps.store.write(tables, async (tx) => {
-    if ((await rooms.membershipOf(tx, roomId, userId)) !== 'join') throw forbidden('You are not joined to this room');
+    if ((await rooms.membershipOf(tx, roomId, userId)) !== 'join')
+      throw forbidden('You are not joined to this room');
     const result = { shared: false, any: false };
     for (const u of updates) {
       const eventStream = await eventPosition(tx, roomId, u.eventId);
@@ -68,7 +69,15 @@ async function applyMarkers(
         continue;
       }
       const type: ReceiptType = u.type;
-      const stored = await putReceipt(tx, { roomId, userId, type, eventId: u.eventId, eventStream, ts, threadId: u.threadId });
+      const stored = await putReceipt(tx, {
+        roomId,
+        userId,
+        type,
+        eventId: u.eventId,
+        eventStream,
+        ts,
+        threadId: u.threadId,
+      });
       result.any ||= stored;
       result.shared ||= stored && type === 'm.read';
     }
@@ -92,9 +101,11 @@ async function markAndNotify(
 export async function postReceipt(deps: ReceiptHandlerDeps, ctx: RequestContext): Promise<HandlerResult> {
   const roomId = requireRoomId(ctx.params.roomId!);
   const type = ctx.params.receiptType as Marker;
-  if (!RECEIPT_TYPES.includes(type)) throw invalidParam(`Receipt type must be one of ${RECEIPT_TYPES.join(', ')}`);
+  if (!RECEIPT_TYPES.includes(type))
+    throw invalidParam(`Receipt type must be one of ${RECEIPT_TYPES.join(', ')}`);
   const threadId = optionalString(optionalJsonObjectBody(ctx.req), 'thread_id');
-  if (threadId !== undefined && type === 'm.fully_read') throw invalidParam('m.fully_read cannot be threaded');
+  if (threadId !== undefined && type === 'm.fully_read')
+    throw invalidParam('m.fully_read cannot be threaded');
   if (threadId === '') throw invalidParam('thread_id must not be empty');
   const update: MarkerUpdate = { type, eventId: ctx.params.eventId!, ...(threadId ? { threadId } : {}) };
   return markAndNotify(deps, ctx.caller!.userId, roomId, [update]);

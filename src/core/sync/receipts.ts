@@ -40,7 +40,10 @@ export async function putReceipt(tx: WriteTx, r: NewReceipt): Promise<boolean> {
 
 /** Receipts that took a stream position in (since, upTo], in any room. */
 export function receiptsSince(tx: ReadTx, since: number, upTo: number): Promise<ReceiptRow[]> {
-  return tx.query<ReceiptRow>(RECEIPTS, { index: 'stream', range: { lower: since, lowerOpen: true, upper: upTo } });
+  return tx.query<ReceiptRow>(RECEIPTS, {
+    index: 'stream',
+    range: { lower: since, lowerOpen: true, upper: upTo },
+  });
 }
 
 /** Every current receipt in a room. */
@@ -74,8 +77,10 @@ export function receiptEvent(
   let any = false;
   for (const row of rows) {
     if (row.receipt_type === 'm.read.private' && row.user_id !== viewer) continue;
-    const byType = (content[row.event_id] ??= {});
-    const byUser = (byType[row.receipt_type] ??= {});
+    const byType = content[row.event_id] ?? {};
+    content[row.event_id] = byType;
+    const byUser = byType[row.receipt_type] ?? {};
+    byType[row.receipt_type] = byUser;
     byUser[row.user_id] = row.thread_id ? { ts: row.ts, thread_id: row.thread_id } : { ts: row.ts };
     any = true;
   }

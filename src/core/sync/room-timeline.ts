@@ -26,7 +26,11 @@ export interface RoomSections {
 }
 
 /** Timeline and state of one room over a range. */
-export async function roomSections(ctx: SyncContext, roomId: string, range: TimelineRange): Promise<RoomSections> {
+export async function roomSections(
+  ctx: SyncContext,
+  roomId: string,
+  range: TimelineRange,
+): Promise<RoomSections> {
   const filter = ctx.filter.room?.timeline;
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
     fromStream: range.from,

@@ -37,7 +37,12 @@ export function syncRoutes(deps: SyncDeps): Route[] {
   const receiptDeps = { ...deps, fullyRead: deps.accounts };
   return [
     { method: 'GET', path: `${V3}/sync`, auth: 'required', handler: (ctx) => getSync(syncDeps, ctx) },
-    { method: 'PUT', path: `${V3}/rooms/{roomId}/typing/{userId}`, auth: 'required', handler: (ctx) => putTyping(deps, ctx) },
+    {
+      method: 'PUT',
+      path: `${V3}/rooms/{roomId}/typing/{userId}`,
+      auth: 'required',
+      handler: (ctx) => putTyping(deps, ctx),
+    },
     {
       method: 'POST',
       path: `${V3}/rooms/{roomId}/receipt/{receiptType}/{eventId}`,

@@ -53,7 +53,9 @@ async function resolveFilter(deps: SyncHandlerDeps, userId: string, param: strin
     }
     return parseFilter(json);
   }
-  const stored = await deps.store.read(deps.accounts.tables, (tx) => deps.accounts.getFilter(tx, userId, param));
+  const stored = await deps.store.read(deps.accounts.tables, (tx) =>
+    deps.accounts.getFilter(tx, userId, param),
+  );
   if (stored === undefined) throw invalidParam(`No filter with id ${param}`);
   try {
     return parseFilter(stored);
@@ -66,7 +68,11 @@ async function resolveFilter(deps: SyncHandlerDeps, userId: string, param: strin
  * Spec set_presence: omitted means online; `offline` means "do not mark
  * online" (it does not log the user off); `unavailable` marks idle.
  */
-async function applyPresence(deps: SyncHandlerDeps, userId: string, param: string | undefined): Promise<void> {
+async function applyPresence(
+  deps: SyncHandlerDeps,
+  userId: string,
+  param: string | undefined,
+): Promise<void> {
   if (param !== undefined && !PRESENCE_VALUES.includes(param as PresenceState)) {
     throw invalidParam('set_presence must be online, offline or unavailable');
   }
@@ -83,7 +89,13 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
   const fullState = queryBoolean(req, 'full_state') ?? false;
   const filter: FilterDefinition = await resolveFilter(deps, caller.userId, queryParam(req, 'filter'));
   await applyPresence(deps, caller.userId, queryParam(req, 'set_presence'));
-  const request: SyncRequest = { userId: caller.userId, deviceId: caller.deviceId, fullState, filter, ...(since ? { since } : {}) };
+  const request: SyncRequest = {
+    userId: caller.userId,
+    deviceId: caller.deviceId,
+    fullState,
+    filter,
+    ...(since ? { since } : {}),
+  };
   const compute = async () => {
     const built = await deps.store.read(deps.tables, (tx) =>
       buildSync({ tx, request, typing: deps.typing, accounts: deps.accounts, now: deps.clock.now() }),

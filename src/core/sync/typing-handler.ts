@@ -20,7 +20,9 @@ export async function putTyping(deps: TypingHandlerDeps, ctx: RequestContext): P
   const typing = requireBoolean(body, 'typing');
   const timeout = optionalInteger(body, 'timeout', { min: 0 });
   if (userId !== ctx.caller!.userId) throw forbidden('Cannot set the typing state of another user');
-  const membership = await deps.store.read(rooms.roomTableNames, (tx) => rooms.membershipOf(tx, roomId, userId));
+  const membership = await deps.store.read(rooms.roomTableNames, (tx) =>
+    rooms.membershipOf(tx, roomId, userId),
+  );
   if (membership !== 'join') throw forbidden('You are not joined to this room');
   deps.typing.set(roomId, userId, typing, timeout);
   return { body: {} };

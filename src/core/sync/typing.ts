@@ -102,7 +102,8 @@ export class TypingTracker {
   private schedule(): void {
     if (this.closed) return;
     let next = Number.POSITIVE_INFINITY;
-    for (const users of this.typing.values()) for (const expiry of users.values()) next = Math.min(next, expiry);
+    for (const users of this.typing.values())
+      for (const expiry of users.values()) next = Math.min(next, expiry);
     if (next === Number.POSITIVE_INFINITY || (this.timer && this.timer.at <= next)) return;
     this.timer?.cancel();
     let cancel: () => void = () => {};

@@ -35,10 +35,12 @@ function highlights(event: rooms.ClientEvent, userId: string): boolean {
   if (typeof content.body !== 'string') return false;
   const body = content.body.toLowerCase();
   const localpart = userId.slice(1, userId.indexOf(':')).toLowerCase();
-  return body.includes(userId.toLowerCase()) || new RegExp(`(^|\\W)${escape(localpart)}(\\W|$)`).test(body);
+  return (
+    body.includes(userId.toLowerCase()) || new RegExp(`(^|\\W)${escapeRegExp(localpart)}(\\W|$)`).test(body)
+  );
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The counts for one room, at the context's position. */
 export async function unreadCounts(ctx: SyncContext, roomId: string): Promise<UnreadCounts> {

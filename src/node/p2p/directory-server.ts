@@ -32,7 +32,11 @@ export interface DirectoryServer {
   stop(): Promise<void>;
 }
 
-export async function startDirectoryServer(libp2p: Libp2p, maxMembers: number, logger: Logger): Promise<DirectoryServer> {
+export async function startDirectoryServer(
+  libp2p: Libp2p,
+  maxMembers: number,
+  logger: Logger,
+): Promise<DirectoryServer> {
   const members = new Map<string, Member>();
   const send = (stream: Stream, message: DirectoryMessage) => {
     if (stream.writeStatus === 'writable') stream.send(encodeDirectoryMessage(message));
@@ -42,7 +46,10 @@ export async function startDirectoryServer(libp2p: Libp2p, maxMembers: number, l
   };
 
   const announce = (id: string, member: Member) => {
-    if (member.cooling) return void (member.dirty = true);
+    if (member.cooling) {
+      member.dirty = true;
+      return;
+    }
     broadcast(id, { type: 'peer', id, addrs: member.addrs });
     member.cooling = setTimeout(() => {
       member.cooling = undefined;
@@ -59,7 +66,8 @@ export async function startDirectoryServer(libp2p: Libp2p, maxMembers: number, l
       member?.stream.abort(new Error('replaced by a newer registration'));
       member = { stream, addrs: [], dirty: false };
       members.set(id, member);
-      for (const [other, m] of members) if (other !== id) send(stream, { type: 'peer', id: other, addrs: m.addrs });
+      for (const [other, m] of members)
+        if (other !== id) send(stream, { type: 'peer', id: other, addrs: m.addrs });
     }
     member.addrs = withCircuits(libp2p, id, addrs);
     announce(id, member);

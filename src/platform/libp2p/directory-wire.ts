@@ -5,7 +5,7 @@
 //   relay → peer: {type: 'peer', id, addrs}   (every other member, now and as they join)
 //                 {type: 'gone', id}          (a member left)
 
-import { dataFrames, type Frame, FrameKind } from './frames.ts';
+import { encodeFrame, type Frame, FrameKind } from './frames.ts';
 import { parseJsonObject } from './federation-wire.ts';
 
 export const DIRECTORY_PROTOCOL = '/p2p-matrix/peers/1.0.0';
@@ -20,10 +20,9 @@ export type DirectoryMessage =
 
 const encoder = new TextEncoder();
 
+/** One frame; throws RangeError when the message does not fit one. */
 export function encodeDirectoryMessage(message: DirectoryMessage): Uint8Array {
-  const [frame, ...rest] = [...dataFrames(encoder.encode(JSON.stringify(message)))];
-  if (!frame || rest.length > 0) throw new RangeError('directory message does not fit one frame');
-  return frame;
+  return encodeFrame(FrameKind.data, encoder.encode(JSON.stringify(message)));
 }
 
 /** The message in a frame, or undefined when it is not a well-formed one. */

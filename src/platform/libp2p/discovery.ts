@@ -5,14 +5,15 @@
 // the DHT.
 //  - Latency: a member learns every other member in one round trip when it
 //    registers, and later joins are pushed the moment they register. Measured
-//    on loopback (bench/federation-transport.bench.ts, "discovery"): a new
-//    node is known to the others within tens of milliseconds of its relay
-//    connection (including dial + Noise + identify), well inside the 5 s goal.
-//    Pubsub discovery announces on an interval (its `interval` setting) after
-//    the gossipsub mesh forms on heartbeats, so its latency is a tuning
-//    trade-off against broadcast traffic; the DHT needs many peers to work.
-//  - Weight: no gossipsub in the browser bundle (RESEARCH.md: every kB counts
-//    in the offscreen document), and the relay need not run gossipsub.
+//    on loopback (bench/federation-transport.bench.ts, "discovery"): 150-170 ms
+//    from creating a new Node peer until both existing peers list it as `up`
+//    (start, relay dial, Noise, identify, register, push, dial back), on two
+//    shared cores; the goal is 5 s.
+//    Pubsub discovery (not measured here) announces on start and then on an
+//    interval, through a gossipsub mesh that forms on heartbeats, so its
+//    latency trades against broadcast traffic; the DHT needs many peers.
+//  - Weight: no gossipsub in the browser bundle (the libp2p study's minimal
+//    bundle is already 129 KiB gzip), and the relay need not run gossipsub.
 //  - Browsers: they cannot be dialled directly, so what others need is their
 //    `/p2p-circuit` address on the relay, which the relay adds itself.
 // The cost is a central point per relay: a relay knows its members (it knows
@@ -41,7 +42,11 @@ export interface Discovery {
 }
 
 /** Registers with every connected peer that serves the directory (our relays) and reports what they list. */
-export async function startDiscovery(libp2p: Libp2p, events: DiscoveryEvents, logger: Logger): Promise<Discovery> {
+export async function startDiscovery(
+  libp2p: Libp2p,
+  events: DiscoveryEvents,
+  logger: Logger,
+): Promise<Discovery> {
   const streams = new Set<Stream>();
   const register = (stream: Stream) => sendSafe(stream, { type: 'register', addrs: ownAddrs(libp2p) });
 
@@ -57,7 +62,9 @@ export async function startDiscovery(libp2p: Libp2p, events: DiscoveryEvents, lo
       logger.debug('could not join a relay directory', { relay: relay.toString(), error: String(err) });
     }
   };
-  const topology = await libp2p.register(DIRECTORY_PROTOCOL, { onConnect: (peer, conn) => void join(peer, conn) });
+  const topology = await libp2p.register(DIRECTORY_PROTOCOL, {
+    onConnect: (peer, conn) => void join(peer, conn),
+  });
   const onSelfUpdate = () => streams.forEach(register);
   libp2p.addEventListener('self:peer:update', onSelfUpdate);
 

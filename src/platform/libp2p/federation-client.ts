@@ -70,7 +70,11 @@ async function sendRequest(stream: Stream, req: FederationRequest, stop: AbortSi
   }
 }
 
-function toResponse(serverName: string, rawHead: Record<string, unknown>, bytes: Uint8Array): FederationResponse {
+function toResponse(
+  serverName: string,
+  rawHead: Record<string, unknown>,
+  bytes: Uint8Array,
+): FederationResponse {
   const head = parseResponseHead(rawHead);
   if (!head) throw new PeerProtocolError(serverName, 'malformed', 'malformed response head');
   const decoded = decodeBody(head.body, bytes);
@@ -81,11 +85,17 @@ function toResponse(serverName: string, rawHead: Record<string, unknown>, bytes:
 }
 
 /** Maps whatever an exchange threw to the port's error types. */
-export function toTransportError(err: unknown, serverName: string, signal: AbortSignal, closed: boolean): Error {
+export function toTransportError(
+  err: unknown,
+  serverName: string,
+  signal: AbortSignal,
+  closed: boolean,
+): Error {
   if (err instanceof PeerUnreachable || err instanceof PeerProtocolError) return err;
   if (err instanceof WireError) return new PeerProtocolError(serverName, err.violation, err.message);
   if (closed) return new PeerUnreachable(serverName, 'closed', 'transport is closed');
-  if (signal.aborted) return new PeerUnreachable(serverName, 'timeout', `no response from ${serverName} in time`);
+  if (signal.aborted)
+    return new PeerUnreachable(serverName, 'timeout', `no response from ${serverName} in time`);
   const message = err instanceof Error ? err.message : String(err);
   return new PeerUnreachable(serverName, 'broken', `exchange with ${serverName} failed: ${message}`);
 }

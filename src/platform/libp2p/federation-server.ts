@@ -31,18 +31,25 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
   const receive = async (stream: Stream, from: string): Promise<Outcome | undefined> => {
     let message: Awaited<ReturnType<typeof readMessage>>;
     try {
-      message = await readMessage(stream, limits.maxRequestBodyBytes, AbortSignal.timeout(limits.readTimeoutMs));
+      message = await readMessage(
+        stream,
+        limits.maxRequestBodyBytes,
+        AbortSignal.timeout(limits.readTimeoutMs),
+      );
     } catch (err) {
       if (!(err instanceof WireError)) return undefined;
       logger.warn('refused a federation request', { from, violation: err.violation, reason: err.message });
       const response =
-        err.violation === 'too-large' ? responses.tooLarge(limits.maxRequestBodyBytes) : responses.badJson(err.message);
+        err.violation === 'too-large'
+          ? responses.tooLarge(limits.maxRequestBodyBytes)
+          : responses.badJson(err.message);
       return { response, readAll: false };
     }
     const head = parseRequestHead(message.head);
     if (!head) return { response: responses.badJson('malformed request head'), readAll: true };
     const decoded = decodeBody(head.body, message.body);
-    if (!decoded.ok) return { response: responses.notJson('request body is not a JSON object'), readAll: true };
+    if (!decoded.ok)
+      return { response: responses.notJson('request body is not a JSON object'), readAll: true };
     const { method, path, query, origin } = head;
     const req = { method, path, query, origin, ...(decoded.body !== undefined && { body: decoded.body }) };
     return { response: await gate.dispatch(from, req), readAll: true };
@@ -66,15 +73,32 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
 }
 
 async function send(stream: Stream, outcome: Outcome, limits: TransportLimits): Promise<void> {
+  if (!outcome.readAll) discardRest(stream, limits);
   const { kind, bytes } = encodeBody(outcome.response.body);
   const head = { status: outcome.response.status, body: kind, length: bytes.length };
   const stop = AbortSignal.timeout(limits.readTimeoutMs);
   try {
-    const sent = await writeFrames(stream, messageFrames(head, bytes), stop);
-    if (sent) await stream.close({ signal: stop });
-    // A request we stopped reading may still be arriving: reset rather than drain it.
-    if (!sent || !outcome.readAll) stream.abort(new Error('request refused'));
+    if (!(await writeFrames(stream, messageFrames(head, bytes), stop)))
+      throw new Error('response not sent in time');
+    await stream.close({ signal: stop });
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+/**
+ * A refused request may still be arriving. Resetting the stream at once could
+ * overtake our answer, so the rest is read and dropped (nothing is kept) until
+ * the sender stops, which it does on reading the answer; a sender that goes on
+ * past the body limit or the read timeout is cut off.
+ */
+function discardRest(stream: Stream, limits: TransportLimits): void {
+  let dropped = 0;
+  const cutOff = () => stream.abort(new Error('refused request kept coming'));
+  const timer = setTimeout(cutOff, limits.readTimeoutMs);
+  stream.addEventListener('message', (evt) => {
+    dropped += evt.data.byteLength;
+    if (dropped > limits.maxRequestBodyBytes) cutOff();
+  });
+  stream.addEventListener('close', () => clearTimeout(timer), { once: true });
 }

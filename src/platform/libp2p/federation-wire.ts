@@ -7,7 +7,7 @@
 
 import type { JsonObject } from '../../core/protocol/types.ts';
 import type { FederationBody, FederationRequest } from '../../core/federation/transport.ts';
-import { dataFrames, encodeFrame, type Frame, FrameKind, MAX_FRAME_PAYLOAD } from './frames.ts';
+import { dataFrames, type Frame, FrameKind, MAX_FRAME_PAYLOAD } from './frames.ts';
 
 export const FEDERATION_PROTOCOL = '/matrix/federation/1.0.0';
 
@@ -50,17 +50,18 @@ export function encodeBody(body: FederationBody | undefined): { kind: BodyKind; 
 }
 
 /** All frames of one message: HEAD, the body as DATA frames, END. */
-export function* messageFrames(head: RequestHead | ResponseHead, bytes: Uint8Array): Generator<Uint8Array> {
+export function* messageFrames(head: RequestHead | ResponseHead, bytes: Uint8Array): Generator<Frame> {
   const headBytes = encoder.encode(JSON.stringify(head));
   if (headBytes.length > MAX_FRAME_PAYLOAD) throw new RangeError('request head (path and query) is too long');
-  yield encodeFrame(FrameKind.head, headBytes);
+  yield { kind: FrameKind.head, payload: headBytes };
   yield* dataFrames(bytes);
-  yield encodeFrame(FrameKind.end);
+  yield { kind: FrameKind.end, payload: new Uint8Array(0) };
 }
 
 export function requestHead(req: FederationRequest, kind: BodyKind, length: number): RequestHead {
   const query: Record<string, string | string[]> = {};
-  for (const [key, value] of Object.entries(req.query ?? {})) query[key] = typeof value === 'string' ? value : [...value];
+  for (const [key, value] of Object.entries(req.query ?? {}))
+    query[key] = typeof value === 'string' ? value : [...value];
   return { method: req.method, path: req.path, query, origin: req.origin, body: kind, length };
 }
 
@@ -88,12 +89,14 @@ export class MessageAssembler {
     if (!this.#head) return this.#onHead(frame);
     if (frame.kind === FrameKind.data) {
       this.#received += frame.payload.length;
-      if (this.#received > this.#declared) throw new WireError('malformed', 'body longer than its declared length');
+      if (this.#received > this.#declared)
+        throw new WireError('malformed', 'body longer than its declared length');
       this.#chunks.push(frame.payload);
       return undefined;
     }
     if (frame.kind !== FrameKind.end) throw new WireError('malformed', 'second HEAD frame');
-    if (this.#received !== this.#declared) throw new WireError('malformed', 'body shorter than its declared length');
+    if (this.#received !== this.#declared)
+      throw new WireError('malformed', 'body shorter than its declared length');
     this.#done = true;
     return concat(this.#chunks, this.#received);
   }
@@ -107,7 +110,8 @@ export class MessageAssembler {
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
       throw new WireError('malformed', 'HEAD has no valid length');
     }
-    if (length > this.#maxBody) throw new WireError('too-large', `body of ${length} bytes exceeds ${this.#maxBody}`);
+    if (length > this.#maxBody)
+      throw new WireError('too-large', `body of ${length} bytes exceeds ${this.#maxBody}`);
     this.#declared = length;
     return undefined;
   }
@@ -127,7 +131,9 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 export function parseJsonObject(bytes: Uint8Array): JsonObject | undefined {
   try {
     const value: unknown = JSON.parse(decoder.decode(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as JsonObject)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -145,7 +151,8 @@ export function parseRequestHead(head: Record<string, unknown>): RequestHead | u
 
 export function parseResponseHead(head: Record<string, unknown>): ResponseHead | undefined {
   const { status, body, length } = head;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return undefined;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+    return undefined;
   if (body !== 'json' && body !== 'bytes') return undefined;
   if (typeof length !== 'number') return undefined;
   return { status, body, length };
@@ -159,7 +166,10 @@ function isQuery(query: unknown): query is Record<string, string | string[]> {
 }
 
 /** The body as the handler or caller sees it; `ok: false` when JSON was announced but the bytes are not an object. */
-export function decodeBody(kind: BodyKind, bytes: Uint8Array): { ok: true; body?: FederationBody } | { ok: false } {
+export function decodeBody(
+  kind: BodyKind,
+  bytes: Uint8Array,
+): { ok: true; body?: FederationBody } | { ok: false } {
   if (kind === 'bytes') return { ok: true, body: bytes };
   if (kind === 'none') return { ok: true };
   const body = parseJsonObject(bytes);

@@ -23,19 +23,55 @@ export class FrameError extends Error {
 }
 
 export function encodeFrame(kind: FrameKind, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
-  if (payload.length > MAX_FRAME_PAYLOAD) throw new RangeError(`frame payload of ${payload.length} bytes`);
   const out = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
-  out[0] = kind;
-  new DataView(out.buffer).setUint32(1, payload.length);
-  out.set(payload, FRAME_HEADER_BYTES);
+  writeFrame(out, 0, { kind, payload });
   return out;
 }
 
-/** Splits `bytes` into DATA frames of at most MAX_FRAME_PAYLOAD bytes each. */
-export function* dataFrames(bytes: Uint8Array): Generator<Uint8Array> {
+function writeFrame(out: Uint8Array, at: number, frame: Frame): void {
+  if (frame.payload.length > MAX_FRAME_PAYLOAD)
+    throw new RangeError(`frame payload of ${frame.payload.length} bytes`);
+  out[at] = frame.kind;
+  new DataView(out.buffer, out.byteOffset + at + 1, 4).setUint32(0, frame.payload.length);
+  out.set(frame.payload, at + FRAME_HEADER_BYTES);
+}
+
+/** `bytes` as DATA frames of at most MAX_FRAME_PAYLOAD bytes each (views, not copies). */
+export function* dataFrames(bytes: Uint8Array): Generator<Frame> {
   for (let at = 0; at < bytes.length; at += MAX_FRAME_PAYLOAD) {
-    yield encodeFrame(FrameKind.data, bytes.subarray(at, at + MAX_FRAME_PAYLOAD));
+    yield { kind: FrameKind.data, payload: bytes.subarray(at, at + MAX_FRAME_PAYLOAD) };
   }
+}
+
+/**
+ * Encodes frames into buffers of about `batchBytes` (each payload copied once):
+ * fewer, larger sends for big bodies. Frame boundaries inside a buffer do not
+ * matter to the receiver, and each frame still fits one WebRTC message.
+ */
+export function* packFrames(frames: Iterable<Frame>, batchBytes = 64 * 1024): Generator<Uint8Array> {
+  let batch: Frame[] = [];
+  let size = 0;
+  for (const frame of frames) {
+    const frameSize = FRAME_HEADER_BYTES + frame.payload.length;
+    if (size + frameSize > batchBytes && batch.length > 0) {
+      yield encodeBatch(batch, size);
+      batch = [];
+      size = 0;
+    }
+    batch.push(frame);
+    size += frameSize;
+  }
+  if (batch.length > 0) yield encodeBatch(batch, size);
+}
+
+function encodeBatch(frames: Frame[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const frame of frames) {
+    writeFrame(out, at, frame);
+    at += FRAME_HEADER_BYTES + frame.payload.length;
+  }
+  return out;
 }
 
 const KINDS = new Set<number>(Object.values(FrameKind));
@@ -82,7 +118,8 @@ export class FrameDecoder {
     const kind = this.#header[0]!;
     const length = new DataView(this.#header.buffer).getUint32(1);
     if (!KINDS.has(kind)) throw new FrameError(`unknown frame kind ${kind}`);
-    if (length > MAX_FRAME_PAYLOAD) throw new FrameError(`frame payload of ${length} bytes exceeds ${MAX_FRAME_PAYLOAD}`);
+    if (length > MAX_FRAME_PAYLOAD)
+      throw new FrameError(`frame payload of ${length} bytes exceeds ${MAX_FRAME_PAYLOAD}`);
     this.#kind = kind as FrameKind;
     this.#payload = new Uint8Array(length);
     this.#payloadFill = 0;

@@ -31,7 +31,11 @@ export interface KnownPeers {
   flush(): Promise<void>;
 }
 
-export function trackKnownPeers(libp2p: Libp2p, store: KnownPeerStore | undefined, logger: Logger): KnownPeers {
+export function trackKnownPeers(
+  libp2p: Libp2p,
+  store: KnownPeerStore | undefined,
+  logger: Logger,
+): KnownPeers {
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<void>) => {
     pending.add(work);

@@ -66,7 +66,7 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   const known = trackKnownPeers(libp2p, init.knownPeers, logger);
   const setState = (peer: PeerId, state: PeerState) => {
     const name = peerIdToServerName(peer);
-    if (!name || connected.has(name) === (state === 'up')) return;
+    if (!name || closing.signal.aborted || connected.has(name) === (state === 'up')) return;
     if (state === 'up') connected.add(name);
     else connected.delete(name);
     if (state === 'up') known.remember(peer);
@@ -78,7 +78,11 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     onDisconnect: (peer) => setState(peer, 'down'),
   });
   const keeper = keepRelaysConnected(libp2p, relays, logger);
-  const discovery = await startDiscovery(libp2p, { found: (peer, addrs) => void known.connect(peer, addrs) }, logger);
+  const discovery = await startDiscovery(
+    libp2p,
+    { found: (peer, addrs) => void known.connect(peer, addrs) },
+    logger,
+  );
   void known.restore();
 
   const connect = async (peerId: PeerId, signal: AbortSignal): Promise<Connection> => {
@@ -103,7 +107,8 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   const request = async (to: string, req: FederationRequest, options?: RequestOptions) => {
     const peerId = serverNameToPeerId(to);
     if (closing.signal.aborted) throw new PeerUnreachable(to, 'closed', 'transport is closed');
-    if (!peerId || to === serverName) throw new PeerUnreachable(to, 'no-route', `${to} is not another server`);
+    if (!peerId || to === serverName)
+      throw new PeerUnreachable(to, 'no-route', `${to} is not another server`);
     const timeout = AbortSignal.timeout(options?.timeoutMs ?? limits.requestTimeoutMs);
     const signal = AbortSignal.any([timeout, closing.signal]);
     try {
@@ -123,7 +128,9 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     onPeer: (listener) => void listeners.push(listener),
     multiaddrs: () => libp2p.getMultiaddrs().map((ma) => ma.toString()),
     addPeer: async (addr) => {
-      const conn = await libp2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(limits.requestTimeoutMs) });
+      const conn = await libp2p.dial(multiaddr(addr), {
+        signal: AbortSignal.timeout(limits.requestTimeoutMs),
+      });
       const name = peerIdToServerName(conn.remotePeer);
       if (!name) throw new TypeError(`${addr} is not a server (its key is not Ed25519)`);
       return name;
@@ -131,6 +138,7 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     close: async () => {
       if (closing.signal.aborted) return;
       closing.abort();
+      connected.clear();
       keeper.stop();
       await discovery.stop();
       libp2p.unregister(topology);

@@ -25,7 +25,11 @@ export function relayPeerId(addr: Multiaddr): PeerId {
   return peerId;
 }
 
-export function keepRelaysConnected(libp2p: Libp2p, relays: readonly Multiaddr[], logger: Logger): RelayKeeper {
+export function keepRelaysConnected(
+  libp2p: Libp2p,
+  relays: readonly Multiaddr[],
+  logger: Logger,
+): RelayKeeper {
   const relayIds = relays.map(relayPeerId);
   const timers = new Map<number, ReturnType<typeof setTimeout>>();
   const delays = relays.map(() => FIRST_RETRY_MS);
@@ -45,7 +49,10 @@ export function keepRelaysConnected(libp2p: Libp2p, relays: readonly Multiaddr[]
   };
   const schedule = (index: number, ms: number) => {
     if (stopped || timers.has(index)) return;
-    timers.set(index, setTimeout(() => void attempt(index), ms));
+    timers.set(
+      index,
+      setTimeout(() => void attempt(index), ms),
+    );
   };
   const onDisconnect = (evt: CustomEvent<PeerId>) => {
     const index = relayIds.findIndex((id) => id.equals(evt.detail));

@@ -3,8 +3,7 @@
 // arrives as 'message' events with arbitrary chunk boundaries).
 
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
-import { Uint8ArrayList } from 'uint8arraylist';
-import { FrameDecoder, FrameError } from './frames.ts';
+import { type Frame, FrameDecoder, FrameError, packFrames } from './frames.ts';
 import { MessageAssembler, WireError } from './federation-wire.ts';
 
 /** The stream ended, was reset or closed before a whole message arrived. */
@@ -36,7 +35,9 @@ export function readMessage(stream: Stream, maxBodyBytes: number, signal: AbortS
     };
     const onEnd = () => finish(() => reject(new StreamEnded('stream ended before the message was complete')));
     const onClose = (evt: StreamCloseEvent) =>
-      finish(() => reject(new StreamEnded(evt.error ? `stream closed: ${evt.error.message}` : 'stream closed')));
+      finish(() =>
+        reject(new StreamEnded(evt.error ? `stream closed: ${evt.error.message}` : 'stream closed')),
+      );
     const onAbort = () => finish(() => reject(signal.reason));
     const finish = (settle: () => void) => {
       stream.removeEventListener('message', onMessage);
@@ -53,23 +54,15 @@ export function readMessage(stream: Stream, maxBodyBytes: number, signal: AbortS
   });
 }
 
-/** Frames are coalesced into sends of about this size: fewer muxer frames and syscalls for big bodies. */
-const SEND_BATCH_BYTES = 64 * 1024;
-
 /** Sends frames with back-pressure; stops early (without error) once `stop` is aborted. Returns true when all were sent. */
-export async function writeFrames(stream: Stream, frames: Iterable<Uint8Array>, stop: AbortSignal): Promise<boolean> {
-  let batch = new Uint8ArrayList();
-  for (const frame of frames) {
-    batch.append(frame);
-    if (batch.byteLength < SEND_BATCH_BYTES) continue;
-    if (!(await sendBatch(stream, batch, stop))) return false;
-    batch = new Uint8ArrayList();
+export async function writeFrames(
+  stream: Stream,
+  frames: Iterable<Frame>,
+  stop: AbortSignal,
+): Promise<boolean> {
+  for (const chunk of packFrames(frames)) {
+    if (stop.aborted) return false;
+    if (!stream.send(chunk)) await stream.onDrain({ signal: stop });
   }
-  return batch.byteLength === 0 || sendBatch(stream, batch, stop);
-}
-
-async function sendBatch(stream: Stream, batch: Uint8ArrayList, stop: AbortSignal): Promise<boolean> {
-  if (stop.aborted) return false;
-  if (!stream.send(batch)) await stream.onDrain({ signal: stop });
   return true;
 }

@@ -37,7 +37,14 @@ describe('longPoll', () => {
     const { state, compute } = source();
     const clock = new FakeClock();
     const notifier = new Notifier();
-    const poll = longPoll({ clock, notifier, userId: '@u:x', timeoutMs: 30_000, compute, changedSince: async () => false });
+    const poll = longPoll({
+      clock,
+      notifier,
+      userId: '@u:x',
+      timeoutMs: 30_000,
+      compute,
+      changedSince: async () => false,
+    });
     await tick();
     assert.equal(notifier.waiting, 1);
     notifier.notify({ rooms: ['!other:x'] });
@@ -53,7 +60,14 @@ describe('longPoll', () => {
     const { state, compute } = source();
     const clock = new FakeClock();
     const notifier = new Notifier();
-    const poll = longPoll({ clock, notifier, userId: '@u:x', timeoutMs: 30_000, compute, changedSince: async () => false });
+    const poll = longPoll({
+      clock,
+      notifier,
+      userId: '@u:x',
+      timeoutMs: 30_000,
+      compute,
+      changedSince: async () => false,
+    });
     await tick();
     notifier.notify({ users: ['@u:x'] });
     await tick();
@@ -69,7 +83,14 @@ describe('longPoll', () => {
     const clock = new FakeClock();
     const notifier = new Notifier();
     let done = false;
-    const poll = longPoll({ clock, notifier, userId: '@u:x', timeoutMs: 30_000, compute, changedSince: async () => false });
+    const poll = longPoll({
+      clock,
+      notifier,
+      userId: '@u:x',
+      timeoutMs: 30_000,
+      compute,
+      changedSince: async () => false,
+    });
     void poll.then(() => {
       done = true;
     });
@@ -90,7 +111,14 @@ describe('longPoll', () => {
       state.data.push('slipped in');
       return true;
     };
-    const result = await longPoll({ clock, notifier: new Notifier(), userId: '@u:x', timeoutMs: 30_000, compute, changedSince });
+    const result = await longPoll({
+      clock,
+      notifier: new Notifier(),
+      userId: '@u:x',
+      timeoutMs: 30_000,
+      compute,
+      changedSince,
+    });
     assert.deepEqual(result, ['slipped in']);
   });
 
@@ -102,7 +130,15 @@ describe('longPoll', () => {
     const closed = new Promise<void>((resolve) => {
       close = resolve;
     });
-    const poll = longPoll({ clock, notifier, userId: '@u:x', timeoutMs: 30_000, closed, compute, changedSince: async () => false });
+    const poll = longPoll({
+      clock,
+      notifier,
+      userId: '@u:x',
+      timeoutMs: 30_000,
+      closed,
+      compute,
+      changedSince: async () => false,
+    });
     await tick();
     close();
     assert.deepEqual(await poll, []);

@@ -1,0 +1,182 @@
+// The homeserver core as `p2p-matrix serve` runs it (SQLite, synchronous FULL,
+// in a temporary directory), driven through handle() without HTTP:
+//  - send → the other user's waiting /sync returns it: p50/p95 over 1,000 messages;
+//  - events persisted per second (sequential sends of one user);
+//  - initial sync of a user in 100 rooms × 100 events;
+//  - /messages pagination: ms per page of 100 events.
+// Goals (issue 3): send→sync p50 ≤ 5 ms, initial sync ≤ 250 ms.
+// Run alone: `node bench/homeserver.bench.ts`.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
+import { bootstrapIdentity } from '../src/core/identity.ts';
+import { silentLogger, systemClock } from '../src/core/ports.ts';
+import { randomBytes } from '../src/core/protocol/crypto.ts';
+import { SCHEMA } from '../src/core/storage/schema.ts';
+import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
+
+const MESSAGES = 1000;
+const ROOMS = 100;
+const EVENTS_PER_ROOM = 100;
+const INITIAL_SYNCS = 10;
+const PAGE = 100;
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field.
+type Json = any;
+
+interface User {
+  readonly userId: string;
+  readonly token: string;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+class Client {
+  private readonly hs: Homeserver;
+  private txn = 0;
+
+  constructor(hs: Homeserver) {
+    this.hs = hs;
+  }
+
+  async call(method: string, path: string, body?: unknown, user?: User, query: Record<string, string> = {}): Promise<Json> {
+    const res = await this.hs.handle({
+      method,
+      path,
+      query,
+      headers: user ? { authorization: `Bearer ${user.token}` } : {},
+      ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
+    });
+    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  async register(username: string): Promise<User> {
+    const body = { username, password: 'bench password' };
+    const first = await this.hs.handle({
+      method: 'POST',
+      path: '/_matrix/client/v3/register',
+      query: {},
+      headers: {},
+      body: new TextEncoder().encode(JSON.stringify(body)),
+    });
+    const session = (first.body as Json).session;
+    const done = await this.call('POST', '/_matrix/client/v3/register', { ...body, auth: { type: 'm.login.dummy', session } });
+    return { userId: done.user_id, token: done.access_token };
+  }
+
+  send(user: User, roomId: string, text: string): Promise<Json> {
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${++this.txn}`;
+    return this.call('PUT', path, { msgtype: 'm.text', body: text }, user);
+  }
+
+  sync(user: User, query: Record<string, string>): Promise<Json> {
+    return this.call('GET', '/_matrix/client/v3/sync', undefined, user, query);
+  }
+}
+
+async function sendToSync(client: Client, hs: Homeserver, alice: User, bob: User, roomId: string) {
+  let since = (await client.sync(bob, { timeout: '0' })).next_batch;
+  const latencies: number[] = [];
+  for (let i = 0; i < MESSAGES; i++) {
+    const poll = client.sync(bob, { since, timeout: '30000', set_presence: 'offline' });
+    while (hs.notifier.waiting === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const t0 = performance.now();
+    await client.send(alice, roomId, `message ${i}`);
+    const body = await poll;
+    latencies.push(performance.now() - t0);
+    if (!body.rooms.join[roomId]) throw new Error('bench: the sync did not carry the message');
+    since = body.next_batch;
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)) };
+}
+
+async function fillRooms(client: Client, user: User): Promise<{ rooms: string[]; perSecond: number }> {
+  const rooms: string[] = [];
+  let sent = 0;
+  const t0 = performance.now();
+  for (let r = 0; r < ROOMS; r++) {
+    const roomId = (await client.call('POST', '/_matrix/client/v3/createRoom', { name: `room ${r}` }, user)).room_id;
+    rooms.push(roomId);
+    for (let e = 0; e < EVENTS_PER_ROOM; e++, sent++) await client.send(user, roomId, `event ${e}`);
+  }
+  return { rooms, perSecond: Math.round(sent / ((performance.now() - t0) / 1000)) };
+}
+
+async function initialSync(client: Client, user: User): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < INITIAL_SYNCS; i++) {
+    const t0 = performance.now();
+    const body = await client.sync(user, { timeout: '0', set_presence: 'offline' });
+    times.push(performance.now() - t0);
+    if (Object.keys(body.rooms.join).length !== ROOMS) throw new Error('bench: initial sync missed rooms');
+  }
+  times.sort((a, b) => a - b);
+  return round(quantile(times, 0.5));
+}
+
+async function paginate(client: Client, user: User, roomId: string): Promise<number> {
+  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages`;
+  let from: string | undefined;
+  let pages = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const body = await client.call('GET', path, undefined, user, { dir: 'b', limit: String(PAGE), ...(from ? { from } : {}) });
+    pages++;
+    if (!body.end || body.chunk.length === 0) break;
+    from = body.end;
+  }
+  return round((performance.now() - t0) / pages);
+}
+
+export default async function homeserverBench(): Promise<Record<string, number>> {
+  const dir = mkdtempSync(join(tmpdir(), 'p2pm-hs-bench-'));
+  const store = await openSqliteStore(join(dir, 'hs.sqlite'), SCHEMA);
+  const identity = await bootstrapIdentity(store, randomBytes);
+  const hs = createHomeserver({
+    store,
+    clock: systemClock,
+    logger: silentLogger,
+    serverName: identity.serverName,
+    signingSeed: identity.seed,
+    config: { registration: 'open', passwordIterations: 1000 },
+  });
+  const client = new Client(hs);
+  try {
+    const alice = await client.register('alice');
+    const bob = await client.register('bob');
+    const roomId = (await client.call('POST', '/_matrix/client/v3/createRoom', { invite: [bob.userId] }, alice)).room_id;
+    await client.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {}, bob);
+    const latency = await sendToSync(client, hs, alice, bob, roomId);
+    console.log(`send → other user's /sync: p50 ${latency.p50} ms, p95 ${latency.p95} ms (${MESSAGES} messages)`);
+
+    const carol = await client.register('carol');
+    const filled = await fillRooms(client, carol);
+    console.log(`events persisted: ${filled.perSecond}/s (sequential sends, ${ROOMS * EVENTS_PER_ROOM} events)`);
+    const initial = await initialSync(client, carol);
+    console.log(`initial sync, ${ROOMS} rooms × ${EVENTS_PER_ROOM} events: p50 ${initial} ms`);
+    const page = await paginate(client, alice, roomId);
+    console.log(`/messages: ${page} ms per page of ${PAGE} events`);
+    return {
+      sendToSyncP50: latency.p50,
+      sendToSyncP95: latency.p95,
+      eventsPerSecond: filled.perSecond,
+      initialSyncMs: initial,
+      messagesPageMs: page,
+    };
+  } finally {
+    await hs.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await homeserverBench();

@@ -1,0 +1,86 @@
+// The homeserver's composition root inside the core: one route table over the
+// accounts, rooms and sync modules, one notifier, one request pipeline. Each
+// platform (Node CLI, extension background, tests) opens a store, loads the
+// identity (identity.ts) and calls createHomeserver.
+import type { AccountConfig } from './accounts/deps.ts';
+import { accountRoutes } from './accounts/routes.ts';
+import { authenticate } from './accounts/sessions.ts';
+import { createRouter } from './http/router.ts';
+import { jsonResponse } from './http/respond.ts';
+import type { HsRequest, HsResponse } from './http/types.ts';
+import { roomAccounts, syncAccounts } from './module-adapters.ts';
+import type { Clock, Logger } from './ports.ts';
+import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
+import { roomRoutes } from './rooms/routes.ts';
+import type { Store } from './storage/port.ts';
+import { Notifier } from './sync/notifier.ts';
+import { createTypingTracker, syncRoutes } from './sync/routes.ts';
+
+export interface HomeserverConfig extends AccountConfig {
+  /** The node's human-readable name (`--name`), for peers' directories once federation lands. */
+  readonly displayName?: string;
+}
+
+export interface HomeserverDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Hex of the ed25519 public key (identity.ts). */
+  readonly serverName: string;
+  readonly signingSeed: Uint8Array;
+  /** Defaults to WebCrypto's getRandomValues. */
+  readonly randomBytes?: (n: number) => Uint8Array;
+  readonly config: HomeserverConfig;
+}
+
+export interface Homeserver {
+  readonly serverName: string;
+  readonly notifier: Notifier;
+  handle(req: HsRequest): Promise<HsResponse>;
+  /**
+   * Stops taking requests, ends waiting long-polls and waits for requests in
+   * flight. The store stays open: whoever opened it closes it afterwards.
+   */
+  close(): Promise<void>;
+}
+
+export function createHomeserver(deps: HomeserverDeps): Homeserver {
+  const { store, clock, logger, serverName, signingSeed, config } = deps;
+  const randomBytes = deps.randomBytes ?? cryptoRandomBytes;
+  const notifier = new Notifier();
+  const typing = createTypingTracker(clock, notifier);
+  const shared = { store, clock, notifier };
+  const routes = [
+    ...accountRoutes({ ...shared, logger, serverName, randomBytes, config }),
+    ...roomRoutes({ ...shared, logger, serverName, signingSeed, randomBytes, ...roomAccounts(shared) }),
+    ...syncRoutes({ ...shared, typing, accounts: syncAccounts(shared) }),
+  ];
+  const route = createRouter({ routes, logger, authenticate: (token) => authenticate(store, token) });
+
+  let closing = false;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const inFlight = new Set<Promise<HsResponse>>();
+
+  return {
+    serverName,
+    notifier,
+    handle(req) {
+      if (closing)
+        return Promise.resolve(jsonResponse(503, { errcode: 'M_UNKNOWN', error: 'Server is shutting down' }));
+      // Long-polls end when the client goes away or the server stops, whichever comes first.
+      const closed = req.closed ? Promise.race([req.closed, stopped]) : stopped;
+      const pending = route({ ...req, closed });
+      inFlight.add(pending);
+      return pending.finally(() => inFlight.delete(pending));
+    },
+    async close() {
+      closing = true;
+      stop();
+      typing.close();
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]]
+// and GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event.
+import { notFound } from '../errors.ts';
+import { queryInteger, requireQueryParam } from '../http/query.ts';
+import type { RequestContext } from '../http/route.ts';
+import type { ReadTx } from '../storage/port.ts';
+import { makePaginationToken } from './api.ts';
+import { formatRows } from './client-event.ts';
+import { dirParam, historyBound, tokenParam } from './history-access.ts';
+import { MAX_PAGE } from './messages-route.ts';
+import { callerOf, roomIdParam } from './route-helpers.ts';
+import { EVENTS, type EventRow } from './tables.ts';
+import { scanStreamIndex } from './timeline-read.ts';
+import { VisibilityChecker } from './visibility.ts';
+
+const MAX_STREAM = Number.MAX_SAFE_INTEGER;
+
+/**
+ * 1. The parent must be a visible event of the room (404 otherwise).
+ * 2. Children by stream order (dir b by default: newest first), of the
+ *    relation type and event type when given, visible to the caller.
+ * 3. next_batch continues in the same direction; prev_batch is `from`.
+ */
+export async function relations(tx: ReadTx, ctx: RequestContext, now: number): Promise<unknown> {
+  const roomId = roomIdParam(ctx);
+  const caller = callerOf(ctx);
+  const bound = Math.min(await historyBound(tx, roomId, caller.userId), MAX_STREAM);
+  const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
+  // 1.
+  const parentId = ctx.params.eventId ?? '';
+  const parent = await tx.get<EventRow>(EVENTS, parentId);
+  if (!parent || parent.room_id !== roomId || !(await checker.canSee(parent)))
+    throw notFound('Event not found');
+  // 2.
+  const dir = dirParam(ctx, 'b');
+  const from = tokenParam(ctx, 'from');
+  const to = tokenParam(ctx, 'to');
+  const limit = Math.min(queryInteger(ctx.req, 'limit', { min: 1 }) ?? 50, MAX_PAGE);
+  const { relType, eventType } = ctx.params;
+  const start = from ?? (dir === 'b' ? bound : 0);
+  const range =
+    dir === 'b'
+      ? { fromStream: to ?? 0, toStream: Math.min(start, bound) }
+      : { fromStream: start, toStream: Math.min(to ?? MAX_STREAM, bound) };
+  const { rows, more } = await scanStreamIndex(
+    tx,
+    relType === undefined ? 'relation' : 'relation_type',
+    relType === undefined ? [parentId] : [parentId, relType],
+    {
+      ...range,
+      limit,
+      backwards: dir === 'b',
+      accept: async (row) =>
+        row.room_id === roomId && (eventType === undefined || row.type === eventType) && checker.canSee(row),
+    },
+  );
+  // 3.
+  const body: { chunk: unknown[]; next_batch?: string; prev_batch?: string } = {
+    chunk: await formatRows(tx, rows, now, caller),
+  };
+  const last = rows[rows.length - 1];
+  if (more && last) body.next_batch = makePaginationToken(dir === 'b' ? last.stream! - 1 : last.stream!);
+  if (from !== undefined) body.prev_batch = makePaginationToken(from);
+  return body;
+}
+
+/**
+ * The visible timeline event closest to `ts` in direction `dir`: the first
+ * at or after it (f), or the last at or before it (b).
+ */
+export async function timestampToEvent(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
+  const roomId = roomIdParam(ctx);
+  const caller = callerOf(ctx);
+  const ts = queryInteger(ctx.req, 'ts', { min: 0 });
+  if (ts === undefined) requireQueryParam(ctx.req, 'ts');
+  const dir = dirParam(ctx);
+  const bound = await historyBound(tx, roomId, caller.userId);
+  const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
+  const range =
+    dir === 'f'
+      ? { lower: [roomId, ts!], upper: [roomId, MAX_STREAM] }
+      : { lower: [roomId, 0], upper: [roomId, ts!] };
+  for (let offset = 0; ; offset += 100) {
+    const batch = await tx.query<EventRow>(EVENTS, {
+      index: 'room_ts',
+      range,
+      reverse: dir === 'b',
+      limit: offset + 100,
+    });
+    for (const row of batch.slice(offset)) {
+      if (row.stream === undefined || row.stream > bound) continue;
+      if (await checker.canSee(row)) return { event_id: row.event_id, origin_server_ts: row.ts };
+    }
+    if (batch.length < offset + 100) break;
+  }
+  throw notFound(`No event found ${dir === 'f' ? 'after' : 'before'} ${ts}`);
+}

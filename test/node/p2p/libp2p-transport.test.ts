@@ -1,0 +1,182 @@
+// The libp2p transport in Node, over websockets on 127.0.0.1 with a real relay
+// in the same process: the conformance suite (peers know only the relay, so
+// discovery is part of it), then what only a libp2p transport can get wrong.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { PeerTransport } from '../../../src/core/federation/transport.ts';
+import { createLibp2pTransport } from '../../../src/node/p2p/create-libp2p-transport.ts';
+import { type Relay, runRelay, startRelay } from '../../../src/node/relay.ts';
+import type { Stream } from '@libp2p/interface';
+import { encodeFrame, FrameKind } from '../../../src/platform/libp2p/frames.ts';
+import { FEDERATION_PROTOCOL } from '../../../src/platform/libp2p/federation-wire.ts';
+import { serverNameToPeerId } from '../../../src/platform/libp2p/identity.ts';
+import type { KnownPeer, KnownPeerStore } from '../../../src/platform/libp2p/known-peers.ts';
+import type { Libp2pPeerTransport } from '../../../src/platform/libp2p/libp2p-transport.ts';
+import { readMessage } from '../../../src/platform/libp2p/stream-io.ts';
+import {
+  conformanceLimits,
+  eventually,
+  transportConformance,
+} from '../../core/federation/transport-conformance.ts';
+
+const seed = (byte: number) => new Uint8Array(32).fill(byte);
+
+transportConformance({
+  name: 'libp2p over websockets + relay (Node)',
+  network: async (limits) => {
+    const relay = await startRelay();
+    const make = (byte: number) =>
+      createLibp2pTransport({ seed: seed(byte), relays: relay.multiaddrs, limits });
+    const live = await Promise.all([make(1), make(2), make(3)]);
+    const bytes = new Map(live.map((t, i) => [t.serverName, i + 1]));
+    return {
+      transports: [live[0]!, live[1]!, live[2]!],
+      takeDown: async (name) => {
+        await live.find((t) => t.serverName === name)?.close();
+      },
+      bringBack: async (name) => {
+        const back = await make(bytes.get(name)!);
+        live.push(back);
+        return back;
+      },
+      close: async () => {
+        await Promise.all(live.map((t) => t.close()));
+        await relay.stop();
+      },
+    };
+  },
+});
+
+/** A KnownPeerStore in memory, as the composition root's file or IndexedDB store would be. */
+function memoryStore(): KnownPeerStore & { peers: Map<string, KnownPeer> } {
+  const peers = new Map<string, KnownPeer>();
+  return {
+    peers,
+    load: async () => [...peers.values()],
+    save: async (peer) => void peers.set(peer.serverName, peer),
+  };
+}
+
+describe('libp2p transport (Node)', () => {
+  let relay: Relay;
+  const open: PeerTransport[] = [];
+  const node = async (byte: number, options: Parameters<typeof createLibp2pTransport>[0] | object = {}) => {
+    const t = await createLibp2pTransport({ seed: seed(byte), limits: conformanceLimits, ...options });
+    open.push(t);
+    return t;
+  };
+
+  before(async () => {
+    relay = await startRelay();
+  });
+  after(async () => {
+    await Promise.all(open.map((t) => t.close()));
+    await relay.stop();
+  });
+
+  test('the server name is the hex of the seed’s public key, and the PeerId follows from it', async () => {
+    const t = await node(0x11);
+    assert.match(t.serverName, /^[0-9a-f]{64}$/);
+    assert.ok(serverNameToPeerId(t.serverName)!.equals(t.libp2p.peerId));
+  });
+
+  test('a peer added by multiaddr, with no relay, can be asked by name', async () => {
+    const a = await node(0x21);
+    const b = await node(0x22);
+    b.onRequest(async (from) => ({ status: 200, body: { from } }));
+    assert.equal(await a.addPeer(b.multiaddrs()[0]!), b.serverName);
+    assert.deepEqual(await a.request(b.serverName, { method: 'GET', path: '/', origin: a.serverName }), {
+      status: 200,
+      body: { from: a.serverName },
+    });
+  });
+
+  test('peers with no listen address of their own talk through a relay circuit (a limited connection)', async () => {
+    const hidden = await node(0x31, { listen: [], relays: relay.multiaddrs });
+    const asker = await node(0x32, { listen: [], relays: relay.multiaddrs });
+    hidden.onRequest(async (from) => ({ status: 200, body: { from } }));
+    await eventually('the hidden peer holds a reservation', () =>
+      hidden.multiaddrs().some((addr) => addr.includes('/p2p-circuit')),
+    );
+    const res = await asker.request(hidden.serverName, {
+      method: 'GET',
+      path: '/',
+      origin: asker.serverName,
+    });
+    assert.deepEqual(res, { status: 200, body: { from: asker.serverName } });
+    const conns = asker.libp2p.getConnections(hidden.libp2p.peerId);
+    assert.ok(
+      conns.length > 0 && conns.every((c) => c.limits !== undefined),
+      'only relayed connections exist',
+    );
+  });
+
+  test('known peers are saved and dialled again after a restart, without any relay', async () => {
+    const store = memoryStore();
+    const b = await node(0x42);
+    const a1 = (await node(0x41, { knownPeers: store })) as Libp2pPeerTransport;
+    await a1.addPeer(b.multiaddrs()[0]!);
+    await eventually('A saved B', () => store.peers.has(b.serverName));
+    await a1.close();
+
+    const a2 = await node(0x41, { knownPeers: store });
+    await eventually('A reconnects to B from its store', () => a2.peers().includes(b.serverName));
+  });
+
+  test('a peer lying about its body length, or sending garbage, gets 400 and the server keeps serving', async () => {
+    const server = await node(0x51);
+    const honest = await node(0x52);
+    let calls = 0;
+    server.onRequest(async () => {
+      calls++;
+      return { status: 200, body: {} };
+    });
+    const rogue = await node(0x53);
+    const conn = await rogue.libp2p.dial(server.libp2p.getMultiaddrs()[0]!);
+    const answer = async (stream: Stream) => {
+      const { head } = await readMessage(stream, 1024, AbortSignal.timeout(10_000));
+      stream.abort(new Error('done'));
+      return head.status;
+    };
+
+    const liar = await conn.newStream(FEDERATION_PROTOCOL);
+    const head = {
+      method: 'PUT',
+      path: '/x',
+      query: {},
+      origin: rogue.serverName,
+      body: 'bytes',
+      length: 10,
+    };
+    liar.send(encodeFrame(FrameKind.head, new TextEncoder().encode(JSON.stringify(head))));
+    for (let i = 0; i < 4; i++) liar.send(encodeFrame(FrameKind.data, new Uint8Array(16_000)));
+    assert.equal(await answer(liar), 400);
+
+    const garbage = await conn.newStream(FEDERATION_PROTOCOL);
+    garbage.send(new Uint8Array([99, 0xff, 0xff, 0xff, 0xff]));
+    assert.equal(await answer(garbage), 400);
+
+    assert.equal(calls, 0);
+    await honest.addPeer(server.multiaddrs()[0]!);
+    const res = await honest.request(server.serverName, {
+      method: 'GET',
+      path: '/',
+      origin: honest.serverName,
+    });
+    assert.equal(res.status, 200);
+  });
+
+  test('`relay` prints its listen address with its peer id', async () => {
+    const lines: string[] = [];
+    const running = await runRelay(['--port', '0', '--host', '127.0.0.1'], {
+      log: (line) => lines.push(line),
+    });
+    try {
+      assert.equal(lines.length, 1);
+      assert.match(lines[0]!, /^relay listening on \/ip4\/127\.0\.0\.1\/tcp\/\d+\/ws\/p2p\/12D3KooW\w+$/);
+    } finally {
+      await running.stop();
+    }
+  });
+});
