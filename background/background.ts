@@ -1,6 +1,52 @@
 // Extension background: the composition root of the homeserver (Chrome MV3
-// service worker, Firefox event page). The extension issue fills this in;
-// for now it proves the bundle loads in both browsers.
-import { SUPPORTED_ROOM_VERSIONS } from '../src/core/protocol.ts';
+// service worker, Firefox event page).
+//
+// The worker may be stopped at any moment and started again by the next
+// event, so every listener is registered synchronously here, at top level, and
+// all work waits on one `ready` promise (the homeserver over IndexedDB).
+// Nothing authoritative lives only in memory.
+import { consoleLogger } from '../src/platform/web/console-logger.ts';
+import { ext } from '../src/platform/web/ext-api.ts';
+import { dispatchMessage, isExtensionMessage } from '../src/platform/web/messages.ts';
+import { createClientPorts } from './client-ports.ts';
+import { createClientStats } from './client-stats.ts';
+import { bootHomeserver } from './homeserver-boot.ts';
+import { allowSender, createHandlers } from './message-handlers.ts';
+import { createOriginApprovals } from './origin-approvals.ts';
 
-console.info(`p2p-matrix background started (room versions ${SUPPORTED_ROOM_VERSIONS.join(', ')})`);
+const logger = consoleLogger('background');
+const ready = bootHomeserver(logger);
+ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
+
+const approvals = createOriginApprovals(logger);
+const stats = createClientStats();
+const clientPorts = createClientPorts({
+  homeserver: ready,
+  isApproved: (origin) => approvals.isApproved(origin),
+  stats,
+  logger,
+});
+const handlers = createHandlers({ homeserver: ready, approvals, clientPorts, stats });
+
+ext.runtime.onConnect.addListener((port) => clientPorts.accept(port));
+
+ext.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
+  if (!isExtensionMessage(message)) return false;
+  void dispatchMessage(handlers, message, sender, allowSender).then(sendResponse);
+  return true; // the reply is sent asynchronously
+});
+
+// Registered scripts can be cleared by an update, and the user can take a
+// host permission back in the browser's settings: bring both in line.
+const reconcile = () =>
+  approvals.reconcile().catch((err: unknown) => logger.error('reconcile failed', { error: String(err) }));
+ext.runtime.onInstalled.addListener(reconcile);
+ext.runtime.onStartup.addListener(reconcile);
+ext.permissions.onRemoved.addListener(reconcile);
+
+/**
+ * For tests and the worker's devtools console: the same functions the popup's
+ * messages reach, without the sender check (only code running inside the
+ * extension's own worker can call them).
+ */
+Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready } });

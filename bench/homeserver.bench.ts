@@ -86,7 +86,7 @@ async function sendToSync(client: Client, hs: Homeserver, alice: User, bob: User
   let since = (await client.sync(bob, { timeout: '0' })).next_batch;
   const latencies: number[] = [];
   for (let i = 0; i < MESSAGES; i++) {
-    const poll = client.sync(bob, { since, timeout: '30000', set_presence: 'offline' });
+    const poll = client.sync(bob, { since, timeout: '30000' });
     while (hs.notifier.waiting === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const t0 = performance.now();
     await client.send(alice, roomId, `message ${i}`);

@@ -25,6 +25,7 @@ export type { EventFilter } from './event-filter.ts';
 export { eventMatchesFilter, parseEventFilter } from './event-filter.ts';
 export type { TimelineEntry, TimelineSlice, TimelineSliceOptions } from './timeline-read.ts';
 export type { MembershipChange, RoomSummary } from './members-read.ts';
+export { type RoomAccountHooks, roomAccountHooks } from './account-hooks.ts';
 
 /** The boundary token after stream position `stream` (see the header). */
 export function makePaginationToken(stream: number): string {
@@ -142,9 +143,9 @@ export function roomSummary(tx: ReadTx, roomId: string, userId: string): Promise
 }
 
 /**
- * Keeps the events `userId` may see under the room's history visibility
- * (spec: "History visibility"), in the given order. Events are client
- * events or ids of stored events.
+ * Keeps the ids of the events `userId` may see under the room's history
+ * visibility (spec: "History visibility"), in the given order; unknown ids
+ * and events of other rooms are dropped.
  */
 export function visibleToUser(
   tx: ReadTx,

@@ -42,7 +42,7 @@ export async function joinedRoom(
   const membersMoved =
     range.fullState || sections.events.some((e) => e.type === 'm.room.member') || sections.state.length > 0;
   const [unread, summary] = await Promise.all([
-    unreadCounts(ctx, roomId),
+    unreadCounts(ctx, roomId, range.to === ctx.position ? sections.recent : undefined),
     membersMoved ? rooms.roomSummary(ctx.tx, roomId, ctx.userId) : Promise.resolve({}),
   ]);
   return {

@@ -8,6 +8,7 @@ import * as rooms from '../rooms/api.ts';
 import { eventAllowed } from './filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
 import type { Timeline } from './sync-response.ts';
+import type { RecentEvents } from './unread.ts';
 
 export interface TimelineRange {
   /** Exclusive lower bound: the since position (0 for everything). */
@@ -21,8 +22,10 @@ export interface TimelineRange {
 export interface RoomSections {
   readonly timeline: Timeline;
   readonly state: unknown[];
-  /** Client events of the timeline (before event_fields), for unread counts and member checks. */
+  /** Client events of the timeline (before event_fields), for member checks. */
   readonly events: readonly rooms.ClientEvent[];
+  /** Every event of the range's end, when the timeline is unfiltered (for unread counts). */
+  readonly recent?: RecentEvents;
 }
 
 /** Timeline and state of one room over a range. */
@@ -54,6 +57,7 @@ export async function roomSections(
     },
     state: state.map((e) => syncEvent(ctx, e)),
     events,
+    ...(filter ? {} : { recent: { from: slice.limited ? start : range.from, entries: slice.events } }),
   };
 }
 

@@ -42,26 +42,59 @@ function highlights(event: rooms.ClientEvent, userId: string): boolean {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** The counts for one room, at the context's position. */
-export async function unreadCounts(ctx: SyncContext, roomId: string): Promise<UnreadCounts> {
+/** Events of the room in (from, context position], all of them (no filter), oldest first. */
+export interface RecentEvents {
+  readonly from: number;
+  readonly entries: readonly rooms.TimelineEntry[];
+}
+
+/** Counts events newest first until the user's own event, the read position or the cap. */
+class Tally {
+  readonly counts: UnreadCounts = { notification_count: 0, highlight_count: 0 };
+  private readonly userId: string;
+  private readonly readPosition: number;
+
+  constructor(userId: string, readPosition: number) {
+    this.userId = userId;
+    this.readPosition = readPosition;
+  }
+
+  /** Takes entries (oldest first); true when counting is over. */
+  take(entries: readonly rooms.TimelineEntry[]): boolean {
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const { stream, event } = entries[i]!;
+      if (stream <= this.readPosition || event.sender === this.userId) return true;
+      if (!NOTIFYING_TYPES.includes(event.type) || !notifies(event)) continue;
+      this.counts.notification_count += 1;
+      if (highlights(event, this.userId)) this.counts.highlight_count += 1;
+      if (this.counts.notification_count >= MAX_COUNTED) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * The counts for one room at the context's position. `recent`, the newest
+ * events the sync already read, often settles it without another read.
+ */
+export async function unreadCounts(
+  ctx: SyncContext,
+  roomId: string,
+  recent?: RecentEvents,
+): Promise<UnreadCounts> {
   const readPosition = await readUpTo(ctx.tx, roomId, ctx.userId);
+  const tally = new Tally(ctx.userId, readPosition);
+  if (recent && (tally.take(recent.entries) || recent.from <= readPosition)) return tally.counts;
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
     fromStream: readPosition,
-    toStream: ctx.position,
-    limit: MAX_COUNTED,
+    toStream: recent ? recent.from : ctx.position,
+    limit: MAX_COUNTED - tally.counts.notification_count,
     backwards: true,
     now: ctx.now,
     filter: { types: NOTIFYING_TYPES },
     // Without a receipt, history visibility keeps out what came before the user joined.
     ...(readPosition === 0 ? { viewer: { userId: ctx.userId } } : {}),
   });
-  const counts: UnreadCounts = { notification_count: 0, highlight_count: 0 };
-  for (let i = slice.events.length - 1; i >= 0; i--) {
-    const event = slice.events[i]!.event;
-    if (event.sender === ctx.userId) break;
-    if (!notifies(event)) continue;
-    counts.notification_count += 1;
-    if (highlights(event, ctx.userId)) counts.highlight_count += 1;
-  }
-  return counts;
+  tally.take(slice.events);
+  return tally.counts;
 }

@@ -75,10 +75,11 @@ export async function startHarness(
 ): Promise<Harness> {
   const seed = new Uint8Array(32).fill(7);
   const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
-  const store = await openDexieStore(`rooms-test-${++counter}`, SCHEMA, {
-    indexedDB: new IDBFactory(),
-    IDBKeyRange,
-  });
+  // ROOMS_STORE=sqlite runs the same tests over the Node peer's SQLite store.
+  const store =
+    process.env.ROOMS_STORE === 'sqlite'
+      ? await openSqliteStore(':memory:', SCHEMA)
+      : await openDexieStore(`rooms-test-${++counter}`, SCHEMA, { indexedDB: new IDBFactory(), IDBKeyRange });
   const notifier = new Notifier();
   const clock = new StepClock();
   const known = options.knownUsers;

@@ -1,0 +1,27 @@
+// Opens the homeserver over IndexedDB. Everything it knows is in the
+// database, so a worker that was stopped boots into the same server: same
+// identity, same accounts, rooms and sync positions.
+import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
+import { bootstrapIdentity } from '../src/core/identity.ts';
+import { type Logger, systemClock } from '../src/core/ports.ts';
+import { randomBytes } from '../src/core/protocol/crypto.ts';
+import { openDexieStore } from '../src/core/storage/dexie-store.ts';
+import { SCHEMA } from '../src/core/storage/schema.ts';
+import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
+
+export const DATABASE_NAME = 'p2p-matrix';
+
+export async function bootHomeserver(logger: Logger): Promise<Homeserver> {
+  const store = await openDexieStore(DATABASE_NAME, SCHEMA);
+  const identity = await bootstrapIdentity(store, randomBytes);
+  logger.info('homeserver ready', { serverName: identity.serverName });
+  return createHomeserver({
+    store,
+    clock: systemClock,
+    logger,
+    serverName: identity.serverName,
+    signingSeed: identity.seed,
+    // Only pages the user approved can reach this server, so they may register.
+    config: { registration: 'open', baseUrl: HOMESERVER_ORIGIN },
+  });
+}

@@ -1,0 +1,22 @@
+// Isolated-world content script (registered only on approved origins, at
+// document_start): receives the shim's requests over the private page
+// channel and carries them to the background over a runtime port. It opens
+// no port until the page makes its first homeserver request.
+import type { ShimMessage } from '../src/platform/web/client-wire.ts';
+import { encodeWireBody } from '../src/platform/web/hs-wire.ts';
+import { BackgroundLink } from './bridge/background-link.ts';
+import { acceptPageChannel } from './bridge/page-handshake.ts';
+
+acceptPageChannel((page) => {
+  const link = new BackgroundLink((msg, transfer = []) => page.postMessage(msg, transfer));
+  page.onmessage = (event: MessageEvent<ShimMessage>) => {
+    const msg = event.data;
+    if (msg.type === 'abort') return link.abort(msg.id);
+    link.send(msg.id, {
+      method: msg.method,
+      url: msg.url,
+      headers: msg.headers,
+      body: encodeWireBody(msg.body ? new Uint8Array(msg.body) : null),
+    });
+  };
+});

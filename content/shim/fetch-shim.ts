@@ -1,0 +1,43 @@
+// Replaces window.fetch so that requests to the homeserver URL are answered
+// by the extension and return real Response objects; every other request
+// goes to the browser's own fetch untouched.
+import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
+import type { PageChannel, ShimResponse } from './page-channel.ts';
+
+export function installFetchShim(channel: PageChannel): void {
+  const nativeFetch = window.fetch;
+  window.fetch = function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    if (!isHomeserverUrl(urlOf(input), window.location.href)) return nativeFetch.call(window, input, init);
+    return shimFetch(channel, new Request(input, init));
+  };
+}
+
+async function shimFetch(channel: PageChannel, request: Request): Promise<Response> {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  const body = hasBody ? await request.arrayBuffer() : null;
+  const res = await channel.request(
+    {
+      method: request.method,
+      url: request.url,
+      headers: Object.fromEntries(request.headers),
+      body: body && body.byteLength > 0 ? body : null,
+    },
+    request.signal,
+  );
+  return toResponse(res, request.url);
+}
+
+/** A real Response; its url reads as the request's, as a fetched one would. */
+export function toResponse(res: ShimResponse, url: string): Response {
+  const nullBody = res.status === 101 || res.status === 204 || res.status === 205 || res.status === 304;
+  const response = new Response(nullBody ? null : res.body, { status: res.status, headers: res.headers });
+  Object.defineProperty(response, 'url', { value: url });
+  return response;
+}
+
+function urlOf(input: RequestInfo | URL): string {
+  if (typeof input === 'string') return input;
+  if (input instanceof URL) return input.href;
+  if (input instanceof Request) return input.url;
+  return String(input);
+}

@@ -1,0 +1,161 @@
+// Replaces XMLHttpRequest with a subclass that answers requests to the
+// homeserver URL through the page channel (matrix-js-sdk uploads media with
+// XHR for its progress events). Any other URL is the native XHR, untouched.
+// Only asynchronous requests are supported on the homeserver URL.
+import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
+import { toResponse } from './fetch-shim.ts';
+import type { PageChannel } from './page-channel.ts';
+
+/** The state of one XHR whose URL is the homeserver's. */
+interface ShimState {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readyState: number;
+  status: number;
+  responseHeaders: Headers;
+  response: unknown;
+  responseText: string;
+  aborter?: AbortController;
+}
+
+const DONE = 4;
+
+export function installXhrShim(channel: PageChannel): void {
+  const NativeXhr = window.XMLHttpRequest;
+
+  class ShimXMLHttpRequest extends NativeXhr {
+    #shim: ShimState | undefined;
+
+    override open(method: string, url: string | URL, async = true, user?: string | null, password?: string | null) {
+      const href = String(url);
+      if (!isHomeserverUrl(href, window.location.href)) {
+        this.#shim = undefined;
+        return super.open(method, url, async, user, password);
+      }
+      if (!async) throw new DOMException('synchronous requests are not supported here', 'InvalidAccessError');
+      this.#shim = {
+        method: method.toUpperCase(),
+        url: new URL(href, window.location.href).href,
+        headers: new Headers(),
+        readyState: 1,
+        status: 0,
+        responseHeaders: new Headers(),
+        response: null,
+        responseText: '',
+      };
+      this.#fire('readystatechange');
+    }
+
+    override setRequestHeader(name: string, value: string) {
+      if (this.#shim) this.#shim.headers.append(name, value);
+      else super.setRequestHeader(name, value);
+    }
+
+    override send(body?: Document | XMLHttpRequestBodyInit | null) {
+      const shim = this.#shim;
+      if (!shim) return super.send(body);
+      const hasBody = shim.method !== 'GET' && shim.method !== 'HEAD' && body != null;
+      const request = new Request(shim.url, {
+        method: shim.method,
+        headers: shim.headers,
+        body: hasBody ? (body as BodyInit) : null,
+      });
+      shim.aborter = new AbortController();
+      if (this.timeout > 0) setTimeout(() => shim.aborter?.abort(new DOMException('timeout', 'TimeoutError')), this.timeout);
+      this.#fire('loadstart');
+      void this.#run(channel, request, shim);
+    }
+
+    async #run(channel: PageChannel, request: Request, shim: ShimState): Promise<void> {
+      try {
+        const buffer = request.body ? await request.arrayBuffer() : null;
+        const res = await channel.request(
+          { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: buffer },
+          shim.aborter?.signal,
+        );
+        if (this.#shim !== shim) return;
+        const response = toResponse(res, shim.url);
+        shim.status = response.status;
+        shim.responseHeaders = response.headers;
+        shim.readyState = 2;
+        this.#fire('readystatechange');
+        await this.#readBody(response, shim);
+        shim.readyState = DONE;
+        this.#fire('readystatechange');
+        this.#fire('load');
+      } catch (err) {
+        if (this.#shim !== shim) return;
+        shim.readyState = DONE;
+        shim.status = 0;
+        this.#fire('readystatechange');
+        const name = (err as { name?: string }).name;
+        this.#fire(name === 'TimeoutError' ? 'timeout' : name === 'AbortError' ? 'abort' : 'error');
+      }
+      this.#fire('loadend');
+    }
+
+    async #readBody(response: Response, shim: ShimState): Promise<void> {
+      const type = this.responseType;
+      if (type === 'arraybuffer') shim.response = await response.arrayBuffer();
+      else if (type === 'blob') shim.response = await response.blob();
+      else if (type === 'json') {
+        const text = await response.text();
+        try {
+          shim.response = JSON.parse(text);
+        } catch {
+          shim.response = null;
+        }
+      } else if (type === 'document') shim.response = null;
+      else {
+        shim.responseText = await response.text();
+        shim.response = shim.responseText;
+      }
+    }
+
+    override abort() {
+      if (!this.#shim) return super.abort();
+      this.#shim.aborter?.abort(new DOMException('aborted', 'AbortError'));
+    }
+
+    override getResponseHeader(name: string): string | null {
+      if (!this.#shim) return super.getResponseHeader(name);
+      return this.#shim.readyState >= 2 ? this.#shim.responseHeaders.get(name) : null;
+    }
+
+    override getAllResponseHeaders(): string {
+      if (!this.#shim) return super.getAllResponseHeaders();
+      if (this.#shim.readyState < 2) return '';
+      return [...this.#shim.responseHeaders].map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    }
+
+    override get readyState(): number {
+      return this.#shim ? this.#shim.readyState : super.readyState;
+    }
+    override get status(): number {
+      return this.#shim ? this.#shim.status : super.status;
+    }
+    override get statusText(): string {
+      return this.#shim ? '' : super.statusText;
+    }
+    override get response(): unknown {
+      return this.#shim ? this.#shim.response : super.response;
+    }
+    override get responseText(): string {
+      return this.#shim ? this.#shim.responseText : super.responseText;
+    }
+    override get responseURL(): string {
+      return this.#shim ? (this.#shim.readyState === DONE ? this.#shim.url : '') : super.responseURL;
+    }
+    override get responseXML(): Document | null {
+      return this.#shim ? null : super.responseXML;
+    }
+
+    #fire(type: string): void {
+      const event = type === 'readystatechange' ? new Event(type) : new ProgressEvent(type);
+      this.dispatchEvent(event);
+    }
+  }
+
+  window.XMLHttpRequest = ShimXMLHttpRequest;
+}

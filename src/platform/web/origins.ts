@@ -1,0 +1,35 @@
+// Web origins the user approves, and the match patterns they turn into.
+
+/** An origin string that cannot be approved (not http/https, or not a URL at all). */
+export class InvalidOriginError extends Error {
+  override readonly name = 'InvalidOriginError';
+}
+
+/**
+ * The canonical form of a web origin (`https://app.example:8443`): scheme,
+ * host and non-default port, as `URL.origin` writes them. Anything but an
+ * http(s) origin (`null`, `file:`, `chrome-extension:`) is refused, and so
+ * is a URL with a path, query or credentials, so that an approval can never
+ * be wider or narrower than the user was shown.
+ */
+export function normalizeOrigin(input: string): string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new InvalidOriginError(`not an origin: ${input}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidOriginError(`only http and https origins can be approved, not ${url.protocol}`);
+  }
+  const bare = url.pathname === '/' && url.search === '' && url.hash === '';
+  if (!bare || url.username !== '' || url.password !== '') {
+    throw new InvalidOriginError(`an origin has no path, query or credentials: ${input}`);
+  }
+  return url.origin;
+}
+
+/** The extension match pattern covering exactly the pages of `origin` (port included). */
+export function matchPatternFor(origin: string): string {
+  return `${normalizeOrigin(origin)}/*`;
+}
