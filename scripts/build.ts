@@ -5,15 +5,27 @@ import { build, type BuildOptions } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ISOLATED_WORLD_SCRIPT, MAIN_WORLD_SCRIPT } from '../src/platform/web/content-script-files.ts';
+import { browserSwapPlugin } from './browser-swap-plugin.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 
 type Browser = 'chrome' | 'firefox';
 
-/** Entry points of the extension; each becomes one file at the top of dist/<browser>. */
+/** ES-module entry points of the extension; each becomes one file at the top of dist/<browser>. */
 const extensionEntries: Record<string, string> = {
   background: 'background/background.ts',
+};
+
+/**
+ * Content scripts: classic scripts (browsers do not load content scripts as
+ * modules), bundled as IIFEs. The background registers them on approved
+ * origins by these file names.
+ */
+const contentScriptEntries: Record<string, string> = {
+  [MAIN_WORLD_SCRIPT.replace(/\.js$/, '')]: 'content/main-world.ts',
+  [ISOLATED_WORLD_SCRIPT.replace(/\.js$/, '')]: 'content/isolated-world.ts',
 };
 
 function manifestFor(browser: Browser): Record<string, unknown> {
@@ -49,8 +61,12 @@ async function buildExtension(browser: Browser): Promise<void> {
     legalComments: 'none',
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'warning',
+    plugins: [browserSwapPlugin(browser)],
   };
-  await build(options);
+  await Promise.all([
+    build(options),
+    build({ ...options, entryPoints: contentScriptEntries, format: 'iife' }),
+  ]);
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(browser), null, 2));
   const icons = join(root, 'assets');
   if (existsSync(icons)) cpSync(icons, join(out, 'assets'), { recursive: true });

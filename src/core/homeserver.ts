@@ -8,7 +8,7 @@ import { authenticate } from './accounts/sessions.ts';
 import { createRouter } from './http/router.ts';
 import { jsonResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
-import { roomAccounts, syncAccounts } from './module-adapters.ts';
+import { leaveAllRooms, profilePropagation, roomAccounts, syncAccounts } from './module-adapters.ts';
 import type { Clock, Logger } from './ports.ts';
 import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
 import { roomRoutes } from './rooms/routes.ts';
@@ -50,9 +50,14 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const notifier = new Notifier();
   const typing = createTypingTracker(clock, notifier);
   const shared = { store, clock, notifier };
+  const roomDeps = { ...shared, logger, serverName, signingSeed, randomBytes, ...roomAccounts(shared) };
+  const hooks = {
+    profileChanged: profilePropagation(roomDeps, logger),
+    userDeactivated: leaveAllRooms(roomDeps, logger),
+  };
   const routes = [
-    ...accountRoutes({ ...shared, logger, serverName, randomBytes, config }),
-    ...roomRoutes({ ...shared, logger, serverName, signingSeed, randomBytes, ...roomAccounts(shared) }),
+    ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
+    ...roomRoutes(roomDeps),
     ...syncRoutes({ ...shared, typing, accounts: syncAccounts(shared) }),
   ];
   const route = createRouter({ routes, logger, authenticate: (token) => authenticate(store, token) });

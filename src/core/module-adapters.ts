@@ -3,9 +3,11 @@
 // modules' api.ts functions. Only homeserver.ts uses them.
 import * as accounts from './accounts/api.ts';
 import { PRESENCE } from './accounts/tables.ts';
-import type { Clock } from './ports.ts';
+import type { Clock, Logger } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { RoomDeps } from './rooms/deps.ts';
+import { changeMembership } from './rooms/membership.ts';
+import { roomsContext } from './rooms/rooms-context.ts';
 import type { ReadTx, Store } from './storage/port.ts';
 import { STREAM_TABLE } from './storage/stream.ts';
 import type { Notifier } from './sync/notifier.ts';
@@ -60,5 +62,63 @@ export function syncAccounts(deps: AdapterDeps): SyncDeps['accounts'] {
     async setFullyRead(tx, userId, roomId, eventId) {
       await accounts.putAccountData(tx, userId, roomId, 'm.fully_read', { event_id: eventId });
     },
+  };
+}
+
+/** Sends membership changes of one user into rooms one by one; a room that refuses is logged and skipped. */
+async function changeEach(
+  roomDeps: RoomDeps,
+  logger: Logger,
+  roomIds: readonly string[],
+  request: (roomId: string) => Parameters<typeof changeMembership>[1],
+): Promise<void> {
+  const context = roomsContext(roomDeps);
+  for (const roomId of roomIds) {
+    try {
+      await changeMembership(context, request(roomId));
+    } catch (err) {
+      logger.warn('membership change not sent', {
+        roomId,
+        message: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+}
+
+/**
+ * Spec "Events on Change of Profile Information": a new displayname or avatar
+ * is sent as a fresh join event into every room the user is joined to. A room
+ * that refuses (the user left meanwhile) is skipped, not an error of the
+ * profile change. (Reaches into rooms/membership.ts until rooms/api.ts offers this.)
+ */
+export function profilePropagation(roomDeps: RoomDeps, logger: Logger): (userId: string) => Promise<void> {
+  return async (userId) => {
+    const joined = await roomDeps.store.read(rooms.roomTableNames, (tx) => rooms.joinedRoomIds(tx, userId));
+    await changeEach(roomDeps, logger, joined, (roomId) => ({
+      roomId,
+      sender: userId,
+      target: userId,
+      membership: 'join',
+      from: ['join'],
+    }));
+  };
+}
+
+/** A deactivated user leaves every room and declines every invite (spec: POST /account/deactivate). */
+export function leaveAllRooms(roomDeps: RoomDeps, logger: Logger): (userId: string) => Promise<void> {
+  return async (userId) => {
+    const memberships = await roomDeps.store.read(rooms.roomTableNames, (tx) =>
+      rooms.userRoomsSince(tx, userId, 0),
+    );
+    const active = memberships
+      .filter((m) => ['join', 'invite', 'knock'].includes(m.membership))
+      .map((m) => m.roomId);
+    await changeEach(roomDeps, logger, active, (roomId) => ({
+      roomId,
+      sender: userId,
+      target: userId,
+      membership: 'leave',
+      from: ['join', 'invite', 'knock'],
+    }));
   };
 }

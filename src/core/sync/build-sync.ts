@@ -13,7 +13,8 @@ import type { ReadTx } from '../storage/port.ts';
 import { currentStreamPosition } from '../storage/stream.ts';
 import { ephemeralByRoom } from './ephemeral.ts';
 import type { FilterDefinition } from './filter.ts';
-import { applyFilter, roomAllowed } from './filter-match.ts';
+import { applyFilter } from './filter-match.ts';
+import { type RoomPlan, planRooms } from './room-plan.ts';
 import { type RoomExtras, invitedRoom, joinedRoom, knockedRoom, leftRoom } from './room-sections.ts';
 import type { SyncContext } from './sync-context.ts';
 import { type SyncResponse, emptySyncResponse } from './sync-response.ts';
@@ -27,7 +28,7 @@ export interface AccountDataEvent {
 
 /** What sync reads from the accounts module, inside the same transaction. */
 export interface AccountReads {
-  /** Global account data (roomId undefined) and room account data changed after `since` (0: all). */
+  /** Global and per-room account data changed after `since` (0: all of it). */
   accountDataSince(
     tx: ReadTx,
     userId: string,
@@ -61,53 +62,6 @@ export interface BuiltSync {
   readonly typingSerial: number;
 }
 
-interface RoomPlan {
-  /** Joined rooms with all state: roomId → range start. */
-  readonly full: Map<string, number>;
-  /** Joined before since: incremental if anything is new. */
-  readonly incremental: string[];
-  /** Left or banned: roomId → stream of the leave. */
-  readonly left: Map<string, number>;
-  readonly invited: string[];
-  readonly knocked: string[];
-  readonly joined: Set<string>;
-}
-
-async function planRooms(input: BuildInput, since: number | undefined): Promise<RoomPlan> {
-  const { tx, request } = input;
-  const roomFilter = request.filter.room;
-  const [changes, joinedNow] = await Promise.all([
-    rooms.userRoomsSince(tx, request.userId, since ?? 0),
-    rooms.joinedRoomIds(tx, request.userId),
-  ]);
-  const plan: RoomPlan = {
-    full: new Map(),
-    incremental: [],
-    left: new Map(),
-    invited: [],
-    knocked: [],
-    joined: new Set(joinedNow),
-  };
-  const changed = new Set<string>();
-  // 2.
-  for (const change of changes) {
-    if (!roomAllowed(roomFilter, change.roomId)) continue;
-    changed.add(change.roomId);
-    // A newly joined room is synced as in an initial sync: the latest events, all state.
-    if (change.membership === 'join') plan.full.set(change.roomId, 0);
-    else if (change.membership === 'invite') plan.invited.push(change.roomId);
-    else if (change.membership === 'knock') plan.knocked.push(change.roomId);
-    else if (since !== undefined || roomFilter?.include_leave) plan.left.set(change.roomId, change.stream);
-  }
-  // 3.
-  for (const roomId of joinedNow) {
-    if (changed.has(roomId) || !roomAllowed(roomFilter, roomId)) continue;
-    if (request.fullState) plan.full.set(roomId, since ?? 0);
-    else plan.incremental.push(roomId);
-  }
-  return plan;
-}
-
 /** Builds the response at the current stream position (see the header for the steps). */
 export async function buildSync(input: BuildInput): Promise<BuiltSync> {
   const { tx, request, typing } = input;
@@ -125,7 +79,7 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
     position,
   };
   const response = emptySyncResponse(formatSyncToken({ stream: position, typing: typingSerial }));
-  const plan = await planRooms(input, since?.stream);
+  const plan = await planRooms(tx, request, since?.stream);
   const [ephemeral, accountData, presence, withEvents] = await Promise.all([
     ephemeralByRoom(ctx, {
       typing,

@@ -161,6 +161,16 @@ describe('receipts, read markers and unread counts', () => {
     assert.equal((await h.sync(bob)).rooms.join[roomId].unread_notifications.notification_count, 0);
   });
 
+  test('unread counts reach back past the timeline window to the receipt', async () => {
+    const read = await h.text(alice, roomId, 'read this');
+    await h.ok('POST', roomPath(roomId, `receipt/m.read/${enc(read)}`), {}, bob);
+    for (let i = 1; i <= 14; i++) await h.text(alice, roomId, `unread ${i}`);
+    const room = (await h.sync(bob, { filter: JSON.stringify({ room: { timeline: { limit: 5 } } }) })).rooms
+      .join[roomId];
+    assert.equal(room.timeline.limited, true);
+    assert.equal(room.unread_notifications.notification_count, 14);
+  });
+
   test('bad receipts: unknown type 400, unknown event 404, not joined 403', async () => {
     const eventId = await h.text(alice, roomId, 'x');
     const badType = await h.request('POST', roomPath(roomId, `receipt/m.seen/${enc(eventId)}`), {}, bob);

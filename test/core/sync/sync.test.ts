@@ -202,6 +202,19 @@ describe('GET /sync memberships', () => {
     assert.equal(room.summary['m.joined_member_count'], 2);
   });
 
+  test('a member event of someone already joined (a new displayname) is not a new join', async () => {
+    const roomId = await h.createRoom(alice, { name: 'Profiles' });
+    const start = await h.sync(alice);
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(alice.userId)}`;
+    await h.ok('PUT', path, { membership: 'join', displayname: 'Alice A.' }, alice);
+    const room = (await h.sync(alice, { since: start.next_batch })).rooms.join[roomId];
+    assert.deepEqual(
+      room.timeline.events.map((e: Json) => e.content.displayname),
+      ['Alice A.'],
+    );
+    assert.deepEqual(room.state.events, []);
+  });
+
   test('leaving moves the room to rooms.leave with the timeline up to the leave', async () => {
     const roomId = await h.createRoom(alice, { invite: [bob.userId] });
     await h.join(bob, roomId);
@@ -220,6 +233,18 @@ describe('GET /sync memberships', () => {
     assert.equal((await h.sync(bob)).rooms.leave[roomId], undefined);
     const withLeave = await h.sync(bob, { filter: JSON.stringify({ room: { include_leave: true } }) });
     assert.ok(withLeave.rooms.leave[roomId]);
+  });
+
+  test('a rejected invite shows in rooms.leave with the rejection', async () => {
+    const roomId = await h.createRoom(alice, { invite: [bob.userId] });
+    const start = await h.sync(bob);
+    assert.ok(start.rooms.invite[roomId]);
+    await h.leave(bob, roomId);
+    const body = await h.sync(bob, { since: start.next_batch });
+    assert.equal(body.rooms.invite[roomId], undefined);
+    const events = body.rooms.leave[roomId].timeline.events;
+    assert.equal(events.at(-1).state_key, bob.userId);
+    assert.equal(events.at(-1).content.membership, 'leave');
   });
 
   test('a ban shows as a leave', async () => {

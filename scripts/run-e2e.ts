@@ -1,0 +1,34 @@
+// Runs the end-to-end tests (test/e2e) inside a network namespace of their
+// own with only loopback up, so that no browser under test can send a packet
+// off the machine and its calls home fail at once. The namespace is deleted
+// afterwards, whatever happened. Needs root and iproute2 (`ip`), as on the
+// development machines and in CI.
+import { spawnSync } from 'node:child_process';
+
+const namespace = `p2pm-${process.pid}`;
+
+function ip(...args: string[]): void {
+  const result = spawnSync('ip', args, { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`ip ${args.join(' ')} failed (${result.error?.message ?? result.status})`);
+}
+
+function runTests(extraArgs: string[]): number {
+  const files = extraArgs.length > 0 ? extraArgs : ['test/e2e/**/*.test.ts'];
+  const result = spawnSync(
+    'ip',
+    ['netns', 'exec', namespace, process.execPath, '--test', '--test-concurrency=1', ...files],
+    { stdio: 'inherit' },
+  );
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+let status = 1;
+ip('netns', 'add', namespace);
+try {
+  ip('-n', namespace, 'link', 'set', 'lo', 'up');
+  status = runTests(process.argv.slice(2));
+} finally {
+  ip('netns', 'delete', namespace);
+}
+process.exit(status);

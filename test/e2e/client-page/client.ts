@@ -1,0 +1,168 @@
+// The test page's Matrix client: the real matrix-js-sdk, bundled for the
+// browser (bundle.ts), talking to the extension's homeserver URL through the
+// content-script shim exactly as Element would. Tests drive it with
+// page.evaluate through the API installed on globalThis.p2pmClient.
+import {
+  ClientEvent,
+  createClient,
+  Direction,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+  RoomEvent,
+  SyncState,
+} from 'matrix-js-sdk';
+import type { Logger } from 'matrix-js-sdk/lib/logger.js';
+
+export interface Credentials {
+  readonly userId: string;
+  readonly accessToken: string;
+  readonly deviceId: string;
+}
+
+/** The DOM's XMLHttpRequest, as far as used here (this file is typechecked with Node's types, no DOM lib). */
+declare const XMLHttpRequest: new () => {
+  open(method: string, url: string): void;
+  send(): void;
+  getResponseHeader(name: string): string | null;
+  responseType: string;
+  readonly status: number;
+  readonly response: unknown;
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+};
+
+const quiet: Logger = {
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  getChild: () => quiet,
+};
+
+const clients = new Map<string, MatrixClient>();
+/** Message bodies each client received live, through /sync, per room. */
+const synced = new Map<string, Map<string, string[]>>();
+
+function client(name: string): MatrixClient {
+  const found = clients.get(name);
+  if (!found) throw new Error(`no client ${name}`);
+  return found;
+}
+
+function bodyOf(event: MatrixEvent): string | undefined {
+  return event.getType() === 'm.room.message' ? (event.getContent().body as string) : undefined;
+}
+
+async function until<T>(check: () => T | undefined, what: string, hangGuardMs = 60_000): Promise<T> {
+  const deadline = Date.now() + hangGuardMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`hang guard: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const p2pmClient = {
+  /** The homeserver base URL, discovered as clients do (spec: "Well-known URIs"). */
+  async discover(serverUrl: string): Promise<string> {
+    const res = await fetch(`${serverUrl}/.well-known/matrix/client`);
+    const body = (await res.json()) as { 'm.homeserver': { base_url: string } };
+    return body['m.homeserver'].base_url;
+  },
+
+  /** Registers through user-interactive auth (401 with a session, then m.login.dummy). */
+  async register(baseUrl: string, username: string): Promise<Credentials> {
+    const anonymous = createClient({ baseUrl, logger: quiet });
+    const password = 'correct horse battery';
+    let session: string | undefined;
+    try {
+      await anonymous.registerRequest({ username, password });
+    } catch (err) {
+      session = (err as { data?: { session?: string } }).data?.session;
+    }
+    if (!session) throw new Error('register did not answer 401 with a UIA session');
+    const res = await anonymous.registerRequest({ username, password, auth: { type: 'm.login.dummy', session } });
+    return { userId: res.user_id, accessToken: res.access_token!, deviceId: res.device_id! };
+  },
+
+  /** Starts a syncing client named `name` and waits for its first sync. */
+  async start(name: string, baseUrl: string, creds: Credentials): Promise<void> {
+    const c = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true });
+    const rooms = new Map<string, string[]>();
+    synced.set(name, rooms);
+    c.on(RoomEvent.Timeline, (event: MatrixEvent, room: Room | undefined, toStart: boolean | undefined) => {
+      const body = bodyOf(event);
+      if (!room || toStart || body === undefined || event.status !== null) return;
+      rooms.set(room.roomId, [...(rooms.get(room.roomId) ?? []), body]);
+    });
+    clients.set(name, c);
+    const prepared = new Promise<void>((resolve) => {
+      const onSync = (state: SyncState) => {
+        if (state !== SyncState.Prepared) return;
+        c.off(ClientEvent.Sync, onSync);
+        resolve();
+      };
+      c.on(ClientEvent.Sync, onSync);
+    });
+    await c.startClient({ initialSyncLimit: 50 });
+    await prepared;
+  },
+
+  stop(name: string): void {
+    client(name).stopClient();
+    clients.delete(name);
+  },
+
+  async createRoom(name: string, roomName: string): Promise<string> {
+    const { room_id } = await client(name).createRoom({ name: roomName, preset: 'public_chat' as never });
+    return room_id;
+  },
+
+  async join(name: string, roomId: string): Promise<void> {
+    await client(name).joinRoom(roomId);
+  },
+
+  async send(name: string, roomId: string, body: string): Promise<string> {
+    return (await client(name).sendTextMessage(roomId, body)).event_id;
+  },
+
+  /** Waits until `name` has received `count` messages in `roomId` through /sync; returns their bodies. */
+  async syncedBodies(name: string, roomId: string, count: number): Promise<string[]> {
+    return until(() => {
+      const bodies = synced.get(name)?.get(roomId) ?? [];
+      return bodies.length >= count ? bodies : undefined;
+    }, `${count} messages synced to ${name}`);
+  },
+
+  /** The room's messages from the start, oldest first, paginated through /messages. */
+  async history(name: string, roomId: string): Promise<string[]> {
+    const bodies: string[] = [];
+    let from: string | null = null;
+    for (;;) {
+      const page = await client(name).createMessagesRequest(roomId, from, 30, Direction.Backward);
+      for (const event of page.chunk) if (event.type === 'm.room.message') bodies.unshift(event.content.body);
+      if (!page.end || page.chunk.length === 0) return bodies;
+      from = page.end;
+    }
+  },
+
+  /** The body of a GET made with XMLHttpRequest, for the XHR shim. */
+  xhrGet(url: string): Promise<{ status: number; contentType: string | null; json: unknown }> {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('GET', url);
+      xhr.responseType = 'json';
+      xhr.onload = () =>
+        resolve({ status: xhr.status, contentType: xhr.getResponseHeader('content-type'), json: xhr.response });
+      xhr.onerror = () => reject(new TypeError('XHR network error'));
+      xhr.send();
+    });
+  },
+};
+
+export type ClientPageApi = typeof p2pmClient;
+
+Object.assign(globalThis, { p2pmClient });

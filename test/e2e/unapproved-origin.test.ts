@@ -1,0 +1,80 @@
+// A page on an origin the user did not approve gets nothing: no shim, its
+// request to the homeserver URL goes to the network and fails (the name
+// never resolves), and nothing reaches the background. The unapproved page
+// here differs from an approved one only by its port, and the extension even
+// holds the host permission for it: the approval alone decides.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
+import { type ExtensionBrowser, removeProfile } from '../support/extension-browser.ts';
+import {
+  approveOrigin,
+  backgroundStats,
+  launchWithLoopbackAccess,
+  revokeOrigin,
+  startClientSite,
+} from '../support/extension-session.ts';
+import type { StaticSite } from '../support/static-site.ts';
+import { openClientPage } from './client-page/driver.ts';
+
+describe('an unapproved origin', () => {
+  let browser: ExtensionBrowser;
+  let approved: StaticSite;
+  let unapproved: StaticSite;
+
+  before(async () => {
+    approved = await startClientSite();
+    unapproved = await startClientSite();
+    browser = await launchWithLoopbackAccess();
+    await approveOrigin(browser, approved.origin);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await approved?.close();
+    await unapproved?.close();
+    if (browser) removeProfile(browser.profileDir);
+  });
+
+  test('cannot reach the homeserver, and nothing reaches the background', async () => {
+    const before = await backgroundStats(browser);
+    const page = await openClientPage(browser.context, unapproved.origin);
+    const outcome = await page.evaluate(async (url) => {
+      const nativeFetch = Function.prototype.toString.call(fetch).includes('[native code]');
+      const xhr = (globalThis as unknown as { XMLHttpRequest: unknown }).XMLHttpRequest;
+      const nativeXhr = Function.prototype.toString.call(xhr).includes('[native code]');
+      try {
+        await fetch(`${url}/_matrix/client/versions`);
+        return { nativeFetch, nativeXhr, error: null };
+      } catch (err) {
+        return { nativeFetch, nativeXhr, error: (err as Error).name };
+      }
+    }, HOMESERVER_ORIGIN);
+    assert.deepEqual(outcome, { nativeFetch: true, nativeXhr: true, error: 'TypeError' });
+    assert.deepEqual(await backgroundStats(browser), before);
+  });
+
+  test('while the approved origin on the same host is served', async () => {
+    const page = await openClientPage(browser.context, approved.origin);
+    const status = await page.evaluate(
+      async (url) => (await fetch(`${url}/_matrix/client/versions`)).status,
+      HOMESERVER_ORIGIN,
+    );
+    assert.equal(status, 200);
+    assert.ok(((await backgroundStats(browser)).portsOpened ?? 0) >= 1);
+  });
+
+  test('and a revoked origin is one again from its next page load', async () => {
+    const page = await openClientPage(browser.context, approved.origin);
+    assert.deepEqual(await revokeOrigin(browser, approved.origin), []);
+    await page.reload();
+    const outcome = await page.evaluate(async (url) => {
+      const nativeFetch = Function.prototype.toString.call(fetch).includes('[native code]');
+      return fetch(`${url}/_matrix/client/versions`).then(
+        () => ({ nativeFetch, error: null }),
+        (err: Error) => ({ nativeFetch, error: err.name }),
+      );
+    }, HOMESERVER_ORIGIN);
+    assert.deepEqual(outcome, { nativeFetch: true, error: 'TypeError' });
+  });
+});

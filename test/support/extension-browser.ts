@@ -1,0 +1,132 @@
+// Real Chromium (Debian's /usr/bin/chromium, never a downloaded browser) with
+// the built extension (dist/chrome) loaded, driven by playwright-core. Run it
+// inside the network namespace of scripts/run-e2e.ts: only loopback is up.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type BrowserContext, chromium, type Worker } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+export const EXTENSION_DIR = resolve(import.meta.dirname, '../../dist/chrome');
+
+/** Flags from ../shared/TESTING.md: quiet, no network calls home, loopback WebRTC possible. */
+function chromiumArgs(extensionDir: string): string[] {
+  return [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    // No host name resolves (the IP literal of the test servers still works).
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    '--allow-loopback-in-peer-connection',
+    `--disable-extensions-except=${extensionDir}`,
+    `--load-extension=${extensionDir}`,
+  ];
+}
+
+export interface ExtensionBrowser {
+  readonly context: BrowserContext;
+  /** The extension's service worker; after stopWorkers, wake it (open a page) before evaluating in it. */
+  readonly worker: Worker;
+  readonly extensionId: string;
+  readonly profileDir: string;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /** Reuse a profile (relaunch); a fresh temporary one otherwise. */
+  readonly profileDir?: string;
+  /**
+   * Host permissions to hold, as if the user had accepted the browser's
+   * prompt for them (the prompt cannot be clicked in headless Chromium).
+   */
+  readonly grantHosts?: readonly string[];
+  readonly extensionDir?: string;
+}
+
+export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
+  const extensionDir = options.extensionDir ?? EXTENSION_DIR;
+  if (!existsSync(join(extensionDir, 'manifest.json'))) {
+    throw new Error(`${extensionDir} has no manifest.json: run npm run build first`);
+  }
+  const profileDir = options.profileDir ?? mkdtempSync(join(tmpdir(), 'p2pm-profile-'));
+  if (options.grantHosts?.length) {
+    if (!installedIn(profileDir, extensionDir)) await (await launch(profileDir, extensionDir)).close();
+    grantHostPermissions(profileDir, extensionDir, options.grantHosts);
+  }
+  return launch(profileDir, extensionDir);
+}
+
+async function launch(profileDir: string, extensionDir: string): Promise<ExtensionBrowser> {
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: chromiumArgs(extensionDir),
+    // WebRTC on a loopback-only host gathers candidates only with a media permission (TESTING.md).
+    permissions: ['microphone'],
+  });
+  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const extensionId = new URL(worker.url()).host;
+  return { context, worker, extensionId, profileDir, close: () => context.close() };
+}
+
+/** Removes a profile made by launchExtensionBrowser. */
+export function removeProfile(profileDir: string): void {
+  rmSync(profileDir, { recursive: true, force: true });
+}
+
+/**
+ * Stops every service worker, as Chrome does to an idle one (CDP
+ * ServiceWorker.stopAllWorkers). The extension's worker starts again on its
+ * next event, e.g. a content script's port.
+ */
+export async function stopServiceWorkers(context: BrowserContext): Promise<void> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  try {
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+  } finally {
+    await cdp.detach();
+  }
+}
+
+interface ExtensionSettings {
+  path?: string;
+  granted_permissions?: { explicit_host?: string[] };
+  active_permissions?: { explicit_host?: string[] };
+}
+
+function preferencesPath(profileDir: string): string {
+  return join(profileDir, 'Default', 'Preferences');
+}
+
+function extensionSettings(prefs: unknown, extensionDir: string): ExtensionSettings | undefined {
+  const all = (prefs as { extensions?: { settings?: Record<string, ExtensionSettings> } }).extensions?.settings;
+  return Object.values(all ?? {}).find((entry) => entry.path === extensionDir);
+}
+
+function installedIn(profileDir: string, extensionDir: string): boolean {
+  const path = preferencesPath(profileDir);
+  return existsSync(path) && extensionSettings(JSON.parse(readFileSync(path, 'utf8')), extensionDir) !== undefined;
+}
+
+/**
+ * Writes granted host permissions into the closed profile's preferences,
+ * where Chromium keeps what the user accepted in its permission prompt.
+ */
+function grantHostPermissions(profileDir: string, extensionDir: string, hosts: readonly string[]): void {
+  const path = preferencesPath(profileDir);
+  const prefs = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  const settings = extensionSettings(prefs, extensionDir);
+  if (!settings) throw new Error('the extension is not installed in this profile');
+  for (const key of ['granted_permissions', 'active_permissions'] as const) {
+    const set = (settings[key] ??= {});
+    set.explicit_host = [...new Set([...(set.explicit_host ?? []), ...hosts])];
+  }
+  writeFileSync(path, JSON.stringify(prefs));
+}
