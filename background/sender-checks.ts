@@ -8,7 +8,8 @@ import type { MessageSenderInfo } from '../src/platform/web/messages.ts';
 
 /** The origin of a content script's top-level page, or undefined if the sender is not one. */
 export function contentScriptOrigin(sender: chrome.runtime.MessageSender | undefined): string | undefined {
-  if (!sender || sender.id !== ext.runtime.id || sender.tab === undefined || sender.frameId !== 0) return undefined;
+  if (!sender || sender.id !== ext.runtime.id || sender.tab === undefined || sender.frameId !== 0)
+    return undefined;
   const origin = sender.origin ?? (sender.url ? safeOrigin(sender.url) : undefined);
   if (origin === undefined || !/^https?:\/\//.test(origin)) return undefined;
   return origin;

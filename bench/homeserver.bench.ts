@@ -46,7 +46,13 @@ class Client {
     this.hs = hs;
   }
 
-  async call(method: string, path: string, body?: unknown, user?: User, query: Record<string, string> = {}): Promise<Json> {
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    user?: User,
+    query: Record<string, string> = {},
+  ): Promise<Json> {
     const res = await this.hs.handle({
       method,
       path,
@@ -68,7 +74,10 @@ class Client {
       body: new TextEncoder().encode(JSON.stringify(body)),
     });
     const session = (first.body as Json).session;
-    const done = await this.call('POST', '/_matrix/client/v3/register', { ...body, auth: { type: 'm.login.dummy', session } });
+    const done = await this.call('POST', '/_matrix/client/v3/register', {
+      ...body,
+      auth: { type: 'm.login.dummy', session },
+    });
     return { userId: done.user_id, token: done.access_token };
   }
 
@@ -104,7 +113,8 @@ async function fillRooms(client: Client, user: User): Promise<{ rooms: string[];
   let sent = 0;
   const t0 = performance.now();
   for (let r = 0; r < ROOMS; r++) {
-    const roomId = (await client.call('POST', '/_matrix/client/v3/createRoom', { name: `room ${r}` }, user)).room_id;
+    const roomId = (await client.call('POST', '/_matrix/client/v3/createRoom', { name: `room ${r}` }, user))
+      .room_id;
     rooms.push(roomId);
     for (let e = 0; e < EVENTS_PER_ROOM; e++, sent++) await client.send(user, roomId, `event ${e}`);
   }
@@ -129,7 +139,11 @@ async function paginate(client: Client, user: User, roomId: string): Promise<num
   let pages = 0;
   const t0 = performance.now();
   for (;;) {
-    const body = await client.call('GET', path, undefined, user, { dir: 'b', limit: String(PAGE), ...(from ? { from } : {}) });
+    const body = await client.call('GET', path, undefined, user, {
+      dir: 'b',
+      limit: String(PAGE),
+      ...(from ? { from } : {}),
+    });
     pages++;
     if (!body.end || body.chunk.length === 0) break;
     from = body.end;
@@ -153,14 +167,20 @@ export default async function homeserverBench(): Promise<Record<string, number>>
   try {
     const alice = await client.register('alice');
     const bob = await client.register('bob');
-    const roomId = (await client.call('POST', '/_matrix/client/v3/createRoom', { invite: [bob.userId] }, alice)).room_id;
+    const roomId = (
+      await client.call('POST', '/_matrix/client/v3/createRoom', { invite: [bob.userId] }, alice)
+    ).room_id;
     await client.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {}, bob);
     const latency = await sendToSync(client, hs, alice, bob, roomId);
-    console.log(`send → other user's /sync: p50 ${latency.p50} ms, p95 ${latency.p95} ms (${MESSAGES} messages)`);
+    console.log(
+      `send → other user's /sync: p50 ${latency.p50} ms, p95 ${latency.p95} ms (${MESSAGES} messages)`,
+    );
 
     const carol = await client.register('carol');
     const filled = await fillRooms(client, carol);
-    console.log(`events persisted: ${filled.perSecond}/s (sequential sends, ${ROOMS * EVENTS_PER_ROOM} events)`);
+    console.log(
+      `events persisted: ${filled.perSecond}/s (sequential sends, ${ROOMS * EVENTS_PER_ROOM} events)`,
+    );
     const initial = await initialSync(client, carol);
     console.log(`initial sync, ${ROOMS} rooms × ${EVENTS_PER_ROOM} events: p50 ${initial} ms`);
     const page = await paginate(client, alice, roomId);

@@ -9,7 +9,8 @@ const namespace = `p2pm-${process.pid}`;
 
 function ip(...args: string[]): void {
   const result = spawnSync('ip', args, { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`ip ${args.join(' ')} failed (${result.error?.message ?? result.status})`);
+  if (result.status !== 0)
+    throw new Error(`ip ${args.join(' ')} failed (${result.error?.message ?? result.status})`);
 }
 
 function runTests(extraArgs: string[]): number {
@@ -28,6 +29,8 @@ ip('netns', 'add', namespace);
 try {
   ip('-n', namespace, 'link', 'set', 'lo', 'up');
   status = runTests(process.argv.slice(2));
+} catch (err) {
+  console.error(`run-e2e: ${err instanceof Error ? err.message : String(err)}`);
 } finally {
   ip('netns', 'delete', namespace);
 }

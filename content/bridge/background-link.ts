@@ -7,7 +7,12 @@
 //   answer to a request that might have been applied only in part of its mind.
 // While any request is open, a ping every 20 s keeps the worker alive: an open
 // but silent port does not (measured: ../shared/TESTING.md).
-import type { BackgroundMessage, BridgeMessage, ClientMessage, WireRequest } from '../../src/platform/web/client-wire.ts';
+import type {
+  BackgroundMessage,
+  BridgeMessage,
+  ClientMessage,
+  WireRequest,
+} from '../../src/platform/web/client-wire.ts';
 import { CLIENT_PORT_NAME } from '../../src/platform/web/client-wire.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
 import { decodeWireBody } from '../../src/platform/web/hs-wire.ts';
@@ -49,7 +54,8 @@ export class BackgroundLink {
     const entry = this.#inFlight.get(id);
     if (!entry) return;
     entry.attempts++;
-    if (!this.#postRaw({ type: 'request', id, request: entry.request })) this.#fail(id, 'extension unavailable');
+    if (!this.#postRaw({ type: 'request', id, request: entry.request }))
+      this.#fail(id, 'extension unavailable');
   }
 
   #postRaw(msg: ClientMessage): boolean {

@@ -27,7 +27,13 @@ export function installXhrShim(channel: PageChannel): void {
   class ShimXMLHttpRequest extends NativeXhr {
     #shim: ShimState | undefined;
 
-    override open(method: string, url: string | URL, async = true, user?: string | null, password?: string | null) {
+    override open(
+      method: string,
+      url: string | URL,
+      async = true,
+      user?: string | null,
+      password?: string | null,
+    ) {
       const href = String(url);
       if (!isHomeserverUrl(href, window.location.href)) {
         this.#shim = undefined;
@@ -62,7 +68,8 @@ export function installXhrShim(channel: PageChannel): void {
         body: hasBody ? (body as BodyInit) : null,
       });
       shim.aborter = new AbortController();
-      if (this.timeout > 0) setTimeout(() => shim.aborter?.abort(new DOMException('timeout', 'TimeoutError')), this.timeout);
+      if (this.timeout > 0)
+        setTimeout(() => shim.aborter?.abort(new DOMException('timeout', 'TimeoutError')), this.timeout);
       this.#fire('loadstart');
       void this.#run(channel, request, shim);
     }
@@ -71,7 +78,12 @@ export function installXhrShim(channel: PageChannel): void {
       try {
         const buffer = request.body ? await request.arrayBuffer() : null;
         const res = await channel.request(
-          { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: buffer },
+          {
+            method: request.method,
+            url: request.url,
+            headers: Object.fromEntries(request.headers),
+            body: buffer,
+          },
           shim.aborter?.signal,
         );
         if (this.#shim !== shim) return;

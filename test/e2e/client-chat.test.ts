@@ -36,7 +36,12 @@ describe('a web client on an approved origin', () => {
     const viaFetch = await page.evaluate(async (url) => {
       const res = await fetch(`${url}/_matrix/client/versions`);
       const body = (await res.json()) as { versions: string[] };
-      return { isResponse: res instanceof Response, status: res.status, url: res.url, versions: body.versions };
+      return {
+        isResponse: res instanceof Response,
+        status: res.status,
+        url: res.url,
+        versions: body.versions,
+      };
     }, HOMESERVER_ORIGIN);
     assert.equal(viaFetch.isResponse, true);
     assert.equal(viaFetch.status, 200);

@@ -106,13 +106,16 @@ function preferencesPath(profileDir: string): string {
 }
 
 function extensionSettings(prefs: unknown, extensionDir: string): ExtensionSettings | undefined {
-  const all = (prefs as { extensions?: { settings?: Record<string, ExtensionSettings> } }).extensions?.settings;
+  const all = (prefs as { extensions?: { settings?: Record<string, ExtensionSettings> } }).extensions
+    ?.settings;
   return Object.values(all ?? {}).find((entry) => entry.path === extensionDir);
 }
 
 function installedIn(profileDir: string, extensionDir: string): boolean {
   const path = preferencesPath(profileDir);
-  return existsSync(path) && extensionSettings(JSON.parse(readFileSync(path, 'utf8')), extensionDir) !== undefined;
+  return (
+    existsSync(path) && extensionSettings(JSON.parse(readFileSync(path, 'utf8')), extensionDir) !== undefined
+  );
 }
 
 /**
@@ -125,7 +128,8 @@ function grantHostPermissions(profileDir: string, extensionDir: string, hosts: r
   const settings = extensionSettings(prefs, extensionDir);
   if (!settings) throw new Error('the extension is not installed in this profile');
   for (const key of ['granted_permissions', 'active_permissions'] as const) {
-    const set = (settings[key] ??= {});
+    settings[key] ??= {};
+    const set = settings[key];
     set.explicit_host = [...new Set([...(set.explicit_host ?? []), ...hosts])];
   }
   writeFileSync(path, JSON.stringify(prefs));

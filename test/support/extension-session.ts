@@ -23,7 +23,9 @@ type Background = { p2pMatrix: { handlers: HandlerMap; stats: Record<string, num
 /** Approves `origin` with the same handler the popup's approveOrigin message reaches. */
 export async function approveOrigin(browser: ExtensionBrowser, origin: string): Promise<readonly string[]> {
   return browser.worker.evaluate(
-    async (o) => (await (globalThis as unknown as Background).p2pMatrix.handlers.approveOrigin({ origin: o }, {})).origins,
+    async (o) =>
+      (await (globalThis as unknown as Background).p2pMatrix.handlers.approveOrigin({ origin: o }, {}))
+        .origins,
     origin,
   );
 }
@@ -31,7 +33,9 @@ export async function approveOrigin(browser: ExtensionBrowser, origin: string): 
 /** Revokes `origin` with the same handler the popup's revokeOrigin message reaches. */
 export async function revokeOrigin(browser: ExtensionBrowser, origin: string): Promise<readonly string[]> {
   return browser.worker.evaluate(
-    async (o) => (await (globalThis as unknown as Background).p2pMatrix.handlers.revokeOrigin({ origin: o }, {})).origins,
+    async (o) =>
+      (await (globalThis as unknown as Background).p2pMatrix.handlers.revokeOrigin({ origin: o }, {}))
+        .origins,
     origin,
   );
 }

@@ -3,7 +3,7 @@
 // and the start of the timeline (or all state up to the start of the
 // timeline, if since is not given, or full_state is true)").
 import type { StateKey } from '../protocol/types.ts';
-import { stateKeyOf } from '../protocol/types.ts';
+import { splitStateKey, stateKeyOf } from '../protocol/types.ts';
 import * as rooms from '../rooms/api.ts';
 import { eventAllowed } from './filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
@@ -101,9 +101,8 @@ async function stateSection(
     const senders = new Set(timeline.map((e) => e.sender));
     if (range.fullState) senders.add(ctx.userId);
     for (const key of [...send.keys()]) {
-      if (key.startsWith('m.room.member\u0000') && !senders.has(key.slice('m.room.member\u0000'.length))) {
-        send.delete(key);
-      }
+      const [type, stateKey] = splitStateKey(key);
+      if (type === 'm.room.member' && !senders.has(stateKey)) send.delete(key);
     }
     const missing = [...senders].map((s) => stateKeyOf('m.room.member', s)).filter((k) => !send.has(k));
     if (missing.length > 0) {

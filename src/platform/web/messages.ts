@@ -43,7 +43,12 @@ export interface SerializedError {
 }
 
 export type ExtensionReply =
-  | { readonly channel: typeof MESSAGE_CHANNEL; readonly id: string; readonly ok: true; readonly result: unknown }
+  | {
+      readonly channel: typeof MESSAGE_CHANNEL;
+      readonly id: string;
+      readonly ok: true;
+      readonly result: unknown;
+    }
   | {
       readonly channel: typeof MESSAGE_CHANNEL;
       readonly id: string;
@@ -107,8 +112,12 @@ export async function dispatchMessage(
   const { id } = message;
   try {
     if (!Object.hasOwn(handlers, message.type)) throw new TypeError(`unknown message type ${message.type}`);
-    if (!allowSender(message.type, sender)) throw new SenderRejectedError(`${message.type} refused for this sender`);
-    const handler = handlers[message.type] as (params: unknown, sender: MessageSenderInfo) => Promise<unknown>;
+    if (!allowSender(message.type, sender))
+      throw new SenderRejectedError(`${message.type} refused for this sender`);
+    const handler = handlers[message.type] as (
+      params: unknown,
+      sender: MessageSenderInfo,
+    ) => Promise<unknown>;
     const result = await handler(message.params, sender);
     return { channel: MESSAGE_CHANNEL, id, ok: true, result };
   } catch (err) {

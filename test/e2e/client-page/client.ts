@@ -84,7 +84,11 @@ export const p2pmClient = {
       session = (err as { data?: { session?: string } }).data?.session;
     }
     if (!session) throw new Error('register did not answer 401 with a UIA session');
-    const res = await anonymous.registerRequest({ username, password, auth: { type: 'm.login.dummy', session } });
+    const res = await anonymous.registerRequest({
+      username,
+      password,
+      auth: { type: 'm.login.dummy', session },
+    });
     return { userId: res.user_id, accessToken: res.access_token!, deviceId: res.device_id! };
   },
 
@@ -156,7 +160,11 @@ export const p2pmClient = {
       xhr.open('GET', url);
       xhr.responseType = 'json';
       xhr.onload = () =>
-        resolve({ status: xhr.status, contentType: xhr.getResponseHeader('content-type'), json: xhr.response });
+        resolve({
+          status: xhr.status,
+          contentType: xhr.getResponseHeader('content-type'),
+          json: xhr.response,
+        });
       xhr.onerror = () => reject(new TypeError('XHR network error'));
       xhr.send();
     });

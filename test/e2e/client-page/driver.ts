@@ -20,7 +20,8 @@ export function callClient<M extends Method>(
 ): Promise<Awaited<ReturnType<ClientPageApi[M]>>> {
   return page.evaluate(
     ([name, params]) => {
-      const api = (globalThis as unknown as { p2pmClient: Record<string, (...a: unknown[]) => unknown> }).p2pmClient;
+      const api = (globalThis as unknown as { p2pmClient: Record<string, (...a: unknown[]) => unknown> })
+        .p2pmClient;
       return api[name]!(...params);
     },
     [method, args] as [string, unknown[]],

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  decodeWireBody,
+  encodeWireBody,
+  fromHsResponse,
+  toHsRequest,
+} from '../../../src/platform/web/hs-wire.ts';
+
+describe('wire bodies', () => {
+  test('UTF-8 travels as text, other bytes as base64, and both come back unchanged', () => {
+    const json = new TextEncoder().encode('{"body":"héllo"}');
+    const binary = new Uint8Array([0xff, 0x00, 0xfe, 0x80]);
+    assert.deepEqual(encodeWireBody(json), { text: '{"body":"héllo"}' });
+    assert.ok('base64' in (encodeWireBody(binary) ?? {}));
+    assert.deepEqual(decodeWireBody(encodeWireBody(json)), json);
+    assert.deepEqual(decodeWireBody(encodeWireBody(binary)), binary);
+    assert.equal(encodeWireBody(new Uint8Array(0)), null);
+  });
+});
+
+describe('toHsRequest', () => {
+  test('keeps the path percent-encoded, decodes the query and lower-cases header names', async () => {
+    const closed = Promise.resolve();
+    const req = toHsRequest(
+      {
+        method: 'put',
+        url: 'https://p2p-matrix.invalid/_matrix/client/v3/rooms/!a%3Ab%2Fc/send/m.room.message/t1?a=1&b=x%20y&a=2',
+        headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+        body: { text: '{}' },
+      },
+      closed,
+    );
+    assert.equal(req.method, 'PUT');
+    assert.equal(req.path, '/_matrix/client/v3/rooms/!a%3Ab%2Fc/send/m.room.message/t1');
+    assert.deepEqual(req.query, { a: ['1', '2'], b: 'x y' });
+    assert.deepEqual(req.headers, { authorization: 'Bearer t', 'content-type': 'application/json' });
+    assert.equal(new TextDecoder().decode(req.body), '{}');
+    assert.equal(req.closed, closed);
+  });
+});
+
+describe('fromHsResponse', () => {
+  test('serialises JSON bodies once and passes bytes through', () => {
+    const json = fromHsResponse({
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: { a: 1 },
+    });
+    assert.deepEqual(json, {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+      body: { text: '{"a":1}' },
+    });
+    const empty = fromHsResponse({ status: 204, headers: {}, body: new Uint8Array(0) });
+    assert.equal(empty.body, null);
+  });
+});
