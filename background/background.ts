@@ -13,6 +13,7 @@ import { createClientStats } from './client-stats.ts';
 import { bootHomeserver } from './homeserver-boot.ts';
 import { allowSender, createHandlers } from './message-handlers.ts';
 import { createOriginApprovals } from './origin-approvals.ts';
+import { createPopupBackground } from './popup-background.ts';
 
 const logger = consoleLogger('background');
 const ready = bootHomeserver(logger);
@@ -26,9 +27,11 @@ const clientPorts = createClientPorts({
   stats,
   logger,
 });
-const handlers = createHandlers({ homeserver: ready, approvals, clientPorts, stats });
+const popup = createPopupBackground({ homeserver: ready, approvals, logger });
+const handlers = createHandlers({ homeserver: ready, approvals, clientPorts, stats, popup: popup.handlers });
 
 ext.runtime.onConnect.addListener((port) => clientPorts.accept(port));
+ext.runtime.onConnect.addListener((port) => popup.accept(port));
 
 ext.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
   if (!isExtensionMessage(message)) return false;

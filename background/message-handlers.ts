@@ -7,6 +7,7 @@ import type { HandlerMap, MessageSenderInfo, RequestType } from '../src/platform
 import type { ClientPorts } from './client-ports.ts';
 import type { ClientStats } from './client-stats.ts';
 import type { OriginApprovals } from './origin-approvals.ts';
+import type { PopupHandlers } from './popup-handlers.ts';
 import { isExtensionPage } from './sender-checks.ts';
 
 export interface HandlerDeps {
@@ -14,11 +15,14 @@ export interface HandlerDeps {
   readonly approvals: OriginApprovals;
   readonly clientPorts: ClientPorts;
   readonly stats: ClientStats;
+  /** The popup's requests (popup-handlers.ts). */
+  readonly popup: PopupHandlers;
 }
 
 export function createHandlers(deps: HandlerDeps): HandlerMap {
   const { approvals } = deps;
   return {
+    ...deps.popup,
     approveOrigin: async ({ origin }) => ({ origins: await approvals.approve(origin) }),
     revokeOrigin: async ({ origin }) => {
       const origins = await approvals.revoke(origin);

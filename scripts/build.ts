@@ -3,7 +3,7 @@
 // here, never `if (firefox)` branches in the code.
 import { build, type BuildOptions } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ISOLATED_WORLD_SCRIPT, MAIN_WORLD_SCRIPT } from '../src/platform/web/content-script-files.ts';
 import { browserSwapPlugin } from './browser-swap-plugin.ts';
@@ -16,7 +16,11 @@ type Browser = 'chrome' | 'firefox';
 /** ES-module entry points of the extension; each becomes one file at the top of dist/<browser>. */
 const extensionEntries: Record<string, string> = {
   background: 'background/background.ts',
+  popup: 'popup/popup.ts',
 };
+
+/** Static files of the extension's pages, copied to the top of dist/<browser>. */
+const pageFiles = ['popup/popup.html', 'popup/popup.css'];
 
 /**
  * Content scripts: classic scripts (browsers do not load content scripts as
@@ -68,6 +72,7 @@ async function buildExtension(browser: Browser): Promise<void> {
     build({ ...options, entryPoints: contentScriptEntries, format: 'iife' }),
   ]);
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(browser), null, 2));
+  for (const file of pageFiles) cpSync(join(root, file), join(out, basename(file)));
   const icons = join(root, 'assets');
   if (existsSync(icons)) cpSync(icons, join(out, 'assets'), { recursive: true });
 }

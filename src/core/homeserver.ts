@@ -4,6 +4,8 @@
 // identity (identity.ts) and calls createHomeserver.
 import type { AccountConfig } from './accounts/deps.ts';
 import { accountRoutes } from './accounts/routes.ts';
+import { wireFederation } from './federation-wiring.ts';
+import type { PeerTransport } from './federation/transport.ts';
 import { authenticate } from './accounts/sessions.ts';
 import { createRouter } from './http/router.ts';
 import { jsonResponse } from './http/respond.ts';
@@ -31,6 +33,8 @@ export interface HomeserverDeps {
   /** Defaults to WebCrypto's getRandomValues. */
   readonly randomBytes?: (n: number) => Uint8Array;
   readonly config: HomeserverConfig;
+  /** Joins the network over this transport (federation); without it the server stands alone. */
+  readonly transport?: PeerTransport;
 }
 
 export interface Homeserver {
@@ -50,10 +54,23 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const notifier = new Notifier();
   const typing = createTypingTracker(clock, notifier);
   const shared = { store, clock, notifier };
-  const roomDeps = { ...shared, logger, serverName, signingSeed, randomBytes, ...roomAccounts(shared) };
+  const accountsForRooms = roomAccounts(shared);
+  const federation =
+    deps.transport &&
+    wireFederation({ ...shared, logger, serverName, transport: deps.transport, ...accountsForRooms });
+  const roomDeps = {
+    ...shared,
+    logger,
+    serverName,
+    signingSeed,
+    randomBytes,
+    ...accountsForRooms,
+    ...federation?.roomDeps,
+  };
   const hooks = {
     profileChanged: profilePropagation(roomDeps, logger),
     userDeactivated: leaveAllRooms(roomDeps, logger),
+    ...federation?.accountHooks,
   };
   const routes = [
     ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
@@ -86,6 +103,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       stop();
       typing.close();
       await Promise.allSettled([...inFlight]);
+      await federation?.close();
     },
   };
 }

@@ -10,6 +10,7 @@ import { type Logger, systemClock } from '../core/ports.ts';
 import { randomBytes } from '../core/protocol/crypto.ts';
 import { SCHEMA } from '../core/storage/schema.ts';
 import { startHttpServer } from './http-server.ts';
+import { DEFAULT_LISTEN, isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
 import { openSqliteStore } from './storage/sqlite-store.ts';
 
 const USAGE = `Usage:
@@ -22,9 +23,13 @@ serve options:
   --data <dir>           keep everything in <dir>/homeserver.sqlite (default: in memory, lost on exit)
   --registration <mode>  open | token:<secret> | closed (default: open on loopback, closed elsewhere)
   --name <name>          display name of this node
+  --relay <multiaddr>    join the network through this relay (repeatable)
+  --peer <multiaddr>     connect to this peer (repeatable); peers are remembered in <data>/known-peers.json
+  --listen <multiaddr>   libp2p listen address (repeatable; default ${DEFAULT_LISTEN})
   -h, --help             show this help
 
-When ready, serve prints one line: homeserver <url> server_name <hex>
+When ready, serve prints a line p2p <multiaddr> per libp2p address, then
+homeserver <url> server_name <hex>
 relay options: --port <n> (default 9090), --host <address>, --key-file <path>
 `;
 
@@ -50,6 +55,12 @@ function registrationMode(value: string | undefined, host: string): Registration
   throw new UsageError(`--registration must be open, token:<secret> or closed, not ${JSON.stringify(value)}`);
 }
 
+function multiaddrsOf(flag: string, values: readonly string[]): string[] {
+  const bad = values.find((value) => !isMultiaddr(value));
+  if (bad !== undefined) throw new UsageError(`${flag} ${JSON.stringify(bad)} is not a multiaddr`);
+  return [...values];
+}
+
 function portOf(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port must be 0 to 65535, not ${value}`);
@@ -65,6 +76,9 @@ async function serve(args: readonly string[]): Promise<void> {
       data: { type: 'string' },
       registration: { type: 'string' },
       name: { type: 'string' },
+      relay: { type: 'string', multiple: true, default: [] },
+      peer: { type: 'string', multiple: true, default: [] },
+      listen: { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -75,11 +89,23 @@ async function serve(args: readonly string[]): Promise<void> {
   }
   const port = portOf(values.port);
   const registration = registrationMode(values.registration, values.host);
+  const network = {
+    listen: multiaddrsOf('--listen', values.listen),
+    relays: multiaddrsOf('--relay', values.relay),
+    peers: multiaddrsOf('--peer', values.peer),
+  };
   if (values.data !== undefined) mkdirSync(values.data, { recursive: true });
   const path = values.data === undefined ? ':memory:' : join(values.data, 'homeserver.sqlite');
   const store = await openSqliteStore(path, SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes);
+  const transport = await startServeNetwork({
+    ...network,
+    seed: identity.seed,
+    logger: stderrLogger,
+    ...(values.data !== undefined && { dataDir: values.data }),
+  });
   const homeserver = createHomeserver({
+    transport,
     store,
     clock: systemClock,
     logger: stderrLogger,
@@ -92,6 +118,7 @@ async function serve(args: readonly string[]): Promise<void> {
     port,
     logger: stderrLogger,
   });
+  for (const addr of transport.multiaddrs()) console.log(`p2p ${addr}`);
   console.log(`homeserver ${http.url} server_name ${identity.serverName}`);
 
   let stopping = false;
@@ -100,6 +127,7 @@ async function serve(args: readonly string[]): Promise<void> {
     stopping = true;
     await http.close();
     await homeserver.close();
+    await transport.close();
     await store.close();
     process.exit(0);
   };

@@ -61,7 +61,13 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
   return launch(profileDir, extensionDir);
 }
 
-async function launch(profileDir: string, extensionDir: string): Promise<ExtensionBrowser> {
+/**
+ * Starts Chromium on the profile and finds the extension's worker. If the
+ * worker does not show up (seen once, on a loaded machine, for a first start
+ * on a fresh profile), the browser is closed, so that no test hangs on it,
+ * and started once more.
+ */
+async function launch(profileDir: string, extensionDir: string, attempt = 1): Promise<ExtensionBrowser> {
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -69,7 +75,15 @@ async function launch(profileDir: string, extensionDir: string): Promise<Extensi
     // WebRTC on a loopback-only host gathers candidates only with a media permission (TESTING.md).
     permissions: ['microphone'],
   });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  let worker: Worker;
+  try {
+    worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 60_000 }));
+  } catch (err) {
+    await context.close();
+    if (attempt > 1) throw err;
+    console.error(`extension worker not found (${String(err)}); starting the browser again`);
+    return launch(profileDir, extensionDir, attempt + 1);
+  }
   const extensionId = new URL(worker.url()).host;
   return { context, worker, extensionId, profileDir, close: () => context.close() };
 }

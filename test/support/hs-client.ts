@@ -8,6 +8,7 @@
 //   const res = await t.request('GET', '/_matrix/client/v3/account/whoami', undefined, alice.accessToken);
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { createHomeserver, type Homeserver, type HomeserverConfig } from '../../src/core/homeserver.ts';
+import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
 import { bootstrapIdentity } from '../../src/core/identity.ts';
 import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
@@ -57,6 +58,8 @@ export interface TestHomeserver {
 export interface TestHomeserverOptions {
   readonly config?: Partial<HomeserverConfig>;
   readonly clock?: Clock;
+  /** Joins a network: the transport for this server's name (e.g. a memory network's `transport`). */
+  readonly transport?: (serverName: string) => PeerTransport;
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -92,7 +95,9 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     warn: log,
     error: (msg, fields) => errors.push(`${msg} ${JSON.stringify(fields)}`),
   };
+  const transport = options.transport?.(identity.serverName);
   const hs = createHomeserver({
+    ...(transport && { transport }),
     store,
     clock: options.clock ?? systemClock,
     logger,
@@ -147,6 +152,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     register,
     async close() {
       await hs.close();
+      await transport?.close();
       await store.close();
     },
   };

@@ -29,6 +29,14 @@ export interface AccountHooks {
   userDeactivated?(userId: string): Promise<void>;
   /** More users the searcher may find in the user directory, beyond local accounts. */
   directoryCandidates?(searcher: string, term: string, limit: number): Promise<readonly DirectoryEntry[]>;
+  /** The profile of another server's user (federation query/profile); undefined when not found. */
+  remoteProfile?(userId: string): Promise<RemoteProfile | undefined>;
+}
+
+/** Profile fields as another server reports them. */
+export interface RemoteProfile {
+  readonly displayname?: string;
+  readonly avatar_url?: string;
 }
 
 export interface AccountDeps {

@@ -1,5 +1,5 @@
 // Profiles and the user directory (spec: "Profiles", "User Directory").
-// Remote profiles need federation: until then other servers' users are 404.
+// Other servers' users' profiles come over federation (hooks.remoteProfile), else they are 404.
 import { invalidParam, notFound } from '../errors.ts';
 import { jsonObjectBody, optionalInteger, optionalString, requireString } from '../http/json-body.ts';
 import { parseId, requireUserId } from '../http/matrix-ids.ts';
@@ -52,12 +52,13 @@ export function profileRoutes(deps: AccountDeps): Route[] {
   ];
 }
 
+/** A local user's profile, or another server's user's through federation (hooks.remoteProfile). */
 async function profileOf(deps: AccountDeps, userId: string) {
   requireUserId(userId);
   const profile =
     parseId(userId).serverName === deps.serverName
       ? await deps.store.read([USERS, PROFILES], (tx) => getProfile(tx, userId))
-      : undefined;
+      : await deps.hooks?.remoteProfile?.(userId);
   if (!profile) throw notFound('Profile not found');
   return profile;
 }

@@ -10,7 +10,7 @@
 // are accepted as `from` too, read as the boundary after N.
 import type { ReadTx } from '../storage/port.ts';
 import type { StateKey } from '../protocol/types.ts';
-import type { Membership } from './tables.ts';
+import { ALIASES, type AliasRow, type Membership } from './tables.ts';
 import * as members from './members-read.ts';
 import * as state from './state-read.ts';
 import * as timeline from './timeline-read.ts';
@@ -26,6 +26,15 @@ export { eventMatchesFilter, parseEventFilter } from './event-filter.ts';
 export type { TimelineEntry, TimelineSlice, TimelineSliceOptions } from './timeline-read.ts';
 export type { MembershipChange, RoomSummary } from './members-read.ts';
 export { type RoomAccountHooks, roomAccountHooks } from './account-hooks.ts';
+export type { PublicRoomsChunk, PublicRoomsPage, PublicRoomsQuery } from './public-rooms.ts';
+export {
+  localPublicRooms,
+  pagePublicRooms,
+  parsePublicRoomsSince,
+  publicRoomMatches,
+  publicRoomsQueryFromBody,
+  sortPublicRooms,
+} from './public-rooms.ts';
 
 /** The boundary token after stream position `stream` (see the header). */
 export function makePaginationToken(stream: number): string {
@@ -159,4 +168,14 @@ export function visibleToUser(
 /** Rooms the user has forgotten (sync leaves them out of rooms.leave). */
 export function forgottenRoomIds(tx: ReadTx, userId: string): Promise<Set<string>> {
   return members.forgottenRoomIds(tx, userId);
+}
+
+/** Ids of the users joined to a room now, in the order they joined. */
+export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[]> {
+  return (await members.roomMembers(tx, roomId, 'join')).map((row) => row.user_id);
+}
+
+/** The room a local alias names, if any (open the transaction over roomTableNames). */
+export async function roomIdForAlias(tx: ReadTx, alias: string): Promise<string | undefined> {
+  return (await tx.get<AliasRow>(ALIASES, alias))?.room_id;
 }

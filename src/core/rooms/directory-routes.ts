@@ -45,7 +45,12 @@ export function directoryRoutes(rooms: RoomsContext): Route[] {
       body: await store.write(roomTableNames, (tx) => fn(tx, ctx)),
     });
   return [
-    { method: 'GET', path: `${V3}/directory/room/{roomAlias}`, auth: 'none', handler: read(getAlias) },
+    {
+      method: 'GET',
+      path: `${V3}/directory/room/{roomAlias}`,
+      auth: 'none',
+      handler: async (ctx) => ({ body: await getAlias(rooms, ctx) }),
+    },
     {
       method: 'PUT',
       path: `${V3}/directory/room/{roomAlias}`,
@@ -70,21 +75,27 @@ export function directoryRoutes(rooms: RoomsContext): Route[] {
       method: 'GET',
       path: `${V3}/publicRooms`,
       auth: 'none',
-      handler: read((tx, ctx) => publicRoomsGet(tx, ctx, rooms)),
+      handler: async (ctx) => ({ body: await publicRoomsGet(ctx, rooms) }),
     },
     {
       method: 'POST',
       path: `${V3}/publicRooms`,
       auth: 'required',
-      handler: read((tx, ctx) => publicRoomsPost(tx, ctx, rooms)),
+      handler: async (ctx) => ({ body: await publicRoomsPost(ctx, rooms) }),
     },
   ];
 }
 
-/** GET /_matrix/client/v3/directory/room/{roomAlias} */
-async function getAlias(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
+/** GET /_matrix/client/v3/directory/room/{roomAlias}: another server's aliases are asked over federation. */
+async function getAlias(rooms: RoomsContext, ctx: RequestContext): Promise<unknown> {
   const alias = requireRoomAlias(ctx.params.roomAlias ?? '');
-  const row = await tx.get<AliasRow>(ALIASES, alias);
+  const { remoteDirectory, serverName, store } = rooms.deps;
+  if (remoteDirectory && serverNameOf(alias) !== serverName) {
+    const found = await remoteDirectory.resolveAlias(alias);
+    if (!found) throw notFound(`Room alias ${alias} not found`);
+    return { room_id: found.roomId, servers: found.servers };
+  }
+  const row = await store.read([ALIASES], (tx) => tx.get<AliasRow>(ALIASES, alias));
   if (!row) throw notFound(`Room alias ${alias} not found`);
   return { room_id: row.room_id, servers: [serverNameOf(alias)] };
 }

@@ -2,9 +2,11 @@
 import { notFound, unknown } from '../errors.ts';
 import { optionalJsonObjectBody, optionalString, requireString } from '../http/json-body.ts';
 import { requireRoomAlias, requireUserId } from '../http/matrix-ids.ts';
+import { queryParams } from '../http/query.ts';
 import type { RequestContext, Route } from '../http/route.ts';
 import { serverNameOf } from '../protocol.ts';
 import { checkInvitee, changeMembership } from './membership.ts';
+import { mirrorCanonicalAlias } from './mirror-alias.ts';
 import { memberRow } from './members-read.ts';
 import { callerOf, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
@@ -31,35 +33,72 @@ export function membershipRoutes(rooms: RoomsContext): Route[] {
   ];
 }
 
-/** POST /_matrix/client/v3/join/{roomIdOrAlias}: local rooms only until federation joins exist. */
+/**
+ * POST /_matrix/client/v3/join/{roomIdOrAlias}?via=&server_name=: an alias of
+ * another server is resolved over federation (remoteDirectory), which also
+ * names the servers to join through.
+ */
 async function joinByIdOrAlias(rooms: RoomsContext, ctx: RequestContext): Promise<unknown> {
   const target = ctx.params.roomIdOrAlias ?? '';
-  if (!target.startsWith('#')) return join(rooms, ctx, roomIdParam(ctx, 'roomIdOrAlias'));
+  const via = [...queryParams(ctx.req, 'via'), ...queryParams(ctx.req, 'server_name')];
+  if (!target.startsWith('#')) return join(rooms, ctx, roomIdParam(ctx, 'roomIdOrAlias'), via);
   const alias = requireRoomAlias(target);
-  const row = await rooms.deps.store.read([ALIASES], (tx) => tx.get<AliasRow>(ALIASES, alias));
+  const { remoteDirectory, serverName, store } = rooms.deps;
+  if (remoteDirectory && serverNameOf(alias) !== serverName) {
+    const found = await remoteDirectory.resolveAlias(alias);
+    if (!found) throw notFound(`Room alias ${alias} is not known on the network`);
+    return join(rooms, ctx, found.roomId, [...found.servers, ...via]);
+  }
+  const row = await store.read([ALIASES], (tx) => tx.get<AliasRow>(ALIASES, alias));
   if (!row) throw notFound(`Room alias ${alias} is not known here`);
-  return join(rooms, ctx, row.room_id);
+  return join(rooms, ctx, row.room_id, via);
 }
 
-/** POST /_matrix/client/v3/rooms/{roomId}/join */
-async function join(rooms: RoomsContext, ctx: RequestContext, roomId: string): Promise<unknown> {
+/**
+ * POST /_matrix/client/v3/rooms/{roomId}/join. `servers`: where a room not
+ * known here could be joined through (from an alias, `via` or `server_name`).
+ * After the join, a public room's canonical alias of another server is
+ * mirrored under our name (mirror-alias.ts).
+ */
+async function join(
+  rooms: RoomsContext,
+  ctx: RequestContext,
+  roomId: string,
+  servers: readonly string[] = [],
+): Promise<unknown> {
   const caller = callerOf(ctx);
   const body = optionalJsonObjectBody(ctx.req);
-  const known = await rooms.deps.store.read([ROOMS], (tx) => tx.get(ROOMS, roomId));
+  const reason = optionalString(body, 'reason');
+  const { remoteDirectory, remoteJoin, serverName, store } = rooms.deps;
+  const known = await store.read([ROOMS], (tx) => tx.get(ROOMS, roomId));
   if (!known) {
-    // Joining a room on another server needs federation (make_join/send_join), which is not here yet.
-    const where =
-      serverNameOf(roomId) === rooms.deps.serverName ? '' : ' (joining over federation is not supported yet)';
-    throw notFound(`Room ${roomId} is not known here${where}`);
+    const remote = serverNameOf(roomId) !== serverName;
+    if (!remote || !remoteJoin) {
+      const where = remote ? ' (joining over federation is not available)' : '';
+      throw notFound(`Room ${roomId} is not known here${where}`);
+    }
+    // Then servers whose directory listed the room, then the room id's server (its creator).
+    const listedBy = remoteDirectory?.serversFor(roomId) ?? [];
+    const candidates = [...new Set([...servers, ...listedBy, serverNameOf(roomId)!])].filter(
+      (s) => s !== serverName,
+    );
+    await remoteJoin({
+      roomId,
+      userId: caller.userId,
+      servers: candidates,
+      ...(reason !== undefined && { reason }),
+    });
+  } else {
+    await changeMembership(rooms, {
+      roomId,
+      sender: caller.userId,
+      target: caller.userId,
+      membership: 'join',
+      reason,
+      doneIf: ['join'],
+    });
   }
-  await changeMembership(rooms, {
-    roomId,
-    sender: caller.userId,
-    target: caller.userId,
-    membership: 'join',
-    reason: optionalString(body, 'reason'),
-    doneIf: ['join'],
-  });
+  await mirrorCanonicalAlias(rooms, roomId, caller.userId);
   return { room_id: roomId };
 }
 

@@ -145,11 +145,11 @@ async function roomRowFor(tx: WriteTx, event: RoomEvent, version: RoomVersion): 
   };
 }
 
-function eventRow(event: RoomEvent, room: RoomRow, stream: number): EventRow {
+/** The row of an event placed on the room's current state (stream undefined: not in the timeline). */
+export function eventRow(event: RoomEvent, room: RoomRow, stream?: number): EventRow {
   const row: EventRow = {
     event_id: event.event_id,
     room_id: event.room_id,
-    stream,
     depth: event.depth,
     type: event.type,
     sender: event.sender,
@@ -158,6 +158,7 @@ function eventRow(event: RoomEvent, room: RoomRow, stream: number): EventRow {
     sg_before: room.state_group,
     sg_after: room.state_group,
   };
+  if (stream !== undefined) row.stream = stream;
   if (event.state_key !== undefined) row.state_key = event.state_key;
   const relation = relationOf(event);
   if (relation) {
@@ -175,7 +176,8 @@ export function relationOf(event: RoomEvent): { eventId: string; relType: string
   return typeof eventId === 'string' && typeof relType === 'string' ? { eventId, relType } : undefined;
 }
 
-async function updateMembership(tx: WriteTx, event: RoomEvent, stream: number): Promise<void> {
+/** Mirrors a member event into room_members (ignores unknown memberships). */
+export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: number): Promise<void> {
   const userId = event.state_key!;
   const membership = event.content.membership;
   if (typeof membership !== 'string' || !MEMBERSHIPS.includes(membership)) return;
@@ -200,7 +202,7 @@ async function updateMembership(tx: WriteTx, event: RoomEvent, stream: number): 
 }
 
 /** Prunes the redacted event (spec: rooms v3+ "Handling redactions") when the rules allow it. */
-async function applyRedaction(
+export async function applyRedaction(
   tx: WriteTx,
   redaction: RoomEvent,
   authState: AuthStateLookup,

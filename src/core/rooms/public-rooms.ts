@@ -1,5 +1,7 @@
 // GET and POST /_matrix/client/v3/publicRooms: the rooms published in this
 // server's directory, most joined members first, paged by offset tokens.
+// With federation on (deps.remoteDirectory), `server=<other>` asks that
+// server and no `server` lists the whole network's directory.
 import { invalidParam, notFound } from '../errors.ts';
 import {
   type JsonRecord,
@@ -14,7 +16,7 @@ import type { ReadTx } from '../storage/port.ts';
 import { countMembers } from './members-read.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import { DIRECTORY, type DirectoryRow } from './tables.ts';
+import { DIRECTORY, type DirectoryRow, roomTableNames } from './tables.ts';
 
 export interface PublicRoomsChunk {
   room_id: string;
@@ -29,7 +31,15 @@ export interface PublicRoomsChunk {
   room_type?: string;
 }
 
-interface PublicRoomsQuery {
+/** The response body of publicRooms (client and federation API alike). */
+export interface PublicRoomsPage<Chunk extends PublicRoomsChunk = PublicRoomsChunk> {
+  chunk: Chunk[];
+  total_room_count_estimate: number;
+  next_batch?: string;
+  prev_batch?: string;
+}
+
+export interface PublicRoomsQuery {
   readonly limit?: number;
   readonly since?: string;
   readonly server?: string;
@@ -39,8 +49,8 @@ interface PublicRoomsQuery {
 }
 
 /** GET /_matrix/client/v3/publicRooms?limit=&since=&server= */
-export function publicRoomsGet(tx: ReadTx, ctx: RequestContext, rooms: RoomsContext): Promise<unknown> {
-  return publicRooms(tx, rooms, {
+export function publicRoomsGet(ctx: RequestContext, rooms: RoomsContext): Promise<PublicRoomsPage> {
+  return servePublicRooms(rooms, {
     limit: queryInteger(ctx.req, 'limit', { min: 0 }),
     since: queryParam(ctx.req, 'since'),
     server: queryParam(ctx.req, 'server'),
@@ -48,16 +58,23 @@ export function publicRoomsGet(tx: ReadTx, ctx: RequestContext, rooms: RoomsCont
 }
 
 /** POST /_matrix/client/v3/publicRooms {limit, since, server, filter: {generic_search_term, room_types}} */
-export function publicRoomsPost(tx: ReadTx, ctx: RequestContext, rooms: RoomsContext): Promise<unknown> {
+export function publicRoomsPost(ctx: RequestContext, rooms: RoomsContext): Promise<PublicRoomsPage> {
   const body = jsonObjectBody(ctx.req);
+  return servePublicRooms(rooms, {
+    ...publicRoomsQueryFromBody(body),
+    server: queryParam(ctx.req, 'server') ?? optionalString(body, 'server'),
+  });
+}
+
+/** The query of a POST publicRooms body (client and federation API share its shape). */
+export function publicRoomsQueryFromBody(body: JsonRecord): PublicRoomsQuery {
   const filter = optionalObject(body, 'filter') ?? {};
-  return publicRooms(tx, rooms, {
+  return {
     limit: optionalInteger(body, 'limit', { min: 0 }),
     since: optionalString(body, 'since'),
-    server: queryParam(ctx.req, 'server') ?? optionalString(body, 'server'),
     searchTerm: optionalString(filter, 'generic_search_term'),
     roomTypes: roomTypesOf(filter),
-  });
+  };
 }
 
 function roomTypesOf(filter: JsonRecord): (string | null)[] | undefined {
@@ -70,45 +87,69 @@ function roomTypesOf(filter: JsonRecord): (string | null)[] | undefined {
 }
 
 /**
- * 1. Only this server's directory (other servers need federation: 404).
- * 2. Every published room as an entry, filtered by search term and room type.
- * 3. Sorted by joined members (then room id), sliced at the `since` offset.
+ * 1. Another server's directory is asked over federation (404 without it).
+ * 2. This server's published rooms, filtered and sorted.
+ * 3. Without `server` and with federation on, merged with every reachable
+ *    peer's directory; else sliced at the `since` offset.
  */
-async function publicRooms(tx: ReadTx, rooms: RoomsContext, query: PublicRoomsQuery): Promise<unknown> {
+async function servePublicRooms(rooms: RoomsContext, query: PublicRoomsQuery): Promise<PublicRoomsPage> {
+  const { remoteDirectory, serverName, store } = rooms.deps;
   // 1.
-  if (query.server !== undefined && query.server !== rooms.deps.serverName) {
-    throw notFound(`The room directory of ${query.server} is not reachable from here`);
+  if (query.server !== undefined && query.server !== serverName) {
+    if (!remoteDirectory) throw notFound(`The room directory of ${query.server} is not reachable from here`);
+    return remoteDirectory.serverPublicRooms(query.server, query);
   }
-  const offset = parseSince(query.since);
+  const offset = parsePublicRoomsSince(query.since);
   // 2.
+  const local = await store.read(roomTableNames, (tx) => localPublicRooms(tx, query));
+  // 3.
+  if (query.server === undefined && remoteDirectory) return remoteDirectory.networkPublicRooms(query, local);
+  return pagePublicRooms(local, offset, query.limit);
+}
+
+/** This server's published rooms that match the query's filter, most joined members first. */
+export async function localPublicRooms(tx: ReadTx, query: PublicRoomsQuery): Promise<PublicRoomsChunk[]> {
   const entries: PublicRoomsChunk[] = [];
   for (const { room_id: roomId } of await tx.query<DirectoryRow>(DIRECTORY)) {
     const entry = await directoryEntry(tx, roomId);
-    if (matches(entry, query)) entries.push(entry);
+    if (publicRoomMatches(entry, query)) entries.push(entry);
   }
-  // 3.
-  entries.sort((a, b) => b.num_joined_members - a.num_joined_members || (a.room_id < b.room_id ? -1 : 1));
-  const limit = query.limit === undefined || query.limit === 0 ? entries.length : query.limit;
-  const chunk = entries.slice(offset, offset + limit);
-  const body: {
-    chunk: PublicRoomsChunk[];
-    total_room_count_estimate: number;
-    next_batch?: string;
-    prev_batch?: string;
-  } = { chunk, total_room_count_estimate: entries.length };
-  if (offset + limit < entries.length) body.next_batch = `p${offset + limit}`;
-  if (offset > 0) body.prev_batch = `p${Math.max(0, offset - limit)}`;
-  return body;
+  return sortPublicRooms(entries);
 }
 
-function parseSince(since: string | undefined): number {
+/** Most joined members first, then by room id, so pages are stable. */
+export function sortPublicRooms<Chunk extends PublicRoomsChunk>(entries: Chunk[]): Chunk[] {
+  return entries.sort(
+    (a, b) => b.num_joined_members - a.num_joined_members || (a.room_id < b.room_id ? -1 : 1),
+  );
+}
+
+/** One page of sorted entries from `offset` (limit undefined or 0: all), with `p<N>` tokens. */
+export function pagePublicRooms<Chunk extends PublicRoomsChunk>(
+  entries: readonly Chunk[],
+  offset: number,
+  limit?: number,
+): PublicRoomsPage<Chunk> {
+  const size = limit === undefined || limit === 0 ? entries.length : limit;
+  const page: PublicRoomsPage<Chunk> = {
+    chunk: entries.slice(offset, offset + size),
+    total_room_count_estimate: entries.length,
+  };
+  if (offset + size < entries.length) page.next_batch = `p${offset + size}`;
+  if (offset > 0) page.prev_batch = `p${Math.max(0, offset - size)}`;
+  return page;
+}
+
+/** The offset a `since` token stands for (0 when absent); 400 M_INVALID_PARAM for a foreign token. */
+export function parsePublicRoomsSince(since: string | undefined): number {
   if (since === undefined || since === '') return 0;
   const match = /^p(\d{1,9})$/.exec(since);
   if (!match) throw invalidParam('since is not a valid publicRooms token');
   return Number(match[1]);
 }
 
-function matches(entry: PublicRoomsChunk, query: PublicRoomsQuery): boolean {
+/** Whether an entry passes the query's room type and search term filters. */
+export function publicRoomMatches(entry: PublicRoomsChunk, query: PublicRoomsQuery): boolean {
   if (query.roomTypes && !query.roomTypes.includes(entry.room_type ?? null)) return false;
   const term = query.searchTerm?.toLowerCase();
   if (!term) return true;

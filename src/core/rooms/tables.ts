@@ -34,6 +34,16 @@
 //   for idempotent sends.
 // - `room_aliases` (alias → room), `room_directory` (published rooms),
 //   `room_forgotten` (user, room), and `rooms` (version, creator).
+// - Federation (persist-remote.ts): `room_edges` (prev event → event) tells
+//   whether an event arriving late already has children (then it is no
+//   forward extremity); `room_invite_state` keeps the stripped state a remote
+//   server sent with an invite to a room this server does not hold. Events
+//   from peers may be `outlier` (held without their place in the DAG: auth
+//   chains, state from send_join or state_ids; their state groups are the
+//   room's state when they were stored, good for history visibility only),
+//   `soft_failed` (checked fine against their own state but not against the
+//   current state: kept, never in the timeline nor an extremity) or
+//   `rejected`. None of these three has a stream position.
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 
@@ -47,6 +57,8 @@ export const TXNS = 'room_txns';
 export const ALIASES = 'room_aliases';
 export const DIRECTORY = 'room_directory';
 export const FORGOTTEN = 'room_forgotten';
+export const EDGES = 'room_edges';
+export const INVITE_STATE = 'room_invite_state';
 
 /** A new full snapshot after this many deltas in a chain. */
 export const SNAPSHOT_INTERVAL = 32;
@@ -74,6 +86,8 @@ export const roomTables: Record<string, TableSpec> = {
   [ALIASES]: { key: 'alias', indexes: { room: 'room_id' } },
   [DIRECTORY]: { key: 'room_id' },
   [FORGOTTEN]: { key: ['user_id', 'room_id'], indexes: { user: 'user_id' } },
+  [EDGES]: { key: ['prev_id', 'event_id'] },
+  [INVITE_STATE]: { key: ['room_id', 'user_id'] },
 };
 
 /** Every table of the module: open transactions over these. */
@@ -109,6 +123,10 @@ export interface EventRow extends Record<string, unknown> {
   redacted_by?: string;
   /** Why federation rejected this event (never set for local events). */
   rejected?: string;
+  /** Held without its place in the DAG (see the header); its state groups are approximate. */
+  outlier?: boolean;
+  /** Passed the checks against its own state, failed against the current state (see the header). */
+  soft_failed?: boolean;
   relates_to?: string;
   rel_type?: string;
   txn_device?: string;
@@ -177,4 +195,16 @@ export interface DirectoryRow extends Record<string, unknown> {
 export interface ForgottenRow extends Record<string, unknown> {
   user_id: string;
   room_id: string;
+}
+
+export interface EdgeRow extends Record<string, unknown> {
+  prev_id: string;
+  event_id: string;
+}
+
+/** What a remote server showed with an invite to a room we do not hold (spec: invite_room_state). */
+export interface InviteStateRow extends Record<string, unknown> {
+  room_id: string;
+  user_id: string;
+  events: { type: string; state_key: string; sender: string; content: Record<string, unknown> }[];
 }

@@ -4,6 +4,8 @@
 // and errors carried as {name, message}. Every message's sender is checked
 // before its handler runs. Pure: the browser's sendMessage is passed in.
 
+import type { PopupRequests } from './popup-messages.ts';
+
 export const MESSAGE_CHANNEL = 'p2pm';
 
 export interface ExtensionStatus {
@@ -15,8 +17,8 @@ export interface ExtensionStatus {
   readonly openClientPorts: number;
 }
 
-/** Every request the background answers, with its parameters and result. */
-export interface ExtensionRequests {
+/** Every request the background answers, with its parameters and result (the popup's: popup-messages.ts). */
+export interface ExtensionRequests extends PopupRequests {
   /** The user approved `origin`; the popup has already obtained the host permission for it. */
   approveOrigin: { params: { readonly origin: string }; result: { readonly origins: readonly string[] } };
   revokeOrigin: { params: { readonly origin: string }; result: { readonly origins: readonly string[] } };

@@ -1,0 +1,103 @@
+// The directory's Server-Server endpoints (spec: server-server API "Public
+// Room Directory" and "Querying for information"): what other servers may ask
+// about our published rooms, our aliases and our users' profiles.
+import { badJson, invalidParam, missingParam, notFound } from '../../errors.ts';
+import { isValidRoomAlias, isValidUserId, parseId } from '../../http/matrix-ids.ts';
+import type { JsonObject } from '../../protocol/types.ts';
+import * as rooms from '../../rooms/api.ts';
+import type { Store } from '../../storage/port.ts';
+import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
+
+const V1 = '/_matrix/federation/v1';
+/** At most this many servers are named for an alias: enough to join through, small on the wire. */
+const MAX_ALIAS_SERVERS = 20;
+
+export interface LocalProfile {
+  readonly displayname?: string;
+  readonly avatar_url?: string;
+}
+
+export interface DirectoryRoutesDeps {
+  readonly store: Store;
+  readonly serverName: string;
+  /** A local user's profile; undefined when there is no such user. */
+  readonly profileOf: (userId: string) => Promise<LocalProfile | undefined>;
+}
+
+export function directoryFederationRoutes(deps: DirectoryRoutesDeps): FederationRoute[] {
+  return [
+    { method: 'GET', path: `${V1}/publicRooms`, handler: (ctx) => publicRooms(deps, queryOfGet(ctx)) },
+    { method: 'POST', path: `${V1}/publicRooms`, handler: (ctx) => publicRooms(deps, queryOfPost(ctx)) },
+    { method: 'GET', path: `${V1}/query/directory`, handler: (ctx) => queryDirectory(deps, ctx) },
+    { method: 'GET', path: `${V1}/query/profile`, handler: (ctx) => queryProfile(deps, ctx) },
+  ];
+}
+
+/** The first value of a query parameter. */
+function param(ctx: FederationRouteContext, name: string): string | undefined {
+  const value = ctx.req.query?.[name];
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+function jsonBody(ctx: FederationRouteContext): JsonObject {
+  const body = ctx.req.body;
+  if (body === undefined || body instanceof Uint8Array) throw badJson('Content must be a JSON object');
+  return body;
+}
+
+/** GET /_matrix/federation/v1/publicRooms?limit=&since= (include_all_networks: we have one network). */
+function queryOfGet(ctx: FederationRouteContext): rooms.PublicRoomsQuery {
+  const raw = param(ctx, 'limit');
+  if (raw !== undefined && !/^\d{1,9}$/.test(raw)) throw invalidParam('limit must be a non-negative integer');
+  return { limit: raw === undefined ? undefined : Number(raw), since: param(ctx, 'since') };
+}
+
+/** POST /_matrix/federation/v1/publicRooms {limit, since, filter: {generic_search_term, room_types}} */
+function queryOfPost(ctx: FederationRouteContext): rooms.PublicRoomsQuery {
+  return rooms.publicRoomsQueryFromBody(jsonBody(ctx));
+}
+
+/** Both publicRooms endpoints: our published rooms, paged as for our own clients. */
+async function publicRooms(deps: DirectoryRoutesDeps, query: rooms.PublicRoomsQuery) {
+  const offset = rooms.parsePublicRoomsSince(query.since);
+  const entries = await deps.store.read(rooms.roomTableNames, (tx) => rooms.localPublicRooms(tx, query));
+  return ok(rooms.pagePublicRooms(entries, offset, query.limit) as unknown as JsonObject);
+}
+
+/**
+ * GET /_matrix/federation/v1/query/directory?room_alias=: one of our aliases
+ * → the room and the servers joined to it now (ours first), to join through.
+ */
+async function queryDirectory(deps: DirectoryRoutesDeps, ctx: FederationRouteContext) {
+  const alias = param(ctx, 'room_alias');
+  if (alias === undefined) throw missingParam('Missing query parameter room_alias');
+  if (!isValidRoomAlias(alias)) throw invalidParam('room_alias is not a valid room alias');
+  if (parseId(alias).serverName !== deps.serverName)
+    throw notFound(`${alias} is not an alias of this server`);
+  const found = await deps.store.read(rooms.roomTableNames, async (tx) => {
+    const roomId = await rooms.roomIdForAlias(tx, alias);
+    return roomId === undefined ? undefined : { roomId, members: await rooms.joinedMembers(tx, roomId) };
+  });
+  if (!found) throw notFound(`Room alias ${alias} not found`);
+  const servers = new Set([deps.serverName, ...found.members.map((userId) => parseId(userId).serverName)]);
+  return ok({ room_id: found.roomId, servers: [...servers].slice(0, MAX_ALIAS_SERVERS) });
+}
+
+/** GET /_matrix/federation/v1/query/profile?user_id=&field=: one of our users' profile, or one field of it. */
+async function queryProfile(deps: DirectoryRoutesDeps, ctx: FederationRouteContext) {
+  const userId = param(ctx, 'user_id');
+  if (userId === undefined) throw missingParam('Missing query parameter user_id');
+  if (!isValidUserId(userId)) throw invalidParam('user_id is not a valid user id');
+  const field = param(ctx, 'field');
+  if (field !== undefined && field !== 'displayname' && field !== 'avatar_url') {
+    throw invalidParam('field must be displayname or avatar_url');
+  }
+  const profile = parseId(userId).serverName === deps.serverName ? await deps.profileOf(userId) : undefined;
+  if (!profile) throw notFound('Profile not found');
+  const body: JsonObject = {};
+  for (const key of ['displayname', 'avatar_url'] as const) {
+    const value = profile[key];
+    if (value !== undefined && (field === undefined || field === key)) body[key] = value;
+  }
+  return ok(body);
+}

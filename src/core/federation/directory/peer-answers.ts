@@ -1,0 +1,92 @@
+// Reading what peers answer to directory queries. Every byte from a peer is
+// untrusted: entries with a malformed room id are dropped, fields of the wrong
+// type or absurd size are left out, unknown fields never reach our clients,
+// and every list is capped, so one peer cannot flood a client's room list.
+import { isValidRoomId } from '../../http/matrix-ids.ts';
+import type { JsonObject, JsonValue } from '../../protocol/types.ts';
+import type { PublicRoomsChunk, PublicRoomsPage } from '../../rooms/api.ts';
+import { isServerName } from '../server-name.ts';
+
+/** At most this many rooms are read from one peer's answer. */
+export const MAX_ROOMS_PER_PEER = 500;
+/** Longest string field kept (a topic may be long; a room list entry need not show more). */
+const MAX_FIELD_LENGTH = 1000;
+const MAX_TOKEN_LENGTH = 256;
+const MAX_SERVERS = 20;
+
+const OPTIONAL_FIELDS = ['join_rule', 'name', 'topic', 'canonical_alias', 'avatar_url', 'room_type'] as const;
+
+function isObject(value: JsonValue | undefined): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function shortString(value: JsonValue | undefined, max = MAX_FIELD_LENGTH): string | undefined {
+  return typeof value === 'string' && value.length <= max ? value : undefined;
+}
+
+/** One directory entry as we pass it on, or undefined when it is unusable. */
+export function readPublicRoom(value: JsonValue | undefined): PublicRoomsChunk | undefined {
+  if (!isObject(value)) return undefined;
+  const roomId = shortString(value.room_id, 255);
+  if (roomId === undefined || !isValidRoomId(roomId)) return undefined;
+  const members = value.num_joined_members;
+  const entry: PublicRoomsChunk = {
+    room_id: roomId,
+    num_joined_members:
+      typeof members === 'number' && Number.isSafeInteger(members) && members >= 0 ? members : 0,
+    world_readable: value.world_readable === true,
+    guest_can_join: value.guest_can_join === true,
+  };
+  for (const key of OPTIONAL_FIELDS) {
+    const field = shortString(value[key]);
+    if (field !== undefined) entry[key] = field;
+  }
+  return entry;
+}
+
+/** A peer's publicRooms response body as a page; undefined when it is not one. */
+export function readPublicRoomsPage(body: JsonValue | Uint8Array | undefined): PublicRoomsPage | undefined {
+  if (body instanceof Uint8Array || !isObject(body) || !Array.isArray(body.chunk)) return undefined;
+  const chunk = body.chunk
+    .slice(0, MAX_ROOMS_PER_PEER)
+    .map(readPublicRoom)
+    .filter((entry) => entry !== undefined);
+  const estimate = body.total_room_count_estimate;
+  const page: PublicRoomsPage = {
+    chunk,
+    total_room_count_estimate:
+      typeof estimate === 'number' && Number.isSafeInteger(estimate) && estimate >= chunk.length
+        ? estimate
+        : chunk.length,
+  };
+  const next = shortString(body.next_batch, MAX_TOKEN_LENGTH);
+  const prev = shortString(body.prev_batch, MAX_TOKEN_LENGTH);
+  if (next !== undefined) page.next_batch = next;
+  if (prev !== undefined) page.prev_batch = prev;
+  return page;
+}
+
+/** A query/directory answer: the room and up to MAX_SERVERS valid server names. */
+export function readAliasAnswer(
+  body: JsonValue | Uint8Array | undefined,
+): { roomId: string; servers: string[] } | undefined {
+  if (body instanceof Uint8Array || !isObject(body)) return undefined;
+  const roomId = shortString(body.room_id, 255);
+  if (roomId === undefined || !isValidRoomId(roomId)) return undefined;
+  const listed = Array.isArray(body.servers) ? body.servers : [];
+  const servers = listed.filter((s): s is string => typeof s === 'string' && isServerName(s));
+  return { roomId, servers: [...new Set(servers)].slice(0, MAX_SERVERS) };
+}
+
+/** A query/profile answer: the string fields of reasonable length. */
+export function readProfileAnswer(
+  body: JsonValue | Uint8Array | undefined,
+): { displayname?: string; avatar_url?: string } | undefined {
+  if (body instanceof Uint8Array || !isObject(body)) return undefined;
+  const profile: { displayname?: string; avatar_url?: string } = {};
+  const displayname = shortString(body.displayname, 256);
+  const avatarUrl = shortString(body.avatar_url);
+  if (displayname !== undefined) profile.displayname = displayname;
+  if (avatarUrl !== undefined) profile.avatar_url = avatarUrl;
+  return profile;
+}
