@@ -6,11 +6,10 @@
 // itself never sees a token.
 import { callHomeserver, callHomeserverRaw, type HomeserverHandle, homeserverError } from './hs-call.ts';
 import type { KeyValueArea } from './key-value-area.ts';
-import type { AccountState } from '../src/platform/web/popup-messages.ts';
+import { type AccountState, MIN_PASSWORD_LENGTH } from '../src/platform/web/popup-messages.ts';
 
 const STORAGE_KEY = 'localAccount';
 const V3 = '/_matrix/client/v3';
-export const MIN_PASSWORD_LENGTH = 8;
 
 export interface AccountSession {
   readonly userId: string;

@@ -26,8 +26,12 @@ export interface PopupHandlerDeps {
   readonly errors: ErrorLog;
 }
 
-/** Errors that answer the user's own input: shown beside the form, not as the background's last error. */
-const INPUT_ERRORS = new Set([
+/**
+ * Errors the popup shows where the user acted (their input, or a node the
+ * status already reports missing), not again as the background's last error.
+ */
+const SHOWN_IN_PLACE = new Set([
+  'NetworkUnavailableError',
   'InvalidMultiaddrError',
   'InvalidSettingError',
   'InvalidAliasError',
@@ -100,7 +104,7 @@ function recordingFailures(
         return await handler(params, sender);
       } catch (err) {
         const name = err instanceof Error ? err.name : 'Error';
-        if (!INPUT_ERRORS.has(name)) {
+        if (!SHOWN_IN_PLACE.has(name)) {
           await errors.record(err instanceof Error ? err.message : String(err)).catch(() => {});
           hub.changed();
         }

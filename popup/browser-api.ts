@@ -31,7 +31,14 @@ export function browserApi(ext: typeof chrome, nav: Navigator, doc: Document): B
       const origin = new URL(tab.url).origin;
       return /^https?:\/\//.test(origin) ? origin : null;
     },
-    requestHostPermission: (origin) => ext.permissions.request({ origins: [matchPatternFor(origin)] }),
+    async requestHostPermission(origin) {
+      const origins = [matchPatternFor(origin)];
+      // Asked first, while the click still counts as the user's action. A
+      // permission already held needs no answer from the prompt (which may
+      // never come where no prompt can be shown, as in headless Chromium).
+      const asked = ext.permissions.request({ origins });
+      return (await ext.permissions.contains({ origins })) || asked;
+    },
     async storageEstimate() {
       const { usage = 0, quota = 0 } = await nav.storage.estimate();
       return { usage, quota };

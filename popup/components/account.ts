@@ -3,14 +3,15 @@
 // ID, to sign in with in any client.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
-import type { AccountState, HomeserverState } from '../../src/platform/web/popup-messages.ts';
+import {
+  type AccountState,
+  type HomeserverState,
+  MIN_PASSWORD_LENGTH,
+} from '../../src/platform/web/popup-messages.ts';
 import { describeError } from '../error-words.ts';
 import type { PopupClient } from '../popup-client.ts';
 import { CopyButton } from './copy-button.ts';
 import { ErrorText } from './error-text.ts';
-
-/** The background asks the same (local-account.ts); saying it here answers at once. */
-const MIN_PASSWORD_LENGTH = 8;
 
 export interface AccountProps {
   readonly homeserver: HomeserverState | undefined;
@@ -54,10 +55,13 @@ function AccountExists({ userId, copy }: { readonly userId: string; readonly cop
       }),
       h(CopyButton, { text: userId, label: 'Copy user ID', copy }),
     ),
+    h('p', { id: 'account-hint', class: 'hint' }, 'The account exists. To use it in a Matrix client:'),
     h(
-      'p',
-      { id: 'account-hint', class: 'hint' },
-      'The account exists. Sign in with this user ID and your password.',
+      'ol',
+      { class: 'steps' },
+      h('li', null, "Approve the client's site under Sites."),
+      h('li', null, 'Paste the homeserver URL below into the client.'),
+      h('li', null, 'Sign in with this user ID and your password.'),
     ),
   );
 }

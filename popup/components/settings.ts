@@ -68,7 +68,12 @@ export function Settings({ settings, client }: SettingsProps) {
   };
   return h(
     'form',
-    { class: 'settings', onSubmit, 'aria-labelledby': 'settings-heading' },
+    {
+      class: 'settings',
+      onSubmit,
+      'aria-labelledby': 'settings-heading',
+      'aria-describedby': 'settings-error',
+    },
     h('h2', { id: 'settings-heading' }, 'Settings'),
     h('label', { for: 'settings-name' }, 'Display name (what other peers see)'),
     h('input', { id: 'settings-name', value: draft.displayName, onInput: edit('displayName') }),

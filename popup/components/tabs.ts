@@ -69,7 +69,6 @@ export function Tabs({ tabs, selected, onSelect, children }: TabsProps) {
         role: 'tabpanel',
         'aria-labelledby': `tab-${selected}`,
         class: 'panel',
-        tabIndex: 0,
       },
       children,
     ),

@@ -77,7 +77,8 @@ async function launch(profileDir: string, extensionDir: string, attempt = 1): Pr
   });
   let worker: Worker;
   try {
-    worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 60_000 }));
+    worker =
+      context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 60_000 }));
   } catch (err) {
     await context.close();
     if (attempt > 1) throw err;

@@ -1,6 +1,7 @@
 // What the rooms module needs from its composition root.
 import type { Clock, Logger } from '../ports.ts';
-import type { Store } from '../storage/port.ts';
+import type { RoomEvent } from '../protocol/types.ts';
+import type { Store, WriteTx } from '../storage/port.ts';
 import type { Notifier } from '../sync/notifier.ts';
 import type { PublicRoomsChunk, PublicRoomsPage, PublicRoomsQuery } from './public-rooms.ts';
 
@@ -37,6 +38,26 @@ export interface RemoteJoinRequest {
   readonly reason?: string;
 }
 
+/** A local user leaving a room this server does not hold (rejecting an invite from another server). */
+export interface RemoteLeaveRequest {
+  readonly roomId: string;
+  readonly userId: string;
+  readonly reason?: string;
+}
+
+/**
+ * Told about every local event (room federation's outbox implements it, so
+ * an event and its delivery to other servers commit together).
+ */
+export interface LocalEventHooks {
+  /** Tables `persisted` writes: they join the writer's transaction. */
+  readonly tables: readonly string[];
+  /** Runs in the write transaction, after the events were persisted (await only tx calls). */
+  persisted(tx: WriteTx, events: readonly RoomEvent[]): Promise<void>;
+  /** Runs after the commit. */
+  committed(events: readonly RoomEvent[]): void;
+}
+
 export interface RoomDeps {
   readonly store: Store;
   readonly clock: Clock;
@@ -59,4 +80,11 @@ export interface RoomDeps {
    * room federation implements it). Absent: such joins are 404.
    */
   readonly remoteJoin?: (request: RemoteJoinRequest) => Promise<void>;
+  /**
+   * Leaves a room that is not known here (an invite from another server is
+   * rejected through make_leave/send_leave). Absent: such leaves are 404.
+   */
+  readonly remoteLeave?: (request: RemoteLeaveRequest) => Promise<void>;
+  /** Told about every local event (room federation's outbox). */
+  readonly localEvents?: LocalEventHooks;
 }

@@ -119,12 +119,23 @@ async function invite(rooms: RoomsContext, ctx: RequestContext): Promise<unknown
   return {};
 }
 
-/** POST /_matrix/client/v3/rooms/{roomId}/leave (also rejects an invite or withdraws a knock). */
+/**
+ * POST /_matrix/client/v3/rooms/{roomId}/leave (also rejects an invite or
+ * withdraws a knock). An invite to a room this server does not hold is
+ * rejected over federation (remoteLeave).
+ */
 async function leave(rooms: RoomsContext, ctx: RequestContext): Promise<unknown> {
   const caller = callerOf(ctx);
   const body = optionalJsonObjectBody(ctx.req);
+  const roomId = roomIdParam(ctx);
+  const { remoteLeave, store } = rooms.deps;
+  if (remoteLeave && !(await store.read([ROOMS], (tx) => tx.get(ROOMS, roomId)))) {
+    const reason = optionalString(body, 'reason');
+    await remoteLeave({ roomId, userId: caller.userId, ...(reason !== undefined && { reason }) });
+    return {};
+  }
   await changeMembership(rooms, {
-    roomId: roomIdParam(ctx),
+    roomId,
     sender: caller.userId,
     target: caller.userId,
     membership: 'leave',

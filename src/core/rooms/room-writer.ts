@@ -15,6 +15,7 @@ import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { Notifier } from '../sync/notifier.ts';
 import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts';
+import type { LocalEventHooks } from './deps.ts';
 import { type TxnRecord, persistEvent } from './persist-event.ts';
 import { RoomLocks } from './room-locks.ts';
 import {
@@ -37,6 +38,8 @@ export interface WriterDeps {
   readonly notifier: Notifier;
   readonly serverName: string;
   readonly signingSeed: Uint8Array;
+  /** Told about every local event in the transaction that persists it (federation's outbox). */
+  readonly localEvents?: LocalEventHooks;
 }
 
 export interface SendResult {
@@ -79,6 +82,19 @@ export class RoomWriter {
     this.deps = deps;
   }
 
+  /**
+   * Runs fn while no local event of the room is being written (federation
+   * persists events from peers under it, so local sends are not raced).
+   */
+  exclusive<T>(roomId: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(roomId, fn);
+  }
+
+  private get tables(): readonly string[] {
+    const extra = this.deps.localEvents?.tables ?? [];
+    return extra.length === 0 ? WRITE_TABLES : [...new Set([...WRITE_TABLES, ...extra])];
+  }
+
   /** Sends one local event into an existing room (see the header); 404 for unknown rooms. */
   send(roomId: string, draft: EventDraft, options: SendOptions = {}): Promise<SendResult> {
     return this.locks.run(roomId, async () => {
@@ -89,9 +105,11 @@ export class RoomWriter {
         if ('eventId' in prepared) return prepared;
         const event = await this.build(roomId, prepared.draft, prepared);
         try {
-          const stream = await this.deps.store.write(WRITE_TABLES, async (tx) => {
+          const stream = await this.deps.store.write(this.tables, async (tx) => {
             if (!(await sameExtremities(tx, roomId, prepared.prevEvents))) throw new StaleExtremities();
-            return persistEvent(tx, event, prepared.version, options.txn);
+            const position = await persistEvent(tx, event, prepared.version, options.txn);
+            await this.deps.localEvents?.persisted(tx, [event]);
+            return position;
           });
           this.notify([event]);
           return { eventId: event.event_id, stream };
@@ -123,10 +141,11 @@ export class RoomWriter {
       if (event.state_key !== undefined) state.set(stateKeyOf(event.type, event.state_key), event.event_id);
     }
     await this.locks.run(roomId, () =>
-      this.deps.store.write(WRITE_TABLES, async (tx) => {
+      this.deps.store.write(this.tables, async (tx) => {
         if (await tx.get(ROOMS, roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
         for (const event of events) await persistEvent(tx, event, version);
         await alongside?.(tx);
+        await this.deps.localEvents?.persisted(tx, events);
       }),
     );
     this.notify(events);
@@ -179,6 +198,7 @@ export class RoomWriter {
   }
 
   private notify(events: readonly RoomEvent[]): void {
+    this.deps.localEvents?.committed(events);
     const users = events
       .filter((e) => e.type === 'm.room.member' && e.state_key !== undefined)
       .map((e) => e.state_key!);

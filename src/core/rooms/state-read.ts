@@ -4,7 +4,17 @@ import type { ReadTx } from '../storage/port.ts';
 import { type StateKey, stateKeyOf } from '../protocol/types.ts';
 import { type StrippedStateEvent, toStripped } from './client-event.ts';
 import { type GroupCache, type StateIds, loadStateGroup } from './state-groups.ts';
-import { CURRENT_STATE, type CurrentStateRow, EVENTS, type EventRow } from './tables.ts';
+import {
+  CURRENT_STATE,
+  type CurrentStateRow,
+  EVENTS,
+  type EventRow,
+  INVITE_STATE,
+  type InviteStateRow,
+  MEMBERS,
+  type MemberRow,
+  ROOMS,
+} from './tables.ts';
 
 /** The room's current state as (type, state_key) → event id (empty for unknown rooms). */
 export async function currentStateIds(tx: ReadTx, roomId: string): Promise<StateIds> {
@@ -78,6 +88,7 @@ export async function strippedState(
   roomId: string,
   userId?: string,
 ): Promise<StrippedStateEvent[]> {
+  if (userId !== undefined && !(await tx.get(ROOMS, roomId))) return remoteInviteState(tx, roomId, userId);
   const out: StrippedStateEvent[] = [];
   for (const type of STRIPPED_TYPES) {
     const row = await currentStateEvent(tx, roomId, type);
@@ -88,4 +99,16 @@ export async function strippedState(
     if (member) out.push(toStripped(member));
   }
   return out;
+}
+
+/**
+ * A room held by another server that invited the user: the stripped state
+ * that server sent with the invite, and the user's member event.
+ */
+async function remoteInviteState(tx: ReadTx, roomId: string, userId: string): Promise<StrippedStateEvent[]> {
+  const stored = await tx.get<InviteStateRow>(INVITE_STATE, [roomId, userId]);
+  const out = (stored?.events ?? []).filter((e) => !(e.type === 'm.room.member' && e.state_key === userId));
+  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  const event = member && (await tx.get<EventRow>(EVENTS, member.event_id));
+  return event ? [...out, toStripped(event)] : out;
 }

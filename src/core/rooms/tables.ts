@@ -46,6 +46,7 @@
 //   `rejected`. None of these three has a stream position.
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
+import type { StrippedStateEvent } from './client-event.ts';
 
 export const ROOMS = 'rooms';
 export const EVENTS = 'room_events';
@@ -206,5 +207,5 @@ export interface EdgeRow extends Record<string, unknown> {
 export interface InviteStateRow extends Record<string, unknown> {
   room_id: string;
   user_id: string;
-  events: { type: string; state_key: string; sender: string; content: Record<string, unknown> }[];
+  events: StrippedStateEvent[];
 }

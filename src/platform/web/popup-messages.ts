@@ -11,6 +11,9 @@ import type { NetworkSettings } from './network-settings.ts';
 
 export const POPUP_PORT_NAME = 'p2pm-popup';
 
+/** The shortest password the popup lets the local account have (the popup says so before asking). */
+export const MIN_PASSWORD_LENGTH = 8;
+
 /** Background → popup over the port. */
 export interface PopupStateMessage {
   readonly type: 'state';

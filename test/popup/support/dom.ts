@@ -4,7 +4,11 @@
 // replaced too: happy-dom's elements only dispatch happy-dom's events.
 import { Window } from 'happy-dom';
 
-export const window = new Window({ url: 'chrome-extension://popup-test/popup.html', width: 400, height: 580 });
+export const window = new Window({
+  url: 'chrome-extension://popup-test/popup.html',
+  width: 400,
+  height: 580,
+});
 
 const REPLACED = ['Event', 'EventTarget', 'CustomEvent', 'navigator', 'DOMException'];
 const KEPT = new Set(['undefined', 'NaN', 'Infinity', 'globalThis', 'global', 'constructor']);

@@ -1,0 +1,18 @@
+// Everything the parts of room federation share, built once by
+// createFederation (federation.ts).
+import type { Clock } from '../ports.ts';
+import type { RoomFederationPort } from '../rooms/federation-api.ts';
+import type { EduDeps } from './edus.ts';
+import type { InboundDeps } from './inbound/inbound-deps.ts';
+import type { Outbound } from './outbound.ts';
+import type { Senders } from './sender.ts';
+
+export interface FederationContext extends InboundDeps {
+  readonly clock: Clock;
+  readonly serverName: string;
+  readonly signingSeed: Uint8Array;
+  readonly rooms: RoomFederationPort;
+  readonly outbound: Outbound;
+  readonly senders: Senders;
+  readonly edus: EduDeps;
+}

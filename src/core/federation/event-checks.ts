@@ -1,0 +1,132 @@
+// Checks 4 to 6 on receipt of a PDU (spec: server-server API, "Checks
+// performed on receipt of a PDU"), run inside the write transaction that
+// stores the event, over the events and state groups already held:
+//  4. auth against the event's own auth events (rule 2 on the citation itself);
+//  5. auth against the state before the event, computed from its prev_events
+//     (state resolution v2 when they disagree);
+//  6. auth against the current state of the room; failing only this one
+//     "soft fails" the event.
+import {
+  type AuthStateLookup,
+  type RoomEvent,
+  type RoomVersion,
+  type StateKey,
+  type Verdict,
+  allowed,
+  authEventTypesFor,
+  checkAuth,
+  checkAuthEventsSelection,
+  resolveStateV2,
+  stateKeyOf,
+} from '../protocol.ts';
+import {
+  type EventRow,
+  type StateIds,
+  authStateFor,
+  currentStateGroup,
+  eventRowOf,
+  stateEntryOfGroup,
+  stateOfGroup,
+  txEventProvider,
+  writeSnapshot,
+} from '../rooms/federation-api.ts';
+import type { ReadTx, WriteTx } from '../storage/port.ts';
+
+/** Thrown when an event's auth events are not all held (they could not be fetched): drop, do not reject. */
+export class MissingAuthEvents extends Error {
+  override readonly name = 'MissingAuthEvents';
+}
+
+/**
+ * 4. The event against the events it cites as auth_events (all given):
+ * rule 2 on the citation, then the auth rules over those events.
+ */
+export function authEventsVerdict(
+  event: RoomEvent,
+  authEvents: readonly RoomEvent[],
+  version: RoomVersion,
+  isRejected: (eventId: string) => boolean,
+): Verdict {
+  const selection = checkAuthEventsSelection(event, authEvents, version, isRejected);
+  if (!selection.ok) return selection;
+  const byKey = new Map<StateKey, RoomEvent>();
+  for (const e of authEvents) if (e.state_key !== undefined) byKey.set(stateKeyOf(e.type, e.state_key), e);
+  return checkAuth(event, (type, stateKey) => byKey.get(stateKeyOf(type, stateKey)), version);
+}
+
+/** 4. over held events; throws MissingAuthEvents when some auth events are not held. */
+export async function checkOwnAuthEvents(tx: ReadTx, event: RoomEvent, version: RoomVersion): Promise<Verdict> {
+  const rows = new Map<string, EventRow>();
+  for (const id of event.auth_events) {
+    const row = await eventRowOf(tx, id);
+    if (!row) throw new MissingAuthEvents(`auth event ${id} of ${event.event_id} is not held`);
+    rows.set(id, row);
+  }
+  const authEvents = [...rows.values()].map((r) => r.pdu);
+  return authEventsVerdict(event, authEvents, version, (id) => rows.get(id)?.rejected !== undefined);
+}
+
+/** A prev event held with its place in the DAG gives its state after; outliers do not count. */
+function placed(row: EventRow | undefined): row is EventRow {
+  return row !== undefined && !row.outlier;
+}
+
+/**
+ * The state group of the state before the event: the state after each prev
+ * event (held ones from their groups, missing ones from `external`, which
+ * state_ids filled), resolved with state resolution v2 when they differ.
+ * Undefined when a prev event is neither held nor in `external`.
+ */
+export async function stateGroupBefore(
+  tx: WriteTx,
+  event: RoomEvent,
+  version: RoomVersion,
+  external: ReadonlyMap<string, StateIds>,
+): Promise<number | undefined> {
+  const groups = new Set<number>();
+  const states: StateIds[] = [];
+  for (const prev of event.prev_events) {
+    const row = await eventRowOf(tx, prev);
+    if (placed(row)) groups.add(row.sg_after);
+    else if (external.has(prev)) states.push(external.get(prev)!);
+    else return undefined;
+  }
+  if (states.length === 0 && groups.size === 1) return [...groups][0]!;
+  for (const group of groups) states.push(await stateOfGroup(tx, group));
+  const resolved =
+    states.length === 0 ? new Map() : states.length === 1 ? states[0]! : await resolveStateV2(states, txEventProvider(tx), version);
+  return writeSnapshot(tx, event.room_id, resolved);
+}
+
+/** The auth-relevant state events of a group, as the auth rules' lookup. */
+async function lookupInGroup(tx: ReadTx, group: number, event: RoomEvent, version: RoomVersion): Promise<AuthStateLookup> {
+  const found = new Map<StateKey, RoomEvent>();
+  const tuples = [...authEventTypesFor(event, version), { type: 'm.room.create', stateKey: '' }];
+  for (const { type, stateKey } of tuples) {
+    const id = await stateEntryOfGroup(tx, group, type, stateKey);
+    const row = id === undefined ? undefined : await eventRowOf(tx, id);
+    if (row) found.set(stateKeyOf(type, stateKey), row.pdu);
+  }
+  return (type, stateKey) => found.get(stateKeyOf(type, stateKey));
+}
+
+/** 5. The event against the state before it. */
+export async function checkStateBefore(
+  tx: ReadTx,
+  event: RoomEvent,
+  version: RoomVersion,
+  group: number,
+): Promise<Verdict> {
+  return checkAuth(event, await lookupInGroup(tx, group, event, version), version);
+}
+
+/** 6. The event against the room's current state (needless when that is the state before it). */
+export async function checkCurrentState(
+  tx: WriteTx,
+  event: RoomEvent,
+  version: RoomVersion,
+  groupBefore: number,
+): Promise<Verdict> {
+  if ((await currentStateGroup(tx, event.room_id)) === groupBefore) return allowed;
+  return checkAuth(event, await authStateFor(tx, event, version), version);
+}

@@ -1,0 +1,92 @@
+// Walks over the held room DAG for the endpoints that serve it to peers
+// (auth chains, get_missing_events, backfill). Rejected events are never
+// served: a walk treats them as absent. Every walk is bounded.
+import type { RoomEvent } from '../protocol.ts';
+import { type EventRow, eventRowOf } from '../rooms/federation-api.ts';
+import type { ReadTx } from '../storage/port.ts';
+
+/** No auth chain served or read is longer than this (a room's auth chain is usually tens of events). */
+export const MAX_AUTH_CHAIN = 5_000;
+
+/** A held event that may be served (not rejected). */
+export async function servableRow(tx: ReadTx, eventId: string): Promise<EventRow | undefined> {
+  const row = await eventRowOf(tx, eventId);
+  return row && row.rejected === undefined ? row : undefined;
+}
+
+/** The auth chain of the given events (their auth events, recursively), not including them, oldest first. */
+export async function authChain(tx: ReadTx, eventIds: Iterable<string>): Promise<RoomEvent[]> {
+  const seen = new Set<string>();
+  const out: EventRow[] = [];
+  let frontier = [...eventIds];
+  for (const id of frontier) seen.add(id);
+  while (frontier.length > 0 && out.length < MAX_AUTH_CHAIN) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      const row = await servableRow(tx, id);
+      for (const authId of row?.pdu.auth_events ?? []) {
+        if (seen.has(authId)) continue;
+        seen.add(authId);
+        const auth = await servableRow(tx, authId);
+        if (!auth) continue;
+        out.push(auth);
+        next.push(authId);
+      }
+    }
+    frontier = next;
+  }
+  return out.sort((a, b) => a.depth - b.depth).map((r) => r.pdu);
+}
+
+export interface MissingEventsQuery {
+  readonly earliest: readonly string[];
+  readonly latest: readonly string[];
+  readonly limit: number;
+  readonly minDepth: number;
+}
+
+/**
+ * GET_MISSING_EVENTS: walking back from the prev_events of `latest`,
+ * breadth first, the events that are neither in `earliest` nor behind them,
+ * of depth >= minDepth, at most `limit`, returned oldest first.
+ */
+export async function missingEvents(tx: ReadTx, roomId: string, q: MissingEventsQuery): Promise<RoomEvent[]> {
+  const stop = new Set(q.earliest);
+  const seen = new Set<string>([...q.latest, ...q.earliest]);
+  const out: EventRow[] = [];
+  let frontier: string[] = [];
+  for (const id of q.latest) frontier.push(...((await servableRow(tx, id))?.pdu.prev_events ?? []));
+  while (frontier.length > 0 && out.length < q.limit) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      if (seen.has(id) || out.length >= q.limit) continue;
+      seen.add(id);
+      const row = await servableRow(tx, id);
+      if (!row || row.room_id !== roomId || row.depth < q.minDepth || stop.has(id)) continue;
+      out.push(row);
+      next.push(...row.pdu.prev_events);
+    }
+    frontier = next;
+  }
+  return out.sort((a, b) => a.depth - b.depth).map((r) => r.pdu);
+}
+
+/** BACKFILL: the events `from` and before them, newest first, at most `limit`. */
+export async function backfill(tx: ReadTx, roomId: string, from: readonly string[], limit: number): Promise<RoomEvent[]> {
+  const seen = new Set<string>();
+  const out: EventRow[] = [];
+  let frontier = [...from];
+  while (frontier.length > 0 && out.length < limit) {
+    const next: string[] = [];
+    for (const id of frontier) {
+      if (seen.has(id) || out.length >= limit) continue;
+      seen.add(id);
+      const row = await servableRow(tx, id);
+      if (!row || row.room_id !== roomId) continue;
+      out.push(row);
+      next.push(...row.pdu.prev_events);
+    }
+    frontier = next;
+  }
+  return out.sort((a, b) => b.depth - a.depth).map((r) => r.pdu);
+}

@@ -1,0 +1,198 @@
+// Room federation: the Server-Server API over a PeerTransport (transport.ts).
+// createFederation serves the endpoints (routes/, plus any `extraRoutes`,
+// e.g. the network directory's), receives PDUs and EDUs (inbound/),
+// delivers local events and EDUs through the persisted outbox (outbound.ts,
+// sender.ts), joins and leaves rooms held elsewhere (remote-membership.ts),
+// and catches up with peers that come back (`onPeer` up: flush their queue
+// at once and offer them our forward extremities).
+//
+// Wiring (the composition root, homeserver.ts): the rooms module needs the
+// hooks (`roomHooks`: remoteJoin, remoteLeave, localEvents) and federation
+// needs the rooms module's port (rooms/federation-api.ts
+// roomFederationPort(roomDeps)); deferredRoomHooks() breaks that cycle:
+//
+//   const deferred = deferredRoomHooks();
+//   const roomDeps = { ...base, ...deferred.hooks };
+//   const federation = createFederation({ ..., rooms: roomFederationPort(roomDeps),
+//     edus: homeserverEduSinks({ store, clock, notifier, typing }) });
+//   deferred.attach(federation);
+//   // typing: new TypingTracker(clock, (roomId) => { notifier.notify({ rooms: [roomId] });
+//   //           federation.typingChanged(roomId, typing.typers(roomId)); })
+//   // receipts: after a local m.read receipt, federation.receiptSent({...}).
+import type { Clock, Logger } from '../ports.ts';
+import type { RemoteJoinRequest, RemoteLeaveRequest, RoomDeps } from '../rooms/deps.ts';
+import { type RoomFederationPort, roomTableNames } from '../rooms/federation-api.ts';
+import type { Store } from '../storage/port.ts';
+import type { Notifier } from '../sync/notifier.ts';
+import { type BackoffOptions, defaultBackoff } from './backoff.ts';
+import type { FederationContext } from './context.ts';
+import { type EduSinks, type RemoteReceipt, receiptEdu, typingEdu } from './edus.ts';
+import { createFederationClient } from './federation-client.ts';
+import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
+import { MAX_TRANSACTION_EDUS, MAX_TRANSACTION_PDUS, createTransactionReceiver } from './inbound/transaction.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+import { createOutbound } from './outbound.ts';
+import { remoteJoin, remoteLeave } from './remote-membership.ts';
+import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
+import { membershipRoutes } from './routes/membership-routes.ts';
+import { roomReadRoutes } from './routes/room-read-routes.ts';
+import { V1, jsonBody } from './routes/route-helpers.ts';
+import { createSenders } from './sender.ts';
+import { OUTBOX } from './tables.ts';
+import type { PeerTransport } from './transport.ts';
+
+export interface FederationOptions {
+  readonly backoff: BackoffOptions;
+  readonly inbound: InboundLimits;
+}
+
+export interface FederationDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+  readonly serverName: string;
+  readonly signingSeed: Uint8Array;
+  readonly transport: PeerTransport;
+  /** The rooms module's side (rooms/federation-api.ts roomFederationPort). */
+  readonly rooms: RoomFederationPort;
+  /** Where incoming typing, receipts and presence go (edu-sinks.ts homeserverEduSinks). */
+  readonly edus?: EduSinks;
+  /** More Server-Server endpoints served on the same transport (the network directory's). */
+  readonly extraRoutes?: readonly FederationRoute[];
+  readonly options?: Partial<FederationOptions>;
+}
+
+export type FederationRoomHooks = Required<Pick<RoomDeps, 'remoteJoin' | 'remoteLeave' | 'localEvents'>>;
+
+export interface Federation {
+  /** What the rooms module's deps need (see the header). */
+  readonly roomHooks: FederationRoomHooks;
+  /** The typing state of a room changed; local users' starts and stops go out as m.typing. */
+  typingChanged(roomId: string, typers: readonly string[]): void;
+  /** A local user's public read receipt: goes out as m.receipt. */
+  receiptSent(receipt: RemoteReceipt): void;
+  /** Whether nothing is queued or being sent to `destination` (tests and benches wait on it). */
+  idle(destination: string): boolean;
+  /** Stops the senders; the transport is the caller's to close. */
+  close(): void;
+}
+
+export function createFederation(deps: FederationDeps): Federation {
+  const { store, logger, serverName } = deps;
+  const client = createFederationClient(deps.transport);
+  const options = { backoff: defaultBackoff, inbound: defaultInboundLimits, ...deps.options };
+  const senders = createSenders({
+    store,
+    clock: deps.clock,
+    logger,
+    serverName,
+    client,
+    backoff: options.backoff,
+    maxPdus: MAX_TRANSACTION_PDUS,
+    maxEdus: MAX_TRANSACTION_EDUS,
+  });
+  const outbound = createOutbound({ store, serverName, senders });
+  const fed: FederationContext = {
+    store,
+    logger,
+    notifier: deps.notifier,
+    client,
+    rooms: deps.rooms,
+    queue: new KeyedQueue(),
+    limits: options.inbound,
+    clock: deps.clock,
+    serverName,
+    signingSeed: deps.signingSeed,
+    outbound,
+    senders,
+    edus: { store, logger, sinks: deps.edus ?? {} },
+  };
+  deps.transport.onRequest(federationRouter([...serverRoutes(fed), ...(deps.extraRoutes ?? [])]));
+  deps.transport.onPeer((peer, state) => {
+    if (state !== 'up') return;
+    senders.peerUp(peer);
+    outbound.offerExtremities(peer).catch((err) => logger.warn('catch-up failed', { peer, error: String(err) }));
+  });
+  senders.resume().catch((err) => logger.warn('could not resume the outbox', { error: String(err) }));
+  const typing = localTyping(fed);
+  return {
+    roomHooks: {
+      remoteJoin: (request: RemoteJoinRequest) => remoteJoin(fed, request),
+      remoteLeave: (request: RemoteLeaveRequest) => remoteLeave(fed, request),
+      localEvents: outbound.localEvents,
+    },
+    typingChanged: typing,
+    receiptSent: (receipt) => {
+      if (!receipt.userId.endsWith(`:${serverName}`)) return;
+      outbound.roomEdu(receipt.roomId, receiptEdu(receipt)).catch((err) => logger.warn('receipt not queued', { error: String(err) }));
+    },
+    idle: (destination) => senders.idle(destination),
+    close: () => senders.close(),
+  };
+}
+
+/** version and send: the endpoints that are not about one room's DAG. */
+function serverRoutes(fed: FederationContext): FederationRoute[] {
+  const transactions = createTransactionReceiver(fed);
+  return [
+    {
+      method: 'GET',
+      path: `${V1}/version`,
+      handler: async () => ok({ server: { name: 'p2p-matrix', version: '0.1.0' } }),
+    },
+    {
+      method: 'PUT',
+      path: `${V1}/send/{txnId}`,
+      handler: async (ctx) => ok(await transactions.receive(ctx.origin, ctx.params.txnId!, jsonBody(ctx))),
+    },
+    ...roomReadRoutes(fed),
+    ...membershipRoutes(fed),
+  ];
+}
+
+/** Diffs the local typers of a room against what was last sent, and queues m.typing for each change. */
+function localTyping(fed: FederationContext): (roomId: string, typers: readonly string[]) => void {
+  const sent = new Map<string, Set<string>>();
+  const local = (userId: string) => userId.endsWith(`:${fed.serverName}`);
+  return (roomId, typers) => {
+    const now = new Set(typers.filter(local));
+    const before = sent.get(roomId) ?? new Set<string>();
+    const changes = [
+      ...[...now].filter((u) => !before.has(u)).map((u) => typingEdu(roomId, u, true)),
+      ...[...before].filter((u) => !now.has(u)).map((u) => typingEdu(roomId, u, false)),
+    ];
+    if (now.size > 0) sent.set(roomId, now);
+    else sent.delete(roomId);
+    for (const edu of changes) {
+      fed.outbound.roomEdu(roomId, edu).catch((err) => fed.logger.warn('typing not queued', { error: String(err) }));
+    }
+  };
+}
+
+/**
+ * Room hooks for a federation created after the rooms' deps (see the header):
+ * they forward to the federation once attached; before that, joins and
+ * leaves of remote rooms fail and local events are not queued.
+ */
+export function deferredRoomHooks(): { hooks: FederationRoomHooks; attach(federation: Federation): void } {
+  let target: Federation | undefined;
+  const need = () => {
+    if (!target) throw new Error('federation is not attached yet');
+    return target.roomHooks;
+  };
+  return {
+    hooks: {
+      remoteJoin: (request) => need().remoteJoin(request),
+      remoteLeave: (request) => need().remoteLeave(request),
+      localEvents: {
+        tables: [OUTBOX, ...roomTableNames],
+        persisted: async (tx, events) => target?.roomHooks.localEvents.persisted(tx, events),
+        committed: (events) => target?.roomHooks.localEvents.committed(events),
+      },
+    },
+    attach: (federation) => {
+      target = federation;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+// What the receiving side of room federation works with.
+import type { Logger } from '../../ports.ts';
+import type { RoomFederationPort } from '../../rooms/federation-api.ts';
+import type { Store } from '../../storage/port.ts';
+import type { Notifier } from '../../sync/notifier.ts';
+import type { FederationClient } from '../federation-client.ts';
+import type { KeyedQueue } from '../keyed-queue.ts';
+
+export interface InboundLimits {
+  /** get_missing_events asks for this many events per request. */
+  readonly missingEventsPerRequest: number;
+  /**
+   * Events pulled with get_missing_events while filling one gap (a reconnect
+   * after a long absence); what lies beyond is taken as state (state_ids)
+   * instead, so a peer serving an endless chain cannot keep us busy.
+   */
+  readonly maxGapEvents: number;
+  /** State and auth chain events fetched one by one for one state_ids answer. */
+  readonly maxStateFetch: number;
+}
+
+export const defaultInboundLimits: InboundLimits = {
+  missingEventsPerRequest: 100,
+  maxGapEvents: 2_000,
+  maxStateFetch: 1_000,
+};
+
+export interface InboundDeps {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+  readonly client: FederationClient;
+  readonly rooms: Pick<RoomFederationPort, 'exclusive'>;
+  /** Incoming events of one room are handled one batch at a time. */
+  readonly queue: KeyedQueue;
+  readonly limits: InboundLimits;
+}

@@ -1,0 +1,90 @@
+// The state after a prev event we could not get (spec: "Checks performed on
+// receipt of a PDU", step 5: "the server may request the state of the room
+// at the missing prev event with /state_ids and fetch what it lacks"):
+// GET /state_ids gives the state before the prev event and its auth chain;
+// the events we do not hold come one by one from /event, each checked
+// (steps 1 to 4) and stored as an outlier; the prev event itself is added
+// when it is a state event. Rejected events are left out of the state.
+import { type JsonValue, type RoomEvent, type RoomVersion, stateKeyOf } from '../../protocol.ts';
+import { type StateIds, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
+import { fedPath } from '../federation-client.ts';
+import { acceptedPdus, storeAuthEvents, unheld } from './auth-chain.ts';
+import type { InboundDeps } from './inbound-deps.ts';
+
+const FETCH_CONCURRENCY = 8;
+
+function idList(value: JsonValue | undefined, max: number): string[] | undefined {
+  if (!Array.isArray(value) || value.length > max) return undefined;
+  return value.filter((id): id is string => typeof id === 'string');
+}
+
+/** GET /_matrix/federation/v1/event/{eventId} from origin, checked (steps 1 to 3); undefined when unusable. */
+async function fetchEvent(
+  deps: InboundDeps,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  eventId: string,
+): Promise<RoomEvent | undefined> {
+  try {
+    const res = await deps.client.get(origin, fedPath`/_matrix/federation/v1/event/${eventId}`);
+    const [event] = await acceptedPdus(deps, res.pdus, version, roomId, 1);
+    return event?.event_id === eventId ? event : undefined;
+  } catch (err) {
+    deps.logger.info('could not fetch an event', { origin, eventId, error: String(err) });
+    return undefined;
+  }
+}
+
+async function fetchEvents(
+  deps: InboundDeps,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  ids: readonly string[],
+): Promise<RoomEvent[]> {
+  const out: RoomEvent[] = [];
+  for (let i = 0; i < ids.length; i += FETCH_CONCURRENCY) {
+    const chunk = ids.slice(i, i + FETCH_CONCURRENCY);
+    const got = await Promise.all(chunk.map((id) => fetchEvent(deps, origin, roomId, version, id)));
+    for (const event of got) if (event) out.push(event);
+  }
+  return out;
+}
+
+/** The state after `prevId` as `origin` knows it; undefined when it cannot be had. */
+export async function fetchStateAfter(
+  deps: InboundDeps,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  prevId: string,
+): Promise<StateIds | undefined> {
+  const max = deps.limits.maxStateFetch;
+  let stateIds: string[] | undefined;
+  let authIds: string[] | undefined;
+  try {
+    const res = await deps.client.get(origin, fedPath`/_matrix/federation/v1/state_ids/${roomId}`, {
+      event_id: prevId,
+    });
+    stateIds = idList(res.pdu_ids, max);
+    authIds = idList(res.auth_chain_ids, max);
+  } catch (err) {
+    deps.logger.info('state_ids failed', { origin, roomId, prevId, error: String(err) });
+    return undefined;
+  }
+  if (!stateIds || !authIds) return undefined;
+  const wanted = await deps.store.read(roomTableNames, (tx) => unheld(tx, [...authIds, ...stateIds, prevId]));
+  if (wanted.length > max) return undefined;
+  await storeAuthEvents(deps, version, await fetchEvents(deps, origin, roomId, version, wanted));
+  return deps.store.read(roomTableNames, async (tx) => {
+    const state: StateIds = new Map();
+    for (const id of [...stateIds, prevId]) {
+      const row = await eventRowOf(tx, id);
+      if (row && row.room_id === roomId && row.rejected === undefined && row.state_key !== undefined) {
+        state.set(stateKeyOf(row.type, row.state_key), id);
+      }
+    }
+    return (await eventRowOf(tx, prevId)) ? state : undefined;
+  });
+}

@@ -1,0 +1,119 @@
+// PUT /_matrix/federation/v1/send/{txnId} (spec: "Transactions"): at most 50
+// PDUs and 100 EDUs. PDUs are grouped by room and go through the checks on
+// receipt (pdu-intake.ts, receive-pdus.ts); the answer maps each PDU's event
+// id to {} or {error}. A transaction repeated by its sender (same origin and
+// txnId, e.g. after a lost answer) gets the first answer again.
+import { badJson, forbidden } from '../../errors.ts';
+import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
+import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
+import { type EduDeps, receiveEdu } from '../edus.ts';
+import { intakePdu } from '../pdu-intake.ts';
+import type { InboundDeps } from './inbound-deps.ts';
+import { receivePdus } from './receive-pdus.ts';
+
+export const MAX_TRANSACTION_PDUS = 50;
+export const MAX_TRANSACTION_EDUS = 100;
+/** Answers remembered for repeated transactions. */
+const REMEMBERED_TRANSACTIONS = 1_000;
+
+export interface TransactionDeps extends InboundDeps {
+  readonly edus: EduDeps;
+}
+
+export interface TransactionReceiver {
+  receive(origin: string, txnId: string, body: JsonValue | Uint8Array | undefined): Promise<JsonObject>;
+}
+
+export function createTransactionReceiver(deps: TransactionDeps): TransactionReceiver {
+  const answers = new Map<string, Promise<JsonObject>>();
+  return {
+    receive(origin, txnId, body) {
+      const transaction = readTransaction(origin, body);
+      const key = `${origin}\u0000${txnId}`;
+      const known = answers.get(key);
+      if (known) return known;
+      const answer = handle(deps, origin, transaction);
+      answers.set(key, answer);
+      answer.catch(() => answers.delete(key));
+      while (answers.size > REMEMBERED_TRANSACTIONS) answers.delete(answers.keys().next().value!);
+      return answer;
+    },
+  };
+}
+
+interface Transaction {
+  readonly pdus: readonly JsonValue[];
+  readonly edus: readonly JsonValue[];
+}
+
+/** The body's shape and limits (400 otherwise); `origin` must be the authenticated peer (403). */
+function readTransaction(origin: string, body: JsonValue | Uint8Array | undefined): Transaction {
+  if (body === undefined || body instanceof Uint8Array || typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badJson('a transaction is a JSON object');
+  }
+  if (body.origin !== origin) throw forbidden(`the transaction claims origin ${String(body.origin)}, not ${origin}`);
+  const pdus = body.pdus ?? [];
+  const edus = body.edus ?? [];
+  if (!Array.isArray(pdus) || !Array.isArray(edus)) throw badJson('pdus and edus must be arrays');
+  if (pdus.length > MAX_TRANSACTION_PDUS) {
+    throw badJson(`the transaction has ${pdus.length} PDUs, more than ${MAX_TRANSACTION_PDUS}`);
+  }
+  if (edus.length > MAX_TRANSACTION_EDUS) {
+    throw badJson(`the transaction has ${edus.length} EDUs, more than ${MAX_TRANSACTION_EDUS}`);
+  }
+  return { pdus, edus };
+}
+
+async function handle(deps: TransactionDeps, origin: string, transaction: Transaction): Promise<JsonObject> {
+  const results: Record<string, JsonObject> = {};
+  for (const [roomId, raws] of byRoom(transaction.pdus, deps)) {
+    const version = await deps.store.read(roomTableNames, (tx) => heldRoomVersion(tx, roomId));
+    if (!version) {
+      deps.logger.info('dropped PDUs of a room not held here', { origin, roomId, count: raws.length });
+      continue;
+    }
+    for (const [eventId, error] of await receiveRoom(deps, origin, version, raws)) {
+      results[eventId] = error === undefined ? {} : { error };
+    }
+  }
+  for (const edu of transaction.edus) {
+    try {
+      await receiveEdu(deps.edus, origin, edu);
+    } catch (err) {
+      deps.logger.warn('an EDU failed', { origin, error: String(err) });
+    }
+  }
+  return { pdus: results };
+}
+
+/** PDUs grouped by their room_id; ones without a usable room_id are logged and dropped. */
+function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, JsonValue[]> {
+  const out = new Map<string, JsonValue[]>();
+  for (const pdu of pdus) {
+    const roomId = typeof pdu === 'object' && pdu !== null && !Array.isArray(pdu) ? pdu.room_id : undefined;
+    if (typeof roomId !== 'string') {
+      deps.logger.info('dropped a PDU without a room_id');
+      continue;
+    }
+    out.set(roomId, [...(out.get(roomId) ?? []), pdu]);
+  }
+  return out;
+}
+
+async function receiveRoom(
+  deps: TransactionDeps,
+  origin: string,
+  version: RoomVersion,
+  raws: readonly JsonValue[],
+): Promise<Map<string, string | undefined>> {
+  const results = new Map<string, string | undefined>();
+  const events: RoomEvent[] = [];
+  const intakes = await Promise.all(raws.map((raw) => intakePdu(raw, version)));
+  for (const intake of intakes) {
+    if (intake.ok) events.push(intake.event);
+    else if (intake.eventId !== undefined) results.set(intake.eventId, intake.reason);
+    else deps.logger.info('dropped a malformed PDU', { origin, reason: intake.reason });
+  }
+  for (const [id, error] of await receivePdus(deps, origin, version, events)) results.set(id, error);
+  return results;
+}

@@ -1,0 +1,84 @@
+// The persisted per-destination queue (tables.ts `fed_outbox`). Writers add
+// rows inside the transaction of the change they carry; the destination
+// senders (sender.ts) read them oldest first and delete them once delivered.
+import type { JsonObject } from '../protocol/types.ts';
+import type { ReadTx, WriteTx } from '../storage/port.ts';
+import { OUTBOX, type OutboxRow } from './tables.ts';
+
+export type OutboxItem =
+  | { readonly kind: 'pdu'; readonly roomId: string; readonly eventId: string }
+  | { readonly kind: 'invite'; readonly roomId: string; readonly eventId: string }
+  | { readonly kind: 'edu'; readonly eduType: string; readonly content: JsonObject };
+
+/** Adds the item for every destination but `self`; returns the destinations. */
+export async function enqueue(
+  tx: WriteTx,
+  destinations: Iterable<string>,
+  item: OutboxItem,
+  self: string,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const destination of new Set(destinations)) {
+    if (destination === self) continue;
+    const row: OutboxRow =
+      item.kind === 'edu'
+        ? { destination, kind: 'edu', edu_type: item.eduType, content: item.content }
+        : { destination, kind: item.kind, room_id: item.roomId, event_id: item.eventId };
+    await tx.put(OUTBOX, row);
+    out.push(destination);
+  }
+  return out;
+}
+
+export interface PendingBatch {
+  readonly pdus: OutboxRow[];
+  readonly edus: OutboxRow[];
+  readonly invites: OutboxRow[];
+}
+
+/** The oldest rows for a destination: up to maxPdus PDUs and maxEdus EDUs, and any invites among them. */
+export async function pendingFor(
+  tx: ReadTx,
+  destination: string,
+  maxPdus: number,
+  maxEdus: number,
+): Promise<PendingBatch> {
+  const batch: PendingBatch = { pdus: [], edus: [], invites: [] };
+  let after = -1;
+  for (;;) {
+    const rows = await tx.query<OutboxRow>(OUTBOX, {
+      index: 'destination',
+      range: { lower: [destination, after], lowerOpen: true, upper: [destination, Number.MAX_SAFE_INTEGER] },
+      limit: 200,
+    });
+    for (const row of rows) {
+      if (row.kind === 'pdu' && batch.pdus.length < maxPdus) batch.pdus.push(row);
+      else if (row.kind === 'edu' && batch.edus.length < maxEdus) batch.edus.push(row);
+      else if (row.kind === 'invite' && batch.invites.length < maxPdus) batch.invites.push(row);
+    }
+    const full = batch.pdus.length >= maxPdus && batch.edus.length >= maxEdus;
+    if (rows.length < 200 || full) return batch;
+    after = rows[rows.length - 1]!.id!;
+  }
+}
+
+export async function removeRows(tx: WriteTx, rows: readonly OutboxRow[]): Promise<void> {
+  for (const row of rows) await tx.delete(OUTBOX, row.id!);
+}
+
+/** Every destination with something queued (the senders to start after a restart). */
+export async function pendingDestinations(tx: ReadTx): Promise<Set<string>> {
+  const out = new Set<string>();
+  let after: [string, number] | undefined;
+  for (;;) {
+    const [row] = await tx.query<OutboxRow>(OUTBOX, {
+      index: 'destination',
+      ...(after && { range: { lower: after, lowerOpen: true } }),
+      limit: 1,
+    });
+    if (!row) return out;
+    out.add(row.destination);
+    // Skip past every row of this destination.
+    after = [row.destination, Number.MAX_SAFE_INTEGER];
+  }
+}

@@ -1,0 +1,71 @@
+// The first three checks performed on receipt of a PDU (spec: server-server
+// API, "Checks performed on receipt of a PDU"), which need nothing but the
+// event itself and so run before any transaction, in parallel:
+//  1. it is a valid event (format, sizes, canonical JSON), else dropped;
+//  2. it passes signature checks (the key comes from the hex server name), else dropped;
+//  3. it passes hash checks, else it is redacted before being processed further.
+// Steps 4 to 6 need the room: see receive-pdus.ts.
+import {
+  type JsonValue,
+  type Pdu,
+  type RoomEvent,
+  type RoomVersion,
+  redactEvent,
+  roomEventFromPdu,
+  validatePdu,
+  verifyEvent,
+} from '../protocol.ts';
+
+export type Intake =
+  | { readonly ok: true; readonly event: RoomEvent; readonly redacted: boolean }
+  | { readonly ok: false; readonly eventId?: string; readonly reason: string };
+
+/**
+ * Steps 1 to 3 for one PDU of a room of `version`. `roomId`, when given, is
+ * the room the PDU must belong to (it came in a request about that room).
+ */
+export async function intakePdu(raw: JsonValue | undefined, version: RoomVersion, roomId?: string): Promise<Intake> {
+  // 1.
+  const format = validatePdu(raw, version);
+  if (!format.ok) return { ok: false, reason: `1: ${format.reason}` };
+  const pdu = raw as Pdu;
+  let event: RoomEvent;
+  try {
+    event = await roomEventFromPdu(pdu, version);
+  } catch (err) {
+    return { ok: false, reason: `1: no event id can be computed: ${(err as Error).message}` };
+  }
+  const eventId = event.event_id;
+  if (roomId !== undefined && event.room_id !== roomId) {
+    return { ok: false, eventId, reason: `1: the event belongs to ${event.room_id}, not ${roomId}` };
+  }
+  if (typeof pdu.origin === 'string' && pdu.origin !== serverOf(event.sender)) {
+    return { ok: false, eventId, reason: `1: origin ${pdu.origin} is not the sender's server` };
+  }
+  // 2.
+  const verified = await verifyEvent(pdu, version);
+  if (!verified.ok) return { ok: false, eventId, reason: `2: ${verified.reason}` };
+  // 3.
+  if (!verified.hashMatches) return { ok: true, event: redactEvent(event, version), redacted: true };
+  return { ok: true, event: withoutUnsigned(event), redacted: false };
+}
+
+/** `unsigned` is the sender's local annotation, never trusted from a peer. */
+function withoutUnsigned(event: RoomEvent): RoomEvent {
+  if (event.unsigned === undefined) return event;
+  const { unsigned: _unsigned, ...rest } = event;
+  return rest as RoomEvent;
+}
+
+function serverOf(userId: string): string {
+  return userId.slice(userId.indexOf(':') + 1);
+}
+
+/** Runs intake over many PDUs at once (signature checks are the costly part and run in parallel). */
+export function intakeAll(
+  raws: readonly (JsonValue | undefined)[],
+  version: RoomVersion,
+  roomId?: string,
+): Promise<Intake[]> {
+  return Promise.all(raws.map((raw) => intakePdu(raw, version, roomId)));
+}

@@ -1,0 +1,236 @@
+// One sender per destination drains its part of the persisted outbox
+// (outbox.ts): invites go one by one with PUT /v2/invite, PDUs and EDUs in
+// transactions (PUT /v1/send/{txnId}) of at most 50 PDUs and 100 EDUs
+// (spec: "Transactions"). A failed transaction is retried as it was, with
+// the same txnId, so the receiver can tell a repeat; failures back off
+// (backoff.ts) until the transport reports the peer up again.
+import type { Clock, Logger } from '../ports.ts';
+import { type JsonObject, type Pdu, pduFromRoomEvent } from '../protocol.ts';
+import { eventRowOf, heldRoomVersion, roomTableNames, strippedState } from '../rooms/federation-api.ts';
+import type { Store } from '../storage/port.ts';
+import { Backoff, type BackoffOptions } from './backoff.ts';
+import { type FederationClient, RemoteCallError, fedPath } from './federation-client.ts';
+import { type PendingBatch, pendingDestinations, pendingFor, removeRows } from './outbox.ts';
+import { OUTBOX, type OutboxRow } from './tables.ts';
+
+export interface SenderDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly serverName: string;
+  readonly client: FederationClient;
+  readonly backoff: BackoffOptions;
+  /** Spec: at most 50 PDUs and 100 EDUs per transaction. */
+  readonly maxPdus: number;
+  readonly maxEdus: number;
+}
+
+export interface Senders {
+  /** Something was queued for the destination. */
+  wake(destination: string): void;
+  /** The peer is reachable again: forget its backoff and send now. */
+  peerUp(destination: string): void;
+  /** Starts a sender for every destination with queued rows (after a restart). */
+  resume(): Promise<void>;
+  /** Whether the destination's queue is empty and nothing is being sent (tests and benches wait on it). */
+  idle(destination: string): boolean;
+  close(): void;
+}
+
+const READ_TABLES = [OUTBOX, ...roomTableNames];
+
+/** Retrying cannot help: the destination refused the request itself. */
+function permanent(err: unknown): boolean {
+  return err instanceof RemoteCallError && err.status >= 400 && err.status < 500 && err.status !== 429;
+}
+
+export function createSenders(deps: SenderDeps): Senders {
+  const senders = new Map<string, DestinationSender>();
+  let closed = false;
+  const get = (destination: string) => {
+    let sender = senders.get(destination);
+    if (!sender) {
+      sender = new DestinationSender(deps, destination, () => closed);
+      senders.set(destination, sender);
+    }
+    return sender;
+  };
+  return {
+    wake: (destination) => {
+      if (!closed && destination !== deps.serverName) get(destination).wake();
+    },
+    peerUp: (destination) => {
+      if (!closed && destination !== deps.serverName) get(destination).peerUp();
+    },
+    resume: async () => {
+      const destinations = await deps.store.read([OUTBOX], pendingDestinations);
+      for (const destination of destinations) if (!closed) get(destination).wake();
+    },
+    idle: (destination) => senders.get(destination)?.idle ?? true,
+    close: () => {
+      closed = true;
+      for (const sender of senders.values()) sender.stop();
+    },
+  };
+}
+
+class DestinationSender {
+  private readonly deps: SenderDeps;
+  private readonly destination: string;
+  private readonly closed: () => boolean;
+  private readonly backoff: Backoff;
+  private running = false;
+  private again = false;
+  private cancelSleep: (() => void) | undefined;
+  /** The transaction being retried: sent again as it was (same txnId, same rows). */
+  private inflight: { txnId: string; batch: PendingBatch } | undefined;
+  private counter = 0;
+
+  constructor(deps: SenderDeps, destination: string, closed: () => boolean) {
+    this.deps = deps;
+    this.destination = destination;
+    this.closed = closed;
+    this.backoff = new Backoff(deps.backoff);
+  }
+
+  get idle(): boolean {
+    return !this.running && this.inflight === undefined;
+  }
+
+  wake(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.loop().finally(() => {
+      this.running = false;
+      if (this.again && !this.closed()) {
+        this.again = false;
+        this.wake();
+      }
+    });
+  }
+
+  peerUp(): void {
+    this.backoff.reset();
+    this.cancelSleep?.();
+    this.wake();
+  }
+
+  stop(): void {
+    this.cancelSleep?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed()) {
+      this.again = false;
+      const batch = this.inflight?.batch ?? (await this.next());
+      if (batch.pdus.length + batch.edus.length + batch.invites.length === 0) return;
+      let delivered = false;
+      try {
+        await this.deliver(batch);
+        delivered = true;
+      } catch (err) {
+        this.deps.logger.debug('federation send failed', { to: this.destination, error: String(err) });
+      }
+      if (delivered) {
+        this.backoff.reset();
+        continue;
+      }
+      await this.sleep(this.backoff.fail());
+    }
+  }
+
+  private next(): Promise<PendingBatch> {
+    return this.deps.store.read([OUTBOX], (tx) =>
+      pendingFor(tx, this.destination, this.deps.maxPdus, this.deps.maxEdus),
+    );
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    const cancelled = new Promise<void>((resolve) => {
+      this.cancelSleep = resolve;
+    });
+    await this.deps.clock.sleep(ms, cancelled);
+    this.cancelSleep = undefined;
+  }
+
+  /** Invites first (each its own request), then one transaction; rows go once the destination took them. */
+  private async deliver(batch: PendingBatch): Promise<void> {
+    for (const row of batch.invites) {
+      await this.sendInvite(row);
+      await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [row]));
+    }
+    if (batch.pdus.length + batch.edus.length === 0) return;
+    const txn = this.inflight ?? {
+      txnId: this.newTxnId(),
+      batch: { pdus: batch.pdus, edus: batch.edus, invites: [] },
+    };
+    this.inflight = txn;
+    await this.sendTransaction(txn.txnId, txn.batch);
+    await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [...txn.batch.pdus, ...txn.batch.edus]));
+    this.inflight = undefined;
+  }
+
+  private newTxnId(): string {
+    this.counter += 1;
+    return `${this.deps.clock.now()}.${this.counter}`;
+  }
+
+  /** PUT /_matrix/federation/v1/send/{txnId} */
+  private async sendTransaction(txnId: string, batch: PendingBatch): Promise<void> {
+    const pdus = await this.deps.store.read(READ_TABLES, async (tx) => {
+      const out: Pdu[] = [];
+      for (const row of batch.pdus) {
+        const event = await eventRowOf(tx, row.event_id!);
+        const version = event && (await heldRoomVersion(tx, event.room_id));
+        if (event && version) out.push(pduFromRoomEvent(event.pdu, version));
+      }
+      return out;
+    });
+    const edus = batch.edus.map((row) => ({ edu_type: row.edu_type!, content: row.content! }));
+    const body = { origin: this.deps.serverName, origin_server_ts: this.deps.clock.now(), pdus, edus } as unknown as JsonObject;
+    try {
+      const res = await this.deps.client.put(this.destination, fedPath`/_matrix/federation/v1/send/${txnId}`, body);
+      this.logRefusals(res);
+    } catch (err) {
+      if (!permanent(err)) throw err;
+      // The destination refused the whole transaction: sending it again cannot help.
+      this.deps.logger.warn('federation transaction refused', { to: this.destination, error: String(err) });
+    }
+  }
+
+  private logRefusals(res: JsonObject): void {
+    const results = res.pdus;
+    if (typeof results !== 'object' || results === null || Array.isArray(results)) return;
+    for (const [eventId, result] of Object.entries(results)) {
+      const error = (result as JsonObject | null)?.error;
+      if (typeof error === 'string') {
+        this.deps.logger.info('a peer did not accept an event', { to: this.destination, eventId, error });
+      }
+    }
+  }
+
+  /** PUT /_matrix/federation/v2/invite/{roomId}/{eventId}: the invitee's server signs the invite. */
+  private async sendInvite(row: OutboxRow): Promise<void> {
+    const found = await this.deps.store.read(READ_TABLES, async (tx) => {
+      const event = await eventRowOf(tx, row.event_id!);
+      const version = await heldRoomVersion(tx, row.room_id!);
+      if (!event || !version) return undefined;
+      return { event, version, state: await strippedState(tx, row.room_id!) };
+    });
+    if (!found) return;
+    const body = {
+      room_version: found.version.id,
+      event: pduFromRoomEvent(found.event.pdu, found.version),
+      invite_room_state: found.state,
+    } as unknown as JsonObject;
+    try {
+      await this.deps.client.put(this.destination, fedPath`/_matrix/federation/v2/invite/${row.room_id!}/${row.event_id!}`, body);
+    } catch (err) {
+      if (!permanent(err)) throw err;
+      this.deps.logger.warn('an invite was refused', { to: this.destination, eventId: row.event_id, error: String(err) });
+    }
+  }
+}

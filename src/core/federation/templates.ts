@@ -1,0 +1,70 @@
+// Event templates for make_join and make_leave (spec: server-server API
+// "Joining Rooms", "Leaving Rooms"): the resident server proposes the event
+// on its current forward extremities and state, and refuses when the auth
+// rules would not let it through now.
+import { forbidden } from '../errors.ts';
+import {
+  type AuthStateLookup,
+  type JsonObject,
+  MAX_PREV_EVENTS,
+  type RoomEvent,
+  type RoomVersion,
+  type StateKey,
+  authEventTypesFor,
+  checkAuth,
+  stateKeyOf,
+} from '../protocol.ts';
+import { currentStateIds, eventRowOf, extremityIds } from '../rooms/federation-api.ts';
+import type { ReadTx } from '../storage/port.ts';
+
+export interface TemplateDraft {
+  readonly type: string;
+  readonly sender: string;
+  readonly stateKey: string;
+  readonly content: JsonObject;
+}
+
+/** A lookup over the room's current state. */
+export async function currentStateLookup(tx: ReadTx, roomId: string): Promise<AuthStateLookup> {
+  const ids = await currentStateIds(tx, roomId);
+  const events = new Map<StateKey, RoomEvent>();
+  for (const [key, id] of ids) {
+    const row = await eventRowOf(tx, id);
+    if (row) events.set(key, row.pdu);
+  }
+  return (type, stateKey) => events.get(stateKeyOf(type, stateKey));
+}
+
+/** The unsigned event for `draft` on the room's current extremities; 403 when the auth rules refuse it. */
+export async function eventTemplate(
+  tx: ReadTx,
+  roomId: string,
+  version: RoomVersion,
+  draft: TemplateDraft,
+  now: number,
+): Promise<JsonObject> {
+  const prev: { id: string; depth: number }[] = [];
+  for (const id of await extremityIds(tx, roomId)) prev.push({ id, depth: (await eventRowOf(tx, id))?.depth ?? 0 });
+  prev.sort((a, b) => b.depth - a.depth);
+  const chosen = prev.slice(0, MAX_PREV_EVENTS);
+  const lookup = await currentStateLookup(tx, roomId);
+  const input = { type: draft.type, sender: draft.sender, state_key: draft.stateKey, content: draft.content };
+  const authEvents = authEventTypesFor(input, version)
+    .map(({ type, stateKey }) => lookup(type, stateKey)?.event_id)
+    .filter((id): id is string => id !== undefined);
+  const template = {
+    room_id: roomId,
+    sender: draft.sender,
+    origin_server_ts: now,
+    type: draft.type,
+    state_key: draft.stateKey,
+    content: draft.content,
+    prev_events: chosen.map((p) => p.id),
+    auth_events: authEvents,
+    depth: (chosen[0]?.depth ?? 0) + 1,
+  };
+  const probe = { ...template, hashes: { sha256: '' }, signatures: {}, event_id: '$template' };
+  const verdict = checkAuth(probe, lookup, version);
+  if (!verdict.ok) throw forbidden(`The auth rules refuse this event: ${verdict.reason}`);
+  return template;
+}

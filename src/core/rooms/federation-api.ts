@@ -1,0 +1,111 @@
+// What room federation may read and write in the rooms module: the DAG and
+// state groups to check and serve events from peers, and the writes that
+// place them (persist-remote.ts). Reads take a transaction opened over
+// `roomTableNames`; writes one over `roomWriteTables`.
+import { type RoomVersion, roomVersion } from '../protocol.ts';
+import type { ReadTx } from '../storage/port.ts';
+import { STREAM_TABLE } from '../storage/stream.ts';
+import type { MemberProfile, RoomDeps } from './deps.ts';
+import { roomsContext } from './rooms-context.ts';
+import { type StateIds, loadStateGroup, stateEntryIn } from './state-groups.ts';
+import {
+  EVENTS,
+  EXTREMITIES,
+  type EventRow,
+  type ExtremityRow,
+  MEMBERS,
+  type MemberRow,
+  ROOMS,
+  type RoomRow,
+  roomTableNames,
+} from './tables.ts';
+
+export type { EventRow, MemberRow } from './tables.ts';
+export type { StateIds } from './state-groups.ts';
+export type { StrippedStateEvent } from './client-event.ts';
+export {
+  createJoinedRoom,
+  persistRemoteEvent,
+  storeOutlier,
+  storeRemoteInvite,
+  storeRemoteLeave,
+  txEventProvider,
+  type JoinedRoomState,
+  type RemoteOutcome,
+  type RemotePlacement,
+} from './persist-remote.ts';
+export { writeSnapshot } from './state-groups.ts';
+export { authStateFor } from './persist-event.ts';
+export { currentStateIds, strippedState } from './state-read.ts';
+export { roomTableNames } from './tables.ts';
+
+/** Tables a write transaction placing remote events opens. */
+export const roomWriteTables: readonly string[] = [...roomTableNames, STREAM_TABLE];
+
+/** The version of a room held here; undefined for rooms we do not hold. */
+export async function heldRoomVersion(tx: ReadTx, roomId: string): Promise<RoomVersion | undefined> {
+  const room = await tx.get<RoomRow>(ROOMS, roomId);
+  return room ? roomVersion(room.version) : undefined;
+}
+
+/** Ids of every room held here. */
+export async function heldRoomIds(tx: ReadTx): Promise<string[]> {
+  return (await tx.query<RoomRow>(ROOMS)).map((r) => r.room_id);
+}
+
+export function eventRowOf(tx: ReadTx, eventId: string): Promise<EventRow | undefined> {
+  return tx.get<EventRow>(EVENTS, eventId);
+}
+
+/** The room's current state group (the resolved state of its forward extremities). */
+export async function currentStateGroup(tx: ReadTx, roomId: string): Promise<number | undefined> {
+  return (await tx.get<RoomRow>(ROOMS, roomId))?.state_group;
+}
+
+export function stateOfGroup(tx: ReadTx, group: number): Promise<StateIds> {
+  return loadStateGroup(tx, group);
+}
+
+export function stateEntryOfGroup(
+  tx: ReadTx,
+  group: number,
+  type: string,
+  stateKey: string,
+): Promise<string | undefined> {
+  return stateEntryIn(tx, group, type, stateKey);
+}
+
+/** The forward extremities of a room. */
+export async function extremityIds(tx: ReadTx, roomId: string): Promise<string[]> {
+  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  return rows.map((r) => r.event_id);
+}
+
+/** Servers with a user joined to the room now. */
+export async function joinedServers(tx: ReadTx, roomId: string): Promise<Set<string>> {
+  const rows = await tx.query<MemberRow>(MEMBERS, { index: 'room_membership', equals: [roomId, 'join'] });
+  return new Set(rows.map((r) => r.user_id.slice(r.user_id.indexOf(':') + 1)));
+}
+
+export function memberOf(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow | undefined> {
+  return tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+}
+
+/** What room federation uses of the rooms module beyond the tables. */
+export interface RoomFederationPort {
+  /** Runs fn while no local event of the room is being written (the writer's room lock). */
+  exclusive<T>(roomId: string, fn: () => Promise<T>): Promise<T>;
+  /** A local user's profile, for the content of their join over federation. */
+  profileOf(userId: string): Promise<MemberProfile | undefined>;
+  /** Whether a local user exists (invites from peers to unknown users are refused). */
+  userExists(userId: string): Promise<boolean>;
+}
+
+/** The port over the rooms module's deps (the writer is looked up when used, never before). */
+export function roomFederationPort(deps: RoomDeps): RoomFederationPort {
+  return {
+    exclusive: (roomId, fn) => roomsContext(deps).writer.exclusive(roomId, fn),
+    profileOf: async (userId) => deps.profileOf?.(userId),
+    userExists: async (userId) => (deps.userExists ? deps.userExists(userId) : true),
+  };
+}

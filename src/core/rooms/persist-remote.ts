@@ -1,0 +1,286 @@
+// Persisting events that came from other servers, inside the caller's write
+// transaction. Room federation decides (the checks on receipt of a PDU); this
+// file only places the decided event in the tables (see tables.ts), so local
+// and remote events share one storage model: state groups, current state,
+// forward extremities, memberships and stream positions.
+import {
+  type RoomEvent,
+  type RoomVersion,
+  type StateKey,
+  resolveStateV2,
+  splitStateKey,
+  stateKeyOf,
+} from '../protocol.ts';
+import type { ReadTx, WriteTx } from '../storage/port.ts';
+import { nextStreamPosition } from '../storage/stream.ts';
+import type { StrippedStateEvent } from './client-event.ts';
+import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
+import { type StateIds, loadStateGroup, stateEntryIn, writeSnapshot, writeStateGroup } from './state-groups.ts';
+import {
+  CURRENT_STATE,
+  type CurrentStateRow,
+  EDGES,
+  type EdgeRow,
+  EVENTS,
+  EXTREMITIES,
+  type EventRow,
+  type ExtremityRow,
+  INVITE_STATE,
+  type InviteStateRow,
+  MEMBERS,
+  type MemberRow,
+  ROOMS,
+  type RoomRow,
+} from './tables.ts';
+
+/** What room federation decided about an event, and the state before it. */
+export interface RemotePlacement {
+  /** State group of the state before the event (computed from its prev_events). */
+  readonly sgBefore: number;
+  /** Passed the checks against the state before it, failed against the current state (step 6). */
+  readonly softFailed?: boolean;
+  /** Why the event was rejected (steps 4 and 5). */
+  readonly rejected?: string;
+}
+
+export interface RemoteOutcome {
+  /** Timeline position; undefined for rejected and soft-failed events. */
+  readonly stream?: number;
+  /** Users whose membership changed in the current state (their syncs must wake). */
+  readonly members: readonly string[];
+}
+
+/** Where state resolution reads events from: this transaction. */
+export function txEventProvider(tx: ReadTx) {
+  return {
+    getEvent: async (id: string) => (await tx.get<EventRow>(EVENTS, id))?.pdu,
+    isRejected: async (id: string) => (await tx.get<EventRow>(EVENTS, id))?.rejected !== undefined,
+  };
+}
+
+/**
+ * Places a checked event from another server:
+ * 1. its row with the state before it and, for an accepted state event, the state after it;
+ * 2. rejected and soft-failed events stop there (no stream position, no extremity);
+ * 3. the next stream position; the event replaces its prev_events as forward
+ *    extremity, unless an event already names it as prev (it arrived late);
+ * 4. the current state: the state of the one forward extremity, or the
+ *    resolution (v2) of the states of all of them, applied to current state
+ *    and memberships;
+ * 5. a redaction prunes its target when the rules allow it (against the state before it).
+ */
+export async function persistRemoteEvent(
+  tx: WriteTx,
+  event: RoomEvent,
+  version: RoomVersion,
+  placement: RemotePlacement,
+): Promise<RemoteOutcome> {
+  const room = await tx.get<RoomRow>(ROOMS, event.room_id);
+  if (!room) throw new Error(`room ${event.room_id} is not held here`);
+  // 1.
+  const row = eventRow(event, room);
+  row.sg_before = row.sg_after = placement.sgBefore;
+  if (placement.rejected !== undefined) row.rejected = placement.rejected;
+  else if (event.state_key !== undefined) {
+    const replaced = await stateEntryIn(tx, placement.sgBefore, event.type, event.state_key);
+    if (replaced !== undefined) row.replaces = replaced;
+    row.sg_after = await writeStateGroup(tx, room.room_id, placement.sgBefore, [
+      [event.type, event.state_key, event.event_id],
+    ]);
+  }
+  // 2.
+  if (placement.rejected !== undefined || placement.softFailed) {
+    if (placement.softFailed) row.soft_failed = true;
+    await tx.put(EVENTS, row);
+    return { members: [] };
+  }
+  // 3.
+  const stream = await nextStreamPosition(tx);
+  row.stream = stream;
+  await tx.put(EVENTS, row);
+  await placeInDag(tx, event);
+  // 4.
+  const group = await currentGroup(tx, room, version);
+  const members =
+    room.state_group === placement.sgBefore && group === row.sg_after
+      ? await applyOwnChange(tx, event, stream)
+      : await applyStateDiff(tx, room.room_id, await loadStateGroup(tx, group), stream);
+  await tx.put(ROOMS, { ...room, state_group: group } satisfies RoomRow);
+  // 5.
+  if (event.type === 'm.room.redaction') {
+    const before = await stateLookupIn(tx, placement.sgBefore);
+    await applyRedaction(tx, event, before, version);
+  }
+  return { stream, members };
+}
+
+async function placeInDag(tx: WriteTx, event: RoomEvent): Promise<void> {
+  for (const prev of event.prev_events) {
+    await tx.delete(EXTREMITIES, [event.room_id, prev]);
+    await tx.put(EDGES, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
+  }
+  const children = await tx.count(EDGES, { range: { lower: [event.event_id, ''], upper: [event.event_id, '\uffff'] } });
+  if (children === 0) await tx.put(EXTREMITIES, { room_id: event.room_id, event_id: event.event_id });
+}
+
+/** The state group of the room's current state: its one extremity's, or all of theirs resolved. */
+async function currentGroup(tx: WriteTx, room: RoomRow, version: RoomVersion): Promise<number> {
+  const extremities = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: room.room_id });
+  const groups = new Set<number>();
+  for (const { event_id: id } of extremities) {
+    const row = await tx.get<EventRow>(EVENTS, id);
+    if (row) groups.add(row.sg_after);
+  }
+  if (groups.size === 0) return room.state_group;
+  if (groups.size === 1) return [...groups][0]!;
+  const states: StateIds[] = [];
+  for (const group of groups) states.push(await loadStateGroup(tx, group));
+  const resolved = await resolveStateV2(states, txEventProvider(tx), version);
+  return writeSnapshot(tx, room.room_id, resolved);
+}
+
+/** Current state moved by exactly this event (the usual case: it extends the only extremity). */
+async function applyOwnChange(tx: WriteTx, event: RoomEvent, stream: number): Promise<string[]> {
+  if (event.state_key === undefined) return [];
+  await tx.put(CURRENT_STATE, {
+    room_id: event.room_id,
+    type: event.type,
+    state_key: event.state_key,
+    event_id: event.event_id,
+  } satisfies CurrentStateRow);
+  if (event.type !== 'm.room.member') return [];
+  await updateMembership(tx, event, stream);
+  return [event.state_key];
+}
+
+/** Makes current state (and memberships) equal `state`; returns the users whose membership changed. */
+async function applyStateDiff(tx: WriteTx, roomId: string, state: StateIds, stream: number): Promise<string[]> {
+  const rows = await tx.query<CurrentStateRow>(CURRENT_STATE, { index: 'room', equals: roomId });
+  const old = new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
+  const members: string[] = [];
+  for (const [key, eventId] of state) {
+    if (old.get(key) === eventId) continue;
+    const [type, stateKey] = splitStateKey(key);
+    await tx.put(CURRENT_STATE, { room_id: roomId, type, state_key: stateKey, event_id: eventId });
+    const event = type === 'm.room.member' ? (await tx.get<EventRow>(EVENTS, eventId))?.pdu : undefined;
+    if (event) {
+      await updateMembership(tx, event, stream);
+      members.push(stateKey);
+    }
+  }
+  for (const key of old.keys()) {
+    if (state.has(key)) continue;
+    const [type, stateKey] = splitStateKey(key);
+    await tx.delete(CURRENT_STATE, [roomId, type, stateKey]);
+    if (type === 'm.room.member') {
+      await tx.delete(MEMBERS, [roomId, stateKey]);
+      members.push(stateKey);
+    }
+  }
+  return members;
+}
+
+/** A synchronous lookup over the events of a state group (for the redaction rules). */
+async function stateLookupIn(tx: ReadTx, group: number) {
+  const events = new Map<StateKey, RoomEvent>();
+  for (const [key, id] of await loadStateGroup(tx, group)) {
+    const row = await tx.get<EventRow>(EVENTS, id);
+    if (row) events.set(key, row.pdu);
+  }
+  return (type: string, stateKey: string) => events.get(stateKeyOf(type, stateKey));
+}
+
+export interface OutlierOptions {
+  /** Why the event was rejected (its own auth events deny it). */
+  readonly rejected?: string;
+  /** The state group to file it under (default: the room's current state). */
+  readonly group?: number;
+}
+
+/**
+ * Stores an event without its place in the DAG (auth chains, state from
+ * send_join or state_ids): no stream position, state groups of the room's
+ * current state. An event already held is left as it is.
+ */
+export async function storeOutlier(tx: WriteTx, event: RoomEvent, options: OutlierOptions = {}): Promise<void> {
+  if (await tx.get(EVENTS, event.event_id)) return;
+  const room = (await tx.get<RoomRow>(ROOMS, event.room_id)) ?? unheldRoom(event);
+  const row = eventRow(event, options.group === undefined ? room : { ...room, state_group: options.group });
+  row.outlier = true;
+  if (options.rejected !== undefined) row.rejected = options.rejected;
+  await tx.put(EVENTS, row);
+}
+
+/** Rows of events of rooms we do not hold point at no state group. */
+function unheldRoom(event: RoomEvent): RoomRow {
+  return { room_id: event.room_id, version: '', creator: '', created_ts: 0, state_group: -1 };
+}
+
+/** What send_join answered, checked: the state before our join and every event it needs. */
+export interface JoinedRoomState {
+  readonly version: RoomVersion;
+  readonly create: RoomEvent;
+  /** The state before the join event. */
+  readonly state: ReadonlyMap<StateKey, string>;
+  /** The state events and their auth chains. */
+  readonly events: readonly RoomEvent[];
+  readonly join: RoomEvent;
+}
+
+/**
+ * Makes a room joined over federation ours: the room row, the events of the
+ * state and auth chain as outliers, then the join event on that state (which
+ * fills current state and memberships). Invite state shown before is dropped.
+ */
+export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Promise<RemoteOutcome> {
+  const { create, join, version } = joined;
+  const roomId = join.room_id;
+  if (await tx.get(ROOMS, roomId)) throw new Error(`room ${roomId} is already held here`);
+  // Current state starts empty, so placing the join fills all of it (and the memberships).
+  const empty = await writeSnapshot(tx, roomId, new Map());
+  const room: RoomRow = {
+    room_id: roomId,
+    version: version.id,
+    creator: create.sender,
+    created_ts: create.origin_server_ts,
+    state_group: empty,
+  };
+  await tx.put(ROOMS, room);
+  const before = await writeSnapshot(tx, roomId, new Map(joined.state));
+  for (const event of joined.events) await storeOutlier(tx, event, { group: before });
+  await tx.deleteWhere(INVITE_STATE, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });
+  return persistRemoteEvent(tx, join, version, { sgBefore: before });
+}
+
+/**
+ * An invite from another server to a room we do not hold (or hold without a
+ * joined member, so the room's own traffic will not bring it): the invite
+ * event, the user's membership and the stripped state to show.
+ */
+export async function storeRemoteInvite(
+  tx: WriteTx,
+  invite: RoomEvent,
+  strippedState: readonly StrippedStateEvent[],
+): Promise<number> {
+  await storeOutlier(tx, invite);
+  const userId = invite.state_key!;
+  const stream = await nextStreamPosition(tx);
+  await updateMembership(tx, invite, stream);
+  const row: InviteStateRow = { room_id: invite.room_id, user_id: userId, events: [...strippedState] };
+  await tx.put(INVITE_STATE, row);
+  return stream;
+}
+
+/** Our user's leave (a rejected invite) of a room we do not hold. */
+export async function storeRemoteLeave(tx: WriteTx, leave: RoomEvent): Promise<number> {
+  await storeOutlier(tx, leave);
+  const stream = await nextStreamPosition(tx);
+  await updateMembership(tx, leave, stream);
+  await tx.delete(INVITE_STATE, [leave.room_id, leave.state_key!]);
+  return stream;
+}
+
+/** The member row of a user (for remote invites and leaves). */
+export function memberRowOf(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow | undefined> {
+  return tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+}

@@ -1,0 +1,18 @@
+// The part of web-ext's programmatic API the tests use (the package ships no types).
+declare module 'web-ext' {
+  export interface LintReport {
+    readonly count: number;
+    readonly summary: { readonly errors: number; readonly notices: number; readonly warnings: number };
+    readonly errors: readonly { readonly code: string; readonly message: string }[];
+    readonly warnings: readonly { readonly code: string; readonly message: string }[];
+  }
+  const webExt: {
+    cmd: {
+      lint(
+        params: { sourceDir: string; output: 'none' | 'json' | 'text'; boring?: boolean; metadata?: boolean },
+        options: { shouldExitProgram: boolean },
+      ): Promise<LintReport>;
+    };
+  };
+  export default webExt;
+}
