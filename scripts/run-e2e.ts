@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 
 const namespace = `p2pm-${process.pid}`;
+const TEST_HANG_GUARD_MS = 5 * 60_000;
 
 function ip(...args: string[]): void {
   const result = spawnSync('ip', args, { stdio: 'inherit' });
@@ -17,7 +18,18 @@ function runTests(extraArgs: string[]): number {
   const files = extraArgs.length > 0 ? extraArgs : ['test/e2e/**/*.test.ts'];
   const result = spawnSync(
     'ip',
-    ['netns', 'exec', namespace, process.execPath, '--test', '--test-concurrency=1', ...files],
+    [
+      'netns',
+      'exec',
+      namespace,
+      process.execPath,
+      '--test',
+      '--test-concurrency=1',
+      // A browser that hangs must not hold CI: each test has a hang guard, and the run ends when they do.
+      `--test-timeout=${TEST_HANG_GUARD_MS}`,
+      '--test-force-exit',
+      ...files,
+    ],
     { stdio: 'inherit' },
   );
   if (result.error) throw result.error;

@@ -8,7 +8,12 @@ const { BackgroundLink, KEEPALIVE_INTERVAL_MS } = await import('../../content/br
 
 const URL_BASE = 'https://p2p-matrix.invalid/_matrix/client/v3';
 const sync: WireRequest = { method: 'GET', url: `${URL_BASE}/sync?timeout=30000`, headers: {}, body: null };
-const createRoom: WireRequest = { method: 'POST', url: `${URL_BASE}/createRoom`, headers: {}, body: { text: '{}' } };
+const createRoom: WireRequest = {
+  method: 'POST',
+  url: `${URL_BASE}/createRoom`,
+  headers: {},
+  body: { text: '{}' },
+};
 const send: WireRequest = {
   method: 'PUT',
   url: `${URL_BASE}/rooms/!r:x/send/m.room.message/t1`,
@@ -25,9 +30,12 @@ const requestsOn = (port: { sent: unknown[] }) =>
   port.sent.filter((m): m is { type: 'request'; id: number } => (m as { type: string }).type === 'request');
 
 describe('the isolated script link to the background', () => {
+  // The keep-alive interval runs on mock timers, so that no test leaves a real one behind.
   beforeEach(() => {
     runtime.ports.length = 0;
+    mock.timers.enable({ apis: ['setInterval'] });
   });
+  afterEach(() => mock.timers.reset());
 
   test('sends a request on a port and hands the response to the page, bytes as an ArrayBuffer', () => {
     const { replies, link: l } = link();
@@ -39,7 +47,11 @@ describe('the isolated script link to the background', () => {
       requestsOn(port).map((m) => m.id),
       [1, 2],
     );
-    port.reply({ type: 'response', id: 1, response: { status: 200, headers: {}, body: { text: '{"a":1}' } } });
+    port.reply({
+      type: 'response',
+      id: 1,
+      response: { status: 200, headers: {}, body: { text: '{"a":1}' } },
+    });
     port.reply({ type: 'response', id: 2, response: { status: 200, headers: {}, body: { base64: 'AAEC' } } });
     assert.equal(replies[0]?.type === 'response' && replies[0].body, '{"a":1}');
     const bytes = replies[1]?.type === 'response' ? replies[1].body : null;
@@ -80,9 +92,6 @@ describe('the isolated script link to the background', () => {
   });
 
   describe('keep-alive', () => {
-    beforeEach(() => mock.timers.enable({ apis: ['setInterval'] }));
-    afterEach(() => mock.timers.reset());
-
     test('pings every 20 s while a request is open, and stops when none is', () => {
       const { link: l } = link();
       l.send(1, sync);

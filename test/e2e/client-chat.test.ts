@@ -14,6 +14,7 @@ describe('a web client on an approved origin', () => {
   let browser: ExtensionBrowser;
   let site: StaticSite;
   let page: Page;
+  let aliceToken = '';
 
   before(async () => {
     site = await startClientSite();
@@ -66,6 +67,7 @@ describe('a web client on an approved origin', () => {
 
   test('registers two users who chat: 20 messages arrive through /sync and /messages in order', async () => {
     const alice = await callClient(page, 'register', HOMESERVER_ORIGIN, 'alice');
+    aliceToken = alice.accessToken;
     const bob = await callClient(page, 'register', HOMESERVER_ORIGIN, 'bob');
     await callClient(page, 'start', 'alice', HOMESERVER_ORIGIN, alice);
     await callClient(page, 'start', 'bob', HOMESERVER_ORIGIN, bob);
@@ -78,5 +80,30 @@ describe('a web client on an approved origin', () => {
     assert.deepEqual(await callClient(page, 'syncedBodies', 'bob', roomId, sent.length), sent);
     assert.deepEqual(await callClient(page, 'history', 'bob', roomId), sent);
     assert.deepEqual(await callClient(page, 'history', 'alice', roomId), sent);
+  });
+
+  test('an aborted /sync long-poll rejects as fetch does, and the next request is answered', async () => {
+    const outcome = await page.evaluate(
+      async ({ url, token }) => {
+        const headers = { authorization: `Bearer ${token}` };
+        const first = (await (await fetch(`${url}/_matrix/client/v3/sync`, { headers })).json()) as {
+          next_batch: string;
+        };
+        const controller = new AbortController();
+        const poll = fetch(`${url}/_matrix/client/v3/sync?timeout=30000&since=${first.next_batch}`, {
+          headers,
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(), 50);
+        const aborted = await poll.then(
+          () => 'answered',
+          (err: Error) => err.name,
+        );
+        const next = (await fetch(`${url}/_matrix/client/versions`)).status;
+        return { aborted, next };
+      },
+      { url: HOMESERVER_ORIGIN, token: aliceToken },
+    );
+    assert.deepEqual(outcome, { aborted: 'AbortError', next: 200 });
   });
 });

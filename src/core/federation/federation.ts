@@ -37,7 +37,7 @@ import { type FederationRoute, federationRouter, ok } from './route-registry.ts'
 import { membershipRoutes } from './routes/membership-routes.ts';
 import { roomReadRoutes } from './routes/room-read-routes.ts';
 import { V1, jsonBody } from './routes/route-helpers.ts';
-import { createSenders } from './sender.ts';
+import { type SenderState, createSenders } from './sender.ts';
 import { OUTBOX } from './tables.ts';
 import type { PeerTransport } from './transport.ts';
 
@@ -72,8 +72,8 @@ export interface Federation {
   typingChanged(roomId: string, typers: readonly string[]): void;
   /** A local user's public read receipt: goes out as m.receipt. */
   receiptSent(receipt: RemoteReceipt): void;
-  /** Whether nothing is queued or being sent to `destination` (tests and benches wait on it). */
-  idle(destination: string): boolean;
+  /** What the sender to `destination` does now (tests and benches wait on it). */
+  senderState(destination: string): SenderState;
   /** Stops the senders; the transport is the caller's to close. */
   close(): void;
 }
@@ -127,7 +127,7 @@ export function createFederation(deps: FederationDeps): Federation {
       if (!receipt.userId.endsWith(`:${serverName}`)) return;
       outbound.roomEdu(receipt.roomId, receiptEdu(receipt)).catch((err) => logger.warn('receipt not queued', { error: String(err) }));
     },
-    idle: (destination) => senders.idle(destination),
+    senderState: (destination) => senders.state(destination),
     close: () => senders.close(),
   };
 }

@@ -41,7 +41,8 @@ const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
 export function createOutbound(deps: OutboundDeps): Outbound {
   const { serverName: self } = deps;
-  const woken = new WeakMap<readonly RoomEvent[], Set<string>>();
+  // Destinations per event object, from the transaction to after its commit.
+  const woken = new WeakMap<RoomEvent, string[]>();
   const wake = (destinations: Iterable<string>) => {
     for (const destination of destinations) deps.senders.wake(destination);
   };
@@ -49,12 +50,10 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     localEvents: {
       tables: TABLES,
       async persisted(tx, events) {
-        const destinations = new Set<string>();
-        for (const event of events) for (const d of await queueLocal(tx, event, self)) destinations.add(d);
-        woken.set(events, destinations);
+        for (const event of events) woken.set(event, await queueLocal(tx, event, self));
       },
       committed(events) {
-        wake(woken.get(events) ?? []);
+        wake(new Set(events.flatMap((event) => woken.get(event) ?? [])));
       },
     },
     async forward(events, except) {

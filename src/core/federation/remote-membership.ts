@@ -102,7 +102,7 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
 
 async function joinThrough(fed: FederationContext, server: string, request: RemoteJoinRequest): Promise<void> {
   const { roomId, userId } = request;
-  const made = await fed.client.get(server, fedPath`${V1}/make_join/${roomId}/${userId}`, {
+  const made = await fed.client.get(server, V1 + fedPath`/make_join/${roomId}/${userId}`, {
     ver: SUPPORTED_ROOM_VERSIONS,
   });
   const version = versionOf(made);
@@ -115,7 +115,7 @@ async function joinThrough(fed: FederationContext, server: string, request: Remo
   const { event_id: _id, ...pdu } = join;
   const answer = await fed.client.put(
     server,
-    fedPath`${V2}/send_join/${roomId}/${join.event_id}`,
+    V2 + fedPath`/send_join/${roomId}/${join.event_id}`,
     pdu as unknown as JsonObject,
     SEND_JOIN_TIMEOUT_MS,
   );
@@ -165,11 +165,11 @@ async function leaveThrough(
   content: JsonObject,
 ): Promise<RoomEvent> {
   const { roomId, userId } = request;
-  const made = await fed.client.get(server, fedPath`${V1}/make_leave/${roomId}/${userId}`);
+  const made = await fed.client.get(server, V1 + fedPath`/make_leave/${roomId}/${userId}`);
   const version = versionOf(made);
   const leave = await signMemberEvent(fed, memberEventFrom(made.event, request, content, fed.clock.now()), version);
   const { event_id: _id, ...pdu } = leave;
-  await fed.client.put(server, fedPath`${V2}/send_leave/${roomId}/${leave.event_id}`, pdu as unknown as JsonObject);
+  await fed.client.put(server, V2 + fedPath`/send_leave/${roomId}/${leave.event_id}`, pdu as unknown as JsonObject);
   return leave;
 }
 

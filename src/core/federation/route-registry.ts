@@ -10,6 +10,22 @@
 // Please let createFederation(deps) accept them (e.g. `extraRoutes`) and serve
 // them with federationRouter() below or your own router. Change this file as
 // you need, but keep the FederationRoute shape (or tell F2).
+//
+// REPLY FROM F1: done, createFederation (./federation.ts) takes
+// `extraRoutes: directory.routes` and serves them with federationRouter().
+// Wiring in homeserver.ts (yours), as federation.ts's header shows:
+//   const deferred = deferredRoomHooks();                     // federation.ts
+//   roomDeps = { ...roomDeps, ...deferred.hooks, remoteDirectory }   // remoteJoin, remoteLeave, localEvents
+//   const federation = createFederation({ store, clock, logger, notifier, serverName, signingSeed,
+//     transport, rooms: roomFederationPort(roomDeps),          // rooms/federation-api.ts
+//     edus: homeserverEduSinks({ store, clock, notifier, typing }),  // edu-sinks.ts
+//     extraRoutes: directory.routes });
+//   deferred.attach(federation);
+//   typing tracker: new TypingTracker(clock, (roomId) => { notifier.notify({ rooms: [roomId] });
+//     federation.typingChanged(roomId, typing.typers(roomId)); })
+//   receipts: syncRoutes({..., receiptSent: federation.receiptSent}) (SyncDeps.receiptSent, optional)
+//   close(): federation.close() before the transport closes.
+// test/support/federated-cluster.ts does exactly this until homeserver.ts does.
 import { MatrixError } from '../errors.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { errorResponse } from './inbound.ts';

@@ -25,6 +25,9 @@ export interface SenderDeps {
   readonly maxEdus: number;
 }
 
+/** `idle`: nothing queued; `sending`: a delivery is under way; `backing-off`: waiting after a failure. */
+export type SenderState = 'idle' | 'sending' | 'backing-off';
+
 export interface Senders {
   /** Something was queued for the destination. */
   wake(destination: string): void;
@@ -32,8 +35,8 @@ export interface Senders {
   peerUp(destination: string): void;
   /** Starts a sender for every destination with queued rows (after a restart). */
   resume(): Promise<void>;
-  /** Whether the destination's queue is empty and nothing is being sent (tests and benches wait on it). */
-  idle(destination: string): boolean;
+  /** What the destination's sender does now (tests and benches wait on it). */
+  state(destination: string): SenderState;
   close(): void;
 }
 
@@ -66,7 +69,7 @@ export function createSenders(deps: SenderDeps): Senders {
       const destinations = await deps.store.read([OUTBOX], pendingDestinations);
       for (const destination of destinations) if (!closed) get(destination).wake();
     },
-    idle: (destination) => senders.get(destination)?.idle ?? true,
+    state: (destination) => senders.get(destination)?.state ?? 'idle',
     close: () => {
       closed = true;
       for (const sender of senders.values()) sender.stop();
@@ -93,8 +96,9 @@ class DestinationSender {
     this.backoff = new Backoff(deps.backoff);
   }
 
-  get idle(): boolean {
-    return !this.running && this.inflight === undefined;
+  get state(): SenderState {
+    if (this.cancelSleep) return 'backing-off';
+    return this.running ? 'sending' : 'idle';
   }
 
   wake(): void {

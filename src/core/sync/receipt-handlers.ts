@@ -21,11 +21,22 @@ export interface FullyReadWriter {
   setFullyRead(tx: WriteTx, userId: string, roomId: string, eventId: string): Promise<void>;
 }
 
+/** A public read receipt of a local user, as stored (room federation sends it to the room's servers). */
+export interface SharedReceipt {
+  readonly roomId: string;
+  readonly userId: string;
+  readonly eventId: string;
+  readonly threadId?: string;
+  readonly ts: number;
+}
+
 export interface ReceiptHandlerDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier;
   readonly fullyRead: FullyReadWriter;
+  /** Told after the commit about each m.read receipt that was stored. */
+  readonly receiptSent?: (receipt: SharedReceipt) => void;
 }
 
 const RECEIPT_TYPES = ['m.read', 'm.read.private', 'm.fully_read'] as const;
@@ -46,7 +57,7 @@ async function eventPosition(tx: ReadTx, roomId: string, eventId: string): Promi
 }
 
 /**
- * Applies the updates in one transaction; returns whether a shared receipt
+ * Applies the updates in one transaction; returns the shared receipts that
  * changed (the room's members must be woken) and whether anything changed.
  */
 async function applyMarkers(
@@ -54,13 +65,13 @@ async function applyMarkers(
   userId: string,
   roomId: string,
   updates: readonly MarkerUpdate[],
-): Promise<{ shared: boolean; any: boolean }> {
+  ts: number,
+): Promise<{ shared: MarkerUpdate[]; any: boolean }> {
   const tables = [RECEIPTS, STREAM_TABLE, ...rooms.roomTableNames, ...deps.fullyRead.tables];
-  const ts = deps.clock.now();
   return deps.store.write(tables, async (tx) => {
     if ((await rooms.membershipOf(tx, roomId, userId)) !== 'join')
       throw forbidden('You are not joined to this room');
-    const result = { shared: false, any: false };
+    const result = { shared: [] as MarkerUpdate[], any: false };
     for (const u of updates) {
       const eventStream = await eventPosition(tx, roomId, u.eventId);
       if (u.type === 'm.fully_read') {
@@ -79,7 +90,7 @@ async function applyMarkers(
         threadId: u.threadId,
       });
       result.any ||= stored;
-      result.shared ||= stored && type === 'm.read';
+      if (stored && type === 'm.read') result.shared.push(u);
     }
     return result;
   });
@@ -91,9 +102,11 @@ async function markAndNotify(
   roomId: string,
   updates: readonly MarkerUpdate[],
 ): Promise<HandlerResult> {
-  const changed = await applyMarkers(deps, userId, roomId, updates);
-  if (changed.shared) deps.notifier.notify({ rooms: [roomId] });
+  const ts = deps.clock.now();
+  const changed = await applyMarkers(deps, userId, roomId, updates, ts);
+  if (changed.shared.length > 0) deps.notifier.notify({ rooms: [roomId] });
   else if (changed.any) deps.notifier.notify({ users: [userId] });
+  for (const u of changed.shared) deps.receiptSent?.({ roomId, userId, eventId: u.eventId, threadId: u.threadId, ts });
   return { body: {} };
 }
 

@@ -5,7 +5,7 @@ import { roomTableNames } from '../rooms/api.ts';
 import type { Store } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { Notifier } from './notifier.ts';
-import { type FullyReadWriter, postReadMarkers, postReceipt } from './receipt-handlers.ts';
+import { type FullyReadWriter, type SharedReceipt, postReadMarkers, postReceipt } from './receipt-handlers.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import { putTyping } from './typing-handler.ts';
@@ -22,6 +22,8 @@ export interface SyncDeps {
    * createTypingTracker and closes it on shutdown (it holds an expiry timer).
    */
   readonly typing: TypingTracker;
+  /** Told about each m.read receipt of a local user after it was stored (room federation sends it on). */
+  readonly receiptSent?: (receipt: SharedReceipt) => void;
 }
 
 /** A typing tracker whose changes wake the syncs of the room's members. */

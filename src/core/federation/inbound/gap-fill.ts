@@ -43,6 +43,23 @@ async function ourEdge(tx: ReadTx, roomId: string): Promise<{ ids: string[]; min
 }
 
 /**
+ * The events of `answer` that are ancestors of `open` through the answer
+ * itself: a server may only answer with what was asked, not with other events.
+ */
+function ancestorsOf(open: readonly RoomEvent[], answer: readonly RoomEvent[]): RoomEvent[] {
+  const byId = new Map(answer.map((e) => [e.event_id, e]));
+  const wanted = open.flatMap((e) => e.prev_events);
+  const out = new Map<string, RoomEvent>();
+  while (wanted.length > 0) {
+    const event = byId.get(wanted.pop()!);
+    if (!event || out.has(event.event_id)) continue;
+    out.set(event.event_id, event);
+    wanted.push(...event.prev_events);
+  }
+  return [...out.values()];
+}
+
+/**
  * Fetches, from `origin`, the events between our forward extremities and the
  * batch's missing prev events. Returns them (checked for steps 1 to 3, not
  * yet placed), in no particular order.
@@ -79,7 +96,7 @@ export async function fillGaps(
     }
     const fresh = await deps.store.read(roomTableNames, async (tx) => {
       const out: RoomEvent[] = [];
-      for (const e of events) {
+      for (const e of ancestorsOf(open, events)) {
         const wanted = !known.has(e.event_id) && e.depth >= edge.minDepth;
         if (wanted && !(await isPlaced(tx, e.event_id))) out.push(e);
       }

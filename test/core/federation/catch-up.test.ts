@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type ClusterNode, createFederatedCluster, eventually } from '../../support/federated-cluster.ts';
+import { createRoom, join, putState, say, seesTexts, stateIds } from './room-helpers.ts';
+import type { Account } from '../../support/federated-cluster.ts';
+
+const enc = encodeURIComponent;
+
+/** Alice on A creates a public room; bob (B) and carol (C) join it through A. */
+async function threeServerRoom(nodes: readonly ClusterNode[]) {
+  const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+  const alice = await a.register('alice');
+  const bob = await b.register('bob');
+  const carol = await c.register('carol');
+  const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+  for (const [node, who] of [[b, bob], [c, carol]] as const) {
+    const res = await join(node, who, roomId, [a.serverName]);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  }
+  // Everyone has seen everyone's join before the test starts.
+  for (const [node, who] of [[a, alice], [b, bob], [c, carol]] as const) {
+    await eventually(async () => {
+      const res = await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`, undefined, who.accessToken);
+      return Object.keys(res.body.joined ?? {}).length === 3;
+    }, 'three members everywhere');
+  }
+  return { roomId, alice, bob, carol };
+}
+
+async function sameState(nodes: readonly [ClusterNode, Account][], roomId: string) {
+  return eventually(async () => {
+    const states = await Promise.all(nodes.map(([node, who]) => stateIds(node, who, roomId)));
+    const first = JSON.stringify(states[0]);
+    return states.every((s) => JSON.stringify(s) === first) && states[0];
+  }, 'identical current state on every server');
+}
+
+describe('catch-up after partitions', () => {
+  test('concurrent state changes on both sides of a partition resolve to the same state everywhere', async () => {
+    const cluster = await createFederatedCluster(['a', 'b', 'c']);
+    try {
+      const [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
+      const { roomId, alice, bob, carol } = await threeServerRoom(cluster.nodes);
+      const levels = { users: { [alice.userId]: 100, [bob.userId]: 100 } };
+      await putState(a, alice, roomId, 'm.room.power_levels', levels);
+      await sameState([[a, alice], [b, bob], [c, carol]], roomId);
+
+      cluster.network.disconnect(a.serverName);
+      const topicId = await putState(a, alice, roomId, 'm.room.topic', { topic: 'from A' });
+      const plId = await putState(b, bob, roomId, 'm.room.power_levels', { users: { ...levels.users, [carol.userId]: 50 } });
+      cluster.network.reconnect(a.serverName);
+
+      const state = await sameState([[a, alice], [b, bob], [c, carol]], roomId);
+      assert.equal(state['m.room.topic|'], topicId);
+      assert.equal(state['m.room.power_levels|'], plId);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  test('a server that was offline gets what it missed from a third server when the sender is gone', async () => {
+    const cluster = await createFederatedCluster(['a', 'b', 'c']);
+    try {
+      const [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
+      const { roomId, alice, bob, carol } = await threeServerRoom(cluster.nodes);
+      cluster.network.disconnect(c.serverName);
+      const missed = ['one', 'two', 'three', 'four', 'five'];
+      for (const text of missed) await say(a, alice, roomId, text);
+      await seesTexts(b, bob, roomId, missed);
+      cluster.network.disconnect(a.serverName);
+      cluster.network.reconnect(c.serverName);
+      const seen = await seesTexts(c, carol, roomId, missed);
+      assert.deepEqual(seen.slice(-5), missed);
+      await say(c, carol, roomId, 'back again');
+      await seesTexts(b, bob, roomId, ['back again']);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  test('a queue held back by a long backoff is sent the moment the peer is up again', async () => {
+    const backoff = { minMs: 600_000, maxMs: 600_000 };
+    const cluster = await createFederatedCluster(['a', 'b'], { federation: { backoff } });
+    try {
+      const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+      const alice = await a.register('alice');
+      const bob = await b.register('bob');
+      const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      cluster.network.disconnect(b.serverName);
+      await say(a, alice, roomId, 'while you were away');
+      // The send failed and the sender now waits out its (ten-minute) backoff...
+      await eventually(async () => a.federation.senderState(b.serverName) === 'backing-off', 'a failed attempt');
+      cluster.network.reconnect(b.serverName);
+      // ...which the peer coming up cuts short.
+      await seesTexts(b, bob, roomId, ['while you were away']);
+    } finally {
+      await cluster.close();
+    }
+  });
+});

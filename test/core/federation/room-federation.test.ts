@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type Cluster, type Json, createFederatedCluster, eventually } from '../../support/federated-cluster.ts';
+import { createRoom, join, say, seesTexts, sync } from './room-helpers.ts';
+
+describe('room federation between two servers', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await createFederatedCluster(['a', 'b']);
+  });
+  after(() => cluster.close());
+
+  test('a user of B joins a room of A by room id, and messages flow both ways', async () => {
+    const a = cluster.node('a');
+    const b = cluster.node('b');
+    const alice = await a.register('alice');
+    const bob = await b.register('bob');
+    const roomId = await createRoom(a, alice, { preset: 'public_chat', name: 'Plaza' });
+    const joined = await join(b, bob, roomId, [a.serverName]);
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    await say(b, bob, roomId, 'hello from b');
+    await seesTexts(a, alice, roomId, ['hello from b']);
+    await say(a, alice, roomId, 'hello from a');
+    await seesTexts(b, bob, roomId, ['hello from a']);
+    assert.deepEqual([...a.problems, ...b.problems], []);
+  });
+});
+
+describe('invites across servers', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await createFederatedCluster(['a', 'b']);
+  });
+  after(() => cluster.close());
+
+  test('an invited user of another server sees the invite in sync and joins', async () => {
+    const a = cluster.node('a');
+    const b = cluster.node('b');
+    const alice = await a.register('alice');
+    const bob = await b.register('bob');
+    const roomId = await createRoom(a, alice, { preset: 'private_chat', name: 'Secret' });
+    const invited = await a.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: bob.userId }, alice.accessToken);
+    assert.equal(invited.status, 200);
+    const invite = await eventually(async () => (await sync(b, bob)).rooms?.invite?.[roomId], 'the invite reaches bob');
+    const state = invite.invite_state.events;
+    assert.ok(state.some((e: Json) => e.type === 'm.room.name' && e.content.name === 'Secret'));
+    assert.ok(state.some((e: Json) => e.type === 'm.room.member' && e.state_key === bob.userId && e.content.membership === 'invite'));
+    const joined = await join(b, bob, roomId, [a.serverName]);
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    await say(b, bob, roomId, 'thanks for the invite');
+    await seesTexts(a, alice, roomId, ['thanks for the invite']);
+  });
+
+  test('an invite from another server can be rejected', async () => {
+    const a = cluster.node('a');
+    const b = cluster.node('b');
+    const alice = await a.register('alice2');
+    const bob = await b.register('bob2');
+    const roomId = await createRoom(a, alice, { preset: 'private_chat', invite: [bob.userId] });
+    await eventually(async () => (await sync(b, bob)).rooms?.invite?.[roomId], 'the invite reaches bob');
+    const left = await b.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {}, bob.accessToken);
+    assert.equal(left.status, 200, JSON.stringify(left.body));
+    const after = await sync(b, bob);
+    assert.equal(after.rooms?.invite?.[roomId], undefined);
+    const member = await eventually(async () => {
+      const res = await a.request('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(bob.userId)}`, undefined, alice.accessToken);
+      return res.body.membership === 'leave' && res.body;
+    }, 'alice sees the rejection');
+    assert.equal(member.membership, 'leave');
+  });
+});

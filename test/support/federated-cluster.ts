@@ -1,0 +1,225 @@
+// N homeservers in one process, federating over the in-memory network
+// (src/core/federation/memory-transport.ts), each with its own in-memory
+// SQLite store. Tests drive them as clients would (register, createRoom,
+// send, sync) and cut the network with disconnect/reconnect.
+//
+//   const cluster = await createFederatedCluster(['a', 'b']);
+//   const alice = await cluster.node('a').register('alice');
+//   ...
+//   await cluster.close();
+import { accountRoutes } from '../../src/core/accounts/routes.ts';
+import { authenticate } from '../../src/core/accounts/sessions.ts';
+import { homeserverEduSinks } from '../../src/core/federation/edu-sinks.ts';
+import {
+  type Federation,
+  type FederationOptions,
+  createFederation,
+  deferredRoomHooks,
+} from '../../src/core/federation/federation.ts';
+import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federation/memory-transport.ts';
+import type { PeerTransport } from '../../src/core/federation/transport.ts';
+import { createRouter } from '../../src/core/http/router.ts';
+import type { HsRequest } from '../../src/core/http/types.ts';
+import { leaveAllRooms, profilePropagation, roomAccounts, syncAccounts } from '../../src/core/module-adapters.ts';
+import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
+import { ed25519PublicKeyFromSeed, encodeHex, randomBytes } from '../../src/core/protocol.ts';
+import type { RoomDeps } from '../../src/core/rooms/deps.ts';
+import { roomFederationPort } from '../../src/core/rooms/federation-api.ts';
+import { roomRoutes } from '../../src/core/rooms/routes.ts';
+import type { Store } from '../../src/core/storage/port.ts';
+import { SCHEMA } from '../../src/core/storage/schema.ts';
+import { Notifier } from '../../src/core/sync/notifier.ts';
+import { syncRoutes } from '../../src/core/sync/routes.ts';
+import { TypingTracker } from '../../src/core/sync/typing.ts';
+import { openSqliteStore } from '../../src/node/storage/sqlite-store.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
+export type Json = any;
+
+export interface Reply {
+  readonly status: number;
+  readonly body: Json;
+}
+
+export interface Account {
+  readonly userId: string;
+  readonly accessToken: string;
+}
+
+export interface ClusterNode {
+  readonly label: string;
+  readonly serverName: string;
+  readonly store: Store;
+  readonly transport: PeerTransport;
+  readonly federation: Federation;
+  /** What the node logged at warn and error level. */
+  readonly problems: string[];
+  /** A client request; `path` may carry a query string; `body` is sent as JSON. */
+  request(method: string, path: string, body?: unknown, token?: string): Promise<Reply>;
+  register(username: string): Promise<Account>;
+  /** `@name:<serverName>` */
+  user(name: string): string;
+}
+
+export interface Cluster {
+  readonly network: MemoryNetwork;
+  readonly nodes: readonly ClusterNode[];
+  node(label: string): ClusterNode;
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  readonly clock?: Clock;
+  readonly federation?: Partial<FederationOptions>;
+}
+
+/** A deterministic seed per label, so server names are stable across runs. */
+function seedFor(label: string): Uint8Array {
+  const seed = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) seed[i] = (label.charCodeAt(i % label.length) * (i + 7)) & 0xff;
+  return seed;
+}
+
+function parseQuery(search: string): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(search)) {
+    const old = query[key];
+    query[key] = old === undefined ? value : [...(typeof old === 'string' ? [old] : old), value];
+  }
+  return query;
+}
+
+export async function createFederatedCluster(labels: readonly string[], options: ClusterOptions = {}): Promise<Cluster> {
+  const clock = options.clock ?? systemClock;
+  const network = createMemoryNetwork(clock);
+  const nodes: (ClusterNode & { close(): Promise<void> })[] = [];
+  for (const label of labels) nodes.push(await startNode(label, network, clock, options));
+  return {
+    network,
+    nodes,
+    node: (label) => {
+      const found = nodes.find((n) => n.label === label);
+      if (!found) throw new Error(`no node ${label}`);
+      return found;
+    },
+    close: async () => {
+      for (const node of nodes) await node.close();
+    },
+  };
+}
+
+/**
+ * One homeserver with room federation, composed like homeserver.ts composes
+ * the modules, plus the federation wiring (federation.ts header).
+ */
+async function startNode(label: string, network: MemoryNetwork, clock: Clock, options: ClusterOptions) {
+  const seed = seedFor(label);
+  const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
+  const store = await openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' });
+  const problems: string[] = [];
+  const note = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    problems.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+  const trace = process.env.FED_DEBUG
+    ? (level: string) => (msg: string, fields?: Record<string, unknown>) => console.error(label, level, msg, fields ?? '')
+    : () => () => {};
+  const logger: Logger = {
+    debug: trace('debug'),
+    info: trace('info'),
+    warn: (msg, fields) => (note('warn')(msg, fields), trace('warn')(msg, fields)),
+    error: (msg, fields) => (note('error')(msg, fields), trace('error')(msg, fields)),
+  };
+  const notifier = new Notifier();
+  const transport = network.transport(serverName);
+  let federation: Federation | undefined;
+  const typing = new TypingTracker(clock, (roomId) => {
+    notifier.notify({ rooms: [roomId] });
+    federation?.typingChanged(roomId, typing.typers(roomId));
+  });
+  const shared = { store, clock, notifier };
+  const deferred = deferredRoomHooks();
+  const roomDeps: RoomDeps = {
+    ...shared,
+    logger,
+    serverName,
+    signingSeed: seed,
+    randomBytes,
+    ...roomAccounts(shared),
+    ...deferred.hooks,
+  };
+  federation = createFederation({
+    ...shared,
+    logger,
+    serverName,
+    signingSeed: seed,
+    transport,
+    rooms: roomFederationPort(roomDeps),
+    edus: homeserverEduSinks({ ...shared, typing }),
+    options: options.federation,
+  });
+  deferred.attach(federation);
+  const hooks = { profileChanged: profilePropagation(roomDeps, logger), userDeactivated: leaveAllRooms(roomDeps, logger) };
+  const config = { registration: 'open' as const, passwordIterations: 1000 };
+  const routes = [
+    ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
+    ...roomRoutes(roomDeps),
+    ...syncRoutes({ ...shared, typing, accounts: syncAccounts(shared), receiptSent: federation.receiptSent }),
+  ];
+  const handle = createRouter({ routes, logger, authenticate: (token) => authenticate(store, token) });
+
+  const request = async (method: string, path: string, body?: unknown, token?: string): Promise<Reply> => {
+    const [pathname = '', search = ''] = path.split('?', 2);
+    const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
+    const req: HsRequest = {
+      method,
+      path: pathname,
+      query: parseQuery(search),
+      headers: {
+        ...(bytes ? { 'content-type': 'application/json' } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(bytes ? { body: bytes } : {}),
+    };
+    const res = await handle(req);
+    return { status: res.status, body: JSON.parse(JSON.stringify(res.body ?? null)) };
+  };
+  const fed = federation;
+  return {
+    label,
+    serverName,
+    store,
+    transport,
+    federation: fed,
+    problems,
+    request,
+    user: (name: string) => `@${name}:${serverName}`,
+    async register(username: string): Promise<Account> {
+      const password = 'correct horse battery staple';
+      const first = await request('POST', '/_matrix/client/v3/register', { username, password });
+      const auth = { type: 'm.login.dummy', session: first.body.session };
+      const res = await request('POST', '/_matrix/client/v3/register', { username, password, auth });
+      if (res.status !== 200) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+      return { userId: res.body.user_id, accessToken: res.body.access_token };
+    },
+    async close() {
+      fed.close();
+      typing.close();
+      await transport.close();
+      await store.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/false; fails after `guardMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  guardMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + guardMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
