@@ -1,0 +1,72 @@
+// A hostile server on the in-memory network: it signs whatever it likes with
+// its own key and talks to honest servers through the raw transport, so the
+// tests can send forged, malformed and oversized traffic.
+import type { FederationHandler, FederationResponse, PeerTransport } from '../../../src/core/federation/transport.ts';
+import {
+  type JsonObject,
+  P2P_KEY_ID,
+  type RoomVersion,
+  ed25519PublicKeyFromSeed,
+  encodeHex,
+  eventIdFor,
+  roomVersion,
+  signEvent,
+} from '../../../src/core/protocol.ts';
+import type { Cluster, ClusterNode, Json } from '../../support/federated-cluster.ts';
+
+export interface RoguePeer {
+  readonly serverName: string;
+  readonly transport: PeerTransport;
+  readonly version: RoomVersion;
+  /** `@name:<rogue server>` */
+  user(name: string): string;
+  /** Signs an event with the rogue's key; `fields` override the defaults. */
+  event(fields: JsonObject): Promise<{ pdu: JsonObject; eventId: string }>;
+  /** PUT /send with these PDUs (and EDUs) to `to`. */
+  send(to: string, pdus: readonly unknown[], edus?: readonly unknown[], body?: JsonObject): Promise<FederationResponse>;
+  serve(handler: FederationHandler): void;
+}
+
+let transactions = 0;
+
+export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<RoguePeer> {
+  const seed = new Uint8Array(32).fill(seedByte);
+  const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
+  const transport = cluster.network.transport(serverName);
+  const version = roomVersion('10')!;
+  return {
+    serverName,
+    transport,
+    version,
+    user: (name) => `@${name}:${serverName}`,
+    async event(fields) {
+      const unsigned = { origin_server_ts: Date.now(), content: {}, prev_events: [], auth_events: [], depth: 1, ...fields };
+      const pdu = (await signEvent(unsigned, serverName, P2P_KEY_ID, seed, version)) as unknown as JsonObject;
+      return { pdu, eventId: await eventIdFor(pdu, version) };
+    },
+    send(to, pdus, edus = [], body = {}) {
+      return transport.request(to, {
+        method: 'PUT',
+        path: `/_matrix/federation/v1/send/rogue${++transactions}`,
+        origin: serverName,
+        body: { origin: serverName, origin_server_ts: Date.now(), pdus, edus, ...body } as JsonObject,
+      });
+    },
+    serve: (handler) => transport.onRequest(handler),
+  };
+}
+
+/** What a rogue needs to forge events in a room: its auth event ids and latest event, read as alice. */
+export async function roomFacts(node: ClusterNode, token: string, roomId: string) {
+  const enc = encodeURIComponent;
+  const state: Json = (await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`, undefined, token)).body;
+  const id = (type: string, key = '') => state.find((e: Json) => e.type === type && e.state_key === key)?.event_id;
+  const latest = (await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=1`, undefined, token)).body.chunk[0];
+  return {
+    create: id('m.room.create') as string,
+    powerLevels: id('m.room.power_levels') as string,
+    joinRules: id('m.room.join_rules') as string,
+    member: (userId: string) => id('m.room.member', userId) as string | undefined,
+    latest: latest.event_id as string,
+  };
+}
