@@ -11,12 +11,21 @@ import { dispatchMessage, isExtensionMessage } from '../src/platform/web/message
 import { createClientPorts } from './client-ports.ts';
 import { createClientStats } from './client-stats.ts';
 import { bootHomeserver } from './homeserver-boot.ts';
+import { storageAreaOf } from './key-value-area.ts';
 import { allowSender, createHandlers } from './message-handlers.ts';
+import { createNetworkNode } from './network-node.ts';
+import { createNetworkSettingsStore } from './network-settings-store.ts';
+import { createNodeLink } from './node-link.ts';
 import { createOriginApprovals } from './origin-approvals.ts';
 import { createPopupBackground } from './popup-background.ts';
 
 const logger = consoleLogger('background');
-const ready = bootHomeserver(logger);
+// The libp2p node: Chrome's offscreen document, or this event page in Firefox (node-link.firefox.ts).
+const reportError = (message: string) => popup.reportError(message);
+const link = createNodeLink({ logger, reportError });
+const networkSettings = createNetworkSettingsStore(storageAreaOf(ext.storage.local));
+const network = createNetworkNode({ link, settings: () => networkSettings.get(), logger, reportError });
+const ready = bootHomeserver(logger, (identity) => network.start(identity));
 ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
 
 const approvals = createOriginApprovals(logger);
@@ -27,11 +36,18 @@ const clientPorts = createClientPorts({
   stats,
   logger,
 });
-const popup = createPopupBackground({ homeserver: ready, approvals, logger });
+const popup = createPopupBackground({
+  homeserver: ready,
+  approvals,
+  logger,
+  network: network.view,
+  federating: () => true,
+});
 const handlers = createHandlers({ homeserver: ready, approvals, clientPorts, stats, popup: popup.handlers });
 
 ext.runtime.onConnect.addListener((port) => clientPorts.accept(port));
 ext.runtime.onConnect.addListener((port) => popup.accept(port));
+ext.runtime.onConnect.addListener((port) => link.accept(port));
 
 ext.runtime.onMessage.addListener((message: unknown, sender, sendResponse) => {
   if (!isExtensionMessage(message)) return false;
@@ -52,4 +68,4 @@ ext.permissions.onRemoved.addListener(reconcile);
  * messages reach, without the sender check (only code running inside the
  * extension's own worker can call them).
  */
-Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready } });
+Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready, network } });

@@ -1,8 +1,9 @@
 // Opens the homeserver over IndexedDB. Everything it knows is in the
 // database, so a worker that was stopped boots into the same server: same
 // identity, same accounts, rooms and sync positions.
+import type { PeerTransport } from '../src/core/federation/transport.ts';
 import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
-import { bootstrapIdentity } from '../src/core/identity.ts';
+import { bootstrapIdentity, type ServerIdentity } from '../src/core/identity.ts';
 import { type Logger, systemClock } from '../src/core/ports.ts';
 import { randomBytes } from '../src/core/protocol/crypto.ts';
 import { openDexieStore } from '../src/core/storage/dexie-store.ts';
@@ -11,11 +12,20 @@ import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
 
-export async function bootHomeserver(logger: Logger): Promise<Homeserver> {
+/**
+ * `transportFor` gives the peer transport for the server's identity (the
+ * libp2p node uses the same key); with it the homeserver federates.
+ */
+export async function bootHomeserver(
+  logger: Logger,
+  transportFor?: (identity: ServerIdentity) => PeerTransport,
+): Promise<Homeserver> {
   const store = await openDexieStore(DATABASE_NAME, SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes);
   logger.info('homeserver ready', { serverName: identity.serverName });
+  const transport = transportFor?.(identity);
   return createHomeserver({
+    ...(transport && { transport }),
     store,
     clock: systemClock,
     logger,

@@ -19,8 +19,17 @@ const extensionEntries: Record<string, string> = {
   popup: 'popup/popup.ts',
 };
 
+/**
+ * Chrome only: the offscreen document that runs the libp2p node (WebRTC is
+ * missing from service workers). Firefox runs the node in its event page.
+ */
+const chromeOnlyEntries: Record<string, string> = {
+  offscreen: 'background/offscreen.ts',
+};
+
 /** Static files of the extension's pages, copied to the top of dist/<browser>. */
 const pageFiles = ['popup/popup.html', 'popup/popup.css'];
+const chromeOnlyPageFiles = ['background/offscreen.html'];
 
 /**
  * Content scripts: classic scripts (browsers do not load content scripts as
@@ -54,7 +63,7 @@ async function buildExtension(browser: Browser): Promise<void> {
   mkdirSync(out, { recursive: true });
   const options: BuildOptions = {
     absWorkingDir: root,
-    entryPoints: extensionEntries,
+    entryPoints: browser === 'chrome' ? { ...extensionEntries, ...chromeOnlyEntries } : extensionEntries,
     outdir: out,
     bundle: true,
     format: 'esm',
@@ -72,7 +81,8 @@ async function buildExtension(browser: Browser): Promise<void> {
     build({ ...options, entryPoints: contentScriptEntries, format: 'iife' }),
   ]);
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifestFor(browser), null, 2));
-  for (const file of pageFiles) cpSync(join(root, file), join(out, basename(file)));
+  const pages = browser === 'chrome' ? [...pageFiles, ...chromeOnlyPageFiles] : pageFiles;
+  for (const file of pages) cpSync(join(root, file), join(out, basename(file)));
   const icons = join(root, 'assets');
   if (existsSync(icons)) cpSync(icons, join(out, 'assets'), { recursive: true });
 }

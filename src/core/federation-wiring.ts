@@ -1,43 +1,75 @@
-// How the homeserver joins the network when it has a peer transport: the
-// directory parts (federation/directory) and room federation, their
-// Server-Server endpoints served on the transport, and the seams they fill in
-// the rooms and accounts modules. Only homeserver.ts uses this.
+// How the homeserver joins the network when it has a peer transport: room
+// federation (federation/federation.ts) with the network directory's
+// endpoints (federation/directory) on the same transport, and the seams they
+// fill in the other modules. Only homeserver.ts uses this.
+//
+// Order (federation.ts header): the rooms' deps take `roomDeps` (deferred
+// hooks), then start(roomDeps) creates room federation over the rooms' port
+// and attaches it. The typing tracker is made here so that local typing
+// changes also go out as m.typing.
 import type { AccountHooks } from './accounts/deps.ts';
 import { createFederationDirectory } from './federation/directory/federation-directory.ts';
-import { federationRouter } from './federation/route-registry.ts';
+import { homeserverEduSinks } from './federation/edu-sinks.ts';
+import { createFederation, deferredRoomHooks, type Federation } from './federation/federation.ts';
 import type { PeerTransport } from './federation/transport.ts';
 import type { Clock, Logger } from './ports.ts';
 import type { MemberProfile, RoomDeps } from './rooms/deps.ts';
+import { roomFederationPort } from './rooms/federation-api.ts';
 import type { Store } from './storage/port.ts';
+import type { Notifier } from './sync/notifier.ts';
+import type { SharedReceipt } from './sync/receipt-handlers.ts';
+import { TypingTracker } from './sync/typing.ts';
 
 export interface FederationWiringDeps {
   readonly transport: PeerTransport;
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly notifier: Notifier;
   readonly serverName: string;
+  readonly signingSeed: Uint8Array;
   /** A local user's profile (accounts); undefined for unknown users. */
   readonly profileOf?: (userId: string) => Promise<MemberProfile | undefined>;
 }
 
 export interface FederationWiring {
-  /** What the rooms module gets from federation. */
-  readonly roomDeps: Pick<RoomDeps, 'remoteDirectory'>;
-  /** What the accounts module gets from federation. */
+  /** What the rooms module gets: other servers' directories, remote joins and leaves, the outbox. */
+  readonly roomDeps: Pick<RoomDeps, 'remoteDirectory' | 'remoteJoin' | 'remoteLeave' | 'localEvents'>;
+  /** What the accounts module gets: other servers' users' profiles. */
   readonly accountHooks: Pick<AccountHooks, 'remoteProfile'>;
+  /** The typing tracker for sync: its changes wake syncs and go out to the room's servers. */
+  readonly typing: TypingTracker;
+  /** For sync: a local user's read receipt goes out as m.receipt. */
+  readonly receiptSent: (receipt: SharedReceipt) => void;
+  /** Starts room federation over the rooms module made with `roomDeps`. */
+  start(roomDeps: RoomDeps): void;
+  /** Stops room federation's senders (the transport is its opener's to close). */
   close(): Promise<void>;
 }
 
 export function wireFederation(deps: FederationWiringDeps): FederationWiring {
-  const { profileOf } = deps;
-  const directory = createFederationDirectory({
-    ...deps,
-    profileOf: async (userId) => profileOf?.(userId),
+  const { profileOf, notifier } = deps;
+  const directory = createFederationDirectory({ ...deps, profileOf: async (userId) => profileOf?.(userId) });
+  const deferred = deferredRoomHooks();
+  let federation: Federation | undefined;
+  const typing: TypingTracker = new TypingTracker(deps.clock, (roomId) => {
+    notifier.notify({ rooms: [roomId] });
+    federation?.typingChanged(roomId, typing.typers(roomId));
   });
-  deps.transport.onRequest(federationRouter(directory.routes));
   return {
-    roomDeps: { remoteDirectory: directory.remoteDirectory },
+    roomDeps: { remoteDirectory: directory.remoteDirectory, ...deferred.hooks },
     accountHooks: { remoteProfile: directory.remoteProfile },
-    close: async () => {},
+    typing,
+    receiptSent: (receipt) => federation?.receiptSent(receipt),
+    start(roomDeps) {
+      federation = createFederation({
+        ...deps,
+        rooms: roomFederationPort(roomDeps),
+        edus: homeserverEduSinks({ ...deps, typing }),
+        extraRoutes: directory.routes,
+      });
+      deferred.attach(federation);
+    },
+    close: async () => federation?.close(),
   };
 }

@@ -52,12 +52,19 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const { store, clock, logger, serverName, signingSeed, config } = deps;
   const randomBytes = deps.randomBytes ?? cryptoRandomBytes;
   const notifier = new Notifier();
-  const typing = createTypingTracker(clock, notifier);
   const shared = { store, clock, notifier };
   const accountsForRooms = roomAccounts(shared);
   const federation =
     deps.transport &&
-    wireFederation({ ...shared, logger, serverName, transport: deps.transport, ...accountsForRooms });
+    wireFederation({
+      ...shared,
+      logger,
+      serverName,
+      signingSeed,
+      transport: deps.transport,
+      ...accountsForRooms,
+    });
+  const typing = federation?.typing ?? createTypingTracker(clock, notifier);
   const roomDeps = {
     ...shared,
     logger,
@@ -67,6 +74,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...accountsForRooms,
     ...federation?.roomDeps,
   };
+  federation?.start(roomDeps);
   const hooks = {
     profileChanged: profilePropagation(roomDeps, logger),
     userDeactivated: leaveAllRooms(roomDeps, logger),
@@ -75,7 +83,12 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const routes = [
     ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
     ...roomRoutes(roomDeps),
-    ...syncRoutes({ ...shared, typing, accounts: syncAccounts(shared) }),
+    ...syncRoutes({
+      ...shared,
+      typing,
+      accounts: syncAccounts(shared),
+      ...(federation && { receiptSent: federation.receiptSent }),
+    }),
   ];
   const route = createRouter({ routes, logger, authenticate: (token) => authenticate(store, token) });
 

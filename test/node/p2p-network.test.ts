@@ -7,11 +7,12 @@
 // Every wait is bounded by a hang guard (a broken build fails instead of
 // hanging); none of them is a timing assertion.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type MatrixClient, type MatrixEvent, type Room, RoomEvent, RoomMemberEvent } from 'matrix-js-sdk';
+import { FOUND_ON } from '../../src/core/federation/directory/federation-directory.ts';
 import { eventually, registerUser, startedClient, waitFor } from '../support/js-sdk.ts';
 import {
   freePort,
@@ -197,6 +198,11 @@ describe('a network of three serve peers and a relay', () => {
 
   test('C crashes; A and B keep talking; A leaves; C comes back and gets what it missed from B', async () => {
     await c.kill();
+    // What C will dial again when it comes back, written as it met its peers.
+    const known = JSON.parse(readFileSync(join(cData, 'known-peers.json'), 'utf8')) as {
+      serverName: string;
+    }[];
+    assert.ok(known.some((peer) => peer.serverName === b.serverName));
     await say(a.baseUrl, roomId, alice, 'A while C is down');
     await sees(b.baseUrl, roomId, bob, 'A while C is down');
     await say(b.baseUrl, roomId, bob, 'B while C is down');
@@ -208,6 +214,22 @@ describe('a network of three serve peers and a relay', () => {
     // The conversation goes on without A.
     await say(c.baseUrl, roomId, carol, 'C is back');
     await sees(b.baseUrl, roomId, bob, 'C is back');
+  });
+
+  test('with A gone, the room stays discoverable through the peers that joined it', async () => {
+    const entry = await until('the room in C’s network directory, listed by B', async () => {
+      const res = await call(c.baseUrl, 'GET', `${V3}/publicRooms`);
+      const found = res.body?.chunk?.find((r: Json) => r.room_id === roomId);
+      return found?.[FOUND_ON]?.includes(b.serverName) && found;
+    });
+    assert.equal(entry.canonical_alias, `#lobby:${a.serverName}`);
+    const viaB = await call(c.baseUrl, 'GET', `${V3}/directory/room/${enc(`#lobby:${b.serverName}`)}`);
+    assert.equal(viaB.body.room_id, roomId);
+    // A's own alias still resolves: A cannot answer, so the peers' directories do.
+    const orphan = await call(c.baseUrl, 'GET', `${V3}/directory/room/${enc(`#lobby:${a.serverName}`)}`);
+    assert.equal(orphan.status, 200);
+    assert.equal(orphan.body.room_id, roomId);
+    assert.ok(orphan.body.servers.includes(b.serverName));
   });
 
   test('matrix-js-sdk clients on two peers see each other’s messages, typing and receipts', async () => {

@@ -20,7 +20,12 @@ import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federati
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import { createRouter } from '../../src/core/http/router.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
-import { leaveAllRooms, profilePropagation, roomAccounts, syncAccounts } from '../../src/core/module-adapters.ts';
+import {
+  leaveAllRooms,
+  profilePropagation,
+  roomAccounts,
+  syncAccounts,
+} from '../../src/core/module-adapters.ts';
 import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
 import { ed25519PublicKeyFromSeed, encodeHex, randomBytes } from '../../src/core/protocol.ts';
 import type { RoomDeps } from '../../src/core/rooms/deps.ts';
@@ -65,6 +70,11 @@ export interface Cluster {
   readonly network: MemoryNetwork;
   readonly nodes: readonly ClusterNode[];
   node(label: string): ClusterNode;
+  /**
+   * Stops the node as a crash would (nothing in memory survives) and starts a
+   * new one over the same store; returns the new node (also in `nodes`).
+   */
+  restart(label: string): Promise<ClusterNode>;
   close(): Promise<void>;
 }
 
@@ -74,7 +84,7 @@ export interface ClusterOptions {
 }
 
 /** A deterministic seed per label, so server names are stable across runs. */
-function seedFor(label: string): Uint8Array {
+export function seedFor(label: string): Uint8Array {
   const seed = new Uint8Array(32);
   for (let i = 0; i < 32; i++) seed[i] = (label.charCodeAt(i % label.length) * (i + 7)) & 0xff;
   return seed;
@@ -89,21 +99,40 @@ function parseQuery(search: string): Record<string, string | string[]> {
   return query;
 }
 
-export async function createFederatedCluster(labels: readonly string[], options: ClusterOptions = {}): Promise<Cluster> {
+export async function createFederatedCluster(
+  labels: readonly string[],
+  options: ClusterOptions = {},
+): Promise<Cluster> {
   const clock = options.clock ?? systemClock;
   const network = createMemoryNetwork(clock);
-  const nodes: (ClusterNode & { close(): Promise<void> })[] = [];
-  for (const label of labels) nodes.push(await startNode(label, network, clock, options));
+  const nodes: RunningNode[] = [];
+  const start = async (label: string, store?: Store) => {
+    const serverName = await serverNameFor(label);
+    return startFederatedNode({ label, transport: network.transport(serverName), clock, options, store });
+  };
+  for (const label of labels) nodes.push(await start(label));
+  const find = (label: string) => {
+    const index = nodes.findIndex((n) => n.label === label);
+    if (index < 0) throw new Error(`no node ${label}`);
+    return index;
+  };
   return {
     network,
     nodes,
-    node: (label) => {
-      const found = nodes.find((n) => n.label === label);
-      if (!found) throw new Error(`no node ${label}`);
-      return found;
+    node: (label) => nodes[find(label)]!,
+    async restart(label) {
+      const index = find(label);
+      const old = nodes[index]!;
+      await old.stop();
+      const fresh = await start(label, old.store);
+      nodes[index] = fresh;
+      return fresh;
     },
     close: async () => {
-      for (const node of nodes) await node.close();
+      for (const node of nodes) {
+        await node.stop();
+        await node.store.close();
+      }
     },
   };
 }
@@ -112,24 +141,50 @@ export async function createFederatedCluster(labels: readonly string[], options:
  * One homeserver with room federation, composed like homeserver.ts composes
  * the modules, plus the federation wiring (federation.ts header).
  */
-async function startNode(label: string, network: MemoryNetwork, clock: Clock, options: ClusterOptions) {
+export interface RunningNode extends ClusterNode {
+  /** Stops everything but the store (and closes the transport). */
+  stop(): Promise<void>;
+}
+
+/** The server name of a label's seed (seedFor). */
+export async function serverNameFor(label: string): Promise<string> {
+  return encodeHex(await ed25519PublicKeyFromSeed(seedFor(label)));
+}
+
+export interface NodeOptions {
+  readonly label: string;
+  /** Its server name must be serverNameFor(label) (a libp2p transport made from seedFor(label)). */
+  readonly transport: PeerTransport;
+  readonly clock?: Clock;
+  readonly options?: ClusterOptions;
+  /** Default: a new in-memory SQLite store. */
+  readonly store?: Store;
+}
+
+/** One homeserver with room federation over any transport (the cluster's nodes, benches over libp2p). */
+export async function startFederatedNode(node: NodeOptions): Promise<RunningNode> {
+  const { label, transport } = node;
+  const clock = node.clock ?? systemClock;
+  const options = node.options ?? {};
   const seed = seedFor(label);
-  const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
-  const store = await openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' });
+  const serverName = await serverNameFor(label);
+  if (transport.serverName !== serverName) throw new Error(`the transport of ${label} is not ${serverName}`);
+  const store = node.store ?? (await openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' }));
   const problems: string[] = [];
-  const note = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
-    problems.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
-  const trace = process.env.FED_DEBUG
-    ? (level: string) => (msg: string, fields?: Record<string, unknown>) => console.error(label, level, msg, fields ?? '')
-    : () => () => {};
+  const trace = process.env.FED_DEBUG !== undefined;
+  const log =
+    (level: string, keep: boolean) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (keep) problems.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+      if (trace) console.error(label, level, msg, fields ?? '');
+    };
   const logger: Logger = {
-    debug: trace('debug'),
-    info: trace('info'),
-    warn: (msg, fields) => (note('warn')(msg, fields), trace('warn')(msg, fields)),
-    error: (msg, fields) => (note('error')(msg, fields), trace('error')(msg, fields)),
+    debug: log('debug', false),
+    info: log('info', false),
+    warn: log('warn', true),
+    error: log('error', true),
   };
   const notifier = new Notifier();
-  const transport = network.transport(serverName);
   let federation: Federation | undefined;
   const typing = new TypingTracker(clock, (roomId) => {
     notifier.notify({ rooms: [roomId] });
@@ -157,7 +212,10 @@ async function startNode(label: string, network: MemoryNetwork, clock: Clock, op
     options: options.federation,
   });
   deferred.attach(federation);
-  const hooks = { profileChanged: profilePropagation(roomDeps, logger), userDeactivated: leaveAllRooms(roomDeps, logger) };
+  const hooks = {
+    profileChanged: profilePropagation(roomDeps, logger),
+    userDeactivated: leaveAllRooms(roomDeps, logger),
+  };
   const config = { registration: 'open' as const, passwordIterations: 1000 };
   const routes = [
     ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
@@ -197,14 +255,14 @@ async function startNode(label: string, network: MemoryNetwork, clock: Clock, op
       const first = await request('POST', '/_matrix/client/v3/register', { username, password });
       const auth = { type: 'm.login.dummy', session: first.body.session };
       const res = await request('POST', '/_matrix/client/v3/register', { username, password, auth });
-      if (res.status !== 200) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 200)
+        throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
       return { userId: res.body.user_id, accessToken: res.body.access_token };
     },
-    async close() {
+    async stop() {
       fed.close();
       typing.close();
       await transport.close();
-      await store.close();
     },
   };
 }

@@ -16,7 +16,12 @@ export interface EduSinks {
   typing?(roomId: string, userId: string, typing: boolean): void;
   /** A public read receipt of a remote user for a held event; false when the event is not in the room's timeline. */
   receipt?(receipt: RemoteReceipt): Promise<boolean>;
-  presence?(userId: string, presence: PresenceValue, statusMsg: string | undefined, lastActiveAgo: number): Promise<void>;
+  presence?(
+    userId: string,
+    presence: PresenceValue,
+    statusMsg: string | undefined,
+    lastActiveAgo: number,
+  ): Promise<void>;
 }
 
 export interface RemoteReceipt {
@@ -90,7 +95,8 @@ async function receipts(deps: EduDeps, origin: string, content: JsonObject): Pro
       const data = isObject(receipt.data) ? receipt.data : {};
       if (typeof eventId !== 'string') continue;
       const ts = typeof data.ts === 'number' && Number.isSafeInteger(data.ts) ? data.ts : 0;
-      const threadId = typeof data.thread_id === 'string' && data.thread_id !== '' ? data.thread_id : undefined;
+      const threadId =
+        typeof data.thread_id === 'string' && data.thread_id !== '' ? data.thread_id : undefined;
       await deps.sinks.receipt?.({ roomId, userId, eventId, ts, ...(threadId && { threadId }) });
     }
   }
@@ -100,17 +106,23 @@ async function receipts(deps: EduDeps, origin: string, content: JsonObject): Pro
 async function presence(deps: EduDeps, origin: string, content: JsonObject): Promise<void> {
   if (!Array.isArray(content.push)) return;
   for (const update of content.push.slice(0, MAX_ENTRIES)) {
-    if (!isObject(update) || typeof update.user_id !== 'string' || serverOf(update.user_id) !== origin) continue;
+    if (!isObject(update) || typeof update.user_id !== 'string' || serverOf(update.user_id) !== origin)
+      continue;
     const state = update.presence;
     if (state !== 'online' && state !== 'offline' && state !== 'unavailable') continue;
     const message = typeof update.status_msg === 'string' ? update.status_msg.slice(0, 1000) : undefined;
-    const ago = typeof update.last_active_ago === 'number' && update.last_active_ago >= 0 ? update.last_active_ago : 0;
+    const ago =
+      typeof update.last_active_ago === 'number' && update.last_active_ago >= 0 ? update.last_active_ago : 0;
     await deps.sinks.presence?.(update.user_id, state, message, ago);
   }
 }
 
 /** The m.typing EDU for one user. */
-export function typingEdu(roomId: string, userId: string, isTyping: boolean): { eduType: string; content: JsonObject } {
+export function typingEdu(
+  roomId: string,
+  userId: string,
+  isTyping: boolean,
+): { eduType: string; content: JsonObject } {
   return { eduType: 'm.typing', content: { room_id: roomId, user_id: userId, typing: isTyping } };
 }
 

@@ -25,12 +25,11 @@ import {
   authStateFor,
   currentStateGroup,
   eventRowOf,
-  stateEntryOfGroup,
-  stateOfGroup,
   txEventProvider,
   writeSnapshot,
 } from '../rooms/federation-api.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
+import type { StateCache } from './state-cache.ts';
 
 /** Thrown when an event's auth events are not all held (they could not be fetched): drop, do not reject. */
 export class MissingAuthEvents extends Error {
@@ -54,11 +53,41 @@ export function authEventsVerdict(
   return checkAuth(event, (type, stateKey) => byKey.get(stateKeyOf(type, stateKey)), version);
 }
 
+/**
+ * Held event rows read through one transaction, remembered for the events
+ * after (a batch cites the same auth events over and over). Misses are not
+ * remembered, and the caller forgets rows it changes.
+ */
+export class EventRows {
+  private readonly tx: ReadTx;
+  private readonly rows = new Map<string, EventRow>();
+
+  constructor(tx: ReadTx) {
+    this.tx = tx;
+  }
+
+  async get(eventId: string): Promise<EventRow | undefined> {
+    const known = this.rows.get(eventId);
+    if (known) return known;
+    const row = await eventRowOf(this.tx, eventId);
+    if (row) this.rows.set(eventId, row);
+    return row;
+  }
+
+  forget(eventId: string): void {
+    this.rows.delete(eventId);
+  }
+}
+
 /** 4. over held events; throws MissingAuthEvents when some auth events are not held. */
-export async function checkOwnAuthEvents(tx: ReadTx, event: RoomEvent, version: RoomVersion): Promise<Verdict> {
+export async function checkOwnAuthEvents(
+  held: EventRows,
+  event: RoomEvent,
+  version: RoomVersion,
+): Promise<Verdict> {
   const rows = new Map<string, EventRow>();
   for (const id of event.auth_events) {
-    const row = await eventRowOf(tx, id);
+    const row = await held.get(id);
     if (!row) throw new MissingAuthEvents(`auth event ${id} of ${event.event_id} is not held`);
     rows.set(id, row);
   }
@@ -79,32 +108,46 @@ function placed(row: EventRow | undefined): row is EventRow {
  */
 export async function stateGroupBefore(
   tx: WriteTx,
+  held: EventRows,
   event: RoomEvent,
   version: RoomVersion,
   external: ReadonlyMap<string, StateIds>,
+  cache: StateCache,
 ): Promise<number | undefined> {
   const groups = new Set<number>();
-  const states: StateIds[] = [];
+  const states: ReadonlyMap<StateKey, string>[] = [];
   for (const prev of event.prev_events) {
-    const row = await eventRowOf(tx, prev);
+    const row = await held.get(prev);
     if (placed(row)) groups.add(row.sg_after);
     else if (external.has(prev)) states.push(external.get(prev)!);
     else return undefined;
   }
   if (states.length === 0 && groups.size === 1) return [...groups][0]!;
-  for (const group of groups) states.push(await stateOfGroup(tx, group));
+  for (const group of groups) states.push(await cache.get(tx, group));
   const resolved =
-    states.length === 0 ? new Map() : states.length === 1 ? states[0]! : await resolveStateV2(states, txEventProvider(tx), version);
+    states.length === 0
+      ? new Map()
+      : states.length === 1
+        ? new Map(states[0]!)
+        : await resolveStateV2(states, txEventProvider(tx), version);
   return writeSnapshot(tx, event.room_id, resolved);
 }
 
 /** The auth-relevant state events of a group, as the auth rules' lookup. */
-async function lookupInGroup(tx: ReadTx, group: number, event: RoomEvent, version: RoomVersion): Promise<AuthStateLookup> {
+async function lookupInGroup(
+  tx: ReadTx,
+  held: EventRows,
+  group: number,
+  event: RoomEvent,
+  version: RoomVersion,
+  cache: StateCache,
+): Promise<AuthStateLookup> {
   const found = new Map<StateKey, RoomEvent>();
+  const state = await cache.get(tx, group);
   const tuples = [...authEventTypesFor(event, version), { type: 'm.room.create', stateKey: '' }];
   for (const { type, stateKey } of tuples) {
-    const id = await stateEntryOfGroup(tx, group, type, stateKey);
-    const row = id === undefined ? undefined : await eventRowOf(tx, id);
+    const id = state.get(stateKeyOf(type, stateKey));
+    const row = id === undefined ? undefined : await held.get(id);
     if (row) found.set(stateKeyOf(type, stateKey), row.pdu);
   }
   return (type, stateKey) => found.get(stateKeyOf(type, stateKey));
@@ -113,11 +156,13 @@ async function lookupInGroup(tx: ReadTx, group: number, event: RoomEvent, versio
 /** 5. The event against the state before it. */
 export async function checkStateBefore(
   tx: ReadTx,
+  held: EventRows,
   event: RoomEvent,
   version: RoomVersion,
   group: number,
+  cache: StateCache,
 ): Promise<Verdict> {
-  return checkAuth(event, await lookupInGroup(tx, group, event, version), version);
+  return checkAuth(event, await lookupInGroup(tx, held, group, event, version, cache), version);
 }
 
 /** 6. The event against the room's current state (needless when that is the state before it). */

@@ -72,7 +72,12 @@ export async function missingEvents(tx: ReadTx, roomId: string, q: MissingEvents
 }
 
 /** BACKFILL: the events `from` and before them, newest first, at most `limit`. */
-export async function backfill(tx: ReadTx, roomId: string, from: readonly string[], limit: number): Promise<RoomEvent[]> {
+export async function backfill(
+  tx: ReadTx,
+  roomId: string,
+  from: readonly string[],
+  limit: number,
+): Promise<RoomEvent[]> {
   const seen = new Set<string>();
   const out: EventRow[] = [];
   let frontier = [...from];

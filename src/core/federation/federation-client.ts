@@ -51,7 +51,12 @@ export function createFederationClient(transport: PeerTransport): FederationClie
     if (res.status !== 200) {
       const errcode = typeof body.errcode === 'string' ? body.errcode : undefined;
       const error = typeof body.error === 'string' ? body.error.slice(0, 300) : '';
-      throw new RemoteCallError(server, res.status, errcode, `${req.path}: ${res.status} ${errcode} ${error}`);
+      throw new RemoteCallError(
+        server,
+        res.status,
+        errcode,
+        `${req.path}: ${res.status} ${errcode} ${error}`,
+      );
     }
     return body;
   };
@@ -64,5 +69,8 @@ export function createFederationClient(transport: PeerTransport): FederationClie
 
 /** Path segments are percent-encoded (room and event ids carry `!`, `$`, `:`, `/`...). */
 export function fedPath(strings: TemplateStringsArray, ...values: string[]): string {
-  return strings.reduce((out, s, i) => out + s + (i < values.length ? encodeURIComponent(values[i]!) : ''), '');
+  return strings.reduce(
+    (out, s, i) => out + s + (i < values.length ? encodeURIComponent(values[i]!) : ''),
+    '',
+  );
 }

@@ -29,8 +29,13 @@ import type { FederationContext } from './context.ts';
 import { type EduSinks, type RemoteReceipt, receiptEdu, typingEdu } from './edus.ts';
 import { createFederationClient } from './federation-client.ts';
 import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
-import { MAX_TRANSACTION_EDUS, MAX_TRANSACTION_PDUS, createTransactionReceiver } from './inbound/transaction.ts';
+import {
+  MAX_TRANSACTION_EDUS,
+  MAX_TRANSACTION_PDUS,
+  createTransactionReceiver,
+} from './inbound/transaction.ts';
 import { KeyedQueue } from './keyed-queue.ts';
+import { StateCache } from './state-cache.ts';
 import { createOutbound } from './outbound.ts';
 import { remoteJoin, remoteLeave } from './remote-membership.ts';
 import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
@@ -100,6 +105,7 @@ export function createFederation(deps: FederationDeps): Federation {
     client,
     rooms: deps.rooms,
     queue: new KeyedQueue(),
+    stateCache: new StateCache(),
     limits: options.inbound,
     clock: deps.clock,
     serverName,
@@ -112,7 +118,9 @@ export function createFederation(deps: FederationDeps): Federation {
   deps.transport.onPeer((peer, state) => {
     if (state !== 'up') return;
     senders.peerUp(peer);
-    outbound.offerExtremities(peer).catch((err) => logger.warn('catch-up failed', { peer, error: String(err) }));
+    outbound
+      .offerExtremities(peer)
+      .catch((err) => logger.warn('catch-up failed', { peer, error: String(err) }));
   });
   senders.resume().catch((err) => logger.warn('could not resume the outbox', { error: String(err) }));
   const typing = localTyping(fed);
@@ -125,7 +133,9 @@ export function createFederation(deps: FederationDeps): Federation {
     typingChanged: typing,
     receiptSent: (receipt) => {
       if (!receipt.userId.endsWith(`:${serverName}`)) return;
-      outbound.roomEdu(receipt.roomId, receiptEdu(receipt)).catch((err) => logger.warn('receipt not queued', { error: String(err) }));
+      outbound
+        .roomEdu(receipt.roomId, receiptEdu(receipt))
+        .catch((err) => logger.warn('receipt not queued', { error: String(err) }));
     },
     senderState: (destination) => senders.state(destination),
     close: () => senders.close(),
@@ -165,7 +175,9 @@ function localTyping(fed: FederationContext): (roomId: string, typers: readonly 
     if (now.size > 0) sent.set(roomId, now);
     else sent.delete(roomId);
     for (const edu of changes) {
-      fed.outbound.roomEdu(roomId, edu).catch((err) => fed.logger.warn('typing not queued', { error: String(err) }));
+      fed.outbound
+        .roomEdu(roomId, edu)
+        .catch((err) => fed.logger.warn('typing not queued', { error: String(err) }));
     }
   };
 }

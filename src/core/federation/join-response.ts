@@ -51,7 +51,10 @@ export async function checkJoinResponse(
       : { ok: false as const, reason: 'auth events missing from the answer' };
     if (!verdict.ok) {
       rejected.add(event.event_id);
-      logger.info('send_join answer carried an event failing auth', { eventId: event.event_id, reason: verdict.reason });
+      logger.info('send_join answer carried an event failing auth', {
+        eventId: event.event_id,
+        reason: verdict.reason,
+      });
     }
   }
   for (const id of rejected) all.delete(id);
@@ -60,16 +63,19 @@ export async function checkJoinResponse(
   for (const event of state) {
     if (rejected.has(event.event_id) || event.state_key === undefined) continue;
     const key = stateKeyOf(event.type, event.state_key);
-    if (stateMap.has(key) && stateMap.get(key) !== event.event_id) throw new BadJoinResponse(`two state events for ${event.type}`);
+    if (stateMap.has(key) && stateMap.get(key) !== event.event_id)
+      throw new BadJoinResponse(`two state events for ${event.type}`);
     stateMap.set(key, event.event_id);
   }
   const createId = stateMap.get(stateKeyOf('m.room.create', ''));
   const create = createId === undefined ? undefined : all.get(createId);
   if (!create) throw new BadJoinResponse('the state has no valid m.room.create event');
-  if ((create.content.room_version ?? '1') !== version.id) throw new BadJoinResponse('the room version does not match');
+  if ((create.content.room_version ?? '1') !== version.id)
+    throw new BadJoinResponse('the room version does not match');
   // 4.
   const own = join.auth_events.map((id) => all.get(id));
-  if (!own.every((e) => e !== undefined)) throw new BadJoinResponse('the join cites auth events the answer lacks');
+  if (!own.every((e) => e !== undefined))
+    throw new BadJoinResponse('the join cites auth events the answer lacks');
   const ownVerdict = authEventsVerdict(join, own as RoomEvent[], version, () => false);
   if (!ownVerdict.ok) throw new BadJoinResponse(`the join fails auth: ${ownVerdict.reason}`);
   const lookup = (type: string, key: string) => {

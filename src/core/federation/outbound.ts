@@ -99,7 +99,14 @@ async function queueLocal(tx: WriteTx, event: RoomEvent, self: string): Promise<
   const out: string[] = [];
   if (target !== undefined && event.content.membership === 'invite' && serverOf(target) !== self) {
     const invitee = serverOf(target);
-    out.push(...(await enqueue(tx, [invitee], { kind: 'invite', roomId: event.room_id, eventId: event.event_id }, self)));
+    out.push(
+      ...(await enqueue(
+        tx,
+        [invitee],
+        { kind: 'invite', roomId: event.room_id, eventId: event.event_id },
+        self,
+      )),
+    );
     // The invitee's server gets the invite itself; the room's traffic only if it is in the room.
     if (!(await joinedServers(tx, event.room_id)).has(invitee)) servers.delete(invitee);
   }

@@ -20,12 +20,21 @@ export type Intake =
   | { readonly ok: true; readonly event: RoomEvent; readonly redacted: boolean }
   | { readonly ok: false; readonly eventId?: string; readonly reason: string };
 
+/** A PDU past step 1, with its event id, before its signatures and hashes are checked. */
+export interface ParsedPdu {
+  readonly pdu: Pdu;
+  readonly event: RoomEvent;
+}
+
 /**
- * Steps 1 to 3 for one PDU of a room of `version`. `roomId`, when given, is
- * the room the PDU must belong to (it came in a request about that room).
+ * Step 1 for one PDU of a room of `version`. `roomId`, when given, is the
+ * room the PDU must belong to (it came in a request about that room).
  */
-export async function intakePdu(raw: JsonValue | undefined, version: RoomVersion, roomId?: string): Promise<Intake> {
-  // 1.
+export async function parsePdu(
+  raw: JsonValue | undefined,
+  version: RoomVersion,
+  roomId?: string,
+): Promise<{ readonly ok: true; readonly parsed: ParsedPdu } | Extract<Intake, { ok: false }>> {
   const format = validatePdu(raw, version);
   if (!format.ok) return { ok: false, reason: `1: ${format.reason}` };
   const pdu = raw as Pdu;
@@ -42,12 +51,27 @@ export async function intakePdu(raw: JsonValue | undefined, version: RoomVersion
   if (typeof pdu.origin === 'string' && pdu.origin !== serverOf(event.sender)) {
     return { ok: false, eventId, reason: `1: origin ${pdu.origin} is not the sender's server` };
   }
+  return { ok: true, parsed: { pdu, event } };
+}
+
+/** Steps 2 and 3 for a parsed PDU. */
+export async function verifyPdu({ pdu, event }: ParsedPdu, version: RoomVersion): Promise<Intake> {
   // 2.
   const verified = await verifyEvent(pdu, version);
-  if (!verified.ok) return { ok: false, eventId, reason: `2: ${verified.reason}` };
+  if (!verified.ok) return { ok: false, eventId: event.event_id, reason: `2: ${verified.reason}` };
   // 3.
   if (!verified.hashMatches) return { ok: true, event: redactEvent(event, version), redacted: true };
   return { ok: true, event: withoutUnsigned(event), redacted: false };
+}
+
+/** Steps 1 to 3 for one PDU (see parsePdu). */
+export async function intakePdu(
+  raw: JsonValue | undefined,
+  version: RoomVersion,
+  roomId?: string,
+): Promise<Intake> {
+  const parsed = await parsePdu(raw, version, roomId);
+  return parsed.ok ? verifyPdu(parsed.parsed, version) : parsed;
 }
 
 /** `unsigned` is the sender's local annotation, never trusted from a peer. */

@@ -40,7 +40,15 @@ const SEND_JOIN_TIMEOUT_MS = 60_000;
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
 /** Fields of a make_join/make_leave template we sign (nothing else a server adds is taken). */
-const TEMPLATE_FIELDS = ['room_id', 'sender', 'type', 'state_key', 'prev_events', 'auth_events', 'depth'] as const;
+const TEMPLATE_FIELDS = [
+  'room_id',
+  'sender',
+  'type',
+  'state_key',
+  'prev_events',
+  'auth_events',
+  'depth',
+] as const;
 
 /** The member event to sign from a resident's template, or why the template is unusable. */
 function memberEventFrom(
@@ -54,7 +62,11 @@ function memberEventFrom(
   }
   const event: JsonObject = {};
   for (const field of TEMPLATE_FIELDS) if (template[field] !== undefined) event[field] = template[field]!;
-  if (event.room_id !== request.roomId || event.sender !== request.userId || event.state_key !== request.userId) {
+  if (
+    event.room_id !== request.roomId ||
+    event.sender !== request.userId ||
+    event.state_key !== request.userId
+  ) {
     throw new Error('the template is for another room or user');
   }
   if (event.type !== 'm.room.member') throw new Error('the template is not a member event');
@@ -62,8 +74,18 @@ function memberEventFrom(
 }
 
 /** Signs and hashes `unsigned` as ours; checks it is a valid PDU. */
-async function signMemberEvent(fed: FederationContext, unsigned: JsonObject, version: RoomVersion): Promise<RoomEvent> {
-  const signed = (await signEvent(unsigned, fed.serverName, P2P_KEY_ID, fed.signingSeed, version)) as unknown as Pdu;
+async function signMemberEvent(
+  fed: FederationContext,
+  unsigned: JsonObject,
+  version: RoomVersion,
+): Promise<RoomEvent> {
+  const signed = (await signEvent(
+    unsigned,
+    fed.serverName,
+    P2P_KEY_ID,
+    fed.signingSeed,
+    version,
+  )) as unknown as Pdu;
   const verdict = validatePdu(signed, version);
   if (!verdict.ok) throw new Error(`the template makes an invalid event: ${verdict.reason}`);
   return { ...signed, event_id: await eventIdFor(signed, version) };
@@ -72,16 +94,23 @@ async function signMemberEvent(fed: FederationContext, unsigned: JsonObject, ver
 /** A room version from a template answer we can take part in. */
 function versionOf(body: JsonObject): RoomVersion {
   const parsed = parseRoomVersion(body.room_version ?? '1');
-  if (!parsed.ok || !parsed.version.supported) throw new Error(`room version ${String(body.room_version)} is not supported`);
+  if (!parsed.ok || !parsed.version.supported)
+    throw new Error(`room version ${String(body.room_version)} is not supported`);
   return parsed.version;
 }
 
 /** The error for the client once every server failed: a refusal wins over unreachability. */
 function joinFailure(what: string, errors: readonly unknown[], servers: readonly string[]): MatrixError {
-  const refusal = errors.find((e) => e instanceof RemoteCallError && e.status === 403) as RemoteCallError | undefined;
+  const refusal = errors.find((e) => e instanceof RemoteCallError && e.status === 403) as
+    | RemoteCallError
+    | undefined;
   if (refusal) return forbidden(`${what} refused: ${refusal.message}`);
   const tried = servers.length === 0 ? 'no server to ask' : `tried ${servers.length} server(s)`;
-  return new MatrixError(404, 'M_NOT_FOUND', `${what} failed (${tried}): ${errors.map(String).join('; ').slice(0, 500)}`);
+  return new MatrixError(
+    404,
+    'M_NOT_FOUND',
+    `${what} failed (${tried}): ${errors.map(String).join('; ').slice(0, 500)}`,
+  );
 }
 
 /** Joins `request.userId` to a room held elsewhere, trying each server in turn. */
@@ -93,14 +122,22 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
       await joinThrough(fed, server, request);
       return;
     } catch (err) {
-      fed.logger.info('could not join through a server', { server, roomId: request.roomId, error: String(err) });
+      fed.logger.info('could not join through a server', {
+        server,
+        roomId: request.roomId,
+        error: String(err),
+      });
       errors.push(err);
     }
   }
   throw joinFailure(`Joining ${request.roomId}`, errors, servers);
 }
 
-async function joinThrough(fed: FederationContext, server: string, request: RemoteJoinRequest): Promise<void> {
+async function joinThrough(
+  fed: FederationContext,
+  server: string,
+  request: RemoteJoinRequest,
+): Promise<void> {
   const { roomId, userId } = request;
   const made = await fed.client.get(server, V1 + fedPath`/make_join/${roomId}/${userId}`, {
     ver: SUPPORTED_ROOM_VERSIONS,
@@ -111,7 +148,11 @@ async function joinThrough(fed: FederationContext, server: string, request: Remo
   if (profile?.displayname !== undefined) content.displayname = profile.displayname;
   if (profile?.avatar_url !== undefined) content.avatar_url = profile.avatar_url;
   if (request.reason !== undefined) content.reason = request.reason;
-  const join = await signMemberEvent(fed, memberEventFrom(made.event, request, content, fed.clock.now()), version);
+  const join = await signMemberEvent(
+    fed,
+    memberEventFrom(made.event, request, content, fed.clock.now()),
+    version,
+  );
   const { event_id: _id, ...pdu } = join;
   const answer = await fed.client.put(
     server,
@@ -142,7 +183,9 @@ export async function remoteLeave(fed: FederationContext, request: RemoteLeaveRe
   }
   const content: JsonObject = { membership: 'leave' };
   if (request.reason !== undefined) content.reason = request.reason;
-  const servers = [...new Set([serverOf(invite.sender), serverOf(roomId)])].filter((s) => s !== fed.serverName);
+  const servers = [...new Set([serverOf(invite.sender), serverOf(roomId)])].filter(
+    (s) => s !== fed.serverName,
+  );
   let leave: RoomEvent | undefined;
   for (const server of servers) {
     try {
@@ -167,9 +210,17 @@ async function leaveThrough(
   const { roomId, userId } = request;
   const made = await fed.client.get(server, V1 + fedPath`/make_leave/${roomId}/${userId}`);
   const version = versionOf(made);
-  const leave = await signMemberEvent(fed, memberEventFrom(made.event, request, content, fed.clock.now()), version);
+  const leave = await signMemberEvent(
+    fed,
+    memberEventFrom(made.event, request, content, fed.clock.now()),
+    version,
+  );
   const { event_id: _id, ...pdu } = leave;
-  await fed.client.put(server, V2 + fedPath`/send_leave/${roomId}/${leave.event_id}`, pdu as unknown as JsonObject);
+  await fed.client.put(
+    server,
+    V2 + fedPath`/send_leave/${roomId}/${leave.event_id}`,
+    pdu as unknown as JsonObject,
+  );
   return leave;
 }
 
@@ -177,7 +228,11 @@ async function leaveThrough(
  * A leave built on the invite alone, kept here only (no server could be
  * told). It is never sent, so the default room version's format will do.
  */
-async function localRejection(fed: FederationContext, invite: RoomEvent, content: JsonObject): Promise<RoomEvent> {
+async function localRejection(
+  fed: FederationContext,
+  invite: RoomEvent,
+  content: JsonObject,
+): Promise<RoomEvent> {
   const version = roomVersion(DEFAULT_ROOM_VERSION)!;
   const unsigned: JsonObject = {
     room_id: invite.room_id,

@@ -1,31 +1,8 @@
 // Server-Server endpoints as a table of routes, so parts of the federation
-// code that live apart (room federation, the network directory in
-// ./directory/) each contribute their endpoints to the one handler on
-// `transport.onRequest`.
-//
-// NOTE FOR F1 (room federation): F2 (directory) created this file because no
-// route registry existed yet. The directory's routes (publicRooms GET/POST,
-// query/directory, query/profile) come as `FederationRoute[]` from
-// `createFederationDirectory(...).routes` (./directory/federation-directory.ts).
-// Please let createFederation(deps) accept them (e.g. `extraRoutes`) and serve
-// them with federationRouter() below or your own router. Change this file as
-// you need, but keep the FederationRoute shape (or tell F2).
-//
-// REPLY FROM F1: done, createFederation (./federation.ts) takes
-// `extraRoutes: directory.routes` and serves them with federationRouter().
-// Wiring in homeserver.ts (yours), as federation.ts's header shows:
-//   const deferred = deferredRoomHooks();                     // federation.ts
-//   roomDeps = { ...roomDeps, ...deferred.hooks, remoteDirectory }   // remoteJoin, remoteLeave, localEvents
-//   const federation = createFederation({ store, clock, logger, notifier, serverName, signingSeed,
-//     transport, rooms: roomFederationPort(roomDeps),          // rooms/federation-api.ts
-//     edus: homeserverEduSinks({ store, clock, notifier, typing }),  // edu-sinks.ts
-//     extraRoutes: directory.routes });
-//   deferred.attach(federation);
-//   typing tracker: new TypingTracker(clock, (roomId) => { notifier.notify({ rooms: [roomId] });
-//     federation.typingChanged(roomId, typing.typers(roomId)); })
-//   receipts: syncRoutes({..., receiptSent: federation.receiptSent}) (SyncDeps.receiptSent, optional)
-//   close(): federation.close() before the transport closes.
-// test/support/federated-cluster.ts does exactly this until homeserver.ts does.
+// code that live apart each contribute their endpoints to the one handler on
+// `transport.onRequest`: room federation (federation.ts, routes/) and the
+// network directory (directory/federation-routes.ts, passed to
+// createFederation as `extraRoutes`).
 import { MatrixError } from '../errors.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { errorResponse } from './inbound.ts';

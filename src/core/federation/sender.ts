@@ -194,9 +194,18 @@ class DestinationSender {
       return out;
     });
     const edus = batch.edus.map((row) => ({ edu_type: row.edu_type!, content: row.content! }));
-    const body = { origin: this.deps.serverName, origin_server_ts: this.deps.clock.now(), pdus, edus } as unknown as JsonObject;
+    const body = {
+      origin: this.deps.serverName,
+      origin_server_ts: this.deps.clock.now(),
+      pdus,
+      edus,
+    } as unknown as JsonObject;
     try {
-      const res = await this.deps.client.put(this.destination, fedPath`/_matrix/federation/v1/send/${txnId}`, body);
+      const res = await this.deps.client.put(
+        this.destination,
+        fedPath`/_matrix/federation/v1/send/${txnId}`,
+        body,
+      );
       this.logRefusals(res);
     } catch (err) {
       if (!permanent(err)) throw err;
@@ -231,10 +240,18 @@ class DestinationSender {
       invite_room_state: found.state,
     } as unknown as JsonObject;
     try {
-      await this.deps.client.put(this.destination, fedPath`/_matrix/federation/v2/invite/${row.room_id!}/${row.event_id!}`, body);
+      await this.deps.client.put(
+        this.destination,
+        fedPath`/_matrix/federation/v2/invite/${row.room_id!}/${row.event_id!}`,
+        body,
+      );
     } catch (err) {
       if (!permanent(err)) throw err;
-      this.deps.logger.warn('an invite was refused', { to: this.destination, eventId: row.event_id, error: String(err) });
+      this.deps.logger.warn('an invite was refused', {
+        to: this.destination,
+        eventId: row.event_id,
+        error: String(err),
+      });
     }
   }
 }

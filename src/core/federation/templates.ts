@@ -44,7 +44,8 @@ export async function eventTemplate(
   now: number,
 ): Promise<JsonObject> {
   const prev: { id: string; depth: number }[] = [];
-  for (const id of await extremityIds(tx, roomId)) prev.push({ id, depth: (await eventRowOf(tx, id))?.depth ?? 0 });
+  for (const id of await extremityIds(tx, roomId))
+    prev.push({ id, depth: (await eventRowOf(tx, id))?.depth ?? 0 });
   prev.sort((a, b) => b.depth - a.depth);
   const chosen = prev.slice(0, MAX_PREV_EVENTS);
   const lookup = await currentStateLookup(tx, roomId);

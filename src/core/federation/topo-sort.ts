@@ -4,7 +4,10 @@
 // in a cycle (only a forger can make one: ids are hashes) come last, by depth.
 import type { RoomEvent } from '../protocol/types.ts';
 
-export function topoSort(events: readonly RoomEvent[], edges: (event: RoomEvent) => readonly string[]): RoomEvent[] {
+export function topoSort(
+  events: readonly RoomEvent[],
+  edges: (event: RoomEvent) => readonly string[],
+): RoomEvent[] {
   const byId = new Map(events.map((e) => [e.event_id, e]));
   const waitingOn = new Map<string, number>();
   const children = new Map<string, string[]>();

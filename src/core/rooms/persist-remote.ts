@@ -15,7 +15,13 @@ import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
 import type { StrippedStateEvent } from './client-event.ts';
 import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
-import { type StateIds, loadStateGroup, stateEntryIn, writeSnapshot, writeStateGroup } from './state-groups.ts';
+import {
+  type StateIds,
+  loadStateGroup,
+  stateEntryIn,
+  writeSnapshot,
+  writeStateGroup,
+} from './state-groups.ts';
 import {
   CURRENT_STATE,
   type CurrentStateRow,
@@ -119,7 +125,9 @@ async function placeInDag(tx: WriteTx, event: RoomEvent): Promise<void> {
     await tx.delete(EXTREMITIES, [event.room_id, prev]);
     await tx.put(EDGES, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
   }
-  const children = await tx.count(EDGES, { range: { lower: [event.event_id, ''], upper: [event.event_id, '\uffff'] } });
+  const children = await tx.count(EDGES, {
+    range: { lower: [event.event_id, ''], upper: [event.event_id, '\uffff'] },
+  });
   if (children === 0) await tx.put(EXTREMITIES, { room_id: event.room_id, event_id: event.event_id });
 }
 
@@ -154,7 +162,12 @@ async function applyOwnChange(tx: WriteTx, event: RoomEvent, stream: number): Pr
 }
 
 /** Makes current state (and memberships) equal `state`; returns the users whose membership changed. */
-async function applyStateDiff(tx: WriteTx, roomId: string, state: StateIds, stream: number): Promise<string[]> {
+async function applyStateDiff(
+  tx: WriteTx,
+  roomId: string,
+  state: StateIds,
+  stream: number,
+): Promise<string[]> {
   const rows = await tx.query<CurrentStateRow>(CURRENT_STATE, { index: 'room', equals: roomId });
   const old = new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
   const members: string[] = [];
@@ -202,7 +215,11 @@ export interface OutlierOptions {
  * send_join or state_ids): no stream position, state groups of the room's
  * current state. An event already held is left as it is.
  */
-export async function storeOutlier(tx: WriteTx, event: RoomEvent, options: OutlierOptions = {}): Promise<void> {
+export async function storeOutlier(
+  tx: WriteTx,
+  event: RoomEvent,
+  options: OutlierOptions = {},
+): Promise<void> {
   if (await tx.get(EVENTS, event.event_id)) return;
   const room = (await tx.get<RoomRow>(ROOMS, event.room_id)) ?? unheldRoom(event);
   const row = eventRow(event, options.group === undefined ? room : { ...room, state_group: options.group });

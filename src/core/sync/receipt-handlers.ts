@@ -106,7 +106,8 @@ async function markAndNotify(
   const changed = await applyMarkers(deps, userId, roomId, updates, ts);
   if (changed.shared.length > 0) deps.notifier.notify({ rooms: [roomId] });
   else if (changed.any) deps.notifier.notify({ users: [userId] });
-  for (const u of changed.shared) deps.receiptSent?.({ roomId, userId, eventId: u.eventId, threadId: u.threadId, ts });
+  for (const u of changed.shared)
+    deps.receiptSent?.({ roomId, userId, eventId: u.eventId, threadId: u.threadId, ts });
   return { body: {} };
 }
 

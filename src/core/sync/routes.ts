@@ -5,7 +5,12 @@ import { roomTableNames } from '../rooms/api.ts';
 import type { Store } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { Notifier } from './notifier.ts';
-import { type FullyReadWriter, type SharedReceipt, postReadMarkers, postReceipt } from './receipt-handlers.ts';
+import {
+  type FullyReadWriter,
+  type SharedReceipt,
+  postReadMarkers,
+  postReceipt,
+} from './receipt-handlers.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import { putTyping } from './typing-handler.ts';

@@ -13,14 +13,26 @@ async function threeServerRoom(nodes: readonly ClusterNode[]) {
   const bob = await b.register('bob');
   const carol = await c.register('carol');
   const roomId = await createRoom(a, alice, { preset: 'public_chat' });
-  for (const [node, who] of [[b, bob], [c, carol]] as const) {
+  for (const [node, who] of [
+    [b, bob],
+    [c, carol],
+  ] as const) {
     const res = await join(node, who, roomId, [a.serverName]);
     assert.equal(res.status, 200, JSON.stringify(res.body));
   }
   // Everyone has seen everyone's join before the test starts.
-  for (const [node, who] of [[a, alice], [b, bob], [c, carol]] as const) {
+  for (const [node, who] of [
+    [a, alice],
+    [b, bob],
+    [c, carol],
+  ] as const) {
     await eventually(async () => {
-      const res = await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`, undefined, who.accessToken);
+      const res = await node.request(
+        'GET',
+        `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`,
+        undefined,
+        who.accessToken,
+      );
       return Object.keys(res.body.joined ?? {}).length === 3;
     }, 'three members everywhere');
   }
@@ -43,14 +55,30 @@ describe('catch-up after partitions', () => {
       const { roomId, alice, bob, carol } = await threeServerRoom(cluster.nodes);
       const levels = { users: { [alice.userId]: 100, [bob.userId]: 100 } };
       await putState(a, alice, roomId, 'm.room.power_levels', levels);
-      await sameState([[a, alice], [b, bob], [c, carol]], roomId);
+      await sameState(
+        [
+          [a, alice],
+          [b, bob],
+          [c, carol],
+        ],
+        roomId,
+      );
 
       cluster.network.disconnect(a.serverName);
       const topicId = await putState(a, alice, roomId, 'm.room.topic', { topic: 'from A' });
-      const plId = await putState(b, bob, roomId, 'm.room.power_levels', { users: { ...levels.users, [carol.userId]: 50 } });
+      const plId = await putState(b, bob, roomId, 'm.room.power_levels', {
+        users: { ...levels.users, [carol.userId]: 50 },
+      });
       cluster.network.reconnect(a.serverName);
 
-      const state = await sameState([[a, alice], [b, bob], [c, carol]], roomId);
+      const state = await sameState(
+        [
+          [a, alice],
+          [b, bob],
+          [c, carol],
+        ],
+        roomId,
+      );
       assert.equal(state['m.room.topic|'], topicId);
       assert.equal(state['m.room.power_levels|'], plId);
     } finally {
@@ -90,10 +118,39 @@ describe('catch-up after partitions', () => {
       cluster.network.disconnect(b.serverName);
       await say(a, alice, roomId, 'while you were away');
       // The send failed and the sender now waits out its (ten-minute) backoff...
-      await eventually(async () => a.federation.senderState(b.serverName) === 'backing-off', 'a failed attempt');
+      await eventually(
+        async () => a.federation.senderState(b.serverName) === 'backing-off',
+        'a failed attempt',
+      );
       cluster.network.reconnect(b.serverName);
       // ...which the peer coming up cuts short.
       await seesTexts(b, bob, roomId, ['while you were away']);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
+describe('the outbox', () => {
+  test('what was queued for an offline peer survives a restart and is delivered when the peer is back', async () => {
+    const cluster = await createFederatedCluster(['a', 'b']);
+    try {
+      const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+      const alice = await a.register('alice');
+      const bob = await b.register('bob');
+      const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      cluster.network.disconnect(b.serverName);
+      await say(a, alice, roomId, 'queued before the crash');
+      await eventually(
+        async () => a.federation.senderState(b.serverName) === 'backing-off',
+        'a failed attempt',
+      );
+      const restarted = await cluster.restart('a');
+      cluster.network.reconnect(b.serverName);
+      await seesTexts(b, bob, roomId, ['queued before the crash']);
+      await say(b, bob, roomId, 'welcome back');
+      await seesTexts(restarted, alice, roomId, ['welcome back']);
     } finally {
       await cluster.close();
     }

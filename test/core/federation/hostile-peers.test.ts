@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { FederationResponse } from '../../../src/core/federation/transport.ts';
 import type { JsonObject } from '../../../src/core/protocol.ts';
 import {
   type Account,
@@ -37,7 +38,9 @@ describe('hostile peers', () => {
   let rogue: RoguePeer;
 
   before(async () => {
-    cluster = await createFederatedCluster(['a', 'b'], { federation: { inbound: { missingEventsPerRequest: 50, maxGapEvents: 120, maxStateFetch: 100 } } });
+    cluster = await createFederatedCluster(['a', 'b'], {
+      federation: { inbound: { missingEventsPerRequest: 50, maxGapEvents: 120, maxStateFetch: 100 } },
+    });
     [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
     alice = await a.register('alice');
     bob = await b.register('bob');
@@ -55,7 +58,12 @@ describe('hostile peers', () => {
     const base = { room_id: roomId, type: 'm.room.message', prev_events: [facts.latest], depth: 50 };
     const authEvents = [facts.create, facts.powerLevels];
     // Not joined, but otherwise a fine event: fails the auth rules.
-    const unauthorised = await rogue.event({ ...base, sender: mallory, auth_events: authEvents, content: { body: 'let me in' } });
+    const unauthorised = await rogue.event({
+      ...base,
+      sender: mallory,
+      auth_events: authEvents,
+      content: { body: 'let me in' },
+    });
     // Claims to come from alice, but only the rogue signed it.
     const impostor = await rogue.event({
       ...base,
@@ -64,11 +72,21 @@ describe('hostile peers', () => {
       content: { body: 'I am alice' },
     });
     // A signature that does not verify.
-    const garbled = await rogue.event({ ...base, sender: mallory, auth_events: authEvents, content: { body: 'x' } });
+    const garbled = await rogue.event({
+      ...base,
+      sender: mallory,
+      auth_events: authEvents,
+      content: { body: 'x' },
+    });
     const signatures = { [rogue.serverName]: { 'ed25519:p2p': 'A'.repeat(86) } };
     const badSignature = { ...garbled.pdu, signatures };
     // An origin field naming another server than the sender's.
-    const wrongOrigin = await rogue.event({ ...base, sender: mallory, origin: a.serverName, auth_events: authEvents });
+    const wrongOrigin = await rogue.event({
+      ...base,
+      sender: mallory,
+      origin: a.serverName,
+      auth_events: authEvents,
+    });
     // A state change by someone not in the room.
     const topic = await rogue.event({
       ...base,
@@ -90,12 +108,25 @@ describe('hostile peers', () => {
       assert.match(results[topic.eventId]?.error ?? '', /rejected: [45]:/);
     }
     const forged = [unauthorised, impostor, garbled, wrongOrigin, topic].map((e) => e.eventId);
-    for (const [node, who] of [[a, alice], [b, bob]] as const) {
+    for (const [node, who] of [
+      [a, alice],
+      [b, bob],
+    ] as const) {
       const seen = eventIdsIn(await sync(node, who));
       for (const id of forged) assert.ok(!seen.has(id), `${id} reached ${who.userId}'s sync`);
-      const event = await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(unauthorised.eventId)}`, undefined, who.accessToken);
+      const event = await node.request(
+        'GET',
+        `/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(unauthorised.eventId)}`,
+        undefined,
+        who.accessToken,
+      );
       assert.equal(event.status, 404);
-      const topicNow = await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.topic/`, undefined, who.accessToken);
+      const topicNow = await node.request(
+        'GET',
+        `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.topic/`,
+        undefined,
+        who.accessToken,
+      );
       assert.notEqual(topicNow.body.topic, 'pwned');
     }
   });
@@ -113,7 +144,11 @@ describe('hostile peers', () => {
   });
 
   test('malformed and oversized transactions are refused with reasons, and traffic goes on', async () => {
-    const junk = await rogue.send(a.serverName, [42, 'x', null, {}, { room_id: roomId, type: 7 }], [7, { edu_type: 'm.typing' }]);
+    const junk = await rogue.send(
+      a.serverName,
+      [42, 'x', null, {}, { room_id: roomId, type: 7 }],
+      [7, { edu_type: 'm.typing' }],
+    );
     assert.equal(junk.status, 200);
     assert.deepEqual((junk.body as JsonObject).pdus, {});
     const tooMany = await rogue.send(a.serverName, new Array(51).fill({}));
@@ -148,8 +183,9 @@ describe('hostile peers', () => {
     }
     const byId = new Map(chain.map((e, i) => [e.eventId, i]));
     let asked = 0;
-    rogue.serve(async (_from, req) => {
-      if (!req.path.includes('get_missing_events')) return { status: 404, body: { errcode: 'M_NOT_FOUND', error: 'no' } };
+    rogue.serve(async (_from, req): Promise<FederationResponse> => {
+      if (!req.path.includes('get_missing_events'))
+        return { status: 404, body: { errcode: 'M_NOT_FOUND', error: 'no' } };
       asked += 1;
       const body = req.body as { latest_events: string[]; limit: number };
       const newest = Math.min(...body.latest_events.map((id) => byId.get(id) ?? 0));

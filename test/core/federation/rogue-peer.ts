@@ -1,7 +1,11 @@
 // A hostile server on the in-memory network: it signs whatever it likes with
 // its own key and talks to honest servers through the raw transport, so the
 // tests can send forged, malformed and oversized traffic.
-import type { FederationHandler, FederationResponse, PeerTransport } from '../../../src/core/federation/transport.ts';
+import type {
+  FederationHandler,
+  FederationResponse,
+  PeerTransport,
+} from '../../../src/core/federation/transport.ts';
 import {
   type JsonObject,
   P2P_KEY_ID,
@@ -23,7 +27,12 @@ export interface RoguePeer {
   /** Signs an event with the rogue's key; `fields` override the defaults. */
   event(fields: JsonObject): Promise<{ pdu: JsonObject; eventId: string }>;
   /** PUT /send with these PDUs (and EDUs) to `to`. */
-  send(to: string, pdus: readonly unknown[], edus?: readonly unknown[], body?: JsonObject): Promise<FederationResponse>;
+  send(
+    to: string,
+    pdus: readonly unknown[],
+    edus?: readonly unknown[],
+    body?: JsonObject,
+  ): Promise<FederationResponse>;
   serve(handler: FederationHandler): void;
 }
 
@@ -40,7 +49,14 @@ export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<Rogu
     version,
     user: (name) => `@${name}:${serverName}`,
     async event(fields) {
-      const unsigned = { origin_server_ts: Date.now(), content: {}, prev_events: [], auth_events: [], depth: 1, ...fields };
+      const unsigned = {
+        origin_server_ts: Date.now(),
+        content: {},
+        prev_events: [],
+        auth_events: [],
+        depth: 1,
+        ...fields,
+      };
       const pdu = (await signEvent(unsigned, serverName, P2P_KEY_ID, seed, version)) as unknown as JsonObject;
       return { pdu, eventId: await eventIdFor(pdu, version) };
     },
@@ -49,7 +65,13 @@ export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<Rogu
         method: 'PUT',
         path: `/_matrix/federation/v1/send/rogue${++transactions}`,
         origin: serverName,
-        body: { origin: serverName, origin_server_ts: Date.now(), pdus, edus, ...body } as JsonObject,
+        body: {
+          origin: serverName,
+          origin_server_ts: Date.now(),
+          pdus,
+          edus,
+          ...body,
+        } as unknown as JsonObject,
       });
     },
     serve: (handler) => transport.onRequest(handler),
@@ -59,9 +81,19 @@ export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<Rogu
 /** What a rogue needs to forge events in a room: its auth event ids and latest event, read as alice. */
 export async function roomFacts(node: ClusterNode, token: string, roomId: string) {
   const enc = encodeURIComponent;
-  const state: Json = (await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`, undefined, token)).body;
-  const id = (type: string, key = '') => state.find((e: Json) => e.type === type && e.state_key === key)?.event_id;
-  const latest = (await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=1`, undefined, token)).body.chunk[0];
+  const state: Json = (
+    await node.request('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`, undefined, token)
+  ).body;
+  const id = (type: string, key = '') =>
+    state.find((e: Json) => e.type === type && e.state_key === key)?.event_id;
+  const latest = (
+    await node.request(
+      'GET',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=1`,
+      undefined,
+      token,
+    )
+  ).body.chunk[0];
   return {
     create: id('m.room.create') as string,
     powerLevels: id('m.room.power_levels') as string,

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Cluster, type Json, createFederatedCluster, eventually } from '../../support/federated-cluster.ts';
+import {
+  type Cluster,
+  type Json,
+  createFederatedCluster,
+  eventually,
+} from '../../support/federated-cluster.ts';
 import { createRoom, join, say, seesTexts, sync } from './room-helpers.ts';
 
 describe('room federation between two servers', () => {
@@ -39,12 +44,25 @@ describe('invites across servers', () => {
     const alice = await a.register('alice');
     const bob = await b.register('bob');
     const roomId = await createRoom(a, alice, { preset: 'private_chat', name: 'Secret' });
-    const invited = await a.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: bob.userId }, alice.accessToken);
+    const invited = await a.request(
+      'POST',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`,
+      { user_id: bob.userId },
+      alice.accessToken,
+    );
     assert.equal(invited.status, 200);
-    const invite = await eventually(async () => (await sync(b, bob)).rooms?.invite?.[roomId], 'the invite reaches bob');
+    const invite = await eventually(
+      async () => (await sync(b, bob)).rooms?.invite?.[roomId],
+      'the invite reaches bob',
+    );
     const state = invite.invite_state.events;
     assert.ok(state.some((e: Json) => e.type === 'm.room.name' && e.content.name === 'Secret'));
-    assert.ok(state.some((e: Json) => e.type === 'm.room.member' && e.state_key === bob.userId && e.content.membership === 'invite'));
+    assert.ok(
+      state.some(
+        (e: Json) =>
+          e.type === 'm.room.member' && e.state_key === bob.userId && e.content.membership === 'invite',
+      ),
+    );
     const joined = await join(b, bob, roomId, [a.serverName]);
     assert.equal(joined.status, 200, JSON.stringify(joined.body));
     await say(b, bob, roomId, 'thanks for the invite');
@@ -58,14 +76,101 @@ describe('invites across servers', () => {
     const bob = await b.register('bob2');
     const roomId = await createRoom(a, alice, { preset: 'private_chat', invite: [bob.userId] });
     await eventually(async () => (await sync(b, bob)).rooms?.invite?.[roomId], 'the invite reaches bob');
-    const left = await b.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {}, bob.accessToken);
+    const left = await b.request(
+      'POST',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`,
+      {},
+      bob.accessToken,
+    );
     assert.equal(left.status, 200, JSON.stringify(left.body));
     const after = await sync(b, bob);
     assert.equal(after.rooms?.invite?.[roomId], undefined);
     const member = await eventually(async () => {
-      const res = await a.request('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(bob.userId)}`, undefined, alice.accessToken);
+      const res = await a.request(
+        'GET',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(bob.userId)}`,
+        undefined,
+        alice.accessToken,
+      );
       return res.body.membership === 'leave' && res.body;
     }, 'alice sees the rejection');
     assert.equal(member.membership, 'leave');
+  });
+});
+
+describe('ephemeral events across servers', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await createFederatedCluster(['a', 'b']);
+  });
+  after(() => cluster.close());
+
+  test("typing and read receipts of one server reach the other server's clients", async () => {
+    const a = cluster.node('a');
+    const b = cluster.node('b');
+    const alice = await a.register('alice');
+    const bob = await b.register('bob');
+    const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    const eventId = await say(a, alice, roomId, 'read me');
+    await seesTexts(b, bob, roomId, ['read me']);
+    const room = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
+    const typing = await b.request(
+      'PUT',
+      `${room}/typing/${encodeURIComponent(bob.userId)}`,
+      { typing: true, timeout: 20000 },
+      bob.accessToken,
+    );
+    assert.equal(typing.status, 200);
+    const typers = await eventually(async () => {
+      const ephemeral = (await sync(a, alice)).rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+      return ephemeral.find((e: Json) => e.type === 'm.typing' && e.content.user_ids.includes(bob.userId));
+    }, 'alice sees bob typing');
+    assert.deepEqual(typers.content.user_ids, [bob.userId]);
+    const receipt = await b.request(
+      'POST',
+      `${room}/receipt/m.read/${encodeURIComponent(eventId)}`,
+      {},
+      bob.accessToken,
+    );
+    assert.equal(receipt.status, 200);
+    const receipts = await eventually(async () => {
+      const ephemeral = (await sync(a, alice)).rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+      return ephemeral.find(
+        (e: Json) => e.type === 'm.receipt' && e.content[eventId]?.['m.read']?.[bob.userId],
+      );
+    }, "alice sees bob's receipt");
+    assert.ok(receipts.content[eventId]['m.read'][bob.userId].ts > 0);
+    await b.request(
+      'PUT',
+      `${room}/typing/${encodeURIComponent(bob.userId)}`,
+      { typing: false },
+      bob.accessToken,
+    );
+    await eventually(async () => {
+      const ephemeral = (await sync(a, alice)).rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+      return !ephemeral.some((e: Json) => e.type === 'm.typing' && e.content.user_ids.includes(bob.userId));
+    }, 'bob stops typing');
+  });
+
+  test('messages from the other server arrive in a long-polling sync', async () => {
+    const a = cluster.node('a');
+    const b = cluster.node('b');
+    const alice = await a.register('alice3');
+    const bob = await b.register('bob3');
+    const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    const first = await sync(b, bob);
+    assert.ok(first.rooms.join[roomId], "the joined room is in bob's sync");
+    const waiting = b.request(
+      'GET',
+      `/_matrix/client/v3/sync?since=${encodeURIComponent(first.next_batch)}&timeout=30000`,
+      undefined,
+      bob.accessToken,
+    );
+    const eventId = await say(a, alice, roomId, 'ping');
+    const woken = await waiting;
+    const timeline = woken.body.rooms?.join?.[roomId]?.timeline?.events ?? [];
+    assert.ok(timeline.some((e: Json) => e.event_id === eventId));
   });
 });

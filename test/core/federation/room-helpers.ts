@@ -32,14 +32,24 @@ export async function putState(
   content: Json,
   stateKey = '',
 ): Promise<string> {
-  const res = await node.request('PUT', `${V3}/rooms/${enc(roomId)}/state/${type}/${enc(stateKey)}`, content, who.accessToken);
+  const res = await node.request(
+    'PUT',
+    `${V3}/rooms/${enc(roomId)}/state/${type}/${enc(stateKey)}`,
+    content,
+    who.accessToken,
+  );
   if (res.status !== 200) throw new Error(`state: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.event_id;
 }
 
 /** The texts of the room's messages the user sees, oldest first. */
 export async function texts(node: ClusterNode, who: Account, roomId: string): Promise<string[]> {
-  const res = await node.request('GET', `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=1000`, undefined, who.accessToken);
+  const res = await node.request(
+    'GET',
+    `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=1000`,
+    undefined,
+    who.accessToken,
+  );
   if (res.status !== 200) return [];
   return res.body.chunk
     .filter((e: Json) => e.type === 'm.room.message')
@@ -49,14 +59,21 @@ export async function texts(node: ClusterNode, who: Account, roomId: string): Pr
 
 /** Waits until the user sees `expected` as the room's latest messages. */
 export function seesTexts(node: ClusterNode, who: Account, roomId: string, expected: readonly string[]) {
-  return eventually(async () => {
-    const seen = await texts(node, who, roomId);
-    return expected.every((t) => seen.includes(t)) ? seen : undefined;
-  }, `${who.userId} sees ${expected.join(', ')}`);
+  return eventually(
+    async () => {
+      const seen = await texts(node, who, roomId);
+      return expected.every((t) => seen.includes(t)) ? seen : undefined;
+    },
+    `${who.userId} sees ${expected.join(', ')}`,
+  );
 }
 
 /** The current state event ids of a room on a node, keyed by type and state key. */
-export async function stateIds(node: ClusterNode, who: Account, roomId: string): Promise<Record<string, string>> {
+export async function stateIds(
+  node: ClusterNode,
+  who: Account,
+  roomId: string,
+): Promise<Record<string, string>> {
   const res = await node.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, who.accessToken);
   const out: Record<string, string> = {};
   for (const e of res.body) out[`${e.type}|${e.state_key}`] = e.event_id;

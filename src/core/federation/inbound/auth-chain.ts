@@ -5,12 +5,15 @@
 import type { JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
 import { eventRowOf, roomTableNames, roomWriteTables, storeOutlier } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
-import { checkOwnAuthEvents, MissingAuthEvents } from '../event-checks.ts';
+import { EventRows, MissingAuthEvents, checkOwnAuthEvents } from '../event-checks.ts';
 import { MAX_AUTH_CHAIN } from '../event-graph.ts';
 import { fedPath } from '../federation-client.ts';
 import { intakeAll } from '../pdu-intake.ts';
 import { topoSort } from '../topo-sort.ts';
 import type { InboundDeps } from './inbound-deps.ts';
+
+/** Auth chains asked for one batch: beyond, events lacking auth events are dropped. */
+const MAX_AUTH_FETCHES = 20;
 
 /** The events of a JSON array that pass steps 1 to 3 (at most `max`), the others logged. */
 export async function acceptedPdus(
@@ -49,7 +52,7 @@ export async function storeAuthEvents(deps: InboundDeps, version: RoomVersion, e
     for (const event of ordered) {
       if (await eventRowOf(tx, event.event_id)) continue;
       try {
-        const verdict = await checkOwnAuthEvents(tx, event, version);
+        const verdict = await checkOwnAuthEvents(new EventRows(tx), event, version);
         await storeOutlier(tx, event, verdict.ok ? {} : { rejected: `4: ${verdict.reason}` });
       } catch (err) {
         if (!(err instanceof MissingAuthEvents)) throw err;
@@ -72,7 +75,9 @@ export async function fetchMissingAuthEvents(
   batch: readonly RoomEvent[],
 ): Promise<void> {
   const inBatch = new Set(batch.map((e) => e.event_id));
+  let fetches = 0;
   for (const event of batch) {
+    if (fetches >= MAX_AUTH_FETCHES) return;
     const missing = await deps.store.read(roomTableNames, (tx) =>
       unheld(
         tx,
@@ -80,13 +85,18 @@ export async function fetchMissingAuthEvents(
       ),
     );
     if (missing.length === 0) continue;
+    fetches += 1;
     try {
       const path = fedPath`/_matrix/federation/v1/event_auth/${event.room_id}/${event.event_id}`;
       const body = await deps.client.get(origin, path);
       const chain = await acceptedPdus(deps, body.auth_chain, version, event.room_id, MAX_AUTH_CHAIN);
       await storeAuthEvents(deps, version, chain);
     } catch (err) {
-      deps.logger.info('could not fetch auth events', { origin, eventId: event.event_id, error: String(err) });
+      deps.logger.info('could not fetch auth events', {
+        origin,
+        eventId: event.event_id,
+        error: String(err),
+      });
     }
   }
 }

@@ -21,7 +21,11 @@ export async function isPlaced(tx: ReadTx, eventId: string): Promise<boolean> {
 }
 
 /** Events of `events` with a prev event neither placed nor among `known`. */
-async function frontier(tx: ReadTx, events: Iterable<RoomEvent>, known: ReadonlySet<string>): Promise<RoomEvent[]> {
+async function frontier(
+  tx: ReadTx,
+  events: Iterable<RoomEvent>,
+  known: ReadonlySet<string>,
+): Promise<RoomEvent[]> {
   const out: RoomEvent[] = [];
   for (const event of events) {
     for (const prev of event.prev_events) {
@@ -88,7 +92,11 @@ export async function fillGaps(
     };
     let events: RoomEvent[];
     try {
-      const res = await deps.client.post(origin, fedPath`/_matrix/federation/v1/get_missing_events/${roomId}`, body);
+      const res = await deps.client.post(
+        origin,
+        fedPath`/_matrix/federation/v1/get_missing_events/${roomId}`,
+        body,
+      );
       events = await acceptedPdus(deps, res.events, version, roomId, limits.missingEventsPerRequest);
     } catch (err) {
       deps.logger.info('get_missing_events failed', { origin, roomId, error: String(err) });
@@ -107,7 +115,9 @@ export async function fillGaps(
       fetched.set(event.event_id, event);
       known.add(event.event_id);
     }
-    open = await deps.store.read(roomTableNames, (tx) => frontier(tx, [...batch, ...fetched.values()], known));
+    open = await deps.store.read(roomTableNames, (tx) =>
+      frontier(tx, [...batch, ...fetched.values()], known),
+    );
   }
   return [...fetched.values()];
 }

@@ -5,6 +5,7 @@ import type { Store } from '../../storage/port.ts';
 import type { Notifier } from '../../sync/notifier.ts';
 import type { FederationClient } from '../federation-client.ts';
 import type { KeyedQueue } from '../keyed-queue.ts';
+import type { StateCache } from '../state-cache.ts';
 
 export interface InboundLimits {
   /** get_missing_events asks for this many events per request. */
@@ -34,4 +35,6 @@ export interface InboundDeps {
   /** Incoming events of one room are handled one batch at a time. */
   readonly queue: KeyedQueue;
   readonly limits: InboundLimits;
+  /** States of recent state groups (the state before most events of a batch is the same). */
+  readonly stateCache: StateCache;
 }

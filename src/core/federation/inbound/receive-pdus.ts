@@ -13,6 +13,7 @@
 // could not be had are dropped (a later delivery may bring them).
 import type { RoomEvent, RoomVersion } from '../../protocol.ts';
 import {
+  type EventRow,
   type RemoteOutcome,
   type StateIds,
   eventRowOf,
@@ -20,8 +21,10 @@ import {
   roomTableNames,
   roomWriteTables,
 } from '../../rooms/federation-api.ts';
-import type { WriteTx } from '../../storage/port.ts';
+import type { ReadTx, WriteTx } from '../../storage/port.ts';
+import type { StateCache } from '../state-cache.ts';
 import {
+  EventRows,
   MissingAuthEvents,
   checkCurrentState,
   checkOwnAuthEvents,
@@ -33,6 +36,9 @@ import { fetchMissingAuthEvents } from './auth-chain.ts';
 import { fillGaps, isPlaced } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
 import { fetchStateAfter } from './state-after.ts';
+
+/** Prev events of one batch taken as state (each costs state_ids and maybe many /event requests). */
+const MAX_STATE_LOOKUPS = 10;
 
 /** Per event id: undefined when the event is accepted (or soft-failed), else why not. */
 export type PduResults = Map<string, string | undefined>;
@@ -55,35 +61,58 @@ export function receivePdus(
   const roomId = events[0]?.room_id;
   if (roomId === undefined) return Promise.resolve(new Map());
   return deps.queue.run(roomId, async () => {
-    const results: PduResults = new Map();
     // a.
-    const todo = await deps.store.read(roomTableNames, async (tx) => {
-      const out: RoomEvent[] = [];
-      for (const event of events) {
-        const row = await eventRowOf(tx, event.event_id);
-        if (row && !row.outlier) results.set(event.event_id, row.rejected && `rejected: ${row.rejected}`);
-        else out.push(event);
-      }
-      return out;
-    });
+    const { results, todo, lacksAuth, lacksPrev } = await deps.store.read(roomTableNames, (tx) => survey(tx, events));
     if (todo.length === 0) return results;
     // b. and c.
-    const gap = await fillGaps(deps, origin, roomId, version, todo);
+    const gap = lacksPrev ? await fillGaps(deps, origin, roomId, version, todo) : [];
     const all = topoSort([...gap, ...todo], (e) => e.prev_events);
-    await fetchMissingAuthEvents(deps, origin, version, all);
-    const external = await statesOfMissingPrevs(deps, origin, roomId, version, all);
+    if (lacksAuth || gap.length > 0) await fetchMissingAuthEvents(deps, origin, version, all);
+    const external = lacksPrev ? await statesOfMissingPrevs(deps, origin, roomId, version, all) : new Map();
     // d. and e.
     const wanted = new Set(todo.map((e) => e.event_id));
-    for (const event of all) {
-      const placed = await place(deps, version, event, external);
-      if (wanted.has(event.event_id)) results.set(event.event_id, placed.error);
-      if (placed.outcome?.stream !== undefined) {
-        deps.notifier.notify({ rooms: [roomId], users: [...placed.outcome.members] });
-      }
+    const members = new Set<string>();
+    let timeline = false;
+    for (const placed of await placeAll(deps, version, all, external)) {
+      if (wanted.has(placed.event.event_id)) results.set(placed.event.event_id, placed.error);
+      if (placed.outcome?.stream !== undefined) timeline = true;
+      for (const member of placed.outcome?.members ?? []) members.add(member);
       onPlaced?.(placed);
     }
+    if (timeline) deps.notifier.notify({ rooms: [roomId], users: [...members] });
     return results;
   });
+}
+
+/**
+ * Step a in one read: the results of events already placed, the rest to do,
+ * and whether some of their auth events or prev events are neither held
+ * (placed, for prev events) nor in the batch.
+ */
+async function survey(tx: ReadTx, events: readonly RoomEvent[]) {
+  const rows = new Map<string, EventRow | undefined>();
+  const row = async (id: string) => {
+    if (!rows.has(id)) rows.set(id, await eventRowOf(tx, id));
+    return rows.get(id);
+  };
+  const results: PduResults = new Map();
+  const todo: RoomEvent[] = [];
+  for (const event of events) {
+    const held = await row(event.event_id);
+    if (held && !held.outlier) results.set(event.event_id, held.rejected && `rejected: ${held.rejected}`);
+    else todo.push(event);
+  }
+  const inBatch = new Set(todo.map((e) => e.event_id));
+  let lacksAuth = false;
+  let lacksPrev = false;
+  for (const event of todo) {
+    for (const id of event.auth_events) if (!inBatch.has(id) && !(await row(id))) lacksAuth = true;
+    for (const id of event.prev_events) {
+      const prev = inBatch.has(id) ? undefined : await row(id);
+      if (!inBatch.has(id) && (!prev || prev.outlier)) lacksPrev = true;
+    }
+  }
+  return { results, todo, lacksAuth, lacksPrev };
 }
 
 /** The state after each prev event that is neither placed nor in the batch (fetched as state). */
@@ -98,55 +127,116 @@ async function statesOfMissingPrevs(
   const missing = await deps.store.read(roomTableNames, async (tx) => {
     const out = new Set<string>();
     for (const event of batch) {
-      for (const prev of event.prev_events) if (!inBatch.has(prev) && !(await isPlaced(tx, prev))) out.add(prev);
+      for (const prev of event.prev_events)
+        if (!inBatch.has(prev) && !(await isPlaced(tx, prev))) out.add(prev);
     }
     return out;
   });
   const states = new Map<string, StateIds>();
-  for (const prev of missing) {
+  for (const prev of [...missing].slice(0, MAX_STATE_LOOKUPS)) {
     const state = await fetchStateAfter(deps, origin, roomId, version, prev);
     if (state) states.set(prev, state);
   }
   return states;
 }
 
+/**
+ * Step d for a batch in DAG order, in one write transaction under the room's
+ * write lock. Checks never throw for bad events (they return a reason), so a
+ * throw means storage failed: then each event is tried on its own, so one
+ * cannot take the others down.
+ */
+async function placeAll(
+  deps: InboundDeps,
+  version: RoomVersion,
+  events: readonly RoomEvent[],
+  external: ReadonlyMap<string, StateIds>,
+): Promise<Placed[]> {
+  try {
+    return await deps.rooms.exclusive(events[0]!.room_id, () =>
+      deps.store.write(roomWriteTables, async (tx) => {
+        const held = new EventRows(tx);
+        const out: Placed[] = [];
+        for (const event of events) {
+          out.push(logged(deps, await checkAndPlace(tx, held, version, event, external, deps.stateCache)));
+        }
+        return out;
+      }),
+    );
+  } catch (err) {
+    deps.logger.warn('placing a batch failed, placing its events one by one', { error: String(err) });
+    const out: Placed[] = [];
+    for (const event of events) {
+      try {
+        out.push(await place(deps, version, event, external));
+      } catch (error) {
+        out.push({ event, error: `dropped: ${String(error)}` });
+      }
+    }
+    return out;
+  }
+}
+
+function logged(deps: Pick<InboundDeps, 'logger'>, placed: Placed): Placed {
+  if (placed.error) deps.logger.info('an event from a peer was not accepted', { eventId: placed.event.event_id, reason: placed.error });
+  return placed;
+}
+
 /** Step d for one event, under the room's write lock. */
 export function place(
-  deps: Pick<InboundDeps, 'store' | 'rooms' | 'logger'>,
+  deps: Pick<InboundDeps, 'store' | 'rooms' | 'logger' | 'stateCache'>,
   version: RoomVersion,
   event: RoomEvent,
   external: ReadonlyMap<string, StateIds>,
 ): Promise<Placed> {
   return deps.rooms.exclusive(event.room_id, () =>
-    deps.store.write(roomWriteTables, async (tx) => {
-      const placed = await checkAndPlace(tx, version, event, external);
-      if (placed.error) deps.logger.info('an event from a peer was not accepted', { eventId: event.event_id, reason: placed.error });
-      return placed;
-    }),
+    deps.store.write(roomWriteTables, async (tx) =>
+      logged(deps, await checkAndPlace(tx, new EventRows(tx), version, event, external, deps.stateCache)),
+    ),
   );
 }
 
 async function checkAndPlace(
   tx: WriteTx,
+  held: EventRows,
   version: RoomVersion,
   event: RoomEvent,
   external: ReadonlyMap<string, StateIds>,
+  cache: StateCache,
 ): Promise<Placed> {
-  const held = await eventRowOf(tx, event.event_id);
-  if (held && !held.outlier) return { event, ...(held.rejected && { error: `rejected: ${held.rejected}` }) };
+  const row = await held.get(event.event_id);
+  if (row && !row.outlier) return { event, ...(row.rejected && { error: `rejected: ${row.rejected}` }) };
+  const placed = await decide(tx, held, version, event, external, cache);
+  // Rows this changed are read afresh when a later event of the batch asks.
+  held.forget(event.event_id);
+  const target = event.type === 'm.room.redaction' ? (event.redacts ?? event.content.redacts) : undefined;
+  if (typeof target === 'string') held.forget(target);
+  return placed;
+}
+
+/** Steps 4 to 6 and the placing of one event not placed yet. */
+async function decide(
+  tx: WriteTx,
+  held: EventRows,
+  version: RoomVersion,
+  event: RoomEvent,
+  external: ReadonlyMap<string, StateIds>,
+  cache: StateCache,
+): Promise<Placed> {
   // 4.
   let own: Awaited<ReturnType<typeof checkOwnAuthEvents>>;
   try {
-    own = await checkOwnAuthEvents(tx, event, version);
+    own = await checkOwnAuthEvents(held, event, version);
   } catch (err) {
     if (err instanceof MissingAuthEvents) return { event, error: `dropped: ${err.message}` };
     throw err;
   }
-  const sgBefore = await stateGroupBefore(tx, event, version, external);
-  if (sgBefore === undefined) return { event, error: 'dropped: prev events and the state before them are unavailable' };
+  const sgBefore = await stateGroupBefore(tx, held, event, version, external, cache);
+  if (sgBefore === undefined)
+    return { event, error: 'dropped: prev events and the state before them are unavailable' };
   if (!own.ok) return reject(tx, version, event, sgBefore, `4: ${own.reason}`);
   // 5.
-  const before = await checkStateBefore(tx, event, version, sgBefore);
+  const before = await checkStateBefore(tx, held, event, version, sgBefore, cache);
   if (!before.ok) return reject(tx, version, event, sgBefore, `5: ${before.reason}`);
   // 6.
   const current = await checkCurrentState(tx, event, version, sgBefore);

@@ -7,7 +7,8 @@ import { badJson, forbidden } from '../../errors.ts';
 import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
 import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
 import { type EduDeps, receiveEdu } from '../edus.ts';
-import { intakePdu } from '../pdu-intake.ts';
+import { type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
+import { topoSort } from '../topo-sort.ts';
 import type { InboundDeps } from './inbound-deps.ts';
 import { receivePdus } from './receive-pdus.ts';
 
@@ -48,10 +49,17 @@ interface Transaction {
 
 /** The body's shape and limits (400 otherwise); `origin` must be the authenticated peer (403). */
 function readTransaction(origin: string, body: JsonValue | Uint8Array | undefined): Transaction {
-  if (body === undefined || body instanceof Uint8Array || typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (
+    body === undefined ||
+    body instanceof Uint8Array ||
+    typeof body !== 'object' ||
+    body === null ||
+    Array.isArray(body)
+  ) {
     throw badJson('a transaction is a JSON object');
   }
-  if (body.origin !== origin) throw forbidden(`the transaction claims origin ${String(body.origin)}, not ${origin}`);
+  if (body.origin !== origin)
+    throw forbidden(`the transaction claims origin ${String(body.origin)}, not ${origin}`);
   const pdus = body.pdus ?? [];
   const edus = body.edus ?? [];
   if (!Array.isArray(pdus) || !Array.isArray(edus)) throw badJson('pdus and edus must be arrays');
@@ -100,6 +108,15 @@ function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, 
   return out;
 }
 
+/** Events placed per step while the signatures of the next ones are checked. */
+const CHUNK = 10;
+
+/**
+ * One room's PDUs: step 1 for all, then steps 2 and 3 started for all at
+ * once (they run off the main thread), and the events are placed in DAG
+ * order CHUNK at a time, each chunk as soon as its checks are done, so
+ * placing overlaps with checking the rest.
+ */
 async function receiveRoom(
   deps: TransactionDeps,
   origin: string,
@@ -107,13 +124,25 @@ async function receiveRoom(
   raws: readonly JsonValue[],
 ): Promise<Map<string, string | undefined>> {
   const results = new Map<string, string | undefined>();
-  const events: RoomEvent[] = [];
-  const intakes = await Promise.all(raws.map((raw) => intakePdu(raw, version)));
-  for (const intake of intakes) {
-    if (intake.ok) events.push(intake.event);
-    else if (intake.eventId !== undefined) results.set(intake.eventId, intake.reason);
-    else deps.logger.info('dropped a malformed PDU', { origin, reason: intake.reason });
+  const parsed: ParsedPdu[] = [];
+  for (const p of await Promise.all(raws.map((raw) => parsePdu(raw, version)))) {
+    if (p.ok) parsed.push(p.parsed);
+    else if (p.eventId !== undefined) results.set(p.eventId, p.reason);
+    else deps.logger.info('dropped a malformed PDU', { origin, reason: p.reason });
   }
-  for (const [id, error] of await receivePdus(deps, origin, version, events)) results.set(id, error);
+  const byId = new Map(parsed.map((p) => [p.event.event_id, p]));
+  const ordered = topoSort(
+    parsed.map((p) => p.event),
+    (e) => e.prev_events,
+  ).map((e) => byId.get(e.event_id)!);
+  const verified = ordered.map((p) => verifyPdu(p, version));
+  for (let i = 0; i < ordered.length; i += CHUNK) {
+    const events: RoomEvent[] = [];
+    for (const intake of await Promise.all(verified.slice(i, i + CHUNK))) {
+      if (intake.ok) events.push(intake.event);
+      else if (intake.eventId !== undefined) results.set(intake.eventId, intake.reason);
+    }
+    for (const [id, error] of await receivePdus(deps, origin, version, events)) results.set(id, error);
+  }
   return results;
 }

@@ -34,9 +34,17 @@ const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
 export function membershipRoutes(fed: FederationContext): FederationRoute[] {
   return [
-    { method: 'GET', path: `${V1}/make_join/{roomId}/{userId}`, handler: (ctx) => makeMember(fed, ctx, 'join') },
+    {
+      method: 'GET',
+      path: `${V1}/make_join/{roomId}/{userId}`,
+      handler: (ctx) => makeMember(fed, ctx, 'join'),
+    },
     { method: 'PUT', path: `${V2}/send_join/{roomId}/{eventId}`, handler: (ctx) => sendJoin(fed, ctx) },
-    { method: 'GET', path: `${V1}/make_leave/{roomId}/{userId}`, handler: (ctx) => makeMember(fed, ctx, 'leave') },
+    {
+      method: 'GET',
+      path: `${V1}/make_leave/{roomId}/{userId}`,
+      handler: (ctx) => makeMember(fed, ctx, 'leave'),
+    },
     { method: 'PUT', path: `${V2}/send_leave/{roomId}/{eventId}`, handler: (ctx) => sendLeave(fed, ctx) },
     { method: 'PUT', path: `${V2}/invite/{roomId}/{eventId}`, handler: (ctx) => invite(fed, ctx) },
   ];
@@ -84,7 +92,11 @@ async function acceptMemberEvent(
   if (!intake.ok) throw badJson(intake.reason);
   const { event } = intake;
   if (event.event_id !== eventId) throw badJson(`The event's id is ${event.event_id}, not ${eventId}`);
-  if (event.type !== 'm.room.member' || event.content.membership !== membership || event.state_key !== event.sender) {
+  if (
+    event.type !== 'm.room.member' ||
+    event.content.membership !== membership ||
+    event.state_key !== event.sender
+  ) {
     throw badJson(`Expected a ${membership} of the sender`);
   }
   if (serverOf(event.sender) !== ctx.origin) throw forbidden(`${ctx.origin} cannot act for ${event.sender}`);
@@ -108,7 +120,11 @@ async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
       const stateRow = await servableRow(tx, id);
       if (stateRow) state.push(stateRow.pdu);
     }
-    return { state, chain: await authChain(tx, [...ids, event.event_id]), servers: await joinedServers(tx, event.room_id) };
+    return {
+      state,
+      chain: await authChain(tx, [...ids, event.event_id]),
+      servers: await joinedServers(tx, event.room_id),
+    };
   });
   const wire = (e: RoomEvent) => pduFromRoomEvent(e, version) as unknown as JsonObject;
   return ok({
@@ -153,9 +169,14 @@ async function invite(fed: FederationContext, ctx: FederationRouteContext) {
   const body = jsonBody(ctx);
   const parsed = parseRoomVersion(body.room_version);
   if (!parsed.ok || !parsed.version.supported) {
-    throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `Room version ${String(body.room_version)} is not supported`, {
-      room_version: String(body.room_version),
-    });
+    throw new MatrixError(
+      400,
+      'M_INCOMPATIBLE_ROOM_VERSION',
+      `Room version ${String(body.room_version)} is not supported`,
+      {
+        room_version: String(body.room_version),
+      },
+    );
   }
   const { version } = parsed;
   const intake = await intakePdu(body.event, version, roomId);
@@ -178,7 +199,11 @@ async function invite(fed: FederationContext, ctx: FederationRouteContext) {
   return ok({ event: pduFromRoomEvent(stored, version) as unknown as JsonObject });
 }
 
-async function storeInvite(fed: FederationContext, event: RoomEvent, state: StrippedStateEvent[]): Promise<void> {
+async function storeInvite(
+  fed: FederationContext,
+  event: RoomEvent,
+  state: StrippedStateEvent[],
+): Promise<void> {
   const stored = await fed.store.write(roomWriteTables, async (tx) => {
     const held = await heldRoomVersion(tx, event.room_id);
     // In the room already: the invite comes with the room's own traffic.

@@ -99,7 +99,8 @@ function idArray(body: JsonObject, key: string): string[] {
 function boundedInteger(body: JsonObject, key: string, fallback: number, max: number): number {
   const value = body[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw badJson(`${key} must be a non-negative integer`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw badJson(`${key} must be a non-negative integer`);
   return Math.min(value, max);
 }
 

@@ -1,0 +1,111 @@
+// The homeserver's PeerTransport (src/core/federation/transport.ts) in the
+// background, proxied to the libp2p node over the NodeLink: in Chrome the
+// node is in the offscreen document, in Firefox in the same event page.
+//
+// The node, not this proxy, authenticates peers: it names the sender of an
+// incoming request from the connection's Noise handshake and refuses a
+// request whose `origin` claims otherwise (src/core/federation/inbound.ts),
+// and the link itself only accepts the offscreen document (node-link.ts).
+import {
+  defaultTransportLimits,
+  type FederationHandler,
+  type FederationRequest,
+  type FederationResponse,
+  PeerProtocolError,
+  type PeerState,
+  type PeerTransport,
+  PeerUnreachable,
+  type ProtocolViolation,
+  type RequestOptions,
+  type UnreachableReason,
+} from '../src/core/federation/transport.ts';
+import { responses } from '../src/core/federation/inbound.ts';
+import {
+  decodeFederationRequest,
+  decodeFederationResponse,
+  encodeFederationRequest,
+  encodeFederationResponse,
+  type FederateOutcome,
+  type HostRequests,
+} from '../src/platform/web/node-wire.ts';
+import type { NodeLink } from './node-link-api.ts';
+
+/** Extra time the link gets beyond the node's own request timeout, so that the node's answer wins. */
+const LINK_MARGIN_MS = 5_000;
+
+export class OffscreenPeerTransport implements PeerTransport {
+  readonly serverName: string;
+  readonly #link: NodeLink;
+  readonly #peers = new Set<string>();
+  readonly #listeners: ((serverName: string, state: PeerState) => void)[] = [];
+  #handler: FederationHandler | undefined;
+  #handlerSet!: () => void;
+  readonly #handlerReady = new Promise<void>((resolve) => {
+    this.#handlerSet = resolve;
+  });
+  #closed = false;
+
+  constructor(serverName: string, link: NodeLink) {
+    this.serverName = serverName;
+    this.#link = link;
+  }
+
+  async request(to: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse> {
+    if (this.#closed) throw new PeerUnreachable(to, 'closed', 'transport is closed');
+    const timeoutMs = options?.timeoutMs ?? defaultTransportLimits.requestTimeoutMs;
+    let outcome: FederateOutcome;
+    try {
+      const params = { to, request: encodeFederationRequest(req), timeoutMs };
+      outcome = await this.#link.call('federate', params, timeoutMs + LINK_MARGIN_MS);
+    } catch (err) {
+      throw new PeerUnreachable(to, 'broken', `the peer-to-peer node did not answer: ${String(err)}`);
+    }
+    if (outcome.ok) return decodeFederationResponse(outcome.response);
+    if (outcome.name === 'PeerProtocolError') {
+      throw new PeerProtocolError(to, outcome.violation as ProtocolViolation, outcome.message);
+    }
+    throw new PeerUnreachable(to, outcome.reason as UnreachableReason, outcome.message);
+  }
+
+  onRequest(handler: FederationHandler): void {
+    this.#handler = handler;
+    this.#handlerSet();
+  }
+
+  peers(): string[] {
+    return [...this.#peers];
+  }
+
+  onPeer(listener: (serverName: string, state: PeerState) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#peers.clear();
+  }
+
+  /** Serves an incoming request the node received (HostRequests.incoming). */
+  async serveIncoming({
+    from,
+    request,
+  }: HostRequests['incoming']['params']): Promise<HostRequests['incoming']['result']> {
+    await this.#handlerReady;
+    if (this.#closed || !this.#handler) return encodeFederationResponse(responses.notReady());
+    return encodeFederationResponse(await this.#handler(from, decodeFederationRequest(request)));
+  }
+
+  /** The node says a server came or went. */
+  peerChanged(serverName: string, state: PeerState): void {
+    if (this.#closed || this.#peers.has(serverName) === (state === 'up')) return;
+    if (state === 'up') this.#peers.add(serverName);
+    else this.#peers.delete(serverName);
+    for (const listener of this.#listeners) listener(serverName, state);
+  }
+
+  /** The node's full list of connected servers (after the link came back): reports the differences. */
+  syncPeers(connected: readonly string[]): void {
+    for (const name of [...this.#peers]) if (!connected.includes(name)) this.peerChanged(name, 'down');
+    for (const name of connected) this.peerChanged(name, 'up');
+  }
+}

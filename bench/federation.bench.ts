@@ -1,0 +1,207 @@
+// Room federation between homeservers in one process (in-memory SQLite stores):
+//  - PDUs/s received and fully checked (format, signature, content hash,
+//    auth against auth events, state before and current state, persisted),
+//    transactions of 50 over the in-memory transport, one after the other;
+//  - send on A → the user's /sync long-poll on B returns it, p50/p95 over 500
+//    messages, over the in-memory transport and over libp2p websockets on
+//    127.0.0.1 through a relay;
+//  - a peer that missed 1,000 events: from its reconnect until it holds them all.
+// Run alone: `node bench/federation.bench.ts`.
+import type { PeerTransport } from '../src/core/federation/transport.ts';
+import { type JsonObject, P2P_KEY_ID, eventIdFor, roomVersion, signEvent } from '../src/core/protocol.ts';
+import { eventRowOf, extremityIds, roomTableNames } from '../src/core/rooms/federation-api.ts';
+import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
+import { startRelay } from '../src/node/relay.ts';
+import {
+  type Account,
+  type ClusterNode,
+  type Json,
+  createFederatedCluster,
+  eventually,
+  seedFor,
+  startFederatedNode,
+} from '../test/support/federated-cluster.ts';
+
+const V3 = '/_matrix/client/v3';
+const enc = encodeURIComponent;
+const quiet = { options: {} };
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+interface Pair {
+  readonly a: ClusterNode;
+  readonly b: ClusterNode;
+  readonly alice: Account;
+  readonly bob: Account;
+  readonly roomId: string;
+}
+
+/** Alice on A creates a room, bob on B joins it. */
+async function pairRoom(a: ClusterNode, b: ClusterNode): Promise<Pair> {
+  const alice = await a.register('alice');
+  const bob = await b.register('bob');
+  const roomId = (await a.request('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.accessToken)).body.room_id;
+  const joined = await b.request('POST', `${V3}/join/${enc(roomId)}?server_name=${a.serverName}`, {}, bob.accessToken);
+  if (joined.status !== 200) throw new Error(`join failed: ${JSON.stringify(joined.body)}`);
+  await eventually(async () => {
+    const res = await a.request('GET', `${V3}/rooms/${enc(roomId)}/joined_members`, undefined, alice.accessToken);
+    return Object.keys(res.body.joined ?? {}).length === 2;
+  }, 'bob joined on A');
+  return { a, b, alice, bob, roomId };
+}
+
+let txn = 0;
+function send(node: ClusterNode, who: Account, roomId: string, text: string): Promise<Json> {
+  const path = `${V3}/rooms/${enc(roomId)}/send/m.room.message/b${++txn}`;
+  return node.request('PUT', path, { msgtype: 'm.text', body: text }, who.accessToken);
+}
+
+/** Events by alice (signed with A's key) continuing B's view of the room, in transactions of 50. */
+async function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
+  const version = roomVersion('10')!;
+  const { a, b, roomId } = pair;
+  const state = (await a.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, pair.alice.accessToken)).body;
+  const id = (type: string, key = '') => state.find((e: Json) => e.type === type && e.state_key === key).event_id;
+  const auth = [id('m.room.create'), id('m.room.power_levels'), id('m.room.member', pair.alice.userId)];
+  let [prev] = await b.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
+  let depth = (await b.store.read(roomTableNames, (tx) => eventRowOf(tx, prev!)))!.depth;
+  const seed = seedFor(a.label);
+  const pdus: JsonObject[] = [];
+  for (let i = 0; i < count; i++) {
+    depth += 1;
+    const unsigned = {
+      room_id: roomId,
+      sender: pair.alice.userId,
+      type: 'm.room.message',
+      content: { msgtype: 'm.text', body: `bulk ${i}` },
+      origin_server_ts: Date.now(),
+      prev_events: [prev!],
+      auth_events: auth,
+      depth,
+    };
+    const pdu = (await signEvent(unsigned, a.serverName, P2P_KEY_ID, seed, version)) as unknown as JsonObject;
+    pdus.push(pdu);
+    prev = await eventIdFor(pdu, version);
+  }
+  const batches: JsonObject[][] = [];
+  for (let i = 0; i < pdus.length; i += 50) batches.push(pdus.slice(i, i + 50));
+  return batches;
+}
+
+async function pdusPerSecond(count: number): Promise<number> {
+  const cluster = await createFederatedCluster(['a', 'b'], quiet);
+  try {
+    const pair = await pairRoom(cluster.node('a'), cluster.node('b'));
+    const batches = await aliceChain(pair, count);
+    const t0 = performance.now();
+    for (const [i, pdus] of batches.entries()) {
+      const res = await pair.a.transport.request(pair.b.serverName, {
+        method: 'PUT',
+        path: `/_matrix/federation/v1/send/bench${i}`,
+        origin: pair.a.serverName,
+        body: { origin: pair.a.serverName, origin_server_ts: Date.now(), pdus },
+      });
+      const results = Object.values((res.body as { pdus: Record<string, { error?: string }> }).pdus);
+      const failed = results.find((r) => r.error !== undefined);
+      if (res.status !== 200 || results.length !== pdus.length || failed) {
+        throw new Error(`bench transaction failed: ${res.status} ${failed?.error}`);
+      }
+    }
+    return count / ((performance.now() - t0) / 1000);
+  } finally {
+    await cluster.close();
+  }
+}
+
+/** Send on A → bob's long-polling sync on B returns it, `count` times; milliseconds, sorted. */
+async function sendToSync(pair: Pair, count: number): Promise<number[]> {
+  const { a, b, alice, bob, roomId } = pair;
+  let since = (await b.request('GET', `${V3}/sync`, undefined, bob.accessToken)).body.next_batch;
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    const sent = await send(a, alice, roomId, `latency ${i}`);
+    const eventId = sent.body.event_id;
+    for (;;) {
+      const res = await b.request('GET', `${V3}/sync?since=${enc(since)}&timeout=30000`, undefined, bob.accessToken);
+      since = res.body.next_batch;
+      const events = res.body.rooms?.join?.[roomId]?.timeline?.events ?? [];
+      if (events.some((e: Json) => e.event_id === eventId)) break;
+    }
+    times.push(performance.now() - t0);
+  }
+  return times.sort((x, y) => x - y);
+}
+
+async function latencyInMemory(count: number): Promise<number[]> {
+  const cluster = await createFederatedCluster(['a', 'b'], quiet);
+  try {
+    return await sendToSync(await pairRoom(cluster.node('a'), cluster.node('b')), count);
+  } finally {
+    await cluster.close();
+  }
+}
+
+async function latencyOverLibp2p(count: number): Promise<number[]> {
+  const relay = await startRelay();
+  const transports: PeerTransport[] = [];
+  const nodes: Awaited<ReturnType<typeof startFederatedNode>>[] = [];
+  try {
+    for (const label of ['la', 'lb']) {
+      transports.push(await createLibp2pTransport({ seed: seedFor(label), relays: relay.multiaddrs }));
+    }
+    const [ta, tb] = transports as [PeerTransport, PeerTransport];
+    await eventually(async () => ta.peers().includes(tb.serverName), 'the peers find each other');
+    for (const [i, label] of ['la', 'lb'].entries()) nodes.push(await startFederatedNode({ label, transport: transports[i]! }));
+    return await sendToSync(await pairRoom(nodes[0]!, nodes[1]!), count);
+  } finally {
+    for (const node of nodes) {
+      await node.stop();
+      await node.store.close();
+    }
+    await relay.stop();
+  }
+}
+
+/** B misses `count` messages while cut off; from its reconnect until it holds the last one (ms). */
+async function catchUp(count: number): Promise<number> {
+  const cluster = await createFederatedCluster(['a', 'b'], quiet);
+  try {
+    const pair = await pairRoom(cluster.node('a'), cluster.node('b'));
+    cluster.network.disconnect(pair.b.serverName);
+    let last = '';
+    for (let i = 0; i < count; i++) last = (await send(pair.a, pair.alice, pair.roomId, `missed ${i}`)).body.event_id;
+    const t0 = performance.now();
+    cluster.network.reconnect(pair.b.serverName);
+    await eventually(
+      async () => (await pair.b.store.read(roomTableNames, (tx) => eventRowOf(tx, last)))?.stream !== undefined,
+      'B caught up',
+      120_000,
+    );
+    return performance.now() - t0;
+  } finally {
+    await cluster.close();
+  }
+}
+
+export default async function federationBench(): Promise<Record<string, number>> {
+  const perSecond = await pdusPerSecond(5_000);
+  const memory = await latencyInMemory(500);
+  const libp2p = await latencyOverLibp2p(500);
+  const caughtUp = await catchUp(1_000);
+  return {
+    'PDUs/s received, checked and persisted (transactions of 50)': Math.round(perSecond),
+    'send on A → sync on B, in-memory transport, p50 (ms)': quantile(memory, 0.5),
+    'send on A → sync on B, in-memory transport, p95 (ms)': quantile(memory, 0.95),
+    'send on A → sync on B, libp2p websockets, p50 (ms)': quantile(libp2p, 0.5),
+    'send on A → sync on B, libp2p websockets, p95 (ms)': quantile(libp2p, 0.95),
+    'reconnect → caught up with 1,000 missed events (ms)': Math.round(caughtUp),
+  };
+}
+
+if (import.meta.main) {
+  if (process.argv[2] === 'pdus') console.log(await pdusPerSecond(5_000), (globalThis as any).T1, (globalThis as any).T2);
+  else console.log(await federationBench());
+}

@@ -1,0 +1,31 @@
+// Full room states of state groups, kept for the next events: groups are
+// immutable (rooms/tables.ts), so a cached state is never stale, and the
+// events of one batch mostly share the group before them. Bounded (least
+// recently used out), as one state may hold thousands of members.
+import { type StateIds, stateOfGroup } from '../rooms/federation-api.ts';
+import type { ReadTx } from '../storage/port.ts';
+
+const DEFAULT_SIZE = 16;
+
+export class StateCache {
+  private readonly states = new Map<number, StateIds>();
+  private readonly size: number;
+
+  constructor(size = DEFAULT_SIZE) {
+    this.size = size;
+  }
+
+  /** The state of a group, read through `tx` when not cached. Callers must not modify it. */
+  async get(tx: ReadTx, group: number): Promise<ReadonlyMap<string, string>> {
+    const cached = this.states.get(group);
+    if (cached) {
+      this.states.delete(group);
+      this.states.set(group, cached);
+      return cached;
+    }
+    const state = await stateOfGroup(tx, group);
+    this.states.set(group, state);
+    if (this.states.size > this.size) this.states.delete(this.states.keys().next().value!);
+    return state;
+  }
+}

@@ -1,0 +1,88 @@
+// The browser's libp2p node (the extension's offscreen document in Chrome, its
+// event page in Firefox) wrapped as a PeerTransport: WebRTC between browsers
+// (signalled through circuit relays), websockets to relays and Node peers,
+// the circuit relay transport with reservations on our relays, identify and
+// ping. The Node peer's counterpart is src/node/p2p/create-libp2p-transport.ts.
+//
+// Privacy: ICE servers come only from the user's settings. libp2p's default
+// would ask four third-party STUN servers (Google, Twilio, Cloudflare,
+// Mozilla) for our public address on every connection; with none configured,
+// only host candidates are gathered, which is enough on one LAN or one host.
+
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, PeerId } from '@libp2p/interface';
+import { noise } from '@libp2p/noise';
+import { ping } from '@libp2p/ping';
+import { webRTC } from '@libp2p/webrtc';
+import { webSockets } from '@libp2p/websockets';
+import { yamux } from '@libp2p/yamux';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import type { TransportLimits } from '../../core/federation/transport.ts';
+import type { Logger } from '../../core/ports.ts';
+import { privateKeyFromSeed } from './identity.ts';
+import type { KnownPeerStore } from './known-peers.ts';
+import { type Libp2pPeerTransport, startLibp2pTransport } from './libp2p-transport.ts';
+import { upgradeRelayedToWebRTC } from './webrtc-upgrade.ts';
+
+/** One STUN/TURN server, as RTCPeerConnection takes it. */
+export interface BrowserIceServer {
+  readonly urls: string;
+  readonly username?: string;
+  readonly credential?: string;
+}
+
+export interface BrowserNodeOptions {
+  /** The server's 32-byte Ed25519 seed; its public key (hex) is the server name. */
+  readonly seed: Uint8Array;
+  /** Relay multiaddrs ending in /p2p/<relay id> (websockets: a browser dials nothing else). */
+  readonly relays: readonly string[];
+  /** STUN/TURN servers for WebRTC; none by default. */
+  readonly iceServers: readonly BrowserIceServer[];
+  readonly knownPeers?: KnownPeerStore;
+  readonly limits?: Partial<TransportLimits>;
+  readonly logger?: Logger;
+}
+
+export interface BrowserNode {
+  readonly transport: Libp2pPeerTransport;
+  readonly libp2p: Libp2p;
+  /** Round trip to a connected peer with the ping protocol, in ms. */
+  ping(peer: PeerId): Promise<number>;
+}
+
+export async function createBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
+  const iceServers = options.iceServers.map((server) => ({ ...server }));
+  const libp2p = await createLibp2p({
+    privateKey: await privateKeyFromSeed(options.seed),
+    // Reserve a slot on every relay we are connected to, and accept WebRTC signalled through it.
+    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // A browser's default gater refuses private and loopback addresses: relays on the LAN or on this
+    // machine are legitimate here (the user configured them).
+    connectionGater: { denyDialMultiaddr: () => false },
+    services: { identify: identify(), ping: ping() },
+  });
+  const upgrade = upgradeRelayedToWebRTC(libp2p, options.logger);
+  try {
+    const transport = await startLibp2pTransport({
+      libp2p,
+      relays: options.relays.map((addr) => multiaddr(addr)),
+      ...(options.knownPeers && { knownPeers: options.knownPeers }),
+      ...(options.limits && { limits: options.limits }),
+      ...(options.logger && { logger: options.logger }),
+    });
+    return {
+      transport: { ...transport, close: () => (upgrade.stop(), transport.close()) },
+      libp2p,
+      ping: (peer) => libp2p.services.ping.ping(peer),
+    };
+  } catch (err) {
+    upgrade.stop();
+    await libp2p.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,134 @@
+// What travels between the background (the homeserver) and the libp2p node
+// (Chrome: the offscreen document, over a runtime port named NODE_PORT_NAME;
+// Firefox: the same calls in-process, in the event page).
+//
+//   background ──NodeRequests──→ node      start, federate, snapshot, dial, …
+//   node ──HostRequests──→ background      incoming federation requests
+//   node ──NodeEvent──→ background         peers up/down, changes, errors, keep-alive
+//
+// Chrome's runtime ports serialise as JSON, so federation bodies that are
+// bytes cross as base64 and every value here is plain JSON.
+import type { FederationBody, FederationRequest, FederationResponse } from '../../core/federation/transport.ts';
+import { decodeBase64, encodeBase64 } from '../../core/protocol/base64.ts';
+import type { JsonObject } from '../../core/protocol/types.ts';
+import type { NetworkSettings } from './network-settings.ts';
+import type { NetworkState } from './popup-messages.ts';
+
+export const NODE_PORT_NAME = 'p2pm-node';
+
+/** The offscreen document's page (Chrome). */
+export const OFFSCREEN_PAGE = 'offscreen.html';
+
+/** A runtime message the background sends to wake the offscreen document's port after a worker restart. */
+export const WAKE_MESSAGE = { channel: 'p2pm-node', type: 'wake' } as const;
+
+export type WireFederationBody = { readonly json: JsonObject } | { readonly base64: string };
+
+export interface WireFederationRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | readonly string[]>>;
+  readonly body?: WireFederationBody;
+  readonly origin: string;
+}
+
+export interface WireFederationResponse {
+  readonly status: number;
+  readonly body: WireFederationBody;
+}
+
+/** The outcome of a federation request the node sent: the transport's errors travel as values. */
+export type FederateOutcome =
+  | { readonly ok: true; readonly response: WireFederationResponse }
+  | { readonly ok: false; readonly name: 'PeerUnreachable'; readonly reason: string; readonly message: string }
+  | { readonly ok: false; readonly name: 'PeerProtocolError'; readonly violation: string; readonly message: string };
+
+export interface NodeInfo {
+  readonly serverName: string;
+  readonly multiaddrs: readonly string[];
+}
+
+/** One libp2p connection as the node sees it (debugging and tests: is the link direct WebRTC?). */
+export interface ConnectionInfo {
+  readonly peerId: string;
+  readonly serverName: string | null;
+  readonly remoteAddr: string;
+  readonly direction: string;
+  readonly direct: boolean;
+  readonly multiplexer: string | null;
+  readonly encryption: string | null;
+  readonly limited: boolean;
+  readonly status: string;
+}
+
+type None = Record<string, never>;
+
+/** Background → node. */
+export interface NodeRequests {
+  /** Starts the node with this identity and settings; a node already running with the same identity stays. */
+  start: { params: { readonly seed: string; readonly settings: NetworkSettings }; result: NodeInfo };
+  /** The node, if it runs: who it is and which servers are connected. */
+  status: { params: None; result: { readonly node: NodeInfo | null; readonly peers: readonly string[] } };
+  federate: {
+    params: { readonly to: string; readonly request: WireFederationRequest; readonly timeoutMs?: number };
+    result: FederateOutcome;
+  };
+  snapshot: { params: None; result: NetworkState };
+  dial: { params: { readonly multiaddr: string }; result: { readonly serverName: string } };
+  reconnect: { params: None; result: None };
+  applySettings: { params: { readonly settings: NetworkSettings }; result: None };
+  connections: { params: None; result: readonly ConnectionInfo[] };
+}
+
+/** Node → background. */
+export interface HostRequests {
+  incoming: {
+    params: { readonly from: string; readonly request: WireFederationRequest };
+    result: WireFederationResponse;
+  };
+}
+
+export type NodeEvent =
+  | { readonly type: 'peer'; readonly serverName: string; readonly state: 'up' | 'down' }
+  /** Something the popup shows changed (connections, relays, round-trip times). */
+  | { readonly type: 'changed' }
+  /** The node failed at something the user should hear about, in words. */
+  | { readonly type: 'error'; readonly message: string }
+  /** Sent every ~20 s while peers are connected: it keeps Chrome's worker from being stopped. */
+  | { readonly type: 'keepalive' };
+
+export function encodeFederationBody(body: FederationBody): WireFederationBody {
+  return body instanceof Uint8Array ? { base64: encodeBase64(body) } : { json: body };
+}
+
+export function decodeFederationBody(body: WireFederationBody): FederationBody {
+  return 'base64' in body ? decodeBase64(body.base64) : body.json;
+}
+
+export function encodeFederationRequest(req: FederationRequest): WireFederationRequest {
+  return {
+    method: req.method,
+    path: req.path,
+    origin: req.origin,
+    ...(req.query && { query: req.query }),
+    ...(req.body !== undefined && { body: encodeFederationBody(req.body) }),
+  };
+}
+
+export function decodeFederationRequest(wire: WireFederationRequest): FederationRequest {
+  return {
+    method: wire.method,
+    path: wire.path,
+    origin: wire.origin,
+    ...(wire.query && { query: wire.query }),
+    ...(wire.body !== undefined && { body: decodeFederationBody(wire.body) }),
+  };
+}
+
+export function encodeFederationResponse(res: FederationResponse): WireFederationResponse {
+  return { status: res.status, body: encodeFederationBody(res.body) };
+}
+
+export function decodeFederationResponse(wire: WireFederationResponse): FederationResponse {
+  return { status: wire.status, body: decodeFederationBody(wire.body) };
+}
