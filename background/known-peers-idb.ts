@@ -25,7 +25,8 @@ export function indexedDbKnownPeers(name = KNOWN_PEERS_DATABASE): KnownPeerStore
     })();
     return db;
   };
-  const store = async (mode: IDBTransactionMode) => (await open()).transaction(STORE, mode).objectStore(STORE);
+  const store = async (mode: IDBTransactionMode) =>
+    (await open()).transaction(STORE, mode).objectStore(STORE);
   return {
     async load() {
       const rows = (await request((await store('readonly')).getAll())) as unknown[];

@@ -3,7 +3,12 @@
 // configured relay with whether we hold a connection to it.
 import type { Connection, Libp2p } from '@libp2p/interface';
 import { serverNameToPeerId } from '../src/platform/libp2p/identity.ts';
-import type { ConnectionKind, NetworkState, PeerEntry, RelayEntry } from '../src/platform/web/popup-messages.ts';
+import type {
+  ConnectionKind,
+  NetworkState,
+  PeerEntry,
+  RelayEntry,
+} from '../src/platform/web/popup-messages.ts';
 
 export interface SnapshotInput {
   readonly libp2p: Pick<Libp2p, 'getConnections'>;
@@ -50,5 +55,7 @@ export function networkSnapshot(input: SnapshotInput): NetworkState {
 
 function relayConnected(libp2p: Pick<Libp2p, 'getConnections'>, addr: string): boolean {
   const id = addr.slice(addr.lastIndexOf('/p2p/') + '/p2p/'.length);
-  return libp2p.getConnections().some((c) => c.status === 'open' && !c.limits && c.remotePeer.toString() === id);
+  return libp2p
+    .getConnections()
+    .some((c) => c.status === 'open' && !c.limits && c.remotePeer.toString() === id);
 }

@@ -5,7 +5,13 @@
 // background this one shape.
 import type { Logger } from '../src/core/ports.ts';
 import type { HostRequests, NodeEvent, NodeRequests } from '../src/platform/web/node-wire.ts';
-import type { RpcHandlers } from '../src/platform/web/port-rpc.ts';
+import type { RpcHandlers, RpcPort } from '../src/platform/web/port-rpc.ts';
+
+/** A runtime port as the background receives it (the part of chrome.runtime.Port used). */
+export interface NodePort extends RpcPort {
+  readonly name: string;
+  readonly sender?: { readonly id?: string; readonly url?: string; readonly tab?: unknown };
+}
 
 /** What the background serves to the node. */
 export interface NodeLinkHost {
@@ -32,7 +38,7 @@ export interface NodeLink {
   /** Sets what serves the node's requests and events (once, when the homeserver's identity is known). */
   serve(host: NodeLinkHost): void;
   /** runtime.onConnect listener, registered at the background's top level. */
-  accept(port: chrome.runtime.Port): void;
+  accept(port: NodePort): void;
 }
 
 export interface NodeLinkDeps {

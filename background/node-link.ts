@@ -12,7 +12,7 @@ import {
   OFFSCREEN_PAGE,
 } from '../src/platform/web/node-wire.ts';
 import { LinkClosedError, PortRpc, type RpcHandlers } from '../src/platform/web/port-rpc.ts';
-import type { NodeLink, NodeLinkDeps, NodeLinkHost } from './node-link-api.ts';
+import type { NodeLink, NodeLinkDeps, NodeLinkHost, NodePort } from './node-link-api.ts';
 import { offscreenDocument } from './offscreen-document.ts';
 
 /** How long a call waits for the offscreen document to connect before it fails. */
@@ -85,6 +85,10 @@ export function createNodeLink(deps: NodeLinkDeps): NodeLink {
   };
 }
 
-function fromOffscreenDocument(sender: chrome.runtime.MessageSender | undefined): boolean {
-  return sender?.id === ext.runtime.id && sender.tab === undefined && sender.url === ext.runtime.getURL(OFFSCREEN_PAGE);
+function fromOffscreenDocument(sender: NodePort['sender']): boolean {
+  return (
+    sender?.id === ext.runtime.id &&
+    sender.tab === undefined &&
+    sender.url === ext.runtime.getURL(OFFSCREEN_PAGE)
+  );
 }

@@ -12,7 +12,11 @@ import type { PeerId } from '@libp2p/interface';
 import { PeerProtocolError, PeerUnreachable } from '../src/core/federation/transport.ts';
 import { type Logger, silentLogger } from '../src/core/ports.ts';
 import { decodeBase64 } from '../src/core/protocol/base64.ts';
-import { type BrowserNode, type BrowserNodeOptions, createBrowserNode } from '../src/platform/libp2p/browser-node.ts';
+import {
+  type BrowserNode,
+  type BrowserNodeOptions,
+  createBrowserNode,
+} from '../src/platform/libp2p/browser-node.ts';
 import { peerIdToServerName, serverNameToPeerId } from '../src/platform/libp2p/identity.ts';
 import type { KnownPeerStore } from '../src/platform/libp2p/known-peers.ts';
 import type { NetworkSettings } from '../src/platform/web/network-settings.ts';
@@ -78,10 +82,12 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     return run;
   };
 
-  let changeTimer: ReturnType<typeof setTimeout> | undefined;
+  let changePending = false;
   const changed = () => {
-    changeTimer ??= setTimeout(() => {
-      changeTimer = undefined;
+    if (changePending) return;
+    changePending = true;
+    setTimeout(() => {
+      changePending = false;
       host.emit({ type: 'changed' });
     }, CHANGE_COALESCE_MS);
   };
@@ -211,16 +217,26 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
   return { handlers, hasPeers: () => (running?.node.transport.peers().length ?? 0) > 0 };
 }
 
-function federateFailure(err: unknown): FederateOutcome {
+/** A failed federation request as the link carries it: the transport's errors as values. */
+export function federateFailure(err: unknown): FederateOutcome {
   if (err instanceof PeerProtocolError) {
     return { ok: false, name: 'PeerProtocolError', violation: err.violation, message: err.message };
   }
   const reason = err instanceof PeerUnreachable ? err.reason : 'broken';
-  return { ok: false, name: 'PeerUnreachable', reason, message: err instanceof Error ? err.message : String(err) };
+  return {
+    ok: false,
+    name: 'PeerUnreachable',
+    reason,
+    message: err instanceof Error ? err.message : String(err),
+  };
 }
 
 /** Dials the configured relays and the remembered peers that are not connected (failures are expected). */
-async function redial(running: Running, knownPeers: KnownPeerStore | undefined, logger: Logger): Promise<void> {
+async function redial(
+  running: Running,
+  knownPeers: KnownPeerStore | undefined,
+  logger: Logger,
+): Promise<void> {
   const { transport } = running.node;
   const targets = [...running.settings.relays];
   for (const peer of (await knownPeers?.load()) ?? []) {

@@ -24,7 +24,6 @@ import {
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
-const quiet = { options: {} };
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -40,13 +39,27 @@ interface Pair {
 
 /** Alice on A creates a room, bob on B joins it. */
 async function pairRoom(a: ClusterNode, b: ClusterNode): Promise<Pair> {
-  const alice = await a.register('alice');
-  const bob = await b.register('bob');
-  const roomId = (await a.request('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.accessToken)).body.room_id;
-  const joined = await b.request('POST', `${V3}/join/${enc(roomId)}?server_name=${a.serverName}`, {}, bob.accessToken);
+  return newRoom({ a, b, alice: await a.register('alice'), bob: await b.register('bob') });
+}
+
+/** Another room of the same two users. */
+async function newRoom({ a, b, alice, bob }: Omit<Pair, 'roomId'>): Promise<Pair> {
+  const roomId = (await a.request('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.accessToken))
+    .body.room_id;
+  const joined = await b.request(
+    'POST',
+    `${V3}/join/${enc(roomId)}?server_name=${a.serverName}`,
+    {},
+    bob.accessToken,
+  );
   if (joined.status !== 200) throw new Error(`join failed: ${JSON.stringify(joined.body)}`);
   await eventually(async () => {
-    const res = await a.request('GET', `${V3}/rooms/${enc(roomId)}/joined_members`, undefined, alice.accessToken);
+    const res = await a.request(
+      'GET',
+      `${V3}/rooms/${enc(roomId)}/joined_members`,
+      undefined,
+      alice.accessToken,
+    );
     return Object.keys(res.body.joined ?? {}).length === 2;
   }, 'bob joined on A');
   return { a, b, alice, bob, roomId };
@@ -62,8 +75,11 @@ function send(node: ClusterNode, who: Account, roomId: string, text: string): Pr
 async function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
   const version = roomVersion('10')!;
   const { a, b, roomId } = pair;
-  const state = (await a.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, pair.alice.accessToken)).body;
-  const id = (type: string, key = '') => state.find((e: Json) => e.type === type && e.state_key === key).event_id;
+  const state = (
+    await a.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, pair.alice.accessToken)
+  ).body;
+  const id = (type: string, key = '') =>
+    state.find((e: Json) => e.type === type && e.state_key === key).event_id;
   const auth = [id('m.room.create'), id('m.room.power_levels'), id('m.room.member', pair.alice.userId)];
   let [prev] = await b.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
   let depth = (await b.store.read(roomTableNames, (tx) => eventRowOf(tx, prev!)))!.depth;
@@ -90,26 +106,41 @@ async function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
   return batches;
 }
 
-async function pdusPerSecond(count: number): Promise<number> {
-  const cluster = await createFederatedCluster(['a', 'b'], quiet);
-  try {
-    const pair = await pairRoom(cluster.node('a'), cluster.node('b'));
-    const batches = await aliceChain(pair, count);
-    const t0 = performance.now();
-    for (const [i, pdus] of batches.entries()) {
-      const res = await pair.a.transport.request(pair.b.serverName, {
-        method: 'PUT',
-        path: `/_matrix/federation/v1/send/bench${i}`,
-        origin: pair.a.serverName,
-        body: { origin: pair.a.serverName, origin_server_ts: Date.now(), pdus },
-      });
-      const results = Object.values((res.body as { pdus: Record<string, { error?: string }> }).pdus);
-      const failed = results.find((r) => r.error !== undefined);
-      if (res.status !== 200 || results.length !== pdus.length || failed) {
-        throw new Error(`bench transaction failed: ${res.status} ${failed?.error}`);
-      }
+/** Sends the transactions one after the other, as one sending server does; checks every PDU was accepted. */
+async function sendAll(pair: Pair, batches: readonly JsonObject[][], tag: string): Promise<void> {
+  for (const [i, pdus] of batches.entries()) {
+    const res = await pair.a.transport.request(pair.b.serverName, {
+      method: 'PUT',
+      path: `/_matrix/federation/v1/send/${tag}.${i}`,
+      origin: pair.a.serverName,
+      body: { origin: pair.a.serverName, origin_server_ts: Date.now(), pdus },
+    });
+    const results = Object.values((res.body as { pdus: Record<string, { error?: string }> }).pdus);
+    const failed = results.find((r) => r.error !== undefined);
+    if (res.status !== 200 || results.length !== pdus.length || failed) {
+      throw new Error(`bench transaction failed: ${res.status} ${failed?.error}`);
     }
-    return count / ((performance.now() - t0) / 1000);
+  }
+}
+
+/**
+ * `count` PDUs in transactions of 50, over `streams` rooms sent in parallel
+ * (one stream: one sender): PDUs per second, and the process's CPU time per
+ * PDU (main thread and the crypto threads together).
+ */
+async function pdusPerSecond(count: number, streams = 1): Promise<{ rate: number; cpuMicros: number }> {
+  const cluster = await createFederatedCluster(['a', 'b']);
+  try {
+    const first = await pairRoom(cluster.node('a'), cluster.node('b'));
+    const pairs = [first];
+    while (pairs.length < streams) pairs.push(await newRoom(first));
+    const work = await Promise.all(pairs.map((pair) => aliceChain(pair, Math.ceil(count / streams))));
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await Promise.all(pairs.map((pair, i) => sendAll(pair, work[i]!, `bench${i}`)));
+    const cpu = process.cpuUsage(c0);
+    const sent = work.flat(2).length;
+    return { rate: (sent / (performance.now() - t0)) * 1000, cpuMicros: (cpu.user + cpu.system) / sent };
   } finally {
     await cluster.close();
   }
@@ -125,7 +156,12 @@ async function sendToSync(pair: Pair, count: number): Promise<number[]> {
     const sent = await send(a, alice, roomId, `latency ${i}`);
     const eventId = sent.body.event_id;
     for (;;) {
-      const res = await b.request('GET', `${V3}/sync?since=${enc(since)}&timeout=30000`, undefined, bob.accessToken);
+      const res = await b.request(
+        'GET',
+        `${V3}/sync?since=${enc(since)}&timeout=30000`,
+        undefined,
+        bob.accessToken,
+      );
       since = res.body.next_batch;
       const events = res.body.rooms?.join?.[roomId]?.timeline?.events ?? [];
       if (events.some((e: Json) => e.event_id === eventId)) break;
@@ -136,7 +172,7 @@ async function sendToSync(pair: Pair, count: number): Promise<number[]> {
 }
 
 async function latencyInMemory(count: number): Promise<number[]> {
-  const cluster = await createFederatedCluster(['a', 'b'], quiet);
+  const cluster = await createFederatedCluster(['a', 'b']);
   try {
     return await sendToSync(await pairRoom(cluster.node('a'), cluster.node('b')), count);
   } finally {
@@ -154,7 +190,8 @@ async function latencyOverLibp2p(count: number): Promise<number[]> {
     }
     const [ta, tb] = transports as [PeerTransport, PeerTransport];
     await eventually(async () => ta.peers().includes(tb.serverName), 'the peers find each other');
-    for (const [i, label] of ['la', 'lb'].entries()) nodes.push(await startFederatedNode({ label, transport: transports[i]! }));
+    for (const [i, label] of ['la', 'lb'].entries())
+      nodes.push(await startFederatedNode({ label, transport: transports[i]! }));
     return await sendToSync(await pairRoom(nodes[0]!, nodes[1]!), count);
   } finally {
     for (const node of nodes) {
@@ -167,16 +204,18 @@ async function latencyOverLibp2p(count: number): Promise<number[]> {
 
 /** B misses `count` messages while cut off; from its reconnect until it holds the last one (ms). */
 async function catchUp(count: number): Promise<number> {
-  const cluster = await createFederatedCluster(['a', 'b'], quiet);
+  const cluster = await createFederatedCluster(['a', 'b']);
   try {
     const pair = await pairRoom(cluster.node('a'), cluster.node('b'));
     cluster.network.disconnect(pair.b.serverName);
     let last = '';
-    for (let i = 0; i < count; i++) last = (await send(pair.a, pair.alice, pair.roomId, `missed ${i}`)).body.event_id;
+    for (let i = 0; i < count; i++)
+      last = (await send(pair.a, pair.alice, pair.roomId, `missed ${i}`)).body.event_id;
     const t0 = performance.now();
     cluster.network.reconnect(pair.b.serverName);
     await eventually(
-      async () => (await pair.b.store.read(roomTableNames, (tx) => eventRowOf(tx, last)))?.stream !== undefined,
+      async () =>
+        (await pair.b.store.read(roomTableNames, (tx) => eventRowOf(tx, last)))?.stream !== undefined,
       'B caught up',
       120_000,
     );
@@ -188,11 +227,14 @@ async function catchUp(count: number): Promise<number> {
 
 export default async function federationBench(): Promise<Record<string, number>> {
   const perSecond = await pdusPerSecond(5_000);
+  const perSecondParallel = await pdusPerSecond(5_000, 4);
   const memory = await latencyInMemory(500);
   const libp2p = await latencyOverLibp2p(500);
   const caughtUp = await catchUp(1_000);
   return {
-    'PDUs/s received, checked and persisted (transactions of 50)': Math.round(perSecond),
+    'PDUs/s received, checked and persisted (one sender, transactions of 50)': Math.round(perSecond.rate),
+    'CPU time per PDU received (µs, all threads)': Math.round(perSecond.cpuMicros),
+    'PDUs/s received, checked and persisted (4 rooms sent in parallel)': Math.round(perSecondParallel.rate),
     'send on A → sync on B, in-memory transport, p50 (ms)': quantile(memory, 0.5),
     'send on A → sync on B, in-memory transport, p95 (ms)': quantile(memory, 0.95),
     'send on A → sync on B, libp2p websockets, p50 (ms)': quantile(libp2p, 0.5),
@@ -201,7 +243,8 @@ export default async function federationBench(): Promise<Record<string, number>>
   };
 }
 
+// `node bench/federation.bench.ts pdus` measures the PDU throughput alone.
 if (import.meta.main) {
-  if (process.argv[2] === 'pdus') console.log(await pdusPerSecond(5_000), (globalThis as any).T1, (globalThis as any).T2);
-  else console.log(await federationBench());
+  const pdus = process.argv[2] === 'pdus';
+  console.log(pdus ? [await pdusPerSecond(5_000), await pdusPerSecond(5_000, 4)] : await federationBench());
 }

@@ -86,7 +86,28 @@ async function launch(profileDir: string, extensionDir: string, attempt = 1): Pr
     return launch(profileDir, extensionDir, attempt + 1);
   }
   const extensionId = new URL(worker.url()).host;
+  await grantMicrophone(context, `chrome-extension://${extensionId}`);
   return { context, worker, extensionId, profileDir, close: () => context.close() };
+}
+
+/**
+ * The media permission that lets WebRTC gather loopback candidates
+ * (TESTING.md), granted to the extension's own origin as well, where its
+ * offscreen document runs the libp2p node. Playwright's grantPermissions
+ * refuses chrome-extension: origins, the debugging protocol does not.
+ */
+async function grantMicrophone(context: BrowserContext, origin: string): Promise<void> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const cdp = await context.newCDPSession(page);
+  try {
+    await cdp.send('Browser.setPermission', {
+      permission: { name: 'microphone' },
+      setting: 'granted',
+      origin,
+    });
+  } finally {
+    await cdp.detach();
+  }
 }
 
 /** Removes a profile made by launchExtensionBrowser. */

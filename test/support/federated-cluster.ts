@@ -37,6 +37,8 @@ import { Notifier } from '../../src/core/sync/notifier.ts';
 import { syncRoutes } from '../../src/core/sync/routes.ts';
 import { TypingTracker } from '../../src/core/sync/typing.ts';
 import { openSqliteStore } from '../../src/node/storage/sqlite-store.ts';
+import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -141,6 +143,15 @@ export async function createFederatedCluster(
  * One homeserver with room federation, composed like homeserver.ts composes
  * the modules, plus the federation wiring (federation.ts header).
  */
+let databases = 0;
+
+/** An in-memory SQLite store; FED_STORE=dexie runs the same over IndexedDB (fake-indexeddb) as the extension does. */
+async function openStore(): Promise<Store> {
+  if (process.env.FED_STORE !== 'dexie')
+    return openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' });
+  return openDexieStore(`fed-${++databases}`, SCHEMA, { indexedDB: new IDBFactory(), IDBKeyRange });
+}
+
 export interface RunningNode extends ClusterNode {
   /** Stops everything but the store (and closes the transport). */
   stop(): Promise<void>;
@@ -169,7 +180,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
   const seed = seedFor(label);
   const serverName = await serverNameFor(label);
   if (transport.serverName !== serverName) throw new Error(`the transport of ${label} is not ${serverName}`);
-  const store = node.store ?? (await openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' }));
+  const store = node.store ?? (await openStore());
   const problems: string[] = [];
   const trace = process.env.FED_DEBUG !== undefined;
   const log =

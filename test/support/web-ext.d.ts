@@ -12,6 +12,16 @@ declare module 'web-ext' {
         params: { sourceDir: string; output: 'none' | 'json' | 'text'; boring?: boolean; metadata?: boolean },
         options: { shouldExitProgram: boolean },
       ): Promise<LintReport>;
+      build(
+        params: {
+          sourceDir: string;
+          artifactsDir: string;
+          filename?: string;
+          overwriteDest?: boolean;
+          ignoreFiles?: string[];
+        },
+        options: { shouldExitProgram: boolean },
+      ): Promise<{ extensionPath: string }>;
     };
   };
   export default webExt;

@@ -2,7 +2,7 @@
 // createFederation serves the endpoints (routes/, plus any `extraRoutes`,
 // e.g. the network directory's), receives PDUs and EDUs (inbound/),
 // delivers local events and EDUs through the persisted outbox (outbound.ts,
-// sender.ts), joins and leaves rooms held elsewhere (remote-membership.ts),
+// sender.ts), joins and leaves rooms held elsewhere (remote-join.ts, remote-leave.ts),
 // and catches up with peers that come back (`onPeer` up: flush their queue
 // at once and offer them our forward extremities).
 //
@@ -21,12 +21,12 @@
 //   // receipts: after a local m.read receipt, federation.receiptSent({...}).
 import type { Clock, Logger } from '../ports.ts';
 import type { RemoteJoinRequest, RemoteLeaveRequest, RoomDeps } from '../rooms/deps.ts';
-import { type RoomFederationPort, roomTableNames } from '../rooms/federation-api.ts';
+import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
 import type { Notifier } from '../sync/notifier.ts';
 import { type BackoffOptions, defaultBackoff } from './backoff.ts';
 import type { FederationContext } from './context.ts';
-import { type EduSinks, type RemoteReceipt, receiptEdu, typingEdu } from './edus.ts';
+import { type EduSinks, type RemoteReceipt, receiptEdu } from './edus.ts';
 import { createFederationClient } from './federation-client.ts';
 import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
 import {
@@ -37,13 +37,14 @@ import {
 import { KeyedQueue } from './keyed-queue.ts';
 import { StateCache } from './state-cache.ts';
 import { createOutbound } from './outbound.ts';
-import { remoteJoin, remoteLeave } from './remote-membership.ts';
+import { remoteJoin } from './remote-join.ts';
+import { remoteLeave } from './remote-leave.ts';
 import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
 import { membershipRoutes } from './routes/membership-routes.ts';
 import { roomReadRoutes } from './routes/room-read-routes.ts';
 import { V1, jsonBody } from './routes/route-helpers.ts';
+import { localTyping } from './local-typing.ts';
 import { type SenderState, createSenders } from './sender.ts';
-import { OUTBOX } from './tables.ts';
 import type { PeerTransport } from './transport.ts';
 
 export interface FederationOptions {
@@ -161,50 +162,4 @@ function serverRoutes(fed: FederationContext): FederationRoute[] {
   ];
 }
 
-/** Diffs the local typers of a room against what was last sent, and queues m.typing for each change. */
-function localTyping(fed: FederationContext): (roomId: string, typers: readonly string[]) => void {
-  const sent = new Map<string, Set<string>>();
-  const local = (userId: string) => userId.endsWith(`:${fed.serverName}`);
-  return (roomId, typers) => {
-    const now = new Set(typers.filter(local));
-    const before = sent.get(roomId) ?? new Set<string>();
-    const changes = [
-      ...[...now].filter((u) => !before.has(u)).map((u) => typingEdu(roomId, u, true)),
-      ...[...before].filter((u) => !now.has(u)).map((u) => typingEdu(roomId, u, false)),
-    ];
-    if (now.size > 0) sent.set(roomId, now);
-    else sent.delete(roomId);
-    for (const edu of changes) {
-      fed.outbound
-        .roomEdu(roomId, edu)
-        .catch((err) => fed.logger.warn('typing not queued', { error: String(err) }));
-    }
-  };
-}
-
-/**
- * Room hooks for a federation created after the rooms' deps (see the header):
- * they forward to the federation once attached; before that, joins and
- * leaves of remote rooms fail and local events are not queued.
- */
-export function deferredRoomHooks(): { hooks: FederationRoomHooks; attach(federation: Federation): void } {
-  let target: Federation | undefined;
-  const need = () => {
-    if (!target) throw new Error('federation is not attached yet');
-    return target.roomHooks;
-  };
-  return {
-    hooks: {
-      remoteJoin: (request) => need().remoteJoin(request),
-      remoteLeave: (request) => need().remoteLeave(request),
-      localEvents: {
-        tables: [OUTBOX, ...roomTableNames],
-        persisted: async (tx, events) => target?.roomHooks.localEvents.persisted(tx, events),
-        committed: (events) => target?.roomHooks.localEvents.committed(events),
-      },
-    },
-    attach: (federation) => {
-      target = federation;
-    },
-  };
-}
+export { deferredRoomHooks } from './room-hooks.ts';

@@ -5,13 +5,12 @@
 // the same txnId, so the receiver can tell a repeat; failures back off
 // (backoff.ts) until the transport reports the peer up again.
 import type { Clock, Logger } from '../ports.ts';
-import { type JsonObject, type Pdu, pduFromRoomEvent } from '../protocol.ts';
-import { eventRowOf, heldRoomVersion, roomTableNames, strippedState } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
-import { type FederationClient, RemoteCallError, fedPath } from './federation-client.ts';
+import { sendInvite, sendTransaction } from './deliveries.ts';
+import type { FederationClient } from './federation-client.ts';
 import { type PendingBatch, pendingDestinations, pendingFor, removeRows } from './outbox.ts';
-import { OUTBOX, type OutboxRow } from './tables.ts';
+import { OUTBOX } from './tables.ts';
 
 export interface SenderDeps {
   readonly store: Store;
@@ -38,13 +37,6 @@ export interface Senders {
   /** What the destination's sender does now (tests and benches wait on it). */
   state(destination: string): SenderState;
   close(): void;
-}
-
-const READ_TABLES = [OUTBOX, ...roomTableNames];
-
-/** Retrying cannot help: the destination refused the request itself. */
-function permanent(err: unknown): boolean {
-  return err instanceof RemoteCallError && err.status >= 400 && err.status < 500 && err.status !== 429;
 }
 
 export function createSenders(deps: SenderDeps): Senders {
@@ -142,6 +134,7 @@ class DestinationSender {
         this.backoff.reset();
         continue;
       }
+      if (this.closed()) return;
       await this.sleep(this.backoff.fail());
     }
   }
@@ -163,7 +156,7 @@ class DestinationSender {
   /** Invites first (each its own request), then one transaction; rows go once the destination took them. */
   private async deliver(batch: PendingBatch): Promise<void> {
     for (const row of batch.invites) {
-      await this.sendInvite(row);
+      await sendInvite(this.deps, this.destination, row);
       await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [row]));
     }
     if (batch.pdus.length + batch.edus.length === 0) return;
@@ -172,7 +165,7 @@ class DestinationSender {
       batch: { pdus: batch.pdus, edus: batch.edus, invites: [] },
     };
     this.inflight = txn;
-    await this.sendTransaction(txn.txnId, txn.batch);
+    await sendTransaction(this.deps, this.destination, txn.txnId, txn.batch);
     await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [...txn.batch.pdus, ...txn.batch.edus]));
     this.inflight = undefined;
   }
@@ -180,78 +173,5 @@ class DestinationSender {
   private newTxnId(): string {
     this.counter += 1;
     return `${this.deps.clock.now()}.${this.counter}`;
-  }
-
-  /** PUT /_matrix/federation/v1/send/{txnId} */
-  private async sendTransaction(txnId: string, batch: PendingBatch): Promise<void> {
-    const pdus = await this.deps.store.read(READ_TABLES, async (tx) => {
-      const out: Pdu[] = [];
-      for (const row of batch.pdus) {
-        const event = await eventRowOf(tx, row.event_id!);
-        const version = event && (await heldRoomVersion(tx, event.room_id));
-        if (event && version) out.push(pduFromRoomEvent(event.pdu, version));
-      }
-      return out;
-    });
-    const edus = batch.edus.map((row) => ({ edu_type: row.edu_type!, content: row.content! }));
-    const body = {
-      origin: this.deps.serverName,
-      origin_server_ts: this.deps.clock.now(),
-      pdus,
-      edus,
-    } as unknown as JsonObject;
-    try {
-      const res = await this.deps.client.put(
-        this.destination,
-        fedPath`/_matrix/federation/v1/send/${txnId}`,
-        body,
-      );
-      this.logRefusals(res);
-    } catch (err) {
-      if (!permanent(err)) throw err;
-      // The destination refused the whole transaction: sending it again cannot help.
-      this.deps.logger.warn('federation transaction refused', { to: this.destination, error: String(err) });
-    }
-  }
-
-  private logRefusals(res: JsonObject): void {
-    const results = res.pdus;
-    if (typeof results !== 'object' || results === null || Array.isArray(results)) return;
-    for (const [eventId, result] of Object.entries(results)) {
-      const error = (result as JsonObject | null)?.error;
-      if (typeof error === 'string') {
-        this.deps.logger.info('a peer did not accept an event', { to: this.destination, eventId, error });
-      }
-    }
-  }
-
-  /** PUT /_matrix/federation/v2/invite/{roomId}/{eventId}: the invitee's server signs the invite. */
-  private async sendInvite(row: OutboxRow): Promise<void> {
-    const found = await this.deps.store.read(READ_TABLES, async (tx) => {
-      const event = await eventRowOf(tx, row.event_id!);
-      const version = await heldRoomVersion(tx, row.room_id!);
-      if (!event || !version) return undefined;
-      return { event, version, state: await strippedState(tx, row.room_id!) };
-    });
-    if (!found) return;
-    const body = {
-      room_version: found.version.id,
-      event: pduFromRoomEvent(found.event.pdu, found.version),
-      invite_room_state: found.state,
-    } as unknown as JsonObject;
-    try {
-      await this.deps.client.put(
-        this.destination,
-        fedPath`/_matrix/federation/v2/invite/${row.room_id!}/${row.event_id!}`,
-        body,
-      );
-    } catch (err) {
-      if (!permanent(err)) throw err;
-      this.deps.logger.warn('an invite was refused', {
-        to: this.destination,
-        eventId: row.event_id,
-        error: String(err),
-      });
-    }
   }
 }

@@ -24,16 +24,18 @@ export type { EventRow, MemberRow } from './tables.ts';
 export type { StateIds } from './state-groups.ts';
 export type { StrippedStateEvent } from './client-event.ts';
 export {
-  createJoinedRoom,
   persistRemoteEvent,
-  storeOutlier,
-  storeRemoteInvite,
-  storeRemoteLeave,
   txEventProvider,
-  type JoinedRoomState,
   type RemoteOutcome,
   type RemotePlacement,
 } from './persist-remote.ts';
+export {
+  createJoinedRoom,
+  storeOutlier,
+  storeRemoteInvite,
+  storeRemoteLeave,
+  type JoinedRoomState,
+} from './remote-rooms.ts';
 export { writeSnapshot } from './state-groups.ts';
 export { authStateFor } from './persist-event.ts';
 export { currentStateIds, strippedState } from './state-read.ts';

@@ -13,7 +13,6 @@ import {
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
-import type { StrippedStateEvent } from './client-event.ts';
 import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
 import {
   type StateIds,
@@ -31,10 +30,7 @@ import {
   EXTREMITIES,
   type EventRow,
   type ExtremityRow,
-  INVITE_STATE,
-  type InviteStateRow,
   MEMBERS,
-  type MemberRow,
   ROOMS,
   type RoomRow,
 } from './tables.ts';
@@ -106,12 +102,12 @@ export async function persistRemoteEvent(
   await tx.put(EVENTS, row);
   await placeInDag(tx, event);
   // 4.
-  const group = await currentGroup(tx, room, version);
+  const group = await currentGroup(tx, room, row, version);
   const members =
     room.state_group === placement.sgBefore && group === row.sg_after
       ? await applyOwnChange(tx, event, stream)
       : await applyStateDiff(tx, room.room_id, await loadStateGroup(tx, group), stream);
-  await tx.put(ROOMS, { ...room, state_group: group } satisfies RoomRow);
+  if (group !== room.state_group) await tx.put(ROOMS, { ...room, state_group: group } satisfies RoomRow);
   // 5.
   if (event.type === 'm.room.redaction') {
     const before = await stateLookupIn(tx, placement.sgBefore);
@@ -132,11 +128,16 @@ async function placeInDag(tx: WriteTx, event: RoomEvent): Promise<void> {
 }
 
 /** The state group of the room's current state: its one extremity's, or all of theirs resolved. */
-async function currentGroup(tx: WriteTx, room: RoomRow, version: RoomVersion): Promise<number> {
+async function currentGroup(
+  tx: WriteTx,
+  room: RoomRow,
+  placed: EventRow,
+  version: RoomVersion,
+): Promise<number> {
   const extremities = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: room.room_id });
   const groups = new Set<number>();
   for (const { event_id: id } of extremities) {
-    const row = await tx.get<EventRow>(EVENTS, id);
+    const row = id === placed.event_id ? placed : await tx.get<EventRow>(EVENTS, id);
     if (row) groups.add(row.sg_after);
   }
   if (groups.size === 0) return room.state_group;
@@ -201,103 +202,4 @@ async function stateLookupIn(tx: ReadTx, group: number) {
     if (row) events.set(key, row.pdu);
   }
   return (type: string, stateKey: string) => events.get(stateKeyOf(type, stateKey));
-}
-
-export interface OutlierOptions {
-  /** Why the event was rejected (its own auth events deny it). */
-  readonly rejected?: string;
-  /** The state group to file it under (default: the room's current state). */
-  readonly group?: number;
-}
-
-/**
- * Stores an event without its place in the DAG (auth chains, state from
- * send_join or state_ids): no stream position, state groups of the room's
- * current state. An event already held is left as it is.
- */
-export async function storeOutlier(
-  tx: WriteTx,
-  event: RoomEvent,
-  options: OutlierOptions = {},
-): Promise<void> {
-  if (await tx.get(EVENTS, event.event_id)) return;
-  const room = (await tx.get<RoomRow>(ROOMS, event.room_id)) ?? unheldRoom(event);
-  const row = eventRow(event, options.group === undefined ? room : { ...room, state_group: options.group });
-  row.outlier = true;
-  if (options.rejected !== undefined) row.rejected = options.rejected;
-  await tx.put(EVENTS, row);
-}
-
-/** Rows of events of rooms we do not hold point at no state group. */
-function unheldRoom(event: RoomEvent): RoomRow {
-  return { room_id: event.room_id, version: '', creator: '', created_ts: 0, state_group: -1 };
-}
-
-/** What send_join answered, checked: the state before our join and every event it needs. */
-export interface JoinedRoomState {
-  readonly version: RoomVersion;
-  readonly create: RoomEvent;
-  /** The state before the join event. */
-  readonly state: ReadonlyMap<StateKey, string>;
-  /** The state events and their auth chains. */
-  readonly events: readonly RoomEvent[];
-  readonly join: RoomEvent;
-}
-
-/**
- * Makes a room joined over federation ours: the room row, the events of the
- * state and auth chain as outliers, then the join event on that state (which
- * fills current state and memberships). Invite state shown before is dropped.
- */
-export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Promise<RemoteOutcome> {
-  const { create, join, version } = joined;
-  const roomId = join.room_id;
-  if (await tx.get(ROOMS, roomId)) throw new Error(`room ${roomId} is already held here`);
-  // Current state starts empty, so placing the join fills all of it (and the memberships).
-  const empty = await writeSnapshot(tx, roomId, new Map());
-  const room: RoomRow = {
-    room_id: roomId,
-    version: version.id,
-    creator: create.sender,
-    created_ts: create.origin_server_ts,
-    state_group: empty,
-  };
-  await tx.put(ROOMS, room);
-  const before = await writeSnapshot(tx, roomId, new Map(joined.state));
-  for (const event of joined.events) await storeOutlier(tx, event, { group: before });
-  await tx.deleteWhere(INVITE_STATE, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });
-  return persistRemoteEvent(tx, join, version, { sgBefore: before });
-}
-
-/**
- * An invite from another server to a room we do not hold (or hold without a
- * joined member, so the room's own traffic will not bring it): the invite
- * event, the user's membership and the stripped state to show.
- */
-export async function storeRemoteInvite(
-  tx: WriteTx,
-  invite: RoomEvent,
-  strippedState: readonly StrippedStateEvent[],
-): Promise<number> {
-  await storeOutlier(tx, invite);
-  const userId = invite.state_key!;
-  const stream = await nextStreamPosition(tx);
-  await updateMembership(tx, invite, stream);
-  const row: InviteStateRow = { room_id: invite.room_id, user_id: userId, events: [...strippedState] };
-  await tx.put(INVITE_STATE, row);
-  return stream;
-}
-
-/** Our user's leave (a rejected invite) of a room we do not hold. */
-export async function storeRemoteLeave(tx: WriteTx, leave: RoomEvent): Promise<number> {
-  await storeOutlier(tx, leave);
-  const stream = await nextStreamPosition(tx);
-  await updateMembership(tx, leave, stream);
-  await tx.delete(INVITE_STATE, [leave.room_id, leave.state_key!]);
-  return stream;
-}
-
-/** The member row of a user (for remote invites and leaves). */
-export function memberRowOf(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow | undefined> {
-  return tx.get<MemberRow>(MEMBERS, [roomId, userId]);
 }

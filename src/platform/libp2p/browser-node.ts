@@ -76,7 +76,13 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
       ...(options.logger && { logger: options.logger }),
     });
     return {
-      transport: { ...transport, close: () => (upgrade.stop(), transport.close()) },
+      transport: {
+        ...transport,
+        close: () => {
+          upgrade.stop();
+          return transport.close();
+        },
+      },
       libp2p,
       ping: (peer) => libp2p.services.ping.ping(peer),
     };

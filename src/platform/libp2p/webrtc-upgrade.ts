@@ -42,7 +42,9 @@ export function upgradeRelayedToWebRTC(libp2p: Libp2p, logger: Logger = silentLo
     dialling.add(peer);
     libp2p
       .dial(multiaddr(target))
-      .catch((err: unknown) => logger.debug('no WebRTC connection to a relayed peer', { peer, error: String(err) }))
+      .catch((err: unknown) =>
+        logger.debug('no WebRTC connection to a relayed peer', { peer, error: String(err) }),
+      )
       .finally(() => dialling.delete(peer));
   };
 

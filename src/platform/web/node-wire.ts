@@ -8,7 +8,11 @@
 //
 // Chrome's runtime ports serialise as JSON, so federation bodies that are
 // bytes cross as base64 and every value here is plain JSON.
-import type { FederationBody, FederationRequest, FederationResponse } from '../../core/federation/transport.ts';
+import type {
+  FederationBody,
+  FederationRequest,
+  FederationResponse,
+} from '../../core/federation/transport.ts';
 import { decodeBase64, encodeBase64 } from '../../core/protocol/base64.ts';
 import type { JsonObject } from '../../core/protocol/types.ts';
 import type { NetworkSettings } from './network-settings.ts';
@@ -40,8 +44,18 @@ export interface WireFederationResponse {
 /** The outcome of a federation request the node sent: the transport's errors travel as values. */
 export type FederateOutcome =
   | { readonly ok: true; readonly response: WireFederationResponse }
-  | { readonly ok: false; readonly name: 'PeerUnreachable'; readonly reason: string; readonly message: string }
-  | { readonly ok: false; readonly name: 'PeerProtocolError'; readonly violation: string; readonly message: string };
+  | {
+      readonly ok: false;
+      readonly name: 'PeerUnreachable';
+      readonly reason: string;
+      readonly message: string;
+    }
+  | {
+      readonly ok: false;
+      readonly name: 'PeerProtocolError';
+      readonly violation: string;
+      readonly message: string;
+    };
 
 export interface NodeInfo {
   readonly serverName: string;

@@ -1,4 +1,5 @@
 // Web origins the user approves, and the match patterns they turn into.
+import { originMatchPattern } from './match-pattern.ts';
 
 /** An origin string that cannot be approved (not http/https, or not a URL at all). */
 export class InvalidOriginError extends Error {
@@ -29,7 +30,10 @@ export function normalizeOrigin(input: string): string {
   return url.origin;
 }
 
-/** The extension match pattern covering exactly the pages of `origin` (port included). */
+/**
+ * The extension match pattern covering the pages of `origin`: exactly that
+ * origin in Chrome, every port of its host in Firefox (match-pattern.ts).
+ */
 export function matchPatternFor(origin: string): string {
-  return `${normalizeOrigin(origin)}/*`;
+  return originMatchPattern(normalizeOrigin(origin));
 }

@@ -6,9 +6,9 @@
 import { RemoteError, type SerializedError, serializeError } from './messages.ts';
 
 /** Request types, each with its parameters and result. */
-export type RequestMap = { [type: string]: { params: unknown; result: unknown } };
+export type RequestMap<M> = { [K in keyof M]: { params: unknown; result: unknown } };
 
-export type RpcHandlers<M extends RequestMap> = {
+export type RpcHandlers<M extends RequestMap<M>> = {
   readonly [K in keyof M]: (params: M[K]['params']) => Promise<M[K]['result']>;
 };
 
@@ -31,7 +31,7 @@ export class LinkClosedError extends Error {
   override readonly name = 'LinkClosedError';
 }
 
-export interface PortRpcOptions<Local extends RequestMap, Event> {
+export interface PortRpcOptions<Local extends RequestMap<Local>, Event> {
   /** Answers the other side's requests. */
   readonly handlers: RpcHandlers<Local>;
   readonly onEvent?: (event: Event) => void;
@@ -45,7 +45,7 @@ interface Pending {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-export class PortRpc<Local extends RequestMap, Remote extends RequestMap, Event> {
+export class PortRpc<Local extends RequestMap<Local>, Remote extends RequestMap<Remote>, Event> {
   readonly #port: RpcPort;
   readonly #options: PortRpcOptions<Local, Event>;
   readonly #pending = new Map<number, Pending>();
@@ -74,7 +74,10 @@ export class PortRpc<Local extends RequestMap, Remote extends RequestMap, Event>
       const timer =
         timeoutMs === undefined
           ? undefined
-          : setTimeout(() => this.#settle(id, new LinkClosedError(`${type}: no reply in ${timeoutMs} ms`)), timeoutMs);
+          : setTimeout(
+              () => this.#settle(id, new LinkClosedError(`${type}: no reply in ${timeoutMs} ms`)),
+              timeoutMs,
+            );
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer });
       if (!this.#post({ kind: 'request', id, type, params })) {
         this.#settle(id, new LinkClosedError(`${type}: the link is closed`));
@@ -114,7 +117,11 @@ export class PortRpc<Local extends RequestMap, Remote extends RequestMap, Event>
     if (message.kind === 'event') this.#options.onEvent?.(message.event as Event);
     else if (message.kind === 'request' && Number.isSafeInteger(message.id)) void this.#answer(message);
     else if (message.kind === 'reply' && Number.isSafeInteger(message.id)) {
-      this.#settle(message.id, message.ok ? undefined : new RemoteError(message.error), message.ok ? message.result : undefined);
+      this.#settle(
+        message.id,
+        message.ok ? undefined : new RemoteError(message.error),
+        message.ok ? message.result : undefined,
+      );
     }
   }
 
@@ -122,7 +129,7 @@ export class PortRpc<Local extends RequestMap, Remote extends RequestMap, Event>
     const { id, type } = message;
     try {
       if (!Object.hasOwn(this.#options.handlers, type)) throw new TypeError(`unknown request ${type}`);
-      const handler = this.#options.handlers[type] as (params: unknown) => Promise<unknown>;
+      const handler = this.#options.handlers[type as keyof Local] as (params: unknown) => Promise<unknown>;
       this.#post({ kind: 'reply', id, ok: true, result: await handler(message.params) });
     } catch (err) {
       this.#post({ kind: 'reply', id, ok: false, error: serializeError(err) });
@@ -141,7 +148,8 @@ export class PortRpc<Local extends RequestMap, Remote extends RequestMap, Event>
   #end(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const id of [...this.#pending.keys()]) this.#settle(id, new LinkClosedError('the other side went away'));
+    for (const id of [...this.#pending.keys()])
+      this.#settle(id, new LinkClosedError('the other side went away'));
     this.#options.onClose?.();
   }
 }

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ClusterNode, createFederatedCluster, eventually } from '../../support/federated-cluster.ts';
-import { createRoom, join, putState, say, seesTexts, stateIds } from './room-helpers.ts';
-import type { Account } from '../../support/federated-cluster.ts';
+import { createRoom, join, putState, say, seesTexts, serverState, texts } from './room-helpers.ts';
 
 const enc = encodeURIComponent;
 
@@ -39,9 +38,10 @@ async function threeServerRoom(nodes: readonly ClusterNode[]) {
   return { roomId, alice, bob, carol };
 }
 
-async function sameState(nodes: readonly [ClusterNode, Account][], roomId: string) {
+/** Waits until every server holds the same current state (event ids), and returns it. */
+async function sameState(nodes: readonly ClusterNode[], roomId: string) {
   return eventually(async () => {
-    const states = await Promise.all(nodes.map(([node, who]) => stateIds(node, who, roomId)));
+    const states = await Promise.all(nodes.map((node) => serverState(node, roomId)));
     const first = JSON.stringify(states[0]);
     return states.every((s) => JSON.stringify(s) === first) && states[0];
   }, 'identical current state on every server');
@@ -55,14 +55,7 @@ describe('catch-up after partitions', () => {
       const { roomId, alice, bob, carol } = await threeServerRoom(cluster.nodes);
       const levels = { users: { [alice.userId]: 100, [bob.userId]: 100 } };
       await putState(a, alice, roomId, 'm.room.power_levels', levels);
-      await sameState(
-        [
-          [a, alice],
-          [b, bob],
-          [c, carol],
-        ],
-        roomId,
-      );
+      await sameState([a, b, c], roomId);
 
       cluster.network.disconnect(a.serverName);
       const topicId = await putState(a, alice, roomId, 'm.room.topic', { topic: 'from A' });
@@ -71,14 +64,7 @@ describe('catch-up after partitions', () => {
       });
       cluster.network.reconnect(a.serverName);
 
-      const state = await sameState(
-        [
-          [a, alice],
-          [b, bob],
-          [c, carol],
-        ],
-        roomId,
-      );
+      const state = await sameState([a, b, c], roomId);
       assert.equal(state['m.room.topic|'], topicId);
       assert.equal(state['m.room.power_levels|'], plId);
     } finally {
@@ -151,6 +137,46 @@ describe('the outbox', () => {
       await seesTexts(b, bob, roomId, ['queued before the crash']);
       await say(b, bob, roomId, 'welcome back');
       await seesTexts(restarted, alice, roomId, ['welcome back']);
+    } finally {
+      await cluster.close();
+    }
+  });
+});
+
+describe('soft failure', () => {
+  test('a message sent during a partition by a user banned meanwhile never reaches the timeline', async () => {
+    const cluster = await createFederatedCluster(['a', 'b']);
+    try {
+      const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+      const alice = await a.register('alice');
+      const bob = await b.register('bob');
+      const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      await say(b, bob, roomId, 'hi');
+      await seesTexts(a, alice, roomId, ['hi']);
+      cluster.network.disconnect(b.serverName);
+      const ban = await a.request(
+        'POST',
+        `/_matrix/client/v3/rooms/${enc(roomId)}/ban`,
+        { user_id: bob.userId },
+        alice.accessToken,
+      );
+      assert.equal(ban.status, 200);
+      await say(b, bob, roomId, 'sneaky');
+      cluster.network.reconnect(b.serverName);
+      const state = await sameState([a, b], roomId);
+      const member = await a.request(
+        'GET',
+        `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.member/${enc(bob.userId)}`,
+        undefined,
+        alice.accessToken,
+      );
+      assert.equal(member.body.membership, 'ban');
+      assert.ok(state[`m.room.member|${bob.userId}`]);
+      await say(a, alice, roomId, 'after the ban');
+      const seen = await seesTexts(b, bob, roomId, ['sneaky']);
+      assert.ok(seen.includes('sneaky'));
+      assert.ok(!(await texts(a, alice, roomId)).includes('sneaky'));
     } finally {
       await cluster.close();
     }

@@ -131,6 +131,29 @@ describe('hostile peers', () => {
     }
   });
 
+  test('typing and receipts a server sends for users that are not its own, or about rooms it is not in, are ignored', async () => {
+    const facts = await roomFacts(a, alice.accessToken, roomId);
+    const typing = (userId: string) => ({
+      edu_type: 'm.typing',
+      content: { room_id: roomId, user_id: userId, typing: true },
+    });
+    const receipt = (userId: string) => ({
+      edu_type: 'm.receipt',
+      content: { [roomId]: { 'm.read': { [userId]: { event_ids: [facts.latest], data: { ts: 1 } } } } },
+    });
+    const mallory = rogue.user('mallory');
+    const res = await rogue.send(
+      a.serverName,
+      [],
+      [typing(bob.userId), typing(mallory), receipt(bob.userId), receipt(mallory)],
+    );
+    assert.equal(res.status, 200);
+    const ephemeral = (await sync(a, alice)).rooms.join[roomId].ephemeral.events as Json[];
+    assert.ok(!ephemeral.some((e) => e.type === 'm.typing' && e.content.user_ids.length > 0));
+    const receipts = ephemeral.filter((e) => e.type === 'm.receipt').map((e) => JSON.stringify(e.content));
+    assert.ok(receipts.every((r) => !r.includes(bob.userId) && !r.includes(mallory)));
+  });
+
   test('a transaction claiming another origin is refused', async () => {
     const res = await rogue.send(a.serverName, [], [], { origin: b.serverName });
     assert.equal(res.status, 403);

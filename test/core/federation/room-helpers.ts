@@ -1,5 +1,6 @@
 // Client-side helpers for the room federation tests: what a user would do
 // and check through the client API on one node of a federated cluster.
+import { currentStateIds, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import { type Account, type ClusterNode, type Json, eventually } from '../../support/federated-cluster.ts';
 
 const V3 = '/_matrix/client/v3';
@@ -77,6 +78,15 @@ export async function stateIds(
   const res = await node.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, who.accessToken);
   const out: Record<string, string> = {};
   for (const e of res.body) out[`${e.type}|${e.state_key}`] = e.event_id;
+  return out;
+}
+
+/** The current state a server holds for a room (what its operator would see), keyed by type and state key. */
+export async function serverState(node: ClusterNode, roomId: string): Promise<Record<string, string>> {
+  const state = await node.store.read(roomTableNames, (tx) => currentStateIds(tx, roomId));
+  const out: Record<string, string> = {};
+  for (const [key, id] of [...state].sort(([x], [y]) => (x < y ? -1 : 1)))
+    out[key.replace('\u0000', '|')] = id;
   return out;
 }
 

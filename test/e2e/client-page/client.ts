@@ -44,6 +44,9 @@ const quiet: Logger = {
 const clients = new Map<string, MatrixClient>();
 /** Message bodies each client received live, through /sync, per room. */
 const synced = new Map<string, Map<string, string[]>>();
+/** When each body arrived through /sync (ms since the epoch, sub-millisecond), for the bench. */
+const arrivals = new Map<string, number>();
+const wallClock = () => performance.timeOrigin + performance.now();
 
 function client(name: string): MatrixClient {
   const found = clients.get(name);
@@ -101,6 +104,7 @@ export const p2pmClient = {
       const body = bodyOf(event);
       if (!room || toStart || body === undefined || event.status !== null) return;
       rooms.set(room.roomId, [...(rooms.get(room.roomId) ?? []), body]);
+      arrivals.set(`${name}\n${body}`, wallClock());
     });
     clients.set(name, c);
     const prepared = new Promise<void>((resolve) => {
@@ -125,8 +129,45 @@ export const p2pmClient = {
     return room_id;
   },
 
-  async join(name: string, roomId: string): Promise<void> {
-    await client(name).joinRoom(roomId);
+  /** Creates a public room listed in the server's directory (spec: "Room discovery"). */
+  async createPublicRoom(name: string, roomName: string): Promise<string> {
+    const { room_id } = await client(name).createRoom({
+      name: roomName,
+      preset: 'public_chat' as never,
+      visibility: 'public' as never,
+    });
+    return room_id;
+  },
+
+  async join(name: string, roomId: string, viaServers?: string[]): Promise<void> {
+    await client(name).joinRoom(roomId, viaServers ? { viaServers } : {});
+  },
+
+  /** The rooms of the directory whose name contains `term` (POST /publicRooms with a filter). */
+  async publicRooms(name: string, term: string): Promise<{ roomId: string; name: string | null }[]> {
+    const res = await client(name).publicRooms({ filter: { generic_search_term: term }, limit: 50 });
+    return res.chunk.map((room) => ({ roomId: room.room_id, name: room.name ?? null }));
+  },
+
+  /** Waits until the directory lists a room named `roomName`; returns its room ID. */
+  async findPublicRoom(name: string, roomName: string, hangGuardMs = 120_000): Promise<string> {
+    const deadline = Date.now() + hangGuardMs;
+    for (;;) {
+      const found = (await p2pmClient.publicRooms(name, roomName)).find((r) => r.name === roomName);
+      if (found) return found.roomId;
+      if (Date.now() > deadline) throw new Error(`hang guard: ${roomName} in the directory`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  },
+
+  /** Message bodies `name` received through /sync in `roomId` whose body starts with `prefix`, once there are `count`. */
+  async syncedWithPrefix(name: string, roomId: string, prefix: string, count: number): Promise<string[]> {
+    const matching = () => (synced.get(name)?.get(roomId) ?? []).filter((b) => b.startsWith(prefix));
+    return until(
+      () => (matching().length >= count ? matching() : undefined),
+      `${count} messages "${prefix}…" synced to ${name}`,
+      120_000,
+    );
   },
 
   async send(name: string, roomId: string, body: string): Promise<string> {
@@ -151,6 +192,29 @@ export const p2pmClient = {
       if (!page.end || page.chunk.length === 0) return bodies;
       from = page.end;
     }
+  },
+
+  /** Sends a message and returns when the send started (ms since the epoch), for the bench. */
+  async sendTimed(name: string, roomId: string, body: string): Promise<number> {
+    const started = wallClock();
+    await client(name).sendTextMessage(roomId, body);
+    return started;
+  },
+
+  /** When `body` reached `name` through /sync (ms since the epoch); waits for it. */
+  async arrivedAt(name: string, body: string): Promise<number> {
+    return until(() => arrivals.get(`${name}\n${body}`), `${body} synced to ${name}`);
+  },
+
+  /** Sequential GET /versions through the shim: each round trip in ms. */
+  async versionsRoundTrips(baseUrl: string, count: number): Promise<number[]> {
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      await (await fetch(`${baseUrl}/_matrix/client/versions`)).json();
+      times.push(performance.now() - started);
+    }
+    return times;
   },
 
   /** The body of a GET made with XMLHttpRequest, for the XHR shim. */

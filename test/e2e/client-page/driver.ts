@@ -12,18 +12,33 @@ export async function openClientPage(context: BrowserContext, origin: string): P
   return page;
 }
 
+/** Runs a function with one argument in the page (Playwright's and Puppeteer's page.evaluate both fit). */
+export type PageEvaluate = (
+  fn: (arg: [string, unknown[]]) => unknown,
+  arg: [string, unknown[]],
+) => Promise<unknown>;
+
 /** Calls p2pmClient[method](...args) in the page and returns its result. */
 export function callClient<M extends Method>(
   page: Page,
   method: M,
   ...args: Parameters<ClientPageApi[M]>
 ): Promise<Awaited<ReturnType<ClientPageApi[M]>>> {
-  return page.evaluate(
+  return callClientWith((fn, arg) => page.evaluate(fn, arg), method, ...args);
+}
+
+/** callClient for a page driven by another library (Firefox through Puppeteer). */
+export function callClientWith<M extends Method>(
+  evaluate: PageEvaluate,
+  method: M,
+  ...args: Parameters<ClientPageApi[M]>
+): Promise<Awaited<ReturnType<ClientPageApi[M]>>> {
+  return evaluate(
     ([name, params]) => {
       const api = (globalThis as unknown as { p2pmClient: Record<string, (...a: unknown[]) => unknown> })
         .p2pmClient;
       return api[name]!(...params);
     },
-    [method, args] as [string, unknown[]],
+    [method, args],
   ) as Promise<Awaited<ReturnType<ClientPageApi[M]>>>;
 }

@@ -1,0 +1,138 @@
+// The extension in real Chromium (Debian's /usr/bin/chromium or CHROME_PATH,
+// headless, with the built dist/chrome), two browsers and a relay on 127.0.0.1:
+//  - page → homeserver round trip through the content-script shim (GET
+//    /versions, 200 sequential calls after a warm-up), p50/p95;
+//  - a message sent in browser A until browser B's /sync returns it, over the
+//    direct WebRTC connection between the two offscreen documents, p50/p95
+//    (goal: p50 ≤ 15 ms);
+//  - service-worker cold start: the worker stopped as Chrome stops an idle
+//    one, then the time until the page's next /versions is answered;
+//  - the shipped JavaScript per entry, gzip -9 (goal: ≤ 800 KB in all).
+// Same flags as the end-to-end tests and the demo: no traffic leaves the
+// machine. Prints "skipped" when Chromium or the build is missing.
+// Run alone: `node bench/run.ts extension` (after `npm run build`).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
+import { callClient, openClientPage } from '../test/e2e/client-page/driver.ts';
+import {
+  CHROMIUM_PATH,
+  EXTENSION_DIR,
+  type ExtensionBrowser,
+  removeProfile,
+  stopServiceWorkers,
+} from '../test/support/extension-browser.ts';
+import {
+  approveOrigin,
+  launchWithLoopbackAccess,
+  startClientSite,
+} from '../test/support/extension-session.ts';
+import { useRelay, waitForDirectWebRTC } from '../test/support/p2p-session.ts';
+import { startRelayProcess } from '../test/support/serve-process.ts';
+
+const DIST = resolve(import.meta.dirname, '../dist');
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+/** gzip -9 size of every shipped script of one build. */
+export function shippedSizes(browser: 'chrome' | 'firefox'): Record<string, number> {
+  const dir = join(DIST, browser);
+  const sizes: Record<string, number> = {};
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+    sizes[file] = gzipSync(readFileSync(join(dir, file)), { level: 9 }).length;
+  }
+  return sizes;
+}
+
+async function versionsRoundTrip(page: Page): Promise<Record<string, number>> {
+  await callClient(page, 'versionsRoundTrips', HOMESERVER_ORIGIN, 20);
+  const times = await callClient(page, 'versionsRoundTrips', HOMESERVER_ORIGIN, 200);
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+}
+
+async function coldStart(browser: ExtensionBrowser, page: Page): Promise<Record<string, number>> {
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    await stopServiceWorkers(browser.context);
+    times.push((await callClient(page, 'versionsRoundTrips', HOMESERVER_ORIGIN, 1))[0]!);
+  }
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+}
+
+async function sendToSync(a: Page, b: Page, roomId: string): Promise<Record<string, number>> {
+  const times: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const body = `bench ${i}`;
+    const sent = await callClient(a, 'sendTimed', 'alice', roomId, body);
+    const arrived = await callClient(b, 'arrivedAt', 'bob', body);
+    if (i >= 10) times.push(arrived - sent);
+  }
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+}
+
+export default async function extensionBench(): Promise<void> {
+  if (!existsSync(CHROMIUM_PATH)) return console.log(`skipped: needs Chromium at ${CHROMIUM_PATH}`);
+  if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
+    return console.log('skipped: run npm run build first');
+
+  for (const browser of ['chrome', 'firefox'] as const) {
+    const sizes = shippedSizes(browser);
+    const total = Object.values(sizes).reduce((sum, n) => sum + n, 0);
+    const parts = Object.entries(sizes).map(([file, n]) => `${file} ${(n / 1024).toFixed(1)} KB`);
+    console.log(
+      `shipped JS (${browser}, gzip -9): ${parts.join(', ')}; total ${(total / 1024).toFixed(1)} KB (goal ≤ 800 KB)`,
+    );
+  }
+
+  const relay = await startRelayProcess();
+  const site = await startClientSite();
+  const browsers: ExtensionBrowser[] = [];
+  try {
+    const open = async (name: string) => {
+      const browser = await launchWithLoopbackAccess();
+      browsers.push(browser);
+      await approveOrigin(browser, site.origin);
+      const serverName = await useRelay(browser, relay.multiaddrs[0]!);
+      const page = await openClientPage(browser.context, site.origin);
+      const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, name);
+      await callClient(page, 'start', name, HOMESERVER_ORIGIN, creds);
+      return { browser, page, serverName };
+    };
+    const a = await open('alice');
+    const b = await open('bob');
+
+    const versions = await versionsRoundTrip(a.page);
+    console.log(
+      `page → homeserver via the content script (GET /versions, 200×): p50 ${ms(versions.p50!)}, p95 ${ms(versions.p95!)}`,
+    );
+
+    const roomId = await callClient(a.page, 'createPublicRoom', 'alice', 'bench');
+    await callClient(b.page, 'join', 'bob', roomId, [a.serverName]);
+    await waitForDirectWebRTC(a.browser, b.serverName);
+    const delivery = await sendToSync(a.page, b.page, roomId);
+    console.log(
+      `send in A → B's /sync over WebRTC (50 messages): p50 ${ms(delivery.p50!)}, p95 ${ms(delivery.p95!)} (goal p50 ≤ 15 ms)`,
+    );
+
+    const cold = await coldStart(a.browser, a.page);
+    console.log(
+      `service worker stopped → first /versions answered (10×): p50 ${ms(cold.p50!)}, p95 ${ms(cold.p95!)}`,
+    );
+  } finally {
+    for (const browser of browsers) {
+      await browser.close();
+      removeProfile(browser.profileDir);
+    }
+    await site.close();
+    await relay.stop();
+  }
+}
+
+if (import.meta.main) await extensionBench();

@@ -1,0 +1,148 @@
+// Step d of receive-pdus.ts: checks 4 to 6 on receipt of a PDU (spec:
+// server-server API, "Checks performed on receipt of a PDU", event-checks.ts)
+// and the placing of each event (rooms' persist-remote.ts), in DAG order,
+// in one write transaction per batch under the room's write lock.
+import type { RoomEvent, RoomVersion } from '../../protocol.ts';
+import {
+  type RemoteOutcome,
+  type StateIds,
+  persistRemoteEvent,
+  roomWriteTables,
+} from '../../rooms/federation-api.ts';
+import type { WriteTx } from '../../storage/port.ts';
+import {
+  EventRows,
+  MissingAuthEvents,
+  checkCurrentState,
+  checkOwnAuthEvents,
+  checkStateBefore,
+  stateGroupBefore,
+} from '../event-checks.ts';
+import type { StateCache } from '../state-cache.ts';
+import type { InboundDeps } from './inbound-deps.ts';
+
+export interface Placed {
+  readonly event: RoomEvent;
+  /** Undefined when accepted or soft-failed. */
+  readonly error?: string;
+  readonly outcome?: RemoteOutcome;
+}
+
+/**
+ * Step d for a batch in DAG order, in one write transaction under the room's
+ * write lock. Checks never throw for bad events (they return a reason), so a
+ * throw means storage failed: then each event is tried on its own, so one
+ * cannot take the others down.
+ */
+export async function placeAll(
+  deps: InboundDeps,
+  version: RoomVersion,
+  events: readonly RoomEvent[],
+  external: ReadonlyMap<string, StateIds>,
+): Promise<Placed[]> {
+  try {
+    return await deps.rooms.exclusive(events[0]!.room_id, () =>
+      deps.store.write(roomWriteTables, async (tx) => {
+        const held = new EventRows(tx);
+        const out: Placed[] = [];
+        for (const event of events) {
+          out.push(logged(deps, await checkAndPlace(tx, held, version, event, external, deps.stateCache)));
+        }
+        return out;
+      }),
+    );
+  } catch (err) {
+    deps.logger.warn('placing a batch failed, placing its events one by one', { error: String(err) });
+    const out: Placed[] = [];
+    for (const event of events) {
+      try {
+        out.push(await place(deps, version, event, external));
+      } catch (error) {
+        out.push({ event, error: `dropped: ${String(error)}` });
+      }
+    }
+    return out;
+  }
+}
+
+function logged(deps: Pick<InboundDeps, 'logger'>, placed: Placed): Placed {
+  if (placed.error)
+    deps.logger.info('an event from a peer was not accepted', {
+      eventId: placed.event.event_id,
+      reason: placed.error,
+    });
+  return placed;
+}
+
+/** Step d for one event, under the room's write lock. */
+export function place(
+  deps: Pick<InboundDeps, 'store' | 'rooms' | 'logger' | 'stateCache'>,
+  version: RoomVersion,
+  event: RoomEvent,
+  external: ReadonlyMap<string, StateIds>,
+): Promise<Placed> {
+  return deps.rooms.exclusive(event.room_id, () =>
+    deps.store.write(roomWriteTables, async (tx) =>
+      logged(deps, await checkAndPlace(tx, new EventRows(tx), version, event, external, deps.stateCache)),
+    ),
+  );
+}
+
+async function checkAndPlace(
+  tx: WriteTx,
+  held: EventRows,
+  version: RoomVersion,
+  event: RoomEvent,
+  external: ReadonlyMap<string, StateIds>,
+  cache: StateCache,
+): Promise<Placed> {
+  const row = await held.get(event.event_id);
+  if (row && !row.outlier) return { event, ...(row.rejected && { error: `rejected: ${row.rejected}` }) };
+  const placed = await decide(tx, held, version, event, external, cache);
+  // Rows this changed are read afresh when a later event of the batch asks.
+  held.forget(event.event_id);
+  const target = event.type === 'm.room.redaction' ? (event.redacts ?? event.content.redacts) : undefined;
+  if (typeof target === 'string') held.forget(target);
+  return placed;
+}
+
+/** Steps 4 to 6 and the placing of one event not placed yet. */
+async function decide(
+  tx: WriteTx,
+  held: EventRows,
+  version: RoomVersion,
+  event: RoomEvent,
+  external: ReadonlyMap<string, StateIds>,
+  cache: StateCache,
+): Promise<Placed> {
+  // 4.
+  let own: Awaited<ReturnType<typeof checkOwnAuthEvents>>;
+  try {
+    own = await checkOwnAuthEvents(held, event, version);
+  } catch (err) {
+    if (err instanceof MissingAuthEvents) return { event, error: `dropped: ${err.message}` };
+    throw err;
+  }
+  const sgBefore = await stateGroupBefore(tx, held, event, version, external, cache);
+  if (sgBefore === undefined)
+    return { event, error: 'dropped: prev events and the state before them are unavailable' };
+  if (!own.ok) return reject(tx, version, event, sgBefore, `4: ${own.reason}`);
+  // 5.
+  const before = await checkStateBefore(tx, held, event, version, sgBefore, cache);
+  if (!before.ok) return reject(tx, version, event, sgBefore, `5: ${before.reason}`);
+  // 6.
+  const current = await checkCurrentState(tx, event, version, sgBefore);
+  const outcome = await persistRemoteEvent(tx, event, version, { sgBefore, softFailed: !current.ok });
+  return { event, outcome };
+}
+
+async function reject(
+  tx: WriteTx,
+  version: RoomVersion,
+  event: RoomEvent,
+  sgBefore: number,
+  reason: string,
+): Promise<Placed> {
+  await persistRemoteEvent(tx, event, version, { sgBefore, rejected: reason });
+  return { event, error: `rejected: ${reason}` };
+}

@@ -1,0 +1,97 @@
+// A local user rejecting an invite to a room held elsewhere (spec:
+// server-server API "Leaving Rooms"): make_leave/send_leave through the
+// inviting server or the room's creator's.
+import { notFound } from '../errors.ts';
+import { DEFAULT_ROOM_VERSION, type JsonObject, type RoomEvent, roomVersion } from '../protocol.ts';
+import type { RemoteLeaveRequest } from '../rooms/deps.ts';
+import {
+  eventRowOf,
+  memberOf,
+  roomTableNames,
+  roomWriteTables,
+  storeRemoteLeave,
+} from '../rooms/federation-api.ts';
+import type { FederationContext } from './context.ts';
+import { fedPath } from './federation-client.ts';
+import { V1, V2, memberEventFrom, serverOf, signMemberEvent, versionOf } from './member-events.ts';
+
+/**
+ * Rejects an invite to a room held elsewhere: make_leave/send_leave through
+ * the inviting server (or the room's creator's). When none answers, the
+ * invite is rejected here only, as Synapse does, so it does not stay forever.
+ */
+export async function remoteLeave(fed: FederationContext, request: RemoteLeaveRequest): Promise<void> {
+  const { roomId, userId } = request;
+  const invite = await fed.store.read(roomTableNames, async (tx) => {
+    const member = await memberOf(tx, roomId, userId);
+    return member && (await eventRowOf(tx, member.event_id));
+  });
+  if (!invite || (invite.pdu.content.membership !== 'invite' && invite.pdu.content.membership !== 'knock')) {
+    throw notFound(`${userId} has no invite to ${roomId}`);
+  }
+  const content: JsonObject = { membership: 'leave' };
+  if (request.reason !== undefined) content.reason = request.reason;
+  const servers = [...new Set([serverOf(invite.sender), serverOf(roomId)])].filter(
+    (s) => s !== fed.serverName,
+  );
+  let leave: RoomEvent | undefined;
+  for (const server of servers) {
+    try {
+      leave = await leaveThrough(fed, server, request, content);
+      break;
+    } catch (err) {
+      fed.logger.info('could not leave through a server', { server, roomId, error: String(err) });
+    }
+  }
+  leave ??= await localRejection(fed, invite.pdu, content);
+  const event = leave;
+  await fed.store.write(roomWriteTables, (tx) => storeRemoteLeave(tx, event));
+  fed.notifier.notify({ users: [userId] });
+}
+
+async function leaveThrough(
+  fed: FederationContext,
+  server: string,
+  request: RemoteLeaveRequest,
+  content: JsonObject,
+): Promise<RoomEvent> {
+  const { roomId, userId } = request;
+  const made = await fed.client.get(server, V1 + fedPath`/make_leave/${roomId}/${userId}`);
+  const version = versionOf(made);
+  const leave = await signMemberEvent(
+    fed,
+    memberEventFrom(made.event, request, content, fed.clock.now()),
+    version,
+  );
+  const { event_id: _id, ...pdu } = leave;
+  await fed.client.put(
+    server,
+    V2 + fedPath`/send_leave/${roomId}/${leave.event_id}`,
+    pdu as unknown as JsonObject,
+  );
+  return leave;
+}
+
+/**
+ * A leave built on the invite alone, kept here only (no server could be
+ * told). It is never sent, so the default room version's format will do.
+ */
+async function localRejection(
+  fed: FederationContext,
+  invite: RoomEvent,
+  content: JsonObject,
+): Promise<RoomEvent> {
+  const version = roomVersion(DEFAULT_ROOM_VERSION)!;
+  const unsigned: JsonObject = {
+    room_id: invite.room_id,
+    sender: invite.state_key!,
+    type: 'm.room.member',
+    state_key: invite.state_key!,
+    content,
+    origin_server_ts: fed.clock.now(),
+    prev_events: [invite.event_id],
+    auth_events: [],
+    depth: invite.depth + 1,
+  };
+  return signMemberEvent(fed, unsigned, version);
+}

@@ -1,0 +1,106 @@
+// Rooms as federation first meets them, written inside the caller's write
+// transaction: events held without their place in the DAG (outliers), a room
+// joined over federation (send_join's state), and invites to rooms held
+// elsewhere with the user's answer to them.
+import type { RoomEvent, RoomVersion, StateKey } from '../protocol.ts';
+import type { WriteTx } from '../storage/port.ts';
+import { nextStreamPosition } from '../storage/stream.ts';
+import type { StrippedStateEvent } from './client-event.ts';
+import { eventRow, updateMembership } from './persist-event.ts';
+import { type RemoteOutcome, persistRemoteEvent } from './persist-remote.ts';
+import { writeSnapshot } from './state-groups.ts';
+import { EVENTS, INVITE_STATE, type InviteStateRow, ROOMS, type RoomRow } from './tables.ts';
+
+export interface OutlierOptions {
+  /** Why the event was rejected (its own auth events deny it). */
+  readonly rejected?: string;
+  /** The state group to file it under (default: the room's current state). */
+  readonly group?: number;
+}
+
+/**
+ * Stores an event without its place in the DAG (auth chains, state from
+ * send_join or state_ids): no stream position, state groups of the room's
+ * current state. An event already held is left as it is.
+ */
+export async function storeOutlier(
+  tx: WriteTx,
+  event: RoomEvent,
+  options: OutlierOptions = {},
+): Promise<void> {
+  if (await tx.get(EVENTS, event.event_id)) return;
+  const room = (await tx.get<RoomRow>(ROOMS, event.room_id)) ?? unheldRoom(event);
+  const row = eventRow(event, options.group === undefined ? room : { ...room, state_group: options.group });
+  row.outlier = true;
+  if (options.rejected !== undefined) row.rejected = options.rejected;
+  await tx.put(EVENTS, row);
+}
+
+/** Rows of events of rooms we do not hold point at no state group. */
+function unheldRoom(event: RoomEvent): RoomRow {
+  return { room_id: event.room_id, version: '', creator: '', created_ts: 0, state_group: -1 };
+}
+
+/** What send_join answered, checked: the state before our join and every event it needs. */
+export interface JoinedRoomState {
+  readonly version: RoomVersion;
+  readonly create: RoomEvent;
+  /** The state before the join event. */
+  readonly state: ReadonlyMap<StateKey, string>;
+  /** The state events and their auth chains. */
+  readonly events: readonly RoomEvent[];
+  readonly join: RoomEvent;
+}
+
+/**
+ * Makes a room joined over federation ours: the room row, the events of the
+ * state and auth chain as outliers, then the join event on that state (which
+ * fills current state and memberships). Invite state shown before is dropped.
+ */
+export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Promise<RemoteOutcome> {
+  const { create, join, version } = joined;
+  const roomId = join.room_id;
+  if (await tx.get(ROOMS, roomId)) throw new Error(`room ${roomId} is already held here`);
+  // Current state starts empty, so placing the join fills all of it (and the memberships).
+  const empty = await writeSnapshot(tx, roomId, new Map());
+  const room: RoomRow = {
+    room_id: roomId,
+    version: version.id,
+    creator: create.sender,
+    created_ts: create.origin_server_ts,
+    state_group: empty,
+  };
+  await tx.put(ROOMS, room);
+  const before = await writeSnapshot(tx, roomId, new Map(joined.state));
+  for (const event of joined.events) await storeOutlier(tx, event, { group: before });
+  await tx.deleteWhere(INVITE_STATE, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });
+  return persistRemoteEvent(tx, join, version, { sgBefore: before });
+}
+
+/**
+ * An invite from another server to a room we do not hold (or hold without a
+ * joined member, so the room's own traffic will not bring it): the invite
+ * event, the user's membership and the stripped state to show.
+ */
+export async function storeRemoteInvite(
+  tx: WriteTx,
+  invite: RoomEvent,
+  strippedState: readonly StrippedStateEvent[],
+): Promise<number> {
+  await storeOutlier(tx, invite);
+  const userId = invite.state_key!;
+  const stream = await nextStreamPosition(tx);
+  await updateMembership(tx, invite, stream);
+  const row: InviteStateRow = { room_id: invite.room_id, user_id: userId, events: [...strippedState] };
+  await tx.put(INVITE_STATE, row);
+  return stream;
+}
+
+/** Our user's leave (a rejected invite) of a room we do not hold. */
+export async function storeRemoteLeave(tx: WriteTx, leave: RoomEvent): Promise<number> {
+  await storeOutlier(tx, leave);
+  const stream = await nextStreamPosition(tx);
+  await updateMembership(tx, leave, stream);
+  await tx.delete(INVITE_STATE, [leave.room_id, leave.state_key!]);
+  return stream;
+}

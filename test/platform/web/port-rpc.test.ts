@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { LinkClosedError, PortRpc } from '../../../src/platform/web/port-rpc.ts';
+import { fakePortPair } from '../../support/fake-port.ts';
+
+interface Left {
+  double: { params: { n: number }; result: { n: number } };
+}
+interface Right {
+  greet: { params: { name: string }; result: string };
+  fail: { params: Record<string, never>; result: never };
+  hang: { params: Record<string, never>; result: never };
+}
+
+function pair() {
+  const [l, r] = fakePortPair();
+  const events: unknown[] = [];
+  let rightClosed = 0;
+  const left = new PortRpc<Left, Right, string>(l, { handlers: { double: async ({ n }) => ({ n: n * 2 }) } });
+  const right = new PortRpc<Right, Left, string>(r, {
+    handlers: {
+      greet: async ({ name }) => `hello ${name}`,
+      fail: async () => {
+        throw new RangeError('out of range');
+      },
+      hang: () => new Promise(() => {}),
+    },
+    onEvent: (event) => events.push(event),
+    onClose: () => rightClosed++,
+  });
+  return { left, right, events, closedCount: () => rightClosed };
+}
+
+describe('PortRpc', () => {
+  test('answers requests both ways, each reply matched to its request', async () => {
+    const { left, right } = pair();
+    const [a, b, c] = await Promise.all([
+      left.call('greet', { name: 'a' }),
+      right.call('double', { n: 21 }),
+      left.call('greet', { name: 'c' }),
+    ]);
+    assert.deepEqual([a, b, c], ['hello a', { n: 42 }, 'hello c']);
+  });
+
+  test("a handler's error arrives as an error with its name and message", async () => {
+    const { left } = pair();
+    await assert.rejects(left.call('fail', {}), { name: 'RangeError', message: 'out of range' });
+  });
+
+  test('an unknown request type is refused, not left waiting', async () => {
+    const { left } = pair();
+    await assert.rejects(left.call('nope' as 'greet', { name: '' }), { name: 'TypeError' });
+  });
+
+  test('events reach the other side without a reply', async () => {
+    const { left, events } = pair();
+    const posted = left.emit('ping');
+    assert.equal(posted, true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.deepEqual(events, ['ping']);
+  });
+
+  test('calls waiting when the port goes away fail with LinkClosedError, and later calls fail at once', async () => {
+    const { left, closedCount } = pair();
+    const waiting = left.call('hang', {});
+    left.close();
+    await assert.rejects(waiting, LinkClosedError);
+    await assert.rejects(left.call('greet', { name: 'x' }), LinkClosedError);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(closedCount(), 1, 'the other side is told once');
+  });
+
+  test('a call with a timeout fails with LinkClosedError when no reply comes', async () => {
+    const { left } = pair();
+    await assert.rejects(left.call('hang', {}, 20), LinkClosedError);
+  });
+});
