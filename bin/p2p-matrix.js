@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  console.error(`p2p-matrix needs Node 24 (found ${process.version}); run it through npx or npm scripts after \`npm ci\`.`);
+  console.error(
+    `p2p-matrix needs Node 24 (found ${process.version}); run it through npx or npm scripts after \`npm ci\`.`,
+  );
   process.exit(1);
 }
 const cli = fileURLToPath(new URL('../dist/node/p2p-matrix.js', import.meta.url));
