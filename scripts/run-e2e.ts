@@ -4,9 +4,10 @@
 // afterwards, whatever happened. Needs root and iproute2 (`ip`), as on the
 // development machines and in CI.
 import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
 
 const namespace = `p2pm-${process.pid}`;
-const TEST_HANG_GUARD_MS = 5 * 60_000;
+const TEST_HANG_GUARD_MS = 3 * 60_000;
 
 function ip(...args: string[]): void {
   const result = spawnSync('ip', args, { stdio: 'inherit' });
@@ -14,8 +15,7 @@ function ip(...args: string[]): void {
     throw new Error(`ip ${args.join(' ')} failed (${result.error?.message ?? result.status})`);
 }
 
-function runTests(extraArgs: string[]): number {
-  const files = extraArgs.length > 0 ? extraArgs : ['test/e2e/**/*.test.ts'];
+function runFile(file: string): number {
   const result = spawnSync(
     'ip',
     [
@@ -28,12 +28,32 @@ function runTests(extraArgs: string[]): number {
       // A browser that hangs must not hold CI: each test has a hang guard, and the run ends when they do.
       `--test-timeout=${TEST_HANG_GUARD_MS}`,
       '--test-force-exit',
-      ...files,
+      file,
     ],
     { stdio: 'inherit' },
   );
   if (result.error) throw result.error;
   return result.status ?? 1;
+}
+
+/**
+ * Runs each file in its own process. A file that fails is run once more and
+ * the retry is announced: on these shared 2-core machines a browser launch
+ * has been seen to hang once in a full run (browser-relaunch.test.ts) while
+ * passing every time alone, and the cause is not found yet. A file that fails
+ * twice fails the run.
+ */
+function runTests(extraArgs: string[]): number {
+  const patterns = extraArgs.length > 0 ? extraArgs : ['test/e2e/**/*.test.ts'];
+  const files = patterns.flatMap((pattern) => globSync(pattern)).sort();
+  const failed: string[] = [];
+  for (const file of files) {
+    if (runFile(file) === 0) continue;
+    console.error(`run-e2e: RETRYING ${file} once after a failure`);
+    if (runFile(file) !== 0) failed.push(file);
+  }
+  if (failed.length > 0) console.error(`run-e2e: failed twice: ${failed.join(', ')}`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 let status = 1;
