@@ -1,6 +1,7 @@
 // The network settings (src/platform/web/network-settings.ts) in
 // storage.local. Every write is checked; a stored value that no longer
 // passes the checks falls back to the default for that field.
+import { KeyedQueue } from '../src/core/keyed-queue.ts';
 import {
   checkSettings,
   DEFAULT_SETTINGS,
@@ -18,18 +19,15 @@ export interface NetworkSettingsStore {
 
 export function createNetworkSettingsStore(area: KeyValueArea): NetworkSettingsStore {
   // storage.local has no transactions: read-modify-write runs one at a time.
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = new KeyedQueue();
   const get = async () => checkSettings((await area.get(SETTINGS_KEY)) ?? DEFAULT_SETTINGS, true);
   return {
     get,
-    update(change) {
-      const run = queue.then(async () => {
+    update: (change) =>
+      queue.run(SETTINGS_KEY, async () => {
         const next = checkSettings({ ...(await get()), ...change });
         await area.set(SETTINGS_KEY, next);
         return next;
-      });
-      queue = run.catch(() => {});
-      return run;
-    },
+      }),
   };
 }

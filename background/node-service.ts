@@ -9,7 +9,7 @@
 // Starting, stopping and restarting (new relays or ICE servers need a new
 // node) run one at a time.
 import type { PeerId } from '@libp2p/interface';
-import { PeerProtocolError, PeerUnreachable } from '../src/core/federation/transport.ts';
+import { KeyedQueue } from '../src/core/keyed-queue.ts';
 import { type Logger, silentLogger } from '../src/core/ports.ts';
 import { decodeBase64 } from '../src/core/protocol/base64.ts';
 import {
@@ -22,11 +22,9 @@ import type { KnownPeerStore } from '../src/platform/libp2p/known-peers.ts';
 import type { NetworkSettings } from '../src/platform/web/network-settings.ts';
 import {
   type ConnectionInfo,
-  decodeFederationRequest,
   decodeFederationResponse,
   encodeFederationRequest,
-  encodeFederationResponse,
-  type FederateOutcome,
+  federateThrough,
   type HostRequests,
   type NodeEvent,
   type NodeInfo,
@@ -75,12 +73,8 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
   const rtts = new Map<string, number>();
   let running: Running | undefined;
   let failure: string | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => {});
-    return run;
-  };
+  const queue = new KeyedQueue();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => queue.run('node', fn);
 
   let changePending = false;
   const changed = () => {
@@ -177,16 +171,9 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
       node: running ? { ...running.info, multiaddrs: running.node.transport.multiaddrs() } : null,
       peers: running?.node.transport.peers() ?? [],
     }),
-    federate: async ({ to, request, timeoutMs }) => {
+    federate: async (params) => {
       if (!running) return { ok: false, name: 'PeerUnreachable', reason: 'no-route', message: NOT_RUNNING };
-      try {
-        const response = await running.node.transport.request(to, decodeFederationRequest(request), {
-          ...(timeoutMs !== undefined && { timeoutMs }),
-        });
-        return { ok: true, response: encodeFederationResponse(response) };
-      } catch (err) {
-        return federateFailure(err);
-      }
+      return federateThrough(running.node.transport, params);
     },
     snapshot: async () => {
       if (!running) return { state: 'unavailable', reason: failure ?? NOT_RUNNING, peers: [], relays: [] };
@@ -215,20 +202,6 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     connections: async () => (running ? describeConnections(running.node) : []),
   };
   return { handlers, hasPeers: () => (running?.node.transport.peers().length ?? 0) > 0 };
-}
-
-/** A failed federation request as the link carries it: the transport's errors as values. */
-export function federateFailure(err: unknown): FederateOutcome {
-  if (err instanceof PeerProtocolError) {
-    return { ok: false, name: 'PeerProtocolError', violation: err.violation, message: err.message };
-  }
-  const reason = err instanceof PeerUnreachable ? err.reason : 'broken';
-  return {
-    ok: false,
-    name: 'PeerUnreachable',
-    reason,
-    message: err instanceof Error ? err.message : String(err),
-  };
 }
 
 /** Dials the configured relays and the remembered peers that are not connected (failures are expected). */

@@ -6,26 +6,24 @@
 // incoming request from the connection's Noise handshake and refuses a
 // request whose `origin` claims otherwise (src/core/federation/inbound.ts),
 // and the link itself only accepts the offscreen document (node-link.ts).
+import { responses } from '../src/core/federation/inbound.ts';
+import { PeerSet } from '../src/core/federation/peer-set.ts';
 import {
   defaultTransportLimits,
   type FederationHandler,
   type FederationRequest,
   type FederationResponse,
-  PeerProtocolError,
   type PeerState,
   type PeerTransport,
   PeerUnreachable,
-  type ProtocolViolation,
   type RequestOptions,
-  type UnreachableReason,
 } from '../src/core/federation/transport.ts';
-import { responses } from '../src/core/federation/inbound.ts';
 import {
   decodeFederationRequest,
-  decodeFederationResponse,
   encodeFederationRequest,
   encodeFederationResponse,
   type FederateOutcome,
+  federateResult,
   type HostRequests,
 } from '../src/platform/web/node-wire.ts';
 import type { NodeLink } from './node-link-api.ts';
@@ -36,8 +34,7 @@ const LINK_MARGIN_MS = 5_000;
 export class OffscreenPeerTransport implements PeerTransport {
   readonly serverName: string;
   readonly #link: NodeLink;
-  readonly #peers = new Set<string>();
-  readonly #listeners: ((serverName: string, state: PeerState) => void)[] = [];
+  readonly #peers = new PeerSet();
   #handler: FederationHandler | undefined;
   #handlerSet!: () => void;
   readonly #handlerReady = new Promise<void>((resolve) => {
@@ -60,11 +57,7 @@ export class OffscreenPeerTransport implements PeerTransport {
     } catch (err) {
       throw new PeerUnreachable(to, 'broken', `the peer-to-peer node did not answer: ${String(err)}`);
     }
-    if (outcome.ok) return decodeFederationResponse(outcome.response);
-    if (outcome.name === 'PeerProtocolError') {
-      throw new PeerProtocolError(to, outcome.violation as ProtocolViolation, outcome.message);
-    }
-    throw new PeerUnreachable(to, outcome.reason as UnreachableReason, outcome.message);
+    return federateResult(to, outcome);
   }
 
   onRequest(handler: FederationHandler): void {
@@ -73,11 +66,11 @@ export class OffscreenPeerTransport implements PeerTransport {
   }
 
   peers(): string[] {
-    return [...this.#peers];
+    return this.#peers.list();
   }
 
   onPeer(listener: (serverName: string, state: PeerState) => void): void {
-    this.#listeners.push(listener);
+    this.#peers.onChange(listener);
   }
 
   async close(): Promise<void> {
@@ -97,15 +90,11 @@ export class OffscreenPeerTransport implements PeerTransport {
 
   /** The node says a server came or went. */
   peerChanged(serverName: string, state: PeerState): void {
-    if (this.#closed || this.#peers.has(serverName) === (state === 'up')) return;
-    if (state === 'up') this.#peers.add(serverName);
-    else this.#peers.delete(serverName);
-    for (const listener of this.#listeners) listener(serverName, state);
+    if (!this.#closed) this.#peers.set(serverName, state);
   }
 
   /** The node's full list of connected servers (after the link came back): reports the differences. */
   syncPeers(connected: readonly string[]): void {
-    for (const name of [...this.#peers]) if (!connected.includes(name)) this.peerChanged(name, 'down');
-    for (const name of connected) this.peerChanged(name, 'up');
+    if (!this.#closed) this.#peers.sync(connected);
   }
 }

@@ -8,6 +8,7 @@
 // permission for it (the popup asks the browser for it, with the user's click,
 // before it sends approveOrigin); a permission the user takes back in the
 // browser's settings revokes the approval (reconcile()).
+import { KeyedQueue } from '../src/core/keyed-queue.ts';
 import type { Logger } from '../src/core/ports.ts';
 import { ISOLATED_WORLD_SCRIPT, MAIN_WORLD_SCRIPT } from '../src/platform/web/content-script-files.ts';
 import { ext } from '../src/platform/web/ext-api.ts';
@@ -34,12 +35,8 @@ export interface OriginApprovals {
 
 export function createOriginApprovals(logger: Logger): OriginApprovals {
   // storage.local has no transactions: changes run one after another.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => {});
-    return run;
-  };
+  const queue = new KeyedQueue();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => queue.run(STORAGE_KEY, fn);
 
   const list = async (): Promise<string[]> => {
     const stored = (await ext.storage.local.get(STORAGE_KEY))[STORAGE_KEY];

@@ -12,62 +12,16 @@
 // Run alone: `node bench/directory.bench.ts`.
 
 import { performance } from 'node:perf_hooks';
-import { createMemoryNetwork, type MemoryNetwork } from '../src/core/federation/memory-transport.ts';
-import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
-import { bootstrapIdentity } from '../src/core/identity.ts';
-import { silentLogger, systemClock } from '../src/core/ports.ts';
-import { randomBytes } from '../src/core/protocol/crypto.ts';
-import type { Store } from '../src/core/storage/port.ts';
-import { SCHEMA } from '../src/core/storage/schema.ts';
-import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
+import { createFederatedCluster } from '../test/support/federated-cluster.ts';
 
 const PEERS = 10;
 const ROOMS_PER_PEER = 10;
 const QUERIES = 200;
 
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field.
-type Json = any;
-
-interface Node {
-  readonly hs: Homeserver;
-  readonly store: Store;
-  readonly token: string;
-}
-
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-async function call(node: Pick<Node, 'hs'>, method: string, path: string, body?: unknown, token?: string) {
-  const res = await node.hs.handle({
-    method,
-    path,
-    query: {},
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
-  });
-  return res as { status: number; body: Json };
-}
-
-async function startNode(network: MemoryNetwork, username: string): Promise<Node> {
-  const store = await openSqliteStore(':memory:', SCHEMA);
-  const identity = await bootstrapIdentity(store, randomBytes);
-  const hs = createHomeserver({
-    store,
-    clock: systemClock,
-    logger: silentLogger,
-    serverName: identity.serverName,
-    signingSeed: identity.seed,
-    config: { registration: 'open', passwordIterations: 1000 },
-    transport: network.transport(identity.serverName),
-  });
-  const body = { username, password: 'bench password' };
-  const first = await call({ hs }, 'POST', '/_matrix/client/v3/register', body);
-  const auth = { type: 'm.login.dummy', session: first.body.session };
-  const done = await call({ hs }, 'POST', '/_matrix/client/v3/register', { ...body, auth });
-  return { hs, store, token: done.body.access_token };
 }
 
 async function timed(runs: number, fn: () => Promise<unknown>) {
@@ -82,39 +36,33 @@ async function timed(runs: number, fn: () => Promise<unknown>) {
 }
 
 export default async function directoryBench(): Promise<Record<string, number>> {
-  const network = createMemoryNetwork();
-  const client = await startNode(network, 'reader');
-  const peers = await Promise.all(Array.from({ length: PEERS }, (_, i) => startNode(network, `owner${i}`)));
+  const owners = Array.from({ length: PEERS }, (_, i) => `owner${i}`);
+  const cluster = await createFederatedCluster(['reader', ...owners]);
+  const reader = cluster.node('reader');
   try {
-    for (const [i, peer] of peers.entries()) {
+    const token = (await reader.register('reader')).accessToken;
+    const publicRooms = (body: object) =>
+      reader.request('POST', '/_matrix/client/v3/publicRooms', body, token);
+    for (const [i, label] of owners.entries()) {
+      const peer = cluster.node(label);
+      const owner = await peer.register(label);
       for (let r = 0; r < ROOMS_PER_PEER; r++) {
         const room = { visibility: 'public', name: `Room ${r} of peer ${i}`, topic: `topic ${i}.${r}` };
-        const res = await call(peer, 'POST', '/_matrix/client/v3/createRoom', room, peer.token);
+        const res = await peer.request('POST', '/_matrix/client/v3/createRoom', room, owner.accessToken);
         if (res.status !== 200) throw new Error(`bench: createRoom ${res.status}`);
       }
     }
-    const firstPage = () =>
-      call(client, 'POST', '/_matrix/client/v3/publicRooms', { limit: 20 }, client.token);
+    const firstPage = () => publicRooms({ limit: 20 });
     const check = await firstPage();
     if (check.body.total_room_count_estimate !== PEERS * ROOMS_PER_PEER)
       throw new Error(`bench: listed ${check.body.total_room_count_estimate} rooms`);
 
     const listing = await timed(QUERIES, firstPage);
-    const search = await timed(QUERIES, () =>
-      call(
-        client,
-        'POST',
-        '/_matrix/client/v3/publicRooms',
-        { filter: { generic_search_term: 'peer 7' } },
-        client.token,
-      ),
-    );
+    const search = await timed(QUERIES, () => publicRooms({ filter: { generic_search_term: 'peer 7' } }));
     const since = check.body.next_batch;
-    const nextPage = await timed(QUERIES, () =>
-      call(client, 'POST', '/_matrix/client/v3/publicRooms', { limit: 20, since }, client.token),
-    );
+    const nextPage = await timed(QUERIES, () => publicRooms({ limit: 20, since }));
 
-    const silent = network.transport('5'.repeat(64));
+    const silent = cluster.network.transport('5'.repeat(64));
     silent.onRequest(() => new Promise(() => {}));
     await new Promise((resolve) => setTimeout(resolve, 10));
     const stalled = await timed(3, firstPage);
@@ -129,10 +77,7 @@ export default async function directoryBench(): Promise<Record<string, number>> 
       'listing with one silent peer (ms) p50': stalled.p50,
     };
   } finally {
-    for (const node of [client, ...peers]) {
-      await node.hs.close();
-      await node.store.close();
-    }
+    await cluster.close();
   }
 }
 

@@ -8,8 +8,8 @@ import {
   type HomeserverState,
   MIN_PASSWORD_LENGTH,
 } from '../../src/platform/web/popup-messages.ts';
-import { describeError } from '../error-words.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { CopyButton } from './copy-button.ts';
 import { ErrorText } from './error-text.ts';
 
@@ -69,24 +69,15 @@ function AccountExists({ userId, copy }: { readonly userId: string; readonly cop
 function CreateAccount({ client }: { readonly client: AccountProps['client'] }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const onSubmit = (e: Event) => {
     e.preventDefault();
     if (username.trim() === '') return setError('Choose a username.');
     if (password.length < MIN_PASSWORD_LENGTH) {
       return setError(`Use a password of at least ${MIN_PASSWORD_LENGTH} characters.`);
     }
-    setBusy(true);
-    setError(null);
     // On success the background pushes the new account state, which replaces this form.
-    client.request('createAccount', { username, password }).then(
-      () => setBusy(false),
-      (err: unknown) => {
-        setBusy(false);
-        setError(describeError(err));
-      },
-    );
+    run(client.request('createAccount', { username, password }));
   };
   return h(
     'form',

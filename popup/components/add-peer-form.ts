@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { checkMultiaddr, checkRelayMultiaddr } from '../../src/platform/web/multiaddr-check.ts';
 import { describeError } from '../error-words.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 
 export interface AddPeerFormProps {
@@ -16,8 +17,7 @@ export interface AddPeerFormProps {
 export function AddPeerForm({ client, nodeAvailable }: AddPeerFormProps) {
   const [addr, setAddr] = useState('');
   const [asRelay, setAsRelay] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
   const onSubmit = (e: Event) => {
     e.preventDefault();
@@ -28,19 +28,10 @@ export function AddPeerForm({ client, nodeAvailable }: AddPeerFormProps) {
     } catch (err) {
       return setError(describeError(err));
     }
-    setError(null);
-    setBusy(true);
-    client.request('addPeer', { multiaddr, asRelay }).then(
-      () => {
-        setBusy(false);
-        setAddr('');
-        setDone(asRelay ? 'Relay added.' : 'Connected.');
-      },
-      (err: unknown) => {
-        setBusy(false);
-        setError(describeError(err));
-      },
-    );
+    run(client.request('addPeer', { multiaddr, asRelay }), () => {
+      setAddr('');
+      setDone(asRelay ? 'Relay added.' : 'Connected.');
+    });
   };
   return h(
     'form',

@@ -4,9 +4,9 @@
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { DirectoryResult, DirectoryRoom } from '../../src/platform/web/popup-messages.ts';
-import { describeError } from '../error-words.ts';
 import { shortId, shortName } from '../format.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 import { Placeholder } from './placeholder.ts';
 
@@ -17,22 +17,8 @@ export interface DirectoryProps {
 export function Directory({ client }: DirectoryProps) {
   const [term, setTerm] = useState('');
   const [result, setResult] = useState<DirectoryResult | null>(null);
-  const [busy, setBusy] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  const search = (wanted: string) => {
-    setBusy(true);
-    setError(null);
-    client.request('searchDirectory', { term: wanted }).then(
-      (found) => {
-        setResult(found);
-        setBusy(false);
-      },
-      (err: unknown) => {
-        setError(describeError(err));
-        setBusy(false);
-      },
-    );
-  };
+  const { busy, error, run } = useAction(true);
+  const search = (wanted: string) => run(client.request('searchDirectory', { term: wanted }), setResult);
   useEffect(() => search(''), [client]);
   const onSubmit = (e: Event) => {
     e.preventDefault();

@@ -2,8 +2,8 @@
 // and ticked the warning: whoever has the file can act as this server.
 import { h } from 'preact';
 import { useState } from 'preact/hooks';
-import { describeError } from '../error-words.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 
 export interface IdentityExportFormProps {
@@ -14,17 +14,13 @@ export interface IdentityExportFormProps {
 export function IdentityExportForm({ client, saveFile }: IdentityExportFormProps) {
   const [understood, setUnderstood] = useState(false);
   const [saved, setSaved] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction();
   const onSubmit = (e: Event) => {
     e.preventDefault();
-    setError(null);
-    client.request('exportIdentityKey', {}).then(
-      (file) => {
-        saveFile(file.fileName, file.contents);
-        setSaved(`Saved as ${file.fileName}. Keep it somewhere only you can reach.`);
-      },
-      (err: unknown) => setError(describeError(err)),
-    );
+    run(client.request('exportIdentityKey', {}), (file) => {
+      saveFile(file.fileName, file.contents);
+      setSaved(`Saved as ${file.fileName}. Keep it somewhere only you can reach.`);
+    });
   };
   return h(
     'form',

@@ -1,11 +1,10 @@
 // The configured relays with their connection state, a remove button each,
 // and reconnect.
 import { h } from 'preact';
-import { useState } from 'preact/hooks';
 import type { NetworkState, RelayEntry } from '../../src/platform/web/popup-messages.ts';
-import { describeError } from '../error-words.ts';
 import { shortName } from '../format.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 
 export interface RelayListProps {
@@ -21,11 +20,7 @@ const STATE_WORDS: Record<RelayEntry['state'], string> = {
 };
 
 export function RelayList({ relays, network, client }: RelayListProps) {
-  const [error, setError] = useState<string | null>(null);
-  const run = (work: Promise<unknown>) => {
-    setError(null);
-    work.catch((err: unknown) => setError(describeError(err)));
-  };
+  const { error, run } = useAction();
   const stateOf = (addr: string) => {
     if (network.state === 'unavailable') return 'Not connected (no node)';
     const entry = network.relays.find((r) => r.addr === addr);

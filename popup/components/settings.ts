@@ -12,6 +12,7 @@ import {
 import { checkRelayMultiaddr } from '../../src/platform/web/multiaddr-check.ts';
 import { describeError } from '../error-words.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 import { Placeholder } from './placeholder.ts';
 
@@ -36,7 +37,7 @@ const toDraft = (s: NetworkSettings): Draft => ({
 
 export function Settings({ settings, client }: SettingsProps) {
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, run } = useAction();
   const [saved, setSaved] = useState(false);
   // The form starts from the settings in force, and follows them until the user edits it.
   const [edited, setEdited] = useState(false);
@@ -57,14 +58,10 @@ export function Settings({ settings, client }: SettingsProps) {
     } catch (err) {
       return setError(describeError(err));
     }
-    setError(null);
-    client.request('setSettings', { settings: next }).then(
-      () => {
-        setEdited(false);
-        setSaved(true);
-      },
-      (err: unknown) => setError(describeError(err)),
-    );
+    run(client.request('setSettings', { settings: next }), () => {
+      setEdited(false);
+      setSaved(true);
+    });
   };
   return h(
     'form',

@@ -7,6 +7,7 @@ import { normalizeOrigin } from '../../src/platform/web/origins.ts';
 import type { BrowserApi } from '../browser-api.ts';
 import { describeError } from '../error-words.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 import { Placeholder } from './placeholder.ts';
 
@@ -19,7 +20,7 @@ export interface SitesProps {
 export function Sites({ origins, client, browser }: SitesProps) {
   const [typed, setTyped] = useState('');
   const [current, setCurrent] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, run } = useAction();
   useEffect(() => {
     browser.currentTabOrigin().then(setCurrent, () => setCurrent(null));
   }, [browser]);
@@ -30,23 +31,12 @@ export function Sites({ origins, client, browser }: SitesProps) {
     } catch (err) {
       return setError(describeError(err));
     }
-    setError(null);
     // First call in the click handler: the browser shows its prompt only during the user's action.
-    browser
-      .requestHostPermission(origin)
-      .then((granted) => {
-        if (!granted)
-          throw new Error(`The browser did not give access to ${origin}, so it was not approved.`);
-        return client.request('approveOrigin', { origin });
-      })
-      .then(
-        () => clear && setTyped(''),
-        (err: unknown) => setError(describeError(err)),
-      );
-  };
-  const revoke = (origin: string) => {
-    setError(null);
-    client.request('revokeOrigin', { origin }).catch((err: unknown) => setError(describeError(err)));
+    const approved = browser.requestHostPermission(origin).then((granted) => {
+      if (!granted) throw new Error(`The browser did not give access to ${origin}, so it was not approved.`);
+      return client.request('approveOrigin', { origin });
+    });
+    run(approved, () => clear && setTyped(''));
   };
   const currentApprovable = current !== null && origins !== undefined && !origins.includes(current);
   return h(
@@ -76,7 +66,7 @@ export function Sites({ origins, client, browser }: SitesProps) {
                     type: 'button',
                     class: 'small',
                     'aria-label': `Revoke ${origin}`,
-                    onClick: () => revoke(origin),
+                    onClick: () => run(client.request('revokeOrigin', { origin })),
                   },
                   'Revoke',
                 ),

@@ -7,6 +7,7 @@ import type { BrowserApi, StorageEstimate } from '../browser-api.ts';
 import { describeError } from '../error-words.ts';
 import { formatBytes } from '../format.ts';
 import type { PopupClient } from '../popup-client.ts';
+import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 import { IdentityExportForm } from './identity-export-form.ts';
 
@@ -18,24 +19,20 @@ export interface StorageProps {
 export function Storage({ client, browser }: StorageProps) {
   const [estimate, setEstimate] = useState<StorageEstimate | null>(null);
   const [persisted, setPersisted] = useState<boolean | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, setError, run } = useAction();
   useEffect(() => {
     const fail = (err: unknown) => setError(describeError(err));
     browser.storageEstimate().then(setEstimate, fail);
     browser.storagePersisted().then(setPersisted, fail);
   }, [browser]);
   const askPersist = () => {
-    setError(null);
-    browser.requestPersist().then(
-      (granted) => {
-        setPersisted(granted);
-        if (!granted)
-          setError(
-            'The browser declined. It decides by itself, for example after you bookmark or use the extension more.',
-          );
-      },
-      (err: unknown) => setError(describeError(err)),
-    );
+    run(browser.requestPersist(), (granted) => {
+      setPersisted(granted);
+      if (!granted)
+        setError(
+          'The browser declined. It decides by itself, for example after you bookmark or use the extension more.',
+        );
+    });
   };
   return h(
     'div',

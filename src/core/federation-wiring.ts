@@ -3,31 +3,25 @@
 // endpoints (federation/directory) on the same transport, and the seams they
 // fill in the other modules. Only homeserver.ts uses this.
 //
-// Order (federation.ts header): the rooms' deps take `roomDeps` (deferred
+// Order: the rooms' deps take `roomDeps` (deferred
 // hooks), then start(roomDeps) creates room federation over the rooms' port
 // and attaches it. The typing tracker is made here so that local typing
 // changes also go out as m.typing.
 import type { AccountHooks } from './accounts/deps.ts';
 import { createFederationDirectory } from './federation/directory/federation-directory.ts';
 import { homeserverEduSinks } from './federation/edu-sinks.ts';
-import { createFederation, deferredRoomHooks, type Federation } from './federation/federation.ts';
-import type { PeerTransport } from './federation/transport.ts';
-import type { Clock, Logger } from './ports.ts';
+import {
+  createFederation,
+  deferredRoomHooks,
+  type Federation,
+  type FederationDeps,
+} from './federation/federation.ts';
 import type { MemberProfile, RoomDeps } from './rooms/deps.ts';
 import { roomFederationPort } from './rooms/federation-api.ts';
-import type { Store } from './storage/port.ts';
-import type { Notifier } from './sync/notifier.ts';
 import type { SharedReceipt } from './sync/receipt-handlers.ts';
 import { TypingTracker } from './sync/typing.ts';
 
-export interface FederationWiringDeps {
-  readonly transport: PeerTransport;
-  readonly store: Store;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly notifier: Notifier;
-  readonly serverName: string;
-  readonly signingSeed: Uint8Array;
+export interface FederationWiringDeps extends Omit<FederationDeps, 'rooms' | 'edus' | 'extraRoutes'> {
   /** A local user's profile (accounts); undefined for unknown users. */
   readonly profileOf?: (userId: string) => Promise<MemberProfile | undefined>;
 }
@@ -43,6 +37,8 @@ export interface FederationWiring {
   readonly receiptSent: (receipt: SharedReceipt) => void;
   /** Starts room federation over the rooms module made with `roomDeps`. */
   start(roomDeps: RoomDeps): void;
+  /** Room federation once started (tests and benches wait on its senders). */
+  readonly federation: Federation | undefined;
   /** Stops room federation's senders (the transport is its opener's to close). */
   close(): Promise<void>;
 }
@@ -69,6 +65,9 @@ export function wireFederation(deps: FederationWiringDeps): FederationWiring {
         extraRoutes: directory.routes,
       });
       deferred.attach(federation);
+    },
+    get federation() {
+      return federation;
     },
     close: async () => federation?.close(),
   };

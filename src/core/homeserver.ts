@@ -5,6 +5,7 @@
 import type { AccountConfig } from './accounts/deps.ts';
 import { accountRoutes } from './accounts/routes.ts';
 import { wireFederation } from './federation-wiring.ts';
+import type { Federation, FederationOptions } from './federation/federation.ts';
 import type { PeerTransport } from './federation/transport.ts';
 import { authenticate } from './accounts/sessions.ts';
 import { createRouter } from './http/router.ts';
@@ -35,11 +36,15 @@ export interface HomeserverDeps {
   readonly config: HomeserverConfig;
   /** Joins the network over this transport (federation); without it the server stands alone. */
   readonly transport?: PeerTransport;
+  /** Federation's backoff and inbound limits, when not the defaults (tests shorten them). */
+  readonly federationOptions?: Partial<FederationOptions>;
 }
 
 export interface Homeserver {
   readonly serverName: string;
   readonly notifier: Notifier;
+  /** Room federation, when the server has a transport (tests and benches wait on its senders). */
+  readonly federation?: Federation;
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -63,6 +68,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       signingSeed,
       transport: deps.transport,
       ...accountsForRooms,
+      ...(deps.federationOptions && { options: deps.federationOptions }),
     });
   const typing = federation?.typing ?? createTypingTracker(clock, notifier);
   const roomDeps = {
@@ -102,6 +108,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   return {
     serverName,
     notifier,
+    ...(federation?.federation && { federation: federation.federation }),
     handle(req) {
       if (closing)
         return Promise.resolve(jsonResponse(503, { errcode: 'M_UNKNOWN', error: 'Server is shutting down' }));

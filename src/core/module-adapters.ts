@@ -6,8 +6,6 @@ import { PRESENCE } from './accounts/tables.ts';
 import type { Clock, Logger } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { RoomDeps } from './rooms/deps.ts';
-import { changeMembership } from './rooms/membership.ts';
-import { roomsContext } from './rooms/rooms-context.ts';
 import type { ReadTx, Store } from './storage/port.ts';
 import { STREAM_TABLE } from './storage/stream.ts';
 import type { Notifier } from './sync/notifier.ts';
@@ -70,12 +68,11 @@ async function changeEach(
   roomDeps: RoomDeps,
   logger: Logger,
   roomIds: readonly string[],
-  request: (roomId: string) => Parameters<typeof changeMembership>[1],
+  request: (roomId: string) => rooms.MembershipRequest,
 ): Promise<void> {
-  const context = roomsContext(roomDeps);
   for (const roomId of roomIds) {
     try {
-      await changeMembership(context, request(roomId));
+      await rooms.changeMembership(roomDeps, request(roomId));
     } catch (err) {
       logger.warn('membership change not sent', {
         roomId,
@@ -89,7 +86,7 @@ async function changeEach(
  * Spec "Events on Change of Profile Information": a new displayname or avatar
  * is sent as a fresh join event into every room the user is joined to. A room
  * that refuses (the user left meanwhile) is skipped, not an error of the
- * profile change. (Reaches into rooms/membership.ts until rooms/api.ts offers this.)
+ * profile change.
  */
 export function profilePropagation(roomDeps: RoomDeps, logger: Logger): (userId: string) => Promise<void> {
   return async (userId) => {

@@ -10,7 +10,8 @@ import { type Logger, systemClock } from '../core/ports.ts';
 import { randomBytes } from '../core/protocol/crypto.ts';
 import { SCHEMA } from '../core/storage/schema.ts';
 import { startHttpServer } from './http-server.ts';
-import { DEFAULT_LISTEN, isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
+import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
+import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
 import { openSqliteStore } from './storage/sqlite-store.ts';
 
 const USAGE = `Usage:

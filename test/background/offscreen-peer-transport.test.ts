@@ -7,15 +7,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { NodeLink, NodeLinkHost } from '../../background/node-link-api.ts';
-import { federateFailure } from '../../background/node-service.ts';
 import { OffscreenPeerTransport } from '../../background/offscreen-peer-transport.ts';
 import { createMemoryNetwork } from '../../src/core/federation/memory-transport.ts';
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import {
-  decodeFederationRequest,
   decodeFederationResponse,
   encodeFederationRequest,
-  encodeFederationResponse,
+  federateThrough,
   type HostRequests,
   type NodeEvent,
   type NodeRequests,
@@ -40,14 +38,7 @@ function linkedNode(inner: PeerTransport): { link: NodeLink; cut(): void } {
       applySettings: unsupported,
       connections: unsupported,
       status: async () => ({ node: { serverName: inner.serverName, multiaddrs: [] }, peers: inner.peers() }),
-      federate: async ({ to, request, timeoutMs }) => {
-        try {
-          const res = await inner.request(to, decodeFederationRequest(request), { timeoutMs: timeoutMs! });
-          return { ok: true, response: encodeFederationResponse(res) };
-        } catch (err) {
-          return federateFailure(err);
-        }
-      },
+      federate: (params) => federateThrough(inner, params),
     },
   });
   inner.onRequest(async (from, req) => {

@@ -84,6 +84,15 @@ function deps(change: Partial<PopupStateDeps> = {}) {
   };
 }
 
+/** A popup connected to `hub`, once it has its first state. */
+async function connectedPopup(hub: ReturnType<typeof createPopupStateHub>) {
+  const port = fakePort();
+  const first = port.next();
+  hub.accept(port);
+  await first;
+  return port;
+}
+
 describe('the popup state hub', () => {
   test('a popup that connects gets the whole state at once', async () => {
     const { base } = deps();
@@ -104,10 +113,7 @@ describe('the popup state hub', () => {
   test("the node's changes are pushed without being asked", async () => {
     const setup = deps();
     const hub = createPopupStateHub(setup.base);
-    const port = fakePort();
-    const first = port.next();
-    hub.accept(port);
-    await first;
+    const port = await connectedPopup(hub);
     const peer = { peerId: 'p', serverName: 'cd34', kind: 'webrtc', rttMs: 1, since: 0 } as const;
     setup.setNetwork({ state: 'online', peers: [peer], relays: [] });
     // Earlier snapshots may still be on their way; the newest one carries the peer.
@@ -118,10 +124,7 @@ describe('the popup state hub', () => {
   test('changes that arrive together become one snapshot more, not one each', async () => {
     const setup = deps();
     const hub = createPopupStateHub(setup.base);
-    const port = fakePort();
-    const first = port.next();
-    hub.accept(port);
-    await first;
+    const port = await connectedPopup(hub);
     setup.origins.push('https://a.example');
     hub.changed();
     hub.changed();
@@ -145,10 +148,7 @@ describe('the popup state hub', () => {
 
   test('a closed popup gets nothing more', async () => {
     const hub = createPopupStateHub(deps().base);
-    const port = fakePort();
-    const first = port.next();
-    hub.accept(port);
-    await first;
+    const port = await connectedPopup(hub);
     port.close();
     hub.changed();
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -5,29 +5,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, removeProfile } from '../support/extension-browser.ts';
-import { approveOrigin, launchWithLoopbackAccess, startClientSite } from '../support/extension-session.ts';
-import type { StaticSite } from '../support/static-site.ts';
-import { callClient, openClientPage } from './client-page/driver.ts';
+import { type ApprovedClient, openApprovedClient } from '../support/extension-session.ts';
+import { callClient } from './client-page/driver.ts';
 
 describe('a web client on an approved origin', () => {
-  let browser: ExtensionBrowser;
-  let site: StaticSite;
+  let client: ApprovedClient | undefined;
   let page: Page;
   let aliceToken = '';
 
   before(async () => {
-    site = await startClientSite();
-    browser = await launchWithLoopbackAccess();
-    await approveOrigin(browser, site.origin);
-    page = await openClientPage(browser.context, site.origin);
+    client = await openApprovedClient();
+    ({ page } = client);
   });
 
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-    if (browser) removeProfile(browser.profileDir);
-  });
+  after(() => client?.close());
 
   test('discovers the homeserver through .well-known on the extension URL', async () => {
     assert.equal(await callClient(page, 'discover', HOMESERVER_ORIGIN), HOMESERVER_ORIGIN);

@@ -54,6 +54,17 @@ describe('two browsers chatting peer to peer', () => {
   let roomId = '';
   const fromAlice: string[] = [];
   const fromBob: string[] = [];
+  /** Each side has synced, in order, everything the other one sent so far. */
+  const assertBothSynced = async () => {
+    assert.deepEqual(
+      await callClient(b.page, 'syncedWithPrefix', 'bob', roomId, 'alice', fromAlice.length),
+      fromAlice,
+    );
+    assert.deepEqual(
+      await callClient(a.page, 'syncedWithPrefix', 'alice', roomId, 'bob', fromBob.length),
+      fromBob,
+    );
+  };
 
   before(async () => {
     relay = await startRelayProcess();
@@ -93,14 +104,7 @@ describe('two browsers chatting peer to peer', () => {
     await Promise.all([sendAll(a, roomId, aliceBatch), sendAll(b, roomId, bobBatch)]);
     fromAlice.push(...aliceBatch);
     fromBob.push(...bobBatch);
-    assert.deepEqual(
-      await callClient(b.page, 'syncedWithPrefix', 'bob', roomId, 'alice', fromAlice.length),
-      fromAlice,
-    );
-    assert.deepEqual(
-      await callClient(a.page, 'syncedWithPrefix', 'alice', roomId, 'bob', fromBob.length),
-      fromBob,
-    );
+    await assertBothSynced();
 
     const direct = await waitForDirectWebRTC(a.browser, b.serverName);
     assert.equal(direct.direct, true);
@@ -121,14 +125,7 @@ describe('two browsers chatting peer to peer', () => {
       await sending;
       fromAlice.push(...aliceRound);
       fromBob.push(...bobRound);
-      assert.deepEqual(
-        await callClient(b.page, 'syncedWithPrefix', 'bob', roomId, 'alice', fromAlice.length),
-        fromAlice,
-      );
-      assert.deepEqual(
-        await callClient(a.page, 'syncedWithPrefix', 'alice', roomId, 'bob', fromBob.length),
-        fromBob,
-      );
+      await assertBothSynced();
     }
     const everything = [...fromAlice, ...fromBob].sort();
     for (const side of [a, b]) {

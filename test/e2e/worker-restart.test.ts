@@ -7,30 +7,23 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, removeProfile, stopServiceWorkers } from '../support/extension-browser.ts';
-import { approveOrigin, launchWithLoopbackAccess, startClientSite } from '../support/extension-session.ts';
-import type { StaticSite } from '../support/static-site.ts';
-import { callClient, openClientPage } from './client-page/driver.ts';
+import { type ExtensionBrowser, stopServiceWorkers } from '../support/extension-browser.ts';
+import { type ApprovedClient, openApprovedClient } from '../support/extension-session.ts';
+import { callClient } from './client-page/driver.ts';
 
 const workerStart = (browser: ExtensionBrowser) => browser.worker.evaluate(() => performance.timeOrigin);
 
 describe('the service worker stopped during a conversation', () => {
+  let client: ApprovedClient | undefined;
   let browser: ExtensionBrowser;
-  let site: StaticSite;
   let page: Page;
 
   before(async () => {
-    site = await startClientSite();
-    browser = await launchWithLoopbackAccess();
-    await approveOrigin(browser, site.origin);
-    page = await openClientPage(browser.context, site.origin);
+    client = await openApprovedClient();
+    ({ browser, page } = client);
   });
 
-  after(async () => {
-    await browser?.close();
-    await site?.close();
-    if (browser) removeProfile(browser.profileDir);
-  });
+  after(() => client?.close());
 
   test('loses and duplicates no message, and sync resumes each time', async () => {
     const alice = await callClient(page, 'register', HOMESERVER_ORIGIN, 'alice');

@@ -6,13 +6,32 @@ import { h } from 'preact';
 import { Peers } from '../../popup/components/peers.ts';
 import { DEFAULT_SETTINGS } from '../../src/platform/web/network-settings.ts';
 import type { NetworkState } from '../../src/platform/web/popup-messages.ts';
-import { descriptionOf, fakeBrowser, fakeClient, named, SERVER_NAME } from './support/fakes.ts';
+import {
+  descriptionOf,
+  type FakeClient,
+  fakeBrowser,
+  fakeClient,
+  named,
+  SERVER_NAME,
+} from './support/fakes.ts';
 
 afterEach(cleanup);
 after(closeDom);
 
 const RELAY = '/ip4/127.0.0.1/tcp/9090/ws/p2p/12D3KooWLRPJAA5o6W9sA4uUcjgdLQ8JVYvAhJ9LhJbDJAXS1kbb';
 const copy = fakeBrowser().copyText;
+
+/** The view online with no peers and no relays yet. */
+function renderOnline(client: FakeClient) {
+  render(
+    h(Peers, {
+      network: { state: 'online', peers: [], relays: [] },
+      settings: DEFAULT_SETTINGS,
+      client,
+      copy,
+    }),
+  );
+}
 
 describe('the peers view', () => {
   test('loading: space is reserved for the lists', () => {
@@ -72,14 +91,7 @@ describe('the peers view', () => {
 
   test('a relay is added by multiaddr through the background', async () => {
     const client = fakeClient({ addPeer: async () => ({ ...DEFAULT_SETTINGS, relays: [RELAY] }) });
-    render(
-      h(Peers, {
-        network: { state: 'online', peers: [], relays: [] },
-        settings: DEFAULT_SETTINGS,
-        client,
-        copy,
-      }),
-    );
+    renderOnline(client);
     fireEvent.input(screen.getByLabelText('Multiaddr'), { target: { value: ` ${RELAY} ` } });
     fireEvent.click(screen.getByRole('button', { name: 'Add relay' }));
     await screen.findByText('Relay added.');
@@ -88,14 +100,7 @@ describe('the peers view', () => {
 
   test('a malformed multiaddr is explained before anything is sent', () => {
     const client = fakeClient();
-    render(
-      h(Peers, {
-        network: { state: 'online', peers: [], relays: [] },
-        settings: DEFAULT_SETTINGS,
-        client,
-        copy,
-      }),
-    );
+    renderOnline(client);
     fireEvent.input(screen.getByLabelText('Multiaddr'), {
       target: { value: '/ip4/300.0.0.1/tcp/1/ws/p2p/x' },
     });
@@ -112,14 +117,7 @@ describe('the peers view', () => {
         throw named('NetworkUnavailableError', 'The peer-to-peer node is not running.');
       },
     });
-    render(
-      h(Peers, {
-        network: { state: 'online', peers: [], relays: [] },
-        settings: DEFAULT_SETTINGS,
-        client,
-        copy,
-      }),
-    );
+    renderOnline(client);
     fireEvent.click(screen.getByLabelText('Keep it as a relay'));
     fireEvent.input(screen.getByLabelText('Multiaddr'), { target: { value: RELAY } });
     fireEvent.click(screen.getByRole('button', { name: 'Connect' }));

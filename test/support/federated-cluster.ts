@@ -7,35 +7,15 @@
 //   const alice = await cluster.node('a').register('alice');
 //   ...
 //   await cluster.close();
-import { accountRoutes } from '../../src/core/accounts/routes.ts';
-import { authenticate } from '../../src/core/accounts/sessions.ts';
-import { homeserverEduSinks } from '../../src/core/federation/edu-sinks.ts';
-import {
-  type Federation,
-  type FederationOptions,
-  createFederation,
-  deferredRoomHooks,
-} from '../../src/core/federation/federation.ts';
+import type { Federation, FederationOptions } from '../../src/core/federation/federation.ts';
 import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federation/memory-transport.ts';
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
-import { createRouter } from '../../src/core/http/router.ts';
+import { createHomeserver } from '../../src/core/homeserver.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
-import {
-  leaveAllRooms,
-  profilePropagation,
-  roomAccounts,
-  syncAccounts,
-} from '../../src/core/module-adapters.ts';
 import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
-import { ed25519PublicKeyFromSeed, encodeHex, randomBytes } from '../../src/core/protocol.ts';
-import type { RoomDeps } from '../../src/core/rooms/deps.ts';
-import { roomFederationPort } from '../../src/core/rooms/federation-api.ts';
-import { roomRoutes } from '../../src/core/rooms/routes.ts';
+import { ed25519PublicKeyFromSeed, encodeHex } from '../../src/core/protocol.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/storage/schema.ts';
-import { Notifier } from '../../src/core/sync/notifier.ts';
-import { syncRoutes } from '../../src/core/sync/routes.ts';
-import { TypingTracker } from '../../src/core/sync/typing.ts';
 import { openSqliteStore } from '../../src/node/storage/sqlite-store.ts';
 import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
@@ -139,10 +119,6 @@ export async function createFederatedCluster(
   };
 }
 
-/**
- * One homeserver with room federation, composed like homeserver.ts composes
- * the modules, plus the federation wiring (federation.ts header).
- */
 let databases = 0;
 
 /** An in-memory SQLite store; FED_STORE=dexie runs the same over IndexedDB (fake-indexeddb) as the extension does. */
@@ -172,7 +148,10 @@ export interface NodeOptions {
   readonly store?: Store;
 }
 
-/** One homeserver with room federation over any transport (the cluster's nodes, benches over libp2p). */
+/**
+ * One homeserver as createHomeserver composes it, over any transport (the
+ * cluster's nodes, benches over libp2p).
+ */
 export async function startFederatedNode(node: NodeOptions): Promise<RunningNode> {
   const { label, transport } = node;
   const clock = node.clock ?? systemClock;
@@ -195,45 +174,17 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
     warn: log('warn', true),
     error: log('error', true),
   };
-  const notifier = new Notifier();
-  let federation: Federation | undefined;
-  const typing = new TypingTracker(clock, (roomId) => {
-    notifier.notify({ rooms: [roomId] });
-    federation?.typingChanged(roomId, typing.typers(roomId));
-  });
-  const shared = { store, clock, notifier };
-  const deferred = deferredRoomHooks();
-  const roomDeps: RoomDeps = {
-    ...shared,
+  const hs = createHomeserver({
+    store,
+    clock,
     logger,
     serverName,
     signingSeed: seed,
-    randomBytes,
-    ...roomAccounts(shared),
-    ...deferred.hooks,
-  };
-  federation = createFederation({
-    ...shared,
-    logger,
-    serverName,
-    signingSeed: seed,
+    config: { registration: 'open', passwordIterations: 1000 },
     transport,
-    rooms: roomFederationPort(roomDeps),
-    edus: homeserverEduSinks({ ...shared, typing }),
-    options: options.federation,
+    ...(options.federation && { federationOptions: options.federation }),
   });
-  deferred.attach(federation);
-  const hooks = {
-    profileChanged: profilePropagation(roomDeps, logger),
-    userDeactivated: leaveAllRooms(roomDeps, logger),
-  };
-  const config = { registration: 'open' as const, passwordIterations: 1000 };
-  const routes = [
-    ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
-    ...roomRoutes(roomDeps),
-    ...syncRoutes({ ...shared, typing, accounts: syncAccounts(shared), receiptSent: federation.receiptSent }),
-  ];
-  const handle = createRouter({ routes, logger, authenticate: (token) => authenticate(store, token) });
+  const federation = hs.federation!;
 
   const request = async (method: string, path: string, body?: unknown, token?: string): Promise<Reply> => {
     const [pathname = '', search = ''] = path.split('?', 2);
@@ -248,16 +199,15 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
       },
       ...(bytes ? { body: bytes } : {}),
     };
-    const res = await handle(req);
+    const res = await hs.handle(req);
     return { status: res.status, body: JSON.parse(JSON.stringify(res.body ?? null)) };
   };
-  const fed = federation;
   return {
     label,
     serverName,
     store,
     transport,
-    federation: fed,
+    federation,
     problems,
     request,
     user: (name: string) => `@${name}:${serverName}`,
@@ -271,8 +221,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
       return { userId: res.body.user_id, accessToken: res.body.access_token };
     },
     async stop() {
-      fed.close();
-      typing.close();
+      await hs.close();
       await transport.close();
     },
   };

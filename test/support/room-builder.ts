@@ -10,6 +10,8 @@
 
 import type { AuthStateLookup } from '../../src/core/protocol/auth-rules.ts';
 import { authEventTypesFor } from '../../src/core/protocol/auth-events.ts';
+import { serverNameOf } from '../../src/core/protocol/identifiers.ts';
+import { POWER_LEVEL_DEFAULTS } from '../../src/core/protocol/power-levels.ts';
 import { type RoomVersion, roomVersion } from '../../src/core/protocol/room-version.ts';
 import { type JsonObject, type RoomEvent, type StateKey, stateKeyOf } from '../../src/core/protocol/types.ts';
 
@@ -47,11 +49,6 @@ export interface EventSpec {
   extra?: JsonObject;
 }
 
-/** The server name of a user id (`@user:server` gives `server`). */
-export function serverOf(userId: string): string {
-  return userId.slice(userId.indexOf(':') + 1);
-}
-
 export class RoomBuilder {
   readonly version: RoomVersion;
   readonly roomId: string;
@@ -71,7 +68,7 @@ export class RoomBuilder {
     if (!version) throw new Error(`unknown room version ${options.version}`);
     this.version = version;
     this.creator = options.creator;
-    this.roomId = options.roomId ?? `!room:${serverOf(options.creator)}`;
+    this.roomId = options.roomId ?? `!room:${serverNameOf(options.creator)}`;
     const creatorField: JsonObject = version.implicitRoomCreator ? {} : { creator: options.creator };
     this.create = this.event({
       type: 'm.room.create',
@@ -219,25 +216,15 @@ export class RoomBuilder {
 
 /** The power levels content a room gets at creation, as servers usually send it. */
 export function defaultPowerLevels(creator: string): JsonObject {
-  return {
-    users: { [creator]: 100 },
-    users_default: 0,
-    events: {},
-    events_default: 0,
-    state_default: 50,
-    ban: 50,
-    kick: 50,
-    redact: 50,
-    invite: 0,
-  };
+  return { users: { [creator]: 100 }, events: {}, ...POWER_LEVEL_DEFAULTS };
 }
 
 /** A placeholder signature from the sender's server, and from the authorising server of a restricted join. */
 function fakeSignatures(sender: string, content: JsonObject): Record<string, Record<string, string>> {
   const signatures: Record<string, Record<string, string>> = {
-    [serverOf(sender)]: { 'ed25519:fake': 'fake' },
+    [serverNameOf(sender)!]: { 'ed25519:fake': 'fake' },
   };
   const via = content.join_authorised_via_users_server;
-  if (typeof via === 'string') signatures[serverOf(via)] = { 'ed25519:fake': 'fake' };
+  if (typeof via === 'string') signatures[serverNameOf(via)!] = { 'ed25519:fake': 'fake' };
   return signatures;
 }

@@ -2,15 +2,23 @@
 // functions take a transaction: open it over `accountTableNames` (plus your
 // own tables, and STREAM_TABLE to write) so a sync response or a room
 // operation sees one consistent state.
-import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { accountDataRowsSince, setAccountData } from './account-data.ts';
+import type { ReadTx } from '../storage/port.ts';
+import { accountDataRowsSince } from './account-data.ts';
 import { pushRulesFor } from './push-rules.ts';
 
 export { authenticate } from './sessions.ts';
 export { getProfile, type Profile } from './profile.ts';
 export { getFilter } from './filters.ts';
 export { userExists } from './users.ts';
-export { getAccountData } from './account-data.ts';
+export {
+  getAccountData,
+  /**
+   * Sets account data from another module (e.g. m.fully_read from
+   * /read_markers, m.direct on invites); roomId '' is global. Returns the
+   * stream position; call the notifier after the transaction committed.
+   */
+  setAccountData as putAccountData,
+} from './account-data.ts';
 export {
   getPresence,
   type PresenceEvent,
@@ -63,19 +71,4 @@ export async function accountDataSince(
     changes.global.push({ type: 'm.push_rules', content: { global: await pushRulesFor(tx, userId) } });
   }
   return changes;
-}
-
-/**
- * Sets account data from another module (e.g. m.fully_read from
- * /read_markers, m.direct on invites); roomId '' is global. Returns the
- * stream position; call the notifier after the transaction committed.
- */
-export function putAccountData(
-  tx: WriteTx,
-  userId: string,
-  roomId: string,
-  type: string,
-  content: Record<string, unknown>,
-): Promise<number> {
-  return setAccountData(tx, userId, roomId, type, content);
 }

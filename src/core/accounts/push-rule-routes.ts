@@ -61,37 +61,33 @@ export function pushRuleRoutes(deps: AccountDeps): Route[] {
       handler: (ctx) =>
         change(deps, ctx, (tx, userId, kind, ruleId) => deletePushRule(tx, userId, kind, ruleId)),
     },
+    ...attributeRoutes(deps, 'enabled', (body) => requireBoolean(body, 'enabled')),
+    ...attributeRoutes(deps, 'actions', readActions),
+  ];
+}
+
+/** GET and PUT of one attribute of a rule: `{RULE}/enabled` and `{RULE}/actions`. */
+function attributeRoutes<K extends 'enabled' | 'actions'>(
+  deps: AccountDeps,
+  key: K,
+  read: (body: JsonRecord) => PushRule[K],
+): Route[] {
+  const path = `${RULE}/${key}`;
+  return [
     {
       method: 'GET',
-      path: `${RULE}/enabled`,
+      path,
       auth: 'required',
-      handler: async (ctx) => ({ body: { enabled: (await ruleOf(deps, ctx)).enabled } }),
+      handler: async (ctx) => ({ body: { [key]: (await ruleOf(deps, ctx))[key] } }),
     },
     {
       method: 'PUT',
-      path: `${RULE}/enabled`,
+      path,
       auth: 'required',
       handler(ctx) {
-        const enabled = requireBoolean(jsonObjectBody(ctx.req), 'enabled');
+        const value = read(jsonObjectBody(ctx.req));
         return change(deps, ctx, (tx, userId, kind, ruleId) =>
-          updatePushRule(tx, userId, kind, ruleId, { enabled }),
-        );
-      },
-    },
-    {
-      method: 'GET',
-      path: `${RULE}/actions`,
-      auth: 'required',
-      handler: async (ctx) => ({ body: { actions: (await ruleOf(deps, ctx)).actions } }),
-    },
-    {
-      method: 'PUT',
-      path: `${RULE}/actions`,
-      auth: 'required',
-      handler(ctx) {
-        const actions = readActions(jsonObjectBody(ctx.req));
-        return change(deps, ctx, (tx, userId, kind, ruleId) =>
-          updatePushRule(tx, userId, kind, ruleId, { actions }),
+          updatePushRule(tx, userId, kind, ruleId, { [key]: value }),
         );
       },
     },

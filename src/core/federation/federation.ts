@@ -6,19 +6,9 @@
 // and catches up with peers that come back (`onPeer` up: flush their queue
 // at once and offer them our forward extremities).
 //
-// Wiring (the composition root, homeserver.ts): the rooms module needs the
-// hooks (`roomHooks`: remoteJoin, remoteLeave, localEvents) and federation
-// needs the rooms module's port (rooms/federation-api.ts
-// roomFederationPort(roomDeps)); deferredRoomHooks() breaks that cycle:
-//
-//   const deferred = deferredRoomHooks();
-//   const roomDeps = { ...base, ...deferred.hooks };
-//   const federation = createFederation({ ..., rooms: roomFederationPort(roomDeps),
-//     edus: homeserverEduSinks({ store, clock, notifier, typing }) });
-//   deferred.attach(federation);
-//   // typing: new TypingTracker(clock, (roomId) => { notifier.notify({ rooms: [roomId] });
-//   //           federation.typingChanged(roomId, typing.typers(roomId)); })
-//   // receipts: after a local m.read receipt, federation.receiptSent({...}).
+// Wiring: federation-wiring.ts, for createHomeserver. The rooms module needs
+// the hooks (`roomHooks`) and federation needs the rooms module's port;
+// deferredRoomHooks() breaks that cycle.
 import type { Clock, Logger } from '../ports.ts';
 import type { RemoteJoinRequest, RemoteLeaveRequest, RoomDeps } from '../rooms/deps.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
@@ -34,7 +24,7 @@ import {
   MAX_TRANSACTION_PDUS,
   createTransactionReceiver,
 } from './inbound/transaction.ts';
-import { KeyedQueue } from './keyed-queue.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import { StateCache } from './state-cache.ts';
 import { createOutbound } from './outbound.ts';
 import { remoteJoin } from './remote-join.ts';

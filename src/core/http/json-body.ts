@@ -6,16 +6,11 @@
 // - a field of the right type with a value out of range: 400 M_INVALID_PARAM.
 // Handlers read fields through these helpers so every endpoint answers alike.
 import { badJson, invalidParam, missingParam, notJson } from '../errors.ts';
+import { isJsonObject } from '../protocol/types.ts';
 import type { HsRequest } from './types.ts';
 
 /** Largest body the router accepts unless a route says otherwise (routes set `maxBodyBytes`). */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
-
-/**
- * A whole event may not exceed 65,536 bytes (spec: "Size limits"), so a body
- * carrying event content larger than that can be refused before parsing.
- */
-export const EVENT_CONTENT_MAX_BYTES = 65_536;
 
 export type JsonRecord = Record<string, unknown>;
 
@@ -58,45 +53,47 @@ export function optionalJsonObjectBody(req: HsRequest): JsonRecord {
   return jsonObjectBody(req);
 }
 
-export function isJsonObject(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+export { isJsonObject };
 
-function present(obj: JsonRecord, key: string): boolean {
-  return obj[key] !== undefined;
+/** A field's value, or undefined when absent; `null` counts as absent (clients send it for "unset"). */
+function optionalValue(obj: JsonRecord, key: string): unknown {
+  const value = obj[key];
+  return value === null ? undefined : value;
 }
 
 function required(obj: JsonRecord, key: string): unknown {
-  if (!present(obj, key)) throw missingParam(`Missing field ${key}`);
-  return obj[key];
-}
-
-export function requireString(obj: JsonRecord, key: string): string {
-  const value = required(obj, key);
-  if (typeof value !== 'string') throw badJson(`Field ${key} must be a string`);
-  return value;
-}
-
-/** A string, or undefined when absent; `null` counts as absent (clients send it for "unset"). */
-export function optionalString(obj: JsonRecord, key: string): string | undefined {
   const value = obj[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw badJson(`Field ${key} must be a string`);
+  if (value === undefined) throw missingParam(`Missing field ${key}`);
   return value;
 }
 
-export function requireBoolean(obj: JsonRecord, key: string): boolean {
-  const value = required(obj, key);
-  if (typeof value !== 'boolean') throw badJson(`Field ${key} must be a boolean`);
-  return value;
+/** The required and the optional reader of fields of one JSON type (absent: M_MISSING_PARAM or undefined). */
+function fieldReaders<T>(what: string, is: (value: unknown) => value is T) {
+  const check = (key: string, value: unknown): T => {
+    if (!is(value)) throw badJson(`Field ${key} must be ${what}`);
+    return value;
+  };
+  return [
+    (obj: JsonRecord, key: string): T => check(key, required(obj, key)),
+    (obj: JsonRecord, key: string): T | undefined => {
+      const value = optionalValue(obj, key);
+      return value === undefined ? undefined : check(key, value);
+    },
+  ] as const;
 }
 
-export function optionalBoolean(obj: JsonRecord, key: string): boolean | undefined {
-  const value = obj[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw badJson(`Field ${key} must be a boolean`);
-  return value;
-}
+export const [requireString, optionalString] = fieldReaders(
+  'a string',
+  (value): value is string => typeof value === 'string',
+);
+export const [requireBoolean, optionalBoolean] = fieldReaders(
+  'a boolean',
+  (value): value is boolean => typeof value === 'boolean',
+);
+export const [requireObject, optionalObject] = fieldReaders('an object', isJsonObject);
+export const [requireArray, optionalArray] = fieldReaders('an array', (value): value is unknown[] =>
+  Array.isArray(value),
+);
 
 export interface IntegerRange {
   readonly min?: number;
@@ -118,35 +115,8 @@ export function requireInteger(obj: JsonRecord, key: string, range: IntegerRange
 }
 
 export function optionalInteger(obj: JsonRecord, key: string, range: IntegerRange = {}): number | undefined {
-  const value = obj[key];
-  if (value === undefined || value === null) return undefined;
-  return checkInteger(key, value, range);
-}
-
-export function requireObject(obj: JsonRecord, key: string): JsonRecord {
-  const value = required(obj, key);
-  if (!isJsonObject(value)) throw badJson(`Field ${key} must be an object`);
-  return value;
-}
-
-export function optionalObject(obj: JsonRecord, key: string): JsonRecord | undefined {
-  const value = obj[key];
-  if (value === undefined || value === null) return undefined;
-  if (!isJsonObject(value)) throw badJson(`Field ${key} must be an object`);
-  return value;
-}
-
-export function requireArray(obj: JsonRecord, key: string): unknown[] {
-  const value = required(obj, key);
-  if (!Array.isArray(value)) throw badJson(`Field ${key} must be an array`);
-  return value;
-}
-
-export function optionalArray(obj: JsonRecord, key: string): unknown[] | undefined {
-  const value = obj[key];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) throw badJson(`Field ${key} must be an array`);
-  return value;
+  const value = optionalValue(obj, key);
+  return value === undefined ? undefined : checkInteger(key, value, range);
 }
 
 export function requireStringArray(obj: JsonRecord, key: string): string[] {

@@ -4,7 +4,7 @@
 import type { AuthStateLookup } from './auth-rules.ts';
 import { type PowerLevels, parsePowerLevels, userLevelIn, userPowerLevel } from './power-levels.ts';
 import type { RoomVersion } from './room-version.ts';
-import type { JsonObject, JsonValue, RoomEvent } from './types.ts';
+import type { RoomEvent } from './types.ts';
 
 export interface AuthContext {
   readonly event: RoomEvent;
@@ -43,8 +43,4 @@ export function levelOf(ctx: AuthContext, userId: string): number {
 export function joinRuleOf(ctx: AuthContext): string | undefined {
   const rule = ctx.state('m.room.join_rules', '')?.content.join_rule;
   return typeof rule === 'string' ? rule : undefined;
-}
-
-export function isJsonObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,10 +1,10 @@
 // Rule 9 of the room v10/v11 authorisation rules: m.room.power_levels. A
 // sender may only move levels that are (and stay) within their own power.
 
-import { type AuthContext, isJsonObject } from './auth-context.ts';
+import type { AuthContext } from './auth-context.ts';
 import { POWER_LEVEL_KEYS, isPowerLevelInteger, readPowerLevel } from './power-levels.ts';
 import type { RoomVersion } from './room-version.ts';
-import { type JsonObject, type JsonValue, type Verdict, allowed, denied } from './types.ts';
+import { type JsonObject, type JsonValue, type Verdict, allowed, denied, isJsonObject } from './types.ts';
 
 /** Rule 9, for an event that passed rules 1 to 8; `senderLevel` is the sender's current level. */
 export function checkPowerLevelsEvent(ctx: AuthContext, senderLevel: number): Verdict {

@@ -3,10 +3,10 @@
 // `content.third_party_invite.signed`.
 
 import nacl from 'tweetnacl';
-import { type AuthContext, isJsonObject, membershipOf } from './auth-context.ts';
+import { type AuthContext, membershipOf } from './auth-context.ts';
 import { decodeBase64, decodeBase64Url } from './base64.ts';
 import { tryCanonicalJson } from './canonical-json.ts';
-import { type JsonObject, type Verdict, allowed, denied } from './types.ts';
+import { type JsonObject, type Verdict, allowed, denied, isJsonObject } from './types.ts';
 import { utf8Encode } from './utf8.ts';
 
 /** 4.4.1: membership `invite` with a `third_party_invite` property. */

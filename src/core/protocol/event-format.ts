@@ -7,7 +7,7 @@ import { tryCanonicalJson } from './canonical-json.ts';
 import { eventIdProblem, MAX_ID_BYTES, sigilIdProblem } from './identifiers.ts';
 import { roomVersion } from './room-version.ts';
 import type { RoomVersion } from './room-version.ts';
-import { allowed, denied } from './types.ts';
+import { allowed, denied, isJsonObject } from './types.ts';
 import type { Verdict } from './types.ts';
 import { utf8ByteLength } from './utf8.ts';
 
@@ -39,7 +39,7 @@ export function validatePdu(json: unknown, version: RoomVersion | string): Verdi
         `unsupported room version ${parsed.version.id}: only the event format of versions 3+ is read`,
       );
     }
-    if (!isRecord(json)) return denied('a PDU must be a JSON object');
+    if (!isJsonObject(json)) return denied('a PDU must be a JSON object');
     for (const check of FIELD_CHECKS) {
       const problem = check(json, parsed.version);
       if (problem) return denied(problem);
@@ -57,16 +57,17 @@ const FIELD_CHECKS: readonly FieldCheck[] = [
   (pdu) => timestampLike(pdu, 'origin_server_ts'),
   (pdu) => shortString(pdu, 'type', true),
   (pdu) => shortString(pdu, 'state_key', false),
-  (pdu) => (isRecord(pdu.content) ? undefined : 'content must be an object'),
+  (pdu) => (isJsonObject(pdu.content) ? undefined : 'content must be an object'),
   (pdu, version) => eventIdList(pdu, 'prev_events', MAX_PREV_EVENTS, version),
   (pdu, version) => eventIdList(pdu, 'auth_events', MAX_AUTH_EVENTS, version),
   (pdu) => timestampLike(pdu, 'depth'),
   (pdu) =>
-    isRecord(pdu.hashes) && typeof pdu.hashes.sha256 === 'string'
+    isJsonObject(pdu.hashes) && typeof pdu.hashes.sha256 === 'string'
       ? undefined
       : 'hashes.sha256 must be a string',
   (pdu) => signaturesProblem(pdu.signatures),
-  (pdu) => (pdu.unsigned === undefined || isRecord(pdu.unsigned) ? undefined : 'unsigned must be an object'),
+  (pdu) =>
+    pdu.unsigned === undefined || isJsonObject(pdu.unsigned) ? undefined : 'unsigned must be an object',
   (pdu) =>
     pdu.redacts === undefined || typeof pdu.redacts === 'string' ? undefined : 'redacts must be a string',
 ];
@@ -109,9 +110,9 @@ function eventIdList(pdu: JsonRecord, key: string, max: number, version: RoomVer
 
 /** `signatures` is `{server: {key_id: base64}}`. */
 function signaturesProblem(signatures: unknown): string | undefined {
-  if (!isRecord(signatures)) return 'signatures must be an object';
+  if (!isJsonObject(signatures)) return 'signatures must be an object';
   for (const [server, keys] of Object.entries(signatures)) {
-    if (!isRecord(keys)) return `signatures.${server} must be an object`;
+    if (!isJsonObject(keys)) return `signatures.${server} must be an object`;
     for (const [keyId, signature] of Object.entries(keys)) {
       if (typeof signature !== 'string') return `signatures.${server}.${keyId} must be a string`;
     }
@@ -132,8 +133,4 @@ function wholeEventVerdict(pdu: JsonRecord, version: RoomVersion): Verdict {
   }
   const size = utf8ByteLength(encoded.json);
   return size > MAX_PDU_BYTES ? denied(`the PDU is ${size} bytes, more than ${MAX_PDU_BYTES}`) : allowed;
-}
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -83,7 +83,8 @@ export async function signEvent<T extends object>(
   seed: Uint8Array,
   version: RoomVersion,
 ): Promise<SignedEvent<T>> {
-  const hashed = { ...wireForm(event, version), hashes: { sha256: await contentHash(event, version) } };
+  const wire = wireForm(event, version);
+  const hashed = { ...wire, hashes: { sha256: await contentHash(wire) } };
   const signed = await signJson(redactEvent(hashed, version), serverName, keyId, seed);
   return { ...hashed, signatures: signed.signatures } as unknown as SignedEvent<T>;
 }

@@ -2,7 +2,7 @@
 // and "Authorisation rules" of each room version). Pure: used by the auth rules
 // and by state resolution.
 
-import type { JsonObject, JsonValue, RoomEvent } from './types.ts';
+import { isJsonObject, type JsonObject, type JsonValue, type RoomEvent } from './types.ts';
 import { type RoomVersion, roomVersion } from './room-version.ts';
 
 /** The levels of a room, with every default filled in. */
@@ -59,7 +59,7 @@ export function readPowerLevel(value: JsonValue | undefined, version: RoomVersio
 
 function readLevelMap(value: JsonValue | undefined, version: RoomVersion): Map<string, number> {
   const map = new Map<string, number>();
-  if (!isObject(value)) return map;
+  if (!isJsonObject(value)) return map;
   for (const [key, raw] of Object.entries(value)) {
     const level = readPowerLevel(raw, version);
     if (level !== undefined) map.set(key, level);
@@ -133,8 +133,4 @@ export function requiredPowerLevelForEvent(type: string, isState: boolean, pl: P
 function fallbackVersion(): RoomVersion {
   // Only reached for an unknown or missing create event: read levels the strict (v10+) way.
   return roomVersion('11')!;
-}
-
-function isObject(value: JsonValue | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@
 // also what event ids and event signatures cover, so it must be byte-exact.
 
 import type { RoomVersion } from './room-version.ts';
+import { isJsonObject } from './types.ts';
 
 type JsonRecord = Record<string, unknown>;
 
@@ -49,7 +50,7 @@ export function redactEvent<T extends object>(event: T, version: RoomVersion): T
     if (Object.hasOwn(source, key)) out[key] = source[key];
   }
   // 2. Content keys.
-  const content = isRecord(source.content) ? source.content : {};
+  const content = isJsonObject(source.content) ? source.content : {};
   out.content = redactContent(String(source.type), content, version);
   return out as T;
 }
@@ -90,7 +91,7 @@ function redactMemberContent(content: JsonRecord, version: RoomVersion): JsonRec
   // without `signed` leaves an empty `third_party_invite: {}` behind; anything
   // that is not an object is dropped.
   const invite = content.third_party_invite;
-  if (version.redactionV11 && isRecord(invite)) {
+  if (version.redactionV11 && isJsonObject(invite)) {
     out.third_party_invite = Object.hasOwn(invite, 'signed') ? { signed: invite.signed } : {};
   }
   return out;
@@ -102,8 +103,4 @@ function pick(content: JsonRecord, keys: readonly string[]): JsonRecord {
     if (Object.hasOwn(content, key)) out[key] = content[key];
   }
   return out;
-}
-
-function isRecord(value: unknown): value is JsonRecord {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@
 import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './base64.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { ed25519Sign, ed25519Verify } from './crypto.ts';
+import { isJsonObject } from './types.ts';
 import { utf8Encode } from './utf8.ts';
 
 /** The key id every P2P server signs with. */
@@ -64,9 +65,7 @@ export function signedBytes(object: object): Uint8Array {
 /** The `signatures` member if it is an object; anything else counts as no signatures. */
 export function signaturesOf(object: object): Signatures {
   const signatures = (object as { signatures?: unknown }).signatures;
-  return typeof signatures === 'object' && signatures !== null && !Array.isArray(signatures)
-    ? (signatures as Signatures)
-    : {};
+  return isJsonObject(signatures) ? (signatures as Signatures) : {};
 }
 
 const HEX_SERVER_NAME = /^[0-9a-f]{64}$/;

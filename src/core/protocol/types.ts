@@ -7,6 +7,13 @@ export interface JsonObject {
   [key: string]: JsonValue;
 }
 
+/** True for a JSON object (not null, not an array). */
+export function isJsonObject(value: JsonValue | undefined): value is JsonObject;
+export function isJsonObject(value: unknown): value is Record<string, unknown>;
+export function isJsonObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** A persistent data unit in room versions 3 and later, without its event id. */
 export interface Pdu {
   room_id: string;

@@ -1,6 +1,7 @@
-// What other modules (sync first) may read from the rooms module. Everything
+// What other modules (sync first) may read from the rooms module. Every read
 // here takes a transaction opened over `roomTableNames` (plus whatever the
-// caller needs), so a sync response is one consistent read.
+// caller needs), so a sync response is one consistent read; changeMembership
+// is the one write (accounts' profile changes and deactivation).
 //
 // Pagination tokens: `t<N>` is the boundary between timeline events with
 // stream position <= N and those after. /messages dir=b from `t<N>` returns
@@ -16,15 +17,20 @@ import * as state from './state-read.ts';
 import * as timeline from './timeline-read.ts';
 import * as client from './client-event.ts';
 import { visibleEvents } from './visibility.ts';
-import { parseStreamToken } from './pagination-token.ts';
+import type { RoomDeps } from './deps.ts';
+import * as membership from './membership.ts';
+import type { SendResult } from './room-writer.ts';
+import { roomsContext } from './rooms-context.ts';
 
 export { roomTableNames } from './tables.ts';
+/** Pagination tokens (see the header); parsing yields undefined for strings that are not one. */
+export { makePaginationToken, parseStreamToken as parsePaginationToken } from './pagination-token.ts';
 export type { Membership } from './tables.ts';
 export type { ClientEvent, StrippedStateEvent, Viewer } from './client-event.ts';
-export type { EventFilter } from './event-filter.ts';
-export { eventMatchesFilter, parseEventFilter } from './event-filter.ts';
 export type { TimelineEntry, TimelineSlice, TimelineSliceOptions } from './timeline-read.ts';
 export type { MembershipChange, RoomSummary } from './members-read.ts';
+export type { MembershipRequest } from './membership.ts';
+export type { SendResult } from './room-writer.ts';
 export { type RoomAccountHooks, roomAccountHooks } from './account-hooks.ts';
 export type { PublicRoomsChunk, PublicRoomsPage, PublicRoomsQuery } from './public-rooms.ts';
 export {
@@ -35,16 +41,6 @@ export {
   publicRoomsQueryFromBody,
   sortPublicRooms,
 } from './public-rooms.ts';
-
-/** The boundary token after stream position `stream` (see the header). */
-export function makePaginationToken(stream: number): string {
-  return `t${stream}`;
-}
-
-/** The stream position a pagination (or sync) token stands for; undefined when it is not one. */
-export function parsePaginationToken(token: string): number | undefined {
-  return parseStreamToken(token);
-}
 
 /**
  * The user's memberships whose member event has a stream position > since
@@ -178,4 +174,13 @@ export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[
 /** The room a local alias names, if any (open the transaction over roomTableNames). */
 export async function roomIdForAlias(tx: ReadTx, alias: string): Promise<string | undefined> {
   return (await tx.get<AliasRow>(ALIASES, alias))?.room_id;
+}
+
+/**
+ * Sends a local user's membership change (a member event) into a room, through
+ * the one writer of the store `deps` names; 403 when the target's membership
+ * is not in `request.from`.
+ */
+export function changeMembership(deps: RoomDeps, request: membership.MembershipRequest): Promise<SendResult> {
+  return membership.changeMembership(roomsContext(deps), request);
 }

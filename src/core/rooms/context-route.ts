@@ -4,9 +4,9 @@ import { notFound } from '../errors.ts';
 import { queryInteger } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { makePaginationToken } from './api.ts';
+import { eventAllowed } from '../sync/filter-match.ts';
+import { makePaginationToken } from './pagination-token.ts';
 import { clientEventsByIds, formatRows } from './client-event.ts';
-import { eventMatchesFilter } from './event-filter.ts';
 import { filterParam, historyBound } from './history-access.ts';
 import { MAX_PAGE, senderMembers } from './messages-route.ts';
 import { callerOf, roomIdParam } from './route-helpers.ts';
@@ -35,7 +35,7 @@ export async function context(tx: ReadTx, ctx: RequestContext, now: number): Pro
     throw notFound('Event not found');
   }
   // 2.
-  const accept = async (r: EventRow) => eventMatchesFilter(r.pdu, filter) && (await checker.canSee(r));
+  const accept = async (r: EventRow) => eventAllowed(filter, r.pdu) && (await checker.canSee(r));
   const beforeLimit = Math.floor(limit / 2);
   const before = await scanTimeline(tx, roomId, {
     fromStream: 0,

@@ -15,8 +15,8 @@ import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { publicRoomsGet, publicRoomsPost } from './public-rooms.ts';
 import {
   callerOf,
-  currentHistoryVisibility,
   requireJoined,
+  requireJoinedOrWorldReadable,
   requireRoom,
   roomIdParam,
 } from './route-helpers.ts';
@@ -131,11 +131,7 @@ async function deleteAlias(tx: WriteTx, ctx: RequestContext): Promise<unknown> {
 async function listAliases(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
   const roomId = roomIdParam(ctx);
   const userId = callerOf(ctx).userId;
-  await requireRoom(tx, roomId);
-  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
-  if (member?.membership !== 'join' && (await currentHistoryVisibility(tx, roomId)) !== 'world_readable') {
-    throw forbidden(`${userId} is not joined to room ${roomId}`);
-  }
+  await requireJoinedOrWorldReadable(tx, roomId, userId);
   const rows = await tx.query<AliasRow>(ALIASES, { index: 'room', equals: roomId });
   return { aliases: rows.map((r) => r.alias) };
 }

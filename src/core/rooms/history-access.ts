@@ -4,7 +4,7 @@ import { forbidden, invalidParam, missingParam } from '../errors.ts';
 import { queryParam } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { type EventFilter, parseEventFilter } from './event-filter.ts';
+import { type RoomEventFilter, parseRoomEventFilter } from '../sync/filter.ts';
 import { parseStreamToken } from './pagination-token.ts';
 import { currentHistoryVisibility, requireRoom } from './route-helpers.ts';
 import { MEMBERS, type MemberRow } from './tables.ts';
@@ -34,7 +34,7 @@ export function tokenParam(ctx: RequestContext, name: string): number | undefine
 }
 
 /** The `filter` query parameter: a RoomEventFilter as JSON. */
-export function filterParam(ctx: RequestContext): EventFilter | undefined {
+export function filterParam(ctx: RequestContext): RoomEventFilter | undefined {
   const raw = queryParam(ctx.req, 'filter');
   if (raw === undefined || raw === '') return undefined;
   let parsed: unknown;
@@ -43,7 +43,7 @@ export function filterParam(ctx: RequestContext): EventFilter | undefined {
   } catch {
     throw invalidParam('filter is not valid JSON');
   }
-  return parseEventFilter(parsed);
+  return parseRoomEventFilter(parsed);
 }
 
 /** `dir` as 'b' or 'f' (required unless a default is given). */

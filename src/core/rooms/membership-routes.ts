@@ -8,19 +8,15 @@ import { serverNameOf } from '../protocol.ts';
 import { checkInvitee, changeMembership } from './membership.ts';
 import { mirrorCanonicalAlias } from './mirror-alias.ts';
 import { memberRow } from './members-read.ts';
-import { callerOf, requireRoom, roomIdParam } from './route-helpers.ts';
+import { bodyRoute, callerOf, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { ALIASES, type AliasRow, FORGOTTEN, type ForgottenRow, ROOMS, roomTableNames } from './tables.ts';
 
 const V3 = '/_matrix/client/v3';
 
 export function membershipRoutes(rooms: RoomsContext): Route[] {
-  const route = (path: string, handler: (ctx: RequestContext) => Promise<unknown>): Route => ({
-    method: 'POST',
-    path: `${V3}${path}`,
-    auth: 'required',
-    handler: async (ctx) => ({ body: await handler(ctx) }),
-  });
+  const route = (path: string, handler: (ctx: RequestContext) => Promise<unknown>) =>
+    bodyRoute('POST', `${V3}${path}`, handler);
   return [
     route('/join/{roomIdOrAlias}', (ctx) => joinByIdOrAlias(rooms, ctx)),
     route('/rooms/{roomId}/join', (ctx) => join(rooms, ctx, roomIdParam(ctx))),

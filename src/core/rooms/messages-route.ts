@@ -4,9 +4,9 @@ import { queryInteger } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import { stateKeyOf } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { makePaginationToken } from './api.ts';
+import { eventAllowed } from '../sync/filter-match.ts';
+import { makePaginationToken } from './pagination-token.ts';
 import { type ClientEvent, clientEventsByIds, formatRows } from './client-event.ts';
-import { eventMatchesFilter } from './event-filter.ts';
 import { dirParam, filterParam, historyBound, tokenParam } from './history-access.ts';
 import { callerOf, roomIdParam } from './route-helpers.ts';
 import { lastEventAtStream, stateIdsAtStream } from './state-read.ts';
@@ -37,7 +37,7 @@ export async function messages(tx: ReadTx, ctx: RequestContext, now: number): Pr
   // 2.
   const bound = Math.min(await historyBound(tx, roomId, caller.userId), MAX_STREAM);
   const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
-  const accept = async (row: EventRow) => eventMatchesFilter(row.pdu, filter) && (await checker.canSee(row));
+  const accept = async (row: EventRow) => eventAllowed(filter, row.pdu) && (await checker.canSee(row));
   // 1.
   const start = from ?? (dir === 'b' ? ((await lastEventAtStream(tx, roomId, MAX_STREAM))?.stream ?? 0) : 0);
   const range =

@@ -10,3 +10,8 @@ export function parseStreamToken(token: string): number | undefined {
   const n = Number(match[1]);
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/** The boundary token after stream position `stream` (see api.ts). */
+export function makePaginationToken(stream: number): string {
+  return `t${stream}`;
+}

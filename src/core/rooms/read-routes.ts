@@ -1,7 +1,7 @@
 // Reading room state, single events and members (spec: client-server API
 // "Getting events for a room"). Users who left read the room as it was when
 // they left; history visibility decides single events.
-import { forbidden, invalidParam, notFound } from '../errors.ts';
+import { invalidParam, notFound } from '../errors.ts';
 import { queryParam } from '../http/query.ts';
 import type { RequestContext, Route } from '../http/route.ts';
 import { splitStateKey } from '../protocol.ts';
@@ -10,33 +10,24 @@ import { clientEventsByIds, formatRows } from './client-event.ts';
 import { joinedRoomIds, roomMembers } from './members-read.ts';
 import { parseStreamToken } from './pagination-token.ts';
 import {
+  type ReadHandler,
   callerOf,
-  currentHistoryVisibility,
+  readRoute,
   readableUpTo,
+  requireJoinedOrWorldReadable,
   requireRoom,
   roomIdParam,
 } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import type { StateIds } from './state-groups.ts';
 import { currentStateIds, stateIdsAtStream } from './state-read.ts';
-import { EVENTS, type EventRow, MEMBERS, type MemberRow, type Membership, roomTableNames } from './tables.ts';
+import { EVENTS, type EventRow, type Membership } from './tables.ts';
 import { VisibilityChecker } from './visibility.ts';
 
 const V3 = '/_matrix/client/v3';
 
 export function readRoutes(rooms: RoomsContext): Route[] {
-  const get = (
-    path: string,
-    handler: (tx: ReadTx, ctx: RequestContext, now: number) => Promise<unknown>,
-  ): Route => ({
-    method: 'GET',
-    path: `${V3}${path}`,
-    auth: 'required',
-    handler: async (ctx) => {
-      const now = rooms.deps.clock.now();
-      return { body: await rooms.deps.store.read(roomTableNames, (tx) => handler(tx, ctx, now)) };
-    },
-  });
+  const get = (path: string, handler: ReadHandler) => readRoute(rooms, `${V3}${path}`, handler);
   return [
     get('/rooms/{roomId}/state', getAllState),
     get('/rooms/{roomId}/state/{eventType}', getOneState),
@@ -122,11 +113,7 @@ async function getMembers(tx: ReadTx, ctx: RequestContext, now: number): Promise
 async function getJoinedMembers(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
   const roomId = roomIdParam(ctx);
   const userId = callerOf(ctx).userId;
-  await requireRoom(tx, roomId);
-  const own = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
-  if (own?.membership !== 'join' && (await currentHistoryVisibility(tx, roomId)) !== 'world_readable') {
-    throw forbidden(`${userId} is not joined to room ${roomId}`);
-  }
+  await requireJoinedOrWorldReadable(tx, roomId, userId);
   const joined: Record<string, { display_name?: string; avatar_url?: string }> = {};
   for (const member of await roomMembers(tx, roomId, 'join' satisfies Membership)) {
     const entry: { display_name?: string; avatar_url?: string } = {};

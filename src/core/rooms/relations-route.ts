@@ -4,7 +4,7 @@ import { notFound } from '../errors.ts';
 import { queryInteger, requireQueryParam } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { makePaginationToken } from './api.ts';
+import { makePaginationToken } from './pagination-token.ts';
 import { formatRows } from './client-event.ts';
 import { dirParam, historyBound, tokenParam } from './history-access.ts';
 import { MAX_PAGE } from './messages-route.ts';

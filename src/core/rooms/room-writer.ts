@@ -17,7 +17,7 @@ import type { Notifier } from '../sync/notifier.ts';
 import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts';
 import type { LocalEventHooks } from './deps.ts';
 import { type TxnRecord, persistEvent } from './persist-event.ts';
-import { RoomLocks } from './room-locks.ts';
+import { KeyedQueue } from '../keyed-queue.ts';
 import {
   CURRENT_STATE,
   type CurrentStateRow,
@@ -76,7 +76,8 @@ class StaleExtremities extends Error {
 
 export class RoomWriter {
   private readonly deps: WriterDeps;
-  private readonly locks = new RoomLocks();
+  /** One local writer per room at a time: events are built on the room's current extremities. */
+  private readonly locks = new KeyedQueue();
 
   constructor(deps: WriterDeps) {
     this.deps = deps;

@@ -1,13 +1,35 @@
-// Small pieces every room endpoint uses: the caller, validated path ids, the
-// request hash for txnId idempotency, and "what may this user read here".
+// Small pieces every room endpoint uses: route shapes, the caller, validated
+// path ids, the request hash for txnId idempotency, and "what may this user
+// read here".
 import { badJson, forbidden, notFound } from '../errors.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 import { requireRoomId } from '../http/matrix-ids.ts';
-import type { Caller, RequestContext } from '../http/route.ts';
+import type { Caller, Method, RequestContext, Route } from '../http/route.ts';
 import { type JsonObject, encodeBase64, sha256, tryCanonicalJson, utf8Encode } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
+import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import { MEMBERS, type MemberRow, ROOMS, type RoomRow } from './tables.ts';
+import { MEMBERS, type MemberRow, ROOMS, type RoomRow, roomTableNames } from './tables.ts';
+
+/** An authenticated route whose handler's result is the 200 body. */
+export function bodyRoute(
+  method: Method,
+  path: string,
+  handler: (ctx: RequestContext) => Promise<unknown>,
+): Route {
+  return { method, path, auth: 'required', handler: async (ctx) => ({ body: await handler(ctx) }) };
+}
+
+/** A GET handler reading in one transaction; `now` is for unsigned.age. */
+export type ReadHandler = (tx: ReadTx, ctx: RequestContext, now: number) => Promise<unknown>;
+
+/** An authenticated GET answered from one read transaction over the room tables. */
+export function readRoute(rooms: RoomsContext, path: string, handler: ReadHandler): Route {
+  return bodyRoute('GET', path, (ctx) => {
+    const now = rooms.deps.clock.now();
+    return rooms.deps.store.read(roomTableNames, (tx) => handler(tx, ctx, now));
+  });
+}
 
 /** The authenticated caller (routes declare auth 'required'). */
 export function callerOf(ctx: RequestContext): Caller {
@@ -64,6 +86,19 @@ export async function readableUpTo(tx: ReadTx, roomId: string, userId: string): 
     return { upTo: member.stream };
   }
   throw forbidden(`${userId} is not in room ${roomId}`);
+}
+
+/** 403 unless the user is joined to the room now or the room is world-readable (404 for unknown rooms). */
+export async function requireJoinedOrWorldReadable(
+  tx: ReadTx,
+  roomId: string,
+  userId: string,
+): Promise<void> {
+  await requireRoom(tx, roomId);
+  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  if (member?.membership !== 'join' && (await currentHistoryVisibility(tx, roomId)) !== 'world_readable') {
+    throw forbidden(`${userId} is not joined to room ${roomId}`);
+  }
 }
 
 /** 403 unless the user is joined to the room now. */

@@ -1,6 +1,5 @@
 // Every room endpoint of the client-server API, for the homeserver to compose.
-import type { RequestContext, Route } from '../http/route.ts';
-import type { ReadTx } from '../storage/port.ts';
+import type { Route } from '../http/route.ts';
 import { context } from './context-route.ts';
 import { createRoom } from './create-room.ts';
 import type { RoomDeps } from './deps.ts';
@@ -9,9 +8,9 @@ import { membershipRoutes } from './membership-routes.ts';
 import { messages } from './messages-route.ts';
 import { readRoutes } from './read-routes.ts';
 import { relations, timestampToEvent } from './relations-route.ts';
+import { type ReadHandler, readRoute } from './route-helpers.ts';
 import { type RoomsContext, roomsContext } from './rooms-context.ts';
 import { sendRoutes } from './send-routes.ts';
-import { roomTableNames } from './tables.ts';
 
 export type { RoomDeps } from './deps.ts';
 
@@ -31,18 +30,7 @@ export function roomRoutes(deps: RoomDeps): Route[] {
 }
 
 function historyRoutes(rooms: RoomsContext): Route[] {
-  const get = (
-    path: string,
-    handler: (tx: ReadTx, ctx: RequestContext, now: number) => Promise<unknown>,
-  ): Route => ({
-    method: 'GET',
-    path,
-    auth: 'required',
-    handler: async (ctx) => {
-      const now = rooms.deps.clock.now();
-      return { body: await rooms.deps.store.read(roomTableNames, (tx) => handler(tx, ctx, now)) };
-    },
-  });
+  const get = (path: string, handler: ReadHandler) => readRoute(rooms, path, handler);
   return [
     get(`${V3}/rooms/{roomId}/messages`, messages),
     get(`${V3}/rooms/{roomId}/context/{eventId}`, context),

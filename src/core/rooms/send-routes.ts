@@ -15,7 +15,7 @@ import {
 import type { ReadTx } from '../storage/port.ts';
 import type { EventDraft } from './event-builder.ts';
 import type { TxnRecord } from './persist-event.ts';
-import { callerOf, contentBody, requestHash, requireRoom, roomIdParam } from './route-helpers.ts';
+import { bodyRoute, callerOf, contentBody, requestHash, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
 import { ALIASES, type AliasRow, EVENTS, type EventRow } from './tables.ts';
@@ -23,12 +23,8 @@ import { ALIASES, type AliasRow, EVENTS, type EventRow } from './tables.ts';
 const V3 = '/_matrix/client/v3';
 
 export function sendRoutes(rooms: RoomsContext): Route[] {
-  const put = (path: string, handler: (ctx: RequestContext) => Promise<unknown>): Route => ({
-    method: 'PUT',
-    path: `${V3}${path}`,
-    auth: 'required',
-    handler: async (ctx) => ({ body: await handler(ctx) }),
-  });
+  const put = (path: string, handler: (ctx: RequestContext) => Promise<unknown>) =>
+    bodyRoute('PUT', `${V3}${path}`, handler);
   return [
     put('/rooms/{roomId}/send/{eventType}/{txnId}', (ctx) => send(rooms, ctx)),
     put('/rooms/{roomId}/state/{eventType}', (ctx) => putState(rooms, ctx)),

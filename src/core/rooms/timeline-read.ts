@@ -1,8 +1,9 @@
 // Reading a room's timeline in stream order, with filters and history
 // visibility applied while scanning (so `limit` counts returned events).
 import type { ReadTx } from '../storage/port.ts';
+import type { RoomEventFilter } from '../sync/filter.ts';
+import { eventAllowed } from '../sync/filter-match.ts';
 import { type ClientEvent, type Viewer, formatRows } from './client-event.ts';
-import { type EventFilter, eventMatchesFilter } from './event-filter.ts';
 import { EVENTS, type EventRow } from './tables.ts';
 import { VisibilityChecker } from './visibility.ts';
 
@@ -21,7 +22,7 @@ export interface TimelineSliceOptions {
   readonly now: number;
   /** Applies history visibility for this user and shows transaction ids to their device. */
   readonly viewer?: Viewer;
-  readonly filter?: EventFilter;
+  readonly filter?: RoomEventFilter;
 }
 
 export interface TimelineEntry {
@@ -67,22 +68,25 @@ export async function scanStreamIndex(
   const rows: EventRow[] = [];
   let low = options.fromStream;
   let high = options.toStream;
+  // Unfiltered, limit + 1 rows answer the question; later batches are full-size.
+  let size = Math.min(BATCH, options.limit + 1);
   while (low < high) {
     const batch = await tx.query<EventRow>(EVENTS, {
       index,
       range: { lower: [...prefix, low], lowerOpen: true, upper: [...prefix, high] },
       reverse: options.backwards,
-      limit: BATCH,
+      limit: size,
     });
     for (const row of batch) {
       if (!(await options.accept(row))) continue;
       if (rows.length === options.limit) return { rows, more: true };
       rows.push(row);
     }
-    if (batch.length < BATCH) break;
+    if (batch.length < size) break;
     const last = batch[batch.length - 1]!.stream!;
     if (options.backwards) high = last - 1;
     else low = last;
+    size = BATCH;
   }
   return { rows, more: false };
 }
@@ -100,7 +104,7 @@ export async function timelineSlice(
     limit: options.limit,
     backwards: options.backwards ?? false,
     accept: async (row) =>
-      eventMatchesFilter(row.pdu, options.filter) && (checker === undefined || (await checker.canSee(row))),
+      eventAllowed(options.filter, row.pdu) && (checker === undefined || (await checker.canSee(row))),
   });
   if (options.backwards) rows.reverse();
   const events = await formatRows(tx, rows, options.now, options.viewer);

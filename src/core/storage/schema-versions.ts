@@ -12,12 +12,6 @@ const PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 const invalid = (message: string) => new StorageError('VersionError', message);
 
-/** The current (highest) version, after checking the whole list. */
-export function currentVersion(versions: readonly SchemaVersion[]): SchemaVersion {
-  checkVersions(versions);
-  return versions[versions.length - 1]!;
-}
-
 export function checkVersions(versions: readonly SchemaVersion[]): void {
   if (versions.length === 0) throw invalid('no schema versions');
   const keys = new Map<string, string>();

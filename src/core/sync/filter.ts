@@ -1,6 +1,7 @@
 // The filter definitions of the Client-Server API ("Filtering", spec §10.5):
 // their shapes and a validating parser. Sync takes a filter by id (stored by
-// the accounts module) or inline as JSON; both go through parseFilter.
+// the accounts module) or inline as JSON; both go through parseFilter. The
+// rooms module's history endpoints take a RoomEventFilter (parseRoomEventFilter).
 import { badJson } from '../errors.ts';
 
 /** Spec `EventFilter`: presence and global account data. */
@@ -87,7 +88,7 @@ function parseEventFilter(o: Obj, where: string): EventFilter {
   });
 }
 
-function parseRoomEventFilter(o: Obj, where: string): RoomEventFilter {
+function roomEventFilter(o: Obj, where: string): RoomEventFilter {
   return defined({
     ...parseEventFilter(o, where),
     rooms: stringList(o, 'rooms', where),
@@ -109,10 +110,10 @@ function parseRoomFilter(o: Obj, where: string): RoomFilter {
     rooms: stringList(o, 'rooms', where),
     not_rooms: stringList(o, 'not_rooms', where),
     include_leave: flag(o, 'include_leave', where),
-    timeline: optional(o, 'timeline', where, parseRoomEventFilter),
-    state: optional(o, 'state', where, parseRoomEventFilter),
-    ephemeral: optional(o, 'ephemeral', where, parseRoomEventFilter),
-    account_data: optional(o, 'account_data', where, parseRoomEventFilter),
+    timeline: optional(o, 'timeline', where, roomEventFilter),
+    state: optional(o, 'state', where, roomEventFilter),
+    ephemeral: optional(o, 'ephemeral', where, roomEventFilter),
+    account_data: optional(o, 'account_data', where, roomEventFilter),
   });
 }
 
@@ -130,4 +131,10 @@ export function parseFilter(json: unknown): FilterDefinition {
     account_data: optional(json, 'account_data', 'filter', parseEventFilter),
     room: optional(json, 'room', 'filter', parseRoomFilter),
   });
+}
+
+/** Validates a RoomEventFilter on its own (the `filter` parameter of /messages and /context). */
+export function parseRoomEventFilter(json: unknown): RoomEventFilter {
+  if (!isObject(json)) throw badJson('filter must be a JSON object');
+  return roomEventFilter(json, 'filter');
 }

@@ -1,6 +1,6 @@
 // One room's entry in rooms.join / rooms.leave / rooms.invite / rooms.knock.
 import * as rooms from '../rooms/api.ts';
-import { eventAllowed } from './filter-match.ts';
+import { applyFilter } from './filter-match.ts';
 import { type TimelineRange, roomSections } from './room-timeline.ts';
 import { type SyncContext, syncEvent } from './sync-context.ts';
 import type { InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom } from './sync-response.ts';
@@ -15,9 +15,7 @@ export interface RoomExtras {
 const NO_EXTRAS: RoomExtras = { ephemeral: [], accountData: [] };
 
 function roomAccountData(ctx: SyncContext, extras: RoomExtras): unknown[] {
-  const filter = ctx.filter.room?.account_data;
-  const kept = extras.accountData.filter((e) => eventAllowed(filter, e));
-  return filter?.limit !== undefined ? kept.slice(0, filter.limit) : kept;
+  return applyFilter(ctx.filter.room?.account_data, extras.accountData);
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { StateKey } from '../protocol/types.ts';
 import { splitStateKey, stateKeyOf } from '../protocol/types.ts';
 import * as rooms from '../rooms/api.ts';
-import { eventAllowed } from './filter-match.ts';
+import { applyFilter } from './filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
 import type { Timeline } from './sync-response.ts';
 import type { RecentEvents } from './unread.ts';
@@ -113,7 +113,5 @@ async function stateSection(
       }
     }
   }
-  const events = await rooms.eventsByIds(ctx.tx, [...send.values()], ctx.now);
-  const kept = events.filter((e) => eventAllowed(filter, e));
-  return filter?.limit !== undefined ? kept.slice(0, filter.limit) : kept;
+  return applyFilter(filter, await rooms.eventsByIds(ctx.tx, [...send.values()], ctx.now));
 }

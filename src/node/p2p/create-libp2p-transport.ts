@@ -16,10 +16,13 @@ import { privateKeyFromSeed } from '../../platform/libp2p/identity.ts';
 import type { KnownPeerStore } from '../../platform/libp2p/known-peers.ts';
 import { type Libp2pPeerTransport, startLibp2pTransport } from '../../platform/libp2p/libp2p-transport.ts';
 
+/** Websockets on 127.0.0.1 with a port the OS picks. */
+export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0/ws';
+
 export interface NodeTransportOptions {
   /** The server's 32-byte Ed25519 seed; its public key (hex) is the server name. */
   readonly seed: Uint8Array;
-  /** Default: websockets on 127.0.0.1 with a port the OS picks. */
+  /** Default: DEFAULT_LISTEN; empty: no listener (reachable only through relays). */
   readonly listen?: readonly string[];
   /** Relay multiaddrs (ending in /p2p/<id>) to join: discovery, and reachability through circuits. */
   readonly relays?: readonly string[];
@@ -30,7 +33,7 @@ export interface NodeTransportOptions {
 
 export async function createLibp2pTransport(options: NodeTransportOptions): Promise<Libp2pPeerTransport> {
   const relays = (options.relays ?? []).map((addr) => multiaddr(addr));
-  const listen = [...(options.listen ?? ['/ip4/127.0.0.1/tcp/0/ws'])];
+  const listen = [...(options.listen ?? [DEFAULT_LISTEN])];
   // Reserve a slot on our relays so peers that cannot dial us directly (browsers) reach us through them.
   if (relays.length > 0) listen.push('/p2p-circuit');
   const libp2p = await createLibp2p({

@@ -9,8 +9,6 @@ import type { Libp2pPeerTransport } from '../../platform/libp2p/libp2p-transport
 import { createLibp2pTransport } from './create-libp2p-transport.ts';
 import { knownPeersFile } from './known-peers-file.ts';
 
-export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0/ws';
-
 export interface ServeNetworkOptions {
   /** The homeserver's Ed25519 seed (bootstrapIdentity): one identity for Matrix and libp2p. */
   readonly seed: Uint8Array;
@@ -36,7 +34,7 @@ export async function startServeNetwork(options: ServeNetworkOptions): Promise<L
   const { dataDir, logger } = options;
   const transport = await createLibp2pTransport({
     seed: options.seed,
-    listen: options.listen?.length ? options.listen : [DEFAULT_LISTEN],
+    ...(options.listen?.length ? { listen: options.listen } : {}),
     relays: options.relays ?? [],
     logger,
     ...(dataDir !== undefined && { knownPeers: knownPeersFile(join(dataDir, 'known-peers.json')) }),

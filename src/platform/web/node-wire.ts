@@ -8,10 +8,15 @@
 //
 // Chrome's runtime ports serialise as JSON, so federation bodies that are
 // bytes cross as base64 and every value here is plain JSON.
-import type {
-  FederationBody,
-  FederationRequest,
-  FederationResponse,
+import {
+  type FederationBody,
+  type FederationRequest,
+  type FederationResponse,
+  PeerProtocolError,
+  type PeerTransport,
+  PeerUnreachable,
+  type ProtocolViolation,
+  type UnreachableReason,
 } from '../../core/federation/transport.ts';
 import { decodeBase64, encodeBase64 } from '../../core/protocol/base64.ts';
 import type { JsonObject } from '../../core/protocol/types.ts';
@@ -111,31 +116,30 @@ export type NodeEvent =
   /** Sent every ~20 s while peers are connected: it keeps Chrome's worker from being stopped. */
   | { readonly type: 'keepalive' };
 
-export function encodeFederationBody(body: FederationBody): WireFederationBody {
+function encodeFederationBody(body: FederationBody): WireFederationBody {
   return body instanceof Uint8Array ? { base64: encodeBase64(body) } : { json: body };
 }
 
-export function decodeFederationBody(body: WireFederationBody): FederationBody {
+function decodeFederationBody(body: WireFederationBody): FederationBody {
   return 'base64' in body ? decodeBase64(body.base64) : body.json;
 }
 
 export function encodeFederationRequest(req: FederationRequest): WireFederationRequest {
+  return withBody(req, req.body && encodeFederationBody(req.body));
+}
+
+export function decodeFederationRequest(wire: WireFederationRequest): FederationRequest {
+  return withBody(wire, wire.body && decodeFederationBody(wire.body));
+}
+
+/** `req` (either form) with `body` in place of its own. */
+function withBody<B>(req: Omit<FederationRequest, 'body'>, body: B | undefined) {
   return {
     method: req.method,
     path: req.path,
     origin: req.origin,
     ...(req.query && { query: req.query }),
-    ...(req.body !== undefined && { body: encodeFederationBody(req.body) }),
-  };
-}
-
-export function decodeFederationRequest(wire: WireFederationRequest): FederationRequest {
-  return {
-    method: wire.method,
-    path: wire.path,
-    origin: wire.origin,
-    ...(wire.query && { query: wire.query }),
-    ...(wire.body !== undefined && { body: decodeFederationBody(wire.body) }),
+    ...(body !== undefined && { body }),
   };
 }
 
@@ -145,4 +149,42 @@ export function encodeFederationResponse(res: FederationResponse): WireFederatio
 
 export function decodeFederationResponse(wire: WireFederationResponse): FederationResponse {
   return { status: wire.status, body: decodeFederationBody(wire.body) };
+}
+
+/** Sends a `federate` request through `transport` (the node's side): its errors become values. */
+export async function federateThrough(
+  transport: PeerTransport,
+  { to, request, timeoutMs }: NodeRequests['federate']['params'],
+): Promise<FederateOutcome> {
+  try {
+    const response = await transport.request(to, decodeFederationRequest(request), {
+      ...(timeoutMs !== undefined && { timeoutMs }),
+    });
+    return { ok: true, response: encodeFederationResponse(response) };
+  } catch (err) {
+    return federateFailure(err);
+  }
+}
+
+/** A failed federation request as the link carries it: the transport's errors as values. */
+function federateFailure(err: unknown): FederateOutcome {
+  if (err instanceof PeerProtocolError) {
+    return { ok: false, name: 'PeerProtocolError', violation: err.violation, message: err.message };
+  }
+  const reason = err instanceof PeerUnreachable ? err.reason : 'broken';
+  return {
+    ok: false,
+    name: 'PeerUnreachable',
+    reason,
+    message: err instanceof Error ? err.message : String(err),
+  };
+}
+
+/** The background's side of federateThrough: the response, or the transport's error thrown again. */
+export function federateResult(to: string, outcome: FederateOutcome): FederationResponse {
+  if (outcome.ok) return decodeFederationResponse(outcome.response);
+  if (outcome.name === 'PeerProtocolError') {
+    throw new PeerProtocolError(to, outcome.violation as ProtocolViolation, outcome.message);
+  }
+  throw new PeerUnreachable(to, outcome.reason as UnreachableReason, outcome.message);
 }

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type ClusterNode, createFederatedCluster, eventually } from '../../support/federated-cluster.ts';
-import { createRoom, join, putState, say, seesTexts, serverState, texts } from './room-helpers.ts';
+import {
+  createRoom,
+  join,
+  putState,
+  say,
+  seesTexts,
+  serverState,
+  texts,
+  twoServerRoom,
+} from './room-helpers.ts';
 
 const enc = encodeURIComponent;
 
@@ -97,10 +106,7 @@ describe('catch-up after partitions', () => {
     const cluster = await createFederatedCluster(['a', 'b'], { federation: { backoff } });
     try {
       const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
-      const alice = await a.register('alice');
-      const bob = await b.register('bob');
-      const roomId = await createRoom(a, alice, { preset: 'public_chat' });
-      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      const { alice, bob, roomId } = await twoServerRoom(a, b);
       cluster.network.disconnect(b.serverName);
       await say(a, alice, roomId, 'while you were away');
       // The send failed and the sender now waits out its (ten-minute) backoff...
@@ -122,10 +128,7 @@ describe('the outbox', () => {
     const cluster = await createFederatedCluster(['a', 'b']);
     try {
       const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
-      const alice = await a.register('alice');
-      const bob = await b.register('bob');
-      const roomId = await createRoom(a, alice, { preset: 'public_chat' });
-      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      const { alice, bob, roomId } = await twoServerRoom(a, b);
       cluster.network.disconnect(b.serverName);
       await say(a, alice, roomId, 'queued before the crash');
       await eventually(
@@ -148,10 +151,7 @@ describe('soft failure', () => {
     const cluster = await createFederatedCluster(['a', 'b']);
     try {
       const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
-      const alice = await a.register('alice');
-      const bob = await b.register('bob');
-      const roomId = await createRoom(a, alice, { preset: 'public_chat' });
-      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      const { alice, bob, roomId } = await twoServerRoom(a, b);
       await say(b, bob, roomId, 'hi');
       await seesTexts(a, alice, roomId, ['hi']);
       cluster.network.disconnect(b.serverName);

@@ -9,7 +9,7 @@ import {
   type Json,
   createFederatedCluster,
 } from '../../support/federated-cluster.ts';
-import { createRoom, join, say, seesTexts, sync } from './room-helpers.ts';
+import { say, seesTexts, sync, twoServerRoom } from './room-helpers.ts';
 import { type RoguePeer, roguePeer, roomFacts } from './rogue-peer.ts';
 
 const enc = encodeURIComponent;
@@ -42,10 +42,7 @@ describe('hostile peers', () => {
       federation: { inbound: { missingEventsPerRequest: 50, maxGapEvents: 120, maxStateFetch: 100 } },
     });
     [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
-    alice = await a.register('alice');
-    bob = await b.register('bob');
-    roomId = await createRoom(a, alice, { preset: 'public_chat' });
-    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    ({ alice, bob, roomId } = await twoServerRoom(a, b));
     await say(b, bob, roomId, 'bob is here');
     await seesTexts(a, alice, roomId, ['bob is here']);
     rogue = await roguePeer(cluster);

@@ -6,7 +6,7 @@ import {
   createFederatedCluster,
   eventually,
 } from '../../support/federated-cluster.ts';
-import { createRoom, join, say, seesTexts, sync } from './room-helpers.ts';
+import { createRoom, join, say, seesTexts, sync, twoServerRoom } from './room-helpers.ts';
 
 describe('room federation between two servers', () => {
   let cluster: Cluster;
@@ -108,10 +108,7 @@ describe('ephemeral events across servers', () => {
   test("typing and read receipts of one server reach the other server's clients", async () => {
     const a = cluster.node('a');
     const b = cluster.node('b');
-    const alice = await a.register('alice');
-    const bob = await b.register('bob');
-    const roomId = await createRoom(a, alice, { preset: 'public_chat' });
-    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    const { alice, bob, roomId } = await twoServerRoom(a, b);
     const eventId = await say(a, alice, roomId, 'read me');
     await seesTexts(b, bob, roomId, ['read me']);
     const room = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
@@ -156,10 +153,7 @@ describe('ephemeral events across servers', () => {
   test('messages from the other server arrive in a long-polling sync', async () => {
     const a = cluster.node('a');
     const b = cluster.node('b');
-    const alice = await a.register('alice3');
-    const bob = await b.register('bob3');
-    const roomId = await createRoom(a, alice, { preset: 'public_chat' });
-    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    const { alice, bob, roomId } = await twoServerRoom(a, b, ['alice3', 'bob3']);
     const first = await sync(b, bob);
     assert.ok(first.rooms.join[roomId], "the joined room is in bob's sync");
     const waiting = b.request(

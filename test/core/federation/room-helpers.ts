@@ -1,5 +1,6 @@
 // Client-side helpers for the room federation tests: what a user would do
 // and check through the client API on one node of a federated cluster.
+import assert from 'node:assert/strict';
 import { currentStateIds, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import { type Account, type ClusterNode, type Json, eventually } from '../../support/federated-cluster.ts';
 
@@ -11,6 +12,20 @@ export async function createRoom(node: ClusterNode, who: Account, body: Json = {
   const res = await node.request('POST', `${V3}/createRoom`, body, who.accessToken);
   if (res.status !== 200) throw new Error(`createRoom: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.room_id;
+}
+
+/** Alice on A creates a public room and bob on B joins it through A. */
+export async function twoServerRoom(
+  a: ClusterNode,
+  b: ClusterNode,
+  names: readonly [string, string] = ['alice', 'bob'],
+) {
+  const alice = await a.register(names[0]);
+  const bob = await b.register(names[1]);
+  const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+  const joined = await join(b, bob, roomId, [a.serverName]);
+  assert.equal(joined.status, 200, JSON.stringify(joined.body));
+  return { alice, bob, roomId };
 }
 
 export function join(node: ClusterNode, who: Account, roomId: string, via: readonly string[] = []) {

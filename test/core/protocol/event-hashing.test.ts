@@ -148,7 +148,12 @@ describe('event ids', () => {
 });
 
 /** A P2P server: its name is the hex of its public key. */
-async function newServer(): Promise<{ name: string; seed: Uint8Array }> {
+interface Server {
+  name: string;
+  seed: Uint8Array;
+}
+
+async function newServer(): Promise<Server> {
   const seed = randomBytes(32);
   return { seed, name: serverNameFromPublicKey(await ed25519PublicKeyFromSeed(seed)) };
 }
@@ -167,30 +172,23 @@ function messageFrom(server: string): Record<string, unknown> {
   };
 }
 
+/** A message from `sender`, signed by `signer` (default the sender) under the given room version. */
+function signedMessage(sender: Server, id: string, signer = sender, keyId = P2P_KEY_ID) {
+  return signEvent(messageFrom(sender.name), signer.name, keyId, signer.seed, version(id));
+}
+
 describe('verifyEvent', () => {
   for (const id of ['10', '11']) {
     test(`accepts an event signed by its P2P sender (v${id})`, async () => {
       const alice = await newServer();
-      const signed = await signEvent(
-        messageFrom(alice.name),
-        alice.name,
-        P2P_KEY_ID,
-        alice.seed,
-        version(id),
-      );
+      const signed = await signedMessage(alice, id);
       assert.deepEqual(await verifyEvent(signed, version(id)), { ok: true, hashMatches: true });
     });
   }
 
   test('a changed content keeps the signature valid but fails the hash (the event is to be redacted)', async () => {
     const alice = await newServer();
-    const signed = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      P2P_KEY_ID,
-      alice.seed,
-      version('10'),
-    );
+    const signed = await signedMessage(alice, '10');
     const tampered = { ...signed, content: { body: 'changed' } };
     assert.deepEqual(await verifyEvent(tampered, version('10')), { ok: true, hashMatches: false });
     // The hashes themselves are covered by the signature.
@@ -202,13 +200,7 @@ describe('verifyEvent', () => {
 
   test('a redacted copy still verifies, with a failed hash', async () => {
     const alice = await newServer();
-    const signed = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      P2P_KEY_ID,
-      alice.seed,
-      version('10'),
-    );
+    const signed = await signedMessage(alice, '10');
     assert.deepEqual(await verifyEvent(redactEvent(signed, version('10')), version('10')), {
       ok: true,
       hashMatches: false,
@@ -217,13 +209,7 @@ describe('verifyEvent', () => {
 
   test('a changed protected field breaks the signature', async () => {
     const alice = await newServer();
-    const signed = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      P2P_KEY_ID,
-      alice.seed,
-      version('10'),
-    );
+    const signed = await signedMessage(alice, '10');
     assert.deepEqual(await verifyEvent({ ...signed, depth: 5 }, version('10')), {
       ok: false,
       reason: `bad signature from ${alice.name}`,
@@ -233,24 +219,12 @@ describe('verifyEvent', () => {
   test('the signature must come from the sender’s server', async () => {
     const alice = await newServer();
     const mallory = await newServer();
-    const forged = await signEvent(
-      messageFrom(alice.name),
-      mallory.name,
-      P2P_KEY_ID,
-      mallory.seed,
-      version('10'),
-    );
+    const forged = await signedMessage(alice, '10', mallory);
     assert.deepEqual(await verifyEvent(forged, version('10')), {
       ok: false,
       reason: `no ed25519 signature from ${alice.name}`,
     });
-    const stolenName = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      P2P_KEY_ID,
-      mallory.seed,
-      version('10'),
-    );
+    const stolenName = await signedMessage(alice, '10', { ...alice, seed: mallory.seed });
     assert.deepEqual(await verifyEvent(stolenName, version('10')), {
       ok: false,
       reason: `bad signature from ${alice.name}`,
@@ -259,13 +233,7 @@ describe('verifyEvent', () => {
 
   test('any ed25519 key id of the server is accepted, since the name fixes the key', async () => {
     const alice = await newServer();
-    const signed = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      'ed25519:old',
-      alice.seed,
-      version('10'),
-    );
+    const signed = await signedMessage(alice, '10', alice, 'ed25519:old');
     assert.deepEqual(await verifyEvent(signed, version('10')), { ok: true, hashMatches: true });
   });
 
@@ -279,13 +247,7 @@ describe('verifyEvent', () => {
 
   test('a RoomEvent with its local event_id verifies like its PDU', async () => {
     const alice = await newServer();
-    const signed = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      P2P_KEY_ID,
-      alice.seed,
-      version('10'),
-    );
+    const signed = await signedMessage(alice, '10');
     const event = await roomEventFromPdu(signed as unknown as Pdu, version('10'));
     assert.deepEqual(await verifyEvent(event, version('10')), { ok: true, hashMatches: true });
   });
@@ -315,13 +277,7 @@ describe('verifyEvent', () => {
 
   test('reports events it cannot check instead of throwing', async () => {
     const alice = await newServer();
-    const signed = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      P2P_KEY_ID,
-      alice.seed,
-      version('10'),
-    );
+    const signed = await signedMessage(alice, '10');
     assert.deepEqual(await verifyEvent({ ...signed, sender: 'nobody' }, version('10')), {
       ok: false,
       reason: 'the event has no sender with a server name',
@@ -337,13 +293,7 @@ describe('verifyEvent', () => {
 
   test('signJson on the redacted event and signEvent give the same signature', async () => {
     const alice = await newServer();
-    const signed = await signEvent(
-      messageFrom(alice.name),
-      alice.name,
-      P2P_KEY_ID,
-      alice.seed,
-      version('11'),
-    );
+    const signed = await signedMessage(alice, '11');
     const { signatures: _, ...unsignedCopy } = signed;
     const viaJson = await signJson(
       redactEvent(unsignedCopy, version('11')),

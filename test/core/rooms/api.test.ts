@@ -43,7 +43,7 @@ describe('rooms api (what sync reads)', () => {
       [invited[0]!.roomId, invited[0]!.membership, invited[0]!.sender],
       [roomId, 'invite', alice],
     );
-    await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, { as: bob, body: {} });
+    await hs.join(roomId, bob);
     const since = await read((tx) => rooms.userRoomsSince(tx, bob, invited[0]!.stream));
     assert.deepEqual(
       since.map((m) => m.membership),

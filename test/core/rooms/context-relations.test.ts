@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Harness, path, startHarness } from './harness.ts';
+import { type Harness, path, startSharedRoom } from './harness.ts';
 
 describe('context, relations, timestamp_to_event', () => {
   let hs: Harness;
@@ -9,11 +9,7 @@ describe('context, relations, timestamp_to_event', () => {
   let roomId: string;
   const texts: string[] = [];
   before(async () => {
-    hs = await startHarness();
-    alice = hs.user('alice');
-    bob = hs.user('bob');
-    roomId = await hs.createRoom(alice, { preset: 'public_chat' });
-    await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, { as: bob, body: {} });
+    ({ hs, alice, bob, roomId } = await startSharedRoom());
     for (let i = 0; i < 20; i++) texts.push(await hs.sendText(roomId, alice, `t${i}`));
   });
   after(() => hs.close());

@@ -55,6 +55,8 @@ export interface Harness {
   request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
   /** POST createRoom as `creator`, returning the room id (asserting 200). */
   createRoom(creator: string, body?: Record<string, unknown>): Promise<string>;
+  /** POST join of `user` into `roomId` (asserting 200). */
+  join(roomId: string, user: string): Promise<void>;
   /** PUT send of an m.room.message with a fresh txnId, returning the event id (asserting 200). */
   sendText(roomId: string, sender: string, text: string): Promise<string>;
   close(): Promise<void>;
@@ -131,6 +133,13 @@ export async function startHarness(
       if (res.status !== 200) throw new Error(`createRoom failed: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.room_id;
     },
+    async join(roomId, user) {
+      const res = await harness.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, {
+        as: user,
+        body: {},
+      });
+      if (res.status !== 200) throw new Error(`join failed: ${res.status} ${JSON.stringify(res.body)}`);
+    },
     async sendText(roomId, sender, text) {
       const res = await harness.request(
         'PUT',
@@ -146,4 +155,21 @@ export async function startHarness(
     close: () => store.close(),
   };
   return harness;
+}
+
+export interface SharedRoom {
+  readonly hs: Harness;
+  readonly alice: string;
+  readonly bob: string;
+  readonly roomId: string;
+}
+
+/** A fresh harness where alice created a public room (`createBody` added) and bob joined it. */
+export async function startSharedRoom(createBody: Record<string, unknown> = {}): Promise<SharedRoom> {
+  const hs = await startHarness();
+  const alice = hs.user('alice');
+  const bob = hs.user('bob');
+  const roomId = await hs.createRoom(alice, { preset: 'public_chat', ...createBody });
+  await hs.join(roomId, bob);
+  return { hs, alice, bob, roomId };
 }

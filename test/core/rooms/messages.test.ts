@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Harness, path, startHarness } from './harness.ts';
+import { type Harness, path, startHarness, startSharedRoom } from './harness.ts';
 
 interface Page {
   chunk: { event_id: string; type: string; sender: string; content: { body?: string } }[];
@@ -16,11 +16,7 @@ describe('/messages', () => {
   let roomId: string;
   const sent: string[] = [];
   before(async () => {
-    hs = await startHarness();
-    alice = hs.user('alice');
-    bob = hs.user('bob');
-    roomId = await hs.createRoom(alice, { preset: 'public_chat' });
-    await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, { as: bob, body: {} });
+    ({ hs, alice, bob, roomId } = await startSharedRoom());
     for (let i = 0; i < 250; i++) sent.push(await hs.sendText(roomId, i % 2 ? bob : alice, `m${i}`));
   });
   after(() => hs.close());
@@ -147,7 +143,7 @@ describe('history visibility', () => {
 
   test('joined: a newcomer sees nothing from before their join', async () => {
     const { hs, alice, bob, roomId, early } = await setup('joined');
-    await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, { as: bob, body: {} });
+    await hs.join(roomId, bob);
     await hs.sendText(roomId, alice, 'after bob');
     assert.deepEqual(await texts(hs, roomId, bob), ['after bob']);
     const event = await hs.request('GET', path`/_matrix/client/v3/rooms/${roomId}/event/${early}`, {
@@ -163,7 +159,7 @@ describe('history visibility', () => {
 
   test('shared: a newcomer sees everything; after leaving, nothing newer', async () => {
     const { hs, alice, bob, roomId } = await setup('shared');
-    await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, { as: bob, body: {} });
+    await hs.join(roomId, bob);
     await hs.sendText(roomId, alice, 'while bob is here');
     await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/leave`, { as: bob, body: {} });
     await hs.sendText(roomId, alice, 'after bob left');

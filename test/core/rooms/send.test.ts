@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Harness, path, startHarness } from './harness.ts';
+import { type Harness, path, startSharedRoom } from './harness.ts';
 
 describe('sending events', () => {
   let hs: Harness;
@@ -8,11 +8,7 @@ describe('sending events', () => {
   let bob: string;
   let roomId: string;
   before(async () => {
-    hs = await startHarness();
-    alice = hs.user('alice');
-    bob = hs.user('bob');
-    roomId = await hs.createRoom(alice, { preset: 'public_chat' });
-    await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, { as: bob, body: {} });
+    ({ hs, alice, bob, roomId } = await startSharedRoom());
   });
   after(() => hs.close());
 
@@ -158,11 +154,7 @@ describe('sending events', () => {
 describe('redactions', () => {
   for (const version of ['10', '11']) {
     test(`room version ${version}: the redacted event is served pruned, with redacted_because`, async () => {
-      const hs = await startHarness();
-      const alice = hs.user('alice');
-      const bob = hs.user('bob');
-      const roomId = await hs.createRoom(alice, { preset: 'public_chat', room_version: version });
-      await hs.request('POST', path`/_matrix/client/v3/rooms/${roomId}/join`, { as: bob, body: {} });
+      const { hs, alice, bob, roomId } = await startSharedRoom({ room_version: version });
       const target = await hs.sendText(roomId, alice, 'oops');
       const bobs = await hs.sendText(roomId, bob, 'mine');
       const denied = await hs.request('PUT', path`/_matrix/client/v3/rooms/${roomId}/redact/${target}/r1`, {

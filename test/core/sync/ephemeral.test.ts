@@ -16,9 +16,7 @@ describe('typing', () => {
 
   before(async () => {
     h = await SyncHarness.start();
-    [alice, bob] = [await h.register('alice'), await h.register('bob')];
-    roomId = await h.createRoom(alice, { invite: [bob.userId] });
-    await h.join(bob, roomId);
+    ({ alice, bob, roomId } = await h.sharedRoom());
     await h.sync(alice);
   });
   after(() => h.close());
@@ -101,9 +99,7 @@ describe('receipts, read markers and unread counts', () => {
 
   before(async () => {
     h = await SyncHarness.start();
-    [alice, bob] = [await h.register('alice'), await h.register('bob')];
-    roomId = await h.createRoom(alice, { invite: [bob.userId] });
-    await h.join(bob, roomId);
+    ({ alice, bob, roomId } = await h.sharedRoom());
   });
   after(() => h.close());
 

@@ -1,50 +1,48 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { longPoll } from '../../../src/core/sync/long-poll.ts';
+import { type LongPollArgs, longPoll } from '../../../src/core/sync/long-poll.ts';
 import { Notifier } from '../../../src/core/sync/notifier.ts';
 import { FakeClock } from './fake-clock.ts';
 
-/** A compute over a counter: empty until `data` has something. */
+/**
+ * A compute over a counter (empty until `data` has something), and `poll`:
+ * longPoll over it for @u:x with a 30 s timeout, unless `args` say otherwise.
+ */
 function source() {
   const state = { data: [] as string[], computes: 0 };
+  const clock = new FakeClock();
+  const notifier = new Notifier();
   const compute = async () => {
     state.computes += 1;
     return { result: [...state.data], empty: state.data.length === 0, rooms: new Set(['!r:x']) };
   };
-  return { state, compute };
-}
-
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-describe('longPoll', () => {
-  test('answers at once when there is something', async () => {
-    const { state, compute } = source();
-    state.data.push('x');
-    const clock = new FakeClock();
-    const result = await longPoll({
-      clock,
-      notifier: new Notifier(),
-      userId: '@u:x',
-      timeoutMs: 30_000,
-      compute,
-      changedSince: async () => false,
-    });
-    assert.deepEqual(result, ['x']);
-    assert.equal(clock.sleeping, 0, 'no timer is left behind');
-  });
-
-  test('waits for a notice about one of its rooms, then computes again', async () => {
-    const { state, compute } = source();
-    const clock = new FakeClock();
-    const notifier = new Notifier();
-    const poll = longPoll({
+  const poll = (args: Partial<LongPollArgs<string[]>> = {}) =>
+    longPoll({
       clock,
       notifier,
       userId: '@u:x',
       timeoutMs: 30_000,
       compute,
       changedSince: async () => false,
+      ...args,
     });
+  return { state, clock, notifier, poll };
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('longPoll', () => {
+  test('answers at once when there is something', async () => {
+    const { state, clock, poll } = source();
+    state.data.push('x');
+    const result = await poll();
+    assert.deepEqual(result, ['x']);
+    assert.equal(clock.sleeping, 0, 'no timer is left behind');
+  });
+
+  test('waits for a notice about one of its rooms, then computes again', async () => {
+    const { state, clock, notifier, poll } = source();
+    const waiting = poll();
     await tick();
     assert.equal(notifier.waiting, 1);
     notifier.notify({ rooms: ['!other:x'] });
@@ -52,22 +50,13 @@ describe('longPoll', () => {
     assert.equal(state.computes, 1, 'a notice about another room does not wake it');
     state.data.push('new');
     notifier.notify({ rooms: ['!r:x'] });
-    assert.deepEqual(await poll, ['new']);
+    assert.deepEqual(await waiting, ['new']);
     assert.equal(clock.sleeping, 0);
   });
 
   test('a wake-up that brings nothing new keeps waiting', async () => {
-    const { state, compute } = source();
-    const clock = new FakeClock();
-    const notifier = new Notifier();
-    const poll = longPoll({
-      clock,
-      notifier,
-      userId: '@u:x',
-      timeoutMs: 30_000,
-      compute,
-      changedSince: async () => false,
-    });
+    const { state, notifier, poll } = source();
+    const waiting = poll();
     await tick();
     notifier.notify({ users: ['@u:x'] });
     await tick();
@@ -75,35 +64,25 @@ describe('longPoll', () => {
     assert.equal(notifier.waiting, 1);
     state.data.push('later');
     notifier.notify({ users: ['@u:x'] });
-    assert.deepEqual(await poll, ['later']);
+    assert.deepEqual(await waiting, ['later']);
   });
 
   test('returns the empty answer when the timeout passes', async () => {
-    const { compute } = source();
-    const clock = new FakeClock();
-    const notifier = new Notifier();
+    const { clock, notifier, poll } = source();
     let done = false;
-    const poll = longPoll({
-      clock,
-      notifier,
-      userId: '@u:x',
-      timeoutMs: 30_000,
-      compute,
-      changedSince: async () => false,
-    });
-    void poll.then(() => {
+    const waiting = poll();
+    void waiting.then(() => {
       done = true;
     });
     await clock.advance(29_999);
     assert.equal(done, false, 'it does not answer before the timeout');
     await clock.advance(1);
-    assert.deepEqual(await poll, []);
+    assert.deepEqual(await waiting, []);
     assert.equal(notifier.waiting, 0);
   });
 
   test('a change that committed between compute and wait is not missed', async () => {
-    const { state, compute } = source();
-    const clock = new FakeClock();
+    const { state, poll } = source();
     let first = true;
     const changedSince = async () => {
       if (!first) return false;
@@ -111,51 +90,27 @@ describe('longPoll', () => {
       state.data.push('slipped in');
       return true;
     };
-    const result = await longPoll({
-      clock,
-      notifier: new Notifier(),
-      userId: '@u:x',
-      timeoutMs: 30_000,
-      compute,
-      changedSince,
-    });
+    const result = await poll({ changedSince });
     assert.deepEqual(result, ['slipped in']);
   });
 
   test('stops when the client goes away', async () => {
-    const { compute } = source();
-    const clock = new FakeClock();
-    const notifier = new Notifier();
+    const { clock, notifier, poll } = source();
     let close: () => void = () => {};
     const closed = new Promise<void>((resolve) => {
       close = resolve;
     });
-    const poll = longPoll({
-      clock,
-      notifier,
-      userId: '@u:x',
-      timeoutMs: 30_000,
-      closed,
-      compute,
-      changedSince: async () => false,
-    });
+    const waiting = poll({ closed });
     await tick();
     close();
-    assert.deepEqual(await poll, []);
+    assert.deepEqual(await waiting, []);
     assert.equal(notifier.waiting, 0);
     assert.equal(clock.sleeping, 0);
   });
 
   test('timeout 0 computes once and answers', async () => {
-    const { state, compute } = source();
-    const result = await longPoll({
-      clock: new FakeClock(),
-      notifier: new Notifier(),
-      userId: '@u:x',
-      timeoutMs: 0,
-      compute,
-      changedSince: async () => true,
-    });
+    const { state, poll } = source();
+    const result = await poll({ timeoutMs: 0, changedSince: async () => true });
     assert.deepEqual(result, []);
     assert.equal(state.computes, 1);
   });

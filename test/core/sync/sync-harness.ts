@@ -104,6 +104,21 @@ export class SyncHarness {
     return { userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id };
   }
 
+  /** Registers each name, in order. */
+  async registerAll<const N extends readonly string[]>(...usernames: N): Promise<{ [K in keyof N]: User }> {
+    const users: User[] = [];
+    for (const name of usernames) users.push(await this.register(name));
+    return users as { [K in keyof N]: User };
+  }
+
+  /** Registers alice and bob; bob joins the room alice creates and invites him to. */
+  async sharedRoom(): Promise<{ alice: User; bob: User; roomId: string }> {
+    const [alice, bob] = await this.registerAll('alice', 'bob');
+    const roomId = await this.createRoom(alice, { invite: [bob.userId] });
+    await this.join(bob, roomId);
+    return { alice, bob, roomId };
+  }
+
   async createRoom(user: User, body: Record<string, unknown> = {}): Promise<string> {
     return (await this.ok('POST', '/_matrix/client/v3/createRoom', body, user)).room_id;
   }

@@ -16,8 +16,7 @@ describe('GET /sync', () => {
 
   before(async () => {
     h = await SyncHarness.start();
-    alice = await h.register('alice');
-    bob = await h.register('bob');
+    [alice, bob] = await h.registerAll('alice', 'bob');
   });
   after(() => h.close());
 
@@ -170,8 +169,7 @@ describe('GET /sync memberships', () => {
 
   before(async () => {
     h = await SyncHarness.start();
-    alice = await h.register('alice');
-    bob = await h.register('bob');
+    [alice, bob] = await h.registerAll('alice', 'bob');
   });
   after(() => h.close());
 
@@ -271,7 +269,7 @@ describe('GET /sync filters', () => {
 
   before(async () => {
     h = await SyncHarness.start();
-    [alice, bob, carol] = [await h.register('alice'), await h.register('bob'), await h.register('carol')];
+    [alice, bob, carol] = await h.registerAll('alice', 'bob', 'carol');
     roomId = await h.createRoom(alice, { preset: 'public_chat' });
     await h.join(bob, roomId);
     await h.join(carol, roomId);

@@ -4,7 +4,7 @@ import type { RoomFederationPort } from '../../rooms/federation-api.ts';
 import type { Store } from '../../storage/port.ts';
 import type { Notifier } from '../../sync/notifier.ts';
 import type { FederationClient } from '../federation-client.ts';
-import type { KeyedQueue } from '../keyed-queue.ts';
+import type { KeyedQueue } from '../../keyed-queue.ts';
 import type { StateCache } from '../state-cache.ts';
 
 export interface InboundLimits {

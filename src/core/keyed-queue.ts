@@ -1,6 +1,8 @@
-// Runs async work one at a time per key (a room): incoming events of a room
-// are checked and placed in order, so two transactions touching the same
-// room do not fetch the same missing events twice. In memory only.
+// Runs async work one at a time per key (a room). Rooms orders local sends
+// with it (events are built on the room's current extremities, so two
+// concurrent sends would build on the same parents); federation orders the
+// incoming events of a room (so two transactions do not fetch the same missing
+// events twice). In memory only: it orders work, it holds no data.
 
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<void>>();
