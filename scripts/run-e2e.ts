@@ -27,7 +27,6 @@ function runFile(file: string): number {
       '--test-concurrency=1',
       // A browser that hangs must not hold CI: each test has a hang guard, and the run ends when they do.
       `--test-timeout=${TEST_HANG_GUARD_MS}`,
-      '--test-force-exit',
       file,
     ],
     { stdio: 'inherit' },
