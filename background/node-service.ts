@@ -54,6 +54,8 @@ export interface NodeService {
   readonly handlers: RpcHandlers<NodeRequests>;
   /** Whether servers are connected now (Chrome's keep-alive runs while they are). */
   hasPeers(): boolean;
+  /** Stops the node and its timers; the service starts again on the next `start`. */
+  close(): Promise<void>;
 }
 
 interface Running {
@@ -201,7 +203,13 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
       }),
     connections: async () => (running ? describeConnections(running.node) : []),
   };
-  return { handlers, hasPeers: () => (running?.node.transport.peers().length ?? 0) > 0 };
+  const close = () =>
+    serial(async () => {
+      const previous = running;
+      running = undefined;
+      await previous?.stop();
+    });
+  return { handlers, hasPeers: () => (running?.node.transport.peers().length ?? 0) > 0, close };
 }
 
 /** Dials the configured relays and the remembered peers that are not connected (failures are expected). */

@@ -3,8 +3,8 @@
 // restart the node, federation errors travel as values, and the homeserver
 // hears of peers and failures through events.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { createNodeService, type NodeHost } from '../../background/node-service.ts';
+import { after, describe, test } from 'node:test';
+import { createNodeService, type NodeHost, type NodeService } from '../../background/node-service.ts';
 import { PeerUnreachable } from '../../src/core/federation/transport.ts';
 import { encodeBase64 } from '../../src/core/protocol/base64.ts';
 import type { BrowserNode, BrowserNodeOptions } from '../../src/platform/libp2p/browser-node.ts';
@@ -52,13 +52,19 @@ function fakeNodes(fail = false): FakeNodes {
   };
 }
 
+const services: NodeService[] = [];
+// A running node pings its peers on an interval; closing every service lets the file end.
+after(() => Promise.all(services.map((s) => s.close())));
+
 function service(nodes: FakeNodes) {
   const events: NodeEvent[] = [];
   const host: NodeHost = {
     incoming: async () => ({ status: 200, body: { json: {} } }),
     emit: (event) => events.push(event),
   };
-  return { events, ...createNodeService({ host, createNode: (o) => nodes.create(o) }) };
+  const created = createNodeService({ host, createNode: (o) => nodes.create(o) });
+  services.push(created);
+  return { events, ...created };
 }
 
 const withRelay: NetworkSettings = { ...DEFAULT_SETTINGS, relays: [RELAY] };

@@ -5,6 +5,20 @@ import { type EventEmitter, once } from 'node:events';
 import { ClientEvent, createClient, type MatrixClient, SyncState } from 'matrix-js-sdk';
 import type { Logger } from 'matrix-js-sdk/lib/logger.js';
 
+// matrix-js-sdk arms a plain setTimeout for every request's local timeout
+// (`timeoutSignal` in http-api/utils.js: 80 s past the /sync long-poll) and
+// never clears it, so a finished test file would stay alive for up to 110 s.
+// Node's own AbortSignal.timeout unrefs its timer for this reason; doing the
+// same for long timers here changes nothing while the process has work, and
+// lets it exit when the tests are done.
+const LONG_TIMER_MS = 45_000;
+const setTimer = globalThis.setTimeout;
+globalThis.setTimeout = ((handler: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+  const timer = setTimer(handler, ms, ...args);
+  if ((ms ?? 0) >= LONG_TIMER_MS) timer.unref();
+  return timer;
+}) as typeof setTimeout;
+
 const quiet: Logger = {
   trace() {},
   debug() {},
