@@ -1,7 +1,8 @@
 // The background end of the content scripts' runtime ports: each request from
-// an approved page is answered by the homeserver core and sent back on the
-// same port. A long-poll (/sync) keeps its port busy until it returns; if the
-// page goes away or aborts, the core learns it through HsRequest.closed.
+// an approved page is answered by the homeserver core and streamed back on the
+// same port (response-stream.ts). A long-poll (/sync) keeps its port busy
+// until it returns; if the page goes away or aborts, the core learns it
+// through HsRequest.closed, and a response being streamed stops.
 import type { Homeserver } from '../src/core/homeserver.ts';
 import type { Logger } from '../src/core/ports.ts';
 import {
@@ -9,11 +10,11 @@ import {
   CLIENT_PORT_NAME,
   type ClientMessage,
   isClientMessage,
-  type WireResponse,
 } from '../src/platform/web/client-wire.ts';
 import { isHomeserverUrl } from '../src/platform/web/homeserver-url.ts';
-import { fromHsResponse, toHsRequest } from '../src/platform/web/hs-wire.ts';
+import { fromHsResponse, type OutgoingResponse, toHsRequest } from '../src/platform/web/hs-wire.ts';
 import type { ClientStats } from './client-stats.ts';
+import { streamResponse } from './response-stream.ts';
 import { contentScriptOrigin } from './sender-checks.ts';
 
 export interface ClientPortDeps {
@@ -72,10 +73,10 @@ function addTo(map: Map<string, Set<PortSession>>, key: string, session: PortSes
   map.set(key, set);
 }
 
-const UNKNOWN_ERROR: WireResponse = {
+const UNKNOWN_ERROR: OutgoingResponse = {
   status: 500,
   headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
-  body: { text: JSON.stringify({ errcode: 'M_UNKNOWN', error: 'Internal server error' }) },
+  body: new TextEncoder().encode(JSON.stringify({ errcode: 'M_UNKNOWN', error: 'Internal server error' })),
 };
 
 /** The requests in flight on one port, so that an abort or a disconnect can end them. */
@@ -125,7 +126,10 @@ class PortSession {
       this.#deps.logger.error('client request failed', { error: String(err) });
     }
     try {
-      if (this.#pending.has(msg.id)) this.#send({ type: 'response', id: msg.id, response });
+      await streamResponse(msg.id, response, {
+        send: (out) => this.#send(out),
+        wanted: () => !this.#closed && this.#pending.has(msg.id),
+      });
     } finally {
       this.#end(msg.id);
     }

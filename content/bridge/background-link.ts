@@ -1,21 +1,28 @@
-// The isolated script's runtime port to the background, and what happens to
-// requests in flight when the worker dies (Chrome stops idle workers; the
-// port then disconnects):
-// - a retryable request (retry-policy.ts) is sent again on a new port, which
-//   wakes the worker; at most MAX_ATTEMPTS times;
+// The isolated script's runtime port to the background. Each response comes
+// back as a stream (client-wire.ts: head, chunks, end) and is relayed to the
+// page as it arrives, body bytes as transferred ArrayBuffers.
+//
+// What happens to requests in flight when the worker dies (Chrome stops idle
+// workers; the port then disconnects):
+// - a retryable request (retry-policy.ts) whose head has not reached the page
+//   yet is sent again on a new port, which wakes the worker; at most
+//   MAX_ATTEMPTS times;
+// - a request whose head the page already has fails as a network error: the
+//   page holds a Response whose body cannot be started over;
 // - any other request fails as a network error, so the client never gets an
 //   answer to a request that might have been applied only in part of its mind.
-// While any request is open, a ping every 20 s keeps the worker alive: an open
-// but silent port does not (measured: ../shared/TESTING.md).
+// While any request is open, its body included, a ping every 20 s keeps the
+// worker alive: an open but silent port does not (measured: ../shared/TESTING.md).
 import type {
-  BackgroundMessage,
   BridgeMessage,
   ClientMessage,
+  WireBytes,
+  WireHead,
   WireRequest,
 } from '../../src/platform/web/client-wire.ts';
-import { CLIENT_PORT_NAME } from '../../src/platform/web/client-wire.ts';
+import { CLIENT_PORT_NAME, isBackgroundMessage } from '../../src/platform/web/client-wire.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
-import { decodeWireBody } from '../../src/platform/web/hs-wire.ts';
+import { decodeWireBytes } from '../../src/platform/web/hs-wire.ts';
 import { isRetryable } from '../../src/platform/web/retry-policy.ts';
 
 export const KEEPALIVE_INTERVAL_MS = 20_000;
@@ -25,6 +32,8 @@ interface InFlight {
   readonly request: WireRequest;
   readonly retryable: boolean;
   attempts: number;
+  /** The page has the status and headers: from now on the request can fail, never be sent again. */
+  headDelivered: boolean;
 }
 
 export class BackgroundLink {
@@ -39,11 +48,12 @@ export class BackgroundLink {
 
   send(id: number, request: WireRequest): void {
     const retryable = isRetryable(request.method, new URL(request.url).pathname);
-    this.#inFlight.set(id, { request, retryable, attempts: 0 });
+    this.#inFlight.set(id, { request, retryable, attempts: 0, headDelivered: false });
     this.#updateKeepAlive();
     this.#post(id);
   }
 
+  /** The page gave up on the request, before its head or while its body streams. */
   abort(id: number): void {
     if (!this.#inFlight.delete(id)) return;
     this.#updateKeepAlive();
@@ -73,7 +83,7 @@ export class BackgroundLink {
     if (this.#port) return this.#port;
     try {
       const port = ext.runtime.connect({ name: CLIENT_PORT_NAME });
-      port.onMessage.addListener((msg: BackgroundMessage) => this.#receive(msg));
+      port.onMessage.addListener((msg: unknown) => this.#receive(msg));
       port.onDisconnect.addListener(() => this.#disconnected(port));
       this.#port = port;
       return port;
@@ -83,24 +93,50 @@ export class BackgroundLink {
     }
   }
 
-  #receive(msg: BackgroundMessage): void {
-    if (msg.type !== 'response' || !this.#inFlight.delete(msg.id)) return;
-    this.#updateKeepAlive();
-    const body = msg.response.body;
-    if (body !== null && 'base64' in body) {
-      const bytes = decodeWireBody(body)!;
-      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      this.#reply({ type: 'response', id: msg.id, ...msg.response, body: buffer }, [buffer]);
-    } else {
-      this.#reply({ type: 'response', id: msg.id, ...msg.response, body: body?.text ?? null });
+  /** Malformed messages, and messages for a request that is over or in another phase, are dropped. */
+  #receive(msg: unknown): void {
+    if (!isBackgroundMessage(msg) || msg.type === 'pong') return;
+    const entry = this.#inFlight.get(msg.id);
+    if (!entry) return;
+    if (msg.type === 'head') this.#head(msg.id, entry, msg);
+    else if (msg.type === 'chunk') this.#chunk(msg.id, entry, msg.bytes);
+    else if (msg.type === 'end') this.#end(msg.id, entry);
+    else this.#fail(msg.id, msg.reason);
+  }
+
+  #head(id: number, entry: InFlight, head: WireHead): void {
+    if (entry.headDelivered) return;
+    entry.headDelivered = true;
+    this.#reply({ type: 'head', id, status: head.status, headers: head.headers });
+  }
+
+  #chunk(id: number, entry: InFlight, wire: WireBytes): void {
+    if (!entry.headDelivered) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = decodeWireBytes(wire);
+    } catch {
+      // Malformed base64: the body can no longer be whole.
+      this.#fail(id, 'malformed response body');
+      this.#postRaw({ type: 'abort', id });
+      return;
     }
+    const buffer = ownBuffer(bytes);
+    this.#reply({ type: 'chunk', id, bytes: buffer }, [buffer]);
+  }
+
+  #end(id: number, entry: InFlight): void {
+    if (!entry.headDelivered) return;
+    this.#inFlight.delete(id);
+    this.#updateKeepAlive();
+    this.#reply({ type: 'end', id });
   }
 
   #disconnected(port: chrome.runtime.Port): void {
     void ext.runtime.lastError; // read, so that the browser does not log it as unchecked
     if (this.#port === port) this.#port = undefined;
     for (const [id, entry] of [...this.#inFlight]) {
-      if (entry.retryable && entry.attempts < MAX_ATTEMPTS) this.#post(id);
+      if (!entry.headDelivered && entry.retryable && entry.attempts < MAX_ATTEMPTS) this.#post(id);
       else this.#fail(id, 'the extension stopped while answering');
     }
   }
@@ -119,4 +155,15 @@ export class BackgroundLink {
       this.#keepAlive = undefined;
     }
   }
+}
+
+/** An ArrayBuffer holding exactly `bytes`, to be transferred to the page. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  )
+    return bytes.buffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }

@@ -1,6 +1,7 @@
 // Replaces window.fetch so that requests to the homeserver URL are answered
-// by the extension and return real Response objects; every other request
-// goes to the browser's own fetch untouched.
+// by the extension and return real Response objects, resolved at the head
+// with a streaming body; every other request goes to the browser's own fetch
+// untouched.
 import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
 import type { PageChannel, ShimResponse } from './page-channel.ts';
 
@@ -27,12 +28,20 @@ async function shimFetch(channel: PageChannel, request: Request): Promise<Respon
   return toResponse(res, request.url);
 }
 
-/** A real Response; its url reads as the request's, as a fetched one would. */
+/**
+ * A real Response whose body streams in as the extension sends it; its url
+ * reads as the request's, as a fetched one would.
+ */
 export function toResponse(res: ShimResponse, url: string): Response {
-  const nullBody = res.status === 101 || res.status === 204 || res.status === 205 || res.status === 304;
-  const response = new Response(nullBody ? null : res.body, { status: res.status, headers: res.headers });
+  const body = isNullBodyStatus(res.status) ? null : res.body;
+  const response = new Response(body, { status: res.status, headers: res.headers });
   Object.defineProperty(response, 'url', { value: url });
   return response;
+}
+
+/** Statuses whose response has no body, whatever was sent (Fetch standard, "null body status"). */
+export function isNullBodyStatus(status: number): boolean {
+  return status === 101 || status === 204 || status === 205 || status === 304;
 }
 
 function urlOf(input: RequestInfo | URL): string {

@@ -3,7 +3,7 @@
 // XHR for its progress events). Any other URL is the native XHR, untouched.
 // Only asynchronous requests are supported on the homeserver URL.
 import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
-import { toResponse } from './fetch-shim.ts';
+import { isNullBodyStatus } from './fetch-shim.ts';
 import type { PageChannel } from './page-channel.ts';
 
 /** The state of one XHR whose URL is the homeserver's. */
@@ -19,6 +19,7 @@ interface ShimState {
   aborter?: AbortController;
 }
 
+const LOADING = 3;
 const DONE = 4;
 
 export function installXhrShim(channel: PageChannel): void {
@@ -86,16 +87,23 @@ export function installXhrShim(channel: PageChannel): void {
           },
           shim.aborter?.signal,
         );
-        if (this.#shim !== shim) return;
-        const response = toResponse(res, shim.url);
-        shim.status = response.status;
-        shim.responseHeaders = response.headers;
+        if (this.#shim !== shim) {
+          // Opened again meanwhile: nobody wants this answer any more.
+          void res.body.cancel();
+          return;
+        }
+        shim.status = res.status;
+        shim.responseHeaders = new Headers(res.headers);
         shim.readyState = 2;
         this.#fire('readystatechange');
-        await this.#readBody(response, shim);
+        const chunks = isNullBodyStatus(res.status) ? [] : await this.#receiveBody(res.body, shim);
+        if (!chunks) return;
+        const progress = { loaded: byteCount(chunks), total: contentLength(shim.responseHeaders) };
+        await this.#readBody(new Response(new Blob(chunks), { headers: shim.responseHeaders }), shim);
         shim.readyState = DONE;
         this.#fire('readystatechange');
-        this.#fire('load');
+        this.#fire('load', progress);
+        this.#fire('loadend', progress);
       } catch (err) {
         if (this.#shim !== shim) return;
         shim.readyState = DONE;
@@ -103,8 +111,37 @@ export function installXhrShim(channel: PageChannel): void {
         this.#fire('readystatechange');
         const name = (err as { name?: string }).name;
         this.#fire(name === 'TimeoutError' ? 'timeout' : name === 'AbortError' ? 'abort' : 'error');
+        this.#fire('loadend');
       }
-      this.#fire('loadend');
+    }
+
+    /**
+     * The body's chunks as they stream in, with a `progress` event for each
+     * (matrix-js-sdk shows download progress from these); undefined if the
+     * XHR was opened again meanwhile. Rejects as the stream errors: a network
+     * error, or the abort or timeout reason.
+     */
+    async #receiveBody(
+      body: ReadableStream<Uint8Array<ArrayBuffer>>,
+      shim: ShimState,
+    ): Promise<Uint8Array<ArrayBuffer>[] | undefined> {
+      const reader = body.getReader();
+      const chunks: Uint8Array<ArrayBuffer>[] = [];
+      const total = contentLength(shim.responseHeaders);
+      let loaded = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (this.#shim !== shim) {
+          void reader.cancel();
+          return undefined;
+        }
+        if (done) return chunks;
+        chunks.push(value);
+        loaded += value.byteLength;
+        shim.readyState = LOADING;
+        this.#fire('readystatechange');
+        this.#fire('progress', { loaded, total });
+      }
     }
 
     async #readBody(response: Response, shim: ShimState): Promise<void> {
@@ -163,11 +200,22 @@ export function installXhrShim(channel: PageChannel): void {
       return this.#shim ? null : super.responseXML;
     }
 
-    #fire(type: string): void {
-      const event = type === 'readystatechange' ? new Event(type) : new ProgressEvent(type);
+    #fire(type: string, progress?: { loaded: number; total: number }): void {
+      const init = progress && { ...progress, lengthComputable: progress.total > 0 };
+      const event = type === 'readystatechange' ? new Event(type) : new ProgressEvent(type, init);
       this.dispatchEvent(event);
     }
   }
 
   window.XMLHttpRequest = ShimXMLHttpRequest;
+}
+
+function byteCount(chunks: readonly Uint8Array[]): number {
+  return chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+}
+
+/** The Content-Length the response declares, or 0 (progress events then say the total is unknown). */
+function contentLength(headers: Headers): number {
+  const length = Number(headers.get('content-length'));
+  return Number.isSafeInteger(length) && length > 0 ? length : 0;
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import type { BridgeMessage, WireRequest } from '../../src/platform/web/client-wire.ts';
-import { installFakeRuntime } from './fake-runtime.ts';
+import { streamResponse } from '../../background/response-stream.ts';
+import { type BridgeMessage, MAX_CHUNK_BYTES, type WireRequest } from '../../src/platform/web/client-wire.ts';
+import { type FakePort, installFakeRuntime } from './fake-runtime.ts';
 
 const runtime = installFakeRuntime();
 const { BackgroundLink, KEEPALIVE_INTERVAL_MS } = await import('../../content/bridge/background-link.ts');
@@ -29,6 +30,18 @@ function link() {
 const requestsOn = (port: { sent: unknown[] }) =>
   port.sent.filter((m): m is { type: 'request'; id: number } => (m as { type: string }).type === 'request');
 
+const head = (id: number, status = 200) => ({ type: 'head', id, status, headers: {} });
+const chunk = (id: number, text: string) => ({ type: 'chunk', id, bytes: { text } });
+
+/** The body bytes the page was given for request `id`, joined in arrival order. */
+function bodyOf(replies: BridgeMessage[], id: number): Uint8Array {
+  const parts = replies.flatMap((m) => (m.type === 'chunk' && m.id === id ? [new Uint8Array(m.bytes)] : []));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+const typesOf = (replies: BridgeMessage[], id: number) =>
+  replies.filter((m) => m.id === id).map((m) => m.type);
+
 describe('the isolated script link to the background', () => {
   // The keep-alive interval runs on mock timers, so that no test leaves a real one behind.
   beforeEach(() => {
@@ -37,7 +50,7 @@ describe('the isolated script link to the background', () => {
   });
   afterEach(() => mock.timers.reset());
 
-  test('sends a request on a port and hands the response to the page, bytes as an ArrayBuffer', () => {
+  test('sends a request on a port and streams the response to the page, bytes as ArrayBuffers', () => {
     const { replies, link: l } = link();
     l.send(1, sync);
     l.send(2, sync);
@@ -47,17 +60,69 @@ describe('the isolated script link to the background', () => {
       requestsOn(port).map((m) => m.id),
       [1, 2],
     );
-    port.reply({
-      type: 'response',
+    port.reply({ type: 'head', id: 1, status: 200, headers: { 'content-type': 'application/json' } });
+    port.reply(chunk(1, '{"a":1}'));
+    port.reply({ type: 'end', id: 1 });
+    port.reply(head(2));
+    port.reply({ type: 'chunk', id: 2, bytes: { base64: 'AAEC' } });
+    port.reply({ type: 'end', id: 2 });
+    assert.deepEqual(replies[0], {
+      type: 'head',
       id: 1,
-      response: { status: 200, headers: {}, body: { text: '{"a":1}' } },
+      status: 200,
+      headers: { 'content-type': 'application/json' },
     });
-    port.reply({ type: 'response', id: 2, response: { status: 200, headers: {}, body: { base64: 'AAEC' } } });
-    assert.equal(replies[0]?.type === 'response' && replies[0].body, '{"a":1}');
-    const bytes = replies[1]?.type === 'response' ? replies[1].body : null;
-    assert.ok(bytes instanceof ArrayBuffer);
-    assert.deepEqual([...new Uint8Array(bytes)], [0, 1, 2]);
+    assert.equal(new TextDecoder().decode(bodyOf(replies, 1)), '{"a":1}');
+    const bytes = replies.find((m) => m.type === 'chunk' && m.id === 2);
+    assert.ok(bytes?.type === 'chunk' && bytes.bytes instanceof ArrayBuffer);
+    assert.deepEqual([...bodyOf(replies, 2)], [0, 1, 2]);
+    assert.deepEqual(typesOf(replies, 2), ['head', 'chunk', 'end']);
     assert.equal(runtime.ports.length, 1, 'one port for the page');
+  });
+
+  test('a body larger than one chunk, as the background streams it, arrives whole and in order', async () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    const port = runtime.latest();
+    // JSON text with multi-byte characters, then bytes that are not UTF-8: both ways a chunk can travel.
+    const text = new TextEncoder().encode(JSON.stringify({ events: 'é€😀'.repeat(MAX_CHUNK_BYTES / 4) }));
+    const binary = Uint8Array.from({ length: MAX_CHUNK_BYTES + 1000 }, (_, i) => (i * 7) & 0xff);
+    const body = new Uint8Array(Buffer.concat([text, binary]));
+    // Through a JSON round trip, as Chrome's runtime port serialises.
+    const sink = { send: (msg: unknown) => port.reply(JSON.parse(JSON.stringify(msg))), wanted: () => true };
+    await streamResponse(1, { status: 200, headers: {}, body }, sink);
+    const types = typesOf(replies, 1);
+    assert.ok(types.filter((t) => t === 'chunk').length >= 3, 'more than one chunk');
+    assert.deepEqual(types, ['head', ...types.slice(1, -1).map(() => 'chunk'), 'end']);
+    for (const m of replies) if (m.type === 'chunk') assert.ok(m.bytes.byteLength <= MAX_CHUNK_BYTES);
+    assert.deepEqual(bodyOf(replies, 1), body);
+  });
+
+  test('the head reaches the page before the body has ended', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    const port = runtime.latest();
+    port.reply(head(1));
+    assert.deepEqual(typesOf(replies, 1), ['head']);
+    port.reply(chunk(1, 'part one, '));
+    assert.deepEqual(typesOf(replies, 1), ['head', 'chunk']);
+    port.reply(chunk(1, 'part two'));
+    port.reply({ type: 'end', id: 1 });
+    assert.deepEqual(typesOf(replies, 1), ['head', 'chunk', 'chunk', 'end']);
+    assert.equal(new TextDecoder().decode(bodyOf(replies, 1)), 'part one, part two');
+  });
+
+  test('aborted in the middle of its body, a request tells the background, and nothing more reaches the page', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    const port = runtime.latest();
+    port.reply(head(1));
+    port.reply(chunk(1, 'first'));
+    l.abort(1);
+    assert.deepEqual(port.sent.at(-1), { type: 'abort', id: 1 });
+    port.reply(chunk(1, 'second'));
+    port.reply({ type: 'end', id: 1 });
+    assert.deepEqual(typesOf(replies, 1), ['head', 'chunk']);
   });
 
   test('when the worker dies, reads and txnId PUTs are sent again on a new port; anything else fails', () => {
@@ -74,6 +139,51 @@ describe('the isolated script link to the background', () => {
     assert.deepEqual(replies, [{ type: 'failed', id: 2, reason: 'the extension stopped while answering' }]);
   });
 
+  test('a retryable request whose port dies before its head is sent again and answered on the new port', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    runtime.latest().die();
+    const second = runtime.latest();
+    assert.deepEqual(
+      requestsOn(second).map((m) => m.id),
+      [1],
+    );
+    second.reply(head(1));
+    second.reply(chunk(1, 'ok'));
+    second.reply({ type: 'end', id: 1 });
+    assert.deepEqual(typesOf(replies, 1), ['head', 'chunk', 'end']);
+  });
+
+  test('a port dying after the head fails the body as a network error and is not retried', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    l.send(2, sync);
+    const port = runtime.latest();
+    port.reply(head(1));
+    port.reply(chunk(1, 'half a bo'));
+    port.die();
+    assert.deepEqual(replies.at(-1), {
+      type: 'failed',
+      id: 1,
+      reason: 'the extension stopped while answering',
+    });
+    assert.deepEqual(typesOf(replies, 1), ['head', 'chunk', 'failed']);
+    assert.deepEqual(
+      requestsOn(runtime.latest()).map((m) => m.id),
+      [2],
+      'only the request without a head is sent again',
+    );
+  });
+
+  test('an error from the background after the head fails the body', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    const port = runtime.latest();
+    port.reply(head(1));
+    port.reply({ type: 'error', id: 1, reason: 'gone' });
+    assert.deepEqual(replies.at(-1), { type: 'failed', id: 1, reason: 'gone' });
+  });
+
   test('a request whose worker keeps dying fails in the end instead of retrying forever', () => {
     const { replies, link: l } = link();
     l.send(1, sync);
@@ -87,22 +197,78 @@ describe('the isolated script link to the background', () => {
     l.abort(1);
     const port = runtime.latest();
     assert.deepEqual(port.sent.at(-1), { type: 'abort', id: 1 });
-    port.reply({ type: 'response', id: 1, response: { status: 200, headers: {}, body: null } });
+    port.reply(head(1));
+    port.reply({ type: 'end', id: 1 });
     assert.deepEqual(replies, []);
   });
 
+  test('malformed messages, unknown ids and messages out of order are dropped without harm', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    const port = runtime.latest();
+    for (const junk of [
+      null,
+      'head',
+      42,
+      { type: 'response', id: 1, response: { status: 200, headers: {}, body: null } },
+      { type: 'head', id: 1, status: '200', headers: {} },
+      { type: 'head', id: 1, status: 200, headers: { a: 1 } },
+      { type: 'head', id: 1, status: 999, headers: {} },
+      { type: 'chunk', id: 1, bytes: 'text' },
+      chunk(1, 'a chunk before the head'),
+      { type: 'end', id: 1 },
+      head(7),
+      { type: 'error', id: 1 },
+      { type: 'head', id: '1', status: 200, headers: {} },
+    ])
+      port.reply(junk);
+    assert.equal(replies.length, 0);
+    port.reply(head(1));
+    port.reply(head(1, 500));
+    port.reply(chunk(1, 'body'));
+    port.reply(chunk(9, 'not ours'));
+    port.reply({ type: 'end', id: 1 });
+    assert.deepEqual(replies[0], head(1), 'the first head counts');
+    assert.deepEqual(typesOf(replies, 1), ['head', 'chunk', 'end']);
+  });
+
+  test('a chunk that cannot be decoded fails the request and stops the background', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    const port = runtime.latest();
+    port.reply(head(1));
+    port.reply({ type: 'chunk', id: 1, bytes: { base64: 'not base64!' } });
+    assert.equal(replies.at(-1)?.type, 'failed');
+    assert.deepEqual(port.sent.at(-1), { type: 'abort', id: 1 });
+  });
+
   describe('keep-alive', () => {
+    const pings = (port: FakePort) => port.sent.filter((m) => (m as { type: string }).type === 'ping').length;
+
     test('pings every 20 s while a request is open, and stops when none is', () => {
       const { link: l } = link();
       l.send(1, sync);
       const port = runtime.latest();
-      const pings = () => port.sent.filter((m) => (m as { type: string }).type === 'ping').length;
       mock.timers.tick(KEEPALIVE_INTERVAL_MS);
       mock.timers.tick(KEEPALIVE_INTERVAL_MS);
-      assert.equal(pings(), 2);
-      port.reply({ type: 'response', id: 1, response: { status: 200, headers: {}, body: null } });
+      assert.equal(pings(port), 2);
+      port.reply(head(1));
+      port.reply({ type: 'end', id: 1 });
       mock.timers.tick(KEEPALIVE_INTERVAL_MS * 3);
-      assert.equal(pings(), 2);
+      assert.equal(pings(port), 2);
+    });
+
+    test('goes on pinging while a body is streaming after its head', () => {
+      const { link: l } = link();
+      l.send(1, sync);
+      const port = runtime.latest();
+      port.reply(head(1));
+      port.reply(chunk(1, 'slow'));
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS * 2);
+      assert.equal(pings(port), 2);
+      port.reply({ type: 'end', id: 1 });
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS * 2);
+      assert.equal(pings(port), 2);
     });
   });
 });

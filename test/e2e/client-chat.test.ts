@@ -1,6 +1,6 @@
 // A real matrix-js-sdk client on an approved page talks to the extension's
 // homeserver URL: discovery, registration, a room, 20 messages read back
-// through /sync and /messages.
+// through /sync and /messages; an answer of several chunks streams whole.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -71,6 +71,55 @@ describe('a web client on an approved origin', () => {
     assert.deepEqual(await callClient(page, 'syncedBodies', 'bob', roomId, sent.length), sent);
     assert.deepEqual(await callClient(page, 'history', 'bob', roomId), sent);
     assert.deepEqual(await callClient(page, 'history', 'alice', roomId), sent);
+  });
+
+  test('a response larger than one chunk streams whole to fetch and to XMLHttpRequest', async () => {
+    // Six messages of 50 kB (UTF-8) make a /messages answer of over 300 kB: more than one 256 KiB chunk.
+    const bodies = Array.from({ length: 6 }, (_, i) => `${i}:${'é'.repeat(25_000)}`);
+    const headers = { authorization: `Bearer ${aliceToken}` };
+    const api = `${HOMESERVER_ORIGIN}/_matrix/client/v3`;
+    const messagesUrl = await page.evaluate(
+      async ({ api, headers, bodies }) => {
+        const created = await fetch(`${api}/createRoom`, { method: 'POST', headers, body: '{}' });
+        const room = encodeURIComponent(((await created.json()) as { room_id: string }).room_id);
+        for (const [i, body] of bodies.entries()) {
+          const content = JSON.stringify({ msgtype: 'm.text', body });
+          await fetch(`${api}/rooms/${room}/send/m.room.message/big${i}`, {
+            method: 'PUT',
+            headers,
+            body: content,
+          });
+        }
+        return `${api}/rooms/${room}/messages?dir=f&limit=20`;
+      },
+      { api, headers, bodies },
+    );
+    const bodiesOf = (answer: unknown) =>
+      (answer as { chunk: { content: { body?: string } }[] }).chunk.flatMap((e) => e.content.body ?? []);
+
+    const viaFetch = await page.evaluate(
+      async ({ url, headers }) => {
+        const reader = (await fetch(url, { headers })).body!.getReader();
+        const decoder = new TextDecoder();
+        let text = '';
+        let reads = 0;
+        let bytes = 0;
+        for (let read = await reader.read(); !read.done; read = await reader.read()) {
+          reads++;
+          bytes += read.value.byteLength;
+          text += decoder.decode(read.value, { stream: true });
+        }
+        return { reads, bytes, json: JSON.parse(text + decoder.decode()) as unknown };
+      },
+      { url: messagesUrl, headers },
+    );
+    assert.ok(viaFetch.bytes > 256 * 1024, `${viaFetch.bytes} bytes`);
+    assert.ok(viaFetch.reads >= 2, `the fetch body came in ${viaFetch.reads} reads`);
+    assert.deepEqual(bodiesOf(viaFetch.json), bodies);
+
+    const viaXhr = await callClient(page, 'xhrGet', messagesUrl, headers);
+    assert.ok(viaXhr.progressEvents >= 2, `${viaXhr.progressEvents} XHR progress events`);
+    assert.deepEqual(bodiesOf(viaXhr.json), bodies);
   });
 
   test('an aborted /sync long-poll rejects as fetch does, and the next request is answered', async () => {

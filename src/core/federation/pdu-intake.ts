@@ -11,6 +11,7 @@ import {
   type RoomEvent,
   type RoomVersion,
   redactEvent,
+  redactedBytes,
   roomEventFromPdu,
   validatePdu,
   verifyEvent,
@@ -24,6 +25,8 @@ export type Intake =
 export interface ParsedPdu {
   readonly pdu: Pdu;
   readonly event: RoomEvent;
+  /** Its redactedBytes when the event id was computed from them (v3+), for step 2 to reuse. */
+  readonly redacted?: Uint8Array;
 }
 
 /**
@@ -39,8 +42,10 @@ export async function parsePdu(
   if (!format.ok) return { ok: false, reason: `1: ${format.reason}` };
   const pdu = raw as Pdu;
   let event: RoomEvent;
+  let redacted: Uint8Array | undefined;
   try {
-    event = await roomEventFromPdu(pdu, version);
+    redacted = version.eventIdFormat === 'v1' ? undefined : redactedBytes(pdu, version);
+    event = await roomEventFromPdu(pdu, version, redacted);
   } catch (err) {
     return { ok: false, reason: `1: no event id can be computed: ${(err as Error).message}` };
   }
@@ -51,13 +56,13 @@ export async function parsePdu(
   if (typeof pdu.origin === 'string' && pdu.origin !== serverOf(event.sender)) {
     return { ok: false, eventId, reason: `1: origin ${pdu.origin} is not the sender's server` };
   }
-  return { ok: true, parsed: { pdu, event } };
+  return { ok: true, parsed: { pdu, event, ...(redacted && { redacted }) } };
 }
 
 /** Steps 2 and 3 for a parsed PDU. */
-export async function verifyPdu({ pdu, event }: ParsedPdu, version: RoomVersion): Promise<Intake> {
+export async function verifyPdu({ pdu, event, redacted }: ParsedPdu, version: RoomVersion): Promise<Intake> {
   // 2.
-  const verified = await verifyEvent(pdu, version);
+  const verified = await verifyEvent(pdu, version, redacted);
   if (!verified.ok) return { ok: false, eventId: event.event_id, reason: `2: ${verified.reason}` };
   // 3.
   if (!verified.hashMatches) return { ok: true, event: redactEvent(event, version), redacted: true };

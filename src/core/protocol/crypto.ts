@@ -2,8 +2,11 @@
 //
 // Ed25519 runs on WebCrypto where the platform has it (Node 24, Chrome 137+,
 // Firefox 129+, Safari 17+) and on tweetnacl elsewhere; the choice is made
-// once, by signing the RFC 8032 test vector. SHA-256 always uses
-// `crypto.subtle.digest`, which every platform we target has.
+// once, by signing the RFC 8032 test vector. SHA-256 is @noble/hashes,
+// synchronous: `crypto.subtle.digest` pays a thread hop per call that costs
+// more than hashing an event (measured on a 700-byte event: noble 6 µs,
+// WebCrypto 22 µs with many in flight, 34 µs one at a time), and receiving a
+// PDU hashes it twice.
 //
 // Measured with `node bench/run.ts protocol` (Node 24.21, 2 cores shared with
 // other jobs, load 2-3, a 754-byte signed message event; ranges over runs):
@@ -12,13 +15,12 @@
 //   tweetnacl:                 40-190 verifications/s, 57-310 signs/s
 // WebCrypto verifies 40-120x faster one at a time and 65-380x batched, so
 // tweetnacl is a last resort: too slow to catch up on a busy room's history.
-//   contentHash 14,000-28,000 events/s, referenceHash 19,000-31,000 events/s
-//   (about 1.5-2x more with 32 in flight).
 
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { decodeHex } from './base64.ts';
 import { createEd25519Backend } from './ed25519-backends.ts';
 import type { Ed25519Backend } from './ed25519-backends.ts';
-import { getRandomValues, requireSubtle } from './webcrypto.ts';
+import { getRandomValues } from './webcrypto.ts';
 
 export { createEd25519Backend } from './ed25519-backends.ts';
 export type { Ed25519Backend, Ed25519BackendKind } from './ed25519-backends.ts';
@@ -69,8 +71,9 @@ export async function ed25519Verify(
   return (await ed25519Backend()).verify(publicKey, message, signature);
 }
 
+/** Async for the callers' sake (it was WebCrypto); the work is synchronous. */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await requireSubtle('SHA-256').digest('SHA-256', bytes));
+  return nobleSha256(bytes);
 }
 
 /** `n` cryptographically random bytes. */

@@ -52,21 +52,42 @@ async function contentHashBytes(event: object): Promise<Uint8Array> {
   return sha256(utf8Encode(canonicalJson(rest)));
 }
 
-/** SHA-256 of the redacted event without `signatures` and `unsigned` (the spec's four steps). */
-export async function referenceHash(event: object, version: RoomVersion): Promise<Uint8Array> {
-  // 1. Redact. 2. Drop signatures and unsigned. 3. Canonical JSON. 4. SHA-256.
-  return sha256(signedBytes(redactEvent(wireForm(event, version), version)));
+/**
+ * Canonical JSON bytes of the redacted event without `signatures` and
+ * `unsigned`: what its signatures cover and what its reference hash hashes.
+ * Receiving a PDU needs both, so it computes these once and passes them to
+ * eventIdFor and verifyEvent. Throws if the redacted event is not canonical.
+ */
+export function redactedBytes(event: object, version: RoomVersion): Uint8Array {
+  return signedBytes(redactEvent(wireForm(event, version), version));
 }
 
-/** The event id: `$` + the reference hash in base64 (v3) or url-safe base64 (v4+); v1/v2 events carry theirs. */
-export async function eventIdFor(event: object, version: RoomVersion): Promise<string> {
+/** SHA-256 of the redacted event without `signatures` and `unsigned` (the spec's four steps). */
+export async function referenceHash(
+  event: object,
+  version: RoomVersion,
+  redacted?: Uint8Array,
+): Promise<Uint8Array> {
+  // 1. Redact. 2. Drop signatures and unsigned. 3. Canonical JSON. 4. SHA-256.
+  return sha256(redacted ?? redactedBytes(event, version));
+}
+
+/**
+ * The event id: `$` + the reference hash in base64 (v3) or url-safe base64
+ * (v4+); v1/v2 events carry theirs. `redacted`: the event's redactedBytes, if known.
+ */
+export async function eventIdFor(
+  event: object,
+  version: RoomVersion,
+  redacted?: Uint8Array,
+): Promise<string> {
   if (version.eventIdFormat === 'v1') {
     const id = (event as { event_id?: unknown }).event_id;
     if (typeof id !== 'string')
       throw new EventFormatError(`room version ${version.id} events carry an event_id`);
     return id;
   }
-  const hash = await referenceHash(event, version);
+  const hash = await referenceHash(event, version, redacted);
   return `$${version.eventIdFormat === 'v3' ? encodeBase64(hash) : encodeBase64Url(hash)}`;
 }
 
@@ -98,13 +119,17 @@ export async function signEvent<T extends object>(
  * 2. The content hash is recomputed; a mismatch is returned as
  *    `hashMatches: false` for the caller to store the redacted copy.
  */
-export async function verifyEvent(event: object, version: RoomVersion): Promise<EventVerification> {
+export async function verifyEvent(
+  event: object,
+  version: RoomVersion,
+  redacted?: Uint8Array,
+): Promise<EventVerification> {
   const wire = wireForm(event, version);
   const signers = expectedSigners(wire, version);
   if (typeof signers === 'string') return { ok: false, reason: signers };
   let message: Uint8Array;
   try {
-    message = signedBytes(redactEvent(wire, version));
+    message = redacted ?? signedBytes(redactEvent(wire, version));
   } catch (error) {
     return { ok: false, reason: `the redacted event is not canonical JSON: ${(error as Error).message}` };
   }
@@ -189,8 +214,12 @@ async function contentHashMatches(event: Record<string, unknown>): Promise<boole
 }
 
 /** Computes the event id of a received PDU and returns the event the core works with. */
-export async function roomEventFromPdu(pdu: Pdu, version: RoomVersion): Promise<RoomEvent> {
-  return { ...(wireForm(pdu, version) as Pdu), event_id: await eventIdFor(pdu, version) };
+export async function roomEventFromPdu(
+  pdu: Pdu,
+  version: RoomVersion,
+  redacted?: Uint8Array,
+): Promise<RoomEvent> {
+  return { ...(wireForm(pdu, version) as Pdu), event_id: await eventIdFor(pdu, version, redacted) };
 }
 
 /** The PDU to send: without the local event_id, except in v1/v2 where it belongs to the event. */

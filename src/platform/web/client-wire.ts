@@ -6,6 +6,14 @@
 //
 // Runtime ports serialise as JSON in Chrome, so bodies cross them as text or
 // base64; the MessagePort carries bytes as ArrayBuffers.
+//
+// A response travels as a stream, never as one message (Chrome caps a runtime
+// port message at 64 MiB, and a big initial /sync or a media download must
+// not depend on fitting): a `head` (status, headers), body `chunk`s of at
+// most MAX_CHUNK_BYTES bytes each, in order, then an `end`. An answer that
+// dies after its head ends with `error` (runtime port) or `failed` (page
+// channel) instead, which the page sees as a network error. An `abort` from
+// the page stops the stream at whatever point it has reached.
 
 /** The runtime port name the isolated content script connects with. */
 export const CLIENT_PORT_NAME = 'p2pm-client';
@@ -13,8 +21,14 @@ export const CLIENT_PORT_NAME = 'p2pm-client';
 /** The `type` of the window message that hands the shim's MessagePort to the isolated script. */
 export const HANDSHAKE_TYPE = 'p2pm-channel';
 
-/** A request body or response body on the runtime port. */
-export type WireBody = { readonly text: string } | { readonly base64: string } | null;
+/** The most body bytes one `chunk` message carries. */
+export const MAX_CHUNK_BYTES = 256 * 1024;
+
+/** Bytes on the runtime port: UTF-8 text as text (JSON, the usual case), anything else as base64. */
+export type WireBytes = { readonly text: string } | { readonly base64: string };
+
+/** A request body on the runtime port. */
+export type WireBody = WireBytes | null;
 
 export interface WireRequest {
   readonly method: string;
@@ -24,22 +38,27 @@ export interface WireRequest {
   readonly body: WireBody;
 }
 
-export interface WireResponse {
+/** The start of a response: everything but its body. */
+export interface WireHead {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: WireBody;
 }
 
 /** Isolated script → background. */
 export type ClientMessage =
   | { readonly type: 'request'; readonly id: number; readonly request: WireRequest }
+  /** The page gave up on the request (before or during its body): the background stops answering it. */
   | { readonly type: 'abort'; readonly id: number }
   /** Sent every ~20 s while a request is open: an idle port alone does not keep a worker alive. */
   | { readonly type: 'ping' };
 
 /** Background → isolated script. */
 export type BackgroundMessage =
-  | { readonly type: 'response'; readonly id: number; readonly response: WireResponse }
+  | ({ readonly type: 'head'; readonly id: number } & WireHead)
+  | { readonly type: 'chunk'; readonly id: number; readonly bytes: WireBytes }
+  | { readonly type: 'end'; readonly id: number }
+  /** The answer died after its head: the body is incomplete. */
+  | { readonly type: 'error'; readonly id: number; readonly reason: string }
   | { readonly type: 'pong' };
 
 /** Shim → isolated script (over the MessagePort). */
@@ -56,14 +75,11 @@ export type ShimMessage =
 
 /** Isolated script → shim (over the MessagePort). */
 export type BridgeMessage =
-  | {
-      readonly type: 'response';
-      readonly id: number;
-      readonly status: number;
-      readonly headers: Readonly<Record<string, string>>;
-      readonly body: string | ArrayBuffer | null;
-    }
-  /** The request could not be completed; the shim reports it as a network error. */
+  | ({ readonly type: 'head'; readonly id: number } & WireHead)
+  /** Transferred, not copied. */
+  | { readonly type: 'chunk'; readonly id: number; readonly bytes: ArrayBuffer }
+  | { readonly type: 'end'; readonly id: number }
+  /** The request could not be completed, before or after its head; the shim reports it as a network error. */
   | { readonly type: 'failed'; readonly id: number; readonly reason: string };
 
 export function isClientMessage(value: unknown): value is ClientMessage {
@@ -74,6 +90,39 @@ export function isClientMessage(value: unknown): value is ClientMessage {
   return msg.type === 'request' && Number.isSafeInteger(msg.id) && isWireRequest(msg.request);
 }
 
+type Fields = Readonly<Record<string, unknown>>;
+
+const backgroundMessageChecks: Record<BackgroundMessage['type'], (msg: Fields) => boolean> = {
+  head: (msg) => Number.isSafeInteger(msg.id) && isWireHead(msg),
+  chunk: (msg) => Number.isSafeInteger(msg.id) && isWireBytes(msg.bytes),
+  end: (msg) => Number.isSafeInteger(msg.id),
+  error: (msg) => Number.isSafeInteger(msg.id) && typeof msg.reason === 'string',
+  pong: () => true,
+};
+
+/** What the isolated script accepts from the background; anything else is dropped. */
+export function isBackgroundMessage(value: unknown): value is BackgroundMessage {
+  return isTypedMessage(value, backgroundMessageChecks);
+}
+
+const bridgeMessageChecks: Record<BridgeMessage['type'], (msg: Fields) => boolean> = {
+  head: (msg) => Number.isSafeInteger(msg.id) && isWireHead(msg),
+  chunk: (msg) => Number.isSafeInteger(msg.id) && msg.bytes instanceof ArrayBuffer,
+  end: (msg) => Number.isSafeInteger(msg.id),
+  failed: (msg) => Number.isSafeInteger(msg.id) && typeof msg.reason === 'string',
+};
+
+/** What the shim accepts from the isolated script; anything else is dropped. */
+export function isBridgeMessage(value: unknown): value is BridgeMessage {
+  return isTypedMessage(value, bridgeMessageChecks);
+}
+
+function isTypedMessage(value: unknown, checks: Record<string, (msg: Fields) => boolean>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const msg = value as Fields;
+  return typeof msg.type === 'string' && Object.hasOwn(checks, msg.type) && checks[msg.type]!(msg);
+}
+
 function isWireRequest(value: unknown): value is WireRequest {
   if (typeof value !== 'object' || value === null) return false;
   const req = value as Record<string, unknown>;
@@ -81,15 +130,24 @@ function isWireRequest(value: unknown): value is WireRequest {
     typeof req.method === 'string' &&
     typeof req.url === 'string' &&
     isStringRecord(req.headers) &&
-    isWireBody(req.body)
+    (req.body === null || isWireBytes(req.body))
   );
 }
 
-function isWireBody(value: unknown): value is WireBody {
-  if (value === null) return true;
-  if (typeof value !== 'object') return false;
-  const body = value as Record<string, unknown>;
-  return typeof body.text === 'string' || typeof body.base64 === 'string';
+/** An HTTP status and string headers. */
+function isWireHead(msg: Fields): boolean {
+  return (
+    Number.isInteger(msg.status) &&
+    (msg.status as number) >= 100 &&
+    (msg.status as number) <= 599 &&
+    isStringRecord(msg.headers)
+  );
+}
+
+function isWireBytes(value: unknown): value is WireBytes {
+  if (typeof value !== 'object' || value === null) return false;
+  const bytes = value as Record<string, unknown>;
+  return typeof bytes.text === 'string' || typeof bytes.base64 === 'string';
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

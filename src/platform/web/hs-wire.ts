@@ -2,14 +2,23 @@
 // homeserver core's HsRequest/HsResponse, on both sides of the port.
 import type { HsRequest, HsResponse } from '../../core/http/types.ts';
 import { decodeBase64, encodeBase64 } from '../../core/protocol/base64.ts';
-import type { WireBody, WireRequest, WireResponse } from './client-wire.ts';
+import type { WireBody, WireBytes, WireHead, WireRequest } from './client-wire.ts';
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF: a body chunk may well start with one.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8 = new TextEncoder();
 
-/** Bytes as the port carries them: UTF-8 text as text (JSON, the usual case), anything else as base64. */
+/** A request body as the port carries it: none when empty. */
 export function encodeWireBody(bytes: Uint8Array | null | undefined): WireBody {
-  if (!bytes || bytes.length === 0) return null;
+  return !bytes || bytes.length === 0 ? null : encodeWireBytes(bytes);
+}
+
+export function decodeWireBody(body: WireBody): Uint8Array | undefined {
+  return body === null ? undefined : decodeWireBytes(body);
+}
+
+/** Bytes as the port carries them: UTF-8 text as text (JSON, the usual case), anything else as base64. */
+export function encodeWireBytes(bytes: Uint8Array): WireBytes {
   try {
     return { text: strictUtf8.decode(bytes) };
   } catch {
@@ -17,9 +26,9 @@ export function encodeWireBody(bytes: Uint8Array | null | undefined): WireBody {
   }
 }
 
-export function decodeWireBody(body: WireBody): Uint8Array | undefined {
-  if (body === null) return undefined;
-  return 'text' in body ? utf8.encode(body.text) : decodeBase64(body.base64);
+/** Throws EncodingError on malformed base64. */
+export function decodeWireBytes(bytes: WireBytes): Uint8Array {
+  return 'text' in bytes ? utf8.encode(bytes.text) : decodeBase64(bytes.base64);
 }
 
 /**
@@ -49,11 +58,16 @@ export function toHsRequest(wire: WireRequest, closed: Promise<void>): HsRequest
   };
 }
 
-/** A core response on the wire: JSON bodies serialised once here, bytes passed as they are. */
-export function fromHsResponse(res: HsResponse): WireResponse {
+/** A core response ready to be streamed to the page: its head, and its body as bytes (null when empty). */
+export interface OutgoingResponse extends WireHead {
+  readonly body: Uint8Array | null;
+}
+
+/** A core response as bytes: JSON bodies serialised once here, bytes passed as they are. */
+export function fromHsResponse(res: HsResponse): OutgoingResponse {
   if (res.body instanceof Uint8Array) {
-    return { status: res.status, headers: res.headers, body: encodeWireBody(res.body) };
+    return { status: res.status, headers: res.headers, body: res.body.length > 0 ? res.body : null };
   }
   const text = res.body === undefined ? '' : JSON.stringify(res.body);
-  return { status: res.status, headers: res.headers, body: text === '' ? null : { text } };
+  return { status: res.status, headers: res.headers, body: text === '' ? null : utf8.encode(text) };
 }

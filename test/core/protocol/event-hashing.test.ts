@@ -7,6 +7,7 @@ import {
   contentHash,
   eventIdFor,
   pduFromRoomEvent,
+  redactedBytes,
   referenceHash,
   roomEventFromPdu,
   signEvent,
@@ -122,6 +123,19 @@ describe('event ids', () => {
     assert.equal(`$${encodeBase64Url(hash)}`, await eventIdFor(GMSL_CREATE_EVENT, v10));
     const decorated = { ...GMSL_CREATE_EVENT, unsigned: { x: 1 }, signatures: {}, event_id: '$local' };
     assert.deepEqual(await referenceHash(decorated, v10), hash);
+  });
+
+  test('the redacted bytes a receiver computes once give the same id and the same verdict', async () => {
+    const v10 = version('10');
+    const bytes = redactedBytes(GMSL_CREATE_EVENT, v10);
+    assert.equal(await eventIdFor(GMSL_CREATE_EVENT, v10, bytes), await eventIdFor(GMSL_CREATE_EVENT, v10));
+    const alice = await newServer();
+    const signed = await signedMessage(alice, '10');
+    const tampered = { ...signed, content: { body: 'changed' } };
+    for (const event of [signed, tampered]) {
+      const given = await verifyEvent(event, v10, redactedBytes(event, v10));
+      assert.deepEqual(given, await verifyEvent(event, v10));
+    }
   });
 
   test('v1/v2 events carry their own id (gomatrixserverlib TestEventIDForRoomVersionV1)', async () => {

@@ -23,6 +23,7 @@ export interface Credentials {
 /** The DOM's XMLHttpRequest, as far as used here (this file is typechecked with Node's types, no DOM lib). */
 declare const XMLHttpRequest: new () => {
   open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
   send(): void;
   getResponseHeader(name: string): string | null;
   responseType: string;
@@ -30,6 +31,7 @@ declare const XMLHttpRequest: new () => {
   readonly response: unknown;
   onload: (() => void) | null;
   onerror: (() => void) | null;
+  onprogress: (() => void) | null;
 };
 
 const quiet: Logger = {
@@ -217,17 +219,24 @@ export const p2pmClient = {
     return times;
   },
 
-  /** The body of a GET made with XMLHttpRequest, for the XHR shim. */
-  xhrGet(url: string): Promise<{ status: number; contentType: string | null; json: unknown }> {
+  /** The body of a GET made with XMLHttpRequest, for the XHR shim, and how many progress events it fired. */
+  xhrGet(
+    url: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; contentType: string | null; json: unknown; progressEvents: number }> {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
+      let progressEvents = 0;
       xhr.open('GET', url);
+      for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
       xhr.responseType = 'json';
+      xhr.onprogress = () => progressEvents++;
       xhr.onload = () =>
         resolve({
           status: xhr.status,
           contentType: xhr.getResponseHeader('content-type'),
           json: xhr.response,
+          progressEvents,
         });
       xhr.onerror = () => reject(new TypeError('XHR network error'));
       xhr.send();

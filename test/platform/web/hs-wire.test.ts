@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   decodeWireBody,
+  decodeWireBytes,
   encodeWireBody,
+  encodeWireBytes,
   fromHsResponse,
   toHsRequest,
 } from '../../../src/platform/web/hs-wire.ts';
@@ -16,6 +18,12 @@ describe('wire bodies', () => {
     assert.deepEqual(decodeWireBody(encodeWireBody(json)), json);
     assert.deepEqual(decodeWireBody(encodeWireBody(binary)), binary);
     assert.equal(encodeWireBody(new Uint8Array(0)), null);
+  });
+
+  test('a body chunk that starts with U+FEFF keeps it', () => {
+    const bom = new TextEncoder().encode('\uFEFFrest');
+    assert.deepEqual(encodeWireBytes(bom), { text: '\uFEFFrest' });
+    assert.deepEqual(decodeWireBytes(encodeWireBytes(bom)), bom);
   });
 });
 
@@ -41,18 +49,18 @@ describe('toHsRequest', () => {
 });
 
 describe('fromHsResponse', () => {
-  test('serialises JSON bodies once and passes bytes through', () => {
+  test('serialises JSON bodies once, as UTF-8 bytes, and passes bytes through', () => {
     const json = fromHsResponse({
       status: 200,
       headers: { 'content-type': 'application/json' },
-      body: { a: 1 },
+      body: { a: 'é' },
     });
-    assert.deepEqual(json, {
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: { text: '{"a":1}' },
-    });
-    const empty = fromHsResponse({ status: 204, headers: {}, body: new Uint8Array(0) });
-    assert.equal(empty.body, null);
+    assert.equal(json.status, 200);
+    assert.deepEqual(json.headers, { 'content-type': 'application/json' });
+    assert.equal(new TextDecoder().decode(json.body!), '{"a":"é"}');
+    const bytes = new Uint8Array([0xff, 0]);
+    assert.equal(fromHsResponse({ status: 200, headers: {}, body: bytes }).body, bytes);
+    assert.equal(fromHsResponse({ status: 204, headers: {}, body: new Uint8Array(0) }).body, null);
+    assert.equal(fromHsResponse({ status: 200, headers: {}, body: undefined }).body, null);
   });
 });
