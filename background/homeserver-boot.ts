@@ -7,6 +7,7 @@ import { bootstrapIdentity, type ServerIdentity } from '../src/core/identity.ts'
 import { type Logger, systemClock } from '../src/core/ports.ts';
 import { randomBytes } from '../src/core/protocol/crypto.ts';
 import { openDexieStore } from '../src/core/storage/dexie-store.ts';
+import { cachedHomeserverStore } from '../src/core/storage/homeserver-store.ts';
 import { SCHEMA } from '../src/core/storage/schema.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 
@@ -20,7 +21,7 @@ export async function bootHomeserver(
   logger: Logger,
   transportFor?: (identity: ServerIdentity) => PeerTransport,
 ): Promise<Homeserver> {
-  const store = await openDexieStore(DATABASE_NAME, SCHEMA);
+  const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes);
   logger.info('homeserver ready', { serverName: identity.serverName });
   const transport = transportFor?.(identity);

@@ -18,6 +18,7 @@ import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/storage/schema.ts';
 import { openSqliteStore } from '../../src/node/storage/sqlite-store.ts';
 import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
+import { cachedHomeserverStore } from '../../src/core/storage/homeserver-store.ts';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
@@ -123,9 +124,11 @@ let databases = 0;
 
 /** An in-memory SQLite store; FED_STORE=dexie runs the same over IndexedDB (fake-indexeddb) as the extension does. */
 async function openStore(): Promise<Store> {
-  if (process.env.FED_STORE !== 'dexie')
-    return openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' });
-  return openDexieStore(`fed-${++databases}`, SCHEMA, { indexedDB: new IDBFactory(), IDBKeyRange });
+  const store =
+    process.env.FED_STORE !== 'dexie'
+      ? await openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' })
+      : await openDexieStore(`fed-${++databases}`, SCHEMA, { indexedDB: new IDBFactory(), IDBKeyRange });
+  return cachedHomeserverStore(store, SCHEMA);
 }
 
 export interface RunningNode extends ClusterNode {

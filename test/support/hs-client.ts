@@ -14,6 +14,7 @@ import { bootstrapIdentity } from '../../src/core/identity.ts';
 import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
 import { randomBytes } from '../../src/core/protocol/crypto.ts';
 import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
+import { cachedHomeserverStore } from '../../src/core/storage/homeserver-store.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/storage/schema.ts';
 
@@ -82,10 +83,11 @@ function parseQuery(search: string): Record<string, string | string[]> {
 }
 
 export async function createTestHomeserver(options: TestHomeserverOptions = {}): Promise<TestHomeserver> {
-  const store = await openDexieStore(`hs-test-${++databases}-${Date.now()}`, SCHEMA, {
+  const opened = await openDexieStore(`hs-test-${++databases}-${Date.now()}`, SCHEMA, {
     indexedDB,
     IDBKeyRange,
   });
+  const store = cachedHomeserverStore(opened, SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes);
   const errors: string[] = [];
   const log = () => {};

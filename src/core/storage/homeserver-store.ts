@@ -1,0 +1,17 @@
+// The homeserver's own connection to its database goes through a row cache
+// (row-cache.ts): it is the only writer, so the cache stays true. Sizes bound
+// memory: events are a few KB at most (PDU size limit 64 KiB, usually under
+// 2 KB); a state group row can hold a whole room's state, so few are kept.
+import { EVENTS, ROOMS, STATE_GROUPS } from '../rooms/tables.ts';
+import type { SchemaVersion, Store } from './port.ts';
+import { type RowCacheSizes, withRowCache } from './row-cache.ts';
+
+const SIZES: RowCacheSizes = { [EVENTS]: 4096, [STATE_GROUPS]: 256, [ROOMS]: 1024 };
+/** Any other table's rows (tokens, receipts, memberships, counters...). */
+const OTHER_TABLE_ROWS = 1024;
+
+/** `store`, opened with `schema`, behind the row cache; only for the connection the homeserver writes through. */
+export function cachedHomeserverStore(store: Store, schema: readonly SchemaVersion[]): Store {
+  const tables = Object.keys(schema[schema.length - 1]!.tables);
+  return withRowCache(store, Object.fromEntries(tables.map((t) => [t, SIZES[t] ?? OTHER_TABLE_ROWS])));
+}

@@ -1,0 +1,137 @@
+// The row cache keeps every guarantee of the store it fronts (the whole
+// conformance suite runs through it, over Dexie and over SQLite), and on top:
+// a repeated get is answered without the store, a committed write is never
+// hidden by a cached row, and a caller changing a row it read changes nothing else.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { openDexieStore } from '../../../src/core/storage/dexie-store.ts';
+import type { ReadTx, Store } from '../../../src/core/storage/port.ts';
+import { withRowCache } from '../../../src/core/storage/row-cache.ts';
+import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
+import { V1 } from './conformance/fixtures.ts';
+import { runStoreConformance } from './store-conformance.ts';
+
+const cached = (store: Store, maxRows = 1000) =>
+  withRowCache(store, Object.fromEntries(Object.keys(V1.tables).map((table) => [table, maxRows])));
+
+runStoreConformance('row cache over Dexie', async (name, versions) =>
+  cached(await openDexieStore(name, versions, { indexedDB, IDBKeyRange })),
+);
+runStoreConformance(
+  'row cache over SQLite :memory:',
+  async (_name, versions) => cached(await openSqliteStore(':memory:', versions)),
+  { durable: false },
+);
+runStoreConformance(
+  'row cache of 2 rows over SQLite :memory:',
+  async (_name, versions) => cached(await openSqliteStore(':memory:', versions), 2),
+  { durable: false },
+);
+
+/** A store over SQLite whose gets are counted. */
+async function countedStore() {
+  const inner = await openSqliteStore(':memory:', [V1]);
+  let gets = 0;
+  const counting = (tx: ReadTx): ReadTx => ({
+    ...tx,
+    get: (table, key) => {
+      gets++;
+      return tx.get(table, key);
+    },
+  });
+  const store: Store = {
+    read: (tables, fn) => inner.read(tables, (tx) => fn(counting(tx))),
+    write: (tables, fn) => inner.write(tables, (tx) => fn({ ...tx, ...counting(tx) })),
+    close: () => inner.close(),
+  };
+  return { store: cached(store), gets: () => gets };
+}
+
+describe('the row cache', () => {
+  test('a row read once is read again without the store', async () => {
+    const { store, gets } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'a')), { k: 'a', v: 1 });
+    }
+    assert.equal(gets(), 1);
+    await store.close();
+  });
+
+  test('a committed put, delete or deleteWhere is seen by the next read', async () => {
+    const { store } = await countedStore();
+    const read = () => store.read(['kv'], (tx) => tx.get('kv', 'a'));
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    await read();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 2 }));
+    assert.deepEqual(await read(), { k: 'a', v: 2 });
+    await store.write(['kv'], (tx) => tx.delete('kv', 'a'));
+    assert.equal(await read(), undefined);
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 3 }));
+    await read();
+    await store.write(['kv'], (tx) => tx.deleteWhere('kv', {}));
+    assert.equal(await read(), undefined);
+    await store.close();
+  });
+
+  test('a write reads its own put, even while the put runs', async () => {
+    const { store } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    await store.read(['kv'], (tx) => tx.get('kv', 'a'));
+    const seen = await store.write(['kv'], async (tx) => {
+      const [, during] = await Promise.all([tx.put('kv', { k: 'a', v: 2 }), tx.get('kv', 'a')]);
+      return [during, await tx.get('kv', 'a')];
+    });
+    assert.deepEqual(seen, [
+      { k: 'a', v: 2 },
+      { k: 'a', v: 2 },
+    ]);
+    await store.close();
+  });
+
+  test('a write that fails leaves no trace in the cache', async () => {
+    const { store } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    await store.read(['kv'], (tx) => tx.get('kv', 'a'));
+    await assert.rejects(
+      store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'a', v: 2 });
+        throw new Error('changed my mind');
+      }),
+    );
+    assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'a')), { k: 'a', v: 1 });
+    await store.close();
+  });
+
+  test('a read that began before a write does not cache what it read after the commit', async () => {
+    const { store } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // This read has begun (its snapshot is v1) when the write below commits.
+    const slow = store.read(['kv'], async (tx) => {
+      await held;
+      return tx.get('kv', 'a');
+    });
+    const write = store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 2 }));
+    release();
+    await Promise.all([slow, write]);
+    assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'a')), { k: 'a', v: 2 });
+    await store.close();
+  });
+
+  test('each read gets a row of its own: changing it changes nothing stored or cached', async () => {
+    const { store } = await countedStore();
+    await store.write(['events'], (tx) =>
+      tx.put('events', { eventId: '$e', roomId: '!r', depth: 1, content: { type: 'm.text' } }),
+    );
+    const read = () => store.read(['events'], (tx) => tx.get<{ content: { type: string } }>('events', '$e'));
+    (await read())!.content.type = 'changed';
+    (await read())!.content.type = 'changed again';
+    assert.equal((await read())!.content.type, 'm.text');
+    await store.close();
+  });
+});
