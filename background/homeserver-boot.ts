@@ -16,10 +16,12 @@ export const DATABASE_NAME = 'p2p-matrix';
 /**
  * `transportFor` gives the peer transport for the server's identity (the
  * libp2p node uses the same key); with it the homeserver federates.
+ * `nodeName` is the name the user gave this node in the settings, which peers show.
  */
 export async function bootHomeserver(
   logger: Logger,
   transportFor?: (identity: ServerIdentity) => PeerTransport,
+  nodeName?: () => Promise<string | undefined>,
 ): Promise<Homeserver> {
   const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes);
@@ -27,6 +29,7 @@ export async function bootHomeserver(
   const transport = transportFor?.(identity);
   return createHomeserver({
     ...(transport && { transport }),
+    ...(nodeName && { nodeName }),
     store,
     clock: systemClock,
     logger,

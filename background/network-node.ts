@@ -14,9 +14,13 @@ import type { NetworkState } from '../src/platform/web/popup-messages.ts';
 import type { NodeLink } from './node-link-api.ts';
 import { type NetworkView, NetworkUnavailableError } from './network-view.ts';
 import { OffscreenPeerTransport } from './offscreen-peer-transport.ts';
+import { createPeerNames } from './peer-names.ts';
 
 /** How long the popup waits for the node's picture before it says the node cannot be reached. */
 const SNAPSHOT_TIMEOUT_MS = 5_000;
+const VERSION_PATH = '/_matrix/federation/v1/version';
+/** A peer's name is a nicety: ask briefly. */
+const NAME_TIMEOUT_MS = 5_000;
 
 export interface NetworkNodeDeps {
   readonly link: NodeLink;
@@ -48,6 +52,14 @@ export function createNetworkNode(deps: NetworkNodeDeps): NetworkNode {
   let transport: OffscreenPeerTransport | undefined;
   let identity: NodeIdentity | undefined;
   let starting: Promise<void> | undefined;
+  const names = createPeerNames({
+    version: async (serverName) => {
+      if (!transport || !identity) throw new Error('no node yet');
+      const req = { method: 'GET', path: VERSION_PATH, origin: identity.serverName };
+      return (await transport.request(serverName, req, { timeoutMs: NAME_TIMEOUT_MS })).body;
+    },
+    changed: notify,
+  });
 
   let again = false;
   // One start at a time; a link that came back meanwhile gets one more round.
@@ -76,15 +88,23 @@ export function createNetworkNode(deps: NetworkNodeDeps): NetworkNode {
   };
 
   const onEvent = (event: NodeEvent) => {
-    if (event.type === 'peer') transport?.peerChanged(event.serverName, event.state);
-    else if (event.type === 'error') deps.reportError(event.message);
+    if (event.type === 'peer') {
+      transport?.peerChanged(event.serverName, event.state);
+      if (event.state === 'up') names.forget(event.serverName);
+    } else if (event.type === 'error') deps.reportError(event.message);
     if (event.type !== 'keepalive') notify();
   };
 
   const view: NetworkView = {
     async snapshot(): Promise<NetworkState> {
       try {
-        return await link.call('snapshot', {}, SNAPSHOT_TIMEOUT_MS);
+        const state = await link.call('snapshot', {}, SNAPSHOT_TIMEOUT_MS);
+        if (state.state === 'unavailable') return state;
+        const peers = state.peers.map((peer) => {
+          const name = names.nameOf(peer.serverName);
+          return name === undefined ? peer : { ...peer, name };
+        });
+        return { ...state, peers };
       } catch (err) {
         const reason = `The peer-to-peer node cannot be reached: ${err instanceof Error ? err.message : String(err)}`;
         return { state: 'unavailable', reason, peers: [], relays: [] };

@@ -66,7 +66,15 @@ function PeerRow({ peer, copy }: { readonly peer: PeerEntry; readonly copy: Peer
     h(
       'div',
       { class: 'row' },
-      h('span', { class: 'mono grow', title: peer.serverName }, shortName(peer.serverName)),
+      peer.name !== undefined
+        ? h(
+            'span',
+            { class: 'grow' },
+            h('span', { class: 'peer-name' }, peer.name),
+            ' ',
+            h('span', { class: 'mono muted', title: peer.serverName }, shortName(peer.serverName)),
+          )
+        : h('span', { class: 'mono grow', title: peer.serverName }, shortName(peer.serverName)),
       h(CopyButton, { text: peer.serverName, label: `Copy server name ${peer.serverName}`, copy }),
     ),
     h(

@@ -19,10 +19,7 @@ import type { Store } from './storage/port.ts';
 import { Notifier } from './sync/notifier.ts';
 import { createTypingTracker, syncRoutes } from './sync/routes.ts';
 
-export interface HomeserverConfig extends AccountConfig {
-  /** The node's human-readable name (`--name`), for peers' directories once federation lands. */
-  readonly displayName?: string;
-}
+export type HomeserverConfig = AccountConfig;
 
 export interface HomeserverDeps {
   readonly store: Store;
@@ -38,6 +35,8 @@ export interface HomeserverDeps {
   readonly transport?: PeerTransport;
   /** Federation's backoff and inbound limits, when not the defaults (tests shorten them). */
   readonly federationOptions?: Partial<FederationOptions>;
+  /** The node's human-readable name now (`serve --name`, the extension's settings): peers show it. */
+  readonly nodeName?: () => Promise<string | undefined>;
 }
 
 export interface Homeserver {
@@ -69,6 +68,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       transport: deps.transport,
       ...accountsForRooms,
       ...(deps.federationOptions && { options: deps.federationOptions }),
+      ...(deps.nodeName && { nodeName: deps.nodeName }),
     });
   const typing = federation?.typing ?? createTypingTracker(clock, notifier);
   const roomDeps = {

@@ -24,7 +24,7 @@ serve options:
   --host <address>       address to listen on (default 127.0.0.1)
   --data <dir>           keep everything in <dir>/homeserver.sqlite (default: in memory, lost on exit)
   --registration <mode>  open | token:<secret> | closed (default: open on loopback, closed elsewhere)
-  --name <name>          display name of this node
+  --name <name>          a name for this node, which peers show beside its key
   --relay <multiaddr>    join the network through this relay (repeatable)
   --peer <multiaddr>     connect to this peer (repeatable); peers are remembered in <data>/known-peers.json
   --listen <multiaddr>   libp2p listen address (repeatable; default ${DEFAULT_LISTEN})
@@ -113,7 +113,8 @@ async function serve(args: readonly string[]): Promise<void> {
     logger: stderrLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
-    config: { registration, ...(values.name !== undefined ? { displayName: values.name } : {}) },
+    config: { registration },
+    nodeName: async () => values.name,
   });
   const http = await startHttpServer((req) => homeserver.handle(req), {
     host: values.host,

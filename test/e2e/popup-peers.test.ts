@@ -1,12 +1,7 @@
-// PENDING until the extension runs its libp2p node (issue 5, second part:
-// the offscreen document). Named *.pending.ts so that neither test glob runs
-// it yet; run it by hand with
-//   node scripts/run-e2e.ts test/e2e/popup-peers.pending.ts
-// and rename it to popup-peers.test.ts once it passes.
-//
 // Two browsers with the extension and a local relay: each is given the relay
 // in its popup; browser B's server then appears in browser A's open popup as
-// a connected peer, without reopening it, and goes away when B closes.
+// a connected peer, without reopening it, under the name B's user gave it in
+// B's settings, and goes away when B closes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -58,6 +53,10 @@ describe("a second browser's peer in the popup", () => {
     const popupB = await openPopup(b!);
     await createAccount(popupA, 'alice');
     const serverB = await createAccount(popupB, 'bob');
+    await selectTab(popupB, 'Settings');
+    await popupB.getByLabel('Display name (what other peers see)').fill('Bob’s browser');
+    await popupB.getByRole('button', { name: 'Save settings' }).click();
+    await popupB.getByText('Saved.', { exact: true }).waitFor();
     await addRelay(popupA, relay.multiaddrs[0]!);
     await addRelay(popupB, relay.multiaddrs[0]!);
     await selectTab(popupA, 'Peers');
@@ -65,6 +64,7 @@ describe("a second browser's peer in the popup", () => {
     const row = peers.getByRole('listitem').filter({ has: popupA.getByTitle(serverB, { exact: true }) });
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /Direct \(WebRTC\)|Through a relay|Websocket/);
+    await row.getByText('Bob’s browser', { exact: true }).waitFor();
     await selectTab(popupA, 'Home');
     assert.notEqual(
       await popupA.getByText('Connected peers', { exact: true }).locator('+ dd').textContent(),

@@ -89,6 +89,27 @@ describe('the peers view', () => {
     assert.ok(relays.getByText('Connected'));
   });
 
+  test('a peer that gave itself a name shows it beside its short server name', () => {
+    const network: NetworkState = {
+      state: 'online',
+      peers: [
+        {
+          peerId: 'a',
+          serverName: SERVER_NAME,
+          kind: 'websocket',
+          rttMs: 2,
+          since: Date.UTC(2026, 0, 1, 9),
+          name: 'Alice’s laptop',
+        },
+      ],
+      relays: [],
+    };
+    render(h(Peers, { network, settings: DEFAULT_SETTINGS, client: fakeClient(), copy }));
+    const row = within(screen.getByRole('list', { name: 'Connected peers' }).querySelector('li')!);
+    assert.ok(row.getByText('Alice’s laptop'));
+    assert.equal(row.getByTitle(SERVER_NAME).textContent, 'a1b2c3d4…7e8f9a');
+  });
+
   test('a relay is added by multiaddr through the background', async () => {
     const client = fakeClient({ addPeer: async () => ({ ...DEFAULT_SETTINGS, relays: [RELAY] }) });
     renderOnline(client);

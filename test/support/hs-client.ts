@@ -61,6 +61,8 @@ export interface TestHomeserverOptions {
   readonly clock?: Clock;
   /** Joins a network: the transport for this server's name (e.g. a memory network's `transport`). */
   readonly transport?: (serverName: string) => PeerTransport;
+  /** The node's name, as `serve --name` or the extension's settings give it. */
+  readonly nodeName?: string;
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -100,6 +102,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
   const transport = options.transport?.(identity.serverName);
   const hs = createHomeserver({
     ...(transport && { transport }),
+    ...(options.nodeName !== undefined && { nodeName: async () => options.nodeName }),
     store,
     clock: options.clock ?? systemClock,
     logger,

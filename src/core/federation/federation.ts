@@ -15,6 +15,7 @@ import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
 import type { Notifier } from '../sync/notifier.ts';
 import { type BackoffOptions, defaultBackoff } from './backoff.ts';
+import { versionBody } from './node-name.ts';
 import type { FederationContext } from './context.ts';
 import { type EduSinks, type RemoteReceipt, receiptEdu } from './edus.ts';
 import { createFederationClient } from './federation-client.ts';
@@ -57,6 +58,8 @@ export interface FederationDeps {
   /** More Server-Server endpoints served on the same transport (the network directory's). */
   readonly extraRoutes?: readonly FederationRoute[];
   readonly options?: Partial<FederationOptions>;
+  /** This node's human-readable name now (node-name.ts), if its owner gave one. */
+  readonly nodeName?: () => Promise<string | undefined>;
 }
 
 export type FederationRoomHooks = Required<Pick<RoomDeps, 'remoteJoin' | 'remoteLeave' | 'localEvents'>>;
@@ -105,7 +108,8 @@ export function createFederation(deps: FederationDeps): Federation {
     senders,
     edus: { store, logger, sinks: deps.edus ?? {} },
   };
-  deps.transport.onRequest(federationRouter([...serverRoutes(fed), ...(deps.extraRoutes ?? [])]));
+  const nodeName = deps.nodeName ?? (async () => undefined);
+  deps.transport.onRequest(federationRouter([...serverRoutes(fed, nodeName), ...(deps.extraRoutes ?? [])]));
   deps.transport.onPeer((peer, state) => {
     if (state !== 'up') return;
     senders.peerUp(peer);
@@ -134,13 +138,16 @@ export function createFederation(deps: FederationDeps): Federation {
 }
 
 /** version and send: the endpoints that are not about one room's DAG. */
-function serverRoutes(fed: FederationContext): FederationRoute[] {
+function serverRoutes(
+  fed: FederationContext,
+  nodeName: () => Promise<string | undefined>,
+): FederationRoute[] {
   const transactions = createTransactionReceiver(fed);
   return [
     {
       method: 'GET',
       path: `${V1}/version`,
-      handler: async () => ok({ server: { name: 'p2p-matrix', version: '0.1.0' } }),
+      handler: async () => ok(versionBody(await nodeName())),
     },
     {
       method: 'PUT',

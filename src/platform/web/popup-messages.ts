@@ -51,6 +51,8 @@ export interface PeerEntry {
   readonly rttMs: number | null;
   /** When the connection opened (ms since the epoch). */
   readonly since: number;
+  /** The name the peer gives itself ("Alice's laptop"), once it told us. */
+  readonly name?: string;
 }
 
 export interface RelayEntry {
