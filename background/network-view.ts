@@ -23,7 +23,7 @@ export interface NetworkView {
   applySettings(settings: NetworkSettings): Promise<void>;
 }
 
-export const NO_NODE_REASON = 'The peer-to-peer node is not running in this version of the extension yet.';
+export const NO_NODE_REASON = 'No peer-to-peer node is attached to this homeserver.';
 
 /** The view while there is no node: no peers, every command refused in words. */
 export function unavailableNetwork(reason = NO_NODE_REASON): NetworkView {

@@ -78,7 +78,7 @@ export default async function protocolBench(): Promise<void> {
       `sign ${ratio(webcrypto.sign, tweetnacl.sign)} / ${ratio(webcryptoBatch.sign, tweetnacl.sign)}`,
   );
 
-  console.log('Hashing (SHA-256 via WebCrypto, canonical JSON included):');
+  console.log('Hashing (SHA-256 via @noble/hashes, canonical JSON included):');
   const v10 = roomVersion('10')!;
   await measure('contentHash, one at a time', () => contentHash(event));
   await measure('contentHash, 32 in flight', () => contentHash(event), 32);

@@ -187,7 +187,7 @@ describe('the popup handlers: peers, relays and settings', () => {
     assert.equal(await session.get('lastError'), undefined, 'the status already says the node is missing');
     assert.deepEqual(await unavailableNetwork().snapshot(), {
       state: 'unavailable',
-      reason: 'The peer-to-peer node is not running in this version of the extension yet.',
+      reason: 'No peer-to-peer node is attached to this homeserver.',
       peers: [],
       relays: [],
     });

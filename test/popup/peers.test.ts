@@ -41,7 +41,7 @@ describe('the peers view', () => {
   });
 
   test('without a node: no peers, the reason, and reconnect disabled', () => {
-    const reason = 'The peer-to-peer node is not running in this version of the extension yet.';
+    const reason = 'The peer-to-peer node cannot be reached: the offscreen document did not connect';
     const network: NetworkState = { state: 'unavailable', reason, peers: [], relays: [] };
     render(h(Peers, { network, settings: DEFAULT_SETTINGS, client: fakeClient(), copy }));
     assert.ok(screen.getByText(`No peers: ${reason}`));

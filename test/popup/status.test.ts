@@ -24,7 +24,7 @@ describe('the status view', () => {
   });
 
   test('without a libp2p node, says the network is not available and why, and shows no peers', () => {
-    const reason = 'The peer-to-peer node is not running in this version of the extension yet.';
+    const reason = 'The peer-to-peer node cannot be reached: the offscreen document did not connect';
     render(
       h(Status, {
         connected: true,
