@@ -51,6 +51,10 @@ export function syncAccounts(deps: AdapterDeps): SyncDeps['accounts'] {
       return visible;
     },
     async setPresence(userId, presence) {
+      // Every /sync sets presence, which almost never changes: a read finds
+      // that out without a write transaction (a disk flush in browsers).
+      const old = await deps.store.read([PRESENCE], (tx) => accounts.getPresence(tx, userId));
+      if (old?.presence === presence) return;
       const now = deps.clock.now();
       const changed = await deps.store.write([PRESENCE, STREAM_TABLE], (tx) =>
         accounts.setPresence(tx, userId, presence, undefined, now),

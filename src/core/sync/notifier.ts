@@ -20,6 +20,16 @@ interface Waiter {
 
 export class Notifier {
   private readonly waiters = new Set<Waiter>();
+  private count = 0;
+
+  /**
+   * How many notices were given so far. A reader that noted it before reading
+   * storage knows, by comparing later, whether anything committed since
+   * (every change notifies after its commit), without reading storage again.
+   */
+  get notices(): number {
+    return this.count;
+  }
 
   /**
    * Resolves when a notice concerns userId or one of `rooms`, or when `until`
@@ -41,6 +51,7 @@ export class Notifier {
   }
 
   notify(notice: ChangeNotice): void {
+    this.count++;
     const users = new Set(notice.users ?? []);
     for (const waiter of [...this.waiters]) {
       if (notice.everyone || users.has(waiter.userId) || notice.rooms?.some((r) => waiter.rooms.has(r))) {

@@ -5,7 +5,6 @@ import { queryBoolean, queryInteger, queryParam } from '../http/query.ts';
 import type { HandlerResult, RequestContext } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
 import type { ReadTx, Store } from '../storage/port.ts';
-import { STREAM_TABLE, currentStreamPosition } from '../storage/stream.ts';
 import { type AccountReads, type BuiltSync, buildSync, type SyncRequest } from './build-sync.ts';
 import { type FilterDefinition, parseFilter } from './filter.ts';
 import { longPoll } from './long-poll.ts';
@@ -96,7 +95,10 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     filter,
     ...(since ? { since } : {}),
   };
+  // Notices before the last compute read storage: any change committed after that read notified after it.
+  let noticesBefore = deps.notifier.notices;
   const compute = async () => {
+    noticesBefore = deps.notifier.notices;
     const built = await deps.store.read(deps.tables, (tx) =>
       buildSync({ tx, request, typing: deps.typing, accounts: deps.accounts, now: deps.clock.now() }),
     );
@@ -111,9 +113,9 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     timeoutMs,
     ...(req.closed ? { closed: req.closed } : {}),
     compute,
+    // Answered from memory: one storage transaction less per long-poll.
     changedSince: async ({ result }) =>
-      deps.typing.serial !== result.typingSerial ||
-      (await deps.store.read([STREAM_TABLE], currentStreamPosition)) !== result.position,
+      deps.typing.serial !== result.typingSerial || deps.notifier.notices !== noticesBefore,
   });
   return { body: built.response };
 }

@@ -115,3 +115,13 @@ describe('longPoll', () => {
     assert.equal(state.computes, 1);
   });
 });
+
+describe('Notifier.notices', () => {
+  test('counts every notice, heard or not, so a reader can tell whether anything committed since it read', () => {
+    const notifier = new Notifier();
+    const before = notifier.notices;
+    notifier.notify({ rooms: ['!nobody-listens:x'] });
+    notifier.notify({ everyone: true });
+    assert.equal(notifier.notices, before + 2);
+  });
+});
