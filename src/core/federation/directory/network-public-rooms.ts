@@ -60,9 +60,21 @@ function bound<K, V>(map: Map<K, V>, max: number): void {
   while (map.size > max) map.delete(map.keys().next().value as K);
 }
 
+/** Cache and coalescing key of a query's filter (paging aside). */
+function filterKey(query: PublicRoomsQuery): string {
+  return JSON.stringify([query.searchTerm ?? '', query.roomTypes ?? null]);
+}
+
+interface PeerAnswers {
+  readonly peers: readonly string[];
+  readonly answers: readonly PublicRoomsChunk[][];
+}
+
 export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirectory {
   const listings = new Map<string, { at: number; entries: NetworkRoomsChunk[] }>();
   const hints = new Map<string, readonly string[]>();
+  /** Fan-outs under way by filter: identical requests meanwhile share one instead of asking every peer again. */
+  const asking = new Map<string, Promise<PeerAnswers>>();
 
   /** One peer's matching entries; nothing when it does not answer in time or answers nonsense. */
   const askDirectory = async (peer: string, query: PublicRoomsQuery): Promise<PublicRoomsChunk[]> => {
@@ -74,19 +86,31 @@ export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirect
   };
 
   /**
-   * 1. Ask every reachable peer at once; each has perPeerMs to answer.
+   * 1. Ask every reachable peer at once (or join the same question already
+   *    out); each has perPeerMs to answer.
    * 2. Merge by room id. Whose entry is shown: ours, else that of the room
    *    id's server (the creator's), else the first answer. Never the one
    *    claiming most members, or any peer could restyle others' rooms.
    * 3. Remember where each room was found.
    */
-  const merge = async (query: PublicRoomsQuery, local: readonly PublicRoomsChunk[]) => {
+  const askAll = (query: PublicRoomsQuery): Promise<PeerAnswers> => {
+    const key = filterKey(query);
+    const running = asking.get(key);
+    if (running) return running;
     const peers = deps.transport
       .peers()
       .filter((peer) => peer !== deps.serverName)
       .slice(0, MAX_PEERS_ASKED);
+    const answering = Promise.all(peers.map((peer) => askDirectory(peer, query)))
+      .then((answers) => ({ peers, answers }))
+      .finally(() => asking.delete(key));
+    asking.set(key, answering);
+    return answering;
+  };
+
+  const merge = async (query: PublicRoomsQuery, local: readonly PublicRoomsChunk[]) => {
     // 1.
-    const answers = await Promise.all(peers.map((peer) => askDirectory(peer, query)));
+    const { peers, answers } = await askAll(query);
     // 2.
     const merged = new Map<string, { entry: PublicRoomsChunk; trusted: boolean; servers: string[] }>();
     for (const entry of local)
@@ -117,7 +141,7 @@ export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirect
   /** Later pages come from the listing the first page gathered, so paging is stable. */
   const networkPublicRooms = async (query: PublicRoomsQuery, local: readonly PublicRoomsChunk[]) => {
     const offset = parsePublicRoomsSince(query.since);
-    const key = JSON.stringify([query.searchTerm ?? '', query.roomTypes ?? null]);
+    const key = filterKey(query);
     const cached = listings.get(key);
     const fresh = cached && deps.clock.now() - cached.at < deps.timeouts.listingCacheMs;
     let entries = offset > 0 && fresh ? cached.entries : undefined;

@@ -132,6 +132,23 @@ describe('network room directory', () => {
     assert.equal(nobody.status, 404);
   });
 
+  test('listings asked for at the same time share one question to each peer', async () => {
+    const counter = network.transport('3'.repeat(64));
+    let asked = 0;
+    counter.onRequest(async (_from, req) => {
+      if (req.path === '/_matrix/federation/v1/publicRooms') asked++;
+      await new Promise((r) => setTimeout(r, 20));
+      return { status: 200, body: { chunk: [] } };
+    });
+    extra.push(counter);
+    await new Promise((r) => setTimeout(r, 10)); // let the `up` event arrive
+    const listings = await Promise.all([1, 2, 3].map(() => c.t.request('GET', `${V3}/publicRooms`)));
+    for (const res of listings) assert.deepEqual(roomIds(res.body), [garden, lobby].sort());
+    assert.equal(asked, 1);
+    await c.t.request('GET', `${V3}/publicRooms`);
+    assert.equal(asked, 2, 'a later listing asks again');
+  });
+
   test('a peer that never answers cannot stall the listing, and a lying peer’s junk is filtered', async () => {
     const silent = network.transport('1'.repeat(64));
     silent.onRequest(() => new Promise(() => {}));
