@@ -13,7 +13,6 @@ import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
 import { openSqliteStore } from './storage/sqlite-store.ts';
-import { cachedHomeserverStore } from '../core/storage/homeserver-store.ts';
 
 const USAGE = `Usage:
   p2p-matrix serve [options]   run a Matrix homeserver for local clients (Element, matrix-js-sdk...)
@@ -98,7 +97,9 @@ async function serve(args: readonly string[]): Promise<void> {
   };
   if (values.data !== undefined) mkdirSync(values.data, { recursive: true });
   const path = values.data === undefined ? ':memory:' : join(values.data, 'homeserver.sqlite');
-  const store = cachedHomeserverStore(await openSqliteStore(path, SCHEMA), SCHEMA);
+  // No row cache (storage/homeserver-store.ts): SQLite runs in this process, and a
+  // get costs about what the cache's copy would.
+  const store = await openSqliteStore(path, SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes);
   const transport = await startServeNetwork({
     ...network,

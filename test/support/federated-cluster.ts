@@ -124,10 +124,13 @@ let databases = 0;
 
 /** An in-memory SQLite store; FED_STORE=dexie runs the same over IndexedDB (fake-indexeddb) as the extension does. */
 async function openStore(): Promise<Store> {
-  const store =
-    process.env.FED_STORE !== 'dexie'
-      ? await openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' })
-      : await openDexieStore(`fed-${++databases}`, SCHEMA, { indexedDB: new IDBFactory(), IDBKeyRange });
+  if (process.env.FED_STORE !== 'dexie')
+    return openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' });
+  // As the extension opens it: IndexedDB behind the row cache.
+  const store = await openDexieStore(`fed-${++databases}`, SCHEMA, {
+    indexedDB: new IDBFactory(),
+    IDBKeyRange,
+  });
   return cachedHomeserverStore(store, SCHEMA);
 }
 
