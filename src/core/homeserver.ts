@@ -7,6 +7,7 @@ import { accountRoutes } from './accounts/routes.ts';
 import { wireFederation } from './federation-wiring.ts';
 import type { Federation, FederationOptions } from './federation/federation.ts';
 import type { PeerTransport } from './federation/transport.ts';
+import { createDeviceActivity } from './accounts/device-activity.ts';
 import { authenticate } from './accounts/sessions.ts';
 import { createRouter } from './http/router.ts';
 import { jsonResponse } from './http/respond.ts';
@@ -96,7 +97,16 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       ...(federation && { receiptSent: federation.receiptSent }),
     }),
   ];
-  const route = createRouter({ routes, logger, authenticate: (token) => authenticate(store, token) });
+  const activity = createDeviceActivity({ store, clock, logger });
+  const route = createRouter({
+    routes,
+    logger,
+    authenticate: async (token) => {
+      const caller = await authenticate(store, token);
+      if (caller) await activity.seen(caller);
+      return caller;
+    },
+  });
 
   let closing = false;
   let stop!: () => void;
