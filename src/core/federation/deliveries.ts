@@ -5,7 +5,7 @@
 import type { Logger } from '../ports.ts';
 import { type JsonObject, type Pdu, pduFromRoomEvent } from '../protocol.ts';
 import { eventRowOf, heldRoomVersion, roomTableNames, strippedState } from '../rooms/federation-api.ts';
-import type { Store } from '../storage/port.ts';
+import type { ReadTx, Store } from '../storage/port.ts';
 import { type FederationClient, RemoteCallError, fedPath } from './federation-client.ts';
 import type { PendingBatch } from './outbox.ts';
 import { OUTBOX, type OutboxRow } from './tables.ts';
@@ -18,29 +18,37 @@ export interface DeliveryDeps {
   readonly client: FederationClient;
 }
 
-const READ_TABLES = [OUTBOX, ...roomTableNames];
+/** What a sender reads to make a transaction: its outbox rows and the events they name. */
+export const DELIVERY_READ_TABLES: readonly string[] = [OUTBOX, ...roomTableNames];
 
 /** Retrying cannot help: the destination refused the request itself. */
 function permanent(err: unknown): boolean {
   return err instanceof RemoteCallError && err.status >= 400 && err.status < 500 && err.status !== 429;
 }
 
-/** PUT /_matrix/federation/v1/send/{txnId} with the batch's PDUs and EDUs. */
+/**
+ * The PDUs the outbox rows name, as they go on the wire. Read in the same
+ * transaction as the rows themselves (sender.ts), so a message costs its
+ * sender one read before it leaves, not two.
+ */
+export async function loadPdus(tx: ReadTx, rows: readonly OutboxRow[]): Promise<Pdu[]> {
+  const out: Pdu[] = [];
+  for (const row of rows) {
+    const event = await eventRowOf(tx, row.event_id!);
+    const version = event && (await heldRoomVersion(tx, event.room_id));
+    if (event && version) out.push(pduFromRoomEvent(event.pdu, version));
+  }
+  return out;
+}
+
+/** PUT /_matrix/federation/v1/send/{txnId} with the batch's PDUs (loaded by loadPdus) and EDUs. */
 export async function sendTransaction(
   deps: DeliveryDeps,
   destination: string,
   txnId: string,
   batch: PendingBatch,
+  pdus: readonly Pdu[],
 ): Promise<void> {
-  const pdus = await deps.store.read(READ_TABLES, async (tx) => {
-    const out: Pdu[] = [];
-    for (const row of batch.pdus) {
-      const event = await eventRowOf(tx, row.event_id!);
-      const version = event && (await heldRoomVersion(tx, event.room_id));
-      if (event && version) out.push(pduFromRoomEvent(event.pdu, version));
-    }
-    return out;
-  });
   const edus = batch.edus.map((row) => ({ edu_type: row.edu_type!, content: row.content! }));
   const body = {
     origin: deps.serverName,
@@ -71,7 +79,7 @@ function logRefusals(deps: DeliveryDeps, destination: string, res: JsonObject): 
 
 /** PUT /_matrix/federation/v2/invite/{roomId}/{eventId}: the invitee's server signs the invite. */
 export async function sendInvite(deps: DeliveryDeps, destination: string, row: OutboxRow): Promise<void> {
-  const found = await deps.store.read(READ_TABLES, async (tx) => {
+  const found = await deps.store.read(DELIVERY_READ_TABLES, async (tx) => {
     const event = await eventRowOf(tx, row.event_id!);
     const version = await heldRoomVersion(tx, row.room_id!);
     if (!event || !version) return undefined;

@@ -5,9 +5,10 @@
 // the same txnId, so the receiver can tell a repeat; failures back off
 // (backoff.ts) until the transport reports the peer up again.
 import type { Clock, Logger } from '../ports.ts';
+import type { Pdu } from '../protocol.ts';
 import type { Store } from '../storage/port.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
-import { sendInvite, sendTransaction } from './deliveries.ts';
+import { DELIVERY_READ_TABLES, loadPdus, sendInvite, sendTransaction } from './deliveries.ts';
 import type { FederationClient } from './federation-client.ts';
 import { type PendingBatch, pendingDestinations, pendingFor, removeRows } from './outbox.ts';
 import { OUTBOX } from './tables.ts';
@@ -77,8 +78,8 @@ class DestinationSender {
   private running = false;
   private again = false;
   private cancelSleep: (() => void) | undefined;
-  /** The transaction being retried: sent again as it was (same txnId, same rows). */
-  private inflight: { txnId: string; batch: PendingBatch } | undefined;
+  /** The transaction being retried: sent again as it was (same txnId, same rows, same PDUs). */
+  private inflight: { txnId: string; batch: PendingBatch; pdus: readonly Pdu[] } | undefined;
   private counter = 0;
 
   constructor(deps: SenderDeps, destination: string, closed: () => boolean) {
@@ -121,11 +122,12 @@ class DestinationSender {
   private async loop(): Promise<void> {
     while (!this.closed()) {
       this.again = false;
-      const batch = this.inflight?.batch ?? (await this.next());
+      const next = this.inflight ?? (await this.next());
+      const { batch } = next;
       if (batch.pdus.length + batch.edus.length + batch.invites.length === 0) return;
       let delivered = false;
       try {
-        await this.deliver(batch);
+        await this.deliver(batch, next.pdus);
         delivered = true;
       } catch (err) {
         this.deps.logger.debug('federation send failed', { to: this.destination, error: String(err) });
@@ -139,10 +141,12 @@ class DestinationSender {
     }
   }
 
-  private next(): Promise<PendingBatch> {
-    return this.deps.store.read([OUTBOX], (tx) =>
-      pendingFor(tx, this.destination, this.deps.maxPdus, this.deps.maxEdus),
-    );
+  /** The oldest rows for the destination and the PDUs they name, in one read. */
+  private next(): Promise<{ batch: PendingBatch; pdus: readonly Pdu[] }> {
+    return this.deps.store.read(DELIVERY_READ_TABLES, async (tx) => {
+      const batch = await pendingFor(tx, this.destination, this.deps.maxPdus, this.deps.maxEdus);
+      return { batch, pdus: await loadPdus(tx, batch.pdus) };
+    });
   }
 
   private async sleep(ms: number): Promise<void> {
@@ -154,7 +158,7 @@ class DestinationSender {
   }
 
   /** Invites first (each its own request), then one transaction; rows go once the destination took them. */
-  private async deliver(batch: PendingBatch): Promise<void> {
+  private async deliver(batch: PendingBatch, pdus: readonly Pdu[]): Promise<void> {
     for (const row of batch.invites) {
       await sendInvite(this.deps, this.destination, row);
       await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [row]));
@@ -163,9 +167,10 @@ class DestinationSender {
     const txn = this.inflight ?? {
       txnId: this.newTxnId(),
       batch: { pdus: batch.pdus, edus: batch.edus, invites: [] },
+      pdus,
     };
     this.inflight = txn;
-    await sendTransaction(this.deps, this.destination, txn.txnId, txn.batch);
+    await sendTransaction(this.deps, this.destination, txn.txnId, txn.batch, txn.pdus);
     await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [...txn.batch.pdus, ...txn.batch.edus]));
     this.inflight = undefined;
   }

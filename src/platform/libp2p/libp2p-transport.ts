@@ -13,6 +13,7 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import {
   defaultTransportLimits,
   type FederationRequest,
+  PeerProtocolError,
   type PeerState,
   type PeerTransport,
   PeerUnreachable,
@@ -23,7 +24,7 @@ import { type Logger, silentLogger } from '../../core/ports.ts';
 import { startDiscovery } from './discovery.ts';
 import { exchange, toTransportError } from './federation-client.ts';
 import { createFederationServer } from './federation-server.ts';
-import { FEDERATION_PROTOCOL } from './federation-wire.ts';
+import { FEDERATION_PROTOCOL, WireError } from './federation-wire.ts';
 import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
 import { type KnownPeerStore, trackKnownPeers } from './known-peers.ts';
 import { keepRelaysConnected } from './relay-keeper.ts';
@@ -85,18 +86,21 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   );
   void known.restore();
 
-  const connect = async (peerId: PeerId, signal: AbortSignal): Promise<Connection> => {
-    const open = libp2p.getConnections(peerId).filter((c) => c.status === 'open');
+  /** An open connection to the peer (direct first), else a new one; never `broken`. */
+  const connect = async (peerId: PeerId, signal: AbortSignal, broken?: Connection): Promise<Connection> => {
+    const open = libp2p.getConnections(peerId).filter((c) => c.status === 'open' && c !== broken);
     const existing = open.find((c) => !c.limits) ?? open[0];
     if (existing) return existing;
+    // With a broken connection still counted as open, libp2p would hand it back: force a new one.
+    const dialOptions = { signal, ...(broken && { force: true }) };
     try {
-      return await libp2p.dial(peerId, { signal });
+      return await libp2p.dial(peerId, dialOptions);
     } catch (err) {
       if (signal.aborted) throw err;
     }
     for (const relay of relays) {
       try {
-        return await libp2p.dial(relay.encapsulate(`/p2p-circuit/p2p/${peerId.toString()}`), { signal });
+        return await libp2p.dial(relay.encapsulate(`/p2p-circuit/p2p/${peerId.toString()}`), dialOptions);
       } catch (err) {
         if (signal.aborted) throw err;
       }
@@ -111,9 +115,20 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       throw new PeerUnreachable(to, 'no-route', `${to} is not another server`);
     const timeout = AbortSignal.timeout(options?.timeoutMs ?? limits.requestTimeoutMs);
     const signal = AbortSignal.any([timeout, closing.signal]);
+    const exchangeOptions = { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal };
     try {
       const conn = await connect(peerId, signal);
-      return await exchange(conn, to, req, { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal });
+      try {
+        return await exchange(conn, to, req, exchangeOptions);
+      } catch (err) {
+        // The stream ended or was reset before the answer was whole: libp2p
+        // closes a relayed connection once a direct one is up, which cut a join
+        // short right after two browsers met (the connection still reads as
+        // open at that moment). Once more, on another connection; federation
+        // requests are idempotent (transaction and event ids).
+        if (signal.aborted || !streamCutShort(err)) throw err;
+        return await exchange(await connect(peerId, signal, conn), to, req, exchangeOptions);
+      }
     } catch (err) {
       throw toTransportError(err, to, signal, closing.signal.aborted);
     }
@@ -146,4 +161,9 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       await libp2p.stop();
     },
   };
+}
+
+/** A stream that ended or was reset under an exchange, as opposed to a timeout or a malformed answer. */
+function streamCutShort(err: unknown): boolean {
+  return !(err instanceof WireError || err instanceof PeerProtocolError || err instanceof PeerUnreachable);
 }

@@ -92,6 +92,27 @@ describe('libp2p transport (Node)', () => {
     });
   });
 
+  test('a request whose connection closes under it is sent again on a new connection', async () => {
+    const a = await node(0x23);
+    const b = await node(0x24);
+    let calls = 0;
+    b.onRequest(async (from) => {
+      calls++;
+      if (calls === 1) {
+        // As when libp2p drops a relayed connection for a direct one mid-request.
+        await b.libp2p.hangUp(a.libp2p.peerId);
+        return new Promise(() => {});
+      }
+      return { status: 200, body: { from } };
+    });
+    await a.addPeer(b.multiaddrs()[0]!);
+    assert.deepEqual(await a.request(b.serverName, { method: 'GET', path: '/', origin: a.serverName }), {
+      status: 200,
+      body: { from: a.serverName },
+    });
+    assert.equal(calls, 2);
+  });
+
   test('peers with no listen address of their own talk through a relay circuit (a limited connection)', async () => {
     const hidden = await node(0x31, { listen: [], relays: relay.multiaddrs });
     const asker = await node(0x32, { listen: [], relays: relay.multiaddrs });
