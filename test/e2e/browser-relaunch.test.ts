@@ -19,7 +19,11 @@ describe('a browser closed and opened again', () => {
     if (browser) removeProfile(browser.profileDir);
   });
 
-  test('keeps the approval, the account and the history', async () => {
+  test('keeps the approval, the account and the history', async (t) => {
+    // This test has hung, rarely, somewhere after the relaunch: each step is
+    // noted with its time, so that a hang's report says where it stopped.
+    const began = Date.now();
+    const step = (name: string) => t.diagnostic(`${Date.now() - began} ms: ${name}`);
     site = await startClientSite();
     browser = await launchWithLoopbackAccess();
     await approveOrigin(browser, site.origin);
@@ -31,12 +35,17 @@ describe('a browser closed and opened again', () => {
     for (const body of sent) await callClient(page, 'send', 'alice', roomId, body);
     const { profileDir } = browser;
     await browser.close();
+    step('closed');
 
     browser = await launchWithLoopbackAccess({ profileDir });
+    step('relaunched');
     page = await openClientPage(browser.context, site.origin);
+    step('page open');
     await callClient(page, 'start', 'alice', HOMESERVER_ORIGIN, alice);
+    step('client synced');
     assert.deepEqual(await callClient(page, 'history', 'alice', roomId), sent);
 
+    step('history read');
     await callClient(page, 'send', 'alice', roomId, 'after');
     assert.deepEqual(await callClient(page, 'history', 'alice', roomId), [...sent, 'after']);
   });
