@@ -1,5 +1,5 @@
-// The typed message layer between the extension's own pages (the popup, a
-// later issue) and the background: a discriminated union of requests, one
+// The typed message layer between the extension's own pages (the popup) and
+// the background: a discriminated union of requests, one
 // handler per type in a map, a correlation id on every request and its reply,
 // and errors carried as {name, message}. Every message's sender is checked
 // before its handler runs. Pure: the browser's sendMessage is passed in.
