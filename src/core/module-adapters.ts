@@ -2,7 +2,7 @@
 // what it needs in its deps type, and these adapters answer with the other
 // modules' api.ts functions. Only homeserver.ts uses them.
 import * as accounts from './accounts/api.ts';
-import { PRESENCE } from './accounts/tables.ts';
+import { PRESENCE, type PresenceRow } from './accounts/tables.ts';
 import type { Clock, Logger } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { RoomDeps } from './rooms/deps.ts';
@@ -53,7 +53,9 @@ export function syncAccounts(deps: AdapterDeps): SyncDeps['accounts'] {
     async setPresence(userId, presence) {
       // Every /sync sets presence, which almost never changes: a read finds
       // that out without a write transaction (a disk flush in browsers).
-      const old = await deps.store.read([PRESENCE], (tx) => accounts.getPresence(tx, userId));
+      const old =
+        deps.store.peek?.<PresenceRow>(PRESENCE, userId) ??
+        (await deps.store.read([PRESENCE], (tx) => accounts.getPresence(tx, userId)));
       if (old?.presence === presence) return;
       const now = deps.clock.now();
       const changed = await deps.store.write([PRESENCE, STREAM_TABLE], (tx) =>

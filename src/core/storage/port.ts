@@ -74,6 +74,13 @@ export interface Store {
    */
   write<T>(tables: readonly string[], fn: (tx: WriteTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * A row the store already holds in memory, with no transaction at all (the
+   * row cache has this; stores without one do not). For a lone lookup that
+   * may be answered as of the last commit (an access token, a presence
+   * state); undefined means "not in memory", not "no such row".
+   */
+  peek?<T extends Row>(table: string, key: Key): T | undefined;
 }
 
 /** Opens a store with the given append-only schema versions (the highest is current). */

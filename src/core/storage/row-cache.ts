@@ -133,6 +133,12 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
       }
     },
     close: () => inner.close(),
+    // Every cached row is as of the last commit that touched it (fills that
+    // could be older are refused, commits forget what they wrote).
+    peek: <T extends Row>(table: string, key: Key) => {
+      const hit = rows.get(table)?.get(keyId(key));
+      return hit === undefined ? undefined : (structuredClone(hit) as T);
+    },
   };
 }
 

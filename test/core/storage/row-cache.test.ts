@@ -90,6 +90,21 @@ describe('the row cache', () => {
     await store.close();
   });
 
+  test('peek answers from memory only: a row read before, and not one a commit changed since', async () => {
+    const { store, gets } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    assert.equal(store.peek!('kv', 'a'), undefined, 'never read: not in memory');
+    await store.read(['kv'], (tx) => tx.get('kv', 'a'));
+    const peeked = store.peek!<{ k: string; v: number }>('kv', 'a')!;
+    assert.deepEqual(peeked, { k: 'a', v: 1 });
+    peeked.v = 99;
+    assert.deepEqual(store.peek!('kv', 'a'), { k: 'a', v: 1 }, 'a copy of its own');
+    await store.write(['kv'], (tx) => tx.delete('kv', 'a'));
+    assert.equal(store.peek!('kv', 'a'), undefined);
+    assert.equal(gets(), 1);
+    await store.close();
+  });
+
   test('a write that fails leaves no trace in the cache', async () => {
     const { store } = await countedStore();
     await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
