@@ -15,10 +15,10 @@ import type { NodeLink } from './node-link-api.ts';
 import { type NetworkView, NetworkUnavailableError } from './network-view.ts';
 import { OffscreenPeerTransport } from './offscreen-peer-transport.ts';
 import { createPeerNames } from './peer-names.ts';
+import { VERSION_PATH } from '../src/core/federation/node-name.ts';
 
 /** How long the popup waits for the node's picture before it says the node cannot be reached. */
 const SNAPSHOT_TIMEOUT_MS = 5_000;
-const VERSION_PATH = '/_matrix/federation/v1/version';
 /** A peer's name is a nicety: ask briefly. */
 const NAME_TIMEOUT_MS = 5_000;
 

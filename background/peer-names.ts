@@ -3,9 +3,12 @@
 // A peer that answers without a name, or not at all, is asked again only
 // after a while or when it connects again, so an open popup costs no traffic.
 import { nodeNameFromVersion } from '../src/core/federation/node-name.ts';
+import { BoundedCache } from '../src/core/protocol/bounded-cache.ts';
 
 /** How long an answer (or a failure to answer) stands before the peer is asked again. */
 export const NAME_TTL_MS = 5 * 60_000;
+/** Peers whose names are kept; one forgotten is simply asked again. */
+const MAX_REMEMBERED = 1_000;
 
 export interface PeerNamesDeps {
   /** The body of the peer's GET /_matrix/federation/v1/version answer; throws when it cannot be had. */
@@ -24,7 +27,9 @@ export interface PeerNames {
 
 export function createPeerNames(deps: PeerNamesDeps): PeerNames {
   const now = deps.now ?? Date.now;
-  const known = new Map<string, { readonly name: string | undefined; readonly at: number }>();
+  const known = new BoundedCache<string, { readonly name: string | undefined; readonly at: number }>(
+    MAX_REMEMBERED,
+  );
   const asking = new Set<string>();
 
   const ask = (serverName: string) => {

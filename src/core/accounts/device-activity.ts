@@ -5,6 +5,7 @@
 // one small write per interval, and one after each start of the process.
 import type { Caller } from '../http/route.ts';
 import type { Clock, Logger } from '../ports.ts';
+import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { Store } from '../storage/port.ts';
 import { DEVICES, type DeviceRow } from './tables.ts';
 
@@ -22,15 +23,13 @@ export function createDeviceActivity(deps: {
   readonly clock: Clock;
   readonly logger: Logger;
 }): DeviceActivity {
-  const recorded = new Map<string, number>();
+  const recorded = new BoundedCache<string, number>(MAX_REMEMBERED);
   return {
     async seen({ userId, deviceId }) {
       const key = `${userId}\n${deviceId}`;
       const now = deps.clock.now();
       if (now - (recorded.get(key) ?? Number.NEGATIVE_INFINITY) < LAST_SEEN_GRANULARITY_MS) return;
-      recorded.delete(key);
       recorded.set(key, now);
-      if (recorded.size > MAX_REMEMBERED) recorded.delete(recorded.keys().next().value as string);
       try {
         await deps.store.write([DEVICES], async (tx) => {
           const device = await tx.get<DeviceRow>(DEVICES, [userId, deviceId]);

@@ -15,7 +15,7 @@ import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
 import type { Notifier } from '../sync/notifier.ts';
 import { type BackoffOptions, defaultBackoff } from './backoff.ts';
-import { versionBody } from './node-name.ts';
+import { VERSION_PATH, versionBody } from './node-name.ts';
 import type { FederationContext } from './context.ts';
 import { type EduSinks, type RemoteReceipt, receiptEdu } from './edus.ts';
 import { createFederationClient } from './federation-client.ts';
@@ -108,8 +108,9 @@ export function createFederation(deps: FederationDeps): Federation {
     senders,
     edus: { store, logger, sinks: deps.edus ?? {} },
   };
-  const nodeName = deps.nodeName ?? (async () => undefined);
-  deps.transport.onRequest(federationRouter([...serverRoutes(fed, nodeName), ...(deps.extraRoutes ?? [])]));
+  deps.transport.onRequest(
+    federationRouter([...serverRoutes(fed, deps.nodeName), ...(deps.extraRoutes ?? [])]),
+  );
   deps.transport.onPeer((peer, state) => {
     if (state !== 'up') return;
     senders.peerUp(peer);
@@ -140,14 +141,14 @@ export function createFederation(deps: FederationDeps): Federation {
 /** version and send: the endpoints that are not about one room's DAG. */
 function serverRoutes(
   fed: FederationContext,
-  nodeName: () => Promise<string | undefined>,
+  nodeName?: () => Promise<string | undefined>,
 ): FederationRoute[] {
   const transactions = createTransactionReceiver(fed);
   return [
     {
       method: 'GET',
-      path: `${V1}/version`,
-      handler: async () => ok(versionBody(await nodeName())),
+      path: VERSION_PATH,
+      handler: async () => ok(versionBody(await nodeName?.())),
     },
     {
       method: 'PUT',

@@ -14,6 +14,9 @@ export const MAX_NODE_NAME_LENGTH = 64;
 
 export const SOFTWARE = { name: 'p2p-matrix', version: '0.1.0' } as const;
 
+/** Where a server answers with its software and, here, its name. */
+export const VERSION_PATH = '/_matrix/federation/v1/version';
+
 /**
  * A name as it may be shown: control and format characters (bidi overrides,
  * zero-width joiners) dropped, runs of whitespace made one space, trimmed, at

@@ -1,6 +1,6 @@
-// A small least-recently-used map. Importing a WebCrypto key costs about as
-// much as the verification it serves, so keys are kept, but never without a
-// bound: a hostile peer could otherwise fill memory with made-up server names.
+// A least-recently-used map with a bound. Whatever a peer can make us
+// remember (WebCrypto keys of made-up server names, room versions, cached
+// rows) is kept in one of these, so memory cannot grow without limit.
 
 export class BoundedCache<K, V> {
   readonly #entries = new Map<K, V>();
@@ -35,6 +35,10 @@ export class BoundedCache<K, V> {
 
   delete(key: K): void {
     this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
   }
 
   /** Returns the cached value or stores and returns `make()`. */

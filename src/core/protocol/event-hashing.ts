@@ -129,7 +129,7 @@ export async function verifyEvent(
   if (typeof signers === 'string') return { ok: false, reason: signers };
   let message: Uint8Array;
   try {
-    message = redacted ?? signedBytes(redactEvent(wire, version));
+    message = redacted ?? redactedBytes(wire, version);
   } catch (error) {
     return { ok: false, reason: `the redacted event is not canonical JSON: ${(error as Error).message}` };
   }

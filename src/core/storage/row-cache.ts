@@ -18,6 +18,7 @@
 //   copies. structuredClone of an event row takes microseconds, an
 //   IndexedDB round trip most of a millisecond.
 
+import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { Key, ReadTx, Row, Store, WriteTx } from './port.ts';
 
 // Every platform the core runs on has it (HTML's structured clone, Node 17+);
@@ -37,7 +38,7 @@ interface Written {
 
 /** `inner` behind a cache of the rows of `sizes`' tables (gets of other tables go straight through). */
 export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
-  const rows = new Map<string, Map<string, Row>>(Object.keys(sizes).map((t) => [t, new Map()]));
+  const rows = new Map(Object.entries(sizes).map(([t, size]) => [t, new BoundedCache<string, Row>(size)]));
   /** Commits so far, and the count at the last commit that touched each table. */
   let commits = 0;
   const touchedAt = new Map<string, number>();
@@ -61,16 +62,9 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
     if (!byKey || ownWrite) return tx.get<T>(table, key);
     const fresh = unchangedSince(table, began);
     const hit = fresh ? byKey.get(id) : undefined;
-    if (hit) {
-      byKey.delete(id);
-      byKey.set(id, hit);
-      return structuredClone(hit) as T;
-    }
+    if (hit) return structuredClone(hit) as T;
     const row = await tx.get<T>(table, key);
-    if (row !== undefined && unchangedSince(table, began)) {
-      byKey.set(id, structuredClone(row));
-      if (byKey.size > sizes[table]!) byKey.delete(byKey.keys().next().value as string);
-    }
+    if (row !== undefined && unchangedSince(table, began)) byKey.set(id, structuredClone(row));
     return row;
   };
 

@@ -5,6 +5,7 @@
 // (FOUND_ON), which also tells a later join by room id where to go.
 import { notFound, unknown } from '../../errors.ts';
 import { serverNameOf } from '../../protocol.ts';
+import { BoundedCache } from '../../protocol/bounded-cache.ts';
 import type { JsonObject } from '../../protocol/types.ts';
 import {
   pagePublicRooms,
@@ -55,11 +56,6 @@ function requestBody(query: PublicRoomsQuery, limit: number | undefined): JsonOb
   return body;
 }
 
-/** Keeps `map` at most `max` entries by dropping the oldest insertions. */
-function bound<K, V>(map: Map<K, V>, max: number): void {
-  while (map.size > max) map.delete(map.keys().next().value as K);
-}
-
 /** Cache and coalescing key of a query's filter (paging aside). */
 function filterKey(query: PublicRoomsQuery): string {
   return JSON.stringify([query.searchTerm ?? '', query.roomTypes ?? null]);
@@ -71,8 +67,10 @@ interface PeerAnswers {
 }
 
 export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirectory {
-  const listings = new Map<string, { at: number; entries: NetworkRoomsChunk[] }>();
-  const hints = new Map<string, readonly string[]>();
+  const listings = new BoundedCache<string, { at: number; entries: NetworkRoomsChunk[] }>(
+    MAX_CACHED_LISTINGS,
+  );
+  const hints = new BoundedCache<string, readonly string[]>(MAX_ROOM_HINTS);
   /** Fan-outs under way by filter: identical requests meanwhile share one instead of asking every peer again. */
   const asking = new Map<string, Promise<PeerAnswers>>();
 
@@ -131,10 +129,8 @@ export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirect
     const entries: NetworkRoomsChunk[] = [];
     for (const { entry, servers } of merged.values()) {
       entries.push({ ...entry, [FOUND_ON]: servers });
-      hints.delete(entry.room_id);
       hints.set(entry.room_id, servers);
     }
-    bound(hints, MAX_ROOM_HINTS);
     return sortPublicRooms(entries);
   };
 
@@ -147,9 +143,7 @@ export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirect
     let entries = offset > 0 && fresh ? cached.entries : undefined;
     if (!entries) {
       entries = await merge(query, local);
-      listings.delete(key);
       listings.set(key, { at: deps.clock.now(), entries });
-      bound(listings, MAX_CACHED_LISTINGS);
     }
     return pagePublicRooms(entries, offset, query.limit);
   };

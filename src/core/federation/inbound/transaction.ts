@@ -5,6 +5,7 @@
 // txnId, e.g. after a lost answer) gets the first answer again.
 import { badJson, forbidden } from '../../errors.ts';
 import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
+import { BoundedCache } from '../../protocol/bounded-cache.ts';
 import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
 import { type EduDeps, receiveEdu } from '../edus.ts';
 import { type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
@@ -30,15 +31,12 @@ export function createTransactionReceiver(deps: TransactionDeps): TransactionRec
   const answers = new Map<string, Promise<JsonObject>>();
   // A room's version never changes, so once a room is held its version is
   // known without a read (one storage transaction less per transaction).
-  const versions = new Map<string, RoomVersion>();
+  const versions = new BoundedCache<string, RoomVersion>(REMEMBERED_ROOM_VERSIONS);
   const versionOf = async (roomId: string): Promise<RoomVersion | undefined> => {
     const known = versions.get(roomId);
     if (known) return known;
     const version = await deps.store.read(roomTableNames, (tx) => heldRoomVersion(tx, roomId));
-    if (version) {
-      versions.set(roomId, version);
-      if (versions.size > REMEMBERED_ROOM_VERSIONS) versions.delete(versions.keys().next().value!);
-    }
+    if (version) versions.set(roomId, version);
     return version;
   };
   return {
