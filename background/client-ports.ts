@@ -3,8 +3,7 @@
 // same port (response-stream.ts). A long-poll (/sync) keeps its port busy
 // until it returns; if the page goes away or aborts, the core learns it
 // through HsRequest.closed, and a response being streamed stops.
-import type { Homeserver } from '../src/core/homeserver.ts';
-import type { Logger } from '../src/core/ports.ts';
+import type { Homeserver, Logger } from '../src/core/public.ts';
 import {
   type BackgroundMessage,
   CLIENT_PORT_NAME,

@@ -1,14 +1,19 @@
 // Opens the homeserver over IndexedDB. Everything it knows is in the
 // database, so a worker that was stopped boots into the same server: same
 // identity, same accounts, rooms and sync positions.
-import type { PeerTransport } from '../src/core/federation/transport.ts';
-import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
-import { bootstrapIdentity, type ServerIdentity } from '../src/core/identity.ts';
-import { type Logger, systemClock } from '../src/core/ports.ts';
-import { randomBytes } from '../src/core/protocol/crypto.ts';
-import { openDexieStore } from '../src/core/storage/dexie-store.ts';
-import { cachedHomeserverStore } from '../src/core/storage/homeserver-store.ts';
-import { SCHEMA } from '../src/core/storage/schema.ts';
+import {
+  bootstrapIdentity,
+  cachedHomeserverStore,
+  createHomeserver,
+  type Homeserver,
+  type Logger,
+  type PeerTransport,
+  SCHEMA,
+  type ServerIdentity,
+  systemClock,
+} from '../src/core/public.ts';
+import { randomBytes } from '../src/core/protocol.ts';
+import { openDexieStore } from '../src/platform/dexie/dexie-store.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';

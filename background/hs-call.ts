@@ -1,7 +1,7 @@
 // Calls the homeserver's own client-server API from inside the background, as
 // a client would over the content-script port: the popup's account and alias
 // features go through the same routes, checks and permissions as Element.
-import type { Homeserver } from '../src/core/homeserver.ts';
+import type { Homeserver } from '../src/core/public.ts';
 
 /** The homeserver answered with a Matrix error; `name` is its errcode (M_USER_IN_USE, M_FORBIDDEN, …). */
 export class HomeserverRequestError extends Error {

@@ -2,8 +2,8 @@
 // every signature it made come from (src/core/identity.ts). Whoever holds the
 // file can act as this server, so the popup shows a warning before handing
 // it out, and nothing else ever reads it out of the database.
-import type { ServerIdentity } from '../src/core/identity.ts';
-import { encodeBase64 } from '../src/core/protocol/base64.ts';
+import type { ServerIdentity } from '../src/core/public.ts';
+import { encodeBase64 } from '../src/core/protocol.ts';
 import type { IdentityExport } from '../src/platform/web/popup-messages.ts';
 
 export const IDENTITY_FILE_TYPE = 'p2p-matrix.identity';

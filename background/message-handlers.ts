@@ -1,7 +1,7 @@
 // The background's answers to the extension's own pages (popup): one handler
 // per message type (src/platform/web/messages.ts). Only extension pages may
 // send these; a content script that tried would be refused.
-import type { Homeserver } from '../src/core/homeserver.ts';
+import type { Homeserver } from '../src/core/public.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 import type { HandlerMap, MessageSenderInfo, RequestType } from '../src/platform/web/messages.ts';
 import type { ClientPorts } from './client-ports.ts';

@@ -6,16 +6,15 @@
 // (a node already running with this identity and these settings stays as it
 // is) and its list of connected servers replaces ours: a worker that Chrome
 // stopped and started again learns the peers that stayed connected meanwhile.
-import type { Logger } from '../src/core/ports.ts';
-import { encodeBase64 } from '../src/core/protocol/base64.ts';
+import { type Logger, VERSION_PATH } from '../src/core/public.ts';
+import { encodeBase64 } from '../src/core/protocol.ts';
 import type { NetworkSettings } from '../src/platform/web/network-settings.ts';
 import type { ConnectionInfo, NodeEvent } from '../src/platform/web/node-wire.ts';
 import type { NetworkState } from '../src/platform/web/popup-messages.ts';
 import type { NodeLink } from './node-link-api.ts';
-import { type NetworkView, NetworkUnavailableError } from './network-view.ts';
+import { NetworkUnavailableError, type NetworkView } from './network-view.ts';
 import { OffscreenPeerTransport } from './offscreen-peer-transport.ts';
 import { createPeerNames } from './peer-names.ts';
-import { VERSION_PATH } from '../src/core/federation/node-name.ts';
 
 /** How long the popup waits for the node's picture before it says the node cannot be reached. */
 const SNAPSHOT_TIMEOUT_MS = 5_000;

@@ -1,7 +1,7 @@
 // The network settings (src/platform/web/network-settings.ts) in
 // storage.local. Every write is checked; a stored value that no longer
 // passes the checks falls back to the default for that field.
-import { KeyedQueue } from '../src/core/keyed-queue.ts';
+import { KeyedQueue } from '../src/core/public.ts';
 import {
   checkSettings,
   DEFAULT_SETTINGS,

@@ -3,7 +3,7 @@
 // (node-link.firefox.ts, swapped in at build time): the node runs in the
 // event page itself and the same calls are made in-process. Both give the
 // background this one shape.
-import type { Logger } from '../src/core/ports.ts';
+import type { Logger } from '../src/core/public.ts';
 import type { HostRequests, NodeEvent, NodeRequests } from '../src/platform/web/node-wire.ts';
 import type { RpcHandlers, RpcPort } from '../src/platform/web/port-rpc.ts';
 

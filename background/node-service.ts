@@ -9,9 +9,8 @@
 // Starting, stopping and restarting (new relays or ICE servers need a new
 // node) run one at a time.
 import type { PeerId } from '@libp2p/interface';
-import { KeyedQueue } from '../src/core/keyed-queue.ts';
-import { type Logger, silentLogger } from '../src/core/ports.ts';
-import { decodeBase64 } from '../src/core/protocol/base64.ts';
+import { KeyedQueue, type Logger, silentLogger } from '../src/core/public.ts';
+import { decodeBase64 } from '../src/core/protocol.ts';
 import {
   type BrowserNode,
   type BrowserNodeOptions,

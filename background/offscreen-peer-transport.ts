@@ -6,18 +6,18 @@
 // incoming request from the connection's Noise handshake and refuses a
 // request whose `origin` claims otherwise (src/core/federation/inbound.ts),
 // and the link itself only accepts the offscreen document (node-link.ts).
-import { responses } from '../src/core/federation/inbound.ts';
-import { PeerSet } from '../src/core/federation/peer-set.ts';
 import {
   defaultTransportLimits,
   type FederationHandler,
   type FederationRequest,
   type FederationResponse,
+  PeerSet,
   type PeerState,
   type PeerTransport,
   PeerUnreachable,
   type RequestOptions,
-} from '../src/core/federation/transport.ts';
+  responses,
+} from '../src/core/public.ts';
 import {
   decodeFederationRequest,
   encodeFederationRequest,

@@ -16,7 +16,7 @@
 //    the homeserver stays reachable for its peers;
 //  - with nobody connected the worker may sleep; the background's wake
 //    message (sent when it starts) brings the port back.
-import { responses } from '../src/core/federation/inbound.ts';
+import { responses } from '../src/core/public.ts';
 import { consoleLogger } from '../src/platform/web/console-logger.ts';
 import {
   encodeFederationResponse,

@@ -8,8 +8,7 @@
 // permission for it (the popup asks the browser for it, with the user's click,
 // before it sends approveOrigin); a permission the user takes back in the
 // browser's settings revokes the approval (reconcile()).
-import { KeyedQueue } from '../src/core/keyed-queue.ts';
-import type { Logger } from '../src/core/ports.ts';
+import { KeyedQueue, type Logger } from '../src/core/public.ts';
 import { ISOLATED_WORLD_SCRIPT, MAIN_WORLD_SCRIPT } from '../src/platform/web/content-script-files.ts';
 import { ext } from '../src/platform/web/ext-api.ts';
 import { matchPatternFor, normalizeOrigin } from '../src/platform/web/origins.ts';

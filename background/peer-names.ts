@@ -2,8 +2,7 @@
 // of each peer once it is connected and remembered for the popup's peer list.
 // A peer that answers without a name, or not at all, is asked again only
 // after a while or when it connects again, so an open popup costs no traffic.
-import { nodeNameFromVersion } from '../src/core/federation/node-name.ts';
-import { BoundedCache } from '../src/core/protocol/bounded-cache.ts';
+import { BoundedCache, nodeNameFromVersion } from '../src/core/public.ts';
 
 /** How long an answer (or a failure to answer) stands before the peer is asked again. */
 export const NAME_TTL_MS = 5 * 60_000;

@@ -2,12 +2,9 @@
 // port, over the browser's storage and the homeserver. background.ts calls
 // this once, synchronously at top level (the listeners below must be
 // registered before the worker's first event is dispatched).
-import type { Homeserver } from '../src/core/homeserver.ts';
-import { bootstrapIdentity } from '../src/core/identity.ts';
-import type { Logger } from '../src/core/ports.ts';
-import { randomBytes } from '../src/core/protocol/crypto.ts';
-import { openDexieStore } from '../src/core/storage/dexie-store.ts';
-import { SCHEMA } from '../src/core/storage/schema.ts';
+import { bootstrapIdentity, type Homeserver, type Logger, SCHEMA } from '../src/core/public.ts';
+import { randomBytes } from '../src/core/protocol.ts';
+import { openDexieStore } from '../src/platform/dexie/dexie-store.ts';
 import { ext } from '../src/platform/web/ext-api.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 import type { MessageSenderInfo } from '../src/platform/web/messages.ts';

@@ -3,7 +3,7 @@
 // answers it with the whole network's directory and tells, per room, which
 // servers listed it (FOUND_ON); without, it lists its own rooms and the
 // result says so.
-import { FOUND_ON } from '../src/core/federation/directory/network-public-rooms.ts';
+import { FOUND_ON } from '../src/core/public.ts';
 import type { DirectoryResult, DirectoryRoom } from '../src/platform/web/popup-messages.ts';
 import { callHomeserver, type HomeserverHandle, type Json } from './hs-call.ts';
 import type { AccountSession } from './local-account.ts';

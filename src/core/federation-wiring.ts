@@ -7,21 +7,20 @@
 // hooks), then start(roomDeps) creates room federation over the rooms' port
 // and attaches it. The typing tracker is made here so that local typing
 // changes also go out as m.typing.
-import type { AccountHooks } from './accounts/deps.ts';
-import { createFederationDirectory } from './federation/directory/federation-directory.ts';
-import { homeserverEduSinks } from './federation/edu-sinks.ts';
+import type { AccountHooks } from './accounts/api.ts';
+import { homeserverEduSinks } from './edu-sinks.ts';
 import {
   createFederation,
+  createFederationDirectory,
   deferredRoomHooks,
   type Federation,
   type FederationDeps,
-} from './federation/federation.ts';
+  type FederationRoute,
+} from './federation/api.ts';
 import type { KeysFederation, KeysModule } from './keys/api.ts';
-import type { FederationRoute } from './federation/route-registry.ts';
-import type { MemberProfile, RoomDeps } from './rooms/deps.ts';
+import type { MemberProfile, RoomDeps } from './rooms/api.ts';
 import { roomFederationPort } from './rooms/federation-api.ts';
-import type { SharedReceipt } from './sync/receipt-handlers.ts';
-import { TypingTracker } from './sync/typing.ts';
+import { type SharedReceipt, TypingTracker } from './sync/api.ts';
 
 export interface FederationWiringDeps extends Omit<FederationDeps, 'rooms' | 'edus' | 'extraRoutes'> {
   /** A local user's profile (accounts); undefined for unknown users. */

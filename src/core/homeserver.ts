@@ -2,13 +2,9 @@
 // accounts, rooms and sync modules, one notifier, one request pipeline. Each
 // platform (Node CLI, extension background, tests) opens a store, loads the
 // identity (identity.ts) and calls createHomeserver.
-import type { AccountConfig } from './accounts/deps.ts';
-import { accountRoutes } from './accounts/routes.ts';
+import { type AccountConfig, accountRoutes, authenticate, createDeviceActivity } from './accounts/api.ts';
+import type { Federation, FederationOptions, PeerTransport } from './federation/api.ts';
 import { wireFederation } from './federation-wiring.ts';
-import type { Federation, FederationOptions } from './federation/federation.ts';
-import type { PeerTransport } from './federation/transport.ts';
-import { createDeviceActivity } from './accounts/device-activity.ts';
-import { authenticate } from './accounts/sessions.ts';
 import { createRouter } from './http/router.ts';
 import { jsonResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
@@ -23,10 +19,10 @@ import {
 } from './module-adapters.ts';
 import type { Clock, Logger } from './ports.ts';
 import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
-import { roomRoutes } from './rooms/routes.ts';
+import { roomRoutes } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
-import { Notifier } from './sync/notifier.ts';
-import { createTypingTracker, syncRoutes } from './sync/routes.ts';
+import { Notifier } from './events/notifier.ts';
+import { createTypingTracker, syncRoutes } from './sync/api.ts';
 
 export type HomeserverConfig = AccountConfig;
 

@@ -2,15 +2,14 @@
 // what it needs in its deps type, and these adapters answer with the other
 // modules' api.ts functions. Only homeserver.ts uses them.
 import * as accounts from './accounts/api.ts';
-import { PRESENCE, type PresenceRow } from './accounts/tables.ts';
+import type { Notifier } from './events/notifier.ts';
 import type { KeysAccounts, KeysRooms } from './keys/api.ts';
 import type { Clock, Logger } from './ports.ts';
 import * as rooms from './rooms/api.ts';
-import type { RoomDeps } from './rooms/deps.ts';
 import type { ReadTx, Store } from './storage/port.ts';
-import { STREAM_TABLE } from './storage/stream.ts';
-import type { Notifier } from './sync/notifier.ts';
-import type { SyncDeps } from './sync/routes.ts';
+import type { SyncDeps } from './sync/api.ts';
+
+type RoomDeps = rooms.RoomDeps;
 
 interface AdapterDeps {
   readonly store: Store;
@@ -52,17 +51,9 @@ export function syncAccounts(deps: AdapterDeps): SyncDeps['accounts'] {
       return visible;
     },
     async setPresence(userId, presence) {
-      // Every /sync sets presence, which almost never changes: a read finds
-      // that out without a write transaction (a disk flush in browsers).
-      const old =
-        deps.store.peek?.<PresenceRow>(PRESENCE, userId) ??
-        (await deps.store.read([PRESENCE], (tx) => accounts.getPresence(tx, userId)));
-      if (old?.presence === presence) return;
-      const now = deps.clock.now();
-      const changed = await deps.store.write([PRESENCE, STREAM_TABLE], (tx) =>
-        accounts.setPresence(tx, userId, presence, undefined, now),
-      );
-      if (changed !== undefined) deps.notifier.notify({ everyone: true });
+      if (await accounts.updatePresence(deps.store, userId, presence, undefined, deps.clock.now())) {
+        deps.notifier.notify({ everyone: true });
+      }
     },
     async setFullyRead(tx, userId, roomId, eventId) {
       await accounts.putAccountData(tx, userId, roomId, 'm.fully_read', { event_id: eventId });

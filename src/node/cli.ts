@@ -3,12 +3,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RegistrationMode } from '../core/accounts/deps.ts';
-import { createHomeserver } from '../core/homeserver.ts';
-import { bootstrapIdentity } from '../core/identity.ts';
-import { type Logger, systemClock } from '../core/ports.ts';
-import { randomBytes } from '../core/protocol/crypto.ts';
-import { SCHEMA } from '../core/storage/schema.ts';
+import {
+  bootstrapIdentity,
+  createHomeserver,
+  type Logger,
+  type RegistrationMode,
+  SCHEMA,
+  systemClock,
+} from '../core/public.ts';
+import { randomBytes } from '../core/protocol.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';

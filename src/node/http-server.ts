@@ -4,10 +4,14 @@
 // is written back as JSON or bytes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tooLarge } from '../core/errors.ts';
-import { errorBody, jsonResponse } from '../core/http/respond.ts';
-import type { HsRequest, HsResponse } from '../core/http/types.ts';
-import type { Logger } from '../core/ports.ts';
+import {
+  errorBody,
+  type HsRequest,
+  type HsResponse,
+  jsonResponse,
+  type Logger,
+  tooLarge,
+} from '../core/public.ts';
 
 /** Bodies above this are refused before the homeserver sees them (routes set their own, lower limits). */
 export const MAX_HTTP_BODY_BYTES = 64 * 1024 * 1024;

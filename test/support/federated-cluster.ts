@@ -15,10 +15,10 @@ import type { HsRequest } from '../../src/core/http/types.ts';
 import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
 import { ed25519PublicKeyFromSeed, encodeHex } from '../../src/core/protocol.ts';
 import type { Store } from '../../src/core/storage/port.ts';
-import { SCHEMA } from '../../src/core/storage/schema.ts';
+import { SCHEMA } from '../../src/core/schema.ts';
 import { openSqliteStore } from '../../src/node/storage/sqlite-store.ts';
-import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
-import { cachedHomeserverStore } from '../../src/core/storage/homeserver-store.ts';
+import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
+import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.

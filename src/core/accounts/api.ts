@@ -27,10 +27,21 @@ export {
   presenceSince,
   presenceStatus,
   setPresence,
+  updatePresence,
 } from './presence.ts';
 export { pushRulesFor, type PushRuleSet } from './push-rules.ts';
-export { accountTableNames, type PresenceState, type PushRule } from './tables.ts';
-export type { AccountDeps, AccountHooks, DeviceRemoval, DirectoryEntry, RegistrationMode } from './deps.ts';
+export { accountTableNames, accountTables, type PresenceState, type PushRule } from './tables.ts';
+export type {
+  AccountConfig,
+  AccountDeps,
+  AccountHooks,
+  DeviceRemoval,
+  DirectoryEntry,
+  RegistrationMode,
+} from './deps.ts';
+export { createDeviceActivity } from './device-activity.ts';
+export { accountRoutes } from './routes.ts';
+export { bootstrapIdentity, type ServerIdentity } from './server-identity.ts';
 
 export interface AccountDataEvent {
   readonly type: string;

@@ -1,7 +1,7 @@
 // What the accounts module needs from its composition root.
 import type { Clock, Logger } from '../ports.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 
 /** Who may register: anyone, holders of a shared token (`token:<secret>` on the CLI), or nobody. */
 export type RegistrationMode = 'open' | 'closed' | { readonly token: string };

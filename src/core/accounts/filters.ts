@@ -1,7 +1,7 @@
 // Sync filters (spec: "Filtering"). Bodies are checked with the sync module's
 // parser, the one that reads them back, so every stored filter can be used.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { parseFilter } from '../sync/filter.ts';
+import { parseFilter } from '../events/filter.ts';
 import { FILTERS, type FilterRow } from './tables.ts';
 
 /** Stores a filter (400 M_BAD_JSON when malformed) and returns its id: the user's filters count up from 0. */

@@ -1,8 +1,8 @@
 // Presence (spec: "Presence"): the state a user's clients set, with the time
 // of the last change; each change takes a stream position so sync can send
 // m.presence events to users who share a room.
-import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { nextStreamPosition } from '../storage/stream.ts';
+import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
+import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import { PRESENCE, type PresenceRow, type PresenceState, PROFILES, type ProfileRow } from './tables.ts';
 
 export const PRESENCE_STATES: readonly PresenceState[] = ['online', 'offline', 'unavailable'];
@@ -54,6 +54,33 @@ export async function setPresence(
   if (message !== undefined) row.status_msg = message;
   await tx.put(PRESENCE, row);
   return row.stream;
+}
+
+/**
+ * setPresence in a transaction of its own, for other modules (another
+ * server's m.presence EDU, sync's `set_presence`). A presence that is already
+ * so (with `statusMsg` undefined) is found by a read, from the row cache when
+ * it holds the row, with no write transaction (a disk flush in browsers):
+ * every /sync sets presence, which almost never changes. True when it changed;
+ * the caller notifies after.
+ */
+export async function updatePresence(
+  store: Store,
+  userId: string,
+  presence: PresenceState,
+  statusMsg: string | null | undefined,
+  at: number,
+): Promise<boolean> {
+  if (statusMsg === undefined) {
+    const old =
+      store.peek?.<PresenceRow>(PRESENCE, userId) ??
+      (await store.read([PRESENCE], (tx) => getPresence(tx, userId)));
+    if (old?.presence === presence) return false;
+  }
+  const changed = await store.write([PRESENCE, STREAM_TABLE], (tx) =>
+    setPresence(tx, userId, presence, statusMsg, at),
+  );
+  return changed !== undefined;
 }
 
 /** Gives the user's presence a new stream position so a profile change reaches syncing clients. */

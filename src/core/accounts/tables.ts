@@ -1,4 +1,4 @@
-// Tables owned by the accounts module (see storage/schema.ts).
+// Tables owned by the accounts module (the homeserver's schema, src/core/schema.ts, lists them through api.ts).
 //
 // - `users`: one row per local account; `password_hash` is a PBKDF2 string
 //   (password-hash.ts), absent for accounts registered without a password.

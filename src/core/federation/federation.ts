@@ -10,10 +10,10 @@
 // the hooks (`roomHooks`) and federation needs the rooms module's port;
 // deferredRoomHooks() breaks that cycle.
 import type { Clock, Logger } from '../ports.ts';
-import type { RemoteJoinRequest, RemoteLeaveRequest, RoomDeps } from '../rooms/deps.ts';
+import type { RemoteJoinRequest, RemoteLeaveRequest, RoomDeps } from '../rooms/api.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import { type BackoffOptions, defaultBackoff } from './backoff.ts';
 import { VERSION_PATH, versionBody } from './node-name.ts';
 import type { FederationContext } from './context.ts';

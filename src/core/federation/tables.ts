@@ -1,4 +1,4 @@
-// Tables owned by room federation (see storage/schema.ts).
+// Tables owned by room federation (the homeserver's schema, src/core/schema.ts, lists them through api.ts).
 //
 // - `fed_outbox`: what must still reach another server, one row per
 //   (destination, item), oldest first. An item is a PDU (by event id: the

@@ -7,7 +7,7 @@ import type { HandlerResult } from '../http/route.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import type { KeysStore } from './keys-store.ts';
 
 /** A member event's outcome as the keys module cares about it. */

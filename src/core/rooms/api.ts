@@ -22,7 +22,17 @@ import * as membership from './membership.ts';
 import type { SendResult } from './room-writer.ts';
 import { roomsContext } from './rooms-context.ts';
 
-export { roomTableNames } from './tables.ts';
+export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
+export type {
+  LocalEventHooks,
+  MemberProfile,
+  RemoteDirectory,
+  RemoteJoinRequest,
+  RemoteLeaveRequest,
+  ResolvedAlias,
+  RoomDeps,
+} from './deps.ts';
+export { roomRoutes } from './routes.ts';
 /** Pagination tokens (see the header); parsing yields undefined for strings that are not one. */
 export { makePaginationToken, parseStreamToken as parsePaginationToken } from './pagination-token.ts';
 export type { Membership } from './tables.ts';

@@ -4,7 +4,7 @@ import { notFound } from '../errors.ts';
 import { queryInteger } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { eventAllowed } from '../sync/filter-match.ts';
+import { eventAllowed } from '../events/filter-match.ts';
 import { makePaginationToken } from './pagination-token.ts';
 import { clientEventsByIds, formatRows } from './client-event.ts';
 import { filterParam, historyBound } from './history-access.ts';

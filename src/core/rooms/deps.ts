@@ -2,7 +2,7 @@
 import type { Clock, Logger } from '../ports.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import type { PublicRoomsChunk, PublicRoomsPage, PublicRoomsQuery } from './public-rooms.ts';
 
 /** The profile fields copied into a user's member events. */

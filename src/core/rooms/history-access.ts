@@ -4,7 +4,7 @@ import { forbidden, invalidParam, missingParam } from '../errors.ts';
 import { queryParam } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { type RoomEventFilter, parseRoomEventFilter } from '../sync/filter.ts';
+import { type RoomEventFilter, parseRoomEventFilter } from '../events/filter.ts';
 import { parseStreamToken } from './pagination-token.ts';
 import { currentHistoryVisibility, requireRoom } from './route-helpers.ts';
 import { MEMBERS, type MemberRow } from './tables.ts';

@@ -13,7 +13,7 @@ import {
 } from '../protocol.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts';
 import type { LocalEventHooks } from './deps.ts';
 import { type TxnRecord, persistEvent } from './persist-event.ts';

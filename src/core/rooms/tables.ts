@@ -1,4 +1,4 @@
-// Tables owned by the rooms module (see storage/schema.ts).
+// Tables owned by the rooms module (the homeserver's schema, src/core/schema.ts, lists them through api.ts).
 //
 // Storage design. A room is a DAG of signed PDUs; this server stores it so
 // that a later federation issue can add events from peers without migrating:
@@ -93,6 +93,17 @@ export const roomTables: Record<string, TableSpec> = {
 
 /** Every table of the module: open transactions over these. */
 export const roomTableNames: readonly string[] = Object.keys(roomTables);
+
+/**
+ * Rows of these tables the homeserver's row cache keeps (homeserver-store.ts):
+ * events are a few KB at most (PDU size limit 64 KiB, usually under 2 KB); a
+ * state group row can hold a whole room's state, so few are kept.
+ */
+export const roomRowCacheSizes: Readonly<Record<string, number>> = {
+  [EVENTS]: 4096,
+  [STATE_GROUPS]: 256,
+  [ROOMS]: 1024,
+};
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 

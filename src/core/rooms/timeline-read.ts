@@ -1,8 +1,8 @@
 // Reading a room's timeline in stream order, with filters and history
 // visibility applied while scanning (so `limit` counts returned events).
 import type { ReadTx } from '../storage/port.ts';
-import type { RoomEventFilter } from '../sync/filter.ts';
-import { eventAllowed } from '../sync/filter-match.ts';
+import type { RoomEventFilter } from '../events/filter.ts';
+import { eventAllowed } from '../events/filter-match.ts';
 import { type ClientEvent, type Viewer, formatRows } from './client-event.ts';
 import { EVENTS, type EventRow } from './tables.ts';
 import { VisibilityChecker } from './visibility.ts';

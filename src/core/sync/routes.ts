@@ -4,7 +4,7 @@ import type { Clock } from '../ports.ts';
 import { roomTableNames } from '../rooms/api.ts';
 import type { Store } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import {
   type FullyReadWriter,
   type SharedReceipt,

@@ -12,9 +12,9 @@ import {
   type SyncKeys,
   type SyncRequest,
 } from './build-sync.ts';
-import { type FilterDefinition, parseFilter } from './filter.ts';
+import { type FilterDefinition, parseFilter } from '../events/filter.ts';
 import { longPoll } from './long-poll.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import { isEmptySync } from './sync-response.ts';
 import { parseSyncToken } from './sync-token.ts';
 import type { TypingTracker } from './typing.ts';

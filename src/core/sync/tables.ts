@@ -1,4 +1,4 @@
-// Tables owned by the sync module (see storage/schema.ts).
+// Tables owned by the sync module (the homeserver's schema, src/core/schema.ts, lists them through api.ts).
 //
 // - `sync_receipts`: the latest receipt of each (room, user, receipt type,
 //   thread), m.read and m.read.private (spec §11.7 "Receipts"). `stream` is

@@ -13,7 +13,7 @@
 
 import type { Connection, Libp2p } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
-import { type Logger, silentLogger } from '../../core/ports.ts';
+import { type Logger, silentLogger } from '../../core/public.ts';
 
 const CIRCUIT = '/p2p-circuit';
 

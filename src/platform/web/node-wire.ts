@@ -17,9 +17,8 @@ import {
   PeerUnreachable,
   type ProtocolViolation,
   type UnreachableReason,
-} from '../../core/federation/transport.ts';
-import { decodeBase64, encodeBase64 } from '../../core/protocol/base64.ts';
-import type { JsonObject } from '../../core/protocol/types.ts';
+} from '../../core/public.ts';
+import { decodeBase64, encodeBase64, type JsonObject } from '../../core/protocol.ts';
 import type { NetworkSettings } from './network-settings.ts';
 import type { NetworkState } from './popup-messages.ts';
 

@@ -9,11 +9,11 @@ import type { HsResponse } from '../../../src/core/http/types.ts';
 import { ed25519PublicKeyFromSeed, encodeHex } from '../../../src/core/protocol.ts';
 import { roomRoutes } from '../../../src/core/rooms/routes.ts';
 import type { MemberProfile, RoomDeps } from '../../../src/core/rooms/deps.ts';
-import { openDexieStore } from '../../../src/core/storage/dexie-store.ts';
+import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
-import { SCHEMA } from '../../../src/core/storage/schema.ts';
+import { SCHEMA } from '../../../src/core/schema.ts';
 import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
-import { Notifier } from '../../../src/core/sync/notifier.ts';
+import { Notifier } from '../../../src/core/events/notifier.ts';
 
 export interface Reply {
   status: number;

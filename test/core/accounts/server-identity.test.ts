@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { bootstrapIdentity } from '../../src/core/identity.ts';
-import { ed25519PublicKeyFromSeed } from '../../src/core/protocol/crypto.ts';
-import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
-import { SCHEMA } from '../../src/core/storage/schema.ts';
+import { bootstrapIdentity } from '../../../src/core/accounts/server-identity.ts';
+import { ed25519PublicKeyFromSeed } from '../../../src/core/protocol/crypto.ts';
+import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
+import { SCHEMA } from '../../../src/core/schema.ts';
 
 test('the identity is created on first start, kept afterwards, and named by its public key', async () => {
   const name = `identity-${Date.now()}`;

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MatrixError } from '../../../src/core/errors.ts';
-import { parseFilter } from '../../../src/core/sync/filter.ts';
+import { parseFilter } from '../../../src/core/events/filter.ts';
 import {
   applyFilter,
   eventAllowed,
   globMatch,
   projectFields,
   roomAllowed,
-} from '../../../src/core/sync/filter-match.ts';
+} from '../../../src/core/events/filter-match.ts';
 
 const message = { type: 'm.room.message', sender: '@alice:x', room_id: '!a:x', content: { body: 'hi' } };
 const image = { type: 'm.room.message', sender: '@bob:x', room_id: '!a:x', content: { url: 'mxc://x/y' } };

@@ -1,10 +1,10 @@
 // The server's identity (ARCHITECTURE.md "Identity"): one ed25519 seed,
 // created on first start and kept in the store; the server name is the
 // lower-case hex of its public key.
-import { SERVER_IDENTITY, type ServerIdentityRow } from './accounts/tables.ts';
-import { ed25519PublicKeyFromSeed } from './protocol/crypto.ts';
-import { serverNameFromPublicKey } from './protocol/signing.ts';
-import type { Store } from './storage/port.ts';
+import { SERVER_IDENTITY, type ServerIdentityRow } from './tables.ts';
+import { ed25519PublicKeyFromSeed } from '../protocol/crypto.ts';
+import { serverNameFromPublicKey } from '../protocol/signing.ts';
+import type { Store } from '../storage/port.ts';
 
 export interface ServerIdentity {
   readonly serverName: string;

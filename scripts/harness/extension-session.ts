@@ -2,8 +2,8 @@
 // client page served on 127.0.0.1, and that page's origin approved.
 import type { Page } from 'playwright-core';
 import type { HandlerMap } from '../../src/platform/web/messages.ts';
-import { clientPageFiles } from '../e2e/client-page/bundle.ts';
-import { openClientPage } from '../e2e/client-page/driver.ts';
+import { clientPageFiles } from './client-page/bundle.ts';
+import { openClientPage } from './client-page/driver.ts';
 import {
   type ExtensionBrowser,
   launchExtensionBrowser,

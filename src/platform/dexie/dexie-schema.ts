@@ -3,7 +3,7 @@
 // the indexes. Dexie names an index by its key path, so a port index name maps
 // to that path when querying.
 
-import type { SchemaVersion, TableSpec } from './port.ts';
+import type { SchemaVersion, TableSpec } from '../../core/storage.ts';
 
 /** Dexie's name for a key path: 'a.b' as is, ['a', 'b'] as '[a+b]'. */
 export function dexiePath(path: string | readonly string[]): string {

@@ -1,7 +1,7 @@
 // Bundles client.ts with matrix-js-sdk's browser entry into one script and
 // serves it with a page, for the end-to-end tests.
 import { build } from 'esbuild';
-import type { StaticFile } from '../../support/static-site.ts';
+import type { StaticFile } from '../static-site.ts';
 
 const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>p2p-matrix test client</title>
 <script src="/client.js"></script></head><body>p2p-matrix test client</body></html>`;

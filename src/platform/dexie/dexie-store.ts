@@ -4,10 +4,18 @@
 // stays in the platform-free core.
 
 import { type Collection, Dexie, type DexieOptions, type Table, type Transaction } from 'dexie';
-import { StorageError } from './errors.ts';
+import {
+  checkVersions,
+  type Key,
+  type KeyRange,
+  type Query,
+  type Row,
+  type SchemaVersion,
+  StorageError,
+  type Store,
+  type WriteTx,
+} from '../../core/storage.ts';
 import { dexieIndexNames, dexieStores } from './dexie-schema.ts';
-import type { Key, KeyRange, Query, Row, SchemaVersion, Store, WriteTx } from './port.ts';
-import { checkVersions } from './schema-versions.ts';
 
 export interface DexieStoreOptions {
   /** The IDBFactory to use; defaults to the global indexedDB. */

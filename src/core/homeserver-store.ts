@@ -3,13 +3,12 @@
 // peer does not use it: SQLite runs in its process, and a get there costs
 // about what the cache's copy of a row does (measured: the cache cost the
 // federation ingest bench about 10 % more CPU per PDU). Sizes bound
-// memory: events are a few KB at most (PDU size limit 64 KiB, usually under
-// 2 KB); a state group row can hold a whole room's state, so few are kept.
-import { EVENTS, ROOMS, STATE_GROUPS } from '../rooms/tables.ts';
-import type { SchemaVersion, Store } from './port.ts';
-import { type RowCacheSizes, withRowCache } from './row-cache.ts';
+// memory; each module says how many rows of its big tables to keep.
+import { roomRowCacheSizes } from './rooms/api.ts';
+import type { SchemaVersion, Store } from './storage/port.ts';
+import { type RowCacheSizes, withRowCache } from './storage/row-cache.ts';
 
-const SIZES: RowCacheSizes = { [EVENTS]: 4096, [STATE_GROUPS]: 256, [ROOMS]: 1024 };
+const SIZES: RowCacheSizes = roomRowCacheSizes;
 /** Any other table's rows (tokens, receipts, memberships, counters...). */
 const OTHER_TABLE_ROWS = 1024;
 

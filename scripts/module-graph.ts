@@ -1,0 +1,247 @@
+// The core's module graph, read from the code, and the boundary rules the
+// build enforces on it (ARCHITECTURE.md, issue 9). `node scripts/module-graph.ts`
+// prints the graph the README draws; test/scripts/module-graph.test.ts runs
+// checkBoundaries on the repository in `npm test` and fails on any violation.
+//
+// The shape:
+// - src/core/<folder>/ is a unit. protocol, storage, http and events are
+//   libraries: any core file may use any of their files. Every other folder
+//   (accounts, rooms, sync, federation, keys, media, ...) is a module: from
+//   outside its folder it is used only through its api files, `api.ts` or
+//   `*-api.ts` at the top of the folder, so that its tables and internals are
+//   its own (a module writes another module's data only by calling that api).
+// - Units import each other without cycles.
+// - Code outside the core (the extension, the offscreen document, src/node,
+//   src/platform, popup, content, scripts) uses the core only through its
+//   public entries, src/core/public.ts and src/core/protocol.ts. test/ and
+//   bench/ may reach internals: they test and measure them.
+// - The core imports nothing outside src/core (platforms come in through ports).
+// - scripts/ never imports test/.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, posix, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+export const CORE = 'src/core';
+/** Core folders any core file may use whole; everything else in src/core is a module. */
+export const LIBRARIES: ReadonlySet<string> = new Set(['protocol', 'storage', 'http', 'events']);
+/** What code outside the core may import from it. */
+export const PUBLIC_ENTRIES: ReadonlySet<string> = new Set(
+  ['public.ts', 'protocol.ts', 'storage.ts'].map((f) => `${CORE}/${f}`),
+);
+/** Folders allowed to reach the core's internals. */
+const INTERNAL_READERS = ['test/', 'bench/'];
+/** Folders whose TypeScript the check reads. */
+const SOURCE_DIRS = ['src', 'background', 'popup', 'content', 'scripts', 'bench', 'test'];
+
+export interface Import {
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface Violation {
+  readonly rule: string;
+  readonly message: string;
+}
+
+/** Every relative import (static, dynamic, re-export, type-only) of every file, as repo-relative paths. */
+export function importsOf(files: ReadonlyMap<string, string>): Import[] {
+  const out: Import[] = [];
+  for (const [from, source] of files) {
+    for (const ref of ts.preProcessFile(source, true, true).importedFiles) {
+      if (!ref.fileName.startsWith('.')) continue;
+      out.push({ from, to: posix.normalize(posix.join(posix.dirname(from), ref.fileName)) });
+    }
+  }
+  return out;
+}
+
+/** The unit of a core file: its folder under src/core, or for a top-level file its name (protocol.ts is protocol's). */
+export function unitOf(path: string): string | undefined {
+  if (!path.startsWith(`${CORE}/`)) return undefined;
+  const rest = path.slice(CORE.length + 1);
+  const slash = rest.indexOf('/');
+  return slash < 0 ? rest.replace(/\.ts$/, '') : rest.slice(0, slash);
+}
+
+function isModule(unit: string, path: string): boolean {
+  return path.slice(CORE.length + 1).includes('/') && !LIBRARIES.has(unit);
+}
+
+function isApiFile(path: string, unit: string): boolean {
+  const name = path.slice(`${CORE}/${unit}/`.length);
+  return name === 'api.ts' || (!name.includes('/') && name.endsWith('-api.ts'));
+}
+
+/** Unit → the units it imports (self excluded). */
+export function moduleGraph(imports: readonly Import[]): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const { from, to } of imports) {
+    const a = unitOf(from);
+    const b = unitOf(to);
+    if (a === undefined) continue;
+    if (!graph.has(a)) graph.set(a, new Set());
+    if (b !== undefined && b !== a) graph.get(a)!.add(b);
+  }
+  return graph;
+}
+
+/** Each cycle once, as a list of units (Tarjan's strongly connected components of size > 1). */
+export function cycles(graph: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      component.push(w);
+    } while (w !== v);
+    if (component.length > 1) found.push(component.sort());
+  };
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v);
+  return found;
+}
+
+function importViolation(from: string, to: string): Violation | undefined {
+  const fromCore = from.startsWith(`${CORE}/`);
+  const toCore = to.startsWith(`${CORE}/`);
+  if (from.startsWith('scripts/') && to.startsWith('test/')) {
+    return {
+      rule: 'scripts-never-import-test',
+      message:
+        `${from} imports ${to}: scripts/ never imports test/. ` +
+        'Way out: move the shared helper into scripts/ (or src/) and let test/ import it from there.',
+    };
+  }
+  if (fromCore && !toCore) {
+    return {
+      rule: 'core-is-platform-free',
+      message:
+        `${from} imports ${to}: src/core imports nothing outside src/core. ` +
+        'Way out: declare what the core needs as a port (src/core/ports.ts) and pass it in from the platform.',
+    };
+  }
+  if (!toCore) return undefined;
+  if (!fromCore) {
+    if (PUBLIC_ENTRIES.has(to) || INTERNAL_READERS.some((d) => from.startsWith(d))) return undefined;
+    return {
+      rule: 'core-through-public-entry',
+      message:
+        `${from} imports ${to}: code outside the core uses it only through ${[...PUBLIC_ENTRIES].join(' or ')}. ` +
+        `Way out: import it from ${CORE}/public.ts, exporting it there if a platform truly needs it (keep that entry small).`,
+    };
+  }
+  const unit = unitOf(to)!;
+  if (unitOf(from) === unit || !isModule(unit, to) || isApiFile(to, unit)) return undefined;
+  return {
+    rule: 'module-through-api',
+    message:
+      `${from} imports ${to}: the ${unit} module is used from outside its folder only through its api files ` +
+      `(${CORE}/${unit}/api.ts or ${CORE}/${unit}/*-api.ts), and its data is written only by its own code. ` +
+      `Way out: call (or add) a function in ${CORE}/${unit}/api.ts, or move the code into ${CORE}/${unit}/.`,
+  };
+}
+
+/** Every broken boundary rule in `files` (repo-relative path → source). */
+export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[] {
+  const imports = importsOf(files);
+  const out: Violation[] = [];
+  for (const { from, to } of imports) {
+    const v = importViolation(from, to);
+    if (v) out.push(v);
+  }
+  const graph = moduleGraph(imports);
+  for (const cycle of cycles(graph)) {
+    const members = new Set(cycle);
+    const edges = imports
+      .filter(
+        (i) => unitOf(i.from) !== unitOf(i.to) && members.has(unitOf(i.from)!) && members.has(unitOf(i.to)!),
+      )
+      .map((i) => `${i.from} → ${i.to}`);
+    out.push({
+      rule: 'no-module-cycles',
+      message:
+        `the core units ${cycle.join(', ')} import each other (${edges.join('; ')}). ` +
+        'Way out: move what they share into a unit below both (a library such as src/core/events), ' +
+        'or let the composition root pass it in through a role-named interface.',
+    });
+  }
+  return out;
+}
+
+/** The repository's TypeScript sources (repo-relative, `/`-separated). */
+export function readSources(root: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts'))
+        files.set(path.split(sep).join('/'), readFileSync(join(root, path), 'utf8'));
+    }
+  };
+  for (const dir of SOURCE_DIRS) walk(dir);
+  return files;
+}
+
+/**
+ * The graph as text, highest layer first: each unit with the units it uses,
+ * a unit only ever using lower layers. `folders` tells folder units (`rooms/`)
+ * from top-level files (`homeserver.ts`); libraries are marked.
+ */
+export function drawGraph(
+  graph: ReadonlyMap<string, ReadonlySet<string>>,
+  folders: ReadonlySet<string>,
+): string {
+  const layer = new Map<string, number>();
+  const depth = (u: string, seen: Set<string>): number => {
+    if (layer.has(u)) return layer.get(u)!;
+    if (seen.has(u)) return 0;
+    seen.add(u);
+    const d = Math.max(-1, ...[...(graph.get(u) ?? [])].map((v) => depth(v, seen))) + 1;
+    layer.set(u, d);
+    return d;
+  };
+  for (const u of graph.keys()) depth(u, new Set());
+  const order = (a: string, b: string) => layer.get(b)! - layer.get(a)! || a.localeCompare(b);
+  const label = (u: string) => (folders.has(u) ? `${u}/` : `${u}.ts`);
+  const name = (u: string) => `${label(u)}${LIBRARIES.has(u) ? ' (library)' : ''}`;
+  const width = Math.max(...[...graph.keys()].map((u) => name(u).length));
+  return [...graph.keys()]
+    .sort(order)
+    .map((u) => {
+      const uses = [...(graph.get(u) ?? [])].sort(order).map(label);
+      return `${String(layer.get(u)).padStart(2)}  ${name(u).padEnd(width)}  → ${uses.join(' ') || '·'}`;
+    })
+    .join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const files = readSources(root);
+  const core = new Map([...files].filter(([p]) => p.startsWith(`${CORE}/`)));
+  const folders = new Set(
+    [...core.keys()].filter((p) => p.slice(CORE.length + 1).includes('/')).map((p) => unitOf(p)!),
+  );
+  console.log(drawGraph(moduleGraph(importsOf(core)), folders));
+  const broken = checkBoundaries(files);
+  for (const v of broken) console.error(`\n[${v.rule}] ${v.message}`);
+  if (broken.length) process.exitCode = 1;
+}
