@@ -32,7 +32,8 @@ export type ErrCode =
   | 'M_UNABLE_TO_AUTHORISE_JOIN'
   | 'M_UNABLE_TO_GRANT_JOIN'
   | 'M_NOT_YET_UPLOADED'
-  | 'M_WEAK_PASSWORD';
+  | 'M_WEAK_PASSWORD'
+  | 'M_INVALID_SIGNATURE';
 
 export class MatrixError extends Error {
   override readonly name = 'MatrixError';

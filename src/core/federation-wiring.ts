@@ -15,7 +15,9 @@ import {
   deferredRoomHooks,
   type Federation,
   type FederationDeps,
+  type FederationRoute,
 } from './federation/api.ts';
+import type { KeysFederation, KeysModule } from './keys/api.ts';
 import type { MemberProfile, RoomDeps } from './rooms/api.ts';
 import { roomFederationPort } from './rooms/federation-api.ts';
 import { type SharedReceipt, TypingTracker } from './sync/api.ts';
@@ -34,8 +36,10 @@ export interface FederationWiring {
   readonly typing: TypingTracker;
   /** For sync: a local user's read receipt goes out as m.receipt. */
   readonly receiptSent: (receipt: SharedReceipt) => void;
-  /** Starts room federation over the rooms module made with `roomDeps`. */
-  start(roomDeps: RoomDeps): void;
+  /** Starts room federation over the rooms module made with `roomDeps`, serving the keys module's side too. */
+  start(roomDeps: RoomDeps, keys?: KeysModule['server']): void;
+  /** What the keys module sends and asks over federation, once started. */
+  keysFederation(): KeysFederation | undefined;
   /** Room federation once started (tests and benches wait on its senders). */
   readonly federation: Federation | undefined;
   /** Stops room federation's senders (the transport is its opener's to close). */
@@ -56,18 +60,43 @@ export function wireFederation(deps: FederationWiringDeps): FederationWiring {
     accountHooks: { remoteProfile: directory.remoteProfile },
     typing,
     receiptSent: (receipt) => federation?.receiptSent(receipt),
-    start(roomDeps) {
+    start(roomDeps, keys) {
       federation = createFederation({
         ...deps,
         rooms: roomFederationPort(roomDeps),
-        edus: homeserverEduSinks({ ...deps, typing }),
-        extraRoutes: directory.routes,
+        edus: { ...homeserverEduSinks({ ...deps, typing }), ...(keys && { keys: keys.edus }) },
+        extraRoutes: [...directory.routes, ...(keys ? keysRoutes(keys.routes) : [])],
       });
       deferred.attach(federation);
+    },
+    keysFederation() {
+      const f = federation;
+      return (
+        f && {
+          tables: f.outboxTables,
+          queueEdu: f.queueEdu,
+          wake: f.wake,
+          get: (server, path, timeoutMs) => f.client.get(server, path, {}, timeoutMs),
+          post: (server, path, body, timeoutMs) => f.client.post(server, path, body, timeoutMs),
+        }
+      );
     },
     get federation() {
       return federation;
     },
     close: async () => federation?.close(),
   };
+}
+
+/** The keys module's endpoints as federation routes (a body that is no JSON object reads as `{}`). */
+function keysRoutes(routes: KeysModule['server']['routes']): FederationRoute[] {
+  return routes.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handler: async (ctx) => {
+      const body = ctx.req.body;
+      const json = body && !(body instanceof Uint8Array) ? body : {};
+      return { status: 200, body: await route.handler(ctx.origin, ctx.params, json) };
+    },
+  }));
 }

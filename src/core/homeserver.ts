@@ -8,7 +8,15 @@ import { wireFederation } from './federation-wiring.ts';
 import { createRouter } from './http/router.ts';
 import { jsonResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
-import { leaveAllRooms, profilePropagation, roomAccounts, syncAccounts } from './module-adapters.ts';
+import { createKeysModule } from './keys/api.ts';
+import {
+  keysAccounts,
+  keysRooms,
+  leaveAllRooms,
+  profilePropagation,
+  roomAccounts,
+  syncAccounts,
+} from './module-adapters.ts';
 import type { Clock, Logger } from './ports.ts';
 import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
 import { roomRoutes } from './rooms/api.ts';
@@ -67,6 +75,14 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       ...(deps.federationOptions && { options: deps.federationOptions }),
       ...(deps.nodeName && { nodeName: deps.nodeName }),
     });
+  const keys = createKeysModule({
+    ...shared,
+    logger,
+    serverName,
+    rooms: keysRooms(),
+    accounts: keysAccounts({ ...shared, serverName, randomBytes }),
+    federation: () => federation?.keysFederation(),
+  });
   const typing = federation?.typing ?? createTypingTracker(clock, notifier);
   const roomDeps = {
     ...shared,
@@ -77,19 +93,29 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...accountsForRooms,
     ...federation?.roomDeps,
   };
-  federation?.start(roomDeps);
+  federation?.start(roomDeps, keys.server);
   const hooks = {
     profileChanged: profilePropagation(roomDeps, logger),
     userDeactivated: leaveAllRooms(roomDeps, logger),
     ...federation?.accountHooks,
   };
   const routes = [
-    ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
+    ...accountRoutes({
+      ...shared,
+      logger,
+      serverName,
+      randomBytes,
+      config,
+      hooks,
+      deviceRemoval: keys.deviceRemoval,
+    }),
     ...roomRoutes(roomDeps),
+    ...keys.routes,
     ...syncRoutes({
       ...shared,
       typing,
       accounts: syncAccounts(shared),
+      keys: keys.sync,
       ...(federation && { receiptSent: federation.receiptSent }),
     }),
   ];

@@ -3,6 +3,7 @@
 // modules' api.ts functions. Only homeserver.ts uses them.
 import * as accounts from './accounts/api.ts';
 import type { Notifier } from './events/notifier.ts';
+import type { KeysAccounts, KeysRooms } from './keys/api.ts';
 import type { Clock, Logger } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
@@ -56,6 +57,42 @@ export function syncAccounts(deps: AdapterDeps): SyncDeps['accounts'] {
     },
     async setFullyRead(tx, userId, roomId, eventId) {
       await accounts.putAccountData(tx, userId, roomId, 'm.fully_read', { event_id: eventId });
+    },
+  };
+}
+
+/** What the keys module reads in rooms: who shares a room with whom, and membership changes. */
+export function keysRooms(): KeysRooms {
+  return {
+    tables: rooms.roomTableNames,
+    joinedRoomIds: rooms.joinedRoomIds,
+    joinedMembers: rooms.joinedMembers,
+    async userRoomsSince(tx, userId, since) {
+      const changes = await rooms.userRoomsSince(tx, userId, since);
+      return changes.map((c) => ({ roomId: c.roomId, joined: c.membership === 'join' }));
+    },
+    roomsWithEventsSince: rooms.roomsWithEventsSince,
+    memberChangesBetween: rooms.memberChangesBetween,
+  };
+}
+
+/** What the keys module reads in accounts: a user's devices, and user-interactive auth. */
+export function keysAccounts(
+  deps: AdapterDeps & { serverName: string; randomBytes: (n: number) => Uint8Array },
+): KeysAccounts {
+  return {
+    tables: accounts.accountTableNames,
+    async devices(tx, userId) {
+      const rows = await accounts.listDevices(tx, userId);
+      return rows.map((d) => ({
+        deviceId: d.device_id,
+        ...(d.display_name !== undefined && { displayName: d.display_name }),
+      }));
+    },
+    async authenticate(userId, purpose, body) {
+      const request = { purpose, flows: [['m.login.password' as const]], userId };
+      const outcome = await accounts.userInteractiveAuth(deps, request, body);
+      return outcome.done ? undefined : outcome.response;
     },
   };
 }

@@ -3,6 +3,7 @@
 // adds a new version with the full table list.
 import { accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
+import { keysTables } from './keys/api.ts';
 import { roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
@@ -12,5 +13,16 @@ export const SCHEMA: readonly SchemaVersion[] = [
   {
     version: 1,
     tables: { ...streamTables, ...accountTables, ...roomTables, ...syncTables, ...federationTables },
+  },
+  {
+    version: 2,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+    },
   },
 ];

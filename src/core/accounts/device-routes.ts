@@ -10,7 +10,7 @@ import {
 import type { HandlerResult, RequestContext, Route } from '../http/route.ts';
 import type { AccountDeps } from './deps.ts';
 import { callerOf, param, V3 } from './route-helpers.ts';
-import { deleteDevice, getDevice, listDevices, SESSION_TABLES } from './sessions.ts';
+import { deleteDevice, getDevice, listDevices, SESSION_TABLES, writeRemovingDevices } from './sessions.ts';
 import { DEVICES, type DeviceRow } from './tables.ts';
 import { userInteractiveAuth } from './uia.ts';
 
@@ -89,8 +89,8 @@ async function deleteDevices(
   const purpose = `delete_devices ${JSON.stringify([...deviceIds].sort())}`;
   const outcome = await userInteractiveAuth(deps, { purpose, flows: [['m.login.password']], userId }, body);
   if (!outcome.done) return outcome.response;
-  await deps.store.write(SESSION_TABLES, async (tx) => {
-    for (const deviceId of deviceIds) await deleteDevice(tx, userId, deviceId);
+  await writeRemovingDevices(deps, SESSION_TABLES, async (tx, removal) => {
+    for (const deviceId of deviceIds) await deleteDevice(tx, userId, deviceId, removal);
   });
   return { body: {} };
 }

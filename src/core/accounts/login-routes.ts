@@ -12,6 +12,7 @@ import { callerOf, V3 } from './route-helpers.ts';
 import {
   deleteAllDevices,
   deleteDevice,
+  writeRemovingDevices,
   requestedDeviceId,
   SESSION_TABLES,
   startSession,
@@ -34,7 +35,9 @@ export function loginRoutes(deps: AccountDeps): Route[] {
       auth: 'required',
       async handler(ctx) {
         const { userId, deviceId } = callerOf(ctx);
-        await deps.store.write(SESSION_TABLES, (tx) => deleteDevice(tx, userId, deviceId));
+        await writeRemovingDevices(deps, SESSION_TABLES, (tx, removal) =>
+          deleteDevice(tx, userId, deviceId, removal),
+        );
         return { body: {} };
       },
     },
@@ -44,7 +47,9 @@ export function loginRoutes(deps: AccountDeps): Route[] {
       auth: 'required',
       async handler(ctx) {
         const { userId } = callerOf(ctx);
-        await deps.store.write(SESSION_TABLES, (tx) => deleteAllDevices(tx, userId));
+        await writeRemovingDevices(deps, SESSION_TABLES, (tx, removal) =>
+          deleteAllDevices(tx, userId, undefined, removal),
+        );
         return { body: {} };
       },
     },

@@ -6,6 +6,7 @@ import { invalidParam } from '../errors.ts';
 import type { Caller } from '../http/route.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
+import type { DeviceRemoval } from './deps.ts';
 import { DEVICES, type DeviceRow, TOKENS, type TokenRow } from './tables.ts';
 
 /** Tables a transaction that starts or ends sessions must cover. */
@@ -63,19 +64,43 @@ export function listDevices(tx: ReadTx, userId: string): Promise<DeviceRow[]> {
   return tx.query<DeviceRow>(DEVICES, { index: 'user', equals: userId });
 }
 
-/** Removes a device and every token of it; false when there was no such device. */
-export async function deleteDevice(tx: WriteTx, userId: string, deviceId: string): Promise<boolean> {
+/** Removes a device and every token of it (and, through `removal`, its keys); false when there was no such device. */
+export async function deleteDevice(
+  tx: WriteTx,
+  userId: string,
+  deviceId: string,
+  removal?: DeviceRemoval,
+): Promise<boolean> {
   await tx.deleteWhere(TOKENS, { index: 'device', equals: [userId, deviceId] });
   const existed = (await getDevice(tx, userId, deviceId)) !== undefined;
   if (existed) await tx.delete(DEVICES, [userId, deviceId]);
+  if (existed) await removal?.removed(tx, userId, deviceId);
   return existed;
 }
 
 /** Removes every device and token of the user, except the device `keep` (if given). */
-export async function deleteAllDevices(tx: WriteTx, userId: string, keep?: string): Promise<void> {
+export async function deleteAllDevices(
+  tx: WriteTx,
+  userId: string,
+  keep?: string,
+  removal?: DeviceRemoval,
+): Promise<void> {
   for (const device of await listDevices(tx, userId)) {
-    if (device.device_id !== keep) await deleteDevice(tx, userId, device.device_id);
+    if (device.device_id !== keep) await deleteDevice(tx, userId, device.device_id, removal);
   }
+}
+
+/** One write over `tables` that deletes devices, with the other modules' part in it (deps.deviceRemoval). */
+export async function writeRemovingDevices<T>(
+  deps: { readonly store: Store; readonly deviceRemoval?: () => DeviceRemoval },
+  tables: readonly string[],
+  fn: (tx: WriteTx, removal: DeviceRemoval | undefined) => Promise<T>,
+): Promise<T> {
+  const removal = deps.deviceRemoval?.();
+  const all = [...new Set([...tables, ...(removal?.tables ?? [])])];
+  const result = await deps.store.write(all, (tx) => fn(tx, removal));
+  removal?.committed();
+  return result;
 }
 
 /** A device id a client asked for: '' counts as none; ids are capped at 255 characters. */

@@ -26,6 +26,7 @@ export {
   VERSION_PATH,
 } from './node-name.ts';
 export { PeerSet } from './peer-set.ts';
+export type { FederationRoute } from './route-registry.ts';
 export { isServerName, publicKeyToServerName, serverNameToPublicKey } from './server-name.ts';
 export { federationTables } from './tables.ts';
 export {

@@ -18,7 +18,11 @@ import { type BackoffOptions, defaultBackoff } from './backoff.ts';
 import { VERSION_PATH, versionBody } from './node-name.ts';
 import type { FederationContext } from './context.ts';
 import { type EduSinks, type RemoteReceipt, receiptEdu } from './edus.ts';
-import { createFederationClient } from './federation-client.ts';
+import { type FederationClient, createFederationClient } from './federation-client.ts';
+import { enqueue } from './outbox.ts';
+import { OUTBOX } from './tables.ts';
+import type { JsonObject } from '../protocol/types.ts';
+import type { WriteTx } from '../storage/port.ts';
 import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
 import {
   MAX_TRANSACTION_EDUS,
@@ -71,6 +75,19 @@ export interface Federation {
   typingChanged(roomId: string, typers: readonly string[]): void;
   /** A local user's public read receipt: goes out as m.receipt. */
   receiptSent(receipt: RemoteReceipt): void;
+  /** Tables queueEdu writes (open the caller's transaction over them too). */
+  readonly outboxTables: readonly string[];
+  /** Queues an EDU to each destination in the caller's transaction; wake them after it committed. */
+  queueEdu(
+    tx: WriteTx,
+    destinations: Iterable<string>,
+    eduType: string,
+    content: JsonObject,
+  ): Promise<string[]>;
+  /** Something was queued for these destinations (after commit). */
+  wake(destinations: readonly string[]): void;
+  /** Calls to other servers (answers are untrusted: see federation-client.ts). */
+  readonly client: FederationClient;
   /** What the sender to `destination` does now (tests and benches wait on it). */
   senderState(destination: string): SenderState;
   /** Stops the senders; the transport is the caller's to close. */
@@ -133,6 +150,13 @@ export function createFederation(deps: FederationDeps): Federation {
         .roomEdu(receipt.roomId, receiptEdu(receipt))
         .catch((err) => logger.warn('receipt not queued', { error: String(err) }));
     },
+    outboxTables: [OUTBOX],
+    queueEdu: (tx, destinations, eduType, content) =>
+      enqueue(tx, destinations, { kind: 'edu', eduType, content }, serverName),
+    wake: (destinations) => {
+      for (const destination of destinations) senders.wake(destination);
+    },
+    client,
     senderState: (destination) => senders.state(destination),
     close: () => senders.close(),
   };

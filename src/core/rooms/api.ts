@@ -176,6 +176,19 @@ export function forgottenRoomIds(tx: ReadTx, userId: string): Promise<Set<string
   return members.forgottenRoomIds(tx, userId);
 }
 
+/**
+ * Members of a room whose membership changed at a stream position in
+ * (since, upTo], with whether they are joined now.
+ */
+export function memberChangesBetween(
+  tx: ReadTx,
+  roomId: string,
+  since: number,
+  upTo: number,
+): Promise<{ userId: string; joined: boolean }[]> {
+  return members.memberChangesBetween(tx, roomId, since, upTo);
+}
+
 /** Ids of the users joined to a room now, in the order they joined. */
 export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[]> {
   return (await members.roomMembers(tx, roomId, 'join')).map((row) => row.user_id);

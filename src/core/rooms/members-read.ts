@@ -68,6 +68,21 @@ export async function roomMembers(tx: ReadTx, roomId: string, membership: Member
   return rows.sort((a, b) => a.stream - b.stream);
 }
 
+/** Members whose member event took a stream position in (since, upTo], joined now or not. */
+export async function memberChangesBetween(
+  tx: ReadTx,
+  roomId: string,
+  since: number,
+  upTo: number,
+): Promise<{ userId: string; joined: boolean }[]> {
+  const rows = await tx.query<MemberRow>(MEMBERS, {
+    range: { lower: [roomId, ''], upper: [roomId, '\uffff'] },
+  });
+  return rows
+    .filter((r) => r.stream > since && r.stream <= upTo)
+    .map((r) => ({ userId: r.user_id, joined: r.membership === 'join' }));
+}
+
 export function countMembers(tx: ReadTx, roomId: string, membership: Membership): Promise<number> {
   return tx.count(MEMBERS, { index: 'room_membership', equals: [roomId, membership] });
 }
