@@ -15,7 +15,9 @@
 //   src/platform, popup, content, scripts) uses the core only through its
 //   public entries, src/core/public.ts and src/core/protocol.ts. test/ and
 //   bench/ may reach internals: they test and measure them.
-// - The core imports nothing outside src/core (platforms come in through ports).
+// - The core imports nothing outside src/core (platforms come in through ports)
+//   and never reaches for `globalThis`: the host APIs it uses are declared
+//   once in src/core/host.d.ts.
 // - scripts/ never imports test/.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
@@ -158,10 +160,25 @@ function importViolation(from: string, to: string): Violation | undefined {
   };
 }
 
+/** Source without its comments (roughly: enough to not count `globalThis` in a comment). */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+}
+
 /** Every broken boundary rule in `files` (repo-relative path → source). */
 export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[] {
   const imports = importsOf(files);
   const out: Violation[] = [];
+  for (const [path, source] of files) {
+    if (!path.startsWith(`${CORE}/`) || !/\bglobalThis\b/.test(withoutComments(source))) continue;
+    out.push({
+      rule: 'core-host-through-ports',
+      message:
+        `${path} uses globalThis: the core takes time, randomness and every host service through its ports ` +
+        `(${CORE}/ports.ts, passed in by the composition roots) or, for a web platform API every runtime has, ` +
+        `through its declaration in ${CORE}/host.d.ts. Way out: declare the API there, or add it to a port.`,
+    });
+  }
   for (const { from, to } of imports) {
     const v = importViolation(from, to);
     if (v) out.push(v);

@@ -9,13 +9,13 @@ import {
   type Logger,
   type RegistrationMode,
   SCHEMA,
-  systemClock,
 } from '../core/public.ts';
 import { randomBytes } from '../core/protocol.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
 import { openSqliteStore } from './storage/sqlite-store.ts';
+import { systemClock } from '../platform/system-clock.ts';
 
 const USAGE = `Usage:
   p2p-matrix serve [options]   run a Matrix homeserver for local clients (Element, matrix-js-sdk...)

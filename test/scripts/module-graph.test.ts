@@ -85,6 +85,15 @@ test('a script importing test/ fails: scripts-never-import-test', () => {
   );
 });
 
+test('the core reaching for globalThis fails: core-host-through-ports', () => {
+  assertFails(
+    { 'src/core/keys/to-device.ts': 'const c = (globalThis as unknown as { crypto: unknown }).crypto;' },
+    'core-host-through-ports',
+    /host\.d\.ts/,
+  );
+  assert.deepEqual(check({ 'src/core/keys/to-device.ts': '// not globalThis, a comment' }), []);
+});
+
 test('the core importing a platform fails: core-is-platform-free', () => {
   assertFails(
     { 'src/core/keys/to-device.ts': "import '../../node/cli.ts';" },

@@ -11,12 +11,13 @@ import { createHomeserver, type Homeserver, type HomeserverConfig } from '../../
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
 import { bootstrapIdentity } from '../../src/core/accounts/server-identity.ts';
-import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
+import type { Clock, Logger } from '../../src/core/ports.ts';
 import { randomBytes } from '../../src/core/protocol/crypto.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
+import { systemClock } from '../../src/platform/system-clock.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;

@@ -8,6 +8,7 @@ import { createMemoryNetwork, type MemoryNetwork } from '../../../../src/core/fe
 import type { PeerTransport } from '../../../../src/core/federation/transport.ts';
 import type { JsonObject } from '../../../../src/core/protocol/types.ts';
 import { type Credentials, createTestHomeserver, type TestHomeserver } from '../../../support/hs-client.ts';
+import { systemClock } from '../../../../src/platform/system-clock.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -25,7 +26,7 @@ async function startPeer(network: MemoryNetwork, username: string): Promise<Peer
 const roomIds = (body: { chunk: { room_id: string }[] }) => body.chunk.map((r) => r.room_id).sort();
 
 describe('network room directory', () => {
-  const network = createMemoryNetwork();
+  const network = createMemoryNetwork(systemClock);
   let a: Peer;
   let b: Peer;
   let c: Peer;
