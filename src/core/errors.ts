@@ -33,7 +33,8 @@ export type ErrCode =
   | 'M_UNABLE_TO_GRANT_JOIN'
   | 'M_NOT_YET_UPLOADED'
   | 'M_WEAK_PASSWORD'
-  | 'M_INVALID_SIGNATURE';
+  | 'M_INVALID_SIGNATURE'
+  | 'M_WRONG_ROOM_KEYS_VERSION';
 
 export class MatrixError extends Error {
   override readonly name = 'MatrixError';

@@ -18,7 +18,7 @@ export const MAX_MESSAGE_CHARS = 65_536;
 /** Messages waiting for one device; beyond it senders are told to slow down. */
 export const MAX_DEVICE_INBOX = 10_000;
 /** Messages from one peer waiting for our devices; beyond it the peer's are dropped. */
-export const MAX_PENDING_PER_PEER = 5_000;
+export const MAX_PENDING_PER_PEER = 1_000;
 /** Recipients one request or EDU may name. */
 export const MAX_RECIPIENTS = 1_000;
 /** Transaction ids are remembered this long. */

@@ -136,6 +136,35 @@ describe('keys: upload, query, claim and sync counts', () => {
     );
   });
 
+  test('to-device: oversize messages are 413, a repeated txnId is sent once, wildcards reach every device', async () => {
+    const big = { blob: 'x'.repeat(70_000) };
+    const tooBig = await t.request(
+      'PUT',
+      `${V3}/sendToDevice/m.test/big`,
+      { messages: { [alice.userId]: { '*': big } } },
+      bob.accessToken,
+    );
+    assert.equal(tooBig.status, 413);
+    assert.equal(tooBig.body.errcode, 'M_TOO_LARGE');
+    const first = await t.request('GET', `${V3}/sync`, undefined, alice.accessToken);
+    for (const n of [1, 2]) {
+      const res = await t.request(
+        'PUT',
+        `${V3}/sendToDevice/m.test/same`,
+        { messages: { [alice.userId]: { '*': { n } } } },
+        bob.accessToken,
+      );
+      assert.equal(res.status, 200);
+    }
+    const next = await t.request(
+      'GET',
+      `${V3}/sync?since=${first.body.next_batch}`,
+      undefined,
+      alice.accessToken,
+    );
+    assert.deepEqual(next.body.to_device.events, [{ sender: bob.userId, type: 'm.test', content: { n: 1 } }]);
+  });
+
   test('deleting a device deletes its keys and shows in the other user’s device_lists', async () => {
     const room = await t.request('POST', `${V3}/createRoom`, { invite: [bob.userId] }, alice.accessToken);
     await t.request('POST', `${V3}/join/${encodeURIComponent(room.body.room_id)}`, {}, bob.accessToken);
