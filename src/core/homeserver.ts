@@ -6,7 +6,8 @@ import { type AccountConfig, accountRoutes, authenticate, createDeviceActivity }
 import type { Federation, FederationOptions, PeerTransport } from './federation/api.ts';
 import { wireFederation } from './federation-wiring.ts';
 import { createRouter } from './http/router.ts';
-import { jsonResponse } from './http/respond.ts';
+import { unknown } from './errors.ts';
+import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
 import { createKeysModule } from './keys/api.ts';
 import {
@@ -142,8 +143,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     notifier,
     ...(federation?.federation && { federation: federation.federation }),
     handle(req) {
-      if (closing)
-        return Promise.resolve(jsonResponse(503, { errcode: 'M_UNKNOWN', error: 'Server is shutting down' }));
+      if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));
       // Long-polls end when the client goes away or the server stops, whichever comes first.
       const closed = req.closed ? Promise.race([req.closed, stopped]) : stopped;
       const pending = route({ ...req, closed });

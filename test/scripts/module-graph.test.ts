@@ -2,10 +2,17 @@
 // keeps every rule, and each rule fails on a tree that breaks it, with a
 // message naming the rule and the way out.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkBoundaries, readSources, type Violation } from '../../scripts/module-graph.ts';
+import {
+  checkBoundaries,
+  coreGraph,
+  readmeWithGraph,
+  readSources,
+  type Violation,
+} from '../../scripts/module-graph.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -14,6 +21,14 @@ test('the repository keeps the boundary rules (read a failure: it names the rule
   assert.deepEqual(
     broken.map((v) => `[${v.rule}] ${v.message}`),
     [],
+  );
+});
+
+test("the README's module graph is the code's", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  assert.ok(
+    readme === readmeWithGraph(readme, coreGraph(root)),
+    'README.md draws an old module graph: run `node scripts/module-graph.ts --readme` to redraw it',
   );
 });
 

@@ -5,6 +5,7 @@
 // restart between two requests) and are bound to the operation and user they
 // were started for.
 import { badJson, forbidden, MatrixError, unknown } from '../errors.ts';
+import { errorBody } from '../http/respond.ts';
 import { isJsonObject, type JsonRecord, optionalString } from '../http/json-body.ts';
 import type { HandlerResult } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
@@ -81,7 +82,8 @@ function challenge(request: UiaRequest, session: UiaSessionRow, error?: string):
     session: session.session,
   };
   if (session.completed.length > 0) body.completed = session.completed;
-  if (error !== undefined) Object.assign(body, { errcode: 'M_FORBIDDEN', error });
+  // Spec "User-interactive authentication API": a failed stage adds the error's fields to the flows.
+  if (error !== undefined) Object.assign(body, errorBody(forbidden(error)));
   return { status: 401, body };
 }
 

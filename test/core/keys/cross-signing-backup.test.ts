@@ -3,8 +3,9 @@ import { after, before, describe, test } from 'node:test';
 import { signJson } from '../../../src/core/protocol.ts';
 import { crossSigningKey, testDevice } from '../../support/device-keys.ts';
 import {
-  type Credentials,
   createTestHomeserver,
+  type Credentials,
+  homeserverWithAliceAndBob,
   TEST_PASSWORD,
   type TestHomeserver,
 } from '../../support/hs-client.ts';
@@ -16,9 +17,7 @@ describe('cross-signing', () => {
   let alice: Credentials;
   let bob: Credentials;
   before(async () => {
-    t = await createTestHomeserver();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
   });
   after(() => t.close());
 

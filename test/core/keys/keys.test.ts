@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { testDevice } from '../../support/device-keys.ts';
 import {
   type Credentials,
-  createTestHomeserver,
+  homeserverWithAliceAndBob,
   TEST_PASSWORD,
   type TestHomeserver,
 } from '../../support/hs-client.ts';
@@ -15,9 +15,7 @@ describe('keys: upload, query, claim and sync counts', () => {
   let alice: Credentials;
   let bob: Credentials;
   before(async () => {
-    t = await createTestHomeserver();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
   });
   after(() => t.close());
 
