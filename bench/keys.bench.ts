@@ -125,7 +125,7 @@ export default async function keysBench(): Promise<Record<string, number>> {
     await eventually(async () => ta.peers().includes(tb.serverName), 'the peers find each other');
     for (const [i, label] of ['ka', 'kb'].entries())
       nodes.push(await startFederatedNode({ label, transport: transports[i]! }));
-    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    const [a, b] = [nodes[0]!, nodes[1]!];
     const pair: Pair = { a, b, alice: await a.register('alice'), bob: await b.register('bob') };
     const deviceId = await deviceOf(b, pair.bob);
     await uploadKeys(b, pair.bob, deviceId, 320);
