@@ -48,7 +48,10 @@ export async function lastEventAtStream(
   return row;
 }
 
-/** The state after the last timeline event at or before `stream` (empty before the room existed). */
+/**
+ * The state after the last timeline event at or before `stream`; before the
+ * first one, the state before it (empty for a room created here).
+ */
 export async function stateIdsAtStream(
   tx: ReadTx,
   roomId: string,
@@ -56,7 +59,16 @@ export async function stateIdsAtStream(
   cache?: GroupCache,
 ): Promise<StateIds> {
   const row = await lastEventAtStream(tx, roomId, stream);
-  return row ? loadStateGroup(tx, row.sg_after, cache) : new Map();
+  if (row) return loadStateGroup(tx, row.sg_after, cache);
+  // Before our first timeline event of the room. A room joined over
+  // federation starts here at the join, with the state the room had
+  // before it: that is the state at any earlier position we can speak of.
+  const [first] = await tx.query<EventRow>(EVENTS, {
+    index: 'room_stream',
+    range: { lower: [roomId, 0], upper: [roomId, Number.MAX_SAFE_INTEGER] },
+    limit: 1,
+  });
+  return first ? loadStateGroup(tx, first.sg_before, cache) : new Map();
 }
 
 /** Loads the events of a state map (skipping any that are missing). */
