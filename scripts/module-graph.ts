@@ -19,6 +19,9 @@
 //   and never reaches for `globalThis`: the host APIs it uses are declared
 //   once in src/core/host.d.ts.
 // - scripts/ never imports test/.
+// - Handlers (the core's route files) never call `tx.get/put/...` on a table
+//   name: they call their module's typed store functions, which name each
+//   table and build its keys in one place.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +166,13 @@ function importViolation(from: string, to: string): Violation | undefined {
   };
 }
 
+/** A core file that holds request handlers: `routes.ts`, `*-routes.ts`, `*-route.ts`, `route-helpers.ts`. */
+function isRouteFile(path: string): boolean {
+  return path.startsWith(`${CORE}/`) && /(^|\/|-)routes?\.ts$|\/route-helpers\.ts$/.test(path);
+}
+
+const RAW_TABLE_CALL = /\btx\.(get|put|delete|query|getAll|count|clear|add)\b\s*(<[^>]*>)?\(/;
+
 /** Source without its comments (roughly: enough to not count `globalThis` in a comment). */
 function withoutComments(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
@@ -172,6 +182,17 @@ function withoutComments(source: string): string {
 export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[] {
   const imports = importsOf(files);
   const out: Violation[] = [];
+  for (const [path, source] of files) {
+    if (!isRouteFile(path) || !RAW_TABLE_CALL.test(withoutComments(source))) continue;
+    out.push({
+      rule: 'handlers-use-stores',
+      message:
+        `${path} calls the storage port on a table name (tx.get/put/delete/query...): handlers read and ` +
+        "write through their module's typed store functions (e.g. src/core/rooms/rows.ts, " +
+        'src/core/accounts/sessions.ts, src/core/keys/keys-store.ts). Way out: add a function there ' +
+        'that names the table and builds the key, and call it.',
+    });
+  }
   for (const [path, source] of files) {
     if (!path.startsWith(`${CORE}/`) || !/\bglobalThis\b/.test(withoutComments(source))) continue;
     out.push({

@@ -109,6 +109,15 @@ test('the core reaching for globalThis fails: core-host-through-ports', () => {
   assert.deepEqual(check({ 'src/core/keys/to-device.ts': '// not globalThis, a comment' }), []);
 });
 
+test('a handler calling the storage port on a table name fails: handlers-use-stores', () => {
+  assertFails(
+    { 'src/core/keys/routes.ts': "const row = await tx.get<Row>('e2e_device_keys', [userId, deviceId]);" },
+    'handlers-use-stores',
+    /store functions/,
+  );
+  assert.deepEqual(check({ 'src/core/keys/keys-store.ts': "await tx.put('e2e_device_keys', row);" }), []);
+});
+
 test('the core importing a platform fails: core-is-platform-free', () => {
   assertFails(
     { 'src/core/keys/to-device.ts': "import '../../node/cli.ts';" },

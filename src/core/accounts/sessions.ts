@@ -2,7 +2,7 @@
 // and devices"): every token belongs to one device; logging in with a known
 // device id reuses the device and revokes its previous tokens; deleting a
 // device (or logging out) removes its tokens.
-import { invalidParam } from '../errors.ts';
+import { invalidParam, notFound } from '../errors.ts';
 import type { Caller } from '../http/route.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
@@ -58,6 +58,18 @@ export async function authenticate(store: Store, accessToken: string): Promise<C
 
 export function getDevice(tx: ReadTx, userId: string, deviceId: string): Promise<DeviceRow | undefined> {
   return tx.get<DeviceRow>(DEVICES, [userId, deviceId]);
+}
+
+/** Renames a device; 404 M_NOT_FOUND when the user has no such device. */
+export async function renameDevice(
+  tx: WriteTx,
+  userId: string,
+  deviceId: string,
+  displayName: string | undefined,
+): Promise<void> {
+  const row = await getDevice(tx, userId, deviceId);
+  if (!row) throw notFound('No such device');
+  if (displayName !== undefined) await tx.put(DEVICES, { ...row, display_name: displayName });
 }
 
 export function listDevices(tx: ReadTx, userId: string): Promise<DeviceRow[]> {

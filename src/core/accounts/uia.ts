@@ -12,8 +12,8 @@ import type { Clock } from '../ports.ts';
 import type { Store } from '../storage/port.ts';
 import { verifyPassword } from './password-hash.ts';
 import { newSessionId } from './random-ids.ts';
-import { UIA_SESSIONS, type UiaSessionRow, USERS, type UserRow } from './tables.ts';
-import { userIdFromIdentifier } from './users.ts';
+import { UIA_SESSIONS, type UiaSessionRow } from './tables.ts';
+import { readUser, userIdFromIdentifier } from './users.ts';
 
 export type UiaStage = 'm.login.dummy' | 'm.login.password' | 'm.login.registration_token';
 
@@ -149,7 +149,7 @@ async function checkStage(
       const userId = userIdFromIdentifier(auth, deps.serverName);
       if (session.user_id !== '' && userId !== session.user_id) return 'Wrong user for this operation';
       const password = optionalString(auth, 'password');
-      const user = await deps.store.read([USERS], (tx) => tx.get<UserRow>(USERS, userId));
+      const user = await readUser(deps.store, userId);
       const ok = password !== undefined && user?.password_hash !== undefined && !user.deactivated;
       if (!ok || !(await verifyPassword(password, user.password_hash!)))
         return 'Invalid username or password';

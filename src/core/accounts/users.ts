@@ -4,11 +4,33 @@ import { badJson, forbidden, invalidUsername, unknown, userInUse } from '../erro
 import { isJsonObject, type JsonRecord, optionalString } from '../http/json-body.ts';
 import { isValidLocalpart, parseId } from '../http/matrix-ids.ts';
 import { utf8ByteLength } from '../protocol/utf8.ts';
-import type { ReadTx, WriteTx } from '../storage/port.ts';
+import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { PROFILES, type ProfileRow, USERS, type UserRow } from './tables.ts';
 
 export function getUser(tx: ReadTx, userId: string): Promise<UserRow | undefined> {
   return tx.get<UserRow>(USERS, userId);
+}
+
+/** Reads the user in a transaction of its own (login and UIA check a password before writing anything). */
+export function readUser(store: Store, userId: string): Promise<UserRow | undefined> {
+  return store.read([USERS], (tx) => getUser(tx, userId));
+}
+
+/** Sets a new password hash; false when there is no such user. */
+export async function setPasswordHash(tx: WriteTx, userId: string, hash: string): Promise<boolean> {
+  const user = await getUser(tx, userId);
+  if (!user) return false;
+  await tx.put(USERS, { ...user, password_hash: hash });
+  return true;
+}
+
+/** Marks the account deactivated and forgets its password (spec: POST /account/deactivate); false when unknown. */
+export async function deactivateUser(tx: WriteTx, userId: string): Promise<boolean> {
+  const user = await getUser(tx, userId);
+  if (!user) return false;
+  const { password_hash: _, ...rest } = user;
+  await tx.put(USERS, { ...rest, deactivated: true });
+  return true;
 }
 
 /** True for a registered local account that is not deactivated. */

@@ -30,7 +30,8 @@ import type { MemberProfile } from './deps.ts';
 import { checkInvitee } from './membership.ts';
 import { callerOf } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
-import { ALIASES, type AliasRow, DIRECTORY, type DirectoryRow } from './tables.ts';
+import { ALIASES, DIRECTORY, type DirectoryRow } from './tables.ts';
+import { addAlias } from './rows.ts';
 
 /** POST /_matrix/client/v3/createRoom */
 export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Promise<HandlerResult> {
@@ -95,9 +96,8 @@ export function aliasFromName(name: string, serverName: string): string {
 
 /** Reserves an alias inside the caller's transaction (400 M_ROOM_IN_USE when taken, as createRoom specifies). */
 export async function claimAlias(tx: WriteTx, alias: string, roomId: string, creator: string): Promise<void> {
-  if (await tx.get(ALIASES, alias))
+  if (!(await addAlias(tx, { alias, room_id: roomId, creator })))
     throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
-  await tx.put(ALIASES, { alias, room_id: roomId, creator } satisfies AliasRow);
 }
 
 function initialState(body: JsonRecord): InitialStateEvent[] {
