@@ -171,6 +171,29 @@ describe('keys across servers', () => {
     }, 'B fetched alice’s whole list again');
   });
 
+  test('keys and waiting to-device messages survive a restart of the node', async () => {
+    const first = await sync(b, bob);
+    await a.request(
+      'PUT',
+      `${V3}/sendToDevice/m.test/t3`,
+      { messages: { [bob.userId]: { [bob.deviceId]: { kept: true } } } },
+      alice.accessToken,
+    );
+    await eventually(
+      async () => (await sync(b, bob, first.next_batch)).to_device.events.length > 0,
+      'delivered',
+    );
+    b = await cluster.restart('b');
+    const again = await sync(b, bob, first.next_batch);
+    assert.deepEqual(
+      again.to_device.events.map((e: Json) => e.content),
+      [{ kept: true }],
+    );
+    assert.deepEqual(again.device_one_time_keys_count, { signed_curve25519: 1 });
+    const res = await query(bob.userId);
+    assert.ok(res.body.device_keys[bob.userId][bob.deviceId]);
+  });
+
   test('a peer’s bad device-list and to-device EDUs are dropped', async () => {
     const rogue = await roguePeer(cluster);
     const before = await sync(b, bob);
