@@ -36,7 +36,19 @@ export interface PendingBatch {
   readonly invites: OutboxRow[];
 }
 
-/** The oldest rows for a destination: up to maxPdus PDUs and maxEdus EDUs, and any invites among them. */
+/**
+ * EDU content one transaction carries at most, as JSON characters: PDUs are
+ * at most 64 KiB each (50 of them fit the peer's 4 MiB request limit), but
+ * a to-device EDU may be much larger than a typing notice, and a
+ * transaction the peer refuses as too large would be retried forever.
+ */
+export const MAX_TRANSACTION_EDU_CHARS = 512 * 1024;
+
+/**
+ * The oldest rows for a destination: up to maxPdus PDUs and maxEdus EDUs
+ * (fewer when their content passes MAX_TRANSACTION_EDU_CHARS; the first
+ * always goes), and any invites among them.
+ */
 export async function pendingFor(
   tx: ReadTx,
   destination: string,
@@ -44,6 +56,17 @@ export async function pendingFor(
   maxEdus: number,
 ): Promise<PendingBatch> {
   const batch: PendingBatch = { pdus: [], edus: [], invites: [] };
+  let eduChars = 0;
+  const eduFits = (row: OutboxRow) => {
+    if (batch.edus.length >= maxEdus) return false;
+    const chars = JSON.stringify(row.content ?? {}).length;
+    if (batch.edus.length > 0 && eduChars + chars > MAX_TRANSACTION_EDU_CHARS) {
+      maxEdus = batch.edus.length;
+      return false;
+    }
+    eduChars += chars;
+    return true;
+  };
   let after = -1;
   for (;;) {
     const rows = await tx.query<OutboxRow>(OUTBOX, {
@@ -53,7 +76,7 @@ export async function pendingFor(
     });
     for (const row of rows) {
       if (row.kind === 'pdu' && batch.pdus.length < maxPdus) batch.pdus.push(row);
-      else if (row.kind === 'edu' && batch.edus.length < maxEdus) batch.edus.push(row);
+      else if (row.kind === 'edu' && eduFits(row)) batch.edus.push(row);
       else if (row.kind === 'invite' && batch.invites.length < maxPdus) batch.invites.push(row);
     }
     const full = batch.pdus.length >= maxPdus && batch.edus.length >= maxEdus;

@@ -11,7 +11,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/types
 import type { WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
 import type { KeysDeps } from './deps.ts';
-import { changeTables, serverOf } from './device-lists.ts';
+import { byRemoteServer, changeTables, serverOf } from './device-lists.ts';
 
 /** Largest content of one message, as JSON (Olm-encrypted room keys are a few KB). */
 export const MAX_MESSAGE_CHARS = 65_536;
@@ -110,14 +110,7 @@ async function queueRemote(
   txnId: string,
   messages: Recipients,
 ): Promise<string[]> {
-  const byServer = new Map<string, JsonObject>();
-  for (const [userId, devices] of messages) {
-    const server = serverOf(userId);
-    if (server === deps.serverName) continue;
-    const forServer = byServer.get(server) ?? {};
-    forServer[userId] = Object.fromEntries(devices);
-    byServer.set(server, forServer);
-  }
+  const byServer = byRemoteServer(deps.serverName, messages);
   const federation = deps.federation();
   if (!federation || byServer.size === 0) return [];
   const destinations: string[] = [];

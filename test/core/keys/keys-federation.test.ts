@@ -142,6 +142,31 @@ describe('keys across servers', () => {
     }, 'the message reaches bob after B is back');
   });
 
+  test('large to-device messages queued for an offline peer go in transactions it accepts', async () => {
+    const first = await sync(b, bob);
+    cluster.network.disconnect(b.serverName);
+    for (let i = 0; i < 80; i++) {
+      const content = { i, ciphertext: 'x'.repeat(60_000) };
+      const res = await a.request(
+        'PUT',
+        `${V3}/sendToDevice/m.test/big${i}`,
+        { messages: { [bob.userId]: { [bob.deviceId]: content } } },
+        alice.accessToken,
+      );
+      assert.equal(res.status, 200);
+    }
+    cluster.network.reconnect(b.serverName);
+    const got = await eventually(async () => {
+      const body = await sync(b, bob, first.next_batch);
+      return body.to_device.events.length >= 80 && body;
+    }, 'all 80 messages (about 4.8 MB) reach bob');
+    assert.deepEqual(
+      got.to_device.events.map((e: Json) => e.content.i),
+      Array.from({ length: 80 }, (_, i) => i),
+    );
+    await sync(b, bob, got.next_batch);
+  });
+
   test('a gap in the stream_id chain makes the other server fetch the whole list again', async () => {
     // B holds alice's list (it asked once); alice adds two devices while B is away, and the first
     // update is lost on the way (taken out of A's outbox), so B sees a prev_id it never had.
@@ -169,6 +194,29 @@ describe('keys across servers', () => {
       );
       return added.every((d) => res.body.device_keys[alice.userId][d]);
     }, 'B fetched alice’s whole list again');
+  });
+
+  test('keys and waiting to-device messages survive a restart of the node', async () => {
+    const first = await sync(b, bob);
+    await a.request(
+      'PUT',
+      `${V3}/sendToDevice/m.test/t3`,
+      { messages: { [bob.userId]: { [bob.deviceId]: { kept: true } } } },
+      alice.accessToken,
+    );
+    await eventually(
+      async () => (await sync(b, bob, first.next_batch)).to_device.events.length > 0,
+      'delivered',
+    );
+    b = await cluster.restart('b');
+    const again = await sync(b, bob, first.next_batch);
+    assert.deepEqual(
+      again.to_device.events.map((e: Json) => e.content),
+      [{ kept: true }],
+    );
+    assert.deepEqual(again.device_one_time_keys_count, { signed_curve25519: 1 });
+    const res = await query(bob.userId);
+    assert.ok(res.body.device_keys[bob.userId][bob.deviceId]);
   });
 
   test('a peer’s bad device-list and to-device EDUs are dropped', async () => {

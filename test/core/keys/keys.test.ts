@@ -224,4 +224,36 @@ describe('keys: upload, query, claim and sync counts', () => {
     );
     assert.deepEqual(Object.keys(query.body.device_keys[alice.userId]), [alice.deviceId]);
   });
+
+  test('device_lists.left when the last shared room is left, changed when a room is shared again', async () => {
+    const carol = await t.register('carol');
+    const room = await t.request('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.accessToken);
+    const roomId = encodeURIComponent(room.body.room_id);
+    await t.request('POST', `${V3}/join/${roomId}`, {}, carol.accessToken);
+    const before = await t.request('GET', `${V3}/sync`, undefined, alice.accessToken);
+    await t.request('POST', `${V3}/rooms/${roomId}/leave`, {}, carol.accessToken);
+    const left = await t.request(
+      'GET',
+      `${V3}/sync?since=${before.body.next_batch}`,
+      undefined,
+      alice.accessToken,
+    );
+    assert.deepEqual(left.body.device_lists.left, [carol.userId]);
+    await t.request('POST', `${V3}/join/${roomId}`, {}, carol.accessToken);
+    const back = await t.request(
+      'GET',
+      `${V3}/sync?since=${left.body.next_batch}`,
+      undefined,
+      alice.accessToken,
+    );
+    assert.deepEqual(back.body.device_lists.changed, [carol.userId]);
+    // And the joiner learns about everyone in the room.
+    const carolSync = await t.request(
+      'GET',
+      `${V3}/sync?since=${left.body.next_batch}`,
+      undefined,
+      carol.accessToken,
+    );
+    assert.ok(carolSync.body.device_lists.changed.includes(alice.userId));
+  });
 });
