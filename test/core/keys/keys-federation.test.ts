@@ -118,6 +118,24 @@ describe('keys across servers', () => {
     cluster.network.reconnect(b.serverName);
   });
 
+  test('a device deleted on B disappears from A’s copy', async () => {
+    const login = await b.request('POST', `${V3}/login`, {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'bob' },
+      password: 'correct horse battery staple',
+    });
+    const extra = await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    await eventually(
+      async () => (await query(bob.userId)).body.device_keys[bob.userId][extra.deviceId],
+      'A has it',
+    );
+    await b.request('POST', `${V3}/logout`, {}, extra.accessToken);
+    await eventually(
+      async () => (await query(bob.userId)).body.device_keys[bob.userId][extra.deviceId] === undefined,
+      'A’s copy loses the device',
+    );
+  });
+
   test('while B is offline, to-device messages wait in A’s outbox and arrive when it is back', async () => {
     const first = await sync(b, bob);
     cluster.network.disconnect(b.serverName);
