@@ -296,6 +296,27 @@ describe('keys across servers', () => {
     const flooded = await sync(b, bob, after.next_batch);
     assert.equal(flooded.to_device.events.filter((e: Json) => e.sender === rogue.user('spam')).length, 1000);
   });
+
+  test('a peer claiming more than its quota of one-time keys gets 429', async () => {
+    const rogue = await roguePeer(cluster, 0x67);
+    const claim = (devices: number) =>
+      rogue.transport.request(b.serverName, {
+        method: 'POST',
+        path: '/_matrix/federation/v1/user/keys/claim',
+        origin: rogue.serverName,
+        body: {
+          one_time_keys: {
+            [bob.userId]: Object.fromEntries(
+              Array.from({ length: devices }, (_, i) => [`D${i}`, 'signed_curve25519']),
+            ),
+          },
+        },
+      });
+    assert.equal((await claim(999)).status, 200);
+    const over = await claim(2);
+    assert.equal(over.status, 429);
+    assert.equal((over.body as Json).errcode, 'M_LIMIT_EXCEEDED');
+  });
 });
 
 /** Takes the queued EDUs of a type for a destination out of a node's outbox (a lost delivery). */
