@@ -19,7 +19,7 @@ import {
 } from './federation/api.ts';
 import type { KeysFederation, KeysModule } from './keys/api.ts';
 import type { MemberProfile, RoomDeps } from './rooms/api.ts';
-import { roomFederationPort } from './rooms/federation-api.ts';
+import type { RoomFederationPort } from './rooms/federation-api.ts';
 import { type SharedReceipt, TypingTracker } from './sync/api.ts';
 
 export interface FederationWiringDeps extends Omit<FederationDeps, 'rooms' | 'edus' | 'extraRoutes'> {
@@ -36,8 +36,8 @@ export interface FederationWiring {
   readonly typing: TypingTracker;
   /** For sync: a local user's read receipt goes out as m.receipt. */
   readonly receiptSent: (receipt: SharedReceipt) => void;
-  /** Starts room federation over the rooms module made with `roomDeps`, serving the keys module's side too. */
-  start(roomDeps: RoomDeps, keys?: KeysModule['server']): void;
+  /** Starts room federation over the rooms module (made with `roomDeps`), serving the keys module's side too. */
+  start(rooms: RoomFederationPort, keys?: KeysModule['server']): void;
   /** What the keys module sends and asks over federation, once started. */
   keysFederation(): KeysFederation | undefined;
   /** Room federation once started (tests and benches wait on its senders). */
@@ -60,10 +60,10 @@ export function wireFederation(deps: FederationWiringDeps): FederationWiring {
     accountHooks: { remoteProfile: directory.remoteProfile },
     typing,
     receiptSent: (receipt) => federation?.receiptSent(receipt),
-    start(roomDeps, keys) {
+    start(rooms, keys) {
       federation = createFederation({
         ...deps,
-        rooms: roomFederationPort(roomDeps),
+        rooms,
         edus: { ...homeserverEduSinks({ ...deps, typing }), ...(keys && { keys: keys.edus }) },
         extraRoutes: [...directory.routes, ...(keys ? keysRoutes(keys.routes) : [])],
       });

@@ -20,7 +20,7 @@ import {
 } from './module-adapters.ts';
 import type { Clock, Logger } from './ports.ts';
 import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
-import { roomRoutes } from './rooms/api.ts';
+import { createRooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { Notifier } from './events/notifier.ts';
 import { createTypingTracker, syncRoutes } from './sync/api.ts';
@@ -94,10 +94,11 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...accountsForRooms,
     ...federation?.roomDeps,
   };
-  federation?.start(roomDeps, keys.server);
+  const rooms = createRooms(roomDeps);
+  federation?.start(rooms.federationPort, keys.server);
   const hooks = {
-    profileChanged: profilePropagation(roomDeps, logger),
-    userDeactivated: leaveAllRooms(roomDeps, logger),
+    profileChanged: profilePropagation(store, rooms, logger),
+    userDeactivated: leaveAllRooms(store, rooms, logger),
     ...federation?.accountHooks,
   };
   const routes = [
@@ -110,7 +111,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       hooks,
       deviceRemoval: keys.deviceRemoval,
     }),
-    ...roomRoutes(roomDeps),
+    ...rooms.routes,
     ...keys.routes,
     ...syncRoutes({
       ...shared,

@@ -5,9 +5,8 @@
 import { forbidden } from '../errors.ts';
 import type { JsonObject } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
-import type { RoomDeps } from './deps.ts';
 import { roomMembers } from './members-read.ts';
-import { type RoomsContext, roomsContext } from './rooms-context.ts';
+import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
 import { DIRECTORY, type DirectoryRow, MEMBERS, type MemberRow, roomTableNames } from './tables.ts';
 
@@ -24,8 +23,8 @@ export interface RoomAccountHooks {
   directoryCandidates(searcher: string, term: string, limit: number): Promise<readonly DirectoryCandidate[]>;
 }
 
-export function roomAccountHooks(deps: RoomDeps): RoomAccountHooks {
-  const rooms = roomsContext(deps);
+export function roomAccountHooks(rooms: RoomsContext): RoomAccountHooks {
+  const { deps } = rooms;
   return {
     profileChanged: (userId) => profileChanged(rooms, userId),
     userDeactivated: (userId) => userDeactivated(rooms, userId),

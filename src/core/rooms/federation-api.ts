@@ -5,8 +5,8 @@
 import { type RoomVersion, roomVersion } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
-import type { MemberProfile, RoomDeps } from './deps.ts';
-import { roomsContext } from './rooms-context.ts';
+import type { MemberProfile } from './deps.ts';
+import type { RoomsContext } from './rooms-context.ts';
 import { type StateIds, loadStateGroup, stateEntryIn } from './state-groups.ts';
 import {
   EVENTS,
@@ -103,10 +103,10 @@ export interface RoomFederationPort {
   userExists(userId: string): Promise<boolean>;
 }
 
-/** The port over the rooms module's deps (the writer is looked up when used, never before). */
-export function roomFederationPort(deps: RoomDeps): RoomFederationPort {
+/** The port over the rooms module's context (rooms.ts makes it). */
+export function roomFederationPort({ deps, writer }: RoomsContext): RoomFederationPort {
   return {
-    exclusive: (roomId, fn) => roomsContext(deps).writer.exclusive(roomId, fn),
+    exclusive: (roomId, fn) => writer.exclusive(roomId, fn),
     profileOf: async (userId) => deps.profileOf?.(userId),
     userExists: async (userId) => (deps.userExists ? deps.userExists(userId) : true),
   };

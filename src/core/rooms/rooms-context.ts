@@ -1,5 +1,6 @@
 // The objects every room endpoint shares: its deps and the one writer (whose
-// per-room locks must be shared by all writers of a store).
+// per-room locks must be shared by all writers of a store). createRooms
+// (rooms.ts) makes one per homeserver; nothing looks it up by store.
 import type { RoomDeps } from './deps.ts';
 import { RoomWriter } from './room-writer.ts';
 
@@ -8,14 +9,7 @@ export interface RoomsContext {
   readonly writer: RoomWriter;
 }
 
-const writers = new WeakMap<object, RoomWriter>();
-
-/** The context for a set of deps; one writer per store, however many times routes are made. */
-export function roomsContext(deps: RoomDeps): RoomsContext {
-  let writer = writers.get(deps.store);
-  if (!writer) {
-    writer = new RoomWriter(deps);
-    writers.set(deps.store, writer);
-  }
-  return { deps, writer };
+/** A new context, with its own writer: make one per store (createRooms does). */
+export function createRoomsContext(deps: RoomDeps): RoomsContext {
+  return { deps, writer: new RoomWriter(deps) };
 }
