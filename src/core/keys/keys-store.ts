@@ -22,7 +22,7 @@
 // - `e2e_to_device` (user, device, stream): to-device messages waiting for
 //   the device to acknowledge them; `origin` is the server they came from.
 // - `e2e_txns`: to-device transaction ids (user, device, txn) and the
-//   message_ids of received m.direct_to_device EDUs (origin, '', id), so a
+//   message_ids of received m.direct_to_device EDUs (sender, '', id), so a
 //   repeat is not delivered twice.
 // - `e2e_backup_versions` (user, version) and `e2e_backup_keys` (user,
 //   version, room, session): server-side key backup.

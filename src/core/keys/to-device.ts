@@ -150,10 +150,10 @@ export async function receiveDirectToDevice(
   const now = deps.clock.now();
   const outcome = await deps.store
     .write(changeTables(deps), async (tx) => {
-      if (await keys.seenTxn(tx, origin, '', messageId)) return 'repeat';
+      if (await keys.seenTxn(tx, sender, '', messageId)) return 'repeat';
       if ((await keys.pendingFrom(tx, origin)) >= MAX_PENDING_PER_PEER) return 'over the peer quota';
       const users = await storeLocal(deps, tx, origin, sender, type, messages);
-      await keys.putTxn(tx, origin, '', messageId, now, now - TXN_TTL_MS);
+      await keys.putTxn(tx, sender, '', messageId, now, now - TXN_TTL_MS);
       return users;
     })
     .catch((err: unknown) => {

@@ -118,6 +118,24 @@ describe('keys across servers', () => {
     cluster.network.reconnect(b.serverName);
   });
 
+  test('a device deleted on B disappears from A’s copy', async () => {
+    const login = await b.request('POST', `${V3}/login`, {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'bob' },
+      password: 'correct horse battery staple',
+    });
+    const extra = await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    await eventually(
+      async () => (await query(bob.userId)).body.device_keys[bob.userId][extra.deviceId],
+      'A has it',
+    );
+    await b.request('POST', `${V3}/logout`, {}, extra.accessToken);
+    await eventually(
+      async () => (await query(bob.userId)).body.device_keys[bob.userId][extra.deviceId] === undefined,
+      'A’s copy loses the device',
+    );
+  });
+
   test('while B is offline, to-device messages wait in A’s outbox and arrive when it is back', async () => {
     const first = await sync(b, bob);
     cluster.network.disconnect(b.serverName);
@@ -277,6 +295,27 @@ describe('keys across servers', () => {
     }
     const flooded = await sync(b, bob, after.next_batch);
     assert.equal(flooded.to_device.events.filter((e: Json) => e.sender === rogue.user('spam')).length, 1000);
+  });
+
+  test('a peer claiming more than its quota of one-time keys gets 429', async () => {
+    const rogue = await roguePeer(cluster, 0x67);
+    const claim = (devices: number) =>
+      rogue.transport.request(b.serverName, {
+        method: 'POST',
+        path: '/_matrix/federation/v1/user/keys/claim',
+        origin: rogue.serverName,
+        body: {
+          one_time_keys: {
+            [bob.userId]: Object.fromEntries(
+              Array.from({ length: devices }, (_, i) => [`D${i}`, 'signed_curve25519']),
+            ),
+          },
+        },
+      });
+    assert.equal((await claim(999)).status, 200);
+    const over = await claim(2);
+    assert.equal(over.status, 429);
+    assert.equal((over.body as Json).errcode, 'M_LIMIT_EXCEEDED');
   });
 });
 
