@@ -95,7 +95,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...federation?.roomDeps,
   };
   const rooms = createRooms(roomDeps);
-  federation?.start(rooms.federationPort, keys.server);
+  federation?.start(rooms, keys.server);
   const hooks = {
     profileChanged: profilePropagation(store, rooms, logger),
     userDeactivated: leaveAllRooms(store, rooms, logger),

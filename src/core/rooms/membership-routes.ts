@@ -66,7 +66,8 @@ async function join(
   const caller = callerOf(ctx);
   const body = optionalJsonObjectBody(ctx.req);
   const reason = optionalString(body, 'reason');
-  const { remoteDirectory, remoteJoin, serverName, store } = rooms.deps;
+  const { remoteDirectory, serverName, store } = rooms.deps;
+  const remoteJoin = rooms.federation()?.remoteJoin;
   const known = await store.read([ROOMS], (tx) => roomRow(tx, roomId));
   if (!known) {
     const remote = serverNameOf(roomId) !== serverName;
@@ -125,7 +126,8 @@ async function leave(rooms: RoomsContext, ctx: RequestContext): Promise<unknown>
   const caller = callerOf(ctx);
   const body = optionalJsonObjectBody(ctx.req);
   const roomId = roomIdParam(ctx);
-  const { remoteLeave, store } = rooms.deps;
+  const { store } = rooms.deps;
+  const remoteLeave = rooms.federation()?.remoteLeave;
   if (remoteLeave && !(await store.read([ROOMS], (tx) => roomRow(tx, roomId)))) {
     const reason = optionalString(body, 'reason');
     await remoteLeave({ roomId, userId: caller.userId, ...(reason !== undefined && { reason }) });

@@ -38,8 +38,6 @@ export interface WriterDeps {
   readonly notifier: Notifier;
   readonly serverName: string;
   readonly signingSeed: Uint8Array;
-  /** Told about every local event in the transaction that persists it (federation's outbox). */
-  readonly localEvents?: LocalEventHooks;
 }
 
 export interface SendResult {
@@ -79,7 +77,11 @@ export class RoomWriter {
   /** One local writer per room at a time: events are built on the room's current extremities. */
   private readonly locks = new KeyedQueue();
 
-  constructor(deps: WriterDeps) {
+  /** Told about every local event in the transaction that persists it (federation's outbox, once connected). */
+  private readonly localEvents: () => LocalEventHooks | undefined;
+
+  constructor(deps: WriterDeps, localEvents: () => LocalEventHooks | undefined = () => undefined) {
+    this.localEvents = localEvents;
     this.deps = deps;
   }
 
@@ -92,7 +94,7 @@ export class RoomWriter {
   }
 
   private get tables(): readonly string[] {
-    const extra = this.deps.localEvents?.tables ?? [];
+    const extra = this.localEvents()?.tables ?? [];
     return extra.length === 0 ? WRITE_TABLES : [...new Set([...WRITE_TABLES, ...extra])];
   }
 
@@ -109,7 +111,7 @@ export class RoomWriter {
           const stream = await this.deps.store.write(this.tables, async (tx) => {
             if (!(await sameExtremities(tx, roomId, prepared.prevEvents))) throw new StaleExtremities();
             const position = await persistEvent(tx, event, prepared.version, options.txn);
-            await this.deps.localEvents?.persisted(tx, [event]);
+            await this.localEvents()?.persisted(tx, [event]);
             return position;
           });
           this.notify([event]);
@@ -146,7 +148,7 @@ export class RoomWriter {
         if (await tx.get(ROOMS, roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
         for (const event of events) await persistEvent(tx, event, version);
         await alongside?.(tx);
-        await this.deps.localEvents?.persisted(tx, events);
+        await this.localEvents()?.persisted(tx, events);
       }),
     );
     this.notify(events);
@@ -199,7 +201,7 @@ export class RoomWriter {
   }
 
   private notify(events: readonly RoomEvent[]): void {
-    this.deps.localEvents?.committed(events);
+    this.localEvents()?.committed(events);
     const users = events
       .filter((e) => e.type === 'm.room.member' && e.state_key !== undefined)
       .map((e) => e.state_key!);

@@ -3,7 +3,7 @@
 // share) behind each of the module's faces, named by who uses them.
 import type { Route } from '../http/route.ts';
 import { type RoomAccountHooks, roomAccountHooks } from './account-hooks.ts';
-import type { RoomDeps } from './deps.ts';
+import type { FederationForRooms, RoomDeps } from './deps.ts';
 import { type RoomFederationPort, roomFederationPort } from './federation-api.ts';
 import * as membership from './membership.ts';
 import type { SendResult } from './room-writer.ts';
@@ -22,6 +22,12 @@ export interface Rooms {
    * when the target's membership is not in `request.from`.
    */
   changeMembership(request: membership.MembershipRequest): Promise<SendResult>;
+  /**
+   * Connects room federation (made over `federationPort`, so after the rooms
+   * module): from then on joins and leaves of rooms held elsewhere go over
+   * it, and every local event goes to its outbox.
+   */
+  connectFederation(federation: FederationForRooms): void;
   /** The shared context (tests write through its writer directly). */
   readonly context: RoomsContext;
 }
@@ -33,6 +39,7 @@ export function createRooms(deps: RoomDeps): Rooms {
     federationPort: roomFederationPort(context),
     accountHooks: roomAccountHooks(context),
     changeMembership: (request) => membership.changeMembership(context, request),
+    connectFederation: context.connect,
     context,
   };
 }
