@@ -4,7 +4,7 @@
 // and the EDUs m.device_list_update, m.signing_key_update and
 // m.direct_to_device from peers. A peer only ever gets our own users' keys,
 // and speaks only for its own users.
-import { forbidden, limitExceeded, notFound } from '../errors.ts';
+import { forbidden, limitExceeded } from '../errors.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { KeysDeps } from './deps.ts';
@@ -87,7 +87,6 @@ export function keysServerRoutes(deps: KeysDeps): KeysServerRoute[] {
             deps.accounts.devices(tx, userId),
             deps.keys.keyChange(tx, userId),
           ]);
-          if (devices.length === 0 && !change) throw notFound('no such user');
           const keys = await userKeys(deps, tx, userId, [], '');
           const out: JsonObject = {
             user_id: userId,
