@@ -19,9 +19,11 @@
 //   and never reaches for `globalThis`: the host APIs it uses are declared
 //   once in src/core/host.d.ts.
 // - scripts/ never imports test/.
-// - Handlers (the core's route files) never call `tx.get/put/...` on a table
-//   name: they call their module's typed store functions, which name each
-//   table and build its keys in one place.
+// - Modules never call `tx.get/put/...` on a table name: they read and write
+//   through typed tables (src/core/storage/table.ts, declared once in the
+//   module's tables.ts with their row and key types) or store functions; only
+//   a module's store file (`*-store.ts`, as keys/keys-store.ts) may call the
+//   port on the table names it keeps private.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,9 +168,10 @@ function importViolation(from: string, to: string): Violation | undefined {
   };
 }
 
-/** A core file that holds request handlers: `routes.ts`, `*-routes.ts`, `*-route.ts`, `route-helpers.ts`. */
-function isRouteFile(path: string): boolean {
-  return path.startsWith(`${CORE}/`) && /(^|\/|-)routes?\.ts$|\/route-helpers\.ts$/.test(path);
+/** A file of a core module (not a library) other than the module's store file (`*-store.ts`). */
+function callsPortOnTableNames(path: string): boolean {
+  const unit = unitOf(path);
+  return unit !== undefined && isModule(unit, path) && !path.endsWith('-store.ts');
 }
 
 const RAW_TABLE_CALL = /\btx\.(get|put|delete|query|getAll|count|clear|add)\b\s*(<[^>]*>)?\(/;
@@ -183,14 +186,15 @@ export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[]
   const imports = importsOf(files);
   const out: Violation[] = [];
   for (const [path, source] of files) {
-    if (!isRouteFile(path) || !RAW_TABLE_CALL.test(withoutComments(source))) continue;
+    if (!callsPortOnTableNames(path) || !RAW_TABLE_CALL.test(withoutComments(source))) continue;
     out.push({
-      rule: 'handlers-use-stores',
+      rule: 'modules-use-typed-tables',
       message:
-        `${path} calls the storage port on a table name (tx.get/put/delete/query...): handlers read and ` +
-        "write through their module's typed store functions (e.g. src/core/rooms/rows.ts, " +
-        'src/core/accounts/sessions.ts, src/core/keys/keys-store.ts). Way out: add a function there ' +
-        'that names the table and builds the key, and call it.',
+        `${path} calls the storage port on a table name (tx.get/put/delete/query...): modules read and ` +
+        "write through typed tables (src/core/storage/table.ts, e.g. rooms' eventsTable.get(tx, id)) or " +
+        "their store's functions (e.g. src/core/rooms/rows.ts); only a module's store file (*-store.ts) " +
+        'names its tables to the port. Way out: declare the table in the tables.ts of its module with ' +
+        '`table<Row, Key>(NAME)` and call that, or add a function to the store file.',
     });
   }
   for (const [path, source] of files) {

@@ -109,11 +109,11 @@ test('the core reaching for globalThis fails: core-host-through-ports', () => {
   assert.deepEqual(check({ 'src/core/keys/to-device.ts': '// not globalThis, a comment' }), []);
 });
 
-test('a handler calling the storage port on a table name fails: handlers-use-stores', () => {
+test('a module calling the storage port on a table name fails: modules-use-typed-tables', () => {
   assertFails(
     { 'src/core/keys/routes.ts': "const row = await tx.get<Row>('e2e_device_keys', [userId, deviceId]);" },
-    'handlers-use-stores',
-    /store functions/,
+    'modules-use-typed-tables',
+    /table<Row, Key>/,
   );
   assert.deepEqual(check({ 'src/core/keys/keys-store.ts': "await tx.put('e2e_device_keys', row);" }), []);
 });

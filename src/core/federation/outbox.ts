@@ -3,7 +3,7 @@
 // senders (sender.ts) read them oldest first and delete them once delivered.
 import type { JsonObject } from '../protocol/types.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { OUTBOX, type OutboxRow } from './tables.ts';
+import { type OutboxRow, outboxTable } from './tables.ts';
 
 export type OutboxItem =
   | { readonly kind: 'pdu'; readonly roomId: string; readonly eventId: string }
@@ -24,7 +24,7 @@ export async function enqueue(
       item.kind === 'edu'
         ? { destination, kind: 'edu', edu_type: item.eduType, content: item.content }
         : { destination, kind: item.kind, room_id: item.roomId, event_id: item.eventId };
-    await tx.put(OUTBOX, row);
+    await outboxTable.put(tx, row);
     out.push(destination);
   }
   return out;
@@ -69,7 +69,7 @@ export async function pendingFor(
   };
   let after = -1;
   for (;;) {
-    const rows = await tx.query<OutboxRow>(OUTBOX, {
+    const rows = await outboxTable.query(tx, {
       index: 'destination',
       range: { lower: [destination, after], lowerOpen: true, upper: [destination, Number.MAX_SAFE_INTEGER] },
       limit: 200,
@@ -86,7 +86,7 @@ export async function pendingFor(
 }
 
 export async function removeRows(tx: WriteTx, rows: readonly OutboxRow[]): Promise<void> {
-  for (const row of rows) await tx.delete(OUTBOX, row.id!);
+  for (const row of rows) await outboxTable.delete(tx, row.id!);
 }
 
 /** Every destination with something queued (the senders to start after a restart). */
@@ -94,7 +94,7 @@ export async function pendingDestinations(tx: ReadTx): Promise<Set<string>> {
   const out = new Set<string>();
   let after: [string, number] | undefined;
   for (;;) {
-    const [row] = await tx.query<OutboxRow>(OUTBOX, {
+    const [row] = await outboxTable.query(tx, {
       index: 'destination',
       ...(after && { range: { lower: after, lowerOpen: true } }),
       limit: 1,

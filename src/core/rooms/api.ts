@@ -11,7 +11,7 @@
 // are accepted as `from` too, read as the boundary after N.
 import type { ReadTx } from '../storage/port.ts';
 import type { StateKey } from '../protocol/types.ts';
-import { ALIASES, type AliasRow, type Membership } from './tables.ts';
+import { aliasesTable, type Membership } from './tables.ts';
 import * as members from './members-read.ts';
 import * as state from './state-read.ts';
 import * as timeline from './timeline-read.ts';
@@ -193,5 +193,5 @@ export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[
 
 /** The room a local alias names, if any (open the transaction over roomTableNames). */
 export async function roomIdForAlias(tx: ReadTx, alias: string): Promise<string | undefined> {
-  return (await tx.get<AliasRow>(ALIASES, alias))?.room_id;
+  return (await aliasesTable.get(tx, alias))?.room_id;
 }

@@ -30,7 +30,7 @@ import type { MemberProfile } from './deps.ts';
 import { checkInvitee } from './membership.ts';
 import { callerOf } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
-import { ALIASES, DIRECTORY, type DirectoryRow } from './tables.ts';
+import { ALIASES, aliasesTable, type DirectoryRow, directoryTable } from './tables.ts';
 import { addAlias } from './rows.ts';
 
 /** POST /_matrix/client/v3/createRoom */
@@ -66,7 +66,7 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
     isDirect: optionalBoolean(body, 'is_direct') ?? false,
     profiles,
   };
-  if (alias !== undefined && (await deps.store.read([ALIASES], (tx) => tx.get(ALIASES, alias)))) {
+  if (alias !== undefined && (await deps.store.read([ALIASES], (tx) => aliasesTable.get(tx, alias)))) {
     throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
   }
   const random = deps.randomBytes ?? randomBytes;
@@ -74,7 +74,7 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
   await writer.create(roomId, version, createRoomDrafts(plan), async (tx) => {
     if (alias !== undefined) await claimAlias(tx, alias, roomId, caller.userId);
     if (visibility === 'public')
-      await tx.put(DIRECTORY, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
+      await directoryTable.put(tx, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
   });
   return { body: { room_id: roomId } };
 }

@@ -19,17 +19,12 @@ import type { LocalEventHooks } from './deps.ts';
 import { type TxnRecord, persistEvent } from './persist-event.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import {
-  CURRENT_STATE,
-  type CurrentStateRow,
-  EVENTS,
-  EXTREMITIES,
-  type EventRow,
-  type ExtremityRow,
-  ROOMS,
-  type RoomRow,
-  TXNS,
-  type TxnRow,
+  currentStateTable,
+  eventsTable,
+  extremitiesTable,
+  roomsTable,
   roomTableNames,
+  roomTxnsTable,
 } from './tables.ts';
 
 export interface WriterDeps {
@@ -145,7 +140,8 @@ export class RoomWriter {
     }
     await this.locks.run(roomId, () =>
       this.deps.store.write(this.tables, async (tx) => {
-        if (await tx.get(ROOMS, roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
+        if (await roomsTable.get(tx, roomId))
+          throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
         for (const event of events) await persistEvent(tx, event, version);
         await alongside?.(tx);
         await this.localEvents()?.persisted(tx, events);
@@ -161,11 +157,11 @@ export class RoomWriter {
     requested: EventDraft,
     options: SendOptions,
   ): Promise<BuildState | SendResult> {
-    const room = await tx.get<RoomRow>(ROOMS, roomId);
+    const room = await roomsTable.get(tx, roomId);
     const version = room && roomVersion(room.version);
     if (!room || !version) throw notFound(`unknown room ${roomId}`);
     if (options.txn) {
-      const done = await tx.get<TxnRow>(TXNS, [options.txn.userId, options.txn.deviceId, options.txn.key]);
+      const done = await roomTxnsTable.get(tx, [options.txn.userId, options.txn.deviceId, options.txn.key]);
       if (done && done.hash !== options.txn.hash) {
         throw invalidParam('this transaction id was already used for a different request');
       }
@@ -182,7 +178,7 @@ export class RoomWriter {
       content: draft.content,
     };
     for (const { type, stateKey } of authEventTypesFor(input, version)) {
-      const row = await tx.get<CurrentStateRow>(CURRENT_STATE, [roomId, type, stateKey]);
+      const row = await currentStateTable.get(tx, [roomId, type, stateKey]);
       if (row) state.set(stateKeyOf(type, stateKey), row.event_id);
     }
     return { draft, version, prevEvents: await extremities(tx, roomId), state };
@@ -210,17 +206,17 @@ export class RoomWriter {
 }
 
 async function extremities(tx: ReadTx, roomId: string): Promise<PrevEvent[]> {
-  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
   const out: PrevEvent[] = [];
   for (const { event_id: eventId } of rows) {
-    const event = await tx.get<EventRow>(EVENTS, eventId);
+    const event = await eventsTable.get(tx, eventId);
     if (event) out.push({ eventId, depth: event.depth });
   }
   return out;
 }
 
 async function sameExtremities(tx: ReadTx, roomId: string, expected: readonly PrevEvent[]): Promise<boolean> {
-  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
   const now = new Set(rows.map((r) => r.event_id));
   return now.size === expected.length && expected.every((p) => now.has(p.eventId));
 }

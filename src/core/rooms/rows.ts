@@ -6,26 +6,26 @@
 // members-read.ts.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import {
-  ALIASES,
+  aliasesTable,
   type AliasRow,
-  DIRECTORY,
   type DirectoryRow,
-  EVENTS,
+  directoryTable,
   type EventRow,
-  FORGOTTEN,
+  eventsTable,
   type ForgottenRow,
-  ROOMS,
+  forgottenTable,
   type RoomRow,
+  roomsTable,
 } from './tables.ts';
 
 export { memberRow } from './members-read.ts';
 
 export function roomRow(tx: ReadTx, roomId: string): Promise<RoomRow | undefined> {
-  return tx.get<RoomRow>(ROOMS, roomId);
+  return roomsTable.get(tx, roomId);
 }
 
 export function eventRow(tx: ReadTx, eventId: string): Promise<EventRow | undefined> {
-  return tx.get<EventRow>(EVENTS, eventId);
+  return eventsTable.get(tx, eventId);
 }
 
 /** Up to `limit` events of the room by origin_server_ts within [from, to], newest first when `reverse`. */
@@ -37,7 +37,7 @@ export function eventsByTime(
   reverse: boolean,
   limit: number,
 ): Promise<EventRow[]> {
-  return tx.query<EventRow>(EVENTS, {
+  return eventsTable.query(tx, {
     index: 'room_ts',
     range: { lower: [roomId, from], upper: [roomId, to] },
     reverse,
@@ -46,35 +46,36 @@ export function eventsByTime(
 }
 
 export function aliasRow(tx: ReadTx, alias: string): Promise<AliasRow | undefined> {
-  return tx.get<AliasRow>(ALIASES, alias);
+  return aliasesTable.get(tx, alias);
 }
 
 /** Stores a new local alias; false (and nothing written) when the alias exists. */
 export async function addAlias(tx: WriteTx, row: AliasRow): Promise<boolean> {
-  if (await tx.get(ALIASES, row.alias)) return false;
-  await tx.put(ALIASES, row);
+  if (await aliasesTable.get(tx, row.alias)) return false;
+  await aliasesTable.put(tx, row);
   return true;
 }
 
 export async function removeAlias(tx: WriteTx, alias: string): Promise<void> {
-  await tx.delete(ALIASES, alias);
+  await aliasesTable.delete(tx, alias);
 }
 
 export async function aliasesOf(tx: ReadTx, roomId: string): Promise<string[]> {
-  return (await tx.query<AliasRow>(ALIASES, { index: 'room', equals: roomId })).map((r) => r.alias);
+  return (await aliasesTable.query(tx, { index: 'room', equals: roomId })).map((r) => r.alias);
 }
 
 /** Whether the room is published in this server's room directory. */
 export async function isPublished(tx: ReadTx, roomId: string): Promise<boolean> {
-  return (await tx.get(DIRECTORY, roomId)) !== undefined;
+  return (await directoryTable.get(tx, roomId)) !== undefined;
 }
 
 export async function setPublished(tx: WriteTx, roomId: string, published: boolean): Promise<void> {
-  if (published) await tx.put(DIRECTORY, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
-  else await tx.delete(DIRECTORY, roomId);
+  if (published)
+    await directoryTable.put(tx, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
+  else await directoryTable.delete(tx, roomId);
 }
 
 /** Spec: POST /rooms/{roomId}/forget. */
 export async function forgetRoom(tx: WriteTx, userId: string, roomId: string): Promise<void> {
-  await tx.put(FORGOTTEN, { user_id: userId, room_id: roomId } satisfies ForgottenRow);
+  await forgottenTable.put(tx, { user_id: userId, room_id: roomId } satisfies ForgottenRow);
 }
