@@ -3,8 +3,8 @@
 import type { JsonObject } from '../protocol/types.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import {
-  BACKUP_KEYS,
-  BACKUP_VERSIONS,
+  backupKeysTable,
+  backupVersionsTable,
   type BackupKeyRow,
   type BackupSession,
   type BackupVersion,
@@ -16,20 +16,20 @@ export class BackupStore {
     const row =
       version === undefined
         ? (
-            await tx.query<BackupVersionRow>(BACKUP_VERSIONS, {
+            await backupVersionsTable.query(tx, {
               index: 'user',
               equals: userId,
               reverse: true,
             })
           ).find((r) => !r.deleted)
-        : await tx.get<BackupVersionRow>(BACKUP_VERSIONS, [userId, version]);
+        : await backupVersionsTable.get(tx, [userId, version]);
     if (!row || row.deleted) return undefined;
     return { version: row.version, algorithm: row.algorithm, authData: row.auth_data, etag: row.etag };
   }
 
   /** The highest version number the user ever had (deleted ones count: numbers are never reused). */
   async lastBackupVersion(tx: ReadTx, userId: string): Promise<number> {
-    const rows = await tx.query<BackupVersionRow>(BACKUP_VERSIONS, { index: 'user', equals: userId });
+    const rows = await backupVersionsTable.query(tx, { index: 'user', equals: userId });
     return rows.reduce((max, r) => Math.max(max, r.version), 0);
   }
 
@@ -42,12 +42,12 @@ export class BackupStore {
       etag: v.etag,
       deleted: false,
     };
-    await tx.put(BACKUP_VERSIONS, row);
+    await backupVersionsTable.put(tx, row);
   }
 
   /** Marks the version deleted (its number stays taken) and drops its keys. */
   async deleteBackupVersion(tx: WriteTx, userId: string, v: BackupVersion): Promise<void> {
-    await tx.put(BACKUP_VERSIONS, {
+    await backupVersionsTable.put(tx, {
       user_id: userId,
       version: v.version,
       algorithm: v.algorithm,
@@ -55,7 +55,7 @@ export class BackupStore {
       etag: v.etag,
       deleted: true,
     } satisfies BackupVersionRow);
-    await tx.deleteWhere(BACKUP_KEYS, { index: 'version', equals: [userId, v.version] });
+    await backupKeysTable.deleteWhere(tx, { index: 'version', equals: [userId, v.version] });
   }
 
   async backupKey(
@@ -65,7 +65,7 @@ export class BackupStore {
     roomId: string,
     sessionId: string,
   ): Promise<JsonObject | undefined> {
-    return (await tx.get<BackupKeyRow>(BACKUP_KEYS, [userId, version, roomId, sessionId]))?.data;
+    return (await backupKeysTable.get(tx, [userId, version, roomId, sessionId]))?.data;
   }
 
   async putBackupKey(tx: WriteTx, userId: string, version: number, s: BackupSession): Promise<void> {
@@ -76,13 +76,13 @@ export class BackupStore {
       session_id: s.sessionId,
       data: s.data,
     };
-    await tx.put(BACKUP_KEYS, row);
+    await backupKeysTable.put(tx, row);
   }
 
   /** The version's keys, of one room or (roomId undefined) all rooms. */
   async backupKeys(tx: ReadTx, userId: string, version: number, roomId?: string): Promise<BackupSession[]> {
-    const rows = await tx.query<BackupKeyRow>(
-      BACKUP_KEYS,
+    const rows = await backupKeysTable.query(
+      tx,
       roomId === undefined
         ? { index: 'version', equals: [userId, version] }
         : { index: 'room', equals: [userId, version, roomId] },
@@ -91,7 +91,7 @@ export class BackupStore {
   }
 
   backupKeyCount(tx: ReadTx, userId: string, version: number): Promise<number> {
-    return tx.count(BACKUP_KEYS, { index: 'version', equals: [userId, version] });
+    return backupKeysTable.count(tx, { index: 'version', equals: [userId, version] });
   }
 
   async deleteBackupKeys(
@@ -102,11 +102,11 @@ export class BackupStore {
     sessionId?: string,
   ): Promise<void> {
     if (sessionId !== undefined && roomId !== undefined) {
-      await tx.delete(BACKUP_KEYS, [userId, version, roomId, sessionId]);
+      await backupKeysTable.delete(tx, [userId, version, roomId, sessionId]);
     } else if (roomId !== undefined) {
-      await tx.deleteWhere(BACKUP_KEYS, { index: 'room', equals: [userId, version, roomId] });
+      await backupKeysTable.deleteWhere(tx, { index: 'room', equals: [userId, version, roomId] });
     } else {
-      await tx.deleteWhere(BACKUP_KEYS, { index: 'version', equals: [userId, version] });
+      await backupKeysTable.deleteWhere(tx, { index: 'version', equals: [userId, version] });
     }
   }
 }

@@ -9,21 +9,21 @@ import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { BackupStore } from './backup-store.ts';
 import {
   algorithmOf,
-  CROSS_SIGNING,
+  crossSigningTable,
   type CrossSigningUsage,
-  DEVICE_KEYS,
+  deviceKeysTable,
   type DeviceKeysRow,
   END,
-  FALLBACK_KEYS,
+  fallbackKeysTable,
   type FallbackKeyRow,
-  KEY_CHANGES,
+  keyChangesTable,
   type KeyChange,
   type KeyChangeRow,
   KEYS_TABLES,
-  ONE_TIME_KEYS,
+  oneTimeKeysTable,
   type OneTimeKey,
   type OneTimeKeyRow,
-  SIGNATURES,
+  signaturesTable,
   type SignatureRow,
 } from './tables.ts';
 import { ToDeviceStore } from './to-device-store.ts';
@@ -48,7 +48,7 @@ export class KeysStore {
   // Device keys
 
   async deviceKeys(tx: ReadTx, userId: string, deviceId: string): Promise<JsonObject | undefined> {
-    return (await tx.get<DeviceKeysRow>(DEVICE_KEYS, [userId, deviceId]))?.keys;
+    return (await deviceKeysTable.get(tx, [userId, deviceId]))?.keys;
   }
 
   /** Every device of the user we hold keys or a name for: device id → keys (undefined: none uploaded). */
@@ -56,7 +56,7 @@ export class KeysStore {
     tx: ReadTx,
     userId: string,
   ): Promise<{ deviceId: string; keys?: JsonObject; displayName?: string }[]> {
-    const rows = await tx.query<DeviceKeysRow>(DEVICE_KEYS, { index: 'user', equals: userId });
+    const rows = await deviceKeysTable.query(tx, { index: 'user', equals: userId });
     return rows.map((r) => ({
       deviceId: r.device_id,
       ...(r.keys && { keys: r.keys }),
@@ -74,20 +74,20 @@ export class KeysStore {
     const row: DeviceKeysRow = { user_id: userId, device_id: deviceId };
     if (keys) row.keys = keys;
     if (displayName !== undefined) row.display_name = displayName;
-    await tx.put(DEVICE_KEYS, row);
+    await deviceKeysTable.put(tx, row);
   }
 
   /** Forgets a device's keys: device keys, one-time and fallback keys, waiting to-device messages. */
   async deleteDevice(tx: WriteTx, userId: string, deviceId: string): Promise<void> {
-    await tx.delete(DEVICE_KEYS, [userId, deviceId]);
-    await tx.deleteWhere(ONE_TIME_KEYS, { index: 'algorithm', range: deviceRange(userId, deviceId) });
-    await tx.deleteWhere(FALLBACK_KEYS, { index: 'device', equals: [userId, deviceId] });
+    await deviceKeysTable.delete(tx, [userId, deviceId]);
+    await oneTimeKeysTable.deleteWhere(tx, { index: 'algorithm', range: deviceRange(userId, deviceId) });
+    await fallbackKeysTable.deleteWhere(tx, { index: 'device', equals: [userId, deviceId] });
     await this.messages.deleteToDeviceUpTo(tx, userId, deviceId, END);
   }
 
   /** Forgets every device of a (remote) user we hold. */
   async deleteDevicesOf(tx: WriteTx, userId: string): Promise<void> {
-    await tx.deleteWhere(DEVICE_KEYS, { index: 'user', equals: userId });
+    await deviceKeysTable.deleteWhere(tx, { index: 'user', equals: userId });
   }
 
   // One-time and fallback keys
@@ -98,7 +98,7 @@ export class KeysStore {
     deviceId: string,
     keyId: string,
   ): Promise<JsonValue | undefined> {
-    return (await tx.get<OneTimeKeyRow>(ONE_TIME_KEYS, [userId, deviceId, keyId]))?.key;
+    return (await oneTimeKeysTable.get(tx, [userId, deviceId, keyId]))?.key;
   }
 
   async putOneTimeKey(tx: WriteTx, userId: string, deviceId: string, key: OneTimeKey): Promise<void> {
@@ -109,12 +109,12 @@ export class KeysStore {
       algorithm: algorithmOf(key.keyId),
       key: key.key,
     };
-    await tx.put(ONE_TIME_KEYS, row);
+    await oneTimeKeysTable.put(tx, row);
   }
 
   /** Unclaimed one-time keys per algorithm. */
   async oneTimeKeyCounts(tx: ReadTx, userId: string, deviceId: string): Promise<Record<string, number>> {
-    const rows = await tx.query<OneTimeKeyRow>(ONE_TIME_KEYS, {
+    const rows = await oneTimeKeysTable.query(tx, {
       index: 'algorithm',
       range: deviceRange(userId, deviceId),
     });
@@ -130,13 +130,13 @@ export class KeysStore {
     deviceId: string,
     algorithm: string,
   ): Promise<OneTimeKey | undefined> {
-    const [row] = await tx.query<OneTimeKeyRow>(ONE_TIME_KEYS, {
+    const [row] = await oneTimeKeysTable.query(tx, {
       index: 'algorithm',
       equals: [userId, deviceId, algorithm],
       limit: 1,
     });
     if (!row) return undefined;
-    await tx.delete(ONE_TIME_KEYS, [userId, deviceId, row.key_id]);
+    await oneTimeKeysTable.delete(tx, [userId, deviceId, row.key_id]);
     return { keyId: row.key_id, key: row.key };
   }
 
@@ -146,7 +146,7 @@ export class KeysStore {
     deviceId: string,
     algorithm: string,
   ): Promise<(OneTimeKey & { used: boolean }) | undefined> {
-    const row = await tx.get<FallbackKeyRow>(FALLBACK_KEYS, [userId, deviceId, algorithm]);
+    const row = await fallbackKeysTable.get(tx, [userId, deviceId, algorithm]);
     return row && { keyId: row.key_id, key: row.key, used: row.used };
   }
 
@@ -165,12 +165,12 @@ export class KeysStore {
       key: key.key,
       used,
     };
-    await tx.put(FALLBACK_KEYS, row);
+    await fallbackKeysTable.put(tx, row);
   }
 
   /** Algorithms whose fallback key has not been handed out yet. */
   async unusedFallbackTypes(tx: ReadTx, userId: string, deviceId: string): Promise<string[]> {
-    const rows = await tx.query<FallbackKeyRow>(FALLBACK_KEYS, {
+    const rows = await fallbackKeysTable.query(tx, {
       index: 'device',
       equals: [userId, deviceId],
     });
@@ -184,7 +184,7 @@ export class KeysStore {
     userId: string,
     usage: CrossSigningUsage,
   ): Promise<JsonObject | undefined> {
-    return (await tx.get<{ key: JsonObject } & Record<string, unknown>>(CROSS_SIGNING, [userId, usage]))?.key;
+    return (await crossSigningTable.get(tx, [userId, usage]))?.key;
   }
 
   async putCrossSigningKey(
@@ -193,7 +193,7 @@ export class KeysStore {
     usage: CrossSigningUsage,
     key: JsonObject,
   ): Promise<void> {
-    await tx.put(CROSS_SIGNING, { user_id: userId, usage, key });
+    await crossSigningTable.put(tx, { user_id: userId, usage, key });
   }
 
   async putSignature(
@@ -209,7 +209,7 @@ export class KeysStore {
       signer_key: signer.keyId,
       signature,
     };
-    await tx.put(SIGNATURES, row);
+    await signaturesTable.put(tx, row);
   }
 
   /** Uploaded signatures on the user's keys: target key id → signer user → signer key id → signature. */
@@ -218,7 +218,7 @@ export class KeysStore {
     userId: string,
   ): Promise<Map<string, Record<string, Record<string, string>>>> {
     const out = new Map<string, Record<string, Record<string, string>>>();
-    for (const row of await tx.query<SignatureRow>(SIGNATURES, { index: 'target', equals: userId })) {
+    for (const row of await signaturesTable.query(tx, { index: 'target', equals: userId })) {
       const byUser = out.get(row.target_key) ?? {};
       byUser[row.signer_user] = { ...byUser[row.signer_user], [row.signer_key]: row.signature };
       out.set(row.target_key, byUser);
@@ -229,7 +229,7 @@ export class KeysStore {
   // Device-list changes
 
   async keyChange(tx: ReadTx, userId: string): Promise<KeyChange | undefined> {
-    const row = await tx.get<KeyChangeRow>(KEY_CHANGES, userId);
+    const row = await keyChangesTable.get(tx, userId);
     return row && changeOf(row);
   }
 
@@ -238,12 +238,12 @@ export class KeysStore {
     if (change.prev !== undefined) row.prev = change.prev;
     if (change.remoteStream !== undefined) row.remote_stream = change.remoteStream;
     if (change.stale) row.stale = true;
-    await tx.put(KEY_CHANGES, row);
+    await keyChangesTable.put(tx, row);
   }
 
   /** Users whose devices or cross-signing keys changed at a stream position in (since, upTo]. */
   async keyChangesBetween(tx: ReadTx, since: number, upTo: number): Promise<string[]> {
-    const rows = await tx.query<KeyChangeRow>(KEY_CHANGES, {
+    const rows = await keyChangesTable.query(tx, {
       index: 'stream',
       range: { lower: since, lowerOpen: true, upper: upTo },
     });

@@ -26,6 +26,7 @@
 //   version, room, session): server-side key backup.
 import type { JsonObject, JsonValue } from '../protocol/types.ts';
 import type { TableSpec } from '../storage/port.ts';
+import { table } from '../storage/table.ts';
 
 export const DEVICE_KEYS = 'e2e_device_keys';
 export const ONE_TIME_KEYS = 'e2e_one_time_keys';
@@ -123,6 +124,21 @@ export interface FallbackKeyRow extends OneTimeKeyRow {
   used: boolean;
 }
 
+export interface CrossSigningRow extends Record<string, unknown> {
+  user_id: string;
+  usage: CrossSigningUsage;
+  key: JsonObject;
+}
+
+export interface TxnRow extends Record<string, unknown> {
+  /** A local user, or the sender of a received EDU. */
+  user_id: string;
+  /** The sending device; '' for a received EDU's message_id. */
+  device_id: string;
+  txn_id: string;
+  created_ts: number;
+}
+
 export interface SignatureRow extends Record<string, unknown> {
   target_user: string;
   target_key: string;
@@ -171,3 +187,17 @@ export const algorithmOf = (keyId: string) => keyId.slice(0, keyId.indexOf(':'))
 export const END = Number.MAX_SAFE_INTEGER;
 
 /** The typed store of the keys module (see the header). */
+
+type Pair = readonly [string, string];
+type Triple = readonly [string, string, string];
+
+export const deviceKeysTable = table<DeviceKeysRow, Pair>(DEVICE_KEYS);
+export const oneTimeKeysTable = table<OneTimeKeyRow, Triple>(ONE_TIME_KEYS);
+export const fallbackKeysTable = table<FallbackKeyRow, Triple>(FALLBACK_KEYS);
+export const crossSigningTable = table<CrossSigningRow, Pair>(CROSS_SIGNING);
+export const signaturesTable = table<SignatureRow, readonly [string, string, string, string]>(SIGNATURES);
+export const keyChangesTable = table<KeyChangeRow, string>(KEY_CHANGES);
+export const toDeviceTable = table<ToDeviceRow, readonly [string, string, number]>(TO_DEVICE);
+export const txnsTable = table<TxnRow, Triple>(TXNS);
+export const backupVersionsTable = table<BackupVersionRow, readonly [string, number]>(BACKUP_VERSIONS);
+export const backupKeysTable = table<BackupKeyRow, readonly [string, number, string, string]>(BACKUP_KEYS);

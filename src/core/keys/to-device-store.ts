@@ -1,7 +1,7 @@
 // To-device messages waiting for their devices, and the transaction ids
 // that make sending them idempotent (part of KeysStore, keys-store.ts).
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { END, TO_DEVICE, type ToDeviceMessage, type ToDeviceRow, TXNS } from './tables.ts';
+import { END, type ToDeviceMessage, type ToDeviceRow, toDeviceTable, txnsTable } from './tables.ts';
 
 export class ToDeviceStore {
   async putToDevice(
@@ -19,7 +19,7 @@ export class ToDeviceStore {
       type: message.type,
       content: message.content,
     };
-    await tx.put(TO_DEVICE, row);
+    await toDeviceTable.put(tx, row);
   }
 
   /** Messages for the device with a stream position in (since, upTo], oldest first. */
@@ -30,7 +30,7 @@ export class ToDeviceStore {
     since: number,
     upTo: number,
   ): Promise<ToDeviceMessage[]> {
-    const rows = await tx.query<ToDeviceRow>(TO_DEVICE, {
+    const rows = await toDeviceTable.query(tx, {
       range: { lower: [userId, deviceId, since], lowerOpen: true, upper: [userId, deviceId, upTo] },
     });
     return rows.map((r) => ({ sender: r.sender, type: r.type, content: r.content }));
@@ -39,29 +39,31 @@ export class ToDeviceStore {
   /** Whether the device has messages at or before `upTo` (delivered ones the client has acknowledged). */
   async hasToDeviceUpTo(tx: ReadTx, userId: string, deviceId: string, upTo: number): Promise<boolean> {
     const range = { lower: [userId, deviceId, 0], upper: [userId, deviceId, upTo] };
-    return (await tx.count(TO_DEVICE, { range })) > 0;
+    return (await toDeviceTable.count(tx, { range })) > 0;
   }
 
   async deleteToDeviceUpTo(tx: WriteTx, userId: string, deviceId: string, upTo: number): Promise<number> {
-    return tx.deleteWhere(TO_DEVICE, {
+    return toDeviceTable.deleteWhere(tx, {
       range: { lower: [userId, deviceId, 0], upper: [userId, deviceId, upTo] },
     });
   }
 
   /** Messages from `origin` waiting for local devices (a peer's quota). */
   pendingFrom(tx: ReadTx, origin: string): Promise<number> {
-    return tx.count(TO_DEVICE, { index: 'origin', equals: origin });
+    return toDeviceTable.count(tx, { index: 'origin', equals: origin });
   }
 
   /** Messages waiting for one device (its inbox bound). */
   pendingFor(tx: ReadTx, userId: string, deviceId: string): Promise<number> {
-    return tx.count(TO_DEVICE, { range: { lower: [userId, deviceId, 0], upper: [userId, deviceId, END] } });
+    return toDeviceTable.count(tx, {
+      range: { lower: [userId, deviceId, 0], upper: [userId, deviceId, END] },
+    });
   }
 
   // Transaction ids
 
   async seenTxn(tx: ReadTx, scope: string, deviceId: string, txnId: string): Promise<boolean> {
-    return (await tx.get(TXNS, [scope, deviceId, txnId])) !== undefined;
+    return (await txnsTable.get(tx, [scope, deviceId, txnId])) !== undefined;
   }
 
   /** Records a transaction id; ids older than `forgetBefore` are dropped at the same time. */
@@ -73,7 +75,7 @@ export class ToDeviceStore {
     now: number,
     forgetBefore: number,
   ) {
-    await tx.deleteWhere(TXNS, { index: 'created', range: { upper: forgetBefore, upperOpen: true } });
-    await tx.put(TXNS, { user_id: scope, device_id: deviceId, txn_id: txnId, created_ts: now });
+    await txnsTable.deleteWhere(tx, { index: 'created', range: { upper: forgetBefore, upperOpen: true } });
+    await txnsTable.put(tx, { user_id: scope, device_id: deviceId, txn_id: txnId, created_ts: now });
   }
 }
