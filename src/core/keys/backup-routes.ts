@@ -47,9 +47,9 @@ export function backupRoutes(deps: KeysDeps): Route[] {
   const getVersion = async (ctx: RequestContext, version?: number): Promise<HandlerResult> => {
     const userId = callerOf(ctx).userId;
     const body = await deps.store.read(tables, async (tx) => {
-      const v = await keys.backupVersion(tx, userId, version);
+      const v = await keys.backups.backupVersion(tx, userId, version);
       if (!v) throw notFound(version === undefined ? 'No current backup version' : 'Unknown backup version');
-      return versionJson(v, await keys.backupKeyCount(tx, userId, v.version));
+      return versionJson(v, await keys.backups.backupKeyCount(tx, userId, v.version));
     });
     return { body };
   };
@@ -76,8 +76,8 @@ export function backupRoutes(deps: KeysDeps): Route[] {
         const authData = body.auth_data;
         if (!isJsonObject(authData)) throw badJson('auth_data must be an object');
         const version = await deps.store.write(tables, async (tx) => {
-          const next = (await keys.lastBackupVersion(tx, userId)) + 1;
-          await keys.putBackupVersion(tx, userId, {
+          const next = (await keys.backups.lastBackupVersion(tx, userId)) + 1;
+          await keys.backups.putBackupVersion(tx, userId, {
             version: next,
             algorithm,
             authData: authData as JsonObject,
@@ -109,11 +109,11 @@ export function backupRoutes(deps: KeysDeps): Route[] {
         if (body.version !== undefined && body.version !== String(version))
           throw new MatrixError(400, 'M_INVALID_PARAM', 'version does not match the path');
         await deps.store.write(tables, async (tx) => {
-          const v = await keys.backupVersion(tx, userId, version);
+          const v = await keys.backups.backupVersion(tx, userId, version);
           if (!v) throw notFound('Unknown backup version');
           if (v.algorithm !== algorithm)
             throw new MatrixError(400, 'M_INVALID_PARAM', 'algorithm cannot change');
-          await keys.putBackupVersion(tx, userId, { ...v, authData: authData as JsonObject });
+          await keys.backups.putBackupVersion(tx, userId, { ...v, authData: authData as JsonObject });
         });
         return { body: {} };
       },
@@ -126,9 +126,9 @@ export function backupRoutes(deps: KeysDeps): Route[] {
         const userId = callerOf(ctx).userId;
         const version = versionNumber(ctx.params.version!);
         await deps.store.write(tables, async (tx) => {
-          const v = await keys.backupVersion(tx, userId, version);
+          const v = await keys.backups.backupVersion(tx, userId, version);
           if (!v) throw notFound('Unknown backup version');
-          await keys.deleteBackupVersion(tx, userId, v);
+          await keys.backups.deleteBackupVersion(tx, userId, v);
         });
         return { body: {} };
       },
@@ -143,12 +143,15 @@ export function backupRoutes(deps: KeysDeps): Route[] {
           const at = keysAt(ctx);
           const sessions = parseSessions(jsonObjectBody(ctx.req) as JsonObject, at.roomId, at.sessionId);
           const body = await deps.store.write(tables, async (tx) => {
-            const current = await keys.backupVersion(tx, at.userId);
+            const current = await keys.backups.backupVersion(tx, at.userId);
             if (!current || current.version !== at.version) throw wrongVersion(current?.version);
             const changed = await putSessions(deps, tx, at.userId, at.version, sessions);
             const etag = changed ? current.etag + 1 : current.etag;
-            if (changed) await keys.putBackupVersion(tx, at.userId, { ...current, etag });
-            return { etag: String(etag), count: await keys.backupKeyCount(tx, at.userId, at.version) };
+            if (changed) await keys.backups.putBackupVersion(tx, at.userId, { ...current, etag });
+            return {
+              etag: String(etag),
+              count: await keys.backups.backupKeyCount(tx, at.userId, at.version),
+            };
           });
           return { body };
         },
@@ -162,14 +165,14 @@ export function backupRoutes(deps: KeysDeps): Route[] {
         async handler(ctx) {
           const at = keysAt(ctx);
           const body = await deps.store.read(tables, async (tx) => {
-            if (!(await keys.backupVersion(tx, at.userId, at.version)))
+            if (!(await keys.backups.backupVersion(tx, at.userId, at.version)))
               throw notFound('Unknown backup version');
             if (at.roomId !== undefined && at.sessionId !== undefined) {
-              const data = await keys.backupKey(tx, at.userId, at.version, at.roomId, at.sessionId);
+              const data = await keys.backups.backupKey(tx, at.userId, at.version, at.roomId, at.sessionId);
               if (!data) throw notFound('No such session in the backup');
               return data;
             }
-            const sessions = await keys.backupKeys(tx, at.userId, at.version, at.roomId);
+            const sessions = await keys.backups.backupKeys(tx, at.userId, at.version, at.roomId);
             if (at.roomId !== undefined) return { sessions: bySession(sessions) };
             const rooms: Record<string, { sessions: JsonObject }> = {};
             for (const s of sessions) {
@@ -191,11 +194,14 @@ export function backupRoutes(deps: KeysDeps): Route[] {
         async handler(ctx) {
           const at = keysAt(ctx);
           const body = await deps.store.write(tables, async (tx) => {
-            const v = await keys.backupVersion(tx, at.userId, at.version);
+            const v = await keys.backups.backupVersion(tx, at.userId, at.version);
             if (!v) throw notFound('Unknown backup version');
-            await keys.deleteBackupKeys(tx, at.userId, at.version, at.roomId, at.sessionId);
-            await keys.putBackupVersion(tx, at.userId, { ...v, etag: v.etag + 1 });
-            return { etag: String(v.etag + 1), count: await keys.backupKeyCount(tx, at.userId, at.version) };
+            await keys.backups.deleteBackupKeys(tx, at.userId, at.version, at.roomId, at.sessionId);
+            await keys.backups.putBackupVersion(tx, at.userId, { ...v, etag: v.etag + 1 });
+            return {
+              etag: String(v.etag + 1),
+              count: await keys.backups.backupKeyCount(tx, at.userId, at.version),
+            };
           });
           return { body };
         },
@@ -254,9 +260,9 @@ async function putSessions(
 ): Promise<boolean> {
   let changed = false;
   for (const s of sessions) {
-    const old = await deps.keys.backupKey(tx, userId, version, s.roomId, s.sessionId);
+    const old = await deps.keys.backups.backupKey(tx, userId, version, s.roomId, s.sessionId);
     if (old && !better(s.data, old)) continue;
-    await deps.keys.putBackupKey(tx, userId, version, s);
+    await deps.keys.backups.putBackupKey(tx, userId, version, s);
     changed = true;
   }
   return changed;

@@ -66,8 +66,9 @@ async function storeLocal(
     for (const [deviceId, content] of devices) {
       const targets = deviceId === '*' ? known : known.filter((d) => d === deviceId);
       for (const target of targets) {
-        if ((await deps.keys.pendingFor(tx, userId, target)) >= MAX_DEVICE_INBOX) throw limitExceeded(1000);
-        await deps.keys.putToDevice(tx, { userId, deviceId: target, stream }, origin, {
+        if ((await deps.keys.messages.pendingFor(tx, userId, target)) >= MAX_DEVICE_INBOX)
+          throw limitExceeded(1000);
+        await deps.keys.messages.putToDevice(tx, { userId, deviceId: target, stream }, origin, {
           sender,
           type,
           content,
@@ -90,9 +91,9 @@ export async function sendToDevice(
   const { keys } = deps;
   const now = deps.clock.now();
   const outcome = await deps.store.write(changeTables(deps), async (tx) => {
-    if (await keys.seenTxn(tx, caller.userId, caller.deviceId, txnId)) return undefined;
+    if (await keys.messages.seenTxn(tx, caller.userId, caller.deviceId, txnId)) return undefined;
     const users = await storeLocal(deps, tx, deps.serverName, caller.userId, type, messages);
-    await keys.putTxn(tx, caller.userId, caller.deviceId, txnId, now, now - TXN_TTL_MS);
+    await keys.messages.putTxn(tx, caller.userId, caller.deviceId, txnId, now, now - TXN_TTL_MS);
     const remote = await queueRemote(deps, tx, caller, type, txnId, messages);
     return { users, remote };
   });
@@ -150,10 +151,10 @@ export async function receiveDirectToDevice(
   const now = deps.clock.now();
   const outcome = await deps.store
     .write(changeTables(deps), async (tx) => {
-      if (await keys.seenTxn(tx, sender, '', messageId)) return 'repeat';
-      if ((await keys.pendingFrom(tx, origin)) >= MAX_PENDING_PER_PEER) return 'over the peer quota';
+      if (await keys.messages.seenTxn(tx, sender, '', messageId)) return 'repeat';
+      if ((await keys.messages.pendingFrom(tx, origin)) >= MAX_PENDING_PER_PEER) return 'over the peer quota';
       const users = await storeLocal(deps, tx, origin, sender, type, messages);
-      await keys.putTxn(tx, sender, '', messageId, now, now - TXN_TTL_MS);
+      await keys.messages.putTxn(tx, sender, '', messageId, now, now - TXN_TTL_MS);
       return users;
     })
     .catch((err: unknown) => {

@@ -42,6 +42,16 @@ describe('keys: upload, query, claim and sync counts', () => {
     assert.deepEqual(sync.body.device_unused_fallback_key_types, ['signed_curve25519']);
   });
 
+  test('device dehydration (MSC3814) is not offered: 404 M_UNRECOGNIZED, as Element expects of servers without it', async () => {
+    for (const path of [
+      '/_matrix/client/unstable/org.matrix.msc3814.v1/dehydrated_device',
+      '/_matrix/client/v1/dehydrated_device',
+    ]) {
+      const res = await t.request('GET', path, undefined, alice.accessToken);
+      assert.deepEqual([res.status, res.body.errcode], [404, 'M_UNRECOGNIZED'], path);
+    }
+  });
+
   test('keys/query returns the device keys with the display name; r0 works too', async () => {
     await t.request('PUT', `${V3}/devices/${alice.deviceId}`, { display_name: 'Laptop' }, alice.accessToken);
     const res = await t.request(
