@@ -16,21 +16,21 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import { callClient, openClientPage } from '../test/e2e/client-page/driver.ts';
+import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
 import {
   CHROMIUM_PATH,
   EXTENSION_DIR,
   type ExtensionBrowser,
   removeProfile,
   stopServiceWorkers,
-} from '../test/support/extension-browser.ts';
+} from '../scripts/harness/extension-browser.ts';
 import {
   approveOrigin,
   launchWithLoopbackAccess,
   startClientSite,
-} from '../test/support/extension-session.ts';
-import { useRelay, waitForDirectWebRTC } from '../test/support/p2p-session.ts';
-import { startRelayProcess } from '../test/support/serve-process.ts';
+} from '../scripts/harness/extension-session.ts';
+import { useRelay, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
+import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 
 const DIST = resolve(import.meta.dirname, '../dist');
 

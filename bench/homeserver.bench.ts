@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
-import { bootstrapIdentity } from '../src/core/identity.ts';
-import { silentLogger, systemClock } from '../src/core/ports.ts';
+import { bootstrapIdentity } from '../src/core/accounts/server-identity.ts';
+import { silentLogger } from '../src/core/ports.ts';
 import { randomBytes } from '../src/core/protocol/crypto.ts';
-import { SCHEMA } from '../src/core/storage/schema.ts';
+import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
+import { systemClock } from '../src/platform/system-clock.ts';
 
 const MESSAGES = 1000;
 const ROOMS = 100;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { openDexieStore } from '../src/core/storage/dexie-store.ts';
+import { openDexieStore } from '../src/platform/dexie/dexie-store.ts';
 import type { SchemaVersion, Store } from '../src/core/storage/port.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 

@@ -15,7 +15,7 @@ type Browser = 'chrome' | 'firefox';
 
 /** ES-module entry points of the extension; each becomes one file at the top of dist/<browser>. */
 const extensionEntries: Record<string, string> = {
-  background: 'background/background.ts',
+  background: 'background/worker/background.ts',
   popup: 'popup/popup.ts',
 };
 
@@ -24,12 +24,12 @@ const extensionEntries: Record<string, string> = {
  * missing from service workers). Firefox runs the node in its event page.
  */
 const chromeOnlyEntries: Record<string, string> = {
-  offscreen: 'background/offscreen.ts',
+  offscreen: 'background/offscreen/offscreen.ts',
 };
 
 /** Static files of the extension's pages, copied to the top of dist/<browser>. */
 const pageFiles = ['popup/popup.html', 'popup/popup.css'];
-const chromeOnlyPageFiles = ['background/offscreen.html'];
+const chromeOnlyPageFiles = ['background/offscreen/offscreen.html'];
 
 /**
  * Content scripts: classic scripts (browsers do not load content scripts as

@@ -14,16 +14,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import { callClient, openClientPage } from '../test/e2e/client-page/driver.ts';
-import { type ExtensionBrowser, removeProfile } from '../test/support/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../test/support/extension-session.ts';
-import { isDirectWebRTC, nodeConnections, useRelay } from '../test/support/p2p-session.ts';
-import { openPopup, selectTab } from '../test/support/popup-page.ts';
-import { startRelayProcess } from '../test/support/serve-process.ts';
+import { callClient, openClientPage } from './harness/client-page/driver.ts';
+import { type ExtensionBrowser, removeProfile } from './harness/extension-browser.ts';
+import { approveOrigin, launchWithLoopbackAccess, startClientSite } from './harness/extension-session.ts';
+import { isDirectWebRTC, nodeConnections, useRelay } from './harness/p2p-session.ts';
+import { openPopup, selectTab } from './harness/popup-page.ts';
+import { startRelayProcess } from './harness/serve-process.ts';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../artifacts/demo');
 

@@ -12,7 +12,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startRelayProcess } from '../test/support/serve-process.ts';
+import { startRelayProcess } from './harness/serve-process.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const state = join(root, '.p2p-matrix');

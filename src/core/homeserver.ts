@@ -2,23 +2,28 @@
 // accounts, rooms and sync modules, one notifier, one request pipeline. Each
 // platform (Node CLI, extension background, tests) opens a store, loads the
 // identity (identity.ts) and calls createHomeserver.
-import type { AccountConfig } from './accounts/deps.ts';
-import { accountRoutes } from './accounts/routes.ts';
+import { type AccountConfig, accountRoutes, authenticate, createDeviceActivity } from './accounts/api.ts';
+import type { Federation, FederationOptions, PeerTransport } from './federation/api.ts';
 import { wireFederation } from './federation-wiring.ts';
-import type { Federation, FederationOptions } from './federation/federation.ts';
-import type { PeerTransport } from './federation/transport.ts';
-import { createDeviceActivity } from './accounts/device-activity.ts';
-import { authenticate } from './accounts/sessions.ts';
 import { createRouter } from './http/router.ts';
-import { jsonResponse } from './http/respond.ts';
+import { unknown } from './errors.ts';
+import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
-import { leaveAllRooms, profilePropagation, roomAccounts, syncAccounts } from './module-adapters.ts';
+import { createKeysModule } from './keys/api.ts';
+import {
+  keysAccounts,
+  keysRooms,
+  leaveAllRooms,
+  profilePropagation,
+  roomAccounts,
+  syncAccounts,
+} from './module-adapters.ts';
 import type { Clock, Logger } from './ports.ts';
 import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
-import { roomRoutes } from './rooms/routes.ts';
+import { createRooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
-import { Notifier } from './sync/notifier.ts';
-import { createTypingTracker, syncRoutes } from './sync/routes.ts';
+import { Notifier } from './events/notifier.ts';
+import { createTypingTracker, syncRoutes } from './sync/api.ts';
 
 export type HomeserverConfig = AccountConfig;
 
@@ -67,10 +72,18 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       serverName,
       signingSeed,
       transport: deps.transport,
-      ...accountsForRooms,
+      profileOf: accountsForRooms.profileOf,
       ...(deps.federationOptions && { options: deps.federationOptions }),
       ...(deps.nodeName && { nodeName: deps.nodeName }),
     });
+  const keys = createKeysModule({
+    ...shared,
+    logger,
+    serverName,
+    rooms: keysRooms(),
+    accounts: keysAccounts({ ...shared, serverName, randomBytes }),
+    federation: () => federation?.keysFederation(),
+  });
   const typing = federation?.typing ?? createTypingTracker(clock, notifier);
   const roomDeps = {
     ...shared,
@@ -78,22 +91,33 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     serverName,
     signingSeed,
     randomBytes,
-    ...accountsForRooms,
+    accounts: accountsForRooms,
     ...federation?.roomDeps,
   };
-  federation?.start(roomDeps);
+  const rooms = createRooms(roomDeps);
+  federation?.start(rooms, keys.server);
   const hooks = {
-    profileChanged: profilePropagation(roomDeps, logger),
-    userDeactivated: leaveAllRooms(roomDeps, logger),
+    profileChanged: profilePropagation(store, rooms, logger),
+    userDeactivated: leaveAllRooms(store, rooms, logger),
     ...federation?.accountHooks,
   };
   const routes = [
-    ...accountRoutes({ ...shared, logger, serverName, randomBytes, config, hooks }),
-    ...roomRoutes(roomDeps),
+    ...accountRoutes({
+      ...shared,
+      logger,
+      serverName,
+      randomBytes,
+      config,
+      hooks,
+      deviceRemoval: keys.deviceRemoval,
+    }),
+    ...rooms.routes,
+    ...keys.routes,
     ...syncRoutes({
       ...shared,
       typing,
       accounts: syncAccounts(shared),
+      keys: keys.sync,
       ...(federation && { receiptSent: federation.receiptSent }),
     }),
   ];
@@ -120,8 +144,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     notifier,
     ...(federation?.federation && { federation: federation.federation }),
     handle(req) {
-      if (closing)
-        return Promise.resolve(jsonResponse(503, { errcode: 'M_UNKNOWN', error: 'Server is shutting down' }));
+      if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));
       // Long-polls end when the client goes away or the server stops, whichever comes first.
       const closed = req.closed ? Promise.race([req.closed, stopped]) : stopped;
       const pending = route({ ...req, closed });

@@ -2,14 +2,12 @@
 // what it needs in its deps type, and these adapters answer with the other
 // modules' api.ts functions. Only homeserver.ts uses them.
 import * as accounts from './accounts/api.ts';
-import { PRESENCE, type PresenceRow } from './accounts/tables.ts';
+import type { Notifier } from './events/notifier.ts';
+import type { KeysAccounts, KeysRooms } from './keys/api.ts';
 import type { Clock, Logger } from './ports.ts';
 import * as rooms from './rooms/api.ts';
-import type { RoomDeps } from './rooms/deps.ts';
 import type { ReadTx, Store } from './storage/port.ts';
-import { STREAM_TABLE } from './storage/stream.ts';
-import type { Notifier } from './sync/notifier.ts';
-import type { SyncDeps } from './sync/routes.ts';
+import type { SyncDeps } from './sync/api.ts';
 
 interface AdapterDeps {
   readonly store: Store;
@@ -18,7 +16,7 @@ interface AdapterDeps {
 }
 
 /** What rooms reads from accounts: profiles for member events, and whether an invitee exists. */
-export function roomAccounts(deps: AdapterDeps): Pick<RoomDeps, 'profileOf' | 'userExists'> {
+export function roomAccounts(deps: AdapterDeps): rooms.AccountsForRooms {
   return {
     profileOf: (userId) =>
       deps.store.read(accounts.accountTableNames, (tx) => accounts.getProfile(tx, userId)),
@@ -51,17 +49,9 @@ export function syncAccounts(deps: AdapterDeps): SyncDeps['accounts'] {
       return visible;
     },
     async setPresence(userId, presence) {
-      // Every /sync sets presence, which almost never changes: a read finds
-      // that out without a write transaction (a disk flush in browsers).
-      const old =
-        deps.store.peek?.<PresenceRow>(PRESENCE, userId) ??
-        (await deps.store.read([PRESENCE], (tx) => accounts.getPresence(tx, userId)));
-      if (old?.presence === presence) return;
-      const now = deps.clock.now();
-      const changed = await deps.store.write([PRESENCE, STREAM_TABLE], (tx) =>
-        accounts.setPresence(tx, userId, presence, undefined, now),
-      );
-      if (changed !== undefined) deps.notifier.notify({ everyone: true });
+      if (await accounts.updatePresence(deps.store, userId, presence, undefined, deps.clock.now())) {
+        deps.notifier.notify({ everyone: true });
+      }
     },
     async setFullyRead(tx, userId, roomId, eventId) {
       await accounts.putAccountData(tx, userId, roomId, 'm.fully_read', { event_id: eventId });
@@ -69,16 +59,52 @@ export function syncAccounts(deps: AdapterDeps): SyncDeps['accounts'] {
   };
 }
 
+/** What the keys module reads in rooms: who shares a room with whom, and membership changes. */
+export function keysRooms(): KeysRooms {
+  return {
+    tables: rooms.roomTableNames,
+    joinedRoomIds: rooms.joinedRoomIds,
+    joinedMembers: rooms.joinedMembers,
+    async userRoomsSince(tx, userId, since) {
+      const changes = await rooms.userRoomsSince(tx, userId, since);
+      return changes.map((c) => ({ roomId: c.roomId, joined: c.membership === 'join' }));
+    },
+    roomsWithEventsSince: rooms.roomsWithEventsSince,
+    memberChangesBetween: rooms.memberChangesBetween,
+  };
+}
+
+/** What the keys module reads in accounts: a user's devices, and user-interactive auth. */
+export function keysAccounts(
+  deps: AdapterDeps & { serverName: string; randomBytes: (n: number) => Uint8Array },
+): KeysAccounts {
+  return {
+    tables: accounts.accountTableNames,
+    async devices(tx, userId) {
+      const rows = await accounts.listDevices(tx, userId);
+      return rows.map((d) => ({
+        deviceId: d.device_id,
+        ...(d.display_name !== undefined && { displayName: d.display_name }),
+      }));
+    },
+    async authenticate(userId, purpose, body) {
+      const request = { purpose, flows: [['m.login.password' as const]], userId };
+      const outcome = await accounts.userInteractiveAuth(deps, request, body);
+      return outcome.done ? undefined : outcome.response;
+    },
+  };
+}
+
 /** Sends membership changes of one user into rooms one by one; a room that refuses is logged and skipped. */
 async function changeEach(
-  roomDeps: RoomDeps,
+  roomsModule: rooms.Rooms,
   logger: Logger,
   roomIds: readonly string[],
   request: (roomId: string) => rooms.MembershipRequest,
 ): Promise<void> {
   for (const roomId of roomIds) {
     try {
-      await rooms.changeMembership(roomDeps, request(roomId));
+      await roomsModule.changeMembership(request(roomId));
     } catch (err) {
       logger.warn('membership change not sent', {
         roomId,
@@ -94,10 +120,14 @@ async function changeEach(
  * that refuses (the user left meanwhile) is skipped, not an error of the
  * profile change.
  */
-export function profilePropagation(roomDeps: RoomDeps, logger: Logger): (userId: string) => Promise<void> {
+export function profilePropagation(
+  store: Store,
+  roomsModule: rooms.Rooms,
+  logger: Logger,
+): (userId: string) => Promise<void> {
   return async (userId) => {
-    const joined = await roomDeps.store.read(rooms.roomTableNames, (tx) => rooms.joinedRoomIds(tx, userId));
-    await changeEach(roomDeps, logger, joined, (roomId) => ({
+    const joined = await store.read(rooms.roomTableNames, (tx) => rooms.joinedRoomIds(tx, userId));
+    await changeEach(roomsModule, logger, joined, (roomId) => ({
       roomId,
       sender: userId,
       target: userId,
@@ -108,15 +138,17 @@ export function profilePropagation(roomDeps: RoomDeps, logger: Logger): (userId:
 }
 
 /** A deactivated user leaves every room and declines every invite (spec: POST /account/deactivate). */
-export function leaveAllRooms(roomDeps: RoomDeps, logger: Logger): (userId: string) => Promise<void> {
+export function leaveAllRooms(
+  store: Store,
+  roomsModule: rooms.Rooms,
+  logger: Logger,
+): (userId: string) => Promise<void> {
   return async (userId) => {
-    const memberships = await roomDeps.store.read(rooms.roomTableNames, (tx) =>
-      rooms.userRoomsSince(tx, userId, 0),
-    );
+    const memberships = await store.read(rooms.roomTableNames, (tx) => rooms.userRoomsSince(tx, userId, 0));
     const active = memberships
       .filter((m) => ['join', 'invite', 'knock'].includes(m.membership))
       .map((m) => m.roomId);
-    await changeEach(roomDeps, logger, active, (roomId) => ({
+    await changeEach(roomsModule, logger, active, (roomId) => ({
       roomId,
       sender: userId,
       target: userId,

@@ -1,6 +1,8 @@
 // Platform services the core needs, passed in by each composition root
 // (extension background, Node CLI, tests). Nothing in src/core reaches for a
-// global clock, timer or logger on its own.
+// global clock, timer or logger on its own (src/platform/system-clock.ts is
+// the Clock over the host's timers); the few host APIs it does use are
+// declared in host.d.ts.
 
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -15,21 +17,5 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
 }
-
-declare function setTimeout(fn: () => void, ms: number): unknown;
-declare function clearTimeout(handle: unknown): void;
-
-/** A Clock over the host's Date and timers (present in every platform we run on). */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, cancel) =>
-    new Promise<void>((resolve) => {
-      const handle = setTimeout(resolve, ms);
-      cancel?.then(() => {
-        clearTimeout(handle);
-        resolve();
-      });
-    }),
-};
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

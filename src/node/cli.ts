@@ -3,16 +3,19 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RegistrationMode } from '../core/accounts/deps.ts';
-import { createHomeserver } from '../core/homeserver.ts';
-import { bootstrapIdentity } from '../core/identity.ts';
-import { type Logger, systemClock } from '../core/ports.ts';
-import { randomBytes } from '../core/protocol/crypto.ts';
-import { SCHEMA } from '../core/storage/schema.ts';
+import {
+  bootstrapIdentity,
+  createHomeserver,
+  type Logger,
+  type RegistrationMode,
+  SCHEMA,
+} from '../core/public.ts';
+import { randomBytes } from '../core/protocol.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
 import { openSqliteStore } from './storage/sqlite-store.ts';
+import { systemClock } from '../platform/system-clock.ts';
 
 const USAGE = `Usage:
   p2p-matrix serve [options]   run a Matrix homeserver for local clients (Element, matrix-js-sdk...)

@@ -4,10 +4,14 @@
 // is written back as JSON or bytes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tooLarge } from '../core/errors.ts';
-import { errorBody, jsonResponse } from '../core/http/respond.ts';
-import type { HsRequest, HsResponse } from '../core/http/types.ts';
-import type { Logger } from '../core/ports.ts';
+import {
+  type HsRequest,
+  type HsResponse,
+  internalError,
+  type Logger,
+  matrixErrorResponse,
+  tooLarge,
+} from '../core/public.ts';
 
 /** Bodies above this are refused before the homeserver sees them (routes set their own, lower limits). */
 export const MAX_HTTP_BODY_BYTES = 64 * 1024 * 1024;
@@ -37,8 +41,7 @@ export async function startHttpServer(
       options.logger.error('http adapter failed', {
         message: err instanceof Error ? err.message : String(err),
       });
-      if (!res.headersSent)
-        writeResponse(res, jsonResponse(500, { errcode: 'M_UNKNOWN', error: 'Internal server error' }));
+      if (!res.headersSent) writeResponse(res, matrixErrorResponse(internalError()));
       else res.destroy();
     });
   });
@@ -75,10 +78,7 @@ async function serve(
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
   const body = await readBody(req, maxBodyBytes);
   if (body === 'too large') {
-    writeResponse(
-      res,
-      jsonResponse(413, errorBody(tooLarge(`Request body is larger than ${maxBodyBytes} bytes`))),
-    );
+    writeResponse(res, matrixErrorResponse(tooLarge(`Request body is larger than ${maxBodyBytes} bytes`)));
     return;
   }
   const response = await handle(toHsRequest(req, body, closed));

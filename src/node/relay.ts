@@ -21,7 +21,7 @@ import { ping } from '@libp2p/ping';
 import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
 import { createLibp2p } from 'libp2p';
-import { type Logger, silentLogger } from '../core/ports.ts';
+import { type Logger, silentLogger } from '../core/public.ts';
 import { privateKeyFromSeed } from '../platform/libp2p/identity.ts';
 import { startDirectoryServer } from './p2p/directory-server.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import { streamResponse } from '../../background/response-stream.ts';
+import { streamResponse } from '../../background/worker/response-stream.ts';
 import { type BridgeMessage, MAX_CHUNK_BYTES, type WireRequest } from '../../src/platform/web/client-wire.ts';
 import { type FakePort, installFakeRuntime } from './fake-runtime.ts';
 

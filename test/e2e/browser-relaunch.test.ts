@@ -4,10 +4,14 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, removeProfile } from '../support/extension-browser.ts';
-import { approveOrigin, launchWithLoopbackAccess, startClientSite } from '../support/extension-session.ts';
-import type { StaticSite } from '../support/static-site.ts';
-import { callClient, openClientPage } from './client-page/driver.ts';
+import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
+import {
+  approveOrigin,
+  launchWithLoopbackAccess,
+  startClientSite,
+} from '../../scripts/harness/extension-session.ts';
+import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import { callClient, openClientPage } from '../../scripts/harness/client-page/driver.ts';
 
 describe('a browser closed and opened again', () => {
   let browser: ExtensionBrowser | undefined;

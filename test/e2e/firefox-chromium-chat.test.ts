@@ -7,17 +7,21 @@ import { after, before, describe, test } from 'node:test';
 import type { Page as PlaywrightPage } from 'playwright-core';
 import type { Page as PuppeteerPage } from 'puppeteer-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, removeProfile } from '../support/extension-browser.ts';
-import { approveOrigin, launchWithLoopbackAccess, startClientSite } from '../support/extension-session.ts';
+import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
+import {
+  approveOrigin,
+  launchWithLoopbackAccess,
+  startClientSite,
+} from '../../scripts/harness/extension-session.ts';
 import {
   type FirefoxWithExtension,
   launchFirefoxWithExtension,
   openShimmedPage,
 } from '../support/firefox-browser.ts';
-import { useRelay, waitForDirectWebRTC } from '../support/p2p-session.ts';
-import { type RelayProcess, startRelayProcess } from '../support/serve-process.ts';
-import type { StaticSite } from '../support/static-site.ts';
-import { callClient, callClientWith, type PageEvaluate } from './client-page/driver.ts';
+import { useRelay, waitForDirectWebRTC } from '../../scripts/harness/p2p-session.ts';
+import { type RelayProcess, startRelayProcess } from '../../scripts/harness/serve-process.ts';
+import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import { callClient, callClientWith, type PageEvaluate } from '../../scripts/harness/client-page/driver.ts';
 
 const ROOM_NAME = 'firefox and chromium';
 

@@ -9,13 +9,26 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, removeProfile, stopServiceWorkers } from '../support/extension-browser.ts';
-import { approveOrigin, launchWithLoopbackAccess, startClientSite } from '../support/extension-session.ts';
-import { isDirectWebRTC, nodeConnections, useRelay, waitForDirectWebRTC } from '../support/p2p-session.ts';
-import { type RelayProcess, startRelayProcess } from '../support/serve-process.ts';
-import type { StaticSite } from '../support/static-site.ts';
-import { callClient, openClientPage } from './client-page/driver.ts';
-import type { Credentials } from './client-page/client.ts';
+import {
+  type ExtensionBrowser,
+  removeProfile,
+  stopServiceWorkers,
+} from '../../scripts/harness/extension-browser.ts';
+import {
+  approveOrigin,
+  launchWithLoopbackAccess,
+  startClientSite,
+} from '../../scripts/harness/extension-session.ts';
+import {
+  isDirectWebRTC,
+  nodeConnections,
+  useRelay,
+  waitForDirectWebRTC,
+} from '../../scripts/harness/p2p-session.ts';
+import { type RelayProcess, startRelayProcess } from '../../scripts/harness/serve-process.ts';
+import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import { callClient, openClientPage } from '../../scripts/harness/client-page/driver.ts';
+import type { Credentials } from '../../scripts/harness/client-page/client.ts';
 
 const ROOM_NAME = 'p2p e2e room';
 

@@ -10,8 +10,8 @@ import {
   type ExtensionBrowser,
   launchExtensionBrowser,
   removeProfile,
-} from '../support/extension-browser.ts';
-import { openPopup, screenshot, selectTab } from '../support/popup-page.ts';
+} from '../../scripts/harness/extension-browser.ts';
+import { openPopup, screenshot, selectTab } from '../../scripts/harness/popup-page.ts';
 
 /** Creates the account in `popup` and returns its server name (the part of the user ID after ':'). */
 async function createAccount(popup: Page, username: string): Promise<string> {

@@ -7,11 +7,17 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type Relay, startRelay } from '../../src/node/relay.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, removeProfile } from '../support/extension-browser.ts';
-import { launchWithLoopbackAccess, startClientSite } from '../support/extension-session.ts';
-import { axeViolations, focusOrder, openPopup, screenshot, selectTab } from '../support/popup-page.ts';
-import type { StaticSite } from '../support/static-site.ts';
-import { openClientPage } from './client-page/driver.ts';
+import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
+import { launchWithLoopbackAccess, startClientSite } from '../../scripts/harness/extension-session.ts';
+import {
+  axeViolations,
+  focusOrder,
+  openPopup,
+  screenshot,
+  selectTab,
+} from '../../scripts/harness/popup-page.ts';
+import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import { openClientPage } from '../../scripts/harness/client-page/driver.ts';
 
 const VIEWS = ['Home', 'Peers', 'Rooms', 'Sites', 'Storage', 'Settings'];
 

@@ -6,16 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, removeProfile } from '../support/extension-browser.ts';
+import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
 import {
   approveOrigin,
   backgroundStats,
   launchWithLoopbackAccess,
   revokeOrigin,
   startClientSite,
-} from '../support/extension-session.ts';
-import type { StaticSite } from '../support/static-site.ts';
-import { openClientPage } from './client-page/driver.ts';
+} from '../../scripts/harness/extension-session.ts';
+import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import { openClientPage } from '../../scripts/harness/client-page/driver.ts';
 
 describe('an unapproved origin', () => {
   let browser: ExtensionBrowser;

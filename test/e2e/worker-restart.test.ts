@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import { type ExtensionBrowser, stopServiceWorkers } from '../support/extension-browser.ts';
-import { type ApprovedClient, openApprovedClient } from '../support/extension-session.ts';
-import { callClient } from './client-page/driver.ts';
+import { type ExtensionBrowser, stopServiceWorkers } from '../../scripts/harness/extension-browser.ts';
+import { type ApprovedClient, openApprovedClient } from '../../scripts/harness/extension-session.ts';
+import { callClient } from '../../scripts/harness/client-page/driver.ts';
 
 const workerStart = (browser: ExtensionBrowser) => browser.worker.evaluate(() => performance.timeOrigin);
 

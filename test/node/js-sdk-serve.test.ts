@@ -17,7 +17,7 @@ import {
   SyncState,
 } from 'matrix-js-sdk';
 import { eventually, startedClient, waitFor } from '../support/js-sdk.ts';
-import { freePort, type ServeProcess, startServe } from '../support/serve-process.ts';
+import { freePort, type ServeProcess, startServe } from '../../scripts/harness/serve-process.ts';
 
 let dataDir: string;
 let port: number;

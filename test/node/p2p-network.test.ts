@@ -20,7 +20,7 @@ import {
   type ServeProcess,
   startRelayProcess,
   startServe,
-} from '../support/serve-process.ts';
+} from '../../scripts/harness/serve-process.ts';
 
 const V3 = '/_matrix/client/v3';
 const HANG_GUARD_MS = 30_000;

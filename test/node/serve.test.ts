@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
-import { type ServeProcess, startServe } from '../support/serve-process.ts';
+import { type ServeProcess, startServe } from '../../scripts/harness/serve-process.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/p2p-matrix.js', import.meta.url));
 const PASSWORD = 'correct horse battery staple';

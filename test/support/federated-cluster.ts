@@ -12,14 +12,15 @@ import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federati
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import { createHomeserver } from '../../src/core/homeserver.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
-import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
+import type { Clock, Logger } from '../../src/core/ports.ts';
 import { ed25519PublicKeyFromSeed, encodeHex } from '../../src/core/protocol.ts';
 import type { Store } from '../../src/core/storage/port.ts';
-import { SCHEMA } from '../../src/core/storage/schema.ts';
+import { SCHEMA } from '../../src/core/schema.ts';
 import { openSqliteStore } from '../../src/node/storage/sqlite-store.ts';
-import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
-import { cachedHomeserverStore } from '../../src/core/storage/homeserver-store.ts';
+import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
+import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { systemClock } from '../../src/platform/system-clock.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;

@@ -10,13 +10,14 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { createHomeserver, type Homeserver, type HomeserverConfig } from '../../src/core/homeserver.ts';
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
-import { bootstrapIdentity } from '../../src/core/identity.ts';
-import { type Clock, type Logger, systemClock } from '../../src/core/ports.ts';
+import { bootstrapIdentity } from '../../src/core/accounts/server-identity.ts';
+import type { Clock, Logger } from '../../src/core/ports.ts';
 import { randomBytes } from '../../src/core/protocol/crypto.ts';
-import { openDexieStore } from '../../src/core/storage/dexie-store.ts';
-import { cachedHomeserverStore } from '../../src/core/storage/homeserver-store.ts';
+import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
+import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import type { Store } from '../../src/core/storage/port.ts';
-import { SCHEMA } from '../../src/core/storage/schema.ts';
+import { SCHEMA } from '../../src/core/schema.ts';
+import { systemClock } from '../../src/platform/system-clock.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -161,4 +162,19 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
       await store.close();
     },
   };
+}
+
+/** The set-up most homeserver tests share: a test homeserver with alice and bob registered on it. */
+export interface AliceAndBob {
+  readonly t: TestHomeserver;
+  readonly alice: Credentials;
+  readonly bob: Credentials;
+}
+
+/** A homeserver (`options` as createTestHomeserver's) with alice and bob; the caller closes `t`. */
+export async function homeserverWithAliceAndBob(options: TestHomeserverOptions = {}): Promise<AliceAndBob> {
+  const t = await createTestHomeserver(options);
+  const alice = await t.register('alice');
+  const bob = await t.register('bob');
+  return { t, alice, bob };
 }

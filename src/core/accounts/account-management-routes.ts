@@ -17,9 +17,10 @@ import { clearProfile } from './profile.ts';
 import { removeAllPushers } from './pushers.ts';
 import { checkPassword } from './register-routes.ts';
 import { V3 } from './route-helpers.ts';
-import { deleteAllDevices, SESSION_TABLES } from './sessions.ts';
-import { ACCOUNT_DATA, PROFILES, PUSHERS, USERS, type UserRow } from './tables.ts';
+import { deleteAllDevices, SESSION_TABLES, writeRemovingDevices } from './sessions.ts';
+import { ACCOUNT_DATA, PROFILES, PUSHERS, USERS } from './tables.ts';
 import { userInteractiveAuth } from './uia.ts';
+import { deactivateUser, setPasswordHash } from './users.ts';
 
 export function accountManagementRoutes(deps: AccountDeps): Route[] {
   return [
@@ -63,12 +64,10 @@ async function changePassword(deps: AccountDeps, ctx: RequestContext): Promise<H
   const auth = await authenticateFor(deps, ctx, 'password', body);
   if (auth.response) return auth.response;
   const hash = await hashPassword(newPassword, deps.randomBytes, deps.config.passwordIterations);
-  await deps.store.write([USERS, ...SESSION_TABLES], async (tx) => {
-    const user = await tx.get<UserRow>(USERS, auth.userId);
-    if (!user) return;
-    await tx.put(USERS, { ...user, password_hash: hash });
+  await writeRemovingDevices(deps, [USERS, ...SESSION_TABLES], async (tx, removal) => {
+    if (!(await setPasswordHash(tx, auth.userId, hash))) return;
     // Spec: other devices are logged out unless logout_devices is false; the calling one stays.
-    if (logoutDevices) await deleteAllDevices(tx, auth.userId, ctx.caller?.deviceId);
+    if (logoutDevices) await deleteAllDevices(tx, auth.userId, ctx.caller?.deviceId, removal);
   });
   return { body: {} };
 }
@@ -81,14 +80,12 @@ async function deactivate(deps: AccountDeps, ctx: RequestContext): Promise<Handl
   const auth = await authenticateFor(deps, ctx, 'deactivate', body);
   if (auth.response) return auth.response;
   const { userId } = auth;
-  await deps.store.write(
+  await writeRemovingDevices(
+    deps,
     [USERS, PROFILES, PUSHERS, ACCOUNT_DATA, STREAM_TABLE, ...SESSION_TABLES],
-    async (tx) => {
-      const user = await tx.get<UserRow>(USERS, userId);
-      if (!user) return;
-      const { password_hash: _, ...rest } = user;
-      await tx.put(USERS, { ...rest, deactivated: true });
-      await deleteAllDevices(tx, userId);
+    async (tx, removal) => {
+      if (!(await deactivateUser(tx, userId))) return;
+      await deleteAllDevices(tx, userId, undefined, removal);
       await removeAllPushers(tx, userId);
       await clearProfile(tx, userId);
       if (erase) await eraseAccountData(tx, userId);

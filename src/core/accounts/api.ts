@@ -6,7 +6,8 @@ import type { ReadTx } from '../storage/port.ts';
 import { accountDataRowsSince } from './account-data.ts';
 import { pushRulesFor } from './push-rules.ts';
 
-export { authenticate } from './sessions.ts';
+export { authenticate, listDevices } from './sessions.ts';
+export { userInteractiveAuth } from './uia.ts';
 export { getProfile, type Profile } from './profile.ts';
 export { getFilter } from './filters.ts';
 export { userExists } from './users.ts';
@@ -26,10 +27,21 @@ export {
   presenceSince,
   presenceStatus,
   setPresence,
+  updatePresence,
 } from './presence.ts';
 export { pushRulesFor, type PushRuleSet } from './push-rules.ts';
-export { accountTableNames, type PresenceState, type PushRule } from './tables.ts';
-export type { AccountDeps, AccountHooks, DirectoryEntry, RegistrationMode } from './deps.ts';
+export { accountTableNames, accountTables, type PresenceState, type PushRule } from './tables.ts';
+export type {
+  AccountConfig,
+  AccountDeps,
+  AccountHooks,
+  DeviceRemoval,
+  DirectoryEntry,
+  RegistrationMode,
+} from './deps.ts';
+export { createDeviceActivity } from './device-activity.ts';
+export { accountRoutes } from './routes.ts';
+export { bootstrapIdentity, type ServerIdentity } from './server-identity.ts';
 
 export interface AccountDataEvent {
   readonly type: string;

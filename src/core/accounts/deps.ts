@@ -1,7 +1,7 @@
 // What the accounts module needs from its composition root.
 import type { Clock, Logger } from '../ports.ts';
-import type { Store } from '../storage/port.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Store, WriteTx } from '../storage/port.ts';
+import type { Notifier } from '../events/notifier.ts';
 
 /** Who may register: anyone, holders of a shared token (`token:<secret>` on the CLI), or nobody. */
 export type RegistrationMode = 'open' | 'closed' | { readonly token: string };
@@ -39,6 +39,17 @@ export interface RemoteProfile {
   readonly avatar_url?: string;
 }
 
+/**
+ * Another module's part in deleting devices (the keys module drops the
+ * device's keys and tells the user's peers): runs inside the transaction
+ * that deletes them, then once it committed. One per operation.
+ */
+export interface DeviceRemoval {
+  readonly tables: readonly string[];
+  removed(tx: WriteTx, userId: string, deviceId: string): Promise<void>;
+  committed(): void;
+}
+
 export interface AccountDeps {
   readonly store: Store;
   readonly clock: Clock;
@@ -48,4 +59,6 @@ export interface AccountDeps {
   readonly randomBytes: (n: number) => Uint8Array;
   readonly config: AccountConfig;
   readonly hooks?: AccountHooks;
+  /** A fresh DeviceRemoval per operation that deletes devices. */
+  readonly deviceRemoval?: () => DeviceRemoval;
 }

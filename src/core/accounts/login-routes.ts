@@ -12,12 +12,12 @@ import { callerOf, V3 } from './route-helpers.ts';
 import {
   deleteAllDevices,
   deleteDevice,
+  writeRemovingDevices,
   requestedDeviceId,
   SESSION_TABLES,
   startSession,
 } from './sessions.ts';
-import { USERS, type UserRow } from './tables.ts';
-import { userIdFromIdentifier } from './users.ts';
+import { readUser, userIdFromIdentifier } from './users.ts';
 
 export function loginRoutes(deps: AccountDeps): Route[] {
   return [
@@ -34,7 +34,9 @@ export function loginRoutes(deps: AccountDeps): Route[] {
       auth: 'required',
       async handler(ctx) {
         const { userId, deviceId } = callerOf(ctx);
-        await deps.store.write(SESSION_TABLES, (tx) => deleteDevice(tx, userId, deviceId));
+        await writeRemovingDevices(deps, SESSION_TABLES, (tx, removal) =>
+          deleteDevice(tx, userId, deviceId, removal),
+        );
         return { body: {} };
       },
     },
@@ -44,7 +46,9 @@ export function loginRoutes(deps: AccountDeps): Route[] {
       auth: 'required',
       async handler(ctx) {
         const { userId } = callerOf(ctx);
-        await deps.store.write(SESSION_TABLES, (tx) => deleteAllDevices(tx, userId));
+        await writeRemovingDevices(deps, SESSION_TABLES, (tx, removal) =>
+          deleteAllDevices(tx, userId, undefined, removal),
+        );
         return { body: {} };
       },
     },
@@ -71,7 +75,7 @@ async function login(deps: AccountDeps, ctx: RequestContext) {
   const displayName = optionalString(body, 'initial_device_display_name');
   optionalBoolean(body, 'refresh_token');
 
-  const user = await deps.store.read([USERS], (tx) => tx.get<UserRow>(USERS, userId));
+  const user = await readUser(deps.store, userId);
   if (user?.deactivated)
     throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
   if (!user?.password_hash || !(await verifyPassword(password, user.password_hash))) {

@@ -1,40 +1,20 @@
-// Password hashing with PBKDF2-HMAC-SHA256 from WebCrypto (present in every
-// platform the core runs on). Stored as `pbkdf2-sha256$<iterations>$<salt>$<hash>`
+// Password hashing with PBKDF2-HMAC-SHA256 from WebCrypto (host.d.ts; present
+// on every platform the core runs on). Stored as `pbkdf2-sha256$<iterations>$<salt>$<hash>`
 // (base64) so the iteration count can grow without invalidating old hashes.
 // Hash and verify before opening a transaction: they await WebCrypto.
 import { decodeBase64, encodeBase64 } from '../protocol/base64.ts';
+import { requireSubtle } from '../protocol/webcrypto.ts';
 
 /** OWASP's 2023 guidance for PBKDF2-HMAC-SHA256 is 600,000; this is a local server, verify stays well under a second. */
 export const PASSWORD_ITERATIONS = 600_000;
 
-interface Pbkdf2Subtle {
-  importKey(
-    format: 'raw',
-    key: Uint8Array,
-    algorithm: string,
-    extractable: false,
-    usages: string[],
-  ): Promise<unknown>;
-  deriveBits(
-    algorithm: { name: 'PBKDF2'; hash: 'SHA-256'; salt: Uint8Array; iterations: number },
-    key: unknown,
-    length: number,
-  ): Promise<ArrayBuffer>;
-}
-
-interface TextEncoderLike {
-  encode(input: string): Uint8Array;
-}
-
-const platform = globalThis as unknown as {
-  crypto: { subtle: Pbkdf2Subtle };
-  TextEncoder: new () => TextEncoderLike;
-};
-const encoder = new platform.TextEncoder();
+const encoder = new TextEncoder();
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const subtle = platform.crypto.subtle;
-  const key = await subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits']);
+  const subtle = requireSubtle('PBKDF2');
+  const key = await subtle.importKey('raw', encoder.encode(password), { name: 'PBKDF2' }, false, [
+    'deriveBits',
+  ]);
   const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations }, key, 256);
   return new Uint8Array(bits);
 }

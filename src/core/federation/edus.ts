@@ -2,8 +2,9 @@
 // Notifications", "Receipts", "Presence", "Device Management", "Send-to-device
 // messaging"). Incoming ones are checked against the origin: a server speaks
 // only for its own users, and only about rooms it is in. They go to sinks
-// the homeserver provides (edu-sinks.ts). Device list updates and to-device
-// messages are accepted and ignored until end-to-end encryption exists.
+// the homeserver provides (edu-sinks.ts). Device list updates, signing key
+// updates and to-device messages go to the keys module, which checks them
+// itself (keys/server-side.ts).
 import type { JsonObject, JsonValue } from '../protocol/types.ts';
 import { joinedServers, roomTableNames } from '../rooms/federation-api.ts';
 import type { Logger } from '../ports.ts';
@@ -22,6 +23,8 @@ export interface EduSinks {
     statusMsg: string | undefined,
     lastActiveAgo: number,
   ): Promise<void>;
+  /** m.device_list_update, m.signing_key_update and m.direct_to_device, by EDU type. */
+  keys?: Readonly<Record<string, (origin: string, content: JsonObject) => Promise<void>>>;
 }
 
 export interface RemoteReceipt {
@@ -60,6 +63,7 @@ export async function receiveEdu(deps: EduDeps, origin: string, edu: JsonValue):
   }
   const handler = HANDLERS[edu.edu_type];
   if (handler) await handler(deps, origin, edu.content);
+  else await deps.sinks.keys?.[edu.edu_type]?.(origin, edu.content);
 }
 
 type EduHandler = (deps: EduDeps, origin: string, content: JsonObject) => Promise<void>;
@@ -68,10 +72,6 @@ const HANDLERS: Record<string, EduHandler> = {
   'm.typing': typing,
   'm.receipt': receipts,
   'm.presence': presence,
-  // Until end-to-end encryption: accepted, nothing to do.
-  'm.device_list_update': async () => {},
-  'm.direct_to_device': async () => {},
-  'm.signing_key_update': async () => {},
 };
 
 /** m.typing {room_id, user_id, typing} */

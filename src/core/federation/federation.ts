@@ -6,19 +6,23 @@
 // and catches up with peers that come back (`onPeer` up: flush their queue
 // at once and offer them our forward extremities).
 //
-// Wiring: federation-wiring.ts, for createHomeserver. The rooms module needs
-// the hooks (`roomHooks`) and federation needs the rooms module's port;
-// deferredRoomHooks() breaks that cycle.
+// Wiring: federation-wiring.ts, for createHomeserver. Federation is made over
+// the rooms module's port, and the rooms module then gets `roomHooks`
+// (Rooms.connectFederation): the one dependency each way, both explicit.
 import type { Clock, Logger } from '../ports.ts';
-import type { RemoteJoinRequest, RemoteLeaveRequest, RoomDeps } from '../rooms/deps.ts';
+import type { FederationForRooms, RemoteJoinRequest, RemoteLeaveRequest } from '../rooms/api.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import { type BackoffOptions, defaultBackoff } from './backoff.ts';
 import { VERSION_PATH, versionBody } from './node-name.ts';
 import type { FederationContext } from './context.ts';
 import { type EduSinks, type RemoteReceipt, receiptEdu } from './edus.ts';
-import { createFederationClient } from './federation-client.ts';
+import { type FederationClient, createFederationClient } from './federation-client.ts';
+import { enqueue } from './outbox.ts';
+import { OUTBOX } from './tables.ts';
+import type { JsonObject } from '../protocol/types.ts';
+import type { WriteTx } from '../storage/port.ts';
 import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
 import {
   MAX_TRANSACTION_EDUS,
@@ -62,15 +66,28 @@ export interface FederationDeps {
   readonly nodeName?: () => Promise<string | undefined>;
 }
 
-export type FederationRoomHooks = Required<Pick<RoomDeps, 'remoteJoin' | 'remoteLeave' | 'localEvents'>>;
+export type FederationRoomHooks = FederationForRooms;
 
 export interface Federation {
-  /** What the rooms module's deps need (see the header). */
+  /** What the rooms module asks of room federation: connect it with Rooms.connectFederation (see the header). */
   readonly roomHooks: FederationRoomHooks;
   /** The typing state of a room changed; local users' starts and stops go out as m.typing. */
   typingChanged(roomId: string, typers: readonly string[]): void;
   /** A local user's public read receipt: goes out as m.receipt. */
   receiptSent(receipt: RemoteReceipt): void;
+  /** Tables queueEdu writes (open the caller's transaction over them too). */
+  readonly outboxTables: readonly string[];
+  /** Queues an EDU to each destination in the caller's transaction; wake them after it committed. */
+  queueEdu(
+    tx: WriteTx,
+    destinations: Iterable<string>,
+    eduType: string,
+    content: JsonObject,
+  ): Promise<string[]>;
+  /** Something was queued for these destinations (after commit). */
+  wake(destinations: readonly string[]): void;
+  /** Calls to other servers (answers are untrusted: see federation-client.ts). */
+  readonly client: FederationClient;
   /** What the sender to `destination` does now (tests and benches wait on it). */
   senderState(destination: string): SenderState;
   /** Stops the senders; the transport is the caller's to close. */
@@ -133,6 +150,13 @@ export function createFederation(deps: FederationDeps): Federation {
         .roomEdu(receipt.roomId, receiptEdu(receipt))
         .catch((err) => logger.warn('receipt not queued', { error: String(err) }));
     },
+    outboxTables: [OUTBOX],
+    queueEdu: (tx, destinations, eduType, content) =>
+      enqueue(tx, destinations, { kind: 'edu', eduType, content }, serverName),
+    wake: (destinations) => {
+      for (const destination of destinations) senders.wake(destination);
+    },
+    client,
     senderState: (destination) => senders.state(destination),
     close: () => senders.close(),
   };
@@ -159,5 +183,3 @@ function serverRoutes(
     ...membershipRoutes(fed),
   ];
 }
-
-export { deferredRoomHooks } from './room-hooks.ts';

@@ -4,7 +4,7 @@
 // connection"), size and concurrency limits apply, and disconnect/reconnect
 // simulate a partition with `down`/`up` events on both sides.
 
-import { type Clock, systemClock } from '../ports.ts';
+import type { Clock } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { utf8ByteLength } from '../protocol/utf8.ts';
 import { createInboundGate, type InboundGate, responses } from './inbound.ts';
@@ -37,7 +37,7 @@ interface Member {
   readonly listeners: ((serverName: string, state: PeerState) => void)[];
 }
 
-export function createMemoryNetwork(clock: Clock = systemClock): MemoryNetwork {
+export function createMemoryNetwork(clock: Clock): MemoryNetwork {
   const members = new Map<string, Member>();
   const cut = new Set<string>();
   const reachable = (a: string, b: string) =>

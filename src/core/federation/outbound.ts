@@ -7,7 +7,7 @@
 //   other servers (the joining server does not know them yet);
 // - typing and receipt EDUs of local users;
 // - on catch-up, our forward extremities (catch-up.ts).
-import type { LocalEventHooks } from '../rooms/deps.ts';
+import type { LocalEventHooks } from '../rooms/api.ts';
 import { extremityIds, heldRoomIds, joinedServers, roomTableNames } from '../rooms/federation-api.ts';
 import type { JsonObject, RoomEvent } from '../protocol/types.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';

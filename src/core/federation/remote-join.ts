@@ -4,7 +4,7 @@
 // ours. Each candidate server is tried in turn.
 import type { JsonObject } from '../protocol.ts';
 import { SUPPORTED_ROOM_VERSIONS } from '../protocol.ts';
-import type { RemoteJoinRequest } from '../rooms/deps.ts';
+import type { RemoteJoinRequest } from '../rooms/api.ts';
 import { createJoinedRoom, roomWriteTables } from '../rooms/federation-api.ts';
 import type { FederationContext } from './context.ts';
 import { fedPath } from './federation-client.ts';

@@ -3,7 +3,7 @@
 // inviting server or the room's creator's.
 import { notFound } from '../errors.ts';
 import { DEFAULT_ROOM_VERSION, type JsonObject, type RoomEvent, roomVersion } from '../protocol.ts';
-import type { RemoteLeaveRequest } from '../rooms/deps.ts';
+import type { RemoteLeaveRequest } from '../rooms/api.ts';
 import {
   eventRowOf,
   memberOf,

@@ -1,4 +1,4 @@
-// Tables owned by room federation (see storage/schema.ts).
+// Tables owned by room federation (the homeserver's schema, src/core/schema.ts, lists them through api.ts).
 //
 // - `fed_outbox`: what must still reach another server, one row per
 //   (destination, item), oldest first. An item is a PDU (by event id: the
@@ -9,6 +9,7 @@
 //   service worker dies in between (STYLE.md §8).
 import type { JsonObject } from '../protocol/types.ts';
 import type { TableSpec } from '../storage/port.ts';
+import { table } from '../storage/table.ts';
 
 export const OUTBOX = 'fed_outbox';
 
@@ -31,3 +32,6 @@ export interface OutboxRow extends Record<string, unknown> {
   edu_type?: string;
   content?: JsonObject;
 }
+
+// The tables with their row and key types (storage/table.ts): read and write through these.
+export const outboxTable = table<OutboxRow, number>(OUTBOX);

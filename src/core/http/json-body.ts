@@ -14,15 +14,8 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 
 export type JsonRecord = Record<string, unknown>;
 
-interface TextDecoderLike {
-  decode(input: Uint8Array): string;
-}
-const TextDecoderCtor = (
-  globalThis as unknown as {
-    TextDecoder: new (label: string, options: { fatal: boolean }) => TextDecoderLike;
-  }
-).TextDecoder;
-const strictUtf8 = new TextDecoderCtor('utf-8', { fatal: true });
+/** Throws on bytes that are not UTF-8 (the host's TextDecoder, declared in host.d.ts). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The parsed JSON body (any JSON value). Missing, non-UTF-8 or malformed bodies are M_NOT_JSON. */
 export function readJson(req: HsRequest): unknown {

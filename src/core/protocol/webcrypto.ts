@@ -1,6 +1,6 @@
-// The slice of WebCrypto the protocol library uses, typed structurally: the
-// core compiles against ES2022 only, which has no DOM `crypto` types. Both
-// Node 24 and the browsers provide `globalThis.crypto`.
+// The slice of WebCrypto the protocol library uses, typed structurally (the
+// core compiles against ES2022 only, which has no DOM `crypto` types; host.d.ts
+// declares the global with these types). Node 24 and the browsers provide it.
 
 export interface CryptoKeyLike {
   readonly type: string;
@@ -27,6 +27,12 @@ export interface SubtleLike {
     data: Uint8Array,
   ): Promise<boolean>;
   digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer>;
+  /** PBKDF2 (password hashing). */
+  deriveBits(
+    algorithm: { name: 'PBKDF2'; hash: 'SHA-256'; salt: Uint8Array; iterations: number },
+    key: CryptoKeyLike,
+    length: number,
+  ): Promise<ArrayBuffer>;
 }
 
 interface CryptoLike {
@@ -39,7 +45,9 @@ export class CryptoUnavailableError extends Error {
   override readonly name = 'CryptoUnavailableError';
 }
 
-const platformCrypto = (globalThis as unknown as { crypto?: CryptoLike }).crypto;
+// `as`: under the DOM typings (the extension's tsconfig) WebCrypto's signatures
+// ask for ArrayBuffer-backed views; every Uint8Array the core passes is one.
+const platformCrypto = (typeof crypto === 'object' ? crypto : undefined) as CryptoLike | undefined;
 
 /** SubtleCrypto, or undefined (insecure browser contexts and very old runtimes have none). */
 export function findSubtle(): SubtleLike | undefined {

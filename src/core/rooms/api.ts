@@ -11,18 +11,26 @@
 // are accepted as `from` too, read as the boundary after N.
 import type { ReadTx } from '../storage/port.ts';
 import type { StateKey } from '../protocol/types.ts';
-import { ALIASES, type AliasRow, type Membership } from './tables.ts';
+import { aliasesTable, type Membership } from './tables.ts';
 import * as members from './members-read.ts';
 import * as state from './state-read.ts';
 import * as timeline from './timeline-read.ts';
 import * as client from './client-event.ts';
 import { visibleEvents } from './visibility.ts';
-import type { RoomDeps } from './deps.ts';
-import * as membership from './membership.ts';
-import type { SendResult } from './room-writer.ts';
-import { roomsContext } from './rooms-context.ts';
 
-export { roomTableNames } from './tables.ts';
+export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
+export type {
+  AccountsForRooms,
+  FederationForRooms,
+  LocalEventHooks,
+  MemberProfile,
+  RemoteDirectory,
+  RemoteJoinRequest,
+  RemoteLeaveRequest,
+  ResolvedAlias,
+  RoomDeps,
+} from './deps.ts';
+export { createRooms, type Rooms } from './rooms.ts';
 /** Pagination tokens (see the header); parsing yields undefined for strings that are not one. */
 export { makePaginationToken, parseStreamToken as parsePaginationToken } from './pagination-token.ts';
 export type { Membership } from './tables.ts';
@@ -166,6 +174,19 @@ export function forgottenRoomIds(tx: ReadTx, userId: string): Promise<Set<string
   return members.forgottenRoomIds(tx, userId);
 }
 
+/**
+ * Members of a room whose membership changed at a stream position in
+ * (since, upTo], with whether they are joined now.
+ */
+export function memberChangesBetween(
+  tx: ReadTx,
+  roomId: string,
+  since: number,
+  upTo: number,
+): Promise<{ userId: string; joined: boolean }[]> {
+  return members.memberChangesBetween(tx, roomId, since, upTo);
+}
+
 /** Ids of the users joined to a room now, in the order they joined. */
 export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[]> {
   return (await members.roomMembers(tx, roomId, 'join')).map((row) => row.user_id);
@@ -173,14 +194,5 @@ export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[
 
 /** The room a local alias names, if any (open the transaction over roomTableNames). */
 export async function roomIdForAlias(tx: ReadTx, alias: string): Promise<string | undefined> {
-  return (await tx.get<AliasRow>(ALIASES, alias))?.room_id;
-}
-
-/**
- * Sends a local user's membership change (a member event) into a room, through
- * the one writer of the store `deps` names; 403 when the target's membership
- * is not in `request.from`.
- */
-export function changeMembership(deps: RoomDeps, request: membership.MembershipRequest): Promise<SendResult> {
-  return membership.changeMembership(roomsContext(deps), request);
+  return (await aliasesTable.get(tx, alias))?.room_id;
 }

@@ -2,13 +2,21 @@
 import type { Clock, Logger } from '../ports.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
-import type { Notifier } from '../sync/notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import type { PublicRoomsChunk, PublicRoomsPage, PublicRoomsQuery } from './public-rooms.ts';
 
 /** The profile fields copied into a user's member events. */
 export interface MemberProfile {
   readonly displayname?: string;
   readonly avatar_url?: string;
+}
+
+/** What the rooms module asks of the accounts module. */
+export interface AccountsForRooms {
+  /** A local user's profile for their member events (accounts' getProfile, in its own read transaction). */
+  profileOf(userId: string): Promise<MemberProfile | undefined>;
+  /** Whether a local user exists: inviting an unknown local user is 404 M_NOT_FOUND. */
+  userExists(userId: string): Promise<boolean>;
 }
 
 /** Where a room can be joined: its id and servers that are in it. */
@@ -69,22 +77,25 @@ export interface RoomDeps {
   readonly signingSeed: Uint8Array;
   /** Random bytes for room ids (defaults to the protocol library's randomBytes). */
   readonly randomBytes?: (n: number) => Uint8Array;
-  /** A local user's profile for their member events (accounts' getProfile, in its own read transaction). */
-  readonly profileOf?: (userId: string) => Promise<MemberProfile | undefined>;
-  /** Whether a local user exists: inviting an unknown local user is 404 M_NOT_FOUND. */
-  readonly userExists?: (userId: string) => Promise<boolean>;
+  /** What rooms reads of the accounts module (module-adapters.ts roomAccounts). */
+  readonly accounts: AccountsForRooms;
   /** Other servers' directories and aliases; absent without federation (they are 404 then). */
   readonly remoteDirectory?: RemoteDirectory;
-  /**
-   * Joins a room that is not known here over federation (make_join/send_join;
-   * room federation implements it). Absent: such joins are 404.
-   */
-  readonly remoteJoin?: (request: RemoteJoinRequest) => Promise<void>;
-  /**
-   * Leaves a room that is not known here (an invite from another server is
-   * rejected through make_leave/send_leave). Absent: such leaves are 404.
-   */
-  readonly remoteLeave?: (request: RemoteLeaveRequest) => Promise<void>;
+}
+
+/**
+ * What the rooms module asks of room federation (federation.ts implements it
+ * as `Federation.rooms`). The composition root connects it after making both
+ * (Rooms.connectFederation): federation is made over the rooms module's port,
+ * so it cannot be passed in when rooms is made. Until then, and on a server
+ * without a network, joins and leaves of rooms held elsewhere are 404 and
+ * local events go nowhere.
+ */
+export interface FederationForRooms {
+  /** Joins a room that is not known here over federation (make_join/send_join). */
+  remoteJoin(request: RemoteJoinRequest): Promise<void>;
+  /** Leaves a room that is not known here (an invite from another server is rejected through make_leave/send_leave). */
+  remoteLeave(request: RemoteLeaveRequest): Promise<void>;
   /** Told about every local event (room federation's outbox). */
-  readonly localEvents?: LocalEventHooks;
+  readonly localEvents: LocalEventHooks;
 }

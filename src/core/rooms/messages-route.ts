@@ -4,7 +4,7 @@ import { queryInteger } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import { stateKeyOf } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { eventAllowed } from '../sync/filter-match.ts';
+import { eventAllowed } from '../events/filter-match.ts';
 import { makePaginationToken } from './pagination-token.ts';
 import { type ClientEvent, clientEventsByIds, formatRows } from './client-event.ts';
 import { dirParam, filterParam, historyBound, tokenParam } from './history-access.ts';

@@ -1,4 +1,4 @@
-// Tables owned by the rooms module (see storage/schema.ts).
+// Tables owned by the rooms module (the homeserver's schema, src/core/schema.ts, lists them through api.ts).
 //
 // Storage design. A room is a DAG of signed PDUs; this server stores it so
 // that a later federation issue can add events from peers without migrating:
@@ -47,6 +47,7 @@
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
+import { table } from '../storage/table.ts';
 
 export const ROOMS = 'rooms';
 export const EVENTS = 'room_events';
@@ -93,6 +94,17 @@ export const roomTables: Record<string, TableSpec> = {
 
 /** Every table of the module: open transactions over these. */
 export const roomTableNames: readonly string[] = Object.keys(roomTables);
+
+/**
+ * Rows of these tables the homeserver's row cache keeps (homeserver-store.ts):
+ * events are a few KB at most (PDU size limit 64 KiB, usually under 2 KB); a
+ * state group row can hold a whole room's state, so few are kept.
+ */
+export const roomRowCacheSizes: Readonly<Record<string, number>> = {
+  [EVENTS]: 4096,
+  [STATE_GROUPS]: 256,
+  [ROOMS]: 1024,
+};
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
 
@@ -209,3 +221,17 @@ export interface InviteStateRow extends Record<string, unknown> {
   user_id: string;
   events: StrippedStateEvent[];
 }
+
+// The tables with their row and key types (storage/table.ts): read and write through these.
+export const roomsTable = table<RoomRow, string>(ROOMS);
+export const eventsTable = table<EventRow, string>(EVENTS);
+export const stateGroupsTable = table<StateGroupRow, number>(STATE_GROUPS);
+export const currentStateTable = table<CurrentStateRow, readonly [string, string, string]>(CURRENT_STATE);
+export const extremitiesTable = table<ExtremityRow, readonly [string, string]>(EXTREMITIES);
+export const membersTable = table<MemberRow, readonly [string, string]>(MEMBERS);
+export const roomTxnsTable = table<TxnRow, readonly [string, string, string]>(TXNS);
+export const aliasesTable = table<AliasRow, string>(ALIASES);
+export const directoryTable = table<DirectoryRow, string>(DIRECTORY);
+export const forgottenTable = table<ForgottenRow, readonly [string, string]>(FORGOTTEN);
+export const edgesTable = table<EdgeRow, readonly [string, string]>(EDGES);
+export const inviteStateTable = table<InviteStateRow, readonly [string, string]>(INVITE_STATE);

@@ -21,10 +21,6 @@
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { Key, ReadTx, Row, Store, WriteTx } from './port.ts';
 
-// Every platform the core runs on has it (HTML's structured clone, Node 17+);
-// the core's ES2022 lib does not declare it.
-const { structuredClone } = globalThis as unknown as { structuredClone: <T>(value: T) => T };
-
 /** Tables whose rows are cached, with how many rows each keeps (least recently used go first). */
 export type RowCacheSizes = Readonly<Record<string, number>>;
 

@@ -7,13 +7,14 @@
 //   3. Rooms joined before `since` are included when they have timeline
 //      events, receipts, typing changes or room account data after `since`
 //      (all of them for an initial or full_state sync).
-//   4. Global account data, presence, and the empty E2EE sections.
+//   4. Global account data, presence, and the end-to-end encryption parts
+//      (to-device messages, device lists, key counts) from the keys module.
 import * as rooms from '../rooms/api.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { currentStreamPosition } from '../storage/stream.ts';
 import { ephemeralByRoom } from './ephemeral.ts';
-import type { FilterDefinition } from './filter.ts';
-import { applyFilter } from './filter-match.ts';
+import type { FilterDefinition } from '../events/filter.ts';
+import { applyFilter } from '../events/filter-match.ts';
 import { type RoomPlan, planRooms } from './room-plan.ts';
 import { type RoomExtras, invitedRoom, joinedRoom, knockedRoom, leftRoom } from './room-sections.ts';
 import type { SyncContext } from './sync-context.ts';
@@ -38,6 +39,24 @@ export interface AccountReads {
   presenceSince(tx: ReadTx, userId: string, since: number): Promise<{ type: string; sender?: string }[]>;
 }
 
+/** What sync reads from the keys module, inside the same transaction (keys/api.ts KeysSync). */
+export interface SyncKeys {
+  readonly tables: readonly string[];
+  section(
+    tx: ReadTx,
+    request: { userId: string; deviceId: string; since: number | undefined; position: number },
+  ): Promise<{
+    toDevice: unknown[];
+    changed: string[];
+    left: string[];
+    oneTimeKeyCounts: Record<string, number>;
+    unusedFallbackKeyTypes: string[];
+    acknowledged: boolean;
+  }>;
+  /** Deletes to-device messages the client acknowledged by syncing with `since`. */
+  acknowledge(userId: string, deviceId: string, since: number): Promise<void>;
+}
+
 export interface SyncRequest {
   readonly userId: string;
   readonly deviceId: string;
@@ -51,6 +70,7 @@ export interface BuildInput {
   readonly request: SyncRequest;
   readonly typing: TypingTracker;
   readonly accounts: AccountReads;
+  readonly keys?: SyncKeys;
   readonly now: number;
 }
 
@@ -60,6 +80,8 @@ export interface BuiltSync {
   readonly joinedRooms: ReadonlySet<string>;
   readonly position: number;
   readonly typingSerial: number;
+  /** The client acknowledged to-device messages with its `since` (SyncKeys.acknowledge them). */
+  readonly toDeviceAcknowledged: boolean;
 }
 
 /** Builds the response at the current stream position (see the header for the steps). */
@@ -80,7 +102,7 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
   };
   const response = emptySyncResponse(formatSyncToken({ stream: position, typing: typingSerial }));
   const plan = await planRooms(tx, request, since?.stream);
-  const [ephemeral, accountData, presence, withEvents] = await Promise.all([
+  const [ephemeral, accountData, presence, withEvents, keys] = await Promise.all([
     ephemeralByRoom(ctx, {
       typing,
       typingSince: since?.typing,
@@ -93,6 +115,12 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
     since && plan.incremental.length > 0
       ? rooms.roomsWithEventsSince(tx, since.stream, position)
       : new Set<string>(),
+    input.keys?.section(tx, {
+      userId: request.userId,
+      deviceId: request.deviceId,
+      since: since?.stream,
+      position,
+    }),
   ]);
   // 3. Only rooms with something new are read further.
   const active = (roomId: string) =>
@@ -106,7 +134,19 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
   // 4.
   response.account_data.events = applyFilter(request.filter.account_data, accountData.global);
   response.presence.events = applyFilter(request.filter.presence, presence);
-  return { response, joinedRooms: plan.joined, position, typingSerial };
+  if (keys) {
+    response.to_device.events = keys.toDevice;
+    response.device_lists = { changed: keys.changed, left: keys.left };
+    response.device_one_time_keys_count = keys.oneTimeKeyCounts;
+    response.device_unused_fallback_key_types = keys.unusedFallbackKeyTypes;
+  }
+  return {
+    response,
+    joinedRooms: plan.joined,
+    position,
+    typingSerial,
+    toDeviceAcknowledged: keys?.acknowledged ?? false,
+  };
 }
 
 /** Fills rooms.{join,leave,invite,knock}, every room's reads started at once. */

@@ -1,6 +1,6 @@
 // The ephemeral section of joined rooms: m.typing (spec §11.4) and m.receipt
 // (spec §11.7), collected for every room of a sync at once.
-import { eventAllowed, roomAllowed } from './filter-match.ts';
+import { eventAllowed, roomAllowed } from '../events/filter-match.ts';
 import { receiptEvent, receiptsOfRoom, receiptsSince } from './receipts.ts';
 import type { SyncContext } from './sync-context.ts';
 import type { ReceiptRow } from './tables.ts';

@@ -4,7 +4,7 @@
 // goes away; it never returns early without cause, which would make clients
 // spin.
 import type { Clock } from '../ports.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 
 export interface PollOutcome<T> {
   readonly result: T;

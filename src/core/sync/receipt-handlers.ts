@@ -11,7 +11,7 @@ import type { Clock } from '../ports.ts';
 import * as rooms from '../rooms/api.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import { putReceipt } from './receipts.ts';
 import { RECEIPTS, type ReceiptType } from './tables.ts';
 

@@ -5,7 +5,7 @@ import * as rooms from '../rooms/api.ts';
 import { stateKeyOf } from '../protocol/types.ts';
 import type { ReadTx } from '../storage/port.ts';
 import type { SyncRequest } from './build-sync.ts';
-import { roomAllowed } from './filter-match.ts';
+import { roomAllowed } from '../events/filter-match.ts';
 
 export interface RoomPlan {
   /** Joined rooms with all state: roomId → range start. */

@@ -1,6 +1,6 @@
 // One room's entry in rooms.join / rooms.leave / rooms.invite / rooms.knock.
 import * as rooms from '../rooms/api.ts';
-import { applyFilter } from './filter-match.ts';
+import { applyFilter } from '../events/filter-match.ts';
 import { type TimelineRange, roomSections } from './room-timeline.ts';
 import { type SyncContext, syncEvent } from './sync-context.ts';
 import type { InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom } from './sync-response.ts';

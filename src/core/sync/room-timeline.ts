@@ -5,7 +5,7 @@
 import type { StateKey } from '../protocol/types.ts';
 import { splitStateKey, stateKeyOf } from '../protocol/types.ts';
 import * as rooms from '../rooms/api.ts';
-import { applyFilter } from './filter-match.ts';
+import { applyFilter } from '../events/filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
 import type { Timeline } from './sync-response.ts';
 import type { RecentEvents } from './unread.ts';

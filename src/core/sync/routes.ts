@@ -4,13 +4,14 @@ import type { Clock } from '../ports.ts';
 import { roomTableNames } from '../rooms/api.ts';
 import type { Store } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import {
   type FullyReadWriter,
   type SharedReceipt,
   postReadMarkers,
   postReceipt,
 } from './receipt-handlers.ts';
+import type { SyncKeys } from './build-sync.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import { putTyping } from './typing-handler.ts';
@@ -22,6 +23,8 @@ export interface SyncDeps {
   readonly notifier: Notifier;
   /** What sync reads and writes in the accounts module (see accounts-adapter.ts). */
   readonly accounts: SyncAccounts & FullyReadWriter;
+  /** The keys module's part of /sync (to-device, device lists, key counts). */
+  readonly keys?: SyncKeys;
   /**
    * The in-memory typing state. The composition root makes it with
    * createTypingTracker and closes it on shutdown (it holds an expiry timer).
@@ -39,7 +42,13 @@ export function createTypingTracker(clock: Clock, notifier: Notifier): TypingTra
 const V3 = '/_matrix/client/v3';
 
 export function syncRoutes(deps: SyncDeps): Route[] {
-  const tables = [STREAM_TABLE, ...roomTableNames, ...syncTableNames, ...deps.accounts.tables];
+  const tables = [
+    STREAM_TABLE,
+    ...roomTableNames,
+    ...syncTableNames,
+    ...deps.accounts.tables,
+    ...(deps.keys?.tables ?? []),
+  ];
   const syncDeps = { ...deps, tables: [...new Set(tables)] };
   const receiptDeps = { ...deps, fullyRead: deps.accounts };
   return [

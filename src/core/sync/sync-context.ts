@@ -1,8 +1,8 @@
 // What every part of one sync computation shares: the read transaction, the
 // user, the filter and the stream position the response describes.
 import type { ReadTx } from '../storage/port.ts';
-import type { FilterDefinition } from './filter.ts';
-import { projectFields } from './filter-match.ts';
+import type { FilterDefinition } from '../events/filter.ts';
+import { projectFields } from '../events/filter-match.ts';
 
 export interface SyncContext {
   readonly tx: ReadTx;

@@ -5,10 +5,16 @@ import { queryBoolean, queryInteger, queryParam } from '../http/query.ts';
 import type { HandlerResult, RequestContext } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
 import type { ReadTx, Store } from '../storage/port.ts';
-import { type AccountReads, type BuiltSync, buildSync, type SyncRequest } from './build-sync.ts';
-import { type FilterDefinition, parseFilter } from './filter.ts';
+import {
+  type AccountReads,
+  type BuiltSync,
+  buildSync,
+  type SyncKeys,
+  type SyncRequest,
+} from './build-sync.ts';
+import { type FilterDefinition, parseFilter } from '../events/filter.ts';
 import { longPoll } from './long-poll.ts';
-import type { Notifier } from './notifier.ts';
+import type { Notifier } from '../events/notifier.ts';
 import { isEmptySync } from './sync-response.ts';
 import { parseSyncToken } from './sync-token.ts';
 import type { TypingTracker } from './typing.ts';
@@ -31,6 +37,8 @@ export interface SyncHandlerDeps {
   readonly notifier: Notifier;
   readonly typing: TypingTracker;
   readonly accounts: SyncAccounts;
+  /** The end-to-end encryption parts (absent: they stay empty). */
+  readonly keys?: SyncKeys;
   /** Tables buildSync reads (the stream counter, rooms, sync and accounts tables). */
   readonly tables: readonly string[];
 }
@@ -100,7 +108,14 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
   const compute = async () => {
     noticesBefore = deps.notifier.notices;
     const built = await deps.store.read(deps.tables, (tx) =>
-      buildSync({ tx, request, typing: deps.typing, accounts: deps.accounts, now: deps.clock.now() }),
+      buildSync({
+        tx,
+        request,
+        typing: deps.typing,
+        accounts: deps.accounts,
+        ...(deps.keys && { keys: deps.keys }),
+        now: deps.clock.now(),
+      }),
     );
     // An initial or full-state sync always answers at once.
     const empty = since !== undefined && !fullState && isEmptySync(built.response);
@@ -117,5 +132,8 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     changedSince: async ({ result }) =>
       deps.typing.serial !== result.typingSerial || deps.notifier.notices !== noticesBefore,
   });
+  // Spec: to-device messages are deleted once the client acknowledged them with its next `since`.
+  if (since && built.toDeviceAcknowledged)
+    await deps.keys?.acknowledge(caller.userId, caller.deviceId, since.stream);
   return { body: built.response };
 }

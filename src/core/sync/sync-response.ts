@@ -1,6 +1,6 @@
 // The shape of a /sync response (spec §11.3 "GET /_matrix/client/v3/sync").
-// The E2EE parts are empty until the E2EE issue, but always present: the
-// Rust crypto of matrix-js-sdk reads them on every sync.
+// The E2EE parts are always present (the keys module fills them): the Rust
+// crypto of matrix-js-sdk reads them on every sync.
 
 export type SyncEvent = Record<string, unknown>;
 

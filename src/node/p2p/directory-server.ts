@@ -8,10 +8,10 @@
 
 import type { Connection, Libp2p, Stream } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/public.ts';
 import {
-  DIRECTORY_PROTOCOL,
   decodeDirectoryMessage,
+  DIRECTORY_PROTOCOL,
   type DirectoryMessage,
   encodeDirectoryMessage,
 } from '../../platform/libp2p/directory-wire.ts';

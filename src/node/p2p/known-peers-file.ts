@@ -4,7 +4,7 @@
 
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isServerName } from '../../core/federation/server-name.ts';
+import { isServerName } from '../../core/public.ts';
 import type { KnownPeer, KnownPeerStore } from '../../platform/libp2p/known-peers.ts';
 
 /** Stops a flood of distinct peers from growing the file without bound. */

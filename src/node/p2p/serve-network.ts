@@ -4,7 +4,7 @@
 // in `<data>/known-peers.json`.
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/public.ts';
 import type { Libp2pPeerTransport } from '../../platform/libp2p/libp2p-transport.ts';
 import { createLibp2pTransport } from './create-libp2p-transport.ts';
 import { knownPeersFile } from './known-peers-file.ts';

@@ -16,8 +16,7 @@
 // 4. Arrays are their elements in order, then 0x00, which is below every tag,
 //    so an array sorts before the longer arrays it is a prefix of.
 
-import { StorageError } from '../../core/storage/errors.ts';
-import type { Key } from '../../core/storage/port.ts';
+import { type Key, StorageError } from '../../core/storage.ts';
 
 const NUMBER = 0x10;
 const STRING = 0x20;

@@ -8,7 +8,7 @@
 // JSON.stringify / JSON.parse, which is several times faster than a reviver.
 
 import { Buffer } from 'node:buffer';
-import type { Row } from '../../core/storage/port.ts';
+import type { Row } from '../../core/storage.ts';
 
 const MARK = '\u0001';
 const BYTES = MARK;

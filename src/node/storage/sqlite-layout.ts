@@ -4,7 +4,7 @@
 // such rows out). Each index is a partial SQL index on (column, k), so rows
 // with equal index keys come out in primary key order.
 
-import type { SchemaVersion, TableSpec } from '../../core/storage/port.ts';
+import type { SchemaVersion, TableSpec } from '../../core/storage.ts';
 
 export interface IndexLayout {
   readonly path: string | readonly string[];

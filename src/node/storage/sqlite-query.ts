@@ -2,8 +2,7 @@
 // index column, its parameters (encoded keys), the order and the limit.
 
 import type { SQLInputValue } from 'node:sqlite';
-import { StorageError } from '../../core/storage/errors.ts';
-import type { Key, Query } from '../../core/storage/port.ts';
+import { type Key, type Query, StorageError } from '../../core/storage.ts';
 import { encodeKey } from './key-codec.ts';
 import type { TableLayout } from './sqlite-layout.ts';
 

@@ -8,9 +8,7 @@
 // 4. Record the new version.
 
 import type { DatabaseSync } from 'node:sqlite';
-import { StorageError } from '../../core/storage/errors.ts';
-import { keyAtPath } from '../../core/storage/key-path.ts';
-import type { SchemaVersion } from '../../core/storage/port.ts';
+import { keyAtPath, type SchemaVersion, StorageError } from '../../core/storage.ts';
 import { encodeKey } from './key-codec.ts';
 import { decodeRow } from './row-codec.ts';
 import { type IndexLayout, sqlIndex, sqlTable, type TableLayout, tableLayouts } from './sqlite-layout.ts';

@@ -30,9 +30,15 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { StorageError } from '../../core/storage/errors.ts';
-import type { ReadTx, SchemaVersion, Store, StoreFactory, WriteTx } from '../../core/storage/port.ts';
-import { checkVersions } from '../../core/storage/schema-versions.ts';
+import {
+  checkVersions,
+  type ReadTx,
+  type SchemaVersion,
+  StorageError,
+  type Store,
+  type StoreFactory,
+  type WriteTx,
+} from '../../core/storage.ts';
 import { createMutex } from './mutex.ts';
 import { migrate } from './sqlite-schema.ts';
 import { sqliteTx, type TxContext, type TxState } from './sqlite-tx.ts';

@@ -4,9 +4,16 @@
 // its scope, as IndexedDB does.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { StorageError } from '../../core/storage/errors.ts';
-import { isValidKey, keyAtPath, valueAtPath } from '../../core/storage/key-path.ts';
-import type { Key, Query, Row, WriteTx } from '../../core/storage/port.ts';
+import {
+  isValidKey,
+  type Key,
+  keyAtPath,
+  type Query,
+  type Row,
+  StorageError,
+  valueAtPath,
+  type WriteTx,
+} from '../../core/storage.ts';
 import { encodeKey } from './key-codec.ts';
 import { decodeRow, encodeRow } from './row-codec.ts';
 import type { TableLayout } from './sqlite-layout.ts';

@@ -22,10 +22,10 @@
 
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/public.ts';
 import {
-  DIRECTORY_PROTOCOL,
   decodeDirectoryMessage,
+  DIRECTORY_PROTOCOL,
   type DirectoryMessage,
   encodeDirectoryMessage,
 } from './directory-wire.ts';

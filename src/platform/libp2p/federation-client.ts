@@ -10,7 +10,7 @@ import {
   type FederationResponse,
   PeerProtocolError,
   PeerUnreachable,
-} from '../../core/federation/transport.ts';
+} from '../../core/public.ts';
 import {
   decodeBody,
   encodeBody,

@@ -6,10 +6,14 @@
 //  4. Hand it to the inbound gate (origin check, handler) and send the answer.
 
 import type { Connection, Stream } from '@libp2p/interface';
-import { createInboundGate, responses } from '../../core/federation/inbound.ts';
-import type { InboundGate } from '../../core/federation/inbound.ts';
-import type { FederationResponse, TransportLimits } from '../../core/federation/transport.ts';
-import type { Logger } from '../../core/ports.ts';
+import {
+  createInboundGate,
+  type FederationResponse,
+  type InboundGate,
+  type Logger,
+  responses,
+  type TransportLimits,
+} from '../../core/public.ts';
 import { decodeBody, encodeBody, messageFrames, parseRequestHead, WireError } from './federation-wire.ts';
 import { peerIdToServerName } from './identity.ts';
 import { readMessage, writeFrames } from './stream-io.ts';

@@ -5,8 +5,8 @@
 // is their total, so an oversized body is refused from its HEAD frame; the
 // count is checked again on every DATA frame because a peer may lie.
 
-import type { JsonObject } from '../../core/protocol/types.ts';
-import type { FederationBody, FederationRequest } from '../../core/federation/transport.ts';
+import type { JsonObject } from '../../core/protocol.ts';
+import type { FederationBody, FederationRequest } from '../../core/public.ts';
 import { dataFrames, type Frame, FrameKind, MAX_FRAME_PAYLOAD } from './frames.ts';
 
 export const FEDERATION_PROTOCOL = '/matrix/federation/1.0.0';

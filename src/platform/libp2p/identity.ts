@@ -5,7 +5,7 @@
 import { generateKeyPairFromSeed, publicKeyFromRaw } from '@libp2p/crypto/keys';
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface';
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id';
-import { publicKeyToServerName, serverNameToPublicKey } from '../../core/federation/server-name.ts';
+import { publicKeyToServerName, serverNameToPublicKey } from '../../core/public.ts';
 
 /** The libp2p private key for our 32-byte Ed25519 seed (the same key signs Matrix events). */
 export function privateKeyFromSeed(seed: Uint8Array): Promise<Ed25519PrivateKey> {

@@ -4,7 +4,7 @@
 
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/public.ts';
 import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
 
 export interface KnownPeer {

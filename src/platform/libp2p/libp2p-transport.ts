@@ -13,14 +13,15 @@ import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import {
   defaultTransportLimits,
   type FederationRequest,
+  type Logger,
   PeerProtocolError,
   type PeerState,
   type PeerTransport,
   PeerUnreachable,
   type RequestOptions,
+  silentLogger,
   type TransportLimits,
-} from '../../core/federation/transport.ts';
-import { type Logger, silentLogger } from '../../core/ports.ts';
+} from '../../core/public.ts';
 import { startDiscovery } from './discovery.ts';
 import { exchange, toTransportError } from './federation-client.ts';
 import { createFederationServer } from './federation-server.ts';

@@ -5,7 +5,7 @@
 
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/public.ts';
 import { parsePeerId } from './identity.ts';
 
 const FIRST_RETRY_MS = 500;

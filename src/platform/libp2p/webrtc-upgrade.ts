@@ -31,7 +31,7 @@
 
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
-import { type Logger, silentLogger } from '../../core/ports.ts';
+import { type Logger, silentLogger } from '../../core/public.ts';
 import { describeFailure } from '../describe-failure.ts';
 
 const CIRCUIT = '/p2p-circuit';

@@ -1,6 +1,6 @@
 // The core's Logger over the console of an extension context (the service
 // worker's console is what chrome://extensions "Inspect" and tests read).
-import type { Logger } from '../../core/ports.ts';
+import type { Logger } from '../../core/public.ts';
 
 export function consoleLogger(context: string): Logger {
   const line = (msg: string, fields?: Record<string, unknown>) =>

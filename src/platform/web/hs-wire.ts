@@ -1,7 +1,7 @@
 // Converts between the runtime-port wire format (client-wire.ts) and the
 // homeserver core's HsRequest/HsResponse, on both sides of the port.
-import type { HsRequest, HsResponse } from '../../core/http/types.ts';
-import { decodeBase64, encodeBase64 } from '../../core/protocol/base64.ts';
+import type { HsRequest, HsResponse } from '../../core/public.ts';
+import { decodeBase64, encodeBase64 } from '../../core/protocol.ts';
 import type { WireBody, WireBytes, WireHead, WireRequest } from './client-wire.ts';
 
 // ignoreBOM keeps a leading U+FEFF: a body chunk may well start with one.

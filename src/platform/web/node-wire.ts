@@ -17,10 +17,9 @@ import {
   PeerUnreachable,
   type ProtocolViolation,
   type UnreachableReason,
-} from '../../core/federation/transport.ts';
-import { decodeBase64, encodeBase64 } from '../../core/protocol/base64.ts';
+} from '../../core/public.ts';
+import { decodeBase64, encodeBase64, type JsonObject } from '../../core/protocol.ts';
 import { describeFailure } from '../describe-failure.ts';
-import type { JsonObject } from '../../core/protocol/types.ts';
 import type { NetworkSettings } from './network-settings.ts';
 import type { NetworkState } from './popup-messages.ts';
 

@@ -3,13 +3,14 @@ import { test } from 'node:test';
 import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
 import type { PeerState, PeerTransport } from '../../../src/core/federation/transport.ts';
 import { eventually, transportConformance } from './transport-conformance.ts';
+import { systemClock } from '../../../src/platform/system-clock.ts';
 
 const names = ['a', 'b', 'c'].map((ch) => ch.repeat(64));
 
 transportConformance({
   name: 'memory',
   network: async (limits) => {
-    const network = createMemoryNetwork();
+    const network = createMemoryNetwork(systemClock);
     const transports = names.map((name) => network.transport(name, limits)) as [
       PeerTransport,
       PeerTransport,
@@ -30,7 +31,7 @@ transportConformance({
 });
 
 test('a partition is seen from both sides and heals both ways', async () => {
-  const network = createMemoryNetwork();
+  const network = createMemoryNetwork(systemClock);
   const [a, b] = names.slice(0, 2).map((name) => network.transport(name));
   const seenByB: [string, PeerState][] = [];
   b!.onPeer((name, state) => seenByB.push([name, state]));

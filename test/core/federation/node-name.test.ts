@@ -11,6 +11,7 @@ import {
   versionBody,
 } from '../../../src/core/federation/node-name.ts';
 import { createTestHomeserver } from '../../support/hs-client.ts';
+import { systemClock } from '../../../src/platform/system-clock.ts';
 
 describe('node names', () => {
   test('control and format characters go, whitespace collapses, the length is bounded', () => {
@@ -34,7 +35,7 @@ describe('node names', () => {
   });
 
   test('a peer asks another homeserver its name over federation', async () => {
-    const network = createMemoryNetwork();
+    const network = createMemoryNetwork(systemClock);
     const named = await createTestHomeserver({
       transport: (name) => network.transport(name),
       nodeName: 'Garden box',

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { openDexieStore } from '../../../src/core/storage/dexie-store.ts';
+import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { ReadTx, Store } from '../../../src/core/storage/port.ts';
 import { withRowCache } from '../../../src/core/storage/row-cache.ts';
 import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';

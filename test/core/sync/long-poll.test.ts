@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type LongPollArgs, longPoll } from '../../../src/core/sync/long-poll.ts';
-import { Notifier } from '../../../src/core/sync/notifier.ts';
+import { Notifier } from '../../../src/core/events/notifier.ts';
 import { FakeClock } from './fake-clock.ts';
 
 /**

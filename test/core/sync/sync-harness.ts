@@ -4,12 +4,12 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { createHomeserver, type Homeserver } from '../../../src/core/homeserver.ts';
 import type { HsRequest } from '../../../src/core/http/types.ts';
-import { bootstrapIdentity } from '../../../src/core/identity.ts';
+import { bootstrapIdentity } from '../../../src/core/accounts/server-identity.ts';
 import { silentLogger } from '../../../src/core/ports.ts';
 import { randomBytes } from '../../../src/core/protocol/crypto.ts';
-import { openDexieStore } from '../../../src/core/storage/dexie-store.ts';
+import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
-import { SCHEMA } from '../../../src/core/storage/schema.ts';
+import { SCHEMA } from '../../../src/core/schema.ts';
 import { FakeClock } from './fake-clock.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.

@@ -30,7 +30,7 @@ function handlers(): HandlerMap {
       approvedOrigins: [],
       openClientPorts: 0,
     }),
-    // The popup's handlers have their own tests (test/background/popup-handlers.test.ts).
+    // The popup's handlers have their own tests (test/background/popup-backend/popup-handlers.test.ts).
   } as Partial<HandlerMap> as HandlerMap;
 }
 

@@ -3,7 +3,7 @@
 // requests ask of other servers (remoteDirectory for the rooms module,
 // remoteProfile for accounts, resolveRemoteAlias for room federation).
 import type { Clock, Logger } from '../../ports.ts';
-import type { RemoteDirectory, ResolvedAlias } from '../../rooms/deps.ts';
+import type { RemoteDirectory, ResolvedAlias } from '../../rooms/api.ts';
 import type { Store } from '../../storage/port.ts';
 import type { FederationRoute } from '../route-registry.ts';
 import type { PeerTransport } from '../transport.ts';

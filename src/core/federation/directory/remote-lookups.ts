@@ -1,7 +1,7 @@
 // Aliases and profiles of other servers, asked of the server named in the id
 // (spec: server-server API "Querying for information").
 import { isValidRoomAlias, isValidUserId, parseId } from '../../http/matrix-ids.ts';
-import type { ResolvedAlias } from '../../rooms/deps.ts';
+import type { ResolvedAlias } from '../../rooms/api.ts';
 import { isServerName } from '../server-name.ts';
 import { askPeer, type DirectoryClientDeps } from './ask-peer.ts';
 import { FOUND_ON, type NetworkDirectory } from './network-public-rooms.ts';

@@ -2,7 +2,7 @@
 import type { Logger } from '../../ports.ts';
 import type { RoomFederationPort } from '../../rooms/federation-api.ts';
 import type { Store } from '../../storage/port.ts';
-import type { Notifier } from '../../sync/notifier.ts';
+import type { Notifier } from '../../events/notifier.ts';
 import type { FederationClient } from '../federation-client.ts';
 import type { KeyedQueue } from '../../keyed-queue.ts';
 import type { StateCache } from '../state-cache.ts';

@@ -6,13 +6,14 @@ import { createMemoryNetwork } from '../../../../src/core/federation/memory-tran
 import type { FederationRequest, PeerTransport } from '../../../../src/core/federation/transport.ts';
 import type { JsonObject } from '../../../../src/core/protocol/types.ts';
 import { type Credentials, createTestHomeserver, type TestHomeserver } from '../../../support/hs-client.ts';
+import { systemClock } from '../../../../src/platform/system-clock.ts';
 
 const V1 = '/_matrix/federation/v1';
 const V3 = '/_matrix/client/v3';
 const REMOTE = 'cd'.repeat(32);
 
 describe('directory federation endpoints', () => {
-  const network = createMemoryNetwork();
+  const network = createMemoryNetwork(systemClock);
   let hs: TestHomeserver;
   let alice: Credentials;
   let remote: PeerTransport;

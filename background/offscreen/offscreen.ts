@@ -1,0 +1,93 @@
+// Chrome's offscreen document (reason WEB_RTC): RTCPeerConnection exists in
+// documents, not in the extension's service worker, so the libp2p node runs
+// here (node-service.ts) and talks to the background over one runtime port
+// (node-wire.ts).
+//
+// The document outlives the worker, but the port between them breaks each
+// time Chrome stops the worker. Then:
+//  - an incoming federation request, or news the homeserver must hear (a
+//    peer came or went, an error), reconnects the port, which starts the
+//    worker again; requests that were waiting on the old port are sent again
+//    on the new one (every Server-Server request may be repeated: PUTs are
+//    keyed by transaction or event id, the rest are reads);
+//  - while servers are connected, the port is reconnected at once and a
+//    keep-alive event goes out every 20 s: a message from the offscreen
+//    document keeps the worker running (measured: ../shared/TESTING.md), so
+//    the homeserver stays reachable for its peers;
+//  - with nobody connected the worker may sleep; the background's wake
+//    message (sent when it starts) brings the port back.
+import { responses } from '../../src/core/public.ts';
+import { consoleLogger } from '../../src/platform/web/console-logger.ts';
+import {
+  encodeFederationResponse,
+  type HostRequests,
+  NODE_PORT_NAME,
+  type NodeEvent,
+  type NodeRequests,
+  WAKE_MESSAGE,
+} from '../../src/platform/web/node-wire.ts';
+import { LinkClosedError, PortRpc } from '../../src/platform/web/port-rpc.ts';
+import { indexedDbKnownPeers } from './known-peers-idb.ts';
+import { createNodeService } from './node-service.ts';
+
+const KEEPALIVE_INTERVAL_MS = 20_000;
+const RECONNECT_DELAY_MS = 100;
+const MAX_INCOMING_ATTEMPTS = 3;
+
+const logger = consoleLogger('offscreen');
+let rpc: PortRpc<NodeRequests, HostRequests, NodeEvent> | undefined;
+
+const service = createNodeService({
+  host: {
+    incoming: (params) => forwardIncoming(params),
+    emit: (event) => {
+      // Popup news is not worth waking the worker for; everything else is.
+      if (event.type === 'changed' && !rpc) return;
+      connect().emit(event);
+    },
+  },
+  knownPeers: indexedDbKnownPeers(),
+  logger,
+});
+
+function connect(): PortRpc<NodeRequests, HostRequests, NodeEvent> {
+  if (rpc && !rpc.closed) return rpc;
+  const current = new PortRpc<NodeRequests, HostRequests, NodeEvent>(
+    chrome.runtime.connect({ name: NODE_PORT_NAME }),
+    {
+      handlers: service.handlers,
+      onClose: () => {
+        if (rpc === current) rpc = undefined;
+        if (service.hasPeers()) setTimeout(connect, RECONNECT_DELAY_MS);
+      },
+    },
+  );
+  rpc = current;
+  return current;
+}
+
+async function forwardIncoming(params: HostRequests['incoming']['params']) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect().call('incoming', params);
+    } catch (err) {
+      if (!(err instanceof LinkClosedError) || attempt >= MAX_INCOMING_ATTEMPTS) {
+        logger.warn('the homeserver did not answer a federation request', { error: String(err) });
+        return encodeFederationResponse(responses.notReady());
+      }
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS * attempt));
+    }
+  }
+}
+
+chrome.runtime.onMessage.addListener((message: unknown) => {
+  const msg = message as Partial<typeof WAKE_MESSAGE> | null;
+  if (msg?.channel === WAKE_MESSAGE.channel && msg.type === WAKE_MESSAGE.type) connect();
+  return false;
+});
+
+setInterval(() => {
+  if (service.hasPeers()) connect().emit({ type: 'keepalive' });
+}, KEEPALIVE_INTERVAL_MS);
+
+connect();

@@ -1,0 +1,147 @@
+// The background end of the content scripts' runtime ports: each request from
+// an approved page is answered by the homeserver core and streamed back on the
+// same port (response-stream.ts). A long-poll (/sync) keeps its port busy
+// until it returns; if the page goes away or aborts, the core learns it
+// through HsRequest.closed, and a response being streamed stops.
+import { type Homeserver, internalError, type Logger, matrixErrorResponse } from '../../src/core/public.ts';
+import {
+  type BackgroundMessage,
+  CLIENT_PORT_NAME,
+  type ClientMessage,
+  isClientMessage,
+} from '../../src/platform/web/client-wire.ts';
+import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
+import { fromHsResponse, type OutgoingResponse, toHsRequest } from '../../src/platform/web/hs-wire.ts';
+import type { ClientStats } from './client-stats.ts';
+import { streamResponse } from './response-stream.ts';
+import { contentScriptOrigin } from './sender-checks.ts';
+
+export interface ClientPortDeps {
+  readonly homeserver: Promise<Homeserver>;
+  readonly isApproved: (origin: string) => Promise<boolean>;
+  readonly stats: ClientStats;
+  readonly logger: Logger;
+}
+
+export interface ClientPorts {
+  /** runtime.onConnect listener: registered synchronously at the worker's top level. */
+  accept(port: chrome.runtime.Port): void;
+  /** Closes the ports of `origin` (after a revoke): its pending requests fail as network errors. */
+  closeOrigin(origin: string): void;
+}
+
+export function createClientPorts(deps: ClientPortDeps): ClientPorts {
+  const byOrigin = new Map<string, Set<PortSession>>();
+  return {
+    accept(port) {
+      if (port.name !== CLIENT_PORT_NAME) return;
+      deps.stats.portsOpened++;
+      const origin = contentScriptOrigin(port.sender);
+      // Listeners are attached now, synchronously: messages may already be queued.
+      const allowed = origin === undefined ? Promise.resolve(false) : deps.isApproved(origin);
+      const session = new PortSession(port, deps);
+      port.onMessage.addListener((msg: unknown) => {
+        deps.stats.messages++;
+        void allowed.then((ok) => (ok ? session.receive(msg) : reject(port, deps, origin)));
+      });
+      deps.stats.open++;
+      if (origin !== undefined) addTo(byOrigin, origin, session);
+      const closed = () => {
+        deps.stats.open--;
+        if (origin !== undefined) byOrigin.get(origin)?.delete(session);
+        session.close();
+      };
+      port.onDisconnect.addListener(closed);
+      session.onLocalDisconnect = closed;
+    },
+    closeOrigin(origin) {
+      for (const session of [...(byOrigin.get(origin) ?? [])]) session.disconnect();
+    },
+  };
+}
+
+function reject(port: chrome.runtime.Port, deps: ClientPortDeps, origin: string | undefined): void {
+  deps.stats.rejected++;
+  deps.logger.warn('client port from an unapproved sender closed', { origin });
+  port.disconnect();
+}
+
+function addTo(map: Map<string, Set<PortSession>>, key: string, session: PortSession): void {
+  const set = map.get(key) ?? new Set();
+  set.add(session);
+  map.set(key, set);
+}
+
+/** The answer when the request never reached the core (a malformed request, a failed boot). */
+const UNKNOWN_ERROR: OutgoingResponse = fromHsResponse(matrixErrorResponse(internalError()));
+
+/** The requests in flight on one port, so that an abort or a disconnect can end them. */
+class PortSession {
+  readonly #port: chrome.runtime.Port;
+  readonly #deps: ClientPortDeps;
+  readonly #pending = new Map<number, () => void>();
+  #closed = false;
+  /** Called when this side disconnects (the browser fires onDisconnect only for the other side). */
+  onLocalDisconnect: () => void = () => {};
+
+  constructor(port: chrome.runtime.Port, deps: ClientPortDeps) {
+    this.#port = port;
+    this.#deps = deps;
+  }
+
+  receive(msg: unknown): void {
+    if (!isClientMessage(msg)) return;
+    if (msg.type === 'ping') this.#send({ type: 'pong' });
+    else if (msg.type === 'abort') this.#end(msg.id);
+    else void this.#answer(msg);
+  }
+
+  disconnect(): void {
+    this.#port.disconnect();
+    this.onLocalDisconnect();
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const id of [...this.#pending.keys()]) this.#end(id);
+  }
+
+  async #answer(msg: Extract<ClientMessage, { type: 'request' }>): Promise<void> {
+    let end!: () => void;
+    const closed = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    this.#pending.set(msg.id, end);
+    let response = UNKNOWN_ERROR;
+    try {
+      if (!isHomeserverUrl(msg.request.url)) throw new TypeError('not a homeserver URL');
+      const homeserver = await this.#deps.homeserver;
+      response = fromHsResponse(await homeserver.handle(toHsRequest(msg.request, closed)));
+    } catch (err) {
+      // The core turns handler errors into responses; this is a malformed request or a failed boot.
+      this.#deps.logger.error('client request failed', { error: String(err) });
+    }
+    try {
+      await streamResponse(msg.id, response, {
+        send: (out) => this.#send(out),
+        wanted: () => !this.#closed && this.#pending.has(msg.id),
+      });
+    } finally {
+      this.#end(msg.id);
+    }
+  }
+
+  #end(id: number): void {
+    this.#pending.get(id)?.();
+    this.#pending.delete(id);
+  }
+
+  #send(msg: BackgroundMessage): void {
+    if (this.#closed) return;
+    try {
+      this.#port.postMessage(msg);
+    } catch {
+      // The page went away between the answer and the send.
+    }
+  }
+}

@@ -1,0 +1,46 @@
+// Opens the homeserver over IndexedDB. Everything it knows is in the
+// database, so a worker that was stopped boots into the same server: same
+// identity, same accounts, rooms and sync positions.
+import {
+  bootstrapIdentity,
+  cachedHomeserverStore,
+  createHomeserver,
+  type Homeserver,
+  type Logger,
+  type PeerTransport,
+  SCHEMA,
+  type ServerIdentity,
+} from '../../src/core/public.ts';
+import { randomBytes } from '../../src/core/protocol.ts';
+import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
+import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
+import { systemClock } from '../../src/platform/system-clock.ts';
+
+export const DATABASE_NAME = 'p2p-matrix';
+
+/**
+ * `transportFor` gives the peer transport for the server's identity (the
+ * libp2p node uses the same key); with it the homeserver federates.
+ * `nodeName` is the name the user gave this node in the settings, which peers show.
+ */
+export async function bootHomeserver(
+  logger: Logger,
+  transportFor?: (identity: ServerIdentity) => PeerTransport,
+  nodeName?: () => Promise<string | undefined>,
+): Promise<Homeserver> {
+  const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
+  const identity = await bootstrapIdentity(store, randomBytes);
+  logger.info('homeserver ready', { serverName: identity.serverName });
+  const transport = transportFor?.(identity);
+  return createHomeserver({
+    ...(transport && { transport }),
+    ...(nodeName && { nodeName }),
+    store,
+    clock: systemClock,
+    logger,
+    serverName: identity.serverName,
+    signingSeed: identity.seed,
+    // Only pages the user approved can reach this server, so they may register.
+    config: { registration: 'open', baseUrl: HOMESERVER_ORIGIN },
+  });
+}

@@ -1,0 +1,100 @@
+// The homeserver's PeerTransport (src/core/federation/transport.ts) in the
+// background, proxied to the libp2p node over the NodeLink: in Chrome the
+// node is in the offscreen document, in Firefox in the same event page.
+//
+// The node, not this proxy, authenticates peers: it names the sender of an
+// incoming request from the connection's Noise handshake and refuses a
+// request whose `origin` claims otherwise (src/core/federation/inbound.ts),
+// and the link itself only accepts the offscreen document (node-link.ts).
+import {
+  defaultTransportLimits,
+  type FederationHandler,
+  type FederationRequest,
+  type FederationResponse,
+  PeerSet,
+  type PeerState,
+  type PeerTransport,
+  PeerUnreachable,
+  type RequestOptions,
+  responses,
+} from '../../src/core/public.ts';
+import {
+  decodeFederationRequest,
+  encodeFederationRequest,
+  encodeFederationResponse,
+  type FederateOutcome,
+  federateResult,
+  type HostRequests,
+} from '../../src/platform/web/node-wire.ts';
+import type { NodeLink } from './node-link-api.ts';
+
+/** Extra time the link gets beyond the node's own request timeout, so that the node's answer wins. */
+const LINK_MARGIN_MS = 5_000;
+
+export class OffscreenPeerTransport implements PeerTransport {
+  readonly serverName: string;
+  readonly #link: NodeLink;
+  readonly #peers = new PeerSet();
+  #handler: FederationHandler | undefined;
+  #handlerSet!: () => void;
+  readonly #handlerReady = new Promise<void>((resolve) => {
+    this.#handlerSet = resolve;
+  });
+  #closed = false;
+
+  constructor(serverName: string, link: NodeLink) {
+    this.serverName = serverName;
+    this.#link = link;
+  }
+
+  async request(to: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse> {
+    if (this.#closed) throw new PeerUnreachable(to, 'closed', 'transport is closed');
+    const timeoutMs = options?.timeoutMs ?? defaultTransportLimits.requestTimeoutMs;
+    let outcome: FederateOutcome;
+    try {
+      const params = { to, request: encodeFederationRequest(req), timeoutMs };
+      outcome = await this.#link.call('federate', params, timeoutMs + LINK_MARGIN_MS);
+    } catch (err) {
+      throw new PeerUnreachable(to, 'broken', `the peer-to-peer node did not answer: ${String(err)}`);
+    }
+    return federateResult(to, outcome);
+  }
+
+  onRequest(handler: FederationHandler): void {
+    this.#handler = handler;
+    this.#handlerSet();
+  }
+
+  peers(): string[] {
+    return this.#peers.list();
+  }
+
+  onPeer(listener: (serverName: string, state: PeerState) => void): void {
+    this.#peers.onChange(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#peers.clear();
+  }
+
+  /** Serves an incoming request the node received (HostRequests.incoming). */
+  async serveIncoming({
+    from,
+    request,
+  }: HostRequests['incoming']['params']): Promise<HostRequests['incoming']['result']> {
+    await this.#handlerReady;
+    if (this.#closed || !this.#handler) return encodeFederationResponse(responses.notReady());
+    return encodeFederationResponse(await this.#handler(from, decodeFederationRequest(request)));
+  }
+
+  /** The node says a server came or went. */
+  peerChanged(serverName: string, state: PeerState): void {
+    if (!this.#closed) this.#peers.set(serverName, state);
+  }
+
+  /** The node's full list of connected servers (after the link came back): reports the differences. */
+  syncPeers(connected: readonly string[]): void {
+    if (!this.#closed) this.#peers.sync(connected);
+  }
+}

@@ -1,0 +1,46 @@
+// Sends one answer to a content script as the stream client-wire.ts
+// describes: a head, body chunks of at most MAX_CHUNK_BYTES, an end. The
+// core answers with a whole body, but no single runtime-port message may have
+// to hold it (Chrome caps a message at 64 MiB): a big initial /sync or a
+// media download is cut into chunks here.
+import type { BackgroundMessage } from '../../src/platform/web/client-wire.ts';
+import { bodyChunks } from '../../src/platform/web/body-chunks.ts';
+import { encodeWireBytes, type OutgoingResponse } from '../../src/platform/web/hs-wire.ts';
+
+export interface ResponseSink {
+  send(msg: BackgroundMessage): void;
+  /** False once the page aborted the request or its port closed: nothing more is sent. */
+  wanted(): boolean;
+}
+
+/**
+ * Streams `response` as request `id`. Between two chunks it lets the event
+ * loop run, so that an abort (or the port closing) arriving meanwhile stops
+ * the stream before the next chunk; a body of one chunk goes out at once.
+ */
+export async function streamResponse(
+  id: number,
+  response: OutgoingResponse,
+  sink: ResponseSink,
+): Promise<void> {
+  if (!sink.wanted()) return;
+  sink.send({ type: 'head', id, status: response.status, headers: response.headers });
+  try {
+    let first = true;
+    for (const piece of bodyChunks(response.body ?? new Uint8Array(0))) {
+      if (!first) await nextTask();
+      first = false;
+      if (!sink.wanted()) return;
+      sink.send({ type: 'chunk', id, bytes: encodeWireBytes(piece) });
+    }
+  } catch (err) {
+    // Not expected; but a body cut short must not look complete to the page.
+    sink.send({ type: 'error', id, reason: String(err) });
+    return;
+  }
+  sink.send({ type: 'end', id });
+}
+
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

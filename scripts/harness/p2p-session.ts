@@ -1,0 +1,60 @@
+// Peer-to-peer helpers for end-to-end tests with several browsers: give a
+// browser's node a relay (the same handler the popup's "Add relay" reaches),
+// read its libp2p connections (a debug request to the offscreen document),
+// and wait for a direct WebRTC connection to another server.
+import type { ConnectionInfo } from '../../src/platform/web/node-wire.ts';
+import type { NetworkState } from '../../src/platform/web/popup-messages.ts';
+import type { ExtensionBrowser } from './extension-browser.ts';
+
+interface Background {
+  p2pMatrix: {
+    ready: Promise<{ serverName: string }>;
+    handlers: { addPeer(params: { multiaddr: string; asRelay: boolean }, sender: object): Promise<unknown> };
+    network: { connections(): Promise<ConnectionInfo[]>; view: { snapshot(): Promise<NetworkState> } };
+  };
+}
+
+/** Adds `relay` to the browser's network settings, as the popup's "Add relay" does; returns its server name. */
+export function useRelay(browser: ExtensionBrowser, relay: string): Promise<string> {
+  return browser.worker.evaluate(async (addr) => {
+    const { p2pMatrix } = globalThis as unknown as Background;
+    const { serverName } = await p2pMatrix.ready;
+    await p2pMatrix.handlers.addPeer({ multiaddr: addr, asRelay: true }, {});
+    return serverName;
+  }, relay);
+}
+
+/** The libp2p connections of the browser's node, as the node reports them. */
+export function nodeConnections(browser: ExtensionBrowser): Promise<ConnectionInfo[]> {
+  return browser.worker.evaluate(() => (globalThis as unknown as Background).p2pMatrix.network.connections());
+}
+
+/** What the popup would show about the node. */
+export function networkSnapshot(browser: ExtensionBrowser): Promise<NetworkState> {
+  return browser.worker.evaluate(() =>
+    (globalThis as unknown as Background).p2pMatrix.network.view.snapshot(),
+  );
+}
+
+/** Whether a connection is a direct WebRTC data-channel connection (not through a relay). */
+export function isDirectWebRTC(conn: ConnectionInfo): boolean {
+  return (
+    conn.status === 'open' && conn.direct && conn.multiplexer === '/webrtc' && !conn.limited && conn.usable
+  );
+}
+
+/** Waits (hang guard: 60 s) until the browser's node has a direct WebRTC connection to `serverName`. */
+export async function waitForDirectWebRTC(
+  browser: ExtensionBrowser,
+  serverName: string,
+): Promise<ConnectionInfo> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const found = (await nodeConnections(browser)).find(
+      (c) => c.serverName === serverName && isDirectWebRTC(c),
+    );
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`hang guard: no direct WebRTC connection to ${serverName}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -1,0 +1,46 @@
+// The core's public entry for the platforms (the extension's background and
+// offscreen document, src/node, src/platform, scripts): everything they may
+// use of the homeserver, and nothing else (scripts/module-graph.ts enforces it;
+// protocol.ts is the Matrix protocol library's entry, storage.ts the one for
+// store implementations). Keep it small: a platform that needs more asks the
+// module's api for it, here, by name.
+export { bootstrapIdentity, type RegistrationMode, type ServerIdentity } from './accounts/api.ts';
+export { internalError, MatrixError, tooLarge } from './errors.ts';
+export {
+  createInboundGate,
+  defaultTransportLimits,
+  FOUND_ON,
+  type FederationBody,
+  type FederationHandler,
+  type FederationRequest,
+  type FederationResponse,
+  type InboundGate,
+  isServerName,
+  nodeNameFromVersion,
+  PeerProtocolError,
+  PeerSet,
+  type PeerState,
+  type PeerTransport,
+  PeerUnreachable,
+  type ProtocolViolation,
+  publicKeyToServerName,
+  type RequestOptions,
+  responses,
+  serverNameToPublicKey,
+  type TransportLimits,
+  type UnreachableReason,
+  VERSION_PATH,
+} from './federation/api.ts';
+export {
+  createHomeserver,
+  type Homeserver,
+  type HomeserverConfig,
+  type HomeserverDeps,
+} from './homeserver.ts';
+export { cachedHomeserverStore } from './homeserver-store.ts';
+export { errorBody, jsonResponse, matrixErrorResponse } from './http/respond.ts';
+export type { HsRequest, HsResponse } from './http/types.ts';
+export { KeyedQueue } from './keyed-queue.ts';
+export { type Clock, type Logger, silentLogger } from './ports.ts';
+export { BoundedCache } from './protocol/bounded-cache.ts';
+export { SCHEMA } from './schema.ts';

@@ -1,0 +1,28 @@
+// The homeserver's storage schema: an append-only list of versions. Each core
+// module declares its own tables; a released version is never edited, a change
+// adds a new version with the full table list.
+import { accountTables } from './accounts/api.ts';
+import { federationTables } from './federation/api.ts';
+import { keysTables } from './keys/api.ts';
+import { roomTables } from './rooms/api.ts';
+import { syncTables } from './sync/api.ts';
+import type { SchemaVersion } from './storage/port.ts';
+import { streamTables } from './storage/stream.ts';
+
+export const SCHEMA: readonly SchemaVersion[] = [
+  {
+    version: 1,
+    tables: { ...streamTables, ...accountTables, ...roomTables, ...syncTables, ...federationTables },
+  },
+  {
+    version: 2,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+    },
+  },
+];

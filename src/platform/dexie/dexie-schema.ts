@@ -1,0 +1,41 @@
+// Our schema versions in Dexie's notation: `db.version(n).stores({ table: '++id,[a+b],c' })`,
+// primary key first ('++' for auto-increment, '[a+b]' for compound paths), then
+// the indexes. Dexie names an index by its key path, so a port index name maps
+// to that path when querying.
+
+import type { SchemaVersion, TableSpec } from '../../core/storage.ts';
+
+/** Dexie's name for a key path: 'a.b' as is, ['a', 'b'] as '[a+b]'. */
+export function dexiePath(path: string | readonly string[]): string {
+  return typeof path === 'string' ? path : `[${path.join('+')}]`;
+}
+
+/**
+ * The stores() argument for one version. Each of our versions lists every
+ * table, while Dexie carries tables over from earlier versions, so a table
+ * dropped since the previous version is declared as null (Dexie's "delete").
+ */
+export function dexieStores(version: SchemaVersion, previous?: SchemaVersion): Record<string, string | null> {
+  const stores: Record<string, string | null> = {};
+  for (const name of Object.keys(previous?.tables ?? {})) stores[name] = null;
+  for (const [name, spec] of Object.entries(version.tables)) stores[name] = tableSchema(spec);
+  return stores;
+}
+
+function tableSchema(spec: TableSpec): string {
+  const primary = dexiePath(spec.key);
+  const indexes = new Set(Object.values(spec.indexes ?? {}).map(dexiePath));
+  indexes.delete(primary);
+  return [(spec.autoIncrement ? '++' : '') + primary, ...indexes].join(',');
+}
+
+/** Per table, each port index name → the Dexie index to query (':id' is Dexie's primary key). */
+export function dexieIndexNames(version: SchemaVersion): Map<string, Map<string | undefined, string>> {
+  const tables = new Map<string, Map<string | undefined, string>>();
+  for (const [name, spec] of Object.entries(version.tables)) {
+    const indexes = new Map<string | undefined, string>([[undefined, ':id']]);
+    for (const [index, path] of Object.entries(spec.indexes ?? {})) indexes.set(index, dexiePath(path));
+    tables.set(name, indexes);
+  }
+  return tables;
+}

@@ -1,0 +1,132 @@
+// The storage port over Dexie 4 and IndexedDB: the store of the extension's
+// service worker, and of unit tests over fake-indexeddb (passed in as options,
+// so the core never imports it). Dexie's typings need no DOM lib, so this file
+// stays in the platform-free core.
+
+import { type Collection, Dexie, type DexieOptions, type Table, type Transaction } from 'dexie';
+import {
+  checkVersions,
+  type Key,
+  type KeyRange,
+  type Query,
+  type Row,
+  type SchemaVersion,
+  StorageError,
+  type Store,
+  type WriteTx,
+} from '../../core/storage.ts';
+import { dexieIndexNames, dexieStores } from './dexie-schema.ts';
+
+export interface DexieStoreOptions {
+  /** The IDBFactory to use; defaults to the global indexedDB. */
+  readonly indexedDB?: DexieOptions['indexedDB'];
+  /** The IDBKeyRange constructor matching that factory; defaults to the global one. */
+  readonly IDBKeyRange?: DexieOptions['IDBKeyRange'];
+  /**
+   * Chromium's transaction durability. 'strict' (our default) resolves a write
+   * only after the data is flushed to disk, as the port promises; 'relaxed'
+   * (what Chromium now does by default) is faster but can lose the last
+   * commits on power loss, which for a homeserver means forgetting events it
+   * has already signed and sent. Other browsers ignore this.
+   */
+  readonly durability?: 'strict' | 'relaxed' | 'default';
+}
+
+type IndexNames = Map<string, Map<string | undefined, string>>;
+
+/** Opens (creating or upgrading) the IndexedDB database `name` at the highest of `versions`. */
+export async function openDexieStore(
+  name: string,
+  versions: readonly SchemaVersion[],
+  options: DexieStoreOptions = {},
+): Promise<Store> {
+  checkVersions(versions);
+  const db = new Dexie(name, {
+    ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
+    ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
+    chromeTransactionDurability: options.durability ?? 'strict',
+    // liveQuery is not used: skip its cache and the per-commit change broadcast.
+    cache: 'disabled',
+  });
+  db.unuse({ stack: 'dbcore', name: 'Observability' });
+  versions.forEach((version, i) => {
+    db.version(version.version).stores(dexieStores(version, versions[i - 1]));
+  });
+  await db.open();
+  const current = versions[versions.length - 1]!;
+  // Dexie 4 opens a database newer than the code's schema as it is; older code
+  // writing into a newer layout could break its invariants, so refuse instead.
+  // (IndexedDB's version is Dexie's times ten, plus one for each schema patch
+  // Dexie makes when a schema changed without a new version number.)
+  const stored = Math.floor((db.backendDB().version as number) / 10);
+  if (stored > current.version) {
+    db.close();
+    throw new StorageError('VersionError', `${name} is at version ${stored}, newer than ${current.version}`);
+  }
+  const indexes = dexieIndexNames(current);
+  return {
+    read: async (tables, fn) =>
+      db.transaction('r', tables as string[], (trans) => {
+        const { get, query, count } = dexieTx(trans, indexes);
+        return fn({ get, query, count });
+      }),
+    write: async (tables, fn) =>
+      db.transaction('rw', tables as string[], (trans) => fn(dexieTx(trans, indexes))),
+    close: async () => db.close(),
+  };
+}
+
+/**
+ * The port's transaction over Dexie's. Tables are taken from the transaction
+ * object itself rather than from Dexie's ambient zone, so operations join this
+ * transaction without relying on the zone following native awaits. (Awaiting
+ * anything else still lets IndexedDB commit early: see port.ts.)
+ */
+function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
+  const table = (name: string) => trans.table(name);
+  const select = (name: string, query?: Query) =>
+    collection(table(name), indexName(indexes, name, query), query);
+  const tx: WriteTx = {
+    get: async <T extends Row>(name: string, key: Key) => (await table(name).get(key)) as T | undefined,
+    query: async <T extends Row>(name: string, query?: Query) => (await select(name, query).toArray()) as T[],
+    count: async (name, query) => select(name, query).count(),
+    // A copy, because Dexie writes an assigned auto-increment key back into the object it is given.
+    put: async (name, row) => (await table(name).put({ ...row })) as Key,
+    delete: async (name, key) => table(name).delete(key),
+    deleteWhere: async (name, query) => select(name, query).delete(),
+  };
+  return tx;
+}
+
+function indexName(indexes: IndexNames, table: string, query?: Query): string {
+  const index = indexes.get(table)?.get(query?.index);
+  if (index === undefined)
+    throw new StorageError('NotFoundError', `no index ${query?.index} on table ${table}`);
+  return index;
+}
+
+function collection(table: Table, index: string, query: Query = {}): Collection {
+  if (query.equals !== undefined && query.range !== undefined) {
+    throw new StorageError('DataError', 'a query takes equals or range, not both');
+  }
+  let result =
+    query.equals !== undefined
+      ? table.where(index).equals(query.equals)
+      : query.range
+        ? inRange(table, index, query.range)
+        : table.orderBy(index);
+  if (query.reverse) result = result.reverse();
+  if (query.limit !== undefined) result = result.limit(query.limit);
+  return result;
+}
+
+function inRange(table: Table, index: string, range: KeyRange): Collection {
+  const where = table.where(index);
+  const { lower, upper } = range;
+  if (lower !== undefined && upper !== undefined) {
+    return where.between(lower, upper, !range.lowerOpen, !range.upperOpen);
+  }
+  if (lower !== undefined) return range.lowerOpen ? where.above(lower) : where.aboveOrEqual(lower);
+  if (upper !== undefined) return range.upperOpen ? where.below(upper) : where.belowOrEqual(upper);
+  return table.orderBy(index);
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { streamResponse } from '../../../background/worker/response-stream.ts';
+import { type BackgroundMessage, MAX_CHUNK_BYTES } from '../../../src/platform/web/client-wire.ts';
+import { decodeWireBytes } from '../../../src/platform/web/hs-wire.ts';
+
+function sink(wanted: () => boolean = () => true) {
+  const sent: BackgroundMessage[] = [];
+  return { sent, send: (msg: BackgroundMessage) => void sent.push(msg), wanted };
+}
+
+const types = (sent: BackgroundMessage[]) => sent.map((m) => m.type);
+const chunksOf = (sent: BackgroundMessage[]) =>
+  sent.flatMap((m) => (m.type === 'chunk' ? [decodeWireBytes(m.bytes)] : []));
+
+describe('streaming a response to a content script', () => {
+  test('sends the head, the body in chunks of at most MAX_CHUNK_BYTES, then the end', async () => {
+    const body = Uint8Array.from({ length: 2 * MAX_CHUNK_BYTES + 10 }, (_, i) => (i * 31) & 0xff);
+    const out = sink();
+    await streamResponse(7, { status: 200, headers: { 'content-type': 'image/png' }, body: null }, out);
+    await streamResponse(8, { status: 200, headers: {}, body }, out);
+    assert.deepEqual(out.sent.slice(0, 2), [
+      { type: 'head', id: 7, status: 200, headers: { 'content-type': 'image/png' } },
+      { type: 'end', id: 7 },
+    ]);
+    const eight = out.sent.slice(2);
+    assert.deepEqual(types(eight), ['head', 'chunk', 'chunk', 'chunk', 'end']);
+    const chunks = chunksOf(eight);
+    assert.ok(chunks.every((c) => c.length <= MAX_CHUNK_BYTES));
+    assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), body);
+  });
+
+  test('a body of one chunk goes out at once, without waiting for a later task', () => {
+    const out = sink();
+    void streamResponse(1, { status: 200, headers: {}, body: new TextEncoder().encode('{"a":1}') }, out);
+    assert.deepEqual(out.sent, [
+      { type: 'head', id: 1, status: 200, headers: {} },
+      { type: 'chunk', id: 1, bytes: { text: '{"a":1}' } },
+      { type: 'end', id: 1 },
+    ]);
+  });
+
+  test('stops between chunks once the request is no longer wanted (aborted, or its port closed)', async () => {
+    let wanted = true;
+    const out = sink(() => wanted);
+    const body = new Uint8Array(5 * MAX_CHUNK_BYTES);
+    const streaming = streamResponse(1, { status: 200, headers: {}, body }, out);
+    assert.deepEqual(types(out.sent), ['head', 'chunk'], 'the first chunk goes out at once');
+    wanted = false; // as the abort message arriving before the next task does
+    await streaming;
+    assert.deepEqual(types(out.sent), ['head', 'chunk'], 'no more chunks and no end');
+  });
+
+  test('sends nothing for a request given up before its answer was ready', async () => {
+    const out = sink(() => false);
+    await streamResponse(1, { status: 200, headers: {}, body: new Uint8Array(10) }, out);
+    assert.deepEqual(out.sent, []);
+  });
+});
