@@ -99,15 +99,17 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     const open = libp2p.getConnections(peerId).filter((c) => c !== broken && usable(c));
     const existing = open.find((c) => !c.limits) ?? open[0];
     if (existing) return existing;
-    // libp2p hands back an open connection it prefers (a broken one, or a WebRTC one still
-    // being proven) unless forced: then a new one through the relays.
-    const avoid = broken !== undefined || libp2p.getConnections(peerId).some((c) => c.status === 'open');
-    const dialOptions = { signal, ...(avoid && { force: true }) };
-    try {
-      const conn = await libp2p.dial(peerId, dialOptions);
-      if (usable(conn) && conn !== broken) return conn;
-    } catch (err) {
-      if (signal.aborted) throw err;
+    // With a broken connection still counted as open, libp2p would hand it back: force a new one.
+    // With only a WebRTC connection still being proven, go through the relays (a browser is
+    // always reachable there) rather than have libp2p start another WebRTC dial.
+    const proving = broken === undefined && libp2p.getConnections(peerId).some((c) => c.status === 'open');
+    const dialOptions = { signal, ...((broken || proving) && { force: true }) };
+    if (!proving) {
+      try {
+        return await libp2p.dial(peerId, dialOptions);
+      } catch (err) {
+        if (signal.aborted) throw err;
+      }
     }
     for (const relay of relays) {
       try {

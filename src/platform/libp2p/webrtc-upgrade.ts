@@ -18,15 +18,18 @@
 //    as open and direct but can never open a stream: federation preferred it
 //    over the working relayed one and every request to that peer timed out.
 //    So each new WebRTC connection must open one stream (the ping protocol)
-//    within PROBE_MS; one that cannot is aborted, with the reason logged.
-//  - The upgrade dial is made after the `connection:open` event, with
-//    `force`, and what it returns is checked: made from inside the event it
-//    joined the relayed dial still finishing in libp2p's dial queue and got
-//    the relayed connection back. A failed attempt is tried again with
-//    backoff, a bounded number of times.
+//    within probeMs; one that cannot is aborted, with the reason logged.
+//  - The upgrade dial is made after the `connection:open` event, once no
+//    other dial to the peer is pending, with `force`, and what it returns is
+//    checked: made from inside the event it joined the relayed dial still
+//    finishing in libp2p's dial queue and got the relayed connection back;
+//    made beside a dial of libp2p's own (which often picks the WebRTC
+//    address itself) it opened a second WebRTC connection, and the one
+//    closed cut federation requests short. A failed attempt is tried again
+//    with backoff, a bounded number of times.
 //  - Both browsers often open relayed connections to each other at once; the
 //    one with the smaller peer id dials first, the other only if no direct
-//    connection has come after FOLLOWER_GRACE_MS, so two browsers do not
+//    connection has come after followerGraceMs, so two browsers do not
 //    race to open two WebRTC connections to each other.
 
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
@@ -41,6 +44,8 @@ const PING_PROTOCOL = '/ipfs/ping/1.0.0';
 export interface UpgradeTiming {
   /** How long a new WebRTC connection has to open its first stream. */
   readonly probeMs: number;
+  /** How long the smaller peer id waits after a relayed connection opens (libp2p may be dialling WebRTC itself). */
+  readonly leaderDelayMs: number;
   /** How long the larger peer id waits for the other side to dial. */
   readonly followerGraceMs: number;
   /** Waits before the second, third, … attempt; their number bounds the attempts. */
@@ -49,7 +54,8 @@ export interface UpgradeTiming {
 }
 
 export const defaultUpgradeTiming: UpgradeTiming = {
-  probeMs: 10_000,
+  probeMs: 30_000,
+  leaderDelayMs: 250,
   followerGraceMs: 3_000,
   retryMs: [1_000, 3_000, 10_000, 30_000, 60_000],
   dialTimeoutMs: 20_000,
@@ -89,6 +95,10 @@ export function upgradeRelayedToWebRTC(
 
   const open = (peer: PeerId) => libp2p.getConnections(peer).filter((c) => c.status === 'open');
   const hasWebRTC = (peer: PeerId) => open(peer).some(isWebRTC);
+  const dialling = (peer: PeerId) =>
+    libp2p
+      .getDialQueue()
+      .some((d) => d.peerId?.equals(peer) === true && (d.status === 'queued' || d.status === 'active'));
 
   const schedule = (peer: PeerId, delayMs: number) => {
     const key = peer.toString();
@@ -108,6 +118,10 @@ export function upgradeRelayedToWebRTC(
     // Nothing to do while a WebRTC connection is up or being proven (a failed
     // proof closes it, which schedules again), or without a relayed one to signal through.
     if (stopped || !target || hasWebRTC(peer) || !open(peer).some((c) => c.limits)) return;
+    if (dialling(peer)) {
+      schedule(peer, timing.retryMs[0] ?? 1_000);
+      return;
+    }
     const done = attempts.get(key) ?? 0;
     attempts.set(key, done + 1);
     try {
@@ -160,7 +174,7 @@ export function upgradeRelayedToWebRTC(
     if (!target) return;
     targets.set(peer, target);
     // After the event, never inside it (see the header).
-    schedule(conn.remotePeer, dialsFirst(self, peer) ? 0 : timing.followerGraceMs);
+    schedule(conn.remotePeer, dialsFirst(self, peer) ? timing.leaderDelayMs : timing.followerGraceMs);
   };
 
   const onClose = (evt: CustomEvent<Connection>) => {
