@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type TestDevice, testDevice } from '../../support/device-keys.ts';
+import { crossSigningKey, type TestDevice, testDevice } from '../../support/device-keys.ts';
 import {
   type Account,
   type Cluster,
@@ -116,6 +116,25 @@ describe('keys across servers', () => {
       [bob.deviceId, login.body.device_id].sort(),
     );
     cluster.network.reconnect(b.serverName);
+  });
+
+  test('cross-signing keys uploaded on B reach A’s copy (m.signing_key_update)', async () => {
+    await query(bob.userId);
+    const master = await crossSigningKey(bob.userId, 'master');
+    const ssk = await crossSigningKey(bob.userId, 'self_signing', master);
+    const res = await b.request(
+      'POST',
+      `${V3}/keys/device_signing/upload`,
+      { master_key: master.key, self_signing_key: ssk.key },
+      bob.accessToken,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await eventually(async () => {
+      cluster.network.disconnect(b.serverName);
+      const copy = await query(bob.userId);
+      cluster.network.reconnect(b.serverName);
+      return copy.body.master_keys[bob.userId] && copy.body.self_signing_keys[bob.userId];
+    }, 'A answers with bob’s cross-signing keys from its own copy');
   });
 
   test('a device deleted on B disappears from A’s copy', async () => {
