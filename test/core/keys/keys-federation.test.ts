@@ -10,7 +10,7 @@ import {
   type Json,
 } from '../../support/federated-cluster.ts';
 import { roguePeer } from '../federation/rogue-peer.ts';
-import { sync, twoServerRoom } from '../federation/room-helpers.ts';
+import { join, sync, twoServerRoom } from '../federation/room-helpers.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -39,11 +39,13 @@ describe('keys across servers', () => {
   let b: ClusterNode;
   let alice: User;
   let bob: User;
+  let roomId: string;
   before(async () => {
     cluster = await createFederatedCluster(['a', 'b']);
     a = cluster.node('a');
     b = cluster.node('b');
     const room = await twoServerRoom(a, b);
+    roomId = room.roomId;
     alice = await withKeys(a, room.alice);
     bob = await withKeys(b, room.bob);
   });
@@ -135,6 +137,39 @@ describe('keys across servers', () => {
       cluster.network.reconnect(b.serverName);
       return copy.body.master_keys[bob.userId] && copy.body.self_signing_keys[bob.userId];
     }, 'A answers with bob’s cross-signing keys from its own copy');
+  });
+
+  test('a device added while B shared no room with A is seen once B’s user joins again', async () => {
+    await query(bob.userId);
+    const enc = encodeURIComponent(roomId);
+    assert.equal((await b.request('POST', `${V3}/rooms/${enc}/leave`, {}, bob.accessToken)).status, 200);
+    await eventually(async () => {
+      const members = await a.request(
+        'GET',
+        `${V3}/rooms/${enc}/joined_members`,
+        undefined,
+        alice.accessToken,
+      );
+      return !members.body.joined[bob.userId];
+    }, 'A sees bob leave');
+    const login = await b.request('POST', `${V3}/login`, {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'bob' },
+      password: 'correct horse battery staple',
+    });
+    const unseen = await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    await eventually(async () => {
+      const members = await a.request(
+        'GET',
+        `${V3}/rooms/${enc}/joined_members`,
+        undefined,
+        alice.accessToken,
+      );
+      return members.body.joined[bob.userId];
+    }, 'A sees bob join again');
+    const res = await query(bob.userId);
+    assert.ok(res.body.device_keys[bob.userId][unseen.deviceId], 'A fetched the list again');
   });
 
   test('a device deleted on B disappears from A’s copy', async () => {
