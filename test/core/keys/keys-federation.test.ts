@@ -33,6 +33,16 @@ async function withKeys(node: ClusterNode, account: Account): Promise<User> {
   return { ...account, deviceId: who.body.device_id, device };
 }
 
+/** Logs `user` in again on `node` (a new device) and uploads that device's keys. */
+async function newDevice(node: ClusterNode, user: Account): Promise<User> {
+  const login = await node.request('POST', `${V3}/login`, {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: user.userId },
+    password: 'correct horse battery staple',
+  });
+  return withKeys(node, { userId: user.userId, accessToken: login.body.access_token });
+}
+
 describe('keys across servers', () => {
   let cluster: Cluster;
   let a: ClusterNode;
@@ -101,12 +111,7 @@ describe('keys across servers', () => {
 
   test('a new device of B shows in A’s device_lists, and A’s copy follows without asking B', async () => {
     const before = await sync(a, alice);
-    const login = await b.request('POST', `${V3}/login`, {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'bob' },
-      password: 'correct horse battery staple',
-    });
-    await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    const second = await newDevice(b, bob);
     await eventually(async () => {
       const body = await sync(a, alice, before.next_batch);
       return body.device_lists.changed.includes(bob.userId);
@@ -115,7 +120,7 @@ describe('keys across servers', () => {
     const res = await query(bob.userId);
     assert.deepEqual(
       Object.keys(res.body.device_keys[bob.userId]).sort(),
-      [bob.deviceId, login.body.device_id].sort(),
+      [bob.deviceId, second.deviceId].sort(),
     );
     cluster.network.reconnect(b.serverName);
   });
@@ -152,12 +157,7 @@ describe('keys across servers', () => {
       );
       return !members.body.joined[bob.userId];
     }, 'A sees bob leave');
-    const login = await b.request('POST', `${V3}/login`, {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'bob' },
-      password: 'correct horse battery staple',
-    });
-    const unseen = await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    const unseen = await newDevice(b, bob);
     assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
     await eventually(async () => {
       const members = await a.request(
@@ -173,12 +173,7 @@ describe('keys across servers', () => {
   });
 
   test('a device deleted on B disappears from A’s copy', async () => {
-    const login = await b.request('POST', `${V3}/login`, {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'bob' },
-      password: 'correct horse battery staple',
-    });
-    const extra = await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    const extra = await newDevice(b, bob);
     await eventually(
       async () => (await query(bob.userId)).body.device_keys[bob.userId][extra.deviceId],
       'A has it',
@@ -246,14 +241,7 @@ describe('keys across servers', () => {
     cluster.network.disconnect(b.serverName);
     const added: string[] = [];
     for (const _ of [1, 2]) {
-      const login = await a.request('POST', `${V3}/login`, {
-        type: 'm.login.password',
-        identifier: { type: 'm.id.user', user: 'alice' },
-        password: 'correct horse battery staple',
-      });
-      added.push(
-        (await withKeys(a, { userId: alice.userId, accessToken: login.body.access_token })).deviceId,
-      );
+      added.push((await newDevice(a, alice)).deviceId);
       if (added.length === 1) await dropQueuedEdus(a, b.serverName, 'm.device_list_update');
     }
     cluster.network.reconnect(b.serverName);
