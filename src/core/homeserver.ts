@@ -10,14 +10,7 @@ import { unknown } from './errors.ts';
 import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
 import { createKeysModule } from './keys/api.ts';
-import {
-  keysAccounts,
-  keysRooms,
-  leaveAllRooms,
-  profilePropagation,
-  roomAccounts,
-  syncAccounts,
-} from './module-adapters.ts';
+import { keysAccounts, keysRooms, roomAccounts, syncAccounts } from './module-adapters.ts';
 import type { Clock, Logger } from './ports.ts';
 import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
 import { createRooms } from './rooms/api.ts';
@@ -82,7 +75,6 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     serverName,
     rooms: keysRooms(),
     accounts: keysAccounts({ ...shared, serverName, randomBytes }),
-    federation: () => federation?.keysFederation(),
   });
   const typing = federation?.typing ?? createTypingTracker(clock, notifier);
   const roomDeps = {
@@ -95,10 +87,10 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...federation?.roomDeps,
   };
   const rooms = createRooms(roomDeps);
-  federation?.start(rooms, keys.server);
+  federation?.start(rooms, keys);
   const hooks = {
-    profileChanged: profilePropagation(store, rooms, logger),
-    userDeactivated: leaveAllRooms(store, rooms, logger),
+    profileChanged: rooms.accountHooks.profileChanged,
+    userDeactivated: rooms.accountHooks.userDeactivated,
     ...federation?.accountHooks,
   };
   const routes = [

@@ -4,7 +4,7 @@
 import * as accounts from './accounts/api.ts';
 import type { Notifier } from './events/notifier.ts';
 import type { KeysAccounts, KeysRooms } from './keys/api.ts';
-import type { Clock, Logger } from './ports.ts';
+import type { Clock } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
 import type { SyncDeps } from './sync/api.ts';
@@ -92,68 +92,5 @@ export function keysAccounts(
       const outcome = await accounts.userInteractiveAuth(deps, request, body);
       return outcome.done ? undefined : outcome.response;
     },
-  };
-}
-
-/** Sends membership changes of one user into rooms one by one; a room that refuses is logged and skipped. */
-async function changeEach(
-  roomsModule: rooms.Rooms,
-  logger: Logger,
-  roomIds: readonly string[],
-  request: (roomId: string) => rooms.MembershipRequest,
-): Promise<void> {
-  for (const roomId of roomIds) {
-    try {
-      await roomsModule.changeMembership(request(roomId));
-    } catch (err) {
-      logger.warn('membership change not sent', {
-        roomId,
-        message: err instanceof Error ? err.message : String(err),
-      });
-    }
-  }
-}
-
-/**
- * Spec "Events on Change of Profile Information": a new displayname or avatar
- * is sent as a fresh join event into every room the user is joined to. A room
- * that refuses (the user left meanwhile) is skipped, not an error of the
- * profile change.
- */
-export function profilePropagation(
-  store: Store,
-  roomsModule: rooms.Rooms,
-  logger: Logger,
-): (userId: string) => Promise<void> {
-  return async (userId) => {
-    const joined = await store.read(rooms.roomTableNames, (tx) => rooms.joinedRoomIds(tx, userId));
-    await changeEach(roomsModule, logger, joined, (roomId) => ({
-      roomId,
-      sender: userId,
-      target: userId,
-      membership: 'join',
-      from: ['join'],
-    }));
-  };
-}
-
-/** A deactivated user leaves every room and declines every invite (spec: POST /account/deactivate). */
-export function leaveAllRooms(
-  store: Store,
-  roomsModule: rooms.Rooms,
-  logger: Logger,
-): (userId: string) => Promise<void> {
-  return async (userId) => {
-    const memberships = await store.read(rooms.roomTableNames, (tx) => rooms.userRoomsSince(tx, userId, 0));
-    const active = memberships
-      .filter((m) => ['join', 'invite', 'knock'].includes(m.membership))
-      .map((m) => m.roomId);
-    await changeEach(roomsModule, logger, active, (roomId) => ({
-      roomId,
-      sender: userId,
-      target: userId,
-      membership: 'leave',
-      from: ['join', 'invite', 'knock'],
-    }));
   };
 }

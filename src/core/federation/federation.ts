@@ -57,7 +57,7 @@ export interface FederationDeps {
   readonly transport: PeerTransport;
   /** The rooms module's side (rooms/federation-api.ts roomFederationPort). */
   readonly rooms: RoomFederationPort;
-  /** Where incoming typing, receipts and presence go (edu-sinks.ts homeserverEduSinks). */
+  /** Where incoming typing, receipts and presence go (federation-wiring.ts homeserverEduSinks). */
   readonly edus?: EduSinks;
   /** More Server-Server endpoints served on the same transport (the network directory's). */
   readonly extraRoutes?: readonly FederationRoute[];
