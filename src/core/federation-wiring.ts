@@ -9,7 +9,6 @@
 // (Rooms.connectFederation, KeysModule.connectFederation): the one
 // dependency each way, explicit, in two steps. The typing tracker is made here so that
 // local typing changes also go out as m.typing.
-import type { AccountHooks } from './accounts/api.ts';
 import * as accounts from './accounts/api.ts';
 import {
   createFederation,
@@ -32,7 +31,7 @@ export interface FederationWiring {
   /** What the rooms module gets when it is made: other servers' directories. */
   readonly roomDeps: Pick<RoomDeps, 'remoteDirectory'>;
   /** What the accounts module gets: other servers' users' profiles. */
-  readonly accountHooks: Pick<AccountHooks, 'remoteProfile'>;
+  readonly remoteProfiles: accounts.RemoteProfiles;
   /** The typing tracker for sync: its changes wake syncs and go out to the room's servers. */
   readonly typing: TypingTracker;
   /** For sync: a local user's read receipt goes out as m.receipt. */
@@ -60,7 +59,7 @@ export function wireFederation(deps: FederationWiringDeps): FederationWiring {
   });
   return {
     roomDeps: { remoteDirectory: directory.remoteDirectory },
-    accountHooks: { remoteProfile: directory.remoteProfile },
+    remoteProfiles: directory,
     typing,
     receiptSent: (receipt) => federation?.receiptSent(receipt),
     start(rooms, keys) {

@@ -88,11 +88,6 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   };
   const rooms = createRooms(roomDeps);
   federation?.start(rooms, keys);
-  const hooks = {
-    profileChanged: rooms.accountHooks.profileChanged,
-    userDeactivated: rooms.accountHooks.userDeactivated,
-    ...federation?.accountHooks,
-  };
   const routes = [
     ...accountRoutes({
       ...shared,
@@ -100,7 +95,8 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       serverName,
       randomBytes,
       config,
-      hooks,
+      rooms: rooms.accountHooks,
+      ...(federation && { remoteProfiles: federation.remoteProfiles }),
       deviceRemoval: keys.deviceRemoval,
     }),
     ...rooms.routes,
