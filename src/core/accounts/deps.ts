@@ -69,5 +69,5 @@ export interface AccountDeps {
   /** Absent without a network: other servers' users' profiles are 404 then. */
   readonly remoteProfiles?: RemoteProfiles;
   /** A fresh DeviceRemoval per operation that deletes devices. */
-  readonly deviceRemoval?: () => DeviceRemoval;
+  readonly deviceRemoval: () => DeviceRemoval;
 }
