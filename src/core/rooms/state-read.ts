@@ -48,7 +48,12 @@ export async function lastEventAtStream(
   return row;
 }
 
-/** The state after the last timeline event at or before `stream` (empty before the room existed). */
+/**
+ * The state after the last timeline event at or before `stream`. Before the
+ * room's first timeline event, the state that event started from: empty for
+ * a room created here, the state a join over federation received for a room
+ * joined there (its earlier events are outliers, with no stream position).
+ */
 export async function stateIdsAtStream(
   tx: ReadTx,
   roomId: string,
@@ -56,7 +61,13 @@ export async function stateIdsAtStream(
   cache?: GroupCache,
 ): Promise<StateIds> {
   const row = await lastEventAtStream(tx, roomId, stream);
-  return row ? loadStateGroup(tx, row.sg_after, cache) : new Map();
+  if (row) return loadStateGroup(tx, row.sg_after, cache);
+  const [first] = await tx.query<EventRow>(EVENTS, {
+    index: 'room_stream',
+    range: { lower: [roomId, 0], upper: [roomId, Number.MAX_SAFE_INTEGER] },
+    limit: 1,
+  });
+  return first ? loadStateGroup(tx, first.sg_before, cache) : new Map();
 }
 
 /** Loads the events of a state map (skipping any that are missing). */
@@ -97,6 +108,13 @@ export async function strippedState(
   if (userId !== undefined) {
     const member = await currentStateEvent(tx, roomId, 'm.room.member', userId);
     if (member) out.push(toStripped(member));
+    // The inviter's own member event, as Synapse sends it: without it an
+    // invite has no other member, and clients (Element, js-sdk) name a DM
+    // invite "Empty room" instead of after the person who sent it.
+    if (member && member.sender !== userId) {
+      const inviter = await currentStateEvent(tx, roomId, 'm.room.member', member.sender);
+      if (inviter) out.push(toStripped(inviter));
+    }
   }
   return out;
 }
