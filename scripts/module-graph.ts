@@ -1,6 +1,6 @@
 // The core's module graph, read from the code, and the boundary rules the
 // build enforces on it (ARCHITECTURE.md, issue 9). `node scripts/module-graph.ts`
-// prints the graph the README draws; test/scripts/module-graph.test.ts runs
+// prints the graph the README draws (`--readme` redraws it there); test/scripts/module-graph.test.ts runs
 // checkBoundaries on the repository in `npm test` and fails on any violation.
 //
 // The shape:
@@ -19,7 +19,12 @@
 //   and never reaches for `globalThis`: the host APIs it uses are declared
 //   once in src/core/host.d.ts.
 // - scripts/ never imports test/.
-import { readdirSync, readFileSync } from 'node:fs';
+// - Modules never call `tx.get/put/...` on a table name: they read and write
+//   through typed tables (src/core/storage/table.ts, declared once in the
+//   module's tables.ts with their row and key types) or store functions; only
+//   a module's store file (`*-store.ts`, as keys/keys-store.ts) may call the
+//   port on the table names it keeps private.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -50,6 +55,7 @@ export interface Violation {
 export function importsOf(files: ReadonlyMap<string, string>): Import[] {
   const out: Import[] = [];
   for (const [from, source] of files) {
+    if (from.endsWith('.d.ts')) continue;
     for (const ref of ts.preProcessFile(source, true, true).importedFiles) {
       if (!ref.fileName.startsWith('.')) continue;
       out.push({ from, to: posix.normalize(posix.join(posix.dirname(from), ref.fileName)) });
@@ -83,7 +89,9 @@ export function moduleGraph(imports: readonly Import[]): Map<string, Set<string>
     const b = unitOf(to);
     if (a === undefined) continue;
     if (!graph.has(a)) graph.set(a, new Set());
-    if (b !== undefined && b !== a) graph.get(a)!.add(b);
+    if (b === undefined || b === a) continue;
+    if (!graph.has(b)) graph.set(b, new Set());
+    graph.get(a)!.add(b);
   }
   return graph;
 }
@@ -160,6 +168,14 @@ function importViolation(from: string, to: string): Violation | undefined {
   };
 }
 
+/** A file of a core module (not a library) other than the module's store file (`*-store.ts`). */
+function callsPortOnTableNames(path: string): boolean {
+  const unit = unitOf(path);
+  return unit !== undefined && isModule(unit, path) && !path.endsWith('-store.ts');
+}
+
+const RAW_TABLE_CALL = /\btx\.(get|put|delete|query|getAll|count|clear|add)\b\s*(<[^>]*>)?\(/;
+
 /** Source without its comments (roughly: enough to not count `globalThis` in a comment). */
 function withoutComments(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
@@ -169,6 +185,18 @@ function withoutComments(source: string): string {
 export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[] {
   const imports = importsOf(files);
   const out: Violation[] = [];
+  for (const [path, source] of files) {
+    if (!callsPortOnTableNames(path) || !RAW_TABLE_CALL.test(withoutComments(source))) continue;
+    out.push({
+      rule: 'modules-use-typed-tables',
+      message:
+        `${path} calls the storage port on a table name (tx.get/put/delete/query...): modules read and ` +
+        "write through typed tables (src/core/storage/table.ts, e.g. rooms' eventsTable.get(tx, id)) or " +
+        "their store's functions (e.g. src/core/rooms/rows.ts); only a module's store file (*-store.ts) " +
+        'names its tables to the port. Way out: declare the table in the tables.ts of its module with ' +
+        '`table<Row, Key>(NAME)` and call that, or add a function to the store file.',
+    });
+  }
   for (const [path, source] of files) {
     if (!path.startsWith(`${CORE}/`) || !/\bglobalThis\b/.test(withoutComments(source))) continue;
     out.push({
@@ -186,15 +214,18 @@ export function checkBoundaries(files: ReadonlyMap<string, string>): Violation[]
   const graph = moduleGraph(imports);
   for (const cycle of cycles(graph)) {
     const members = new Set(cycle);
-    const edges = imports
-      .filter(
-        (i) => unitOf(i.from) !== unitOf(i.to) && members.has(unitOf(i.from)!) && members.has(unitOf(i.to)!),
-      )
-      .map((i) => `${i.from} → ${i.to}`);
+    // One example import for each arrow between the units of the cycle.
+    const edges = new Map<string, string>();
+    for (const i of imports) {
+      const a = unitOf(i.from);
+      const b = unitOf(i.to);
+      if (a === undefined || b === undefined || a === b || !members.has(a) || !members.has(b)) continue;
+      if (!edges.has(`${a}→${b}`)) edges.set(`${a}→${b}`, `${i.from} → ${i.to}`);
+    }
     out.push({
       rule: 'no-module-cycles',
       message:
-        `the core units ${cycle.join(', ')} import each other (${edges.join('; ')}). ` +
+        `the core units ${cycle.join(', ')} import each other (${[...edges.values()].join('; ')}). ` +
         'Way out: move what they share into a unit below both (a library such as src/core/events), ' +
         'or let the composition root pass it in through a role-named interface.',
     });
@@ -240,25 +271,48 @@ export function drawGraph(
   const order = (a: string, b: string) => layer.get(b)! - layer.get(a)! || a.localeCompare(b);
   const label = (u: string) => (folders.has(u) ? `${u}/` : `${u}.ts`);
   const name = (u: string) => `${label(u)}${LIBRARIES.has(u) ? ' (library)' : ''}`;
-  const width = Math.max(...[...graph.keys()].map((u) => name(u).length));
-  return [...graph.keys()]
-    .sort(order)
-    .map((u) => {
-      const uses = [...(graph.get(u) ?? [])].sort(order).map(label);
-      return `${String(layer.get(u)).padStart(2)}  ${name(u).padEnd(width)}  → ${uses.join(' ') || '·'}`;
-    })
-    .join('\n');
+  // Top-level files that import nothing (errors.ts, ports.ts, ...) are used
+  // everywhere: named once at the end rather than on every line.
+  const leaves = new Set([...graph.keys()].filter((u) => !folders.has(u) && graph.get(u)!.size === 0));
+  const units = [...graph.keys()].filter((u) => !leaves.has(u)).sort(order);
+  const width = Math.max(...units.map((u) => name(u).length));
+  const lines = units.map((u) => {
+    const uses = [...graph.get(u)!]
+      .filter((v) => !leaves.has(v))
+      .sort(order)
+      .map(label);
+    return `${String(layer.get(u)).padStart(2)}  ${name(u).padEnd(width)}  → ${uses.join(' ') || '·'}`;
+  });
+  const shared = [...leaves].sort().map(label).join(' ');
+  return [...lines, `    ${shared}: import nothing; any unit may use them`].join('\n');
+}
+
+/** The core's graph drawn from the repository at `root`. */
+export function coreGraph(root: string): string {
+  const core = new Map([...readSources(root)].filter(([p]) => p.startsWith(`${CORE}/`)));
+  const folders = new Set(
+    [...core.keys()].filter((p) => p.slice(CORE.length + 1).includes('/')).map((p) => unitOf(p)!),
+  );
+  return drawGraph(moduleGraph(importsOf(core)), folders);
+}
+
+/** README.md with its module graph (the code block after "### Modules and their boundaries") redrawn. */
+export function readmeWithGraph(readme: string, graph: string): string {
+  return readme.replace(
+    /(### Modules and their boundaries\n[\s\S]*?```\n)[\s\S]*?(\n```)/,
+    (_all, head: string, tail: string) => `${head}${graph}${tail}`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const files = readSources(root);
-  const core = new Map([...files].filter(([p]) => p.startsWith(`${CORE}/`)));
-  const folders = new Set(
-    [...core.keys()].filter((p) => p.slice(CORE.length + 1).includes('/')).map((p) => unitOf(p)!),
-  );
-  console.log(drawGraph(moduleGraph(importsOf(core)), folders));
-  const broken = checkBoundaries(files);
+  const graph = coreGraph(root);
+  console.log(graph);
+  if (process.argv.includes('--readme')) {
+    const path = join(root, 'README.md');
+    writeFileSync(path, readmeWithGraph(readFileSync(path, 'utf8'), graph));
+  }
+  const broken = checkBoundaries(readSources(root));
   for (const v of broken) console.error(`\n[${v.rule}] ${v.message}`);
   if (broken.length) process.exitCode = 1;
 }

@@ -40,6 +40,8 @@ export interface PopupStateHub {
   /** Something the popup shows changed: send every open popup a new snapshot. */
   changed(): void;
   snapshot(): Promise<PopupState>;
+  /** Resolves once every change so far was sent to the open popups (tests wait on it instead of sleeping). */
+  settled(): Promise<void>;
 }
 
 export function createPopupStateHub(deps: PopupStateDeps): PopupStateHub {
@@ -98,6 +100,9 @@ export function createPopupStateHub(deps: PopupStateDeps): PopupStateHub {
   return {
     snapshot,
     changed,
+    async settled() {
+      while (pending) await pending;
+    },
     accept(port) {
       if (port.name !== POPUP_PORT_NAME) return;
       if (!deps.isPopupSender(port.sender)) {

@@ -3,7 +3,7 @@
 // same port (response-stream.ts). A long-poll (/sync) keeps its port busy
 // until it returns; if the page goes away or aborts, the core learns it
 // through HsRequest.closed, and a response being streamed stops.
-import type { Homeserver, Logger } from '../../src/core/public.ts';
+import { type Homeserver, internalError, type Logger, matrixErrorResponse } from '../../src/core/public.ts';
 import {
   type BackgroundMessage,
   CLIENT_PORT_NAME,
@@ -72,11 +72,8 @@ function addTo(map: Map<string, Set<PortSession>>, key: string, session: PortSes
   map.set(key, set);
 }
 
-const UNKNOWN_ERROR: OutgoingResponse = {
-  status: 500,
-  headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' },
-  body: new TextEncoder().encode(JSON.stringify({ errcode: 'M_UNKNOWN', error: 'Internal server error' })),
-};
+/** The answer when the request never reached the core (a malformed request, a failed boot). */
+const UNKNOWN_ERROR: OutgoingResponse = fromHsResponse(matrixErrorResponse(internalError()));
 
 /** The requests in flight on one port, so that an abort or a disconnect can end them. */
 class PortSession {

@@ -33,7 +33,8 @@ export type ErrCode =
   | 'M_UNABLE_TO_GRANT_JOIN'
   | 'M_NOT_YET_UPLOADED'
   | 'M_WEAK_PASSWORD'
-  | 'M_INVALID_SIGNATURE';
+  | 'M_INVALID_SIGNATURE'
+  | 'M_WRONG_ROOM_KEYS_VERSION';
 
 export class MatrixError extends Error {
   override readonly name = 'MatrixError';
@@ -67,6 +68,8 @@ export const invalidUsername = (msg: string) => new MatrixError(400, 'M_INVALID_
 export const roomInUse = (msg = 'Room alias already taken') => new MatrixError(400, 'M_ROOM_IN_USE', msg);
 export const unsupportedRoomVersion = (msg: string) =>
   new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', msg);
-export const limitExceeded = (retryAfterMs: number) =>
-  new MatrixError(429, 'M_LIMIT_EXCEEDED', 'Too many requests', { retry_after_ms: retryAfterMs });
+export const limitExceeded = (retryAfterMs: number, msg = 'Too many requests') =>
+  new MatrixError(429, 'M_LIMIT_EXCEEDED', msg, { retry_after_ms: retryAfterMs });
+/** What any API answers for a failure it does not explain (the cause is logged, never sent). */
+export const internalError = () => new MatrixError(500, 'M_UNKNOWN', 'Internal server error');
 export const unknown = (msg: string, status = 400) => new MatrixError(status, 'M_UNKNOWN', msg);

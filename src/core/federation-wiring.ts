@@ -3,23 +3,22 @@
 // endpoints (federation/directory) on the same transport, and the seams they
 // fill in the other modules. Only homeserver.ts uses this.
 //
-// Order: the rooms' deps take `roomDeps` (deferred
-// hooks), then start(roomDeps) creates room federation over the rooms' port
-// and attaches it. The typing tracker is made here so that local typing
-// changes also go out as m.typing.
+// Order: the rooms module is made with `roomDeps` (other servers'
+// directories), then start(rooms) creates room federation over the rooms
+// module's port and connects it back (Rooms.connectFederation): the one
+// dependency each way, explicit. The typing tracker is made here so that
+// local typing changes also go out as m.typing.
 import type { AccountHooks } from './accounts/api.ts';
 import { homeserverEduSinks } from './edu-sinks.ts';
 import {
   createFederation,
   createFederationDirectory,
-  deferredRoomHooks,
   type Federation,
   type FederationDeps,
   type FederationRoute,
 } from './federation/api.ts';
 import type { KeysFederation, KeysModule } from './keys/api.ts';
-import type { MemberProfile, RoomDeps } from './rooms/api.ts';
-import { roomFederationPort } from './rooms/federation-api.ts';
+import type { MemberProfile, RoomDeps, Rooms } from './rooms/api.ts';
 import { type SharedReceipt, TypingTracker } from './sync/api.ts';
 
 export interface FederationWiringDeps extends Omit<FederationDeps, 'rooms' | 'edus' | 'extraRoutes'> {
@@ -28,16 +27,20 @@ export interface FederationWiringDeps extends Omit<FederationDeps, 'rooms' | 'ed
 }
 
 export interface FederationWiring {
-  /** What the rooms module gets: other servers' directories, remote joins and leaves, the outbox. */
-  readonly roomDeps: Pick<RoomDeps, 'remoteDirectory' | 'remoteJoin' | 'remoteLeave' | 'localEvents'>;
+  /** What the rooms module gets when it is made: other servers' directories. */
+  readonly roomDeps: Pick<RoomDeps, 'remoteDirectory'>;
   /** What the accounts module gets: other servers' users' profiles. */
   readonly accountHooks: Pick<AccountHooks, 'remoteProfile'>;
   /** The typing tracker for sync: its changes wake syncs and go out to the room's servers. */
   readonly typing: TypingTracker;
   /** For sync: a local user's read receipt goes out as m.receipt. */
   readonly receiptSent: (receipt: SharedReceipt) => void;
-  /** Starts room federation over the rooms module made with `roomDeps`, serving the keys module's side too. */
-  start(roomDeps: RoomDeps, keys?: KeysModule['server']): void;
+  /**
+   * Starts room federation over the rooms module (made with `roomDeps`),
+   * serving the keys module's side too, and connects it to the rooms module
+   * (remote joins and leaves, the outbox of local events).
+   */
+  start(rooms: Rooms, keys?: KeysModule['server']): void;
   /** What the keys module sends and asks over federation, once started. */
   keysFederation(): KeysFederation | undefined;
   /** Room federation once started (tests and benches wait on its senders). */
@@ -49,25 +52,24 @@ export interface FederationWiring {
 export function wireFederation(deps: FederationWiringDeps): FederationWiring {
   const { profileOf, notifier } = deps;
   const directory = createFederationDirectory({ ...deps, profileOf: async (userId) => profileOf?.(userId) });
-  const deferred = deferredRoomHooks();
   let federation: Federation | undefined;
   const typing: TypingTracker = new TypingTracker(deps.clock, (roomId) => {
     notifier.notify({ rooms: [roomId] });
     federation?.typingChanged(roomId, typing.typers(roomId));
   });
   return {
-    roomDeps: { remoteDirectory: directory.remoteDirectory, ...deferred.hooks },
+    roomDeps: { remoteDirectory: directory.remoteDirectory },
     accountHooks: { remoteProfile: directory.remoteProfile },
     typing,
     receiptSent: (receipt) => federation?.receiptSent(receipt),
-    start(roomDeps, keys) {
+    start(rooms, keys) {
       federation = createFederation({
         ...deps,
-        rooms: roomFederationPort(roomDeps),
+        rooms: rooms.federationPort,
         edus: { ...homeserverEduSinks({ ...deps, typing }), ...(keys && { keys: keys.edus }) },
         extraRoutes: [...directory.routes, ...(keys ? keysRoutes(keys.routes) : [])],
       });
-      deferred.attach(federation);
+      rooms.connectFederation(federation.roomHooks);
     },
     keysFederation() {
       const f = federation;

@@ -6,7 +6,8 @@ import { type AccountConfig, accountRoutes, authenticate, createDeviceActivity }
 import type { Federation, FederationOptions, PeerTransport } from './federation/api.ts';
 import { wireFederation } from './federation-wiring.ts';
 import { createRouter } from './http/router.ts';
-import { jsonResponse } from './http/respond.ts';
+import { unknown } from './errors.ts';
+import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
 import { createKeysModule } from './keys/api.ts';
 import {
@@ -19,7 +20,7 @@ import {
 } from './module-adapters.ts';
 import type { Clock, Logger } from './ports.ts';
 import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
-import { roomRoutes } from './rooms/api.ts';
+import { createRooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { Notifier } from './events/notifier.ts';
 import { createTypingTracker, syncRoutes } from './sync/api.ts';
@@ -93,10 +94,11 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...accountsForRooms,
     ...federation?.roomDeps,
   };
-  federation?.start(roomDeps, keys.server);
+  const rooms = createRooms(roomDeps);
+  federation?.start(rooms, keys.server);
   const hooks = {
-    profileChanged: profilePropagation(roomDeps, logger),
-    userDeactivated: leaveAllRooms(roomDeps, logger),
+    profileChanged: profilePropagation(store, rooms, logger),
+    userDeactivated: leaveAllRooms(store, rooms, logger),
     ...federation?.accountHooks,
   };
   const routes = [
@@ -109,7 +111,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       hooks,
       deviceRemoval: keys.deviceRemoval,
     }),
-    ...roomRoutes(roomDeps),
+    ...rooms.routes,
     ...keys.routes,
     ...syncRoutes({
       ...shared,
@@ -142,8 +144,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     notifier,
     ...(federation?.federation && { federation: federation.federation }),
     handle(req) {
-      if (closing)
-        return Promise.resolve(jsonResponse(503, { errcode: 'M_UNKNOWN', error: 'Server is shutting down' }));
+      if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));
       // Long-polls end when the client goes away or the server stops, whichever comes first.
       const closed = req.closed ? Promise.race([req.closed, stopped]) : stopped;
       const pending = route({ ...req, closed });

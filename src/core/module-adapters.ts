@@ -99,14 +99,14 @@ export function keysAccounts(
 
 /** Sends membership changes of one user into rooms one by one; a room that refuses is logged and skipped. */
 async function changeEach(
-  roomDeps: RoomDeps,
+  roomsModule: rooms.Rooms,
   logger: Logger,
   roomIds: readonly string[],
   request: (roomId: string) => rooms.MembershipRequest,
 ): Promise<void> {
   for (const roomId of roomIds) {
     try {
-      await rooms.changeMembership(roomDeps, request(roomId));
+      await roomsModule.changeMembership(request(roomId));
     } catch (err) {
       logger.warn('membership change not sent', {
         roomId,
@@ -122,10 +122,14 @@ async function changeEach(
  * that refuses (the user left meanwhile) is skipped, not an error of the
  * profile change.
  */
-export function profilePropagation(roomDeps: RoomDeps, logger: Logger): (userId: string) => Promise<void> {
+export function profilePropagation(
+  store: Store,
+  roomsModule: rooms.Rooms,
+  logger: Logger,
+): (userId: string) => Promise<void> {
   return async (userId) => {
-    const joined = await roomDeps.store.read(rooms.roomTableNames, (tx) => rooms.joinedRoomIds(tx, userId));
-    await changeEach(roomDeps, logger, joined, (roomId) => ({
+    const joined = await store.read(rooms.roomTableNames, (tx) => rooms.joinedRoomIds(tx, userId));
+    await changeEach(roomsModule, logger, joined, (roomId) => ({
       roomId,
       sender: userId,
       target: userId,
@@ -136,15 +140,17 @@ export function profilePropagation(roomDeps: RoomDeps, logger: Logger): (userId:
 }
 
 /** A deactivated user leaves every room and declines every invite (spec: POST /account/deactivate). */
-export function leaveAllRooms(roomDeps: RoomDeps, logger: Logger): (userId: string) => Promise<void> {
+export function leaveAllRooms(
+  store: Store,
+  roomsModule: rooms.Rooms,
+  logger: Logger,
+): (userId: string) => Promise<void> {
   return async (userId) => {
-    const memberships = await roomDeps.store.read(rooms.roomTableNames, (tx) =>
-      rooms.userRoomsSince(tx, userId, 0),
-    );
+    const memberships = await store.read(rooms.roomTableNames, (tx) => rooms.userRoomsSince(tx, userId, 0));
     const active = memberships
       .filter((m) => ['join', 'invite', 'knock'].includes(m.membership))
       .map((m) => m.roomId);
-    await changeEach(roomDeps, logger, active, (roomId) => ({
+    await changeEach(roomsModule, logger, active, (roomId) => ({
       roomId,
       sender: userId,
       target: userId,

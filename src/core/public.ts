@@ -5,7 +5,7 @@
 // store implementations). Keep it small: a platform that needs more asks the
 // module's api for it, here, by name.
 export { bootstrapIdentity, type RegistrationMode, type ServerIdentity } from './accounts/api.ts';
-export { tooLarge } from './errors.ts';
+export { internalError, MatrixError, tooLarge } from './errors.ts';
 export {
   createInboundGate,
   defaultTransportLimits,
@@ -38,7 +38,7 @@ export {
   type HomeserverDeps,
 } from './homeserver.ts';
 export { cachedHomeserverStore } from './homeserver-store.ts';
-export { errorBody, jsonResponse } from './http/respond.ts';
+export { errorBody, jsonResponse, matrixErrorResponse } from './http/respond.ts';
 export type { HsRequest, HsResponse } from './http/types.ts';
 export { KeyedQueue } from './keyed-queue.ts';
 export { type Clock, type Logger, silentLogger } from './ports.ts';

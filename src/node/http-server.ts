@@ -5,11 +5,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  errorBody,
   type HsRequest,
   type HsResponse,
-  jsonResponse,
+  internalError,
   type Logger,
+  matrixErrorResponse,
   tooLarge,
 } from '../core/public.ts';
 
@@ -41,8 +41,7 @@ export async function startHttpServer(
       options.logger.error('http adapter failed', {
         message: err instanceof Error ? err.message : String(err),
       });
-      if (!res.headersSent)
-        writeResponse(res, jsonResponse(500, { errcode: 'M_UNKNOWN', error: 'Internal server error' }));
+      if (!res.headersSent) writeResponse(res, matrixErrorResponse(internalError()));
       else res.destroy();
     });
   });
@@ -79,10 +78,7 @@ async function serve(
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
   const body = await readBody(req, maxBodyBytes);
   if (body === 'too large') {
-    writeResponse(
-      res,
-      jsonResponse(413, errorBody(tooLarge(`Request body is larger than ${maxBodyBytes} bytes`))),
-    );
+    writeResponse(res, matrixErrorResponse(tooLarge(`Request body is larger than ${maxBodyBytes} bytes`)));
     return;
   }
   const response = await handle(toHsRequest(req, body, closed));

@@ -2,10 +2,17 @@
 // keeps every rule, and each rule fails on a tree that breaks it, with a
 // message naming the rule and the way out.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { checkBoundaries, readSources, type Violation } from '../../scripts/module-graph.ts';
+import {
+  checkBoundaries,
+  coreGraph,
+  readmeWithGraph,
+  readSources,
+  type Violation,
+} from '../../scripts/module-graph.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -14,6 +21,14 @@ test('the repository keeps the boundary rules (read a failure: it names the rule
   assert.deepEqual(
     broken.map((v) => `[${v.rule}] ${v.message}`),
     [],
+  );
+});
+
+test("the README's module graph is the code's", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  assert.ok(
+    readme === readmeWithGraph(readme, coreGraph(root)),
+    'README.md draws an old module graph: run `node scripts/module-graph.ts --readme` to redraw it',
   );
 });
 
@@ -92,6 +107,15 @@ test('the core reaching for globalThis fails: core-host-through-ports', () => {
     /host\.d\.ts/,
   );
   assert.deepEqual(check({ 'src/core/keys/to-device.ts': '// not globalThis, a comment' }), []);
+});
+
+test('a module calling the storage port on a table name fails: modules-use-typed-tables', () => {
+  assertFails(
+    { 'src/core/keys/routes.ts': "const row = await tx.get<Row>('e2e_device_keys', [userId, deviceId]);" },
+    'modules-use-typed-tables',
+    /table<Row, Key>/,
+  );
+  assert.deepEqual(check({ 'src/core/keys/keys-store.ts': "await tx.put('e2e_device_keys', row);" }), []);
 });
 
 test('the core importing a platform fails: core-is-platform-free', () => {

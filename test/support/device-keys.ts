@@ -57,13 +57,14 @@ export interface CrossSigningKey {
   readonly key: JsonObject;
 }
 
-/** A cross-signing key of `usage`, signed by `signer` (the master key) unless it is the master key. */
+/** A cross-signing key of `usage`, signed by `signer` (the master key) if given; `label` makes another one. */
 export async function crossSigningKey(
   userId: string,
   usage: 'master' | 'self_signing' | 'user_signing',
   signer?: CrossSigningKey,
+  label = '',
 ): Promise<CrossSigningKey> {
-  const seed = seedOf(`${userId}/${usage}`);
+  const seed = seedOf(`${userId}/${usage}${label}`);
   const publicKey = encodeBase64(await ed25519PublicKeyFromSeed(seed));
   const keyId = `ed25519:${publicKey}`;
   const unsigned = { user_id: userId, usage: [usage], keys: { [keyId]: publicKey } };

@@ -163,3 +163,18 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     },
   };
 }
+
+/** The set-up most homeserver tests share: a test homeserver with alice and bob registered on it. */
+export interface AliceAndBob {
+  readonly t: TestHomeserver;
+  readonly alice: Credentials;
+  readonly bob: Credentials;
+}
+
+/** A homeserver (`options` as createTestHomeserver's) with alice and bob; the caller closes `t`. */
+export async function homeserverWithAliceAndBob(options: TestHomeserverOptions = {}): Promise<AliceAndBob> {
+  const t = await createTestHomeserver(options);
+  const alice = await t.register('alice');
+  const bob = await t.register('bob');
+  return { t, alice, bob };
+}

@@ -3,7 +3,7 @@
 // a started client, and waiting for what a user would see.
 import { type EventEmitter, once } from 'node:events';
 import { ClientEvent, createClient, type MatrixClient, SyncState } from 'matrix-js-sdk';
-import type { Logger } from 'matrix-js-sdk/lib/logger.js';
+import { type Logger, logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 
 // matrix-js-sdk arms a plain setTimeout for every request's local timeout
 // (`timeoutSignal` in http-api/utils.js: 80 s past the /sync long-poll) and
@@ -51,6 +51,38 @@ export async function registerUser(baseUrl: string, username: string, password =
 export async function startedClient(baseUrl: string, username: string): Promise<MatrixClient> {
   const creds = await registerUser(baseUrl, username);
   const client = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true });
+  const prepared = waitFor(client, ClientEvent.Sync, (state: SyncState) => state === SyncState.Prepared);
+  await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
+  await prepared;
+  return client;
+}
+
+export interface Credentials {
+  readonly userId: string;
+  readonly accessToken: string;
+  readonly deviceId: string;
+}
+
+/** Logs in a new device of an existing user (m.login.password). */
+export async function loginDevice(baseUrl: string, user: string, password = 'correct horse battery') {
+  const anonymous = createClient({ baseUrl, logger: quiet });
+  const res = await anonymous.loginRequest({
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user },
+    password,
+  });
+  return { userId: res.user_id, accessToken: res.access_token, deviceId: res.device_id };
+}
+
+/**
+ * A client with the Rust crypto Element uses (matrix-sdk-crypto-wasm, its
+ * store in memory), started and through its first sync.
+ */
+export async function cryptoClient(baseUrl: string, creds: Credentials): Promise<MatrixClient> {
+  // The crypto and the send queue log through js-sdk's global logger, not the client's.
+  (sdkLogger as unknown as { setLevel(level: string): void }).setLevel('silent');
+  const client = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true });
+  await client.initRustCrypto({ useIndexedDB: false });
   const prepared = waitFor(client, ClientEvent.Sync, (state: SyncState) => state === SyncState.Prepared);
   await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
   await prepared;

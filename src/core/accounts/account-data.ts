@@ -2,7 +2,7 @@
 // global (room_id '') or per room. Every write takes a stream position.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
-import { ACCOUNT_DATA, type AccountDataRow } from './tables.ts';
+import { type AccountDataRow, accountDataTable } from './tables.ts';
 
 /** Types the server maintains itself; clients get 405 M_BAD_JSON when they try to set them. */
 export const SERVER_MANAGED_TYPES: readonly string[] = ['m.push_rules', 'm.fully_read'];
@@ -13,7 +13,7 @@ export async function getAccountData(
   roomId: string,
   type: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const row = await tx.get<AccountDataRow>(ACCOUNT_DATA, [userId, roomId, type]);
+  const row = await accountDataTable.get(tx, [userId, roomId, type]);
   return row?.content;
 }
 
@@ -27,13 +27,13 @@ export async function setAccountData(
 ): Promise<number> {
   const stream = await nextStreamPosition(tx);
   const row: AccountDataRow = { user_id: userId, room_id: roomId, type, content, stream };
-  await tx.put(ACCOUNT_DATA, row);
+  await accountDataTable.put(tx, row);
   return stream;
 }
 
 /** Rows of the user changed after stream position `since`, oldest first. */
 export function accountDataRowsSince(tx: ReadTx, userId: string, since: number): Promise<AccountDataRow[]> {
-  return tx.query<AccountDataRow>(ACCOUNT_DATA, {
+  return accountDataTable.query(tx, {
     index: 'user_stream',
     range: { lower: [userId, since], lowerOpen: true, upper: [userId, Number.MAX_SAFE_INTEGER] },
   });
@@ -41,7 +41,7 @@ export function accountDataRowsSince(tx: ReadTx, userId: string, since: number):
 
 /** Deletes all of a user's account data (deactivation with erase). */
 export async function eraseAccountData(tx: WriteTx, userId: string): Promise<void> {
-  await tx.deleteWhere(ACCOUNT_DATA, {
+  await accountDataTable.deleteWhere(tx, {
     index: 'user_stream',
     range: { lower: [userId, 0], upper: [userId, Number.MAX_SAFE_INTEGER] },
   });

@@ -18,8 +18,9 @@ import { removeAllPushers } from './pushers.ts';
 import { checkPassword } from './register-routes.ts';
 import { V3 } from './route-helpers.ts';
 import { deleteAllDevices, SESSION_TABLES, writeRemovingDevices } from './sessions.ts';
-import { ACCOUNT_DATA, PROFILES, PUSHERS, USERS, type UserRow } from './tables.ts';
+import { ACCOUNT_DATA, PROFILES, PUSHERS, USERS } from './tables.ts';
 import { userInteractiveAuth } from './uia.ts';
+import { deactivateUser, setPasswordHash } from './users.ts';
 
 export function accountManagementRoutes(deps: AccountDeps): Route[] {
   return [
@@ -64,9 +65,7 @@ async function changePassword(deps: AccountDeps, ctx: RequestContext): Promise<H
   if (auth.response) return auth.response;
   const hash = await hashPassword(newPassword, deps.randomBytes, deps.config.passwordIterations);
   await writeRemovingDevices(deps, [USERS, ...SESSION_TABLES], async (tx, removal) => {
-    const user = await tx.get<UserRow>(USERS, auth.userId);
-    if (!user) return;
-    await tx.put(USERS, { ...user, password_hash: hash });
+    if (!(await setPasswordHash(tx, auth.userId, hash))) return;
     // Spec: other devices are logged out unless logout_devices is false; the calling one stays.
     if (logoutDevices) await deleteAllDevices(tx, auth.userId, ctx.caller?.deviceId, removal);
   });
@@ -85,10 +84,7 @@ async function deactivate(deps: AccountDeps, ctx: RequestContext): Promise<Handl
     deps,
     [USERS, PROFILES, PUSHERS, ACCOUNT_DATA, STREAM_TABLE, ...SESSION_TABLES],
     async (tx, removal) => {
-      const user = await tx.get<UserRow>(USERS, userId);
-      if (!user) return;
-      const { password_hash: _, ...rest } = user;
-      await tx.put(USERS, { ...rest, deactivated: true });
+      if (!(await deactivateUser(tx, userId))) return;
       await deleteAllDevices(tx, userId, undefined, removal);
       await removeAllPushers(tx, userId);
       await clearProfile(tx, userId);

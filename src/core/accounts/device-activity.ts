@@ -7,7 +7,7 @@ import type { Caller } from '../http/route.ts';
 import type { Clock, Logger } from '../ports.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { Store } from '../storage/port.ts';
-import { DEVICES, type DeviceRow } from './tables.ts';
+import { DEVICES, devicesTable } from './tables.ts';
 
 export const LAST_SEEN_GRANULARITY_MS = 5 * 60_000;
 /** Devices remembered as recently recorded; beyond this the oldest are forgotten (and recorded again). */
@@ -32,10 +32,10 @@ export function createDeviceActivity(deps: {
       recorded.set(key, now);
       try {
         await deps.store.write([DEVICES], async (tx) => {
-          const device = await tx.get<DeviceRow>(DEVICES, [userId, deviceId]);
+          const device = await devicesTable.get(tx, [userId, deviceId]);
           const last = device?.last_seen_ts ?? Number.NEGATIVE_INFINITY;
           if (device && now - last >= LAST_SEEN_GRANULARITY_MS)
-            await tx.put(DEVICES, { ...device, last_seen_ts: now });
+            await devicesTable.put(tx, { ...device, last_seen_ts: now });
         });
       } catch (err) {
         // Bookkeeping: the request it came with goes on regardless.

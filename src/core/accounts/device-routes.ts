@@ -10,7 +10,14 @@ import {
 import type { HandlerResult, RequestContext, Route } from '../http/route.ts';
 import type { AccountDeps } from './deps.ts';
 import { callerOf, param, V3 } from './route-helpers.ts';
-import { deleteDevice, getDevice, listDevices, SESSION_TABLES, writeRemovingDevices } from './sessions.ts';
+import {
+  deleteDevice,
+  getDevice,
+  listDevices,
+  renameDevice,
+  SESSION_TABLES,
+  writeRemovingDevices,
+} from './sessions.ts';
 import { DEVICES, type DeviceRow } from './tables.ts';
 import { userInteractiveAuth } from './uia.ts';
 
@@ -52,11 +59,7 @@ export function deviceRoutes(deps: AccountDeps): Route[] {
         const displayName = optionalString(jsonObjectBody(ctx.req), 'display_name');
         const { userId } = callerOf(ctx);
         const deviceId = param(ctx, 'deviceId');
-        await deps.store.write([DEVICES], async (tx) => {
-          const row = await getDevice(tx, userId, deviceId);
-          if (!row) throw notFound('No such device');
-          if (displayName !== undefined) await tx.put(DEVICES, { ...row, display_name: displayName });
-        });
+        await deps.store.write([DEVICES], (tx) => renameDevice(tx, userId, deviceId, displayName));
         return { body: {} };
       },
     },

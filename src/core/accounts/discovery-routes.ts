@@ -42,16 +42,6 @@ export function discoveryRoutes(config: AccountConfig): Route[] {
       auth: 'required',
       handler: async () => ({ body: { capabilities: capabilities() } }),
     },
-    {
-      // No server-side key backup until the E2EE issue: M_NOT_FOUND tells clients "no backup" (an
-      // M_UNRECOGNIZED would be thrown at the user by matrix-js-sdk).
-      method: 'GET',
-      path: `${V3}/room_keys/version`,
-      auth: 'required',
-      handler: async () => {
-        throw notFound('No current backup version');
-      },
-    },
   ];
 }
 

@@ -2,7 +2,7 @@
 // parser, the one that reads them back, so every stored filter can be used.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { parseFilter } from '../events/filter.ts';
-import { FILTERS, type FilterRow } from './tables.ts';
+import { type FilterRow, filtersTable } from './tables.ts';
 
 /** Stores a filter (400 M_BAD_JSON when malformed) and returns its id: the user's filters count up from 0. */
 export async function createFilter(
@@ -11,9 +11,9 @@ export async function createFilter(
   filter: Record<string, unknown>,
 ): Promise<string> {
   parseFilter(filter);
-  const filterId = String(await tx.count(FILTERS, { index: 'user', equals: userId }));
+  const filterId = String(await filtersTable.count(tx, { index: 'user', equals: userId }));
   const row: FilterRow = { user_id: userId, filter_id: filterId, filter };
-  await tx.put(FILTERS, row);
+  await filtersTable.put(tx, row);
   return filterId;
 }
 
@@ -23,5 +23,5 @@ export async function getFilter(
   userId: string,
   filterId: string,
 ): Promise<Record<string, unknown> | undefined> {
-  return (await tx.get<FilterRow>(FILTERS, [userId, filterId]))?.filter;
+  return (await filtersTable.get(tx, [userId, filterId]))?.filter;
 }

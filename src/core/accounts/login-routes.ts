@@ -17,8 +17,7 @@ import {
   SESSION_TABLES,
   startSession,
 } from './sessions.ts';
-import { USERS, type UserRow } from './tables.ts';
-import { userIdFromIdentifier } from './users.ts';
+import { readUser, userIdFromIdentifier } from './users.ts';
 
 export function loginRoutes(deps: AccountDeps): Route[] {
   return [
@@ -76,7 +75,7 @@ async function login(deps: AccountDeps, ctx: RequestContext) {
   const displayName = optionalString(body, 'initial_device_display_name');
   optionalBoolean(body, 'refresh_token');
 
-  const user = await deps.store.read([USERS], (tx) => tx.get<UserRow>(USERS, userId));
+  const user = await readUser(deps.store, userId);
   if (user?.deactivated)
     throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
   if (!user?.password_hash || !(await verifyPassword(password, user.password_hash))) {

@@ -3,7 +3,7 @@
 // m.presence events to users who share a room.
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
-import { PRESENCE, type PresenceRow, type PresenceState, PROFILES, type ProfileRow } from './tables.ts';
+import { PRESENCE, type PresenceRow, type PresenceState, presenceTable, profilesTable } from './tables.ts';
 
 export const PRESENCE_STATES: readonly PresenceState[] = ['online', 'offline', 'unavailable'];
 
@@ -27,7 +27,7 @@ export function presenceStatus(row: PresenceRow | undefined, now: number): Prese
 }
 
 export function getPresence(tx: ReadTx, userId: string): Promise<PresenceRow | undefined> {
-  return tx.get<PresenceRow>(PRESENCE, userId);
+  return presenceTable.get(tx, userId);
 }
 
 /**
@@ -52,7 +52,7 @@ export async function setPresence(
     stream: await nextStreamPosition(tx),
   };
   if (message !== undefined) row.status_msg = message;
-  await tx.put(PRESENCE, row);
+  await presenceTable.put(tx, row);
   return row.stream;
 }
 
@@ -89,7 +89,7 @@ export async function touchPresence(tx: WriteTx, userId: string, now: number): P
   const row: PresenceRow = old
     ? { ...old, stream: await nextStreamPosition(tx) }
     : { user_id: userId, presence: 'online', last_active_ts: now, stream: await nextStreamPosition(tx) };
-  await tx.put(PRESENCE, row);
+  await presenceTable.put(tx, row);
 }
 
 /** An m.presence event as /sync carries it: the status plus the user's displayname and avatar. */
@@ -101,13 +101,13 @@ export interface PresenceEvent {
 
 /** Presence events of every user whose presence changed after `since` (sync picks the audience). */
 export async function presenceSince(tx: ReadTx, since: number, now: number): Promise<PresenceEvent[]> {
-  const rows = await tx.query<PresenceRow>(PRESENCE, {
+  const rows = await presenceTable.query(tx, {
     index: 'stream',
     range: { lower: since, lowerOpen: true },
   });
   const events: PresenceEvent[] = [];
   for (const row of rows) {
-    const profile = await tx.get<ProfileRow>(PROFILES, row.user_id);
+    const profile = await profilesTable.get(tx, row.user_id);
     const content: PresenceEvent['content'] = presenceStatus(row, now);
     if (profile?.displayname !== undefined) content.displayname = profile.displayname;
     if (profile?.avatar_url !== undefined) content.avatar_url = profile.avatar_url;

@@ -2,7 +2,7 @@
 // position so sync can tell clients about it.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
-import { PROFILES, type ProfileRow } from './tables.ts';
+import { type ProfileRow, profilesTable } from './tables.ts';
 import { getUser } from './users.ts';
 
 export interface Profile {
@@ -15,7 +15,7 @@ export type ProfileField = 'displayname' | 'avatar_url';
 /** The profile of a local user, or undefined when there is no such account. */
 export async function getProfile(tx: ReadTx, userId: string): Promise<Profile | undefined> {
   if (!(await getUser(tx, userId))) return undefined;
-  const row = await tx.get<ProfileRow>(PROFILES, userId);
+  const row = await profilesTable.get(tx, userId);
   const profile: { displayname?: string; avatar_url?: string } = {};
   if (row?.displayname !== undefined) profile.displayname = row.displayname;
   if (row?.avatar_url !== undefined) profile.avatar_url = row.avatar_url;
@@ -29,15 +29,15 @@ export async function setProfileField(
   field: ProfileField,
   value: string | undefined,
 ): Promise<number> {
-  const row: ProfileRow = (await tx.get<ProfileRow>(PROFILES, userId)) ?? { user_id: userId, stream: 0 };
+  const row: ProfileRow = (await profilesTable.get(tx, userId)) ?? { user_id: userId, stream: 0 };
   const next: ProfileRow = { ...row, stream: await nextStreamPosition(tx) };
   if (value === undefined) delete next[field];
   else next[field] = value;
-  await tx.put(PROFILES, next);
+  await profilesTable.put(tx, next);
   return next.stream;
 }
 
 /** Removes the displayname and avatar (account deactivation). */
 export async function clearProfile(tx: WriteTx, userId: string): Promise<void> {
-  await tx.put(PROFILES, { user_id: userId, stream: await nextStreamPosition(tx) } satisfies ProfileRow);
+  await profilesTable.put(tx, { user_id: userId, stream: await nextStreamPosition(tx) } satisfies ProfileRow);
 }

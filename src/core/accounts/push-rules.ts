@@ -9,7 +9,14 @@ import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import { setAccountData } from './account-data.ts';
 import { defaultPushRules } from './default-push-rules.ts';
-import { ACCOUNT_DATA, PUSH_RULES, type PushRule, type PushRuleKind, type PushRulesRow } from './tables.ts';
+import {
+  ACCOUNT_DATA,
+  PUSH_RULES,
+  type PushRule,
+  type PushRuleKind,
+  type PushRulesRow,
+  pushRulesTable,
+} from './tables.ts';
 
 export const PUSH_RULE_KINDS: readonly PushRuleKind[] = [
   'override',
@@ -33,7 +40,7 @@ export interface RuleBody {
 
 async function loadRow(tx: ReadTx, userId: string, kind: PushRuleKind): Promise<PushRulesRow> {
   return (
-    (await tx.get<PushRulesRow>(PUSH_RULES, [userId, kind])) ?? {
+    (await pushRulesTable.get(tx, [userId, kind])) ?? {
       user_id: userId,
       kind,
       rules: [],
@@ -43,7 +50,7 @@ async function loadRow(tx: ReadTx, userId: string, kind: PushRuleKind): Promise<
 }
 
 async function saveRow(tx: WriteTx, row: PushRulesRow): Promise<void> {
-  await tx.put(PUSH_RULES, row);
+  await pushRulesTable.put(tx, row);
   await setAccountData(tx, row.user_id, '', 'm.push_rules', {});
 }
 

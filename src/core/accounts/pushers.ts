@@ -1,10 +1,10 @@
 // Pushers (spec: "Push Notifications", POST /pushers/set). They are stored and
 // listed so clients see their settings; this server delivers no pushes yet.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { PUSHERS, type PusherRow } from './tables.ts';
+import { type PusherRow, pushersTable } from './tables.ts';
 
 export async function listPushers(tx: ReadTx, userId: string): Promise<Record<string, unknown>[]> {
-  const rows = await tx.query<PusherRow>(PUSHERS, { index: 'user', equals: userId });
+  const rows = await pushersTable.query(tx, { index: 'user', equals: userId });
   return rows.map((row) => row.pusher);
 }
 
@@ -19,15 +19,15 @@ export async function setPusher(
   append: boolean,
 ): Promise<void> {
   if (!append)
-    await tx.deleteWhere(PUSHERS, { index: 'app_pushkey', equals: [pusher.app_id, pusher.pushkey] });
+    await pushersTable.deleteWhere(tx, { index: 'app_pushkey', equals: [pusher.app_id, pusher.pushkey] });
   const row: PusherRow = { user_id: userId, app_id: pusher.app_id, pushkey: pusher.pushkey, pusher };
-  await tx.put(PUSHERS, row);
+  await pushersTable.put(tx, row);
 }
 
 export function removePusher(tx: WriteTx, userId: string, appId: string, pushkey: string): Promise<void> {
-  return tx.delete(PUSHERS, [userId, appId, pushkey]);
+  return pushersTable.delete(tx, [userId, appId, pushkey]);
 }
 
 export async function removeAllPushers(tx: WriteTx, userId: string): Promise<void> {
-  await tx.deleteWhere(PUSHERS, { index: 'user', equals: userId });
+  await pushersTable.deleteWhere(tx, { index: 'user', equals: userId });
 }

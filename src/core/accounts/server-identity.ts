@@ -1,7 +1,7 @@
 // The server's identity (ARCHITECTURE.md "Identity"): one ed25519 seed,
 // created on first start and kept in the store; the server name is the
 // lower-case hex of its public key.
-import { SERVER_IDENTITY, type ServerIdentityRow } from './tables.ts';
+import { SERVER_IDENTITY, type ServerIdentityRow, serverIdentityTable } from './tables.ts';
 import { ed25519PublicKeyFromSeed } from '../protocol/crypto.ts';
 import { serverNameFromPublicKey } from '../protocol/signing.ts';
 import type { Store } from '../storage/port.ts';
@@ -18,10 +18,10 @@ export async function bootstrapIdentity(
 ): Promise<ServerIdentity> {
   const fresh = randomBytes(32);
   const row = await store.write([SERVER_IDENTITY], async (tx) => {
-    const existing = await tx.get<ServerIdentityRow>(SERVER_IDENTITY, 'ed25519');
+    const existing = await serverIdentityTable.get(tx, 'ed25519');
     if (existing) return existing;
     const created: ServerIdentityRow = { name: 'ed25519', seed: fresh };
-    await tx.put(SERVER_IDENTITY, created);
+    await serverIdentityTable.put(tx, created);
     return created;
   });
   const seed = new Uint8Array(row.seed);

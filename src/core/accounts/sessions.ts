@@ -2,12 +2,12 @@
 // and devices"): every token belongs to one device; logging in with a known
 // device id reuses the device and revokes its previous tokens; deleting a
 // device (or logging out) removes its tokens.
-import { invalidParam } from '../errors.ts';
+import { invalidParam, notFound } from '../errors.ts';
 import type { Caller } from '../http/route.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import type { DeviceRemoval } from './deps.ts';
-import { DEVICES, type DeviceRow, TOKENS, type TokenRow } from './tables.ts';
+import { type DeviceRow, DEVICES, devicesTable, type TokenRow, TOKENS, tokensTable } from './tables.ts';
 
 /** Tables a transaction that starts or ends sessions must cover. */
 export const SESSION_TABLES: readonly string[] = [DEVICES, TOKENS, STREAM_TABLE];
@@ -23,10 +23,10 @@ export interface NewSession {
 /** Creates the device (or reuses it, revoking its old tokens) and stores the new token. */
 export async function startSession(tx: WriteTx, session: NewSession): Promise<void> {
   const { userId, deviceId, now } = session;
-  const existing = await tx.get<DeviceRow>(DEVICES, [userId, deviceId]);
+  const existing = await devicesTable.get(tx, [userId, deviceId]);
   if (existing) {
-    await tx.deleteWhere(TOKENS, { index: 'device', equals: [userId, deviceId] });
-    await tx.put(DEVICES, { ...existing, last_seen_ts: now });
+    await tokensTable.deleteWhere(tx, { index: 'device', equals: [userId, deviceId] });
+    await devicesTable.put(tx, { ...existing, last_seen_ts: now });
   } else {
     const device: DeviceRow = {
       user_id: userId,
@@ -36,7 +36,7 @@ export async function startSession(tx: WriteTx, session: NewSession): Promise<vo
       stream: await nextStreamPosition(tx),
     };
     if (session.displayName !== undefined) device.display_name = session.displayName;
-    await tx.put(DEVICES, device);
+    await devicesTable.put(tx, device);
   }
   const token: TokenRow = {
     token: session.accessToken,
@@ -44,7 +44,7 @@ export async function startSession(tx: WriteTx, session: NewSession): Promise<vo
     device_id: deviceId,
     created_ts: now,
   };
-  await tx.put(TOKENS, token);
+  await tokensTable.put(tx, token);
 }
 
 /** The caller an access token belongs to, or undefined. */
@@ -52,16 +52,28 @@ export async function authenticate(store: Store, accessToken: string): Promise<C
   // Every authenticated request starts here: a token held in memory saves it a transaction.
   const row =
     store.peek?.<TokenRow>(TOKENS, accessToken) ??
-    (await store.read([TOKENS], (tx) => tx.get<TokenRow>(TOKENS, accessToken)));
+    (await store.read([TOKENS], (tx) => tokensTable.get(tx, accessToken)));
   return row && { userId: row.user_id, deviceId: row.device_id, accessToken };
 }
 
 export function getDevice(tx: ReadTx, userId: string, deviceId: string): Promise<DeviceRow | undefined> {
-  return tx.get<DeviceRow>(DEVICES, [userId, deviceId]);
+  return devicesTable.get(tx, [userId, deviceId]);
+}
+
+/** Renames a device; 404 M_NOT_FOUND when the user has no such device. */
+export async function renameDevice(
+  tx: WriteTx,
+  userId: string,
+  deviceId: string,
+  displayName: string | undefined,
+): Promise<void> {
+  const row = await getDevice(tx, userId, deviceId);
+  if (!row) throw notFound('No such device');
+  if (displayName !== undefined) await devicesTable.put(tx, { ...row, display_name: displayName });
 }
 
 export function listDevices(tx: ReadTx, userId: string): Promise<DeviceRow[]> {
-  return tx.query<DeviceRow>(DEVICES, { index: 'user', equals: userId });
+  return devicesTable.query(tx, { index: 'user', equals: userId });
 }
 
 /** Removes a device and every token of it (and, through `removal`, its keys); false when there was no such device. */
@@ -71,9 +83,9 @@ export async function deleteDevice(
   deviceId: string,
   removal?: DeviceRemoval,
 ): Promise<boolean> {
-  await tx.deleteWhere(TOKENS, { index: 'device', equals: [userId, deviceId] });
+  await tokensTable.deleteWhere(tx, { index: 'device', equals: [userId, deviceId] });
   const existed = (await getDevice(tx, userId, deviceId)) !== undefined;
-  if (existed) await tx.delete(DEVICES, [userId, deviceId]);
+  if (existed) await devicesTable.delete(tx, [userId, deviceId]);
   if (existed) await removal?.removed(tx, userId, deviceId);
   return existed;
 }

@@ -22,6 +22,7 @@
 // - `pushers`: HTTP pushers as set by clients (stored; nothing is delivered).
 // - `server_identity`: the server's ed25519 seed (identity.ts).
 import type { TableSpec } from '../storage/port.ts';
+import { table } from '../storage/table.ts';
 
 export const USERS = 'users';
 export const DEVICES = 'user_devices';
@@ -154,3 +155,16 @@ export interface ServerIdentityRow extends Record<string, unknown> {
   name: 'ed25519';
   seed: Uint8Array;
 }
+
+// The tables with their row and key types (storage/table.ts): read and write through these.
+export const usersTable = table<UserRow, string>(USERS);
+export const devicesTable = table<DeviceRow, readonly [string, string]>(DEVICES);
+export const tokensTable = table<TokenRow, string>(TOKENS);
+export const uiaSessionsTable = table<UiaSessionRow, string>(UIA_SESSIONS);
+export const profilesTable = table<ProfileRow, string>(PROFILES);
+export const accountDataTable = table<AccountDataRow, readonly [string, string, string]>(ACCOUNT_DATA);
+export const filtersTable = table<FilterRow, readonly [string, string]>(FILTERS);
+export const pushRulesTable = table<PushRulesRow, readonly [string, string]>(PUSH_RULES);
+export const pushersTable = table<PusherRow, readonly [string, string, string]>(PUSHERS);
+export const presenceTable = table<PresenceRow, string>(PRESENCE);
+export const serverIdentityTable = table<ServerIdentityRow, string>(SERVER_IDENTITY);

@@ -5,14 +5,15 @@
 // restart between two requests) and are bound to the operation and user they
 // were started for.
 import { badJson, forbidden, MatrixError, unknown } from '../errors.ts';
+import { errorBody } from '../http/respond.ts';
 import { isJsonObject, type JsonRecord, optionalString } from '../http/json-body.ts';
 import type { HandlerResult } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
 import type { Store } from '../storage/port.ts';
 import { verifyPassword } from './password-hash.ts';
 import { newSessionId } from './random-ids.ts';
-import { UIA_SESSIONS, type UiaSessionRow, USERS, type UserRow } from './tables.ts';
-import { userIdFromIdentifier } from './users.ts';
+import { UIA_SESSIONS, type UiaSessionRow, uiaSessionsTable } from './tables.ts';
+import { readUser, userIdFromIdentifier } from './users.ts';
 
 export type UiaStage = 'm.login.dummy' | 'm.login.password' | 'm.login.registration_token';
 
@@ -67,10 +68,10 @@ export async function userInteractiveAuth(
   // 5. Record the stage; a finished flow ends the session and lets the request proceed.
   session.completed = [...session.completed, type];
   if (request.flows.some((flow) => flow.every((stage) => session.completed.includes(stage)))) {
-    await deps.store.write([UIA_SESSIONS], (tx) => tx.delete(UIA_SESSIONS, session.session));
+    await deps.store.write([UIA_SESSIONS], (tx) => uiaSessionsTable.delete(tx, session.session));
     return session.user_id === '' ? { done: true } : { done: true, userId: session.user_id };
   }
-  await deps.store.write([UIA_SESSIONS], (tx) => tx.put(UIA_SESSIONS, session));
+  await deps.store.write([UIA_SESSIONS], (tx) => uiaSessionsTable.put(tx, session));
   return { done: false, response: challenge(request, session) };
 }
 
@@ -81,7 +82,8 @@ function challenge(request: UiaRequest, session: UiaSessionRow, error?: string):
     session: session.session,
   };
   if (session.completed.length > 0) body.completed = session.completed;
-  if (error !== undefined) Object.assign(body, { errcode: 'M_FORBIDDEN', error });
+  // Spec "User-interactive authentication API": a failed stage adds the error's fields to the flows.
+  if (error !== undefined) Object.assign(body, errorBody(forbidden(error)));
   return { status: 401, body };
 }
 
@@ -95,8 +97,8 @@ async function createSession(deps: UiaDeps, request: UiaRequest): Promise<UiaSes
     created_ts: now,
   };
   await deps.store.write([UIA_SESSIONS], async (tx) => {
-    await tx.deleteWhere(UIA_SESSIONS, { index: 'created', range: { upper: now - UIA_SESSION_TTL_MS } });
-    await tx.put(UIA_SESSIONS, row);
+    await uiaSessionsTable.deleteWhere(tx, { index: 'created', range: { upper: now - UIA_SESSION_TTL_MS } });
+    await uiaSessionsTable.put(tx, row);
   });
   return row;
 }
@@ -107,7 +109,7 @@ async function sessionFor(
   id: string | undefined,
 ): Promise<UiaSessionRow> {
   if (id === undefined) return createSession(deps, request);
-  const row = await deps.store.read([UIA_SESSIONS], (tx) => tx.get<UiaSessionRow>(UIA_SESSIONS, id));
+  const row = await deps.store.read([UIA_SESSIONS], (tx) => uiaSessionsTable.get(tx, id));
   if (!row || row.created_ts < deps.clock.now() - UIA_SESSION_TTL_MS)
     throw unknown('Unknown or expired session');
   if (row.purpose !== request.purpose || (request.userId !== undefined && row.user_id !== request.userId)) {
@@ -147,7 +149,7 @@ async function checkStage(
       const userId = userIdFromIdentifier(auth, deps.serverName);
       if (session.user_id !== '' && userId !== session.user_id) return 'Wrong user for this operation';
       const password = optionalString(auth, 'password');
-      const user = await deps.store.read([USERS], (tx) => tx.get<UserRow>(USERS, userId));
+      const user = await readUser(deps.store, userId);
       const ok = password !== undefined && user?.password_hash !== undefined && !user.deactivated;
       if (!ok || !(await verifyPassword(password, user.password_hash!)))
         return 'Invalid username or password';

@@ -5,16 +5,16 @@
 // more candidates through the `directoryCandidates` hook.
 import type { ReadTx } from '../storage/port.ts';
 import type { DirectoryEntry } from './deps.ts';
-import { PROFILES, type ProfileRow, USERS, type UserRow } from './tables.ts';
+import { profilesTable, usersTable } from './tables.ts';
 
 /** Local users whose id or displayname contains `term` (case-insensitive). */
 export async function searchLocalUsers(tx: ReadTx, term: string): Promise<DirectoryEntry[]> {
   const needle = term.toLowerCase();
-  const users = await tx.query<UserRow>(USERS);
+  const users = await usersTable.query(tx);
   const found: DirectoryEntry[] = [];
   for (const user of users) {
     if (user.deactivated) continue;
-    const profile = await tx.get<ProfileRow>(PROFILES, user.user_id);
+    const profile = await profilesTable.get(tx, user.user_id);
     const name = profile?.displayname;
     if (!user.user_id.toLowerCase().includes(needle) && !name?.toLowerCase().includes(needle)) continue;
     const entry: { user_id: string; display_name?: string; avatar_url?: string } = { user_id: user.user_id };

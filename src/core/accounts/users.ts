@@ -4,11 +4,33 @@ import { badJson, forbidden, invalidUsername, unknown, userInUse } from '../erro
 import { isJsonObject, type JsonRecord, optionalString } from '../http/json-body.ts';
 import { isValidLocalpart, parseId } from '../http/matrix-ids.ts';
 import { utf8ByteLength } from '../protocol/utf8.ts';
-import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { PROFILES, type ProfileRow, USERS, type UserRow } from './tables.ts';
+import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
+import { type ProfileRow, profilesTable, type UserRow, USERS, usersTable } from './tables.ts';
 
 export function getUser(tx: ReadTx, userId: string): Promise<UserRow | undefined> {
-  return tx.get<UserRow>(USERS, userId);
+  return usersTable.get(tx, userId);
+}
+
+/** Reads the user in a transaction of its own (login and UIA check a password before writing anything). */
+export function readUser(store: Store, userId: string): Promise<UserRow | undefined> {
+  return store.read([USERS], (tx) => getUser(tx, userId));
+}
+
+/** Sets a new password hash; false when there is no such user. */
+export async function setPasswordHash(tx: WriteTx, userId: string, hash: string): Promise<boolean> {
+  const user = await getUser(tx, userId);
+  if (!user) return false;
+  await usersTable.put(tx, { ...user, password_hash: hash });
+  return true;
+}
+
+/** Marks the account deactivated and forgets its password (spec: POST /account/deactivate); false when unknown. */
+export async function deactivateUser(tx: WriteTx, userId: string): Promise<boolean> {
+  const user = await getUser(tx, userId);
+  if (!user) return false;
+  const { password_hash: _, ...rest } = user;
+  await usersTable.put(tx, { ...rest, deactivated: true });
+  return true;
 }
 
 /** True for a registered local account that is not deactivated. */
@@ -45,9 +67,9 @@ export async function createUser(
   const localpart = parseId(user.userId).localpart;
   const row: UserRow = { user_id: user.userId, localpart, created_ts: user.now, deactivated: false };
   if (user.passwordHash !== undefined) row.password_hash = user.passwordHash;
-  await tx.put(USERS, row);
+  await usersTable.put(tx, row);
   const profile: ProfileRow = { user_id: user.userId, displayname: localpart, stream: user.stream };
-  await tx.put(PROFILES, profile);
+  await profilesTable.put(tx, profile);
 }
 
 /**

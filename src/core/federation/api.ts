@@ -11,7 +11,6 @@ export {
 export type { EduSinks, PresenceValue, RemoteReceipt } from './edus.ts';
 export {
   createFederation,
-  deferredRoomHooks,
   type Federation,
   type FederationDeps,
   type FederationOptions,

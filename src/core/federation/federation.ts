@@ -6,11 +6,11 @@
 // and catches up with peers that come back (`onPeer` up: flush their queue
 // at once and offer them our forward extremities).
 //
-// Wiring: federation-wiring.ts, for createHomeserver. The rooms module needs
-// the hooks (`roomHooks`) and federation needs the rooms module's port;
-// deferredRoomHooks() breaks that cycle.
+// Wiring: federation-wiring.ts, for createHomeserver. Federation is made over
+// the rooms module's port, and the rooms module then gets `roomHooks`
+// (Rooms.connectFederation): the one dependency each way, both explicit.
 import type { Clock, Logger } from '../ports.ts';
-import type { RemoteJoinRequest, RemoteLeaveRequest, RoomDeps } from '../rooms/api.ts';
+import type { FederationForRooms, RemoteJoinRequest, RemoteLeaveRequest } from '../rooms/api.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
 import type { Notifier } from '../events/notifier.ts';
@@ -66,10 +66,10 @@ export interface FederationDeps {
   readonly nodeName?: () => Promise<string | undefined>;
 }
 
-export type FederationRoomHooks = Required<Pick<RoomDeps, 'remoteJoin' | 'remoteLeave' | 'localEvents'>>;
+export type FederationRoomHooks = FederationForRooms;
 
 export interface Federation {
-  /** What the rooms module's deps need (see the header). */
+  /** What the rooms module asks of room federation: connect it with Rooms.connectFederation (see the header). */
   readonly roomHooks: FederationRoomHooks;
   /** The typing state of a room changed; local users' starts and stops go out as m.typing. */
   typingChanged(roomId: string, typers: readonly string[]): void;
@@ -183,5 +183,3 @@ function serverRoutes(
     ...membershipRoutes(fed),
   ];
 }
-
-export { deferredRoomHooks } from './room-hooks.ts';

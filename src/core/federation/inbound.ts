@@ -4,7 +4,11 @@
 //     (more get 429), so one peer flooding us cannot starve the others;
 //  2. check that the claimed `origin` is the authenticated peer (else 401);
 //  3. run the handler; its failures become a bare 500 that leaks nothing.
+// Error answers are MatrixErrors, shaped by the one mapping both APIs share
+// (http/respond.ts's errorBody).
 
+import { badJson, limitExceeded, MatrixError, notJson, tooLarge, unknown } from '../errors.ts';
+import { errorBody } from '../http/respond.ts';
 import type { Logger } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type {
@@ -14,24 +18,19 @@ import type {
   TransportLimits,
 } from './transport.ts';
 
-export function errorResponse(
-  status: number,
-  errcode: string,
-  error: string,
-  extra: JsonObject = {},
-): FederationResponse {
-  return { status, body: { errcode, error, ...extra } };
+/** A MatrixError as a Server-Server response: its status, and the body every API answers with. */
+export function errorResponse(err: MatrixError): FederationResponse {
+  return { status: err.status, body: errorBody(err) as JsonObject };
 }
 
 export const responses = {
-  unauthorized: (msg: string) => errorResponse(401, 'M_UNAUTHORIZED', msg),
-  tooLarge: (limit: number) => errorResponse(413, 'M_TOO_LARGE', `request body exceeds ${limit} bytes`),
-  busy: () =>
-    errorResponse(429, 'M_LIMIT_EXCEEDED', 'too many concurrent requests', { retry_after_ms: 1000 }),
-  notJson: (msg: string) => errorResponse(400, 'M_NOT_JSON', msg),
-  badJson: (msg: string) => errorResponse(400, 'M_BAD_JSON', msg),
-  internal: () => errorResponse(500, 'M_UNKNOWN', 'internal error'),
-  notReady: () => errorResponse(503, 'M_UNKNOWN', 'server is not ready'),
+  unauthorized: (msg: string) => errorResponse(new MatrixError(401, 'M_UNAUTHORIZED', msg)),
+  tooLarge: (limit: number) => errorResponse(tooLarge(`request body exceeds ${limit} bytes`)),
+  busy: () => errorResponse(limitExceeded(1000, 'too many concurrent requests')),
+  notJson: (msg: string) => errorResponse(notJson(msg)),
+  badJson: (msg: string) => errorResponse(badJson(msg)),
+  internal: () => errorResponse(unknown('internal error', 500)),
+  notReady: () => errorResponse(unknown('server is not ready', 503)),
 };
 
 export interface InboundGate {

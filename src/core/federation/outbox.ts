@@ -3,7 +3,7 @@
 // senders (sender.ts) read them oldest first and delete them once delivered.
 import type { JsonObject } from '../protocol/types.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { OUTBOX, type OutboxRow } from './tables.ts';
+import { type OutboxRow, outboxTable } from './tables.ts';
 
 export type OutboxItem =
   | { readonly kind: 'pdu'; readonly roomId: string; readonly eventId: string }
@@ -24,7 +24,7 @@ export async function enqueue(
       item.kind === 'edu'
         ? { destination, kind: 'edu', edu_type: item.eduType, content: item.content }
         : { destination, kind: item.kind, room_id: item.roomId, event_id: item.eventId };
-    await tx.put(OUTBOX, row);
+    await outboxTable.put(tx, row);
     out.push(destination);
   }
   return out;
@@ -36,7 +36,19 @@ export interface PendingBatch {
   readonly invites: OutboxRow[];
 }
 
-/** The oldest rows for a destination: up to maxPdus PDUs and maxEdus EDUs, and any invites among them. */
+/**
+ * EDU content one transaction carries at most, as JSON characters: PDUs are
+ * at most 64 KiB each (50 of them fit the peer's 4 MiB request limit), but
+ * a to-device EDU may be much larger than a typing notice, and a
+ * transaction the peer refuses as too large would be retried forever.
+ */
+export const MAX_TRANSACTION_EDU_CHARS = 512 * 1024;
+
+/**
+ * The oldest rows for a destination: up to maxPdus PDUs and maxEdus EDUs
+ * (fewer when their content passes MAX_TRANSACTION_EDU_CHARS; the first
+ * always goes), and any invites among them.
+ */
 export async function pendingFor(
   tx: ReadTx,
   destination: string,
@@ -44,16 +56,27 @@ export async function pendingFor(
   maxEdus: number,
 ): Promise<PendingBatch> {
   const batch: PendingBatch = { pdus: [], edus: [], invites: [] };
+  let eduChars = 0;
+  const eduFits = (row: OutboxRow) => {
+    if (batch.edus.length >= maxEdus) return false;
+    const chars = JSON.stringify(row.content ?? {}).length;
+    if (batch.edus.length > 0 && eduChars + chars > MAX_TRANSACTION_EDU_CHARS) {
+      maxEdus = batch.edus.length;
+      return false;
+    }
+    eduChars += chars;
+    return true;
+  };
   let after = -1;
   for (;;) {
-    const rows = await tx.query<OutboxRow>(OUTBOX, {
+    const rows = await outboxTable.query(tx, {
       index: 'destination',
       range: { lower: [destination, after], lowerOpen: true, upper: [destination, Number.MAX_SAFE_INTEGER] },
       limit: 200,
     });
     for (const row of rows) {
       if (row.kind === 'pdu' && batch.pdus.length < maxPdus) batch.pdus.push(row);
-      else if (row.kind === 'edu' && batch.edus.length < maxEdus) batch.edus.push(row);
+      else if (row.kind === 'edu' && eduFits(row)) batch.edus.push(row);
       else if (row.kind === 'invite' && batch.invites.length < maxPdus) batch.invites.push(row);
     }
     const full = batch.pdus.length >= maxPdus && batch.edus.length >= maxEdus;
@@ -63,7 +86,7 @@ export async function pendingFor(
 }
 
 export async function removeRows(tx: WriteTx, rows: readonly OutboxRow[]): Promise<void> {
-  for (const row of rows) await tx.delete(OUTBOX, row.id!);
+  for (const row of rows) await outboxTable.delete(tx, row.id!);
 }
 
 /** Every destination with something queued (the senders to start after a restart). */
@@ -71,7 +94,7 @@ export async function pendingDestinations(tx: ReadTx): Promise<Set<string>> {
   const out = new Set<string>();
   let after: [string, number] | undefined;
   for (;;) {
-    const [row] = await tx.query<OutboxRow>(OUTBOX, {
+    const [row] = await outboxTable.query(tx, {
       index: 'destination',
       ...(after && { range: { lower: after, lowerOpen: true } }),
       limit: 1,

@@ -4,6 +4,7 @@
 // network directory (directory/federation-routes.ts, passed to
 // createFederation as `extraRoutes`).
 import { MatrixError } from '../errors.ts';
+import { RouteTable } from '../http/route-table.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { errorResponse } from './inbound.ts';
 import type { FederationHandler, FederationRequest, FederationResponse } from './transport.ts';
@@ -29,55 +30,24 @@ export function ok(body: JsonObject): FederationResponse {
   return { status: 200, body };
 }
 
-interface Compiled {
-  readonly route: FederationRoute;
-  readonly segments: readonly string[];
-}
-
 /**
- * One handler over `routes`: unknown paths are 404 M_UNRECOGNIZED, a known
- * path with another method 405 M_UNRECOGNIZED (spec: "Unsupported
- * endpoints"), a thrown MatrixError its own response. Anything else thrown
- * propagates, and the transport's inbound gate answers a bare 500.
+ * One handler over `routes`, matched by the homeserver's one route table
+ * (http/route-table.ts, with strict parameters): unknown paths are 404
+ * M_UNRECOGNIZED, a known path with another method 405 M_UNRECOGNIZED (spec:
+ * "Unsupported endpoints"), a thrown MatrixError its own response through the
+ * one mapping (inbound.ts's errorResponse over http/respond.ts's errorBody).
+ * Anything else thrown propagates, and the transport's inbound gate answers a
+ * bare 500.
  */
 export function federationRouter(routes: readonly FederationRoute[]): FederationHandler {
-  const compiled: Compiled[] = routes.map((route) => ({ route, segments: route.path.split('/') }));
+  const table = new RouteTable(routes, 'strict');
   return async (origin, req) => {
-    const segments = req.path.split('/');
-    const matches = compiled
-      .map((c) => ({ route: c.route, params: matchSegments(c.segments, segments) }))
-      .filter((m) => m.params !== undefined);
-    if (matches.length === 0) return errorResponse(404, 'M_UNRECOGNIZED', 'Unrecognized request');
-    const match = matches.find((m) => m.route.method === req.method);
-    if (!match) return errorResponse(405, 'M_UNRECOGNIZED', `${req.method} is not allowed on this path`);
     try {
-      return await match.route.handler({ origin, req, params: match.params ?? {} });
+      const { route, params } = table.match(req.method, req.path);
+      return await route.handler({ origin, req, params });
     } catch (err) {
       if (!(err instanceof MatrixError)) throw err;
-      return errorResponse(err.status, err.errcode, err.message, err.extra as JsonObject);
+      return errorResponse(err);
     }
   };
-}
-
-function matchSegments(
-  pattern: readonly string[],
-  path: readonly string[],
-): Record<string, string> | undefined {
-  if (pattern.length !== path.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < pattern.length; i++) {
-    const part = pattern[i]!;
-    const param = /^\{(\w+)\}$/.exec(part);
-    if (!param) {
-      if (part !== path[i]) return undefined;
-      continue;
-    }
-    try {
-      params[param[1]!] = decodeURIComponent(path[i]!);
-    } catch {
-      return undefined;
-    }
-    if (params[param[1]!] === '') return undefined;
-  }
-  return params;
 }

@@ -9,6 +9,7 @@
 //   service worker dies in between (STYLE.md §8).
 import type { JsonObject } from '../protocol/types.ts';
 import type { TableSpec } from '../storage/port.ts';
+import { table } from '../storage/table.ts';
 
 export const OUTBOX = 'fed_outbox';
 
@@ -31,3 +32,6 @@ export interface OutboxRow extends Record<string, unknown> {
   edu_type?: string;
   content?: JsonObject;
 }
+
+// The tables with their row and key types (storage/table.ts): read and write through these.
+export const outboxTable = table<OutboxRow, number>(OUTBOX);

@@ -1,9 +1,11 @@
 // The one place where handler results and thrown errors become HTTP responses:
 // a MatrixError becomes `{errcode, error, ...extra}` with its status, anything
 // else a 500 M_UNKNOWN that says nothing about its cause (the cause is logged).
+// The Server-Server API answers with the same bodies (errorBody, through
+// federation/inbound.ts's errorResponse); nobody writes an error body by hand.
 // Every response carries the CORS headers the spec recommends (spec: "Web
 // Browser Clients"), errors and preflights included.
-import { MatrixError } from '../errors.ts';
+import { internalError, MatrixError } from '../errors.ts';
 import type { Logger } from '../ports.ts';
 import type { HandlerResult } from './route.ts';
 import type { HsRequest, HsResponse } from './types.ts';
@@ -48,9 +50,14 @@ export function errorBody(err: MatrixError): Record<string, unknown> {
   return { ...err.extra, errcode: err.errcode, error: err.message };
 }
 
+/** A MatrixError as a Client-Server response. */
+export function matrixErrorResponse(err: MatrixError): HsResponse {
+  return jsonResponse(err.status, errorBody(err));
+}
+
 /** Turns anything a handler threw into a response; unexpected errors are logged and hidden. */
 export function errorResponse(err: unknown, logger: Logger, req?: HsRequest): HsResponse {
-  if (err instanceof MatrixError) return jsonResponse(err.status, errorBody(err));
+  if (err instanceof MatrixError) return matrixErrorResponse(err);
   logger.error('unhandled error in request handler', {
     method: req?.method,
     path: req?.path,
@@ -58,7 +65,7 @@ export function errorResponse(err: unknown, logger: Logger, req?: HsRequest): Hs
     message: err instanceof Error ? err.message : String(err),
     stack: err instanceof Error ? err.stack : undefined,
   });
-  return jsonResponse(500, { errcode: 'M_UNKNOWN', error: 'Internal server error' });
+  return matrixErrorResponse(internalError());
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

@@ -3,12 +3,28 @@
 // or cross-signing keys takes a global stream position (sync's
 // device_lists.changed), and goes to every server sharing a room with the
 // user as an EDU, queued in the persisted outbox in the same transaction.
-import type { JsonObject } from '../protocol/types.ts';
+import type { JsonObject, JsonValue } from '../protocol/types.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import type { KeysDeps } from './deps.ts';
 
 export const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
+
+/** `{user: {device: value}}` for other servers' users, split by server: server → its users' part. */
+export function byRemoteServer<T extends JsonValue>(
+  self: string,
+  perUser: ReadonlyMap<string, ReadonlyMap<string, T>>,
+): Map<string, JsonObject> {
+  const out = new Map<string, JsonObject>();
+  for (const [userId, devices] of perUser) {
+    const server = serverOf(userId);
+    if (server === self) continue;
+    const part = out.get(server) ?? {};
+    part[userId] = Object.fromEntries(devices);
+    out.set(server, part);
+  }
+  return out;
+}
 
 /** Tables a transaction that changes a local user's keys opens. */
 export function changeTables(deps: KeysDeps): string[] {

@@ -7,7 +7,7 @@
 import { badJson } from '../errors.ts';
 import { isJsonObject, type JsonObject } from '../protocol/types.ts';
 import type { KeysDeps } from './deps.ts';
-import { serverOf } from './device-lists.ts';
+import { byRemoteServer, serverOf } from './device-lists.ts';
 import { userKeys } from './key-answers.ts';
 import { isTracked, resyncRemoteUser } from './remote-devices.ts';
 
@@ -140,14 +140,7 @@ export async function claimKeys(
 ): Promise<{ one_time_keys: ClaimedKeys; failures: Record<string, JsonObject> }> {
   const oneTimeKeys = await claimLocalKeys(deps, claims);
   const failures: Record<string, JsonObject> = {};
-  const byServer = new Map<string, JsonObject>();
-  for (const [userId, devices] of claims) {
-    const server = serverOf(userId);
-    if (server === deps.serverName) continue;
-    const request = byServer.get(server) ?? {};
-    request[userId] = Object.fromEntries(devices);
-    byServer.set(server, request);
-  }
+  const byServer = byRemoteServer(deps.serverName, claims);
   const federation = deps.federation();
   await Promise.all(
     [...byServer].map(async ([server, request]) => {

@@ -4,7 +4,10 @@
 import { invalidParam } from '../errors.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 import { requireQueryParam } from '../http/query.ts';
-import type { Caller, RequestContext, Route } from '../http/route.ts';
+import type { Route } from '../http/route.ts';
+import { backupRoutes } from './backup-routes.ts';
+import { crossSigningRoutes } from './cross-signing-routes.ts';
+import { callerOf, V3 } from './route-helpers.ts';
 import { parseSyncPosition } from './positions.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { KeysDeps } from './deps.ts';
@@ -12,13 +15,6 @@ import { DEFAULT_REMOTE_TIMEOUT_MS, claimKeys, parseClaims, parseUserDevices, qu
 import { deviceListChanges } from './sync-section.ts';
 import { MAX_MESSAGE_CHARS, MAX_RECIPIENTS, parseMessages, sendToDevice } from './to-device.ts';
 import { uploadKeys } from './upload.ts';
-
-export const V3 = '/_matrix/client/v3';
-
-export function callerOf(ctx: RequestContext): Caller {
-  if (!ctx.caller) throw new Error('route declared auth required but ran without a caller');
-  return ctx.caller;
-}
 
 /** The request's `timeout` in ms, within what a client may make us wait. */
 function timeoutOf(body: Record<string, unknown>): number {
@@ -83,5 +79,7 @@ export function keysRoutes(deps: KeysDeps): Route[] {
         return { body: {} };
       },
     },
+    ...crossSigningRoutes(deps),
+    ...backupRoutes(deps),
   ];
 }

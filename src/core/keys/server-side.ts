@@ -4,7 +4,8 @@
 // and the EDUs m.device_list_update, m.signing_key_update and
 // m.direct_to_device from peers. A peer only ever gets our own users' keys,
 // and speaks only for its own users.
-import { forbidden, notFound } from '../errors.ts';
+import { forbidden, limitExceeded } from '../errors.ts';
+import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { KeysDeps } from './deps.ts';
 import { serverOf } from './device-lists.ts';
@@ -24,8 +25,26 @@ export type KeysEduHandler = (origin: string, content: JsonObject) => Promise<vo
 
 const V1 = '/_matrix/federation/v1';
 
+/** One-time keys one peer may claim per minute: more is 429, so a peer cannot drain our users' keys. */
+export const MAX_CLAIMS_PER_PEER_MINUTE = 1000;
+const MINUTE_MS = 60_000;
+
+/** Counts each peer's claims in the current minute (the peers we remember are bounded too). */
+function claimQuota(deps: KeysDeps): (origin: string, count: number) => void {
+  const windows = new BoundedCache<string, { start: number; count: number }>(4096);
+  return (origin, count) => {
+    const now = deps.clock.now();
+    const held = windows.get(origin);
+    const window = held && now - held.start < MINUTE_MS ? held : { start: now, count: 0 };
+    if (window.count + count > MAX_CLAIMS_PER_PEER_MINUTE)
+      throw limitExceeded(window.start + MINUTE_MS - now);
+    windows.set(origin, { start: window.start, count: window.count + count });
+  };
+}
+
 export function keysServerRoutes(deps: KeysDeps): KeysServerRoute[] {
   const local = (userId: string) => serverOf(userId) === deps.serverName;
+  const charge = claimQuota(deps);
   return [
     {
       method: 'POST',
@@ -48,8 +67,13 @@ export function keysServerRoutes(deps: KeysDeps): KeysServerRoute[] {
     {
       method: 'POST',
       path: `${V1}/user/keys/claim`,
-      async handler(_origin, _params, body) {
-        return { one_time_keys: (await claimLocalKeys(deps, parseClaims(body.one_time_keys))) as JsonObject };
+      async handler(origin, _params, body) {
+        const claims = parseClaims(body.one_time_keys);
+        charge(
+          origin,
+          [...claims.values()].reduce((n, devices) => n + devices.size, 0),
+        );
+        return { one_time_keys: (await claimLocalKeys(deps, claims)) as JsonObject };
       },
     },
     {
@@ -63,7 +87,6 @@ export function keysServerRoutes(deps: KeysDeps): KeysServerRoute[] {
             deps.accounts.devices(tx, userId),
             deps.keys.keyChange(tx, userId),
           ]);
-          if (devices.length === 0 && !change) throw notFound('no such user');
           const keys = await userKeys(deps, tx, userId, [], '');
           const out: JsonObject = {
             user_id: userId,

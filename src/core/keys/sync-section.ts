@@ -37,8 +37,8 @@ export async function keysSyncSection(
   const { keys } = deps;
   const since = r.since ?? 0;
   const [toDevice, acknowledged, lists, oneTimeKeyCounts, unusedFallbackKeyTypes] = await Promise.all([
-    keys.toDeviceBetween(tx, r.userId, r.deviceId, since, r.position),
-    r.since === undefined ? false : keys.hasToDeviceUpTo(tx, r.userId, r.deviceId, r.since),
+    keys.messages.toDeviceBetween(tx, r.userId, r.deviceId, since, r.position),
+    r.since === undefined ? false : keys.messages.hasToDeviceUpTo(tx, r.userId, r.deviceId, r.since),
     r.since === undefined
       ? { changed: [], left: [] }
       : deviceListChanges(deps, tx, r.userId, r.since, r.position),
@@ -56,7 +56,9 @@ export async function keysSyncSection(
 
 /** Deletes the device's messages the client acknowledged by syncing with `since`. */
 export async function acknowledgeToDevice(deps: KeysDeps, userId: string, deviceId: string, since: number) {
-  await deps.store.write(deps.keys.tables, (tx) => deps.keys.deleteToDeviceUpTo(tx, userId, deviceId, since));
+  await deps.store.write(deps.keys.tables, (tx) =>
+    deps.keys.messages.deleteToDeviceUpTo(tx, userId, deviceId, since),
+  );
 }
 
 /** device_lists for an incremental sync (and keys/changes) between two stream positions. */

@@ -11,14 +11,14 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../protocol/types
 import type { WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
 import type { KeysDeps } from './deps.ts';
-import { changeTables, serverOf } from './device-lists.ts';
+import { byRemoteServer, changeTables, serverOf } from './device-lists.ts';
 
 /** Largest content of one message, as JSON (Olm-encrypted room keys are a few KB). */
 export const MAX_MESSAGE_CHARS = 65_536;
 /** Messages waiting for one device; beyond it senders are told to slow down. */
 export const MAX_DEVICE_INBOX = 10_000;
 /** Messages from one peer waiting for our devices; beyond it the peer's are dropped. */
-export const MAX_PENDING_PER_PEER = 5_000;
+export const MAX_PENDING_PER_PEER = 1_000;
 /** Recipients one request or EDU may name. */
 export const MAX_RECIPIENTS = 1_000;
 /** Transaction ids are remembered this long. */
@@ -66,8 +66,9 @@ async function storeLocal(
     for (const [deviceId, content] of devices) {
       const targets = deviceId === '*' ? known : known.filter((d) => d === deviceId);
       for (const target of targets) {
-        if ((await deps.keys.pendingFor(tx, userId, target)) >= MAX_DEVICE_INBOX) throw limitExceeded(1000);
-        await deps.keys.putToDevice(tx, { userId, deviceId: target, stream }, origin, {
+        if ((await deps.keys.messages.pendingFor(tx, userId, target)) >= MAX_DEVICE_INBOX)
+          throw limitExceeded(1000);
+        await deps.keys.messages.putToDevice(tx, { userId, deviceId: target, stream }, origin, {
           sender,
           type,
           content,
@@ -90,9 +91,9 @@ export async function sendToDevice(
   const { keys } = deps;
   const now = deps.clock.now();
   const outcome = await deps.store.write(changeTables(deps), async (tx) => {
-    if (await keys.seenTxn(tx, caller.userId, caller.deviceId, txnId)) return undefined;
+    if (await keys.messages.seenTxn(tx, caller.userId, caller.deviceId, txnId)) return undefined;
     const users = await storeLocal(deps, tx, deps.serverName, caller.userId, type, messages);
-    await keys.putTxn(tx, caller.userId, caller.deviceId, txnId, now, now - TXN_TTL_MS);
+    await keys.messages.putTxn(tx, caller.userId, caller.deviceId, txnId, now, now - TXN_TTL_MS);
     const remote = await queueRemote(deps, tx, caller, type, txnId, messages);
     return { users, remote };
   });
@@ -110,14 +111,7 @@ async function queueRemote(
   txnId: string,
   messages: Recipients,
 ): Promise<string[]> {
-  const byServer = new Map<string, JsonObject>();
-  for (const [userId, devices] of messages) {
-    const server = serverOf(userId);
-    if (server === deps.serverName) continue;
-    const forServer = byServer.get(server) ?? {};
-    forServer[userId] = Object.fromEntries(devices);
-    byServer.set(server, forServer);
-  }
+  const byServer = byRemoteServer(deps.serverName, messages);
   const federation = deps.federation();
   if (!federation || byServer.size === 0) return [];
   const destinations: string[] = [];
@@ -157,10 +151,10 @@ export async function receiveDirectToDevice(
   const now = deps.clock.now();
   const outcome = await deps.store
     .write(changeTables(deps), async (tx) => {
-      if (await keys.seenTxn(tx, origin, '', messageId)) return 'repeat';
-      if ((await keys.pendingFrom(tx, origin)) >= MAX_PENDING_PER_PEER) return 'over the peer quota';
+      if (await keys.messages.seenTxn(tx, sender, '', messageId)) return 'repeat';
+      if ((await keys.messages.pendingFrom(tx, origin)) >= MAX_PENDING_PER_PEER) return 'over the peer quota';
       const users = await storeLocal(deps, tx, origin, sender, type, messages);
-      await keys.putTxn(tx, origin, '', messageId, now, now - TXN_TTL_MS);
+      await keys.messages.putTxn(tx, sender, '', messageId, now, now - TXN_TTL_MS);
       return users;
     })
     .catch((err: unknown) => {

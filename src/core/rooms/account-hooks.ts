@@ -5,11 +5,10 @@
 import { forbidden } from '../errors.ts';
 import type { JsonObject } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
-import type { RoomDeps } from './deps.ts';
 import { roomMembers } from './members-read.ts';
-import { type RoomsContext, roomsContext } from './rooms-context.ts';
+import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import { DIRECTORY, type DirectoryRow, MEMBERS, type MemberRow, roomTableNames } from './tables.ts';
+import { directoryTable, type MemberRow, membersTable, roomTableNames } from './tables.ts';
 
 /** A user the directory search may show (accounts' DirectoryEntry). */
 export interface DirectoryCandidate {
@@ -24,8 +23,8 @@ export interface RoomAccountHooks {
   directoryCandidates(searcher: string, term: string, limit: number): Promise<readonly DirectoryCandidate[]>;
 }
 
-export function roomAccountHooks(deps: RoomDeps): RoomAccountHooks {
-  const rooms = roomsContext(deps);
+export function roomAccountHooks(rooms: RoomsContext): RoomAccountHooks {
+  const { deps } = rooms;
   return {
     profileChanged: (userId) => profileChanged(rooms, userId),
     userDeactivated: (userId) => userDeactivated(rooms, userId),
@@ -36,7 +35,7 @@ export function roomAccountHooks(deps: RoomDeps): RoomAccountHooks {
 
 async function memberships(rooms: RoomsContext, userId: string): Promise<MemberRow[]> {
   return rooms.deps.store.read(roomTableNames, (tx) =>
-    tx.query<MemberRow>(MEMBERS, {
+    membersTable.query(tx, {
       index: 'user_stream',
       range: { lower: [userId, 0], upper: [userId, Number.MAX_SAFE_INTEGER] },
     }),
@@ -110,12 +109,12 @@ async function directoryCandidates(
   term: string,
   limit: number,
 ): Promise<DirectoryCandidate[]> {
-  const own = await tx.query<MemberRow>(MEMBERS, {
+  const own = await membersTable.query(tx, {
     index: 'user_stream',
     range: { lower: [searcher, 0], upper: [searcher, Number.MAX_SAFE_INTEGER] },
   });
   const roomIds = new Set(own.filter((m) => m.membership === 'join').map((m) => m.room_id));
-  for (const row of await tx.query<DirectoryRow>(DIRECTORY)) roomIds.add(row.room_id);
+  for (const row of await directoryTable.query(tx)) roomIds.add(row.room_id);
   const needle = term.toLowerCase();
   const found = new Map<string, DirectoryCandidate>();
   for (const roomId of roomIds) {

@@ -11,19 +11,16 @@
 // are accepted as `from` too, read as the boundary after N.
 import type { ReadTx } from '../storage/port.ts';
 import type { StateKey } from '../protocol/types.ts';
-import { ALIASES, type AliasRow, type Membership } from './tables.ts';
+import { aliasesTable, type Membership } from './tables.ts';
 import * as members from './members-read.ts';
 import * as state from './state-read.ts';
 import * as timeline from './timeline-read.ts';
 import * as client from './client-event.ts';
 import { visibleEvents } from './visibility.ts';
-import type { RoomDeps } from './deps.ts';
-import * as membership from './membership.ts';
-import type { SendResult } from './room-writer.ts';
-import { roomsContext } from './rooms-context.ts';
 
 export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
 export type {
+  FederationForRooms,
   LocalEventHooks,
   MemberProfile,
   RemoteDirectory,
@@ -32,7 +29,7 @@ export type {
   ResolvedAlias,
   RoomDeps,
 } from './deps.ts';
-export { roomRoutes } from './routes.ts';
+export { createRooms, type Rooms } from './rooms.ts';
 /** Pagination tokens (see the header); parsing yields undefined for strings that are not one. */
 export { makePaginationToken, parseStreamToken as parsePaginationToken } from './pagination-token.ts';
 export type { Membership } from './tables.ts';
@@ -198,14 +195,5 @@ export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[
 
 /** The room a local alias names, if any (open the transaction over roomTableNames). */
 export async function roomIdForAlias(tx: ReadTx, alias: string): Promise<string | undefined> {
-  return (await tx.get<AliasRow>(ALIASES, alias))?.room_id;
-}
-
-/**
- * Sends a local user's membership change (a member event) into a room, through
- * the one writer of the store `deps` names; 403 when the target's membership
- * is not in `request.from`.
- */
-export function changeMembership(deps: RoomDeps, request: membership.MembershipRequest): Promise<SendResult> {
-  return membership.changeMembership(roomsContext(deps), request);
+  return (await aliasesTable.get(tx, alias))?.room_id;
 }

@@ -2,7 +2,7 @@
 // federation fields dropped, `unsigned` computed for the viewer.
 import type { ReadTx } from '../storage/port.ts';
 import type { JsonObject } from '../protocol/types.ts';
-import { EVENTS, type EventRow } from './tables.ts';
+import { type EventRow, eventsTable } from './tables.ts';
 
 export interface ClientEvent {
   content: JsonObject;
@@ -84,8 +84,8 @@ export async function formatRows(
 ): Promise<ClientEvent[]> {
   const out: ClientEvent[] = [];
   for (const row of rows) {
-    const redaction = row.redacted_by ? await tx.get<EventRow>(EVENTS, row.redacted_by) : undefined;
-    const replaced = row.replaces ? await tx.get<EventRow>(EVENTS, row.replaces) : undefined;
+    const redaction = row.redacted_by ? await eventsTable.get(tx, row.redacted_by) : undefined;
+    const replaced = row.replaces ? await eventsTable.get(tx, row.replaces) : undefined;
     const extras: FormatExtras = {
       redactedBecause: redaction && toClientEvent(redaction, now, viewer),
       replaced,
@@ -104,7 +104,7 @@ export async function clientEventsByIds(
 ): Promise<ClientEvent[]> {
   const rows: EventRow[] = [];
   for (const id of eventIds) {
-    const row = await tx.get<EventRow>(EVENTS, id);
+    const row = await eventsTable.get(tx, id);
     if (row) rows.push(row);
   }
   return formatRows(tx, rows, now, viewer);

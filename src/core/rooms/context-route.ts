@@ -11,9 +11,10 @@ import { filterParam, historyBound } from './history-access.ts';
 import { MAX_PAGE, senderMembers } from './messages-route.ts';
 import { callerOf, roomIdParam } from './route-helpers.ts';
 import { stateIdsAtStream } from './state-read.ts';
-import { EVENTS, type EventRow } from './tables.ts';
+import type { EventRow } from './tables.ts';
 import { scanTimeline } from './timeline-read.ts';
 import { VisibilityChecker } from './visibility.ts';
+import { eventRow } from './rows.ts';
 
 /**
  * 1. The event must be in the room's timeline and visible to the caller (404).
@@ -30,7 +31,7 @@ export async function context(tx: ReadTx, ctx: RequestContext, now: number): Pro
   const bound = await historyBound(tx, roomId, caller.userId);
   const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
   // 1.
-  const row = await tx.get<EventRow>(EVENTS, ctx.params.eventId ?? '');
+  const row = await eventRow(tx, ctx.params.eventId ?? '');
   if (!row || row.room_id !== roomId || row.stream === undefined || !(await checker.canSee(row))) {
     throw notFound('Event not found');
   }

@@ -30,7 +30,8 @@ import type { MemberProfile } from './deps.ts';
 import { checkInvitee } from './membership.ts';
 import { callerOf } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
-import { ALIASES, type AliasRow, DIRECTORY, type DirectoryRow } from './tables.ts';
+import { ALIASES, aliasesTable, type DirectoryRow, directoryTable } from './tables.ts';
+import { addAlias } from './rows.ts';
 
 /** POST /_matrix/client/v3/createRoom */
 export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Promise<HandlerResult> {
@@ -65,7 +66,7 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
     isDirect: optionalBoolean(body, 'is_direct') ?? false,
     profiles,
   };
-  if (alias !== undefined && (await deps.store.read([ALIASES], (tx) => tx.get(ALIASES, alias)))) {
+  if (alias !== undefined && (await deps.store.read([ALIASES], (tx) => aliasesTable.get(tx, alias)))) {
     throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
   }
   const random = deps.randomBytes ?? randomBytes;
@@ -73,7 +74,7 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
   await writer.create(roomId, version, createRoomDrafts(plan), async (tx) => {
     if (alias !== undefined) await claimAlias(tx, alias, roomId, caller.userId);
     if (visibility === 'public')
-      await tx.put(DIRECTORY, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
+      await directoryTable.put(tx, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
   });
   return { body: { room_id: roomId } };
 }
@@ -95,9 +96,8 @@ export function aliasFromName(name: string, serverName: string): string {
 
 /** Reserves an alias inside the caller's transaction (400 M_ROOM_IN_USE when taken, as createRoom specifies). */
 export async function claimAlias(tx: WriteTx, alias: string, roomId: string, creator: string): Promise<void> {
-  if (await tx.get(ALIASES, alias))
+  if (!(await addAlias(tx, { alias, room_id: roomId, creator })))
     throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
-  await tx.put(ALIASES, { alias, room_id: roomId, creator } satisfies AliasRow);
 }
 
 function initialState(body: JsonRecord): InitialStateEvent[] {

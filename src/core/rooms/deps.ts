@@ -75,16 +75,21 @@ export interface RoomDeps {
   readonly userExists?: (userId: string) => Promise<boolean>;
   /** Other servers' directories and aliases; absent without federation (they are 404 then). */
   readonly remoteDirectory?: RemoteDirectory;
-  /**
-   * Joins a room that is not known here over federation (make_join/send_join;
-   * room federation implements it). Absent: such joins are 404.
-   */
-  readonly remoteJoin?: (request: RemoteJoinRequest) => Promise<void>;
-  /**
-   * Leaves a room that is not known here (an invite from another server is
-   * rejected through make_leave/send_leave). Absent: such leaves are 404.
-   */
-  readonly remoteLeave?: (request: RemoteLeaveRequest) => Promise<void>;
+}
+
+/**
+ * What the rooms module asks of room federation (federation.ts implements it
+ * as `Federation.rooms`). The composition root connects it after making both
+ * (Rooms.connectFederation): federation is made over the rooms module's port,
+ * so it cannot be passed in when rooms is made. Until then, and on a server
+ * without a network, joins and leaves of rooms held elsewhere are 404 and
+ * local events go nowhere.
+ */
+export interface FederationForRooms {
+  /** Joins a room that is not known here over federation (make_join/send_join). */
+  remoteJoin(request: RemoteJoinRequest): Promise<void>;
+  /** Leaves a room that is not known here (an invite from another server is rejected through make_leave/send_leave). */
+  remoteLeave(request: RemoteLeaveRequest): Promise<void>;
   /** Told about every local event (room federation's outbox). */
-  readonly localEvents?: LocalEventHooks;
+  readonly localEvents: LocalEventHooks;
 }

@@ -22,15 +22,8 @@ import {
 } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import {
-  ALIASES,
-  type AliasRow,
-  DIRECTORY,
-  type DirectoryRow,
-  MEMBERS,
-  type MemberRow,
-  roomTableNames,
-} from './tables.ts';
+import { ALIASES, roomTableNames } from './tables.ts';
+import { addAlias, aliasRow, aliasesOf, isPublished, memberRow, removeAlias, setPublished } from './rows.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -95,7 +88,7 @@ async function getAlias(rooms: RoomsContext, ctx: RequestContext): Promise<unkno
     if (!found) throw notFound(`Room alias ${alias} not found`);
     return { room_id: found.roomId, servers: found.servers };
   }
-  const row = await store.read([ALIASES], (tx) => tx.get<AliasRow>(ALIASES, alias));
+  const row = await store.read([ALIASES], (tx) => aliasRow(tx, alias));
   if (!row) throw notFound(`Room alias ${alias} not found`);
   return { room_id: row.room_id, servers: [serverNameOf(alias)] };
 }
@@ -108,22 +101,21 @@ async function putAlias(tx: WriteTx, ctx: RequestContext, serverName: string): P
   const userId = callerOf(ctx).userId;
   await requireJoined(tx, roomId, userId);
   // Spec: 409 M_UNKNOWN when the alias already exists.
-  if (await tx.get(ALIASES, alias))
+  if (!(await addAlias(tx, { alias, room_id: roomId, creator: userId })))
     throw new MatrixError(409, 'M_UNKNOWN', `Room alias ${alias} already exists`);
-  await tx.put(ALIASES, { alias, room_id: roomId, creator: userId } satisfies AliasRow);
   return {};
 }
 
 /** DELETE /_matrix/client/v3/directory/room/{roomAlias}: by its creator or a room moderator. */
 async function deleteAlias(tx: WriteTx, ctx: RequestContext): Promise<unknown> {
   const alias = requireRoomAlias(ctx.params.roomAlias ?? '');
-  const row = await tx.get<AliasRow>(ALIASES, alias);
+  const row = await aliasRow(tx, alias);
   if (!row) throw notFound(`Room alias ${alias} not found`);
   const userId = callerOf(ctx).userId;
   if (row.creator !== userId && !(await maySendState(tx, row.room_id, userId, 'm.room.canonical_alias'))) {
     throw forbidden('Only the alias creator or a room moderator may delete this alias');
   }
-  await tx.delete(ALIASES, alias);
+  await removeAlias(tx, alias);
   return {};
 }
 
@@ -132,15 +124,14 @@ async function listAliases(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
   const roomId = roomIdParam(ctx);
   const userId = callerOf(ctx).userId;
   await requireJoinedOrWorldReadable(tx, roomId, userId);
-  const rows = await tx.query<AliasRow>(ALIASES, { index: 'room', equals: roomId });
-  return { aliases: rows.map((r) => r.alias) };
+  return { aliases: await aliasesOf(tx, roomId) };
 }
 
 /** GET /_matrix/client/v3/directory/list/room/{roomId} */
 async function getVisibility(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
   const roomId = roomIdParam(ctx);
   await requireRoom(tx, roomId);
-  return { visibility: (await tx.get(DIRECTORY, roomId)) ? 'public' : 'private' };
+  return { visibility: (await isPublished(tx, roomId)) ? 'public' : 'private' };
 }
 
 /** PUT /_matrix/client/v3/directory/list/room/{roomId}: by users who may set the canonical alias. */
@@ -152,16 +143,14 @@ async function putVisibility(tx: WriteTx, ctx: RequestContext): Promise<unknown>
   if (!(await maySendState(tx, roomId, userId, 'm.room.canonical_alias'))) {
     throw forbidden('Publishing the room needs the power to change its canonical alias');
   }
-  if (visibility === 'public')
-    await tx.put(DIRECTORY, { room_id: roomId, visibility } satisfies DirectoryRow);
-  else await tx.delete(DIRECTORY, roomId);
+  await setPublished(tx, roomId, visibility === 'public');
   return {};
 }
 
 /** Whether the user's power level suffices for a state event of `type` in the room. */
 async function maySendState(tx: ReadTx, roomId: string, userId: string, type: string): Promise<boolean> {
   const room = await requireRoom(tx, roomId);
-  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  const member = await memberRow(tx, roomId, userId);
   if (member?.membership !== 'join') return false;
   const version = roomVersion(room.version)!;
   const powerLevels = await currentStateEvent(tx, roomId, 'm.room.power_levels');

@@ -5,18 +5,16 @@
 import { type RoomVersion, roomVersion } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
-import type { MemberProfile, RoomDeps } from './deps.ts';
-import { roomsContext } from './rooms-context.ts';
+import type { MemberProfile } from './deps.ts';
+import type { RoomsContext } from './rooms-context.ts';
 import { type StateIds, loadStateGroup, stateEntryIn } from './state-groups.ts';
 import {
-  EVENTS,
-  EXTREMITIES,
   type EventRow,
-  type ExtremityRow,
-  MEMBERS,
+  eventsTable,
+  extremitiesTable,
   type MemberRow,
-  ROOMS,
-  type RoomRow,
+  membersTable,
+  roomsTable,
   roomTableNames,
 } from './tables.ts';
 
@@ -46,22 +44,22 @@ export const roomWriteTables: readonly string[] = [...roomTableNames, STREAM_TAB
 
 /** The version of a room held here; undefined for rooms we do not hold. */
 export async function heldRoomVersion(tx: ReadTx, roomId: string): Promise<RoomVersion | undefined> {
-  const room = await tx.get<RoomRow>(ROOMS, roomId);
+  const room = await roomsTable.get(tx, roomId);
   return room ? roomVersion(room.version) : undefined;
 }
 
 /** Ids of every room held here. */
 export async function heldRoomIds(tx: ReadTx): Promise<string[]> {
-  return (await tx.query<RoomRow>(ROOMS)).map((r) => r.room_id);
+  return (await roomsTable.query(tx)).map((r) => r.room_id);
 }
 
 export function eventRowOf(tx: ReadTx, eventId: string): Promise<EventRow | undefined> {
-  return tx.get<EventRow>(EVENTS, eventId);
+  return eventsTable.get(tx, eventId);
 }
 
 /** The room's current state group (the resolved state of its forward extremities). */
 export async function currentStateGroup(tx: ReadTx, roomId: string): Promise<number | undefined> {
-  return (await tx.get<RoomRow>(ROOMS, roomId))?.state_group;
+  return (await roomsTable.get(tx, roomId))?.state_group;
 }
 
 export function stateOfGroup(tx: ReadTx, group: number): Promise<StateIds> {
@@ -79,18 +77,18 @@ export function stateEntryOfGroup(
 
 /** The forward extremities of a room. */
 export async function extremityIds(tx: ReadTx, roomId: string): Promise<string[]> {
-  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
   return rows.map((r) => r.event_id);
 }
 
 /** Servers with a user joined to the room now. */
 export async function joinedServers(tx: ReadTx, roomId: string): Promise<Set<string>> {
-  const rows = await tx.query<MemberRow>(MEMBERS, { index: 'room_membership', equals: [roomId, 'join'] });
+  const rows = await membersTable.query(tx, { index: 'room_membership', equals: [roomId, 'join'] });
   return new Set(rows.map((r) => r.user_id.slice(r.user_id.indexOf(':') + 1)));
 }
 
 export function memberOf(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow | undefined> {
-  return tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  return membersTable.get(tx, [roomId, userId]);
 }
 
 /** What room federation uses of the rooms module beyond the tables. */
@@ -103,10 +101,10 @@ export interface RoomFederationPort {
   userExists(userId: string): Promise<boolean>;
 }
 
-/** The port over the rooms module's deps (the writer is looked up when used, never before). */
-export function roomFederationPort(deps: RoomDeps): RoomFederationPort {
+/** The port over the rooms module's context (rooms.ts makes it). */
+export function roomFederationPort({ deps, writer }: RoomsContext): RoomFederationPort {
   return {
-    exclusive: (roomId, fn) => roomsContext(deps).writer.exclusive(roomId, fn),
+    exclusive: (roomId, fn) => writer.exclusive(roomId, fn),
     profileOf: async (userId) => deps.profileOf?.(userId),
     userExists: async (userId) => (deps.userExists ? deps.userExists(userId) : true),
   };

@@ -7,7 +7,7 @@ import type { ReadTx } from '../storage/port.ts';
 import { type RoomEventFilter, parseRoomEventFilter } from '../events/filter.ts';
 import { parseStreamToken } from './pagination-token.ts';
 import { currentHistoryVisibility, requireRoom } from './route-helpers.ts';
-import { MEMBERS, type MemberRow } from './tables.ts';
+import { membersTable } from './tables.ts';
 
 /**
  * The highest stream position the user may page to (Infinity: no bound).
@@ -17,7 +17,7 @@ import { MEMBERS, type MemberRow } from './tables.ts';
  */
 export async function historyBound(tx: ReadTx, roomId: string, userId: string): Promise<number> {
   await requireRoom(tx, roomId);
-  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  const member = await membersTable.get(tx, [roomId, userId]);
   if (member?.membership === 'leave' || member?.membership === 'ban') return member.stream;
   if (member || (await currentHistoryVisibility(tx, roomId)) === 'world_readable')
     return Number.POSITIVE_INFINITY;

@@ -2,7 +2,7 @@
 // summaries). The room_members table mirrors the member events of each room's
 // current state.
 import type { ReadTx } from '../storage/port.ts';
-import { FORGOTTEN, type ForgottenRow, type Membership, MEMBERS, type MemberRow } from './tables.ts';
+import { forgottenTable, type MemberRow, type Membership, membersTable } from './tables.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
 
@@ -22,14 +22,14 @@ export interface RoomSummary {
 }
 
 async function userRows(tx: ReadTx, userId: string, since: number): Promise<MemberRow[]> {
-  return tx.query<MemberRow>(MEMBERS, {
+  return membersTable.query(tx, {
     index: 'user_stream',
     range: { lower: [userId, since], lowerOpen: true, upper: [userId, MAX_STREAM] },
   });
 }
 
 export async function forgottenRoomIds(tx: ReadTx, userId: string): Promise<Set<string>> {
-  const rows = await tx.query<ForgottenRow>(FORGOTTEN, { index: 'user', equals: userId });
+  const rows = await forgottenTable.query(tx, { index: 'user', equals: userId });
   return new Set(rows.map((r) => r.room_id));
 }
 
@@ -51,7 +51,7 @@ export async function joinedRoomIds(tx: ReadTx, userId: string): Promise<string[
 }
 
 export async function memberRow(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow | undefined> {
-  return tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  return membersTable.get(tx, [roomId, userId]);
 }
 
 export async function membershipOf(
@@ -64,7 +64,7 @@ export async function membershipOf(
 
 /** Current members of a room with the given membership, in stream order of their member events. */
 export async function roomMembers(tx: ReadTx, roomId: string, membership: Membership): Promise<MemberRow[]> {
-  const rows = await tx.query<MemberRow>(MEMBERS, { index: 'room_membership', equals: [roomId, membership] });
+  const rows = await membersTable.query(tx, { index: 'room_membership', equals: [roomId, membership] });
   return rows.sort((a, b) => a.stream - b.stream);
 }
 
@@ -75,7 +75,7 @@ export async function memberChangesBetween(
   since: number,
   upTo: number,
 ): Promise<{ userId: string; joined: boolean }[]> {
-  const rows = await tx.query<MemberRow>(MEMBERS, {
+  const rows = await membersTable.query(tx, {
     range: { lower: [roomId, ''], upper: [roomId, '\uffff'] },
   });
   return rows
@@ -84,7 +84,7 @@ export async function memberChangesBetween(
 }
 
 export function countMembers(tx: ReadTx, roomId: string, membership: Membership): Promise<number> {
-  return tx.count(MEMBERS, { index: 'room_membership', equals: [roomId, membership] });
+  return membersTable.count(tx, { index: 'room_membership', equals: [roomId, membership] });
 }
 
 /**

@@ -10,7 +10,8 @@ import { mirrorCanonicalAlias } from './mirror-alias.ts';
 import { memberRow } from './members-read.ts';
 import { bodyRoute, callerOf, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
-import { ALIASES, type AliasRow, FORGOTTEN, type ForgottenRow, ROOMS, roomTableNames } from './tables.ts';
+import { ALIASES, ROOMS, roomTableNames } from './tables.ts';
+import { aliasRow, forgetRoom, roomRow } from './rows.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -45,7 +46,7 @@ async function joinByIdOrAlias(rooms: RoomsContext, ctx: RequestContext): Promis
     if (!found) throw notFound(`Room alias ${alias} is not known on the network`);
     return join(rooms, ctx, found.roomId, [...found.servers, ...via]);
   }
-  const row = await store.read([ALIASES], (tx) => tx.get<AliasRow>(ALIASES, alias));
+  const row = await store.read([ALIASES], (tx) => aliasRow(tx, alias));
   if (!row) throw notFound(`Room alias ${alias} is not known here`);
   return join(rooms, ctx, row.room_id, via);
 }
@@ -65,8 +66,9 @@ async function join(
   const caller = callerOf(ctx);
   const body = optionalJsonObjectBody(ctx.req);
   const reason = optionalString(body, 'reason');
-  const { remoteDirectory, remoteJoin, serverName, store } = rooms.deps;
-  const known = await store.read([ROOMS], (tx) => tx.get(ROOMS, roomId));
+  const { remoteDirectory, serverName, store } = rooms.deps;
+  const remoteJoin = rooms.federation()?.remoteJoin;
+  const known = await store.read([ROOMS], (tx) => roomRow(tx, roomId));
   if (!known) {
     const remote = serverNameOf(roomId) !== serverName;
     if (!remote || !remoteJoin) {
@@ -124,8 +126,9 @@ async function leave(rooms: RoomsContext, ctx: RequestContext): Promise<unknown>
   const caller = callerOf(ctx);
   const body = optionalJsonObjectBody(ctx.req);
   const roomId = roomIdParam(ctx);
-  const { remoteLeave, store } = rooms.deps;
-  if (remoteLeave && !(await store.read([ROOMS], (tx) => tx.get(ROOMS, roomId)))) {
+  const { store } = rooms.deps;
+  const remoteLeave = rooms.federation()?.remoteLeave;
+  if (remoteLeave && !(await store.read([ROOMS], (tx) => roomRow(tx, roomId)))) {
     const reason = optionalString(body, 'reason');
     await remoteLeave({ roomId, userId: caller.userId, ...(reason !== undefined && { reason }) });
     return {};
@@ -171,7 +174,7 @@ async function forget(rooms: RoomsContext, ctx: RequestContext): Promise<unknown
     if (member && member.membership !== 'leave' && member.membership !== 'ban') {
       throw unknown(`${userId} is still ${member.membership === 'join' ? 'joined to' : 'in'} the room`);
     }
-    await tx.put(FORGOTTEN, { user_id: userId, room_id: roomId } satisfies ForgottenRow);
+    await forgetRoom(tx, userId, roomId);
   });
   rooms.deps.notifier.notify({ users: [userId] });
   return {};

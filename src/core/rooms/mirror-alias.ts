@@ -8,7 +8,7 @@ import type { WriteTx } from '../storage/port.ts';
 import { memberRow } from './members-read.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import { ALIASES, type AliasRow, DIRECTORY, type DirectoryRow, roomTableNames } from './tables.ts';
+import { aliasesTable, type AliasRow, type DirectoryRow, directoryTable, roomTableNames } from './tables.ts';
 
 /**
  * Publishes `#<localpart of the canonical alias>:<our name>` for the room
@@ -47,10 +47,10 @@ async function mirror(tx: WriteTx, roomId: string, userId: string, serverName: s
   if (aliasServer === serverName) return undefined;
   // 3.
   const alias = `#${localpart}:${serverName}`;
-  const existing = await tx.get<AliasRow>(ALIASES, alias);
+  const existing = await aliasesTable.get(tx, alias);
   if (existing && existing.room_id !== roomId) return undefined;
   // 4.
-  if (!existing) await tx.put(ALIASES, { alias, room_id: roomId, creator: userId } satisfies AliasRow);
-  await tx.put(DIRECTORY, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
+  if (!existing) await aliasesTable.put(tx, { alias, room_id: roomId, creator: userId } satisfies AliasRow);
+  await directoryTable.put(tx, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
   return alias;
 }

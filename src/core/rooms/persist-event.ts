@@ -17,18 +17,18 @@ import type { WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
 import { writeSnapshot, writeStateGroup } from './state-groups.ts';
 import {
-  CURRENT_STATE,
   type CurrentStateRow,
-  EVENTS,
-  EXTREMITIES,
+  currentStateTable,
   type EventRow,
-  FORGOTTEN,
-  MEMBERS,
+  eventsTable,
+  extremitiesTable,
+  forgottenTable,
   type MemberRow,
   type Membership,
-  ROOMS,
+  membersTable,
   type RoomRow,
-  TXNS,
+  roomsTable,
+  roomTxnsTable,
   type TxnRow,
 } from './tables.ts';
 
@@ -54,8 +54,8 @@ export async function authStateFor(
   const state = new Map<string, RoomEvent>();
   const tuples = [...authEventTypesFor(event, version), { type: 'm.room.create', stateKey: '' }];
   for (const { type, stateKey } of tuples) {
-    const current = await tx.get<CurrentStateRow>(CURRENT_STATE, [event.room_id, type, stateKey]);
-    const row = current && (await tx.get<EventRow>(EVENTS, current.event_id));
+    const current = await currentStateTable.get(tx, [event.room_id, type, stateKey]);
+    const row = current && (await eventsTable.get(tx, current.event_id));
     if (row) state.set(stateKeyOf(type, stateKey), row.pdu);
   }
   return (type, stateKey) => state.get(stateKeyOf(type, stateKey));
@@ -87,11 +87,7 @@ export async function persistEvent(
   // 3.
   const row = eventRow(event, room, stream);
   if (event.state_key !== undefined) {
-    const current = await tx.get<CurrentStateRow>(CURRENT_STATE, [
-      event.room_id,
-      event.type,
-      event.state_key,
-    ]);
+    const current = await currentStateTable.get(tx, [event.room_id, event.type, event.state_key]);
     if (current) row.replaces = current.event_id;
     row.sg_after = await writeStateGroup(tx, room.room_id, row.sg_before, [
       [event.type, event.state_key, event.event_id],
@@ -102,12 +98,12 @@ export async function persistEvent(
       state_key: event.state_key,
       event_id: event.event_id,
     };
-    await tx.put(CURRENT_STATE, stateRow);
+    await currentStateTable.put(tx, stateRow);
   }
-  await tx.put(ROOMS, { ...room, state_group: row.sg_after } satisfies RoomRow);
+  await roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow);
   // 4.
-  for (const prev of event.prev_events) await tx.delete(EXTREMITIES, [event.room_id, prev]);
-  await tx.put(EXTREMITIES, { room_id: event.room_id, event_id: event.event_id });
+  for (const prev of event.prev_events) await extremitiesTable.delete(tx, [event.room_id, prev]);
+  await extremitiesTable.put(tx, { room_id: event.room_id, event_id: event.event_id });
   // 5.
   if (event.type === 'm.room.member' && event.state_key !== undefined)
     await updateMembership(tx, event, stream);
@@ -125,14 +121,14 @@ export async function persistEvent(
       event_id: event.event_id,
       hash: txn.hash,
     };
-    await tx.put(TXNS, txnRow);
+    await roomTxnsTable.put(tx, txnRow);
   }
-  await tx.put(EVENTS, row);
+  await eventsTable.put(tx, row);
   return stream;
 }
 
 async function roomRowFor(tx: WriteTx, event: RoomEvent, version: RoomVersion): Promise<RoomRow> {
-  const room = await tx.get<RoomRow>(ROOMS, event.room_id);
+  const room = await roomsTable.get(tx, event.room_id);
   if (room) return room;
   if (event.type !== 'm.room.create') throw notFound(`unknown room ${event.room_id}`);
   const stateGroup = await writeSnapshot(tx, event.room_id, new Map());
@@ -181,7 +177,7 @@ export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: nu
   const userId = event.state_key!;
   const membership = event.content.membership;
   if (typeof membership !== 'string' || !MEMBERSHIPS.includes(membership)) return;
-  const previous = await tx.get<MemberRow>(MEMBERS, [event.room_id, userId]);
+  const previous = await membersTable.get(tx, [event.room_id, userId]);
   const row: MemberRow = {
     room_id: event.room_id,
     user_id: userId,
@@ -195,9 +191,9 @@ export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: nu
   const { displayname, avatar_url: avatarUrl } = event.content;
   if (typeof displayname === 'string') row.displayname = displayname;
   if (typeof avatarUrl === 'string') row.avatar_url = avatarUrl;
-  await tx.put(MEMBERS, row);
+  await membersTable.put(tx, row);
   if (membership === 'join' || membership === 'invite' || membership === 'knock') {
-    await tx.delete(FORGOTTEN, [userId, event.room_id]);
+    await forgottenTable.delete(tx, [userId, event.room_id]);
   }
 }
 
@@ -209,7 +205,7 @@ export async function applyRedaction(
   version: RoomVersion,
 ): Promise<void> {
   const targetId = redactedEventId(redaction, version);
-  const target = targetId === undefined ? undefined : await tx.get<EventRow>(EVENTS, targetId);
+  const target = targetId === undefined ? undefined : await eventsTable.get(tx, targetId);
   if (!target || target.redacted_by !== undefined) return;
   if (!redactionApplies(redaction, target.pdu, authState, version).ok) return;
   const pruned: EventRow = {
@@ -219,12 +215,12 @@ export async function applyRedaction(
   };
   delete pruned.relates_to;
   delete pruned.rel_type;
-  await tx.put(EVENTS, pruned);
+  await eventsTable.put(tx, pruned);
   if (target.type === 'm.room.member' && target.state_key !== undefined) {
-    const member = await tx.get<MemberRow>(MEMBERS, [target.room_id, target.state_key]);
+    const member = await membersTable.get(tx, [target.room_id, target.state_key]);
     if (member?.event_id === target.event_id) {
       const { displayname: _d, avatar_url: _a, ...rest } = member;
-      await tx.put(MEMBERS, rest);
+      await membersTable.put(tx, rest);
     }
   }
 }

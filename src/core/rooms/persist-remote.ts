@@ -22,17 +22,16 @@ import {
   writeStateGroup,
 } from './state-groups.ts';
 import {
-  CURRENT_STATE,
   type CurrentStateRow,
-  EDGES,
+  currentStateTable,
   type EdgeRow,
-  EVENTS,
-  EXTREMITIES,
+  edgesTable,
   type EventRow,
-  type ExtremityRow,
-  MEMBERS,
-  ROOMS,
+  eventsTable,
+  extremitiesTable,
+  membersTable,
   type RoomRow,
+  roomsTable,
 } from './tables.ts';
 
 /** What room federation decided about an event, and the state before it. */
@@ -55,8 +54,8 @@ export interface RemoteOutcome {
 /** Where state resolution reads events from: this transaction. */
 export function txEventProvider(tx: ReadTx) {
   return {
-    getEvent: async (id: string) => (await tx.get<EventRow>(EVENTS, id))?.pdu,
-    isRejected: async (id: string) => (await tx.get<EventRow>(EVENTS, id))?.rejected !== undefined,
+    getEvent: async (id: string) => (await eventsTable.get(tx, id))?.pdu,
+    isRejected: async (id: string) => (await eventsTable.get(tx, id))?.rejected !== undefined,
   };
 }
 
@@ -77,7 +76,7 @@ export async function persistRemoteEvent(
   version: RoomVersion,
   placement: RemotePlacement,
 ): Promise<RemoteOutcome> {
-  const room = await tx.get<RoomRow>(ROOMS, event.room_id);
+  const room = await roomsTable.get(tx, event.room_id);
   if (!room) throw new Error(`room ${event.room_id} is not held here`);
   // 1.
   const row = eventRow(event, room);
@@ -93,13 +92,13 @@ export async function persistRemoteEvent(
   // 2.
   if (placement.rejected !== undefined || placement.softFailed) {
     if (placement.softFailed) row.soft_failed = true;
-    await tx.put(EVENTS, row);
+    await eventsTable.put(tx, row);
     return { members: [] };
   }
   // 3.
   const stream = await nextStreamPosition(tx);
   row.stream = stream;
-  await tx.put(EVENTS, row);
+  await eventsTable.put(tx, row);
   await placeInDag(tx, event);
   // 4.
   const group = await currentGroup(tx, room, row, version);
@@ -107,7 +106,7 @@ export async function persistRemoteEvent(
     room.state_group === placement.sgBefore && group === row.sg_after
       ? await applyOwnChange(tx, event, stream)
       : await applyStateDiff(tx, room.room_id, await loadStateGroup(tx, group), stream);
-  if (group !== room.state_group) await tx.put(ROOMS, { ...room, state_group: group } satisfies RoomRow);
+  if (group !== room.state_group) await roomsTable.put(tx, { ...room, state_group: group } satisfies RoomRow);
   // 5.
   if (event.type === 'm.room.redaction') {
     const before = await stateLookupIn(tx, placement.sgBefore);
@@ -118,13 +117,13 @@ export async function persistRemoteEvent(
 
 async function placeInDag(tx: WriteTx, event: RoomEvent): Promise<void> {
   for (const prev of event.prev_events) {
-    await tx.delete(EXTREMITIES, [event.room_id, prev]);
-    await tx.put(EDGES, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
+    await extremitiesTable.delete(tx, [event.room_id, prev]);
+    await edgesTable.put(tx, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
   }
-  const children = await tx.count(EDGES, {
+  const children = await edgesTable.count(tx, {
     range: { lower: [event.event_id, ''], upper: [event.event_id, '\uffff'] },
   });
-  if (children === 0) await tx.put(EXTREMITIES, { room_id: event.room_id, event_id: event.event_id });
+  if (children === 0) await extremitiesTable.put(tx, { room_id: event.room_id, event_id: event.event_id });
 }
 
 /** The state group of the room's current state: its one extremity's, or all of theirs resolved. */
@@ -134,10 +133,10 @@ async function currentGroup(
   placed: EventRow,
   version: RoomVersion,
 ): Promise<number> {
-  const extremities = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: room.room_id });
+  const extremities = await extremitiesTable.query(tx, { index: 'room', equals: room.room_id });
   const groups = new Set<number>();
   for (const { event_id: id } of extremities) {
-    const row = id === placed.event_id ? placed : await tx.get<EventRow>(EVENTS, id);
+    const row = id === placed.event_id ? placed : await eventsTable.get(tx, id);
     if (row) groups.add(row.sg_after);
   }
   if (groups.size === 0) return room.state_group;
@@ -151,7 +150,7 @@ async function currentGroup(
 /** Current state moved by exactly this event (the usual case: it extends the only extremity). */
 async function applyOwnChange(tx: WriteTx, event: RoomEvent, stream: number): Promise<string[]> {
   if (event.state_key === undefined) return [];
-  await tx.put(CURRENT_STATE, {
+  await currentStateTable.put(tx, {
     room_id: event.room_id,
     type: event.type,
     state_key: event.state_key,
@@ -169,14 +168,14 @@ async function applyStateDiff(
   state: StateIds,
   stream: number,
 ): Promise<string[]> {
-  const rows = await tx.query<CurrentStateRow>(CURRENT_STATE, { index: 'room', equals: roomId });
+  const rows = await currentStateTable.query(tx, { index: 'room', equals: roomId });
   const old = new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
   const members: string[] = [];
   for (const [key, eventId] of state) {
     if (old.get(key) === eventId) continue;
     const [type, stateKey] = splitStateKey(key);
-    await tx.put(CURRENT_STATE, { room_id: roomId, type, state_key: stateKey, event_id: eventId });
-    const event = type === 'm.room.member' ? (await tx.get<EventRow>(EVENTS, eventId))?.pdu : undefined;
+    await currentStateTable.put(tx, { room_id: roomId, type, state_key: stateKey, event_id: eventId });
+    const event = type === 'm.room.member' ? (await eventsTable.get(tx, eventId))?.pdu : undefined;
     if (event) {
       await updateMembership(tx, event, stream);
       members.push(stateKey);
@@ -185,9 +184,9 @@ async function applyStateDiff(
   for (const key of old.keys()) {
     if (state.has(key)) continue;
     const [type, stateKey] = splitStateKey(key);
-    await tx.delete(CURRENT_STATE, [roomId, type, stateKey]);
+    await currentStateTable.delete(tx, [roomId, type, stateKey]);
     if (type === 'm.room.member') {
-      await tx.delete(MEMBERS, [roomId, stateKey]);
+      await membersTable.delete(tx, [roomId, stateKey]);
       members.push(stateKey);
     }
   }
@@ -198,7 +197,7 @@ async function applyStateDiff(
 async function stateLookupIn(tx: ReadTx, group: number) {
   const events = new Map<StateKey, RoomEvent>();
   for (const [key, id] of await loadStateGroup(tx, group)) {
-    const row = await tx.get<EventRow>(EVENTS, id);
+    const row = await eventsTable.get(tx, id);
     if (row) events.set(key, row.pdu);
   }
   return (type: string, stateKey: string) => events.get(stateKeyOf(type, stateKey));

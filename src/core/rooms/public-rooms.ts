@@ -16,7 +16,7 @@ import type { ReadTx } from '../storage/port.ts';
 import { countMembers } from './members-read.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import { DIRECTORY, type DirectoryRow, roomTableNames } from './tables.ts';
+import { directoryTable, roomTableNames } from './tables.ts';
 
 export interface PublicRoomsChunk {
   room_id: string;
@@ -110,7 +110,7 @@ async function servePublicRooms(rooms: RoomsContext, query: PublicRoomsQuery): P
 /** This server's published rooms that match the query's filter, most joined members first. */
 export async function localPublicRooms(tx: ReadTx, query: PublicRoomsQuery): Promise<PublicRoomsChunk[]> {
   const entries: PublicRoomsChunk[] = [];
-  for (const { room_id: roomId } of await tx.query<DirectoryRow>(DIRECTORY)) {
+  for (const { room_id: roomId } of await directoryTable.query(tx)) {
     const entry = await directoryEntry(tx, roomId);
     if (publicRoomMatches(entry, query)) entries.push(entry);
   }

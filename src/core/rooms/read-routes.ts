@@ -21,8 +21,9 @@ import {
 import type { RoomsContext } from './rooms-context.ts';
 import type { StateIds } from './state-groups.ts';
 import { currentStateIds, stateIdsAtStream } from './state-read.ts';
-import { EVENTS, type EventRow, type Membership } from './tables.ts';
+import type { Membership } from './tables.ts';
 import { VisibilityChecker } from './visibility.ts';
+import { eventRow } from './rows.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -73,7 +74,7 @@ async function getEvent(tx: ReadTx, ctx: RequestContext, now: number): Promise<u
   const roomId = roomIdParam(ctx);
   const caller = callerOf(ctx);
   await requireRoom(tx, roomId);
-  const row = await tx.get<EventRow>(EVENTS, ctx.params.eventId ?? '');
+  const row = await eventRow(tx, ctx.params.eventId ?? '');
   const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
   if (!row || row.room_id !== roomId || row.rejected !== undefined || !(await checker.canSee(row))) {
     throw notFound('Event not found');

@@ -9,9 +9,9 @@ import { formatRows } from './client-event.ts';
 import { dirParam, historyBound, tokenParam } from './history-access.ts';
 import { MAX_PAGE } from './messages-route.ts';
 import { callerOf, roomIdParam } from './route-helpers.ts';
-import { EVENTS, type EventRow } from './tables.ts';
 import { scanStreamIndex } from './timeline-read.ts';
 import { VisibilityChecker } from './visibility.ts';
+import { eventRow, eventsByTime } from './rows.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
 
@@ -28,7 +28,7 @@ export async function relations(tx: ReadTx, ctx: RequestContext, now: number): P
   const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
   // 1.
   const parentId = ctx.params.eventId ?? '';
-  const parent = await tx.get<EventRow>(EVENTS, parentId);
+  const parent = await eventRow(tx, parentId);
   if (!parent || parent.room_id !== roomId || !(await checker.canSee(parent)))
     throw notFound('Event not found');
   // 2.
@@ -76,17 +76,9 @@ export async function timestampToEvent(tx: ReadTx, ctx: RequestContext): Promise
   const dir = dirParam(ctx);
   const bound = await historyBound(tx, roomId, caller.userId);
   const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
-  const range =
-    dir === 'f'
-      ? { lower: [roomId, ts!], upper: [roomId, MAX_STREAM] }
-      : { lower: [roomId, 0], upper: [roomId, ts!] };
+  const [from, to] = dir === 'f' ? [ts!, MAX_STREAM] : [0, ts!];
   for (let offset = 0; ; offset += 100) {
-    const batch = await tx.query<EventRow>(EVENTS, {
-      index: 'room_ts',
-      range,
-      reverse: dir === 'b',
-      limit: offset + 100,
-    });
+    const batch = await eventsByTime(tx, roomId, from, to, dir === 'b', offset + 100);
     for (const row of batch.slice(offset)) {
       if (row.stream === undefined || row.stream > bound) continue;
       if (await checker.canSee(row)) return { event_id: row.event_id, origin_server_ts: row.ts };

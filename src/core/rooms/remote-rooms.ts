@@ -9,7 +9,7 @@ import type { StrippedStateEvent } from './client-event.ts';
 import { eventRow, updateMembership } from './persist-event.ts';
 import { type RemoteOutcome, persistRemoteEvent } from './persist-remote.ts';
 import { writeSnapshot } from './state-groups.ts';
-import { EVENTS, INVITE_STATE, type InviteStateRow, ROOMS, type RoomRow } from './tables.ts';
+import { eventsTable, type InviteStateRow, inviteStateTable, type RoomRow, roomsTable } from './tables.ts';
 
 export interface OutlierOptions {
   /** Why the event was rejected (its own auth events deny it). */
@@ -28,12 +28,12 @@ export async function storeOutlier(
   event: RoomEvent,
   options: OutlierOptions = {},
 ): Promise<void> {
-  if (await tx.get(EVENTS, event.event_id)) return;
-  const room = (await tx.get<RoomRow>(ROOMS, event.room_id)) ?? unheldRoom(event);
+  if (await eventsTable.get(tx, event.event_id)) return;
+  const room = (await roomsTable.get(tx, event.room_id)) ?? unheldRoom(event);
   const row = eventRow(event, options.group === undefined ? room : { ...room, state_group: options.group });
   row.outlier = true;
   if (options.rejected !== undefined) row.rejected = options.rejected;
-  await tx.put(EVENTS, row);
+  await eventsTable.put(tx, row);
 }
 
 /** Rows of events of rooms we do not hold point at no state group. */
@@ -60,7 +60,7 @@ export interface JoinedRoomState {
 export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Promise<RemoteOutcome> {
   const { create, join, version } = joined;
   const roomId = join.room_id;
-  if (await tx.get(ROOMS, roomId)) throw new Error(`room ${roomId} is already held here`);
+  if (await roomsTable.get(tx, roomId)) throw new Error(`room ${roomId} is already held here`);
   // Current state starts empty, so placing the join fills all of it (and the memberships).
   const empty = await writeSnapshot(tx, roomId, new Map());
   const room: RoomRow = {
@@ -70,10 +70,10 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
     created_ts: create.origin_server_ts,
     state_group: empty,
   };
-  await tx.put(ROOMS, room);
+  await roomsTable.put(tx, room);
   const before = await writeSnapshot(tx, roomId, new Map(joined.state));
   for (const event of joined.events) await storeOutlier(tx, event, { group: before });
-  await tx.deleteWhere(INVITE_STATE, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });
+  await inviteStateTable.deleteWhere(tx, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });
   return persistRemoteEvent(tx, join, version, { sgBefore: before });
 }
 
@@ -92,7 +92,7 @@ export async function storeRemoteInvite(
   const stream = await nextStreamPosition(tx);
   await updateMembership(tx, invite, stream);
   const row: InviteStateRow = { room_id: invite.room_id, user_id: userId, events: [...strippedState] };
-  await tx.put(INVITE_STATE, row);
+  await inviteStateTable.put(tx, row);
   return stream;
 }
 
@@ -101,6 +101,6 @@ export async function storeRemoteLeave(tx: WriteTx, leave: RoomEvent): Promise<n
   await storeOutlier(tx, leave);
   const stream = await nextStreamPosition(tx);
   await updateMembership(tx, leave, stream);
-  await tx.delete(INVITE_STATE, [leave.room_id, leave.state_key!]);
+  await inviteStateTable.delete(tx, [leave.room_id, leave.state_key!]);
   return stream;
 }

@@ -19,17 +19,12 @@ import type { LocalEventHooks } from './deps.ts';
 import { type TxnRecord, persistEvent } from './persist-event.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import {
-  CURRENT_STATE,
-  type CurrentStateRow,
-  EVENTS,
-  EXTREMITIES,
-  type EventRow,
-  type ExtremityRow,
-  ROOMS,
-  type RoomRow,
-  TXNS,
-  type TxnRow,
+  currentStateTable,
+  eventsTable,
+  extremitiesTable,
+  roomsTable,
   roomTableNames,
+  roomTxnsTable,
 } from './tables.ts';
 
 export interface WriterDeps {
@@ -38,8 +33,6 @@ export interface WriterDeps {
   readonly notifier: Notifier;
   readonly serverName: string;
   readonly signingSeed: Uint8Array;
-  /** Told about every local event in the transaction that persists it (federation's outbox). */
-  readonly localEvents?: LocalEventHooks;
 }
 
 export interface SendResult {
@@ -79,7 +72,11 @@ export class RoomWriter {
   /** One local writer per room at a time: events are built on the room's current extremities. */
   private readonly locks = new KeyedQueue();
 
-  constructor(deps: WriterDeps) {
+  /** Told about every local event in the transaction that persists it (federation's outbox, once connected). */
+  private readonly localEvents: () => LocalEventHooks | undefined;
+
+  constructor(deps: WriterDeps, localEvents: () => LocalEventHooks | undefined = () => undefined) {
+    this.localEvents = localEvents;
     this.deps = deps;
   }
 
@@ -92,7 +89,7 @@ export class RoomWriter {
   }
 
   private get tables(): readonly string[] {
-    const extra = this.deps.localEvents?.tables ?? [];
+    const extra = this.localEvents()?.tables ?? [];
     return extra.length === 0 ? WRITE_TABLES : [...new Set([...WRITE_TABLES, ...extra])];
   }
 
@@ -109,7 +106,7 @@ export class RoomWriter {
           const stream = await this.deps.store.write(this.tables, async (tx) => {
             if (!(await sameExtremities(tx, roomId, prepared.prevEvents))) throw new StaleExtremities();
             const position = await persistEvent(tx, event, prepared.version, options.txn);
-            await this.deps.localEvents?.persisted(tx, [event]);
+            await this.localEvents()?.persisted(tx, [event]);
             return position;
           });
           this.notify([event]);
@@ -143,10 +140,11 @@ export class RoomWriter {
     }
     await this.locks.run(roomId, () =>
       this.deps.store.write(this.tables, async (tx) => {
-        if (await tx.get(ROOMS, roomId)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
+        if (await roomsTable.get(tx, roomId))
+          throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
         for (const event of events) await persistEvent(tx, event, version);
         await alongside?.(tx);
-        await this.deps.localEvents?.persisted(tx, events);
+        await this.localEvents()?.persisted(tx, events);
       }),
     );
     this.notify(events);
@@ -159,11 +157,11 @@ export class RoomWriter {
     requested: EventDraft,
     options: SendOptions,
   ): Promise<BuildState | SendResult> {
-    const room = await tx.get<RoomRow>(ROOMS, roomId);
+    const room = await roomsTable.get(tx, roomId);
     const version = room && roomVersion(room.version);
     if (!room || !version) throw notFound(`unknown room ${roomId}`);
     if (options.txn) {
-      const done = await tx.get<TxnRow>(TXNS, [options.txn.userId, options.txn.deviceId, options.txn.key]);
+      const done = await roomTxnsTable.get(tx, [options.txn.userId, options.txn.deviceId, options.txn.key]);
       if (done && done.hash !== options.txn.hash) {
         throw invalidParam('this transaction id was already used for a different request');
       }
@@ -180,7 +178,7 @@ export class RoomWriter {
       content: draft.content,
     };
     for (const { type, stateKey } of authEventTypesFor(input, version)) {
-      const row = await tx.get<CurrentStateRow>(CURRENT_STATE, [roomId, type, stateKey]);
+      const row = await currentStateTable.get(tx, [roomId, type, stateKey]);
       if (row) state.set(stateKeyOf(type, stateKey), row.event_id);
     }
     return { draft, version, prevEvents: await extremities(tx, roomId), state };
@@ -199,7 +197,7 @@ export class RoomWriter {
   }
 
   private notify(events: readonly RoomEvent[]): void {
-    this.deps.localEvents?.committed(events);
+    this.localEvents()?.committed(events);
     const users = events
       .filter((e) => e.type === 'm.room.member' && e.state_key !== undefined)
       .map((e) => e.state_key!);
@@ -208,17 +206,17 @@ export class RoomWriter {
 }
 
 async function extremities(tx: ReadTx, roomId: string): Promise<PrevEvent[]> {
-  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
   const out: PrevEvent[] = [];
   for (const { event_id: eventId } of rows) {
-    const event = await tx.get<EventRow>(EVENTS, eventId);
+    const event = await eventsTable.get(tx, eventId);
     if (event) out.push({ eventId, depth: event.depth });
   }
   return out;
 }
 
 async function sameExtremities(tx: ReadTx, roomId: string, expected: readonly PrevEvent[]): Promise<boolean> {
-  const rows = await tx.query<ExtremityRow>(EXTREMITIES, { index: 'room', equals: roomId });
+  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
   const now = new Set(rows.map((r) => r.event_id));
   return now.size === expected.length && expected.every((p) => now.has(p.eventId));
 }

@@ -9,7 +9,8 @@ import { type JsonObject, encodeBase64, sha256, tryCanonicalJson, utf8Encode } f
 import type { ReadTx } from '../storage/port.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import { MEMBERS, type MemberRow, ROOMS, type RoomRow, roomTableNames } from './tables.ts';
+import { type MemberRow, type RoomRow, roomTableNames } from './tables.ts';
+import { memberRow, roomRow } from './rows.ts';
 
 /** An authenticated route whose handler's result is the 200 body. */
 export function bodyRoute(
@@ -44,7 +45,7 @@ export function roomIdParam(ctx: RequestContext, name = 'roomId'): string {
 
 /** The room row, or 404 M_NOT_FOUND. */
 export async function requireRoom(tx: ReadTx, roomId: string): Promise<RoomRow> {
-  const room = await tx.get<RoomRow>(ROOMS, roomId);
+  const room = await roomRow(tx, roomId);
   if (!room) throw notFound(`Unknown room ${roomId}`);
   return room;
 }
@@ -79,7 +80,7 @@ export async function currentHistoryVisibility(tx: ReadTx, roomId: string): Prom
  */
 export async function readableUpTo(tx: ReadTx, roomId: string, userId: string): Promise<{ upTo?: number }> {
   await requireRoom(tx, roomId);
-  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  const member = await memberRow(tx, roomId, userId);
   if (member?.membership === 'join') return {};
   if ((await currentHistoryVisibility(tx, roomId)) === 'world_readable') return {};
   if (member && (member.membership === 'leave' || member.membership === 'ban') && member.joined_stream) {
@@ -95,7 +96,7 @@ export async function requireJoinedOrWorldReadable(
   userId: string,
 ): Promise<void> {
   await requireRoom(tx, roomId);
-  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  const member = await memberRow(tx, roomId, userId);
   if (member?.membership !== 'join' && (await currentHistoryVisibility(tx, roomId)) !== 'world_readable') {
     throw forbidden(`${userId} is not joined to room ${roomId}`);
   }
@@ -104,7 +105,7 @@ export async function requireJoinedOrWorldReadable(
 /** 403 unless the user is joined to the room now. */
 export async function requireJoined(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow> {
   await requireRoom(tx, roomId);
-  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
+  const member = await memberRow(tx, roomId, userId);
   if (member?.membership !== 'join') throw forbidden(`${userId} is not joined to room ${roomId}`);
   return member;
 }

@@ -2,14 +2,13 @@
 import type { Route } from '../http/route.ts';
 import { context } from './context-route.ts';
 import { createRoom } from './create-room.ts';
-import type { RoomDeps } from './deps.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
 import { messages } from './messages-route.ts';
 import { readRoutes } from './read-routes.ts';
 import { relations, timestampToEvent } from './relations-route.ts';
 import { type ReadHandler, readRoute } from './route-helpers.ts';
-import { type RoomsContext, roomsContext } from './rooms-context.ts';
+import type { RoomsContext } from './rooms-context.ts';
 import { sendRoutes } from './send-routes.ts';
 
 export type { RoomDeps } from './deps.ts';
@@ -17,8 +16,7 @@ export type { RoomDeps } from './deps.ts';
 const V3 = '/_matrix/client/v3';
 const V1 = '/_matrix/client/v1';
 
-export function roomRoutes(deps: RoomDeps): Route[] {
-  const rooms = roomsContext(deps);
+export function roomRoutes(rooms: RoomsContext): Route[] {
   return [
     { method: 'POST', path: `${V3}/createRoom`, auth: 'required', handler: (ctx) => createRoom(rooms, ctx) },
     ...membershipRoutes(rooms),

@@ -18,7 +18,7 @@ import type { TxnRecord } from './persist-event.ts';
 import { bodyRoute, callerOf, contentBody, requestHash, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
-import { ALIASES, type AliasRow, EVENTS, type EventRow } from './tables.ts';
+import { aliasRow, eventRow } from './rows.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -80,7 +80,7 @@ async function checkCanonicalAlias(tx: ReadTx, roomId: string, content: JsonReco
   const alt = Array.isArray(content.alt_aliases) ? content.alt_aliases : [];
   const aliases = [content.alias, ...alt].filter((a) => a !== undefined && a !== null);
   for (const alias of aliases) {
-    const row = typeof alias === 'string' ? await tx.get<AliasRow>(ALIASES, alias) : undefined;
+    const row = typeof alias === 'string' ? await aliasRow(tx, alias) : undefined;
     if (row?.room_id !== roomId) {
       throw new MatrixError(400, 'M_BAD_ALIAS', `${JSON.stringify(alias)} is not an alias of this room`);
     }
@@ -111,7 +111,7 @@ async function redact(rooms: RoomsContext, ctx: RequestContext): Promise<unknown
 /** The target must be in the room; redacting someone else's event needs the redact level. */
 async function checkMayRedact(tx: ReadTx, roomId: string, eventId: string, userId: string): Promise<void> {
   const room = await requireRoom(tx, roomId);
-  const target = await tx.get<EventRow>(EVENTS, eventId);
+  const target = await eventRow(tx, eventId);
   if (!target || target.room_id !== roomId) throw notFound(`Unknown event ${eventId}`);
   if (target.sender === userId) return;
   const version = roomVersion(room.version)!;

@@ -3,7 +3,7 @@
 // adds a delta, or a fresh snapshot once the chain is SNAPSHOT_INTERVAL long.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { type StateKey, splitStateKey, stateKeyOf } from '../protocol/types.ts';
-import { SNAPSHOT_INTERVAL, STATE_GROUPS, type StateEntry, type StateGroupRow } from './tables.ts';
+import { SNAPSHOT_INTERVAL, type StateEntry, type StateGroupRow, stateGroupsTable } from './tables.ts';
 
 /** Room state as (type, state_key) → event id. */
 export type StateIds = Map<StateKey, string>;
@@ -14,7 +14,7 @@ export type GroupCache = Map<number, StateGroupRow>;
 async function groupRow(tx: ReadTx, id: number, cache?: GroupCache): Promise<StateGroupRow> {
   const cached = cache?.get(id);
   if (cached) return cached;
-  const row = await tx.get<StateGroupRow>(STATE_GROUPS, id);
+  const row = await stateGroupsTable.get(tx, id);
   if (!row) throw new Error(`state group ${id} is missing`);
   cache?.set(id, row);
   return row;
@@ -55,7 +55,11 @@ export async function stateEntryIn(
 /** Stores a snapshot of `state` and returns its id. */
 export async function writeSnapshot(tx: WriteTx, roomId: string, state: StateIds): Promise<number> {
   const delta: StateEntry[] = [...state].map(([key, eventId]) => [...splitStateKey(key), eventId]);
-  return (await tx.put(STATE_GROUPS, { room_id: roomId, chain: 0, delta } satisfies StateGroupRow)) as number;
+  return (await stateGroupsTable.put(tx, {
+    room_id: roomId,
+    chain: 0,
+    delta,
+  } satisfies StateGroupRow)) as number;
 }
 
 /**
@@ -78,5 +82,5 @@ export async function writeStateGroup(
     return writeSnapshot(tx, roomId, state);
   }
   const row: StateGroupRow = { room_id: roomId, prev, chain: parent.chain + 1, delta: [...changes] };
-  return (await tx.put(STATE_GROUPS, row)) as number;
+  return (await stateGroupsTable.put(tx, row)) as number;
 }

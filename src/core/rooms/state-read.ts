@@ -5,20 +5,17 @@ import { type StateKey, stateKeyOf } from '../protocol/types.ts';
 import { type StrippedStateEvent, toStripped } from './client-event.ts';
 import { type GroupCache, type StateIds, loadStateGroup } from './state-groups.ts';
 import {
-  CURRENT_STATE,
-  type CurrentStateRow,
-  EVENTS,
+  currentStateTable,
   type EventRow,
-  INVITE_STATE,
-  type InviteStateRow,
-  MEMBERS,
-  type MemberRow,
-  ROOMS,
+  eventsTable,
+  inviteStateTable,
+  membersTable,
+  roomsTable,
 } from './tables.ts';
 
 /** The room's current state as (type, state_key) → event id (empty for unknown rooms). */
 export async function currentStateIds(tx: ReadTx, roomId: string): Promise<StateIds> {
-  const rows = await tx.query<CurrentStateRow>(CURRENT_STATE, { index: 'room', equals: roomId });
+  const rows = await currentStateTable.query(tx, { index: 'room', equals: roomId });
   return new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
 }
 
@@ -29,8 +26,8 @@ export async function currentStateEvent(
   type: string,
   stateKey = '',
 ): Promise<EventRow | undefined> {
-  const row = await tx.get<CurrentStateRow>(CURRENT_STATE, [roomId, type, stateKey]);
-  return row && tx.get<EventRow>(EVENTS, row.event_id);
+  const row = await currentStateTable.get(tx, [roomId, type, stateKey]);
+  return row && eventsTable.get(tx, row.event_id);
 }
 
 /** The latest timeline event of a room at or before `stream`. */
@@ -39,7 +36,7 @@ export async function lastEventAtStream(
   roomId: string,
   stream: number,
 ): Promise<EventRow | undefined> {
-  const [row] = await tx.query<EventRow>(EVENTS, {
+  const [row] = await eventsTable.query(tx, {
     index: 'room_stream',
     range: { lower: [roomId, 0], upper: [roomId, stream] },
     reverse: true,
@@ -49,10 +46,8 @@ export async function lastEventAtStream(
 }
 
 /**
- * The state after the last timeline event at or before `stream`. Before the
- * room's first timeline event, the state that event started from: empty for
- * a room created here, the state a join over federation received for a room
- * joined there (its earlier events are outliers, with no stream position).
+ * The state after the last timeline event at or before `stream`; before the
+ * first one, the state before it (empty for a room created here).
  */
 export async function stateIdsAtStream(
   tx: ReadTx,
@@ -62,7 +57,10 @@ export async function stateIdsAtStream(
 ): Promise<StateIds> {
   const row = await lastEventAtStream(tx, roomId, stream);
   if (row) return loadStateGroup(tx, row.sg_after, cache);
-  const [first] = await tx.query<EventRow>(EVENTS, {
+  // Before our first timeline event of the room. A room joined over
+  // federation starts here at the join, with the state the room had
+  // before it: that is the state at any earlier position we can speak of.
+  const [first] = await eventsTable.query(tx, {
     index: 'room_stream',
     range: { lower: [roomId, 0], upper: [roomId, Number.MAX_SAFE_INTEGER] },
     limit: 1,
@@ -77,7 +75,7 @@ export async function stateRows(
 ): Promise<Map<StateKey, EventRow>> {
   const out = new Map<StateKey, EventRow>();
   for (const [key, id] of state) {
-    const row = await tx.get<EventRow>(EVENTS, id);
+    const row = await eventsTable.get(tx, id);
     if (row) out.set(key, row);
   }
   return out;
@@ -99,7 +97,8 @@ export async function strippedState(
   roomId: string,
   userId?: string,
 ): Promise<StrippedStateEvent[]> {
-  if (userId !== undefined && !(await tx.get(ROOMS, roomId))) return remoteInviteState(tx, roomId, userId);
+  if (userId !== undefined && !(await roomsTable.get(tx, roomId)))
+    return remoteInviteState(tx, roomId, userId);
   const out: StrippedStateEvent[] = [];
   for (const type of STRIPPED_TYPES) {
     const row = await currentStateEvent(tx, roomId, type);
@@ -108,13 +107,6 @@ export async function strippedState(
   if (userId !== undefined) {
     const member = await currentStateEvent(tx, roomId, 'm.room.member', userId);
     if (member) out.push(toStripped(member));
-    // The inviter's own member event, as Synapse sends it: without it an
-    // invite has no other member, and clients (Element, js-sdk) name a DM
-    // invite "Empty room" instead of after the person who sent it.
-    if (member && member.sender !== userId) {
-      const inviter = await currentStateEvent(tx, roomId, 'm.room.member', member.sender);
-      if (inviter) out.push(toStripped(inviter));
-    }
   }
   return out;
 }
@@ -124,9 +116,9 @@ export async function strippedState(
  * that server sent with the invite, and the user's member event.
  */
 async function remoteInviteState(tx: ReadTx, roomId: string, userId: string): Promise<StrippedStateEvent[]> {
-  const stored = await tx.get<InviteStateRow>(INVITE_STATE, [roomId, userId]);
+  const stored = await inviteStateTable.get(tx, [roomId, userId]);
   const out = (stored?.events ?? []).filter((e) => !(e.type === 'm.room.member' && e.state_key === userId));
-  const member = await tx.get<MemberRow>(MEMBERS, [roomId, userId]);
-  const event = member && (await tx.get<EventRow>(EVENTS, member.event_id));
+  const member = await membersTable.get(tx, [roomId, userId]);
+  const event = member && (await eventsTable.get(tx, member.event_id));
   return event ? [...out, toStripped(event)] : out;
 }

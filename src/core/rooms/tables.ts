@@ -47,6 +47,7 @@
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
+import { table } from '../storage/table.ts';
 
 export const ROOMS = 'rooms';
 export const EVENTS = 'room_events';
@@ -220,3 +221,17 @@ export interface InviteStateRow extends Record<string, unknown> {
   user_id: string;
   events: StrippedStateEvent[];
 }
+
+// The tables with their row and key types (storage/table.ts): read and write through these.
+export const roomsTable = table<RoomRow, string>(ROOMS);
+export const eventsTable = table<EventRow, string>(EVENTS);
+export const stateGroupsTable = table<StateGroupRow, number>(STATE_GROUPS);
+export const currentStateTable = table<CurrentStateRow, readonly [string, string, string]>(CURRENT_STATE);
+export const extremitiesTable = table<ExtremityRow, readonly [string, string]>(EXTREMITIES);
+export const membersTable = table<MemberRow, readonly [string, string]>(MEMBERS);
+export const roomTxnsTable = table<TxnRow, readonly [string, string, string]>(TXNS);
+export const aliasesTable = table<AliasRow, string>(ALIASES);
+export const directoryTable = table<DirectoryRow, string>(DIRECTORY);
+export const forgottenTable = table<ForgottenRow, readonly [string, string]>(FORGOTTEN);
+export const edgesTable = table<EdgeRow, readonly [string, string]>(EDGES);
+export const inviteStateTable = table<InviteStateRow, readonly [string, string]>(INVITE_STATE);

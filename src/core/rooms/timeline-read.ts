@@ -4,7 +4,7 @@ import type { ReadTx } from '../storage/port.ts';
 import type { RoomEventFilter } from '../events/filter.ts';
 import { eventAllowed } from '../events/filter-match.ts';
 import { type ClientEvent, type Viewer, formatRows } from './client-event.ts';
-import { EVENTS, type EventRow } from './tables.ts';
+import { type EventRow, eventsTable } from './tables.ts';
 import { VisibilityChecker } from './visibility.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
@@ -71,7 +71,7 @@ export async function scanStreamIndex(
   // Unfiltered, limit + 1 rows answer the question; later batches are full-size.
   let size = Math.min(BATCH, options.limit + 1);
   while (low < high) {
-    const batch = await tx.query<EventRow>(EVENTS, {
+    const batch = await eventsTable.query(tx, {
       index,
       range: { lower: [...prefix, low], lowerOpen: true, upper: [...prefix, high] },
       reverse: options.backwards,
@@ -117,7 +117,7 @@ export async function roomsWithEventsSince(
   since: number,
   upTo = MAX_STREAM,
 ): Promise<Set<string>> {
-  const rows = await tx.query<EventRow>(EVENTS, {
+  const rows = await eventsTable.query(tx, {
     index: 'stream',
     range: { lower: since, lowerOpen: true, upper: upTo },
   });
@@ -125,5 +125,5 @@ export async function roomsWithEventsSince(
 }
 
 export async function eventStream(tx: ReadTx, eventId: string): Promise<number | undefined> {
-  return (await tx.get<EventRow>(EVENTS, eventId))?.stream;
+  return (await eventsTable.get(tx, eventId))?.stream;
 }

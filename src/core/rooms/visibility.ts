@@ -2,7 +2,7 @@
 // events of a room a user may see, decided per event from the state at it.
 import type { ReadTx } from '../storage/port.ts';
 import { type GroupCache, stateEntryIn } from './state-groups.ts';
-import { EVENTS, type EventRow, MEMBERS, type MemberRow } from './tables.ts';
+import { type EventRow, eventsTable, type MemberRow, membersTable } from './tables.ts';
 
 export type HistoryVisibility = 'world_readable' | 'shared' | 'invited' | 'joined';
 
@@ -22,7 +22,7 @@ export class VisibilityChecker {
   }
 
   static async create(tx: ReadTx, roomId: string, userId: string): Promise<VisibilityChecker> {
-    return new VisibilityChecker(tx, userId, await tx.get<MemberRow>(MEMBERS, [roomId, userId]));
+    return new VisibilityChecker(tx, userId, await membersTable.get(tx, [roomId, userId]));
   }
 
   /**
@@ -67,7 +67,7 @@ export class VisibilityChecker {
     if (eventId === undefined) return undefined;
     const key = `${eventId}\u0000${field}`;
     if (!this.contents.has(key)) {
-      const event = await this.tx.get<EventRow>(EVENTS, eventId);
+      const event = await eventsTable.get(this.tx, eventId);
       const value = event?.pdu.content[field];
       this.contents.set(key, typeof value === 'string' ? value : undefined);
     }
@@ -85,7 +85,7 @@ export async function visibleEvents(
   const checker = await VisibilityChecker.create(tx, roomId, userId);
   const out: string[] = [];
   for (const id of eventIds) {
-    const row = await tx.get<EventRow>(EVENTS, id);
+    const row = await eventsTable.get(tx, id);
     if (row && row.room_id === roomId && (await checker.canSee(row))) out.push(id);
   }
   return out;

@@ -1,7 +1,7 @@
 // Receipts storage and their m.receipt form (spec §11.7 "Receipts").
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
-import { RECEIPTS, type ReceiptRow, type ReceiptType } from './tables.ts';
+import { type ReceiptRow, receiptsTable, type ReceiptType } from './tables.ts';
 
 export interface NewReceipt {
   readonly roomId: string;
@@ -22,7 +22,7 @@ export interface NewReceipt {
  */
 export async function putReceipt(tx: WriteTx, r: NewReceipt): Promise<boolean> {
   const threadId = r.threadId ?? '';
-  const existing = await tx.get<ReceiptRow>(RECEIPTS, [r.roomId, r.userId, r.type, threadId]);
+  const existing = await receiptsTable.get(tx, [r.roomId, r.userId, r.type, threadId]);
   if (existing && existing.event_stream >= r.eventStream) return false;
   const row: ReceiptRow = {
     room_id: r.roomId,
@@ -34,13 +34,13 @@ export async function putReceipt(tx: WriteTx, r: NewReceipt): Promise<boolean> {
     stream: await nextStreamPosition(tx),
     event_stream: r.eventStream,
   };
-  await tx.put(RECEIPTS, row);
+  await receiptsTable.put(tx, row);
   return true;
 }
 
 /** Receipts that took a stream position in (since, upTo], in any room. */
 export function receiptsSince(tx: ReadTx, since: number, upTo: number): Promise<ReceiptRow[]> {
-  return tx.query<ReceiptRow>(RECEIPTS, {
+  return receiptsTable.query(tx, {
     index: 'stream',
     range: { lower: since, lowerOpen: true, upper: upTo },
   });
@@ -48,7 +48,7 @@ export function receiptsSince(tx: ReadTx, since: number, upTo: number): Promise<
 
 /** Every current receipt in a room. */
 export function receiptsOfRoom(tx: ReadTx, roomId: string): Promise<ReceiptRow[]> {
-  return tx.query<ReceiptRow>(RECEIPTS, { index: 'room', equals: roomId });
+  return receiptsTable.query(tx, { index: 'room', equals: roomId });
 }
 
 /**
@@ -57,10 +57,10 @@ export function receiptsOfRoom(tx: ReadTx, roomId: string): Promise<ReceiptRow[]
  */
 export async function readUpTo(tx: ReadTx, roomId: string, userId: string): Promise<number> {
   const keys = ['m.read', 'm.read.private'].flatMap((type) => [
-    [roomId, userId, type, ''],
-    [roomId, userId, type, 'main'],
+    [roomId, userId, type, ''] as const,
+    [roomId, userId, type, 'main'] as const,
   ]);
-  const rows = await Promise.all(keys.map((key) => tx.get<ReceiptRow>(RECEIPTS, key)));
+  const rows = await Promise.all(keys.map((key) => receiptsTable.get(tx, key)));
   return Math.max(0, ...rows.map((row) => row?.event_stream ?? 0));
 }
 

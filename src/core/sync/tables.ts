@@ -7,6 +7,7 @@
 //   points at (so a receipt never moves backwards and unread counts start
 //   there). `thread_id` is '' for unthreaded receipts (key parts must be set).
 import type { TableSpec } from '../storage/port.ts';
+import { table } from '../storage/table.ts';
 
 export const RECEIPTS = 'sync_receipts';
 
@@ -34,3 +35,6 @@ export interface ReceiptRow extends Record<string, unknown> {
   stream: number;
   event_stream: number;
 }
+
+// The tables with their row and key types (storage/table.ts): read and write through these.
+export const receiptsTable = table<ReceiptRow, readonly [string, string, string, string]>(RECEIPTS);

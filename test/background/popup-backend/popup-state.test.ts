@@ -133,7 +133,7 @@ describe('the popup state hub', () => {
     hub.changed();
     hub.changed();
     hub.changed();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await hub.settled();
     assert.ok(port.received.length <= 3, `${port.received.length} snapshots`);
     assert.deepEqual(port.received.at(-1)?.origins, ['https://a.example']);
   });
@@ -144,7 +144,7 @@ describe('the popup state hub', () => {
     hub.accept(other);
     const page = fakePort(POPUP_PORT_NAME, { url: 'https://evil.example/', tab: {} });
     hub.accept(page);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await hub.settled();
     assert.equal(other.disconnected, false);
     assert.equal(page.disconnected, true);
     assert.deepEqual([other.received, page.received], [[], []]);
@@ -155,16 +155,18 @@ describe('the popup state hub', () => {
     const port = await connectedPopup(hub);
     port.close();
     hub.changed();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await hub.settled();
     assert.equal(port.received.length, 1);
   });
 
   test('a homeserver that fails to start is shown as failed, with the reason as the last error', async () => {
     const failing = Promise.reject(new Error('the database is newer than this version'));
-    const { base } = deps({ homeserver: failing, network: unavailableNetwork() });
+    const log = createErrorLog(memoryArea(), () => 5);
+    const recorded = Promise.withResolvers<void>();
+    const errors = { ...log, record: (message: string) => log.record(message).then(recorded.resolve) };
+    const { base } = deps({ homeserver: failing, network: unavailableNetwork(), errors });
     const hub = createPopupStateHub(base);
-    await failing.catch(() => {});
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await recorded.promise;
     const state = await hub.snapshot();
     assert.deepEqual(state.homeserver, { state: 'failed', error: 'the database is newer than this version' });
     assert.deepEqual(state.lastError, {

@@ -60,12 +60,20 @@ function linkedNode(inner: PeerTransport): { link: NodeLink; cut(): void } {
   return { link, cut: () => node.close() };
 }
 
-/** The background side as network-node.ts wires it. */
-function proxy(inner: PeerTransport): { transport: OffscreenPeerTransport; cut(): void } {
+/** The background side as network-node.ts wires it; `incoming` is told of each request the node hands over. */
+function proxy(
+  inner: PeerTransport,
+  incoming: () => void = () => {},
+): { transport: OffscreenPeerTransport; cut(): void } {
   const { link, cut } = linkedNode(inner);
   const transport = new OffscreenPeerTransport(inner.serverName, link);
   link.serve({
-    handlers: { incoming: (params) => transport.serveIncoming(params) },
+    handlers: {
+      incoming: (params) => {
+        incoming();
+        return transport.serveIncoming(params);
+      },
+    },
     onEvent: (event) => {
       if (event.type === 'peer') transport.peerChanged(event.serverName, event.state);
     },
@@ -104,9 +112,10 @@ transportConformance({
 test('an incoming request waits for the homeserver to set its handler', async () => {
   const network = createMemoryNetwork(systemClock);
   const [a, b] = names.slice(0, 2).map((name) => network.transport(name));
-  const { transport: proxied } = proxy(b!);
+  const arrived = Promise.withResolvers<void>();
+  const { transport: proxied } = proxy(b!, arrived.resolve);
   const answer = a!.request(b!.serverName, { method: 'GET', path: '/later', origin: a!.serverName });
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await arrived.promise; // the request reached the background before it had a handler
   proxied.onRequest(async (from, req) => ({ status: 200, body: { from, path: req.path } }));
   assert.deepEqual(await answer, { status: 200, body: { from: a!.serverName, path: '/later' } });
 });

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { accountDataSince } from '../../../src/core/accounts/api.ts';
 import { accountTableNames } from '../../../src/core/accounts/tables.ts';
 import { currentStreamPosition, STREAM_TABLE } from '../../../src/core/storage/stream.ts';
-import { type Credentials, createTestHomeserver, type TestHomeserver } from '../../support/hs-client.ts';
+import { type Credentials, homeserverWithAliceAndBob, type TestHomeserver } from '../../support/hs-client.ts';
 
 describe('account data', () => {
   let t: TestHomeserver;
@@ -12,9 +12,7 @@ describe('account data', () => {
   let base: string;
   let room: string;
   before(async () => {
-    t = await createTestHomeserver();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
     base = `/_matrix/client/v3/user/${encodeURIComponent(alice.userId)}`;
     room = `${base}/rooms/${encodeURIComponent(`!garden:${t.serverName}`)}/account_data`;
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Credentials, createTestHomeserver, type TestHomeserver } from '../../support/hs-client.ts';
+import { type Credentials, homeserverWithAliceAndBob, type TestHomeserver } from '../../support/hs-client.ts';
 
 describe('filters', () => {
   let t: TestHomeserver;
@@ -8,9 +8,7 @@ describe('filters', () => {
   let bob: Credentials;
   let path: string;
   before(async () => {
-    t = await createTestHomeserver();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
     path = `/_matrix/client/v3/user/${encodeURIComponent(alice.userId)}/filter`;
   });
   after(() => t.close());

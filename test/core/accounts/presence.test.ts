@@ -4,7 +4,7 @@ import { presenceSince } from '../../../src/core/accounts/api.ts';
 import { accountTableNames } from '../../../src/core/accounts/tables.ts';
 import type { Clock } from '../../../src/core/ports.ts';
 import { currentStreamPosition, STREAM_TABLE } from '../../../src/core/storage/stream.ts';
-import { type Credentials, createTestHomeserver, type TestHomeserver } from '../../support/hs-client.ts';
+import { type Credentials, homeserverWithAliceAndBob, type TestHomeserver } from '../../support/hs-client.ts';
 
 describe('presence', () => {
   let t: TestHomeserver;
@@ -14,9 +14,7 @@ describe('presence', () => {
   const clock: Clock = { now: () => now, sleep: async () => {} };
   const path = (userId: string) => `/_matrix/client/v3/presence/${encodeURIComponent(userId)}/status`;
   before(async () => {
-    t = await createTestHomeserver({ clock });
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob({ clock }));
   });
   after(() => t.close());
 

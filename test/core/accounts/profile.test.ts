@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Credentials, createTestHomeserver, type TestHomeserver } from '../../support/hs-client.ts';
+import {
+  createTestHomeserver,
+  type Credentials,
+  homeserverWithAliceAndBob,
+  type TestHomeserver,
+} from '../../support/hs-client.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -10,9 +15,7 @@ describe('profiles', () => {
   let alice: Credentials;
   let bob: Credentials;
   before(async () => {
-    t = await createTestHomeserver();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
   });
   after(() => t.close());
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Credentials, createTestHomeserver, type TestHomeserver } from '../../support/hs-client.ts';
+import { type Credentials, homeserverWithAliceAndBob, type TestHomeserver } from '../../support/hs-client.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -9,9 +9,7 @@ describe('pushers', () => {
   let alice: Credentials;
   let bob: Credentials;
   before(async () => {
-    t = await createTestHomeserver();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
   });
   after(() => t.close());
 

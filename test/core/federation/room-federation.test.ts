@@ -183,3 +183,31 @@ describe('ephemeral events across servers', () => {
     assert.ok(timeline.some((e: Json) => e.event_id === eventId));
   });
 });
+
+describe('a room joined over federation in sync', () => {
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await createFederatedCluster(['a', 'b']);
+  });
+  after(() => cluster.close());
+
+  test('the joining user’s sync carries the room’s state from before the join (encryption, name)', async () => {
+    const a = cluster.node('a');
+    const b = cluster.node('b');
+    const alice = await a.register('alice');
+    const bob = await b.register('bob');
+    const roomId = await createRoom(a, alice, {
+      preset: 'public_chat',
+      name: 'Vault',
+      initial_state: [
+        { type: 'm.room.encryption', state_key: '', content: { algorithm: 'm.megolm.v1.aes-sha2' } },
+      ],
+    });
+    const before = await sync(b, bob);
+    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    const room = (await sync(b, bob, before.next_batch)).rooms.join[roomId];
+    const types = [...room.state.events, ...room.timeline.events].map((e: Json) => e.type);
+    for (const type of ['m.room.create', 'm.room.encryption', 'm.room.name', 'm.room.power_levels'])
+      assert.ok(types.includes(type), `${type} in ${types.join(', ')}`);
+  });
+});

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { testDevice } from '../../support/device-keys.ts';
 import {
   type Credentials,
-  createTestHomeserver,
+  homeserverWithAliceAndBob,
   TEST_PASSWORD,
   type TestHomeserver,
 } from '../../support/hs-client.ts';
@@ -15,9 +15,7 @@ describe('keys: upload, query, claim and sync counts', () => {
   let alice: Credentials;
   let bob: Credentials;
   before(async () => {
-    t = await createTestHomeserver();
-    alice = await t.register('alice');
-    bob = await t.register('bob');
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
   });
   after(() => t.close());
 
@@ -42,6 +40,16 @@ describe('keys: upload, query, claim and sync counts', () => {
     const sync = await t.request('GET', `${V3}/sync`, undefined, alice.accessToken);
     assert.deepEqual(sync.body.device_one_time_keys_count, { signed_curve25519: 2 });
     assert.deepEqual(sync.body.device_unused_fallback_key_types, ['signed_curve25519']);
+  });
+
+  test('device dehydration (MSC3814) is not offered: 404 M_UNRECOGNIZED, as Element expects of servers without it', async () => {
+    for (const path of [
+      '/_matrix/client/unstable/org.matrix.msc3814.v1/dehydrated_device',
+      '/_matrix/client/v1/dehydrated_device',
+    ]) {
+      const res = await t.request('GET', path, undefined, alice.accessToken);
+      assert.deepEqual([res.status, res.body.errcode], [404, 'M_UNRECOGNIZED'], path);
+    }
   });
 
   test('keys/query returns the device keys with the display name; r0 works too', async () => {
@@ -136,6 +144,35 @@ describe('keys: upload, query, claim and sync counts', () => {
     );
   });
 
+  test('to-device: oversize messages are 413, a repeated txnId is sent once, wildcards reach every device', async () => {
+    const big = { blob: 'x'.repeat(70_000) };
+    const tooBig = await t.request(
+      'PUT',
+      `${V3}/sendToDevice/m.test/big`,
+      { messages: { [alice.userId]: { '*': big } } },
+      bob.accessToken,
+    );
+    assert.equal(tooBig.status, 413);
+    assert.equal(tooBig.body.errcode, 'M_TOO_LARGE');
+    const first = await t.request('GET', `${V3}/sync`, undefined, alice.accessToken);
+    for (const n of [1, 2]) {
+      const res = await t.request(
+        'PUT',
+        `${V3}/sendToDevice/m.test/same`,
+        { messages: { [alice.userId]: { '*': { n } } } },
+        bob.accessToken,
+      );
+      assert.equal(res.status, 200);
+    }
+    const next = await t.request(
+      'GET',
+      `${V3}/sync?since=${first.body.next_batch}`,
+      undefined,
+      alice.accessToken,
+    );
+    assert.deepEqual(next.body.to_device.events, [{ sender: bob.userId, type: 'm.test', content: { n: 1 } }]);
+  });
+
   test('deleting a device deletes its keys and shows in the other user’s device_lists', async () => {
     const room = await t.request('POST', `${V3}/createRoom`, { invite: [bob.userId] }, alice.accessToken);
     await t.request('POST', `${V3}/join/${encodeURIComponent(room.body.room_id)}`, {}, bob.accessToken);
@@ -196,5 +233,37 @@ describe('keys: upload, query, claim and sync counts', () => {
       bob.accessToken,
     );
     assert.deepEqual(Object.keys(query.body.device_keys[alice.userId]), [alice.deviceId]);
+  });
+
+  test('device_lists.left when the last shared room is left, changed when a room is shared again', async () => {
+    const carol = await t.register('carol');
+    const room = await t.request('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.accessToken);
+    const roomId = encodeURIComponent(room.body.room_id);
+    await t.request('POST', `${V3}/join/${roomId}`, {}, carol.accessToken);
+    const before = await t.request('GET', `${V3}/sync`, undefined, alice.accessToken);
+    await t.request('POST', `${V3}/rooms/${roomId}/leave`, {}, carol.accessToken);
+    const left = await t.request(
+      'GET',
+      `${V3}/sync?since=${before.body.next_batch}`,
+      undefined,
+      alice.accessToken,
+    );
+    assert.deepEqual(left.body.device_lists.left, [carol.userId]);
+    await t.request('POST', `${V3}/join/${roomId}`, {}, carol.accessToken);
+    const back = await t.request(
+      'GET',
+      `${V3}/sync?since=${left.body.next_batch}`,
+      undefined,
+      alice.accessToken,
+    );
+    assert.deepEqual(back.body.device_lists.changed, [carol.userId]);
+    // And the joiner learns about everyone in the room.
+    const carolSync = await t.request(
+      'GET',
+      `${V3}/sync?since=${left.body.next_batch}`,
+      undefined,
+      carol.accessToken,
+    );
+    assert.ok(carolSync.body.device_lists.changed.includes(alice.userId));
   });
 });

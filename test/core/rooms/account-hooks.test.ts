@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { roomAccountHooks } from '../../../src/core/rooms/account-hooks.ts';
 import type { MemberProfile } from '../../../src/core/rooms/deps.ts';
 import { path, startHarness } from './harness.ts';
 
@@ -11,7 +10,7 @@ describe('account hooks', () => {
     const alice = hs.user('alice');
     const bob = hs.user('bob');
     profiles[alice] = { displayname: 'Alice' };
-    const hooks = roomAccountHooks(hs.deps);
+    const hooks = hs.rooms.accountHooks;
     const shared = await hs.createRoom(alice, { preset: 'public_chat' });
     const other = await hs.createRoom(alice, { invite: [bob] });
     await hs.request('POST', path`/_matrix/client/v3/rooms/${shared}/join`, { as: bob, body: {} });

@@ -7,7 +7,7 @@ import { silentLogger } from '../../../src/core/ports.ts';
 import { createRouter } from '../../../src/core/http/router.ts';
 import type { HsResponse } from '../../../src/core/http/types.ts';
 import { ed25519PublicKeyFromSeed, encodeHex } from '../../../src/core/protocol.ts';
-import { roomRoutes } from '../../../src/core/rooms/routes.ts';
+import { createRooms, type Rooms } from '../../../src/core/rooms/rooms.ts';
 import type { MemberProfile, RoomDeps } from '../../../src/core/rooms/deps.ts';
 import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
@@ -45,6 +45,8 @@ export class StepClock implements Clock {
 }
 
 export interface Harness {
+  /** The rooms module the harness serves (one writer: write through `rooms.context.writer`). */
+  readonly rooms: Rooms;
   readonly deps: RoomDeps;
   readonly serverName: string;
   readonly store: Store;
@@ -94,9 +96,9 @@ export async function startHarness(
     profileOf: async (userId) => options.profiles?.[userId],
     userExists: known ? async (userId) => known.includes(userId) : undefined,
   };
-  const routes = roomRoutes(deps);
+  const rooms = createRooms(deps);
   const handle = createRouter({
-    routes,
+    routes: rooms.routes,
     logger: process.env.ROOMS_DEBUG
       ? { ...silentLogger, error: (m, f) => console.error(m, f) }
       : silentLogger,
@@ -108,6 +110,7 @@ export async function startHarness(
   let txn = 0;
   const harness: Harness = {
     deps,
+    rooms,
     serverName,
     store,
     notifier,

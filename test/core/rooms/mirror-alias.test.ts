@@ -3,7 +3,6 @@
 // publish the same localpart under its own name, and list the room.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { roomsContext } from '../../../src/core/rooms/rooms-context.ts';
 import { type Harness, path, startHarness } from './harness.ts';
 
 const OTHER = 'ab'.repeat(32);
@@ -19,7 +18,7 @@ describe('local aliases for rooms with a canonical alias elsewhere', () => {
   async function roomAliasedElsewhere(localpart: string, visibility: 'public' | 'private') {
     const creator = h.user(`creator-${localpart}`);
     const roomId = await h.createRoom(creator, { preset: `${visibility}_chat` });
-    await roomsContext(h.deps).writer.send(roomId, {
+    await h.rooms.context.writer.send(roomId, {
       type: 'm.room.canonical_alias',
       sender: creator,
       stateKey: '',

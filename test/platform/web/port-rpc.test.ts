@@ -15,6 +15,8 @@ interface Right {
 function pair() {
   const [l, r] = fakePortPair();
   const events: unknown[] = [];
+  const eventSeen = Promise.withResolvers<void>();
+  const closeSeen = Promise.withResolvers<void>();
   let rightClosed = 0;
   const left = new PortRpc<Left, Right, string>(l, { handlers: { double: async ({ n }) => ({ n: n * 2 }) } });
   const right = new PortRpc<Right, Left, string>(r, {
@@ -25,10 +27,24 @@ function pair() {
       },
       hang: () => new Promise(() => {}),
     },
-    onEvent: (event) => events.push(event),
-    onClose: () => rightClosed++,
+    onEvent: (event) => {
+      events.push(event);
+      eventSeen.resolve();
+    },
+    onClose: () => {
+      rightClosed++;
+      closeSeen.resolve();
+    },
   });
-  return { left, right, events, closedCount: () => rightClosed };
+  return {
+    left,
+    right,
+    events,
+    closedCount: () => rightClosed,
+    /** Resolve when the right side got its first event / was told the link closed. */
+    eventSeen: eventSeen.promise,
+    closeSeen: closeSeen.promise,
+  };
 }
 
 describe('PortRpc', () => {
@@ -53,20 +69,21 @@ describe('PortRpc', () => {
   });
 
   test('events reach the other side without a reply', async () => {
-    const { left, events } = pair();
+    const { left, events, eventSeen } = pair();
     const posted = left.emit('ping');
     assert.equal(posted, true);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventSeen;
     assert.deepEqual(events, ['ping']);
   });
 
   test('calls waiting when the port goes away fail with LinkClosedError, and later calls fail at once', async () => {
-    const { left, closedCount } = pair();
+    const { left, closedCount, closeSeen } = pair();
     const waiting = left.call('hang', {});
     left.close();
     await assert.rejects(waiting, LinkClosedError);
     await assert.rejects(left.call('greet', { name: 'x' }), LinkClosedError);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await closeSeen;
+    left.close();
     assert.equal(closedCount(), 1, 'the other side is told once');
   });
 

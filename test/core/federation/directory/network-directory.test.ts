@@ -23,6 +23,17 @@ async function startPeer(network: MemoryNetwork, username: string): Promise<Peer
   return { t, user: await t.register(username) };
 }
 
+/**
+ * Resolves when `joining` hears that `peer` is up. The memory network tells
+ * both ends of a new link in one tick, `peer` first, so by then `peer`'s
+ * directory knows `joining` too.
+ */
+function upAt(joining: PeerTransport, peer: string): Promise<void> {
+  return new Promise((resolve) =>
+    joining.onPeer((name, state) => name === peer && state === 'up' && resolve()),
+  );
+}
+
 const roomIds = (body: { chunk: { room_id: string }[] }) => body.chunk.map((r) => r.room_id).sort();
 
 describe('network room directory', () => {
@@ -142,7 +153,7 @@ describe('network room directory', () => {
       return { status: 200, body: { chunk: [] } };
     });
     extra.push(counter);
-    await new Promise((r) => setTimeout(r, 10)); // let the `up` event arrive
+    await upAt(counter, c.t.serverName);
     const listings = await Promise.all([1, 2, 3].map(() => c.t.request('GET', `${V3}/publicRooms`)));
     for (const res of listings) assert.deepEqual(roomIds(res.body), [garden, lobby].sort());
     assert.equal(asked, 1);
@@ -163,7 +174,7 @@ describe('network room directory', () => {
     };
     liar.onRequest(async () => ({ status: 200, body: lies }));
     extra.push(silent, liar);
-    await new Promise((r) => setTimeout(r, 10)); // let the `up` events arrive
+    await Promise.all([upAt(silent, c.t.serverName), upAt(liar, c.t.serverName)]);
     const res = await c.t.request('GET', `${V3}/publicRooms`);
     assert.equal(res.status, 200);
     const fake = res.body.chunk.find((r: { room_id: string }) => r.room_id.startsWith('!fake'));
