@@ -22,7 +22,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** The buttons with which a user puts off a notice. */
-const PUT_OFF = /^(OK|Got it|Next|Dismiss|Later|Not now|Close|Skip)$/;
+const PUT_OFF = /^(OK|Got it|Done|Next|Dismiss|Later|Not now|Close|Skip)$/;
 
 /**
  * Notices Element shows whenever it decides: toasts (top left, role alert:
@@ -97,7 +97,7 @@ export async function startDirectMessage(page: Page, userId: string): Promise<vo
 
 /** The message composer of the open room. */
 export function composer(page: Page): Locator {
-  return page.getByRole('textbox', { name: /^Send (an encrypted|a) message/ });
+  return page.getByRole('textbox', { name: /^Send (a|an|an encrypted|an unencrypted) message/ });
 }
 
 /** Types `text` into the open room's composer and sends it with Enter. */
@@ -139,4 +139,38 @@ export function undecryptableCount(page: Page): Promise<number> {
     .locator('.mx_EventTile')
     .getByText(/Unable to decrypt|Waiting for this message/)
     .count();
+}
+
+/**
+ * Whether the message with body `text` crossed the network encrypted
+ * (m.room.encrypted, shown decrypted), as Element's own client holds it once
+ * the server has it: a check no screen shows plainly, read from the client
+ * Element exposes for debugging (`mxMatrixClientPeg`). Waits until the
+ * message is in a room's live timeline (sent, or received).
+ */
+export async function encryptedMessage(page: Page, text: string): Promise<boolean> {
+  const found = await page.waitForFunction(
+    (body) => {
+      interface Event {
+        getContent(): { body?: unknown };
+        isEncrypted(): boolean;
+        getId(): string | undefined;
+      }
+      interface Client {
+        getRooms(): { getLiveTimeline(): { getEvents(): Event[] } }[];
+      }
+      const peg = (globalThis as unknown as { mxMatrixClientPeg: { get(): Client } }).mxMatrixClientPeg;
+      for (const room of peg.get().getRooms()) {
+        const event = room
+          .getLiveTimeline()
+          .getEvents()
+          .find((e) => e.getContent().body === body && e.getId()?.startsWith('$'));
+        if (event) return { encrypted: event.isEncrypted() };
+      }
+      return undefined;
+    },
+    text,
+    { timeout: STEP_TIMEOUT_MS },
+  );
+  return ((await found.jsonValue()) as { encrypted: boolean }).encrypted;
 }
