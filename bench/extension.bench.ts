@@ -77,6 +77,16 @@ async function sendToSync(a: Page, b: Page, roomId: string): Promise<Record<stri
   return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
 }
 
+async function toDeviceToSync(a: Page, b: Page, bobId: string): Promise<Record<string, number>> {
+  const times: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const sent = await callClient(a, 'sendToDeviceTimed', 'alice', bobId, i);
+    const arrived = await callClient(b, 'toDeviceArrivedAt', 'bob', i);
+    if (i >= 10) times.push(arrived - sent);
+  }
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
+}
+
 export default async function extensionBench(): Promise<void> {
   if (!existsSync(CHROMIUM_PATH)) return console.log(`skipped: needs Chromium at ${CHROMIUM_PATH}`);
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
@@ -119,6 +129,11 @@ export default async function extensionBench(): Promise<void> {
     const delivery = await sendToSync(a.page, b.page, roomId);
     console.log(
       `send in A → B's /sync over WebRTC (50 messages): p50 ${ms(delivery.p50!)}, p95 ${ms(delivery.p95!)} (goal p50 ≤ 15 ms)`,
+    );
+
+    const toDevice = await toDeviceToSync(a.page, b.page, `@bob:${b.serverName}`);
+    console.log(
+      `to-device in A → B's /sync over WebRTC (50 messages): p50 ${ms(toDevice.p50!)}, p95 ${ms(toDevice.p95!)}`,
     );
 
     const cold = await coldStart(a.browser, a.page);

@@ -23,7 +23,7 @@ import { type SharedReceipt, TypingTracker } from './sync/api.ts';
 
 export interface FederationWiringDeps extends Omit<FederationDeps, 'rooms' | 'edus' | 'extraRoutes'> {
   /** A local user's profile (accounts); undefined for unknown users. */
-  readonly profileOf?: (userId: string) => Promise<MemberProfile | undefined>;
+  readonly profileOf: (userId: string) => Promise<MemberProfile | undefined>;
 }
 
 export interface FederationWiring {
@@ -51,7 +51,7 @@ export interface FederationWiring {
 
 export function wireFederation(deps: FederationWiringDeps): FederationWiring {
   const { profileOf, notifier } = deps;
-  const directory = createFederationDirectory({ ...deps, profileOf: async (userId) => profileOf?.(userId) });
+  const directory = createFederationDirectory({ ...deps, profileOf });
   let federation: Federation | undefined;
   const typing: TypingTracker = new TypingTracker(deps.clock, (roomId) => {
     notifier.notify({ rooms: [roomId] });

@@ -72,7 +72,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       serverName,
       signingSeed,
       transport: deps.transport,
-      ...accountsForRooms,
+      profileOf: accountsForRooms.profileOf,
       ...(deps.federationOptions && { options: deps.federationOptions }),
       ...(deps.nodeName && { nodeName: deps.nodeName }),
     });
@@ -91,7 +91,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     serverName,
     signingSeed,
     randomBytes,
-    ...accountsForRooms,
+    accounts: accountsForRooms,
     ...federation?.roomDeps,
   };
   const rooms = createRooms(roomDeps);

@@ -4,7 +4,7 @@
 // runtime the core runs on (Chromium, Firefox, Node 24). Time comes in through
 // the Clock port (ports.ts), never a global timer. Only src/core/tsconfig.json
 // reads this file: the platform configs have the full DOM or node typings,
-// which the same code also typechecks against. scripts/module-graph.ts keeps
+// which the same code also typechecks against. scripts/boundary-rules.ts keeps
 // `globalThis` out of the core, so a new host API is declared here or passed
 // in as a port, never cast.
 import type { SubtleLike } from './protocol/webcrypto.ts';

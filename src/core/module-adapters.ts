@@ -9,8 +9,6 @@ import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
 import type { SyncDeps } from './sync/api.ts';
 
-type RoomDeps = rooms.RoomDeps;
-
 interface AdapterDeps {
   readonly store: Store;
   readonly clock: Clock;
@@ -18,7 +16,7 @@ interface AdapterDeps {
 }
 
 /** What rooms reads from accounts: profiles for member events, and whether an invitee exists. */
-export function roomAccounts(deps: AdapterDeps): Pick<RoomDeps, 'profileOf' | 'userExists'> {
+export function roomAccounts(deps: AdapterDeps): rooms.AccountsForRooms {
   return {
     profileOf: (userId) =>
       deps.store.read(accounts.accountTableNames, (tx) => accounts.getProfile(tx, userId)),

@@ -1,6 +1,6 @@
 // The core's public entry for the platforms (the extension's background and
 // offscreen document, src/node, src/platform, scripts): everything they may
-// use of the homeserver, and nothing else (scripts/module-graph.ts enforces it;
+// use of the homeserver, and nothing else (scripts/boundary-rules.ts enforces it;
 // protocol.ts is the Matrix protocol library's entry, storage.ts the one for
 // store implementations). Keep it small: a platform that needs more asks the
 // module's api for it, here, by name.

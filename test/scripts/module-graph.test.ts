@@ -1,18 +1,15 @@
-// The boundary check of `npm test` (scripts/module-graph.ts): the repository
-// keeps every rule, and each rule fails on a tree that breaks it, with a
-// message naming the rule and the way out.
+// The boundary check of `npm test` (scripts/boundary-rules.ts over
+// scripts/import-graph.ts): the repository keeps every rule, each rule fails
+// on a tree that breaks it, with a message naming the rule and the way out,
+// and the README draws the module graph the code has.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  checkBoundaries,
-  coreGraph,
-  readmeWithGraph,
-  readSources,
-  type Violation,
-} from '../../scripts/module-graph.ts';
+import { checkBoundaries, type Violation } from '../../scripts/boundary-rules.ts';
+import { readSources } from '../../scripts/import-graph.ts';
+import { coreGraph, readmeWithGraph } from '../../scripts/module-graph.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -108,6 +108,11 @@ export const p2pmClient = {
       rooms.set(room.roomId, [...(rooms.get(room.roomId) ?? []), body]);
       arrivals.set(`${name}\n${body}`, wallClock());
     });
+    c.on(ClientEvent.ToDeviceEvent, (event: MatrixEvent) => {
+      const n = event.getContent().n;
+      if (event.getType() === 'p2pm.bench' && typeof n === 'number')
+        arrivals.set(`${name}\nto-device ${n}`, wallClock());
+    });
     clients.set(name, c);
     const prepared = new Promise<void>((resolve) => {
       const onSync = (state: SyncState) => {
@@ -201,6 +206,18 @@ export const p2pmClient = {
     const started = wallClock();
     await client(name).sendTextMessage(roomId, body);
     return started;
+  },
+
+  /** Sends to-device message `n` (type p2pm.bench) to every device of `userId`; when it was sent. */
+  async sendToDeviceTimed(name: string, userId: string, n: number): Promise<number> {
+    const started = wallClock();
+    await client(name).sendToDevice('p2pm.bench', new Map([[userId, new Map([['*', { n }]])]]));
+    return started;
+  },
+
+  /** When to-device message `n` reached `name` through /sync (ms since the epoch); waits for it. */
+  async toDeviceArrivedAt(name: string, n: number): Promise<number> {
+    return until(() => arrivals.get(`${name}\nto-device ${n}`), `to-device ${n} synced to ${name}`);
   },
 
   /** When `body` reached `name` through /sync (ms since the epoch); waits for it. */

@@ -13,6 +13,8 @@ import { isTracked, resyncRemoteUser } from './remote-devices.ts';
 
 /** Spec default for `timeout` (10 s). */
 export const DEFAULT_REMOTE_TIMEOUT_MS = 10_000;
+/** Remote users' devices fetched at once for one query. */
+const FETCHES_AT_ONCE = 8;
 /** Users one query or claim may name. */
 export const MAX_QUERY_USERS = 1000;
 
@@ -62,13 +64,22 @@ export async function queryKeys(
   if (deps.federation()) {
     const toFetch = [];
     for (const userId of remote) if (!(await isTracked(deps, userId))) toFetch.push(userId);
-    await Promise.all(
-      toFetch.map((userId) =>
-        resyncRemoteUser(deps, userId, timeoutMs).catch((err) => {
+    // A few at a time: one query may name many users, each one request to a peer.
+    const deadline = deps.clock.now() + timeoutMs;
+    const queue = [...toFetch];
+    const worker = async () => {
+      for (let userId = queue.shift(); userId !== undefined; userId = queue.shift()) {
+        const left = deadline - deps.clock.now();
+        if (left <= 0 || result.failures[serverOf(userId)]) {
+          result.failures[serverOf(userId)] ??= { status: 504, message: 'no answer in time' };
+          continue;
+        }
+        await resyncRemoteUser(deps, userId, left).catch((err) => {
           result.failures[serverOf(userId)] = failure(err);
-        }),
-      ),
-    );
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: FETCHES_AT_ONCE }, worker));
   }
   await deps.store.read([...deps.keys.tables, ...deps.accounts.tables], async (tx) => {
     for (const [userId, deviceIds] of users) {

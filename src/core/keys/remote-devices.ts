@@ -100,8 +100,17 @@ export async function resyncRemoteUser(deps: KeysDeps, userId: string, timeoutMs
   deps.notifier.notify({ everyone: true });
 }
 
-/** Whether our copy of a remote user's devices is kept current by their server's EDUs. */
+/**
+ * Whether our copy of a remote user's devices is kept current by their
+ * server's EDUs: fetched while they shared a room with us, not marked
+ * stale, and no join of theirs since (while they shared no room with us,
+ * their server had no reason to tell us anything).
+ */
 export async function isTracked(deps: KeysDeps, userId: string): Promise<boolean> {
-  const change = await deps.store.read(deps.keys.tables, (tx) => deps.keys.keyChange(tx, userId));
-  return change?.remoteStream !== undefined && !change.stale;
+  return deps.store.read([...deps.keys.tables, ...deps.rooms.tables], async (tx) => {
+    const change = await deps.keys.keyChange(tx, userId);
+    if (change?.remoteStream === undefined || change.stale) return false;
+    const joinedSince = await deps.rooms.userRoomsSince(tx, userId, change.stream);
+    return !joinedSince.some((room) => room.joined);
+  });
 }

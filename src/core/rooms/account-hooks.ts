@@ -44,7 +44,7 @@ async function memberships(rooms: RoomsContext, userId: string): Promise<MemberR
 
 /** A fresh join event in every joined room whose member event shows an old profile (as Synapse does). */
 async function profileChanged(rooms: RoomsContext, userId: string): Promise<void> {
-  const profile = (await rooms.deps.profileOf?.(userId)) ?? {};
+  const profile = (await rooms.deps.accounts.profileOf(userId)) ?? {};
   for (const member of await memberships(rooms, userId)) {
     if (member.membership !== 'join') continue;
     if (member.displayname === profile.displayname && member.avatar_url === profile.avatar_url) continue;

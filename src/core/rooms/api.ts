@@ -20,6 +20,7 @@ import { visibleEvents } from './visibility.ts';
 
 export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
 export type {
+  AccountsForRooms,
   FederationForRooms,
   LocalEventHooks,
   MemberProfile,

@@ -48,7 +48,7 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
   for (const userId of invite) await checkInvitee(rooms, userId);
   const profiles = new Map<string, MemberProfile>();
   for (const userId of [caller.userId, ...invite]) {
-    const profile = await deps.profileOf?.(userId);
+    const profile = await deps.accounts.profileOf(userId);
     if (profile) profiles.set(userId, profile);
   }
   const plan: RoomPlan = {

@@ -11,6 +11,14 @@ export interface MemberProfile {
   readonly avatar_url?: string;
 }
 
+/** What the rooms module asks of the accounts module. */
+export interface AccountsForRooms {
+  /** A local user's profile for their member events (accounts' getProfile, in its own read transaction). */
+  profileOf(userId: string): Promise<MemberProfile | undefined>;
+  /** Whether a local user exists: inviting an unknown local user is 404 M_NOT_FOUND. */
+  userExists(userId: string): Promise<boolean>;
+}
+
 /** Where a room can be joined: its id and servers that are in it. */
 export interface ResolvedAlias {
   readonly roomId: string;
@@ -69,10 +77,8 @@ export interface RoomDeps {
   readonly signingSeed: Uint8Array;
   /** Random bytes for room ids (defaults to the protocol library's randomBytes). */
   readonly randomBytes?: (n: number) => Uint8Array;
-  /** A local user's profile for their member events (accounts' getProfile, in its own read transaction). */
-  readonly profileOf?: (userId: string) => Promise<MemberProfile | undefined>;
-  /** Whether a local user exists: inviting an unknown local user is 404 M_NOT_FOUND. */
-  readonly userExists?: (userId: string) => Promise<boolean>;
+  /** What rooms reads of the accounts module (module-adapters.ts roomAccounts). */
+  readonly accounts: AccountsForRooms;
   /** Other servers' directories and aliases; absent without federation (they are 404 then). */
   readonly remoteDirectory?: RemoteDirectory;
 }

@@ -105,7 +105,7 @@ export interface RoomFederationPort {
 export function roomFederationPort({ deps, writer }: RoomsContext): RoomFederationPort {
   return {
     exclusive: (roomId, fn) => writer.exclusive(roomId, fn),
-    profileOf: async (userId) => deps.profileOf?.(userId),
-    userExists: async (userId) => (deps.userExists ? deps.userExists(userId) : true),
+    profileOf: (userId) => deps.accounts.profileOf(userId),
+    userExists: (userId) => deps.accounts.userExists(userId),
   };
 }

@@ -29,7 +29,7 @@ export interface MembershipRequest {
 export async function changeMembership(rooms: RoomsContext, request: MembershipRequest): Promise<SendResult> {
   const { target, membership } = request;
   const withProfile = membership === 'join' || membership === 'invite';
-  const profile = withProfile ? await rooms.deps.profileOf?.(target) : undefined;
+  const profile = withProfile ? await rooms.deps.accounts.profileOf(target) : undefined;
   const content: JsonObject = { ...memberContent(membership, profile), ...request.extra };
   if (request.reason !== undefined) content.reason = request.reason;
   return rooms.writer.send(
@@ -51,7 +51,7 @@ async function membershipGuard(tx: ReadTx, request: MembershipRequest): Promise<
 /** Inviting needs a plausible invitee: unknown local users are 404. */
 export async function checkInvitee(rooms: RoomsContext, userId: string): Promise<void> {
   const local = userId.endsWith(`:${rooms.deps.serverName}`);
-  if (local && rooms.deps.userExists && !(await rooms.deps.userExists(userId))) {
+  if (local && !(await rooms.deps.accounts.userExists(userId))) {
     throw notFound(`Unknown user ${userId}`);
   }
 }

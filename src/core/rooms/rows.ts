@@ -1,6 +1,6 @@
 // Typed reads and writes of the rooms tables for the module's handlers: each
 // function names its table and builds its key in one place, so route files
-// never call `tx.get/put` on a table name (scripts/module-graph.ts keeps it
+// never call `tx.get/put` on a table name (scripts/boundary-rules.ts keeps it
 // so). The event graph's own writes stay in persist-event.ts and
 // persist-remote.ts, its reads in state-read.ts, timeline-read.ts and
 // members-read.ts.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type TestDevice, testDevice } from '../../support/device-keys.ts';
+import { crossSigningKey, type TestDevice, testDevice } from '../../support/device-keys.ts';
 import {
   type Account,
   type Cluster,
@@ -10,7 +10,7 @@ import {
   type Json,
 } from '../../support/federated-cluster.ts';
 import { roguePeer } from '../federation/rogue-peer.ts';
-import { sync, twoServerRoom } from '../federation/room-helpers.ts';
+import { join, sync, twoServerRoom } from '../federation/room-helpers.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -33,17 +33,29 @@ async function withKeys(node: ClusterNode, account: Account): Promise<User> {
   return { ...account, deviceId: who.body.device_id, device };
 }
 
+/** Logs `user` in again on `node` (a new device) and uploads that device's keys. */
+async function newDevice(node: ClusterNode, user: Account): Promise<User> {
+  const login = await node.request('POST', `${V3}/login`, {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: user.userId },
+    password: 'correct horse battery staple',
+  });
+  return withKeys(node, { userId: user.userId, accessToken: login.body.access_token });
+}
+
 describe('keys across servers', () => {
   let cluster: Cluster;
   let a: ClusterNode;
   let b: ClusterNode;
   let alice: User;
   let bob: User;
+  let roomId: string;
   before(async () => {
     cluster = await createFederatedCluster(['a', 'b']);
     a = cluster.node('a');
     b = cluster.node('b');
     const room = await twoServerRoom(a, b);
+    roomId = room.roomId;
     alice = await withKeys(a, room.alice);
     bob = await withKeys(b, room.bob);
   });
@@ -99,12 +111,7 @@ describe('keys across servers', () => {
 
   test('a new device of B shows in A’s device_lists, and A’s copy follows without asking B', async () => {
     const before = await sync(a, alice);
-    const login = await b.request('POST', `${V3}/login`, {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'bob' },
-      password: 'correct horse battery staple',
-    });
-    await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    const second = await newDevice(b, bob);
     await eventually(async () => {
       const body = await sync(a, alice, before.next_batch);
       return body.device_lists.changed.includes(bob.userId);
@@ -113,18 +120,60 @@ describe('keys across servers', () => {
     const res = await query(bob.userId);
     assert.deepEqual(
       Object.keys(res.body.device_keys[bob.userId]).sort(),
-      [bob.deviceId, login.body.device_id].sort(),
+      [bob.deviceId, second.deviceId].sort(),
     );
     cluster.network.reconnect(b.serverName);
   });
 
+  test('cross-signing keys uploaded on B reach A’s copy (m.signing_key_update)', async () => {
+    await query(bob.userId);
+    const master = await crossSigningKey(bob.userId, 'master');
+    const ssk = await crossSigningKey(bob.userId, 'self_signing', master);
+    const res = await b.request(
+      'POST',
+      `${V3}/keys/device_signing/upload`,
+      { master_key: master.key, self_signing_key: ssk.key },
+      bob.accessToken,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await eventually(async () => {
+      cluster.network.disconnect(b.serverName);
+      const copy = await query(bob.userId);
+      cluster.network.reconnect(b.serverName);
+      return copy.body.master_keys[bob.userId] && copy.body.self_signing_keys[bob.userId];
+    }, 'A answers with bob’s cross-signing keys from its own copy');
+  });
+
+  test('a device added while B shared no room with A is seen once B’s user joins again', async () => {
+    await query(bob.userId);
+    const enc = encodeURIComponent(roomId);
+    assert.equal((await b.request('POST', `${V3}/rooms/${enc}/leave`, {}, bob.accessToken)).status, 200);
+    await eventually(async () => {
+      const members = await a.request(
+        'GET',
+        `${V3}/rooms/${enc}/joined_members`,
+        undefined,
+        alice.accessToken,
+      );
+      return !members.body.joined[bob.userId];
+    }, 'A sees bob leave');
+    const unseen = await newDevice(b, bob);
+    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    await eventually(async () => {
+      const members = await a.request(
+        'GET',
+        `${V3}/rooms/${enc}/joined_members`,
+        undefined,
+        alice.accessToken,
+      );
+      return members.body.joined[bob.userId];
+    }, 'A sees bob join again');
+    const res = await query(bob.userId);
+    assert.ok(res.body.device_keys[bob.userId][unseen.deviceId], 'A fetched the list again');
+  });
+
   test('a device deleted on B disappears from A’s copy', async () => {
-    const login = await b.request('POST', `${V3}/login`, {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'bob' },
-      password: 'correct horse battery staple',
-    });
-    const extra = await withKeys(b, { userId: bob.userId, accessToken: login.body.access_token });
+    const extra = await newDevice(b, bob);
     await eventually(
       async () => (await query(bob.userId)).body.device_keys[bob.userId][extra.deviceId],
       'A has it',
@@ -192,14 +241,7 @@ describe('keys across servers', () => {
     cluster.network.disconnect(b.serverName);
     const added: string[] = [];
     for (const _ of [1, 2]) {
-      const login = await a.request('POST', `${V3}/login`, {
-        type: 'm.login.password',
-        identifier: { type: 'm.id.user', user: 'alice' },
-        password: 'correct horse battery staple',
-      });
-      added.push(
-        (await withKeys(a, { userId: alice.userId, accessToken: login.body.access_token })).deviceId,
-      );
+      added.push((await newDevice(a, alice)).deviceId);
       if (added.length === 1) await dropQueuedEdus(a, b.serverName, 'm.device_list_update');
     }
     cluster.network.reconnect(b.serverName);

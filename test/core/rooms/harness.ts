@@ -93,8 +93,11 @@ export async function startHarness(
     notifier,
     serverName,
     signingSeed: seed,
-    profileOf: async (userId) => options.profiles?.[userId],
-    userExists: known ? async (userId) => known.includes(userId) : undefined,
+    accounts: {
+      profileOf: async (userId) => options.profiles?.[userId],
+      // Without a list of known users, every local user exists.
+      userExists: async (userId) => known?.includes(userId) ?? true,
+    },
   };
   const rooms = createRooms(deps);
   const handle = createRouter({
