@@ -100,6 +100,17 @@ export function composer(page: Page): Locator {
   return page.getByRole('textbox', { name: /^Send (a|an|an encrypted|an unencrypted) message/ });
 }
 
+/**
+ * Waits until the open room's composer is the one of an encrypted room
+ * (Element labels the other "Send an unencrypted message…"): right after a
+ * join it may take a sync for Element to learn of the room's encryption.
+ */
+export async function waitForEncryptedComposer(page: Page): Promise<void> {
+  await page
+    .getByRole('textbox', { name: /^Send (a|an encrypted) message/ })
+    .waitFor({ timeout: STEP_TIMEOUT_MS });
+}
+
 /** Types `text` into the open room's composer and sends it with Enter. */
 export async function sendMessage(page: Page, text: string): Promise<void> {
   const box = composer(page);

@@ -17,7 +17,6 @@ import {
 } from '../../scripts/harness/element-web.ts';
 import {
   acceptInvite,
-  composer,
   dismissNoticesWhenShown,
   encryptedMessage,
   openRoom,
@@ -28,6 +27,7 @@ import {
   startDirectMessage,
   undecryptableCount,
   waitForHomeScreen,
+  waitForEncryptedComposer,
   waitForMessage,
 } from '../../scripts/harness/element-ui.ts';
 import { removeProfile } from '../../scripts/harness/extension-browser.ts';
@@ -104,7 +104,7 @@ describe('Element Web in two browsers with the extension, through a relay', () =
     await openRoom(bob.page, 'alice');
     await screenshot(bob.page, 'bob-invite');
     await acceptInvite(bob.page);
-    assert.doesNotMatch((await composer(bob.page).getAttribute('aria-label')) ?? '', /unencrypted/);
+    await waitForEncryptedComposer(bob.page);
   });
 
   test('messages decrypt both ways', async () => {
