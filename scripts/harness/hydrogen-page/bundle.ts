@@ -11,10 +11,7 @@ import { type StaticFile, type StaticSite, startStaticSite } from '../static-sit
 const require = createRequire(import.meta.url);
 const OLM_DIR = dirname(require.resolve('@matrix-org/olm/package.json'));
 /** Hydrogen's built assets: theme CSS with its fonts and icons, the olm worker, the download sandbox. */
-const HYDROGEN_ASSETS = join(
-  dirname(require.resolve('hydrogen-view-sdk/package.json')),
-  'asset-build/assets',
-);
+const HYDROGEN_ASSETS = join(dirname(require.resolve('hydrogen-view-sdk')), '../asset-build/assets');
 
 const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>p2p-matrix Hydrogen page</title>
 <link rel="stylesheet" href="/theme-element-light.css"><script src="/client.js"></script></head>
@@ -30,6 +27,8 @@ async function bundle(): Promise<string> {
     format: 'iife',
     platform: 'browser',
     target: 'chrome137',
+    // olm's Emscripten build names Node's modules on a path that runs only under Node.
+    external: ['crypto', 'path', 'fs'],
     logLevel: 'error',
   });
   return result.outputFiles[0]!.text;
