@@ -4,6 +4,7 @@
 // uploaded), and shows an encrypted room's timeline with the message it
 // sent there, which went to the homeserver as m.room.encrypted.
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
@@ -11,7 +12,6 @@ import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/exte
 import { approveOrigin, launchWithLoopbackAccess } from '../../scripts/harness/extension-session.ts';
 import type { HydrogenPageApi } from '../../scripts/harness/hydrogen-page/client.ts';
 import { startHydrogenSite } from '../../scripts/harness/hydrogen-page/bundle.ts';
-import { screenshot } from '../../scripts/harness/element-ui.ts';
 import type { StaticSite } from '../../scripts/harness/static-site.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -118,7 +118,8 @@ describe('Hydrogen with olm on the extension', () => {
   test("shows the encrypted room's timeline with the message it sent, encrypted on the server", async () => {
     await hydrogen(page, 'send', roomId, MESSAGE);
     await hydrogen(page, 'showRoom', roomId);
-    await page.getByText(MESSAGE, { exact: true }).waitFor({ timeout: 60_000 });
+    // Hydrogen shows a message's text and its time in one element.
+    await page.locator('.Timeline').getByText(MESSAGE).waitFor({ timeout: 60_000 });
     const messages = (await matrix(
       page,
       'GET',
@@ -130,7 +131,7 @@ describe('Hydrogen with olm on the extension', () => {
     assert.equal(encrypted.length, 1, 'the message is on the homeserver as m.room.encrypted');
     assert.equal(encrypted[0]!.content.algorithm, 'm.megolm.v1.aes-sha2');
     assert.ok(!messages.chunk.some((e) => e.content.body === MESSAGE), 'no plaintext copy on the homeserver');
-    await screenshot(page, 'hydrogen-timeline');
+    await page.screenshot({ path: resolve(import.meta.dirname, '../../artifacts/hydrogen/timeline.png') });
   });
 });
 

@@ -14,7 +14,7 @@ const OLM_DIR = dirname(require.resolve('@matrix-org/olm/package.json'));
 const HYDROGEN_ASSETS = join(dirname(require.resolve('hydrogen-view-sdk')), '../asset-build/assets');
 
 const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>p2p-matrix Hydrogen page</title>
-<link rel="stylesheet" href="/theme-element-light.css"><script src="/client.js"></script></head>
+<link rel="stylesheet" href="/theme-element-light.css"><script defer src="/client.js"></script></head>
 <body><div id="app" class="hydrogen"></div></body></html>`;
 
 let bundled: Promise<string> | undefined;
@@ -46,6 +46,7 @@ export async function startHydrogenSite(): Promise<StaticSite> {
     '/olm.js': olm('olm.js', script),
     '/olm_legacy.js': olm('olm_legacy.js', script),
     '/olm.wasm': olm('olm.wasm', 'application/wasm'),
+    '/sw.js': { type: script, body: readFileSync(join(HYDROGEN_ASSETS, '../../lib-build/sw.js')) },
   };
   return startStaticSite(files, HYDROGEN_ASSETS);
 }

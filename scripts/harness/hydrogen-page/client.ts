@@ -20,7 +20,10 @@ const assetPaths = {
   downloadSandbox: '/download-sandbox.html',
   worker: '/main.js',
   olm: { wasm: '/olm.wasm', legacyBundle: '/olm_legacy.js', wasmBundle: '/olm.js' },
-  // No serviceWorker: a page's service worker gets no content script, so it could not reach the extension.
+  // Hydrogen needs its service worker (it hands it the session's access token,
+  // for authenticated media). A service worker gets no content script, so
+  // media it fetches would not reach the extension: not used by these tests.
+  serviceWorker: '/sw.js',
 };
 
 interface AppElement {
