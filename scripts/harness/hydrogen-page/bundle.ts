@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleForBrowser } from '../client-page/bundle.ts';
 import { type StaticFile, type StaticSite, startStaticSite } from '../static-site.ts';
 
 const require = createRequire(import.meta.url);
@@ -19,20 +19,11 @@ const HTML = `<!doctype html><html><head><meta charset="utf-8"><title>p2p-matrix
 
 let bundled: Promise<string> | undefined;
 
-async function bundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [new URL('./client.ts', import.meta.url).pathname],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'browser',
-    target: 'chrome137',
+const bundle = () =>
+  bundleForBrowser(new URL('./client.ts', import.meta.url), {
     // olm's Emscripten build names Node's modules on a path that runs only under Node.
     external: ['crypto', 'path', 'fs'],
-    logLevel: 'error',
   });
-  return result.outputFiles[0]!.text;
-}
 
 const olm = (name: string, type: string): StaticFile => ({ type, body: readFileSync(join(OLM_DIR, name)) });
 
