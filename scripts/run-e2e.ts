@@ -38,10 +38,9 @@ function runFile(file: string): number {
 
 /**
  * Runs each file in its own process. A file that fails is run once more and
- * the retry is announced: on these shared 2-core machines a browser launch
- * has been seen to hang once in a full run (browser-relaunch.test.ts) while
- * passing every time alone, and the cause is not found yet. A file that fails
- * twice fails the run.
+ * the retry is announced; the run ends with the files that passed only on
+ * their retry, so that a file that fails half the time is seen, not hidden.
+ * A file that fails twice fails the run.
  */
 function runTests(extraArgs: string[]): number {
   const patterns = extraArgs.length > 0 ? extraArgs : ['test/e2e/**/*.test.ts'];
@@ -52,12 +51,17 @@ function runTests(extraArgs: string[]): number {
     return missing.length > 0 ? [`${file}: needs ${missing.join(', ')}, not on this machine`] : [];
   });
   for (const line of leftOut) console.error(`run-e2e: LEFT OUT ${line}`);
+  const flaky: string[] = [];
   for (const file of files) {
     if (leftOut.some((line) => line.startsWith(`${file}:`))) continue;
     if (runFile(file) === 0) continue;
     console.error(`run-e2e: RETRYING ${file} once after a failure`);
-    if (runFile(file) !== 0) failed.push(file);
+    if (runFile(file) === 0) flaky.push(file);
+    else failed.push(file);
   }
+  console.error(
+    `run-e2e: ${files.length - leftOut.length} files run, ${flaky.length} passed only on their retry${flaky.length > 0 ? `: ${flaky.join(', ')}` : ''}`,
+  );
   if (failed.length > 0) console.error(`run-e2e: failed twice: ${failed.join(', ')}`);
   // Said again at the end, where a reader of the run looks.
   for (const line of leftOut) console.error(`run-e2e: LEFT OUT ${line}`);

@@ -238,5 +238,6 @@ function describeConnections(node: BrowserNode): ConnectionInfo[] {
     encryption: c.encryption ?? null,
     limited: c.limits !== undefined,
     status: c.status,
+    usable: node.usable(c),
   }));
 }

@@ -25,6 +25,7 @@ function chromiumArgs(extensionDir: string): string[] {
     '--allow-loopback-in-peer-connection',
     `--disable-extensions-except=${extensionDir}`,
     `--load-extension=${extensionDir}`,
+    ...(process.env.P2PM_DEBUG_CHROMIUM === '1' ? ['--enable-logging=stderr', '--v=0'] : []),
   ];
 }
 

@@ -38,7 +38,9 @@ export function networkSnapshot(browser: ExtensionBrowser): Promise<NetworkState
 
 /** Whether a connection is a direct WebRTC data-channel connection (not through a relay). */
 export function isDirectWebRTC(conn: ConnectionInfo): boolean {
-  return conn.status === 'open' && conn.direct && conn.multiplexer === '/webrtc' && !conn.limited;
+  return (
+    conn.status === 'open' && conn.direct && conn.multiplexer === '/webrtc' && !conn.limited && conn.usable
+  );
 }
 
 /** Waits (hang guard: 60 s) until the browser's node has a direct WebRTC connection to `serverName`. */

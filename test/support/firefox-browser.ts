@@ -24,8 +24,10 @@
 // registers the content scripts for the approved origin. Nothing in the
 // shipped extension knows about tests.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { originMatchPattern } from '../../src/platform/web/match-pattern.firefox.ts';
 import { normalizeOrigin } from '../../src/platform/web/origins.ts';
@@ -58,6 +60,17 @@ const QUIET_PREFS: Record<string, unknown> = {
  * WebRTC between two browsers on a loopback-only host (the test namespace):
  * gather loopback host candidates, unobfuscated (no mDNS names, which would
  * need multicast), as Chromium does with --allow-loopback-in-peer-connection.
+ *
+ * That is not enough on its own: Firefox gathers candidates on the default
+ * route's interface only ("use only default local addresses") unless the
+ * document is capturing or holds a camera or microphone permission,
+ * whatever `default_address_only` says, and the namespace has no default
+ * route, so the event page gathered nothing and every ICE attempt failed.
+ * As for Chromium (TESTING.md), the extension's origin is granted the
+ * microphone permission: through a defaults file of the permission manager
+ * (`permissions.manager.defaultsUrl`; BiDi's permissions.setPermission does
+ * not know "microphone"), for a moz-extension:// origin made stable by
+ * `extensions.webextensions.uuids`.
  */
 const LOOPBACK_WEBRTC_PREFS: Record<string, unknown> = {
   'media.peerconnection.ice.loopback': true,
@@ -107,6 +120,17 @@ function prepareProfile(profileDir: string, id: string, setup: FirefoxSetup): vo
   writeFileSync(join(dataDir, 'storage.js'), JSON.stringify(storage));
 }
 
+/** Prefs that give the add-on a fixed moz-extension:// origin holding the microphone permission. */
+function microphoneForExtension(profileDir: string, id: string): Record<string, unknown> {
+  const uuid = randomUUID();
+  const defaults = join(profileDir, 'test-permissions');
+  writeFileSync(defaults, `origin\tmicrophone\t1\tmoz-extension://${uuid}\n`);
+  return {
+    'extensions.webextensions.uuids': JSON.stringify({ [id]: uuid }),
+    'permissions.manager.defaultsUrl': pathToFileURL(defaults).href,
+  };
+}
+
 export async function launchFirefoxWithExtension(
   setup: FirefoxSetup,
   extensionDir = FIREFOX_EXTENSION_DIR,
@@ -119,7 +143,12 @@ export async function launchFirefoxWithExtension(
     executablePath: FIREFOX_PATH,
     headless: true,
     userDataDir: profileDir,
-    extraPrefsFirefox: { ...QUIET_PREFS, ...LOOPBACK_WEBRTC_PREFS, ...(DEBUG && DEBUG_PREFS) },
+    extraPrefsFirefox: {
+      ...QUIET_PREFS,
+      ...LOOPBACK_WEBRTC_PREFS,
+      ...microphoneForExtension(profileDir, id),
+      ...(DEBUG && DEBUG_PREFS),
+    },
     dumpio: DEBUG,
   });
   try {

@@ -11,7 +11,7 @@
 
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { identify } from '@libp2p/identify';
-import type { Libp2p, PeerId } from '@libp2p/interface';
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import { noise } from '@libp2p/noise';
 import { ping } from '@libp2p/ping';
 import { webRTC } from '@libp2p/webrtc';
@@ -49,6 +49,8 @@ export interface BrowserNode {
   readonly libp2p: Libp2p;
   /** Round trip to a connected peer with the ping protocol, in ms. */
   ping(peer: PeerId): Promise<number>;
+  /** False for a WebRTC connection not yet proven to carry streams (federation passes it over). */
+  usable(conn: Connection): boolean;
 }
 
 export async function createBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
@@ -69,6 +71,7 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
   try {
     const transport = await startLibp2pTransport({
       libp2p,
+      usable: upgrade.usable,
       relays: options.relays.map((addr) => multiaddr(addr)),
       ...(options.knownPeers && { knownPeers: options.knownPeers }),
       ...(options.limits && { limits: options.limits }),
@@ -84,6 +87,7 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
       },
       libp2p,
       ping: (peer) => libp2p.services.ping.ping(peer),
+      usable: upgrade.usable,
     };
   } catch (err) {
     upgrade.stop();

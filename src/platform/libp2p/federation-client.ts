@@ -20,6 +20,7 @@ import {
   requestHead,
   WireError,
 } from './federation-wire.ts';
+import { describeFailure } from '../describe-failure.ts';
 import { readMessage, writeFrames } from './stream-io.ts';
 
 export interface ExchangeOptions {
@@ -96,6 +97,9 @@ export function toTransportError(
   if (closed) return new PeerUnreachable(serverName, 'closed', 'transport is closed');
   if (signal.aborted)
     return new PeerUnreachable(serverName, 'timeout', `no response from ${serverName} in time`);
-  const message = err instanceof Error ? err.message : String(err);
-  return new PeerUnreachable(serverName, 'broken', `exchange with ${serverName} failed: ${message}`);
+  return new PeerUnreachable(
+    serverName,
+    'broken',
+    `exchange with ${serverName} failed: ${describeFailure(err)}`,
+  );
 }

@@ -37,6 +37,11 @@ export interface Libp2pTransportInit {
   readonly knownPeers?: KnownPeerStore;
   readonly limits?: Partial<TransportLimits>;
   readonly logger?: Logger;
+  /**
+   * False for a connection federation must not use yet: a browser's WebRTC
+   * connection until it has carried a stream (webrtc-upgrade.ts).
+   */
+  readonly usable?: (conn: Connection) => boolean;
 }
 
 export interface Libp2pPeerTransport extends PeerTransport {
@@ -87,17 +92,24 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   );
   void known.restore();
 
-  /** An open connection to the peer (direct first), else a new one; never `broken`. */
+  const usable = (c: Connection) => c.status === 'open' && (init.usable?.(c) ?? true);
+
+  /** A usable open connection to the peer (direct first), else a new one; never `broken`. */
   const connect = async (peerId: PeerId, signal: AbortSignal, broken?: Connection): Promise<Connection> => {
-    const open = libp2p.getConnections(peerId).filter((c) => c.status === 'open' && c !== broken);
+    const open = libp2p.getConnections(peerId).filter((c) => c !== broken && usable(c));
     const existing = open.find((c) => !c.limits) ?? open[0];
     if (existing) return existing;
     // With a broken connection still counted as open, libp2p would hand it back: force a new one.
-    const dialOptions = { signal, ...(broken && { force: true }) };
-    try {
-      return await libp2p.dial(peerId, dialOptions);
-    } catch (err) {
-      if (signal.aborted) throw err;
+    // With only a WebRTC connection still being proven, go through the relays (a browser is
+    // always reachable there) rather than have libp2p start another WebRTC dial.
+    const proving = broken === undefined && libp2p.getConnections(peerId).some((c) => c.status === 'open');
+    const dialOptions = { signal, ...((broken || proving) && { force: true }) };
+    if (!proving) {
+      try {
+        return await libp2p.dial(peerId, dialOptions);
+      } catch (err) {
+        if (signal.aborted) throw err;
+      }
     }
     for (const relay of relays) {
       try {

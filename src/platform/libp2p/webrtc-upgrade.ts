@@ -1,23 +1,69 @@
-// Turns a relayed connection to another browser into a direct WebRTC one.
+// Turns a relayed connection to another browser into a direct WebRTC one,
+// and keeps federation off WebRTC connections that never came up.
 //
 // Dialling a peer by id lets libp2p choose among the addresses discovery
 // gave it, and it may well pick the plain circuit (`…/p2p-circuit/p2p/<id>`):
 // a "limited" connection through the relay, which the relay cuts after two
-// minutes or 1 MiB (src/node/relay.ts). So whenever we opened such a
-// connection, we dial the same peer's WebRTC address through the same relay
-// (`…/p2p-circuit/webrtc/p2p/<id>`); the relay then carries only the SDP
-// offer, answer and ICE candidates, and federation moves to the direct
+// minutes or 1 MiB (src/node/relay.ts). So whenever such a connection opens,
+// one of the two browsers dials the other's WebRTC address through the same
+// relay (`…/p2p-circuit/webrtc/p2p/<id>`); the relay then carries only the
+// SDP offer, answer and ICE candidates, and federation moves to the direct
 // connection (libp2p-transport.ts prefers connections without limits).
-// Only the side that opened the relayed connection upgrades, so two browsers
-// do not race to open two WebRTC connections to each other.
+//
+// Three rules, each from a failure seen between Firefox ESR 153 and
+// Chromium 156 (issue 15):
+//  - A WebRTC connection is proven before federation relies on it. When ICE
+//    fails, @libp2p/webrtc 6's answering side still returns a connection
+//    (readCandidatesUntilConnected swallows the "failed" state), which reads
+//    as open and direct but can never open a stream: federation preferred it
+//    over the working relayed one and every request to that peer timed out.
+//    So each new WebRTC connection must open one stream (the ping protocol)
+//    within probeMs; one that cannot is aborted, with the reason logged.
+//  - The upgrade dial is made after the `connection:open` event, once no
+//    other dial to the peer is pending, with `force`, and what it returns is
+//    checked: made from inside the event it joined the relayed dial still
+//    finishing in libp2p's dial queue and got the relayed connection back;
+//    made beside a dial of libp2p's own (which often picks the WebRTC
+//    address itself) it opened a second WebRTC connection, and the one
+//    closed cut federation requests short. A failed attempt is tried again
+//    with backoff, a bounded number of times.
+//  - Both browsers often open relayed connections to each other at once; the
+//    one with the smaller peer id dials first, the other only if no direct
+//    connection has come after followerGraceMs, so two browsers do not
+//    race to open two WebRTC connections to each other.
 
-import type { Connection, Libp2p } from '@libp2p/interface';
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { type Logger, silentLogger } from '../../core/public.ts';
+import { describeFailure } from '../describe-failure.ts';
 
 const CIRCUIT = '/p2p-circuit';
+const WEBRTC_MULTIPLEXER = '/webrtc';
+const PING_PROTOCOL = '/ipfs/ping/1.0.0';
+
+export interface UpgradeTiming {
+  /** How long a new WebRTC connection has to open its first stream. */
+  readonly probeMs: number;
+  /** How long the smaller peer id waits after a relayed connection opens (libp2p may be dialling WebRTC itself). */
+  readonly leaderDelayMs: number;
+  /** How long the larger peer id waits for the other side to dial. */
+  readonly followerGraceMs: number;
+  /** Waits before the second, third, … attempt; their number bounds the attempts. */
+  readonly retryMs: readonly number[];
+  readonly dialTimeoutMs: number;
+}
+
+export const defaultUpgradeTiming: UpgradeTiming = {
+  probeMs: 30_000,
+  leaderDelayMs: 250,
+  followerGraceMs: 3_000,
+  retryMs: [1_000, 3_000, 10_000, 30_000, 60_000],
+  dialTimeoutMs: 20_000,
+};
 
 export interface WebRTCUpgrade {
+  /** False for a WebRTC connection not yet proven to carry streams; federation passes it over. */
+  usable(conn: Connection): boolean;
   stop(): void;
 }
 
@@ -28,26 +74,126 @@ export function webRTCAddressFor(remoteAddr: string, peerId: string): string | u
   return `${remoteAddr.slice(0, at + CIRCUIT.length)}/webrtc/p2p/${peerId}`;
 }
 
-export function upgradeRelayedToWebRTC(libp2p: Libp2p, logger: Logger = silentLogger): WebRTCUpgrade {
-  const dialling = new Set<string>();
-  const hasDirect = (conn: Connection) =>
-    libp2p.getConnections(conn.remotePeer).some((c) => c.status === 'open' && !c.limits);
+/** Whether we dial first: the smaller peer id does, so that two browsers do not both dial at once. */
+export function dialsFirst(self: string, remote: string): boolean {
+  return self < remote;
+}
+
+const isWebRTC = (conn: Connection) => conn.multiplexer === WEBRTC_MULTIPLEXER;
+
+export function upgradeRelayedToWebRTC(
+  libp2p: Libp2p,
+  logger: Logger = silentLogger,
+  timing: UpgradeTiming = defaultUpgradeTiming,
+): WebRTCUpgrade {
+  const self = libp2p.peerId.toString();
+  const proven = new WeakSet<Connection>();
+  const targets = new Map<string, string>();
+  const attempts = new Map<string, number>();
+  const timers = new Map<string, ReturnType<typeof setTimeout>>();
+  let stopped = false;
+
+  const open = (peer: PeerId) => libp2p.getConnections(peer).filter((c) => c.status === 'open');
+  const hasWebRTC = (peer: PeerId) => open(peer).some(isWebRTC);
+  const dialling = (peer: PeerId) =>
+    libp2p
+      .getDialQueue()
+      .some((d) => d.peerId?.equals(peer) === true && (d.status === 'queued' || d.status === 'active'));
+
+  const schedule = (peer: PeerId, delayMs: number) => {
+    const key = peer.toString();
+    if (stopped || timers.has(key)) return;
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        void attempt(peer);
+      }, delayMs),
+    );
+  };
+
+  const attempt = async (peer: PeerId) => {
+    const key = peer.toString();
+    const target = targets.get(key);
+    // Nothing to do while a WebRTC connection is up or being proven (a failed
+    // proof closes it, which schedules again), or without a relayed one to signal through.
+    if (stopped || !target || hasWebRTC(peer) || !open(peer).some((c) => c.limits)) return;
+    if (dialling(peer)) {
+      schedule(peer, timing.retryMs[0] ?? 1_000);
+      return;
+    }
+    const done = attempts.get(key) ?? 0;
+    attempts.set(key, done + 1);
+    try {
+      const conn = await libp2p.dial(multiaddr(target), {
+        force: true,
+        signal: AbortSignal.timeout(timing.dialTimeoutMs),
+      });
+      if (isWebRTC(conn)) return;
+      logger.debug('the WebRTC dial returned another connection', {
+        peer: key,
+        via: conn.remoteAddr.toString(),
+      });
+    } catch (err) {
+      logger.info('no WebRTC connection to a relayed peer yet', { peer: key, error: describeFailure(err) });
+    }
+    const wait = timing.retryMs[done];
+    if (wait === undefined) {
+      logger.warn('gave up upgrading a relayed peer to WebRTC; staying relayed', {
+        peer: key,
+        attempts: done + 1,
+      });
+      return;
+    }
+    schedule(peer, wait);
+  };
+
+  const prove = async (conn: Connection) => {
+    const peer = conn.remotePeer.toString();
+    try {
+      const stream = await conn.newStream(PING_PROTOCOL, { signal: AbortSignal.timeout(timing.probeMs) });
+      proven.add(conn);
+      attempts.delete(peer);
+      void stream.close().catch(() => {});
+    } catch (err) {
+      if (conn.status !== 'open' || stopped) return;
+      const reason = `a WebRTC connection opened no stream in ${timing.probeMs} ms (ICE failed?): ${describeFailure(err)}`;
+      logger.warn('closing a WebRTC connection that carries nothing', { peer, reason });
+      conn.abort(new Error(reason));
+    }
+  };
 
   const onOpen = (evt: CustomEvent<Connection>) => {
     const conn = evt.detail;
+    if (isWebRTC(conn)) {
+      void prove(conn);
+      return;
+    }
     const peer = conn.remotePeer.toString();
-    if (!conn.limits || conn.direction !== 'outbound' || dialling.has(peer) || hasDirect(conn)) return;
-    const target = webRTCAddressFor(conn.remoteAddr.toString(), peer);
+    const target = conn.limits ? webRTCAddressFor(conn.remoteAddr.toString(), peer) : undefined;
     if (!target) return;
-    dialling.add(peer);
-    libp2p
-      .dial(multiaddr(target))
-      .catch((err: unknown) =>
-        logger.debug('no WebRTC connection to a relayed peer', { peer, error: String(err) }),
-      )
-      .finally(() => dialling.delete(peer));
+    targets.set(peer, target);
+    // After the event, never inside it (see the header).
+    schedule(conn.remotePeer, dialsFirst(self, peer) ? timing.leaderDelayMs : timing.followerGraceMs);
+  };
+
+  const onClose = (evt: CustomEvent<Connection>) => {
+    const conn = evt.detail;
+    if (!isWebRTC(conn) || stopped) return;
+    const first = dialsFirst(self, conn.remotePeer.toString());
+    schedule(conn.remotePeer, first ? timing.retryMs[0]! : timing.followerGraceMs);
   };
 
   libp2p.addEventListener('connection:open', onOpen);
-  return { stop: () => libp2p.removeEventListener('connection:open', onOpen) };
+  libp2p.addEventListener('connection:close', onClose);
+  return {
+    usable: (conn) => !isWebRTC(conn) || proven.has(conn),
+    stop: () => {
+      stopped = true;
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
+      libp2p.removeEventListener('connection:open', onOpen);
+      libp2p.removeEventListener('connection:close', onClose);
+    },
+  };
 }

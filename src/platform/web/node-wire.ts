@@ -19,6 +19,7 @@ import {
   type UnreachableReason,
 } from '../../core/public.ts';
 import { decodeBase64, encodeBase64, type JsonObject } from '../../core/protocol.ts';
+import { describeFailure } from '../describe-failure.ts';
 import type { NetworkSettings } from './network-settings.ts';
 import type { NetworkState } from './popup-messages.ts';
 
@@ -77,6 +78,8 @@ export interface ConnectionInfo {
   readonly encryption: string | null;
   readonly limited: boolean;
   readonly status: string;
+  /** Federation may use it: not a WebRTC connection still proving it carries streams. */
+  readonly usable: boolean;
 }
 
 type None = Record<string, never>;
@@ -175,7 +178,7 @@ function federateFailure(err: unknown): FederateOutcome {
     ok: false,
     name: 'PeerUnreachable',
     reason,
-    message: err instanceof Error ? err.message : String(err),
+    message: describeFailure(err),
   };
 }
 
