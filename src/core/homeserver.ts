@@ -37,8 +37,7 @@ import {
   roomAccounts,
   syncAccounts,
 } from './module-adapters.ts';
-import type { Clock, Logger } from './ports.ts';
-import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
+import type { Clock, Logger, RandomBytes } from './ports.ts';
 import { createRooms, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
@@ -52,8 +51,8 @@ export interface HomeserverDeps {
   /** Hex of the ed25519 public key (identity.ts). */
   readonly serverName: string;
   readonly signingSeed: Uint8Array;
-  /** Defaults to WebCrypto's getRandomValues. */
-  readonly randomBytes?: (n: number) => Uint8Array;
+  /** The host's random source (src/platform/system-random.ts), as the clock is its time. */
+  readonly randomBytes: RandomBytes;
   readonly config: HomeserverConfig;
   /** Joins the network over this transport (federation); without it the server stands alone. */
   readonly transport?: PeerTransport;
@@ -77,8 +76,7 @@ export interface Homeserver {
 }
 
 export function createHomeserver(deps: HomeserverDeps): Homeserver {
-  const { store, clock, logger, serverName, signingSeed, config, transport } = deps;
-  const randomBytes = deps.randomBytes ?? cryptoRandomBytes;
+  const { store, clock, logger, serverName, signingSeed, config, transport, randomBytes } = deps;
   const notifier = new Notifier();
   const shared = { store, clock, notifier };
   const accountsForRooms = roomAccounts(shared);
