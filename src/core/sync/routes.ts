@@ -21,7 +21,7 @@ export interface SyncDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier;
-  /** What sync reads and writes in the accounts module (see accounts-adapter.ts). */
+  /** What sync reads and writes in the accounts module (module-adapters.ts syncAccounts). */
   readonly accounts: SyncAccounts & FullyReadWriter;
   /** The keys module's part of /sync (to-device, device lists, key counts). */
   readonly keys: SyncKeys;
