@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
 import { bootstrapIdentity } from '../src/core/accounts/server-identity.ts';
 import { silentLogger } from '../src/core/ports.ts';
-import { randomBytes } from '../src/core/protocol/crypto.ts';
+import { systemRandomBytes as randomBytes } from '../src/platform/system-random.ts';
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { systemClock } from '../src/platform/system-clock.ts';
@@ -159,6 +159,7 @@ export default async function homeserverBench(): Promise<Record<string, number>>
   const hs = createHomeserver({
     store,
     clock: systemClock,
+    randomBytes,
     logger: silentLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,

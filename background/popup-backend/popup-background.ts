@@ -3,7 +3,7 @@
 // this once, synchronously at top level (the listeners below must be
 // registered before the worker's first event is dispatched).
 import { bootstrapIdentity, type Homeserver, type Logger, SCHEMA } from '../../src/core/public.ts';
-import { randomBytes } from '../../src/core/protocol.ts';
+import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';

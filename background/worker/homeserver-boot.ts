@@ -11,7 +11,7 @@ import {
   SCHEMA,
   type ServerIdentity,
 } from '../../src/core/public.ts';
-import { randomBytes } from '../../src/core/protocol.ts';
+import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
@@ -37,6 +37,7 @@ export async function bootHomeserver(
     ...(nodeName && { nodeName }),
     store,
     clock: systemClock,
+    randomBytes,
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,

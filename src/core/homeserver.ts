@@ -1,29 +1,46 @@
-// The homeserver's composition root inside the core: one route table over the
-// accounts, rooms and sync modules, one notifier, one request pipeline. Each
-// platform (Node CLI, extension background, tests) opens a store, loads the
-// identity (identity.ts) and calls createHomeserver.
+// The homeserver's composition root inside the core: the one place that makes
+// the modules and connects them, then one route table over them, one
+// notifier, one request pipeline. Each platform (Node CLI, extension
+// background, tests) opens a store and a transport, loads the identity
+// (identity.ts) and calls createHomeserver.
+//
+// Each module declares in its deps.ts the role-named interfaces it asks for
+// (AccountsForRooms, RoomsForAccounts, KeysRooms, KeysAccounts, SyncDeps'
+// accounts, EduSinks, …); module-adapters.ts answers them from the other
+// modules' api files. Order: the modules first; then, with a transport, room
+// federation over the rooms module's port and the keys module's server side,
+// connected back to both (Rooms.connectFederation,
+// KeysModule.connectFederation): the dependency each way explicit, in two
+// steps. The typing tracker is made before federation (federation's EDU sink
+// feeds it) and sends local changes over federation once there is one.
 import { type AccountConfig, accountRoutes, authenticate, createDeviceActivity } from './accounts/api.ts';
-import type { Federation, FederationOptions, PeerTransport } from './federation/api.ts';
-import { wireFederation } from './federation-wiring.ts';
-import { createRouter } from './http/router.ts';
 import { unknown } from './errors.ts';
+import { Notifier } from './events/notifier.ts';
+import {
+  createFederation,
+  createFederationDirectory,
+  type Federation,
+  type FederationDirectory,
+  type FederationOptions,
+  type PeerTransport,
+} from './federation/api.ts';
+import { createRouter } from './http/router.ts';
 import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
-import { createKeysModule } from './keys/api.ts';
+import { createKeysModule, type KeysModule } from './keys/api.ts';
 import {
+  eduSinks,
   keysAccounts,
+  keysFederation,
   keysRooms,
-  leaveAllRooms,
-  profilePropagation,
+  keysServerRoutes,
   roomAccounts,
   syncAccounts,
 } from './module-adapters.ts';
-import type { Clock, Logger } from './ports.ts';
-import { randomBytes as cryptoRandomBytes } from './protocol/crypto.ts';
-import { createRooms } from './rooms/api.ts';
+import type { Clock, Logger, RandomBytes } from './ports.ts';
+import { createRooms, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
-import { Notifier } from './events/notifier.ts';
-import { createTypingTracker, syncRoutes } from './sync/api.ts';
+import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
 
 export type HomeserverConfig = AccountConfig;
 
@@ -34,8 +51,8 @@ export interface HomeserverDeps {
   /** Hex of the ed25519 public key (identity.ts). */
   readonly serverName: string;
   readonly signingSeed: Uint8Array;
-  /** Defaults to WebCrypto's getRandomValues. */
-  readonly randomBytes?: (n: number) => Uint8Array;
+  /** The host's random source (src/platform/system-random.ts), as the clock is its time. */
+  readonly randomBytes: RandomBytes;
   readonly config: HomeserverConfig;
   /** Joins the network over this transport (federation); without it the server stands alone. */
   readonly transport?: PeerTransport;
@@ -59,48 +76,45 @@ export interface Homeserver {
 }
 
 export function createHomeserver(deps: HomeserverDeps): Homeserver {
-  const { store, clock, logger, serverName, signingSeed, config } = deps;
-  const randomBytes = deps.randomBytes ?? cryptoRandomBytes;
+  const { store, clock, logger, serverName, signingSeed, config, transport, randomBytes } = deps;
   const notifier = new Notifier();
   const shared = { store, clock, notifier };
   const accountsForRooms = roomAccounts(shared);
-  const federation =
-    deps.transport &&
-    wireFederation({
+  const directory =
+    transport &&
+    createFederationDirectory({
       ...shared,
       logger,
       serverName,
-      signingSeed,
-      transport: deps.transport,
+      transport,
       profileOf: accountsForRooms.profileOf,
-      ...(deps.federationOptions && { options: deps.federationOptions }),
-      ...(deps.nodeName && { nodeName: deps.nodeName }),
     });
-  const keys = createKeysModule({
-    ...shared,
-    logger,
-    serverName,
-    rooms: keysRooms(),
-    accounts: keysAccounts({ ...shared, serverName, randomBytes }),
-    federation: () => federation?.keysFederation(),
-  });
-  const typing = federation?.typing ?? createTypingTracker(clock, notifier);
-  const roomDeps = {
+  let federation: Federation | undefined;
+  const typing: TypingTracker = transport
+    ? new TypingTracker(clock, (roomId) => {
+        notifier.notify({ rooms: [roomId] });
+        federation?.typingChanged(roomId, typing.typers(roomId));
+      })
+    : createTypingTracker(clock, notifier);
+  const rooms = createRooms({
     ...shared,
     logger,
     serverName,
     signingSeed,
     randomBytes,
     accounts: accountsForRooms,
-    ...federation?.roomDeps,
-  };
-  const rooms = createRooms(roomDeps);
-  federation?.start(rooms, keys.server);
-  const hooks = {
-    profileChanged: profilePropagation(store, rooms, logger),
-    userDeactivated: leaveAllRooms(store, rooms, logger),
-    ...federation?.accountHooks,
-  };
+    ...(directory && { remoteDirectory: directory.remoteDirectory }),
+  });
+  const keys = createKeysModule({
+    ...shared,
+    logger,
+    serverName,
+    rooms: keysRooms(),
+    accounts: keysAccounts({ ...shared, serverName, randomBytes }),
+  });
+  if (transport && directory) {
+    federation = connectFederation(deps, { transport, directory, notifier, typing, rooms, keys });
+  }
   const routes = [
     ...accountRoutes({
       ...shared,
@@ -108,7 +122,8 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       serverName,
       randomBytes,
       config,
-      hooks,
+      rooms: rooms.accountHooks,
+      ...(directory && { remoteProfiles: directory }),
       deviceRemoval: keys.deviceRemoval,
     }),
     ...rooms.routes,
@@ -142,7 +157,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   return {
     serverName,
     notifier,
-    ...(federation?.federation && { federation: federation.federation }),
+    ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));
       // Long-polls end when the client goes away or the server stops, whichever comes first.
@@ -159,4 +174,42 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       await federation?.close();
     },
   };
+}
+
+interface FederationParts {
+  readonly transport: PeerTransport;
+  readonly directory: FederationDirectory;
+  readonly notifier: Notifier;
+  readonly typing: TypingTracker;
+  readonly rooms: Rooms;
+  readonly keys: KeysModule;
+}
+
+/**
+ * Step two: room federation over the rooms module's port, serving the
+ * network directory's and the keys module's endpoints and EDUs on the same
+ * transport, connected back to the rooms module (remote joins and leaves, the
+ * outbox of local events) and the keys module (the outbox, calls to other
+ * servers).
+ */
+function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federation {
+  const { store, clock, logger, serverName, signingSeed } = deps;
+  const { notifier, typing, rooms, keys, directory } = parts;
+  const federation = createFederation({
+    store,
+    clock,
+    logger,
+    notifier,
+    serverName,
+    signingSeed,
+    transport: parts.transport,
+    rooms: rooms.federationPort,
+    edus: { ...eduSinks({ store, clock, notifier, typing }), keys: keys.server.edus },
+    extraRoutes: [...directory.routes, ...keysServerRoutes(keys.server.routes)],
+    ...(deps.federationOptions && { options: deps.federationOptions }),
+    ...(deps.nodeName && { nodeName: deps.nodeName }),
+  });
+  rooms.connectFederation(federation.roomHooks);
+  keys.connectFederation(keysFederation(federation));
+  return federation;
 }

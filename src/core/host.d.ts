@@ -19,10 +19,9 @@ declare global {
     constructor(label?: string, options?: { fatal?: boolean });
     decode(input?: Uint8Array): string;
   }
-  /** WebCrypto: `subtle` is absent in insecure browser contexts. */
+  /** WebCrypto: `subtle` is absent in insecure browser contexts. Randomness comes in as a port (ports.ts RandomBytes). */
   const crypto: {
     readonly subtle?: SubtleLike;
-    getRandomValues<T extends Uint8Array>(array: T): T;
   };
   /** HTML's structured clone (a deep copy of a storage row). */
   function structuredClone<T>(value: T): T;

@@ -1,13 +1,15 @@
 // How the homeserver lets its modules call each other: each module states
-// what it needs in its deps type, and these adapters answer with the other
-// modules' api.ts functions. Only homeserver.ts uses them.
+// the role-named interfaces it needs in its deps type, and these adapters
+// answer them with the other modules' api.ts functions. They make nothing:
+// homeserver.ts makes the modules and passes these in. Only it uses them.
 import * as accounts from './accounts/api.ts';
 import type { Notifier } from './events/notifier.ts';
-import type { KeysAccounts, KeysRooms } from './keys/api.ts';
-import type { Clock, Logger } from './ports.ts';
+import type { EduSinks, Federation, FederationRoute } from './federation/api.ts';
+import type { KeysAccounts, KeysFederation, KeysModule, KeysRooms } from './keys/api.ts';
+import type { Clock } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
-import type { SyncDeps } from './sync/api.ts';
+import { type SyncDeps, storeRemoteReceipt, type TypingTracker } from './sync/api.ts';
 
 interface AdapterDeps {
   readonly store: Store;
@@ -95,65 +97,48 @@ export function keysAccounts(
   };
 }
 
-/** Sends membership changes of one user into rooms one by one; a room that refuses is logged and skipped. */
-async function changeEach(
-  roomsModule: rooms.Rooms,
-  logger: Logger,
-  roomIds: readonly string[],
-  request: (roomId: string) => rooms.MembershipRequest,
-): Promise<void> {
-  for (const roomId of roomIds) {
-    try {
-      await roomsModule.changeMembership(request(roomId));
-    } catch (err) {
-      logger.warn('membership change not sent', {
-        roomId,
-        message: err instanceof Error ? err.message : String(err),
-      });
-    }
-  }
-}
-
-/**
- * Spec "Events on Change of Profile Information": a new displayname or avatar
- * is sent as a fresh join event into every room the user is joined to. A room
- * that refuses (the user left meanwhile) is skipped, not an error of the
- * profile change.
- */
-export function profilePropagation(
-  store: Store,
-  roomsModule: rooms.Rooms,
-  logger: Logger,
-): (userId: string) => Promise<void> {
-  return async (userId) => {
-    const joined = await store.read(rooms.roomTableNames, (tx) => rooms.joinedRoomIds(tx, userId));
-    await changeEach(roomsModule, logger, joined, (roomId) => ({
-      roomId,
-      sender: userId,
-      target: userId,
-      membership: 'join',
-      from: ['join'],
-    }));
+/** What the keys module sends and asks over federation: the persisted outbox and calls to other servers. */
+export function keysFederation(federation: Federation): KeysFederation {
+  return {
+    tables: federation.outboxTables,
+    queueEdu: federation.queueEdu,
+    wake: federation.wake,
+    get: (server, path, timeoutMs) => federation.client.get(server, path, {}, timeoutMs),
+    post: (server, path, body, timeoutMs) => federation.client.post(server, path, body, timeoutMs),
   };
 }
 
-/** A deactivated user leaves every room and declines every invite (spec: POST /account/deactivate). */
-export function leaveAllRooms(
-  store: Store,
-  roomsModule: rooms.Rooms,
-  logger: Logger,
-): (userId: string) => Promise<void> {
-  return async (userId) => {
-    const memberships = await store.read(rooms.roomTableNames, (tx) => rooms.userRoomsSince(tx, userId, 0));
-    const active = memberships
-      .filter((m) => ['join', 'invite', 'knock'].includes(m.membership))
-      .map((m) => m.roomId);
-    await changeEach(roomsModule, logger, active, (roomId) => ({
-      roomId,
-      sender: userId,
-      target: userId,
-      membership: 'leave',
-      from: ['join', 'invite', 'knock'],
-    }));
+/** The keys module's endpoints as federation routes (a body that is no JSON object reads as `{}`). */
+export function keysServerRoutes(routes: KeysModule['server']['routes']): FederationRoute[] {
+  return routes.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handler: async (ctx) => {
+      const body = ctx.req.body;
+      const json = body && !(body instanceof Uint8Array) ? body : {};
+      return { status: 200, body: await route.handler(ctx.origin, ctx.params, json) };
+    },
+  }));
+}
+
+/**
+ * The sinks for incoming EDUs (federation/edus.ts): typing goes to the
+ * in-memory typing tracker, receipts to the sync module, presence to the
+ * accounts module, each through its api (room federation does not know them).
+ */
+export function eduSinks(deps: AdapterDeps & { readonly typing: TypingTracker }): EduSinks {
+  return {
+    typing: (roomId, userId, typing) => deps.typing.set(roomId, userId, typing),
+    async receipt(r) {
+      const stored = await storeRemoteReceipt(deps.store, r);
+      if (stored) deps.notifier.notify({ rooms: [r.roomId] });
+      return stored;
+    },
+    async presence(userId, presence, statusMsg, lastActiveAgo) {
+      const at = deps.clock.now() - lastActiveAgo;
+      if (await accounts.updatePresence(deps.store, userId, presence, statusMsg ?? null, at)) {
+        deps.notifier.notify({ everyone: true });
+      }
+    },
   };
 }

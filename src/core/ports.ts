@@ -1,7 +1,8 @@
 // Platform services the core needs, passed in by each composition root
 // (extension background, Node CLI, tests). Nothing in src/core reaches for a
-// global clock, timer or logger on its own (src/platform/system-clock.ts is
-// the Clock over the host's timers); the few host APIs it does use are
+// global clock, timer, random source or logger on its own
+// (src/platform/system-clock.ts is the Clock over the host's timers,
+// system-random.ts the RandomBytes over its CSPRNG); the few host APIs it does use are
 // declared in host.d.ts.
 
 export interface Clock {
@@ -10,6 +11,9 @@ export interface Clock {
   /** Resolves after ms, or early (without error) when `cancel` resolves. */
   sleep(ms: number, cancel?: Promise<void>): Promise<void>;
 }
+
+/** `n` cryptographically random bytes (src/platform/system-random.ts over the host's CSPRNG). */
+export type RandomBytes = (n: number) => Uint8Array;
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;

@@ -10,7 +10,7 @@ import {
   type RegistrationMode,
   SCHEMA,
 } from '../core/public.ts';
-import { randomBytes } from '../core/protocol.ts';
+import { systemRandomBytes as randomBytes } from '../platform/system-random.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
@@ -114,6 +114,7 @@ async function serve(args: readonly string[]): Promise<void> {
     transport,
     store,
     clock: systemClock,
+    randomBytes,
     logger: stderrLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,

@@ -21,6 +21,7 @@ import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { systemRandomBytes } from '../../src/platform/system-random.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -184,6 +185,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
   const hs = createHomeserver({
     store,
     clock,
+    randomBytes: systemRandomBytes,
     logger,
     serverName,
     signingSeed: seed,

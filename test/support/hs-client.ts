@@ -12,7 +12,7 @@ import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
 import { bootstrapIdentity } from '../../src/core/accounts/server-identity.ts';
 import type { Clock, Logger } from '../../src/core/ports.ts';
-import { randomBytes } from '../../src/core/protocol/crypto.ts';
+import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import type { Store } from '../../src/core/storage/port.ts';
@@ -106,6 +106,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     ...(options.nodeName !== undefined && { nodeName: async () => options.nodeName }),
     store,
     clock: options.clock ?? systemClock,
+    randomBytes,
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,

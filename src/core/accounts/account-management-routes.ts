@@ -91,7 +91,7 @@ async function deactivate(deps: AccountDeps, ctx: RequestContext): Promise<Handl
       if (erase) await eraseAccountData(tx, userId);
     },
   );
-  await deps.hooks?.userDeactivated?.(userId);
+  await deps.rooms.userDeactivated(userId);
   deps.notifier.notify({ everyone: true });
   // No third-party ids are ever bound here, so there is nothing to unbind.
   return { body: { id_server_unbind_result: 'no-support' } };

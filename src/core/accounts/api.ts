@@ -34,10 +34,11 @@ export { accountTableNames, accountTables, type PresenceState, type PushRule } f
 export type {
   AccountConfig,
   AccountDeps,
-  AccountHooks,
   DeviceRemoval,
   DirectoryEntry,
   RegistrationMode,
+  RemoteProfiles,
+  RoomsForAccounts,
 } from './deps.ts';
 export { createDeviceActivity } from './device-activity.ts';
 export { accountRoutes } from './routes.ts';

@@ -21,16 +21,23 @@ export interface DirectoryEntry {
   readonly avatar_url?: string;
 }
 
-/** Optional calls into other modules, made after the accounts change has committed. */
-export interface AccountHooks {
-  /** A user's displayname or avatar changed (rooms update the user's member events). */
-  profileChanged?(userId: string): Promise<void>;
-  /** A user was deactivated (rooms make the user leave every room). */
-  userDeactivated?(userId: string): Promise<void>;
-  /** More users the searcher may find in the user directory, beyond local accounts. */
-  directoryCandidates?(searcher: string, term: string, limit: number): Promise<readonly DirectoryEntry[]>;
-  /** The profile of another server's user (federation query/profile); undefined when not found. */
-  remoteProfile?(userId: string): Promise<RemoteProfile | undefined>;
+/**
+ * What the accounts module asks of the rooms module (Rooms.accountHooks),
+ * after the account change committed.
+ */
+export interface RoomsForAccounts {
+  /** A user's displayname or avatar changed: their member events follow. */
+  profileChanged(userId: string): Promise<void>;
+  /** A user was deactivated: they leave every room. */
+  userDeactivated(userId: string): Promise<void>;
+  /** More users the searcher may find in the user directory (members of shared and public rooms). */
+  directoryCandidates(searcher: string, term: string, limit: number): Promise<readonly DirectoryEntry[]>;
+}
+
+/** Other servers' users' profiles (federation query/profile, the federation directory implements it). */
+export interface RemoteProfiles {
+  /** undefined when no reachable server knows the user. */
+  remoteProfile(userId: string): Promise<RemoteProfile | undefined>;
 }
 
 /** Profile fields as another server reports them. */
@@ -58,7 +65,9 @@ export interface AccountDeps {
   readonly serverName: string;
   readonly randomBytes: (n: number) => Uint8Array;
   readonly config: AccountConfig;
-  readonly hooks?: AccountHooks;
+  readonly rooms: RoomsForAccounts;
+  /** Absent without a network: other servers' users' profiles are 404 then. */
+  readonly remoteProfiles?: RemoteProfiles;
   /** A fresh DeviceRemoval per operation that deletes devices. */
-  readonly deviceRemoval?: () => DeviceRemoval;
+  readonly deviceRemoval: () => DeviceRemoval;
 }

@@ -1,5 +1,5 @@
 // Profiles and the user directory (spec: "Profiles", "User Directory").
-// Other servers' users' profiles come over federation (hooks.remoteProfile), else they are 404.
+// Other servers' users' profiles come over federation (deps.remoteProfiles), else they are 404.
 import { invalidParam, notFound } from '../errors.ts';
 import { jsonObjectBody, optionalInteger, optionalString, requireString } from '../http/json-body.ts';
 import { parseId, requireUserId } from '../http/matrix-ids.ts';
@@ -52,13 +52,13 @@ export function profileRoutes(deps: AccountDeps): Route[] {
   ];
 }
 
-/** A local user's profile, or another server's user's through federation (hooks.remoteProfile). */
+/** A local user's profile, or another server's user's through federation (deps.remoteProfiles). */
 async function profileOf(deps: AccountDeps, userId: string) {
   requireUserId(userId);
   const profile =
     parseId(userId).serverName === deps.serverName
       ? await deps.store.read([USERS, PROFILES], (tx) => getProfile(tx, userId))
-      : await deps.hooks?.remoteProfile?.(userId);
+      : await deps.remoteProfiles?.remoteProfile(userId);
   if (!profile) throw notFound('Profile not found');
   return profile;
 }
@@ -76,7 +76,7 @@ async function setField(deps: AccountDeps, ctx: RequestContext, field: ProfileFi
     // Spec: "Events on Change of Profile Information": a presence update carries the new profile.
     await touchPresence(tx, userId, deps.clock.now());
   });
-  await deps.hooks?.profileChanged?.(userId);
+  await deps.rooms.profileChanged(userId);
   deps.notifier.notify({ everyone: true });
   return { body: {} };
 }
@@ -88,7 +88,7 @@ async function searchDirectory(deps: AccountDeps, ctx: RequestContext): Promise<
   const limit = optionalInteger(body, 'limit', { min: 0 }) ?? DEFAULT_SEARCH_LIMIT;
   const searcher = callerOf(ctx).userId;
   const local = await deps.store.read([USERS, PROFILES], (tx) => searchLocalUsers(tx, term));
-  const extra = (await deps.hooks?.directoryCandidates?.(searcher, term, limit)) ?? [];
+  const extra = await deps.rooms.directoryCandidates(searcher, term, limit);
   const byId = new Map<string, DirectoryEntry>();
   for (const entry of [...extra, ...local]) byId.set(entry.user_id, entry);
   const ranked = rankDirectoryEntries([...byId.values()], term);

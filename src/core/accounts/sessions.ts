@@ -104,14 +104,14 @@ export async function deleteAllDevices(
 
 /** One write over `tables` that deletes devices, with the other modules' part in it (deps.deviceRemoval). */
 export async function writeRemovingDevices<T>(
-  deps: { readonly store: Store; readonly deviceRemoval?: () => DeviceRemoval },
+  deps: { readonly store: Store; readonly deviceRemoval: () => DeviceRemoval },
   tables: readonly string[],
-  fn: (tx: WriteTx, removal: DeviceRemoval | undefined) => Promise<T>,
+  fn: (tx: WriteTx, removal: DeviceRemoval) => Promise<T>,
 ): Promise<T> {
-  const removal = deps.deviceRemoval?.();
-  const all = [...new Set([...tables, ...(removal?.tables ?? [])])];
+  const removal = deps.deviceRemoval();
+  const all = [...new Set([...tables, ...removal.tables])];
   const result = await deps.store.write(all, (tx) => fn(tx, removal));
-  removal?.committed();
+  removal.committed();
   return result;
 }
 

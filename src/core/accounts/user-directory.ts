@@ -2,7 +2,7 @@
 // lets a server show users who share a room with the searcher or are in
 // public rooms; every account on this server is one the searcher could
 // invite, so all active local accounts are searchable, and other modules add
-// more candidates through the `directoryCandidates` hook.
+// more candidates (RoomsForAccounts.directoryCandidates).
 import type { ReadTx } from '../storage/port.ts';
 import type { DirectoryEntry } from './deps.ts';
 import { profilesTable, usersTable } from './tables.ts';

@@ -83,7 +83,8 @@ export async function sendInvite(deps: DeliveryDeps, destination: string, row: O
     const event = await eventRowOf(tx, row.event_id!);
     const version = await heldRoomVersion(tx, row.room_id!);
     if (!event || !version) return undefined;
-    return { event, version, state: await strippedState(tx, row.room_id!) };
+    // The invitee's member event (this invite) brings the inviter's with it; the invitee's server keeps its own copy.
+    return { event, version, state: await strippedState(tx, row.room_id!, event.state_key) };
   });
   if (!found) return;
   const body = {

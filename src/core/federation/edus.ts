@@ -2,7 +2,7 @@
 // Notifications", "Receipts", "Presence", "Device Management", "Send-to-device
 // messaging"). Incoming ones are checked against the origin: a server speaks
 // only for its own users, and only about rooms it is in. They go to sinks
-// the homeserver provides (edu-sinks.ts). Device list updates, signing key
+// the homeserver provides (module-adapters.ts). Device list updates, signing key
 // updates and to-device messages go to the keys module, which checks them
 // itself (keys/server-side.ts).
 import type { JsonObject, JsonValue } from '../protocol/types.ts';

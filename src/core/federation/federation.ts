@@ -6,7 +6,7 @@
 // and catches up with peers that come back (`onPeer` up: flush their queue
 // at once and offer them our forward extremities).
 //
-// Wiring: federation-wiring.ts, for createHomeserver. Federation is made over
+// Wiring: createHomeserver (homeserver.ts). Federation is made over
 // the rooms module's port, and the rooms module then gets `roomHooks`
 // (Rooms.connectFederation): the one dependency each way, both explicit.
 import type { Clock, Logger } from '../ports.ts';
@@ -57,7 +57,7 @@ export interface FederationDeps {
   readonly transport: PeerTransport;
   /** The rooms module's side (rooms/federation-api.ts roomFederationPort). */
   readonly rooms: RoomFederationPort;
-  /** Where incoming typing, receipts and presence go (edu-sinks.ts homeserverEduSinks). */
+  /** Where incoming typing, receipts and presence go (module-adapters.ts eduSinks). */
   readonly edus?: EduSinks;
   /** More Server-Server endpoints served on the same transport (the network directory's). */
   readonly extraRoutes?: readonly FederationRoute[];

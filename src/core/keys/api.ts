@@ -5,7 +5,7 @@
 // deleted device's keys. Its ports onto the other modules are in deps.ts.
 import type { Route } from '../http/route.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import type { KeysDeps } from './deps.ts';
+import type { KeysDeps, KeysFederation } from './deps.ts';
 import { announceChange, recordLocalChange } from './device-lists.ts';
 import { KeysStore } from './keys-store.ts';
 import { keysRoutes } from './routes.ts';
@@ -27,7 +27,7 @@ export type { KeysSyncRequest, KeysSyncSection } from './sync-section.ts';
 export type { KeysEduHandler, KeysServerRoute } from './server-side.ts';
 export { keysTables } from './keys-store.ts';
 
-export type KeysModuleDeps = Omit<KeysDeps, 'keys'>;
+export type KeysModuleDeps = Omit<KeysDeps, 'keys' | 'federation'>;
 
 /** The /sync section, read in the sync's transaction (open it over `tables`). */
 export interface KeysSync {
@@ -51,10 +51,18 @@ export interface KeysModule {
   readonly server: { readonly routes: KeysServerRoute[]; readonly edus: Record<string, KeysEduHandler> };
   /** A deleted device's keys go with it, and the user's peers are told (accounts' device deletion). */
   deviceRemoval(): DeviceRemovalHook;
+  /**
+   * Connects federation (made after this module, since it serves `server`):
+   * from then on device list changes and to-device messages for other
+   * servers go to its outbox, and other servers' keys are asked over it.
+   * Until then, and on a server without a network, the module stands alone.
+   */
+  connectFederation(federation: KeysFederation): void;
 }
 
 export function createKeysModule(moduleDeps: KeysModuleDeps): KeysModule {
-  const deps: KeysDeps = { ...moduleDeps, keys: new KeysStore() };
+  let federation: KeysFederation | undefined;
+  const deps: KeysDeps = { ...moduleDeps, keys: new KeysStore(), federation: () => federation };
   return {
     routes: keysRoutes(deps),
     server: { routes: keysServerRoutes(deps), edus: keysEduHandlers(deps) },
@@ -84,6 +92,9 @@ export function createKeysModule(moduleDeps: KeysModuleDeps): KeysModule {
           if (changed) announceChange(deps, [...new Set(destinations)]);
         },
       };
+    },
+    connectFederation(connected) {
+      federation = connected;
     },
   };
 }

@@ -1,8 +1,8 @@
 // What the keys module needs from its composition root: storage and the
 // notifier, and narrow ports onto the rooms module (who shares a room with
 // whom), the accounts module (devices, user-interactive auth) and federation
-// (the persisted outbox and calls to other servers). module-adapters.ts and
-// federation-wiring.ts fill them from those modules' api files.
+// (the persisted outbox and calls to other servers). The composition root
+// (homeserver.ts) fills them from those modules' api files.
 import type { HandlerResult } from '../http/route.ts';
 import type { Clock, Logger } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
@@ -64,6 +64,6 @@ export interface KeysDeps {
   readonly keys: KeysStore;
   readonly rooms: KeysRooms;
   readonly accounts: KeysAccounts;
-  /** Read when used: federation is attached after the module is made. */
+  /** Federation once the composition root connected it (KeysModule.connectFederation); undefined before and without a network. */
   readonly federation: () => KeysFederation | undefined;
 }

@@ -14,7 +14,7 @@ import { userKeys } from './key-answers.ts';
 import { claimLocalKeys, parseClaims, parseUserDevices } from './query.ts';
 import { receiveDirectToDevice } from './to-device.ts';
 
-/** A Server-Server endpoint in the shape federation-wiring.ts serves. */
+/** A Server-Server endpoint in the shape the composition root serves (module-adapters.ts keysServerRoutes). */
 export interface KeysServerRoute {
   readonly method: 'GET' | 'POST';
   readonly path: string;

@@ -20,7 +20,6 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { decodeHex } from './base64.ts';
 import { createEd25519Backend } from './ed25519-backends.ts';
 import type { Ed25519Backend } from './ed25519-backends.ts';
-import { getRandomValues } from './webcrypto.ts';
 
 export { createEd25519Backend } from './ed25519-backends.ts';
 export type { Ed25519Backend, Ed25519BackendKind } from './ed25519-backends.ts';
@@ -74,14 +73,6 @@ export async function ed25519Verify(
 /** Async for the callers' sake (it was WebCrypto); the work is synchronous. */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return nobleSha256(bytes);
-}
-
-/** `n` cryptographically random bytes. */
-export function randomBytes(n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  // getRandomValues fills at most 65536 bytes per call.
-  for (let at = 0; at < n; at += 65536) getRandomValues(out.subarray(at, Math.min(n, at + 65536)));
-  return out;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -37,7 +37,6 @@ export interface SubtleLike {
 
 interface CryptoLike {
   subtle?: SubtleLike;
-  getRandomValues?<T extends Uint8Array>(array: T): T;
 }
 
 /** Thrown when the platform lacks a WebCrypto feature the library cannot do without. */
@@ -59,11 +58,4 @@ export function requireSubtle(purpose: string): SubtleLike {
   const subtle = findSubtle();
   if (!subtle) throw new CryptoUnavailableError(`WebCrypto SubtleCrypto is required for ${purpose}`);
   return subtle;
-}
-
-/** Fills `array` from the platform's cryptographic random source. */
-export function getRandomValues(array: Uint8Array): Uint8Array {
-  if (!platformCrypto?.getRandomValues)
-    throw new CryptoUnavailableError('crypto.getRandomValues is required');
-  return platformCrypto.getRandomValues(array);
 }

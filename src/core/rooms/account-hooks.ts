@@ -5,6 +5,7 @@
 import { forbidden } from '../errors.ts';
 import type { JsonObject } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
+import { changeMembership } from './membership.ts';
 import { roomMembers } from './members-read.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { currentStateEvent } from './state-read.ts';
@@ -73,16 +74,21 @@ async function profileChanged(rooms: RoomsContext, userId: string): Promise<void
   }
 }
 
-/** A deactivated user leaves every room they are joined to, invited to, or knocking on. */
+/**
+ * A deactivated user leaves every room they are joined to, invited to, or
+ * knocking on (spec: POST /account/deactivate). A room whose membership
+ * changed meanwhile is skipped, not an error of the deactivation.
+ */
 async function userDeactivated(rooms: RoomsContext, userId: string): Promise<void> {
   for (const member of await memberships(rooms, userId)) {
     if (member.membership === 'leave' || member.membership === 'ban') continue;
     await logFailure(rooms, 'leave on deactivation', member.room_id, () =>
-      rooms.writer.send(member.room_id, {
-        type: 'm.room.member',
+      changeMembership(rooms, {
+        roomId: member.room_id,
         sender: userId,
-        stateKey: userId,
-        content: { membership: 'leave' },
+        target: userId,
+        membership: 'leave',
+        from: ['join', 'invite', 'knock'],
       }),
     );
   }

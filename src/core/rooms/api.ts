@@ -100,8 +100,10 @@ export function currentStateIds(tx: ReadTx, roomId: string): Promise<Map<StateKe
 }
 
 /**
- * The room state after the last timeline event with stream position <= stream
- * (empty before the room existed), as (type, state_key) → event id.
+ * The room state after the last timeline event with stream position <= stream,
+ * as (type, state_key) → event id; before the first timeline event, the state
+ * it started from (empty for a room created here, the joined state for a room
+ * joined over federation).
  */
 export function stateIdsAtStream(tx: ReadTx, roomId: string, stream: number): Promise<Map<StateKey, string>> {
   return state.stateIdsAtStream(tx, roomId, stream);
@@ -140,7 +142,7 @@ export function eventStream(tx: ReadTx, eventId: string): Promise<number | undef
 /**
  * Stripped state for an invite or knock (spec: "Stripped state"): create,
  * join rules, name, avatar, canonical alias, topic, encryption, and the
- * member event of `userId` when given.
+ * member event of `userId` when given (with its sender's, the inviter's).
  */
 export function strippedState(
   tx: ReadTx,

@@ -21,7 +21,6 @@ import {
   type JsonObject,
   type RoomVersion,
   encodeBase64Url,
-  randomBytes,
   roomVersion,
 } from '../protocol.ts';
 import type { WriteTx } from '../storage/port.ts';
@@ -69,7 +68,7 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
   if (alias !== undefined && (await deps.store.read([ALIASES], (tx) => aliasesTable.get(tx, alias)))) {
     throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
   }
-  const random = deps.randomBytes ?? randomBytes;
+  const random = deps.randomBytes;
   const roomId = `!${encodeBase64Url(random(18))}:${deps.serverName}`;
   await writer.create(roomId, version, createRoomDrafts(plan), async (tx) => {
     if (alias !== undefined) await claimAlias(tx, alias, roomId, caller.userId);

@@ -1,5 +1,5 @@
 // What the rooms module needs from its composition root.
-import type { Clock, Logger } from '../ports.ts';
+import type { Clock, Logger, RandomBytes } from '../ports.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
 import type { Notifier } from '../events/notifier.ts';
@@ -75,8 +75,8 @@ export interface RoomDeps {
   readonly serverName: string;
   /** The server's ed25519 seed; every local event is signed with it. */
   readonly signingSeed: Uint8Array;
-  /** Random bytes for room ids (defaults to the protocol library's randomBytes). */
-  readonly randomBytes?: (n: number) => Uint8Array;
+  /** Random bytes for room ids (the host's random source, ports.ts). */
+  readonly randomBytes: RandomBytes;
   /** What rooms reads of the accounts module (module-adapters.ts roomAccounts). */
   readonly accounts: AccountsForRooms;
   /** Other servers' directories and aliases; absent without federation (they are 404 then). */

@@ -107,6 +107,13 @@ export async function strippedState(
   if (userId !== undefined) {
     const member = await currentStateEvent(tx, roomId, 'm.room.member', userId);
     if (member) out.push(toStripped(member));
+    // The inviter's own member event, as Synapse sends it: without it an
+    // invite has no other member, and clients (Element, js-sdk) name a DM
+    // invite "Empty room" instead of after the person who sent it.
+    if (member && member.sender !== userId) {
+      const inviter = await currentStateEvent(tx, roomId, 'm.room.member', member.sender);
+      if (inviter) out.push(toStripped(inviter));
+    }
   }
   return out;
 }

@@ -70,7 +70,7 @@ export interface BuildInput {
   readonly request: SyncRequest;
   readonly typing: TypingTracker;
   readonly accounts: AccountReads;
-  readonly keys?: SyncKeys;
+  readonly keys: SyncKeys;
   readonly now: number;
 }
 
@@ -115,7 +115,7 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
     since && plan.incremental.length > 0
       ? rooms.roomsWithEventsSince(tx, since.stream, position)
       : new Set<string>(),
-    input.keys?.section(tx, {
+    input.keys.section(tx, {
       userId: request.userId,
       deviceId: request.deviceId,
       since: since?.stream,

@@ -21,10 +21,10 @@ export interface SyncDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly notifier: Notifier;
-  /** What sync reads and writes in the accounts module (see accounts-adapter.ts). */
+  /** What sync reads and writes in the accounts module (module-adapters.ts syncAccounts). */
   readonly accounts: SyncAccounts & FullyReadWriter;
   /** The keys module's part of /sync (to-device, device lists, key counts). */
-  readonly keys?: SyncKeys;
+  readonly keys: SyncKeys;
   /**
    * The in-memory typing state. The composition root makes it with
    * createTypingTracker and closes it on shutdown (it holds an expiry timer).
@@ -47,7 +47,7 @@ export function syncRoutes(deps: SyncDeps): Route[] {
     ...roomTableNames,
     ...syncTableNames,
     ...deps.accounts.tables,
-    ...(deps.keys?.tables ?? []),
+    ...deps.keys.tables,
   ];
   const syncDeps = { ...deps, tables: [...new Set(tables)] };
   const receiptDeps = { ...deps, fullyRead: deps.accounts };

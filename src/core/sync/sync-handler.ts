@@ -37,8 +37,8 @@ export interface SyncHandlerDeps {
   readonly notifier: Notifier;
   readonly typing: TypingTracker;
   readonly accounts: SyncAccounts;
-  /** The end-to-end encryption parts (absent: they stay empty). */
-  readonly keys?: SyncKeys;
+  /** The end-to-end encryption parts of the response (to-device, device lists, key counts). */
+  readonly keys: SyncKeys;
   /** Tables buildSync reads (the stream counter, rooms, sync and accounts tables). */
   readonly tables: readonly string[];
 }
@@ -113,7 +113,7 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
         request,
         typing: deps.typing,
         accounts: deps.accounts,
-        ...(deps.keys && { keys: deps.keys }),
+        keys: deps.keys,
         now: deps.clock.now(),
       }),
     );
@@ -134,6 +134,6 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
   });
   // Spec: to-device messages are deleted once the client acknowledged them with its next `since`.
   if (since && built.toDeviceAcknowledged)
-    await deps.keys?.acknowledge(caller.userId, caller.deviceId, since.stream);
+    await deps.keys.acknowledge(caller.userId, caller.deviceId, since.stream);
   return { body: built.response };
 }

@@ -1,4 +1,4 @@
-// Room federation as createHomeserver composes it (federation-wiring.ts), over
+// Room federation as createHomeserver composes it (homeserver.ts), over
 // the in-memory network, with the default backoff and limits.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

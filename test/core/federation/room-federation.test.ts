@@ -51,11 +51,11 @@ describe('invites across servers', () => {
       alice.accessToken,
     );
     assert.equal(invited.status, 200);
-    const invite = await eventually(
-      async () => (await sync(b, bob)).rooms?.invite?.[roomId],
-      'the invite reaches bob',
-    );
-    const state = invite.invite_state.events;
+    const invitedSync = await eventually(async () => {
+      const body = await sync(b, bob);
+      return body.rooms?.invite?.[roomId] ? body : undefined;
+    }, 'the invite reaches bob');
+    const state = invitedSync.rooms.invite[roomId].invite_state.events;
     assert.ok(state.some((e: Json) => e.type === 'm.room.name' && e.content.name === 'Secret'));
     assert.ok(
       state.some(
@@ -63,8 +63,23 @@ describe('invites across servers', () => {
           e.type === 'm.room.member' && e.state_key === bob.userId && e.content.membership === 'invite',
       ),
     );
+    assert.ok(
+      state.some(
+        (e: Json) =>
+          e.type === 'm.room.member' && e.state_key === alice.userId && e.content.membership === 'join',
+      ),
+      "the inviter's member event, which clients name the invite after",
+    );
     const joined = await join(b, bob, roomId, [a.serverName]);
     assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    // The next sync brings the joined room with all its state, as an initial sync would.
+    const room = (await sync(b, bob, invitedSync.next_batch)).rooms.join[roomId];
+    const types = new Set(
+      [...room.state.events, ...room.timeline.events].map((e: Json) => `${e.type}|${e.state_key ?? ''}`),
+    );
+    for (const key of ['m.room.create|', 'm.room.power_levels|', 'm.room.history_visibility|']) {
+      assert.ok(types.has(key), `${key} in the sync of the joined room`);
+    }
     await say(b, bob, roomId, 'thanks for the invite');
     await seesTexts(a, alice, roomId, ['thanks for the invite']);
   });

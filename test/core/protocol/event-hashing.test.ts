@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeBase64, encodeBase64Url } from '../../../src/core/protocol/base64.ts';
-import { ed25519PublicKeyFromSeed, randomBytes } from '../../../src/core/protocol/crypto.ts';
+import { ed25519PublicKeyFromSeed } from '../../../src/core/protocol/crypto.ts';
+import { systemRandomBytes as randomBytes } from '../../../src/platform/system-random.ts';
 import {
   EventFormatError,
   contentHash,

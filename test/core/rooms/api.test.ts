@@ -43,6 +43,15 @@ describe('rooms api (what sync reads)', () => {
       [invited[0]!.roomId, invited[0]!.membership, invited[0]!.sender],
       [roomId, 'invite', alice],
     );
+    const invitation = await read((tx) => rooms.strippedState(tx, roomId, bob));
+    assert.deepEqual(
+      invitation.filter((e) => e.type === 'm.room.member').map((e) => [e.state_key, e.content.membership]),
+      [
+        [bob, 'invite'],
+        [alice, 'join'],
+      ],
+      "an invite's stripped state holds the inviter's member event, so clients can name the room after them",
+    );
     await hs.join(roomId, bob);
     const since = await read((tx) => rooms.userRoomsSince(tx, bob, invited[0]!.stream));
     assert.deepEqual(

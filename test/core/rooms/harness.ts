@@ -13,6 +13,7 @@ import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
+import { systemRandomBytes } from '../../../src/platform/system-random.ts';
 import { Notifier } from '../../../src/core/events/notifier.ts';
 
 export interface Reply {
@@ -93,6 +94,7 @@ export async function startHarness(
     notifier,
     serverName,
     signingSeed: seed,
+    randomBytes: systemRandomBytes,
     accounts: {
       profileOf: async (userId) => options.profiles?.[userId],
       // Without a list of known users, every local user exists.

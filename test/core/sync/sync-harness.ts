@@ -6,7 +6,7 @@ import { createHomeserver, type Homeserver } from '../../../src/core/homeserver.
 import type { HsRequest } from '../../../src/core/http/types.ts';
 import { bootstrapIdentity } from '../../../src/core/accounts/server-identity.ts';
 import { silentLogger } from '../../../src/core/ports.ts';
-import { randomBytes } from '../../../src/core/protocol/crypto.ts';
+import { systemRandomBytes as randomBytes } from '../../../src/platform/system-random.ts';
 import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
@@ -51,6 +51,7 @@ export class SyncHarness {
     this.hs = createHomeserver({
       store: this.store,
       clock: this.clock,
+      randomBytes,
       logger: silentLogger,
       serverName: identity.serverName,
       signingSeed: identity.seed,

@@ -33,7 +33,7 @@ export interface FederationDirectory {
   readonly remoteDirectory: RemoteDirectory;
   /** `#alias:<other server>` → room id and servers to join through. */
   resolveRemoteAlias(alias: string): Promise<ResolvedAlias | undefined>;
-  /** Another server's user's profile (accounts' hooks.remoteProfile). */
+  /** Another server's user's profile (accounts' RemoteProfiles). */
   remoteProfile(userId: string): Promise<RemoteProfile | undefined>;
 }
 
