@@ -103,7 +103,7 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     // With only a WebRTC connection still being proven, go through the relays (a browser is
     // always reachable there) rather than have libp2p start another WebRTC dial.
     const proving = broken === undefined && libp2p.getConnections(peerId).some((c) => c.status === 'open');
-    const dialOptions = { signal, ...((broken || proving) && { force: true }) };
+    const dialOptions = { signal, force: broken !== undefined || proving };
     if (!proving) {
       try {
         return await libp2p.dial(peerId, dialOptions);

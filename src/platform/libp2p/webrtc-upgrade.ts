@@ -88,13 +88,19 @@ export function upgradeRelayedToWebRTC(
 ): WebRTCUpgrade {
   const self = libp2p.peerId.toString();
   const proven = new WeakSet<Connection>();
-  const targets = new Map<string, string>();
   const attempts = new Map<string, number>();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let stopped = false;
 
   const open = (peer: PeerId) => libp2p.getConnections(peer).filter((c) => c.status === 'open');
   const hasWebRTC = (peer: PeerId) => open(peer).some(isWebRTC);
+  /** The peer's WebRTC address behind the relay of an open relayed connection, if any. */
+  const webRTCTarget = (peer: PeerId) =>
+    open(peer)
+      .filter((c) => c.limits)
+      .map((c) => webRTCAddressFor(c.remoteAddr.toString(), peer.toString()))
+      .find((addr) => addr !== undefined);
+  const firstRetryMs = timing.retryMs[0] ?? 1_000;
   const dialling = (peer: PeerId) =>
     libp2p
       .getDialQueue()
@@ -114,12 +120,12 @@ export function upgradeRelayedToWebRTC(
 
   const attempt = async (peer: PeerId) => {
     const key = peer.toString();
-    const target = targets.get(key);
     // Nothing to do while a WebRTC connection is up or being proven (a failed
     // proof closes it, which schedules again), or without a relayed one to signal through.
-    if (stopped || !target || hasWebRTC(peer) || !open(peer).some((c) => c.limits)) return;
+    const target = stopped || hasWebRTC(peer) ? undefined : webRTCTarget(peer);
+    if (!target) return;
     if (dialling(peer)) {
-      schedule(peer, timing.retryMs[0] ?? 1_000);
+      schedule(peer, firstRetryMs);
       return;
     }
     const done = attempts.get(key) ?? 0;
@@ -170,18 +176,18 @@ export function upgradeRelayedToWebRTC(
       return;
     }
     const peer = conn.remotePeer.toString();
-    const target = conn.limits ? webRTCAddressFor(conn.remoteAddr.toString(), peer) : undefined;
-    if (!target) return;
-    targets.set(peer, target);
+    if (!conn.limits || !webRTCAddressFor(conn.remoteAddr.toString(), peer)) return;
     // After the event, never inside it (see the header).
     schedule(conn.remotePeer, dialsFirst(self, peer) ? timing.leaderDelayMs : timing.followerGraceMs);
   };
 
   const onClose = (evt: CustomEvent<Connection>) => {
     const conn = evt.detail;
+    const peer = conn.remotePeer.toString();
+    // A peer gone altogether leaves nothing behind: what is kept per peer stays bounded by those connected.
+    if (open(conn.remotePeer).length === 0) attempts.delete(peer);
     if (!isWebRTC(conn) || stopped) return;
-    const first = dialsFirst(self, conn.remotePeer.toString());
-    schedule(conn.remotePeer, first ? timing.retryMs[0]! : timing.followerGraceMs);
+    schedule(conn.remotePeer, dialsFirst(self, peer) ? firstRetryMs : timing.followerGraceMs);
   };
 
   libp2p.addEventListener('connection:open', onOpen);
