@@ -29,6 +29,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { hasShim, loadUntilShimmed } from '../../scripts/harness/client-page/driver.ts';
 import { originMatchPattern } from '../../src/platform/web/match-pattern.firefox.ts';
 import { normalizeOrigin } from '../../src/platform/web/origins.ts';
 
@@ -176,14 +177,9 @@ export async function launchFirefoxWithExtension(
  */
 export async function openShimmedPage(firefox: FirefoxWithExtension, url: string): Promise<Page> {
   const page = await firefox.browser.newPage();
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    await page.goto(url);
-    const shimmed = await page.evaluate(
-      () => globalThis.fetch.toString().includes('[native code]') === false,
-    );
-    if (shimmed) return page;
-    if (Date.now() > deadline) throw new Error('hang guard: the extension never shimmed the page');
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await loadUntilShimmed(
+    () => page.goto(url),
+    () => page.evaluate(hasShim),
+  );
+  return page;
 }

@@ -12,24 +12,38 @@ export async function openClientPage(context: BrowserContext, origin: string): P
   return page;
 }
 
+/** Whether the page's `fetch` is the extension's shim (the native one prints "[native code]"). */
+export const hasShim = () => !globalThis.fetch.toString().includes('[native code]');
+
 /**
- * Opens the client page once the extension's registered content scripts
- * inject into it. Right after Chromium starts on an existing profile, the
- * first page can load before the persisted registrations are in force: it
- * gets no shim, every request to the homeserver fails, and matrix-js-sdk
- * retries forever (the browser-relaunch test's rare hang, reproduced with a
- * probe: `fetch` native, "Failed to fetch", 6 of 6 times on that page). A
- * user would reload; so does this (hang guard: 60 s).
+ * Loads a page until the extension's registered content scripts inject into
+ * it (hang guard: 60 s). Right after a browser starts, the first page can
+ * load before the registrations are in force: it gets no shim, every
+ * request to the homeserver fails, and matrix-js-sdk retries forever (the
+ * browser-relaunch test's rare hang, reproduced with a probe: `fetch`
+ * native, "Failed to fetch", 6 of 6 times on that page). A user would
+ * reload; so does this. Firefox registers them as the add-on starts.
  */
-export async function openShimmedClientPage(context: BrowserContext, origin: string): Promise<Page> {
-  const page = await openClientPage(context, origin);
+export async function loadUntilShimmed(
+  load: () => Promise<unknown>,
+  shimmed: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const shimmed = await page.evaluate(() => !globalThis.fetch.toString().includes('[native code]'));
-    if (shimmed) return page;
-    if (Date.now() > deadline) throw new Error('hang guard: the extension never shimmed the client page');
-    await page.reload();
+    await load();
+    if (await shimmed()) return;
+    if (Date.now() > deadline) throw new Error('hang guard: the extension never shimmed the page');
   }
+}
+
+/** The client page, once the extension's shim is in it (see loadUntilShimmed). */
+export async function openShimmedClientPage(context: BrowserContext, origin: string): Promise<Page> {
+  const page = await context.newPage();
+  await loadUntilShimmed(
+    () => page.goto(`${origin}/`),
+    () => page.evaluate(hasShim),
+  );
+  return page;
 }
 
 /** Runs a function with one argument in the page (Playwright's and Puppeteer's page.evaluate both fit). */
