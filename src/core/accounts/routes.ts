@@ -14,6 +14,7 @@ import { profileRoutes } from './profile-routes.ts';
 import { pushRuleRoutes } from './push-rule-routes.ts';
 import { pusherRoutes } from './pusher-routes.ts';
 import { registerRoutes } from './register-routes.ts';
+import { thirdPartyRoutes } from './third-party-routes.ts';
 
 export type { AccountDeps } from './deps.ts';
 
@@ -30,5 +31,6 @@ export function accountRoutes(deps: AccountDeps): Route[] {
     ...pusherRoutes(deps),
     ...accountDataRoutes(deps),
     ...presenceRoutes(deps),
+    ...thirdPartyRoutes(),
   ];
 }
