@@ -25,4 +25,16 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...keysTables,
     },
   },
+  // 3: room_pending_redactions (rooms/tables.ts).
+  {
+    version: 3,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+    },
+  },
 ];

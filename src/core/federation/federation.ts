@@ -23,6 +23,7 @@ import { enqueue } from './outbox.ts';
 import { OUTBOX } from './tables.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { WriteTx } from '../storage/port.ts';
+import { type BackfillLimits, backfillRoom, defaultBackfillLimits } from './inbound/backfill.ts';
 import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
 import {
   MAX_TRANSACTION_EDUS,
@@ -46,6 +47,7 @@ import type { PeerTransport } from './transport.ts';
 export interface FederationOptions {
   readonly backoff: BackoffOptions;
   readonly inbound: InboundLimits;
+  readonly backfill: BackfillLimits;
 }
 
 export interface FederationDeps {
@@ -98,7 +100,12 @@ export interface Federation {
 export function createFederation(deps: FederationDeps): Federation {
   const { store, logger, serverName } = deps;
   const client = createFederationClient(deps.transport);
-  const options = { backoff: defaultBackoff, inbound: defaultInboundLimits, ...deps.options };
+  const options = {
+    backoff: defaultBackoff,
+    inbound: defaultInboundLimits,
+    backfill: defaultBackfillLimits,
+    ...deps.options,
+  };
   const senders = createSenders({
     store,
     clock: deps.clock,
@@ -119,6 +126,7 @@ export function createFederation(deps: FederationDeps): Federation {
     queue: new KeyedQueue(),
     stateCache: new StateCache(),
     limits: options.inbound,
+    backfillLimits: options.backfill,
     clock: deps.clock,
     serverName,
     signingSeed: deps.signingSeed,
@@ -144,6 +152,7 @@ export function createFederation(deps: FederationDeps): Federation {
       remoteKnock: (request: RemoteJoinRequest) => remoteKnock(fed, request),
       remoteLeave: (request: RemoteLeaveRequest) => remoteLeave(fed, request),
       localEvents: outbound.localEvents,
+      backfill: (roomId: string, wanted: number) => backfillRoom(fed, roomId, wanted),
     },
     typingChanged: typing,
     receiptSent: (receipt) => {

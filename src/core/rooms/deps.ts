@@ -100,4 +100,11 @@ export interface FederationForRooms {
   remoteLeave(request: RemoteLeaveRequest): Promise<void>;
   /** Told about every local event (room federation's outbox). */
   readonly localEvents: LocalEventHooks;
+  /**
+   * Places up to `wanted` events of a held room's history from before the
+   * oldest event held, asked of the room's other servers (backfill); how
+   * many were placed. 0 when history already reaches the room's creation or
+   * nobody could give more.
+   */
+  backfill(roomId: string, wanted: number): Promise<number>;
 }

@@ -4,7 +4,7 @@ import { notFound } from '../errors.ts';
 import { queryInteger, requireQueryParam } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { makePaginationToken } from './pagination-token.ts';
+import { TIMELINE_START, makePaginationToken } from './pagination-token.ts';
 import { formatRows } from './client-event.ts';
 import { dirParam, historyBound, tokenParam } from './history-access.ts';
 import { MAX_PAGE } from './messages-route.ts';
@@ -37,10 +37,10 @@ export async function relations(tx: ReadTx, ctx: RequestContext, now: number): P
   const to = tokenParam(ctx, 'to');
   const limit = Math.min(queryInteger(ctx.req, 'limit', { min: 1 }) ?? 50, MAX_PAGE);
   const { relType, eventType } = ctx.params;
-  const start = from ?? (dir === 'b' ? bound : 0);
+  const start = from ?? (dir === 'b' ? bound : TIMELINE_START);
   const range =
     dir === 'b'
-      ? { fromStream: to ?? 0, toStream: Math.min(start, bound) }
+      ? { fromStream: to ?? TIMELINE_START, toStream: Math.min(start, bound) }
       : { fromStream: start, toStream: Math.min(to ?? MAX_STREAM, bound) };
   const { rows, more } = await scanStreamIndex(
     tx,

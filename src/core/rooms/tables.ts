@@ -34,6 +34,10 @@
 //   for idempotent sends.
 // - `room_aliases` (alias → room), `room_directory` (published rooms),
 //   `room_forgotten` (user, room), and `rooms` (version, creator).
+// - `room_pending_redactions` (target → redaction): redactions whose target
+//   was not held when they were placed (history arrives newest first when
+//   backfilling, and peers may send events out of order); the target is
+//   pruned when it is placed (persist-backfill.ts, persist-remote.ts).
 // - Federation (persist-remote.ts): `room_edges` (prev event → event) tells
 //   whether an event arriving late already has children (then it is no
 //   forward extremity); `room_invite_state` keeps the stripped state a remote
@@ -61,6 +65,7 @@ export const DIRECTORY = 'room_directory';
 export const FORGOTTEN = 'room_forgotten';
 export const EDGES = 'room_edges';
 export const INVITE_STATE = 'room_invite_state';
+export const PENDING_REDACTIONS = 'room_pending_redactions';
 
 /** A new full snapshot after this many deltas in a chain. */
 export const SNAPSHOT_INTERVAL = 32;
@@ -90,6 +95,7 @@ export const roomTables: Record<string, TableSpec> = {
   [FORGOTTEN]: { key: ['user_id', 'room_id'], indexes: { user: 'user_id' } },
   [EDGES]: { key: ['prev_id', 'event_id'] },
   [INVITE_STATE]: { key: ['room_id', 'user_id'] },
+  [PENDING_REDACTIONS]: { key: ['target_id', 'redaction_id'] },
 };
 
 /** Every table of the module: open transactions over these. */
@@ -222,6 +228,12 @@ export interface InviteStateRow extends Record<string, unknown> {
   events: StrippedStateEvent[];
 }
 
+/** A redaction placed before its target (see the header). */
+export interface PendingRedactionRow extends Record<string, unknown> {
+  target_id: string;
+  redaction_id: string;
+}
+
 // The tables with their row and key types (storage/table.ts): read and write through these.
 export const roomsTable = table<RoomRow, string>(ROOMS);
 export const eventsTable = table<EventRow, string>(EVENTS);
@@ -235,3 +247,6 @@ export const directoryTable = table<DirectoryRow, string>(DIRECTORY);
 export const forgottenTable = table<ForgottenRow, readonly [string, string]>(FORGOTTEN);
 export const edgesTable = table<EdgeRow, readonly [string, string]>(EDGES);
 export const inviteStateTable = table<InviteStateRow, readonly [string, string]>(INVITE_STATE);
+export const pendingRedactionsTable = table<PendingRedactionRow, readonly [string, string]>(
+  PENDING_REDACTIONS,
+);
