@@ -17,7 +17,7 @@ import {
   joinedServers,
   pendingInvites,
   roomWriteTables,
-  storeRemoteInvite,
+  storeRemoteMembership,
 } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import type { FederationContext } from '../context.ts';
@@ -89,7 +89,7 @@ async function storeInvite(
     if (held && (await joinedServers(tx, event.room_id)).has(fed.serverName)) return false;
     if (await eventRowOf(tx, event.event_id)) return false;
     await checkInviteQuota(tx, fed.serverName, event, origin);
-    await storeRemoteInvite(tx, event, state);
+    await storeRemoteMembership(tx, event, state);
     return true;
   });
   if (stored) fed.notifier.notify({ users: [event.state_key!] });
