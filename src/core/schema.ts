@@ -4,6 +4,7 @@
 import { accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
+import { mediaTables } from './media/api.ts';
 import { roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
@@ -25,7 +26,6 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...keysTables,
     },
   },
-  // 3: room_pending_redactions (rooms/tables.ts).
   {
     version: 3,
     tables: {
@@ -35,6 +35,20 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...syncTables,
       ...federationTables,
       ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 4: room_pending_redactions (rooms/tables.ts).
+  {
+    version: 4,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
     },
   },
 ];
