@@ -34,6 +34,7 @@ import { KeyedQueue } from '../keyed-queue.ts';
 import { StateCache } from './state-cache.ts';
 import { createOutbound } from './outbound.ts';
 import { remoteJoin } from './remote-join.ts';
+import { askTimestamp, timestampRoutes } from './timestamp.ts';
 import { remoteKnock } from './remote-knock.ts';
 import { remoteLeave } from './remote-leave.ts';
 import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
@@ -153,6 +154,7 @@ export function createFederation(deps: FederationDeps): Federation {
       remoteLeave: (request: RemoteLeaveRequest) => remoteLeave(fed, request),
       localEvents: outbound.localEvents,
       backfill: (roomId: string, wanted: number) => backfillRoom(fed, roomId, wanted),
+      timestampToEvent: (roomId: string, ts: number, dir: 'b' | 'f') => askTimestamp(fed, roomId, ts, dir),
     },
     typingChanged: typing,
     receiptSent: (receipt) => {
@@ -191,6 +193,7 @@ function serverRoutes(
       handler: async (ctx) => ok(await transactions.receive(ctx.origin, ctx.params.txnId!, jsonBody(ctx))),
     },
     ...roomReadRoutes(fed),
+    ...timestampRoutes(fed),
     ...membershipRoutes(fed),
   ];
 }

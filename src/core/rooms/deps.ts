@@ -107,4 +107,14 @@ export interface FederationForRooms {
    * nobody could give more.
    */
   backfill(roomId: string, wanted: number): Promise<number>;
+  /**
+   * The event closest to `ts` (the first at or after it for `f`, the last
+   * at or before it for `b`) as one of the room's other servers answers
+   * (federation timestamp_to_event); undefined when none does.
+   */
+  timestampToEvent(
+    roomId: string,
+    ts: number,
+    dir: 'b' | 'f',
+  ): Promise<{ readonly event_id: string; readonly origin_server_ts: number } | undefined>;
 }

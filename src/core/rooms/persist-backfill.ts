@@ -65,9 +65,13 @@ const EDGE_SCAN = 20;
  * The edge of a room's known history (Synapse's "backward extremities"): the
  * prev events of its oldest timeline events that are not in the timeline
  * (not held, or held only as outliers). Empty once history reaches the
- * room's creation. `depth` is the lowest depth among the events citing them.
+ * room's creation. `depth` is the lowest depth among the events citing them;
+ * `oldestTs` the origin_server_ts of the oldest timeline event.
  */
-export async function historyEdge(tx: ReadTx, roomId: string): Promise<{ ids: string[]; depth: number }> {
+export async function historyEdge(
+  tx: ReadTx,
+  roomId: string,
+): Promise<{ ids: string[]; depth: number; oldestTs?: number }> {
   const oldest = await eventsTable.query(tx, {
     index: 'room_stream',
     range: { lower: [roomId, TIMELINE_START], upper: [roomId, Number.MAX_SAFE_INTEGER] },
@@ -84,5 +88,5 @@ export async function historyEdge(tx: ReadTx, roomId: string): Promise<{ ids: st
       depth = Math.min(depth, row.depth);
     }
   }
-  return { ids: [...ids], depth };
+  return { ids: [...ids], depth, ...(oldest[0] && { oldestTs: oldest[0].ts }) };
 }

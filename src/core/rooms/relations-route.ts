@@ -1,7 +1,6 @@
-// GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]]
-// and GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event.
+// GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]].
 import { notFound } from '../errors.ts';
-import { queryInteger, requireQueryParam } from '../http/query.ts';
+import { queryInteger } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { TIMELINE_START, makePaginationToken } from './pagination-token.ts';
@@ -11,7 +10,7 @@ import { MAX_PAGE } from './messages-route.ts';
 import { callerOf, roomIdParam } from './route-helpers.ts';
 import { scanStreamIndex } from './timeline-read.ts';
 import { VisibilityChecker } from './visibility.ts';
-import { eventRow, eventsByTime } from './rows.ts';
+import { eventRow } from './rows.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
 
@@ -62,28 +61,4 @@ export async function relations(tx: ReadTx, ctx: RequestContext, now: number): P
   if (more && last) body.next_batch = makePaginationToken(dir === 'b' ? last.stream! - 1 : last.stream!);
   if (from !== undefined) body.prev_batch = makePaginationToken(from);
   return body;
-}
-
-/**
- * The visible timeline event closest to `ts` in direction `dir`: the first
- * at or after it (f), or the last at or before it (b).
- */
-export async function timestampToEvent(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
-  const roomId = roomIdParam(ctx);
-  const caller = callerOf(ctx);
-  const ts = queryInteger(ctx.req, 'ts', { min: 0 });
-  if (ts === undefined) requireQueryParam(ctx.req, 'ts');
-  const dir = dirParam(ctx);
-  const bound = await historyBound(tx, roomId, caller.userId);
-  const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
-  const [from, to] = dir === 'f' ? [ts!, MAX_STREAM] : [0, ts!];
-  for (let offset = 0; ; offset += 100) {
-    const batch = await eventsByTime(tx, roomId, from, to, dir === 'b', offset + 100);
-    for (const row of batch.slice(offset)) {
-      if (row.stream === undefined || row.stream > bound) continue;
-      if (await checker.canSee(row)) return { event_id: row.event_id, origin_server_ts: row.ts };
-    }
-    if (batch.length < offset + 100) break;
-  }
-  throw notFound(`No event found ${dir === 'f' ? 'after' : 'before'} ${ts}`);
 }

@@ -6,10 +6,11 @@ import { directoryRoutes } from './directory-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
 import { messagesWithBackfill } from './messages-route.ts';
 import { readRoutes } from './read-routes.ts';
-import { relations, timestampToEvent } from './relations-route.ts';
+import { relations } from './relations-route.ts';
 import { type ReadHandler, readRoute } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { sendRoutes } from './send-routes.ts';
+import { timestampRoute } from './timestamp-route.ts';
 
 export type { RoomDeps } from './deps.ts';
 
@@ -40,6 +41,6 @@ function historyRoutes(rooms: RoomsContext): Route[] {
     get(`${V1}/rooms/{roomId}/relations/{eventId}`, relations),
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}`, relations),
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`, relations),
-    get(`${V1}/rooms/{roomId}/timestamp_to_event`, timestampToEvent),
+    timestampRoute(rooms),
   ];
 }

@@ -161,4 +161,41 @@ describe('backfill: history for a server that joins', () => {
     assert.deepEqual(redacted.content, {});
     assert.equal(events[0].type, 'm.room.create');
   });
+
+  test('timestamp_to_event on the joiner asks the room’s other servers and backfills up to their answer', async () => {
+    const dave = await b.register('dave');
+    const room = await createRoom(a, alice, { preset: 'public_chat' });
+    const ids: string[] = [];
+    for (let i = 0; i < 80; i++) ids.push(await say(a, alice, room, `old ${i}`));
+    const ask = (node: ClusterNode, who: Account, ts: number, dir: string) =>
+      node.request(
+        'GET',
+        `/_matrix/client/v1/rooms/${enc(room)}/timestamp_to_event?ts=${ts}&dir=${dir}`,
+        undefined,
+        who.accessToken,
+      );
+    const target = await a.request(
+      'GET',
+      `${V3}/rooms/${enc(room)}/event/${enc(ids[3]!)}`,
+      undefined,
+      alice.accessToken,
+    );
+    const ts = target.body.origin_server_ts;
+    const theirs = await ask(a, alice, ts, 'f');
+    assert.equal(theirs.status, 200);
+    assert.equal((await join(b, dave, room, [a.serverName])).status, 200);
+    const mine = await ask(b, dave, ts, 'f');
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+    assert.deepEqual(mine.body, theirs.body);
+    // The event named is in the joiner's timeline: /context works on it.
+    const context = await b.request(
+      'GET',
+      `${V3}/rooms/${enc(room)}/context/${enc(mine.body.event_id)}?limit=2`,
+      undefined,
+      dave.accessToken,
+    );
+    assert.equal(context.status, 200, JSON.stringify(context.body));
+    const before = await ask(b, dave, 1, 'b');
+    assert.equal(before.status, 404);
+  });
 });
