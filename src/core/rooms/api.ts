@@ -18,7 +18,7 @@ import * as timeline from './timeline-read.ts';
 import * as client from './client-event.ts';
 import { visibleEvents } from './visibility.ts';
 
-export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
+export { roomRowCacheSizes, roomSearchTables, roomTableNames, roomTables } from './tables.ts';
 export type {
   AccountsForRooms,
   FederationForRooms,
