@@ -13,6 +13,7 @@ import {
 } from './receipt-handlers.ts';
 import type { SyncKeys } from './build-sync.ts';
 import { getNotifications } from './notifications-route.ts';
+import { roomInitialSync } from './room-initial-sync.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import { putTyping } from './typing-handler.ts';
@@ -59,6 +60,12 @@ export function syncRoutes(deps: SyncDeps): Route[] {
       path: `${V3}/notifications`,
       auth: 'required',
       handler: (ctx) => getNotifications(deps, ctx),
+    },
+    {
+      method: 'GET',
+      path: `${V3}/rooms/{roomId}/initialSync`,
+      auth: 'required',
+      handler: (ctx) => roomInitialSync(syncDeps, ctx),
     },
     {
       method: 'PUT',
