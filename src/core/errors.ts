@@ -72,6 +72,8 @@ export const unsupportedRoomVersion = (msg: string) =>
   new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', msg);
 export const limitExceeded = (retryAfterMs: number, msg = 'Too many requests') =>
   new MatrixError(429, 'M_LIMIT_EXCEEDED', msg, { retry_after_ms: retryAfterMs });
+/** A quota that frees only when something is used up or answered (no time to wait for; retry_after_ms is optional). */
+export const quotaExceeded = (msg: string) => new MatrixError(429, 'M_LIMIT_EXCEEDED', msg);
 /** What any API answers for a failure it does not explain (the cause is logged, never sent). */
 export const internalError = () => new MatrixError(500, 'M_UNKNOWN', 'Internal server error');
 export const unknown = (msg: string, status = 400) => new MatrixError(status, 'M_UNKNOWN', msg);
