@@ -96,7 +96,7 @@ export const roomTables: Record<string, TableSpec> = {
   [INVITE_STATE]: { key: ['room_id', 'user_id'] },
 };
 
-/** The search index, added in schema version 3 (released versions keep their table lists). */
+/** The search index, added in schema version 4 (released versions keep their table lists). */
 export const roomSearchTables: Record<string, TableSpec> = {
   [SEARCH]: { key: ['room_id', 'term', 'stream'] },
 };
