@@ -36,7 +36,9 @@ export type ErrCode =
   | 'M_NOT_YET_UPLOADED'
   | 'M_WEAK_PASSWORD'
   | 'M_INVALID_SIGNATURE'
-  | 'M_WRONG_ROOM_KEYS_VERSION';
+  | 'M_WRONG_ROOM_KEYS_VERSION'
+  | 'M_CANNOT_OVERWRITE_MEDIA'
+  | 'M_RESOURCE_LIMIT_EXCEEDED';
 
 export class MatrixError extends Error {
   override readonly name = 'MatrixError';
