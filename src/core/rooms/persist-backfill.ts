@@ -12,6 +12,7 @@ import type { RoomEvent, RoomVersion } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { applyRedaction, eventRow } from './persist-event.ts';
 import { applyPendingRedactions, stateLookupIn } from './persist-remote.ts';
+import { indexForSearch } from './search-index.ts';
 import { stateEntryIn, writeStateGroup } from './state-groups.ts';
 import { type EdgeRow, edgesTable, eventsTable, roomsTable } from './tables.ts';
 import { TIMELINE_START } from './pagination-token.ts';
@@ -53,6 +54,7 @@ export async function persistBackfilledEvent(
   }
   row.stream = placement.stream;
   await eventsTable.put(tx, row);
+  await indexForSearch(tx, row);
   await applyPendingRedactions(tx, event.event_id, version);
   if (event.type === 'm.room.redaction')
     await applyRedaction(tx, event, await stateLookupIn(tx, placement.sgBefore), version);

@@ -48,6 +48,9 @@
 //   `soft_failed` (checked fine against their own state but not against the
 //   current state: kept, never in the timeline nor an extremity) or
 //   `rejected`. None of these three has a stream position.
+// - `room_search`: the search index, one row per (room, term, timeline
+//   event), written with the event and dropped with its text on redaction
+//   (search-index.ts).
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
@@ -66,6 +69,7 @@ export const FORGOTTEN = 'room_forgotten';
 export const EDGES = 'room_edges';
 export const INVITE_STATE = 'room_invite_state';
 export const PENDING_REDACTIONS = 'room_pending_redactions';
+export const SEARCH = 'room_search';
 
 /** A new full snapshot after this many deltas in a chain. */
 export const SNAPSHOT_INTERVAL = 32;
@@ -95,11 +99,24 @@ export const roomTables: Record<string, TableSpec> = {
   [FORGOTTEN]: { key: ['user_id', 'room_id'], indexes: { user: 'user_id' } },
   [EDGES]: { key: ['prev_id', 'event_id'] },
   [INVITE_STATE]: { key: ['room_id', 'user_id'] },
+};
+
+/** The search index, added in schema version 4 (released versions keep their table lists). */
+export const roomSearchTables: Record<string, TableSpec> = {
+  [SEARCH]: { key: ['room_id', 'term', 'stream'] },
+};
+
+/** Redactions waiting for their target, added in schema version 5. */
+export const roomRedactionTables: Record<string, TableSpec> = {
   [PENDING_REDACTIONS]: { key: ['target_id', 'redaction_id'] },
 };
 
 /** Every table of the module: open transactions over these. */
-export const roomTableNames: readonly string[] = Object.keys(roomTables);
+export const roomTableNames: readonly string[] = Object.keys({
+  ...roomTables,
+  ...roomSearchTables,
+  ...roomRedactionTables,
+});
 
 /**
  * Rows of these tables the homeserver's row cache keeps (homeserver-store.ts):
@@ -234,6 +251,19 @@ export interface PendingRedactionRow extends Record<string, unknown> {
   redaction_id: string;
 }
 
+/**
+ * One term of one timeline event's searchable text (search-index.ts): `k` is
+ * the search key's code (search-text.ts), `n` how often the term occurs.
+ */
+export interface SearchRow extends Record<string, unknown> {
+  room_id: string;
+  term: string;
+  stream: number;
+  event_id: string;
+  k: string;
+  n: number;
+}
+
 // The tables with their row and key types (storage/table.ts): read and write through these.
 export const roomsTable = table<RoomRow, string>(ROOMS);
 export const eventsTable = table<EventRow, string>(EVENTS);
@@ -250,3 +280,4 @@ export const inviteStateTable = table<InviteStateRow, readonly [string, string]>
 export const pendingRedactionsTable = table<PendingRedactionRow, readonly [string, string]>(
   PENDING_REDACTIONS,
 );
+export const searchTable = table<SearchRow, readonly [string, string, number]>(SEARCH);
