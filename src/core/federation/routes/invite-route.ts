@@ -3,7 +3,6 @@
 import { MatrixError, badJson, forbidden, notFound } from '../../errors.ts';
 import {
   type JsonObject,
-  type JsonValue,
   P2P_KEY_ID,
   type RoomEvent,
   parseRoomVersion,
@@ -16,30 +15,15 @@ import {
   heldRoomVersion,
   joinedServers,
   roomWriteTables,
-  storeRemoteInvite,
+  storeRemoteMembership,
 } from '../../rooms/federation-api.ts';
 import type { FederationContext } from '../context.ts';
 import { intakePdu } from '../pdu-intake.ts';
+import { strippedStateOf } from '../stripped-state.ts';
 import { type FederationRouteContext, ok } from '../route-registry.ts';
 import { jsonBody } from './route-helpers.ts';
 
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
-
-const MAX_INVITE_STATE = 50;
-
-/** The stripped state events of invite_room_state that have the expected shape. */
-function strippedStateOf(value: JsonValue | undefined): StrippedStateEvent[] {
-  if (!Array.isArray(value)) return [];
-  const out: StrippedStateEvent[] = [];
-  for (const item of value.slice(0, MAX_INVITE_STATE)) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
-    const { type, state_key: stateKey, sender, content } = item;
-    if (typeof type !== 'string' || typeof stateKey !== 'string' || typeof sender !== 'string') continue;
-    if (typeof content !== 'object' || content === null || Array.isArray(content)) continue;
-    out.push({ type, state_key: stateKey, sender, content });
-  }
-  return out;
-}
 
 /**
  * PUT /_matrix/federation/v2/invite/{roomId}/{eventId} {room_version, event, invite_room_state}:
@@ -92,7 +76,7 @@ async function storeInvite(
     // In the room already: the invite comes with the room's own traffic.
     if (held && (await joinedServers(tx, event.room_id)).has(fed.serverName)) return false;
     if (await eventRowOf(tx, event.event_id)) return false;
-    await storeRemoteInvite(tx, event, state);
+    await storeRemoteMembership(tx, event, state);
     return true;
   });
   if (stored) fed.notifier.notify({ users: [event.state_key!] });
