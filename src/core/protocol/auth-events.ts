@@ -54,7 +54,10 @@ export function authEventTypesFor(event: AuthSelectionInput, version: RoomVersio
  * cite. Every walk of auth chains goes through this (as Synapse's
  * `auth_event_ids()` does), so that the create event is in every auth chain.
  */
-export function authEventIdsOf(event: Pick<Pdu, 'type' | 'state_key' | 'room_id' | 'auth_events'>, version: RoomVersion): string[] {
+export function authEventIdsOf(
+  event: Pick<Pdu, 'type' | 'state_key' | 'room_id' | 'auth_events'>,
+  version: RoomVersion,
+): string[] {
   if (!version.roomIdIsCreateEventId || (event.type === 'm.room.create' && event.state_key === '')) {
     return event.auth_events;
   }

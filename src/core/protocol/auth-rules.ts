@@ -109,7 +109,10 @@ function checkCreateEvent(event: RoomEvent, version: RoomVersion): Verdict {
 
 /** Each entry must pass the check the sender's user id passes (validatePdu's). */
 function isUserIdList(value: JsonValue): boolean {
-  return Array.isArray(value) && value.every((id) => typeof id === 'string' && sigilIdProblem(id, '@') === undefined);
+  return (
+    Array.isArray(value) &&
+    value.every((id) => typeof id === 'string' && sigilIdProblem(id, '@') === undefined)
+  );
 }
 
 export { checkPowerLevelsShape } from './auth-power-levels.ts';

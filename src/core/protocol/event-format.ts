@@ -81,10 +81,14 @@ const FIELD_CHECKS: readonly FieldCheck[] = [
 function roomIdField(pdu: JsonRecord, version: RoomVersion): string | undefined {
   if (!version.roomIdIsCreateEventId) return idField(pdu, 'room_id', '!');
   if (pdu.type === 'm.room.create' && pdu.state_key === '') {
-    return pdu.room_id === undefined ? undefined : `room_id must be absent from an m.room.create event in room version ${version.id}`;
+    return pdu.room_id === undefined
+      ? undefined
+      : `room_id must be absent from an m.room.create event in room version ${version.id}`;
   }
   if (typeof pdu.room_id !== 'string') return 'room_id must be a string';
-  return isHashRoomId(pdu.room_id) ? undefined : 'room_id is not ! and 43 characters of url-safe unpadded base64';
+  return isHashRoomId(pdu.room_id)
+    ? undefined
+    : 'room_id is not ! and 43 characters of url-safe unpadded base64';
 }
 
 function idField(pdu: JsonRecord, key: string, sigil: '@' | '!'): string | undefined {

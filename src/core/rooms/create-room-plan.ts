@@ -103,7 +103,9 @@ function createContent(plan: RoomPlan): JsonObject {
  * for `trusted_private_chat` the invitees too, once each (the creator is a
  * creator anyway). Empty before v12, where that content has no meaning.
  */
-export function additionalCreators(plan: Pick<RoomPlan, 'version' | 'creator' | 'creationContent' | 'preset' | 'invite'>): string[] {
+export function additionalCreators(
+  plan: Pick<RoomPlan, 'version' | 'creator' | 'creationContent' | 'preset' | 'invite'>,
+): string[] {
   if (!plan.version.privilegedCreators) return [];
   const given = plan.creationContent?.additional_creators;
   const ids = Array.isArray(given) ? given.filter((id): id is string => typeof id === 'string') : [];

@@ -144,7 +144,8 @@ export class RoomWriter {
     }
     await this.locks.run(id, () =>
       this.deps.store.write(this.tables, async (tx) => {
-        if (await roomsTable.get(tx, id)) throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
+        if (await roomsTable.get(tx, id))
+          throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
         for (const event of events) await persistEvent(tx, event, version);
         await alongside?.(tx, id);
         await this.localEvents()?.persisted(tx, events);

@@ -83,7 +83,8 @@ async function survey(tx: ReadTx, events: readonly RoomEvent[], version: RoomVer
   let lacksAuth = false;
   let lacksPrev = false;
   for (const event of todo) {
-    for (const id of authEventIdsOf(event, version)) if (!inBatch.has(id) && !(await row(id))) lacksAuth = true;
+    for (const id of authEventIdsOf(event, version))
+      if (!inBatch.has(id) && !(await row(id))) lacksAuth = true;
     for (const id of event.prev_events) {
       const prev = inBatch.has(id) ? undefined : await row(id);
       if (!inBatch.has(id) && (!prev || prev.outlier)) lacksPrev = true;

@@ -17,10 +17,12 @@ export async function iterativeAuthChecks(
 ): Promise<Map<StateKey, string>> {
   const state = new Map(baseState);
   await loader.loadAll(eventIds);
-  await loader.loadAll(eventIds.flatMap((id) => {
-    const event = loader.peek(id);
-    return event ? loader.authIds(event) : [];
-  }));
+  await loader.loadAll(
+    eventIds.flatMap((id) => {
+      const event = loader.peek(id);
+      return event ? loader.authIds(event) : [];
+    }),
+  );
   for (const id of eventIds) {
     const event = loader.peek(id);
     if (event?.state_key === undefined) continue;

@@ -109,7 +109,9 @@ function authGraphWithin(
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (graph.has(id)) continue;
-    const edges = [...new Set(loader.authIds(loader.peek(id)!))].filter((a) => within.has(a) && loader.peek(a));
+    const edges = [...new Set(loader.authIds(loader.peek(id)!))].filter(
+      (a) => within.has(a) && loader.peek(a),
+    );
     graph.set(id, edges);
     for (const authId of edges) if (!graph.has(authId)) stack.push(authId);
   }
