@@ -12,6 +12,7 @@ import {
   EventTimelineSet,
   type MatrixClient,
   type MatrixEvent,
+  MsgType,
   Preset,
   type Room,
   RoomEvent,
@@ -98,7 +99,7 @@ test('a tag set by one client reaches the other session through /sync', async ()
 
 test('a mention shows in the notification panel as a highlight', async () => {
   await alice.sendMessage(roomId, {
-    msgtype: 'm.text',
+    msgtype: MsgType.Text,
     body: 'bob: look at the roses',
     'm.mentions': { user_ids: [bob.getUserId()!] },
   });
