@@ -15,6 +15,7 @@ import { pushRuleRoutes } from './push-rule-routes.ts';
 import { pusherRoutes } from './pusher-routes.ts';
 import { registerRoutes } from './register-routes.ts';
 import { tagRoutes } from './tag-routes.ts';
+import { thirdPartyRoutes } from './third-party-routes.ts';
 
 export type { AccountDeps } from './deps.ts';
 
@@ -32,5 +33,6 @@ export function accountRoutes(deps: AccountDeps): Route[] {
     ...accountDataRoutes(deps),
     ...tagRoutes(deps),
     ...presenceRoutes(deps),
+    ...thirdPartyRoutes(),
   ];
 }

@@ -5,11 +5,10 @@
 // until an invite, a join or a leave replaces it.
 import type { JsonObject } from '../protocol.ts';
 import type { RemoteJoinRequest } from '../rooms/api.ts';
-import { roomWriteTables, storeRemoteMembership } from '../rooms/federation-api.ts';
+import { boundedStrippedState, roomWriteTables, storeRemoteMembership } from '../rooms/federation-api.ts';
 import type { FederationContext } from './context.ts';
 import { fedPath } from './federation-client.ts';
 import { V1, joinFailure, memberContentFor, memberEventThrough } from './member-events.ts';
-import { strippedStateOf } from './stripped-state.ts';
 
 /** Knocks as `request.userId` on a room held elsewhere, trying each server in turn. */
 export async function remoteKnock(fed: FederationContext, request: RemoteJoinRequest): Promise<void> {
@@ -40,7 +39,7 @@ async function knockThrough(fed: FederationContext, server: string, request: Rem
     V1 + fedPath`/send_knock/${request.roomId}/${knock.event_id}`,
     pdu as unknown as JsonObject,
   );
-  const shown = strippedStateOf(answer.knock_room_state);
+  const shown = boundedStrippedState(answer.knock_room_state);
   await fed.store.write(roomWriteTables, (tx) => storeRemoteMembership(tx, knock, shown));
   fed.notifier.notify({ users: [request.userId] });
 }

@@ -3,7 +3,13 @@
 // through the inviting server, the servers whose events the stripped state
 // showed (a knock's own sender is us), or the room's creator's.
 import { notFound } from '../errors.ts';
-import { DEFAULT_ROOM_VERSION, type JsonObject, type RoomEvent, roomVersion } from '../protocol.ts';
+import {
+  DEFAULT_ROOM_VERSION,
+  type JsonObject,
+  type RoomEvent,
+  nextDepth,
+  roomVersion,
+} from '../protocol.ts';
 import type { RemoteLeaveRequest } from '../rooms/api.ts';
 import {
   eventRowOf,
@@ -91,7 +97,7 @@ async function localRejection(
     origin_server_ts: fed.clock.now(),
     prev_events: [invite.event_id],
     auth_events: [],
-    depth: invite.depth + 1,
+    depth: nextDepth([invite.depth]),
   };
   return signMemberEvent(fed, unsigned, version);
 }

@@ -37,6 +37,8 @@ export {
 export { writeSnapshot } from './state-groups.ts';
 export { authStateFor } from './persist-event.ts';
 export { currentStateEvent, currentStateIds, strippedState } from './state-read.ts';
+export { pendingInvites } from './members-read.ts';
+export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state.ts';
 export { roomTableNames } from './tables.ts';
 
 /** Tables a write transaction placing remote events opens. */
