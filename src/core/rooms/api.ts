@@ -21,7 +21,7 @@ import { threadOf } from './threads.ts';
 import { eventsTable } from './tables.ts';
 import { historyBound } from './history-access.ts';
 
-export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
+export { roomRowCacheSizes, roomSearchTables, roomTableNames, roomTables } from './tables.ts';
 export type {
   AccountsForRooms,
   FederationForRooms,
