@@ -40,6 +40,14 @@ export class WireError extends Error {
   }
 }
 
+/** The declared body would pass the budget of bodies in flight from all peers (a 429, not a fault of the peer's). */
+export class BodyRefused extends Error {
+  override readonly name = 'BodyRefused';
+  constructor(length: number) {
+    super(`no room for a body of ${length} bytes now`);
+  }
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -73,9 +81,12 @@ export class MessageAssembler {
   #received = 0;
   #chunks: Uint8Array[] = [];
   #done = false;
+  readonly #admitBody: ((declared: number) => boolean) | undefined;
 
-  constructor(maxBodyBytes: number) {
+  /** `admitBody` is asked about the declared length at the HEAD, before any of the body is kept. */
+  constructor(maxBodyBytes: number, admitBody?: (declared: number) => boolean) {
     this.#maxBody = maxBodyBytes;
+    this.#admitBody = admitBody;
   }
 
   /** The parsed HEAD once it has arrived (also when the body was refused as too large). */
@@ -112,6 +123,7 @@ export class MessageAssembler {
     }
     if (length > this.#maxBody)
       throw new WireError('too-large', `body of ${length} bytes exceeds ${this.#maxBody}`);
+    if (this.#admitBody && !this.#admitBody(length)) throw new BodyRefused(length);
     this.#declared = length;
     return undefined;
   }

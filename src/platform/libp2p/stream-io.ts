@@ -16,11 +16,19 @@ export interface Message {
   readonly body: Uint8Array;
 }
 
-/** Reads one message; rejects with WireError, StreamEnded or the signal's reason. */
-export function readMessage(stream: Stream, maxBodyBytes: number, signal: AbortSignal): Promise<Message> {
+/**
+ * Reads one message; rejects with WireError, StreamEnded or the signal's
+ * reason. `admitBody` (MessageAssembler) may refuse the declared body length.
+ */
+export function readMessage(
+  stream: Stream,
+  maxBodyBytes: number,
+  signal: AbortSignal,
+  admitBody?: (declared: number) => boolean,
+): Promise<Message> {
   return new Promise((resolve, reject) => {
     const frames = new FrameDecoder();
-    const assembler = new MessageAssembler(maxBodyBytes);
+    const assembler = new MessageAssembler(maxBodyBytes, admitBody);
     const onMessage = (evt: StreamMessageEvent) => {
       try {
         const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
