@@ -14,6 +14,7 @@ import { applyRedaction, eventRow } from './persist-event.ts';
 import { applyPendingRedactions, stateLookupIn } from './persist-remote.ts';
 import { indexForSearch } from './search-index.ts';
 import { stateEntryIn, writeStateGroup } from './state-groups.ts';
+import { noteThreadReply } from './threads.ts';
 import { type EdgeRow, edgesTable, eventsTable, roomsTable } from './tables.ts';
 import { TIMELINE_START } from './pagination-token.ts';
 
@@ -55,6 +56,7 @@ export async function persistBackfilledEvent(
   row.stream = placement.stream;
   await eventsTable.put(tx, row);
   await indexForSearch(tx, row);
+  await noteThreadReply(tx, row, true);
   await applyPendingRedactions(tx, event.event_id, version);
   if (event.type === 'm.room.redaction')
     await applyRedaction(tx, event, await stateLookupIn(tx, placement.sgBefore), version);
