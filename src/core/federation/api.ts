@@ -17,6 +17,7 @@ export {
   type FederationOptions,
   type FederationRoomHooks,
 } from './federation.ts';
+export { BodyLengthMismatch, collectBody, exactChunks, streamOf } from './streamed-body.ts';
 export { createInboundGate, errorResponse, type InboundGate, responses } from './inbound.ts';
 export {
   cleanNodeName,
@@ -41,6 +42,9 @@ export {
   PeerUnreachable,
   type ProtocolViolation,
   type RequestOptions,
+  StreamedBody,
+  type StreamingResponse,
+  type StreamOptions,
   type TransportLimits,
   type UnreachableReason,
 } from './transport.ts';

@@ -28,6 +28,33 @@ export interface FederationRequest {
 export interface FederationResponse {
   readonly status: number;
   readonly body: FederationBody;
+  /** The media type of a bytes body (media answers: `multipart/mixed; boundary=…`). */
+  readonly contentType?: string;
+}
+
+/**
+ * A bytes body sent and read piece by piece, never whole in memory (media):
+ * `length` is exact and travels first, so a receiver refuses an oversized
+ * body before any of it; `chunks` yields the bytes in order, once. A consumer
+ * that stops early (break, throw) cancels the transfer; a transfer cut short
+ * or longer than `length` makes the iteration throw (PeerUnreachable or
+ * PeerProtocolError), so a reader never takes a truncated body for a whole one.
+ */
+export class StreamedBody {
+  readonly length: number;
+  readonly chunks: AsyncIterable<Uint8Array>;
+
+  constructor(length: number, chunks: AsyncIterable<Uint8Array>) {
+    this.length = length;
+    this.chunks = chunks;
+  }
+}
+
+/** What a handler may answer and `requestStream` returns: a FederationResponse whose bytes may be streamed. */
+export interface StreamingResponse {
+  readonly status: number;
+  readonly body: FederationBody | StreamedBody;
+  readonly contentType?: string;
 }
 
 export interface RequestOptions {
@@ -35,11 +62,22 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
+export interface StreamOptions {
+  /**
+   * Give up when the answer's head has not arrived by then; afterwards, a
+   * pause longer than this between two pieces of the body ends it with
+   * PeerUnreachable (`timeout`). Defaults to TransportLimits.requestTimeoutMs.
+   */
+  readonly timeoutMs?: number;
+  /** Largest bytes body accepted (it replaces maxResponseBodyBytes for this request); larger is PeerProtocolError `too-large`. */
+  readonly maxBodyBytes: number;
+}
+
 /** Serves a request from `fromServerName` (already authenticated; equals `req.origin`). */
 export type FederationHandler = (
   fromServerName: string,
   req: FederationRequest,
-) => Promise<FederationResponse>;
+) => Promise<StreamingResponse>;
 
 export type PeerState = 'up' | 'down';
 
@@ -47,6 +85,16 @@ export interface PeerTransport {
   /** Our own server name. */
   readonly serverName: string;
   request(serverName: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse>;
+  /**
+   * Like request, but a bytes answer arrives as a StreamedBody, read as it
+   * comes in with at most a bounded amount buffered (a JSON answer, such as
+   * an error, still arrives whole within maxResponseBodyBytes).
+   */
+  requestStream(
+    serverName: string,
+    req: FederationRequest,
+    options: StreamOptions,
+  ): Promise<StreamingResponse>;
   /** Sets the handler for incoming requests (a later call replaces it). */
   onRequest(handler: FederationHandler): void;
   /** Server names of the peers we are connected to now. */
