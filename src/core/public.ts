@@ -7,7 +7,7 @@
 export { bootstrapIdentity, type RegistrationMode, type ServerIdentity } from './accounts/api.ts';
 export { internalError, MatrixError, tooLarge } from './errors.ts';
 export {
-  collectBody,
+  wholeBody,
   createInboundGate,
   defaultTransportLimits,
   FOUND_ON,
@@ -28,7 +28,6 @@ export {
   type RequestOptions,
   responses,
   serverNameToPublicKey,
-  StreamedBody,
   type StreamingResponse,
   type StreamOptions,
   streamOf,

@@ -17,7 +17,12 @@ export {
   type FederationOptions,
   type FederationRoomHooks,
 } from './federation.ts';
-export { BodyLengthMismatch, collectBody, exactChunks, streamOf } from './streamed-body.ts';
+export { BodyLengthMismatch, wholeBody, exactChunks, streamOf } from './streamed-body.ts';
+export {
+  type FederationMediaFiles,
+  mediaFederationRoutes,
+} from './media/media-routes.ts';
+export { createRemoteMedia, type RemoteMedia, type RemoteMediaCache } from './media/remote-media.ts';
 export { createInboundGate, errorResponse, type InboundGate, responses } from './inbound.ts';
 export {
   cleanNodeName,
@@ -42,7 +47,6 @@ export {
   PeerUnreachable,
   type ProtocolViolation,
   type RequestOptions,
-  StreamedBody,
   type StreamingResponse,
   type StreamOptions,
   type TransportLimits,

@@ -8,7 +8,7 @@ import type { Clock } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { utf8ByteLength } from '../protocol/utf8.ts';
 import { createInboundGate, type InboundGate, responses } from './inbound.ts';
-import { BodyLengthMismatch, collectBody, exactChunks } from './streamed-body.ts';
+import { BodyLengthMismatch, wholeBody, exactChunks } from './streamed-body.ts';
 import {
   defaultTransportLimits,
   type FederationBody,
@@ -98,7 +98,7 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
     const tooLarge = () => new PeerProtocolError(to, 'too-large', `response body exceeds ${max} bytes`);
     if (res.body instanceof StreamedBody) {
       if (res.body.length > max) throw tooLarge();
-      return { ...res, body: await received(to, collectBody(res.body, max)) };
+      return { ...res, body: await received(to, wholeBody(res.body, max)) };
     }
     const body = copyBody(res.body);
     if (body.size > max) throw tooLarge();

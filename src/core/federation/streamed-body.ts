@@ -20,7 +20,7 @@ export async function* exactChunks(body: StreamedBody): AsyncGenerator<Uint8Arra
 }
 
 /** The whole body in one buffer; refuses (RangeError) one announced larger than `maxBytes` before reading it. */
-export async function collectBody(body: StreamedBody, maxBytes: number): Promise<Uint8Array> {
+export async function wholeBody(body: StreamedBody, maxBytes: number): Promise<Uint8Array> {
   if (body.length > maxBytes) throw new RangeError(`body of ${body.length} bytes exceeds ${maxBytes}`);
   const out = new Uint8Array(body.length);
   let at = 0;

@@ -9,6 +9,7 @@
 // handshake proves the peer holds the Ed25519 key whose hex is its server
 // name) and refuses requests whose claimed `origin` differs.
 
+import { StreamedBody } from '../http/streamed-body.ts';
 import type { JsonObject } from '../protocol/types.ts';
 
 /** A request body: JSON for almost every endpoint, raw bytes for media. */
@@ -33,22 +34,15 @@ export interface FederationResponse {
 }
 
 /**
- * A bytes body sent and read piece by piece, never whole in memory (media):
- * `length` is exact and travels first, so a receiver refuses an oversized
- * body before any of it; `chunks` yields the bytes in order, once. A consumer
- * that stops early (break, throw) cancels the transfer; a transfer cut short
- * or longer than `length` makes the iteration throw (PeerUnreachable or
- * PeerProtocolError), so a reader never takes a truncated body for a whole one.
+ * A bytes body may be a StreamedBody (http/streamed-body.ts, the one type the
+ * client API's media answers use too), sent and read piece by piece, never
+ * whole in memory (media): its `length` is exact and travels first, so a
+ * receiver refuses an oversized body before any of it. A consumer that stops
+ * iterating early cancels the transfer; a transfer cut short or longer than
+ * `length` makes the iteration throw (PeerUnreachable or PeerProtocolError),
+ * so a reader never takes a truncated body for a whole one.
  */
-export class StreamedBody {
-  readonly length: number;
-  readonly chunks: AsyncIterable<Uint8Array>;
-
-  constructor(length: number, chunks: AsyncIterable<Uint8Array>) {
-    this.length = length;
-    this.chunks = chunks;
-  }
-}
+export { StreamedBody };
 
 /** What a handler may answer and `requestStream` returns: a FederationResponse whose bytes may be streamed. */
 export interface StreamingResponse {

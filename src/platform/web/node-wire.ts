@@ -12,7 +12,7 @@
 // maxBodyBytes: the node reads it off libp2p as it arrives, the port carries it
 // in one message.
 import {
-  collectBody,
+  wholeBody,
   type FederationBody,
   type FederationRequest,
   type FederationResponse,
@@ -169,7 +169,7 @@ export function encodeFederationResponse(res: FederationResponse): WireFederatio
 /** A response whose body may be streamed, read whole first (it is ours, or bounded by the request's maxBodyBytes). */
 export async function encodeStreamingResponse(res: StreamingResponse): Promise<WireFederationResponse> {
   if (!(res.body instanceof StreamedBody)) return encodeFederationResponse({ ...res, body: res.body });
-  return encodeFederationResponse({ ...res, body: await collectBody(res.body, res.body.length) });
+  return encodeFederationResponse({ ...res, body: await wholeBody(res.body, res.body.length) });
 }
 
 export function decodeFederationResponse(wire: WireFederationResponse): FederationResponse {

@@ -11,7 +11,7 @@ import { encodeHex } from '../../protocol/base64.ts';
 import type { RandomBytes } from '../../ports.ts';
 import type { FederationRoute, FederationRouteContext } from '../route-registry.ts';
 import { param, V1 } from '../routes/route-helpers.ts';
-import { collectBody, streamOf } from '../streamed-body.ts';
+import { wholeBody, streamOf } from '../streamed-body.ts';
 import { StreamedBody, type StreamingResponse } from '../transport.ts';
 import { announce, sha256Hex } from './integrity.ts';
 import { encodeMediaMultipart } from './multipart.ts';
@@ -78,7 +78,7 @@ export function mediaFederationRoutes<F extends FederationMediaFile>(
         const answer = await media.thumbnail(serverName, mediaId, spec);
         const body = streamedBody(answer);
         if (body.length <= MAX_HASHED_THUMBNAIL_BYTES) {
-          const bytes = await collectBody(body, MAX_HASHED_THUMBNAIL_BYTES);
+          const bytes = await wholeBody(body, MAX_HASHED_THUMBNAIL_BYTES);
           return multipart(boundary(), { ...answer, body: streamOf(bytes) }, bytes.length, sha256Hex(bytes));
         }
         const file = await media.file(serverName, mediaId);

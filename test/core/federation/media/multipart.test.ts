@@ -9,7 +9,7 @@ import {
   readMediaMultipart,
 } from '../../../../src/core/federation/media/multipart.ts';
 import { fileNameOf } from '../../../../src/core/federation/media/remote-media.ts';
-import { collectBody, streamOf } from '../../../../src/core/federation/streamed-body.ts';
+import { wholeBody, streamOf } from '../../../../src/core/federation/streamed-body.ts';
 import { StreamedBody } from '../../../../src/core/federation/transport.ts';
 
 const BOUNDARY = 'a1b2c3d4e5f6a7b8c9d0';
@@ -27,7 +27,7 @@ async function encoded(content: Uint8Array, contentDisposition?: string) {
     { contentType: 'image/png', ...(contentDisposition && { contentDisposition }) },
     streamOf(content),
   );
-  return { contentType, bytes: await collectBody(body, body.length) };
+  return { contentType, bytes: await wholeBody(body, body.length) };
 }
 
 async function read(contentType: string, bytes: Uint8Array, chunk = 1000): Promise<MediaMultipart> {
