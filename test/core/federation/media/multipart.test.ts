@@ -85,111 +85,46 @@ describe('federation media multipart', () => {
     assert.equal(boundaryOf('Multipart/Mixed; charset=x; boundary="a b"'), 'a b');
   });
 
-  const text = (parts: string[]) => encoder.encode(parts.join('\r\n'));
   const json = (content: string) =>
     JSON.stringify(announce(content.length, sha256Hex(encoder.encode(content))));
+  /** A two-part answer with these pieces (each may be broken on purpose), then `after`. */
+  const answer = (pieces: {
+    jsonType?: string;
+    metadata?: string;
+    headers?: string[];
+    content?: string;
+    after?: string[];
+  }) =>
+    encoder.encode(
+      [
+        `--${BOUNDARY}`,
+        `Content-Type: ${pieces.jsonType ?? 'application/json'}`,
+        '',
+        pieces.metadata ?? json(pieces.content ?? 'hi'),
+        `--${BOUNDARY}`,
+        ...(pieces.headers ?? ['Content-Type: text/plain']),
+        '',
+        pieces.content ?? 'hi',
+        ...(pieces.after ?? []),
+        `--${BOUNDARY}--`,
+        '',
+      ].join('\r\n'),
+    );
   const malformed: Record<string, Uint8Array> = {
-    'no opening boundary': text(['--other', 'Content-Type: application/json', '', '{}', `--${BOUNDARY}--`]),
-    'first part not JSON': text([
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      '{}',
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      'hi',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'metadata not an object': text([
-      `--${BOUNDARY}`,
-      'Content-Type: application/json',
-      '',
-      '[1]',
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      'hi',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'no size announced': text([
-      `--${BOUNDARY}`,
-      'Content-Type: application/json',
-      '',
-      '{}',
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      'hi',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'a Location redirect': text([
-      `--${BOUNDARY}`,
-      'Content-Type: application/json',
-      '',
-      json('hi'),
-      `--${BOUNDARY}`,
-      'Location: https://cdn.example/x',
-      '',
-      '',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'no content type': text([
-      `--${BOUNDARY}`,
-      'Content-Type: application/json',
-      '',
-      json('hi'),
-      `--${BOUNDARY}`,
-      '',
-      'hi',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'content longer than announced': text([
-      `--${BOUNDARY}`,
-      'Content-Type: application/json',
-      '',
-      json('hi'),
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      'hi there',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'content shorter than announced': text([
-      `--${BOUNDARY}`,
-      'Content-Type: application/json',
-      '',
-      json('hi there'),
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      'hi',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'a third part': text([
-      `--${BOUNDARY}`,
-      'Content-Type: application/json',
-      '',
-      json('hi'),
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      'hi',
-      `--${BOUNDARY}`,
-      'Content-Type: text/plain',
-      '',
-      'more',
-      `--${BOUNDARY}--`,
-      '',
-    ]),
-    'endless headers': text([`--${BOUNDARY}`, ...Array.from({ length: 2000 }, () => 'X-Pad: xxxxxxxx')]),
+    'no opening boundary': encoder.encode(
+      ['--other', 'Content-Type: application/json', '', '{}'].join('\r\n'),
+    ),
+    'first part not JSON': answer({ jsonType: 'text/plain' }),
+    'metadata not an object': answer({ metadata: '[1]' }),
+    'no size announced': answer({ metadata: '{}' }),
+    'a Location redirect': answer({ headers: ['Location: https://cdn.example/x'], content: '' }),
+    'no content type': answer({ headers: [] }),
+    'content longer than announced': answer({ metadata: json('hi'), content: 'hi there' }),
+    'content shorter than announced': answer({ metadata: json('hi there'), content: 'hi' }),
+    'a third part': answer({ after: [`--${BOUNDARY}`, 'Content-Type: text/plain', '', 'more'] }),
+    'endless headers': encoder.encode(
+      [`--${BOUNDARY}`, ...Array.from({ length: 2000 }, () => 'X-Pad: xxxxxxxx')].join('\r\n'),
+    ),
   };
   for (const [name, bytes] of Object.entries(malformed)) {
     test(`malformed: ${name}`, async () => {
