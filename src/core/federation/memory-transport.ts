@@ -126,10 +126,13 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
   const serve = async (from: string, target: Member, req: FederationRequest): Promise<StreamingResponse> => {
     const release = target.gate.admit(from);
     if (!release) return responses.busy();
+    let releaseBody: (() => void) | undefined;
     try {
       const body = req.body === undefined ? undefined : copyBody(req.body);
       if (body && body.size > target.limits.maxRequestBodyBytes)
         return responses.tooLarge(target.limits.maxRequestBodyBytes);
+      releaseBody = target.gate.holdBody(body?.size ?? 0);
+      if (!releaseBody) return responses.busy();
       const query = req.query ? copyQuery(req.query) : {};
       const copy = {
         method: req.method,
@@ -141,6 +144,7 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
       return await target.gate.dispatch(from, copy);
     } finally {
       // Unlike libp2p, a streamed body's slot is free once the handler answered.
+      releaseBody?.();
       release();
     }
   };

@@ -140,6 +140,17 @@ export interface TransportLimits {
   readonly maxResponseBodyBytes: number;
   /** Incoming requests from one peer being served at once; more get 429. */
   readonly maxConcurrentPerPeer: number;
+  /**
+   * Incoming requests from all peers together being served at once; more get
+   * 429. Identities are free, so a per-peer limit alone bounds nothing.
+   */
+  readonly maxConcurrentTotal: number;
+  /**
+   * Request bodies (their declared lengths) from all peers together being
+   * read or served at once; a body over SMALL_BODY_BYTES that would pass it
+   * gets 429 before it is read. Small bodies are bounded by the count above.
+   */
+  readonly maxBodyBytesInFlight: number;
   /** An incoming request must arrive in full within this time. */
   readonly readTimeoutMs: number;
   /** Default for RequestOptions.timeoutMs. */
@@ -150,6 +161,8 @@ export const defaultTransportLimits: TransportLimits = {
   maxRequestBodyBytes: 4 * 1024 * 1024,
   maxResponseBodyBytes: 16 * 1024 * 1024,
   maxConcurrentPerPeer: 16,
+  maxConcurrentTotal: 256,
+  maxBodyBytesInFlight: 32 * 1024 * 1024,
   readTimeoutMs: 30_000,
   requestTimeoutMs: 30_000,
 };

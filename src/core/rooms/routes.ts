@@ -9,7 +9,9 @@ import { readRoutes } from './read-routes.ts';
 import { relations, timestampToEvent } from './relations-route.ts';
 import { type ReadHandler, readRoute } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
+import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
+import { threads } from './threads-route.ts';
 
 export type { RoomDeps } from './deps.ts';
 
@@ -24,6 +26,12 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
     ...readRoutes(rooms),
     ...historyRoutes(rooms),
     ...directoryRoutes(rooms),
+    {
+      method: 'POST',
+      path: `${V3}/search`,
+      auth: 'required',
+      handler: async (ctx) => ({ body: await search(rooms, ctx) }),
+    },
   ];
 }
 
@@ -36,5 +44,6 @@ function historyRoutes(rooms: RoomsContext): Route[] {
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}`, relations),
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`, relations),
     get(`${V1}/rooms/{roomId}/timestamp_to_event`, timestampToEvent),
+    get(`${V1}/rooms/{roomId}/threads`, threads),
   ];
 }

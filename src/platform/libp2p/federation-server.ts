@@ -2,7 +2,10 @@
 //  1. Name the peer from the connection's key (never from the request).
 //  2. Take one of its concurrency slots (else 429 without reading anything).
 //  3. Read the request within the size limit and the read timeout
-//     (too large: 413 from the HEAD or the first DATA frame past the limit).
+//     (too large: 413 from the HEAD or the first DATA frame past the limit),
+//     its declared body held in the budget of all peers (over it: 429 from
+//     the HEAD, nothing kept), released with the request's slot whatever
+//     happens, the read timeout included.
 //  4. Hand it to the inbound gate (origin check, handler) and send the answer.
 
 import type { Connection, Stream } from '@libp2p/interface';
@@ -17,6 +20,7 @@ import {
 } from '../../core/public.ts';
 import { FrameKind } from './frames.ts';
 import {
+  BodyRefused,
   decodeBody,
   encodeBody,
   messageFrames,
@@ -41,15 +45,29 @@ interface Outcome {
 export function createFederationServer(limits: TransportLimits, logger: Logger): FederationServer {
   const gate = createInboundGate(limits, logger);
 
-  const receive = async (stream: Stream, from: string): Promise<Outcome | undefined> => {
+  const receive = async (
+    stream: Stream,
+    from: string,
+    releases: (() => void)[],
+  ): Promise<Outcome | undefined> => {
+    const admitBody = (declared: number) => {
+      const release = gate.holdBody(declared);
+      if (release) releases.push(release);
+      return release !== undefined;
+    };
     let message: Awaited<ReturnType<typeof readMessage>>;
     try {
       message = await readMessage(
         stream,
         limits.maxRequestBodyBytes,
         AbortSignal.timeout(limits.readTimeoutMs),
+        admitBody,
       );
     } catch (err) {
+      if (err instanceof BodyRefused) {
+        logger.info('refused a federation request body: all peers at the budget', { from });
+        return { response: responses.busy(), readAll: false };
+      }
       if (!(err instanceof WireError)) return undefined;
       logger.warn('refused a federation request', { from, violation: err.violation, reason: err.message });
       const response =
@@ -73,12 +91,13 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
     if (!from) return stream.abort(new Error('only Ed25519 peers are servers'));
     const release = gate.admit(from);
     if (!release) return send(stream, { response: responses.busy(), readAll: false }, limits);
+    const releases = [release];
     try {
-      const outcome = await receive(stream, from);
+      const outcome = await receive(stream, from, releases);
       if (outcome) await send(stream, outcome, limits);
       else stream.abort(new Error('request was not received in full'));
     } finally {
-      release();
+      for (const r of releases) r();
     }
   };
 

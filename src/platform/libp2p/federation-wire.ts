@@ -47,6 +47,14 @@ export class WireError extends Error {
   }
 }
 
+/** The declared body would pass the budget of bodies in flight from all peers (a 429, not a fault of the peer's). */
+export class BodyRefused extends Error {
+  override readonly name = 'BodyRefused';
+  constructor(length: number) {
+    super(`no room for a body of ${length} bytes now`);
+  }
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -80,9 +88,12 @@ export class MessageAssembler {
   #received = 0;
   #chunks: Uint8Array[] = [];
   #done = false;
+  readonly #admitBody: ((declared: number) => boolean) | undefined;
 
-  constructor(maxBodyBytes: number) {
+  /** `admitBody` is asked about the declared length at the HEAD, before any of the body is kept. */
+  constructor(maxBodyBytes: number, admitBody?: (declared: number) => boolean) {
     this.#maxBody = maxBodyBytes;
+    this.#admitBody = admitBody;
   }
 
   /** The parsed HEAD once it has arrived (also when the body was refused as too large). */
@@ -109,25 +120,32 @@ export class MessageAssembler {
   }
 
   #onHead(frame: Frame): undefined {
-    const { head, length } = headFrame(frame, this.#maxBody);
+    const head = headObject(frame);
     this.#head = head;
+    const length = declaredLength(head, this.#maxBody);
+    if (this.#admitBody && !this.#admitBody(length)) throw new BodyRefused(length);
     this.#declared = length;
     return undefined;
   }
 }
 
-/** A message's first frame read: its HEAD object and declared body length, refused when over `maxBodyBytes`. */
-export function headFrame(frame: Frame, maxBodyBytes: number): { head: JsonObject; length: number } {
+/** A message's first frame: its HEAD object. */
+export function headObject(frame: Frame): JsonObject {
   if (frame.kind !== FrameKind.head) throw new WireError('malformed', 'message does not start with HEAD');
   const head = parseJsonObject(frame.payload);
   if (!head) throw new WireError('malformed', 'HEAD is not a JSON object');
+  return head;
+}
+
+/** The body length a HEAD declares, refused when it is over `maxBodyBytes`. */
+export function declaredLength(head: JsonObject, maxBodyBytes: number): number {
   const length = head.length;
   if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
     throw new WireError('malformed', 'HEAD has no valid length');
   }
   if (length > maxBodyBytes)
     throw new WireError('too-large', `body of ${length} bytes exceeds ${maxBodyBytes}`);
-  return { head, length };
+  return length;
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {

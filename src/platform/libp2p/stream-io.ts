@@ -4,7 +4,7 @@
 
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { dataFrames, type Frame, FrameDecoder, FrameError, FrameKind, packFrames } from './frames.ts';
-import { headFrame, MessageAssembler, WireError } from './federation-wire.ts';
+import { declaredLength, headObject, MessageAssembler, WireError } from './federation-wire.ts';
 
 /** The stream ended, was reset or closed before a whole message arrived. */
 export class StreamEnded extends Error {
@@ -16,11 +16,19 @@ export interface Message {
   readonly body: Uint8Array;
 }
 
-/** Reads one message; rejects with WireError, StreamEnded or the signal's reason. */
-export function readMessage(stream: Stream, maxBodyBytes: number, signal: AbortSignal): Promise<Message> {
+/**
+ * Reads one message; rejects with WireError, StreamEnded or the signal's
+ * reason. `admitBody` (MessageAssembler) may refuse the declared body length.
+ */
+export function readMessage(
+  stream: Stream,
+  maxBodyBytes: number,
+  signal: AbortSignal,
+  admitBody?: (declared: number) => boolean,
+): Promise<Message> {
   return new Promise((resolve, reject) => {
     const frames = new FrameDecoder();
-    const assembler = new MessageAssembler(maxBodyBytes);
+    const assembler = new MessageAssembler(maxBodyBytes, admitBody);
     const onMessage = (evt: StreamMessageEvent) => {
       try {
         const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
@@ -116,7 +124,8 @@ export function readStreaming(stream: Stream, options: StreamingReadOptions): Pr
     };
     const onFrame = (frame: Frame) => {
       if (!headSeen) {
-        const { head, length } = headFrame(frame, options.maxBodyBytes);
+        const head = headObject(frame);
+        const length = declaredLength(head, options.maxBodyBytes);
         headSeen = true;
         declared = length;
         signal.removeEventListener('abort', onAbort);
