@@ -18,6 +18,7 @@ import { systemRandomBytes as randomBytes } from '../src/platform/system-random.
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { systemClock } from '../src/platform/system-clock.ts';
+import { memoryBlobStore } from '../src/core/storage/memory-blob-store.ts';
 
 const MESSAGES = 1000;
 const ROOMS = 100;
@@ -164,6 +165,7 @@ export default async function homeserverBench(): Promise<Record<string, number>>
     serverName: identity.serverName,
     signingSeed: identity.seed,
     config: { registration: 'open', passwordIterations: 1000 },
+    media: { blobs: memoryBlobStore() },
   });
   const client = new Client(hs);
   try {

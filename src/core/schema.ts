@@ -4,6 +4,7 @@
 import { accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
+import { mediaTables } from './media/api.ts';
 import { roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
@@ -23,6 +24,18 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...syncTables,
       ...federationTables,
       ...keysTables,
+    },
+  },
+  {
+    version: 3,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
     },
   },
 ];

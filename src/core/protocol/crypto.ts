@@ -75,6 +75,22 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return nobleSha256(bytes);
 }
 
+/** SHA-256 over bytes that arrive in pieces (a media upload, never whole in memory). */
+export interface Sha256Hasher {
+  update(bytes: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+export function sha256Hasher(): Sha256Hasher {
+  const hash = nobleSha256.create();
+  return {
+    update: (bytes) => {
+      hash.update(bytes);
+    },
+    digest: () => hash.digest(),
+  };
+}
+
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -12,6 +12,7 @@ import {
   postReceipt,
 } from './receipt-handlers.ts';
 import type { SyncKeys } from './build-sync.ts';
+import { roomInitialSync } from './room-initial-sync.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import { putTyping } from './typing-handler.ts';
@@ -53,6 +54,12 @@ export function syncRoutes(deps: SyncDeps): Route[] {
   const receiptDeps = { ...deps, fullyRead: deps.accounts };
   return [
     { method: 'GET', path: `${V3}/sync`, auth: 'required', handler: (ctx) => getSync(syncDeps, ctx) },
+    {
+      method: 'GET',
+      path: `${V3}/rooms/{roomId}/initialSync`,
+      auth: 'required',
+      handler: (ctx) => roomInitialSync(syncDeps, ctx),
+    },
     {
       method: 'PUT',
       path: `${V3}/rooms/{roomId}/typing/{userId}`,

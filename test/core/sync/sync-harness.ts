@@ -11,6 +11,7 @@ import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import { FakeClock } from './fake-clock.ts';
+import { memoryBlobStore } from '../../../src/core/storage/memory-blob-store.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -56,6 +57,7 @@ export class SyncHarness {
       serverName: identity.serverName,
       signingSeed: identity.seed,
       config: { registration: 'open', passwordIterations: 1000 },
+      media: { blobs: memoryBlobStore() },
     });
   }
 
