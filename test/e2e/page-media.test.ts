@@ -5,7 +5,6 @@
 // approve the same `<img>` fails and nothing reaches the background.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
@@ -23,6 +22,7 @@ import {
   openShimmedClientPage,
   type PageEvaluate,
 } from '../../scripts/harness/client-page/driver.ts';
+import { gradientImage } from '../support/test-images.ts';
 import {
   type FirefoxWithExtension,
   launchFirefoxWithExtension,
@@ -31,29 +31,6 @@ import {
 
 const WIDTH = 40;
 const HEIGHT = 30;
-
-/** A WIDTH×HEIGHT red PNG. */
-function png(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const head = Buffer.alloc(4);
-    head.writeUInt32BE(data.length);
-    const tail = Buffer.alloc(4);
-    tail.writeUInt32BE(crc32(body));
-    return Buffer.concat([head, body, tail]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(WIDTH, 0);
-  ihdr.writeUInt32BE(HEIGHT, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(WIDTH * 3, Buffer.from([255, 0, 0]))]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: HEIGHT }, () => row)))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 /** The legacy download URL of `mxc`, as an `<img>` of Element carries it. */
 function downloadUrl(mxc: string): string {
@@ -80,9 +57,9 @@ describe('media for the page in Chromium', () => {
     await approveOrigin(browser, approved.origin);
     page = await openShimmedClientPage(browser.context, approved.origin);
     const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, 'painter');
-    const b64 = png().toString('base64');
+    const b64 = Buffer.from(await gradientImage(WIDTH, HEIGHT, 'png')).toString('base64');
     url = downloadUrl(
-      await callClient(page, 'uploadImage', HOMESERVER_ORIGIN, creds.accessToken, b64, 'red.png'),
+      await callClient(page, 'uploadImage', HOMESERVER_ORIGIN, creds.accessToken, b64, 'gradient.png'),
     );
   });
 
@@ -130,14 +107,14 @@ describe('media for the page in Firefox', () => {
     const page = await openShimmedPage(firefox, `${approved.origin}/`);
     inPage = (fn, arg) => page.evaluate(fn, arg);
     const creds = await callClientWith(inPage, 'register', HOMESERVER_ORIGIN, 'fox');
-    const b64 = png().toString('base64');
+    const b64 = Buffer.from(await gradientImage(WIDTH, HEIGHT, 'png')).toString('base64');
     const mxc = await callClientWith(
       inPage,
       'uploadImage',
       HOMESERVER_ORIGIN,
       creds.accessToken,
       b64,
-      'red.png',
+      'gradient.png',
     );
     url = downloadUrl(mxc);
   });

@@ -306,9 +306,33 @@ export const p2pmClient = {
       setTimeout(() => reject(new Error(`hang guard: no ${until} event for the <img> (${how})`)), 30_000);
     });
   },
+  /**
+   * Puts one `<img>` of each URL into the page at once and resolves when all
+   * have loaded: the milliseconds it took, and how many failed instead.
+   */
+  timeImages(urls: string[]): Promise<{ ms: number; failed: number }> {
+    const { document } = globalThis as unknown as { document: PageDocument };
+    const started = performance.now();
+    let failed = 0;
+    return Promise.all(
+      urls.map(
+        (url) =>
+          new Promise<void>((resolve) => {
+            const img = document.createElement('img') as ImageElement;
+            img.addEventListener('load', () => resolve());
+            img.addEventListener('error', () => {
+              failed++;
+              resolve();
+            });
+            img.src = url;
+            document.body.append(img);
+          }),
+      ),
+    ).then(() => ({ ms: performance.now() - started, failed }));
+  },
 };
 
-// The few DOM members showImage uses: this file is typechecked without the DOM library.
+// The few DOM members showImage and timeImages use: this file is typechecked without the DOM library.
 interface PageDocument {
   createElement(tag: string): unknown;
   readonly body: { append(node: unknown): void };
