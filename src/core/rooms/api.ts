@@ -19,7 +19,7 @@ import * as client from './client-event.ts';
 import { visibleEvents } from './visibility.ts';
 import { historyBound } from './history-access.ts';
 
-export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
+export { roomRowCacheSizes, roomSearchTables, roomTableNames, roomTables } from './tables.ts';
 export type {
   AccountsForRooms,
   FederationForRooms,
