@@ -124,7 +124,7 @@ export function createFederation(deps: FederationDeps): Federation {
     signingSeed: deps.signingSeed,
     outbound,
     senders,
-    edus: { store, logger, sinks: deps.edus ?? {} },
+    edus: { serverName, store, logger, sinks: deps.edus ?? {} },
   };
   deps.transport.onRequest(
     federationRouter([...serverRoutes(fed, deps.nodeName), ...(deps.extraRoutes ?? [])]),
