@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { announce, sha256Hex } from '../../../../src/core/federation/media/integrity.ts';
 import { encodeMediaMultipart } from '../../../../src/core/federation/media/multipart.ts';
 import { streamOf } from '../../../../src/core/federation/streamed-body.ts';
+import { TOUCH_INTERVAL_MS } from '../../../../src/core/media/remote-cache.ts';
+import { systemClock } from '../../../../src/platform/system-clock.ts';
 import {
   type FederationHandler,
   StreamedBody,
@@ -38,42 +40,47 @@ function multipart(content: Uint8Array, announced: Uint8Array = content): Stream
 
 type Behaviour = () => StreamingResponse | Promise<StreamingResponse>;
 
-describe('remote media from a hostile origin', () => {
-  let cluster: Cluster;
-  let b: ClusterNode;
-  let bob: Account;
-  let rogue: RoguePeer;
-  const behaviours = new Map<string, Behaviour>();
-  const hits = new Map<string, number>();
-
-  const download = (mediaId: string, query = '') =>
-    b.request(
-      'GET',
-      `/_matrix/client/v1/media/download/${rogue.serverName}/${mediaId}${query}`,
-      undefined,
-      bob.accessToken,
-    );
-
+/** Server B and an origin whose answer to each media id the test sets; `hits` counts the origin's answers. */
+function originAndB(options: Parameters<typeof createFederatedCluster>[1] = {}) {
+  const env = {
+    cluster: undefined as unknown as Cluster,
+    b: undefined as unknown as ClusterNode,
+    bob: undefined as unknown as Account,
+    rogue: undefined as unknown as RoguePeer,
+    behaviours: new Map<string, Behaviour>(),
+    hits: new Map<string, number>(),
+    download: (mediaId: string, query = '') =>
+      env.b.request(
+        'GET',
+        `/_matrix/client/v1/media/download/${env.rogue.serverName}/${mediaId}${query}`,
+        undefined,
+        env.bob.accessToken,
+      ),
+  };
   before(async () => {
-    cluster = await createFederatedCluster(['b']);
-    b = cluster.node('b');
-    bob = await b.register('bob');
-    rogue = await roguePeer(cluster);
+    env.cluster = await createFederatedCluster(['b'], options);
+    env.b = env.cluster.node('b');
+    env.bob = await env.b.register('bob');
+    env.rogue = await roguePeer(env.cluster);
     const handler: FederationHandler = async (_from, req) => {
       const mediaId = req.path.split('/').pop()!;
-      hits.set(mediaId, (hits.get(mediaId) ?? 0) + 1);
-      const behaviour = behaviours.get(mediaId);
+      env.hits.set(mediaId, (env.hits.get(mediaId) ?? 0) + 1);
+      const behaviour = env.behaviours.get(mediaId);
       return behaviour
         ? behaviour()
         : { status: 404, body: { errcode: 'M_NOT_FOUND', error: 'no such media' } };
     };
-    rogue.serve(handler);
+    env.rogue.serve(handler);
   });
-
   after(async () => {
-    await rogue.transport.close();
-    await cluster.close();
+    await env.rogue.transport.close();
+    await env.cluster.close();
   });
+  return env;
+}
+
+describe('remote media from a hostile origin', () => {
+  const { behaviours, hits, download } = originAndB();
 
   /** The failure bob sees, then the honest file fetched afresh: nothing of the failure was kept. */
   async function failsThenRecovers(mediaId: string, behaviour: Behaviour, status: number, errcode: string) {
@@ -123,8 +130,8 @@ describe('remote media from a hostile origin', () => {
   });
 
   test('a file over our upload limit is refused from its head: 502 M_TOO_LARGE', async () => {
+    let read = 0;
     const huge = (): StreamingResponse => {
-      let read = 0;
       const chunks = (async function* () {
         for (;;) {
           read += 65_536;
@@ -138,6 +145,7 @@ describe('remote media from a hostile origin', () => {
       };
     };
     await failsThenRecovers('hugeAAAAAAAAAAAAAAAAAAAA', huge, 502, 'M_TOO_LARGE');
+    assert.equal(read, 0, 'none of the body was read');
   });
 
   test('answers that are no two-part multipart are 502 M_UNKNOWN', async () => {
@@ -190,5 +198,31 @@ describe('remote media from a hostile origin', () => {
     release();
     for (const res of await answers) assert.equal(res.body.length, FILE.length);
     assert.equal(hits.get('sharedAAAAAAAAAAAAAAAAAA'), 1);
+  });
+});
+
+describe('the remote media cache is bounded: the least recently used files go', () => {
+  let offset = 0;
+  const clock = { ...systemClock, now: () => systemClock.now() + offset };
+  const { behaviours, hits, download } = originAndB({
+    clock,
+    media: { maxRemoteCacheBytes: 2.5 * FILE.length },
+  });
+  const ids = ['firstAAAAAAAAAAAAAAAAAAA', 'secondAAAAAAAAAAAAAAAAAA', 'thirdAAAAAAAAAAAAAAAAAAA'] as const;
+
+  test('a third file evicts the one not served for longest; the others stay', async () => {
+    for (const id of ids) behaviours.set(id, () => multipart(FILE));
+    const [first, second, third] = ids;
+    assert.equal((await download(first)).status, 200);
+    assert.equal((await download(second)).status, 200);
+    offset += 2 * TOUCH_INTERVAL_MS;
+    assert.equal((await download(first)).status, 200, 'served again from the cache: its use is recorded');
+    assert.equal((await download(third)).status, 200);
+    assert.deepEqual([hits.get(first), hits.get(second), hits.get(third)], [1, 1, 1]);
+    assert.equal((await download(first)).status, 200);
+    assert.equal((await download(third)).status, 200);
+    assert.deepEqual([hits.get(first), hits.get(third)], [1, 1], 'the recently used stayed');
+    assert.equal((await download(second)).status, 200);
+    assert.equal(hits.get(second), 2, 'the least recently used was evicted and is fetched again');
   });
 });
