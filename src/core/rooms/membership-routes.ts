@@ -18,7 +18,7 @@ const V3 = '/_matrix/client/v3';
 
 export function membershipRoutes(rooms: RoomsContext): Route[] {
   const route = (path: string, handler: (ctx: RequestContext) => Promise<unknown>) =>
-    bodyRoute('POST', `${V3}${path}`, handler);
+    bodyRoute('POST', `${V3}${path}`, handler, 'membership');
   return [
     route('/join/{roomIdOrAlias}', async (ctx) => {
       const { roomId, servers } = await resolveTarget(rooms, ctx);
