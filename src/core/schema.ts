@@ -5,7 +5,7 @@ import { accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
-import { roomSearchTables, roomTables } from './rooms/api.ts';
+import { roomReportTables, roomSearchTables, roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
 import { streamTables } from './storage/stream.ts';
@@ -45,6 +45,20 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...accountTables,
       ...roomTables,
       ...roomSearchTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  {
+    version: 5,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomReportTables,
       ...syncTables,
       ...federationTables,
       ...keysTables,

@@ -21,7 +21,14 @@ import { threadOf } from './threads.ts';
 import { eventsTable } from './tables.ts';
 import { historyBound } from './history-access.ts';
 
-export { roomRowCacheSizes, roomSearchTables, roomTableNames, roomTables } from './tables.ts';
+export {
+  roomReportTables,
+  roomRowCacheSizes,
+  roomSearchTables,
+  roomTableNames,
+  roomTables,
+} from './tables.ts';
+export type { Report, ReportsView } from './reports.ts';
 export type {
   AccountsForRooms,
   FederationForRooms,
