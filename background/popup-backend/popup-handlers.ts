@@ -5,7 +5,7 @@
 import type { ReportsView } from '../../src/core/public.ts';
 import type { HandlerMap } from '../../src/platform/web/messages.ts';
 import { checkMultiaddr, checkRelayMultiaddr } from '../../src/platform/web/multiaddr-check.ts';
-import type { IdentityExport, PopupRequests } from '../../src/platform/web/popup-messages.ts';
+import type { IdentityExport, MediaUsageView, PopupRequests } from '../../src/platform/web/popup-messages.ts';
 import type { ErrorLog } from './error-log.ts';
 import type { LocalAccount } from './local-account.ts';
 import type { NetworkSettingsStore } from '../worker/network-settings-store.ts';
@@ -29,6 +29,8 @@ export interface PopupHandlerDeps {
   readonly exportIdentity: () => Promise<IdentityExport>;
   /** Reported content (the homeserver's ReportsView). */
   readonly reports: () => Promise<ReportsView>;
+  /** The homeserver's media repository (its usage, its cache of other peers' media). */
+  readonly media: () => Promise<{ usage(): Promise<MediaUsageView>; clearRemoteCache(): Promise<unknown> }>;
   readonly errors: ErrorLog;
 }
 
@@ -95,6 +97,12 @@ export function createPopupHandlers(deps: PopupHandlerDeps): PopupHandlers {
       const reports = await deps.reports();
       await reports.dismiss(Number(id));
       return reports.list(REPORTS_SHOWN);
+    },
+    mediaUsage: async () => (await deps.media()).usage(),
+    clearRemoteMedia: async () => {
+      const media = await deps.media();
+      await media.clearRemoteCache();
+      return media.usage();
     },
   };
   return recordingFailures(handlers, deps.errors, hub);

@@ -13,11 +13,13 @@ import { badJson, limitExceeded, MatrixError, notJson, tooLarge, unknown } from 
 import { errorBody } from '../http/respond.ts';
 import type { Logger } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
-import type {
-  FederationHandler,
-  FederationRequest,
-  FederationResponse,
-  TransportLimits,
+import {
+  type FederationHandler,
+  type FederationRequest,
+  type FederationResponse,
+  StreamedBody,
+  type StreamingResponse,
+  type TransportLimits,
 } from './transport.ts';
 
 /** A MatrixError as a Server-Server response: its status, and the body every API answers with. */
@@ -49,7 +51,7 @@ export interface InboundGate {
   /** Requests and body bytes being served now, from all peers. */
   inFlight(): { readonly requests: number; readonly bodyBytes: number };
   /** Steps 2 and 3 for an admitted request; never throws. */
-  dispatch(fromServerName: string, req: FederationRequest): Promise<FederationResponse>;
+  dispatch(fromServerName: string, req: FederationRequest): Promise<StreamingResponse>;
 }
 
 /** Bodies up to this size are never refused for the byte budget (a transaction of small PDUs and EDUs). */
@@ -86,7 +88,7 @@ export function createInboundGate(limits: TransportLimits, logger?: Logger): Inb
     });
   };
 
-  const dispatch = async (from: string, req: FederationRequest): Promise<FederationResponse> => {
+  const dispatch = async (from: string, req: FederationRequest): Promise<StreamingResponse> => {
     if (req.origin !== from) {
       logger?.warn('federation request with a forged origin', { from, origin: req.origin, path: req.path });
       return responses.unauthorized('origin does not match the authenticated peer');
@@ -120,11 +122,14 @@ function once(release: () => void): () => void {
   };
 }
 
-function isResponse(res: unknown): res is FederationResponse {
+function isResponse(res: unknown): res is StreamingResponse {
   if (typeof res !== 'object' || res === null) return false;
-  const { status, body } = res as { status?: unknown; body?: unknown };
+  const { status, body, contentType } = res as { status?: unknown; body?: unknown; contentType?: unknown };
   const okStatus = typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599;
   const okBody =
-    body instanceof Uint8Array || (typeof body === 'object' && body !== null && !Array.isArray(body));
-  return okStatus && okBody;
+    body instanceof Uint8Array ||
+    (body instanceof StreamedBody && Number.isSafeInteger(body.length) && body.length >= 0) ||
+    (typeof body === 'object' && body !== null && !Array.isArray(body));
+  const okType = contentType === undefined || typeof contentType === 'string';
+  return okStatus && okBody && okType;
 }

@@ -11,22 +11,25 @@
 import type { Connection, Stream } from '@libp2p/interface';
 import {
   createInboundGate,
-  type FederationResponse,
   type InboundGate,
   type Logger,
   responses,
+  StreamedBody,
+  type StreamingResponse,
   type TransportLimits,
 } from '../../core/public.ts';
+import { FrameKind } from './frames.ts';
 import {
   BodyRefused,
   decodeBody,
   encodeBody,
   messageFrames,
   parseRequestHead,
+  responseHead,
   WireError,
 } from './federation-wire.ts';
 import { peerIdToServerName } from './identity.ts';
-import { readMessage, writeFrames } from './stream-io.ts';
+import { readMessage, writeFrames, writeStreamed } from './stream-io.ts';
 
 export interface FederationServer {
   readonly gate: InboundGate;
@@ -35,7 +38,7 @@ export interface FederationServer {
 
 /** What step 3 produced: a response to send, and whether the request was read to its end. */
 interface Outcome {
-  readonly response: FederationResponse;
+  readonly response: StreamingResponse;
   readonly readAll: boolean;
 }
 
@@ -103,13 +106,41 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
 
 async function send(stream: Stream, outcome: Outcome, limits: TransportLimits): Promise<void> {
   if (!outcome.readAll) discardRest(stream, limits);
-  const { kind, bytes } = encodeBody(outcome.response.body);
-  const head = { status: outcome.response.status, body: kind, length: bytes.length };
+  const { status, body, contentType } = outcome.response;
+  if (body instanceof StreamedBody) return sendStreamed(stream, status, body, contentType, limits);
+  const { kind, bytes } = encodeBody(body);
+  const head = responseHead(status, kind, bytes.length, contentType);
   const stop = AbortSignal.timeout(limits.readTimeoutMs);
   try {
     if (!(await writeFrames(stream, messageFrames(head, bytes), stop)))
       throw new Error('response not sent in time');
     await stream.close({ signal: stop });
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/**
+ * A streamed body (media) has no deadline as a whole: it may take long on a
+ * slow link, but the receiver must keep taking it (each wait for room on the
+ * stream lasts readTimeoutMs at most), and the peer's concurrency slot stays
+ * taken meanwhile. A body that does not add up to its announced length resets
+ * the stream, so the receiver sees a cut transfer, never a short whole one.
+ */
+async function sendStreamed(
+  stream: Stream,
+  status: number,
+  body: StreamedBody,
+  contentType: string | undefined,
+  limits: TransportLimits,
+): Promise<void> {
+  const encoder = new TextEncoder();
+  const head = encoder.encode(JSON.stringify(responseHead(status, 'bytes', body.length, contentType)));
+  try {
+    const frame = { kind: FrameKind.head, payload: head };
+    if (!(await writeStreamed(stream, frame, body.length, body.chunks, limits.readTimeoutMs)))
+      throw new Error('the body did not match its announced length');
+    await stream.close({ signal: AbortSignal.timeout(limits.readTimeoutMs) });
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
   }

@@ -126,6 +126,22 @@ export interface ReportEntry {
   readonly event?: { readonly type?: string; readonly sender?: string; readonly content?: unknown };
 }
 
+/** Files and bytes of one kind of media the homeserver stores. */
+export interface MediaFigure {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** What the homeserver stores of media (the Storage tab). */
+export interface MediaUsageView {
+  /** The local users' uploads. */
+  readonly local: MediaFigure;
+  /** Other peers' media cached here (clearable: it is fetched again when needed). */
+  readonly remote: MediaFigure;
+  /** Thumbnails of either. */
+  readonly thumbnails: MediaFigure;
+}
+
 type None = Record<string, never>;
 
 /** The popup's requests; messages.ts merges them into ExtensionRequests. */
@@ -150,6 +166,9 @@ export interface PopupRequests {
   listReports: { params: None; result: readonly ReportEntry[] };
   /** Removes a report the owner has dealt with; answers with the list left. */
   dismissReport: { params: { readonly id: number }; result: readonly ReportEntry[] };
+  mediaUsage: { params: None; result: MediaUsageView };
+  /** Deletes every cached file of other peers (and their thumbnails); the usage after. */
+  clearRemoteMedia: { params: None; result: MediaUsageView };
 }
 
 export function isPopupStateMessage(value: unknown): value is PopupStateMessage {
