@@ -2,6 +2,7 @@
 // "Joining Rooms"): make_join on a resident server, sign the join, send_join,
 // check everything the server answers (join-response.ts), then the room is
 // ours. Each candidate server is tried in turn.
+import { backfillRoom } from './inbound/backfill.ts';
 import type { JsonObject } from '../protocol.ts';
 import type { RemoteJoinRequest } from '../rooms/api.ts';
 import { createJoinedRoom, roomWriteTables } from '../rooms/federation-api.ts';
@@ -53,4 +54,9 @@ async function joinThrough(
     fed.store.write(roomWriteTables, (tx) => createJoinedRoom(tx, joined)),
   );
   fed.notifier.notify({ rooms: [roomId], users: [userId, ...outcome.members] });
+  // The room's past, a first page of it, while the user looks at the room
+  // (/messages asks for more as they scroll: inbound/backfill.ts).
+  backfillRoom(fed, roomId, fed.backfillLimits.pageSize).catch((err) =>
+    fed.logger.info('backfill after a join failed', { roomId, error: String(err) }),
+  );
 }

@@ -34,7 +34,9 @@ export {
   storeRemoteLeave,
   type JoinedRoomState,
 } from './remote-rooms.ts';
+export { type BackfillPlacement, historyEdge, persistBackfilledEvent } from './persist-backfill.ts';
 export { writeSnapshot } from './state-groups.ts';
+export { closestEvent } from './timestamp-route.ts';
 export { authStateFor } from './persist-event.ts';
 export { currentStateEvent, currentStateIds, strippedState } from './state-read.ts';
 export { pendingInvites } from './members-read.ts';
