@@ -22,7 +22,13 @@ const V1 = '/_matrix/client/v1';
 
 export function roomRoutes(rooms: RoomsContext): Route[] {
   return [
-    { method: 'POST', path: `${V3}/createRoom`, auth: 'required', handler: (ctx) => createRoom(rooms, ctx) },
+    {
+      method: 'POST',
+      path: `${V3}/createRoom`,
+      auth: 'required',
+      rateLimit: 'room_create',
+      handler: (ctx) => createRoom(rooms, ctx),
+    },
     ...membershipRoutes(rooms),
     ...sendRoutes(rooms),
     ...readRoutes(rooms),
