@@ -9,6 +9,7 @@ import { readRoutes } from './read-routes.ts';
 import { relations } from './relations-route.ts';
 import { type ReadHandler, readRoute } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
+import { reportRoutes } from './reports.ts';
 import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
 import { threads } from './threads-route.ts';
@@ -36,6 +37,7 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
     ...readRoutes(rooms),
     ...historyRoutes(rooms),
     ...directoryRoutes(rooms),
+    ...reportRoutes(rooms),
     {
       method: 'POST',
       path: `${V3}/search`,
