@@ -44,7 +44,7 @@ export async function bootHomeserver(
   const identity = await bootstrapIdentity(store, randomBytes);
   logger.info('homeserver ready', { serverName: identity.serverName });
   const transport = transportFor?.(identity);
-  return createHomeserver({
+  const homeserver = createHomeserver({
     ...(transport && { transport }),
     ...(nodeName && { nodeName }),
     store,
@@ -61,4 +61,7 @@ export async function bootHomeserver(
       config: { maxUploadBytes: EXTENSION_MAX_UPLOAD_BYTES },
     },
   });
+  // Content a stopped worker stored but never named (see MediaModule.sweepOrphans).
+  await homeserver.media.sweepOrphans();
+  return homeserver;
 }
