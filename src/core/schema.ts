@@ -1,11 +1,11 @@
 // The homeserver's storage schema: an append-only list of versions. Each core
 // module declares its own tables; a released version is never edited, a change
 // adds a new version with the full table list.
-import { accountTables } from './accounts/api.ts';
+import { accountOpenIdTables, accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
-import { roomRedactionTables, roomSearchTables, roomTables } from './rooms/api.ts';
+import { roomRedactionTables, roomReportTables, roomSearchTables, roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
 import { streamTables } from './storage/stream.ts';
@@ -60,6 +60,39 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...roomTables,
       ...roomSearchTables,
       ...roomRedactionTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 6: room_reports (rooms/tables.ts).
+  {
+    version: 6,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 7: openid_tokens (accounts/tables.ts).
+  {
+    version: 7,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...accountOpenIdTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
       ...syncTables,
       ...federationTables,
       ...keysTables,
