@@ -39,7 +39,11 @@ serve options:
 
 When ready, serve prints a line p2p <multiaddr> per libp2p address, then
 homeserver <url> server_name <hex>
-relay options: --port <n> (default 9090), --host <address>, --key-file <path>
+relay options:
+  --port <n>             TCP port to listen on (default 9090; 0 picks a free one)
+  --host <address>       address to listen on (default 127.0.0.1)
+  --key-file <path>      keep the relay's key in <path> so its address stays the same
+  -h, --help             show this help
 `;
 
 class UsageError extends Error {
@@ -165,6 +169,10 @@ async function serve(args: readonly string[]): Promise<void> {
 }
 
 async function relay(args: readonly string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const { runRelay } = await import('./relay.ts');
   await runRelay(args);
 }

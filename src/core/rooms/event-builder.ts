@@ -95,10 +95,16 @@ function redactsContent(draft: EventDraft, version: RoomVersion): JsonObject {
 }
 
 /** Early refusal of content that alone breaks the limit (before spending a signature on it). */
+/** `{"content":}` around the content in checkContentSize's encoding. */
+const WRAPPER_BYTES = '{"content":}'.length;
+
 function checkContentSize(content: JsonObject): void {
-  const encoded = tryCanonicalJson(content);
+  // Encoded where it will sit, one level inside the event, so that content
+  // nested to canonical JSON's depth limit is a 400 here and not a failure
+  // when the event is signed.
+  const encoded = tryCanonicalJson({ content });
   if (!encoded.ok) throw badJson(`content is not valid canonical JSON: ${encoded.reason}`);
-  if (utf8ByteLength(encoded.json) > MAX_PDU_BYTES)
+  if (utf8ByteLength(encoded.json) - WRAPPER_BYTES > MAX_PDU_BYTES)
     throw tooLarge(`event content is over ${MAX_PDU_BYTES} bytes`);
 }
 
