@@ -42,6 +42,8 @@ export { currentStateEvent, currentStateIds, strippedState } from './state-read.
 export { pendingInvites } from './members-read.ts';
 export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state.ts';
 export { roomTableNames } from './tables.ts';
+export { joinAuthoriser } from './restricted-join.ts';
+export { joinedRoomIds } from './members-read.ts';
 
 /** Tables a write transaction placing remote events opens. */
 export const roomWriteTables: readonly string[] = [...roomTableNames, STREAM_TABLE];
