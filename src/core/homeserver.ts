@@ -37,7 +37,8 @@ import {
   roomAccounts,
   syncAccounts,
 } from './module-adapters.ts';
-import type { Clock, Logger, RandomBytes } from './ports.ts';
+import type { Clock, Logger, Pbkdf2Sha256, RandomBytes } from './ports.ts';
+import { type Ed25519, ed25519Signer, P2P_KEY_ID, type Signer } from './protocol.ts';
 import { createRooms, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
@@ -53,6 +54,10 @@ export interface HomeserverDeps {
   readonly signingSeed: Uint8Array;
   /** The host's random source (src/platform/system-random.ts), as the clock is its time. */
   readonly randomBytes: RandomBytes;
+  /** The host's Ed25519 (src/platform/ed25519.ts chooseEd25519): signs our events, checks everyone's. */
+  readonly ed25519: Ed25519;
+  /** The host's PBKDF2 (src/platform/pbkdf2.ts): password hashing. */
+  readonly pbkdf2: Pbkdf2Sha256;
   readonly config: HomeserverConfig;
   /** Joins the network over this transport (federation); without it the server stands alone. */
   readonly transport?: PeerTransport;
@@ -76,7 +81,8 @@ export interface Homeserver {
 }
 
 export function createHomeserver(deps: HomeserverDeps): Homeserver {
-  const { store, clock, logger, serverName, signingSeed, config, transport, randomBytes } = deps;
+  const { store, clock, logger, serverName, config, transport, randomBytes, ed25519, pbkdf2 } = deps;
+  const signer = serverSigner(deps);
   const notifier = new Notifier();
   const shared = { store, clock, notifier };
   const accountsForRooms = roomAccounts(shared);
@@ -100,7 +106,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...shared,
     logger,
     serverName,
-    signingSeed,
+    signer,
     randomBytes,
     accounts: accountsForRooms,
     ...(directory && { remoteDirectory: directory.remoteDirectory }),
@@ -109,8 +115,9 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...shared,
     logger,
     serverName,
+    ed25519,
     rooms: keysRooms(),
-    accounts: keysAccounts({ ...shared, serverName, randomBytes }),
+    accounts: keysAccounts({ ...shared, serverName, randomBytes, pbkdf2 }),
   });
   if (transport && directory) {
     federation = connectFederation(deps, { transport, directory, notifier, typing, rooms, keys });
@@ -121,6 +128,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       logger,
       serverName,
       randomBytes,
+      pbkdf2,
       config,
       rooms: rooms.accountHooks,
       ...(directory && { remoteProfiles: directory }),
@@ -193,7 +201,7 @@ interface FederationParts {
  * servers).
  */
 function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federation {
-  const { store, clock, logger, serverName, signingSeed } = deps;
+  const { store, clock, logger, serverName, ed25519 } = deps;
   const { notifier, typing, rooms, keys, directory } = parts;
   const federation = createFederation({
     store,
@@ -201,7 +209,8 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     logger,
     notifier,
     serverName,
-    signingSeed,
+    signer: serverSigner(deps),
+    ed25519,
     transport: parts.transport,
     rooms: rooms.federationPort,
     edus: { ...eduSinks({ store, clock, notifier, typing }), keys: keys.server.edus },
@@ -212,4 +221,9 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
   rooms.connectFederation(federation.roomHooks);
   keys.connectFederation(keysFederation(federation));
   return federation;
+}
+
+/** This server's signing key (`ed25519:p2p`), over the seed of its identity. */
+function serverSigner(deps: HomeserverDeps): Signer {
+  return ed25519Signer(deps.ed25519, deps.serverName, P2P_KEY_ID, deps.signingSeed);
 }

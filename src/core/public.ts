@@ -41,6 +41,12 @@ export { cachedHomeserverStore } from './homeserver-store.ts';
 export { errorBody, jsonResponse, matrixErrorResponse } from './http/respond.ts';
 export type { HsRequest, HsResponse } from './http/types.ts';
 export { KeyedQueue } from './keyed-queue.ts';
-export { type Clock, type Logger, type RandomBytes, silentLogger } from './ports.ts';
+export {
+  type Clock,
+  type Logger,
+  type Pbkdf2Sha256,
+  type RandomBytes,
+  silentLogger,
+} from './ports.ts';
 export { BoundedCache } from './protocol/bounded-cache.ts';
 export { SCHEMA } from './schema.ts';

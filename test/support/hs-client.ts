@@ -18,6 +18,7 @@ import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { ed25519, pbkdf2 } from './ed25519.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -91,7 +92,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     IDBKeyRange,
   });
   const store = cachedHomeserverStore(opened, SCHEMA);
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const errors: string[] = [];
   const log = () => {};
   const logger: Logger = {
@@ -110,6 +111,8 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
+    ed25519,
+    pbkdf2,
     config: { registration: 'open', passwordIterations: 1000, ...options.config },
   });
 

@@ -61,7 +61,7 @@ async function joinThrough(
     pdu as unknown as JsonObject,
     SEND_JOIN_TIMEOUT_MS,
   );
-  const joined = await checkJoinResponse(fed.logger, answer, version, join);
+  const joined = await checkJoinResponse(fed, answer, version, join);
   const outcome = await fed.rooms.exclusive(roomId, () =>
     fed.store.write(roomWriteTables, (tx) => createJoinedRoom(tx, joined)),
   );

@@ -8,15 +8,14 @@ import type {
 } from '../../../src/core/federation/transport.ts';
 import {
   type JsonObject,
-  P2P_KEY_ID,
   type RoomVersion,
-  ed25519PublicKeyFromSeed,
   encodeHex,
   eventIdFor,
   roomVersion,
   signEvent,
 } from '../../../src/core/protocol.ts';
 import type { Cluster, ClusterNode, Json } from '../../support/federated-cluster.ts';
+import { ed25519, signerFor } from '../../support/ed25519.ts';
 
 export interface RoguePeer {
   readonly serverName: string;
@@ -40,7 +39,7 @@ let transactions = 0;
 
 export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<RoguePeer> {
   const seed = new Uint8Array(32).fill(seedByte);
-  const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
+  const serverName = encodeHex(await ed25519.publicKey(seed));
   const transport = cluster.network.transport(serverName);
   const version = roomVersion('10')!;
   return {
@@ -57,7 +56,7 @@ export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<Rogu
         depth: 1,
         ...fields,
       };
-      const pdu = (await signEvent(unsigned, serverName, P2P_KEY_ID, seed, version)) as unknown as JsonObject;
+      const pdu = (await signEvent(unsigned, signerFor(serverName, seed), version)) as unknown as JsonObject;
       return { pdu, eventId: await eventIdFor(pdu, version) };
     },
     send(to, pdus, edus = [], body = {}) {

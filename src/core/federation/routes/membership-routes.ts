@@ -77,7 +77,7 @@ async function acceptMemberEvent(
 ): Promise<{ event: RoomEvent; version: RoomVersion }> {
   const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
   const version = await heldVersion(fed, roomId);
-  const intake = await intakePdu(jsonBody(ctx), version, roomId);
+  const intake = await intakePdu(fed.ed25519, jsonBody(ctx), version, roomId);
   if (!intake.ok) throw badJson(intake.reason);
   const { event } = intake;
   if (event.event_id !== eventId) throw badJson(`The event's id is ${event.event_id}, not ${eventId}`);
