@@ -19,6 +19,7 @@ import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { systemClock } from '../src/platform/system-clock.ts';
 import { ed25519, pbkdf2 } from '../test/support/ed25519.ts';
+import { memoryBlobStore } from '../src/core/storage/memory-blob-store.ts';
 
 const MESSAGES = 1000;
 const ROOMS = 100;
@@ -167,6 +168,7 @@ export default async function homeserverBench(): Promise<Record<string, number>>
     ed25519,
     pbkdf2,
     config: { registration: 'open', passwordIterations: 1000 },
+    media: { blobs: memoryBlobStore() },
   });
   const client = new Client(hs);
   try {

@@ -14,11 +14,15 @@ import {
 import { chooseEd25519 } from '../../src/platform/ed25519.ts';
 import { webCryptoPbkdf2 } from '../../src/platform/pbkdf2.ts';
 import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
+import { openDexieBlobStore } from '../../src/platform/dexie/dexie-blob-store.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
+import { canvasThumbnailer } from '../../src/platform/web/canvas-thumbnailer.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
+/** Media content: a database of its own (dexie-blob-store.ts). */
+export const MEDIA_DATABASE_NAME = 'p2p-matrix-media';
 
 /**
  * `transportFor` gives the peer transport for the server's identity (the
@@ -48,5 +52,6 @@ export async function bootHomeserver(
     signingSeed: identity.seed,
     // Only pages the user approved can reach this server, so they may register.
     config: { registration: 'open', baseUrl: HOMESERVER_ORIGIN },
+    media: { blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME), thumbnailer: canvasThumbnailer },
   });
 }

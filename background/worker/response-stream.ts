@@ -1,8 +1,9 @@
 // Sends one answer to a content script as the stream client-wire.ts
 // describes: a head, body chunks of at most MAX_CHUNK_BYTES, an end. The
-// core answers with a whole body, but no single runtime-port message may have
-// to hold it (Chrome caps a message at 64 MiB): a big initial /sync or a
-// media download is cut into chunks here.
+// core answers with a whole body, or streams one from the media store chunk
+// by chunk; no single runtime-port message may have to hold it (Chrome caps
+// a message at 64 MiB): a big initial /sync or a media download is cut into
+// chunks here, and a streamed body is read one chunk ahead of the port.
 import type { BackgroundMessage } from '../../src/platform/web/client-wire.ts';
 import { bodyChunks } from '../../src/platform/web/body-chunks.ts';
 import { encodeWireBytes, type OutgoingResponse } from '../../src/platform/web/hs-wire.ts';
@@ -27,11 +28,13 @@ export async function streamResponse(
   sink.send({ type: 'head', id, status: response.status, headers: response.headers });
   try {
     let first = true;
-    for (const piece of bodyChunks(response.body ?? new Uint8Array(0))) {
-      if (!first) await nextTask();
-      first = false;
-      if (!sink.wanted()) return;
-      sink.send({ type: 'chunk', id, bytes: encodeWireBytes(piece) });
+    for await (const part of parts(response.body)) {
+      for (const piece of bodyChunks(part)) {
+        if (!first) await nextTask();
+        first = false;
+        if (!sink.wanted()) return;
+        sink.send({ type: 'chunk', id, bytes: encodeWireBytes(piece) });
+      }
     }
   } catch (err) {
     // Not expected; but a body cut short must not look complete to the page.
@@ -39,6 +42,13 @@ export async function streamResponse(
     return;
   }
   sink.send({ type: 'end', id });
+}
+
+/** The body as the parts it comes in: one for bytes, the core's chunks for a stream (media). */
+async function* parts(body: OutgoingResponse['body']): AsyncIterable<Uint8Array> {
+  if (body === null) return;
+  if (body instanceof Uint8Array) yield body;
+  else yield* body;
 }
 
 function nextTask(): Promise<void> {

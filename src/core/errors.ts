@@ -29,12 +29,16 @@ export type ErrCode =
   | 'M_EXCLUSIVE'
   | 'M_CANNOT_LEAVE_SERVER_NOTICE_ROOM'
   | 'M_THREEPID_IN_USE'
+  | 'M_THREEPID_DENIED'
+  | 'M_THREEPID_NOT_FOUND'
   | 'M_UNABLE_TO_AUTHORISE_JOIN'
   | 'M_UNABLE_TO_GRANT_JOIN'
   | 'M_NOT_YET_UPLOADED'
   | 'M_WEAK_PASSWORD'
   | 'M_INVALID_SIGNATURE'
-  | 'M_WRONG_ROOM_KEYS_VERSION';
+  | 'M_WRONG_ROOM_KEYS_VERSION'
+  | 'M_CANNOT_OVERWRITE_MEDIA'
+  | 'M_RESOURCE_LIMIT_EXCEEDED';
 
 export class MatrixError extends Error {
   override readonly name = 'MatrixError';
@@ -70,6 +74,8 @@ export const unsupportedRoomVersion = (msg: string) =>
   new MatrixError(400, 'M_UNSUPPORTED_ROOM_VERSION', msg);
 export const limitExceeded = (retryAfterMs: number, msg = 'Too many requests') =>
   new MatrixError(429, 'M_LIMIT_EXCEEDED', msg, { retry_after_ms: retryAfterMs });
+/** A quota that frees only when something is used up or answered (no time to wait for; retry_after_ms is optional). */
+export const quotaExceeded = (msg: string) => new MatrixError(429, 'M_LIMIT_EXCEEDED', msg);
 /** What any API answers for a failure it does not explain (the cause is logged, never sent). */
 export const internalError = () => new MatrixError(500, 'M_UNKNOWN', 'Internal server error');
 export const unknown = (msg: string, status = 400) => new MatrixError(status, 'M_UNKNOWN', msg);

@@ -37,8 +37,16 @@ import {
   roomAccounts,
   syncAccounts,
 } from './module-adapters.ts';
+import {
+  createMediaModule,
+  DEFAULT_MEDIA_CONFIG,
+  type MediaConfig,
+  type MediaModule,
+  type Thumbnailer,
+} from './media/api.ts';
 import type { Clock, Logger, Pbkdf2Sha256, RandomBytes } from './ports.ts';
 import { type Ed25519, ed25519Signer, P2P_KEY_ID, type Signer } from './protocol.ts';
+import type { BlobStore } from './storage/blob-port.ts';
 import { createRooms, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
@@ -65,6 +73,15 @@ export interface HomeserverDeps {
   readonly federationOptions?: Partial<FederationOptions>;
   /** The node's human-readable name now (`serve --name`, the extension's settings): peers show it. */
   readonly nodeName?: () => Promise<string | undefined>;
+  /** Media: where content is stored, the platform's thumbnailer, limits other than the defaults. */
+  readonly media: MediaPlatform;
+}
+
+export interface MediaPlatform {
+  readonly blobs: BlobStore;
+  /** Without one, thumbnails are refused (400) and downloads still work. */
+  readonly thumbnailer?: Thumbnailer;
+  readonly config?: Partial<MediaConfig>;
 }
 
 export interface Homeserver {
@@ -72,6 +89,8 @@ export interface Homeserver {
   readonly notifier: Notifier;
   /** Room federation, when the server has a transport (tests and benches wait on its senders). */
   readonly federation?: Federation;
+  /** The media repository: its files for federation, its usage and remote cache for the popup. */
+  readonly media: MediaModule;
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -119,6 +138,15 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     rooms: keysRooms(),
     accounts: keysAccounts({ ...shared, serverName, randomBytes, pbkdf2 }),
   });
+  const media = createMediaModule({
+    ...shared,
+    logger,
+    serverName,
+    randomBytes,
+    blobs: deps.media.blobs,
+    config: { ...DEFAULT_MEDIA_CONFIG, ...deps.media.config },
+    ...(deps.media.thumbnailer && { thumbnailer: deps.media.thumbnailer }),
+  });
   if (transport && directory) {
     federation = connectFederation(deps, { transport, directory, notifier, typing, rooms, keys });
   }
@@ -136,6 +164,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     }),
     ...rooms.routes,
     ...keys.routes,
+    ...media.routes,
     ...syncRoutes({
       ...shared,
       typing,
@@ -165,6 +194,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   return {
     serverName,
     notifier,
+    media,
     ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));

@@ -36,17 +36,23 @@ export {
   type Homeserver,
   type HomeserverConfig,
   type HomeserverDeps,
+  type MediaPlatform,
 } from './homeserver.ts';
 export { cachedHomeserverStore } from './homeserver-store.ts';
 export { errorBody, jsonResponse, matrixErrorResponse } from './http/respond.ts';
+export { StreamedBody } from './http/streamed-body.ts';
 export type { HsRequest, HsResponse } from './http/types.ts';
 export { KeyedQueue } from './keyed-queue.ts';
 export {
-  type Clock,
-  type Logger,
-  type Pbkdf2Sha256,
-  type RandomBytes,
-  silentLogger,
-} from './ports.ts';
+  DEFAULT_MEDIA_CONFIG,
+  type MediaConfig,
+  type MediaModule,
+  type MediaUsage,
+  type Thumbnail,
+  type Thumbnailer,
+  type ThumbnailSpec,
+} from './media/api.ts';
+export { type BlobStore, memoryBlobStore } from './storage.ts';
+export { type Clock, type Logger, type Pbkdf2Sha256, type RandomBytes, silentLogger } from './ports.ts';
 export { BoundedCache } from './protocol/bounded-cache.ts';
 export { SCHEMA } from './schema.ts';

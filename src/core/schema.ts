@@ -4,7 +4,8 @@
 import { accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
-import { roomTables } from './rooms/api.ts';
+import { mediaTables } from './media/api.ts';
+import { roomSearchTables, roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
 import { streamTables } from './storage/stream.ts';
@@ -23,6 +24,31 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...syncTables,
       ...federationTables,
       ...keysTables,
+    },
+  },
+  {
+    version: 3,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  {
+    version: 4,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
     },
   },
 ];

@@ -1,7 +1,15 @@
 // Public entry for store implementations (src/node/storage's SQLite store,
 // src/platform/dexie's IndexedDB store): the storage port they implement and
 // the helpers every implementation shares, so that all of them pass one
-// conformance suite (test/core/storage/store-conformance.ts).
+// conformance suite (test/core/storage/store-conformance.ts); and the blob
+// port for media content (blob-port.ts) with its memory implementation.
+export {
+  BLOB_CHUNK_BYTES,
+  type BlobRange,
+  type BlobStore,
+  type BlobWriter,
+} from './storage/blob-port.ts';
+export { memoryBlobStore } from './storage/memory-blob-store.ts';
 export { StorageError, type StorageErrorName } from './storage/errors.ts';
 export { isValidKey, keyAtPath, valueAtPath } from './storage/key-path.ts';
 export type {

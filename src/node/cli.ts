@@ -7,6 +7,7 @@ import {
   bootstrapIdentity,
   createHomeserver,
   type Logger,
+  memoryBlobStore,
   type RegistrationMode,
   SCHEMA,
 } from '../core/public.ts';
@@ -16,6 +17,8 @@ import { systemRandomBytes as randomBytes } from '../platform/system-random.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
+import { sharpThumbnailer } from './media/sharp-thumbnailer.ts';
+import { openFileBlobStore } from './storage/file-blob-store.ts';
 import { openSqliteStore } from './storage/sqlite-store.ts';
 import { systemClock } from '../platform/system-clock.ts';
 
@@ -26,7 +29,9 @@ const USAGE = `Usage:
 serve options:
   --port <n>             TCP port to listen on (default 8008; 0 picks a free one)
   --host <address>       address to listen on (default 127.0.0.1)
-  --data <dir>           keep everything in <dir>/homeserver.sqlite (default: in memory, lost on exit)
+  --data <dir>           keep everything in <dir>/homeserver.sqlite, media in <dir>/media (default: in memory, lost on exit)
+  --max-upload <MiB>     the largest media upload (default 50)
+  --media-quota <MiB>    what one user may upload in all (default 1024)
   --registration <mode>  open | token:<secret> | closed (default: open on loopback, closed elsewhere)
   --name <name>          a name for this node, which peers show beside its key
   --relay <multiaddr>    join the network through this relay (repeatable)
@@ -67,6 +72,12 @@ function multiaddrsOf(flag: string, values: readonly string[]): string[] {
   return [...values];
 }
 
+function mebibytes(flag: string, value: string): number {
+  if (!/^\d{1,7}$/.test(value) || Number(value) === 0)
+    throw new UsageError(`${flag} must be a positive number of MiB`);
+  return Number(value) * 1024 * 1024;
+}
+
 function portOf(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`--port must be 0 to 65535, not ${value}`);
@@ -85,6 +96,8 @@ async function serve(args: readonly string[]): Promise<void> {
       relay: { type: 'string', multiple: true, default: [] },
       peer: { type: 'string', multiple: true, default: [] },
       listen: { type: 'string', multiple: true, default: [] },
+      'max-upload': { type: 'string', default: '50' },
+      'media-quota': { type: 'string', default: '1024' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -105,6 +118,12 @@ async function serve(args: readonly string[]): Promise<void> {
   // No row cache (storage/homeserver-store.ts): SQLite runs in this process, and a
   // get costs about what the cache's copy would.
   const store = await openSqliteStore(path, SCHEMA);
+  const blobs =
+    values.data === undefined ? memoryBlobStore() : await openFileBlobStore(join(values.data, 'media'));
+  const mediaConfig = {
+    maxUploadBytes: mebibytes('--max-upload', values['max-upload']),
+    userQuotaBytes: mebibytes('--media-quota', values['media-quota']),
+  };
   const ed25519 = await chooseEd25519();
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const transport = await startServeNetwork({
@@ -125,6 +144,7 @@ async function serve(args: readonly string[]): Promise<void> {
     signingSeed: identity.seed,
     config: { registration },
     nodeName: async () => values.name,
+    media: { blobs, thumbnailer: sharpThumbnailer, config: mediaConfig },
   });
   const http = await startHttpServer((req) => homeserver.handle(req), {
     host: values.host,
@@ -142,6 +162,7 @@ async function serve(args: readonly string[]): Promise<void> {
     await homeserver.close();
     await transport.close();
     await store.close();
+    await blobs.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -1,7 +1,8 @@
 // Serves the platform-free homeserver over node:http: each IncomingMessage
-// becomes an HsRequest (raw path, parsed query, lower-case headers, body
-// bytes up to a cap, and a `closed` promise for long-polls), each HsResponse
-// is written back as JSON or bytes.
+// becomes an HsRequest (raw path, parsed query, lower-case headers, the body
+// as a stream the router reads up to the route's limit, and a `closed` promise
+// for long-polls), each HsResponse is written back as JSON, bytes, or a
+// streamed body written as the socket drains (media).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -10,11 +11,12 @@ import {
   internalError,
   type Logger,
   matrixErrorResponse,
+  StreamedBody,
   tooLarge,
 } from '../core/public.ts';
 
-/** Bodies above this are refused before the homeserver sees them (routes set their own, lower limits). */
-export const MAX_HTTP_BODY_BYTES = 64 * 1024 * 1024;
+/** A declared Content-Length above this is refused before the homeserver sees it (routes set their own limits). */
+export const MAX_HTTP_BODY_BYTES = 4 * 1024 * 1024 * 1024;
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -76,16 +78,21 @@ async function serve(
   maxBodyBytes: number,
 ): Promise<void> {
   const closed = new Promise<void>((resolve) => res.once('close', () => resolve()));
-  const body = await readBody(req, maxBodyBytes);
-  if (body === 'too large') {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBodyBytes) {
+    req.resume();
     writeResponse(res, matrixErrorResponse(tooLarge(`Request body is larger than ${maxBodyBytes} bytes`)));
     return;
   }
-  const response = await handle(toHsRequest(req, body, closed));
-  if (!res.destroyed) writeResponse(res, response);
+  const response = await handle(toHsRequest(req, closed));
+  // Whatever of the body the route did not read (an error, a 404) is discarded, not left in the socket.
+  req.resume();
+  if (res.destroyed) return;
+  if (response.body instanceof StreamedBody) await writeStreamed(res, response, response.body);
+  else writeResponse(res, response);
 }
 
-function toHsRequest(req: IncomingMessage, body: Uint8Array | undefined, closed: Promise<void>): HsRequest {
+function toHsRequest(req: IncomingMessage, closed: Promise<void>): HsRequest {
   const url = req.url ?? '/';
   const queryAt = url.indexOf('?');
   const query: Record<string, string | string[]> = {};
@@ -103,31 +110,11 @@ function toHsRequest(req: IncomingMessage, body: Uint8Array | undefined, closed:
     path: queryAt < 0 ? url : url.slice(0, queryAt),
     query,
     headers,
-    ...(body ? { body } : {}),
+    // Streamed: the router reads it whole, up to the route's limit, or the route
+    // (a media upload) takes it chunk by chunk.
+    bodyStream: req as AsyncIterable<Uint8Array>,
     closed,
   };
-}
-
-/** The body bytes (undefined when empty), or 'too large' once more than `max` bytes arrived. */
-async function readBody(req: IncomingMessage, max: number): Promise<Uint8Array | undefined | 'too large'> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) {
-    req.resume();
-    return 'too large';
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > max) {
-      req.resume();
-      return 'too large';
-    }
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
-  const joined = Buffer.concat(chunks, size);
-  return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
 }
 
 function writeResponse(res: ServerResponse, response: HsResponse): void {
@@ -141,4 +128,31 @@ function writeResponse(res: ServerResponse, response: HsResponse): void {
   if (response.status !== 204) headers['content-length'] = String(bytes.byteLength);
   res.writeHead(response.status, headers);
   res.end(bytes);
+}
+
+/**
+ * A body from the media store, written chunk by chunk as the socket drains.
+ * A failure half-way destroys the socket: the client sees a short body
+ * against its Content-Length, never a complete-looking wrong one.
+ */
+async function writeStreamed(res: ServerResponse, response: HsResponse, body: StreamedBody): Promise<void> {
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(body.length) });
+  try {
+    for await (const chunk of body.chunks) {
+      if (res.destroyed) return;
+      if (!res.write(chunk))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off('drain', done);
+            res.off('close', done);
+            resolve();
+          };
+          res.once('drain', done);
+          res.once('close', done);
+        });
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
 }

@@ -23,6 +23,8 @@ import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { systemClock } from '../../src/platform/system-clock.ts';
 import { systemRandomBytes } from '../../src/platform/system-random.ts';
+import { memoryBlobStore } from '../../src/core/storage/memory-blob-store.ts';
+import { sharpThumbnailer } from '../../src/node/media/sharp-thumbnailer.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -195,6 +197,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
     config: { registration: 'open', passwordIterations: 1000 },
     transport,
     ...(options.federation && { federationOptions: options.federation }),
+    media: { blobs: memoryBlobStore(), thumbnailer: sharpThumbnailer },
   });
   const federation = hs.federation!;
 

@@ -9,7 +9,11 @@
 import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import { createHomeserver, type Homeserver, type HomeserverConfig } from '../../src/core/homeserver.ts';
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
+import { collectBody, StreamedBody } from '../../src/core/http/streamed-body.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
+import type { MediaConfig } from '../../src/core/media/api.ts';
+import { sharpThumbnailer } from '../../src/node/media/sharp-thumbnailer.ts';
+import { openDexieBlobStore } from '../../src/platform/dexie/dexie-blob-store.ts';
 import { bootstrapIdentity } from '../../src/core/accounts/server-identity.ts';
 import type { Clock, Logger } from '../../src/core/ports.ts';
 import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
@@ -65,6 +69,8 @@ export interface TestHomeserverOptions {
   readonly transport?: (serverName: string) => PeerTransport;
   /** The node's name, as `serve --name` or the extension's settings give it. */
   readonly nodeName?: string;
+  /** Media limits other than the defaults. */
+  readonly media?: Partial<MediaConfig>;
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -102,6 +108,10 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     error: (msg, fields) => errors.push(`${msg} ${JSON.stringify(fields)}`),
   };
   const transport = options.transport?.(identity.serverName);
+  const blobs = await openDexieBlobStore(`hs-test-media-${databases}-${Date.now()}`, {
+    indexedDB,
+    IDBKeyRange,
+  });
   const hs = createHomeserver({
     ...(transport && { transport }),
     ...(options.nodeName !== undefined && { nodeName: async () => options.nodeName }),
@@ -114,6 +124,11 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     ed25519,
     pbkdf2,
     config: { registration: 'open', passwordIterations: 1000, ...options.config },
+    media: {
+      blobs,
+      thumbnailer: sharpThumbnailer,
+      ...(options.media && { config: options.media }),
+    },
   });
 
   async function request(
@@ -138,7 +153,12 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
       ...(bytes ? { body: bytes } : {}),
     };
     const res = await hs.handle(req);
-    const out = res.body instanceof Uint8Array ? res.body : JSON.parse(JSON.stringify(res.body ?? null));
+    const out =
+      res.body instanceof StreamedBody
+        ? await collectBody(res.body.chunks, Number.MAX_SAFE_INTEGER).then((b) => b ?? new Uint8Array(0))
+        : res.body instanceof Uint8Array
+          ? res.body
+          : JSON.parse(JSON.stringify(res.body ?? null));
     return { status: res.status, headers: res.headers, body: out };
   }
 
@@ -164,6 +184,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
       await hs.close();
       await transport?.close();
       await store.close();
+      await blobs.close();
     },
   };
 }

@@ -32,6 +32,8 @@ export interface RoomsForAccounts {
   userDeactivated(userId: string): Promise<void>;
   /** More users the searcher may find in the user directory (members of shared and public rooms). */
   directoryCandidates(searcher: string, term: string, limit: number): Promise<readonly DirectoryEntry[]>;
+  /** Whether the user has any membership (join, invite, leave, ban, knock) in the room. */
+  hasMembership(userId: string, roomId: string): Promise<boolean>;
 }
 
 /** Other servers' users' profiles (federation query/profile, the federation directory implements it). */

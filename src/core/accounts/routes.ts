@@ -14,6 +14,8 @@ import { profileRoutes } from './profile-routes.ts';
 import { pushRuleRoutes } from './push-rule-routes.ts';
 import { pusherRoutes } from './pusher-routes.ts';
 import { registerRoutes } from './register-routes.ts';
+import { tagRoutes } from './tag-routes.ts';
+import { thirdPartyRoutes } from './third-party-routes.ts';
 
 export type { AccountDeps } from './deps.ts';
 
@@ -29,6 +31,8 @@ export function accountRoutes(deps: AccountDeps): Route[] {
     ...pushRuleRoutes(deps),
     ...pusherRoutes(deps),
     ...accountDataRoutes(deps),
+    ...tagRoutes(deps),
     ...presenceRoutes(deps),
+    ...thirdPartyRoutes(),
   ];
 }

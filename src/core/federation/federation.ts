@@ -2,9 +2,9 @@
 // createFederation serves the endpoints (routes/, plus any `extraRoutes`,
 // e.g. the network directory's), receives PDUs and EDUs (inbound/),
 // delivers local events and EDUs through the persisted outbox (outbound.ts,
-// sender.ts), joins and leaves rooms held elsewhere (remote-join.ts, remote-leave.ts),
-// and catches up with peers that come back (`onPeer` up: flush their queue
-// at once and offer them our forward extremities).
+// sender.ts), joins, knocks on and leaves rooms held elsewhere (remote-join.ts,
+// remote-knock.ts, remote-leave.ts), and catches up with peers that come back
+// (`onPeer` up: flush their queue at once and offer them our forward extremities).
 //
 // Wiring: createHomeserver (homeserver.ts). Federation is made over
 // the rooms module's port, and the rooms module then gets `roomHooks`
@@ -34,6 +34,7 @@ import { KeyedQueue } from '../keyed-queue.ts';
 import { StateCache } from './state-cache.ts';
 import { createOutbound } from './outbound.ts';
 import { remoteJoin } from './remote-join.ts';
+import { remoteKnock } from './remote-knock.ts';
 import { remoteLeave } from './remote-leave.ts';
 import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
 import { membershipRoutes } from './routes/membership-routes.ts';
@@ -143,6 +144,7 @@ export function createFederation(deps: FederationDeps): Federation {
   return {
     roomHooks: {
       remoteJoin: (request: RemoteJoinRequest) => remoteJoin(fed, request),
+      remoteKnock: (request: RemoteJoinRequest) => remoteKnock(fed, request),
       remoteLeave: (request: RemoteLeaveRequest) => remoteLeave(fed, request),
       localEvents: outbound.localEvents,
     },

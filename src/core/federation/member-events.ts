@@ -9,13 +9,14 @@ import {
   type Pdu,
   type RoomEvent,
   type RoomVersion,
+  SUPPORTED_ROOM_VERSIONS,
   eventIdFor,
   parseRoomVersion,
   signEvent,
   validatePdu,
 } from '../protocol.ts';
 import type { FederationContext } from './context.ts';
-import { RemoteCallError } from './federation-client.ts';
+import { type Query, RemoteCallError, fedPath } from './federation-client.ts';
 
 export const V1 = '/_matrix/federation/v1';
 export const V2 = '/_matrix/federation/v2';
@@ -68,6 +69,26 @@ export async function signMemberEvent(
   return { ...signed, event_id: await eventIdFor(signed, version) };
 }
 
+/**
+ * make_join / make_knock / make_leave on `server`, then our member event from
+ * its template with `content`, signed: what send_join / send_knock /
+ * send_leave carries. Joins and knocks say which room versions we support.
+ */
+export async function memberEventThrough(
+  fed: FederationContext,
+  server: string,
+  membership: 'join' | 'knock' | 'leave',
+  request: { roomId: string; userId: string },
+  content: JsonObject,
+): Promise<{ event: RoomEvent; version: RoomVersion }> {
+  const path = `${V1}/make_${membership}${fedPath`/${request.roomId}/${request.userId}`}`;
+  const query: Query = membership === 'leave' ? {} : { ver: SUPPORTED_ROOM_VERSIONS };
+  const made = await fed.client.get(server, path, query);
+  const version = versionOf(made);
+  const unsigned = memberEventFrom(made.event, request, content, fed.clock.now());
+  return { event: await signMemberEvent(fed, unsigned, version), version };
+}
+
 /** A room version from a template answer we can take part in. */
 export function versionOf(body: JsonObject): RoomVersion {
   const parsed = parseRoomVersion(body.room_version ?? '1');
@@ -92,4 +113,18 @@ export function joinFailure(
     'M_NOT_FOUND',
     `${what} failed (${tried}): ${errors.map(String).join('; ').slice(0, 500)}`,
   );
+}
+
+/** The content of our user's join or knock: membership, profile, reason. */
+export async function memberContentFor(
+  fed: FederationContext,
+  membership: 'join' | 'knock',
+  request: { userId: string; reason?: string },
+): Promise<JsonObject> {
+  const profile = await fed.rooms.profileOf(request.userId);
+  const content: JsonObject = { membership };
+  if (profile?.displayname !== undefined) content.displayname = profile.displayname;
+  if (profile?.avatar_url !== undefined) content.avatar_url = profile.avatar_url;
+  if (request.reason !== undefined) content.reason = request.reason;
+  return content;
 }

@@ -3,13 +3,12 @@
 // check everything the server answers (join-response.ts), then the room is
 // ours. Each candidate server is tried in turn.
 import type { JsonObject } from '../protocol.ts';
-import { SUPPORTED_ROOM_VERSIONS } from '../protocol.ts';
 import type { RemoteJoinRequest } from '../rooms/api.ts';
 import { createJoinedRoom, roomWriteTables } from '../rooms/federation-api.ts';
 import type { FederationContext } from './context.ts';
 import { fedPath } from './federation-client.ts';
 import { checkJoinResponse } from './join-response.ts';
-import { V1, V2, joinFailure, memberEventFrom, signMemberEvent, versionOf } from './member-events.ts';
+import { V2, joinFailure, memberContentFor, memberEventThrough } from './member-events.ts';
 
 /** A join answer carries the whole room state: allow it more time than a small request. */
 const SEND_JOIN_TIMEOUT_MS = 60_000;
@@ -40,20 +39,8 @@ async function joinThrough(
   request: RemoteJoinRequest,
 ): Promise<void> {
   const { roomId, userId } = request;
-  const made = await fed.client.get(server, V1 + fedPath`/make_join/${roomId}/${userId}`, {
-    ver: SUPPORTED_ROOM_VERSIONS,
-  });
-  const version = versionOf(made);
-  const profile = await fed.rooms.profileOf(userId);
-  const content: JsonObject = { membership: 'join' };
-  if (profile?.displayname !== undefined) content.displayname = profile.displayname;
-  if (profile?.avatar_url !== undefined) content.avatar_url = profile.avatar_url;
-  if (request.reason !== undefined) content.reason = request.reason;
-  const join = await signMemberEvent(
-    fed,
-    memberEventFrom(made.event, request, content, fed.clock.now()),
-    version,
-  );
+  const content = await memberContentFor(fed, 'join', request);
+  const { event: join, version } = await memberEventThrough(fed, server, 'join', request, content);
   const { event_id: _id, ...pdu } = join;
   const answer = await fed.client.put(
     server,

@@ -1,8 +1,15 @@
-// A local user rejecting an invite to a room held elsewhere (spec:
-// server-server API "Leaving Rooms"): make_leave/send_leave through the
-// inviting server or the room's creator's.
+// A local user rejecting an invite to, or withdrawing a knock on, a room held
+// elsewhere (spec: server-server API "Leaving Rooms"): make_leave/send_leave
+// through the inviting server, the servers whose events the stripped state
+// showed (a knock's own sender is us), or the room's creator's.
 import { notFound } from '../errors.ts';
-import { DEFAULT_ROOM_VERSION, type JsonObject, type RoomEvent, roomVersion } from '../protocol.ts';
+import {
+  DEFAULT_ROOM_VERSION,
+  type JsonObject,
+  type RoomEvent,
+  nextDepth,
+  roomVersion,
+} from '../protocol.ts';
 import type { RemoteLeaveRequest } from '../rooms/api.ts';
 import {
   eventRowOf,
@@ -10,10 +17,11 @@ import {
   roomTableNames,
   roomWriteTables,
   storeRemoteLeave,
+  strippedState,
 } from '../rooms/federation-api.ts';
 import type { FederationContext } from './context.ts';
 import { fedPath } from './federation-client.ts';
-import { V1, V2, memberEventFrom, serverOf, signMemberEvent, versionOf } from './member-events.ts';
+import { V2, memberEventThrough, serverOf, signMemberEvent } from './member-events.ts';
 
 /**
  * Rejects an invite to a room held elsewhere: make_leave/send_leave through
@@ -22,16 +30,20 @@ import { V1, V2, memberEventFrom, serverOf, signMemberEvent, versionOf } from '.
  */
 export async function remoteLeave(fed: FederationContext, request: RemoteLeaveRequest): Promise<void> {
   const { roomId, userId } = request;
-  const invite = await fed.store.read(roomTableNames, async (tx) => {
+  const { invite, shown } = await fed.store.read(roomTableNames, async (tx) => {
     const member = await memberOf(tx, roomId, userId);
-    return member && (await eventRowOf(tx, member.event_id));
+    return {
+      invite: member && (await eventRowOf(tx, member.event_id)),
+      shown: await strippedState(tx, roomId, userId),
+    };
   });
   if (!invite || (invite.pdu.content.membership !== 'invite' && invite.pdu.content.membership !== 'knock')) {
     throw notFound(`${userId} has no invite to ${roomId}`);
   }
   const content: JsonObject = { membership: 'leave' };
   if (request.reason !== undefined) content.reason = request.reason;
-  const servers = [...new Set([serverOf(invite.sender), serverOf(roomId)])].filter(
+  const residents = shown.map((e) => serverOf(e.sender));
+  const servers = [...new Set([serverOf(invite.sender), ...residents, serverOf(roomId)])].filter(
     (s) => s !== fed.serverName,
   );
   let leave: RoomEvent | undefined;
@@ -55,14 +67,8 @@ async function leaveThrough(
   request: RemoteLeaveRequest,
   content: JsonObject,
 ): Promise<RoomEvent> {
-  const { roomId, userId } = request;
-  const made = await fed.client.get(server, V1 + fedPath`/make_leave/${roomId}/${userId}`);
-  const version = versionOf(made);
-  const leave = await signMemberEvent(
-    fed,
-    memberEventFrom(made.event, request, content, fed.clock.now()),
-    version,
-  );
+  const { roomId } = request;
+  const { event: leave } = await memberEventThrough(fed, server, 'leave', request, content);
   const { event_id: _id, ...pdu } = leave;
   await fed.client.put(
     server,
@@ -91,7 +97,7 @@ async function localRejection(
     origin_server_ts: fed.clock.now(),
     prev_events: [invite.event_id],
     auth_events: [],
-    depth: invite.depth + 1,
+    depth: nextDepth([invite.depth]),
   };
   return signMemberEvent(fed, unsigned, version);
 }

@@ -12,6 +12,7 @@ import {
   type StateKey,
   authEventTypesFor,
   checkAuth,
+  nextDepth,
   stateKeyOf,
 } from '../protocol.ts';
 import { currentStateIds, eventRowOf, extremityIds } from '../rooms/federation-api.ts';
@@ -62,7 +63,7 @@ export async function eventTemplate(
     content: draft.content,
     prev_events: chosen.map((p) => p.id),
     auth_events: authEvents,
-    depth: (chosen[0]?.depth ?? 0) + 1,
+    depth: nextDepth(chosen.map((p) => p.depth)),
   };
   const probe = { ...template, hashes: { sha256: '' }, signatures: {}, event_id: '$template' };
   const verdict = checkAuth(probe, lookup, version);

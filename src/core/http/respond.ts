@@ -8,6 +8,7 @@
 import { internalError, MatrixError } from '../errors.ts';
 import type { Logger } from '../ports.ts';
 import type { HandlerResult } from './route.ts';
+import { StreamedBody } from './streamed-body.ts';
 import type { HsRequest, HsResponse } from './types.ts';
 
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -27,10 +28,10 @@ export function jsonResponse(
   return { status, headers: { ...CORS_HEADERS, ...JSON_TYPE, ...lowerCaseKeys(headers) }, body };
 }
 
-/** A handler's result: JSON unless the body is bytes (then the handler sets content-type). */
+/** A handler's result: JSON unless the body is bytes or a stream (then the handler sets content-type). */
 export function resultResponse(result: HandlerResult): HsResponse {
   const status = result.status ?? 200;
-  if (result.body instanceof Uint8Array) {
+  if (result.body instanceof Uint8Array || result.body instanceof StreamedBody) {
     return {
       status,
       headers: { ...CORS_HEADERS, ...lowerCaseKeys(result.headers ?? {}) },

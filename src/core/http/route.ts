@@ -20,7 +20,7 @@ export interface RequestContext {
   readonly caller?: Caller;
 }
 
-/** What a handler returns: a JSON body with status 200 unless it says otherwise. */
+/** What a handler returns: a JSON body with status 200 unless it says otherwise (or bytes, or a stream). */
 export interface HandlerResult {
   readonly status?: number;
   readonly body: unknown;
@@ -34,5 +34,11 @@ export interface Route {
   readonly auth: 'required' | 'optional' | 'none';
   /** Largest request body accepted, in bytes (default DEFAULT_MAX_BODY_BYTES in json-body.ts); larger is 413 M_TOO_LARGE. */
   readonly maxBodyBytes?: number;
+  /**
+   * The handler reads the body itself, as it arrives (`requestChunks(ctx.req)`,
+   * streamed-body.ts), and enforces its own limit; the router only refuses a
+   * declared Content-Length above `maxBodyBytes` when one is set.
+   */
+  readonly streamBody?: boolean;
   readonly handler: (ctx: RequestContext) => Promise<HandlerResult>;
 }

@@ -7,6 +7,7 @@ import { accessTokenOf } from './access-token.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './json-body.ts';
 import { errorResponse, preflightResponse, resultResponse } from './respond.ts';
 import type { Caller, Route } from './route.ts';
+import { collectBody, declaredLength } from './streamed-body.ts';
 import { RouteTable } from './route-table.ts';
 import type { HsRequest, HsResponse } from './types.ts';
 
@@ -27,16 +28,31 @@ export function createRouter(deps: RouterDeps): RequestHandler {
     try {
       const { route, params } = table.match(req.method, req.path);
       const limit = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-      if (req.body !== undefined && req.body.length > limit) {
+      const declared = declaredLength(req);
+      if (
+        (req.body !== undefined && req.body.length > limit) ||
+        (declared !== undefined &&
+          declared > limit &&
+          (!route.streamBody || route.maxBodyBytes !== undefined))
+      ) {
         throw tooLarge(`Request body is larger than ${limit} bytes`);
       }
       const caller = await resolveCaller(route, req, deps.authenticate);
-      const result = await route.handler(caller ? { req, params, caller } : { req, params });
+      const whole = await wholeBody(route, req, limit);
+      const result = await route.handler(caller ? { req: whole, params, caller } : { req: whole, params });
       return resultResponse(result);
     } catch (err) {
       return errorResponse(err, deps.logger, req);
     }
   };
+}
+
+/** The request with its body read whole, unless the route streams it or the adapter already did. */
+async function wholeBody(route: Route, req: HsRequest, limit: number): Promise<HsRequest> {
+  if (route.streamBody || req.bodyStream === undefined || req.body !== undefined) return req;
+  const { bodyStream, ...rest } = req;
+  const body = await collectBody(bodyStream, limit);
+  return body === undefined ? rest : { ...rest, body };
 }
 
 /**

@@ -1,6 +1,7 @@
 // The platform-independent request and response the homeserver core speaks.
 // Adapters (Node http, the extension's content-script port, libp2p streams)
 // translate to and from these; the core never sees a platform object.
+import type { StreamedBody } from './streamed-body.ts';
 
 export interface HsRequest {
   readonly method: string;
@@ -17,6 +18,13 @@ export interface HsRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Raw body bytes (undefined when there is none). */
   readonly body?: Uint8Array;
+  /**
+   * The body as it arrives, for adapters that stream it (Node's http server)
+   * instead of setting `body`. The router reads it whole, up to the route's
+   * limit, for every route except those that take it as a stream (media
+   * uploads: Route.streamBody), so that a big upload is never whole in memory.
+   */
+  readonly bodyStream?: AsyncIterable<Uint8Array>;
   /** An abort signal-like hook: resolves when the caller has gone away (long-polls stop early). */
   readonly closed?: Promise<void>;
 }
@@ -24,6 +32,6 @@ export interface HsRequest {
 export interface HsResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
-  /** A JSON body (serialised by the adapter) or raw bytes. */
-  readonly body: unknown | Uint8Array;
+  /** A JSON body (serialised by the adapter), raw bytes, or bytes streamed in chunks (media). */
+  readonly body: unknown | Uint8Array | StreamedBody;
 }

@@ -10,3 +10,19 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return nobleSha256(bytes);
 }
+
+/** SHA-256 over bytes that arrive in pieces (a media upload, never whole in memory). */
+export interface Sha256Hasher {
+  update(bytes: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+export function sha256Hasher(): Sha256Hasher {
+  const hash = nobleSha256.create();
+  return {
+    update: (bytes) => {
+      hash.update(bytes);
+    },
+    digest: () => hash.digest(),
+  };
+}

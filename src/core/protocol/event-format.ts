@@ -17,6 +17,21 @@ export const MAX_PDU_BYTES = 65536;
 export const MAX_AUTH_EVENTS = 10;
 /** pdu_v4 schema: "Must contain less than or equal to 20 events". */
 export const MAX_PREV_EVENTS = 20;
+/**
+ * The highest depth an event may have: canonical JSON's largest integer,
+ * 2**53 - 1 (rooms/fragments/v6-canonical-json). A peer may send an event
+ * at exactly this depth; a local event on top of it stays there
+ * (nextDepth), as Synapse clamps its own events to its MAX_DEPTH, so one
+ * event with a huge depth never makes the room's next event unencodable.
+ */
+export const MAX_EVENT_DEPTH = Number.MAX_SAFE_INTEGER;
+
+/** The depth of a new event on prev events of these depths: one more than the deepest, at most MAX_EVENT_DEPTH. */
+export function nextDepth(prevDepths: Iterable<number>): number {
+  let max = 0;
+  for (const depth of prevDepths) if (depth > max) max = depth;
+  return Math.min(max + 1, MAX_EVENT_DEPTH);
+}
 
 type JsonRecord = Record<string, unknown>;
 type FieldCheck = (pdu: JsonRecord, version: RoomVersion) => string | undefined;

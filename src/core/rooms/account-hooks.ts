@@ -22,6 +22,7 @@ export interface RoomAccountHooks {
   profileChanged(userId: string): Promise<void>;
   userDeactivated(userId: string): Promise<void>;
   directoryCandidates(searcher: string, term: string, limit: number): Promise<readonly DirectoryCandidate[]>;
+  hasMembership(userId: string, roomId: string): Promise<boolean>;
 }
 
 export function roomAccountHooks(rooms: RoomsContext): RoomAccountHooks {
@@ -31,6 +32,8 @@ export function roomAccountHooks(rooms: RoomsContext): RoomAccountHooks {
     userDeactivated: (userId) => userDeactivated(rooms, userId),
     directoryCandidates: (searcher, term, limit) =>
       deps.store.read(roomTableNames, (tx) => directoryCandidates(tx, searcher, term, limit)),
+    hasMembership: async (userId, roomId) =>
+      (await deps.store.read(roomTableNames, (tx) => membersTable.get(tx, [roomId, userId]))) !== undefined,
   };
 }
 

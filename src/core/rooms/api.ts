@@ -17,8 +17,9 @@ import * as state from './state-read.ts';
 import * as timeline from './timeline-read.ts';
 import * as client from './client-event.ts';
 import { visibleEvents } from './visibility.ts';
+import { historyBound } from './history-access.ts';
 
-export { roomRowCacheSizes, roomTableNames, roomTables } from './tables.ts';
+export { roomRowCacheSizes, roomSearchTables, roomTableNames, roomTables } from './tables.ts';
 export type {
   AccountsForRooms,
   FederationForRooms,
@@ -197,4 +198,14 @@ export async function joinedMembers(tx: ReadTx, roomId: string): Promise<string[
 /** The room a local alias names, if any (open the transaction over roomTableNames). */
 export async function roomIdForAlias(tx: ReadTx, alias: string): Promise<string | undefined> {
   return (await aliasesTable.get(tx, alias))?.room_id;
+}
+
+/**
+ * The highest stream position the user may read the room's history up to
+ * (Infinity: no bound; a user who left stops at the leave); 404 for rooms
+ * not held here, 403 for users without a membership of a room that is not
+ * world-readable.
+ */
+export function readableUpTo(tx: ReadTx, roomId: string, userId: string): Promise<number> {
+  return historyBound(tx, roomId, userId);
 }

@@ -38,7 +38,7 @@ export interface RemoteDirectory {
   serversFor(roomId: string): readonly string[];
 }
 
-/** A local user joining a room this server does not have yet. */
+/** A local user joining (or knocking on) a room this server does not have yet. */
 export interface RemoteJoinRequest {
   readonly roomId: string;
   readonly userId: string;
@@ -95,6 +95,8 @@ export interface RoomDeps {
 export interface FederationForRooms {
   /** Joins a room that is not known here over federation (make_join/send_join). */
   remoteJoin(request: RemoteJoinRequest): Promise<void>;
+  /** Knocks on a room that is not known here over federation (make_knock/send_knock). */
+  remoteKnock(request: RemoteJoinRequest): Promise<void>;
   /** Leaves a room that is not known here (an invite from another server is rejected through make_leave/send_leave). */
   remoteLeave(request: RemoteLeaveRequest): Promise<void>;
   /** Told about every local event (room federation's outbox). */

@@ -11,6 +11,7 @@ import {
   type RoomVersion,
   authEventTypesFor,
   eventIdFor,
+  nextDepth,
   signEvent,
   tryCanonicalJson,
   utf8ByteLength,
@@ -49,7 +50,7 @@ export interface BuildContext {
 
 /**
  * Builds, hashes and signs a local event:
- * 1. prev_events = the forward extremities, depth = max(their depths) + 1;
+ * 1. prev_events = the forward extremities, depth = max(their depths) + 1, capped (nextDepth);
  * 2. auth_events = the auth events selection over the current state;
  * 3. content hash, signature with the server key, event id = reference hash;
  * 4. the whole PDU must stay within the size limit (413 M_TOO_LARGE).
@@ -58,7 +59,7 @@ export async function buildEvent(draft: EventDraft, ctx: BuildContext): Promise<
   checkContentSize(draft.content);
   const prev = ctx.prevEvents.slice(-MAX_PREV_EVENTS);
   // 1.
-  const depth = prev.reduce((max, p) => Math.max(max, p.depth), 0) + 1;
+  const depth = nextDepth(prev.map((p) => p.depth));
   // 2.
   const authEvents: string[] = [];
   for (const tuple of authEventTypesFor(

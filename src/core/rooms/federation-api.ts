@@ -30,13 +30,15 @@ export {
 export {
   createJoinedRoom,
   storeOutlier,
-  storeRemoteInvite,
+  storeRemoteMembership,
   storeRemoteLeave,
   type JoinedRoomState,
 } from './remote-rooms.ts';
 export { writeSnapshot } from './state-groups.ts';
 export { authStateFor } from './persist-event.ts';
-export { currentStateIds, strippedState } from './state-read.ts';
+export { currentStateEvent, currentStateIds, strippedState } from './state-read.ts';
+export { pendingInvites } from './members-read.ts';
+export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state.ts';
 export { roomTableNames } from './tables.ts';
 
 /** Tables a write transaction placing remote events opens. */

@@ -109,3 +109,12 @@ export async function roomSummary(tx: ReadTx, roomId: string, userId: string): P
     'm.invited_member_count': invited.length,
   };
 }
+
+/** The user's pending invites: the room and who sent each. */
+export async function pendingInvites(
+  tx: ReadTx,
+  userId: string,
+): Promise<{ readonly roomId: string; readonly sender: string }[]> {
+  const rows = await userRows(tx, userId, -1);
+  return rows.filter((r) => r.membership === 'invite').map((r) => ({ roomId: r.room_id, sender: r.sender }));
+}

@@ -19,7 +19,14 @@ export function membershipRoutes(rooms: RoomsContext): Route[] {
   const route = (path: string, handler: (ctx: RequestContext) => Promise<unknown>) =>
     bodyRoute('POST', `${V3}${path}`, handler);
   return [
-    route('/join/{roomIdOrAlias}', (ctx) => joinByIdOrAlias(rooms, ctx)),
+    route('/join/{roomIdOrAlias}', async (ctx) => {
+      const { roomId, servers } = await resolveTarget(rooms, ctx);
+      return join(rooms, ctx, roomId, servers);
+    }),
+    route('/knock/{roomIdOrAlias}', async (ctx) => {
+      const { roomId, servers } = await resolveTarget(rooms, ctx);
+      return knock(rooms, ctx, roomId, servers);
+    }),
     route('/rooms/{roomId}/join', (ctx) => join(rooms, ctx, roomIdParam(ctx))),
     route('/rooms/{roomId}/invite', (ctx) => invite(rooms, ctx)),
     route('/rooms/{roomId}/leave', (ctx) => leave(rooms, ctx)),
@@ -31,24 +38,35 @@ export function membershipRoutes(rooms: RoomsContext): Route[] {
 }
 
 /**
- * POST /_matrix/client/v3/join/{roomIdOrAlias}?via=&server_name=: an alias of
- * another server is resolved over federation (remoteDirectory), which also
- * names the servers to join through.
+ * The room of POST /_matrix/client/v3/join|knock/{roomIdOrAlias}?via=&server_name=
+ * and the servers to go through: an alias of another server is resolved over
+ * federation (remoteDirectory), which also names servers in the room.
  */
-async function joinByIdOrAlias(rooms: RoomsContext, ctx: RequestContext): Promise<unknown> {
+async function resolveTarget(
+  rooms: RoomsContext,
+  ctx: RequestContext,
+): Promise<{ roomId: string; servers: string[] }> {
   const target = ctx.params.roomIdOrAlias ?? '';
   const via = [...queryParams(ctx.req, 'via'), ...queryParams(ctx.req, 'server_name')];
-  if (!target.startsWith('#')) return join(rooms, ctx, roomIdParam(ctx, 'roomIdOrAlias'), via);
+  if (!target.startsWith('#')) return { roomId: roomIdParam(ctx, 'roomIdOrAlias'), servers: via };
   const alias = requireRoomAlias(target);
   const { remoteDirectory, serverName, store } = rooms.deps;
   if (remoteDirectory && serverNameOf(alias) !== serverName) {
     const found = await remoteDirectory.resolveAlias(alias);
     if (!found) throw notFound(`Room alias ${alias} is not known on the network`);
-    return join(rooms, ctx, found.roomId, [...found.servers, ...via]);
+    return { roomId: found.roomId, servers: [...found.servers, ...via] };
   }
   const row = await store.read([ALIASES], (tx) => aliasRow(tx, alias));
   if (!row) throw notFound(`Room alias ${alias} is not known here`);
-  return join(rooms, ctx, row.room_id, via);
+  return { roomId: row.room_id, servers: via };
+}
+
+/** Where a room not held here can be reached: `servers`, then directories that listed it, then its id's server. */
+function remoteCandidates(rooms: RoomsContext, roomId: string, servers: readonly string[]): string[] {
+  const { remoteDirectory, serverName } = rooms.deps;
+  const listedBy = remoteDirectory?.serversFor(roomId) ?? [];
+  const own = serverNameOf(roomId);
+  return [...new Set([...servers, ...listedBy, ...(own ? [own] : [])])].filter((s) => s !== serverName);
 }
 
 /**
@@ -66,7 +84,7 @@ async function join(
   const caller = callerOf(ctx);
   const body = optionalJsonObjectBody(ctx.req);
   const reason = optionalString(body, 'reason');
-  const { remoteDirectory, serverName, store } = rooms.deps;
+  const { serverName, store } = rooms.deps;
   const remoteJoin = rooms.federation()?.remoteJoin;
   const known = await store.read([ROOMS], (tx) => roomRow(tx, roomId));
   if (!known) {
@@ -75,15 +93,10 @@ async function join(
       const where = remote ? ' (joining over federation is not available)' : '';
       throw notFound(`Room ${roomId} is not known here${where}`);
     }
-    // Then servers whose directory listed the room, then the room id's server (its creator).
-    const listedBy = remoteDirectory?.serversFor(roomId) ?? [];
-    const candidates = [...new Set([...servers, ...listedBy, serverNameOf(roomId)!])].filter(
-      (s) => s !== serverName,
-    );
     await remoteJoin({
       roomId,
       userId: caller.userId,
-      servers: candidates,
+      servers: remoteCandidates(rooms, roomId, servers),
       ...(reason !== undefined && { reason }),
     });
   } else {
@@ -97,6 +110,44 @@ async function join(
     });
   }
   await mirrorCanonicalAlias(rooms, roomId, caller.userId);
+  return { room_id: roomId };
+}
+
+/**
+ * POST /_matrix/client/v3/knock/{roomIdOrAlias} (spec: "Knocking on rooms",
+ * room versions 7+): a knock membership, asking the room's members for an
+ * invite. A room held elsewhere is knocked on over federation; the auth
+ * rules (4.7) decide whether the join rule allows it.
+ */
+async function knock(
+  rooms: RoomsContext,
+  ctx: RequestContext,
+  roomId: string,
+  servers: readonly string[],
+): Promise<unknown> {
+  const caller = callerOf(ctx);
+  const reason = optionalString(optionalJsonObjectBody(ctx.req), 'reason');
+  const remoteKnock = rooms.federation()?.remoteKnock;
+  const known = await rooms.deps.store.read([ROOMS], (tx) => roomRow(tx, roomId));
+  if (known) {
+    await changeMembership(rooms, {
+      roomId,
+      sender: caller.userId,
+      target: caller.userId,
+      membership: 'knock',
+      reason,
+      doneIf: ['knock'],
+    });
+  } else if (remoteKnock && serverNameOf(roomId) !== rooms.deps.serverName) {
+    await remoteKnock({
+      roomId,
+      userId: caller.userId,
+      servers: remoteCandidates(rooms, roomId, servers),
+      ...(reason !== undefined && { reason }),
+    });
+  } else {
+    throw notFound(`Room ${roomId} is not known here`);
+  }
   return { room_id: roomId };
 }
 

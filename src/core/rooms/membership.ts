@@ -1,4 +1,4 @@
-// Membership changes of local users (join, invite, leave, kick, ban, unban)
+// Membership changes of local users (join, knock, invite, leave, kick, ban, unban)
 // as m.room.member events; the auth rules decide, these functions only add
 // the checks the client API asks for beyond them and make repeats no-ops.
 import { forbidden, notFound } from '../errors.ts';
@@ -28,7 +28,7 @@ export interface MembershipRequest {
 /** Sends the member event of a membership change (see MembershipRequest). */
 export async function changeMembership(rooms: RoomsContext, request: MembershipRequest): Promise<SendResult> {
   const { target, membership } = request;
-  const withProfile = membership === 'join' || membership === 'invite';
+  const withProfile = membership === 'join' || membership === 'invite' || membership === 'knock';
   const profile = withProfile ? await rooms.deps.accounts.profileOf(target) : undefined;
   const content: JsonObject = { ...memberContent(membership, profile), ...request.extra };
   if (request.reason !== undefined) content.reason = request.reason;

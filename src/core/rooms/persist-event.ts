@@ -15,6 +15,7 @@ import {
 } from '../protocol.ts';
 import type { WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
+import { indexForSearch, unindexForSearch } from './search-index.ts';
 import { writeSnapshot, writeStateGroup } from './state-groups.ts';
 import {
   type CurrentStateRow,
@@ -69,7 +70,7 @@ export async function authStateFor(
  * 4. forward extremities: the event replaces its prev_events;
  * 5. the membership table for member events;
  * 6. a redaction prunes its target when the redaction rules allow it;
- * 7. the event row and the txnId.
+ * 7. the event row and the txnId, and its words in the search index.
  */
 export async function persistEvent(
   tx: WriteTx,
@@ -124,6 +125,7 @@ export async function persistEvent(
     await roomTxnsTable.put(tx, txnRow);
   }
   await eventsTable.put(tx, row);
+  await indexForSearch(tx, row);
   return stream;
 }
 
@@ -208,6 +210,7 @@ export async function applyRedaction(
   const target = targetId === undefined ? undefined : await eventsTable.get(tx, targetId);
   if (!target || target.redacted_by !== undefined) return;
   if (!redactionApplies(redaction, target.pdu, authState, version).ok) return;
+  await unindexForSearch(tx, target);
   const pruned: EventRow = {
     ...target,
     pdu: redactEvent(target.pdu, version),

@@ -14,6 +14,7 @@ import {
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
 import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
+import { indexForSearch } from './search-index.ts';
 import {
   type StateIds,
   loadStateGroup,
@@ -63,7 +64,7 @@ export function txEventProvider(tx: ReadTx) {
  * Places a checked event from another server:
  * 1. its row with the state before it and, for an accepted state event, the state after it;
  * 2. rejected and soft-failed events stop there (no stream position, no extremity);
- * 3. the next stream position; the event replaces its prev_events as forward
+ * 3. the next stream position (and the event's words in the search index); the event replaces its prev_events as forward
  *    extremity, unless an event already names it as prev (it arrived late);
  * 4. the current state: the state of the one forward extremity, or the
  *    resolution (v2) of the states of all of them, applied to current state
@@ -99,6 +100,7 @@ export async function persistRemoteEvent(
   const stream = await nextStreamPosition(tx);
   row.stream = stream;
   await eventsTable.put(tx, row);
+  await indexForSearch(tx, row);
   await placeInDag(tx, event);
   // 4.
   const group = await currentGroup(tx, room, row, version);

@@ -79,10 +79,11 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
 
 /**
  * An invite from another server to a room we do not hold (or hold without a
- * joined member, so the room's own traffic will not bring it): the invite
- * event, the user's membership and the stripped state to show.
+ * joined member, so the room's own traffic will not bring it), or our user's
+ * knock accepted by a resident server: the member event, the user's
+ * membership and the stripped state to show.
  */
-export async function storeRemoteInvite(
+export async function storeRemoteMembership(
   tx: WriteTx,
   invite: RoomEvent,
   strippedState: readonly StrippedStateEvent[],

@@ -9,6 +9,7 @@ import { readRoutes } from './read-routes.ts';
 import { relations, timestampToEvent } from './relations-route.ts';
 import { type ReadHandler, readRoute } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
+import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
 
 export type { RoomDeps } from './deps.ts';
@@ -24,6 +25,12 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
     ...readRoutes(rooms),
     ...historyRoutes(rooms),
     ...directoryRoutes(rooms),
+    {
+      method: 'POST',
+      path: `${V3}/search`,
+      auth: 'required',
+      handler: async (ctx) => ({ body: await search(rooms, ctx) }),
+    },
   ];
 }
 

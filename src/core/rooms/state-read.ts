@@ -4,6 +4,7 @@ import type { ReadTx } from '../storage/port.ts';
 import { type StateKey, stateKeyOf } from '../protocol/types.ts';
 import { type StrippedStateEvent, toStripped } from './client-event.ts';
 import { type GroupCache, type StateIds, loadStateGroup } from './state-groups.ts';
+import { boundedStrippedState } from './stripped-state.ts';
 import {
   currentStateTable,
   type EventRow,
@@ -124,7 +125,9 @@ export async function strippedState(
  */
 async function remoteInviteState(tx: ReadTx, roomId: string, userId: string): Promise<StrippedStateEvent[]> {
   const stored = await inviteStateTable.get(tx, [roomId, userId]);
-  const out = (stored?.events ?? []).filter((e) => !(e.type === 'm.room.member' && e.state_key === userId));
+  const out = boundedStrippedState(stored?.events).filter(
+    (e) => !(e.type === 'm.room.member' && e.state_key === userId),
+  );
   const member = await membersTable.get(tx, [roomId, userId]);
   const event = member && (await eventsTable.get(tx, member.event_id));
   return event ? [...out, toStripped(event)] : out;

@@ -44,6 +44,9 @@
 //   `soft_failed` (checked fine against their own state but not against the
 //   current state: kept, never in the timeline nor an extremity) or
 //   `rejected`. None of these three has a stream position.
+// - `room_search`: the search index, one row per (room, term, timeline
+//   event), written with the event and dropped with its text on redaction
+//   (search-index.ts).
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
@@ -61,6 +64,7 @@ export const DIRECTORY = 'room_directory';
 export const FORGOTTEN = 'room_forgotten';
 export const EDGES = 'room_edges';
 export const INVITE_STATE = 'room_invite_state';
+export const SEARCH = 'room_search';
 
 /** A new full snapshot after this many deltas in a chain. */
 export const SNAPSHOT_INTERVAL = 32;
@@ -92,8 +96,13 @@ export const roomTables: Record<string, TableSpec> = {
   [INVITE_STATE]: { key: ['room_id', 'user_id'] },
 };
 
+/** The search index, added in schema version 4 (released versions keep their table lists). */
+export const roomSearchTables: Record<string, TableSpec> = {
+  [SEARCH]: { key: ['room_id', 'term', 'stream'] },
+};
+
 /** Every table of the module: open transactions over these. */
-export const roomTableNames: readonly string[] = Object.keys(roomTables);
+export const roomTableNames: readonly string[] = Object.keys({ ...roomTables, ...roomSearchTables });
 
 /**
  * Rows of these tables the homeserver's row cache keeps (homeserver-store.ts):
@@ -222,6 +231,19 @@ export interface InviteStateRow extends Record<string, unknown> {
   events: StrippedStateEvent[];
 }
 
+/**
+ * One term of one timeline event's searchable text (search-index.ts): `k` is
+ * the search key's code (search-text.ts), `n` how often the term occurs.
+ */
+export interface SearchRow extends Record<string, unknown> {
+  room_id: string;
+  term: string;
+  stream: number;
+  event_id: string;
+  k: string;
+  n: number;
+}
+
 // The tables with their row and key types (storage/table.ts): read and write through these.
 export const roomsTable = table<RoomRow, string>(ROOMS);
 export const eventsTable = table<EventRow, string>(EVENTS);
@@ -235,3 +257,4 @@ export const directoryTable = table<DirectoryRow, string>(DIRECTORY);
 export const forgottenTable = table<ForgottenRow, readonly [string, string]>(FORGOTTEN);
 export const edgesTable = table<EdgeRow, readonly [string, string]>(EDGES);
 export const inviteStateTable = table<InviteStateRow, readonly [string, string]>(INVITE_STATE);
+export const searchTable = table<SearchRow, readonly [string, string, number]>(SEARCH);

@@ -20,7 +20,9 @@ export type StorageErrorName =
    */
   | 'NestedTransactionError'
   /** The store was used after close(). */
-  | 'DatabaseClosedError';
+  | 'DatabaseClosedError'
+  /** The device or the browser's quota is full (IndexedDB: QuotaExceededError; a disk: ENOSPC). */
+  | 'QuotaExceededError';
 
 export class StorageError extends Error {
   override readonly name: StorageErrorName;

@@ -1,4 +1,4 @@
-// The sync module's routes: /sync, typing, receipts and read markers.
+// The sync module's routes: /sync, notifications, typing, receipts and read markers.
 import type { Route } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
 import { roomTableNames } from '../rooms/api.ts';
@@ -12,6 +12,8 @@ import {
   postReceipt,
 } from './receipt-handlers.ts';
 import type { SyncKeys } from './build-sync.ts';
+import { getNotifications } from './notifications-route.ts';
+import { roomInitialSync } from './room-initial-sync.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import { putTyping } from './typing-handler.ts';
@@ -53,6 +55,18 @@ export function syncRoutes(deps: SyncDeps): Route[] {
   const receiptDeps = { ...deps, fullyRead: deps.accounts };
   return [
     { method: 'GET', path: `${V3}/sync`, auth: 'required', handler: (ctx) => getSync(syncDeps, ctx) },
+    {
+      method: 'GET',
+      path: `${V3}/notifications`,
+      auth: 'required',
+      handler: (ctx) => getNotifications(deps, ctx),
+    },
+    {
+      method: 'GET',
+      path: `${V3}/rooms/{roomId}/initialSync`,
+      auth: 'required',
+      handler: (ctx) => roomInitialSync(syncDeps, ctx),
+    },
     {
       method: 'PUT',
       path: `${V3}/rooms/{roomId}/typing/{userId}`,

@@ -1,6 +1,6 @@
 // Converts between the runtime-port wire format (client-wire.ts) and the
 // homeserver core's HsRequest/HsResponse, on both sides of the port.
-import type { HsRequest, HsResponse } from '../../core/public.ts';
+import { type HsRequest, type HsResponse, StreamedBody } from '../../core/public.ts';
 import { decodeBase64, encodeBase64 } from '../../core/protocol.ts';
 import type { WireBody, WireBytes, WireHead, WireRequest } from './client-wire.ts';
 
@@ -58,13 +58,23 @@ export function toHsRequest(wire: WireRequest, closed: Promise<void>): HsRequest
   };
 }
 
-/** A core response ready to be streamed to the page: its head, and its body as bytes (null when empty). */
+/**
+ * A core response ready to be streamed to the page: its head, and its body as
+ * bytes (null when empty) or as the chunks the core streams (media).
+ */
 export interface OutgoingResponse extends WireHead {
-  readonly body: Uint8Array | null;
+  readonly body: Uint8Array | AsyncIterable<Uint8Array> | null;
 }
 
-/** A core response as bytes: JSON bodies serialised once here, bytes passed as they are. */
+/** A core response as bytes: JSON bodies serialised once here, bytes and streams passed as they are. */
 export function fromHsResponse(res: HsResponse): OutgoingResponse {
+  if (res.body instanceof StreamedBody) {
+    return {
+      status: res.status,
+      headers: { ...res.headers, 'content-length': String(res.body.length) },
+      body: res.body.chunks,
+    };
+  }
   if (res.body instanceof Uint8Array) {
     return { status: res.status, headers: res.headers, body: res.body.length > 0 ? res.body : null };
   }

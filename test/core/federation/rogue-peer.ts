@@ -37,10 +37,21 @@ export interface RoguePeer {
 
 let transactions = 0;
 
+/** A rogue on the cluster's in-memory network. */
 export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<RoguePeer> {
   const seed = new Uint8Array(32).fill(seedByte);
   const serverName = encodeHex(await ed25519.publicKey(seed));
-  const transport = cluster.network.transport(serverName);
+  return rogueOver(cluster.network.transport(serverName), seedByte);
+}
+
+/**
+ * A rogue over any transport whose key is `seedByte` repeated (the real wire:
+ * test/support/libp2p-cluster.ts's rogueTransport).
+ */
+export async function rogueOver(transport: PeerTransport, seedByte = 0x66): Promise<RoguePeer> {
+  const seed = new Uint8Array(32).fill(seedByte);
+  const serverName = encodeHex(await ed25519.publicKey(seed));
+  if (transport.serverName !== serverName) throw new Error('the rogue transport has another key');
   const version = roomVersion('10')!;
   return {
     serverName,

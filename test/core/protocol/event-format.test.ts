@@ -3,8 +3,10 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
   MAX_AUTH_EVENTS,
+  MAX_EVENT_DEPTH,
   MAX_PDU_BYTES,
   MAX_PREV_EVENTS,
+  nextDepth,
   parseRoomVersion,
   validatePdu,
 } from '../../../src/core/protocol/event-format.ts';
@@ -235,5 +237,18 @@ describe('parseRoomVersion', () => {
     assert.deepEqual(parseRoomVersion('11'), { ok: true, version: roomVersion('11') });
     assert.deepEqual(parseRoomVersion('12'), { ok: false, reason: 'unsupported room version 12' });
     assert.deepEqual(parseRoomVersion(11), { ok: false, reason: 'unsupported room version 11' });
+  });
+});
+
+describe('nextDepth', () => {
+  test('is one more than the deepest prev event', () => {
+    assert.equal(nextDepth([]), 1);
+    assert.equal(nextDepth([3, 9, 4]), 10);
+  });
+
+  test('never passes MAX_EVENT_DEPTH, the largest integer canonical JSON carries', () => {
+    assert.equal(MAX_EVENT_DEPTH, 2 ** 53 - 1);
+    assert.equal(nextDepth([MAX_EVENT_DEPTH]), MAX_EVENT_DEPTH);
+    assert.equal(nextDepth([MAX_EVENT_DEPTH - 1, 5]), MAX_EVENT_DEPTH);
   });
 });

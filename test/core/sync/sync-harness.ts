@@ -12,6 +12,7 @@ import type { Store } from '../../../src/core/storage/port.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import { FakeClock } from './fake-clock.ts';
 import { ed25519, pbkdf2 } from '../../support/ed25519.ts';
+import { memoryBlobStore } from '../../../src/core/storage/memory-blob-store.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -59,6 +60,7 @@ export class SyncHarness {
       ed25519,
       pbkdf2,
       config: { registration: 'open', passwordIterations: 1000 },
+      media: { blobs: memoryBlobStore() },
     });
   }
 

@@ -57,7 +57,7 @@ describe('fromHsResponse', () => {
     });
     assert.equal(json.status, 200);
     assert.deepEqual(json.headers, { 'content-type': 'application/json' });
-    assert.equal(new TextDecoder().decode(json.body!), '{"a":"é"}');
+    assert.equal(new TextDecoder().decode(json.body as Uint8Array), '{"a":"é"}');
     const bytes = new Uint8Array([0xff, 0]);
     assert.equal(fromHsResponse({ status: 200, headers: {}, body: bytes }).body, bytes);
     assert.equal(fromHsResponse({ status: 204, headers: {}, body: new Uint8Array(0) }).body, null);

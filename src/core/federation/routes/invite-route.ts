@@ -1,9 +1,8 @@
 // PUT /_matrix/federation/v2/invite (spec: server-server API "Inviting to a
 // room"): another server invites one of our users.
-import { MatrixError, badJson, forbidden, notFound } from '../../errors.ts';
+import { MatrixError, badJson, forbidden, notFound, quotaExceeded } from '../../errors.ts';
 import {
   type JsonObject,
-  type JsonValue,
   type RoomEvent,
   parseRoomVersion,
   pduFromRoomEvent,
@@ -11,12 +10,15 @@ import {
 } from '../../protocol.ts';
 import {
   type StrippedStateEvent,
+  boundedStrippedState,
   eventRowOf,
   heldRoomVersion,
   joinedServers,
+  pendingInvites,
   roomWriteTables,
-  storeRemoteInvite,
+  storeRemoteMembership,
 } from '../../rooms/federation-api.ts';
+import type { ReadTx } from '../../storage/port.ts';
 import type { FederationContext } from '../context.ts';
 import { intakePdu } from '../pdu-intake.ts';
 import { type FederationRouteContext, ok } from '../route-registry.ts';
@@ -24,21 +26,14 @@ import { jsonBody } from './route-helpers.ts';
 
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
-const MAX_INVITE_STATE = 50;
-
-/** The stripped state events of invite_room_state that have the expected shape. */
-function strippedStateOf(value: JsonValue | undefined): StrippedStateEvent[] {
-  if (!Array.isArray(value)) return [];
-  const out: StrippedStateEvent[] = [];
-  for (const item of value.slice(0, MAX_INVITE_STATE)) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
-    const { type, state_key: stateKey, sender, content } = item;
-    if (typeof type !== 'string' || typeof stateKey !== 'string' || typeof sender !== 'string') continue;
-    if (typeof content !== 'object' || content === null || Array.isArray(content)) continue;
-    out.push({ type, state_key: stateKey, sender, content });
-  }
-  return out;
-}
+/**
+ * Pending invites one user may hold from one other server, and from all
+ * other servers together: past them an invite is refused (429) until the
+ * user answers some. With the stripped state bounded (boundedStrippedState,
+ * 64 KiB a room) the invites' share of one /sync is at most 100 × 64 KiB.
+ */
+export const MAX_PENDING_INVITES_PER_SERVER = 20;
+export const MAX_PENDING_INVITES_PER_USER = 100;
 
 /**
  * PUT /_matrix/federation/v2/invite/{roomId}/{eventId} {room_version, event, invite_room_state}:
@@ -77,13 +72,14 @@ export async function invite(fed: FederationContext, ctx: FederationRouteContext
   const { event_id: _id, ...pdu } = event;
   const signed = await signEvent(pdu, fed.signer, version);
   const stored = { ...signed, event_id: event.event_id } as RoomEvent;
-  await storeInvite(fed, stored, strippedStateOf(body.invite_room_state));
+  await storeInvite(fed, stored, ctx.origin, boundedStrippedState(body.invite_room_state));
   return ok({ event: pduFromRoomEvent(stored, version) as unknown as JsonObject });
 }
 
 async function storeInvite(
   fed: FederationContext,
   event: RoomEvent,
+  origin: string,
   state: StrippedStateEvent[],
 ): Promise<void> {
   const stored = await fed.store.write(roomWriteTables, async (tx) => {
@@ -91,8 +87,21 @@ async function storeInvite(
     // In the room already: the invite comes with the room's own traffic.
     if (held && (await joinedServers(tx, event.room_id)).has(fed.serverName)) return false;
     if (await eventRowOf(tx, event.event_id)) return false;
-    await storeRemoteInvite(tx, event, state);
+    await checkInviteQuota(tx, fed.serverName, event, origin);
+    await storeRemoteMembership(tx, event, state);
     return true;
   });
   if (stored) fed.notifier.notify({ users: [event.state_key!] });
+}
+
+/** Refuses an invite past the pending-invite quotas (a re-invite to a room already pending counts once). */
+async function checkInviteQuota(tx: ReadTx, self: string, event: RoomEvent, origin: string): Promise<void> {
+  const pending = (await pendingInvites(tx, event.state_key!)).filter(
+    (p) => p.roomId !== event.room_id && serverOf(p.sender) !== self,
+  );
+  if (pending.length >= MAX_PENDING_INVITES_PER_USER)
+    throw quotaExceeded(`${event.state_key} has ${pending.length} invites waiting for an answer`);
+  const fromOrigin = pending.filter((p) => serverOf(p.sender) === origin).length;
+  if (fromOrigin >= MAX_PENDING_INVITES_PER_SERVER)
+    throw quotaExceeded(`${event.state_key} has ${fromOrigin} invites from ${origin} waiting for an answer`);
 }

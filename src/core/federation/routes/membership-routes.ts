@@ -1,6 +1,7 @@
-// The Server-Server endpoints through which other servers' users join and
-// leave rooms held here, and our users get invited (spec: server-server API
-// "Joining Rooms", "Leaving Rooms", "Inviting to a room": invite-route.ts).
+// The Server-Server endpoints through which other servers' users join,
+// knock on and leave rooms held here, and our users get invited (spec:
+// server-server API "Joining Rooms", "Knocking on rooms", "Leaving Rooms",
+// "Inviting to a room": invite-route.ts).
 import { MatrixError, badJson, forbidden, notFound } from '../../errors.ts';
 import { type JsonObject, type RoomEvent, type RoomVersion, pduFromRoomEvent } from '../../protocol.ts';
 import {
@@ -9,6 +10,7 @@ import {
   joinedServers,
   roomTableNames,
   stateOfGroup,
+  strippedState,
 } from '../../rooms/federation-api.ts';
 import type { FederationContext } from '../context.ts';
 import { authChain, servableRow } from '../event-graph.ts';
@@ -17,7 +19,7 @@ import { intakePdu } from '../pdu-intake.ts';
 import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
 import { eventTemplate } from '../templates.ts';
 import { invite } from './invite-route.ts';
-import { V1, V2, jsonBody, params } from './route-helpers.ts';
+import { V1, V2, joinRuleOf, jsonBody, params } from './route-helpers.ts';
 
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
@@ -35,6 +37,12 @@ export function membershipRoutes(fed: FederationContext): FederationRoute[] {
       handler: (ctx) => makeMember(fed, ctx, 'leave'),
     },
     { method: 'PUT', path: `${V2}/send_leave/{roomId}/{eventId}`, handler: (ctx) => sendLeave(fed, ctx) },
+    {
+      method: 'GET',
+      path: `${V1}/make_knock/{roomId}/{userId}`,
+      handler: (ctx) => makeMember(fed, ctx, 'knock'),
+    },
+    { method: 'PUT', path: `${V1}/send_knock/{roomId}/{eventId}`, handler: (ctx) => sendKnock(fed, ctx) },
     { method: 'PUT', path: `${V2}/invite/{roomId}/{eventId}`, handler: (ctx) => invite(fed, ctx) },
   ];
 }
@@ -45,21 +53,34 @@ async function heldVersion(fed: FederationContext, roomId: string): Promise<Room
   return version;
 }
 
+type MemberChange = 'join' | 'leave' | 'knock';
+
+const incompatible = (version: RoomVersion, why: string) =>
+  new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', why, { room_version: version.id });
+
 /**
- * GET /_matrix/federation/v1/make_join/{roomId}/{userId}?ver= and
+ * GET /_matrix/federation/v1/make_join/{roomId}/{userId}?ver=,
+ * GET /_matrix/federation/v1/make_knock/{roomId}/{userId}?ver= and
  * GET /_matrix/federation/v1/make_leave/{roomId}/{userId}: a template for the
- * user's member event, for a user of the requesting server only.
+ * user's member event, for a user of the requesting server only. A knock
+ * needs a room version with knocking (7+) and a join rule that allows it
+ * (spec: make_knock answers 403 otherwise).
  */
-async function makeMember(fed: FederationContext, ctx: FederationRouteContext, membership: 'join' | 'leave') {
+async function makeMember(fed: FederationContext, ctx: FederationRouteContext, membership: MemberChange) {
   const { roomId, userId } = ctx.params as { roomId: string; userId: string };
   if (serverOf(userId) !== ctx.origin) throw forbidden(`${ctx.origin} cannot act for ${userId}`);
   const version = await heldVersion(fed, roomId);
-  if (membership === 'join') {
+  if (membership !== 'leave') {
     const supported = params(ctx, 'ver');
-    if (!(supported.length === 0 ? ['1'] : supported).includes(version.id)) {
-      throw new MatrixError(400, 'M_INCOMPATIBLE_ROOM_VERSION', `The room has version ${version.id}`, {
-        room_version: version.id,
-      });
+    if (!(supported.length === 0 && membership === 'join' ? ['1'] : supported).includes(version.id)) {
+      throw incompatible(version, `The room has version ${version.id}`);
+    }
+  }
+  if (membership === 'knock') {
+    if (!version.knock) throw incompatible(version, `Room version ${version.id} has no knocking`);
+    const rule = await fed.store.read(roomTableNames, (tx) => joinRuleOf(tx, roomId));
+    if (rule !== 'knock' && !(rule === 'knock_restricted' && version.knockRestricted)) {
+      throw forbidden(`The room's join rule (${rule ?? 'none'}) does not allow knocking`);
     }
   }
   const draft = { type: 'm.room.member', sender: userId, stateKey: userId, content: { membership } };
@@ -73,7 +94,7 @@ async function makeMember(fed: FederationContext, ctx: FederationRouteContext, m
 async function acceptMemberEvent(
   fed: FederationContext,
   ctx: FederationRouteContext,
-  membership: 'join' | 'leave',
+  membership: MemberChange,
 ): Promise<{ event: RoomEvent; version: RoomVersion }> {
   const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
   const version = await heldVersion(fed, roomId);
@@ -123,6 +144,17 @@ async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
     members_omitted: false,
     servers_in_room: [...answer.servers],
   });
+}
+
+/**
+ * PUT /_matrix/federation/v1/send_knock/{roomId}/{eventId}: the knock placed
+ * (and passed on to the room's other servers), answered with the stripped
+ * state the knocker's client shows (spec: `knock_room_state`).
+ */
+async function sendKnock(fed: FederationContext, ctx: FederationRouteContext) {
+  const { event } = await acceptMemberEvent(fed, ctx, 'knock');
+  const state = await fed.store.read(roomTableNames, (tx) => strippedState(tx, event.room_id));
+  return ok({ knock_room_state: state as unknown as JsonObject[] });
 }
 
 /** PUT /_matrix/federation/v2/send_leave/{roomId}/{eventId} */

@@ -1,8 +1,13 @@
 // Small helpers shared by the Server-Server endpoints of room federation.
 import { badJson, forbidden, notFound } from '../../errors.ts';
 import type { JsonObject, RoomVersion } from '../../protocol.ts';
-import { heldRoomVersion, joinedServers, roomTableNames } from '../../rooms/federation-api.ts';
-import type { Store } from '../../storage/port.ts';
+import {
+  currentStateEvent,
+  heldRoomVersion,
+  joinedServers,
+  roomTableNames,
+} from '../../rooms/federation-api.ts';
+import type { ReadTx, Store } from '../../storage/port.ts';
 import type { FederationRouteContext } from '../route-registry.ts';
 
 export const V1 = '/_matrix/federation/v1';
@@ -44,4 +49,10 @@ export function limitParam(ctx: FederationRouteContext, name: string, fallback: 
   const raw = param(ctx, name);
   const value = raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : fallback;
   return Math.min(Math.max(value, 0), max);
+}
+
+/** The room's current join rule (`m.room.join_rules`), if it has one. */
+export async function joinRuleOf(tx: ReadTx, roomId: string): Promise<string | undefined> {
+  const rule = (await currentStateEvent(tx, roomId, 'm.room.join_rules'))?.pdu.content.join_rule;
+  return typeof rule === 'string' ? rule : undefined;
 }

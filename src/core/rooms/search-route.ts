@@ -1,0 +1,260 @@
+// POST /_matrix/client/v3/search (spec: "Server Side Search"): room events
+// of the caller's rooms holding every word of `search_term`.
+// 1. The rooms searched: those the caller is joined to, and with
+//    `include_leave` those they left or were banned from (up to that
+//    moment), narrowed by filter.rooms / not_rooms.
+// 2. Matches from the index (search-query.ts); then each event must pass the
+//    filter and history visibility at the event, as /messages applies it.
+//    `count` is the number of those (exact unless the candidate budget ran out).
+// 3. Order (rank: score, then newest; recent: newest) and the page after
+//    `next_batch`; the page's events with context, profiles, room state and
+//    groups as asked.
+import { eventAllowed } from '../events/filter-match.ts';
+import { jsonObjectBody } from '../http/json-body.ts';
+import { queryParam } from '../http/query.ts';
+import type { Caller, RequestContext } from '../http/route.ts';
+import { stateKeyOf } from '../protocol.ts';
+import type { ReadTx } from '../storage/port.ts';
+import { type ClientEvent, formatRows } from './client-event.ts';
+import { makePaginationToken } from './pagination-token.ts';
+import { callerOf } from './route-helpers.ts';
+import type { RoomsContext } from './rooms-context.ts';
+import { eventRow } from './rows.ts';
+import { findMatches, type Match, type SearchScope } from './search-query.ts';
+import { parseNextBatch, parseSearchBody, type SearchRequest } from './search-request.ts';
+import { searchableText, terms } from './search-text.ts';
+import { currentStateIds, stateIdsAtStream } from './state-read.ts';
+import { type EventRow, membersTable, roomTableNames } from './tables.ts';
+import { scanTimeline } from './timeline-read.ts';
+import { VisibilityChecker } from './visibility.ts';
+
+const MAX_STREAM = Number.MAX_SAFE_INTEGER;
+
+interface Found {
+  readonly match: Match;
+  readonly row: EventRow;
+}
+
+export async function search(rooms: RoomsContext, ctx: RequestContext): Promise<unknown> {
+  const request = parseSearchBody(jsonObjectBody(ctx.req));
+  if (!request) return { search_categories: {} };
+  const from = parseNextBatch(queryParam(ctx.req, 'next_batch'), request.orderBy);
+  const caller = callerOf(ctx);
+  const now = rooms.deps.clock.now();
+  const roomEvents = await rooms.deps.store.read(roomTableNames, (tx) =>
+    searchRoomEvents(tx, caller, request, from, now),
+  );
+  return { search_categories: { room_events: roomEvents } };
+}
+
+async function searchRoomEvents(
+  tx: ReadTx,
+  caller: Caller,
+  request: SearchRequest,
+  from: number | undefined,
+  now: number,
+): Promise<Record<string, unknown>> {
+  // 1.
+  const scope = await searchScope(tx, caller.userId, request);
+  // 2.
+  const found =
+    request.terms.length === 0 || scope.length === 0 ? [] : await visibleMatches(tx, caller, scope, request);
+  // 3.
+  const ordered = order(found, request.orderBy);
+  const start = request.orderBy === 'rank' ? (from ?? 0) : 0;
+  const after =
+    request.orderBy === 'recent' && from !== undefined
+      ? ordered.filter((f) => f.match.stream < from)
+      : ordered;
+  const page = after.slice(start, start + request.limit);
+  const more = after.length > start + page.length;
+  const events = await formatRows(
+    tx,
+    page.map((f) => f.row),
+    now,
+    caller,
+  );
+  const results = [];
+  for (const [i, f] of page.entries()) {
+    const result: Record<string, unknown> = { rank: f.match.score, result: events[i] };
+    if (request.context) result.context = await eventContext(tx, caller, f.row, request, now);
+    results.push(result);
+  }
+  const body: Record<string, unknown> = {
+    count: found.length,
+    highlights: highlights(request.terms, page),
+    results,
+  };
+  const last = page[page.length - 1];
+  const nextBatch =
+    more && last
+      ? request.orderBy === 'rank'
+        ? `r${start + page.length}`
+        : `s${last.match.stream}`
+      : undefined;
+  if (nextBatch) body.next_batch = nextBatch;
+  if (request.includeState) body.state = await roomStates(tx, caller.userId, page, now);
+  if (request.groupBy.length > 0) body.groups = groups(request, page, nextBatch);
+  return body;
+}
+
+/** 1. The rooms searched, with how far the caller may read in each. */
+async function searchScope(tx: ReadTx, userId: string, request: SearchRequest): Promise<SearchScope[]> {
+  const rows = await membersTable.query(tx, {
+    index: 'user_stream',
+    range: { lower: [userId, Number.MIN_SAFE_INTEGER], upper: [userId, MAX_STREAM] },
+  });
+  const scope: SearchScope[] = [];
+  for (const row of rows) {
+    const filter = request.filter;
+    if (filter?.rooms && !filter.rooms.includes(row.room_id)) continue;
+    if (filter?.not_rooms?.includes(row.room_id)) continue;
+    if (row.membership === 'join') scope.push({ roomId: row.room_id, upTo: MAX_STREAM });
+    else if (request.includeLeave && (row.membership === 'leave' || row.membership === 'ban'))
+      scope.push({ roomId: row.room_id, upTo: row.stream });
+  }
+  return scope;
+}
+
+/** 2. Matches whose events pass the filter and history visibility. */
+async function visibleMatches(
+  tx: ReadTx,
+  caller: Caller,
+  scope: readonly SearchScope[],
+  request: SearchRequest,
+): Promise<Found[]> {
+  const { matches } = await findMatches(tx, scope, request.terms, request.codes);
+  const checkers = new Map<string, VisibilityChecker>();
+  const found: Found[] = [];
+  for (const match of matches) {
+    const row = await eventRow(tx, match.eventId);
+    if (!row || row.redacted_by !== undefined || !eventAllowed(request.filter, row.pdu)) continue;
+    let checker = checkers.get(match.roomId);
+    if (!checker) {
+      checker = await VisibilityChecker.create(tx, match.roomId, caller.userId);
+      checkers.set(match.roomId, checker);
+    }
+    if (await checker.canSee(row)) found.push({ match, row });
+  }
+  return found;
+}
+
+function order(found: Found[], orderBy: 'rank' | 'recent'): Found[] {
+  const newest = (a: Found, b: Found) => b.match.stream - a.match.stream;
+  return orderBy === 'rank'
+    ? found.sort((a, b) => b.match.score - a.match.score || newest(a, b))
+    : found.sort(newest);
+}
+
+/** The words of the results that match the search's terms, as written, with the terms themselves. */
+function highlights(searchTerms: readonly string[], page: readonly Found[]): string[] {
+  const wanted = new Set(searchTerms);
+  const words = new Set(searchTerms);
+  for (const { row } of page) {
+    const text = searchableText(row.pdu)?.text ?? '';
+    for (const word of text.match(/[\p{L}\p{N}\p{M}]+/gu) ?? []) {
+      if (terms(word).some((t) => wanted.has(t))) words.add(word);
+    }
+  }
+  return [...words];
+}
+
+/** The events around a result, as /context gives them, with the senders' profiles when asked. */
+async function eventContext(
+  tx: ReadTx,
+  caller: Caller,
+  row: EventRow,
+  request: SearchRequest,
+  now: number,
+): Promise<Record<string, unknown>> {
+  const { before: beforeLimit, after: afterLimit, includeProfile } = request.context!;
+  const checker = await VisibilityChecker.create(tx, row.room_id, caller.userId);
+  const member = await membersTable.get(tx, [row.room_id, caller.userId]);
+  const bound = member && member.membership !== 'join' ? member.stream : MAX_STREAM;
+  const accept = (r: EventRow) => checker.canSee(r);
+  const stream = row.stream!;
+  const before = await scanTimeline(tx, row.room_id, {
+    fromStream: Number.MIN_SAFE_INTEGER,
+    toStream: stream - 1,
+    limit: beforeLimit,
+    backwards: true,
+    accept,
+  });
+  const after = await scanTimeline(tx, row.room_id, {
+    fromStream: stream,
+    toStream: bound,
+    limit: afterLimit,
+    backwards: false,
+    accept,
+  });
+  const oldest = before.rows[before.rows.length - 1] ?? row;
+  const newest = after.rows[after.rows.length - 1] ?? row;
+  const context: Record<string, unknown> = {
+    start: makePaginationToken(oldest.stream! - 1),
+    end: makePaginationToken(newest.stream!),
+    events_before: await formatRows(tx, before.rows, now, caller),
+    events_after: await formatRows(tx, after.rows, now, caller),
+  };
+  if (includeProfile) {
+    const senders = new Set([row, ...before.rows, ...after.rows].map((r) => r.sender));
+    context.profile_info = await profiles(tx, row, senders);
+  }
+  return context;
+}
+
+/** Displayname and avatar of each sender from their member event at the result. */
+async function profiles(tx: ReadTx, row: EventRow, senders: ReadonlySet<string>) {
+  const state = await stateIdsAtStream(tx, row.room_id, row.stream!);
+  const out: Record<string, { displayname?: string; avatar_url?: string }> = {};
+  for (const sender of senders) {
+    const memberId =
+      state.get(stateKeyOf('m.room.member', sender)) ?? (await memberEventId(tx, row.room_id, sender));
+    const member = memberId === undefined ? undefined : await eventRow(tx, memberId);
+    const { displayname, avatar_url: avatarUrl } = member?.pdu.content ?? {};
+    out[sender] = {
+      ...(typeof displayname === 'string' && { displayname }),
+      ...(typeof avatarUrl === 'string' && { avatar_url: avatarUrl }),
+    };
+  }
+  return out;
+}
+
+async function memberEventId(tx: ReadTx, roomId: string, userId: string): Promise<string | undefined> {
+  return (await membersTable.get(tx, [roomId, userId]))?.event_id;
+}
+
+/** include_state: each result room's state, current or as of the caller's leave. */
+async function roomStates(tx: ReadTx, userId: string, page: readonly Found[], now: number) {
+  const state: Record<string, ClientEvent[]> = {};
+  for (const roomId of new Set(page.map((f) => f.match.roomId))) {
+    const member = await membersTable.get(tx, [roomId, userId]);
+    const ids =
+      member?.membership === 'join'
+        ? await currentStateIds(tx, roomId)
+        : await stateIdsAtStream(tx, roomId, member?.stream ?? 0);
+    const rows = [];
+    for (const id of ids.values()) {
+      const r = await eventRow(tx, id);
+      if (r) rows.push(r);
+    }
+    state[roomId] = await formatRows(tx, rows, now);
+  }
+  return state;
+}
+
+/** groupings: the page's results by room or sender, groups in order of their best result. */
+function groups(request: SearchRequest, page: readonly Found[], nextBatch: string | undefined) {
+  const out: Record<string, Record<string, { results: string[]; order: number; next_batch?: string }>> = {};
+  for (const key of request.groupBy) {
+    const byValue: Record<string, { results: string[]; order: number; next_batch?: string }> = {};
+    for (const { row } of page) {
+      const value = key === 'room_id' ? row.room_id : row.sender;
+      const group = byValue[value] ?? { results: [], order: Object.keys(byValue).length + 1 };
+      byValue[value] = group;
+      group.results.push(row.event_id);
+      if (nextBatch) group.next_batch = nextBatch;
+    }
+    out[key] = byValue;
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+// The Thumbnailer port in the browser (the extension's background: Chrome's
+// service worker, Firefox's event page): createImageBitmap decodes,
+// OffscreenCanvas scales, crops and encodes.
+// Both exist in workers and pages of Chromium and Firefox. It cannot make
+// animated thumbnails (a canvas has one frame), so `animates` is false and
+// the core serves an animated source whole when one is asked for.
+import type { Thumbnail, Thumbnailer, ThumbnailSpec } from '../../core/public.ts';
+
+const TYPES = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/apng',
+  'image/bmp',
+]);
+
+/** Refuse to decode more than this many pixels (a decompression bomb). */
+const MAX_INPUT_PIXELS = 50_000_000;
+
+export const canvasThumbnailer: Thumbnailer = {
+  types: TYPES,
+  animates: false,
+  async thumbnail(
+    source: Uint8Array,
+    contentType: string,
+    spec: ThumbnailSpec,
+  ): Promise<Thumbnail | undefined> {
+    let full: ImageBitmap | undefined;
+    try {
+      const blob = new Blob([source as Uint8Array<ArrayBuffer>], { type: contentType });
+      full = await createImageBitmap(blob);
+      if (full.width * full.height > MAX_INPUT_PIXELS) return undefined;
+      const plan = planThumbnail(full.width, full.height, spec);
+      const canvas = new OffscreenCanvas(plan.width, plan.height);
+      const context = canvas.getContext('2d');
+      if (!context) return undefined;
+      context.imageSmoothingQuality = 'high';
+      context.drawImage(full, plan.sx, plan.sy, plan.sw, plan.sh, 0, 0, plan.width, plan.height);
+      const type = contentType === 'image/jpeg' ? 'image/jpeg' : 'image/png';
+      const out = await canvas.convertToBlob({ type, quality: 0.8 });
+      return {
+        bytes: new Uint8Array(await out.arrayBuffer()),
+        contentType: type,
+        width: plan.width,
+        height: plan.height,
+      };
+    } catch {
+      return undefined;
+    } finally {
+      full?.close();
+    }
+  },
+};
+
+export interface ThumbnailPlan {
+  /** The part of the source drawn. */
+  readonly sx: number;
+  readonly sy: number;
+  readonly sw: number;
+  readonly sh: number;
+  /** The thumbnail's size. */
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * `scale`: the whole image inside width × height, aspect kept; `crop`: the
+ * centred part of the aspect of width × height, scaled to it. Neither
+ * enlarges: a smaller source keeps its size (crop still cuts to the aspect).
+ */
+export function planThumbnail(srcWidth: number, srcHeight: number, spec: ThumbnailSpec): ThumbnailPlan {
+  if (spec.method === 'scale') {
+    const ratio = Math.min(1, spec.width / srcWidth, spec.height / srcHeight);
+    return {
+      sx: 0,
+      sy: 0,
+      sw: srcWidth,
+      sh: srcHeight,
+      width: Math.max(1, Math.round(srcWidth * ratio)),
+      height: Math.max(1, Math.round(srcHeight * ratio)),
+    };
+  }
+  const ratio = Math.min(1, Math.max(spec.width / srcWidth, spec.height / srcHeight));
+  const width = Math.max(1, Math.min(spec.width, Math.round(srcWidth * ratio)));
+  const height = Math.max(1, Math.min(spec.height, Math.round(srcHeight * ratio)));
+  const sw = Math.round(width / ratio);
+  const sh = Math.round(height / ratio);
+  return { sx: Math.floor((srcWidth - sw) / 2), sy: Math.floor((srcHeight - sh) / 2), sw, sh, width, height };
+}

@@ -1,0 +1,91 @@
+// Finding 1 of issue 12, through the real wire: a peer floods one user with
+// invites, each carrying about a megabyte of stripped state. Before the fix
+// all were stored whole and the user's /sync answered 500 for good ("Invalid
+// string length"). Now each invite keeps at most MAX_STRIPPED_STATE_BYTES of
+// stripped state, one server may leave at most MAX_PENDING_INVITES_PER_SERVER
+// invites waiting for one user (429 M_LIMIT_EXCEEDED past it), and the user's
+// /sync answers with every invite stored.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MAX_PENDING_INVITES_PER_SERVER } from '../../../src/core/federation/routes/invite-route.ts';
+import { MAX_STRIPPED_STATE_BYTES } from '../../../src/core/rooms/federation-api.ts';
+import type { JsonObject } from '../../../src/core/protocol.ts';
+import { type RoguePeer, rogueOver } from '../../core/federation/rogue-peer.ts';
+import type { Account, RunningNode } from '../../support/federated-cluster.ts';
+import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
+
+const enc = encodeURIComponent;
+const INVITES = MAX_PENDING_INVITES_PER_SERVER + 5;
+/** Stripped state the rogue sends with each invite: 4 × 256 KiB topics. */
+const HEAVY = 256 * 1024;
+
+describe('an invite flood from one peer over libp2p', () => {
+  let cluster: Libp2pCluster;
+  let a: RunningNode;
+  let bob: Account;
+  let rogue: RoguePeer;
+
+  before(async () => {
+    cluster = await createLibp2pCluster(['a']);
+    [a] = cluster.nodes as [RunningNode];
+    bob = await a.register('bob');
+    rogue = await rogueOver(await cluster.rogueTransport(0x67), 0x67);
+  });
+  after(() => cluster.close());
+
+  async function invite(i: number) {
+    const roomId = `!flood${i}:${rogue.serverName}`;
+    const mallory = rogue.user('mallory');
+    const { pdu, eventId } = await rogue.event({
+      room_id: roomId,
+      type: 'm.room.member',
+      state_key: bob.userId,
+      sender: mallory,
+      content: { membership: 'invite' },
+      prev_events: [],
+      auth_events: [],
+      depth: 5,
+    });
+    const strip = (type: string, content: JsonObject) => ({ type, state_key: '', sender: mallory, content });
+    const state = [
+      strip('m.room.create', { creator: mallory, room_version: '10' }),
+      strip('m.room.name', { name: `flood ${i}` }),
+      ...[1, 2, 3, 4].map((n) => strip(`m.flood.${n}`, { topic: 'x'.repeat(HEAVY) })),
+      strip('m.room.join_rules', { join_rule: 'invite' }),
+    ];
+    const res = await rogue.transport.request(a.serverName, {
+      method: 'PUT',
+      path: `/_matrix/federation/v2/invite/${enc(roomId)}/${enc(eventId)}`,
+      origin: rogue.serverName,
+      body: { room_version: '10', event: pdu, invite_room_state: state },
+    });
+    return { roomId, res };
+  }
+
+  test('the invites past the quota are refused and the user’s sync shows the rest within bounds', async () => {
+    const outcomes = [];
+    for (let i = 0; i < INVITES; i++) outcomes.push(await invite(i));
+    const accepted = outcomes.filter((o) => o.res.status === 200);
+    const refused = outcomes.filter((o) => o.res.status === 429);
+    assert.equal(accepted.length, MAX_PENDING_INVITES_PER_SERVER);
+    assert.equal(refused.length, INVITES - MAX_PENDING_INVITES_PER_SERVER);
+    for (const o of refused) assert.equal((o.res.body as { errcode?: string }).errcode, 'M_LIMIT_EXCEEDED');
+
+    const sync = await a.request('GET', '/_matrix/client/v3/sync', undefined, bob.accessToken);
+    assert.equal(sync.status, 200);
+    const invites = sync.body.rooms.invite as Record<
+      string,
+      { invite_state: { events: { type: string }[] } }
+    >;
+    assert.deepEqual(Object.keys(invites).sort(), accepted.map((o) => o.roomId).sort());
+    for (const room of Object.values(invites)) {
+      const bytes = new TextEncoder().encode(JSON.stringify(room.invite_state)).length;
+      // The stripped state within its budget, and the light events kept beside a heavy one that fits.
+      assert.ok(bytes <= MAX_STRIPPED_STATE_BYTES + 4096, `${bytes} bytes of invite state`);
+      const types = room.invite_state.events.map((e) => e.type);
+      for (const t of ['m.room.create', 'm.room.name', 'm.room.join_rules', 'm.room.member'])
+        assert.ok(types.includes(t), `${t} in ${types}`);
+      assert.ok(!types.includes('m.flood.1'));
+    }
+  });
+});
