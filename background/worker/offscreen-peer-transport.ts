@@ -17,11 +17,15 @@ import {
   PeerUnreachable,
   type RequestOptions,
   responses,
+  type StreamingResponse,
+  streamOf,
+  type StreamOptions,
 } from '../../src/core/public.ts';
 import {
   decodeFederationRequest,
   encodeFederationRequest,
   encodeFederationResponse,
+  encodeStreamingResponse,
   type FederateOutcome,
   federateResult,
   type HostRequests,
@@ -30,6 +34,9 @@ import type { NodeLink } from './node-link-api.ts';
 
 /** Extra time the link gets beyond the node's own request timeout, so that the node's answer wins. */
 const LINK_MARGIN_MS = 5_000;
+
+/** A streamed body crosses the link whole, so its call may last as long as a slow transfer (an idle peer is cut off by the node). */
+const STREAM_LINK_TIMEOUT_MS = 10 * 60_000;
 
 export class OffscreenPeerTransport implements PeerTransport {
   readonly serverName: string;
@@ -47,13 +54,41 @@ export class OffscreenPeerTransport implements PeerTransport {
     this.#link = link;
   }
 
-  async request(to: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse> {
+  request(to: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse> {
+    return this.#federate(to, req, options?.timeoutMs);
+  }
+
+  /**
+   * The node reads the body off libp2p as it arrives, and the link carries it
+   * whole (node-wire.ts): bounded by maxBodyBytes, not streamed across the port.
+   */
+  async requestStream(
+    to: string,
+    req: FederationRequest,
+    options: StreamOptions,
+  ): Promise<StreamingResponse> {
+    const res = await this.#federate(to, req, options.timeoutMs, options.maxBodyBytes);
+    return res.body instanceof Uint8Array ? { ...res, body: streamOf(res.body, 256 * 1024) } : res;
+  }
+
+  async #federate(
+    to: string,
+    req: FederationRequest,
+    timeout: number | undefined,
+    maxBodyBytes?: number,
+  ): Promise<FederationResponse> {
     if (this.#closed) throw new PeerUnreachable(to, 'closed', 'transport is closed');
-    const timeoutMs = options?.timeoutMs ?? defaultTransportLimits.requestTimeoutMs;
+    const timeoutMs = timeout ?? defaultTransportLimits.requestTimeoutMs;
     let outcome: FederateOutcome;
     try {
-      const params = { to, request: encodeFederationRequest(req), timeoutMs };
-      outcome = await this.#link.call('federate', params, timeoutMs + LINK_MARGIN_MS);
+      const params = {
+        to,
+        request: encodeFederationRequest(req),
+        timeoutMs,
+        ...(maxBodyBytes !== undefined && { maxBodyBytes }),
+      };
+      const linkTimeout = maxBodyBytes === undefined ? timeoutMs + LINK_MARGIN_MS : STREAM_LINK_TIMEOUT_MS;
+      outcome = await this.#link.call('federate', params, linkTimeout);
     } catch (err) {
       throw new PeerUnreachable(to, 'broken', `the peer-to-peer node did not answer: ${String(err)}`);
     }
@@ -85,7 +120,7 @@ export class OffscreenPeerTransport implements PeerTransport {
   }: HostRequests['incoming']['params']): Promise<HostRequests['incoming']['result']> {
     await this.#handlerReady;
     if (this.#closed || !this.#handler) return encodeFederationResponse(responses.notReady());
-    return encodeFederationResponse(await this.#handler(from, decodeFederationRequest(request)));
+    return encodeStreamingResponse(await this.#handler(from, decodeFederationRequest(request)));
   }
 
   /** The node says a server came or went. */

@@ -19,9 +19,11 @@ import { Notifier } from './events/notifier.ts';
 import {
   createFederation,
   createFederationDirectory,
+  createRemoteMedia,
   type Federation,
   type FederationDirectory,
   type FederationOptions,
+  mediaFederationRoutes,
   type PeerTransport,
 } from './federation/api.ts';
 import { createRouter } from './http/router.ts';
@@ -148,7 +150,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...(deps.media.thumbnailer && { thumbnailer: deps.media.thumbnailer }),
   });
   if (transport && directory) {
-    federation = connectFederation(deps, { transport, directory, notifier, typing, rooms, keys });
+    federation = connectFederation(deps, { transport, directory, notifier, typing, rooms, keys, media });
   }
   const routes = [
     ...accountRoutes({
@@ -221,18 +223,20 @@ interface FederationParts {
   readonly typing: TypingTracker;
   readonly rooms: Rooms;
   readonly keys: KeysModule;
+  readonly media: MediaModule;
 }
 
 /**
  * Step two: room federation over the rooms module's port, serving the
- * network directory's and the keys module's endpoints and EDUs on the same
- * transport, connected back to the rooms module (remote joins and leaves, the
- * outbox of local events) and the keys module (the outbox, calls to other
- * servers).
+ * network directory's, the keys module's and the media module's endpoints
+ * and EDUs on the same transport, connected back to the rooms module (remote
+ * joins and leaves, the outbox of local events), the keys module (the
+ * outbox, calls to other servers) and the media module (other peers' media
+ * fetched into its cache).
  */
 function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federation {
   const { store, clock, logger, serverName, ed25519 } = deps;
-  const { notifier, typing, rooms, keys, directory } = parts;
+  const { notifier, typing, rooms, keys, directory, media } = parts;
   const federation = createFederation({
     store,
     clock,
@@ -244,12 +248,25 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     transport: parts.transport,
     rooms: rooms.federationPort,
     edus: { ...eduSinks({ store, clock, notifier, typing }), keys: keys.server.edus },
-    extraRoutes: [...directory.routes, ...keysServerRoutes(keys.server.routes)],
+    extraRoutes: [
+      ...directory.routes,
+      ...keysServerRoutes(keys.server.routes),
+      ...mediaFederationRoutes({ serverName, randomBytes: deps.randomBytes, media }),
+    ],
     ...(deps.federationOptions && { options: deps.federationOptions }),
     ...(deps.nodeName && { nodeName: deps.nodeName }),
   });
   rooms.connectFederation(federation.roomHooks);
   keys.connectFederation(keysFederation(federation));
+  media.connectRemote(
+    createRemoteMedia({
+      transport: parts.transport,
+      clock,
+      logger,
+      cache: media,
+      maxBytes: media.config.maxUploadBytes,
+    }),
+  );
   return federation;
 }
 

@@ -7,6 +7,7 @@
 export { bootstrapIdentity, type RegistrationMode, type ServerIdentity } from './accounts/api.ts';
 export { internalError, MatrixError, tooLarge } from './errors.ts';
 export {
+  wholeBody,
   createInboundGate,
   defaultTransportLimits,
   FOUND_ON,
@@ -27,6 +28,9 @@ export {
   type RequestOptions,
   responses,
   serverNameToPublicKey,
+  type StreamingResponse,
+  type StreamOptions,
+  streamOf,
   type TransportLimits,
   type UnreachableReason,
   VERSION_PATH,

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type MatrixClient, Preset } from 'matrix-js-sdk';
+import { Direction, type MatrixClient, NotificationCountType, Preset, ThreadFilterType } from 'matrix-js-sdk';
 import { logger as sdkLogger } from 'matrix-js-sdk/lib/logger.js';
 import {
   type RelayProcess,
@@ -32,6 +32,15 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
     if (Date.now() > deadline) throw new Error(`hang guard: ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The user's whole /sync as the server answers it (what any client would get). */
+async function rawSync(baseUrl: string, client: MatrixClient) {
+  const res = await fetch(`${baseUrl}/_matrix/client/v3/sync?timeout=0`, {
+    headers: { authorization: `Bearer ${client.getAccessToken()}` },
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: read field by field, as a client would.
+  return (await res.json()) as any;
 }
 
 describe('room features across two serve peers (matrix-js-sdk)', () => {
@@ -56,9 +65,12 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
     [alice, bob] = await Promise.all([startedClient(a.baseUrl, 'alice'), startedClient(b.baseUrl, 'bob')]);
   });
 
+  const extra: MatrixClient[] = [];
+
   after(async () => {
     alice?.stopClient();
     bob?.stopClient();
+    for (const client of extra) client.stopClient();
     await Promise.all([a?.stop(), b?.stop()]);
     await relay?.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -88,5 +100,71 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
       'alice sees bob joined',
       () => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === 'join',
     );
+  });
+
+  test('threads with replies across the peers: list, threaded receipts, unread counts', async () => {
+    const [dan, erin] = await Promise.all([
+      startedClient(a.baseUrl, 'dan', { threadSupport: true }),
+      startedClient(b.baseUrl, 'erin', { threadSupport: true }),
+    ]);
+    extra.push(dan, erin);
+    const { room_id: roomId } = await dan.createRoom({ preset: Preset.PublicChat, name: 'Threads' });
+    await erin.joinRoom(roomId, { viaServers: [a.serverName] });
+    const { event_id: root } = await dan.sendTextMessage(roomId, 'shall we talk in a thread?');
+    await until('erin sees the root', () => erin.getRoom(roomId)?.findEventById(root));
+    const { event_id: reply } = await erin.sendMessage(roomId, root, {
+      msgtype: 'm.text',
+      body: 'yes, here',
+      'm.relates_to': { rel_type: 'm.thread', event_id: root },
+    } as never);
+    await until('dan sees the reply in the thread', () =>
+      dan.getRoom(roomId)?.getThread(root)?.findEventById(reply),
+    );
+    await until(
+      'dan has one unread in the thread',
+      () => dan.getRoom(roomId)?.getThreadUnreadNotificationCount(root, NotificationCountType.Total) === 1,
+    );
+
+    const list = await dan.createThreadListMessagesRequest(
+      roomId,
+      null,
+      20,
+      Direction.Backward,
+      ThreadFilterType.All,
+    );
+    assert.deepEqual(
+      list.chunk.map((e) => e.event_id),
+      [root],
+    );
+    const bundle = (list.chunk[0]!.unsigned as Record<string, Record<string, Record<string, unknown>>>)[
+      'm.relations'
+    ]!['m.thread']!;
+    assert.equal(bundle.count, 1);
+    assert.equal((bundle.latest_event as { event_id: string }).event_id, reply);
+    const mine = await erin.createThreadListMessagesRequest(
+      roomId,
+      null,
+      20,
+      Direction.Backward,
+      ThreadFilterType.My,
+    );
+    assert.deepEqual(
+      mine.chunk.map((e) => e.event_id),
+      [root],
+    );
+
+    // Dan reads the thread: a receipt with its thread id, and the thread's count drops.
+    const replyEvent = dan.getRoom(roomId)!.getThread(root)!.findEventById(reply)!;
+    await dan.sendReadReceipt(replyEvent);
+    await until(
+      'dan’s thread count is cleared by his threaded receipt',
+      () => dan.getRoom(roomId)?.getThreadUnreadNotificationCount(root, NotificationCountType.Total) === 0,
+    );
+    await until('erin’s peer has dan’s receipt in the thread', async () => {
+      const sync = await rawSync(b.baseUrl, erin);
+      const receipts = sync.rooms?.join?.[roomId]?.ephemeral?.events ?? [];
+      const mine = receipts.find((e: { type: string }) => e.type === 'm.receipt')?.content?.[reply];
+      return mine?.['m.read']?.[dan.getUserId()!]?.thread_id === root;
+    });
   });
 });

@@ -11,7 +11,7 @@ import { createHomeserver, type Homeserver, type HomeserverConfig } from '../../
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import { collectBody, StreamedBody } from '../../src/core/http/streamed-body.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
-import type { MediaConfig } from '../../src/core/media/api.ts';
+import type { MediaConfig, Thumbnailer } from '../../src/core/media/api.ts';
 import { sharpThumbnailer } from '../../src/node/media/sharp-thumbnailer.ts';
 import { openDexieBlobStore } from '../../src/platform/dexie/dexie-blob-store.ts';
 import { bootstrapIdentity } from '../../src/core/accounts/server-identity.ts';
@@ -19,6 +19,7 @@ import type { Clock, Logger } from '../../src/core/ports.ts';
 import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
+import type { BlobStore } from '../../src/core/storage/blob-port.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
@@ -71,6 +72,10 @@ export interface TestHomeserverOptions {
   readonly nodeName?: string;
   /** Media limits other than the defaults. */
   readonly media?: Partial<MediaConfig>;
+  /** Thumbnails: sharp's (loaded on first use) unless a test gives another. */
+  readonly thumbnailer?: Thumbnailer;
+  /** Opens the stores (opened with SCHEMA) instead of Dexie's over fake-indexeddb (the media tests run over both). */
+  readonly stores?: () => Promise<{ readonly store: Store; readonly blobs: BlobStore }>;
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -92,12 +97,19 @@ function parseQuery(search: string): Record<string, string | string[]> {
   return query;
 }
 
+/** The default stores: Dexie over fake-indexeddb behind the row cache, as the extension runs. */
+async function dexieStores(): Promise<{ store: Store; blobs: BlobStore }> {
+  const name = `hs-test-${++databases}-${Date.now()}`;
+  const opened = await openDexieStore(name, SCHEMA, { indexedDB, IDBKeyRange });
+  return {
+    store: cachedHomeserverStore(opened, SCHEMA),
+    blobs: await openDexieBlobStore(`${name}-media`, { indexedDB, IDBKeyRange }),
+  };
+}
+
 export async function createTestHomeserver(options: TestHomeserverOptions = {}): Promise<TestHomeserver> {
-  const opened = await openDexieStore(`hs-test-${++databases}-${Date.now()}`, SCHEMA, {
-    indexedDB,
-    IDBKeyRange,
-  });
-  const store = cachedHomeserverStore(opened, SCHEMA);
+  const stores = await (options.stores ?? dexieStores)();
+  const store = stores.store;
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const errors: string[] = [];
   const log = () => {};
@@ -108,10 +120,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     error: (msg, fields) => errors.push(`${msg} ${JSON.stringify(fields)}`),
   };
   const transport = options.transport?.(identity.serverName);
-  const blobs = await openDexieBlobStore(`hs-test-media-${databases}-${Date.now()}`, {
-    indexedDB,
-    IDBKeyRange,
-  });
+  const blobs = stores.blobs;
   const hs = createHomeserver({
     ...(transport && { transport }),
     ...(options.nodeName !== undefined && { nodeName: async () => options.nodeName }),
@@ -126,7 +135,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     config: { registration: 'open', passwordIterations: 1000, ...options.config },
     media: {
       blobs,
-      thumbnailer: sharpThumbnailer,
+      thumbnailer: options.thumbnailer ?? sharpThumbnailer,
       ...(options.media && { config: options.media }),
     },
   });

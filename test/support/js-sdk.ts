@@ -47,12 +47,19 @@ export async function registerUser(baseUrl: string, username: string, password =
   return { userId: res.user_id, accessToken: res.access_token!, deviceId: res.device_id! };
 }
 
-/** A logged-in client that has finished its first sync. */
-export async function startedClient(baseUrl: string, username: string): Promise<MatrixClient> {
+/**
+ * A logged-in client that has finished its first sync; `threadSupport` as
+ * Element runs it (threaded receipts, per-thread unread counts).
+ */
+export async function startedClient(
+  baseUrl: string,
+  username: string,
+  { threadSupport = false } = {},
+): Promise<MatrixClient> {
   const creds = await registerUser(baseUrl, username);
   const client = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true });
   const prepared = waitFor(client, ClientEvent.Sync, (state: SyncState) => state === SyncState.Prepared);
-  await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
+  await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true, threadSupport });
   await prepared;
   return client;
 }

@@ -9,8 +9,8 @@
 //   checkAuth(ev, room.stateLookup(), room.version);      // candidate, not appended
 
 import type { AuthStateLookup } from '../../src/core/protocol/auth-rules.ts';
-import { authEventTypesFor } from '../../src/core/protocol/auth-events.ts';
-import { serverNameOf } from '../../src/core/protocol/identifiers.ts';
+import { authEventIdsOf, authEventTypesFor } from '../../src/core/protocol/auth-events.ts';
+import { roomIdOfCreateEvent, serverNameOf } from '../../src/core/protocol/identifiers.ts';
 import { POWER_LEVEL_DEFAULTS } from '../../src/core/protocol/power-levels.ts';
 import { type RoomVersion, roomVersion } from '../../src/core/protocol/room-version.ts';
 import { type JsonObject, type RoomEvent, type StateKey, stateKeyOf } from '../../src/core/protocol/types.ts';
@@ -19,11 +19,11 @@ export interface RoomBuilderOptions {
   /** Room version id; default '10'. */
   version?: string;
   creator: string;
-  /** Default `!room:<creator's server>`. */
+  /** Default `!room:<creator's server>`; from v12 `!` + the create event's id (`!0001_create`). */
   roomId?: string;
   /** Join rule of the initial m.room.join_rules; default 'public'; null for no join rules event. */
   joinRule?: string | null;
-  /** Merged over the default power levels content (creator 100, usual defaults); null for none. */
+  /** Merged over the default power levels content (creator 100 before v12, usual defaults); null for none. */
   powerLevels?: JsonObject | null;
   /** Extra m.room.create content. */
   createContent?: JsonObject;
@@ -68,7 +68,12 @@ export class RoomBuilder {
     if (!version) throw new Error(`unknown room version ${options.version}`);
     this.version = version;
     this.creator = options.creator;
-    this.roomId = options.roomId ?? `!room:${serverNameOf(options.creator)}`;
+    // From v12 the room id is the create event's id, the first one built.
+    this.roomId =
+      options.roomId ??
+      (version.roomIdIsCreateEventId
+        ? roomIdOfCreateEvent('$0001_create')
+        : `!room:${serverNameOf(options.creator)}`);
     const creatorField: JsonObject = version.implicitRoomCreator ? {} : { creator: options.creator };
     this.create = this.event({
       type: 'm.room.create',
@@ -78,10 +83,11 @@ export class RoomBuilder {
     });
     this.join(options.creator);
     if (options.powerLevels !== null) {
-      this.setPowerLevels(options.creator, {
-        ...defaultPowerLevels(options.creator),
-        ...options.powerLevels,
-      });
+      // v12: creators have infinite power and may not be listed.
+      const defaults = version.privilegedCreators
+        ? defaultPowerLevelsV12()
+        : defaultPowerLevels(options.creator);
+      this.setPowerLevels(options.creator, { ...defaults, ...options.powerLevels });
     }
     if (options.joinRule !== null) this.setJoinRule(options.creator, options.joinRule ?? 'public');
   }
@@ -134,9 +140,9 @@ export class RoomBuilder {
     );
   }
 
-  /** The appended events an event's auth_events name. */
+  /** The appended events an event's auth_events name (and from v12 the create event its room id implies). */
   authEventsOf(event: RoomEvent): RoomEvent[] {
-    return event.auth_events.map((id) => this.get(id));
+    return authEventIdsOf(event, this.version).map((id) => this.get(id));
   }
 
   get(eventId: string): RoomEvent {
@@ -212,6 +218,11 @@ export class RoomBuilder {
       .map((t) => state.get(stateKeyOf(t.type, t.stateKey))?.event_id)
       .filter((id): id is string => id !== undefined);
   }
+}
+
+/** From v12: the same without the creator, whose power is infinite. */
+export function defaultPowerLevelsV12(): JsonObject {
+  return { users: {}, events: {}, ...POWER_LEVEL_DEFAULTS };
 }
 
 /** The power levels content a room gets at creation, as servers usually send it. */

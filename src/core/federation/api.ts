@@ -17,6 +17,12 @@ export {
   type FederationOptions,
   type FederationRoomHooks,
 } from './federation.ts';
+export { BodyLengthMismatch, wholeBody, exactChunks, streamOf } from './streamed-body.ts';
+export {
+  type FederationMediaFiles,
+  mediaFederationRoutes,
+} from './media/media-routes.ts';
+export { createRemoteMedia, type RemoteMedia, type RemoteMediaCache } from './media/remote-media.ts';
 export { createInboundGate, errorResponse, type InboundGate, responses } from './inbound.ts';
 export {
   cleanNodeName,
@@ -41,6 +47,8 @@ export {
   PeerUnreachable,
   type ProtocolViolation,
   type RequestOptions,
+  type StreamingResponse,
+  type StreamOptions,
   type TransportLimits,
   type UnreachableReason,
 } from './transport.ts';

@@ -6,7 +6,7 @@
 // updates and to-device messages go to the keys module, which checks them
 // itself (keys/server-side.ts).
 import type { JsonObject, JsonValue } from '../protocol/types.ts';
-import { joinedServers, roomTableNames } from '../rooms/federation-api.ts';
+import { joinedServers, roomTableNames, sharesRoomWithServer } from '../rooms/federation-api.ts';
 import type { Logger } from '../ports.ts';
 import type { Store } from '../storage/port.ts';
 
@@ -36,6 +36,8 @@ export interface RemoteReceipt {
 }
 
 export interface EduDeps {
+  /** Our own server name: presence is admitted only about users who share a room with ours. */
+  readonly serverName: string;
   readonly store: Store;
   readonly logger: Logger;
   readonly sinks: EduSinks;
@@ -102,12 +104,37 @@ async function receipts(deps: EduDeps, origin: string, content: JsonObject): Pro
   }
 }
 
-/** m.presence {push: [{user_id, presence, status_msg?, last_active_ago, currently_active?}]} */
+/**
+ * m.presence {push: [{user_id, presence, status_msg?, last_active_ago, currently_active?}]}:
+ * only about the origin's own users, and only about those who share a room
+ * with one of our users (nobody here has a reason to see anyone else's; as
+ * Synapse keeps presence only of users its local users are interested in).
+ * So the presence rows a peer can make us keep are bounded by the members
+ * of the rooms our users are in, and one user's updates in one EDU count once
+ * (the last one).
+ */
 async function presence(deps: EduDeps, origin: string, content: JsonObject): Promise<void> {
   if (!Array.isArray(content.push)) return;
+  const latest = new Map<string, JsonObject>();
   for (const update of content.push.slice(0, MAX_ENTRIES)) {
     if (!isObject(update) || typeof update.user_id !== 'string' || serverOf(update.user_id) !== origin)
       continue;
+    latest.set(update.user_id, update);
+  }
+  if (latest.size === 0) return;
+  const admitted = await deps.store.read(roomTableNames, async (tx) => {
+    const out: JsonObject[] = [];
+    for (const [userId, update] of latest)
+      if (await sharesRoomWithServer(tx, userId, deps.serverName)) out.push(update);
+    return out;
+  });
+  if (admitted.length < latest.size)
+    deps.logger.info('dropped presence of users who share no room with ours', {
+      origin,
+      dropped: latest.size - admitted.length,
+    });
+  for (const update of admitted) {
+    if (typeof update.user_id !== 'string') continue;
     const state = update.presence;
     if (state !== 'online' && state !== 'offline' && state !== 'unavailable') continue;
     const message = typeof update.status_msg === 'string' ? update.status_msg.slice(0, 1000) : undefined;

@@ -12,6 +12,7 @@ import {
   type StateKey,
   type Verdict,
   allowed,
+  authEventIdsOf,
   authEventTypesFor,
   checkAuth,
   checkAuthEventsSelection,
@@ -85,7 +86,7 @@ export async function checkOwnAuthEvents(
   version: RoomVersion,
 ): Promise<Verdict> {
   const rows = new Map<string, EventRow>();
-  for (const id of event.auth_events) {
+  for (const id of authEventIdsOf(event, version)) {
     const row = await held.get(id);
     if (!row) throw new MissingAuthEvents(`auth event ${id} of ${event.event_id} is not held`);
     rows.set(id, row);
@@ -167,7 +168,7 @@ export async function checkStateBefore(
 ): Promise<Verdict> {
   const found = await authStateInGroup(tx, held, group, event, version, cache);
   const ids = new Set([...found.values()].map((e) => e.event_id));
-  const cited = new Set(event.auth_events);
+  const cited = new Set(authEventIdsOf(event, version));
   if (ids.size === cited.size && [...ids].every((id) => cited.has(id))) return allowed;
   return checkAuth(event, (type, stateKey) => found.get(stateKeyOf(type, stateKey)), version);
 }

@@ -1,7 +1,7 @@
 // Walks over the held room DAG for the endpoints that serve it to peers
 // (auth chains, get_missing_events, backfill). Rejected events are never
 // served: a walk treats them as absent. Every walk is bounded.
-import type { RoomEvent } from '../protocol.ts';
+import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../protocol.ts';
 import { type EventRow, eventRowOf } from '../rooms/federation-api.ts';
 import type { ReadTx } from '../storage/port.ts';
 
@@ -14,8 +14,16 @@ export async function servableRow(tx: ReadTx, eventId: string): Promise<EventRow
   return row && row.rejected === undefined ? row : undefined;
 }
 
-/** The auth chain of the given events (their auth events, recursively), not including them, oldest first. */
-export async function authChain(tx: ReadTx, eventIds: Iterable<string>): Promise<RoomEvent[]> {
+/**
+ * The auth chain of the given events (their auth events, recursively, and
+ * from v12 the room's create event, which no event cites), not including
+ * them, oldest first.
+ */
+export async function authChain(
+  tx: ReadTx,
+  eventIds: Iterable<string>,
+  version: RoomVersion,
+): Promise<RoomEvent[]> {
   const seen = new Set<string>();
   const out: EventRow[] = [];
   let frontier = [...eventIds];
@@ -24,7 +32,7 @@ export async function authChain(tx: ReadTx, eventIds: Iterable<string>): Promise
     const next: string[] = [];
     for (const id of frontier) {
       const row = await servableRow(tx, id);
-      for (const authId of row?.pdu.auth_events ?? []) {
+      for (const authId of row ? authEventIdsOf(row.pdu, version) : []) {
         if (seen.has(authId)) continue;
         seen.add(authId);
         const auth = await servableRow(tx, authId);

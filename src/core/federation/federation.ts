@@ -127,7 +127,7 @@ export function createFederation(deps: FederationDeps): Federation {
     ed25519: deps.ed25519,
     outbound,
     senders,
-    edus: { store, logger, sinks: deps.edus ?? {} },
+    edus: { serverName, store, logger, sinks: deps.edus ?? {} },
   };
   deps.transport.onRequest(
     federationRouter([...serverRoutes(fed, deps.nodeName), ...(deps.extraRoutes ?? [])]),

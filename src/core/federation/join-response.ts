@@ -8,6 +8,7 @@ import {
   type RoomEvent,
   type RoomVersion,
   type StateKey,
+  authEventIdsOf,
   checkAuth,
   stateKeyOf,
 } from '../protocol.ts';
@@ -44,8 +45,8 @@ export async function checkJoinResponse(
   const all = new Map<string, RoomEvent>([...chain, ...state].map((e) => [e.event_id, e]));
   // 2.
   const rejected = new Set<string>();
-  for (const event of topoSort([...all.values()], (e) => e.auth_events)) {
-    const authEvents = event.auth_events.map((id) => all.get(id));
+  for (const event of topoSort([...all.values()], (e) => authEventIdsOf(e, version))) {
+    const authEvents = authEventIdsOf(event, version).map((id) => all.get(id));
     const verdict = authEvents.every((e) => e !== undefined)
       ? authEventsVerdict(event, authEvents as RoomEvent[], version, (id) => rejected.has(id))
       : { ok: false as const, reason: 'auth events missing from the answer' };
@@ -73,7 +74,7 @@ export async function checkJoinResponse(
   if ((create.content.room_version ?? '1') !== version.id)
     throw new BadJoinResponse('the room version does not match');
   // 4.
-  const own = join.auth_events.map((id) => all.get(id));
+  const own = authEventIdsOf(join, version).map((id) => all.get(id));
   if (!own.every((e) => e !== undefined))
     throw new BadJoinResponse('the join cites auth events the answer lacks');
   const ownVerdict = authEventsVerdict(join, own as RoomEvent[], version, () => false);

@@ -8,16 +8,18 @@ import type { Clock } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { utf8ByteLength } from '../protocol/utf8.ts';
 import { createInboundGate, type InboundGate, responses } from './inbound.ts';
+import { BodyLengthMismatch, wholeBody, exactChunks } from './streamed-body.ts';
 import {
   defaultTransportLimits,
   type FederationBody,
   type FederationRequest,
-  type FederationResponse,
   PeerProtocolError,
   type PeerState,
   type PeerTransport,
   PeerUnreachable,
   type RequestOptions,
+  StreamedBody,
+  type StreamingResponse,
   type TransportLimits,
 } from './transport.ts';
 
@@ -68,6 +70,10 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
         if (closed) return Promise.reject(new PeerUnreachable(to, 'closed', 'transport is closed'));
         return deliver(member, to, req, options);
       },
+      requestStream: (to, req, options) => {
+        if (closed) return Promise.reject(new PeerUnreachable(to, 'closed', 'transport is closed'));
+        return deliverStreaming(member, to, req, options);
+      },
       onRequest: (handler) => member.gate.setHandler(handler),
       peers: () => (closed ? [] : [...members.keys()].filter((other) => reachable(serverName, other))),
       onPeer: (listener) => void member.listeners.push(listener),
@@ -80,29 +86,53 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
     };
   };
 
-  const deliver = async (from: Member, to: string, req: FederationRequest, options?: RequestOptions) => {
+  const answer = async (from: Member, to: string, req: FederationRequest, timeoutMs?: number) => {
     const target = members.get(to);
     if (!target || !reachable(from.name, to)) throw new PeerUnreachable(to, 'no-route', `no route to ${to}`);
-    const timeoutMs = options?.timeoutMs ?? from.limits.requestTimeoutMs;
-    const res = await withTimeout(clock, timeoutMs, to, serve(from.name, target, req));
-    const body = copyBody(res.body);
-    if (body.size > from.limits.maxResponseBodyBytes) {
-      throw new PeerProtocolError(
-        to,
-        'too-large',
-        `response body exceeds ${from.limits.maxResponseBodyBytes} bytes`,
-      );
-    }
-    return { status: res.status, body: body.value };
+    return withTimeout(clock, timeoutMs ?? from.limits.requestTimeoutMs, to, serve(from.name, target, req));
   };
 
-  const serve = async (from: string, target: Member, req: FederationRequest): Promise<FederationResponse> => {
+  const deliver = async (from: Member, to: string, req: FederationRequest, options?: RequestOptions) => {
+    const res = await answer(from, to, req, options?.timeoutMs);
+    const max = from.limits.maxResponseBodyBytes;
+    const tooLarge = () => new PeerProtocolError(to, 'too-large', `response body exceeds ${max} bytes`);
+    if (res.body instanceof StreamedBody) {
+      if (res.body.length > max) throw tooLarge();
+      return { ...res, body: await received(to, wholeBody(res.body, max)) };
+    }
+    const body = copyBody(res.body);
+    if (body.size > max) throw tooLarge();
+    return { ...res, body: body.value };
+  };
+
+  const deliverStreaming = async (
+    from: Member,
+    to: string,
+    req: FederationRequest,
+    options: { timeoutMs?: number; maxBodyBytes: number },
+  ): Promise<StreamingResponse> => {
+    const res = await answer(from, to, req, options.timeoutMs);
+    if (!(res.body instanceof StreamedBody || res.body instanceof Uint8Array))
+      return deliver(from, to, req, options);
+    const stream =
+      res.body instanceof StreamedBody ? res.body : new StreamedBody(res.body.length, once(res.body));
+    if (stream.length > options.maxBodyBytes) {
+      void stream.chunks[Symbol.asyncIterator]().return?.();
+      throw new PeerProtocolError(to, 'too-large', `response body exceeds ${options.maxBodyBytes} bytes`);
+    }
+    return { ...res, body: new StreamedBody(stream.length, copiedChunks(to, stream)) };
+  };
+
+  const serve = async (from: string, target: Member, req: FederationRequest): Promise<StreamingResponse> => {
     const release = target.gate.admit(from);
     if (!release) return responses.busy();
+    let releaseBody: (() => void) | undefined;
     try {
       const body = req.body === undefined ? undefined : copyBody(req.body);
       if (body && body.size > target.limits.maxRequestBodyBytes)
         return responses.tooLarge(target.limits.maxRequestBodyBytes);
+      releaseBody = target.gate.holdBody(body?.size ?? 0);
+      if (!releaseBody) return responses.busy();
       const query = req.query ? copyQuery(req.query) : {};
       const copy = {
         method: req.method,
@@ -113,6 +143,8 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
       };
       return await target.gate.dispatch(from, copy);
     } finally {
+      // Unlike libp2p, a streamed body's slot is free once the handler answered.
+      releaseBody?.();
       release();
     }
   };
@@ -129,6 +161,32 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
       announce(name, 'up');
     },
   };
+}
+
+/** The sender's chunks, copied as the wire would, with their length checked; a mismatch reads as a cut transfer. */
+async function* copiedChunks(to: string, body: StreamedBody): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of exactChunks(body)) yield chunk.slice();
+  } catch (err) {
+    throw cutShort(to, err);
+  }
+}
+
+async function received<T>(to: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    throw cutShort(to, err);
+  }
+}
+
+function cutShort(to: string, err: unknown): Error {
+  if (err instanceof BodyLengthMismatch) return new PeerUnreachable(to, 'broken', err.message);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
 }
 
 function emit(member: Member, serverName: string, state: PeerState): void {

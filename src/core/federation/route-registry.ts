@@ -7,7 +7,12 @@ import { MatrixError } from '../errors.ts';
 import { RouteTable } from '../http/route-table.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { errorResponse } from './inbound.ts';
-import type { FederationHandler, FederationRequest, FederationResponse } from './transport.ts';
+import type {
+  FederationHandler,
+  FederationRequest,
+  FederationResponse,
+  StreamingResponse,
+} from './transport.ts';
 
 export interface FederationRouteContext {
   /** The requesting server, authenticated by the transport (equals `req.origin`). */
@@ -21,8 +26,8 @@ export interface FederationRoute {
   readonly method: 'GET' | 'PUT' | 'POST';
   /** Path pattern with `{name}` segments, e.g. `/_matrix/federation/v1/state_ids/{roomId}`. */
   readonly path: string;
-  /** Answers the request; throws MatrixError for the spec's error responses. */
-  readonly handler: (ctx: FederationRouteContext) => Promise<FederationResponse>;
+  /** Answers the request (bytes may be streamed: media); throws MatrixError for the spec's error responses. */
+  readonly handler: (ctx: FederationRouteContext) => Promise<StreamingResponse>;
 }
 
 /** A 200 response with a JSON body. */

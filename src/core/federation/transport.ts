@@ -9,6 +9,7 @@
 // handshake proves the peer holds the Ed25519 key whose hex is its server
 // name) and refuses requests whose claimed `origin` differs.
 
+import { StreamedBody } from '../http/streamed-body.ts';
 import type { JsonObject } from '../protocol/types.ts';
 
 /** A request body: JSON for almost every endpoint, raw bytes for media. */
@@ -28,6 +29,26 @@ export interface FederationRequest {
 export interface FederationResponse {
   readonly status: number;
   readonly body: FederationBody;
+  /** The media type of a bytes body (media answers: `multipart/mixed; boundary=…`). */
+  readonly contentType?: string;
+}
+
+/**
+ * A bytes body may be a StreamedBody (http/streamed-body.ts, the one type the
+ * client API's media answers use too), sent and read piece by piece, never
+ * whole in memory (media): its `length` is exact and travels first, so a
+ * receiver refuses an oversized body before any of it. A consumer that stops
+ * iterating early cancels the transfer; a transfer cut short or longer than
+ * `length` makes the iteration throw (PeerUnreachable or PeerProtocolError),
+ * so a reader never takes a truncated body for a whole one.
+ */
+export { StreamedBody };
+
+/** What a handler may answer and `requestStream` returns: a FederationResponse whose bytes may be streamed. */
+export interface StreamingResponse {
+  readonly status: number;
+  readonly body: FederationBody | StreamedBody;
+  readonly contentType?: string;
 }
 
 export interface RequestOptions {
@@ -35,11 +56,22 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
 }
 
+export interface StreamOptions {
+  /**
+   * Give up when the answer's head has not arrived by then; afterwards, a
+   * pause longer than this between two pieces of the body ends it with
+   * PeerUnreachable (`timeout`). Defaults to TransportLimits.requestTimeoutMs.
+   */
+  readonly timeoutMs?: number;
+  /** Largest bytes body accepted (it replaces maxResponseBodyBytes for this request); larger is PeerProtocolError `too-large`. */
+  readonly maxBodyBytes: number;
+}
+
 /** Serves a request from `fromServerName` (already authenticated; equals `req.origin`). */
 export type FederationHandler = (
   fromServerName: string,
   req: FederationRequest,
-) => Promise<FederationResponse>;
+) => Promise<StreamingResponse>;
 
 export type PeerState = 'up' | 'down';
 
@@ -47,6 +79,16 @@ export interface PeerTransport {
   /** Our own server name. */
   readonly serverName: string;
   request(serverName: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse>;
+  /**
+   * Like request, but a bytes answer arrives as a StreamedBody, read as it
+   * comes in with at most a bounded amount buffered (a JSON answer, such as
+   * an error, still arrives whole within maxResponseBodyBytes).
+   */
+  requestStream(
+    serverName: string,
+    req: FederationRequest,
+    options: StreamOptions,
+  ): Promise<StreamingResponse>;
   /** Sets the handler for incoming requests (a later call replaces it). */
   onRequest(handler: FederationHandler): void;
   /** Server names of the peers we are connected to now. */
@@ -98,6 +140,17 @@ export interface TransportLimits {
   readonly maxResponseBodyBytes: number;
   /** Incoming requests from one peer being served at once; more get 429. */
   readonly maxConcurrentPerPeer: number;
+  /**
+   * Incoming requests from all peers together being served at once; more get
+   * 429. Identities are free, so a per-peer limit alone bounds nothing.
+   */
+  readonly maxConcurrentTotal: number;
+  /**
+   * Request bodies (their declared lengths) from all peers together being
+   * read or served at once; a body over SMALL_BODY_BYTES that would pass it
+   * gets 429 before it is read. Small bodies are bounded by the count above.
+   */
+  readonly maxBodyBytesInFlight: number;
   /** An incoming request must arrive in full within this time. */
   readonly readTimeoutMs: number;
   /** Default for RequestOptions.timeoutMs. */
@@ -108,6 +161,8 @@ export const defaultTransportLimits: TransportLimits = {
   maxRequestBodyBytes: 4 * 1024 * 1024,
   maxResponseBodyBytes: 16 * 1024 * 1024,
   maxConcurrentPerPeer: 16,
+  maxConcurrentTotal: 256,
+  maxBodyBytesInFlight: 32 * 1024 * 1024,
   readTimeoutMs: 30_000,
   requestTimeoutMs: 30_000,
 };

@@ -3,7 +3,7 @@
 // existing users are accepted with the historical grammar, as the spec asks.
 // Failures are 400 M_INVALID_PARAM unless the endpoint defines another code.
 import { invalidParam } from '../errors.ts';
-import { sigilIdProblem } from '../protocol/identifiers.ts';
+import { isHashRoomId, sigilIdProblem } from '../protocol/identifiers.ts';
 
 /** The localpart grammar for new users: a-z, 0-9, `.`, `_`, `=`, `-`, `/` and `+` (spec v1.8+). */
 const LOCALPART = /^[a-z0-9._=\-/+]+$/;
@@ -37,6 +37,8 @@ export function userIdProblem(id: string): string | undefined {
 
 /** Why `id` is not a valid room id, or undefined. */
 export function roomIdProblem(id: string): string | undefined {
+  // Room version 12 on: no server, the create event's hash (spec v1.16, appendices "Room IDs").
+  if (isHashRoomId(id)) return undefined;
   const problem = sigilIdProblem(id, '!');
   if (problem) return problem;
   return parseId(id).localpart === '' ? 'has an empty opaque id' : undefined;

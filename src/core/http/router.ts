@@ -27,16 +27,11 @@ export function createRouter(deps: RouterDeps): RequestHandler {
     if (req.method === 'OPTIONS') return preflightResponse();
     try {
       const { route, params } = table.match(req.method, req.path);
-      const limit = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-      const declared = declaredLength(req);
-      if (
-        (req.body !== undefined && req.body.length > limit) ||
-        (declared !== undefined &&
-          declared > limit &&
-          (!route.streamBody || route.maxBodyBytes !== undefined))
-      ) {
-        throw tooLarge(`Request body is larger than ${limit} bytes`);
-      }
+      // A streaming route (a media upload) enforces its own limit as the body arrives.
+      const limit =
+        route.maxBodyBytes ?? (route.streamBody ? Number.POSITIVE_INFINITY : DEFAULT_MAX_BODY_BYTES);
+      const size = req.body?.length ?? declaredLength(req);
+      if (size !== undefined && size > limit) throw tooLarge(`Request body is larger than ${limit} bytes`);
       const caller = await resolveCaller(route, req, deps.authenticate);
       const whole = await wholeBody(route, req, limit);
       const result = await route.handler(caller ? { req: whole, params, caller } : { req: whole, params });

@@ -62,6 +62,8 @@ async function findLocal(deps: FilesDeps, mediaId: string, timeoutMs: number): P
     if (!row || isExpired(row, deps.clock.now())) throw notFound('Media not found');
     const file = localFile(row);
     if (file) return file;
+    if (timeoutMs <= 0)
+      throw new MatrixError(504, 'M_NOT_YET_UPLOADED', 'The media has not been uploaded yet');
     let timedOut = true;
     await deps.clock.sleep(
       timeoutMs,

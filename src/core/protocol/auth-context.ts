@@ -2,7 +2,14 @@
 // event: the create event, the power levels and memberships.
 
 import type { AuthStateLookup } from './auth-rules.ts';
-import { type PowerLevels, parsePowerLevels, userLevelIn, userPowerLevel } from './power-levels.ts';
+import {
+  CREATOR_POWER_LEVEL,
+  type PowerLevels,
+  parsePowerLevels,
+  roomCreators,
+  userLevelIn,
+  userPowerLevel,
+} from './power-levels.ts';
 import type { RoomVersion } from './room-version.ts';
 import type { RoomEvent } from './types.ts';
 
@@ -11,6 +18,8 @@ export interface AuthContext {
   readonly version: RoomVersion;
   readonly state: AuthStateLookup;
   readonly create: RoomEvent;
+  /** v12+: the creators, whose power is infinite (empty before v12). */
+  readonly creators: ReadonlySet<string>;
   readonly powerLevelsEvent: RoomEvent | undefined;
   /** The current power levels (defaults when the room has none). */
   readonly powerLevels: PowerLevels;
@@ -24,7 +33,8 @@ export function authContext(
 ): AuthContext {
   const powerLevelsEvent = state('m.room.power_levels', '');
   const powerLevels = parsePowerLevels(powerLevelsEvent?.content, version);
-  return { event, version, state, create, powerLevelsEvent, powerLevels };
+  const creators = roomCreators(create, version);
+  return { event, version, state, create, creators, powerLevelsEvent, powerLevels };
 }
 
 /** A user's current membership; `leave` when they have no member event (as gomatrixserverlib reads it). */
@@ -33,9 +43,13 @@ export function membershipOf(ctx: AuthContext, userId: string): string {
   return typeof membership === 'string' ? membership : 'leave';
 }
 
-/** A user's current power level, with the creator's 100 while the room has no power levels. */
+/**
+ * A user's current power level: infinite for a v12 creator, else from the power
+ * levels, with the creator's 100 (before v12) while the room has none.
+ */
 export function levelOf(ctx: AuthContext, userId: string): number {
-  if (ctx.powerLevelsEvent) return userLevelIn(userId, ctx.powerLevels);
+  if (ctx.creators.has(userId)) return CREATOR_POWER_LEVEL;
+  if (ctx.powerLevelsEvent || ctx.version.privilegedCreators) return userLevelIn(userId, ctx.powerLevels);
   return userPowerLevel(userId, undefined, ctx.create, ctx.version);
 }
 

@@ -2,6 +2,7 @@
 // "Auth events selection") and rule 2 of the room v10/v11 authorisation rules,
 // which checks that citation.
 
+import { createEventIdOfRoom } from './identifiers.ts';
 import type { RoomVersion } from './room-version.ts';
 import {
   type JsonObject,
@@ -24,7 +25,8 @@ export type AuthSelectionInput = Pick<Pdu, 'type' | 'sender' | 'state_key' | 'co
 
 /**
  * The state an event must cite as auth_events, in this order:
- * 1. the m.room.create event (none at all for the create event itself);
+ * 1. the m.room.create event before v12 (none at all for the create event
+ *    itself; from v12 the room id implies it and citing it is an error);
  * 2. the current m.room.power_levels event;
  * 3. the sender's m.room.member event;
  * 4. for m.room.member events: the target's member event; the join rules for
@@ -36,7 +38,7 @@ export type AuthSelectionInput = Pick<Pdu, 'type' | 'sender' | 'state_key' | 'co
 export function authEventTypesFor(event: AuthSelectionInput, version: RoomVersion): StateTuple[] {
   if (event.type === 'm.room.create') return [];
   const tuples: StateTuple[] = [
-    { type: 'm.room.create', stateKey: '' },
+    ...(version.roomIdIsCreateEventId ? [] : [{ type: 'm.room.create', stateKey: '' }]),
     { type: 'm.room.power_levels', stateKey: '' },
     { type: 'm.room.member', stateKey: event.sender },
   ];
@@ -44,6 +46,22 @@ export function authEventTypesFor(event: AuthSelectionInput, version: RoomVersio
     tuples.push(...memberAuthTuples(event.state_key, event.content, version));
   }
   return dedupe(tuples);
+}
+
+/**
+ * The events an event's authorisation rests on: its `auth_events`, and from
+ * v12 on also the create event its room id names (rule 2), which it may not
+ * cite. Every walk of auth chains goes through this (as Synapse's
+ * `auth_event_ids()` does), so that the create event is in every auth chain.
+ */
+export function authEventIdsOf(
+  event: Pick<Pdu, 'type' | 'state_key' | 'room_id' | 'auth_events'>,
+  version: RoomVersion,
+): string[] {
+  if (!version.roomIdIsCreateEventId || (event.type === 'm.room.create' && event.state_key === '')) {
+    return event.auth_events;
+  }
+  return [...event.auth_events, createEventIdOfRoom(event.room_id)];
 }
 
 function memberAuthTuples(target: string, content: JsonObject, version: RoomVersion): StateTuple[] {
@@ -83,10 +101,11 @@ function dedupe(tuples: StateTuple[]): StateTuple[] {
 }
 
 /**
- * Rule 2 of the authorisation rules (rooms v10 and v11), for everything but
- * the create event (rule 1 allows that before rule 2 applies). `authEvents`
- * are the events `event.auth_events` names; `isRejected` tells which of them
- * were rejected on receipt (2.3), which only the caller knows.
+ * Rule 2 of the authorisation rules (rooms v10 and v11; rules 2 and 3 in
+ * v12), for everything but the create event (rule 1 allows that before this
+ * applies). `authEvents` are the events authEventIdsOf names (the cited ones,
+ * and from v12 the create event of the room id); `isRejected` tells which of
+ * them were rejected on receipt (2.3), which only the caller knows.
  */
 export function checkAuthEventsSelection(
   event: RoomEvent,
@@ -115,7 +134,24 @@ export function checkAuthEventsSelection(
     // 2.5: every auth event belongs to this room.
     if (authEvent.room_id !== event.room_id) return denied(`2.5: auth event ${id} is from another room`);
   }
+  if (version.roomIdIsCreateEventId) return impliedCreateVerdict(event, byId, isRejected);
   // 2.4: the create event must be among them.
   if (!seen.has(stateKeyOf('m.room.create', ''))) return denied('2.4: no m.room.create among auth events');
+  return allowed;
+}
+
+/** v12 rule 2: the room id names an accepted (not rejected) m.room.create event. */
+function impliedCreateVerdict(
+  event: RoomEvent,
+  byId: ReadonlyMap<string, RoomEvent>,
+  isRejected: (eventId: string) => boolean,
+): Verdict {
+  const id = createEventIdOfRoom(event.room_id);
+  const create = byId.get(id);
+  if (!create) return denied(`2: the create event ${id} the room id names was not provided`);
+  if (create.type !== 'm.room.create' || create.state_key !== '') {
+    return denied(`2: the room id names ${id}, which is not an m.room.create event`);
+  }
+  if (isRejected(id)) return denied(`2: the create event ${id} was rejected`);
   return allowed;
 }

@@ -1,5 +1,6 @@
-// Rule 9 of the room v10/v11 authorisation rules: m.room.power_levels. A
-// sender may only move levels that are (and stay) within their own power.
+// Rule 9 of the room v10/v11 authorisation rules (rule 10 in v12, which adds
+// 10.4): m.room.power_levels. A sender may only move levels that are (and
+// stay) within their own power.
 
 import type { AuthContext } from './auth-context.ts';
 import { POWER_LEVEL_KEYS, isPowerLevelInteger, readPowerLevel } from './power-levels.ts';
@@ -11,6 +12,9 @@ export function checkPowerLevelsEvent(ctx: AuthContext, senderLevel: number): Ve
   const { event, version } = ctx;
   const shape = checkPowerLevelsShape(event.content, version);
   if (!shape.ok) return shape;
+  // 10.4 (v12): the creators' power is not the power levels' to give or take.
+  const listed = creatorsListedIn(event.content, ctx.creators);
+  if (listed !== undefined) return denied(`10.4: users lists the room creator ${listed}`);
   // 9.4
   if (!ctx.powerLevelsEvent) return allowed;
   const before = ctx.powerLevelsEvent.content;
@@ -42,6 +46,13 @@ export function checkPowerLevelsEvent(ctx: AuthContext, senderLevel: number): Ve
   if (promoted) return denied(`9.9.1: new ${promoted.name} level ${promoted.next} is above the sender`);
   // 9.10
   return allowed;
+}
+
+/** The first room creator (v12) that `users` of power levels content lists, if any. */
+export function creatorsListedIn(content: JsonObject, creators: ReadonlySet<string>): string | undefined {
+  const users = content.users;
+  if (!isJsonObject(users)) return undefined;
+  return Object.keys(users).find((userId) => creators.has(userId));
 }
 
 /** Rules 9.1 to 9.3: the content's shape. Exported for event creation and tests. */

@@ -1,5 +1,6 @@
-// Authorisation rules for room versions 10 and 11 (spec: rooms/v10 and
-// rooms/v11, "Authorisation rules"). Comments carry the spec's rule numbers
+// Authorisation rules for room versions 10, 11 and 12 (spec: rooms/v10,
+// rooms/v11 and rooms/v12, "Authorisation rules"). Comments carry the spec's
+// rule numbers (v11's; v12 inserts a rule 2, so its later rules are one more)
 // and every denial names the rule that rejected the event.
 //
 // Rule 2 (which auth_events an event cites, and whether they were rejected)
@@ -9,12 +10,12 @@
 // rule 4.2 only checks that the authorising server's signature is present.
 
 import { type AuthContext, authContext, levelOf, membershipOf } from './auth-context.ts';
-import { serverNameOf } from './identifiers.ts';
+import { createEventIdOfRoom, roomIdOfCreateEvent, serverNameOf, sigilIdProblem } from './identifiers.ts';
 import { checkMemberEvent } from './auth-membership.ts';
 import { checkPowerLevelsEvent } from './auth-power-levels.ts';
 import { requiredPowerLevelForEvent } from './power-levels.ts';
 import { type RoomVersion, roomVersion } from './room-version.ts';
-import { type RoomEvent, type Verdict, allowed, denied } from './types.ts';
+import { type JsonValue, type RoomEvent, type Verdict, allowed, denied } from './types.ts';
 
 /**
  * The room state an event is checked against: its own auth events, or the
@@ -32,6 +33,10 @@ export function checkAuth(event: RoomEvent, authState: AuthStateLookup, version:
   const create = authState('m.room.create', '');
   if (!create) return denied('2.4: no m.room.create event');
   if (create.room_id !== event.room_id) return denied('2.5: the m.room.create event is from another room');
+  // v12 rule 2: the room id is the create event's id.
+  if (version.roomIdIsCreateEventId && create.event_id !== createEventIdOfRoom(event.room_id)) {
+    return denied(`2: the room id does not name the m.room.create event ${create.event_id}`);
+  }
   // 3. m.federate: false keeps other servers out.
   if (create.content['m.federate'] === false && serverNameOf(event.sender) !== serverNameOf(create.sender)) {
     return denied('3: the room does not federate and the sender is on another server');
@@ -72,10 +77,17 @@ function checkSenderPower(ctx: AuthContext): Verdict {
 function checkCreateEvent(event: RoomEvent, version: RoomVersion): Verdict {
   // 1.1
   if (event.prev_events.length > 0) return denied('1.1: m.room.create has prev_events');
-  // 1.2
-  const server = serverNameOf(event.sender);
-  if (server === undefined || serverNameOf(event.room_id) !== server) {
-    return denied('1.2: the room id and the sender are on different servers');
+  // 1.2 (v12: the event has no room_id, which validatePdu checks on the event as
+  // received; its local copy carries the room id its event id implies).
+  if (version.roomIdIsCreateEventId) {
+    if (event.room_id !== roomIdOfCreateEvent(event.event_id)) {
+      return denied('1.2: the room id is not the create event’s id');
+    }
+  } else {
+    const server = serverNameOf(event.sender);
+    if (server === undefined || serverNameOf(event.room_id) !== server) {
+      return denied('1.2: the room id and the sender are on different servers');
+    }
   }
   // 1.3
   const id = event.content.room_version;
@@ -86,8 +98,21 @@ function checkCreateEvent(event: RoomEvent, version: RoomVersion): Verdict {
   if (!version.implicitRoomCreator && !Object.hasOwn(event.content, 'creator')) {
     return denied('1.4: m.room.create content has no creator');
   }
+  // 1.4 (v12): additional_creators, if present, is a list of user ids.
+  const additional = event.content.additional_creators;
+  if (version.privilegedCreators && additional !== undefined && !isUserIdList(additional)) {
+    return denied('1.4: additional_creators is not an array of user ids');
+  }
   // 1.5 (1.4 in v11): otherwise, allow.
   return allowed;
+}
+
+/** Each entry must pass the check the sender's user id passes (validatePdu's). */
+function isUserIdList(value: JsonValue): boolean {
+  return (
+    Array.isArray(value) &&
+    value.every((id) => typeof id === 'string' && sigilIdProblem(id, '@') === undefined)
+  );
 }
 
 export { checkPowerLevelsShape } from './auth-power-levels.ts';

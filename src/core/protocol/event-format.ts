@@ -1,10 +1,10 @@
 // Format checks on a PDU received from a peer, before anything else looks at
-// it (spec: server-server API PDU schemas pdu_v3/v4/v11, "Size limits" in the
+// it (spec: server-server API PDU schemas pdu_v3/v4/v11/v12, "Size limits" in the
 // client-server API, rooms/fragments/v6-canonical-json). Every failure is a
 // Verdict with a reason a human can act on; validatePdu never throws.
 
 import { tryCanonicalJson } from './canonical-json.ts';
-import { eventIdProblem, MAX_ID_BYTES, sigilIdProblem } from './identifiers.ts';
+import { eventIdProblem, isHashRoomId, MAX_ID_BYTES, sigilIdProblem } from './identifiers.ts';
 import { roomVersion } from './room-version.ts';
 import type { RoomVersion } from './room-version.ts';
 import { allowed, denied, isJsonObject } from './types.ts';
@@ -67,7 +67,7 @@ export function validatePdu(json: unknown, version: RoomVersion | string): Verdi
 }
 
 const FIELD_CHECKS: readonly FieldCheck[] = [
-  (pdu) => idField(pdu, 'room_id', '!'),
+  roomIdField,
   (pdu) => idField(pdu, 'sender', '@'),
   (pdu) => timestampLike(pdu, 'origin_server_ts'),
   (pdu) => shortString(pdu, 'type', true),
@@ -86,6 +86,25 @@ const FIELD_CHECKS: readonly FieldCheck[] = [
   (pdu) =>
     pdu.redacts === undefined || typeof pdu.redacts === 'string' ? undefined : 'redacts must be a string',
 ];
+
+/**
+ * `room_id`: `!opaque:server` before v12. From v12 (pdu_v12) it is `!` and the
+ * create event's hash, and the create event has none: rule 1.2 ("if the event
+ * has a room_id, reject") is checked here, on the event as it came, since the
+ * core's copy of a create event carries the room id it implies.
+ */
+function roomIdField(pdu: JsonRecord, version: RoomVersion): string | undefined {
+  if (!version.roomIdIsCreateEventId) return idField(pdu, 'room_id', '!');
+  if (pdu.type === 'm.room.create' && pdu.state_key === '') {
+    return pdu.room_id === undefined
+      ? undefined
+      : `room_id must be absent from an m.room.create event in room version ${version.id}`;
+  }
+  if (typeof pdu.room_id !== 'string') return 'room_id must be a string';
+  return isHashRoomId(pdu.room_id)
+    ? undefined
+    : 'room_id is not ! and 43 characters of url-safe unpadded base64';
+}
 
 function idField(pdu: JsonRecord, key: string, sigil: '@' | '!'): string | undefined {
   const value = pdu[key];

@@ -6,13 +6,16 @@
 // From room version 3 on, `event_id` is not part of the event on the wire: a
 // RoomEvent carries it only locally. Every function here therefore drops an
 // `event_id` from v3+ events before hashing or signing, as gomatrixserverlib
-// does, so that a RoomEvent and its PDU give the same answers.
+// does, so that a RoomEvent and its PDU give the same answers. From room
+// version 12 on the same holds for the `room_id` of the m.room.create event
+// (it is the event's own id with `!`: Synapse's events derive it likewise), so
+// that the rest of the core finds every event's room in `room_id`.
 
 import { decodeBase64, encodeBase64, encodeBase64Url } from './base64.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { sha256 } from './crypto.ts';
 import { type Ed25519, type Signer, verifyEd25519 } from './ed25519.ts';
-import { serverNameOf } from './identifiers.ts';
+import { roomIdOfCreateEvent, serverNameOf } from './identifiers.ts';
 import { redactEvent } from './redaction.ts';
 import type { RoomVersion } from './room-version.ts';
 import { P2P_KEY_ID, publicKeyFromServerName, signaturesOf, signedBytes, signJson } from './signing.ts';
@@ -220,7 +223,16 @@ export async function roomEventFromPdu(
   version: RoomVersion,
   redacted?: Uint8Array,
 ): Promise<RoomEvent> {
-  return { ...(wireForm(pdu, version) as Pdu), event_id: await eventIdFor(pdu, version, redacted) };
+  const eventId = await eventIdFor(pdu, version, redacted);
+  const event = { ...(wireForm(pdu, version) as Pdu), event_id: eventId };
+  if (impliesRoomId(event, version)) event.room_id = roomIdOfCreateEvent(eventId);
+  return event;
+}
+
+/** A v12+ create event: its room id is its own event id (MSC4291), never part of the event. */
+function impliesRoomId(event: object, version: RoomVersion): boolean {
+  const { type, state_key: stateKey } = event as { type?: unknown; state_key?: unknown };
+  return version.roomIdIsCreateEventId && type === 'm.room.create' && stateKey === '';
 }
 
 /** The PDU to send: without the local event_id, except in v1/v2 where it belongs to the event. */
@@ -228,9 +240,10 @@ export function pduFromRoomEvent(event: RoomEvent, version: RoomVersion): Pdu {
   return wireForm(event, version) as Pdu;
 }
 
-/** The event as it travels: a v3+ event loses any local `event_id`. */
+/** The event as it travels: a v3+ event loses any local `event_id`, a v12+ create event its local `room_id`. */
 function wireForm(event: object, version: RoomVersion): Record<string, unknown> {
-  if (version.eventIdFormat === 'v1' || !Object.hasOwn(event, 'event_id')) return { ...event };
-  const { event_id: _id, ...rest } = event as Record<string, unknown>;
-  return rest;
+  const wire: Record<string, unknown> = { ...event };
+  if (version.eventIdFormat !== 'v1') delete wire.event_id;
+  if (impliesRoomId(event, version)) delete wire.room_id;
+  return wire;
 }

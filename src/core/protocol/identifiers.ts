@@ -1,5 +1,6 @@
 // Matrix identifiers (spec: appendices, "Identifier Grammar"): `@user:server`,
-// `!room:server`, event ids, and server names.
+// `!room:server` (and, from room version 12, `!` + the create event's hash),
+// event ids, and server names.
 
 import type { EventIdFormat } from './room-version.ts';
 import { utf8ByteLength } from './utf8.ts';
@@ -51,4 +52,22 @@ export function eventIdProblem(id: string, format: EventIdFormat): string | unde
   // From v3 on an event id is the unpadded base64 of a SHA-256 hash: 43 characters.
   if (EVENT_ID_PATTERNS[format].test(id)) return undefined;
   return `is not $ and 43 characters of ${format === 'v3' ? 'standard' : 'url-safe'} unpadded base64`;
+}
+
+/** A room id of room version 12 on: `!` and the create event's url-safe unpadded base64 reference hash. */
+const HASH_ROOM_ID = /^![A-Za-z0-9_-]{43}$/;
+
+/** Whether `id` has the domain-less form of room version 12 on (spec: appendices "Room IDs"). */
+export function isHashRoomId(id: string): boolean {
+  return HASH_ROOM_ID.test(id);
+}
+
+/** The id of the room whose create event is `createEventId` (v12+: the sigil `!` for `$`). */
+export function roomIdOfCreateEvent(createEventId: string): string {
+  return `!${createEventId.slice(1)}`;
+}
+
+/** The id of the create event a v12+ room id names (the sigil `$` for `!`). */
+export function createEventIdOfRoom(roomId: string): string {
+  return `$${roomId.slice(1)}`;
 }

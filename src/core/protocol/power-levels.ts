@@ -37,6 +37,13 @@ export const POWER_LEVEL_KEYS = Object.keys(POWER_LEVEL_DEFAULTS) as PowerLevelK
 
 /** The level a room creator has while the room has no power levels event (rooms v1 to v11). */
 export const CREATOR_LEVEL_WITHOUT_POWER_LEVELS = 100;
+/**
+ * A room creator's level from v12 on: "infinitely high" (spec rooms/v12), above
+ * every integer a power levels event can hold, so that no one can kick, ban or
+ * demote a creator, and creators cannot act on each other. Clients read it as
+ * Infinity too (matrix-js-sdk's RoomMember power).
+ */
+export const CREATOR_POWER_LEVEL = Number.POSITIVE_INFINITY;
 
 /** True for a JSON integer in the range canonical JSON allows. */
 export function isPowerLevelInteger(value: JsonValue | undefined): value is number {
@@ -102,8 +109,24 @@ export function roomCreator(createEvent: RoomEvent, version: RoomVersion): strin
 }
 
 /**
- * A user's power level. Without a power levels event the creator has 100 and
- * everyone else 0. `version` defaults to the one the create event declares.
+ * The room creators from v12 on (MSC4289): the create event's sender and the
+ * user ids in `content.additional_creators` (validated by auth rule 1.4; any
+ * entry that is not a string is ignored here). Empty before v12.
+ */
+export function roomCreators(createEvent: RoomEvent | undefined, version: RoomVersion): Set<string> {
+  const creators = new Set<string>();
+  if (!version.privilegedCreators || !createEvent) return creators;
+  creators.add(createEvent.sender);
+  const additional = createEvent.content.additional_creators;
+  if (Array.isArray(additional)) for (const id of additional) if (typeof id === 'string') creators.add(id);
+  return creators;
+}
+
+/**
+ * A user's power level. From v12 a creator's is CREATOR_POWER_LEVEL whatever
+ * the power levels say; before, without a power levels event the creator has
+ * 100. Everyone else has users[id] or users_default (0 without the event).
+ * `version` defaults to the one the create event declares.
  */
 export function userPowerLevel(
   userId: string,
@@ -112,6 +135,10 @@ export function userPowerLevel(
   version: RoomVersion | undefined = createEvent && versionOfCreateEvent(createEvent),
 ): number {
   const v = version ?? fallbackVersion();
+  if (v.privilegedCreators) {
+    if (roomCreators(createEvent, v).has(userId)) return CREATOR_POWER_LEVEL;
+    return userLevelIn(userId, parsePowerLevels(powerLevelsEvent?.content, v));
+  }
   if (powerLevelsEvent) return userLevelIn(userId, parsePowerLevels(powerLevelsEvent.content, v));
   if (createEvent && roomCreator(createEvent, v) === userId) return CREATOR_LEVEL_WITHOUT_POWER_LEVELS;
   return 0;

@@ -8,8 +8,12 @@ export interface RoomVersion {
   readonly id: string;
   /** v1/v2: event_id is sent with the event; v3: `$` + base64 reference hash; v4+: url-safe base64. */
   readonly eventIdFormat: EventIdFormat;
-  /** State resolution algorithm (v1 only for versions 1, and v2 from 2 on). */
-  readonly stateResolution: 'v1' | 'v2';
+  /**
+   * State resolution algorithm: v1 for version 1, v2 from 2 on, and v2.1 from
+   * 12 on (MSC4297: iterative auth checks start from empty state, and the
+   * conflicted state subgraph joins the full conflicted set).
+   */
+  readonly stateResolution: 'v1' | 'v2' | 'v2.1';
   /** v5+: signing keys must be valid at origin_server_ts (irrelevant for P2P keys, kept for completeness). */
   readonly enforceKeyValidity: boolean;
   /** v6+: m.room.aliases loses its special auth rule and its redaction protection. */
@@ -34,6 +38,17 @@ export interface RoomVersion {
   readonly redactsInContent: boolean;
   /** v11+: the v11 redaction algorithm (see redaction.ts). */
   readonly redactionV11: boolean;
+  /**
+   * v12+ (MSC4291): the room id is the create event's id with `!` for `$`; the
+   * create event has no `room_id`, and no event cites it in `auth_events`
+   * (the room id implies it).
+   */
+  readonly roomIdIsCreateEventId: boolean;
+  /**
+   * v12+ (MSC4289): the create event's sender and `content.additional_creators`
+   * are the room's creators, with infinite power; m.room.power_levels may not list them.
+   */
+  readonly privilegedCreators: boolean;
   /** True when this implementation runs the full auth rules and can host or join the room. */
   readonly supported: boolean;
 }
@@ -54,6 +69,8 @@ const v1: RoomVersion = {
   implicitRoomCreator: false,
   redactsInContent: false,
   redactionV11: false,
+  roomIdIsCreateEventId: false,
+  privilegedCreators: false,
   supported: false,
 };
 const v2: RoomVersion = { ...v1, id: '2', stateResolution: 'v2' };
@@ -86,7 +103,15 @@ const v11: RoomVersion = {
   supported: true,
 };
 
-const ALL: readonly RoomVersion[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11];
+const v12: RoomVersion = {
+  ...v11,
+  id: '12',
+  stateResolution: 'v2.1',
+  roomIdIsCreateEventId: true,
+  privilegedCreators: true,
+};
+
+const ALL: readonly RoomVersion[] = [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12];
 const BY_ID = new Map(ALL.map((v) => [v.id, v]));
 
 /** Versions this server can create and join (full auth rules and state resolution v2). */

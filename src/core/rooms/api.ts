@@ -17,6 +17,8 @@ import * as state from './state-read.ts';
 import * as timeline from './timeline-read.ts';
 import * as client from './client-event.ts';
 import { visibleEvents } from './visibility.ts';
+import { threadOf } from './threads.ts';
+import { eventsTable } from './tables.ts';
 import { historyBound } from './history-access.ts';
 
 export { roomRowCacheSizes, roomSearchTables, roomTableNames, roomTables } from './tables.ts';
@@ -134,6 +136,14 @@ export function eventsByIds(
 ): Promise<client.ClientEvent[]> {
   return client.clientEventsByIds(tx, eventIds, now, viewer);
 }
+
+/** The thread an event of the timeline is in: its root's id, or `main` (undefined for unknown events). */
+export async function eventThread(tx: ReadTx, eventId: string): Promise<string | undefined> {
+  const row = await eventsTable.get(tx, eventId);
+  return row && threadOf(row);
+}
+
+export { MAIN_THREAD, threadOfContent } from './threads.ts';
 
 /** The timeline stream position of an event (undefined for unknown events and outliers). */
 export function eventStream(tx: ReadTx, eventId: string): Promise<number | undefined> {

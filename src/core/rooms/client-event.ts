@@ -3,6 +3,7 @@
 import type { ReadTx } from '../storage/port.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import { type EventRow, eventsTable } from './tables.ts';
+import { THREAD, threadSummary } from './threads.ts';
 
 export interface ClientEvent {
   content: JsonObject;
@@ -31,10 +32,12 @@ export interface Viewer {
   readonly deviceId?: string;
 }
 
-/** What formatting needs besides the row: the redaction and the replaced state event, if any. */
+/** What formatting needs besides the row: the redaction, the replaced state event and the thread, if any. */
 export interface FormatExtras {
   readonly redactedBecause?: ClientEvent;
   readonly replaced?: EventRow;
+  /** The bundled `m.thread` aggregation of a thread root (spec: "Threading", server-side aggregation). */
+  readonly thread?: { latest: ClientEvent; count: number; participated: boolean };
 }
 
 /** One row in client format. */
@@ -71,11 +74,21 @@ export function toClientEvent(
     unsigned.prev_content = extras.replaced.pdu.content;
     unsigned.prev_sender = extras.replaced.sender;
   }
+  if (extras.thread) {
+    const { latest, count, participated } = extras.thread;
+    unsigned['m.relations'] = {
+      [THREAD]: {
+        latest_event: latest as unknown as JsonObject,
+        count,
+        current_user_participated: participated,
+      },
+    };
+  }
   event.unsigned = unsigned;
   return event;
 }
 
-/** Rows in client format, loading redactions and replaced state events from the transaction. */
+/** Rows in client format, loading redactions, replaced state events and threads from the transaction. */
 export async function formatRows(
   tx: ReadTx,
   rows: readonly EventRow[],
@@ -86,9 +99,17 @@ export async function formatRows(
   for (const row of rows) {
     const redaction = row.redacted_by ? await eventsTable.get(tx, row.redacted_by) : undefined;
     const replaced = row.replaces ? await eventsTable.get(tx, row.replaces) : undefined;
+    const summary = row.thread_root ? await threadSummary(tx, row, viewer?.userId) : undefined;
     const extras: FormatExtras = {
       redactedBecause: redaction && toClientEvent(redaction, now, viewer),
       replaced,
+      ...(summary && {
+        thread: {
+          latest: toClientEvent(summary.latest, now, viewer),
+          count: summary.count,
+          participated: summary.participated,
+        },
+      }),
     };
     out.push(toClientEvent(row, now, viewer, extras));
   }

@@ -93,7 +93,24 @@ export function createRoomDrafts(plan: RoomPlan): EventDraft[] {
 function createContent(plan: RoomPlan): JsonObject {
   const { creator: _c, room_version: _v, ...extra } = plan.creationContent ?? {};
   const creator: JsonObject = plan.version.implicitRoomCreator ? {} : { creator: plan.creator };
+  const additional = additionalCreators(plan);
+  if (additional.length > 0) extra.additional_creators = additional;
   return { ...extra, ...creator, room_version: plan.version.id };
+}
+
+/**
+ * v12+ (spec v1.16 createRoom): `creation_content.additional_creators`, and
+ * for `trusted_private_chat` the invitees too, once each (the creator is a
+ * creator anyway). Empty before v12, where that content has no meaning.
+ */
+export function additionalCreators(
+  plan: Pick<RoomPlan, 'version' | 'creator' | 'creationContent' | 'preset' | 'invite'>,
+): string[] {
+  if (!plan.version.privilegedCreators) return [];
+  const given = plan.creationContent?.additional_creators;
+  const ids = Array.isArray(given) ? given.filter((id): id is string => typeof id === 'string') : [];
+  if (plan.preset === 'trusted_private_chat') ids.push(...plan.invite);
+  return [...new Set(ids)].filter((id) => id !== plan.creator);
 }
 
 /** Member event content with the user's profile. */
@@ -104,10 +121,16 @@ export function memberContent(membership: string, profile: MemberProfile | undef
   return content;
 }
 
-/** Synapse's defaults, which clients expect: admins guard the room's identity and security settings. */
+/**
+ * Synapse's defaults, which clients expect: admins guard the room's identity
+ * and security settings. From v12 the creators (the trusted_private_chat
+ * invitees among them) have infinite power and are not listed, and upgrading
+ * the room (m.room.tombstone) is above every admin: 150 (spec v1.16 createRoom).
+ */
 function defaultPowerLevels(plan: RoomPlan): JsonObject {
-  const users: JsonObject = { [plan.creator]: 100 };
-  if (plan.preset === 'trusted_private_chat') for (const invitee of plan.invite) users[invitee] = 100;
+  const v12 = plan.version.privilegedCreators;
+  const users: JsonObject = v12 ? {} : { [plan.creator]: 100 };
+  if (plan.preset === 'trusted_private_chat' && !v12) for (const invitee of plan.invite) users[invitee] = 100;
   return {
     users,
     users_default: 0,
@@ -117,7 +140,7 @@ function defaultPowerLevels(plan: RoomPlan): JsonObject {
       'm.room.history_visibility': 100,
       'm.room.canonical_alias': 50,
       'm.room.avatar': 50,
-      'm.room.tombstone': 100,
+      'm.room.tombstone': v12 ? 150 : 100,
       'm.room.server_acl': 100,
       'm.room.encryption': 100,
     },

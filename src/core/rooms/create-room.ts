@@ -21,10 +21,17 @@ import {
   type JsonObject,
   type RoomVersion,
   encodeBase64Url,
+  isJsonObject,
   roomVersion,
 } from '../protocol.ts';
 import type { WriteTx } from '../storage/port.ts';
-import { type InitialStateEvent, PRESETS, type RoomPlan, createRoomDrafts } from './create-room-plan.ts';
+import {
+  type InitialStateEvent,
+  PRESETS,
+  type RoomPlan,
+  additionalCreators,
+  createRoomDrafts,
+} from './create-room-plan.ts';
 import type { MemberProfile } from './deps.ts';
 import { checkInvitee } from './membership.ts';
 import { callerOf } from './route-helpers.ts';
@@ -65,17 +72,20 @@ export async function createRoom(rooms: RoomsContext, ctx: RequestContext): Prom
     isDirect: optionalBoolean(body, 'is_direct') ?? false,
     profiles,
   };
+  checkCreators(plan);
   if (alias !== undefined && (await deps.store.read([ALIASES], (tx) => aliasesTable.get(tx, alias)))) {
     throw new MatrixError(400, 'M_ROOM_IN_USE', `Room alias ${alias} already taken`);
   }
-  const random = deps.randomBytes;
-  const roomId = `!${encodeBase64Url(random(18))}:${deps.serverName}`;
-  await writer.create(roomId, version, createRoomDrafts(plan), async (tx) => {
+  // Before v12 a random id on our server; from v12 the create event's id names the room.
+  const chosenId = version.roomIdIsCreateEventId
+    ? undefined
+    : `!${encodeBase64Url(deps.randomBytes(18))}:${deps.serverName}`;
+  const [create] = await writer.create(chosenId, version, createRoomDrafts(plan), async (tx, roomId) => {
     if (alias !== undefined) await claimAlias(tx, alias, roomId, caller.userId);
     if (visibility === 'public')
       await directoryTable.put(tx, { room_id: roomId, visibility: 'public' } satisfies DirectoryRow);
   });
-  return { body: { room_id: roomId } };
+  return { body: { room_id: create!.room_id } };
 }
 
 function requestedVersion(body: JsonRecord): RoomVersion {
@@ -83,6 +93,30 @@ function requestedVersion(body: JsonRecord): RoomVersion {
   const version = roomVersion(id);
   if (!version?.supported) throw unsupportedRoomVersion(`Room version ${id} is not supported here`);
   return version;
+}
+
+/**
+ * v12+: `creation_content.additional_creators` must be user ids (auth rule
+ * 1.4), and power_level_content_override may not list a creator (rule 10.4):
+ * refused here with 400 rather than as an event failing auth.
+ */
+function checkCreators(plan: RoomPlan): void {
+  if (!plan.version.privilegedCreators) return;
+  const given = plan.creationContent?.additional_creators;
+  if (given !== undefined) {
+    if (!Array.isArray(given) || !given.every((id) => typeof id === 'string')) {
+      throw invalidParam('creation_content.additional_creators must be an array of user IDs');
+    }
+    for (const id of given) requireUserId(id);
+  }
+  const users = plan.powerLevelOverride?.users;
+  const creators = [plan.creator, ...additionalCreators(plan)];
+  const listed = isJsonObject(users) ? creators.find((id) => Object.hasOwn(users, id)) : undefined;
+  if (listed !== undefined) {
+    throw invalidParam(
+      `power_level_content_override.users may not list ${listed}: room creators have infinite power in room version ${plan.version.id}`,
+    );
+  }
 }
 
 /** `#name:server` for room_alias_name; the localpart may hold neither `:` nor white space. */

@@ -10,8 +10,8 @@ import {
   type RoomEvent,
   type RoomVersion,
   authEventTypesFor,
-  eventIdFor,
   nextDepth,
+  roomEventFromPdu,
   signEvent,
   tryCanonicalJson,
   utf8ByteLength,
@@ -38,6 +38,7 @@ export interface PrevEvent {
 /** The room the event is built in, as of now. */
 export interface BuildContext {
   readonly version: RoomVersion;
+  /** Ignored for a v12+ create event, whose own id names the room. */
   readonly roomId: string;
   /** The event id of the current state at (type, state_key), if any. */
   readonly stateId: (type: string, stateKey: string) => string | undefined;
@@ -81,11 +82,11 @@ export async function buildEvent(draft: EventDraft, ctx: BuildContext): Promise<
   };
   if (draft.stateKey !== undefined) unsignedPdu.state_key = draft.stateKey;
   if (draft.redacts !== undefined && !ctx.version.redactsInContent) unsignedPdu.redacts = draft.redacts;
-  // 3.
+  // 3. (From v12 signing leaves the create event's room_id out: its id will name the room.)
   const signed = (await signEvent(unsignedPdu, ctx.signer, ctx.version)) as Pdu;
   // 4.
   checkPdu(signed, ctx.version);
-  return { ...signed, event_id: await eventIdFor(signed, ctx.version) };
+  return roomEventFromPdu(signed, ctx.version);
 }
 
 function redactsContent(draft: EventDraft, version: RoomVersion): JsonObject {

@@ -89,6 +89,20 @@ export async function joinedServers(tx: ReadTx, roomId: string): Promise<Set<str
   return new Set(rows.map((r) => r.user_id.slice(r.user_id.indexOf(':') + 1)));
 }
 
+/**
+ * Whether `userId` is joined to a room that a user of `serverName` is joined
+ * to too: whom our users have a reason to hear about (presence admission).
+ */
+export async function sharesRoomWithServer(tx: ReadTx, userId: string, serverName: string): Promise<boolean> {
+  const rows = await membersTable.query(tx, {
+    index: 'user_stream',
+    range: { lower: [userId, -1], upper: [userId, Number.MAX_SAFE_INTEGER] },
+  });
+  for (const row of rows)
+    if (row.membership === 'join' && (await joinedServers(tx, row.room_id)).has(serverName)) return true;
+  return false;
+}
+
 export function memberOf(tx: ReadTx, roomId: string, userId: string): Promise<MemberRow | undefined> {
   return membersTable.get(tx, [roomId, userId]);
 }

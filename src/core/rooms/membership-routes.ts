@@ -61,12 +61,25 @@ async function resolveTarget(
   return { roomId: row.room_id, servers: via };
 }
 
-/** Where a room not held here can be reached: `servers`, then directories that listed it, then its id's server. */
-function remoteCandidates(rooms: RoomsContext, roomId: string, servers: readonly string[]): string[] {
-  const { remoteDirectory, serverName } = rooms.deps;
+/**
+ * Where a room not held here can be reached: `servers`, then directories that
+ * listed it, then the server of whoever invited `userId`, then its id's server
+ * (none from room version 12 on, whose room ids name no server: there the
+ * inviter's server is what an invited user has).
+ */
+async function remoteCandidates(
+  rooms: RoomsContext,
+  roomId: string,
+  servers: readonly string[],
+  userId: string,
+): Promise<string[]> {
+  const { remoteDirectory, serverName, store } = rooms.deps;
   const listedBy = remoteDirectory?.serversFor(roomId) ?? [];
+  const member = await store.read(roomTableNames, (tx) => memberRow(tx, roomId, userId));
+  const inviter = member?.membership === 'invite' ? serverNameOf(member.sender) : undefined;
   const own = serverNameOf(roomId);
-  return [...new Set([...servers, ...listedBy, ...(own ? [own] : [])])].filter((s) => s !== serverName);
+  const all = [...servers, ...listedBy, ...(inviter ? [inviter] : []), ...(own ? [own] : [])];
+  return [...new Set(all)].filter((s) => s !== serverName);
 }
 
 /**
@@ -96,7 +109,7 @@ async function join(
     await remoteJoin({
       roomId,
       userId: caller.userId,
-      servers: remoteCandidates(rooms, roomId, servers),
+      servers: await remoteCandidates(rooms, roomId, servers, caller.userId),
       ...(reason !== undefined && { reason }),
     });
   } else {
@@ -142,7 +155,7 @@ async function knock(
     await remoteKnock({
       roomId,
       userId: caller.userId,
-      servers: remoteCandidates(rooms, roomId, servers),
+      servers: await remoteCandidates(rooms, roomId, servers, caller.userId),
       ...(reason !== undefined && { reason }),
     });
   } else {

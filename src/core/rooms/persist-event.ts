@@ -32,6 +32,7 @@ import {
   roomTxnsTable,
   type TxnRow,
 } from './tables.ts';
+import { noteThreadReply } from './threads.ts';
 
 /** Where a local send came from: remembered for idempotency and unsigned.transaction_id. */
 export interface TxnRecord {
@@ -70,7 +71,8 @@ export async function authStateFor(
  * 4. forward extremities: the event replaces its prev_events;
  * 5. the membership table for member events;
  * 6. a redaction prunes its target when the redaction rules allow it;
- * 7. the event row and the txnId, and its words in the search index.
+ * 7. the event row and the txnId, and its words in the search index; a thread
+ *    reply marks its root (threads.ts).
  */
 export async function persistEvent(
   tx: WriteTx,
@@ -126,6 +128,7 @@ export async function persistEvent(
   }
   await eventsTable.put(tx, row);
   await indexForSearch(tx, row);
+  await noteThreadReply(tx, row);
   return stream;
 }
 

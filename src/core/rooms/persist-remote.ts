@@ -34,6 +34,7 @@ import {
   type RoomRow,
   roomsTable,
 } from './tables.ts';
+import { noteThreadReply } from './threads.ts';
 
 /** What room federation decided about an event, and the state before it. */
 export interface RemotePlacement {
@@ -64,7 +65,9 @@ export function txEventProvider(tx: ReadTx) {
  * Places a checked event from another server:
  * 1. its row with the state before it and, for an accepted state event, the state after it;
  * 2. rejected and soft-failed events stop there (no stream position, no extremity);
- * 3. the next stream position (and the event's words in the search index); the event replaces its prev_events as forward
+ * 3. the next stream position (and the event's words in the search index; a
+ *    thread reply marks its root, a late root is marked: threads.ts); the
+ *    event replaces its prev_events as forward
  *    extremity, unless an event already names it as prev (it arrived late);
  * 4. the current state: the state of the one forward extremity, or the
  *    resolution (v2) of the states of all of them, applied to current state
@@ -101,6 +104,7 @@ export async function persistRemoteEvent(
   row.stream = stream;
   await eventsTable.put(tx, row);
   await indexForSearch(tx, row);
+  await noteThreadReply(tx, row, true);
   await placeInDag(tx, event);
   // 4.
   const group = await currentGroup(tx, room, row, version);

@@ -123,28 +123,32 @@ export class RoomWriter {
    * Creates a room from its first events (create event first), building each
    * on the one before, and persists them all in one transaction, together
    * with whatever `alongside` writes (aliases, directory visibility).
+   * `roomId`: undefined from room version 12 on, where the create event's id
+   * names the room (the events then carry that id).
    */
   async create(
-    roomId: string,
+    roomId: string | undefined,
     version: RoomVersion,
     drafts: readonly EventDraft[],
-    alongside?: (tx: WriteTx) => Promise<void>,
+    alongside?: (tx: WriteTx, roomId: string) => Promise<void>,
   ): Promise<RoomEvent[]> {
     const state = new Map<string, string>();
     const events: RoomEvent[] = [];
     let prevEvents: PrevEvent[] = [];
+    let id = roomId ?? '';
     for (const draft of drafts) {
-      const event = await this.build(roomId, draft, { draft, version, prevEvents, state });
+      const event = await this.build(id, draft, { draft, version, prevEvents, state });
+      id = event.room_id;
       events.push(event);
       prevEvents = [{ eventId: event.event_id, depth: event.depth }];
       if (event.state_key !== undefined) state.set(stateKeyOf(event.type, event.state_key), event.event_id);
     }
-    await this.locks.run(roomId, () =>
+    await this.locks.run(id, () =>
       this.deps.store.write(this.tables, async (tx) => {
-        if (await roomsTable.get(tx, roomId))
+        if (await roomsTable.get(tx, id))
           throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
         for (const event of events) await persistEvent(tx, event, version);
-        await alongside?.(tx);
+        await alongside?.(tx, id);
         await this.localEvents()?.persisted(tx, events);
       }),
     );

@@ -11,6 +11,7 @@ import { type ReadHandler, readRoute } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
+import { threads } from './threads-route.ts';
 
 export type { RoomDeps } from './deps.ts';
 
@@ -43,5 +44,6 @@ function historyRoutes(rooms: RoomsContext): Route[] {
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}`, relations),
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`, relations),
     get(`${V1}/rooms/{roomId}/timestamp_to_event`, timestampToEvent),
+    get(`${V1}/rooms/{roomId}/threads`, threads),
   ];
 }

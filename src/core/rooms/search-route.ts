@@ -5,7 +5,8 @@
 //    moment), narrowed by filter.rooms / not_rooms.
 // 2. Matches from the index (search-query.ts); then each event must pass the
 //    filter and history visibility at the event, as /messages applies it.
-//    `count` is the number of those (exact unless the candidate budget ran out).
+//    `count` is the spec's "approximate count": the matches in the rooms
+//    searched before the filter and history visibility, as Synapse counts.
 // 3. Order (rank: score, then newest; recent: newest) and the page after
 //    `next_batch`; the page's events with context, profiles, room state and
 //    groups as asked.
@@ -57,17 +58,19 @@ async function searchRoomEvents(
   // 1.
   const scope = await searchScope(tx, caller.userId, request);
   // 2.
-  const found =
-    request.terms.length === 0 || scope.length === 0 ? [] : await visibleMatches(tx, caller, scope, request);
+  const { matches } =
+    request.terms.length === 0 || scope.length === 0
+      ? { matches: [] }
+      : await findMatches(tx, scope, request.terms, request.codes);
   // 3.
-  const ordered = order(found, request.orderBy);
-  const start = request.orderBy === 'rank' ? (from ?? 0) : 0;
-  const after =
-    request.orderBy === 'recent' && from !== undefined
-      ? ordered.filter((f) => f.match.stream < from)
-      : ordered;
-  const page = after.slice(start, start + request.limit);
-  const more = after.length > start + page.length;
+  const ordered = order(matches, request.orderBy);
+  const start =
+    request.orderBy === 'rank'
+      ? (from ?? 0)
+      : from === undefined
+        ? 0
+        : ordered.findIndex((m) => m.stream < from);
+  const { page, next } = await visiblePage(tx, caller, request, ordered, start < 0 ? ordered.length : start);
   const events = await formatRows(
     tx,
     page.map((f) => f.row),
@@ -81,15 +84,15 @@ async function searchRoomEvents(
     results.push(result);
   }
   const body: Record<string, unknown> = {
-    count: found.length,
+    count: matches.length,
     highlights: highlights(request.terms, page),
     results,
   };
   const last = page[page.length - 1];
   const nextBatch =
-    more && last
+    next !== undefined && last
       ? request.orderBy === 'rank'
-        ? `r${start + page.length}`
+        ? `r${next}`
         : `s${last.match.stream}`
       : undefined;
   if (nextBatch) body.next_batch = nextBatch;
@@ -116,17 +119,22 @@ async function searchScope(tx: ReadTx, userId: string, request: SearchRequest): 
   return scope;
 }
 
-/** 2. Matches whose events pass the filter and history visibility. */
-async function visibleMatches(
+/**
+ * 2. The page: matches from `start` on, in order, whose events pass the
+ * filter and history visibility, `limit` of them; `next` is where the next
+ * page starts when another visible match follows.
+ */
+async function visiblePage(
   tx: ReadTx,
   caller: Caller,
-  scope: readonly SearchScope[],
   request: SearchRequest,
-): Promise<Found[]> {
-  const { matches } = await findMatches(tx, scope, request.terms, request.codes);
+  ordered: readonly Match[],
+  start: number,
+): Promise<{ page: Found[]; next?: number }> {
   const checkers = new Map<string, VisibilityChecker>();
-  const found: Found[] = [];
-  for (const match of matches) {
+  const page: Found[] = [];
+  for (let i = start; i < ordered.length; i++) {
+    const match = ordered[i]!;
     const row = await eventRow(tx, match.eventId);
     if (!row || row.redacted_by !== undefined || !eventAllowed(request.filter, row.pdu)) continue;
     let checker = checkers.get(match.roomId);
@@ -134,16 +142,18 @@ async function visibleMatches(
       checker = await VisibilityChecker.create(tx, match.roomId, caller.userId);
       checkers.set(match.roomId, checker);
     }
-    if (await checker.canSee(row)) found.push({ match, row });
+    if (!(await checker.canSee(row))) continue;
+    if (page.length === request.limit) return { page, next: i };
+    page.push({ match, row });
   }
-  return found;
+  return { page };
 }
 
-function order(found: Found[], orderBy: 'rank' | 'recent'): Found[] {
-  const newest = (a: Found, b: Found) => b.match.stream - a.match.stream;
+function order(matches: Match[], orderBy: 'rank' | 'recent'): Match[] {
+  const newest = (a: Match, b: Match) => b.stream - a.stream;
   return orderBy === 'rank'
-    ? found.sort((a, b) => b.match.score - a.match.score || newest(a, b))
-    : found.sort(newest);
+    ? matches.sort((a, b) => b.score - a.score || newest(a, b))
+    : matches.sort(newest);
 }
 
 /** The words of the results that match the search's terms, as written, with the terms themselves. */

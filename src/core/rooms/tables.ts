@@ -149,6 +149,8 @@ export interface EventRow extends Record<string, unknown> {
   outlier?: boolean;
   /** Passed the checks against its own state, failed against the current state (see the header). */
   soft_failed?: boolean;
+  /** A reply in a thread rooted here was placed (threads.ts). */
+  thread_root?: boolean;
   relates_to?: string;
   rel_type?: string;
   txn_device?: string;

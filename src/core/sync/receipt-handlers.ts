@@ -57,6 +57,17 @@ async function eventPosition(tx: ReadTx, roomId: string, eventId: string): Promi
 }
 
 /**
+ * A threaded receipt names the event's thread (spec: "Threaded read
+ * receipts"): `main` for an event of the main timeline, else the root's id,
+ * for the root itself or a reply in its thread.
+ */
+async function requireInThread(tx: ReadTx, eventId: string, threadId: string): Promise<void> {
+  const thread = await rooms.eventThread(tx, eventId);
+  if (thread === threadId || (threadId !== rooms.MAIN_THREAD && eventId === threadId)) return;
+  throw invalidParam(`${eventId} is not in thread ${threadId}`);
+}
+
+/**
  * Applies the updates in one transaction; returns the shared receipts that
  * changed (the room's members must be woken) and whether anything changed.
  */
@@ -74,6 +85,7 @@ async function applyMarkers(
     const result = { shared: [] as MarkerUpdate[], any: false };
     for (const u of updates) {
       const eventStream = await eventPosition(tx, roomId, u.eventId);
+      if (u.threadId !== undefined) await requireInThread(tx, u.eventId, u.threadId);
       if (u.type === 'm.fully_read') {
         await deps.fullyRead.setFullyRead(tx, userId, roomId, u.eventId);
         result.any = true;

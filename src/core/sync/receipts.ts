@@ -65,6 +65,28 @@ export async function readUpTo(tx: ReadTx, roomId: string, userId: string): Prom
 }
 
 /**
+ * The user's read positions in a room by thread (spec: "Threaded read
+ * receipts"): `unthreaded` covers every thread, `threads` holds each thread's
+ * own (`main` included), m.read and m.read.private alike.
+ */
+export async function readPositions(
+  tx: ReadTx,
+  roomId: string,
+  userId: string,
+): Promise<{ unthreaded: number; threads: Map<string, number> }> {
+  const rows = await receiptsTable.query(tx, {
+    range: { lower: [roomId, userId], upper: [roomId, userId, '\uffff'] },
+  });
+  let unthreaded = 0;
+  const threads = new Map<string, number>();
+  for (const row of rows) {
+    if (row.thread_id === '') unthreaded = Math.max(unthreaded, row.event_stream);
+    else threads.set(row.thread_id, Math.max(threads.get(row.thread_id) ?? 0, row.event_stream));
+  }
+  return { unthreaded, threads };
+}
+
+/**
  * The m.receipt ephemeral event for `viewer` (spec: content is event id →
  * receipt type → user id → {ts, thread_id}); private receipts of other users
  * are left out. Undefined when nothing is left.

@@ -4,7 +4,7 @@ import { applyFilter } from '../events/filter-match.ts';
 import { type TimelineRange, roomSections } from './room-timeline.ts';
 import { type SyncContext, syncEvent } from './sync-context.ts';
 import type { InvitedRoom, JoinedRoom, KnockedRoom, LeftRoom } from './sync-response.ts';
-import { unreadCounts } from './unread.ts';
+import { threadedUnreadCounts, unreadCounts } from './unread.ts';
 
 /** What was collected for all rooms at once and is handed to each room. */
 export interface RoomExtras {
@@ -39,8 +39,11 @@ export async function joinedRoom(
   // Summary changes only with membership; send it on full syncs and when members moved.
   const membersMoved =
     range.fullState || sections.events.some((e) => e.type === 'm.room.member') || sections.state.length > 0;
+  const byThread = ctx.filter.room?.timeline?.unread_thread_notifications === true;
   const [unread, summary] = await Promise.all([
-    unreadCounts(ctx, roomId, range.to === ctx.position ? sections.recent : undefined),
+    byThread
+      ? threadedUnreadCounts(ctx, roomId)
+      : unreadCounts(ctx, roomId, range.to === ctx.position ? sections.recent : undefined),
     membersMoved ? rooms.roomSummary(ctx.tx, roomId, ctx.userId) : Promise.resolve({}),
   ]);
   return {
@@ -48,7 +51,9 @@ export async function joinedRoom(
     state: { events: sections.state },
     ephemeral: { events: [...extras.ephemeral] },
     account_data: { events: accountData },
-    unread_notifications: unread,
+    ...('main' in unread
+      ? { unread_notifications: unread.main, unread_thread_notifications: unread.threads }
+      : { unread_notifications: unread }),
     summary,
   };
 }

@@ -20,6 +20,8 @@ export interface JoinedRoom {
   ephemeral: EventList;
   account_data: EventList;
   unread_notifications: { notification_count: number; highlight_count: number };
+  /** With the filter's unread_thread_notifications: counts per thread root. */
+  unread_thread_notifications?: Record<string, { notification_count: number; highlight_count: number }>;
   summary: Record<string, unknown>;
 }
 

@@ -2,9 +2,15 @@
 // evaluation GET /notifications lists). Counting starts after the user's
 // read receipt, or after their own latest event if that is later (sending
 // implies having read what came before).
+//
+// With `unread_thread_notifications` in the filter (spec: "Threaded read
+// receipts"), each thread is counted apart: `unread_notifications` holds the
+// main timeline's, `unread_thread_notifications` each thread's by root id,
+// each starting after the later of the unthreaded receipt and that thread's
+// own receipt. The walk looks at MAX_SCANNED events at most.
 import * as rooms from '../rooms/api.ts';
 import { NOTIFYING_TYPES, notificationFor } from './notify-rules.ts';
-import { readUpTo } from './receipts.ts';
+import { readPositions, readUpTo } from './receipts.ts';
 import type { SyncContext } from './sync-context.ts';
 
 /** Counting stops here; clients show large counts as "99+" anyway. */
@@ -71,4 +77,47 @@ export async function unreadCounts(
   });
   tally.take(slice.events);
   return tally.counts;
+}
+
+/** Events looked at for per-thread counts (a long-unread room stops there). */
+const MAX_SCANNED = 500;
+
+export interface ThreadedUnreadCounts {
+  readonly main: UnreadCounts;
+  readonly threads: Record<string, UnreadCounts>;
+}
+
+/** Counts per thread (see the header) at the context's position. */
+export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Promise<ThreadedUnreadCounts> {
+  const { unthreaded, threads: read } = await readPositions(ctx.tx, roomId, ctx.userId);
+  const slice = await rooms.timelineSlice(ctx.tx, roomId, {
+    fromStream: unthreaded,
+    toStream: ctx.position,
+    limit: MAX_SCANNED,
+    backwards: true,
+    now: ctx.now,
+    filter: { types: NOTIFYING_TYPES },
+    ...(unthreaded === 0 ? { viewer: { userId: ctx.userId } } : {}),
+  });
+  const main: UnreadCounts = { notification_count: 0, highlight_count: 0 };
+  const threads: Record<string, UnreadCounts> = {};
+  const settled = new Set<string>();
+  for (let i = slice.events.length - 1; i >= 0; i--) {
+    const { stream, event } = slice.events[i]!;
+    const thread = rooms.threadOfContent(event.content);
+    if (settled.has(thread)) continue;
+    if (stream <= (read.get(thread) ?? 0) || event.sender === ctx.userId) {
+      settled.add(thread);
+      continue;
+    }
+    const notification = notificationFor(event, ctx.userId);
+    if (!notification) continue;
+    if (thread !== rooms.MAIN_THREAD && !threads[thread])
+      threads[thread] = { notification_count: 0, highlight_count: 0 };
+    const counts = thread === rooms.MAIN_THREAD ? main : threads[thread]!;
+    if (counts.notification_count >= MAX_COUNTED) continue;
+    counts.notification_count += 1;
+    if (notification.highlight) counts.highlight_count += 1;
+  }
+  return { main, threads };
 }

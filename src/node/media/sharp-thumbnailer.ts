@@ -10,10 +10,19 @@
 // EXIF orientation is applied, metadata is not copied to the thumbnail.
 // JPEG sources give JPEG thumbnails; others PNG (transparency kept), and an
 // animated source asked for as animated gives an animated WebP.
-import sharp from 'sharp';
 import type { Thumbnail, Thumbnailer, ThumbnailSpec } from '../../core/public.ts';
 
 const MAX_INPUT_PIXELS = 50_000_000;
+
+/**
+ * sharp is loaded on the first thumbnail, not with the CLI: its native
+ * library is big, and a peer that never makes a thumbnail never loads it.
+ */
+let loaded: Promise<typeof import('sharp')['default']> | undefined;
+const loadSharp = () => {
+  loaded ??= import('sharp').then((module) => module.default);
+  return loaded;
+};
 
 const TYPES = new Set([
   'image/jpeg',
@@ -33,6 +42,7 @@ export const sharpThumbnailer: Thumbnailer = {
     contentType: string,
     spec: ThumbnailSpec,
   ): Promise<Thumbnail | undefined> {
+    const sharp = await loadSharp();
     try {
       const animated = spec.animated && contentType !== 'image/jpeg';
       let image = sharp(source, { limitInputPixels: MAX_INPUT_PIXELS, animated, failOn: 'error' })

@@ -10,6 +10,8 @@ import {
   type FederationResponse,
   PeerProtocolError,
   PeerUnreachable,
+  StreamedBody,
+  type StreamingResponse,
 } from '../../core/public.ts';
 import {
   decodeBody,
@@ -21,7 +23,7 @@ import {
   WireError,
 } from './federation-wire.ts';
 import { describeFailure } from '../describe-failure.ts';
-import { readMessage, writeFrames } from './stream-io.ts';
+import { readMessage, readStreaming, writeFrames } from './stream-io.ts';
 
 export interface ExchangeOptions {
   readonly maxResponseBodyBytes: number;
@@ -59,6 +61,85 @@ export async function exchange(
   }
 }
 
+export interface StreamingExchangeOptions {
+  /** Largest bytes body; a JSON body (an error) stays within maxJsonBytes. */
+  readonly maxBodyBytes: number;
+  readonly maxJsonBytes: number;
+  /** Aborts until the head has arrived (timeout, transport close). */
+  readonly headSignal: AbortSignal;
+  /** Aborts the body (transport close). */
+  readonly signal: AbortSignal;
+  /** No pause longer than this while the body is read. */
+  readonly idleMs: number;
+}
+
+/** An exchange whose bytes answer is read as it arrives (PeerTransport.requestStream). */
+export async function exchangeStreaming(
+  conn: Connection,
+  serverName: string,
+  req: FederationRequest,
+  options: StreamingExchangeOptions,
+): Promise<StreamingResponse> {
+  const { headSignal } = options;
+  const stream = await conn.newStream(FEDERATION_PROTOCOL, {
+    signal: headSignal,
+    runOnLimitedConnection: true,
+    negotiateFully: false,
+  });
+  const stopWriting = new AbortController();
+  const idleError = () =>
+    new PeerUnreachable(serverName, 'timeout', `${serverName} sent nothing for ${options.idleMs} ms`);
+  const reading = readStreaming(stream, {
+    maxBodyBytes: Math.max(options.maxBodyBytes, options.maxJsonBytes),
+    signal: headSignal,
+    idleTimeoutMs: options.idleMs,
+    idleError,
+  });
+  reading.then(
+    () => stopWriting.abort(),
+    () => stopWriting.abort(),
+  );
+  const sentAll = sendRequest(stream, req, AbortSignal.any([stopWriting.signal, headSignal]));
+  try {
+    const message = await reading;
+    if (!(await sentAll)) stream.abort(new Error('response arrived before the request was sent'));
+    const head = parseResponseHead(message.head);
+    if (!head) throw new PeerProtocolError(serverName, 'malformed', 'malformed response head');
+    const contentType = head.contentType !== undefined ? { contentType: head.contentType } : {};
+    if (head.body === 'bytes') {
+      if (head.length > options.maxBodyBytes)
+        throw new PeerProtocolError(serverName, 'too-large', `body of ${head.length} bytes`);
+      const chunks = translated(serverName, message.body, options.signal);
+      return { status: head.status, body: new StreamedBody(head.length, chunks), ...contentType };
+    }
+    if (head.length > options.maxJsonBytes)
+      throw new PeerProtocolError(serverName, 'too-large', `JSON body of ${head.length} bytes`);
+    const bytes = new Uint8Array(head.length);
+    let at = 0;
+    for await (const chunk of translated(serverName, message.body, options.signal)) {
+      bytes.set(chunk, at);
+      at += chunk.length;
+    }
+    return toResponse(serverName, message.head, bytes);
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  }
+}
+
+/** The body's chunks with the wire's errors as the port's (PeerUnreachable, PeerProtocolError). */
+async function* translated(
+  serverName: string,
+  chunks: AsyncIterable<Uint8Array>,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  try {
+    yield* chunks;
+  } catch (err) {
+    throw toTransportError(err, serverName, new AbortController().signal, signal.aborted);
+  }
+}
+
 async function sendRequest(stream: Stream, req: FederationRequest, stop: AbortSignal): Promise<boolean> {
   try {
     const { kind, bytes } = encodeBody(req.body);
@@ -82,7 +163,11 @@ function toResponse(
   if (!decoded.ok || decoded.body === undefined) {
     throw new PeerProtocolError(serverName, 'malformed', 'response body is not a JSON object');
   }
-  return { status: head.status, body: decoded.body };
+  return {
+    status: head.status,
+    body: decoded.body,
+    ...(head.contentType !== undefined && { contentType: head.contentType }),
+  };
 }
 
 /** Maps whatever an exchange threw to the port's error types. */

@@ -2,21 +2,34 @@
 //  1. Name the peer from the connection's key (never from the request).
 //  2. Take one of its concurrency slots (else 429 without reading anything).
 //  3. Read the request within the size limit and the read timeout
-//     (too large: 413 from the HEAD or the first DATA frame past the limit).
+//     (too large: 413 from the HEAD or the first DATA frame past the limit),
+//     its declared body held in the budget of all peers (over it: 429 from
+//     the HEAD, nothing kept), released with the request's slot whatever
+//     happens, the read timeout included.
 //  4. Hand it to the inbound gate (origin check, handler) and send the answer.
 
 import type { Connection, Stream } from '@libp2p/interface';
 import {
   createInboundGate,
-  type FederationResponse,
   type InboundGate,
   type Logger,
   responses,
+  StreamedBody,
+  type StreamingResponse,
   type TransportLimits,
 } from '../../core/public.ts';
-import { decodeBody, encodeBody, messageFrames, parseRequestHead, WireError } from './federation-wire.ts';
+import { FrameKind } from './frames.ts';
+import {
+  BodyRefused,
+  decodeBody,
+  encodeBody,
+  messageFrames,
+  parseRequestHead,
+  responseHead,
+  WireError,
+} from './federation-wire.ts';
 import { peerIdToServerName } from './identity.ts';
-import { readMessage, writeFrames } from './stream-io.ts';
+import { readMessage, writeFrames, writeStreamed } from './stream-io.ts';
 
 export interface FederationServer {
   readonly gate: InboundGate;
@@ -25,22 +38,36 @@ export interface FederationServer {
 
 /** What step 3 produced: a response to send, and whether the request was read to its end. */
 interface Outcome {
-  readonly response: FederationResponse;
+  readonly response: StreamingResponse;
   readonly readAll: boolean;
 }
 
 export function createFederationServer(limits: TransportLimits, logger: Logger): FederationServer {
   const gate = createInboundGate(limits, logger);
 
-  const receive = async (stream: Stream, from: string): Promise<Outcome | undefined> => {
+  const receive = async (
+    stream: Stream,
+    from: string,
+    releases: (() => void)[],
+  ): Promise<Outcome | undefined> => {
+    const admitBody = (declared: number) => {
+      const release = gate.holdBody(declared);
+      if (release) releases.push(release);
+      return release !== undefined;
+    };
     let message: Awaited<ReturnType<typeof readMessage>>;
     try {
       message = await readMessage(
         stream,
         limits.maxRequestBodyBytes,
         AbortSignal.timeout(limits.readTimeoutMs),
+        admitBody,
       );
     } catch (err) {
+      if (err instanceof BodyRefused) {
+        logger.info('refused a federation request body: all peers at the budget', { from });
+        return { response: responses.busy(), readAll: false };
+      }
       if (!(err instanceof WireError)) return undefined;
       logger.warn('refused a federation request', { from, violation: err.violation, reason: err.message });
       const response =
@@ -64,12 +91,13 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
     if (!from) return stream.abort(new Error('only Ed25519 peers are servers'));
     const release = gate.admit(from);
     if (!release) return send(stream, { response: responses.busy(), readAll: false }, limits);
+    const releases = [release];
     try {
-      const outcome = await receive(stream, from);
+      const outcome = await receive(stream, from, releases);
       if (outcome) await send(stream, outcome, limits);
       else stream.abort(new Error('request was not received in full'));
     } finally {
-      release();
+      for (const r of releases) r();
     }
   };
 
@@ -78,13 +106,41 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
 
 async function send(stream: Stream, outcome: Outcome, limits: TransportLimits): Promise<void> {
   if (!outcome.readAll) discardRest(stream, limits);
-  const { kind, bytes } = encodeBody(outcome.response.body);
-  const head = { status: outcome.response.status, body: kind, length: bytes.length };
+  const { status, body, contentType } = outcome.response;
+  if (body instanceof StreamedBody) return sendStreamed(stream, status, body, contentType, limits);
+  const { kind, bytes } = encodeBody(body);
+  const head = responseHead(status, kind, bytes.length, contentType);
   const stop = AbortSignal.timeout(limits.readTimeoutMs);
   try {
     if (!(await writeFrames(stream, messageFrames(head, bytes), stop)))
       throw new Error('response not sent in time');
     await stream.close({ signal: stop });
+  } catch (err) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/**
+ * A streamed body (media) has no deadline as a whole: it may take long on a
+ * slow link, but the receiver must keep taking it (each wait for room on the
+ * stream lasts readTimeoutMs at most), and the peer's concurrency slot stays
+ * taken meanwhile. A body that does not add up to its announced length resets
+ * the stream, so the receiver sees a cut transfer, never a short whole one.
+ */
+async function sendStreamed(
+  stream: Stream,
+  status: number,
+  body: StreamedBody,
+  contentType: string | undefined,
+  limits: TransportLimits,
+): Promise<void> {
+  const encoder = new TextEncoder();
+  const head = encoder.encode(JSON.stringify(responseHead(status, 'bytes', body.length, contentType)));
+  try {
+    const frame = { kind: FrameKind.head, payload: head };
+    if (!(await writeStreamed(stream, frame, body.length, body.chunks, limits.readTimeoutMs)))
+      throw new Error('the body did not match its announced length');
+    await stream.close({ signal: AbortSignal.timeout(limits.readTimeoutMs) });
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
   }

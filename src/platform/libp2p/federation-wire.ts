@@ -1,9 +1,12 @@
 // One federation exchange on `/matrix/federation/1.0.0`, one stream each:
 //   request:  HEAD {method, path, query, origin, body, length}, DATA*, END
-//   response: HEAD {status, body, length}, DATA*, END
+//   response: HEAD {status, body, length, contentType?}, DATA*, END
 // `body` says how to read the bytes ('json' | 'bytes' | 'none') and `length`
 // is their total, so an oversized body is refused from its HEAD frame; the
 // count is checked again on every DATA frame because a peer may lie.
+// `contentType` is a bytes answer's media type (media: multipart/mixed with
+// its boundary). A bytes body may be read as it arrives (stream-io.ts
+// readStreaming): the frames are the same either way.
 
 import type { JsonObject } from '../../core/protocol.ts';
 import type { FederationBody, FederationRequest } from '../../core/public.ts';
@@ -26,7 +29,11 @@ export interface ResponseHead {
   readonly status: number;
   readonly body: BodyKind;
   readonly length: number;
+  readonly contentType?: string;
 }
+
+/** Longer is no media type (RFC 6838 names are at most 127 characters, plus a boundary parameter). */
+const MAX_CONTENT_TYPE = 512;
 
 export type WireViolation = 'too-large' | 'malformed';
 
@@ -37,6 +44,14 @@ export class WireError extends Error {
   constructor(violation: WireViolation, message: string) {
     super(message);
     this.violation = violation;
+  }
+}
+
+/** The declared body would pass the budget of bodies in flight from all peers (a 429, not a fault of the peer's). */
+export class BodyRefused extends Error {
+  override readonly name = 'BodyRefused';
+  constructor(length: number) {
+    super(`no room for a body of ${length} bytes now`);
   }
 }
 
@@ -73,9 +88,12 @@ export class MessageAssembler {
   #received = 0;
   #chunks: Uint8Array[] = [];
   #done = false;
+  readonly #admitBody: ((declared: number) => boolean) | undefined;
 
-  constructor(maxBodyBytes: number) {
+  /** `admitBody` is asked about the declared length at the HEAD, before any of the body is kept. */
+  constructor(maxBodyBytes: number, admitBody?: (declared: number) => boolean) {
     this.#maxBody = maxBodyBytes;
+    this.#admitBody = admitBody;
   }
 
   /** The parsed HEAD once it has arrived (also when the body was refused as too large). */
@@ -102,19 +120,32 @@ export class MessageAssembler {
   }
 
   #onHead(frame: Frame): undefined {
-    if (frame.kind !== FrameKind.head) throw new WireError('malformed', 'message does not start with HEAD');
-    const head = parseJsonObject(frame.payload);
-    if (!head) throw new WireError('malformed', 'HEAD is not a JSON object');
+    const head = headObject(frame);
     this.#head = head;
-    const length = head.length;
-    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
-      throw new WireError('malformed', 'HEAD has no valid length');
-    }
-    if (length > this.#maxBody)
-      throw new WireError('too-large', `body of ${length} bytes exceeds ${this.#maxBody}`);
+    const length = declaredLength(head, this.#maxBody);
+    if (this.#admitBody && !this.#admitBody(length)) throw new BodyRefused(length);
     this.#declared = length;
     return undefined;
   }
+}
+
+/** A message's first frame: its HEAD object. */
+export function headObject(frame: Frame): JsonObject {
+  if (frame.kind !== FrameKind.head) throw new WireError('malformed', 'message does not start with HEAD');
+  const head = parseJsonObject(frame.payload);
+  if (!head) throw new WireError('malformed', 'HEAD is not a JSON object');
+  return head;
+}
+
+/** The body length a HEAD declares, refused when it is over `maxBodyBytes`. */
+export function declaredLength(head: JsonObject, maxBodyBytes: number): number {
+  const length = head.length;
+  if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+    throw new WireError('malformed', 'HEAD has no valid length');
+  }
+  if (length > maxBodyBytes)
+    throw new WireError('too-large', `body of ${length} bytes exceeds ${maxBodyBytes}`);
+  return length;
 }
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
@@ -150,12 +181,24 @@ export function parseRequestHead(head: Record<string, unknown>): RequestHead | u
 }
 
 export function parseResponseHead(head: Record<string, unknown>): ResponseHead | undefined {
-  const { status, body, length } = head;
+  const { status, body, length, contentType } = head;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
     return undefined;
   if (body !== 'json' && body !== 'bytes') return undefined;
   if (typeof length !== 'number') return undefined;
-  return { status, body, length };
+  if (contentType === undefined) return { status, body, length };
+  if (typeof contentType !== 'string' || contentType.length > MAX_CONTENT_TYPE) return undefined;
+  return { status, body, length, contentType };
+}
+
+/** The HEAD of a response with this status, body kind, length and media type. */
+export function responseHead(
+  status: number,
+  kind: BodyKind,
+  length: number,
+  contentType?: string,
+): ResponseHead {
+  return { status, body: kind, length, ...(contentType !== undefined && { contentType }) };
 }
 
 function isQuery(query: unknown): query is Record<string, string | string[]> {

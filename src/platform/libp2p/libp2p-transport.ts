@@ -20,10 +20,11 @@ import {
   PeerUnreachable,
   type RequestOptions,
   silentLogger,
+  type StreamOptions,
   type TransportLimits,
 } from '../../core/public.ts';
 import { startDiscovery } from './discovery.ts';
-import { exchange, toTransportError } from './federation-client.ts';
+import { exchange, exchangeStreaming, toTransportError } from './federation-client.ts';
 import { createFederationServer } from './federation-server.ts';
 import { FEDERATION_PROTOCOL, WireError } from './federation-wire.ts';
 import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
@@ -121,18 +122,22 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     throw new PeerUnreachable(peerIdToServerName(peerId) ?? '', 'no-route', 'no address reached the peer');
   };
 
-  const request = async (to: string, req: FederationRequest, options?: RequestOptions) => {
+  /** One exchange over a usable connection, made again once on another when the stream was cut short. */
+  const run = async <T>(
+    to: string,
+    timeoutMs: number | undefined,
+    once: (conn: Connection, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> => {
     const peerId = serverNameToPeerId(to);
     if (closing.signal.aborted) throw new PeerUnreachable(to, 'closed', 'transport is closed');
     if (!peerId || to === serverName)
       throw new PeerUnreachable(to, 'no-route', `${to} is not another server`);
-    const timeout = AbortSignal.timeout(options?.timeoutMs ?? limits.requestTimeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs ?? limits.requestTimeoutMs);
     const signal = AbortSignal.any([timeout, closing.signal]);
-    const exchangeOptions = { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal };
     try {
       const conn = await connect(peerId, signal);
       try {
-        return await exchange(conn, to, req, exchangeOptions);
+        return await once(conn, signal);
       } catch (err) {
         // The stream ended or was reset before the answer was whole: libp2p
         // closes a relayed connection once a direct one is up, which cut a join
@@ -140,17 +145,35 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
         // open at that moment). Once more, on another connection; federation
         // requests are idempotent (transaction and event ids).
         if (signal.aborted || !streamCutShort(err)) throw err;
-        return await exchange(await connect(peerId, signal, conn), to, req, exchangeOptions);
+        return await once(await connect(peerId, signal, conn), signal);
       }
     } catch (err) {
       throw toTransportError(err, to, signal, closing.signal.aborted);
     }
   };
 
+  const request = (to: string, req: FederationRequest, options?: RequestOptions) =>
+    run(to, options?.timeoutMs, (conn, signal) =>
+      exchange(conn, to, req, { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal }),
+    );
+
+  /** The head as `request` gets it; the body afterwards with no deadline but an idle one (federation-client.ts). */
+  const requestStream = (to: string, req: FederationRequest, options: StreamOptions) =>
+    run(to, options.timeoutMs, (conn, headSignal) =>
+      exchangeStreaming(conn, to, req, {
+        maxBodyBytes: options.maxBodyBytes,
+        maxJsonBytes: limits.maxResponseBodyBytes,
+        headSignal,
+        signal: closing.signal,
+        idleMs: options.timeoutMs ?? limits.requestTimeoutMs,
+      }),
+    );
+
   return {
     serverName,
     libp2p,
     request,
+    requestStream,
     onRequest: (handler) => server.gate.setHandler(handler),
     peers: () => [...connected],
     onPeer: (listener) => void listeners.push(listener),

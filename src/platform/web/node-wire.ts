@@ -7,8 +7,12 @@
 //   node ──NodeEvent──→ background         peers up/down, changes, errors, keep-alive
 //
 // Chrome's runtime ports serialise as JSON, so federation bodies that are
-// bytes cross as base64 and every value here is plain JSON.
+// bytes cross as base64 and every value here is plain JSON. A streamed body
+// (media, PeerTransport.requestStream) crosses whole, within the request's
+// maxBodyBytes: the node reads it off libp2p as it arrives, the port carries it
+// in one message.
 import {
+  wholeBody,
   type FederationBody,
   type FederationRequest,
   type FederationResponse,
@@ -16,6 +20,8 @@ import {
   type PeerTransport,
   PeerUnreachable,
   type ProtocolViolation,
+  StreamedBody,
+  type StreamingResponse,
   type UnreachableReason,
 } from '../../core/public.ts';
 import { decodeBase64, encodeBase64, type JsonObject } from '../../core/protocol.ts';
@@ -44,6 +50,7 @@ export interface WireFederationRequest {
 export interface WireFederationResponse {
   readonly status: number;
   readonly body: WireFederationBody;
+  readonly contentType?: string;
 }
 
 /** The outcome of a federation request the node sent: the transport's errors travel as values. */
@@ -91,7 +98,13 @@ export interface NodeRequests {
   /** The node, if it runs: who it is and which servers are connected. */
   status: { params: None; result: { readonly node: NodeInfo | null; readonly peers: readonly string[] } };
   federate: {
-    params: { readonly to: string; readonly request: WireFederationRequest; readonly timeoutMs?: number };
+    params: {
+      readonly to: string;
+      readonly request: WireFederationRequest;
+      readonly timeoutMs?: number;
+      /** Set for PeerTransport.requestStream: a bytes answer may be this large. */
+      readonly maxBodyBytes?: number;
+    };
     result: FederateOutcome;
   };
   snapshot: { params: None; result: NetworkState };
@@ -146,23 +159,40 @@ function withBody<B>(req: Omit<FederationRequest, 'body'>, body: B | undefined) 
 }
 
 export function encodeFederationResponse(res: FederationResponse): WireFederationResponse {
-  return { status: res.status, body: encodeFederationBody(res.body) };
+  return {
+    status: res.status,
+    body: encodeFederationBody(res.body),
+    ...(res.contentType !== undefined && { contentType: res.contentType }),
+  };
+}
+
+/** A response whose body may be streamed, read whole first (it is ours, or bounded by the request's maxBodyBytes). */
+export async function encodeStreamingResponse(res: StreamingResponse): Promise<WireFederationResponse> {
+  if (!(res.body instanceof StreamedBody)) return encodeFederationResponse({ ...res, body: res.body });
+  return encodeFederationResponse({ ...res, body: await wholeBody(res.body, res.body.length) });
 }
 
 export function decodeFederationResponse(wire: WireFederationResponse): FederationResponse {
-  return { status: wire.status, body: decodeFederationBody(wire.body) };
+  return {
+    status: wire.status,
+    body: decodeFederationBody(wire.body),
+    ...(wire.contentType !== undefined && { contentType: wire.contentType }),
+  };
 }
 
 /** Sends a `federate` request through `transport` (the node's side): its errors become values. */
 export async function federateThrough(
   transport: PeerTransport,
-  { to, request, timeoutMs }: NodeRequests['federate']['params'],
+  { to, request, timeoutMs, maxBodyBytes }: NodeRequests['federate']['params'],
 ): Promise<FederateOutcome> {
+  const options = { ...(timeoutMs !== undefined && { timeoutMs }) };
   try {
-    const response = await transport.request(to, decodeFederationRequest(request), {
-      ...(timeoutMs !== undefined && { timeoutMs }),
-    });
-    return { ok: true, response: encodeFederationResponse(response) };
+    const req = decodeFederationRequest(request);
+    const response =
+      maxBodyBytes === undefined
+        ? encodeFederationResponse(await transport.request(to, req, options))
+        : await encodeStreamingResponse(await transport.requestStream(to, req, { ...options, maxBodyBytes }));
+    return { ok: true, response };
   } catch (err) {
     return federateFailure(err);
   }

@@ -30,7 +30,7 @@ describe('discovery', () => {
     const caps = res.body.capabilities;
     assert.deepEqual(caps['m.room_versions'], {
       default: '10',
-      available: { '10': 'stable', '11': 'stable' },
+      available: { '10': 'stable', '11': 'stable', '12': 'stable' },
     });
     assert.deepEqual(caps['m.change_password'], { enabled: true });
     assert.deepEqual(caps['m.set_displayname'], { enabled: true });

@@ -112,3 +112,30 @@ export async function roomFacts(node: ClusterNode, token: string, roomId: string
     latest: latest.event_id as string,
   };
 }
+
+/** The rogue's user `localpart` joins a public room (a join event sent in a transaction); returns its id and event id. */
+export async function rogueJoins(
+  rogue: RoguePeer,
+  node: ClusterNode,
+  token: string,
+  roomId: string,
+  localpart = 'mallory',
+) {
+  const facts = await roomFacts(node, token, roomId);
+  const userId = rogue.user(localpart);
+  const join = await rogue.event({
+    room_id: roomId,
+    type: 'm.room.member',
+    state_key: userId,
+    sender: userId,
+    content: { membership: 'join' },
+    prev_events: [facts.latest],
+    auth_events: [facts.create, facts.powerLevels, facts.joinRules],
+    depth: 10,
+  });
+  const res = await rogue.send(node.serverName, [join.pdu]);
+  const result = (res.body as JsonObject).pdus as Record<string, JsonObject> | undefined;
+  if (res.status !== 200 || Object.keys(result?.[join.eventId] ?? {}).length > 0)
+    throw new Error(`the rogue's join was refused: ${JSON.stringify(res.body)}`);
+  return { userId, eventId: join.eventId, facts };
+}

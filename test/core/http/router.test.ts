@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { forbidden } from '../../../src/core/errors.ts';
 import type { Caller, RequestContext, Route } from '../../../src/core/http/route.ts';
 import { createRouter } from '../../../src/core/http/router.ts';
+import { requestChunks } from '../../../src/core/http/streamed-body.ts';
 import type { HsRequest } from '../../../src/core/http/types.ts';
 import type { Logger } from '../../../src/core/ports.ts';
 
@@ -42,6 +43,26 @@ const routes: Route[] = [
   { method: 'GET', path: '/open', auth: 'none', handler: echo },
   { method: 'POST', path: '/small', auth: 'none', maxBodyBytes: 10, handler: echo },
   { method: 'POST', path: '/big', auth: 'none', handler: echo },
+  {
+    method: 'POST',
+    path: '/stream',
+    auth: 'none',
+    streamBody: true,
+    handler: async (ctx) => {
+      let size = 0;
+      for await (const chunk of requestChunks(ctx.req)) size += chunk.length;
+      return { body: { size, buffered: ctx.req.body !== undefined } };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/read',
+    auth: 'none',
+    maxBodyBytes: 10,
+    handler: async (ctx) => ({
+      body: { size: ctx.req.body?.length ?? 0, streamed: ctx.req.bodyStream !== undefined },
+    }),
+  },
   {
     method: 'GET',
     path: '/bytes',
@@ -234,5 +255,31 @@ describe('router body limits', () => {
     const { request } = setup();
     assert.equal((await request('POST', '/big', { body: new Uint8Array(1_048_576) })).status, 200);
     assert.equal((await request('POST', '/big', { body: new Uint8Array(1_048_577) })).status, 413);
+  });
+});
+
+describe('router streamed bodies', () => {
+  async function* pieces(...sizes: number[]): AsyncIterable<Uint8Array> {
+    for (const size of sizes) yield new Uint8Array(size);
+  }
+  const stream = (
+    path: string,
+    bodyStream: AsyncIterable<Uint8Array>,
+    headers: Record<string, string> = {},
+  ) => setup().request('POST', path, { headers, bodyStream });
+
+  test('a route that does not stream gets the body read whole, within its limit', async () => {
+    const ok = await stream('/read', pieces(4, 6));
+    assert.deepEqual(ok.body, { size: 10, streamed: false });
+    assert.equal((await stream('/read', pieces(4, 7))).status, 413);
+    assert.equal((await stream('/read', pieces(1), { 'content-length': '11' })).status, 413);
+  });
+
+  test('a streaming route reads the body itself, past the default limit, as whole bytes or as a stream', async () => {
+    const res = await stream('/stream', pieces(1_048_576, 1_048_576, 5));
+    assert.deepEqual(res.body, { size: 2_097_157, buffered: false });
+    const { request } = setup();
+    const whole = await request('POST', '/stream', { body: new Uint8Array(2_000_000) });
+    assert.deepEqual(whole.body, { size: 2_000_000, buffered: true });
   });
 });

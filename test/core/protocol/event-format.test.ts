@@ -235,7 +235,8 @@ describe('validatePdu', () => {
 describe('parseRoomVersion', () => {
   test('returns known versions and a reason for the rest', () => {
     assert.deepEqual(parseRoomVersion('11'), { ok: true, version: roomVersion('11') });
-    assert.deepEqual(parseRoomVersion('12'), { ok: false, reason: 'unsupported room version 12' });
+    assert.deepEqual(parseRoomVersion('12'), { ok: true, version: roomVersion('12') });
+    assert.deepEqual(parseRoomVersion('13'), { ok: false, reason: 'unsupported room version 13' });
     assert.deepEqual(parseRoomVersion(11), { ok: false, reason: 'unsupported room version 11' });
   });
 });

@@ -13,8 +13,8 @@ function redaction(room: RoomBuilder, sender: string, target: RoomEvent): RoomEv
 }
 
 describe('handling redactions (rooms v3+)', () => {
-  for (const version of ['10', '11']) {
-    test(`v${version}: reads redacts from ${version === '11' ? 'content' : 'the top level'}`, () => {
+  for (const version of ['10', '11', '12']) {
+    test(`v${version}: reads redacts from ${version === '10' ? 'the top level' : 'content'}`, () => {
       const room = new RoomBuilder({ version, creator: ALICE });
       const target = room.message(ALICE);
       assert.equal(redactedEventId(redaction(room, ALICE, target), room.version), target.event_id);
@@ -36,6 +36,18 @@ describe('handling redactions (rooms v3+)', () => {
       assertAllowed(redactionApplies(redaction(room, ALICE, fromBob), fromBob, state, room.version));
     });
   }
+
+  test('v12: a creator, in no power levels, may redact anyone’s event; a power-levels admin too', () => {
+    const room = new RoomBuilder({ version: '12', creator: ALICE, powerLevels: { users: { [BOB]: 50 } } });
+    room.join(BOB);
+    room.join('@carol:c');
+    const fromCarol = room.message('@carol:c');
+    const state = room.stateLookup();
+    assertAllowed(redactionApplies(redaction(room, ALICE, fromCarol), fromCarol, state, room.version));
+    assertAllowed(redactionApplies(redaction(room, BOB, fromCarol), fromCarol, state, room.version));
+    const fromAlice = room.message(ALICE);
+    assertAllowed(redactionApplies(redaction(room, BOB, fromAlice), fromAlice, state, room.version));
+  });
 
   test('v11 ignores a top-level redacts', () => {
     const room = new RoomBuilder({ version: '11', creator: ALICE });

@@ -4,7 +4,8 @@ import { redactEvent } from '../../../src/core/protocol/redaction.ts';
 import { roomVersion } from '../../../src/core/protocol/room-version.ts';
 import type { RoomVersion } from '../../../src/core/protocol/room-version.ts';
 
-const ALL_VERSIONS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11'];
+// v12 redacts as v11 does (spec rooms/v12: "Unchanged from v11").
+const ALL_VERSIONS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12'];
 const version = (id: string): RoomVersion => roomVersion(id)!;
 
 /** An event with every top-level key the algorithms name, plus some they drop. */
@@ -69,7 +70,8 @@ describe('redactEvent: top-level keys', () => {
     ];
     for (const id of ALL_VERSIONS) {
       const keys = Object.keys(redactEvent(eventOf('m.room.message', {}), version(id))).sort();
-      const expected = id === '11' ? common : [...common, 'membership', 'origin', 'prev_state'].sort();
+      const expected =
+        id === '11' || id === '12' ? common : [...common, 'membership', 'origin', 'prev_state'].sort();
       assert.deepEqual(keys, expected, `v${id}`);
     }
   });
@@ -92,7 +94,7 @@ describe('redactEvent: content by event type', () => {
       [V1_8, { membership: 'join' }],
       [['9', '10'], { membership: 'join', join_authorised_via_users_server: '@b:x' }],
       [
-        ['11'],
+        ['11', '12'],
         {
           membership: 'join',
           join_authorised_via_users_server: '@b:x',
@@ -119,7 +121,7 @@ describe('redactEvent: content by event type', () => {
     const content = { creator: '@a:x', room_version: '11', 'm.federate': false };
     expectByVersion(keptContent('m.room.create', content), [
       [V1_10, { creator: '@a:x' }],
-      [['11'], content],
+      [['11', '12'], content],
     ]);
   });
 
@@ -127,7 +129,7 @@ describe('redactEvent: content by event type', () => {
     const content = { join_rule: 'restricted', allow: [{ type: 'm.room_membership' }], other: 1 };
     expectByVersion(keptContent('m.room.join_rules', content), [
       [V1_7, { join_rule: 'restricted' }],
-      [[...V8_10, '11'], { join_rule: 'restricted', allow: [{ type: 'm.room_membership' }] }],
+      [[...V8_10, '11', '12'], { join_rule: 'restricted', allow: [{ type: 'm.room_membership' }] }],
     ]);
   });
 
@@ -145,14 +147,14 @@ describe('redactEvent: content by event type', () => {
     const content = { ...auth, invite: 7, notifications: { room: 50 }, historical: 100 };
     expectByVersion(keptContent('m.room.power_levels', content), [
       [V1_10, auth],
-      [['11'], { ...auth, invite: 7 }],
+      [['11', '12'], { ...auth, invite: 7 }],
     ]);
   });
 
   test('m.room.aliases keeps aliases only in v1-v5', () => {
     expectByVersion(keptContent('m.room.aliases', { aliases: ['#a:x'], other: 1 }), [
       [V1_5, { aliases: ['#a:x'] }],
-      [[...V6_7, ...V8_10, '11'], {}],
+      [[...V6_7, ...V8_10, '11', '12'], {}],
     ]);
   });
 
@@ -165,7 +167,7 @@ describe('redactEvent: content by event type', () => {
   test('m.room.redaction keeps content.redacts only in v11; the top-level redacts never survives', () => {
     expectByVersion(keptContent('m.room.redaction', { redacts: '$t', reason: 'spam' }), [
       [V1_10, {}],
-      [['11'], { redacts: '$t' }],
+      [['11', '12'], { redacts: '$t' }],
     ]);
     for (const id of ALL_VERSIONS) {
       assert.equal('redacts' in redactEvent(eventOf('m.room.redaction', {}), version(id)), false);

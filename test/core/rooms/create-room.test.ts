@@ -101,6 +101,69 @@ describe('createRoom', () => {
     assert.equal(events.filter((e) => e.type === 'm.room.history_visibility').length, 1);
   });
 
+  test('room version 12: the room id is the create event’s, creators unlisted, tombstone at 150', async () => {
+    const roomId = await hs.createRoom(alice, { room_version: '12', name: 'Twelve' });
+    assert.match(roomId, /^![A-Za-z0-9_-]{43}$/);
+    const events = await state(roomId, alice);
+    const create = events.find((e) => e.type === 'm.room.create') as unknown as {
+      event_id: string;
+      room_id: string;
+    };
+    assert.equal(create.event_id, `$${roomId.slice(1)}`);
+    assert.equal(create.room_id, roomId, 'clients get the room id on the create event too');
+    assert.deepEqual(stateOf(events, 'm.room.create'), { room_version: '12' });
+    const pl = stateOf(events, 'm.room.power_levels') as { users: object; events: Record<string, number> };
+    assert.deepEqual(pl.users, {});
+    assert.equal(pl.events['m.room.tombstone'], 150);
+    // Messages, state and membership work as in any room.
+    const sent = await hs.request('PUT', path`/_matrix/client/v3/rooms/${roomId}/send/m.room.message/t1`, {
+      as: alice,
+      body: { msgtype: 'm.text', body: 'hi' },
+    });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  });
+
+  test('room version 12 trusted_private_chat: invitees become additional creators, not listed', async () => {
+    const carol = hs.user('carol');
+    const roomId = await hs.createRoom(alice, {
+      room_version: '12',
+      preset: 'trusted_private_chat',
+      invite: [bob],
+      is_direct: true,
+      creation_content: { additional_creators: [carol, bob] },
+    });
+    const events = await state(roomId, alice);
+    assert.deepEqual(stateOf(events, 'm.room.create'), {
+      additional_creators: [carol, bob],
+      room_version: '12',
+    });
+    const pl = stateOf(events, 'm.room.power_levels') as { users: object };
+    assert.deepEqual(pl.users, {});
+  });
+
+  test('room version 12: creators may not be listed in the power levels, additional_creators are user ids', async () => {
+    const bad = async (body: unknown) => {
+      const res = await hs.request('POST', '/_matrix/client/v3/createRoom', { as: alice, body });
+      assert.equal(res.status, 400, JSON.stringify(body));
+      assert.equal(res.body.errcode, 'M_INVALID_PARAM', JSON.stringify(res.body));
+    };
+    await bad({ room_version: '12', power_level_content_override: { users: { [alice]: 100 } } });
+    await bad({
+      room_version: '12',
+      creation_content: { additional_creators: [bob] },
+      power_level_content_override: { users: { [bob]: 50 } },
+    });
+    await bad({ room_version: '12', creation_content: { additional_creators: ['bob'] } });
+    await bad({ room_version: '12', creation_content: { additional_creators: bob } });
+    // Setting them later is refused by the auth rules.
+    const roomId = await hs.createRoom(alice, { room_version: '12' });
+    const res = await hs.request('PUT', path`/_matrix/client/v3/rooms/${roomId}/state/m.room.power_levels/`, {
+      as: alice,
+      body: { users: { [alice]: 100 } },
+    });
+    assert.equal(res.status, 403, JSON.stringify(res.body));
+  });
+
   test('bad requests are refused before anything is written', async () => {
     const bad = async (body: unknown, errcode: string, status = 400) => {
       const res = await hs.request('POST', '/_matrix/client/v3/createRoom', { as: alice, body });

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { MAX_EVENT_DEPTH } from '../../../src/core/protocol.ts';
 import { eventRowOf, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import { createRoom, say, seesTexts } from '../../core/federation/room-helpers.ts';
-import { type RoguePeer, roomFacts, rogueOver } from '../../core/federation/rogue-peer.ts';
+import { type RoguePeer, rogueJoins, rogueOver } from '../../core/federation/rogue-peer.ts';
 import type { Account, RunningNode } from '../../support/federated-cluster.ts';
 import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
 
@@ -34,30 +34,19 @@ describe('an event at the highest depth, from a peer over libp2p', () => {
   after(() => cluster.close());
 
   test('the room still takes sends, state changes and the kick of the attacker', async () => {
-    const facts = await roomFacts(a, alice.accessToken, roomId);
-    const mallory = rogue.user('mallory');
-    const joinEvent = await rogue.event({
-      room_id: roomId,
-      type: 'm.room.member',
-      state_key: mallory,
-      sender: mallory,
-      content: { membership: 'join' },
-      prev_events: [facts.latest],
-      auth_events: [facts.create, facts.powerLevels, facts.joinRules],
-      depth: 10,
-    });
+    const { userId: mallory, eventId: joinId, facts } = await rogueJoins(rogue, a, alice.accessToken, roomId);
     const deep = await rogue.event({
       room_id: roomId,
       type: 'm.room.message',
       sender: mallory,
       content: { msgtype: 'm.text', body: 'deepest' },
-      prev_events: [joinEvent.eventId],
-      auth_events: [facts.create, facts.powerLevels, joinEvent.eventId],
+      prev_events: [joinId],
+      auth_events: [facts.create, facts.powerLevels, joinId],
       depth: MAX_EVENT_DEPTH,
     });
-    const res = await rogue.send(a.serverName, [joinEvent.pdu, deep.pdu]);
+    const res = await rogue.send(a.serverName, [deep.pdu]);
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body, { pdus: { [joinEvent.eventId]: {}, [deep.eventId]: {} } });
+    assert.deepEqual(res.body, { pdus: { [deep.eventId]: {} } });
     await seesTexts(a, alice, roomId, ['deepest']);
 
     const sent = await say(a, alice, roomId, 'still here');

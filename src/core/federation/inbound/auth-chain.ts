@@ -2,7 +2,7 @@
 // needs the auth events): fetched from the server that sent the event with
 // GET /event_auth, each checked (steps 1 to 4 against its own auth events)
 // and stored as an outlier, rejected ones remembered as rejected.
-import type { JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
+import { type JsonValue, type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
 import { eventRowOf, roomTableNames, roomWriteTables, storeOutlier } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import { EventRows, MissingAuthEvents, checkOwnAuthEvents } from '../event-checks.ts';
@@ -47,7 +47,7 @@ export async function unheld(tx: ReadTx, ids: Iterable<string>): Promise<string[
  */
 export async function storeAuthEvents(deps: InboundDeps, version: RoomVersion, events: readonly RoomEvent[]) {
   if (events.length === 0) return;
-  const ordered = topoSort(events, (e) => e.auth_events);
+  const ordered = topoSort(events, (e) => authEventIdsOf(e, version));
   await deps.store.write(roomWriteTables, async (tx) => {
     for (const event of ordered) {
       if (await eventRowOf(tx, event.event_id)) continue;
@@ -81,7 +81,7 @@ export async function fetchMissingAuthEvents(
     const missing = await deps.store.read(roomTableNames, (tx) =>
       unheld(
         tx,
-        event.auth_events.filter((id) => !inBatch.has(id)),
+        authEventIdsOf(event, version).filter((id) => !inBatch.has(id)),
       ),
     );
     if (missing.length === 0) continue;

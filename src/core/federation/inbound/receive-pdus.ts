@@ -11,7 +11,7 @@
 //  e. sync is woken after the commit.
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
-import type { RoomEvent, RoomVersion } from '../../protocol.ts';
+import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
 import { type EventRow, type StateIds, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import { topoSort } from '../topo-sort.ts';
@@ -39,7 +39,7 @@ export function receivePdus(
   return deps.queue.run(roomId, async () => {
     // a.
     const { results, todo, lacksAuth, lacksPrev } = await deps.store.read(roomTableNames, (tx) =>
-      survey(tx, events),
+      survey(tx, events, version),
     );
     if (todo.length === 0) return results;
     // b. and c.
@@ -66,7 +66,7 @@ export function receivePdus(
  * and whether some of their auth events or prev events are neither held
  * (placed, for prev events) nor in the batch.
  */
-async function survey(tx: ReadTx, events: readonly RoomEvent[]) {
+async function survey(tx: ReadTx, events: readonly RoomEvent[], version: RoomVersion) {
   const rows = new Map<string, EventRow | undefined>();
   const row = async (id: string) => {
     if (!rows.has(id)) rows.set(id, await eventRowOf(tx, id));
@@ -83,7 +83,8 @@ async function survey(tx: ReadTx, events: readonly RoomEvent[]) {
   let lacksAuth = false;
   let lacksPrev = false;
   for (const event of todo) {
-    for (const id of event.auth_events) if (!inBatch.has(id) && !(await row(id))) lacksAuth = true;
+    for (const id of authEventIdsOf(event, version))
+      if (!inBatch.has(id) && !(await row(id))) lacksAuth = true;
     for (const id of event.prev_events) {
       const prev = inBatch.has(id) ? undefined : await row(id);
       if (!inBatch.has(id) && (!prev || prev.outlier)) lacksPrev = true;

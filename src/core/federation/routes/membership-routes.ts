@@ -132,7 +132,7 @@ async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
     }
     return {
       state,
-      chain: await authChain(tx, [...ids, event.event_id]),
+      chain: await authChain(tx, [...ids, event.event_id], version),
       servers: await joinedServers(tx, event.room_id),
     };
   });

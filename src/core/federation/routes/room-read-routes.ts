@@ -58,7 +58,7 @@ async function getState(fed: FederationContext, ctx: FederationRouteContext, ids
       const stateRow = await servableRow(tx, id);
       if (stateRow) events.push(stateRow.pdu);
     }
-    return { state: events, chain: await authChain(tx, ids) };
+    return { state: events, chain: await authChain(tx, ids, version) };
   });
   if (idsOnly) {
     return ok({ pdu_ids: state.map((e) => e.event_id), auth_chain_ids: chain.map((e) => e.event_id) });
@@ -72,7 +72,7 @@ async function getEventAuth(fed: FederationContext, ctx: FederationRouteContext)
   const version = await roomForPeer(fed.store, roomId, ctx.origin);
   const chain = await fed.store.read(roomTableNames, async (tx) => {
     await eventIn(tx, roomId, ctx.params.eventId!);
-    return authChain(tx, [ctx.params.eventId!]);
+    return authChain(tx, [ctx.params.eventId!], version);
   });
   return ok({ auth_chain: chain.map(wire(version)) });
 }

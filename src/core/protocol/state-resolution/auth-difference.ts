@@ -31,7 +31,7 @@ export async function authClosure(
       const event = loader.peek(id);
       if (!event) continue;
       found.add(id);
-      for (const authId of event.auth_events) {
+      for (const authId of loader.authIds(event)) {
         if (seen.has(authId) || stopAt.has(authId)) continue;
         seen.add(authId);
         next.push(authId);
@@ -47,7 +47,10 @@ export async function authChain(eventIds: Iterable<string>, loader: EventLoader)
   const roots = [...eventIds];
   const starts = new Set<string>();
   await loader.loadAll(roots);
-  for (const id of roots) for (const authId of loader.peek(id)?.auth_events ?? []) starts.add(authId);
+  for (const id of roots) {
+    const event = loader.peek(id);
+    if (event) for (const authId of loader.authIds(event)) starts.add(authId);
+  }
   return authClosure(starts, loader);
 }
 
@@ -87,4 +90,45 @@ function unionMinusIntersection(parts: readonly Set<string>[]): Set<string> {
   const difference = new Set<string>();
   for (const [id, count] of counts) if (count < parts.length) difference.add(id);
   return difference;
+}
+
+/**
+ * Spec (room version 12, "Conflicted state subgraph"): the events on every
+ * auth_events path from one event of the conflicted state set to another,
+ * endpoints included; that is, the events of the conflicted events' auth
+ * closure from which some conflicted event is reachable. These are what the
+ * iterative auth checks need to re-authorise the conflicted events from
+ * empty state (v2.1), so a peer cannot make one side's history count less.
+ */
+export async function conflictedSubgraph(
+  conflicted: ReadonlySet<string>,
+  loader: EventLoader,
+): Promise<Set<string>> {
+  const closure = await authClosure(conflicted, loader);
+  // Kahn's order over the closure, auth events first, so each event's answer
+  // is known from its auth events' (event ids are hashes: no cycles).
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  const ready: string[] = [];
+  for (const id of closure) {
+    const authIds = [...new Set(loader.authIds(loader.peek(id)!))].filter((a) => closure.has(a));
+    waiting.set(id, authIds.length);
+    if (authIds.length === 0) ready.push(id);
+    for (const authId of authIds) {
+      const list = dependents.get(authId);
+      if (list) list.push(id);
+      else dependents.set(authId, [id]);
+    }
+  }
+  const reaches = new Set<string>();
+  for (let id = ready.pop(); id !== undefined; id = ready.pop()) {
+    const event = loader.peek(id)!;
+    if (conflicted.has(id) || loader.authIds(event).some((a) => reaches.has(a))) reaches.add(id);
+    for (const dependent of dependents.get(id) ?? []) {
+      const left = waiting.get(dependent)! - 1;
+      waiting.set(dependent, left);
+      if (left === 0) ready.push(dependent);
+    }
+  }
+  return reaches;
 }

@@ -2,6 +2,8 @@
 // storage, so the provider is async; each event is asked for at most once per
 // run, and once loaded it is readable synchronously (the auth rules take a
 // synchronous lookup).
+import { authEventIdsOf } from '../auth-events.ts';
+import type { RoomVersion } from '../room-version.ts';
 import type { RoomEvent } from '../types.ts';
 
 /** Where state resolution gets events from. */
@@ -22,9 +24,17 @@ export class EventLoader {
   readonly #pending = new Map<string, Promise<RoomEvent | undefined>>();
   readonly #loaded = new Map<string, RoomEvent | undefined>();
   readonly #rejected = new Map<string, Promise<boolean>>();
+  readonly #version: RoomVersion | undefined;
 
-  constructor(provider: EventProvider) {
+  /** `version`: the room's, so that v12's implied create event is an auth event like the cited ones. */
+  constructor(provider: EventProvider, version?: RoomVersion) {
     this.#provider = provider;
+    this.#version = version;
+  }
+
+  /** The events `event`'s authorisation rests on: its auth_events and, from v12, its room's create event. */
+  authIds(event: RoomEvent): string[] {
+    return this.#version ? authEventIdsOf(event, this.#version) : event.auth_events;
   }
 
   /** Loads one event (memoised, including misses). */

@@ -17,7 +17,12 @@ export async function iterativeAuthChecks(
 ): Promise<Map<StateKey, string>> {
   const state = new Map(baseState);
   await loader.loadAll(eventIds);
-  await loader.loadAll(eventIds.flatMap((id) => loader.peek(id)?.auth_events ?? []));
+  await loader.loadAll(
+    eventIds.flatMap((id) => {
+      const event = loader.peek(id);
+      return event ? loader.authIds(event) : [];
+    }),
+  );
   for (const id of eventIds) {
     const event = loader.peek(id);
     if (event?.state_key === undefined) continue;
@@ -36,7 +41,7 @@ async function authStateFor(
   version: RoomVersion,
 ): Promise<Map<StateKey, RoomEvent>> {
   const authState = new Map<StateKey, RoomEvent>();
-  for (const authId of event.auth_events) {
+  for (const authId of loader.authIds(event)) {
     const auth = await usable(authId, loader);
     if (auth?.state_key !== undefined) authState.set(stateKeyOf(auth.type, auth.state_key), auth);
   }

@@ -4,7 +4,14 @@
 // the sender with the greatest power level, then the smallest
 // origin_server_ts, then the smallest event_id (Kahn's algorithm).
 import type { RoomVersion } from '../room-version.ts';
-import { type PowerLevels, parsePowerLevels, userLevelIn, userPowerLevel } from '../power-levels.ts';
+import {
+  CREATOR_POWER_LEVEL,
+  type PowerLevels,
+  parsePowerLevels,
+  roomCreators,
+  userLevelIn,
+  userPowerLevel,
+} from '../power-levels.ts';
 import type { RoomEvent } from '../types.ts';
 import type { EventLoader } from './event-loader.ts';
 import { MinHeap } from './min-heap.ts';
@@ -36,12 +43,14 @@ export function senderPowerLevel(
 ): number {
   let powerLevels: RoomEvent | undefined;
   let create: RoomEvent | undefined;
-  for (const id of event.auth_events) {
+  for (const id of loader.authIds(event)) {
     const auth = loader.peek(id);
     if (auth?.state_key !== '') continue;
     if (auth.type === 'm.room.power_levels') powerLevels = auth;
     else if (auth.type === 'm.room.create') create = auth;
   }
+  // v12: a creator's power is infinite whatever the power levels say.
+  if (roomCreators(create, version).has(event.sender)) return CREATOR_POWER_LEVEL;
   if (!powerLevels) return userPowerLevel(event.sender, undefined, create, version);
   let levels = parsed.get(powerLevels.event_id);
   if (!levels) {
@@ -65,7 +74,7 @@ export async function reverseTopologicalPowerOrder(
   await loader.loadAll(fullConflictedSet);
   const graph = authGraphWithin(powerEventIds, fullConflictedSet, loader);
   const authIds = new Set<string>();
-  for (const id of graph.keys()) for (const authId of loader.peek(id)!.auth_events) authIds.add(authId);
+  for (const id of graph.keys()) for (const authId of loader.authIds(loader.peek(id)!)) authIds.add(authId);
   await loader.loadAll(authIds);
   const keys = new Map<string, OrderKey>();
   const parsed = new Map<string, PowerLevels>();
@@ -100,7 +109,9 @@ function authGraphWithin(
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (graph.has(id)) continue;
-    const edges = [...new Set(loader.peek(id)!.auth_events)].filter((a) => within.has(a) && loader.peek(a));
+    const edges = [...new Set(loader.authIds(loader.peek(id)!))].filter(
+      (a) => within.has(a) && loader.peek(a),
+    );
     graph.set(id, edges);
     for (const authId of edges) if (!graph.has(authId)) stack.push(authId);
   }

