@@ -4,7 +4,7 @@
 // Each handler checks its input again: a message is untrusted until checked.
 import type { HandlerMap } from '../../src/platform/web/messages.ts';
 import { checkMultiaddr, checkRelayMultiaddr } from '../../src/platform/web/multiaddr-check.ts';
-import type { IdentityExport, PopupRequests } from '../../src/platform/web/popup-messages.ts';
+import type { IdentityExport, MediaUsageView, PopupRequests } from '../../src/platform/web/popup-messages.ts';
 import type { ErrorLog } from './error-log.ts';
 import type { LocalAccount } from './local-account.ts';
 import type { NetworkSettingsStore } from '../worker/network-settings-store.ts';
@@ -23,6 +23,8 @@ export interface PopupHandlerDeps {
   readonly aliases: RoomAliasesApi;
   readonly directory: RoomDirectory;
   readonly exportIdentity: () => Promise<IdentityExport>;
+  /** The homeserver's media repository (its usage, its cache of other peers' media). */
+  readonly media: () => Promise<{ usage(): Promise<MediaUsageView>; clearRemoteCache(): Promise<unknown> }>;
   readonly errors: ErrorLog;
 }
 
@@ -84,6 +86,12 @@ export function createPopupHandlers(deps: PopupHandlerDeps): PopupHandlers {
     setPublished: ({ roomId, published }) => aliases.setPublished(String(roomId), published === true),
     searchDirectory: ({ term }) => deps.directory.search(String(term ?? '')),
     exportIdentityKey: () => deps.exportIdentity(),
+    mediaUsage: async () => (await deps.media()).usage(),
+    clearRemoteMedia: async () => {
+      const media = await deps.media();
+      await media.clearRemoteCache();
+      return media.usage();
+    },
   };
   return recordingFailures(handlers, deps.errors, hub);
 }

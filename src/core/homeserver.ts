@@ -26,6 +26,7 @@ import {
   mediaFederationRoutes,
   type PeerTransport,
 } from './federation/api.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
 import { createRouter } from './http/router.ts';
 import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
@@ -53,7 +54,10 @@ import { createRooms, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
 
-export type HomeserverConfig = AccountConfig;
+export interface HomeserverConfig extends AccountConfig {
+  /** Client-Server rate limits other than DEFAULT_RATE_LIMITS (http/rate-limit.ts). */
+  readonly rateLimits?: Partial<RateLimits>;
+}
 
 export interface HomeserverDeps {
   readonly store: Store;
@@ -179,6 +183,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const route = createRouter({
     routes,
     logger,
+    rateLimiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, clock),
     authenticate: async (token) => {
       const caller = await authenticate(store, token);
       if (caller) await activity.seen(caller);

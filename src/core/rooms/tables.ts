@@ -34,6 +34,10 @@
 //   for idempotent sends.
 // - `room_aliases` (alias → room), `room_directory` (published rooms),
 //   `room_forgotten` (user, room), and `rooms` (version, creator).
+// - `room_pending_redactions` (target → redaction): redactions whose target
+//   was not held when they were placed (history arrives newest first when
+//   backfilling, and peers may send events out of order); the target is
+//   pruned when it is placed (persist-backfill.ts, persist-remote.ts).
 // - Federation (persist-remote.ts): `room_edges` (prev event → event) tells
 //   whether an event arriving late already has children (then it is no
 //   forward extremity); `room_invite_state` keeps the stripped state a remote
@@ -64,6 +68,7 @@ export const DIRECTORY = 'room_directory';
 export const FORGOTTEN = 'room_forgotten';
 export const EDGES = 'room_edges';
 export const INVITE_STATE = 'room_invite_state';
+export const PENDING_REDACTIONS = 'room_pending_redactions';
 export const SEARCH = 'room_search';
 
 /** A new full snapshot after this many deltas in a chain. */
@@ -101,8 +106,17 @@ export const roomSearchTables: Record<string, TableSpec> = {
   [SEARCH]: { key: ['room_id', 'term', 'stream'] },
 };
 
+/** Redactions waiting for their target, added in schema version 5. */
+export const roomRedactionTables: Record<string, TableSpec> = {
+  [PENDING_REDACTIONS]: { key: ['target_id', 'redaction_id'] },
+};
+
 /** Every table of the module: open transactions over these. */
-export const roomTableNames: readonly string[] = Object.keys({ ...roomTables, ...roomSearchTables });
+export const roomTableNames: readonly string[] = Object.keys({
+  ...roomTables,
+  ...roomSearchTables,
+  ...roomRedactionTables,
+});
 
 /**
  * Rows of these tables the homeserver's row cache keeps (homeserver-store.ts):
@@ -233,6 +247,12 @@ export interface InviteStateRow extends Record<string, unknown> {
   events: StrippedStateEvent[];
 }
 
+/** A redaction placed before its target (see the header). */
+export interface PendingRedactionRow extends Record<string, unknown> {
+  target_id: string;
+  redaction_id: string;
+}
+
 /**
  * One term of one timeline event's searchable text (search-index.ts): `k` is
  * the search key's code (search-text.ts), `n` how often the term occurs.
@@ -259,4 +279,7 @@ export const directoryTable = table<DirectoryRow, string>(DIRECTORY);
 export const forgottenTable = table<ForgottenRow, readonly [string, string]>(FORGOTTEN);
 export const edgesTable = table<EdgeRow, readonly [string, string]>(EDGES);
 export const inviteStateTable = table<InviteStateRow, readonly [string, string]>(INVITE_STATE);
+export const pendingRedactionsTable = table<PendingRedactionRow, readonly [string, string]>(
+  PENDING_REDACTIONS,
+);
 export const searchTable = table<SearchRow, readonly [string, string, number]>(SEARCH);

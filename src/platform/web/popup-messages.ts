@@ -111,6 +111,22 @@ export interface IdentityExport {
   readonly contents: string;
 }
 
+/** Files and bytes of one kind of media the homeserver stores. */
+export interface MediaFigure {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** What the homeserver stores of media (the Storage tab). */
+export interface MediaUsageView {
+  /** The local users' uploads. */
+  readonly local: MediaFigure;
+  /** Other peers' media cached here (clearable: it is fetched again when needed). */
+  readonly remote: MediaFigure;
+  /** Thumbnails of either. */
+  readonly thumbnails: MediaFigure;
+}
+
 type None = Record<string, never>;
 
 /** The popup's requests; messages.ts merges them into ExtensionRequests. */
@@ -131,6 +147,9 @@ export interface PopupRequests {
   setPublished: { params: { readonly roomId: string; readonly published: boolean }; result: AliasList };
   searchDirectory: { params: { readonly term: string }; result: DirectoryResult };
   exportIdentityKey: { params: None; result: IdentityExport };
+  mediaUsage: { params: None; result: MediaUsageView };
+  /** Deletes every cached file of other peers (and their thumbnails); the usage after. */
+  clearRemoteMedia: { params: None; result: MediaUsageView };
 }
 
 export function isPopupStateMessage(value: unknown): value is PopupStateMessage {
