@@ -47,7 +47,7 @@ export async function bootHomeserver(
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });
   const transport = transportFor?.(identity);
-  return createHomeserver({
+  const homeserver = createHomeserver({
     ...(transport && { transport }),
     ...(nodeName && { nodeName }),
     store,
@@ -66,4 +66,7 @@ export async function bootHomeserver(
       config: { maxUploadBytes: EXTENSION_MAX_UPLOAD_BYTES },
     },
   });
+  // Content a stopped worker stored but never named (see MediaModule.sweepOrphans).
+  await homeserver.media.sweepOrphans();
+  return homeserver;
 }

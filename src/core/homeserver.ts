@@ -50,7 +50,7 @@ import {
 import type { Clock, Logger, Pbkdf2Sha256, RandomBytes } from './ports.ts';
 import { type Ed25519, ed25519Signer, P2P_KEY_ID, type Signer } from './protocol.ts';
 import type { BlobStore } from './storage/blob-port.ts';
-import { createRooms, type Rooms } from './rooms/api.ts';
+import { createRooms, type ReportsView, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
 
@@ -97,6 +97,8 @@ export interface Homeserver {
   readonly federation?: Federation;
   /** The media repository: its files for federation, its usage and remote cache for the popup. */
   readonly media: MediaModule;
+  /** Reported content, for the owner (there is no server administrator in P2P). */
+  readonly reports: ReportsView;
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -202,6 +204,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     serverName,
     notifier,
     media,
+    reports: rooms.reports,
     ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));

@@ -5,7 +5,7 @@ import { accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
-import { roomRedactionTables, roomSearchTables, roomTables } from './rooms/api.ts';
+import { roomRedactionTables, roomReportTables, roomSearchTables, roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
 import { streamTables } from './storage/stream.ts';
@@ -60,6 +60,22 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...roomTables,
       ...roomSearchTables,
       ...roomRedactionTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 6: room_reports (rooms/tables.ts).
+  {
+    version: 6,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
       ...syncTables,
       ...federationTables,
       ...keysTables,

@@ -146,6 +146,7 @@ async function serve(args: readonly string[]): Promise<void> {
     nodeName: async () => values.name,
     media: { blobs, thumbnailer: sharpThumbnailer, config: mediaConfig },
   });
+  await homeserver.media.sweepOrphans();
   const http = await startHttpServer((req) => homeserver.handle(req), {
     host: values.host,
     port,

@@ -23,11 +23,13 @@ import { historyBound } from './history-access.ts';
 
 export {
   roomRedactionTables,
+  roomReportTables,
   roomRowCacheSizes,
   roomSearchTables,
   roomTableNames,
   roomTables,
 } from './tables.ts';
+export type { Report, ReportsView } from './reports.ts';
 export type {
   AccountsForRooms,
   FederationForRooms,

@@ -9,9 +9,12 @@ import { readRoutes } from './read-routes.ts';
 import { relations } from './relations-route.ts';
 import { type ReadHandler, readRoute } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
+import { reportRoutes } from './reports.ts';
 import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
 import { threads } from './threads-route.ts';
+import { upgradeRoom } from './upgrade-room.ts';
+import { bodyRoute } from './route-helpers.ts';
 import { timestampRoute } from './timestamp-route.ts';
 
 export type { RoomDeps } from './deps.ts';
@@ -28,11 +31,13 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
       rateLimit: 'room_create',
       handler: (ctx) => createRoom(rooms, ctx),
     },
+    bodyRoute('POST', `${V3}/rooms/{roomId}/upgrade`, (ctx) => upgradeRoom(rooms, ctx)),
     ...membershipRoutes(rooms),
     ...sendRoutes(rooms),
     ...readRoutes(rooms),
     ...historyRoutes(rooms),
     ...directoryRoutes(rooms),
+    ...reportRoutes(rooms),
     {
       method: 'POST',
       path: `${V3}/search`,

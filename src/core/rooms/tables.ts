@@ -51,6 +51,7 @@
 // - `room_search`: the search index, one row per (room, term, timeline
 //   event), written with the event and dropped with its text on redaction
 //   (search-index.ts).
+// - `room_reports`: reports of events, rooms and users for the owner (reports.ts).
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
@@ -70,6 +71,7 @@ export const EDGES = 'room_edges';
 export const INVITE_STATE = 'room_invite_state';
 export const PENDING_REDACTIONS = 'room_pending_redactions';
 export const SEARCH = 'room_search';
+export const REPORTS = 'room_reports';
 
 /** A new full snapshot after this many deltas in a chain. */
 export const SNAPSHOT_INTERVAL = 32;
@@ -111,11 +113,17 @@ export const roomRedactionTables: Record<string, TableSpec> = {
   [PENDING_REDACTIONS]: { key: ['target_id', 'redaction_id'] },
 };
 
+/** Reports of content (reports.ts), added in schema version 6. */
+export const roomReportTables: Record<string, TableSpec> = {
+  [REPORTS]: { key: 'id', autoIncrement: true },
+};
+
 /** Every table of the module: open transactions over these. */
 export const roomTableNames: readonly string[] = Object.keys({
   ...roomTables,
   ...roomSearchTables,
   ...roomRedactionTables,
+  ...roomReportTables,
 });
 
 /**
@@ -266,6 +274,20 @@ export interface SearchRow extends Record<string, unknown> {
   n: number;
 }
 
+/** A report of an event, a room or a user (reports.ts). */
+export interface ReportRow extends Record<string, unknown> {
+  id?: number;
+  kind: 'event' | 'room' | 'user';
+  reporter: string;
+  reason: string;
+  ts: number;
+  room_id?: string;
+  event_id?: string;
+  user_id?: string;
+  score?: number;
+  event?: Record<string, unknown>;
+}
+
 // The tables with their row and key types (storage/table.ts): read and write through these.
 export const roomsTable = table<RoomRow, string>(ROOMS);
 export const eventsTable = table<EventRow, string>(EVENTS);
@@ -283,3 +305,4 @@ export const pendingRedactionsTable = table<PendingRedactionRow, readonly [strin
   PENDING_REDACTIONS,
 );
 export const searchTable = table<SearchRow, readonly [string, string, number]>(SEARCH);
+export const reportsTable = table<ReportRow, number>(REPORTS);

@@ -50,6 +50,7 @@ async function setup(network: Partial<NetworkView> = {}): Promise<Setup> {
     media: async () => t.hs.media,
     exportIdentity: async () =>
       identityFile({ serverName: t.serverName, seed: new Uint8Array(32).fill(7) }, new Date(0)),
+    reports: async () => t.hs.reports,
     errors: createErrorLog(session, () => 1000),
   });
   return { t, handlers, local, session, changes, applied };
@@ -239,6 +240,23 @@ describe('the popup handlers: the identity key', () => {
     assert.equal(contents.server_name, t.serverName);
     assert.deepEqual(decodeBase64(contents.ed25519_seed), new Uint8Array(32).fill(7));
     assert.match(contents.warning, /Anyone who has it can act as your server/);
+    await t.close();
+  });
+});
+
+describe('the popup handlers: reports', () => {
+  test('a report filed by a user of the homeserver is listed for the owner, and dismissed', async () => {
+    const { t, handlers } = await setup();
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    const user = `/_matrix/client/v3/users/${encodeURIComponent(bob.userId)}/report`;
+    assert.equal((await t.request('POST', user, { reason: 'spam' }, alice.accessToken)).status, 200);
+    const [report] = await handlers.listReports({}, sender);
+    assert.equal(report!.kind, 'user');
+    assert.equal(report!.reporter, alice.userId);
+    assert.equal(report!.userId, bob.userId);
+    assert.equal(report!.reason, 'spam');
+    assert.deepEqual(await handlers.dismissReport({ id: report!.id }, sender), []);
     await t.close();
   });
 });
