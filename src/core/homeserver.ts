@@ -37,6 +37,7 @@ import {
   keysFederation,
   keysRooms,
   keysServerRoutes,
+  openIdServerRoute,
   roomAccounts,
   syncAccounts,
 } from './module-adapters.ts';
@@ -259,6 +260,7 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     extraRoutes: [
       ...directory.routes,
       ...keysServerRoutes(keys.server.routes),
+      openIdServerRoute({ store, clock, notifier }),
       ...mediaFederationRoutes({ serverName, randomBytes: deps.randomBytes, media }),
     ],
     ...(deps.federationOptions && { options: deps.federationOptions }),

@@ -142,3 +142,16 @@ export function eduSinks(deps: AdapterDeps & { readonly typing: TypingTracker })
     },
   };
 }
+
+/** GET /_matrix/federation/v1/openid/userinfo (spec: server-server "OpenID"), answered by the accounts module. */
+export function openIdServerRoute(deps: AdapterDeps): FederationRoute {
+  return {
+    method: 'GET',
+    path: '/_matrix/federation/v1/openid/userinfo',
+    async handler(ctx) {
+      const raw = ctx.req.query?.access_token;
+      const token = typeof raw === 'string' ? raw : '';
+      return { status: 200, body: await accounts.openIdUserInfo(deps.store, token, deps.clock.now()) };
+    },
+  };
+}
