@@ -11,6 +11,8 @@ import {
   type RegistrationMode,
   SCHEMA,
 } from '../core/public.ts';
+import { chooseEd25519 } from '../platform/ed25519.ts';
+import { webCryptoPbkdf2 } from '../platform/pbkdf2.ts';
 import { systemRandomBytes as randomBytes } from '../platform/system-random.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
@@ -126,7 +128,8 @@ async function serve(args: readonly string[]): Promise<void> {
     maxUploadBytes: mebibytes('--max-upload', values['max-upload']),
     userQuotaBytes: mebibytes('--media-quota', values['media-quota']),
   };
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const ed25519 = await chooseEd25519();
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const transport = await startServeNetwork({
     ...network,
     seed: identity.seed,
@@ -138,6 +141,8 @@ async function serve(args: readonly string[]): Promise<void> {
     store,
     clock: systemClock,
     randomBytes,
+    ed25519,
+    pbkdf2: webCryptoPbkdf2,
     logger: stderrLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,

@@ -3,6 +3,7 @@
 // in one write transaction, and wake sync after the commit.
 import { MatrixError, notFound } from '../errors.ts';
 import type { Clock } from '../ports.ts';
+import type { Signer } from '../protocol/ed25519.ts';
 import {
   type JsonObject,
   type RoomEvent,
@@ -32,7 +33,7 @@ export interface WriterDeps {
   readonly clock: Clock;
   readonly notifier: Notifier;
   readonly serverName: string;
-  readonly signingSeed: Uint8Array;
+  readonly signer: Signer;
 }
 
 export interface SendResult {
@@ -196,7 +197,7 @@ export class RoomWriter {
       prevEvents: at.prevEvents,
       now: this.deps.clock.now(),
       serverName: this.deps.serverName,
-      seed: this.deps.signingSeed,
+      signer: this.deps.signer,
     });
   }
 
