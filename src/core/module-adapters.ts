@@ -6,7 +6,7 @@ import * as accounts from './accounts/api.ts';
 import type { Notifier } from './events/notifier.ts';
 import type { EduSinks, Federation, FederationRoute } from './federation/api.ts';
 import type { KeysAccounts, KeysFederation, KeysModule, KeysRooms } from './keys/api.ts';
-import type { Clock } from './ports.ts';
+import type { Clock, Pbkdf2Sha256 } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
 import { type SyncDeps, storeRemoteReceipt, type TypingTracker } from './sync/api.ts';
@@ -78,7 +78,7 @@ export function keysRooms(): KeysRooms {
 
 /** What the keys module reads in accounts: a user's devices, and user-interactive auth. */
 export function keysAccounts(
-  deps: AdapterDeps & { serverName: string; randomBytes: (n: number) => Uint8Array },
+  deps: AdapterDeps & { serverName: string; randomBytes: (n: number) => Uint8Array; pbkdf2: Pbkdf2Sha256 },
 ): KeysAccounts {
   return {
     tables: accounts.accountTableNames,
