@@ -10,6 +10,7 @@
 // the rooms module's port, and the rooms module then gets `roomHooks`
 // (Rooms.connectFederation): the one dependency each way, both explicit.
 import type { Clock, Logger } from '../ports.ts';
+import type { Ed25519, Signer } from '../protocol/ed25519.ts';
 import type { FederationForRooms, RemoteJoinRequest, RemoteLeaveRequest } from '../rooms/api.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
@@ -58,7 +59,8 @@ export interface FederationDeps {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly serverName: string;
-  readonly signingSeed: Uint8Array;
+  readonly signer: Signer;
+  readonly ed25519: Ed25519;
   readonly transport: PeerTransport;
   /** The rooms module's side (rooms/federation-api.ts roomFederationPort). */
   readonly rooms: RoomFederationPort;
@@ -131,7 +133,8 @@ export function createFederation(deps: FederationDeps): Federation {
     backfillLimits: options.backfill,
     clock: deps.clock,
     serverName,
-    signingSeed: deps.signingSeed,
+    signer: deps.signer,
+    ed25519: deps.ed25519,
     outbound,
     senders,
     edus: { serverName, store, logger, sinks: deps.edus ?? {} },

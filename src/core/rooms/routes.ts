@@ -12,6 +12,7 @@ import type { RoomsContext } from './rooms-context.ts';
 import { reportRoutes } from './reports.ts';
 import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
+import { summaryRoutes } from './summary-routes.ts';
 import { threads } from './threads-route.ts';
 import { upgradeRoom } from './upgrade-room.ts';
 import { hierarchy } from './hierarchy-route.ts';
@@ -40,6 +41,7 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
     ...historyRoutes(rooms),
     ...directoryRoutes(rooms),
     ...reportRoutes(rooms),
+    ...summaryRoutes(rooms),
     {
       method: 'POST',
       path: `${V3}/search`,
