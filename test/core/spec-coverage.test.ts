@@ -62,7 +62,7 @@ describe('the README support table against the spec (v1.16)', () => {
     const wrong: string[] = [];
     for (const [group, status] of claims()) {
       const endpoints = spec.groups[group] ?? [];
-      const served = [];
+      const served: string[] = [];
       for (const endpoint of endpoints) if (await routed(endpoint)) served.push(endpoint);
       const unrouted = endpoints.filter((e) => !served.includes(e));
       if (status === 'yes' && unrouted.length > 0)
