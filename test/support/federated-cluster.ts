@@ -10,7 +10,7 @@
 import type { Federation, FederationOptions } from '../../src/core/federation/federation.ts';
 import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federation/memory-transport.ts';
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
-import { createHomeserver } from '../../src/core/homeserver.ts';
+import { createHomeserver, type Homeserver } from '../../src/core/homeserver.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
 import type { MediaConfig } from '../../src/core/media/api.ts';
 import type { Clock, Logger } from '../../src/core/ports.ts';
@@ -42,6 +42,8 @@ export interface Account {
 
 export interface ClusterNode {
   readonly label: string;
+  /** The homeserver itself (raw requests: media bodies in and out). */
+  readonly homeserver: Homeserver;
   readonly serverName: string;
   readonly store: Store;
   readonly transport: PeerTransport;
@@ -225,6 +227,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
   };
   return {
     label,
+    homeserver: hs,
     serverName,
     store,
     transport,
