@@ -236,4 +236,23 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
       () => alice.getRoom(newId)?.getMember(bob.getUserId()!)?.membership === 'join',
     );
   });
+
+  test('a space hierarchy with a child held on the other peer', async () => {
+    const { room_id: child } = await bob.createRoom({
+      preset: Preset.PublicChat,
+      name: 'Garden shed',
+      topic: 'on b',
+    });
+    const { room_id: space } = await alice.createRoom({
+      preset: Preset.PublicChat,
+      name: 'Estate',
+      creation_content: { type: 'm.space' },
+    });
+    await alice.sendStateEvent(space, 'm.space.child' as never, { via: [b.serverName] } as never, child);
+    const tree = await alice.getRoomHierarchy(space);
+    const shed = tree.rooms.find((r) => r.room_id === child);
+    assert.equal(shed?.name, 'Garden shed');
+    assert.equal(shed?.topic, 'on b');
+    assert.equal(tree.rooms.find((r) => r.room_id === space)?.children_state.length, 1);
+  });
 });

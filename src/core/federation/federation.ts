@@ -37,6 +37,7 @@ import { createOutbound } from './outbound.ts';
 import { remoteJoin } from './remote-join.ts';
 import { askTimestamp, timestampRoutes } from './timestamp.ts';
 import { remoteKnock } from './remote-knock.ts';
+import { hierarchyRoutes, remoteHierarchy } from './hierarchy.ts';
 import { remoteLeave } from './remote-leave.ts';
 import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
 import { membershipRoutes } from './routes/membership-routes.ts';
@@ -154,6 +155,8 @@ export function createFederation(deps: FederationDeps): Federation {
     roomHooks: {
       remoteJoin: (request: RemoteJoinRequest) => remoteJoin(fed, request),
       remoteKnock: (request: RemoteJoinRequest) => remoteKnock(fed, request),
+      remoteHierarchy: (roomId, servers, suggestedOnly) =>
+        remoteHierarchy(fed, roomId, servers, suggestedOnly),
       remoteLeave: (request: RemoteLeaveRequest) => remoteLeave(fed, request),
       localEvents: outbound.localEvents,
       backfill: (roomId: string, wanted: number) => backfillRoom(fed, roomId, wanted),
@@ -198,5 +201,6 @@ function serverRoutes(
     ...roomReadRoutes(fed),
     ...timestampRoutes(fed),
     ...membershipRoutes(fed),
+    ...hierarchyRoutes(fed),
   ];
 }

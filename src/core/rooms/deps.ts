@@ -97,6 +97,15 @@ export interface FederationForRooms {
   remoteJoin(request: RemoteJoinRequest): Promise<void>;
   /** Knocks on a room that is not known here over federation (make_knock/send_knock). */
   remoteKnock(request: RemoteJoinRequest): Promise<void>;
+  /**
+   * A space's summary from the first of `servers` that answers federation
+   * `hierarchy` (the raw, untrusted answer; hierarchy.ts checks it), or undefined.
+   */
+  remoteHierarchy(
+    roomId: string,
+    servers: readonly string[],
+    suggestedOnly: boolean,
+  ): Promise<Record<string, unknown> | undefined>;
   /** Leaves a room that is not known here (an invite from another server is rejected through make_leave/send_leave). */
   remoteLeave(request: RemoteLeaveRequest): Promise<void>;
   /** Told about every local event (room federation's outbox). */

@@ -15,6 +15,7 @@ import { sendRoutes } from './send-routes.ts';
 import { summaryRoutes } from './summary-routes.ts';
 import { threads } from './threads-route.ts';
 import { upgradeRoom } from './upgrade-room.ts';
+import { hierarchy } from './hierarchy-route.ts';
 import { bodyRoute } from './route-helpers.ts';
 import { timestampRoute } from './timestamp-route.ts';
 
@@ -33,6 +34,7 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
       handler: (ctx) => createRoom(rooms, ctx),
     },
     bodyRoute('POST', `${V3}/rooms/{roomId}/upgrade`, (ctx) => upgradeRoom(rooms, ctx)),
+    bodyRoute('GET', `${V1}/rooms/{roomId}/hierarchy`, (ctx) => hierarchy(rooms, ctx)),
     ...membershipRoutes(rooms),
     ...sendRoutes(rooms),
     ...readRoutes(rooms),
