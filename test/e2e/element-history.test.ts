@@ -1,0 +1,132 @@
+// e2e-needs: ../shared/clients/element-web
+//
+// Element Web 1.12.7, unchanged, in two Chromiums with the extension,
+// connected through a relay process (as element-dm.test.ts): Alice's room
+// has a name and a conversation before Bob is invited; Bob's invite shows
+// the room's name, and once he joins he reads what was said before he came
+// (his homeserver backfills it from Alice's); after a reload his Element
+// still shows the room's name and Alice's display name. Screenshots go to
+// artifacts/element/.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  type ElementBrowser,
+  elementWebMissing,
+  openElement,
+  startElementWeb,
+} from '../../scripts/harness/element-web.ts';
+import {
+  acceptInvite,
+  dismissNoticesWhenShown,
+  openRoom,
+  registerWithForm,
+  STEP_TIMEOUT_MS,
+  screenshot,
+  sendMessage,
+  waitForHomeScreen,
+  waitForMessage,
+} from '../../scripts/harness/element-ui.ts';
+import { removeProfile } from '../../scripts/harness/extension-browser.ts';
+import { type RelayProcess, startRelayProcess } from '../../scripts/harness/serve-process.ts';
+import type { StaticSite } from '../../scripts/harness/static-site.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const ROOM = 'Tea party';
+const BEFORE = ['Welcome to the party', 'The tea is ready', 'Who is coming?'];
+
+interface User extends ElementBrowser {
+  readonly name: 'alice' | 'bob';
+}
+
+describe('Element Web: history, names and invites across two browsers', () => {
+  let relay: RelayProcess;
+  let site: StaticSite;
+  let alice: User;
+  let bob: User;
+
+  before(async () => {
+    const missing = elementWebMissing();
+    if (missing) throw new Error(`Element Web is needed here: ${missing}`);
+    relay = await startRelayProcess();
+    site = await startElementWeb();
+    const open = async (name: User['name']): Promise<User> => {
+      const user = { ...(await openElement(site, relay.multiaddrs[0]!, '#/register')), name };
+      await dismissNoticesWhenShown(user.page);
+      return user;
+    };
+    alice = await open('alice');
+    bob = await open('bob');
+    await Promise.all(
+      [alice, bob].map(async (user) => {
+        await registerWithForm(user.page, user.name, PASSWORD);
+        await waitForHomeScreen(user.page, user.name);
+      }),
+    );
+  });
+
+  after(async () => {
+    for (const user of [alice, bob]) {
+      await user?.browser.close();
+      if (user) removeProfile(user.browser.profileDir);
+    }
+    await site?.close();
+    await relay?.stop();
+  });
+
+  test('Alice’s named room has a conversation; Bob’s invite shows its name', async () => {
+    // Setting up through Element's own client (what its "New room" dialog and
+    // profile settings call); the checks below are what the users see.
+    const roomId = await alice.page.evaluate(async (name) => {
+      interface Client {
+        setDisplayName(name: string): Promise<unknown>;
+        createRoom(options: object): Promise<{ room_id: string }>;
+      }
+      const peg = (globalThis as unknown as { mxMatrixClientPeg: { get(): Client } }).mxMatrixClientPeg;
+      await peg.get().setDisplayName('Alice Liddell');
+      return (await peg.get().createRoom({ name, preset: 'private_chat', topic: 'Mad hatters only' }))
+        .room_id;
+    }, ROOM);
+    assert.match(roomId, /^!/);
+    await openRoom(alice.page, ROOM);
+    for (const text of BEFORE) {
+      await sendMessage(alice.page, text);
+      await waitForMessage(alice.page, text);
+    }
+    await alice.page.evaluate(
+      async ([id, userId]) => {
+        const peg = (
+          globalThis as unknown as {
+            mxMatrixClientPeg: { get(): { invite(roomId: string, userId: string): Promise<unknown> } };
+          }
+        ).mxMatrixClientPeg;
+        await peg.get().invite(id!, userId!);
+      },
+      [roomId, `@bob:${bob.serverName}`],
+    );
+    await openRoom(bob.page, ROOM);
+    await screenshot(bob.page, 'bob-history-invite');
+  });
+
+  test('Bob joins and reads what was said before he came', async () => {
+    await acceptInvite(bob.page);
+    for (const text of BEFORE) await waitForMessage(bob.page, text);
+    await screenshot(bob.page, 'bob-history-joined');
+  });
+
+  test('after a reload, Bob’s Element shows the room’s name and Alice’s name', async () => {
+    await bob.page.reload();
+    await openRoom(bob.page, ROOM);
+    await waitForMessage(bob.page, BEFORE.at(-1)!);
+    await bob.page
+      .getByRole('heading', { name: ROOM })
+      .or(bob.page.locator('.mx_RoomHeader').getByText(ROOM, { exact: true }))
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await bob.page
+      .locator('.mx_DisambiguatedProfile')
+      .getByText('Alice Liddell', { exact: true })
+      .first()
+      .waitFor({ timeout: STEP_TIMEOUT_MS });
+    await screenshot(bob.page, 'bob-history-reloaded');
+  });
+});
