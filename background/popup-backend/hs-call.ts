@@ -56,6 +56,7 @@ export async function callHomeserverRaw(
       ...(call.accessToken ? { authorization: `Bearer ${call.accessToken}` } : {}),
     },
     ...(bytes ? { body: bytes } : {}),
+    client: 'popup',
   });
   const body = res.body instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(res.body)) : res.body;
   return { status: res.status, body };

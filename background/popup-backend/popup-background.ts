@@ -70,6 +70,8 @@ export function createPopupBackground(deps: PopupBackgroundDeps): PopupBackgroun
       session: () => account.session(),
     }),
     exportIdentity: async () => identityFile(await readIdentity(deps.homeserver), new Date()),
+    reports: async () => (await deps.homeserver).reports,
+    media: async () => (await deps.homeserver).media,
     errors,
   });
   return {

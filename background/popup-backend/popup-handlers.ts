@@ -2,9 +2,10 @@
 // src/platform/web/popup-messages.ts), spread into the extension's handler map
 // (message-handlers.ts), whose sender check lets only extension pages in.
 // Each handler checks its input again: a message is untrusted until checked.
+import type { ReportsView } from '../../src/core/public.ts';
 import type { HandlerMap } from '../../src/platform/web/messages.ts';
 import { checkMultiaddr, checkRelayMultiaddr } from '../../src/platform/web/multiaddr-check.ts';
-import type { IdentityExport, PopupRequests } from '../../src/platform/web/popup-messages.ts';
+import type { IdentityExport, MediaUsageView, PopupRequests } from '../../src/platform/web/popup-messages.ts';
 import type { ErrorLog } from './error-log.ts';
 import type { LocalAccount } from './local-account.ts';
 import type { NetworkSettingsStore } from '../worker/network-settings-store.ts';
@@ -15,6 +16,9 @@ import type { RoomDirectory } from './room-directory.ts';
 
 export type PopupHandlers = Pick<HandlerMap, keyof PopupRequests>;
 
+/** Reports the popup lists at most (the homeserver keeps more). */
+const REPORTS_SHOWN = 200;
+
 export interface PopupHandlerDeps {
   readonly hub: Pick<PopupStateHub, 'snapshot' | 'changed'>;
   readonly account: LocalAccount;
@@ -23,6 +27,10 @@ export interface PopupHandlerDeps {
   readonly aliases: RoomAliasesApi;
   readonly directory: RoomDirectory;
   readonly exportIdentity: () => Promise<IdentityExport>;
+  /** Reported content (the homeserver's ReportsView). */
+  readonly reports: () => Promise<ReportsView>;
+  /** The homeserver's media repository (its usage, its cache of other peers' media). */
+  readonly media: () => Promise<{ usage(): Promise<MediaUsageView>; clearRemoteCache(): Promise<unknown> }>;
   readonly errors: ErrorLog;
 }
 
@@ -84,6 +92,18 @@ export function createPopupHandlers(deps: PopupHandlerDeps): PopupHandlers {
     setPublished: ({ roomId, published }) => aliases.setPublished(String(roomId), published === true),
     searchDirectory: ({ term }) => deps.directory.search(String(term ?? '')),
     exportIdentityKey: () => deps.exportIdentity(),
+    listReports: async () => (await deps.reports()).list(REPORTS_SHOWN),
+    dismissReport: async ({ id }) => {
+      const reports = await deps.reports();
+      await reports.dismiss(Number(id));
+      return reports.list(REPORTS_SHOWN);
+    },
+    mediaUsage: async () => (await deps.media()).usage(),
+    clearRemoteMedia: async () => {
+      const media = await deps.media();
+      await media.clearRemoteCache();
+      return media.usage();
+    },
   };
   return recordingFailures(handlers, deps.errors, hub);
 }

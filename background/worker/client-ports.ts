@@ -39,7 +39,7 @@ export function createClientPorts(deps: ClientPortDeps): ClientPorts {
       const origin = contentScriptOrigin(port.sender);
       // Listeners are attached now, synchronously: messages may already be queued.
       const allowed = origin === undefined ? Promise.resolve(false) : deps.isApproved(origin);
-      const session = new PortSession(port, deps);
+      const session = new PortSession(port, deps, origin);
       port.onMessage.addListener((msg: unknown) => {
         deps.stats.messages++;
         void allowed.then((ok) => (ok ? session.receive(msg) : reject(port, deps, origin)));
@@ -80,13 +80,16 @@ class PortSession {
   readonly #port: chrome.runtime.Port;
   readonly #deps: ClientPortDeps;
   readonly #pending = new Map<number, () => void>();
+  /** The page's origin: its requests count against that origin's rate limits (HsRequest.client). */
+  readonly #client: string | undefined;
   #closed = false;
   /** Called when this side disconnects (the browser fires onDisconnect only for the other side). */
   onLocalDisconnect: () => void = () => {};
 
-  constructor(port: chrome.runtime.Port, deps: ClientPortDeps) {
+  constructor(port: chrome.runtime.Port, deps: ClientPortDeps, origin: string | undefined) {
     this.#port = port;
     this.#deps = deps;
+    this.#client = origin === undefined ? undefined : `origin:${origin}`;
   }
 
   receive(msg: unknown): void {
@@ -116,7 +119,7 @@ class PortSession {
     try {
       if (!isHomeserverUrl(msg.request.url)) throw new TypeError('not a homeserver URL');
       const homeserver = await this.#deps.homeserver;
-      response = fromHsResponse(await homeserver.handle(toHsRequest(msg.request, closed)));
+      response = fromHsResponse(await homeserver.handle(toHsRequest(msg.request, closed, this.#client)));
     } catch (err) {
       // The core turns handler errors into responses; this is a malformed request or a failed boot.
       this.#deps.logger.error('client request failed', { error: String(err) });

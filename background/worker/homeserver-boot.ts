@@ -19,6 +19,14 @@ import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
+/**
+ * A page's request body crosses the runtime port in one message, as base64
+ * for binary (src/platform/web/client-wire.ts), and Chrome caps a message at
+ * 64 MiB: 40 MiB is 53.3 MiB of base64, with room for the rest. Responses
+ * stream in chunks, so downloads have no such cap.
+ */
+const EXTENSION_MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
+
 /** Media content: a database of its own (dexie-blob-store.ts). */
 export const MEDIA_DATABASE_NAME = 'p2p-matrix-media';
 
@@ -47,6 +55,10 @@ export async function bootHomeserver(
     signingSeed: identity.seed,
     // Only pages the user approved can reach this server, so they may register.
     config: { registration: 'open', baseUrl: HOMESERVER_ORIGIN },
-    media: { blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME), thumbnailer: canvasThumbnailer },
+    media: {
+      blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME),
+      thumbnailer: canvasThumbnailer,
+      config: { maxUploadBytes: EXTENSION_MAX_UPLOAD_BYTES },
+    },
   });
 }

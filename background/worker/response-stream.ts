@@ -26,29 +26,37 @@ export async function streamResponse(
 ): Promise<void> {
   if (!sink.wanted()) return;
   sink.send({ type: 'head', id, status: response.status, headers: response.headers });
+  const body = response.body;
+  let first = true;
+  /** Sends one piece; false once the request is no longer wanted. */
+  const emit = (piece: Uint8Array): boolean => {
+    first = false;
+    if (!sink.wanted()) return false;
+    sink.send({ type: 'chunk', id, bytes: encodeWireBytes(piece) });
+    return true;
+  };
   try {
-    let first = true;
-    for await (const part of parts(response.body)) {
-      for (const piece of bodyChunks(part)) {
+    // Bytes: sent at once up to the second piece (no await before it). A
+    // stream (media from the blob store) is read one chunk ahead of the port.
+    if (body === null || body instanceof Uint8Array) {
+      for (const piece of bodyChunks(body ?? new Uint8Array(0))) {
         if (!first) await nextTask();
-        first = false;
-        if (!sink.wanted()) return;
-        sink.send({ type: 'chunk', id, bytes: encodeWireBytes(piece) });
+        if (!emit(piece)) return;
+      }
+    } else {
+      for await (const chunk of body) {
+        for (const piece of bodyChunks(chunk)) {
+          if (!first) await nextTask();
+          if (!emit(piece)) return;
+        }
       }
     }
   } catch (err) {
-    // Not expected; but a body cut short must not look complete to the page.
+    // A stream that failed half-way (a blob gone): a body cut short must not look complete to the page.
     sink.send({ type: 'error', id, reason: String(err) });
     return;
   }
   sink.send({ type: 'end', id });
-}
-
-/** The body as the parts it comes in: one for bytes, the core's chunks for a stream (media). */
-async function* parts(body: OutgoingResponse['body']): AsyncIterable<Uint8Array> {
-  if (body === null) return;
-  if (body instanceof Uint8Array) yield body;
-  else yield* body;
 }
 
 function nextTask(): Promise<void> {

@@ -13,7 +13,8 @@ export function installFetchShim(channel: PageChannel): void {
   };
 }
 
-async function shimFetch(channel: PageChannel, request: Request): Promise<Response> {
+/** The page's request, answered by the extension's homeserver. */
+export async function shimFetch(channel: PageChannel, request: Request): Promise<Response> {
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
   const body = hasBody ? await request.arrayBuffer() : null;
   const res = await channel.request(

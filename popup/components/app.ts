@@ -11,6 +11,7 @@ import { Aliases } from './aliases.ts';
 import { Directory } from './directory.ts';
 import { HomeserverUrl } from './homeserver-url.ts';
 import { Peers } from './peers.ts';
+import { Reports } from './reports.ts';
 import { Settings } from './settings.ts';
 import { Sites } from './sites.ts';
 import { Status } from './status.ts';
@@ -29,6 +30,7 @@ export const TABS: readonly TabSpec[] = [
   { id: 'rooms', label: 'Rooms' },
   { id: 'sites', label: 'Sites' },
   { id: 'storage', label: 'Storage' },
+  { id: 'reports', label: 'Reports' },
   { id: 'settings', label: 'Settings' },
 ];
 
@@ -50,6 +52,7 @@ export function App({ client, browser, initialTab = 'home' }: AppProps) {
       h('div', { class: 'stack' }, h(Aliases, { client, account: state?.account }), h(Directory, { client })),
     sites: () => h(Sites, { origins: state?.origins, client, browser }),
     storage: () => h(Storage, { client, browser }),
+    reports: () => h(Reports, { client }),
     settings: () => h(Settings, { settings: state?.settings, client }),
   };
   return h(

@@ -1,6 +1,7 @@
 // How much this browser stores for the homeserver, whether the browser keeps
-// it under storage pressure (and asking it to), and a backup of the server's
-// identity key behind a clear warning.
+// it under storage pressure (and asking it to), its media (and clearing the
+// cache of other peers' media), and a backup of the server's identity key
+// behind a clear warning.
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { BrowserApi, StorageEstimate } from '../browser-api.ts';
@@ -10,6 +11,7 @@ import type { PopupClient } from '../popup-client.ts';
 import { useAction } from '../use-action.ts';
 import { ErrorText } from './error-text.ts';
 import { IdentityExportForm } from './identity-export-form.ts';
+import { MediaUsage } from './media-usage.ts';
 
 export interface StorageProps {
   readonly client: Pick<PopupClient, 'request'>;
@@ -70,6 +72,7 @@ export function Storage({ client, browser }: StorageProps) {
       ),
       h(ErrorText, { id: 'storage-error', message: error }),
     ),
+    h(MediaUsage, { client }),
     h(IdentityExportForm, { client, saveFile: browser.saveFile }),
   );
 }

@@ -37,11 +37,15 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-/** The file under `root` that `pathname` names ('/' is index.html), or undefined (outside root, absent, a folder). */
+/**
+ * The file under `root` that `pathname` names (a folder's path ending in '/'
+ * is its index.html, as Element's `usercontent/` frame is asked for), or
+ * undefined (outside root, absent, a folder).
+ */
 function fileIn(root: string, pathname: string): string | undefined {
   let relative: string;
   try {
-    relative = decodeURIComponent(pathname === '/' ? '/index.html' : pathname);
+    relative = decodeURIComponent(pathname.endsWith('/') ? `${pathname}index.html` : pathname);
   } catch {
     return undefined;
   }

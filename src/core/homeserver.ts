@@ -26,6 +26,7 @@ import {
   mediaFederationRoutes,
   type PeerTransport,
 } from './federation/api.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
 import { createRouter } from './http/router.ts';
 import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
@@ -48,11 +49,14 @@ import {
 } from './media/api.ts';
 import type { Clock, Logger, RandomBytes } from './ports.ts';
 import type { BlobStore } from './storage/blob-port.ts';
-import { createRooms, type Rooms } from './rooms/api.ts';
+import { createRooms, type ReportsView, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
 
-export type HomeserverConfig = AccountConfig;
+export interface HomeserverConfig extends AccountConfig {
+  /** Client-Server rate limits other than DEFAULT_RATE_LIMITS (http/rate-limit.ts). */
+  readonly rateLimits?: Partial<RateLimits>;
+}
 
 export interface HomeserverDeps {
   readonly store: Store;
@@ -88,6 +92,8 @@ export interface Homeserver {
   readonly federation?: Federation;
   /** The media repository: its files for federation, its usage and remote cache for the popup. */
   readonly media: MediaModule;
+  /** Reported content, for the owner (there is no server administrator in P2P). */
+  readonly reports: ReportsView;
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -171,6 +177,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const route = createRouter({
     routes,
     logger,
+    rateLimiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, clock),
     authenticate: async (token) => {
       const caller = await authenticate(store, token);
       if (caller) await activity.seen(caller);
@@ -189,6 +196,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     serverName,
     notifier,
     media,
+    reports: rooms.reports,
     ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));

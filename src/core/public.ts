@@ -60,3 +60,4 @@ export { type BlobStore, memoryBlobStore } from './storage.ts';
 export { type Clock, type Logger, type RandomBytes, silentLogger } from './ports.ts';
 export { BoundedCache } from './protocol/bounded-cache.ts';
 export { SCHEMA } from './schema.ts';
+export type { Report, ReportsView } from './rooms/api.ts';

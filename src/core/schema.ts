@@ -5,7 +5,7 @@ import { accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
-import { roomSearchTables, roomTables } from './rooms/api.ts';
+import { roomRedactionTables, roomReportTables, roomSearchTables, roomTables } from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
 import { streamTables } from './storage/stream.ts';
@@ -45,6 +45,37 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...accountTables,
       ...roomTables,
       ...roomSearchTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 5: room_pending_redactions (rooms/tables.ts).
+  {
+    version: 5,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomRedactionTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 6: room_reports (rooms/tables.ts).
+  {
+    version: 6,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
       ...syncTables,
       ...federationTables,
       ...keysTables,

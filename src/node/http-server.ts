@@ -110,6 +110,8 @@ function toHsRequest(req: IncomingMessage, closed: Promise<void>): HsRequest {
     path: queryAt < 0 ? url : url.slice(0, queryAt),
     query,
     headers,
+    // Rate limits count per remote address (behind a reverse proxy, all its clients share one).
+    client: `ip:${req.socket.remoteAddress ?? 'unknown'}`,
     // Streamed: the router reads it whole, up to the route's limit, or the route
     // (a media upload) takes it chunk by chunk.
     bodyStream: req as AsyncIterable<Uint8Array>,

@@ -167,4 +167,39 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
       return mine?.['m.read']?.[dan.getUserId()!]?.thread_id === root;
     });
   });
+
+  test('a restricted join across the peers: members of the space get in, others do not', async () => {
+    const { room_id: space } = await alice.createRoom({
+      preset: Preset.PublicChat,
+      name: 'Club',
+      creation_content: { type: 'm.space' },
+    });
+    const { room_id: roomId } = await alice.createRoom({
+      preset: Preset.PrivateChat,
+      name: 'Members only',
+      room_version: '10',
+      initial_state: [
+        {
+          type: 'm.room.join_rules',
+          state_key: '',
+          content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
+        },
+      ],
+    });
+    await assert.rejects(
+      bob.joinRoom(roomId, { viaServers: [a.serverName] }),
+      (err: { errcode?: string }) => {
+        assert.equal(err.errcode, 'M_FORBIDDEN');
+        return true;
+      },
+    );
+    await bob.joinRoom(space, { viaServers: [a.serverName] });
+    await bob.joinRoom(roomId, { viaServers: [a.serverName] });
+    const joined = await until('alice sees bob joined', () => {
+      const member = alice.getRoom(roomId)?.getMember(bob.getUserId()!);
+      return member?.membership === 'join' && member;
+    });
+    assert.equal(joined.events.member?.getContent().join_authorised_via_users_server, alice.getUserId());
+    await until('bob has the room with its name', () => bob.getRoom(roomId)?.name === 'Members only');
+  });
 });

@@ -29,7 +29,7 @@ describe('the popup', () => {
     );
     assert.deepEqual(
       tabs.map((t) => t.getAttribute('tabindex')),
-      ['0', '-1', '-1', '-1', '-1', '-1'],
+      TABS.map((_, i) => (i === 0 ? '0' : '-1')),
     );
     fireEvent.keyDown(screen.getByRole('tab', { name: 'Home' }), { key: 'ArrowRight' });
     assert.equal(screen.getByRole('tab', { selected: true }).textContent, 'Peers');

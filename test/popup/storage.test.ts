@@ -79,4 +79,24 @@ describe('the storage view', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Export identity key' }));
     await screen.findByText('The background did not answer. It may be restarting: try again in a moment.');
   });
+
+  test("shows media usage and clears the cache of other peers' media", async () => {
+    let remote = { files: 3, bytes: 3_500_000 };
+    const usage = () => ({ local: { files: 1, bytes: 2048 }, remote, thumbnails: { files: 2, bytes: 9000 } });
+    const client = fakeClient({
+      mediaUsage: async () => usage(),
+      clearRemoteMedia: async () => {
+        remote = { files: 0, bytes: 0 };
+        return usage();
+      },
+    });
+    render(h(Storage, { client, browser: fakeBrowser() }));
+    await waitFor(() => assert.equal(shownFor("Other peers' media (cache)"), '3 files, 3.5 MB'));
+    assert.equal(shownFor('Your uploads'), '1 file, 2.0 KB');
+    const clear = screen.getByRole('button', { name: "Clear other peers' media" }) as HTMLButtonElement;
+    fireEvent.click(clear);
+    await screen.findByText('Cleared 3 files, 3.5 MB.');
+    assert.equal(shownFor("Other peers' media (cache)"), '0 files, 0 bytes');
+    assert.equal(clear.disabled, true);
+  });
 });

@@ -12,6 +12,7 @@ import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federati
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
 import { createHomeserver } from '../../src/core/homeserver.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
+import type { MediaConfig } from '../../src/core/media/api.ts';
 import type { Clock, Logger } from '../../src/core/ports.ts';
 import { ed25519PublicKeyFromSeed, encodeHex } from '../../src/core/protocol.ts';
 import type { Store } from '../../src/core/storage/port.ts';
@@ -68,6 +69,7 @@ export interface Cluster {
 export interface ClusterOptions {
   readonly clock?: Clock;
   readonly federation?: Partial<FederationOptions>;
+  readonly media?: Partial<MediaConfig>;
 }
 
 /** A deterministic seed per label, so server names are stable across runs. */
@@ -194,7 +196,11 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
     config: { registration: 'open', passwordIterations: 1000 },
     transport,
     ...(options.federation && { federationOptions: options.federation }),
-    media: { blobs: memoryBlobStore(), thumbnailer: sharpThumbnailer },
+    media: {
+      blobs: memoryBlobStore(),
+      thumbnailer: sharpThumbnailer,
+      ...(options.media && { config: options.media }),
+    },
   });
   const federation = hs.federation!;
 

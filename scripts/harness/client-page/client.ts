@@ -259,7 +259,104 @@ export const p2pmClient = {
       xhr.send();
     });
   },
+  /** Uploads `base64` as an image with the legacy upload endpoint (Element's); its `mxc://` URI. */
+  async uploadImage(baseUrl: string, accessToken: string, base64: string, name: string): Promise<string> {
+    const res = await fetch(`${baseUrl}/_matrix/media/v3/upload?filename=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'image/png' },
+      body: Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)),
+    });
+    if (!res.ok) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { content_uri: string }).content_uri;
+  },
+
+  /**
+   * Puts an `<img>` of `url` into the page the way `how` says (the src
+   * property, setAttribute as React does, or markup through the HTML parser)
+   * and waits for the event `until` names: on an approved origin its `load`
+   * (an element from markup fails its own load of the URL first, then loads
+   * the extension's blob), elsewhere its `error`.
+   */
+  showImage(
+    url: string,
+    how: 'property' | 'attribute' | 'markup',
+    until: 'load' | 'error',
+  ): Promise<ShownImage> {
+    return new Promise((resolve, reject) => {
+      const { document } = globalThis as unknown as { document: PageDocument };
+      const holder = document.createElement('div') as HolderElement;
+      document.body.append(holder);
+      let img: ImageElement;
+      if (how === 'markup') {
+        holder.innerHTML = `<img src="${url}">`;
+        img = holder.querySelector('img') as ImageElement;
+      } else {
+        img = document.createElement('img') as ImageElement;
+        if (how === 'property') img.src = url;
+        else img.setAttribute('src', url);
+        holder.append(img);
+      }
+      const settle = (event: 'load' | 'error') => () => {
+        if (event !== until) return;
+        const { naturalWidth, naturalHeight } = img;
+        resolve({ event, naturalWidth, naturalHeight, scheme: new URL(img.src).protocol });
+      };
+      img.addEventListener('load', settle('load'));
+      img.addEventListener('error', settle('error'));
+      setTimeout(() => reject(new Error(`hang guard: no ${until} event for the <img> (${how})`)), 30_000);
+    });
+  },
+  /**
+   * Puts one `<img>` of each URL into the page at once and resolves when all
+   * have loaded: the milliseconds it took, and how many failed instead.
+   */
+  timeImages(urls: string[]): Promise<{ ms: number; failed: number }> {
+    const { document } = globalThis as unknown as { document: PageDocument };
+    const started = performance.now();
+    let failed = 0;
+    return Promise.all(
+      urls.map(
+        (url) =>
+          new Promise<void>((resolve) => {
+            const img = document.createElement('img') as ImageElement;
+            img.addEventListener('load', () => resolve());
+            img.addEventListener('error', () => {
+              failed++;
+              resolve();
+            });
+            img.src = url;
+            document.body.append(img);
+          }),
+      ),
+    ).then(() => ({ ms: performance.now() - started, failed }));
+  },
 };
+
+// The few DOM members showImage and timeImages use: this file is typechecked without the DOM library.
+interface PageDocument {
+  createElement(tag: string): unknown;
+  readonly body: { append(node: unknown): void };
+}
+interface HolderElement {
+  innerHTML: string;
+  append(node: unknown): void;
+  querySelector(selector: string): unknown;
+}
+interface ImageElement extends EventTarget {
+  src: string;
+  readonly naturalWidth: number;
+  readonly naturalHeight: number;
+  setAttribute(name: string, value: string): void;
+}
+
+/** What an `<img>` showed (showImage). */
+export interface ShownImage {
+  readonly event: 'load' | 'error';
+  readonly naturalWidth: number;
+  readonly naturalHeight: number;
+  /** The scheme of the URL the element ended up with: `blob:` once the extension gave it the media. */
+  readonly scheme: string;
+}
 
 export type ClientPageApi = typeof p2pmClient;
 

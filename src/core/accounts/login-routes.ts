@@ -27,7 +27,13 @@ export function loginRoutes(deps: AccountDeps): Route[] {
       auth: 'none',
       handler: async () => ({ body: { flows: [{ type: 'm.login.password' }] } }),
     },
-    { method: 'POST', path: `${V3}/login`, auth: 'none', handler: (ctx) => login(deps, ctx) },
+    {
+      method: 'POST',
+      path: `${V3}/login`,
+      auth: 'none',
+      rateLimit: 'login',
+      handler: (ctx) => login(deps, ctx),
+    },
     {
       method: 'POST',
       path: `${V3}/logout`,

@@ -25,7 +25,13 @@ const MAX_PASSWORD_LENGTH = 512;
 
 export function registerRoutes(deps: AccountDeps): Route[] {
   return [
-    { method: 'POST', path: `${V3}/register`, auth: 'none', handler: (ctx) => register(deps, ctx) },
+    {
+      method: 'POST',
+      path: `${V3}/register`,
+      auth: 'none',
+      rateLimit: 'register',
+      handler: (ctx) => register(deps, ctx),
+    },
     {
       method: 'GET',
       path: `${V3}/register/available`,

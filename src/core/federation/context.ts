@@ -3,6 +3,7 @@
 import type { Clock } from '../ports.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { EduDeps } from './edus.ts';
+import type { BackfillLimits } from './inbound/backfill.ts';
 import type { InboundDeps } from './inbound/inbound-deps.ts';
 import type { Outbound } from './outbound.ts';
 import type { Senders } from './sender.ts';
@@ -15,4 +16,5 @@ export interface FederationContext extends InboundDeps {
   readonly outbound: Outbound;
   readonly senders: Senders;
   readonly edus: EduDeps;
+  readonly backfillLimits: BackfillLimits;
 }

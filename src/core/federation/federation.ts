@@ -23,6 +23,7 @@ import { enqueue } from './outbox.ts';
 import { OUTBOX } from './tables.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { WriteTx } from '../storage/port.ts';
+import { type BackfillLimits, backfillRoom, defaultBackfillLimits } from './inbound/backfill.ts';
 import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
 import {
   MAX_TRANSACTION_EDUS,
@@ -33,6 +34,7 @@ import { KeyedQueue } from '../keyed-queue.ts';
 import { StateCache } from './state-cache.ts';
 import { createOutbound } from './outbound.ts';
 import { remoteJoin } from './remote-join.ts';
+import { askTimestamp, timestampRoutes } from './timestamp.ts';
 import { remoteKnock } from './remote-knock.ts';
 import { remoteLeave } from './remote-leave.ts';
 import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
@@ -46,6 +48,7 @@ import type { PeerTransport } from './transport.ts';
 export interface FederationOptions {
   readonly backoff: BackoffOptions;
   readonly inbound: InboundLimits;
+  readonly backfill: BackfillLimits;
 }
 
 export interface FederationDeps {
@@ -98,7 +101,12 @@ export interface Federation {
 export function createFederation(deps: FederationDeps): Federation {
   const { store, logger, serverName } = deps;
   const client = createFederationClient(deps.transport);
-  const options = { backoff: defaultBackoff, inbound: defaultInboundLimits, ...deps.options };
+  const options = {
+    backoff: defaultBackoff,
+    inbound: defaultInboundLimits,
+    backfill: defaultBackfillLimits,
+    ...deps.options,
+  };
   const senders = createSenders({
     store,
     clock: deps.clock,
@@ -119,6 +127,7 @@ export function createFederation(deps: FederationDeps): Federation {
     queue: new KeyedQueue(),
     stateCache: new StateCache(),
     limits: options.inbound,
+    backfillLimits: options.backfill,
     clock: deps.clock,
     serverName,
     signingSeed: deps.signingSeed,
@@ -144,6 +153,8 @@ export function createFederation(deps: FederationDeps): Federation {
       remoteKnock: (request: RemoteJoinRequest) => remoteKnock(fed, request),
       remoteLeave: (request: RemoteLeaveRequest) => remoteLeave(fed, request),
       localEvents: outbound.localEvents,
+      backfill: (roomId: string, wanted: number) => backfillRoom(fed, roomId, wanted),
+      timestampToEvent: (roomId: string, ts: number, dir: 'b' | 'f') => askTimestamp(fed, roomId, ts, dir),
     },
     typingChanged: typing,
     receiptSent: (receipt) => {
@@ -182,6 +193,7 @@ function serverRoutes(
       handler: async (ctx) => ok(await transactions.receive(ctx.origin, ctx.params.txnId!, jsonBody(ctx))),
     },
     ...roomReadRoutes(fed),
+    ...timestampRoutes(fed),
     ...membershipRoutes(fed),
   ];
 }

@@ -55,6 +55,14 @@ export function memberEventFrom(
     throw new Error('the template is for another room or user');
   }
   if (event.type !== 'm.room.member') throw new Error('the template is not a member event');
+  // A restricted room's resident names who vouches for the join (it co-signs at send_join).
+  const via = (template.content as JsonObject | undefined)?.join_authorised_via_users_server;
+  if (content.membership === 'join' && typeof via === 'string')
+    return {
+      ...event,
+      content: { ...content, join_authorised_via_users_server: via },
+      origin_server_ts: now,
+    };
   return { ...event, content, origin_server_ts: now };
 }
 

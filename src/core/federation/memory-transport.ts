@@ -13,6 +13,7 @@ import {
   defaultTransportLimits,
   type FederationBody,
   type FederationRequest,
+  type FederationResponse,
   PeerProtocolError,
   type PeerState,
   type PeerTransport,
@@ -92,8 +93,11 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
     return withTimeout(clock, timeoutMs ?? from.limits.requestTimeoutMs, to, serve(from.name, target, req));
   };
 
-  const deliver = async (from: Member, to: string, req: FederationRequest, options?: RequestOptions) => {
-    const res = await answer(from, to, req, options?.timeoutMs);
+  const deliver = async (from: Member, to: string, req: FederationRequest, options?: RequestOptions) =>
+    buffered(from, to, await answer(from, to, req, options?.timeoutMs));
+
+  /** The answer as the receiver holds it whole, within its maxResponseBodyBytes. */
+  const buffered = async (from: Member, to: string, res: StreamingResponse): Promise<FederationResponse> => {
     const max = from.limits.maxResponseBodyBytes;
     const tooLarge = () => new PeerProtocolError(to, 'too-large', `response body exceeds ${max} bytes`);
     if (res.body instanceof StreamedBody) {
@@ -112,8 +116,7 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
     options: { timeoutMs?: number; maxBodyBytes: number },
   ): Promise<StreamingResponse> => {
     const res = await answer(from, to, req, options.timeoutMs);
-    if (!(res.body instanceof StreamedBody || res.body instanceof Uint8Array))
-      return deliver(from, to, req, options);
+    if (!(res.body instanceof StreamedBody || res.body instanceof Uint8Array)) return buffered(from, to, res);
     const stream =
       res.body instanceof StreamedBody ? res.body : new StreamedBody(res.body.length, once(res.body));
     if (stream.length > options.maxBodyBytes) {

@@ -7,12 +7,14 @@ import {
   type AuthStateLookup,
   type JsonObject,
   MAX_PREV_EVENTS,
+  P2P_KEY_ID,
   type RoomEvent,
   type RoomVersion,
   type StateKey,
   authEventTypesFor,
   checkAuth,
   nextDepth,
+  serverNameOf,
   stateKeyOf,
 } from '../protocol.ts';
 import { currentStateIds, eventRowOf, extremityIds } from '../rooms/federation-api.ts';
@@ -65,7 +67,10 @@ export async function eventTemplate(
     auth_events: authEvents,
     depth: nextDepth(chosen.map((p) => p.depth)),
   };
-  const probe = { ...template, hashes: { sha256: '' }, signatures: {}, event_id: '$template' };
+  // A restricted join's authoriser is this server, which signs at send_join (auth rule 4.2).
+  const via = draft.content.join_authorised_via_users_server;
+  const signatures = typeof via === 'string' ? { [serverNameOf(via) ?? '']: { [P2P_KEY_ID]: '' } } : {};
+  const probe = { ...template, hashes: { sha256: '' }, signatures, event_id: '$template' };
   const verdict = checkAuth(probe, lookup, version);
   if (!verdict.ok) throw forbidden(`The auth rules refuse this event: ${verdict.reason}`);
   return template;

@@ -53,6 +53,10 @@ export function errorBody(err: MatrixError): Record<string, unknown> {
 
 /** A MatrixError as a Client-Server response. */
 export function matrixErrorResponse(err: MatrixError): HsResponse {
+  // Spec v1.10+: a 429 carries Retry-After (seconds) beside retry_after_ms.
+  const retryMs = err.extra.retry_after_ms;
+  if (err.status === 429 && typeof retryMs === 'number')
+    return jsonResponse(err.status, errorBody(err), { 'retry-after': String(Math.ceil(retryMs / 1000)) });
   return jsonResponse(err.status, errorBody(err));
 }
 

@@ -1,6 +1,7 @@
 // A route of the homeserver's one route table. Modules export factories
 // (`accountRoutes(deps)`, `roomRoutes(deps)`, ...) returning these; the
 // homeserver composes them and the router matches requests against them.
+import type { RateLimitClass } from './rate-limit.ts';
 import type { HsRequest } from './types.ts';
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
@@ -40,5 +41,7 @@ export interface Route {
    * declared Content-Length above `maxBodyBytes` when one is set.
    */
   readonly streamBody?: boolean;
+  /** The rate limit this route counts against (rate-limit.ts); unlimited without one. */
+  readonly rateLimit?: RateLimitClass;
   readonly handler: (ctx: RequestContext) => Promise<HandlerResult>;
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../ports.ts';
 import { accessTokenOf } from './access-token.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './json-body.ts';
 import { errorResponse, preflightResponse, resultResponse } from './respond.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import type { Caller, Route } from './route.ts';
 import { collectBody, declaredLength } from './streamed-body.ts';
 import { RouteTable } from './route-table.ts';
@@ -13,6 +14,8 @@ import type { HsRequest, HsResponse } from './types.ts';
 
 export interface RouterDeps {
   readonly routes: readonly Route[];
+  /** Counts requests of rate-limited routes (Route.rateLimit). */
+  readonly rateLimiter: RateLimiter;
   /** The caller an access token belongs to, or undefined for an unknown or logged-out token. */
   readonly authenticate: (accessToken: string) => Promise<Caller | undefined>;
   readonly logger: Logger;
@@ -33,6 +36,9 @@ export function createRouter(deps: RouterDeps): RequestHandler {
       const size = req.body?.length ?? declaredLength(req);
       if (size !== undefined && size > limit) throw tooLarge(`Request body is larger than ${limit} bytes`);
       const caller = await resolveCaller(route, req, deps.authenticate);
+      // Limits apply to what comes through an adapter (HTTP, a page's port, the popup), which names its client.
+      if (route.rateLimit && req.client !== undefined)
+        deps.rateLimiter.take(route.rateLimit, [caller ? `user:${caller.userId}` : req.client]);
       const whole = await wholeBody(route, req, limit);
       const result = await route.handler(caller ? { req: whole, params, caller } : { req: whole, params });
       return resultResponse(result);

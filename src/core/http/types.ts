@@ -25,6 +25,13 @@ export interface HsRequest {
    * uploads: Route.streamBody), so that a big upload is never whole in memory.
    */
   readonly bodyStream?: AsyncIterable<Uint8Array>;
+  /**
+   * Who is asking, as the adapter knows it, for rate limits: `ip:<address>`
+   * on the Node peer, `origin:<page origin>` in the extension, `popup` for
+   * the extension's own pages. Undefined for in-process callers (the host's
+   * own code, tests), which no rate limit applies to.
+   */
+  readonly client?: string;
   /** An abort signal-like hook: resolves when the caller has gone away (long-polls stop early). */
   readonly closed?: Promise<void>;
 }

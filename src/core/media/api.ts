@@ -12,6 +12,7 @@ import { findFile, serveFile } from './files.ts';
 import { normaliseContentType } from './headers.ts';
 import { checkMediaId, checkServerName } from './ids.ts';
 import { dropRemoteCache, type MediaFile, type MediaUsage, mediaUsage } from './records.ts';
+import { evictRemote } from './remote-cache.ts';
 import { mediaRoutes } from './routes.ts';
 import { MEDIA_REMOTE, MEDIA_TABLES, remoteMediaTable } from './tables.ts';
 import { thumbnail } from './thumbnails.ts';
@@ -105,6 +106,7 @@ export function createMediaModule(moduleDeps: MediaModuleDeps): MediaModule {
         throw err;
       }
       if (replaced !== undefined) await deleteQuietly(deps.blobs, deps.logger, [replaced]);
+      await evictRemote({ ...deps, maxBytes: deps.config.maxRemoteCacheBytes }, [origin, mediaId]);
     },
     usage: () => deps.store.read([...MEDIA_TABLES], mediaUsage),
     async clearRemoteCache() {

@@ -19,6 +19,8 @@ export interface MediaConfig {
   readonly pendingExpiryMs: number;
   /** The largest source file a thumbnail is made of (decoding is memory-hungry). */
   readonly maxThumbnailSourceBytes: number;
+  /** Other servers' files and their thumbnails kept here at most (remote-cache.ts: least recently used go). */
+  readonly maxRemoteCacheBytes: number;
 }
 
 export const DEFAULT_MEDIA_CONFIG: MediaConfig = {
@@ -27,6 +29,7 @@ export const DEFAULT_MEDIA_CONFIG: MediaConfig = {
   maxPendingUploads: 10,
   pendingExpiryMs: 24 * 60 * 60 * 1000,
   maxThumbnailSourceBytes: 40 * 1024 * 1024,
+  maxRemoteCacheBytes: 1024 * 1024 * 1024,
 };
 
 export interface ThumbnailSpec {

@@ -8,6 +8,7 @@ import type { MediaDeps } from './deps.ts';
 import { mediaHeaders } from './headers.ts';
 import { checkMediaId, checkServerName } from './ids.ts';
 import { isExpired, localFile, type MediaFile, remoteFile } from './records.ts';
+import { touchRemote } from './remote-cache.ts';
 import { localMediaTable, MEDIA_LOCAL, MEDIA_REMOTE, remoteMediaTable } from './tables.ts';
 import type { UploadWaiters } from './waiters.ts';
 
@@ -50,9 +51,9 @@ export async function findFile(
 }
 
 async function readRemote(deps: MediaDeps, origin: string, mediaId: string): Promise<MediaFile | undefined> {
-  return remoteFile(
-    await deps.store.read([MEDIA_REMOTE], (tx) => remoteMediaTable.get(tx, [origin, mediaId])),
-  );
+  const row = await deps.store.read([MEDIA_REMOTE], (tx) => remoteMediaTable.get(tx, [origin, mediaId]));
+  if (row) await touchRemote(deps.store, row, deps.clock.now());
+  return remoteFile(row);
 }
 
 async function findLocal(deps: FilesDeps, mediaId: string, timeoutMs: number): Promise<MediaFile> {

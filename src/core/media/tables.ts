@@ -57,6 +57,8 @@ export interface RemoteMediaRow extends Record<string, unknown> {
   readonly origin: string;
   readonly mediaId: string;
   readonly fetchedTs: number;
+  /** When it was last served (remote-cache.ts: the least recently used go first). */
+  readonly usedTs?: number;
   readonly fileName?: string;
   readonly content: StoredContent;
 }

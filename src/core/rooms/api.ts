@@ -21,7 +21,15 @@ import { threadOf } from './threads.ts';
 import { eventsTable } from './tables.ts';
 import { historyBound } from './history-access.ts';
 
-export { roomRowCacheSizes, roomSearchTables, roomTableNames, roomTables } from './tables.ts';
+export {
+  roomRedactionTables,
+  roomReportTables,
+  roomRowCacheSizes,
+  roomSearchTables,
+  roomTableNames,
+  roomTables,
+} from './tables.ts';
+export type { Report, ReportsView } from './reports.ts';
 export type {
   AccountsForRooms,
   FederationForRooms,
@@ -35,7 +43,11 @@ export type {
 } from './deps.ts';
 export { createRooms, type Rooms } from './rooms.ts';
 /** Pagination tokens (see the header); parsing yields undefined for strings that are not one. */
-export { makePaginationToken, parseStreamToken as parsePaginationToken } from './pagination-token.ts';
+export {
+  TIMELINE_START,
+  makePaginationToken,
+  parseStreamToken as parsePaginationToken,
+} from './pagination-token.ts';
 export type { Membership } from './tables.ts';
 export type { ClientEvent, StrippedStateEvent, Viewer } from './client-event.ts';
 export type { TimelineEntry, TimelineSlice, TimelineSliceOptions } from './timeline-read.ts';

@@ -5,7 +5,7 @@ import { queryInteger } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { eventAllowed } from '../events/filter-match.ts';
-import { makePaginationToken } from './pagination-token.ts';
+import { TIMELINE_START, makePaginationToken } from './pagination-token.ts';
 import { clientEventsByIds, formatRows } from './client-event.ts';
 import { filterParam, historyBound } from './history-access.ts';
 import { MAX_PAGE, senderMembers } from './messages-route.ts';
@@ -39,7 +39,7 @@ export async function context(tx: ReadTx, ctx: RequestContext, now: number): Pro
   const accept = async (r: EventRow) => eventAllowed(filter, r.pdu) && (await checker.canSee(r));
   const beforeLimit = Math.floor(limit / 2);
   const before = await scanTimeline(tx, roomId, {
-    fromStream: 0,
+    fromStream: TIMELINE_START,
     toStream: row.stream - 1,
     limit: beforeLimit,
     backwards: true,

@@ -100,4 +100,21 @@ export interface FederationForRooms {
   remoteLeave(request: RemoteLeaveRequest): Promise<void>;
   /** Told about every local event (room federation's outbox). */
   readonly localEvents: LocalEventHooks;
+  /**
+   * Places up to `wanted` events of a held room's history from before the
+   * oldest event held, asked of the room's other servers (backfill); how
+   * many were placed. 0 when history already reaches the room's creation or
+   * nobody could give more.
+   */
+  backfill(roomId: string, wanted: number): Promise<number>;
+  /**
+   * The event closest to `ts` (the first at or after it for `f`, the last
+   * at or before it for `b`) as one of the room's other servers answers
+   * (federation timestamp_to_event); undefined when none does.
+   */
+  timestampToEvent(
+    roomId: string,
+    ts: number,
+    dir: 'b' | 'f',
+  ): Promise<{ readonly event_id: string; readonly origin_server_ts: number } | undefined>;
 }

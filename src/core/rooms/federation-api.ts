@@ -34,12 +34,16 @@ export {
   storeRemoteLeave,
   type JoinedRoomState,
 } from './remote-rooms.ts';
+export { type BackfillPlacement, historyEdge, persistBackfilledEvent } from './persist-backfill.ts';
 export { writeSnapshot } from './state-groups.ts';
+export { closestEvent } from './timestamp-route.ts';
 export { authStateFor } from './persist-event.ts';
 export { currentStateEvent, currentStateIds, strippedState } from './state-read.ts';
 export { pendingInvites } from './members-read.ts';
 export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state.ts';
 export { roomTableNames } from './tables.ts';
+export { joinAuthoriser } from './restricted-join.ts';
+export { joinedRoomIds } from './members-read.ts';
 
 /** Tables a write transaction placing remote events opens. */
 export const roomWriteTables: readonly string[] = [...roomTableNames, STREAM_TABLE];

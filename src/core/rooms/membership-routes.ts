@@ -4,9 +4,10 @@ import { optionalJsonObjectBody, optionalString, requireString } from '../http/j
 import { requireRoomAlias, requireUserId } from '../http/matrix-ids.ts';
 import { queryParams } from '../http/query.ts';
 import type { RequestContext, Route } from '../http/route.ts';
-import { serverNameOf } from '../protocol.ts';
+import { roomVersion, serverNameOf } from '../protocol.ts';
 import { checkInvitee, changeMembership } from './membership.ts';
 import { mirrorCanonicalAlias } from './mirror-alias.ts';
+import { joinAuthoriser } from './restricted-join.ts';
 import { memberRow } from './members-read.ts';
 import { bodyRoute, callerOf, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
@@ -17,7 +18,7 @@ const V3 = '/_matrix/client/v3';
 
 export function membershipRoutes(rooms: RoomsContext): Route[] {
   const route = (path: string, handler: (ctx: RequestContext) => Promise<unknown>) =>
-    bodyRoute('POST', `${V3}${path}`, handler);
+    bodyRoute('POST', `${V3}${path}`, handler, 'membership');
   return [
     route('/join/{roomIdOrAlias}', async (ctx) => {
       const { roomId, servers } = await resolveTarget(rooms, ctx);
@@ -113,6 +114,13 @@ async function join(
       ...(reason !== undefined && { reason }),
     });
   } else {
+    // A restricted room: one of our members with the invite level vouches.
+    const version = roomVersion(known.version);
+    const via =
+      version &&
+      (await store.read(roomTableNames, (tx) =>
+        joinAuthoriser(tx, roomId, caller.userId, serverName, version),
+      ));
     await changeMembership(rooms, {
       roomId,
       sender: caller.userId,
@@ -120,6 +128,7 @@ async function join(
       membership: 'join',
       reason,
       doneIf: ['join'],
+      ...(via !== undefined && { extra: { join_authorised_via_users_server: via } }),
     });
   }
   await mirrorCanonicalAlias(rooms, roomId, caller.userId);

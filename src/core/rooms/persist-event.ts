@@ -27,6 +27,7 @@ import {
   type MemberRow,
   type Membership,
   membersTable,
+  pendingRedactionsTable,
   type RoomRow,
   roomsTable,
   roomTxnsTable,
@@ -210,8 +211,14 @@ export async function applyRedaction(
   version: RoomVersion,
 ): Promise<void> {
   const targetId = redactedEventId(redaction, version);
-  const target = targetId === undefined ? undefined : await eventsTable.get(tx, targetId);
-  if (!target || target.redacted_by !== undefined) return;
+  if (targetId === undefined) return;
+  const target = await eventsTable.get(tx, targetId);
+  if (!target) {
+    // Placed when the target is (persist-remote.ts applyPendingRedactions).
+    await pendingRedactionsTable.put(tx, { target_id: targetId, redaction_id: redaction.event_id });
+    return;
+  }
+  if (target.redacted_by !== undefined) return;
   if (!redactionApplies(redaction, target.pdu, authState, version).ok) return;
   await unindexForSearch(tx, target);
   const pruned: EventRow = {

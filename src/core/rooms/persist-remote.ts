@@ -31,6 +31,7 @@ import {
   eventsTable,
   extremitiesTable,
   membersTable,
+  pendingRedactionsTable,
   type RoomRow,
   roomsTable,
 } from './tables.ts';
@@ -105,6 +106,7 @@ export async function persistRemoteEvent(
   await eventsTable.put(tx, row);
   await indexForSearch(tx, row);
   await noteThreadReply(tx, row, true);
+  await applyPendingRedactions(tx, event.event_id, version);
   await placeInDag(tx, event);
   // 4.
   const group = await currentGroup(tx, room, row, version);
@@ -199,8 +201,26 @@ async function applyStateDiff(
   return members;
 }
 
+/**
+ * Redactions placed before this event (see tables.ts) prune it now, when the
+ * rules allow it against the state before each redaction.
+ */
+export async function applyPendingRedactions(
+  tx: WriteTx,
+  eventId: string,
+  version: RoomVersion,
+): Promise<void> {
+  const range = { lower: [eventId, ''], upper: [eventId, '\uffff'] } as const;
+  for (const pending of await pendingRedactionsTable.query(tx, { range })) {
+    const redaction = await eventsTable.get(tx, pending.redaction_id);
+    if (redaction && redaction.rejected === undefined && !redaction.soft_failed)
+      await applyRedaction(tx, redaction.pdu, await stateLookupIn(tx, redaction.sg_before), version);
+  }
+  await pendingRedactionsTable.deleteWhere(tx, { range });
+}
+
 /** A synchronous lookup over the events of a state group (for the redaction rules). */
-async function stateLookupIn(tx: ReadTx, group: number) {
+export async function stateLookupIn(tx: ReadTx, group: number) {
   const events = new Map<StateKey, RoomEvent>();
   for (const [key, id] of await loadStateGroup(tx, group)) {
     const row = await eventsTable.get(tx, id);

@@ -1,17 +1,16 @@
-// GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]]
-// and GET /_matrix/client/v1/rooms/{roomId}/timestamp_to_event.
+// GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}[/{relType}[/{eventType}]].
 import { notFound } from '../errors.ts';
-import { queryBoolean, queryInteger, requireQueryParam } from '../http/query.ts';
+import { queryBoolean, queryInteger } from '../http/query.ts';
 import type { RequestContext } from '../http/route.ts';
 import type { ReadTx } from '../storage/port.ts';
-import { makePaginationToken } from './pagination-token.ts';
+import { TIMELINE_START, makePaginationToken } from './pagination-token.ts';
 import { formatRows } from './client-event.ts';
 import { dirParam, historyBound, tokenParam } from './history-access.ts';
 import { MAX_PAGE } from './messages-route.ts';
 import { callerOf, roomIdParam } from './route-helpers.ts';
 import { scanStreamIndex } from './timeline-read.ts';
 import { VisibilityChecker } from './visibility.ts';
-import { eventRow, eventsByTime } from './rows.ts';
+import { eventRow } from './rows.ts';
 import { type EventRow, eventsTable } from './tables.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
@@ -45,10 +44,10 @@ export async function relations(tx: ReadTx, ctx: RequestContext, now: number): P
   const to = tokenParam(ctx, 'to');
   const limit = Math.min(queryInteger(ctx.req, 'limit', { min: 1 }) ?? 50, MAX_PAGE);
   const { relType, eventType } = ctx.params;
-  const start = from ?? (dir === 'b' ? bound : 0);
+  const start = from ?? (dir === 'b' ? bound : TIMELINE_START);
   const range =
     dir === 'b'
-      ? { fromStream: to ?? 0, toStream: Math.min(start, bound) }
+      ? { fromStream: to ?? TIMELINE_START, toStream: Math.min(start, bound) }
       : { fromStream: start, toStream: Math.min(to ?? MAX_STREAM, bound) };
   const accept = async (row: EventRow) =>
     row.room_id === roomId && (eventType === undefined || row.type === eventType) && checker.canSee(row);
@@ -120,7 +119,7 @@ async function descendants(
       const prefix = relType === undefined ? [id] : [id, relType];
       const children = await eventsTable.query(tx, {
         index: relType === undefined ? 'relation' : 'relation_type',
-        range: { lower: [...prefix, 0], upper: [...prefix, MAX_STREAM] },
+        range: { lower: [...prefix, TIMELINE_START], upper: [...prefix, MAX_STREAM] },
         limit: MAX_RECURSED - found.size,
       });
       for (const child of children) {
@@ -135,28 +134,4 @@ async function descendants(
     .filter((r) => r.stream! > range.fromStream && r.stream! <= range.toStream)
     .sort((x, y) => x.stream! - y.stream!);
   return { rows, depth: Math.max(1, level.length === 0 ? depth - 1 : depth) };
-}
-
-/**
- * The visible timeline event closest to `ts` in direction `dir`: the first
- * at or after it (f), or the last at or before it (b).
- */
-export async function timestampToEvent(tx: ReadTx, ctx: RequestContext): Promise<unknown> {
-  const roomId = roomIdParam(ctx);
-  const caller = callerOf(ctx);
-  const ts = queryInteger(ctx.req, 'ts', { min: 0 });
-  if (ts === undefined) requireQueryParam(ctx.req, 'ts');
-  const dir = dirParam(ctx);
-  const bound = await historyBound(tx, roomId, caller.userId);
-  const checker = await VisibilityChecker.create(tx, roomId, caller.userId);
-  const [from, to] = dir === 'f' ? [ts!, MAX_STREAM] : [0, ts!];
-  for (let offset = 0; ; offset += 100) {
-    const batch = await eventsByTime(tx, roomId, from, to, dir === 'b', offset + 100);
-    for (const row of batch.slice(offset)) {
-      if (row.stream === undefined || row.stream > bound) continue;
-      if (await checker.canSee(row)) return { event_id: row.event_id, origin_server_ts: row.ts };
-    }
-    if (batch.length < offset + 100) break;
-  }
-  throw notFound(`No event found ${dir === 'f' ? 'after' : 'before'} ${ts}`);
 }

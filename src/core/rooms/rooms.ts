@@ -8,6 +8,7 @@ import { type RoomFederationPort, roomFederationPort } from './federation-api.ts
 import * as membership from './membership.ts';
 import type { SendResult } from './room-writer.ts';
 import { createRoomsContext, type RoomsContext } from './rooms-context.ts';
+import { type ReportsView, reportsView } from './reports.ts';
 import { roomRoutes } from './routes.ts';
 
 export interface Rooms {
@@ -28,6 +29,8 @@ export interface Rooms {
    * it, and every local event goes to its outbox.
    */
   connectFederation(federation: FederationForRooms): void;
+  /** The owner's view of reported content (the popup's Reports tab). */
+  readonly reports: ReportsView;
   /** The shared context (tests write through its writer directly). */
   readonly context: RoomsContext;
 }
@@ -40,6 +43,7 @@ export function createRooms(deps: RoomDeps): Rooms {
     accountHooks: roomAccountHooks(context),
     changeMembership: (request) => membership.changeMembership(context, request),
     connectFederation: context.connect,
+    reports: reportsView(context),
     context,
   };
 }

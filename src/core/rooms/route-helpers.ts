@@ -5,6 +5,7 @@ import { badJson, forbidden, notFound } from '../errors.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 import { requireRoomId } from '../http/matrix-ids.ts';
 import type { Caller, Method, RequestContext, Route } from '../http/route.ts';
+import type { RateLimitClass } from '../http/rate-limit.ts';
 import { type JsonObject, encodeBase64, sha256, tryCanonicalJson, utf8Encode } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
 import type { RoomsContext } from './rooms-context.ts';
@@ -17,8 +18,15 @@ export function bodyRoute(
   method: Method,
   path: string,
   handler: (ctx: RequestContext) => Promise<unknown>,
+  rateLimit?: RateLimitClass,
 ): Route {
-  return { method, path, auth: 'required', handler: async (ctx) => ({ body: await handler(ctx) }) };
+  return {
+    method,
+    path,
+    auth: 'required',
+    ...(rateLimit && { rateLimit }),
+    handler: async (ctx) => ({ body: await handler(ctx) }),
+  };
 }
 
 /** A GET handler reading in one transaction; `now` is for unsigned.age. */

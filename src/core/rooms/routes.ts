@@ -4,14 +4,16 @@ import { context } from './context-route.ts';
 import { createRoom } from './create-room.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { membershipRoutes } from './membership-routes.ts';
-import { messages } from './messages-route.ts';
+import { messagesWithBackfill } from './messages-route.ts';
 import { readRoutes } from './read-routes.ts';
-import { relations, timestampToEvent } from './relations-route.ts';
+import { relations } from './relations-route.ts';
 import { type ReadHandler, readRoute } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
+import { reportRoutes } from './reports.ts';
 import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
 import { threads } from './threads-route.ts';
+import { timestampRoute } from './timestamp-route.ts';
 
 export type { RoomDeps } from './deps.ts';
 
@@ -20,12 +22,19 @@ const V1 = '/_matrix/client/v1';
 
 export function roomRoutes(rooms: RoomsContext): Route[] {
   return [
-    { method: 'POST', path: `${V3}/createRoom`, auth: 'required', handler: (ctx) => createRoom(rooms, ctx) },
+    {
+      method: 'POST',
+      path: `${V3}/createRoom`,
+      auth: 'required',
+      rateLimit: 'room_create',
+      handler: (ctx) => createRoom(rooms, ctx),
+    },
     ...membershipRoutes(rooms),
     ...sendRoutes(rooms),
     ...readRoutes(rooms),
     ...historyRoutes(rooms),
     ...directoryRoutes(rooms),
+    ...reportRoutes(rooms),
     {
       method: 'POST',
       path: `${V3}/search`,
@@ -38,12 +47,17 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
 function historyRoutes(rooms: RoomsContext): Route[] {
   const get = (path: string, handler: ReadHandler) => readRoute(rooms, path, handler);
   return [
-    get(`${V3}/rooms/{roomId}/messages`, messages),
+    {
+      method: 'GET',
+      path: `${V3}/rooms/{roomId}/messages`,
+      auth: 'required',
+      handler: async (ctx) => ({ body: await messagesWithBackfill(rooms, ctx) }),
+    },
     get(`${V3}/rooms/{roomId}/context/{eventId}`, context),
     get(`${V1}/rooms/{roomId}/relations/{eventId}`, relations),
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}`, relations),
     get(`${V1}/rooms/{roomId}/relations/{eventId}/{relType}/{eventType}`, relations),
-    get(`${V1}/rooms/{roomId}/timestamp_to_event`, timestampToEvent),
+    timestampRoute(rooms),
     get(`${V1}/rooms/{roomId}/threads`, threads),
   ];
 }

@@ -24,7 +24,7 @@ const V3 = '/_matrix/client/v3';
 
 export function sendRoutes(rooms: RoomsContext): Route[] {
   const put = (path: string, handler: (ctx: RequestContext) => Promise<unknown>) =>
-    bodyRoute('PUT', `${V3}${path}`, handler);
+    bodyRoute('PUT', `${V3}${path}`, handler, 'message');
   return [
     put('/rooms/{roomId}/send/{eventType}/{txnId}', (ctx) => send(rooms, ctx)),
     put('/rooms/{roomId}/state/{eventType}', (ctx) => putState(rooms, ctx)),

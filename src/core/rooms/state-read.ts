@@ -3,6 +3,7 @@
 import type { ReadTx } from '../storage/port.ts';
 import { type StateKey, stateKeyOf } from '../protocol/types.ts';
 import { type StrippedStateEvent, toStripped } from './client-event.ts';
+import { TIMELINE_START } from './pagination-token.ts';
 import { type GroupCache, type StateIds, loadStateGroup } from './state-groups.ts';
 import { boundedStrippedState } from './stripped-state.ts';
 import {
@@ -39,7 +40,7 @@ export async function lastEventAtStream(
 ): Promise<EventRow | undefined> {
   const [row] = await eventsTable.query(tx, {
     index: 'room_stream',
-    range: { lower: [roomId, 0], upper: [roomId, stream] },
+    range: { lower: [roomId, TIMELINE_START], upper: [roomId, stream] },
     reverse: true,
     limit: 1,
   });
@@ -63,7 +64,7 @@ export async function stateIdsAtStream(
   // before it: that is the state at any earlier position we can speak of.
   const [first] = await eventsTable.query(tx, {
     index: 'room_stream',
-    range: { lower: [roomId, 0], upper: [roomId, Number.MAX_SAFE_INTEGER] },
+    range: { lower: [roomId, TIMELINE_START], upper: [roomId, Number.MAX_SAFE_INTEGER] },
     limit: 1,
   });
   return first ? loadStateGroup(tx, first.sg_before, cache) : new Map();

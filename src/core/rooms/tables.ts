@@ -34,6 +34,10 @@
 //   for idempotent sends.
 // - `room_aliases` (alias → room), `room_directory` (published rooms),
 //   `room_forgotten` (user, room), and `rooms` (version, creator).
+// - `room_pending_redactions` (target → redaction): redactions whose target
+//   was not held when they were placed (history arrives newest first when
+//   backfilling, and peers may send events out of order); the target is
+//   pruned when it is placed (persist-backfill.ts, persist-remote.ts).
 // - Federation (persist-remote.ts): `room_edges` (prev event → event) tells
 //   whether an event arriving late already has children (then it is no
 //   forward extremity); `room_invite_state` keeps the stripped state a remote
@@ -47,6 +51,7 @@
 // - `room_search`: the search index, one row per (room, term, timeline
 //   event), written with the event and dropped with its text on redaction
 //   (search-index.ts).
+// - `room_reports`: reports of events, rooms and users for the owner (reports.ts).
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
@@ -64,7 +69,9 @@ export const DIRECTORY = 'room_directory';
 export const FORGOTTEN = 'room_forgotten';
 export const EDGES = 'room_edges';
 export const INVITE_STATE = 'room_invite_state';
+export const PENDING_REDACTIONS = 'room_pending_redactions';
 export const SEARCH = 'room_search';
+export const REPORTS = 'room_reports';
 
 /** A new full snapshot after this many deltas in a chain. */
 export const SNAPSHOT_INTERVAL = 32;
@@ -101,8 +108,23 @@ export const roomSearchTables: Record<string, TableSpec> = {
   [SEARCH]: { key: ['room_id', 'term', 'stream'] },
 };
 
+/** Redactions waiting for their target, added in schema version 5. */
+export const roomRedactionTables: Record<string, TableSpec> = {
+  [PENDING_REDACTIONS]: { key: ['target_id', 'redaction_id'] },
+};
+
+/** Reports of content (reports.ts), added in schema version 6. */
+export const roomReportTables: Record<string, TableSpec> = {
+  [REPORTS]: { key: 'id', autoIncrement: true },
+};
+
 /** Every table of the module: open transactions over these. */
-export const roomTableNames: readonly string[] = Object.keys({ ...roomTables, ...roomSearchTables });
+export const roomTableNames: readonly string[] = Object.keys({
+  ...roomTables,
+  ...roomSearchTables,
+  ...roomRedactionTables,
+  ...roomReportTables,
+});
 
 /**
  * Rows of these tables the homeserver's row cache keeps (homeserver-store.ts):
@@ -233,6 +255,12 @@ export interface InviteStateRow extends Record<string, unknown> {
   events: StrippedStateEvent[];
 }
 
+/** A redaction placed before its target (see the header). */
+export interface PendingRedactionRow extends Record<string, unknown> {
+  target_id: string;
+  redaction_id: string;
+}
+
 /**
  * One term of one timeline event's searchable text (search-index.ts): `k` is
  * the search key's code (search-text.ts), `n` how often the term occurs.
@@ -244,6 +272,20 @@ export interface SearchRow extends Record<string, unknown> {
   event_id: string;
   k: string;
   n: number;
+}
+
+/** A report of an event, a room or a user (reports.ts). */
+export interface ReportRow extends Record<string, unknown> {
+  id?: number;
+  kind: 'event' | 'room' | 'user';
+  reporter: string;
+  reason: string;
+  ts: number;
+  room_id?: string;
+  event_id?: string;
+  user_id?: string;
+  score?: number;
+  event?: Record<string, unknown>;
 }
 
 // The tables with their row and key types (storage/table.ts): read and write through these.
@@ -259,4 +301,8 @@ export const directoryTable = table<DirectoryRow, string>(DIRECTORY);
 export const forgottenTable = table<ForgottenRow, readonly [string, string]>(FORGOTTEN);
 export const edgesTable = table<EdgeRow, readonly [string, string]>(EDGES);
 export const inviteStateTable = table<InviteStateRow, readonly [string, string]>(INVITE_STATE);
+export const pendingRedactionsTable = table<PendingRedactionRow, readonly [string, string]>(
+  PENDING_REDACTIONS,
+);
 export const searchTable = table<SearchRow, readonly [string, string, number]>(SEARCH);
+export const reportsTable = table<ReportRow, number>(REPORTS);

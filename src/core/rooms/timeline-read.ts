@@ -6,12 +6,13 @@ import { eventAllowed } from '../events/filter-match.ts';
 import { type ClientEvent, type Viewer, formatRows } from './client-event.ts';
 import { type EventRow, eventsTable } from './tables.ts';
 import { VisibilityChecker } from './visibility.ts';
+import { TIMELINE_START } from './pagination-token.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
 const BATCH = 100;
 
 export interface TimelineSliceOptions {
-  /** Exclusive lower bound (default: the beginning). */
+  /** Exclusive lower bound (default: the beginning, backfilled history included). */
   readonly fromStream?: number;
   /** Inclusive upper bound (default: the end). */
   readonly toStream?: number;
@@ -99,7 +100,7 @@ export async function timelineSlice(
 ): Promise<TimelineSlice> {
   const checker = options.viewer && (await VisibilityChecker.create(tx, roomId, options.viewer.userId));
   const { rows, more } = await scanTimeline(tx, roomId, {
-    fromStream: options.fromStream ?? 0,
+    fromStream: options.fromStream ?? TIMELINE_START,
     toStream: options.toStream ?? MAX_STREAM,
     limit: options.limit,
     backwards: options.backwards ?? false,

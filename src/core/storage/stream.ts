@@ -25,3 +25,19 @@ export async function currentStreamPosition(tx: ReadTx): Promise<number> {
   const row = await tx.get<CounterRow>(STREAM_TABLE, 'stream');
   return row?.value ?? 0;
 }
+
+/**
+ * Reserves `count` positions for history placed behind every timeline
+ * (backfill: events older than any a room's timeline holds) and returns the
+ * lowest. They come from a second counter that only goes down from 0, so
+ * they lie below every position handed out before, in every room: no sync
+ * token (always >= 0) ever reaches them, and a later batch (older history)
+ * lies below an earlier one. The caller numbers the batch oldest first from
+ * the returned position up.
+ */
+export async function reserveBackfillPositions(tx: WriteTx, count: number): Promise<number> {
+  const row = await tx.get<CounterRow>(STREAM_TABLE, 'backfill');
+  const value = (row?.value ?? 0) - count;
+  await tx.put(STREAM_TABLE, { name: 'backfill', value });
+  return value;
+}

@@ -159,7 +159,7 @@ async function fillRooms(
 ): Promise<void> {
   const { join, leave, invite, knock } = response.rooms;
   const to = ctx.position;
-  const incrementalFrom = since ?? 0;
+  const incrementalFrom = since ?? rooms.TIMELINE_START;
   const tasks: Promise<void>[] = [
     ...[...plan.full].map(async ([roomId, from]) => {
       const room = await joinedRoom(ctx, roomId, { from, to, fullState: true }, extras(roomId));

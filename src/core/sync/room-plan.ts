@@ -62,7 +62,7 @@ export async function planRooms(
       continue;
     changed.add(change.roomId);
     // A newly joined room is synced as in an initial sync: the latest events, all state.
-    if (change.membership === 'join') plan.full.set(change.roomId, 0);
+    if (change.membership === 'join') plan.full.set(change.roomId, rooms.TIMELINE_START);
     else if (change.membership === 'invite') plan.invited.push(change.roomId);
     else if (change.membership === 'knock') plan.knocked.push(change.roomId);
     else if (since !== undefined || roomFilter?.include_leave) plan.left.set(change.roomId, change.stream);
@@ -70,7 +70,7 @@ export async function planRooms(
   // Step 3.
   for (const roomId of joinedNow) {
     if (changed.has(roomId) || !roomAllowed(roomFilter, roomId)) continue;
-    if (request.fullState) plan.full.set(roomId, since ?? 0);
+    if (request.fullState) plan.full.set(roomId, since ?? rooms.TIMELINE_START);
     else plan.incremental.push(roomId);
   }
   return plan;

@@ -11,7 +11,7 @@ import type { Timeline } from './sync-response.ts';
 import type { RecentEvents } from './unread.ts';
 
 export interface TimelineRange {
-  /** Exclusive lower bound: the since position (0 for everything). */
+  /** Exclusive lower bound: the since position (rooms.TIMELINE_START for everything). */
   readonly from: number;
   /** Inclusive upper bound: the response position, or the user's leave. */
   readonly to: number;

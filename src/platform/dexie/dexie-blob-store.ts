@@ -17,6 +17,9 @@ export interface DexieBlobStoreOptions {
   readonly durability?: 'strict' | 'relaxed' | 'default';
 }
 
+/** Chunks written per transaction (4 MiB): the most an upload holds in memory here. */
+const BATCH_CHUNKS = 8;
+
 interface BlobRow {
   id?: number;
   size: number;
@@ -75,13 +78,22 @@ export async function openDexieBlobStore(
       const check = () => {
         if (!open) throw new StorageError('TransactionInactiveError', `blob ${id} is no longer open`);
       };
-      const flush = async (all: boolean) => {
+      /** Rows of the queued bytes: whole chunks only, or (at the end) the rest as well. */
+      const rows = (all: boolean): ChunkRow[] => {
+        const out: ChunkRow[] = [];
         while (pendingBytes >= BLOB_CHUNK_BYTES || (all && pendingBytes > 0)) {
           const bytes = take(pending, Math.min(pendingBytes, BLOB_CHUNK_BYTES));
           pendingBytes -= bytes.length;
-          const row = { blob: id, seq: seq++, bytes };
-          await write(() => chunks.put(row));
+          out.push({ blob: id, seq: seq++, bytes });
         }
+        return out;
+      };
+      // Chunks are written BATCH_CHUNKS at a time: each transaction is a
+      // flush to disk ('strict'), and one per 512 KiB made uploads crawl.
+      const flush = async () => {
+        if (pendingBytes < BATCH_CHUNKS * BLOB_CHUNK_BYTES) return;
+        const batch = rows(false);
+        await write(() => chunks.bulkPut(batch));
       };
       return {
         id: String(id),
@@ -90,12 +102,15 @@ export async function openDexieBlobStore(
           pending.push(bytes.slice());
           pendingBytes += bytes.length;
           size += bytes.length;
-          await flush(false);
+          await flush();
         },
         async finish() {
           check();
-          await flush(true);
-          await write(() => blobs.put({ id, size, complete: 1 }));
+          const last = rows(true);
+          await write(async () => {
+            await chunks.bulkPut(last);
+            await blobs.put({ id, size, complete: 1 });
+          });
           open = false;
           return size;
         },

@@ -36,7 +36,7 @@ export function decodeWireBytes(bytes: WireBytes): Uint8Array {
  * the router expects (URL.pathname does not decode); query values are decoded
  * and repeated keys keep every value in order.
  */
-export function toHsRequest(wire: WireRequest, closed: Promise<void>): HsRequest {
+export function toHsRequest(wire: WireRequest, closed: Promise<void>, client?: string): HsRequest {
   const url = new URL(wire.url);
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of url.searchParams) {
@@ -53,6 +53,7 @@ export function toHsRequest(wire: WireRequest, closed: Promise<void>): HsRequest
     path: url.pathname,
     query,
     headers,
+    ...(client !== undefined && { client }),
     ...(body ? { body } : {}),
     closed,
   };

@@ -111,6 +111,37 @@ export interface IdentityExport {
   readonly contents: string;
 }
 
+/** A report of content filed by a user of this homeserver (the core's Report, as the popup gets it). */
+export interface ReportEntry {
+  readonly id: number;
+  readonly kind: 'event' | 'room' | 'user';
+  readonly reporter: string;
+  readonly reason: string;
+  readonly ts: number;
+  readonly roomId?: string;
+  readonly eventId?: string;
+  readonly userId?: string;
+  readonly score?: number;
+  /** The reported event as the reporter saw it. */
+  readonly event?: { readonly type?: string; readonly sender?: string; readonly content?: unknown };
+}
+
+/** Files and bytes of one kind of media the homeserver stores. */
+export interface MediaFigure {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** What the homeserver stores of media (the Storage tab). */
+export interface MediaUsageView {
+  /** The local users' uploads. */
+  readonly local: MediaFigure;
+  /** Other peers' media cached here (clearable: it is fetched again when needed). */
+  readonly remote: MediaFigure;
+  /** Thumbnails of either. */
+  readonly thumbnails: MediaFigure;
+}
+
 type None = Record<string, never>;
 
 /** The popup's requests; messages.ts merges them into ExtensionRequests. */
@@ -131,6 +162,13 @@ export interface PopupRequests {
   setPublished: { params: { readonly roomId: string; readonly published: boolean }; result: AliasList };
   searchDirectory: { params: { readonly term: string }; result: DirectoryResult };
   exportIdentityKey: { params: None; result: IdentityExport };
+  /** Reports of content by this homeserver's users, newest first: the owner is the only one who sees them. */
+  listReports: { params: None; result: readonly ReportEntry[] };
+  /** Removes a report the owner has dealt with; answers with the list left. */
+  dismissReport: { params: { readonly id: number }; result: readonly ReportEntry[] };
+  mediaUsage: { params: None; result: MediaUsageView };
+  /** Deletes every cached file of other peers (and their thumbnails); the usage after. */
+  clearRemoteMedia: { params: None; result: MediaUsageView };
 }
 
 export function isPopupStateMessage(value: unknown): value is PopupStateMessage {

@@ -47,8 +47,10 @@ async function setup(network: Partial<NetworkView> = {}): Promise<Setup> {
     },
     aliases: createRoomAliases({ homeserver, session: () => account.session() }),
     directory: createRoomDirectory({ homeserver, federating: () => false, session: () => account.session() }),
+    media: async () => t.hs.media,
     exportIdentity: async () =>
       identityFile({ serverName: t.serverName, seed: new Uint8Array(32).fill(7) }, new Date(0)),
+    reports: async () => t.hs.reports,
     errors: createErrorLog(session, () => 1000),
   });
   return { t, handlers, local, session, changes, applied };
@@ -238,6 +240,44 @@ describe('the popup handlers: the identity key', () => {
     assert.equal(contents.server_name, t.serverName);
     assert.deepEqual(decodeBase64(contents.ed25519_seed), new Uint8Array(32).fill(7));
     assert.match(contents.warning, /Anyone who has it can act as your server/);
+    await t.close();
+  });
+});
+
+describe('the popup handlers: reports', () => {
+  test('a report filed by a user of the homeserver is listed for the owner, and dismissed', async () => {
+    const { t, handlers } = await setup();
+    const alice = await t.register('alice');
+    const bob = await t.register('bob');
+    const user = `/_matrix/client/v3/users/${encodeURIComponent(bob.userId)}/report`;
+    assert.equal((await t.request('POST', user, { reason: 'spam' }, alice.accessToken)).status, 200);
+    const [report] = await handlers.listReports({}, sender);
+    assert.equal(report!.kind, 'user');
+    assert.equal(report!.reporter, alice.userId);
+    assert.equal(report!.userId, bob.userId);
+    assert.equal(report!.reason, 'spam');
+    assert.deepEqual(await handlers.dismissReport({ id: report!.id }, sender), []);
+    await t.close();
+  });
+});
+
+describe('the popup handlers: media', () => {
+  test("reports media usage and clears the cache of other peers' media, not the local uploads", async () => {
+    const { t, handlers } = await setup();
+    const alice = await t.register('alice');
+    await t.request('POST', '/_matrix/media/v3/upload', new Uint8Array(100), alice.accessToken, {
+      'content-type': 'application/octet-stream',
+    });
+    async function* bytes() {
+      yield new Uint8Array(40);
+    }
+    await t.hs.media.cacheRemote('other.example', 'abc', { contentType: 'text/plain' }, bytes());
+    const usage = await handlers.mediaUsage({}, sender);
+    assert.deepEqual(usage.local, { files: 1, bytes: 100 });
+    assert.deepEqual(usage.remote, { files: 1, bytes: 40 });
+    const after = await handlers.clearRemoteMedia({}, sender);
+    assert.deepEqual(after.remote, { files: 0, bytes: 0 });
+    assert.deepEqual(after.local, { files: 1, bytes: 100 });
     await t.close();
   });
 });

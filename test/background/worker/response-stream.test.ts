@@ -56,4 +56,25 @@ describe('streaming a response to a content script', () => {
     await streamResponse(1, { status: 200, headers: {}, body: new Uint8Array(10) }, out);
     assert.deepEqual(out.sent, []);
   });
+
+  test('a streamed body (media) goes out chunk by chunk, each cut to MAX_CHUNK_BYTES, binary as base64', async () => {
+    const parts = [new Uint8Array(MAX_CHUNK_BYTES + 5).fill(0xff), new Uint8Array(7).fill(0x80)];
+    async function* chunks() {
+      yield* parts;
+    }
+    const out = sink();
+    await streamResponse(3, { status: 200, headers: {}, body: chunks() }, out);
+    assert.deepEqual(types(out.sent), ['head', 'chunk', 'chunk', 'chunk', 'end']);
+    assert.deepEqual(new Uint8Array(Buffer.concat(chunksOf(out.sent))), new Uint8Array(Buffer.concat(parts)));
+  });
+
+  test('a stream that fails half-way ends with an error, never a complete-looking end', async () => {
+    async function* chunks() {
+      yield new Uint8Array(10);
+      throw new Error('blob gone');
+    }
+    const out = sink();
+    await streamResponse(4, { status: 200, headers: {}, body: chunks() }, out);
+    assert.deepEqual(types(out.sent), ['head', 'chunk', 'error']);
+  });
 });

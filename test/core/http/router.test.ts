@@ -6,6 +6,8 @@ import { createRouter } from '../../../src/core/http/router.ts';
 import { requestChunks } from '../../../src/core/http/streamed-body.ts';
 import type { HsRequest } from '../../../src/core/http/types.ts';
 import type { Logger } from '../../../src/core/ports.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../../src/core/http/rate-limit.ts';
+import { systemClock } from '../../../src/platform/system-clock.ts';
 
 const CORS = {
   'access-control-allow-origin': '*',
@@ -98,6 +100,7 @@ function setup() {
     error: (msg, fields) => logged.push(`${msg} ${JSON.stringify(fields)}`),
   };
   const handle = createRouter({
+    rateLimiter: new RateLimiter(DEFAULT_RATE_LIMITS, systemClock),
     routes,
     logger,
     authenticate: async (token) => (token === 'good' ? alice : undefined),

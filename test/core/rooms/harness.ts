@@ -15,6 +15,8 @@ import { SCHEMA } from '../../../src/core/schema.ts';
 import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
 import { systemRandomBytes } from '../../../src/platform/system-random.ts';
 import { Notifier } from '../../../src/core/events/notifier.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter } from '../../../src/core/http/rate-limit.ts';
+import { systemClock } from '../../../src/platform/system-clock.ts';
 
 export interface Reply {
   status: number;
@@ -103,6 +105,7 @@ export async function startHarness(
   };
   const rooms = createRooms(deps);
   const handle = createRouter({
+    rateLimiter: new RateLimiter(DEFAULT_RATE_LIMITS, systemClock),
     routes: rooms.routes,
     logger: process.env.ROOMS_DEBUG
       ? { ...silentLogger, error: (m, f) => console.error(m, f) }

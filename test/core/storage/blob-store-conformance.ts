@@ -41,7 +41,7 @@ export function runBlobStoreConformance(name: string, options: BlobConformanceOp
   describe(`blob port conformance: ${name}`, () => {
     test('a blob written in pieces reads back byte-identical, in chunks no bigger than the chunk size', async () => {
       const store = await fresh();
-      const bytes = pattern(BLOB_CHUNK_BYTES * 2 + 12_345);
+      const bytes = pattern(BLOB_CHUNK_BYTES * 9 + 12_345);
       const id = await put(store, bytes);
       const chunks: number[] = [];
       for await (const chunk of store.read(id)) chunks.push(chunk.length);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { StreamedBody } from '../../../src/core/http/streamed-body.ts';
 import {
   decodeWireBody,
   decodeWireBytes,
@@ -62,5 +63,15 @@ describe('fromHsResponse', () => {
     assert.equal(fromHsResponse({ status: 200, headers: {}, body: bytes }).body, bytes);
     assert.equal(fromHsResponse({ status: 204, headers: {}, body: new Uint8Array(0) }).body, null);
     assert.equal(fromHsResponse({ status: 200, headers: {}, body: undefined }).body, null);
+  });
+
+  test('passes a streamed body (media) through as its chunks, with its Content-Length', async () => {
+    async function* chunks() {
+      yield new Uint8Array([1, 2]);
+    }
+    const body = new StreamedBody(2, chunks());
+    const out = fromHsResponse({ status: 200, headers: { 'content-type': 'image/png' }, body });
+    assert.deepEqual(out.headers, { 'content-type': 'image/png', 'content-length': '2' });
+    assert.equal(out.body, body.chunks);
   });
 });

@@ -65,7 +65,7 @@ export async function placeAll(
   }
 }
 
-function logged(deps: Pick<InboundDeps, 'logger'>, placed: Placed): Placed {
+export function logged(deps: Pick<InboundDeps, 'logger'>, placed: Placed): Placed {
   if (placed.error)
     deps.logger.info('an event from a peer was not accepted', {
       eventId: placed.event.event_id,
@@ -106,6 +106,32 @@ async function checkAndPlace(
   return placed;
 }
 
+/** Steps 4 and 5 for one event: the state group before it and whether it is rejected, or why it is dropped. */
+export async function checkAgainstOwnState(
+  tx: WriteTx,
+  held: EventRows,
+  version: RoomVersion,
+  event: RoomEvent,
+  external: ReadonlyMap<string, StateIds>,
+  cache: StateCache,
+): Promise<{ readonly dropped: string } | { readonly sgBefore: number; readonly rejected?: string }> {
+  // 4.
+  let own: Awaited<ReturnType<typeof checkOwnAuthEvents>>;
+  try {
+    own = await checkOwnAuthEvents(held, event, version);
+  } catch (err) {
+    if (err instanceof MissingAuthEvents) return { dropped: `dropped: ${err.message}` };
+    throw err;
+  }
+  const sgBefore = await stateGroupBefore(tx, held, event, version, external, cache);
+  if (sgBefore === undefined)
+    return { dropped: 'dropped: prev events and the state before them are unavailable' };
+  if (!own.ok) return { sgBefore, rejected: `4: ${own.reason}` };
+  // 5.
+  const before = await checkStateBefore(tx, held, event, version, sgBefore, cache);
+  return before.ok ? { sgBefore } : { sgBefore, rejected: `5: ${before.reason}` };
+}
+
 /** Steps 4 to 6 and the placing of one event not placed yet. */
 async function decide(
   tx: WriteTx,
@@ -115,21 +141,10 @@ async function decide(
   external: ReadonlyMap<string, StateIds>,
   cache: StateCache,
 ): Promise<Placed> {
-  // 4.
-  let own: Awaited<ReturnType<typeof checkOwnAuthEvents>>;
-  try {
-    own = await checkOwnAuthEvents(held, event, version);
-  } catch (err) {
-    if (err instanceof MissingAuthEvents) return { event, error: `dropped: ${err.message}` };
-    throw err;
-  }
-  const sgBefore = await stateGroupBefore(tx, held, event, version, external, cache);
-  if (sgBefore === undefined)
-    return { event, error: 'dropped: prev events and the state before them are unavailable' };
-  if (!own.ok) return reject(tx, version, event, sgBefore, `4: ${own.reason}`);
-  // 5.
-  const before = await checkStateBefore(tx, held, event, version, sgBefore, cache);
-  if (!before.ok) return reject(tx, version, event, sgBefore, `5: ${before.reason}`);
+  const checked = await checkAgainstOwnState(tx, held, version, event, external, cache);
+  if ('dropped' in checked) return { event, error: checked.dropped };
+  const { sgBefore } = checked;
+  if (checked.rejected !== undefined) return reject(tx, version, event, sgBefore, checked.rejected);
   // 6.
   const current = await checkCurrentState(tx, event, version, sgBefore);
   const outcome = await persistRemoteEvent(tx, event, version, { sgBefore, softFailed: !current.ok });

@@ -3,10 +3,18 @@
 // server-server API "Joining Rooms", "Knocking on rooms", "Leaving Rooms",
 // "Inviting to a room": invite-route.ts).
 import { MatrixError, badJson, forbidden, notFound } from '../../errors.ts';
-import { type JsonObject, type RoomEvent, type RoomVersion, pduFromRoomEvent } from '../../protocol.ts';
+import {
+  type JsonObject,
+  P2P_KEY_ID,
+  type RoomEvent,
+  type RoomVersion,
+  pduFromRoomEvent,
+  signEvent,
+} from '../../protocol.ts';
 import {
   eventRowOf,
   heldRoomVersion,
+  joinAuthoriser,
   joinedServers,
   roomTableNames,
   stateOfGroup,
@@ -83,10 +91,15 @@ async function makeMember(fed: FederationContext, ctx: FederationRouteContext, m
       throw forbidden(`The room's join rule (${rule ?? 'none'}) does not allow knocking`);
     }
   }
-  const draft = { type: 'm.room.member', sender: userId, stateKey: userId, content: { membership } };
-  const event = await fed.store.read(roomTableNames, (tx) =>
-    eventTemplate(tx, roomId, version, draft, fed.clock.now()),
-  );
+  const event = await fed.store.read(roomTableNames, async (tx) => {
+    const content: JsonObject = { membership };
+    // A restricted room: one of our members with the invite level vouches (restricted-join.ts).
+    const via =
+      membership === 'join' ? await joinAuthoriser(tx, roomId, userId, fed.serverName, version) : undefined;
+    if (via !== undefined) content.join_authorised_via_users_server = via;
+    const draft = { type: 'm.room.member', sender: userId, stateKey: userId, content };
+    return eventTemplate(tx, roomId, version, draft, fed.clock.now());
+  });
   return ok({ room_version: version.id, event });
 }
 
@@ -98,7 +111,8 @@ async function acceptMemberEvent(
 ): Promise<{ event: RoomEvent; version: RoomVersion }> {
   const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
   const version = await heldVersion(fed, roomId);
-  const intake = await intakePdu(jsonBody(ctx), version, roomId);
+  const body = membership === 'join' ? await vouchedJoin(fed, ctx, version) : jsonBody(ctx);
+  const intake = await intakePdu(body, version, roomId);
   if (!intake.ok) throw badJson(intake.reason);
   const { event } = intake;
   if (event.event_id !== eventId) throw badJson(`The event's id is ${event.event_id}, not ${eventId}`);
@@ -119,7 +133,39 @@ async function acceptMemberEvent(
   return { event, version };
 }
 
-/** PUT /_matrix/federation/v2/send_join/{roomId}/{eventId}: the state before the join and its auth chain. */
+/**
+ * A join naming one of our users in `join_authorised_via_users_server` gets
+ * our signature (auth rule 4.2), once we checked again that we would vouch
+ * for it: the user is in an allowed room we are in, and the named user is
+ * ours (the auth rules then check that user's membership and level).
+ */
+async function vouchedJoin(
+  fed: FederationContext,
+  ctx: FederationRouteContext,
+  version: RoomVersion,
+): Promise<JsonObject> {
+  const body = jsonBody(ctx);
+  const content = body.content;
+  const via =
+    typeof content === 'object' && content !== null && !Array.isArray(content)
+      ? content.join_authorised_via_users_server
+      : undefined;
+  if (via === undefined || !version.restrictedJoins) return body;
+  if (typeof via !== 'string' || serverOf(via) !== fed.serverName) return body;
+  const { roomId } = ctx.params as { roomId: string };
+  const sender = typeof body.sender === 'string' ? body.sender : '';
+  const ours = await fed.store.read(roomTableNames, (tx) =>
+    joinAuthoriser(tx, roomId, sender, fed.serverName, version),
+  );
+  if (ours === undefined) throw forbidden('This join needs no authorisation');
+  return (await signEvent(body, fed.serverName, P2P_KEY_ID, fed.signingSeed, version)) as JsonObject;
+}
+
+/**
+ * PUT /_matrix/federation/v2/send_join/{roomId}/{eventId}: the state before
+ * the join and its auth chain; a restricted join also gets back the join with
+ * our signature (`event`).
+ */
 async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
   const { event, version } = await acceptMemberEvent(fed, ctx, 'join');
   const answer = await fed.store.read(roomTableNames, async (tx) => {
@@ -137,7 +183,9 @@ async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
     };
   });
   const wire = (e: RoomEvent) => pduFromRoomEvent(e, version) as unknown as JsonObject;
+  const vouched = event.content.join_authorised_via_users_server !== undefined;
   return ok({
+    ...(vouched && { event: wire(event) }),
     origin: fed.serverName,
     state: answer.state.map(wire),
     auth_chain: answer.chain.map(wire),

@@ -1,0 +1,205 @@
+// Backfill (spec: server-server API, "Backfilling and retrieving missing
+// events"): a room's history from before what this server holds, asked of
+// the servers in the room with GET /backfill from the edge of our history
+// (rooms' historyEdge: the prev events of our oldest timeline events that we
+// lack), walking prev_events backwards a page at a time. It runs once a
+// server joined over federation (remote-join.ts) and whenever /messages
+// reaches the oldest event held (as Synapse does), until the room's creation.
+//
+// Every event is checked like any other from a peer: steps 1 to 3 (format
+// and sizes, signatures, hashes: pdu-intake.ts), its auth events fetched
+// when missing, step 4 against its own auth events and step 5 against the
+// state before it, which comes from its prev events, or, for the oldest
+// events of a page, from GET /state_ids at the missing prev event
+// (state-after.ts). Step 6 (the current state) does not apply to the past.
+// Accepted events are placed by rooms' persist-backfill.ts below the
+// timeline; rejected ones are kept as rejected; the room's current state,
+// extremities and memberships never change.
+//
+// What a peer can make us fetch and store is bounded: only events we asked
+// for and their ancestors within the answer are kept, each with a depth
+// below every event citing it (spec: depth is one more than the prev events'
+// highest), so a walk ends at depth 1; one page is at most `pageSize`
+// events; one call places at most `maxEvents` and asks at most
+// `maxRequests` times; and backfill only ever runs for a room we hold and
+// for what a local user scrolls to.
+import type { RoomEvent, RoomVersion } from '../../protocol.ts';
+import {
+  type StateIds,
+  heldRoomVersion,
+  historyEdge,
+  joinedServers,
+  persistBackfilledEvent,
+  roomTableNames,
+  roomWriteTables,
+} from '../../rooms/federation-api.ts';
+import { reserveBackfillPositions } from '../../storage/stream.ts';
+import { EventRows } from '../event-checks.ts';
+import { fedPath } from '../federation-client.ts';
+import { topoSort } from '../topo-sort.ts';
+import { acceptedPdus, fetchMissingAuthEvents } from './auth-chain.ts';
+import { isPlaced } from './gap-fill.ts';
+import type { InboundDeps } from './inbound-deps.ts';
+import { checkAgainstOwnState, logged } from './place-events.ts';
+import { fetchStateAfter } from './state-after.ts';
+
+export interface BackfillLimits {
+  /** Events asked for in one GET /backfill. */
+  readonly pageSize: number;
+  /** Events placed by one call at most. */
+  readonly maxEvents: number;
+  /** Requests (to any server) made by one call at most. */
+  readonly maxRequests: number;
+}
+
+export const defaultBackfillLimits: BackfillLimits = { pageSize: 100, maxEvents: 1_000, maxRequests: 20 };
+
+/** Missing prev events of one page taken as state (each costs a state_ids and maybe /event requests). */
+const MAX_STATE_LOOKUPS = 5;
+
+export interface BackfillDeps extends InboundDeps {
+  readonly serverName: string;
+  readonly backfillLimits: BackfillLimits;
+}
+
+/**
+ * Places up to `wanted` events of the room's history before what we hold
+ * (bounded by the limits); returns how many were placed in the timeline.
+ * Runs in the room's inbound queue, so it never races events arriving.
+ */
+export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number): Promise<number> {
+  return deps.queue.run(roomId, async () => {
+    const limits = deps.backfillLimits;
+    const goal = Math.min(wanted, limits.maxEvents);
+    let placed = 0;
+    let requests = 0;
+    while (placed < goal && requests < limits.maxRequests) {
+      const start = await deps.store.read(roomTableNames, async (tx) => ({
+        version: await heldRoomVersion(tx, roomId),
+        edge: await historyEdge(tx, roomId),
+        servers: [...(await joinedServers(tx, roomId))].filter((s) => s !== deps.serverName),
+      }));
+      if (!start.version || start.edge.ids.length === 0) break;
+      let progress = false;
+      for (const server of start.servers) {
+        if (requests >= limits.maxRequests) break;
+        requests += 1;
+        // Whole pages: a request costs more than the events it brings.
+        const page = await fetchPage(deps, server, roomId, start.version, start.edge.ids, limits.pageSize);
+        if (page.length === 0) continue;
+        const count = await placePage(deps, server, start.version, page);
+        placed += count;
+        progress = count > 0;
+        if (progress) break;
+      }
+      if (!progress) break;
+    }
+    return placed;
+  });
+}
+
+/** One GET /backfill from `server`, checked (steps 1 to 3) and cut to what was asked (see the header). */
+async function fetchPage(
+  deps: BackfillDeps,
+  server: string,
+  roomId: string,
+  version: RoomVersion,
+  from: readonly string[],
+  limit: number,
+): Promise<RoomEvent[]> {
+  let events: RoomEvent[];
+  try {
+    const res = await deps.client.get(server, fedPath`/_matrix/federation/v1/backfill/${roomId}`, {
+      v: from.slice(0, 20),
+      limit: String(limit),
+    });
+    events = await acceptedPdus(deps, res.pdus, version, roomId, limit);
+  } catch (err) {
+    deps.logger.info('backfill failed', { server, roomId, error: String(err) });
+    return [];
+  }
+  const asked = askedFor(from, events);
+  return deps.store.read(roomTableNames, async (tx) => {
+    const out: RoomEvent[] = [];
+    for (const event of asked) if (!(await isPlaced(tx, event.event_id))) out.push(event);
+    return out;
+  });
+}
+
+/**
+ * The events of `answer` that are the asked ones or their ancestors through
+ * the answer, each deeper than none of the events citing it.
+ */
+function askedFor(from: readonly string[], answer: readonly RoomEvent[]): RoomEvent[] {
+  const byId = new Map(answer.map((e) => [e.event_id, e]));
+  const ceiling = new Map<string, number>(from.map((id) => [id, Number.MAX_SAFE_INTEGER]));
+  const out = new Map<string, RoomEvent>();
+  const wanted = [...from];
+  while (wanted.length > 0) {
+    const id = wanted.pop()!;
+    const event = byId.get(id);
+    if (!event || out.has(id) || event.depth >= ceiling.get(id)!) continue;
+    out.set(id, event);
+    for (const prev of event.prev_events) {
+      ceiling.set(prev, Math.min(ceiling.get(prev) ?? Number.MAX_SAFE_INTEGER, event.depth));
+      wanted.push(prev);
+    }
+  }
+  return [...out.values()];
+}
+
+/** Auth events and the state before the page, then its events placed oldest first in one transaction. */
+async function placePage(
+  deps: BackfillDeps,
+  origin: string,
+  version: RoomVersion,
+  page: readonly RoomEvent[],
+): Promise<number> {
+  const roomId = page[0]!.room_id;
+  const ordered = topoSort(page, (e) => e.prev_events);
+  await fetchMissingAuthEvents(deps, origin, version, ordered);
+  const external = await statesBefore(deps, origin, roomId, version, ordered);
+  return deps.rooms.exclusive(roomId, () =>
+    deps.store.write(roomWriteTables, async (tx) => {
+      const held = new EventRows(tx);
+      const low = await reserveBackfillPositions(tx, ordered.length);
+      let placed = 0;
+      for (const [i, event] of ordered.entries()) {
+        const checked = await checkAgainstOwnState(tx, held, version, event, external, deps.stateCache);
+        if ('dropped' in checked) {
+          logged(deps, { event, error: checked.dropped });
+          continue;
+        }
+        await persistBackfilledEvent(tx, event, version, { ...checked, stream: low + i });
+        held.forget(event.event_id);
+        if (checked.rejected === undefined) placed += 1;
+        else logged(deps, { event, error: `rejected: ${checked.rejected}` });
+      }
+      return placed;
+    }),
+  );
+}
+
+/** The state after each prev event of the page that is neither placed nor in it (GET /state_ids). */
+async function statesBefore(
+  deps: BackfillDeps,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  page: readonly RoomEvent[],
+): Promise<Map<string, StateIds>> {
+  const inPage = new Set(page.map((e) => e.event_id));
+  const missing = await deps.store.read(roomTableNames, async (tx) => {
+    const out = new Set<string>();
+    for (const event of page)
+      for (const prev of event.prev_events)
+        if (!inPage.has(prev) && !(await isPlaced(tx, prev))) out.add(prev);
+    return out;
+  });
+  const states = new Map<string, StateIds>();
+  for (const prev of [...missing].slice(0, MAX_STATE_LOOKUPS)) {
+    const state = await fetchStateAfter(deps, origin, roomId, version, prev);
+    if (state) states.set(prev, state);
+  }
+  return states;
+}

@@ -1,0 +1,96 @@
+// Placing history from before a room's timeline (backfill), inside the
+// caller's write transaction. Room federation fetched and checked the events
+// (federation/inbound/backfill.ts); this file files them, oldest first, at
+// positions below everything the timeline holds (storage/stream.ts
+// reserveBackfillPositions), so that:
+//  - /messages, /context and the timeline reads, which order by stream
+//    position, find them before the room's earlier first event;
+//  - /sync, whose tokens are never below 0, never shows them as new;
+//  - the room's current state, forward extremities and memberships stay as
+//    they are: this is the past, already resolved into the present.
+import type { RoomEvent, RoomVersion } from '../protocol.ts';
+import type { ReadTx, WriteTx } from '../storage/port.ts';
+import { applyRedaction, eventRow } from './persist-event.ts';
+import { applyPendingRedactions, stateLookupIn } from './persist-remote.ts';
+import { indexForSearch } from './search-index.ts';
+import { stateEntryIn, writeStateGroup } from './state-groups.ts';
+import { noteThreadReply } from './threads.ts';
+import { type EdgeRow, edgesTable, eventsTable, roomsTable } from './tables.ts';
+import { TIMELINE_START } from './pagination-token.ts';
+
+/** How room federation placed one backfilled event. */
+export interface BackfillPlacement {
+  /** State group of the state before the event. */
+  readonly sgBefore: number;
+  /** Why it was rejected (steps 4 and 5); rejected events get no position. */
+  readonly rejected?: string;
+  /** Its position (from the batch's reservation); ignored when rejected. */
+  readonly stream: number;
+}
+
+/** Files one checked event from the room's past (see the header). */
+export async function persistBackfilledEvent(
+  tx: WriteTx,
+  event: RoomEvent,
+  version: RoomVersion,
+  placement: BackfillPlacement,
+): Promise<void> {
+  const room = await roomsTable.get(tx, event.room_id);
+  if (!room) throw new Error(`room ${event.room_id} is not held here`);
+  const row = eventRow(event, room);
+  row.sg_before = row.sg_after = placement.sgBefore;
+  for (const prev of event.prev_events)
+    await edgesTable.put(tx, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
+  if (placement.rejected !== undefined) {
+    row.rejected = placement.rejected;
+    await eventsTable.put(tx, row);
+    return;
+  }
+  if (event.state_key !== undefined) {
+    const replaced = await stateEntryIn(tx, placement.sgBefore, event.type, event.state_key);
+    if (replaced !== undefined) row.replaces = replaced;
+    row.sg_after = await writeStateGroup(tx, room.room_id, placement.sgBefore, [
+      [event.type, event.state_key, event.event_id],
+    ]);
+  }
+  row.stream = placement.stream;
+  await eventsTable.put(tx, row);
+  await indexForSearch(tx, row);
+  await noteThreadReply(tx, row, true);
+  await applyPendingRedactions(tx, event.event_id, version);
+  if (event.type === 'm.room.redaction')
+    await applyRedaction(tx, event, await stateLookupIn(tx, placement.sgBefore), version);
+}
+
+/** The oldest timeline events of a room looked at for the edge of its known history. */
+const EDGE_SCAN = 20;
+
+/**
+ * The edge of a room's known history (Synapse's "backward extremities"): the
+ * prev events of its oldest timeline events that are not in the timeline
+ * (not held, or held only as outliers). Empty once history reaches the
+ * room's creation. `depth` is the lowest depth among the events citing them;
+ * `oldestTs` the origin_server_ts of the oldest timeline event.
+ */
+export async function historyEdge(
+  tx: ReadTx,
+  roomId: string,
+): Promise<{ ids: string[]; depth: number; oldestTs?: number }> {
+  const oldest = await eventsTable.query(tx, {
+    index: 'room_stream',
+    range: { lower: [roomId, TIMELINE_START], upper: [roomId, Number.MAX_SAFE_INTEGER] },
+    limit: EDGE_SCAN,
+  });
+  const ids = new Set<string>();
+  let depth = Number.MAX_SAFE_INTEGER;
+  for (const row of oldest) {
+    for (const prev of row.pdu.prev_events) {
+      const held = await eventsTable.get(tx, prev);
+      if (held && held.stream !== undefined) continue;
+      if (held?.rejected !== undefined || held?.soft_failed) continue;
+      ids.add(prev);
+      depth = Math.min(depth, row.depth);
+    }
+  }
+  return { ids: [...ids], depth, ...(oldest[0] && { oldestTs: oldest[0].ts }) };
+}

@@ -1,0 +1,201 @@
+// History for a server that joins a room over federation (backfill): the
+// joiner pages back to the room's creation, in order, without gaps; the
+// backfilled past never shows in /sync as new; /context reaches it; history
+// visibility and redactions hold for it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  type Account,
+  type Cluster,
+  type ClusterNode,
+  createFederatedCluster,
+  eventually,
+  type Json,
+} from '../../support/federated-cluster.ts';
+import { createRoom, join, putState, say, serverState, sync } from './room-helpers.ts';
+
+const V3 = '/_matrix/client/v3';
+const enc = encodeURIComponent;
+
+/** Every event the user can page back to with /messages, oldest first, and the requests it took. */
+async function pageBack(node: ClusterNode, who: Account, roomId: string, limit = 30) {
+  const events: Json[] = [];
+  let from: string | undefined;
+  let pages = 0;
+  for (;;) {
+    const query = `dir=b&limit=${limit}${from ? `&from=${enc(from)}` : ''}`;
+    const res = await node.request(
+      'GET',
+      `${V3}/rooms/${enc(roomId)}/messages?${query}`,
+      undefined,
+      who.accessToken,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    events.push(...res.body.chunk);
+    pages += 1;
+    if (res.body.end === undefined) break;
+    from = res.body.end;
+    assert.ok(pages < 1000, 'pagination ends');
+  }
+  return { events: events.reverse(), pages };
+}
+
+describe('backfill: history for a server that joins', () => {
+  let cluster: Cluster;
+  let a: ClusterNode;
+  let b: ClusterNode;
+  let alice: Account;
+  let bob: Account;
+  let roomId: string;
+  const said: string[] = [];
+
+  before(async () => {
+    // Small pages, so that paging back takes several backfill rounds.
+    cluster = await createFederatedCluster(['a', 'b'], {
+      federation: { backfill: { pageSize: 25, maxEvents: 100, maxRequests: 10 } },
+    });
+    [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    alice = await a.register('alice');
+    bob = await b.register('bob');
+    roomId = await createRoom(a, alice, { preset: 'public_chat', name: 'Old times' });
+    for (let i = 0; i < 120; i++) {
+      said.push(`before ${i}`);
+      await say(a, alice, roomId, `before ${i}`);
+      if (i === 60) await putState(a, alice, roomId, 'm.room.topic', { topic: 'halfway' });
+    }
+  });
+  after(() => cluster.close());
+
+  test('the joiner pages back to the room’s creation, in order, without gaps, as the creator sees it', async () => {
+    const joined = await join(b, bob, roomId, [a.serverName]);
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    const seen = await pageBack(b, bob, roomId);
+    const theirs = await pageBack(a, alice, roomId);
+    assert.equal(seen.events[0].type, 'm.room.create');
+    assert.deepEqual(
+      seen.events.map((e: Json) => e.event_id),
+      theirs.events.map((e: Json) => e.event_id),
+    );
+    assert.deepEqual(
+      seen.events.filter((e: Json) => e.type === 'm.room.message').map((e: Json) => e.content.body),
+      said,
+    );
+  });
+
+  test('backfilled events never show in /sync as new; the initial sync holds the whole state', async () => {
+    const first = await sync(b, bob);
+    const room = first.rooms.join[roomId];
+    const known = new Set(
+      [...room.state.events, ...room.timeline.events]
+        .filter((e: Json) => e.state_key !== undefined)
+        .map((e: Json) => `${e.type}|${e.state_key}`),
+    );
+    for (const key of Object.keys(await serverState(b, roomId))) assert.ok(known.has(key), key);
+    await say(a, alice, roomId, 'after the join');
+    let next = first.next_batch;
+    const news: Json[] = [];
+    await eventually(async () => {
+      const body = await sync(b, bob, next);
+      news.push(...(body.rooms.join[roomId]?.timeline.events ?? []));
+      next = body.next_batch;
+      return news.some((e) => e.content?.body === 'after the join');
+    }, 'the new message in /sync');
+    assert.deepEqual(
+      news.filter((e) => e.type === 'm.room.message').map((e) => e.content.body),
+      ['after the join'],
+    );
+  });
+
+  test('/context reaches a backfilled event, and the tokens it gives page on', async () => {
+    const { events } = await pageBack(b, bob, roomId, 100);
+    const target = events.find((e: Json) => e.content?.body === 'before 30');
+    const res = await b.request(
+      'GET',
+      `${V3}/rooms/${enc(roomId)}/context/${enc(target.event_id)}?limit=4`,
+      undefined,
+      bob.accessToken,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(
+      [...res.body.events_before].reverse().map((e: Json) => e.content.body),
+      ['before 28', 'before 29'],
+    );
+    assert.deepEqual(
+      res.body.events_after.map((e: Json) => e.content.body),
+      ['before 31', 'before 32'],
+    );
+    const topic = res.body.state.find((e: Json) => e.type === 'm.room.topic');
+    assert.equal(topic, undefined, 'the topic was set later');
+    const older = await b.request(
+      'GET',
+      `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=2&from=${enc(res.body.start)}`,
+      undefined,
+      bob.accessToken,
+    );
+    assert.deepEqual(
+      older.body.chunk.map((e: Json) => e.content.body),
+      ['before 27', 'before 26'],
+    );
+  });
+
+  test('a message redacted before the join arrives redacted; history_visibility joined hides the past', async () => {
+    const carol = await b.register('carol');
+    const secret = await createRoom(a, alice, { preset: 'public_chat' });
+    const gone = await say(a, alice, secret, 'take this back');
+    const redact = await a.request(
+      'PUT',
+      `${V3}/rooms/${enc(secret)}/redact/${enc(gone)}/r1`,
+      { reason: 'oops' },
+      alice.accessToken,
+    );
+    assert.equal(redact.status, 200);
+    await say(a, alice, secret, 'kept');
+    await putState(a, alice, secret, 'm.room.history_visibility', { history_visibility: 'joined' });
+    await say(a, alice, secret, 'members only');
+    assert.equal((await join(b, carol, secret, [a.serverName])).status, 200);
+    const { events } = await pageBack(b, carol, secret);
+    const bodies = events.filter((e: Json) => e.type === 'm.room.message').map((e: Json) => e.content.body);
+    // Shared until the change: the joiner sees what came before it, never what came after it and before the join.
+    assert.deepEqual(bodies, [undefined, 'kept']);
+    const redacted = events.find((e: Json) => e.event_id === gone);
+    assert.deepEqual(redacted.content, {});
+    assert.equal(events[0].type, 'm.room.create');
+  });
+
+  test('timestamp_to_event on the joiner asks the room’s other servers and backfills up to their answer', async () => {
+    const dave = await b.register('dave');
+    const room = await createRoom(a, alice, { preset: 'public_chat' });
+    const ids: string[] = [];
+    for (let i = 0; i < 80; i++) ids.push(await say(a, alice, room, `old ${i}`));
+    const ask = (node: ClusterNode, who: Account, ts: number, dir: string) =>
+      node.request(
+        'GET',
+        `/_matrix/client/v1/rooms/${enc(room)}/timestamp_to_event?ts=${ts}&dir=${dir}`,
+        undefined,
+        who.accessToken,
+      );
+    const target = await a.request(
+      'GET',
+      `${V3}/rooms/${enc(room)}/event/${enc(ids[3]!)}`,
+      undefined,
+      alice.accessToken,
+    );
+    const ts = target.body.origin_server_ts;
+    const theirs = await ask(a, alice, ts, 'f');
+    assert.equal(theirs.status, 200);
+    assert.equal((await join(b, dave, room, [a.serverName])).status, 200);
+    const mine = await ask(b, dave, ts, 'f');
+    assert.equal(mine.status, 200, JSON.stringify(mine.body));
+    assert.deepEqual(mine.body, theirs.body);
+    // The event named is in the joiner's timeline: /context works on it.
+    const context = await b.request(
+      'GET',
+      `${V3}/rooms/${enc(room)}/context/${enc(mine.body.event_id)}?limit=2`,
+      undefined,
+      dave.accessToken,
+    );
+    assert.equal(context.status, 200, JSON.stringify(context.body));
+    const before = await ask(b, dave, 1, 'b');
+    assert.equal(before.status, 404);
+  });
+});

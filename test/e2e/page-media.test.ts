@@ -1,0 +1,140 @@
+// Media for the page, not just for fetch: an `<img>` whose src is the
+// homeserver URL shows the image on an approved origin, in Chromium and in
+// Firefox, whichever way the page sets it (the src property, setAttribute as
+// React does, markup through the HTML parser); on an origin the user did not
+// approve the same `<img>` fails and nothing reaches the background.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
+import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
+import {
+  approveOrigin,
+  backgroundStats,
+  launchWithLoopbackAccess,
+  startClientSite,
+} from '../../scripts/harness/extension-session.ts';
+import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import {
+  callClient,
+  callClientWith,
+  openClientPage,
+  openShimmedClientPage,
+  type PageEvaluate,
+} from '../../scripts/harness/client-page/driver.ts';
+import { gradientImage } from '../support/test-images.ts';
+import {
+  type FirefoxWithExtension,
+  launchFirefoxWithExtension,
+  openShimmedPage,
+} from '../support/firefox-browser.ts';
+
+const WIDTH = 40;
+const HEIGHT = 30;
+
+/** The legacy download URL of `mxc`, as an `<img>` of Element carries it. */
+function downloadUrl(mxc: string): string {
+  assert.match(mxc, /^mxc:\/\//);
+  return `${HOMESERVER_ORIGIN}/_matrix/media/v3/download/${mxc.slice('mxc://'.length)}?allow_redirect=true`;
+}
+
+const LOADED = { event: 'load', naturalWidth: WIDTH, naturalHeight: HEIGHT, scheme: 'blob:' };
+const FAILED = { event: 'error', naturalWidth: 0, naturalHeight: 0, scheme: 'https:' };
+const WAYS = ['property', 'attribute', 'markup'] as const;
+const way = (how: (typeof WAYS)[number]) => (how === 'markup' ? 'markup' : `its ${how}`);
+
+describe('media for the page in Chromium', () => {
+  let browser: ExtensionBrowser;
+  let approved: StaticSite;
+  let unapproved: StaticSite;
+  let page: Page;
+  let url: string;
+
+  before(async () => {
+    approved = await startClientSite();
+    unapproved = await startClientSite();
+    browser = await launchWithLoopbackAccess();
+    await approveOrigin(browser, approved.origin);
+    page = await openShimmedClientPage(browser.context, approved.origin);
+    const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, 'painter');
+    const b64 = Buffer.from(await gradientImage(WIDTH, HEIGHT, 'png')).toString('base64');
+    url = downloadUrl(
+      await callClient(page, 'uploadImage', HOMESERVER_ORIGIN, creds.accessToken, b64, 'gradient.png'),
+    );
+  });
+
+  after(async () => {
+    await browser?.close();
+    await approved?.close();
+    await unapproved?.close();
+    if (browser) removeProfile(browser.profileDir);
+  });
+
+  for (const how of WAYS) {
+    test(`an <img> given the homeserver URL through ${way(how)} shows it`, async () => {
+      assert.deepEqual(await callClient(page, 'showImage', url, how, 'load'), LOADED);
+    });
+  }
+
+  test('an unapproved origin gets no image, and nothing reaches the background', async () => {
+    const stats = await backgroundStats(browser);
+    const other = await openClientPage(browser.context, unapproved.origin);
+    for (const how of WAYS) assert.deepEqual(await callClient(other, 'showImage', url, how, 'error'), FAILED);
+    const fetched = await other.evaluate(
+      (u) =>
+        fetch(u).then(
+          () => 'answered',
+          (err: Error) => err.name,
+        ),
+      url,
+    );
+    assert.equal(fetched, 'TypeError');
+    assert.deepEqual(await backgroundStats(browser), stats);
+  });
+});
+
+describe('media for the page in Firefox', () => {
+  let firefox: FirefoxWithExtension;
+  let approved: StaticSite;
+  let unapproved: StaticSite;
+  let url: string;
+  let inPage: PageEvaluate;
+
+  before(async () => {
+    approved = await startClientSite();
+    unapproved = await startClientSite();
+    firefox = await launchFirefoxWithExtension({ approvedOrigins: [approved.origin] });
+    const page = await openShimmedPage(firefox, `${approved.origin}/`);
+    inPage = (fn, arg) => page.evaluate(fn, arg);
+    const creds = await callClientWith(inPage, 'register', HOMESERVER_ORIGIN, 'fox');
+    const b64 = Buffer.from(await gradientImage(WIDTH, HEIGHT, 'png')).toString('base64');
+    const mxc = await callClientWith(
+      inPage,
+      'uploadImage',
+      HOMESERVER_ORIGIN,
+      creds.accessToken,
+      b64,
+      'gradient.png',
+    );
+    url = downloadUrl(mxc);
+  });
+
+  after(async () => {
+    await firefox?.close();
+    await approved?.close();
+    await unapproved?.close();
+  });
+
+  for (const how of WAYS) {
+    test(`an <img> given the homeserver URL through ${way(how)} shows it`, async () => {
+      assert.deepEqual(await callClientWith(inPage, 'showImage', url, how, 'load'), LOADED);
+    });
+  }
+
+  test('a page of the approved host on another port (it gets the scripts, not the homeserver) gets no image', async () => {
+    const other = await firefox.browser.newPage();
+    await other.goto(`${unapproved.origin}/`);
+    const inOther: PageEvaluate = (fn, arg) => other.evaluate(fn, arg);
+    assert.deepEqual(await callClientWith(inOther, 'showImage', url, 'property', 'error'), FAILED);
+  });
+});
