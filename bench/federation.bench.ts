@@ -8,7 +8,7 @@
 //  - a peer that missed 1,000 events: from its reconnect until it holds them all.
 // Run alone: `node bench/federation.bench.ts`.
 import type { PeerTransport } from '../src/core/federation/transport.ts';
-import { type JsonObject, P2P_KEY_ID, eventIdFor, roomVersion, signEvent } from '../src/core/protocol.ts';
+import { type JsonObject, eventIdFor, roomVersion, signEvent } from '../src/core/protocol.ts';
 import { eventRowOf, extremityIds, roomTableNames } from '../src/core/rooms/federation-api.ts';
 import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
 import { startRelay } from '../src/node/relay.ts';
@@ -21,6 +21,7 @@ import {
   seedFor,
   startFederatedNode,
 } from '../test/support/federated-cluster.ts';
+import { signerFor } from '../test/support/ed25519.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -97,7 +98,7 @@ async function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
       auth_events: auth,
       depth,
     };
-    const pdu = (await signEvent(unsigned, a.serverName, P2P_KEY_ID, seed, version)) as unknown as JsonObject;
+    const pdu = (await signEvent(unsigned, signerFor(a.serverName, seed), version)) as unknown as JsonObject;
     pdus.push(pdu);
     prev = await eventIdFor(pdu, version);
   }

@@ -18,6 +18,7 @@ import { systemRandomBytes as randomBytes } from '../src/platform/system-random.
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { systemClock } from '../src/platform/system-clock.ts';
+import { ed25519, pbkdf2 } from '../test/support/ed25519.ts';
 import { memoryBlobStore } from '../src/core/storage/memory-blob-store.ts';
 
 const MESSAGES = 1000;
@@ -156,7 +157,7 @@ async function paginate(client: Client, user: User, roomId: string): Promise<num
 export default async function homeserverBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'p2pm-hs-bench-'));
   const store = await openSqliteStore(join(dir, 'hs.sqlite'), SCHEMA);
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const hs = createHomeserver({
     store,
     clock: systemClock,
@@ -164,6 +165,8 @@ export default async function homeserverBench(): Promise<Record<string, number>>
     logger: silentLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
+    ed25519,
+    pbkdf2,
     config: { registration: 'open', passwordIterations: 1000 },
     media: { blobs: memoryBlobStore() },
   });

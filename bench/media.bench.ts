@@ -32,6 +32,7 @@ import {
   launchWithLoopbackAccess,
   startClientSite,
 } from '../scripts/harness/extension-session.ts';
+import { ed25519, pbkdf2 } from '../test/support/ed25519.ts';
 
 const MiB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -56,7 +57,7 @@ async function nodeThroughput(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'p2pm-media-bench-'));
   const store = await openSqliteStore(join(dir, 'hs.sqlite'), SCHEMA);
   const blobs = await openFileBlobStore(join(dir, 'media'));
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const hs = createHomeserver({
     store,
     clock: systemClock,
@@ -64,6 +65,8 @@ async function nodeThroughput(): Promise<Record<string, number>> {
     logger: silentLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
+    ed25519,
+    pbkdf2,
     config: { registration: 'open', passwordIterations: 1000 },
     media: { blobs, thumbnailer: sharpThumbnailer, config: { maxUploadBytes: 256 * MiB } },
   });

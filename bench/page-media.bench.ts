@@ -9,9 +9,7 @@
 //  - one 5 MB image (2000×1000 of noise, PNG stored uncompressed).
 // Prints "skipped" without the browsers or a build.
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import sharp from 'sharp';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 import {
   callClientWith,
@@ -30,7 +28,7 @@ import {
   launchFirefoxWithExtension,
   openShimmedPage,
 } from '../test/support/firefox-browser.ts';
-import { gradientImage } from '../test/support/test-images.ts';
+import { gradientImage, noiseImage } from '../test/support/test-images.ts';
 
 const AVATARS = 100;
 
@@ -38,12 +36,7 @@ async function images(): Promise<{ avatars: Uint8Array[]; big: Uint8Array }> {
   const avatars = await Promise.all(
     Array.from({ length: AVATARS }, (_, i) => gradientImage(96 + (i % 7), 96, 'png')),
   );
-  const big = await sharp(randomBytes(2000 * 1000 * 3) as Buffer, {
-    raw: { width: 2000, height: 1000, channels: 3 },
-  })
-    .png({ compressionLevel: 0 })
-    .toBuffer();
-  return { avatars, big: new Uint8Array(big) };
+  return { avatars, big: await noiseImage(2000, 1000) };
 }
 
 /** The figures of one browser, its page on an approved origin already open. */

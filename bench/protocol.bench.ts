@@ -1,11 +1,11 @@
 // Protocol library throughput: Ed25519 on WebCrypto against tweetnacl, and
 // the SHA-256 work done per event. Each figure is about one second of work.
 
-import { createEd25519Backend } from '../src/core/protocol/crypto.ts';
-import type { Ed25519Backend } from '../src/core/protocol/crypto.ts';
+import { createEd25519Backend, type Ed25519Backend } from '../src/platform/ed25519.ts';
 import { contentHash, referenceHash, signEvent } from '../src/core/protocol/event-hashing.ts';
 import { roomVersion } from '../src/core/protocol/room-version.ts';
-import { P2P_KEY_ID, serverNameFromPublicKey, signedBytes } from '../src/core/protocol/signing.ts';
+import { serverNameFromPublicKey, signedBytes } from '../src/core/protocol/signing.ts';
+import { signerFor } from '../test/support/ed25519.ts';
 
 const SECOND_MS = 1000;
 
@@ -42,7 +42,7 @@ async function sampleEvent(): Promise<{
     auth_events: Array.from({ length: 3 }, () => '$RrGxF28UrHLmoASHndYb9Jb_1SFww2ptmtur9INS438'),
     depth: 42,
   };
-  const event = await signEvent(unsignedEvent, server, P2P_KEY_ID, seed, roomVersion('10')!);
+  const event = await signEvent(unsignedEvent, signerFor(server, seed), roomVersion('10')!);
   return { event, seed, backend };
 }
 

@@ -24,6 +24,7 @@ import { memoryBlobStore } from '../src/core/storage/memory-blob-store.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { systemClock } from '../src/platform/system-clock.ts';
 import { systemRandomBytes as randomBytes } from '../src/platform/system-random.ts';
+import { ed25519, pbkdf2 } from '../test/support/ed25519.ts';
 
 const EVENTS = Number(process.env.SEARCH_BENCH_EVENTS ?? 100_000);
 const ROOMS = 10;
@@ -86,7 +87,7 @@ export default async function searchBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'p2pm-search-bench-'));
   const path = join(dir, 'hs.sqlite');
   const store = await openSqliteStore(path, SCHEMA, { synchronous: 'normal' });
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const hs = createHomeserver({
     store,
     clock: systemClock,
@@ -94,6 +95,8 @@ export default async function searchBench(): Promise<Record<string, number>> {
     logger: silentLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
+    ed25519,
+    pbkdf2,
     config: { registration: 'open', passwordIterations: 1000 },
     media: { blobs: memoryBlobStore() },
   });

@@ -4,6 +4,7 @@
 // registered before the worker's first event is dispatched).
 import { bootstrapIdentity, type Homeserver, type Logger, SCHEMA } from '../../src/core/public.ts';
 import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
+import { chooseEd25519 } from '../../src/platform/ed25519.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
@@ -94,7 +95,7 @@ async function readIdentity(homeserver: Promise<Homeserver>) {
   await homeserver;
   const store = await openDexieStore(DATABASE_NAME, SCHEMA);
   try {
-    return await bootstrapIdentity(store, randomBytes);
+    return await bootstrapIdentity(store, randomBytes, await chooseEd25519());
   } finally {
     await store.close();
   }

@@ -11,6 +11,8 @@ import {
   SCHEMA,
   type ServerIdentity,
 } from '../../src/core/public.ts';
+import { chooseEd25519 } from '../../src/platform/ed25519.ts';
+import { webCryptoPbkdf2 } from '../../src/platform/pbkdf2.ts';
 import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
 import { openDexieBlobStore } from '../../src/platform/dexie/dexie-blob-store.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
@@ -41,15 +43,18 @@ export async function bootHomeserver(
   nodeName?: () => Promise<string | undefined>,
 ): Promise<Homeserver> {
   const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const ed25519 = await chooseEd25519();
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });
   const transport = transportFor?.(identity);
-  return createHomeserver({
+  const homeserver = createHomeserver({
     ...(transport && { transport }),
     ...(nodeName && { nodeName }),
     store,
     clock: systemClock,
     randomBytes,
+    ed25519,
+    pbkdf2: webCryptoPbkdf2,
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
@@ -61,4 +66,7 @@ export async function bootHomeserver(
       config: { maxUploadBytes: EXTENSION_MAX_UPLOAD_BYTES },
     },
   });
+  // Content a stopped worker stored but never named (see MediaModule.sweepOrphans).
+  await homeserver.media.sweepOrphans();
+  return homeserver;
 }

@@ -76,11 +76,20 @@ export function createOriginApprovals(logger: Logger): OriginApprovals {
       serial(async () => {
         const origins = await list();
         const kept: string[] = [];
-        for (const origin of origins) if (await permitted(origin)) kept.push(origin);
+        // An approval the rules no longer allow (plain http away from loopback, from an older version) is dropped.
+        for (const origin of origins) if (approvable(origin) && (await permitted(origin))) kept.push(origin);
         if (kept.length !== origins.length) await save(kept);
         await registerScripts(kept);
       }),
   };
+}
+
+function approvable(origin: string): boolean {
+  try {
+    return normalizeOrigin(origin) === origin;
+  } catch {
+    return false;
+  }
 }
 
 /**

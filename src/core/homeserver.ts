@@ -37,6 +37,7 @@ import {
   keysFederation,
   keysRooms,
   keysServerRoutes,
+  openIdServerRoute,
   roomAccounts,
   syncAccounts,
 } from './module-adapters.ts';
@@ -47,7 +48,8 @@ import {
   type MediaModule,
   type Thumbnailer,
 } from './media/api.ts';
-import type { Clock, Logger, RandomBytes } from './ports.ts';
+import type { Clock, Logger, Pbkdf2Sha256, RandomBytes } from './ports.ts';
+import { type Ed25519, ed25519Signer, P2P_KEY_ID, type Signer } from './protocol.ts';
 import type { BlobStore } from './storage/blob-port.ts';
 import { createRooms, type ReportsView, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
@@ -67,6 +69,10 @@ export interface HomeserverDeps {
   readonly signingSeed: Uint8Array;
   /** The host's random source (src/platform/system-random.ts), as the clock is its time. */
   readonly randomBytes: RandomBytes;
+  /** The host's Ed25519 (src/platform/ed25519.ts chooseEd25519): signs our events, checks everyone's. */
+  readonly ed25519: Ed25519;
+  /** The host's PBKDF2 (src/platform/pbkdf2.ts): password hashing. */
+  readonly pbkdf2: Pbkdf2Sha256;
   readonly config: HomeserverConfig;
   /** Joins the network over this transport (federation); without it the server stands alone. */
   readonly transport?: PeerTransport;
@@ -103,7 +109,8 @@ export interface Homeserver {
 }
 
 export function createHomeserver(deps: HomeserverDeps): Homeserver {
-  const { store, clock, logger, serverName, signingSeed, config, transport, randomBytes } = deps;
+  const { store, clock, logger, serverName, config, transport, randomBytes, ed25519, pbkdf2 } = deps;
+  const signer = serverSigner(deps);
   const notifier = new Notifier();
   const shared = { store, clock, notifier };
   const accountsForRooms = roomAccounts(shared);
@@ -127,7 +134,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...shared,
     logger,
     serverName,
-    signingSeed,
+    signer,
     randomBytes,
     accounts: accountsForRooms,
     ...(directory && { remoteDirectory: directory.remoteDirectory }),
@@ -136,8 +143,9 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...shared,
     logger,
     serverName,
+    ed25519,
     rooms: keysRooms(),
-    accounts: keysAccounts({ ...shared, serverName, randomBytes }),
+    accounts: keysAccounts({ ...shared, serverName, randomBytes, pbkdf2 }),
   });
   const media = createMediaModule({
     ...shared,
@@ -157,6 +165,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       logger,
       serverName,
       randomBytes,
+      pbkdf2,
       config,
       rooms: rooms.accountHooks,
       ...(directory && { remoteProfiles: directory }),
@@ -235,7 +244,7 @@ interface FederationParts {
  * fetched into its cache).
  */
 function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federation {
-  const { store, clock, logger, serverName, signingSeed } = deps;
+  const { store, clock, logger, serverName, ed25519 } = deps;
   const { notifier, typing, rooms, keys, directory, media } = parts;
   const federation = createFederation({
     store,
@@ -243,13 +252,15 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     logger,
     notifier,
     serverName,
-    signingSeed,
+    signer: serverSigner(deps),
+    ed25519,
     transport: parts.transport,
     rooms: rooms.federationPort,
     edus: { ...eduSinks({ store, clock, notifier, typing }), keys: keys.server.edus },
     extraRoutes: [
       ...directory.routes,
       ...keysServerRoutes(keys.server.routes),
+      openIdServerRoute({ store, clock, notifier }),
       ...mediaFederationRoutes({ serverName, randomBytes: deps.randomBytes, media }),
     ],
     ...(deps.federationOptions && { options: deps.federationOptions }),
@@ -267,4 +278,9 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     }),
   );
   return federation;
+}
+
+/** This server's signing key (`ed25519:p2p`), over the seed of its identity. */
+function serverSigner(deps: HomeserverDeps): Signer {
+  return ed25519Signer(deps.ed25519, deps.serverName, P2P_KEY_ID, deps.signingSeed);
 }

@@ -6,8 +6,10 @@
 // reads this file: the platform configs have the full DOM or node typings,
 // which the same code also typechecks against. scripts/boundary-rules.ts keeps
 // `globalThis` out of the core, so a new host API is declared here or passed
-// in as a port, never cast.
-import type { SubtleLike } from './protocol/webcrypto.ts';
+// in as a port, never cast. Ed25519 and PBKDF2 (WebCrypto) are ports
+// (ports.ts): only pure standard functions with one behaviour everywhere are
+// declared here.
+export {};
 
 declare global {
   /** UTF-8 encoding (WHATWG Encoding). */
@@ -19,10 +21,6 @@ declare global {
     constructor(label?: string, options?: { fatal?: boolean });
     decode(input?: Uint8Array): string;
   }
-  /** WebCrypto: `subtle` is absent in insecure browser contexts. Randomness comes in as a port (ports.ts RandomBytes). */
-  const crypto: {
-    readonly subtle?: SubtleLike;
-  };
   /** HTML's structured clone (a deep copy of a storage row). */
   function structuredClone<T>(value: T): T;
 }

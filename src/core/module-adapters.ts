@@ -6,7 +6,7 @@ import * as accounts from './accounts/api.ts';
 import type { Notifier } from './events/notifier.ts';
 import type { EduSinks, Federation, FederationRoute } from './federation/api.ts';
 import type { KeysAccounts, KeysFederation, KeysModule, KeysRooms } from './keys/api.ts';
-import type { Clock } from './ports.ts';
+import type { Clock, Pbkdf2Sha256 } from './ports.ts';
 import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
 import { type SyncDeps, storeRemoteReceipt, type TypingTracker } from './sync/api.ts';
@@ -78,7 +78,7 @@ export function keysRooms(): KeysRooms {
 
 /** What the keys module reads in accounts: a user's devices, and user-interactive auth. */
 export function keysAccounts(
-  deps: AdapterDeps & { serverName: string; randomBytes: (n: number) => Uint8Array },
+  deps: AdapterDeps & { serverName: string; randomBytes: (n: number) => Uint8Array; pbkdf2: Pbkdf2Sha256 },
 ): KeysAccounts {
   return {
     tables: accounts.accountTableNames,
@@ -139,6 +139,19 @@ export function eduSinks(deps: AdapterDeps & { readonly typing: TypingTracker })
       if (await accounts.updatePresence(deps.store, userId, presence, statusMsg ?? null, at)) {
         deps.notifier.notify({ everyone: true });
       }
+    },
+  };
+}
+
+/** GET /_matrix/federation/v1/openid/userinfo (spec: server-server "OpenID"), answered by the accounts module. */
+export function openIdServerRoute(deps: AdapterDeps): FederationRoute {
+  return {
+    method: 'GET',
+    path: '/_matrix/federation/v1/openid/userinfo',
+    async handler(ctx) {
+      const raw = ctx.req.query?.access_token;
+      const token = typeof raw === 'string' ? raw : '';
+      return { status: 200, body: await accounts.openIdUserInfo(deps.store, token, deps.clock.now()) };
     },
   };
 }

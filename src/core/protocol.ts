@@ -11,6 +11,7 @@ export * from './protocol/utf8.ts';
 export * from './protocol/base64.ts';
 export * from './protocol/canonical-json.ts';
 export * from './protocol/crypto.ts';
+export * from './protocol/ed25519.ts';
 export * from './protocol/signing.ts';
 export * from './protocol/identifiers.ts';
 export * from './protocol/redaction.ts';

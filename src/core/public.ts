@@ -57,7 +57,7 @@ export {
   type ThumbnailSpec,
 } from './media/api.ts';
 export { type BlobStore, memoryBlobStore } from './storage.ts';
-export { type Clock, type Logger, type RandomBytes, silentLogger } from './ports.ts';
+export { type Clock, type Logger, type Pbkdf2Sha256, type RandomBytes, silentLogger } from './ports.ts';
 export { BoundedCache } from './protocol/bounded-cache.ts';
 export { SCHEMA } from './schema.ts';
 export type { Report, ReportsView } from './rooms/api.ts';

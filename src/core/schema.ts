@@ -1,7 +1,7 @@
 // The homeserver's storage schema: an append-only list of versions. Each core
 // module declares its own tables; a released version is never edited, a change
 // adds a new version with the full table list.
-import { accountTables } from './accounts/api.ts';
+import { accountOpenIdTables, accountTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
@@ -72,6 +72,23 @@ export const SCHEMA: readonly SchemaVersion[] = [
     tables: {
       ...streamTables,
       ...accountTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 7: openid_tokens (accounts/tables.ts).
+  {
+    version: 7,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...accountOpenIdTables,
       ...roomTables,
       ...roomSearchTables,
       ...roomRedactionTables,

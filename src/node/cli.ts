@@ -11,6 +11,8 @@ import {
   type RegistrationMode,
   SCHEMA,
 } from '../core/public.ts';
+import { chooseEd25519 } from '../platform/ed25519.ts';
+import { webCryptoPbkdf2 } from '../platform/pbkdf2.ts';
 import { systemRandomBytes as randomBytes } from '../platform/system-random.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
@@ -39,7 +41,11 @@ serve options:
 
 When ready, serve prints a line p2p <multiaddr> per libp2p address, then
 homeserver <url> server_name <hex>
-relay options: --port <n> (default 9090), --host <address>, --key-file <path>
+relay options:
+  --port <n>             TCP port to listen on (default 9090; 0 picks a free one)
+  --host <address>       address to listen on (default 127.0.0.1)
+  --key-file <path>      keep the relay's key in <path> so its address stays the same
+  -h, --help             show this help
 `;
 
 class UsageError extends Error {
@@ -122,7 +128,8 @@ async function serve(args: readonly string[]): Promise<void> {
     maxUploadBytes: mebibytes('--max-upload', values['max-upload']),
     userQuotaBytes: mebibytes('--media-quota', values['media-quota']),
   };
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const ed25519 = await chooseEd25519();
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const transport = await startServeNetwork({
     ...network,
     seed: identity.seed,
@@ -134,6 +141,8 @@ async function serve(args: readonly string[]): Promise<void> {
     store,
     clock: systemClock,
     randomBytes,
+    ed25519,
+    pbkdf2: webCryptoPbkdf2,
     logger: stderrLogger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
@@ -141,6 +150,7 @@ async function serve(args: readonly string[]): Promise<void> {
     nodeName: async () => values.name,
     media: { blobs, thumbnailer: sharpThumbnailer, config: mediaConfig },
   });
+  await homeserver.media.sweepOrphans();
   const http = await startHttpServer((req) => homeserver.handle(req), {
     host: values.host,
     port,
@@ -165,6 +175,10 @@ async function serve(args: readonly string[]): Promise<void> {
 }
 
 async function relay(args: readonly string[]): Promise<void> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const { runRelay } = await import('./relay.ts');
   await runRelay(args);
 }

@@ -154,8 +154,16 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
     );
 
     // Dan reads the thread: a receipt with its thread id, and the thread's count drops.
-    const replyEvent = dan.getRoom(roomId)!.getThread(root)!.findEventById(reply)!;
-    await dan.sendReadReceipt(replyEvent);
+    // The threaded receipt Element sends for a reply it shows in the thread view.
+    const receipt = await fetch(
+      `${a.baseUrl}/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/receipt/m.read/${encodeURIComponent(reply)}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dan.getAccessToken()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ thread_id: root }),
+      },
+    );
+    assert.equal(receipt.status, 200);
     await until(
       'dan’s thread count is cleared by his threaded receipt',
       () => dan.getRoom(roomId)?.getThreadUnreadNotificationCount(root, NotificationCountType.Total) === 0,
@@ -201,5 +209,50 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
     });
     assert.equal(joined.events.member?.getContent().join_authorised_via_users_server, alice.getUserId());
     await until('bob has the room with its name', () => bob.getRoom(roomId)?.name === 'Members only');
+  });
+
+  test('an upgrade followed to the new room by a member on the other peer', async () => {
+    const { room_id: oldId } = await alice.createRoom({ preset: Preset.PublicChat, name: 'Attic' });
+    await bob.joinRoom(oldId, { viaServers: [a.serverName] });
+    await until(
+      'alice sees bob in the old room',
+      () => alice.getRoom(oldId)?.getMember(bob.getUserId()!)?.membership === 'join',
+    );
+    const { replacement_room: newId } = await alice.upgradeRoom(oldId, '11');
+    const tombstone = await until(
+      'bob sees the tombstone',
+      () => bob.getRoom(oldId)?.currentState.getStateEvents('m.room.tombstone', '') ?? undefined,
+    );
+    assert.equal(tombstone.getContent().replacement_room, newId);
+    const via = tombstone.getSender()!.slice(tombstone.getSender()!.indexOf(':') + 1);
+    await bob.joinRoom(newId, { viaServers: [via] });
+    const room = await until('bob has the new room with its name', () => {
+      const r = bob.getRoom(newId);
+      return r?.name === 'Attic' && r;
+    });
+    assert.equal(room.findPredecessor()?.roomId, oldId);
+    await until(
+      'alice sees bob in the new room',
+      () => alice.getRoom(newId)?.getMember(bob.getUserId()!)?.membership === 'join',
+    );
+  });
+
+  test('a space hierarchy with a child held on the other peer', async () => {
+    const { room_id: child } = await bob.createRoom({
+      preset: Preset.PublicChat,
+      name: 'Garden shed',
+      topic: 'on b',
+    });
+    const { room_id: space } = await alice.createRoom({
+      preset: Preset.PublicChat,
+      name: 'Estate',
+      creation_content: { type: 'm.space' },
+    });
+    await alice.sendStateEvent(space, 'm.space.child' as never, { via: [b.serverName] } as never, child);
+    const tree = await alice.getRoomHierarchy(space);
+    const shed = tree.rooms.find((r) => r.room_id === child);
+    assert.equal(shed?.name, 'Garden shed');
+    assert.equal(shed?.topic, 'on b');
+    assert.equal(tree.rooms.find((r) => r.room_id === space)?.children_state.length, 1);
   });
 });

@@ -127,6 +127,9 @@ describe('p2p-matrix serve', () => {
     assert.equal(help.status, 0);
     for (const flag of ['--port', '--host', '--data', '--registration', '--name'])
       assert.match(help.stdout, new RegExp(flag));
+    const relayHelp = spawnSync(process.execPath, [BIN, 'relay', '--help'], { encoding: 'utf8' });
+    assert.equal(relayHelp.status, 0, relayHelp.stderr);
+    for (const flag of ['--port', '--host', '--key-file']) assert.match(relayHelp.stdout, new RegExp(flag));
     for (const args of [
       ['serve', '--port', 'x'],
       ['serve', '--registration', 'maybe'],

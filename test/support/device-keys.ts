@@ -3,12 +3,8 @@
 // a client makes them (spec: "Signing JSON"). Seeds are derived from a label
 // so tests are repeatable.
 import { createHash } from 'node:crypto';
-import {
-  encodeBase64,
-  ed25519PublicKeyFromSeed,
-  type JsonObject,
-  signJson,
-} from '../../src/core/protocol.ts';
+import { encodeBase64, type JsonObject, signJson } from '../../src/core/protocol.ts';
+import { ed25519, signerFor } from './ed25519.ts';
 
 export function seedOf(label: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(label).digest());
@@ -28,9 +24,10 @@ export interface TestDevice {
 
 export async function testDevice(userId: string, deviceId: string): Promise<TestDevice> {
   const seed = seedOf(`${userId}/${deviceId}`);
-  const ed25519 = encodeBase64(await ed25519PublicKeyFromSeed(seed));
+  const signingKey = encodeBase64(await ed25519.publicKey(seed));
   const curve = encodeBase64(seedOf(`${userId}/${deviceId}/curve`));
-  const sign = <T extends object>(object: T) => signJson(object, userId, `ed25519:${deviceId}`, seed);
+  const sign = <T extends object>(object: T) =>
+    signJson(object, signerFor(userId, seed, `ed25519:${deviceId}`));
   return {
     userId,
     deviceId,
@@ -41,7 +38,7 @@ export async function testDevice(userId: string, deviceId: string): Promise<Test
         user_id: userId,
         device_id: deviceId,
         algorithms: ['m.olm.v1.curve25519-aes-sha2', 'm.megolm.v1.aes-sha2'],
-        keys: { [`curve25519:${deviceId}`]: curve, [`ed25519:${deviceId}`]: ed25519 },
+        keys: { [`curve25519:${deviceId}`]: curve, [`ed25519:${deviceId}`]: signingKey },
       }) as Promise<JsonObject>,
     async signedKey(id, fallback) {
       const key = encodeBase64(seedOf(`${userId}/${deviceId}/otk/${id}`));
@@ -65,9 +62,9 @@ export async function crossSigningKey(
   label = '',
 ): Promise<CrossSigningKey> {
   const seed = seedOf(`${userId}/${usage}${label}`);
-  const publicKey = encodeBase64(await ed25519PublicKeyFromSeed(seed));
+  const publicKey = encodeBase64(await ed25519.publicKey(seed));
   const keyId = `ed25519:${publicKey}`;
   const unsigned = { user_id: userId, usage: [usage], keys: { [keyId]: publicKey } };
-  const key = signer ? await signJson(unsigned, userId, signer.keyId, signer.seed) : unsigned;
+  const key = signer ? await signJson(unsigned, signerFor(userId, signer.seed, signer.keyId)) : unsigned;
   return { seed, keyId, key: key as JsonObject };
 }

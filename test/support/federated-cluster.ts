@@ -10,11 +10,12 @@
 import type { Federation, FederationOptions } from '../../src/core/federation/federation.ts';
 import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federation/memory-transport.ts';
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
-import { createHomeserver } from '../../src/core/homeserver.ts';
+import { createHomeserver, type Homeserver } from '../../src/core/homeserver.ts';
 import type { HsRequest } from '../../src/core/http/types.ts';
 import type { MediaConfig } from '../../src/core/media/api.ts';
 import type { Clock, Logger } from '../../src/core/ports.ts';
-import { ed25519PublicKeyFromSeed, encodeHex } from '../../src/core/protocol.ts';
+import { encodeHex } from '../../src/core/protocol.ts';
+import { ed25519, pbkdf2 } from './ed25519.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
 import { openSqliteStore } from '../../src/node/storage/sqlite-store.ts';
@@ -41,6 +42,8 @@ export interface Account {
 
 export interface ClusterNode {
   readonly label: string;
+  /** The homeserver itself (raw requests: media bodies in and out). */
+  readonly homeserver: Homeserver;
   readonly serverName: string;
   readonly store: Store;
   readonly transport: PeerTransport;
@@ -147,7 +150,7 @@ export interface RunningNode extends ClusterNode {
 
 /** The server name of a label's seed (seedFor). */
 export async function serverNameFor(label: string): Promise<string> {
-  return encodeHex(await ed25519PublicKeyFromSeed(seedFor(label)));
+  return encodeHex(await ed25519.publicKey(seedFor(label)));
 }
 
 export interface NodeOptions {
@@ -193,6 +196,8 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
     logger,
     serverName,
     signingSeed: seed,
+    ed25519,
+    pbkdf2,
     config: { registration: 'open', passwordIterations: 1000 },
     transport,
     ...(options.federation && { federationOptions: options.federation }),
@@ -222,6 +227,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
   };
   return {
     label,
+    homeserver: hs,
     serverName,
     store,
     transport,

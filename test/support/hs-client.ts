@@ -23,6 +23,7 @@ import type { BlobStore } from '../../src/core/storage/blob-port.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { ed25519, pbkdf2 } from './ed25519.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -109,7 +110,7 @@ async function dexieStores(): Promise<{ store: Store; blobs: BlobStore }> {
 export async function createTestHomeserver(options: TestHomeserverOptions = {}): Promise<TestHomeserver> {
   const stores = await (options.stores ?? dexieStores)();
   const store = stores.store;
-  const identity = await bootstrapIdentity(store, randomBytes);
+  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const errors: string[] = [];
   const log = () => {};
   const logger: Logger = {
@@ -129,6 +130,8 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
+    ed25519,
+    pbkdf2,
     config: { registration: 'open', passwordIterations: 1000, ...options.config },
     media: {
       blobs,

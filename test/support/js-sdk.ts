@@ -64,6 +64,15 @@ export async function startedClient(
   return client;
 }
 
+/** A client over existing credentials (a user coming back), through its first sync. */
+export async function credentialsClient(baseUrl: string, creds: Credentials): Promise<MatrixClient> {
+  const client = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true });
+  const prepared = waitFor(client, ClientEvent.Sync, (state: SyncState) => state === SyncState.Prepared);
+  await client.startClient({ initialSyncLimit: 20, lazyLoadMembers: true });
+  await prepared;
+  return client;
+}
+
 export interface Credentials {
   readonly userId: string;
   readonly accessToken: string;

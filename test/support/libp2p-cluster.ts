@@ -13,7 +13,7 @@ import { type ClusterOptions, type RunningNode, seedFor, startFederatedNode } fr
 export interface Libp2pCluster {
   readonly relay: Relay;
   readonly nodes: readonly RunningNode[];
-  /** A libp2p node of the attacker's own (its key from `seedByte`), on the same relay. */
+  /** A libp2p node of the attacker's own (its key from `seedByte`), on the same relay, once it reaches every node. */
   rogueTransport(seedByte: number, limits?: Partial<TransportLimits>): Promise<Libp2pPeerTransport>;
   close(): Promise<void>;
 }
@@ -50,7 +50,14 @@ export async function createLibp2pCluster(
   return {
     relay,
     nodes,
-    rogueTransport: (seedByte, limits) => transport(new Uint8Array(32).fill(seedByte), limits),
+    async rogueTransport(seedByte, limits) {
+      const rogue = await transport(new Uint8Array(32).fill(seedByte), limits);
+      await connectedTo(
+        rogue,
+        nodes.map((n) => n.serverName),
+      );
+      return rogue;
+    },
     async close() {
       for (const node of nodes) {
         await node.stop();
@@ -60,4 +67,16 @@ export async function createLibp2pCluster(
       await relay.stop();
     },
   };
+}
+
+/** Resolves once `transport` is connected to every one of `serverNames` (found through the relay). */
+function connectedTo(transport: Libp2pPeerTransport, serverNames: readonly string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const peers = new Set(transport.peers());
+      if (serverNames.every((name) => peers.has(name))) resolve();
+    };
+    transport.onPeer(check);
+    check();
+  });
 }

@@ -63,7 +63,7 @@ async function changePassword(deps: AccountDeps, ctx: RequestContext): Promise<H
   const logoutDevices = optionalBoolean(body, 'logout_devices') ?? true;
   const auth = await authenticateFor(deps, ctx, 'password', body);
   if (auth.response) return auth.response;
-  const hash = await hashPassword(newPassword, deps.randomBytes, deps.config.passwordIterations);
+  const hash = await hashPassword(deps.pbkdf2, newPassword, deps.randomBytes, deps.config.passwordIterations);
   await writeRemovingDevices(deps, [USERS, ...SESSION_TABLES], async (tx, removal) => {
     if (!(await setPasswordHash(tx, auth.userId, hash))) return;
     // Spec: other devices are logged out unless logout_devices is false; the calling one stays.

@@ -30,7 +30,14 @@ export {
   updatePresence,
 } from './presence.ts';
 export { pushRulesFor, type PushRuleSet } from './push-rules.ts';
-export { accountTableNames, accountTables, type PresenceState, type PushRule } from './tables.ts';
+export {
+  accountOpenIdTables,
+  accountTableNames,
+  accountTables,
+  type PresenceState,
+  type PushRule,
+} from './tables.ts';
+export { openIdUserInfo } from './openid.ts';
 export type {
   AccountConfig,
   AccountDeps,

@@ -1,5 +1,5 @@
 // What the accounts module needs from its composition root.
-import type { Clock, Logger } from '../ports.ts';
+import type { Clock, Logger, Pbkdf2Sha256 } from '../ports.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
 import type { Notifier } from '../events/notifier.ts';
 
@@ -66,6 +66,7 @@ export interface AccountDeps {
   readonly notifier: Notifier;
   readonly serverName: string;
   readonly randomBytes: (n: number) => Uint8Array;
+  readonly pbkdf2: Pbkdf2Sha256;
   readonly config: AccountConfig;
   readonly rooms: RoomsForAccounts;
   /** Absent without a network: other servers' users' profiles are 404 then. */

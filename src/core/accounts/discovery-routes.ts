@@ -30,6 +30,16 @@ export function discoveryRoutes(config: AccountConfig): Route[] {
       },
     },
     {
+      // Spec: "Server Discovery", support information. There is no operator
+      // of a P2P homeserver to contact: the spec's 404, as a Matrix error.
+      method: 'GET',
+      path: '/.well-known/matrix/support',
+      auth: 'none',
+      handler: async () => {
+        throw notFound('This homeserver publishes no support contact');
+      },
+    },
+    {
       // matrix-js-sdk sends this one with its access token (MSC4026), so auth is optional.
       method: 'GET',
       path: '/_matrix/client/versions',

@@ -84,7 +84,7 @@ async function login(deps: AccountDeps, ctx: RequestContext) {
   const user = await readUser(deps.store, userId);
   if (user?.deactivated)
     throw new MatrixError(403, 'M_USER_DEACTIVATED', 'This account has been deactivated');
-  if (!user?.password_hash || !(await verifyPassword(password, user.password_hash))) {
+  if (!user?.password_hash || !(await verifyPassword(deps.pbkdf2, password, user.password_hash))) {
     throw forbidden('Invalid username or password');
   }
   const deviceId = requestedDevice ?? newDeviceId(deps.randomBytes);

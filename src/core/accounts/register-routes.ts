@@ -91,7 +91,7 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
   const passwordHash =
     request.password === undefined
       ? undefined
-      : await hashPassword(request.password, deps.randomBytes, deps.config.passwordIterations);
+      : await hashPassword(deps.pbkdf2, request.password, deps.randomBytes, deps.config.passwordIterations);
   const session = request.inhibitLogin
     ? undefined
     : {

@@ -9,6 +9,7 @@ import { deviceRoutes } from './device-routes.ts';
 import { discoveryRoutes } from './discovery-routes.ts';
 import { filterRoutes } from './filter-routes.ts';
 import { loginRoutes } from './login-routes.ts';
+import { openIdRoutes } from './openid.ts';
 import { presenceRoutes } from './presence-routes.ts';
 import { profileRoutes } from './profile-routes.ts';
 import { pushRuleRoutes } from './push-rule-routes.ts';
@@ -32,6 +33,7 @@ export function accountRoutes(deps: AccountDeps): Route[] {
     ...pusherRoutes(deps),
     ...accountDataRoutes(deps),
     ...tagRoutes(deps),
+    ...openIdRoutes(deps),
     ...presenceRoutes(deps),
     ...thirdPartyRoutes(),
   ];

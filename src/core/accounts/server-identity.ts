@@ -2,8 +2,8 @@
 // created on first start and kept in the store; the server name is the
 // lower-case hex of its public key.
 import { SERVER_IDENTITY, type ServerIdentityRow, serverIdentityTable } from './tables.ts';
-import { ed25519PublicKeyFromSeed } from '../protocol/crypto.ts';
 import { serverNameFromPublicKey } from '../protocol/signing.ts';
+import type { Ed25519 } from '../protocol/ed25519.ts';
 import type { Store } from '../storage/port.ts';
 
 export interface ServerIdentity {
@@ -15,6 +15,7 @@ export interface ServerIdentity {
 export async function bootstrapIdentity(
   store: Store,
   randomBytes: (n: number) => Uint8Array,
+  ed25519: Ed25519,
 ): Promise<ServerIdentity> {
   const fresh = randomBytes(32);
   const row = await store.write([SERVER_IDENTITY], async (tx) => {
@@ -25,5 +26,5 @@ export async function bootstrapIdentity(
     return created;
   });
   const seed = new Uint8Array(row.seed);
-  return { serverName: serverNameFromPublicKey(await ed25519PublicKeyFromSeed(seed)), seed };
+  return { serverName: serverNameFromPublicKey(await ed25519.publicKey(seed)), seed };
 }

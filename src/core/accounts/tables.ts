@@ -21,6 +21,8 @@
 //   themselves live in code, default-push-rules.ts).
 // - `pushers`: HTTP pushers as set by clients (stored; nothing is delivered).
 // - `server_identity`: the server's ed25519 seed (identity.ts).
+// - `openid_tokens`: short-lived OpenID tokens for widgets and integration
+//   managers (openid.ts), indexed by expiry so expired ones are swept.
 import type { TableSpec } from '../storage/port.ts';
 import { table } from '../storage/table.ts';
 
@@ -35,6 +37,7 @@ export const PUSH_RULES = 'push_rules';
 export const PUSHERS = 'pushers';
 export const PRESENCE = 'presence';
 export const SERVER_IDENTITY = 'server_identity';
+export const OPENID_TOKENS = 'openid_tokens';
 
 export const accountTables: Record<string, TableSpec> = {
   [USERS]: { key: 'user_id' },
@@ -53,8 +56,13 @@ export const accountTables: Record<string, TableSpec> = {
   [SERVER_IDENTITY]: { key: 'name' },
 };
 
+/** OpenID tokens (openid.ts), added in schema version 7. */
+export const accountOpenIdTables: Record<string, TableSpec> = {
+  [OPENID_TOKENS]: { key: 'token', indexes: { expires: 'expires_ts' } },
+};
+
 /** Every table of the module: open transactions over these (plus the stream counter to write). */
-export const accountTableNames: readonly string[] = Object.keys(accountTables);
+export const accountTableNames: readonly string[] = Object.keys({ ...accountTables, ...accountOpenIdTables });
 
 export interface UserRow extends Record<string, unknown> {
   user_id: string;
@@ -78,6 +86,13 @@ export interface TokenRow extends Record<string, unknown> {
   user_id: string;
   device_id: string;
   created_ts: number;
+}
+
+/** An OpenID token: proves to a third party, through federation's userinfo, who its user is. */
+export interface OpenIdTokenRow extends Record<string, unknown> {
+  token: string;
+  user_id: string;
+  expires_ts: number;
 }
 
 export interface UiaSessionRow extends Record<string, unknown> {
@@ -160,6 +175,7 @@ export interface ServerIdentityRow extends Record<string, unknown> {
 export const usersTable = table<UserRow, string>(USERS);
 export const devicesTable = table<DeviceRow, readonly [string, string]>(DEVICES);
 export const tokensTable = table<TokenRow, string>(TOKENS);
+export const openIdTokensTable = table<OpenIdTokenRow, string>(OPENID_TOKENS);
 export const uiaSessionsTable = table<UiaSessionRow, string>(UIA_SESSIONS);
 export const profilesTable = table<ProfileRow, string>(PROFILES);
 export const accountDataTable = table<AccountDataRow, readonly [string, string, string]>(ACCOUNT_DATA);

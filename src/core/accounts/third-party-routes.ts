@@ -5,8 +5,8 @@
 // still asks for the lists (its Settings and Explore rooms), so they answer
 // empty; every call that would add, bind or remove one is refused with the
 // spec's error instead of a success that did nothing.
-import { MatrixError } from '../errors.ts';
-import { jsonObjectBody, requireString } from '../http/json-body.ts';
+import { MatrixError, notFound } from '../errors.ts';
+import { jsonObjectBody, optionalString, requireInteger, requireString } from '../http/json-body.ts';
 import type { HandlerResult, RequestContext, Route } from '../http/route.ts';
 import { V3 } from './route-helpers.ts';
 
@@ -30,6 +30,39 @@ async function refuseRemoving(ctx: RequestContext): Promise<HandlerResult> {
   );
 }
 
+/**
+ * The token requests of registration and password reset (auth none): the
+ * body is checked as the spec asks, then refused. Registering with an email
+ * or phone is M_THREEPID_DENIED; a reset finds no account by it, as none
+ * has one (M_THREEPID_NOT_FOUND).
+ */
+function requestTokenRoute(path: string, medium: 'email' | 'msisdn', error: () => MatrixError): Route {
+  return {
+    method: 'POST',
+    path: `${V3}${path}`,
+    auth: 'none',
+    async handler(ctx) {
+      const body = jsonObjectBody(ctx.req);
+      requireString(body, 'client_secret');
+      requireInteger(body, 'send_attempt');
+      if (medium === 'email') requireString(body, 'email');
+      else {
+        requireString(body, 'country');
+        requireString(body, 'phone_number');
+      }
+      optionalString(body, 'next_link');
+      throw error();
+    },
+  };
+}
+
+const noThreepidAccount = () =>
+  new MatrixError(
+    400,
+    'M_THREEPID_NOT_FOUND',
+    'No account of this homeserver has that third-party identifier',
+  );
+
 export function thirdPartyRoutes(): Route[] {
   const post = (path: string, handler: (ctx: RequestContext) => Promise<HandlerResult>): Route => ({
     method: 'POST',
@@ -51,6 +84,35 @@ export function thirdPartyRoutes(): Route[] {
     post('/account/3pid/msisdn/requestToken', refuseAdding),
     post('/account/3pid/delete', refuseRemoving),
     post('/account/3pid/unbind', refuseRemoving),
+    requestTokenRoute('/register/email/requestToken', 'email', threepidDenied),
+    requestTokenRoute('/register/msisdn/requestToken', 'msisdn', threepidDenied),
+    requestTokenRoute('/account/password/email/requestToken', 'email', noThreepidAccount),
+    requestTokenRoute('/account/password/msisdn/requestToken', 'msisdn', noThreepidAccount),
+    // No bridges: lookups across all protocols find nothing; one named protocol is unknown.
+    {
+      method: 'GET',
+      path: `${V3}/thirdparty/protocol/{protocol}`,
+      auth: 'required',
+      handler: async () => {
+        throw notFound('No bridge serves that protocol here');
+      },
+    },
+    ...['location', 'user'].flatMap((kind): Route[] => [
+      {
+        method: 'GET',
+        path: `${V3}/thirdparty/${kind}`,
+        auth: 'required',
+        handler: async () => ({ body: [] }),
+      },
+      {
+        method: 'GET',
+        path: `${V3}/thirdparty/${kind}/{protocol}`,
+        auth: 'required',
+        handler: async () => {
+          throw notFound('No bridge serves that protocol here');
+        },
+      },
+    ]),
     {
       // No bridges: no protocols (spec: an object keyed by protocol name).
       method: 'GET',

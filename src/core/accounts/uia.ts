@@ -8,7 +8,7 @@ import { badJson, forbidden, MatrixError, unknown } from '../errors.ts';
 import { errorBody } from '../http/respond.ts';
 import { isJsonObject, type JsonRecord, optionalString } from '../http/json-body.ts';
 import type { HandlerResult } from '../http/route.ts';
-import type { Clock } from '../ports.ts';
+import type { Clock, Pbkdf2Sha256 } from '../ports.ts';
 import type { Store } from '../storage/port.ts';
 import { verifyPassword } from './password-hash.ts';
 import { newSessionId } from './random-ids.ts';
@@ -24,6 +24,7 @@ export interface UiaDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly randomBytes: (n: number) => Uint8Array;
+  readonly pbkdf2: Pbkdf2Sha256;
   readonly serverName: string;
 }
 
@@ -151,7 +152,7 @@ async function checkStage(
       const password = optionalString(auth, 'password');
       const user = await readUser(deps.store, userId);
       const ok = password !== undefined && user?.password_hash !== undefined && !user.deactivated;
-      if (!ok || !(await verifyPassword(password, user.password_hash!)))
+      if (!ok || !(await verifyPassword(deps.pbkdf2, password, user.password_hash!)))
         return 'Invalid username or password';
       session.user_id = userId;
       return undefined;

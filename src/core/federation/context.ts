@@ -1,6 +1,7 @@
 // Everything the parts of room federation share, built once by
 // createFederation (federation.ts).
 import type { Clock } from '../ports.ts';
+import type { Signer } from '../protocol/ed25519.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { EduDeps } from './edus.ts';
 import type { BackfillLimits } from './inbound/backfill.ts';
@@ -11,7 +12,8 @@ import type { Senders } from './sender.ts';
 export interface FederationContext extends InboundDeps {
   readonly clock: Clock;
   readonly serverName: string;
-  readonly signingSeed: Uint8Array;
+  /** Signs as this server (`ed25519:p2p`). */
+  readonly signer: Signer;
   readonly rooms: RoomFederationPort;
   readonly outbound: Outbound;
   readonly senders: Senders;

@@ -10,6 +10,7 @@
 // the rooms module's port, and the rooms module then gets `roomHooks`
 // (Rooms.connectFederation): the one dependency each way, both explicit.
 import type { Clock, Logger } from '../ports.ts';
+import type { Ed25519, Signer } from '../protocol/ed25519.ts';
 import type { FederationForRooms, RemoteJoinRequest, RemoteLeaveRequest } from '../rooms/api.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { Store } from '../storage/port.ts';
@@ -36,6 +37,7 @@ import { createOutbound } from './outbound.ts';
 import { remoteJoin } from './remote-join.ts';
 import { askTimestamp, timestampRoutes } from './timestamp.ts';
 import { remoteKnock } from './remote-knock.ts';
+import { hierarchyRoutes, remoteHierarchy } from './hierarchy.ts';
 import { remoteLeave } from './remote-leave.ts';
 import { type FederationRoute, federationRouter, ok } from './route-registry.ts';
 import { membershipRoutes } from './routes/membership-routes.ts';
@@ -57,7 +59,8 @@ export interface FederationDeps {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly serverName: string;
-  readonly signingSeed: Uint8Array;
+  readonly signer: Signer;
+  readonly ed25519: Ed25519;
   readonly transport: PeerTransport;
   /** The rooms module's side (rooms/federation-api.ts roomFederationPort). */
   readonly rooms: RoomFederationPort;
@@ -130,7 +133,8 @@ export function createFederation(deps: FederationDeps): Federation {
     backfillLimits: options.backfill,
     clock: deps.clock,
     serverName,
-    signingSeed: deps.signingSeed,
+    signer: deps.signer,
+    ed25519: deps.ed25519,
     outbound,
     senders,
     edus: { serverName, store, logger, sinks: deps.edus ?? {} },
@@ -151,6 +155,8 @@ export function createFederation(deps: FederationDeps): Federation {
     roomHooks: {
       remoteJoin: (request: RemoteJoinRequest) => remoteJoin(fed, request),
       remoteKnock: (request: RemoteJoinRequest) => remoteKnock(fed, request),
+      remoteHierarchy: (roomId, servers, suggestedOnly) =>
+        remoteHierarchy(fed, roomId, servers, suggestedOnly),
       remoteLeave: (request: RemoteLeaveRequest) => remoteLeave(fed, request),
       localEvents: outbound.localEvents,
       backfill: (roomId: string, wanted: number) => backfillRoom(fed, roomId, wanted),
@@ -195,5 +201,6 @@ function serverRoutes(
     ...roomReadRoutes(fed),
     ...timestampRoutes(fed),
     ...membershipRoutes(fed),
+    ...hierarchyRoutes(fed),
   ];
 }

@@ -13,7 +13,7 @@ import {
   stateKeyOf,
 } from '../protocol.ts';
 import type { JoinedRoomState } from '../rooms/federation-api.ts';
-import type { Logger } from '../ports.ts';
+import type { InboundDeps } from './inbound/inbound-deps.ts';
 import { authEventsVerdict } from './event-checks.ts';
 import { MAX_AUTH_CHAIN } from './event-graph.ts';
 import { acceptedPdus } from './inbound/auth-chain.ts';
@@ -33,15 +33,15 @@ export class BadJoinResponse extends Error {
  * 4. The join passes auth against its auth events and against that state.
  */
 export async function checkJoinResponse(
-  logger: Logger,
+  deps: Pick<InboundDeps, 'logger' | 'ed25519'>,
   body: JsonObject,
   version: RoomVersion,
   join: RoomEvent,
 ): Promise<JoinedRoomState> {
   const roomId = join.room_id;
   // 1.
-  const state = await acceptedPdus({ logger }, body.state, version, roomId, MAX_AUTH_CHAIN);
-  const chain = await acceptedPdus({ logger }, body.auth_chain, version, roomId, MAX_AUTH_CHAIN);
+  const state = await acceptedPdus(deps, body.state, version, roomId, MAX_AUTH_CHAIN);
+  const chain = await acceptedPdus(deps, body.auth_chain, version, roomId, MAX_AUTH_CHAIN);
   const all = new Map<string, RoomEvent>([...chain, ...state].map((e) => [e.event_id, e]));
   // 2.
   const rejected = new Set<string>();
@@ -52,7 +52,7 @@ export async function checkJoinResponse(
       : { ok: false as const, reason: 'auth events missing from the answer' };
     if (!verdict.ok) {
       rejected.add(event.event_id);
-      logger.info('send_join answer carried an event failing auth', {
+      deps.logger.info('send_join answer carried an event failing auth', {
         eventId: event.event_id,
         reason: verdict.reason,
       });

@@ -6,7 +6,6 @@ import { MatrixError, forbidden } from '../errors.ts';
 import {
   type JsonObject,
   type JsonValue,
-  P2P_KEY_ID,
   type Pdu,
   type RoomEvent,
   type RoomVersion,
@@ -72,13 +71,7 @@ export async function signMemberEvent(
   unsigned: JsonObject,
   version: RoomVersion,
 ): Promise<RoomEvent> {
-  const signed = (await signEvent(
-    unsigned,
-    fed.serverName,
-    P2P_KEY_ID,
-    fed.signingSeed,
-    version,
-  )) as unknown as Pdu;
+  const signed = (await signEvent(unsigned, fed.signer, version)) as unknown as Pdu;
   const verdict = validatePdu(signed, version);
   if (!verdict.ok) throw new Error(`the template makes an invalid event: ${verdict.reason}`);
   return { ...signed, event_id: await eventIdFor(signed, version) };

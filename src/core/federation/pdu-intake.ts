@@ -15,6 +15,7 @@ import {
   roomEventFromPdu,
   validatePdu,
   verifyEvent,
+  type Ed25519,
 } from '../protocol.ts';
 
 export type Intake =
@@ -60,9 +61,13 @@ export async function parsePdu(
 }
 
 /** Steps 2 and 3 for a parsed PDU. */
-export async function verifyPdu({ pdu, event, redacted }: ParsedPdu, version: RoomVersion): Promise<Intake> {
+export async function verifyPdu(
+  ed25519: Ed25519,
+  { pdu, event, redacted }: ParsedPdu,
+  version: RoomVersion,
+): Promise<Intake> {
   // 2.
-  const verified = await verifyEvent(pdu, version, redacted);
+  const verified = await verifyEvent(ed25519, pdu, version, redacted);
   if (!verified.ok) return { ok: false, eventId: event.event_id, reason: `2: ${verified.reason}` };
   // 3.
   if (!verified.hashMatches) return { ok: true, event: redactEvent(event, version), redacted: true };
@@ -71,12 +76,13 @@ export async function verifyPdu({ pdu, event, redacted }: ParsedPdu, version: Ro
 
 /** Steps 1 to 3 for one PDU (see parsePdu). */
 export async function intakePdu(
+  ed25519: Ed25519,
   raw: JsonValue | undefined,
   version: RoomVersion,
   roomId?: string,
 ): Promise<Intake> {
   const parsed = await parsePdu(raw, version, roomId);
-  return parsed.ok ? verifyPdu(parsed.parsed, version) : parsed;
+  return parsed.ok ? verifyPdu(ed25519, parsed.parsed, version) : parsed;
 }
 
 /** `unsigned` is the sender's local annotation, never trusted from a peer. */
@@ -92,9 +98,10 @@ function serverOf(userId: string): string {
 
 /** Runs intake over many PDUs at once (signature checks are the costly part and run in parallel). */
 export function intakeAll(
+  ed25519: Ed25519,
   raws: readonly (JsonValue | undefined)[],
   version: RoomVersion,
   roomId?: string,
 ): Promise<Intake[]> {
-  return Promise.all(raws.map((raw) => intakePdu(raw, version, roomId)));
+  return Promise.all(raws.map((raw) => intakePdu(ed25519, raw, version, roomId)));
 }

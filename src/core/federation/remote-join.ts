@@ -66,7 +66,7 @@ async function joinThrough(
     pdu as unknown as JsonObject,
     SEND_JOIN_TIMEOUT_MS,
   );
-  const joined = await checkJoinResponse(fed.logger, answer, version, await vouched(join, answer, version));
+  const joined = await checkJoinResponse(fed, answer, version, await vouched(fed, join, answer, version));
   const outcome = await fed.rooms.exclusive(roomId, () =>
     fed.store.write(roomWriteTables, (tx) => createJoinedRoom(tx, joined)),
   );
@@ -106,9 +106,14 @@ async function peersOfUsersRooms(fed: FederationContext, userId: string): Promis
  * signature (`event`): the same event (same id), checked as any PDU, whose
  * signatures now include that server's (auth rule 4.2).
  */
-async function vouched(join: RoomEvent, answer: JsonObject, version: RoomVersion): Promise<RoomEvent> {
+async function vouched(
+  fed: FederationContext,
+  join: RoomEvent,
+  answer: JsonObject,
+  version: RoomVersion,
+): Promise<RoomEvent> {
   if (join.content.join_authorised_via_users_server === undefined) return join;
-  const intake = await intakePdu(answer.event, version, join.room_id);
+  const intake = await intakePdu(fed.ed25519, answer.event, version, join.room_id);
   if (!intake.ok || intake.redacted || intake.event.event_id !== join.event_id)
     throw new BadJoinResponse('the authorising server did not return our join with its signature');
   return intake.event;

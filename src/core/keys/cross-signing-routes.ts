@@ -62,7 +62,8 @@ export function crossSigningRoutes(deps: KeysDeps): Route[] {
         }
         // 2.
         const master = uploaded.get('master') ?? held.get('master');
-        for (const [usage, key] of uploaded) await checkCrossSigningKey(key, usage, userId, master);
+        for (const [usage, key] of uploaded)
+          await checkCrossSigningKey(deps.ed25519, key, usage, userId, master);
         if (repeat && uploaded.size > 0) return { body: {} };
         // 3.
         const destinations = await deps.store.write(changeTables(deps), async (tx) => {
@@ -189,7 +190,7 @@ async function signatureOf(
   const add = async (target: string, signerKeyId: string, publicKey: Uint8Array) => {
     const signature = bySigner[signerKeyId];
     if (typeof signature !== 'string') return;
-    if (await verifyJson(object, s.signer, signerKeyId, publicKey))
+    if (await verifyJson(deps.ed25519, object, s.signer, signerKeyId, publicKey))
       out.push({
         target: { userId, keyId: target },
         signer: { userId: s.signer, keyId: signerKeyId },

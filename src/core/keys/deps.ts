@@ -5,6 +5,7 @@
 // (homeserver.ts) fills them from those modules' api files.
 import type { HandlerResult } from '../http/route.ts';
 import type { Clock, Logger } from '../ports.ts';
+import type { Ed25519 } from '../protocol/ed25519.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import type { Notifier } from '../events/notifier.ts';
@@ -61,6 +62,8 @@ export interface KeysDeps {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly serverName: string;
+  /** Checks device and cross-signing signatures (the platform's, ports.ts). */
+  readonly ed25519: Ed25519;
   readonly keys: KeysStore;
   readonly rooms: KeysRooms;
   readonly accounts: KeysAccounts;

@@ -28,7 +28,9 @@ export async function receiveDeviceListUpdate(
   if (serverOf(userId) !== origin) return drop('not a user of the origin');
   const prevIds = Array.isArray(content.prev_id) ? content.prev_id.filter((p) => typeof p === 'number') : [];
   const deleted = content.deleted === true;
-  const keys = deleted ? undefined : await checkRemoteDeviceKeys(userId, deviceId, content.keys);
+  const keys = deleted
+    ? undefined
+    : await checkRemoteDeviceKeys(deps.ed25519, userId, deviceId, content.keys);
   if (!deleted && content.keys !== undefined && !keys) return drop('device keys do not verify');
   const displayName =
     typeof content.device_display_name === 'string' ? content.device_display_name.slice(0, 200) : undefined;
@@ -89,7 +91,7 @@ export async function receiveSigningKeyUpdate(
   const signerKey = signer && crossSigningPublicKey(signer);
   if (
     selfSigning &&
-    !(signerKey && (await verifyJson(selfSigning, userId, signerKey.keyId, signerKey.bytes)))
+    !(signerKey && (await verifyJson(deps.ed25519, selfSigning, userId, signerKey.keyId, signerKey.bytes)))
   )
     return drop('the self-signing key is not signed by the master key');
   const outcome = await deps.store.write(tables(deps), async (tx) => {

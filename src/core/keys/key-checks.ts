@@ -3,7 +3,7 @@
 // signatures over its canonical JSON; we verify the ones the spec makes the
 // uploader responsible for before storing anything.
 import { MatrixError } from '../errors.ts';
-import { decodeBase64, isJsonObject, type JsonObject, verifyJson } from '../protocol.ts';
+import { decodeBase64, type Ed25519, isJsonObject, type JsonObject, verifyJson } from '../protocol.ts';
 
 export const invalidSignature = (msg: string) => new MatrixError(400, 'M_INVALID_SIGNATURE', msg);
 const invalid = (msg: string) => new MatrixError(400, 'M_INVALID_PARAM', msg);
@@ -33,7 +33,12 @@ function checkSize(what: string, object: JsonObject): void {
  * algorithms, an ed25519 and a curve25519 key of the device, and the
  * device's own signature over it.
  */
-export async function checkDeviceKeys(keys: JsonObject, userId: string, deviceId: string): Promise<void> {
+export async function checkDeviceKeys(
+  ed25519: Ed25519,
+  keys: JsonObject,
+  userId: string,
+  deviceId: string,
+): Promise<void> {
   checkSize('device_keys', keys);
   if (keys.user_id !== userId) throw invalid('device_keys.user_id is not the uploading user');
   if (keys.device_id !== deviceId) throw invalid('device_keys.device_id is not the uploading device');
@@ -41,12 +46,13 @@ export async function checkDeviceKeys(keys: JsonObject, userId: string, deviceId
     throw invalid('device_keys.algorithms must be a list of strings');
   const signingKey = ed25519Key(keys, `ed25519:${deviceId}`);
   if (!signingKey) throw invalid(`device_keys.keys has no ed25519:${deviceId} key`);
-  if (!(await verifyJson(keys, userId, `ed25519:${deviceId}`, signingKey)))
+  if (!(await verifyJson(ed25519, keys, userId, `ed25519:${deviceId}`, signingKey)))
     throw invalidSignature('device_keys: the device signature does not verify');
 }
 
 /** A signed one-time or fallback key `{key, signatures, fallback?}`: signed by the device when we know its key. */
 export async function checkSignedKey(
+  ed25519: Ed25519,
   keyId: string,
   key: unknown,
   userId: string,
@@ -62,7 +68,7 @@ export async function checkSignedKey(
   if (!isJsonObject(key) || typeof key.key !== 'string')
     throw invalid(`key ${keyId} must be a string or a signed key`);
   checkSize(keyId, key as JsonObject);
-  if (deviceKey && !(await verifyJson(key, userId, `ed25519:${deviceId}`, deviceKey)))
+  if (deviceKey && !(await verifyJson(ed25519, key, userId, `ed25519:${deviceId}`, deviceKey)))
     throw invalidSignature(`${keyId}: the device signature does not verify`);
 }
 
@@ -82,6 +88,7 @@ export function crossSigningPublicKey(key: JsonObject): { keyId: string; bytes: 
  * one ed25519 key, and (not for master) the master key's signature.
  */
 export async function checkCrossSigningKey(
+  ed25519: Ed25519,
   key: JsonObject,
   usage: CrossSigningUsage,
   userId: string,
@@ -95,7 +102,7 @@ export async function checkCrossSigningKey(
   if (usage === 'master') return;
   const masterKey = master && crossSigningPublicKey(master);
   if (!masterKey) throw invalid(`${usage} key needs a master key`);
-  if (!(await verifyJson(key, userId, masterKey.keyId, masterKey.bytes)))
+  if (!(await verifyJson(ed25519, key, userId, masterKey.keyId, masterKey.bytes)))
     throw invalidSignature(`${usage} key: the master key's signature does not verify`);
 }
 

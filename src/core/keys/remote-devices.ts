@@ -5,7 +5,7 @@
 // signature, cross-signing keys must name the user. A list we fetched is
 // kept with the peer's stream_id; its EDUs then update it in order, and a
 // gap in their prev_id chain makes us fetch the list again.
-import { isJsonObject, type JsonObject, verifyJson } from '../protocol.ts';
+import { type Ed25519, isJsonObject, type JsonObject, verifyJson } from '../protocol.ts';
 import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import type { KeysDeps } from './deps.ts';
 import { serverOf } from './device-lists.ts';
@@ -22,22 +22,25 @@ export interface RemoteDevice {
 
 /** Device keys from a peer, or undefined (with why) when they do not hold. */
 export async function checkRemoteDeviceKeys(
+  ed25519: Ed25519,
   userId: string,
   deviceId: string,
   keys: unknown,
 ): Promise<JsonObject | undefined> {
   if (!isJsonObject(keys) || keys.user_id !== userId || keys.device_id !== deviceId) return undefined;
-  return checkSignedDevice(userId, deviceId, keys as JsonObject);
+  return checkSignedDevice(ed25519, userId, deviceId, keys as JsonObject);
 }
 
 async function checkSignedDevice(
+  ed25519: Ed25519,
   userId: string,
   deviceId: string,
   keys: JsonObject,
 ): Promise<JsonObject | undefined> {
   if (JSON.stringify(keys).length > MAX_KEY_OBJECT_CHARS) return undefined;
   const signingKey = ed25519Key(keys, `ed25519:${deviceId}`);
-  if (!signingKey || !(await verifyJson(keys, userId, `ed25519:${deviceId}`, signingKey))) return undefined;
+  if (!signingKey || !(await verifyJson(ed25519, keys, userId, `ed25519:${deviceId}`, signingKey)))
+    return undefined;
   return keys;
 }
 
@@ -69,7 +72,7 @@ export async function resyncRemoteUser(deps: KeysDeps, userId: string, timeoutMs
   const devices: RemoteDevice[] = [];
   for (const entry of body.devices.slice(0, MAX_REMOTE_DEVICES)) {
     if (!isJsonObject(entry) || typeof entry.device_id !== 'string') continue;
-    const keys = await checkRemoteDeviceKeys(userId, entry.device_id, entry.keys);
+    const keys = await checkRemoteDeviceKeys(deps.ed25519, userId, entry.device_id, entry.keys);
     if (!keys) {
       deps.logger.info('dropped remote device keys that do not verify', {
         userId,

@@ -38,7 +38,7 @@ export async function uploadKeys(
   const deviceKeys = body.device_keys ?? undefined;
   if (deviceKeys !== undefined && deviceKeys !== null && !isJsonObject(deviceKeys))
     throw new MatrixError(400, 'M_BAD_JSON', 'device_keys must be an object');
-  if (isJsonObject(deviceKeys)) await checkDeviceKeys(deviceKeys, userId, deviceId);
+  if (isJsonObject(deviceKeys)) await checkDeviceKeys(deps.ed25519, deviceKeys, userId, deviceId);
   const oneTime = keyList(body.one_time_keys, 'one_time_keys');
   const fallback = keyList(body.fallback_keys, 'fallback_keys');
   if (oneTime.length > MAX_ONE_TIME_KEYS) throw invalid(`at most ${MAX_ONE_TIME_KEYS} one-time keys at once`);
@@ -47,7 +47,7 @@ export async function uploadKeys(
     : await deps.store.read(keys.tables, (tx) => keys.deviceKeys(tx, userId, deviceId));
   const signingKey = stored && ed25519Key(stored, `ed25519:${deviceId}`);
   for (const key of [...oneTime, ...fallback])
-    await checkSignedKey(key.keyId, key.key, userId, deviceId, signingKey);
+    await checkSignedKey(deps.ed25519, key.keyId, key.key, userId, deviceId, signingKey);
   const fallbackAlgorithms = new Set<string>();
   for (const key of fallback) {
     const algorithm = key.keyId.slice(0, key.keyId.indexOf(':'));

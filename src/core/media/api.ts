@@ -11,7 +11,7 @@ import type { MediaConfig, MediaDeps, RemoteMediaSource, ThumbnailSpec } from '.
 import { findFile, serveFile } from './files.ts';
 import { normaliseContentType } from './headers.ts';
 import { checkMediaId, checkServerName } from './ids.ts';
-import { dropRemoteCache, type MediaFile, type MediaUsage, mediaUsage } from './records.ts';
+import { dropRemoteCache, type MediaFile, type MediaUsage, mediaUsage, namedBlobs } from './records.ts';
 import { evictRemote } from './remote-cache.ts';
 import { mediaRoutes } from './routes.ts';
 import { MEDIA_REMOTE, MEDIA_TABLES, remoteMediaTable } from './tables.ts';
@@ -59,6 +59,13 @@ export interface MediaModule {
   usage(): Promise<MediaUsage>;
   /** Deletes every cached remote file and their thumbnails. */
   clearRemoteCache(): Promise<{ files: number; bytes: number }>;
+  /**
+   * Deletes the blobs no row names: content stored by an upload or a fetch
+   * that stopped (a crash, a worker stopped) between finishing its blob and
+   * committing its row. Only before the server takes requests (composition
+   * roots await it), when no such commit can be under way; returns how many.
+   */
+  sweepOrphans(): Promise<number>;
 }
 
 export function createMediaModule(moduleDeps: MediaModuleDeps): MediaModule {
@@ -109,6 +116,12 @@ export function createMediaModule(moduleDeps: MediaModuleDeps): MediaModule {
       await evictRemote({ ...deps, maxBytes: deps.config.maxRemoteCacheBytes }, [origin, mediaId]);
     },
     usage: () => deps.store.read([...MEDIA_TABLES], mediaUsage),
+    async sweepOrphans() {
+      const named = await deps.store.read([...MEDIA_TABLES], namedBlobs);
+      const orphans = (await deps.blobs.ids()).filter((id) => !named.has(id));
+      await deleteQuietly(deps.blobs, deps.logger, orphans);
+      return orphans.length;
+    },
     async clearRemoteCache() {
       const { blobs, files, bytes } = await deps.store.write([...MEDIA_TABLES], dropRemoteCache);
       await deleteQuietly(deps.blobs, deps.logger, blobs);

@@ -86,6 +86,15 @@ export async function mediaUsage(tx: ReadTx): Promise<MediaUsage> {
   };
 }
 
+/** Every blob a row names: uploads, cached remote files, thumbnails. */
+export async function namedBlobs(tx: ReadTx): Promise<Set<string>> {
+  const named = new Set<string>();
+  for (const row of await localMediaTable.query(tx)) if (row.content) named.add(row.content.blob);
+  for (const row of await remoteMediaTable.query(tx)) named.add(row.content.blob);
+  for (const row of await thumbnailsTable.query(tx)) named.add(row.content.blob);
+  return named;
+}
+
 /** Deletes every cached remote file and its thumbnails; returns the blobs to delete after commit. */
 export async function dropRemoteCache(
   tx: WriteTx,

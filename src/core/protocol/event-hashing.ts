@@ -13,11 +13,12 @@
 
 import { decodeBase64, encodeBase64, encodeBase64Url } from './base64.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { ed25519Verify, sha256 } from './crypto.ts';
+import { sha256 } from './crypto.ts';
+import { type Ed25519, type Signer, verifyEd25519 } from './ed25519.ts';
 import { roomIdOfCreateEvent, serverNameOf } from './identifiers.ts';
 import { redactEvent } from './redaction.ts';
 import type { RoomVersion } from './room-version.ts';
-import { P2P_KEY_ID, publicKeyFromServerName, signJson, signaturesOf, signedBytes } from './signing.ts';
+import { P2P_KEY_ID, publicKeyFromServerName, signaturesOf, signedBytes, signJson } from './signing.ts';
 import type { Signatures } from './signing.ts';
 import type { Pdu, RoomEvent } from './types.ts';
 import { utf8Encode } from './utf8.ts';
@@ -102,14 +103,12 @@ export async function eventIdFor(
  */
 export async function signEvent<T extends object>(
   event: T,
-  serverName: string,
-  keyId: string,
-  seed: Uint8Array,
+  signer: Signer,
   version: RoomVersion,
 ): Promise<SignedEvent<T>> {
   const wire = wireForm(event, version);
   const hashed = { ...wire, hashes: { sha256: await contentHash(wire) } };
-  const signed = await signJson(redactEvent(hashed, version), serverName, keyId, seed);
+  const signed = await signJson(redactEvent(hashed, version), signer);
   return { ...hashed, signatures: signed.signatures } as unknown as SignedEvent<T>;
 }
 
@@ -123,6 +122,7 @@ export async function signEvent<T extends object>(
  *    `hashMatches: false` for the caller to store the redacted copy.
  */
 export async function verifyEvent(
+  ed25519: Ed25519,
   event: object,
   version: RoomVersion,
   redacted?: Uint8Array,
@@ -138,7 +138,7 @@ export async function verifyEvent(
   }
   // 1. Signatures.
   for (const server of signers) {
-    const problem = await serverSignatureProblem(wire, server, message);
+    const problem = await serverSignatureProblem(ed25519, wire, server, message);
     if (problem) return { ok: false, reason: problem };
   }
   // 2. Content hash.
@@ -175,6 +175,7 @@ function expectedSigners(event: Record<string, unknown>, version: RoomVersion): 
 
 /** Undefined when one of the server's ed25519 signatures verifies, else the reason. */
 async function serverSignatureProblem(
+  ed25519: Ed25519,
   event: object,
   server: string,
   message: Uint8Array,
@@ -189,7 +190,7 @@ async function serverSignatureProblem(
   if (keyIds.length === 0) return `no ed25519 signature from ${server}`;
   for (const keyId of keyIds) {
     const signature = decodeBase64OrUndefined(ours[keyId]);
-    if (signature && (await ed25519Verify(publicKey, message, signature))) return undefined;
+    if (signature && (await verifyEd25519(ed25519, publicKey, message, signature))) return undefined;
   }
   return `bad signature from ${server}`;
 }

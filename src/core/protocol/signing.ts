@@ -4,7 +4,7 @@
 
 import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './base64.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { ed25519Sign, ed25519Verify } from './crypto.ts';
+import { type Ed25519, type Signer, verifyEd25519 } from './ed25519.ts';
 import { isJsonObject } from './types.ts';
 import { utf8Encode } from './utf8.ts';
 
@@ -14,21 +14,22 @@ export const P2P_KEY_ID = 'ed25519:p2p';
 export type Signatures = Record<string, Record<string, string>>;
 
 /**
- * Returns a copy of `object` with `signatures[serverName][keyId]` added.
+ * Returns a copy of `object` with `signatures[signer.name][signer.keyId]` added.
  * Spec steps: drop `signatures` and `unsigned`, sign the canonical JSON of the
  * rest, then put both back (other signatures are kept).
  */
 export async function signJson<T extends object>(
   object: T,
-  serverName: string,
-  keyId: string,
-  seed: Uint8Array,
+  signer: Signer,
 ): Promise<T & { signatures: Signatures }> {
-  const signature = await ed25519Sign(seed, signedBytes(object));
+  const signature = await signer.sign(signedBytes(object));
   const existing = signaturesOf(object);
-  const ours = existing[serverName];
+  const ours = existing[signer.name];
   const kept = typeof ours === 'object' && ours !== null ? ours : {};
-  const signatures: Signatures = { ...existing, [serverName]: { ...kept, [keyId]: encodeBase64(signature) } };
+  const signatures: Signatures = {
+    ...existing,
+    [signer.name]: { ...kept, [signer.keyId]: encodeBase64(signature) },
+  };
   return { ...object, signatures };
 }
 
@@ -38,6 +39,7 @@ export async function signJson<T extends object>(
  * the object cannot be encoded as canonical JSON.
  */
 export async function verifyJson(
+  ed25519: Ed25519,
   object: object,
   serverName: string,
   keyId: string,
@@ -53,7 +55,7 @@ export async function verifyJson(
   } catch {
     return false;
   }
-  return ed25519Verify(publicKey, message, signature);
+  return verifyEd25519(ed25519, publicKey, message, signature);
 }
 
 /** Canonical JSON bytes of `object` without `signatures` and `unsigned`: what a signature covers. */

@@ -1,5 +1,6 @@
 // What the rooms module needs from its composition root.
 import type { Clock, Logger, RandomBytes } from '../ports.ts';
+import type { Signer } from '../protocol/ed25519.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
 import type { Notifier } from '../events/notifier.ts';
@@ -73,8 +74,8 @@ export interface RoomDeps {
   readonly logger?: Logger;
   /** This server's name (hex of its public key): room ids, aliases and signatures use it. */
   readonly serverName: string;
-  /** The server's ed25519 seed; every local event is signed with it. */
-  readonly signingSeed: Uint8Array;
+  /** Signs as this server: every local event is signed with it. */
+  readonly signer: Signer;
   /** Random bytes for room ids (the host's random source, ports.ts). */
   readonly randomBytes: RandomBytes;
   /** What rooms reads of the accounts module (module-adapters.ts roomAccounts). */
@@ -96,6 +97,15 @@ export interface FederationForRooms {
   remoteJoin(request: RemoteJoinRequest): Promise<void>;
   /** Knocks on a room that is not known here over federation (make_knock/send_knock). */
   remoteKnock(request: RemoteJoinRequest): Promise<void>;
+  /**
+   * A space's summary from the first of `servers` that answers federation
+   * `hierarchy` (the raw, untrusted answer; hierarchy.ts checks it), or undefined.
+   */
+  remoteHierarchy(
+    roomId: string,
+    servers: readonly string[],
+    suggestedOnly: boolean,
+  ): Promise<Record<string, unknown> | undefined>;
   /** Leaves a room that is not known here (an invite from another server is rejected through make_leave/send_leave). */
   remoteLeave(request: RemoteLeaveRequest): Promise<void>;
   /** Told about every local event (room federation's outbox). */

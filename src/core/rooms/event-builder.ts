@@ -6,7 +6,6 @@ import {
   type JsonObject,
   MAX_PDU_BYTES,
   MAX_PREV_EVENTS,
-  P2P_KEY_ID,
   type Pdu,
   type RoomEvent,
   type RoomVersion,
@@ -17,6 +16,7 @@ import {
   tryCanonicalJson,
   utf8ByteLength,
   validatePdu,
+  type Signer,
 } from '../protocol.ts';
 
 /** What a local user asks to send. */
@@ -46,7 +46,7 @@ export interface BuildContext {
   readonly prevEvents: readonly PrevEvent[];
   readonly now: number;
   readonly serverName: string;
-  readonly seed: Uint8Array;
+  readonly signer: Signer;
 }
 
 /**
@@ -83,7 +83,7 @@ export async function buildEvent(draft: EventDraft, ctx: BuildContext): Promise<
   if (draft.stateKey !== undefined) unsignedPdu.state_key = draft.stateKey;
   if (draft.redacts !== undefined && !ctx.version.redactsInContent) unsignedPdu.redacts = draft.redacts;
   // 3. (From v12 signing leaves the create event's room_id out: its id will name the room.)
-  const signed = (await signEvent(unsignedPdu, ctx.serverName, P2P_KEY_ID, ctx.seed, ctx.version)) as Pdu;
+  const signed = (await signEvent(unsignedPdu, ctx.signer, ctx.version)) as Pdu;
   // 4.
   checkPdu(signed, ctx.version);
   return roomEventFromPdu(signed, ctx.version);
@@ -95,10 +95,16 @@ function redactsContent(draft: EventDraft, version: RoomVersion): JsonObject {
 }
 
 /** Early refusal of content that alone breaks the limit (before spending a signature on it). */
+/** `{"content":}` around the content in checkContentSize's encoding. */
+const WRAPPER_BYTES = '{"content":}'.length;
+
 function checkContentSize(content: JsonObject): void {
-  const encoded = tryCanonicalJson(content);
+  // Encoded where it will sit, one level inside the event, so that content
+  // nested to canonical JSON's depth limit is a 400 here and not a failure
+  // when the event is signed.
+  const encoded = tryCanonicalJson({ content });
   if (!encoded.ok) throw badJson(`content is not valid canonical JSON: ${encoded.reason}`);
-  if (utf8ByteLength(encoded.json) > MAX_PDU_BYTES)
+  if (utf8ByteLength(encoded.json) - WRAPPER_BYTES > MAX_PDU_BYTES)
     throw tooLarge(`event content is over ${MAX_PDU_BYTES} bytes`);
 }
 

@@ -43,6 +43,7 @@ export { pendingInvites } from './members-read.ts';
 export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state.ts';
 export { roomTableNames } from './tables.ts';
 export { joinAuthoriser } from './restricted-join.ts';
+export { type HierarchyRoom, localHierarchyRoom, openRoom } from './hierarchy.ts';
 export { joinedRoomIds } from './members-read.ts';
 
 /** Tables a write transaction placing remote events opens. */

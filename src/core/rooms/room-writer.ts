@@ -1,8 +1,9 @@
 // The local room server's write path: read the room's extremities and state,
 // build and sign the event outside any transaction, then check and persist it
 // in one write transaction, and wake sync after the commit.
-import { MatrixError, invalidParam, notFound } from '../errors.ts';
+import { MatrixError, notFound } from '../errors.ts';
 import type { Clock } from '../ports.ts';
+import type { Signer } from '../protocol/ed25519.ts';
 import {
   type JsonObject,
   type RoomEvent,
@@ -32,7 +33,7 @@ export interface WriterDeps {
   readonly clock: Clock;
   readonly notifier: Notifier;
   readonly serverName: string;
-  readonly signingSeed: Uint8Array;
+  readonly signer: Signer;
 }
 
 export interface SendResult {
@@ -194,10 +195,10 @@ export class RoomWriter {
     const version = room && roomVersion(room.version);
     if (!room || !version) throw notFound(`unknown room ${roomId}`);
     if (options.txn) {
+      // Spec: the transaction id makes the request idempotent. A reused id
+      // answers the event it made, whatever the body says now, as Synapse
+      // does and clients expect (a retry after an edit must not send twice).
       const done = await roomTxnsTable.get(tx, [options.txn.userId, options.txn.deviceId, options.txn.key]);
-      if (done && done.hash !== options.txn.hash) {
-        throw invalidParam('this transaction id was already used for a different request');
-      }
       if (done) return { eventId: done.event_id };
     }
     const existing = await options.guard?.(tx);
@@ -230,7 +231,7 @@ export class RoomWriter {
       prevEvents: at.prevEvents,
       now,
       serverName: this.deps.serverName,
-      seed: this.deps.signingSeed,
+      signer: this.deps.signer,
     });
   }
 

@@ -12,7 +12,11 @@ import type { RoomsContext } from './rooms-context.ts';
 import { reportRoutes } from './reports.ts';
 import { search } from './search-route.ts';
 import { sendRoutes } from './send-routes.ts';
+import { summaryRoutes } from './summary-routes.ts';
 import { threads } from './threads-route.ts';
+import { upgradeRoom } from './upgrade-room.ts';
+import { hierarchy } from './hierarchy-route.ts';
+import { bodyRoute } from './route-helpers.ts';
 import { timestampRoute } from './timestamp-route.ts';
 
 export type { RoomDeps } from './deps.ts';
@@ -29,12 +33,15 @@ export function roomRoutes(rooms: RoomsContext): Route[] {
       rateLimit: 'room_create',
       handler: (ctx) => createRoom(rooms, ctx),
     },
+    bodyRoute('POST', `${V3}/rooms/{roomId}/upgrade`, (ctx) => upgradeRoom(rooms, ctx)),
+    bodyRoute('GET', `${V1}/rooms/{roomId}/hierarchy`, (ctx) => hierarchy(rooms, ctx)),
     ...membershipRoutes(rooms),
     ...sendRoutes(rooms),
     ...readRoutes(rooms),
     ...historyRoutes(rooms),
     ...directoryRoutes(rooms),
     ...reportRoutes(rooms),
+    ...summaryRoutes(rooms),
     {
       method: 'POST',
       path: `${V3}/search`,

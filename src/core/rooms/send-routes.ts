@@ -8,6 +8,7 @@ import type { Caller, RequestContext, Route } from '../http/route.ts';
 import {
   type JsonObject,
   canonicalJson,
+  tryCanonicalJson,
   parsePowerLevels,
   roomVersion,
   userPowerLevel,
@@ -72,7 +73,9 @@ async function putState(rooms: RoomsContext, ctx: RequestContext): Promise<unkno
 async function unchangedState(tx: ReadTx, roomId: string, draft: EventDraft): Promise<string | undefined> {
   const current = await currentStateEvent(tx, roomId, draft.type, draft.stateKey);
   if (!current || current.sender !== draft.sender || current.redacted_by !== undefined) return undefined;
-  return canonicalJson(current.pdu.content) === canonicalJson(draft.content) ? current.event_id : undefined;
+  // Content that cannot be encoded (nested too deep) is refused with 400 when the event is built.
+  const wanted = tryCanonicalJson(draft.content);
+  return wanted.ok && canonicalJson(current.pdu.content) === wanted.json ? current.event_id : undefined;
 }
 
 /** Spec: m.room.canonical_alias may only name aliases that exist and point to this room (400 M_BAD_ALIAS). */

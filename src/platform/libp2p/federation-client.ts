@@ -95,14 +95,14 @@ export async function exchangeStreaming(
     idleTimeoutMs: options.idleMs,
     idleError,
   });
-  reading.then(
-    () => stopWriting.abort(),
-    () => stopWriting.abort(),
-  );
+  // Unlike exchange, the head arriving does not stop the request's writing:
+  // the body follows it on the same stream, and ending our side early would
+  // cut it. A server that answers early still reads or drops the rest.
+  reading.catch(() => stopWriting.abort());
   const sentAll = sendRequest(stream, req, AbortSignal.any([stopWriting.signal, headSignal]));
   try {
     const message = await reading;
-    if (!(await sentAll)) stream.abort(new Error('response arrived before the request was sent'));
+    if (!(await sentAll)) throw new Error('the request was not sent');
     const head = parseResponseHead(message.head);
     if (!head) throw new PeerProtocolError(serverName, 'malformed', 'malformed response head');
     const contentType = head.contentType !== undefined ? { contentType: head.contentType } : {};

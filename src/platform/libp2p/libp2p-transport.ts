@@ -31,6 +31,9 @@ import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
 import { type KnownPeerStore, trackKnownPeers } from './known-peers.ts';
 import { keepRelaysConnected } from './relay-keeper.ts';
 
+/** How long a streamed request waits for a direct connection to a peer reachable only through a relay. */
+const DIRECT_WAIT_MS = 5_000;
+
 export interface Libp2pTransportInit {
   readonly libp2p: Libp2p;
   /** Relay multiaddrs ending in /p2p/<relay peer id>. */
@@ -157,10 +160,36 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       exchange(conn, to, req, { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal }),
     );
 
+  /**
+   * A relay carries at most a little data per connection (relay.ts: 1 MiB),
+   * so a streamed body (media) goes over a direct connection: the open one,
+   * else one dialled to the peer's own addresses, else (a browser, reachable
+   * only through relays) the WebRTC one the upgrade makes, waited for a
+   * while. Only when none comes is the relayed one used.
+   */
+  const direct = async (conn: Connection, signal: AbortSignal): Promise<Connection> => {
+    if (!conn.limits) return conn;
+    const peer = conn.remotePeer;
+    const found = () => libp2p.getConnections(peer).find((c) => !c.limits && usable(c));
+    const own = (await libp2p.peerStore.get(peer).catch(() => undefined))?.addresses
+      .map((a) => a.multiaddr)
+      .filter((ma) => !ma.toString().includes('/p2p-circuit'));
+    if (own && own.length > 0) {
+      try {
+        return await libp2p.dial(own, { signal, force: true });
+      } catch (err) {
+        if (signal.aborted) throw err;
+      }
+    }
+    const deadline = Date.now() + DIRECT_WAIT_MS;
+    while (!found() && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 100));
+    return found() ?? conn;
+  };
+
   /** The head as `request` gets it; the body afterwards with no deadline but an idle one (federation-client.ts). */
   const requestStream = (to: string, req: FederationRequest, options: StreamOptions) =>
-    run(to, options.timeoutMs, (conn, headSignal) =>
-      exchangeStreaming(conn, to, req, {
+    run(to, options.timeoutMs, async (conn, headSignal) =>
+      exchangeStreaming(await direct(conn, headSignal), to, req, {
         maxBodyBytes: options.maxBodyBytes,
         maxJsonBytes: limits.maxResponseBodyBytes,
         headSignal,

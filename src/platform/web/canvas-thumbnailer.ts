@@ -5,6 +5,7 @@
 // animated thumbnails (a canvas has one frame), so `animates` is false and
 // the core serves an animated source whole when one is asked for.
 import type { Thumbnail, Thumbnailer, ThumbnailSpec } from '../../core/public.ts';
+import { planThumbnail } from './thumbnail-plan.ts';
 
 const TYPES = new Set([
   'image/jpeg',
@@ -53,39 +54,3 @@ export const canvasThumbnailer: Thumbnailer = {
     }
   },
 };
-
-export interface ThumbnailPlan {
-  /** The part of the source drawn. */
-  readonly sx: number;
-  readonly sy: number;
-  readonly sw: number;
-  readonly sh: number;
-  /** The thumbnail's size. */
-  readonly width: number;
-  readonly height: number;
-}
-
-/**
- * `scale`: the whole image inside width × height, aspect kept; `crop`: the
- * centred part of the aspect of width × height, scaled to it. Neither
- * enlarges: a smaller source keeps its size (crop still cuts to the aspect).
- */
-export function planThumbnail(srcWidth: number, srcHeight: number, spec: ThumbnailSpec): ThumbnailPlan {
-  if (spec.method === 'scale') {
-    const ratio = Math.min(1, spec.width / srcWidth, spec.height / srcHeight);
-    return {
-      sx: 0,
-      sy: 0,
-      sw: srcWidth,
-      sh: srcHeight,
-      width: Math.max(1, Math.round(srcWidth * ratio)),
-      height: Math.max(1, Math.round(srcHeight * ratio)),
-    };
-  }
-  const ratio = Math.min(1, Math.max(spec.width / srcWidth, spec.height / srcHeight));
-  const width = Math.max(1, Math.min(spec.width, Math.round(srcWidth * ratio)));
-  const height = Math.max(1, Math.min(spec.height, Math.round(srcHeight * ratio)));
-  const sw = Math.round(width / ratio);
-  const sh = Math.round(height / ratio);
-  return { sx: Math.floor((srcWidth - sw) / 2), sy: Math.floor((srcHeight - sh) / 2), sw, sh, width, height };
-}

@@ -11,7 +11,8 @@ export class InvalidOriginError extends Error {
  * host and non-default port, as `URL.origin` writes them. Anything but an
  * http(s) origin (`null`, `file:`, `chrome-extension:`) is refused, and so
  * is a URL with a path, query or credentials, so that an approval can never
- * be wider or narrower than the user was shown.
+ * be wider or narrower than the user was shown, and plain http away from
+ * loopback.
  */
 export function normalizeOrigin(input: string): string {
   let url: URL;
@@ -27,7 +28,21 @@ export function normalizeOrigin(input: string): string {
   if (!bare || url.username !== '' || url.password !== '') {
     throw new InvalidOriginError(`an origin has no path, query or credentials: ${input}`);
   }
+  // Plain http anywhere but this machine can be read and rewritten on the way
+  // (any Wi-Fi, any proxy), and whoever does so would hold the user's
+  // homeserver: only loopback may be approved over http.
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new InvalidOriginError(`only https origins can be approved, or http on this machine: ${input}`);
+  }
   return url.origin;
+}
+
+/** localhost (and its subdomains, RFC 6761), 127.0.0.0/8 and [::1]: names that never leave the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (host === '[::1]') return true;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**

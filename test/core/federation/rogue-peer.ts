@@ -9,16 +9,15 @@ import type {
 import {
   DEFAULT_ROOM_VERSION,
   type JsonObject,
-  P2P_KEY_ID,
   createEventIdOfRoom,
   type RoomVersion,
-  ed25519PublicKeyFromSeed,
   encodeHex,
   eventIdFor,
   roomVersion,
   signEvent,
 } from '../../../src/core/protocol.ts';
 import type { Cluster, ClusterNode, Json } from '../../support/federated-cluster.ts';
+import { ed25519, signerFor } from '../../support/ed25519.ts';
 
 export interface RoguePeer {
   readonly serverName: string;
@@ -43,7 +42,7 @@ let transactions = 0;
 /** A rogue on the cluster's in-memory network. */
 export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<RoguePeer> {
   const seed = new Uint8Array(32).fill(seedByte);
-  const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
+  const serverName = encodeHex(await ed25519.publicKey(seed));
   return rogueOver(cluster.network.transport(serverName), seedByte);
 }
 
@@ -53,7 +52,7 @@ export async function roguePeer(cluster: Cluster, seedByte = 0x66): Promise<Rogu
  */
 export async function rogueOver(transport: PeerTransport, seedByte = 0x66): Promise<RoguePeer> {
   const seed = new Uint8Array(32).fill(seedByte);
-  const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
+  const serverName = encodeHex(await ed25519.publicKey(seed));
   if (transport.serverName !== serverName) throw new Error('the rogue transport has another key');
   // The rooms it forges into are created with the default version.
   const version = roomVersion(DEFAULT_ROOM_VERSION)!;
@@ -81,7 +80,7 @@ export async function rogueOver(transport: PeerTransport, seedByte = 0x66): Prom
         const create = createEventIdOfRoom(fields.room_id);
         unsigned.auth_events = fields.auth_events.filter((id) => id !== create);
       }
-      const pdu = (await signEvent(unsigned, serverName, P2P_KEY_ID, seed, version)) as unknown as JsonObject;
+      const pdu = (await signEvent(unsigned, signerFor(serverName, seed), version)) as unknown as JsonObject;
       return { pdu, eventId: await eventIdFor(pdu, version) };
     },
     send(to, pdus, edus = [], body = {}) {

@@ -9,6 +9,7 @@ import {
   TEST_PASSWORD,
   type TestHomeserver,
 } from '../../support/hs-client.ts';
+import { signerFor } from '../../support/ed25519.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -61,7 +62,7 @@ describe('cross-signing', () => {
     const device = await testDevice(alice.userId, alice.deviceId);
     const deviceKeys = await device.deviceKeys();
     await t.request('POST', `${V3}/keys/upload`, { device_keys: deviceKeys }, alice.accessToken);
-    const signed = await signJson(deviceKeys, alice.userId, ssk.keyId, ssk.seed);
+    const signed = await signJson(deviceKeys, signerFor(alice.userId, ssk.seed, ssk.keyId));
     const sigs = await t.request(
       'POST',
       `${V3}/keys/signatures/upload`,
@@ -70,7 +71,7 @@ describe('cross-signing', () => {
     );
     assert.deepEqual(sigs.body.failures, {});
     // A forged signature is a failure.
-    const forged = await signJson(deviceKeys, alice.userId, ssk.keyId, stray.seed);
+    const forged = await signJson(deviceKeys, signerFor(alice.userId, stray.seed, ssk.keyId));
     const bad = await t.request(
       'POST',
       `${V3}/keys/signatures/upload`,

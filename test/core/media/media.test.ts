@@ -335,3 +335,29 @@ describe('media when storage is full', () => {
 async function* chunksOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   for (let at = 0; at < bytes.length; at += 100) yield bytes.subarray(at, at + 100);
 }
+
+describe('media after a crash', () => {
+  test('blobs no row names (stored, never committed) are swept at start; named ones stay', async () => {
+    const blobs = memoryBlobStore();
+    const { SCHEMA } = await import('../../../src/core/schema.ts');
+    const { openSqliteStore } = await import('../../../src/node/storage/sqlite-store.ts');
+    const t = await createTestHomeserver({
+      stores: async () => ({ store: await openSqliteStore(':memory:', SCHEMA), blobs }),
+    });
+    try {
+      const alice = await t.register('alice');
+      const id = mediaIdOf(
+        t,
+        (await upload(t, alice.accessToken, new Uint8Array([1, 2, 3]))).body.content_uri,
+      );
+      const orphan = await blobs.create();
+      await orphan.append(new Uint8Array(10));
+      await orphan.finish();
+      assert.equal(await t.hs.media.sweepOrphans(), 1);
+      assert.equal((await blobs.ids()).length, 1);
+      assert.deepEqual((await download(t, alice.accessToken, id)).body, new Uint8Array([1, 2, 3]));
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeBase64, encodeBase64Url } from '../../../src/core/protocol/base64.ts';
-import { ed25519PublicKeyFromSeed } from '../../../src/core/protocol/crypto.ts';
 import { systemRandomBytes as randomBytes } from '../../../src/platform/system-random.ts';
 import {
   EventFormatError,
@@ -19,6 +18,7 @@ import { roomVersion } from '../../../src/core/protocol/room-version.ts';
 import type { RoomVersion } from '../../../src/core/protocol/room-version.ts';
 import { P2P_KEY_ID, serverNameFromPublicKey, signJson } from '../../../src/core/protocol/signing.ts';
 import type { Pdu } from '../../../src/core/protocol/types.ts';
+import { ed25519, signerFor } from '../../support/ed25519.ts';
 
 const version = (id: string): RoomVersion => roomVersion(id)!;
 
@@ -43,7 +43,7 @@ const GMSL_V1_EVENT = JSON.parse(
 describe('signEvent with the spec vectors', () => {
   test('example 1 (minimal event), under the v1-v10 redaction rules', async () => {
     for (const id of ['3', '10']) {
-      const signed = await signEvent(MINIMAL_EVENT, 'domain', 'ed25519:1', SPEC_SEED, version(id));
+      const signed = await signEvent(MINIMAL_EVENT, signerFor('domain', SPEC_SEED, 'ed25519:1'), version(id));
       assert.deepEqual(signed, {
         ...MINIMAL_EVENT,
         hashes: { sha256: '5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos' },
@@ -58,7 +58,7 @@ describe('signEvent with the spec vectors', () => {
   });
 
   test('example 1 signs differently under the v11 rules, which no longer keep origin', async () => {
-    const signed = await signEvent(MINIMAL_EVENT, 'domain', 'ed25519:1', SPEC_SEED, version('11'));
+    const signed = await signEvent(MINIMAL_EVENT, signerFor('domain', SPEC_SEED, 'ed25519:1'), version('11'));
     assert.equal(signed.hashes.sha256, '5jM4wQpv6lnBo7CLIghJuHdW+s2CMBJPUOGOC89ncos');
     // Not a spec vector: the value /work/shared/RESEARCH.md derived independently.
     assert.equal(
@@ -68,7 +68,11 @@ describe('signEvent with the spec vectors', () => {
   });
 
   test('example 2 (redactable content, with a v1-style event_id)', async () => {
-    const signed = await signEvent(REDACTABLE_EVENT, 'domain', 'ed25519:1', SPEC_SEED, version('1'));
+    const signed = await signEvent(
+      REDACTABLE_EVENT,
+      signerFor('domain', SPEC_SEED, 'ed25519:1'),
+      version('1'),
+    );
     assert.deepEqual(signed, {
       ...REDACTABLE_EVENT,
       hashes: { sha256: 'onLKD1bGljeBWQhWZ1kaP9SorVmRQNdN5aM2JYU2n/g' },
@@ -88,7 +92,7 @@ describe('signEvent with the spec vectors', () => {
 
   test('the input event is not modified', async () => {
     const input = structuredClone(MINIMAL_EVENT);
-    await signEvent(input, 'domain', 'ed25519:1', SPEC_SEED, version('10'));
+    await signEvent(input, signerFor('domain', SPEC_SEED, 'ed25519:1'), version('10'));
     assert.deepEqual(input, MINIMAL_EVENT);
   });
 });
@@ -134,8 +138,8 @@ describe('event ids', () => {
     const signed = await signedMessage(alice, '10');
     const tampered = { ...signed, content: { body: 'changed' } };
     for (const event of [signed, tampered]) {
-      const given = await verifyEvent(event, v10, redactedBytes(event, v10));
-      assert.deepEqual(given, await verifyEvent(event, v10));
+      const given = await verifyEvent(ed25519, event, v10, redactedBytes(event, v10));
+      assert.deepEqual(given, await verifyEvent(ed25519, event, v10));
     }
   });
 
@@ -170,7 +174,7 @@ interface Server {
 
 async function newServer(): Promise<Server> {
   const seed = randomBytes(32);
-  return { seed, name: serverNameFromPublicKey(await ed25519PublicKeyFromSeed(seed)) };
+  return { seed, name: serverNameFromPublicKey(await ed25519.publicKey(seed)) };
 }
 
 function messageFrom(server: string): Record<string, unknown> {
@@ -189,7 +193,7 @@ function messageFrom(server: string): Record<string, unknown> {
 
 /** A message from `sender`, signed by `signer` (default the sender) under the given room version. */
 function signedMessage(sender: Server, id: string, signer = sender, keyId = P2P_KEY_ID) {
-  return signEvent(messageFrom(sender.name), signer.name, keyId, signer.seed, version(id));
+  return signEvent(messageFrom(sender.name), signerFor(signer.name, signer.seed, keyId), version(id));
 }
 
 describe('verifyEvent', () => {
@@ -197,7 +201,7 @@ describe('verifyEvent', () => {
     test(`accepts an event signed by its P2P sender (v${id})`, async () => {
       const alice = await newServer();
       const signed = await signedMessage(alice, id);
-      assert.deepEqual(await verifyEvent(signed, version(id)), { ok: true, hashMatches: true });
+      assert.deepEqual(await verifyEvent(ed25519, signed, version(id)), { ok: true, hashMatches: true });
     });
   }
 
@@ -205,18 +209,21 @@ describe('verifyEvent', () => {
     const alice = await newServer();
     const signed = await signedMessage(alice, '10');
     const tampered = { ...signed, content: { body: 'changed' } };
-    assert.deepEqual(await verifyEvent(tampered, version('10')), { ok: true, hashMatches: false });
+    assert.deepEqual(await verifyEvent(ed25519, tampered, version('10')), { ok: true, hashMatches: false });
     // The hashes themselves are covered by the signature.
-    assert.deepEqual(await verifyEvent({ ...signed, hashes: { sha256: 'garbage!' } }, version('10')), {
-      ok: false,
-      reason: `bad signature from ${alice.name}`,
-    });
+    assert.deepEqual(
+      await verifyEvent(ed25519, { ...signed, hashes: { sha256: 'garbage!' } }, version('10')),
+      {
+        ok: false,
+        reason: `bad signature from ${alice.name}`,
+      },
+    );
   });
 
   test('a redacted copy still verifies, with a failed hash', async () => {
     const alice = await newServer();
     const signed = await signedMessage(alice, '10');
-    assert.deepEqual(await verifyEvent(redactEvent(signed, version('10')), version('10')), {
+    assert.deepEqual(await verifyEvent(ed25519, redactEvent(signed, version('10')), version('10')), {
       ok: true,
       hashMatches: false,
     });
@@ -225,7 +232,7 @@ describe('verifyEvent', () => {
   test('a changed protected field breaks the signature', async () => {
     const alice = await newServer();
     const signed = await signedMessage(alice, '10');
-    assert.deepEqual(await verifyEvent({ ...signed, depth: 5 }, version('10')), {
+    assert.deepEqual(await verifyEvent(ed25519, { ...signed, depth: 5 }, version('10')), {
       ok: false,
       reason: `bad signature from ${alice.name}`,
     });
@@ -235,12 +242,12 @@ describe('verifyEvent', () => {
     const alice = await newServer();
     const mallory = await newServer();
     const forged = await signedMessage(alice, '10', mallory);
-    assert.deepEqual(await verifyEvent(forged, version('10')), {
+    assert.deepEqual(await verifyEvent(ed25519, forged, version('10')), {
       ok: false,
       reason: `no ed25519 signature from ${alice.name}`,
     });
     const stolenName = await signedMessage(alice, '10', { ...alice, seed: mallory.seed });
-    assert.deepEqual(await verifyEvent(stolenName, version('10')), {
+    assert.deepEqual(await verifyEvent(ed25519, stolenName, version('10')), {
       ok: false,
       reason: `bad signature from ${alice.name}`,
     });
@@ -249,12 +256,12 @@ describe('verifyEvent', () => {
   test('any ed25519 key id of the server is accepted, since the name fixes the key', async () => {
     const alice = await newServer();
     const signed = await signedMessage(alice, '10', alice, 'ed25519:old');
-    assert.deepEqual(await verifyEvent(signed, version('10')), { ok: true, hashMatches: true });
+    assert.deepEqual(await verifyEvent(ed25519, signed, version('10')), { ok: true, hashMatches: true });
   });
 
   test('a server name that is not a hex key cannot be checked', async () => {
-    const signed = await signEvent(MINIMAL_EVENT, 'domain', 'ed25519:1', SPEC_SEED, version('10'));
-    assert.deepEqual(await verifyEvent(signed, version('10')), {
+    const signed = await signEvent(MINIMAL_EVENT, signerFor('domain', SPEC_SEED, 'ed25519:1'), version('10'));
+    assert.deepEqual(await verifyEvent(ed25519, signed, version('10')), {
       ok: false,
       reason: 'unknown signing key for domain',
     });
@@ -264,7 +271,7 @@ describe('verifyEvent', () => {
     const alice = await newServer();
     const signed = await signedMessage(alice, '10');
     const event = await roomEventFromPdu(signed as unknown as Pdu, version('10'));
-    assert.deepEqual(await verifyEvent(event, version('10')), { ok: true, hashMatches: true });
+    assert.deepEqual(await verifyEvent(ed25519, event, version('10')), { ok: true, hashMatches: true });
   });
 
   test('a join authorised via another server also needs that server’s signature (v8+)', async () => {
@@ -276,31 +283,31 @@ describe('verifyEvent', () => {
       state_key: `@alice:${bob.name}`,
       content: { membership: 'join', join_authorised_via_users_server: `@admin:${resident.name}` },
     };
-    const bobSigned = await signEvent(join, bob.name, P2P_KEY_ID, bob.seed, version('10'));
-    assert.deepEqual(await verifyEvent(bobSigned, version('10')), {
+    const bobSigned = await signEvent(join, signerFor(bob.name, bob.seed), version('10'));
+    assert.deepEqual(await verifyEvent(ed25519, bobSigned, version('10')), {
       ok: false,
       reason: `no ed25519 signature from ${resident.name}`,
     });
     // Before v8 the key means nothing.
-    const v7Signed = await signEvent(join, bob.name, P2P_KEY_ID, bob.seed, version('7'));
-    assert.deepEqual(await verifyEvent(v7Signed, version('7')), { ok: true, hashMatches: true });
+    const v7Signed = await signEvent(join, signerFor(bob.name, bob.seed), version('7'));
+    assert.deepEqual(await verifyEvent(ed25519, v7Signed, version('7')), { ok: true, hashMatches: true });
     // The resident server co-signs the redacted event, keeping the sender's signature.
-    const both = await signEvent(bobSigned, resident.name, P2P_KEY_ID, resident.seed, version('10'));
+    const both = await signEvent(bobSigned, signerFor(resident.name, resident.seed), version('10'));
     assert.deepEqual(Object.keys(both.signatures).sort(), [bob.name, resident.name].sort());
-    assert.deepEqual(await verifyEvent(both, version('10')), { ok: true, hashMatches: true });
+    assert.deepEqual(await verifyEvent(ed25519, both, version('10')), { ok: true, hashMatches: true });
   });
 
   test('reports events it cannot check instead of throwing', async () => {
     const alice = await newServer();
     const signed = await signedMessage(alice, '10');
-    assert.deepEqual(await verifyEvent({ ...signed, sender: 'nobody' }, version('10')), {
+    assert.deepEqual(await verifyEvent(ed25519, { ...signed, sender: 'nobody' }, version('10')), {
       ok: false,
       reason: 'the event has no sender with a server name',
     });
-    const floaty = await verifyEvent({ ...signed, depth: 1.5 }, version('10'));
+    const floaty = await verifyEvent(ed25519, { ...signed, depth: 1.5 }, version('10'));
     assert.equal(floaty.ok, false);
     assert.match(floaty.ok ? '' : floaty.reason, /depth: 1\.5 is not an integer/);
-    assert.deepEqual(await verifyEvent({ ...signed, signatures: 'x' }, version('10')), {
+    assert.deepEqual(await verifyEvent(ed25519, { ...signed, signatures: 'x' }, version('10')), {
       ok: false,
       reason: `no ed25519 signature from ${alice.name}`,
     });
@@ -312,9 +319,7 @@ describe('verifyEvent', () => {
     const { signatures: _, ...unsignedCopy } = signed;
     const viaJson = await signJson(
       redactEvent(unsignedCopy, version('11')),
-      alice.name,
-      P2P_KEY_ID,
-      alice.seed,
+      signerFor(alice.name, alice.seed),
     );
     assert.deepEqual(viaJson.signatures, signed.signatures);
   });

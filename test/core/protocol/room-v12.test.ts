@@ -19,6 +19,7 @@ import { roomVersion } from '../../../src/core/protocol/room-version.ts';
 import type { Pdu, RoomEvent } from '../../../src/core/protocol/types.ts';
 import { RoomBuilder } from '../../support/room-builder.ts';
 import { assertAllowed, assertDenied } from '../../support/verdicts.ts';
+import { signerFor } from '../../support/ed25519.ts';
 
 const v12 = roomVersion('12')!;
 const ALICE = '@alice:a';
@@ -58,7 +59,7 @@ describe('v12: the room id is the create event’s hash', () => {
   };
 
   test('a signed create event has no room_id; its id with ! names the room', async () => {
-    const pdu = (await signEvent(unsigned, server, 'ed25519:p2p', seed, v12)) as unknown as Pdu;
+    const pdu = (await signEvent(unsigned, signerFor(server, seed, 'ed25519:p2p'), v12)) as unknown as Pdu;
     assert.equal(Object.hasOwn(pdu, 'room_id'), false);
     assert.deepEqual(validatePdu(pdu, v12), { ok: true });
     const event = await roomEventFromPdu(pdu, v12);
@@ -71,7 +72,7 @@ describe('v12: the room id is the create event’s hash', () => {
   });
 
   test('a room id put into the local copy by someone else does not change the event id', async () => {
-    const pdu = (await signEvent(unsigned, server, 'ed25519:p2p', seed, v12)) as unknown as Pdu;
+    const pdu = (await signEvent(unsigned, signerFor(server, seed, 'ed25519:p2p'), v12)) as unknown as Pdu;
     const event = await roomEventFromPdu(pdu, v12);
     const forged = { ...event, room_id: '!AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
     assertDenied(
@@ -81,7 +82,11 @@ describe('v12: the room id is the create event’s hash', () => {
   });
 
   test('1.2: a create event that carries a room_id is refused', async () => {
-    const pdu = await signEvent({ ...unsigned, room_id: '!x:a' }, server, 'ed25519:p2p', seed, v12);
+    const pdu = await signEvent(
+      { ...unsigned, room_id: '!x:a' },
+      signerFor(server, seed, 'ed25519:p2p'),
+      v12,
+    );
     // signEvent leaves it out, as the spec wants; one added afterwards is refused.
     const withRoomId = { ...pdu, room_id: '!x:a' };
     const verdict = validatePdu(withRoomId, v12);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { decodeBase64, encodeHex } from '../../../src/core/protocol/base64.ts';
-import { ed25519PublicKeyFromSeed } from '../../../src/core/protocol/crypto.ts';
 import { systemRandomBytes as randomBytes } from '../../../src/platform/system-random.ts';
 import {
   P2P_KEY_ID,
@@ -10,6 +9,7 @@ import {
   signJson,
   verifyJson,
 } from '../../../src/core/protocol/signing.ts';
+import { ed25519, signerFor } from '../../support/ed25519.ts';
 
 // appendices.md, "Cryptographic Test Vectors".
 const SEED = decodeBase64('YJDBA9Xnr2sVqXD9Vj7XVUnmFZcZrlw8Md7kMW+3XA1');
@@ -18,7 +18,7 @@ const KEY_ID = 'ed25519:1';
 
 describe('signJson', () => {
   test('signs {} as in the spec', async () => {
-    assert.deepEqual(await signJson({}, SERVER, KEY_ID, SEED), {
+    assert.deepEqual(await signJson({}, signerFor(SERVER, SEED, KEY_ID)), {
       signatures: {
         domain: {
           'ed25519:1':
@@ -29,7 +29,7 @@ describe('signJson', () => {
   });
 
   test('signs {"one":1,"two":"Two"} as in the spec', async () => {
-    assert.deepEqual(await signJson({ one: 1, two: 'Two' }, SERVER, KEY_ID, SEED), {
+    assert.deepEqual(await signJson({ one: 1, two: 'Two' }, signerFor(SERVER, SEED, KEY_ID)), {
       one: 1,
       two: 'Two',
       signatures: {
@@ -49,7 +49,7 @@ describe('signJson', () => {
       signatures: { other: { 'ed25519:x': 'abc' }, domain: { 'ed25519:0': 'old' } },
     };
     const copy = structuredClone(input);
-    const signed = await signJson(input, SERVER, KEY_ID, SEED);
+    const signed = await signJson(input, signerFor(SERVER, SEED, KEY_ID));
     assert.deepEqual(input, copy);
     assert.deepEqual(signed.unsigned, { age_ts: 5 });
     assert.deepEqual(signed.signatures, {
@@ -62,24 +62,26 @@ describe('signJson', () => {
   });
 
   test('refuses objects that have no canonical JSON form', async () => {
-    await assert.rejects(signJson({ a: 1.5 }, SERVER, KEY_ID, SEED), { name: 'CanonicalJsonError' });
+    await assert.rejects(signJson({ a: 1.5 }, signerFor(SERVER, SEED, KEY_ID)), {
+      name: 'CanonicalJsonError',
+    });
   });
 });
 
 describe('verifyJson', () => {
   test('accepts the spec signatures with the spec public key', async () => {
-    const publicKey = await ed25519PublicKeyFromSeed(SEED);
-    const signed = await signJson({ one: 1, two: 'Two' }, SERVER, KEY_ID, SEED);
-    assert.equal(await verifyJson(signed, SERVER, KEY_ID, publicKey), true);
+    const publicKey = await ed25519.publicKey(SEED);
+    const signed = await signJson({ one: 1, two: 'Two' }, signerFor(SERVER, SEED, KEY_ID));
+    assert.equal(await verifyJson(ed25519, signed, SERVER, KEY_ID, publicKey), true);
     assert.equal(
-      await verifyJson({ ...signed, unsigned: { added: 'later' } }, SERVER, KEY_ID, publicKey),
+      await verifyJson(ed25519, { ...signed, unsigned: { added: 'later' } }, SERVER, KEY_ID, publicKey),
       true,
     );
   });
 
   test('returns false, never throws, when the signature does not check out', async () => {
-    const publicKey = await ed25519PublicKeyFromSeed(SEED);
-    const signed = await signJson({ one: 1 }, SERVER, KEY_ID, SEED);
+    const publicKey = await ed25519.publicKey(SEED);
+    const signed = await signJson({ one: 1 }, signerFor(SERVER, SEED, KEY_ID));
     const cases: [string, object, string, string][] = [
       ['changed content', { ...signed, one: 2 }, SERVER, KEY_ID],
       ['other server', signed, 'elsewhere', KEY_ID],
@@ -91,15 +93,15 @@ describe('verifyJson', () => {
       ['float in the object', { ...signed, one: 1.5 }, SERVER, KEY_ID],
     ];
     for (const [name, object, server, keyId] of cases) {
-      assert.equal(await verifyJson(object, server, keyId, publicKey), false, name);
+      assert.equal(await verifyJson(ed25519, object, server, keyId, publicKey), false, name);
     }
-    assert.equal(await verifyJson(signed, SERVER, KEY_ID, new Uint8Array(3)), false, 'short key');
+    assert.equal(await verifyJson(ed25519, signed, SERVER, KEY_ID, new Uint8Array(3)), false, 'short key');
   });
 });
 
 describe('P2P server names', () => {
   test('a server name is the hex of its public key, and back', async () => {
-    const publicKey = await ed25519PublicKeyFromSeed(randomBytes(32));
+    const publicKey = await ed25519.publicKey(randomBytes(32));
     const name = serverNameFromPublicKey(publicKey);
     assert.match(name, /^[0-9a-f]{64}$/);
     assert.deepEqual(publicKeyFromServerName(name), publicKey);
@@ -118,9 +120,9 @@ describe('P2P server names', () => {
 
   test('P2P servers sign with ed25519:p2p', async () => {
     const seed = randomBytes(32);
-    const name = serverNameFromPublicKey(await ed25519PublicKeyFromSeed(seed));
-    const signed = await signJson({ hello: 'world' }, name, P2P_KEY_ID, seed);
+    const name = serverNameFromPublicKey(await ed25519.publicKey(seed));
+    const signed = await signJson({ hello: 'world' }, signerFor(name, seed));
     assert.equal(P2P_KEY_ID, 'ed25519:p2p');
-    assert.equal(await verifyJson(signed, name, P2P_KEY_ID, publicKeyFromServerName(name)!), true);
+    assert.equal(await verifyJson(ed25519, signed, name, P2P_KEY_ID, publicKeyFromServerName(name)!), true);
   });
 });

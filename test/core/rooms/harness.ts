@@ -6,7 +6,8 @@ import type { Clock } from '../../../src/core/ports.ts';
 import { silentLogger } from '../../../src/core/ports.ts';
 import { createRouter } from '../../../src/core/http/router.ts';
 import type { HsResponse } from '../../../src/core/http/types.ts';
-import { ed25519PublicKeyFromSeed, encodeHex } from '../../../src/core/protocol.ts';
+import { encodeHex } from '../../../src/core/protocol.ts';
+import { ed25519, signerFor } from '../../support/ed25519.ts';
 import { createRooms, type Rooms } from '../../../src/core/rooms/rooms.ts';
 import type { MemberProfile, RoomDeps } from '../../../src/core/rooms/deps.ts';
 import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
@@ -81,7 +82,7 @@ export async function startHarness(
   options: { profiles?: Record<string, MemberProfile>; knownUsers?: string[] } = {},
 ): Promise<Harness> {
   const seed = new Uint8Array(32).fill(7);
-  const serverName = encodeHex(await ed25519PublicKeyFromSeed(seed));
+  const serverName = encodeHex(await ed25519.publicKey(seed));
   // ROOMS_STORE=sqlite runs the same tests over the Node peer's SQLite store.
   const store =
     process.env.ROOMS_STORE === 'sqlite'
@@ -95,7 +96,7 @@ export async function startHarness(
     clock,
     notifier,
     serverName,
-    signingSeed: seed,
+    signer: signerFor(serverName, seed),
     randomBytes: systemRandomBytes,
     accounts: {
       profileOf: async (userId) => options.profiles?.[userId],

@@ -11,6 +11,7 @@ import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import { FakeClock } from './fake-clock.ts';
+import { ed25519, pbkdf2 } from '../../support/ed25519.ts';
 import { memoryBlobStore } from '../../../src/core/storage/memory-blob-store.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
@@ -48,7 +49,7 @@ export class SyncHarness {
   /** Opens the database (again) and starts a homeserver over it. */
   async open(): Promise<void> {
     this.store = await openDexieStore(this.dbName, SCHEMA, { indexedDB: this.indexedDB, IDBKeyRange });
-    const identity = await bootstrapIdentity(this.store, randomBytes);
+    const identity = await bootstrapIdentity(this.store, randomBytes, ed25519);
     this.hs = createHomeserver({
       store: this.store,
       clock: this.clock,
@@ -56,6 +57,8 @@ export class SyncHarness {
       logger: silentLogger,
       serverName: identity.serverName,
       signingSeed: identity.seed,
+      ed25519,
+      pbkdf2,
       config: { registration: 'open', passwordIterations: 1000 },
       media: { blobs: memoryBlobStore() },
     });

@@ -8,6 +8,16 @@ describe('normalizeOrigin', () => {
     assert.equal(normalizeOrigin('HTTPS://App.Example:443/'), 'https://app.example');
   });
 
+  test('accepts plain http only on loopback', () => {
+    for (const input of [
+      'http://localhost:8080',
+      'http://app.localhost',
+      'http://127.0.0.2',
+      'http://[::1]:9000',
+    ])
+      assert.equal(normalizeOrigin(input), input);
+  });
+
   test('refuses anything that is not a bare http(s) origin', () => {
     for (const input of [
       'null',
@@ -16,6 +26,11 @@ describe('normalizeOrigin', () => {
       'https://a.example/path',
       'https://u:p@a.example',
       'https://a.example/?q=1',
+      // Plain http away from loopback: anyone on the way could take over the homeserver.
+      'http://app.example',
+      'http://192.168.1.10:8080',
+      'http://[fe80::1]',
+      'http://127.0.0.1.nip.io',
     ]) {
       assert.throws(() => normalizeOrigin(input), InvalidOriginError, input);
     }

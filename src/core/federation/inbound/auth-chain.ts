@@ -17,14 +17,14 @@ const MAX_AUTH_FETCHES = 20;
 
 /** The events of a JSON array that pass steps 1 to 3 (at most `max`), the others logged. */
 export async function acceptedPdus(
-  deps: Pick<InboundDeps, 'logger'>,
+  deps: Pick<InboundDeps, 'logger' | 'ed25519'>,
   list: JsonValue | undefined,
   version: RoomVersion,
   roomId: string,
   max: number,
 ): Promise<RoomEvent[]> {
   if (!Array.isArray(list)) return [];
-  const intakes = await intakeAll(list.slice(0, max), version, roomId);
+  const intakes = await intakeAll(deps.ed25519, list.slice(0, max), version, roomId);
   const out: RoomEvent[] = [];
   for (const intake of intakes) {
     if (intake.ok) out.push(intake.event);

@@ -1,5 +1,6 @@
 // What the receiving side of room federation works with.
 import type { Logger } from '../../ports.ts';
+import type { Ed25519 } from '../../protocol/ed25519.ts';
 import type { RoomFederationPort } from '../../rooms/federation-api.ts';
 import type { Store } from '../../storage/port.ts';
 import type { Notifier } from '../../events/notifier.ts';
@@ -37,4 +38,6 @@ export interface InboundDeps {
   readonly limits: InboundLimits;
   /** States of recent state groups (the state before most events of a batch is the same). */
   readonly stateCache: StateCache;
+  /** Checks the signatures of every received event (the platform's, ports.ts). */
+  readonly ed25519: Ed25519;
 }

@@ -152,7 +152,7 @@ async function receiveRoom(
     parsed.map((p) => p.event),
     (e) => e.prev_events,
   ).map((e) => byId.get(e.event_id)!);
-  const verified = ordered.map((p) => verifyPdu(p, version));
+  const verified = ordered.map((p) => verifyPdu(deps.ed25519, p, version));
   for (let i = 0; i < ordered.length; i += CHUNK) {
     const events: RoomEvent[] = [];
     for (const intake of await Promise.all(verified.slice(i, i + CHUNK))) {

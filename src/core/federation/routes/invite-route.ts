@@ -3,7 +3,6 @@
 import { MatrixError, badJson, forbidden, notFound, quotaExceeded } from '../../errors.ts';
 import {
   type JsonObject,
-  P2P_KEY_ID,
   type RoomEvent,
   parseRoomVersion,
   pduFromRoomEvent,
@@ -57,7 +56,7 @@ export async function invite(fed: FederationContext, ctx: FederationRouteContext
     );
   }
   const { version } = parsed;
-  const intake = await intakePdu(body.event, version, roomId);
+  const intake = await intakePdu(fed.ed25519, body.event, version, roomId);
   if (!intake.ok) throw badJson(intake.reason);
   if (intake.redacted) throw badJson('The invite does not match its content hash');
   const { event } = intake;
@@ -71,7 +70,7 @@ export async function invite(fed: FederationContext, ctx: FederationRouteContext
     throw notFound(`${invitee} is not a user of this server`);
   }
   const { event_id: _id, ...pdu } = event;
-  const signed = await signEvent(pdu, fed.serverName, P2P_KEY_ID, fed.signingSeed, version);
+  const signed = await signEvent(pdu, fed.signer, version);
   const stored = { ...signed, event_id: event.event_id } as RoomEvent;
   await storeInvite(fed, stored, ctx.origin, boundedStrippedState(body.invite_room_state));
   return ok({ event: pduFromRoomEvent(stored, version) as unknown as JsonObject });

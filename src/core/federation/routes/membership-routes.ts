@@ -5,7 +5,6 @@
 import { MatrixError, badJson, forbidden, notFound } from '../../errors.ts';
 import {
   type JsonObject,
-  P2P_KEY_ID,
   type RoomEvent,
   type RoomVersion,
   pduFromRoomEvent,
@@ -112,7 +111,7 @@ async function acceptMemberEvent(
   const { roomId, eventId } = ctx.params as { roomId: string; eventId: string };
   const version = await heldVersion(fed, roomId);
   const body = membership === 'join' ? await vouchedJoin(fed, ctx, version) : jsonBody(ctx);
-  const intake = await intakePdu(body, version, roomId);
+  const intake = await intakePdu(fed.ed25519, body, version, roomId);
   if (!intake.ok) throw badJson(intake.reason);
   const { event } = intake;
   if (event.event_id !== eventId) throw badJson(`The event's id is ${event.event_id}, not ${eventId}`);
@@ -158,7 +157,7 @@ async function vouchedJoin(
     joinAuthoriser(tx, roomId, sender, fed.serverName, version),
   );
   if (ours === undefined) throw forbidden('This join needs no authorisation');
-  return (await signEvent(body, fed.serverName, P2P_KEY_ID, fed.signingSeed, version)) as JsonObject;
+  return (await signEvent(body, fed.signer, version)) as JsonObject;
 }
 
 /**

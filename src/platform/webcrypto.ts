@@ -1,6 +1,6 @@
-// The slice of WebCrypto the protocol library uses, typed structurally (the
-// core compiles against ES2022 only, which has no DOM `crypto` types; host.d.ts
-// declares the global with these types). Node 24 and the browsers provide it.
+// The slice of WebCrypto the platform's Ed25519 and PBKDF2 use, typed
+// structurally so that one file serves the DOM typings (the extension) and
+// Node's alike. Node 24 and the browsers provide it.
 
 export interface CryptoKeyLike {
   readonly type: string;
