@@ -7,7 +7,9 @@
 // fetched by Bob's homeserver from Alice's over P2P), and the file Bob saves
 // with Element's "Download" is Alice's, byte for byte. The room is made
 // without encryption, so its image is such an `<img>`; an encrypted room's
-// images go through Element's own fetch and decryption instead. Screenshots
+// images go through Element's own fetch and decryption instead. After a
+// reload Element's service worker (sw.js) controls the page, and the media
+// still shows: no `<img>` load of the homeserver URL reaches it. Screenshots
 // go to artifacts/element/.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -133,5 +135,20 @@ describe('Element Web: an avatar and a 5 MB image, seen in the other browser', (
     const saved = await downloadFromTile(bob.page, imageTile(bob.page, photo.name));
     assert.equal(saved.byteLength, photo.buffer.byteLength);
     assert.ok(saved.equals(photo.buffer), 'the downloaded bytes differ from the sent file');
+  });
+
+  test("after Bob reloads, with Element's service worker in control of the page, they still appear", async () => {
+    await bob.page.reload();
+    const worker = await bob.page.evaluate(() => {
+      const { serviceWorker } = navigator as unknown as {
+        serviceWorker: { controller: { scriptURL: string } | null };
+      };
+      return serviceWorker.controller?.scriptURL;
+    });
+    assert.equal(worker, `${site.origin}/sw.js`);
+    const tile = imageTile(bob.page, photo.name);
+    assert.equal((await loadedImage(tile.locator('img.mx_MImageBody_thumbnail'))).scheme, 'blob:');
+    assert.equal((await loadedImage(senderAvatar(tile))).scheme, 'blob:');
+    await screenshot(bob.page, 'media-bob-reloaded');
   });
 });

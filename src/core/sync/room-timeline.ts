@@ -49,10 +49,16 @@ export async function roomSections(
   const start = first ? first.stream - 1 : range.to;
   const events = slice.events.map((e) => e.event);
   const state = await stateSection(ctx, roomId, range, start, events, slice.limited);
+  // A whole room (initial sync, newly joined) whose timeline does not reach
+  // its creation has earlier history, held or still to be backfilled from
+  // other servers: saying so makes clients page back (matrix-js-sdk keeps
+  // the back-pagination token of a room it knew as an invite only when the
+  // timeline is limited).
+  const unreached = range.fullState && !slice.limited && events[0]?.type !== 'm.room.create';
   return {
     timeline: {
       events: events.map((e) => syncEvent(ctx, e)),
-      limited: slice.limited,
+      limited: slice.limited || unreached,
       prev_batch: rooms.makePaginationToken(start),
     },
     state: state.map((e) => syncEvent(ctx, e)),

@@ -13,12 +13,20 @@ export interface KnownPeer {
 }
 
 export interface KnownPeerStore {
+  /** Oldest saved first. */
   load(): Promise<readonly KnownPeer[]>;
   /** Insert or replace the entry for `peer.serverName`. */
   save(peer: KnownPeer): Promise<void>;
 }
 
 const MAX_SAVED_ADDRS = 16;
+/**
+ * Stored peers dialled at start, the most recently saved ones: the stores
+ * keep up to 1,024, and dialling every peer that ever connected (with the
+ * addresses it advertised) would let anyone who once connected make us dial
+ * whatever they listed, each start.
+ */
+const MAX_RESTORE_DIALS = 32;
 
 export interface KnownPeers {
   /** Dials every stored peer (in the background; failures are expected for peers that are offline). */
@@ -66,7 +74,7 @@ export function trackKnownPeers(
   const restore = async () => {
     if (!store) return;
     try {
-      for (const peer of await store.load()) {
+      for (const peer of (await store.load()).slice(-MAX_RESTORE_DIALS)) {
         const peerId = serverNameToPeerId(peer.serverName);
         if (peerId && !peerId.equals(libp2p.peerId)) void connect(peerId, parseAddrs(peer.addrs));
       }
