@@ -116,8 +116,16 @@ const BY_ID = new Map(ALL.map((v) => [v.id, v]));
 
 /** Versions this server can create and join (full auth rules and state resolution v2). */
 export const SUPPORTED_ROOM_VERSIONS: readonly string[] = ALL.filter((v) => v.supported).map((v) => v.id);
-/** The version new rooms get unless the client asks for another. */
-export const DEFAULT_ROOM_VERSION = '10';
+/**
+ * The version new rooms get unless the client asks for another: 12, as spec
+ * v1.16 recommends ("Servers SHOULD use room version 12 as the default") and
+ * Element Web 1.12.7 reads (creators' infinite power, hash room ids). In a
+ * P2P room every member's peer may be hostile: v12's state resolution v2.1
+ * keeps a peer's stale or forged state from resetting bans and power levels,
+ * and no power levels event can take the room from its creator. The README
+ * gives the reasons at length.
+ */
+export const DEFAULT_ROOM_VERSION = '12';
 
 /** Looks up a room version by id; undefined for versions this library does not know. */
 export function roomVersion(id: string): RoomVersion | undefined {

@@ -73,6 +73,9 @@ export class RoomWriter {
   /** One local writer per room at a time: events are built on the room's current extremities. */
   private readonly locks = new KeyedQueue();
 
+  /** The timestamp of the last room created here whose create event's id names it. */
+  private lastHashedCreate = 0;
+
   /** Told about every local event in the transaction that persists it (federation's outbox, once connected). */
   private readonly localEvents: () => LocalEventHooks | undefined;
 
@@ -124,7 +127,10 @@ export class RoomWriter {
    * on the one before, and persists them all in one transaction, together
    * with whatever `alongside` writes (aliases, directory visibility).
    * `roomId`: undefined from room version 12 on, where the create event's id
-   * names the room (the events then carry that id).
+   * names the room (the events then carry that id). Two rooms created alike
+   * in the same millisecond would get the same id, so such rooms get a
+   * timestamp after the last one created here, and if the id is taken all
+   * the same (after a restart) the next attempt moves it a millisecond on.
    */
   async create(
     roomId: string | undefined,
@@ -132,27 +138,50 @@ export class RoomWriter {
     drafts: readonly EventDraft[],
     alongside?: (tx: WriteTx, roomId: string) => Promise<void>,
   ): Promise<RoomEvent[]> {
+    for (let attempt = 0; ; attempt++) {
+      let now = this.deps.clock.now();
+      if (roomId === undefined) {
+        now = Math.max(now, this.lastHashedCreate + 1);
+        this.lastHashedCreate = now;
+      }
+      const events = await this.buildRoom(roomId, version, drafts, now);
+      const id = events[0]!.room_id;
+      const taken = await this.locks.run(id, () =>
+        this.deps.store.write(this.tables, async (tx) => {
+          if (await roomsTable.get(tx, id)) return true;
+          for (const event of events) await persistEvent(tx, event, version);
+          await alongside?.(tx, id);
+          await this.localEvents()?.persisted(tx, events);
+          return false;
+        }),
+      );
+      if (!taken) {
+        this.notify(events);
+        return events;
+      }
+      if (roomId !== undefined || attempt >= ATTEMPTS) {
+        throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
+      }
+    }
+  }
+
+  private async buildRoom(
+    roomId: string | undefined,
+    version: RoomVersion,
+    drafts: readonly EventDraft[],
+    now: number,
+  ): Promise<RoomEvent[]> {
     const state = new Map<string, string>();
     const events: RoomEvent[] = [];
     let prevEvents: PrevEvent[] = [];
     let id = roomId ?? '';
     for (const draft of drafts) {
-      const event = await this.build(id, draft, { draft, version, prevEvents, state });
+      const event = await this.build(id, draft, { draft, version, prevEvents, state }, now);
       id = event.room_id;
       events.push(event);
       prevEvents = [{ eventId: event.event_id, depth: event.depth }];
       if (event.state_key !== undefined) state.set(stateKeyOf(event.type, event.state_key), event.event_id);
     }
-    await this.locks.run(id, () =>
-      this.deps.store.write(this.tables, async (tx) => {
-        if (await roomsTable.get(tx, id))
-          throw new MatrixError(400, 'M_ROOM_IN_USE', 'room id already taken');
-        for (const event of events) await persistEvent(tx, event, version);
-        await alongside?.(tx, id);
-        await this.localEvents()?.persisted(tx, events);
-      }),
-    );
-    this.notify(events);
     return events;
   }
 
@@ -189,13 +218,18 @@ export class RoomWriter {
     return { draft, version, prevEvents: await extremities(tx, roomId), state };
   }
 
-  private build(roomId: string, draft: EventDraft, at: BuildState): Promise<RoomEvent> {
+  private build(
+    roomId: string,
+    draft: EventDraft,
+    at: BuildState,
+    now = this.deps.clock.now(),
+  ): Promise<RoomEvent> {
     return buildEvent(draft, {
       version: at.version,
       roomId,
       stateId: (type, stateKey) => at.state.get(stateKeyOf(type, stateKey)),
       prevEvents: at.prevEvents,
-      now: this.deps.clock.now(),
+      now,
       serverName: this.deps.serverName,
       signer: this.deps.signer,
     });

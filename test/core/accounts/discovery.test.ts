@@ -29,7 +29,7 @@ describe('discovery', () => {
     const res = await t.request('GET', '/_matrix/client/v3/capabilities', undefined, alice.accessToken);
     const caps = res.body.capabilities;
     assert.deepEqual(caps['m.room_versions'], {
-      default: '10',
+      default: '12',
       available: { '10': 'stable', '11': 'stable', '12': 'stable' },
     });
     assert.deepEqual(caps['m.change_password'], { enabled: true });

@@ -12,7 +12,10 @@ import {
   createFederatedCluster,
   eventually,
 } from '../../support/federated-cluster.ts';
-import { createRoom, join, say, seesTexts, sync } from './room-helpers.ts';
+import { createRoom, join, say, seesTexts, stateContent, sync } from './room-helpers.ts';
+
+const memberOf = (node: ClusterNode, who: Account, roomId: string, userId: string) =>
+  stateContent(node, who, roomId, 'm.room.member', userId);
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -25,16 +28,6 @@ function knock(node: ClusterNode, who: Account, roomId: string, via: readonly st
     reason ? { reason } : {},
     who.accessToken,
   );
-}
-
-async function memberOn(node: ClusterNode, who: Account, roomId: string, userId: string): Promise<Json> {
-  const res = await node.request(
-    'GET',
-    `${V3}/rooms/${enc(roomId)}/state/m.room.member/${enc(userId)}`,
-    undefined,
-    who.accessToken,
-  );
-  return res.status === 200 ? res.body : undefined;
 }
 
 describe('knocking across servers', () => {
@@ -72,7 +65,7 @@ describe('knocking across servers', () => {
       ),
     );
 
-    const seen = await memberOn(a, alice, roomId, bob.userId);
+    const seen = await memberOf(a, alice, roomId, bob.userId);
     assert.equal(seen.membership, 'knock');
     assert.equal(seen.reason, 'let me in');
 
@@ -102,12 +95,12 @@ describe('knocking across servers', () => {
       initial_state: [{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'knock' } }],
     });
     assert.equal((await knock(b, bob, roomId, [a.serverName])).status, 200);
-    assert.equal((await memberOn(a, alice, roomId, bob.userId)).membership, 'knock');
+    assert.equal((await memberOf(a, alice, roomId, bob.userId)).membership, 'knock');
     const left = await b.request('POST', `${V3}/rooms/${enc(roomId)}/leave`, {}, bob.accessToken);
     assert.equal(left.status, 200, JSON.stringify(left.body));
     assert.equal((await sync(b, bob)).rooms?.knock?.[roomId], undefined);
     await eventually(
-      async () => (await memberOn(a, alice, roomId, bob.userId))?.membership === 'leave',
+      async () => (await memberOf(a, alice, roomId, bob.userId))?.membership === 'leave',
       'alice sees the knock withdrawn',
     );
 
@@ -127,7 +120,7 @@ describe('knocking across servers', () => {
     });
     assert.equal((await knock(a, carol, roomId, [])).status, 200);
     assert.ok((await sync(a, carol)).rooms.knock[roomId]);
-    assert.equal((await memberOn(a, alice, roomId, carol.userId)).membership, 'knock');
+    assert.equal((await memberOf(a, alice, roomId, carol.userId)).membership, 'knock');
     const invite = await createRoom(a, alice, { preset: 'private_chat', room_version: '10' });
     assert.equal((await knock(a, carol, invite, [])).status, 403, 'the invite join rule refuses knocks');
   });

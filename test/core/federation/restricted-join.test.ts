@@ -8,23 +8,15 @@ import {
   type Account,
   type Cluster,
   type ClusterNode,
-  type Json,
   createFederatedCluster,
 } from '../../support/federated-cluster.ts';
-import { createRoom, join, say, seesTexts } from './room-helpers.ts';
+import { createRoom, join, say, seesTexts, stateContent } from './room-helpers.ts';
+
+const member = (node: ClusterNode, who: Account, roomId: string, userId: string) =>
+  stateContent(node, who, roomId, 'm.room.member', userId);
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
-
-async function member(node: ClusterNode, who: Account, roomId: string, userId: string): Promise<Json> {
-  const res = await node.request(
-    'GET',
-    `${V3}/rooms/${enc(roomId)}/state/m.room.member/${enc(userId)}`,
-    undefined,
-    who.accessToken,
-  );
-  return res.body;
-}
 
 describe('restricted joins across servers', () => {
   let cluster: Cluster;

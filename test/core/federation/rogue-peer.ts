@@ -7,7 +7,9 @@ import type {
   PeerTransport,
 } from '../../../src/core/federation/transport.ts';
 import {
+  DEFAULT_ROOM_VERSION,
   type JsonObject,
+  createEventIdOfRoom,
   type RoomVersion,
   encodeHex,
   eventIdFor,
@@ -52,14 +54,15 @@ export async function rogueOver(transport: PeerTransport, seedByte = 0x66): Prom
   const seed = new Uint8Array(32).fill(seedByte);
   const serverName = encodeHex(await ed25519.publicKey(seed));
   if (transport.serverName !== serverName) throw new Error('the rogue transport has another key');
-  const version = roomVersion('10')!;
+  // The rooms it forges into are created with the default version.
+  const version = roomVersion(DEFAULT_ROOM_VERSION)!;
   return {
     serverName,
     transport,
     version,
     user: (name) => `@${name}:${serverName}`,
     async event(fields) {
-      const unsigned = {
+      const unsigned: JsonObject = {
         origin_server_ts: Date.now(),
         content: {},
         prev_events: [],
@@ -67,6 +70,16 @@ export async function rogueOver(transport: PeerTransport, seedByte = 0x66): Prom
         depth: 1,
         ...fields,
       };
+      // Tests name the create event among the auth events, as versions before
+      // 12 want; from 12 the room id implies it and citing it is rejected.
+      if (
+        version.roomIdIsCreateEventId &&
+        typeof fields.room_id === 'string' &&
+        Array.isArray(fields.auth_events)
+      ) {
+        const create = createEventIdOfRoom(fields.room_id);
+        unsigned.auth_events = fields.auth_events.filter((id) => id !== create);
+      }
       const pdu = (await signEvent(unsigned, signerFor(serverName, seed), version)) as unknown as JsonObject;
       return { pdu, eventId: await eventIdFor(pdu, version) };
     },

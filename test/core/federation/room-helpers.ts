@@ -111,3 +111,20 @@ export async function sync(node: ClusterNode, who: Account, since?: string): Pro
   if (res.status !== 200) throw new Error(`sync: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+/** One state event's content as the user reads it (undefined when absent or not readable). */
+export async function stateContent(
+  node: ClusterNode,
+  who: Account,
+  roomId: string,
+  type: string,
+  stateKey = '',
+): Promise<Json> {
+  const res = await node.request(
+    'GET',
+    `${V3}/rooms/${enc(roomId)}/state/${type}/${enc(stateKey)}`,
+    undefined,
+    who.accessToken,
+  );
+  return res.status === 200 ? res.body : undefined;
+}

@@ -3,28 +3,11 @@
 // moves its aliases; a member on another server follows the tombstone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  type Account,
-  type Cluster,
-  type ClusterNode,
-  type Json,
-  createFederatedCluster,
-  eventually,
-} from '../../support/federated-cluster.ts';
-import { createRoom, join, say, seesTexts } from './room-helpers.ts';
+import { type Cluster, createFederatedCluster, eventually } from '../../support/federated-cluster.ts';
+import { createRoom, join, say, seesTexts, stateContent as state } from './room-helpers.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
-
-async function state(node: ClusterNode, who: Account, roomId: string, type: string): Promise<Json> {
-  const res = await node.request(
-    'GET',
-    `${V3}/rooms/${enc(roomId)}/state/${type}/`,
-    undefined,
-    who.accessToken,
-  );
-  return res.status === 200 ? res.body : undefined;
-}
 
 describe('room upgrades across servers', () => {
   let cluster: Cluster;

@@ -26,11 +26,11 @@ describe('createRoom', () => {
   const stateOf = (events: Awaited<ReturnType<typeof state>>, type: string, key = '') =>
     events.find((e) => e.type === type && e.state_key === key)?.content;
 
-  test('private_chat by default: invite-only, shared history, creator at 100', async () => {
+  test('private_chat and room version 12 by default: invite-only, shared history, the creator unlisted', async () => {
     const roomId = await hs.createRoom(alice, { name: 'Lunch', topic: 'Where to eat' });
-    assert.match(roomId, new RegExp(`^!.+:${hs.serverName}$`));
+    assert.match(roomId, /^![A-Za-z0-9_-]{43}$/);
     const events = await state(roomId, alice);
-    assert.deepEqual(stateOf(events, 'm.room.create'), { creator: alice, room_version: '10' });
+    assert.deepEqual(stateOf(events, 'm.room.create'), { room_version: '12' });
     assert.equal(stateOf(events, 'm.room.member', alice)?.membership, 'join');
     assert.equal(stateOf(events, 'm.room.join_rules')?.join_rule, 'invite');
     assert.equal(stateOf(events, 'm.room.history_visibility')?.history_visibility, 'shared');
@@ -38,7 +38,16 @@ describe('createRoom', () => {
     assert.equal(stateOf(events, 'm.room.name')?.name, 'Lunch');
     assert.equal(stateOf(events, 'm.room.topic')?.topic, 'Where to eat');
     const pl = stateOf(events, 'm.room.power_levels') as { users: Record<string, number> };
-    assert.equal(pl.users[alice], 100);
+    assert.deepEqual(pl.users, {});
+  });
+
+  test('room version 10: the room id on this server, the creator at 100', async () => {
+    const roomId = await hs.createRoom(alice, { room_version: '10' });
+    assert.match(roomId, new RegExp(`^!.+:${hs.serverName}$`));
+    const events = await state(roomId, alice);
+    assert.deepEqual(stateOf(events, 'm.room.create'), { creator: alice, room_version: '10' });
+    const pl = stateOf(events, 'm.room.power_levels') as { users: Record<string, number> };
+    assert.deepEqual(pl.users, { [alice]: 100 });
   });
 
   test('public_chat with an alias: public join rule, canonical alias, listed in the directory', async () => {
@@ -62,8 +71,9 @@ describe('createRoom', () => {
     assert.equal(taken.body.errcode, 'M_ROOM_IN_USE');
   });
 
-  test('trusted_private_chat direct room: invitees get 100 and an is_direct invite', async () => {
+  test('room version 10 trusted_private_chat direct room: invitees get 100 and an is_direct invite', async () => {
     const roomId = await hs.createRoom(alice, {
+      room_version: '10',
       preset: 'trusted_private_chat',
       invite: [bob],
       is_direct: true,
@@ -180,7 +190,11 @@ describe('createRoom', () => {
     await bad({ room_alias_name: 'a:b' }, 'M_INVALID_PARAM');
     await bad({ initial_state: [{ type: 'm.room.create', content: {} }] }, 'M_INVALID_PARAM');
     await bad({ initial_state: [{ content: {} }] }, 'M_MISSING_PARAM');
-    await bad({ power_level_content_override: { users: { [alice]: 0 } }, name: 'x' }, 'M_FORBIDDEN', 403);
+    await bad(
+      { room_version: '10', power_level_content_override: { users: { [alice]: 0 } }, name: 'x' },
+      'M_FORBIDDEN',
+      403,
+    );
     await bad({ topic: 'x'.repeat(70_000) }, 'M_TOO_LARGE', 413);
     const noAuth = await hs.request('POST', '/_matrix/client/v3/createRoom', { body: {} });
     assert.equal(noAuth.status, 401);
