@@ -11,15 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
-import { bootstrapIdentity } from '../src/core/accounts/server-identity.ts';
-import { silentLogger } from '../src/core/ports.ts';
-import { systemRandomBytes as randomBytes } from '../src/platform/system-random.ts';
+import type { Homeserver } from '../src/core/homeserver.ts';
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
-import { systemClock } from '../src/platform/system-clock.ts';
-import { ed25519, pbkdf2 } from '../test/support/ed25519.ts';
-import { memoryBlobStore } from '../src/core/storage/memory-blob-store.ts';
+import { benchHomeserver } from './bench-homeserver.ts';
 
 const MESSAGES = 1000;
 const ROOMS = 100;
@@ -157,19 +152,7 @@ async function paginate(client: Client, user: User, roomId: string): Promise<num
 export default async function homeserverBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'p2pm-hs-bench-'));
   const store = await openSqliteStore(join(dir, 'hs.sqlite'), SCHEMA);
-  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
-  const hs = createHomeserver({
-    store,
-    clock: systemClock,
-    randomBytes,
-    logger: silentLogger,
-    serverName: identity.serverName,
-    signingSeed: identity.seed,
-    ed25519,
-    pbkdf2,
-    config: { registration: 'open', passwordIterations: 1000 },
-    media: { blobs: memoryBlobStore() },
-  });
+  const hs = await benchHomeserver(store);
   const client = new Client(hs);
   try {
     const alice = await client.register('alice');

@@ -14,8 +14,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { bootstrapIdentity } from '../src/core/accounts/server-identity.ts';
-import { createHomeserver } from '../src/core/homeserver.ts';
 import { silentLogger } from '../src/core/ports.ts';
 import { SCHEMA } from '../src/core/schema.ts';
 import { startHttpServer } from '../src/node/http-server.ts';
@@ -23,8 +21,6 @@ import { sharpThumbnailer } from '../src/node/media/sharp-thumbnailer.ts';
 import { openFileBlobStore } from '../src/node/storage/file-blob-store.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import { systemClock } from '../src/platform/system-clock.ts';
-import { systemRandomBytes as randomBytes } from '../src/platform/system-random.ts';
 import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
 import { CHROMIUM_PATH, EXTENSION_DIR, removeProfile } from '../scripts/harness/extension-browser.ts';
 import {
@@ -32,7 +28,7 @@ import {
   launchWithLoopbackAccess,
   startClientSite,
 } from '../scripts/harness/extension-session.ts';
-import { ed25519, pbkdf2 } from '../test/support/ed25519.ts';
+import { benchHomeserver } from './bench-homeserver.ts';
 
 const MiB = 1024 * 1024;
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -57,18 +53,10 @@ async function nodeThroughput(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'p2pm-media-bench-'));
   const store = await openSqliteStore(join(dir, 'hs.sqlite'), SCHEMA);
   const blobs = await openFileBlobStore(join(dir, 'media'));
-  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
-  const hs = createHomeserver({
-    store,
-    clock: systemClock,
-    randomBytes,
-    logger: silentLogger,
-    serverName: identity.serverName,
-    signingSeed: identity.seed,
-    ed25519,
-    pbkdf2,
-    config: { registration: 'open', passwordIterations: 1000 },
-    media: { blobs, thumbnailer: sharpThumbnailer, config: { maxUploadBytes: 256 * MiB } },
+  const hs = await benchHomeserver(store, {
+    blobs,
+    thumbnailer: sharpThumbnailer,
+    config: { maxUploadBytes: 256 * MiB },
   });
   const http = await startHttpServer((req) => hs.handle(req), {
     host: '127.0.0.1',

@@ -59,7 +59,7 @@ export default async function remoteMediaBench(sizeMiB = 32): Promise<Record<str
     const cached = await mbPerSecond();
     return {
       [`remote fetch A → B over libp2p websockets, ${sizeMiB} MiB (MB/s)`]: remote,
-      [`the same file from B's cache (MB/s)`]: cached,
+      "the same file from B's cache (MB/s)": cached,
     };
   } finally {
     await cluster.close();

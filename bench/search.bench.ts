@@ -14,17 +14,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { bootstrapIdentity } from '../src/core/accounts/server-identity.ts';
-import { createHomeserver, type Homeserver } from '../src/core/homeserver.ts';
-import { silentLogger } from '../src/core/ports.ts';
+import type { Homeserver } from '../src/core/homeserver.ts';
 import { indexForSearch } from '../src/core/rooms/search-index.ts';
 import { eventsTable, roomTableNames, SEARCH } from '../src/core/rooms/tables.ts';
 import { SCHEMA } from '../src/core/schema.ts';
-import { memoryBlobStore } from '../src/core/storage/memory-blob-store.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
-import { systemClock } from '../src/platform/system-clock.ts';
-import { systemRandomBytes as randomBytes } from '../src/platform/system-random.ts';
-import { ed25519, pbkdf2 } from '../test/support/ed25519.ts';
+import { benchHomeserver } from './bench-homeserver.ts';
 
 const EVENTS = Number(process.env.SEARCH_BENCH_EVENTS ?? 100_000);
 const ROOMS = 10;
@@ -87,19 +82,7 @@ export default async function searchBench(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'p2pm-search-bench-'));
   const path = join(dir, 'hs.sqlite');
   const store = await openSqliteStore(path, SCHEMA, { synchronous: 'normal' });
-  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
-  const hs = createHomeserver({
-    store,
-    clock: systemClock,
-    randomBytes,
-    logger: silentLogger,
-    serverName: identity.serverName,
-    signingSeed: identity.seed,
-    ed25519,
-    pbkdf2,
-    config: { registration: 'open', passwordIterations: 1000 },
-    media: { blobs: memoryBlobStore() },
-  });
+  const hs = await benchHomeserver(store);
   try {
     const first = await call(hs, 'POST', '/_matrix/client/v3/register', { username: 'alice', password: 'p' });
     const done = await call(hs, 'POST', '/_matrix/client/v3/register', {

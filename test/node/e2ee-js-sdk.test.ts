@@ -20,21 +20,9 @@ import {
   startRelayProcess,
   startServe,
 } from '../../scripts/harness/serve-process.ts';
-import { type Credentials, cryptoClient, loginDevice, registerUser } from '../support/js-sdk.ts';
+import { type Credentials, cryptoClient, loginDevice, registerUser, until } from '../support/js-sdk.ts';
 
-const HANG_GUARD_MS = 60_000;
 const PASSWORD = 'correct horse battery';
-
-/** Polls `check` until it returns a value; the bound is a hang guard only. */
-async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + HANG_GUARD_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`hang guard: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Whether the client shows `body` as a decrypted message of the room (what its user reads). */
 function decrypted(client: MatrixClient, roomId: string, body: string): boolean {

@@ -19,20 +19,7 @@ import {
   startRelayProcess,
   startServe,
 } from '../../scripts/harness/serve-process.ts';
-import { type Credentials, credentialsClient, registerUser } from '../support/js-sdk.ts';
-
-const HANG_GUARD_MS = 60_000;
-
-/** Polls `check` until it returns a value; the bound is a hang guard only. */
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false) {
-  const deadline = Date.now() + HANG_GUARD_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`hang guard: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { type Credentials, credentialsClient, registerUser, until } from '../support/js-sdk.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field, as a client would.
 type Json = any;

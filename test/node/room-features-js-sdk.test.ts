@@ -19,20 +19,7 @@ import {
   startRelayProcess,
   startServe,
 } from '../../scripts/harness/serve-process.ts';
-import { startedClient } from '../support/js-sdk.ts';
-
-const HANG_GUARD_MS = 60_000;
-
-/** Polls `check` until it returns a value; the bound is a hang guard only. */
-async function until<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false) {
-  const deadline = Date.now() + HANG_GUARD_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`hang guard: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { startedClient, until } from '../support/js-sdk.ts';
 
 /** The user's whole /sync as the server answers it (what any client would get). */
 async function rawSync(baseUrl: string, client: MatrixClient) {

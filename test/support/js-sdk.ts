@@ -141,4 +141,22 @@ export async function eventually<T>(check: () => T | undefined | false, hangGuar
   }
 }
 
+/**
+ * Polls `check` until it returns a value, naming `what` if the hang guard
+ * (for a broken build, never a performance assertion) is reached.
+ */
+export async function until<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  hangGuardMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + hangGuardMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`hang guard: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export { once };

@@ -64,10 +64,17 @@ export async function upgradeRoom(rooms: RoomsContext, ctx: RequestContext): Pro
   const old = await deps.store.read(roomTableNames, (tx) => readOldRoom(tx, oldId, caller.userId));
   // 2.
   const powerLevels: JsonObject = { ...old.powerLevels };
-  if (version.privilegedCreators && isJsonObject(powerLevels.users)) {
+  const users = isJsonObject(powerLevels.users) ? powerLevels.users : {};
+  if (version.privilegedCreators) {
     // From v12 the creator is above the power levels, and may not be listed.
-    const { [caller.userId]: _creator, ...users } = powerLevels.users;
-    powerLevels.users = users;
+    const { [caller.userId]: _creator, ...others } = users;
+    powerLevels.users = others;
+  } else {
+    // Before v12 the creator's power is the power levels' alone: a v12 room's
+    // creators are not listed there, so the upgrader is (with at least 100),
+    // or it could not even send the state it copies.
+    const held = typeof users[caller.userId] === 'number' ? (users[caller.userId] as number) : 0;
+    powerLevels.users = { ...users, [caller.userId]: Math.max(held, 100) };
   }
   const profile: MemberProfile | undefined = await deps.accounts.profileOf(caller.userId);
   const state = [...old.state];
