@@ -267,15 +267,14 @@ describe('a network of three serve peers and a relay', () => {
     await erin.sendTextMessage(dm, 'hi dave');
     await daveSees;
 
-    const typing = waitFor(
-      erin,
-      RoomMemberEvent.Typing,
-      (_e: MatrixEvent, member: { userId: string; typing: boolean }) =>
-        member.userId === dave.getUserId() && member.typing,
-      HANG_GUARD_MS,
-    );
+    // Erin's room member for Dave, which her client shows as typing. Not the
+    // client-wide RoomMemberEvent.Typing: Erin joined from an invite, and her
+    // join sync is limited (a joiner's history lies before the join), so
+    // matrix-js-sdk resets the room's timeline; the member objects it clones
+    // from the invite's state are never hooked to re-emit on the client. A
+    // known gap to check in Element (README, "A whole room … says limited").
     await dave.sendTyping(dm, true, 20_000);
-    await typing;
+    await eventually(() => erin.getRoom(dm)?.getMember(dave.getUserId()!)?.typing === true, HANG_GUARD_MS);
 
     const read = seesMessage(erin, 'read me');
     const { event_id: eventId } = await dave.sendTextMessage(dm, 'read me');
