@@ -110,7 +110,8 @@ export interface Homeserver {
 
 export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const { store, clock, logger, serverName, config, transport, randomBytes, ed25519, pbkdf2 } = deps;
-  const signer = serverSigner(deps);
+  // This server's signing key (`ed25519:p2p`), over the seed of its identity.
+  const signer = ed25519Signer(ed25519, serverName, P2P_KEY_ID, deps.signingSeed);
   const notifier = new Notifier();
   const shared = { store, clock, notifier };
   const accountsForRooms = roomAccounts(shared);
@@ -157,7 +158,16 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     ...(deps.media.thumbnailer && { thumbnailer: deps.media.thumbnailer }),
   });
   if (transport && directory) {
-    federation = connectFederation(deps, { transport, directory, notifier, typing, rooms, keys, media });
+    federation = connectFederation(deps, {
+      transport,
+      signer,
+      directory,
+      notifier,
+      typing,
+      rooms,
+      keys,
+      media,
+    });
   }
   const routes = [
     ...accountRoutes({
@@ -227,6 +237,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
 
 interface FederationParts {
   readonly transport: PeerTransport;
+  readonly signer: Signer;
   readonly directory: FederationDirectory;
   readonly notifier: Notifier;
   readonly typing: TypingTracker;
@@ -252,7 +263,7 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     logger,
     notifier,
     serverName,
-    signer: serverSigner(deps),
+    signer: parts.signer,
     ed25519,
     transport: parts.transport,
     rooms: rooms.federationPort,
@@ -278,9 +289,4 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     }),
   );
   return federation;
-}
-
-/** This server's signing key (`ed25519:p2p`), over the seed of its identity. */
-function serverSigner(deps: HomeserverDeps): Signer {
-  return ed25519Signer(deps.ed25519, deps.serverName, P2P_KEY_ID, deps.signingSeed);
 }

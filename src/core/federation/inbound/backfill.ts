@@ -25,7 +25,6 @@
 // for what a local user scrolls to.
 import type { RoomEvent, RoomVersion } from '../../protocol.ts';
 import {
-  type StateIds,
   heldRoomVersion,
   historyEdge,
   joinedServers,
@@ -41,7 +40,7 @@ import { acceptedPdus, fetchMissingAuthEvents } from './auth-chain.ts';
 import { isPlaced } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
 import { checkAgainstOwnState, logged } from './place-events.ts';
-import { fetchStateAfter } from './state-after.ts';
+import { statesOfMissingPrevs } from './state-after.ts';
 
 export interface BackfillLimits {
   /** Events asked for in one GET /backfill. */
@@ -158,7 +157,7 @@ async function placePage(
   const roomId = page[0]!.room_id;
   const ordered = topoSort(page, (e) => e.prev_events);
   await fetchMissingAuthEvents(deps, origin, version, ordered);
-  const external = await statesBefore(deps, origin, roomId, version, ordered);
+  const external = await statesOfMissingPrevs(deps, origin, roomId, version, ordered, MAX_STATE_LOOKUPS);
   return deps.rooms.exclusive(roomId, () =>
     deps.store.write(roomWriteTables, async (tx) => {
       const held = new EventRows(tx);
@@ -178,28 +177,4 @@ async function placePage(
       return placed;
     }),
   );
-}
-
-/** The state after each prev event of the page that is neither placed nor in it (GET /state_ids). */
-async function statesBefore(
-  deps: BackfillDeps,
-  origin: string,
-  roomId: string,
-  version: RoomVersion,
-  page: readonly RoomEvent[],
-): Promise<Map<string, StateIds>> {
-  const inPage = new Set(page.map((e) => e.event_id));
-  const missing = await deps.store.read(roomTableNames, async (tx) => {
-    const out = new Set<string>();
-    for (const event of page)
-      for (const prev of event.prev_events)
-        if (!inPage.has(prev) && !(await isPlaced(tx, prev))) out.add(prev);
-    return out;
-  });
-  const states = new Map<string, StateIds>();
-  for (const prev of [...missing].slice(0, MAX_STATE_LOOKUPS)) {
-    const state = await fetchStateAfter(deps, origin, roomId, version, prev);
-    if (state) states.set(prev, state);
-  }
-  return states;
 }

@@ -12,14 +12,14 @@
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
-import { type EventRow, type StateIds, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
+import { type EventRow, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import { topoSort } from '../topo-sort.ts';
 import { placeAll } from './place-events.ts';
 import { fetchMissingAuthEvents } from './auth-chain.ts';
-import { fillGaps, isPlaced } from './gap-fill.ts';
+import { fillGaps } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
-import { fetchStateAfter } from './state-after.ts';
+import { statesOfMissingPrevs } from './state-after.ts';
 
 /** Prev events of one batch taken as state (each costs state_ids and maybe many /event requests). */
 const MAX_STATE_LOOKUPS = 10;
@@ -46,7 +46,9 @@ export function receivePdus(
     const gap = lacksPrev ? await fillGaps(deps, origin, roomId, version, todo) : [];
     const all = topoSort([...gap, ...todo], (e) => e.prev_events);
     if (lacksAuth || gap.length > 0) await fetchMissingAuthEvents(deps, origin, version, all);
-    const external = lacksPrev ? await statesOfMissingPrevs(deps, origin, roomId, version, all) : new Map();
+    const external = lacksPrev
+      ? await statesOfMissingPrevs(deps, origin, roomId, version, all, MAX_STATE_LOOKUPS)
+      : new Map();
     // d. and e.
     const wanted = new Set(todo.map((e) => e.event_id));
     const members = new Set<string>();
@@ -91,29 +93,4 @@ async function survey(tx: ReadTx, events: readonly RoomEvent[], version: RoomVer
     }
   }
   return { results, todo, lacksAuth, lacksPrev };
-}
-
-/** The state after each prev event that is neither placed nor in the batch (fetched as state). */
-async function statesOfMissingPrevs(
-  deps: InboundDeps,
-  origin: string,
-  roomId: string,
-  version: RoomVersion,
-  batch: readonly RoomEvent[],
-): Promise<Map<string, StateIds>> {
-  const inBatch = new Set(batch.map((e) => e.event_id));
-  const missing = await deps.store.read(roomTableNames, async (tx) => {
-    const out = new Set<string>();
-    for (const event of batch) {
-      for (const prev of event.prev_events)
-        if (!inBatch.has(prev) && !(await isPlaced(tx, prev))) out.add(prev);
-    }
-    return out;
-  });
-  const states = new Map<string, StateIds>();
-  for (const prev of [...missing].slice(0, MAX_STATE_LOOKUPS)) {
-    const state = await fetchStateAfter(deps, origin, roomId, version, prev);
-    if (state) states.set(prev, state);
-  }
-  return states;
 }

@@ -9,6 +9,7 @@ import { type JsonValue, type RoomEvent, type RoomVersion, stateKeyOf } from '..
 import { type StateIds, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
 import { fedPath } from '../federation-client.ts';
 import { acceptedPdus, storeAuthEvents, unheld } from './auth-chain.ts';
+import { isPlaced } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
 
 const FETCH_CONCURRENCY = 8;
@@ -87,4 +88,33 @@ export async function fetchStateAfter(
     }
     return (await eventRowOf(tx, prevId)) ? state : undefined;
   });
+}
+
+/**
+ * The state after each prev event of `events` that is neither placed nor
+ * among them (fetched from `origin` as state), for at most `maxLookups` of
+ * them: what a batch from a peer, or a backfilled page, is checked against.
+ */
+export async function statesOfMissingPrevs(
+  deps: InboundDeps,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  events: readonly RoomEvent[],
+  maxLookups: number,
+): Promise<Map<string, StateIds>> {
+  const given = new Set(events.map((e) => e.event_id));
+  const missing = await deps.store.read(roomTableNames, async (tx) => {
+    const out = new Set<string>();
+    for (const event of events)
+      for (const prev of event.prev_events)
+        if (!given.has(prev) && !(await isPlaced(tx, prev))) out.add(prev);
+    return out;
+  });
+  const states = new Map<string, StateIds>();
+  for (const prev of [...missing].slice(0, maxLookups)) {
+    const state = await fetchStateAfter(deps, origin, roomId, version, prev);
+    if (state) states.set(prev, state);
+  }
+  return states;
 }
