@@ -17,9 +17,11 @@ describe('login and logout', () => {
   const login = (body: object) => t.request('POST', LOGIN, body);
   const password = { type: 'm.login.password', password: TEST_PASSWORD };
 
-  test('GET /login offers m.login.password', async () => {
+  test('GET /login offers m.login.password and m.login.token', async () => {
     const res = await t.request('GET', LOGIN);
-    assert.deepEqual(res.body, { flows: [{ type: 'm.login.password' }] });
+    assert.deepEqual(res.body, {
+      flows: [{ type: 'm.login.password' }, { type: 'm.login.token', get_login_token: true }],
+    });
   });
 
   test('logs in by localpart, full user id or the legacy user field', async () => {
