@@ -32,6 +32,7 @@ import {
 import { useRelay, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
 import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 import { type Delivery, describeDeliveries, startTrace, takeTrace } from './delivery-trace.ts';
+import { measured } from './table.ts';
 
 /** Messages timed A → B after the first ten. */
 const DELIVERIES = 100;
@@ -133,6 +134,7 @@ export default async function extensionBench(): Promise<void> {
   for (const browser of ['chrome', 'firefox'] as const) {
     const sizes = shippedSizes(browser);
     const total = Object.values(sizes).reduce((sum, n) => sum + n, 0);
+    if (browser === 'chrome') measured('ext.shipped-js', total / 1024);
     const parts = Object.entries(sizes).map(([file, n]) => `${file} ${(n / 1024).toFixed(1)} KB`);
     console.log(
       `shipped JS (${browser}, gzip -9): ${parts.join(', ')}; total ${(total / 1024).toFixed(1)} KB (goal ≤ 800 KB)`,
@@ -157,6 +159,7 @@ export default async function extensionBench(): Promise<void> {
     const b = await open('bob');
 
     const versions = await versionsRoundTrip(a.page);
+    measured('ext.versions.p50', versions.p50);
     console.log(
       `page → homeserver via the content script (GET /versions, 200×): ${spreadText(versions)} (goal p50 ≤ 1 ms)`,
     );
@@ -164,6 +167,9 @@ export default async function extensionBench(): Promise<void> {
     const roomId = await callClient(a.page, 'createPublicRoom', 'alice', 'bench');
     await callClient(b.page, 'join', 'bob', roomId, [a.serverName]);
     const delivery = await sendToSync(a, b, roomId, DELIVERIES);
+    measured('ext.first-after-meet.max', Math.max(...delivery.first));
+    measured('ext.send-sync.p50', delivery.spread.p50);
+    measured('ext.send-sync.p99', delivery.spread.p99);
     console.log(
       `first 10 messages after the browsers met: ${delivery.first.map((t) => t.toFixed(0)).join(', ')} ms; max ${ms(Math.max(...delivery.first))} (goal: none over 1 s)`,
     );
@@ -176,6 +182,7 @@ export default async function extensionBench(): Promise<void> {
     console.log(`to-device in A → B's /sync over WebRTC (50 messages): ${spreadText(toDevice)}`);
 
     const cold = await coldStart(a.browser, a.page);
+    measured('ext.cold-start.p50', cold.p50!);
     console.log(
       `service worker stopped → first /versions answered (10×): p50 ${ms(cold.p50!)}, p95 ${ms(cold.p95!)}`,
     );
