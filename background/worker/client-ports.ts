@@ -15,6 +15,7 @@ import { fromHsResponse, type OutgoingResponse, toHsRequest } from '../../src/pl
 import type { ClientStats } from './client-stats.ts';
 import { streamResponse } from './response-stream.ts';
 import { contentScriptOrigin } from './sender-checks.ts';
+import { workerTrace } from './worker-trace.ts';
 
 export interface ClientPortDeps {
   readonly homeserver: Promise<Homeserver>;
@@ -119,7 +120,10 @@ class PortSession {
     try {
       if (!isHomeserverUrl(msg.request.url)) throw new TypeError('not a homeserver URL');
       const homeserver = await this.#deps.homeserver;
-      response = fromHsResponse(await homeserver.handle(toHsRequest(msg.request, closed, this.#client)));
+      const request = toHsRequest(msg.request, closed, this.#client);
+      response = fromHsResponse(
+        await workerTrace.span(`client ${request.method} ${request.path}`, () => homeserver.handle(request)),
+      );
     } catch (err) {
       // The core turns handler errors into responses; this is a malformed request or a failed boot.
       this.#deps.logger.error('client request failed', { error: String(err) });

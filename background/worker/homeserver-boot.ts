@@ -20,6 +20,8 @@ import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { canvasThumbnailer } from '../../src/platform/web/canvas-thumbnailer.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { tracedStore } from '../../src/platform/trace.ts';
+import { workerTrace } from './worker-trace.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
 /**
@@ -44,7 +46,10 @@ export interface NodeParts {
 }
 
 export async function bootHomeserver(logger: Logger, node?: NodeParts): Promise<Homeserver> {
-  const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
+  const store = cachedHomeserverStore(
+    tracedStore(await openDexieStore(DATABASE_NAME, SCHEMA), workerTrace),
+    SCHEMA,
+  );
   const ed25519 = await chooseEd25519();
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });
