@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
-import { Client, benchHomeserver, quantile, round, sendToSync } from './bench-homeserver.ts';
+import { Client, type User, benchHomeserver, quantile, round, sendToSync } from './bench-homeserver.ts';
 import { measured, quick } from './table.ts';
 
 const MESSAGES = quick ? 200 : 1000;
