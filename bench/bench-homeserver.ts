@@ -31,7 +31,7 @@ export async function benchHomeserver(
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field.
-type Json = any;
+export type Json = any;
 
 export interface User {
   readonly userId: string;
