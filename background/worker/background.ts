@@ -26,11 +26,11 @@ const reportError = (message: string) => popup.reportError(message);
 const link = createNodeLink({ logger, reportError });
 const networkSettings = createNetworkSettingsStore(storageAreaOf(ext.storage.local));
 const network = createNetworkNode({ link, settings: () => networkSettings.get(), logger, reportError });
-const ready = bootHomeserver(
-  logger,
-  (identity) => network.start(identity),
-  async () => (await networkSettings.get()).displayName,
-);
+const ready = bootHomeserver(logger, {
+  transportFor: (identity) => network.start(identity),
+  nodeName: async () => (await networkSettings.get()).displayName,
+  turn: network.turn,
+});
 ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
 
 const approvals = createOriginApprovals(logger);
