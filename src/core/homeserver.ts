@@ -30,6 +30,7 @@ import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-l
 import { createRouter } from './http/router.ts';
 import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
+import type { Route } from './http/route.ts';
 import { createKeysModule, type KeysModule } from './keys/api.ts';
 import {
   eduSinks,
@@ -100,6 +101,8 @@ export interface Homeserver {
   readonly media: MediaModule;
   /** Reported content, for the owner (there is no server administrator in P2P). */
   readonly reports: ReportsView;
+  /** Every Client-Server route the router serves (method, pattern, auth), for tools that drive them all (the fuzzer). */
+  readonly routes: readonly Pick<Route, 'method' | 'path' | 'auth'>[];
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -216,6 +219,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     notifier,
     media,
     reports: rooms.reports,
+    routes: routes.map(({ method, path, auth }) => ({ method, path, auth })),
     ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));

@@ -5,7 +5,7 @@
 // store implementations). Keep it small: a platform that needs more asks the
 // module's api for it, here, by name.
 export { bootstrapIdentity, type RegistrationMode, type ServerIdentity } from './accounts/api.ts';
-export { internalError, MatrixError, tooLarge } from './errors.ts';
+export { internalError, MatrixError, tooLarge, unknown } from './errors.ts';
 export {
   wholeBody,
   createInboundGate,
