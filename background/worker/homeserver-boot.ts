@@ -19,6 +19,7 @@ import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { canvasThumbnailer } from '../../src/platform/web/canvas-thumbnailer.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { POPUP_CLIENT } from './client-names.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
 /**
@@ -36,11 +37,15 @@ export const MEDIA_DATABASE_NAME = 'p2p-matrix-media';
  * `transportFor` gives the peer transport for the server's identity (the
  * libp2p node uses the same key); with it the homeserver federates.
  * `nodeName` is the name the user gave this node in the settings, which peers show.
+ * `mayRegister` says which clients may create accounts (the popup, and the
+ * sites the user allowed to: origin-approvals.ts); without it none but the
+ * popup may.
  */
 export async function bootHomeserver(
   logger: Logger,
   transportFor?: (identity: ServerIdentity) => PeerTransport,
   nodeName?: () => Promise<string | undefined>,
+  mayRegister: (client: string | undefined) => Promise<boolean> = async (client) => client === POPUP_CLIENT,
 ): Promise<Homeserver> {
   const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
   const ed25519 = await chooseEd25519();
@@ -58,8 +63,9 @@ export async function bootHomeserver(
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
-    // Only pages the user approved can reach this server, so they may register.
-    config: { registration: 'open', baseUrl: HOMESERVER_ORIGIN },
+    // Only pages the user approved reach this server, and only those the user
+    // also allowed to create accounts may register (issue 12, finding 5).
+    config: { registration: 'open', mayRegister, baseUrl: HOMESERVER_ORIGIN },
     media: {
       blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME),
       thumbnailer: canvasThumbnailer,

@@ -73,6 +73,7 @@ function deps(change: Partial<PopupStateDeps> = {}) {
       },
     },
     origins: async () => [...origins],
+    accountCreation: async () => [],
     settings: async () => DEFAULT_SETTINGS,
     errors: createErrorLog(memoryArea(), () => 5),
     isPopupSender: (sender) => sender === POPUP,
