@@ -1,8 +1,9 @@
 // History for a server that joins a room of 10,000 events, Node↔Node over
 // libp2p websockets on 127.0.0.1 through a relay (in-memory SQLite stores):
 //  - the joiner's first page of history: from the join request until
-//    /messages (dir=b, 20 events) shows 20 messages from before the join
-//    (join, then one backfill page from the other peer);
+//    /messages (dir=b, a page of 21: the join and the 20 messages before it)
+//    shows 20 messages from before the join (join, then one backfill page
+//    from the other peer);
 //  - backfill throughput: paging back with /messages (limit 1,000) to the
 //    room's creation, events placed per second, each fetched and fully
 //    checked (signatures, hashes, auth against auth events and the state
@@ -18,11 +19,12 @@ import {
   seedFor,
   startFederatedNode,
 } from '../test/support/federated-cluster.ts';
+import { measured, quick } from './table.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 /** The room's size (P2PM_BACKFILL_EVENTS overrides it for a quicker run). */
-const EVENTS = Number(process.env.P2PM_BACKFILL_EVENTS ?? 10_000);
+const EVENTS = Number(process.env.P2PM_BACKFILL_EVENTS ?? (quick ? 2_000 : 10_000));
 
 export default async function backfillBench(): Promise<Record<string, number>> {
   const relay = await startRelay();
@@ -62,9 +64,9 @@ export default async function backfillBench(): Promise<Record<string, number>> {
       bob.accessToken,
     );
     if (joined.status !== 200) throw new Error(`join failed: ${JSON.stringify(joined.body)}`);
-    let page = await messages('limit=20');
+    let page = await messages('limit=21');
     const older = (body: Json) => body.chunk.filter((e: Json) => e.type === 'm.room.message').length;
-    while (older(page.body) < 20) page = await messages('limit=20');
+    while (older(page.body) < 20) page = await messages('limit=21');
     const firstPageMs = performance.now() - t0;
 
     // Backfill to the creation.
@@ -78,6 +80,8 @@ export default async function backfillBench(): Promise<Record<string, number>> {
     }
     const seconds = (performance.now() - t1) / 1000;
     if (placed < EVENTS) throw new Error(`only ${placed} events paged back`);
+    measured('backfill.first-page', firstPageMs);
+    measured('backfill.rate', placed / seconds);
     return {
       [`joiner: join to the first page of history, ${EVENTS}-event room (ms)`]: firstPageMs,
       'backfill: events placed per second (to the creation)': placed / seconds,

@@ -22,6 +22,7 @@ import {
   startFederatedNode,
 } from '../test/support/federated-cluster.ts';
 import { signerFor } from '../test/support/ed25519.ts';
+import { measured, quick } from './table.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -227,11 +228,14 @@ async function catchUp(count: number): Promise<number> {
 }
 
 export default async function federationBench(): Promise<Record<string, number>> {
-  const perSecond = await pdusPerSecond(5_000);
-  const perSecondParallel = await pdusPerSecond(5_000, 4);
-  const memory = await latencyInMemory(500);
-  const libp2p = await latencyOverLibp2p(500);
+  const perSecond = await pdusPerSecond(quick ? 2_000 : 5_000);
+  const perSecondParallel = await pdusPerSecond(quick ? 2_000 : 5_000, 4);
+  const memory = await latencyInMemory(quick ? 100 : 500);
+  const libp2p = await latencyOverLibp2p(quick ? 100 : 500);
   const caughtUp = await catchUp(1_000);
+  measured('fed.ingest.node', perSecond.rate);
+  measured('fed.ingest.node.parallel', perSecondParallel.rate);
+  measured('fed.send-sync.libp2p.p50', quantile(libp2p, 0.5));
   return {
     'PDUs/s received, checked and persisted (one sender, transactions of 50)': Math.round(perSecond.rate),
     'CPU time per PDU received (µs, all threads)': Math.round(perSecond.cpuMicros),

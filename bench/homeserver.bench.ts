@@ -15,8 +15,9 @@ import type { Homeserver } from '../src/core/homeserver.ts';
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { benchHomeserver } from './bench-homeserver.ts';
+import { measured, quick } from './table.ts';
 
-const MESSAGES = 1000;
+const MESSAGES = quick ? 200 : 1000;
 const ROOMS = 100;
 const EVENTS_PER_ROOM = 100;
 const INITIAL_SYNCS = 10;
@@ -175,6 +176,8 @@ export default async function homeserverBench(): Promise<Record<string, number>>
     console.log(`initial sync, ${ROOMS} rooms × ${EVENTS_PER_ROOM} events: p50 ${initial} ms`);
     const page = await paginate(client, alice, roomId);
     console.log(`/messages: ${page} ms per page of ${PAGE} events`);
+    measured('hs.send-sync.p50', latency.p50);
+    measured('hs.initial-sync.100x100', initial);
     return {
       sendToSyncP50: latency.p50,
       sendToSyncP95: latency.p95,

@@ -19,6 +19,7 @@ import { createNetworkSettingsStore } from './network-settings-store.ts';
 import { createNodeLink } from './node-link.ts';
 import { createOriginApprovals } from './origin-approvals.ts';
 import { createPopupBackground } from '../popup-backend/popup-background.ts';
+import { workerTrace } from './worker-trace.ts';
 
 const logger = consoleLogger('background');
 // The libp2p node: Chrome's offscreen document, or this event page in Firefox (node-link.firefox.ts).
@@ -79,4 +80,4 @@ ext.permissions.onRemoved.addListener(reconcile);
  * messages reach, without the sender check (only code running inside the
  * extension's own worker can call them).
  */
-Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready, network } });
+Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready, network, trace: workerTrace } });

@@ -16,6 +16,7 @@ import { originClient } from './client-names.ts';
 import type { ClientStats } from './client-stats.ts';
 import { streamResponse } from './response-stream.ts';
 import { contentScriptOrigin } from './sender-checks.ts';
+import { workerTrace } from './worker-trace.ts';
 
 export interface ClientPortDeps {
   readonly homeserver: Promise<Homeserver>;
@@ -122,7 +123,9 @@ class PortSession {
       const homeserver = await this.#deps.homeserver;
       // A site is one party whichever of its accounts asks: its sends count against it too.
       const request = { ...toHsRequest(msg.request, closed, this.#client), clientIsParty: true };
-      response = fromHsResponse(await homeserver.handle(request));
+      response = fromHsResponse(
+        await workerTrace.span(`client ${request.method} ${request.path}`, () => homeserver.handle(request)),
+      );
     } catch (err) {
       // The core turns handler errors into responses; this is a malformed request or a failed boot.
       this.#deps.logger.error('client request failed', { error: String(err) });

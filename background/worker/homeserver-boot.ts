@@ -19,7 +19,9 @@ import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { canvasThumbnailer } from '../../src/platform/web/canvas-thumbnailer.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { tracedStore } from '../../src/platform/trace.ts';
 import { POPUP_CLIENT } from './client-names.ts';
+import { workerTrace } from './worker-trace.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
 /**
@@ -47,7 +49,10 @@ export async function bootHomeserver(
   nodeName?: () => Promise<string | undefined>,
   mayRegister: (client: string | undefined) => Promise<boolean> = async (client) => client === POPUP_CLIENT,
 ): Promise<Homeserver> {
-  const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
+  const store = cachedHomeserverStore(
+    tracedStore(await openDexieStore(DATABASE_NAME, SCHEMA), workerTrace),
+    SCHEMA,
+  );
   const ed25519 = await chooseEd25519();
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });

@@ -13,7 +13,14 @@
 // KeysModule.connectFederation): the dependency each way explicit, in two
 // steps. The typing tracker is made before federation (federation's EDU sink
 // feeds it) and sends local changes over federation once there is one.
-import { type AccountConfig, accountRoutes, authenticate, createDeviceActivity } from './accounts/api.ts';
+import {
+  type AccountConfig,
+  accountRoutes,
+  authenticate,
+  createDeviceActivity,
+  type OwnerSettingsView,
+  ownerSettingsView,
+} from './accounts/api.ts';
 import { unknown } from './errors.ts';
 import { Notifier } from './events/notifier.ts';
 import {
@@ -100,6 +107,8 @@ export interface Homeserver {
   readonly media: MediaModule;
   /** Reported content, for the owner (there is no server administrator in P2P). */
   readonly reports: ReportsView;
+  /** The owner's settings (access token lifetime, support contact): the popup's, stored with the server. */
+  readonly settings: OwnerSettingsView;
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -198,7 +207,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     logger,
     rateLimiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, clock),
     authenticate: async (token) => {
-      const caller = await authenticate(store, token);
+      const caller = await authenticate(store, token, clock.now());
       if (caller) await activity.seen(caller);
       return caller;
     },
@@ -216,6 +225,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     notifier,
     media,
     reports: rooms.reports,
+    settings: ownerSettingsView(store),
     ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));

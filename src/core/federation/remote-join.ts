@@ -7,11 +7,14 @@ import type { JsonObject, RoomEvent, RoomVersion } from '../protocol.ts';
 import type { RemoteJoinRequest } from '../rooms/api.ts';
 import {
   createJoinedRoom,
+  eventRowOf,
   joinedRoomIds,
   joinedServers,
   roomTableNames,
   roomWriteTables,
 } from '../rooms/federation-api.ts';
+import { forbidden } from '../errors.ts';
+import { receivePdus } from './inbound/receive-pdus.ts';
 import { intakePdu } from './pdu-intake.ts';
 import type { FederationContext } from './context.ts';
 import { RemoteCallError, fedPath } from './federation-client.ts';
@@ -51,22 +54,28 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
   throw joinFailure(`Joining ${request.roomId}`, errors, servers);
 }
 
+/** make_join on `server`, our join signed from its template, and send_join's answer. */
+async function sendJoinThrough(fed: FederationContext, server: string, request: RemoteJoinRequest) {
+  const content = await memberContentFor(fed, 'join', request);
+  const { event: join, version } = await memberEventThrough(fed, server, 'join', request, content);
+  const { event_id: _id, ...pdu } = join;
+  const answer = await fed.client.put(
+    server,
+    V2 + fedPath`/send_join/${request.roomId}/${join.event_id}`,
+    pdu as unknown as JsonObject,
+    SEND_JOIN_TIMEOUT_MS,
+  );
+  return { join: await vouched(fed, join, answer, version), answer, version };
+}
+
 async function joinThrough(
   fed: FederationContext,
   server: string,
   request: RemoteJoinRequest,
 ): Promise<void> {
   const { roomId, userId } = request;
-  const content = await memberContentFor(fed, 'join', request);
-  const { event: join, version } = await memberEventThrough(fed, server, 'join', request, content);
-  const { event_id: _id, ...pdu } = join;
-  const answer = await fed.client.put(
-    server,
-    V2 + fedPath`/send_join/${roomId}/${join.event_id}`,
-    pdu as unknown as JsonObject,
-    SEND_JOIN_TIMEOUT_MS,
-  );
-  const joined = await checkJoinResponse(fed, answer, version, await vouched(fed, join, answer, version));
+  const { join, answer, version } = await sendJoinThrough(fed, server, request);
+  const joined = await checkJoinResponse(fed, answer, version, join);
   const outcome = await fed.rooms.exclusive(roomId, () =>
     fed.store.write(roomWriteTables, (tx) => createJoinedRoom(tx, joined)),
   );
@@ -76,6 +85,40 @@ async function joinThrough(
   backfillRoom(fed, roomId, fed.backfillLimits.pageSize).catch((err) =>
     fed.logger.info('backfill after a join failed', { roomId, error: String(err) }),
   );
+}
+
+/**
+ * A restricted room held here whose join this server cannot authorise (no
+ * member here may invite, or we are in none of the allowed rooms): a
+ * resident of another server that is in an allowed room vouches instead
+ * (spec: "Restricted rooms"), each of `request.servers` asked in turn, as for
+ * a room held elsewhere; the join it co-signed is then placed here as any
+ * PDU from that server (it forwards the join to the room's other servers).
+ */
+export async function authorisedJoin(fed: FederationContext, request: RemoteJoinRequest): Promise<void> {
+  const servers = [...new Set(request.servers)].filter((s) => s !== fed.serverName);
+  const errors: unknown[] = [];
+  for (const server of servers) {
+    let sent: Awaited<ReturnType<typeof sendJoinThrough>>;
+    try {
+      sent = await sendJoinThrough(fed, server, request);
+    } catch (err) {
+      fed.logger.info('a resident could not vouch for a join', {
+        server,
+        roomId: request.roomId,
+        error: String(err),
+      });
+      errors.push(err);
+      continue;
+    }
+    const results = await receivePdus(fed, server, sent.version, [sent.join]);
+    const error = results.get(sent.join.event_id);
+    if (error !== undefined) throw forbidden(`The join was refused here: ${error}`);
+    const row = await fed.store.read(roomTableNames, (tx) => eventRowOf(tx, sent.join.event_id));
+    if (row?.soft_failed) throw forbidden('The current state of the room does not allow this join');
+    return;
+  }
+  throw joinFailure(`Joining ${request.roomId}`, errors, servers);
 }
 
 /** The resident could not vouch for a restricted join (spec: make_join's errors). */

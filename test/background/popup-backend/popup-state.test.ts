@@ -110,6 +110,7 @@ describe('the popup state hub', () => {
       account: { state: 'none' },
       network: { state: 'online', peers: [], relays: [] },
       origins: [],
+      accountCreation: [],
       settings: DEFAULT_SETTINGS,
       lastError: null,
     });

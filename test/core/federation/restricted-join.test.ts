@@ -1,7 +1,9 @@
 // Restricted joins across servers (spec: "Restricted rooms"): a room open to
 // the members of a space, joined from another server with a resident user
 // vouching (join_authorised_via_users_server, co-signed at send_join), found
-// among the peers of the space when the first resident asked cannot vouch.
+// among the peers of the space when the first resident asked cannot vouch;
+// and a room held here whose join no member here may authorise, joined
+// through another resident (the first asked failing, the next vouching).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -9,6 +11,7 @@ import {
   type Cluster,
   type ClusterNode,
   createFederatedCluster,
+  eventually,
 } from '../../support/federated-cluster.ts';
 import { createRoom, join, say, seesTexts, stateContent } from './room-helpers.ts';
 
@@ -77,5 +80,73 @@ describe('restricted joins across servers', () => {
     await seesTexts(a, alice, roomId, ['in through the space']);
     await seesTexts(c, cat, roomId, ['in through the space']);
     assert.deepEqual([...a.problems, ...b.problems, ...c.problems], []);
+  });
+
+  test('a room held here that no member here may authorise: joined through another resident that can', async () => {
+    const [a, b, c] = [cluster.node('a'), cluster.node('b'), cluster.node('c')];
+    const ann = await a.register('ann');
+    const ben = await b.register('ben');
+    const cid = await c.register('cid');
+    const cody = await c.register('cody');
+    const space = await createRoom(a, ann, {
+      preset: 'public_chat',
+      creation_content: { type: 'm.space' },
+      room_version: '10',
+    });
+    const roomId = await createRoom(a, ann, {
+      preset: 'private_chat',
+      room_version: '10',
+      power_level_content_override: { invite: 50 },
+      initial_state: [
+        {
+          type: 'm.room.join_rules',
+          state_key: '',
+          content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
+        },
+      ],
+    });
+    // B and C hold both rooms, with no one there who may invite.
+    for (const [node, who] of [
+      [b, ben],
+      [c, cid],
+    ] as const) {
+      assert.equal((await join(node, who, space, [a.serverName])).status, 200);
+      const joined = await join(node, who, roomId, [a.serverName]);
+      assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    }
+    // Ann leaves the space and comes back: B is now the space's first resident, asked first.
+    assert.equal(
+      (await a.request('POST', `${V3}/rooms/${enc(space)}/leave`, {}, ann.accessToken)).status,
+      200,
+    );
+    assert.equal((await join(a, ann, space)).status, 200);
+    // Cody joins the space on C, then the room: C holds it but cannot vouch
+    // (M_UNABLE_TO_GRANT_JOIN), B cannot either; A, the next resident, does.
+    await eventually(
+      async () => (await member(c, cid, space, ann.userId))?.membership === 'join',
+      'C sees ann back in the space',
+    );
+    assert.equal((await join(c, cody, space)).status, 200);
+    for (const [node, who] of [
+      [a, ann],
+      [b, ben],
+    ] as const) {
+      await eventually(
+        async () => (await member(node, who, space, cody.userId))?.membership === 'join',
+        `${node.label} sees cody in the space`,
+      );
+    }
+    const joined = await join(c, cody, roomId);
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    const onC = await member(c, cid, roomId, cody.userId);
+    assert.equal(onC.membership, 'join');
+    assert.equal(onC.join_authorised_via_users_server, ann.userId);
+    await say(c, cody, roomId, 'vouched from afar');
+    await seesTexts(a, ann, roomId, ['vouched from afar']);
+    await seesTexts(b, ben, roomId, ['vouched from afar']);
+    // Not in the space: still refused.
+    const stranger = await c.register('stranger');
+    const refused = await join(c, stranger, roomId);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
   });
 });
