@@ -30,8 +30,11 @@ const network = createNetworkNode({ link, settings: () => networkSettings.get(),
 const approvals = createOriginApprovals(logger);
 const ready = bootHomeserver(
   logger,
-  (identity) => network.start(identity),
-  async () => (await networkSettings.get()).displayName,
+  {
+    transportFor: (identity) => network.start(identity),
+    nodeName: async () => (await networkSettings.get()).displayName,
+    turn: network.turn,
+  },
   // The popup creates accounts; a site only when the user allowed it for that site.
   async (client) => {
     if (client === POPUP_CLIENT) return true;

@@ -61,6 +61,7 @@ import type { BlobStore } from './storage/blob-port.ts';
 import { createRooms, type ReportsView, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
+import { type TurnSource, voipRoutes } from './voip/api.ts';
 
 export interface HomeserverConfig extends AccountConfig {
   /** Client-Server rate limits other than DEFAULT_RATE_LIMITS (http/rate-limit.ts). */
@@ -89,6 +90,8 @@ export interface HomeserverDeps {
   readonly nodeName?: () => Promise<string | undefined>;
   /** Media: where content is stored, the platform's thumbnailer, limits other than the defaults. */
   readonly media: MediaPlatform;
+  /** TURN credentials for calls (the node's relays); without it `/voip/turnServer` answers `{}`. */
+  readonly turn?: TurnSource;
 }
 
 export interface MediaPlatform {
@@ -200,6 +203,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       keys: keys.sync,
       ...(federation && { receiptSent: federation.receiptSent }),
     }),
+    ...voipRoutes({ clock, logger, ...(deps.turn && { turn: deps.turn }) }),
   ];
   const activity = createDeviceActivity({ store, clock, logger });
   const route = createRouter({

@@ -70,3 +70,4 @@ export { type Clock, type Logger, type Pbkdf2Sha256, type RandomBytes, silentLog
 export { BoundedCache } from './protocol/bounded-cache.ts';
 export { SCHEMA } from './schema.ts';
 export type { Report, ReportsView } from './rooms/api.ts';
+export type { TurnCredentials, TurnSource } from './voip/api.ts';

@@ -21,6 +21,28 @@ const member = (node: ClusterNode, who: Account, roomId: string, userId: string)
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 
+/** A space and a room restricted to its members, both made by `who` on `node` (version 10). */
+async function spaceAndRestrictedRoom(node: ClusterNode, who: Account, powerLevels = {}) {
+  const space = await createRoom(node, who, {
+    preset: 'public_chat',
+    creation_content: { type: 'm.space' },
+    room_version: '10',
+  });
+  const roomId = await createRoom(node, who, {
+    preset: 'private_chat',
+    room_version: '10',
+    power_level_content_override: powerLevels,
+    initial_state: [
+      {
+        type: 'm.room.join_rules',
+        state_key: '',
+        content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
+      },
+    ],
+  });
+  return { space, roomId };
+}
+
 describe('restricted joins across servers', () => {
   let cluster: Cluster;
   before(async () => {
@@ -35,22 +57,7 @@ describe('restricted joins across servers', () => {
     const bob = await b.register('bob');
     const carol = await b.register('carol');
     const cat = await c.register('cat');
-    const space = await createRoom(a, alice, {
-      preset: 'public_chat',
-      creation_content: { type: 'm.space' },
-      room_version: '10',
-    });
-    const roomId = await createRoom(a, alice, {
-      preset: 'private_chat',
-      room_version: '10',
-      initial_state: [
-        {
-          type: 'm.room.join_rules',
-          state_key: '',
-          content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
-        },
-      ],
-    });
+    const { space, roomId } = await spaceAndRestrictedRoom(a, alice);
     // Not in the space: refused.
     const refused = await join(b, carol, roomId, [a.serverName]);
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
@@ -88,23 +95,7 @@ describe('restricted joins across servers', () => {
     const ben = await b.register('ben');
     const cid = await c.register('cid');
     const cody = await c.register('cody');
-    const space = await createRoom(a, ann, {
-      preset: 'public_chat',
-      creation_content: { type: 'm.space' },
-      room_version: '10',
-    });
-    const roomId = await createRoom(a, ann, {
-      preset: 'private_chat',
-      room_version: '10',
-      power_level_content_override: { invite: 50 },
-      initial_state: [
-        {
-          type: 'm.room.join_rules',
-          state_key: '',
-          content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
-        },
-      ],
-    });
+    const { space, roomId } = await spaceAndRestrictedRoom(a, ann, { invite: 50 });
     // B and C hold both rooms, with no one there who may invite.
     for (const [node, who] of [
       [b, ben],
