@@ -53,6 +53,7 @@ export function createPopupBackground(deps: PopupBackgroundDeps): PopupBackgroun
     account,
     network,
     origins: () => deps.approvals.list(),
+    accountCreation: () => deps.approvals.accountCreation(),
     settings: () => settings.get(),
     errors,
     isPopupSender: (sender) => isExtensionPage((sender ?? {}) as MessageSenderInfo),
@@ -73,6 +74,7 @@ export function createPopupBackground(deps: PopupBackgroundDeps): PopupBackgroun
     exportIdentity: async () => identityFile(await readIdentity(deps.homeserver), new Date()),
     reports: async () => (await deps.homeserver).reports,
     media: async () => (await deps.homeserver).media,
+    serverSettings: async () => (await deps.homeserver).settings,
     errors,
   });
   return {

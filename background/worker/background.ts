@@ -8,6 +8,7 @@
 import { consoleLogger } from '../../src/platform/web/console-logger.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
 import { dispatchMessage, isExtensionMessage } from '../../src/platform/web/messages.ts';
+import { originOfClient, POPUP_CLIENT } from './client-names.ts';
 import { createClientPorts } from './client-ports.ts';
 import { createClientStats } from './client-stats.ts';
 import { bootHomeserver } from './homeserver-boot.ts';
@@ -18,6 +19,7 @@ import { createNetworkSettingsStore } from './network-settings-store.ts';
 import { createNodeLink } from './node-link.ts';
 import { createOriginApprovals } from './origin-approvals.ts';
 import { createPopupBackground } from '../popup-backend/popup-background.ts';
+import { workerTrace } from './worker-trace.ts';
 
 const logger = consoleLogger('background');
 // The libp2p node: Chrome's offscreen document, or this event page in Firefox (node-link.firefox.ts).
@@ -25,14 +27,23 @@ const reportError = (message: string) => popup.reportError(message);
 const link = createNodeLink({ logger, reportError });
 const networkSettings = createNetworkSettingsStore(storageAreaOf(ext.storage.local));
 const network = createNetworkNode({ link, settings: () => networkSettings.get(), logger, reportError });
+const approvals = createOriginApprovals(logger);
 const ready = bootHomeserver(
   logger,
-  (identity) => network.start(identity),
-  async () => (await networkSettings.get()).displayName,
+  {
+    transportFor: (identity) => network.start(identity),
+    nodeName: async () => (await networkSettings.get()).displayName,
+    turn: network.turn,
+  },
+  // The popup creates accounts; a site only when the user allowed it for that site.
+  async (client) => {
+    if (client === POPUP_CLIENT) return true;
+    const origin = originOfClient(client);
+    return origin !== undefined && (await approvals.mayCreateAccounts(origin));
+  },
 );
 ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
 
-const approvals = createOriginApprovals(logger);
 const stats = createClientStats();
 const clientPorts = createClientPorts({
   homeserver: ready,
@@ -72,4 +83,4 @@ ext.permissions.onRemoved.addListener(reconcile);
  * messages reach, without the sender check (only code running inside the
  * extension's own worker can call them).
  */
-Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready, network } });
+Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready, network, trace: workerTrace } });

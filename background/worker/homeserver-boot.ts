@@ -10,6 +10,7 @@ import {
   type PeerTransport,
   SCHEMA,
   type ServerIdentity,
+  type TurnSource,
 } from '../../src/core/public.ts';
 import { chooseEd25519 } from '../../src/platform/ed25519.ts';
 import { webCryptoPbkdf2 } from '../../src/platform/pbkdf2.ts';
@@ -19,6 +20,9 @@ import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { canvasThumbnailer } from '../../src/platform/web/canvas-thumbnailer.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { tracedStore } from '../../src/platform/trace.ts';
+import { POPUP_CLIENT } from './client-names.ts';
+import { workerTrace } from './worker-trace.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
 /**
@@ -32,24 +36,37 @@ const EXTENSION_MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
 /** Media content: a database of its own (dexie-blob-store.ts). */
 export const MEDIA_DATABASE_NAME = 'p2p-matrix-media';
 
+/** What the homeserver gets from the libp2p node. */
+export interface NodeParts {
+  /** The peer transport for the server's identity (the libp2p node uses the same key): it federates. */
+  readonly transportFor: (identity: ServerIdentity) => PeerTransport;
+  /** The name the user gave this node in the settings, which peers show. */
+  readonly nodeName: () => Promise<string | undefined>;
+  /** TURN credentials from the node's relays, for calls. */
+  readonly turn: TurnSource;
+}
+
 /**
- * `transportFor` gives the peer transport for the server's identity (the
- * libp2p node uses the same key); with it the homeserver federates.
- * `nodeName` is the name the user gave this node in the settings, which peers show.
+ * `mayRegister` says which clients may create accounts (the popup, and the
+ * sites the user allowed to: origin-approvals.ts); without it none but the
+ * popup may.
  */
 export async function bootHomeserver(
   logger: Logger,
-  transportFor?: (identity: ServerIdentity) => PeerTransport,
-  nodeName?: () => Promise<string | undefined>,
+  node?: NodeParts,
+  mayRegister: (client: string | undefined) => Promise<boolean> = async (client) => client === POPUP_CLIENT,
 ): Promise<Homeserver> {
-  const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
+  const store = cachedHomeserverStore(
+    tracedStore(await openDexieStore(DATABASE_NAME, SCHEMA), workerTrace),
+    SCHEMA,
+  );
   const ed25519 = await chooseEd25519();
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });
-  const transport = transportFor?.(identity);
+  const transport = node?.transportFor(identity);
   const homeserver = createHomeserver({
     ...(transport && { transport }),
-    ...(nodeName && { nodeName }),
+    ...(node && { nodeName: node.nodeName, turn: node.turn }),
     store,
     clock: systemClock,
     randomBytes,
@@ -58,8 +75,9 @@ export async function bootHomeserver(
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
-    // Only pages the user approved can reach this server, so they may register.
-    config: { registration: 'open', baseUrl: HOMESERVER_ORIGIN },
+    // Only pages the user approved reach this server, and only those the user
+    // also allowed to create accounts may register (issue 12, finding 5).
+    config: { registration: 'open', mayRegister, baseUrl: HOMESERVER_ORIGIN },
     media: {
       blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME),
       thumbnailer: canvasThumbnailer,

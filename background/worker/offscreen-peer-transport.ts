@@ -31,6 +31,7 @@ import {
   type HostRequests,
 } from '../../src/platform/web/node-wire.ts';
 import type { NodeLink } from './node-link-api.ts';
+import { workerTrace } from './worker-trace.ts';
 
 /** Extra time the link gets beyond the node's own request timeout, so that the node's answer wins. */
 const LINK_MARGIN_MS = 5_000;
@@ -88,7 +89,9 @@ export class OffscreenPeerTransport implements PeerTransport {
         ...(maxBodyBytes !== undefined && { maxBodyBytes }),
       };
       const linkTimeout = maxBodyBytes === undefined ? timeoutMs + LINK_MARGIN_MS : STREAM_LINK_TIMEOUT_MS;
-      outcome = await this.#link.call('federate', params, linkTimeout);
+      outcome = await workerTrace.span(`fed> ${req.method} ${req.path}`, () =>
+        this.#link.call('federate', params, linkTimeout),
+      );
     } catch (err) {
       throw new PeerUnreachable(to, 'broken', `the peer-to-peer node did not answer: ${String(err)}`);
     }
@@ -120,7 +123,11 @@ export class OffscreenPeerTransport implements PeerTransport {
   }: HostRequests['incoming']['params']): Promise<HostRequests['incoming']['result']> {
     await this.#handlerReady;
     if (this.#closed || !this.#handler) return encodeFederationResponse(responses.notReady());
-    return encodeStreamingResponse(await this.#handler(from, decodeFederationRequest(request)));
+    const decoded = decodeFederationRequest(request);
+    const handler = this.#handler;
+    return encodeStreamingResponse(
+      await workerTrace.span(`fed< ${decoded.method} ${decoded.path}`, () => handler(from, decoded)),
+    );
   }
 
   /** The node says a server came or went. */

@@ -14,6 +14,7 @@ import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import type { AccountDeps } from './deps.ts';
 import { hashPassword } from './password-hash.ts';
 import { newAccessToken, newDeviceId, newLocalpart } from './random-ids.ts';
+import { refreshFields, refreshGrant } from './refresh-tokens.ts';
 import { V3 } from './route-helpers.ts';
 import { requestedDeviceId, SESSION_TABLES, startSession } from './sessions.ts';
 import { PROFILES, USERS } from './tables.ts';
@@ -37,7 +38,7 @@ export function registerRoutes(deps: AccountDeps): Route[] {
       path: `${V3}/register/available`,
       auth: 'none',
       async handler(ctx) {
-        if (deps.config.registration === 'closed') throw forbidden('Registration is disabled');
+        await registrationFlows(deps, ctx.req.client);
         const userId = userIdForNewUsername(requireQueryParam(ctx.req, 'username'), deps.serverName);
         const existing = await deps.store.read([USERS], (tx) => getUser(tx, userId));
         if (existing) throw userInUse();
@@ -64,9 +65,19 @@ export function checkPassword(password: string | undefined): string | undefined 
   return password;
 }
 
-function registrationFlows(deps: AccountDeps): { flows: UiaStage[][]; registrationToken?: string } {
+/**
+ * The flows for a new account, or the spec's 403 M_FORBIDDEN when this
+ * server, or this client of it (AccountConfig.mayRegister), does not permit
+ * registering.
+ */
+async function registrationFlows(
+  deps: AccountDeps,
+  client: string | undefined,
+): Promise<{ flows: UiaStage[][]; registrationToken?: string }> {
   const mode = deps.config.registration;
   if (mode === 'closed') throw forbidden('Registration is disabled');
+  if (deps.config.mayRegister && !(await deps.config.mayRegister(client)))
+    throw forbidden('Registration is disabled for this client');
   if (mode === 'open') return { flows: [['m.login.dummy']] };
   return { flows: [['m.login.registration_token']], registrationToken: mode.token };
 }
@@ -79,7 +90,7 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
   if (kind === 'guest') throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
   if (kind !== 'user') throw invalidParam(`Unknown account kind ${kind}`);
   // 2. Is registration possible at all, and with which flows?
-  const flows = registrationFlows(deps);
+  const flows = await registrationFlows(deps, ctx.req.client);
   // 3. Check the request before the auth dance so the client learns of a taken name at once.
   const request = readRegistration(body, deps.serverName);
   if (request.userId !== undefined) await ensureFree(deps, request.userId);
@@ -92,6 +103,7 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
     request.password === undefined
       ? undefined
       : await hashPassword(deps.pbkdf2, request.password, deps.randomBytes, deps.config.passwordIterations);
+  const refresh = request.inhibitLogin ? undefined : await refreshGrant(deps, request.refreshToken);
   const session = request.inhibitLogin
     ? undefined
     : {
@@ -100,6 +112,7 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
         accessToken: newAccessToken(deps.randomBytes),
         now: deps.clock.now(),
         ...(request.displayName !== undefined ? { displayName: request.displayName } : {}),
+        ...(refresh ? { refresh: { token: refresh.token, expiresTs: refresh.expiresTs } } : {}),
       };
   await deps.store.write([USERS, PROFILES, STREAM_TABLE, ...SESSION_TABLES], async (tx) => {
     const stream = await nextStreamPosition(tx);
@@ -113,7 +126,14 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
   });
   deps.notifier.notify({ everyone: true });
   if (!session) return { body: { user_id: userId } };
-  return { body: { user_id: userId, access_token: session.accessToken, device_id: session.deviceId } };
+  return {
+    body: {
+      user_id: userId,
+      access_token: session.accessToken,
+      device_id: session.deviceId,
+      ...refreshFields(refresh),
+    },
+  };
 }
 
 interface RegistrationRequest {
@@ -122,6 +142,7 @@ interface RegistrationRequest {
   readonly deviceId?: string;
   readonly displayName?: string;
   readonly inhibitLogin: boolean;
+  readonly refreshToken: boolean;
 }
 
 function readRegistration(body: JsonRecord, serverName: string): RegistrationRequest {
@@ -130,7 +151,7 @@ function readRegistration(body: JsonRecord, serverName: string): RegistrationReq
   const deviceId = requestedDeviceId(optionalString(body, 'device_id'));
   const displayName = optionalString(body, 'initial_device_display_name');
   const inhibitLogin = optionalBoolean(body, 'inhibit_login') ?? false;
-  optionalBoolean(body, 'refresh_token');
+  const refreshToken = optionalBoolean(body, 'refresh_token') ?? false;
   return {
     ...(username !== undefined && username !== ''
       ? { userId: userIdForNewUsername(username, serverName) }
@@ -139,6 +160,7 @@ function readRegistration(body: JsonRecord, serverName: string): RegistrationReq
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...(displayName !== undefined ? { displayName } : {}),
     inhibitLogin,
+    refreshToken,
   };
 }
 
