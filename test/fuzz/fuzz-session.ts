@@ -260,6 +260,7 @@ export async function runFuzzSession(options: FuzzOptions): Promise<FuzzReport> 
           },
           options.fedInputs,
           ack,
+          log,
         );
     log(
       `federation: ${fed.inputs} inputs in ${Date.now() - fedStarted} ms (${JSON.stringify(fed.kinds)}), ${fed.findings.length} findings`,
