@@ -55,7 +55,7 @@ interface Peer {
 }
 
 /** One call with a deadline: a paused peer does not answer, and the caller goes on. */
-async function call(peer: Peer, method: string, path: string, body?: unknown, timeoutMs = 5_000) {
+async function call(peer: Peer, method: string, path: string, body?: unknown, timeoutMs = 60_000) {
   const res = await fetch(`http://127.0.0.1:${peer.port}${path}`, {
     method,
     headers: {
@@ -115,19 +115,28 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnReport> {
   const start = (peer: { port: number; data: string }) =>
     startServe(['--port', String(peer.port), '--data', peer.data, '--relay', relay.multiaddrs[0]!]);
   try {
-    for (const label of ['a', 'b', 'c', 'd', 'e']) {
-      const data = mkdtempSync(join(tmpdir(), `p2pm-churn-${label}-`));
-      const port = await freePort();
-      peers.push({ label, port, data, process: await start({ port, data }), down: false });
-    }
-    for (const peer of peers) {
-      const username = `user_${peer.label}`;
-      const password = 'correct horse battery staple';
-      const first = await call(peer, 'POST', `${V3}/register`, { username, password });
-      const auth = { type: 'm.login.dummy', session: first.body.session };
-      const res = await call(peer, 'POST', `${V3}/register`, { username, password, auth });
-      peer.user = { userId: res.body.user_id, accessToken: res.body.access_token };
-    }
+    const labels = ['a', 'b', 'c', 'd', 'e'];
+    const ports: number[] = [];
+    for (const _ of labels) ports.push(await freePort());
+    peers.push(
+      ...(await Promise.all(
+        labels.map(async (label, i) => {
+          const data = mkdtempSync(join(tmpdir(), `p2pm-churn-${label}-`));
+          const port = ports[i]!;
+          return { label, port, data, process: await start({ port, data }), down: false };
+        }),
+      )),
+    );
+    await Promise.all(
+      peers.map(async (peer) => {
+        const username = `user_${peer.label}`;
+        const password = 'correct horse battery staple';
+        const first = await call(peer, 'POST', `${V3}/register`, { username, password });
+        const auth = { type: 'm.login.dummy', session: first.body.session };
+        const res = await call(peer, 'POST', `${V3}/register`, { username, password, auth });
+        peer.user = { userId: res.body.user_id, accessToken: res.body.access_token };
+      }),
+    );
     const [a] = peers as [Peer];
     const created = await call(a, 'POST', `${V3}/createRoom`, { preset: 'public_chat', name: 'Churn' });
     const roomId = created.body.room_id as string;
@@ -144,11 +153,14 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnReport> {
       });
     }
     // Everyone is in before the chaos: the joins themselves are not what is tested here.
-    for (const peer of peers)
-      await until(`${peer.label} sees five members`, 60_000, async () => {
-        const res = await call(peer, 'GET', `${V3}/rooms/${enc(roomId)}/joined_members`);
-        return Object.keys(res.body?.joined ?? {}).length === peers.length;
-      });
+    await Promise.all(
+      peers.map((peer) =>
+        until(`${peer.label} sees five members`, 120_000, async () => {
+          const res = await call(peer, 'GET', `${V3}/rooms/${enc(roomId)}/joined_members`);
+          return Object.keys(res.body?.joined ?? {}).length === peers.length;
+        }),
+      ),
+    );
     log('five peers in the room; chaos starts');
 
     const acknowledged = new Set<string>();
@@ -157,10 +169,11 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnReport> {
       for (let n = 0; !chaosOver; n++) {
         if (!peer.down) {
           const body = `${peer.label}-${n}`;
-          const res = await call(peer, 'PUT', `${V3}/rooms/${enc(roomId)}/send/m.room.message/churn${n}`, {
-            msgtype: 'm.text',
-            body,
-          }).catch(() => undefined);
+          const path = `${V3}/rooms/${enc(roomId)}/send/m.room.message/churn${n}`;
+          // A paused peer does not answer: the user gives up on that one and goes on (not acknowledged).
+          const res = await call(peer, 'PUT', path, { msgtype: 'm.text', body }, 5_000).catch(
+            () => undefined,
+          );
           if (res?.status === 200) acknowledged.add(body);
         }
         await sleep(200 + (n % 5) * 40);
