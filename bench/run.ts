@@ -1,27 +1,67 @@
 // Runs every bench/*.bench.ts in turn: each module's default export is an
 // async function that measures and prints, or returns its figures as a
-// record (printed here, one `name: value` line each). `node bench/run.ts protocol` runs
-// only the files whose name contains "protocol".
-
+// record (printed here, one `name: value` line each); figures that have a
+// goal are also recorded with `measured()` (bench/table.ts). At the end one
+// table: measure, goal, now, met or missed, also written as JSON to
+// bench/results/ (a full run of every bench also to last-full.json, the one
+// kept in git, which the README's table shows). `node bench/run.ts protocol`
+// runs only the files whose name contains "protocol"; `--quick` runs the
+// short version (under three minutes: smaller sizes, and the benches with no
+// goal row left out).
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { quick, renderTable, tableRows } from './table.ts';
 
 type Bench = { default?: () => unknown };
 
+/** Benches with no row in the final table: left out of `--quick`. */
+const NOT_IN_QUICK = ['directory', 'media', 'page-media', 'protocol', 'remote-media', 'search', 'storage'];
+
 const directory = new URL('./', import.meta.url);
-const only = process.argv[2];
+const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 const files = (await readdir(directory))
   .filter((name) => name.endsWith('.bench.ts') && (!only || name.includes(only)))
+  .filter((name) => !quick || only || !NOT_IN_QUICK.includes(name.replace(/\.bench\.ts$/, '')))
   .sort();
 
+const started = Date.now();
+const failures: string[] = [];
 for (const file of files) {
   console.log(`\n=== ${file.replace(/\.bench\.ts$/, '')} ===`);
-  const bench = (await import(new URL(file, directory).href)) as Bench;
-  if (typeof bench.default !== 'function') throw new Error(`${file} has no default export to run`);
-  const figures = await bench.default();
-  if (figures && typeof figures === 'object') {
-    for (const [name, value] of Object.entries(figures)) {
-      const shown = typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : value;
-      console.log(`${name}: ${shown}`);
+  const t0 = performance.now();
+  try {
+    const bench = (await import(new URL(file, directory).href)) as Bench;
+    if (typeof bench.default !== 'function') throw new Error(`${file} has no default export to run`);
+    const figures = await bench.default();
+    if (figures && typeof figures === 'object') {
+      for (const [name, value] of Object.entries(figures)) {
+        const shown = typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : value;
+        console.log(`${name}: ${shown}`);
+      }
     }
+  } catch (error) {
+    // One bench failing leaves the others' rows; the table says what is missing.
+    failures.push(file);
+    console.log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
+  console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
+
+const rows = tableRows();
+const seconds = (Date.now() - started) / 1000;
+console.log(`\n=== goals (${quick ? 'quick' : 'full'} run, ${seconds.toFixed(0)} s) ===`);
+console.log(renderTable(rows));
+if (failures.length > 0) console.log(`failed: ${failures.join(', ')}`);
+
+const results = new URL('./results/', import.meta.url);
+mkdirSync(results, { recursive: true });
+const at = new Date(started).toISOString();
+const name = `${at.replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}${only ? `-${only}` : ''}.json`;
+const record = { at, quick, only: only ?? null, host: hostname(), seconds, failures, rows };
+const json = `${JSON.stringify(record, null, 2)}\n`;
+writeFileSync(new URL(name, results), json);
+console.log(`written: bench/results/${name}`);
+// The one kept in git: the last full run of every bench, which the README's table shows.
+if (!quick && !only) writeFileSync(new URL('last-full.json', results), json);
+if (failures.length > 0) process.exitCode = 1;

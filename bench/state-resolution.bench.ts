@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { conflictedEventIds, resolveStateV2, separateState } from '../src/core/protocol/state-resolution.ts';
 import { type JsonObject, type RoomEvent, type StateKey, stateKeyOf } from '../src/core/protocol/types.ts';
 import { RoomBuilder } from '../test/support/room-builder.ts';
+import { measured } from './table.ts';
 
 const MEMBERS = 1000;
 const RUNS = 7;
@@ -87,6 +88,7 @@ export default async function stateResolutionBench(): Promise<void> {
   }
   times.sort((x, y) => x - y);
   const median = times[Math.floor(RUNS / 2)]!;
+  measured('state-res.1000', median);
   console.log(
     `state resolution v2: ${MEMBERS} members, ${conflicted} conflicted events: ` +
       `median ${median.toFixed(1)} ms over ${RUNS} runs (min ${times[0]!.toFixed(1)}, max ${times.at(-1)!.toFixed(1)})`,

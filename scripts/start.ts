@@ -32,7 +32,15 @@ function build(): void {
 
 async function withDisplay(): Promise<void> {
   mkdirSync(state, { recursive: true });
-  const relay = await startRelayProcess(['--port', '9090', '--key-file', join(state, 'relay.key')]);
+  const relay = await startRelayProcess([
+    '--port',
+    '9090',
+    '--key-file',
+    join(state, 'relay.key'),
+    // TURN for calls on a free port (a system coturn may hold 3478).
+    '--turn-port',
+    '0',
+  ]);
   const popup = `chrome-extension://${unpackedExtensionId(extensionDir)}/popup.html`;
   const browser: ChildProcess = spawn(
     chromium,

@@ -214,6 +214,7 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
         return {};
       }),
     connections: async () => (running ? describeConnections(running.node) : []),
+    turnCredentials: async () => (running && (await running.node.turn.credentials())) ?? null,
   };
   const close = () =>
     serial(async () => {

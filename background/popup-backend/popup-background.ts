@@ -73,6 +73,7 @@ export function createPopupBackground(deps: PopupBackgroundDeps): PopupBackgroun
     exportIdentity: async () => identityFile(await readIdentity(deps.homeserver), new Date()),
     reports: async () => (await deps.homeserver).reports,
     media: async () => (await deps.homeserver).media,
+    serverSettings: async () => (await deps.homeserver).settings,
     errors,
   });
   return {

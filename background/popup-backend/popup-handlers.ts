@@ -2,11 +2,12 @@
 // src/platform/web/popup-messages.ts), spread into the extension's handler map
 // (message-handlers.ts), whose sender check lets only extension pages in.
 // Each handler checks its input again: a message is untrusted until checked.
-import type { ReportsView } from '../../src/core/public.ts';
+import type { OwnerSettingsChange, OwnerSettings, ReportsView } from '../../src/core/public.ts';
 import type { HandlerMap } from '../../src/platform/web/messages.ts';
 import { checkMultiaddr, checkRelayMultiaddr } from '../../src/platform/web/multiaddr-check.ts';
 import type { IdentityExport, MediaUsageView, PopupRequests } from '../../src/platform/web/popup-messages.ts';
 import type { ErrorLog } from './error-log.ts';
+import { HomeserverRequestError } from './hs-call.ts';
 import type { LocalAccount } from './local-account.ts';
 import type { NetworkSettingsStore } from '../worker/network-settings-store.ts';
 import type { NetworkView } from '../worker/network-view.ts';
@@ -29,6 +30,11 @@ export interface PopupHandlerDeps {
   readonly exportIdentity: () => Promise<IdentityExport>;
   /** Reported content (the homeserver's ReportsView). */
   readonly reports: () => Promise<ReportsView>;
+  /** The owner's settings of the homeserver (Homeserver.settings). */
+  readonly serverSettings: () => Promise<{
+    get(): Promise<OwnerSettings>;
+    update(change: OwnerSettingsChange): Promise<OwnerSettings>;
+  }>;
   /** The homeserver's media repository (its usage, its cache of other peers' media). */
   readonly media: () => Promise<{ usage(): Promise<MediaUsageView>; clearRemoteCache(): Promise<unknown> }>;
   readonly errors: ErrorLog;
@@ -97,6 +103,18 @@ export function createPopupHandlers(deps: PopupHandlerDeps): PopupHandlers {
       const reports = await deps.reports();
       await reports.dismiss(Number(id));
       return reports.list(REPORTS_SHOWN);
+    },
+    getServerSettings: async () => (await deps.serverSettings()).get(),
+    setServerSettings: async ({ change }) => {
+      try {
+        return await (await deps.serverSettings()).update(change as OwnerSettingsChange);
+      } catch (err) {
+        // The core's MatrixError, named by its errcode as the homeserver's answers are (hs-call.ts).
+        const errcode = (err as { errcode?: unknown }).errcode;
+        if (typeof errcode === 'string')
+          throw new HomeserverRequestError(errcode, (err as Error).message, 400);
+        throw err;
+      }
     },
     mediaUsage: async () => (await deps.media()).usage(),
     clearRemoteMedia: async () => {

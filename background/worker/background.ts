@@ -18,6 +18,7 @@ import { createNetworkSettingsStore } from './network-settings-store.ts';
 import { createNodeLink } from './node-link.ts';
 import { createOriginApprovals } from './origin-approvals.ts';
 import { createPopupBackground } from '../popup-backend/popup-background.ts';
+import { workerTrace } from './worker-trace.ts';
 
 const logger = consoleLogger('background');
 // The libp2p node: Chrome's offscreen document, or this event page in Firefox (node-link.firefox.ts).
@@ -25,11 +26,11 @@ const reportError = (message: string) => popup.reportError(message);
 const link = createNodeLink({ logger, reportError });
 const networkSettings = createNetworkSettingsStore(storageAreaOf(ext.storage.local));
 const network = createNetworkNode({ link, settings: () => networkSettings.get(), logger, reportError });
-const ready = bootHomeserver(
-  logger,
-  (identity) => network.start(identity),
-  async () => (await networkSettings.get()).displayName,
-);
+const ready = bootHomeserver(logger, {
+  transportFor: (identity) => network.start(identity),
+  nodeName: async () => (await networkSettings.get()).displayName,
+  turn: network.turn,
+});
 ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
 
 const approvals = createOriginApprovals(logger);
@@ -72,4 +73,4 @@ ext.permissions.onRemoved.addListener(reconcile);
  * messages reach, without the sender check (only code running inside the
  * extension's own worker can call them).
  */
-Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready, network } });
+Object.assign(globalThis, { p2pMatrix: { handlers, stats, ready, network, trace: workerTrace } });

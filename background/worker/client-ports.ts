@@ -16,6 +16,7 @@ import type { ClientStats } from './client-stats.ts';
 import { RequestBodyInbox } from './request-body.ts';
 import { streamResponse } from './response-stream.ts';
 import { contentScriptOrigin } from './sender-checks.ts';
+import { workerTrace } from './worker-trace.ts';
 
 export interface ClientPortDeps {
   readonly homeserver: Promise<Homeserver>;
@@ -131,7 +132,9 @@ class PortSession {
       if (!isHomeserverUrl(msg.request.url)) throw new TypeError('not a homeserver URL');
       const homeserver = await this.#deps.homeserver;
       const request = toHsRequest(msg.request, closed, this.#client, bodyStream);
-      response = fromHsResponse(await homeserver.handle(request));
+      response = fromHsResponse(
+        await workerTrace.span(`client ${request.method} ${request.path}`, () => homeserver.handle(request)),
+      );
     } catch (err) {
       // The core turns handler errors into responses; this is a malformed request or a failed boot.
       this.#deps.logger.error('client request failed', { error: String(err) });

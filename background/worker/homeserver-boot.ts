@@ -10,6 +10,7 @@ import {
   type PeerTransport,
   SCHEMA,
   type ServerIdentity,
+  type TurnSource,
 } from '../../src/core/public.ts';
 import { chooseEd25519 } from '../../src/platform/ed25519.ts';
 import { webCryptoPbkdf2 } from '../../src/platform/pbkdf2.ts';
@@ -19,29 +20,35 @@ import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { canvasThumbnailer } from '../../src/platform/web/canvas-thumbnailer.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import { tracedStore } from '../../src/platform/trace.ts';
+import { workerTrace } from './worker-trace.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
 /** Media content: a database of its own (dexie-blob-store.ts). */
 export const MEDIA_DATABASE_NAME = 'p2p-matrix-media';
 
-/**
- * `transportFor` gives the peer transport for the server's identity (the
- * libp2p node uses the same key); with it the homeserver federates.
- * `nodeName` is the name the user gave this node in the settings, which peers show.
- */
-export async function bootHomeserver(
-  logger: Logger,
-  transportFor?: (identity: ServerIdentity) => PeerTransport,
-  nodeName?: () => Promise<string | undefined>,
-): Promise<Homeserver> {
-  const store = cachedHomeserverStore(await openDexieStore(DATABASE_NAME, SCHEMA), SCHEMA);
+/** What the homeserver gets from the libp2p node. */
+export interface NodeParts {
+  /** The peer transport for the server's identity (the libp2p node uses the same key): it federates. */
+  readonly transportFor: (identity: ServerIdentity) => PeerTransport;
+  /** The name the user gave this node in the settings, which peers show. */
+  readonly nodeName: () => Promise<string | undefined>;
+  /** TURN credentials from the node's relays, for calls. */
+  readonly turn: TurnSource;
+}
+
+export async function bootHomeserver(logger: Logger, node?: NodeParts): Promise<Homeserver> {
+  const store = cachedHomeserverStore(
+    tracedStore(await openDexieStore(DATABASE_NAME, SCHEMA), workerTrace),
+    SCHEMA,
+  );
   const ed25519 = await chooseEd25519();
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });
-  const transport = transportFor?.(identity);
+  const transport = node?.transportFor(identity);
   const homeserver = createHomeserver({
     ...(transport && { transport }),
-    ...(nodeName && { nodeName }),
+    ...(node && { nodeName: node.nodeName, turn: node.turn }),
     store,
     clock: systemClock,
     randomBytes,

@@ -6,7 +6,7 @@
 // (a node already running with this identity and these settings stays as it
 // is) and its list of connected servers replaces ours: a worker that Chrome
 // stopped and started again learns the peers that stayed connected meanwhile.
-import { type Logger, VERSION_PATH } from '../../src/core/public.ts';
+import { type Logger, type TurnSource, VERSION_PATH } from '../../src/core/public.ts';
 import { encodeBase64 } from '../../src/core/protocol.ts';
 import type { NetworkSettings } from '../../src/platform/web/network-settings.ts';
 import type { ConnectionInfo, NodeEvent } from '../../src/platform/web/node-wire.ts';
@@ -20,6 +20,8 @@ import { createPeerNames } from './peer-names.ts';
 const SNAPSHOT_TIMEOUT_MS = 5_000;
 /** A peer's name is a nicety: ask briefly. */
 const NAME_TIMEOUT_MS = 5_000;
+/** The node asks each relay for at most 5 s; two relays and the link fit. */
+const TURN_TIMEOUT_MS = 12_000;
 
 export interface NetworkNodeDeps {
   readonly link: NodeLink;
@@ -40,6 +42,8 @@ export interface NetworkNode {
   start(identity: NodeIdentity): OffscreenPeerTransport;
   /** The node's libp2p connections (tests: is the link to a peer direct WebRTC?). */
   connections(): Promise<readonly ConnectionInfo[]>;
+  /** TURN credentials from the node's relays, for the homeserver's `/voip/turnServer`. */
+  readonly turn: TurnSource;
 }
 
 export function createNetworkNode(deps: NetworkNodeDeps): NetworkNode {
@@ -142,6 +146,9 @@ export function createNetworkNode(deps: NetworkNodeDeps): NetworkNode {
       return transport;
     },
     connections: () => link.call('connections', {}),
+    turn: {
+      credentials: async () => (await link.call('turnCredentials', {}, TURN_TIMEOUT_MS)) ?? undefined,
+    },
   };
 }
 

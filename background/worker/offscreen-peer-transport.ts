@@ -31,6 +31,7 @@ import {
 } from '../../src/platform/web/node-wire.ts';
 import { linkReader, StreamHolder } from '../../src/platform/web/link-streams.ts';
 import type { NodeLink } from './node-link-api.ts';
+import { workerTrace } from './worker-trace.ts';
 
 /** Extra time the link gets beyond the node's own request timeout, so that the node's answer wins. */
 const LINK_MARGIN_MS = 5_000;
@@ -96,7 +97,9 @@ export class OffscreenPeerTransport implements PeerTransport {
         timeoutMs,
         ...(maxBodyBytes !== undefined && { maxBodyBytes }),
       };
-      return await this.#link.call('federate', params, timeoutMs + LINK_MARGIN_MS);
+      return await workerTrace.span(`fed> ${req.method} ${req.path}`, () =>
+        this.#link.call('federate', params, timeoutMs + LINK_MARGIN_MS),
+      );
     } catch (err) {
       throw new PeerUnreachable(to, 'broken', `the peer-to-peer node did not answer: ${String(err)}`);
     }
@@ -128,8 +131,10 @@ export class OffscreenPeerTransport implements PeerTransport {
   }: HostRequests['incoming']['params']): Promise<HostRequests['incoming']['result']> {
     await this.#handlerReady;
     if (this.#closed || !this.#handler) return encodeFederationResponse(responses.notReady());
+    const decoded = decodeFederationRequest(request);
+    const handler = this.#handler;
     return encodeStreamingResponse(
-      await this.#handler(from, decodeFederationRequest(request)),
+      await workerTrace.span(`fed< ${decoded.method} ${decoded.path}`, () => handler(from, decoded)),
       this.#streams,
     );
   }

@@ -12,6 +12,7 @@ import { Directory } from './directory.ts';
 import { HomeserverUrl } from './homeserver-url.ts';
 import { Peers } from './peers.ts';
 import { Reports } from './reports.ts';
+import { ServerSettings } from './server-settings.ts';
 import { Settings } from './settings.ts';
 import { Sites } from './sites.ts';
 import { Status } from './status.ts';
@@ -53,7 +54,13 @@ export function App({ client, browser, initialTab = 'home' }: AppProps) {
     sites: () => h(Sites, { origins: state?.origins, client, browser }),
     storage: () => h(Storage, { client, browser }),
     reports: () => h(Reports, { client }),
-    settings: () => h(Settings, { settings: state?.settings, client }),
+    settings: () =>
+      h(
+        'div',
+        { class: 'stack' },
+        h(Settings, { settings: state?.settings, client }),
+        h(ServerSettings, { client }),
+      ),
   };
   return h(
     'main',

@@ -1,22 +1,13 @@
 // Runs the built `p2p-matrix serve` as a real child process for tests, on a
 // fixed loopback port (so clients keep their base URL across restarts).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../src/node/free-port.ts';
+
+export { freePort };
 
 const BIN = fileURLToPath(new URL('../../bin/p2p-matrix.js', import.meta.url));
-
-/** A free TCP port on 127.0.0.1 (asked of the OS, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 export interface ServeProcess {
   readonly baseUrl: string;
@@ -76,15 +67,24 @@ export async function startServe(args: readonly string[]): Promise<ServeProcess>
 export interface RelayProcess {
   /** The relay's listen addresses (each ending in /p2p/<relay id>), for `serve --relay`. */
   readonly multiaddrs: readonly string[];
+  /** Its TURN server's URIs (coturn), none when it serves no TURN. */
+  readonly turnUris: readonly string[];
   readonly child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts `p2p-matrix relay` (loopback, a free port unless args say otherwise) and waits for its address. */
-export async function startRelayProcess(args: readonly string[] = ['--port', '0']): Promise<RelayProcess> {
+/**
+ * Starts `p2p-matrix relay` (loopback, free ports for libp2p and TURN unless
+ * args say otherwise) and waits for its addresses.
+ */
+export async function startRelayProcess(
+  args: readonly string[] = ['--port', '0', '--turn-port', '0'],
+): Promise<RelayProcess> {
   const started = await spawnCli('relay', args, (stdout) => {
     const addrs = [...stdout.matchAll(/^relay listening on (\S+)$/gm)].map((m) => m[1]!);
-    return addrs.length > 0 ? addrs : undefined;
+    const turnUris = [...stdout.matchAll(/^relay TURN on (\S+)$/gm)].map((m) => m[1]!);
+    return addrs.length > 0 ? { addrs, turnUris } : undefined;
   });
-  return { multiaddrs: started.value, child: started.child, stop: started.stop };
+  const { addrs, turnUris } = started.value;
+  return { multiaddrs: addrs, turnUris, child: started.child, stop: started.stop };
 }

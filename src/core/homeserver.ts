@@ -13,7 +13,14 @@
 // KeysModule.connectFederation): the dependency each way explicit, in two
 // steps. The typing tracker is made before federation (federation's EDU sink
 // feeds it) and sends local changes over federation once there is one.
-import { type AccountConfig, accountRoutes, authenticate, createDeviceActivity } from './accounts/api.ts';
+import {
+  type AccountConfig,
+  accountRoutes,
+  authenticate,
+  createDeviceActivity,
+  type OwnerSettingsView,
+  ownerSettingsView,
+} from './accounts/api.ts';
 import { unknown } from './errors.ts';
 import { Notifier } from './events/notifier.ts';
 import {
@@ -54,6 +61,7 @@ import type { BlobStore } from './storage/blob-port.ts';
 import { createRooms, type ReportsView, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
+import { type TurnSource, voipRoutes } from './voip/api.ts';
 
 export interface HomeserverConfig extends AccountConfig {
   /** Client-Server rate limits other than DEFAULT_RATE_LIMITS (http/rate-limit.ts). */
@@ -82,6 +90,8 @@ export interface HomeserverDeps {
   readonly nodeName?: () => Promise<string | undefined>;
   /** Media: where content is stored, the platform's thumbnailer, limits other than the defaults. */
   readonly media: MediaPlatform;
+  /** TURN credentials for calls (the node's relays); without it `/voip/turnServer` answers `{}`. */
+  readonly turn?: TurnSource;
 }
 
 export interface MediaPlatform {
@@ -100,6 +110,8 @@ export interface Homeserver {
   readonly media: MediaModule;
   /** Reported content, for the owner (there is no server administrator in P2P). */
   readonly reports: ReportsView;
+  /** The owner's settings (access token lifetime, support contact): the popup's, stored with the server. */
+  readonly settings: OwnerSettingsView;
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -191,6 +203,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       keys: keys.sync,
       ...(federation && { receiptSent: federation.receiptSent }),
     }),
+    ...voipRoutes({ clock, logger, ...(deps.turn && { turn: deps.turn }) }),
   ];
   const activity = createDeviceActivity({ store, clock, logger });
   const route = createRouter({
@@ -198,7 +211,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     logger,
     rateLimiter: new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...config.rateLimits }, clock),
     authenticate: async (token) => {
-      const caller = await authenticate(store, token);
+      const caller = await authenticate(store, token, clock.now());
       if (caller) await activity.seen(caller);
       return caller;
     },
@@ -216,6 +229,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     notifier,
     media,
     reports: rooms.reports,
+    settings: ownerSettingsView(store),
     ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));

@@ -4,7 +4,16 @@
 // protocol.ts is the Matrix protocol library's entry, storage.ts the one for
 // store implementations). Keep it small: a platform that needs more asks the
 // module's api for it, here, by name.
-export { bootstrapIdentity, type RegistrationMode, type ServerIdentity } from './accounts/api.ts';
+export {
+  bootstrapIdentity,
+  MAX_ACCESS_TOKEN_LIFETIME_MS,
+  MIN_ACCESS_TOKEN_LIFETIME_MS,
+  type OwnerSettings,
+  type OwnerSettingsChange,
+  type RegistrationMode,
+  type ServerIdentity,
+  type SupportInfo,
+} from './accounts/api.ts';
 export { internalError, MatrixError, tooLarge } from './errors.ts';
 export {
   wholeBody,
@@ -61,3 +70,4 @@ export { type Clock, type Logger, type Pbkdf2Sha256, type RandomBytes, silentLog
 export { BoundedCache } from './protocol/bounded-cache.ts';
 export { SCHEMA } from './schema.ts';
 export type { Report, ReportsView } from './rooms/api.ts';
+export type { TurnCredentials, TurnSource } from './voip/api.ts';

@@ -1,7 +1,7 @@
 // The homeserver's storage schema: an append-only list of versions. Each core
 // module declares its own tables; a released version is never edited, a change
 // adds a new version with the full table list.
-import { accountOpenIdTables, accountTables } from './accounts/api.ts';
+import { accountOpenIdTables, accountTables, accountTokenTables } from './accounts/api.ts';
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
@@ -89,6 +89,24 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...streamTables,
       ...accountTables,
       ...accountOpenIdTables,
+      ...roomTables,
+      ...roomSearchTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 8: refresh_tokens, login_tokens, server_settings (accounts/tables.ts).
+  {
+    version: 8,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...accountOpenIdTables,
+      ...accountTokenTables,
       ...roomTables,
       ...roomSearchTables,
       ...roomRedactionTables,

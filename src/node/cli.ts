@@ -14,6 +14,8 @@ import {
 import { chooseEd25519 } from '../platform/ed25519.ts';
 import { webCryptoPbkdf2 } from '../platform/pbkdf2.ts';
 import { systemRandomBytes as randomBytes } from '../platform/system-random.ts';
+import { multiaddr } from '@multiformats/multiaddr';
+import { turnFromRelays } from '../platform/libp2p/turn-client.ts';
 import { startHttpServer } from './http-server.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
@@ -45,6 +47,9 @@ relay options:
   --port <n>             TCP port to listen on (default 9090; 0 picks a free one)
   --host <address>       address to listen on (default 127.0.0.1)
   --key-file <path>      keep the relay's key in <path> so its address stays the same
+  --turn-port <n>        serve TURN (coturn) on this UDP/TCP port (default 3478; 0 picks a free one)
+  --turn-host <address>  the address TURN listens on and clients reach (default: --host)
+  --no-turn              no TURN server (calls that cannot go direct then fail)
   -h, --help             show this help
 `;
 
@@ -149,6 +154,11 @@ async function serve(args: readonly string[]): Promise<void> {
     config: { registration },
     nodeName: async () => values.name,
     media: { blobs, thumbnailer: sharpThumbnailer, config: mediaConfig },
+    turn: turnFromRelays(
+      transport.libp2p,
+      network.relays.map((addr) => multiaddr(addr)),
+      stderrLogger,
+    ),
   });
   await homeserver.media.sweepOrphans();
   const http = await startHttpServer((req) => homeserver.handle(req), {

@@ -1,6 +1,9 @@
 // `p2p-matrix relay --port 9090 [--host 127.0.0.1] [--key-file relay.key]`:
 // a libp2p node that peers (browsers above all) use to reach each other:
-// websockets, circuit relay v2 server, identify, ping and the peer directory.
+// websockets, circuit relay v2 server, identify, ping and the peer directory;
+// and a TURN server for calls that cannot go direct (coturn, turn/coturn.ts,
+// on UDP/TCP 3478 of the same host by default), whose short-lived credentials
+// it hands its peers over libp2p (turn/turn-credentials.ts).
 //
 // Limits, so one peer cannot exhaust the relay:
 //  - at most 128 reservations, each for 2 h (libp2p's default TTL);
@@ -20,10 +23,16 @@ import { noise } from '@libp2p/noise';
 import { ping } from '@libp2p/ping';
 import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
+import type { Libp2p } from '@libp2p/interface';
 import { createLibp2p } from 'libp2p';
 import { type Logger, silentLogger } from '../core/public.ts';
 import { privateKeyFromSeed } from '../platform/libp2p/identity.ts';
 import { startDirectoryServer } from './p2p/directory-server.ts';
+import { coturnMissing, startCoturn, type TurnServerOptions } from './turn/coturn.ts';
+import { serveTurnCredentials } from './turn/turn-credentials.ts';
+
+/** TURN's default port (RFC 8656 §18). */
+export const DEFAULT_TURN_PORT = 3478;
 
 export const relayLimits = {
   maxReservations: 128,
@@ -43,11 +52,15 @@ export interface RelayOptions {
   /** 32-byte Ed25519 seed for a stable relay PeerId; a fresh key when absent. */
   readonly seed?: Uint8Array;
   readonly logger?: Logger;
+  /** Serve TURN with coturn on this address and port (port 0: a free one); none without. */
+  readonly turn?: TurnServerOptions;
 }
 
 export interface Relay {
   /** Listen addresses, each ending in /p2p/<relay peer id>. */
   readonly multiaddrs: string[];
+  /** The TURN server's URIs, when it serves TURN. */
+  readonly turnUris?: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -81,11 +94,32 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     },
   });
   const directory = await startDirectoryServer(libp2p, relayLimits.maxDirectoryMembers, logger);
-  return {
-    multiaddrs: libp2p.getMultiaddrs().map((ma) => ma.toString()),
-    stop: async () => {
+  const turn =
+    options.turn &&
+    (await startTurn(libp2p, options.turn).catch(async (err: unknown) => {
       await directory.stop();
       await libp2p.stop();
+      throw err;
+    }));
+  return {
+    multiaddrs: libp2p.getMultiaddrs().map((ma) => ma.toString()),
+    ...(turn && { turnUris: turn.uris }),
+    stop: async () => {
+      await turn?.stop();
+      await directory.stop();
+      await libp2p.stop();
+    },
+  };
+}
+
+async function startTurn(libp2p: Libp2p, options: TurnServerOptions) {
+  const server = await startCoturn(options);
+  const credentials = await serveTurnCredentials(libp2p, server);
+  return {
+    uris: server.uris,
+    stop: async () => {
+      await credentials.stop();
+      await server.stop();
     },
   };
 }
@@ -105,18 +139,23 @@ export async function runRelay(argv: readonly string[], io: RelayIo = console): 
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '9090' },
       'key-file': { type: 'string' },
+      'turn-host': { type: 'string' },
+      'turn-port': { type: 'string', default: String(DEFAULT_TURN_PORT) },
+      'no-turn': { type: 'boolean', default: false },
     },
     strict: true,
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new TypeError(`invalid --port ${values.port}`);
+  const port = portOf('--port', values.port);
   const keyFile = values['key-file'];
+  const turn = turnOptions(values, io);
   const relay = await startRelay({
     host: values.host,
     port,
     ...(keyFile && { seed: loadOrCreateSeed(keyFile) }),
+    ...(turn && { turn }),
   });
+  // TURN first: a reader waiting for the listening lines has the TURN lines by then.
+  for (const uri of relay.turnUris ?? []) io.log(`relay TURN on ${uri}`);
   for (const addr of relay.multiaddrs) io.log(`relay listening on ${addr}`);
 
   const onSignal = () => void stop().then(() => process.exit(0));
@@ -127,7 +166,35 @@ export async function runRelay(argv: readonly string[], io: RelayIo = console): 
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  return { multiaddrs: relay.multiaddrs, stop };
+  return { ...relay, stop };
+}
+
+function portOf(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new TypeError(`invalid ${flag} ${value}`);
+  return port;
+}
+
+/**
+ * TURN on `--turn-host` (default: the relay's `--host`) and `--turn-port`,
+ * unless `--no-turn`; without coturn installed the relay runs without TURN
+ * and says so. A wildcard address cannot be named in a TURN URI.
+ */
+function turnOptions(
+  values: { host: string; 'turn-host'?: string; 'turn-port': string; 'no-turn': boolean },
+  io: RelayIo,
+): TurnServerOptions | undefined {
+  if (values['no-turn']) return undefined;
+  const host = values['turn-host'] ?? values.host;
+  if (host === '0.0.0.0' || host === '::')
+    throw new TypeError('TURN needs an address clients can reach: give --turn-host (or --no-turn)');
+  const port = portOf('--turn-port', values['turn-port']);
+  const missing = coturnMissing();
+  if (missing) {
+    io.log(`relay without TURN: ${missing}`);
+    return undefined;
+  }
+  return { host, port };
 }
 
 /** The relay's seed as 64 hex characters in `path`, created (mode 0600) on first use. */

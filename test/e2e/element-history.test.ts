@@ -5,10 +5,11 @@
 // has a name and a conversation before Bob is invited; Bob's invite shows
 // the room's name, and once he joins he reads what was said before he came
 // (his homeserver backfills it from Alice's); after a reload his Element
-// still shows the room's name and Alice's display name. Screenshots go to
-// artifacts/element/.
+// still shows the room's name and Alice's display name. In the room Bob just
+// joined, each sees the other typing. Screenshots go to artifacts/element/.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import {
   type ElementBrowser,
   elementWebMissing,
@@ -17,6 +18,7 @@ import {
 } from '../../scripts/harness/element-web.ts';
 import {
   acceptInvite,
+  composer,
   dismissNoticesWhenShown,
   openRoom,
   registerWithForm,
@@ -33,6 +35,10 @@ import type { StaticSite } from '../../scripts/harness/static-site.ts';
 const PASSWORD = 'correct horse battery staple';
 const ROOM = 'Tea party';
 const BEFORE = ['Welcome to the party', 'The tea is ready', 'Who is coming?'];
+
+/** Element's "… is typing" line above the composer, naming `who`. */
+const typingLine = (page: Page, who: string) =>
+  page.locator('.mx_WhoIsTypingTile').getByText(new RegExp(`${who}.* is typing`));
 
 interface User extends ElementBrowser {
   readonly name: 'alice' | 'bob';
@@ -111,6 +117,26 @@ describe('Element Web: history, names and invites across two browsers', () => {
     await acceptInvite(bob.page);
     for (const text of BEFORE) await waitForMessage(bob.page, text);
     await screenshot(bob.page, 'bob-history-joined');
+  });
+
+  test('in the room he just joined, Bob sees Alice typing, and she sees him', async () => {
+    // The join came from the invite Bob was looking at: his first sync of the
+    // joined room is limited (its timeline does not reach the creation), and
+    // Element's typing line must still follow the room's members.
+    await openRoom(alice.page, ROOM);
+    await composer(alice.page).click();
+    await composer(alice.page).pressSequentially('Milk or lemon');
+    await typingLine(bob.page, 'Alice Liddell').waitFor({ timeout: STEP_TIMEOUT_MS });
+    await screenshot(bob.page, 'bob-history-typing');
+    await composer(bob.page).click();
+    await composer(bob.page).pressSequentially('Lemon');
+    await typingLine(alice.page, 'bob').waitFor({ timeout: STEP_TIMEOUT_MS });
+    // Sending ends the typing: the line goes on the other side.
+    await composer(alice.page).press('Enter');
+    await waitForMessage(bob.page, 'Milk or lemon');
+    await typingLine(bob.page, 'Alice Liddell').waitFor({ state: 'detached', timeout: STEP_TIMEOUT_MS });
+    await composer(bob.page).press('Enter');
+    await waitForMessage(alice.page, 'Lemon');
   });
 
   test('after a reload, Bob’s Element shows the room’s name and Alice’s name', async () => {

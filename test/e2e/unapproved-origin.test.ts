@@ -43,14 +43,19 @@ describe('an unapproved origin', () => {
       const nativeFetch = Function.prototype.toString.call(fetch).includes('[native code]');
       const xhr = (globalThis as unknown as { XMLHttpRequest: unknown }).XMLHttpRequest;
       const nativeXhr = Function.prototype.toString.call(xhr).includes('[native code]');
-      try {
-        await fetch(`${url}/_matrix/client/versions`);
-        return { nativeFetch, nativeXhr, error: null };
-      } catch (err) {
-        return { nativeFetch, nativeXhr, error: (err as Error).name };
+      // TURN credentials included: the relay's TURN is only for approved pages' users.
+      const errors = [];
+      for (const path of ['/_matrix/client/versions', '/_matrix/client/v3/voip/turnServer']) {
+        try {
+          await fetch(`${url}${path}`);
+          errors.push(null);
+        } catch (err) {
+          errors.push((err as Error).name);
+        }
       }
+      return { nativeFetch, nativeXhr, errors };
     }, HOMESERVER_ORIGIN);
-    assert.deepEqual(outcome, { nativeFetch: true, nativeXhr: true, error: 'TypeError' });
+    assert.deepEqual(outcome, { nativeFetch: true, nativeXhr: true, errors: ['TypeError', 'TypeError'] });
     assert.deepEqual(await backgroundStats(browser), before);
   });
 

@@ -1,8 +1,9 @@
 // Room features across two `p2p-matrix serve` peers federating over real
 // libp2p through a relay (the built CLI: `npm run build` first), driven by
 // matrix-js-sdk as Element drives its homeserver: knocking, restricted
-// joins, room upgrades, threads and space hierarchies, each with the room
-// on one peer and a user of the other.
+// joins, `knock_restricted`, room upgrades (into version 12 too), threads and
+// space hierarchies, each with the room on one peer and a user of the other;
+// at the end every room both peers hold has the same state on both.
 //
 // Every wait is bounded by a hang guard (a broken build fails instead of
 // hanging); none of them is a timing assertion.
@@ -28,6 +29,12 @@ async function rawSync(baseUrl: string, client: MatrixClient) {
   });
   // biome-ignore lint/suspicious/noExplicitAny: read field by field, as a client would.
   return (await res.json()) as any;
+}
+
+/** The room's current state as the client's peer holds it: state key → event id. */
+async function stateIds(client: MatrixClient, roomId: string): Promise<Map<string, string>> {
+  const events = await client.roomState(roomId);
+  return new Map(events.map((e) => [`${e.type}|${e.state_key}`, e.event_id!]));
 }
 
 describe('room features across two serve peers (matrix-js-sdk)', () => {
@@ -62,6 +69,32 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
     await relay?.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
+
+  /** Bob on B joins the room through A, and Alice sees him in. */
+  async function bobJoinsThroughA(roomId: string): Promise<void> {
+    await bob.joinRoom(roomId, { viaServers: [a.serverName] });
+    await until(
+      'alice sees bob in the room',
+      () => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === 'join',
+    );
+  }
+
+  /** Bob follows the old room's tombstone to the new room, joining through its sender's server. */
+  async function bobFollowsTombstone(oldId: string, newId: string, name: string) {
+    const tombstone = await until(
+      'bob sees the tombstone',
+      () => bob.getRoom(oldId)?.currentState.getStateEvents('m.room.tombstone', '') ?? undefined,
+    );
+    assert.equal(tombstone.getContent().replacement_room, newId);
+    const via = tombstone.getSender()!.slice(tombstone.getSender()!.indexOf(':') + 1);
+    await bob.joinRoom(newId, { viaServers: [via] });
+    const room = await until('bob has the new room with its name', () => {
+      const r = bob.getRoom(newId);
+      return r?.name === name && r;
+    });
+    assert.equal(room.findPredecessor()?.roomId, oldId);
+    return room;
+  }
 
   test('knock → invite → join across the peers', async () => {
     const { room_id: roomId } = await alice.createRoom({
@@ -200,28 +233,100 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
 
   test('an upgrade followed to the new room by a member on the other peer', async () => {
     const { room_id: oldId } = await alice.createRoom({ preset: Preset.PublicChat, name: 'Attic' });
-    await bob.joinRoom(oldId, { viaServers: [a.serverName] });
-    await until(
-      'alice sees bob in the old room',
-      () => alice.getRoom(oldId)?.getMember(bob.getUserId()!)?.membership === 'join',
-    );
+    await bobJoinsThroughA(oldId);
     const { replacement_room: newId } = await alice.upgradeRoom(oldId, '11');
-    const tombstone = await until(
-      'bob sees the tombstone',
-      () => bob.getRoom(oldId)?.currentState.getStateEvents('m.room.tombstone', '') ?? undefined,
-    );
-    assert.equal(tombstone.getContent().replacement_room, newId);
-    const via = tombstone.getSender()!.slice(tombstone.getSender()!.indexOf(':') + 1);
-    await bob.joinRoom(newId, { viaServers: [via] });
-    const room = await until('bob has the new room with its name', () => {
-      const r = bob.getRoom(newId);
-      return r?.name === 'Attic' && r;
-    });
-    assert.equal(room.findPredecessor()?.roomId, oldId);
+    await bobFollowsTombstone(oldId, newId, 'Attic');
     await until(
       'alice sees bob in the new room',
       () => alice.getRoom(newId)?.getMember(bob.getUserId()!)?.membership === 'join',
     );
+  });
+
+  test('an upgrade into version 12 followed by a member on the other peer: power as v12 defines it', async () => {
+    const { room_id: oldId } = await alice.createRoom({
+      preset: Preset.PublicChat,
+      name: 'Cellar',
+      room_version: '11',
+    });
+    await bobJoinsThroughA(oldId);
+    await alice.setPowerLevel(oldId, bob.getUserId()!, 50);
+    const { replacement_room: newId } = await alice.upgradeRoom(oldId, '12');
+    assert.match(newId, /^![A-Za-z0-9_-]{43}$/, 'a version 12 room id names no server');
+    const room = await bobFollowsTombstone(oldId, newId, 'Cellar');
+    assert.equal(room.getVersion(), '12');
+    // v12: the upgrader is the new room's creator, above the power levels and not in them;
+    // the others keep the power they had.
+    const levels = room.currentState.getStateEvents('m.room.power_levels', '')!.getContent();
+    assert.equal(levels.users[alice.getUserId()!], undefined);
+    assert.equal(levels.users[bob.getUserId()!], 50);
+    const timelineHas = (client: MatrixClient, body: string) =>
+      client
+        .getRoom(newId)
+        ?.getLiveTimeline()
+        .getEvents()
+        .some((e) => e.getContent().body === body);
+    await bob.sendTextMessage(newId, 'moved in');
+    await until('alice reads bob in the new room', () => timelineHas(alice, 'moved in'));
+    await alice.sendTextMessage(newId, 'welcome');
+    await until('bob reads alice in the new room', () => timelineHas(bob, 'welcome'));
+    // Alice's member event reaches bob's client (lazily loaded) with her message.
+    await until(
+      'bob’s client sees alice’s infinite power',
+      () => room.getMember(alice.getUserId()!)?.powerLevel === Number.POSITIVE_INFINITY,
+    );
+    await assert.rejects(bob.kick(newId, alice.getUserId()!, 'no'), (err: { errcode?: string }) => {
+      assert.equal(err.errcode, 'M_FORBIDDEN');
+      return true;
+    });
+  });
+
+  test('knock_restricted: members of the allowed room join, others knock', async () => {
+    const [carol, dave] = await Promise.all([
+      startedClient(b.baseUrl, 'carol'),
+      startedClient(b.baseUrl, 'dave'),
+    ]);
+    extra.push(carol, dave);
+    const { room_id: space } = await alice.createRoom({
+      preset: Preset.PublicChat,
+      name: 'Guild',
+      creation_content: { type: 'm.space' },
+    });
+    const { room_id: roomId } = await alice.createRoom({
+      preset: Preset.PrivateChat,
+      name: 'Guild hall',
+      initial_state: [
+        {
+          type: 'm.room.join_rules',
+          state_key: '',
+          content: { join_rule: 'knock_restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
+        },
+      ],
+    });
+    // Dave is in the space: the one rule lets him join directly.
+    await dave.joinRoom(space, { viaServers: [a.serverName] });
+    await dave.joinRoom(roomId, { viaServers: [a.serverName] });
+    const joined = await until('alice sees dave joined', () => {
+      const member = alice.getRoom(roomId)?.getMember(dave.getUserId()!);
+      return member?.membership === 'join' && member;
+    });
+    assert.equal(joined.events.member?.getContent().join_authorised_via_users_server, alice.getUserId());
+    // Carol is not: she may not join, but the same rule lets her knock.
+    await assert.rejects(
+      carol.joinRoom(roomId, { viaServers: [a.serverName] }),
+      (err: { errcode?: string }) => {
+        assert.equal(err.errcode, 'M_FORBIDDEN');
+        return true;
+      },
+    );
+    await carol.knockRoom(roomId, { viaServers: [a.serverName] });
+    await until(
+      'alice sees carol knocking',
+      () => alice.getRoom(roomId)?.getMember(carol.getUserId()!)?.membership === 'knock',
+    );
+    await until('carol sees her knock with the room’s name', () => {
+      const room = carol.getRoom(roomId);
+      return room?.getMyMembership() === 'knock' && room.name === 'Guild hall';
+    });
   });
 
   test('a space hierarchy with a child held on the other peer', async () => {
@@ -241,5 +346,27 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
     assert.equal(shed?.name, 'Garden shed');
     assert.equal(shed?.topic, 'on b');
     assert.equal(tree.rooms.find((r) => r.room_id === space)?.children_state.length, 1);
+  });
+
+  test('every shared room’s state is the same on both peers', async () => {
+    const onA = [alice, ...extra.filter((c) => c.baseUrl === a.baseUrl)];
+    const onB = [bob, ...extra.filter((c) => c.baseUrl === b.baseUrl)];
+    const reader = (clients: MatrixClient[], roomId: string) =>
+      clients.find((c) => c.getRoom(roomId)?.getMyMembership() === 'join');
+    const shared = new Set(
+      onA
+        .flatMap((c) => c.getRooms().map((r) => r.roomId))
+        .filter((id) => reader(onA, id) && reader(onB, id)),
+    );
+    assert.ok(shared.size >= 6, `${shared.size} shared rooms`);
+    for (const roomId of shared) {
+      await until(`the state of ${roomId} agrees`, async () => {
+        const [mine, theirs] = await Promise.all([
+          stateIds(reader(onA, roomId)!, roomId),
+          stateIds(reader(onB, roomId)!, roomId),
+        ]);
+        return mine.size > 0 && JSON.stringify([...mine].sort()) === JSON.stringify([...theirs].sort());
+      });
+    }
   });
 });

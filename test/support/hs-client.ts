@@ -23,6 +23,7 @@ import type { BlobStore } from '../../src/core/storage/blob-port.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
+import type { TurnSource } from '../../src/core/voip/api.ts';
 import { ed25519, pbkdf2 } from './ed25519.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
@@ -76,6 +77,8 @@ export interface TestHomeserverOptions {
   readonly thumbnailer?: Thumbnailer;
   /** Opens the stores (opened with SCHEMA) instead of Dexie's over fake-indexeddb (the media tests run over both). */
   readonly stores?: () => Promise<{ readonly store: Store; readonly blobs: BlobStore }>;
+  /** TURN credentials for `/voip/turnServer` (the node's relays). */
+  readonly turn?: TurnSource;
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -124,6 +127,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
   const hs = createHomeserver({
     ...(transport && { transport }),
     ...(options.nodeName !== undefined && { nodeName: async () => options.nodeName }),
+    ...(options.turn && { turn: options.turn }),
     store,
     clock: options.clock ?? systemClock,
     randomBytes,

@@ -33,11 +33,23 @@ export { pushRulesFor, type PushRuleSet } from './push-rules.ts';
 export {
   accountOpenIdTables,
   accountTableNames,
+  accountTokenTables,
   accountTables,
   type PresenceState,
   type PushRule,
 } from './tables.ts';
 export { openIdUserInfo } from './openid.ts';
+export {
+  DEFAULT_OWNER_SETTINGS,
+  MAX_ACCESS_TOKEN_LIFETIME_MS,
+  MIN_ACCESS_TOKEN_LIFETIME_MS,
+  type OwnerSettings,
+  type OwnerSettingsChange,
+  type OwnerSettingsView,
+  ownerSettingsView,
+  type SupportContact,
+  type SupportInfo,
+} from './server-settings.ts';
 export type {
   AccountConfig,
   AccountDeps,

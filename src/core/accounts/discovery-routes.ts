@@ -4,8 +4,10 @@ import { notFound } from '../errors.ts';
 import type { HsRequest } from '../http/types.ts';
 import type { Route } from '../http/route.ts';
 import { DEFAULT_ROOM_VERSION, SUPPORTED_ROOM_VERSIONS } from '../protocol/room-version.ts';
-import type { AccountConfig } from './deps.ts';
+import type { AccountConfig, AccountDeps } from './deps.ts';
 import { V3 } from './route-helpers.ts';
+import { readOwnerSettings } from './server-settings.ts';
+import { SERVER_SETTINGS } from './tables.ts';
 
 /** Spec versions whose client-server API this server implements. */
 export const SPEC_VERSIONS: readonly string[] = Array.from({ length: 11 }, (_, i) => `v1.${i + 1}`);
@@ -17,7 +19,8 @@ export function baseUrlOf(config: AccountConfig, req: HsRequest): string | undef
   return host ? `http://${host}` : undefined;
 }
 
-export function discoveryRoutes(config: AccountConfig): Route[] {
+export function discoveryRoutes(deps: AccountDeps): Route[] {
+  const { config } = deps;
   return [
     {
       method: 'GET',
@@ -30,13 +33,15 @@ export function discoveryRoutes(config: AccountConfig): Route[] {
       },
     },
     {
-      // Spec: "Server Discovery", support information. There is no operator
-      // of a P2P homeserver to contact: the spec's 404, as a Matrix error.
+      // Spec: "Server Discovery", support information: the contact the owner
+      // gave in the popup's settings, else the spec's 404, as a Matrix error.
       method: 'GET',
       path: '/.well-known/matrix/support',
       auth: 'none',
       handler: async () => {
-        throw notFound('This homeserver publishes no support contact');
+        const { support } = await deps.store.read([SERVER_SETTINGS], readOwnerSettings);
+        if (!support) throw notFound('This homeserver publishes no support contact');
+        return { body: support };
       },
     },
     {
@@ -63,6 +68,7 @@ function capabilities(): Record<string, unknown> {
     'm.set_displayname': { enabled: true },
     'm.set_avatar_url': { enabled: true },
     'm.3pid_changes': { enabled: false },
-    'm.get_login_token': { enabled: false },
+    'm.get_login_token': { enabled: true },
+    'm.profile_fields': { enabled: true },
   };
 }

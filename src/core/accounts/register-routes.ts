@@ -14,6 +14,7 @@ import { nextStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import type { AccountDeps } from './deps.ts';
 import { hashPassword } from './password-hash.ts';
 import { newAccessToken, newDeviceId, newLocalpart } from './random-ids.ts';
+import { refreshFields, refreshGrant } from './refresh-tokens.ts';
 import { V3 } from './route-helpers.ts';
 import { requestedDeviceId, SESSION_TABLES, startSession } from './sessions.ts';
 import { PROFILES, USERS } from './tables.ts';
@@ -92,6 +93,7 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
     request.password === undefined
       ? undefined
       : await hashPassword(deps.pbkdf2, request.password, deps.randomBytes, deps.config.passwordIterations);
+  const refresh = request.inhibitLogin ? undefined : await refreshGrant(deps, request.refreshToken);
   const session = request.inhibitLogin
     ? undefined
     : {
@@ -100,6 +102,7 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
         accessToken: newAccessToken(deps.randomBytes),
         now: deps.clock.now(),
         ...(request.displayName !== undefined ? { displayName: request.displayName } : {}),
+        ...(refresh ? { refresh: { token: refresh.token, expiresTs: refresh.expiresTs } } : {}),
       };
   await deps.store.write([USERS, PROFILES, STREAM_TABLE, ...SESSION_TABLES], async (tx) => {
     const stream = await nextStreamPosition(tx);
@@ -113,7 +116,14 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
   });
   deps.notifier.notify({ everyone: true });
   if (!session) return { body: { user_id: userId } };
-  return { body: { user_id: userId, access_token: session.accessToken, device_id: session.deviceId } };
+  return {
+    body: {
+      user_id: userId,
+      access_token: session.accessToken,
+      device_id: session.deviceId,
+      ...refreshFields(refresh),
+    },
+  };
 }
 
 interface RegistrationRequest {
@@ -122,6 +132,7 @@ interface RegistrationRequest {
   readonly deviceId?: string;
   readonly displayName?: string;
   readonly inhibitLogin: boolean;
+  readonly refreshToken: boolean;
 }
 
 function readRegistration(body: JsonRecord, serverName: string): RegistrationRequest {
@@ -130,7 +141,7 @@ function readRegistration(body: JsonRecord, serverName: string): RegistrationReq
   const deviceId = requestedDeviceId(optionalString(body, 'device_id'));
   const displayName = optionalString(body, 'initial_device_display_name');
   const inhibitLogin = optionalBoolean(body, 'inhibit_login') ?? false;
-  optionalBoolean(body, 'refresh_token');
+  const refreshToken = optionalBoolean(body, 'refresh_token') ?? false;
   return {
     ...(username !== undefined && username !== ''
       ? { userId: userIdForNewUsername(username, serverName) }
@@ -139,6 +150,7 @@ function readRegistration(body: JsonRecord, serverName: string): RegistrationReq
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...(displayName !== undefined ? { displayName } : {}),
     inhibitLogin,
+    refreshToken,
   };
 }
 

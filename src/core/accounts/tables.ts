@@ -8,7 +8,7 @@
 //   store lives with the user's own data (IndexedDB profile or --data dir),
 //   where a hash would protect nothing the rows next to it don't already
 //   give away, and a plain key keeps the per-request lookup one `get`.
-//   Tokens never expire, so no refresh tokens are issued.
+//   A token expires only when it was issued with a refresh token.
 // - `uia_sessions`: user-interactive auth sessions (uia.ts), bound to the
 //   operation and the user they were started for.
 // - `user_profiles`, `account_data` (room_id '' for global data) and
@@ -23,6 +23,12 @@
 // - `server_identity`: the server's ed25519 seed (identity.ts).
 // - `openid_tokens`: short-lived OpenID tokens for widgets and integration
 //   managers (openid.ts), indexed by expiry so expired ones are swept.
+// - `refresh_tokens` (refresh-tokens.ts): a refresh token → the session's
+//   device and the access token issued with it; an access token issued with
+//   a refresh token expires (`user_tokens.expires_ts`). `login_tokens`
+//   (login-tokens.ts): single-use `m.login.token` tokens, swept by expiry.
+// - `server_settings`: what the owner sets for the whole server (the
+//   popup's settings: access token lifetime, support contact), by name.
 import type { TableSpec } from '../storage/port.ts';
 import { table } from '../storage/table.ts';
 
@@ -38,6 +44,9 @@ export const PUSHERS = 'pushers';
 export const PRESENCE = 'presence';
 export const SERVER_IDENTITY = 'server_identity';
 export const OPENID_TOKENS = 'openid_tokens';
+export const REFRESH_TOKENS = 'refresh_tokens';
+export const LOGIN_TOKENS = 'login_tokens';
+export const SERVER_SETTINGS = 'server_settings';
 
 export const accountTables: Record<string, TableSpec> = {
   [USERS]: { key: 'user_id' },
@@ -61,8 +70,19 @@ export const accountOpenIdTables: Record<string, TableSpec> = {
   [OPENID_TOKENS]: { key: 'token', indexes: { expires: 'expires_ts' } },
 };
 
+/** Refresh and login tokens and the owner's settings, added in schema version 8. */
+export const accountTokenTables: Record<string, TableSpec> = {
+  [REFRESH_TOKENS]: { key: 'token', indexes: { device: ['user_id', 'device_id'] } },
+  [LOGIN_TOKENS]: { key: 'token', indexes: { expires: 'expires_ts', user: 'user_id' } },
+  [SERVER_SETTINGS]: { key: 'name' },
+};
+
 /** Every table of the module: open transactions over these (plus the stream counter to write). */
-export const accountTableNames: readonly string[] = Object.keys({ ...accountTables, ...accountOpenIdTables });
+export const accountTableNames: readonly string[] = Object.keys({
+  ...accountTables,
+  ...accountOpenIdTables,
+  ...accountTokenTables,
+});
 
 export interface UserRow extends Record<string, unknown> {
   user_id: string;
@@ -86,6 +106,37 @@ export interface TokenRow extends Record<string, unknown> {
   user_id: string;
   device_id: string;
   created_ts: number;
+  /** When it stops working (401 M_UNKNOWN_TOKEN, soft_logout); absent: never. Set with a refresh token. */
+  expires_ts?: number;
+  /** The refresh token this one replaced, revoked (with its access token) when this one is first used. */
+  replaces?: string;
+}
+
+/** A refresh token (spec: "Refreshing access tokens"): trades for a new access and refresh token, once. */
+export interface RefreshTokenRow extends Record<string, unknown> {
+  token: string;
+  user_id: string;
+  device_id: string;
+  /** The access token issued with it. */
+  access_token: string;
+  created_ts: number;
+  /** The refresh token it replaced: revoked once this one or its access token is used. */
+  replaces?: string;
+  /** The refresh token issued for it, while not yet used (refreshing again revokes that one). */
+  next?: string;
+}
+
+/** A single-use `m.login.token` token from /login/get_token. */
+export interface LoginTokenRow extends Record<string, unknown> {
+  token: string;
+  user_id: string;
+  expires_ts: number;
+}
+
+/** One setting of the owner's (server-settings.ts); `value` is checked when read. */
+export interface ServerSettingRow extends Record<string, unknown> {
+  name: string;
+  value: unknown;
 }
 
 /** An OpenID token: proves to a third party, through federation's userinfo, who its user is. */
@@ -109,6 +160,8 @@ export interface ProfileRow extends Record<string, unknown> {
   user_id: string;
   displayname?: string;
   avatar_url?: string;
+  /** Custom profile fields (spec v1.16 "Profiles"), by key: any JSON value. */
+  fields?: Record<string, unknown>;
   stream: number;
 }
 
@@ -176,6 +229,9 @@ export const usersTable = table<UserRow, string>(USERS);
 export const devicesTable = table<DeviceRow, readonly [string, string]>(DEVICES);
 export const tokensTable = table<TokenRow, string>(TOKENS);
 export const openIdTokensTable = table<OpenIdTokenRow, string>(OPENID_TOKENS);
+export const refreshTokensTable = table<RefreshTokenRow, string>(REFRESH_TOKENS);
+export const loginTokensTable = table<LoginTokenRow, string>(LOGIN_TOKENS);
+export const serverSettingsTable = table<ServerSettingRow, string>(SERVER_SETTINGS);
 export const uiaSessionsTable = table<UiaSessionRow, string>(UIA_SESSIONS);
 export const profilesTable = table<ProfileRow, string>(PROFILES);
 export const accountDataTable = table<AccountDataRow, readonly [string, string, string]>(ACCOUNT_DATA);

@@ -1,6 +1,7 @@
 // Walks over the held room DAG for the endpoints that serve it to peers
 // (auth chains, get_missing_events, backfill). Rejected events are never
-// served: a walk treats them as absent. Every walk is bounded.
+// served: a walk treats them as absent. Every walk is bounded. The walks
+// return rows: the routes serve each as its requester may see it.
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../protocol.ts';
 import { type EventRow, eventRowOf } from '../rooms/federation-api.ts';
 import type { ReadTx } from '../storage/port.ts';
@@ -58,7 +59,7 @@ export interface MissingEventsQuery {
  * breadth first, the events that are neither in `earliest` nor behind them,
  * of depth >= minDepth, at most `limit`, returned oldest first.
  */
-export async function missingEvents(tx: ReadTx, roomId: string, q: MissingEventsQuery): Promise<RoomEvent[]> {
+export async function missingEvents(tx: ReadTx, roomId: string, q: MissingEventsQuery): Promise<EventRow[]> {
   const stop = new Set(q.earliest);
   const seen = new Set<string>([...q.latest, ...q.earliest]);
   const out: EventRow[] = [];
@@ -76,7 +77,7 @@ export async function missingEvents(tx: ReadTx, roomId: string, q: MissingEvents
     }
     frontier = next;
   }
-  return out.sort((a, b) => a.depth - b.depth).map((r) => r.pdu);
+  return out.sort((a, b) => a.depth - b.depth);
 }
 
 /** BACKFILL: the events `from` and before them, newest first, at most `limit`. */
@@ -85,7 +86,7 @@ export async function backfill(
   roomId: string,
   from: readonly string[],
   limit: number,
-): Promise<RoomEvent[]> {
+): Promise<EventRow[]> {
   const seen = new Set<string>();
   const out: EventRow[] = [];
   let frontier = [...from];
@@ -101,5 +102,5 @@ export async function backfill(
     }
     frontier = next;
   }
-  return out.sort((a, b) => b.depth - a.depth).map((r) => r.pdu);
+  return out.sort((a, b) => b.depth - a.depth);
 }

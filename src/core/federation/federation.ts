@@ -34,7 +34,7 @@ import {
 import { KeyedQueue } from '../keyed-queue.ts';
 import { StateCache } from './state-cache.ts';
 import { createOutbound } from './outbound.ts';
-import { remoteJoin } from './remote-join.ts';
+import { authorisedJoin, remoteJoin } from './remote-join.ts';
 import { askTimestamp, timestampRoutes } from './timestamp.ts';
 import { remoteKnock } from './remote-knock.ts';
 import { hierarchyRoutes, remoteHierarchy } from './hierarchy.ts';
@@ -154,6 +154,7 @@ export function createFederation(deps: FederationDeps): Federation {
   return {
     roomHooks: {
       remoteJoin: (request: RemoteJoinRequest) => remoteJoin(fed, request),
+      authorisedJoin: (request: RemoteJoinRequest) => authorisedJoin(fed, request),
       remoteKnock: (request: RemoteJoinRequest) => remoteKnock(fed, request),
       remoteHierarchy: (roomId, servers, suggestedOnly) =>
         remoteHierarchy(fed, roomId, servers, suggestedOnly),

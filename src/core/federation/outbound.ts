@@ -8,11 +8,20 @@
 // - typing and receipt EDUs of local users;
 // - on catch-up, our forward extremities (catch-up.ts).
 import type { LocalEventHooks } from '../rooms/api.ts';
-import { extremityIds, heldRoomIds, joinedServers, roomTableNames } from '../rooms/federation-api.ts';
+import {
+  extremityIds,
+  heldRoomIds,
+  heldRoomVersion,
+  joinedServers,
+  roomTableNames,
+} from '../rooms/federation-api.ts';
+import { type RoomVersion, pduFromRoomEvent } from '../protocol.ts';
+import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { JsonObject, RoomEvent } from '../protocol/types.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
-import { enqueue } from './outbox.ts';
-import type { Senders } from './sender.ts';
+import { enqueue, enqueueRows } from './outbox.ts';
+import type { Handed, Senders } from './sender.ts';
+import type { OutboxRow } from './tables.ts';
 import { OUTBOX } from './tables.ts';
 
 export interface OutboundDeps {
@@ -39,10 +48,21 @@ export interface Outbound {
 const TABLES = [OUTBOX, ...roomTableNames];
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
+/** Room versions remembered for handing local events over (a room's version never changes). */
+const REMEMBERED_ROOM_VERSIONS = 10_000;
+
 export function createOutbound(deps: OutboundDeps): Outbound {
   const { serverName: self } = deps;
-  // Destinations per event object, from the transaction to after its commit.
-  const woken = new WeakMap<RoomEvent, string[]>();
+  // The rows queued per event object, from the transaction to after its commit.
+  const queued = new WeakMap<RoomEvent, { rows: OutboxRow[]; version: RoomVersion | undefined }>();
+  const versions = new BoundedCache<string, RoomVersion>(REMEMBERED_ROOM_VERSIONS);
+  const versionOf = async (tx: ReadTx, roomId: string) => {
+    const known = versions.get(roomId);
+    if (known) return known;
+    const version = await heldRoomVersion(tx, roomId);
+    if (version) versions.set(roomId, version);
+    return version;
+  };
   const wake = (destinations: Iterable<string>) => {
     for (const destination of destinations) deps.senders.wake(destination);
   };
@@ -50,10 +70,28 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     localEvents: {
       tables: TABLES,
       async persisted(tx, events) {
-        for (const event of events) woken.set(event, await queueLocal(tx, event, self));
+        for (const event of events) {
+          const rows = await queueLocal(tx, event, self);
+          queued.set(event, {
+            rows,
+            version: rows.length > 0 ? await versionOf(tx, event.room_id) : undefined,
+          });
+        }
       },
       committed(events) {
-        wake(new Set(events.flatMap((event) => woken.get(event) ?? [])));
+        // The senders get the committed rows with their PDUs, so that a local
+        // event leaves without its sender reading storage (sender.ts).
+        const handed = new Map<string, Handed[]>();
+        for (const event of events) {
+          const { rows = [], version } = queued.get(event) ?? {};
+          const pdu = version && pduFromRoomEvent(event, version);
+          for (const row of rows) {
+            const list = handed.get(row.destination) ?? [];
+            list.push(pdu && row.kind === 'pdu' ? { row, pdu } : { row });
+            handed.set(row.destination, list);
+          }
+        }
+        for (const [destination, entries] of handed) deps.senders.handOff(destination, entries);
       },
     },
     async forward(events, except) {
@@ -92,15 +130,15 @@ export function createOutbound(deps: OutboundDeps): Outbound {
   };
 }
 
-/** Queues one local event (see the header); returns the destinations. */
-async function queueLocal(tx: WriteTx, event: RoomEvent, self: string): Promise<string[]> {
+/** Queues one local event (see the header); returns the rows. */
+async function queueLocal(tx: WriteTx, event: RoomEvent, self: string): Promise<OutboxRow[]> {
   const servers = await destinationsOf(tx, event);
   const target = event.type === 'm.room.member' ? event.state_key : undefined;
-  const out: string[] = [];
+  const out: OutboxRow[] = [];
   if (target !== undefined && event.content.membership === 'invite' && serverOf(target) !== self) {
     const invitee = serverOf(target);
     out.push(
-      ...(await enqueue(
+      ...(await enqueueRows(
         tx,
         [invitee],
         { kind: 'invite', roomId: event.room_id, eventId: event.event_id },
@@ -111,7 +149,7 @@ async function queueLocal(tx: WriteTx, event: RoomEvent, self: string): Promise<
     if (!(await joinedServers(tx, event.room_id)).has(invitee)) servers.delete(invitee);
   }
   const item = { kind: 'pdu', roomId: event.room_id, eventId: event.event_id } as const;
-  out.push(...(await enqueue(tx, servers, item, self)));
+  out.push(...(await enqueueRows(tx, servers, item, self)));
   return out;
 }
 

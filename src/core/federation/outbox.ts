@@ -17,15 +17,25 @@ export async function enqueue(
   item: OutboxItem,
   self: string,
 ): Promise<string[]> {
-  const out: string[] = [];
+  return (await enqueueRows(tx, destinations, item, self)).map((row) => row.destination);
+}
+
+/** enqueue, returning the rows written (with the ids the store gave them). */
+export async function enqueueRows(
+  tx: WriteTx,
+  destinations: Iterable<string>,
+  item: OutboxItem,
+  self: string,
+): Promise<OutboxRow[]> {
+  const out: OutboxRow[] = [];
   for (const destination of new Set(destinations)) {
     if (destination === self) continue;
     const row: OutboxRow =
       item.kind === 'edu'
         ? { destination, kind: 'edu', edu_type: item.eduType, content: item.content }
         : { destination, kind: item.kind, room_id: item.roomId, event_id: item.eventId };
-    await outboxTable.put(tx, row);
-    out.push(destination);
+    row.id = (await outboxTable.put(tx, row)) as number;
+    out.push(row);
   }
   return out;
 }
@@ -34,6 +44,8 @@ export interface PendingBatch {
   readonly pdus: OutboxRow[];
   readonly edus: OutboxRow[];
   readonly invites: OutboxRow[];
+  /** Every row queued for the destination is in the batch (set by pendingFor). */
+  complete?: boolean;
 }
 
 /**
@@ -68,6 +80,7 @@ export async function pendingFor(
     return true;
   };
   let after = -1;
+  let left = false;
   for (;;) {
     const rows = await outboxTable.query(tx, {
       index: 'destination',
@@ -78,9 +91,13 @@ export async function pendingFor(
       if (row.kind === 'pdu' && batch.pdus.length < maxPdus) batch.pdus.push(row);
       else if (row.kind === 'edu' && eduFits(row)) batch.edus.push(row);
       else if (row.kind === 'invite' && batch.invites.length < maxPdus) batch.invites.push(row);
+      else left = true;
     }
     const full = batch.pdus.length >= maxPdus && batch.edus.length >= maxEdus;
-    if (rows.length < 200 || full) return batch;
+    if (rows.length < 200 || full) {
+      batch.complete = rows.length < 200 && !left;
+      return batch;
+    }
     after = rows[rows.length - 1]!.id!;
   }
 }

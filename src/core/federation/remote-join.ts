@@ -7,11 +7,14 @@ import type { JsonObject, RoomEvent, RoomVersion } from '../protocol.ts';
 import type { RemoteJoinRequest } from '../rooms/api.ts';
 import {
   createJoinedRoom,
+  eventRowOf,
   joinedRoomIds,
   joinedServers,
   roomTableNames,
   roomWriteTables,
 } from '../rooms/federation-api.ts';
+import { forbidden } from '../errors.ts';
+import { receivePdus } from './inbound/receive-pdus.ts';
 import { intakePdu } from './pdu-intake.ts';
 import type { FederationContext } from './context.ts';
 import { RemoteCallError, fedPath } from './federation-client.ts';
@@ -26,6 +29,7 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
   const servers = [...new Set(request.servers)].filter((s) => s !== fed.serverName);
   const errors: unknown[] = [];
   let widened = false;
+  let restricted = false;
   for (let i = 0; i < servers.length; i++) {
     const server = servers[i]!;
     try {
@@ -37,12 +41,14 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
         roomId: request.roomId,
         error: String(err),
       });
-      errors.push(err);
+      restricted ||= cannotVouch(err) || err instanceof AuthoriserFailed;
+      errors.push(err instanceof AuthoriserFailed ? err.cause : err);
     }
-    if (i === servers.length - 1 && !widened && errors.some(cannotVouch)) {
+    if (i === servers.length - 1 && !widened && restricted) {
       // A restricted room whose residents asked so far are not in its allowed
-      // rooms (or have no one who may invite): ask the peers of the rooms the
-      // user is in, where the allowed room (a space) usually is.
+      // rooms, have no one who may invite, or vouched and then failed to
+      // co-sign: ask the peers of the rooms the user is in, where the allowed
+      // room (a space) usually is.
       widened = true;
       for (const peer of await peersOfUsersRooms(fed, request.userId))
         if (!servers.includes(peer)) servers.push(peer);
@@ -51,22 +57,42 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
   throw joinFailure(`Joining ${request.roomId}`, errors, servers);
 }
 
+/** The resident that vouched for a restricted join (make_join) failed at send_join: another may co-sign. */
+class AuthoriserFailed extends Error {
+  override readonly cause: unknown;
+  constructor(cause: unknown) {
+    super(`the authorising server failed: ${String(cause)}`);
+    this.cause = cause;
+  }
+}
+
+/** make_join on `server`, our join signed from its template, and send_join's answer. */
+async function sendJoinThrough(fed: FederationContext, server: string, request: RemoteJoinRequest) {
+  const content = await memberContentFor(fed, 'join', request);
+  const { event: join, version } = await memberEventThrough(fed, server, 'join', request, content);
+  const { event_id: _id, ...pdu } = join;
+  try {
+    const answer = await fed.client.put(
+      server,
+      V2 + fedPath`/send_join/${request.roomId}/${join.event_id}`,
+      pdu as unknown as JsonObject,
+      SEND_JOIN_TIMEOUT_MS,
+    );
+    return { join: await vouched(fed, join, answer, version), answer, version };
+  } catch (err) {
+    if (join.content.join_authorised_via_users_server === undefined) throw err;
+    throw new AuthoriserFailed(err);
+  }
+}
+
 async function joinThrough(
   fed: FederationContext,
   server: string,
   request: RemoteJoinRequest,
 ): Promise<void> {
   const { roomId, userId } = request;
-  const content = await memberContentFor(fed, 'join', request);
-  const { event: join, version } = await memberEventThrough(fed, server, 'join', request, content);
-  const { event_id: _id, ...pdu } = join;
-  const answer = await fed.client.put(
-    server,
-    V2 + fedPath`/send_join/${roomId}/${join.event_id}`,
-    pdu as unknown as JsonObject,
-    SEND_JOIN_TIMEOUT_MS,
-  );
-  const joined = await checkJoinResponse(fed, answer, version, await vouched(fed, join, answer, version));
+  const { join, answer, version } = await sendJoinThrough(fed, server, request);
+  const joined = await checkJoinResponse(fed, answer, version, join);
   const outcome = await fed.rooms.exclusive(roomId, () =>
     fed.store.write(roomWriteTables, (tx) => createJoinedRoom(tx, joined)),
   );
@@ -76,6 +102,40 @@ async function joinThrough(
   backfillRoom(fed, roomId, fed.backfillLimits.pageSize).catch((err) =>
     fed.logger.info('backfill after a join failed', { roomId, error: String(err) }),
   );
+}
+
+/**
+ * A restricted room held here whose join this server cannot authorise (no
+ * member here may invite, or we are in none of the allowed rooms): a
+ * resident of another server that is in an allowed room vouches instead
+ * (spec: "Restricted rooms"), each of `request.servers` asked in turn, as for
+ * a room held elsewhere; the join it co-signed is then placed here as any
+ * PDU from that server (it forwards the join to the room's other servers).
+ */
+export async function authorisedJoin(fed: FederationContext, request: RemoteJoinRequest): Promise<void> {
+  const servers = [...new Set(request.servers)].filter((s) => s !== fed.serverName);
+  const errors: unknown[] = [];
+  for (const server of servers) {
+    let sent: Awaited<ReturnType<typeof sendJoinThrough>>;
+    try {
+      sent = await sendJoinThrough(fed, server, request);
+    } catch (err) {
+      fed.logger.info('a resident could not vouch for a join', {
+        server,
+        roomId: request.roomId,
+        error: String(err),
+      });
+      errors.push(err instanceof AuthoriserFailed ? err.cause : err);
+      continue;
+    }
+    const results = await receivePdus(fed, server, sent.version, [sent.join]);
+    const error = results.get(sent.join.event_id);
+    if (error !== undefined) throw forbidden(`The join was refused here: ${error}`);
+    const row = await fed.store.read(roomTableNames, (tx) => eventRowOf(tx, sent.join.event_id));
+    if (row?.soft_failed) throw forbidden('The current state of the room does not allow this join');
+    return;
+  }
+  throw joinFailure(`Joining ${request.roomId}`, errors, servers);
 }
 
 /** The resident could not vouch for a restricted join (spec: make_join's errors). */

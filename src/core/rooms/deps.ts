@@ -95,6 +95,12 @@ export interface RoomDeps {
 export interface FederationForRooms {
   /** Joins a room that is not known here over federation (make_join/send_join). */
   remoteJoin(request: RemoteJoinRequest): Promise<void>;
+  /**
+   * Joins a restricted room held here whose join this server cannot
+   * authorise, through the first of `request.servers` (residents) that
+   * vouches for it (make_join/send_join), then places the co-signed join.
+   */
+  authorisedJoin(request: RemoteJoinRequest): Promise<void>;
   /** Knocks on a room that is not known here over federation (make_knock/send_knock). */
   remoteKnock(request: RemoteJoinRequest): Promise<void>;
   /**

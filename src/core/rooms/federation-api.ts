@@ -45,6 +45,7 @@ export { roomTableNames } from './tables.ts';
 export { joinAuthoriser } from './restricted-join.ts';
 export { type HierarchyRoom, localHierarchyRoom, openRoom } from './hierarchy.ts';
 export { joinedRoomIds } from './members-read.ts';
+export { ServerVisibilityChecker } from './visibility.ts';
 
 /** Tables a write transaction placing remote events opens. */
 export const roomWriteTables: readonly string[] = [...roomTableNames, STREAM_TABLE];

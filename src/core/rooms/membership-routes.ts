@@ -7,7 +7,7 @@ import type { RequestContext, Route } from '../http/route.ts';
 import { roomVersion, serverNameOf } from '../protocol.ts';
 import { checkInvitee, changeMembership } from './membership.ts';
 import { mirrorCanonicalAlias } from './mirror-alias.ts';
-import { joinAuthoriser } from './restricted-join.ts';
+import { cannotVouchHere, joinAuthoriser, residentAuthorisers } from './restricted-join.ts';
 import { memberRow } from './members-read.ts';
 import { bodyRoute, callerOf, requireRoom, roomIdParam } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
@@ -43,7 +43,7 @@ export function membershipRoutes(rooms: RoomsContext): Route[] {
  * and the servers to go through: an alias of another server is resolved over
  * federation (remoteDirectory), which also names servers in the room.
  */
-async function resolveTarget(
+export async function resolveTarget(
   rooms: RoomsContext,
   ctx: RequestContext,
 ): Promise<{ roomId: string; servers: string[] }> {
@@ -68,7 +68,7 @@ async function resolveTarget(
  * (none from room version 12 on, whose room ids name no server: there the
  * inviter's server is what an invited user has).
  */
-async function remoteCandidates(
+export async function remoteCandidates(
   rooms: RoomsContext,
   roomId: string,
   servers: readonly string[],
@@ -81,6 +81,38 @@ async function remoteCandidates(
   const own = serverNameOf(roomId);
   const all = [...servers, ...listedBy, ...(inviter ? [inviter] : []), ...(own ? [own] : [])];
   return [...new Set(all)].filter((s) => s !== serverName);
+}
+
+/**
+ * Who vouches for a user joining a restricted room held here: one of our
+ * members with the invite level (`via`; none when the room is not
+ * restricted or the user needs no vouching). When no one here can (this
+ * server is in none of the allowed rooms, or no member of it may invite), a
+ * resident of another server may: the join then goes through them
+ * (`residents`, spec: "Restricted rooms"), else the error stands.
+ */
+async function restrictedJoinVouch(
+  rooms: RoomsContext,
+  roomId: string,
+  userId: string,
+  versionId: string,
+): Promise<{ via?: string } | { residents: string[] }> {
+  const { serverName, store } = rooms.deps;
+  const version = roomVersion(versionId);
+  if (!version) return {};
+  try {
+    const via = await store.read(roomTableNames, (tx) =>
+      joinAuthoriser(tx, roomId, userId, serverName, version),
+    );
+    return via === undefined ? {} : { via };
+  } catch (err) {
+    if (!cannotVouchHere(err) || !rooms.federation()) throw err;
+    const residents = await store.read(roomTableNames, (tx) =>
+      residentAuthorisers(tx, roomId, serverName, version),
+    );
+    if (residents.length === 0) throw err;
+    return { residents };
+  }
 }
 
 /**
@@ -114,22 +146,25 @@ async function join(
       ...(reason !== undefined && { reason }),
     });
   } else {
-    // A restricted room: one of our members with the invite level vouches.
-    const version = roomVersion(known.version);
-    const via =
-      version &&
-      (await store.read(roomTableNames, (tx) =>
-        joinAuthoriser(tx, roomId, caller.userId, serverName, version),
-      ));
-    await changeMembership(rooms, {
-      roomId,
-      sender: caller.userId,
-      target: caller.userId,
-      membership: 'join',
-      reason,
-      doneIf: ['join'],
-      ...(via !== undefined && { extra: { join_authorised_via_users_server: via } }),
-    });
+    const vouch = await restrictedJoinVouch(rooms, roomId, caller.userId, known.version);
+    if ('residents' in vouch) {
+      await rooms.federation()!.authorisedJoin({
+        roomId,
+        userId: caller.userId,
+        servers: vouch.residents,
+        ...(reason !== undefined && { reason }),
+      });
+    } else {
+      await changeMembership(rooms, {
+        roomId,
+        sender: caller.userId,
+        target: caller.userId,
+        membership: 'join',
+        reason,
+        doneIf: ['join'],
+        ...(vouch.via !== undefined && { extra: { join_authorised_via_users_server: vouch.via } }),
+      });
+    }
   }
   await mirrorCanonicalAlias(rooms, roomId, caller.userId);
   return { room_id: roomId };

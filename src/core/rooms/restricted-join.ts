@@ -76,3 +76,37 @@ export async function joinAuthoriser(
   }
   throw new MatrixError(400, 'M_UNABLE_TO_GRANT_JOIN', 'No member of this server may invite to the room');
 }
+
+/** This server could not vouch for a restricted join, though another resident may (spec: make_join's errors). */
+export function cannotVouchHere(err: unknown): boolean {
+  return (
+    err instanceof MatrixError &&
+    (err.errcode === 'M_UNABLE_TO_AUTHORISE_JOIN' || err.errcode === 'M_UNABLE_TO_GRANT_JOIN')
+  );
+}
+
+/** At most this many residents are asked to vouch for a join this server cannot authorise. */
+const MAX_AUTHORISERS = 20;
+
+/**
+ * The room's other resident servers that may vouch for a restricted join
+ * this server cannot authorise: first those also in one of the allowed
+ * rooms held here (where they can see the user's membership), then the
+ * room's other residents (they may be in an allowed room we do not hold).
+ */
+export async function residentAuthorisers(
+  tx: ReadTx,
+  roomId: string,
+  serverName: string,
+  version: RoomVersion,
+): Promise<string[]> {
+  const servers = async (room: string) =>
+    new Set((await roomMembers(tx, room, 'join')).map((m) => m.user_id.slice(m.user_id.indexOf(':') + 1)));
+  const residents = await servers(roomId);
+  residents.delete(serverName);
+  const first: string[] = [];
+  for (const room of (await allowedRooms(tx, roomId, version)) ?? []) {
+    for (const server of await servers(room)) if (residents.has(server)) first.push(server);
+  }
+  return [...new Set([...first, ...residents])].slice(0, MAX_AUTHORISERS);
+}

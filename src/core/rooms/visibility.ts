@@ -56,23 +56,30 @@ export class VisibilityChecker {
     return value === 'world_readable' || value === 'invited' || value === 'joined' ? value : 'shared';
   }
 
-  /** content[field] of the state event at (type, stateKey) in a group, if it is a string. */
-  private async valueAt(
-    group: number,
-    type: string,
-    stateKey: string,
-    field: string,
-  ): Promise<string | undefined> {
-    const eventId = await stateEntryIn(this.tx, group, type, stateKey, this.groups);
-    if (eventId === undefined) return undefined;
-    const key = `${eventId}\u0000${field}`;
-    if (!this.contents.has(key)) {
-      const event = await eventsTable.get(this.tx, eventId);
-      const value = event?.pdu.content[field];
-      this.contents.set(key, typeof value === 'string' ? value : undefined);
-    }
-    return this.contents.get(key);
+  private valueAt(group: number, type: string, stateKey: string, field: string): Promise<string | undefined> {
+    return stateContentValue(this.tx, group, type, stateKey, field, this.groups, this.contents);
   }
+}
+
+/** content[field] of the state event at (type, stateKey) in a group, if it is a string (cached). */
+async function stateContentValue(
+  tx: ReadTx,
+  group: number,
+  type: string,
+  stateKey: string,
+  field: string,
+  groups: GroupCache,
+  contents: Map<string, string | undefined>,
+): Promise<string | undefined> {
+  const eventId = await stateEntryIn(tx, group, type, stateKey, groups);
+  if (eventId === undefined) return undefined;
+  const key = `${eventId}\u0000${field}`;
+  if (!contents.has(key)) {
+    const event = await eventsTable.get(tx, eventId);
+    const value = event?.pdu.content[field];
+    contents.set(key, typeof value === 'string' ? value : undefined);
+  }
+  return contents.get(key);
 }
 
 /** The ids among `eventIds` (events of `roomId`) that the user may see, in order. */
@@ -89,4 +96,67 @@ export async function visibleEvents(
     if (row && row.room_id === roomId && (await checker.canSee(row))) out.push(id);
   }
   return out;
+}
+
+/** At most this many of a server's users are looked at per event (a server may have many in a room). */
+const MAX_SERVER_USERS = 100;
+
+/**
+ * Answers "may this server see that event" for the events a room's other
+ * servers fetch from us (`/backfill`, `/get_missing_events`, `/event`): the
+ * rules above applied to a server, as the users it has in the room (spec:
+ * server-server API, "Retrieving events" and "Backfilling", which serve
+ * history "subject to history visibility"; as Synapse's
+ * filter_events_for_server). The server may see an event when the
+ * visibility at it is `world_readable` or `shared` (it is in the room now:
+ * `shared` lets a member see all history), or when one of its users is
+ * joined at the event (or invited, under `invited`). What it may not see is
+ * served pruned (the redaction algorithm), so that its DAG stays whole.
+ * Outliers have no reliable state here and are served whole, as Synapse
+ * does; a server's own users' member events are always visible to it.
+ */
+export class ServerVisibilityChecker {
+  private readonly groups: GroupCache = new Map();
+  private readonly contents = new Map<string, string | undefined>();
+  private readonly tx: ReadTx;
+  private readonly serverName: string;
+  /** The server's users with a membership in the room (any membership: they may have left since). */
+  private readonly users: readonly string[];
+
+  private constructor(tx: ReadTx, serverName: string, users: readonly string[]) {
+    this.tx = tx;
+    this.serverName = serverName;
+    this.users = users;
+  }
+
+  static async create(tx: ReadTx, roomId: string, serverName: string): Promise<ServerVisibilityChecker> {
+    const suffix = `:${serverName}`;
+    const users: string[] = [];
+    for (const membership of ['join', 'invite', 'leave', 'ban', 'knock'] as const) {
+      const rows = await membersTable.query(tx, { index: 'room_membership', equals: [roomId, membership] });
+      for (const row of rows) if (row.user_id.endsWith(suffix)) users.push(row.user_id);
+    }
+    return new ServerVisibilityChecker(tx, serverName, users.slice(0, MAX_SERVER_USERS));
+  }
+
+  async canSee(row: EventRow): Promise<boolean> {
+    if (row.outlier) return true;
+    if (row.type === 'm.room.member' && row.state_key?.endsWith(`:${this.serverName}`)) return true;
+    const visibility = await this.valueAt(
+      row.sg_before,
+      'm.room.history_visibility',
+      '',
+      'history_visibility',
+    );
+    if (visibility !== 'invited' && visibility !== 'joined') return true;
+    for (const user of this.users) {
+      const membership = await this.valueAt(row.sg_after, 'm.room.member', user, 'membership');
+      if (membership === 'join' || (visibility === 'invited' && membership === 'invite')) return true;
+    }
+    return false;
+  }
+
+  private valueAt(group: number, type: string, stateKey: string, field: string): Promise<string | undefined> {
+    return stateContentValue(this.tx, group, type, stateKey, field, this.groups, this.contents);
+  }
 }

@@ -19,10 +19,11 @@ import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
 import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
-import type { Logger, TransportLimits } from '../../core/public.ts';
+import type { Logger, TransportLimits, TurnSource } from '../../core/public.ts';
 import { privateKeyFromSeed } from './identity.ts';
 import type { KnownPeerStore } from './known-peers.ts';
 import { type Libp2pPeerTransport, startLibp2pTransport } from './libp2p-transport.ts';
+import { turnFromRelays } from './turn-client.ts';
 import { upgradeRelayedToWebRTC } from './webrtc-upgrade.ts';
 
 /** One STUN/TURN server, as RTCPeerConnection takes it. */
@@ -51,6 +52,8 @@ export interface BrowserNode {
   ping(peer: PeerId): Promise<number>;
   /** False for a WebRTC connection not yet proven to carry streams (federation passes it over). */
   usable(conn: Connection): boolean;
+  /** TURN credentials from our relays, for the homeserver's `/voip/turnServer`. */
+  readonly turn: TurnSource;
 }
 
 export async function createBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
@@ -68,11 +71,12 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
     services: { identify: identify(), ping: ping() },
   });
   const upgrade = upgradeRelayedToWebRTC(libp2p, options.logger);
+  const relays = options.relays.map((addr) => multiaddr(addr));
   try {
     const transport = await startLibp2pTransport({
       libp2p,
       usable: upgrade.usable,
-      relays: options.relays.map((addr) => multiaddr(addr)),
+      relays,
       ...(options.knownPeers && { knownPeers: options.knownPeers }),
       ...(options.limits && { limits: options.limits }),
       ...(options.logger && { logger: options.logger }),
@@ -88,6 +92,7 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
       libp2p,
       ping: (peer) => libp2p.services.ping.ping(peer),
       usable: upgrade.usable,
+      turn: turnFromRelays(libp2p, relays, options.logger),
     };
   } catch (err) {
     upgrade.stop();

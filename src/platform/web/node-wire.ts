@@ -21,6 +21,7 @@ import {
   type ProtocolViolation,
   StreamedBody,
   type StreamingResponse,
+  type TurnCredentials,
   type UnreachableReason,
 } from '../../core/public.ts';
 import { decodeBase64, encodeBase64, type JsonObject } from '../../core/protocol.ts';
@@ -121,6 +122,8 @@ export interface NodeRequests extends StreamRequests {
   reconnect: { params: None; result: None };
   applySettings: { params: { readonly settings: NetworkSettings }; result: None };
   connections: { params: None; result: readonly ConnectionInfo[] };
+  /** TURN credentials from the node's relays (turn-client.ts), null when none serves TURN. */
+  turnCredentials: { params: None; result: TurnCredentials | null };
 }
 
 /** Node → background (with the reads of the streams the background holds: incoming's answers). */

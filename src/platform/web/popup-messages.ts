@@ -142,6 +142,32 @@ export interface MediaUsageView {
   readonly thumbnails: MediaFigure;
 }
 
+/**
+ * The owner's settings of the homeserver itself (the core's OwnerSettings):
+ * the lifetime of access tokens issued with a refresh token, and the support
+ * contact `/.well-known/matrix/support` publishes (absent: the spec's 404).
+ */
+export interface ServerSettingsView {
+  readonly accessTokenLifetimeMs: number;
+  readonly support?: {
+    readonly contacts?: readonly {
+      readonly role: 'm.role.admin' | 'm.role.security';
+      readonly matrix_id?: string;
+      readonly email_address?: string;
+    }[];
+    readonly support_page?: string;
+  };
+}
+
+/** The range the homeserver accepts for the lifetime (the core's MIN/MAX_ACCESS_TOKEN_LIFETIME_MS), in minutes. */
+export const TOKEN_LIFETIME_MINUTES = { min: 1, max: 7 * 24 * 60 } as const;
+
+/** A change to them; `support: null` removes the contact. */
+export interface ServerSettingsChange {
+  readonly accessTokenLifetimeMs?: number;
+  readonly support?: ServerSettingsView['support'] | null;
+}
+
 type None = Record<string, never>;
 
 /** The popup's requests; messages.ts merges them into ExtensionRequests. */
@@ -166,6 +192,9 @@ export interface PopupRequests {
   listReports: { params: None; result: readonly ReportEntry[] };
   /** Removes a report the owner has dealt with; answers with the list left. */
   dismissReport: { params: { readonly id: number }; result: readonly ReportEntry[] };
+  getServerSettings: { params: None; result: ServerSettingsView };
+  /** Each field is checked by the homeserver (M_INVALID_PARAM); answers with the settings in force. */
+  setServerSettings: { params: { readonly change: ServerSettingsChange }; result: ServerSettingsView };
   mediaUsage: { params: None; result: MediaUsageView };
   /** Deletes every cached file of other peers (and their thumbnails); the usage after. */
   clearRemoteMedia: { params: None; result: MediaUsageView };

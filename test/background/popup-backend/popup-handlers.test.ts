@@ -51,6 +51,7 @@ async function setup(network: Partial<NetworkView> = {}): Promise<Setup> {
     exportIdentity: async () =>
       identityFile({ serverName: t.serverName, seed: new Uint8Array(32).fill(7) }, new Date(0)),
     reports: async () => t.hs.reports,
+    serverSettings: async () => t.hs.settings,
     errors: createErrorLog(session, () => 1000),
   });
   return { t, handlers, local, session, changes, applied };
@@ -278,6 +279,32 @@ describe('the popup handlers: media', () => {
     const after = await handlers.clearRemoteMedia({}, sender);
     assert.deepEqual(after.remote, { files: 0, bytes: 0 });
     assert.deepEqual(after.local, { files: 1, bytes: 100 });
+    await t.close();
+  });
+});
+
+describe('the popup handlers: the homeserver settings', () => {
+  test('the lifetime and support contact reach the homeserver; bad input is refused by its errcode', async () => {
+    const { t, handlers, session } = await setup();
+    assert.deepEqual(await handlers.getServerSettings({}, sender), { accessTokenLifetimeMs: 300_000 });
+    const support = { contacts: [{ role: 'm.role.admin' as const, email_address: 'owner@example.org' }] };
+    const saved = await handlers.setServerSettings(
+      { change: { accessTokenLifetimeMs: 3_600_000, support } },
+      sender,
+    );
+    assert.deepEqual(saved, { accessTokenLifetimeMs: 3_600_000, support });
+    const res = await t.request('GET', '/.well-known/matrix/support');
+    assert.deepEqual(res.body, support);
+    await assert.rejects(handlers.setServerSettings({ change: { accessTokenLifetimeMs: 1 } }, sender), {
+      name: 'M_INVALID_PARAM',
+    });
+    assert.equal(
+      await session.get('lastError'),
+      undefined,
+      'input errors are shown in place, not as the last error',
+    );
+    await handlers.setServerSettings({ change: { support: null } }, sender);
+    assert.equal((await t.request('GET', '/.well-known/matrix/support')).status, 404);
     await t.close();
   });
 });

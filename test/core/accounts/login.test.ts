@@ -17,9 +17,11 @@ describe('login and logout', () => {
   const login = (body: object) => t.request('POST', LOGIN, body);
   const password = { type: 'm.login.password', password: TEST_PASSWORD };
 
-  test('GET /login offers m.login.password', async () => {
+  test('GET /login offers m.login.password and m.login.token', async () => {
     const res = await t.request('GET', LOGIN);
-    assert.deepEqual(res.body, { flows: [{ type: 'm.login.password' }] });
+    assert.deepEqual(res.body, {
+      flows: [{ type: 'm.login.password' }, { type: 'm.login.token', get_login_token: true }],
+    });
   });
 
   test('logs in by localpart, full user id or the legacy user field', async () => {
@@ -61,7 +63,7 @@ describe('login and logout', () => {
       [{ ...password, identifier: { type: 'm.id.user', user: 'alice' }, device_id: 5 }, 'M_BAD_JSON'],
       [{ ...password, identifier: { type: 'm.id.user' } }, 'M_BAD_JSON'],
       [{ ...password, identifier: { type: 'com.example.id', user: 'alice' } }, 'M_UNKNOWN'],
-      [{ type: 'm.login.token', token: 'x' }, 'M_UNKNOWN'],
+      [{ type: 'm.login.sso', token: 'x' }, 'M_UNKNOWN'],
     ];
     for (const [body, errcode] of cases) {
       const res = await login(body);
@@ -113,10 +115,5 @@ describe('login and logout', () => {
   test('whoami needs a token', async () => {
     const res = await t.request('GET', WHOAMI);
     assert.deepEqual([res.status, res.body.errcode], [401, 'M_MISSING_TOKEN']);
-  });
-
-  test('refresh tokens are not issued, so /refresh is not served', async () => {
-    const res = await t.request('POST', '/_matrix/client/v3/refresh', { refresh_token: 'x' });
-    assert.deepEqual([res.status, res.body.errcode], [404, 'M_UNRECOGNIZED']);
   });
 });

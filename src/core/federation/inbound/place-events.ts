@@ -42,27 +42,47 @@ export async function placeAll(
 ): Promise<Placed[]> {
   try {
     return await deps.rooms.exclusive(events[0]!.room_id, () =>
-      deps.store.write(roomWriteTables, async (tx) => {
-        const held = new EventRows(tx);
-        const out: Placed[] = [];
-        for (const event of events) {
-          out.push(logged(deps, await checkAndPlace(tx, held, version, event, external, deps.stateCache)));
-        }
-        return out;
-      }),
+      deps.store.write(roomWriteTables, (tx) => placeBatch(deps, tx, version, events, external)),
     );
   } catch (err) {
-    deps.logger.warn('placing a batch failed, placing its events one by one', { error: String(err) });
-    const out: Placed[] = [];
-    for (const event of events) {
-      try {
-        out.push(await place(deps, version, event, external));
-      } catch (error) {
-        out.push({ event, error: `dropped: ${String(error)}` });
-      }
-    }
-    return out;
+    return placeOneByOne(deps, version, events, external, err);
   }
+}
+
+/** Step d for a batch in DAG order inside the caller's write transaction (under the room's write lock). */
+export async function placeBatch(
+  deps: Pick<InboundDeps, 'logger' | 'stateCache'>,
+  tx: WriteTx,
+  version: RoomVersion,
+  events: readonly RoomEvent[],
+  external: ReadonlyMap<string, StateIds>,
+): Promise<Placed[]> {
+  const held = new EventRows(tx);
+  const out: Placed[] = [];
+  for (const event of events) {
+    out.push(logged(deps, await checkAndPlace(tx, held, version, event, external, deps.stateCache)));
+  }
+  return out;
+}
+
+/** After the batch's transaction failed (`err`): each event on its own, so one cannot take the others down. */
+export async function placeOneByOne(
+  deps: InboundDeps,
+  version: RoomVersion,
+  events: readonly RoomEvent[],
+  external: ReadonlyMap<string, StateIds>,
+  err: unknown,
+): Promise<Placed[]> {
+  deps.logger.warn('placing a batch failed, placing its events one by one', { error: String(err) });
+  const out: Placed[] = [];
+  for (const event of events) {
+    try {
+      out.push(await place(deps, version, event, external));
+    } catch (error) {
+      out.push({ event, error: `dropped: ${String(error)}` });
+    }
+  }
+  return out;
 }
 
 export function logged(deps: Pick<InboundDeps, 'logger'>, placed: Placed): Placed {

@@ -9,13 +9,15 @@
 //     against its auth events, 5. against the state before it, 6. against
 //     the current state (soft fail), then placed (rooms' persist-remote.ts);
 //  e. sync is woken after the commit.
+// A batch that lacks nothing (the next messages of a room we hold) is
+// surveyed and placed in one write transaction (surveyAndPlace).
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
-import { type EventRow, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
+import { type EventRow, eventRowOf, roomWriteTables } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import { topoSort } from '../topo-sort.ts';
-import { placeAll } from './place-events.ts';
+import { type Placed, placeAll, placeBatch, placeOneByOne } from './place-events.ts';
 import { fetchMissingAuthEvents } from './auth-chain.ts';
 import { fillGaps } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
@@ -37,30 +39,75 @@ export function receivePdus(
   const roomId = events[0]?.room_id;
   if (roomId === undefined) return Promise.resolve(new Map());
   return deps.queue.run(roomId, async () => {
-    // a.
-    const { results, todo, lacksAuth, lacksPrev } = await deps.store.read(roomTableNames, (tx) =>
-      survey(tx, events, version),
-    );
+    // a. and, when nothing is missing (the common case: the next messages
+    // of a room we hold), d. in the same write transaction.
+    const quick = await surveyAndPlace(deps, version, events);
+    const { results, todo, lacksAuth, lacksPrev } = quick.survey;
     if (todo.length === 0) return results;
-    // b. and c.
-    const gap = lacksPrev ? await fillGaps(deps, origin, roomId, version, todo) : [];
-    const all = topoSort([...gap, ...todo], (e) => e.prev_events);
-    if (lacksAuth || gap.length > 0) await fetchMissingAuthEvents(deps, origin, version, all);
-    const external = lacksPrev
-      ? await statesOfMissingPrevs(deps, origin, roomId, version, all, MAX_STATE_LOOKUPS)
-      : new Map();
-    // d. and e.
+    const placed =
+      quick.placed ?? (await placeMissing(deps, origin, roomId, version, todo, lacksAuth, lacksPrev));
+    // e.
     const wanted = new Set(todo.map((e) => e.event_id));
     const members = new Set<string>();
     let timeline = false;
-    for (const placed of await placeAll(deps, version, all, external)) {
-      if (wanted.has(placed.event.event_id)) results.set(placed.event.event_id, placed.error);
-      if (placed.outcome?.stream !== undefined) timeline = true;
-      for (const member of placed.outcome?.members ?? []) members.add(member);
+    for (const { event, error, outcome } of placed) {
+      if (wanted.has(event.event_id)) results.set(event.event_id, error);
+      if (outcome?.stream !== undefined) timeline = true;
+      for (const member of outcome?.members ?? []) members.add(member);
     }
     if (timeline) deps.notifier.notify({ rooms: [roomId], users: [...members] });
     return results;
   });
+}
+
+type Survey = Awaited<ReturnType<typeof survey>>;
+
+/**
+ * Step a, and step d at once when the batch lacks nothing: one write
+ * transaction for a batch that follows on what we hold, instead of a read
+ * and then a write. If placing fails, each event is placed on its own.
+ */
+async function surveyAndPlace(
+  deps: InboundDeps,
+  version: RoomVersion,
+  events: readonly RoomEvent[],
+): Promise<{ survey: Survey; placed?: Placed[] }> {
+  const roomId = events[0]!.room_id;
+  let surveyed: Survey | undefined;
+  try {
+    return await deps.rooms.exclusive(roomId, () =>
+      deps.store.write(roomWriteTables, async (tx) => {
+        surveyed = await survey(tx, events, version);
+        const { todo, lacksAuth, lacksPrev } = surveyed;
+        if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
+        return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map()) };
+      }),
+    );
+  } catch (err) {
+    const { todo, lacksAuth, lacksPrev } = surveyed ?? {};
+    if (!surveyed || !todo || lacksAuth || lacksPrev) throw err;
+    if (todo.length === 0) return { survey: surveyed };
+    return { survey: surveyed, placed: await placeOneByOne(deps, version, todo, new Map(), err) };
+  }
+}
+
+/** Steps b to d for a batch that lacks auth or prev events. */
+async function placeMissing(
+  deps: InboundDeps,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  todo: readonly RoomEvent[],
+  lacksAuth: boolean,
+  lacksPrev: boolean,
+): Promise<Placed[]> {
+  const gap = lacksPrev ? await fillGaps(deps, origin, roomId, version, todo) : [];
+  const all = topoSort([...gap, ...todo], (e) => e.prev_events);
+  if (lacksAuth || gap.length > 0) await fetchMissingAuthEvents(deps, origin, version, all);
+  const external = lacksPrev
+    ? await statesOfMissingPrevs(deps, origin, roomId, version, all, MAX_STATE_LOOKUPS)
+    : new Map();
+  return placeAll(deps, version, all, external);
 }
 
 /**

@@ -1,10 +1,25 @@
 // The Server-Server endpoints that serve a room's DAG to its other servers
 // (spec: server-server API "Retrieving events", "Backfilling and retrieving
 // missing events", "Room State Resolution"). Only servers in the room may
-// read it, and rejected events are never served.
+// read it, and rejected events are never served. The events of its history
+// (`/event`, `/backfill`, `/get_missing_events`) are served as the requesting
+// server may see them under the room's history visibility: pruned where it
+// may not (rooms' ServerVisibilityChecker). State and auth chains are served
+// whole, as Synapse does: a server in the room needs them to check events.
 import { badJson, missingParam, notFound } from '../../errors.ts';
-import { type JsonObject, type JsonValue, type RoomVersion, pduFromRoomEvent } from '../../protocol.ts';
-import { type EventRow, roomTableNames, stateOfGroup } from '../../rooms/federation-api.ts';
+import {
+  type JsonObject,
+  type JsonValue,
+  type RoomVersion,
+  pduFromRoomEvent,
+  redactEvent,
+} from '../../protocol.ts';
+import {
+  type EventRow,
+  ServerVisibilityChecker,
+  roomTableNames,
+  stateOfGroup,
+} from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import type { FederationContext } from '../context.ts';
 import { authChain, backfill, missingEvents, servableRow } from '../event-graph.ts';
@@ -27,6 +42,27 @@ export function roomReadRoutes(fed: FederationContext): FederationRoute[] {
 const wire = (version: RoomVersion) => (event: EventRow['pdu']) =>
   pduFromRoomEvent(event, version) as unknown as JsonObject;
 
+/**
+ * The rows as `origin` may see them, in wire form: whole, or pruned by the
+ * redaction algorithm where history visibility hides them from it (the
+ * hashes then fail, and the requester keeps the event redacted).
+ */
+async function asSeenBy(
+  tx: ReadTx,
+  roomId: string,
+  origin: string,
+  version: RoomVersion,
+  rows: readonly EventRow[],
+): Promise<JsonObject[]> {
+  const checker = await ServerVisibilityChecker.create(tx, roomId, origin);
+  const out: JsonObject[] = [];
+  for (const row of rows) {
+    const event = (await checker.canSee(row)) ? row.pdu : redactEvent(row.pdu, version);
+    out.push(wire(version)(event));
+  }
+  return out;
+}
+
 /** A servable event of the room, or 404 (the same for unknown, rejected and other rooms' events). */
 async function eventIn(tx: ReadTx, roomId: string, eventId: string): Promise<EventRow> {
   const row = await servableRow(tx, eventId);
@@ -40,7 +76,10 @@ async function getEvent(fed: FederationContext, ctx: FederationRouteContext) {
   const row = await fed.store.read(roomTableNames, (tx) => servableRow(tx, eventId));
   if (!row) throw notFound(`Event ${eventId} not found`);
   const version = await roomForPeer(fed.store, row.room_id, ctx.origin);
-  return ok({ origin: fed.serverName, origin_server_ts: fed.clock.now(), pdus: [wire(version)(row.pdu)] });
+  const pdus = await fed.store.read(roomTableNames, (tx) =>
+    asSeenBy(tx, row.room_id, ctx.origin, version, [row]),
+  );
+  return ok({ origin: fed.serverName, origin_server_ts: fed.clock.now(), pdus });
 }
 
 /** GET /_matrix/federation/v1/state[_ids]/{roomId}?event_id=: the state before the event and its auth chain. */
@@ -84,8 +123,10 @@ async function getBackfill(fed: FederationContext, ctx: FederationRouteContext) 
   if (from.length === 0) throw missingParam('Missing query parameter v');
   const limit = limitParam(ctx, 'limit', 10, MAX_BATCH);
   const version = await roomForPeer(fed.store, roomId, ctx.origin);
-  const events = await fed.store.read(roomTableNames, (tx) => backfill(tx, roomId, from.slice(0, 20), limit));
-  return ok({ origin: fed.serverName, origin_server_ts: fed.clock.now(), pdus: events.map(wire(version)) });
+  const pdus = await fed.store.read(roomTableNames, async (tx) =>
+    asSeenBy(tx, roomId, ctx.origin, version, await backfill(tx, roomId, from.slice(0, 20), limit)),
+  );
+  return ok({ origin: fed.serverName, origin_server_ts: fed.clock.now(), pdus });
 }
 
 function idArray(body: JsonObject, key: string): string[] {
@@ -115,6 +156,8 @@ async function getMissing(fed: FederationContext, ctx: FederationRouteContext) {
     minDepth: boundedInteger(body, 'min_depth', 0, Number.MAX_SAFE_INTEGER),
   };
   const version = await roomForPeer(fed.store, roomId, ctx.origin);
-  const events = await fed.store.read(roomTableNames, (tx) => missingEvents(tx, roomId, query));
-  return ok({ events: events.map(wire(version)) });
+  const events = await fed.store.read(roomTableNames, async (tx) =>
+    asSeenBy(tx, roomId, ctx.origin, version, await missingEvents(tx, roomId, query)),
+  );
+  return ok({ events });
 }

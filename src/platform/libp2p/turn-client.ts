@@ -1,0 +1,85 @@
+// The node's TurnSource (src/core/voip/api.ts): asks its configured relays,
+// in order, for TURN credentials (turn-wire.ts) and takes the first good
+// answer. Only the relays the user configured are asked, over a direct
+// connection, and only URIs naming the host we reach that relay at are kept:
+// calls relay through the relay's own TURN server, never a third party's,
+// whatever a relay answers. A relay without TURN (no coturn, or
+// `--no-turn`) refuses the protocol, and the next one is asked.
+import type { Connection, Libp2p, Stream } from '@libp2p/interface';
+import type { Multiaddr } from '@multiformats/multiaddr';
+import { silentLogger, type TurnCredentials, type TurnSource } from '../../core/public.ts';
+import { FrameDecoder } from './frames.ts';
+import { relayPeerId } from './relay-keeper.ts';
+import { decodeTurnCredentials, TURN_PROTOCOL, turnUriHost } from './turn-wire.ts';
+
+const ASK_TIMEOUT_MS = 5_000;
+
+export function turnFromRelays(
+  libp2p: Libp2p,
+  relays: readonly Multiaddr[],
+  logger = silentLogger,
+): TurnSource {
+  const relayIds = relays.map(relayPeerId);
+  return {
+    async credentials() {
+      for (const relayId of relayIds) {
+        const conn = libp2p.getConnections(relayId).find((c) => c.status === 'open' && !c.limits);
+        if (!conn) continue;
+        try {
+          const answer = await askRelay(conn);
+          const host = hostOf(conn);
+          const uris = answer?.uris.filter((uri) => turnUriHost(uri) === host) ?? [];
+          if (answer && uris.length > 0) return { ...answer, uris };
+          logger.warn('a relay answered unusable TURN credentials', { relay: relayId.toString() });
+        } catch (err) {
+          logger.debug('no TURN credentials from a relay', { relay: relayId.toString(), error: String(err) });
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The relay's one answer on a new stream; throws when the stream fails, ends early or times out. */
+async function askRelay(conn: Connection): Promise<TurnCredentials | undefined> {
+  const signal = AbortSignal.timeout(ASK_TIMEOUT_MS);
+  const stream = await conn.newStream(TURN_PROTOCOL, { signal });
+  try {
+    return await firstFrame(stream, signal);
+  } finally {
+    stream.abort(new Error('done'));
+  }
+}
+
+function firstFrame(stream: Stream, signal: AbortSignal): Promise<TurnCredentials | undefined> {
+  return new Promise((resolve, reject) => {
+    const frames = new FrameDecoder();
+    const finish = (settle: () => void) => {
+      stream.removeEventListener('message', onMessage);
+      stream.removeEventListener('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const onMessage = (evt: { data: Uint8Array | { subarray(): Uint8Array } }) => {
+      try {
+        const [frame] = frames.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray());
+        if (frame) finish(() => resolve(decodeTurnCredentials(frame)));
+      } catch (err) {
+        finish(() => reject(err));
+      }
+    };
+    const onClose = () => finish(() => reject(new Error('the relay closed the stream without an answer')));
+    const onAbort = () => finish(() => reject(signal.reason));
+    stream.addEventListener('message', onMessage);
+    stream.addEventListener('close', onClose);
+    signal.addEventListener('abort', onAbort);
+  });
+}
+
+/** The host (IP or DNS name) of the address we reached the relay at. */
+function hostOf(conn: Connection): string | undefined {
+  const component = conn.remoteAddr
+    .getComponents()
+    .find((c) => ['ip4', 'ip6', 'dns', 'dns4', 'dns6'].includes(c.name));
+  return component?.value;
+}

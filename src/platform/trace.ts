@@ -1,0 +1,96 @@
+// Where a message's time goes, measured in the running extension: every
+// storage transaction (with how many requests it made of IndexedDB) and every
+// request crossing the worker's edges (client port, federation link), as
+// spans on the wall clock, so that the spans of two browsers on one machine
+// line up. Recorded only while a bench has switched the trace on
+// (`p2pMatrix.trace.start()` in the worker, then `take()`): off, a span costs
+// one branch.
+import type { Key, Query, Row, Store, WriteTx } from '../core/storage.ts';
+
+export interface Span {
+  /** `r`/`w` and the first table for storage; `fed>`/`fed<`/`client` and the path for requests. */
+  readonly name: string;
+  /** Milliseconds since the epoch, sub-millisecond. */
+  readonly start: number;
+  readonly end: number;
+  /** Requests a storage transaction made of the store beneath (reads the row cache answered are not counted). */
+  readonly ops?: number;
+}
+
+/** Spans kept at most, so that a trace left on cannot grow without bound. */
+const MAX_SPANS = 100_000;
+
+const wallClock = () => performance.timeOrigin + performance.now();
+
+export class Trace {
+  #spans: Span[] | undefined;
+
+  get on(): boolean {
+    return this.#spans !== undefined;
+  }
+
+  start(): void {
+    this.#spans = [];
+  }
+
+  /** The spans so far; the trace goes off. */
+  take(): Span[] {
+    const spans = this.#spans ?? [];
+    this.#spans = undefined;
+    return spans;
+  }
+
+  /** Runs fn, recording it as `name` while the trace is on. */
+  async span<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (!this.#spans) return fn();
+    const start = wallClock();
+    try {
+      return await fn();
+    } finally {
+      this.record({ name, start, end: wallClock() });
+    }
+  }
+
+  record(span: Span): void {
+    if (this.#spans && this.#spans.length < MAX_SPANS) this.#spans.push(span);
+  }
+}
+
+/** `inner` with each transaction recorded in `trace` (wrap the store beneath the row cache). */
+export function tracedStore(inner: Store, trace: Trace): Store {
+  const run = async <T>(
+    kind: 'r' | 'w',
+    tables: readonly string[],
+    open: (fn: (tx: WriteTx) => Promise<T>) => Promise<T>,
+    fn: (tx: WriteTx) => Promise<T>,
+  ): Promise<T> => {
+    if (!trace.on) return open(fn);
+    const start = wallClock();
+    let ops = 0;
+    const n = <R>(call: () => R): R => {
+      ops++;
+      return call();
+    };
+    try {
+      return await open((tx) =>
+        fn({
+          get: <R extends Row>(table: string, key: Key) => n(() => tx.get<R>(table, key)),
+          query: <R extends Row>(table: string, query?: Query) => n(() => tx.query<R>(table, query)),
+          count: (table: string, query?: Query) => n(() => tx.count(table, query)),
+          put: (table: string, row: Row) => n(() => tx.put(table, row)),
+          delete: (table: string, key: Key) => n(() => tx.delete(table, key)),
+          deleteWhere: (table: string, query: Query) => n(() => tx.deleteWhere(table, query)),
+        }),
+      );
+    } finally {
+      trace.record({ name: `${kind} ${tables[0] ?? ''}`, start, end: wallClock(), ops });
+    }
+  };
+  const traced: Store = {
+    read: (tables, fn) =>
+      run('r', tables, (wrapped) => inner.read(tables, (tx) => wrapped(tx as WriteTx)), fn as never),
+    write: (tables, fn) => run('w', tables, (wrapped) => inner.write(tables, wrapped), fn),
+    close: () => inner.close(),
+  };
+  return traced;
+}
