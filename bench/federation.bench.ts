@@ -74,11 +74,24 @@ function send(node: ClusterNode, who: Account, roomId: string, text: string): Pr
 }
 
 /** Events by alice (signed with A's key) continuing B's view of the room, in transactions of 50. */
-async function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
-  const { a, b, roomId } = pair;
-  const state = (
-    await a.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, pair.alice.accessToken)
-  ).body;
+function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
+  return signedChain(pair.a, pair.alice, pair.roomId, pair.b, count);
+}
+
+/**
+ * `count` messages by `sender`, a user of `a`, signed with `a`'s key, each
+ * the next of the one before from the forward extremity of `view`'s copy of
+ * the room, in transactions of 50.
+ */
+export async function signedChain(
+  a: ClusterNode,
+  sender: Account,
+  roomId: string,
+  view: ClusterNode,
+  count: number,
+): Promise<JsonObject[][]> {
+  const state = (await a.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, sender.accessToken))
+    .body;
   const find = (type: string, key = '') => state.find((e: Json) => e.type === type && e.state_key === key);
   const id = (type: string, key = '') => find(type, key).event_id;
   const version = roomVersion(find('m.room.create').content.room_version)!;
@@ -86,17 +99,17 @@ async function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
   const auth = [
     ...(version.roomIdIsCreateEventId ? [] : [id('m.room.create')]),
     id('m.room.power_levels'),
-    id('m.room.member', pair.alice.userId),
+    id('m.room.member', sender.userId),
   ];
-  let [prev] = await b.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
-  let depth = (await b.store.read(roomTableNames, (tx) => eventRowOf(tx, prev!)))!.depth;
+  let [prev] = await view.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
+  let depth = (await view.store.read(roomTableNames, (tx) => eventRowOf(tx, prev!)))!.depth;
   const seed = seedFor(a.label);
   const pdus: JsonObject[] = [];
   for (let i = 0; i < count; i++) {
     depth += 1;
     const unsigned = {
       room_id: roomId,
-      sender: pair.alice.userId,
+      sender: sender.userId,
       type: 'm.room.message',
       content: { msgtype: 'm.text', body: `bulk ${i}` },
       origin_server_ts: Date.now(),
