@@ -5,7 +5,7 @@
 // sending server does, to bob's homeserver in the service worker, which
 // checks them fully and stores them in IndexedDB. Figure: PDUs per second
 // from the first transaction sent until the last one is answered, every PDU
-// accepted. `--quick`: 1,000 PDUs (else 5,000). Prints "skipped" without
+// accepted. `--quick`: 500 PDUs (else 5,000). Prints "skipped" without
 // Chromium or a build.
 // Run alone: `node bench/run.ts extension-ingest` (after `npm run build`).
 import { existsSync } from 'node:fs';
@@ -37,7 +37,7 @@ import { startTrace, takeTrace } from './delivery-trace.ts';
 import { signedChain } from './federation.bench.ts';
 import { measured, quick } from './table.ts';
 
-const PDUS = quick ? 1_000 : 5_000;
+const PDUS = quick ? 500 : 5_000;
 const V3 = '/_matrix/client/v3';
 
 export default async function extensionIngestBench(): Promise<Record<string, number> | undefined> {
