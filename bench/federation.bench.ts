@@ -75,14 +75,19 @@ function send(node: ClusterNode, who: Account, roomId: string, text: string): Pr
 
 /** Events by alice (signed with A's key) continuing B's view of the room, in transactions of 50. */
 async function aliceChain(pair: Pair, count: number): Promise<JsonObject[][]> {
-  const version = roomVersion('10')!;
   const { a, b, roomId } = pair;
   const state = (
     await a.request('GET', `${V3}/rooms/${enc(roomId)}/state`, undefined, pair.alice.accessToken)
   ).body;
-  const id = (type: string, key = '') =>
-    state.find((e: Json) => e.type === type && e.state_key === key).event_id;
-  const auth = [id('m.room.create'), id('m.room.power_levels'), id('m.room.member', pair.alice.userId)];
+  const find = (type: string, key = '') => state.find((e: Json) => e.type === type && e.state_key === key);
+  const id = (type: string, key = '') => find(type, key).event_id;
+  const version = roomVersion(find('m.room.create').content.room_version)!;
+  // From v12 the room id names the create event, which is no auth event.
+  const auth = [
+    ...(version.roomIdIsCreateEventId ? [] : [id('m.room.create')]),
+    id('m.room.power_levels'),
+    id('m.room.member', pair.alice.userId),
+  ];
   let [prev] = await b.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
   let depth = (await b.store.read(roomTableNames, (tx) => eventRowOf(tx, prev!)))!.depth;
   const seed = seedFor(a.label);

@@ -157,8 +157,15 @@ export class RoomWriter {
   private remembered(roomId: string, draft: EventDraft, options: SendOptions): BuildState | undefined {
     const last = this.lastSends.get(roomId);
     if (!last || options.guard || options.content) return undefined;
-    const input = { type: draft.type, sender: draft.sender, state_key: draft.stateKey, content: draft.content };
-    const keys = authEventTypesFor(input, last.version).map(({ type, stateKey }) => stateKeyOf(type, stateKey));
+    const input = {
+      type: draft.type,
+      sender: draft.sender,
+      state_key: draft.stateKey,
+      content: draft.content,
+    };
+    const keys = authEventTypesFor(input, last.version).map(({ type, stateKey }) =>
+      stateKeyOf(type, stateKey),
+    );
     if (!keys.every((key) => last.looked.has(key))) return undefined;
     return { draft, version: last.version, prevEvents: last.prevEvents, state: last.state, remembered: true };
   }
@@ -166,8 +173,16 @@ export class RoomWriter {
   private remember(prepared: BuildState, event: RoomEvent): void {
     const previous = this.lastSends.get(event.room_id);
     const state = new Map(prepared.state);
-    const looked = new Set([...(prepared.remembered ? (previous?.looked ?? []) : []), ...prepared.state.keys()]);
-    const input = { type: event.type, sender: event.sender, state_key: event.state_key, content: event.content };
+    const looked = new Set([
+      ...(prepared.remembered ? (previous?.looked ?? []) : []),
+      ...prepared.state.keys(),
+    ]);
+    const input = {
+      type: event.type,
+      sender: event.sender,
+      state_key: event.state_key,
+      content: event.content,
+    };
     for (const { type, stateKey } of authEventTypesFor(input, prepared.version)) {
       looked.add(stateKeyOf(type, stateKey));
     }

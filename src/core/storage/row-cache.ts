@@ -95,8 +95,10 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
         };
         return fn({
           get: (table, key) => cachedGet(tx, table, key, began),
-          query: (table, query) => once(`q${table}\u0000${JSON.stringify(query)}`, () => tx.query(table, query)),
-          count: (table, query) => once(`c${table}\u0000${JSON.stringify(query)}`, () => tx.count(table, query)),
+          query: (table, query) =>
+            once(`q${table}\u0000${JSON.stringify(query)}`, () => tx.query(table, query)),
+          count: (table, query) =>
+            once(`c${table}\u0000${JSON.stringify(query)}`, () => tx.count(table, query)),
         });
       });
     },

@@ -3,17 +3,25 @@
 // vouching (join_authorised_via_users_server, co-signed at send_join), found
 // among the peers of the space when the first resident asked cannot vouch;
 // and a room held here whose join no member here may authorise, joined
-// through another resident (the first asked failing, the next vouching).
+// through another resident (the first asked failing, the next vouching);
+// and a join whose authorising server vouched at make_join but failed at
+// send_join, retried among the peers of the allowed space.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
+import type { FederationHandler, PeerTransport } from '../../../src/core/federation/transport.ts';
+import { systemClock } from '../../../src/platform/system-clock.ts';
 import {
   type Account,
   type Cluster,
   type ClusterNode,
   createFederatedCluster,
   eventually,
+  type RunningNode,
+  serverNameFor,
+  startFederatedNode,
 } from '../../support/federated-cluster.ts';
-import { createRoom, join, say, seesTexts, stateContent } from './room-helpers.ts';
+import { createRoom, join, putState, say, seesTexts, stateContent } from './room-helpers.ts';
 
 const member = (node: ClusterNode, who: Account, roomId: string, userId: string) =>
   stateContent(node, who, roomId, 'm.room.member', userId);
@@ -139,5 +147,88 @@ describe('restricted joins across servers', () => {
     const stranger = await c.register('stranger');
     const refused = await join(c, stranger, roomId);
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
+  });
+});
+
+describe('a restricted join whose authorising server fails at send_join', () => {
+  const network = createMemoryNetwork(systemClock);
+  const nodes: RunningNode[] = [];
+  let cFailsSendJoin = false;
+
+  before(async () => {
+    for (const label of ['a', 'b', 'c']) {
+      const base = network.transport(await serverNameFor(label));
+      // C vouches in make_join, then answers 500 at send_join while asked to.
+      const failing: FederationHandler = async () => ({
+        status: 500,
+        body: { errcode: 'M_UNKNOWN', error: 'down' },
+      });
+      const transport: PeerTransport =
+        label === 'c'
+          ? {
+              ...base,
+              onRequest: (handler) =>
+                base.onRequest((from, req) =>
+                  cFailsSendJoin && req.path.includes('/send_join/')
+                    ? failing(from, req)
+                    : handler(from, req),
+                ),
+            }
+          : base;
+      nodes.push(await startFederatedNode({ label, transport }));
+    }
+  });
+  after(async () => {
+    for (const node of nodes) {
+      await node.stop();
+      await node.store.close();
+    }
+  });
+
+  test('the join is retried among the peers of the allowed space, and another vouches', async () => {
+    const [a, b, c] = nodes as [RunningNode, RunningNode, RunningNode];
+    const alice = await a.register('alice');
+    const bob = await b.register('bob');
+    const cat = await c.register('cat');
+    // Version 12: the room id names no server to fall back on.
+    const space = await createRoom(a, alice, {
+      preset: 'public_chat',
+      creation_content: { type: 'm.space' },
+    });
+    const roomId = await createRoom(a, alice, {
+      preset: 'private_chat',
+      power_level_content_override: { invite: 50 },
+      initial_state: [
+        {
+          type: 'm.room.join_rules',
+          state_key: '',
+          content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
+        },
+      ],
+    });
+    assert.equal((await join(c, cat, space, [a.serverName])).status, 200);
+    assert.equal((await join(c, cat, roomId, [a.serverName])).status, 200);
+    const levels = await stateContent(a, alice, roomId, 'm.room.power_levels');
+    await putState(a, alice, roomId, 'm.room.power_levels', {
+      ...levels,
+      users: { ...levels.users, [cat.userId]: 50 },
+    });
+    await eventually(
+      async () => (await stateContent(c, cat, roomId, 'm.room.power_levels'))?.users?.[cat.userId] === 50,
+      'C knows cat may invite',
+    );
+    assert.equal((await join(b, bob, space, [a.serverName])).status, 200);
+    await eventually(
+      async () => (await member(c, cat, space, bob.userId))?.membership === 'join',
+      'C sees bob in the space',
+    );
+    cFailsSendJoin = true;
+    const joined = await join(b, bob, roomId, [c.serverName]);
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    const seen = await member(b, bob, roomId, bob.userId);
+    assert.equal(seen.membership, 'join');
+    assert.equal(seen.join_authorised_via_users_server, alice.userId);
+    await say(b, bob, roomId, 'in after all');
+    await seesTexts(a, alice, roomId, ['in after all']);
   });
 });
