@@ -166,6 +166,20 @@ export const GOALS: readonly Goal[] = [
   },
   { id: 'backfill.rate', measure: 'backfill, events placed per second', unit: '/s', issue: 14 },
   { id: 'state-res.1000', measure: 'state resolution, 1,000 members, 200 conflicted', unit: 'ms', issue: 6 },
+  {
+    id: 'search.node.common.p50',
+    measure: 'search for a common word, 100,000 events, Node, p50',
+    unit: 'ms',
+    atMost: 50,
+    issue: 17,
+  },
+  {
+    id: 'search.ext.common.p50',
+    measure: 'search for a common word, 100,000 events, extension, p50',
+    unit: 'ms',
+    atMost: 200,
+    issue: 17,
+  },
 ];
 
 const figures = new Map<string, number>();
