@@ -7,7 +7,7 @@
 // The table rows compare the two largest sizes with n log n: the figure's
 // growth from 100 to 1,000 divided by what n log n grows (1,000 log 1,000 ÷
 // 100 log 100 = 15), so at most 1 is at most log-linear. `--quick` stops at
-// 300 (n log n grows 3.7× from 100).
+// 200 (n log n grows 2.3× from 100).
 // Run alone: `node bench/run.ts growth`.
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { Client, type User, benchHomeserver, quantile, round, sendToSync } from './bench-homeserver.ts';
 import { measured, quick } from './table.ts';
 
-const SIZES = quick ? [10, 100, 300] : [10, 100, 1_000];
+const SIZES = quick ? [10, 100, 200] : [10, 100, 1_000];
 const MESSAGES = quick ? 30 : 100;
 const INITIAL_SYNCS = quick ? 3 : 5;
 

@@ -45,11 +45,12 @@ export async function startLibp2pPair(labels: readonly [string, string]): Promis
 }
 
 const V3 = '/_matrix/client/v3';
+const GIVE_UP_MS = 60_000;
 
 /**
  * From `joiner`'s join request on `b` until its /messages (dir=b, a page of
  * 21: the join and the 20 messages before it) shows 20 messages from before
- * the join: ms, and that page.
+ * the join: ms, and that page (after a minute without it: that minute).
  */
 export async function joinToFirstPage(
   b: RunningNode,
@@ -71,6 +72,10 @@ export async function joinToFirstPage(
     b.request('GET', `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=21`, undefined, joiner.accessToken);
   const older = (body: Json) => body.chunk.filter((e: Json) => e.type === 'm.room.message').length;
   let page = await messages();
-  while (older(page.body) < 20) page = await messages();
+  while (older(page.body) < 20) {
+    // A joiner that shows no history for a minute has missed any goal: give up (the figure says how long).
+    if (performance.now() - t0 > GIVE_UP_MS) break;
+    page = await messages();
+  }
   return { joinMs, firstPageMs: performance.now() - t0, page: page.body };
 }
