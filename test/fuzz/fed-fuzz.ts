@@ -137,7 +137,7 @@ function hostileEdu(rng: Rng, t: FedTarget): Json {
     const shaped: Record<string, Json> = {
       'm.typing': { room_id: rng.chance(0.7) ? t.room.roomId : leaf(), user_id: user, typing: leaf() },
       'm.receipt': {
-        [rng.chance(0.7) ? t.room.roomId : String(leaf())]: {
+        [rng.chance(0.7) ? t.room.roomId : JSON.stringify(leaf())]: {
           'm.read': { [user]: { event_ids: [leaf()], data: { ts: leaf() } } },
         },
       },
