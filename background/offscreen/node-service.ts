@@ -30,6 +30,7 @@ import {
   type NodeRequests,
 } from '../../src/platform/web/node-wire.ts';
 import type { RpcHandlers } from '../../src/platform/web/port-rpc.ts';
+import { Trace } from '../../src/platform/trace.ts';
 import { networkSnapshot } from './network-snapshot.ts';
 
 const RTT_INTERVAL_MS = 15_000;
@@ -72,6 +73,8 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
   const logger = deps.logger ?? silentLogger;
   const createNode = deps.createNode ?? createBrowserNode;
   const rtts = new Map<string, number>();
+  /** Federation requests through the node, while a bench has the trace on (`trace` request). */
+  const trace = new Trace();
   let running: Running | undefined;
   let failure: string | undefined;
   const queue = new KeyedQueue();
@@ -106,7 +109,9 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     });
     const { transport, libp2p } = node;
     transport.onRequest(async (from, req) => {
-      const response = await host.incoming({ from, request: encodeFederationRequest(req) });
+      const response = await trace.span(`node fed< ${req.method} ${req.path}`, () =>
+        host.incoming({ from, request: encodeFederationRequest(req) }),
+      );
       return decodeFederationResponse(response);
     });
     transport.onPeer((serverName, state) => {
@@ -174,7 +179,10 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     }),
     federate: async (params) => {
       if (!running) return { ok: false, name: 'PeerUnreachable', reason: 'no-route', message: NOT_RUNNING };
-      return federateThrough(running.node.transport, params);
+      const { transport } = running.node;
+      return trace.span(`node fed> ${params.request.method} ${params.request.path}`, () =>
+        federateThrough(transport, params),
+      );
     },
     snapshot: async () => {
       if (!running) return { state: 'unavailable', reason: failure ?? NOT_RUNNING, peers: [], relays: [] };
@@ -202,6 +210,11 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
       }),
     connections: async () => (running ? describeConnections(running.node) : []),
     turnCredentials: async () => (running && (await running.node.turn.credentials())) ?? null,
+    trace: async ({ on }) => {
+      if (!on) return trace.take();
+      trace.start();
+      return [];
+    },
   };
   const close = () =>
     serial(async () => {

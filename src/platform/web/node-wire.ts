@@ -11,6 +11,7 @@
 // (media, PeerTransport.requestStream) crosses whole, within the request's
 // maxBodyBytes: the node reads it off libp2p as it arrives, the port carries it
 // in one message.
+import type { Span } from '../trace.ts';
 import {
   wholeBody,
   type FederationBody,
@@ -115,6 +116,8 @@ export interface NodeRequests {
   connections: { params: None; result: readonly ConnectionInfo[] };
   /** TURN credentials from the node's relays (turn-client.ts), null when none serves TURN. */
   turnCredentials: { params: None; result: TurnCredentials | null };
+  /** Benches: `on` starts the node's trace (src/platform/trace.ts); off answers its spans and stops it. */
+  trace: { params: { readonly on: boolean }; result: readonly Span[] };
 }
 
 /** Node → background. */
