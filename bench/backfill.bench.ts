@@ -9,16 +9,7 @@
 //    checked (signatures, hashes, auth against auth events and the state
 //    before it) and stored.
 // Run alone: `node bench/backfill.bench.ts`.
-import type { PeerTransport } from '../src/core/federation/transport.ts';
-import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
-import { startRelay } from '../src/node/relay.ts';
-import {
-  type Json,
-  type RunningNode,
-  eventually,
-  seedFor,
-  startFederatedNode,
-} from '../test/support/federated-cluster.ts';
+import { joinToFirstPage, startLibp2pPair } from './libp2p-pair.ts';
 import { measured, quick } from './table.ts';
 
 const V3 = '/_matrix/client/v3';
@@ -27,17 +18,8 @@ const enc = encodeURIComponent;
 const EVENTS = Number(process.env.P2PM_BACKFILL_EVENTS ?? (quick ? 2_000 : 10_000));
 
 export default async function backfillBench(): Promise<Record<string, number>> {
-  const relay = await startRelay();
-  const transports: PeerTransport[] = [];
-  const nodes: RunningNode[] = [];
+  const { a, b, close } = await startLibp2pPair(['ha', 'hb']);
   try {
-    for (const label of ['ha', 'hb'])
-      transports.push(await createLibp2pTransport({ seed: seedFor(label), relays: relay.multiaddrs }));
-    const [ta, tb] = transports as [PeerTransport, PeerTransport];
-    await eventually(async () => ta.peers().includes(tb.serverName), 'the peers find each other');
-    for (const [i, label] of ['ha', 'hb'].entries())
-      nodes.push(await startFederatedNode({ label, transport: transports[i]! }));
-    const [a, b] = nodes as [RunningNode, RunningNode];
     const alice = await a.register('alice');
     const bob = await b.register('bob');
     const roomId = (await a.request('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.accessToken))
@@ -52,46 +34,34 @@ export default async function backfillBench(): Promise<Record<string, number>> {
       );
       if (res.status !== 200) throw new Error(`send failed: ${JSON.stringify(res.body)}`);
     }
-    const messages = (query: string) =>
-      b.request('GET', `${V3}/rooms/${enc(roomId)}/messages?dir=b&${query}`, undefined, bob.accessToken);
 
     // The first page of history.
-    const t0 = performance.now();
-    const joined = await b.request(
-      'POST',
-      `${V3}/join/${enc(roomId)}?server_name=${a.serverName}`,
-      {},
-      bob.accessToken,
-    );
-    if (joined.status !== 200) throw new Error(`join failed: ${JSON.stringify(joined.body)}`);
-    let page = await messages('limit=21');
-    const older = (body: Json) => body.chunk.filter((e: Json) => e.type === 'm.room.message').length;
-    while (older(page.body) < 20) page = await messages('limit=21');
-    const firstPageMs = performance.now() - t0;
+    const first = await joinToFirstPage(b, bob, roomId, a.serverName);
 
     // Backfill to the creation.
     const t1 = performance.now();
-    let placed = page.body.chunk.length;
-    let from: string | undefined = page.body.end;
+    let placed = first.page.chunk.length;
+    let from: string | undefined = first.page.end;
     while (from !== undefined) {
-      const res = await messages(`limit=1000&from=${enc(from)}`);
+      const res = await b.request(
+        'GET',
+        `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=1000&from=${enc(from)}`,
+        undefined,
+        bob.accessToken,
+      );
       placed += res.body.chunk.length;
       from = res.body.end;
     }
     const seconds = (performance.now() - t1) / 1000;
     if (placed < EVENTS) throw new Error(`only ${placed} events paged back`);
-    measured('backfill.first-page', firstPageMs);
+    measured('backfill.first-page', first.firstPageMs);
     measured('backfill.rate', placed / seconds);
     return {
-      [`joiner: join to the first page of history, ${EVENTS}-event room (ms)`]: firstPageMs,
+      [`joiner: join to the first page of history, ${EVENTS}-event room (ms)`]: first.firstPageMs,
       'backfill: events placed per second (to the creation)': placed / seconds,
     };
   } finally {
-    for (const node of nodes) {
-      await node.stop();
-      await node.store.close();
-    }
-    await relay.stop();
+    await close();
   }
 }
 

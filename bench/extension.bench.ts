@@ -84,8 +84,8 @@ const spreadText = (s: ReturnType<typeof spread>) =>
   `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
 
 /**
- * Messages A → B, each sent once the one before reached B: the first ten
- * right after B joined (the browsers have just met: relayed, then direct),
+ * Messages, each sent once the one before arrived: the first ten right
+ * after B joined (the browsers have just met: relayed, then direct), both ways,
  * then, once the connection is direct WebRTC, `count` more, with both
  * workers tracing where the time goes.
  */
@@ -96,13 +96,19 @@ async function sendToSync(
   count: number,
 ) {
   const deliveries: Delivery[] = [];
-  const send = async (body: string) => {
-    const sent = await callClient(a.page, 'sendTimed', 'alice', roomId, body);
-    return { sent, arrived: await callClient(b.page, 'arrivedAt', 'bob', body) };
+  type User = { readonly page: Page; readonly name: string };
+  const users: readonly [User, User] = [
+    { page: a.page, name: 'alice' },
+    { page: b.page, name: 'bob' },
+  ];
+  const send = async (body: string, from = users[0], to = users[1]) => {
+    const sent = await callClient(from.page, 'sendTimed', from.name, roomId, body);
+    return { sent, arrived: await callClient(to.page, 'arrivedAt', to.name, body) };
   };
+  // As in the demo, the first ten go both ways.
   const first: number[] = [];
   for (let i = 0; i < 10; i++) {
-    const d = await send(`first ${i}`);
+    const d = i % 2 === 0 ? await send(`first ${i}`) : await send(`first ${i}`, users[1], users[0]);
     first.push(d.arrived - d.sent);
   }
   await waitForDirectWebRTC(a.browser, b.serverName);

@@ -11,101 +11,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Homeserver } from '../src/core/homeserver.ts';
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
-import { benchHomeserver } from './bench-homeserver.ts';
+import { Client, type User, benchHomeserver, quantile, round, sendToSync } from './bench-homeserver.ts';
 import { measured, quick } from './table.ts';
 
 const MESSAGES = quick ? 200 : 1000;
 const ROOMS = 100;
-const EVENTS_PER_ROOM = 100;
+/** 100 × 100 is the goal's room set; `--quick` fills 100 rooms with 30 events each. */
+const EVENTS_PER_ROOM = quick ? 30 : 100;
 const INITIAL_SYNCS = 10;
 const PAGE = 100;
-
-// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field.
-type Json = any;
-
-interface User {
-  readonly userId: string;
-  readonly token: string;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
-
-class Client {
-  private readonly hs: Homeserver;
-  private txn = 0;
-
-  constructor(hs: Homeserver) {
-    this.hs = hs;
-  }
-
-  async call(
-    method: string,
-    path: string,
-    body?: unknown,
-    user?: User,
-    query: Record<string, string> = {},
-  ): Promise<Json> {
-    const res = await this.hs.handle({
-      method,
-      path,
-      query,
-      headers: user ? { authorization: `Bearer ${user.token}` } : {},
-      ...(body === undefined ? {} : { body: new TextEncoder().encode(JSON.stringify(body)) }),
-    });
-    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
-
-  async register(username: string): Promise<User> {
-    const body = { username, password: 'bench password' };
-    const first = await this.hs.handle({
-      method: 'POST',
-      path: '/_matrix/client/v3/register',
-      query: {},
-      headers: {},
-      body: new TextEncoder().encode(JSON.stringify(body)),
-    });
-    const session = (first.body as Json).session;
-    const done = await this.call('POST', '/_matrix/client/v3/register', {
-      ...body,
-      auth: { type: 'm.login.dummy', session },
-    });
-    return { userId: done.user_id, token: done.access_token };
-  }
-
-  send(user: User, roomId: string, text: string): Promise<Json> {
-    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${++this.txn}`;
-    return this.call('PUT', path, { msgtype: 'm.text', body: text }, user);
-  }
-
-  sync(user: User, query: Record<string, string>): Promise<Json> {
-    return this.call('GET', '/_matrix/client/v3/sync', undefined, user, query);
-  }
-}
-
-async function sendToSync(client: Client, hs: Homeserver, alice: User, bob: User, roomId: string) {
-  let since = (await client.sync(bob, { timeout: '0' })).next_batch;
-  const latencies: number[] = [];
-  for (let i = 0; i < MESSAGES; i++) {
-    const poll = client.sync(bob, { since, timeout: '30000' });
-    while (hs.notifier.waiting === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const t0 = performance.now();
-    await client.send(alice, roomId, `message ${i}`);
-    const body = await poll;
-    latencies.push(performance.now() - t0);
-    if (!body.rooms.join[roomId]) throw new Error('bench: the sync did not carry the message');
-    since = body.next_batch;
-  }
-  latencies.sort((a, b) => a - b);
-  return { p50: round(quantile(latencies, 0.5)), p95: round(quantile(latencies, 0.95)) };
-}
 
 async function fillRooms(client: Client, user: User): Promise<{ rooms: string[]; perSecond: number }> {
   const rooms: string[] = [];
@@ -162,7 +78,7 @@ export default async function homeserverBench(): Promise<Record<string, number>>
       await client.call('POST', '/_matrix/client/v3/createRoom', { invite: [bob.userId] }, alice)
     ).room_id;
     await client.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {}, bob);
-    const latency = await sendToSync(client, hs, alice, bob, roomId);
+    const latency = await sendToSync(client, hs, alice, bob, roomId, MESSAGES);
     console.log(
       `send → other user's /sync: p50 ${latency.p50} ms, p95 ${latency.p95} ms (${MESSAGES} messages)`,
     );

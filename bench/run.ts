@@ -16,7 +16,16 @@ import { quick, renderTable, tableRows } from './table.ts';
 type Bench = { default?: () => unknown };
 
 /** Benches with no row in the final table: left out of `--quick`. */
-const NOT_IN_QUICK = ['directory', 'media', 'page-media', 'protocol', 'remote-media', 'search', 'storage'];
+const NOT_IN_QUICK = [
+  'directory',
+  'search-extension',
+  'media',
+  'page-media',
+  'protocol',
+  'remote-media',
+  'search',
+  'storage',
+];
 
 const directory = new URL('./', import.meta.url);
 const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));

@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ISOLATED_WORLD_SCRIPT, MAIN_WORLD_SCRIPT } from '../src/platform/web/content-script-files.ts';
 import { browserSwapPlugin } from './browser-swap-plugin.ts';
+import { noRawHtmlPlugin } from './no-raw-html-plugin.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -74,7 +75,7 @@ async function buildExtension(browser: Browser): Promise<void> {
     legalComments: 'none',
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'warning',
-    plugins: [browserSwapPlugin(browser)],
+    plugins: [browserSwapPlugin(browser), noRawHtmlPlugin()],
   };
   await Promise.all([
     build(options),

@@ -2,6 +2,7 @@
 // a client would over the content-script port: the popup's account and alias
 // features go through the same routes, checks and permissions as Element.
 import type { Homeserver } from '../../src/core/public.ts';
+import { POPUP_CLIENT } from '../worker/client-names.ts';
 
 /** The homeserver answered with a Matrix error; `name` is its errcode (M_USER_IN_USE, M_FORBIDDEN, …). */
 export class HomeserverRequestError extends Error {
@@ -56,7 +57,7 @@ export async function callHomeserverRaw(
       ...(call.accessToken ? { authorization: `Bearer ${call.accessToken}` } : {}),
     },
     ...(bytes ? { body: bytes } : {}),
-    client: 'popup',
+    client: POPUP_CLIENT,
   });
   const body = res.body instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(res.body)) : res.body;
   return { status: res.status, body };

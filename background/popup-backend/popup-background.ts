@@ -53,6 +53,7 @@ export function createPopupBackground(deps: PopupBackgroundDeps): PopupBackgroun
     account,
     network,
     origins: () => deps.approvals.list(),
+    accountCreation: () => deps.approvals.accountCreation(),
     settings: () => settings.get(),
     errors,
     isPopupSender: (sender) => isExtensionPage((sender ?? {}) as MessageSenderInfo),

@@ -28,6 +28,7 @@ export interface PopupStateDeps {
   readonly account: Pick<LocalAccount, 'state'>;
   readonly network: Pick<NetworkView, 'snapshot' | 'subscribe'>;
   readonly origins: () => Promise<readonly string[]>;
+  readonly accountCreation: () => Promise<readonly string[]>;
   readonly settings: () => Promise<NetworkSettings>;
   readonly errors: ErrorLog;
   /** Whether a port's sender is one of the extension's own pages. */
@@ -51,14 +52,15 @@ export function createPopupStateHub(deps: PopupStateDeps): PopupStateHub {
   let again = false;
 
   const snapshot = async (): Promise<PopupState> => {
-    const [account, network, origins, settings, lastError] = await Promise.all([
+    const [account, network, origins, accountCreation, settings, lastError] = await Promise.all([
       homeserver.state === 'ready' ? deps.account.state() : { state: 'none' as const },
       deps.network.snapshot(),
       deps.origins(),
+      deps.accountCreation(),
       deps.settings(),
       deps.errors.last(),
     ]);
-    return { homeserver, account, network, origins, settings, lastError };
+    return { homeserver, account, network, origins, accountCreation, settings, lastError };
   };
   const send = (port: PopupPort, state: PopupState) => {
     try {

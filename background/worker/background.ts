@@ -8,6 +8,7 @@
 import { consoleLogger } from '../../src/platform/web/console-logger.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
 import { dispatchMessage, isExtensionMessage } from '../../src/platform/web/messages.ts';
+import { originOfClient, POPUP_CLIENT } from './client-names.ts';
 import { createClientPorts } from './client-ports.ts';
 import { createClientStats } from './client-stats.ts';
 import { bootHomeserver } from './homeserver-boot.ts';
@@ -26,14 +27,23 @@ const reportError = (message: string) => popup.reportError(message);
 const link = createNodeLink({ logger, reportError });
 const networkSettings = createNetworkSettingsStore(storageAreaOf(ext.storage.local));
 const network = createNetworkNode({ link, settings: () => networkSettings.get(), logger, reportError });
-const ready = bootHomeserver(logger, {
-  transportFor: (identity) => network.start(identity),
-  nodeName: async () => (await networkSettings.get()).displayName,
-  turn: network.turn,
-});
+const approvals = createOriginApprovals(logger);
+const ready = bootHomeserver(
+  logger,
+  {
+    transportFor: (identity) => network.start(identity),
+    nodeName: async () => (await networkSettings.get()).displayName,
+    turn: network.turn,
+  },
+  // The popup creates accounts; a site only when the user allowed it for that site.
+  async (client) => {
+    if (client === POPUP_CLIENT) return true;
+    const origin = originOfClient(client);
+    return origin !== undefined && (await approvals.mayCreateAccounts(origin));
+  },
+);
 ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
 
-const approvals = createOriginApprovals(logger);
 const stats = createClientStats();
 const clientPorts = createClientPorts({
   homeserver: ready,

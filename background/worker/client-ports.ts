@@ -12,6 +12,7 @@ import {
 } from '../../src/platform/web/client-wire.ts';
 import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
 import { fromHsResponse, type OutgoingResponse, toHsRequest } from '../../src/platform/web/hs-wire.ts';
+import { originClient } from './client-names.ts';
 import type { ClientStats } from './client-stats.ts';
 import { streamResponse } from './response-stream.ts';
 import { contentScriptOrigin } from './sender-checks.ts';
@@ -81,7 +82,7 @@ class PortSession {
   readonly #port: chrome.runtime.Port;
   readonly #deps: ClientPortDeps;
   readonly #pending = new Map<number, () => void>();
-  /** The page's origin: its requests count against that origin's rate limits (HsRequest.client). */
+  /** The page's origin: its requests count against that origin's rate limits and its consent to create accounts (HsRequest.client). */
   readonly #client: string | undefined;
   #closed = false;
   /** Called when this side disconnects (the browser fires onDisconnect only for the other side). */
@@ -90,7 +91,7 @@ class PortSession {
   constructor(port: chrome.runtime.Port, deps: ClientPortDeps, origin: string | undefined) {
     this.#port = port;
     this.#deps = deps;
-    this.#client = origin === undefined ? undefined : `origin:${origin}`;
+    this.#client = origin === undefined ? undefined : originClient(origin);
   }
 
   receive(msg: unknown): void {
@@ -120,7 +121,8 @@ class PortSession {
     try {
       if (!isHomeserverUrl(msg.request.url)) throw new TypeError('not a homeserver URL');
       const homeserver = await this.#deps.homeserver;
-      const request = toHsRequest(msg.request, closed, this.#client);
+      // A site is one party whichever of its accounts asks: its sends count against it too.
+      const request = { ...toHsRequest(msg.request, closed, this.#client), clientIsParty: true };
       response = fromHsResponse(
         await workerTrace.span(`client ${request.method} ${request.path}`, () => homeserver.handle(request)),
       );

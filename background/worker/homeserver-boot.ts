@@ -21,6 +21,7 @@ import { canvasThumbnailer } from '../../src/platform/web/canvas-thumbnailer.ts'
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
 import { tracedStore } from '../../src/platform/trace.ts';
+import { POPUP_CLIENT } from './client-names.ts';
 import { workerTrace } from './worker-trace.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
@@ -45,7 +46,16 @@ export interface NodeParts {
   readonly turn: TurnSource;
 }
 
-export async function bootHomeserver(logger: Logger, node?: NodeParts): Promise<Homeserver> {
+/**
+ * `mayRegister` says which clients may create accounts (the popup, and the
+ * sites the user allowed to: origin-approvals.ts); without it none but the
+ * popup may.
+ */
+export async function bootHomeserver(
+  logger: Logger,
+  node?: NodeParts,
+  mayRegister: (client: string | undefined) => Promise<boolean> = async (client) => client === POPUP_CLIENT,
+): Promise<Homeserver> {
   const store = cachedHomeserverStore(
     tracedStore(await openDexieStore(DATABASE_NAME, SCHEMA), workerTrace),
     SCHEMA,
@@ -65,8 +75,9 @@ export async function bootHomeserver(logger: Logger, node?: NodeParts): Promise<
     logger,
     serverName: identity.serverName,
     signingSeed: identity.seed,
-    // Only pages the user approved can reach this server, so they may register.
-    config: { registration: 'open', baseUrl: HOMESERVER_ORIGIN },
+    // Only pages the user approved reach this server, and only those the user
+    // also allowed to create accounts may register (issue 12, finding 5).
+    config: { registration: 'open', mayRegister, baseUrl: HOMESERVER_ORIGIN },
     media: {
       blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME),
       thumbnailer: canvasThumbnailer,

@@ -30,10 +30,14 @@ export function createHandlers(deps: HandlerDeps): HandlerMap {
       return { origins };
     },
     listOrigins: async () => ({ origins: await approvals.list() }),
+    setAccountCreation: async ({ origin, allowed }) => ({
+      accountCreation: await approvals.setAccountCreation(String(origin), allowed === true),
+    }),
     status: async () => ({
       serverName: (await deps.homeserver).serverName,
       homeserverUrl: HOMESERVER_ORIGIN,
       approvedOrigins: await approvals.list(),
+      accountCreationOrigins: await approvals.accountCreation(),
       openClientPorts: deps.stats.open,
     }),
   };

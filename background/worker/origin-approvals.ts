@@ -8,12 +8,19 @@
 // permission for it (the popup asks the browser for it, with the user's click,
 // before it sends approveOrigin); a permission the user takes back in the
 // browser's settings revokes the approval (reconcile()).
+//
+// Creating accounts is a second, separate consent per approved site (off when
+// a site is approved): a site the user approved to sign in with an account
+// cannot mint accounts on this homeserver unless the user ticked that for it
+// in the popup (issue 12, finding 5). The popup itself always may.
 import { KeyedQueue, type Logger } from '../../src/core/public.ts';
 import { ISOLATED_WORLD_SCRIPT, MAIN_WORLD_SCRIPT } from '../../src/platform/web/content-script-files.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
 import { matchPatternFor, normalizeOrigin } from '../../src/platform/web/origins.ts';
 
 const STORAGE_KEY = 'approvedOrigins';
+/** The approved origins the user also allowed to create accounts. */
+const ACCOUNT_CREATION_KEY = 'accountCreationOrigins';
 const SCRIPT_IDS = { main: 'p2pm-shim-main', isolated: 'p2pm-bridge-isolated' } as const;
 
 /** The browser has not granted the host permission for the origin being approved. */
@@ -30,6 +37,17 @@ export interface OriginApprovals {
   revoke(origin: string): Promise<string[]>;
   /** Drops approvals whose permission is gone and makes the registered scripts match the list. */
   reconcile(): Promise<void>;
+  /** The approved origins allowed to create accounts. */
+  accountCreation(): Promise<string[]>;
+  /** Whether `origin` is approved and allowed to create accounts. */
+  mayCreateAccounts(origin: string): Promise<boolean>;
+  /** Allows or stops account creation from an approved `origin`; the origins allowed after. */
+  setAccountCreation(origin: string, allowed: boolean): Promise<string[]>;
+}
+
+/** Account creation asked for a site that is not approved. */
+export class NotApprovedError extends Error {
+  override readonly name = 'NotApprovedError';
 }
 
 export function createOriginApprovals(logger: Logger): OriginApprovals {
@@ -37,11 +55,19 @@ export function createOriginApprovals(logger: Logger): OriginApprovals {
   const queue = new KeyedQueue();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => queue.run(STORAGE_KEY, fn);
 
-  const list = async (): Promise<string[]> => {
-    const stored = (await ext.storage.local.get(STORAGE_KEY))[STORAGE_KEY];
+  const stringsAt = async (key: string): Promise<string[]> => {
+    const stored = (await ext.storage.local.get(key))[key];
     return Array.isArray(stored) ? stored.filter((o): o is string => typeof o === 'string') : [];
   };
+  const list = () => stringsAt(STORAGE_KEY);
+  // Only approved origins count, whatever an older write left.
+  const accountCreation = async () => {
+    const approved = await list();
+    return (await stringsAt(ACCOUNT_CREATION_KEY)).filter((o) => approved.includes(o));
+  };
   const save = (origins: string[]) => ext.storage.local.set({ [STORAGE_KEY]: origins });
+  const saveAccountCreation = (origins: string[]) =>
+    ext.storage.local.set({ [ACCOUNT_CREATION_KEY]: origins });
   const permitted = (origin: string) => ext.permissions.contains({ origins: [matchPatternFor(origin)] });
 
   return {
@@ -64,6 +90,7 @@ export function createOriginApprovals(logger: Logger): OriginApprovals {
       serial(async () => {
         const origin = normalizeOrigin(input);
         const origins = (await list()).filter((o) => o !== origin);
+        await saveAccountCreation((await stringsAt(ACCOUNT_CREATION_KEY)).filter((o) => o !== origin));
         await save(origins);
         await registerScripts(origins);
         await ext.permissions.remove({ origins: [matchPatternFor(origin)] }).catch((err: unknown) => {
@@ -79,7 +106,22 @@ export function createOriginApprovals(logger: Logger): OriginApprovals {
         // An approval the rules no longer allow (plain http away from loopback, from an older version) is dropped.
         for (const origin of origins) if (approvable(origin) && (await permitted(origin))) kept.push(origin);
         if (kept.length !== origins.length) await save(kept);
+        const creating = await stringsAt(ACCOUNT_CREATION_KEY);
+        if (creating.some((o) => !kept.includes(o)))
+          await saveAccountCreation(creating.filter((o) => kept.includes(o)));
         await registerScripts(kept);
+      }),
+    accountCreation,
+    mayCreateAccounts: async (origin) => (await accountCreation()).includes(origin),
+    setAccountCreation: (input, allowed) =>
+      serial(async () => {
+        const origin = normalizeOrigin(input);
+        if (!(await list()).includes(origin)) throw new NotApprovedError(`${origin} is not an approved site`);
+        const others = (await accountCreation()).filter((o) => o !== origin);
+        const next = allowed ? [...others, origin] : others;
+        await saveAccountCreation(next);
+        logger.info(allowed ? 'account creation allowed' : 'account creation stopped', { origin });
+        return next;
       }),
   };
 }

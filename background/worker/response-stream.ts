@@ -1,10 +1,11 @@
 // Sends one answer to a content script as the stream client-wire.ts
-// describes: a head, body chunks of at most MAX_CHUNK_BYTES, an end. The
+// describes: a head, body chunks of at most MAX_CHUNK_BYTES, an end; or,
+// for a body of one chunk at most, all three in one message. The
 // core answers with a whole body, or streams one from the media store chunk
 // by chunk; no single runtime-port message may have to hold it (Chrome caps
 // a message at 64 MiB): a big initial /sync or a media download is cut into
 // chunks here, and a streamed body is read one chunk ahead of the port.
-import type { BackgroundMessage } from '../../src/platform/web/client-wire.ts';
+import { type BackgroundMessage, MAX_CHUNK_BYTES } from '../../src/platform/web/client-wire.ts';
 import { bodyChunks } from '../../src/platform/web/body-chunks.ts';
 import { encodeWireBytes, type OutgoingResponse } from '../../src/platform/web/hs-wire.ts';
 
@@ -25,8 +26,14 @@ export async function streamResponse(
   sink: ResponseSink,
 ): Promise<void> {
   if (!sink.wanted()) return;
-  sink.send({ type: 'head', id, status: response.status, headers: response.headers });
   const body = response.body;
+  const { status, headers } = response;
+  if (body === null || (body instanceof Uint8Array && body.length <= MAX_CHUNK_BYTES)) {
+    // One message instead of three: each is a hop between processes and into the page.
+    sink.send({ type: 'whole', id, status, headers, bytes: encodeWireBytes(body ?? new Uint8Array(0)) });
+    return;
+  }
+  sink.send({ type: 'head', id, status, headers });
   let first = true;
   /** Sends one piece; false once the request is no longer wanted. */
   const emit = (piece: Uint8Array): boolean => {

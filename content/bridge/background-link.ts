@@ -98,7 +98,8 @@ export class BackgroundLink {
     if (!isBackgroundMessage(msg) || msg.type === 'pong') return;
     const entry = this.#inFlight.get(msg.id);
     if (!entry) return;
-    if (msg.type === 'head') this.#head(msg.id, entry, msg);
+    if (msg.type === 'whole') this.#whole(msg.id, entry, msg);
+    else if (msg.type === 'head') this.#head(msg.id, entry, msg);
     else if (msg.type === 'chunk') this.#chunk(msg.id, entry, msg.bytes);
     else if (msg.type === 'end') this.#end(msg.id, entry);
     else this.#fail(msg.id, msg.reason);
@@ -108,6 +109,22 @@ export class BackgroundLink {
     if (entry.headDelivered) return;
     entry.headDelivered = true;
     this.#reply({ type: 'head', id, status: head.status, headers: head.headers });
+  }
+
+  #whole(id: number, entry: InFlight, msg: WireHead & { readonly bytes: WireBytes }): void {
+    if (entry.headDelivered) return;
+    let bytes: Uint8Array;
+    try {
+      bytes = decodeWireBytes(msg.bytes);
+    } catch {
+      this.#fail(id, 'malformed response body');
+      return;
+    }
+    entry.headDelivered = true;
+    this.#inFlight.delete(id);
+    this.#updateKeepAlive();
+    const buffer = ownBuffer(bytes);
+    this.#reply({ type: 'whole', id, status: msg.status, headers: msg.headers, bytes: buffer }, [buffer]);
   }
 
   #chunk(id: number, entry: InFlight, wire: WireBytes): void {

@@ -42,7 +42,11 @@ export class IncomingResponse {
   /** A message for this request; one out of order (a chunk before the head, say) is dropped. */
   receive(msg: BridgeMessage): void {
     if (this.#finished) return;
-    if (msg.type === 'head') this.#head(msg.status, msg.headers);
+    if (msg.type === 'whole') {
+      this.#head(msg.status, msg.headers);
+      if (msg.bytes.byteLength > 0) this.#body?.enqueue(new Uint8Array(msg.bytes));
+      this.#end();
+    } else if (msg.type === 'head') this.#head(msg.status, msg.headers);
     else if (msg.type === 'chunk') this.#body?.enqueue(new Uint8Array(msg.bytes));
     else if (msg.type === 'end') this.#end();
     else this.#fail(new TypeError(`Failed to fetch (${msg.reason})`));

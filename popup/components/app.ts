@@ -51,7 +51,8 @@ export function App({ client, browser, initialTab = 'home' }: AppProps) {
     peers: () => h(Peers, { network: state?.network, settings: state?.settings, client, copy }),
     rooms: () =>
       h('div', { class: 'stack' }, h(Aliases, { client, account: state?.account }), h(Directory, { client })),
-    sites: () => h(Sites, { origins: state?.origins, client, browser }),
+    sites: () =>
+      h(Sites, { origins: state?.origins, accountCreation: state?.accountCreation, client, browser }),
     storage: () => h(Storage, { client, browser }),
     reports: () => h(Reports, { client }),
     settings: () =>

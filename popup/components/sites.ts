@@ -1,6 +1,8 @@
 // The sites allowed to use the homeserver: approve the current tab's site or
 // a typed origin, revoke any. The browser's permission for the site is asked
 // for first, straight from the click (browsers only ask during a user action).
+// Each approved site may also be allowed to create accounts (off when it is
+// approved: accounts are made here, in the popup, unless the user says so).
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { normalizeOrigin } from '../../src/platform/web/origins.ts';
@@ -13,14 +15,31 @@ import { Placeholder } from './placeholder.ts';
 
 export interface SitesProps {
   readonly origins: readonly string[] | undefined;
+  /** The approved sites allowed to create accounts. */
+  readonly accountCreation?: readonly string[] | undefined;
   readonly client: Pick<PopupClient, 'request'>;
   readonly browser: Pick<BrowserApi, 'currentTabOrigin' | 'requestHostPermission'>;
 }
 
-export function Sites({ origins, client, browser }: SitesProps) {
+export function Sites({ origins, accountCreation, client, browser }: SitesProps) {
   const [typed, setTyped] = useState('');
   const [current, setCurrent] = useState<string | null>(null);
   const { error, setError, run } = useAction();
+  // The boxes show the user's click at once (a re-render with the old list
+  // would undo it); the background's list replaces it when it comes.
+  const [creating, setCreating] = useState(accountCreation);
+  useEffect(() => setCreating(accountCreation), [accountCreation]);
+  const allowCreation = (origin: string, allowed: boolean) => {
+    const others = (creating ?? []).filter((o) => o !== origin);
+    setCreating(allowed ? [...others, origin] : others);
+    const asked = client.request('setAccountCreation', { origin, allowed });
+    run(
+      asked.catch((err: unknown) => {
+        setCreating(accountCreation);
+        throw err;
+      }),
+    );
+  };
   useEffect(() => {
     browser.currentTabOrigin().then(setCurrent, () => setCurrent(null));
   }, [browser]);
@@ -46,7 +65,7 @@ export function Sites({ origins, client, browser }: SitesProps) {
     h(
       'p',
       { class: 'hint' },
-      'Only these sites can reach the homeserver URL, and they still need to sign in.',
+      'Only these sites can reach the homeserver URL, and they still need to sign in. Only the sites you tick can create accounts; the Home tab always can.',
     ),
     !origins
       ? h(Placeholder, { lines: 2, label: 'Loading sites…' })
@@ -58,17 +77,33 @@ export function Sites({ origins, client, browser }: SitesProps) {
             origins.map((origin) =>
               h(
                 'li',
-                { key: origin, class: 'list-item row' },
-                h('span', { class: 'mono grow', title: origin }, origin),
+                { key: origin, class: 'list-item' },
                 h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'small',
-                    'aria-label': `Revoke ${origin}`,
-                    onClick: () => run(client.request('revokeOrigin', { origin })),
-                  },
-                  'Revoke',
+                  'div',
+                  { class: 'row' },
+                  h('span', { class: 'mono grow', title: origin }, origin),
+                  h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'small',
+                      'aria-label': `Revoke ${origin}`,
+                      onClick: () => run(client.request('revokeOrigin', { origin })),
+                    },
+                    'Revoke',
+                  ),
+                ),
+                h(
+                  'label',
+                  { class: 'check hint' },
+                  h('input', {
+                    type: 'checkbox',
+                    checked: creating?.includes(origin) ?? false,
+                    'aria-label': `Let ${origin} create accounts`,
+                    onChange: (e: Event) =>
+                      allowCreation(origin, (e.currentTarget as HTMLInputElement).checked),
+                  }),
+                  'Can create accounts',
                 ),
               ),
             ),

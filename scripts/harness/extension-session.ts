@@ -55,9 +55,68 @@ export async function openApprovedClient(): Promise<ApprovedClient> {
 
 type Background = { p2pMatrix: { handlers: HandlerMap; stats: Record<string, number> } };
 
-/** Approves `origin` with the same handler the popup's approveOrigin message reaches. */
-export function approveOrigin(browser: ExtensionBrowser, origin: string): Promise<readonly string[]> {
-  return originHandler(browser, 'approveOrigin', origin);
+/**
+ * Approves `origin` with the same handler the popup's approveOrigin message
+ * reaches and, unless `accountCreation` is false, ticks its "can create
+ * accounts" box too (setAccountCreation), as a user setting up a client site
+ * whose pages register would.
+ */
+export async function approveOrigin(
+  browser: ExtensionBrowser,
+  origin: string,
+  { accountCreation = true }: { accountCreation?: boolean } = {},
+): Promise<readonly string[]> {
+  const origins = await originHandler(browser, 'approveOrigin', origin);
+  if (accountCreation) await setAccountCreation(browser, origin, true);
+  return origins;
+}
+
+/** Allows or stops account creation from `origin` with the handler the popup's box reaches. */
+export function setAccountCreation(
+  browser: ExtensionBrowser,
+  origin: string,
+  allowed: boolean,
+): Promise<readonly string[]> {
+  return browser.worker.evaluate(
+    async ([o, a]) =>
+      (
+        await (globalThis as unknown as Background).p2pMatrix.handlers.setAccountCreation(
+          { origin: o, allowed: a },
+          {},
+        )
+      ).accountCreation,
+    [origin, allowed] as const,
+  );
+}
+
+/**
+ * Resolves once the background holds `origin` as allowed (or not) to create
+ * accounts, as the popup's box asked: waits on storage changes, not time.
+ */
+export function untilAccountCreation(
+  browser: ExtensionBrowser,
+  origin: string,
+  allowed: boolean,
+): Promise<void> {
+  return browser.worker.evaluate(
+    async ([o, a]) => {
+      type Events = { addListener(l: () => void): void; removeListener(l: () => void): void };
+      const g = globalThis as unknown as Background & { chrome: { storage: { onChanged: Events } } };
+      for (;;) {
+        let listener = () => {};
+        const changed = new Promise<void>((resolve) => {
+          listener = resolve;
+          g.chrome.storage.onChanged.addListener(listener);
+        });
+        const status = await g.p2pMatrix.handlers.status({}, {});
+        const done = status.accountCreationOrigins.includes(o) === a;
+        if (!done) await changed;
+        g.chrome.storage.onChanged.removeListener(listener);
+        if (done) return;
+      }
+    },
+    [origin, allowed] as const,
+  );
 }
 
 /** Revokes `origin` with the same handler the popup's revokeOrigin message reaches. */

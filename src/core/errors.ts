@@ -38,7 +38,9 @@ export type ErrCode =
   | 'M_INVALID_SIGNATURE'
   | 'M_WRONG_ROOM_KEYS_VERSION'
   | 'M_CANNOT_OVERWRITE_MEDIA'
-  | 'M_RESOURCE_LIMIT_EXCEEDED';
+  | 'M_RESOURCE_LIMIT_EXCEEDED'
+  | 'M_PROFILE_TOO_LARGE'
+  | 'M_KEY_TOO_LARGE';
 
 export class MatrixError extends Error {
   override readonly name = 'MatrixError';

@@ -37,6 +37,7 @@ import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-l
 import { createRouter } from './http/router.ts';
 import { matrixErrorResponse } from './http/respond.ts';
 import type { HsRequest, HsResponse } from './http/types.ts';
+import type { Route } from './http/route.ts';
 import { createKeysModule, type KeysModule } from './keys/api.ts';
 import {
   eduSinks,
@@ -110,6 +111,8 @@ export interface Homeserver {
   readonly media: MediaModule;
   /** Reported content, for the owner (there is no server administrator in P2P). */
   readonly reports: ReportsView;
+  /** Every Client-Server route the router serves (method, pattern, auth), for tools that drive them all (the fuzzer). */
+  readonly routes: readonly Pick<Route, 'method' | 'path' | 'auth'>[];
   /** The owner's settings (access token lifetime, support contact): the popup's, stored with the server. */
   readonly settings: OwnerSettingsView;
   handle(req: HsRequest): Promise<HsResponse>;
@@ -229,6 +232,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     notifier,
     media,
     reports: rooms.reports,
+    routes: routes.map(({ method, path, auth }) => ({ method, path, auth })),
     settings: ownerSettingsView(store),
     ...(federation && { federation }),
     handle(req) {

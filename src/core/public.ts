@@ -14,7 +14,7 @@ export {
   type ServerIdentity,
   type SupportInfo,
 } from './accounts/api.ts';
-export { internalError, MatrixError, tooLarge } from './errors.ts';
+export { internalError, MatrixError, tooLarge, unknown } from './errors.ts';
 export {
   wholeBody,
   createInboundGate,

@@ -5,6 +5,7 @@
 // streamed body written as the socket drains (media).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   type HsRequest,
   type HsResponse,
@@ -13,6 +14,7 @@ import {
   matrixErrorResponse,
   StreamedBody,
   tooLarge,
+  unknown,
 } from '../core/public.ts';
 
 /** A declared Content-Length above this is refused before the homeserver sees it (routes set their own limits). */
@@ -47,6 +49,7 @@ export async function startHttpServer(
       else res.destroy();
     });
   });
+  server.on('clientError', answerClientError);
   await listen(server, options.host, options.port);
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -59,6 +62,36 @@ export async function startHttpServer(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * A request Node's parser refused (malformed, or a request line and headers
+ * past its 16 KiB) gets a Matrix error like any other, not Node's bare
+ * `400 Bad Request`: 413 M_TOO_LARGE for the size, 400 M_UNKNOWN otherwise.
+ */
+function answerClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const large = err.code === 'HPE_HEADER_OVERFLOW';
+  const error = large
+    ? tooLarge('The request line and headers are larger than 16 KiB')
+    : unknown('Malformed HTTP request');
+  const response = matrixErrorResponse(error);
+  // An answer to HEAD has no body, even an error's (its Content-Length still says what GET would get).
+  const headOnly = err.rawPacket?.toString('latin1', 0, 5) === 'HEAD ';
+  const body = JSON.stringify(response.body);
+  const head = Object.entries({
+    ...response.headers,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  })
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${response.status} ${large ? 'Content Too Large' : 'Bad Request'}\r\n${head}\r\n${headOnly ? '' : body}`,
+  );
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -80,6 +80,18 @@ describe('the isolated script link to the background', () => {
     assert.equal(runtime.ports.length, 1, 'one port for the page');
   });
 
+  test('a response in one message reaches the page in one message, its body transferred, and ends the request', () => {
+    const { replies, link: l } = link();
+    l.send(1, sync);
+    const port = runtime.latest();
+    port.reply({ type: 'whole', id: 1, status: 200, headers: {}, bytes: { text: '{"a":1}' } });
+    port.reply({ type: 'chunk', id: 1, bytes: { text: 'late' } });
+    assert.deepEqual(typesOf(replies, 1), ['whole']);
+    const [whole] = replies;
+    assert.ok(whole?.type === 'whole' && whole.bytes instanceof ArrayBuffer);
+    assert.equal(new TextDecoder().decode(whole.bytes), '{"a":1}');
+  });
+
   test('a body larger than one chunk, as the background streams it, arrives whole and in order', async () => {
     const { replies, link: l } = link();
     l.send(1, sync);

@@ -57,6 +57,16 @@ describe('the fetch shim', () => {
     assert.deepEqual(await (await response).json(), { a: [1, 2] });
   });
 
+  test('a response in one message (head, body and end) reads as any other', async () => {
+    const { response, id } = await start();
+    const bytes = new TextEncoder().encode('{"versions":["v1.11"]}').buffer;
+    isolated.reply({ ...head(id), type: 'whole', bytes });
+    const res = await response;
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json');
+    assert.deepEqual(await res.json(), { versions: ['v1.11'] });
+  });
+
   test('aborting the signal mid-body errors the body with the abort reason and tells the isolated script', async () => {
     const controller = new AbortController();
     const { response, id } = await start(VERSIONS, { signal: controller.signal });

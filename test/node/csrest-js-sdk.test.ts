@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  createClient,
   EventTimeline,
   EventTimelineSet,
   type MatrixClient,
+  type MatrixError,
   type MatrixEvent,
   MsgType,
   Preset,
@@ -18,7 +20,7 @@ import {
   RoomEvent,
 } from 'matrix-js-sdk';
 import { freePort, type ServeProcess, startServe } from '../../scripts/harness/serve-process.ts';
-import { eventually, startedClient, waitFor } from '../support/js-sdk.ts';
+import { eventually, quiet, startedClient, waitFor } from '../support/js-sdk.ts';
 
 let dataDir: string;
 let server: ServeProcess;
@@ -111,4 +113,39 @@ test('a mention shows in the notification panel as a highlight', async () => {
   const [latest] = set.getLiveTimeline().getEvents().slice(-1);
   assert.equal(latest!.getContent().body, 'bob: look at the roses');
   assert.equal(latest!.getPushActions()?.tweaks?.highlight, true);
+});
+
+test('a refresh-token rotation: login with refresh_token, /refresh through js-sdk, the used token refused', async () => {
+  const anonymous = createClient({ baseUrl: server.baseUrl, logger: quiet });
+  const login = await anonymous.loginRequest({
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: 'alice' },
+    password: 'correct horse battery',
+    refresh_token: true,
+  });
+  assert.equal(typeof login.refresh_token, 'string');
+  assert.equal(login.expires_in_ms, 5 * 60_000);
+  const client = createClient({
+    baseUrl: server.baseUrl,
+    userId: login.user_id,
+    deviceId: login.device_id,
+    accessToken: login.access_token,
+    refreshToken: login.refresh_token,
+    logger: quiet,
+  });
+  const rotated = await client.refreshToken(login.refresh_token!);
+  assert.notEqual(rotated.refresh_token, login.refresh_token);
+  assert.equal(rotated.expires_in_ms, 5 * 60_000);
+  client.setAccessToken(rotated.access_token);
+  // The new access token is the same device's; using it revokes the old refresh token.
+  assert.equal((await client.whoami()).device_id, login.device_id);
+  await assert.rejects(client.refreshToken(login.refresh_token!), (err: MatrixError) => {
+    assert.equal(err.errcode, 'M_UNKNOWN_TOKEN');
+    assert.equal(err.data.soft_logout, true);
+    return true;
+  });
+  // The chain goes on from the new refresh token.
+  const again = await client.refreshToken(rotated.refresh_token!);
+  client.setAccessToken(again.access_token);
+  assert.equal((await client.whoami()).user_id, login.user_id);
 });

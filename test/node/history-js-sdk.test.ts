@@ -32,6 +32,8 @@ async function get(baseUrl: string, client: MatrixClient, path: string): Promise
   return res.json();
 }
 
+const ALICE_AVATAR = 'mxc://example.org/alice-avatar';
+
 /** The room's current state as the server holds it: state key → event id. */
 async function serverState(baseUrl: string, client: MatrixClient, roomId: string) {
   const events: Json[] = await get(
@@ -86,6 +88,7 @@ describe('history for joiners, whole state after a restart, named invites (matri
     bobCreds = await registerUser(b.baseUrl, 'bob');
     [alice, bob] = await Promise.all([started(a.baseUrl, aliceCreds), started(b.baseUrl, bobCreds)]);
     await alice.setDisplayName('Alice Liddell');
+    await alice.setAvatarUrl(ALICE_AVATAR);
   });
 
   after(async () => {
@@ -152,6 +155,7 @@ describe('history for joiners, whole state after a restart, named invites (matri
     assert.equal(room.name, 'Come in');
     const inviter = room.getMember(alice.getUserId()!);
     assert.equal(inviter?.name, 'Alice Liddell');
+    assert.equal(inviter?.getMxcAvatarUrl(), ALICE_AVATAR);
     assert.equal(room.getMember(bob.getUserId()!)?.events.member?.getSender(), alice.getUserId());
     await bob.joinRoom(invited);
     await until(

@@ -70,6 +70,32 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Bob on B joins the room through A, and Alice sees him in. */
+  async function bobJoinsThroughA(roomId: string): Promise<void> {
+    await bob.joinRoom(roomId, { viaServers: [a.serverName] });
+    await until(
+      'alice sees bob in the room',
+      () => alice.getRoom(roomId)?.getMember(bob.getUserId()!)?.membership === 'join',
+    );
+  }
+
+  /** Bob follows the old room's tombstone to the new room, joining through its sender's server. */
+  async function bobFollowsTombstone(oldId: string, newId: string, name: string) {
+    const tombstone = await until(
+      'bob sees the tombstone',
+      () => bob.getRoom(oldId)?.currentState.getStateEvents('m.room.tombstone', '') ?? undefined,
+    );
+    assert.equal(tombstone.getContent().replacement_room, newId);
+    const via = tombstone.getSender()!.slice(tombstone.getSender()!.indexOf(':') + 1);
+    await bob.joinRoom(newId, { viaServers: [via] });
+    const room = await until('bob has the new room with its name', () => {
+      const r = bob.getRoom(newId);
+      return r?.name === name && r;
+    });
+    assert.equal(room.findPredecessor()?.roomId, oldId);
+    return room;
+  }
+
   test('knock → invite → join across the peers', async () => {
     const { room_id: roomId } = await alice.createRoom({
       preset: Preset.PrivateChat,
@@ -207,24 +233,9 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
 
   test('an upgrade followed to the new room by a member on the other peer', async () => {
     const { room_id: oldId } = await alice.createRoom({ preset: Preset.PublicChat, name: 'Attic' });
-    await bob.joinRoom(oldId, { viaServers: [a.serverName] });
-    await until(
-      'alice sees bob in the old room',
-      () => alice.getRoom(oldId)?.getMember(bob.getUserId()!)?.membership === 'join',
-    );
+    await bobJoinsThroughA(oldId);
     const { replacement_room: newId } = await alice.upgradeRoom(oldId, '11');
-    const tombstone = await until(
-      'bob sees the tombstone',
-      () => bob.getRoom(oldId)?.currentState.getStateEvents('m.room.tombstone', '') ?? undefined,
-    );
-    assert.equal(tombstone.getContent().replacement_room, newId);
-    const via = tombstone.getSender()!.slice(tombstone.getSender()!.indexOf(':') + 1);
-    await bob.joinRoom(newId, { viaServers: [via] });
-    const room = await until('bob has the new room with its name', () => {
-      const r = bob.getRoom(newId);
-      return r?.name === 'Attic' && r;
-    });
-    assert.equal(room.findPredecessor()?.roomId, oldId);
+    await bobFollowsTombstone(oldId, newId, 'Attic');
     await until(
       'alice sees bob in the new room',
       () => alice.getRoom(newId)?.getMember(bob.getUserId()!)?.membership === 'join',
@@ -237,27 +248,12 @@ describe('room features across two serve peers (matrix-js-sdk)', () => {
       name: 'Cellar',
       room_version: '11',
     });
-    await bob.joinRoom(oldId, { viaServers: [a.serverName] });
-    await until(
-      'alice sees bob in the old room',
-      () => alice.getRoom(oldId)?.getMember(bob.getUserId()!)?.membership === 'join',
-    );
+    await bobJoinsThroughA(oldId);
     await alice.setPowerLevel(oldId, bob.getUserId()!, 50);
     const { replacement_room: newId } = await alice.upgradeRoom(oldId, '12');
     assert.match(newId, /^![A-Za-z0-9_-]{43}$/, 'a version 12 room id names no server');
-    const tombstone = await until(
-      'bob sees the tombstone',
-      () => bob.getRoom(oldId)?.currentState.getStateEvents('m.room.tombstone', '') ?? undefined,
-    );
-    assert.equal(tombstone.getContent().replacement_room, newId);
-    const via = tombstone.getSender()!.slice(tombstone.getSender()!.indexOf(':') + 1);
-    await bob.joinRoom(newId, { viaServers: [via] });
-    const room = await until('bob has the new room with its name', () => {
-      const r = bob.getRoom(newId);
-      return r?.name === 'Cellar' && r;
-    });
+    const room = await bobFollowsTombstone(oldId, newId, 'Cellar');
     assert.equal(room.getVersion(), '12');
-    assert.equal(room.findPredecessor()?.roomId, oldId);
     // v12: the upgrader is the new room's creator, above the power levels and not in them;
     // the others keep the power they had.
     const levels = room.currentState.getStateEvents('m.room.power_levels', '')!.getContent();

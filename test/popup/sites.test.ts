@@ -107,6 +107,34 @@ describe('the sites view', () => {
     );
   });
 
+  test('account creation is off until ticked for a site, and each site has its own box', async () => {
+    const client = fakeClient({
+      setAccountCreation: async ({ origin, allowed }) => ({ accountCreation: allowed ? [origin] : [] }),
+    });
+    const origins = ['https://a.example', 'https://b.example'];
+    const { rerender } = render(h(Sites, { origins, accountCreation: [], client, browser: fakeBrowser() }));
+    const boxA = screen.getByRole('checkbox', { name: 'Let https://a.example create accounts' });
+    const boxB = screen.getByRole('checkbox', { name: 'Let https://b.example create accounts' });
+    assert.equal((boxA as HTMLInputElement).checked, false);
+    assert.equal((boxB as HTMLInputElement).checked, false);
+    fireEvent.click(boxB);
+    await waitFor(() =>
+      assert.deepEqual(client.sent, [
+        { type: 'setAccountCreation', params: { origin: 'https://b.example', allowed: true } },
+      ]),
+    );
+    // The background's state comes back through the popup state.
+    rerender(h(Sites, { origins, accountCreation: ['https://b.example'], client, browser: fakeBrowser() }));
+    assert.equal((boxB as HTMLInputElement).checked, true);
+    fireEvent.click(boxB);
+    await waitFor(() =>
+      assert.deepEqual(client.sent.at(-1), {
+        type: 'setAccountCreation',
+        params: { origin: 'https://b.example', allowed: false },
+      }),
+    );
+  });
+
   test('an already approved current tab is shown as approved', async () => {
     const browser = fakeBrowser({ currentTabOrigin: async () => 'https://a.example' });
     render(h(Sites, { origins: ['https://a.example'], client: fakeClient(), browser }));

@@ -12,7 +12,8 @@
 //  - the granted origin, in the profile's permission store
 //    (extension-preferences.json: Firefox ESR's store for optional
 //    permissions a user granted);
-//  - the extension's storage.local (`approvedOrigins`, and the relay in
+//  - the extension's storage.local (`approvedOrigins`, the sites allowed to
+//    create accounts in `accountCreationOrigins`, and the relay in
 //    `networkSettings`, exactly as the popup stores them), in the JSON file
 //    (browser-extension-data/<id>/storage.js) that Firefox imports into its
 //    IndexedDB backend when the add-on starts. Firefox skips that import for
@@ -86,6 +87,8 @@ const DEBUG_PREFS = { 'devtools.console.stdout.chrome': true, 'devtools.console.
 export interface FirefoxSetup {
   /** Origins the user approved, with the host permission granted. */
   readonly approvedOrigins: readonly string[];
+  /** The approved origins also allowed to create accounts (default: all of them, as the tests' pages register). */
+  readonly accountCreationOrigins?: readonly string[];
   /** The popup's network settings (storage key networkSettings). */
   readonly networkSettings?: { relays: string[]; iceServers: []; displayName: string };
 }
@@ -116,6 +119,7 @@ function prepareProfile(profileDir: string, id: string, setup: FirefoxSetup): vo
   mkdirSync(dataDir, { recursive: true });
   const storage = {
     approvedOrigins: setup.approvedOrigins,
+    accountCreationOrigins: setup.accountCreationOrigins ?? setup.approvedOrigins,
     ...(setup.networkSettings && { networkSettings: setup.networkSettings }),
   };
   writeFileSync(join(dataDir, 'storage.js'), JSON.stringify(storage));

@@ -19,7 +19,7 @@ globalThis.setTimeout = ((handler: (...a: unknown[]) => void, ms?: number, ...ar
   return timer;
 }) as typeof setTimeout;
 
-const quiet: Logger = {
+export const quiet: Logger = {
   trace() {},
   debug() {},
   info() {},

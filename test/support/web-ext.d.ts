@@ -1,10 +1,15 @@
 // The part of web-ext's programmatic API the tests use (the package ships no types).
 declare module 'web-ext' {
+  export interface LintFinding {
+    readonly code: string;
+    readonly message: string;
+    readonly file?: string;
+  }
   export interface LintReport {
     readonly count: number;
     readonly summary: { readonly errors: number; readonly notices: number; readonly warnings: number };
-    readonly errors: readonly { readonly code: string; readonly message: string }[];
-    readonly warnings: readonly { readonly code: string; readonly message: string }[];
+    readonly errors: readonly LintFinding[];
+    readonly warnings: readonly LintFinding[];
   }
   const webExt: {
     cmd: {

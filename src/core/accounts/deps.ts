@@ -8,6 +8,14 @@ export type RegistrationMode = 'open' | 'closed' | { readonly token: string };
 
 export interface AccountConfig {
   readonly registration: RegistrationMode;
+  /**
+   * Whether the request's client (HsRequest.client, as the adapter names it:
+   * `popup`, `origin:<site>`, `ip:<address>`) may create accounts at all; a
+   * client it refuses is answered as if registration were closed. The
+   * extension lets its popup register, and only the sites the user allowed
+   * to. Absent: every client may, as the mode says.
+   */
+  readonly mayRegister?: (client: string | undefined) => Promise<boolean>;
   /** The URL clients reach this server at, for `.well-known` and login responses. */
   readonly baseUrl?: string;
   /** PBKDF2 iterations for new password hashes (default PASSWORD_ITERATIONS; tests lower it). */

@@ -12,6 +12,40 @@ export interface Profile {
 
 export type ProfileField = 'displayname' | 'avatar_url';
 
+/** The whole profile as GET /profile/{userId} shows it: displayname, avatar and the custom fields. */
+export async function getFullProfile(
+  tx: ReadTx,
+  userId: string,
+): Promise<Record<string, unknown> | undefined> {
+  const profile = await getProfile(tx, userId);
+  if (!profile) return undefined;
+  const row = await profilesTable.get(tx, userId);
+  return { ...row?.fields, ...profile };
+}
+
+/**
+ * Sets (value given) or removes (undefined) one custom field (spec v1.16
+ * "Profiles"); `check` sees the whole profile as it would be, before the write.
+ * Custom fields take no stream position: sync carries no custom field.
+ */
+export async function setCustomField(
+  tx: WriteTx,
+  userId: string,
+  key: string,
+  value: unknown,
+  check: (profile: Record<string, unknown>) => void,
+): Promise<void> {
+  const row: ProfileRow = (await profilesTable.get(tx, userId)) ?? { user_id: userId, stream: 0 };
+  const fields = { ...row.fields };
+  if (value === undefined) delete fields[key];
+  else fields[key] = value;
+  const { fields: _, ...rest } = row;
+  const next: ProfileRow = Object.keys(fields).length > 0 ? { ...rest, fields } : rest;
+  const standard = { displayname: next.displayname, avatar_url: next.avatar_url };
+  check({ ...fields, ...standard });
+  await profilesTable.put(tx, next);
+}
+
 /** The profile of a local user, or undefined when there is no such account. */
 export async function getProfile(tx: ReadTx, userId: string): Promise<Profile | undefined> {
   if (!(await getUser(tx, userId))) return undefined;

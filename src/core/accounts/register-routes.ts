@@ -38,7 +38,7 @@ export function registerRoutes(deps: AccountDeps): Route[] {
       path: `${V3}/register/available`,
       auth: 'none',
       async handler(ctx) {
-        if (deps.config.registration === 'closed') throw forbidden('Registration is disabled');
+        await registrationFlows(deps, ctx.req.client);
         const userId = userIdForNewUsername(requireQueryParam(ctx.req, 'username'), deps.serverName);
         const existing = await deps.store.read([USERS], (tx) => getUser(tx, userId));
         if (existing) throw userInUse();
@@ -65,9 +65,19 @@ export function checkPassword(password: string | undefined): string | undefined 
   return password;
 }
 
-function registrationFlows(deps: AccountDeps): { flows: UiaStage[][]; registrationToken?: string } {
+/**
+ * The flows for a new account, or the spec's 403 M_FORBIDDEN when this
+ * server, or this client of it (AccountConfig.mayRegister), does not permit
+ * registering.
+ */
+async function registrationFlows(
+  deps: AccountDeps,
+  client: string | undefined,
+): Promise<{ flows: UiaStage[][]; registrationToken?: string }> {
   const mode = deps.config.registration;
   if (mode === 'closed') throw forbidden('Registration is disabled');
+  if (deps.config.mayRegister && !(await deps.config.mayRegister(client)))
+    throw forbidden('Registration is disabled for this client');
   if (mode === 'open') return { flows: [['m.login.dummy']] };
   return { flows: [['m.login.registration_token']], registrationToken: mode.token };
 }
@@ -80,7 +90,7 @@ async function register(deps: AccountDeps, ctx: RequestContext): Promise<Handler
   if (kind === 'guest') throw new MatrixError(403, 'M_GUEST_ACCESS_FORBIDDEN', 'Guest access is disabled');
   if (kind !== 'user') throw invalidParam(`Unknown account kind ${kind}`);
   // 2. Is registration possible at all, and with which flows?
-  const flows = registrationFlows(deps);
+  const flows = await registrationFlows(deps, ctx.req.client);
   // 3. Check the request before the auth dance so the client learns of a taken name at once.
   const request = readRegistration(body, deps.serverName);
   if (request.userId !== undefined) await ensureFree(deps, request.userId);

@@ -97,6 +97,8 @@ export interface Federation {
   readonly client: FederationClient;
   /** What the sender to `destination` does now (tests and benches wait on it). */
   senderState(destination: string): SenderState;
+  /** Every Server-Server route served (method and pattern), for tools that drive them all (the fuzzer). */
+  readonly routes: readonly Pick<FederationRoute, 'method' | 'path'>[];
   /** Stops the senders; the transport is the caller's to close. */
   close(): void;
 }
@@ -139,9 +141,8 @@ export function createFederation(deps: FederationDeps): Federation {
     senders,
     edus: { serverName, store, logger, sinks: deps.edus ?? {} },
   };
-  deps.transport.onRequest(
-    federationRouter([...serverRoutes(fed, deps.nodeName), ...(deps.extraRoutes ?? [])]),
-  );
+  const routes = [...serverRoutes(fed, deps.nodeName), ...(deps.extraRoutes ?? [])];
+  deps.transport.onRequest(federationRouter(routes));
   deps.transport.onPeer((peer, state) => {
     if (state !== 'up') return;
     senders.peerUp(peer);
@@ -178,6 +179,7 @@ export function createFederation(deps: FederationDeps): Federation {
     },
     client,
     senderState: (destination) => senders.state(destination),
+    routes: routes.map(({ method, path }) => ({ method, path })),
     close: () => senders.close(),
   };
 }

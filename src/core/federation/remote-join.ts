@@ -29,6 +29,7 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
   const servers = [...new Set(request.servers)].filter((s) => s !== fed.serverName);
   const errors: unknown[] = [];
   let widened = false;
+  let restricted = false;
   for (let i = 0; i < servers.length; i++) {
     const server = servers[i]!;
     try {
@@ -40,12 +41,14 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
         roomId: request.roomId,
         error: String(err),
       });
-      errors.push(err);
+      restricted ||= cannotVouch(err) || err instanceof AuthoriserFailed;
+      errors.push(err instanceof AuthoriserFailed ? err.cause : err);
     }
-    if (i === servers.length - 1 && !widened && errors.some(cannotVouch)) {
+    if (i === servers.length - 1 && !widened && restricted) {
       // A restricted room whose residents asked so far are not in its allowed
-      // rooms (or have no one who may invite): ask the peers of the rooms the
-      // user is in, where the allowed room (a space) usually is.
+      // rooms, have no one who may invite, or vouched and then failed to
+      // co-sign: ask the peers of the rooms the user is in, where the allowed
+      // room (a space) usually is.
       widened = true;
       for (const peer of await peersOfUsersRooms(fed, request.userId))
         if (!servers.includes(peer)) servers.push(peer);
@@ -54,18 +57,32 @@ export async function remoteJoin(fed: FederationContext, request: RemoteJoinRequ
   throw joinFailure(`Joining ${request.roomId}`, errors, servers);
 }
 
+/** The resident that vouched for a restricted join (make_join) failed at send_join: another may co-sign. */
+class AuthoriserFailed extends Error {
+  override readonly cause: unknown;
+  constructor(cause: unknown) {
+    super(`the authorising server failed: ${String(cause)}`);
+    this.cause = cause;
+  }
+}
+
 /** make_join on `server`, our join signed from its template, and send_join's answer. */
 async function sendJoinThrough(fed: FederationContext, server: string, request: RemoteJoinRequest) {
   const content = await memberContentFor(fed, 'join', request);
   const { event: join, version } = await memberEventThrough(fed, server, 'join', request, content);
   const { event_id: _id, ...pdu } = join;
-  const answer = await fed.client.put(
-    server,
-    V2 + fedPath`/send_join/${request.roomId}/${join.event_id}`,
-    pdu as unknown as JsonObject,
-    SEND_JOIN_TIMEOUT_MS,
-  );
-  return { join: await vouched(fed, join, answer, version), answer, version };
+  try {
+    const answer = await fed.client.put(
+      server,
+      V2 + fedPath`/send_join/${request.roomId}/${join.event_id}`,
+      pdu as unknown as JsonObject,
+      SEND_JOIN_TIMEOUT_MS,
+    );
+    return { join: await vouched(fed, join, answer, version), answer, version };
+  } catch (err) {
+    if (join.content.join_authorised_via_users_server === undefined) throw err;
+    throw new AuthoriserFailed(err);
+  }
 }
 
 async function joinThrough(
@@ -108,7 +125,7 @@ export async function authorisedJoin(fed: FederationContext, request: RemoteJoin
         roomId: request.roomId,
         error: String(err),
       });
-      errors.push(err);
+      errors.push(err instanceof AuthoriserFailed ? err.cause : err);
       continue;
     }
     const results = await receivePdus(fed, server, sent.version, [sent.join]);

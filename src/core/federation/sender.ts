@@ -110,6 +110,9 @@ class DestinationSender {
   private known: Handed[] | undefined;
   /** Counts wakes and hand-overs: a read that saw another one begin cannot tell whether it took those rows. */
   private epoch = 0;
+  /** When the batch being sent was first tried, and why its last attempt failed. */
+  private firstTry: number | undefined;
+  private lastError: string | undefined;
   /** The highest row id put in a batch so far. */
   private lastTaken = 0;
 
@@ -174,14 +177,16 @@ class DestinationSender {
       const { batch } = next;
       if (batch.pdus.length + batch.edus.length + batch.invites.length === 0) return;
       let delivered = false;
+      this.firstTry ??= this.deps.clock.now();
       try {
         await this.deliver(batch, next.pdus);
         delivered = true;
       } catch (err) {
-        this.deps.logger.debug('federation send failed', { to: this.destination, error: String(err) });
+        this.lastError = String(err);
+        this.deps.logger.debug('federation send failed', { to: this.destination, error: this.lastError });
       }
       if (delivered) {
-        this.backoff.reset();
+        this.delivered();
         continue;
       }
       if (this.closed()) return;
@@ -257,6 +262,22 @@ class DestinationSender {
     await sendTransaction(this.deps, this.destination, txn.txnId, txn.batch, txn.pdus);
     await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [...txn.batch.pdus, ...txn.batch.edus]));
     this.inflight = undefined;
+  }
+
+  /** Every delivery that needed retries is logged with how long it took and why (issue 13: no message over 1 s). */
+  private delivered(): void {
+    const failures = this.backoff.failureCount;
+    if (failures > 0) {
+      this.deps.logger.info('federation delivery needed retries', {
+        to: this.destination,
+        failures,
+        ms: this.deps.clock.now() - (this.firstTry ?? 0),
+        lastError: this.lastError,
+      });
+    }
+    this.backoff.reset();
+    this.firstTry = undefined;
+    this.lastError = undefined;
   }
 
   private newTxnId(): string {

@@ -6,6 +6,7 @@
 // - a field of the right type with a value out of range: 400 M_INVALID_PARAM.
 // Handlers read fields through these helpers so every endpoint answers alike.
 import { badJson, invalidParam, missingParam, notJson } from '../errors.ts';
+import { MAX_DEPTH, nestingWithin } from '../protocol/canonical-json.ts';
 import { isJsonObject } from '../protocol/types.ts';
 import type { HsRequest } from './types.ts';
 
@@ -26,6 +27,7 @@ export function readJson(req: HsRequest): unknown {
   } catch {
     throw notJson('Request body is not UTF-8');
   }
+  if (!nestingWithin(text)) throw badJson(`Request body nests deeper than ${MAX_DEPTH} levels`);
   try {
     return JSON.parse(text);
   } catch {

@@ -38,7 +38,7 @@ export function createRouter(deps: RouterDeps): RequestHandler {
       const caller = await resolveCaller(route, req, deps.authenticate);
       // Limits apply to what comes through an adapter (HTTP, a page's port, the popup), which names its client.
       if (route.rateLimit && req.client !== undefined)
-        deps.rateLimiter.take(route.rateLimit, [caller ? `user:${caller.userId}` : req.client]);
+        deps.rateLimiter.take(route.rateLimit, limitKeys(req.client, req.clientIsParty, caller));
       const whole = await wholeBody(route, req, limit);
       const result = await route.handler(caller ? { req: whole, params, caller } : { req: whole, params });
       return resultResponse(result);
@@ -46,6 +46,12 @@ export function createRouter(deps: RouterDeps): RequestHandler {
       return errorResponse(err, deps.logger, req);
     }
   };
+}
+
+/** The buckets a request counts against: its user, its client when anonymous or a party (HsRequest.clientIsParty). */
+function limitKeys(client: string, isParty: boolean | undefined, caller: Caller | undefined): string[] {
+  if (!caller) return [client];
+  return isParty ? [`user:${caller.userId}`, client] : [`user:${caller.userId}`];
 }
 
 /** The request with its body read whole, unless the route streams it or the adapter already did. */

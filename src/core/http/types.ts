@@ -32,6 +32,14 @@ export interface HsRequest {
    * own code, tests), which no rate limit applies to.
    */
   readonly client?: string;
+  /**
+   * Whether the client is one party whatever account it uses (a site in the
+   * extension, whose page may hold several accounts' tokens), so that its
+   * authenticated requests count against it as well as against their user.
+   * An address is not (users behind one NAT share it): there only anonymous
+   * requests count against the client.
+   */
+  readonly clientIsParty?: boolean;
   /** An abort signal-like hook: resolves when the caller has gone away (long-polls stop early). */
   readonly closed?: Promise<void>;
 }

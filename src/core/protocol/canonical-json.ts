@@ -23,7 +23,30 @@ export const MAX_CANONICAL_INT = Number.MAX_SAFE_INTEGER;
  * recursion limit (1000) and without one a hostile 64 KiB array of arrays
  * would overflow our stack.
  */
-const MAX_DEPTH = 1000;
+export const MAX_DEPTH = 1000;
+
+/**
+ * Whether JSON text nests arrays and objects at most `max` levels deep,
+ * scanned before it is parsed: whatever a peer or a client sends is parsed
+ * only when every later step (canonical JSON, structuredClone into the store,
+ * the row codecs) can walk it without overflowing the stack. Brackets inside
+ * strings do not count.
+ */
+export function nestingWithin(text: string, max = MAX_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return false;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return true;
+}
 
 /** In `u` mode this matches only unpaired surrogates, which UTF-8 cannot encode. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;

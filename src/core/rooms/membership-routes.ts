@@ -43,7 +43,7 @@ export function membershipRoutes(rooms: RoomsContext): Route[] {
  * and the servers to go through: an alias of another server is resolved over
  * federation (remoteDirectory), which also names servers in the room.
  */
-async function resolveTarget(
+export async function resolveTarget(
   rooms: RoomsContext,
   ctx: RequestContext,
 ): Promise<{ roomId: string; servers: string[] }> {
@@ -68,7 +68,7 @@ async function resolveTarget(
  * (none from room version 12 on, whose room ids name no server: there the
  * inviter's server is what an invited user has).
  */
-async function remoteCandidates(
+export async function remoteCandidates(
   rooms: RoomsContext,
   roomId: string,
   servers: readonly string[],

@@ -1,6 +1,14 @@
 // The local room server's write path: read the room's extremities and state,
 // build and sign the event outside any transaction, then check and persist it
 // in one write transaction, and wake sync after the commit.
+//
+// A plain send (no guard, no computed content) into a room whose last event
+// was this writer's own skips the read: the writer remembers what that
+// event left (extremities, the state it looked up), and the write
+// transaction checks that the room's extremities are still exactly that
+// event, so nothing was added since (StaleExtremities otherwise: the send is
+// built again from a read). One storage transaction less before a client's
+// send is acknowledged.
 import { MatrixError, notFound } from '../errors.ts';
 import type { Clock } from '../ports.ts';
 import type { Signer } from '../protocol/ed25519.ts';
@@ -19,6 +27,7 @@ import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts'
 import type { LocalEventHooks } from './deps.ts';
 import { type TxnRecord, persistEvent } from './persist-event.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
+import { BoundedCache } from '../protocol/bounded-cache.ts';
 import {
   currentStateTable,
   eventsTable,
@@ -55,12 +64,25 @@ export interface SendOptions {
 
 const WRITE_TABLES = [...roomTableNames, STREAM_TABLE];
 const ATTEMPTS = 3;
+/** Rooms whose last local send is remembered. */
+const REMEMBERED_ROOMS = 1_000;
 
 interface BuildState {
   readonly draft: EventDraft;
   readonly version: RoomVersion;
   readonly prevEvents: PrevEvent[];
   readonly state: Map<string, string>;
+  /** Built from what the last send left, not read: the txn id is checked in the write. */
+  readonly remembered?: boolean;
+}
+
+/** What a room's last local send left: its event as the only extremity, and the state keys looked up. */
+interface LastSend {
+  readonly version: RoomVersion;
+  readonly prevEvents: PrevEvent[];
+  readonly state: Map<string, string>;
+  /** State keys looked up (found in `state` or absent from the room). */
+  readonly looked: Set<string>;
 }
 
 /** Thrown inside the write transaction when the room moved on since the event was built. */
@@ -75,6 +97,8 @@ export class RoomWriter {
 
   /** The timestamp of the last room created here whose create event's id names it. */
   private lastHashedCreate = 0;
+
+  private readonly lastSends = new BoundedCache<string, LastSend>(REMEMBERED_ROOMS);
 
   /** Told about every local event in the transaction that persists it (federation's outbox, once connected). */
   private readonly localEvents: () => LocalEventHooks | undefined;
@@ -101,24 +125,77 @@ export class RoomWriter {
   send(roomId: string, draft: EventDraft, options: SendOptions = {}): Promise<SendResult> {
     return this.locks.run(roomId, async () => {
       for (let attempt = 1; ; attempt++) {
-        const prepared = await this.deps.store.read(roomTableNames, (tx) =>
-          this.prepare(tx, roomId, draft, options),
-        );
+        const prepared =
+          (attempt === 1 && this.remembered(roomId, draft, options)) ||
+          (await this.deps.store.read(roomTableNames, (tx) => this.prepare(tx, roomId, draft, options)));
         if ('eventId' in prepared) return prepared;
         const event = await this.build(roomId, prepared.draft, prepared);
+        this.lastSends.delete(roomId);
         try {
-          const stream = await this.deps.store.write(this.tables, async (tx) => {
+          const written = await this.deps.store.write(this.tables, async (tx) => {
+            if (prepared.remembered && options.txn) {
+              const done = await roomTxnsTable.get(tx, txnKey(options.txn));
+              if (done) return { eventId: done.event_id };
+            }
             if (!(await sameExtremities(tx, roomId, prepared.prevEvents))) throw new StaleExtremities();
             const position = await persistEvent(tx, event, prepared.version, options.txn);
             await this.localEvents()?.persisted(tx, [event]);
-            return position;
+            return { eventId: event.event_id, stream: position };
           });
+          if (written.stream === undefined) return written;
+          this.remember(prepared, event);
           this.notify([event]);
-          return { eventId: event.event_id, stream };
+          return written;
         } catch (error) {
           if (!(error instanceof StaleExtremities) || attempt >= ATTEMPTS) throw error;
         }
       }
+    });
+  }
+
+  /** A plain send built on what the room's last local send left, when it looked up every state key this one needs. */
+  private remembered(roomId: string, draft: EventDraft, options: SendOptions): BuildState | undefined {
+    const last = this.lastSends.get(roomId);
+    if (!last || options.guard || options.content) return undefined;
+    const input = {
+      type: draft.type,
+      sender: draft.sender,
+      state_key: draft.stateKey,
+      content: draft.content,
+    };
+    const keys = authEventTypesFor(input, last.version).map(({ type, stateKey }) =>
+      stateKeyOf(type, stateKey),
+    );
+    if (!keys.every((key) => last.looked.has(key))) return undefined;
+    return { draft, version: last.version, prevEvents: last.prevEvents, state: last.state, remembered: true };
+  }
+
+  private remember(prepared: BuildState, event: RoomEvent): void {
+    const previous = this.lastSends.get(event.room_id);
+    const state = new Map(prepared.state);
+    const looked = new Set([
+      ...(prepared.remembered ? (previous?.looked ?? []) : []),
+      ...prepared.state.keys(),
+    ]);
+    const input = {
+      type: event.type,
+      sender: event.sender,
+      state_key: event.state_key,
+      content: event.content,
+    };
+    for (const { type, stateKey } of authEventTypesFor(input, prepared.version)) {
+      looked.add(stateKeyOf(type, stateKey));
+    }
+    if (event.state_key !== undefined) {
+      const key = stateKeyOf(event.type, event.state_key);
+      state.set(key, event.event_id);
+      looked.add(key);
+    }
+    this.lastSends.set(event.room_id, {
+      version: prepared.version,
+      prevEvents: [{ eventId: event.event_id, depth: event.depth }],
+      state,
+      looked,
     });
   }
 
@@ -198,7 +275,7 @@ export class RoomWriter {
       // Spec: the transaction id makes the request idempotent. A reused id
       // answers the event it made, whatever the body says now, as Synapse
       // does and clients expect (a retry after an edit must not send twice).
-      const done = await roomTxnsTable.get(tx, [options.txn.userId, options.txn.deviceId, options.txn.key]);
+      const done = await roomTxnsTable.get(tx, txnKey(options.txn));
       if (done) return { eventId: done.event_id };
     }
     const existing = await options.guard?.(tx);
@@ -242,6 +319,10 @@ export class RoomWriter {
       .map((e) => e.state_key!);
     this.deps.notifier.notify({ rooms: [...new Set(events.map((e) => e.room_id))], users });
   }
+}
+
+function txnKey(txn: TxnRecord): [string, string, string] {
+  return [txn.userId, txn.deviceId, txn.key];
 }
 
 async function extremities(tx: ReadTx, roomId: string): Promise<PrevEvent[]> {

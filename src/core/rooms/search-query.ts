@@ -1,20 +1,30 @@
 // Finding the events that hold every term of a search (spec: "Server Side
 // Search"), in the rooms a user may search, from the index (search-index.ts).
 //
-// 1. Per room, count the index rows of each term: a term with none means no
-//    match there; the rarest term drives.
-// 2. Walk the driver's rows newest first (at most MAX_CANDIDATES over all
-//    rooms) and keep those that hold the other terms (a point lookup each)
-//    under an allowed key.
+// 1. Per room, count the index rows of each term (a key-range count): a term
+//    with none means no match there; the rarest term drives.
+// 2. Walk the driver's rows newest first over all rooms at once (a merge of
+//    one cursor per room, each reading in batches that grow from 16), and
+//    keep those that hold the other terms (a point lookup each) under an
+//    allowed key. Matches come out one at a time, newest first, so a
+//    `recent` page reads about as many rows as it shows: a word in most
+//    messages costs what a rare one does. At most MAX_CANDIDATES rows are
+//    read per search, whatever the words.
 // 3. Score a match for `rank`: the sum over its terms of 1 + ln(count).
+// 4. `count` is the spec's approximate count: exact when every candidate was
+//    read or for one term over every key (the index's own count); else the
+//    share of candidates read that matched, times all candidates.
 // Every term must match (there are no operators: search-text.ts); history
 // visibility and the event filter come after, in search-route.ts, on the
 // events themselves.
 import type { ReadTx } from '../storage/port.ts';
+import { SEARCH_KEYS } from './search-text.ts';
 import { type SearchRow, searchTable } from './tables.ts';
 
 /** Index rows one search may read at most, over all rooms: its cost stays bounded whatever the words. */
 export const MAX_CANDIDATES = 10_000;
+const FIRST_BATCH = 16;
+const MAX_BATCH = 1024;
 
 export interface SearchScope {
   readonly roomId: string;
@@ -29,32 +39,79 @@ export interface Match {
   readonly score: number;
 }
 
-export interface Matches {
-  readonly matches: Match[];
-  /** The candidate budget ran out: older matches may exist beyond those found. */
-  readonly truncated: boolean;
+/** The matches of a search, newest first over all rooms, as they are read. */
+export interface MatchStream {
+  /** The next match, or undefined when there is none (or the candidate budget ran out). */
+  next(): Promise<Match | undefined>;
+  /** The approximate count of all matches (4.), from what was read so far. */
+  count(): number;
 }
 
 function termRange(roomId: string, term: string, upTo: number) {
   return { lower: [roomId, term, Number.MIN_SAFE_INTEGER], upper: [roomId, term, upTo] };
 }
 
-/** Matches of `terms` (distinct, at least one) under `codes` in each room of scope, newest first per room. */
-export async function findMatches(
+/** One room's driver rows, newest first, read in growing batches. */
+class RoomCursor {
+  readonly #tx: ReadTx;
+  readonly roomId: string;
+  readonly driver: string;
+  readonly others: readonly string[];
+  #upper: number;
+  #batch = FIRST_BATCH;
+  #buffer: SearchRow[] = [];
+  #done = false;
+
+  constructor(tx: ReadTx, roomId: string, driver: string, others: readonly string[], upper: number) {
+    this.#tx = tx;
+    this.roomId = roomId;
+    this.driver = driver;
+    this.others = others;
+    this.#upper = upper;
+  }
+
+  /** The newest row not yet taken (reading the next batch when needed), or undefined when none is left. */
+  async head(budget: number): Promise<SearchRow | undefined> {
+    if (this.#buffer.length === 0 && !this.#done && budget > 0) {
+      const limit = Math.min(this.#batch, budget);
+      this.#buffer = await searchTable.query(this.#tx, {
+        range: termRange(this.roomId, this.driver, this.#upper),
+        reverse: true,
+        limit,
+      });
+      this.#batch = Math.min(this.#batch * 2, MAX_BATCH);
+      if (this.#buffer.length < limit) this.#done = true;
+      const last = this.#buffer[this.#buffer.length - 1];
+      if (last) this.#upper = last.stream - 1;
+    }
+    return this.#buffer[0];
+  }
+
+  take(): SearchRow {
+    return this.#buffer.shift()!;
+  }
+
+  get exhausted(): boolean {
+    return this.#done && this.#buffer.length === 0;
+  }
+}
+
+/**
+ * The matches of `terms` (distinct, at least one) under `codes` in the rooms
+ * of scope; `below`: only events older than this stream position (a `recent`
+ * page after the first), which leaves the count as it was.
+ */
+export async function searchMatches(
   tx: ReadTx,
   scope: readonly SearchScope[],
   terms: readonly string[],
   codes: ReadonlySet<string>,
-): Promise<Matches> {
-  const matches: Match[] = [];
-  let budget = MAX_CANDIDATES;
-  let truncated = false;
+  below?: number,
+): Promise<MatchStream> {
+  // 1.
+  const cursors: RoomCursor[] = [];
+  let candidates = 0;
   for (const { roomId, upTo } of scope) {
-    if (budget === 0) {
-      truncated = true;
-      break;
-    }
-    // 1.
     const counts = await Promise.all(
       terms.map(async (term) => ({
         term,
@@ -63,21 +120,45 @@ export async function findMatches(
     );
     if (counts.some((c) => c.count === 0)) continue;
     counts.sort((a, b) => a.count - b.count);
+    candidates += counts[0]!.count;
     const [driver, ...others] = counts.map((c) => c.term);
-    // 2.
-    const rows = await searchTable.query(tx, {
-      range: termRange(roomId, driver!, upTo),
-      reverse: true,
-      limit: budget,
-    });
-    budget -= rows.length;
-    if (rows.length < counts[0]!.count) truncated = true;
-    for (const row of rows) {
-      const score = await scoreOf(tx, row, others, codes);
-      if (score !== undefined) matches.push({ roomId, eventId: row.event_id, stream: row.stream, score });
-    }
+    const upper = below === undefined ? upTo : Math.min(upTo, below - 1);
+    cursors.push(new RoomCursor(tx, roomId, driver!, others, upper));
   }
-  return { matches, truncated };
+  const everyKey = codes.size === Object.keys(SEARCH_KEYS).length;
+  let budget = MAX_CANDIDATES;
+  let read = 0;
+  let matched = 0;
+  let ended = false;
+  return {
+    // 2.
+    async next() {
+      for (;;) {
+        let newest: { cursor: RoomCursor; row: SearchRow } | undefined;
+        for (const cursor of cursors) {
+          const row = await cursor.head(budget);
+          if (row && (!newest || row.stream > newest.row.stream)) newest = { cursor, row };
+        }
+        if (!newest) {
+          ended = cursors.every((c) => c.exhausted);
+          return undefined;
+        }
+        newest.cursor.take();
+        budget -= 1;
+        read += 1;
+        const score = await scoreOf(tx, newest.row, newest.cursor.others, codes);
+        if (score === undefined) continue;
+        matched += 1;
+        return { roomId: newest.row.room_id, eventId: newest.row.event_id, stream: newest.row.stream, score };
+      }
+    },
+    // 4.
+    count() {
+      if (terms.length === 1 && everyKey) return candidates;
+      if (ended && below === undefined) return matched;
+      return read === 0 ? 0 : Math.round((candidates * matched) / read);
+    },
+  };
 }
 
 /** 3. The match's score, or undefined when a term is missing or the key is not searched. */

@@ -12,6 +12,7 @@ import {
   postReceipt,
 } from './receipt-handlers.ts';
 import type { SyncKeys } from './build-sync.ts';
+import { getEvents } from './events-route.ts';
 import { getNotifications } from './notifications-route.ts';
 import { roomInitialSync } from './room-initial-sync.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
@@ -55,6 +56,7 @@ export function syncRoutes(deps: SyncDeps): Route[] {
   const receiptDeps = { ...deps, fullyRead: deps.accounts };
   return [
     { method: 'GET', path: `${V3}/sync`, auth: 'required', handler: (ctx) => getSync(syncDeps, ctx) },
+    { method: 'GET', path: `${V3}/events`, auth: 'required', handler: (ctx) => getEvents(deps, ctx) },
     {
       method: 'GET',
       path: `${V3}/notifications`,

@@ -24,6 +24,7 @@ import {
 } from './federation-wire.ts';
 import { describeFailure } from '../describe-failure.ts';
 import { readMessage, readStreaming, writeFrames } from './stream-io.ts';
+import type { Frame } from './frames.ts';
 
 export interface ExchangeOptions {
   readonly maxResponseBodyBytes: number;
@@ -37,6 +38,7 @@ export async function exchange(
   req: FederationRequest,
   options: ExchangeOptions,
 ): Promise<FederationResponse> {
+  const frames = requestFrames(req);
   // negotiateFully: false sends the protocol name with the first frames, saving a round trip per request.
   const stream = await conn.newStream(FEDERATION_PROTOCOL, {
     signal: options.signal,
@@ -49,7 +51,7 @@ export async function exchange(
     () => stopWriting.abort(),
     () => stopWriting.abort(),
   );
-  const sentAll = sendRequest(stream, req, AbortSignal.any([stopWriting.signal, options.signal]));
+  const sentAll = sendRequest(stream, frames, AbortSignal.any([stopWriting.signal, options.signal]));
   try {
     const message = await reading;
     // An early answer leaves our request half-sent: reset the stream instead of ending it cleanly.
@@ -81,6 +83,7 @@ export async function exchangeStreaming(
   options: StreamingExchangeOptions,
 ): Promise<StreamingResponse> {
   const { headSignal } = options;
+  const frames = requestFrames(req);
   const stream = await conn.newStream(FEDERATION_PROTOCOL, {
     signal: headSignal,
     runOnLimitedConnection: true,
@@ -99,7 +102,7 @@ export async function exchangeStreaming(
   // the body follows it on the same stream, and ending our side early would
   // cut it. A server that answers early still reads or drops the rest.
   reading.catch(() => stopWriting.abort());
-  const sentAll = sendRequest(stream, req, AbortSignal.any([stopWriting.signal, headSignal]));
+  const sentAll = sendRequest(stream, frames, AbortSignal.any([stopWriting.signal, headSignal]));
   try {
     const message = await reading;
     if (!(await sentAll)) throw new Error('the request was not sent');
@@ -140,10 +143,15 @@ async function* translated(
   }
 }
 
-async function sendRequest(stream: Stream, req: FederationRequest, stop: AbortSignal): Promise<boolean> {
+/** The request's frames; throws at once (RangeError) when its head cannot be framed. */
+function requestFrames(req: FederationRequest): Iterable<Frame> {
+  const { kind, bytes } = encodeBody(req.body);
+  return messageFrames(requestHead(req, kind, bytes.length), bytes);
+}
+
+async function sendRequest(stream: Stream, frames: Iterable<Frame>, stop: AbortSignal): Promise<boolean> {
   try {
-    const { kind, bytes } = encodeBody(req.body);
-    const done = await writeFrames(stream, messageFrames(requestHead(req, kind, bytes.length), bytes), stop);
+    const done = await writeFrames(stream, frames, stop);
     if (done) await stream.close({ signal: stop });
     return done;
   } catch {

@@ -8,7 +8,7 @@
 // its boundary). A bytes body may be read as it arrives (stream-io.ts
 // readStreaming): the frames are the same either way.
 
-import type { JsonObject } from '../../core/protocol.ts';
+import { type JsonObject, nestingWithin } from '../../core/protocol.ts';
 import type { FederationBody, FederationRequest } from '../../core/public.ts';
 import { dataFrames, type Frame, FrameKind, MAX_FRAME_PAYLOAD } from './frames.ts';
 
@@ -64,10 +64,18 @@ export function encodeBody(body: FederationBody | undefined): { kind: BodyKind; 
   return { kind: 'json', bytes: encoder.encode(JSON.stringify(body)) };
 }
 
-/** All frames of one message: HEAD, the body as DATA frames, END. */
-export function* messageFrames(head: RequestHead | ResponseHead, bytes: Uint8Array): Generator<Frame> {
+/**
+ * All frames of one message: HEAD, the body as DATA frames, END. A head that
+ * does not fit one frame throws here, at the call, before any stream is
+ * written (a request that cannot be sent must fail, not wait for an answer).
+ */
+export function messageFrames(head: RequestHead | ResponseHead, bytes: Uint8Array): Generator<Frame> {
   const headBytes = encoder.encode(JSON.stringify(head));
   if (headBytes.length > MAX_FRAME_PAYLOAD) throw new RangeError('request head (path and query) is too long');
+  return framesOf(headBytes, bytes);
+}
+
+function* framesOf(headBytes: Uint8Array, bytes: Uint8Array): Generator<Frame> {
   yield { kind: FrameKind.head, payload: headBytes };
   yield* dataFrames(bytes);
   yield { kind: FrameKind.end, payload: new Uint8Array(0) };
@@ -161,7 +169,10 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 
 export function parseJsonObject(bytes: Uint8Array): JsonObject | undefined {
   try {
-    const value: unknown = JSON.parse(decoder.decode(bytes));
+    const text = decoder.decode(bytes);
+    // Nested past canonical JSON's limit, no later step could walk it (see nestingWithin).
+    if (!nestingWithin(text)) return undefined;
+    const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as JsonObject)
       : undefined;

@@ -54,6 +54,8 @@ export type ClientMessage =
 
 /** Background → isolated script. */
 export type BackgroundMessage =
+  /** A response whose body fits one chunk, in one message: head, body and end (most API answers). */
+  | ({ readonly type: 'whole'; readonly id: number; readonly bytes: WireBytes } & WireHead)
   | ({ readonly type: 'head'; readonly id: number } & WireHead)
   | { readonly type: 'chunk'; readonly id: number; readonly bytes: WireBytes }
   | { readonly type: 'end'; readonly id: number }
@@ -75,6 +77,8 @@ export type ShimMessage =
 
 /** Isolated script → shim (over the MessagePort). */
 export type BridgeMessage =
+  /** Head, body (transferred) and end at once. */
+  | ({ readonly type: 'whole'; readonly id: number; readonly bytes: ArrayBuffer } & WireHead)
   | ({ readonly type: 'head'; readonly id: number } & WireHead)
   /** Transferred, not copied. */
   | { readonly type: 'chunk'; readonly id: number; readonly bytes: ArrayBuffer }
@@ -93,6 +97,7 @@ export function isClientMessage(value: unknown): value is ClientMessage {
 type Fields = Readonly<Record<string, unknown>>;
 
 const backgroundMessageChecks: Record<BackgroundMessage['type'], (msg: Fields) => boolean> = {
+  whole: (msg) => Number.isSafeInteger(msg.id) && isWireHead(msg) && isWireBytes(msg.bytes),
   head: (msg) => Number.isSafeInteger(msg.id) && isWireHead(msg),
   chunk: (msg) => Number.isSafeInteger(msg.id) && isWireBytes(msg.bytes),
   end: (msg) => Number.isSafeInteger(msg.id),
@@ -106,6 +111,7 @@ export function isBackgroundMessage(value: unknown): value is BackgroundMessage 
 }
 
 const bridgeMessageChecks: Record<BridgeMessage['type'], (msg: Fields) => boolean> = {
+  whole: (msg) => Number.isSafeInteger(msg.id) && isWireHead(msg) && msg.bytes instanceof ArrayBuffer,
   head: (msg) => Number.isSafeInteger(msg.id) && isWireHead(msg),
   chunk: (msg) => Number.isSafeInteger(msg.id) && msg.bytes instanceof ArrayBuffer,
   end: (msg) => Number.isSafeInteger(msg.id),

@@ -13,6 +13,8 @@ export interface ExtensionStatus {
   readonly serverName: string;
   readonly homeserverUrl: string;
   readonly approvedOrigins: readonly string[];
+  /** The approved origins the user also allowed to create accounts. */
+  readonly accountCreationOrigins: readonly string[];
   /** Content-script ports open to this worker instance. */
   readonly openClientPorts: number;
 }
@@ -23,6 +25,11 @@ export interface ExtensionRequests extends PopupRequests {
   approveOrigin: { params: { readonly origin: string }; result: { readonly origins: readonly string[] } };
   revokeOrigin: { params: { readonly origin: string }; result: { readonly origins: readonly string[] } };
   listOrigins: { params: Record<string, never>; result: { readonly origins: readonly string[] } };
+  /** Allows (or stops) an approved site creating accounts; the sites allowed after. */
+  setAccountCreation: {
+    params: { readonly origin: string; readonly allowed: boolean };
+    result: { readonly accountCreation: readonly string[] };
+  };
   status: { params: Record<string, never>; result: ExtensionStatus };
 }
 

@@ -26,6 +26,8 @@ export interface PopupState {
   readonly network: NetworkState;
   /** Origins approved to use the homeserver. */
   readonly origins: readonly string[];
+  /** The approved origins the user also allowed to create accounts (the popup always may). */
+  readonly accountCreation: readonly string[];
   readonly settings: NetworkSettings;
   /** The last thing that went wrong in the background, in words (kept for the browser session). */
   readonly lastError: { readonly message: string; readonly at: number } | null;

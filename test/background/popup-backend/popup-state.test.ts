@@ -73,6 +73,7 @@ function deps(change: Partial<PopupStateDeps> = {}) {
       },
     },
     origins: async () => [...origins],
+    accountCreation: async () => [],
     settings: async () => DEFAULT_SETTINGS,
     errors: createErrorLog(memoryArea(), () => 5),
     isPopupSender: (sender) => sender === POPUP,
@@ -109,6 +110,7 @@ describe('the popup state hub', () => {
       account: { state: 'none' },
       network: { state: 'online', peers: [], relays: [] },
       origins: [],
+      accountCreation: [],
       settings: DEFAULT_SETTINGS,
       lastError: null,
     });

@@ -17,27 +17,26 @@ describe('streaming a response to a content script', () => {
   test('sends the head, the body in chunks of at most MAX_CHUNK_BYTES, then the end', async () => {
     const body = Uint8Array.from({ length: 2 * MAX_CHUNK_BYTES + 10 }, (_, i) => (i * 31) & 0xff);
     const out = sink();
-    await streamResponse(7, { status: 200, headers: { 'content-type': 'image/png' }, body: null }, out);
     await streamResponse(8, { status: 200, headers: {}, body }, out);
-    assert.deepEqual(out.sent.slice(0, 2), [
-      { type: 'head', id: 7, status: 200, headers: { 'content-type': 'image/png' } },
-      { type: 'end', id: 7 },
-    ]);
-    const eight = out.sent.slice(2);
+    const eight = out.sent;
     assert.deepEqual(types(eight), ['head', 'chunk', 'chunk', 'chunk', 'end']);
     const chunks = chunksOf(eight);
     assert.ok(chunks.every((c) => c.length <= MAX_CHUNK_BYTES));
     assert.deepEqual(new Uint8Array(Buffer.concat(chunks)), body);
   });
 
-  test('a body of one chunk goes out at once, without waiting for a later task', () => {
+  test('a body of one chunk at most goes out at once, head, body and end in one message', () => {
     const out = sink();
     void streamResponse(1, { status: 200, headers: {}, body: new TextEncoder().encode('{"a":1}') }, out);
-    assert.deepEqual(out.sent, [
-      { type: 'head', id: 1, status: 200, headers: {} },
-      { type: 'chunk', id: 1, bytes: { text: '{"a":1}' } },
-      { type: 'end', id: 1 },
+    void streamResponse(2, { status: 204, headers: { 'content-type': 'image/png' }, body: null }, out);
+    void streamResponse(3, { status: 200, headers: {}, body: new Uint8Array(MAX_CHUNK_BYTES) }, out);
+    assert.deepEqual(out.sent.slice(0, 1), [
+      { type: 'whole', id: 1, status: 200, headers: {}, bytes: { text: '{"a":1}' } },
     ]);
+    assert.deepEqual(types(out.sent), ['whole', 'whole', 'whole']);
+    const [, empty, full] = out.sent;
+    assert.ok(empty?.type === 'whole' && decodeWireBytes(empty.bytes).length === 0);
+    assert.ok(full?.type === 'whole' && decodeWireBytes(full.bytes).length === MAX_CHUNK_BYTES);
   });
 
   test('stops between chunks once the request is no longer wanted (aborted, or its port closed)', async () => {

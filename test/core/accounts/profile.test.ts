@@ -127,3 +127,100 @@ describe('user directory', () => {
     assert.equal(anonymous.status, 401);
   });
 });
+
+describe('custom profile fields (spec v1.16)', () => {
+  let t: TestHomeserver;
+  let alice: Credentials;
+  let bob: Credentials;
+  before(async () => {
+    ({ t, alice, bob } = await homeserverWithAliceAndBob());
+  });
+  after(() => t.close());
+
+  const field = (user: Credentials, key: string) => `${V3}/profile/${enc(user.userId)}/${enc(key)}`;
+
+  test('set, read in the whole profile and alone, replace, delete', async () => {
+    const put = await t.request('PUT', field(alice, 'm.tz'), { 'm.tz': 'Europe/Paris' }, alice.accessToken);
+    assert.deepEqual([put.status, put.body], [200, {}]);
+    const value = { langs: ['fr', 'en'], n: 1.5, ok: true };
+    await t.request(
+      'PUT',
+      field(alice, 'org.example.about'),
+      { 'org.example.about': value },
+      alice.accessToken,
+    );
+    const whole = await t.request('GET', `${V3}/profile/${enc(alice.userId)}`, undefined, bob.accessToken);
+    assert.deepEqual(whole.body, {
+      displayname: 'alice',
+      'm.tz': 'Europe/Paris',
+      'org.example.about': value,
+    });
+    const one = await t.request('GET', field(alice, 'org.example.about'));
+    assert.deepEqual(one.body, { 'org.example.about': value });
+    await t.request('PUT', field(alice, 'm.tz'), { 'm.tz': 'Asia/Tokyo' }, alice.accessToken);
+    assert.deepEqual((await t.request('GET', field(alice, 'm.tz'))).body, { 'm.tz': 'Asia/Tokyo' });
+    const del = await t.request('DELETE', field(alice, 'm.tz'), undefined, alice.accessToken);
+    assert.deepEqual([del.status, del.body], [200, {}]);
+    const gone = await t.request('GET', field(alice, 'm.tz'));
+    assert.deepEqual([gone.status, gone.body.errcode], [404, 'M_NOT_FOUND']);
+    // Deleting what is not there is fine (idempotent).
+    assert.equal((await t.request('DELETE', field(alice, 'm.tz'), undefined, alice.accessToken)).status, 200);
+  });
+
+  test('DELETE displayname clears it, as PUT null does', async () => {
+    await t.request('PUT', field(bob, 'displayname'), { displayname: 'Bobby' }, bob.accessToken);
+    assert.equal(
+      (await t.request('DELETE', field(bob, 'displayname'), undefined, bob.accessToken)).status,
+      200,
+    );
+    assert.equal((await t.request('GET', field(bob, 'displayname'))).status, 404);
+    await t.request('PUT', field(bob, 'displayname'), { displayname: 'bob' }, bob.accessToken);
+  });
+
+  test('bad keys, bodies and sizes get the spec errors; others may not change the profile', async () => {
+    const cases: [string, unknown, number, string][] = [
+      ['Bad.Key', { 'Bad.Key': 1 }, 400, 'M_INVALID_PARAM'],
+      ['nodot', { nodot: 1 }, 400, 'M_INVALID_PARAM'],
+      [`a.${'b'.repeat(260)}`, {}, 400, 'M_KEY_TOO_LARGE'],
+      ['org.example.x', { other: 1 }, 400, 'M_MISSING_PARAM'],
+      ['m.tz', { 'm.tz': 5 }, 400, 'M_INVALID_PARAM'],
+      ['org.example.big', { 'org.example.big': 'x'.repeat(64 * 1024) }, 400, 'M_PROFILE_TOO_LARGE'],
+    ];
+    for (const [key, body, status, errcode] of cases) {
+      const res = await t.request('PUT', field(alice, key), body, alice.accessToken);
+      assert.deepEqual([res.status, res.body.errcode], [status, errcode], key.slice(0, 20));
+    }
+    // Just under the limit fits; then one more field does not.
+    const half = 'y'.repeat(40 * 1024);
+    assert.equal(
+      (await t.request('PUT', field(alice, 'org.example.a'), { 'org.example.a': half }, alice.accessToken))
+        .status,
+      200,
+    );
+    const over = await t.request(
+      'PUT',
+      field(alice, 'org.example.b'),
+      { 'org.example.b': half },
+      alice.accessToken,
+    );
+    assert.equal(over.body.errcode, 'M_PROFILE_TOO_LARGE');
+    assert.equal((await t.request('GET', field(alice, 'org.example.b'))).status, 404, 'nothing half-written');
+    await t.request('DELETE', field(alice, 'org.example.a'), undefined, alice.accessToken);
+    const other = await t.request(
+      'PUT',
+      field(alice, 'org.example.x'),
+      { 'org.example.x': 1 },
+      bob.accessToken,
+    );
+    assert.deepEqual([other.status, other.body.errcode], [403, 'M_FORBIDDEN']);
+    const otherDelete = await t.request('DELETE', field(alice, 'displayname'), undefined, bob.accessToken);
+    assert.deepEqual([otherDelete.status, otherDelete.body.errcode], [403, 'M_FORBIDDEN']);
+    assert.equal((await t.request('DELETE', field(alice, 'org.example.x'))).status, 401);
+    assert.deepEqual(t.errors, []);
+  });
+
+  test('/capabilities says custom fields may be set', async () => {
+    const caps = await t.request('GET', `${V3}/capabilities`, undefined, alice.accessToken);
+    assert.deepEqual(caps.body.capabilities['m.profile_fields'], { enabled: true });
+  });
+});

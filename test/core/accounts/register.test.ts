@@ -177,3 +177,59 @@ describe('registration, closed', () => {
     await t.close();
   });
 });
+
+describe('registration, per client (the extension: the popup and the sites the user allowed)', () => {
+  test('a client mayRegister refuses gets 403 M_FORBIDDEN at every step; one it allows registers', async () => {
+    const allowed = new Set(['popup', 'origin:https://allowed.example']);
+    const t = await createTestHomeserver({
+      config: {
+        registration: 'open',
+        mayRegister: async (client) => client !== undefined && allowed.has(client),
+      },
+    });
+    const call = async (client: string, path: string, method: string, body?: unknown) => {
+      const res = await t.hs.handle({
+        method,
+        path,
+        query: path.endsWith('available') ? { username: 'mallory' } : {},
+        headers: { 'content-type': 'application/json' },
+        client,
+        ...(body !== undefined && { body: new TextEncoder().encode(JSON.stringify(body)) }),
+      });
+      return { status: res.status, body: res.body as Record<string, unknown> };
+    };
+    const site = 'origin:https://other.example';
+    const refused = await call(site, REGISTER, 'POST', { username: 'mallory', password: 'pw' });
+    assert.deepEqual([refused.status, refused.body.errcode], [403, 'M_FORBIDDEN']);
+    const available = await call(site, `${REGISTER}/available`, 'GET');
+    assert.deepEqual([available.status, available.body.errcode], [403, 'M_FORBIDDEN']);
+    // An allowed client goes through the usual flow.
+    const first = await call('origin:https://allowed.example', REGISTER, 'POST', {
+      username: 'amy',
+      password: 'pw',
+    });
+    assert.equal(first.status, 401);
+    const done = await call('origin:https://allowed.example', REGISTER, 'POST', {
+      username: 'amy',
+      password: 'pw',
+      auth: { type: 'm.login.dummy', session: first.body.session },
+    });
+    assert.equal(done.status, 200);
+    // A UIA session begun by an allowed client cannot be finished by a refused one.
+    const again = await call('popup', REGISTER, 'POST', { username: 'ben', password: 'pw' });
+    const stolen = await call(site, REGISTER, 'POST', {
+      username: 'ben',
+      password: 'pw',
+      auth: { type: 'm.login.dummy', session: again.body.session },
+    });
+    assert.deepEqual([stolen.status, stolen.body.errcode], [403, 'M_FORBIDDEN']);
+    // The account made through the allowed client works.
+    const login = await t.request('POST', '/_matrix/client/v3/login', {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'amy' },
+      password: 'pw',
+    });
+    assert.equal(login.status, 200);
+    await t.close();
+  });
+});

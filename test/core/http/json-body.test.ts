@@ -60,6 +60,20 @@ describe('JSON bodies', () => {
       );
   });
 
+  test("JSON nested past canonical JSON's 1,000 levels is 400 M_BAD_JSON before it is parsed", () => {
+    // Found by the fuzzer: a filter nested 5,000 levels deep was stored, and storing it overflowed the stack (500).
+    const nested = (n: number) => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`;
+    assert.deepEqual(Object.keys(jsonObjectBody(req(nested(999)))), ['a']);
+    for (const n of [1000, 5000, 100_000])
+      assert.equal(
+        errcodeOf(() => jsonObjectBody(req(nested(n)))),
+        '400 M_BAD_JSON',
+      );
+    // Brackets inside strings are text, not nesting.
+    const text = String(jsonObjectBody(req(`{"a":"${'['.repeat(5000)}\\"["}`)).a);
+    assert.equal(text.length, 5002);
+  });
+
   test('an absent or empty body may read as {}', () => {
     assert.deepEqual(optionalJsonObjectBody(req()), {});
     assert.deepEqual(optionalJsonObjectBody(req('')), {});

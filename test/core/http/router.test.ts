@@ -65,6 +65,7 @@ const routes: Route[] = [
       body: { size: ctx.req.body?.length ?? 0, streamed: ctx.req.bodyStream !== undefined },
     }),
   },
+  { method: 'POST', path: '/limited', auth: 'optional', rateLimit: 'login', handler: echo },
   {
     method: 'GET',
     path: '/bytes',
@@ -90,6 +91,7 @@ const routes: Route[] = [
 ];
 
 const alice: Caller = { userId: '@alice:hs', deviceId: 'DEV', accessToken: 'good' };
+const bob: Caller = { userId: '@bob:hs', deviceId: 'DEV', accessToken: 'bob' };
 
 function setup() {
   const logged: string[] = [];
@@ -103,7 +105,7 @@ function setup() {
     rateLimiter: new RateLimiter(DEFAULT_RATE_LIMITS, systemClock),
     routes,
     logger,
-    authenticate: async (token) => (token === 'good' ? alice : undefined),
+    authenticate: async (token) => (token === 'good' ? alice : token === 'bob' ? bob : undefined),
   });
   const request = (method: string, path: string, extra: Partial<HsRequest> = {}) =>
     handle({ method, path, query: {}, headers: {}, ...extra });
@@ -284,5 +286,35 @@ describe('router streamed bodies', () => {
     const { request } = setup();
     const whole = await request('POST', '/stream', { body: new Uint8Array(2_000_000) });
     assert.deepEqual(whole.body, { size: 2_000_000, buffered: true });
+  });
+});
+
+describe('router rate limits: per user, and per client when anonymous or a party', () => {
+  const { burst } = DEFAULT_RATE_LIMITS.login;
+  const as = (token: string, client: string, clientIsParty?: boolean): Partial<HsRequest> => ({
+    headers: { authorization: `Bearer ${token}` },
+    client,
+    ...(clientIsParty && { clientIsParty }),
+  });
+
+  test('a site (a party) is limited across the accounts it uses; another site is not', async () => {
+    const { request } = setup();
+    for (let i = 0; i < burst; i++)
+      assert.equal((await request('POST', '/limited', as('good', 'origin:a', true))).status, 200);
+    const other = await request('POST', '/limited', as('bob', 'origin:a', true));
+    assert.deepEqual([other.status, (other.body as { errcode?: string }).errcode], [429, 'M_LIMIT_EXCEEDED']);
+    assert.equal((await request('POST', '/limited', as('bob', 'origin:b', true))).status, 200);
+    // Alice is limited on every site: her own bucket is empty too.
+    assert.equal((await request('POST', '/limited', as('good', 'origin:b', true))).status, 429);
+  });
+
+  test('an address (not a party) limits only anonymous requests; its users count on their own', async () => {
+    const { request } = setup();
+    for (let i = 0; i < burst; i++)
+      assert.equal((await request('POST', '/limited', as('good', 'ip:1'))).status, 200);
+    assert.equal((await request('POST', '/limited', as('bob', 'ip:1'))).status, 200);
+    for (let i = 0; i < burst; i++)
+      assert.equal((await request('POST', '/limited', { client: 'ip:1' })).status, 200);
+    assert.equal((await request('POST', '/limited', { client: 'ip:1' })).status, 429);
   });
 });

@@ -181,6 +181,42 @@ describe('POST /search', () => {
     assert.deepEqual(t.errors, []);
   });
 
+  test('many matches over several rooms: newest first across rooms, each once, in pages past the read batches', async () => {
+    const rooms: string[] = [];
+    for (let r = 0; r < 3; r++)
+      rooms.push((await t.request('POST', `${V3}/createRoom`, {}, alice.accessToken)).body.room_id);
+    const sent: string[] = [];
+    for (let i = 0; i < 90; i++) {
+      const body = `peony ${i}${i % 3 === 0 ? ' iris' : ''}`;
+      await send(alice, rooms[(i * 7) % 3]!, body);
+      sent.push(body);
+    }
+    const newestFirst = [...sent].reverse();
+    const seen: string[] = [];
+    let page = await search(alice, { search_term: 'peony', order_by: 'recent', filter: { limit: 25 } });
+    assert.equal(page.count, 90, 'one word over every key: the index count, exact');
+    for (;;) {
+      seen.push(...bodies(page));
+      if (!page.next_batch) break;
+      const next = { search_term: 'peony', order_by: 'recent', filter: { limit: 25 } };
+      page = await search(alice, next, page.next_batch);
+      assert.equal(page.count, 90, 'later pages count the same');
+    }
+    assert.deepEqual(seen, newestFirst);
+    const both = await search(alice, {
+      search_term: 'iris peony',
+      order_by: 'recent',
+      filter: { limit: 100 },
+    });
+    assert.deepEqual(
+      bodies(both),
+      newestFirst.filter((b) => b.endsWith('iris')),
+    );
+    assert.equal(both.count, 30, 'every candidate read: exact');
+    const ranked = await search(alice, { search_term: 'peony', filter: { limit: 100 } });
+    assert.equal(ranked.results.length, 90);
+  });
+
   test('malformed bodies and tokens are spec errors', async () => {
     const cases: [Json, string, string?][] = [
       [{}, 'M_MISSING_PARAM'],

@@ -28,6 +28,7 @@ function handlers(): HandlerMap {
       serverName: 'ab',
       homeserverUrl: 'https://x.invalid',
       approvedOrigins: [],
+      accountCreationOrigins: [],
       openClientPorts: 0,
     }),
     // The popup's handlers have their own tests (test/background/popup-backend/popup-handlers.test.ts).

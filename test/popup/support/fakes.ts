@@ -24,6 +24,7 @@ export function popupState(change: Partial<PopupState> = {}): PopupState {
     account: { state: 'none' },
     network: { state: 'online', peers: [], relays: [] },
     origins: [],
+    accountCreation: [],
     settings: DEFAULT_SETTINGS,
     lastError: null,
     ...change,
