@@ -66,7 +66,10 @@ describe('room federation between two servers', () => {
     await Promise.all(sent.map((text) => say(a, alice, roomId, text)));
     const order = await texts(a, alice, roomId);
     await seesTexts(b, bob, roomId, order);
-    assert.deepEqual((await texts(b, bob, roomId)).filter((t) => t.startsWith('burst')), order);
+    assert.deepEqual(
+      (await texts(b, bob, roomId)).filter((t) => t.startsWith('burst')),
+      order,
+    );
     assert.equal(new Set(order).size, sent.length);
     assert.deepEqual([...a.problems, ...b.problems], []);
   });
