@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { Page as FirefoxPage } from 'puppeteer-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
 import {
@@ -168,14 +169,18 @@ describe('media for the page in Firefox', () => {
   let unapproved: StaticSite;
   let url: string;
   let inPage: PageEvaluate;
+  let foxPage: FirefoxPage;
+  let token: string;
 
   before(async () => {
     approved = await startClientSite();
     unapproved = await startClientSite();
     firefox = await launchFirefoxWithExtension({ approvedOrigins: [approved.origin] });
     const page = await openShimmedPage(firefox, `${approved.origin}/`);
+    foxPage = page;
     inPage = (fn, arg) => page.evaluate(fn, arg);
     const creds = await callClientWith(inPage, 'register', HOMESERVER_ORIGIN, 'fox');
+    token = creds.accessToken;
     const b64 = Buffer.from(await gradientImage(WIDTH, HEIGHT, 'png')).toString('base64');
     const mxc = await callClientWith(
       inPage,
@@ -199,6 +204,12 @@ describe('media for the page in Firefox', () => {
       assert.deepEqual(await callClientWith(inPage, 'showImage', url, how, 'load'), LOADED);
     });
   }
+
+  test('an upload of the max upload size crosses the extension whole; 4 bytes more is 413', async () => {
+    await checkMaxUpload((size) =>
+      foxPage.evaluate(uploadRoundTrip, { origin: HOMESERVER_ORIGIN, token, size }),
+    );
+  });
 
   test('a page of the approved host on another port (it gets the scripts, not the homeserver) gets no image', async () => {
     const other = await firefox.browser.newPage();
