@@ -3,13 +3,37 @@
 // uploaded on A is downloaded by a client of B, which fetches it from A with
 // the federation media API (multipart, streamed, size and SHA-256 checked)
 // into its cache while serving it; then the same download from B's cache.
-// MB/s are of the file's bytes as the client reads them. Browser to browser
-// over WebRTC is not measured here (see the README's remote media section).
-// Run alone: `node bench/remote-media.bench.ts`.
+// MB/s are of the file's bytes as the client reads them.
+//
+// Then the same between two Chromiums with the extension (skipped without
+// Chromium or a build), over a direct WebRTC connection: a page on A
+// uploads the file, a page on B downloads it through its shim, so it crosses
+// A's IndexedDB, A's worker → offscreen link (pulled in pieces), WebRTC, B's
+// offscreen → worker link, B's IndexedDB cache and B's client port.
+// Run alone: `node bench/run.ts remote-media` (browsers under flock, in a
+// loopback-only namespace: TESTING.md).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { StreamedBody } from '../src/core/public.ts';
 import type { HsResponse } from '../src/core/public.ts';
 import { createLibp2pCluster } from '../test/support/libp2p-cluster.ts';
 import type { ClusterNode } from '../test/support/federated-cluster.ts';
+import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
+import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
+import {
+  CHROMIUM_PATH,
+  EXTENSION_DIR,
+  type ExtensionBrowser,
+  removeProfile,
+} from '../scripts/harness/extension-browser.ts';
+import {
+  approveOrigin,
+  launchWithLoopbackAccess,
+  startClientSite,
+} from '../scripts/harness/extension-session.ts';
+import { useRelay, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
+import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 
 const MIB = 1024 * 1024;
 
@@ -31,7 +55,7 @@ function get(node: ClusterNode, path: string, token: string): Promise<HsResponse
   });
 }
 
-export default async function remoteMediaBench(sizeMiB = 32): Promise<Record<string, number>> {
+async function websocketFigures(sizeMiB: number): Promise<Record<string, number>> {
   const cluster = await createLibp2pCluster(['a', 'b']);
   try {
     const [a, b] = cluster.nodes as unknown as [ClusterNode, ClusterNode];
@@ -64,6 +88,87 @@ export default async function remoteMediaBench(sizeMiB = 32): Promise<Record<str
   } finally {
     await cluster.close();
   }
+}
+
+/** In a page: uploads `size` bytes made there; the mxc URI. */
+async function pageUpload(args: { origin: string; token: string; size: number }): Promise<string> {
+  const bytes = new Uint8Array(args.size).map((_, i) => (i * 2654435761) >>> 24);
+  const res = await fetch(`${args.origin}/_matrix/media/v3/upload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${args.token}`, 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  const { content_uri: mxc } = (await res.json()) as { content_uri: string };
+  return mxc;
+}
+
+/** In a page: downloads `mxc` to its end; its size and the milliseconds it took. */
+async function pageDownload(args: { origin: string; token: string; mxc: string }) {
+  const t0 = performance.now();
+  const res = await fetch(
+    `${args.origin}${args.mxc.replace('mxc://', '/_matrix/client/v1/media/download/')}`,
+    {
+      headers: { authorization: `Bearer ${args.token}` },
+    },
+  );
+  let size = 0;
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+  }
+  return { status: res.status, size, ms: performance.now() - t0 };
+}
+
+async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | string>> {
+  if (!existsSync(CHROMIUM_PATH))
+    return { 'remote fetch over WebRTC': `skipped: needs Chromium at ${CHROMIUM_PATH}` };
+  if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
+    return { 'remote fetch over WebRTC': 'skipped: run npm run build first' };
+  const relay = await startRelayProcess();
+  const site = await startClientSite();
+  const browsers: ExtensionBrowser[] = [];
+  try {
+    const open = async (name: string) => {
+      const browser = await launchWithLoopbackAccess();
+      browsers.push(browser);
+      await approveOrigin(browser, site.origin);
+      const serverName = await useRelay(browser, relay.multiaddrs[0]!);
+      const page: Page = await openClientPage(browser.context, site.origin);
+      const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, name);
+      return { browser, serverName, page, token: creds.accessToken };
+    };
+    const a = await open('alice');
+    const b = await open('bob');
+    const origin = HOMESERVER_ORIGIN;
+    // A small file first: B's node dials A, and the link becomes direct WebRTC.
+    const small = await a.page.evaluate(pageUpload, { origin, token: a.token, size: 1024 });
+    await b.page.evaluate(pageDownload, { origin, token: b.token, mxc: small });
+    await waitForDirectWebRTC(b.browser, a.serverName);
+    const size = sizeMiB * MIB;
+    const mxc = await a.page.evaluate(pageUpload, { origin, token: a.token, size });
+    const remote = await b.page.evaluate(pageDownload, { origin, token: b.token, mxc });
+    if (remote.status !== 200 || remote.size !== size)
+      throw new Error(`remote download: ${remote.status}, ${remote.size} of ${size} bytes`);
+    const cached = await b.page.evaluate(pageDownload, { origin, token: b.token, mxc });
+    return {
+      [`remote fetch browser A → browser B over WebRTC, ${sizeMiB} MiB, through both extensions (MB/s)`]:
+        size / MIB / (remote.ms / 1000),
+      "the same file from B's IndexedDB cache through the shim (MB/s)": size / MIB / (cached.ms / 1000),
+    };
+  } finally {
+    for (const browser of browsers) {
+      await browser.close();
+      removeProfile(browser.profileDir);
+    }
+    await site.close();
+    await relay.stop();
+  }
+}
+
+export default async function remoteMediaBench(sizeMiB = 32): Promise<Record<string, number | string>> {
+  return { ...(await websocketFigures(sizeMiB)), ...(await webrtcFigures(sizeMiB)) };
 }
 
 if (import.meta.main) console.log(await remoteMediaBench(Number(process.argv[2] ?? 32)));

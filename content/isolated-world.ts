@@ -12,11 +12,11 @@ acceptPageChannel((page) => {
   page.onmessage = (event: MessageEvent<ShimMessage>) => {
     const msg = event.data;
     if (msg.type === 'abort') return link.abort(msg.id);
-    link.send(msg.id, {
-      method: msg.method,
-      url: msg.url,
-      headers: msg.headers,
-      body: encodeWireBody(msg.body ? new Uint8Array(msg.body) : null),
-    });
+    // Copied into this script's own memory: Firefox refuses a content script
+    // views (subarray) of an ArrayBuffer that came from the page.
+    const bytes = msg.body ? new Uint8Array(new Uint8Array(msg.body)) : null;
+    const body = encodeWireBody(bytes);
+    const streamed = body !== null && 'streamed' in body ? (bytes ?? undefined) : undefined;
+    link.send(msg.id, { method: msg.method, url: msg.url, headers: msg.headers, body }, streamed);
   };
 });

@@ -19,9 +19,10 @@ import {
 import { peerIdToServerName, serverNameToPeerId } from '../../src/platform/libp2p/identity.ts';
 import type { KnownPeerStore } from '../../src/platform/libp2p/known-peers.ts';
 import type { NetworkSettings } from '../../src/platform/web/network-settings.ts';
+import { linkReader, StreamHolder, type StreamRequests } from '../../src/platform/web/link-streams.ts';
 import {
   type ConnectionInfo,
-  decodeFederationResponse,
+  decodeStreamingResponse,
   encodeFederationRequest,
   federateThrough,
   type HostRequests,
@@ -34,10 +35,18 @@ import { networkSnapshot } from './network-snapshot.ts';
 
 const RTT_INTERVAL_MS = 15_000;
 const CHANGE_COALESCE_MS = 100;
+/** A read of a body the homeserver serves to a peer may wait this long (the peer's own transfer limits apply too). */
+const HOST_READ_TIMEOUT_MS = 60_000;
 
 /** What the node needs from where the homeserver is. */
 export interface NodeHost {
   incoming(params: HostRequests['incoming']['params']): Promise<HostRequests['incoming']['result']>;
+  /** Reads (and cancels) the streamed bodies of `incoming`'s answers, held by the homeserver's side. */
+  call<K extends keyof StreamRequests & string>(
+    type: K,
+    params: StreamRequests[K]['params'],
+    timeoutMs?: number,
+  ): Promise<StreamRequests[K]['result']>;
   emit(event: NodeEvent): void;
 }
 
@@ -72,6 +81,9 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
   const logger = deps.logger ?? silentLogger;
   const createNode = deps.createNode ?? createBrowserNode;
   const rtts = new Map<string, number>();
+  /** Bodies fetched from peers, held until the homeserver has read them (link-streams.ts). */
+  const streams = new StreamHolder();
+  const hostReader = linkReader((type, params, ms) => host.call(type, params, ms), HOST_READ_TIMEOUT_MS);
   let running: Running | undefined;
   let failure: string | undefined;
   const queue = new KeyedQueue();
@@ -107,7 +119,7 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     const { transport, libp2p } = node;
     transport.onRequest(async (from, req) => {
       const response = await host.incoming({ from, request: encodeFederationRequest(req) });
-      return decodeFederationResponse(response);
+      return decodeStreamingResponse(response, hostReader);
     });
     transport.onPeer((serverName, state) => {
       host.emit({ type: 'peer', serverName, state });
@@ -174,8 +186,9 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     }),
     federate: async (params) => {
       if (!running) return { ok: false, name: 'PeerUnreachable', reason: 'no-route', message: NOT_RUNNING };
-      return federateThrough(running.node.transport, params);
+      return federateThrough(running.node.transport, params, streams);
     },
+    ...streams.handlers,
     snapshot: async () => {
       if (!running) return { state: 'unavailable', reason: failure ?? NOT_RUNNING, peers: [], relays: [] };
       const { node, settings } = running;

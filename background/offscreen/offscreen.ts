@@ -40,6 +40,11 @@ let rpc: PortRpc<NodeRequests, HostRequests, NodeEvent> | undefined;
 const service = createNodeService({
   host: {
     incoming: (params) => forwardIncoming(params),
+    // A stream belongs to the port it was answered on: on a new one (the worker restarted) the read fails.
+    call: (type, params, timeoutMs) => {
+      if (!rpc || rpc.closed) return Promise.reject(new LinkClosedError('the homeserver went away'));
+      return rpc.call(type, params, timeoutMs);
+    },
     emit: (event) => {
       // Popup news is not worth waking the worker for; everything else is.
       if (event.type === 'changed' && !rpc) return;

@@ -14,6 +14,7 @@ import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
 import { fromHsResponse, type OutgoingResponse, toHsRequest } from '../../src/platform/web/hs-wire.ts';
 import { originClient } from './client-names.ts';
 import type { ClientStats } from './client-stats.ts';
+import { RequestBodyInbox } from './request-body.ts';
 import { streamResponse } from './response-stream.ts';
 import { contentScriptOrigin } from './sender-checks.ts';
 import { workerTrace } from './worker-trace.ts';
@@ -82,6 +83,8 @@ class PortSession {
   readonly #port: chrome.runtime.Port;
   readonly #deps: ClientPortDeps;
   readonly #pending = new Map<number, () => void>();
+  /** The streamed bodies of requests in flight, as they arrive. */
+  readonly #bodies = new Map<number, RequestBodyInbox>();
   /** The page's origin: its requests count against that origin's rate limits and its consent to create accounts (HsRequest.client). */
   readonly #client: string | undefined;
   #closed = false;
@@ -97,6 +100,7 @@ class PortSession {
   receive(msg: unknown): void {
     if (!isClientMessage(msg)) return;
     if (msg.type === 'ping') this.#send({ type: 'pong' });
+    else if (msg.type === 'body') this.#bodies.get(msg.id)?.push(msg.bytes);
     else if (msg.type === 'abort') this.#end(msg.id);
     else void this.#answer(msg);
   }
@@ -117,12 +121,19 @@ class PortSession {
       end = resolve;
     });
     this.#pending.set(msg.id, end);
+    const body = msg.request.body;
+    let bodyStream: AsyncIterable<Uint8Array> | undefined;
+    if (body !== null && 'streamed' in body) {
+      const inbox = new RequestBodyInbox(body.streamed, () => this.#send({ type: 'more', id: msg.id }));
+      this.#bodies.set(msg.id, inbox);
+      bodyStream = inbox.chunks();
+    }
     let response = UNKNOWN_ERROR;
     try {
       if (!isHomeserverUrl(msg.request.url)) throw new TypeError('not a homeserver URL');
       const homeserver = await this.#deps.homeserver;
       // A site is one party whichever of its accounts asks: its sends count against it too.
-      const request = { ...toHsRequest(msg.request, closed, this.#client), clientIsParty: true };
+      const request = { ...toHsRequest(msg.request, closed, this.#client, bodyStream), clientIsParty: true };
       response = fromHsResponse(
         await workerTrace.span(`client ${request.method} ${request.path}`, () => homeserver.handle(request)),
       );
@@ -143,6 +154,8 @@ class PortSession {
   #end(id: number): void {
     this.#pending.get(id)?.();
     this.#pending.delete(id);
+    this.#bodies.get(id)?.fail(new Error('the request ended before its body'));
+    this.#bodies.delete(id);
   }
 
   #send(msg: BackgroundMessage): void {

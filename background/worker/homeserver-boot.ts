@@ -25,14 +25,6 @@ import { POPUP_CLIENT } from './client-names.ts';
 import { workerTrace } from './worker-trace.ts';
 
 export const DATABASE_NAME = 'p2p-matrix';
-/**
- * A page's request body crosses the runtime port in one message, as base64
- * for binary (src/platform/web/client-wire.ts), and Chrome caps a message at
- * 64 MiB: 40 MiB is 53.3 MiB of base64, with room for the rest. Responses
- * stream in chunks, so downloads have no such cap.
- */
-const EXTENSION_MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
-
 /** Media content: a database of its own (dexie-blob-store.ts). */
 export const MEDIA_DATABASE_NAME = 'p2p-matrix-media';
 
@@ -78,11 +70,9 @@ export async function bootHomeserver(
     // Only pages the user approved reach this server, and only those the user
     // also allowed to create accounts may register (issue 12, finding 5).
     config: { registration: 'open', mayRegister, baseUrl: HOMESERVER_ORIGIN },
-    media: {
-      blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME),
-      thumbnailer: canvasThumbnailer,
-      config: { maxUploadBytes: EXTENSION_MAX_UPLOAD_BYTES },
-    },
+    // The core's default upload limit, as for `serve`: request bodies cross the
+    // runtime port in chunks (client-wire.ts), so no port message caps it.
+    media: { blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME), thumbnailer: canvasThumbnailer },
   });
   // Content a stopped worker stored but never named (see MediaModule.sweepOrphans).
   await homeserver.media.sweepOrphans();

@@ -134,7 +134,7 @@ export function createNetworkNode(deps: NetworkNodeDeps): NetworkNode {
       identity = id;
       transport = new OffscreenPeerTransport(id.serverName, link);
       link.serve({
-        handlers: { incoming: (params) => transport!.serveIncoming(params) },
+        handlers: { incoming: (params) => transport!.serveIncoming(params), ...transport.streamHandlers },
         onEvent,
         onConnected: ensureStarted,
         onDisconnected: () => {

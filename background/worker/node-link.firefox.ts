@@ -23,6 +23,7 @@ export function createNodeLink(deps: NodeLinkDeps): NodeLink {
   const service = createNodeService({
     host: {
       incoming: async (params) => (await host).handlers.incoming(params),
+      call: async (type, params) => (await host).handlers[type](params as never) as never,
       emit: (event) => void host.then((h) => h.onEvent(event)),
     },
     knownPeers: indexedDbKnownPeers(),

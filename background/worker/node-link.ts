@@ -31,6 +31,8 @@ export function createNodeLink(deps: NodeLinkDeps): NodeLink {
   // Requests may arrive before the homeserver knows its identity: they wait for it.
   const handlers: RpcHandlers<HostRequests> = {
     incoming: async (params) => (await host).handlers.incoming(params),
+    readStream: async (params) => (await host).handlers.readStream(params),
+    cancelStream: async (params) => (await host).handlers.cancelStream(params),
   };
 
   const connected = async (): Promise<Rpc> => {

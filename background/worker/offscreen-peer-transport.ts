@@ -18,7 +18,6 @@ import {
   type RequestOptions,
   responses,
   type StreamingResponse,
-  streamOf,
   type StreamOptions,
 } from '../../src/core/public.ts';
 import {
@@ -30,14 +29,12 @@ import {
   federateResult,
   type HostRequests,
 } from '../../src/platform/web/node-wire.ts';
+import { linkReader, StreamHolder } from '../../src/platform/web/link-streams.ts';
 import type { NodeLink } from './node-link-api.ts';
 import { workerTrace } from './worker-trace.ts';
 
 /** Extra time the link gets beyond the node's own request timeout, so that the node's answer wins. */
 const LINK_MARGIN_MS = 5_000;
-
-/** A streamed body crosses the link whole, so its call may last as long as a slow transfer (an idle peer is cut off by the node). */
-const STREAM_LINK_TIMEOUT_MS = 10 * 60_000;
 
 export class OffscreenPeerTransport implements PeerTransport {
   readonly serverName: string;
@@ -49,27 +46,40 @@ export class OffscreenPeerTransport implements PeerTransport {
     this.#handlerSet = resolve;
   });
   #closed = false;
+  /** Our answers' streamed bodies (media served to peers), pulled by the node piece by piece. */
+  readonly #streams = new StreamHolder();
 
   constructor(serverName: string, link: NodeLink) {
     this.serverName = serverName;
     this.#link = link;
   }
 
-  request(to: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse> {
-    return this.#federate(to, req, options?.timeoutMs);
+  /** The node's reads of our streamed answers (HostRequests' readStream and cancelStream). */
+  get streamHandlers(): StreamHolder['handlers'] {
+    return this.#streams.handlers;
+  }
+
+  async request(to: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse> {
+    return federateResult(to, await this.#federate(to, req, options?.timeoutMs));
   }
 
   /**
-   * The node reads the body off libp2p as it arrives, and the link carries it
-   * whole (node-wire.ts): bounded by maxBodyBytes, not streamed across the port.
+   * The node reads the body off libp2p as it arrives and holds it; it
+   * crosses the link in pieces as this side reads it (link-streams.ts), each
+   * read bounded by the same timeout as a pause of the transfer itself.
    */
   async requestStream(
     to: string,
     req: FederationRequest,
     options: StreamOptions,
   ): Promise<StreamingResponse> {
-    const res = await this.#federate(to, req, options.timeoutMs, options.maxBodyBytes);
-    return res.body instanceof Uint8Array ? { ...res, body: streamOf(res.body, 256 * 1024) } : res;
+    const outcome = await this.#federate(to, req, options.timeoutMs, options.maxBodyBytes);
+    const readTimeout = (options.timeoutMs ?? defaultTransportLimits.requestTimeoutMs) + LINK_MARGIN_MS;
+    return federateResult(
+      to,
+      outcome,
+      linkReader((type, params, ms) => this.#link.call(type, params, ms), readTimeout),
+    );
   }
 
   async #federate(
@@ -77,10 +87,9 @@ export class OffscreenPeerTransport implements PeerTransport {
     req: FederationRequest,
     timeout: number | undefined,
     maxBodyBytes?: number,
-  ): Promise<FederationResponse> {
+  ): Promise<FederateOutcome> {
     if (this.#closed) throw new PeerUnreachable(to, 'closed', 'transport is closed');
     const timeoutMs = timeout ?? defaultTransportLimits.requestTimeoutMs;
-    let outcome: FederateOutcome;
     try {
       const params = {
         to,
@@ -88,14 +97,12 @@ export class OffscreenPeerTransport implements PeerTransport {
         timeoutMs,
         ...(maxBodyBytes !== undefined && { maxBodyBytes }),
       };
-      const linkTimeout = maxBodyBytes === undefined ? timeoutMs + LINK_MARGIN_MS : STREAM_LINK_TIMEOUT_MS;
-      outcome = await workerTrace.span(`fed> ${req.method} ${req.path}`, () =>
-        this.#link.call('federate', params, linkTimeout),
+      return await workerTrace.span(`fed> ${req.method} ${req.path}`, () =>
+        this.#link.call('federate', params, timeoutMs + LINK_MARGIN_MS),
       );
     } catch (err) {
       throw new PeerUnreachable(to, 'broken', `the peer-to-peer node did not answer: ${String(err)}`);
     }
-    return federateResult(to, outcome);
   }
 
   onRequest(handler: FederationHandler): void {
@@ -114,6 +121,7 @@ export class OffscreenPeerTransport implements PeerTransport {
   async close(): Promise<void> {
     this.#closed = true;
     this.#peers.clear();
+    this.#streams.cancelAll();
   }
 
   /** Serves an incoming request the node received (HostRequests.incoming). */
@@ -127,6 +135,7 @@ export class OffscreenPeerTransport implements PeerTransport {
     const handler = this.#handler;
     return encodeStreamingResponse(
       await workerTrace.span(`fed< ${decoded.method} ${decoded.path}`, () => handler(from, decoded)),
+      this.#streams,
     );
   }
 

@@ -13,6 +13,10 @@
 //   answer to a request that might have been applied only in part of its mind.
 // While any request is open, its body included, a ping every 20 s keeps the
 // worker alive: an open but silent port does not (measured: ../shared/TESTING.md).
+//
+// A request body larger than one chunk goes after the request in `body`
+// messages (client-wire.ts), BODY_WINDOW at once and then one per `more`;
+// a request sent again on a new port sends its body again from the start.
 import type {
   BridgeMessage,
   ClientMessage,
@@ -20,9 +24,10 @@ import type {
   WireHead,
   WireRequest,
 } from '../../src/platform/web/client-wire.ts';
-import { CLIENT_PORT_NAME, isBackgroundMessage } from '../../src/platform/web/client-wire.ts';
+import { BODY_WINDOW, CLIENT_PORT_NAME, isBackgroundMessage } from '../../src/platform/web/client-wire.ts';
+import { bodyChunks } from '../../src/platform/web/body-chunks.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
-import { decodeWireBytes } from '../../src/platform/web/hs-wire.ts';
+import { decodeWireBytes, encodeWireBytes } from '../../src/platform/web/hs-wire.ts';
 import { isRetryable } from '../../src/platform/web/retry-policy.ts';
 
 export const KEEPALIVE_INTERVAL_MS = 20_000;
@@ -30,6 +35,10 @@ const MAX_ATTEMPTS = 4;
 
 interface InFlight {
   readonly request: WireRequest;
+  /** The bytes of a streamed body (request.body is `{streamed}`). */
+  readonly body: Uint8Array | undefined;
+  /** The streamed body's pieces not sent yet on the current port. */
+  pieces: Iterator<Uint8Array> | undefined;
   readonly retryable: boolean;
   attempts: number;
   /** The page has the status and headers: from now on the request can fail, never be sent again. */
@@ -46,9 +55,17 @@ export class BackgroundLink {
     this.#reply = reply;
   }
 
-  send(id: number, request: WireRequest): void {
+  /** Sends a request; `body` holds the bytes when request.body announces a streamed one. */
+  send(id: number, request: WireRequest, body?: Uint8Array): void {
     const retryable = isRetryable(request.method, new URL(request.url).pathname);
-    this.#inFlight.set(id, { request, retryable, attempts: 0, headDelivered: false });
+    this.#inFlight.set(id, {
+      request,
+      body,
+      pieces: undefined,
+      retryable,
+      attempts: 0,
+      headDelivered: false,
+    });
     this.#updateKeepAlive();
     this.#post(id);
   }
@@ -64,8 +81,26 @@ export class BackgroundLink {
     const entry = this.#inFlight.get(id);
     if (!entry) return;
     entry.attempts++;
-    if (!this.#postRaw({ type: 'request', id, request: entry.request }))
+    if (!this.#postRaw({ type: 'request', id, request: entry.request })) {
       this.#fail(id, 'extension unavailable');
+      return;
+    }
+    if (entry.body) {
+      entry.pieces = bodyChunks(entry.body);
+      this.#sendBody(id, entry, BODY_WINDOW);
+    }
+  }
+
+  /** Sends up to `count` more pieces of the request's streamed body. */
+  #sendBody(id: number, entry: InFlight, count: number): void {
+    for (let i = 0; i < count && entry.pieces; i++) {
+      const next = entry.pieces.next();
+      if (next.done) {
+        entry.pieces = undefined;
+        return;
+      }
+      if (!this.#postRaw({ type: 'body', id, bytes: encodeWireBytes(next.value) })) return;
+    }
   }
 
   #postRaw(msg: ClientMessage): boolean {
@@ -98,7 +133,8 @@ export class BackgroundLink {
     if (!isBackgroundMessage(msg) || msg.type === 'pong') return;
     const entry = this.#inFlight.get(msg.id);
     if (!entry) return;
-    if (msg.type === 'whole') this.#whole(msg.id, entry, msg);
+    if (msg.type === 'more') this.#sendBody(msg.id, entry, 1);
+    else if (msg.type === 'whole') this.#whole(msg.id, entry, msg);
     else if (msg.type === 'head') this.#head(msg.id, entry, msg);
     else if (msg.type === 'chunk') this.#chunk(msg.id, entry, msg.bytes);
     else if (msg.type === 'end') this.#end(msg.id, entry);

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
-import type { ExtensionBrowser } from './extension-browser.ts';
+import type { ExtensionBrowser, LaunchOptions } from './extension-browser.ts';
 import { approveOrigin, launchWithLoopbackAccess } from './extension-session.ts';
 import { useRelay } from './p2p-session.ts';
 import { type StaticSite, startStaticSite } from './static-site.ts';
@@ -64,17 +64,30 @@ export interface ElementBrowser {
   readonly page: Page;
 }
 
+export interface OpenElementOptions {
+  /** How Chromium is started (e.g. with fake media devices). */
+  readonly launch?: LaunchOptions;
+  /** A script run in Element's page before any of Element's own (a test's probe). */
+  readonly initScript?: () => void;
+}
+
 /**
  * Chromium with the extension, Element's origin approved, the relay set as
  * the popup's "Add relay" does, and Element open at `path` (a hash route such
  * as '#/register') in a tab of ELEMENT_VIEWPORT.
  */
-export async function openElement(site: StaticSite, relay: string, path = ''): Promise<ElementBrowser> {
-  const browser = await launchWithLoopbackAccess();
+export async function openElement(
+  site: StaticSite,
+  relay: string,
+  path = '',
+  options: OpenElementOptions = {},
+): Promise<ElementBrowser> {
+  const browser = await launchWithLoopbackAccess(options.launch);
   try {
     await approveOrigin(browser, site.origin);
     const serverName = await useRelay(browser, relay);
     const page = await browser.context.newPage();
+    if (options.initScript) await page.addInitScript(options.initScript);
     await page.setViewportSize(ELEMENT_VIEWPORT);
     await page.goto(`${site.origin}/${path}`);
     return { browser, serverName, page };

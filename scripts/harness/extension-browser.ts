@@ -10,7 +10,7 @@ export const CHROMIUM_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../dist/chrome');
 
 /** Flags from ../shared/TESTING.md: quiet, no network calls home, loopback WebRTC possible. */
-function chromiumArgs(extensionDir: string): string[] {
+function chromiumArgs(extensionDir: string, extraArgs: readonly string[]): string[] {
   return [
     '--no-sandbox',
     '--disable-gpu',
@@ -26,6 +26,7 @@ function chromiumArgs(extensionDir: string): string[] {
     `--disable-extensions-except=${extensionDir}`,
     `--load-extension=${extensionDir}`,
     ...(process.env.P2PM_DEBUG_CHROMIUM === '1' ? ['--enable-logging=stderr', '--v=0'] : []),
+    ...extraArgs,
   ];
 }
 
@@ -47,7 +48,12 @@ export interface LaunchOptions {
    */
   readonly grantHosts?: readonly string[];
   readonly extensionDir?: string;
+  /** More Chromium flags (e.g. FAKE_MEDIA_ARGS). */
+  readonly extraArgs?: readonly string[];
 }
+
+/** Chromium's fake camera and microphone (a test pattern and a beep), and no permission prompt for them. */
+export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 
 export async function launchExtensionBrowser(options: LaunchOptions = {}): Promise<ExtensionBrowser> {
   const extensionDir = options.extensionDir ?? EXTENSION_DIR;
@@ -56,10 +62,10 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
   }
   const profileDir = options.profileDir ?? mkdtempSync(join(tmpdir(), 'p2pm-profile-'));
   if (options.grantHosts?.length) {
-    if (!installedIn(profileDir, extensionDir)) await (await launch(profileDir, extensionDir)).close();
+    if (!installedIn(profileDir, extensionDir)) await (await launch(profileDir, extensionDir, [])).close();
     grantHostPermissions(profileDir, extensionDir, options.grantHosts);
   }
-  return launch(profileDir, extensionDir);
+  return launch(profileDir, extensionDir, options.extraArgs ?? []);
 }
 
 /**
@@ -68,11 +74,16 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
  * on a fresh profile), the browser is closed, so that no test hangs on it,
  * and started once more.
  */
-async function launch(profileDir: string, extensionDir: string, attempt = 1): Promise<ExtensionBrowser> {
+async function launch(
+  profileDir: string,
+  extensionDir: string,
+  extraArgs: readonly string[],
+  attempt = 1,
+): Promise<ExtensionBrowser> {
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: chromiumArgs(extensionDir),
+    args: chromiumArgs(extensionDir, extraArgs),
     // WebRTC on a loopback-only host gathers candidates only with a media permission (TESTING.md).
     permissions: ['microphone'],
   });
@@ -84,7 +95,7 @@ async function launch(profileDir: string, extensionDir: string, attempt = 1): Pr
     await context.close();
     if (attempt > 1) throw err;
     console.error(`extension worker not found (${String(err)}); starting the browser again`);
-    return launch(profileDir, extensionDir, attempt + 1);
+    return launch(profileDir, extensionDir, extraArgs, attempt + 1);
   }
   const extensionId = new URL(worker.url()).host;
   await grantMicrophone(context, `chrome-extension://${extensionId}`);

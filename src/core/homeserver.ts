@@ -137,6 +137,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       logger,
       serverName,
       transport,
+      ed25519,
       profileOf: accountsForRooms.profileOf,
     });
   let federation: Federation | undefined;

@@ -6,8 +6,10 @@ import { parseArgs } from 'node:util';
 import {
   bootstrapIdentity,
   createHomeserver,
+  type Homeserver,
   type Logger,
   memoryBlobStore,
+  type OwnerSettingsChange,
   type RegistrationMode,
   SCHEMA,
 } from '../core/public.ts';
@@ -36,6 +38,9 @@ serve options:
   --media-quota <MiB>    what one user may upload in all (default 1024)
   --registration <mode>  open | token:<secret> | closed (default: open on loopback, closed elsewhere)
   --name <name>          a name for this node, which peers show beside its key
+  --support <contact>    published at /.well-known/matrix/support: a Matrix ID, an email address
+                         or an https:// page (repeatable; kept in the store until given again)
+  --token-lifetime <min> lifetime of access tokens issued with a refresh token (default 5; kept)
   --relay <multiaddr>    join the network through this relay (repeatable)
   --peer <multiaddr>     connect to this peer (repeatable); peers are remembered in <data>/known-peers.json
   --listen <multiaddr>   libp2p listen address (repeatable; default ${DEFAULT_LISTEN})
@@ -55,6 +60,43 @@ relay options:
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * The owner's settings the extension's popup sets (Homeserver.settings):
+ * given flags replace what the store holds, absent ones leave it.
+ */
+async function applyOwnerSettings(
+  homeserver: Homeserver,
+  support: readonly string[],
+  lifetime: string | undefined,
+): Promise<void> {
+  const change: OwnerSettingsChange = {
+    ...(lifetime !== undefined && { accessTokenLifetimeMs: Number(lifetime) * 60_000 }),
+    ...(support.length > 0 && {
+      support: {
+        ...(support.some((c) => !c.startsWith('https://')) && {
+          contacts: support
+            .filter((c) => !c.startsWith('https://'))
+            .map((c) => ({
+              role: 'm.role.admin' as const,
+              ...(c.startsWith('@') ? { matrix_id: c } : { email_address: c }),
+            })),
+        }),
+        ...(support.some((c) => c.startsWith('https://')) && {
+          support_page: support.find((c) => c.startsWith('https://'))!,
+        }),
+      },
+    }),
+  };
+  if (Object.keys(change).length === 0) return;
+  try {
+    await homeserver.settings.update(change);
+  } catch (err) {
+    throw new UsageError(
+      `--support or --token-lifetime: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
 }
 
 /** Warnings and errors go to stderr as one JSON line each; stdout is for the ready line. */
@@ -102,6 +144,8 @@ async function serve(args: readonly string[]): Promise<void> {
       data: { type: 'string' },
       registration: { type: 'string' },
       name: { type: 'string' },
+      support: { type: 'string', multiple: true, default: [] },
+      'token-lifetime': { type: 'string' },
       relay: { type: 'string', multiple: true, default: [] },
       peer: { type: 'string', multiple: true, default: [] },
       listen: { type: 'string', multiple: true, default: [] },
@@ -160,6 +204,7 @@ async function serve(args: readonly string[]): Promise<void> {
       stderrLogger,
     ),
   });
+  await applyOwnerSettings(homeserver, values.support, values['token-lifetime']);
   await homeserver.media.sweepOrphans();
   const http = await startHttpServer((req) => homeserver.handle(req), {
     host: values.host,

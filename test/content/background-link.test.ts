@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { streamResponse } from '../../background/worker/response-stream.ts';
-import { type BridgeMessage, MAX_CHUNK_BYTES, type WireRequest } from '../../src/platform/web/client-wire.ts';
+import {
+  BODY_WINDOW,
+  type BridgeMessage,
+  MAX_CHUNK_BYTES,
+  type WireRequest,
+} from '../../src/platform/web/client-wire.ts';
+import { decodeWireBytes } from '../../src/platform/web/hs-wire.ts';
 import { type FakePort, installFakeRuntime } from './fake-runtime.ts';
 
 const runtime = installFakeRuntime();
@@ -252,6 +258,44 @@ describe('the isolated script link to the background', () => {
     port.reply({ type: 'chunk', id: 1, bytes: { base64: 'not base64!' } });
     assert.equal(replies.at(-1)?.type, 'failed');
     assert.deepEqual(port.sent.at(-1), { type: 'abort', id: 1 });
+  });
+
+  describe('a request body larger than one chunk', () => {
+    const size = 5 * MAX_CHUNK_BYTES + 3;
+    const bytes = new Uint8Array(size).map((_, i) => (i * 7) & 0xff);
+    const upload: WireRequest = {
+      method: 'POST',
+      url: 'https://p2p-matrix.invalid/_matrix/media/v3/upload',
+      headers: {},
+      body: { streamed: size },
+    };
+    const pieces = (port: { sent: unknown[] }, id: number) =>
+      port.sent.flatMap((m) => {
+        const msg = m as { type: string; id: number; bytes: { base64: string } };
+        return msg.type === 'body' && msg.id === id ? [decodeWireBytes(msg.bytes)] : [];
+      });
+
+    test('follows its request in pieces, BODY_WINDOW at once and one more per `more`', () => {
+      const { link: l } = link();
+      l.send(1, upload, bytes);
+      const port = runtime.latest();
+      assert.deepEqual(requestsOn(port).length, 1);
+      assert.equal(pieces(port, 1).length, BODY_WINDOW);
+      for (let i = 0; i < 10; i++) port.reply({ type: 'more', id: 1 });
+      const sent = pieces(port, 1);
+      assert.ok(sent.every((p) => p.length <= MAX_CHUNK_BYTES));
+      assert.deepEqual(Buffer.concat(sent), Buffer.from(bytes));
+    });
+
+    test('is sent again from its start when the request is sent again on a new port', () => {
+      const { link: l } = link();
+      const put = { ...upload, method: 'PUT', url: `${URL_BASE}/rooms/!r:x/send/m.room.message/t9` };
+      l.send(1, put, bytes);
+      runtime.latest().die();
+      const second = runtime.latest();
+      for (let i = 0; i < 10; i++) second.reply({ type: 'more', id: 1 });
+      assert.deepEqual(Buffer.concat(pieces(second, 1)), Buffer.from(bytes));
+    });
   });
 
   describe('keep-alive', () => {

@@ -2,10 +2,14 @@
 // homeserver URL shows the image on an approved origin, in Chromium and in
 // Firefox, whichever way the page sets it (the src property, setAttribute as
 // React does, markup through the HTML parser); on an origin the user did not
-// approve the same `<img>` fails and nothing reaches the background.
+// approve the same `<img>` fails and nothing reaches the background. And an
+// upload of the whole max upload size (50 MiB, as in Node) crosses the
+// extension's runtime port, streamed in chunks, and downloads identical; a
+// little more is refused.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { Page as FirefoxPage } from 'puppeteer-core';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { type ExtensionBrowser, removeProfile } from '../../scripts/harness/extension-browser.ts';
 import {
@@ -29,6 +33,64 @@ import {
   openShimmedPage,
 } from '../support/firefox-browser.ts';
 
+/** The homeserver's max upload size (the core's default, advertised by /media/v3/config). */
+const MAX_UPLOAD = 50 * 1024 * 1024;
+
+/**
+ * In the page: uploads `size` bytes made there (no 50 MiB through the test
+ * driver) and downloads them back; the status of each, and whether the
+ * download's SHA-256 is the upload's.
+ */
+async function uploadRoundTrip(args: { origin: string; token: string; size: number }) {
+  const { origin, token, size } = args;
+  const headers = { authorization: `Bearer ${token}` };
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 4) new DataView(bytes.buffer).setUint32(i, Math.imul(i, 2654435761) >>> 0);
+  const config = (await (await fetch(`${origin}/_matrix/media/v3/config`, { headers })).json()) as Record<
+    string,
+    unknown
+  >;
+  const up = await fetch(`${origin}/_matrix/media/v3/upload?filename=big.bin`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  const answer = (await up.json()) as { content_uri?: string; errcode?: string };
+  if (!answer.content_uri) return { config, upload: up.status, errcode: answer.errcode };
+  const down = await fetch(
+    `${origin}${answer.content_uri.replace('mxc://', '/_matrix/client/v1/media/download/')}`,
+    { headers },
+  );
+  const received = await down.arrayBuffer();
+  const hex = async (data: ArrayBuffer | Uint8Array<ArrayBuffer>) =>
+    Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', data)), (b) =>
+      b.toString(16).padStart(2, '0'),
+    ).join('');
+  return {
+    config,
+    upload: up.status,
+    download: down.status,
+    length: received.byteLength,
+    identical: (await hex(received)) === (await hex(bytes)),
+  };
+}
+
+/** What a user sees: the limit advertised, the file stored and back byte for byte; 4 bytes more refused. */
+async function checkMaxUpload(evaluate: (size: number) => Promise<unknown>): Promise<void> {
+  assert.deepEqual(await evaluate(MAX_UPLOAD), {
+    config: { 'm.upload.size': MAX_UPLOAD },
+    upload: 200,
+    download: 200,
+    length: MAX_UPLOAD,
+    identical: true,
+  });
+  assert.deepEqual(await evaluate(MAX_UPLOAD + 4), {
+    config: { 'm.upload.size': MAX_UPLOAD },
+    upload: 413,
+    errcode: 'M_TOO_LARGE',
+  });
+}
+
 const WIDTH = 40;
 const HEIGHT = 30;
 
@@ -49,6 +111,7 @@ describe('media for the page in Chromium', () => {
   let unapproved: StaticSite;
   let page: Page;
   let url: string;
+  let token: string;
 
   before(async () => {
     approved = await startClientSite();
@@ -57,6 +120,7 @@ describe('media for the page in Chromium', () => {
     await approveOrigin(browser, approved.origin);
     page = await openShimmedClientPage(browser.context, approved.origin);
     const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, 'painter');
+    token = creds.accessToken;
     const b64 = Buffer.from(await gradientImage(WIDTH, HEIGHT, 'png')).toString('base64');
     url = downloadUrl(
       await callClient(page, 'uploadImage', HOMESERVER_ORIGIN, creds.accessToken, b64, 'gradient.png'),
@@ -75,6 +139,12 @@ describe('media for the page in Chromium', () => {
       assert.deepEqual(await callClient(page, 'showImage', url, how, 'load'), LOADED);
     });
   }
+
+  test('an upload of the max upload size crosses the extension whole; 4 bytes more is 413', async () => {
+    await checkMaxUpload((size) =>
+      page.evaluate(uploadRoundTrip, { origin: HOMESERVER_ORIGIN, token, size }),
+    );
+  });
 
   test('an unapproved origin gets no image, and nothing reaches the background', async () => {
     const stats = await backgroundStats(browser);
@@ -99,14 +169,18 @@ describe('media for the page in Firefox', () => {
   let unapproved: StaticSite;
   let url: string;
   let inPage: PageEvaluate;
+  let foxPage: FirefoxPage;
+  let token: string;
 
   before(async () => {
     approved = await startClientSite();
     unapproved = await startClientSite();
     firefox = await launchFirefoxWithExtension({ approvedOrigins: [approved.origin] });
     const page = await openShimmedPage(firefox, `${approved.origin}/`);
+    foxPage = page;
     inPage = (fn, arg) => page.evaluate(fn, arg);
     const creds = await callClientWith(inPage, 'register', HOMESERVER_ORIGIN, 'fox');
+    token = creds.accessToken;
     const b64 = Buffer.from(await gradientImage(WIDTH, HEIGHT, 'png')).toString('base64');
     const mxc = await callClientWith(
       inPage,
@@ -130,6 +204,12 @@ describe('media for the page in Firefox', () => {
       assert.deepEqual(await callClientWith(inPage, 'showImage', url, how, 'load'), LOADED);
     });
   }
+
+  test('an upload of the max upload size crosses the extension whole; 4 bytes more is 413', async () => {
+    await checkMaxUpload((size) =>
+      foxPage.evaluate(uploadRoundTrip, { origin: HOMESERVER_ORIGIN, token, size }),
+    );
+  });
 
   test('a page of the approved host on another port (it gets the scripts, not the homeserver) gets no image', async () => {
     const other = await firefox.browser.newPage();

@@ -122,6 +122,28 @@ describe('p2p-matrix serve', () => {
     }
   });
 
+  test('--support and --token-lifetime set what the popup sets in the extension', async () => {
+    const owned = await startServe([
+      '--port',
+      '0',
+      '--support',
+      '@owner:example.org',
+      '--support',
+      'https://example.org/help',
+      '--token-lifetime',
+      '10',
+    ]);
+    try {
+      const res = await call(owned.baseUrl, 'GET', '/.well-known/matrix/support');
+      assert.deepEqual(res.body, {
+        contacts: [{ role: 'm.role.admin', matrix_id: '@owner:example.org' }],
+        support_page: 'https://example.org/help',
+      });
+    } finally {
+      await owned.stop();
+    }
+  });
+
   test('--help explains the flags; bad flags exit with 2', () => {
     const help = spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8' });
     assert.equal(help.status, 0);
@@ -133,6 +155,8 @@ describe('p2p-matrix serve', () => {
     for (const args of [
       ['serve', '--port', 'x'],
       ['serve', '--registration', 'maybe'],
+      ['serve', '--token-lifetime', '0'],
+      ['serve', '--support', 'nobody'],
       ['serve', '--bogus'],
       ['frobnicate'],
     ]) {

@@ -59,10 +59,10 @@ export async function readOwnerSettings(tx: ReadTx): Promise<OwnerSettings> {
   const rows = await serverSettingsTable.query(tx);
   const byName = new Map(rows.map((row) => [row.name, row.value]));
   const lifetime = byName.get('access_token_lifetime_ms');
-  const support = byName.get('support');
+  const support = byName.has('support') ? checkedSupport(byName.get('support')) : undefined;
   return {
     accessTokenLifetimeMs: isLifetime(lifetime) ? lifetime : DEFAULT_ACCESS_TOKEN_LIFETIME_MS,
-    ...(support !== undefined && checkedSupport(support) ? { support: checkedSupport(support)! } : {}),
+    ...(support ? { support } : {}),
   };
 }
 

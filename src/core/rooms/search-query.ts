@@ -58,16 +58,24 @@ class RoomCursor {
   readonly driver: string;
   readonly others: readonly string[];
   #upper: number;
-  #batch = FIRST_BATCH;
+  #batch: number;
   #buffer: SearchRow[] = [];
   #done = false;
 
-  constructor(tx: ReadTx, roomId: string, driver: string, others: readonly string[], upper: number) {
+  constructor(
+    tx: ReadTx,
+    roomId: string,
+    driver: string,
+    others: readonly string[],
+    upper: number,
+    firstBatch: number,
+  ) {
     this.#tx = tx;
     this.roomId = roomId;
     this.driver = driver;
     this.others = others;
     this.#upper = upper;
+    this.#batch = firstBatch;
   }
 
   /** The newest row not yet taken (reading the next batch when needed), or undefined when none is left. */
@@ -96,35 +104,63 @@ class RoomCursor {
   }
 }
 
+export interface MatchOptions {
+  /** Only events older than this stream position (a `recent` page after the first); the count stays as it was. */
+  readonly below?: number;
+  /** About how many matches the caller will take: the first batch of each room is sized for it. */
+  readonly wanted: number;
+}
+
 /**
- * The matches of `terms` (distinct, at least one) under `codes` in the rooms
- * of scope; `below`: only events older than this stream position (a `recent`
- * page after the first), which leaves the count as it was.
+ * 1. The rarest term of a room and its count; after the first term, the
+ * others are counted only up to the rarest so far (a common word's count is
+ * never needed whole). undefined when a term is not in the room.
  */
+async function rarestTerm(tx: ReadTx, roomId: string, terms: readonly string[], upTo: number) {
+  let best: { term: string; count: number } | undefined;
+  for (const term of terms) {
+    const range = termRange(roomId, term, upTo);
+    const count = await searchTable.count(tx, best ? { range, limit: best.count } : { range });
+    if (count === 0) return undefined;
+    if (!best || count < best.count) best = { term, count };
+  }
+  return best;
+}
+
+/** The matches of `terms` (distinct, at least one) under `codes` in the rooms of scope. */
 export async function searchMatches(
   tx: ReadTx,
   scope: readonly SearchScope[],
   terms: readonly string[],
   codes: ReadonlySet<string>,
-  below?: number,
+  options: MatchOptions,
 ): Promise<MatchStream> {
   // 1.
-  const cursors: RoomCursor[] = [];
+  const drivers: { roomId: string; term: string; upper: number }[] = [];
   let candidates = 0;
   for (const { roomId, upTo } of scope) {
-    const counts = await Promise.all(
-      terms.map(async (term) => ({
-        term,
-        count: await searchTable.count(tx, { range: termRange(roomId, term, upTo) }),
-      })),
-    );
-    if (counts.some((c) => c.count === 0)) continue;
-    counts.sort((a, b) => a.count - b.count);
-    candidates += counts[0]!.count;
-    const [driver, ...others] = counts.map((c) => c.term);
-    const upper = below === undefined ? upTo : Math.min(upTo, below - 1);
-    cursors.push(new RoomCursor(tx, roomId, driver!, others, upper));
+    const rarest = await rarestTerm(tx, roomId, terms, upTo);
+    if (!rarest) continue;
+    candidates += rarest.count;
+    const upper = options.below === undefined ? upTo : Math.min(upTo, options.below - 1);
+    drivers.push({ roomId, term: rarest.term, upper });
   }
+  const below = options.below;
+  const firstBatch = Math.min(
+    MAX_BATCH,
+    Math.max(FIRST_BATCH, Math.ceil(options.wanted / Math.max(1, drivers.length)) + 8),
+  );
+  const cursors = drivers.map(
+    (d) =>
+      new RoomCursor(
+        tx,
+        d.roomId,
+        d.term,
+        terms.filter((t) => t !== d.term),
+        d.upper,
+        firstBatch,
+      ),
+  );
   const everyKey = codes.size === Object.keys(SEARCH_KEYS).length;
   let budget = MAX_CANDIDATES;
   let read = 0;

@@ -74,7 +74,10 @@ async function searchRoomEvents(
   const stream =
     request.terms.length === 0 || scope.length === 0
       ? noMatches
-      : await searchMatches(tx, scope, request.terms, request.codes, recent ? from : undefined);
+      : await searchMatches(tx, scope, request.terms, request.codes, {
+          ...(recent && from !== undefined ? { below: from } : {}),
+          wanted: recent ? request.limit + 1 : RANKED,
+        });
   // 3.
   const source = recent ? stream : await ranked(stream, from ?? 0);
   const { page, next } = await visiblePage(tx, caller, request, source);

@@ -5,7 +5,7 @@
 // calls relay through the relay's own TURN server, never a third party's,
 // whatever a relay answers. A relay without TURN (no coturn, or
 // `--no-turn`) refuses the protocol, and the next one is asked.
-import type { Connection, Libp2p, Stream } from '@libp2p/interface';
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { silentLogger, type TurnCredentials, type TurnSource } from '../../core/public.ts';
 import { FrameDecoder } from './frames.ts';
@@ -13,6 +13,12 @@ import { relayPeerId } from './relay-keeper.ts';
 import { decodeTurnCredentials, TURN_PROTOCOL, turnUriHost } from './turn-wire.ts';
 
 const ASK_TIMEOUT_MS = 5_000;
+/**
+ * A client asks right after it starts (Element, then again only after 10
+ * minutes), which may be while the node is still dialling its relays: wait
+ * that long for one to connect before answering that there is no TURN.
+ */
+const CONNECT_WAIT_MS = 5_000;
 
 export function turnFromRelays(
   libp2p: Libp2p,
@@ -20,10 +26,13 @@ export function turnFromRelays(
   logger = silentLogger,
 ): TurnSource {
   const relayIds = relays.map(relayPeerId);
+  const directTo = (relayId: PeerId) =>
+    libp2p.getConnections(relayId).find((c) => c.status === 'open' && !c.limits);
   return {
     async credentials() {
+      if (relayIds.length > 0 && !relayIds.some(directTo)) await anyConnects(libp2p, relayIds);
       for (const relayId of relayIds) {
-        const conn = libp2p.getConnections(relayId).find((c) => c.status === 'open' && !c.limits);
+        const conn = directTo(relayId);
         if (!conn) continue;
         try {
           const answer = await askRelay(conn);
@@ -38,6 +47,22 @@ export function turnFromRelays(
       return undefined;
     },
   };
+}
+
+/** Resolves when a connection to one of `relayIds` opens, or after CONNECT_WAIT_MS. */
+function anyConnects(libp2p: Libp2p, relayIds: readonly PeerId[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      libp2p.removeEventListener('connection:open', onOpen);
+      resolve();
+    };
+    const onOpen = (evt: CustomEvent<Connection>) => {
+      if (!evt.detail.limits && relayIds.some((id) => id.equals(evt.detail.remotePeer))) done();
+    };
+    const timer = setTimeout(done, CONNECT_WAIT_MS);
+    libp2p.addEventListener('connection:open', onOpen);
+  });
 }
 
 /** The relay's one answer on a new stream; throws when the stream fails, ends early or times out. */

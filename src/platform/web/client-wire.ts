@@ -14,6 +14,14 @@
 // dies after its head ends with `error` (runtime port) or `failed` (page
 // channel) instead, which the page sees as a network error. An `abort` from
 // the page stops the stream at whatever point it has reached.
+//
+// A request body larger than one chunk streams the other way, so that an
+// upload is bounded by the homeserver's max upload size, not by a port
+// message: the request says `{streamed: length}`, and the isolated script
+// sends the body in `body` messages of at most MAX_CHUNK_BYTES, the first
+// BODY_WINDOW at once, then one more for each `more` the background sends
+// as the homeserver takes one in (so the background holds at most
+// BODY_WINDOW chunks of it).
 
 /** The runtime port name the isolated content script connects with. */
 export const CLIENT_PORT_NAME = 'p2pm-client';
@@ -24,11 +32,14 @@ export const HANDSHAKE_TYPE = 'p2pm-channel';
 /** The most body bytes one `chunk` message carries. */
 export const MAX_CHUNK_BYTES = 256 * 1024;
 
+/** Body chunks of a streamed request the isolated script sends before the background asks for more. */
+export const BODY_WINDOW = 4;
+
 /** Bytes on the runtime port: UTF-8 text as text (JSON, the usual case), anything else as base64. */
 export type WireBytes = { readonly text: string } | { readonly base64: string };
 
-/** A request body on the runtime port. */
-export type WireBody = WireBytes | null;
+/** A request body on the runtime port: inline, or `length` bytes that follow in `body` messages. */
+export type WireBody = WireBytes | { readonly streamed: number } | null;
 
 export interface WireRequest {
   readonly method: string;
@@ -47,6 +58,8 @@ export interface WireHead {
 /** Isolated script → background. */
 export type ClientMessage =
   | { readonly type: 'request'; readonly id: number; readonly request: WireRequest }
+  /** A piece of a streamed request body, in order. */
+  | { readonly type: 'body'; readonly id: number; readonly bytes: WireBytes }
   /** The page gave up on the request (before or during its body): the background stops answering it. */
   | { readonly type: 'abort'; readonly id: number }
   /** Sent every ~20 s while a request is open: an idle port alone does not keep a worker alive. */
@@ -59,6 +72,8 @@ export type BackgroundMessage =
   | ({ readonly type: 'head'; readonly id: number } & WireHead)
   | { readonly type: 'chunk'; readonly id: number; readonly bytes: WireBytes }
   | { readonly type: 'end'; readonly id: number }
+  /** The homeserver took in a piece of the request's streamed body: send one more. */
+  | { readonly type: 'more'; readonly id: number }
   /** The answer died after its head: the body is incomplete. */
   | { readonly type: 'error'; readonly id: number; readonly reason: string }
   | { readonly type: 'pong' };
@@ -91,6 +106,8 @@ export function isClientMessage(value: unknown): value is ClientMessage {
   const msg = value as { type?: unknown; id?: unknown; request?: unknown };
   if (msg.type === 'ping') return true;
   if (msg.type === 'abort') return Number.isSafeInteger(msg.id);
+  if (msg.type === 'body')
+    return Number.isSafeInteger(msg.id) && isWireBytes((msg as { bytes?: unknown }).bytes);
   return msg.type === 'request' && Number.isSafeInteger(msg.id) && isWireRequest(msg.request);
 }
 
@@ -101,6 +118,7 @@ const backgroundMessageChecks: Record<BackgroundMessage['type'], (msg: Fields) =
   head: (msg) => Number.isSafeInteger(msg.id) && isWireHead(msg),
   chunk: (msg) => Number.isSafeInteger(msg.id) && isWireBytes(msg.bytes),
   end: (msg) => Number.isSafeInteger(msg.id),
+  more: (msg) => Number.isSafeInteger(msg.id),
   error: (msg) => Number.isSafeInteger(msg.id) && typeof msg.reason === 'string',
   pong: () => true,
 };
@@ -136,8 +154,14 @@ function isWireRequest(value: unknown): value is WireRequest {
     typeof req.method === 'string' &&
     typeof req.url === 'string' &&
     isStringRecord(req.headers) &&
-    (req.body === null || isWireBytes(req.body))
+    (req.body === null || isWireBytes(req.body) || isStreamedBody(req.body))
   );
+}
+
+function isStreamedBody(value: unknown): value is { readonly streamed: number } {
+  if (typeof value !== 'object' || value === null) return false;
+  const streamed = (value as { streamed?: unknown }).streamed;
+  return Number.isSafeInteger(streamed) && (streamed as number) > 0;
 }
 
 /** An HTTP status and string headers. */

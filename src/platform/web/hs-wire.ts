@@ -2,19 +2,30 @@
 // homeserver core's HsRequest/HsResponse, on both sides of the port.
 import { type HsRequest, type HsResponse, StreamedBody } from '../../core/public.ts';
 import { decodeBase64, encodeBase64 } from '../../core/protocol.ts';
-import type { WireBody, WireBytes, WireHead, WireRequest } from './client-wire.ts';
+import {
+  MAX_CHUNK_BYTES,
+  type WireBody,
+  type WireBytes,
+  type WireHead,
+  type WireRequest,
+} from './client-wire.ts';
 
 // ignoreBOM keeps a leading U+FEFF: a body chunk may well start with one.
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8 = new TextEncoder();
 
-/** A request body as the port carries it: none when empty. */
+/**
+ * A request body as the port carries it: none when empty, inline up to one
+ * chunk, else only its length (it follows in `body` messages, client-wire.ts).
+ */
 export function encodeWireBody(bytes: Uint8Array | null | undefined): WireBody {
-  return !bytes || bytes.length === 0 ? null : encodeWireBytes(bytes);
+  if (!bytes || bytes.length === 0) return null;
+  return bytes.length > MAX_CHUNK_BYTES ? { streamed: bytes.length } : encodeWireBytes(bytes);
 }
 
+/** An inline body's bytes (a streamed one has none here). */
 export function decodeWireBody(body: WireBody): Uint8Array | undefined {
-  return body === null ? undefined : decodeWireBytes(body);
+  return body === null || 'streamed' in body ? undefined : decodeWireBytes(body);
 }
 
 /** Bytes as the port carries them: UTF-8 text as text (JSON, the usual case), anything else as base64. */
@@ -34,9 +45,16 @@ export function decodeWireBytes(bytes: WireBytes): Uint8Array {
 /**
  * The core's request for a wire request. The path stays percent-encoded as
  * the router expects (URL.pathname does not decode); query values are decoded
- * and repeated keys keep every value in order.
+ * and repeated keys keep every value in order. A streamed body is
+ * `bodyStream` (its chunks as they arrive), with its announced length as
+ * Content-Length, which the background holds it to.
  */
-export function toHsRequest(wire: WireRequest, closed: Promise<void>, client?: string): HsRequest {
+export function toHsRequest(
+  wire: WireRequest,
+  closed: Promise<void>,
+  client?: string,
+  bodyStream?: AsyncIterable<Uint8Array>,
+): HsRequest {
   const url = new URL(wire.url);
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of url.searchParams) {
@@ -47,6 +65,11 @@ export function toHsRequest(wire: WireRequest, closed: Promise<void>, client?: s
   }
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(wire.headers)) headers[name.toLowerCase()] = value;
+  const streamed = wire.body !== null && 'streamed' in wire.body ? wire.body.streamed : undefined;
+  if (streamed !== undefined) {
+    if (!bodyStream) throw new TypeError('a streamed request body without its stream');
+    headers['content-length'] = String(streamed);
+  }
   const body = decodeWireBody(wire.body);
   return {
     method: wire.method.toUpperCase(),
@@ -55,6 +78,7 @@ export function toHsRequest(wire: WireRequest, closed: Promise<void>, client?: s
     headers,
     ...(client !== undefined && { client }),
     ...(body ? { body } : {}),
+    ...(streamed !== undefined && { bodyStream }),
     closed,
   };
 }

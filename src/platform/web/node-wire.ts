@@ -8,11 +8,10 @@
 //
 // Chrome's runtime ports serialise as JSON, so federation bodies that are
 // bytes cross as base64 and every value here is plain JSON. A streamed body
-// (media, PeerTransport.requestStream) crosses whole, within the request's
-// maxBodyBytes: the node reads it off libp2p as it arrives, the port carries it
-// in one message.
+// (media: PeerTransport.requestStream's answer, or our own media served to a
+// peer) crosses in pieces, never whole: the answer carries a reference to it
+// and the other side pulls it (link-streams.ts), both directions alike.
 import {
-  wholeBody,
   type FederationBody,
   type FederationRequest,
   type FederationResponse,
@@ -27,6 +26,13 @@ import {
 } from '../../core/public.ts';
 import { decodeBase64, encodeBase64, type JsonObject } from '../../core/protocol.ts';
 import { describeFailure } from '../describe-failure.ts';
+import {
+  pulledBody,
+  type StreamHolder,
+  type StreamReader,
+  type StreamRequests,
+  type WireStreamRef,
+} from './link-streams.ts';
 import type { NetworkSettings } from './network-settings.ts';
 import type { NetworkState } from './popup-messages.ts';
 
@@ -40,6 +46,9 @@ export const WAKE_MESSAGE = { channel: 'p2pm-node', type: 'wake' } as const;
 
 export type WireFederationBody = { readonly json: JsonObject } | { readonly base64: string };
 
+/** A response body on the link: whole, or a stream the receiving side pulls (link-streams.ts). */
+export type WireResponseBody = WireFederationBody | WireStreamRef;
+
 export interface WireFederationRequest {
   readonly method: string;
   readonly path: string;
@@ -50,7 +59,7 @@ export interface WireFederationRequest {
 
 export interface WireFederationResponse {
   readonly status: number;
-  readonly body: WireFederationBody;
+  readonly body: WireResponseBody;
   readonly contentType?: string;
 }
 
@@ -92,8 +101,8 @@ export interface ConnectionInfo {
 
 type None = Record<string, never>;
 
-/** Background → node. */
-export interface NodeRequests {
+/** Background → node (with the reads of the streams the node holds: federate's answers). */
+export interface NodeRequests extends StreamRequests {
   /** Starts the node with this identity and settings; a node already running with the same identity stays. */
   start: { params: { readonly seed: string; readonly settings: NetworkSettings }; result: NodeInfo };
   /** The node, if it runs: who it is and which servers are connected. */
@@ -117,8 +126,8 @@ export interface NodeRequests {
   turnCredentials: { params: None; result: TurnCredentials | null };
 }
 
-/** Node → background. */
-export interface HostRequests {
+/** Node → background (with the reads of the streams the background holds: incoming's answers). */
+export interface HostRequests extends StreamRequests {
   incoming: {
     params: { readonly from: string; readonly request: WireFederationRequest };
     result: WireFederationResponse;
@@ -169,13 +178,22 @@ export function encodeFederationResponse(res: FederationResponse): WireFederatio
   };
 }
 
-/** A response whose body may be streamed, read whole first (it is ours, or bounded by the request's maxBodyBytes). */
-export async function encodeStreamingResponse(res: StreamingResponse): Promise<WireFederationResponse> {
+/** A response whose body may be streamed: a streamed body stays with `holder`, the other side pulls it. */
+export function encodeStreamingResponse(
+  res: StreamingResponse,
+  holder: StreamHolder,
+): WireFederationResponse {
   if (!(res.body instanceof StreamedBody)) return encodeFederationResponse({ ...res, body: res.body });
-  return encodeFederationResponse({ ...res, body: await wholeBody(res.body, res.body.length) });
+  return {
+    status: res.status,
+    body: holder.export(res.body),
+    ...(res.contentType !== undefined && { contentType: res.contentType }),
+  };
 }
 
+/** A response that was never streamed (`request`, not `requestStream`). */
 export function decodeFederationResponse(wire: WireFederationResponse): FederationResponse {
+  if (isStreamRef(wire.body)) throw new TypeError('a streamed body where a whole one was expected');
   return {
     status: wire.status,
     body: decodeFederationBody(wire.body),
@@ -183,10 +201,31 @@ export function decodeFederationResponse(wire: WireFederationResponse): Federati
   };
 }
 
-/** Sends a `federate` request through `transport` (the node's side): its errors become values. */
+/** A response whose body may be a stream held on the other side, pulled through `reader`. */
+export function decodeStreamingResponse(
+  wire: WireFederationResponse,
+  reader: StreamReader,
+): StreamingResponse {
+  if (!isStreamRef(wire.body)) return decodeFederationResponse(wire);
+  return {
+    status: wire.status,
+    body: pulledBody(wire.body, reader),
+    ...(wire.contentType !== undefined && { contentType: wire.contentType }),
+  };
+}
+
+function isStreamRef(body: WireResponseBody): body is WireStreamRef {
+  return 'stream' in body;
+}
+
+/**
+ * Sends a `federate` request through `transport` (the node's side): its
+ * errors become values, a streamed answer's body stays with `holder`.
+ */
 export async function federateThrough(
   transport: PeerTransport,
   { to, request, timeoutMs, maxBodyBytes }: NodeRequests['federate']['params'],
+  holder: StreamHolder,
 ): Promise<FederateOutcome> {
   const options = { ...(timeoutMs !== undefined && { timeoutMs }) };
   try {
@@ -194,7 +233,10 @@ export async function federateThrough(
     const response =
       maxBodyBytes === undefined
         ? encodeFederationResponse(await transport.request(to, req, options))
-        : await encodeStreamingResponse(await transport.requestStream(to, req, { ...options, maxBodyBytes }));
+        : encodeStreamingResponse(
+            await transport.requestStream(to, req, { ...options, maxBodyBytes }),
+            holder,
+          );
     return { ok: true, response };
   } catch (err) {
     return federateFailure(err);
@@ -216,8 +258,18 @@ function federateFailure(err: unknown): FederateOutcome {
 }
 
 /** The background's side of federateThrough: the response, or the transport's error thrown again. */
-export function federateResult(to: string, outcome: FederateOutcome): FederationResponse {
-  if (outcome.ok) return decodeFederationResponse(outcome.response);
+export function federateResult(to: string, outcome: FederateOutcome): FederationResponse;
+export function federateResult(to: string, outcome: FederateOutcome, reader: StreamReader): StreamingResponse;
+export function federateResult(
+  to: string,
+  outcome: FederateOutcome,
+  reader?: StreamReader,
+): FederationResponse | StreamingResponse {
+  if (outcome.ok) {
+    return reader
+      ? decodeStreamingResponse(outcome.response, reader)
+      : decodeFederationResponse(outcome.response);
+  }
   if (outcome.name === 'PeerProtocolError') {
     throw new PeerProtocolError(to, outcome.violation as ProtocolViolation, outcome.message);
   }

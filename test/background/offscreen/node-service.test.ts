@@ -64,6 +64,9 @@ function service(nodes: FakeNodes) {
   const events: NodeEvent[] = [];
   const host: NodeHost = {
     incoming: async () => ({ status: 200, body: { json: {} } }),
+    call: async () => {
+      throw new Error('this host holds no streams');
+    },
     emit: (event) => events.push(event),
   };
   const created = createNodeService({ host, createNode: (o) => nodes.create(o) });

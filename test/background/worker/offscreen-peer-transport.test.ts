@@ -11,7 +11,7 @@ import { OffscreenPeerTransport } from '../../../background/worker/offscreen-pee
 import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
 import type { PeerTransport } from '../../../src/core/federation/transport.ts';
 import {
-  decodeFederationResponse,
+  decodeStreamingResponse,
   encodeFederationRequest,
   federateThrough,
   type HostRequests,
@@ -19,6 +19,7 @@ import {
   type NodeRequests,
 } from '../../../src/platform/web/node-wire.ts';
 import { PortRpc } from '../../../src/platform/web/port-rpc.ts';
+import { linkReader, StreamHolder } from '../../../src/platform/web/link-streams.ts';
 import { eventually, transportConformance } from '../../core/federation/transport-conformance.ts';
 import { fakePortPair } from '../../support/fake-port.ts';
 import { systemClock } from '../../../src/platform/system-clock.ts';
@@ -30,8 +31,10 @@ const unsupported = async (): Promise<never> => {
 /** A "node" that federates through `inner` and talks to the background over a fake port; the link to it. */
 function linkedNode(inner: PeerTransport): { link: NodeLink; cut(): void } {
   const [nodeEnd, hostEnd] = fakePortPair('p2pm-node');
+  const streams = new StreamHolder();
   const node = new PortRpc<NodeRequests, HostRequests, NodeEvent>(nodeEnd, {
     handlers: {
+      ...streams.handlers,
       start: unsupported,
       snapshot: unsupported,
       dial: unsupported,
@@ -40,12 +43,15 @@ function linkedNode(inner: PeerTransport): { link: NodeLink; cut(): void } {
       connections: unsupported,
       turnCredentials: unsupported,
       status: async () => ({ node: { serverName: inner.serverName, multiaddrs: [] }, peers: inner.peers() }),
-      federate: (params) => federateThrough(inner, params),
+      federate: (params) => federateThrough(inner, params, streams),
     },
   });
   inner.onRequest(async (from, req) => {
     const answer = await node.call('incoming', { from, request: encodeFederationRequest(req) });
-    return decodeFederationResponse(answer);
+    return decodeStreamingResponse(
+      answer,
+      linkReader((type, params, ms) => node.call(type, params, ms), 10_000),
+    );
   });
   inner.onPeer((serverName, state) => node.emit({ type: 'peer', serverName, state }));
 
@@ -74,6 +80,7 @@ function proxy(
         incoming();
         return transport.serveIncoming(params);
       },
+      ...transport.streamHandlers,
     },
     onEvent: (event) => {
       if (event.type === 'peer') transport.peerChanged(event.serverName, event.state);

@@ -9,6 +9,7 @@ import {
   fromHsResponse,
   toHsRequest,
 } from '../../../src/platform/web/hs-wire.ts';
+import { MAX_CHUNK_BYTES } from '../../../src/platform/web/client-wire.ts';
 
 describe('wire bodies', () => {
   test('UTF-8 travels as text, other bytes as base64, and both come back unchanged', () => {
@@ -19,6 +20,25 @@ describe('wire bodies', () => {
     assert.deepEqual(decodeWireBody(encodeWireBody(json)), json);
     assert.deepEqual(decodeWireBody(encodeWireBody(binary)), binary);
     assert.equal(encodeWireBody(new Uint8Array(0)), null);
+  });
+
+  test('a body larger than one chunk is announced by its length; the request gets it as a stream', async () => {
+    const big = new Uint8Array(MAX_CHUNK_BYTES + 1);
+    const wire = encodeWireBody(big);
+    assert.deepEqual(wire, { streamed: MAX_CHUNK_BYTES + 1 });
+    const stream = (async function* () {
+      yield big;
+    })();
+    const url = 'https://p2p-matrix.invalid/_matrix/media/v3/upload';
+    const req = toHsRequest(
+      { method: 'POST', url, headers: {}, body: wire },
+      new Promise(() => {}),
+      undefined,
+      stream,
+    );
+    assert.equal(req.body, undefined);
+    assert.equal(req.bodyStream, stream);
+    assert.equal(req.headers['content-length'], String(MAX_CHUNK_BYTES + 1));
   });
 
   test('a body chunk that starts with U+FEFF keeps it', () => {

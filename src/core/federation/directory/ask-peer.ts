@@ -3,6 +3,7 @@
 // peer is just "no answer": it is logged at debug level, since peers come and
 // go all the time in this network.
 import type { Clock, Logger } from '../../ports.ts';
+import type { Ed25519 } from '../../protocol/ed25519.ts';
 import type { JsonObject } from '../../protocol/types.ts';
 import type { FederationResponse, PeerTransport } from '../transport.ts';
 
@@ -28,6 +29,8 @@ export interface DirectoryClientDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly timeouts: DirectoryTimeouts;
+  /** Checks the proofs peers attach to directory entries (room-proof.ts). */
+  readonly ed25519: Ed25519;
 }
 
 export interface PeerQuery {

@@ -3,6 +3,7 @@
 // requests ask of other servers (remoteDirectory for the rooms module,
 // remoteProfile for accounts, resolveRemoteAlias for room federation).
 import type { Clock, Logger } from '../../ports.ts';
+import type { Ed25519 } from '../../protocol/ed25519.ts';
 import type { RemoteDirectory, ResolvedAlias } from '../../rooms/api.ts';
 import type { Store } from '../../storage/port.ts';
 import type { FederationRoute } from '../route-registry.ts';
@@ -24,6 +25,7 @@ export interface FederationDirectoryDeps {
   /** A local user's profile (accounts); undefined when there is no such user. */
   readonly profileOf: (userId: string) => Promise<LocalProfile | undefined>;
   readonly timeouts?: Partial<DirectoryTimeouts>;
+  readonly ed25519: Ed25519;
 }
 
 export interface FederationDirectory {
@@ -44,6 +46,7 @@ export function createFederationDirectory(deps: FederationDirectoryDeps): Federa
     clock: deps.clock,
     logger: deps.logger,
     timeouts: { ...defaultDirectoryTimeouts, ...deps.timeouts },
+    ed25519: deps.ed25519,
   };
   const network = createNetworkDirectory(client);
   const resolveAlias = (alias: string) => resolveRemoteAlias(client, network, alias);

@@ -7,6 +7,7 @@ import type { JsonObject } from '../../protocol/types.ts';
 import * as rooms from '../../rooms/api.ts';
 import type { Store } from '../../storage/port.ts';
 import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
+import { PROOF, roomProof } from './room-proof.ts';
 
 const V1 = '/_matrix/federation/v1';
 /** At most this many servers are named for an alias: enough to join through, small on the wire. */
@@ -57,11 +58,24 @@ function queryOfPost(ctx: FederationRouteContext): rooms.PublicRoomsQuery {
   return rooms.publicRoomsQueryFromBody(jsonBody(ctx));
 }
 
-/** Both publicRooms endpoints: our published rooms, paged as for our own clients. */
+/**
+ * Both publicRooms endpoints: our published rooms, paged as for our own
+ * clients, each with the proof of who created it and of its canonical alias
+ * (room-proof.ts), which askers check before believing the entry.
+ */
 async function publicRooms(deps: DirectoryRoutesDeps, query: rooms.PublicRoomsQuery) {
   const offset = rooms.parsePublicRoomsSince(query.since);
-  const entries = await deps.store.read(rooms.roomTableNames, (tx) => rooms.localPublicRooms(tx, query));
-  return ok(rooms.pagePublicRooms(entries, offset, query.limit) as unknown as JsonObject);
+  const page = await deps.store.read(rooms.roomTableNames, async (tx) => {
+    const entries = await rooms.localPublicRooms(tx, query);
+    const paged = rooms.pagePublicRooms(entries, offset, query.limit);
+    const chunk: JsonObject[] = [];
+    for (const entry of paged.chunk) {
+      const proof = await roomProof(tx, entry.room_id);
+      chunk.push({ ...(entry as unknown as JsonObject), ...(proof && { [PROOF]: proof }) });
+    }
+    return { ...paged, chunk };
+  });
+  return ok(page as unknown as JsonObject);
 }
 
 /**

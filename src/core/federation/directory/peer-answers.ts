@@ -3,9 +3,11 @@
 // type or absurd size are left out, unknown fields never reach our clients,
 // and every list is capped, so one peer cannot flood a client's room list.
 import { isValidRoomId } from '../../http/matrix-ids.ts';
+import { canonicalJson } from '../../protocol/canonical-json.ts';
 import type { JsonObject, JsonValue } from '../../protocol/types.ts';
 import type { PublicRoomsChunk, PublicRoomsPage } from '../../rooms/api.ts';
 import { isServerName } from '../server-name.ts';
+import { MAX_PROOF_BYTES, PROOF } from './room-proof.ts';
 
 /** At most this many rooms are read from one peer's answer. */
 export const MAX_ROOMS_PER_PEER = 500;
@@ -64,6 +66,26 @@ export function readPublicRoomsPage(body: JsonValue | Uint8Array | undefined): P
   if (next !== undefined) page.next_batch = next;
   if (prev !== undefined) page.prev_batch = prev;
   return page;
+}
+
+/**
+ * The proofs (room-proof.ts) a peer's publicRooms answer carries, by room id:
+ * objects of at most MAX_PROOF_BYTES of canonical JSON, from the entries read.
+ */
+export function readProofs(body: JsonValue | Uint8Array | undefined): Map<string, JsonObject> {
+  const proofs = new Map<string, JsonObject>();
+  if (body instanceof Uint8Array || !isObject(body) || !Array.isArray(body.chunk)) return proofs;
+  for (const value of body.chunk.slice(0, MAX_ROOMS_PER_PEER)) {
+    if (!isObject(value) || typeof value.room_id !== 'string') continue;
+    const proof = value[PROOF];
+    if (!isObject(proof)) continue;
+    try {
+      if (canonicalJson(proof).length <= MAX_PROOF_BYTES) proofs.set(value.room_id, proof);
+    } catch {
+      // not canonical JSON (a float, a number out of range): no proof
+    }
+  }
+  return proofs;
 }
 
 /** A query/directory answer: the room and up to MAX_SERVERS valid server names. */

@@ -4,8 +4,9 @@ import { isValidRoomAlias, isValidUserId, parseId } from '../../http/matrix-ids.
 import type { ResolvedAlias } from '../../rooms/api.ts';
 import { isServerName } from '../server-name.ts';
 import { askPeer, type DirectoryClientDeps } from './ask-peer.ts';
-import { FOUND_ON, type NetworkDirectory } from './network-public-rooms.ts';
+import type { NetworkDirectory } from './network-public-rooms.ts';
 import { readAliasAnswer, readProfileAnswer } from './peer-answers.ts';
+import { provesAlias } from './room-proof.ts';
 
 const V1 = '/_matrix/federation/v1';
 
@@ -14,12 +15,20 @@ export interface RemoteProfile {
   readonly avatar_url?: string;
 }
 
+/** Rooms claiming an alias, and proofs per room, checked at most (each check is a signature or two). */
+const MAX_CLAIMS_CHECKED = 10;
+const MAX_PROOFS_CHECKED = 3;
+
 /**
- * `#alias:<server>` → room id and servers to join through.
+ * `#alias:<server>` → room id and servers to join through. Only the alias's
+ * server speaks for its aliases (issue 12, finding 4).
  * 1. Ask the alias's server (query/directory). Its 404 means the alias is gone.
  * 2. When that server cannot be reached, look for a room with this canonical
  *    alias in the peers' directories: a peer that joined a public room lists
- *    it too (local aliases), so the room stays reachable without its creator.
+ *    it too, so the room stays reachable without its creator. But a peer's
+ *    word that a room has the alias is not enough: the room's own state must
+ *    say so, in a canonical alias event sent by a user of the alias's server
+ *    and signed by it (room-proof.ts), which no other peer can make.
  * The alias's own server is named last, as a fallback to join through.
  */
 export async function resolveRemoteAlias(
@@ -41,10 +50,14 @@ export async function resolveRemoteAlias(
   }
   if (res && res.status !== 429 && res.status < 500) return undefined;
   // 2.
-  const listed = await network.gatherPeers({ searchTerm: alias });
-  const room = listed.find((entry) => entry.canonical_alias === alias);
-  if (!room) return undefined;
-  return { roomId: room.room_id, servers: withFallback(room[FOUND_ON], server, deps.serverName) };
+  for (const claim of (await network.aliasClaims(alias)).slice(0, MAX_CLAIMS_CHECKED)) {
+    for (const proof of claim.proofs.slice(0, MAX_PROOFS_CHECKED)) {
+      if (await provesAlias(deps.ed25519, claim.roomId, alias, proof))
+        return { roomId: claim.roomId, servers: withFallback(claim.peers, server, deps.serverName) };
+    }
+  }
+  deps.logger.info('no room proved the alias while its server is unreachable', { alias });
+  return undefined;
 }
 
 function withFallback(servers: readonly string[], fallback: string, self: string): string[] {

@@ -149,7 +149,8 @@ describe('network room directory', () => {
     let asked = 0;
     counter.onRequest(async (_from, req) => {
       if (req.path === '/_matrix/federation/v1/publicRooms') asked++;
-      await new Promise((r) => setTimeout(r, 20));
+      // Long enough that three requests made together all reach the directory while it is out.
+      await new Promise((r) => setTimeout(r, 300));
       return { status: 200, body: { chunk: [] } };
     });
     extra.push(counter);
