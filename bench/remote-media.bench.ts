@@ -55,7 +55,7 @@ function get(node: ClusterNode, path: string, token: string): Promise<HsResponse
   });
 }
 
-async function websocketFigures(sizeMiB: number): Promise<Record<string, number>> {
+export async function websocketFigures(sizeMiB: number): Promise<Record<string, number>> {
   const cluster = await createLibp2pCluster(['a', 'b']);
   try {
     const [a, b] = cluster.nodes as unknown as [ClusterNode, ClusterNode];
@@ -121,7 +121,7 @@ async function pageDownload(args: { origin: string; token: string; mxc: string }
   return { status: res.status, size, ms: performance.now() - t0 };
 }
 
-async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | string>> {
+export async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | string>> {
   if (!existsSync(CHROMIUM_PATH))
     return { 'remote fetch over WebRTC': `skipped: needs Chromium at ${CHROMIUM_PATH}` };
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
@@ -168,7 +168,18 @@ async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | s
 }
 
 export default async function remoteMediaBench(sizeMiB = 32): Promise<Record<string, number | string>> {
-  return { ...(await websocketFigures(sizeMiB)), ...(await webrtcFigures(sizeMiB)) };
+  // Each part reports on its own: one failing leaves the other's figures.
+  const part = async (name: string, run: () => Promise<Record<string, number | string>>) => {
+    try {
+      return await run();
+    } catch (err) {
+      return { [`${name}: failed`]: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  return {
+    ...(await part('websockets', () => websocketFigures(sizeMiB))),
+    ...(await part('WebRTC', () => webrtcFigures(sizeMiB))),
+  };
 }
 
 if (import.meta.main) console.log(await remoteMediaBench(Number(process.argv[2] ?? 32)));
