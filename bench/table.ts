@@ -180,6 +180,18 @@ export const GOALS: readonly Goal[] = [
     atMost: 200,
     issue: 17,
   },
+  {
+    id: 'attack.send-sync.p50-ratio',
+    measure: 'send → /sync, one Node homeserver, during a flood from 3 hostile peers ÷ quiet, p50',
+    unit: '×',
+    issue: 12,
+  },
+  {
+    id: 'attack.send-sync.p95-ratio',
+    measure: 'send → /sync, one Node homeserver, during a flood from 3 hostile peers ÷ quiet, p95',
+    unit: '×',
+    issue: 12,
+  },
 ];
 
 const figures = new Map<string, number>();
