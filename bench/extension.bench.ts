@@ -16,18 +16,14 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
+import { callClient } from '../scripts/harness/client-page/driver.ts';
 import {
   type ExtensionBrowser,
   removeProfile,
   stopServiceWorkers,
 } from '../scripts/harness/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../scripts/harness/extension-session.ts';
-import { useRelay, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
+import { startClientSite } from '../scripts/harness/extension-session.ts';
+import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
 import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 import { type Delivery, describeDeliveries, startTrace, takeTrace } from './delivery-trace.ts';
 import { extensionMissing } from './extension-missing.ts';
@@ -150,12 +146,12 @@ export default async function extensionBench(): Promise<void> {
   const browsers: ExtensionBrowser[] = [];
   try {
     const open = async (name: string) => {
-      const browser = await launchWithLoopbackAccess();
-      browsers.push(browser);
-      await approveOrigin(browser, site.origin);
-      const serverName = await useRelay(browser, relay.multiaddrs[0]!);
-      const page = await openClientPage(browser.context, site.origin);
-      const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, name);
+      const { browser, page, serverName, creds } = await openRegisteredPeer(
+        site,
+        relay.multiaddrs[0]!,
+        name,
+        (launched) => browsers.push(launched),
+      );
       await callClient(page, 'start', name, HOMESERVER_ORIGIN, creds);
       return { browser, page, serverName };
     };

@@ -14,25 +14,19 @@
 // loopback-only namespace: TESTING.md).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { StreamedBody } from '../src/core/public.ts';
 import type { HsResponse } from '../src/core/public.ts';
 import { createLibp2pCluster } from '../test/support/libp2p-cluster.ts';
 import type { ClusterNode } from '../test/support/federated-cluster.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
 import {
   CHROMIUM_PATH,
   EXTENSION_DIR,
   type ExtensionBrowser,
   removeProfile,
 } from '../scripts/harness/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../scripts/harness/extension-session.ts';
-import { useRelay, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
+import { startClientSite } from '../scripts/harness/extension-session.ts';
+import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
 import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 
 const MIB = 1024 * 1024;
@@ -131,13 +125,8 @@ export async function webrtcFigures(sizeMiB: number): Promise<Record<string, num
   const browsers: ExtensionBrowser[] = [];
   try {
     const open = async (name: string) => {
-      const browser = await launchWithLoopbackAccess();
-      browsers.push(browser);
-      await approveOrigin(browser, site.origin);
-      const serverName = await useRelay(browser, relay.multiaddrs[0]!);
-      const page: Page = await openClientPage(browser.context, site.origin);
-      const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, name);
-      return { browser, serverName, page, token: creds.accessToken };
+      const peer = await openRegisteredPeer(site, relay.multiaddrs[0]!, name, (b) => browsers.push(b));
+      return { ...peer, token: peer.creds.accessToken };
     };
     const a = await open('alice');
     const b = await open('bob');

@@ -202,6 +202,11 @@ export function measured(id: string, value: number): void {
   figures.set(id, value);
 }
 
+/** This run's figures so far (id → value). */
+export function measuredFigures(): [string, number][] {
+  return [...figures];
+}
+
 /** `npm run bench -- --quick` (or P2PM_BENCH_QUICK=1): smaller runs, under three minutes in all. */
 export const quick = process.argv.includes('--quick') || process.env.P2PM_BENCH_QUICK === '1';
 
