@@ -42,6 +42,17 @@ export async function createLibp2pCluster(
   try {
     for (const label of labels)
       nodes.push(await startFederatedNode({ label, transport: await transport(seedFor(label)), options }));
+    // Handed out once every node reaches every other: until the relay's directory has
+    // introduced them, a node knows no address of the others and a request fails as unreachable.
+    const names = nodes.map((n) => n.serverName);
+    await Promise.all(
+      transports.map((t) =>
+        connectedTo(
+          t,
+          names.filter((name) => name !== t.serverName),
+        ),
+      ),
+    );
   } catch (err) {
     await Promise.all(transports.map((t) => t.close()));
     await relay.stop();
