@@ -6,15 +6,28 @@ import type { Worker } from 'playwright-core';
 import type { Span } from '../src/platform/trace.ts';
 
 interface TraceGlobal {
-  p2pMatrix: { trace: { start(): void; take(): Span[] } };
+  p2pMatrix: {
+    trace: { start(): void; take(): Span[] };
+    network: { trace(on: boolean): Promise<readonly Span[]> };
+  };
 }
 
+/** Starts the trace of the worker and of its libp2p node (the offscreen document). */
 export function startTrace(worker: Worker): Promise<void> {
-  return worker.evaluate(() => (globalThis as unknown as TraceGlobal).p2pMatrix.trace.start());
+  return worker.evaluate(async () => {
+    const { p2pMatrix } = globalThis as unknown as TraceGlobal;
+    p2pMatrix.trace.start();
+    await p2pMatrix.network.trace(true);
+  });
 }
 
+/** The spans of the worker and of its node, in order of their start. */
 export function takeTrace(worker: Worker): Promise<Span[]> {
-  return worker.evaluate(() => (globalThis as unknown as TraceGlobal).p2pMatrix.trace.take());
+  return worker.evaluate(async () => {
+    const { p2pMatrix } = globalThis as unknown as TraceGlobal;
+    const spans = [...p2pMatrix.trace.take(), ...(await p2pMatrix.network.trace(false))];
+    return spans.sort((x, y) => x.start - y.start);
+  });
 }
 
 export interface Delivery {

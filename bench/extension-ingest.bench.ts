@@ -8,15 +8,8 @@
 // accepted. `--quick`: 500 PDUs (else 5,000). Prints "skipped" without
 // Chromium or a build.
 // Run alone: `node bench/run.ts extension-ingest` (after `npm run build`).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
-import {
-  CHROMIUM_PATH,
-  EXTENSION_DIR,
-  type ExtensionBrowser,
-  removeProfile,
-} from '../scripts/harness/extension-browser.ts';
+import { type ExtensionBrowser, removeProfile } from '../scripts/harness/extension-browser.ts';
 import {
   approveOrigin,
   launchWithLoopbackAccess,
@@ -35,18 +28,16 @@ import {
 } from '../test/support/federated-cluster.ts';
 import { startTrace, takeTrace } from './delivery-trace.ts';
 import { signedChain } from './federation.bench.ts';
+import { extensionMissing } from './extension-missing.ts';
 import { measured, quick } from './table.ts';
 
 const PDUS = quick ? 500 : 5_000;
 const V3 = '/_matrix/client/v3';
 
 export default async function extensionIngestBench(): Promise<Record<string, number> | undefined> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    console.log(`skipped: needs Chromium at ${CHROMIUM_PATH}`);
-    return undefined;
-  }
-  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
-    console.log('skipped: run npm run build first');
+  const missing = extensionMissing();
+  if (missing) {
+    console.log(missing);
     return undefined;
   }
   const relay = await startRelay();

@@ -11,27 +11,22 @@
 // Same flags as the end-to-end tests and the demo: no traffic leaves the
 // machine. Prints "skipped" when Chromium or the build is missing.
 // Run alone: `node bench/run.ts extension` (after `npm run build`).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
+import { callClient } from '../scripts/harness/client-page/driver.ts';
 import {
-  CHROMIUM_PATH,
-  EXTENSION_DIR,
   type ExtensionBrowser,
   removeProfile,
   stopServiceWorkers,
 } from '../scripts/harness/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../scripts/harness/extension-session.ts';
-import { useRelay, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
+import { startClientSite } from '../scripts/harness/extension-session.ts';
+import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
 import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 import { type Delivery, describeDeliveries, startTrace, takeTrace } from './delivery-trace.ts';
+import { extensionMissing } from './extension-missing.ts';
 import { measured } from './table.ts';
 
 /** Messages timed A → B after the first ten. */
@@ -133,9 +128,8 @@ async function toDeviceToSync(a: Page, b: Page, bobId: string) {
 }
 
 export default async function extensionBench(): Promise<void> {
-  if (!existsSync(CHROMIUM_PATH)) return console.log(`skipped: needs Chromium at ${CHROMIUM_PATH}`);
-  if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
-    return console.log('skipped: run npm run build first');
+  const missing = extensionMissing();
+  if (missing) return console.log(missing);
 
   for (const browser of ['chrome', 'firefox'] as const) {
     const sizes = shippedSizes(browser);
@@ -152,12 +146,12 @@ export default async function extensionBench(): Promise<void> {
   const browsers: ExtensionBrowser[] = [];
   try {
     const open = async (name: string) => {
-      const browser = await launchWithLoopbackAccess();
-      browsers.push(browser);
-      await approveOrigin(browser, site.origin);
-      const serverName = await useRelay(browser, relay.multiaddrs[0]!);
-      const page = await openClientPage(browser.context, site.origin);
-      const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, name);
+      const { browser, page, serverName, creds } = await openRegisteredPeer(
+        site,
+        relay.multiaddrs[0]!,
+        name,
+        (launched) => browsers.push(launched),
+      );
       await callClient(page, 'start', name, HOMESERVER_ORIGIN, creds);
       return { browser, page, serverName };
     };

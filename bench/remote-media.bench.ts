@@ -14,25 +14,19 @@
 // loopback-only namespace: TESTING.md).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { StreamedBody } from '../src/core/public.ts';
 import type { HsResponse } from '../src/core/public.ts';
 import { createLibp2pCluster } from '../test/support/libp2p-cluster.ts';
 import type { ClusterNode } from '../test/support/federated-cluster.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
 import {
   CHROMIUM_PATH,
   EXTENSION_DIR,
   type ExtensionBrowser,
   removeProfile,
 } from '../scripts/harness/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../scripts/harness/extension-session.ts';
-import { useRelay, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
+import { startClientSite } from '../scripts/harness/extension-session.ts';
+import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
 import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 
 const MIB = 1024 * 1024;
@@ -55,7 +49,7 @@ function get(node: ClusterNode, path: string, token: string): Promise<HsResponse
   });
 }
 
-async function websocketFigures(sizeMiB: number): Promise<Record<string, number>> {
+export async function websocketFigures(sizeMiB: number): Promise<Record<string, number>> {
   const cluster = await createLibp2pCluster(['a', 'b']);
   try {
     const [a, b] = cluster.nodes as unknown as [ClusterNode, ClusterNode];
@@ -121,7 +115,7 @@ async function pageDownload(args: { origin: string; token: string; mxc: string }
   return { status: res.status, size, ms: performance.now() - t0 };
 }
 
-async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | string>> {
+export async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | string>> {
   if (!existsSync(CHROMIUM_PATH))
     return { 'remote fetch over WebRTC': `skipped: needs Chromium at ${CHROMIUM_PATH}` };
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
@@ -131,13 +125,8 @@ async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | s
   const browsers: ExtensionBrowser[] = [];
   try {
     const open = async (name: string) => {
-      const browser = await launchWithLoopbackAccess();
-      browsers.push(browser);
-      await approveOrigin(browser, site.origin);
-      const serverName = await useRelay(browser, relay.multiaddrs[0]!);
-      const page: Page = await openClientPage(browser.context, site.origin);
-      const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, name);
-      return { browser, serverName, page, token: creds.accessToken };
+      const peer = await openRegisteredPeer(site, relay.multiaddrs[0]!, name, (b) => browsers.push(b));
+      return { ...peer, token: peer.creds.accessToken };
     };
     const a = await open('alice');
     const b = await open('bob');
@@ -168,7 +157,18 @@ async function webrtcFigures(sizeMiB: number): Promise<Record<string, number | s
 }
 
 export default async function remoteMediaBench(sizeMiB = 32): Promise<Record<string, number | string>> {
-  return { ...(await websocketFigures(sizeMiB)), ...(await webrtcFigures(sizeMiB)) };
+  // Each part reports on its own: one failing leaves the other's figures.
+  const part = async (name: string, run: () => Promise<Record<string, number | string>>) => {
+    try {
+      return await run();
+    } catch (err) {
+      return { [`${name}: failed`]: err instanceof Error ? err.message : String(err) };
+    }
+  };
+  return {
+    ...(await part('websockets', () => websocketFigures(sizeMiB))),
+    ...(await part('WebRTC', () => webrtcFigures(sizeMiB))),
+  };
 }
 
 if (import.meta.main) console.log(await remoteMediaBench(Number(process.argv[2] ?? 32)));

@@ -8,10 +8,11 @@
 // runs only the files whose name contains "protocol"; `--quick` runs the
 // short version (under three minutes: smaller sizes, and the benches with no
 // goal row left out).
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { quick, renderTable, tableRows } from './table.ts';
+import { measured, measuredFigures, quick, renderTable, tableRows } from './table.ts';
 
 type Bench = { default?: () => unknown };
 
@@ -27,7 +28,58 @@ const NOT_IN_QUICK = [
   'storage',
 ];
 
+/**
+ * Benches that launch browsers: each runs in a child process holding
+ * /tmp/p2pm-browsers.lock (one browser run at a time on a shared machine),
+ * which hands its figures back on one line.
+ */
+const BROWSERS = ['extension', 'extension-ingest', 'media', 'page-media', 'search-extension'];
+const BROWSER_LOCK = '/tmp/p2pm-browsers.lock';
+const FIGURES_LINE = 'P2PM-BENCH-FIGURES ';
+
 const directory = new URL('./', import.meta.url);
+const child = process.argv.find((arg) => arg.startsWith('--child='))?.slice('--child='.length);
+if (child !== undefined) {
+  // Run by the parent below: one bench, its figures on the last line.
+  await runBench(child);
+  console.log(`${FIGURES_LINE}${JSON.stringify(measuredFigures())}`);
+  process.exit(0);
+}
+
+/** Runs one bench file and prints what it returns. */
+async function runBench(file: string): Promise<void> {
+  const bench = (await import(new URL(file, directory).href)) as Bench;
+  if (typeof bench.default !== 'function') throw new Error(`${file} has no default export to run`);
+  const figures = await bench.default();
+  if (figures && typeof figures === 'object') {
+    for (const [name, value] of Object.entries(figures)) {
+      const shown = typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : value;
+      console.log(`${name}: ${shown}`);
+    }
+  }
+}
+
+/** A browser bench in a child process under the browsers' lock; its figures recorded here. */
+async function runUnderBrowserLock(file: string): Promise<void> {
+  const args = [BROWSER_LOCK, process.execPath, new URL('run.ts', directory).pathname, `--child=${file}`];
+  if (quick) args.push('--quick');
+  const proc = spawn('flock', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const lines = out.split('\n');
+    out = lines.pop()!;
+    for (const line of lines) {
+      if (line.startsWith(FIGURES_LINE))
+        for (const [id, value] of JSON.parse(line.slice(FIGURES_LINE.length)) as [string, number][])
+          measured(id, value);
+      else console.log(line);
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => proc.once('close', resolve));
+  if (code !== 0) throw new Error(`${file} exited with ${code}`);
+}
+
 const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
 const files = (await readdir(directory))
   .filter((name) => name.endsWith('.bench.ts') && (!only || name.includes(only)))
@@ -40,15 +92,8 @@ for (const file of files) {
   console.log(`\n=== ${file.replace(/\.bench\.ts$/, '')} ===`);
   const t0 = performance.now();
   try {
-    const bench = (await import(new URL(file, directory).href)) as Bench;
-    if (typeof bench.default !== 'function') throw new Error(`${file} has no default export to run`);
-    const figures = await bench.default();
-    if (figures && typeof figures === 'object') {
-      for (const [name, value] of Object.entries(figures)) {
-        const shown = typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(2) : value;
-        console.log(`${name}: ${shown}`);
-      }
-    }
+    if (BROWSERS.includes(file.replace(/\.bench\.ts$/, ''))) await runUnderBrowserLock(file);
+    else await runBench(file);
   } catch (error) {
     // One bench failing leaves the others' rows; the table says what is missing.
     failures.push(file);

@@ -14,11 +14,10 @@
 // Goal (issue 17): p50 ≤ 200 ms in the extension. Prints "skipped" without
 // Chromium or a build. Run alone under the browsers lock:
 // `flock /tmp/p2pm-browsers.lock node bench/run.ts search-extension`.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { POPUP_CLIENT } from '../background/worker/client-names.ts';
-import { CHROMIUM_PATH, EXTENSION_DIR, removeProfile } from '../scripts/harness/extension-browser.ts';
+import { removeProfile } from '../scripts/harness/extension-browser.ts';
 import { launchWithLoopbackAccess } from '../scripts/harness/extension-session.ts';
+import { extensionMissing } from './extension-missing.ts';
 import { measured, quick } from './table.ts';
 
 const EVENTS = Number(process.env.EXTENSION_SEARCH_EVENTS ?? (quick ? 5_000 : 100_000));
@@ -36,12 +35,9 @@ interface WorkerGlobal {
 }
 
 export default async function extensionSearchBench(): Promise<Record<string, number> | undefined> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    console.log(`skipped: needs Chromium at ${CHROMIUM_PATH}`);
-    return undefined;
-  }
-  if (!existsSync(join(EXTENSION_DIR, 'manifest.json'))) {
-    console.log('skipped: run npm run build first');
+  const missing = extensionMissing();
+  if (missing) {
+    console.log(missing);
     return undefined;
   }
   const browser = await launchWithLoopbackAccess();

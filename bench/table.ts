@@ -180,6 +180,18 @@ export const GOALS: readonly Goal[] = [
     atMost: 200,
     issue: 17,
   },
+  {
+    id: 'attack.send-sync.p50-ratio',
+    measure: 'send → /sync, one Node homeserver, during a flood from 3 hostile peers ÷ quiet, p50',
+    unit: '×',
+    issue: 12,
+  },
+  {
+    id: 'attack.send-sync.p95-ratio',
+    measure: 'send → /sync, one Node homeserver, during a flood from 3 hostile peers ÷ quiet, p95',
+    unit: '×',
+    issue: 12,
+  },
 ];
 
 const figures = new Map<string, number>();
@@ -188,6 +200,11 @@ const figures = new Map<string, number>();
 export function measured(id: string, value: number): void {
   if (!GOALS.some((goal) => goal.id === id)) throw new Error(`no goal row "${id}" in bench/table.ts`);
   figures.set(id, value);
+}
+
+/** This run's figures so far (id → value). */
+export function measuredFigures(): [string, number][] {
+  return [...figures];
 }
 
 /** `npm run bench -- --quick` (or P2PM_BENCH_QUICK=1): smaller runs, under three minutes in all. */

@@ -31,6 +31,7 @@ import {
   type NodeRequests,
 } from '../../src/platform/web/node-wire.ts';
 import type { RpcHandlers } from '../../src/platform/web/port-rpc.ts';
+import { Trace } from '../../src/platform/trace.ts';
 import { networkSnapshot } from './network-snapshot.ts';
 
 const RTT_INTERVAL_MS = 15_000;
@@ -81,6 +82,8 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
   const logger = deps.logger ?? silentLogger;
   const createNode = deps.createNode ?? createBrowserNode;
   const rtts = new Map<string, number>();
+  /** Federation requests through the node, while a bench has the trace on (`trace` request). */
+  const trace = new Trace();
   /** Bodies fetched from peers, held until the homeserver has read them (link-streams.ts). */
   const streams = new StreamHolder();
   const hostReader = linkReader((type, params, ms) => host.call(type, params, ms), HOST_READ_TIMEOUT_MS);
@@ -118,7 +121,9 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     });
     const { transport, libp2p } = node;
     transport.onRequest(async (from, req) => {
-      const response = await host.incoming({ from, request: encodeFederationRequest(req) });
+      const response = await trace.span(`node fed< ${req.method} ${req.path}`, () =>
+        host.incoming({ from, request: encodeFederationRequest(req) }),
+      );
       return decodeStreamingResponse(response, hostReader);
     });
     transport.onPeer((serverName, state) => {
@@ -186,7 +191,10 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
     }),
     federate: async (params) => {
       if (!running) return { ok: false, name: 'PeerUnreachable', reason: 'no-route', message: NOT_RUNNING };
-      return federateThrough(running.node.transport, params, streams);
+      const { transport } = running.node;
+      return trace.span(`node fed> ${params.request.method} ${params.request.path}`, () =>
+        federateThrough(transport, params, streams),
+      );
     },
     ...streams.handlers,
     snapshot: async () => {
@@ -215,6 +223,11 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
       }),
     connections: async () => (running ? describeConnections(running.node) : []),
     turnCredentials: async () => (running && (await running.node.turn.credentials())) ?? null,
+    trace: async ({ on }) => {
+      if (!on) return trace.take();
+      trace.start();
+      return [];
+    },
   };
   const close = () =>
     serial(async () => {

@@ -6,6 +6,7 @@
 // (a node already running with this identity and these settings stays as it
 // is) and its list of connected servers replaces ours: a worker that Chrome
 // stopped and started again learns the peers that stayed connected meanwhile.
+import type { Span } from '../../src/platform/trace.ts';
 import { type Logger, type TurnSource, VERSION_PATH } from '../../src/core/public.ts';
 import { encodeBase64 } from '../../src/core/protocol.ts';
 import type { NetworkSettings } from '../../src/platform/web/network-settings.ts';
@@ -42,6 +43,8 @@ export interface NetworkNode {
   start(identity: NodeIdentity): OffscreenPeerTransport;
   /** The node's libp2p connections (tests: is the link to a peer direct WebRTC?). */
   connections(): Promise<readonly ConnectionInfo[]>;
+  /** Benches: starts the node's trace (`on`), or stops it and answers its spans. */
+  trace(on: boolean): Promise<readonly Span[]>;
   /** TURN credentials from the node's relays, for the homeserver's `/voip/turnServer`. */
   readonly turn: TurnSource;
 }
@@ -146,6 +149,7 @@ export function createNetworkNode(deps: NetworkNodeDeps): NetworkNode {
       return transport;
     },
     connections: () => link.call('connections', {}),
+    trace: (on) => link.call('trace', { on }),
     turn: {
       credentials: async () => (await link.call('turnCredentials', {}, TURN_TIMEOUT_MS)) ?? undefined,
     },

@@ -4,7 +4,11 @@
 // and wait for a direct WebRTC connection to another server.
 import type { ConnectionInfo } from '../../src/platform/web/node-wire.ts';
 import type { NetworkState } from '../../src/platform/web/popup-messages.ts';
+import type { Page } from 'playwright-core';
+import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
+import { callClient, openClientPage } from './client-page/driver.ts';
 import type { ExtensionBrowser } from './extension-browser.ts';
+import { approveOrigin, launchWithLoopbackAccess } from './extension-session.ts';
 
 interface Background {
   p2pMatrix: {
@@ -57,4 +61,35 @@ export async function waitForDirectWebRTC(
     if (Date.now() > deadline) throw new Error(`hang guard: no direct WebRTC connection to ${serverName}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** A browser on the network: its own homeserver's name, a client page on `site`, and a registered user. */
+export interface RegisteredPeer {
+  readonly browser: ExtensionBrowser;
+  readonly serverName: string;
+  readonly page: Page;
+  readonly creds: Awaited<ReturnType<typeof registerIn>>;
+}
+
+function registerIn(page: Page, name: string) {
+  return callClient(page, 'register', HOMESERVER_ORIGIN, name);
+}
+
+/**
+ * Launches Chromium with the extension, approves `site`, adds `relay`, opens
+ * the client page and registers `name`; `launched` is told of the browser
+ * first, so that the caller closes it even if a later step fails.
+ */
+export async function openRegisteredPeer(
+  site: { readonly origin: string },
+  relay: string,
+  name: string,
+  launched: (browser: ExtensionBrowser) => void,
+): Promise<RegisteredPeer> {
+  const browser = await launchWithLoopbackAccess();
+  launched(browser);
+  await approveOrigin(browser, site.origin);
+  const serverName = await useRelay(browser, relay);
+  const page = await openClientPage(browser.context, site.origin);
+  return { browser, serverName, page, creds: await registerIn(page, name) };
 }

@@ -13,7 +13,11 @@
 //    (libp2p's default 128 KiB would cut a single large transaction.)
 //  - at most 64 concurrent hop requests, 512 connections, 25 new
 //    connections per second from one host, 32 connections mid-handshake;
-//  - the directory holds at most 1024 members (directory-server.ts).
+//  - the directory holds at most 1024 members (directory-server.ts);
+//  - per host (identities are free, addresses less so: p2p/hosts.ts): at most
+//    64 connections, 32 reservations and 32 directory members, so one
+//    machine cannot take the relay's 512 connections, its 128 reservations
+//    or its directory (issue 12).
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,11 +27,12 @@ import { noise } from '@libp2p/noise';
 import { ping } from '@libp2p/ping';
 import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
-import type { Libp2p } from '@libp2p/interface';
+import type { Libp2p, PeerId } from '@libp2p/interface';
 import { createLibp2p } from 'libp2p';
 import { type Logger, silentLogger } from '../core/public.ts';
 import { privateKeyFromSeed } from '../platform/libp2p/identity.ts';
 import { startDirectoryServer } from './p2p/directory-server.ts';
+import { connectionsFrom, hostOf, hostOfPeer } from './p2p/hosts.ts';
 import { coturnMissing, startCoturn, type TurnServerOptions } from './turn/coturn.ts';
 import { serveTurnCredentials } from './turn/turn-credentials.ts';
 
@@ -44,7 +49,12 @@ export const relayLimits = {
   newConnectionsPerSecondPerHost: 25,
   maxPendingConnections: 32,
   maxDirectoryMembers: 1024,
+  maxConnectionsPerHost: 64,
+  maxReservationsPerHost: 32,
+  maxDirectoryMembersPerHost: 32,
 } as const;
+
+export type RelayLimits = Readonly<Record<keyof typeof relayLimits, number>>;
 
 export interface RelayOptions {
   readonly host?: string;
@@ -54,6 +64,8 @@ export interface RelayOptions {
   readonly logger?: Logger;
   /** Serve TURN with coturn on this address and port (port 0: a free one); none without. */
   readonly turn?: TurnServerOptions;
+  /** Limits other than relayLimits (tests lower the per-host ones). */
+  readonly limits?: Partial<RelayLimits>;
 }
 
 export interface Relay {
@@ -61,39 +73,66 @@ export interface Relay {
   readonly multiaddrs: string[];
   /** The TURN server's URIs, when it serves TURN. */
   readonly turnUris?: readonly string[];
+  /** Peer ids registered in the relay's directory now. */
+  directoryMembers(): string[];
   stop(): Promise<void>;
 }
 
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? silentLogger;
+  const limits: RelayLimits = { ...relayLimits, ...options.limits };
+  // The gater runs once the node exists; it asks the node what it holds.
+  let node: Libp2p | undefined;
+  const reservedFrom = (host: string, except: PeerId): number => {
+    if (!node) return 0;
+    const reserved = (node.services as { relay: { reservations: { keys(): Iterable<PeerId> } } }).relay
+      .reservations;
+    let count = 0;
+    for (const peer of reserved.keys()) if (!peer.equals(except) && hostOfPeer(node, peer) === host) count++;
+    return count;
+  };
   const libp2p = await createLibp2p({
     ...(options.seed && { privateKey: await privateKeyFromSeed(options.seed) }),
     addresses: { listen: [`/ip4/${host}/tcp/${options.port ?? 0}/ws`] },
     transports: [webSockets()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionGater: { denyDialMultiaddr: () => false },
+    connectionGater: {
+      denyDialMultiaddr: () => false,
+      denyInboundConnection: (maConn) =>
+        node !== undefined &&
+        connectionsFrom(node.getConnections(), hostOf(maConn.remoteAddr)) >= limits.maxConnectionsPerHost,
+      denyInboundRelayReservation: (source) => {
+        const host = node && hostOfPeer(node, source);
+        return host === undefined || reservedFrom(host, source) >= limits.maxReservationsPerHost;
+      },
+    },
     connectionManager: {
-      maxConnections: relayLimits.maxConnections,
-      inboundConnectionThreshold: relayLimits.newConnectionsPerSecondPerHost,
-      maxIncomingPendingConnections: relayLimits.maxPendingConnections,
+      maxConnections: limits.maxConnections,
+      inboundConnectionThreshold: limits.newConnectionsPerSecondPerHost,
+      maxIncomingPendingConnections: limits.maxPendingConnections,
     },
     services: {
       identify: identify(),
       ping: ping(),
       relay: circuitRelayServer({
-        maxInboundHopStreams: relayLimits.maxHopStreams,
+        maxInboundHopStreams: limits.maxHopStreams,
         reservations: {
-          maxReservations: relayLimits.maxReservations,
-          reservationTtl: relayLimits.reservationTtlMs,
-          defaultDataLimit: BigInt(relayLimits.relayedDataBytes),
-          defaultDurationLimit: relayLimits.relayedDurationMs,
+          maxReservations: limits.maxReservations,
+          reservationTtl: limits.reservationTtlMs,
+          defaultDataLimit: BigInt(limits.relayedDataBytes),
+          defaultDurationLimit: limits.relayedDurationMs,
         },
       }),
     },
   });
-  const directory = await startDirectoryServer(libp2p, relayLimits.maxDirectoryMembers, logger);
+  node = libp2p;
+  const directory = await startDirectoryServer(
+    libp2p,
+    { maxMembers: limits.maxDirectoryMembers, maxMembersPerHost: limits.maxDirectoryMembersPerHost },
+    logger,
+  );
   const turn =
     options.turn &&
     (await startTurn(libp2p, options.turn).catch(async (err: unknown) => {
@@ -103,6 +142,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     }));
   return {
     multiaddrs: libp2p.getMultiaddrs().map((ma) => ma.toString()),
+    directoryMembers: () => directory.members(),
     ...(turn && { turnUris: turn.uris }),
     stop: async () => {
       await turn?.stop();

@@ -176,6 +176,9 @@ function fuzzBody(rng: Rng, ctx: Context): Uint8Array | undefined {
   }
 }
 
+/** Where a user's token goes: filled in when the request is sent, as the token may have changed since it was made. */
+const TOKEN = '<token>';
+
 function headers(rng: Rng, route: RouteShape, token: string | undefined, body: Uint8Array | undefined) {
   const out: Record<string, string> = {};
   if (token !== undefined) {
@@ -239,7 +242,7 @@ export function generateRequest(
     req: {
       method,
       path: query.length > 0 ? `${path}?${query.join('&')}` : path,
-      headers: headers(rng, route, user?.accessToken, body),
+      headers: headers(rng, route, user && TOKEN, body),
       ...(body && { body }),
     },
     ...(user && { user }),
@@ -271,7 +274,19 @@ export async function runCsFuzz(
   let next = 0;
   const worker = async () => {
     while (next < plan.length && findings.length < 20) {
-      const { req, user } = plan[next++]!;
+      const planned = plan[next++]!;
+      const { user } = planned;
+      const authorization = planned.req.headers.authorization;
+      const req =
+        user && authorization
+          ? {
+              ...planned.req,
+              headers: {
+                ...planned.req.headers,
+                authorization: authorization.replace(TOKEN, user.accessToken),
+              },
+            }
+          : planned.req;
       const shown = `${req.method} ${req.path.slice(0, 300)} body=${req.body ? Buffer.from(req.body).toString().slice(0, 300) : '-'}`;
       let status: number;
       let body: Json;

@@ -137,7 +137,7 @@ function hostileEdu(rng: Rng, t: FedTarget): Json {
     const shaped: Record<string, Json> = {
       'm.typing': { room_id: rng.chance(0.7) ? t.room.roomId : leaf(), user_id: user, typing: leaf() },
       'm.receipt': {
-        [rng.chance(0.7) ? t.room.roomId : String(leaf())]: {
+        [rng.chance(0.7) ? t.room.roomId : JSON.stringify(leaf())]: {
           'm.read': { [user]: { event_ids: [leaf()], data: { ts: leaf() } } },
         },
       },
@@ -351,13 +351,17 @@ export async function runFedFuzz(
   t: FedTarget,
   count: number,
   ack: Acknowledged,
+  progress: (line: string) => void = () => {},
 ): Promise<FedRunResult> {
+  const started = Date.now();
   const findings: Finding[] = [];
   const kinds: Record<string, number> = { frames: 0, transactions: 0, requests: 0 };
   let inputs = 0;
   for (; inputs < count && findings.length < 20; inputs++) {
     const r = rng.next();
     let shown = '';
+    if (inputs % 500 === 0 && inputs > 0)
+      progress(`  federation: ${inputs} inputs, ${Date.now() - started} ms, ${findings.length} findings`);
     try {
       if (r < 0.25) {
         kinds.frames!++;

@@ -260,6 +260,7 @@ export async function runFuzzSession(options: FuzzOptions): Promise<FuzzReport> 
           },
           options.fedInputs,
           ack,
+          log,
         );
     log(
       `federation: ${fed.inputs} inputs in ${Date.now() - fedStarted} ms (${JSON.stringify(fed.kinds)}), ${fed.findings.length} findings`,
@@ -317,18 +318,43 @@ export async function runFuzzSession(options: FuzzOptions): Promise<FuzzReport> 
         if (sync.status !== 200)
           restartIssues.push(`${user.userId}: /sync answered ${sync.status} after the restart`);
       }
-      for (const room of [publicRoom, privateRoom]) {
-        const res = await jsonCall(
+      // The fuzz may have made users leave rooms: every setup room a user is still in takes their message.
+      for (const user of users) {
+        const joinedRooms = await jsonCall(
           again,
-          'PUT',
-          `${V3}/rooms/${enc(room)}/send/m.room.message/after`,
-          { msgtype: 'm.text', body: 'after the restart' },
-          alice.accessToken,
+          'GET',
+          `${V3}/joined_rooms`,
+          undefined,
+          user.accessToken,
           nextUpkeepAddress(),
         );
-        if (res.status !== 200)
-          restartIssues.push(`a message into ${room} answered ${res.status} ${JSON.stringify(res.body)}`);
+        for (const room of [publicRoom, privateRoom].filter((r) =>
+          joinedRooms.body?.joined_rooms?.includes(r),
+        )) {
+          const path = `${V3}/rooms/${enc(room)}/send/m.room.message/after`;
+          const res = await jsonCall(
+            again,
+            'PUT',
+            path,
+            { msgtype: 'm.text', body: 'after the restart' },
+            user.accessToken,
+            nextUpkeepAddress(),
+          );
+          if (res.status !== 200)
+            restartIssues.push(
+              `${user.userId}'s message into ${room} answered ${res.status} ${JSON.stringify(res.body)}`,
+            );
+        }
       }
+      const fresh = await jsonCall(
+        again,
+        'POST',
+        `${V3}/createRoom`,
+        {},
+        alice.accessToken,
+        nextUpkeepAddress(),
+      );
+      if (fresh.status !== 200) restartIssues.push(`createRoom answered ${fresh.status} after the restart`);
     } else storeIssues = ['the server crashed during the run'];
     return {
       seed: options.seed,

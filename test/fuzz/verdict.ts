@@ -51,6 +51,9 @@ const SPEC_STATUSES: Readonly<Record<string, readonly number[]>> = {
   M_CANNOT_OVERWRITE_MEDIA: [409],
   M_RESOURCE_LIMIT_EXCEEDED: [403],
   M_SERVER_NOT_TRUSTED: [400],
+  // Custom profile fields (v1.16).
+  M_PROFILE_TOO_LARGE: [400],
+  M_KEY_TOO_LARGE: [400],
 };
 
 /** Why this answer breaks the rules, or undefined when it is fine. */

@@ -6,6 +6,7 @@ import type { HandlerResult } from '../http/route.ts';
 import { StreamedBody } from '../http/streamed-body.ts';
 import type { MediaDeps } from './deps.ts';
 import { mediaHeaders } from './headers.ts';
+import { byteRange } from './range.ts';
 import { checkMediaId, checkServerName } from './ids.ts';
 import { isExpired, localFile, type MediaFile, remoteFile } from './records.ts';
 import { touchRemote } from './remote-cache.ts';
@@ -84,11 +85,37 @@ async function findLocal(deps: FilesDeps, mediaId: string, timeoutMs: number): P
   }
 }
 
-/** A 200 answer streaming the file; `fileName` (from a download path) replaces the stored name. */
-export function serveFile(deps: MediaDeps, file: MediaFile, fileName?: string): HandlerResult {
+/**
+ * A 200 answer streaming the file; `fileName` (from a download path)
+ * replaces the stored name. With a Range header (range.ts) the part asked
+ * for, 206, or 416 for a range past the file's end.
+ */
+export function serveFile(
+  deps: MediaDeps,
+  file: MediaFile,
+  fileName?: string,
+  rangeHeader?: string,
+): HandlerResult {
   const { content } = file;
-  return {
-    body: new StreamedBody(content.size, deps.blobs.read(content.blob)),
-    headers: mediaHeaders(content.contentType, fileName ?? file.fileName),
+  const headers = {
+    ...mediaHeaders(content.contentType, fileName ?? file.fileName),
+    'accept-ranges': 'bytes',
   };
+  const range = byteRange(rangeHeader, content.size);
+  if (range === 'unsatisfiable') {
+    return {
+      status: 416,
+      body: { errcode: 'M_UNKNOWN', error: 'The requested range is not satisfiable' },
+      headers: { 'content-range': `bytes */${content.size}` },
+    };
+  }
+  if (range) {
+    const length = range.end - range.start + 1;
+    return {
+      status: 206,
+      body: new StreamedBody(length, deps.blobs.read(content.blob, { offset: range.start, length })),
+      headers: { ...headers, 'content-range': `bytes ${range.start}-${range.end}/${content.size}` },
+    };
+  }
+  return { body: new StreamedBody(content.size, deps.blobs.read(content.blob)), headers };
 }

@@ -21,7 +21,7 @@ export function mediaRoutes(deps: UploadDeps & FilesDeps, queue: KeyedQueue): Ro
   const download = async (ctx: RequestContext, legacy: boolean) => {
     const fileName = ctx.params.fileName === undefined ? undefined : checkFileName(ctx.params.fileName);
     const file = await findFile(deps, ctx.params.serverName!, ctx.params.mediaId!, findOptions(ctx, legacy));
-    return serveFile(deps, file, fileName);
+    return serveFile(deps, file, fileName, ctx.req.headers.range);
   };
   const thumb = async (ctx: RequestContext, legacy: boolean) => {
     const { serverName, mediaId } = ctx.params as { serverName: string; mediaId: string };

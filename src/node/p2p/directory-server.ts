@@ -2,6 +2,7 @@
 // src/platform/libp2p/discovery.ts for the decision). A member registers its
 // addresses on a long-lived stream over a direct connection; the relay sends it
 // every other member and pushes joins and leaves. Limits: `maxMembers` in all,
+// `maxMembersPerHost` from one host,
 // one stream per peer (a new one replaces the old), at most 8 addresses each,
 // and at most one broadcast per member per second (later updates coalesce),
 // so re-registering in a loop cannot turn the relay into an amplifier.
@@ -16,11 +17,14 @@ import {
   encodeDirectoryMessage,
 } from '../../platform/libp2p/directory-wire.ts';
 import { FrameDecoder } from '../../platform/libp2p/frames.ts';
+import { hostOf } from './hosts.ts';
 
 const BROADCAST_COOLDOWN_MS = 1000;
 
 interface Member {
   readonly stream: Stream;
+  /** The host it registered from (hosts.ts): members per host are capped. */
+  readonly host: string;
   addrs: string[];
   cooling?: ReturnType<typeof setTimeout>;
   dirty: boolean;
@@ -32,9 +36,15 @@ export interface DirectoryServer {
   stop(): Promise<void>;
 }
 
+export interface DirectoryLimits {
+  readonly maxMembers: number;
+  /** Members registered from one host (identities are free; addresses less so). */
+  readonly maxMembersPerHost: number;
+}
+
 export async function startDirectoryServer(
   libp2p: Libp2p,
-  maxMembers: number,
+  { maxMembers, maxMembersPerHost }: DirectoryLimits,
   logger: Logger,
 ): Promise<DirectoryServer> {
   const members = new Map<string, Member>();
@@ -60,11 +70,11 @@ export async function startDirectoryServer(
     }, BROADCAST_COOLDOWN_MS);
   };
 
-  const onRegister = (id: string, stream: Stream, addrs: string[]) => {
+  const onRegister = (id: string, stream: Stream, host: string, addrs: string[]) => {
     let member = members.get(id);
     if (member?.stream !== stream) {
       member?.stream.abort(new Error('replaced by a newer registration'));
-      member = { stream, addrs: [], dirty: false };
+      member = { stream, host, addrs: [], dirty: false };
       members.set(id, member);
       for (const [other, m] of members)
         if (other !== id) send(stream, { type: 'peer', id: other, addrs: m.addrs });
@@ -75,15 +85,21 @@ export async function startDirectoryServer(
 
   const handle = (stream: Stream, connection: Connection) => {
     const id = connection.remotePeer.toString();
-    if (connection.limits || (!members.has(id) && members.size >= maxMembers)) {
-      return stream.abort(new Error('directory is full or connection is relayed'));
+    const host = hostOf(connection.remoteAddr);
+    const fromHost = [...members.entries()].filter(([other, m]) => other !== id && m.host === host).length;
+    if (
+      connection.limits ||
+      (!members.has(id) && members.size >= maxMembers) ||
+      fromHost >= maxMembersPerHost
+    ) {
+      return stream.abort(new Error('directory is full, full for this host, or the connection is relayed'));
     }
     const frames = new FrameDecoder();
     stream.addEventListener('message', (evt) => {
       try {
         for (const frame of frames.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray())) {
           const message = decodeDirectoryMessage(frame);
-          if (message?.type === 'register') onRegister(id, stream, message.addrs);
+          if (message?.type === 'register') onRegister(id, stream, host, message.addrs);
         }
       } catch (err) {
         logger.warn('directory member sent malformed frames', { peer: id, error: String(err) });

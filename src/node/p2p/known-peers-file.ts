@@ -7,8 +7,10 @@ import { dirname } from 'node:path';
 import { isServerName } from '../../core/public.ts';
 import type { KnownPeer, KnownPeerStore } from '../../platform/libp2p/known-peers.ts';
 
-/** Stops a flood of distinct peers from growing the file without bound. */
+/** Stops a flood of distinct peers from growing the file without bound (the oldest saved go first). */
 const MAX_PEERS = 1024;
+/** Addresses kept per peer, also when a file written by hand or an older version has more. */
+const MAX_ADDRS = 16;
 
 export function knownPeersFile(path: string): KnownPeerStore {
   let loaded: Promise<Map<string, KnownPeer>> | undefined;
@@ -19,7 +21,11 @@ export function knownPeersFile(path: string): KnownPeerStore {
     try {
       const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
       for (const peer of Array.isArray(parsed) ? parsed : [])
-        if (isKnownPeer(peer)) peers.set(peer.serverName, peer);
+        if (isKnownPeer(peer)) {
+          peers.delete(peer.serverName);
+          peers.set(peer.serverName, { serverName: peer.serverName, addrs: peer.addrs.slice(0, MAX_ADDRS) });
+        }
+      while (peers.size > MAX_PEERS) peers.delete(peers.keys().next().value!);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

@@ -11,6 +11,7 @@
 // (media: PeerTransport.requestStream's answer, or our own media served to a
 // peer) crosses in pieces, never whole: the answer carries a reference to it
 // and the other side pulls it (link-streams.ts), both directions alike.
+import type { Span } from '../trace.ts';
 import {
   type FederationBody,
   type FederationRequest,
@@ -124,6 +125,8 @@ export interface NodeRequests extends StreamRequests {
   connections: { params: None; result: readonly ConnectionInfo[] };
   /** TURN credentials from the node's relays (turn-client.ts), null when none serves TURN. */
   turnCredentials: { params: None; result: TurnCredentials | null };
+  /** Benches: `on` starts the node's trace (src/platform/trace.ts); off answers its spans and stops it. */
+  trace: { params: { readonly on: boolean }; result: readonly Span[] };
 }
 
 /** Node → background (with the reads of the streams the background holds: incoming's answers). */

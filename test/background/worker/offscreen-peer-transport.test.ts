@@ -41,6 +41,7 @@ function linkedNode(inner: PeerTransport): { link: NodeLink; cut(): void } {
       reconnect: unsupported,
       applySettings: unsupported,
       connections: unsupported,
+      trace: unsupported,
       turnCredentials: unsupported,
       status: async () => ({ node: { serverName: inner.serverName, multiaddrs: [] }, peers: inner.peers() }),
       federate: (params) => federateThrough(inner, params, streams),
