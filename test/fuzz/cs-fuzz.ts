@@ -52,6 +52,9 @@ export interface Acknowledged {
   readonly rooms: Set<string>;
 }
 
+/** Routes that wait for something by default when no `timeout` is given. */
+const DEFAULT_LONG_POLLS = ['/_matrix/client/v3/events'];
+
 /** A request with no answer after this long hangs (long-polls are asked for at most 2 s). */
 export const HANG_MS = 20_000;
 
@@ -227,6 +230,9 @@ export function generateRequest(
     const name = rng.pick(QUERY_NAMES);
     query.push(`${encodeURIComponent(name)}=${encodeAny(queryValue(rng, name, ctx))}`);
   }
+  // A long-poll that waits by default (the events stream: 30 s) is always asked for a short one.
+  if (DEFAULT_LONG_POLLS.includes(route.path) && !query.some((q) => q.startsWith('timeout=')))
+    query.push(`timeout=${rng.int(0, 2000)}`);
   if (rng.chance(0.02)) query.push(rng.pick(['%', '%zz=1', '=', '&&', 'a=%ff']));
   const user =
     route.auth !== 'none' || rng.chance(0.2)
