@@ -5,7 +5,6 @@
 // federation requests (state, events, profiles, the directory) as fast as
 // the homeserver lets them. The figure is the ratio of the two in the same
 // run, never an absolute time: the machine's load moves both alike.
-import type { JsonObject } from '../src/core/protocol.ts';
 import { type RoguePeer, rogueJoins, rogueOver } from '../test/core/federation/rogue-peer.ts';
 import type { Account, RunningNode } from '../test/support/federated-cluster.ts';
 import { createLibp2pCluster } from '../test/support/libp2p-cluster.ts';
@@ -69,34 +68,12 @@ function flood(
   let stopped = false;
   const counts: Record<string, number> = { invites: 0, edus: 0, requests: 0, refused: 0 };
   let n = 0;
-  const invite = async (rogue: RoguePeer) => {
-    const room = `!flood${++n}:${rogue.serverName}`;
-    const mallory = rogue.user('mallory');
-    const { pdu, eventId } = await rogue.event({
-      room_id: room,
-      type: 'm.room.member',
-      state_key: victim.userId,
-      sender: mallory,
-      content: { membership: 'invite' },
-      prev_events: [],
-      auth_events: [],
-      depth: 5,
-    });
-    const strip = (type: string, content: JsonObject) => ({ type, state_key: '', sender: mallory, content });
+  const invite = (rogue: RoguePeer) => {
     counts.invites!++;
-    return rogue.transport.request(a.serverName, {
-      method: 'PUT',
-      path: `/_matrix/federation/v2/invite/${enc(room)}/${enc(eventId)}`,
-      origin: rogue.serverName,
-      body: {
-        room_version: '10',
-        event: pdu,
-        invite_room_state: [
-          strip('m.room.create', { creator: mallory }),
-          strip('m.room.topic', { topic: 'x'.repeat(16_000) }),
-        ],
-      },
-    });
+    return rogue.invite(a.serverName, `!flood${++n}:${rogue.serverName}`, victim.userId, [
+      ['m.room.create', { creator: rogue.user('mallory') }],
+      ['m.room.topic', { topic: 'x'.repeat(16_000) }],
+    ]);
   };
   const edus = (rogue: RoguePeer) => {
     const user = rogue.user('mallory');

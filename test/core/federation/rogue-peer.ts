@@ -34,6 +34,16 @@ export interface RoguePeer {
     edus?: readonly unknown[],
     body?: JsonObject,
   ): Promise<FederationResponse>;
+  /**
+   * PUT /v2/invite to `to`: the rogue's `mallory` invites `userId` into the rogue's
+   * own `roomId`, with this stripped state (each `[type, content]`, sent by mallory).
+   */
+  invite(
+    to: string,
+    roomId: string,
+    userId: string,
+    stripped: readonly (readonly [string, JsonObject])[],
+  ): Promise<FederationResponse>;
   serve(handler: FederationHandler): void;
 }
 
@@ -56,7 +66,7 @@ export async function rogueOver(transport: PeerTransport, seedByte = 0x66): Prom
   if (transport.serverName !== serverName) throw new Error('the rogue transport has another key');
   // The rooms it forges into are created with the default version.
   const version = roomVersion(DEFAULT_ROOM_VERSION)!;
-  return {
+  const peer: RoguePeer = {
     serverName,
     transport,
     version,
@@ -97,8 +107,38 @@ export async function rogueOver(transport: PeerTransport, seedByte = 0x66): Prom
         } as unknown as JsonObject,
       });
     },
+    async invite(to, roomId, userId, stripped) {
+      const mallory = `@mallory:${serverName}`;
+      const { pdu, eventId } = await peer.event({
+        room_id: roomId,
+        type: 'm.room.member',
+        state_key: userId,
+        sender: mallory,
+        content: { membership: 'invite' },
+        prev_events: [],
+        auth_events: [],
+        depth: 5,
+      });
+      const enc = encodeURIComponent;
+      return transport.request(to, {
+        method: 'PUT',
+        path: `/_matrix/federation/v2/invite/${enc(roomId)}/${enc(eventId)}`,
+        origin: serverName,
+        body: {
+          room_version: '10',
+          event: pdu,
+          invite_room_state: stripped.map(([type, content]) => ({
+            type,
+            state_key: '',
+            sender: mallory,
+            content,
+          })),
+        },
+      });
+    },
     serve: (handler) => transport.onRequest(handler),
   };
+  return peer;
 }
 
 /** What a rogue needs to forge events in a room: its auth event ids and latest event, read as alice. */

@@ -9,12 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MAX_PENDING_INVITES_PER_SERVER } from '../../../src/core/federation/routes/invite-route.ts';
 import { MAX_STRIPPED_STATE_BYTES } from '../../../src/core/rooms/federation-api.ts';
-import type { JsonObject } from '../../../src/core/protocol.ts';
 import { type RoguePeer, rogueOver } from '../../core/federation/rogue-peer.ts';
 import type { Account, RunningNode } from '../../support/federated-cluster.ts';
 import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
 
-const enc = encodeURIComponent;
 const INVITES = MAX_PENDING_INVITES_PER_SERVER + 5;
 /** Stripped state the rogue sends with each invite: 4 × 256 KiB topics. */
 const HEAVY = 256 * 1024;
@@ -35,30 +33,12 @@ describe('an invite flood from one peer over libp2p', () => {
 
   async function invite(i: number) {
     const roomId = `!flood${i}:${rogue.serverName}`;
-    const mallory = rogue.user('mallory');
-    const { pdu, eventId } = await rogue.event({
-      room_id: roomId,
-      type: 'm.room.member',
-      state_key: bob.userId,
-      sender: mallory,
-      content: { membership: 'invite' },
-      prev_events: [],
-      auth_events: [],
-      depth: 5,
-    });
-    const strip = (type: string, content: JsonObject) => ({ type, state_key: '', sender: mallory, content });
-    const state = [
-      strip('m.room.create', { creator: mallory, room_version: '10' }),
-      strip('m.room.name', { name: `flood ${i}` }),
-      ...[1, 2, 3, 4].map((n) => strip(`m.flood.${n}`, { topic: 'x'.repeat(HEAVY) })),
-      strip('m.room.join_rules', { join_rule: 'invite' }),
-    ];
-    const res = await rogue.transport.request(a.serverName, {
-      method: 'PUT',
-      path: `/_matrix/federation/v2/invite/${enc(roomId)}/${enc(eventId)}`,
-      origin: rogue.serverName,
-      body: { room_version: '10', event: pdu, invite_room_state: state },
-    });
+    const res = await rogue.invite(a.serverName, roomId, bob.userId, [
+      ['m.room.create', { creator: rogue.user('mallory'), room_version: '10' }],
+      ['m.room.name', { name: `flood ${i}` }],
+      ...[1, 2, 3, 4].map((n) => [`m.flood.${n}`, { topic: 'x'.repeat(HEAVY) }] as const),
+      ['m.room.join_rules', { join_rule: 'invite' }],
+    ]);
     return { roomId, res };
   }
 
