@@ -64,6 +64,33 @@ export async function allowPeerToPeer(page: Page, allowed: boolean): Promise<voi
   await dialog.waitFor({ state: 'hidden' });
 }
 
+/**
+ * Waits until Element's client holds TURN servers, asking `/voip/turnServer`
+ * again (js-sdk's checkTurnServers) while it holds none: Element asks once at
+ * sign-in and then every 10 minutes, and at sign-in the node may not have
+ * reached the relay yet (its answer is then `{}`, as Synapse's without TURN).
+ * Hang guard STEP_TIMEOUT_MS.
+ */
+export async function waitForTurnServers(page: Page): Promise<void> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  for (;;) {
+    const held = await page.evaluate(async () => {
+      interface Client {
+        getTurnServers(): unknown[];
+        checkTurnServers(): Promise<unknown>;
+      }
+      const client = (
+        globalThis as unknown as { mxMatrixClientPeg: { get(): Client } }
+      ).mxMatrixClientPeg.get();
+      if (client.getTurnServers().length === 0) await client.checkTurnServers();
+      return client.getTurnServers().length;
+    });
+    if (held > 0) return;
+    if (Date.now() > deadline) throw new Error('hang guard: Element holds no TURN server');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 /** What the page's newest open RTCPeerConnection shows of its call. */
 export interface CallStats {
   readonly iceState: string;
