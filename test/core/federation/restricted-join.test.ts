@@ -17,6 +17,7 @@ import {
   type ClusterNode,
   createFederatedCluster,
   eventually,
+  type Json,
   type RunningNode,
   serverNameFor,
   startFederatedNode,
@@ -36,10 +37,18 @@ async function spaceAndRestrictedRoom(node: ClusterNode, who: Account, powerLeve
     creation_content: { type: 'm.space' },
     room_version: '10',
   });
-  const roomId = await createRoom(node, who, {
-    preset: 'private_chat',
+  const roomId = await restrictedRoom(node, who, space, {
     room_version: '10',
     power_level_content_override: powerLevels,
+  });
+  return { space, roomId };
+}
+
+/** A private room made by `who` on `node`, restricted to the members of `space`; `fields` add to the creation. */
+function restrictedRoom(node: ClusterNode, who: Account, space: string, fields: Json = {}) {
+  return createRoom(node, who, {
+    preset: 'private_chat',
+    ...fields,
     initial_state: [
       {
         type: 'm.room.join_rules',
@@ -48,7 +57,6 @@ async function spaceAndRestrictedRoom(node: ClusterNode, who: Account, powerLeve
       },
     ],
   });
-  return { space, roomId };
 }
 
 describe('restricted joins across servers', () => {
@@ -107,17 +115,7 @@ describe('restricted joins across servers', () => {
     // members, with invites at 50.
     const space = await createRoom(b, ben, { preset: 'public_chat', creation_content: { type: 'm.space' } });
     assert.equal((await join(a, ann, space, [b.serverName])).status, 200);
-    const roomId = await createRoom(a, ann, {
-      preset: 'private_chat',
-      power_level_content_override: { invite: 50 },
-      initial_state: [
-        {
-          type: 'm.room.join_rules',
-          state_key: '',
-          content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
-        },
-      ],
-    });
+    const roomId = await restrictedRoom(a, ann, space, { power_level_content_override: { invite: 50 } });
     // B and C hold both rooms, with no one there who may invite.
     for (const [node, who] of [
       [b, ben],
@@ -198,17 +196,7 @@ describe('restricted joins whose authorising server fails at send_join', () => {
       preset: 'public_chat',
       creation_content: { type: 'm.space' },
     });
-    const roomId = await createRoom(a, alice, {
-      preset: 'private_chat',
-      power_level_content_override: { invite: 50 },
-      initial_state: [
-        {
-          type: 'm.room.join_rules',
-          state_key: '',
-          content: { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: space }] },
-        },
-      ],
-    });
+    const roomId = await restrictedRoom(a, alice, space, { power_level_content_override: { invite: 50 } });
     assert.equal((await join(c, cat, space, [a.serverName])).status, 200);
     assert.equal((await join(c, cat, roomId, [a.serverName])).status, 200);
     const levels = await stateContent(a, alice, roomId, 'm.room.power_levels');
