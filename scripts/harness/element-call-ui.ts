@@ -51,46 +51,6 @@ export async function hangUp(page: Page): Promise<void> {
   await button.press('Enter');
 }
 
-/** Sets "Allow Peer-to-Peer for 1:1 calls" (Settings, Voice & Video) and closes the settings. */
-export async function allowPeerToPeer(page: Page, allowed: boolean): Promise<void> {
-  await page.getByRole('button', { name: 'User menu' }).click();
-  await page.getByRole('menuitem', { name: 'All settings' }).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.getByRole('tab', { name: 'Voice & Video' }).click();
-  const toggle = dialog.getByRole('switch', { name: 'Allow Peer-to-Peer for 1:1 calls' });
-  if ((await toggle.isChecked()) !== allowed) await toggle.click();
-  if ((await toggle.isChecked()) !== allowed) throw new Error('the peer-to-peer setting did not change');
-  await page.keyboard.press('Escape');
-  await dialog.waitFor({ state: 'hidden' });
-}
-
-/**
- * Waits until Element's client holds TURN servers, asking `/voip/turnServer`
- * again (js-sdk's checkTurnServers) while it holds none: Element asks once at
- * sign-in and then every 10 minutes, and at sign-in the node may not have
- * reached the relay yet (its answer is then `{}`, as Synapse's without TURN).
- * Hang guard STEP_TIMEOUT_MS.
- */
-export async function waitForTurnServers(page: Page): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  for (;;) {
-    const held = await page.evaluate(async () => {
-      interface Client {
-        getTurnServers(): unknown[];
-        checkTurnServers(): Promise<unknown>;
-      }
-      const client = (
-        globalThis as unknown as { mxMatrixClientPeg: { get(): Client } }
-      ).mxMatrixClientPeg.get();
-      if (client.getTurnServers().length === 0) await client.checkTurnServers();
-      return client.getTurnServers().length;
-    });
-    if (held > 0) return;
-    if (Date.now() > deadline) throw new Error('hang guard: Element holds no TURN server');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 /** What the page's newest open RTCPeerConnection shows of its call. */
 export interface CallStats {
   readonly iceState: string;
@@ -99,9 +59,6 @@ export interface CallStats {
   /** Candidate types of the selected pair: `host`, `srflx`, `prflx` or `relay`. */
   readonly localCandidate?: string;
   readonly remoteCandidate?: string;
-  /** The selected pair's transport addresses, `address:port`. */
-  readonly localAddress?: string;
-  readonly remoteAddress?: string;
 }
 
 /** The stats of the page's newest RTCPeerConnection that is not closed, if any. */
@@ -116,14 +73,11 @@ function callStats(page: Page): Promise<CallStats | undefined> {
     const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
     const local = stats.find((s) => s.id === pair?.localCandidateId);
     const remote = stats.find((s) => s.id === pair?.remoteCandidateId);
-    const address = (c?: Record<string, unknown>) => c && `${c.address}:${c.port}`;
     return {
       iceState: pc.iceConnectionState,
       audioBytesReceived: Number(audio?.bytesReceived ?? 0),
       localCandidate: local?.candidateType as string | undefined,
       remoteCandidate: remote?.candidateType as string | undefined,
-      localAddress: address(local),
-      remoteAddress: address(remote),
     };
   });
 }
