@@ -113,6 +113,42 @@ describe('directory federation endpoints', () => {
     assert.equal(nobody.status, 404);
   });
 
+  test('query/profile serves custom fields (spec v1.16): whole, one by name, absent when unset', async () => {
+    const path = `${V1}/query/profile`;
+    const put = (key: string, value: unknown) =>
+      hs.request(
+        'PUT',
+        `${V3}/profile/${encodeURIComponent(alice.userId)}/${key}`,
+        { [key]: value },
+        alice.accessToken,
+      );
+    assert.equal((await put('m.tz', 'Europe/Paris')).status, 200);
+    assert.equal((await put('org.example.pets', { cats: 2 })).status, 200);
+    const all = await ask({ method: 'GET', path, query: { user_id: alice.userId } });
+    assert.deepEqual(all, {
+      status: 200,
+      body: { displayname: 'Alice', 'm.tz': 'Europe/Paris', 'org.example.pets': { cats: 2 } },
+    });
+    const one = await ask({
+      method: 'GET',
+      path,
+      query: { user_id: alice.userId, field: 'org.example.pets' },
+    });
+    assert.deepEqual(one, { status: 200, body: { 'org.example.pets': { cats: 2 } } });
+    const unset = await ask({
+      method: 'GET',
+      path,
+      query: { user_id: alice.userId, field: 'org.example.none' },
+    });
+    assert.deepEqual(unset, { status: 200, body: {} });
+    const tooLong = await ask({
+      method: 'GET',
+      path,
+      query: { user_id: alice.userId, field: `a.${'b'.repeat(300)}` },
+    });
+    assert.equal(tooLong.status, 400);
+  });
+
   test('an unknown federation path is 404 M_UNRECOGNIZED, a wrong method 405', async () => {
     const unknown = await ask({ method: 'GET', path: `${V1}/nothing/here` });
     assert.deepEqual(
