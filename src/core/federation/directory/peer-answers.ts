@@ -19,8 +19,12 @@ export const MAX_ROOMS_PER_PEER = 500;
  * within it (federation-routes.ts), so an honest peer's always fits.
  */
 export const MAX_LISTING_ANSWER_BYTES = 256 * 1024;
-/** Largest query/directory or query/profile answer read (a profile is at most 64 KiB, spec: "Profiles"). */
-export const MAX_QUERY_ANSWER_BYTES = 64 * 1024;
+/**
+ * Largest query/directory or query/profile answer read: twice the 64 KiB a
+ * whole profile may hold (spec: "Profiles"), so an answer with one field too
+ * many still gives its valid fields (readProfileAnswer drops the rest).
+ */
+export const MAX_QUERY_ANSWER_BYTES = 128 * 1024;
 /** Longest string field kept (a topic may be long; a room list entry need not show more). */
 const MAX_FIELD_LENGTH = 1000;
 const MAX_TOKEN_LENGTH = 256;
