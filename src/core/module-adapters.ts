@@ -7,6 +7,7 @@ import type { Notifier } from './events/notifier.ts';
 import type { EduSinks, Federation, FederationRoute } from './federation/api.ts';
 import type { KeysAccounts, KeysFederation, KeysModule, KeysRooms } from './keys/api.ts';
 import type { Clock, Pbkdf2Sha256 } from './ports.ts';
+import type { JsonObject } from './protocol/types.ts';
 import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
 import { type SyncDeps, storeRemoteReceipt, type TypingTracker } from './sync/api.ts';
@@ -25,6 +26,16 @@ export function roomAccounts(deps: AdapterDeps): rooms.AccountsForRooms {
     userExists: (userId) =>
       deps.store.read(accounts.accountTableNames, (tx) => accounts.userExists(tx, userId)),
   };
+}
+
+/** What federation's query/profile serves: a local user's whole profile, custom fields too (spec v1.16). */
+export function federationProfiles(deps: AdapterDeps): (userId: string) => Promise<JsonObject | undefined> {
+  // Stored profiles came in as JSON bodies, so every value is JSON.
+  return (userId) =>
+    deps.store.read(
+      accounts.accountTableNames,
+      async (tx) => (await accounts.getFullProfile(tx, userId)) as JsonObject | undefined,
+    );
 }
 
 /** Whether two users are joined to a common room (the audience of presence). */
