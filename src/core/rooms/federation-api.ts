@@ -65,6 +65,11 @@ export function eventRowOf(tx: ReadTx, eventId: string): Promise<EventRow | unde
   return eventsTable.get(tx, eventId);
 }
 
+/** Whether the event is held (in any form), without reading its row. */
+export async function eventHeld(tx: ReadTx, eventId: string): Promise<boolean> {
+  return (await eventsTable.count(tx, { equals: eventId })) > 0;
+}
+
 /** The room's current state group (the resolved state of its forward extremities). */
 export async function currentStateGroup(tx: ReadTx, roomId: string): Promise<number | undefined> {
   return (await roomsTable.get(tx, roomId))?.state_group;
