@@ -7,7 +7,7 @@ import { badJson, forbidden } from '../../errors.ts';
 import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
 import { BoundedCache } from '../../protocol/bounded-cache.ts';
 import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
-import { type EduDeps, receiveEdu } from '../edus.ts';
+import { type EduDeps, receiveEdus } from '../edus.ts';
 import { type Intake, type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
 import { topoSort } from '../topo-sort.ts';
 import type { InboundDeps } from './inbound-deps.ts';
@@ -101,12 +101,10 @@ async function handle(
       results[eventId] = error === undefined ? {} : { error };
     }
   }
-  for (const edu of transaction.edus) {
-    try {
-      await receiveEdu(deps.edus, origin, edu);
-    } catch (err) {
-      deps.logger.warn('an EDU failed', { origin, error: String(err) });
-    }
+  try {
+    await receiveEdus(deps.edus, origin, transaction.edus);
+  } catch (err) {
+    deps.logger.warn('the EDUs of a transaction failed', { origin, error: String(err) });
   }
   return { pdus: results };
 }
