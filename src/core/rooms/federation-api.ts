@@ -44,7 +44,7 @@ export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state
 export { roomTableNames } from './tables.ts';
 export { joinAuthoriser } from './restricted-join.ts';
 export { type HierarchyRoom, localHierarchyRoom, openRoom } from './hierarchy.ts';
-export { joinedRoomIds } from './members-read.ts';
+export { joinedRoomIds, roomMembers } from './members-read.ts';
 export { ServerVisibilityChecker } from './visibility.ts';
 
 /** Tables a write transaction placing remote events opens. */
