@@ -22,7 +22,7 @@ import {
 } from '../../rooms/federation-api.ts';
 import { KeyedQueue } from '../../keyed-queue.ts';
 import type { FederationContext } from '../context.ts';
-import { authChain, servableRow } from '../event-graph.ts';
+import { authChain, servableRows } from '../event-graph.ts';
 import { receivePdus } from '../inbound/receive-pdus.ts';
 import { intakePdu } from '../pdu-intake.ts';
 import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
@@ -190,14 +190,10 @@ async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
   const answer = await fed.store.read(roomTableNames, async (tx) => {
     const row = await eventRowOf(tx, event.event_id);
     const ids = [...(await stateOfGroup(tx, row!.sg_before)).values()];
-    const state: RoomEvent[] = [];
-    for (const id of ids) {
-      const stateRow = await servableRow(tx, id);
-      if (stateRow) state.push(stateRow.pdu);
-    }
+    const rows = await servableRows(tx, ids);
     return {
-      state,
-      chain: await authChain(tx, [...ids, event.event_id], version),
+      state: [...rows.values()].map((r) => r.pdu),
+      chain: await authChain(tx, [...ids, event.event_id], version, rows),
       servers: await joinedServers(tx, event.room_id),
     };
   });
