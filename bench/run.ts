@@ -40,6 +40,7 @@ const BROWSERS = [
   'media',
   'page-media',
   'search-extension',
+  'worker-memory',
 ];
 const BROWSER_LOCK = '/tmp/p2pm-browsers.lock';
 const FIGURES_LINE = 'P2PM-BENCH-FIGURES ';
