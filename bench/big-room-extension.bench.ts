@@ -28,7 +28,7 @@ import {
   seedFor,
   startFederatedNode,
 } from '../test/support/federated-cluster.ts';
-import { EVENTS, HOLDER, MEMBERS, makeRoom, savedRoom } from './big-room.bench.ts';
+import { HOLDER, MEMBERS, makeRoom, savedRoom } from './big-room.bench.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured } from './table.ts';
 
@@ -75,7 +75,7 @@ export default async function bigRoomExtensionBench(): Promise<Record<string, nu
     const firstPageMs = performance.now() - t0;
     measured('join.big.node-browser', firstPageMs);
     return {
-      [`join of a ${MEMBERS}-member, ${EVENTS}-event room held by a Node peer, from the extension (ms)`]:
+      [`join of a ${MEMBERS}-member, ${room.events}-event room held by a Node peer, from the extension (ms)`]:
         joinMs,
       'join → first page of history shown in the extension (ms)': firstPageMs,
     };
