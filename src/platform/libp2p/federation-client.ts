@@ -28,6 +28,7 @@ import { describeFailure } from '../describe-failure.ts';
 import type { SessionPool } from './session-pool.ts';
 import { readMessage, readStreaming, StreamEnded, writeFrames } from './stream-io.ts';
 import type { Frame } from './frames.ts';
+import { type Trace, wallClock } from '../trace.ts';
 
 export interface ExchangeOptions {
   readonly maxResponseBodyBytes: number;
@@ -35,6 +36,8 @@ export interface ExchangeOptions {
   readonly signal: AbortSignal;
   /** Where streams kept open between exchanges come from and go back to. */
   readonly sessions: SessionPool;
+  /** Benches: the stream taken and the exchange on it, as spans. */
+  readonly trace?: Trace;
 }
 
 export async function exchange(
@@ -44,10 +47,16 @@ export async function exchange(
   options: ExchangeOptions,
 ): Promise<FederationResponse> {
   const frames = [...requestFrames(req)];
-  const { sessions, signal } = options;
+  const { sessions, signal, trace } = options;
+  const taking = wallClock();
   const lease = await sessions.take(conn, signal);
+  const name = `${lease.reused ? 'kept' : 'new'} ${req.method} ${req.path}`;
+  trace?.record({ name: `wire> stream ${name}`, start: taking, end: wallClock() });
   try {
-    return await exchangeOn(conn, lease.stream, serverName, frames, options);
+    const sending = wallClock();
+    const response = await exchangeOn(conn, lease.stream, serverName, frames, options);
+    trace?.record({ name: `wire> exchange ${name}`, start: sending, end: wallClock() });
+    return response;
   } catch (err) {
     // A kept stream the server ended (idle, or gone with its node) just as we
     // sent: once more on a new stream. Federation requests are idempotent

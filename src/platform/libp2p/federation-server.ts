@@ -33,6 +33,7 @@ import {
   WireError,
 } from './federation-wire.ts';
 import { peerIdToServerName } from './identity.ts';
+import { type Trace, wallClock } from '../trace.ts';
 import { awaitMessage, readMessage, writeFrames, writeStreamed } from './stream-io.ts';
 
 /**
@@ -56,7 +57,11 @@ interface Outcome {
   readonly readAll: boolean;
 }
 
-export function createFederationServer(limits: TransportLimits, logger: Logger): FederationServer {
+export function createFederationServer(
+  limits: TransportLimits,
+  logger: Logger,
+  trace?: Trace,
+): FederationServer {
   const gate = createInboundGate(limits, logger);
 
   const receive = async (
@@ -70,6 +75,7 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
       return release !== undefined;
     };
     let message: Awaited<ReturnType<typeof readMessage>>;
+    const reading = wallClock();
     try {
       message = await readMessage(
         stream,
@@ -91,6 +97,7 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
       return { response, readAll: false };
     }
     const head = parseRequestHead(message.head);
+    trace?.record({ name: `wire< request ${String(message.head.path)}`, start: reading, end: wallClock() });
     if (!head) return { response: responses.badJson('malformed request head'), readAll: true };
     const decoded = decodeBody(head.body, message.body);
     if (!decoded.ok)

@@ -31,6 +31,7 @@ import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
 import { type KnownPeerStore, trackKnownPeers } from './known-peers.ts';
 import { keepRelaysConnected } from './relay-keeper.ts';
 import { SessionPool } from './session-pool.ts';
+import type { Trace } from '../trace.ts';
 
 /** How long a streamed request waits for a direct connection to a peer reachable only through a relay. */
 const DIRECT_WAIT_MS = 5_000;
@@ -47,6 +48,8 @@ export interface Libp2pTransportInit {
    * connection until it has carried a stream (webrtc-upgrade.ts).
    */
   readonly usable?: (conn: Connection) => boolean;
+  /** Benches: spans for the steps of each federation exchange (stream taken, request sent, request read). */
+  readonly trace?: Trace;
 }
 
 export interface Libp2pPeerTransport extends PeerTransport {
@@ -68,7 +71,8 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   const listeners: ((name: string, state: PeerState) => void)[] = [];
   const connected = new Set<string>();
 
-  const server = createFederationServer(limits, logger);
+  const trace = init.trace;
+  const server = createFederationServer(limits, logger, trace);
   const streamLimits = {
     runOnLimitedConnection: true,
     // Room above the per-peer slot limit so excess requests get a 429 rather than a stream reset.
@@ -161,7 +165,12 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
 
   const request = (to: string, req: FederationRequest, options?: RequestOptions) =>
     run(to, options?.timeoutMs, (conn, signal) =>
-      exchange(conn, to, req, { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal, sessions }),
+      exchange(conn, to, req, {
+        maxResponseBodyBytes: limits.maxResponseBodyBytes,
+        signal,
+        sessions,
+        ...(trace && { trace }),
+      }),
     );
 
   /**
