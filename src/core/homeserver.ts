@@ -46,6 +46,7 @@ import {
   keysRooms,
   keysServerRoutes,
   openIdServerRoute,
+  federationProfiles,
   roomAccounts,
   syncAccounts,
 } from './module-adapters.ts';
@@ -138,7 +139,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       serverName,
       transport,
       ed25519,
-      profileOf: accountsForRooms.profileOf,
+      profileOf: federationProfiles(shared),
     });
   let federation: Federation | undefined;
   const typing: TypingTracker = transport

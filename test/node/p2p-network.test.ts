@@ -172,6 +172,24 @@ describe('a network of three serve peers and a relay', () => {
     assert.equal(profile.status, 200);
   });
 
+  test('a custom profile field (spec v1.16) set on A is read by a client of B over query/profile', async () => {
+    const key = 'org.example.pronouns';
+    const put = await call(
+      a.baseUrl,
+      'PUT',
+      `${V3}/profile/${enc(alice.userId)}/${key}`,
+      { [key]: 'she/her' },
+      alice,
+    );
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const one = await call(b.baseUrl, 'GET', `${V3}/profile/${enc(alice.userId)}/${key}`, undefined, bob);
+    assert.deepEqual([one.status, one.body], [200, { [key]: 'she/her' }]);
+    const whole = await call(b.baseUrl, 'GET', `${V3}/profile/${enc(alice.userId)}`, undefined, bob);
+    assert.equal(whole.body[key], 'she/her');
+    const unset = await call(b.baseUrl, 'GET', `${V3}/profile/${enc(alice.userId)}/m.tz`, undefined, bob);
+    assert.deepEqual([unset.status, unset.body.errcode], [404, 'M_NOT_FOUND']);
+  });
+
   test('C is invited, joins, and messages flow both ways', async () => {
     const invited = await call(
       a.baseUrl,

@@ -14,9 +14,7 @@ import type { HsRequest } from '../../src/core/http/types.ts';
 import type { MediaConfig, Thumbnailer } from '../../src/core/media/api.ts';
 import { sharpThumbnailer } from '../../src/node/media/sharp-thumbnailer.ts';
 import { openDexieBlobStore } from '../../src/platform/dexie/dexie-blob-store.ts';
-import { bootstrapIdentity } from '../../src/core/accounts/server-identity.ts';
 import type { Clock, Logger } from '../../src/core/ports.ts';
-import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
 import { openDexieStore } from '../../src/platform/dexie/dexie-store.ts';
 import { cachedHomeserverStore } from '../../src/core/homeserver-store.ts';
 import type { BlobStore } from '../../src/core/storage/blob-port.ts';
@@ -24,7 +22,7 @@ import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
 import type { TurnSource } from '../../src/core/voip/api.ts';
-import { ed25519, pbkdf2 } from './ed25519.ts';
+import { homeserverDeps } from './homeserver-deps.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -113,7 +111,7 @@ async function dexieStores(): Promise<{ store: Store; blobs: BlobStore }> {
 export async function createTestHomeserver(options: TestHomeserverOptions = {}): Promise<TestHomeserver> {
   const stores = await (options.stores ?? dexieStores)();
   const store = stores.store;
-  const identity = await bootstrapIdentity(store, randomBytes, ed25519);
+  const base = await homeserverDeps(store);
   const errors: string[] = [];
   const log = () => {};
   const logger: Logger = {
@@ -122,21 +120,16 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
     warn: log,
     error: (msg, fields) => errors.push(`${msg} ${JSON.stringify(fields)}`),
   };
-  const transport = options.transport?.(identity.serverName);
+  const transport = options.transport?.(base.serverName);
   const blobs = stores.blobs;
   const hs = createHomeserver({
+    ...base,
     ...(transport && { transport }),
     ...(options.nodeName !== undefined && { nodeName: async () => options.nodeName }),
     ...(options.turn && { turn: options.turn }),
-    store,
     clock: options.clock ?? systemClock,
-    randomBytes,
     logger,
-    serverName: identity.serverName,
-    signingSeed: identity.seed,
-    ed25519,
-    pbkdf2,
-    config: { registration: 'open', passwordIterations: 1000, ...options.config },
+    config: { ...base.config, ...options.config },
     media: {
       blobs,
       thumbnailer: options.thumbnailer ?? sharpThumbnailer,
@@ -189,7 +182,7 @@ export async function createTestHomeserver(options: TestHomeserverOptions = {}):
   return {
     hs,
     store,
-    serverName: identity.serverName,
+    serverName: base.serverName,
     errors,
     request,
     register,

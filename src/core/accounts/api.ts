@@ -8,7 +8,7 @@ import { pushRulesFor } from './push-rules.ts';
 
 export { authenticate, listDevices } from './sessions.ts';
 export { userInteractiveAuth } from './uia.ts';
-export { getProfile, type Profile } from './profile.ts';
+export { getFullProfile, getProfile, type Profile } from './profile.ts';
 export { getFilter } from './filters.ts';
 export { userExists } from './users.ts';
 export {
@@ -26,6 +26,7 @@ export {
   type PresenceStatus,
   presenceSince,
   presenceStatus,
+  presenceTables,
   setPresence,
   updatePresence,
 } from './presence.ts';

@@ -46,14 +46,15 @@ export interface RoomsForAccounts {
 
 /** Other servers' users' profiles (federation query/profile, the federation directory implements it). */
 export interface RemoteProfiles {
-  /** undefined when no reachable server knows the user. */
-  remoteProfile(userId: string): Promise<RemoteProfile | undefined>;
+  /** The whole profile, or only `field` when given; undefined when no reachable server knows the user. */
+  remoteProfile(userId: string, field?: string): Promise<RemoteProfile | undefined>;
 }
 
-/** Profile fields as another server reports them. */
+/** Profile fields as another server reports them: the standard two and custom fields (spec v1.16). */
 export interface RemoteProfile {
   readonly displayname?: string;
   readonly avatar_url?: string;
+  readonly [key: string]: unknown;
 }
 
 /**

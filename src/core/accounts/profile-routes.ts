@@ -1,11 +1,18 @@
 // Profiles and the user directory (spec: "Profiles", "User Directory").
-// Other servers' users' profiles come over federation (deps.remoteProfiles), else they are 404.
+// Other servers' users' profiles, custom fields included, come over federation
+// (deps.remoteProfiles), else they are 404.
 // Besides displayname and avatar_url, a user keeps custom fields (spec v1.16:
 // keys in the namespaced grammar, any JSON value, the whole profile under
 // 64 KiB); only displayname and avatar_url reach member events and presence.
 import { invalidParam, MatrixError, missingParam, notFound } from '../errors.ts';
 import { jsonObjectBody, optionalInteger, optionalString, requireString } from '../http/json-body.ts';
-import { parseId, requireUserId } from '../http/matrix-ids.ts';
+import {
+  isProfileKey,
+  MAX_PROFILE_BYTES,
+  MAX_PROFILE_KEY_BYTES,
+  parseId,
+  requireUserId,
+} from '../http/matrix-ids.ts';
 import type { HandlerResult, RequestContext, Route } from '../http/route.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { AccountDeps, DirectoryEntry } from './deps.ts';
@@ -19,11 +26,6 @@ import { rankDirectoryEntries, searchLocalUsers } from './user-directory.ts';
 /** Synapse's limits: a displayname of 256 characters, an avatar URL of 1000. */
 const MAX_LENGTH: Record<ProfileField, number> = { displayname: 256, avatar_url: 1000 };
 const DEFAULT_SEARCH_LIMIT = 10;
-/** Spec v1.16 "Profiles": the whole profile MUST be under 64 KiB; a key at most 255 bytes. */
-const MAX_PROFILE_BYTES = 64 * 1024;
-const MAX_KEY_BYTES = 255;
-/** The spec's keyName pattern: the two standard fields, or the Common Namespaced Identifier Grammar. */
-const KEY_NAME = /^(avatar_url|displayname|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/;
 
 const isStandard = (key: string): key is ProfileField => key === 'displayname' || key === 'avatar_url';
 
@@ -41,7 +43,7 @@ export function profileRoutes(deps: AccountDeps): Route[] {
       auth: 'optional',
       async handler(ctx) {
         const key = keyName(ctx);
-        const value = (await profileOf(deps, param(ctx, 'userId')))[key];
+        const value = (await profileOf(deps, param(ctx, 'userId'), key))[key];
         if (value === undefined) throw notFound(`No ${key} is set`);
         return { body: { [key]: value } };
       },
@@ -78,13 +80,13 @@ export function profileRoutes(deps: AccountDeps): Route[] {
 /** The path's key name: 400 M_KEY_TOO_LARGE over 255 bytes, M_INVALID_PARAM outside the grammar. */
 function keyName(ctx: RequestContext): string {
   const key = param(ctx, 'keyName');
-  if (utf8ByteLength(key) > MAX_KEY_BYTES)
+  if (utf8ByteLength(key) > MAX_PROFILE_KEY_BYTES)
     throw new MatrixError(
       400,
       'M_KEY_TOO_LARGE',
-      `A profile key may not be longer than ${MAX_KEY_BYTES} bytes`,
+      `A profile key may not be longer than ${MAX_PROFILE_KEY_BYTES} bytes`,
     );
-  if (!KEY_NAME.test(key)) throw invalidParam('Invalid profile key');
+  if (!isProfileKey(key)) throw invalidParam('Invalid profile key');
   return key;
 }
 
@@ -94,13 +96,21 @@ function checkProfileSize(profile: Record<string, unknown>): void {
     throw new MatrixError(400, 'M_PROFILE_TOO_LARGE', 'The profile would exceed the maximum of 64 KiB');
 }
 
-/** A local user's profile, or another server's user's through federation (deps.remoteProfiles). */
-async function profileOf(deps: AccountDeps, userId: string): Promise<Record<string, unknown>> {
+/**
+ * A local user's profile, or another server's user's through federation
+ * (deps.remoteProfiles), asked for the one `field` when given (spec v1.16:
+ * query/profile's `field` may name a custom field).
+ */
+async function profileOf(
+  deps: AccountDeps,
+  userId: string,
+  field?: string,
+): Promise<Record<string, unknown>> {
   requireUserId(userId);
   const profile =
     parseId(userId).serverName === deps.serverName
       ? await deps.store.read([USERS, PROFILES], (tx) => getFullProfile(tx, userId))
-      : await deps.remoteProfiles?.remoteProfile(userId);
+      : await deps.remoteProfiles?.remoteProfile(userId, field);
   if (!profile) throw notFound('Profile not found');
   return { ...profile };
 }

@@ -74,3 +74,18 @@ export function requireRoomId(id: string): string {
 export function requireRoomAlias(alias: string): string {
   return check(alias, 'room alias', roomAliasProblem(alias));
 }
+
+/**
+ * Profile field names (spec v1.16 "Profiles"): the two standard fields, or a
+ * key in the Common Namespaced Identifier Grammar (`m.tz`, `org.example.pronouns`),
+ * at most 255 bytes. Shared by the client API and federation's query/profile.
+ */
+const PROFILE_KEY = /^(avatar_url|displayname|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/;
+export const MAX_PROFILE_KEY_BYTES = 255;
+/** Spec v1.16 "Profiles": a whole profile, as JSON, is under 64 KiB. */
+export const MAX_PROFILE_BYTES = 64 * 1024;
+
+/** Whether `key` names a profile field (the grammar is ASCII, so its length is its byte length). */
+export function isProfileKey(key: string): boolean {
+  return key.length <= MAX_PROFILE_KEY_BYTES && PROFILE_KEY.test(key);
+}

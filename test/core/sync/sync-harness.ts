@@ -4,15 +4,11 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import { createHomeserver, type Homeserver } from '../../../src/core/homeserver.ts';
 import type { HsRequest } from '../../../src/core/http/types.ts';
-import { bootstrapIdentity } from '../../../src/core/accounts/server-identity.ts';
-import { silentLogger } from '../../../src/core/ports.ts';
-import { systemRandomBytes as randomBytes } from '../../../src/platform/system-random.ts';
 import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import { FakeClock } from './fake-clock.ts';
-import { ed25519, pbkdf2 } from '../../support/ed25519.ts';
-import { memoryBlobStore } from '../../../src/core/storage/memory-blob-store.ts';
+import { homeserverDeps } from '../../support/homeserver-deps.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field, as a client would.
 export type Json = any;
@@ -49,19 +45,7 @@ export class SyncHarness {
   /** Opens the database (again) and starts a homeserver over it. */
   async open(): Promise<void> {
     this.store = await openDexieStore(this.dbName, SCHEMA, { indexedDB: this.indexedDB, IDBKeyRange });
-    const identity = await bootstrapIdentity(this.store, randomBytes, ed25519);
-    this.hs = createHomeserver({
-      store: this.store,
-      clock: this.clock,
-      randomBytes,
-      logger: silentLogger,
-      serverName: identity.serverName,
-      signingSeed: identity.seed,
-      ed25519,
-      pbkdf2,
-      config: { registration: 'open', passwordIterations: 1000 },
-      media: { blobs: memoryBlobStore() },
-    });
+    this.hs = createHomeserver({ ...(await homeserverDeps(this.store)), clock: this.clock });
   }
 
   async close(): Promise<void> {

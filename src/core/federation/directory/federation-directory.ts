@@ -22,7 +22,7 @@ export interface FederationDirectoryDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly serverName: string;
-  /** A local user's profile (accounts); undefined when there is no such user. */
+  /** A local user's whole profile, custom fields too (accounts); undefined when there is no such user. */
   readonly profileOf: (userId: string) => Promise<LocalProfile | undefined>;
   readonly timeouts?: Partial<DirectoryTimeouts>;
   readonly ed25519: Ed25519;
@@ -35,8 +35,8 @@ export interface FederationDirectory {
   readonly remoteDirectory: RemoteDirectory;
   /** `#alias:<other server>` → room id and servers to join through. */
   resolveRemoteAlias(alias: string): Promise<ResolvedAlias | undefined>;
-  /** Another server's user's profile (accounts' RemoteProfiles). */
-  remoteProfile(userId: string): Promise<RemoteProfile | undefined>;
+  /** Another server's user's profile, or one field of it (accounts' RemoteProfiles). */
+  remoteProfile(userId: string, field?: string): Promise<RemoteProfile | undefined>;
 }
 
 export function createFederationDirectory(deps: FederationDirectoryDeps): FederationDirectory {
@@ -59,6 +59,6 @@ export function createFederationDirectory(deps: FederationDirectoryDeps): Federa
       serversFor: network.serversFor,
     },
     resolveRemoteAlias: resolveAlias,
-    remoteProfile: (userId) => remoteProfile(client, userId),
+    remoteProfile: (userId, field) => remoteProfile(client, userId, field),
   };
 }

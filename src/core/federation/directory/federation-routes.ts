@@ -2,21 +2,20 @@
 // Room Directory" and "Querying for information"): what other servers may ask
 // about our published rooms, our aliases and our users' profiles.
 import { badJson, invalidParam, missingParam, notFound } from '../../errors.ts';
-import { isValidRoomAlias, isValidUserId, parseId } from '../../http/matrix-ids.ts';
+import { isProfileKey, isValidRoomAlias, isValidUserId, parseId } from '../../http/matrix-ids.ts';
 import type { JsonObject } from '../../protocol/types.ts';
 import * as rooms from '../../rooms/api.ts';
 import type { Store } from '../../storage/port.ts';
 import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
+import { MAX_LISTING_ANSWER_BYTES } from './peer-answers.ts';
 import { PROOF, roomProof } from './room-proof.ts';
 
 const V1 = '/_matrix/federation/v1';
 /** At most this many servers are named for an alias: enough to join through, small on the wire. */
 const MAX_ALIAS_SERVERS = 20;
 
-export interface LocalProfile {
-  readonly displayname?: string;
-  readonly avatar_url?: string;
-}
+/** A local user's whole profile: displayname, avatar_url and custom fields (spec v1.16). */
+export type LocalProfile = Readonly<JsonObject>;
 
 export interface DirectoryRoutesDeps {
   readonly store: Store;
@@ -58,10 +57,15 @@ function queryOfPost(ctx: FederationRouteContext): rooms.PublicRoomsQuery {
   return rooms.publicRoomsQueryFromBody(jsonBody(ctx));
 }
 
+/** Room for the page's own fields (tokens, estimate) beside its entries. */
+const PAGE_ENVELOPE_BYTES = 1024;
+
 /**
  * Both publicRooms endpoints: our published rooms, paged as for our own
  * clients, each with the proof of who created it and of its canonical alias
- * (room-proof.ts), which askers check before believing the entry.
+ * (room-proof.ts), which askers check before believing the entry. A page
+ * ends early where it would pass the bytes askers read of one answer
+ * (MAX_LISTING_ANSWER_BYTES), its next_batch continuing from there.
  */
 async function publicRooms(deps: DirectoryRoutesDeps, query: rooms.PublicRoomsQuery) {
   const offset = rooms.parsePublicRoomsSince(query.since);
@@ -69,14 +73,23 @@ async function publicRooms(deps: DirectoryRoutesDeps, query: rooms.PublicRoomsQu
     const entries = await rooms.localPublicRooms(tx, query);
     const paged = rooms.pagePublicRooms(entries, offset, query.limit);
     const chunk: JsonObject[] = [];
+    let bytes = PAGE_ENVELOPE_BYTES;
     for (const entry of paged.chunk) {
       const proof = await roomProof(tx, entry.room_id);
-      chunk.push({ ...(entry as unknown as JsonObject), ...(proof && { [PROOF]: proof }) });
+      const item: JsonObject = { ...(entry as unknown as JsonObject), ...(proof && { [PROOF]: proof }) };
+      bytes += utf8Length(JSON.stringify(item)) + 1;
+      if (bytes > MAX_LISTING_ANSWER_BYTES && chunk.length > 0) {
+        return { ...paged, chunk, next_batch: `p${offset + chunk.length}` };
+      }
+      chunk.push(item);
     }
     return { ...paged, chunk };
   });
   return ok(page as unknown as JsonObject);
 }
+
+const encoder = new TextEncoder();
+const utf8Length = (text: string) => encoder.encode(text).length;
 
 /**
  * GET /_matrix/federation/v1/query/directory?room_alias=: one of our aliases
@@ -97,21 +110,20 @@ async function queryDirectory(deps: DirectoryRoutesDeps, ctx: FederationRouteCon
   return ok({ room_id: found.roomId, servers: [...servers].slice(0, MAX_ALIAS_SERVERS) });
 }
 
-/** GET /_matrix/federation/v1/query/profile?user_id=&field=: one of our users' profile, or one field of it. */
+/**
+ * GET /_matrix/federation/v1/query/profile?user_id=&field=: one of our users'
+ * whole profile, or only `field` (spec v1.16: displayname, avatar_url, m.tz or
+ * any custom field; a field not set is left out).
+ */
 async function queryProfile(deps: DirectoryRoutesDeps, ctx: FederationRouteContext) {
   const userId = param(ctx, 'user_id');
   if (userId === undefined) throw missingParam('Missing query parameter user_id');
   if (!isValidUserId(userId)) throw invalidParam('user_id is not a valid user id');
   const field = param(ctx, 'field');
-  if (field !== undefined && field !== 'displayname' && field !== 'avatar_url') {
-    throw invalidParam('field must be displayname or avatar_url');
-  }
+  if (field !== undefined && !isProfileKey(field)) throw invalidParam('field is not a profile field name');
   const profile = parseId(userId).serverName === deps.serverName ? await deps.profileOf(userId) : undefined;
   if (!profile) throw notFound('Profile not found');
-  const body: JsonObject = {};
-  for (const key of ['displayname', 'avatar_url'] as const) {
-    const value = profile[key];
-    if (value !== undefined && (field === undefined || field === key)) body[key] = value;
-  }
-  return ok(body);
+  if (field === undefined) return ok({ ...profile });
+  const value = profile[field];
+  return ok(value === undefined ? {} : { [field]: value });
 }

@@ -2,7 +2,8 @@
 // untrusted: entries with a malformed room id are dropped, fields of the wrong
 // type or absurd size are left out, unknown fields never reach our clients,
 // and every list is capped, so one peer cannot flood a client's room list.
-import { isValidRoomId } from '../../http/matrix-ids.ts';
+import { isProfileKey, isValidRoomId, MAX_PROFILE_BYTES } from '../../http/matrix-ids.ts';
+import { utf8ByteLength } from '../../protocol/utf8.ts';
 import { canonicalJson } from '../../protocol/canonical-json.ts';
 import type { JsonObject, JsonValue } from '../../protocol/types.ts';
 import type { PublicRoomsChunk, PublicRoomsPage } from '../../rooms/api.ts';
@@ -11,6 +12,19 @@ import { MAX_PROOF_BYTES, PROOF } from './room-proof.ts';
 
 /** At most this many rooms are read from one peer's answer. */
 export const MAX_ROOMS_PER_PEER = 500;
+/**
+ * Largest publicRooms answer read from one peer (the transport refuses a
+ * larger one before reading it). One listing asks up to 100 peers at once,
+ * so this bounds what a listing holds at about 25 MiB; our own answers page
+ * within it (federation-routes.ts), so an honest peer's always fits.
+ */
+export const MAX_LISTING_ANSWER_BYTES = 256 * 1024;
+/**
+ * Largest query/directory or query/profile answer read: twice the 64 KiB a
+ * whole profile may hold (spec: "Profiles"), so an answer with one field too
+ * many still gives its valid fields (readProfileAnswer drops the rest).
+ */
+export const MAX_QUERY_ANSWER_BYTES = 128 * 1024;
 /** Longest string field kept (a topic may be long; a room list entry need not show more). */
 const MAX_FIELD_LENGTH = 1000;
 const MAX_TOKEN_LENGTH = 256;
@@ -100,15 +114,40 @@ export function readAliasAnswer(
   return { roomId, servers: [...new Set(servers)].slice(0, MAX_SERVERS) };
 }
 
-/** A query/profile answer: the string fields of reasonable length. */
+/** Another server's user's profile as we pass it on: the standard fields and custom ones (spec v1.16). */
+export interface RemoteProfile {
+  readonly displayname?: string;
+  readonly avatar_url?: string;
+  readonly [key: string]: JsonValue | undefined;
+}
+
+/**
+ * A query/profile answer: displayname and avatar_url as strings of reasonable
+ * length, custom fields under a valid key name (any JSON value, as the spec
+ * allows; `m.tz` too, which requesters must tolerate whatever it holds) while
+ * the whole stays under the spec's 64 KiB; with `field`, that field only
+ * (a server that says more than it was asked is not passed on).
+ */
 export function readProfileAnswer(
   body: JsonValue | Uint8Array | undefined,
-): { displayname?: string; avatar_url?: string } | undefined {
+  field?: string,
+): RemoteProfile | undefined {
   if (body instanceof Uint8Array || !isObject(body)) return undefined;
-  const profile: { displayname?: string; avatar_url?: string } = {};
+  const profile: Record<string, JsonValue> = {};
   const displayname = shortString(body.displayname, 256);
   const avatarUrl = shortString(body.avatar_url);
   if (displayname !== undefined) profile.displayname = displayname;
   if (avatarUrl !== undefined) profile.avatar_url = avatarUrl;
-  return profile;
+  let bytes = utf8ByteLength(JSON.stringify(profile));
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'displayname' || key === 'avatar_url' || !isProfileKey(key) || value === null) continue;
+    if (field !== undefined && key !== field) continue;
+    // key, value, quotes, colon and comma
+    const size = key.length + utf8ByteLength(JSON.stringify(value)) + 4;
+    if (bytes + size >= MAX_PROFILE_BYTES) continue;
+    bytes += size;
+    profile[key] = value;
+  }
+  if (field === undefined) return profile;
+  return profile[field] === undefined ? {} : { [field]: profile[field] };
 }

@@ -1,19 +1,21 @@
 // Aliases and profiles of other servers, asked of the server named in the id
 // (spec: server-server API "Querying for information").
-import { isValidRoomAlias, isValidUserId, parseId } from '../../http/matrix-ids.ts';
+import { isProfileKey, isValidRoomAlias, isValidUserId, parseId } from '../../http/matrix-ids.ts';
 import type { ResolvedAlias } from '../../rooms/api.ts';
 import { isServerName } from '../server-name.ts';
 import { askPeer, type DirectoryClientDeps } from './ask-peer.ts';
 import type { NetworkDirectory } from './network-public-rooms.ts';
-import { readAliasAnswer, readProfileAnswer } from './peer-answers.ts';
+import {
+  MAX_QUERY_ANSWER_BYTES,
+  type RemoteProfile,
+  readAliasAnswer,
+  readProfileAnswer,
+} from './peer-answers.ts';
 import { provesAlias } from './room-proof.ts';
 
 const V1 = '/_matrix/federation/v1';
 
-export interface RemoteProfile {
-  readonly displayname?: string;
-  readonly avatar_url?: string;
-}
+export type { RemoteProfile };
 
 /** Rooms claiming an alias, and proofs per room, checked at most (each check is a signature or two). */
 const MAX_CLAIMS_CHECKED = 10;
@@ -42,7 +44,13 @@ export async function resolveRemoteAlias(
   // 1.
   const query = { room_alias: alias };
   const path = `${V1}/query/directory`;
-  const res = await askPeer(deps, server, { method: 'GET', path, query }, deps.timeouts.singleServerMs);
+  const res = await askPeer(
+    deps,
+    server,
+    { method: 'GET', path, query },
+    deps.timeouts.singleServerMs,
+    MAX_QUERY_ANSWER_BYTES,
+  );
   if (res?.status === 200) {
     const answer = readAliasAnswer(res.body);
     if (!answer) return undefined;
@@ -64,16 +72,29 @@ function withFallback(servers: readonly string[], fallback: string, self: string
   return [...new Set([...servers, fallback])].filter((name) => name !== self);
 }
 
-/** Another server's user's profile; undefined when the server does not know the user or is unreachable. */
+/**
+ * Another server's user's profile, or only `field` of it when given (a custom
+ * field too, spec v1.16); undefined when the server does not know the user or
+ * is unreachable.
+ */
 export async function remoteProfile(
   deps: DirectoryClientDeps,
   userId: string,
+  field?: string,
 ): Promise<RemoteProfile | undefined> {
   if (!isValidUserId(userId)) return undefined;
+  if (field !== undefined && !isProfileKey(field)) return undefined;
   const server = parseId(userId).serverName;
   if (!isServerName(server) || server === deps.serverName) return undefined;
   const path = `${V1}/query/profile`;
-  const query = { user_id: userId };
-  const res = await askPeer(deps, server, { method: 'GET', path, query }, deps.timeouts.singleServerMs);
-  return res?.status === 200 ? readProfileAnswer(res.body) : undefined;
+  const query: Record<string, string> =
+    field === undefined ? { user_id: userId } : { user_id: userId, field };
+  const res = await askPeer(
+    deps,
+    server,
+    { method: 'GET', path, query },
+    deps.timeouts.singleServerMs,
+    MAX_QUERY_ANSWER_BYTES,
+  );
+  return res?.status === 200 ? readProfileAnswer(res.body, field) : undefined;
 }

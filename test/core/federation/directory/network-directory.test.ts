@@ -144,6 +144,54 @@ describe('network room directory', () => {
     assert.equal(nobody.status, 404);
   });
 
+  test('another server’s user’s custom profile fields come through query/profile (spec v1.16)', async () => {
+    const put = await a.t.request(
+      'PUT',
+      `${V3}/profile/${enc(a.user.userId)}/org.example.pronouns`,
+      { 'org.example.pronouns': ['she', 'her'] },
+      a.user.accessToken,
+    );
+    assert.equal(put.status, 200);
+    const whole = await c.t.request('GET', `${V3}/profile/${enc(a.user.userId)}`);
+    assert.deepEqual(whole.body, { displayname: 'Alice A', 'org.example.pronouns': ['she', 'her'] });
+    const one = await c.t.request('GET', `${V3}/profile/${enc(a.user.userId)}/org.example.pronouns`);
+    assert.deepEqual([one.status, one.body], [200, { 'org.example.pronouns': ['she', 'her'] }]);
+    const unset = await c.t.request('GET', `${V3}/profile/${enc(a.user.userId)}/m.tz`);
+    assert.deepEqual([unset.status, unset.body.errcode], [404, 'M_NOT_FOUND']);
+    await a.t.request(
+      'DELETE',
+      `${V3}/profile/${enc(a.user.userId)}/org.example.pronouns`,
+      undefined,
+      a.user.accessToken,
+    );
+    const gone = await c.t.request('GET', `${V3}/profile/${enc(a.user.userId)}/org.example.pronouns`);
+    assert.equal(gone.status, 404);
+  });
+
+  test('a lying peer’s profile answer: bad keys, oversized fields and unasked fields are not passed on', async () => {
+    const name = '4'.repeat(64);
+    const liar = network.transport(name);
+    liar.onRequest(async (_from, req) => ({
+      status: 200,
+      body: {
+        displayname: 'x'.repeat(5000),
+        avatar_url: 42,
+        'Not A Key': 'dropped',
+        'org.example.big': 'y'.repeat(70_000),
+        'org.example.small': 'kept',
+        ...(req.query?.field === 'org.example.small' && { 'org.example.other': 'unasked' }),
+      },
+    }));
+    extra.push(liar);
+    await upAt(liar, c.t.serverName);
+    const whole = await c.t.request('GET', `${V3}/profile/${enc(`@mallory:${name}`)}`);
+    assert.deepEqual([whole.status, whole.body], [200, { 'org.example.small': 'kept' }]);
+    const one = await c.t.request('GET', `${V3}/profile/${enc(`@mallory:${name}`)}/org.example.small`);
+    assert.deepEqual([one.status, one.body], [200, { 'org.example.small': 'kept' }]);
+    const big = await c.t.request('GET', `${V3}/profile/${enc(`@mallory:${name}`)}/org.example.big`);
+    assert.equal(big.status, 404);
+  });
+
   test('listings asked for at the same time share one question to each peer', async () => {
     const counter = network.transport('3'.repeat(64));
     let asked = 0;
