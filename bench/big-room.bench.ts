@@ -5,8 +5,16 @@
 // coming back), made by `bigRoom`; a user on peer B joins, and the figure
 // is the time from the join request until B's /messages shows the first
 // page of history (20 messages from before the join). `--quick`: 200
-// members, 2,000 events.
+// members, 2,000 events. Making the room takes minutes on shared cores:
+// with P2PM_BIG_ROOM_DB=<file>, A's store is made there once and each run
+// starts from a copy of it.
 // Run alone: `node bench/run.ts big-room`.
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SCHEMA } from '../src/core/schema.ts';
+import type { Store } from '../src/core/storage/port.ts';
+import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import type { Account, RunningNode } from '../test/support/federated-cluster.ts';
 import { joinToFirstPage, startLibp2pPair } from './libp2p-pair.ts';
 import { measured, quick } from './table.ts';
@@ -108,14 +116,43 @@ export async function bigRoom(node: RunningNode, members: number, events: number
   return { roomId, members: people, events: count };
 }
 
+const LABELS = ['ba', 'bb'] as const;
+const openFileStore = (path: string) => openSqliteStore(path, SCHEMA, { synchronous: 'normal' });
+
+/** A's store holding the room (see the header) and the room, or undefined: make it in memory. */
+async function savedRoom(): Promise<{ store: Store; room: BigRoom; copy: string } | undefined> {
+  const saved = process.env.P2PM_BIG_ROOM_DB;
+  if (saved === undefined) return undefined;
+  const about = `${saved}.${MEMBERS}x${EVENTS}.json`;
+  const file = `${saved}.${MEMBERS}x${EVENTS}`;
+  if (!existsSync(about)) {
+    rmSync(file, { force: true });
+    const made = await startLibp2pPair(LABELS, [await openFileStore(file)]);
+    try {
+      writeFileSync(about, JSON.stringify(await makeRoom(made.a)));
+    } finally {
+      await made.close();
+    }
+  }
+  const copy = join(tmpdir(), `p2pm-big-room-${process.pid}.sqlite`);
+  copyFileSync(file, copy);
+  return { store: await openFileStore(copy), room: JSON.parse(readFileSync(about, 'utf8')), copy };
+}
+
+async function makeRoom(a: RunningNode): Promise<BigRoom> {
+  const t0 = performance.now();
+  const room = await bigRoom(a, MEMBERS, EVENTS);
+  console.log(
+    `made on A: ${MEMBERS} members, ${room.events} events in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
+  return room;
+}
+
 export default async function bigRoomBench(): Promise<Record<string, number>> {
-  const { a, b, close } = await startLibp2pPair(['ba', 'bb']);
+  const saved = await savedRoom();
+  const { a, b, close } = await startLibp2pPair(LABELS, [saved?.store]);
   try {
-    const t0 = performance.now();
-    const room = await bigRoom(a, MEMBERS, EVENTS);
-    console.log(
-      `made on A: ${MEMBERS} members, ${room.events} events in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
-    );
+    const room = saved?.room ?? (await makeRoom(a));
     const joiner = await b.register('joiner');
     const first = await joinToFirstPage(b, joiner, room.roomId, a.serverName);
     measured('join.big.node', first.firstPageMs);
@@ -125,6 +162,7 @@ export default async function bigRoomBench(): Promise<Record<string, number>> {
     };
   } finally {
     await close();
+    if (saved) for (const suffix of ['', '-wal', '-shm']) rmSync(saved.copy + suffix, { force: true });
   }
 }
 

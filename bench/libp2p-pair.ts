@@ -2,6 +2,7 @@
 // websockets on 127.0.0.1 through a relay, as two `serve` peers do: the set-up
 // of the benches that join a room held by the other peer.
 import type { PeerTransport } from '../src/core/federation/transport.ts';
+import type { Store } from '../src/core/storage/port.ts';
 import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
 import { startRelay } from '../src/node/relay.ts';
 import {
@@ -18,7 +19,11 @@ export interface Libp2pPair {
   close(): Promise<void>;
 }
 
-export async function startLibp2pPair(labels: readonly [string, string]): Promise<Libp2pPair> {
+/** `stores`: a node's store (default: a new in-memory one), closed with the pair. */
+export async function startLibp2pPair(
+  labels: readonly [string, string],
+  stores: readonly [Store?, Store?] = [],
+): Promise<Libp2pPair> {
   const relay = await startRelay();
   const transports: PeerTransport[] = [];
   const nodes: RunningNode[] = [];
@@ -36,7 +41,13 @@ export async function startLibp2pPair(labels: readonly [string, string]): Promis
     const [ta, tb] = transports as [PeerTransport, PeerTransport];
     await eventually(async () => ta.peers().includes(tb.serverName), 'the peers find each other');
     for (const [i, label] of labels.entries())
-      nodes.push(await startFederatedNode({ label, transport: transports[i]! }));
+      nodes.push(
+        await startFederatedNode({
+          label,
+          transport: transports[i]!,
+          ...(stores[i] && { store: stores[i] }),
+        }),
+      );
     return { a: nodes[0]!, b: nodes[1]!, close };
   } catch (error) {
     await close();

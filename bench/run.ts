@@ -33,7 +33,14 @@ const NOT_IN_QUICK = [
  * /tmp/p2pm-browsers.lock (one browser run at a time on a shared machine),
  * which hands its figures back on one line.
  */
-const BROWSERS = ['extension', 'extension-ingest', 'media', 'page-media', 'search-extension'];
+const BROWSERS = [
+  'extension',
+  'extension-ingest',
+  'media',
+  'page-media',
+  'search-extension',
+  'worker-memory',
+];
 const BROWSER_LOCK = '/tmp/p2pm-browsers.lock';
 const FIGURES_LINE = 'P2PM-BENCH-FIGURES ';
 

@@ -60,7 +60,10 @@ export class OffscreenPeerTransport implements PeerTransport {
   }
 
   async request(to: string, req: FederationRequest, options?: RequestOptions): Promise<FederationResponse> {
-    return federateResult(to, await this.#federate(to, req, options?.timeoutMs));
+    return federateResult(
+      to,
+      await this.#federate(to, req, options?.timeoutMs, undefined, options?.maxBodyBytes),
+    );
   }
 
   /**
@@ -87,6 +90,7 @@ export class OffscreenPeerTransport implements PeerTransport {
     req: FederationRequest,
     timeout: number | undefined,
     maxBodyBytes?: number,
+    maxAnswerBytes?: number,
   ): Promise<FederateOutcome> {
     if (this.#closed) throw new PeerUnreachable(to, 'closed', 'transport is closed');
     const timeoutMs = timeout ?? defaultTransportLimits.requestTimeoutMs;
@@ -96,6 +100,7 @@ export class OffscreenPeerTransport implements PeerTransport {
         request: encodeFederationRequest(req),
         timeoutMs,
         ...(maxBodyBytes !== undefined && { maxBodyBytes }),
+        ...(maxAnswerBytes !== undefined && { maxAnswerBytes }),
       };
       return await workerTrace.span(`fed> ${req.method} ${req.path}`, () =>
         this.#link.call('federate', params, timeoutMs + LINK_MARGIN_MS),

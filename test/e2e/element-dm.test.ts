@@ -10,14 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  type ElementBrowser,
-  elementWebMissing,
-  openElement,
-  startElementWeb,
-} from '../../scripts/harness/element-web.ts';
-import {
   acceptInvite,
-  dismissNoticesWhenShown,
   encryptedMessage,
   openRoom,
   registerWithForm,
@@ -30,15 +23,12 @@ import {
   waitForEncryptedComposer,
   waitForMessage,
 } from '../../scripts/harness/element-ui.ts';
-import { removeProfile } from '../../scripts/harness/extension-browser.ts';
-import { type RelayProcess, startRelayProcess } from '../../scripts/harness/serve-process.ts';
-import type { StaticSite } from '../../scripts/harness/static-site.ts';
-
-const PASSWORD = 'correct horse battery staple';
-
-interface User extends ElementBrowser {
-  readonly name: 'alice' | 'bob';
-}
+import {
+  ELEMENT_PASSWORD,
+  type ElementPair,
+  type ElementUser as User,
+  openElementPair,
+} from '../support/element-pair.ts';
 
 /** Sets a mark on the page's window: it survives anything but a reload. */
 const markWindow = (user: User) =>
@@ -49,38 +39,24 @@ const windowMarked = (user: User) =>
   user.page.evaluate(() => (globalThis as { p2pmNotReloaded?: boolean }).p2pmNotReloaded === true);
 
 describe('Element Web in two browsers with the extension, through a relay', () => {
-  let relay: RelayProcess;
-  let site: StaticSite;
+  let pair: ElementPair;
   let alice: User;
   let bob: User;
 
   before(async () => {
-    const missing = elementWebMissing();
-    if (missing) throw new Error(`Element Web is needed here: ${missing}`);
-    relay = await startRelayProcess();
-    site = await startElementWeb();
-    const open = async (name: User['name']): Promise<User> => {
-      const user = { ...(await openElement(site, relay.multiaddrs[0]!, '#/register')), name };
-      await dismissNoticesWhenShown(user.page);
-      return user;
-    };
-    alice = await open('alice');
-    bob = await open('bob');
+    // Registration is the first test's subject.
+    pair = await openElementPair({ register: false });
+    ({ alice, bob } = pair);
   });
 
   after(async () => {
-    for (const user of [alice, bob]) {
-      await user?.browser.close();
-      if (user) removeProfile(user.browser.profileDir);
-    }
-    await site?.close();
-    await relay?.stop();
+    await pair?.close();
   });
 
   test("both users register through Element's own form and reach the home screen without a reload", async () => {
     const register = async (user: User) => {
       await markWindow(user);
-      await registerWithForm(user.page, user.name, PASSWORD);
+      await registerWithForm(user.page, user.name, ELEMENT_PASSWORD);
       await waitForHomeScreen(user.page, user.name);
       assert.ok(await windowMarked(user), `${user.name}'s page was not reloaded`);
       await screenshot(user.page, `${user.name}-home`);

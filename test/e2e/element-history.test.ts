@@ -11,28 +11,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  type ElementBrowser,
-  elementWebMissing,
-  openElement,
-  startElementWeb,
-} from '../../scripts/harness/element-web.ts';
-import {
   acceptInvite,
   composer,
-  dismissNoticesWhenShown,
   openRoom,
-  registerWithForm,
   STEP_TIMEOUT_MS,
   screenshot,
   sendMessage,
-  waitForHomeScreen,
   waitForMessage,
 } from '../../scripts/harness/element-ui.ts';
-import { removeProfile } from '../../scripts/harness/extension-browser.ts';
-import { type RelayProcess, startRelayProcess } from '../../scripts/harness/serve-process.ts';
-import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import { type ElementPair, type ElementUser, openElementPair } from '../support/element-pair.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const ROOM = 'Tea party';
 const BEFORE = ['Welcome to the party', 'The tea is ready', 'Who is coming?'];
 
@@ -40,43 +28,18 @@ const BEFORE = ['Welcome to the party', 'The tea is ready', 'Who is coming?'];
 const typingLine = (page: Page, who: string) =>
   page.locator('.mx_WhoIsTypingTile').getByText(new RegExp(`${who}.* is typing`));
 
-interface User extends ElementBrowser {
-  readonly name: 'alice' | 'bob';
-}
-
 describe('Element Web: history, names and invites across two browsers', () => {
-  let relay: RelayProcess;
-  let site: StaticSite;
-  let alice: User;
-  let bob: User;
+  let pair: ElementPair;
+  let alice: ElementUser;
+  let bob: ElementUser;
 
   before(async () => {
-    const missing = elementWebMissing();
-    if (missing) throw new Error(`Element Web is needed here: ${missing}`);
-    relay = await startRelayProcess();
-    site = await startElementWeb();
-    const open = async (name: User['name']): Promise<User> => {
-      const user = { ...(await openElement(site, relay.multiaddrs[0]!, '#/register')), name };
-      await dismissNoticesWhenShown(user.page);
-      return user;
-    };
-    alice = await open('alice');
-    bob = await open('bob');
-    await Promise.all(
-      [alice, bob].map(async (user) => {
-        await registerWithForm(user.page, user.name, PASSWORD);
-        await waitForHomeScreen(user.page, user.name);
-      }),
-    );
+    pair = await openElementPair();
+    ({ alice, bob } = pair);
   });
 
   after(async () => {
-    for (const user of [alice, bob]) {
-      await user?.browser.close();
-      if (user) removeProfile(user.browser.profileDir);
-    }
-    await site?.close();
-    await relay?.stop();
+    await pair?.close();
   });
 
   test('Alice’s named room has a conversation; Bob’s invite shows its name', async () => {

@@ -25,31 +25,11 @@ import {
   sendFile,
   setAvatarFromHome,
 } from '../../scripts/harness/element-media-ui.ts';
-import {
-  type ElementBrowser,
-  elementWebMissing,
-  openElement,
-  startElementWeb,
-} from '../../scripts/harness/element-web.ts';
-import {
-  acceptInvite,
-  dismissNoticesWhenShown,
-  openRoom,
-  registerWithForm,
-  screenshot,
-  waitForHomeScreen,
-} from '../../scripts/harness/element-ui.ts';
-import { removeProfile } from '../../scripts/harness/extension-browser.ts';
-import { type RelayProcess, startRelayProcess } from '../../scripts/harness/serve-process.ts';
-import type { StaticSite } from '../../scripts/harness/static-site.ts';
+import { acceptInvite, openRoom, screenshot } from '../../scripts/harness/element-ui.ts';
+import { type ElementPair, type ElementUser, openElementPair } from '../support/element-pair.ts';
 import { gradientImage, noiseImage } from '../support/test-images.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const ROOM = 'Photos';
-
-interface User extends ElementBrowser {
-  readonly name: 'alice' | 'bob';
-}
 
 const file = (name: string, bytes: Uint8Array): PickedFile => ({
   name,
@@ -58,43 +38,22 @@ const file = (name: string, bytes: Uint8Array): PickedFile => ({
 });
 
 describe('Element Web: an avatar and a 5 MB image, seen in the other browser', () => {
-  let relay: RelayProcess;
-  let site: StaticSite;
-  let alice: User;
-  let bob: User;
+  let pair: ElementPair;
+  let alice: ElementUser;
+  let bob: ElementUser;
   let avatar: PickedFile;
   let photo: PickedFile;
 
   before(async () => {
-    const missing = elementWebMissing();
-    if (missing) throw new Error(`Element Web is needed here: ${missing}`);
     avatar = file('avatar.png', await gradientImage(256, 256, 'png'));
     photo = file('photo.png', await noiseImage(1300, 1300));
     assert.ok(photo.buffer.byteLength >= 5_000_000);
-    relay = await startRelayProcess();
-    site = await startElementWeb();
-    const open = async (name: User['name']): Promise<User> => {
-      const user = { ...(await openElement(site, relay.multiaddrs[0]!, '#/register')), name };
-      await dismissNoticesWhenShown(user.page);
-      return user;
-    };
-    alice = await open('alice');
-    bob = await open('bob');
-    await Promise.all(
-      [alice, bob].map(async (user) => {
-        await registerWithForm(user.page, user.name, PASSWORD);
-        await waitForHomeScreen(user.page, user.name);
-      }),
-    );
+    pair = await openElementPair();
+    ({ alice, bob } = pair);
   });
 
   after(async () => {
-    for (const user of [alice, bob]) {
-      await user?.browser.close();
-      if (user) removeProfile(user.browser.profileDir);
-    }
-    await site?.close();
-    await relay?.stop();
+    await pair?.close();
   });
 
   test('Alice sets an avatar, and Element shows it to her', async () => {
@@ -145,7 +104,7 @@ describe('Element Web: an avatar and a 5 MB image, seen in the other browser', (
       };
       return serviceWorker.controller?.scriptURL;
     });
-    assert.equal(worker, `${site.origin}/sw.js`);
+    assert.equal(worker, `${pair.site.origin}/sw.js`);
     const tile = imageTile(bob.page, photo.name);
     assert.equal((await loadedImage(tile.locator('img.mx_MImageBody_thumbnail'))).scheme, 'blob:');
     assert.equal((await loadedImage(senderAvatar(tile))).scheme, 'blob:');

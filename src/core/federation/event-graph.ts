@@ -18,33 +18,48 @@ export async function servableRow(tx: ReadTx, eventId: string): Promise<EventRow
 /**
  * The auth chain of the given events (their auth events, recursively, and
  * from v12 the room's create event, which no event cites), not including
- * them, oldest first.
+ * them, oldest first. Each row is read once (a 1,000-member state's chain
+ * is thousands of rows); `known` holds rows the caller already read.
  */
 export async function authChain(
   tx: ReadTx,
   eventIds: Iterable<string>,
   version: RoomVersion,
+  known?: ReadonlyMap<string, EventRow>,
 ): Promise<RoomEvent[]> {
-  const seen = new Set<string>();
+  const row = async (id: string) => known?.get(id) ?? (await servableRow(tx, id));
+  const seen = new Set<string>(eventIds);
   const out: EventRow[] = [];
-  let frontier = [...eventIds];
-  for (const id of frontier) seen.add(id);
+  let frontier: EventRow[] = [];
+  for (const id of seen) {
+    const start = await row(id);
+    if (start) frontier.push(start);
+  }
   while (frontier.length > 0 && out.length < MAX_AUTH_CHAIN) {
-    const next: string[] = [];
-    for (const id of frontier) {
-      const row = await servableRow(tx, id);
-      for (const authId of row ? authEventIdsOf(row.pdu, version) : []) {
+    const next: EventRow[] = [];
+    for (const event of frontier) {
+      for (const authId of authEventIdsOf(event.pdu, version)) {
         if (seen.has(authId)) continue;
         seen.add(authId);
-        const auth = await servableRow(tx, authId);
+        const auth = await row(authId);
         if (!auth) continue;
         out.push(auth);
-        next.push(authId);
+        next.push(auth);
       }
     }
     frontier = next;
   }
   return out.sort((a, b) => a.depth - b.depth).map((r) => r.pdu);
+}
+
+/** The servable rows of a state's events, by id: a state and its auth chain read in one pass. */
+export async function servableRows(tx: ReadTx, ids: Iterable<string>): Promise<Map<string, EventRow>> {
+  const rows = new Map<string, EventRow>();
+  for (const id of ids) {
+    const row = await servableRow(tx, id);
+    if (row) rows.set(id, row);
+  }
+  return rows;
 }
 
 export interface MissingEventsQuery {

@@ -94,11 +94,16 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
   };
 
   const deliver = async (from: Member, to: string, req: FederationRequest, options?: RequestOptions) =>
-    buffered(from, to, await answer(from, to, req, options?.timeoutMs));
+    buffered(from, to, await answer(from, to, req, options?.timeoutMs), options?.maxBodyBytes);
 
-  /** The answer as the receiver holds it whole, within its maxResponseBodyBytes. */
-  const buffered = async (from: Member, to: string, res: StreamingResponse): Promise<FederationResponse> => {
-    const max = from.limits.maxResponseBodyBytes;
+  /** The answer as the receiver holds it whole, within its maxResponseBodyBytes (or the request's smaller cap). */
+  const buffered = async (
+    from: Member,
+    to: string,
+    res: StreamingResponse,
+    cap = Infinity,
+  ): Promise<FederationResponse> => {
+    const max = Math.min(from.limits.maxResponseBodyBytes, cap);
     const tooLarge = () => new PeerProtocolError(to, 'too-large', `response body exceeds ${max} bytes`);
     if (res.body instanceof StreamedBody) {
       if (res.body.length > max) throw tooLarge();

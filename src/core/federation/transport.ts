@@ -54,6 +54,13 @@ export interface StreamingResponse {
 export interface RequestOptions {
   /** Give up (PeerUnreachable, reason `timeout`) when no full response arrived by then. */
   readonly timeoutMs?: number;
+  /**
+   * Largest answer accepted for this request, below the transport's
+   * maxResponseBodyBytes (larger is PeerProtocolError `too-large`, refused
+   * before it is read): answers whose use is small (the directory) need not
+   * let a peer make us hold 16 MiB.
+   */
+  readonly maxBodyBytes?: number;
 }
 
 export interface StreamOptions {

@@ -27,6 +27,7 @@ export {
   type RemoteOutcome,
   type RemotePlacement,
 } from './persist-remote.ts';
+export { RemoteBatch } from './remote-batch.ts';
 export {
   createJoinedRoom,
   storeOutlier,
@@ -44,7 +45,7 @@ export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state
 export { roomTableNames } from './tables.ts';
 export { joinAuthoriser } from './restricted-join.ts';
 export { type HierarchyRoom, localHierarchyRoom, openRoom } from './hierarchy.ts';
-export { joinedRoomIds } from './members-read.ts';
+export { joinedRoomIds, roomMembers } from './members-read.ts';
 export { ServerVisibilityChecker } from './visibility.ts';
 
 /** Tables a write transaction placing remote events opens. */
@@ -63,6 +64,11 @@ export async function heldRoomIds(tx: ReadTx): Promise<string[]> {
 
 export function eventRowOf(tx: ReadTx, eventId: string): Promise<EventRow | undefined> {
   return eventsTable.get(tx, eventId);
+}
+
+/** Whether the event is held (in any form), without reading its row. */
+export async function eventHeld(tx: ReadTx, eventId: string): Promise<boolean> {
+  return (await eventsTable.count(tx, { equals: eventId })) > 0;
 }
 
 /** The room's current state group (the resolved state of its forward extremities). */

@@ -17,8 +17,8 @@
 // peers; on a public address, peers in private, loopback and reserved ranges
 // are refused, so the relay cannot be used to reach its own network. Bound to
 // loopback (tests, one machine), it relays only between loopback addresses.
-// Per TURN user (one per peer: the username names the peer id) at most 16
-// allocations, 512 in all, and 1 MB/s per allocation.
+// Per TURN user (one per peer: the username names the peer id) at most 128
+// allocations, 4,096 in all, and 1 MB/s per allocation (turnLimits).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,14 +29,29 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '../free-port.ts';
 
 export const TURNSERVER_PATH = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
+const TURN_LOG = process.env.P2PM_TURN_LOG;
 const READY_TIMEOUT_MS = 10_000;
 const PROBE_INTERVAL_MS = 100;
 const STOP_GRACE_MS = 5_000;
 const LOG_LINES_KEPT = 20;
 
+/**
+ * What one peer and all peers can make coturn hold. A call's client
+ * allocates far more than the one relayed address it uses: Element asks its
+ * RTCPeerConnection for a candidate pool of 20 (`iceCandidatePoolSize`), so
+ * Chromium makes 20 allocations on each of our two URIs (udp, tcp) as soon
+ * as the call rings, and frees all but the used one once the call's local
+ * description is set. A quota of 16 refused 24 of the 40 (486 Allocation
+ * Quota Reached), and the call was relayed only when the pooled session the
+ * connection took had won one of the 16: half the calls stayed at ICE state
+ * `new`, with no relay candidate on either side. 128 holds three such
+ * clients ringing at once (the extension's homeserver is one TURN user for
+ * all its users and devices); 4,096 in all stays far under the ~10,000
+ * sessions coturn says its 20,000 file descriptors allow.
+ */
 export const turnLimits = {
-  allocationsPerUser: 16,
-  allocationsTotal: 512,
+  allocationsPerUser: 128,
+  allocationsTotal: 4_096,
   bytesPerSecondPerAllocation: 1_000_000,
 } as const;
 
@@ -119,7 +134,8 @@ function configLines({ host, port }: TurnServerOptions, secret: string, dir: str
     // Its files in our own directory, not /var (no user database is used).
     `pidfile=${join(dir, 'turnserver.pid')}`,
     `userdb=${join(dir, 'turndb')}`,
-    'log-file=stdout',
+    // P2PM_TURN_LOG=<file>: coturn's verbose log (every request and its answer) there, for debugging.
+    ...(TURN_LOG ? ['verbose', `log-file=${TURN_LOG}`] : ['log-file=stdout']),
     'simple-log',
   ];
 }

@@ -157,7 +157,10 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
 
   const request = (to: string, req: FederationRequest, options?: RequestOptions) =>
     run(to, options?.timeoutMs, (conn, signal) =>
-      exchange(conn, to, req, { maxResponseBodyBytes: limits.maxResponseBodyBytes, signal }),
+      exchange(conn, to, req, {
+        maxResponseBodyBytes: Math.min(limits.maxResponseBodyBytes, options?.maxBodyBytes ?? Infinity),
+        signal,
+      }),
     );
 
   /**

@@ -115,6 +115,8 @@ export interface NodeRequests extends StreamRequests {
       readonly timeoutMs?: number;
       /** Set for PeerTransport.requestStream: a bytes answer may be this large. */
       readonly maxBodyBytes?: number;
+      /** PeerTransport.request's own cap on the answer (RequestOptions.maxBodyBytes). */
+      readonly maxAnswerBytes?: number;
     };
     result: FederateOutcome;
   };
@@ -227,15 +229,16 @@ function isStreamRef(body: WireResponseBody): body is WireStreamRef {
  */
 export async function federateThrough(
   transport: PeerTransport,
-  { to, request, timeoutMs, maxBodyBytes }: NodeRequests['federate']['params'],
+  { to, request, timeoutMs, maxBodyBytes, maxAnswerBytes }: NodeRequests['federate']['params'],
   holder: StreamHolder,
 ): Promise<FederateOutcome> {
   const options = { ...(timeoutMs !== undefined && { timeoutMs }) };
+  const capped = { ...options, ...(maxAnswerBytes !== undefined && { maxBodyBytes: maxAnswerBytes }) };
   try {
     const req = decodeFederationRequest(request);
     const response =
       maxBodyBytes === undefined
-        ? encodeFederationResponse(await transport.request(to, req, options))
+        ? encodeFederationResponse(await transport.request(to, req, capped))
         : encodeStreamingResponse(
             await transport.requestStream(to, req, { ...options, maxBodyBytes }),
             holder,

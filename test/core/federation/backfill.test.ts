@@ -4,6 +4,9 @@
 // visibility and redactions hold for it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
+import type { PeerTransport } from '../../../src/core/federation/transport.ts';
+import { systemClock } from '../../../src/platform/system-clock.ts';
 import {
   type Account,
   type Cluster,
@@ -11,6 +14,9 @@ import {
   createFederatedCluster,
   eventually,
   type Json,
+  type RunningNode,
+  serverNameFor,
+  startFederatedNode,
 } from '../../support/federated-cluster.ts';
 import { createRoom, join, putState, say, serverState, sync } from './room-helpers.ts';
 
@@ -197,5 +203,85 @@ describe('backfill: history for a server that joins', () => {
     assert.equal(context.status, 200, JSON.stringify(context.body));
     const before = await ask(b, dave, 1, 'b');
     assert.equal(before.status, 404);
+  });
+});
+
+describe('backfill through a state the joiner mostly lacks', () => {
+  const NOTES = 60;
+  const fetched: string[] = [];
+  let a: RunningNode;
+  let b: RunningNode;
+  let alice: Account;
+  let bob: Account;
+  let roomId: string;
+
+  before(async () => {
+    // B's requests to A are recorded: which endpoints its backfill used.
+    const network = createMemoryNetwork(systemClock);
+    const [nameA, nameB] = [await serverNameFor('sa'), await serverNameFor('sb')];
+    const recorded = (inner: PeerTransport): PeerTransport => ({
+      ...inner,
+      serverName: inner.serverName,
+      request: (to, req, options) => {
+        fetched.push(req.path.split('/').slice(0, 5).join('/'));
+        return inner.request(to, req, options);
+      },
+      onRequest: (handler) => inner.onRequest(handler),
+      peers: () => inner.peers(),
+      onPeer: (listener) => inner.onPeer(listener),
+      close: () => inner.close(),
+      requestStream: (to, req, options) => inner.requestStream(to, req, options),
+    });
+    const options = { federation: { backfill: { pageSize: 25, maxEvents: 200, maxRequests: 20 } } };
+    a = await startFederatedNode({ label: 'sa', transport: network.transport(nameA), options });
+    b = await startFederatedNode({ label: 'sb', transport: recorded(network.transport(nameB)), options });
+    alice = await a.register('alice');
+    bob = await b.register('bob');
+    roomId = await createRoom(a, alice, { preset: 'public_chat' });
+    // State events no later state event cites (not in any auth chain), all
+    // replaced before the join: the joiner holds none of the old ones.
+    for (let i = 0; i < NOTES; i++)
+      await putState(a, alice, roomId, 'org.example.note', { v: 'old' }, `k${i}`);
+    for (let i = 0; i < 30; i++) await say(a, alice, roomId, `between ${i}`);
+    for (let i = 0; i < NOTES; i++)
+      await putState(a, alice, roomId, 'org.example.note', { v: 'new' }, `k${i}`);
+    for (let i = 0; i < 60; i++) await say(a, alice, roomId, `after ${i}`);
+  });
+  after(async () => {
+    for (const node of [a, b]) {
+      await node.stop();
+      await node.store.close();
+    }
+  });
+
+  test('the old state comes whole from one /state, and the past shows it as the creator sees it', async () => {
+    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    const seen = await pageBack(b, bob, roomId);
+    const theirs = await pageBack(a, alice, roomId);
+    assert.deepEqual(
+      seen.events.map((e: Json) => e.event_id),
+      theirs.events.map((e: Json) => e.event_id),
+    );
+    const between = seen.events.find((e: Json) => e.content?.body === 'between 10');
+    const notesAt = async (node: RunningNode, who: Account) => {
+      const res = await node.request(
+        'GET',
+        `${V3}/rooms/${enc(roomId)}/context/${enc(between.event_id)}?limit=0`,
+        undefined,
+        who.accessToken,
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.state
+        .filter((e: Json) => e.type === 'org.example.note')
+        .map((e: Json) => `${e.state_key}=${e.content.v}`)
+        .sort();
+    };
+    const notes = await notesAt(b, bob);
+    assert.equal(notes.length, NOTES);
+    assert.ok(notes.every((n: string) => n.endsWith('=old')));
+    assert.deepEqual(notes, await notesAt(a, alice));
+    assert.ok(fetched.includes('/_matrix/federation/v1/state'), 'one /state');
+    const single = fetched.filter((p) => p === '/_matrix/federation/v1/event').length;
+    assert.ok(single < NOTES, `${single} events fetched one by one`);
   });
 });

@@ -232,6 +232,20 @@ export function transportConformance(target: ConformanceTarget): void {
       });
     });
 
+    test("a request's own maxBodyBytes refuses a larger answer with PeerProtocolError; a smaller one arrives", async () => {
+      b.onRequest(async (_from, req) => ({
+        status: 200,
+        body: { pad: 'x'.repeat(req.path === '/big' ? 64 * 1024 : 1024) },
+      }));
+      const cap = { maxBodyBytes: 16 * 1024 };
+      await assert.rejects(a.request(b.serverName, get(a.serverName, '/big'), cap), {
+        name: 'PeerProtocolError',
+        violation: 'too-large',
+      });
+      const small = await a.request(b.serverName, get(a.serverName, '/small'), cap);
+      assert.equal((small.body as { pad: string }).pad.length, 1024);
+    });
+
     test('a request claiming another origin gets 401 and never reaches the handler', async () => {
       let called = false;
       b.onRequest(async () => {

@@ -11,6 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import type { TurnCredentials } from '../../../src/core/public.ts';
 import { createLibp2pTransport } from '../../../src/node/p2p/create-libp2p-transport.ts';
 import { type Relay, runRelay, startRelay } from '../../../src/node/relay.ts';
+import { turnLimits } from '../../../src/node/turn/coturn.ts';
 import { turnCredentials } from '../../../src/node/turn/turn-credentials.ts';
 import { encodeFrame, FrameKind } from '../../../src/platform/libp2p/frames.ts';
 import type { Libp2pPeerTransport } from '../../../src/platform/libp2p/libp2p-transport.ts';
@@ -22,11 +23,29 @@ import { until } from '../../support/js-sdk.ts';
 
 const seed = (byte: number) => new Uint8Array(32).fill(byte);
 
-/** turnutils_uclient (coturn's test client) sends a few packets to itself through an allocation. */
-function relayThrough(uri: string, username: string, password: string) {
+/**
+ * turnutils_uclient (coturn's test client) sends a few packets through TURN
+ * between its own `clients` allocations (`-y`: client to client), all held
+ * at once.
+ */
+function relayThrough(uri: string, username: string, password: string, clients = 1) {
   const { hostname, port } = new URL(uri.replace(/^turn:/, 'turn://'));
-  const args = ['-u', username, '-w', password, '-p', port, '-y', '-n', '5', '-m', '1', '-c', hostname];
-  const run = spawnSync('turnutils_uclient', args, { encoding: 'utf8', timeout: 20_000 });
+  const args = [
+    '-u',
+    username,
+    '-w',
+    password,
+    '-p',
+    port,
+    '-y',
+    '-n',
+    '5',
+    '-m',
+    String(clients),
+    '-c',
+    hostname,
+  ];
+  const run = spawnSync('turnutils_uclient', args, { encoding: 'utf8', timeout: 60_000 });
   return `${run.stdout}${run.stderr}`;
 }
 
@@ -73,6 +92,35 @@ describe('the relay serves TURN, with credentials over libp2p', () => {
     const forged = createHmac('sha1', 'not the secret').update(username).digest('base64');
     const bad = relayThrough(udp, username, forged);
     assert.doesNotMatch(bad, /Total lost packets/, 'no allocation with a forged password');
+  });
+
+  test('one peer holds the 40 allocations a call’s client pools at once, and not more than its quota', async () => {
+    // Element gives each call's RTCPeerConnection a candidate pool of 20, so
+    // Chromium allocates 20 on each of the two URIs when the call rings; a
+    // quota of 16 once left half the calls without a relay candidate.
+    const turn = turnFromRelays(
+      peer.libp2p,
+      relay.multiaddrs.map((a) => multiaddr(a)),
+    );
+    const { username, password, uris } = (await turn.credentials())!;
+    const udp = uris.find((uri) => uri.endsWith('transport=udp'))!;
+    const pool = relayThrough(udp, username, password, 40);
+    assert.match(pool, /Total lost packets 0 \(0\.0+%\)/, pool);
+    assert.doesNotMatch(pool, /486/, pool);
+    // Another peer (a quota is per peer) asking more than the quota.
+    const greedy = await createLibp2pTransport({ seed: seed(9), relays: relay.multiaddrs, listen: [] });
+    try {
+      const relayId = relayPeerId(multiaddr(relay.multiaddrs[0]!));
+      await until('connected', () => greedy.libp2p.getConnections(relayId).length > 0);
+      const its = (await turnFromRelays(
+        greedy.libp2p,
+        relay.multiaddrs.map((a) => multiaddr(a)),
+      ).credentials())!;
+      const tooMany = relayThrough(udp, its.username, its.password, turnLimits.allocationsPerUser + 2);
+      assert.match(tooMany, /error 486 \(Allocation Quota Reached\)/, tooMany);
+    } finally {
+      await greedy.close();
+    }
   });
 
   test('a relay without TURN answers nothing, and the source says so', async () => {

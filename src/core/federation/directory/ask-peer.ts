@@ -1,6 +1,7 @@
-// One directory request to one peer, bounded in time. The directory never
-// waits on a peer longer than its timeout, and an unreachable or misbehaving
-// peer is just "no answer": it is logged at debug level, since peers come and
+// One directory request to one peer, bounded in time and bytes. The
+// directory never waits on a peer longer than its timeout nor reads more than
+// the answer's byte cap (peer-answers.ts), and an unreachable or misbehaving
+// peer (one answering too much too) is just "no answer": it is logged at debug level, since peers come and
 // go all the time in this network.
 import type { Clock, Logger } from '../../ports.ts';
 import type { Ed25519 } from '../../protocol/ed25519.ts';
@@ -40,15 +41,23 @@ export interface PeerQuery {
   readonly body?: JsonObject;
 }
 
-/** The peer's response, or undefined when it could not be reached or answered in time. */
+/**
+ * The peer's response, or undefined when it could not be reached, did not
+ * answer in time or answered more than `maxBytes` (refused before it is read).
+ */
 export async function askPeer(
   deps: DirectoryClientDeps,
   to: string,
   query: PeerQuery,
   timeoutMs: number,
+  maxBytes: number,
 ): Promise<FederationResponse | undefined> {
   try {
-    return await deps.transport.request(to, { ...query, origin: deps.serverName }, { timeoutMs });
+    return await deps.transport.request(
+      to,
+      { ...query, origin: deps.serverName },
+      { timeoutMs, maxBodyBytes: maxBytes },
+    );
   } catch (err) {
     deps.logger.debug('directory query got no answer', { to, path: query.path, error: String(err) });
     return undefined;

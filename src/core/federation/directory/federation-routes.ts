@@ -7,6 +7,7 @@ import type { JsonObject } from '../../protocol/types.ts';
 import * as rooms from '../../rooms/api.ts';
 import type { Store } from '../../storage/port.ts';
 import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
+import { MAX_LISTING_ANSWER_BYTES } from './peer-answers.ts';
 import { PROOF, roomProof } from './room-proof.ts';
 
 const V1 = '/_matrix/federation/v1';
@@ -56,10 +57,15 @@ function queryOfPost(ctx: FederationRouteContext): rooms.PublicRoomsQuery {
   return rooms.publicRoomsQueryFromBody(jsonBody(ctx));
 }
 
+/** Room for the page's own fields (tokens, estimate) beside its entries. */
+const PAGE_ENVELOPE_BYTES = 1024;
+
 /**
  * Both publicRooms endpoints: our published rooms, paged as for our own
  * clients, each with the proof of who created it and of its canonical alias
- * (room-proof.ts), which askers check before believing the entry.
+ * (room-proof.ts), which askers check before believing the entry. A page
+ * ends early where it would pass the bytes askers read of one answer
+ * (MAX_LISTING_ANSWER_BYTES), its next_batch continuing from there.
  */
 async function publicRooms(deps: DirectoryRoutesDeps, query: rooms.PublicRoomsQuery) {
   const offset = rooms.parsePublicRoomsSince(query.since);
@@ -67,14 +73,23 @@ async function publicRooms(deps: DirectoryRoutesDeps, query: rooms.PublicRoomsQu
     const entries = await rooms.localPublicRooms(tx, query);
     const paged = rooms.pagePublicRooms(entries, offset, query.limit);
     const chunk: JsonObject[] = [];
+    let bytes = PAGE_ENVELOPE_BYTES;
     for (const entry of paged.chunk) {
       const proof = await roomProof(tx, entry.room_id);
-      chunk.push({ ...(entry as unknown as JsonObject), ...(proof && { [PROOF]: proof }) });
+      const item: JsonObject = { ...(entry as unknown as JsonObject), ...(proof && { [PROOF]: proof }) };
+      bytes += utf8Length(JSON.stringify(item)) + 1;
+      if (bytes > MAX_LISTING_ANSWER_BYTES && chunk.length > 0) {
+        return { ...paged, chunk, next_batch: `p${offset + chunk.length}` };
+      }
+      chunk.push(item);
     }
     return { ...paged, chunk };
   });
   return ok(page as unknown as JsonObject);
 }
+
+const encoder = new TextEncoder();
+const utf8Length = (text: string) => encoder.encode(text).length;
 
 /**
  * GET /_matrix/federation/v1/query/directory?room_alias=: one of our aliases

@@ -18,7 +18,12 @@ import {
 } from '../../rooms/api.ts';
 import { isServerName } from '../server-name.ts';
 import { askPeer, type DirectoryClientDeps } from './ask-peer.ts';
-import { MAX_ROOMS_PER_PEER, readProofs, readPublicRoomsPage } from './peer-answers.ts';
+import {
+  MAX_LISTING_ANSWER_BYTES,
+  MAX_ROOMS_PER_PEER,
+  readProofs,
+  readPublicRoomsPage,
+} from './peer-answers.ts';
 import { creatorServer, provesAlias } from './room-proof.ts';
 
 /**
@@ -95,7 +100,13 @@ export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirect
   /** One peer's matching entries; nothing when it does not answer in time or answers nonsense. */
   const askDirectory = async (peer: string, query: PublicRoomsQuery): Promise<PeerEntry[]> => {
     const body = requestBody(query, MAX_ROOMS_PER_PEER);
-    const res = await askPeer(deps, peer, { method: 'POST', path: PATH, body }, deps.timeouts.perPeerMs);
+    const res = await askPeer(
+      deps,
+      peer,
+      { method: 'POST', path: PATH, body },
+      deps.timeouts.perPeerMs,
+      MAX_LISTING_ANSWER_BYTES,
+    );
     if (res?.status !== 200) return [];
     const proofs = readProofs(res.body);
     // A peer may ignore the filter: apply it again here.
@@ -222,6 +233,7 @@ export function createNetworkDirectory(deps: DirectoryClientDeps): NetworkDirect
       server,
       { method: 'POST', path: PATH, body },
       deps.timeouts.singleServerMs,
+      MAX_LISTING_ANSWER_BYTES,
     );
     if (!res) throw unknown(`The room directory of ${server} is not reachable`, 502);
     const page = res.status === 200 ? readPublicRoomsPage(res.body) : undefined;

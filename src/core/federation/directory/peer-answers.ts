@@ -12,6 +12,19 @@ import { MAX_PROOF_BYTES, PROOF } from './room-proof.ts';
 
 /** At most this many rooms are read from one peer's answer. */
 export const MAX_ROOMS_PER_PEER = 500;
+/**
+ * Largest publicRooms answer read from one peer (the transport refuses a
+ * larger one before reading it). One listing asks up to 100 peers at once,
+ * so this bounds what a listing holds at about 25 MiB; our own answers page
+ * within it (federation-routes.ts), so an honest peer's always fits.
+ */
+export const MAX_LISTING_ANSWER_BYTES = 256 * 1024;
+/**
+ * Largest query/directory or query/profile answer read: twice the 64 KiB a
+ * whole profile may hold (spec: "Profiles"), so an answer with one field too
+ * many still gives its valid fields (readProfileAnswer drops the rest).
+ */
+export const MAX_QUERY_ANSWER_BYTES = 128 * 1024;
 /** Longest string field kept (a topic may be long; a room list entry need not show more). */
 const MAX_FIELD_LENGTH = 1000;
 const MAX_TOKEN_LENGTH = 256;

@@ -5,7 +5,12 @@ import type { ResolvedAlias } from '../../rooms/api.ts';
 import { isServerName } from '../server-name.ts';
 import { askPeer, type DirectoryClientDeps } from './ask-peer.ts';
 import type { NetworkDirectory } from './network-public-rooms.ts';
-import { type RemoteProfile, readAliasAnswer, readProfileAnswer } from './peer-answers.ts';
+import {
+  MAX_QUERY_ANSWER_BYTES,
+  type RemoteProfile,
+  readAliasAnswer,
+  readProfileAnswer,
+} from './peer-answers.ts';
 import { provesAlias } from './room-proof.ts';
 
 const V1 = '/_matrix/federation/v1';
@@ -39,7 +44,13 @@ export async function resolveRemoteAlias(
   // 1.
   const query = { room_alias: alias };
   const path = `${V1}/query/directory`;
-  const res = await askPeer(deps, server, { method: 'GET', path, query }, deps.timeouts.singleServerMs);
+  const res = await askPeer(
+    deps,
+    server,
+    { method: 'GET', path, query },
+    deps.timeouts.singleServerMs,
+    MAX_QUERY_ANSWER_BYTES,
+  );
   if (res?.status === 200) {
     const answer = readAliasAnswer(res.body);
     if (!answer) return undefined;
@@ -78,6 +89,12 @@ export async function remoteProfile(
   const path = `${V1}/query/profile`;
   const query: Record<string, string> =
     field === undefined ? { user_id: userId } : { user_id: userId, field };
-  const res = await askPeer(deps, server, { method: 'GET', path, query }, deps.timeouts.singleServerMs);
+  const res = await askPeer(
+    deps,
+    server,
+    { method: 'GET', path, query },
+    deps.timeouts.singleServerMs,
+    MAX_QUERY_ANSWER_BYTES,
+  );
   return res?.status === 200 ? readProfileAnswer(res.body, field) : undefined;
 }

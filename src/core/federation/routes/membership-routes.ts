@@ -2,7 +2,7 @@
 // knock on and leave rooms held here, and our users get invited (spec:
 // server-server API "Joining Rooms", "Knocking on rooms", "Leaving Rooms",
 // "Inviting to a room": invite-route.ts).
-import { MatrixError, badJson, forbidden, notFound } from '../../errors.ts';
+import { MatrixError, badJson, forbidden, notFound, quotaExceeded } from '../../errors.ts';
 import {
   type JsonObject,
   type RoomEvent,
@@ -15,12 +15,14 @@ import {
   heldRoomVersion,
   joinAuthoriser,
   joinedServers,
+  roomMembers,
   roomTableNames,
   stateOfGroup,
   strippedState,
 } from '../../rooms/federation-api.ts';
+import { KeyedQueue } from '../../keyed-queue.ts';
 import type { FederationContext } from '../context.ts';
-import { authChain, servableRow } from '../event-graph.ts';
+import { authChain, servableRows } from '../event-graph.ts';
 import { receivePdus } from '../inbound/receive-pdus.ts';
 import { intakePdu } from '../pdu-intake.ts';
 import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
@@ -30,7 +32,20 @@ import { V1, V2, joinRuleOf, jsonBody, params } from './route-helpers.ts';
 
 const serverOf = (userId: string) => userId.slice(userId.indexOf(':') + 1);
 
+/**
+ * Knocks waiting for an answer in one room of ours: from the users of one
+ * other server, and from all servers together. A knock is a state event the
+ * room keeps and every member's client shows, and user ids are free on a
+ * peer's own server; past these a knock is refused (429) until the room's
+ * admins answer some, as invites are (invite-route.ts). Only this entry
+ * point counts: the same knocks reaching us through the room's own traffic
+ * are already the room's.
+ */
+export const MAX_PENDING_KNOCKS_PER_SERVER = 20;
+export const MAX_PENDING_KNOCKS_PER_ROOM = 100;
+
 export function membershipRoutes(fed: FederationContext): FederationRoute[] {
+  const knocks = new KeyedQueue();
   return [
     {
       method: 'GET',
@@ -49,7 +64,12 @@ export function membershipRoutes(fed: FederationContext): FederationRoute[] {
       path: `${V1}/make_knock/{roomId}/{userId}`,
       handler: (ctx) => makeMember(fed, ctx, 'knock'),
     },
-    { method: 'PUT', path: `${V1}/send_knock/{roomId}/{eventId}`, handler: (ctx) => sendKnock(fed, ctx) },
+    {
+      method: 'PUT',
+      path: `${V1}/send_knock/{roomId}/{eventId}`,
+      // One knock at a time per room, so that concurrent knocks cannot pass the quota together.
+      handler: (ctx) => knocks.run((ctx.params as { roomId: string }).roomId, () => sendKnock(fed, ctx)),
+    },
     { method: 'PUT', path: `${V2}/invite/{roomId}/{eventId}`, handler: (ctx) => invite(fed, ctx) },
   ];
 }
@@ -170,14 +190,10 @@ async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
   const answer = await fed.store.read(roomTableNames, async (tx) => {
     const row = await eventRowOf(tx, event.event_id);
     const ids = [...(await stateOfGroup(tx, row!.sg_before)).values()];
-    const state: RoomEvent[] = [];
-    for (const id of ids) {
-      const stateRow = await servableRow(tx, id);
-      if (stateRow) state.push(stateRow.pdu);
-    }
+    const rows = await servableRows(tx, ids);
     return {
-      state,
-      chain: await authChain(tx, [...ids, event.event_id], version),
+      state: [...rows.values()].map((r) => r.pdu),
+      chain: await authChain(tx, [...ids, event.event_id], version, rows),
       servers: await joinedServers(tx, event.room_id),
     };
   });
@@ -199,9 +215,25 @@ async function sendJoin(fed: FederationContext, ctx: FederationRouteContext) {
  * state the knocker's client shows (spec: `knock_room_state`).
  */
 async function sendKnock(fed: FederationContext, ctx: FederationRouteContext) {
+  await checkKnockQuota(fed, ctx);
   const { event } = await acceptMemberEvent(fed, ctx, 'knock');
   const state = await fed.store.read(roomTableNames, (tx) => strippedState(tx, event.room_id));
   return ok({ knock_room_state: state as unknown as JsonObject[] });
+}
+
+/** Refuses a knock past the pending-knock quotas (a knock again by a user already knocking counts once). */
+async function checkKnockQuota(fed: FederationContext, ctx: FederationRouteContext): Promise<void> {
+  const { roomId } = ctx.params as { roomId: string };
+  const body = jsonBody(ctx);
+  const knocker = typeof body.state_key === 'string' ? body.state_key : undefined;
+  const pending = (await fed.store.read(roomTableNames, (tx) => roomMembers(tx, roomId, 'knock'))).filter(
+    (m) => m.user_id !== knocker,
+  );
+  if (pending.length >= MAX_PENDING_KNOCKS_PER_ROOM)
+    throw quotaExceeded(`${roomId} has ${pending.length} knocks waiting for an answer`);
+  const fromOrigin = pending.filter((m) => serverOf(m.user_id) === ctx.origin).length;
+  if (fromOrigin >= MAX_PENDING_KNOCKS_PER_SERVER)
+    throw quotaExceeded(`${roomId} has ${fromOrigin} knocks from ${ctx.origin} waiting for an answer`);
 }
 
 /** PUT /_matrix/federation/v2/send_leave/{roomId}/{eventId} */

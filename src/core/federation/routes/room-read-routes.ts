@@ -22,7 +22,7 @@ import {
 } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import type { FederationContext } from '../context.ts';
-import { authChain, backfill, missingEvents, servableRow } from '../event-graph.ts';
+import { authChain, backfill, missingEvents, servableRow, servableRows } from '../event-graph.ts';
 import { type FederationRoute, type FederationRouteContext, ok } from '../route-registry.ts';
 import { V1, jsonBody, limitParam, param, params, roomForPeer } from './route-helpers.ts';
 
@@ -92,12 +92,8 @@ async function getState(fed: FederationContext, ctx: FederationRouteContext, ids
     const row = await eventIn(tx, roomId, eventId);
     if (row.outlier) throw notFound(`The state at ${eventId} is not known here`);
     const ids = [...(await stateOfGroup(tx, row.sg_before)).values()];
-    const events = [];
-    for (const id of ids) {
-      const stateRow = await servableRow(tx, id);
-      if (stateRow) events.push(stateRow.pdu);
-    }
-    return { state: events, chain: await authChain(tx, ids, version) };
+    const rows = await servableRows(tx, ids);
+    return { state: [...rows.values()].map((r) => r.pdu), chain: await authChain(tx, ids, version, rows) };
   });
   if (idsOnly) {
     return ok({ pdu_ids: state.map((e) => e.event_id), auth_chain_ids: chain.map((e) => e.event_id) });

@@ -2,6 +2,7 @@
 // alias resolution when the alias's server has gone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MAX_LISTING_ANSWER_BYTES } from '../../../../src/core/federation/directory/peer-answers.ts';
 import { createMemoryNetwork } from '../../../../src/core/federation/memory-transport.ts';
 import type { FederationRequest, PeerTransport } from '../../../../src/core/federation/transport.ts';
 import type { JsonObject } from '../../../../src/core/protocol/types.ts';
@@ -173,5 +174,56 @@ describe('directory federation endpoints', () => {
     // Only the alias's server speaks for it; a mirror must bring the room's own canonical alias event
     // signed by that server (test/node/hostile/alias-hijack.test.ts resolves one that does).
     assert.equal(res.status, 404);
+  });
+});
+
+describe('a publicRooms page within the bytes askers read', () => {
+  const network = createMemoryNetwork(systemClock);
+  let hs: TestHomeserver;
+  let remote: PeerTransport;
+  const rooms: string[] = [];
+
+  before(async () => {
+    hs = await createTestHomeserver({ transport: (name) => network.transport(name) });
+    remote = network.transport(REMOTE);
+    const alice = await hs.register('alice');
+    // Five rooms whose topics (60,000 characters each) make one page pass MAX_LISTING_ANSWER_BYTES.
+    for (let i = 0; i < 5; i++) {
+      const created = await hs.request(
+        'POST',
+        `${V3}/createRoom`,
+        { visibility: 'public', name: `Big ${i}`, topic: `${i}`.repeat(60_000) },
+        alice.accessToken,
+      );
+      rooms.push(created.body.room_id);
+    }
+  });
+  after(async () => {
+    await remote.close();
+    await hs.close();
+  });
+
+  test('a page ends where it would pass the cap, and next_batch goes on from there', async () => {
+    const seen: string[] = [];
+    let since: string | undefined;
+    for (let pages = 0; pages < 5; pages++) {
+      const res = await remote.request(
+        hs.serverName,
+        {
+          method: 'GET',
+          path: `${V1}/publicRooms`,
+          query: since === undefined ? {} : { since },
+          origin: REMOTE,
+        },
+        { maxBodyBytes: MAX_LISTING_ANSWER_BYTES },
+      );
+      assert.equal(res.status, 200);
+      const body = res.body as { chunk: { room_id: string }[]; next_batch?: string };
+      assert.ok(body.chunk.length < rooms.length);
+      seen.push(...body.chunk.map((r) => r.room_id));
+      since = body.next_batch;
+      if (since === undefined) break;
+    }
+    assert.deepEqual(seen.sort(), [...rooms].sort());
   });
 });
