@@ -15,27 +15,20 @@ import { freePort, startServe } from '../scripts/harness/serve-process.ts';
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { Client, type Json, type User, benchHomeserver } from './bench-homeserver.ts';
+import { bulkRooms } from './bulk-rooms.ts';
 import { measured, quick } from './table.ts';
 
 const ROOMS = quick ? 20 : 100;
 const EVENTS = quick ? 200 : 1_000;
 const CLI = new URL('../dist/node/p2p-matrix.js', import.meta.url);
 
-/** The data directory: one user in ROOMS rooms of EVENTS messages each; their access token. */
+/** The data directory: one user in ROOMS rooms of EVENTS messages each (bulk-rooms.ts); their access token. */
 async function fill(dir: string): Promise<User & { rooms: string[] }> {
   const store = await openSqliteStore(join(dir, 'homeserver.sqlite'), SCHEMA, { synchronous: 'normal' });
   const hs = await benchHomeserver(store);
   try {
-    const client = new Client(hs);
-    const user = await client.register('alice');
-    const rooms: string[] = [];
-    for (let r = 0; r < ROOMS; r++) {
-      const roomId = (await client.call('POST', '/_matrix/client/v3/createRoom', { name: `room ${r}` }, user))
-        .room_id;
-      rooms.push(roomId);
-      for (let e = 0; e < EVENTS; e++) await client.send(user, roomId, `event ${e} in room ${r}`);
-    }
-    return { ...user, rooms };
+    const user = await new Client(hs).register('alice');
+    return { ...user, rooms: await bulkRooms(store, user.userId, ROOMS, EVENTS) };
   } finally {
     await hs.close();
     await store.close();
