@@ -1,12 +1,12 @@
 // Memory (issue 13): the built `p2p-matrix serve` as a child process over a
-// data directory holding 100 rooms × 1,000 events (made beforehand by a
-// homeserver over the same SQLite file, so that the process measured starts
-// from disk as after a restart), then driven over HTTP as a client would use
+// data directory holding 100 rooms × 1,000 events (written beforehand in bulk
+// by bulk-rooms.ts over the same SQLite file, so that the process measured
+// starts from disk as after a restart), then driven over HTTP as a client would use
 // it: an initial sync of the user in every room, every room paged back to
 // its creation with /messages, a message sent into each room and synced.
 // The figure is the process's peak resident set (VmHWM). `--quick`: 20 rooms
 // × 200 events. Prints "skipped" without a build (`npm run build`).
-// Run alone: `node bench/run.ts memory`.
+// Run alone: `node bench/run.ts memory` (which runs worker-memory.bench.ts too).
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
