@@ -16,8 +16,9 @@ import { measured, measuredFigures, quick, renderTable, tableRows } from './tabl
 
 type Bench = { default?: () => unknown };
 
-/** Benches with no row in the final table: left out of `--quick`. */
+/** Benches with no row in the final table, or only rows without a goal and minutes long (calls): left out of `--quick`. */
 const NOT_IN_QUICK = [
+  'calls',
   'directory',
   'search-extension',
   'media',
@@ -33,7 +34,7 @@ const NOT_IN_QUICK = [
  * /tmp/p2pm-browsers.lock (one browser run at a time on a shared machine),
  * which hands its figures back on one line.
  */
-const BROWSERS = ['extension', 'extension-ingest', 'media', 'page-media', 'search-extension'];
+const BROWSERS = ['calls', 'extension', 'extension-ingest', 'media', 'page-media', 'search-extension'];
 const BROWSER_LOCK = '/tmp/p2pm-browsers.lock';
 const FIGURES_LINE = 'P2PM-BENCH-FIGURES ';
 

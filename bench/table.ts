@@ -181,6 +181,18 @@ export const GOALS: readonly Goal[] = [
     issue: 17,
   },
   {
+    id: 'call.setup.direct.p50',
+    measure: 'Element 1:1 call, ringing → connected, direct, p50',
+    unit: 'ms',
+    issue: 17,
+  },
+  {
+    id: 'call.setup.turn.p50',
+    measure: "Element 1:1 call, ringing → connected, through the relay's TURN, p50",
+    unit: 'ms',
+    issue: 17,
+  },
+  {
     id: 'attack.send-sync.p50-ratio',
     measure: 'send → /sync, one Node homeserver, during a flood from 3 hostile peers ÷ quiet, p50',
     unit: '×',

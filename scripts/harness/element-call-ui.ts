@@ -6,7 +6,14 @@
 // (recordPeerConnections, run before Element's own scripts) keeps each
 // connection the page makes.
 import type { Page } from 'playwright-core';
-import { STEP_TIMEOUT_MS } from './element-ui.ts';
+import {
+  acceptInvite,
+  openRoom,
+  STEP_TIMEOUT_MS,
+  sendMessage,
+  startDirectMessage,
+  waitForMessage,
+} from './element-ui.ts';
 
 /** The part of an RTCPeerConnection read here (this file is typed without the DOM's types). */
 interface PeerConnection {
@@ -51,6 +58,20 @@ export function connectedAt(page: Page): Promise<number | undefined> {
         globalThis as unknown as { p2pmPeerConnections: { p2pmConnectedAt?: number }[] }
       ).p2pmPeerConnections.at(-1)?.p2pmConnectedAt,
   );
+}
+
+/**
+ * The room calls are made in: Alice starts a DM with Bob (`bobId`) and asks
+ * whether she may call; Bob accepts the invite and reads the question. Both
+ * are left in that room.
+ */
+export async function openCallRoom(alice: Page, bob: Page, bobId: string): Promise<void> {
+  await startDirectMessage(alice, bobId);
+  await sendMessage(alice, 'Can I call you?');
+  await waitForMessage(alice, 'Can I call you?');
+  await openRoom(bob, 'alice');
+  await acceptInvite(bob);
+  await waitForMessage(bob, 'Can I call you?');
 }
 
 /** Starts a voice call in the open DM with its header's "Voice call". */

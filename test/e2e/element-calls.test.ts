@@ -20,19 +20,13 @@ import {
   type CallStats,
   hangUp,
   heldTurnUris,
+  openCallRoom,
   recordPeerConnections,
   startVoiceCall,
   waitForAudio,
   waitForCallEnded,
 } from '../../scripts/harness/element-call-ui.ts';
-import {
-  acceptInvite,
-  openRoom,
-  screenshot,
-  sendMessage,
-  startDirectMessage,
-  waitForMessage,
-} from '../../scripts/harness/element-ui.ts';
+import { screenshot } from '../../scripts/harness/element-ui.ts';
 import { FAKE_MEDIA_ARGS } from '../../scripts/harness/extension-browser.ts';
 import { type ElementPair, openElementPair } from '../support/element-pair.ts';
 
@@ -45,12 +39,7 @@ describe('Element Web: 1:1 voice calls between two browsers, direct and through 
       initScript: recordPeerConnections,
     });
     const { alice, bob } = pair;
-    await startDirectMessage(alice.page, `@bob:${bob.serverName}`);
-    await sendMessage(alice.page, 'Can I call you?');
-    await waitForMessage(alice.page, 'Can I call you?');
-    await openRoom(bob.page, 'alice');
-    await acceptInvite(bob.page);
-    await waitForMessage(bob.page, 'Can I call you?');
+    await openCallRoom(alice.page, bob.page, `@bob:${bob.serverName}`);
   });
 
   after(async () => {
