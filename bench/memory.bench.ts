@@ -1,12 +1,12 @@
 // Memory (issue 13): the built `p2p-matrix serve` as a child process over a
-// data directory holding 100 rooms × 1,000 events (made beforehand by a
-// homeserver over the same SQLite file, so that the process measured starts
-// from disk as after a restart), then driven over HTTP as a client would use
+// data directory holding 100 rooms × 1,000 events (written beforehand in bulk
+// by bulk-rooms.ts over the same SQLite file, so that the process measured
+// starts from disk as after a restart), then driven over HTTP as a client would use
 // it: an initial sync of the user in every room, every room paged back to
 // its creation with /messages, a message sent into each room and synced.
 // The figure is the process's peak resident set (VmHWM). `--quick`: 20 rooms
 // × 200 events. Prints "skipped" without a build (`npm run build`).
-// Run alone: `node bench/run.ts memory`.
+// Run alone: `node bench/run.ts memory` (which runs worker-memory.bench.ts too).
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,27 +15,20 @@ import { freePort, startServe } from '../scripts/harness/serve-process.ts';
 import { SCHEMA } from '../src/core/schema.ts';
 import { openSqliteStore } from '../src/node/storage/sqlite-store.ts';
 import { Client, type Json, type User, benchHomeserver } from './bench-homeserver.ts';
+import { bulkRooms } from './bulk-rooms.ts';
 import { measured, quick } from './table.ts';
 
 const ROOMS = quick ? 20 : 100;
 const EVENTS = quick ? 200 : 1_000;
 const CLI = new URL('../dist/node/p2p-matrix.js', import.meta.url);
 
-/** The data directory: one user in ROOMS rooms of EVENTS messages each; their access token. */
+/** The data directory: one user in ROOMS rooms of EVENTS messages each (bulk-rooms.ts); their access token. */
 async function fill(dir: string): Promise<User & { rooms: string[] }> {
   const store = await openSqliteStore(join(dir, 'homeserver.sqlite'), SCHEMA, { synchronous: 'normal' });
   const hs = await benchHomeserver(store);
   try {
-    const client = new Client(hs);
-    const user = await client.register('alice');
-    const rooms: string[] = [];
-    for (let r = 0; r < ROOMS; r++) {
-      const roomId = (await client.call('POST', '/_matrix/client/v3/createRoom', { name: `room ${r}` }, user))
-        .room_id;
-      rooms.push(roomId);
-      for (let e = 0; e < EVENTS; e++) await client.send(user, roomId, `event ${e} in room ${r}`);
-    }
-    return { ...user, rooms };
+    const user = await new Client(hs).register('alice');
+    return { ...user, rooms: await bulkRooms(store, user.userId, ROOMS, EVENTS) };
   } finally {
     await hs.close();
     await store.close();

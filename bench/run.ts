@@ -1,4 +1,5 @@
-// Runs every bench/*.bench.ts in turn: each module's default export is an
+// Runs every bench/*.bench.ts (the Node ones in turn, the browser ones in
+// turn beside them, see the end): each module's default export is an
 // async function that measures and prints, or returns its figures as a
 // record (printed here, one `name: value` line each); figures that have a
 // goal are also recorded with `measured()` (bench/table.ts). At the end one
@@ -34,7 +35,15 @@ const NOT_IN_QUICK = [
  * /tmp/p2pm-browsers.lock (one browser run at a time on a shared machine),
  * which hands its figures back on one line.
  */
-const BROWSERS = ['calls', 'extension', 'extension-ingest', 'media', 'page-media', 'search-extension'];
+const BROWSERS = [
+  'calls',
+  'extension',
+  'extension-ingest',
+  'media',
+  'page-media',
+  'search-extension',
+  'worker-memory',
+];
 const BROWSER_LOCK = '/tmp/p2pm-browsers.lock';
 const FIGURES_LINE = 'P2PM-BENCH-FIGURES ';
 
@@ -60,8 +69,12 @@ async function runBench(file: string): Promise<void> {
   }
 }
 
-/** A browser bench in a child process under the browsers' lock; its figures recorded here. */
-async function runUnderBrowserLock(file: string): Promise<void> {
+/**
+ * A browser bench in a child process under the browsers' lock; its figures
+ * recorded here, its lines printed with `prefix` (the browser benches run
+ * beside the Node ones).
+ */
+async function runUnderBrowserLock(file: string, prefix: string): Promise<void> {
   const args = [BROWSER_LOCK, process.execPath, new URL('run.ts', directory).pathname, `--child=${file}`];
   if (quick) args.push('--quick');
   const proc = spawn('flock', args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -74,7 +87,7 @@ async function runUnderBrowserLock(file: string): Promise<void> {
       if (line.startsWith(FIGURES_LINE))
         for (const [id, value] of JSON.parse(line.slice(FIGURES_LINE.length)) as [string, number][])
           measured(id, value);
-      else console.log(line);
+      else console.log(`${prefix}${line}`);
     }
   });
   const code = await new Promise<number | null>((resolve) => proc.once('close', resolve));
@@ -89,19 +102,36 @@ const files = (await readdir(directory))
 
 const started = Date.now();
 const failures: string[] = [];
-for (const file of files) {
-  console.log(`\n=== ${file.replace(/\.bench\.ts$/, '')} ===`);
-  const t0 = performance.now();
-  try {
-    if (BROWSERS.includes(file.replace(/\.bench\.ts$/, ''))) await runUnderBrowserLock(file);
-    else await runBench(file);
-  } catch (error) {
-    // One bench failing leaves the others' rows; the table says what is missing.
-    failures.push(file);
-    console.log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+const isBrowserBench = (file: string) => BROWSERS.includes(file.replace(/\.bench\.ts$/, ''));
+
+/** Runs `files` one after the other; a bench failing leaves the others' rows (the table says what is missing). */
+async function runAll(files: readonly string[], prefix: (file: string) => string): Promise<void> {
+  for (const file of files) {
+    const p = prefix(file);
+    console.log(`\n${p}=== ${file.replace(/\.bench\.ts$/, '')} ===`);
+    const t0 = performance.now();
+    try {
+      if (isBrowserBench(file)) await runUnderBrowserLock(file, p);
+      else await runBench(file);
+    } catch (error) {
+      failures.push(file);
+      console.log(`${p}FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    console.log(`${p}(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
-  console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 }
+
+// The browser benches wait for the machine's browsers' lock, which other work
+// holds for minutes at a time; they run one after the other beside the Node
+// benches (their lines prefixed with their name), so that a full run is not
+// the sum of its benches and every wait for the lock.
+await Promise.all([
+  runAll(
+    files.filter((file) => !isBrowserBench(file)),
+    () => '',
+  ),
+  runAll(files.filter(isBrowserBench), (file) => `[${file.replace(/\.bench\.ts$/, '')}] `),
+]);
 
 const rows = tableRows();
 const seconds = (Date.now() - started) / 1000;

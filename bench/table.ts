@@ -193,6 +193,27 @@ export const GOALS: readonly Goal[] = [
     issue: 17,
   },
   {
+    id: 'attack.edus.send-sync.p50-ratio',
+    measure: 'send → /sync, one Node homeserver, during an EDU flood from 3 hostile peers ÷ quiet, p50',
+    unit: '×',
+    atMost: 3,
+    issue: 12,
+  },
+  {
+    id: 'attack.invites.send-sync.p50-ratio',
+    measure: 'send → /sync, one Node homeserver, during an invite flood from 3 hostile peers ÷ quiet, p50',
+    unit: '×',
+    atMost: 3,
+    issue: 12,
+  },
+  {
+    id: 'attack.requests.send-sync.p50-ratio',
+    measure: 'send → /sync, one Node homeserver, during a request flood from 3 hostile peers ÷ quiet, p50',
+    unit: '×',
+    atMost: 3,
+    issue: 12,
+  },
+  {
     id: 'attack.send-sync.p50-ratio',
     measure: 'send → /sync, one Node homeserver, during a flood from 3 hostile peers ÷ quiet, p50',
     unit: '×',

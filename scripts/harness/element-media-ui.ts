@@ -71,27 +71,36 @@ export function senderAvatar(tile: Locator): Locator {
   return tile.getByRole('button', { name: 'Profile picture' }).locator('img');
 }
 
+/** What loadedImage returns: the natural size of the picture shown, and the scheme of its URL. */
+export interface LoadedImage {
+  readonly width: number;
+  readonly height: number;
+  readonly scheme: string;
+}
+
+/** In the page: whether an `<img>` has loaded a picture (naturalWidth > 0, not a placeholder or an initial). */
+export function pictureLoaded(el: unknown): boolean {
+  const image = el as { complete: boolean; naturalWidth: number };
+  return image.complete && image.naturalWidth > 0;
+}
+
+/** In the page: an `<img>`'s LoadedImage. */
+export function loadedImageIn(el: unknown): LoadedImage {
+  const image = el as { naturalWidth: number; naturalHeight: number; src: string };
+  return { width: image.naturalWidth, height: image.naturalHeight, scheme: new URL(image.src).protocol };
+}
+
 /**
  * Waits until `img` has loaded a picture (naturalWidth > 0, what a user sees
  * as an image rather than a placeholder or an initial) and returns its
  * natural size and the scheme of the URL it shows.
  */
-export async function loadedImage(img: Locator): Promise<{ width: number; height: number; scheme: string }> {
+export async function loadedImage(img: Locator): Promise<LoadedImage> {
   await img.waitFor({ timeout: STEP_TIMEOUT_MS });
   const handle = await img.elementHandle({ timeout: STEP_TIMEOUT_MS });
   if (!handle) throw new Error('the image is gone');
-  await img.page().waitForFunction(
-    (el) => {
-      const image = el as unknown as { complete: boolean; naturalWidth: number };
-      return image.complete && image.naturalWidth > 0;
-    },
-    handle,
-    { timeout: STEP_TIMEOUT_MS },
-  );
-  return handle.evaluate((el) => {
-    const image = el as unknown as { naturalWidth: number; naturalHeight: number; src: string };
-    return { width: image.naturalWidth, height: image.naturalHeight, scheme: new URL(image.src).protocol };
-  });
+  await img.page().waitForFunction(pictureLoaded, handle, { timeout: STEP_TIMEOUT_MS });
+  return handle.evaluate(loadedImageIn);
 }
 
 /** Saves the file of a timeline tile with the tile's own "Download" (Message Actions); its bytes. */

@@ -22,7 +22,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** The buttons with which a user puts off a notice. */
-const PUT_OFF = /^(OK|Got it|Done|Next|Dismiss|Later|Not now|Close|Skip)$/;
+export const PUT_OFF = /^(OK|Got it|Done|Next|Dismiss|Later|Not now|Close|Skip)$/;
 
 /**
  * Notices Element shows whenever it decides: toasts (top left, role alert:

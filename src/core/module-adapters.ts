@@ -10,7 +10,7 @@ import type { Clock, Pbkdf2Sha256 } from './ports.ts';
 import type { JsonObject } from './protocol/types.ts';
 import * as rooms from './rooms/api.ts';
 import type { ReadTx, Store } from './storage/port.ts';
-import { type SyncDeps, storeRemoteReceipt, type TypingTracker } from './sync/api.ts';
+import { putRemoteReceipts, remoteReceiptTables, type SyncDeps, type TypingTracker } from './sync/api.ts';
 
 interface AdapterDeps {
   readonly store: Store;
@@ -133,23 +133,37 @@ export function keysServerRoutes(routes: KeysModule['server']['routes']): Federa
 }
 
 /**
- * The sinks for incoming EDUs (federation/edus.ts): typing goes to the
- * in-memory typing tracker, receipts to the sync module, presence to the
- * accounts module, each through its api (room federation does not know them).
+ * The sinks for incoming EDUs (federation/edus.ts): one transaction's typing,
+ * receipts and presence together. Receipts (the sync module's) and presence
+ * (the accounts module's) are stored in one store transaction, each through
+ * its module's api (room federation does not know them), typing goes to the
+ * in-memory typing tracker, and syncs are woken once, after the commit.
  */
 export function eduSinks(deps: AdapterDeps & { readonly typing: TypingTracker }): EduSinks {
+  const tables = [...new Set([...remoteReceiptTables, ...accounts.presenceTables])];
   return {
-    typing: (roomId, userId, typing) => deps.typing.set(roomId, userId, typing),
-    async receipt(r) {
-      const stored = await storeRemoteReceipt(deps.store, r);
-      if (stored) deps.notifier.notify({ rooms: [r.roomId] });
-      return stored;
-    },
-    async presence(userId, presence, statusMsg, lastActiveAgo) {
-      const at = deps.clock.now() - lastActiveAgo;
-      if (await accounts.updatePresence(deps.store, userId, presence, statusMsg ?? null, at)) {
-        deps.notifier.notify({ everyone: true });
-      }
+    async ephemeral({ typing, receipts, presence }) {
+      const now = deps.clock.now();
+      const changed =
+        receipts.length + presence.length === 0
+          ? { rooms: [], presence: false }
+          : await deps.store.write(tables, async (tx) => {
+              const rooms = await putRemoteReceipts(tx, receipts);
+              let presenceChanged = false;
+              for (const p of presence) {
+                const at = now - p.lastActiveAgo;
+                if (
+                  (await accounts.setPresence(tx, p.userId, p.presence, p.statusMsg ?? null, at)) !==
+                  undefined
+                )
+                  presenceChanged = true;
+              }
+              return { rooms, presence: presenceChanged };
+            });
+      // The tracker wakes the rooms whose typing changed, in this same tick as the notice below.
+      for (const t of typing) deps.typing.set(t.roomId, t.userId, t.typing);
+      if (changed.presence) deps.notifier.notify({ everyone: true });
+      else if (changed.rooms.length > 0) deps.notifier.notify({ rooms: changed.rooms });
     },
   };
 }

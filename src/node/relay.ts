@@ -75,6 +75,8 @@ export interface Relay {
   readonly turnUris?: readonly string[];
   /** Peer ids registered in the relay's directory now. */
   directoryMembers(): string[];
+  /** Peer ids holding a relay reservation now. */
+  reservations(): string[];
   stop(): Promise<void>;
 }
 
@@ -84,12 +86,14 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const limits: RelayLimits = { ...relayLimits, ...options.limits };
   // The gater runs once the node exists; it asks the node what it holds.
   let node: Libp2p | undefined;
+  const reservedPeers = (): Iterable<PeerId> =>
+    node
+      ? (node.services as { relay: { reservations: { keys(): Iterable<PeerId> } } }).relay.reservations.keys()
+      : [];
   const reservedFrom = (host: string, except: PeerId): number => {
-    if (!node) return 0;
-    const reserved = (node.services as { relay: { reservations: { keys(): Iterable<PeerId> } } }).relay
-      .reservations;
     let count = 0;
-    for (const peer of reserved.keys()) if (!peer.equals(except) && hostOfPeer(node, peer) === host) count++;
+    for (const peer of reservedPeers())
+      if (!peer.equals(except) && node && hostOfPeer(node, peer) === host) count++;
     return count;
   };
   const libp2p = await createLibp2p({
@@ -143,6 +147,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   return {
     multiaddrs: libp2p.getMultiaddrs().map((ma) => ma.toString()),
     directoryMembers: () => directory.members(),
+    reservations: () => [...reservedPeers()].map((peer) => peer.toString()),
     ...(turn && { turnUris: turn.uris }),
     stop: async () => {
       await turn?.stop();

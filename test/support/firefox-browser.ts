@@ -136,9 +136,15 @@ function microphoneForExtension(profileDir: string, id: string): Record<string, 
   };
 }
 
+export interface FirefoxLaunchOptions {
+  readonly extensionDir?: string;
+  /** More prefs for this browser (e.g. where downloads go). */
+  readonly prefs?: Record<string, unknown>;
+}
+
 export async function launchFirefoxWithExtension(
   setup: FirefoxSetup,
-  extensionDir = FIREFOX_EXTENSION_DIR,
+  { extensionDir = FIREFOX_EXTENSION_DIR, prefs = {} }: FirefoxLaunchOptions = {},
 ): Promise<FirefoxWithExtension> {
   const id = geckoId(extensionDir);
   const profileDir = mkdtempSync(join(tmpdir(), 'p2pm-firefox-'));
@@ -153,6 +159,7 @@ export async function launchFirefoxWithExtension(
       ...LOOPBACK_WEBRTC_PREFS,
       ...microphoneForExtension(profileDir, id),
       ...(DEBUG && DEBUG_PREFS),
+      ...prefs,
     },
     dumpio: DEBUG,
   });
@@ -177,12 +184,19 @@ export async function launchFirefoxWithExtension(
 /**
  * Opens `url` once the extension's content scripts are registered for it:
  * the add-on registers them as it starts, so a page opened before that has
- * no shim and is opened again (hang guard: 60 s).
+ * no shim and is loaded again (hang guard: 60 s). Again means a reload: a
+ * second `goto` to a URL with a fragment (Element's `#/register`) only
+ * moves within the document, which then never gets the shim.
  */
 export async function openShimmedPage(firefox: FirefoxWithExtension, url: string): Promise<Page> {
   const page = await firefox.browser.newPage();
+  let opened = false;
   await loadUntilShimmed(
-    () => page.goto(url),
+    async () => {
+      if (opened) await page.reload();
+      else await page.goto(url);
+      opened = true;
+    },
     () => page.evaluate(hasShim),
   );
   return page;

@@ -26,6 +26,7 @@ export {
   type PresenceStatus,
   presenceSince,
   presenceStatus,
+  presenceTables,
   setPresence,
   updatePresence,
 } from './presence.ts';

@@ -30,6 +30,9 @@ export function getPresence(tx: ReadTx, userId: string): Promise<PresenceRow | u
   return presenceTable.get(tx, userId);
 }
 
+/** Tables a transaction setting presence opens. */
+export const presenceTables: readonly string[] = [PRESENCE, STREAM_TABLE];
+
 /**
  * Sets a user's presence (statusMsg undefined keeps the old message, null
  * clears it) and returns the stream position, or undefined when nothing changed

@@ -23,7 +23,6 @@ import {
   type EventRow,
   type StateIds,
   authStateFor,
-  currentStateGroup,
   eventRowOf,
   txEventProvider,
   writeSnapshot,
@@ -55,23 +54,38 @@ export function authEventsVerdict(
 
 /**
  * Held event rows read through one transaction, remembered for the events
- * after (a batch cites the same auth events over and over). Misses are not
- * remembered, and the caller forgets rows it changes.
+ * after (a batch cites the same auth events over and over). A miss is
+ * remembered only when prefetched; the caller sets or forgets rows it writes.
  */
 export class EventRows {
   private readonly tx: ReadTx;
-  private readonly rows = new Map<string, EventRow>();
+  /** Undefined: known not to be held (prefetched). */
+  private readonly rows = new Map<string, EventRow | undefined>();
 
   constructor(tx: ReadTx) {
     this.tx = tx;
   }
 
   async get(eventId: string): Promise<EventRow | undefined> {
-    const known = this.rows.get(eventId);
-    if (known) return known;
+    if (this.rows.has(eventId)) return this.rows.get(eventId);
     const row = await eventRowOf(this.tx, eventId);
     if (row) this.rows.set(eventId, row);
     return row;
+  }
+
+  /**
+   * Reads the rows of `eventIds` not known yet, every request issued at once
+   * (over IndexedDB each awaited request is a round trip), misses included.
+   */
+  async prefetch(eventIds: Iterable<string>): Promise<void> {
+    const ids = [...new Set(eventIds)].filter((id) => !this.rows.has(id));
+    const rows = await Promise.all(ids.map((id) => eventRowOf(this.tx, id)));
+    for (const [i, id] of ids.entries()) this.rows.set(id, rows[i]);
+  }
+
+  /** The row this transaction just wrote. */
+  set(row: EventRow): void {
+    this.rows.set(row.event_id, row);
   }
 
   forget(eventId: string): void {
@@ -173,13 +187,17 @@ export async function checkStateBefore(
   return checkAuth(event, (type, stateKey) => found.get(stateKeyOf(type, stateKey)), version);
 }
 
-/** 6. The event against the room's current state (needless when that is the state before it). */
+/**
+ * 6. The event against the room's current state, whose group is
+ * `currentGroup` (needless when that is the state before it).
+ */
 export async function checkCurrentState(
   tx: WriteTx,
   event: RoomEvent,
   version: RoomVersion,
   groupBefore: number,
+  currentGroup: number,
 ): Promise<Verdict> {
-  if ((await currentStateGroup(tx, event.room_id)) === groupBefore) return allowed;
+  if (currentGroup === groupBefore) return allowed;
   return checkAuth(event, await authStateFor(tx, event, version), version);
 }

@@ -12,7 +12,6 @@ import {
   stateKeyOf,
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { nextStreamPosition } from '../storage/stream.ts';
 import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
 import { indexForSearch } from './search-index.ts';
 import {
@@ -25,17 +24,15 @@ import {
 import {
   type CurrentStateRow,
   currentStateTable,
-  type EdgeRow,
-  edgesTable,
   type EventRow,
   eventsTable,
-  extremitiesTable,
   membersTable,
   pendingRedactionsTable,
   type RoomRow,
   roomsTable,
 } from './tables.ts';
-import { noteThreadReply } from './threads.ts';
+import { RemoteBatch } from './remote-batch.ts';
+import { noteThreadReply, THREAD } from './threads.ts';
 
 /** What room federation decided about an event, and the state before it. */
 export interface RemotePlacement {
@@ -52,6 +49,8 @@ export interface RemoteOutcome {
   readonly stream?: number;
   /** Users whose membership changed in the current state (their syncs must wake). */
   readonly members: readonly string[];
+  /** The event's row as stored (undefined when a waiting redaction pruned it). */
+  readonly row?: EventRow;
 }
 
 /** Where state resolution reads events from: this transaction. */
@@ -74,15 +73,32 @@ export function txEventProvider(tx: ReadTx) {
  *    resolution (v2) of the states of all of them, applied to current state
  *    and memberships;
  * 5. a redaction prunes its target when the rules allow it (against the state before it).
+ * Events placed in one transaction share a `batch` (remote-batch.ts), which
+ * the caller opens before the first and finishes after the last; without
+ * one the event is a batch of its own.
  */
 export async function persistRemoteEvent(
   tx: WriteTx,
   event: RoomEvent,
   version: RoomVersion,
   placement: RemotePlacement,
+  batch?: RemoteBatch,
 ): Promise<RemoteOutcome> {
-  const room = await roomsTable.get(tx, event.room_id);
-  if (!room) throw new Error(`room ${event.room_id} is not held here`);
+  if (batch) return placeRemote(tx, event, version, placement, batch);
+  const own = await RemoteBatch.open(tx, event.room_id, [event.event_id]);
+  const outcome = await placeRemote(tx, event, version, placement, own);
+  await own.finish();
+  return outcome;
+}
+
+async function placeRemote(
+  tx: WriteTx,
+  event: RoomEvent,
+  version: RoomVersion,
+  placement: RemotePlacement,
+  batch: RemoteBatch,
+): Promise<RemoteOutcome> {
+  const room = batch.room;
   // 1.
   const row = eventRow(event, room);
   row.sg_before = row.sg_after = placement.sgBefore;
@@ -97,53 +113,52 @@ export async function persistRemoteEvent(
   // 2.
   if (placement.rejected !== undefined || placement.softFailed) {
     if (placement.softFailed) row.soft_failed = true;
-    await eventsTable.put(tx, row);
-    return { members: [] };
+    batch.issue(eventsTable.put(tx, row));
+    return { members: [], row };
   }
   // 3.
-  const stream = await nextStreamPosition(tx);
+  const stream = batch.nextStreamPosition();
   row.stream = stream;
-  await eventsTable.put(tx, row);
-  await indexForSearch(tx, row);
-  await noteThreadReply(tx, row, true);
-  await applyPendingRedactions(tx, event.event_id, version);
-  await placeInDag(tx, event);
+  if (row.rel_type !== THREAD && (await batch.hasThreadReplies(row.event_id))) row.thread_root = true;
+  batch.issue(eventsTable.put(tx, row));
+  batch.issue(indexForSearch(tx, row));
+  if (row.rel_type === THREAD && row.relates_to !== undefined) {
+    batch.noteThreadReply(row.relates_to);
+    await noteThreadReply(tx, row);
+  }
+  const pruned = batch.mayHavePendingRedactions(event.event_id)
+    ? await applyPendingRedactions(tx, event.event_id, version)
+    : false;
+  batch.placeInDag(event.event_id, event.prev_events);
   // 4.
-  const group = await currentGroup(tx, room, row, version);
+  const group = await currentGroup(tx, batch, row, version);
   const members =
     room.state_group === placement.sgBefore && group === row.sg_after
       ? await applyOwnChange(tx, event, stream)
       : await applyStateDiff(tx, room.room_id, await loadStateGroup(tx, group), stream);
-  if (group !== room.state_group) await roomsTable.put(tx, { ...room, state_group: group } satisfies RoomRow);
+  if (group !== room.state_group) {
+    batch.room = { ...room, state_group: group } satisfies RoomRow;
+    batch.issue(roomsTable.put(tx, batch.room));
+  }
   // 5.
   if (event.type === 'm.room.redaction') {
+    batch.notePlacedRedaction();
     const before = await stateLookupIn(tx, placement.sgBefore);
     await applyRedaction(tx, event, before, version);
   }
-  return { stream, members };
-}
-
-async function placeInDag(tx: WriteTx, event: RoomEvent): Promise<void> {
-  for (const prev of event.prev_events) {
-    await extremitiesTable.delete(tx, [event.room_id, prev]);
-    await edgesTable.put(tx, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
-  }
-  const children = await edgesTable.count(tx, {
-    range: { lower: [event.event_id, ''], upper: [event.event_id, '\uffff'] },
-  });
-  if (children === 0) await extremitiesTable.put(tx, { room_id: event.room_id, event_id: event.event_id });
+  return { stream, members, ...(!pruned && { row }) };
 }
 
 /** The state group of the room's current state: its one extremity's, or all of theirs resolved. */
 async function currentGroup(
   tx: WriteTx,
-  room: RoomRow,
+  batch: RemoteBatch,
   placed: EventRow,
   version: RoomVersion,
 ): Promise<number> {
-  const extremities = await extremitiesTable.query(tx, { index: 'room', equals: room.room_id });
+  const room = batch.room;
   const groups = new Set<number>();
-  for (const { event_id: id } of extremities) {
+  for (const id of batch.extremities()) {
     const row = id === placed.event_id ? placed : await eventsTable.get(tx, id);
     if (row) groups.add(row.sg_after);
   }
@@ -203,20 +218,22 @@ async function applyStateDiff(
 
 /**
  * Redactions placed before this event (see tables.ts) prune it now, when the
- * rules allow it against the state before each redaction.
+ * rules allow it against the state before each redaction; true when some waited.
  */
 export async function applyPendingRedactions(
   tx: WriteTx,
   eventId: string,
   version: RoomVersion,
-): Promise<void> {
+): Promise<boolean> {
   const range = { lower: [eventId, ''], upper: [eventId, '\uffff'] } as const;
-  for (const pending of await pendingRedactionsTable.query(tx, { range })) {
+  const pendings = await pendingRedactionsTable.query(tx, { range });
+  for (const pending of pendings) {
     const redaction = await eventsTable.get(tx, pending.redaction_id);
     if (redaction && redaction.rejected === undefined && !redaction.soft_failed)
       await applyRedaction(tx, redaction.pdu, await stateLookupIn(tx, redaction.sg_before), version);
   }
-  await pendingRedactionsTable.deleteWhere(tx, { range });
+  if (pendings.length > 0) await pendingRedactionsTable.deleteWhere(tx, { range });
+  return pendings.length > 0;
 }
 
 /** A synchronous lookup over the events of a state group (for the redaction rules). */

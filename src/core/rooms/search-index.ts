@@ -15,6 +15,8 @@ export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> 
   if (row.stream === undefined || row.redacted_by !== undefined) return;
   const text = searchableText(row.pdu);
   if (!text) return;
+  // Every row's request issued at once (over IndexedDB each awaited request is a round trip).
+  const puts: Promise<unknown>[] = [];
   for (const [term, count] of termCounts(text.text)) {
     const entry: SearchRow = {
       room_id: row.room_id,
@@ -24,8 +26,9 @@ export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> 
       k: text.code,
       n: count,
     };
-    await searchTable.put(tx, entry);
+    puts.push(searchTable.put(tx, entry));
   }
+  await Promise.all(puts);
 }
 
 /** Removes an event's terms (before it is pruned by a redaction: its text is what was indexed). */

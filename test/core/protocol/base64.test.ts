@@ -61,6 +61,24 @@ describe('unpadded base64', () => {
     for (const bad of ['Z', 'Zm9vY', 'Zg=', 'Zm9v=', 'Z===', '====', 'Zm 9v', 'Zm9v\n', 'Zé', 'Zg==Zg']) {
       assert.throws(() => decodeBase64(bad), EncodingError, JSON.stringify(bad));
     }
+    // Characters beyond ASCII and beyond Latin-1, at any place of a group.
+    for (const bad of ['Zm9\u0100', '\u{1F600}m9v', 'Zm9vYm\u00ff', 'Zm9vY\u0000']) {
+      assert.throws(() => decodeBase64(bad), EncodingError, JSON.stringify(bad));
+      assert.throws(() => decodeBase64Url(bad), EncodingError, JSON.stringify(bad));
+    }
+  });
+
+  test('agrees with Node at every length around its groups, up to a media-sized piece', () => {
+    const random = (n: number) =>
+      Uint8Array.from({ length: n }, (_, i) => (Math.imul(i + n, 2654435761) >>> 13) & 0xff);
+    for (const n of [...Array.from({ length: 20 }, (_, i) => i), 4095, 4096, 4097, 512 * 1024 + 1]) {
+      const bytes = random(n);
+      const node = Buffer.from(bytes);
+      assert.equal(encodeBase64(bytes), node.toString('base64').replace(/=+$/, ''), `length ${n}`);
+      assert.equal(encodeBase64Url(bytes), node.toString('base64url'), `length ${n}`);
+      assert.deepEqual(decodeBase64(node.toString('base64')), bytes, `length ${n}`);
+      assert.deepEqual(decodeBase64Url(node.toString('base64url')), bytes, `length ${n}`);
+    }
   });
 });
 

@@ -6,6 +6,8 @@
 // new identity, try to go past them.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { identify } from '@libp2p/identify';
 import { noise } from '@libp2p/noise';
 import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
@@ -53,6 +55,41 @@ describe('relay limits per host', () => {
       } catch {
         return false;
       }
+    });
+  });
+
+  test('one host holds at most maxReservationsPerHost reservations, whatever identities it uses', {
+    timeout: 60_000,
+  }, async () => {
+    const relay = await relayWith({ limits: { maxReservationsPerHost: 2 } });
+    const circuit = `${relay.multiaddrs[0]!}/p2p-circuit`;
+    /** A fresh identity that listens through the relay: it asks for a reservation as it starts. */
+    const reserving = async () => {
+      const node = await createLibp2p({
+        addresses: { listen: [circuit] },
+        transports: [webSockets(), circuitRelayTransport()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        connectionGater: { denyDialMultiaddr: () => false },
+        services: { identify: identify() },
+      });
+      nodes.push(node);
+      return node;
+    };
+    const held: Libp2p[] = [];
+    for (let i = 0; i < 2; i++) {
+      const node = await reserving();
+      held.push(node);
+      await waitUntil(async () => relay.reservations().includes(node.peerId.toString()));
+    }
+    // The third is refused (its listening through the relay fails with the relay's answer).
+    await assert.rejects(reserving(), /PERMISSION_DENIED/);
+    assert.deepEqual(new Set(relay.reservations()), new Set(held.map((node) => node.peerId.toString())));
+    // A host's reservations count while their holders are connected: one gone makes room for the next.
+    await held[0]!.stop();
+    await waitUntil(async () => {
+      const next = await reserving().catch(() => undefined);
+      return next !== undefined && relay.reservations().includes(next.peerId.toString());
     });
   });
 

@@ -4,6 +4,7 @@
 // in one write transaction per batch under the room's write lock.
 import type { RoomEvent, RoomVersion } from '../../protocol.ts';
 import {
+  RemoteBatch,
   type RemoteOutcome,
   type StateIds,
   persistRemoteEvent,
@@ -49,19 +50,30 @@ export async function placeAll(
   }
 }
 
-/** Step d for a batch in DAG order inside the caller's write transaction (under the room's write lock). */
+/**
+ * Step d for a batch in DAG order inside the caller's write transaction
+ * (under the room's write lock), as one RemoteBatch; `held` may bring the
+ * rows the caller already read in this transaction.
+ */
 export async function placeBatch(
   deps: Pick<InboundDeps, 'logger' | 'stateCache'>,
   tx: WriteTx,
   version: RoomVersion,
   events: readonly RoomEvent[],
   external: ReadonlyMap<string, StateIds>,
+  held = new EventRows(tx),
 ): Promise<Placed[]> {
-  const held = new EventRows(tx);
+  if (events.length === 0) return [];
+  const batch = await RemoteBatch.open(
+    tx,
+    events[0]!.room_id,
+    events.map((e) => e.event_id),
+  );
   const out: Placed[] = [];
   for (const event of events) {
-    out.push(logged(deps, await checkAndPlace(tx, held, version, event, external, deps.stateCache)));
+    out.push(logged(deps, await checkAndPlace(tx, held, batch, version, event, external, deps.stateCache)));
   }
+  await batch.finish();
   return out;
 }
 
@@ -101,16 +113,18 @@ export function place(
   event: RoomEvent,
   external: ReadonlyMap<string, StateIds>,
 ): Promise<Placed> {
-  return deps.rooms.exclusive(event.room_id, () =>
-    deps.store.write(roomWriteTables, async (tx) =>
-      logged(deps, await checkAndPlace(tx, new EventRows(tx), version, event, external, deps.stateCache)),
-    ),
-  );
+  return deps.rooms.exclusive(event.room_id, async () => {
+    const [placed] = await deps.store.write(roomWriteTables, (tx) =>
+      placeBatch(deps, tx, version, [event], external),
+    );
+    return placed!;
+  });
 }
 
 async function checkAndPlace(
   tx: WriteTx,
   held: EventRows,
+  batch: RemoteBatch,
   version: RoomVersion,
   event: RoomEvent,
   external: ReadonlyMap<string, StateIds>,
@@ -118,9 +132,12 @@ async function checkAndPlace(
 ): Promise<Placed> {
   const row = await held.get(event.event_id);
   if (row && !row.outlier) return { event, ...(row.rejected && { error: `rejected: ${row.rejected}` }) };
-  const placed = await decide(tx, held, version, event, external, cache);
-  // Rows this changed are read afresh when a later event of the batch asks.
-  held.forget(event.event_id);
+  const placed = await decide(tx, held, batch, version, event, external, cache);
+  // The row as placed serves the next events of the batch (their prev event);
+  // other rows this changed are read afresh when a later event asks.
+  const stored = placed.outcome?.row;
+  if (stored) held.set(stored);
+  else held.forget(event.event_id);
   const target = event.type === 'm.room.redaction' ? (event.redacts ?? event.content.redacts) : undefined;
   if (typeof target === 'string') held.forget(target);
   return placed;
@@ -156,6 +173,7 @@ export async function checkAgainstOwnState(
 async function decide(
   tx: WriteTx,
   held: EventRows,
+  batch: RemoteBatch,
   version: RoomVersion,
   event: RoomEvent,
   external: ReadonlyMap<string, StateIds>,
@@ -164,20 +182,14 @@ async function decide(
   const checked = await checkAgainstOwnState(tx, held, version, event, external, cache);
   if ('dropped' in checked) return { event, error: checked.dropped };
   const { sgBefore } = checked;
-  if (checked.rejected !== undefined) return reject(tx, version, event, sgBefore, checked.rejected);
+  if (checked.rejected !== undefined) {
+    const placement = { sgBefore, rejected: checked.rejected };
+    const outcome = await persistRemoteEvent(tx, event, version, placement, batch);
+    return { event, error: `rejected: ${checked.rejected}`, outcome };
+  }
   // 6.
-  const current = await checkCurrentState(tx, event, version, sgBefore);
-  const outcome = await persistRemoteEvent(tx, event, version, { sgBefore, softFailed: !current.ok });
+  const current = await checkCurrentState(tx, event, version, sgBefore, batch.room.state_group);
+  const placement = { sgBefore, softFailed: !current.ok };
+  const outcome = await persistRemoteEvent(tx, event, version, placement, batch);
   return { event, outcome };
-}
-
-async function reject(
-  tx: WriteTx,
-  version: RoomVersion,
-  event: RoomEvent,
-  sgBefore: number,
-  reason: string,
-): Promise<Placed> {
-  await persistRemoteEvent(tx, event, version, { sgBefore, rejected: reason });
-  return { event, error: `rejected: ${reason}` };
 }

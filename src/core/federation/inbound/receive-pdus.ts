@@ -14,8 +14,8 @@
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
-import { type EventRow, eventRowOf, roomWriteTables } from '../../rooms/federation-api.ts';
-import type { ReadTx } from '../../storage/port.ts';
+import { roomWriteTables } from '../../rooms/federation-api.ts';
+import { EventRows } from '../event-checks.ts';
 import { topoSort } from '../topo-sort.ts';
 import { type Placed, placeAll, placeBatch, placeOneByOne } from './place-events.ts';
 import { fetchMissingAuthEvents } from './auth-chain.ts';
@@ -77,10 +77,11 @@ async function surveyAndPlace(
   try {
     return await deps.rooms.exclusive(roomId, () =>
       deps.store.write(roomWriteTables, async (tx) => {
-        surveyed = await survey(tx, events, version);
+        const held = new EventRows(tx);
+        surveyed = await survey(held, events, version);
         const { todo, lacksAuth, lacksPrev } = surveyed;
         if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
-        return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map()) };
+        return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held) };
       }),
     );
   } catch (err) {
@@ -111,16 +112,13 @@ async function placeMissing(
 }
 
 /**
- * Step a in one read: the results of events already placed, the rest to do,
- * and whether some of their auth events or prev events are neither held
- * (placed, for prev events) nor in the batch.
+ * Step a, every row read at once: the results of events already placed, the
+ * rest to do, and whether some of their auth events or prev events are
+ * neither held (placed, for prev events) nor in the batch.
  */
-async function survey(tx: ReadTx, events: readonly RoomEvent[], version: RoomVersion) {
-  const rows = new Map<string, EventRow | undefined>();
-  const row = async (id: string) => {
-    if (!rows.has(id)) rows.set(id, await eventRowOf(tx, id));
-    return rows.get(id);
-  };
+async function survey(held: EventRows, events: readonly RoomEvent[], version: RoomVersion) {
+  await held.prefetch(events.flatMap((e) => [e.event_id, ...e.prev_events, ...authEventIdsOf(e, version)]));
+  const row = (id: string) => held.get(id);
   const results: PduResults = new Map();
   const todo: RoomEvent[] = [];
   for (const event of events) {

@@ -7,8 +7,8 @@ import { badJson, forbidden } from '../../errors.ts';
 import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
 import { BoundedCache } from '../../protocol/bounded-cache.ts';
 import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
-import { type EduDeps, receiveEdu } from '../edus.ts';
-import { type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
+import { type EduDeps, receiveEdus } from '../edus.ts';
+import { type Intake, type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
 import { topoSort } from '../topo-sort.ts';
 import type { InboundDeps } from './inbound-deps.ts';
 import { receivePdus } from './receive-pdus.ts';
@@ -101,12 +101,10 @@ async function handle(
       results[eventId] = error === undefined ? {} : { error };
     }
   }
-  for (const edu of transaction.edus) {
-    try {
-      await receiveEdu(deps.edus, origin, edu);
-    } catch (err) {
-      deps.logger.warn('an EDU failed', { origin, error: String(err) });
-    }
+  try {
+    await receiveEdus(deps.edus, origin, transaction.edus);
+  } catch (err) {
+    deps.logger.warn('the EDUs of a transaction failed', { origin, error: String(err) });
   }
   return { pdus: results };
 }
@@ -125,14 +123,17 @@ function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, 
   return out;
 }
 
-/** Events placed per step while the signatures of the next ones are checked. */
+/** Events placed per step at least while the signatures of the next ones are checked. */
 const CHUNK = 10;
 
 /**
  * One room's PDUs: step 1 for all, then steps 2 and 3 started for all at
  * once (they run off the main thread), and the events are placed in DAG
- * order CHUNK at a time, each chunk as soon as its checks are done, so
- * placing overlaps with checking the rest.
+ * order, in one write transaction per step: the next CHUNK as soon as
+ * their checks are done, so placing overlaps with checking the rest, and
+ * every event after them whose checks are done by then too (when placing
+ * is slow, as over IndexedDB where every commit is flushed to disk, the
+ * steps grow and the commits become fewer).
  */
 async function receiveRoom(
   deps: TransactionDeps,
@@ -152,14 +153,24 @@ async function receiveRoom(
     parsed.map((p) => p.event),
     (e) => e.prev_events,
   ).map((e) => byId.get(e.event_id)!);
-  const verified = ordered.map((p) => verifyPdu(deps.ed25519, p, version));
-  for (let i = 0; i < ordered.length; i += CHUNK) {
+  const done: (Intake | undefined)[] = [];
+  const verified = ordered.map((p, i) =>
+    verifyPdu(deps.ed25519, p, version).then((intake) => {
+      done[i] = intake;
+      return intake;
+    }),
+  );
+  for (let i = 0; i < ordered.length; ) {
+    let end = Math.min(ordered.length, i + CHUNK);
+    await Promise.all(verified.slice(i, end));
+    while (end < ordered.length && done[end] !== undefined) end++;
     const events: RoomEvent[] = [];
-    for (const intake of await Promise.all(verified.slice(i, i + CHUNK))) {
+    for (const intake of done.slice(i, end) as Intake[]) {
       if (intake.ok) events.push(intake.event);
       else if (intake.eventId !== undefined) results.set(intake.eventId, intake.reason);
     }
     for (const [id, error] of await receivePdus(deps, origin, version, events)) results.set(id, error);
+    i = end;
   }
   return results;
 }

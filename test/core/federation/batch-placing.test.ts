@@ -1,0 +1,139 @@
+// The events of one received transaction are placed in one write
+// transaction (receive-pdus.ts, rooms' remote-batch.ts), which reads what
+// every event needs once, up front: these are the cases where an event of
+// the batch changes what a later one of the same batch must see. A thread
+// reply placed before its root marks the root; a redaction placed before
+// its target prunes it; forks leave both tips as forward extremities until
+// an event names both.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { JsonObject } from '../../../src/core/protocol.ts';
+import { extremityIds, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
+import {
+  type Account,
+  type ClusterNode,
+  type Json,
+  createFederatedCluster,
+} from '../../support/federated-cluster.ts';
+import { type RoguePeer, rogueJoins, roguePeer } from './rogue-peer.ts';
+import { createRoom } from './room-helpers.ts';
+
+type Cluster = Awaited<ReturnType<typeof createFederatedCluster>>;
+const enc = encodeURIComponent;
+
+describe('a transaction placed as one batch', () => {
+  let cluster: Cluster;
+  let a: ClusterNode;
+  let alice: Account;
+  let rogue: RoguePeer;
+  let roomId: string;
+  let mallory: string;
+  let joinId: string;
+  let auth: string[];
+  let depth = 20;
+
+  before(async () => {
+    cluster = await createFederatedCluster(['a']);
+    a = cluster.node('a');
+    alice = await a.register('alice');
+    roomId = await createRoom(a, alice, { preset: 'public_chat' });
+    rogue = await roguePeer(cluster);
+    const joined = await rogueJoins(rogue, a, alice.accessToken, roomId);
+    mallory = joined.userId;
+    joinId = joined.eventId;
+    auth = [joined.facts.create, joined.facts.powerLevels, joined.eventId];
+  });
+  after(() => cluster.close());
+
+  /** A message-like event by mallory after `prev`; a lower `order` is placed first among siblings. */
+  const event = (prev: readonly string[], fields: JsonObject, order = 0) =>
+    rogue.event({
+      room_id: roomId,
+      type: 'm.room.message',
+      sender: mallory,
+      prev_events: [...prev],
+      auth_events: auth,
+      depth: depth + order,
+      ...fields,
+    });
+
+  /** Sends the PDUs in one transaction; every one must be accepted. */
+  async function sendAll(pdus: readonly JsonObject[]): Promise<void> {
+    const res = await rogue.send(a.serverName, pdus);
+    assert.equal(res.status, 200);
+    const results = (res.body as JsonObject).pdus as Record<string, JsonObject>;
+    assert.equal(Object.keys(results).length, pdus.length);
+    for (const [id, result] of Object.entries(results)) assert.deepEqual(result, {}, id);
+    depth += 10;
+  }
+
+  const get = async (path: string): Promise<Json> => {
+    const res = await a.request('GET', path, undefined, alice.accessToken);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body;
+  };
+  const extremities = () => a.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
+
+  test('a thread reply placed before its root, in the same transaction, marks the root', async () => {
+    // Siblings after the join: the reply (lower depth) is placed first.
+    const root = await event([joinId], { content: { msgtype: 'm.text', body: 'root' } }, 1);
+    const reply = await event(
+      [joinId],
+      {
+        content: {
+          msgtype: 'm.text',
+          body: 'in the thread',
+          'm.relates_to': { rel_type: 'm.thread', event_id: root.eventId },
+        },
+      },
+      0,
+    );
+    const merge = await event(
+      [reply.eventId, root.eventId],
+      { content: { msgtype: 'm.text', body: 'm' } },
+      2,
+    );
+    await sendAll([root.pdu, reply.pdu, merge.pdu]);
+    const threads = await get(`/_matrix/client/v1/rooms/${enc(roomId)}/threads`);
+    assert.deepEqual(
+      threads.chunk.map((e: Json) => e.event_id),
+      [root.eventId],
+    );
+    assert.equal(threads.chunk[0].unsigned['m.relations']['m.thread'].count, 1);
+    joinId = merge.eventId;
+  });
+
+  test('a redaction placed before its target, in the same transaction, prunes the target', async () => {
+    const target = await event([joinId], { content: { msgtype: 'm.text', body: 'secret' } }, 1);
+    const redaction = await event(
+      [joinId],
+      { type: 'm.room.redaction', redacts: target.eventId, content: { redacts: target.eventId } },
+      0,
+    );
+    const merge = await event(
+      [redaction.eventId, target.eventId],
+      { content: { msgtype: 'm.text', body: 'm' } },
+      2,
+    );
+    await sendAll([target.pdu, redaction.pdu, merge.pdu]);
+    const pruned = await get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(target.eventId)}`);
+    assert.deepEqual(pruned.content, {});
+    assert.equal(pruned.unsigned.redacted_because.event_id, redaction.eventId);
+    joinId = merge.eventId;
+  });
+
+  test('a fork in one transaction leaves both tips as forward extremities, the next event joins them', async () => {
+    const left = await event([joinId], { content: { msgtype: 'm.text', body: 'left' } });
+    const right = await event([joinId], { content: { msgtype: 'm.text', body: 'right' } });
+    await sendAll([left.pdu, right.pdu]);
+    assert.deepEqual(new Set(await extremities()), new Set([left.eventId, right.eventId]));
+    const merge = await event([left.eventId, right.eventId], { content: { msgtype: 'm.text', body: 'm' } });
+    const next = await event([merge.eventId], { content: { msgtype: 'm.text', body: 'next' } }, 1);
+    await sendAll([next.pdu, merge.pdu]);
+    assert.deepEqual(await extremities(), [next.eventId]);
+    const messages = await get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=4`);
+    const bodies = messages.chunk.map((e: Json) => e.content.body);
+    assert.deepEqual(bodies.slice(0, 2), ['next', 'm']);
+    assert.deepEqual(new Set(bodies.slice(2)), new Set(['left', 'right']));
+  });
+});

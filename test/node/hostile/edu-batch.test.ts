@@ -1,0 +1,117 @@
+// Issue 12, latency under attack, through the real wire: a peer in a room
+// floods it with transactions of 100 typing, receipt and presence EDUs. Each
+// was handled on its own, with a store transaction and a /sync wake each, so
+// the EDU flood took send → /sync from 9.8 to 256 ms (bench/attack.bench.ts).
+// Now one transaction's EDUs are admitted in one read, only each user's last
+// word is kept, it is stored in one store transaction and the syncs are
+// woken once: the user's long-poll returns once with the final state of all
+// three.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { PRESENCE } from '../../../src/core/accounts/tables.ts';
+import type { Store } from '../../../src/core/storage/port.ts';
+import { RECEIPTS } from '../../../src/core/sync/tables.ts';
+import { createRoom, join, say } from '../../core/federation/room-helpers.ts';
+import { type RoguePeer, rogueJoins, rogueOver } from '../../core/federation/rogue-peer.ts';
+import type { Account, RunningNode } from '../../support/federated-cluster.ts';
+import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
+
+const V3 = '/_matrix/client/v3';
+const enc = encodeURIComponent;
+
+/** Counts the store's write transactions over the presence or receipts tables (the real store, watched). */
+function countWrites(store: Store): { readonly count: number } {
+  const counter = { count: 0 };
+  const write = store.write.bind(store);
+  store.write = ((tables, fn) => {
+    if (tables.includes(PRESENCE) || tables.includes(RECEIPTS)) counter.count++;
+    return write(tables, fn);
+  }) as Store['write'];
+  return counter;
+}
+
+describe('a flood of EDUs from a peer in the room, over libp2p', () => {
+  let cluster: Libp2pCluster;
+  let a: RunningNode;
+  let alice: Account;
+  let bob: Account;
+  let roomId: string;
+  let rogue: RoguePeer;
+  let mallory: string;
+
+  before(async () => {
+    cluster = await createLibp2pCluster(['a']);
+    [a] = cluster.nodes as [RunningNode];
+    alice = await a.register('alice');
+    bob = await a.register('bob');
+    roomId = await createRoom(a, alice, { preset: 'public_chat' });
+    assert.equal((await join(a, bob, roomId, [])).status, 200);
+    rogue = await rogueOver(await cluster.rogueTransport(0x6d), 0x6d);
+    rogue.serve(async () => ({ status: 404, body: { errcode: 'M_NOT_FOUND', error: 'nothing here' } }));
+    mallory = (await rogueJoins(rogue, a, alice.accessToken, roomId)).userId;
+  });
+  after(() => cluster.close());
+
+  test('one transaction’s EDUs: one store transaction, one wake, the last word of each kind', async () => {
+    const read = [await say(a, alice, roomId, 'one'), await say(a, alice, roomId, 'two')];
+    const first = await a.request('GET', `${V3}/sync?timeout=0`, undefined, bob.accessToken);
+    const waiting = a.request(
+      'GET',
+      `${V3}/sync?timeout=30000&since=${enc(first.body.next_batch)}`,
+      undefined,
+      bob.accessToken,
+    );
+    // bob's long-poll is waiting before the flood arrives.
+    while (a.homeserver.notifier.waiting === 0) await new Promise((r) => setImmediate(r));
+    const edus = Array.from({ length: 99 }, (_, i) => {
+      const last = i >= 96;
+      switch (i % 3) {
+        case 0:
+          return {
+            edu_type: 'm.presence',
+            content: {
+              push: [{ user_id: mallory, presence: i % 2 ? 'online' : 'unavailable', last_active_ago: 1 }],
+            },
+          };
+        case 1:
+          return {
+            edu_type: 'm.typing',
+            content: { room_id: roomId, user_id: mallory, typing: last || i % 2 === 0 },
+          };
+        default:
+          return {
+            edu_type: 'm.receipt',
+            content: { [roomId]: { 'm.read': { [mallory]: { event_ids: [read[i % 2]], data: { ts: i } } } } },
+          };
+      }
+    });
+    // The last words: i = 96 presence unavailable, i = 97 typing; of the receipts, the newest event ("two") counts.
+    const writes = countWrites(a.store);
+    const notices = a.homeserver.notifier.notices;
+    const res = await rogue.send(a.serverName, [], edus);
+    assert.equal(res.status, 200);
+    assert.equal(writes.count, 1, 'one store transaction for the EDUs’ receipts and presence');
+    assert.ok(
+      a.homeserver.notifier.notices - notices <= 2,
+      'one notice, and the typing tracker’s for the room',
+    );
+
+    const woken = (await waiting).body;
+    const room = woken.rooms.join[roomId];
+    const presence = (woken.presence?.events ?? []).filter((e: { sender: string }) => e.sender === mallory);
+    assert.deepEqual(
+      presence.map((e: { content: { presence: string } }) => e.content.presence),
+      ['unavailable'],
+    );
+    const receipts = room.ephemeral.events.filter((e: { type: string }) => e.type === 'm.receipt');
+    const readBy = receipts.flatMap(
+      (e: { content: Record<string, { 'm.read'?: Record<string, unknown> }> }) =>
+        Object.entries(e.content)
+          .filter(([, byType]) => byType['m.read']?.[mallory] !== undefined)
+          .map(([eventId]) => eventId),
+    );
+    assert.deepEqual(readBy, [read[1]], 'the newest receipt wins (an older one does not move it back)');
+    const typing = room.ephemeral.events.find((e: { type: string }) => e.type === 'm.typing');
+    assert.deepEqual(typing?.content.user_ids, [mallory]);
+  });
+});
