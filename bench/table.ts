@@ -193,6 +193,36 @@ export const GOALS: readonly Goal[] = [
     issue: 17,
   },
   {
+    id: 'search.node.ingest.indexed',
+    measure: 'PDUs received, Node, messages indexed for search (paired)',
+    unit: '/s',
+    issue: 17,
+  },
+  {
+    id: 'search.node.ingest.unindexed',
+    measure: 'PDUs received, Node, the same messages not indexed (paired)',
+    unit: '/s',
+    issue: 17,
+  },
+  {
+    id: 'search.node.index.mb',
+    measure: 'search index, 100,000 messages, Node (SQLite)',
+    unit: 'MB',
+    issue: 17,
+  },
+  {
+    id: 'search.ext.ingest.indexed',
+    measure: 'PDUs received, extension, messages indexed for search (paired)',
+    unit: '/s',
+    issue: 17,
+  },
+  {
+    id: 'search.ext.ingest.unindexed',
+    measure: 'PDUs received, extension, the same messages not indexed (paired)',
+    unit: '/s',
+    issue: 17,
+  },
+  {
     id: 'attack.edus.send-sync.p50-ratio',
     measure: 'send → /sync, one Node homeserver, during an EDU flood from 3 hostile peers ÷ quiet, p50',
     unit: '×',

@@ -225,6 +225,22 @@ export const p2pmClient = {
     return until(() => arrivals.get(`${name}\n${body}`), `${body} synced to ${name}`);
   },
 
+  /**
+   * POST /search through matrix-js-sdk (a client that does not sync: a bench
+   * searches a homeserver still busy with nothing else); the round trip in ms
+   * and the result's count.
+   */
+  async searchTimed(
+    baseUrl: string,
+    creds: Credentials,
+    criteria: Record<string, unknown>,
+  ): Promise<{ ms: number; count: number }> {
+    const c = createClient({ baseUrl, ...creds, logger: quiet });
+    const started = performance.now();
+    const res = await c.search({ body: { search_categories: { room_events: criteria as never } } });
+    return { ms: performance.now() - started, count: res.search_categories.room_events.count ?? 0 };
+  },
+
   /** Sequential GET /versions through the shim: each round trip in ms. */
   async versionsRoundTrips(baseUrl: string, count: number): Promise<number[]> {
     const times: number[] = [];
