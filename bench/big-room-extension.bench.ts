@@ -29,6 +29,7 @@ import {
   startFederatedNode,
 } from '../test/support/federated-cluster.ts';
 import { HOLDER, MEMBERS, makeRoom, savedRoom } from './big-room.bench.ts';
+import { spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured } from './table.ts';
 
@@ -65,6 +66,7 @@ export default async function bigRoomExtensionBench(): Promise<Record<string, nu
       60_000,
     );
 
+    await startTrace(browser.worker);
     const t0 = performance.now();
     await callClient(page, 'join', 'bob', room.roomId, [node.serverName]);
     const joinMs = performance.now() - t0;
@@ -73,6 +75,7 @@ export default async function bigRoomExtensionBench(): Promise<Record<string, nu
       if (performance.now() - t0 > GIVE_UP_MS) break;
     }
     const firstPageMs = performance.now() - t0;
+    for (const line of spanTotals(await takeTrace(browser.worker), firstPageMs)) console.log(line);
     measured('join.big.node-browser', firstPageMs);
     return {
       [`join of a ${MEMBERS}-member, ${room.events}-event room held by a Node peer, from the extension (ms)`]:
