@@ -6,8 +6,7 @@
 // floods on request; the bench's thread holds the homeserver alone.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
-import type { JsonObject } from '../src/core/protocol.ts';
-import { type RoguePeer, rogueOver } from '../test/core/federation/rogue-peer.ts';
+import { type RoguePeer, rogueOver, sendRogueJoin } from '../test/core/federation/rogue-peer.ts';
 
 export type FloodKind = 'invites' | 'edus' | 'requests' | 'mixed';
 
@@ -58,22 +57,7 @@ for (const seed of setup.seeds) {
   });
   const rogue = await rogueOver(transport, seed);
   rogue.serve(async () => ({ status: 404, body: { errcode: 'M_NOT_FOUND', error: 'nothing here' } }));
-  const userId = rogue.user('mallory');
-  const join = await rogue.event({
-    room_id: setup.roomId,
-    type: 'm.room.member',
-    state_key: userId,
-    sender: userId,
-    content: { membership: 'join' },
-    prev_events: [latest],
-    auth_events: [setup.facts.create, setup.facts.powerLevels, setup.facts.joinRules],
-    depth: 10,
-  });
-  const res = await rogue.send(setup.target, [join.pdu]);
-  const result = (res.body as JsonObject).pdus as Record<string, JsonObject> | undefined;
-  if (res.status !== 200 || Object.keys(result?.[join.eventId] ?? {}).length > 0)
-    throw new Error(`the rogue's join was refused: ${JSON.stringify(res.body)}`);
-  latest = join.eventId;
+  latest = await sendRogueJoin(rogue, setup.target, setup.roomId, { ...setup.facts, latest });
   rogues.push(rogue);
 }
 
