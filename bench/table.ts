@@ -117,6 +117,12 @@ export const GOALS: readonly Goal[] = [
     issue: 13,
   },
   {
+    id: 'join.big.node-browser',
+    measure: 'join 1,000 members / 10,000 events + first page, Node peer → extension',
+    unit: 'ms',
+    issue: 13,
+  },
+  {
     id: 'memory.worker-heap',
     measure: 'service worker JS heap, 100 rooms × 1,000 events',
     unit: 'MB',

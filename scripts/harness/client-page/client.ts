@@ -201,6 +201,12 @@ export const p2pmClient = {
     }
   },
 
+  /** How many messages the newest page of `limit` events (/messages, backwards) holds now. */
+  async newestPageMessages(name: string, roomId: string, limit: number): Promise<number> {
+    const page = await client(name).createMessagesRequest(roomId, null, limit, Direction.Backward);
+    return page.chunk.filter((event) => event.type === 'm.room.message').length;
+  },
+
   /** Sends a message and returns when the send started (ms since the epoch), for the bench. */
   async sendTimed(name: string, roomId: string, body: string): Promise<number> {
     const started = wallClock();
