@@ -19,8 +19,8 @@ import type { Account, RunningNode } from '../test/support/federated-cluster.ts'
 import { joinToFirstPage, startLibp2pPair } from './libp2p-pair.ts';
 import { measured, quick } from './table.ts';
 
-const MEMBERS = quick ? 200 : 1_000;
-const EVENTS = quick ? 2_000 : 10_000;
+export const MEMBERS = quick ? 200 : 1_000;
+export const EVENTS = quick ? 2_000 : 10_000;
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 
@@ -116,11 +116,21 @@ export async function bigRoom(node: RunningNode, members: number, events: number
   return { roomId, members: people, events: count };
 }
 
-const LABELS = ['ba', 'bb'] as const;
+/** The label of the Node peer holding the room (its store is kept under it). */
+export const HOLDER = 'ba';
+const LABELS = [HOLDER, 'bb'] as const;
 const openFileStore = (path: string) => openSqliteStore(path, SCHEMA, { synchronous: 'normal' });
 
-/** A's store holding the room (see the header) and the room, or undefined: make it in memory. */
-async function savedRoom(): Promise<{ store: Store; room: BigRoom; copy: string } | undefined> {
+export interface SavedRoom {
+  /** A copy of the store that holds the room, for HOLDER. */
+  readonly store: Store;
+  readonly room: BigRoom;
+  /** Deletes the copy (once its store is closed). */
+  remove(): void;
+}
+
+/** HOLDER's store holding the room (see the header) and the room, or undefined: make it in memory. */
+export async function savedRoom(): Promise<SavedRoom | undefined> {
   const saved = process.env.P2PM_BIG_ROOM_DB;
   if (saved === undefined) return undefined;
   const about = `${saved}.${MEMBERS}x${EVENTS}.json`;
@@ -136,10 +146,16 @@ async function savedRoom(): Promise<{ store: Store; room: BigRoom; copy: string 
   }
   const copy = join(tmpdir(), `p2pm-big-room-${process.pid}.sqlite`);
   copyFileSync(file, copy);
-  return { store: await openFileStore(copy), room: JSON.parse(readFileSync(about, 'utf8')), copy };
+  return {
+    store: await openFileStore(copy),
+    room: JSON.parse(readFileSync(about, 'utf8')),
+    remove: () => {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(copy + suffix, { force: true });
+    },
+  };
 }
 
-async function makeRoom(a: RunningNode): Promise<BigRoom> {
+export async function makeRoom(a: RunningNode): Promise<BigRoom> {
   const t0 = performance.now();
   const room = await bigRoom(a, MEMBERS, EVENTS);
   console.log(
@@ -162,7 +178,7 @@ export default async function bigRoomBench(): Promise<Record<string, number>> {
     };
   } finally {
     await close();
-    if (saved) for (const suffix of ['', '-wal', '-shm']) rmSync(saved.copy + suffix, { force: true });
+    saved?.remove();
   }
 }
 

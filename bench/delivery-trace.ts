@@ -30,6 +30,28 @@ export function takeTrace(worker: Worker): Promise<Span[]> {
   });
 }
 
+/** Lines saying where the worker's time went over `ms`: its spans by name, the costliest first. */
+export function spanTotals(spans: readonly Span[], ms: number, top = 10): string[] {
+  const byName = new Map<string, { count: number; ms: number; ops: number }>();
+  for (const span of spans) {
+    const total = byName.get(span.name) ?? { count: 0, ms: 0, ops: 0 };
+    total.count++;
+    total.ms += span.end - span.start;
+    total.ops += span.ops ?? 0;
+    byName.set(span.name, total);
+  }
+  return [
+    `the worker's spans over ${ms.toFixed(0)} ms:`,
+    ...[...byName]
+      .sort((x, y) => y[1].ms - x[1].ms)
+      .slice(0, top)
+      .map(
+        ([name, t]) =>
+          `  ${name}: ${t.count}×, ${t.ms.toFixed(0)} ms in all${t.ops ? `, ${t.ops} storage ops` : ''}`,
+      ),
+  ];
+}
+
 export interface Delivery {
   readonly sent: number;
   readonly arrived: number;

@@ -26,7 +26,7 @@ import {
   seedFor,
   startFederatedNode,
 } from '../test/support/federated-cluster.ts';
-import { startTrace, takeTrace } from './delivery-trace.ts';
+import { spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
 import { signedChain } from './federation.bench.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured, quick } from './table.ts';
@@ -101,19 +101,7 @@ export default async function extensionIngestBench(): Promise<Record<string, num
     const elapsed = performance.now() - t0;
     const perSecond = (PDUS / elapsed) * 1000;
     // Where the worker's time went: its spans (storage transactions, federation requests) by name.
-    const byName = new Map<string, { count: number; ms: number; ops: number }>();
-    for (const span of await takeTrace(browser.worker)) {
-      const total = byName.get(span.name) ?? { count: 0, ms: 0, ops: 0 };
-      total.count++;
-      total.ms += span.end - span.start;
-      total.ops += span.ops ?? 0;
-      byName.set(span.name, total);
-    }
-    console.log(`the worker's spans over ${elapsed.toFixed(0)} ms:`);
-    for (const [name, t] of [...byName].sort((x, y) => y[1].ms - x[1].ms).slice(0, 10))
-      console.log(
-        `  ${name}: ${t.count}×, ${t.ms.toFixed(0)} ms in all${t.ops ? `, ${t.ops} storage ops` : ''}`,
-      );
+    for (const line of spanTotals(await takeTrace(browser.worker), elapsed)) console.log(line);
     measured('ext.ingest', perSecond);
     return { [`PDUs/s received by the extension in Chromium (${PDUS}, transactions of 50)`]: perSecond };
   } finally {

@@ -35,6 +35,7 @@ const NOT_IN_QUICK = [
  * which hands its figures back on one line.
  */
 const BROWSERS = [
+  'big-room-extension',
   'extension',
   'extension-ingest',
   'media',

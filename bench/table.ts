@@ -117,6 +117,12 @@ export const GOALS: readonly Goal[] = [
     issue: 13,
   },
   {
+    id: 'join.big.node-browser',
+    measure: 'join 1,000 members / 10,000 events + first page, Node peer → extension',
+    unit: 'ms',
+    issue: 13,
+  },
+  {
     id: 'memory.worker-heap',
     measure: 'service worker JS heap, 100 rooms × 1,000 events',
     unit: 'MB',
@@ -178,6 +184,36 @@ export const GOALS: readonly Goal[] = [
     measure: 'search for a common word, 100,000 events, extension, p50',
     unit: 'ms',
     atMost: 200,
+    issue: 17,
+  },
+  {
+    id: 'search.node.ingest.indexed',
+    measure: 'PDUs received, Node, messages indexed for search (paired)',
+    unit: '/s',
+    issue: 17,
+  },
+  {
+    id: 'search.node.ingest.unindexed',
+    measure: 'PDUs received, Node, the same messages not indexed (paired)',
+    unit: '/s',
+    issue: 17,
+  },
+  {
+    id: 'search.node.index.mb',
+    measure: 'search index, 100,000 messages, Node (SQLite)',
+    unit: 'MB',
+    issue: 17,
+  },
+  {
+    id: 'search.ext.ingest.indexed',
+    measure: 'PDUs received, extension, messages indexed for search (paired)',
+    unit: '/s',
+    issue: 17,
+  },
+  {
+    id: 'search.ext.ingest.unindexed',
+    measure: 'PDUs received, extension, the same messages not indexed (paired)',
+    unit: '/s',
     issue: 17,
   },
   {

@@ -113,6 +113,7 @@ export function createNodeService(deps: NodeServiceDeps): NodeService {
 
   const launch = async (seed: string, settings: NetworkSettings): Promise<Running> => {
     const node = await createNode({
+      trace,
       seed: decodeBase64(seed),
       relays: settings.relays,
       iceServers: settings.iceServers,

@@ -20,7 +20,7 @@ export interface Span {
 /** Spans kept at most, so that a trace left on cannot grow without bound. */
 const MAX_SPANS = 100_000;
 
-const wallClock = () => performance.timeOrigin + performance.now();
+export const wallClock = () => performance.timeOrigin + performance.now();
 
 export class Trace {
   #spans: Span[] | undefined;

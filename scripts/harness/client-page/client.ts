@@ -201,6 +201,12 @@ export const p2pmClient = {
     }
   },
 
+  /** How many messages the newest page of `limit` events (/messages, backwards) holds now. */
+  async newestPageMessages(name: string, roomId: string, limit: number): Promise<number> {
+    const page = await client(name).createMessagesRequest(roomId, null, limit, Direction.Backward);
+    return page.chunk.filter((event) => event.type === 'm.room.message').length;
+  },
+
   /** Sends a message and returns when the send started (ms since the epoch), for the bench. */
   async sendTimed(name: string, roomId: string, body: string): Promise<number> {
     const started = wallClock();
@@ -223,6 +229,22 @@ export const p2pmClient = {
   /** When `body` reached `name` through /sync (ms since the epoch); waits for it. */
   async arrivedAt(name: string, body: string): Promise<number> {
     return until(() => arrivals.get(`${name}\n${body}`), `${body} synced to ${name}`);
+  },
+
+  /**
+   * POST /search through matrix-js-sdk (a client that does not sync: a bench
+   * searches a homeserver still busy with nothing else); the round trip in ms
+   * and the result's count.
+   */
+  async searchTimed(
+    baseUrl: string,
+    creds: Credentials,
+    criteria: Record<string, unknown>,
+  ): Promise<{ ms: number; count: number }> {
+    const c = createClient({ baseUrl, ...creds, logger: quiet });
+    const started = performance.now();
+    const res = await c.search({ body: { search_categories: { room_events: criteria as never } } });
+    return { ms: performance.now() - started, count: res.search_categories.room_events.count ?? 0 };
   },
 
   /** Sequential GET /versions through the shim: each round trip in ms. */

@@ -40,13 +40,24 @@ export function utf8EncodePure(text: string): Uint8Array {
   return out;
 }
 
-/** Number of bytes `text` takes in UTF-8, without allocating (used for the spec's 255-byte limits). */
+/**
+ * Number of bytes `text` takes in UTF-8, without allocating (the spec's
+ * 255-byte limits, every received PDU's 64 KiB): one byte per UTF-16 unit,
+ * plus one for units from U+0080, two from U+0800; a surrogate pair (two
+ * units) is four bytes, a lone surrogate U+FFFD's three.
+ */
 export function utf8ByteLength(text: string): number {
-  let bytes = 0;
+  let bytes = text.length;
   for (let i = 0; i < text.length; i++) {
-    const cp = codePointAt(text, i);
-    if (cp > 0xffff) i++;
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else {
+      bytes += 2;
+      // A pair's second unit adds nothing more (charCodeAt past the end is NaN).
+      const next = text.charCodeAt(i + 1);
+      if (unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++;
+    }
   }
   return bytes;
 }

@@ -193,17 +193,21 @@ async function applyStateDiff(
 ): Promise<string[]> {
   const rows = await currentStateTable.query(tx, { index: 'room', equals: roomId });
   const old = new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
-  const members: string[] = [];
-  for (const [key, eventId] of state) {
-    if (old.get(key) === eventId) continue;
-    const [type, stateKey] = splitStateKey(key);
-    await currentStateTable.put(tx, { room_id: roomId, type, state_key: stateKey, event_id: eventId });
-    const event = type === 'm.room.member' ? (await eventsTable.get(tx, eventId))?.pdu : undefined;
-    if (event) {
+  // Each key touches its own rows: all of them at once (a join's whole state
+  // is a thousand members in a big room, and in IndexedDB one by one is a
+  // round trip each).
+  const changed = [...state].filter(([key, eventId]) => old.get(key) !== eventId);
+  const joined = await Promise.all(
+    changed.map(async ([key, eventId]) => {
+      const [type, stateKey] = splitStateKey(key);
+      await currentStateTable.put(tx, { room_id: roomId, type, state_key: stateKey, event_id: eventId });
+      const event = type === 'm.room.member' ? (await eventsTable.get(tx, eventId))?.pdu : undefined;
+      if (!event) return undefined;
       await updateMembership(tx, event, stream);
-      members.push(stateKey);
-    }
-  }
+      return stateKey;
+    }),
+  );
+  const members = joined.filter((m): m is string => m !== undefined);
   for (const key of old.keys()) {
     if (state.has(key)) continue;
     const [type, stateKey] = splitStateKey(key);

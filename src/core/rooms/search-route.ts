@@ -17,7 +17,6 @@ import { eventAllowed } from '../events/filter-match.ts';
 import { jsonObjectBody } from '../http/json-body.ts';
 import { queryParam } from '../http/query.ts';
 import type { Caller, RequestContext } from '../http/route.ts';
-import { stateKeyOf } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { type ClientEvent, formatRows } from './client-event.ts';
 import { makePaginationToken } from './pagination-token.ts';
@@ -27,6 +26,7 @@ import { eventRow } from './rows.ts';
 import { type Match, type MatchStream, type SearchScope, searchMatches } from './search-query.ts';
 import { parseNextBatch, parseSearchBody, type SearchRequest } from './search-request.ts';
 import { searchableText, terms } from './search-text.ts';
+import { type GroupCache, stateEntryIn } from './state-groups.ts';
 import { currentStateIds, stateIdsAtStream } from './state-read.ts';
 import { type EventRow, membersTable, roomTableNames } from './tables.ts';
 import { scanTimeline } from './timeline-read.ts';
@@ -39,9 +39,9 @@ const MAX_STREAM = Number.MAX_SAFE_INTEGER;
  * (bench/search.bench.ts); the best-scored among the newest 500 is what a
  * person scrolling results sees anyway.
  */
-export const RANKED = 500;
+export const RANKED = 200;
 
-const noMatches: MatchStream = { next: async () => undefined, count: () => 0 };
+const noMatches: MatchStream = { next: async () => undefined, count: async () => 0 };
 
 interface Found {
   readonly match: Match;
@@ -80,7 +80,8 @@ async function searchRoomEvents(
         });
   // 3.
   const source = recent ? stream : await ranked(stream, from ?? 0);
-  const { page, next } = await visiblePage(tx, caller, request, source);
+  const checkers = new Checkers(tx, caller.userId);
+  const { page, next } = await visiblePage(tx, checkers, request, source);
   const events = await formatRows(
     tx,
     page.map((f) => f.row),
@@ -90,11 +91,11 @@ async function searchRoomEvents(
   const results = [];
   for (const [i, f] of page.entries()) {
     const result: Record<string, unknown> = { rank: f.match.score, result: events[i] };
-    if (request.context) result.context = await eventContext(tx, caller, f.row, request, now);
+    if (request.context) result.context = await eventContext(tx, caller, checkers, f.row, request, now);
     results.push(result);
   }
   const body: Record<string, unknown> = {
-    count: stream.count(),
+    count: await stream.count(),
     highlights: highlights(request.terms, page),
     results,
   };
@@ -138,27 +139,47 @@ async function ranked(stream: MatchStream, start: number): Promise<MatchStream &
 }
 
 /**
+ * The caller's visibility checker of each room, made once per search: the
+ * page and every result's context share its cached state lookups.
+ */
+class Checkers {
+  readonly #tx: ReadTx;
+  readonly #userId: string;
+  readonly #byRoom = new Map<string, Promise<VisibilityChecker>>();
+  /** State groups read for the results' profiles. */
+  readonly groups: GroupCache = new Map();
+
+  constructor(tx: ReadTx, userId: string) {
+    this.#tx = tx;
+    this.#userId = userId;
+  }
+
+  of(roomId: string): Promise<VisibilityChecker> {
+    let checker = this.#byRoom.get(roomId);
+    if (!checker) {
+      checker = VisibilityChecker.create(this.#tx, roomId, this.#userId);
+      this.#byRoom.set(roomId, checker);
+    }
+    return checker;
+  }
+}
+
+/**
  * 2. The page: matches in order whose events pass the filter and history
  * visibility, `limit` of them; `next` (an offset, for rank) is where the
  * next page starts when another visible match follows.
  */
 async function visiblePage(
   tx: ReadTx,
-  caller: Caller,
+  checkers: Checkers,
   request: SearchRequest,
   source: MatchStream & { offset?(): number },
 ): Promise<{ page: Found[]; next?: number }> {
-  const checkers = new Map<string, VisibilityChecker>();
   const page: Found[] = [];
   for (let match = await source.next(); match; match = await source.next()) {
     const row = await eventRow(tx, match.eventId);
     if (!row || row.redacted_by !== undefined || !eventAllowed(request.filter, row.pdu)) continue;
-    let checker = checkers.get(match.roomId);
-    if (!checker) {
-      checker = await VisibilityChecker.create(tx, match.roomId, caller.userId);
-      checkers.set(match.roomId, checker);
-    }
-    if (!(await checker.canSee(row))) continue;
+    if (!(await (await checkers.of(match.roomId)).canSee(row))) continue;
     if (page.length === request.limit) return { page, next: source.offset?.() ?? 0 };
     page.push({ match, row });
   }
@@ -182,12 +203,13 @@ function highlights(searchTerms: readonly string[], page: readonly Found[]): str
 async function eventContext(
   tx: ReadTx,
   caller: Caller,
+  checkers: Checkers,
   row: EventRow,
   request: SearchRequest,
   now: number,
 ): Promise<Record<string, unknown>> {
   const { before: beforeLimit, after: afterLimit, includeProfile } = request.context!;
-  const checker = await VisibilityChecker.create(tx, row.room_id, caller.userId);
+  const checker = await checkers.of(row.room_id);
   const member = await membersTable.get(tx, [row.room_id, caller.userId]);
   const bound = member && member.membership !== 'join' ? member.stream : MAX_STREAM;
   const accept = (r: EventRow) => checker.canSee(r);
@@ -216,18 +238,21 @@ async function eventContext(
   };
   if (includeProfile) {
     const senders = new Set([row, ...before.rows, ...after.rows].map((r) => r.sender));
-    context.profile_info = await profiles(tx, row, senders);
+    context.profile_info = await profiles(tx, row, senders, checkers.groups);
   }
   return context;
 }
 
-/** Displayname and avatar of each sender from their member event at the result. */
-async function profiles(tx: ReadTx, row: EventRow, senders: ReadonlySet<string>) {
-  const state = await stateIdsAtStream(tx, row.room_id, row.stream!);
+/**
+ * Displayname and avatar of each sender from their member event in the state
+ * after the result (looked up alone, not the whole state: groups cached per search).
+ */
+async function profiles(tx: ReadTx, row: EventRow, senders: ReadonlySet<string>, groups: GroupCache) {
   const out: Record<string, { displayname?: string; avatar_url?: string }> = {};
   for (const sender of senders) {
     const memberId =
-      state.get(stateKeyOf('m.room.member', sender)) ?? (await memberEventId(tx, row.room_id, sender));
+      (await stateEntryIn(tx, row.sg_after, 'm.room.member', sender, groups)) ??
+      (await memberEventId(tx, row.room_id, sender));
     const member = memberId === undefined ? undefined : await eventRow(tx, memberId);
     const { displayname, avatar_url: avatarUrl } = member?.pdu.content ?? {};
     out[sender] = {

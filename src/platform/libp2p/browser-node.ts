@@ -21,6 +21,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { Logger, TransportLimits, TurnSource } from '../../core/public.ts';
 import { privateKeyFromSeed } from './identity.ts';
+import type { Trace } from '../trace.ts';
 import type { KnownPeerStore } from './known-peers.ts';
 import { type Libp2pPeerTransport, startLibp2pTransport } from './libp2p-transport.ts';
 import { turnFromRelays } from './turn-client.ts';
@@ -43,6 +44,8 @@ export interface BrowserNodeOptions {
   readonly knownPeers?: KnownPeerStore;
   readonly limits?: Partial<TransportLimits>;
   readonly logger?: Logger;
+  /** Benches: where a federation request's time goes inside the node (libp2p-transport.ts). */
+  readonly trace?: Trace;
 }
 
 export interface BrowserNode {
@@ -80,6 +83,7 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
       ...(options.knownPeers && { knownPeers: options.knownPeers }),
       ...(options.limits && { limits: options.limits }),
       ...(options.logger && { logger: options.logger }),
+      ...(options.trace && { trace: options.trace }),
     });
     return {
       transport: {

@@ -1,8 +1,9 @@
-// The calling side of one federation exchange: open a stream (also on a
-// relayed, "limited" connection, so requests work before any direct upgrade),
-// send the request frames while already listening for the response (a peer
-// may refuse early, e.g. 413, before the whole body is sent), then read the
-// response within the size limit.
+// The calling side of one federation exchange: take a stream (a session kept
+// from an earlier exchange, else a new one, also on a relayed, "limited"
+// connection, so requests work before any direct upgrade), send the request
+// frames while already listening for the response (a peer may refuse early,
+// e.g. 413, before the whole body is sent), then read the response within the
+// size limit, and give a session's stream back for the next request.
 
 import type { Connection, Stream } from '@libp2p/interface';
 import {
@@ -17,19 +18,26 @@ import {
   decodeBody,
   encodeBody,
   FEDERATION_PROTOCOL,
+  FEDERATION_SESSION_PROTOCOL,
   messageFrames,
   parseResponseHead,
   requestHead,
   WireError,
 } from './federation-wire.ts';
 import { describeFailure } from '../describe-failure.ts';
-import { readMessage, readStreaming, writeFrames } from './stream-io.ts';
+import type { SessionPool } from './session-pool.ts';
+import { readMessage, readStreaming, StreamEnded, writeFrames } from './stream-io.ts';
 import type { Frame } from './frames.ts';
+import { type Trace, wallClock } from '../trace.ts';
 
 export interface ExchangeOptions {
   readonly maxResponseBodyBytes: number;
   /** Aborts on timeout or transport close. */
   readonly signal: AbortSignal;
+  /** Where streams kept open between exchanges come from and go back to. */
+  readonly sessions: SessionPool;
+  /** Benches: the stream taken and the exchange on it, as spans. */
+  readonly trace?: Trace;
 }
 
 export async function exchange(
@@ -38,25 +46,57 @@ export async function exchange(
   req: FederationRequest,
   options: ExchangeOptions,
 ): Promise<FederationResponse> {
-  const frames = requestFrames(req);
-  // negotiateFully: false sends the protocol name with the first frames, saving a round trip per request.
-  const stream = await conn.newStream(FEDERATION_PROTOCOL, {
-    signal: options.signal,
-    runOnLimitedConnection: true,
-    negotiateFully: false,
-  });
+  const frames = [...requestFrames(req)];
+  const { sessions, signal, trace } = options;
+  const taking = wallClock();
+  const lease = await sessions.take(conn, signal);
+  const name = `${lease.reused ? 'kept' : 'new'} ${req.method} ${req.path}`;
+  trace?.record({ name: `wire> stream ${name}`, start: taking, end: wallClock() });
+  try {
+    const sending = wallClock();
+    const response = await exchangeOn(conn, lease.stream, serverName, frames, options);
+    trace?.record({ name: `wire> exchange ${name}`, start: sending, end: wallClock() });
+    return response;
+  } catch (err) {
+    // A kept stream the server ended (idle, or gone with its node) just as we
+    // sent: once more on a new stream. Federation requests are idempotent
+    // (transaction and event ids), should the first one have been served.
+    if (!lease.reused || !(err instanceof StreamEnded) || signal.aborted) throw err;
+    return exchangeOn(conn, await sessions.open(conn, signal), serverName, frames, options);
+  }
+}
+
+async function exchangeOn(
+  conn: Connection,
+  stream: Stream,
+  serverName: string,
+  frames: readonly Frame[],
+  options: ExchangeOptions,
+): Promise<FederationResponse> {
+  const session = stream.protocol === FEDERATION_SESSION_PROTOCOL;
   const stopWriting = new AbortController();
   const reading = readMessage(stream, options.maxResponseBodyBytes, options.signal);
   reading.then(
     () => stopWriting.abort(),
     () => stopWriting.abort(),
   );
-  const sentAll = sendRequest(stream, frames, AbortSignal.any([stopWriting.signal, options.signal]));
+  // A one-shot stream ends our side after the request; a session stays open for the next.
+  const sentAll = sendRequest(
+    stream,
+    frames,
+    AbortSignal.any([stopWriting.signal, options.signal]),
+    !session,
+  );
   try {
     const message = await reading;
     // An early answer leaves our request half-sent: reset the stream instead of ending it cleanly.
-    if (!(await sentAll)) stream.abort(new Error('response arrived before the request was sent'));
-    return toResponse(serverName, message.head, message.body);
+    if (!(await sentAll)) {
+      stream.abort(new Error('response arrived before the request was sent'));
+      return toResponse(serverName, message.head, message.body);
+    }
+    const response = toResponse(serverName, message.head, message.body);
+    if (session) options.sessions.give(conn, stream);
+    return response;
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
     throw err;
@@ -84,10 +124,10 @@ export async function exchangeStreaming(
 ): Promise<StreamingResponse> {
   const { headSignal } = options;
   const frames = requestFrames(req);
+  // One stream of its own: the body is read at the caller's pace, long after the head.
   const stream = await conn.newStream(FEDERATION_PROTOCOL, {
     signal: headSignal,
     runOnLimitedConnection: true,
-    negotiateFully: false,
   });
   const stopWriting = new AbortController();
   const idleError = () =>
@@ -102,7 +142,7 @@ export async function exchangeStreaming(
   // the body follows it on the same stream, and ending our side early would
   // cut it. A server that answers early still reads or drops the rest.
   reading.catch(() => stopWriting.abort());
-  const sentAll = sendRequest(stream, frames, AbortSignal.any([stopWriting.signal, headSignal]));
+  const sentAll = sendRequest(stream, frames, AbortSignal.any([stopWriting.signal, headSignal]), true);
   try {
     const message = await reading;
     if (!(await sentAll)) throw new Error('the request was not sent');
@@ -149,10 +189,15 @@ function requestFrames(req: FederationRequest): Iterable<Frame> {
   return messageFrames(requestHead(req, kind, bytes.length), bytes);
 }
 
-async function sendRequest(stream: Stream, frames: Iterable<Frame>, stop: AbortSignal): Promise<boolean> {
+async function sendRequest(
+  stream: Stream,
+  frames: Iterable<Frame>,
+  stop: AbortSignal,
+  endAfter: boolean,
+): Promise<boolean> {
   try {
     const done = await writeFrames(stream, frames, stop);
-    if (done) await stream.close({ signal: stop });
+    if (done && endAfter) await stream.close({ signal: stop });
     return done;
   } catch {
     // The read side reports what went wrong (reset, timeout); a failed write alone proves nothing.

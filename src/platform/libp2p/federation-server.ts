@@ -1,4 +1,6 @@
-// The serving side of `/matrix/federation/1.0.0`: one request per stream.
+// The serving side of `/matrix/federation/1.0.0` (one request per stream)
+// and of `/matrix/federation/1.1.0` (one request after another on a stream
+// kept open; federation-wire.ts). For each request:
 //  1. Name the peer from the connection's key (never from the request).
 //  2. Take one of its concurrency slots (else 429 without reading anything).
 //  3. Read the request within the size limit and the read timeout
@@ -7,6 +9,8 @@
 //     the HEAD, nothing kept), released with the request's slot whatever
 //     happens, the read timeout included.
 //  4. Hand it to the inbound gate (origin check, handler) and send the answer.
+// A session waits for its next request at most SESSION_IDLE_MS, without a
+// slot; it ends after an answer sent without reading the request in full.
 
 import type { Connection, Stream } from '@libp2p/interface';
 import {
@@ -29,11 +33,22 @@ import {
   WireError,
 } from './federation-wire.ts';
 import { peerIdToServerName } from './identity.ts';
-import { readMessage, writeFrames, writeStreamed } from './stream-io.ts';
+import { type Trace, wallClock } from '../trace.ts';
+import { awaitMessage, readMessage, writeFrames, writeStreamed } from './stream-io.ts';
+
+/**
+ * How long a session stream may wait for its next request. Longer than the
+ * client keeps an idle stream (federation-client.ts), so that the client is
+ * normally the one to end it and never sends into a stream being closed.
+ */
+export const SESSION_IDLE_MS = 120_000;
 
 export interface FederationServer {
   readonly gate: InboundGate;
+  /** `/matrix/federation/1.0.0`: one request. */
   handleStream(stream: Stream, connection: Connection): Promise<void>;
+  /** `/matrix/federation/1.1.0`: requests one after another until either side ends the session. */
+  handleSession(stream: Stream, connection: Connection): Promise<void>;
 }
 
 /** What step 3 produced: a response to send, and whether the request was read to its end. */
@@ -42,7 +57,11 @@ interface Outcome {
   readonly readAll: boolean;
 }
 
-export function createFederationServer(limits: TransportLimits, logger: Logger): FederationServer {
+export function createFederationServer(
+  limits: TransportLimits,
+  logger: Logger,
+  trace?: Trace,
+): FederationServer {
   const gate = createInboundGate(limits, logger);
 
   const receive = async (
@@ -56,6 +75,7 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
       return release !== undefined;
     };
     let message: Awaited<ReturnType<typeof readMessage>>;
+    const reading = wallClock();
     try {
       message = await readMessage(
         stream,
@@ -77,6 +97,7 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
       return { response, readAll: false };
     }
     const head = parseRequestHead(message.head);
+    trace?.record({ name: `wire< request ${String(message.head.path)}`, start: reading, end: wallClock() });
     if (!head) return { response: responses.badJson('malformed request head'), readAll: true };
     const decoded = decodeBody(head.body, message.body);
     if (!decoded.ok)
@@ -86,37 +107,69 @@ export function createFederationServer(limits: TransportLimits, logger: Logger):
     return { response: await gate.dispatch(from, req), readAll: true };
   };
 
-  const handleStream = async (stream: Stream, connection: Connection): Promise<void> => {
-    const from = peerIdToServerName(connection.remotePeer);
-    if (!from) return stream.abort(new Error('only Ed25519 peers are servers'));
+  /** Serves one request; true when the stream may carry the next (a session's request read in full and answered). */
+  const serveOne = async (stream: Stream, from: string, session: boolean): Promise<boolean> => {
     const release = gate.admit(from);
-    if (!release) return send(stream, { response: responses.busy(), readAll: false }, limits);
+    if (!release) {
+      await send(stream, { response: responses.busy(), readAll: false }, limits, false);
+      return false;
+    }
     const releases = [release];
     try {
       const outcome = await receive(stream, from, releases);
-      if (outcome) await send(stream, outcome, limits);
-      else stream.abort(new Error('request was not received in full'));
+      if (!outcome) {
+        stream.abort(new Error('request was not received in full'));
+        return false;
+      }
+      const keepOpen = session && outcome.readAll;
+      return (await send(stream, outcome, limits, keepOpen)) && keepOpen;
     } finally {
       for (const r of releases) r();
     }
   };
 
-  return { gate, handleStream };
+  const handleStream = async (stream: Stream, connection: Connection): Promise<void> => {
+    const from = peerIdToServerName(connection.remotePeer);
+    if (!from) return stream.abort(new Error('only Ed25519 peers are servers'));
+    await serveOne(stream, from, false);
+  };
+
+  const handleSession = async (stream: Stream, connection: Connection): Promise<void> => {
+    const from = peerIdToServerName(connection.remotePeer);
+    if (!from) return stream.abort(new Error('only Ed25519 peers are servers'));
+    while (await awaitMessage(stream, SESSION_IDLE_MS)) {
+      if (!(await serveOne(stream, from, true))) return;
+    }
+    // The client ended the session, or left it idle: end our side too.
+    await stream.close({ signal: AbortSignal.timeout(limits.readTimeoutMs) }).catch((err: unknown) => {
+      stream.abort(err instanceof Error ? err : new Error(String(err)));
+    });
+  };
+
+  return { gate, handleStream, handleSession };
 }
 
-async function send(stream: Stream, outcome: Outcome, limits: TransportLimits): Promise<void> {
+/** Sends the answer, then ends our side unless `keepOpen`; false when it could not be sent (the stream is reset). */
+async function send(
+  stream: Stream,
+  outcome: Outcome,
+  limits: TransportLimits,
+  keepOpen: boolean,
+): Promise<boolean> {
   if (!outcome.readAll) discardRest(stream, limits);
   const { status, body, contentType } = outcome.response;
-  if (body instanceof StreamedBody) return sendStreamed(stream, status, body, contentType, limits);
+  if (body instanceof StreamedBody) return sendStreamed(stream, status, body, contentType, limits, keepOpen);
   const { kind, bytes } = encodeBody(body);
   const head = responseHead(status, kind, bytes.length, contentType);
   const stop = AbortSignal.timeout(limits.readTimeoutMs);
   try {
     if (!(await writeFrames(stream, messageFrames(head, bytes), stop)))
       throw new Error('response not sent in time');
-    await stream.close({ signal: stop });
+    if (!keepOpen) await stream.close({ signal: stop });
+    return true;
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
+    return false;
   }
 }
 
@@ -133,16 +186,19 @@ async function sendStreamed(
   body: StreamedBody,
   contentType: string | undefined,
   limits: TransportLimits,
-): Promise<void> {
+  keepOpen: boolean,
+): Promise<boolean> {
   const encoder = new TextEncoder();
   const head = encoder.encode(JSON.stringify(responseHead(status, 'bytes', body.length, contentType)));
   try {
     const frame = { kind: FrameKind.head, payload: head };
     if (!(await writeStreamed(stream, frame, body.length, body.chunks, limits.readTimeoutMs)))
       throw new Error('the body did not match its announced length');
-    await stream.close({ signal: AbortSignal.timeout(limits.readTimeoutMs) });
+    if (!keepOpen) await stream.close({ signal: AbortSignal.timeout(limits.readTimeoutMs) });
+    return true;
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
+    return false;
   }
 }
 

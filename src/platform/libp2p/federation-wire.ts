@@ -1,6 +1,8 @@
 // One federation exchange on `/matrix/federation/1.0.0`, one stream each:
 //   request:  HEAD {method, path, query, origin, body, length}, DATA*, END
 //   response: HEAD {status, body, length, contentType?}, DATA*, END
+// `/matrix/federation/1.1.0` carries the same messages, one exchange after
+// another on a stream kept open (FEDERATION_SESSION_PROTOCOL below).
 // `body` says how to read the bytes ('json' | 'bytes' | 'none') and `length`
 // is their total, so an oversized body is refused from its HEAD frame; the
 // count is checked again on every DATA frame because a peer may lie.
@@ -13,6 +15,19 @@ import type { FederationBody, FederationRequest } from '../../core/public.ts';
 import { dataFrames, type Frame, FrameKind, MAX_FRAME_PAYLOAD } from './frames.ts';
 
 export const FEDERATION_PROTOCOL = '/matrix/federation/1.0.0';
+
+/**
+ * The same exchanges, one after another on a stream that stays open: the
+ * client sends its next request only once it has read the whole answer to
+ * the last, and bytes after a message's END frame are malformed. Opening a
+ * stream costs a new WebRTC data channel, a multistream-select round trip and
+ * libp2p's bookkeeping on both sides (about 30 ms between two browsers under
+ * load); a stream kept for the next request costs none of it. Either side may
+ * end the session between exchanges by closing; the server also does after
+ * an answer sent without reading the request in full (413, 429), since the
+ * rest of that request may still be on its way.
+ */
+export const FEDERATION_SESSION_PROTOCOL = '/matrix/federation/1.1.0';
 
 type BodyKind = 'json' | 'bytes' | 'none';
 

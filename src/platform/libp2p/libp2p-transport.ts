@@ -26,10 +26,12 @@ import {
 import { startDiscovery } from './discovery.ts';
 import { exchange, exchangeStreaming, toTransportError } from './federation-client.ts';
 import { createFederationServer } from './federation-server.ts';
-import { FEDERATION_PROTOCOL, WireError } from './federation-wire.ts';
+import { FEDERATION_PROTOCOL, FEDERATION_SESSION_PROTOCOL, WireError } from './federation-wire.ts';
 import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
 import { type KnownPeerStore, trackKnownPeers } from './known-peers.ts';
 import { keepRelaysConnected } from './relay-keeper.ts';
+import { SessionPool } from './session-pool.ts';
+import type { Trace } from '../trace.ts';
 
 /** How long a streamed request waits for a direct connection to a peer reachable only through a relay. */
 const DIRECT_WAIT_MS = 5_000;
@@ -46,6 +48,8 @@ export interface Libp2pTransportInit {
    * connection until it has carried a stream (webrtc-upgrade.ts).
    */
   readonly usable?: (conn: Connection) => boolean;
+  /** Benches: spans for the steps of each federation exchange (stream taken, request sent, request read). */
+  readonly trace?: Trace;
 }
 
 export interface Libp2pPeerTransport extends PeerTransport {
@@ -67,13 +71,17 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   const listeners: ((name: string, state: PeerState) => void)[] = [];
   const connected = new Set<string>();
 
-  const server = createFederationServer(limits, logger);
-  await libp2p.handle(FEDERATION_PROTOCOL, server.handleStream, {
+  const trace = init.trace;
+  const server = createFederationServer(limits, logger, trace);
+  const streamLimits = {
     runOnLimitedConnection: true,
     // Room above the per-peer slot limit so excess requests get a 429 rather than a stream reset.
     maxInboundStreams: limits.maxConcurrentPerPeer * 2,
     maxOutboundStreams: 256,
-  });
+  };
+  await libp2p.handle(FEDERATION_PROTOCOL, server.handleStream, streamLimits);
+  await libp2p.handle(FEDERATION_SESSION_PROTOCOL, server.handleSession, streamLimits);
+  const sessions = new SessionPool();
   const known = trackKnownPeers(libp2p, init.knownPeers, logger);
   const setState = (peer: PeerId, state: PeerState) => {
     const name = peerIdToServerName(peer);
@@ -160,6 +168,8 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       exchange(conn, to, req, {
         maxResponseBodyBytes: Math.min(limits.maxResponseBodyBytes, options?.maxBodyBytes ?? Infinity),
         signal,
+        sessions,
+        ...(trace && { trace }),
       }),
     );
 
@@ -222,6 +232,7 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       if (closing.signal.aborted) return;
       closing.abort();
       connected.clear();
+      sessions.clear();
       keeper.stop();
       await discovery.stop();
       libp2p.unregister(topology);

@@ -32,9 +32,14 @@ export function readMessage(
     const onMessage = (evt: StreamMessageEvent) => {
       try {
         const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
-        for (const frame of frames.push(chunk)) {
+        const arrived = frames.push(chunk);
+        for (const [i, frame] of arrived.entries()) {
           const body = assembler.add(frame);
-          if (body) return finish(() => resolve({ head: assembler.head!, body }));
+          if (!body) continue;
+          // A session's next message comes only after this one is answered (FEDERATION_SESSION_PROTOCOL).
+          if (i < arrived.length - 1 || !frames.idle)
+            throw new WireError('malformed', 'data after the end of the message');
+          return finish(() => resolve({ head: assembler.head!, body }));
         }
       } catch (err) {
         const wireError = err instanceof FrameError ? new WireError('malformed', err.message) : err;
@@ -59,6 +64,36 @@ export function readMessage(
     stream.addEventListener('end', onEnd);
     stream.addEventListener('close', onClose);
     signal.addEventListener('abort', onAbort);
+  });
+}
+
+/**
+ * Waits for a session's next message (FEDERATION_SESSION_PROTOCOL) without
+ * taking any of it: true once bytes have arrived (left in the stream's buffer
+ * for readMessage), false when the stream ends or closes first, or nothing
+ * comes for `idleMs`.
+ */
+export function awaitMessage(stream: Stream, idleMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (stream.readBufferLength > 0) return resolve(true);
+    if (stream.readStatus !== 'readable' || stream.status !== 'open') return resolve(false);
+    const onMessage = (evt: StreamMessageEvent) => {
+      finish(true);
+      // No 'message' listener is left, so the stream holds the bytes until the reader attaches.
+      stream.unshift(evt.data);
+    };
+    const onEnd = () => finish(false);
+    const timer = setTimeout(onEnd, idleMs);
+    const finish = (arrived: boolean) => {
+      clearTimeout(timer);
+      stream.removeEventListener('message', onMessage);
+      stream.removeEventListener('end', onEnd);
+      stream.removeEventListener('close', onEnd);
+      resolve(arrived);
+    };
+    stream.addEventListener('message', onMessage);
+    stream.addEventListener('end', onEnd);
+    stream.addEventListener('close', onEnd);
   });
 }
 

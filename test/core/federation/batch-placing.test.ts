@@ -3,7 +3,7 @@
 // every event needs once, up front: these are the cases where an event of
 // the batch changes what a later one of the same batch must see. A thread
 // reply placed before its root marks the root; a redaction placed before
-// its target prunes it; forks leave both tips as forward extremities until
+// its target prunes it, as does one waiting from an earlier transaction; forks leave both tips as forward extremities until
 // an event names both.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -119,6 +119,26 @@ describe('a transaction placed as one batch', () => {
     const pruned = await get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(target.eventId)}`);
     assert.deepEqual(pruned.content, {});
     assert.equal(pruned.unsigned.redacted_because.event_id, redaction.eventId);
+    joinId = merge.eventId;
+  });
+
+  test('a redaction received before its target, in an earlier transaction, prunes the target', async () => {
+    const target = await event([joinId], { content: { msgtype: 'm.text', body: 'later secret' } }, 1);
+    const redaction = await event(
+      [joinId],
+      { type: 'm.room.redaction', redacts: target.eventId, content: { redacts: target.eventId } },
+      0,
+    );
+    await sendAll([redaction.pdu]);
+    await sendAll([target.pdu]);
+    const pruned = await get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(target.eventId)}`);
+    assert.deepEqual(pruned.content, {});
+    const merge = await event(
+      [redaction.eventId, target.eventId],
+      { content: { msgtype: 'm.text', body: 'm' } },
+      2,
+    );
+    await sendAll([merge.pdu]);
     joinId = merge.eventId;
   });
 

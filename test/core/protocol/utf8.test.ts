@@ -22,5 +22,8 @@ describe('utf8', () => {
     for (const text of SAMPLES)
       assert.equal(utf8ByteLength(text), new TextEncoder().encode(text).length, text);
     assert.equal(utf8ByteLength('日'.repeat(100)), 300);
+    // Lone surrogates count as U+FFFD (three bytes), as TextEncoder writes them.
+    for (const text of ['\uD800', 'a\uDC00b', 'x\uD83D', '\uDE00\uD83D', '\uD83D\uD83D\uDE00'])
+      assert.equal(utf8ByteLength(text), new TextEncoder().encode(text).length, JSON.stringify(text));
   });
 });

@@ -6,6 +6,7 @@ import {
   type Json,
   type TestHomeserver,
 } from '../../support/hs-client.ts';
+import { COUNT_CAP } from '../../../src/core/rooms/search-query.ts';
 
 const V3 = '/_matrix/client/v3';
 
@@ -215,6 +216,19 @@ describe('POST /search', () => {
     assert.equal(both.count, 30, 'every candidate read: exact');
     const ranked = await search(alice, { search_term: 'peony', filter: { limit: 100 } });
     assert.equal(ranked.results.length, 90);
+  });
+
+  test('a word in more messages than the exact count reads: the count is estimated near the truth', async () => {
+    const roomId = (await t.request('POST', `${V3}/createRoom`, {}, alice.accessToken)).body.room_id;
+    const total = COUNT_CAP + 100;
+    for (let i = 0; i < total; i++) await send(alice, roomId, `zinnia ${i}`);
+    for (const order_by of ['recent', 'rank']) {
+      const page = await search(alice, { search_term: 'zinnia', order_by });
+      assert.equal(page.results.length, 10);
+      assert.ok(Math.abs(page.count - total) <= total / 10, `${order_by}: ${page.count} is near ${total}`);
+    }
+    const both = await search(alice, { search_term: 'zinnia 7', order_by: 'recent' });
+    assert.deepEqual(bodies(both), ['zinnia 7']);
   });
 
   test('malformed bodies and tokens are spec errors', async () => {

@@ -8,8 +8,13 @@ import type { PeerTransport } from '../../../src/core/federation/transport.ts';
 import { createLibp2pTransport } from '../../../src/node/p2p/create-libp2p-transport.ts';
 import { type Relay, runRelay, startRelay } from '../../../src/node/relay.ts';
 import type { Stream } from '@libp2p/interface';
-import { encodeFrame, FrameKind } from '../../../src/platform/libp2p/frames.ts';
-import { FEDERATION_PROTOCOL } from '../../../src/platform/libp2p/federation-wire.ts';
+import { encodeFrame, FrameKind, packFrames } from '../../../src/platform/libp2p/frames.ts';
+import {
+  FEDERATION_PROTOCOL,
+  FEDERATION_SESSION_PROTOCOL,
+  messageFrames,
+  requestHead,
+} from '../../../src/platform/libp2p/federation-wire.ts';
 import { serverNameToPeerId } from '../../../src/platform/libp2p/identity.ts';
 import type { KnownPeer, KnownPeerStore } from '../../../src/platform/libp2p/known-peers.ts';
 import type { Libp2pPeerTransport } from '../../../src/platform/libp2p/libp2p-transport.ts';
@@ -186,6 +191,74 @@ describe('libp2p transport (Node)', () => {
       origin: honest.serverName,
     });
     assert.equal(res.status, 200);
+  });
+
+  test('requests to a peer one after another share one stream (a session); a peer without sessions is still served', async () => {
+    const a = await node(0x61);
+    const b = await node(0x62);
+    const old = await node(0x63);
+    for (const t of [b, old]) t.onRequest(async (_from, req) => ({ status: 200, body: { path: req.path } }));
+    await old.libp2p.unhandle(FEDERATION_SESSION_PROTOCOL);
+    const streamsTo = (t: Libp2pPeerTransport, protocol: string) =>
+      a.libp2p
+        .getConnections(t.libp2p.peerId)
+        .flatMap((c) => c.streams)
+        .filter((s) => s.protocol === protocol);
+    for (const t of [b, old]) {
+      await a.addPeer(t.multiaddrs()[0]!);
+      for (let i = 0; i < 5; i++) {
+        const res = await a.request(t.serverName, { method: 'GET', path: `/${i}`, origin: a.serverName });
+        assert.deepEqual(res, { status: 200, body: { path: `/${i}` } });
+      }
+    }
+    assert.equal(streamsTo(b, FEDERATION_SESSION_PROTOCOL).length, 1);
+    assert.equal(streamsTo(old, FEDERATION_SESSION_PROTOCOL).length, 0);
+  });
+
+  test('a session the server ends (after refusing a request unread, 413, or idle) is not used again', async () => {
+    const a = await node(0x64);
+    const b = await node(0x65);
+    b.onRequest(async () => ({ status: 200, body: {} }));
+    await a.addPeer(b.multiaddrs()[0]!);
+    const get = { method: 'GET', path: '/', origin: a.serverName };
+    assert.equal((await a.request(b.serverName, get)).status, 200);
+    const tooLarge = new Uint8Array(conformanceLimits.maxRequestBodyBytes + 1);
+    const refused = await a.request(b.serverName, { ...get, method: 'PUT', body: tooLarge });
+    assert.equal(refused.status, 413);
+    assert.equal((await a.request(b.serverName, get)).status, 200);
+    // B ends its sessions as it does after an idle while; the next request still gets its answer.
+    const sessions = b.libp2p
+      .getConnections(a.libp2p.peerId)
+      .flatMap((c) => c.streams)
+      .filter((s) => s.protocol === FEDERATION_SESSION_PROTOCOL);
+    assert.ok(sessions.length > 0);
+    await Promise.all(sessions.map((s) => s.close()));
+    assert.equal((await a.request(b.serverName, get)).status, 200);
+  });
+
+  test('a session serves requests one after another on one stream; bytes after a request’s END are malformed', async () => {
+    const server = await node(0x66);
+    let calls = 0;
+    server.onRequest(async () => {
+      calls++;
+      return { status: 200, body: {} };
+    });
+    const rogue = await node(0x67);
+    const conn = await rogue.libp2p.dial(server.libp2p.getMultiaddrs()[0]!);
+    const stream = await conn.newStream(FEDERATION_SESSION_PROTOCOL);
+    const request = () => {
+      const head = requestHead({ method: 'GET', path: '/', origin: rogue.serverName }, 'none', 0);
+      return [...packFrames(messageFrames(head, new Uint8Array(0)))][0]!;
+    };
+    const status = async () => (await readMessage(stream, 1024, AbortSignal.timeout(10_000))).head.status;
+    for (let i = 0; i < 3; i++) {
+      stream.send(request());
+      assert.equal(await status(), 200);
+    }
+    const extra = encodeFrame(FrameKind.data, new Uint8Array(4));
+    stream.send(new Uint8Array([...request(), ...extra]));
+    assert.equal(await status(), 400);
+    assert.equal(calls, 3);
   });
 
   test('`relay` prints its listen address with its peer id', async () => {

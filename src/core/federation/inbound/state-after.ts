@@ -10,8 +10,14 @@
 // added when it is a state event. Rejected events are left out of the
 // state. Only the events we lacked are taken from a /state answer, at most
 // `maxStateFetch` of them.
-import { type JsonValue, type RoomEvent, type RoomVersion, stateKeyOf } from '../../protocol.ts';
-import { type StateIds, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
+import {
+  type JsonValue,
+  type RoomEvent,
+  type RoomVersion,
+  type StateKey,
+  stateKeyOf,
+} from '../../protocol.ts';
+import { type StateIds, currentStateGroup, eventRowOf, roomTableNames } from '../../rooms/federation-api.ts';
 import { MAX_AUTH_CHAIN } from '../event-graph.ts';
 import { fedPath } from '../federation-client.ts';
 import { type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
@@ -136,14 +142,24 @@ export async function fetchStateAfter(
   if (wanted.length > max) return undefined;
   await storeAuthEvents(deps, version, await fetchEvents(deps, origin, roomId, version, wanted, prevId));
   return deps.store.read(roomTableNames, async (tx) => {
+    // Most of a past state is in the room's current one, whose entries are
+    // this room's accepted state events: their keys come from there, and
+    // only the others' rows are read (all at once).
+    const group = await currentStateGroup(tx, roomId);
+    const current = group === undefined ? new Map() : await deps.stateCache.get(tx, group);
+    const keyOf = new Map<string, StateKey>();
+    for (const [key, id] of current) keyOf.set(id, key);
+    const ids = [...stateIds, prevId];
+    const rows = await Promise.all(ids.map((id) => (keyOf.has(id) ? undefined : eventRowOf(tx, id))));
     const state: StateIds = new Map();
-    for (const id of [...stateIds, prevId]) {
-      const row = await eventRowOf(tx, id);
-      if (row && row.room_id === roomId && row.rejected === undefined && row.state_key !== undefined) {
+    for (const [i, id] of ids.entries()) {
+      const key = keyOf.get(id);
+      const row = rows[i];
+      if (key !== undefined) state.set(key, id);
+      else if (row && row.room_id === roomId && row.rejected === undefined && row.state_key !== undefined)
         state.set(stateKeyOf(row.type, row.state_key), id);
-      }
     }
-    return (await eventRowOf(tx, prevId)) ? state : undefined;
+    return keyOf.has(prevId) || rows.at(-1) ? state : undefined;
   });
 }
 

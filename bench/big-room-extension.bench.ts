@@ -1,0 +1,103 @@
+// Joining a big room from the extension (issue 13): the Node peer of
+// big-room.bench.ts holds the room of 1,000 members and 10,000 events with
+// state churn (`bigRoom`; P2PM_BIG_ROOM_DB reuses a made one); bob, in
+// Chromium with the built extension, joins it through the relay, and the
+// figure is the time from his join call until his client's /messages shows
+// the first page of history (20 messages from before the join). The joiner's
+// side is the costly one (checking and storing the state and auth chain in
+// IndexedDB, then the first backfilled page); a browser holding the room is
+// not measured here (making such a room in a browser takes far longer than
+// the bench may). `--quick`: 200 members, 2,000 events. Prints "skipped"
+// without Chromium or a build.
+// Run alone: `node bench/run.ts big-room-extension` (after `npm run build`).
+import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
+import { type ExtensionBrowser, removeProfile } from '../scripts/harness/extension-browser.ts';
+import {
+  approveOrigin,
+  launchWithLoopbackAccess,
+  startClientSite,
+} from '../scripts/harness/extension-session.ts';
+import { useRelay } from '../scripts/harness/p2p-session.ts';
+import type { PeerTransport } from '../src/core/federation/transport.ts';
+import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
+import { startRelay } from '../src/node/relay.ts';
+import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
+import {
+  type RunningNode,
+  eventually,
+  seedFor,
+  startFederatedNode,
+} from '../test/support/federated-cluster.ts';
+import { HOLDER, MEMBERS, makeRoom, savedRoom } from './big-room.bench.ts';
+import { spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
+import { extensionMissing } from './extension-missing.ts';
+import { measured } from './table.ts';
+
+/** A joiner that shows no history for this long has missed any goal: the figure says so. */
+const GIVE_UP_MS = 120_000;
+
+export default async function bigRoomExtensionBench(): Promise<Record<string, number> | undefined> {
+  const missing = extensionMissing();
+  if (missing) {
+    console.log(missing);
+    return undefined;
+  }
+  const relay = await startRelay();
+  const site = await startClientSite();
+  const saved = await savedRoom();
+  let transport: PeerTransport | undefined;
+  let node: RunningNode | undefined;
+  let browser: ExtensionBrowser | undefined;
+  try {
+    transport = await createLibp2pTransport({ seed: seedFor(HOLDER), relays: relay.multiaddrs });
+    node = await startFederatedNode({ label: HOLDER, transport, ...(saved && { store: saved.store }) });
+    const room = saved?.room ?? (await makeRoom(node));
+
+    browser = await launchWithLoopbackAccess();
+    await approveOrigin(browser, site.origin);
+    const serverName = await useRelay(browser, relay.multiaddrs[0]!);
+    const page = await openClientPage(browser.context, site.origin);
+    const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, 'bob');
+    await callClient(page, 'start', 'bob', HOMESERVER_ORIGIN, creds);
+    const holder = node;
+    await eventually(
+      async () => holder.transport.peers().includes(serverName),
+      'the Node peer sees the browser',
+      60_000,
+    );
+
+    await startTrace(browser.worker);
+    const t0 = performance.now();
+    await callClient(page, 'join', 'bob', room.roomId, [node.serverName]);
+    const joinMs = performance.now() - t0;
+    // The join and the 20 messages before it.
+    while ((await callClient(page, 'newestPageMessages', 'bob', room.roomId, 21)) < 20) {
+      if (performance.now() - t0 > GIVE_UP_MS) break;
+    }
+    const firstPageMs = performance.now() - t0;
+    for (const line of spanTotals(await takeTrace(browser.worker), firstPageMs)) console.log(line);
+    measured('join.big.node-browser', firstPageMs);
+    return {
+      [`join of a ${MEMBERS}-member, ${room.events}-event room held by a Node peer, from the extension (ms)`]:
+        joinMs,
+      'join → first page of history shown in the extension (ms)': firstPageMs,
+    };
+  } finally {
+    if (browser) {
+      await browser.close();
+      removeProfile(browser.profileDir);
+    }
+    if (node) {
+      await node.stop();
+      await node.store.close();
+    } else {
+      await transport?.close();
+      await saved?.store.close();
+    }
+    saved?.remove();
+    await site.close();
+    await relay.stop();
+  }
+}
+
+if (import.meta.main) console.log(await bigRoomExtensionBench());
