@@ -6,10 +6,12 @@
 // the homeserver lets them. The figure is the ratio of the two in the same
 // run, never an absolute time: the machine's load moves both alike.
 import { loadavg } from 'node:os';
-import { type RoguePeer, rogueJoins, rogueOver } from '../test/core/federation/rogue-peer.ts';
+import { Worker } from 'node:worker_threads';
+import { roomFacts } from '../test/core/federation/rogue-peer.ts';
 import type { Account, RunningNode } from '../test/support/federated-cluster.ts';
 import { createLibp2pCluster } from '../test/support/libp2p-cluster.ts';
 import { quantile, round } from './bench-homeserver.ts';
+import type { RoguesCommand, RoguesReport, RoguesSetup } from './attack-rogues.ts';
 import { measured, quick } from './table.ts';
 
 const V3 = '/_matrix/client/v3';
@@ -53,106 +55,33 @@ async function sendToSync(a: RunningNode, alice: Account, bob: Account, roomId: 
   return latencies.sort((x, y) => x - y);
 }
 
-interface Flood {
-  stop(): Promise<void>;
-  readonly counts: Record<string, number>;
-}
-
-type FloodKind = 'invites' | 'edus' | 'requests' | 'mixed';
-
-/** Each rogue's loops, until stopped: whatever the answer (200, 429, 403), the next request follows at once. */
-function flood(
-  a: RunningNode,
-  rogues: readonly RoguePeer[],
-  roomId: string,
-  latest: string,
-  victim: Account,
-  kind: FloodKind,
-): Flood {
-  let stopped = false;
-  const counts: Record<string, number> = { invites: 0, edus: 0, requests: 0, refused: 0 };
-  let n = 0;
-  const invite = (rogue: RoguePeer) => {
-    counts.invites!++;
-    return rogue.invite(a.serverName, `!flood${++n}:${rogue.serverName}`, victim.userId, [
-      ['m.room.create', { creator: rogue.user('mallory') }],
-      ['m.room.topic', { topic: 'x'.repeat(16_000) }],
-    ]);
+/** The rogues' worker (attack-rogues.ts) and its replies, one at a time. */
+function roguesWorker(setup: RoguesSetup) {
+  const worker = new Worker(new URL('./attack-rogues.ts', import.meta.url), { workerData: setup });
+  const replies: RoguesReport[] = [];
+  const waiting: ((r: RoguesReport) => void)[] = [];
+  let failed: Error | undefined;
+  worker.on('message', (r: RoguesReport) => {
+    const next = waiting.shift();
+    if (next) next(r);
+    else replies.push(r);
+  });
+  worker.on('error', (err) => {
+    failed = err;
+    for (const w of waiting.splice(0)) w({ failed: String(err) } as unknown as RoguesReport);
+  });
+  const reply = (): Promise<RoguesReport> => {
+    if (failed) return Promise.reject(failed);
+    const r = replies.shift();
+    return r ? Promise.resolve(r) : new Promise((resolve) => waiting.push(resolve));
   };
-  const edus = (rogue: RoguePeer) => {
-    const user = rogue.user('mallory');
-    counts.edus!++;
-    return rogue.send(
-      a.serverName,
-      [],
-      Array.from({ length: 100 }, (_, i) => {
-        switch (i % 4) {
-          case 0:
-            return {
-              edu_type: 'm.presence',
-              content: {
-                push: [{ user_id: user, presence: i % 8 ? 'online' : 'unavailable', last_active_ago: i }],
-              },
-            };
-          case 1:
-            return { edu_type: 'm.typing', content: { room_id: roomId, user_id: user, typing: i % 8 === 1 } };
-          case 2:
-            return {
-              edu_type: 'm.receipt',
-              content: { [roomId]: { 'm.read': { [user]: { event_ids: [latest], data: { ts: i } } } } },
-            };
-          default:
-            return {
-              edu_type: 'm.direct_to_device',
-              content: {
-                sender: user,
-                type: 'm.flood',
-                message_id: `m${++n}`,
-                messages: { [victim.userId]: { '*': { n } } },
-              },
-            };
-        }
-      }),
-    );
-  };
-  const request = (rogue: RoguePeer) => {
-    counts.requests!++;
-    const paths = [
-      `/_matrix/federation/v1/state_ids/${enc(roomId)}?event_id=${enc(latest)}`,
-      `/_matrix/federation/v1/event/${enc(latest)}`,
-      `/_matrix/federation/v1/query/profile?user_id=${enc(victim.userId)}`,
-      '/_matrix/federation/v1/publicRooms',
-      `/_matrix/federation/v1/state/${enc(roomId)}?event_id=${enc(latest)}`,
-    ];
-    const [path = '', search = ''] = paths[n++ % paths.length]!.split('?');
-    return rogue.transport.request(a.serverName, {
-      method: 'GET',
-      path,
-      query: Object.fromEntries(new URLSearchParams(search)),
-      origin: rogue.serverName,
-    });
-  };
-  const kinds = {
-    invites: [invite],
-    edus: [edus],
-    requests: [request],
-    mixed: [invite, edus, request, request],
-  }[kind];
-  const loops = rogues.flatMap((rogue) =>
-    Array.from({ length: LOOPS_PER_ROGUE }, async (_, i) => {
-      const send = kinds[i % kinds.length]!;
-      while (!stopped) {
-        const res = await send(rogue).catch(() => undefined);
-        if (!res || res.status >= 400) counts.refused!++;
-      }
-    }),
-  );
   return {
-    counts,
-    async stop() {
-      stopped = true;
-      await Promise.all(loops);
+    ready: reply,
+    async run(command: RoguesCommand): Promise<RoguesReport> {
+      worker.postMessage(command);
+      return reply();
     },
+    terminate: () => worker.terminate(),
   };
 }
 
@@ -166,32 +95,39 @@ export default async function attackBench(): Promise<Record<string, number>> {
     const created = await a.request('POST', `${V3}/createRoom`, { preset: 'public_chat' }, alice.accessToken);
     const roomId = created.body.room_id as string;
     await a.request('POST', `${V3}/join/${enc(roomId)}`, {}, bob.accessToken);
-    const rogues: RoguePeer[] = [];
-    let latest = '';
-    for (let i = 0; i < ROGUES; i++) {
-      const rogue = await rogueOver(await cluster.rogueTransport(0x90 + i), 0x90 + i);
-      rogue.serve(async () => ({ status: 404, body: { errcode: 'M_NOT_FOUND', error: 'nothing here' } }));
-      latest = (await rogueJoins(rogue, a, alice.accessToken, roomId)).eventId;
-      rogues.push(rogue);
-    }
-
+    // The rogues join and flood from a worker thread (attack-rogues.ts): their CPU is not the victim's.
+    const rogues = roguesWorker({
+      relays: cluster.relay.multiaddrs,
+      target: a.serverName,
+      roomId,
+      facts: await roomFacts(a, alice.accessToken, roomId).then(
+        ({ create, powerLevels, joinRules, latest }) => ({
+          create,
+          powerLevels,
+          joinRules,
+          latest,
+        }),
+      ),
+      victim: carol.userId,
+      seeds: Array.from({ length: ROGUES }, (_, i) => 0x90 + i),
+      loopsPerRogue: LOOPS_PER_ROGUE,
+    });
+    await rogues.ready();
     // Each kind of flood alone, then all together, each paired with a quiet run just before it
     // (the machine's load drifts; the ratio of neighbours is what this measures).
     const out: Record<string, number> = {};
     for (const kind of ['edus', 'invites', 'requests', 'mixed'] as const) {
       const quiet = await sendToSync(a, alice, bob, roomId, `quiet-${kind}-`);
-      const attack = flood(a, rogues, roomId, latest, carol, kind);
-      // The flood is running at full tilt before the first sample.
-      while (Object.values(attack.counts).reduce((x, y) => x + y, 0) < ROGUES * 3)
-        await new Promise((r) => setTimeout(r, 10));
+      await rogues.run({ flood: kind });
       const loaded = await sendToSync(a, alice, bob, roomId, `${kind}-`);
-      await attack.stop();
+      const report = await rogues.run({ stop: true });
+      const counts = 'counts' in report ? report.counts : {};
       const q50 = quantile(quiet, 0.5);
       const q95 = quantile(quiet, 0.95);
       const l50 = quantile(loaded, 0.5);
       const l95 = quantile(loaded, 0.95);
       console.log(
-        `${kind}: send → /sync quiet p50 ${round(q50)} ms p95 ${round(q95)} ms; under attack p50 ${round(l50)} ms p95 ${round(l95)} ms (${SAMPLES} samples each); flood from ${ROGUES} peers: ${JSON.stringify(attack.counts)}`,
+        `${kind}: send → /sync quiet p50 ${round(q50)} ms p95 ${round(q95)} ms; under attack p50 ${round(l50)} ms p95 ${round(l95)} ms (${SAMPLES} samples each); flood from ${ROGUES} peers: ${JSON.stringify(counts)}`,
       );
       const id = kind === 'mixed' ? 'attack.send-sync' : `attack.${kind}.send-sync`;
       measured(`${id}.p50-ratio`, round(l50 / q50));

@@ -17,8 +17,9 @@ import { measured, measuredFigures, quick, renderTable, tableRows } from './tabl
 
 type Bench = { default?: () => unknown };
 
-/** Benches with no row in the final table: left out of `--quick`. */
+/** Benches with no row in the final table, or only rows without a goal and minutes long (calls): left out of `--quick`. */
 const NOT_IN_QUICK = [
+  'calls',
   'directory',
   'search-extension',
   'media',
@@ -36,6 +37,7 @@ const NOT_IN_QUICK = [
  */
 const BROWSERS = [
   'big-room-extension',
+  'calls',
   'extension',
   'extension-ingest',
   'media',

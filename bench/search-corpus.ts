@@ -115,15 +115,25 @@ async function timedSend(feed: Feed, pdus: readonly JsonObject[]): Promise<numbe
 
 /**
  * Sends `count` corpus messages (a multiple of 50), one transaction after the
- * other; returns the messages received per second (signing them is not counted).
+ * other, or fewer when `budgetMs` of sending ran out first; returns how many
+ * were sent and received per second (signing them is not counted).
  */
-export async function loadCorpus(feed: Feed, count: number, progress?: (sent: number) => void) {
+export async function loadCorpus(
+  feed: Feed,
+  count: number,
+  {
+    progress,
+    budgetMs = Number.POSITIVE_INFINITY,
+  }: { progress?: (sent: number) => void; budgetMs?: number } = {},
+) {
   let busy = 0;
-  for (let sent = 0; sent < count; sent += TRANSACTION_PDUS) {
+  let sent = 0;
+  while (sent < count && busy < budgetMs) {
     busy += await timedSend(feed, await signBatch(feed, sent / TRANSACTION_PDUS, indexed));
-    if (progress && (sent + TRANSACTION_PDUS) % 10_000 === 0) progress(sent + TRANSACTION_PDUS);
+    sent += TRANSACTION_PDUS;
+    if (progress && sent % 10_000 === 0) progress(sent);
   }
-  return (count / busy) * 1000;
+  return { sent, perSecond: (sent / busy) * 1000 };
 }
 
 /**

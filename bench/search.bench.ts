@@ -103,9 +103,10 @@ async function load(store: Store): Promise<Loaded> {
       corpus: corpus(),
     };
     const t0 = performance.now();
-    const ingest = await loadCorpus(feed, EVENTS, (sent) =>
-      console.log(`  ${sent} messages received (${Math.round((performance.now() - t0) / 1000)} s)`),
-    );
+    const { perSecond: ingest } = await loadCorpus(feed, EVENTS, {
+      progress: (sent) =>
+        console.log(`  ${sent} messages received (${Math.round((performance.now() - t0) / 1000)} s)`),
+    });
     console.log(
       `loaded ${EVENTS} messages in ${round((performance.now() - t0) / 1000)} s: ${Math.round(ingest)} PDUs/s received`,
     );

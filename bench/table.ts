@@ -187,6 +187,18 @@ export const GOALS: readonly Goal[] = [
     issue: 17,
   },
   {
+    id: 'call.setup.direct.p50',
+    measure: 'Element 1:1 call, ringing → connected, direct, p50',
+    unit: 'ms',
+    issue: 17,
+  },
+  {
+    id: 'call.setup.turn.p50',
+    measure: "Element 1:1 call, ringing → connected, through the relay's TURN, p50",
+    unit: 'ms',
+    issue: 17,
+  },
+  {
     id: 'search.node.ingest.indexed',
     measure: 'PDUs received, Node, messages indexed for search (paired)',
     unit: '/s',

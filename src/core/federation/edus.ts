@@ -22,8 +22,11 @@ export type PresenceValue = 'online' | 'offline' | 'unavailable';
  */
 export interface EduSinks {
   ephemeral?(batch: EphemeralBatch): Promise<void>;
-  /** m.device_list_update, m.signing_key_update and m.direct_to_device, by EDU type. */
-  keys?: Readonly<Record<string, (origin: string, content: JsonObject) => Promise<void>>>;
+  /**
+   * m.device_list_update, m.signing_key_update and m.direct_to_device, by EDU
+   * type: each type's EDUs of one transaction at once, in their order.
+   */
+  keys?: Readonly<Record<string, (origin: string, contents: readonly JsonObject[]) => Promise<void>>>;
 }
 
 /** The admitted typing, receipts and presence of one inbound transaction. */
@@ -91,24 +94,31 @@ class Gathered {
  * Handles the EDUs of one transaction from `origin`: malformed ones are
  * logged and skipped, never thrown. Typing, receipts and presence are
  * gathered (the last word per room and user), admitted in one read and
- * handed to the sink at once; the keys module's EDUs go to it one by one.
+ * handed to the sink at once; the keys module's EDUs go to it by type, each
+ * type's at once.
  */
 export async function receiveEdus(deps: EduDeps, origin: string, edus: readonly JsonValue[]): Promise<void> {
   const gathered = new Gathered();
+  const forKeys = new Map<string, JsonObject[]>();
   for (const edu of edus) {
     if (!isObject(edu) || typeof edu.edu_type !== 'string' || !isObject(edu.content)) {
       deps.logger.info('dropped a malformed EDU', { origin });
       continue;
     }
-    const gather = GATHER[edu.edu_type];
-    if (gather) {
-      gather(gathered, origin, edu.content);
-      continue;
+    // Own keys only: an EDU type may be any string, `__proto__` too.
+    const type = edu.edu_type;
+    if (Object.hasOwn(GATHER, type)) GATHER[type]!(gathered, origin, edu.content);
+    else if (deps.sinks.keys && Object.hasOwn(deps.sinks.keys, type)) {
+      const contents = forKeys.get(type) ?? [];
+      forKeys.set(type, contents);
+      contents.push(edu.content);
     }
+  }
+  for (const [type, contents] of forKeys) {
     try {
-      await deps.sinks.keys?.[edu.edu_type]?.(origin, edu.content);
+      await deps.sinks.keys?.[type]?.(origin, contents);
     } catch (err) {
-      deps.logger.warn('an EDU failed', { origin, type: edu.edu_type, error: String(err) });
+      deps.logger.warn('EDUs failed', { origin, type, error: String(err) });
     }
   }
   if (gathered.empty) return;

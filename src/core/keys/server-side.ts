@@ -21,7 +21,8 @@ export interface KeysServerRoute {
   handler(origin: string, params: Readonly<Record<string, string>>, body: JsonObject): Promise<JsonObject>;
 }
 
-export type KeysEduHandler = (origin: string, content: JsonObject) => Promise<void>;
+/** The EDUs of one type in one transaction from `origin`, in their order. */
+export type KeysEduHandler = (origin: string, contents: readonly JsonObject[]) => Promise<void>;
 
 const V1 = '/_matrix/federation/v1';
 
@@ -110,8 +111,24 @@ export function keysServerRoutes(deps: KeysDeps): KeysServerRoute[] {
 
 export function keysEduHandlers(deps: KeysDeps): Record<string, KeysEduHandler> {
   return {
-    'm.device_list_update': (origin, content) => receiveDeviceListUpdate(deps, origin, content),
-    'm.signing_key_update': (origin, content) => receiveSigningKeyUpdate(deps, origin, content),
-    'm.direct_to_device': (origin, content) => receiveDirectToDevice(deps, origin, content),
+    'm.device_list_update': (origin, contents) => eachOf(deps, origin, contents, receiveDeviceListUpdate),
+    'm.signing_key_update': (origin, contents) => eachOf(deps, origin, contents, receiveSigningKeyUpdate),
+    'm.direct_to_device': (origin, contents) => receiveDirectToDevice(deps, origin, contents),
   };
+}
+
+/** One EDU after another (each may ask the origin for keys); one that fails is logged, the rest go on. */
+async function eachOf(
+  deps: KeysDeps,
+  origin: string,
+  contents: readonly JsonObject[],
+  receive: (deps: KeysDeps, origin: string, content: JsonObject) => Promise<void>,
+): Promise<void> {
+  for (const content of contents) {
+    try {
+      await receive(deps, origin, content);
+    } catch (err) {
+      deps.logger.warn('an EDU failed', { origin, error: String(err) });
+    }
+  }
 }

@@ -46,38 +46,52 @@ export function parseMessages(value: unknown): Recipients {
   return out;
 }
 
-/**
- * Stores messages for local devices ('*': every device of the user); a full
- * inbox throws 429, which aborts the whole transaction.
- */
-async function storeLocal(
+/** One message for one local device. */
+interface Delivery {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly content: JsonObject;
+}
+
+/** The local devices `messages` name ('*': every device of the user), and the local users named. */
+async function localDeliveries(
   deps: KeysDeps,
   tx: WriteTx,
-  origin: string,
-  sender: string,
-  type: string,
   messages: Recipients,
-): Promise<string[]> {
-  const stream = await nextStreamPosition(tx);
+): Promise<{ deliveries: Delivery[]; users: string[] }> {
+  const deliveries: Delivery[] = [];
   const users: string[] = [];
   for (const [userId, devices] of messages) {
     if (serverOf(userId) !== deps.serverName) continue;
     const known = (await deps.accounts.devices(tx, userId)).map((d) => d.deviceId);
     for (const [deviceId, content] of devices) {
       const targets = deviceId === '*' ? known : known.filter((d) => d === deviceId);
-      for (const target of targets) {
-        if ((await deps.keys.messages.pendingFor(tx, userId, target)) >= MAX_DEVICE_INBOX)
-          throw limitExceeded(1000);
-        await deps.keys.messages.putToDevice(tx, { userId, deviceId: target, stream }, origin, {
-          sender,
-          type,
-          content,
-        });
-      }
+      for (const target of targets) deliveries.push({ userId, deviceId: target, content });
     }
     users.push(userId);
   }
-  return users;
+  return { deliveries, users };
+}
+
+/** Whether a device the deliveries go to holds MAX_DEVICE_INBOX messages already. */
+async function anInboxIsFull(deps: KeysDeps, tx: WriteTx, deliveries: readonly Delivery[]): Promise<boolean> {
+  for (const d of deliveries)
+    if ((await deps.keys.messages.pendingFor(tx, d.userId, d.deviceId)) >= MAX_DEVICE_INBOX) return true;
+  return false;
+}
+
+/** Stores one message's deliveries at one new stream position. */
+async function storeDeliveries(
+  deps: KeysDeps,
+  tx: WriteTx,
+  origin: string,
+  sender: string,
+  type: string,
+  deliveries: readonly Delivery[],
+): Promise<void> {
+  const stream = await nextStreamPosition(tx);
+  for (const { userId, deviceId, content } of deliveries)
+    await deps.keys.messages.putToDevice(tx, { userId, deviceId, stream }, origin, { sender, type, content });
 }
 
 /** PUT /sendToDevice/{eventType}/{txnId} */
@@ -92,7 +106,9 @@ export async function sendToDevice(
   const now = deps.clock.now();
   const outcome = await deps.store.write(changeTables(deps), async (tx) => {
     if (await keys.messages.seenTxn(tx, caller.userId, caller.deviceId, txnId)) return undefined;
-    const users = await storeLocal(deps, tx, deps.serverName, caller.userId, type, messages);
+    const { deliveries, users } = await localDeliveries(deps, tx, messages);
+    if (await anInboxIsFull(deps, tx, deliveries)) throw limitExceeded(1000);
+    await storeDeliveries(deps, tx, deps.serverName, caller.userId, type, deliveries);
     await keys.messages.putTxn(tx, caller.userId, caller.deviceId, txnId, now, now - TXN_TTL_MS);
     const remote = await queueRemote(deps, tx, caller, type, txnId, messages);
     return { users, remote };
@@ -128,42 +144,60 @@ async function queueRemote(
 }
 
 /**
- * m.direct_to_device from `origin`: only from its own users, each message_id
- * once, within the peer's quota; anything else is dropped with a logged reason.
+ * The m.direct_to_device EDUs of one transaction from `origin`, in one store
+ * transaction (a flood of them cost one each: issue 12, "latency under
+ * attack"): only from its own users, each message_id once, within the peer's
+ * quota and the devices' inboxes; anything else is dropped with a logged
+ * reason. The recipients' syncs are woken once, after the commit.
  */
 export async function receiveDirectToDevice(
   deps: KeysDeps,
   origin: string,
-  content: JsonObject,
+  contents: readonly JsonObject[],
 ): Promise<void> {
-  const { sender, type, message_id: messageId } = content;
   const drop = (reason: string) => deps.logger.info('dropped m.direct_to_device', { origin, reason });
-  if (typeof sender !== 'string' || typeof type !== 'string' || typeof messageId !== 'string')
-    return drop('malformed');
-  if (serverOf(sender) !== origin) return drop('sender is not a user of the origin');
-  let messages: Recipients;
-  try {
-    messages = parseMessages(content.messages as JsonValue);
-  } catch (err) {
-    return drop(err instanceof Error ? err.message : 'malformed messages');
+  const valid: { sender: string; type: string; messageId: string; messages: Recipients }[] = [];
+  for (const content of contents) {
+    const { sender, type, message_id: messageId } = content;
+    if (typeof sender !== 'string' || typeof type !== 'string' || typeof messageId !== 'string') {
+      drop('malformed');
+      continue;
+    }
+    if (serverOf(sender) !== origin) {
+      drop('sender is not a user of the origin');
+      continue;
+    }
+    try {
+      valid.push({ sender, type, messageId, messages: parseMessages(content.messages as JsonValue) });
+    } catch (err) {
+      drop(err instanceof Error ? err.message : 'malformed messages');
+    }
   }
+  if (valid.length === 0) return;
   const { keys } = deps;
   const now = deps.clock.now();
-  const outcome = await deps.store
-    .write(changeTables(deps), async (tx) => {
-      if (await keys.messages.seenTxn(tx, sender, '', messageId)) return 'repeat';
-      if ((await keys.messages.pendingFrom(tx, origin)) >= MAX_PENDING_PER_PEER) return 'over the peer quota';
-      const users = await storeLocal(deps, tx, origin, sender, type, messages);
-      await keys.messages.putTxn(tx, sender, '', messageId, now, now - TXN_TTL_MS);
-      return users;
-    })
-    .catch((err: unknown) => {
-      if (err instanceof MatrixError && err.errcode === 'M_LIMIT_EXCEEDED') return 'a device inbox is full';
-      throw err;
-    });
-  if (typeof outcome === 'string') {
-    if (outcome !== 'repeat') drop(outcome);
-    return;
-  }
-  if (outcome.length > 0) deps.notifier.notify({ users: outcome });
+  const outcome = await deps.store.write(changeTables(deps), async (tx) => {
+    const users = new Set<string>();
+    const dropped: string[] = [];
+    let pending = await keys.messages.pendingFrom(tx, origin);
+    for (const m of valid) {
+      if (await keys.messages.seenTxn(tx, m.sender, '', m.messageId)) continue;
+      if (pending >= MAX_PENDING_PER_PEER) {
+        dropped.push('over the peer quota');
+        continue;
+      }
+      const local = await localDeliveries(deps, tx, m.messages);
+      if (await anInboxIsFull(deps, tx, local.deliveries)) {
+        dropped.push('a device inbox is full');
+        continue;
+      }
+      await storeDeliveries(deps, tx, origin, m.sender, m.type, local.deliveries);
+      pending += local.deliveries.length;
+      for (const user of local.users) users.add(user);
+      await keys.messages.putTxn(tx, m.sender, '', m.messageId, now, now - TXN_TTL_MS);
+    }
+    return { users: [...users], dropped };
+  });
+  for (const reason of new Set(outcome.dropped)) drop(reason);
+  if (outcome.users.length > 0) deps.notifier.notify({ users: outcome.users });
 }

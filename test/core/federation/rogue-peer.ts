@@ -166,6 +166,51 @@ export async function roomFacts(node: ClusterNode, token: string, roomId: string
   };
 }
 
+/** The room's events a rogue's member event needs: its auth events and the event it follows. */
+export interface MemberFacts {
+  readonly create: string;
+  readonly powerLevels: string;
+  readonly joinRules: string;
+  readonly latest: string;
+}
+
+/** A member event of the rogue's user `localpart` about itself (join, knock, leave), signed by the rogue. */
+export function rogueMemberEvent(
+  rogue: RoguePeer,
+  roomId: string,
+  facts: MemberFacts,
+  localpart: string,
+  membership: string,
+) {
+  const userId = rogue.user(localpart);
+  return rogue.event({
+    room_id: roomId,
+    type: 'm.room.member',
+    state_key: userId,
+    sender: userId,
+    content: { membership },
+    prev_events: [facts.latest],
+    auth_events: [facts.create, facts.powerLevels, facts.joinRules],
+    depth: 10,
+  });
+}
+
+/** The rogue's join sent in a transaction; throws when refused. */
+export async function sendRogueJoin(
+  rogue: RoguePeer,
+  to: string,
+  roomId: string,
+  facts: MemberFacts,
+  localpart = 'mallory',
+) {
+  const join = await rogueMemberEvent(rogue, roomId, facts, localpart, 'join');
+  const res = await rogue.send(to, [join.pdu]);
+  const result = (res.body as JsonObject).pdus as Record<string, JsonObject> | undefined;
+  if (res.status !== 200 || Object.keys(result?.[join.eventId] ?? {}).length > 0)
+    throw new Error(`the rogue's join was refused: ${JSON.stringify(res.body)}`);
+  return join.eventId;
+}
+
 /** The rogue's user `localpart` joins a public room (a join event sent in a transaction); returns its id and event id. */
 export async function rogueJoins(
   rogue: RoguePeer,
@@ -175,20 +220,6 @@ export async function rogueJoins(
   localpart = 'mallory',
 ) {
   const facts = await roomFacts(node, token, roomId);
-  const userId = rogue.user(localpart);
-  const join = await rogue.event({
-    room_id: roomId,
-    type: 'm.room.member',
-    state_key: userId,
-    sender: userId,
-    content: { membership: 'join' },
-    prev_events: [facts.latest],
-    auth_events: [facts.create, facts.powerLevels, facts.joinRules],
-    depth: 10,
-  });
-  const res = await rogue.send(node.serverName, [join.pdu]);
-  const result = (res.body as JsonObject).pdus as Record<string, JsonObject> | undefined;
-  if (res.status !== 200 || Object.keys(result?.[join.eventId] ?? {}).length > 0)
-    throw new Error(`the rogue's join was refused: ${JSON.stringify(res.body)}`);
-  return { userId, eventId: join.eventId, facts };
+  const eventId = await sendRogueJoin(rogue, node.serverName, roomId, facts, localpart);
+  return { userId: rogue.user(localpart), eventId, facts };
 }

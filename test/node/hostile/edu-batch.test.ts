@@ -5,10 +5,13 @@
 // Now one transaction's EDUs are admitted in one read, only each user's last
 // word is kept, it is stored in one store transaction and the syncs are
 // woken once: the user's long-poll returns once with the final state of all
-// three.
+// three. A transaction's to-device EDUs are stored in one store transaction
+// too, within the peer's quota of messages waiting.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PRESENCE } from '../../../src/core/accounts/tables.ts';
+import { TO_DEVICE, toDeviceTable } from '../../../src/core/keys/tables.ts';
+import { MAX_PENDING_PER_PEER } from '../../../src/core/keys/to-device.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { RECEIPTS } from '../../../src/core/sync/tables.ts';
 import { createRoom, join, say } from '../../core/federation/room-helpers.ts';
@@ -19,13 +22,18 @@ import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cl
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 
-/** Counts the store's write transactions over the presence or receipts tables (the real store, watched). */
-function countWrites(store: Store): { readonly count: number } {
-  const counter = { count: 0 };
-  const write = store.write.bind(store);
+/** Counts the store's write transactions over any of `watched` (the real store, watched) until `stop`. */
+function countWrites(store: Store, watched: readonly string[]): { readonly count: number; stop(): void } {
+  const write = store.write;
+  const counter = {
+    count: 0,
+    stop: () => {
+      store.write = write;
+    },
+  };
   store.write = ((tables, fn) => {
-    if (tables.includes(PRESENCE) || tables.includes(RECEIPTS)) counter.count++;
-    return write(tables, fn);
+    if (tables.some((t) => watched.includes(t))) counter.count++;
+    return write.call(store, tables, fn);
   }) as Store['write'];
   return counter;
 }
@@ -86,9 +94,10 @@ describe('a flood of EDUs from a peer in the room, over libp2p', () => {
       }
     });
     // The last words: i = 96 presence unavailable, i = 97 typing; of the receipts, the newest event ("two") counts.
-    const writes = countWrites(a.store);
+    const writes = countWrites(a.store, [PRESENCE, RECEIPTS]);
     const notices = a.homeserver.notifier.notices;
     const res = await rogue.send(a.serverName, [], edus);
+    writes.stop();
     assert.equal(res.status, 200);
     assert.equal(writes.count, 1, 'one store transaction for the EDUs’ receipts and presence');
     assert.ok(
@@ -113,5 +122,32 @@ describe('a flood of EDUs from a peer in the room, over libp2p', () => {
     assert.deepEqual(readBy, [read[1]], 'the newest receipt wins (an older one does not move it back)');
     const typing = room.ephemeral.events.find((e: { type: string }) => e.type === 'm.typing');
     assert.deepEqual(typing?.content.user_ids, [mallory]);
+  });
+
+  test('to-device EDUs: one store transaction per peer transaction, at most MAX_PENDING_PER_PEER waiting from one peer', async () => {
+    const carol = await a.register('carol');
+    let n = 0;
+    const toCarol = () => ({
+      edu_type: 'm.direct_to_device',
+      content: {
+        sender: mallory,
+        type: 'm.flood',
+        message_id: `m${++n}`,
+        messages: { [carol.userId]: { '*': { n } } },
+      },
+    });
+    const transactions = Math.ceil(MAX_PENDING_PER_PEER / 100) + 1;
+    for (let t = 0; t < transactions; t++) {
+      const writes = countWrites(a.store, [TO_DEVICE]);
+      const res = await rogue.send(a.serverName, [], Array.from({ length: 100 }, toCarol));
+      writes.stop();
+      assert.equal(res.status, 200);
+      assert.equal(writes.count, 1, 'one store transaction for the to-device EDUs');
+    }
+    const rows = await a.store.read([TO_DEVICE], (tx) =>
+      toDeviceTable.query(tx, { index: 'origin', equals: rogue.serverName }),
+    );
+    assert.equal(rows.length, MAX_PENDING_PER_PEER);
+    assert.ok(rows.every((r) => r.user_id === carol.userId));
   });
 });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MAX_PENDING_KNOCKS_PER_SERVER } from '../../../src/core/federation/routes/membership-routes.ts';
-import { type RoguePeer, roomFacts, rogueOver } from '../../core/federation/rogue-peer.ts';
+import { type RoguePeer, roomFacts, rogueMemberEvent, rogueOver } from '../../core/federation/rogue-peer.ts';
 import { createRoom, say, seesTexts } from '../../core/federation/room-helpers.ts';
 import type { Account, RunningNode } from '../../support/federated-cluster.ts';
 import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
@@ -38,17 +38,7 @@ describe('a knock flood from one peer over libp2p', () => {
 
   async function knock(localpart: string) {
     const facts = await roomFacts(a, alice.accessToken, roomId);
-    const userId = rogue.user(localpart);
-    const { pdu, eventId } = await rogue.event({
-      room_id: roomId,
-      type: 'm.room.member',
-      state_key: userId,
-      sender: userId,
-      content: { membership: 'knock' },
-      prev_events: [facts.latest],
-      auth_events: [facts.create, facts.powerLevels, facts.joinRules],
-      depth: 10,
-    });
+    const { pdu, eventId } = await rogueMemberEvent(rogue, roomId, facts, localpart, 'knock');
     return rogue.transport.request(a.serverName, {
       method: 'PUT',
       path: `/_matrix/federation/v1/send_knock/${enc(roomId)}/${enc(eventId)}`,
