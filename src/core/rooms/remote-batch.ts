@@ -10,7 +10,7 @@
 // awaiting each too; finish() awaits them all (so a failed write still
 // fails the transaction) and writes the counter and the extremities once.
 import type { WriteTx } from '../storage/port.ts';
-import { STREAM_TABLE } from '../storage/stream.ts';
+import { currentStreamPosition, setStreamPosition } from '../storage/stream.ts';
 import { threadReplies } from './threads.ts';
 import {
   edgesTable,
@@ -20,13 +20,6 @@ import {
   type RoomRow,
   roomsTable,
 } from './tables.ts';
-
-interface CounterRow extends Record<string, unknown> {
-  name: string;
-  value: number;
-}
-
-const STREAM_COUNTER = 'stream';
 
 /** Keys of the rows whose primary key starts with `id` (compound keys [id, …]). */
 const startingWith = (id: string) => ({ range: { lower: [id, ''], upper: [id, '\uffff'] } }) as const;
@@ -79,7 +72,7 @@ export class RemoteBatch {
     const [room, extremities, counter, children, pending, replies] = await Promise.all([
       roomsTable.get(tx, roomId),
       extremitiesTable.query(tx, { index: 'room', equals: roomId }),
-      tx.get<CounterRow>(STREAM_TABLE, STREAM_COUNTER),
+      currentStreamPosition(tx),
       which((id) => edgesTable.count(tx, startingWith(id))),
       pendingOf(),
       which((id) => eventsTable.count(tx, threadReplies(id))),
@@ -89,7 +82,7 @@ export class RemoteBatch {
       tx,
       room,
       extremities.map((r) => r.event_id),
-      counter?.value ?? 0,
+      counter,
       { children, pending, replies },
     );
   }
@@ -152,7 +145,7 @@ export class RemoteBatch {
     const roomId = this.room.room_id;
     if (this.stream !== this.initialStream)
       this.issue(
-        this.tx.put(STREAM_TABLE, { name: STREAM_COUNTER, value: this.stream } satisfies CounterRow),
+        setStreamPosition(this.tx, this.stream),
       );
     for (const id of this.initialExtremities)
       if (!this.extremitySet.has(id)) this.issue(extremitiesTable.delete(this.tx, [roomId, id]));

@@ -27,6 +27,16 @@ export async function currentStreamPosition(tx: ReadTx): Promise<number> {
 }
 
 /**
+ * Sets the highest position handed out to `value`: for a writer that hands
+ * out a run of positions itself (a batch of received events,
+ * rooms/remote-batch.ts) after reading currentStreamPosition in the same
+ * write transaction, so it writes the counter once.
+ */
+export async function setStreamPosition(tx: WriteTx, value: number): Promise<void> {
+  await tx.put(STREAM_TABLE, { name: 'stream', value } satisfies CounterRow);
+}
+
+/**
  * Reserves `count` positions for history placed behind every timeline
  * (backfill: events older than any a room's timeline holds) and returns the
  * lowest. They come from a second counter that only goes down from 0, so
