@@ -10,93 +10,43 @@
 // the bench may). `--quick`: 200 members, 2,000 events. Prints "skipped"
 // without Chromium or a build.
 // Run alone: `node bench/run.ts big-room-extension` (after `npm run build`).
-import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
-import { type ExtensionBrowser, removeProfile } from '../scripts/harness/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../scripts/harness/extension-session.ts';
-import { useRelay } from '../scripts/harness/p2p-session.ts';
-import type { PeerTransport } from '../src/core/federation/transport.ts';
-import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
-import { startRelay } from '../src/node/relay.ts';
-import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import {
-  type RunningNode,
-  eventually,
-  seedFor,
-  startFederatedNode,
-} from '../test/support/federated-cluster.ts';
+import { callClient } from '../scripts/harness/client-page/driver.ts';
 import { HOLDER, MEMBERS, makeRoom, savedRoom } from './big-room.bench.ts';
 import { spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
-import { extensionMissing } from './extension-missing.ts';
+import { withNodeAndExtension } from './node-and-extension.ts';
 import { measured } from './table.ts';
 
 /** A joiner that shows no history for this long has missed any goal: the figure says so. */
 const GIVE_UP_MS = 120_000;
 
 export default async function bigRoomExtensionBench(): Promise<Record<string, number> | undefined> {
-  const missing = extensionMissing();
-  if (missing) {
-    console.log(missing);
-    return undefined;
-  }
-  const relay = await startRelay();
-  const site = await startClientSite();
   const saved = await savedRoom();
-  let transport: PeerTransport | undefined;
-  let node: RunningNode | undefined;
-  let browser: ExtensionBrowser | undefined;
   try {
-    transport = await createLibp2pTransport({ seed: seedFor(HOLDER), relays: relay.multiaddrs });
-    node = await startFederatedNode({ label: HOLDER, transport, ...(saved && { store: saved.store }) });
-    const room = saved?.room ?? (await makeRoom(node));
-
-    browser = await launchWithLoopbackAccess();
-    await approveOrigin(browser, site.origin);
-    const serverName = await useRelay(browser, relay.multiaddrs[0]!);
-    const page = await openClientPage(browser.context, site.origin);
-    const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, 'bob');
-    await callClient(page, 'start', 'bob', HOMESERVER_ORIGIN, creds);
-    const holder = node;
-    await eventually(
-      async () => holder.transport.peers().includes(serverName),
-      'the Node peer sees the browser',
-      60_000,
+    return await withNodeAndExtension(
+      HOLDER,
+      saved?.store,
+      async (node) => saved?.room ?? (await makeRoom(node)),
+      async ({ node, browser, page }, room) => {
+        await startTrace(browser.worker);
+        const t0 = performance.now();
+        await callClient(page, 'join', 'bob', room.roomId, [node.serverName]);
+        const joinMs = performance.now() - t0;
+        // The join and the 20 messages before it.
+        while ((await callClient(page, 'newestPageMessages', 'bob', room.roomId, 21)) < 20) {
+          if (performance.now() - t0 > GIVE_UP_MS) break;
+        }
+        const firstPageMs = performance.now() - t0;
+        for (const line of spanTotals(await takeTrace(browser.worker), firstPageMs)) console.log(line);
+        measured('join.big.node-browser', firstPageMs);
+        return {
+          [`join of a ${MEMBERS}-member, ${room.events}-event room held by a Node peer, from the extension (ms)`]:
+            joinMs,
+          'join → first page of history shown in the extension (ms)': firstPageMs,
+        };
+      },
     );
-
-    await startTrace(browser.worker);
-    const t0 = performance.now();
-    await callClient(page, 'join', 'bob', room.roomId, [node.serverName]);
-    const joinMs = performance.now() - t0;
-    // The join and the 20 messages before it.
-    while ((await callClient(page, 'newestPageMessages', 'bob', room.roomId, 21)) < 20) {
-      if (performance.now() - t0 > GIVE_UP_MS) break;
-    }
-    const firstPageMs = performance.now() - t0;
-    for (const line of spanTotals(await takeTrace(browser.worker), firstPageMs)) console.log(line);
-    measured('join.big.node-browser', firstPageMs);
-    return {
-      [`join of a ${MEMBERS}-member, ${room.events}-event room held by a Node peer, from the extension (ms)`]:
-        joinMs,
-      'join → first page of history shown in the extension (ms)': firstPageMs,
-    };
   } finally {
-    if (browser) {
-      await browser.close();
-      removeProfile(browser.profileDir);
-    }
-    if (node) {
-      await node.stop();
-      await node.store.close();
-    } else {
-      await transport?.close();
-      await saved?.store.close();
-    }
     saved?.remove();
-    await site.close();
-    await relay.stop();
   }
 }
 

@@ -18,26 +18,10 @@
 // Goal (issue 17): p50 ≤ 200 ms in the extension. Prints "skipped" without
 // Chromium or a build. Run alone under the browsers lock:
 // `flock /tmp/p2pm-browsers.lock node bench/run.ts search-extension`.
-import { callClient, openClientPage } from '../scripts/harness/client-page/driver.ts';
-import { type ExtensionBrowser, removeProfile } from '../scripts/harness/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../scripts/harness/extension-session.ts';
-import { useRelay } from '../scripts/harness/p2p-session.ts';
-import type { PeerTransport } from '../src/core/federation/transport.ts';
-import { createLibp2pTransport } from '../src/node/p2p/create-libp2p-transport.ts';
-import { startRelay } from '../src/node/relay.ts';
+import { callClient } from '../scripts/harness/client-page/driver.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import {
-  eventually,
-  type RunningNode,
-  seedFor,
-  startFederatedNode,
-} from '../test/support/federated-cluster.ts';
 import { quantile, round } from './bench-homeserver.ts';
-import { extensionMissing } from './extension-missing.ts';
+import { bobJoins, withNodeAndExtension } from './node-and-extension.ts';
 import { corpus, loadCorpus, pairedIngest, ROOMS, SEARCH_KINDS } from './search-corpus.ts';
 import { roomChain } from './signed-chain.ts';
 import { measured, quick } from './table.ts';
@@ -57,135 +41,96 @@ const V3 = '/_matrix/client/v3';
 const LABEL = 'search-ext';
 
 export default async function extensionSearchBench(): Promise<Record<string, number> | undefined> {
-  const missing = extensionMissing();
-  if (missing) {
-    console.log(missing);
-    return undefined;
-  }
-  const relay = await startRelay();
-  const site = await startClientSite();
-  let transport: PeerTransport | undefined;
-  let node: RunningNode | undefined;
-  let browser: ExtensionBrowser | undefined;
-  try {
-    transport = await createLibp2pTransport({ seed: seedFor(LABEL), relays: relay.multiaddrs });
-    const peer = await startFederatedNode({ label: LABEL, transport });
-    node = peer;
-    const alice = await peer.register('alice');
-    const rooms: string[] = [];
-    for (let i = 0; i < ROOMS; i++) {
-      const created = await peer.request(
-        'POST',
-        `${V3}/createRoom`,
-        { preset: 'public_chat' },
-        alice.accessToken,
-      );
-      rooms.push(created.body.room_id);
-    }
-
-    browser = await launchWithLoopbackAccess();
-    await approveOrigin(browser, site.origin);
-    const serverName = await useRelay(browser, relay.multiaddrs[0]!);
-    const page = await openClientPage(browser.context, site.origin);
-    const creds = await callClient(page, 'register', HOMESERVER_ORIGIN, 'bob');
-    await callClient(page, 'start', 'bob', HOMESERVER_ORIGIN, creds);
-    await eventually(
-      async () => peer.transport.peers().includes(serverName),
-      'the Node peer sees the browser',
-      60_000,
-    );
-    for (const roomId of rooms) {
-      await callClient(page, 'join', 'bob', roomId, [peer.serverName]);
-      await eventually(
-        async () => {
-          const path = `${V3}/rooms/${encodeURIComponent(roomId)}/joined_members`;
-          const res = await peer.request('GET', path, undefined, alice.accessToken);
-          return Object.keys(res.body.joined ?? {}).length === 2;
-        },
-        'bob joined',
-        60_000,
-      );
-    }
-    // No client syncs during the load: the worker does what a server does while its user is away.
-    await callClient(page, 'stop', 'bob');
-
-    // The Node peer's copy of each room is the browser's once bob's join is placed on both.
-    const feed = {
-      transport: peer.transport,
-      from: peer.serverName,
-      to: serverName,
-      chains: await Promise.all(rooms.map((roomId) => roomChain(peer, alice, roomId, peer))),
-      corpus: corpus(),
-    };
-    const t0 = performance.now();
-    const { sent, perSecond: ingest } = await loadCorpus(feed, EVENTS, {
-      budgetMs: LOAD_BUDGET_S * 1000,
-      progress: (n) =>
-        console.log(`  ${n} messages received (${Math.round((performance.now() - t0) / 1000)} s)`),
-    });
-    console.log(
-      `loaded ${sent} messages in ${round((performance.now() - t0) / 1000)} s: ${Math.round(ingest)} PDUs/s received${sent < EVENTS ? ` (the load's budget of ${LOAD_BUDGET_S} s ran out first)` : ''}`,
-    );
-    const paired = await pairedIngest(feed, PAIRS);
-    console.log(
-      `ingest, paired (${PAIRS * 50} of each): ${Math.round(paired.indexed)} PDUs/s indexed, ${Math.round(paired.unindexed)} PDUs/s not indexed (${Math.round((100 * paired.indexed) / paired.unindexed)} %)`,
-    );
-    const usage = await browser.worker.evaluate(async () => {
-      type StorageManager = { estimate(): Promise<{ usage?: number }> };
-      const { navigator } = globalThis as unknown as { navigator: { storage: StorageManager } };
-      return (await navigator.storage.estimate()).usage ?? 0;
-    });
-    console.log(`storage: ${Math.round(usage / 1e6)} MB in use by the extension (IndexedDB and all)`);
-    const figures: Record<string, number> = {
-      'ingest PDUs/s (loading)': round(ingest),
-      'ingest PDUs/s indexed (paired)': round(paired.indexed),
-      'ingest PDUs/s not indexed (paired)': round(paired.unindexed),
-      'storage MB': round(usage / 1e6),
-    };
-
-    const terms = corpus(4242);
-    for (const orderBy of ['rank', 'recent']) {
-      for (const kind of SEARCH_KINDS) {
-        const times: number[] = [];
-        let count = 0;
-        for (let q = 0; q < QUERIES; q++) {
-          const result = await callClient(page, 'searchTimed', HOMESERVER_ORIGIN, creds, {
-            search_term: terms.term(kind),
-            order_by: orderBy,
-            event_context: { before_limit: 1, after_limit: 1, include_profile: true },
-          });
-          times.push(result.ms);
-          count += result.count;
-        }
-        times.sort((x, y) => x - y);
-        console.log(
-          `search ${orderBy}, ${kind}: p50 ${round(quantile(times, 0.5))} ms, p95 ${round(quantile(times, 0.95))} ms (${Math.round(count / QUERIES)} matches on average)`,
+  return withNodeAndExtension(
+    LABEL,
+    undefined,
+    async (peer) => {
+      const alice = await peer.register('alice');
+      const rooms: string[] = [];
+      for (let i = 0; i < ROOMS; i++) {
+        const created = await peer.request(
+          'POST',
+          `${V3}/createRoom`,
+          { preset: 'public_chat' },
+          alice.accessToken,
         );
-        figures[`${orderBy} ${kind} p50 ms`] = round(quantile(times, 0.5));
+        rooms.push(created.body.room_id);
       }
-    }
-    figures['messages searched'] = sent;
-    if (sent >= 100_000) {
-      measured(
-        'search.ext.common.p50',
-        Math.max(figures['rank common p50 ms']!, figures['recent common p50 ms']!),
+      return { alice, rooms };
+    },
+    async (setup, { alice, rooms }) => {
+      const { node: peer, browser, page, bob: creds, serverName } = setup;
+      for (const roomId of rooms) await bobJoins(setup, roomId, alice);
+      // No client syncs during the load: the worker does what a server does while its user is away.
+      await callClient(page, 'stop', 'bob');
+
+      // The Node peer's copy of each room is the browser's once bob's join is placed on both.
+      const feed = {
+        transport: peer.transport,
+        from: peer.serverName,
+        to: serverName,
+        chains: await Promise.all(rooms.map((roomId) => roomChain(peer, alice, roomId, peer))),
+        corpus: corpus(),
+      };
+      const t0 = performance.now();
+      const { sent, perSecond: ingest } = await loadCorpus(feed, EVENTS, {
+        budgetMs: LOAD_BUDGET_S * 1000,
+        progress: (n) =>
+          console.log(`  ${n} messages received (${Math.round((performance.now() - t0) / 1000)} s)`),
+      });
+      console.log(
+        `loaded ${sent} messages in ${round((performance.now() - t0) / 1000)} s: ${Math.round(ingest)} PDUs/s received${sent < EVENTS ? ` (the load's budget of ${LOAD_BUDGET_S} s ran out first)` : ''}`,
       );
-      measured('search.ext.ingest.indexed', paired.indexed);
-      measured('search.ext.ingest.unindexed', paired.unindexed);
-    }
-    return figures;
-  } finally {
-    if (browser) {
-      await browser.close();
-      removeProfile(browser.profileDir);
-    }
-    if (node) {
-      await node.stop();
-      await node.store.close();
-    } else await transport?.close();
-    await site.close();
-    await relay.stop();
-  }
+      const paired = await pairedIngest(feed, PAIRS);
+      console.log(
+        `ingest, paired (${PAIRS * 50} of each): ${Math.round(paired.indexed)} PDUs/s indexed, ${Math.round(paired.unindexed)} PDUs/s not indexed (${Math.round((100 * paired.indexed) / paired.unindexed)} %)`,
+      );
+      const usage = await browser.worker.evaluate(async () => {
+        type StorageManager = { estimate(): Promise<{ usage?: number }> };
+        const { navigator } = globalThis as unknown as { navigator: { storage: StorageManager } };
+        return (await navigator.storage.estimate()).usage ?? 0;
+      });
+      console.log(`storage: ${Math.round(usage / 1e6)} MB in use by the extension (IndexedDB and all)`);
+      const figures: Record<string, number> = {
+        'ingest PDUs/s (loading)': round(ingest),
+        'ingest PDUs/s indexed (paired)': round(paired.indexed),
+        'ingest PDUs/s not indexed (paired)': round(paired.unindexed),
+        'storage MB': round(usage / 1e6),
+      };
+
+      const terms = corpus(4242);
+      for (const orderBy of ['rank', 'recent']) {
+        for (const kind of SEARCH_KINDS) {
+          const times: number[] = [];
+          let count = 0;
+          for (let q = 0; q < QUERIES; q++) {
+            const result = await callClient(page, 'searchTimed', HOMESERVER_ORIGIN, creds, {
+              search_term: terms.term(kind),
+              order_by: orderBy,
+              event_context: { before_limit: 1, after_limit: 1, include_profile: true },
+            });
+            times.push(result.ms);
+            count += result.count;
+          }
+          times.sort((x, y) => x - y);
+          console.log(
+            `search ${orderBy}, ${kind}: p50 ${round(quantile(times, 0.5))} ms, p95 ${round(quantile(times, 0.95))} ms (${Math.round(count / QUERIES)} matches on average)`,
+          );
+          figures[`${orderBy} ${kind} p50 ms`] = round(quantile(times, 0.5));
+        }
+      }
+      figures['messages searched'] = sent;
+      if (sent >= 100_000) {
+        measured(
+          'search.ext.common.p50',
+          Math.max(figures['rank common p50 ms']!, figures['recent common p50 ms']!),
+        );
+        measured('search.ext.ingest.indexed', paired.indexed);
+        measured('search.ext.ingest.unindexed', paired.unindexed);
+      }
+      return figures;
+    },
+  );
 }
 
 if (import.meta.main) await extensionSearchBench();

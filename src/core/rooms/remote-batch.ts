@@ -143,10 +143,7 @@ export class RemoteBatch {
   /** Writes the counter and the extremities, and awaits every write issued. */
   async finish(): Promise<void> {
     const roomId = this.room.room_id;
-    if (this.stream !== this.initialStream)
-      this.issue(
-        setStreamPosition(this.tx, this.stream),
-      );
+    if (this.stream !== this.initialStream) this.issue(setStreamPosition(this.tx, this.stream));
     for (const id of this.initialExtremities)
       if (!this.extremitySet.has(id)) this.issue(extremitiesTable.delete(this.tx, [roomId, id]));
     for (const id of this.extremitySet)
