@@ -136,15 +136,9 @@ function microphoneForExtension(profileDir: string, id: string): Record<string, 
   };
 }
 
-export interface FirefoxLaunchOptions {
-  readonly extensionDir?: string;
-  /** More prefs for this browser (e.g. where downloads go). */
-  readonly prefs?: Record<string, unknown>;
-}
-
 export async function launchFirefoxWithExtension(
   setup: FirefoxSetup,
-  { extensionDir = FIREFOX_EXTENSION_DIR, prefs = {} }: FirefoxLaunchOptions = {},
+  extensionDir = FIREFOX_EXTENSION_DIR,
 ): Promise<FirefoxWithExtension> {
   const id = geckoId(extensionDir);
   const profileDir = mkdtempSync(join(tmpdir(), 'p2pm-firefox-'));
@@ -159,7 +153,6 @@ export async function launchFirefoxWithExtension(
       ...LOOPBACK_WEBRTC_PREFS,
       ...microphoneForExtension(profileDir, id),
       ...(DEBUG && DEBUG_PREFS),
-      ...prefs,
     },
     dumpio: DEBUG,
   });
