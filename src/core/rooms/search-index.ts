@@ -12,23 +12,27 @@ import { type EventRow, type SearchRow, searchTable } from './tables.ts';
 
 /** Adds a timeline event's searchable text to the index (events without stream or text add nothing). */
 export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> {
-  if (row.stream === undefined || row.redacted_by !== undefined) return;
+  const rows = searchRowsOf(row);
+  if (rows.length > 0) await searchTable.putAll(tx, rows);
+}
+
+/** The index's rows for a timeline event (none without stream or text). */
+export function searchRowsOf(row: EventRow): SearchRow[] {
+  if (row.stream === undefined || row.redacted_by !== undefined) return [];
   const text = searchableText(row.pdu);
-  if (!text) return;
-  // Every row's request issued at once (over IndexedDB each awaited request is a round trip).
-  const puts: Promise<unknown>[] = [];
+  if (!text) return [];
+  const rows: SearchRow[] = [];
   for (const [term, count] of termCounts(text.text)) {
-    const entry: SearchRow = {
+    rows.push({
       room_id: row.room_id,
       term,
       stream: row.stream,
       event_id: row.event_id,
       k: text.code,
       n: count,
-    };
-    puts.push(searchTable.put(tx, entry));
+    });
   }
-  await Promise.all(puts);
+  return rows;
 }
 
 /** Removes an event's terms (before it is pruned by a redaction: its text is what was indexed). */
