@@ -76,14 +76,13 @@ export async function missingEvents(tx: ReadTx, roomId: string, q: MissingEvents
   const seen = new Set<string>([...q.latest, ...q.earliest]);
   const out: EventRow[] = [];
   let frontier: string[] = [];
-  for (const id of q.latest) frontier.push(...((await servableRow(tx, id))?.pdu.prev_events ?? []));
+  for (const row of await servableRowsOf(tx, q.latest)) frontier.push(...(row?.pdu.prev_events ?? []));
   while (frontier.length > 0 && out.length < q.limit) {
     const next: string[] = [];
-    for (const id of frontier) {
-      if (seen.has(id) || out.length >= q.limit) continue;
-      seen.add(id);
-      const row = await servableRow(tx, id);
-      if (!row || row.room_id !== roomId || row.depth < q.minDepth || stop.has(id)) continue;
+    const ids = unseen(frontier, seen);
+    for (const [i, row] of (await servableRowsOf(tx, ids)).entries()) {
+      if (out.length >= q.limit) break;
+      if (!row || row.room_id !== roomId || row.depth < q.minDepth || stop.has(ids[i]!)) continue;
       out.push(row);
       next.push(...row.pdu.prev_events);
     }
@@ -104,10 +103,8 @@ export async function backfill(
   let frontier = [...from];
   while (frontier.length > 0 && out.length < limit) {
     const next: string[] = [];
-    for (const id of frontier) {
-      if (seen.has(id) || out.length >= limit) continue;
-      seen.add(id);
-      const row = await servableRow(tx, id);
+    for (const row of await servableRowsOf(tx, unseen(frontier, seen))) {
+      if (out.length >= limit) break;
       if (!row || row.room_id !== roomId) continue;
       out.push(row);
       next.push(...row.pdu.prev_events);
@@ -115,4 +112,20 @@ export async function backfill(
     frontier = next;
   }
   return out.sort((a, b) => b.depth - a.depth);
+}
+
+/** The ids of `frontier` not seen yet, each once, now marked seen. */
+function unseen(frontier: readonly string[], seen: Set<string>): string[] {
+  const ids: string[] = [];
+  for (const id of frontier) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** One step of a walk: the rows asked together (see authChain), in the order of `ids`. */
+function servableRowsOf(tx: ReadTx, ids: readonly string[]): Promise<(EventRow | undefined)[]> {
+  return Promise.all(ids.map((id) => servableRow(tx, id)));
 }
