@@ -13,7 +13,7 @@ import {
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
-import { searchRowsOf } from './search-index.ts';
+import { roomNumberFor, searchable, searchRowsOf } from './search-index.ts';
 import {
   type StateIds,
   loadStateGroup,
@@ -122,7 +122,10 @@ async function placeRemote(
   row.stream = stream;
   if (row.rel_type !== THREAD && (await batch.hasThreadReplies(row.event_id))) row.thread_root = true;
   batch.issue(eventsTable.put(tx, row));
-  for (const entry of searchRowsOf(row)) batch.defer(searchTable, entry);
+  if (searchable(row)) {
+    const r = await roomNumberFor(tx, row.room_id);
+    for (const entry of searchRowsOf(row, r)) batch.defer(searchTable, entry);
+  }
   if (row.rel_type === THREAD && row.relates_to !== undefined) {
     batch.noteThreadReply(row.relates_to);
     await noteThreadReply(tx, row);

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../../../src/core/protocol.ts';
 import { extremityIds, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
-import { searchTable } from '../../../src/core/rooms/tables.ts';
+import { searchRoomNumber } from '../../../src/core/rooms/search-index.ts';
+import { searchRoomsTable, searchTable } from '../../../src/core/rooms/tables.ts';
 import {
   type Account,
   type ClusterNode,
@@ -82,14 +83,17 @@ describe('a transaction placed as one batch', () => {
       alice.accessToken,
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const indexed = await a.store.read([searchTable.name], (tx) =>
-      searchTable.query(tx, {
-        range: { lower: [roomId, term, 0], upper: [roomId, term, Number.MAX_SAFE_INTEGER] },
-      }),
-    );
+    const indexed = await a.store.read([searchTable.name, searchRoomsTable.name], async (tx) => {
+      const r = await searchRoomNumber(tx, roomId);
+      return r === undefined
+        ? []
+        : searchTable.query(tx, {
+            range: { lower: [r, term, 0], upper: [r, term, Number.MAX_SAFE_INTEGER] },
+          });
+    });
     return [
       ...res.body.search_categories.room_events.results.map((r: Json) => r.result.event_id),
-      ...indexed.map((row) => row.event_id),
+      ...indexed.map((row) => `row at ${row.s}`),
     ];
   };
   const extremities = () => a.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
