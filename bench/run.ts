@@ -40,6 +40,7 @@ const BROWSERS = [
   'calls',
   'extension',
   'extension-ingest',
+  'extension-startup',
   'media',
   'page-media',
   'search-extension',
