@@ -22,12 +22,9 @@ import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import { systemClock } from '../../src/platform/system-clock.ts';
 import { tracedStore } from '../../src/platform/trace.ts';
 import { POPUP_CLIENT } from './client-names.ts';
+import { DATABASE_NAME, MEDIA_DATABASE_NAME } from './database-names.ts';
 import { deferredBlobStore } from './deferred-blobs.ts';
 import { workerTrace } from './worker-trace.ts';
-
-export const DATABASE_NAME = 'p2p-matrix';
-/** Media content: a database of its own (dexie-blob-store.ts). */
-export const MEDIA_DATABASE_NAME = 'p2p-matrix-media';
 
 /** What the homeserver gets from the libp2p node. */
 export interface NodeParts {
