@@ -41,6 +41,7 @@ const BROWSERS = [
   'calls',
   'extension',
   'extension-ingest',
+  'extension-startup',
   'media',
   'page-media',
   'search-extension',
