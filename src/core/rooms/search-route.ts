@@ -23,7 +23,7 @@ import { makePaginationToken } from './pagination-token.ts';
 import { callerOf } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { eventRow } from './rows.ts';
-import { type Match, type MatchStream, type SearchScope, searchMatches } from './search-query.ts';
+import { type Match, type MatchStream, matchEvent, type SearchScope, searchMatches } from './search-query.ts';
 import { parseNextBatch, parseSearchBody, type SearchRequest } from './search-request.ts';
 import { searchableText, terms } from './search-text.ts';
 import { type GroupCache, stateEntryIn } from './state-groups.ts';
@@ -177,7 +177,7 @@ async function visiblePage(
 ): Promise<{ page: Found[]; next?: number }> {
   const page: Found[] = [];
   for (let match = await source.next(); match; match = await source.next()) {
-    const row = await eventRow(tx, match.eventId);
+    const row = await matchEvent(tx, match);
     if (!row || row.redacted_by !== undefined || !eventAllowed(request.filter, row.pdu)) continue;
     if (!(await (await checkers.of(match.roomId)).canSee(row))) continue;
     if (page.length === request.limit) return { page, next: source.offset?.() ?? 0 };
