@@ -26,6 +26,7 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface';
 import { cachedTurnCredentials, type Logger, silentLogger, type TurnSource } from '../../core/public.ts';
 import { systemClock } from '../system-clock.ts';
+import { readAnswer } from './stream-io.ts';
 
 export const TURN_HINT_PROTOCOL = '/p2p-matrix/webrtc-turn/1.0.0';
 /** How long a peer's hint keeps the relay's TURN on for incoming dials. */
@@ -142,23 +143,7 @@ async function hint(conn: Connection): Promise<boolean> {
   const signal = AbortSignal.timeout(HINT_TIMEOUT_MS);
   const stream = await conn.newStream(TURN_HINT_PROTOCOL, { signal, runOnLimitedConnection: true });
   try {
-    return await new Promise<boolean>((resolve, reject) => {
-      const finish = (settle: () => void) => {
-        stream.removeEventListener('message', onMessage);
-        stream.removeEventListener('close', onClose);
-        signal.removeEventListener('abort', onAbort);
-        settle();
-      };
-      const onMessage = (evt: { data: Uint8Array | { subarray(): Uint8Array } }) => {
-        const bytes = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
-        finish(() => resolve(bytes[0] === YES));
-      };
-      const onClose = () => finish(() => resolve(false));
-      const onAbort = () => finish(() => reject(signal.reason));
-      stream.addEventListener('message', onMessage);
-      stream.addEventListener('close', onClose);
-      signal.addEventListener('abort', onAbort);
-    });
+    return (await readAnswer(stream, signal, (chunk) => chunk[0] === YES)) === true;
   } finally {
     stream.abort(new Error('done'));
   }
