@@ -97,11 +97,16 @@ export interface Feed {
 
 let transactions = 0;
 
-/** The next 50 messages of one room, signed. */
-async function signBatch(feed: Feed, room: number, content: (text: string) => JsonObject) {
+/** The next `count` messages (50 unless said) of one room, signed. */
+export async function signBatch(
+  feed: Pick<Feed, 'chains' | 'corpus'>,
+  room: number,
+  content: (text: string) => JsonObject = indexed,
+  count = TRANSACTION_PDUS,
+) {
   const chain = feed.chains[room % feed.chains.length]!;
   const pdus: JsonObject[] = [];
-  for (let i = 0; i < TRANSACTION_PDUS; i++)
+  for (let i = 0; i < count; i++)
     pdus.push(await chain.next('m.room.message', content(feed.corpus.message())));
   return pdus;
 }

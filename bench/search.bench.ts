@@ -181,8 +181,9 @@ function indexShare(path: string) {
       bytes: number;
     }[];
     const total = pages.reduce((sum, p) => sum + p.bytes, 0);
+    // The index's tables (room_search_terms, room_search_rooms) and SQLite's index on each one's key.
     const index = pages.filter((p) => p.name.includes('t_room_search')).reduce((sum, p) => sum + p.bytes, 0);
-    const rows = (db.prepare('SELECT count(*) AS n FROM "t_room_search"').get() as { n: number }).n;
+    const rows = (db.prepare('SELECT count(*) AS n FROM "t_room_search_terms"').get() as { n: number }).n;
     return { total, index, rows };
   } finally {
     db.close();

@@ -2,7 +2,13 @@
 // bench (not sent through that server's client API), so that another server
 // can be fed many of them as federation transactions quickly: the ingest
 // benches, and the search benches' 100,000-message corpus.
-import { type JsonObject, eventIdFor, roomVersion, signEvent } from '../src/core/protocol.ts';
+import {
+  type JsonObject,
+  eventIdFor,
+  type RoomVersion,
+  roomVersion,
+  signEvent,
+} from '../src/core/protocol.ts';
 import { eventRowOf, extremityIds, roomTableNames } from '../src/core/rooms/federation-api.ts';
 import type { PeerTransport } from '../src/core/federation/transport.ts';
 import type { Account, ClusterNode, Json } from '../test/support/federated-cluster.ts';
@@ -16,6 +22,7 @@ export const TRANSACTION_PDUS = 50;
 /** The next events of one room by one sender, each after the one before. */
 export interface RoomChain {
   readonly roomId: string;
+  readonly version: RoomVersion;
   /** The next event, signed with the sender's server's key. */
   next(type: string, content: JsonObject): Promise<JsonObject>;
 }
@@ -48,6 +55,7 @@ export async function roomChain(
   const signer = signerFor(a.serverName, seedFor(a.label));
   return {
     roomId,
+    version,
     async next(type, content) {
       depth += 1;
       const unsigned = {

@@ -10,7 +10,7 @@ import { ext } from '../../src/platform/web/ext-api.ts';
 import { HOMESERVER_ORIGIN } from '../../src/platform/web/homeserver-url.ts';
 import type { MessageSenderInfo } from '../../src/platform/web/messages.ts';
 import { createErrorLog } from './error-log.ts';
-import { DATABASE_NAME } from '../worker/homeserver-boot.ts';
+import { DATABASE_NAME } from '../worker/database-names.ts';
 import { identityFile } from './identity-export.ts';
 import { memoryArea, storageAreaOf } from '../worker/key-value-area.ts';
 import { createLocalAccount } from './local-account.ts';

@@ -18,7 +18,10 @@ export { internalError, MatrixError, tooLarge, unknown } from './errors.ts';
 export {
   wholeBody,
   createInboundGate,
+  defaultFederationRateLimits,
   defaultTransportLimits,
+  type FederationRateLimits,
+  FederationRateLimiter,
   FOUND_ON,
   type FederationBody,
   type FederationHandler,

@@ -5,7 +5,13 @@ import { accountOpenIdTables, accountTables, accountTokenTables } from './accoun
 import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
-import { roomRedactionTables, roomReportTables, roomSearchTables, roomTables } from './rooms/api.ts';
+import {
+  roomRedactionTables,
+  roomReportTables,
+  roomSearchTables,
+  roomSearchTermTables,
+  roomTables,
+} from './rooms/api.ts';
 import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
 import { streamTables } from './storage/stream.ts';
@@ -109,6 +115,25 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...accountTokenTables,
       ...roomTables,
       ...roomSearchTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 9: the search index's rows smaller (rooms/tables.ts): room_search gives way to
+  // room_search_rooms and room_search_terms; events stored before are not in the new index.
+  {
+    version: 9,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...accountOpenIdTables,
+      ...accountTokenTables,
+      ...roomTables,
+      ...roomSearchTermTables,
       ...roomRedactionTables,
       ...roomReportTables,
       ...syncTables,

@@ -25,6 +25,11 @@ export {
 export { createRemoteMedia, type RemoteMedia, type RemoteMediaCache } from './media/remote-media.ts';
 export { createInboundGate, errorResponse, type InboundGate, responses } from './inbound.ts';
 export {
+  defaultFederationRateLimits,
+  type FederationRateLimits,
+  FederationRateLimiter,
+} from './inbound-rate.ts';
+export {
   cleanNodeName,
   MAX_NODE_NAME_LENGTH,
   NODE_NAME_FIELD,

@@ -5,7 +5,10 @@
 //     bodies held within one budget for all peers (holdBody), so neither one
 //     peer nor many fresh identities can make us hold more than that;
 //  2. check that the claimed `origin` is the authenticated peer (else 401);
-//  3. run the handler; its failures become a bare 500 that leaks nothing.
+//  3. take the request's turn in the peer's rate limit (inbound-rate.ts:
+//     delayed, made to wait for one of its few turns, or 429), when the
+//     transport gives one;
+//  4. run the handler; its failures become a bare 500 that leaks nothing.
 // Error answers are MatrixErrors, shaped by the one mapping both APIs share
 // (http/respond.ts's errorBody).
 
@@ -13,6 +16,7 @@ import { badJson, limitExceeded, MatrixError, notJson, tooLarge, unknown } from 
 import { errorBody } from '../http/respond.ts';
 import type { Logger } from '../ports.ts';
 import type { JsonObject } from '../protocol/types.ts';
+import type { FederationRateLimiter } from './inbound-rate.ts';
 import {
   type FederationHandler,
   type FederationRequest,
@@ -31,6 +35,8 @@ export const responses = {
   unauthorized: (msg: string) => errorResponse(new MatrixError(401, 'M_UNAUTHORIZED', msg)),
   tooLarge: (limit: number) => errorResponse(tooLarge(`request body exceeds ${limit} bytes`)),
   busy: () => errorResponse(limitExceeded(1000, 'too many concurrent requests')),
+  tooFast: (retryAfterMs: number) =>
+    errorResponse(limitExceeded(retryAfterMs, 'too many requests from this server')),
   notJson: (msg: string) => errorResponse(notJson(msg)),
   badJson: (msg: string) => errorResponse(badJson(msg)),
   internal: () => errorResponse(unknown('internal error', 500)),
@@ -50,14 +56,18 @@ export interface InboundGate {
   holdBody(bytes: number): (() => void) | undefined;
   /** Requests and body bytes being served now, from all peers. */
   inFlight(): { readonly requests: number; readonly bodyBytes: number };
-  /** Steps 2 and 3 for an admitted request; never throws. */
+  /** Steps 2 to 4 for an admitted request; never throws. */
   dispatch(fromServerName: string, req: FederationRequest): Promise<StreamingResponse>;
 }
 
 /** Bodies up to this size are never refused for the byte budget (a transaction of small PDUs and EDUs). */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
-export function createInboundGate(limits: TransportLimits, logger?: Logger): InboundGate {
+export function createInboundGate(
+  limits: TransportLimits,
+  logger?: Logger,
+  rate?: FederationRateLimiter,
+): InboundGate {
   const inFlight = new Map<string, number>();
   let total = 0;
   let bodyBytes = 0;
@@ -94,12 +104,19 @@ export function createInboundGate(limits: TransportLimits, logger?: Logger): Inb
       return responses.unauthorized('origin does not match the authenticated peer');
     }
     if (!handler) return responses.notReady();
+    const entry = rate ? await rate.enter(from) : { release: () => {} };
+    if ('retryAfterMs' in entry) {
+      logger?.info('refused a federation request: over its rate limit', { from, path: req.path });
+      return responses.tooFast(entry.retryAfterMs);
+    }
     try {
       const res = await handler(from, req);
       if (isResponse(res)) return res;
       logger?.error('federation handler returned a malformed response', { path: req.path });
     } catch (err) {
       logger?.error('federation handler failed', { path: req.path, error: String(err) });
+    } finally {
+      entry.release();
     }
     return responses.internal();
   };

@@ -27,12 +27,22 @@ export interface TemplateDraft {
   readonly content: JsonObject;
 }
 
-/** A lookup over the room's current state. */
-export async function currentStateLookup(tx: ReadTx, roomId: string): Promise<AuthStateLookup> {
+/**
+ * A lookup over the room's current state that holds the `wanted` entries
+ * and the create event: the rows of the events the auth rules may look at,
+ * not of every state event (a 1,000-member room's make_join read them all).
+ */
+async function currentStateLookup(
+  tx: ReadTx,
+  roomId: string,
+  wanted: readonly { type: string; stateKey: string }[],
+): Promise<AuthStateLookup> {
   const ids = await currentStateIds(tx, roomId);
   const events = new Map<StateKey, RoomEvent>();
-  for (const [key, id] of ids) {
-    const row = await eventRowOf(tx, id);
+  for (const { type, stateKey } of [{ type: 'm.room.create', stateKey: '' }, ...wanted]) {
+    const key = stateKeyOf(type, stateKey);
+    const id = ids.get(key);
+    const row = id === undefined || events.has(key) ? undefined : await eventRowOf(tx, id);
     if (row) events.set(key, row.pdu);
   }
   return (type, stateKey) => events.get(stateKeyOf(type, stateKey));
@@ -51,9 +61,10 @@ export async function eventTemplate(
     prev.push({ id, depth: (await eventRowOf(tx, id))?.depth ?? 0 });
   prev.sort((a, b) => b.depth - a.depth);
   const chosen = prev.slice(0, MAX_PREV_EVENTS);
-  const lookup = await currentStateLookup(tx, roomId);
   const input = { type: draft.type, sender: draft.sender, state_key: draft.stateKey, content: draft.content };
-  const authEvents = authEventTypesFor(input, version)
+  const wanted = authEventTypesFor(input, version);
+  const lookup = await currentStateLookup(tx, roomId, wanted);
+  const authEvents = wanted
     .map(({ type, stateKey }) => lookup(type, stateKey)?.event_id)
     .filter((id): id is string => id !== undefined);
   const template = {

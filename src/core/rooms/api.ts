@@ -26,6 +26,7 @@ export {
   roomReportTables,
   roomRowCacheSizes,
   roomSearchTables,
+  roomSearchTermTables,
   roomTableNames,
   roomTables,
 } from './tables.ts';

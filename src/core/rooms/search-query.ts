@@ -25,8 +25,9 @@
 // visibility and the event filter come after, in search-route.ts, on the
 // events themselves.
 import type { ReadTx } from '../storage/port.ts';
+import { codeOf, countOf, eventOfRow, searchRoomNumber } from './search-index.ts';
 import { SEARCH_KEYS } from './search-text.ts';
-import { eventsTable, type SearchRow, searchTable } from './tables.ts';
+import { type EventRow, type SearchRow, searchTable } from './tables.ts';
 
 /** Index rows one search may read at most, over all rooms: its cost stays bounded whatever the words. */
 export const MAX_CANDIDATES = 10_000;
@@ -44,6 +45,8 @@ export interface SearchScope {
 export interface Match {
   readonly roomId: string;
   readonly eventId: string;
+  /** The event's row, as read to find its id. */
+  readonly row: EventRow;
   readonly stream: number;
   readonly score: number;
 }
@@ -56,13 +59,15 @@ export interface MatchStream {
   count(): Promise<number>;
 }
 
-function termRange(roomId: string, term: string, upTo: number) {
-  return { lower: [roomId, term, Number.MIN_SAFE_INTEGER], upper: [roomId, term, upTo] };
+function termRange(room: number, term: string, upTo: number) {
+  return { lower: [room, term, Number.MIN_SAFE_INTEGER], upper: [room, term, upTo] };
 }
 
 /** One room's driver: its rarest term and that term's count (COUNT_CAP: at least that many). */
 interface Driver {
   readonly roomId: string;
+  /** The room's number in the index. */
+  readonly room: number;
   readonly term: string;
   readonly count: number;
   readonly upTo: number;
@@ -101,7 +106,7 @@ class RoomCursor {
     if (budget <= 0) return;
     const limit = Math.min(this.#batch, budget);
     this.#buffer = await searchTable.query(this.#tx, {
-      range: termRange(this.driver.roomId, this.driver.term, this.#upper),
+      range: termRange(this.driver.room, this.driver.term, this.#upper),
       reverse: true,
       limit,
     });
@@ -110,7 +115,7 @@ class RoomCursor {
     if (this.#buffer.length < limit) this.#done = true;
     const last = this.#buffer[this.#buffer.length - 1];
     if (!last) return;
-    this.#upper = last.stream - 1;
+    this.#upper = last.s - 1;
     this.newest ??= this.#buffer[0];
     this.oldest = last;
     this.fetched += this.#buffer.length;
@@ -145,14 +150,16 @@ export interface MatchOptions {
  * room. Two terms both past the cap are told apart by their newest rows.
  */
 async function rarestTerm(tx: ReadTx, roomId: string, terms: readonly string[], upTo: number) {
+  const room = await searchRoomNumber(tx, roomId);
+  if (room === undefined) return undefined;
   let best: Driver | undefined;
   for (const term of terms) {
-    const range = termRange(roomId, term, upTo);
+    const range = termRange(room, term, upTo);
     const count = await searchTable.count(tx, { range, limit: best?.count ?? COUNT_CAP });
     if (count === 0) return undefined;
-    if (!best || count < best.count) best = { roomId, term, count, upTo };
-    else if (count === COUNT_CAP && (await rarerLately(tx, roomId, term, best.term, upTo)))
-      best = { roomId, term, count, upTo };
+    if (!best || count < best.count) best = { roomId, room, term, count, upTo };
+    else if (count === COUNT_CAP && (await rarerLately(tx, room, term, best.term, upTo)))
+      best = { roomId, room, term, count, upTo };
   }
   return best;
 }
@@ -165,15 +172,15 @@ const SAMPLE = 32;
  * has fewer rows than `than` since `than`'s SAMPLE-th newest (same room,
  * so the same bursts of messages for both).
  */
-async function rarerLately(tx: ReadTx, roomId: string, term: string, than: string, upTo: number) {
+async function rarerLately(tx: ReadTx, room: number, term: string, than: string, upTo: number) {
   const rows = await searchTable.query(tx, {
-    range: termRange(roomId, than, upTo),
+    range: termRange(room, than, upTo),
     reverse: true,
     limit: SAMPLE,
   });
-  const since = rows[rows.length - 1]?.stream;
+  const since = rows[rows.length - 1]?.s;
   if (since === undefined) return false;
-  const range = { lower: [roomId, term, since], upper: [roomId, term, upTo] };
+  const range = { lower: [room, term, since], upper: [room, term, upTo] };
   return (await searchTable.count(tx, { range, limit: rows.length })) < rows.length;
 }
 
@@ -188,11 +195,11 @@ async function driverCount(tx: ReadTx, cursor: RoomCursor): Promise<number> {
   if (driver.count < COUNT_CAP) return driver.count;
   if (cursor.exhausted) return fetched;
   if (!newest || !oldest || fetched < 2) return COUNT_CAP;
-  const range = termRange(driver.roomId, driver.term, driver.upTo);
+  const range = termRange(driver.room, driver.term, driver.upTo);
   const [first] = await searchTable.query(tx, { range, limit: 1 });
   const [last] = await searchTable.query(tx, { range, limit: 1, reverse: true });
   const depth = async (row: SearchRow | undefined) =>
-    row === undefined ? undefined : (await eventsTable.get(tx, row.event_id))?.depth;
+    row === undefined ? undefined : (await eventOfRow(tx, driver.roomId, row))?.depth;
   const [d0, d1, r0, r1] = [await depth(first), await depth(last), await depth(oldest), await depth(newest)];
   if (d0 === undefined || d1 === undefined || r0 === undefined || r1 === undefined || r1 <= r0)
     return COUNT_CAP;
@@ -242,7 +249,7 @@ export async function searchMatches(
         for (const cursor of cursors) {
           if (cursor.wantsRead) await cursor.read(budget);
           const row = cursor.peek();
-          if (row && (!newest || row.stream > newest.peek()!.stream)) newest = cursor;
+          if (row && (!newest || row.s > newest.peek()!.s)) newest = cursor;
         }
         if (!newest) {
           ended = cursors.every((c) => c.exhausted);
@@ -253,8 +260,12 @@ export async function searchMatches(
         read += 1;
         const score = await scoreOf(tx, row, newest.others, codes);
         if (score === undefined) continue;
+        const roomId = newest.driver.roomId;
+        const event = await eventOfRow(tx, roomId, row);
+        // A row whose event is gone (pruned with the index in one transaction, so never expected) is no match.
+        if (!event) continue;
         matched += 1;
-        return { roomId: row.room_id, eventId: row.event_id, stream: row.stream, score };
+        return { roomId, eventId: event.event_id, row: event, stream: row.s, score };
       }
     },
     // 4.
@@ -275,12 +286,12 @@ async function scoreOf(
   others: readonly string[],
   codes: ReadonlySet<string>,
 ): Promise<number | undefined> {
-  if (!codes.has(row.k)) return undefined;
-  let score = 1 + Math.log(row.n);
+  if (!codes.has(codeOf(row))) return undefined;
+  let score = 1 + Math.log(countOf(row));
   for (const term of others) {
-    const other = await searchTable.get(tx, [row.room_id, term, row.stream]);
+    const other = await searchTable.get(tx, [row.r, term, row.s]);
     if (!other) return undefined;
-    score += 1 + Math.log(other.n);
+    score += 1 + Math.log(countOf(other));
   }
   return score;
 }

@@ -48,9 +48,11 @@
 //   `soft_failed` (checked fine against their own state but not against the
 //   current state: kept, never in the timeline nor an extremity) or
 //   `rejected`. None of these three has a stream position.
-// - `room_search`: the search index, one row per (room, term, timeline
-//   event), written with the event and dropped with its text on redaction
-//   (search-index.ts).
+// - `room_search_terms`: the search index, one row per (room, term,
+//   timeline event), written with the event and dropped with its text on
+//   redaction (search-index.ts); a room is a small number there, from
+//   `room_search_rooms`. (`room_search`, schema versions 4 to 8, held the
+//   room and event ids in every row.)
 // - `room_reports`: reports of events, rooms and users for the owner (reports.ts).
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
@@ -71,6 +73,8 @@ export const EDGES = 'room_edges';
 export const INVITE_STATE = 'room_invite_state';
 export const PENDING_REDACTIONS = 'room_pending_redactions';
 export const SEARCH = 'room_search';
+export const SEARCH_ROOMS = 'room_search_rooms';
+export const SEARCH_TERMS = 'room_search_terms';
 export const REPORTS = 'room_reports';
 
 /** A new full snapshot after this many deltas in a chain. */
@@ -108,6 +112,16 @@ export const roomSearchTables: Record<string, TableSpec> = {
   [SEARCH]: { key: ['room_id', 'term', 'stream'] },
 };
 
+/**
+ * The search index from schema version 9 (search-index.ts): a room's number
+ * (1, 2, … in the order rooms got their first indexed event) and the rows,
+ * keyed by the room's number, the term and the event's stream position.
+ */
+export const roomSearchTermTables: Record<string, TableSpec> = {
+  [SEARCH_ROOMS]: { key: 'room_id' },
+  [SEARCH_TERMS]: { key: ['r', 't', 's'] },
+};
+
 /** Redactions waiting for their target, added in schema version 5. */
 export const roomRedactionTables: Record<string, TableSpec> = {
   [PENDING_REDACTIONS]: { key: ['target_id', 'redaction_id'] },
@@ -121,7 +135,7 @@ export const roomReportTables: Record<string, TableSpec> = {
 /** Every table of the module: open transactions over these. */
 export const roomTableNames: readonly string[] = Object.keys({
   ...roomTables,
-  ...roomSearchTables,
+  ...roomSearchTermTables,
   ...roomRedactionTables,
   ...roomReportTables,
 });
@@ -135,6 +149,7 @@ export const roomRowCacheSizes: Readonly<Record<string, number>> = {
   [EVENTS]: 4096,
   [STATE_GROUPS]: 256,
   [ROOMS]: 1024,
+  [SEARCH_ROOMS]: 1024,
 };
 
 export type Membership = 'join' | 'invite' | 'leave' | 'ban' | 'knock';
@@ -261,17 +276,26 @@ export interface PendingRedactionRow extends Record<string, unknown> {
   redaction_id: string;
 }
 
+/** A room's number in the search index (search-index.ts). */
+export interface SearchRoomRow extends Record<string, unknown> {
+  room_id: string;
+  r: number;
+}
+
 /**
- * One term of one timeline event's searchable text (search-index.ts): `k` is
- * the search key's code (search-text.ts), `n` how often the term occurs.
+ * One term of one timeline event's searchable text (search-index.ts): `r`
+ * the room's number, `t` the term, `s` the event's stream position (the
+ * event is the room's at that position: the events table's room_stream
+ * index), `k` the search key's code (search-text.ts) when not the body's,
+ * `n` how often the term occurs when more than once. Short names, as every
+ * row stores them (the index is most of the store's rows).
  */
 export interface SearchRow extends Record<string, unknown> {
-  room_id: string;
-  term: string;
-  stream: number;
-  event_id: string;
-  k: string;
-  n: number;
+  r: number;
+  t: string;
+  s: number;
+  k?: string;
+  n?: number;
 }
 
 /** A report of an event, a room or a user (reports.ts). */
@@ -304,5 +328,6 @@ export const inviteStateTable = table<InviteStateRow, readonly [string, string]>
 export const pendingRedactionsTable = table<PendingRedactionRow, readonly [string, string]>(
   PENDING_REDACTIONS,
 );
-export const searchTable = table<SearchRow, readonly [string, string, number]>(SEARCH);
+export const searchRoomsTable = table<SearchRoomRow, string>(SEARCH_ROOMS);
+export const searchTable = table<SearchRow, readonly [number, string, number]>(SEARCH_TERMS);
 export const reportsTable = table<ReportRow, number>(REPORTS);

@@ -92,6 +92,11 @@ function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
     count: async (name, query) => select(name, query).count(),
     // A copy, because Dexie writes an assigned auto-increment key back into the object it is given.
     put: async (name, row) => (await table(name).put({ ...row })) as Key,
+    putAll: async (name, rows) => {
+      if (table(name).schema.primKey.auto)
+        throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
+      await table(name).bulkPut(rows as Row[]);
+    },
     delete: async (name, key) => table(name).delete(key),
     deleteWhere: async (name, query) => select(name, query).delete(),
   };

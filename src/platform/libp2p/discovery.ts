@@ -18,7 +18,8 @@
 //    `/p2p-circuit` address on the relay, which the relay adds itself.
 // The cost is a central point per relay: a relay knows its members (it knows
 // who holds reservations anyway) and a peer trusts it for addresses only; the
-// connection's Noise handshake still proves who answers at an address.
+// connection's Noise handshake still proves who answers at an address, and
+// what a relay may make us hold is bounded (discovered-peers.ts).
 
 import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
@@ -29,6 +30,7 @@ import {
   type DirectoryMessage,
   encodeDirectoryMessage,
 } from './directory-wire.ts';
+import { DiscoveredPeers, MAX_DISCOVERED_ADDRS } from './discovered-peers.ts';
 import { FrameDecoder } from './frames.ts';
 import { parsePeerId } from './identity.ts';
 
@@ -48,6 +50,18 @@ export async function startDiscovery(
   logger: Logger,
 ): Promise<Discovery> {
   const streams = new Set<Stream>();
+  const discovered = new DiscoveredPeers();
+  const evict = (id: string) => {
+    const peerId = parsePeerId(id);
+    if (!peerId || libp2p.getConnections(peerId).length > 0) return;
+    libp2p.peerStore.delete(peerId).catch((err: unknown) => {
+      logger.debug('could not forget a discovered peer', { peer: id, error: String(err) });
+    });
+  };
+  const found = (peerId: PeerId, addrs: Multiaddr[]) => {
+    for (const id of discovered.pushed(peerId.toString())) evict(id);
+    events.found(peerId, addrs);
+  };
   const register = (stream: Stream) => sendSafe(stream, { type: 'register', addrs: ownAddrs(libp2p) });
 
   const join = async (relay: PeerId, conn: Connection) => {
@@ -56,7 +70,7 @@ export async function startDiscovery(
       const stream = await conn.newStream(DIRECTORY_PROTOCOL);
       streams.add(stream);
       stream.addEventListener('close', () => streams.delete(stream));
-      listen(stream, libp2p.peerId, events, logger);
+      listen(stream, libp2p.peerId, found, logger);
       register(stream);
     } catch (err) {
       logger.debug('could not join a relay directory', { relay: relay.toString(), error: String(err) });
@@ -85,14 +99,16 @@ function sendSafe(stream: Stream, message: DirectoryMessage): void {
   if (stream.writeStatus === 'writable') stream.send(encodeDirectoryMessage(message));
 }
 
-function listen(stream: Stream, self: PeerId, events: DiscoveryEvents, logger: Logger): void {
+type Found = DiscoveryEvents['found'];
+
+function listen(stream: Stream, self: PeerId, found: Found, logger: Logger): void {
   const frames = new FrameDecoder();
   stream.addEventListener('message', (evt) => {
     try {
       const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
       for (const frame of frames.push(chunk)) {
         const message = decodeDirectoryMessage(frame);
-        if (message?.type === 'peer') report(message.id, message.addrs, self, events);
+        if (message?.type === 'peer') report(message.id, message.addrs, self, found);
       }
     } catch (err) {
       logger.warn('relay directory sent malformed frames', { error: String(err) });
@@ -101,11 +117,11 @@ function listen(stream: Stream, self: PeerId, events: DiscoveryEvents, logger: L
   });
 }
 
-function report(id: string, addrTexts: string[], self: PeerId, events: DiscoveryEvents): void {
+function report(id: string, addrTexts: string[], self: PeerId, found: Found): void {
   const peerId = parsePeerId(id);
   if (!peerId || peerId.equals(self)) return;
   const addrs: Multiaddr[] = [];
-  for (const text of addrTexts) {
+  for (const text of addrTexts.slice(0, MAX_DISCOVERED_ADDRS)) {
     try {
       const ma = multiaddr(text);
       const last = ma.getComponents().at(-1);
@@ -114,5 +130,5 @@ function report(id: string, addrTexts: string[], self: PeerId, events: Discovery
       // one bad address does not spoil the others
     }
   }
-  if (addrs.length > 0) events.found(peerId, addrs);
+  if (addrs.length > 0) found(peerId, addrs);
 }

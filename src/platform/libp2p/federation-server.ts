@@ -8,13 +8,15 @@
 //     its declared body held in the budget of all peers (over it: 429 from
 //     the HEAD, nothing kept), released with the request's slot whatever
 //     happens, the read timeout included.
-//  4. Hand it to the inbound gate (origin check, handler) and send the answer.
+//  4. Hand it to the inbound gate (origin check, the peer's rate limit,
+//     handler) and send the answer.
 // A session waits for its next request at most SESSION_IDLE_MS, without a
 // slot; it ends after an answer sent without reading the request in full.
 
 import type { Connection, Stream } from '@libp2p/interface';
 import {
   createInboundGate,
+  type FederationRateLimiter,
   type InboundGate,
   type Logger,
   responses,
@@ -61,8 +63,9 @@ export function createFederationServer(
   limits: TransportLimits,
   logger: Logger,
   trace?: Trace,
+  rate?: FederationRateLimiter,
 ): FederationServer {
-  const gate = createInboundGate(limits, logger);
+  const gate = createInboundGate(limits, logger, rate);
 
   const receive = async (
     stream: Stream,

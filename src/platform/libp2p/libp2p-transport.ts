@@ -11,7 +11,11 @@
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import {
+  type Clock,
+  defaultFederationRateLimits,
   defaultTransportLimits,
+  type FederationRateLimits,
+  FederationRateLimiter,
   type FederationRequest,
   type Logger,
   PeerProtocolError,
@@ -31,6 +35,7 @@ import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
 import { type KnownPeerStore, trackKnownPeers } from './known-peers.ts';
 import { keepRelaysConnected } from './relay-keeper.ts';
 import { SessionPool } from './session-pool.ts';
+import { systemClock } from '../system-clock.ts';
 import type { Trace } from '../trace.ts';
 
 /** How long a streamed request waits for a direct connection to a peer reachable only through a relay. */
@@ -50,6 +55,10 @@ export interface Libp2pTransportInit {
   readonly usable?: (conn: Connection) => boolean;
   /** Benches: spans for the steps of each federation exchange (stream taken, request sent, request read). */
   readonly trace?: Trace;
+  /** The rate limit of each peer's requests (default: defaultFederationRateLimits). */
+  readonly federationRate?: FederationRateLimits;
+  /** The rate limit's clock (default: the host's). */
+  readonly clock?: Clock;
 }
 
 export interface Libp2pPeerTransport extends PeerTransport {
@@ -72,7 +81,11 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   const connected = new Set<string>();
 
   const trace = init.trace;
-  const server = createFederationServer(limits, logger, trace);
+  const rate = new FederationRateLimiter(
+    init.federationRate ?? defaultFederationRateLimits,
+    init.clock ?? systemClock,
+  );
+  const server = createFederationServer(limits, logger, trace, rate);
   const streamLimits = {
     runOnLimitedConnection: true,
     // Room above the per-peer slot limit so excess requests get a 429 rather than a stream reset.

@@ -12,6 +12,14 @@ import { FEDERATION_PROTOCOL, FEDERATION_SESSION_PROTOCOL } from './federation-w
 /** Idle streams kept per connection; a burst of concurrent requests opens more, closed once done. */
 export const MAX_IDLE_PER_CONNECTION = 4;
 
+/**
+ * Idle streams kept over all connections: each holds a stream's buffers and
+ * timer here and a session on the peer, and a node that talked to many peers
+ * once would otherwise keep four for each until CLIENT_IDLE_MS. Past it the
+ * stream idle longest is closed.
+ */
+export const MAX_IDLE_TOTAL = 128;
+
 /** An idle stream is closed after this; shorter than the server's SESSION_IDLE_MS (federation-server.ts). */
 export const CLIENT_IDLE_MS = 60_000;
 
@@ -22,6 +30,7 @@ export interface Lease {
 }
 
 interface Idle {
+  readonly conn: Connection;
   readonly stream: Stream;
   readonly timer: ReturnType<typeof setTimeout>;
   readonly forget: () => void;
@@ -29,6 +38,13 @@ interface Idle {
 
 export class SessionPool {
   readonly #idle = new Map<Connection, Idle[]>();
+  /** Every idle stream, the one given back longest ago first. */
+  readonly #all = new Set<Idle>();
+  readonly #maxTotal: number;
+
+  constructor(maxTotal = MAX_IDLE_TOTAL) {
+    this.#maxTotal = maxTotal;
+  }
 
   /** An idle stream of `conn`, else a new one (a session where the peer speaks it). */
   async take(conn: Connection, signal: AbortSignal): Promise<Lease> {
@@ -63,6 +79,7 @@ export class SessionPool {
       return;
     }
     const entry: Idle = {
+      conn,
       stream,
       timer: setTimeout(() => {
         this.#drop(conn, entry);
@@ -79,11 +96,17 @@ export class SessionPool {
     stream.addEventListener('remoteCloseWrite', entry.forget);
     idle.push(entry);
     this.#idle.set(conn, idle);
+    this.#all.add(entry);
+    for (const oldest of this.#all) {
+      if (this.#all.size <= this.#maxTotal) break;
+      this.#drop(oldest.conn, oldest);
+      void oldest.stream.close().catch(() => oldest.stream.abort(new Error('closing the stream failed')));
+    }
   }
 
-  /** Idle streams kept now (tests). */
-  idleCount(conn: Connection): number {
-    return this.#idle.get(conn)?.length ?? 0;
+  /** Idle streams kept now, of `conn` or of all connections (tests). */
+  idleCount(conn?: Connection): number {
+    return conn ? (this.#idle.get(conn)?.length ?? 0) : this.#all.size;
   }
 
   /** Forgets every idle stream (the transport is closing; libp2p closes the streams themselves). */
@@ -92,6 +115,7 @@ export class SessionPool {
   }
 
   #drop(conn: Connection, entry: Idle): void {
+    this.#all.delete(entry);
     clearTimeout(entry.timer);
     entry.stream.removeEventListener('close', entry.forget);
     entry.stream.removeEventListener('remoteCloseWrite', entry.forget);

@@ -36,6 +36,17 @@ describe('topoSort', () => {
     assert.deepEqual(ids(topoSort([c, b], (e) => e.prev_events)), ['$b', '$c']);
   });
 
+  test('among the events ready at once, the shallowest first, then by id, across a wide fan-out', () => {
+    const create = event('$create', 1, []);
+    const members = Array.from({ length: 2_000 }, (_, i) =>
+      event(`$m${String(i).padStart(4, '0')}`, 2 + (i % 3), ['$create']),
+    );
+    const sorted = topoSort([...members].reverse().concat(create), (e) => e.prev_events);
+    assert.equal(sorted[0], create);
+    const expected = [...members].sort((a, b) => a.depth - b.depth || (a.event_id < b.event_id ? -1 : 1));
+    assert.deepEqual(ids(sorted.slice(1)), ids(expected));
+  });
+
   test('still returns every event of a (forged) cycle', () => {
     const x = event('$x', 1, ['$y']);
     const y = event('$y', 2, ['$x']);

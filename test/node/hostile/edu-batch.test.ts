@@ -8,16 +8,16 @@
 // three. A transaction's to-device EDUs are stored in one store transaction
 // too, within the peer's quota of messages waiting.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { PRESENCE } from '../../../src/core/accounts/tables.ts';
 import { TO_DEVICE, toDeviceTable } from '../../../src/core/keys/tables.ts';
 import { MAX_PENDING_PER_PEER } from '../../../src/core/keys/to-device.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { RECEIPTS } from '../../../src/core/sync/tables.ts';
-import { createRoom, join, say } from '../../core/federation/room-helpers.ts';
-import { type RoguePeer, rogueJoins, rogueOver } from '../../core/federation/rogue-peer.ts';
-import type { Account, RunningNode } from '../../support/federated-cluster.ts';
-import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
+import { join, say } from '../../core/federation/room-helpers.ts';
+import { rogueJoins } from '../../core/federation/rogue-peer.ts';
+import type { Account } from '../../support/federated-cluster.ts';
+import { oneNodeAndRogue } from '../../support/one-node-and-rogue.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
@@ -39,28 +39,22 @@ function countWrites(store: Store, watched: readonly string[]): { readonly count
 }
 
 describe('a flood of EDUs from a peer in the room, over libp2p', () => {
-  let cluster: Libp2pCluster;
-  let a: RunningNode;
-  let alice: Account;
+  const t = oneNodeAndRogue({
+    rogueSeed: 0x6d,
+    serve: async () => ({ status: 404, body: { errcode: 'M_NOT_FOUND', error: 'nothing here' } }),
+  });
   let bob: Account;
-  let roomId: string;
-  let rogue: RoguePeer;
   let mallory: string;
 
   before(async () => {
-    cluster = await createLibp2pCluster(['a']);
-    [a] = cluster.nodes as [RunningNode];
-    alice = await a.register('alice');
+    const { a, alice, roomId, rogue } = t;
     bob = await a.register('bob');
-    roomId = await createRoom(a, alice, { preset: 'public_chat' });
     assert.equal((await join(a, bob, roomId, [])).status, 200);
-    rogue = await rogueOver(await cluster.rogueTransport(0x6d), 0x6d);
-    rogue.serve(async () => ({ status: 404, body: { errcode: 'M_NOT_FOUND', error: 'nothing here' } }));
     mallory = (await rogueJoins(rogue, a, alice.accessToken, roomId)).userId;
   });
-  after(() => cluster.close());
 
   test('one transaction’s EDUs: one store transaction, one wake, the last word of each kind', async () => {
+    const { a, alice, roomId, rogue } = t;
     const read = [await say(a, alice, roomId, 'one'), await say(a, alice, roomId, 'two')];
     const first = await a.request('GET', `${V3}/sync?timeout=0`, undefined, bob.accessToken);
     const waiting = a.request(
@@ -125,6 +119,7 @@ describe('a flood of EDUs from a peer in the room, over libp2p', () => {
   });
 
   test('to-device EDUs: one store transaction per peer transaction, at most MAX_PENDING_PER_PEER waiting from one peer', async () => {
+    const { a, rogue } = t;
     const carol = await a.register('carol');
     let n = 0;
     const toCarol = () => ({

@@ -5,35 +5,21 @@
 // Now a local event's depth is capped there (nextDepth): the room goes on and
 // its admin kicks the attacker.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MAX_EVENT_DEPTH } from '../../../src/core/protocol.ts';
 import { eventRowOf, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
-import { createRoom, say, seesTexts } from '../../core/federation/room-helpers.ts';
-import { type RoguePeer, rogueJoins, rogueOver } from '../../core/federation/rogue-peer.ts';
-import type { Account, RunningNode } from '../../support/federated-cluster.ts';
-import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
+import { say, seesTexts } from '../../core/federation/room-helpers.ts';
+import { rogueJoins } from '../../core/federation/rogue-peer.ts';
+import { oneNodeAndRogue } from '../../support/one-node-and-rogue.ts';
 
 const enc = encodeURIComponent;
 
 describe('an event at the highest depth, from a peer over libp2p', () => {
-  let cluster: Libp2pCluster;
-  let a: RunningNode;
-  let alice: Account;
-  let roomId: string;
-  let rogue: RoguePeer;
-
-  before(async () => {
-    cluster = await createLibp2pCluster(['a']);
-    [a] = cluster.nodes as [RunningNode];
-    alice = await a.register('alice');
-    roomId = await createRoom(a, alice, { preset: 'public_chat' });
-    rogue = await rogueOver(await cluster.rogueTransport(0x66));
-    // The rogue takes whatever the room sends it.
-    rogue.serve(async () => ({ status: 200, body: { pdus: {} } }));
-  });
-  after(() => cluster.close());
+  // The rogue takes whatever the room sends it.
+  const t = oneNodeAndRogue({ rogueSeed: 0x66, serve: async () => ({ status: 200, body: { pdus: {} } }) });
 
   test('the room still takes sends, state changes and the kick of the attacker', async () => {
+    const { a, alice, roomId, rogue } = t;
     const { userId: mallory, eventId: joinId, facts } = await rogueJoins(rogue, a, alice.accessToken, roomId);
     const deep = await rogue.event({
       room_id: roomId,

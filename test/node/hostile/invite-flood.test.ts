@@ -6,34 +6,23 @@
 // invites waiting for one user (429 M_LIMIT_EXCEEDED past it), and the user's
 // /sync answers with every invite stored.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MAX_PENDING_INVITES_PER_SERVER } from '../../../src/core/federation/routes/invite-route.ts';
 import { MAX_STRIPPED_STATE_BYTES } from '../../../src/core/rooms/federation-api.ts';
-import { type RoguePeer, rogueOver } from '../../core/federation/rogue-peer.ts';
-import type { Account, RunningNode } from '../../support/federated-cluster.ts';
-import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
+import { oneNodeAndRogue } from '../../support/one-node-and-rogue.ts';
 
 const INVITES = MAX_PENDING_INVITES_PER_SERVER + 5;
 /** Stripped state the rogue sends with each invite: 4 × 256 KiB topics. */
 const HEAVY = 256 * 1024;
 
 describe('an invite flood from one peer over libp2p', () => {
-  let cluster: Libp2pCluster;
-  let a: RunningNode;
-  let bob: Account;
-  let rogue: RoguePeer;
-
-  before(async () => {
-    cluster = await createLibp2pCluster(['a']);
-    [a] = cluster.nodes as [RunningNode];
-    bob = await a.register('bob');
-    rogue = await rogueOver(await cluster.rogueTransport(0x67), 0x67);
-  });
-  after(() => cluster.close());
+  // The invites go to alice (her own room beside them plays no part).
+  const t = oneNodeAndRogue({ rogueSeed: 0x67 });
 
   async function invite(i: number) {
+    const { a, alice, rogue } = t;
     const roomId = `!flood${i}:${rogue.serverName}`;
-    const res = await rogue.invite(a.serverName, roomId, bob.userId, [
+    const res = await rogue.invite(a.serverName, roomId, alice.userId, [
       ['m.room.create', { creator: rogue.user('mallory'), room_version: '10' }],
       ['m.room.name', { name: `flood ${i}` }],
       ...[1, 2, 3, 4].map((n) => [`m.flood.${n}`, { topic: 'x'.repeat(HEAVY) }] as const),
@@ -43,6 +32,7 @@ describe('an invite flood from one peer over libp2p', () => {
   }
 
   test('the invites past the quota are refused and the user’s sync shows the rest within bounds', async () => {
+    const { a, alice } = t;
     const outcomes = [];
     for (let i = 0; i < INVITES; i++) outcomes.push(await invite(i));
     const accepted = outcomes.filter((o) => o.res.status === 200);
@@ -51,7 +41,7 @@ describe('an invite flood from one peer over libp2p', () => {
     assert.equal(refused.length, INVITES - MAX_PENDING_INVITES_PER_SERVER);
     for (const o of refused) assert.equal((o.res.body as { errcode?: string }).errcode, 'M_LIMIT_EXCEEDED');
 
-    const sync = await a.request('GET', '/_matrix/client/v3/sync', undefined, bob.accessToken);
+    const sync = await a.request('GET', '/_matrix/client/v3/sync', undefined, alice.accessToken);
     assert.equal(sync.status, 200);
     const invites = sync.body.rooms.invite as Record<
       string,

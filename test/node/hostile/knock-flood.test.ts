@@ -6,37 +6,27 @@
 // knocks come at once), and once the room's admin answers one, the next is
 // taken.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { MAX_PENDING_KNOCKS_PER_SERVER } from '../../../src/core/federation/routes/membership-routes.ts';
-import { type RoguePeer, roomFacts, rogueMemberEvent, rogueOver } from '../../core/federation/rogue-peer.ts';
-import { createRoom, say, seesTexts } from '../../core/federation/room-helpers.ts';
-import type { Account, RunningNode } from '../../support/federated-cluster.ts';
-import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
+import { roomFacts, rogueMemberEvent } from '../../core/federation/rogue-peer.ts';
+import { say, seesTexts } from '../../core/federation/room-helpers.ts';
+import { oneNodeAndRogue } from '../../support/one-node-and-rogue.ts';
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 const KNOCKS = MAX_PENDING_KNOCKS_PER_SERVER + 5;
 
 describe('a knock flood from one peer over libp2p', () => {
-  let cluster: Libp2pCluster;
-  let a: RunningNode;
-  let alice: Account;
-  let roomId: string;
-  let rogue: RoguePeer;
-
-  before(async () => {
-    cluster = await createLibp2pCluster(['a']);
-    [a] = cluster.nodes as [RunningNode];
-    alice = await a.register('alice');
-    roomId = await createRoom(a, alice, {
+  const t = oneNodeAndRogue({
+    rogueSeed: 0x6c,
+    room: {
       preset: 'private_chat',
       initial_state: [{ type: 'm.room.join_rules', state_key: '', content: { join_rule: 'knock' } }],
-    });
-    rogue = await rogueOver(await cluster.rogueTransport(0x6c), 0x6c);
+    },
   });
-  after(() => cluster.close());
 
   async function knock(localpart: string) {
+    const { a, alice, roomId, rogue } = t;
     const facts = await roomFacts(a, alice.accessToken, roomId);
     const { pdu, eventId } = await rogueMemberEvent(rogue, roomId, facts, localpart, 'knock');
     return rogue.transport.request(a.serverName, {
@@ -48,6 +38,7 @@ describe('a knock flood from one peer over libp2p', () => {
   }
 
   const knockers = async () => {
+    const { a, alice, roomId } = t;
     const res = await a.request(
       'GET',
       `${V3}/rooms/${enc(roomId)}/members?membership=knock`,
@@ -59,6 +50,7 @@ describe('a knock flood from one peer over libp2p', () => {
   };
 
   test('knocks past the quota, many at once, are refused; the room goes on', async () => {
+    const { a, alice, roomId } = t;
     // Two waves of knocks at once, each within the transport's 16 requests per peer in flight.
     const wave = (from: number, to: number) =>
       Promise.all(Array.from({ length: to - from }, (_, i) => knock(`k${from + i}`)));
@@ -79,6 +71,7 @@ describe('a knock flood from one peer over libp2p', () => {
   });
 
   test('once the admin answers a knock, the next one is taken', async () => {
+    const { a, alice, roomId } = t;
     const [first] = await knockers();
     const kicked = await a.request(
       'POST',

@@ -5,35 +5,20 @@
 // ours: the rows the peer can make us keep are bounded by the members of our
 // users' rooms, here exactly one.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { accountTableNames } from '../../../src/core/accounts/api.ts';
 import { presenceTable } from '../../../src/core/accounts/tables.ts';
-import { createRoom } from '../../core/federation/room-helpers.ts';
-import { type RoguePeer, rogueJoins, rogueOver } from '../../core/federation/rogue-peer.ts';
-import type { Account, RunningNode } from '../../support/federated-cluster.ts';
-import { type Libp2pCluster, createLibp2pCluster } from '../../support/libp2p-cluster.ts';
+import { rogueJoins } from '../../core/federation/rogue-peer.ts';
+import { oneNodeAndRogue } from '../../support/one-node-and-rogue.ts';
 
 /** Transactions of 100 EDUs of 200 updates: 40,000 updates about strangers. */
 const TRANSACTIONS = 2;
 
 describe('presence from a peer over libp2p', () => {
-  let cluster: Libp2pCluster;
-  let a: RunningNode;
-  let alice: Account;
-  let roomId: string;
-  let rogue: RoguePeer;
-
-  before(async () => {
-    cluster = await createLibp2pCluster(['a']);
-    [a] = cluster.nodes as [RunningNode];
-    alice = await a.register('alice');
-    roomId = await createRoom(a, alice, { preset: 'public_chat' });
-    rogue = await rogueOver(await cluster.rogueTransport(0x68), 0x68);
-    rogue.serve(async () => ({ status: 200, body: { pdus: {} } }));
-  });
-  after(() => cluster.close());
+  const t = oneNodeAndRogue({ rogueSeed: 0x68, serve: async () => ({ status: 200, body: { pdus: {} } }) });
 
   test('only presence of users sharing a room with ours is kept', async () => {
+    const { a, alice, roomId, rogue } = t;
     const { userId: mallory } = await rogueJoins(rogue, a, alice.accessToken, roomId);
     let n = 0;
     const stranger = () => ({ user_id: rogue.user(`s${++n}`), presence: 'online', last_active_ago: 1 });
