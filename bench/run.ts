@@ -36,6 +36,7 @@ const NOT_IN_QUICK = [
  * which hands its figures back on one line.
  */
 const BROWSERS = [
+  'big-room-browsers',
   'big-room-extension',
   'calls',
   'extension',
