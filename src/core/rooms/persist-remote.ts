@@ -13,7 +13,7 @@ import {
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
-import { indexForSearch } from './search-index.ts';
+import { roomNumberFor, searchable, searchRowsOf } from './search-index.ts';
 import {
   type StateIds,
   loadStateGroup,
@@ -30,6 +30,7 @@ import {
   pendingRedactionsTable,
   type RoomRow,
   roomsTable,
+  searchTable,
 } from './tables.ts';
 import { RemoteBatch } from './remote-batch.ts';
 import { noteThreadReply, THREAD } from './threads.ts';
@@ -121,14 +122,18 @@ async function placeRemote(
   row.stream = stream;
   if (row.rel_type !== THREAD && (await batch.hasThreadReplies(row.event_id))) row.thread_root = true;
   batch.issue(eventsTable.put(tx, row));
-  batch.issue(indexForSearch(tx, row));
+  if (searchable(row)) {
+    const r = await roomNumberFor(tx, row.room_id);
+    for (const entry of searchRowsOf(row, r)) batch.defer(searchTable, entry);
+  }
   if (row.rel_type === THREAD && row.relates_to !== undefined) {
     batch.noteThreadReply(row.relates_to);
     await noteThreadReply(tx, row);
   }
-  const pruned = batch.mayHavePendingRedactions(event.event_id)
-    ? await applyPendingRedactions(tx, event.event_id, version)
-    : false;
+  const pending = batch.mayHavePendingRedactions(event.event_id);
+  // A redaction unindexes its target's terms, which may be among the deferred rows.
+  if (pending) batch.flush();
+  const pruned = pending ? await applyPendingRedactions(tx, event.event_id, version) : false;
   batch.placeInDag(event.event_id, event.prev_events);
   // 4.
   const group = await currentGroup(tx, batch, row, version);
@@ -143,6 +148,7 @@ async function placeRemote(
   // 5.
   if (event.type === 'm.room.redaction') {
     batch.notePlacedRedaction();
+    batch.flush();
     const before = await stateLookupIn(tx, placement.sgBefore);
     await applyRedaction(tx, event, before, version);
   }

@@ -230,6 +230,11 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
                 written.putting.set(table, written.putting.get(table)! - 1);
               }
             },
+            putAll: async (table, rows) => {
+              // Forgets the table: its rows' keys are the store's to extract.
+              written.cleared.add(table);
+              await tx.putAll(table, rows);
+            },
             delete: async (table, key) => {
               note(table, key);
               await tx.delete(table, key);
