@@ -64,8 +64,12 @@ async function readOrNumber(tx: WriteTx, roomId: string): Promise<number> {
 }
 
 /** The event a row stands for: the room's at the row's stream position. */
-export async function eventOfRow(tx: ReadTx, roomId: string, row: SearchRow): Promise<EventRow | undefined> {
-  const [event] = await eventsTable.query(tx, { index: 'room_stream', equals: [roomId, row.s], limit: 1 });
+export async function eventAtStream(
+  tx: ReadTx,
+  roomId: string,
+  stream: number,
+): Promise<EventRow | undefined> {
+  const [event] = await eventsTable.query(tx, { index: 'room_stream', equals: [roomId, stream], limit: 1 });
   return event;
 }
 
