@@ -1,13 +1,10 @@
 // The extension in real Chromium (Debian's /usr/bin/chromium or CHROME_PATH,
 // headless, with the built dist/chrome), two browsers and a relay on 127.0.0.1:
-//  - page → homeserver round trip through the content-script shim (GET
-//    /versions, 200 sequential calls after a warm-up), p50/p95;
 //  - a message sent in browser A until browser B's /sync returns it, over the
 //    direct WebRTC connection between the two offscreen documents, p50/p95
 //    (goal: p50 ≤ 15 ms);
-//  - service-worker cold start: the worker stopped as Chrome stops an idle
-//    one, then the time until the page's next /versions is answered;
 //  - the shipped JavaScript per entry, gzip -9 (goal: ≤ 800 KB in all).
+// The page → homeserver hop and the worker's cold start: extension-startup.bench.ts.
 // Same flags as the end-to-end tests and the demo: no traffic leaves the
 // machine. Prints "skipped" when Chromium or the build is missing.
 // Run alone: `node bench/run.ts extension` (after `npm run build`).
@@ -17,11 +14,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 import { callClient } from '../scripts/harness/client-page/driver.ts';
-import {
-  type ExtensionBrowser,
-  removeProfile,
-  stopServiceWorkers,
-} from '../scripts/harness/extension-browser.ts';
+import { type ExtensionBrowser, removeProfile } from '../scripts/harness/extension-browser.ts';
 import { startClientSite } from '../scripts/harness/extension-session.ts';
 import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
 import { startRelayProcess } from '../scripts/harness/serve-process.ts';
@@ -49,20 +42,6 @@ export function shippedSizes(browser: 'chrome' | 'firefox'): Record<string, numb
     sizes[file] = gzipSync(readFileSync(join(dir, file)), { level: 9 }).length;
   }
   return sizes;
-}
-
-async function versionsRoundTrip(page: Page) {
-  await callClient(page, 'versionsRoundTrips', HOMESERVER_ORIGIN, 20);
-  return spread(await callClient(page, 'versionsRoundTrips', HOMESERVER_ORIGIN, 200));
-}
-
-async function coldStart(browser: ExtensionBrowser, page: Page): Promise<Record<string, number>> {
-  const times: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    await stopServiceWorkers(browser.context);
-    times.push((await callClient(page, 'versionsRoundTrips', HOMESERVER_ORIGIN, 1))[0]!);
-  }
-  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95) };
 }
 
 /** p50, p95, p99 and the slowest of `times`. */
@@ -158,12 +137,6 @@ export default async function extensionBench(): Promise<void> {
     const a = await open('alice');
     const b = await open('bob');
 
-    const versions = await versionsRoundTrip(a.page);
-    measured('ext.versions.p50', versions.p50);
-    console.log(
-      `page → homeserver via the content script (GET /versions, 200×): ${spreadText(versions)} (goal p50 ≤ 1 ms)`,
-    );
-
     const roomId = await callClient(a.page, 'createPublicRoom', 'alice', 'bench');
     await callClient(b.page, 'join', 'bob', roomId, [a.serverName]);
     const delivery = await sendToSync(a, b, roomId, DELIVERIES);
@@ -180,12 +153,6 @@ export default async function extensionBench(): Promise<void> {
 
     const toDevice = await toDeviceToSync(a.page, b.page, `@bob:${b.serverName}`);
     console.log(`to-device in A → B's /sync over WebRTC (50 messages): ${spreadText(toDevice)}`);
-
-    const cold = await coldStart(a.browser, a.page);
-    measured('ext.cold-start.p50', cold.p50!);
-    console.log(
-      `service worker stopped → first /versions answered (10×): p50 ${ms(cold.p50!)}, p95 ${ms(cold.p95!)}`,
-    );
   } finally {
     for (const browser of browsers) {
       await browser.close();

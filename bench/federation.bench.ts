@@ -7,6 +7,8 @@
 //    127.0.0.1 through a relay;
 //  - a peer that missed 1,000 events: from its reconnect until it holds them all.
 // Run alone: `node bench/federation.bench.ts`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import type { PeerTransport } from '../src/core/federation/transport.ts';
 import type { JsonObject } from '../src/core/protocol.ts';
 import { eventRowOf, roomTableNames } from '../src/core/rooms/federation-api.ts';
@@ -108,6 +110,26 @@ async function sendAll(pair: Pair, batches: readonly JsonObject[][], tag: string
 }
 
 /**
+ * With P2PM_CPU_PROFILE=<directory>, a CPU profile of the main thread from
+ * here until the returned function is called (the sending alone, not the
+ * signing of the chain before it), written as <directory>/<name>.cpuprofile.
+ */
+async function cpuProfile(): Promise<(name: string) => Promise<void>> {
+  const directory = process.env.P2PM_CPU_PROFILE;
+  if (!directory) return async () => {};
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(`${directory}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
+/**
  * `count` PDUs in transactions of 50, over `streams` rooms sent in parallel
  * (one stream: one sender): PDUs per second, and the CPU time per PDU of the
  * process (main thread and the crypto threads together) and of the main
@@ -124,12 +146,14 @@ async function pdusPerSecond(
     const pairs = [first];
     while (pairs.length < streams) pairs.push(await newRoom(first));
     const work = await Promise.all(pairs.map((pair) => aliceChain(pair, Math.ceil(count / streams))));
+    const profile = await cpuProfile();
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const m0 = process.threadCpuUsage();
     await Promise.all(pairs.map((pair, i) => sendAll(pair, work[i]!, `bench${i}`)));
     const cpu = process.cpuUsage(c0);
     const main = process.threadCpuUsage(m0);
+    await profile(`ingest-${streams}`);
     const sent = work.flat(2).length;
     return {
       rate: (sent / (performance.now() - t0)) * 1000,

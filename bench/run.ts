@@ -36,10 +36,12 @@ const NOT_IN_QUICK = [
  * which hands its figures back on one line.
  */
 const BROWSERS = [
+  'big-room-browsers',
   'big-room-extension',
   'calls',
   'extension',
   'extension-ingest',
+  'extension-startup',
   'media',
   'page-media',
   'search-extension',

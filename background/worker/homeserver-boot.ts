@@ -23,6 +23,7 @@ import { systemClock } from '../../src/platform/system-clock.ts';
 import { tracedStore } from '../../src/platform/trace.ts';
 import { POPUP_CLIENT } from './client-names.ts';
 import { DATABASE_NAME, MEDIA_DATABASE_NAME } from './database-names.ts';
+import { deferredBlobStore } from './deferred-blobs.ts';
 import { workerTrace } from './worker-trace.ts';
 
 /** What the homeserver gets from the libp2p node. */
@@ -45,11 +46,12 @@ export async function bootHomeserver(
   node?: NodeParts,
   mayRegister: (client: string | undefined) => Promise<boolean> = async (client) => client === POPUP_CLIENT,
 ): Promise<Homeserver> {
-  const store = cachedHomeserverStore(
-    tracedStore(await openDexieStore(DATABASE_NAME, SCHEMA), workerTrace),
-    SCHEMA,
-  );
-  const ed25519 = await chooseEd25519();
+  // Only what answering a request needs is awaited (the row store, the
+  // identity): the media database opens meanwhile and the orphan sweep runs
+  // after (deferred-blobs.ts), off a client's first request.
+  const media = deferredBlobStore(openDexieBlobStore(MEDIA_DATABASE_NAME));
+  const [rows, ed25519] = await Promise.all([openDexieStore(DATABASE_NAME, SCHEMA), chooseEd25519()]);
+  const store = cachedHomeserverStore(tracedStore(rows, workerTrace), SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });
   const transport = node?.transportFor(identity);
@@ -69,9 +71,13 @@ export async function bootHomeserver(
     config: { registration: 'open', mayRegister, baseUrl: HOMESERVER_ORIGIN },
     // The core's default upload limit, as for `serve`: request bodies cross the
     // runtime port in chunks (client-wire.ts), so no port message caps it.
-    media: { blobs: await openDexieBlobStore(MEDIA_DATABASE_NAME), thumbnailer: canvasThumbnailer },
+    media: { blobs: media.blobs, thumbnailer: canvasThumbnailer },
   });
   // Content a stopped worker stored but never named (see MediaModule.sweepOrphans).
-  await homeserver.media.sweepOrphans();
+  media.holdCreationUntil(
+    homeserver.media.sweepOrphans().catch((err: unknown) => {
+      logger.error('media orphan sweep failed', { error: String(err) });
+    }),
+  );
   return homeserver;
 }

@@ -78,6 +78,7 @@ export function tracedStore(inner: Store, trace: Trace): Store {
           query: <R extends Row>(table: string, query?: Query) => n(() => tx.query<R>(table, query)),
           count: (table: string, query?: Query) => n(() => tx.count(table, query)),
           put: (table: string, row: Row) => n(() => tx.put(table, row)),
+          putAll: (table: string, rows: readonly Row[]) => n(() => tx.putAll(table, rows)),
           delete: (table: string, key: Key) => n(() => tx.delete(table, key)),
           deleteWhere: (table: string, query: Query) => n(() => tx.deleteWhere(table, query)),
         }),

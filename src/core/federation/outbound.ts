@@ -55,6 +55,8 @@ export function createOutbound(deps: OutboundDeps): Outbound {
   const { serverName: self } = deps;
   // The rows queued per event object, from the transaction to after its commit.
   const queued = new WeakMap<RoomEvent, { rows: OutboxRow[]; version: RoomVersion | undefined }>();
+  // Delivered rows the write of these events deleted (sender.ts), keyed by its first event.
+  const deleted = new WeakMap<RoomEvent, readonly number[]>();
   const versions = new BoundedCache<string, RoomVersion>(REMEMBERED_ROOM_VERSIONS);
   const versionOf = async (tx: ReadTx, roomId: string) => {
     const known = versions.get(roomId);
@@ -70,6 +72,8 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     localEvents: {
       tables: TABLES,
       async persisted(tx, events) {
+        // The write flushes to disk anyway: delivered rows go with it, not in a commit of their own.
+        if (events[0]) deleted.set(events[0], await deps.senders.removeDelivered(tx));
         for (const event of events) {
           const rows = await queueLocal(tx, event, self);
           queued.set(event, {
@@ -79,6 +83,8 @@ export function createOutbound(deps: OutboundDeps): Outbound {
         }
       },
       committed(events) {
+        const removed = events[0] && deleted.get(events[0]);
+        if (removed) deps.senders.removed(removed);
         // The senders get the committed rows with their PDUs, so that a local
         // event leaves without its sender reading storage (sender.ts).
         const handed = new Map<string, Handed[]>();

@@ -66,6 +66,8 @@ export async function pendingFor(
   destination: string,
   maxPdus: number,
   maxEdus: number,
+  /** Rows to pass over (delivered, their deletion still to commit). */
+  skip: (id: number) => boolean = () => false,
 ): Promise<PendingBatch> {
   const batch: PendingBatch = { pdus: [], edus: [], invites: [] };
   let eduChars = 0;
@@ -88,6 +90,7 @@ export async function pendingFor(
       limit: 200,
     });
     for (const row of rows) {
+      if (skip(row.id!)) continue;
       if (row.kind === 'pdu' && batch.pdus.length < maxPdus) batch.pdus.push(row);
       else if (row.kind === 'edu' && eduFits(row)) batch.edus.push(row);
       else if (row.kind === 'invite' && batch.invites.length < maxPdus) batch.invites.push(row);
@@ -103,7 +106,15 @@ export async function pendingFor(
 }
 
 export async function removeRows(tx: WriteTx, rows: readonly OutboxRow[]): Promise<void> {
-  for (const row of rows) await outboxTable.delete(tx, row.id!);
+  await removeIds(
+    tx,
+    rows.map((row) => row.id!),
+  );
+}
+
+/** Deletes the rows of `ids`, all requests at once. */
+export async function removeIds(tx: WriteTx, ids: readonly number[]): Promise<void> {
+  await Promise.all(ids.map((id) => outboxTable.delete(tx, id)));
 }
 
 /** Every destination with something queued (the senders to start after a restart). */

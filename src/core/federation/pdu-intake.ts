@@ -10,10 +10,10 @@ import {
   type Pdu,
   type RoomEvent,
   type RoomVersion,
+  checkReceivedPdu,
+  type PduEncoding,
   redactEvent,
-  redactedBytes,
   roomEventFromPdu,
-  validatePdu,
   verifyEvent,
   type Ed25519,
 } from '../protocol.ts';
@@ -26,8 +26,8 @@ export type Intake =
 export interface ParsedPdu {
   readonly pdu: Pdu;
   readonly event: RoomEvent;
-  /** Its redactedBytes when the event id was computed from them (v3+), for step 2 to reuse. */
-  readonly redacted?: Uint8Array;
+  /** Its canonical JSON, encoded once in step 1 (size, event id) for steps 2 and 3 to reuse. */
+  readonly encoding: PduEncoding;
 }
 
 /**
@@ -39,14 +39,13 @@ export async function parsePdu(
   version: RoomVersion,
   roomId?: string,
 ): Promise<{ readonly ok: true; readonly parsed: ParsedPdu } | Extract<Intake, { ok: false }>> {
-  const format = validatePdu(raw, version);
+  const format = checkReceivedPdu(raw, version);
   if (!format.ok) return { ok: false, reason: `1: ${format.reason}` };
+  const { encoding } = format;
   const pdu = raw as Pdu;
   let event: RoomEvent;
-  let redacted: Uint8Array | undefined;
   try {
-    redacted = version.eventIdFormat === 'v1' ? undefined : redactedBytes(pdu, version);
-    event = await roomEventFromPdu(pdu, version, redacted);
+    event = await roomEventFromPdu(pdu, version, encoding.redacted);
   } catch (err) {
     return { ok: false, reason: `1: no event id can be computed: ${(err as Error).message}` };
   }
@@ -57,17 +56,17 @@ export async function parsePdu(
   if (typeof pdu.origin === 'string' && pdu.origin !== serverOf(event.sender)) {
     return { ok: false, eventId, reason: `1: origin ${pdu.origin} is not the sender's server` };
   }
-  return { ok: true, parsed: { pdu, event, ...(redacted && { redacted }) } };
+  return { ok: true, parsed: { pdu, event, encoding } };
 }
 
 /** Steps 2 and 3 for a parsed PDU. */
 export async function verifyPdu(
   ed25519: Ed25519,
-  { pdu, event, redacted }: ParsedPdu,
+  { pdu, event, encoding }: ParsedPdu,
   version: RoomVersion,
 ): Promise<Intake> {
   // 2.
-  const verified = await verifyEvent(ed25519, pdu, version, redacted);
+  const verified = await verifyEvent(ed25519, pdu, version, encoding);
   if (!verified.ok) return { ok: false, eventId: event.event_id, reason: `2: ${verified.reason}` };
   // 3.
   if (!verified.hashMatches) return { ok: true, event: redactEvent(event, version), redacted: true };

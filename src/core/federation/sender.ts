@@ -12,13 +12,23 @@
 // it was handed, without reading storage: one storage transaction less
 // before a message leaves. Rows are still deleted only once delivered, so a
 // worker killed at any point sends them after its restart (resume).
+//
+// A transaction of PDUs alone does not delete its rows in a write of its
+// own: that write (a commit flushed to disk) held the outbox while the next
+// message's send waited for it (issue 13: 8 ms of a 16 ms send, under load).
+// The next local send's write deletes them (outbound.ts), or, when none comes
+// within DELETE_DELAY_MS, a write of their own. Until then the senders pass
+// them over. A worker killed in between sends them again after its restart:
+// a PDU sent twice is one event to the receiver (spec: events are
+// idempotent by event id), which is why EDUs and invites, not idempotent,
+// are still deleted at once.
 import type { Clock, Logger } from '../ports.ts';
 import type { Pdu } from '../protocol.ts';
-import type { Store } from '../storage/port.ts';
+import type { Store, WriteTx } from '../storage/port.ts';
 import { Backoff, type BackoffOptions } from './backoff.ts';
 import { DELIVERY_READ_TABLES, loadPdus, sendInvite, sendTransaction } from './deliveries.ts';
 import type { FederationClient } from './federation-client.ts';
-import { type PendingBatch, pendingDestinations, pendingFor, removeRows } from './outbox.ts';
+import { type PendingBatch, pendingDestinations, pendingFor, removeIds, removeRows } from './outbox.ts';
 import { OUTBOX, type OutboxRow } from './tables.ts';
 
 /** A committed outbox row of a local event, with the PDU it sends (invites have none). */
@@ -29,6 +39,9 @@ export interface Handed {
 
 /** Handed rows a sender holds at most; past this it forgets them and reads storage again. */
 const MAX_HANDED = 1_000;
+
+/** How long delivered PDU rows wait for a local send's write to delete them (see the header). */
+export const DELETE_DELAY_MS = 250;
 
 export interface SenderDeps {
   readonly store: Store;
@@ -56,16 +69,77 @@ export interface Senders {
   resume(): Promise<void>;
   /** What the destination's sender does now (tests and benches wait on it). */
   state(destination: string): SenderState;
+  /**
+   * Deletes, in the caller's write, the rows delivered whose deletion is
+   * still to come (see the header); returns their ids for `removed`.
+   */
+  removeDelivered(tx: WriteTx): Promise<readonly number[]>;
+  /** The write of removeDelivered committed. */
+  removed(ids: readonly number[]): void;
   close(): void;
+}
+
+/** Rows delivered whose deletion has not committed yet, and the write that deletes them if no send does. */
+class DeliveredRows {
+  private readonly deps: SenderDeps;
+  private readonly ids = new Set<number>();
+  private scheduled = false;
+  private stopped = false;
+  private cancel: () => void = () => {};
+
+  constructor(deps: SenderDeps) {
+    this.deps = deps;
+  }
+
+  has = (id: number): boolean => this.ids.has(id);
+
+  add(ids: readonly number[]): void {
+    for (const id of ids) this.ids.add(id);
+    if (!this.scheduled && !this.stopped) void this.removeLater();
+  }
+
+  async removeIn(tx: WriteTx): Promise<readonly number[]> {
+    const ids = [...this.ids];
+    await removeIds(tx, ids);
+    return ids;
+  }
+
+  removed(ids: readonly number[]): void {
+    for (const id of ids) this.ids.delete(id);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancel();
+  }
+
+  /** After DELETE_DELAY_MS, deletes in a write of their own the rows no send's write deleted. */
+  private async removeLater(): Promise<void> {
+    this.scheduled = true;
+    const cancelled = new Promise<void>((resolve) => {
+      this.cancel = resolve;
+    });
+    await this.deps.clock.sleep(DELETE_DELAY_MS, cancelled);
+    try {
+      if (this.stopped || this.ids.size === 0) return;
+      this.removed(await this.deps.store.write([OUTBOX], (tx) => this.removeIn(tx)));
+    } catch (err) {
+      this.deps.logger.debug('delivered outbox rows not deleted yet', { error: String(err) });
+    } finally {
+      this.scheduled = false;
+      if (this.ids.size > 0 && !this.stopped) void this.removeLater();
+    }
+  }
 }
 
 export function createSenders(deps: SenderDeps): Senders {
   const senders = new Map<string, DestinationSender>();
+  const delivered = new DeliveredRows(deps);
   let closed = false;
   const get = (destination: string) => {
     let sender = senders.get(destination);
     if (!sender) {
-      sender = new DestinationSender(deps, destination, () => closed);
+      sender = new DestinationSender(deps, destination, () => closed, delivered);
       senders.set(destination, sender);
     }
     return sender;
@@ -85,8 +159,11 @@ export function createSenders(deps: SenderDeps): Senders {
       for (const destination of destinations) if (!closed) get(destination).wake();
     },
     state: (destination) => senders.get(destination)?.state ?? 'idle',
+    removeDelivered: (tx) => delivered.removeIn(tx),
+    removed: (ids) => delivered.removed(ids),
     close: () => {
       closed = true;
+      delivered.stop();
       for (const sender of senders.values()) sender.stop();
     },
   };
@@ -96,6 +173,7 @@ class DestinationSender {
   private readonly deps: SenderDeps;
   private readonly destination: string;
   private readonly closed: () => boolean;
+  private readonly deliveredRows: DeliveredRows;
   private readonly backoff: Backoff;
   private running = false;
   private again = false;
@@ -116,10 +194,11 @@ class DestinationSender {
   /** The highest row id put in a batch so far. */
   private lastTaken = 0;
 
-  constructor(deps: SenderDeps, destination: string, closed: () => boolean) {
+  constructor(deps: SenderDeps, destination: string, closed: () => boolean, delivered: DeliveredRows) {
     this.deps = deps;
     this.destination = destination;
     this.closed = closed;
+    this.deliveredRows = delivered;
     this.backoff = new Backoff(deps.backoff);
   }
 
@@ -200,7 +279,13 @@ class DestinationSender {
     if (handed) return handed;
     const epoch = this.epoch;
     const read = await this.deps.store.read(DELIVERY_READ_TABLES, async (tx) => {
-      const batch = await pendingFor(tx, this.destination, this.deps.maxPdus, this.deps.maxEdus);
+      const batch = await pendingFor(
+        tx,
+        this.destination,
+        this.deps.maxPdus,
+        this.deps.maxEdus,
+        this.deliveredRows.has,
+      );
       return { batch, pdus: await loadPdus(tx, batch.pdus) };
     });
     // Nothing else is queued, and nothing was queued while reading: from now on, what is handed over is all.
@@ -260,7 +345,9 @@ class DestinationSender {
     };
     this.inflight = txn;
     await sendTransaction(this.deps, this.destination, txn.txnId, txn.batch, txn.pdus);
-    await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [...txn.batch.pdus, ...txn.batch.edus]));
+    if (txn.batch.edus.length > 0)
+      await this.deps.store.write([OUTBOX], (tx) => removeRows(tx, [...txn.batch.pdus, ...txn.batch.edus]));
+    else this.deliveredRows.add(txn.batch.pdus.map((row) => row.id!));
     this.inflight = undefined;
   }
 

@@ -76,6 +76,53 @@ export function canonicalJson(value: unknown): string {
   return encode(value, 0);
 }
 
+/**
+ * Canonical JSON of several objects that share their members with one
+ * source object, each shared member encoded once: a received PDU is encoded
+ * whole (its size), without its signatures and hashes (its content hash) and
+ * redacted (its signatures and event id), and the three share nearly every
+ * member. A member counts as shared when it is the source's very value.
+ */
+export class CanonicalMembers {
+  private readonly source: Record<string, unknown>;
+  private readonly encoded = new Map<string, string>();
+
+  constructor(source: Record<string, unknown>) {
+    this.source = source;
+  }
+
+  /** canonicalJson(object) without the keys in `omit`; throws CanonicalJsonError as it does. */
+  encode(object: Record<string, unknown>, omit: readonly string[] = []): string {
+    if (!isPlainObject(object)) throw new CanonicalJsonError('not a plain JSON object');
+    const keys = Object.keys(object)
+      .filter((key) => !omit.includes(key))
+      .sort(compareCodePoints);
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0) out += ',';
+      out += this.member(object, keys[i]!);
+    }
+    return `${out}}`;
+  }
+
+  /** `"key":value` as canonical JSON, the source's members remembered. */
+  member(object: Record<string, unknown>, key: string): string {
+    const shared =
+      object === this.source || (Object.hasOwn(this.source, key) && object[key] === this.source[key]);
+    const known = shared ? this.encoded.get(key) : undefined;
+    if (known !== undefined) return known;
+    let text: string;
+    try {
+      // Members of a top-level object are at depth 1, as encodeObject puts them.
+      text = `${encodeString(key)}:${encode(object[key], 1)}`;
+    } catch (error) {
+      throw error instanceof CanonicalJsonError ? error.within(key) : error;
+    }
+    if (shared) this.encoded.set(key, text);
+    return text;
+  }
+}
+
 /** canonicalJson as a result instead of an exception. */
 export function tryCanonicalJson(value: unknown): { ok: true; json: string } | { ok: false; reason: string } {
   try {

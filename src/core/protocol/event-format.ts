@@ -3,7 +3,8 @@
 // client-server API, rooms/fragments/v6-canonical-json). Every failure is a
 // Verdict with a reason a human can act on; validatePdu never throws.
 
-import { tryCanonicalJson } from './canonical-json.ts';
+import { CanonicalJsonError, tryCanonicalJson } from './canonical-json.ts';
+import { encodePdu, type PduEncoding } from './event-hashing.ts';
 import { eventIdProblem, isHashRoomId, MAX_ID_BYTES, sigilIdProblem } from './identifiers.ts';
 import { roomVersion } from './room-version.ts';
 import type { RoomVersion } from './room-version.ts';
@@ -46,25 +47,64 @@ export function parseRoomVersion(
 
 /** Checks that `json` is a well-formed PDU of a room of the given version (3 or later). */
 export function validatePdu(json: unknown, version: RoomVersion | string): Verdict {
+  const fields = fieldsVerdict(json, version);
+  if (!fields.ok) return fields;
+  try {
+    return wholeEventVerdict(fields.pdu, fields.version);
+  } catch (error) {
+    return denied(malformed(error));
+  }
+}
+
+/**
+ * validatePdu for a PDU received from a peer, handing back its encodings
+ * (encodePdu) for the signature, event id and content hash checks after it,
+ * so that the event is encoded as canonical JSON once.
+ */
+export function checkReceivedPdu(
+  json: unknown,
+  version: RoomVersion | string,
+): { ok: true; encoding: PduEncoding } | { ok: false; reason: string } {
+  const fields = fieldsVerdict(json, version);
+  if (!fields.ok) return fields;
+  let encoding: PduEncoding;
+  try {
+    encoding = encodePdu(fields.pdu, fields.version);
+  } catch (error) {
+    if (!(error instanceof CanonicalJsonError)) return refused(malformed(error));
+    return refused(`${canonicalRule(fields.version)}: ${error.message}`);
+  }
+  return encoding.size > MAX_PDU_BYTES ? refused(tooLarge(encoding.size)) : { ok: true, encoding };
+}
+
+/** Every check of validatePdu but the whole event's encoding. */
+function fieldsVerdict(
+  json: unknown,
+  version: RoomVersion | string,
+): { ok: true; pdu: JsonRecord; version: RoomVersion } | { ok: false; reason: string } {
   try {
     const parsed = typeof version === 'string' ? parseRoomVersion(version) : { ok: true as const, version };
-    if (!parsed.ok) return denied(parsed.reason);
+    if (!parsed.ok) return refused(parsed.reason);
     if (parsed.version.eventIdFormat === 'v1') {
-      return denied(
+      return refused(
         `unsupported room version ${parsed.version.id}: only the event format of versions 3+ is read`,
       );
     }
-    if (!isJsonObject(json)) return denied('a PDU must be a JSON object');
+    if (!isJsonObject(json)) return refused('a PDU must be a JSON object');
     for (const check of FIELD_CHECKS) {
       const problem = check(json, parsed.version);
-      if (problem) return denied(problem);
+      if (problem) return { ok: false, reason: problem };
     }
-    return wholeEventVerdict(json, parsed.version);
+    return { ok: true, pdu: json, version: parsed.version };
   } catch (error) {
     // Only exotic inputs get here (a throwing getter, a proxy); a PDU parsed from JSON never does.
-    return denied(`malformed PDU: ${error instanceof Error ? error.message : String(error)}`);
+    return refused(malformed(error));
   }
 }
+
+const refused = (reason: string) => ({ ok: false as const, reason });
+const malformed = (error: unknown) =>
+  `malformed PDU: ${error instanceof Error ? error.message : String(error)}`;
 
 const FIELD_CHECKS: readonly FieldCheck[] = [
   roomIdField,
@@ -157,14 +197,18 @@ function signaturesProblem(signatures: unknown): string | undefined {
 /** Canonical JSON (enforced from v6) and the 64 KiB limit, both over the whole event. */
 function wholeEventVerdict(pdu: JsonRecord, version: RoomVersion): Verdict {
   const encoded = tryCanonicalJson(pdu);
-  if (!encoded.ok) {
-    // Versions 3-5 tolerate such JSON in theory, but without a canonical
-    // form the event can be neither hashed nor checked, so it is refused too.
-    const rule = version.strictCanonicalJson
-      ? `room version ${version.id} requires canonical JSON`
-      : 'not hashable';
-    return denied(`${rule}: ${encoded.reason}`);
-  }
+  if (!encoded.ok) return denied(`${canonicalRule(version)}: ${encoded.reason}`);
   const size = utf8ByteLength(encoded.json);
-  return size > MAX_PDU_BYTES ? denied(`the PDU is ${size} bytes, more than ${MAX_PDU_BYTES}`) : allowed;
+  return size > MAX_PDU_BYTES ? denied(tooLarge(size)) : allowed;
 }
+
+/**
+ * Versions 3-5 tolerate JSON that is not canonical in theory, but without a
+ * canonical form the event can be neither hashed nor checked, so it is
+ * refused too.
+ */
+function canonicalRule(version: RoomVersion): string {
+  return version.strictCanonicalJson ? `room version ${version.id} requires canonical JSON` : 'not hashable';
+}
+
+const tooLarge = (size: number) => `the PDU is ${size} bytes, more than ${MAX_PDU_BYTES}`;

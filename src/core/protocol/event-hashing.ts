@@ -12,7 +12,7 @@
 // that the rest of the core finds every event's room in `room_id`.
 
 import { decodeBase64, encodeBase64, encodeBase64Url } from './base64.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { CanonicalMembers, canonicalJson } from './canonical-json.ts';
 import { sha256 } from './crypto.ts';
 import { type Ed25519, type Signer, verifyEd25519 } from './ed25519.ts';
 import { roomIdOfCreateEvent, serverNameOf } from './identifiers.ts';
@@ -21,7 +21,7 @@ import type { RoomVersion } from './room-version.ts';
 import { P2P_KEY_ID, publicKeyFromServerName, signaturesOf, signedBytes, signJson } from './signing.ts';
 import type { Signatures } from './signing.ts';
 import type { Pdu, RoomEvent } from './types.ts';
-import { utf8Encode } from './utf8.ts';
+import { utf8ByteLength, utf8Encode } from './utf8.ts';
 
 /** An event that lacks what an operation needs (a v1/v2 event without event_id). */
 export class EventFormatError extends Error {
@@ -51,7 +51,9 @@ export async function contentHash(event: object, version?: RoomVersion): Promise
   return encodeBase64(await contentHashBytes(version ? wireForm(event, version) : event));
 }
 
-async function contentHashBytes(event: object): Promise<Uint8Array> {
+/** `hashed`: the event's PduEncoding.hashed, if known. */
+async function contentHashBytes(event: object, hashed?: Uint8Array): Promise<Uint8Array> {
+  if (hashed) return sha256(hashed);
   const { unsigned: _u, signatures: _s, hashes: _h, ...rest } = event as Record<string, unknown>;
   return sha256(utf8Encode(canonicalJson(rest)));
 }
@@ -64,6 +66,42 @@ async function contentHashBytes(event: object): Promise<Uint8Array> {
  */
 export function redactedBytes(event: object, version: RoomVersion): Uint8Array {
   return signedBytes(redactEvent(wireForm(event, version), version));
+}
+
+/**
+ * A received PDU as canonical JSON in the three forms its checks need, each
+ * of its members encoded once (CanonicalMembers): the whole event's size, the
+ * content hash's input and redactedBytes.
+ */
+export interface PduEncoding {
+  /** Bytes of the whole PDU as canonical JSON, signatures included (its size limit). */
+  readonly size: number;
+  /** What the content hash covers: the event without `unsigned`, `signatures` and `hashes`. */
+  readonly hashed: Uint8Array;
+  /** redactedBytes: what the signatures cover and the reference hash hashes. */
+  readonly redacted: Uint8Array;
+}
+
+const NOT_HASHED = ['unsigned', 'signatures', 'hashes'];
+const NOT_SIGNED = ['unsigned', 'signatures'];
+
+/** Encodes a PDU of a v3+ room once for all its checks; throws CanonicalJsonError if it is not canonical. */
+export function encodePdu(pdu: Record<string, unknown>, version: RoomVersion): PduEncoding {
+  const members = new CanonicalMembers(pdu);
+  const wire = wireForm(pdu, version);
+  const hashedText = members.encode(wire, NOT_HASHED);
+  const hashed = utf8Encode(hashedText);
+  // The whole PDU is the hashed members and the others, each with its comma.
+  let size = hashed.length;
+  let others = 0;
+  for (const key of Object.keys(pdu)) {
+    if (Object.hasOwn(wire, key) && !NOT_HASHED.includes(key)) continue;
+    size += 1 + utf8ByteLength(members.member(pdu, key));
+    others++;
+  }
+  if (others > 0 && hashedText === '{}') size -= 1;
+  const redacted = utf8Encode(members.encode(redactEvent(wire, version), NOT_SIGNED));
+  return { size, hashed, redacted };
 }
 
 /** SHA-256 of the redacted event without `signatures` and `unsigned` (the spec's four steps). */
@@ -125,11 +163,13 @@ export async function verifyEvent(
   ed25519: Ed25519,
   event: object,
   version: RoomVersion,
-  redacted?: Uint8Array,
+  encoded?: Uint8Array | PduEncoding,
 ): Promise<EventVerification> {
   const wire = wireForm(event, version);
   const signers = expectedSigners(wire, version);
   if (typeof signers === 'string') return { ok: false, reason: signers };
+  // `encoded`: the event's redactedBytes, or its whole PduEncoding.
+  const redacted = encoded instanceof Uint8Array ? encoded : encoded?.redacted;
   let message: Uint8Array;
   try {
     message = redacted ?? redactedBytes(wire, version);
@@ -142,7 +182,8 @@ export async function verifyEvent(
     if (problem) return { ok: false, reason: problem };
   }
   // 2. Content hash.
-  return { ok: true, hashMatches: await contentHashMatches(wire) };
+  const hashed = encoded instanceof Uint8Array ? undefined : encoded?.hashed;
+  return { ok: true, hashMatches: await contentHashMatches(wire, hashed) };
 }
 
 /**
@@ -204,12 +245,12 @@ function decodeBase64OrUndefined(value: unknown): Uint8Array | undefined {
   }
 }
 
-async function contentHashMatches(event: Record<string, unknown>): Promise<boolean> {
+async function contentHashMatches(event: Record<string, unknown>, hashed?: Uint8Array): Promise<boolean> {
   const claimed = (event.hashes as { sha256?: unknown } | undefined)?.sha256;
   const claimedBytes = decodeBase64OrUndefined(claimed);
   if (!claimedBytes) return false;
   try {
-    const actual = await contentHashBytes(event);
+    const actual = await contentHashBytes(event, hashed);
     return actual.length === claimedBytes.length && actual.every((byte, i) => byte === claimedBytes[i]);
   } catch {
     // Content that is not canonical JSON cannot match any hash; redaction removes it.

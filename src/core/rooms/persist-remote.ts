@@ -12,8 +12,8 @@ import {
   stateKeyOf,
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
-import { indexForSearch } from './search-index.ts';
+import { applyRedaction, eventRow, updateMembership, updateMemberships } from './persist-event.ts';
+import { roomNumberFor, searchable, searchRowsOf } from './search-index.ts';
 import {
   type StateIds,
   loadStateGroup,
@@ -30,6 +30,7 @@ import {
   pendingRedactionsTable,
   type RoomRow,
   roomsTable,
+  searchTable,
 } from './tables.ts';
 import { RemoteBatch } from './remote-batch.ts';
 import { noteThreadReply, THREAD } from './threads.ts';
@@ -121,14 +122,18 @@ async function placeRemote(
   row.stream = stream;
   if (row.rel_type !== THREAD && (await batch.hasThreadReplies(row.event_id))) row.thread_root = true;
   batch.issue(eventsTable.put(tx, row));
-  batch.issue(indexForSearch(tx, row));
+  if (searchable(row)) {
+    const r = await roomNumberFor(tx, row.room_id);
+    for (const entry of searchRowsOf(row, r)) batch.defer(searchTable, entry);
+  }
   if (row.rel_type === THREAD && row.relates_to !== undefined) {
     batch.noteThreadReply(row.relates_to);
     await noteThreadReply(tx, row);
   }
-  const pruned = batch.mayHavePendingRedactions(event.event_id)
-    ? await applyPendingRedactions(tx, event.event_id, version)
-    : false;
+  const pending = batch.mayHavePendingRedactions(event.event_id);
+  // A redaction unindexes its target's terms, which may be among the deferred rows.
+  if (pending) batch.flush();
+  const pruned = pending ? await applyPendingRedactions(tx, event.event_id, version) : false;
   batch.placeInDag(event.event_id, event.prev_events);
   // 4.
   const group = await currentGroup(tx, batch, row, version);
@@ -143,6 +148,7 @@ async function placeRemote(
   // 5.
   if (event.type === 'm.room.redaction') {
     batch.notePlacedRedaction();
+    batch.flush();
     const before = await stateLookupIn(tx, placement.sgBefore);
     await applyRedaction(tx, event, before, version);
   }
@@ -193,20 +199,23 @@ async function applyStateDiff(
 ): Promise<string[]> {
   const rows = await currentStateTable.query(tx, { index: 'room', equals: roomId });
   const old = new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
-  // Each key touches its own rows: all of them at once (a join's whole state
-  // is a thousand members in a big room, and in IndexedDB one by one is a
-  // round trip each).
+  // Each key touches its own rows: all of them at once, each table's in one
+  // request (a join's whole state is a thousand members in a big room, and in
+  // IndexedDB one by one is a round trip each).
   const changed = [...state].filter(([key, eventId]) => old.get(key) !== eventId);
-  const joined = await Promise.all(
-    changed.map(async ([key, eventId]) => {
+  await currentStateTable.putAll(
+    tx,
+    changed.map(([key, eventId]) => {
       const [type, stateKey] = splitStateKey(key);
-      await currentStateTable.put(tx, { room_id: roomId, type, state_key: stateKey, event_id: eventId });
-      const event = type === 'm.room.member' ? (await eventsTable.get(tx, eventId))?.pdu : undefined;
-      if (!event) return undefined;
-      await updateMembership(tx, event, stream);
-      return stateKey;
+      return { room_id: roomId, type, state_key: stateKey, event_id: eventId } satisfies CurrentStateRow;
     }),
   );
+  const memberIds = changed.filter(([key]) => splitStateKey(key)[0] === 'm.room.member').map(([, id]) => id);
+  const memberEvents = (await Promise.all(memberIds.map((id) => eventsTable.get(tx, id))))
+    .filter((row) => row !== undefined)
+    .map((row) => row.pdu);
+  await updateMemberships(tx, memberEvents, stream);
+  const joined = memberEvents.map((event) => event.state_key);
   const members = joined.filter((m): m is string => m !== undefined);
   for (const key of old.keys()) {
     if (state.has(key)) continue;

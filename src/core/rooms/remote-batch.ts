@@ -9,7 +9,11 @@
 // else writes these rows inside the transaction. Writes are issued without
 // awaiting each too; finish() awaits them all (so a failed write still
 // fails the transaction) and writes the counter and the extremities once.
-import type { WriteTx } from '../storage/port.ts';
+// The rows nothing reads back while the batch places (DAG edges, search
+// terms) are deferred and written a table at a time (putAll: in IndexedDB
+// one bulk request instead of one request and promise per row).
+import type { Key, Row, WriteTx } from '../storage/port.ts';
+import type { Table } from '../storage/table.ts';
 import { currentStreamPosition, setStreamPosition } from '../storage/stream.ts';
 import { threadReplies } from './threads.ts';
 import {
@@ -39,6 +43,7 @@ export class RemoteBatch {
   private readonly hadThreadReplies: ReadonlySet<string>;
   private readonly threadRepliesPlaced = new Set<string>();
   private readonly issued: Promise<unknown>[] = [];
+  private readonly deferred = new Map<Table<Row, Key>, Row[]>();
 
   private constructor(
     tx: WriteTx,
@@ -94,6 +99,22 @@ export class RemoteBatch {
     this.issued.push(write);
   }
 
+  /**
+   * A row of a table nothing reads or deletes from before flush() (or
+   * finish()), written with the others of its table in one putAll.
+   */
+  defer<R extends Row>(table: Table<R, Key>, row: R): void {
+    const rows = this.deferred.get(table as unknown as Table<Row, Key>);
+    if (rows) rows.push(row);
+    else this.deferred.set(table as unknown as Table<Row, Key>, [row]);
+  }
+
+  /** Issues the deferred writes: before anything reads or deletes in their tables (a redaction unindexes). */
+  flush(): void {
+    for (const [table, rows] of this.deferred) this.issue(table.putAll(this.tx, rows));
+    this.deferred.clear();
+  }
+
   /** The next stream position (storage/stream.ts); the counter is written by finish(). */
   nextStreamPosition(): number {
     return ++this.stream;
@@ -114,7 +135,7 @@ export class RemoteBatch {
     for (const prev of prevEvents) {
       this.extremitySet.delete(prev);
       this.namedAsPrev.add(prev);
-      this.issue(edgesTable.put(this.tx, { prev_id: prev, event_id: eventId }));
+      this.defer(edgesTable, { prev_id: prev, event_id: eventId });
     }
     if (!this.hasChildren(eventId)) this.extremitySet.add(eventId);
   }
@@ -143,6 +164,7 @@ export class RemoteBatch {
   /** Writes the counter and the extremities, and awaits every write issued. */
   async finish(): Promise<void> {
     const roomId = this.room.room_id;
+    this.flush();
     if (this.stream !== this.initialStream) this.issue(setStreamPosition(this.tx, this.stream));
     for (const id of this.initialExtremities)
       if (!this.extremitySet.has(id)) this.issue(extremitiesTable.delete(this.tx, [roomId, id]));

@@ -31,8 +31,21 @@ export async function searchRoomNumber(tx: ReadTx, roomId: string): Promise<numb
 /** Numbers being given out in a transaction: one after the other, so two rooms never get the same. */
 const numbering = new WeakMap<WriteTx, Promise<unknown>>();
 
+/** Numbers read or given out in a transaction: a received batch of one room's events reads its room's once. */
+const inTransaction = new WeakMap<WriteTx, Map<string, number>>();
+
 /** The room's number, given it (the next after the highest) when it has none. */
-async function roomNumberFor(tx: WriteTx, roomId: string): Promise<number> {
+export async function roomNumberFor(tx: WriteTx, roomId: string): Promise<number> {
+  const remembered = inTransaction.get(tx)?.get(roomId);
+  if (remembered !== undefined) return remembered;
+  const r = await readOrNumber(tx, roomId);
+  const numbers = inTransaction.get(tx) ?? new Map<string, number>();
+  numbers.set(roomId, r);
+  inTransaction.set(tx, numbers);
+  return r;
+}
+
+async function readOrNumber(tx: WriteTx, roomId: string): Promise<number> {
   const known = await searchRoomNumber(tx, roomId);
   if (known !== undefined) return known;
   const next = (numbering.get(tx) ?? Promise.resolve()).then(async () => {
@@ -51,26 +64,40 @@ async function roomNumberFor(tx: WriteTx, roomId: string): Promise<number> {
 }
 
 /** The event a row stands for: the room's at the row's stream position. */
-export async function eventOfRow(tx: ReadTx, roomId: string, row: SearchRow): Promise<EventRow | undefined> {
-  const [event] = await eventsTable.query(tx, { index: 'room_stream', equals: [roomId, row.s], limit: 1 });
+export async function eventAtStream(
+  tx: ReadTx,
+  roomId: string,
+  stream: number,
+): Promise<EventRow | undefined> {
+  const [event] = await eventsTable.query(tx, { index: 'room_stream', equals: [roomId, stream], limit: 1 });
   return event;
 }
 
 /** Adds a timeline event's searchable text to the index (events without stream or text add nothing). */
 export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> {
-  if (row.stream === undefined || row.redacted_by !== undefined) return;
+  if (!searchable(row)) return;
+  const rows = searchRowsOf(row, await roomNumberFor(tx, row.room_id));
+  if (rows.length > 0) await searchTable.putAll(tx, rows);
+}
+
+/** Whether a timeline event has rows in the index: a stream position and searchable text, not redacted. */
+export function searchable(row: EventRow): boolean {
+  return row.stream !== undefined && row.redacted_by === undefined && searchableText(row.pdu) !== undefined;
+}
+
+/** The index's rows for a timeline event of the room numbered `r` (roomNumberFor; none if not searchable). */
+export function searchRowsOf(row: EventRow, r: number): SearchRow[] {
+  if (row.stream === undefined || row.redacted_by !== undefined) return [];
   const text = searchableText(row.pdu);
-  if (!text) return;
-  const r = await roomNumberFor(tx, row.room_id);
-  // Every row's request issued at once (over IndexedDB each awaited request is a round trip).
-  const puts: Promise<unknown>[] = [];
+  if (!text) return [];
+  const rows: SearchRow[] = [];
   for (const [t, count] of termCounts(text.text)) {
     const entry: SearchRow = { r, t, s: row.stream };
     if (text.code !== BODY_CODE) entry.k = text.code;
     if (count !== 1) entry.n = count;
-    puts.push(searchTable.put(tx, entry));
+    rows.push(entry);
   }
-  await Promise.all(puts);
+  return rows;
 }
 
 /** Removes an event's terms (before it is pruned by a redaction: its text is what was indexed). */

@@ -25,7 +25,7 @@
 // visibility and the event filter come after, in search-route.ts, on the
 // events themselves.
 import type { ReadTx } from '../storage/port.ts';
-import { codeOf, countOf, eventOfRow, searchRoomNumber } from './search-index.ts';
+import { codeOf, countOf, eventAtStream, searchRoomNumber } from './search-index.ts';
 import { SEARCH_KEYS } from './search-text.ts';
 import { type EventRow, type SearchRow, searchTable } from './tables.ts';
 
@@ -44,9 +44,6 @@ export interface SearchScope {
 
 export interface Match {
   readonly roomId: string;
-  readonly eventId: string;
-  /** The event's row, as read to find its id. */
-  readonly row: EventRow;
   readonly stream: number;
   readonly score: number;
 }
@@ -199,7 +196,7 @@ async function driverCount(tx: ReadTx, cursor: RoomCursor): Promise<number> {
   const [first] = await searchTable.query(tx, { range, limit: 1 });
   const [last] = await searchTable.query(tx, { range, limit: 1, reverse: true });
   const depth = async (row: SearchRow | undefined) =>
-    row === undefined ? undefined : (await eventOfRow(tx, driver.roomId, row))?.depth;
+    row === undefined ? undefined : (await eventAtStream(tx, driver.roomId, row.s))?.depth;
   const [d0, d1, r0, r1] = [await depth(first), await depth(last), await depth(oldest), await depth(newest)];
   if (d0 === undefined || d1 === undefined || r0 === undefined || r1 === undefined || r1 <= r0)
     return COUNT_CAP;
@@ -260,12 +257,8 @@ export async function searchMatches(
         read += 1;
         const score = await scoreOf(tx, row, newest.others, codes);
         if (score === undefined) continue;
-        const roomId = newest.driver.roomId;
-        const event = await eventOfRow(tx, roomId, row);
-        // A row whose event is gone (pruned with the index in one transaction, so never expected) is no match.
-        if (!event) continue;
         matched += 1;
-        return { roomId, eventId: event.event_id, row: event, stream: row.s, score };
+        return { roomId: newest.driver.roomId, stream: row.s, score };
       }
     },
     // 4.
@@ -277,6 +270,14 @@ export async function searchMatches(
       return read === 0 ? 0 : Math.round((candidates * matched) / read);
     },
   };
+}
+
+/**
+ * A match's event: the room's at the match's stream position (read only for
+ * the matches shown: `rank` scores 200 before it shows a page).
+ */
+export function matchEvent(tx: ReadTx, match: Match): Promise<EventRow | undefined> {
+  return eventAtStream(tx, match.roomId, match.stream);
 }
 
 /** 3. The match's score, or undefined when a term is missing or the key is not searched. */

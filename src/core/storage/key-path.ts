@@ -14,6 +14,8 @@ export function isValidKey(value: unknown): value is Key {
 /** The value at a dotted key path ('content.body'), or undefined when a step is missing. */
 export function valueAtPath(row: Row, path: string): unknown {
   if (path === '') return row;
+  // Nearly every path is one step: no split, no array, for each row written.
+  if (!path.includes('.')) return row[path];
   let value: unknown = row;
   for (const step of path.split('.')) {
     if (value === null || typeof value !== 'object') return undefined;

@@ -59,6 +59,12 @@ export interface ReadTx {
 export interface WriteTx extends ReadTx {
   /** Inserts or replaces; returns the primary key (the assigned one for auto-increment tables). */
   put(table: string, row: Row): Promise<Key>;
+  /**
+   * Inserts or replaces many rows of one table (not an auto-increment one) in
+   * one request where the store has one (Dexie's bulkPut: one request for the
+   * lot instead of one each with its own promise); all or none are written.
+   */
+  putAll(table: string, rows: readonly Row[]): Promise<void>;
   delete(table: string, key: Key): Promise<void>;
   /** Deletes every row the query matches (primary key or index); returns how many. */
   deleteWhere(table: string, query: Query): Promise<number>;

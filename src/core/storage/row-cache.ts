@@ -22,6 +22,17 @@
 // receipts every time), under the same rules, and a read transaction asks
 // the store once for each distinct query (its snapshot cannot change under
 // it; an incremental sync repeated a quarter of its queries).
+//
+// Read transactions also share the answers of queries and counts (a woken
+// /sync asks again what the sync before it asked, and of its 16 queries only
+// those of the tables the new message was written to have new answers). A
+// query's answer is kept per table and forgotten whenever a commit touches
+// the table; it is used only while no write that may touch the table is
+// open: IndexedDB orders a read after a write created before it, and the
+// write's commit is forgotten only after its promise resolves, so an answer
+// kept from before the write would mix two snapshots in one read (a stream
+// position after the write with the events from before it, a message never
+// synced). Answers are bounded in entries and in rows.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { Key, ReadTx, Row, Store, WriteTx } from './port.ts';
@@ -40,14 +51,84 @@ interface Written {
 /** What the cache keeps for a key that has no row. */
 const ABSENT: Row = Object.freeze({});
 
+/** Query answers kept at most, and rows in all of them (an answer of more rows is not kept). */
+const QUERY_ANSWERS = 256;
+const QUERY_ROWS = 2048;
+const ANSWER_ROWS = 64;
+
+type Answer = Row[] | number;
+const rowsIn = (answer: Answer) => (typeof answer === 'number' ? 0 : answer.length);
+
+/**
+ * Answers of queries and counts by table, least recently used first, within
+ * QUERY_ANSWERS entries and QUERY_ROWS rows.
+ */
+class QueryAnswers {
+  readonly #answers = new Map<string, { readonly table: string; readonly answer: Answer }>();
+  readonly #byTable = new Map<string, Set<string>>();
+  #rows = 0;
+
+  get(id: string): Answer | undefined {
+    const entry = this.#answers.get(id);
+    if (!entry) return undefined;
+    this.#answers.delete(id);
+    this.#answers.set(id, entry);
+    return entry.answer;
+  }
+
+  set(table: string, id: string, answer: Answer): void {
+    if (rowsIn(answer) > ANSWER_ROWS) return;
+    this.#delete(id);
+    this.#answers.set(id, { table, answer });
+    const ids = this.#byTable.get(table) ?? new Set<string>();
+    ids.add(id);
+    this.#byTable.set(table, ids);
+    this.#rows += rowsIn(answer);
+    while (this.#answers.size > QUERY_ANSWERS || this.#rows > QUERY_ROWS)
+      this.#delete(this.#answers.keys().next().value as string);
+  }
+
+  forgetTable(table: string): void {
+    for (const id of this.#byTable.get(table) ?? []) this.#delete(id);
+  }
+
+  #delete(id: string): void {
+    const entry = this.#answers.get(id);
+    if (!entry) return;
+    this.#answers.delete(id);
+    this.#rows -= rowsIn(entry.answer);
+    const ids = this.#byTable.get(entry.table)!;
+    ids.delete(id);
+    if (ids.size === 0) this.#byTable.delete(entry.table);
+  }
+}
+
 /** `inner` behind a cache of the rows of `sizes`' tables (gets of other tables go straight through). */
 export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
   const rows = new Map(Object.entries(sizes).map(([t, size]) => [t, new BoundedCache<string, Row>(size)]));
   /** Commits so far, and the count at the last commit that touched each table. */
   let commits = 0;
   const touchedAt = new Map<string, number>();
+  const answers = new QueryAnswers();
+  /** Write transactions open (from their call to their forget) per table of their scope. */
+  const writing = new Map<string, number>();
 
   const unchangedSince = (table: string, began: number) => (touchedAt.get(table) ?? 0) <= began;
+
+  /** A read's query or count, from the answers kept while the table's answer may be shared (see the header). */
+  const sharedAnswer = async <T extends Answer>(
+    table: string,
+    id: string,
+    began: number,
+    ask: () => Promise<T>,
+  ): Promise<T> => {
+    const shareable = () => unchangedSince(table, began) && !writing.get(table);
+    const hit = shareable() ? answers.get(id) : undefined;
+    if (hit !== undefined) return hit as T;
+    const answer = await ask();
+    if (shareable()) answers.set(table, id, typeof answer === 'number' ? answer : structuredClone(answer));
+    return answer;
+  };
 
   const cachedGet = async <T extends Row>(
     tx: ReadTx,
@@ -75,9 +156,27 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
 
   const forget = (written: Written) => {
     commits++;
-    for (const table of new Set([...written.keys.keys(), ...written.cleared])) touchedAt.set(table, commits);
+    // A put still unanswered when the transaction ended may have written too.
+    const unanswered = [...written.putting].filter(([, n]) => n > 0).map(([table]) => table);
+    for (const table of new Set([...written.keys.keys(), ...written.cleared, ...unanswered])) {
+      touchedAt.set(table, commits);
+      answers.forgetTable(table);
+    }
     for (const [table, keys] of written.keys) for (const id of keys) rows.get(table)?.delete(id);
     for (const table of written.cleared) rows.get(table)?.clear();
+  };
+
+  /** Marks the tables of a write's scope open; the returned function closes them again. */
+  const open = (tables: readonly string[]) => {
+    const scope = new Set(tables);
+    for (const table of scope) writing.set(table, (writing.get(table) ?? 0) + 1);
+    return () => {
+      for (const table of scope) {
+        const left = writing.get(table)! - 1;
+        if (left === 0) writing.delete(table);
+        else writing.set(table, left);
+      }
+    };
   };
 
   return {
@@ -95,15 +194,20 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
         };
         return fn({
           get: (table, key) => cachedGet(tx, table, key, began),
-          query: (table, query) =>
-            once(`q${table}\u0000${JSON.stringify(query)}`, () => tx.query(table, query)),
-          count: (table, query) =>
-            once(`c${table}\u0000${JSON.stringify(query)}`, () => tx.count(table, query)),
+          query: (table, query) => {
+            const id = `q${table}\u0000${JSON.stringify(query)}`;
+            return once(id, () => sharedAnswer(table, id, began, () => tx.query(table, query)));
+          },
+          count: (table, query) => {
+            const id = `c${table}\u0000${JSON.stringify(query)}`;
+            return once(id, () => sharedAnswer(table, id, began, () => tx.count(table, query)));
+          },
         });
       });
     },
     write: async (tables, fn) => {
       const began = commits;
+      const close = open(tables);
       const written: Written = { keys: new Map(), cleared: new Set(), putting: new Map() };
       const note = (table: string, key: Key) => {
         const keys = written.keys.get(table) ?? new Set<string>();
@@ -126,6 +230,11 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
                 written.putting.set(table, written.putting.get(table)! - 1);
               }
             },
+            putAll: async (table, rows) => {
+              // Forgets the table: its rows' keys are the store's to extract.
+              written.cleared.add(table);
+              await tx.putAll(table, rows);
+            },
             delete: async (table, key) => {
               note(table, key);
               await tx.delete(table, key);
@@ -140,6 +249,7 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
         // Committed or not: a failed commit may still have written (a lost
         // connection can leave the outcome unknown), and forgetting is always safe.
         forget(written);
+        close();
       }
     },
     close: () => inner.close(),

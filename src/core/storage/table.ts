@@ -14,6 +14,8 @@ export interface Table<R extends Row, K extends Key> {
   count(tx: ReadTx, query?: Query): Promise<number>;
   /** Inserts or replaces; returns the primary key (the assigned one for auto-increment tables). */
   put(tx: WriteTx, row: R): Promise<Key>;
+  /** Many rows in one request where the store has one (WriteTx.putAll). */
+  putAll(tx: WriteTx, rows: readonly R[]): Promise<void>;
   delete(tx: WriteTx, key: K): Promise<void>;
   /** Deletes every row the query matches; returns how many. */
   deleteWhere(tx: WriteTx, query: Query): Promise<number>;
@@ -26,6 +28,7 @@ export function table<R extends Row, K extends Key = Key>(name: string): Table<R
     query: (tx, query) => tx.query<R>(name, query),
     count: (tx, query) => tx.count(name, query),
     put: (tx, row) => tx.put(name, row),
+    putAll: (tx, rows) => tx.putAll(name, rows),
     delete: (tx, key) => tx.delete(name, key),
     deleteWhere: (tx, query) => tx.deleteWhere(name, query),
   };

@@ -28,46 +28,75 @@ const MAX_DEPTH = 32;
 
 const float = new DataView(new ArrayBuffer(8));
 
-/** The sortable bytes of a key; throws DataError for values that are not valid keys. */
-export function encodeKey(key: Key): Uint8Array {
-  const out: number[] = [];
-  write(out, key, 0);
-  return Uint8Array.from(out);
+/**
+ * The bytes being written: one buffer reused by every call (a key is encoded
+ * for each row written and read, several per row with its indexes), copied
+ * out at the end; it grows to the largest key seen.
+ */
+let out = new Uint8Array(256);
+let at = 0;
+
+function room(bytes: number): void {
+  if (at + bytes <= out.length) return;
+  const grown = new Uint8Array(Math.max(out.length * 2, at + bytes));
+  grown.set(out.subarray(0, at));
+  out = grown;
 }
 
-function write(out: number[], key: unknown, depth: number): void {
+/** The sortable bytes of a key; throws DataError for values that are not valid keys. */
+export function encodeKey(key: Key): Uint8Array {
+  at = 0;
+  write(key, 0);
+  return out.slice(0, at);
+}
+
+function write(key: unknown, depth: number): void {
   if (typeof key === 'number') {
     if (Number.isNaN(key)) throw new StorageError('DataError', 'NaN is not a valid key');
-    out.push(NUMBER);
-    writeNumber(out, key);
+    room(9);
+    out[at++] = NUMBER;
+    writeNumber(key);
   } else if (typeof key === 'string') {
-    out.push(STRING);
-    writeString(out, key);
-    out.push(END);
+    // At most 3 bytes a code unit (a 0x00 takes 2), the tag and the end.
+    room(3 * key.length + 2);
+    out[at++] = STRING;
+    writeString(key);
+    out[at++] = END;
   } else if (Array.isArray(key) && depth < MAX_DEPTH) {
-    out.push(ARRAY);
-    for (const element of key) write(out, element, depth + 1);
-    out.push(END);
+    room(1);
+    out[at++] = ARRAY;
+    for (const element of key) write(element, depth + 1);
+    room(1);
+    out[at++] = END;
   } else {
     throw new StorageError('DataError', `not a valid key: ${String(key)}`);
   }
 }
 
-function writeNumber(out: number[], value: number): void {
+function writeNumber(value: number): void {
   float.setFloat64(0, value === 0 ? 0 : value);
   const negative = (float.getUint8(0) & 0x80) !== 0;
   for (let i = 0; i < 8; i++) {
     const byte = float.getUint8(i);
-    out.push(negative ? ~byte & 0xff : i === 0 ? byte ^ 0x80 : byte);
+    out[at++] = negative ? ~byte & 0xff : i === 0 ? byte ^ 0x80 : byte;
   }
 }
 
-function writeString(out: number[], value: string): void {
+function writeString(value: string): void {
   for (let i = 0; i < value.length; i++) {
     const unit = value.charCodeAt(i);
-    if (unit === 0) out.push(END, ESCAPE);
-    else if (unit < 0x80) out.push(unit);
-    else if (unit < 0x800) out.push(0xc0 | (unit >> 6), 0x80 | (unit & 0x3f));
-    else out.push(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f));
+    if (unit === 0) {
+      out[at++] = END;
+      out[at++] = ESCAPE;
+    } else if (unit < 0x80) {
+      out[at++] = unit;
+    } else if (unit < 0x800) {
+      out[at++] = 0xc0 | (unit >> 6);
+      out[at++] = 0x80 | (unit & 0x3f);
+    } else {
+      out[at++] = 0xe0 | (unit >> 12);
+      out[at++] = 0x80 | ((unit >> 6) & 0x3f);
+      out[at++] = 0x80 | (unit & 0x3f);
+    }
   }
 }

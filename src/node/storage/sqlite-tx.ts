@@ -60,6 +60,12 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
       return Number(prepare(text).get(...sql.params)!.n);
     },
     put: async (name, row) => put(context, layout(name), name, row),
+    putAll: async (name, rows) => {
+      const found = layout(name);
+      if (found.spec.autoIncrement)
+        throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
+      for (const row of rows) put(context, found, name, row);
+    },
     delete: async (name, key) => {
       prepare(`DELETE FROM ${layout(name).table} WHERE k = ?`).run(encodeKey(key));
     },

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../../../src/core/protocol.ts';
 import { extremityIds, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
+import { searchRoomNumber } from '../../../src/core/rooms/search-index.ts';
+import { searchRoomsTable, searchTable } from '../../../src/core/rooms/tables.ts';
 import {
   type Account,
   type ClusterNode,
@@ -72,6 +74,28 @@ describe('a transaction placed as one batch', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body;
   };
+  /** Ids of the room's events a search for `term` finds, and of those its index still holds a row of. */
+  const searchFor = async (term: string): Promise<string[]> => {
+    const res = await a.request(
+      'POST',
+      '/_matrix/client/v3/search',
+      { search_categories: { room_events: { search_term: term } } },
+      alice.accessToken,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const indexed = await a.store.read([searchTable.name, searchRoomsTable.name], async (tx) => {
+      const r = await searchRoomNumber(tx, roomId);
+      return r === undefined
+        ? []
+        : searchTable.query(tx, {
+            range: { lower: [r, term, 0], upper: [r, term, Number.MAX_SAFE_INTEGER] },
+          });
+    });
+    return [
+      ...res.body.search_categories.room_events.results.map((r: Json) => r.result.event_id),
+      ...indexed.map((row) => `row at ${row.s}`),
+    ];
+  };
   const extremities = () => a.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));
 
   test('a thread reply placed before its root, in the same transaction, marks the root', async () => {
@@ -119,7 +143,22 @@ describe('a transaction placed as one batch', () => {
     const pruned = await get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(target.eventId)}`);
     assert.deepEqual(pruned.content, {});
     assert.equal(pruned.unsigned.redacted_because.event_id, redaction.eventId);
+    assert.deepEqual(await searchFor('secret'), [], 'the redacted text left the search index');
     joinId = merge.eventId;
+  });
+
+  test('a redaction placed after its target, in the same transaction, takes its text out of search', async () => {
+    const target = await event([joinId], { content: { msgtype: 'm.text', body: 'classified' } });
+    const redaction = await event(
+      [target.eventId],
+      { type: 'm.room.redaction', redacts: target.eventId, content: { redacts: target.eventId } },
+      1,
+    );
+    await sendAll([target.pdu, redaction.pdu]);
+    const pruned = await get(`/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(target.eventId)}`);
+    assert.deepEqual(pruned.content, {});
+    assert.deepEqual(await searchFor('classified'), []);
+    joinId = redaction.eventId;
   });
 
   test('a redaction received before its target, in an earlier transaction, prunes the target', async () => {

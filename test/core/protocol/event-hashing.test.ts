@@ -5,6 +5,7 @@ import { systemRandomBytes as randomBytes } from '../../../src/platform/system-r
 import {
   EventFormatError,
   contentHash,
+  encodePdu,
   eventIdFor,
   pduFromRoomEvent,
   redactedBytes,
@@ -13,6 +14,7 @@ import {
   signEvent,
   verifyEvent,
 } from '../../../src/core/protocol/event-hashing.ts';
+import { canonicalJson } from '../../../src/core/protocol/canonical-json.ts';
 import { redactEvent } from '../../../src/core/protocol/redaction.ts';
 import { roomVersion } from '../../../src/core/protocol/room-version.ts';
 import type { RoomVersion } from '../../../src/core/protocol/room-version.ts';
@@ -141,6 +143,35 @@ describe('event ids', () => {
       const given = await verifyEvent(ed25519, event, v10, redactedBytes(event, v10));
       assert.deepEqual(given, await verifyEvent(ed25519, event, v10));
     }
+  });
+
+  test('a PDU encoded once gives the bytes each check would encode on its own', async () => {
+    const v10 = version('10');
+    const v12 = version('12');
+    const alice = await newServer();
+    const signed = await signedMessage(alice, '10');
+    const cases: [Record<string, unknown>, RoomVersion][] = [
+      [GMSL_CREATE_EVENT, v10],
+      [{ ...GMSL_CREATE_EVENT, event_id: '$local', unsigned: { é: '𝄞 \u0000' } }, v10],
+      [{ ...signed, content: { body: 'ünïcødé 𝄞', 'm.relates_to': { rel_type: 'm.thread' } } }, v10],
+      [{ ...GMSL_CREATE_EVENT, room_id: undefined, content: { room_version: '12' } }, v12],
+      [{ content: {}, hashes: {}, signatures: {} }, v10],
+    ];
+    for (const [raw, roomVersionOf] of cases) {
+      const pdu = JSON.parse(JSON.stringify(raw)) as Record<string, unknown>;
+      const encoding = encodePdu(pdu, roomVersionOf);
+      assert.equal(encoding.size, new TextEncoder().encode(canonicalJson(pdu)).length);
+      assert.deepEqual(encoding.redacted, redactedBytes(pdu, roomVersionOf));
+      const { event_id: _, unsigned: _u, signatures: _s, hashes: _h, ...hashed } = pdu;
+      if (roomVersionOf.roomIdIsCreateEventId) delete hashed.room_id;
+      assert.deepEqual(encoding.hashed, new TextEncoder().encode(canonicalJson(hashed)));
+    }
+    const tampered = { ...signed, content: { body: 'changed' } };
+    for (const event of [signed, tampered]) {
+      const given = await verifyEvent(ed25519, event, v10, encodePdu(event, v10));
+      assert.deepEqual(given, await verifyEvent(ed25519, event, v10));
+    }
+    assert.throws(() => encodePdu({ ...signed, unsigned: { age: 1.5 } }, v10), /unsigned\.age: /);
   });
 
   test('v1/v2 events carry their own id (gomatrixserverlib TestEventIDForRoomVersionV1)', async () => {

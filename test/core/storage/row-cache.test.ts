@@ -29,15 +29,24 @@ runStoreConformance(
   { durable: false },
 );
 
-/** A store over SQLite whose gets are counted. */
+/** A store over SQLite whose gets and queries are counted. */
 async function countedStore() {
   const inner = await openSqliteStore(':memory:', [V1]);
   let gets = 0;
+  let queries = 0;
   const counting = (tx: ReadTx): ReadTx => ({
     ...tx,
     get: (table, key) => {
       gets++;
       return tx.get(table, key);
+    },
+    query: (table, query) => {
+      queries++;
+      return tx.query(table, query);
+    },
+    count: (table, query) => {
+      queries++;
+      return tx.count(table, query);
     },
   });
   const store: Store = {
@@ -45,7 +54,7 @@ async function countedStore() {
     write: (tables, fn) => inner.write(tables, (tx) => fn({ ...tx, ...counting(tx) })),
     close: () => inner.close(),
   };
-  return { store: cached(store), gets: () => gets };
+  return { store: cached(store), gets: () => gets, queries: () => queries };
 }
 
 describe('the row cache', () => {
@@ -135,6 +144,49 @@ describe('the row cache', () => {
     release();
     await Promise.all([slow, write]);
     assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'a')), { k: 'a', v: 2 });
+    await store.close();
+  });
+
+  test("reads share a query's answer until a commit touches its table", async () => {
+    const { store, queries } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    const all = () => store.read(['kv'], (tx) => tx.query<{ k: string; v: number }>('kv'));
+    const counted = () => store.read(['kv'], (tx) => tx.count('kv'));
+    assert.deepEqual(await all(), [{ k: 'a', v: 1 }]);
+    (await all())[0]!.v = 99;
+    assert.deepEqual(await all(), [{ k: 'a', v: 1 }], 'an answer of its own');
+    assert.equal(await counted(), 1);
+    assert.equal(await counted(), 1);
+    assert.equal(queries(), 2);
+    await store.write(['events'], (tx) => tx.put('events', { eventId: '$e', roomId: '!r', depth: 1 }));
+    await all();
+    assert.equal(queries(), 2, 'a write to another table changes nothing here');
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'b', v: 2 }));
+    assert.deepEqual((await all()).length, 2);
+    assert.equal(await counted(), 2);
+    assert.equal(queries(), 4);
+    await store.close();
+  });
+
+  test('while a write that may touch the table is open, reads ask the store', async () => {
+    const { store, queries } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    const all = () => store.read(['kv'], (tx) => tx.query('kv'));
+    await all();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The write has begun (it may go on to change kv) but not written yet.
+    const write = store.write(['kv'], async (tx) => {
+      await held;
+      await tx.put('kv', { k: 'b', v: 2 });
+    });
+    const during = all();
+    release();
+    await Promise.all([during, write]);
+    assert.equal(queries(), 2, 'asked the store during the write');
+    assert.equal((await all()).length, 2);
     await store.close();
   });
 

@@ -16,6 +16,29 @@ export function rowTests(h: Harness): void {
       assert.equal(await store.read(['kv'], (tx) => tx.get('kv', 'missing')), undefined);
     }));
 
+  test('putAll writes many rows of one table, replacing, with their indexes; not into an auto-increment table', () =>
+    h.withStore(async (store) => {
+      await store.write(['members'], (tx) =>
+        tx.put('members', { roomId: '!a', userId: '@x', membership: 'invite' }),
+      );
+      await store.write(['members'], (tx) =>
+        tx.putAll('members', [
+          { roomId: '!a', userId: '@x', membership: 'join' },
+          { roomId: '!a', userId: '@y', membership: 'join' },
+          { roomId: '!b', userId: '@x', membership: 'leave' },
+        ]),
+      );
+      const rows = await store.read(['members'], (tx) =>
+        tx.query('members', { range: { lower: ['!a', ''], upper: ['!a', '\uffff'] } }),
+      );
+      assert.deepEqual(
+        rows.map((r) => `${r.userId} ${r.membership}`),
+        ['@x join', '@y join'],
+      );
+      await assert.rejects(store.write(['stream'], (tx) => tx.putAll('stream', [{ roomId: '!a' }])));
+      assert.equal(await store.read(['stream'], (tx) => tx.count('stream')), 0, 'nothing written');
+    }));
+
   test('compound primary keys are arrays of their parts', () =>
     h.withStore(async (store) => {
       const key = await store.write(['members'], async (tx) => {
