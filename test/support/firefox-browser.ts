@@ -136,9 +136,15 @@ function microphoneForExtension(profileDir: string, id: string): Record<string, 
   };
 }
 
+export interface FirefoxLaunchOptions {
+  readonly extensionDir?: string;
+  /** More prefs for this browser (e.g. where downloads go). */
+  readonly prefs?: Record<string, unknown>;
+}
+
 export async function launchFirefoxWithExtension(
   setup: FirefoxSetup,
-  extensionDir = FIREFOX_EXTENSION_DIR,
+  { extensionDir = FIREFOX_EXTENSION_DIR, prefs = {} }: FirefoxLaunchOptions = {},
 ): Promise<FirefoxWithExtension> {
   const id = geckoId(extensionDir);
   const profileDir = mkdtempSync(join(tmpdir(), 'p2pm-firefox-'));
@@ -153,6 +159,7 @@ export async function launchFirefoxWithExtension(
       ...LOOPBACK_WEBRTC_PREFS,
       ...microphoneForExtension(profileDir, id),
       ...(DEBUG && DEBUG_PREFS),
+      ...prefs,
     },
     dumpio: DEBUG,
   });

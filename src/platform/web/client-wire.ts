@@ -29,6 +29,16 @@ export const CLIENT_PORT_NAME = 'p2pm-client';
 /** The `type` of the window message that hands the shim's MessagePort to the isolated script. */
 export const HANDSHAKE_TYPE = 'p2pm-channel';
 
+/**
+ * The `type` of the window message the isolated script posts when it starts:
+ * a shim that ran first may have posted its channel before anybody listened
+ * (content/shim/page-channel.ts), and offers a new one.
+ */
+export const BRIDGE_READY_TYPE = 'p2pm-bridge-ready';
+
+/** The `type` of the isolated script's first message on the channel it took: the shim sends on that one. */
+export const CHANNEL_TAKEN_TYPE = 'p2pm-channel-taken';
+
 /** The most body bytes one `chunk` message carries. */
 export const MAX_CHUNK_BYTES = 256 * 1024;
 
