@@ -60,7 +60,7 @@ import {
 import type { Clock, Logger, Pbkdf2Sha256, RandomBytes } from './ports.ts';
 import { type Ed25519, ed25519Signer, P2P_KEY_ID, type Signer } from './protocol.ts';
 import type { BlobStore } from './storage/blob-port.ts';
-import { createRooms, type ReportsView, type Rooms } from './rooms/api.ts';
+import { createRooms, reindexSearch, type ReportsView, type Rooms } from './rooms/api.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
 import { type TurnSource, voipRoutes } from './voip/api.ts';
@@ -116,6 +116,11 @@ export interface Homeserver {
   readonly routes: readonly Pick<Route, 'method' | 'path' | 'auth'>[];
   /** The owner's settings (access token lifetime, support contact): the popup's, stored with the server. */
   readonly settings: OwnerSettingsView;
+  /**
+   * Settles when the history stored before the search index (schema version
+   * 9) is in it (rooms/search-reindex.ts), or when the server closes first.
+   */
+  readonly searchReindexed: Promise<void>;
   handle(req: HsRequest): Promise<HsResponse>;
   /**
    * Stops taking requests, ends waiting long-polls and waits for requests in
@@ -123,6 +128,9 @@ export interface Homeserver {
    */
   close(): Promise<void>;
 }
+
+/** How long after start the search re-index (rooms/search-reindex.ts) waits before its first batch. */
+const REINDEX_START_DELAY_MS = 1000;
 
 export function createHomeserver(deps: HomeserverDeps): Homeserver {
   const { store, clock, logger, serverName, config, transport, randomBytes, ed25519, pbkdf2 } = deps;
@@ -228,6 +236,20 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     stop = resolve;
   });
   const inFlight = new Set<Promise<HsResponse>>();
+  // History stored before the search index was (schema version 9) is indexed
+  // in the background, a batch at a time, once start is over: never before
+  // the first requests (the worker's cold start is measured to its first
+  // /versions), and yielding to them between batches.
+  const reindexed = clock
+    .sleep(REINDEX_START_DELAY_MS, stopped)
+    .then(() =>
+      reindexSearch(
+        store,
+        () => closing,
+        () => clock.sleep(0, stopped),
+      ),
+    )
+    .catch((err: unknown) => logger.warn('search re-index stopped', { error: String(err) }));
 
   return {
     serverName,
@@ -236,6 +258,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
     reports: rooms.reports,
     routes: routes.map(({ method, path, auth }) => ({ method, path, auth })),
     settings: ownerSettingsView(store),
+    searchReindexed: reindexed,
     ...(federation && { federation }),
     handle(req) {
       if (closing) return Promise.resolve(matrixErrorResponse(unknown('Server is shutting down', 503)));
@@ -250,6 +273,7 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       stop();
       typing.close();
       await Promise.allSettled([...inFlight]);
+      await reindexed;
       await federation?.close();
     },
   };

@@ -124,7 +124,8 @@ export const SCHEMA: readonly SchemaVersion[] = [
     },
   },
   // 9: the search index's rows smaller (rooms/tables.ts): room_search gives way to
-  // room_search_rooms and room_search_terms; events stored before are not in the new index.
+  // room_search_rooms and room_search_terms, which start empty (an upgrade changes tables,
+  // not rows); the events stored before are indexed after start (rooms/search-reindex.ts).
   {
     version: 9,
     tables: {

@@ -43,6 +43,7 @@ export type {
   RoomDeps,
 } from './deps.ts';
 export { createRooms, type Rooms } from './rooms.ts';
+export { reindexSearch } from './search-reindex.ts';
 /** Pagination tokens (see the header); parsing yields undefined for strings that are not one. */
 export {
   TIMELINE_START,

@@ -58,6 +58,7 @@ import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
 import { table } from '../storage/table.ts';
+import { STREAM_TABLE } from '../storage/stream.ts';
 
 export const ROOMS = 'rooms';
 export const EVENTS = 'room_events';
@@ -330,4 +331,16 @@ export const pendingRedactionsTable = table<PendingRedactionRow, readonly [strin
 );
 export const searchRoomsTable = table<SearchRoomRow, string>(SEARCH_ROOMS);
 export const searchTable = table<SearchRow, readonly [number, string, number]>(SEARCH_TERMS);
+
+/** The search re-index's progress (search-reindex.ts): one named row of the stream's counters table. */
+export interface SearchReindexRow extends Record<string, unknown> {
+  name: 'search_reindex';
+  /** The stream position at the first run: events above it were indexed when placed. */
+  upto: number;
+  /** The stream position of the last event re-indexed (absent before the first batch). */
+  after?: number;
+  /** Set when every event up to `upto` has been walked. */
+  done?: boolean;
+}
+export const searchReindexTable = table<SearchReindexRow, string>(STREAM_TABLE);
 export const reportsTable = table<ReportRow, number>(REPORTS);

@@ -1,0 +1,177 @@
+// The upgrade to schema version 9 (the new search index) keeps the history
+// searchable: a store written at version 8 (the tables of a homeserver with
+// history, copied into a store opened with the version 8 list) is reopened
+// with the current schema, as an upgraded extension or `serve` opens it, and
+// the re-index (rooms/search-reindex.ts) finds the old messages again, over
+// both stores.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
+import { cachedHomeserverStore } from '../../../src/core/homeserver-store.ts';
+import { reindexBatch, reindexSearch } from '../../../src/core/rooms/search-reindex.ts';
+import { SEARCH_TERMS } from '../../../src/core/rooms/tables.ts';
+import { SCHEMA } from '../../../src/core/schema.ts';
+import { memoryBlobStore } from '../../../src/core/storage/memory-blob-store.ts';
+import type { Row, SchemaVersion, Store } from '../../../src/core/storage/port.ts';
+import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
+import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
+import {
+  type Credentials,
+  createTestHomeserver,
+  homeserverWithAliceAndBob,
+  type Json,
+  type TestHomeserver,
+} from '../../support/hs-client.ts';
+import { FakeClock } from '../sync/fake-clock.ts';
+
+const V3 = '/_matrix/client/v3';
+const V8 = SCHEMA.filter((v) => v.version <= 8);
+
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+/** Opens one store at a schema list: the same database each call, as a restart does. */
+type Opener = (versions: readonly SchemaVersion[]) => Promise<Store>;
+
+const KINDS: readonly { name: string; place: () => Opener }[] = [
+  {
+    name: 'Dexie (IndexedDB)',
+    place: () => {
+      const name = `reindex-${Math.random()}`;
+      return async (versions) =>
+        cachedHomeserverStore(await openDexieStore(name, versions, { indexedDB, IDBKeyRange }), versions);
+    },
+  },
+  {
+    name: 'SQLite',
+    place: () => {
+      const root = mkdtempSync(join(tmpdir(), 'p2pm-reindex-test-'));
+      roots.push(root);
+      return (versions) => openSqliteStore(join(root, 'hs.sqlite'), versions);
+    },
+  },
+];
+
+interface History {
+  /** The homeserver that wrote it, indexing live (still open: its rows are the expected index). */
+  readonly source: TestHomeserver;
+  readonly alice: Credentials;
+  readonly redacted: string;
+}
+
+/** A homeserver with two rooms of messages, one message redacted. */
+async function history(): Promise<History> {
+  const { t: source, alice } = await homeserverWithAliceAndBob();
+  let txn = 0;
+  const room = async (name: string) =>
+    (await source.request('POST', `${V3}/createRoom`, { name }, alice.accessToken)).body.room_id as string;
+  const send = async (roomId: string, body: string) => {
+    const path = `${V3}/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${++txn}`;
+    const res = await source.request('PUT', path, { msgtype: 'm.text', body }, alice.accessToken);
+    assert.equal(res.status, 200);
+    return res.body.event_id as string;
+  };
+  const garden = await room('The Garden');
+  const kitchen = await room('Kitchen');
+  for (let i = 0; i < 6; i++) await send(i % 2 ? garden : kitchen, `old roses number ${i}`);
+  const redacted = await send(garden, 'old roses to forget');
+  const path = `${V3}/rooms/${encodeURIComponent(garden)}/redact/${encodeURIComponent(redacted)}/r${++txn}`;
+  assert.equal((await source.request('PUT', path, {}, alice.accessToken)).status, 200);
+  return { source, alice, redacted };
+}
+
+/** Writes the history's tables into a store opened at version 8: the store as the last release left it. */
+async function writeAtVersion8(source: Store, open: Opener): Promise<void> {
+  const old = await open(V8);
+  const tables = V8.at(-1)?.tables ?? {};
+  const current = SCHEMA.at(-1)?.tables ?? {};
+  for (const [name, spec] of Object.entries(tables)) {
+    if (!(name in current)) continue; // room_search: its rows are what the upgrade drops
+    const rows = await source.read([name], (tx) => tx.query<Row>(name));
+    await old.write([name], async (tx) => {
+      if (spec.autoIncrement) for (const row of rows) await tx.put(name, row);
+      else await tx.putAll(name, rows);
+    });
+  }
+  await old.close();
+}
+
+const searchRows = (store: Store) => store.read([SEARCH_TERMS], (tx) => tx.query<Row>(SEARCH_TERMS));
+
+async function search(t: TestHomeserver, who: Credentials, term: string): Promise<Json> {
+  const body = { search_categories: { room_events: { search_term: term, order_by: 'recent' } } };
+  const res = await t.request('POST', `${V3}/search`, body, who.accessToken);
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  return res.body.search_categories.room_events;
+}
+
+const bodies = (found: Json): string[] => found.results.map((r: Json) => r.result.content.body).sort();
+const OLD = [0, 1, 2, 3, 4, 5].map((i) => `old roses number ${i}`);
+
+for (const kind of KINDS) {
+  describe(`search after the upgrade to the new index, ${kind.name}`, () => {
+    test('the homeserver re-indexes the history it was upgraded with, redactions left out', async () => {
+      const { source, alice, redacted } = await history();
+      const open = kind.place();
+      await writeAtVersion8(source.store, open);
+      const expected = await searchRows(source.store);
+      await source.close();
+
+      const t = await createTestHomeserver({
+        stores: async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() }),
+      });
+      try {
+        await t.hs.searchReindexed;
+        const found = await search(t, alice, 'roses');
+        assert.deepEqual(bodies(found), OLD);
+        assert.ok(!found.results.some((r: Json) => r.result.event_id === redacted));
+        assert.deepEqual(await searchRows(t.store), expected, 'the rows placing wrote, no more, no fewer');
+        const path = `${V3}/rooms/${encodeURIComponent(found.results[0].result.room_id)}/send/m.room.message/new`;
+        await t.request('PUT', path, { msgtype: 'm.text', body: 'new roses' }, alice.accessToken);
+        assert.deepEqual(bodies(await search(t, alice, 'roses')), [...OLD, 'new roses'].sort());
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('a re-index stopped mid-way resumes after its last batch', async () => {
+      const { source, alice } = await history();
+      const open = kind.place();
+      await writeAtVersion8(source.store, open);
+      const expected = await searchRows(source.store);
+      await source.close();
+
+      // A clock that never moves: the homeserver's own run never starts, the test drives the batches.
+      const stores = async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() });
+      const first = await createTestHomeserver({ clock: new FakeClock(), stores });
+      assert.equal(await reindexBatch(first.store, 8), false);
+      const part = await searchRows(first.store);
+      assert.ok(part.length > 0 && part.length < expected.length, `${part.length} of ${expected.length}`);
+      await first.close();
+
+      const second = await createTestHomeserver({ clock: new FakeClock(), stores });
+      try {
+        let batches = 0;
+        await reindexSearch(
+          second.store,
+          () => false,
+          async () => {
+            batches++;
+          },
+          8,
+        );
+        assert.ok(batches > 0);
+        assert.deepEqual(await searchRows(second.store), expected);
+        assert.deepEqual(bodies(await search(second, alice, 'roses')), OLD);
+        assert.equal(await reindexBatch(second.store, 8), true, 'done stays done');
+      } finally {
+        await second.close();
+      }
+    });
+  });
+}
