@@ -37,7 +37,7 @@ import { measured } from './table.ts';
 const GIVE_UP_MS = 120_000;
 
 /** ms from `name`'s join call until a page of `pageSize` shows 20 messages (or GIVE_UP_MS). */
-async function joinToFirstPage(
+export async function joinToFirstPage(
   peer: { page: Parameters<typeof callClient>[0] },
   name: string,
   roomId: string,

@@ -10,14 +10,11 @@
 // the bench may). `--quick`: 200 members, 2,000 events. Prints "skipped"
 // without Chromium or a build.
 // Run alone: `node bench/run.ts big-room-extension` (after `npm run build`).
-import { callClient } from '../scripts/harness/client-page/driver.ts';
+import { joinToFirstPage } from './big-room-browsers.bench.ts';
 import { HOLDER, MEMBERS, makeRoom, savedRoom } from './big-room.bench.ts';
 import { spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
 import { withNodeAndExtension } from './node-and-extension.ts';
 import { measured } from './table.ts';
-
-/** A joiner that shows no history for this long has missed any goal: the figure says so. */
-const GIVE_UP_MS = 120_000;
 
 export default async function bigRoomExtensionBench(): Promise<Record<string, number> | undefined> {
   const saved = await savedRoom();
@@ -28,14 +25,14 @@ export default async function bigRoomExtensionBench(): Promise<Record<string, nu
       async (node) => saved?.room ?? (await makeRoom(node)),
       async ({ node, browser, page }, room) => {
         await startTrace(browser.worker);
-        const t0 = performance.now();
-        await callClient(page, 'join', 'bob', room.roomId, [node.serverName]);
-        const joinMs = performance.now() - t0;
         // The join and the 20 messages before it.
-        while ((await callClient(page, 'newestPageMessages', 'bob', room.roomId, 21)) < 20) {
-          if (performance.now() - t0 > GIVE_UP_MS) break;
-        }
-        const firstPageMs = performance.now() - t0;
+        const { joinMs, firstPageMs } = await joinToFirstPage(
+          { page },
+          'bob',
+          room.roomId,
+          node.serverName,
+          21,
+        );
         for (const line of spanTotals(await takeTrace(browser.worker), firstPageMs)) console.log(line);
         measured('join.big.node-browser', firstPageMs);
         return {

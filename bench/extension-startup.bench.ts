@@ -8,6 +8,7 @@
 // the same figures are taken from that build too, in turns with this one (a
 // browser for each, both open), so that a change is judged by paired runs on
 // a shared machine; only this build's figures go into the table.
+// P2PM_EXTENSION=<a built dist/chrome> measures that build instead of dist/chrome.
 // Run alone: `node bench/run.ts extension-startup` (after `npm run build`).
 import { loadavg } from 'node:os';
 import type { Page } from 'playwright-core';
@@ -76,7 +77,7 @@ export default async function extensionStartupBench(): Promise<void> {
       await callClient(page, 'start', 'alice', HOMESERVER_ORIGIN, creds);
       return { label, browser, page, versions: [], cold: [] };
     };
-    const sides = [await open('this build', EXTENSION_DIR)];
+    const sides = [await open('this build', process.env.P2PM_EXTENSION ?? EXTENSION_DIR)];
     if (base) sides.push(await open('base build', base));
 
     for (const side of sides) await callClient(side.page, 'versionsRoundTrips', HOMESERVER_ORIGIN, 20);

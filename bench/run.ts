@@ -28,6 +28,7 @@ const NOT_IN_QUICK = [
   'remote-media',
   'search',
   'storage',
+  'webrtc-turn',
 ];
 
 /**
@@ -45,6 +46,7 @@ const BROWSERS = [
   'media',
   'page-media',
   'search-extension',
+  'webrtc-turn',
   'worker-memory',
 ];
 const BROWSER_LOCK = '/tmp/p2pm-browsers.lock';

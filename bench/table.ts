@@ -199,6 +199,19 @@ export const GOALS: readonly Goal[] = [
     issue: 17,
   },
   {
+    id: 'p2p.webrtc.direct',
+    measure: 'two browsers met through the relay → WebRTC connection, direct',
+    unit: 'ms',
+    issue: 17,
+  },
+  {
+    id: 'p2p.webrtc.turn',
+    measure:
+      "two browsers met through the relay → WebRTC connection, no route between them: the relay's TURN",
+    unit: 'ms',
+    issue: 17,
+  },
+  {
     id: 'search.node.ingest.indexed',
     measure: 'PDUs received, Node, messages indexed for search (paired)',
     unit: '/s',

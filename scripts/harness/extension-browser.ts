@@ -50,6 +50,8 @@ export interface LaunchOptions {
   readonly extensionDir?: string;
   /** More Chromium flags (e.g. FAKE_MEDIA_ARGS). */
   readonly extraArgs?: readonly string[];
+  /** Another way to start Chromium (split-network.ts: inside a network namespace); CHROMIUM_PATH by default. */
+  readonly executablePath?: string;
 }
 
 /** Chromium's fake camera and microphone (a test pattern and a beep), and no permission prompt for them. */
@@ -61,11 +63,13 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
     throw new Error(`${extensionDir} has no manifest.json: run npm run build first`);
   }
   const profileDir = options.profileDir ?? mkdtempSync(join(tmpdir(), 'p2pm-profile-'));
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
   if (options.grantHosts?.length) {
-    if (!installedIn(profileDir, extensionDir)) await (await launch(profileDir, extensionDir, [])).close();
+    if (!installedIn(profileDir, extensionDir))
+      await (await launch(executablePath, profileDir, extensionDir, [])).close();
     grantHostPermissions(profileDir, extensionDir, options.grantHosts);
   }
-  return launch(profileDir, extensionDir, options.extraArgs ?? []);
+  return launch(executablePath, profileDir, extensionDir, options.extraArgs ?? []);
 }
 
 /**
@@ -75,13 +79,14 @@ export async function launchExtensionBrowser(options: LaunchOptions = {}): Promi
  * and started once more.
  */
 async function launch(
+  executablePath: string,
   profileDir: string,
   extensionDir: string,
   extraArgs: readonly string[],
   attempt = 1,
 ): Promise<ExtensionBrowser> {
   const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM_PATH,
+    executablePath,
     headless: true,
     args: chromiumArgs(extensionDir, extraArgs),
     // WebRTC on a loopback-only host gathers candidates only with a media permission (TESTING.md).
@@ -95,7 +100,7 @@ async function launch(
     await context.close();
     if (attempt > 1) throw err;
     console.error(`extension worker not found (${String(err)}); starting the browser again`);
-    return launch(profileDir, extensionDir, extraArgs, attempt + 1);
+    return launch(executablePath, profileDir, extensionDir, extraArgs, attempt + 1);
   }
   const extensionId = new URL(worker.url()).host;
   await grantMicrophone(context, `chrome-extension://${extensionId}`);

@@ -47,19 +47,20 @@ export function isDirectWebRTC(conn: ConnectionInfo): boolean {
   );
 }
 
-/** Waits (hang guard: 60 s) until the browser's node has a direct WebRTC connection to `serverName`. */
+/** Waits (hang guard: 60 s unless given) until the browser's node has a direct WebRTC connection to `serverName`. */
 export async function waitForDirectWebRTC(
   browser: ExtensionBrowser,
   serverName: string,
+  hangGuardMs = 60_000,
 ): Promise<ConnectionInfo> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + hangGuardMs;
   for (;;) {
     const found = (await nodeConnections(browser)).find(
       (c) => c.serverName === serverName && isDirectWebRTC(c),
     );
     if (found) return found;
     if (Date.now() > deadline) throw new Error(`hang guard: no direct WebRTC connection to ${serverName}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -28,8 +28,12 @@ async function spawnCli<T>(
   command: string,
   args: readonly string[],
   ready: (stdout: string) => T | undefined,
+  netns?: string,
 ) {
-  const child = spawn(process.execPath, [BIN, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [process.execPath, BIN, command, ...args];
+  // `ip netns exec` execs the command: the child's pid stays the process's own.
+  const [program, ...rest] = netns ? ['ip', 'netns', 'exec', netns, ...argv] : argv;
+  const child = spawn(program!, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -75,16 +79,23 @@ export interface RelayProcess {
 
 /**
  * Starts `p2p-matrix relay` (loopback, free ports for libp2p and TURN unless
- * args say otherwise) and waits for its addresses.
+ * args say otherwise; in the network namespace `netns` if given) and waits
+ * for its addresses.
  */
 export async function startRelayProcess(
   args: readonly string[] = ['--port', '0', '--turn-port', '0'],
+  netns?: string,
 ): Promise<RelayProcess> {
-  const started = await spawnCli('relay', args, (stdout) => {
-    const addrs = [...stdout.matchAll(/^relay listening on (\S+)$/gm)].map((m) => m[1]!);
-    const turnUris = [...stdout.matchAll(/^relay TURN on (\S+)$/gm)].map((m) => m[1]!);
-    return addrs.length > 0 ? { addrs, turnUris } : undefined;
-  });
+  const started = await spawnCli(
+    'relay',
+    args,
+    (stdout) => {
+      const addrs = [...stdout.matchAll(/^relay listening on (\S+)$/gm)].map((m) => m[1]!);
+      const turnUris = [...stdout.matchAll(/^relay TURN on (\S+)$/gm)].map((m) => m[1]!);
+      return addrs.length > 0 ? { addrs, turnUris } : undefined;
+    },
+    netns,
+  );
   const { addrs, turnUris } = started.value;
   return { multiaddrs: addrs, turnUris, child: started.child, stop: started.stop };
 }

@@ -74,3 +74,4 @@ export { BoundedCache } from './protocol/bounded-cache.ts';
 export { SCHEMA } from './schema.ts';
 export type { Report, ReportsView } from './rooms/api.ts';
 export type { TurnCredentials, TurnSource } from './voip/api.ts';
+export { cachedTurnCredentials } from './voip/api.ts';

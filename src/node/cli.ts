@@ -55,6 +55,8 @@ relay options:
   --turn-port <n>        serve TURN (coturn) on this UDP/TCP port (default 3478; 0 picks a free one)
   --turn-host <address>  the address TURN listens on and clients reach (default: --host)
   --no-turn              no TURN server (calls that cannot go direct then fail)
+  --turn-allow-peers <a> relay to these peer addresses although private (an address or <first>-<last>;
+                         repeatable): a relay on the private network its peers share
   -h, --help             show this help
 `;
 

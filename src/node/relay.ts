@@ -20,6 +20,7 @@
 //    or its directory (issue 12).
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { circuitRelayServer } from '@libp2p/circuit-relay-v2';
 import { identify } from '@libp2p/identify';
@@ -187,6 +188,7 @@ export async function runRelay(argv: readonly string[], io: RelayIo = console): 
       'turn-host': { type: 'string' },
       'turn-port': { type: 'string', default: String(DEFAULT_TURN_PORT) },
       'no-turn': { type: 'boolean', default: false },
+      'turn-allow-peers': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -226,7 +228,13 @@ function portOf(flag: string, value: string): number {
  * and says so. A wildcard address cannot be named in a TURN URI.
  */
 function turnOptions(
-  values: { host: string; 'turn-host'?: string; 'turn-port': string; 'no-turn': boolean },
+  values: {
+    host: string;
+    'turn-host'?: string;
+    'turn-port': string;
+    'no-turn': boolean;
+    'turn-allow-peers': string[];
+  },
   io: RelayIo,
 ): TurnServerOptions | undefined {
   if (values['no-turn']) return undefined;
@@ -234,12 +242,21 @@ function turnOptions(
   if (host === '0.0.0.0' || host === '::')
     throw new TypeError('TURN needs an address clients can reach: give --turn-host (or --no-turn)');
   const port = portOf('--turn-port', values['turn-port']);
+  const allowedPeers = values['turn-allow-peers'].map(checkPeerRange);
   const missing = coturnMissing();
   if (missing) {
     io.log(`relay without TURN: ${missing}`);
     return undefined;
   }
-  return { host, port };
+  return { host, port, ...(allowedPeers.length > 0 && { allowedPeers }) };
+}
+
+/** `--turn-allow-peers`: an address or `<first>-<last>` range (coturn's `allowed-peer-ip`). */
+function checkPeerRange(range: string): string {
+  const ends = range.split('-');
+  if (ends.length > 2 || ends.some((end) => isIP(end) === 0))
+    throw new TypeError(`invalid --turn-allow-peers ${range} (an address or <first>-<last>)`);
+  return range;
 }
 
 /** The relay's seed as 64 hex characters in `path`, created (mode 0600) on first use. */

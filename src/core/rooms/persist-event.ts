@@ -180,14 +180,45 @@ export function relationOf(event: RoomEvent): { eventId: string; relType: string
 
 /** Mirrors a member event into room_members (ignores unknown memberships). */
 export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: number): Promise<void> {
-  const userId = event.state_key!;
   const membership = event.content.membership;
-  if (typeof membership !== 'string' || !MEMBERSHIPS.includes(membership)) return;
-  const previous = await membersTable.get(tx, [event.room_id, userId]);
+  if (!MEMBERSHIPS.includes(membership as Membership)) return;
+  await membersTable.put(
+    tx,
+    memberRow(event, stream, await membersTable.get(tx, [event.room_id, event.state_key!])),
+  );
+  if (PRESENT.includes(membership as Membership))
+    await forgottenTable.delete(tx, [event.state_key!, event.room_id]);
+}
+
+/**
+ * updateMembership for member events of distinct users: their rows read
+ * together and written in one request (a big room's join sets a thousand;
+ * putAll makes the row cache forget the table, which one change need not).
+ */
+export async function updateMemberships(
+  tx: WriteTx,
+  events: readonly RoomEvent[],
+  stream: number,
+): Promise<void> {
+  const valid = events.filter((e) => MEMBERSHIPS.includes(e.content.membership as Membership));
+  const previous = await Promise.all(valid.map((e) => membersTable.get(tx, [e.room_id, e.state_key!])));
+  await membersTable.putAll(
+    tx,
+    valid.map((event, i) => memberRow(event, stream, previous[i])),
+  );
+  const present = valid.filter((e) => PRESENT.includes(e.content.membership as Membership));
+  await Promise.all(present.map((e) => forgottenTable.delete(tx, [e.state_key!, e.room_id])));
+}
+
+/** Memberships that undo a forget (the room shows again). */
+const PRESENT: readonly Membership[] = ['join', 'invite', 'knock'];
+
+function memberRow(event: RoomEvent, stream: number, previous: MemberRow | undefined): MemberRow {
+  const membership = event.content.membership as Membership;
   const row: MemberRow = {
     room_id: event.room_id,
-    user_id: userId,
-    membership: membership as Membership,
+    user_id: event.state_key!,
+    membership,
     event_id: event.event_id,
     stream,
     sender: event.sender,
@@ -197,10 +228,7 @@ export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: nu
   const { displayname, avatar_url: avatarUrl } = event.content;
   if (typeof displayname === 'string') row.displayname = displayname;
   if (typeof avatarUrl === 'string') row.avatar_url = avatarUrl;
-  await membersTable.put(tx, row);
-  if (membership === 'join' || membership === 'invite' || membership === 'knock') {
-    await forgottenTable.delete(tx, [userId, event.room_id]);
-  }
+  return row;
 }
 
 /** Prunes the redacted event (spec: rooms v3+ "Handling redactions") when the rules allow it. */

@@ -12,7 +12,7 @@ import {
   stateKeyOf,
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { applyRedaction, eventRow, updateMembership } from './persist-event.ts';
+import { applyRedaction, eventRow, updateMembership, updateMemberships } from './persist-event.ts';
 import { roomNumberFor, searchable, searchRowsOf } from './search-index.ts';
 import {
   type StateIds,
@@ -199,20 +199,23 @@ async function applyStateDiff(
 ): Promise<string[]> {
   const rows = await currentStateTable.query(tx, { index: 'room', equals: roomId });
   const old = new Map(rows.map((r) => [stateKeyOf(r.type, r.state_key), r.event_id]));
-  // Each key touches its own rows: all of them at once (a join's whole state
-  // is a thousand members in a big room, and in IndexedDB one by one is a
-  // round trip each).
+  // Each key touches its own rows: all of them at once, each table's in one
+  // request (a join's whole state is a thousand members in a big room, and in
+  // IndexedDB one by one is a round trip each).
   const changed = [...state].filter(([key, eventId]) => old.get(key) !== eventId);
-  const joined = await Promise.all(
-    changed.map(async ([key, eventId]) => {
+  await currentStateTable.putAll(
+    tx,
+    changed.map(([key, eventId]) => {
       const [type, stateKey] = splitStateKey(key);
-      await currentStateTable.put(tx, { room_id: roomId, type, state_key: stateKey, event_id: eventId });
-      const event = type === 'm.room.member' ? (await eventsTable.get(tx, eventId))?.pdu : undefined;
-      if (!event) return undefined;
-      await updateMembership(tx, event, stream);
-      return stateKey;
+      return { room_id: roomId, type, state_key: stateKey, event_id: eventId } satisfies CurrentStateRow;
     }),
   );
+  const memberIds = changed.filter(([key]) => splitStateKey(key)[0] === 'm.room.member').map(([, id]) => id);
+  const memberEvents = (await Promise.all(memberIds.map((id) => eventsTable.get(tx, id))))
+    .filter((row) => row !== undefined)
+    .map((row) => row.pdu);
+  await updateMemberships(tx, memberEvents, stream);
+  const joined = memberEvents.map((event) => event.state_key);
   const members = joined.filter((m): m is string => m !== undefined);
   for (const key of old.keys()) {
     if (state.has(key)) continue;

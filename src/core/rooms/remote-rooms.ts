@@ -73,15 +73,17 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
   await roomsTable.put(tx, room);
   const before = await writeSnapshot(tx, roomId, new Map(joined.state));
   // Thousands of events in a big room: asked and written all at once (in
-  // IndexedDB, one by one is a round trip each), none of them depending on another.
+  // IndexedDB, one by one is a round trip each; the rows go in one bulk put),
+  // none of them depending on another.
   const held = await Promise.all(joined.events.map((e) => eventsTable.count(tx, { equals: e.event_id })));
-  await Promise.all(
+  await eventsTable.putAll(
+    tx,
     joined.events
       .filter((_, i) => held[i] === 0)
       .map((event) => {
         const row = eventRow(event, { ...room, state_group: before });
         row.outlier = true;
-        return eventsTable.put(tx, row);
+        return row;
       }),
   );
   await inviteStateTable.deleteWhere(tx, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });

@@ -21,6 +21,7 @@ import type { SyncContext } from './sync-context.ts';
 import { type SyncResponse, emptySyncResponse } from './sync-response.ts';
 import { type SyncToken, formatSyncToken } from './sync-token.ts';
 import type { TypingTracker } from './typing.ts';
+import type { UnreadMemo } from './unread.ts';
 
 export interface AccountDataEvent {
   readonly type: string;
@@ -72,6 +73,8 @@ export interface BuildInput {
   readonly accounts: AccountReads;
   readonly keys: SyncKeys;
   readonly now: number;
+  /** The unread counts of earlier syncs, to add the new events to instead of walking back again. */
+  readonly unread?: UnreadMemo;
 }
 
 export interface BuiltSync {
@@ -99,6 +102,7 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
     now: input.now,
     filter: request.filter,
     position,
+    ...(input.unread ? { unread: input.unread } : {}),
   };
   const response = emptySyncResponse(formatSyncToken({ stream: position, typing: typingSerial }));
   const plan = await planRooms(tx, request, since?.stream);

@@ -15,6 +15,7 @@ import type { SyncKeys } from './build-sync.ts';
 import { getEvents } from './events-route.ts';
 import { getNotifications } from './notifications-route.ts';
 import { roomInitialSync } from './room-initial-sync.ts';
+import { createUnreadMemo } from './unread.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import { putTyping } from './typing-handler.ts';
@@ -52,7 +53,7 @@ export function syncRoutes(deps: SyncDeps): Route[] {
     ...deps.accounts.tables,
     ...deps.keys.tables,
   ];
-  const syncDeps = { ...deps, tables: [...new Set(tables)] };
+  const syncDeps = { ...deps, tables: [...new Set(tables)], unread: createUnreadMemo() };
   const receiptDeps = { ...deps, fullyRead: deps.accounts };
   return [
     { method: 'GET', path: `${V3}/sync`, auth: 'required', handler: (ctx) => getSync(syncDeps, ctx) },

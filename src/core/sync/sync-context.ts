@@ -3,6 +3,7 @@
 import type { ReadTx } from '../storage/port.ts';
 import type { FilterDefinition } from '../events/filter.ts';
 import { projectFields } from '../events/filter-match.ts';
+import type { UnreadMemo } from './unread.ts';
 
 export interface SyncContext {
   readonly tx: ReadTx;
@@ -13,6 +14,8 @@ export interface SyncContext {
   readonly filter: FilterDefinition;
   /** The stream position the response is computed at (its next_batch). */
   readonly position: number;
+  /** The unread counts of the user's last syncs (unread.ts), when the caller keeps them. */
+  readonly unread?: UnreadMemo;
 }
 
 /** Timeline limit when the filter sets none (Synapse's default). */

@@ -18,6 +18,7 @@ import type { Notifier } from '../events/notifier.ts';
 import { isEmptySync } from './sync-response.ts';
 import { parseSyncToken } from './sync-token.ts';
 import type { TypingTracker } from './typing.ts';
+import type { UnreadMemo } from './unread.ts';
 
 export type PresenceState = 'online' | 'offline' | 'unavailable';
 
@@ -41,6 +42,8 @@ export interface SyncHandlerDeps {
   readonly keys: SyncKeys;
   /** Tables buildSync reads (the stream counter, rooms, sync and accounts tables). */
   readonly tables: readonly string[];
+  /** The unread counts of earlier syncs (unread.ts). */
+  readonly unread?: UnreadMemo;
 }
 
 /** Long-polls never wait longer than this, whatever the client asks. */
@@ -115,6 +118,7 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
         accounts: deps.accounts,
         keys: deps.keys,
         now: deps.clock.now(),
+        ...(deps.unread ? { unread: deps.unread } : {}),
       }),
     );
     // An initial or full-state sync always answers at once.

@@ -8,6 +8,7 @@
 // main timeline's, `unread_thread_notifications` each thread's by root id,
 // each starting after the later of the unthreaded receipt and that thread's
 // own receipt. The walk looks at MAX_SCANNED events at most.
+import { BoundedCache } from '../protocol/bounded-cache.ts';
 import * as rooms from '../rooms/api.ts';
 import { NOTIFYING_TYPES, notificationFor } from './notify-rules.ts';
 import { readPositions, readUpTo } from './receipts.ts';
@@ -26,6 +27,17 @@ export interface RecentEvents {
   readonly from: number;
   readonly entries: readonly rooms.TimelineEntry[];
 }
+
+/** The counts last computed per user and room: up to which position, from which read position. */
+export type UnreadMemo = BoundedCache<
+  string,
+  { position: number; readPosition: number; counts: UnreadCounts }
+>;
+
+/** Rooms × users whose last counts are kept (a few hundred bytes each). */
+const MEMO_ENTRIES = 10_000;
+
+export const createUnreadMemo = (): UnreadMemo => new BoundedCache(MEMO_ENTRIES);
 
 /** Counts events newest first until the user's own event, the read position or the cap. */
 class Tally {
@@ -64,7 +76,28 @@ export async function unreadCounts(
 ): Promise<UnreadCounts> {
   const readPosition = await readUpTo(ctx.tx, roomId, ctx.userId);
   const tally = new Tally(ctx.userId, readPosition);
-  if (recent && (tally.take(recent.entries) || recent.from <= readPosition)) return tally.counts;
+  const key = `${ctx.userId}\u0000${roomId}`;
+  const keep = (counts: UnreadCounts) => {
+    ctx.unread?.set(key, { position: ctx.position, readPosition, counts: { ...counts } });
+    return counts;
+  };
+  if (recent && (tally.take(recent.entries) || recent.from <= readPosition)) return keep(tally.counts);
+  // The walk over what came before `recent` gave these counts at the last
+  // sync, if it ended where `recent` begins from the same read position:
+  // those events did not change since, unless a redaction among the new ones
+  // (a redacted mention no longer highlights) or the cap makes it differ.
+  const known = recent && ctx.unread?.get(key);
+  if (
+    known &&
+    known.position === recent.from &&
+    known.readPosition === readPosition &&
+    known.counts.notification_count + tally.counts.notification_count < MAX_COUNTED &&
+    !recent.entries.some((e) => e.event.type === 'm.room.redaction')
+  )
+    return keep({
+      notification_count: known.counts.notification_count + tally.counts.notification_count,
+      highlight_count: known.counts.highlight_count + tally.counts.highlight_count,
+    });
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
     fromStream: readPosition,
     toStream: recent ? recent.from : ctx.position,
@@ -76,7 +109,7 @@ export async function unreadCounts(
     ...(readPosition === 0 ? { viewer: { userId: ctx.userId } } : {}),
   });
   tally.take(slice.events);
-  return tally.counts;
+  return keep(tally.counts);
 }
 
 /** Events looked at for per-thread counts (a long-unread room stops there). */

@@ -35,7 +35,7 @@ export interface VoipDeps {
 }
 
 export function voipRoutes(deps: VoipDeps): Route[] {
-  const credentials = cachedCredentials(deps);
+  const credentials = cachedTurnCredentials(deps);
   return [
     {
       method: 'GET',
@@ -51,8 +51,16 @@ interface Held {
   readonly expiresAt: number;
 }
 
-/** The source's credentials with `ttl` counting down, asked again once half their lifetime is gone. */
-function cachedCredentials({ clock, logger, turn }: VoipDeps): () => Promise<TurnCredentials | undefined> {
+/**
+ * The source's credentials with `ttl` counting down, asked again once half
+ * their lifetime is gone (also the node's own, for WebRTC through TURN:
+ * src/platform/libp2p/turn-fallback.ts).
+ */
+export function cachedTurnCredentials({
+  clock,
+  logger,
+  turn,
+}: VoipDeps): () => Promise<TurnCredentials | undefined> {
   let held: Held | undefined;
   let asking: Promise<Held | undefined> | undefined;
   const ask = async (): Promise<Held | undefined> => {

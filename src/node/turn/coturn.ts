@@ -60,6 +60,12 @@ export interface TurnServerOptions {
   readonly host: string;
   /** UDP and TCP port; 0 picks a free one. */
   readonly port: number;
+  /**
+   * Peer addresses relayed to although in a refused range (coturn's
+   * `allowed-peer-ip`: an address or `<first>-<last>`): a relay on a private
+   * network its peers share (`--turn-allow-peers`), or a test's.
+   */
+  readonly allowedPeers?: readonly string[];
 }
 
 export interface TurnServer {
@@ -111,7 +117,11 @@ export async function startCoturn(options: TurnServerOptions): Promise<TurnServe
   };
 }
 
-function configLines({ host, port }: TurnServerOptions, secret: string, dir: string): string[] {
+function configLines(
+  { host, port, allowedPeers = [] }: TurnServerOptions,
+  secret: string,
+  dir: string,
+): string[] {
   const loopback = host === '::1' || host.startsWith('127.');
   return [
     `listening-ip=${host}`,
@@ -131,6 +141,7 @@ function configLines({ host, port }: TurnServerOptions, secret: string, dir: str
     `total-quota=${turnLimits.allocationsTotal}`,
     `max-bps=${turnLimits.bytesPerSecondPerAllocation}`,
     ...(loopback ? ['allow-loopback-peers'] : DENIED_PEER_RANGES.map((range) => `denied-peer-ip=${range}`)),
+    ...allowedPeers.map((range) => `allowed-peer-ip=${range}`),
     // Its files in our own directory, not /var (no user database is used).
     `pidfile=${join(dir, 'turnserver.pid')}`,
     `userdb=${join(dir, 'turndb')}`,

@@ -8,6 +8,8 @@
 // would ask four third-party STUN servers (Google, Twilio, Cloudflare,
 // Mozilla) for our public address on every connection; with none configured,
 // only host candidates are gathered, which is enough on one LAN or one host.
+// Where a direct attempt fails, the next one also uses our relays' own TURN
+// (turn-fallback.ts), never anyone else's.
 
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { identify } from '@libp2p/identify';
@@ -25,14 +27,10 @@ import type { Trace } from '../trace.ts';
 import type { KnownPeerStore } from './known-peers.ts';
 import { type Libp2pPeerTransport, startLibp2pTransport } from './libp2p-transport.ts';
 import { turnFromRelays } from './turn-client.ts';
+import { type BrowserIceServer, turnFallback } from './turn-fallback.ts';
 import { upgradeRelayedToWebRTC } from './webrtc-upgrade.ts';
 
-/** One STUN/TURN server, as RTCPeerConnection takes it. */
-export interface BrowserIceServer {
-  readonly urls: string;
-  readonly username?: string;
-  readonly credential?: string;
-}
+export type { BrowserIceServer };
 
 export interface BrowserNodeOptions {
   /** The server's 32-byte Ed25519 seed; its public key (hex) is the server name. */
@@ -60,12 +58,16 @@ export interface BrowserNode {
 }
 
 export async function createBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
-  const iceServers = options.iceServers.map((server) => ({ ...server }));
+  const fallback = turnFallback(options.iceServers, options.logger);
   const libp2p = await createLibp2p({
     privateKey: await privateKeyFromSeed(options.seed),
     // Reserve a slot on every relay we are connected to, and accept WebRTC signalled through it.
     addresses: { listen: ['/p2p-circuit', '/webrtc'] },
-    transports: [webSockets(), webRTC({ rtcConfiguration: { iceServers } }), circuitRelayTransport()],
+    transports: [
+      webSockets(),
+      webRTC({ rtcConfiguration: fallback.rtcConfiguration }),
+      circuitRelayTransport(),
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     // A browser's default gater refuses private and loopback addresses: relays on the LAN or on this
@@ -73,9 +75,11 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
     connectionGater: { denyDialMultiaddr: () => false },
     services: { identify: identify(), ping: ping() },
   });
-  const upgrade = upgradeRelayedToWebRTC(libp2p, options.logger);
   const relays = options.relays.map((addr) => multiaddr(addr));
+  const turn = turnFromRelays(libp2p, relays, options.logger);
+  const upgrade = upgradeRelayedToWebRTC(libp2p, options.logger, undefined, fallback);
   try {
+    await fallback.start(libp2p, turn);
     const transport = await startLibp2pTransport({
       libp2p,
       usable: upgrade.usable,
@@ -88,18 +92,20 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
     return {
       transport: {
         ...transport,
-        close: () => {
+        close: async () => {
           upgrade.stop();
+          await fallback.stop();
           return transport.close();
         },
       },
       libp2p,
       ping: (peer) => libp2p.services.ping.ping(peer),
       usable: upgrade.usable,
-      turn: turnFromRelays(libp2p, relays, options.logger),
+      turn,
     };
   } catch (err) {
     upgrade.stop();
+    await fallback.stop();
     await libp2p.stop();
     throw err;
   }

@@ -6,6 +6,40 @@ import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/inter
 import { dataFrames, type Frame, FrameDecoder, FrameError, FrameKind, packFrames } from './frames.ts';
 import { declaredLength, headObject, MessageAssembler, WireError } from './federation-wire.ts';
 
+/**
+ * Hands each chunk that arrives to `take` until it returns a value (the
+ * answer of a one-answer protocol: TURN credentials, a TURN hint); resolves
+ * undefined if the stream closes first, rejects if `take` throws or the
+ * signal aborts.
+ */
+export function readAnswer<T>(
+  stream: Stream,
+  signal: AbortSignal,
+  take: (chunk: Uint8Array) => T | undefined,
+): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    const finish = (settle: () => void) => {
+      stream.removeEventListener('message', onMessage);
+      stream.removeEventListener('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const onMessage = (evt: StreamMessageEvent) => {
+      try {
+        const answer = take(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray());
+        if (answer !== undefined) finish(() => resolve(answer));
+      } catch (err) {
+        finish(() => reject(err));
+      }
+    };
+    const onClose = () => finish(() => resolve(undefined));
+    const onAbort = () => finish(() => reject(signal.reason));
+    stream.addEventListener('message', onMessage);
+    stream.addEventListener('close', onClose);
+    signal.addEventListener('abort', onAbort);
+  });
+}
+
 /** The stream ended, was reset or closed before a whole message arrived. */
 export class StreamEnded extends Error {
   override readonly name = 'StreamEnded';

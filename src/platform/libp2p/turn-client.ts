@@ -5,11 +5,12 @@
 // calls relay through the relay's own TURN server, never a third party's,
 // whatever a relay answers. A relay without TURN (no coturn, or
 // `--no-turn`) refuses the protocol, and the next one is asked.
-import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import type { Multiaddr } from '@multiformats/multiaddr';
 import { silentLogger, type TurnCredentials, type TurnSource } from '../../core/public.ts';
 import { FrameDecoder } from './frames.ts';
 import { relayPeerId } from './relay-keeper.ts';
+import { readAnswer } from './stream-io.ts';
 import { decodeTurnCredentials, TURN_PROTOCOL, turnUriHost } from './turn-wire.ts';
 
 const ASK_TIMEOUT_MS = 5_000;
@@ -70,35 +71,16 @@ async function askRelay(conn: Connection): Promise<TurnCredentials | undefined> 
   const signal = AbortSignal.timeout(ASK_TIMEOUT_MS);
   const stream = await conn.newStream(TURN_PROTOCOL, { signal });
   try {
-    return await firstFrame(stream, signal);
+    const frames = new FrameDecoder();
+    const answer = await readAnswer(stream, signal, (chunk) => {
+      const [frame] = frames.push(chunk);
+      return frame && { credentials: decodeTurnCredentials(frame) };
+    });
+    if (!answer) throw new Error('the relay closed the stream without an answer');
+    return answer.credentials;
   } finally {
     stream.abort(new Error('done'));
   }
-}
-
-function firstFrame(stream: Stream, signal: AbortSignal): Promise<TurnCredentials | undefined> {
-  return new Promise((resolve, reject) => {
-    const frames = new FrameDecoder();
-    const finish = (settle: () => void) => {
-      stream.removeEventListener('message', onMessage);
-      stream.removeEventListener('close', onClose);
-      signal.removeEventListener('abort', onAbort);
-      settle();
-    };
-    const onMessage = (evt: { data: Uint8Array | { subarray(): Uint8Array } }) => {
-      try {
-        const [frame] = frames.push(evt.data instanceof Uint8Array ? evt.data : evt.data.subarray());
-        if (frame) finish(() => resolve(decodeTurnCredentials(frame)));
-      } catch (err) {
-        finish(() => reject(err));
-      }
-    };
-    const onClose = () => finish(() => reject(new Error('the relay closed the stream without an answer')));
-    const onAbort = () => finish(() => reject(signal.reason));
-    stream.addEventListener('message', onMessage);
-    stream.addEventListener('close', onClose);
-    signal.addEventListener('abort', onAbort);
-  });
 }
 
 /** The host (IP or DNS name) of the address we reached the relay at. */

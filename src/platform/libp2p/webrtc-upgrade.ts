@@ -31,11 +31,17 @@
 //    one with the smaller peer id dials first, the other only if no direct
 //    connection has come after followerGraceMs, so two browsers do not
 //    race to open two WebRTC connections to each other.
+//
+// After `directAttempts` failed attempts, the next ones go through the relay's
+// TURN at both ends where the relay serves it (turn-fallback.ts): browsers
+// that cannot reach each other directly still get a WebRTC connection,
+// relayed by coturn, instead of the circuit's 1 MiB and 2 minutes.
 
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
 import { type Logger, silentLogger } from '../../core/public.ts';
 import { describeFailure } from '../describe-failure.ts';
+import type { TurnFallback } from './turn-fallback.ts';
 
 const CIRCUIT = '/p2p-circuit';
 const WEBRTC_MULTIPLEXER = '/webrtc';
@@ -51,6 +57,8 @@ export interface UpgradeTiming {
   /** Waits before the second, third, … attempt; their number bounds the attempts. */
   readonly retryMs: readonly number[];
   readonly dialTimeoutMs: number;
+  /** Attempts without TURN before the next ones use the relay's (when it serves TURN). */
+  readonly directAttempts: number;
 }
 
 export const defaultUpgradeTiming: UpgradeTiming = {
@@ -59,6 +67,7 @@ export const defaultUpgradeTiming: UpgradeTiming = {
   followerGraceMs: 3_000,
   retryMs: [1_000, 3_000, 10_000, 30_000, 60_000],
   dialTimeoutMs: 20_000,
+  directAttempts: 1,
 };
 
 export interface WebRTCUpgrade {
@@ -85,6 +94,7 @@ export function upgradeRelayedToWebRTC(
   libp2p: Libp2p,
   logger: Logger = silentLogger,
   timing: UpgradeTiming = defaultUpgradeTiming,
+  fallback?: Pick<TurnFallback, 'prepare'>,
 ): WebRTCUpgrade {
   const self = libp2p.peerId.toString();
   const proven = new WeakSet<Connection>();
@@ -94,12 +104,12 @@ export function upgradeRelayedToWebRTC(
 
   const open = (peer: PeerId) => libp2p.getConnections(peer).filter((c) => c.status === 'open');
   const hasWebRTC = (peer: PeerId) => open(peer).some(isWebRTC);
-  /** The peer's WebRTC address behind the relay of an open relayed connection, if any. */
+  /** An open relayed connection to the peer and its WebRTC address behind the same relay, if any. */
   const webRTCTarget = (peer: PeerId) =>
     open(peer)
       .filter((c) => c.limits)
-      .map((c) => webRTCAddressFor(c.remoteAddr.toString(), peer.toString()))
-      .find((addr) => addr !== undefined);
+      .map((via) => ({ via, addr: webRTCAddressFor(via.remoteAddr.toString(), peer.toString()) }))
+      .find((target): target is { via: Connection; addr: string } => target.addr !== undefined);
   const firstRetryMs = timing.retryMs[0] ?? 1_000;
   const dialling = (peer: PeerId) =>
     libp2p
@@ -130,18 +140,29 @@ export function upgradeRelayedToWebRTC(
     }
     const done = attempts.get(key) ?? 0;
     attempts.set(key, done + 1);
+    let closeTurn: (() => void) | undefined;
     try {
-      const conn = await libp2p.dial(multiaddr(target), {
+      if (done >= timing.directAttempts) closeTurn = await fallback?.prepare(target.via);
+      const conn = await libp2p.dial(multiaddr(target.addr), {
         force: true,
         signal: AbortSignal.timeout(timing.dialTimeoutMs),
       });
-      if (isWebRTC(conn)) return;
+      if (isWebRTC(conn)) {
+        if (closeTurn) logger.info('WebRTC connection through the relay’s TURN', { peer: key });
+        return;
+      }
       logger.debug('the WebRTC dial returned another connection', {
         peer: key,
         via: conn.remoteAddr.toString(),
       });
     } catch (err) {
-      logger.info('no WebRTC connection to a relayed peer yet', { peer: key, error: describeFailure(err) });
+      logger.info('no WebRTC connection to a relayed peer yet', {
+        peer: key,
+        turn: closeTurn !== undefined,
+        error: describeFailure(err),
+      });
+    } finally {
+      closeTurn?.();
     }
     const wait = timing.retryMs[done];
     if (wait === undefined) {

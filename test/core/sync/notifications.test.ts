@@ -90,3 +90,60 @@ describe('GET /notifications', () => {
     assert.deepEqual(t.errors, []);
   });
 });
+
+describe('unread counts over incremental syncs', () => {
+  test('added up sync by sync, they equal a fresh count, redactions and own messages included', async () => {
+    const { t, alice, bob } = await homeserverWithAliceAndBob();
+    try {
+      const roomId = (
+        await t.request('POST', `${V3}/createRoom`, { invite: [bob.userId] }, alice.accessToken)
+      ).body.room_id;
+      await t.request('POST', `${V3}/rooms/${encodeURIComponent(roomId)}/join`, {}, bob.accessToken);
+      let txn = 0;
+      const say = async (who: Credentials, content: Json) =>
+        (
+          await t.request(
+            'PUT',
+            `${V3}/rooms/${encodeURIComponent(roomId)}/send/m.room.message/u${++txn}`,
+            content,
+            who.accessToken,
+          )
+        ).body.event_id as string;
+      const counts = async (since?: string) => {
+        const query = since ? `?since=${encodeURIComponent(since)}&timeout=0` : '';
+        const res = await t.request('GET', `${V3}/sync${query}`, undefined, bob.accessToken);
+        return {
+          next: res.body.next_batch as string,
+          unread: res.body.rooms.join[roomId]?.unread_notifications,
+        };
+      };
+      let { next } = await counts();
+      const steps: (() => Promise<unknown>)[] = [
+        () => say(alice, { msgtype: 'm.text', body: 'one' }),
+        () => say(alice, { msgtype: 'm.text', body: 'bob: two', 'm.mentions': { user_ids: [bob.userId] } }),
+        () => say(alice, { msgtype: 'm.notice', body: 'a notice' }),
+        async () => {
+          const mention = await say(alice, {
+            msgtype: 'm.text',
+            body: 'bob!',
+            'm.mentions': { user_ids: [bob.userId] },
+          });
+          await say(alice, { msgtype: 'm.text', body: 'four' });
+          const path = `${V3}/rooms/${encodeURIComponent(roomId)}/redact/${encodeURIComponent(mention)}/r${++txn}`;
+          return t.request('PUT', path, {}, alice.accessToken);
+        },
+        () => say(bob, { msgtype: 'm.text', body: 'my own' }),
+        () => say(alice, { msgtype: 'm.text', body: 'after mine' }),
+      ];
+      for (const step of steps) {
+        await step();
+        const incremental = await counts(next);
+        next = incremental.next;
+        assert.deepEqual(incremental.unread, (await counts()).unread);
+      }
+      assert.deepEqual((await counts()).unread, { notification_count: 1, highlight_count: 0 });
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -154,6 +154,12 @@ describe('the relay serves TURN, with credentials over libp2p', () => {
     assert.equal(without.turnUris, undefined);
     await without.stop();
     await assert.rejects(runRelay(['--port', '0', '--host', '0.0.0.0'], io), /--turn-host/);
+    for (const range of ['10.0.0.0/8', 'everyone', '10.0.0.1-10.0.0.9-10.0.0.12']) {
+      await assert.rejects(
+        runRelay(['--port', '0', '--turn-allow-peers', range], io),
+        /invalid --turn-allow-peers/,
+      );
+    }
   });
 });
 

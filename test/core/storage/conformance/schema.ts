@@ -102,6 +102,21 @@ export function schemaTests(h: Harness): void {
     } finally {
       await v3.close();
     }
+    // Reopened at the version it is at (Dexie is then given only that one, dexie-store.ts): the same layout.
+    const reopened = await h.open([V1, V2, V3], name);
+    try {
+      assert.equal(await reopened.read(['events'], (tx) => tx.count('events')), EVENTS.length);
+      const byDepth = await reopened.read(['events'], (tx) =>
+        tx.query('events', { index: 'byDepth', equals: 3 }),
+      );
+      assert.deepEqual(ids(byDepth), ['$a3', '$b3']);
+      await assert.rejects(
+        reopened.read(['stream'], (tx) => tx.count('stream')),
+        { name: 'NotFoundError' },
+      );
+    } finally {
+      await reopened.close();
+    }
   });
 
   test('opening with an older version than the stored one is a VersionError', async () => {
