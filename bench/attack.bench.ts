@@ -4,7 +4,11 @@
 // flood it with invites, EDUs (presence, typing, receipts, to-device) and
 // federation requests (state, events, profiles, the directory) as fast as
 // the homeserver lets them. The figure is the ratio of the two in the same
-// run, never an absolute time: the machine's load moves both alike.
+// run, never an absolute time: the machine's load moves both alike. Quiet
+// and attacked samples are taken in alternating blocks (BLOCKS of each per
+// kind), so that a drift of the machine's load during the run (other work
+// starting or ending on a shared machine) weighs on both alike.
+// `node bench/attack.bench.ts edus invites` measures only the kinds named.
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { roomFacts } from '../test/core/federation/rogue-peer.ts';
@@ -17,6 +21,9 @@ import { measured, quick } from './table.ts';
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
 const SAMPLES = quick ? 40 : 150;
+/** Quiet and attacked blocks per kind, alternating; SAMPLES / BLOCKS samples each. */
+const BLOCKS = quick ? 2 : 5;
+const KINDS = ['edus', 'invites', 'requests', 'mixed'] as const;
 const ROGUES = 3;
 /** Requests each rogue keeps in flight (its per-peer cap is 16). */
 const LOOPS_PER_ROGUE = 12;
@@ -25,10 +32,17 @@ const LOOPS_PER_ROGUE = 12;
 type Json = any;
 
 /** Send → the first /sync of bob's that carries the event: ms per sample, sorted. */
-async function sendToSync(a: RunningNode, alice: Account, bob: Account, roomId: string, label: string) {
+async function sendToSync(
+  a: RunningNode,
+  alice: Account,
+  bob: Account,
+  roomId: string,
+  label: string,
+  samples: number,
+) {
   let since = (await a.request('GET', `${V3}/sync?timeout=0`, undefined, bob.accessToken)).body.next_batch;
   const latencies: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
+  for (let i = 0; i < samples; i++) {
     const t0 = performance.now();
     const sent = await a.request(
       'PUT',
@@ -52,7 +66,7 @@ async function sendToSync(a: RunningNode, alice: Account, bob: Account, roomId: 
     }
     latencies.push(performance.now() - t0);
   }
-  return latencies.sort((x, y) => x - y);
+  return latencies;
 }
 
 /** The rogues' worker (attack-rogues.ts) and its replies, one at a time. */
@@ -87,6 +101,7 @@ function roguesWorker(setup: RoguesSetup) {
 
 export default async function attackBench(): Promise<Record<string, number>> {
   const cluster = await createLibp2pCluster(['a']);
+  let rogues: ReturnType<typeof roguesWorker> | undefined;
   try {
     const [a] = cluster.nodes as [RunningNode];
     const alice = await a.register('alice');
@@ -96,7 +111,7 @@ export default async function attackBench(): Promise<Record<string, number>> {
     const roomId = created.body.room_id as string;
     await a.request('POST', `${V3}/join/${enc(roomId)}`, {}, bob.accessToken);
     // The rogues join and flood from a worker thread (attack-rogues.ts): their CPU is not the victim's.
-    const rogues = roguesWorker({
+    rogues = roguesWorker({
       relays: cluster.relay.multiaddrs,
       target: a.serverName,
       roomId,
@@ -116,18 +131,35 @@ export default async function attackBench(): Promise<Record<string, number>> {
     // Each kind of flood alone, then all together, each paired with a quiet run just before it
     // (the machine's load drifts; the ratio of neighbours is what this measures).
     const out: Record<string, number> = {};
-    for (const kind of ['edus', 'invites', 'requests', 'mixed'] as const) {
-      const quiet = await sendToSync(a, alice, bob, roomId, `quiet-${kind}-`);
-      await rogues.run({ flood: kind });
-      const loaded = await sendToSync(a, alice, bob, roomId, `${kind}-`);
-      const report = await rogues.run({ stop: true });
-      const counts = 'counts' in report ? report.counts : {};
+    const named = process.argv.slice(2).filter((arg) => (KINDS as readonly string[]).includes(arg));
+    for (const kind of KINDS.filter((k) => named.length === 0 || named.includes(k))) {
+      const quiet: number[] = [];
+      const loaded: number[] = [];
+      const counts: Record<string, number> = {};
+      const started = performance.now();
+      let flooding = 0;
+      for (let block = 0; block < BLOCKS; block++) {
+        const n = Math.ceil(SAMPLES / BLOCKS);
+        quiet.push(...(await sendToSync(a, alice, bob, roomId, `quiet-${kind}-${block}-`, n)));
+        const from = performance.now();
+        await rogues.run({ flood: kind });
+        loaded.push(...(await sendToSync(a, alice, bob, roomId, `${kind}-${block}-`, n)));
+        const report = await rogues.run({ stop: true });
+        flooding += performance.now() - from;
+        for (const [k, v] of Object.entries('counts' in report ? report.counts : {}))
+          counts[k] = (counts[k] ?? 0) + v;
+      }
+      quiet.sort((x, y) => x - y);
+      loaded.sort((x, y) => x - y);
+      const perSecond = Object.fromEntries(
+        Object.entries(counts).map(([k, v]) => [k, Math.round(v / (flooding / 1000))]),
+      );
       const q50 = quantile(quiet, 0.5);
       const q95 = quantile(quiet, 0.95);
       const l50 = quantile(loaded, 0.5);
       const l95 = quantile(loaded, 0.95);
       console.log(
-        `${kind}: send → /sync quiet p50 ${round(q50)} ms p95 ${round(q95)} ms; under attack p50 ${round(l50)} ms p95 ${round(l95)} ms (${SAMPLES} samples each); flood from ${ROGUES} peers: ${JSON.stringify(counts)}`,
+        `${kind}: send → /sync quiet p50 ${round(q50)} ms p95 ${round(q95)} ms; under attack p50 ${round(l50)} ms p95 ${round(l95)} ms (${quiet.length} samples each, in ${BLOCKS} alternating blocks, ${round((performance.now() - started) / 1000)} s); flood from ${ROGUES} peers, per second: ${JSON.stringify(perSecond)}; load average ${loadavg()[0]!.toFixed(1)}`,
       );
       const id = kind === 'mixed' ? 'attack.send-sync' : `attack.${kind}.send-sync`;
       measured(`${id}.p50-ratio`, round(l50 / q50));
@@ -144,6 +176,7 @@ export default async function attackBench(): Promise<Record<string, number>> {
     );
     return out;
   } finally {
+    await rogues?.terminate();
     await cluster.close();
   }
 }

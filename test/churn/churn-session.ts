@@ -69,6 +69,9 @@ async function call(peer: Peer, method: string, path: string, body?: unknown, ti
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
 }
 
+/** Outages every run has at least, however slowly the peers come back. */
+export const MIN_OUTAGES = 3;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until<T>(
@@ -184,7 +187,10 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnReport> {
     const chaosRng = rng.fork('chaos');
     const deadline = Date.now() + options.chaosMs;
     const outages: Promise<void>[] = [];
-    while (Date.now() < deadline) {
+    // The run's minimum of chaos (three outages) holds on a loaded machine too,
+    // where restarts are slow and the two-peers-out rule skips turns.
+    const taken = () => actions.pause! + actions.restart! + actions.kill!;
+    while (Date.now() < deadline || taken() < MIN_OUTAGES) {
       await sleep(chaosRng.int(300, 1200));
       const up = peers.filter((p) => !p.down);
       // At most two peers are out at once, so the room keeps a quorum of talkers.
