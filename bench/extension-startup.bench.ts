@@ -17,16 +17,11 @@ import { callClient, openClientPage } from '../scripts/harness/client-page/drive
 import {
   EXTENSION_DIR,
   type ExtensionBrowser,
-  removeProfile,
   stopServiceWorkers,
 } from '../scripts/harness/extension-browser.ts';
-import {
-  approveOrigin,
-  launchWithLoopbackAccess,
-  startClientSite,
-} from '../scripts/harness/extension-session.ts';
+import { approveOrigin, launchWithLoopbackAccess } from '../scripts/harness/extension-session.ts';
 import { useRelay } from '../scripts/harness/p2p-session.ts';
-import { startRelayProcess } from '../scripts/harness/serve-process.ts';
+import { withBrowsersOnRelay } from './browsers-on-relay.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured, quick } from './table.ts';
 
@@ -63,10 +58,7 @@ export default async function extensionStartupBench(): Promise<void> {
   const missing = extensionMissing();
   if (missing) return console.log(missing);
   const base = process.env.P2PM_BASE_EXTENSION;
-  const relay = await startRelayProcess();
-  const site = await startClientSite();
-  const browsers: ExtensionBrowser[] = [];
-  try {
+  return withBrowsersOnRelay(async ({ relay, site, browsers }) => {
     const open = async (label: string, extensionDir: string): Promise<Side> => {
       const browser = await launchWithLoopbackAccess({ extensionDir });
       browsers.push(browser);
@@ -102,14 +94,7 @@ export default async function extensionStartupBench(): Promise<void> {
         `${side.label}: service worker stopped → first /versions answered (${COLD_STARTS}×): ${spreadText(side.cold)} (goal p50 ≤ 150 ms; ${load()})`,
       );
     }
-  } finally {
-    for (const browser of browsers) {
-      await browser.close();
-      removeProfile(browser.profileDir);
-    }
-    await site.close();
-    await relay.stop();
-  }
+  });
 }
 
 if (import.meta.main) await extensionStartupBench();

@@ -14,11 +14,10 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 import { callClient } from '../scripts/harness/client-page/driver.ts';
-import { type ExtensionBrowser, removeProfile } from '../scripts/harness/extension-browser.ts';
-import { startClientSite } from '../scripts/harness/extension-session.ts';
+import type { ExtensionBrowser } from '../scripts/harness/extension-browser.ts';
 import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
-import { startRelayProcess } from '../scripts/harness/serve-process.ts';
 import { type Delivery, describeDeliveries, startTrace, takeTrace } from './delivery-trace.ts';
+import { withBrowsersOnRelay } from './browsers-on-relay.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured } from './table.ts';
 
@@ -120,10 +119,7 @@ export default async function extensionBench(): Promise<void> {
     );
   }
 
-  const relay = await startRelayProcess();
-  const site = await startClientSite();
-  const browsers: ExtensionBrowser[] = [];
-  try {
+  return withBrowsersOnRelay(async ({ relay, site, browsers }) => {
     const open = async (name: string) => {
       const { browser, page, serverName, creds } = await openRegisteredPeer(
         site,
@@ -153,14 +149,7 @@ export default async function extensionBench(): Promise<void> {
 
     const toDevice = await toDeviceToSync(a.page, b.page, `@bob:${b.serverName}`);
     console.log(`to-device in A → B's /sync over WebRTC (50 messages): ${spreadText(toDevice)}`);
-  } finally {
-    for (const browser of browsers) {
-      await browser.close();
-      removeProfile(browser.profileDir);
-    }
-    await site.close();
-    await relay.stop();
-  }
+  });
 }
 
 if (import.meta.main) await extensionBench();

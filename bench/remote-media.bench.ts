@@ -19,15 +19,9 @@ import type { HsResponse } from '../src/core/public.ts';
 import { createLibp2pCluster } from '../test/support/libp2p-cluster.ts';
 import type { ClusterNode } from '../test/support/federated-cluster.ts';
 import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
-import {
-  CHROMIUM_PATH,
-  EXTENSION_DIR,
-  type ExtensionBrowser,
-  removeProfile,
-} from '../scripts/harness/extension-browser.ts';
-import { startClientSite } from '../scripts/harness/extension-session.ts';
+import { CHROMIUM_PATH, EXTENSION_DIR } from '../scripts/harness/extension-browser.ts';
 import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
-import { startRelayProcess } from '../scripts/harness/serve-process.ts';
+import { withBrowsersOnRelay } from './browsers-on-relay.ts';
 
 const MIB = 1024 * 1024;
 
@@ -120,10 +114,7 @@ export async function webrtcFigures(sizeMiB: number): Promise<Record<string, num
     return { 'remote fetch over WebRTC': `skipped: needs Chromium at ${CHROMIUM_PATH}` };
   if (!existsSync(join(EXTENSION_DIR, 'manifest.json')))
     return { 'remote fetch over WebRTC': 'skipped: run npm run build first' };
-  const relay = await startRelayProcess();
-  const site = await startClientSite();
-  const browsers: ExtensionBrowser[] = [];
-  try {
+  return withBrowsersOnRelay(async ({ relay, site, browsers }) => {
     const open = async (name: string) => {
       const peer = await openRegisteredPeer(site, relay.multiaddrs[0]!, name, (b) => browsers.push(b));
       return { ...peer, token: peer.creds.accessToken };
@@ -146,14 +137,7 @@ export async function webrtcFigures(sizeMiB: number): Promise<Record<string, num
         size / MIB / (remote.ms / 1000),
       "the same file from B's IndexedDB cache through the shim (MB/s)": size / MIB / (cached.ms / 1000),
     };
-  } finally {
-    for (const browser of browsers) {
-      await browser.close();
-      removeProfile(browser.profileDir);
-    }
-    await site.close();
-    await relay.stop();
-  }
+  });
 }
 
 export default async function remoteMediaBench(sizeMiB = 32): Promise<Record<string, number | string>> {
