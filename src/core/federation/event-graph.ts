@@ -30,8 +30,7 @@ export async function authChain(
   version: RoomVersion,
   known?: ReadonlyMap<string, EventRow>,
 ): Promise<RoomEvent[]> {
-  const rows = (ids: readonly string[]) =>
-    Promise.all(ids.map((id) => known?.get(id) ?? servableRow(tx, id)));
+  const rows = (ids: readonly string[]) => servableRowsOf(tx, ids, known);
   const seen = new Set<string>(eventIds);
   const out: EventRow[] = [];
   let frontier = (await rows([...seen])).filter((row) => row !== undefined);
@@ -53,7 +52,7 @@ export async function authChain(
 /** The servable rows of a state's events, by id (asked together, as in authChain). */
 export async function servableRows(tx: ReadTx, ids: Iterable<string>): Promise<Map<string, EventRow>> {
   const unique = [...new Set(ids)];
-  const found = await Promise.all(unique.map((id) => servableRow(tx, id)));
+  const found = await servableRowsOf(tx, unique);
   const rows = new Map<string, EventRow>();
   for (const [i, row] of found.entries()) if (row) rows.set(unique[i]!, row);
   return rows;
@@ -125,7 +124,11 @@ function unseen(frontier: readonly string[], seen: Set<string>): string[] {
   return ids;
 }
 
-/** One step of a walk: the rows asked together (see authChain), in the order of `ids`. */
-function servableRowsOf(tx: ReadTx, ids: readonly string[]): Promise<(EventRow | undefined)[]> {
-  return Promise.all(ids.map((id) => servableRow(tx, id)));
+/** One step of a walk: the rows asked together (see authChain), in the order of `ids`; `known` rows are not asked again. */
+function servableRowsOf(
+  tx: ReadTx,
+  ids: readonly string[],
+  known?: ReadonlyMap<string, EventRow>,
+): Promise<(EventRow | undefined)[]> {
+  return Promise.all(ids.map((id) => known?.get(id) ?? servableRow(tx, id)));
 }

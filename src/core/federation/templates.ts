@@ -17,7 +17,7 @@ import {
   serverNameOf,
   stateKeyOf,
 } from '../protocol.ts';
-import { currentStateIds, eventRowOf, extremityIds } from '../rooms/federation-api.ts';
+import { currentStateEvent, eventRowOf, extremityIds } from '../rooms/federation-api.ts';
 import type { ReadTx } from '../storage/port.ts';
 
 export interface TemplateDraft {
@@ -37,14 +37,13 @@ async function currentStateLookup(
   roomId: string,
   wanted: readonly { type: string; stateKey: string }[],
 ): Promise<AuthStateLookup> {
-  const ids = await currentStateIds(tx, roomId);
+  const keys = [{ type: 'm.room.create', stateKey: '' }, ...wanted];
+  const rows = await Promise.all(
+    keys.map(({ type, stateKey }) => currentStateEvent(tx, roomId, type, stateKey)),
+  );
   const events = new Map<StateKey, RoomEvent>();
-  for (const { type, stateKey } of [{ type: 'm.room.create', stateKey: '' }, ...wanted]) {
-    const key = stateKeyOf(type, stateKey);
-    const id = ids.get(key);
-    const row = id === undefined || events.has(key) ? undefined : await eventRowOf(tx, id);
-    if (row) events.set(key, row.pdu);
-  }
+  for (const [i, row] of rows.entries())
+    if (row) events.set(stateKeyOf(keys[i]!.type, keys[i]!.stateKey), row.pdu);
   return (type, stateKey) => events.get(stateKeyOf(type, stateKey));
 }
 

@@ -126,7 +126,8 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
     const hit = shareable() ? answers.get(id) : undefined;
     if (hit !== undefined) return hit as T;
     const answer = await ask();
-    if (shareable()) answers.set(table, id, typeof answer === 'number' ? answer : structuredClone(answer));
+    // Kept as asked: a read hands out copies only (`once`), so nobody holds this one.
+    if (shareable()) answers.set(table, id, answer);
     return answer;
   };
 
