@@ -14,6 +14,10 @@ const OTHER_TABLE_ROWS = 1024;
 
 /** `store`, opened with `schema`, behind the row cache; only for the connection the homeserver writes through. */
 export function cachedHomeserverStore(store: Store, schema: readonly SchemaVersion[]): Store {
-  const tables = Object.keys(schema[schema.length - 1]!.tables);
-  return withRowCache(store, Object.fromEntries(tables.map((t) => [t, SIZES[t] ?? OTHER_TABLE_ROWS])));
+  const tables = Object.entries(schema[schema.length - 1]!.tables);
+  return withRowCache(
+    store,
+    Object.fromEntries(tables.map(([t]) => [t, SIZES[t] ?? OTHER_TABLE_ROWS])),
+    Object.fromEntries(tables.filter(([, spec]) => !spec.autoIncrement).map(([t, spec]) => [t, spec.key])),
+  );
 }

@@ -192,8 +192,7 @@ export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: nu
 
 /**
  * updateMembership for member events of distinct users: their rows read
- * together and written in one request (a big room's join sets a thousand;
- * putAll makes the row cache forget the table, which one change need not).
+ * together and written in one request (a big room's join sets a thousand).
  */
 export async function updateMemberships(
   tx: WriteTx,

@@ -35,6 +35,7 @@
 // synced). Answers are bounded in entries and in rows.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
+import { keyAtPath } from './key-path.ts';
 import type { Key, ReadTx, Row, Store, WriteTx } from './port.ts';
 
 /** Tables whose rows are cached, with how many rows each keeps (least recently used go first). */
@@ -103,8 +104,16 @@ class QueryAnswers {
   }
 }
 
-/** `inner` behind a cache of the rows of `sizes`' tables (gets of other tables go straight through). */
-export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
+/**
+ * `inner` behind a cache of the rows of `sizes`' tables (gets of other tables
+ * go straight through); `keyPaths` gives the primary key paths that let a
+ * putAll forget only the rows it wrote.
+ */
+export function withRowCache(
+  inner: Store,
+  sizes: RowCacheSizes,
+  keyPaths: Readonly<Record<string, string | readonly string[]>> = {},
+): Store {
   const rows = new Map(Object.entries(sizes).map(([t, size]) => [t, new BoundedCache<string, Row>(size)]));
   /** Commits so far, and the count at the last commit that touched each table. */
   let commits = 0;
@@ -232,8 +241,12 @@ export function withRowCache(inner: Store, sizes: RowCacheSizes): Store {
               }
             },
             putAll: async (table, rows) => {
-              // Forgets the table: its rows' keys are the store's to extract.
-              written.cleared.add(table);
+              // Each row's key is read from it where the table's key path is known
+              // (not auto-increment); otherwise the whole table is forgotten.
+              const path = keyPaths[table];
+              const keys = path === undefined ? [] : rows.map((row) => keyAtPath(row, path));
+              if (path === undefined || keys.some((key) => key === undefined)) written.cleared.add(table);
+              else for (const key of keys) note(table, key!);
               await tx.putAll(table, rows);
             },
             delete: async (table, key) => {
