@@ -74,37 +74,30 @@ async function localDeliveries(
 }
 
 /**
- * Whether a device the deliveries go to holds MAX_DEVICE_INBOX messages
- * already. `counted` keeps each device's count for the rest of the store
- * transaction (see counted below): counting an inbox reads its rows, and a
- * peer's transaction of to-device EDUs to one device counted the same
- * inbox once per message (issue 12, latency under attack).
+ * Admits `deliveries` unless a device they go to holds MAX_DEVICE_INBOX
+ * messages already; admitted ones count towards their inboxes. `inboxes`
+ * keeps each device's count for the rest of the store transaction: counting
+ * an inbox reads its rows, and a peer's transaction of to-device EDUs to one
+ * device counted the same inbox once per message (issue 12, latency under
+ * attack).
  */
-async function anInboxIsFull(
+async function admit(
   deps: KeysDeps,
   tx: WriteTx,
   deliveries: readonly Delivery[],
-  counted = new Map<string, number>(),
+  inboxes = new Map<string, number>(),
 ): Promise<boolean> {
-  for (const d of deliveries) {
-    const key = `${d.userId}\u0000${d.deviceId}`;
-    let count = counted.get(key);
+  const keys = deliveries.map((d) => `${d.userId}\u0000${d.deviceId}`);
+  for (const [i, key] of keys.entries()) {
+    let count = inboxes.get(key);
     if (count === undefined) {
-      count = await deps.keys.messages.pendingFor(tx, d.userId, d.deviceId);
-      counted.set(key, count);
+      count = await deps.keys.messages.pendingFor(tx, deliveries[i]!.userId, deliveries[i]!.deviceId);
+      inboxes.set(key, count);
     }
-    if (count >= MAX_DEVICE_INBOX) return true;
+    if (count >= MAX_DEVICE_INBOX) return false;
   }
-  return false;
-}
-
-/** Keeps the inbox counts of anInboxIsFull true after `deliveries` are stored. */
-function counted(inboxes: Map<string, number>, deliveries: readonly Delivery[]): void {
-  for (const d of deliveries) {
-    const key = `${d.userId}\u0000${d.deviceId}`;
-    const count = inboxes.get(key);
-    if (count !== undefined) inboxes.set(key, count + 1);
-  }
+  for (const key of keys) inboxes.set(key, inboxes.get(key)! + 1);
+  return true;
 }
 
 /** Stores one message's deliveries at one new stream position. */
@@ -134,7 +127,7 @@ export async function sendToDevice(
   const outcome = await deps.store.write(changeTables(deps), async (tx) => {
     if (await keys.messages.seenTxn(tx, caller.userId, caller.deviceId, txnId)) return undefined;
     const { deliveries, users } = await localDeliveries(deps, tx, messages);
-    if (await anInboxIsFull(deps, tx, deliveries)) throw limitExceeded(1000);
+    if (!(await admit(deps, tx, deliveries))) throw limitExceeded(1000);
     await storeDeliveries(deps, tx, deps.serverName, caller.userId, type, deliveries);
     await keys.messages.putTxn(tx, caller.userId, caller.deviceId, txnId, now, now - TXN_TTL_MS);
     const remote = await queueRemote(deps, tx, caller, type, txnId, messages);
@@ -215,12 +208,11 @@ export async function receiveDirectToDevice(
         continue;
       }
       const local = await localDeliveries(deps, tx, m.messages);
-      if (await anInboxIsFull(deps, tx, local.deliveries, inboxes)) {
+      if (!(await admit(deps, tx, local.deliveries, inboxes))) {
         dropped.push('a device inbox is full');
         continue;
       }
       await storeDeliveries(deps, tx, origin, m.sender, m.type, local.deliveries);
-      counted(inboxes, local.deliveries);
       pending += local.deliveries.length;
       for (const user of local.users) users.add(user);
       await keys.messages.putTxn(tx, m.sender, '', m.messageId, now, now - TXN_TTL_MS);

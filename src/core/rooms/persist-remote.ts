@@ -13,7 +13,7 @@ import {
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { applyRedaction, eventRow, updateMembership, updateMemberships } from './persist-event.ts';
-import { roomNumberFor, searchable, searchRowsOf } from './search-index.ts';
+import { searchRowsFor } from './search-index.ts';
 import {
   type StateIds,
   loadStateGroup,
@@ -122,10 +122,7 @@ async function placeRemote(
   row.stream = stream;
   if (row.rel_type !== THREAD && (await batch.hasThreadReplies(row.event_id))) row.thread_root = true;
   batch.issue(eventsTable.put(tx, row));
-  if (searchable(row)) {
-    const r = await roomNumberFor(tx, row.room_id);
-    for (const entry of searchRowsOf(row, r)) batch.defer(searchTable, entry);
-  }
+  for (const entry of await searchRowsFor(tx, row)) batch.defer(searchTable, entry);
   if (row.rel_type === THREAD && row.relates_to !== undefined) {
     batch.noteThreadReply(row.relates_to);
     await noteThreadReply(tx, row);

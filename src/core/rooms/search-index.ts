@@ -75,24 +75,24 @@ export async function eventAtStream(
 
 /** Adds a timeline event's searchable text to the index (events without stream or text add nothing). */
 export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> {
-  if (!searchable(row)) return;
-  const rows = searchRowsOf(row, await roomNumberFor(tx, row.room_id));
+  const rows = await searchRowsFor(tx, row);
   if (rows.length > 0) await searchTable.putAll(tx, rows);
 }
 
-/** Whether a timeline event has rows in the index: a stream position and searchable text, not redacted. */
-export function searchable(row: EventRow): boolean {
-  return row.stream !== undefined && row.redacted_by === undefined && searchableText(row.pdu) !== undefined;
-}
-
-/** The index's rows for a timeline event of the room numbered `r` (roomNumberFor; none if not searchable). */
-export function searchRowsOf(row: EventRow, r: number): SearchRow[] {
-  if (row.stream === undefined || row.redacted_by !== undefined) return [];
+/**
+ * The index's rows for a timeline event: none without a stream position or
+ * searchable text, or once redacted; the room is numbered (roomNumberFor)
+ * only for an event that has rows.
+ */
+export async function searchRowsFor(tx: WriteTx, row: EventRow): Promise<SearchRow[]> {
+  const { stream } = row;
+  if (stream === undefined || row.redacted_by !== undefined) return [];
   const text = searchableText(row.pdu);
   if (!text) return [];
+  const r = await roomNumberFor(tx, row.room_id);
   const rows: SearchRow[] = [];
   for (const [t, count] of termCounts(text.text)) {
-    const entry: SearchRow = { r, t, s: row.stream };
+    const entry: SearchRow = { r, t, s: stream };
     if (text.code !== BODY_CODE) entry.k = text.code;
     if (count !== 1) entry.n = count;
     rows.push(entry);

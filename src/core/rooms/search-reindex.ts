@@ -15,7 +15,7 @@
 // is (room number, term, stream position) and its value is computed from the
 // event alone, so writing it again writes the same row.
 //
-// What is indexed is exactly what placing indexes (`searchRowsOf`): events
+// What is indexed is exactly what placing indexes (`searchRowsFor`): events
 // with a stream position (outliers and rejected events have none), with
 // searchable text, not redacted. A redaction prunes its target's content and
 // sets `redacted_by` in the same transaction that unindexes it, and a batch
@@ -23,7 +23,7 @@
 // event, before or after the redaction commits.
 import { currentStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
-import { roomNumberFor, searchable, searchRowsOf } from './search-index.ts';
+import { searchRowsFor } from './search-index.ts';
 import {
   EVENTS,
   type EventRow,
@@ -71,9 +71,7 @@ export function reindexBatch(store: Store, size = REINDEX_BATCH): Promise<boolea
 
 async function indexAll(tx: WriteTx, events: readonly EventRow[]): Promise<void> {
   const rows: SearchRow[] = [];
-  for (const event of events) {
-    if (searchable(event)) rows.push(...searchRowsOf(event, await roomNumberFor(tx, event.room_id)));
-  }
+  for (const event of events) rows.push(...(await searchRowsFor(tx, event)));
   if (rows.length > 0) await searchTable.putAll(tx, rows);
 }
 
