@@ -35,15 +35,21 @@ export interface DexieStoreOptions {
 type IndexNames = Map<string, Map<string | undefined, string>>;
 
 /**
- * The schema version the database `name` is at (IndexedDB's version is
- * Dexie's times ten, plus one per schema patch), or undefined when it does
+ * The schema version of an IndexedDB version: IndexedDB's is Dexie's times
+ * ten, plus one for each schema patch Dexie makes when a schema changed
+ * without a new version number.
+ */
+const schemaVersionOf = (idbVersion: number) => Math.floor(idbVersion / 10);
+
+/**
+ * The schema version the database `name` is at, or undefined when it does
  * not exist or the factory cannot list its databases.
  */
 async function storedVersion(name: string, given: DexieOptions['indexedDB']): Promise<number | undefined> {
   const factory = (given ?? (globalThis as { indexedDB?: unknown }).indexedDB) as DatabaseLister | undefined;
   if (typeof factory?.databases !== 'function') return undefined;
   const found = (await factory.databases()).find((db) => db.name === name);
-  return found?.version === undefined ? undefined : Math.floor(found.version / 10);
+  return found?.version === undefined ? undefined : schemaVersionOf(found.version);
 }
 
 /** IDBFactory.databases(), which this file's typings (no DOM lib) lack. */
@@ -80,9 +86,7 @@ export async function openDexieStore(
   await db.open();
   // Dexie 4 opens a database newer than the code's schema as it is; older code
   // writing into a newer layout could break its invariants, so refuse instead.
-  // (IndexedDB's version is Dexie's times ten, plus one for each schema patch
-  // Dexie makes when a schema changed without a new version number.)
-  const stored = Math.floor((db.backendDB().version as number) / 10);
+  const stored = schemaVersionOf(db.backendDB().version as number);
   if (stored > current.version) {
     db.close();
     throw new StorageError('VersionError', `${name} is at version ${stored}, newer than ${current.version}`);

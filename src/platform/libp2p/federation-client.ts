@@ -89,13 +89,10 @@ async function exchangeOn(
   );
   try {
     const message = await reading;
-    // An early answer leaves our request half-sent: reset the stream instead of ending it cleanly.
-    if (!(await sentAll)) {
-      stream.abort(new Error('response arrived before the request was sent'));
-      return toResponse(serverName, message.head, message.body);
-    }
     const response = toResponse(serverName, message.head, message.body);
-    if (session) options.sessions.give(conn, stream);
+    // An early answer leaves our request half-sent: reset the stream instead of ending it cleanly.
+    if (!(await sentAll)) stream.abort(new Error('response arrived before the request was sent'));
+    else if (session) options.sessions.give(conn, stream);
     return response;
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));

@@ -75,13 +75,14 @@ export function turnFallback(
     clearTimeout(windows.get(peer));
     windows.delete(peer);
   };
+  /** Opens the peer's window; the closer returned closes that window only, not one a later hint opened. */
   const open = (peer: string): (() => void) => {
     close(peer);
-    windows.set(
-      peer,
-      setTimeout(() => windows.delete(peer), WINDOW_MS),
-    );
-    return () => close(peer);
+    const timer = setTimeout(() => windows.delete(peer), WINDOW_MS);
+    windows.set(peer, timer);
+    return () => {
+      if (windows.get(peer) === timer) close(peer);
+    };
   };
 
   const onHint = async (stream: Stream, connection: Connection) => {
