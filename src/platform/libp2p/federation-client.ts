@@ -122,9 +122,11 @@ export async function exchangeStreaming(
   const { headSignal } = options;
   const frames = requestFrames(req);
   // One stream of its own: the body is read at the caller's pace, long after the head.
+  // negotiateFully: false sends the protocol name with the first frames, saving a round trip.
   const stream = await conn.newStream(FEDERATION_PROTOCOL, {
     signal: headSignal,
     runOnLimitedConnection: true,
+    negotiateFully: false,
   });
   const stopWriting = new AbortController();
   const idleError = () =>
