@@ -80,6 +80,8 @@ class RoomCursor {
   #buffer: SearchRow[] = [];
   #next = 0;
   #done = false;
+  /** Whether the cursor starts at the driver's newest row (a first page), not below an earlier page. */
+  readonly fromTop: boolean;
   /** Rows read so far, and the newest and oldest of them. */
   fetched = 0;
   newest: SearchRow | undefined;
@@ -91,6 +93,7 @@ class RoomCursor {
     this.others = others;
     this.#upper = upper;
     this.#batch = firstBatch;
+    this.fromTop = upper === driver.upTo;
   }
 
   /** Whether the buffer is empty while rows may be left: read() before peek(). */
@@ -182,7 +185,7 @@ async function rarerLately(tx: ReadTx, room: number, term: string, than: string,
 }
 
 /**
- * 4. A room's driver count: exact under the cap or when all was read, else
+ * 4. A room's driver count: exact under the cap or when all was read from the top, else
  * extrapolated from the rows read, measured in the room's own events (their
  * depths), not in stream positions: a room's events come in bursts among
  * other rooms', so the rows read are denser in the stream than the rest.
@@ -190,7 +193,8 @@ async function rarerLately(tx: ReadTx, room: number, term: string, than: string,
 async function driverCount(tx: ReadTx, cursor: RoomCursor): Promise<number> {
   const { driver, newest, oldest, fetched } = cursor;
   if (driver.count < COUNT_CAP) return driver.count;
-  if (cursor.exhausted) return fetched;
+  // All read from the top is the exact count; from below an earlier page it is only the rest.
+  if (cursor.exhausted && cursor.fromTop) return fetched;
   if (!newest || !oldest || fetched < 2) return COUNT_CAP;
   const range = termRange(driver.room, driver.term, driver.upTo);
   const [first] = await searchTable.query(tx, { range, limit: 1 });
