@@ -9,7 +9,14 @@ import type { StrippedStateEvent } from './client-event.ts';
 import { eventRow, updateMembership } from './persist-event.ts';
 import { type RemoteOutcome, persistRemoteEvent } from './persist-remote.ts';
 import { writeSnapshot } from './state-groups.ts';
-import { eventsTable, type InviteStateRow, inviteStateTable, type RoomRow, roomsTable } from './tables.ts';
+import {
+  type EventRow,
+  eventsTable,
+  type InviteStateRow,
+  inviteStateTable,
+  type RoomRow,
+  roomsTable,
+} from './tables.ts';
 
 export interface OutlierOptions {
   /** Why the event was rejected (its own auth events deny it). */
@@ -30,10 +37,15 @@ export async function storeOutlier(
 ): Promise<void> {
   if (await eventsTable.get(tx, event.event_id)) return;
   const room = (await roomsTable.get(tx, event.room_id)) ?? unheldRoom(event);
+  await eventsTable.put(tx, outlierRow(event, room, options));
+}
+
+/** An outlier's row: in `room`, filed under its state group or `options.group`. */
+function outlierRow(event: RoomEvent, room: RoomRow, options: OutlierOptions): EventRow {
   const row = eventRow(event, options.group === undefined ? room : { ...room, state_group: options.group });
   row.outlier = true;
   if (options.rejected !== undefined) row.rejected = options.rejected;
-  await eventsTable.put(tx, row);
+  return row;
 }
 
 /** Rows of events of rooms we do not hold point at no state group. */
@@ -78,13 +90,7 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
   const held = await Promise.all(joined.events.map((e) => eventsTable.count(tx, { equals: e.event_id })));
   await eventsTable.putAll(
     tx,
-    joined.events
-      .filter((_, i) => held[i] === 0)
-      .map((event) => {
-        const row = eventRow(event, { ...room, state_group: before });
-        row.outlier = true;
-        return row;
-      }),
+    joined.events.filter((_, i) => held[i] === 0).map((event) => outlierRow(event, room, { group: before })),
   );
   await inviteStateTable.deleteWhere(tx, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });
   return persistRemoteEvent(tx, join, version, { sgBefore: before });
