@@ -75,21 +75,14 @@ export class SessionPool {
       conn.status !== 'open' ||
       idle.length >= MAX_IDLE_PER_CONNECTION
     ) {
-      void stream.close().catch(() => stream.abort(new Error('closing the stream failed')));
+      closeQuietly(stream);
       return;
     }
     const entry: Idle = {
       conn,
       stream,
-      timer: setTimeout(() => {
-        this.#drop(conn, entry);
-        void stream.close().catch(() => stream.abort(new Error('closing the stream failed')));
-      }, CLIENT_IDLE_MS),
-      forget: () => {
-        this.#drop(conn, entry);
-        if (stream.status === 'open')
-          void stream.close().catch(() => stream.abort(new Error('closing failed')));
-      },
+      timer: setTimeout(() => this.#retire(entry), CLIENT_IDLE_MS),
+      forget: () => this.#retire(entry),
     };
     // The server ends an idle session, or the connection goes: the stream leaves the pool.
     stream.addEventListener('close', entry.forget);
@@ -99,8 +92,7 @@ export class SessionPool {
     this.#all.add(entry);
     for (const oldest of this.#all) {
       if (this.#all.size <= this.#maxTotal) break;
-      this.#drop(oldest.conn, oldest);
-      void oldest.stream.close().catch(() => oldest.stream.abort(new Error('closing the stream failed')));
+      this.#retire(oldest);
     }
   }
 
@@ -114,6 +106,12 @@ export class SessionPool {
     for (const [conn, idle] of this.#idle) for (const entry of [...idle]) this.#drop(conn, entry);
   }
 
+  /** Drops an idle stream and ends it, if it is still open. */
+  #retire(entry: Idle): void {
+    this.#drop(entry.conn, entry);
+    if (entry.stream.status === 'open') closeQuietly(entry.stream);
+  }
+
   #drop(conn: Connection, entry: Idle): void {
     this.#all.delete(entry);
     clearTimeout(entry.timer);
@@ -125,6 +123,11 @@ export class SessionPool {
     if (at >= 0) idle.splice(at, 1);
     if (idle.length === 0) this.#idle.delete(conn);
   }
+}
+
+/** Ends a stream, resetting it where a clean close fails. */
+function closeQuietly(stream: Stream): void {
+  void stream.close().catch(() => stream.abort(new Error('closing the stream failed')));
 }
 
 /** Open both ways with nothing unread: the server has not ended the session nor sent anything unasked. */
