@@ -14,8 +14,19 @@ interface Background {
   p2pMatrix: {
     ready: Promise<{ serverName: string }>;
     handlers: { addPeer(params: { multiaddr: string; asRelay: boolean }, sender: object): Promise<unknown> };
-    network: { connections(): Promise<ConnectionInfo[]>; view: { snapshot(): Promise<NetworkState> } };
+    network: {
+      connections(): Promise<ConnectionInfo[]>;
+      view: { snapshot(): Promise<NetworkState>; dial(multiaddr: string): Promise<void> };
+    };
   };
+}
+
+/** Has the browser's node dial `multiaddr` (the network view's dial, as the popup's); resolves once connected. */
+export function dialPeer(browser: ExtensionBrowser, multiaddr: string): Promise<void> {
+  return browser.worker.evaluate(
+    (addr) => (globalThis as unknown as Background).p2pMatrix.network.view.dial(addr),
+    multiaddr,
+  );
 }
 
 /** Adds `relay` to the browser's network settings, as the popup's "Add relay" does; returns its server name. */

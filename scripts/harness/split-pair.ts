@@ -13,7 +13,7 @@ import {
   launchExtensionBrowser,
   removeProfile,
 } from './extension-browser.ts';
-import { useRelay } from './p2p-session.ts';
+import { dialPeer, useRelay } from './p2p-session.ts';
 import { type RelayProcess, startRelayProcess } from './serve-process.ts';
 import { createSplitNetwork, inNamespace, type SplitNetwork } from './split-network.ts';
 
@@ -33,10 +33,6 @@ export interface SplitPair {
   /** A's node dials B's through the relay's circuit; resolves once that relayed connection is open. */
   meet(): Promise<void>;
   close(): Promise<void>;
-}
-
-interface Background {
-  p2pMatrix: { network: { view: { dial(multiaddr: string): Promise<void> } } };
 }
 
 export async function openSplitPair(options: SplitPairOptions): Promise<SplitPair> {
@@ -73,11 +69,7 @@ export async function openSplitPair(options: SplitPairOptions): Promise<SplitPai
     const [aServerName, bServerName] = [await useRelay(a, relayAddr), await useRelay(b, relayAddr)];
     const bPeer = serverNameToPeerId(bServerName)!.toString();
     const circuit = multiaddr(`${relayAddr}/p2p-circuit/p2p/${bPeer}`).toString();
-    const dial = () =>
-      a.worker.evaluate(
-        (addr) => (globalThis as unknown as Background).p2pMatrix.network.view.dial(addr),
-        circuit,
-      );
+    const dial = () => dialPeer(a, circuit);
     // B may not hold its reservation on the relay yet (the relay then refuses the circuit): dial again.
     const meet = async () => {
       const deadline = Date.now() + 60_000;
