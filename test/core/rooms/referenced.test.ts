@@ -6,12 +6,7 @@
 // (upgraded from version 9, no rows) must still be asked of every event.
 // Over both stores, as an upgraded extension or `serve` opens them.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { cachedHomeserverStore } from '../../../src/core/homeserver-store.ts';
+import { describe, test } from 'node:test';
 import { RemoteBatch, extremityIds, roomWriteTables } from '../../../src/core/rooms/federation-api.ts';
 import {
   type EventRow,
@@ -24,39 +19,13 @@ import {
 } from '../../../src/core/rooms/tables.ts';
 import { noteThreadReply, THREAD } from '../../../src/core/rooms/threads.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
-import type { SchemaVersion, Store, WriteTx } from '../../../src/core/storage/port.ts';
-import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
-import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
+import type { Store, WriteTx } from '../../../src/core/storage/port.ts';
+import { storeKinds } from './store-kinds.ts';
 
 const V9 = SCHEMA.filter((v) => v.version <= 9);
 const ROOM = '!room:a';
 
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-
-/** Opens one store at a schema list: the same database each call, as a restart does. */
-type Opener = (versions: readonly SchemaVersion[]) => Promise<Store>;
-
-const KINDS: readonly { name: string; place: () => Opener }[] = [
-  {
-    name: 'Dexie (IndexedDB)',
-    place: () => {
-      const name = `referenced-${Math.random()}`;
-      return async (versions) =>
-        cachedHomeserverStore(await openDexieStore(name, versions, { indexedDB, IDBKeyRange }), versions);
-    },
-  },
-  {
-    name: 'SQLite',
-    place: () => {
-      const root = mkdtempSync(join(tmpdir(), 'p2pm-referenced-test-'));
-      roots.push(root);
-      return (versions) => openSqliteStore(join(root, 'hs.sqlite'), versions);
-    },
-  },
-];
+const KINDS = storeKinds('referenced');
 
 /** A room held here whose one forward extremity is `$tip`; `referenced` as a room created at version 10 has it. */
 async function heldRoom(store: Store, tables: readonly string[], referenced: boolean): Promise<void> {
