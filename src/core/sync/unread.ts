@@ -66,6 +66,70 @@ class Tally {
 }
 
 /**
+ * The counts of a room from those of an earlier sync (`known`) and the
+ * events after it (`recent`, whose tally is `fresh`), or undefined when they
+ * cannot be added. The walk over what came before `recent` gave `known` if it
+ * ended at or after where `recent` begins and before its first event, from
+ * the same read position: those events did not change since, unless a
+ * redaction among the new ones (a redacted mention no longer highlights)
+ * makes it differ. Past the cap the walk keeps the newest MAX_COUNTED: the
+ * sum is the cap, and its highlights are known only when the earlier counts
+ * had none.
+ */
+function addedTo(
+  known: { position: number; readPosition: number; counts: UnreadCounts },
+  recent: RecentEvents,
+  readPosition: number,
+  fresh: UnreadCounts,
+): UnreadCounts | undefined {
+  const first = recent.entries[0]?.stream ?? Number.MAX_SAFE_INTEGER;
+  if (known.position < recent.from || known.position >= first || known.readPosition !== readPosition)
+    return undefined;
+  if (recent.entries.some((e) => e.event.type === 'm.room.redaction')) return undefined;
+  const sum = known.counts.notification_count + fresh.notification_count;
+  if (sum < MAX_COUNTED)
+    return { notification_count: sum, highlight_count: known.counts.highlight_count + fresh.highlight_count };
+  if (known.counts.highlight_count > 0) return undefined;
+  return { notification_count: MAX_COUNTED, highlight_count: fresh.highlight_count };
+}
+
+/**
+ * The counts of a room from the user's last counts (unread.ts memo) and the
+ * events after them, with no storage read (sync-view.ts), where nothing that
+ * moves the user's read position committed since `recent.from`; undefined
+ * when the memo does not hold counts at `recent.from` or they cannot be added.
+ */
+export function countsFromMemo(
+  memo: UnreadMemo,
+  userId: string,
+  roomId: string,
+  recent: RecentEvents,
+): { counts: UnreadCounts; readPosition: number } | undefined {
+  const known = memo.get(memoKey(userId, roomId));
+  // Only counts at `recent.from` are known to have the read position of now.
+  if (!known || known.position !== recent.from) return undefined;
+  const { readPosition } = known;
+  const tally = new Tally(userId, readPosition);
+  const counts =
+    tally.take(recent.entries) || recent.from <= readPosition
+      ? tally.counts
+      : addedTo(known, recent, readPosition, tally.counts);
+  return counts && { counts, readPosition };
+}
+
+/** Keeps the counts of a room at `position` for the user's next sync. */
+export function keepCounts(
+  memo: UnreadMemo,
+  userId: string,
+  roomId: string,
+  entry: { position: number; readPosition: number; counts: UnreadCounts },
+): void {
+  memo.set(memoKey(userId, roomId), { ...entry, counts: { ...entry.counts } });
+}
+
+const memoKey = (userId: string, roomId: string) => `${userId}\u0000${roomId}`;
+
+/**
  * The counts for one room at the context's position. `recent`, the newest
  * events the sync already read, often settles it without another read.
  */
@@ -76,28 +140,15 @@ export async function unreadCounts(
 ): Promise<UnreadCounts> {
   const readPosition = await readUpTo(ctx.tx, roomId, ctx.userId);
   const tally = new Tally(ctx.userId, readPosition);
-  const key = `${ctx.userId}\u0000${roomId}`;
+  const key = memoKey(ctx.userId, roomId);
   const keep = (counts: UnreadCounts) => {
     ctx.unread?.set(key, { position: ctx.position, readPosition, counts: { ...counts } });
     return counts;
   };
   if (recent && (tally.take(recent.entries) || recent.from <= readPosition)) return keep(tally.counts);
-  // The walk over what came before `recent` gave these counts at the last
-  // sync, if it ended where `recent` begins from the same read position:
-  // those events did not change since, unless a redaction among the new ones
-  // (a redacted mention no longer highlights) or the cap makes it differ.
   const known = recent && ctx.unread?.get(key);
-  if (
-    known &&
-    known.position === recent.from &&
-    known.readPosition === readPosition &&
-    known.counts.notification_count + tally.counts.notification_count < MAX_COUNTED &&
-    !recent.entries.some((e) => e.event.type === 'm.room.redaction')
-  )
-    return keep({
-      notification_count: known.counts.notification_count + tally.counts.notification_count,
-      highlight_count: known.counts.highlight_count + tally.counts.highlight_count,
-    });
+  const added = known && recent && addedTo(known, recent, readPosition, tally.counts);
+  if (added) return keep(added);
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
     fromStream: readPosition,
     toStream: recent ? recent.from : ctx.position,
@@ -153,4 +204,23 @@ export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Pr
     if (notification.highlight) counts.highlight_count += 1;
   }
   return { main, threads };
+}
+
+/**
+ * Moves the user's kept counts of rooms that had nothing new in (since,
+ * position] (no event, no receipt: their counts did not change) on to
+ * `position`, so that the next sync adds to them.
+ */
+export function carryCounts(
+  memo: UnreadMemo,
+  userId: string,
+  roomIds: Iterable<string>,
+  since: number,
+  position: number,
+): void {
+  for (const roomId of roomIds) {
+    const key = memoKey(userId, roomId);
+    const known = memo.get(key);
+    if (known?.position === since) memo.set(key, { ...known, position });
+  }
 }
