@@ -18,7 +18,7 @@
 //   state is the room's current state, in which the user is joined: they may
 //   see it (history visibility step 2) and the room's summary did not move;
 // - the filter asks for nothing the rows alone cannot give (lazy-loaded
-//   members, event filters other than a limit, threaded counts), the typing
+//   members, event filters other than a limit), the typing
 //   serial did not move, no room's new events pass its timeline limit (else
 //   the timeline is limited and the state section must be read), and the
 //   unread counts add to the counts kept at P (unread.ts).
@@ -27,11 +27,12 @@ import * as rooms from '../rooms/api.ts';
 import type { CommitLog } from '../storage/commit-log.ts';
 import type { Row } from '../storage/port.ts';
 import type { BuiltSync, SyncRequest } from './build-sync.ts';
-import type { FilterDefinition, RoomEventFilter } from '../events/filter.ts';
+import type { FilterDefinition } from '../events/filter.ts';
+import { filtersEvents } from '../events/filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
 import type { JoinedRoom, SyncResponse } from './sync-response.ts';
 import { formatSyncToken } from './sync-token.ts';
-import { countsFromMemo, keepCounts, type UnreadCounts, type UnreadMemo } from './unread.ts';
+import { countsFromMemo, keepCounts, threadedFromMemo, type UnreadMemo } from './unread.ts';
 
 export interface SyncView {
   readonly log: CommitLog;
@@ -56,25 +57,14 @@ export interface ViewInput {
   readonly unread: UnreadMemo;
 }
 
-/** Keys of a timeline filter that filter nothing out. */
-const NOT_FILTERING = new Set([
-  'limit',
-  'unread_thread_notifications',
-  'lazy_load_members',
-  'include_redundant_members',
-]);
-
 /** Whether the filter lets the view answer (see the header). */
 function viewable(filter: FilterDefinition): boolean {
   const room = filter.room;
-  if (!room) return true;
-  const timeline: RoomEventFilter = room.timeline ?? {};
   return (
-    Object.keys(timeline).every((key) => NOT_FILTERING.has(key)) &&
-    timeline.unread_thread_notifications !== true &&
-    timeline.lazy_load_members !== true &&
-    room.state?.lazy_load_members !== true &&
-    room.ephemeral === undefined
+    !filtersEvents(room?.timeline) &&
+    room?.timeline?.lazy_load_members !== true &&
+    room?.state?.lazy_load_members !== true &&
+    room?.ephemeral === undefined
   );
 }
 
@@ -124,7 +114,8 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   const ctx: Pick<SyncContext, 'filter' | 'userId' | 'deviceId'> = request;
   const limit = timelineLimit(ctx as SyncContext);
   const joined: [string, JoinedRoom][] = [];
-  const counted: [string, { counts: UnreadCounts; readPosition: number }][] = [];
+  const keeps: (() => void)[] = [];
+  const byThread = request.filter.room?.timeline?.unread_thread_notifications === true;
   for (const [roomId, list] of byRoom) {
     if (list.length > limit) return undefined;
     list.sort((a, b) => a.stream! - b.stream!);
@@ -133,9 +124,22 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
       stream: row.stream!,
       event: rooms.toClientEvent(row, input.now, viewer),
     }));
-    const unread = countsFromMemo(input.unread, request.userId, roomId, { from, entries });
-    if (!unread) return undefined;
-    counted.push([roomId, unread]);
+    const recent = { from, entries };
+    let unread: Pick<JoinedRoom, 'unread_notifications' | 'unread_thread_notifications'>;
+    if (byThread) {
+      const threaded = threadedFromMemo(input.unread, request.userId, roomId, recent, to);
+      if (!threaded) return undefined;
+      keeps.push(threaded.keep);
+      unread = {
+        unread_notifications: threaded.result.main,
+        unread_thread_notifications: threaded.result.threads,
+      };
+    } else {
+      const counted = countsFromMemo(input.unread, request.userId, roomId, recent);
+      if (!counted) return undefined;
+      keeps.push(() => keepCounts(input.unread, request.userId, roomId, { ...counted, position: to }));
+      unread = { unread_notifications: counted.counts };
+    }
     joined.push([
       roomId,
       {
@@ -147,14 +151,13 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
         state: { events: [] },
         ephemeral: { events: [] },
         account_data: { events: [] },
-        unread_notifications: unread.counts,
+        ...unread,
         summary: {},
       },
     ]);
   }
   // Counted for good only now that every room could be answered.
-  for (const [roomId, unread] of counted)
-    keepCounts(input.unread, request.userId, roomId, { ...unread, position: to });
+  for (const keep of keeps) keep();
   const response: SyncResponse = {
     ...structuredClone(built.response),
     next_batch: formatSyncToken({ stream: to, typing: built.typingSerial }),

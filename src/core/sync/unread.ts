@@ -28,10 +28,13 @@ export interface RecentEvents {
   readonly entries: readonly rooms.TimelineEntry[];
 }
 
-/** The counts last computed per user and room: up to which position, from which read position. */
+/**
+ * The counts last computed per user and room: up to which position, from
+ * which read position; per-thread counts (their own key) keep their walk too.
+ */
 export type UnreadMemo = BoundedCache<
   string,
-  { position: number; readPosition: number; counts: UnreadCounts }
+  { position: number; readPosition: number; counts: UnreadCounts; threads?: ThreadState }
 >;
 
 /** Rooms × users whose last counts are kept (a few hundred bytes each). */
@@ -171,7 +174,60 @@ export interface ThreadedUnreadCounts {
   readonly threads: Record<string, UnreadCounts>;
 }
 
-/** Counts per thread (see the header) at the context's position. */
+/** What a per-thread walk found: counts by thread (the main timeline's under MAIN_THREAD), threads it stopped in. */
+interface ThreadWalk {
+  readonly counts: Map<string, UnreadCounts>;
+  readonly settled: Set<string>;
+}
+
+/** What the memo keeps of a per-thread count besides the main counts, to add later events to it. */
+export interface ThreadState {
+  /** The read position of each thread it started from (threadReads). */
+  readonly reads: string;
+  readonly walk: ThreadWalk;
+  /** Events the walk looked at, and whether it stopped at MAX_SCANNED. */
+  readonly scanned: number;
+  readonly limited: boolean;
+}
+
+const threadReads = (read: ReadonlyMap<string, number>) => JSON.stringify([...read].sort());
+
+/** Walks entries (oldest first) newest first, per thread (see the header). */
+function walkThreads(
+  walk: ThreadWalk,
+  entries: readonly rooms.TimelineEntry[],
+  userId: string,
+  read: ReadonlyMap<string, number>,
+): void {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const { stream, event } = entries[i]!;
+    const thread = rooms.threadOfContent(event.content);
+    if (walk.settled.has(thread)) continue;
+    if (stream <= (read.get(thread) ?? 0) || event.sender === userId) {
+      walk.settled.add(thread);
+      continue;
+    }
+    const notification = notificationFor(event, userId);
+    if (!notification) continue;
+    const counts = walk.counts.get(thread) ?? { notification_count: 0, highlight_count: 0 };
+    walk.counts.set(thread, counts);
+    if (counts.notification_count >= MAX_COUNTED) continue;
+    counts.notification_count += 1;
+    if (notification.highlight) counts.highlight_count += 1;
+  }
+}
+
+function threadedOf(walk: ThreadWalk): ThreadedUnreadCounts {
+  const threads: Record<string, UnreadCounts> = {};
+  for (const [thread, counts] of walk.counts)
+    if (thread !== rooms.MAIN_THREAD) threads[thread] = { ...counts };
+  const main = walk.counts.get(rooms.MAIN_THREAD);
+  return { main: main ? { ...main } : { notification_count: 0, highlight_count: 0 }, threads };
+}
+
+const threadKey = (userId: string, roomId: string) => `${memoKey(userId, roomId)}\u0000threads`;
+
+/** Counts per thread (see the header) at the context's position, kept for the user's next sync. */
 export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Promise<ThreadedUnreadCounts> {
   const { unthreaded, threads: read } = await readPositions(ctx.tx, roomId, ctx.userId);
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
@@ -183,27 +239,68 @@ export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Pr
     filter: { types: NOTIFYING_TYPES },
     ...(unthreaded === 0 ? { viewer: { userId: ctx.userId } } : {}),
   });
-  const main: UnreadCounts = { notification_count: 0, highlight_count: 0 };
-  const threads: Record<string, UnreadCounts> = {};
-  const settled = new Set<string>();
-  for (let i = slice.events.length - 1; i >= 0; i--) {
-    const { stream, event } = slice.events[i]!;
-    const thread = rooms.threadOfContent(event.content);
-    if (settled.has(thread)) continue;
-    if (stream <= (read.get(thread) ?? 0) || event.sender === ctx.userId) {
-      settled.add(thread);
+  const walk: ThreadWalk = { counts: new Map(), settled: new Set() };
+  walkThreads(walk, slice.events, ctx.userId, read);
+  const result = threadedOf(walk);
+  ctx.unread?.set(threadKey(ctx.userId, roomId), {
+    position: ctx.position,
+    readPosition: unthreaded,
+    counts: result.main,
+    threads: { reads: threadReads(read), walk, scanned: slice.events.length, limited: slice.limited },
+  });
+  return result;
+}
+
+/**
+ * Per-thread counts from the user's last ones (kept at `recent.from`) and the
+ * events after them, with no storage read (sync-view.ts), where nothing that
+ * moves the user's read positions committed since; undefined when they cannot
+ * be added: the walk then would look at other events (it stopped at
+ * MAX_SCANNED, or would now), or a thread passes the cap with highlights.
+ * A thread the new events settle (the user's own event) counts only them.
+ */
+export function threadedFromMemo(
+  memo: UnreadMemo,
+  userId: string,
+  roomId: string,
+  recent: RecentEvents,
+  position: number,
+): { result: ThreadedUnreadCounts; keep: () => void } | undefined {
+  const key = threadKey(userId, roomId);
+  const known = memo.get(key);
+  const state = known?.threads;
+  if (!known || !state || known.position !== recent.from || state.limited) return undefined;
+  const scanned = state.scanned + recent.entries.filter((e) => NOTIFYING_TYPES.includes(e.event.type)).length;
+  if (scanned > MAX_SCANNED) return undefined;
+  const fresh: ThreadWalk = { counts: new Map(), settled: new Set() };
+  walkThreads(fresh, recent.entries, userId, new Map(JSON.parse(state.reads) as [string, number][]));
+  const walk: ThreadWalk = { counts: new Map(), settled: new Set([...state.walk.settled, ...fresh.settled]) };
+  for (const thread of new Set([...state.walk.counts.keys(), ...fresh.counts.keys()])) {
+    const f = fresh.counts.get(thread) ?? { notification_count: 0, highlight_count: 0 };
+    const k = state.walk.counts.get(thread);
+    if (fresh.settled.has(thread) || !k) {
+      if (fresh.counts.has(thread)) walk.counts.set(thread, { ...f });
       continue;
     }
-    const notification = notificationFor(event, ctx.userId);
-    if (!notification) continue;
-    if (thread !== rooms.MAIN_THREAD && !threads[thread])
-      threads[thread] = { notification_count: 0, highlight_count: 0 };
-    const counts = thread === rooms.MAIN_THREAD ? main : threads[thread]!;
-    if (counts.notification_count >= MAX_COUNTED) continue;
-    counts.notification_count += 1;
-    if (notification.highlight) counts.highlight_count += 1;
+    const sum = k.notification_count + f.notification_count;
+    if (sum < MAX_COUNTED)
+      walk.counts.set(thread, {
+        notification_count: sum,
+        highlight_count: k.highlight_count + f.highlight_count,
+      });
+    else if (k.highlight_count === 0)
+      walk.counts.set(thread, { notification_count: MAX_COUNTED, highlight_count: f.highlight_count });
+    else return undefined;
   }
-  return { main, threads };
+  const result = threadedOf(walk);
+  const keep = () =>
+    memo.set(key, {
+      position,
+      readPosition: known.readPosition,
+      counts: result.main,
+      threads: { reads: state.reads, walk, scanned, limited: false },
+    });
+  return { result, keep };
 }
 
 /**
@@ -219,8 +316,9 @@ export function carryCounts(
   position: number,
 ): void {
   for (const roomId of roomIds) {
-    const key = memoKey(userId, roomId);
-    const known = memo.get(key);
-    if (known?.position === since) memo.set(key, { ...known, position });
+    for (const key of [memoKey(userId, roomId), threadKey(userId, roomId)]) {
+      const known = memo.get(key);
+      if (known?.position === since) memo.set(key, { ...known, position });
+    }
   }
 }

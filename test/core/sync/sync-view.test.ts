@@ -127,6 +127,32 @@ describe('a woken /sync answered from the committed view', () => {
     assert.equal((await sameAsStorage(() => h.text(alice, roomId, 'lazy'), lazy)).fromMemory, false);
   });
 
+  test('per-thread counts (matrix-js-sdk asks for them) come from memory, thread replies too', async () => {
+    const threaded = {
+      filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
+    };
+    const root = await h.text(alice, roomId, 'a thread root');
+    const reply = (body: string) => ({
+      msgtype: 'm.text',
+      body,
+      'm.relates_to': { rel_type: 'm.thread', event_id: root },
+    });
+    // The first sync with the filter walks (nothing kept yet): the next ones add.
+    await sameAsStorage(() => h.text(alice, roomId, 'main'), threaded);
+    const main = await sameAsStorage(() => h.text(alice, roomId, `main ${bob.userId}`), threaded);
+    assert.equal(main.fromMemory, true);
+    const inThread = await sameAsStorage(() => h.send(alice, roomId, reply('in the thread')), threaded);
+    assert.equal(inThread.fromMemory, true);
+    assert.deepEqual(inThread.body.rooms.join[roomId].unread_thread_notifications, {
+      [root]: { notification_count: 1, highlight_count: 0 },
+    });
+    // Bob's own reply settles the thread, not the main timeline.
+    const own = await sameAsStorage(() => h.send(bob, roomId, reply('mine')), threaded);
+    assert.equal(own.fromMemory, true);
+    assert.deepEqual(own.body.rooms.join[roomId].unread_thread_notifications, {});
+    assert.ok(own.body.rooms.join[roomId].unread_notifications.notification_count > 0);
+  });
+
   test('a room left in between is read from storage, and its later messages never show', async () => {
     const room = await h.createRoom(carol, { invite: [bob.userId] });
     await h.join(bob, room);
@@ -279,7 +305,7 @@ describe('answerFromView over a commit log', () => {
     assert.equal(state.answer(), undefined);
   });
 
-  test('typing that moved, or threaded counts asked for, go to storage', () => {
+  test('typing that moved, or per-thread counts not kept, go to storage', () => {
     const { log, answer } = setUp();
     commit(log, { stream: 6, events: [message(6)] });
     assert.equal(answer({ room: { timeline: { unread_thread_notifications: true } } }), undefined);
