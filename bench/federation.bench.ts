@@ -165,11 +165,15 @@ async function pdusPerSecond(
   }
 }
 
+/** The main thread's CPU time (ms) of the last sendToSync's messages. */
+let lastSendToSyncCpuMs = 0;
+
 /** Send on A → bob's long-polling sync on B returns it, `count` times; milliseconds, sorted. */
 async function sendToSync(pair: Pair, count: number): Promise<number[]> {
   const { a, b, alice, bob, roomId } = pair;
   let since = (await b.request('GET', `${V3}/sync`, undefined, bob.accessToken)).body.next_batch;
   const times: number[] = [];
+  const cpu0 = process.threadCpuUsage();
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     const sent = await send(a, alice, roomId, `latency ${i}`);
@@ -187,6 +191,8 @@ async function sendToSync(pair: Pair, count: number): Promise<number[]> {
     }
     times.push(performance.now() - t0);
   }
+  const cpu = process.threadCpuUsage(cpu0);
+  lastSendToSyncCpuMs = (cpu.user + cpu.system) / 1000;
   return times.sort((x, y) => x - y);
 }
 
@@ -266,8 +272,28 @@ export default async function federationBench(): Promise<Record<string, number>>
   };
 }
 
-// `node bench/federation.bench.ts pdus` measures the PDU throughput alone.
+/** p50, p95 and max of sorted milliseconds, and the main thread's CPU time per message. */
+function spread(sorted: number[], mainCpuMs: number): Record<string, number> {
+  const ms = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    p50: ms(quantile(sorted, 0.5)),
+    p95: ms(quantile(sorted, 0.95)),
+    max: ms(sorted.at(-1)!),
+    'main CPU per message': ms(mainCpuMs / sorted.length),
+  };
+}
+
+// `node bench/federation.bench.ts pdus` measures the PDU throughput alone;
+// `… latency [count]` send → sync alone, over the in-memory transport and over
+// libp2p (with the main thread's CPU time per message, steadier than wall
+// time on a shared machine).
 if (import.meta.main) {
-  const pdus = process.argv[2] === 'pdus';
-  console.log(pdus ? [await pdusPerSecond(5_000), await pdusPerSecond(5_000, 4)] : await federationBench());
+  const mode = process.argv[2];
+  if (mode === 'pdus') console.log([await pdusPerSecond(5_000), await pdusPerSecond(5_000, 4)]);
+  else if (mode === 'latency') {
+    const count = Number(process.argv[3] ?? 300);
+    const memory = spread(await latencyInMemory(count), lastSendToSyncCpuMs);
+    const libp2p = spread(await latencyOverLibp2p(count), lastSendToSyncCpuMs);
+    console.log({ memory, libp2p });
+  } else console.log(await federationBench());
 }

@@ -144,7 +144,9 @@ await Promise.all([
 
 const rows = tableRows();
 const seconds = (Date.now() - started) / 1000;
-console.log(`\n=== goals (${quick ? 'quick' : 'full'} run, ${seconds.toFixed(0)} s) ===`);
+// A run of some benches only (`node bench/run.ts extension`) says which: its table is not the full run's.
+const kind = `${quick ? 'quick' : 'full'} run${only ? ` of the benches named "${only}"` : ''}`;
+console.log(`\n=== goals (${kind}, ${seconds.toFixed(0)} s) ===`);
 console.log(renderTable(rows));
 if (failures.length > 0) console.log(`failed: ${failures.join(', ')}`);
 

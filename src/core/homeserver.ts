@@ -27,6 +27,7 @@ import {
   createFederation,
   createFederationDirectory,
   createRemoteMedia,
+  type DirectoryTimeouts,
   type Federation,
   type FederationDirectory,
   type FederationOptions,
@@ -90,6 +91,8 @@ export interface HomeserverDeps {
   readonly transport?: PeerTransport;
   /** Federation's backoff and inbound limits, when not the defaults (tests shorten them). */
   readonly federationOptions?: Partial<FederationOptions>;
+  /** The network directory's waits on peers, when not the defaults (tests under load lengthen them). */
+  readonly directoryTimeouts?: Partial<DirectoryTimeouts>;
   /** The node's human-readable name now (`serve --name`, the extension's settings): peers show it. */
   readonly nodeName?: () => Promise<string | undefined>;
   /** Media: where content is stored, the platform's thumbnailer, limits other than the defaults. */
@@ -153,6 +156,7 @@ export function createHomeserver(given: HomeserverDeps): Homeserver {
       transport,
       ed25519,
       profileOf: federationProfiles(shared),
+      ...(deps.directoryTimeouts && { timeouts: deps.directoryTimeouts }),
     });
   let federation: Federation | undefined;
   const typing: TypingTracker = transport

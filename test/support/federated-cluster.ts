@@ -7,6 +7,7 @@
 //   const alice = await cluster.node('a').register('alice');
 //   ...
 //   await cluster.close();
+import type { DirectoryTimeouts } from '../../src/core/federation/api.ts';
 import type { Federation, FederationOptions } from '../../src/core/federation/federation.ts';
 import { type MemoryNetwork, createMemoryNetwork } from '../../src/core/federation/memory-transport.ts';
 import type { PeerTransport } from '../../src/core/federation/transport.ts';
@@ -73,6 +74,7 @@ export interface ClusterOptions {
   readonly clock?: Clock;
   readonly federation?: Partial<FederationOptions>;
   readonly media?: Partial<MediaConfig>;
+  readonly directory?: Partial<DirectoryTimeouts>;
 }
 
 /** A deterministic seed per label, so server names are stable across runs. */
@@ -201,6 +203,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
     config: { registration: 'open', passwordIterations: 1000 },
     transport,
     ...(options.federation && { federationOptions: options.federation }),
+    ...(options.directory && { directoryTimeouts: options.directory }),
     media: {
       blobs: memoryBlobStore(),
       thumbnailer: sharpThumbnailer,

@@ -5,6 +5,7 @@
 // server names, and the module's tables for the schema.
 export {
   createFederationDirectory,
+  type DirectoryTimeouts,
   type FederationDirectory,
   FOUND_ON,
   type NetworkRoomsChunk,

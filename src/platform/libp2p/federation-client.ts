@@ -74,19 +74,25 @@ async function exchangeOn(
   options: ExchangeOptions,
 ): Promise<FederationResponse> {
   const session = stream.protocol === FEDERATION_SESSION_PROTOCOL;
-  const stopWriting = new AbortController();
+  // The writing stops when the exchange is aborted or the answer arrives
+  // first (a peer may answer early, e.g. 413). A request written at once (all
+  // but big bodies) is never aborted: no AbortSignal.any, no abort() (each
+  // builds objects and events per request, issue 13).
+  const writing = new AbortController();
+  let written = false;
+  const stopWriting = () => {
+    if (!written) writing.abort();
+  };
+  if (options.signal.aborted) writing.abort();
+  options.signal.addEventListener('abort', stopWriting);
   const reading = readMessage(stream, options.maxResponseBodyBytes, options.signal);
-  reading.then(
-    () => stopWriting.abort(),
-    () => stopWriting.abort(),
-  );
+  reading.then(stopWriting, stopWriting);
   // A one-shot stream ends our side after the request; a session stays open for the next.
-  const sentAll = sendRequest(
-    stream,
-    frames,
-    AbortSignal.any([stopWriting.signal, options.signal]),
-    !session,
-  );
+  const sentAll = sendRequest(stream, frames, writing.signal, !session).then((done) => {
+    written = true;
+    options.signal.removeEventListener('abort', stopWriting);
+    return done;
+  });
   try {
     const message = await reading;
     const response = toResponse(serverName, message.head, message.body);

@@ -36,6 +36,7 @@ import {
 } from './federation-wire.ts';
 import { peerIdToServerName } from './identity.ts';
 import { type Trace, wallClock } from '../trace.ts';
+import { deadline } from './deadline.ts';
 import { awaitMessage, readMessage, writeFrames, writeStreamed } from './stream-io.ts';
 
 /**
@@ -79,13 +80,9 @@ export function createFederationServer(
     };
     let message: Awaited<ReturnType<typeof readMessage>>;
     const reading = wallClock();
+    const readLimit = deadline(limits.readTimeoutMs);
     try {
-      message = await readMessage(
-        stream,
-        limits.maxRequestBodyBytes,
-        AbortSignal.timeout(limits.readTimeoutMs),
-        admitBody,
-      );
+      message = await readMessage(stream, limits.maxRequestBodyBytes, readLimit.signal, admitBody);
     } catch (err) {
       if (err instanceof BodyRefused) {
         logger.info('refused a federation request body: all peers at the budget', { from });
@@ -98,6 +95,8 @@ export function createFederationServer(
           ? responses.tooLarge(limits.maxRequestBodyBytes)
           : responses.badJson(err.message);
       return { response, readAll: false };
+    } finally {
+      readLimit.clear();
     }
     const head = parseRequestHead(message.head);
     trace?.record({ name: `wire< request ${String(message.head.path)}`, start: reading, end: wallClock() });
@@ -164,15 +163,17 @@ async function send(
   if (body instanceof StreamedBody) return sendStreamed(stream, status, body, contentType, limits, keepOpen);
   const { kind, bytes } = encodeBody(body);
   const head = responseHead(status, kind, bytes.length, contentType);
-  const stop = AbortSignal.timeout(limits.readTimeoutMs);
+  const limit = deadline(limits.readTimeoutMs);
   try {
-    if (!(await writeFrames(stream, messageFrames(head, bytes), stop)))
+    if (!(await writeFrames(stream, messageFrames(head, bytes), limit.signal)))
       throw new Error('response not sent in time');
-    if (!keepOpen) await stream.close({ signal: stop });
+    if (!keepOpen) await stream.close({ signal: limit.signal });
     return true;
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
     return false;
+  } finally {
+    limit.clear();
   }
 }
 

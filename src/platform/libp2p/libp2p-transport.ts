@@ -11,6 +11,7 @@
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import {
+  BoundedCache,
   type Clock,
   defaultFederationRateLimits,
   defaultTransportLimits,
@@ -27,6 +28,7 @@ import {
   type StreamOptions,
   type TransportLimits,
 } from '../../core/public.ts';
+import { deadline } from './deadline.ts';
 import { startDiscovery } from './discovery.ts';
 import { exchange, exchangeStreaming, toTransportError } from './federation-client.ts';
 import { createFederationServer } from './federation-server.ts';
@@ -37,6 +39,9 @@ import { keepRelaysConnected } from './relay-keeper.ts';
 import { SessionPool } from './session-pool.ts';
 import { systemClock } from '../system-clock.ts';
 import type { Trace } from '../trace.ts';
+
+/** PeerIds of server names kept (see peerIdOf). */
+const MAX_REMEMBERED_PEER_IDS = 1_000;
 
 /** How long a streamed request waits for a direct connection to a peer reachable only through a relay. */
 const DIRECT_WAIT_MS = 5_000;
@@ -117,6 +122,17 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   );
   void known.restore();
 
+  // A PeerId built from a name costs a key parse and, once libp2p asks for
+  // its string, a base58 encoding: once per peer, not per request.
+  const peerIds = new BoundedCache<string, PeerId>(MAX_REMEMBERED_PEER_IDS);
+  const peerIdOf = (name: string): PeerId | undefined => {
+    const known = peerIds.get(name);
+    if (known) return known;
+    const peerId = serverNameToPeerId(name);
+    if (peerId) peerIds.set(name, peerId);
+    return peerId;
+  };
+
   const usable = (c: Connection) => c.status === 'open' && (init.usable?.(c) ?? true);
 
   /** A usable open connection to the peer (direct first), else a new one; never `broken`. */
@@ -152,12 +168,12 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     timeoutMs: number | undefined,
     once: (conn: Connection, signal: AbortSignal) => Promise<T>,
   ): Promise<T> => {
-    const peerId = serverNameToPeerId(to);
+    const peerId = peerIdOf(to);
     if (closing.signal.aborted) throw new PeerUnreachable(to, 'closed', 'transport is closed');
     if (!peerId || to === serverName)
       throw new PeerUnreachable(to, 'no-route', `${to} is not another server`);
-    const timeout = AbortSignal.timeout(timeoutMs ?? limits.requestTimeoutMs);
-    const signal = AbortSignal.any([timeout, closing.signal]);
+    const limit = deadline(timeoutMs ?? limits.requestTimeoutMs, closing.signal);
+    const { signal } = limit;
     try {
       const conn = await connect(peerId, signal);
       try {
@@ -173,6 +189,8 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       }
     } catch (err) {
       throw toTransportError(err, to, signal, closing.signal.aborted);
+    } finally {
+      limit.clear();
     }
   };
 

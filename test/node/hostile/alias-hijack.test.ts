@@ -34,7 +34,9 @@ describe('alias and directory trust over libp2p', () => {
   let alias: string;
 
   before(async () => {
-    cluster = await createLibp2pCluster(['a', 'b', 'c']);
+    // Each peer's directory answer counts here, so each gets 30 s, not the
+    // 750 ms that bounds a user's wait: on a loaded machine one came late.
+    cluster = await createLibp2pCluster(['a', 'b', 'c'], { directory: { perPeerMs: 30_000 } });
     [a, b, c] = cluster.nodes as [RunningNode, RunningNode, RunningNode];
     const alice = await a.register('alice');
     bob = await b.register('bob');
