@@ -16,7 +16,8 @@
 // unknown, and the positions after it are not known to follow on anything.
 //
 // Bounded: ENTRIES entries, ROWS_PER_COMMIT rows each (a bigger commit is
-// recorded without its rows), and LATEST rows per latest-row table.
+// recorded without its rows), ROWS rows in all, and LATEST rows per
+// latest-row table.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import { keyAtPath } from './key-path.ts';
@@ -24,9 +25,15 @@ import type { Key, Row, Store, WriteTx } from './port.ts';
 import { STREAM_TABLE } from './stream.ts';
 
 /** Entries kept (a woken sync needs the few since its last read). */
-const ENTRIES = 64;
+const ENTRIES = 32;
 /** Rows of a kept table recorded per commit; a commit with more is recorded without them. */
-export const ROWS_PER_COMMIT = 32;
+export const ROWS_PER_COMMIT = 8;
+/**
+ * Rows in all entries: the oldest entries' rows go first (they are then
+ * recorded without them). An event is at most 64 KiB: 2 MiB at worst, a few
+ * dozen KiB for the messages of a conversation.
+ */
+const ROWS = 32;
 
 export interface CommitEntry {
   /** 1 for the first commit recorded, then one more per commit. */
@@ -56,6 +63,8 @@ export class CommitLog {
   readonly #latest: Map<string, BoundedCache<string, Row>>;
   readonly #options: CommitLogOptions;
   #serial = 0;
+  /** Rows in all entries. */
+  #rows = 0;
   /** The stream position the last positioned commit ended at (undefined before one, or after an unknown one). */
   #streamEnd: number | undefined;
 
@@ -110,13 +119,25 @@ export class CommitLog {
       rows,
       unknown,
     });
-    if (this.#entries.length > ENTRIES) this.#entries.shift();
+    this.#rows += rowCount(rows);
+    if (this.#entries.length > ENTRIES) this.#rows -= rowCount(this.#entries.shift()!.rows);
+    for (let i = 0; this.#rows > ROWS && i < this.#entries.length; i++) {
+      const entry = this.#entries[i]!;
+      this.#rows -= rowCount(entry.rows);
+      this.#entries[i] = { ...entry, rows: undefined };
+    }
   }
 
   /** A recorder for one write transaction. */
   recorder(): Recorder {
     return new Recorder(this.#options);
   }
+}
+
+function rowCount(rows: CommitEntry['rows']): number {
+  let n = 0;
+  for (const byKey of rows?.values() ?? []) n += byKey.size;
+  return n;
 }
 
 function pick(rows: Map<string, Map<string, Row>>, tables: readonly string[]) {
