@@ -105,3 +105,72 @@ export function describeDeliveries(deliveries: readonly Delivery[], sides: Recor
 function latency(d: Delivery): number {
   return d.arrived - d.sent;
 }
+
+/** One message's steps, each from the end of the one before to a span's start or end (ms). */
+type Steps = Record<string, number>;
+
+/**
+ * A message's way cut at its spans: A's send and its write, A's write to B's
+ * node (A's worker → A's node → the wire), B's node → B's worker, B's
+ * federation handler to its placing write, the write, the woken /sync's
+ * read after it, and its answer reaching bob's client. Undefined when a span
+ * is missing (a message placed by a retry, say).
+ */
+function stepsOf(d: Delivery, a: readonly Span[], b: readonly Span[]): Steps | undefined {
+  const first = (spans: readonly Span[], prefix: string, from: number) =>
+    spans.find((s) => s.name.startsWith(prefix) && s.start >= from && s.start < d.arrived);
+  const aWrite = first(a, 'w rooms', d.sent);
+  const bWire = first(b, 'wire< request', d.sent);
+  const bWorker = bWire && first(b, 'fed< PUT', bWire.start);
+  const bWrite = bWorker && first(b, 'w rooms', bWorker.start);
+  // The woken sync's read starts as the write's commit is reported (IndexedDB's order).
+  const bSync = bWrite && first(b, 'r ', bWrite.end - 0.001);
+  if (!aWrite || !bWire || !bWorker || !bWrite || !bSync) return undefined;
+  return {
+    'A send → its write': aWrite.start - d.sent,
+    'A write': aWrite.end - aWrite.start,
+    'A write → B node': bWire.start - aWrite.end,
+    'B node → worker': bWorker.start - bWire.start,
+    'B handler → write': bWrite.start - bWorker.start,
+    'B write': bWrite.end - bWrite.start,
+    'B woken sync read': bSync.end - bWrite.end,
+    'B sync → client': d.arrived - bSync.end,
+  };
+}
+
+/**
+ * Each step's p50, p95, p99 and slowest over the messages, and its mean over
+ * the slowest tenth of them: what the tail is made of (issue 13 asks for p99).
+ */
+export function describeSteps(deliveries: readonly Delivery[], sides: { A: Span[]; B: Span[] }): string[] {
+  const rows: { total: number; steps: Steps }[] = [];
+  for (const d of deliveries) {
+    const steps = stepsOf(d, sides.A, sides.B);
+    if (steps) rows.push({ total: latency(d), steps });
+  }
+  if (rows.length === 0) return ['  steps: no message traced whole'];
+  const slowest = [...rows].sort((x, y) => y.total - x.total).slice(0, Math.ceil(rows.length / 10));
+  const cell = (v: number) => v.toFixed(1).padStart(7);
+  const line = (name: string, values: number[], tail: number) => {
+    const sorted = [...values].sort((x, y) => x - y);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    return `  ${name.padEnd(20)}${cell(at(0.5))}${cell(at(0.95))}${cell(at(0.99))}${cell(sorted.at(-1)!)}${cell(tail)}`;
+  };
+  const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
+  return [
+    `  steps of the ${rows.length} messages traced whole, ms; the last column: mean over the slowest tenth`,
+    `  ${''.padEnd(20)}    p50    p95    p99    max  slow10`,
+    line(
+      'whole',
+      rows.map((r) => r.total),
+      mean(slowest.map((r) => r.total)),
+    ),
+    ...Object.keys(rows[0]!.steps).map((name) =>
+      line(
+        name,
+        rows.map((r) => r.steps[name]!),
+        mean(slowest.map((r) => r.steps[name]!)),
+      ),
+    ),
+  ];
+}

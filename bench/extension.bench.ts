@@ -8,7 +8,7 @@
 // Same flags as the end-to-end tests and the demo: no traffic leaves the
 // machine. Prints "skipped" when Chromium or the build is missing.
 // Run alone: `node bench/run.ts extension` (after `npm run build`).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
@@ -16,7 +16,7 @@ import { HOMESERVER_ORIGIN } from '../src/platform/web/homeserver-url.ts';
 import { callClient } from '../scripts/harness/client-page/driver.ts';
 import type { ExtensionBrowser } from '../scripts/harness/extension-browser.ts';
 import { openRegisteredPeer, waitForDirectWebRTC } from '../scripts/harness/p2p-session.ts';
-import { type Delivery, describeDeliveries, startTrace, takeTrace } from './delivery-trace.ts';
+import { type Delivery, describeDeliveries, describeSteps, startTrace, takeTrace } from './delivery-trace.ts';
 import { withBrowsersOnRelay } from './browsers-on-relay.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured } from './table.ts';
@@ -88,10 +88,13 @@ async function sendToSync(
   await Promise.all([startTrace(a.browser.worker), startTrace(b.browser.worker)]);
   for (let i = 0; i < count; i++) deliveries.push(await send(`bench ${i}`));
   const sides = { A: await takeTrace(a.browser.worker), B: await takeTrace(b.browser.worker) };
+  // P2PM_TRACE_DUMP=<file>: the deliveries and both sides' spans as JSON, for a closer look.
+  const dump = process.env.P2PM_TRACE_DUMP;
+  if (dump) writeFileSync(dump, JSON.stringify({ deliveries, sides }));
   return {
     first,
     spread: spread(deliveries.map((d) => d.arrived - d.sent)),
-    breakdown: describeDeliveries(deliveries, sides),
+    breakdown: [...describeDeliveries(deliveries, sides), ...describeSteps(deliveries, sides)],
   };
 }
 

@@ -72,8 +72,9 @@ export function createOutbound(deps: OutboundDeps): Outbound {
     localEvents: {
       tables: TABLES,
       async persisted(tx, events) {
-        // The write flushes to disk anyway: delivered rows go with it, not in a commit of their own.
-        if (events[0]) deleted.set(events[0], await deps.senders.removeDelivered(tx));
+        // The write flushes to disk anyway: delivered rows go with it, not in a
+        // commit of their own; their deletes go out beside the queueing's requests.
+        const removing = events[0] && deps.senders.removeDelivered(tx);
         for (const event of events) {
           const rows = await queueLocal(tx, event, self);
           queued.set(event, {
@@ -81,6 +82,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
             version: rows.length > 0 ? await versionOf(tx, event.room_id) : undefined,
           });
         }
+        if (events[0] && removing) deleted.set(events[0], await removing);
       },
       committed(events) {
         const removed = events[0] && deleted.get(events[0]);

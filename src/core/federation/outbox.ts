@@ -27,17 +27,20 @@ export async function enqueueRows(
   item: OutboxItem,
   self: string,
 ): Promise<OutboxRow[]> {
-  const out: OutboxRow[] = [];
-  for (const destination of new Set(destinations)) {
-    if (destination === self) continue;
-    const row: OutboxRow =
-      item.kind === 'edu'
-        ? { destination, kind: 'edu', edu_type: item.eduType, content: item.content }
-        : { destination, kind: item.kind, room_id: item.roomId, event_id: item.eventId };
-    row.id = (await outboxTable.put(tx, row)) as number;
-    out.push(row);
-  }
-  return out;
+  const rows = [...new Set(destinations)]
+    .filter((destination) => destination !== self)
+    .map(
+      (destination): OutboxRow =>
+        item.kind === 'edu'
+          ? { destination, kind: 'edu', edu_type: item.eduType, content: item.content }
+          : { destination, kind: item.kind, room_id: item.roomId, event_id: item.eventId },
+    );
+  // All puts at once: the store numbers them in the order they were made.
+  const ids = await Promise.all(rows.map((row) => outboxTable.put(tx, row)));
+  rows.forEach((row, i) => {
+    row.id = ids[i] as number;
+  });
+  return rows;
 }
 
 export interface PendingBatch {

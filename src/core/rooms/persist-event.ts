@@ -56,11 +56,14 @@ export async function authStateFor(
 ): Promise<AuthStateLookup> {
   const state = new Map<string, RoomEvent>();
   const tuples = [...authEventTypesFor(event, version), { type: 'm.room.create', stateKey: '' }];
-  for (const { type, stateKey } of tuples) {
-    const current = await currentStateTable.get(tx, [event.room_id, type, stateKey]);
-    const row = current && (await eventsTable.get(tx, current.event_id));
-    if (row) state.set(stateKeyOf(type, stateKey), row.pdu);
-  }
+  // All lookups at once: each request's round trip overlaps the others'.
+  await Promise.all(
+    tuples.map(async ({ type, stateKey }) => {
+      const current = await currentStateTable.get(tx, [event.room_id, type, stateKey]);
+      const row = current && (await eventsTable.get(tx, current.event_id));
+      if (row) state.set(stateKeyOf(type, stateKey), row.pdu);
+    }),
+  );
   return (type, stateKey) => state.get(stateKeyOf(type, stateKey));
 }
 
@@ -74,6 +77,9 @@ export async function authStateFor(
  * 6. a redaction prunes its target when the redaction rules allow it;
  * 7. the event row and the txnId, and its words in the search index; a thread
  *    reply marks its root (threads.ts).
+ * Requests that do not depend on each other go out together (IndexedDB runs
+ * a transaction's requests in order, but each awaited alone costs a round
+ * trip to the browser's storage process): the reads, then the writes.
  */
 export async function persistEvent(
   tx: WriteTx,
@@ -81,13 +87,15 @@ export async function persistEvent(
   version: RoomVersion,
   txn?: TxnRecord,
 ): Promise<number> {
-  const room = await roomRowFor(tx, event, version);
+  const [room, authState, stream] = await Promise.all([
+    roomRowFor(tx, event, version),
+    authStateFor(tx, event, version),
+    // 2. (reserved before the check: a denied event aborts the whole transaction)
+    nextStreamPosition(tx),
+  ]);
   // 1.
-  const authState = await authStateFor(tx, event, version);
   const verdict = checkAuth(event, authState, version);
   if (!verdict.ok) throw forbidden(`the auth rules reject this event: ${verdict.reason}`);
-  // 2.
-  const stream = await nextStreamPosition(tx);
   // 3.
   const row = eventRow(event, room, stream);
   if (event.state_key !== undefined) {
@@ -104,33 +112,37 @@ export async function persistEvent(
     };
     await currentStateTable.put(tx, stateRow);
   }
-  await roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow);
-  // 4.
-  for (const prev of event.prev_events) await extremitiesTable.delete(tx, [event.room_id, prev]);
-  await extremitiesTable.put(tx, { room_id: event.room_id, event_id: event.event_id });
-  // 5.
-  if (event.type === 'm.room.member' && event.state_key !== undefined)
-    await updateMembership(tx, event, stream);
-  // 6.
+  // 6. (before the rest: it rewrites the target's row and its search terms)
   if (event.type === 'm.room.redaction') await applyRedaction(tx, event, authState, version);
-  // 7.
   if (txn) {
     row.txn_device = txn.deviceId;
     row.txn_id = txn.txnId;
-    const txnRow: TxnRow = {
-      user_id: txn.userId,
-      device_id: txn.deviceId,
-      txn_id: txn.key,
-      room_id: event.room_id,
-      event_id: event.event_id,
-      hash: txn.hash,
-    };
-    await roomTxnsTable.put(tx, txnRow);
   }
-  await eventsTable.put(tx, row);
-  await indexForSearch(tx, row);
-  await noteThreadReply(tx, row);
+  await Promise.all([
+    roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow),
+    // 4.
+    ...event.prev_events.map((prev) => extremitiesTable.delete(tx, [event.room_id, prev])),
+    extremitiesTable.put(tx, { room_id: event.room_id, event_id: event.event_id }),
+    // 5.
+    event.type === 'm.room.member' && event.state_key !== undefined && updateMembership(tx, event, stream),
+    // 7.
+    txn && roomTxnsTable.put(tx, txnRow(event, txn)),
+    eventsTable.put(tx, row),
+    indexForSearch(tx, row),
+    noteThreadReply(tx, row),
+  ]);
   return stream;
+}
+
+function txnRow(event: RoomEvent, txn: TxnRecord): TxnRow {
+  return {
+    user_id: txn.userId,
+    device_id: txn.deviceId,
+    txn_id: txn.key,
+    room_id: event.room_id,
+    event_id: event.event_id,
+    hash: txn.hash,
+  };
 }
 
 async function roomRowFor(tx: WriteTx, event: RoomEvent, version: RoomVersion): Promise<RoomRow> {

@@ -133,11 +133,13 @@ export class RoomWriter {
         this.lastSends.delete(roomId);
         try {
           const written = await this.deps.store.write(this.tables, async (tx) => {
-            if (prepared.remembered && options.txn) {
-              const done = await roomTxnsTable.get(tx, txnKey(options.txn));
-              if (done) return { eventId: done.event_id };
-            }
-            if (!(await sameExtremities(tx, roomId, prepared.prevEvents))) throw new StaleExtremities();
+            // Both checks at once (one round trip to IndexedDB, not two).
+            const [done, same] = await Promise.all([
+              prepared.remembered && options.txn ? roomTxnsTable.get(tx, txnKey(options.txn)) : undefined,
+              sameExtremities(tx, roomId, prepared.prevEvents),
+            ]);
+            if (done) return { eventId: done.event_id };
+            if (!same) throw new StaleExtremities();
             const position = await persistEvent(tx, event, prepared.version, options.txn);
             await this.localEvents()?.persisted(tx, [event]);
             return { eventId: event.event_id, stream: position };

@@ -123,17 +123,25 @@ function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, 
   return out;
 }
 
+/** A PDU past step 1 whose steps 2 and 3 are under way (`intake` once they are done). */
+interface Checking {
+  readonly parsed: ParsedPdu;
+  readonly checked: Promise<Intake>;
+  intake?: Intake;
+}
+
 /** Events placed per step at least while the signatures of the next ones are checked. */
 const CHUNK = 10;
 
 /**
- * One room's PDUs: step 1 for all, then steps 2 and 3 started for all at
- * once (they run off the main thread), and the events are placed in DAG
- * order, in one write transaction per step: the next CHUNK as soon as
- * their checks are done, so placing overlaps with checking the rest, and
- * every event after them whose checks are done by then too (when placing
- * is slow, as over IndexedDB where every commit is flushed to disk, the
- * steps grow and the commits become fewer).
+ * One room's PDUs: step 1 for each, and steps 2 and 3 started for each as
+ * soon as its step 1 is done (they run off the main thread, so the first
+ * signatures are being checked while the rest are parsed), and the events
+ * are placed in DAG order, in one write transaction per step: the next CHUNK
+ * as soon as their checks are done, so placing overlaps with checking the
+ * rest, and every event after them whose checks are done by then too (when
+ * placing is slow, as over IndexedDB where every commit is flushed to disk,
+ * the steps grow and the commits become fewer).
  */
 async function receiveRoom(
   deps: TransactionDeps,
@@ -142,30 +150,38 @@ async function receiveRoom(
   raws: readonly JsonValue[],
 ): Promise<Map<string, string | undefined>> {
   const results = new Map<string, string | undefined>();
-  const parsed: ParsedPdu[] = [];
-  for (const p of await Promise.all(raws.map((raw) => parsePdu(raw, version)))) {
-    if (p.ok) parsed.push(p.parsed);
-    else if (p.eventId !== undefined) results.set(p.eventId, p.reason);
-    else deps.logger.info('dropped a malformed PDU', { origin, reason: p.reason });
-  }
-  const byId = new Map(parsed.map((p) => [p.event.event_id, p]));
-  const ordered = topoSort(
-    parsed.map((p) => p.event),
-    (e) => e.prev_events,
-  ).map((e) => byId.get(e.event_id)!);
-  const done: (Intake | undefined)[] = [];
-  const verified = ordered.map((p, i) =>
-    verifyPdu(deps.ed25519, p, version).then((intake) => {
-      done[i] = intake;
-      return intake;
+  // By event id: a PDU sent twice in one transaction is checked once.
+  const checking = new Map<string, Checking>();
+  await Promise.all(
+    raws.map(async (raw) => {
+      const p = await parsePdu(raw, version);
+      if (!p.ok) {
+        if (p.eventId !== undefined) results.set(p.eventId, p.reason);
+        else deps.logger.info('dropped a malformed PDU', { origin, reason: p.reason });
+        return;
+      }
+      const id = p.parsed.event.event_id;
+      if (checking.has(id)) return;
+      const entry: Checking = { parsed: p.parsed, checked: verifyPdu(deps.ed25519, p.parsed, version) };
+      // A failure surfaces where `checked` is awaited.
+      entry.checked.then(
+        (intake) => (entry.intake = intake),
+        () => {},
+      );
+      checking.set(id, entry);
     }),
   );
+  const ordered = topoSort(
+    [...checking.values()].map((c) => c.parsed.event),
+    (e) => e.prev_events,
+  ).map((e) => checking.get(e.event_id)!);
   for (let i = 0; i < ordered.length; ) {
     let end = Math.min(ordered.length, i + CHUNK);
-    await Promise.all(verified.slice(i, end));
-    while (end < ordered.length && done[end] !== undefined) end++;
+    await Promise.all(ordered.slice(i, end).map((c) => c.checked));
+    // `intake` is set by the reaction attached first, so it is there once `checked` is awaited.
+    while (end < ordered.length && ordered[end]!.intake !== undefined) end++;
     const events: RoomEvent[] = [];
-    for (const intake of done.slice(i, end) as Intake[]) {
+    for (const { intake } of ordered.slice(i, end) as Required<Checking>[]) {
       if (intake.ok) events.push(intake.event);
       else if (intake.eventId !== undefined) results.set(intake.eventId, intake.reason);
     }
