@@ -23,6 +23,7 @@ import { historyBound } from './history-access.ts';
 
 export {
   roomRedactionTables,
+  roomReferencedTables,
   roomReportTables,
   roomRowCacheSizes,
   roomSearchTables,
