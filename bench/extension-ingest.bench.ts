@@ -12,6 +12,7 @@ import { bobJoins, withNodeAndExtension } from './node-and-extension.ts';
 import { spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
 import { signedChain } from './federation.bench.ts';
 import { measured, quick } from './table.ts';
+import { workerCpuProfile } from './worker-profile.ts';
 
 const PDUS = quick ? 500 : 5_000;
 const V3 = '/_matrix/client/v3';
@@ -36,6 +37,7 @@ export default async function extensionIngestBench(): Promise<Record<string, num
       // The Node peer's copy is the browser's once bob's join is placed on both.
       const batches = await signedChain(node, alice, roomId, node, PDUS);
       await startTrace(browser.worker);
+      const profiled = await workerCpuProfile(browser);
       const t0 = performance.now();
       for (const [i, pdus] of batches.entries()) {
         const res = await node.transport.request(serverName, {
@@ -52,6 +54,7 @@ export default async function extensionIngestBench(): Promise<Record<string, num
           );
       }
       const elapsed = performance.now() - t0;
+      await profiled('extension-ingest');
       const perSecond = (PDUS / elapsed) * 1000;
       // Where the worker's time went: its spans (storage transactions, federation requests) by name.
       for (const line of spanTotals(await takeTrace(browser.worker), elapsed)) console.log(line);

@@ -16,7 +16,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, CDPSession, Worker } from 'playwright-core';
+import type { BrowserContext, Worker } from 'playwright-core';
 import {
   type ExtensionBrowser,
   launchExtensionBrowser,
@@ -30,6 +30,7 @@ import { Client, type Json, benchHomeserver } from './bench-homeserver.ts';
 import { bulkRooms } from './bulk-rooms.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured, quick } from './table.ts';
+import { workerProtocol } from './worker-protocol.ts';
 
 const ROOMS = quick ? 20 : 100;
 const EVENTS = quick ? 200 : 1_000;
@@ -151,36 +152,15 @@ async function restartedWorker(browser: ExtensionBrowser): Promise<Worker> {
   }
 }
 
-/** A DevTools session on the extension's service worker (through a page's session: targets are not pages). */
-async function workerProtocol(context: BrowserContext, extensionId: string) {
-  const page = context.pages()[0] ?? (await context.newPage());
-  const cdp: CDPSession = await context.newCDPSession(page);
-  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
-    targetInfos: { targetId: string; type: string; url: string }[];
-  };
-  const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(extensionId));
-  if (!target) throw new Error('no service worker target');
-  const { sessionId } = (await cdp.send('Target.attachToTarget', {
-    targetId: target.targetId,
-    flatten: false,
-  })) as { sessionId: string };
-  let id = 0;
-  const waiting = new Map<number, (result: Record<string, number>) => void>();
-  cdp.on('Target.receivedMessageFromTarget', (event: { message: string }) => {
-    const message = JSON.parse(event.message) as { id?: number; result?: Record<string, number> };
-    if (message.id !== undefined) waiting.get(message.id)?.(message.result ?? {});
-  });
-  const call = (method: string) =>
-    new Promise<Record<string, number>>((resolve) => {
-      const n = ++id;
-      waiting.set(n, resolve);
-      void cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: n, method }) });
-    });
+/** Heap figures of the extension's service worker (worker-protocol.ts). */
+async function workerHeap(context: BrowserContext, extensionId: string) {
+  const protocol = await workerProtocol(context, extensionId);
+  const heap = async () => (await protocol.call('Runtime.getHeapUsage')) as Record<string, number>;
   return {
-    usedHeap: async () => (await call('Runtime.getHeapUsage')).usedSize! / MB,
-    totalHeap: async () => (await call('Runtime.getHeapUsage')).totalSize! / MB,
-    collectGarbage: () => call('HeapProfiler.collectGarbage'),
-    detach: () => cdp.detach(),
+    usedHeap: async () => (await heap()).usedSize! / MB,
+    totalHeap: async () => (await heap()).totalSize! / MB,
+    collectGarbage: () => protocol.call('HeapProfiler.collectGarbage'),
+    detach: () => protocol.detach(),
   };
 }
 
@@ -278,7 +258,7 @@ export default async function workerMemoryBench(): Promise<Record<string, number
       await store.close();
     }
     const worker = await restartedWorker(browser);
-    const protocol = await workerProtocol(browser.context, browser.extensionId);
+    const protocol = await workerHeap(browser.context, browser.extensionId);
     try {
       await protocol.collectGarbage();
       const started = await protocol.usedHeap();

@@ -7,6 +7,7 @@ import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
 import {
   roomRedactionTables,
+  roomReferencedTables,
   roomReportTables,
   roomSearchTables,
   roomSearchTermTables,
@@ -137,6 +138,27 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...roomSearchTermTables,
       ...roomRedactionTables,
       ...roomReportTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 10: ids referenced before they were placed (rooms/tables.ts `room_referenced`), so
+  // placing events from peers asks the edges and thread replies only of those; the
+  // table starts empty, and rooms held before keep asking of every event.
+  {
+    version: 10,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...accountOpenIdTables,
+      ...accountTokenTables,
+      ...roomTables,
+      ...roomSearchTermTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
+      ...roomReferencedTables,
       ...syncTables,
       ...federationTables,
       ...keysTables,

@@ -83,6 +83,15 @@ export class EventRows {
     for (const [i, id] of ids.entries()) this.rows.set(id, rows[i]);
   }
 
+  /**
+   * Whether `eventId` was read as held and placed or refused (not an
+   * outlier): such an event is never placed again. False when not read.
+   */
+  settled(eventId: string): boolean {
+    const row = this.rows.get(eventId);
+    return row !== undefined && !row.outlier;
+  }
+
   /** The row this transaction just wrote. */
   set(row: EventRow): void {
     this.rows.set(row.event_id, row);

@@ -15,7 +15,7 @@ import { applyPendingRedactions, stateLookupIn } from './persist-remote.ts';
 import { indexForSearch } from './search-index.ts';
 import { stateEntryIn, writeStateGroup } from './state-groups.ts';
 import { noteThreadReply } from './threads.ts';
-import { type EdgeRow, edgesTable, eventsTable, roomsTable } from './tables.ts';
+import { type EdgeRow, edgesTable, eventsTable, referencedTable, roomsTable } from './tables.ts';
 import { TIMELINE_START } from './pagination-token.ts';
 
 /** How room federation placed one backfilled event. */
@@ -39,8 +39,12 @@ export async function persistBackfilledEvent(
   if (!room) throw new Error(`room ${event.room_id} is not held here`);
   const row = eventRow(event, room);
   row.sg_before = row.sg_after = placement.sgBefore;
-  for (const prev of event.prev_events)
+  for (const prev of event.prev_events) {
     await edgesTable.put(tx, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
+    // A prev event not placed yet may arrive from a peer later: it must know it has children (remote-batch.ts).
+    const held = await eventsTable.get(tx, prev);
+    if (!held || held.outlier) await referencedTable.put(tx, { room_id: event.room_id, event_id: prev });
+  }
   if (placement.rejected !== undefined) {
     row.rejected = placement.rejected;
     await eventsTable.put(tx, row);

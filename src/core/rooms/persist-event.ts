@@ -156,6 +156,7 @@ async function roomRowFor(tx: WriteTx, event: RoomEvent, version: RoomVersion): 
     creator: event.sender,
     created_ts: event.origin_server_ts,
     state_group: stateGroup,
+    referenced: true,
   };
 }
 

@@ -2,7 +2,13 @@
 // (persist-remote.ts) reads once for the whole batch instead of once per
 // event: the room's row, its forward extremities, the stream counter, and
 // which of the batch's events already have children (late arrivals), wait
-// for a redaction or have thread replies. Those reads are issued together,
+// for a redaction or have thread replies. Children and thread replies are
+// asked only of the ids the room's `room_referenced` rows name (tables.ts):
+// an event can have them before it is placed only if an event named it
+// while it was not, and that wrote the row; the rows are read with one
+// request for the whole batch (each id's row asked on its own when the room
+// has more than REFERENCED_READ). Rooms from before that table ask every
+// event, as they did. Those reads are issued together,
 // each without awaiting the one before (IndexedDB answers the requests of a
 // transaction in order; each awaited one is a round trip to another
 // process), and the batch keeps them true as its events are placed: nothing
@@ -21,12 +27,27 @@ import {
   eventsTable,
   extremitiesTable,
   pendingRedactionsTable,
+  referencedTable,
   type RoomRow,
   roomsTable,
 } from './tables.ts';
 
 /** Keys of the rows whose primary key starts with `id` (compound keys [id, …]). */
 const startingWith = (id: string) => ({ range: { lower: [id, ''], upper: [id, '\uffff'] } }) as const;
+
+/** Up to this many of a room's referenced ids are read at once; beyond, each event's row is asked. */
+export const REFERENCED_READ = 256;
+
+/** Which of `ids` (events of `roomId`) the room's `room_referenced` rows name. */
+async function referencedAmong(tx: WriteTx, roomId: string, ids: readonly string[]): Promise<Set<string>> {
+  const rows = await referencedTable.query(tx, { ...startingWith(roomId), limit: REFERENCED_READ + 1 });
+  if (rows.length <= REFERENCED_READ) {
+    const named = new Set(rows.map((r) => r.event_id));
+    return new Set(ids.filter((id) => named.has(id)));
+  }
+  const held = await Promise.all(ids.map((id) => referencedTable.get(tx, [roomId, id])));
+  return new Set(ids.filter((_, i) => held[i] !== undefined));
+}
 
 export class RemoteBatch {
   private readonly tx: WriteTx;
@@ -42,6 +63,11 @@ export class RemoteBatch {
   private redactionPlaced = false;
   private readonly hadThreadReplies: ReadonlySet<string>;
   private readonly threadRepliesPlaced = new Set<string>();
+  /** The batch's ids that `room_referenced` names (their rows go as they are placed). */
+  private readonly referenced: ReadonlySet<string>;
+  private readonly placed = new Set<string>();
+  /** Whether the caller read an event as held and never to be placed again (placed, rejected, soft-failed). */
+  private readonly settled: (eventId: string) => boolean;
   private readonly issued: Promise<unknown>[] = [];
   private readonly deferred = new Map<Table<Row, Key>, Row[]>();
 
@@ -50,7 +76,8 @@ export class RemoteBatch {
     room: RoomRow,
     extremities: readonly string[],
     stream: number,
-    facts: { children: Set<string>; pending: Set<string>; replies: Set<string> },
+    facts: { children: Set<string>; pending: Set<string>; replies: Set<string>; referenced: Set<string> },
+    settled: (eventId: string) => boolean,
   ) {
     this.tx = tx;
     this.room = room;
@@ -60,35 +87,48 @@ export class RemoteBatch {
     this.hadChildren = facts.children;
     this.hadPendingRedactions = facts.pending;
     this.hadThreadReplies = facts.replies;
+    this.referenced = facts.referenced;
+    this.settled = settled;
   }
 
   /** Reads what placing `eventIds` (events of `roomId` not placed yet) needs, all requests at once. */
-  static async open(tx: WriteTx, roomId: string, eventIds: readonly string[]): Promise<RemoteBatch> {
+  static async open(
+    tx: WriteTx,
+    roomId: string,
+    eventIds: readonly string[],
+    settled: (eventId: string) => boolean = () => false,
+  ): Promise<RemoteBatch> {
     const ids = [...new Set(eventIds)];
-    const which = async (ask: (id: string) => Promise<number>) => {
-      const counts = await Promise.all(ids.map(ask));
-      return new Set(ids.filter((_, i) => counts[i]! > 0));
+    const which = async (among: readonly string[], ask: (id: string) => Promise<number>) => {
+      const counts = await Promise.all(among.map(ask));
+      return new Set(among.filter((_, i) => counts[i]! > 0));
     };
     // Redactions rarely wait for their target: when none waits at all, one count answers for every event.
     const pendingOf = async () =>
       (await pendingRedactionsTable.count(tx)) === 0
         ? new Set<string>()
-        : which((id) => pendingRedactionsTable.count(tx, startingWith(id)));
-    const [room, extremities, counter, children, pending, replies] = await Promise.all([
+        : which(ids, (id) => pendingRedactionsTable.count(tx, startingWith(id)));
+    const [room, extremities, counter, pending, referenced] = await Promise.all([
       roomsTable.get(tx, roomId),
       extremitiesTable.query(tx, { index: 'room', equals: roomId }),
       currentStreamPosition(tx),
-      which((id) => edgesTable.count(tx, startingWith(id))),
       pendingOf(),
-      which((id) => eventsTable.count(tx, threadReplies(id))),
+      referencedAmong(tx, roomId, ids),
     ]);
     if (!room) throw new Error(`room ${roomId} is not held here`);
+    // Only these may have children or thread replies already (all of them in a room from before the table).
+    const asked = room.referenced ? [...referenced] : ids;
+    const [children, replies] = await Promise.all([
+      which(asked, (id) => edgesTable.count(tx, startingWith(id))),
+      which(asked, (id) => eventsTable.count(tx, threadReplies(id))),
+    ]);
     return new RemoteBatch(
       tx,
       room,
       extremities.map((r) => r.event_id),
       counter,
-      { children, pending, replies },
+      { children, pending, replies, referenced },
+      settled,
     );
   }
 
@@ -130,14 +170,29 @@ export class RemoteBatch {
     return this.hadChildren.has(eventId) || this.namedAsPrev.has(eventId);
   }
 
-  /** `eventId` placed in the DAG: it replaces its prev events as extremity unless it has children. */
+  /**
+   * `eventId` placed in the DAG: it replaces its prev events as extremity
+   * unless it has children. A prev event that may be placed later (not
+   * placed by this batch, no forward extremity, not read as settled by the
+   * caller) is kept as referenced, so that placing it then knows it has
+   * children.
+   */
   placeInDag(eventId: string, prevEvents: readonly string[]): void {
+    const roomId = this.room.room_id;
     for (const prev of prevEvents) {
+      if (!this.namedAsPrev.has(prev) && this.mayBePlacedLater(prev))
+        this.defer(referencedTable, { room_id: roomId, event_id: prev });
       this.extremitySet.delete(prev);
       this.namedAsPrev.add(prev);
       this.defer(edgesTable, { prev_id: prev, event_id: eventId });
     }
     if (!this.hasChildren(eventId)) this.extremitySet.add(eventId);
+    this.placed.add(eventId);
+    if (this.referenced.has(eventId)) this.issue(referencedTable.delete(this.tx, [roomId, eventId]));
+  }
+
+  private mayBePlacedLater(eventId: string): boolean {
+    return !this.placed.has(eventId) && !this.initialExtremities.has(eventId) && !this.settled(eventId);
   }
 
   /** Whether a redaction may wait for `eventId` (false means certainly none). */

@@ -81,6 +81,7 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
     creator: create.sender,
     created_ts: create.origin_server_ts,
     state_group: empty,
+    referenced: true,
   };
   await roomsTable.put(tx, room);
   const before = await writeSnapshot(tx, roomId, new Map(joined.state));

@@ -54,6 +54,14 @@
 //   `room_search_rooms`. (`room_search`, schema versions 4 to 8, held the
 //   room and event ids in every row.)
 // - `room_reports`: reports of events, rooms and users for the owner (reports.ts).
+// - `room_referenced` (room, event id): ids an event placed here named (as a
+//   prev event, or as its thread's root) before the event they name was
+//   placed (not held, or held as an outlier). Placing a batch of events from
+//   peers reads the room's rows once (remote-batch.ts) and asks the edges
+//   and the thread replies only of the ids among them, where it asked for
+//   every event; a row goes when its event is placed. Rooms created or joined
+//   before schema version 10 have no rows (their row lacks `referenced`):
+//   theirs asks every event as before.
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
@@ -77,6 +85,7 @@ export const SEARCH = 'room_search';
 export const SEARCH_ROOMS = 'room_search_rooms';
 export const SEARCH_TERMS = 'room_search_terms';
 export const REPORTS = 'room_reports';
+export const REFERENCED = 'room_referenced';
 
 /** A new full snapshot after this many deltas in a chain. */
 export const SNAPSHOT_INTERVAL = 32;
@@ -133,12 +142,18 @@ export const roomReportTables: Record<string, TableSpec> = {
   [REPORTS]: { key: 'id', autoIncrement: true },
 };
 
+/** Ids referenced before they were placed (see the header), added in schema version 10. */
+export const roomReferencedTables: Record<string, TableSpec> = {
+  [REFERENCED]: { key: ['room_id', 'event_id'] },
+};
+
 /** Every table of the module: open transactions over these. */
 export const roomTableNames: readonly string[] = Object.keys({
   ...roomTables,
   ...roomSearchTermTables,
   ...roomRedactionTables,
   ...roomReportTables,
+  ...roomReferencedTables,
 });
 
 /**
@@ -162,6 +177,8 @@ export interface RoomRow extends Record<string, unknown> {
   created_ts: number;
   /** State group of the room's current state (the resolved state of its forward extremities). */
   state_group: number;
+  /** Created or joined at schema version 10 or later: `room_referenced` holds its ids referenced before placed. */
+  referenced?: true;
 }
 
 export interface EventRow extends Record<string, unknown> {
@@ -277,6 +294,12 @@ export interface PendingRedactionRow extends Record<string, unknown> {
   redaction_id: string;
 }
 
+/** An id an event named before the event it names was placed (see the header). */
+export interface ReferencedRow extends Record<string, unknown> {
+  room_id: string;
+  event_id: string;
+}
+
 /** A room's number in the search index (search-index.ts). */
 export interface SearchRoomRow extends Record<string, unknown> {
   room_id: string;
@@ -330,6 +353,7 @@ export const pendingRedactionsTable = table<PendingRedactionRow, readonly [strin
   PENDING_REDACTIONS,
 );
 export const searchRoomsTable = table<SearchRoomRow, string>(SEARCH_ROOMS);
+export const referencedTable = table<ReferencedRow, readonly [string, string]>(REFERENCED);
 export const searchTable = table<SearchRow, readonly [number, string, number]>(SEARCH_TERMS);
 
 /** The search re-index's progress (search-reindex.ts): one named row of the stream's counters table. */

@@ -2,7 +2,8 @@
 // transaction (receive-pdus.ts, rooms' remote-batch.ts), which reads what
 // every event needs once, up front: these are the cases where an event of
 // the batch changes what a later one of the same batch must see. A thread
-// reply placed before its root marks the root; a redaction placed before
+// reply placed before its root marks the root, also from an earlier
+// transaction (rooms' room_referenced); a redaction placed before
 // its target prunes it, as does one waiting from an earlier transaction; forks leave both tips as forward extremities until
 // an event names both.
 import assert from 'node:assert/strict';
@@ -124,6 +125,34 @@ describe('a transaction placed as one batch', () => {
       [root.eventId],
     );
     assert.equal(threads.chunk[0].unsigned['m.relations']['m.thread'].count, 1);
+    joinId = merge.eventId;
+  });
+
+  test('a thread reply received in an earlier transaction than its root marks the root', async () => {
+    const root = await event([joinId], { content: { msgtype: 'm.text', body: 'late root' } }, 1);
+    const reply = await event(
+      [joinId],
+      {
+        content: {
+          msgtype: 'm.text',
+          body: 'before the root',
+          'm.relates_to': { rel_type: 'm.thread', event_id: root.eventId },
+        },
+      },
+      0,
+    );
+    await sendAll([reply.pdu]);
+    await sendAll([root.pdu]);
+    const threads = await get(`/_matrix/client/v1/rooms/${enc(roomId)}/threads`);
+    const listed = threads.chunk.find((e: Json) => e.event_id === root.eventId);
+    assert.equal(listed?.unsigned['m.relations']['m.thread'].count, 1);
+    const merge = await event(
+      [reply.eventId, root.eventId],
+      { content: { msgtype: 'm.text', body: 'm' } },
+      2,
+    );
+    await sendAll([merge.pdu]);
+    assert.deepEqual(await extremities(), [merge.eventId]);
     joinId = merge.eventId;
   });
 

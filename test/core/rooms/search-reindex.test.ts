@@ -5,19 +5,12 @@
 // the re-index (rooms/search-reindex.ts) finds the old messages again, over
 // both stores.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
-import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
-import { cachedHomeserverStore } from '../../../src/core/homeserver-store.ts';
+import { describe, test } from 'node:test';
 import { reindexBatch, reindexSearch } from '../../../src/core/rooms/search-reindex.ts';
 import { SEARCH_TERMS } from '../../../src/core/rooms/tables.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import { memoryBlobStore } from '../../../src/core/storage/memory-blob-store.ts';
-import type { Row, SchemaVersion, Store } from '../../../src/core/storage/port.ts';
-import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
-import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
+import type { Row, Store } from '../../../src/core/storage/port.ts';
 import {
   type Credentials,
   createTestHomeserver,
@@ -26,36 +19,12 @@ import {
   type TestHomeserver,
 } from '../../support/hs-client.ts';
 import { FakeClock } from '../sync/fake-clock.ts';
+import { type Opener, storeKinds } from './store-kinds.ts';
 
 const V3 = '/_matrix/client/v3';
 const V8 = SCHEMA.filter((v) => v.version <= 8);
 
-const roots: string[] = [];
-after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
-
-/** Opens one store at a schema list: the same database each call, as a restart does. */
-type Opener = (versions: readonly SchemaVersion[]) => Promise<Store>;
-
-const KINDS: readonly { name: string; place: () => Opener }[] = [
-  {
-    name: 'Dexie (IndexedDB)',
-    place: () => {
-      const name = `reindex-${Math.random()}`;
-      return async (versions) =>
-        cachedHomeserverStore(await openDexieStore(name, versions, { indexedDB, IDBKeyRange }), versions);
-    },
-  },
-  {
-    name: 'SQLite',
-    place: () => {
-      const root = mkdtempSync(join(tmpdir(), 'p2pm-reindex-test-'));
-      roots.push(root);
-      return (versions) => openSqliteStore(join(root, 'hs.sqlite'), versions);
-    },
-  },
-];
+const KINDS = storeKinds('reindex');
 
 interface History {
   /** The homeserver that wrote it, indexing live (still open: its rows are the expected index). */

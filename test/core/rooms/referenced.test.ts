@@ -1,0 +1,151 @@
+// Ids referenced before they are placed (rooms/tables.ts `room_referenced`,
+// schema version 10): placing a batch of events from peers asks whether an
+// event already has children or thread replies only of the ids these rows
+// name (remote-batch.ts), so every way an event can get a child or a reply
+// before it is placed must leave a row, and a room held before the table
+// (upgraded from version 9, no rows) must still be asked of every event.
+// Over both stores, as an upgraded extension or `serve` opens them.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { RemoteBatch, extremityIds, roomWriteTables } from '../../../src/core/rooms/federation-api.ts';
+import {
+  type EventRow,
+  edgesTable,
+  eventsTable,
+  extremitiesTable,
+  type RoomRow,
+  referencedTable,
+  roomsTable,
+} from '../../../src/core/rooms/tables.ts';
+import { noteThreadReply, THREAD } from '../../../src/core/rooms/threads.ts';
+import { SCHEMA } from '../../../src/core/schema.ts';
+import type { Store, WriteTx } from '../../../src/core/storage/port.ts';
+import { storeKinds } from './store-kinds.ts';
+
+const V9 = SCHEMA.filter((v) => v.version <= 9);
+const ROOM = '!room:a';
+
+const KINDS = storeKinds('referenced');
+
+/** A room held here whose one forward extremity is `$tip`; `referenced` as a room created at version 10 has it. */
+async function heldRoom(store: Store, tables: readonly string[], referenced: boolean): Promise<void> {
+  const room: RoomRow = { room_id: ROOM, version: '12', creator: '@a:a', created_ts: 1, state_group: 0 };
+  if (referenced) room.referenced = true;
+  await store.write(tables, async (tx) => {
+    await roomsTable.put(tx, room);
+    await extremitiesTable.put(tx, { room_id: ROOM, event_id: '$tip' });
+  });
+}
+
+/** A timeline event's row, as placing writes it (only what the thread and DAG lookups read). */
+function timelineRow(eventId: string, stream: number, thread?: string): EventRow {
+  const row = {
+    event_id: eventId,
+    room_id: ROOM,
+    stream,
+    depth: stream,
+    type: 'm.room.message',
+    sender: '@a:a',
+    ts: stream,
+    pdu: {},
+    sg_before: 0,
+    sg_after: 0,
+  } as unknown as EventRow;
+  if (thread !== undefined) {
+    row.relates_to = thread;
+    row.rel_type = THREAD;
+  }
+  return row;
+}
+
+/** What a batch opened for `eventId` says of it: has children, has thread replies. */
+function lookups(store: Store, eventId: string) {
+  return store.write(roomWriteTables, async (tx) => {
+    const batch = await RemoteBatch.open(tx, ROOM, [eventId]);
+    return { children: batch.hasChildren(eventId), replies: await batch.hasThreadReplies(eventId) };
+  });
+}
+
+/** Places `eventId` after `prevs` as a batch of its own; the caller read `settled` as placed. */
+function place(
+  store: Store,
+  eventId: string,
+  prevs: readonly string[],
+  settled: string[] = [],
+): Promise<void> {
+  return store.write(roomWriteTables, async (tx: WriteTx) => {
+    const batch = await RemoteBatch.open(tx, ROOM, [eventId], (id) => settled.includes(id));
+    batch.placeInDag(eventId, prevs);
+    await batch.finish();
+  });
+}
+
+const referencedIds = (store: Store) =>
+  store.read(roomWriteTables, async (tx) => (await referencedTable.query(tx)).map((r) => r.event_id));
+
+for (const kind of KINDS) {
+  describe(`ids referenced before they are placed, ${kind.name}`, () => {
+    test('an event placed after its child knows it has one, and is no forward extremity', async () => {
+      const store = await kind.place()(SCHEMA);
+      try {
+        await heldRoom(store, roomWriteTables, true);
+        await place(store, '$child', ['$tip', '$late']);
+        assert.deepEqual(await referencedIds(store), ['$late']);
+        assert.deepEqual((await lookups(store, '$late')).children, true);
+        assert.deepEqual((await lookups(store, '$other')).children, false);
+        // Its prev event is placed (no longer an extremity): the survey read it so, no row for it.
+        await place(store, '$late', ['$tip'], ['$tip']);
+        const extremities = await store.read(roomWriteTables, (tx) => extremityIds(tx, ROOM));
+        assert.deepEqual(extremities, ['$child']);
+        assert.deepEqual(await referencedIds(store), [], 'placed, its row goes');
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a thread root placed after a reply, or held as an outlier then, knows it has replies', async () => {
+      const store = await kind.place()(SCHEMA);
+      try {
+        await heldRoom(store, roomWriteTables, true);
+        await store.write(roomWriteTables, async (tx) => {
+          await eventsTable.put(tx, { ...timelineRow('$outlier', 1), stream: undefined, outlier: true });
+          for (const [id, stream, root] of [
+            ['$r1', 2, '$root'],
+            ['$r2', 3, '$outlier'],
+          ] as const) {
+            const row = timelineRow(id, stream, root);
+            await eventsTable.put(tx, row);
+            await noteThreadReply(tx, row);
+          }
+        });
+        assert.deepEqual((await referencedIds(store)).sort(), ['$outlier', '$root']);
+        assert.deepEqual(await lookups(store, '$root'), { children: false, replies: true });
+        assert.deepEqual(await lookups(store, '$outlier'), { children: false, replies: true });
+        assert.deepEqual(await lookups(store, '$r1'), { children: false, replies: false });
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('a room held before the upgrade to version 10 is asked of every event', async () => {
+      const open = kind.place();
+      const old = await open(V9);
+      const v9Tables = roomWriteTables.filter((name) => name in V9.at(-1)!.tables);
+      await heldRoom(old, v9Tables, false);
+      await old.write(v9Tables, async (tx) => {
+        await edgesTable.put(tx, { prev_id: '$late', event_id: '$child' });
+        await eventsTable.put(tx, timelineRow('$reply', 2, '$root'));
+      });
+      await old.close();
+      const store = await open(SCHEMA);
+      try {
+        assert.deepEqual(await referencedIds(store), [], 'the table starts empty');
+        assert.deepEqual(await lookups(store, '$late'), { children: true, replies: false });
+        assert.deepEqual(await lookups(store, '$root'), { children: false, replies: true });
+        assert.deepEqual(await lookups(store, '$other'), { children: false, replies: false });
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
