@@ -39,6 +39,34 @@ export function rowTests(h: Harness): void {
       assert.equal(await store.read(['stream'], (tx) => tx.count('stream')), 0, 'nothing written');
     }));
 
+  test('putAll of many rows writes each with its index; a key given twice keeps its last row', () =>
+    h.withStore(async (store) => {
+      const users = Array.from({ length: 75 }, (_, i) => `@u${String(i).padStart(2, '0')}`);
+      await store.write(['members'], (tx) =>
+        tx.putAll('members', [
+          ...users.map((userId) => ({ roomId: '!a', userId, membership: 'invite' })),
+          { roomId: '!a', userId: '@u07', membership: 'join' },
+          ...users.slice(40).map((userId) => ({ roomId: '!b', userId, membership: 'leave' })),
+          { roomId: '!a', userId: '@u70', membership: 'ban' },
+        ]),
+      );
+      const rows = await store.read(['members'], (tx) => tx.query('members'));
+      assert.equal(rows.length, 75 + 35);
+      const membership = (roomId: string, userId: string) =>
+        rows.find((r) => r.roomId === roomId && r.userId === userId)?.membership;
+      assert.equal(membership('!a', '@u07'), 'join');
+      assert.equal(membership('!a', '@u70'), 'ban');
+      assert.equal(membership('!a', '@u74'), 'invite');
+      assert.equal(membership('!b', '@u74'), 'leave');
+      const ofUser = await store.read(['members'], (tx) =>
+        tx.query('members', { index: 'byUser', equals: '@u70' }),
+      );
+      assert.deepEqual(
+        ofUser.map((r) => `${r.roomId} ${r.membership}`),
+        ['!a ban', '!b leave'],
+      );
+    }));
+
   test('compound primary keys are arrays of their parts', () =>
     h.withStore(async (store) => {
       const key = await store.write(['members'], async (tx) => {
