@@ -31,6 +31,7 @@ import {
   type Federation,
   type FederationDirectory,
   type FederationOptions,
+  federationTables,
   mediaFederationRoutes,
   type PeerTransport,
 } from './federation/api.ts';
@@ -61,7 +62,8 @@ import {
 import type { Clock, Logger, Pbkdf2Sha256, RandomBytes } from './ports.ts';
 import { type Ed25519, ed25519Signer, P2P_KEY_ID, type Signer } from './protocol.ts';
 import type { BlobStore } from './storage/blob-port.ts';
-import { createRooms, reindexSearch, type ReportsView, type Rooms } from './rooms/api.ts';
+import { COMMITTED_VIEW_LOG, createRooms, reindexSearch, type ReportsView, type Rooms } from './rooms/api.ts';
+import { CommitLog, withCommitLog } from './storage/commit-log.ts';
 import type { Store } from './storage/port.ts';
 import { createTypingTracker, syncRoutes, TypingTracker } from './sync/api.ts';
 import { type TurnSource, voipRoutes } from './voip/api.ts';
@@ -135,7 +137,10 @@ export interface Homeserver {
 /** How long after start the search re-index (rooms/search-reindex.ts) waits before its first batch. */
 const REINDEX_START_DELAY_MS = 1000;
 
-export function createHomeserver(deps: HomeserverDeps): Homeserver {
+export function createHomeserver(given: HomeserverDeps): Homeserver {
+  // Every write goes through the commit log, which woken syncs answer from (sync/sync-view.ts).
+  const commits = new CommitLog(COMMITTED_VIEW_LOG);
+  const deps: HomeserverDeps = { ...given, store: withCommitLog(given.store, commits) };
   const { store, clock, logger, serverName, config, transport, randomBytes, ed25519, pbkdf2 } = deps;
   // This server's signing key (`ed25519:p2p`), over the seed of its identity.
   const signer = ed25519Signer(ed25519, serverName, P2P_KEY_ID, deps.signingSeed);
@@ -218,6 +223,11 @@ export function createHomeserver(deps: HomeserverDeps): Homeserver {
       typing,
       accounts: syncAccounts(shared),
       keys: keys.sync,
+      view: {
+        log: commits,
+        tables: new Set(Object.keys(federationTables)),
+        ...(store.peek && { peek: (table: string, key: string) => store.peek!(table, key) }),
+      },
       ...(federation && { receiptSent: federation.receiptSent }),
     }),
     ...voipRoutes({ clock, logger, ...(deps.turn && { turn: deps.turn }) }),

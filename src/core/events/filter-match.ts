@@ -56,6 +56,22 @@ function hasUrl(content: unknown): boolean {
   );
 }
 
+/** Fields of a room event filter that leave every event in (a limit, counts, lazy-loading of state). */
+const KEEPING_ALL: ReadonlySet<string> = new Set([
+  'limit',
+  'unread_thread_notifications',
+  'lazy_load_members',
+  'include_redundant_members',
+]);
+
+/**
+ * Whether a filter may leave events out (eventAllowed can be false). Known
+ * fields only: a filter with any other field counts as one that may.
+ */
+export function filtersEvents(filter: EventFilter | RoomEventFilter | undefined): boolean {
+  return filter !== undefined && Object.keys(filter).some((key) => !KEEPING_ALL.has(key));
+}
+
 /** Whether an event passes every condition of a filter (limit is applied by the caller). */
 export function eventAllowed(
   filter: EventFilter | RoomEventFilter | undefined,

@@ -51,7 +51,10 @@ export {
   makePaginationToken,
   parseStreamToken as parsePaginationToken,
 } from './pagination-token.ts';
-export type { Membership } from './tables.ts';
+export type { EventRow, Membership, RoomRow } from './tables.ts';
+export { EVENTS as EVENTS_TABLE, ROOMS as ROOMS_TABLE } from './tables.ts';
+export { toClientEvent } from './client-event.ts';
+export { COMMITTED_VIEW_LOG, COMMITTED_VIEW_TABLES, plainTimelineRow } from './committed-view.ts';
 export type { ClientEvent, StrippedStateEvent, Viewer } from './client-event.ts';
 export type { TimelineEntry, TimelineSlice, TimelineSliceOptions } from './timeline-read.ts';
 export type { MembershipChange, RoomSummary } from './members-read.ts';

@@ -21,7 +21,7 @@ import type { SyncContext } from './sync-context.ts';
 import { type SyncResponse, emptySyncResponse } from './sync-response.ts';
 import { type SyncToken, formatSyncToken } from './sync-token.ts';
 import type { TypingTracker } from './typing.ts';
-import type { UnreadMemo } from './unread.ts';
+import { carryCounts, type UnreadMemo } from './unread.ts';
 
 export interface AccountDataEvent {
   readonly type: string;
@@ -85,6 +85,8 @@ export interface BuiltSync {
   readonly typingSerial: number;
   /** The client acknowledged to-device messages with its `since` (SyncKeys.acknowledge them). */
   readonly toDeviceAcknowledged: boolean;
+  /** Rooms synced incrementally, when they are all the plan holds (no room joined, left, invited or knocked since). */
+  readonly incrementalOnly?: ReadonlySet<string>;
 }
 
 /** Builds the response at the current stream position (see the header for the steps). */
@@ -135,6 +137,11 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
     accountData: accountData.rooms.get(roomId) ?? [],
   });
   await fillRooms(ctx, response, activePlan, since?.stream, extras);
+  // Rooms with no event and no receipt since: their unread counts stand (unread.ts).
+  if (since && input.unread && request.filter.room?.ephemeral === undefined) {
+    const quiet = plan.incremental.filter((r) => !withEvents.has(r) && !ephemeral.has(r));
+    carryCounts(input.unread, request.userId, quiet, since.stream, position);
+  }
   // 4.
   response.account_data.events = applyFilter(request.filter.account_data, accountData.global);
   response.presence.events = applyFilter(request.filter.presence, presence);
@@ -150,6 +157,9 @@ export async function buildSync(input: BuildInput): Promise<BuiltSync> {
     position,
     typingSerial,
     toDeviceAcknowledged: keys?.acknowledged ?? false,
+    ...(plan.full.size + plan.left.size + plan.invited.length + plan.knocked.length === 0 && {
+      incrementalOnly: new Set(plan.incremental),
+    }),
   };
 }
 

@@ -5,7 +5,7 @@
 import type { StateKey } from '../protocol/types.ts';
 import { splitStateKey, stateKeyOf } from '../protocol/types.ts';
 import * as rooms from '../rooms/api.ts';
-import { applyFilter } from '../events/filter-match.ts';
+import { applyFilter, filtersEvents } from '../events/filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
 import type { Timeline } from './sync-response.ts';
 import type { RecentEvents } from './unread.ts';
@@ -24,7 +24,7 @@ export interface RoomSections {
   readonly state: unknown[];
   /** Client events of the timeline (before event_fields), for member checks. */
   readonly events: readonly rooms.ClientEvent[];
-  /** Every event of the range's end, when the timeline is unfiltered (for unread counts). */
+  /** Every event of the range's end, when the timeline filter leaves every event in (for unread counts). */
   readonly recent?: RecentEvents;
 }
 
@@ -63,7 +63,9 @@ export async function roomSections(
     },
     state: state.map((e) => syncEvent(ctx, e)),
     events,
-    ...(filter ? {} : { recent: { from: slice.limited ? start : range.from, entries: slice.events } }),
+    ...(filtersEvents(filter)
+      ? {}
+      : { recent: { from: slice.limited ? start : range.from, entries: slice.events } }),
   };
 }
 
@@ -80,7 +82,7 @@ async function stateIdsToSend(
   if (range.fullState) return { send: new Map(await atStart()), atStart };
   // Unless events were skipped (a limited or filtered timeline), the client's
   // state at `from` already is the state at the start of the timeline.
-  const skipped = limited || ctx.filter.room?.timeline !== undefined;
+  const skipped = limited || filtersEvents(ctx.filter.room?.timeline);
   if (!skipped || start <= range.from) return { send: new Map(), atStart };
   const [now, before] = await Promise.all([atStart(), rooms.stateIdsAtStream(ctx.tx, roomId, range.from)]);
   const send = new Map<StateKey, string>();

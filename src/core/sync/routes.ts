@@ -18,6 +18,7 @@ import { roomInitialSync } from './room-initial-sync.ts';
 import { createUnreadMemo } from './unread.ts';
 import { type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
+import type { SyncView } from './sync-view.ts';
 import { putTyping } from './typing-handler.ts';
 import { TypingTracker } from './typing.ts';
 
@@ -34,6 +35,8 @@ export interface SyncDeps {
    * createTypingTracker and closes it on shutdown (it holds an expiry timer).
    */
   readonly typing: TypingTracker;
+  /** What commits placed, to answer woken syncs from memory (sync-view.ts). */
+  readonly view?: SyncView;
   /** Told about each m.read receipt of a local user after it was stored (room federation sends it on). */
   readonly receiptSent?: (receipt: SharedReceipt) => void;
 }

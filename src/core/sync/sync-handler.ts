@@ -16,6 +16,7 @@ import { type FilterDefinition, parseFilter } from '../events/filter.ts';
 import { longPoll } from './long-poll.ts';
 import type { Notifier } from '../events/notifier.ts';
 import { isEmptySync } from './sync-response.ts';
+import { answerFromView, type SyncView, type ViewBase } from './sync-view.ts';
 import { parseSyncToken } from './sync-token.ts';
 import type { TypingTracker } from './typing.ts';
 import type { UnreadMemo } from './unread.ts';
@@ -44,6 +45,8 @@ export interface SyncHandlerDeps {
   readonly tables: readonly string[];
   /** The unread counts of earlier syncs (unread.ts). */
   readonly unread?: UnreadMemo;
+  /** What commits placed, to answer a woken sync without reading storage (sync-view.ts). */
+  readonly view?: SyncView;
 }
 
 /** Long-polls never wait longer than this, whatever the client asks. */
@@ -108,8 +111,28 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
   };
   // Notices before the last compute read storage: any change committed after that read notified after it.
   let noticesBefore = deps.notifier.notices;
+  let base: ViewBase | undefined;
+  const fromView = () =>
+    base &&
+    deps.view &&
+    deps.unread &&
+    answerFromView({
+      view: deps.view,
+      base,
+      request,
+      typingSerial: deps.typing.serial,
+      now: deps.clock.now(),
+      unread: deps.unread,
+    });
   const compute = async () => {
     noticesBefore = deps.notifier.notices;
+    const answered = fromView();
+    if (answered) {
+      base = answered;
+      const empty = isEmptySync(answered.built.response);
+      return { result: answered.built, empty, rooms: answered.built.joinedRooms };
+    }
+    const serial = deps.view?.log.serial ?? 0;
     const built = await deps.store.read(deps.tables, (tx) =>
       buildSync({
         tx,
@@ -121,6 +144,7 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
         ...(deps.unread ? { unread: deps.unread } : {}),
       }),
     );
+    base = { built, serial };
     // An initial or full-state sync always answers at once.
     const empty = since !== undefined && !fullState && isEmptySync(built.response);
     return { result: built, empty, rooms: built.joinedRooms };

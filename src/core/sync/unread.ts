@@ -28,10 +28,13 @@ export interface RecentEvents {
   readonly entries: readonly rooms.TimelineEntry[];
 }
 
-/** The counts last computed per user and room: up to which position, from which read position. */
+/**
+ * The counts last computed per user and room: up to which position, from
+ * which read position; per-thread counts (their own key) keep their walk too.
+ */
 export type UnreadMemo = BoundedCache<
   string,
-  { position: number; readPosition: number; counts: UnreadCounts }
+  { position: number; readPosition: number; counts: UnreadCounts; threads?: ThreadState }
 >;
 
 /** Rooms × users whose last counts are kept (a few hundred bytes each). */
@@ -66,6 +69,70 @@ class Tally {
 }
 
 /**
+ * The counts of a room from those of an earlier sync (`known`) and the
+ * events after it (`recent`, whose tally is `fresh`), or undefined when they
+ * cannot be added. The walk over what came before `recent` gave `known` if it
+ * ended at or after where `recent` begins and before its first event, from
+ * the same read position: those events did not change since, unless a
+ * redaction among the new ones (a redacted mention no longer highlights)
+ * makes it differ. Past the cap the walk keeps the newest MAX_COUNTED: the
+ * sum is the cap, and its highlights are known only when the earlier counts
+ * had none.
+ */
+function addedTo(
+  known: { position: number; readPosition: number; counts: UnreadCounts },
+  recent: RecentEvents,
+  readPosition: number,
+  fresh: UnreadCounts,
+): UnreadCounts | undefined {
+  const first = recent.entries[0]?.stream ?? Number.MAX_SAFE_INTEGER;
+  if (known.position < recent.from || known.position >= first || known.readPosition !== readPosition)
+    return undefined;
+  if (recent.entries.some((e) => e.event.type === 'm.room.redaction')) return undefined;
+  const sum = known.counts.notification_count + fresh.notification_count;
+  if (sum < MAX_COUNTED)
+    return { notification_count: sum, highlight_count: known.counts.highlight_count + fresh.highlight_count };
+  if (known.counts.highlight_count > 0) return undefined;
+  return { notification_count: MAX_COUNTED, highlight_count: fresh.highlight_count };
+}
+
+/**
+ * The counts of a room from the user's last counts (unread.ts memo) and the
+ * events after them, with no storage read (sync-view.ts), where nothing that
+ * moves the user's read position committed since `recent.from`; undefined
+ * when the memo does not hold counts at `recent.from` or they cannot be added.
+ */
+export function countsFromMemo(
+  memo: UnreadMemo,
+  userId: string,
+  roomId: string,
+  recent: RecentEvents,
+): { counts: UnreadCounts; readPosition: number } | undefined {
+  const known = memo.get(memoKey(userId, roomId));
+  // Only counts at `recent.from` are known to have the read position of now.
+  if (!known || known.position !== recent.from) return undefined;
+  const { readPosition } = known;
+  const tally = new Tally(userId, readPosition);
+  const counts =
+    tally.take(recent.entries) || recent.from <= readPosition
+      ? tally.counts
+      : addedTo(known, recent, readPosition, tally.counts);
+  return counts && { counts, readPosition };
+}
+
+/** Keeps the counts of a room at `position` for the user's next sync. */
+export function keepCounts(
+  memo: UnreadMemo,
+  userId: string,
+  roomId: string,
+  entry: { position: number; readPosition: number; counts: UnreadCounts },
+): void {
+  memo.set(memoKey(userId, roomId), { ...entry, counts: { ...entry.counts } });
+}
+
+const memoKey = (userId: string, roomId: string) => `${userId}\u0000${roomId}`;
+
+/**
  * The counts for one room at the context's position. `recent`, the newest
  * events the sync already read, often settles it without another read.
  */
@@ -76,28 +143,15 @@ export async function unreadCounts(
 ): Promise<UnreadCounts> {
   const readPosition = await readUpTo(ctx.tx, roomId, ctx.userId);
   const tally = new Tally(ctx.userId, readPosition);
-  const key = `${ctx.userId}\u0000${roomId}`;
+  const key = memoKey(ctx.userId, roomId);
   const keep = (counts: UnreadCounts) => {
     ctx.unread?.set(key, { position: ctx.position, readPosition, counts: { ...counts } });
     return counts;
   };
   if (recent && (tally.take(recent.entries) || recent.from <= readPosition)) return keep(tally.counts);
-  // The walk over what came before `recent` gave these counts at the last
-  // sync, if it ended where `recent` begins from the same read position:
-  // those events did not change since, unless a redaction among the new ones
-  // (a redacted mention no longer highlights) or the cap makes it differ.
   const known = recent && ctx.unread?.get(key);
-  if (
-    known &&
-    known.position === recent.from &&
-    known.readPosition === readPosition &&
-    known.counts.notification_count + tally.counts.notification_count < MAX_COUNTED &&
-    !recent.entries.some((e) => e.event.type === 'm.room.redaction')
-  )
-    return keep({
-      notification_count: known.counts.notification_count + tally.counts.notification_count,
-      highlight_count: known.counts.highlight_count + tally.counts.highlight_count,
-    });
+  const added = known && recent && addedTo(known, recent, readPosition, tally.counts);
+  if (added) return keep(added);
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
     fromStream: readPosition,
     toStream: recent ? recent.from : ctx.position,
@@ -120,7 +174,60 @@ export interface ThreadedUnreadCounts {
   readonly threads: Record<string, UnreadCounts>;
 }
 
-/** Counts per thread (see the header) at the context's position. */
+/** What a per-thread walk found: counts by thread (the main timeline's under MAIN_THREAD), threads it stopped in. */
+interface ThreadWalk {
+  readonly counts: Map<string, UnreadCounts>;
+  readonly settled: Set<string>;
+}
+
+/** What the memo keeps of a per-thread count besides the main counts, to add later events to it. */
+export interface ThreadState {
+  /** The read position of each thread it started from (threadReads). */
+  readonly reads: string;
+  readonly walk: ThreadWalk;
+  /** Events the walk looked at, and whether it stopped at MAX_SCANNED. */
+  readonly scanned: number;
+  readonly limited: boolean;
+}
+
+const threadReads = (read: ReadonlyMap<string, number>) => JSON.stringify([...read].sort());
+
+/** Walks entries (oldest first) newest first, per thread (see the header). */
+function walkThreads(
+  walk: ThreadWalk,
+  entries: readonly rooms.TimelineEntry[],
+  userId: string,
+  read: ReadonlyMap<string, number>,
+): void {
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const { stream, event } = entries[i]!;
+    const thread = rooms.threadOfContent(event.content);
+    if (walk.settled.has(thread)) continue;
+    if (stream <= (read.get(thread) ?? 0) || event.sender === userId) {
+      walk.settled.add(thread);
+      continue;
+    }
+    const notification = notificationFor(event, userId);
+    if (!notification) continue;
+    const counts = walk.counts.get(thread) ?? { notification_count: 0, highlight_count: 0 };
+    walk.counts.set(thread, counts);
+    if (counts.notification_count >= MAX_COUNTED) continue;
+    counts.notification_count += 1;
+    if (notification.highlight) counts.highlight_count += 1;
+  }
+}
+
+function threadedOf(walk: ThreadWalk): ThreadedUnreadCounts {
+  const threads: Record<string, UnreadCounts> = {};
+  for (const [thread, counts] of walk.counts)
+    if (thread !== rooms.MAIN_THREAD) threads[thread] = { ...counts };
+  const main = walk.counts.get(rooms.MAIN_THREAD);
+  return { main: main ? { ...main } : { notification_count: 0, highlight_count: 0 }, threads };
+}
+
+const threadKey = (userId: string, roomId: string) => `${memoKey(userId, roomId)}\u0000threads`;
+
+/** Counts per thread (see the header) at the context's position, kept for the user's next sync. */
 export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Promise<ThreadedUnreadCounts> {
   const { unthreaded, threads: read } = await readPositions(ctx.tx, roomId, ctx.userId);
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
@@ -132,25 +239,86 @@ export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Pr
     filter: { types: NOTIFYING_TYPES },
     ...(unthreaded === 0 ? { viewer: { userId: ctx.userId } } : {}),
   });
-  const main: UnreadCounts = { notification_count: 0, highlight_count: 0 };
-  const threads: Record<string, UnreadCounts> = {};
-  const settled = new Set<string>();
-  for (let i = slice.events.length - 1; i >= 0; i--) {
-    const { stream, event } = slice.events[i]!;
-    const thread = rooms.threadOfContent(event.content);
-    if (settled.has(thread)) continue;
-    if (stream <= (read.get(thread) ?? 0) || event.sender === ctx.userId) {
-      settled.add(thread);
+  const walk: ThreadWalk = { counts: new Map(), settled: new Set() };
+  walkThreads(walk, slice.events, ctx.userId, read);
+  const result = threadedOf(walk);
+  ctx.unread?.set(threadKey(ctx.userId, roomId), {
+    position: ctx.position,
+    readPosition: unthreaded,
+    counts: result.main,
+    threads: { reads: threadReads(read), walk, scanned: slice.events.length, limited: slice.limited },
+  });
+  return result;
+}
+
+/**
+ * Per-thread counts from the user's last ones (kept at `recent.from`) and the
+ * events after them, with no storage read (sync-view.ts), where nothing that
+ * moves the user's read positions committed since; undefined when they cannot
+ * be added: the walk then would look at other events (it stopped at
+ * MAX_SCANNED, or would now), or a thread passes the cap with highlights.
+ * A thread the new events settle (the user's own event) counts only them.
+ */
+export function threadedFromMemo(
+  memo: UnreadMemo,
+  userId: string,
+  roomId: string,
+  recent: RecentEvents,
+  position: number,
+): { result: ThreadedUnreadCounts; keep: () => void } | undefined {
+  const key = threadKey(userId, roomId);
+  const known = memo.get(key);
+  const state = known?.threads;
+  if (!known || !state || known.position !== recent.from || state.limited) return undefined;
+  const scanned = state.scanned + recent.entries.filter((e) => NOTIFYING_TYPES.includes(e.event.type)).length;
+  if (scanned > MAX_SCANNED) return undefined;
+  const fresh: ThreadWalk = { counts: new Map(), settled: new Set() };
+  walkThreads(fresh, recent.entries, userId, new Map(JSON.parse(state.reads) as [string, number][]));
+  const walk: ThreadWalk = { counts: new Map(), settled: new Set([...state.walk.settled, ...fresh.settled]) };
+  for (const thread of new Set([...state.walk.counts.keys(), ...fresh.counts.keys()])) {
+    const f = fresh.counts.get(thread) ?? { notification_count: 0, highlight_count: 0 };
+    const k = state.walk.counts.get(thread);
+    if (fresh.settled.has(thread) || !k) {
+      if (fresh.counts.has(thread)) walk.counts.set(thread, { ...f });
       continue;
     }
-    const notification = notificationFor(event, ctx.userId);
-    if (!notification) continue;
-    if (thread !== rooms.MAIN_THREAD && !threads[thread])
-      threads[thread] = { notification_count: 0, highlight_count: 0 };
-    const counts = thread === rooms.MAIN_THREAD ? main : threads[thread]!;
-    if (counts.notification_count >= MAX_COUNTED) continue;
-    counts.notification_count += 1;
-    if (notification.highlight) counts.highlight_count += 1;
+    const sum = k.notification_count + f.notification_count;
+    if (sum < MAX_COUNTED)
+      walk.counts.set(thread, {
+        notification_count: sum,
+        highlight_count: k.highlight_count + f.highlight_count,
+      });
+    else if (k.highlight_count === 0)
+      walk.counts.set(thread, { notification_count: MAX_COUNTED, highlight_count: f.highlight_count });
+    else return undefined;
   }
-  return { main, threads };
+  const result = threadedOf(walk);
+  const keep = () =>
+    memo.set(key, {
+      position,
+      readPosition: known.readPosition,
+      counts: result.main,
+      threads: { reads: state.reads, walk, scanned, limited: false },
+    });
+  return { result, keep };
+}
+
+/**
+ * Moves the user's kept counts of rooms that had nothing new in (since,
+ * position] (no event, no receipt: their counts did not change) on to
+ * `position`, so that the next sync adds to them.
+ */
+export function carryCounts(
+  memo: UnreadMemo,
+  userId: string,
+  roomIds: Iterable<string>,
+  since: number,
+  position: number,
+): void {
+  for (const roomId of roomIds) {
+    for (const key of [memoKey(userId, roomId), threadKey(userId, roomId)]) {
+      const known = memo.get(key);
+      if (known?.position === since) memo.set(key, { ...known, position });
+    }
+  }
 }

@@ -7,6 +7,7 @@ import type { HsRequest } from '../../../src/core/http/types.ts';
 import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
+import { RECEIPTS } from '../../../src/core/sync/tables.ts';
 import { FakeClock } from './fake-clock.ts';
 import { homeserverDeps } from '../../support/homeserver-deps.ts';
 
@@ -34,6 +35,8 @@ export class SyncHarness {
   private readonly dbName = `sync-test-${++databases}`;
   private store!: Store;
   hs!: Homeserver;
+  /** Read transactions of /sync computations (those over the receipts table) so far. */
+  syncReads = 0;
   private txn = 0;
 
   static async start(): Promise<SyncHarness> {
@@ -45,7 +48,16 @@ export class SyncHarness {
   /** Opens the database (again) and starts a homeserver over it. */
   async open(): Promise<void> {
     this.store = await openDexieStore(this.dbName, SCHEMA, { indexedDB: this.indexedDB, IDBKeyRange });
-    this.hs = createHomeserver({ ...(await homeserverDeps(this.store)), clock: this.clock });
+    const store = this.store;
+    const counted: Store = {
+      read: (tables, fn) => {
+        if (tables.includes(RECEIPTS)) this.syncReads++;
+        return store.read(tables, fn);
+      },
+      write: (tables, fn) => store.write(tables, fn),
+      close: () => store.close(),
+    };
+    this.hs = createHomeserver({ ...(await homeserverDeps(counted)), clock: this.clock });
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,66 @@
+// What a sync may take from a commit's rows without reading storage
+// (sync/sync-view.ts, storage/commit-log.ts): the rooms tables a commit that only adds timeline
+// events writes, and the events whose client form is their row alone.
+import { STREAM_TABLE } from '../storage/stream.ts';
+import {
+  EDGES,
+  EVENTS,
+  EXTREMITIES,
+  type EventRow,
+  PENDING_REDACTIONS,
+  ROOMS,
+  SEARCH,
+  SEARCH_ROOMS,
+  SEARCH_TERMS,
+  STATE_GROUPS,
+  TXNS,
+} from './tables.ts';
+
+/**
+ * Tables a commit may write and still be read from its rows: the event rows
+ * themselves (checked one by one with plainTimelineRow), the stream counter,
+ * the room row (its state group, checked against the events'), and tables no
+ * sync reads (the DAG's extremities and edges, transaction ids, search, redactions waiting for their event). Anything else (current state,
+ * members, receipts, account data, keys, to-device...) sends the sync to storage.
+ */
+export const COMMITTED_VIEW_TABLES: ReadonlySet<string> = new Set([
+  STREAM_TABLE,
+  EVENTS,
+  ROOMS,
+  STATE_GROUPS,
+  EXTREMITIES,
+  EDGES,
+  TXNS,
+  SEARCH,
+  SEARCH_ROOMS,
+  SEARCH_TERMS,
+  PENDING_REDACTIONS,
+]);
+
+/**
+ * Whether the row's client form is the row alone, the same for every joined
+ * member (client-event.ts formatRows reads nothing more for it): a message-like
+ * event in the timeline, not state (membership, visibility and the summary
+ * move with state), not a redaction (it changes an earlier event), neither
+ * redacted, a thread root, rejected, soft-failed nor an outlier.
+ */
+export function plainTimelineRow(row: EventRow): boolean {
+  return (
+    row.stream !== undefined &&
+    row.state_key === undefined &&
+    row.type !== 'm.room.redaction' &&
+    row.redacted_by === undefined &&
+    row.replaces === undefined &&
+    row.thread_root !== true &&
+    row.rejected === undefined &&
+    row.soft_failed !== true &&
+    row.outlier !== true &&
+    row.sg_before === row.sg_after
+  );
+}
+
+/** What the commit log keeps of the rooms tables: event rows per commit, the latest room rows (their state group). */
+export const COMMITTED_VIEW_LOG = {
+  kept: { [EVENTS]: 'event_id' },
+  latest: { [ROOMS]: 'room_id' },
+} as const;

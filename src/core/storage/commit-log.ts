@@ -1,0 +1,247 @@
+// What the last write transactions committed, in commit order, kept in
+// memory beside the store: which tables each touched, which stream positions
+// it took (storage/stream.ts) and, for small commits, the rows it left in the
+// tables the log is asked to keep. A long-polling /sync that computed its
+// (empty) answer from storage at position P and is woken by a commit answers
+// from here when every commit since its read is one it can read whole
+// (sync/sync-view.ts): no storage request at all.
+//
+// Only what has committed is recorded: an entry is added once the store's
+// write promise resolved. Writes that take stream positions are serialized
+// by the store (they all write the counter row), so entries come in the order
+// their positions were taken, and each positioned entry says where its run
+// began (the position the entry before it ended at), which lets a reader
+// check that the entries it holds cover every position after its own. A
+// write that failed may or may not have committed: it leaves an entry marked
+// unknown, and the positions after it are not known to follow on anything.
+//
+// Bounded: ENTRIES entries, ROWS_PER_COMMIT rows each (a bigger commit is
+// recorded without its rows), ROWS rows in all, and LATEST rows per
+// latest-row table.
+
+import { BoundedCache } from '../protocol/bounded-cache.ts';
+import { keyAtPath } from './key-path.ts';
+import type { Key, Row, Store, WriteTx } from './port.ts';
+import { STREAM_TABLE } from './stream.ts';
+
+/** Entries kept (a woken sync needs the few since its last read). */
+const ENTRIES = 32;
+/** Rows of a kept table recorded per commit; a commit with more is recorded without them. */
+export const ROWS_PER_COMMIT = 8;
+/**
+ * Rows in all entries: the oldest entries' rows go first (they are then
+ * recorded without them). An event is at most 64 KiB: 2 MiB at worst, a few
+ * dozen KiB for the messages of a conversation.
+ */
+const ROWS = 32;
+
+export interface CommitEntry {
+  /** 1 for the first commit recorded, then one more per commit. */
+  readonly serial: number;
+  /** Tables the commit wrote (put, delete or deleteWhere). */
+  readonly tables: ReadonlySet<string>;
+  /** Stream positions taken: (from, to]; from is undefined when what came before is not known. */
+  readonly stream?: { readonly from: number | undefined; readonly to: number };
+  /** The last row written per key of each kept table, or undefined when the commit wrote too many. */
+  readonly rows: ReadonlyMap<string, ReadonlyMap<string, Row>> | undefined;
+  /** The write failed: it may or may not have committed. */
+  readonly unknown: boolean;
+}
+
+export interface CommitLogOptions {
+  /** Tables whose rows entries carry, by primary key path. */
+  readonly kept: Readonly<Record<string, string | readonly string[]>>;
+  /** Tables whose latest committed row per key the log keeps (any commit's, however big), by key path. */
+  readonly latest: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** Rows per latest-row table. */
+const LATEST = 2048;
+
+export class CommitLog {
+  readonly #entries: CommitEntry[] = [];
+  readonly #latest: Map<string, BoundedCache<string, Row>>;
+  readonly #options: CommitLogOptions;
+  #serial = 0;
+  /** Rows in all entries. */
+  #rows = 0;
+  /** The stream position the last positioned commit ended at (undefined before one, or after an unknown one). */
+  #streamEnd: number | undefined;
+
+  constructor(options: CommitLogOptions) {
+    this.#options = options;
+    this.#latest = new Map(
+      Object.keys(options.latest).map((t) => [t, new BoundedCache<string, Row>(LATEST)]),
+    );
+  }
+
+  /** The serial of the last commit recorded (0 before any). */
+  get serial(): number {
+    return this.#serial;
+  }
+
+  /** Entries after `serial`, oldest first; undefined when some of them are no longer kept. */
+  after(serial: number): readonly CommitEntry[] | undefined {
+    const first = this.#entries[0];
+    if (serial >= this.#serial) return [];
+    if (!first || first.serial > serial + 1) return undefined;
+    return this.#entries.slice(serial + 1 - first.serial);
+  }
+
+  /** The latest committed row of a latest-row table, as written (do not change it), or undefined when not known. */
+  latest(table: string, key: Key): Row | undefined {
+    return this.#latest.get(table)?.get(keyId(key));
+  }
+
+  /** Records a commit (see the header). */
+  record(write: Recorder, committed: boolean): void {
+    const unknown = !committed;
+    let stream: CommitEntry['stream'];
+    if (unknown) this.#streamEnd = undefined;
+    else if (write.streamTo !== undefined) {
+      const from =
+        this.#streamEnd !== undefined && this.#streamEnd < write.streamTo ? this.#streamEnd : undefined;
+      stream = { from, to: write.streamTo };
+      this.#streamEnd = write.streamTo;
+    }
+    for (const [table, cache] of this.#latest) {
+      if (unknown || write.cleared.has(table)) cache.clear();
+      else for (const [id, row] of write.rows.get(table) ?? []) cache.set(id, row);
+    }
+    const kept = Object.keys(this.#options.kept);
+    // A commit that deleted kept rows is recorded without its rows: they no longer say what the store holds.
+    const whole = !write.tooMany && !unknown && !kept.some((t) => write.cleared.has(t));
+    const rows = whole ? pick(write.rows, kept) : undefined;
+    this.#entries.push({
+      serial: ++this.#serial,
+      tables: write.tables,
+      ...(stream && { stream }),
+      rows,
+      unknown,
+    });
+    this.#rows += rowCount(rows);
+    if (this.#entries.length > ENTRIES) this.#rows -= rowCount(this.#entries.shift()!.rows);
+    for (let i = 0; this.#rows > ROWS && i < this.#entries.length; i++) {
+      const entry = this.#entries[i]!;
+      this.#rows -= rowCount(entry.rows);
+      this.#entries[i] = { ...entry, rows: undefined };
+    }
+  }
+
+  /** A recorder for one write transaction. */
+  recorder(): Recorder {
+    return new Recorder(this.#options);
+  }
+}
+
+function rowCount(rows: CommitEntry['rows']): number {
+  let n = 0;
+  for (const byKey of rows?.values() ?? []) n += byKey.size;
+  return n;
+}
+
+function pick(rows: Map<string, Map<string, Row>>, tables: readonly string[]) {
+  return new Map(tables.filter((t) => rows.has(t)).map((t) => [t, rows.get(t)!] as const));
+}
+
+/** What one write transaction did so far. */
+export class Recorder {
+  readonly tables = new Set<string>();
+  readonly cleared = new Set<string>();
+  readonly rows = new Map<string, Map<string, Row>>();
+  streamTo: number | undefined;
+  tooMany = false;
+  readonly #paths: Readonly<Record<string, string | readonly string[]>>;
+  readonly #latest: ReadonlySet<string>;
+
+  constructor(options: CommitLogOptions) {
+    this.#paths = { ...options.kept, ...options.latest };
+    this.#latest = new Set(Object.keys(options.latest));
+  }
+
+  put(table: string, row: Row): void {
+    this.tables.add(table);
+    if (table === STREAM_TABLE && row.name === 'stream' && typeof row.value === 'number') {
+      this.streamTo = row.value;
+      return;
+    }
+    const path = this.#paths[table];
+    if (path === undefined) return;
+    const key = keyAtPath(row, path);
+    if (key === undefined) {
+      this.cleared.add(table);
+      return;
+    }
+    const byKey = this.rows.get(table) ?? new Map<string, Row>();
+    this.rows.set(table, byKey);
+    byKey.delete(keyId(key));
+    if (!this.#latest.has(table) && byKey.size >= ROWS_PER_COMMIT) {
+      this.tooMany = true;
+      return;
+    }
+    // A copy: the caller may go on changing the object it put, the store
+    // keeps what it was at the put.
+    byKey.set(keyId(key), structuredClone(row));
+  }
+
+  delete(table: string): void {
+    this.tables.add(table);
+    // A deleted row is not known any more: forget what this write put, and the latest.
+    if (this.#paths[table] !== undefined) this.cleared.add(table);
+  }
+
+  deleteWhere(table: string): void {
+    this.tables.add(table);
+    if (this.#paths[table] !== undefined) this.cleared.add(table);
+  }
+}
+
+/**
+ * `inner` recording every write transaction into `log` once it is settled.
+ * The log sees only writes made through this store.
+ */
+export function withCommitLog(inner: Store, log: CommitLog): Store {
+  return {
+    read: (tables, fn) => inner.read(tables, fn),
+    write: async (tables, fn) => {
+      const recorder = log.recorder();
+      let committed = false;
+      try {
+        const result = await inner.write(tables, (tx) =>
+          fn({
+            get: (table, key) => tx.get(table, key),
+            query: (table, query) => tx.query(table, query),
+            count: (table, query) => tx.count(table, query),
+            put: (table, row) => {
+              recorder.put(table, row);
+              return tx.put(table, row);
+            },
+            putAll: (table, rows) => {
+              for (const row of rows) recorder.put(table, row);
+              return tx.putAll(table, rows);
+            },
+            delete: (table, key) => {
+              recorder.delete(table);
+              return tx.delete(table, key);
+            },
+            deleteWhere: (table, query) => {
+              recorder.deleteWhere(table);
+              return tx.deleteWhere(table, query);
+            },
+          } satisfies WriteTx),
+        );
+        committed = true;
+        return result;
+      } finally {
+        log.record(recorder, committed);
+      }
+    },
+    close: () => inner.close(),
+    ...(inner.peek && { peek: inner.peek.bind(inner) }),
+  };
+}
+
+/** Keys are numbers, strings or arrays of them: JSON tells 1 from "1" and keeps array structure. */
+function keyId(key: Key): string {
+  return typeof key === 'string' ? `s${key}` : JSON.stringify(key);
+}

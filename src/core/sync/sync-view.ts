@@ -1,0 +1,167 @@
+// A woken long-poll /sync answered from what the commits since its last
+// read placed (storage/commit-log.ts), with no storage request: the common
+// case of one new message in a room the user is in, nothing else changed.
+//
+// The last read (buildSync at position P, nothing for the client) is the
+// base. The answer at Q is the base plus the events of (P, Q], and it is given
+// only when that is what a read at Q would give:
+// - every commit since the read is recorded, whole, in commit order, and
+//   touched only tables whose change reaches a sync through the event rows
+//   (rooms.COMMITTED_VIEW_TABLES and `tables`), so receipts, memberships,
+//   account data, presence, keys and to-device are as at P;
+// - the positioned commits after P follow on each other from P, and each
+//   position of (P, Q] is an event row the commits carry, so none is skipped
+//   (a message hidden for good) and none is uncommitted (entries are added
+//   once committed);
+// - every new event of the user's rooms is plain (rooms.plainTimelineRow:
+//   not state, not a redaction, not redacted, not a thread root) and its
+//   state is the room's current state, in which the user is joined: they may
+//   see it (history visibility step 2) and the room's summary did not move;
+// - the filter asks for nothing the rows alone cannot give (lazy-loaded
+//   members, event filters other than a limit), the typing
+//   serial did not move, no room's new events pass its timeline limit (else
+//   the timeline is limited and the state section must be read), and the
+//   unread counts add to the counts kept at P (unread.ts).
+// Anything else reads storage as before.
+import * as rooms from '../rooms/api.ts';
+import type { CommitLog } from '../storage/commit-log.ts';
+import type { Row } from '../storage/port.ts';
+import type { BuiltSync, SyncRequest } from './build-sync.ts';
+import type { FilterDefinition } from '../events/filter.ts';
+import { filtersEvents } from '../events/filter-match.ts';
+import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
+import type { JoinedRoom, SyncResponse } from './sync-response.ts';
+import { formatSyncToken } from './sync-token.ts';
+import { countsFromMemo, keepCounts, threadedFromMemo, type UnreadMemo } from './unread.ts';
+
+export interface SyncView {
+  readonly log: CommitLog;
+  /** Tables beyond rooms.COMMITTED_VIEW_TABLES that no sync reads (the federation outbox). */
+  readonly tables: ReadonlySet<string>;
+  /** A row as of the last commit that touched it, from the store's row cache (Store.peek), when it has it. */
+  readonly peek?: (table: string, key: string) => Row | undefined;
+}
+
+/** A storage read the view may build on: its result and the log's serial before it began. */
+export interface ViewBase {
+  readonly built: BuiltSync;
+  readonly serial: number;
+}
+
+export interface ViewInput {
+  readonly view: SyncView;
+  readonly base: ViewBase;
+  readonly request: SyncRequest;
+  readonly typingSerial: number;
+  readonly now: number;
+  readonly unread: UnreadMemo;
+}
+
+/** Whether the filter lets the view answer (see the header). */
+function viewable(filter: FilterDefinition): boolean {
+  const room = filter.room;
+  return (
+    !filtersEvents(room?.timeline) &&
+    room?.timeline?.lazy_load_members !== true &&
+    room?.state?.lazy_load_members !== true &&
+    room?.ephemeral === undefined
+  );
+}
+
+/**
+ * The answer at the newest committed position, or undefined when storage
+ * must be read. Its `serial` is the log's when answered (a base for the next).
+ */
+export function answerFromView(input: ViewInput): ViewBase | undefined {
+  const { view, base, request } = input;
+  const { built } = base;
+  const rooms_ = built.incrementalOnly;
+  if (!rooms_ || input.typingSerial !== built.typingSerial || !viewable(request.filter)) return undefined;
+  const serial = view.log.serial;
+  const entries = view.log.after(base.serial);
+  if (!entries) return undefined;
+  const from = built.position;
+  let to = from;
+  const rows = new Map<string, Row>();
+  for (const entry of entries) {
+    if (entry.unknown) return undefined;
+    for (const table of entry.tables)
+      if (!rooms.COMMITTED_VIEW_TABLES.has(table) && !view.tables.has(table)) return undefined;
+    if (entry.tables.has(rooms.EVENTS_TABLE) && !entry.rows) return undefined;
+    for (const [id, row] of entry.rows?.get(rooms.EVENTS_TABLE) ?? []) rows.set(id, row);
+    // A commit at or before P was seen by the read.
+    if (!entry.stream || entry.stream.to <= from) continue;
+    if (entry.stream.from !== to) return undefined;
+    to = entry.stream.to;
+  }
+  if (to === from) return { built, serial };
+  const byRoom = new Map<string, rooms.EventRow[]>();
+  const positions = new Set<number>();
+  for (const row of rows.values() as Iterable<rooms.EventRow>) {
+    if (row.stream === undefined || row.stream <= from || row.stream > to) continue;
+    positions.add(row.stream);
+    if (!rooms_.has(row.room_id)) continue;
+    if (!rooms.plainTimelineRow(row)) return undefined;
+    // The room's current state group: from a commit since start, else from the row cache.
+    const room = (view.log.latest(rooms.ROOMS_TABLE, row.room_id) ??
+      view.peek?.(rooms.ROOMS_TABLE, row.room_id)) as rooms.RoomRow | undefined;
+    if (room?.state_group !== row.sg_before) return undefined;
+    const list = byRoom.get(row.room_id) ?? [];
+    list.push(row);
+    byRoom.set(row.room_id, list);
+  }
+  if (positions.size !== to - from) return undefined;
+  const ctx: Pick<SyncContext, 'filter' | 'userId' | 'deviceId'> = request;
+  const limit = timelineLimit(ctx as SyncContext);
+  const joined: [string, JoinedRoom][] = [];
+  const keeps: (() => void)[] = [];
+  const byThread = request.filter.room?.timeline?.unread_thread_notifications === true;
+  for (const [roomId, list] of byRoom) {
+    if (list.length > limit) return undefined;
+    list.sort((a, b) => a.stream! - b.stream!);
+    const viewer = { userId: request.userId, deviceId: request.deviceId };
+    const entries = list.map((row) => ({
+      stream: row.stream!,
+      event: rooms.toClientEvent(row, input.now, viewer),
+    }));
+    const recent = { from, entries };
+    let unread: Pick<JoinedRoom, 'unread_notifications' | 'unread_thread_notifications'>;
+    if (byThread) {
+      const threaded = threadedFromMemo(input.unread, request.userId, roomId, recent, to);
+      if (!threaded) return undefined;
+      keeps.push(threaded.keep);
+      unread = {
+        unread_notifications: threaded.result.main,
+        unread_thread_notifications: threaded.result.threads,
+      };
+    } else {
+      const counted = countsFromMemo(input.unread, request.userId, roomId, recent);
+      if (!counted) return undefined;
+      keeps.push(() => keepCounts(input.unread, request.userId, roomId, { ...counted, position: to }));
+      unread = { unread_notifications: counted.counts };
+    }
+    joined.push([
+      roomId,
+      {
+        timeline: {
+          events: entries.map((e) => syncEvent(ctx as SyncContext, e.event)),
+          limited: false,
+          prev_batch: rooms.makePaginationToken(list[0]!.stream! - 1),
+        },
+        state: { events: [] },
+        ephemeral: { events: [] },
+        account_data: { events: [] },
+        ...unread,
+        summary: {},
+      },
+    ]);
+  }
+  // Counted for good only now that every room could be answered.
+  for (const keep of keeps) keep();
+  const response: SyncResponse = {
+    ...structuredClone(built.response),
+    next_batch: formatSyncToken({ stream: to, typing: built.typingSerial }),
+  };
+  for (const [roomId, room] of joined) response.rooms.join[roomId] = room;
+  return { built: { ...built, response, position: to }, serial };
+}

@@ -1,0 +1,315 @@
+// A woken long-poll answered from what the commits placed (sync/sync-view.ts):
+// each woken answer is compared with what storage gives for the same `since`
+// right after, and the test says whether it came from memory (no sync read
+// after the change) or from storage (the fall-backs).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as rooms from '../../../src/core/rooms/api.ts';
+import { CommitLog } from '../../../src/core/storage/commit-log.ts';
+import type { BuiltSync, SyncRequest } from '../../../src/core/sync/build-sync.ts';
+import { emptySyncResponse } from '../../../src/core/sync/sync-response.ts';
+import { answerFromView } from '../../../src/core/sync/sync-view.ts';
+import { createUnreadMemo, keepCounts } from '../../../src/core/sync/unread.ts';
+import { type Json, SyncHarness, type User, roomPath, texts } from './sync-harness.ts';
+
+/** The body without unsigned.age, which depends on when it was formatted. */
+function withoutAges(body: Json): Json {
+  return JSON.parse(JSON.stringify(body), (key, value) => (key === 'age' ? undefined : value));
+}
+
+describe('a woken /sync answered from the committed view', () => {
+  let h: SyncHarness;
+  let alice: User;
+  let bob: User;
+  let carol: User;
+  let roomId: string;
+
+  before(async () => {
+    h = await SyncHarness.start();
+    [alice, bob, carol] = await h.registerAll('alice', 'bob', 'carol');
+    roomId = await h.createRoom(alice, { invite: [bob.userId] });
+    await h.join(bob, roomId);
+  });
+  after(() => h.close());
+
+  /**
+   * Bob long-polls from his latest token with `query`, `act` wakes him; the
+   * woken answer, whether it was answered with no storage read, and the same
+   * sync computed from storage.
+   */
+  async function woken(act: () => Promise<unknown>, query: Record<string, string> = {}) {
+    const since = (await h.sync(bob, query)).next_batch;
+    const poll = h.sync(bob, { ...query, since, timeout: '30000' });
+    await h.waiters(1);
+    const reads = h.syncReads;
+    await act();
+    const body = await poll;
+    const fromMemory = h.syncReads === reads;
+    const fresh = await h.sync(bob, { ...query, since });
+    return { body, fresh, fromMemory };
+  }
+
+  async function sameAsStorage(act: () => Promise<unknown>, query: Record<string, string> = {}) {
+    const outcome = await woken(act, query);
+    assert.deepEqual(withoutAges(outcome.body), withoutAges(outcome.fresh));
+    return outcome;
+  }
+
+  test('one new message comes from memory, as storage has it, with its unread counts', async () => {
+    const first = await sameAsStorage(() => h.text(alice, roomId, 'one'));
+    assert.equal(first.fromMemory, true);
+    assert.deepEqual(texts(first.body.rooms.join[roomId]), ['one']);
+    // The counts add up message after message, a mention highlighting.
+    const second = await sameAsStorage(() => h.text(alice, roomId, `hello ${bob.userId}`));
+    assert.equal(second.fromMemory, true);
+    assert.deepEqual(second.body.rooms.join[roomId].unread_notifications, {
+      notification_count: 2,
+      highlight_count: 1,
+    });
+    // The sender's own sync: no transaction id leaks to another device, and its own messages do not count.
+    const own = await sameAsStorage(() => h.text(bob, roomId, 'mine'));
+    assert.equal(own.fromMemory, true);
+    assert.deepEqual(own.body.rooms.join[roomId].unread_notifications, {
+      notification_count: 0,
+      highlight_count: 0,
+    });
+  });
+
+  test('a room the user is not in never shows, and does not stop the view', async () => {
+    const other = await h.createRoom(alice);
+    await h.sync(bob);
+    const outcome = await sameAsStorage(async () => {
+      await h.text(alice, other, 'not for bob');
+      await h.text(alice, roomId, 'for bob');
+    });
+    assert.equal(outcome.fromMemory, true);
+    assert.equal(outcome.body.rooms.join[other], undefined);
+    assert.deepEqual(texts(outcome.body.rooms.join[roomId]), ['for bob']);
+  });
+
+  test('state changes, redactions and the user leaving are read from storage', async () => {
+    const named = await sameAsStorage(() =>
+      h.ok('PUT', roomPath(roomId, 'state/m.room.name/'), { name: 'Named' }, alice),
+    );
+    assert.equal(named.fromMemory, false);
+    const target = await h.text(alice, roomId, 'to be redacted');
+    const redacted = await sameAsStorage(() =>
+      h.ok('PUT', roomPath(roomId, `redact/${encodeURIComponent(target)}/r1`), {}, alice),
+    );
+    assert.equal(redacted.fromMemory, false);
+    // After a fall-back the next message comes from memory again.
+    const again = await sameAsStorage(() => h.text(alice, roomId, 'after the redaction'));
+    assert.equal(again.fromMemory, true);
+  });
+
+  test('a receipt of the user is read from storage (it moves the unread counts)', async () => {
+    const event = await h.text(alice, roomId, 'read me');
+    const outcome = await sameAsStorage(() =>
+      h.ok('POST', roomPath(roomId, `receipt/m.read/${encodeURIComponent(event)}`), {}, bob),
+    );
+    assert.equal(outcome.fromMemory, false);
+    const next = await sameAsStorage(() => h.text(alice, roomId, 'after the receipt'));
+    assert.equal(next.fromMemory, true);
+    assert.deepEqual(next.body.rooms.join[roomId].unread_notifications, {
+      notification_count: 1,
+      highlight_count: 0,
+    });
+  });
+
+  test('filters: a limit and event_fields from memory; event filters and lazy-loading from storage', async () => {
+    const limited = {
+      filter: JSON.stringify({ room: { timeline: { limit: 1 } }, event_fields: ['type', 'content.body'] }),
+    };
+    assert.equal((await sameAsStorage(() => h.text(alice, roomId, 'limit'), limited)).fromMemory, true);
+    const typed = { filter: JSON.stringify({ room: { timeline: { types: ['m.room.message'] } } }) };
+    assert.equal((await sameAsStorage(() => h.text(alice, roomId, 'types'), typed)).fromMemory, false);
+    const lazy = { filter: JSON.stringify({ room: { state: { lazy_load_members: true } } }) };
+    assert.equal((await sameAsStorage(() => h.text(alice, roomId, 'lazy'), lazy)).fromMemory, false);
+  });
+
+  test('per-thread counts (matrix-js-sdk asks for them) come from memory, thread replies too', async () => {
+    const threaded = {
+      filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
+    };
+    const root = await h.text(alice, roomId, 'a thread root');
+    const reply = (body: string) => ({
+      msgtype: 'm.text',
+      body,
+      'm.relates_to': { rel_type: 'm.thread', event_id: root },
+    });
+    // The first sync with the filter walks (nothing kept yet): the next ones add.
+    await sameAsStorage(() => h.text(alice, roomId, 'main'), threaded);
+    const main = await sameAsStorage(() => h.text(alice, roomId, `main ${bob.userId}`), threaded);
+    assert.equal(main.fromMemory, true);
+    const inThread = await sameAsStorage(() => h.send(alice, roomId, reply('in the thread')), threaded);
+    assert.equal(inThread.fromMemory, true);
+    assert.deepEqual(inThread.body.rooms.join[roomId].unread_thread_notifications, {
+      [root]: { notification_count: 1, highlight_count: 0 },
+    });
+    // Bob's own reply settles the thread, not the main timeline.
+    const own = await sameAsStorage(() => h.send(bob, roomId, reply('mine')), threaded);
+    assert.equal(own.fromMemory, true);
+    assert.deepEqual(own.body.rooms.join[roomId].unread_thread_notifications, {});
+    assert.ok(own.body.rooms.join[roomId].unread_notifications.notification_count > 0);
+  });
+
+  test('a room left in between is read from storage, and its later messages never show', async () => {
+    const room = await h.createRoom(carol, { invite: [bob.userId] });
+    await h.join(bob, room);
+    const left = await sameAsStorage(() => h.leave(bob, room));
+    assert.equal(left.fromMemory, false);
+    assert.ok(left.body.rooms.leave[room]);
+    const later = await sameAsStorage(async () => {
+      await h.text(carol, room, 'after bob left');
+      await h.text(alice, roomId, 'wake');
+    });
+    assert.equal(later.body.rooms.join[room], undefined);
+    assert.equal(later.body.rooms.leave[room], undefined);
+  });
+});
+
+describe('answerFromView over a commit log', () => {
+  const room = '!room:test';
+  const user = '@bob:test';
+  const request: SyncRequest = { userId: user, deviceId: 'DEV', fullState: false, filter: {} };
+
+  /** A log whose commits so far ended at position 5, room at state group 7, and Bob's empty sync at 5. */
+  function setUp() {
+    const log = new CommitLog(rooms.COMMITTED_VIEW_LOG);
+    commit(log, { stream: 5, rooms: [{ room_id: room, state_group: 7 }] });
+    const unread = createUnreadMemo();
+    keepCounts(unread, user, room, {
+      position: 5,
+      readPosition: 0,
+      counts: { notification_count: 0, highlight_count: 0 },
+    });
+    const built: BuiltSync = {
+      response: emptySyncResponse('s5_0'),
+      joinedRooms: new Set([room]),
+      position: 5,
+      typingSerial: 0,
+      toDeviceAcknowledged: false,
+      incrementalOnly: new Set([room]),
+    };
+    const serial = log.serial;
+    const answer = (filter = {}, typingSerial = 0) =>
+      answerFromView({
+        view: { log, tables: new Set(['fed_outbox']) },
+        base: { built, serial },
+        request: { ...request, filter },
+        typingSerial,
+        now: 1000,
+        unread,
+      });
+    return { log, answer };
+  }
+
+  function message(stream: number, extra: Record<string, unknown> = {}) {
+    const id = `$e${stream}`;
+    return {
+      event_id: id,
+      room_id: room,
+      stream,
+      depth: stream,
+      type: 'm.room.message',
+      sender: '@alice:test',
+      ts: stream,
+      pdu: {
+        event_id: id,
+        room_id: room,
+        type: 'm.room.message',
+        sender: '@alice:test',
+        origin_server_ts: stream,
+        content: { msgtype: 'm.text', body: `m${stream}` },
+      },
+      sg_before: 7,
+      sg_after: 7,
+      ...extra,
+    };
+  }
+
+  function commit(
+    log: CommitLog,
+    what: {
+      stream?: number;
+      events?: Record<string, unknown>[];
+      rooms?: Record<string, unknown>[];
+      tables?: string[];
+    },
+    committed = true,
+  ) {
+    const recorder = log.recorder();
+    if (what.stream !== undefined) recorder.put('counters', { name: 'stream', value: what.stream });
+    for (const row of what.rooms ?? []) recorder.put(rooms.ROOMS_TABLE, row);
+    for (const row of what.events ?? []) recorder.put(rooms.EVENTS_TABLE, row);
+    for (const table of what.tables ?? []) recorder.put(table, { id: 1 });
+    log.record(recorder, committed);
+  }
+
+  test('new messages of one commit: the timeline from P, next_batch at the commit', () => {
+    const { log, answer } = setUp();
+    commit(log, { stream: 7, events: [message(6), message(7)] });
+    const answered = answer()!;
+    assert.equal(answered.built.position, 7);
+    assert.equal(answered.built.response.next_batch, 's7_0');
+    const joined = answered.built.response.rooms.join[room]!;
+    assert.deepEqual(texts(joined), ['m6', 'm7']);
+    assert.equal(joined.timeline.limited, false);
+    assert.equal(joined.timeline.prev_batch, 't5');
+    assert.deepEqual(joined.unread_notifications, { notification_count: 2, highlight_count: 0 });
+  });
+
+  test('nothing after P: an empty answer at P', () => {
+    const { log, answer } = setUp();
+    commit(log, { tables: ['fed_outbox'] });
+    const answered = answer()!;
+    assert.equal(answered.built.position, 5);
+    assert.deepEqual(answered.built.response.rooms.join, {});
+  });
+
+  test('more new events than the timeline limit (a gap) goes to storage', () => {
+    const { log, answer } = setUp();
+    commit(log, { stream: 8, events: [message(6), message(7), message(8)] });
+    assert.equal(answer({ room: { timeline: { limit: 2 } } }), undefined);
+    assert.ok(answer({ room: { timeline: { limit: 3 } } }));
+  });
+
+  test('a position the commits do not account for goes to storage (no event hidden for good)', () => {
+    const { log, answer } = setUp();
+    commit(log, { stream: 7, events: [message(7)] });
+    assert.equal(answer(), undefined);
+  });
+
+  test('a failed write, a table the view cannot read, or a log that lost entries goes to storage', () => {
+    const failed = setUp();
+    commit(failed.log, { stream: 6, events: [message(6)] }, false);
+    assert.equal(failed.answer(), undefined);
+    const receipts = setUp();
+    commit(receipts.log, { stream: 6, events: [message(6)], tables: ['sync_receipts'] });
+    assert.equal(receipts.answer(), undefined);
+    const trimmed = setUp();
+    for (let i = 0; i < 100; i++) commit(trimmed.log, { tables: ['fed_outbox'] });
+    commit(trimmed.log, { stream: 6, events: [message(6)] });
+    assert.equal(trimmed.answer(), undefined);
+  });
+
+  test('an event placed on other state than the room current one, or not plain, goes to storage', () => {
+    const forked = setUp();
+    commit(forked.log, { stream: 6, events: [message(6, { sg_before: 3, sg_after: 3 })] });
+    assert.equal(forked.answer(), undefined);
+    const redacted = setUp();
+    commit(redacted.log, { stream: 6, events: [message(6, { redacted_by: '$r' })] });
+    assert.equal(redacted.answer(), undefined);
+    const state = setUp();
+    commit(state.log, { stream: 6, events: [message(6, { state_key: '', type: 'm.room.topic' })] });
+    assert.equal(state.answer(), undefined);
+  });
+
+  test('typing that moved, or per-thread counts not kept, go to storage', () => {
+    const { log, answer } = setUp();
+    commit(log, { stream: 6, events: [message(6)] });
+    assert.equal(answer({ room: { timeline: { unread_thread_notifications: true } } }), undefined);
+    assert.equal(answer({}, 1), undefined);
+    assert.ok(answer());
+  });
+});
