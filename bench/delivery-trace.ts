@@ -113,7 +113,7 @@ type Steps = Record<string, number>;
  * A message's way cut at its spans: A's send and its write, A's write to B's
  * node (A's worker → A's node → the wire), B's node → B's worker, B's
  * federation handler to its placing write, the write, the woken /sync's
- * read after it, and its answer reaching bob's client. Undefined when a span
+ * read after it (none when answered from memory), and its answer reaching bob's client. Undefined when a span
  * is missing (a message placed by a retry, say).
  */
 function stepsOf(d: Delivery, a: readonly Span[], b: readonly Span[]): Steps | undefined {
@@ -123,8 +123,10 @@ function stepsOf(d: Delivery, a: readonly Span[], b: readonly Span[]): Steps | u
   const bWire = first(b, 'wire< request', d.sent);
   const bWorker = bWire && first(b, 'fed< PUT', bWire.start);
   const bWrite = bWorker && first(b, 'w rooms', bWorker.start);
-  // The woken sync's read starts as the write's commit is reported (IndexedDB's order).
-  const bSync = bWrite && first(b, 'r ', bWrite.end - 0.001);
+  // The woken sync's read starts as the write's commit is reported (IndexedDB's order);
+  // a sync answered from what the write committed (sync/sync-view.ts) reads nothing: 0 ms.
+  const bRead = bWrite && first(b, 'r ', bWrite.end - 0.001);
+  const bSync = bRead ?? (bWrite && { end: bWrite.end });
   if (!aWrite || !bWire || !bWorker || !bWrite || !bSync) return undefined;
   return {
     'A send → its write': aWrite.start - d.sent,
