@@ -50,6 +50,13 @@ export function nestingWithin(text: string, max = MAX_DEPTH): boolean {
 
 /** In `u` mode this matches only unpaired surrogates, which UTF-8 cannot encode. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/**
+ * Printable ASCII but `"` and `\`: such a string is its own JSON text between
+ * quotes. Nearly every string of an event is (keys, ids, hashes, signatures),
+ * and one test of this is cheaper than LONE_SURROGATE's and JSON.stringify's
+ * (per string of an event, Node 24.21, load 15: 420-920 → 330-840 ns).
+ */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 /** A value that has no canonical JSON encoding; `path` says where it sits (`content.amounts[2]`). */
 export class CanonicalJsonError extends Error {
@@ -180,6 +187,7 @@ function encode(value: unknown, depth: number): string {
 }
 
 function encodeString(text: string): string {
+  if (PLAIN_ASCII.test(text)) return `"${text}"`;
   if (LONE_SURROGATE.test(text)) throw new CanonicalJsonError('string contains a lone UTF-16 surrogate');
   // JSON.stringify writes exactly the grammar's escapes: \" \\ \b \t \n \f \r
   // and lower-case \u00XX for the other control characters, nothing else.

@@ -83,6 +83,15 @@ describe('canonicalJson', () => {
     assert.equal(canonicalJson('/\u007f\u2028\u2029é😀'), '"/\u007f\u2028\u2029é😀"');
   });
 
+  test('each ASCII character inside a string, as key and as value, is written as the grammar says', () => {
+    for (let code = 0; code < 0x80; code++) {
+      const text = `a${String.fromCharCode(code)}b`;
+      const escaped = JSON.stringify(text);
+      assert.equal(canonicalJson(text), escaped);
+      assert.equal(canonicalJson({ [text]: [text] }), `{${escaped}:[${escaped}]}`);
+    }
+  });
+
   test('writes integers plainly across the allowed range', () => {
     assert.equal(
       canonicalJson([0, -0, 1, -1, 2 ** 53 - 1, -(2 ** 53) + 1, 1e20 / 1e10]),
