@@ -82,7 +82,8 @@ export interface Senders {
 /** Rows delivered whose deletion has not committed yet, and the write that deletes them if no send does. */
 class DeliveredRows {
   private readonly deps: SenderDeps;
-  private readonly ids = new Set<number>();
+  /** Each row's id, with when it was delivered (in order: the first waited longest). */
+  private readonly ids = new Map<number, number>();
   private scheduled = false;
   private stopped = false;
   private cancel: () => void = () => {};
@@ -94,12 +95,13 @@ class DeliveredRows {
   has = (id: number): boolean => this.ids.has(id);
 
   add(ids: readonly number[]): void {
-    for (const id of ids) this.ids.add(id);
+    const now = this.deps.clock.now();
+    for (const id of ids) if (!this.ids.has(id)) this.ids.set(id, now);
     if (!this.scheduled && !this.stopped) void this.removeLater();
   }
 
   async removeIn(tx: WriteTx): Promise<readonly number[]> {
-    const ids = [...this.ids];
+    const ids = [...this.ids.keys()];
     await removeIds(tx, ids);
     return ids;
   }
@@ -113,13 +115,23 @@ class DeliveredRows {
     this.cancel();
   }
 
-  /** After DELETE_DELAY_MS, deletes in a write of their own the rows no send's write deleted. */
+  /**
+   * Once a row has waited DELETE_DELAY_MS, deletes in a write of their own
+   * the rows no send's write deleted. Rows the sends keep taking never come
+   * due: while messages go out, no commit of its own competes with theirs.
+   */
   private async removeLater(): Promise<void> {
     this.scheduled = true;
     const cancelled = new Promise<void>((resolve) => {
       this.cancel = resolve;
     });
-    await this.deps.clock.sleep(DELETE_DELAY_MS, cancelled);
+    for (;;) {
+      const first = this.ids.values().next();
+      if (first.done || this.stopped) break;
+      const due = first.value + DELETE_DELAY_MS - this.deps.clock.now();
+      if (due <= 0) break;
+      await this.deps.clock.sleep(due, cancelled);
+    }
     try {
       if (this.stopped || this.ids.size === 0) return;
       this.removed(await this.deps.store.write([OUTBOX], (tx) => this.removeIn(tx)));

@@ -61,7 +61,12 @@ export interface RemoteLeaveRequest {
 export interface LocalEventHooks {
   /** Tables `persisted` writes: they join the writer's transaction. */
   readonly tables: readonly string[];
-  /** Runs in the write transaction, after the events were persisted (await only tx calls). */
+  /**
+   * Runs in the write transaction that persists the events (await only tx
+   * calls). Its requests may go out beside the events' own writes: it reads
+   * none of what they write but memberships, and runs after a member event's
+   * writes (room-writer.ts).
+   */
   persisted(tx: WriteTx, events: readonly RoomEvent[]): Promise<void>;
   /** Runs after the commit. */
   committed(events: readonly RoomEvent[]): void;

@@ -119,7 +119,9 @@ export async function persistEvent(
     row.txn_id = txn.txnId;
   }
   await Promise.all([
-    roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow),
+    // Unchanged by an event that is not state (the row stays cached, row-cache.ts).
+    row.sg_after !== room.state_group &&
+      roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow),
     // 4.
     ...event.prev_events.map((prev) => extremitiesTable.delete(tx, [event.room_id, prev])),
     extremitiesTable.put(tx, { room_id: event.room_id, event_id: event.event_id }),

@@ -85,6 +85,16 @@ interface LastSend {
   readonly looked: Set<string>;
 }
 
+/** Thrown inside the write transaction when the txn id was used meanwhile: the answer is its event. */
+class AlreadySent extends Error {
+  override readonly name = 'AlreadySent';
+  readonly eventId: string;
+  constructor(eventId: string) {
+    super(`already sent as ${eventId}`);
+    this.eventId = eventId;
+  }
+}
+
 /** Thrown inside the write transaction when the room moved on since the event was built. */
 class StaleExtremities extends Error {
   override readonly name = 'StaleExtremities';
@@ -132,27 +142,55 @@ export class RoomWriter {
         const event = await this.build(roomId, prepared.draft, prepared);
         this.lastSends.delete(roomId);
         try {
-          const written = await this.deps.store.write(this.tables, async (tx) => {
-            // Both checks at once (one round trip to IndexedDB, not two).
-            const [done, same] = await Promise.all([
-              prepared.remembered && options.txn ? roomTxnsTable.get(tx, txnKey(options.txn)) : undefined,
-              sameExtremities(tx, roomId, prepared.prevEvents),
-            ]);
-            if (done) return { eventId: done.event_id };
-            if (!same) throw new StaleExtremities();
-            const position = await persistEvent(tx, event, prepared.version, options.txn);
-            await this.localEvents()?.persisted(tx, [event]);
-            return { eventId: event.event_id, stream: position };
-          });
-          if (written.stream === undefined) return written;
+          const stream = await this.deps.store.write(this.tables, (tx) =>
+            this.persist(tx, event, prepared, options.txn),
+          );
           this.remember(prepared, event);
           this.notify([event]);
-          return written;
+          return { eventId: event.event_id, stream };
         } catch (error) {
+          if (error instanceof AlreadySent) return { eventId: error.eventId };
           if (!(error instanceof StaleExtremities) || attempt >= ATTEMPTS) throw error;
         }
       }
     });
+  }
+
+  /**
+   * A send's write, its requests in as few round trips to the store as they
+   * allow: the checks (the txn id unused, the extremities still those the
+   * event was built on) go out with the event's own requests, and a failed
+   * check rolls those back with the whole transaction (it throws). The
+   * outbox's requests go out beside them too, except after a member event's:
+   * a membership changes whom the event goes to.
+   */
+  private async persist(
+    tx: WriteTx,
+    event: RoomEvent,
+    prepared: BuildState,
+    txn: TxnRecord | undefined,
+  ): Promise<number> {
+    const checks = Promise.all([
+      prepared.remembered && txn ? roomTxnsTable.get(tx, txnKey(txn)) : undefined,
+      sameExtremities(tx, event.room_id, prepared.prevEvents),
+    ]);
+    const hooks = this.localEvents();
+    const member = event.type === 'm.room.member';
+    const persisting = (async () => {
+      const position = await persistEvent(tx, event, prepared.version, txn);
+      if (member) await hooks?.persisted(tx, [event]);
+      return position;
+    })();
+    const queueing = member ? undefined : hooks?.persisted(tx, [event]);
+    // What they throw after a failed check is the abort's echo: the check's error is the answer.
+    const quiet = () => undefined;
+    persisting.catch(quiet);
+    queueing?.catch(quiet);
+    const [done, same] = await checks;
+    if (done) throw new AlreadySent(done.event_id);
+    if (!same) throw new StaleExtremities();
+    const [position] = await Promise.all([persisting, queueing]);
+    return position;
   }
 
   /** A plain send built on what the room's last local send left, when it looked up every state key this one needs. */

@@ -12,7 +12,8 @@
 // their positions were taken, and each positioned entry says where its run
 // began (the position the entry before it ended at), which lets a reader
 // check that the entries it holds cover every position after its own. A
-// write that failed may or may not have committed: it leaves an entry marked
+// write whose function threw was aborted and leaves nothing; one whose
+// commit failed may or may not have committed: it leaves an entry marked
 // unknown, and the positions after it are not known to follow on anything.
 //
 // Bounded: ENTRIES entries, ROWS_PER_COMMIT rows each (a bigger commit is
@@ -205,10 +206,12 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
     read: (tables, fn) => inner.read(tables, fn),
     write: async (tables, fn) => {
       const recorder = log.recorder();
+      // fn throwing aborts the transaction: nothing committed, nothing to record.
+      let ran = false;
       let committed = false;
       try {
-        const result = await inner.write(tables, (tx) =>
-          fn({
+        const result = await inner.write(tables, async (tx) => {
+          const value = await fn({
             get: (table, key) => tx.get(table, key),
             query: (table, query) => tx.query(table, query),
             count: (table, query) => tx.count(table, query),
@@ -228,12 +231,15 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
               recorder.deleteWhere(table);
               return tx.deleteWhere(table, query);
             },
-          } satisfies WriteTx),
-        );
+          } satisfies WriteTx);
+          ran = true;
+          return value;
+        });
         committed = true;
         return result;
       } finally {
-        log.record(recorder, committed);
+        // A commit that failed after fn ran may or may not have written: recorded as unknown.
+        if (committed || ran) log.record(recorder, committed);
       }
     },
     close: () => inner.close(),

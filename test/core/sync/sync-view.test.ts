@@ -102,6 +102,18 @@ describe('a woken /sync answered from the committed view', () => {
     assert.equal(again.fromMemory, true);
   });
 
+  test('a write refused inside its transaction leaves nothing that stops the view', async () => {
+    const refused = await h.request(
+      'PUT',
+      roomPath(roomId, 'state/m.room.power_levels/'),
+      { users: { [bob.userId]: 100 } },
+      bob,
+    );
+    assert.equal(refused.status, 403);
+    const next = await sameAsStorage(() => h.text(alice, roomId, 'after the refusal'));
+    assert.equal(next.fromMemory, true);
+  });
+
   test('a receipt of the user is read from storage (it moves the unread counts)', async () => {
     const event = await h.text(alice, roomId, 'read me');
     const outcome = await sameAsStorage(() =>
