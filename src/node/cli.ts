@@ -19,6 +19,7 @@ import { systemRandomBytes as randomBytes } from '../platform/system-random.ts';
 import { multiaddr } from '@multiformats/multiaddr';
 import { turnFromRelays } from '../platform/libp2p/turn-client.ts';
 import { startHttpServer } from './http-server.ts';
+import { useNodeSha256 } from './node-sha256.ts';
 import { DEFAULT_LISTEN } from './p2p/create-libp2p-transport.ts';
 import { isMultiaddr, startServeNetwork } from './p2p/serve-network.ts';
 import { sharpThumbnailer } from './media/sharp-thumbnailer.ts';
@@ -179,6 +180,7 @@ async function serve(args: readonly string[]): Promise<void> {
     maxUploadBytes: mebibytes('--max-upload', values['max-upload']),
     userQuotaBytes: mebibytes('--media-quota', values['media-quota']),
   };
+  useNodeSha256();
   const ed25519 = await chooseEd25519();
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   const transport = await startServeNetwork({

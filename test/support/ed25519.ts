@@ -1,7 +1,11 @@
-// Ed25519 and PBKDF2 for tests: the platform's own (src/platform), as the
-// composition roots pass them, and signers over test seeds.
+// Ed25519, PBKDF2 and SHA-256 for tests and benches: the platform's own
+// (src/platform, src/node), as the Node composition root takes them, and
+// signers over test seeds.
 import { ed25519Signer, P2P_KEY_ID, type Signer } from '../../src/core/protocol.ts';
+import { useNodeSha256 } from '../../src/node/node-sha256.ts';
 import { createEd25519Backend } from '../../src/platform/ed25519.ts';
+
+useNodeSha256();
 
 export { webCryptoPbkdf2 as pbkdf2 } from '../../src/platform/pbkdf2.ts';
 
