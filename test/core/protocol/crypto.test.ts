@@ -7,7 +7,10 @@ import { utf8Encode } from '../../../src/core/protocol/utf8.ts';
 
 describe('sha256', () => {
   test("a host's hash is taken only if it hashes the FIPS 180-2 vector right", async () => {
-    assert.equal(useSha256(() => new Uint8Array(32)), false);
+    assert.equal(
+      useSha256(() => new Uint8Array(32)),
+      false,
+    );
     assert.equal(
       useSha256(() => {
         throw new Error('no such algorithm');
