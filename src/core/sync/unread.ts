@@ -57,7 +57,11 @@ class Tally {
   take(entries: readonly rooms.TimelineEntry[]): boolean {
     for (let i = entries.length - 1; i >= 0; i--) {
       const { stream, event } = entries[i]!;
-      if (stream <= this.readPosition || event.sender === this.userId) return true;
+      if (stream <= this.readPosition) return true;
+      // Only what the storage walk reads (NOTIFYING_TYPES) counts or, the
+      // user's own, ends the count: their own reaction does not mark the room read.
+      if (!NOTIFYING_TYPES.includes(event.type)) continue;
+      if (event.sender === this.userId) return true;
       const notification = notificationFor(event, this.userId);
       if (!notification) continue;
       this.counts.notification_count += 1;
@@ -270,10 +274,12 @@ export function threadedFromMemo(
   const known = memo.get(key);
   const state = known?.threads;
   if (!known || !state || known.position !== recent.from || state.limited) return undefined;
-  const scanned = state.scanned + recent.entries.filter((e) => NOTIFYING_TYPES.includes(e.event.type)).length;
+  // The storage walk reads only NOTIFYING_TYPES: the user's own reaction settles no thread there, nor here.
+  const notifying = recent.entries.filter((e) => NOTIFYING_TYPES.includes(e.event.type));
+  const scanned = state.scanned + notifying.length;
   if (scanned > MAX_SCANNED) return undefined;
   const fresh: ThreadWalk = { counts: new Map(), settled: new Set() };
-  walkThreads(fresh, recent.entries, userId, new Map(JSON.parse(state.reads) as [string, number][]));
+  walkThreads(fresh, notifying, userId, new Map(JSON.parse(state.reads) as [string, number][]));
   const walk: ThreadWalk = { counts: new Map(), settled: new Set([...state.walk.settled, ...fresh.settled]) };
   for (const thread of new Set([...state.walk.counts.keys(), ...fresh.counts.keys()])) {
     const f = fresh.counts.get(thread) ?? { notification_count: 0, highlight_count: 0 };

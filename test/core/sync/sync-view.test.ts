@@ -165,6 +165,23 @@ describe('a woken /sync answered from the committed view', () => {
     assert.ok(own.body.rooms.join[roomId].unread_notifications.notification_count > 0);
   });
 
+  test("the user's own reaction marks nothing read, from memory as from storage", async () => {
+    const threaded = {
+      filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
+    };
+    const target = await h.text(alice, roomId, 'react to me');
+    await h.text(alice, roomId, 'and me');
+    await h.sync(bob, threaded);
+    await sameAsStorage(() => h.text(alice, roomId, 'and me too'), threaded);
+    for (const query of [threaded, {}]) {
+      const reaction = {
+        'm.relates_to': { rel_type: 'm.annotation', event_id: target, key: query === threaded ? '👍' : '🎉' },
+      };
+      const own = await sameAsStorage(() => h.send(bob, roomId, reaction, 'm.reaction'), query);
+      assert.ok(own.body.rooms.join[roomId].unread_notifications.notification_count >= 3);
+    }
+  });
+
   test('a room left in between is read from storage, and its later messages never show', async () => {
     const room = await h.createRoom(carol, { invite: [bob.userId] });
     await h.join(bob, room);
