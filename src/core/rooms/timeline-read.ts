@@ -36,6 +36,8 @@ export interface TimelineSlice {
   readonly events: TimelineEntry[];
   /** More matching events lie in the range beyond the returned ones. */
   readonly limited: boolean;
+  /** History visibility kept some of the range's events it looked at from the viewer. */
+  readonly hidden?: boolean;
 }
 
 export interface ScanOptions {
@@ -99,17 +101,26 @@ export async function timelineSlice(
   options: TimelineSliceOptions,
 ): Promise<TimelineSlice> {
   const checker = options.viewer && (await VisibilityChecker.create(tx, roomId, options.viewer.userId));
+  let hidden = false;
+  const visible = async (row: EventRow) => {
+    if (checker === undefined || (await checker.canSee(row))) return true;
+    hidden = true;
+    return false;
+  };
   const { rows, more } = await scanTimeline(tx, roomId, {
     fromStream: options.fromStream ?? TIMELINE_START,
     toStream: options.toStream ?? MAX_STREAM,
     limit: options.limit,
     backwards: options.backwards ?? false,
-    accept: async (row) =>
-      eventAllowed(options.filter, row.pdu) && (checker === undefined || (await checker.canSee(row))),
+    accept: async (row) => eventAllowed(options.filter, row.pdu) && visible(row),
   });
   if (options.backwards) rows.reverse();
   const events = await formatRows(tx, rows, options.now, options.viewer);
-  return { events: events.map((event, i) => ({ stream: rows[i]!.stream!, event })), limited: more };
+  return {
+    events: events.map((event, i) => ({ stream: rows[i]!.stream!, event })),
+    limited: more,
+    ...(hidden ? { hidden } : {}),
+  };
 }
 
 /** Rooms with timeline events in (since, upTo]. */

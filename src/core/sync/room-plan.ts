@@ -20,15 +20,24 @@ export interface RoomPlan {
 }
 
 /**
- * Whether the user was already joined at `since` (a join after a join is a
- * profile change, not a newly joined room).
+ * Whether the user was already joined at `since` and stayed joined (a join
+ * after a join is a profile change, not a newly joined room). One who left
+ * and joined again since is newly joined: the state that changed while they
+ * were away, hidden from their timeline by history visibility, reaches them
+ * only as a newly joined room's full state.
  */
-async function wasJoined(tx: ReadTx, roomId: string, userId: string, since: number): Promise<boolean> {
+async function wasJoined(
+  tx: ReadTx,
+  roomId: string,
+  userId: string,
+  since: number,
+  currentEventId: string,
+): Promise<boolean> {
   const state = await rooms.stateIdsAtStream(tx, roomId, since);
   const eventId = state.get(stateKeyOf('m.room.member', userId));
   if (eventId === undefined) return false;
   const [event] = await rooms.eventsByIds(tx, [eventId], 0);
-  return event?.content.membership === 'join';
+  return event?.content.membership === 'join' && rooms.joinedThroughout(tx, currentEventId, since);
 }
 
 /** Sorts the user's rooms for a sync from `since` (undefined: an initial sync). */
@@ -57,7 +66,7 @@ export async function planRooms(
     if (
       change.membership === 'join' &&
       since !== undefined &&
-      (await wasJoined(tx, change.roomId, request.userId, since))
+      (await wasJoined(tx, change.roomId, request.userId, since, change.eventId))
     )
       continue;
     changed.add(change.roomId);

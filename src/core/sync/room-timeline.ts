@@ -48,7 +48,7 @@ export async function roomSections(
   // The state section describes the room just before the first timeline event.
   const start = first ? first.stream - 1 : range.to;
   const events = slice.events.map((e) => e.event);
-  const state = await stateSection(ctx, roomId, range, start, events, slice.limited);
+  const state = await stateSection(ctx, roomId, range, start, events, slice);
   // A whole room (initial sync, newly joined) whose timeline does not reach
   // its creation has earlier history, held or still to be backfilled from
   // other servers: saying so makes clients page back (matrix-js-sdk keeps
@@ -70,23 +70,48 @@ export async function roomSections(
 }
 
 /** State ids at `start` that the client lacks: all of them, or those changed since `from`. */
-async function stateIdsToSend(
+async function stateIdsAtStartToSend(
   ctx: SyncContext,
   roomId: string,
   range: TimelineRange,
   start: number,
   limited: boolean,
-): Promise<{ send: Map<StateKey, string>; atStart: () => Promise<Map<StateKey, string>> }> {
-  let atStartCache: Promise<Map<StateKey, string>> | undefined;
-  const atStart = () => (atStartCache ??= rooms.stateIdsAtStream(ctx.tx, roomId, start));
-  if (range.fullState) return { send: new Map(await atStart()), atStart };
+  atStart: () => Promise<Map<StateKey, string>>,
+): Promise<Map<StateKey, string>> {
+  if (range.fullState) return new Map(await atStart());
   // Unless events were skipped (a limited or filtered timeline), the client's
   // state at `from` already is the state at the start of the timeline.
   const skipped = limited || filtersEvents(ctx.filter.room?.timeline);
-  if (!skipped || start <= range.from) return { send: new Map(), atStart };
+  if (!skipped || start <= range.from) return new Map();
   const [now, before] = await Promise.all([atStart(), rooms.stateIdsAtStream(ctx.tx, roomId, range.from)]);
   const send = new Map<StateKey, string>();
   for (const [key, id] of now) if (before.get(key) !== id) send.set(key, id);
+  return send;
+}
+
+/**
+ * The state ids to send: those at the start of the timeline the client
+ * lacks and, when history visibility hid some of the timeline's range from
+ * the user (one who left and joined again), the state those hidden events
+ * set by the range's end: the client learns it from neither the state at the
+ * start nor the timeline, and would keep the old name, topic or members.
+ */
+async function stateIdsToSend(
+  ctx: SyncContext,
+  roomId: string,
+  range: TimelineRange,
+  start: number,
+  timeline: readonly rooms.ClientEvent[],
+  slice: { readonly limited: boolean; readonly hidden?: boolean },
+): Promise<{ send: Map<StateKey, string>; atStart: () => Promise<Map<StateKey, string>> }> {
+  let atStartCache: Promise<Map<StateKey, string>> | undefined;
+  const atStart = () => (atStartCache ??= rooms.stateIdsAtStream(ctx.tx, roomId, start));
+  const send = await stateIdsAtStartToSend(ctx, roomId, range, start, slice.limited, atStart);
+  if (slice.hidden) {
+    const [initial, end] = await Promise.all([atStart(), rooms.stateIdsAtStream(ctx.tx, roomId, range.to)]);
+    const shown = new Set(timeline.map((e) => e.event_id));
+    for (const [key, id] of end) if (initial.get(key) !== id && !shown.has(id)) send.set(key, id);
+  }
   return { send, atStart };
 }
 
@@ -101,10 +126,10 @@ async function stateSection(
   range: TimelineRange,
   start: number,
   timeline: readonly rooms.ClientEvent[],
-  limited: boolean,
+  slice: { readonly limited: boolean; readonly hidden?: boolean },
 ): Promise<rooms.ClientEvent[]> {
   const filter = ctx.filter.room?.state;
-  const { send, atStart } = await stateIdsToSend(ctx, roomId, range, start, limited);
+  const { send, atStart } = await stateIdsToSend(ctx, roomId, range, start, timeline, slice);
   if (filter?.lazy_load_members) {
     const senders = new Set(timeline.map((e) => e.sender));
     if (range.fullState) senders.add(ctx.userId);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Json, SyncHarness, type User, texts } from './sync-harness.ts';
+import { type Json, roomPath, SyncHarness, type User, texts } from './sync-harness.ts';
 
 const STATE_TYPES = (room: Json) => room.state.events.map((e: Json) => e.type);
 /** Types of the state events a client learns from a room entry: state, then the timeline's. */
@@ -212,6 +212,30 @@ describe('GET /sync memberships', () => {
       ['Alice A.'],
     );
     assert.deepEqual(room.state.events, []);
+  });
+
+  test('one who left and joined again since gets the room as newly joined: what changed while away shows', async () => {
+    const roomId = await h.createRoom(alice, { preset: 'public_chat' });
+    await h.ok(
+      'PUT',
+      roomPath(roomId, 'state/m.room.history_visibility/'),
+      { history_visibility: 'joined' },
+      alice,
+    );
+    await h.join(bob, roomId);
+    const since = (await h.sync(bob)).next_batch;
+    await h.leave(bob, roomId);
+    await h.ok('PUT', roomPath(roomId, 'state/m.room.name/'), { name: 'Renamed while away' }, alice);
+    await h.join(bob, roomId);
+    await h.text(alice, roomId, 'back');
+    const room = (await h.sync(bob, { since })).rooms.join[roomId];
+    const names = [...room.state.events, ...room.timeline.events].filter(
+      (e: Json) => e.type === 'm.room.name',
+    );
+    assert.deepEqual(
+      names.map((e: Json) => e.content.name),
+      ['Renamed while away'],
+    );
   });
 
   test('leaving moves the room to rooms.leave with the timeline up to the leave', async () => {
