@@ -161,25 +161,9 @@ export async function eventThread(tx: ReadTx, eventId: string): Promise<string |
   return row && threadOf(row);
 }
 
-/** Member events walked back from the current one before a rejoin is assumed (each a profile change). */
-const MAX_JOIN_CHAIN = 32;
-
-/**
- * Whether the member event `eventId` and every member event it replaced
- * after stream `since` are joins: the user stayed joined since then (profile
- * changes), rather than left and joined again. Unknown links, or a longer
- * chain than MAX_JOIN_CHAIN, count as a rejoin, which costs the caller only
- * a fuller answer.
- */
-export async function joinedThroughout(tx: ReadTx, eventId: string, since: number): Promise<boolean> {
-  let id: string | undefined = eventId;
-  for (let step = 0; step < MAX_JOIN_CHAIN && id !== undefined; step++) {
-    const row = await eventsTable.get(tx, id);
-    if (row?.pdu.content.membership !== 'join') return false;
-    if (row.stream === undefined || row.stream <= since) return true;
-    id = row.replaces;
-  }
-  return id === undefined;
+/** Whether the user stayed joined since `since` (members-read.ts). */
+export function joinedThroughout(tx: ReadTx, eventId: string, since: number): Promise<boolean> {
+  return members.joinedThroughout(tx, eventId, since);
 }
 
 export { MAIN_THREAD, threadOfContent } from './threads.ts';

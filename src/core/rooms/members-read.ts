@@ -2,7 +2,7 @@
 // summaries). The room_members table mirrors the member events of each room's
 // current state.
 import type { ReadTx } from '../storage/port.ts';
-import { forgottenTable, type MemberRow, type Membership, membersTable } from './tables.ts';
+import { eventsTable, forgottenTable, type MemberRow, type Membership, membersTable } from './tables.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
 
@@ -117,4 +117,26 @@ export async function pendingInvites(
 ): Promise<{ readonly roomId: string; readonly sender: string }[]> {
   const rows = await userRows(tx, userId, -1);
   return rows.filter((r) => r.membership === 'invite').map((r) => ({ roomId: r.room_id, sender: r.sender }));
+}
+
+/** Member events walked back from the current one before a rejoin is assumed (each a profile change). */
+const MAX_JOIN_CHAIN = 32;
+
+/**
+ * Whether the member event `eventId` and every member event it replaced
+ * after stream `since` are joins: the user stayed joined since then (profile
+ * changes), rather than left and joined again. A chain longer than
+ * MAX_JOIN_CHAIN counts as a rejoin, which costs the caller only a fuller
+ * answer; one that ends after `since` (no replaced event recorded) counts as
+ * joined, since the caller has seen the state at `since` say joined.
+ */
+export async function joinedThroughout(tx: ReadTx, eventId: string, since: number): Promise<boolean> {
+  let id: string | undefined = eventId;
+  for (let step = 0; step < MAX_JOIN_CHAIN && id !== undefined; step++) {
+    const row = await eventsTable.get(tx, id);
+    if (row?.pdu.content.membership !== 'join') return false;
+    if (row.stream === undefined || row.stream <= since) return true;
+    id = row.replaces;
+  }
+  return id === undefined;
 }

@@ -19,6 +19,9 @@ export interface TimelineRange {
   readonly fullState: boolean;
 }
 
+/** What the state section needs to know of the timeline's slice. */
+type TimelineFacts = Pick<rooms.TimelineSlice, 'limited' | 'hidden'>;
+
 export interface RoomSections {
   readonly timeline: Timeline;
   readonly state: unknown[];
@@ -102,7 +105,7 @@ async function stateIdsToSend(
   range: TimelineRange,
   start: number,
   timeline: readonly rooms.ClientEvent[],
-  slice: { readonly limited: boolean; readonly hidden?: boolean },
+  slice: TimelineFacts,
 ): Promise<{ send: Map<StateKey, string>; atStart: () => Promise<Map<StateKey, string>> }> {
   let atStartCache: Promise<Map<StateKey, string>> | undefined;
   const atStart = () => (atStartCache ??= rooms.stateIdsAtStream(ctx.tx, roomId, start));
@@ -126,7 +129,7 @@ async function stateSection(
   range: TimelineRange,
   start: number,
   timeline: readonly rooms.ClientEvent[],
-  slice: { readonly limited: boolean; readonly hidden?: boolean },
+  slice: TimelineFacts,
 ): Promise<rooms.ClientEvent[]> {
   const filter = ctx.filter.room?.state;
   const { send, atStart } = await stateIdsToSend(ctx, roomId, range, start, timeline, slice);
