@@ -3,6 +3,7 @@
 // federation requests) cut into one window per message, from the send until
 // B's client had it, and summed per kind. Printed by the extension bench.
 import type { Worker } from 'playwright-core';
+import { quantile } from './bench-homeserver.ts';
 import type { Span } from '../src/platform/trace.ts';
 
 interface TraceGlobal {
@@ -155,7 +156,7 @@ export function describeSteps(deliveries: readonly Delivery[], sides: { A: Span[
   const cell = (v: number) => v.toFixed(1).padStart(7);
   const line = (name: string, values: number[], tail: number) => {
     const sorted = [...values].sort((x, y) => x - y);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    const at = (q: number) => quantile(sorted, q);
     return `  ${name.padEnd(20)}${cell(at(0.5))}${cell(at(0.95))}${cell(at(0.99))}${cell(sorted.at(-1)!)}${cell(tail)}`;
   };
   const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;

@@ -88,8 +88,7 @@ export class EventRows {
    * outlier): such an event is never placed again. False when not read.
    */
   settled(eventId: string): boolean {
-    const row = this.rows.get(eventId);
-    return row !== undefined && !row.outlier;
+    return placed(this.rows.get(eventId));
   }
 
   /** The row this transaction just wrote. */

@@ -74,7 +74,11 @@ export function createOutbound(deps: OutboundDeps): Outbound {
       async persisted(tx, events) {
         // The write flushes to disk anyway: delivered rows go with it, not in a
         // commit of their own; their deletes go out beside the queueing's requests.
-        const removing = events[0] && deps.senders.removeDelivered(tx);
+        const first = events[0];
+        const removing = first && deps.senders.removeDelivered(tx);
+        // Awaited after the queueing; a queueing that throws aborts the
+        // transaction, which rejects this too, with nobody left to hear it.
+        removing?.catch(() => {});
         for (const event of events) {
           const rows = await queueLocal(tx, event, self);
           queued.set(event, {
@@ -82,7 +86,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
             version: rows.length > 0 ? await versionOf(tx, event.room_id) : undefined,
           });
         }
-        if (events[0] && removing) deleted.set(events[0], await removing);
+        if (first && removing) deleted.set(first, await removing);
       },
       committed(events) {
         const removed = events[0] && deleted.get(events[0]);
