@@ -21,7 +21,7 @@
 // latest-row table.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
-import { keyAtPath } from './key-path.ts';
+import { keyAtPath, keyId } from './key-path.ts';
 import type { Key, Row, Store, WriteTx } from './port.ts';
 import { STREAM_TABLE } from './stream.ts';
 
@@ -175,23 +175,19 @@ export class Recorder {
     }
     const byKey = this.rows.get(table) ?? new Map<string, Row>();
     this.rows.set(table, byKey);
-    byKey.delete(keyId(key));
+    const id = keyId(key);
+    byKey.delete(id);
     if (!this.#latest.has(table) && byKey.size >= ROWS_PER_COMMIT) {
       this.tooMany = true;
       return;
     }
     // A copy: the caller may go on changing the object it put, the store
     // keeps what it was at the put.
-    byKey.set(keyId(key), structuredClone(row));
+    byKey.set(id, structuredClone(row));
   }
 
+  /** A delete (by key or by query): the table's rows are not known any more; forget what this write put, and the latest. */
   delete(table: string): void {
-    this.tables.add(table);
-    // A deleted row is not known any more: forget what this write put, and the latest.
-    if (this.#paths[table] !== undefined) this.cleared.add(table);
-  }
-
-  deleteWhere(table: string): void {
     this.tables.add(table);
     if (this.#paths[table] !== undefined) this.cleared.add(table);
   }
@@ -228,7 +224,7 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
               return tx.delete(table, key);
             },
             deleteWhere: (table, query) => {
-              recorder.deleteWhere(table);
+              recorder.delete(table);
               return tx.deleteWhere(table, query);
             },
           } satisfies WriteTx);
@@ -245,9 +241,4 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
     close: () => inner.close(),
     ...(inner.peek && { peek: inner.peek.bind(inner) }),
   };
-}
-
-/** Keys are numbers, strings or arrays of them: JSON tells 1 from "1" and keeps array structure. */
-function keyId(key: Key): string {
-  return typeof key === 'string' ? `s${key}` : JSON.stringify(key);
 }

@@ -42,3 +42,8 @@ export function keyAtPath(row: Row, path: string | readonly string[]): Key | und
   }
   return parts;
 }
+
+/** A key as a map's string: JSON tells 1 from "1" and keeps array structure; strings skip it. */
+export function keyId(key: Key): string {
+  return typeof key === 'string' ? `s${key}` : JSON.stringify(key);
+}

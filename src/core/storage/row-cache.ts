@@ -35,7 +35,7 @@
 // synced). Answers are bounded in entries and in rows.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
-import { keyAtPath } from './key-path.ts';
+import { keyAtPath, keyId } from './key-path.ts';
 import type { Key, ReadTx, Row, Store, WriteTx } from './port.ts';
 
 /** Tables whose rows are cached, with how many rows each keeps (least recently used go first). */
@@ -274,9 +274,4 @@ export function withRowCache(
       return hit === undefined || hit === ABSENT ? undefined : (structuredClone(hit) as T);
     },
   };
-}
-
-/** Keys are numbers, strings or arrays of them: JSON tells 1 from "1" and keeps array structure. */
-function keyId(key: Key): string {
-  return typeof key === 'string' ? `s${key}` : JSON.stringify(key);
 }
