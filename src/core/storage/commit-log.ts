@@ -21,6 +21,7 @@
 // table and LATEST groups' newest rows.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
+import { copyOf } from './copy-row.ts';
 import { keyAtPath, keyId } from './key-path.ts';
 import type { Key, Row, Store, WriteTx } from './port.ts';
 import { STREAM_TABLE } from './stream.ts';
@@ -244,7 +245,7 @@ export class Recorder {
     }
     // A copy: the caller may go on changing the object it put, the store
     // keeps what it was at the put.
-    byKey.set(id, structuredClone(row));
+    byKey.set(id, copyOf(row));
   }
 
   #follow(row: Row, of: (row: Row) => NewestOf | undefined): void {
