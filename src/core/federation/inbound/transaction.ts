@@ -127,7 +127,9 @@ function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, 
       deps.logger.info('dropped a PDU without a room_id');
       continue;
     }
-    out.set(roomId, [...(out.get(roomId) ?? []), pdu]);
+    const room = out.get(roomId);
+    if (room) room.push(pdu);
+    else out.set(roomId, [pdu]);
   }
   return out;
 }
