@@ -33,9 +33,9 @@ import type { BuiltSync, SyncRequest } from './build-sync.ts';
 import type { FilterDefinition } from '../events/filter.ts';
 import { filtersEvents } from '../events/filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
-import type { JoinedRoom, SyncResponse } from './sync-response.ts';
+import { emptySyncResponse, type JoinedRoom, type SyncResponse } from './sync-response.ts';
 import { formatSyncToken } from './sync-token.ts';
-import { countsFromMemo, keepCounts, threadedFromMemo, type UnreadMemo } from './unread.ts';
+import { carryCounts, countsFromMemo, keepCounts, threadedFromMemo, type UnreadMemo } from './unread.ts';
 
 export interface SyncView {
   readonly log: CommitLog;
@@ -170,6 +170,9 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
       },
     ]);
   }
+  // Rooms with nothing new: their counts stand (unread.ts carryCounts).
+  const quiet = [...rooms_].filter((roomId) => !byRoom.has(roomId));
+  keeps.push(() => carryCounts(input.unread, request.userId, quiet, from, to));
   // Counted for good only now that every room could be answered.
   for (const keep of keeps) keep();
   const response: SyncResponse = {
@@ -178,4 +181,34 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   };
   for (const [roomId, room] of joined) response.rooms.join[roomId] = room;
   return { built: { ...built, response, position: to }, serial };
+}
+
+/**
+ * The base for the client's next sync, the one whose `since` is this
+ * answer's next_batch (with the same filter, not full_state): storage would
+ * answer it, read at this answer's position, with nothing but the device's
+ * key counts, the user's rooms all incremental; the view then adds what
+ * committed since, as for a woken sync, and the request reads no storage.
+ * Undefined when the answer carried to-device messages: the next sync
+ * acknowledges them (SyncKeys.acknowledge), which only a storage read says.
+ */
+export function nextBase(answer: ViewBase): ViewBase | undefined {
+  const { built } = answer;
+  const { response } = built;
+  if (response.to_device.events.length > 0) return undefined;
+  return {
+    serial: answer.serial,
+    built: {
+      response: {
+        ...emptySyncResponse(response.next_batch),
+        device_one_time_keys_count: response.device_one_time_keys_count,
+        device_unused_fallback_key_types: response.device_unused_fallback_key_types,
+      },
+      joinedRooms: built.joinedRooms,
+      position: built.position,
+      typingSerial: built.typingSerial,
+      toDeviceAcknowledged: false,
+      incrementalOnly: built.joinedRooms,
+    },
+  };
 }

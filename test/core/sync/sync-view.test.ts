@@ -90,6 +90,53 @@ describe('a woken /sync answered from the committed view', () => {
     });
   });
 
+  test("the client's next sync, from the answer's next_batch, reads nothing either", async () => {
+    const filterId = (
+      await h.ok(
+        'POST',
+        `/_matrix/client/v3/user/${encodeURIComponent(bob.userId)}/filter`,
+        { room: { timeline: { unread_thread_notifications: true } } },
+        bob,
+      )
+    ).filter_id;
+    const query = { filter: filterId };
+    // The first with the stored filter reads it, and storage.
+    let since = (await sameAsStorage(() => h.text(alice, roomId, 'stored filter'), query)).body.next_batch;
+    for (const body of ['waited for', 'sent before the sync']) {
+      const reads = h.syncReads;
+      const before = body === 'sent before the sync';
+      if (before) await h.text(alice, roomId, body);
+      const poll = h.sync(bob, { ...query, since, timeout: '30000' });
+      if (!before) {
+        await h.waiters(1);
+        await h.text(alice, roomId, body);
+      }
+      const answer = await poll;
+      assert.equal(h.syncReads, reads, body);
+      assert.deepEqual(texts(answer.rooms.join[roomId]), [body]);
+      assert.deepEqual(withoutAges(answer), withoutAges(await h.sync(bob, { ...query, since })));
+      since = answer.next_batch;
+    }
+  });
+
+  test('an answer with to-device messages: the next sync reads storage (it acknowledges them)', async () => {
+    const since = (await h.sync(bob)).next_batch;
+    const poll = h.sync(bob, { since, timeout: '30000' });
+    await h.waiters(1);
+    await h.ok(
+      'PUT',
+      '/_matrix/client/v3/sendToDevice/m.test/td1',
+      { messages: { [bob.userId]: { [bob.deviceId]: { n: 1 } } } },
+      alice,
+    );
+    const answer = await poll;
+    assert.equal(answer.to_device.events.length, 1);
+    const reads = h.syncReads;
+    const next = await h.sync(bob, { since: answer.next_batch });
+    assert.ok(h.syncReads > reads);
+    assert.deepEqual(next.to_device.events, []);
+  });
+
   test('a room the user is not in never shows, and does not stop the view', async () => {
     const other = await h.createRoom(alice);
     await h.sync(bob);
