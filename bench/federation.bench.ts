@@ -165,11 +165,14 @@ async function pdusPerSecond(
   }
 }
 
-/** The main thread's CPU time (ms) of the last sendToSync's messages. */
-let lastSendToSyncCpuMs = 0;
+/** Send → sync times in milliseconds, sorted, and the main thread's CPU time (ms) over all of them. */
+interface Latencies {
+  readonly times: number[];
+  readonly mainCpuMs: number;
+}
 
-/** Send on A → bob's long-polling sync on B returns it, `count` times; milliseconds, sorted. */
-async function sendToSync(pair: Pair, count: number): Promise<number[]> {
+/** Send on A → bob's long-polling sync on B returns it, `count` times. */
+async function sendToSync(pair: Pair, count: number): Promise<Latencies> {
   const { a, b, alice, bob, roomId } = pair;
   let since = (await b.request('GET', `${V3}/sync`, undefined, bob.accessToken)).body.next_batch;
   const times: number[] = [];
@@ -192,11 +195,10 @@ async function sendToSync(pair: Pair, count: number): Promise<number[]> {
     times.push(performance.now() - t0);
   }
   const cpu = process.threadCpuUsage(cpu0);
-  lastSendToSyncCpuMs = (cpu.user + cpu.system) / 1000;
-  return times.sort((x, y) => x - y);
+  return { times: times.sort((x, y) => x - y), mainCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-async function latencyInMemory(count: number): Promise<number[]> {
+async function latencyInMemory(count: number): Promise<Latencies> {
   const cluster = await createFederatedCluster(['a', 'b']);
   try {
     return await sendToSync(await pairRoom(cluster.node('a'), cluster.node('b')), count);
@@ -205,7 +207,7 @@ async function latencyInMemory(count: number): Promise<number[]> {
   }
 }
 
-async function latencyOverLibp2p(count: number): Promise<number[]> {
+async function latencyOverLibp2p(count: number): Promise<Latencies> {
   const relay = await startRelay();
   const transports: PeerTransport[] = [];
   const nodes: Awaited<ReturnType<typeof startFederatedNode>>[] = [];
@@ -253,8 +255,8 @@ async function catchUp(count: number): Promise<number> {
 export default async function federationBench(): Promise<Record<string, number>> {
   const perSecond = await pdusPerSecond(quick ? 2_000 : 5_000);
   const perSecondParallel = await pdusPerSecond(quick ? 2_000 : 5_000, 4);
-  const memory = await latencyInMemory(quick ? 100 : 500);
-  const libp2p = await latencyOverLibp2p(quick ? 100 : 500);
+  const memory = (await latencyInMemory(quick ? 100 : 500)).times;
+  const libp2p = (await latencyOverLibp2p(quick ? 100 : 500)).times;
   const caughtUp = await catchUp(quick ? 300 : 1_000);
   measured('fed.ingest.node', perSecond.rate);
   measured('fed.ingest.node.parallel', perSecondParallel.rate);
@@ -272,8 +274,8 @@ export default async function federationBench(): Promise<Record<string, number>>
   };
 }
 
-/** p50, p95 and max of sorted milliseconds, and the main thread's CPU time per message. */
-function spread(sorted: number[], mainCpuMs: number): Record<string, number> {
+/** p50, p95 and max of the times, and the main thread's CPU time per message. */
+function spread({ times: sorted, mainCpuMs }: Latencies): Record<string, number> {
   const ms = (x: number) => Math.round(x * 1000) / 1000;
   return {
     p50: ms(quantile(sorted, 0.5)),
@@ -292,8 +294,8 @@ if (import.meta.main) {
   if (mode === 'pdus') console.log([await pdusPerSecond(5_000), await pdusPerSecond(5_000, 4)]);
   else if (mode === 'latency') {
     const count = Number(process.argv[3] ?? 300);
-    const memory = spread(await latencyInMemory(count), lastSendToSyncCpuMs);
-    const libp2p = spread(await latencyOverLibp2p(count), lastSendToSyncCpuMs);
+    const memory = spread(await latencyInMemory(count));
+    const libp2p = spread(await latencyOverLibp2p(count));
     console.log({ memory, libp2p });
   } else console.log(await federationBench());
 }

@@ -24,6 +24,7 @@ import {
   type StateIds,
   authStateFor,
   eventRowOf,
+  mayBePlacedLater,
   txEventProvider,
   writeSnapshot,
 } from '../rooms/federation-api.ts';
@@ -84,11 +85,11 @@ export class EventRows {
   }
 
   /**
-   * Whether `eventId` was read as held and placed or refused (not an
-   * outlier): such an event is never placed again. False when not read.
+   * Whether `eventId` may be placed later (tables.ts mayBePlacedLater), as
+   * far as this transaction read: true when not read.
    */
-  settled(eventId: string): boolean {
-    return placed(this.rows.get(eventId));
+  mayBePlacedLater(eventId: string): boolean {
+    return !this.rows.has(eventId) || mayBePlacedLater(this.rows.get(eventId));
   }
 
   /** The row this transaction just wrote. */

@@ -1,6 +1,7 @@
 // What a sync may take from a commit's rows without reading storage
 // (sync/sync-view.ts, storage/commit-log.ts): the rooms tables a commit that only adds timeline
 // events writes, and the events whose client form is their row alone.
+import type { CommitLogOptions } from '../storage/commit-log.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import {
   EDGES,
@@ -59,8 +60,20 @@ export function plainTimelineRow(row: EventRow): boolean {
   );
 }
 
-/** What the commit log keeps of the rooms tables: event rows per commit, the latest room rows (their state group). */
-export const COMMITTED_VIEW_LOG = {
+/**
+ * What the commit log keeps of the rooms tables: event rows per commit, the
+ * latest room rows (their state group), and each room's last timeline event's
+ * state group after it (what state-read.ts stateIdsAtStream gives at a
+ * position: the state a limited timeline's state section starts from).
+ */
+export const COMMITTED_VIEW_LOG: CommitLogOptions = {
   kept: { [EVENTS]: 'event_id' },
   latest: { [ROOMS]: 'room_id' },
-} as const;
+  newest: {
+    table: EVENTS,
+    of: (row) => {
+      const { room_id, stream, sg_after } = row as EventRow;
+      return stream === undefined ? undefined : { group: room_id, order: stream, value: sg_after };
+    },
+  },
+};

@@ -15,7 +15,14 @@ import { applyPendingRedactions, stateLookupIn } from './persist-remote.ts';
 import { indexForSearch } from './search-index.ts';
 import { stateEntryIn, writeStateGroup } from './state-groups.ts';
 import { noteThreadReply } from './threads.ts';
-import { type EdgeRow, edgesTable, eventsTable, referencedTable, roomsTable } from './tables.ts';
+import {
+  type EdgeRow,
+  edgesTable,
+  eventsTable,
+  mayBePlacedLater,
+  referencedTable,
+  roomsTable,
+} from './tables.ts';
 import { TIMELINE_START } from './pagination-token.ts';
 
 /** How room federation placed one backfilled event. */
@@ -35,16 +42,27 @@ export async function persistBackfilledEvent(
   version: RoomVersion,
   placement: BackfillPlacement,
 ): Promise<void> {
-  const room = await roomsTable.get(tx, event.room_id);
+  // The room, the prev events and this event's own `room_referenced` row
+  // (it is placed now, rejected or not: tables.ts) go out together.
+  const [room, prevs] = await Promise.all([
+    roomsTable.get(tx, event.room_id),
+    Promise.all(event.prev_events.map((prev) => eventsTable.get(tx, prev))),
+    referencedTable.delete(tx, [event.room_id, event.event_id]),
+    edgesTable.putAll(
+      tx,
+      event.prev_events.map((prev) => ({ prev_id: prev, event_id: event.event_id }) satisfies EdgeRow),
+    ),
+  ]);
   if (!room) throw new Error(`room ${event.room_id} is not held here`);
   const row = eventRow(event, room);
   row.sg_before = row.sg_after = placement.sgBefore;
-  for (const prev of event.prev_events) {
-    await edgesTable.put(tx, { prev_id: prev, event_id: event.event_id } satisfies EdgeRow);
-    // A prev event not placed yet may arrive from a peer later: it must know it has children (remote-batch.ts).
-    const held = await eventsTable.get(tx, prev);
-    if (!held || held.outlier) await referencedTable.put(tx, { room_id: event.room_id, event_id: prev });
-  }
+  // A prev event that may be placed later (from a peer) must then know it has children (remote-batch.ts).
+  const later = event.prev_events.filter((_, i) => mayBePlacedLater(prevs[i]));
+  if (later.length > 0)
+    await referencedTable.putAll(
+      tx,
+      later.map((prev) => ({ room_id: event.room_id, event_id: prev })),
+    );
   if (placement.rejected !== undefined) {
     row.rejected = placement.rejected;
     await eventsTable.put(tx, row);
@@ -71,9 +89,9 @@ const EDGE_SCAN = 20;
 
 /**
  * The edge of a room's known history (Synapse's "backward extremities"): the
- * prev events of its oldest timeline events that are not in the timeline
- * (not held, or held only as outliers). Empty once history reaches the
- * room's creation. `depth` is the lowest depth among the events citing them;
+ * prev events of its oldest timeline events that may still be placed
+ * (tables.ts mayBePlacedLater: not held, or outliers not rejected). Empty
+ * once history reaches the room's creation. `depth` is the lowest depth among the events citing them;
  * `oldestTs` the origin_server_ts of the oldest timeline event.
  */
 export async function historyEdge(
@@ -85,16 +103,14 @@ export async function historyEdge(
     range: { lower: [roomId, TIMELINE_START], upper: [roomId, Number.MAX_SAFE_INTEGER] },
     limit: EDGE_SCAN,
   });
+  const cited = oldest.flatMap((row) => row.pdu.prev_events.map((prev) => ({ prev, depth: row.depth })));
+  const held = await Promise.all(cited.map(({ prev }) => eventsTable.get(tx, prev)));
   const ids = new Set<string>();
   let depth = Number.MAX_SAFE_INTEGER;
-  for (const row of oldest) {
-    for (const prev of row.pdu.prev_events) {
-      const held = await eventsTable.get(tx, prev);
-      if (held && held.stream !== undefined) continue;
-      if (held?.rejected !== undefined || held?.soft_failed) continue;
-      ids.add(prev);
-      depth = Math.min(depth, row.depth);
-    }
+  for (const [i, { prev, depth: citing }] of cited.entries()) {
+    if (!mayBePlacedLater(held[i])) continue;
+    ids.add(prev);
+    depth = Math.min(depth, citing);
   }
   return { ids: [...ids], depth, ...(oldest[0] && { oldestTs: oldest[0].ts }) };
 }

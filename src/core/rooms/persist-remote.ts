@@ -65,7 +65,8 @@ export function txEventProvider(tx: ReadTx) {
 /**
  * Places a checked event from another server:
  * 1. its row with the state before it and, for an accepted state event, the state after it;
- * 2. rejected and soft-failed events stop there (no stream position, no extremity);
+ * 2. rejected and soft-failed events stop there (no stream position, no extremity;
+ *    their `room_referenced` row goes, as for the others in 3);
  * 3. the next stream position (and the event's words in the search index; a
  *    thread reply marks its root, a late root is marked: threads.ts); the
  *    event replaces its prev_events as forward
@@ -115,6 +116,7 @@ async function placeRemote(
   if (placement.rejected !== undefined || placement.softFailed) {
     if (placement.softFailed) row.soft_failed = true;
     batch.issue(eventsTable.put(tx, row));
+    batch.settle(event.event_id);
     return { members: [], row };
   }
   // 3.

@@ -66,8 +66,8 @@ export class RemoteBatch {
   /** The batch's ids that `room_referenced` names (their rows go as they are placed). */
   private readonly referenced: ReadonlySet<string>;
   private readonly placed = new Set<string>();
-  /** Whether the caller read an event as held and never to be placed again (placed, rejected, soft-failed). */
-  private readonly settled: (eventId: string) => boolean;
+  /** Whether an event may be placed later as far as the caller read (tables.ts mayBePlacedLater). */
+  private readonly laterAsRead: (eventId: string) => boolean;
   private readonly issued: Promise<unknown>[] = [];
   private readonly deferred = new Map<Table<Row, Key>, Row[]>();
 
@@ -77,7 +77,7 @@ export class RemoteBatch {
     extremities: readonly string[],
     stream: number,
     facts: { children: Set<string>; pending: Set<string>; replies: Set<string>; referenced: Set<string> },
-    settled: (eventId: string) => boolean,
+    laterAsRead: (eventId: string) => boolean,
   ) {
     this.tx = tx;
     this.room = room;
@@ -88,7 +88,7 @@ export class RemoteBatch {
     this.hadPendingRedactions = facts.pending;
     this.hadThreadReplies = facts.replies;
     this.referenced = facts.referenced;
-    this.settled = settled;
+    this.laterAsRead = laterAsRead;
   }
 
   /** Reads what placing `eventIds` (events of `roomId` not placed yet) needs, all requests at once. */
@@ -96,7 +96,7 @@ export class RemoteBatch {
     tx: WriteTx,
     roomId: string,
     eventIds: readonly string[],
-    settled: (eventId: string) => boolean = () => false,
+    laterAsRead: (eventId: string) => boolean = () => true,
   ): Promise<RemoteBatch> {
     const ids = [...new Set(eventIds)];
     const which = async (among: readonly string[], ask: (id: string) => Promise<number>) => {
@@ -128,7 +128,7 @@ export class RemoteBatch {
       extremities.map((r) => r.event_id),
       counter,
       { children, pending, replies, referenced },
-      settled,
+      laterAsRead,
     );
   }
 
@@ -173,8 +173,8 @@ export class RemoteBatch {
   /**
    * `eventId` placed in the DAG: it replaces its prev events as extremity
    * unless it has children. A prev event that may be placed later (not
-   * placed by this batch, no forward extremity, not read as settled by the
-   * caller) is kept as referenced, so that placing it then knows it has
+   * placed by this batch, no forward extremity, and so as the caller read
+   * it) is kept as referenced, so that placing it then knows it has
    * children.
    */
   placeInDag(eventId: string, prevEvents: readonly string[]): void {
@@ -187,12 +187,21 @@ export class RemoteBatch {
       this.defer(edgesTable, { prev_id: prev, event_id: eventId });
     }
     if (!this.hasChildren(eventId)) this.extremitySet.add(eventId);
+    this.settle(eventId);
+  }
+
+  /**
+   * `eventId` is stored with its place (in the DAG, or rejected or
+   * soft-failed): it is never placed again, and its `room_referenced` row goes.
+   */
+  settle(eventId: string): void {
     this.placed.add(eventId);
-    if (this.referenced.has(eventId)) this.issue(referencedTable.delete(this.tx, [roomId, eventId]));
+    if (this.referenced.has(eventId))
+      this.issue(referencedTable.delete(this.tx, [this.room.room_id, eventId]));
   }
 
   private mayBePlacedLater(eventId: string): boolean {
-    return !this.placed.has(eventId) && !this.initialExtremities.has(eventId) && !this.settled(eventId);
+    return !this.placed.has(eventId) && !this.initialExtremities.has(eventId) && this.laterAsRead(eventId);
   }
 
   /** Whether a redaction may wait for `eventId` (false means certainly none). */

@@ -55,13 +55,14 @@
 //   room and event ids in every row.)
 // - `room_reports`: reports of events, rooms and users for the owner (reports.ts).
 // - `room_referenced` (room, event id): ids an event placed here named (as a
-//   prev event, or as its thread's root) before the event they name was
-//   placed (not held, or held as an outlier). Placing a batch of events from
-//   peers reads the room's rows once (remote-batch.ts) and asks the edges
-//   and the thread replies only of the ids among them, where it asked for
-//   every event; a row goes when its event is placed. Rooms created or joined
-//   before schema version 10 have no rows (their row lacks `referenced`):
-//   theirs asks every event as before.
+//   prev event, or as its thread's root) while the event they name may still
+//   be placed (mayBePlacedLater: not held, or an outlier not rejected).
+//   Placing a batch of events from peers reads the room's rows once
+//   (remote-batch.ts) and asks the edges and the thread replies only of the
+//   ids among them, where it asked for every event; a row goes when its
+//   event is placed (in the timeline, rejected or soft-failed; from peers or
+//   by backfill). Rooms created or joined before schema version 10 have no
+//   rows (their row lacks `referenced`): theirs asks every event as before.
 import type { TableSpec } from '../storage/port.ts';
 import type { RoomEvent } from '../protocol/types.ts';
 import type { StrippedStateEvent } from './client-event.ts';
@@ -292,6 +293,23 @@ export interface InviteStateRow extends Record<string, unknown> {
 export interface PendingRedactionRow extends Record<string, unknown> {
   target_id: string;
   redaction_id: string;
+}
+
+/**
+ * Whether an event held as `row` (undefined: not held) may still be placed
+ * with its place in the DAG, so that a `room_referenced` row must tell it
+ * then that it was named (see the header): one not held, or held as an
+ * outlier that was not rejected. An event held with its place (accepted,
+ * rejected or soft-failed) is never placed again (placing from peers answers
+ * it from its row); a rejected outlier placed again is rejected again (step 4
+ * of the checks on receipt, spec server-server API, is over the same auth
+ * events), and rejected and soft-failed events get no stream position, no
+ * extremity and no thread: the reader of the rows (remote-batch.ts) asks
+ * only of events it places in the timeline. A row for a settled event would
+ * stay for good, as nothing places it to drop its row.
+ */
+export function mayBePlacedLater(row: Pick<EventRow, 'outlier' | 'rejected'> | undefined): boolean {
+  return row === undefined || (row.outlier === true && row.rejected === undefined);
 }
 
 /** An id an event named before the event it names was placed (see the header). */

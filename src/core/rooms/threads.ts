@@ -3,8 +3,8 @@
 // names (the root); every other event is in the main timeline.
 //
 // A root's row carries `thread_root` once a reply is placed (persist-event.ts,
-// persist-remote.ts call noteThreadReply); a root not placed yet is kept in
-// `room_referenced`, so that placing it asks for its replies (remote-batch.ts
+// persist-remote.ts call noteThreadReply); a root that may be placed later
+// (tables.ts mayBePlacedLater) is kept in `room_referenced`, so that placing it asks for its replies (remote-batch.ts
 // asks only for those). Formatting an event looks for
 // its thread only when it has one: the bundled aggregation `m.thread`
 // (latest_event, count, current_user_participated) costs nothing for the
@@ -12,7 +12,7 @@
 // `relation_type` index at read time, so a redacted reply (its relation
 // dropped) leaves both.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { type EventRow, eventsTable, referencedTable } from './tables.ts';
+import { type EventRow, eventsTable, mayBePlacedLater, referencedTable } from './tables.ts';
 
 export const THREAD = 'm.thread';
 export const MAIN_THREAD = 'main';
@@ -50,7 +50,7 @@ export async function noteThreadReply(tx: WriteTx, row: EventRow, lookBack = fal
     const root = await eventsTable.get(tx, row.relates_to);
     if (root && !root.thread_root && root.room_id === row.room_id)
       await eventsTable.put(tx, { ...root, thread_root: true });
-    if (!root || root.outlier)
+    if (mayBePlacedLater(root))
       await referencedTable.put(tx, { room_id: row.room_id, event_id: row.relates_to });
   } else if (lookBack && !row.thread_root && (await eventsTable.count(tx, threadReplies(row.event_id))) > 0) {
     await eventsTable.put(tx, { ...row, thread_root: true });

@@ -17,24 +17,31 @@
 // unknown, and the positions after it are not known to follow on anything.
 //
 // Bounded: ENTRIES entries, ROWS_PER_COMMIT rows each (a bigger commit is
-// recorded without its rows), ROWS rows in all, and LATEST rows per
-// latest-row table.
+// recorded without its rows), ROWS rows in all, LATEST rows per latest-row
+// table and LATEST groups' newest rows.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
+import { copyOf } from './copy-row.ts';
 import { keyAtPath, keyId } from './key-path.ts';
 import type { Key, Row, Store, WriteTx } from './port.ts';
 import { STREAM_TABLE } from './stream.ts';
 
 /** Entries kept (a woken sync needs the few since its last read). */
 const ENTRIES = 32;
-/** Rows of a kept table recorded per commit; a commit with more is recorded without them. */
-export const ROWS_PER_COMMIT = 8;
+/**
+ * Rows of a kept table recorded per commit; a commit with more is recorded
+ * without them. A received transaction places up to 50 events (spec: "A
+ * transaction can contain up to 50 PDUs"), with the events it fetched.
+ */
+export const ROWS_PER_COMMIT = 64;
 /**
  * Rows in all entries: the oldest entries' rows go first (they are then
- * recorded without them). An event is at most 64 KiB: 2 MiB at worst, a few
- * dozen KiB for the messages of a conversation.
+ * recorded without them). Two received transactions' worth: a sync woken by
+ * one still finds it whole when the next has committed. An event is at most
+ * 64 KiB: 8 MiB at worst (only with events of that size), about 100 KiB for
+ * messages of a conversation (under 1 KiB each).
  */
-const ROWS = 32;
+const ROWS = 128;
 
 export interface CommitEntry {
   /** 1 for the first commit recorded, then one more per commit. */
@@ -47,6 +54,19 @@ export interface CommitEntry {
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Row>> | undefined;
   /** The write failed: it may or may not have committed. */
   readonly unknown: boolean;
+  /**
+   * For each group whose newest row this commit replaced (CommitLogOptions.newest):
+   * what that row said before it, undefined when not known.
+   */
+  readonly newestBefore?: ReadonlyMap<string, number | undefined>;
+}
+
+/** What a row says for CommitLogOptions.newest: its group, its place in it, the value kept. */
+export interface NewestOf {
+  readonly group: string;
+  /** The row's stream position (storage/stream.ts). */
+  readonly order: number;
+  readonly value: number;
 }
 
 export interface CommitLogOptions {
@@ -54,6 +74,12 @@ export interface CommitLogOptions {
   readonly kept: Readonly<Record<string, string | readonly string[]>>;
   /** Tables whose latest committed row per key the log keeps (any commit's, however big), by key path. */
   readonly latest: Readonly<Record<string, string | readonly string[]>>;
+  /**
+   * A kept table whose newest row per group (by stream position) the log
+   * follows, with what `of` reads of it (a room's last event and its state
+   * group): each entry says what it was before the commit.
+   */
+  readonly newest?: { readonly table: string; readonly of: (row: Row) => NewestOf | undefined };
 }
 
 /** Rows per latest-row table. */
@@ -62,6 +88,8 @@ const LATEST = 2048;
 export class CommitLog {
   readonly #entries: CommitEntry[] = [];
   readonly #latest: Map<string, BoundedCache<string, Row>>;
+  /** The newest row per group, when known (CommitLogOptions.newest). */
+  readonly #newest = new BoundedCache<string, { order: number; value: number }>(LATEST);
   readonly #options: CommitLogOptions;
   #serial = 0;
   /** Rows in all entries. */
@@ -97,6 +125,7 @@ export class CommitLog {
   /** Records a commit (see the header). */
   record(write: Recorder, committed: boolean): void {
     const unknown = !committed;
+    const newestBefore = this.#followNewest(write, unknown);
     let stream: CommitEntry['stream'];
     if (unknown) this.#streamEnd = undefined;
     else if (write.streamTo !== undefined) {
@@ -119,6 +148,7 @@ export class CommitLog {
       ...(stream && { stream }),
       rows,
       unknown,
+      ...(newestBefore && { newestBefore }),
     });
     this.#rows += rowCount(rows);
     if (this.#entries.length > ENTRIES) this.#rows -= rowCount(this.#entries.shift()!.rows);
@@ -127,6 +157,33 @@ export class CommitLog {
       this.#rows -= rowCount(entry.rows);
       this.#entries[i] = { ...entry, rows: undefined };
     }
+  }
+
+  /**
+   * Moves the newest row of each group the write put rows in, and says what
+   * it was before. A group not known yet gets its newest row from a write
+   * only when that row took a position after the last commit's: positions
+   * only grow (backfilled events take theirs below everything), so no row of
+   * the group is newer. A failed write, or one that deleted rows, leaves
+   * nothing known.
+   */
+  #followNewest(write: Recorder, unknown: boolean): Map<string, number | undefined> | undefined {
+    const table = this.#options.newest?.table;
+    if (table === undefined) return undefined;
+    if (unknown || write.cleared.has(table)) {
+      this.#newest.clear();
+      return undefined;
+    }
+    if (write.newest.size === 0) return undefined;
+    const before = new Map<string, number | undefined>();
+    for (const [group, row] of write.newest) {
+      const known = this.#newest.get(group);
+      if (known ? row.order < known.order : this.#streamEnd === undefined || row.order <= this.#streamEnd)
+        continue;
+      before.set(group, known?.value);
+      this.#newest.set(group, row);
+    }
+    return before;
   }
 
   /** A recorder for one write transaction. */
@@ -150,14 +207,18 @@ export class Recorder {
   readonly tables = new Set<string>();
   readonly cleared = new Set<string>();
   readonly rows = new Map<string, Map<string, Row>>();
+  /** The newest row put per group (CommitLogOptions.newest), whatever the number of rows. */
+  readonly newest = new Map<string, { order: number; value: number }>();
   streamTo: number | undefined;
   tooMany = false;
   readonly #paths: Readonly<Record<string, string | readonly string[]>>;
   readonly #latest: ReadonlySet<string>;
+  readonly #newest: CommitLogOptions['newest'];
 
   constructor(options: CommitLogOptions) {
     this.#paths = { ...options.kept, ...options.latest };
     this.#latest = new Set(Object.keys(options.latest));
+    this.#newest = options.newest;
   }
 
   put(table: string, row: Row): void {
@@ -166,6 +227,7 @@ export class Recorder {
       this.streamTo = row.value;
       return;
     }
+    if (table === this.#newest?.table) this.#follow(row, this.#newest.of);
     const path = this.#paths[table];
     if (path === undefined) return;
     const key = keyAtPath(row, path);
@@ -183,7 +245,15 @@ export class Recorder {
     }
     // A copy: the caller may go on changing the object it put, the store
     // keeps what it was at the put.
-    byKey.set(id, structuredClone(row));
+    byKey.set(id, copyOf(row));
+  }
+
+  #follow(row: Row, of: (row: Row) => NewestOf | undefined): void {
+    const read = of(row);
+    if (!read) return;
+    const known = this.newest.get(read.group);
+    if (!known || read.order >= known.order)
+      this.newest.set(read.group, { order: read.order, value: read.value });
   }
 
   /** A delete (by key or by query): the table's rows are not known any more; forget what this write put, and the latest. */

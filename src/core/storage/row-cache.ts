@@ -15,7 +15,7 @@
 //   write may be one the write went on to change).
 // - Every get returns a row of its own, as the store does (callers may
 //   change what they read): the cache keeps a private copy and hands out
-//   copies. structuredClone of an event row takes microseconds, an
+//   copies (copy-row.ts). A copy of an event row takes a microsecond, an
 //   IndexedDB round trip most of a millisecond.
 //
 // It also remembers that a key has no row (a sync asks for the same absent
@@ -35,6 +35,7 @@
 // synced). Answers are bounded in entries and in rows.
 
 import { BoundedCache } from '../protocol/bounded-cache.ts';
+import { copyOf } from './copy-row.ts';
 import { keyAtPath, keyId } from './key-path.ts';
 import type { Key, ReadTx, Row, Store, WriteTx } from './port.ts';
 
@@ -158,9 +159,9 @@ export function withRowCache(
     const fresh = unchangedSince(table, began);
     const hit = fresh ? byKey.get(id) : undefined;
     if (hit === ABSENT) return undefined;
-    if (hit) return structuredClone(hit) as T;
+    if (hit) return copyOf(hit) as T;
     const row = await tx.get<T>(table, key);
-    if (unchangedSince(table, began)) byKey.set(id, row === undefined ? ABSENT : structuredClone(row));
+    if (unchangedSince(table, began)) byKey.set(id, row === undefined ? ABSENT : copyOf(row));
     return row;
   };
 
@@ -200,7 +201,7 @@ export function withRowCache(
             answer = ask();
             asked.set(key, answer);
           }
-          return structuredClone(await answer);
+          return copyOf(await answer);
         };
         return fn({
           get: (table, key) => cachedGet(tx, table, key, began),
@@ -271,7 +272,7 @@ export function withRowCache(
     // could be older are refused, commits forget what they wrote).
     peek: <T extends Row>(table: string, key: Key) => {
       const hit = rows.get(table)?.get(keyId(key));
-      return hit === undefined || hit === ABSENT ? undefined : (structuredClone(hit) as T);
+      return hit === undefined || hit === ABSENT ? undefined : (copyOf(hit) as T);
     },
   };
 }

@@ -16,7 +16,7 @@ import { getEvents } from './events-route.ts';
 import { getNotifications } from './notifications-route.ts';
 import { roomInitialSync } from './room-initial-sync.ts';
 import { createUnreadMemo } from './unread.ts';
-import { type SyncAccounts, getSync } from './sync-handler.ts';
+import { createFilterCache, createNextBases, type SyncAccounts, getSync } from './sync-handler.ts';
 import { syncTableNames } from './tables.ts';
 import type { SyncView } from './sync-view.ts';
 import { putTyping } from './typing-handler.ts';
@@ -56,7 +56,13 @@ export function syncRoutes(deps: SyncDeps): Route[] {
     ...deps.accounts.tables,
     ...deps.keys.tables,
   ];
-  const syncDeps = { ...deps, tables: [...new Set(tables)], unread: createUnreadMemo() };
+  const syncDeps = {
+    ...deps,
+    tables: [...new Set(tables)],
+    unread: createUnreadMemo(),
+    next: createNextBases(),
+    filters: createFilterCache(),
+  };
   const receiptDeps = { ...deps, fullyRead: deps.accounts };
   return [
     { method: 'GET', path: `${V3}/sync`, auth: 'required', handler: (ctx) => getSync(syncDeps, ctx) },

@@ -4,6 +4,7 @@ import { badJson, invalidParam, notJson } from '../errors.ts';
 import { queryBoolean, queryInteger, queryParam } from '../http/query.ts';
 import type { HandlerResult, RequestContext } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
+import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { ReadTx, Store } from '../storage/port.ts';
 import {
   type AccountReads,
@@ -16,7 +17,7 @@ import { type FilterDefinition, parseFilter } from '../events/filter.ts';
 import { longPoll } from './long-poll.ts';
 import type { Notifier } from '../events/notifier.ts';
 import { isEmptySync } from './sync-response.ts';
-import { answerFromView, type SyncView, type ViewBase } from './sync-view.ts';
+import { answerFromView, nextBase, type SyncView, type ViewBase } from './sync-view.ts';
 import { parseSyncToken } from './sync-token.ts';
 import type { TypingTracker } from './typing.ts';
 import type { UnreadMemo } from './unread.ts';
@@ -47,7 +48,19 @@ export interface SyncHandlerDeps {
   readonly unread?: UnreadMemo;
   /** What commits placed, to answer a woken sync without reading storage (sync-view.ts). */
   readonly view?: SyncView;
+  /** Per device, the base for its next sync (sync-view.ts nextBase). */
+  readonly next?: NextBases;
+  /** Stored filters by user and id: a filter never changes once stored (spec: POST /user/{userId}/filter). */
+  readonly filters?: BoundedCache<string, FilterDefinition>;
 }
+
+/** Per device, the base for its next sync, with the token and filter it is for. */
+export type NextBases = BoundedCache<string, { token: string; filter: string | undefined; base: ViewBase }>;
+
+/** Devices whose next base is kept (an empty response and the user's room ids each). */
+export const createNextBases = (): NextBases => new BoundedCache(1_000);
+/** Stored filters kept (a few hundred bytes each). */
+export const createFilterCache = () => new BoundedCache<string, FilterDefinition>(1_000);
 
 /** Long-polls never wait longer than this, whatever the client asks. */
 export const MAX_TIMEOUT_MS = 600_000;
@@ -66,15 +79,21 @@ async function resolveFilter(deps: SyncHandlerDeps, userId: string, param: strin
     }
     return parseFilter(json);
   }
+  const key = `${userId}\u0000${param}`;
+  const known = deps.filters?.get(key);
+  if (known) return known;
   const stored = await deps.store.read(deps.accounts.tables, (tx) =>
     deps.accounts.getFilter(tx, userId, param),
   );
   if (stored === undefined) throw invalidParam(`No filter with id ${param}`);
+  let filter: FilterDefinition;
   try {
-    return parseFilter(stored);
+    filter = parseFilter(stored);
   } catch {
     throw badJson(`Filter ${param} is not a valid filter`);
   }
+  deps.filters?.set(key, filter);
+  return filter;
 }
 
 /**
@@ -100,7 +119,8 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
   const since = sinceParam ? parseSyncToken(sinceParam) : undefined;
   const timeoutMs = Math.min(queryInteger(req, 'timeout', { min: 0 }) ?? 0, MAX_TIMEOUT_MS);
   const fullState = queryBoolean(req, 'full_state') ?? false;
-  const filter: FilterDefinition = await resolveFilter(deps, caller.userId, queryParam(req, 'filter'));
+  const filterParam = queryParam(req, 'filter');
+  const filter: FilterDefinition = await resolveFilter(deps, caller.userId, filterParam);
   await applyPresence(deps, caller.userId, queryParam(req, 'set_presence'));
   const request: SyncRequest = {
     userId: caller.userId,
@@ -111,7 +131,11 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
   };
   // Notices before the last compute read storage: any change committed after that read notified after it.
   let noticesBefore = deps.notifier.notices;
-  let base: ViewBase | undefined;
+  // The base the device's last answer left for this sync, if this is the sync it was for.
+  const device = `${caller.userId}\u0000${caller.deviceId}`;
+  const next = deps.next?.get(device);
+  let base: ViewBase | undefined =
+    next && !fullState && next.token === sinceParam && next.filter === filterParam ? next.base : undefined;
   const fromView = () =>
     base &&
     deps.view &&
@@ -160,6 +184,10 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     changedSince: async ({ result }) =>
       deps.typing.serial !== result.typingSerial || deps.notifier.notices !== noticesBefore,
   });
+  const answered = base && nextBase(base);
+  if (answered)
+    deps.next?.set(device, { token: built.response.next_batch, filter: filterParam, base: answered });
+  else deps.next?.delete(device);
   // Spec: to-device messages are deleted once the client acknowledged them with its next `since`.
   if (since && built.toDeviceAcknowledged)
     await deps.keys.acknowledge(caller.userId, caller.deviceId, since.stream);

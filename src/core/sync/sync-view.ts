@@ -18,10 +18,13 @@
 //   state is the room's current state, in which the user is joined: they may
 //   see it (history visibility step 2) and the room's summary did not move;
 // - the filter asks for nothing the rows alone cannot give (lazy-loaded
-//   members, event filters other than a limit), the typing
-//   serial did not move, no room's new events pass its timeline limit (else
-//   the timeline is limited and the state section must be read), and the
-//   unread counts add to the counts kept at P (unread.ts).
+//   members, event filters other than a limit), the typing serial did not
+//   move, and the unread counts add to the counts kept at P (unread.ts);
+// - a room whose new events pass the timeline limit (a limited timeline,
+//   whose state section is the change from the state at P to the state at
+//   the timeline's start) was, at P, at the state its new events are on:
+//   the log knows the state group after its last event at P
+//   (CommitEntry.newestBefore), so the state section is empty.
 // Anything else reads storage as before.
 import * as rooms from '../rooms/api.ts';
 import type { CommitLog } from '../storage/commit-log.ts';
@@ -30,9 +33,9 @@ import type { BuiltSync, SyncRequest } from './build-sync.ts';
 import type { FilterDefinition } from '../events/filter.ts';
 import { filtersEvents } from '../events/filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
-import type { JoinedRoom, SyncResponse } from './sync-response.ts';
+import { emptySyncResponse, type JoinedRoom, type SyncResponse } from './sync-response.ts';
 import { formatSyncToken } from './sync-token.ts';
-import { countsFromMemo, keepCounts, threadedFromMemo, type UnreadMemo } from './unread.ts';
+import { carryCounts, countsFromMemo, keepCounts, threadedFromMemo, type UnreadMemo } from './unread.ts';
 
 export interface SyncView {
   readonly log: CommitLog;
@@ -83,12 +86,18 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   const from = built.position;
   let to = from;
   const rows = new Map<string, Row>();
+  // Per room, the state group after its last event at P, when known.
+  const groupsAtFrom = new Map<string, number | undefined>();
   for (const entry of entries) {
     if (entry.unknown) return undefined;
     for (const table of entry.tables)
       if (!rooms.COMMITTED_VIEW_TABLES.has(table) && !view.tables.has(table)) return undefined;
     if (entry.tables.has(rooms.EVENTS_TABLE) && !entry.rows) return undefined;
     for (const [id, row] of entry.rows?.get(rooms.EVENTS_TABLE) ?? []) rows.set(id, row);
+    // What came before the first commit after P that moved a room's last event; one the read may have seen says nothing.
+    const beyond = entry.stream !== undefined && entry.stream.to > from;
+    for (const [roomId, group] of entry.newestBefore ?? [])
+      if (!groupsAtFrom.has(roomId)) groupsAtFrom.set(roomId, beyond ? group : undefined);
     // A commit at or before P was seen by the read.
     if (!entry.stream || entry.stream.to <= from) continue;
     if (entry.stream.from !== to) return undefined;
@@ -113,18 +122,23 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   if (positions.size !== to - from) return undefined;
   const ctx: Pick<SyncContext, 'filter' | 'userId' | 'deviceId'> = request;
   const limit = timelineLimit(ctx as SyncContext);
+  if (limit < 1) return undefined;
   const joined: [string, JoinedRoom][] = [];
   const keeps: (() => void)[] = [];
   const byThread = request.filter.room?.timeline?.unread_thread_notifications === true;
   for (const [roomId, list] of byRoom) {
-    if (list.length > limit) return undefined;
+    const limited = list.length > limit;
+    // The state section of a limited timeline is empty only when the room was at its current state at P.
+    if (limited && groupsAtFrom.get(roomId) !== list[0]!.sg_before) return undefined;
     list.sort((a, b) => a.stream! - b.stream!);
     const viewer = { userId: request.userId, deviceId: request.deviceId };
     const entries = list.map((row) => ({
       stream: row.stream!,
       event: rooms.toClientEvent(row, input.now, viewer),
     }));
+    // Every new event counts, those left out of the timeline too.
     const recent = { from, entries };
+    const shown = entries.slice(-limit);
     let unread: Pick<JoinedRoom, 'unread_notifications' | 'unread_thread_notifications'>;
     if (byThread) {
       const threaded = threadedFromMemo(input.unread, request.userId, roomId, recent, to);
@@ -144,9 +158,9 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
       roomId,
       {
         timeline: {
-          events: entries.map((e) => syncEvent(ctx as SyncContext, e.event)),
-          limited: false,
-          prev_batch: rooms.makePaginationToken(list[0]!.stream! - 1),
+          events: shown.map((e) => syncEvent(ctx as SyncContext, e.event)),
+          limited,
+          prev_batch: rooms.makePaginationToken(shown[0]!.stream - 1),
         },
         state: { events: [] },
         ephemeral: { events: [] },
@@ -156,6 +170,9 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
       },
     ]);
   }
+  // Rooms with nothing new: their counts stand (unread.ts carryCounts).
+  const quiet = [...rooms_].filter((roomId) => !byRoom.has(roomId));
+  keeps.push(() => carryCounts(input.unread, request.userId, quiet, from, to));
   // Counted for good only now that every room could be answered.
   for (const keep of keeps) keep();
   const response: SyncResponse = {
@@ -164,4 +181,34 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   };
   for (const [roomId, room] of joined) response.rooms.join[roomId] = room;
   return { built: { ...built, response, position: to }, serial };
+}
+
+/**
+ * The base for the client's next sync, the one whose `since` is this
+ * answer's next_batch (with the same filter, not full_state): storage would
+ * answer it, read at this answer's position, with nothing but the device's
+ * key counts, the user's rooms all incremental; the view then adds what
+ * committed since, as for a woken sync, and the request reads no storage.
+ * Undefined when the answer carried to-device messages: the next sync
+ * acknowledges them (SyncKeys.acknowledge), which only a storage read says.
+ */
+export function nextBase(answer: ViewBase): ViewBase | undefined {
+  const { built } = answer;
+  const { response } = built;
+  if (response.to_device.events.length > 0) return undefined;
+  return {
+    serial: answer.serial,
+    built: {
+      response: {
+        ...emptySyncResponse(response.next_batch),
+        device_one_time_keys_count: response.device_one_time_keys_count,
+        device_unused_fallback_key_types: response.device_unused_fallback_key_types,
+      },
+      joinedRooms: built.joinedRooms,
+      position: built.position,
+      typingSerial: built.typingSerial,
+      toDeviceAcknowledged: false,
+      incrementalOnly: built.joinedRooms,
+    },
+  };
 }

@@ -46,7 +46,7 @@ export const createUnreadMemo = (): UnreadMemo => new BoundedCache(MEMO_ENTRIES)
 class Tally {
   readonly counts: UnreadCounts = { notification_count: 0, highlight_count: 0 };
   private readonly userId: string;
-  private readonly readPosition: number;
+  readonly readPosition: number;
 
   constructor(userId: string, readPosition: number) {
     this.userId = userId;
@@ -93,11 +93,35 @@ function addedTo(
   if (known.position < recent.from || known.position >= first || known.readPosition !== readPosition)
     return undefined;
   if (recent.entries.some((e) => e.event.type === 'm.room.redaction')) return undefined;
-  const sum = known.counts.notification_count + fresh.notification_count;
+  return cappedSum(known.counts, fresh);
+}
+
+/**
+ * Counts of earlier events (`known`) plus those of newer ones (`fresh`), as
+ * a walk from the newest would give them: past the cap it keeps the newest
+ * MAX_COUNTED, whose highlights are known only when the earlier counts had
+ * none (undefined otherwise).
+ */
+function cappedSum(known: UnreadCounts, fresh: UnreadCounts): UnreadCounts | undefined {
+  const sum = known.notification_count + fresh.notification_count;
   if (sum < MAX_COUNTED)
-    return { notification_count: sum, highlight_count: known.counts.highlight_count + fresh.highlight_count };
-  if (known.counts.highlight_count > 0) return undefined;
+    return { notification_count: sum, highlight_count: known.highlight_count + fresh.highlight_count };
+  if (known.highlight_count > 0) return undefined;
   return { notification_count: MAX_COUNTED, highlight_count: fresh.highlight_count };
+}
+
+/**
+ * The counts from `recent` alone when they settle them (the user's own
+ * event, the read position or the cap among them, or nothing before them to
+ * count), else added to `known`; undefined when neither.
+ */
+function fromRecent(
+  tally: Tally,
+  recent: RecentEvents,
+  known: { position: number; readPosition: number; counts: UnreadCounts } | undefined,
+): UnreadCounts | undefined {
+  if (tally.take(recent.entries) || recent.from <= tally.readPosition) return tally.counts;
+  return known && addedTo(known, recent, tally.readPosition, tally.counts);
 }
 
 /**
@@ -115,13 +139,8 @@ export function countsFromMemo(
   const known = memo.get(memoKey(userId, roomId));
   // Only counts at `recent.from` are known to have the read position of now.
   if (!known || known.position !== recent.from) return undefined;
-  const { readPosition } = known;
-  const tally = new Tally(userId, readPosition);
-  const counts =
-    tally.take(recent.entries) || recent.from <= readPosition
-      ? tally.counts
-      : addedTo(known, recent, readPosition, tally.counts);
-  return counts && { counts, readPosition };
+  const counts = fromRecent(new Tally(userId, known.readPosition), recent, known);
+  return counts && { counts, readPosition: known.readPosition };
 }
 
 /** Keeps the counts of a room at `position` for the user's next sync. */
@@ -146,16 +165,14 @@ export async function unreadCounts(
   recent?: RecentEvents,
 ): Promise<UnreadCounts> {
   const readPosition = await readUpTo(ctx.tx, roomId, ctx.userId);
-  const tally = new Tally(ctx.userId, readPosition);
   const key = memoKey(ctx.userId, roomId);
   const keep = (counts: UnreadCounts) => {
     ctx.unread?.set(key, { position: ctx.position, readPosition, counts: { ...counts } });
     return counts;
   };
-  if (recent && (tally.take(recent.entries) || recent.from <= readPosition)) return keep(tally.counts);
-  const known = recent && ctx.unread?.get(key);
-  const added = known && recent && addedTo(known, recent, readPosition, tally.counts);
-  if (added) return keep(added);
+  const tally = new Tally(ctx.userId, readPosition);
+  const settled = recent && fromRecent(tally, recent, ctx.unread?.get(key));
+  if (settled) return keep(settled);
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
     fromStream: readPosition,
     toStream: recent ? recent.from : ctx.position,
@@ -178,30 +195,35 @@ export interface ThreadedUnreadCounts {
   readonly threads: Record<string, UnreadCounts>;
 }
 
-/** What a per-thread walk found: counts by thread (the main timeline's under MAIN_THREAD), threads it stopped in. */
+/**
+ * What a per-thread walk found: counts by thread (the main timeline's under
+ * MAIN_THREAD), threads it stopped in, and per thread how many of the events
+ * it looked at are older than the oldest it counted (or fewer).
+ */
 interface ThreadWalk {
   readonly counts: Map<string, UnreadCounts>;
   readonly settled: Set<string>;
+  readonly below: Map<string, number>;
 }
+
+const emptyWalk = (): ThreadWalk => ({ counts: new Map(), settled: new Set(), below: new Map() });
 
 /** What the memo keeps of a per-thread count besides the main counts, to add later events to it. */
 export interface ThreadState {
-  /** The read position of each thread it started from (threadReads). */
-  readonly reads: string;
+  /** The read position of each thread it started from (readPositions; not changed after). */
+  readonly reads: ReadonlyMap<string, number>;
   readonly walk: ThreadWalk;
-  /** Events the walk looked at, and whether it stopped at MAX_SCANNED. */
+  /** Events the walk looked at (at most MAX_SCANNED). */
   readonly scanned: number;
-  readonly limited: boolean;
 }
 
-const threadReads = (read: ReadonlyMap<string, number>) => JSON.stringify([...read].sort());
-
-/** Walks entries (oldest first) newest first, per thread (see the header). */
+/** Walks entries (oldest first) newest first, per thread (see the header); `older` events came before them. */
 function walkThreads(
   walk: ThreadWalk,
   entries: readonly rooms.TimelineEntry[],
   userId: string,
   read: ReadonlyMap<string, number>,
+  older = 0,
 ): void {
   for (let i = entries.length - 1; i >= 0; i--) {
     const { stream, event } = entries[i]!;
@@ -218,6 +240,7 @@ function walkThreads(
     if (counts.notification_count >= MAX_COUNTED) continue;
     counts.notification_count += 1;
     if (notification.highlight) counts.highlight_count += 1;
+    walk.below.set(thread, older + i);
   }
 }
 
@@ -233,7 +256,7 @@ const threadKey = (userId: string, roomId: string) => `${memoKey(userId, roomId)
 
 /** Counts per thread (see the header) at the context's position, kept for the user's next sync. */
 export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Promise<ThreadedUnreadCounts> {
-  const { unthreaded, threads: read } = await readPositions(ctx.tx, roomId, ctx.userId);
+  const { unthreaded, threads: reads } = await readPositions(ctx.tx, roomId, ctx.userId);
   const slice = await rooms.timelineSlice(ctx.tx, roomId, {
     fromStream: unthreaded,
     toStream: ctx.position,
@@ -243,14 +266,14 @@ export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Pr
     filter: { types: NOTIFYING_TYPES },
     ...(unthreaded === 0 ? { viewer: { userId: ctx.userId } } : {}),
   });
-  const walk: ThreadWalk = { counts: new Map(), settled: new Set() };
-  walkThreads(walk, slice.events, ctx.userId, read);
+  const walk = emptyWalk();
+  walkThreads(walk, slice.events, ctx.userId, reads);
   const result = threadedOf(walk);
   ctx.unread?.set(threadKey(ctx.userId, roomId), {
     position: ctx.position,
     readPosition: unthreaded,
     counts: result.main,
-    threads: { reads: threadReads(read), walk, scanned: slice.events.length, limited: slice.limited },
+    threads: { reads, walk, scanned: slice.events.length },
   });
   return result;
 }
@@ -259,9 +282,11 @@ export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Pr
  * Per-thread counts from the user's last ones (kept at `recent.from`) and the
  * events after them, with no storage read (sync-view.ts), where nothing that
  * moves the user's read positions committed since; undefined when they cannot
- * be added: the walk then would look at other events (it stopped at
- * MAX_SCANNED, or would now), or a thread passes the cap with highlights.
- * A thread the new events settle (the user's own event) counts only them.
+ * be added. The walk looks at the newest MAX_SCANNED events: new ones push
+ * the oldest out of it, which changes nothing when every thread's counted
+ * events lie after them (ThreadWalk.below).
+ * A thread the new events settle (the user's own event) counts only them; a
+ * thread past the cap adds as unread counts do (cappedSum).
  */
 export function threadedFromMemo(
   memo: UnreadMemo,
@@ -273,38 +298,45 @@ export function threadedFromMemo(
   const key = threadKey(userId, roomId);
   const known = memo.get(key);
   const state = known?.threads;
-  if (!known || !state || known.position !== recent.from || state.limited) return undefined;
+  if (!known || !state || known.position !== recent.from) return undefined;
   // The storage walk reads only NOTIFYING_TYPES: the user's own reaction settles no thread there, nor here.
   const notifying = recent.entries.filter((e) => NOTIFYING_TYPES.includes(e.event.type));
-  const scanned = state.scanned + notifying.length;
-  if (scanned > MAX_SCANNED) return undefined;
-  const fresh: ThreadWalk = { counts: new Map(), settled: new Set() };
-  walkThreads(fresh, notifying, userId, new Map(JSON.parse(state.reads) as [string, number][]));
-  const walk: ThreadWalk = { counts: new Map(), settled: new Set([...state.walk.settled, ...fresh.settled]) };
+  // The oldest events the window no longer holds with the new ones.
+  const dropped = Math.max(0, state.scanned + notifying.length - MAX_SCANNED);
+  if (dropped > state.scanned) return undefined;
+  const fresh = emptyWalk();
+  walkThreads(fresh, notifying, userId, state.reads, state.scanned - dropped);
+  const walk: ThreadWalk = {
+    counts: new Map(),
+    settled: new Set([...state.walk.settled, ...fresh.settled]),
+    below: new Map(),
+  };
   for (const thread of new Set([...state.walk.counts.keys(), ...fresh.counts.keys()])) {
-    const f = fresh.counts.get(thread) ?? { notification_count: 0, highlight_count: 0 };
+    const f = fresh.counts.get(thread);
     const k = state.walk.counts.get(thread);
     if (fresh.settled.has(thread) || !k) {
-      if (fresh.counts.has(thread)) walk.counts.set(thread, { ...f });
+      if (f) {
+        walk.counts.set(thread, { ...f });
+        walk.below.set(thread, fresh.below.get(thread)!);
+      }
       continue;
     }
-    const sum = k.notification_count + f.notification_count;
-    if (sum < MAX_COUNTED)
-      walk.counts.set(thread, {
-        notification_count: sum,
-        highlight_count: k.highlight_count + f.highlight_count,
-      });
-    else if (k.highlight_count === 0)
-      walk.counts.set(thread, { notification_count: MAX_COUNTED, highlight_count: f.highlight_count });
-    else return undefined;
+    // A counted event pushed out of the window would no longer count.
+    const below = state.walk.below.get(thread)! - dropped;
+    if (below < 0) return undefined;
+    const sum = cappedSum(k, f ?? { notification_count: 0, highlight_count: 0 });
+    if (!sum) return undefined;
+    walk.counts.set(thread, sum);
+    walk.below.set(thread, below);
   }
   const result = threadedOf(walk);
+  const scanned = Math.min(MAX_SCANNED, state.scanned + notifying.length);
   const keep = () =>
     memo.set(key, {
       position,
       readPosition: known.readPosition,
       counts: result.main,
-      threads: { reads: state.reads, walk, scanned, limited: false },
+      threads: { reads: state.reads, walk, scanned },
     });
   return { result, keep };
 }

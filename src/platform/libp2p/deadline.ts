@@ -13,19 +13,37 @@ export interface Deadline {
 }
 
 export function deadline(ms: number, parent?: AbortSignal): Deadline {
-  const controller = new AbortController();
-  const onParentAbort = () => controller.abort(parent?.reason);
+  const link = linked(parent);
   const timer = setTimeout(
-    () => controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')),
+    () => link.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')),
     ms,
   );
+  return {
+    signal: link.signal,
+    clear: () => {
+      clearTimeout(timer);
+      link.release();
+    },
+  };
+}
+
+/** A signal of its own that also aborts when `parent` does, until released. */
+export interface Linked {
+  readonly signal: AbortSignal;
+  /** Aborts this signal alone, never the parent. */
+  abort(reason?: unknown): void;
+  /** Drops the listener on the parent (AbortSignal.any's stays until collected); the signal stays as it is. */
+  release(): void;
+}
+
+export function linked(parent?: AbortSignal): Linked {
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort(parent?.reason);
   if (parent?.aborted) onParentAbort();
   else parent?.addEventListener('abort', onParentAbort, { once: true });
   return {
     signal: controller.signal,
-    clear: () => {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', onParentAbort);
-    },
+    abort: (reason) => controller.abort(reason),
+    release: () => parent?.removeEventListener('abort', onParentAbort),
   };
 }

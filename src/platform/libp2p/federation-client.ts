@@ -25,6 +25,7 @@ import {
   WireError,
 } from './federation-wire.ts';
 import { describeFailure } from '../describe-failure.ts';
+import { linked } from './deadline.ts';
 import type { SessionPool } from './session-pool.ts';
 import { readMessage, readStreaming, StreamEnded, writeFrames } from './stream-io.ts';
 import type { Frame } from './frames.ts';
@@ -79,21 +80,20 @@ async function exchangeOn(
   const session = stream.protocol === FEDERATION_SESSION_PROTOCOL;
   // The writing stops when the exchange is aborted or the answer arrives
   // first (a peer may answer early, e.g. 413). A request written at once (all
-  // but big bodies) is never aborted: no AbortSignal.any, no abort() (each
-  // builds objects and events per request, issue 13).
-  const writing = new AbortController();
+  // but big bodies) is never aborted, and its link to the exchange's signal
+  // is dropped once written: no AbortSignal.any, no abort() (each builds
+  // objects and events per request, issue 13).
+  const writing = linked(options.signal);
   let written = false;
   const stopWriting = () => {
     if (!written) writing.abort();
   };
-  if (options.signal.aborted) writing.abort();
-  options.signal.addEventListener('abort', stopWriting);
   const reading = readMessage(stream, options.maxResponseBodyBytes, options.signal);
   reading.then(stopWriting, stopWriting);
   // A one-shot stream ends our side after the request; a session stays open for the next.
   const sentAll = sendRequest(stream, frames, writing.signal, !session).then((done) => {
     written = true;
-    options.signal.removeEventListener('abort', stopWriting);
+    writing.release();
     return done;
   });
   try {

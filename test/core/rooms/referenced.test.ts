@@ -7,7 +7,15 @@
 // Over both stores, as an upgraded extension or `serve` opens them.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { RemoteBatch, extremityIds, roomWriteTables } from '../../../src/core/rooms/federation-api.ts';
+import type { RoomEvent } from '../../../src/core/protocol.ts';
+import { roomVersion } from '../../../src/core/protocol.ts';
+import {
+  RemoteBatch,
+  extremityIds,
+  persistBackfilledEvent,
+  persistRemoteEvent,
+  roomWriteTables,
+} from '../../../src/core/rooms/federation-api.ts';
 import {
   type EventRow,
   edgesTable,
@@ -74,11 +82,28 @@ function place(
   settled: string[] = [],
 ): Promise<void> {
   return store.write(roomWriteTables, async (tx: WriteTx) => {
-    const batch = await RemoteBatch.open(tx, ROOM, [eventId], (id) => settled.includes(id));
+    const batch = await RemoteBatch.open(tx, ROOM, [eventId], (id) => !settled.includes(id));
     batch.placeInDag(eventId, prevs);
     await batch.finish();
   });
 }
+
+/** A message event as a peer signed it (only what placing reads). */
+function message(eventId: string, prevs: readonly string[], depth: number): RoomEvent {
+  return {
+    event_id: eventId,
+    room_id: ROOM,
+    type: 'm.room.message',
+    sender: '@a:a',
+    content: { msgtype: 'm.text', body: `text of ${eventId}` },
+    prev_events: [...prevs],
+    auth_events: [],
+    depth,
+    origin_server_ts: depth,
+  } as unknown as RoomEvent;
+}
+
+const V12 = roomVersion('12')!;
 
 const referencedIds = (store: Store) =>
   store.read(roomWriteTables, async (tx) => (await referencedTable.query(tx)).map((r) => r.event_id));
@@ -122,6 +147,43 @@ for (const kind of KINDS) {
         assert.deepEqual(await lookups(store, '$root'), { children: false, replies: true });
         assert.deepEqual(await lookups(store, '$outlier'), { children: false, replies: true });
         assert.deepEqual(await lookups(store, '$r1'), { children: false, replies: false });
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('backfill drops the rows of the events it places, and writes none for settled prev events', async () => {
+      const store = await kind.place()(SCHEMA);
+      try {
+        await heldRoom(store, roomWriteTables, true);
+        // A peer's event names $b2, not held yet.
+        await place(store, '$child', ['$tip', '$b2']);
+        await store.write(roomWriteTables, async (tx) => {
+          // A rejected outlier (from an auth chain) and a soft-failed event: never placed again.
+          await eventsTable.put(tx, {
+            ...timelineRow('$rej', 0),
+            stream: undefined,
+            outlier: true,
+            rejected: '4',
+          });
+          await eventsTable.put(tx, { ...timelineRow('$soft', 0), stream: undefined, soft_failed: true });
+          // History, oldest first, as backfill places a page.
+          await persistBackfilledEvent(tx, message('$b1', ['$gone', '$rej', '$soft'], 1), V12, {
+            sgBefore: 0,
+            stream: -2,
+          });
+          await persistBackfilledEvent(tx, message('$b2', ['$b1'], 2), V12, { sgBefore: 0, stream: -1 });
+        });
+        assert.deepEqual(
+          await referencedIds(store),
+          ['$gone'],
+          '$b2 placed, its row went; $b1 was placed first',
+        );
+        // Placed as rejected from a peer: settled, its row goes too.
+        await store.write(roomWriteTables, (tx) =>
+          persistRemoteEvent(tx, message('$gone', [], 1), V12, { sgBefore: 0, rejected: '4: test' }),
+        );
+        assert.deepEqual(await referencedIds(store), []);
       } finally {
         await store.close();
       }

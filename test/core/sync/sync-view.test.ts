@@ -4,6 +4,7 @@
 // after the change) or from storage (the fall-backs).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { ChangeNotice } from '../../../src/core/events/notifier.ts';
 import * as rooms from '../../../src/core/rooms/api.ts';
 import { CommitLog } from '../../../src/core/storage/commit-log.ts';
 import type { BuiltSync, SyncRequest } from '../../../src/core/sync/build-sync.ts';
@@ -49,6 +50,20 @@ describe('a woken /sync answered from the committed view', () => {
     return { body, fresh, fromMemory };
   }
 
+  /** Runs `act` with change notices held back, then gives them: the woken sync sees all of act's commits at once. */
+  async function heldBack(act: () => Promise<unknown>): Promise<void> {
+    const notifier = h.hs.notifier;
+    const notify = notifier.notify;
+    const notices: ChangeNotice[] = [];
+    notifier.notify = (notice) => notices.push(notice);
+    try {
+      await act();
+    } finally {
+      notifier.notify = notify;
+    }
+    for (const notice of notices) notifier.notify(notice);
+  }
+
   async function sameAsStorage(act: () => Promise<unknown>, query: Record<string, string> = {}) {
     const outcome = await woken(act, query);
     assert.deepEqual(withoutAges(outcome.body), withoutAges(outcome.fresh));
@@ -73,6 +88,53 @@ describe('a woken /sync answered from the committed view', () => {
       notification_count: 0,
       highlight_count: 0,
     });
+  });
+
+  test("the client's next sync, from the answer's next_batch, reads nothing either", async () => {
+    const filterId = (
+      await h.ok(
+        'POST',
+        `/_matrix/client/v3/user/${encodeURIComponent(bob.userId)}/filter`,
+        { room: { timeline: { unread_thread_notifications: true } } },
+        bob,
+      )
+    ).filter_id;
+    const query = { filter: filterId };
+    // The first with the stored filter reads it, and storage.
+    let since = (await sameAsStorage(() => h.text(alice, roomId, 'stored filter'), query)).body.next_batch;
+    for (const body of ['waited for', 'sent before the sync']) {
+      const reads = h.syncReads;
+      const before = body === 'sent before the sync';
+      if (before) await h.text(alice, roomId, body);
+      const poll = h.sync(bob, { ...query, since, timeout: '30000' });
+      if (!before) {
+        await h.waiters(1);
+        await h.text(alice, roomId, body);
+      }
+      const answer = await poll;
+      assert.equal(h.syncReads, reads, body);
+      assert.deepEqual(texts(answer.rooms.join[roomId]), [body]);
+      assert.deepEqual(withoutAges(answer), withoutAges(await h.sync(bob, { ...query, since })));
+      since = answer.next_batch;
+    }
+  });
+
+  test('an answer with to-device messages: the next sync reads storage (it acknowledges them)', async () => {
+    const since = (await h.sync(bob)).next_batch;
+    const poll = h.sync(bob, { since, timeout: '30000' });
+    await h.waiters(1);
+    await h.ok(
+      'PUT',
+      '/_matrix/client/v3/sendToDevice/m.test/td1',
+      { messages: { [bob.userId]: { [bob.deviceId]: { n: 1 } } } },
+      alice,
+    );
+    const answer = await poll;
+    assert.equal(answer.to_device.events.length, 1);
+    const reads = h.syncReads;
+    const next = await h.sync(bob, { since: answer.next_batch });
+    assert.ok(h.syncReads > reads);
+    assert.deepEqual(next.to_device.events, []);
   });
 
   test('a room the user is not in never shows, and does not stop the view', async () => {
@@ -139,6 +201,26 @@ describe('a woken /sync answered from the committed view', () => {
     assert.equal((await sameAsStorage(() => h.text(alice, roomId, 'lazy'), lazy)).fromMemory, false);
   });
 
+  test('more messages than the timeline limit: a limited timeline from memory, per-thread counts too', async () => {
+    const texting = (n: number, tag: string) =>
+      heldBack(async () => {
+        for (let i = 0; i < n; i++) await h.text(alice, roomId, `${tag} ${i}`);
+      });
+    const limited = { filter: JSON.stringify({ room: { timeline: { limit: 2 } } }) };
+    const gap = await sameAsStorage(() => texting(3, 'gap'), limited);
+    assert.equal(gap.fromMemory, true);
+    assert.equal(gap.body.rooms.join[roomId].timeline.limited, true);
+    assert.deepEqual(texts(gap.body.rooms.join[roomId]), ['gap 1', 'gap 2']);
+    // matrix-js-sdk's filter: the default limit (10), per-thread counts.
+    const threaded = {
+      filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
+    };
+    await sameAsStorage(() => h.text(alice, roomId, 'before the batch'), threaded);
+    const batch = await sameAsStorage(() => texting(12, 'batch'), threaded);
+    assert.equal(batch.fromMemory, true);
+    assert.equal(batch.body.rooms.join[roomId].timeline.events.length, 10);
+  });
+
   test('per-thread counts (matrix-js-sdk asks for them) come from memory, thread replies too', async () => {
     const threaded = {
       filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
@@ -163,6 +245,37 @@ describe('a woken /sync answered from the committed view', () => {
     assert.equal(own.fromMemory, true);
     assert.deepEqual(own.body.rooms.join[roomId].unread_thread_notifications, {});
     assert.ok(own.body.rooms.join[roomId].unread_notifications.notification_count > 0);
+  });
+
+  test('a room unread past the per-thread walk (500 messages): the walk slides from memory', async () => {
+    const threaded = {
+      filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
+    };
+    const room = await h.createRoom(carol, { invite: [bob.userId] });
+    await h.join(bob, room);
+    const root = await h.text(carol, room, 'root');
+    await h.send(carol, room, {
+      msgtype: 'm.text',
+      body: 'in the thread',
+      'm.relates_to': { rel_type: 'm.thread', event_id: root },
+    });
+    // 500 messages in all: the walk's window is full, the thread reply second oldest in it.
+    for (let i = 0; i < 498; i++) await h.text(carol, room, `m${i}`);
+    await h.sync(bob, threaded);
+    const inRoom = (outcome: { body: Json }) => outcome.body.rooms.join[room];
+    // The root leaves the window: nothing counted changes.
+    const slid = await sameAsStorage(() => h.text(carol, room, 'one more'), threaded);
+    assert.equal(slid.fromMemory, true);
+    assert.deepEqual(inRoom(slid).unread_notifications, { notification_count: 100, highlight_count: 0 });
+    assert.deepEqual(inRoom(slid).unread_thread_notifications, {
+      [root]: { notification_count: 1, highlight_count: 0 },
+    });
+    // The thread reply leaves it: its count goes, read from storage.
+    const out = await sameAsStorage(() => h.text(carol, room, 'and another'), threaded);
+    assert.equal(out.fromMemory, false);
+    assert.deepEqual(inRoom(out).unread_thread_notifications, {});
+    const again = await sameAsStorage(() => h.text(carol, room, 'and again'), threaded);
+    assert.equal(again.fromMemory, true);
   });
 
   test("the user's own reaction marks nothing read, from memory as from storage", async () => {
@@ -202,10 +315,18 @@ describe('answerFromView over a commit log', () => {
   const user = '@bob:test';
   const request: SyncRequest = { userId: user, deviceId: 'DEV', fullState: false, filter: {} };
 
-  /** A log whose commits so far ended at position 5, room at state group 7, and Bob's empty sync at 5. */
-  function setUp() {
+  /**
+   * A log whose commits so far ended at position 5, room at state group 7
+   * (its last event at 5 on `groupAtP`), and Bob's empty sync at 5.
+   */
+  function setUp(groupAtP = 7) {
     const log = new CommitLog(rooms.COMMITTED_VIEW_LOG);
-    commit(log, { stream: 5, rooms: [{ room_id: room, state_group: 7 }] });
+    commit(log, { stream: 4, events: [message(4)] });
+    commit(log, {
+      stream: 5,
+      rooms: [{ room_id: room, state_group: 7 }],
+      events: [message(5, { sg_before: groupAtP, sg_after: groupAtP })],
+    });
     const unread = createUnreadMemo();
     keepCounts(unread, user, room, {
       position: 5,
@@ -220,17 +341,18 @@ describe('answerFromView over a commit log', () => {
       toDeviceAcknowledged: false,
       incrementalOnly: new Set([room]),
     };
-    const serial = log.serial;
-    const answer = (filter = {}, typingSerial = 0) =>
+    const answerOver = (over: CommitLog, filter = {}, typingSerial = 0) =>
       answerFromView({
-        view: { log, tables: new Set(['fed_outbox']) },
-        base: { built, serial },
+        view: { log: over, tables: new Set(['fed_outbox']) },
+        base: { built, serial: over === log ? serial : 1 },
         request: { ...request, filter },
         typingSerial,
         now: 1000,
         unread,
       });
-    return { log, answer };
+    const serial = log.serial;
+    const answer = (filter = {}, typingSerial = 0) => answerOver(log, filter, typingSerial);
+    return { log, answer, answerOver };
   }
 
   function message(stream: number, extra: Record<string, unknown> = {}) {
@@ -296,11 +418,47 @@ describe('answerFromView over a commit log', () => {
     assert.deepEqual(answered.built.response.rooms.join, {});
   });
 
-  test('more new events than the timeline limit (a gap) goes to storage', () => {
+  test('more new events than the timeline limit: a limited timeline, every new event counted', () => {
     const { log, answer } = setUp();
     commit(log, { stream: 8, events: [message(6), message(7), message(8)] });
-    assert.equal(answer({ room: { timeline: { limit: 2 } } }), undefined);
-    assert.ok(answer({ room: { timeline: { limit: 3 } } }));
+    const joined = answer({ room: { timeline: { limit: 2 } } })!.built.response.rooms.join[room]!;
+    assert.deepEqual(texts(joined), ['m7', 'm8']);
+    assert.equal(joined.timeline.limited, true);
+    assert.equal(joined.timeline.prev_batch, 't6');
+    assert.deepEqual(joined.state.events, []);
+    assert.deepEqual(joined.unread_notifications, { notification_count: 3, highlight_count: 0 });
+  });
+
+  test('a received transaction of 50 events is answered whole (the default limit of 10)', () => {
+    const { log, answer } = setUp();
+    const events = Array.from({ length: 50 }, (_, i) => message(6 + i));
+    commit(log, { stream: 55, events });
+    const joined = answer()!.built.response.rooms.join[room]!;
+    assert.deepEqual(
+      texts(joined),
+      events.slice(-10).map((e) => e.pdu.content.body),
+    );
+    assert.equal(joined.timeline.limited, true);
+    assert.deepEqual(joined.unread_notifications, { notification_count: 50, highlight_count: 0 });
+  });
+
+  test('a gap when the room was at other state at P (a fork merged since), or not known, goes to storage', () => {
+    const forked = setUp(3);
+    commit(forked.log, { stream: 8, events: [message(6), message(7), message(8)] });
+    assert.equal(forked.answer({ room: { timeline: { limit: 2 } } }), undefined);
+    // Not limited: the state section is empty whatever the state at P.
+    assert.ok(forked.answer({ room: { timeline: { limit: 3 } } }));
+    // A log started after the room's last event does not know it.
+    const unknown = setUp();
+    const log = new CommitLog(rooms.COMMITTED_VIEW_LOG);
+    commit(log, { stream: 5, rooms: [{ room_id: room, state_group: 7 }] });
+    commit(log, { stream: 8, events: [message(6), message(7), message(8)] });
+    assert.equal(unknown.answerOver(log, { room: { timeline: { limit: 2 } } }), undefined);
+    // An event backfilled below everything does not move the room's last event.
+    const backfilled = setUp();
+    commit(backfilled.log, { events: [message(-3, { sg_before: 2, sg_after: 2 })] });
+    commit(backfilled.log, { stream: 8, events: [message(6), message(7), message(8)] });
+    assert.ok(backfilled.answer({ room: { timeline: { limit: 2 } } }));
   });
 
   test('a position the commits do not account for goes to storage (no event hidden for good)', () => {

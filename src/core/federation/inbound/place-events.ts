@@ -68,7 +68,7 @@ export async function placeBatch(
     tx,
     events[0]!.room_id,
     events.map((e) => e.event_id),
-    (id) => held.settled(id),
+    (id) => held.mayBePlacedLater(id),
   );
   const out: Placed[] = [];
   for (const event of events) {

@@ -91,13 +91,22 @@ async function handle(
   transaction: Transaction,
 ): Promise<JsonObject> {
   const results: Record<string, JsonObject> = {};
+  // Every room's PDUs are parsed and their checks started before any room is
+  // placed: the signatures of the later rooms are checked meanwhile.
+  const rooms: Promise<CheckedRoom>[] = [];
   for (const [roomId, raws] of byRoom(transaction.pdus, deps)) {
     const version = await versionOf(roomId);
     if (!version) {
       deps.logger.info('dropped PDUs of a room not held here', { origin, roomId, count: raws.length });
       continue;
     }
-    for (const [eventId, error] of await receiveRoom(deps, origin, version, raws)) {
+    const checked = checkRoom(deps, origin, version, raws);
+    // Awaited below; a room placed before it may throw first.
+    checked.catch(() => {});
+    rooms.push(checked);
+  }
+  for (const checked of rooms) {
+    for (const [eventId, error] of await placeRoom(deps, origin, await checked)) {
       results[eventId] = error === undefined ? {} : { error };
     }
   }
@@ -118,75 +127,75 @@ function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, 
       deps.logger.info('dropped a PDU without a room_id');
       continue;
     }
-    out.set(roomId, [...(out.get(roomId) ?? []), pdu]);
+    const room = out.get(roomId);
+    if (room) room.push(pdu);
+    else out.set(roomId, [pdu]);
   }
   return out;
 }
 
-/** A PDU past step 1 whose steps 2 and 3 are under way (`intake` once they are done). */
-interface Checking {
-  readonly parsed: ParsedPdu;
-  readonly checked: Promise<Intake>;
-  intake?: Intake;
+/** One room's PDUs past step 1, in DAG order, with their steps 2 and 3 under way. */
+interface CheckedRoom {
+  readonly version: RoomVersion;
+  readonly checks: readonly Promise<Intake>[];
+  /** PDUs that failed step 1 but have an event id. */
+  readonly results: Map<string, string | undefined>;
 }
-
-/** Events placed per step at least while the signatures of the next ones are checked. */
-const CHUNK = 10;
 
 /**
  * One room's PDUs: step 1 for each, and steps 2 and 3 started for each as
  * soon as its step 1 is done (they run off the main thread, so the first
- * signatures are being checked while the rest are parsed), and the events
- * are placed in DAG order, in one write transaction per step: the next CHUNK
- * as soon as their checks are done, so placing overlaps with checking the
- * rest, and every event after them whose checks are done by then too (when
- * placing is slow, as over IndexedDB where every commit is flushed to disk,
- * the steps grow and the commits become fewer).
+ * signatures are being checked while the rest are parsed).
  */
-async function receiveRoom(
+async function checkRoom(
   deps: TransactionDeps,
   origin: string,
   version: RoomVersion,
   raws: readonly JsonValue[],
-): Promise<Map<string, string | undefined>> {
+): Promise<CheckedRoom> {
   const results = new Map<string, string | undefined>();
   // By event id: a PDU sent twice in one transaction is checked once.
-  const checking = new Map<string, Checking>();
-  await Promise.all(
-    raws.map(async (raw) => {
-      const p = await parsePdu(raw, version);
-      if (!p.ok) {
-        if (p.eventId !== undefined) results.set(p.eventId, p.reason);
-        else deps.logger.info('dropped a malformed PDU', { origin, reason: p.reason });
-        return;
-      }
-      const id = p.parsed.event.event_id;
-      if (checking.has(id)) return;
-      const entry: Checking = { parsed: p.parsed, checked: verifyPdu(deps.ed25519, p.parsed, version) };
-      // A failure surfaces where `checked` is awaited.
-      entry.checked.then(
-        (intake) => (entry.intake = intake),
-        () => {},
-      );
-      checking.set(id, entry);
-    }),
-  );
+  const checking = new Map<string, { readonly parsed: ParsedPdu; readonly checked: Promise<Intake> }>();
+  for (const raw of raws) {
+    const p = await parsePdu(raw, version);
+    if (!p.ok) {
+      if (p.eventId !== undefined) results.set(p.eventId, p.reason);
+      else deps.logger.info('dropped a malformed PDU', { origin, reason: p.reason });
+      continue;
+    }
+    const id = p.parsed.event.event_id;
+    if (checking.has(id)) continue;
+    const checked = verifyPdu(deps.ed25519, p.parsed, version);
+    // A failure surfaces where the checks are awaited (placeRoom).
+    checked.catch(() => {});
+    checking.set(id, { parsed: p.parsed, checked });
+  }
   const ordered = topoSort(
     [...checking.values()].map((c) => c.parsed.event),
     (e) => e.prev_events,
-  ).map((e) => checking.get(e.event_id)!);
-  for (let i = 0; i < ordered.length; ) {
-    let end = Math.min(ordered.length, i + CHUNK);
-    await Promise.all(ordered.slice(i, end).map((c) => c.checked));
-    // `intake` is set by the reaction attached first, so it is there once `checked` is awaited.
-    while (end < ordered.length && ordered[end]!.intake !== undefined) end++;
-    const events: RoomEvent[] = [];
-    for (const { intake } of ordered.slice(i, end) as Required<Checking>[]) {
-      if (intake.ok) events.push(intake.event);
-      else if (intake.eventId !== undefined) results.set(intake.eventId, intake.reason);
-    }
-    for (const [id, error] of await receivePdus(deps, origin, version, events)) results.set(id, error);
-    i = end;
+  );
+  return { version, checks: ordered.map((e) => checking.get(e.event_id)!.checked), results };
+}
+
+/**
+ * Places one room's checked events in one write transaction, once all their
+ * checks are done. Placing in steps as checks finished (ten, then whatever
+ * was checked by then) overlapped placing with checking, but each step is a
+ * write transaction with its own survey, reads of the room and commit: in
+ * Node, paired runs in one process (load 1.7) placed 4,200-5,300 PDUs/s in
+ * steps and 5,100-5,700/s at once, with 100-118 us of main thread per PDU
+ * instead of 119-163 (issue 13).
+ */
+async function placeRoom(
+  deps: TransactionDeps,
+  origin: string,
+  { version, checks, results }: CheckedRoom,
+): Promise<Map<string, string | undefined>> {
+  const events: RoomEvent[] = [];
+  for (const intake of await Promise.all(checks)) {
+    if (intake.ok) events.push(intake.event);
+    else if (intake.eventId !== undefined) results.set(intake.eventId, intake.reason);
   }
+  for (const [id, error] of await receivePdus(deps, origin, version, events)) results.set(id, error);
   return results;
 }
