@@ -16,12 +16,21 @@
 //    the homeserver stays reachable for its peers;
 //  - with nobody connected the worker may sleep; the background's wake
 //    message (sent when it starts) brings the port back.
+//
+// Requests and replies cross on a MessageChannel beside each port
+// (port-rpc.ts `attach`): a runtime port message goes through the browser
+// process and is JSON both ways, about 1 ms a hop under load; the port
+// still carries the events (the keep-alive must be an extension message) and
+// says when the worker is gone.
 import { responses } from '../../src/core/public.ts';
 import { consoleLogger } from '../../src/platform/web/console-logger.ts';
 import {
   encodeFederationResponse,
   type HostRequests,
+  NODE_CHANNEL,
   NODE_PORT_NAME,
+  type NodeChannelOffer,
+  type NodeChannelToken,
   type NodeEvent,
   type NodeRequests,
   WAKE_MESSAGE,
@@ -57,18 +66,33 @@ const service = createNodeService({
 
 function connect(): PortRpc<NodeRequests, HostRequests, NodeEvent> {
   if (rpc && !rpc.closed) return rpc;
-  const current = new PortRpc<NodeRequests, HostRequests, NodeEvent>(
-    chrome.runtime.connect({ name: NODE_PORT_NAME }),
-    {
-      handlers: service.handlers,
-      onClose: () => {
-        if (rpc === current) rpc = undefined;
-        if (service.hasPeers()) setTimeout(connect, RECONNECT_DELAY_MS);
-      },
+  const port = chrome.runtime.connect({ name: NODE_PORT_NAME });
+  const current = new PortRpc<NodeRequests, HostRequests, NodeEvent>(port, {
+    handlers: service.handlers,
+    onClose: () => {
+      if (rpc === current) rpc = undefined;
+      if (service.hasPeers()) setTimeout(connect, RECONNECT_DELAY_MS);
     },
-  );
+  });
   rpc = current;
+  offerChannel(port, current);
   return current;
+}
+
+/**
+ * A MessageChannel to the worker beside `port`: the worker pairs the two by
+ * a token (node-link.ts) and speaks first on it. Until then, or if it never
+ * does, everything crosses on the port.
+ */
+function offerChannel(port: chrome.runtime.Port, current: PortRpc<NodeRequests, HostRequests, NodeEvent>) {
+  const channel = new MessageChannel();
+  const token = crypto.randomUUID();
+  current.attach(channel.port1, false);
+  port.postMessage({ kind: NODE_CHANNEL, token } satisfies NodeChannelToken);
+  const offer: NodeChannelOffer = { channel: NODE_CHANNEL, token };
+  navigator.serviceWorker.ready
+    .then((registration) => registration.active?.postMessage(offer, [channel.port2]))
+    .catch((err: unknown) => logger.warn('no channel to the worker', { error: String(err) }));
 }
 
 async function forwardIncoming(params: HostRequests['incoming']['params']) {

@@ -2,10 +2,15 @@
 // document (offscreen.ts), which connects a runtime port named
 // NODE_PORT_NAME to the worker. Only that document may: a port of that name
 // from anywhere else (a content script, another extension page) is closed.
+// Beside the port, the document posts this worker a MessagePort for the
+// requests and replies (offscreen.ts, port-rpc.ts `attach`), named by a token
+// it also sends on the port: the two are paired here.
 // The Firefox build swaps this file for node-link.firefox.ts.
 import { ext } from '../../src/platform/web/ext-api.ts';
 import {
   type HostRequests,
+  isNodeChannelOffer,
+  isNodeChannelToken,
   NODE_PORT_NAME,
   type NodeEvent,
   type NodeRequests,
@@ -17,6 +22,9 @@ import { offscreenDocument } from './offscreen-document.ts';
 
 /** How long a call waits for the offscreen document to connect before it fails. */
 const CONNECT_TIMEOUT_MS = 15_000;
+
+/** MessagePorts offered by the document and not yet paired with its port, kept at most (the oldest closed). */
+const MAX_OFFERS = 4;
 
 type Rpc = PortRpc<HostRequests, NodeRequests, NodeEvent>;
 
@@ -34,6 +42,32 @@ export function createNodeLink(deps: NodeLinkDeps): NodeLink {
     readStream: async (params) => (await host).handlers.readStream(params),
     cancelStream: async (params) => (await host).handlers.cancelStream(params),
   };
+
+  /** The current port's channel token, once it said it. */
+  let token: string | undefined;
+  const offers = new Map<string, MessagePort>();
+  const pair = () => {
+    const channel = token === undefined ? undefined : offers.get(token);
+    if (!rpc || !channel) return;
+    offers.delete(token!);
+    rpc.attach(channel, true);
+  };
+  // A service worker's message event; registered now, at the worker's top level.
+  globalThis.addEventListener('message', (evt: MessageEvent) => {
+    const port = evt.ports[0];
+    if (!port || !isNodeChannelOffer(evt.data)) return;
+    if ((evt.source as { url?: string } | null)?.url !== ext.runtime.getURL(OFFSCREEN_PAGE)) {
+      port.close();
+      return;
+    }
+    offers.set(evt.data.token, port);
+    for (const [old, stale] of offers) {
+      if (offers.size <= MAX_OFFERS) break;
+      offers.delete(old);
+      stale.close();
+    }
+    pair();
+  });
 
   const connected = async (): Promise<Rpc> => {
     if (rpc && !rpc.closed) return rpc;
@@ -81,6 +115,12 @@ export function createNodeLink(deps: NodeLinkDeps): NodeLink {
         },
       });
       rpc = current;
+      token = undefined;
+      port.onMessage.addListener((message) => {
+        if (rpc !== current || !isNodeChannelToken(message)) return;
+        token = message.token;
+        pair();
+      });
       for (const waiter of waiters.splice(0)) waiter(current);
       void host.then((h) => h.onConnected());
     },

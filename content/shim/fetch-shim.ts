@@ -30,8 +30,8 @@ export async function shimFetch(channel: PageChannel, request: Request): Promise
 }
 
 /**
- * A real Response whose body streams in as the extension sends it; its url
- * reads as the request's, as a fetched one would.
+ * A real Response over the body's bytes, or whose body streams in as the
+ * extension sends it; its url reads as the request's, as a fetched one would.
  */
 export function toResponse(res: ShimResponse, url: string): Response {
   const body = isNullBodyStatus(res.status) ? null : res.body;

@@ -8,8 +8,14 @@ import type { BridgeMessage } from '../../src/platform/web/client-wire.ts';
 export interface ShimResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** Fed as the chunks arrive; errors with a TypeError if the answer dies midway. */
-  readonly body: ReadableStream<Uint8Array<ArrayBuffer>>;
+  /**
+   * The bytes when the answer came in one message (`whole`: most API
+   * answers), so that the page's Response reads them natively (its json()
+   * takes half the time of one over a script-fed stream, measured in
+   * Chromium); else a stream fed as the chunks arrive, which errors with a
+   * TypeError if the answer dies midway.
+   */
+  readonly body: ArrayBuffer | ReadableStream<Uint8Array<ArrayBuffer>>;
 }
 
 export interface IncomingResponseHooks {
@@ -43,9 +49,9 @@ export class IncomingResponse {
   receive(msg: BridgeMessage): void {
     if (this.#finished) return;
     if (msg.type === 'whole') {
-      this.#head(msg.status, msg.headers);
-      if (msg.bytes.byteLength > 0) this.#body?.enqueue(new Uint8Array(msg.bytes));
-      this.#end();
+      if (this.#body) return;
+      this.#hooks.resolve({ status: msg.status, headers: msg.headers, body: msg.bytes });
+      this.#finish();
     } else if (msg.type === 'head') this.#head(msg.status, msg.headers);
     else if (msg.type === 'chunk') this.#body?.enqueue(new Uint8Array(msg.bytes));
     else if (msg.type === 'end') this.#end();

@@ -4,7 +4,7 @@
 // Only asynchronous requests are supported on the homeserver URL.
 import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
 import { isNullBodyStatus } from './fetch-shim.ts';
-import type { PageChannel } from './page-channel.ts';
+import type { PageChannel, ShimResponse } from './page-channel.ts';
 
 /** The state of one XHR whose URL is the homeserver's. */
 interface ShimState {
@@ -89,7 +89,7 @@ export function installXhrShim(channel: PageChannel): void {
         );
         if (this.#shim !== shim) {
           // Opened again meanwhile: nobody wants this answer any more.
-          void res.body.cancel();
+          if (res.body instanceof ReadableStream) void res.body.cancel();
           return;
         }
         shim.status = res.status;
@@ -122,9 +122,17 @@ export function installXhrShim(channel: PageChannel): void {
      * error, or the abort or timeout reason.
      */
     async #receiveBody(
-      body: ReadableStream<Uint8Array<ArrayBuffer>>,
+      body: ShimResponse['body'],
       shim: ShimState,
     ): Promise<Uint8Array<ArrayBuffer>[] | undefined> {
+      if (body instanceof ArrayBuffer) {
+        // Came whole: one progress event, as for a body of one chunk.
+        if (body.byteLength === 0) return [];
+        shim.readyState = LOADING;
+        this.#fire('readystatechange');
+        this.#fire('progress', { loaded: body.byteLength, total: contentLength(shim.responseHeaders) });
+        return [new Uint8Array(body)];
+      }
       const reader = body.getReader();
       const chunks: Uint8Array<ArrayBuffer>[] = [];
       const total = contentLength(shim.responseHeaders);

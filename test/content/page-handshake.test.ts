@@ -41,7 +41,7 @@ function startIsolated() {
 
 async function answered(channel: ReturnType<typeof openPageChannel>): Promise<number> {
   const res = await channel.request(VERSIONS);
-  await res.body.getReader().read();
+  await new Response(res.body).arrayBuffer();
   return res.status;
 }
 

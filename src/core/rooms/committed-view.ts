@@ -9,6 +9,7 @@ import {
   EXTREMITIES,
   type EventRow,
   PENDING_REDACTIONS,
+  REFERENCED,
   ROOMS,
   SEARCH,
   SEARCH_ROOMS,
@@ -21,7 +22,7 @@ import {
  * Tables a commit may write and still be read from its rows: the event rows
  * themselves (checked one by one with plainTimelineRow), the stream counter,
  * the room row (its state group, checked against the events'), and tables no
- * sync reads (the DAG's extremities and edges, transaction ids, search, redactions waiting for their event). Anything else (current state,
+ * sync reads (the DAG's extremities, edges and ids referenced before placed, transaction ids, search, redactions waiting for their event). Anything else (current state,
  * members, receipts, account data, keys, to-device...) sends the sync to storage.
  */
 export const COMMITTED_VIEW_TABLES: ReadonlySet<string> = new Set([
@@ -36,6 +37,7 @@ export const COMMITTED_VIEW_TABLES: ReadonlySet<string> = new Set([
   SEARCH_ROOMS,
   SEARCH_TERMS,
   PENDING_REDACTIONS,
+  REFERENCED,
 ]);
 
 /**

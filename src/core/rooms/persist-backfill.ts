@@ -48,10 +48,6 @@ export async function persistBackfilledEvent(
     roomsTable.get(tx, event.room_id),
     Promise.all(event.prev_events.map((prev) => eventsTable.get(tx, prev))),
     referencedTable.delete(tx, [event.room_id, event.event_id]),
-    edgesTable.putAll(
-      tx,
-      event.prev_events.map((prev) => ({ prev_id: prev, event_id: event.event_id }) satisfies EdgeRow),
-    ),
   ]);
   if (!room) throw new Error(`room ${event.room_id} is not held here`);
   const row = eventRow(event, room);
@@ -59,10 +55,16 @@ export async function persistBackfilledEvent(
   // A prev event that may be placed later (from a peer) must then know it has children (remote-batch.ts).
   const later = event.prev_events.filter((_, i) => mayBePlacedLater(prevs[i]));
   if (later.length > 0)
-    await referencedTable.putAll(
-      tx,
-      later.map((prev) => ({ room_id: event.room_id, event_id: prev })),
-    );
+    await Promise.all([
+      referencedTable.putAll(
+        tx,
+        later.map((prev) => ({ room_id: event.room_id, event_id: prev })),
+      ),
+      edgesTable.putAll(
+        tx,
+        later.map((prev) => ({ prev_id: prev, event_id: event.event_id }) satisfies EdgeRow),
+      ),
+    ]);
   if (placement.rejected !== undefined) {
     row.rejected = placement.rejected;
     await eventsTable.put(tx, row);

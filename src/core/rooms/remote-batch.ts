@@ -174,17 +174,20 @@ export class RemoteBatch {
    * `eventId` placed in the DAG: it replaces its prev events as extremity
    * unless it has children. A prev event that may be placed later (not
    * placed by this batch, no forward extremity, and so as the caller read
-   * it) is kept as referenced, so that placing it then knows it has
-   * children.
+   * it) is kept as referenced, with the edge, so that placing it then knows
+   * it has children; the edge from one that is placed is never asked for,
+   * and is not written (a request per event less).
    */
   placeInDag(eventId: string, prevEvents: readonly string[]): void {
     const roomId = this.room.room_id;
     for (const prev of prevEvents) {
-      if (!this.namedAsPrev.has(prev) && this.mayBePlacedLater(prev))
-        this.defer(referencedTable, { room_id: roomId, event_id: prev });
+      // Only a prev event that may be placed later is ever asked whether it has children (open()).
+      if (this.mayBePlacedLater(prev)) {
+        if (!this.namedAsPrev.has(prev)) this.defer(referencedTable, { room_id: roomId, event_id: prev });
+        this.defer(edgesTable, { prev_id: prev, event_id: eventId });
+      }
       this.extremitySet.delete(prev);
       this.namedAsPrev.add(prev);
-      this.defer(edgesTable, { prev_id: prev, event_id: eventId });
     }
     if (!this.hasChildren(eventId)) this.extremitySet.add(eventId);
     this.settle(eventId);

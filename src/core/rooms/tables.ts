@@ -38,9 +38,10 @@
 //   was not held when they were placed (history arrives newest first when
 //   backfilling, and peers may send events out of order); the target is
 //   pruned when it is placed (persist-backfill.ts, persist-remote.ts).
-// - Federation (persist-remote.ts): `room_edges` (prev event → event) tells
-//   whether an event arriving late already has children (then it is no
-//   forward extremity); `room_invite_state` keeps the stripped state a remote
+// - Federation (persist-remote.ts): `room_edges` (prev event → event), for
+//   prev events that may be placed later (mayBePlacedLater; a placed one is
+//   never asked), tells whether an event arriving late already has children
+//   (then it is no forward extremity); `room_invite_state` keeps the stripped state a remote
 //   server sent with an invite to a room this server does not hold. Events
 //   from peers may be `outlier` (held without their place in the DAG: auth
 //   chains, state from send_join or state_ids; their state groups are the

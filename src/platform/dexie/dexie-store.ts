@@ -104,18 +104,73 @@ export async function openDexieStore(
   };
 }
 
+/** IndexedDB's transaction, object stores and requests, as far as this file uses them (no DOM lib here). */
+interface IdbRequest {
+  readonly result: unknown;
+  readonly error: { readonly name: string; readonly message: string } | null;
+  onsuccess: (() => void) | null;
+  onerror: ((event: { preventDefault(): void; stopPropagation(): void }) => void) | null;
+}
+interface IdbObjectStore {
+  get(key: Key): IdbRequest;
+  put(row: Row): IdbRequest;
+  delete(key: Key): IdbRequest;
+}
+interface IdbTransaction {
+  objectStore(name: string): IdbObjectStore;
+}
+
+/**
+ * A request's outcome as a promise. A failed request rejects without
+ * aborting the transaction by itself (as Dexie's own requests do): the
+ * transaction aborts when the caller's function throws.
+ */
+function requested<T>(request: IdbRequest): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result as T);
+    request.onerror = (event) => {
+      event.stopPropagation();
+      event.preventDefault();
+      reject(request.error);
+    };
+  });
+}
+
 /**
  * The port's transaction over Dexie's. Tables are taken from the transaction
  * object itself rather than from Dexie's ambient zone, so operations join this
  * transaction without relying on the zone following native awaits. (Awaiting
  * anything else still lets IndexedDB commit early: see port.ts.)
+ *
+ * A row's get, put and delete go to IndexedDB's own object store under
+ * Dexie's transaction: through Dexie each cost the worker about as much
+ * again as the request itself (its middlewares, its promises and zones),
+ * and a received transaction makes a few hundred of them. Queries, counts
+ * and bulk writes stay Dexie's.
  */
 function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
   const table = (name: string) => trans.table(name);
+  const native = (trans as unknown as { idbtrans: IdbTransaction }).idbtrans;
+  const stores = new Map<string, IdbObjectStore>();
+  const store = (name: string) => {
+    let found = stores.get(name);
+    if (!found) {
+      try {
+        found = native.objectStore(name);
+      } catch (err) {
+        // IndexedDB's name for a store asked of a finished transaction.
+        if ((err as Error).name === 'InvalidStateError')
+          throw new StorageError('TransactionInactiveError', `the transaction over ${name} has finished`);
+        throw err;
+      }
+      stores.set(name, found);
+    }
+    return found;
+  };
   const select = (name: string, query?: Query) =>
     collection(table(name), indexName(indexes, name, query), query);
   const tx: WriteTx = {
-    get: async <T extends Row>(name: string, key: Key) => (await table(name).get(key)) as T | undefined,
+    get: async <T extends Row>(name: string, key: Key) => requested<T | undefined>(store(name).get(key)),
     query: async <T extends Row>(name: string, query?: Query) => (await select(name, query).toArray()) as T[],
     // Dexie counts a limited range whole and then caps the count (IndexedDB's count has no
     // limit, and Chromium's walks every entry): a word in 60,000 index rows cost its 60,000
@@ -124,14 +179,16 @@ function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
       query?.limit === undefined
         ? select(name, query).count()
         : (await select(name, query).primaryKeys()).length,
-    // A copy, because Dexie writes an assigned auto-increment key back into the object it is given.
-    put: async (name, row) => (await table(name).put({ ...row })) as Key,
+    // IndexedDB puts a clone: an assigned auto-increment key is not written back into `row`.
+    put: async (name, row) => requested<Key>(store(name).put(row)),
     putAll: async (name, rows) => {
       if (table(name).schema.primKey.auto)
         throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
       await table(name).bulkPut(rows as Row[]);
     },
-    delete: async (name, key) => table(name).delete(key),
+    delete: async (name, key) => {
+      await requested(store(name).delete(key));
+    },
     deleteWhere: async (name, query) => select(name, query).delete(),
   };
   return tx;

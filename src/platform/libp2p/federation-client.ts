@@ -30,6 +30,7 @@ import type { SessionPool } from './session-pool.ts';
 import { readMessage, readStreaming, StreamEnded, writeFrames } from './stream-io.ts';
 import type { Frame } from './frames.ts';
 import { type Trace, wallClock } from '../trace.ts';
+import { oneMessagePerWrite } from './webrtc-writes.ts';
 
 export interface ExchangeOptions {
   readonly maxResponseBodyBytes: number;
@@ -132,11 +133,13 @@ export async function exchangeStreaming(
   const frames = requestFrames(req);
   // One stream of its own: the body is read at the caller's pace, long after the head.
   // negotiateFully: false sends the protocol name with the first frames, saving a round trip.
-  const stream = await conn.newStream(FEDERATION_PROTOCOL, {
-    signal: headSignal,
-    runOnLimitedConnection: true,
-    negotiateFully: false,
-  });
+  const stream = oneMessagePerWrite(
+    await conn.newStream(FEDERATION_PROTOCOL, {
+      signal: headSignal,
+      runOnLimitedConnection: true,
+      negotiateFully: false,
+    }),
+  );
   const stopWriting = new AbortController();
   const idleError = () =>
     new PeerUnreachable(serverName, 'timeout', `${serverName} sent nothing for ${options.idleMs} ms`);

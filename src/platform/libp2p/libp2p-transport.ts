@@ -39,6 +39,7 @@ import { keepRelaysConnected } from './relay-keeper.ts';
 import { SessionPool } from './session-pool.ts';
 import { systemClock } from '../system-clock.ts';
 import type { Trace } from '../trace.ts';
+import { oneMessagePerWrite } from './webrtc-writes.ts';
 
 /** PeerIds of server names kept (see peerIdOf). */
 const MAX_REMEMBERED_PEER_IDS = 1_000;
@@ -97,8 +98,16 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     maxInboundStreams: limits.maxConcurrentPerPeer * 2,
     maxOutboundStreams: 256,
   };
-  await libp2p.handle(FEDERATION_PROTOCOL, server.handleStream, streamLimits);
-  await libp2p.handle(FEDERATION_SESSION_PROTOCOL, server.handleSession, streamLimits);
+  await libp2p.handle(
+    FEDERATION_PROTOCOL,
+    (stream, conn) => server.handleStream(oneMessagePerWrite(stream), conn),
+    streamLimits,
+  );
+  await libp2p.handle(
+    FEDERATION_SESSION_PROTOCOL,
+    (stream, conn) => server.handleSession(oneMessagePerWrite(stream), conn),
+    streamLimits,
+  );
   const sessions = new SessionPool();
   const known = trackKnownPeers(libp2p, init.knownPeers, logger);
   const setState = (peer: PeerId, state: PeerState) => {

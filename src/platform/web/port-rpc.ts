@@ -3,6 +3,12 @@
 // reply (a result, or an error as {name, message}); events get none. When
 // the port goes away (the worker or the document at the other end stopped),
 // every call still waiting fails with LinkClosedError, so nothing hangs.
+//
+// Requests and replies may also travel over a second carrier beside the port
+// (`attach`: Chrome's offscreen document and worker share a MessageChannel,
+// which skips the browser process a runtime port message goes through). A
+// MessagePort says nothing when its other end goes away, so the port stays:
+// it carries the events, and its disconnect still ends the link.
 import { RemoteError, type SerializedError, serializeError } from './messages.ts';
 
 /** Request types, each with its parameters and result. */
@@ -16,7 +22,9 @@ type RpcMessage =
   | { readonly kind: 'request'; readonly id: number; readonly type: string; readonly params: unknown }
   | { readonly kind: 'reply'; readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly kind: 'reply'; readonly id: number; readonly ok: false; readonly error: SerializedError }
-  | { readonly kind: 'event'; readonly event: unknown };
+  | { readonly kind: 'event'; readonly event: unknown }
+  /** The first message on an attached carrier: the other side listens there (see `attach`). */
+  | { readonly kind: 'attached' };
 
 /** The part of runtime.Port used here. */
 export interface RpcPort {
@@ -24,6 +32,13 @@ export interface RpcPort {
   disconnect(): void;
   readonly onMessage: { addListener(listener: (message: unknown) => void): void };
   readonly onDisconnect: { addListener(listener: () => void): void };
+}
+
+/** The part of MessagePort used as a second carrier (see `attach`). */
+export interface RpcChannel {
+  postMessage(message: unknown): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+  close(): void;
 }
 
 /** The other end went away (or never answered in time) before replying. */
@@ -51,6 +66,9 @@ export class PortRpc<Local extends RequestMap<Local>, Remote extends RequestMap<
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
+  #channel: RpcChannel | undefined;
+  /** Whether the other side was heard on #channel: only then do requests and replies go there. */
+  #channelHeard = false;
 
   constructor(port: RpcPort, options: PortRpcOptions<Local, Event>) {
     this.#port = port;
@@ -85,6 +103,30 @@ export class PortRpc<Local extends RequestMap<Local>, Remote extends RequestMap<
     });
   }
 
+  /**
+   * Listens for requests and replies on `channel` too, and sends them there
+   * once the other side is known to listen on it: at once when `heard` (this
+   * side got the channel from the other one), else from the first message
+   * that arrives on it. The side that says `heard` sends an `attached` first.
+   * A channel attached before replaces the one before; closing the link
+   * closes it.
+   */
+  attach(channel: RpcChannel, heard: boolean): void {
+    this.#channel?.close();
+    if (this.#closed) {
+      channel.close();
+      return;
+    }
+    this.#channel = channel;
+    this.#channelHeard = heard;
+    channel.onmessage = (evt) => {
+      if (this.#channel !== channel) return;
+      this.#channelHeard = true;
+      this.#receive(evt.data);
+    };
+    if (heard) this.#post({ kind: 'attached' });
+  }
+
   emit(event: Event): boolean {
     return this.#post({ kind: 'event', event });
   }
@@ -102,8 +144,9 @@ export class PortRpc<Local extends RequestMap<Local>, Remote extends RequestMap<
 
   #post(message: RpcMessage): boolean {
     if (this.#closed) return false;
+    const carrier = message.kind !== 'event' && this.#channelHeard ? this.#channel : undefined;
     try {
-      this.#port.postMessage(message);
+      (carrier ?? this.#port).postMessage(message);
       return true;
     } catch {
       // The other end disconnected a moment ago; onDisconnect follows.
@@ -148,6 +191,7 @@ export class PortRpc<Local extends RequestMap<Local>, Remote extends RequestMap<
   #end(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#channel?.close();
     for (const id of [...this.#pending.keys()])
       this.#settle(id, new LinkClosedError('the other side went away'));
     this.#options.onClose?.();

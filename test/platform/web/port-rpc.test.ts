@@ -39,6 +39,7 @@ function pair() {
   return {
     left,
     right,
+    ports: { l, r },
     events,
     closedCount: () => rightClosed,
     /** Resolve when the right side got its first event / was told the link closed. */
@@ -90,5 +91,38 @@ describe('PortRpc', () => {
   test('a call with a timeout fails with LinkClosedError when no reply comes', async () => {
     const { left } = pair();
     await assert.rejects(left.call('hang', {}, 20), LinkClosedError);
+  });
+
+  test('requests and replies cross on an attached channel once both ends listen there; events stay on the port', async () => {
+    const { left, right, ports, events, eventSeen, closeSeen } = pair();
+    // The right side made the channel and handed one end over; the left side speaks first on it.
+    const { port1, port2 } = new MessageChannel();
+    right.attach(port1 as never, false);
+    left.attach(port2 as never, true);
+    assert.equal(await left.call('greet', { name: 'a' }), 'hello a');
+    assert.deepEqual(await right.call('double', { n: 2 }), { n: 4 });
+    assert.deepEqual([ports.l.posted, ports.r.posted], [[], []], 'nothing crossed on the ports');
+
+    left.emit('ping');
+    await eventSeen;
+    assert.deepEqual(events, ['ping']);
+    assert.deepEqual(ports.l.posted, [{ kind: 'event', event: 'ping' }]);
+
+    // The port alone says when the other side is gone: the channel closes with it.
+    const hanging = left.call('hang', {});
+    left.close();
+    await assert.rejects(hanging, LinkClosedError);
+    await closeSeen;
+    await assert.rejects(right.call('double', { n: 1 }), LinkClosedError);
+  });
+
+  test('a side that was handed no word on the channel keeps sending on the port', async () => {
+    const { left, right, ports } = pair();
+    const { port1, port2 } = new MessageChannel();
+    right.attach(port1 as never, false);
+    assert.equal(await left.call('greet', { name: 'b' }), 'hello b');
+    assert.equal(ports.r.posted.length, 1, 'the reply went on the port');
+    left.close();
+    port2.close();
   });
 });
