@@ -10,11 +10,13 @@
 // write promise resolved. Writes that take stream positions are serialized
 // by the store (they all write the counter row), so entries come in the order
 // their positions were taken, and each positioned entry says where its run
-// began (the position the entry before it ended at), which lets a reader
-// check that the entries it holds cover every position after its own. A
-// write whose function threw was aborted and leaves nothing; one whose
-// commit failed may or may not have committed: it leaves an entry marked
-// unknown, and the positions after it are not known to follow on anything.
+// began (the counter it read, else the position the entry before it ended
+// at), which lets a reader check that the entries it holds cover every
+// position after its own. A write whose function threw was aborted and
+// leaves nothing; one whose commit failed may or may not have committed: it
+// leaves an entry marked unknown, and the log forgets the latest rows it
+// touched. A later commit that read the counter where the unknown one did
+// shows it did not commit (it wrote the counter in the same transaction).
 //
 // Bounded: ENTRIES entries, ROWS_PER_COMMIT rows each (a bigger commit is
 // recorded without its rows), ROWS rows in all, LATEST rows per latest-row
@@ -48,7 +50,7 @@ export interface CommitEntry {
   readonly serial: number;
   /** Tables the commit wrote (put, delete or deleteWhere). */
   readonly tables: ReadonlySet<string>;
-  /** Stream positions taken: (from, to]; from is undefined when what came before is not known. */
+  /** Stream positions taken: (from, to]; from is the counter the write read, undefined when not known. */
   readonly stream?: { readonly from: number | undefined; readonly to: number };
   /** The last row written per key of each kept table, or undefined when the commit wrote too many. */
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Row>> | undefined;
@@ -125,17 +127,19 @@ export class CommitLog {
   /** Records a commit (see the header). */
   record(write: Recorder, committed: boolean): void {
     const unknown = !committed;
-    const newestBefore = this.#followNewest(write, unknown);
     let stream: CommitEntry['stream'];
-    if (unknown) this.#streamEnd = undefined;
-    else if (write.streamTo !== undefined) {
-      const from =
+    if (write.streamTo !== undefined) {
+      const end =
         this.#streamEnd !== undefined && this.#streamEnd < write.streamTo ? this.#streamEnd : undefined;
-      stream = { from, to: write.streamTo };
-      this.#streamEnd = write.streamTo;
+      stream = { from: write.streamRead ?? end, to: write.streamTo };
     }
+    const newestBefore = this.#followNewest(write, unknown, stream?.from ?? this.#streamEnd);
+    if (unknown) this.#streamEnd = undefined;
+    else if (stream) this.#streamEnd = stream.to;
     for (const [table, cache] of this.#latest) {
-      if (unknown || write.cleared.has(table)) cache.clear();
+      if (write.cleared.has(table)) cache.clear();
+      // A failed write's rows may or may not be the store's: forgotten.
+      else if (unknown) for (const id of write.rows.get(table)?.keys() ?? []) cache.delete(id);
       else for (const [id, row] of write.rows.get(table) ?? []) cache.set(id, row);
     }
     const kept = Object.keys(this.#options.kept);
@@ -164,26 +168,30 @@ export class CommitLog {
    * it was before. A group not known yet gets its newest row from a write
    * only when that row took a position after the last commit's: positions
    * only grow (backfilled events take theirs below everything), so no row of
-   * the group is newer. A failed write, or one that deleted rows, leaves
-   * nothing known.
+   * the group is newer. A failed write leaves the groups it wrote in not
+   * known, one that deleted rows none.
    */
-  #followNewest(write: Recorder, unknown: boolean): Map<string, number | undefined> | undefined {
+  #followNewest(
+    write: Recorder,
+    unknown: boolean,
+    before: number | undefined,
+  ): Map<string, number | undefined> | undefined {
     const table = this.#options.newest?.table;
     if (table === undefined) return undefined;
-    if (unknown || write.cleared.has(table)) {
+    if (write.cleared.has(table)) {
       this.#newest.clear();
       return undefined;
     }
-    if (write.newest.size === 0) return undefined;
-    const before = new Map<string, number | undefined>();
+    if (unknown) for (const group of write.newest.keys()) this.#newest.delete(group);
+    if (unknown || write.newest.size === 0) return undefined;
+    const moved = new Map<string, number | undefined>();
     for (const [group, row] of write.newest) {
       const known = this.#newest.get(group);
-      if (known ? row.order < known.order : this.#streamEnd === undefined || row.order <= this.#streamEnd)
-        continue;
-      before.set(group, known?.value);
+      if (known ? row.order < known.order : before === undefined || row.order <= before) continue;
+      moved.set(group, known?.value);
       this.#newest.set(group, row);
     }
-    return before;
+    return moved;
   }
 
   /** A recorder for one write transaction. */
@@ -209,6 +217,8 @@ export class Recorder {
   readonly rows = new Map<string, Map<string, Row>>();
   /** The newest row put per group (CommitLogOptions.newest), whatever the number of rows. */
   readonly newest = new Map<string, { order: number; value: number }>();
+  /** The stream counter as the write first read it. */
+  streamRead: number | undefined;
   streamTo: number | undefined;
   tooMany = false;
   readonly #paths: Readonly<Record<string, string | readonly string[]>>;
@@ -219,6 +229,12 @@ export class Recorder {
     this.#paths = { ...options.kept, ...options.latest };
     this.#latest = new Set(Object.keys(options.latest));
     this.#newest = options.newest;
+  }
+
+  /** A row the write read: the stream counter's value is where its positions start. */
+  got(table: string, key: Key, row: Row | undefined): void {
+    if (table === STREAM_TABLE && key === 'stream' && this.streamRead === undefined)
+      this.streamRead = typeof row?.value === 'number' ? row.value : 0;
   }
 
   put(table: string, row: Row): void {
@@ -278,7 +294,16 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
       try {
         const result = await inner.write(tables, async (tx) => {
           const value = await fn({
-            get: (table, key) => tx.get(table, key),
+            get: <T extends Row>(table: string, key: Key) => {
+              const got = tx.get<T>(table, key);
+              // The counter's value is where the write's positions start (a failed get fails the write).
+              if (table === STREAM_TABLE)
+                got.then(
+                  (row) => recorder.got(table, key, row),
+                  () => {},
+                );
+              return got;
+            },
             query: (table, query) => tx.query(table, query),
             count: (table, query) => tx.count(table, query),
             put: (table, row) => {

@@ -8,7 +8,11 @@
 // - every commit since the read is recorded, whole, in commit order, and
 //   touched only tables whose change reaches a sync through the event rows
 //   (rooms.COMMITTED_VIEW_TABLES and `tables`), so receipts, memberships,
-//   account data, presence, keys and to-device are as at P;
+//   account data, presence, keys and to-device are as at P; a write whose
+//   commit failed did not commit (a later commit read the stream counter
+//   where it did), took only positions the read saw, or took none and wrote
+//   no event (the room rows it wrote are forgotten): a peer whose write
+//   fails sends back to storage only the syncs it may have changed;
 // - the positioned commits after P follow on each other from P, and each
 //   position of (P, Q] is an event row the commits carry, so none is skipped
 //   (a message hidden for good) and none is uncommitted (entries are added
@@ -27,8 +31,9 @@
 //   (CommitEntry.newestBefore), so the state section is empty.
 // Anything else reads storage as before.
 import * as rooms from '../rooms/api.ts';
-import type { CommitLog } from '../storage/commit-log.ts';
+import type { CommitEntry, CommitLog } from '../storage/commit-log.ts';
 import type { Row } from '../storage/port.ts';
+import { STREAM_TABLE } from '../storage/stream.ts';
 import type { BuiltSync, SyncRequest } from './build-sync.ts';
 import type { FilterDefinition } from '../events/filter.ts';
 import { filtersEvents } from '../events/filter-match.ts';
@@ -72,6 +77,31 @@ function viewable(filter: FilterDefinition): boolean {
 }
 
 /**
+ * Tables a failed write that took no position may have written without
+ * stopping the view: those no sync reads, and the room rows, looked up per
+ * room (the log and the row cache forget those a failed write touched).
+ */
+const FAILED_WRITE_TABLES = new Set(
+  [...rooms.COMMITTED_VIEW_TABLES].filter((t) => t !== rooms.EVENTS_TABLE && t !== STREAM_TABLE),
+);
+
+/** Whether a write whose commit failed left nothing a read at P or later would see that it did not (see the header). */
+function leftNothing(
+  failed: CommitEntry,
+  later: readonly CommitEntry[],
+  from: number,
+  tables: ReadonlySet<string>,
+): boolean {
+  if (failed.stream) {
+    if (failed.stream.to <= from) return true;
+    // Its counter write and the rest went together: a later write that read the counter where it did shows none committed.
+    const next = later.find((e) => e.stream);
+    return failed.stream.from !== undefined && next?.stream?.from === failed.stream.from;
+  }
+  return [...failed.tables].every((t) => FAILED_WRITE_TABLES.has(t) || tables.has(t));
+}
+
+/**
  * The answer at the newest committed position, or undefined when storage
  * must be read. Its `serial` is the log's when answered (a base for the next).
  */
@@ -88,8 +118,11 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   const rows = new Map<string, Row>();
   // Per room, the state group after its last event at P, when known.
   const groupsAtFrom = new Map<string, number | undefined>();
-  for (const entry of entries) {
-    if (entry.unknown) return undefined;
+  for (const [i, entry] of entries.entries()) {
+    if (entry.unknown) {
+      if (!leftNothing(entry, entries.slice(i + 1), from, view.tables)) return undefined;
+      continue;
+    }
     for (const table of entry.tables)
       if (!rooms.COMMITTED_VIEW_TABLES.has(table) && !view.tables.has(table)) return undefined;
     if (entry.tables.has(rooms.EVENTS_TABLE) && !entry.rows) return undefined;

@@ -386,10 +386,13 @@ describe('answerFromView over a commit log', () => {
       events?: Record<string, unknown>[];
       rooms?: Record<string, unknown>[];
       tables?: string[];
+      /** The stream counter as the write read it. */
+      read?: number;
     },
     committed = true,
   ) {
     const recorder = log.recorder();
+    if (what.read !== undefined) recorder.got('counters', 'stream', { name: 'stream', value: what.read });
     if (what.stream !== undefined) recorder.put('counters', { name: 'stream', value: what.stream });
     for (const row of what.rooms ?? []) recorder.put(rooms.ROOMS_TABLE, row);
     for (const row of what.events ?? []) recorder.put(rooms.EVENTS_TABLE, row);
@@ -478,6 +481,36 @@ describe('answerFromView over a commit log', () => {
     for (let i = 0; i < 100; i++) commit(trimmed.log, { tables: ['fed_outbox'] });
     commit(trimmed.log, { stream: 6, events: [message(6)] });
     assert.equal(trimmed.answer(), undefined);
+  });
+
+  test('a failed write stops only the syncs it may have changed', () => {
+    // The next write read the counter where the failed one did: it did not commit.
+    const uncommitted = setUp();
+    commit(uncommitted.log, { read: 5, stream: 6, events: [message(6, { sender: '@mallory:test' })] }, false);
+    commit(uncommitted.log, { read: 5, stream: 6, events: [message(6)] });
+    const joined = uncommitted.answer()!.built.response.rooms.join[room]!;
+    assert.deepEqual(texts(joined), ['m6']);
+    assert.equal((joined.timeline.events[0] as { sender: string }).sender, '@alice:test');
+    // It did: its events are not known.
+    const committed = setUp();
+    commit(committed.log, { read: 5, stream: 6, events: [message(6)] }, false);
+    commit(committed.log, { read: 6, stream: 7, events: [message(7)] });
+    assert.equal(committed.answer(), undefined);
+    // Positions the read saw, or only tables no sync reads: nothing to see.
+    const seen = setUp();
+    commit(seen.log, { read: 4, stream: 5, events: [message(5)] }, false);
+    commit(seen.log, { tables: ['fed_outbox', 'room_extremities'] }, false);
+    commit(seen.log, { read: 5, stream: 6, events: [message(6)] });
+    assert.deepEqual(texts(seen.answer()!.built.response.rooms.join[room]!), ['m6']);
+    // A failed write of the room's row: its state group is not known any more (that room only).
+    const roomRow = setUp();
+    commit(roomRow.log, { rooms: [{ room_id: room, state_group: 7 }] }, false);
+    commit(roomRow.log, { read: 5, stream: 6, events: [message(6)] });
+    assert.equal(roomRow.answer(), undefined);
+    const other = setUp();
+    commit(other.log, { rooms: [{ room_id: '!other:test', state_group: 2 }] }, false);
+    commit(other.log, { read: 5, stream: 6, events: [message(6)] });
+    assert.deepEqual(texts(other.answer()!.built.response.rooms.join[room]!), ['m6']);
   });
 
   test('an event placed on other state than the room current one, or not plain, goes to storage', () => {
