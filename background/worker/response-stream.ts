@@ -7,7 +7,7 @@
 // chunks here, and a streamed body is read one chunk ahead of the port.
 import { type BackgroundMessage, MAX_CHUNK_BYTES } from '../../src/platform/web/client-wire.ts';
 import { bodyChunks } from '../../src/platform/web/body-chunks.ts';
-import { encodeWireBytes, type OutgoingResponse } from '../../src/platform/web/hs-wire.ts';
+import { encodeWireBytes, type OutgoingResponse, utf8Bytes } from '../../src/platform/web/hs-wire.ts';
 
 export interface ResponseSink {
   send(msg: BackgroundMessage): void;
@@ -26,8 +26,13 @@ export async function streamResponse(
   sink: ResponseSink,
 ): Promise<void> {
   if (!sink.wanted()) return;
-  const body = response.body;
   const { status, headers } = response;
+  // JSON text whose UTF-8 surely fits one chunk (3 bytes per UTF-16 unit at most) goes as it is.
+  if (typeof response.body === 'string' && response.body.length * 3 <= MAX_CHUNK_BYTES) {
+    sink.send({ type: 'whole', id, status, headers, bytes: { text: response.body } });
+    return;
+  }
+  const body = typeof response.body === 'string' ? utf8Bytes(response.body) : response.body;
   if (body === null || (body instanceof Uint8Array && body.length <= MAX_CHUNK_BYTES)) {
     // One message instead of three: each is a hop between processes and into the page.
     sink.send({ type: 'whole', id, status, headers, bytes: encodeWireBytes(body ?? new Uint8Array(0)) });

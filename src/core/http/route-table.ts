@@ -38,12 +38,17 @@ export interface RouteMatch<R extends PathRoute> {
 }
 
 export class RouteTable<R extends PathRoute> {
-  private readonly compiled: readonly CompiledRoute<R>[];
+  /** The routes by their number of segments: a path is tried only against patterns as long as it (every request asks). */
+  private readonly bySegments = new Map<number, CompiledRoute<R>[]>();
 
   private readonly rules: ParamRules;
 
   constructor(routes: readonly R[], rules: ParamRules = 'lenient') {
-    this.compiled = routes.map(compile);
+    for (const compiled of routes.map(compile)) {
+      const same = this.bySegments.get(compiled.segments.length);
+      if (same) same.push(compiled);
+      else this.bySegments.set(compiled.segments.length, [compiled]);
+    }
     this.rules = rules;
   }
 
@@ -69,7 +74,7 @@ export class RouteTable<R extends PathRoute> {
 
   private matching(segments: readonly string[]) {
     const out: { compiled: CompiledRoute<R>; params: Record<string, string> }[] = [];
-    for (const compiled of this.compiled) {
+    for (const compiled of this.bySegments.get(segments.length) ?? []) {
       const params = matchSegments(compiled.segments, segments, this.rules);
       if (params) out.push({ compiled, params });
     }
@@ -93,11 +98,15 @@ export function splitPath(rawPath: string, rules: ParamRules = 'lenient'): strin
   const path = rawPath.replace(/^\/_matrix\/client\/r0(?=\/|$)/, '/_matrix/client/v3');
   const out: string[] = [];
   for (const segment of path.split('/')) {
-    try {
-      out.push(decodeURIComponent(segment));
-    } catch {
-      if (rules === 'strict') return undefined;
-      out.push(segment);
+    // Most segments have no escape: kept as they are, without the decoder's cost.
+    if (!segment.includes('%')) out.push(segment);
+    else {
+      try {
+        out.push(decodeURIComponent(segment));
+      } catch {
+        if (rules === 'strict') return undefined;
+        out.push(segment);
+      }
     }
   }
   return out;

@@ -85,24 +85,42 @@ export function toHsRequest(
 
 /**
  * A core response ready to be streamed to the page: its head, and its body as
- * bytes (null when empty) or as the chunks the core streams (media).
+ * bytes or JSON text (null when empty) or as the chunks the core streams (media).
  */
 export interface OutgoingResponse extends WireHead {
-  readonly body: Uint8Array | AsyncIterable<Uint8Array> | null;
+  /** A string is JSON text: the port carries text as it is (WireBytes), so it is never encoded to bytes and back. */
+  readonly body: Uint8Array | string | AsyncIterable<Uint8Array> | null;
 }
 
-/** A core response as bytes: JSON bodies serialised once here, bytes and streams passed as they are. */
+/**
+ * A core response for the page: JSON bodies serialised once here, bytes and
+ * streams passed as they are. The CORS headers (http/respond.ts) are left
+ * out: a page's fetch never shows them (Fetch standard, "CORS-filtered
+ * response"), and they would cross two processes and a Headers build per request.
+ */
 export function fromHsResponse(res: HsResponse): OutgoingResponse {
+  const headers = withoutCors(res.headers);
   if (res.body instanceof StreamedBody) {
     return {
       status: res.status,
-      headers: { ...res.headers, 'content-length': String(res.body.length) },
+      headers: { ...headers, 'content-length': String(res.body.length) },
       body: res.body.chunks,
     };
   }
   if (res.body instanceof Uint8Array) {
-    return { status: res.status, headers: res.headers, body: res.body.length > 0 ? res.body : null };
+    return { status: res.status, headers, body: res.body.length > 0 ? res.body : null };
   }
   const text = res.body === undefined ? '' : JSON.stringify(res.body);
-  return { status: res.status, headers: res.headers, body: text === '' ? null : utf8.encode(text) };
+  return { status: res.status, headers, body: text === '' ? null : text };
+}
+
+/** UTF-8 bytes of a JSON text body (a body too big for one message is cut into byte chunks). */
+export function utf8Bytes(text: string): Uint8Array {
+  return utf8.encode(text);
+}
+
+function withoutCors(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in headers) if (!name.startsWith('access-control-')) out[name] = headers[name]!;
+  return out;
 }

@@ -30,13 +30,25 @@ describe('streaming a response to a content script', () => {
     void streamResponse(1, { status: 200, headers: {}, body: new TextEncoder().encode('{"a":1}') }, out);
     void streamResponse(2, { status: 204, headers: { 'content-type': 'image/png' }, body: null }, out);
     void streamResponse(3, { status: 200, headers: {}, body: new Uint8Array(MAX_CHUNK_BYTES) }, out);
+    void streamResponse(4, { status: 200, headers: {}, body: '{"b":"é"}' }, out);
     assert.deepEqual(out.sent.slice(0, 1), [
       { type: 'whole', id: 1, status: 200, headers: {}, bytes: { text: '{"a":1}' } },
     ]);
-    assert.deepEqual(types(out.sent), ['whole', 'whole', 'whole']);
-    const [, empty, full] = out.sent;
+    assert.deepEqual(types(out.sent), ['whole', 'whole', 'whole', 'whole']);
+    const [, empty, full, text] = out.sent;
+    assert.deepEqual(text, { type: 'whole', id: 4, status: 200, headers: {}, bytes: { text: '{"b":"é"}' } });
     assert.ok(empty?.type === 'whole' && decodeWireBytes(empty.bytes).length === 0);
     assert.ok(full?.type === 'whole' && decodeWireBytes(full.bytes).length === MAX_CHUNK_BYTES);
+  });
+
+  test('JSON text bigger than a chunk goes as UTF-8 byte chunks, a character never lost at a cut', async () => {
+    const text = JSON.stringify({ body: 'é€'.repeat(MAX_CHUNK_BYTES / 2) });
+    const out = sink();
+    await streamResponse(5, { status: 200, headers: {}, body: text }, out);
+    assert.deepEqual(types(out.sent), ['head', 'chunk', 'chunk', 'chunk', 'end']);
+    const chunks = chunksOf(out.sent);
+    assert.ok(chunks.every((c) => c.length <= MAX_CHUNK_BYTES));
+    assert.equal(new TextDecoder().decode(Buffer.concat(chunks)), text);
   });
 
   test('stops between chunks once the request is no longer wanted (aborted, or its port closed)', async () => {

@@ -70,7 +70,7 @@ describe('toHsRequest', () => {
 });
 
 describe('fromHsResponse', () => {
-  test('serialises JSON bodies once, as UTF-8 bytes, and passes bytes through', () => {
+  test('serialises JSON bodies once, as their text, and passes bytes through', () => {
     const json = fromHsResponse({
       status: 200,
       headers: { 'content-type': 'application/json' },
@@ -78,11 +78,25 @@ describe('fromHsResponse', () => {
     });
     assert.equal(json.status, 200);
     assert.deepEqual(json.headers, { 'content-type': 'application/json' });
-    assert.equal(new TextDecoder().decode(json.body as Uint8Array), '{"a":"é"}');
+    assert.equal(json.body, '{"a":"é"}');
     const bytes = new Uint8Array([0xff, 0]);
     assert.equal(fromHsResponse({ status: 200, headers: {}, body: bytes }).body, bytes);
     assert.equal(fromHsResponse({ status: 204, headers: {}, body: new Uint8Array(0) }).body, null);
     assert.equal(fromHsResponse({ status: 200, headers: {}, body: undefined }).body, null);
+  });
+
+  test('leaves out the CORS headers, which a page never sees on a response', () => {
+    const out = fromHsResponse({
+      status: 200,
+      headers: {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+        'content-type': 'application/json',
+        'retry-after': '2',
+      },
+      body: {},
+    });
+    assert.deepEqual(out.headers, { 'content-type': 'application/json', 'retry-after': '2' });
   });
 
   test('passes a streamed body (media) through as its chunks, with its Content-Length', async () => {
