@@ -129,12 +129,17 @@ interface IdbTransaction {
 function requested<T>(request: IdbRequest): Promise<T> {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result as T);
-    request.onerror = (event) => {
-      event.stopPropagation();
-      event.preventDefault();
-      reject(request.error);
-    };
+    request.onerror = failed(request, reject);
   });
+}
+
+/** A request's error handler: the error rejects, and goes no further (no abort by itself). */
+function failed(request: IdbRequest, reject: (error: unknown) => void): IdbRequest['onerror'] {
+  return (event) => {
+    event.stopPropagation();
+    event.preventDefault();
+    reject(request.error);
+  };
 }
 
 /**
@@ -182,12 +187,23 @@ function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
         : (await select(name, query).primaryKeys()).length,
     // IndexedDB puts a clone: an assigned auto-increment key is not written back into `row`.
     put: async (name, row) => requested<Key>(store(name).put(row)),
-    // One request a row all the same (IndexedDB has no bulk put; Dexie's bulkPut made these too).
+    // One request a row all the same (IndexedDB has no bulk put), as Dexie's bulkPut made
+    // them: only the last one's success is listened to (a transaction's requests are
+    // answered in order), each one's failure rejects.
     putAll: async (name, rows) => {
       const target = store(name);
       if (target.autoIncrement)
         throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
-      await Promise.all(rows.map((row) => requested(target.put(row))));
+      if (rows.length === 0) return;
+      await new Promise<void>((resolve, reject) => {
+        let last: IdbRequest | undefined;
+        for (const row of rows) {
+          const request = target.put(row);
+          request.onerror = failed(request, reject);
+          last = request;
+        }
+        last!.onsuccess = () => resolve();
+      });
     },
     delete: async (name, key) => {
       await requested(store(name).delete(key));
