@@ -74,7 +74,12 @@ export interface NewestOf {
 export interface CommitLogOptions {
   /** Tables whose rows entries carry, by primary key path. */
   readonly kept: Readonly<Record<string, string | readonly string[]>>;
-  /** Tables whose latest committed row per key the log keeps (any commit's, however big), by key path. */
+  /**
+   * Tables whose latest committed row per key the log keeps (any commit's,
+   * however big), by key path: the rows a write put, and those it read and
+   * left (a write reads what the last one to touch the row committed), so
+   * that after a restart a room known only from reads is known.
+   */
   readonly latest: Readonly<Record<string, string | readonly string[]>>;
   /**
    * A kept table whose newest row per group (by stream position) the log
@@ -140,7 +145,12 @@ export class CommitLog {
       if (write.cleared.has(table)) cache.clear();
       // A failed write's rows may or may not be the store's: forgotten.
       else if (unknown) for (const id of write.rows.get(table)?.keys() ?? []) cache.delete(id);
-      else for (const [id, row] of write.rows.get(table) ?? []) cache.set(id, row);
+      else {
+        // A row the write read and left is the latest too: writes that touch a table one after the other.
+        for (const [id, row] of write.read.get(table) ?? [])
+          if (!write.rows.get(table)?.has(id)) cache.set(id, row);
+        for (const [id, row] of write.rows.get(table) ?? []) cache.set(id, row);
+      }
     }
     const kept = Object.keys(this.#options.kept);
     // A commit that deleted kept rows is recorded without its rows: they no longer say what the store holds.
@@ -219,6 +229,8 @@ export class Recorder {
   readonly newest = new Map<string, { order: number; value: number }>();
   /** The stream counter as the write first read it. */
   streamRead: number | undefined;
+  /** Rows of latest-row tables the write read, by key. */
+  readonly read = new Map<string, Map<string, Row>>();
   streamTo: number | undefined;
   tooMany = false;
   readonly #paths: Readonly<Record<string, string | readonly string[]>>;
@@ -233,8 +245,20 @@ export class Recorder {
 
   /** A row the write read: the stream counter's value is where its positions start. */
   got(table: string, key: Key, row: Row | undefined): void {
-    if (table === STREAM_TABLE && key === 'stream' && this.streamRead === undefined)
-      this.streamRead = typeof row?.value === 'number' ? row.value : 0;
+    if (table === STREAM_TABLE) {
+      if (key === 'stream' && this.streamRead === undefined)
+        this.streamRead = typeof row?.value === 'number' ? row.value : 0;
+      return;
+    }
+    if (row === undefined || !this.#latest.has(table)) return;
+    const byKey = this.read.get(table) ?? new Map<string, Row>();
+    this.read.set(table, byKey);
+    byKey.set(keyId(key), copyOf(row));
+  }
+
+  /** Whether `got` wants the rows of the table the write reads. */
+  reads(table: string): boolean {
+    return table === STREAM_TABLE || this.#latest.has(table);
   }
 
   put(table: string, row: Row): void {
@@ -296,8 +320,9 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
           const value = await fn({
             get: <T extends Row>(table: string, key: Key) => {
               const got = tx.get<T>(table, key);
-              // The counter's value is where the write's positions start (a failed get fails the write).
-              if (table === STREAM_TABLE)
+              // The counter's value is where the write's positions start; a room row read is the latest
+              // (a failed get fails the write).
+              if (recorder.reads(table))
                 got.then(
                   (row) => recorder.got(table, key, row),
                   () => {},

@@ -295,6 +295,14 @@ describe('a woken /sync answered from the committed view', () => {
     }
   });
 
+  test('after a restart: a room whose row no commit wrote since is known from the writes that read it', async () => {
+    await h.restart();
+    await h.sync(bob);
+    const outcome = await sameAsStorage(() => h.text(alice, roomId, 'after the restart'));
+    assert.equal(outcome.fromMemory, true);
+    assert.deepEqual(texts(outcome.body.rooms.join[roomId]), ['after the restart']);
+  });
+
   test('a room left in between is read from storage, and its later messages never show', async () => {
     const room = await h.createRoom(carol, { invite: [bob.userId] });
     await h.join(bob, room);
@@ -481,6 +489,19 @@ describe('answerFromView over a commit log', () => {
     for (let i = 0; i < 100; i++) commit(trimmed.log, { tables: ['fed_outbox'] });
     commit(trimmed.log, { stream: 6, events: [message(6)] });
     assert.equal(trimmed.answer(), undefined);
+  });
+
+  test("a room row a committed write read is the room's latest; a failed write's is not known", () => {
+    for (const committed of [true, false]) {
+      const log = new CommitLog(rooms.COMMITTED_VIEW_LOG);
+      const recorder = log.recorder();
+      recorder.got(rooms.ROOMS_TABLE, room, { room_id: room, state_group: 7 });
+      log.record(recorder, committed);
+      assert.deepEqual(
+        log.latest(rooms.ROOMS_TABLE, room),
+        committed ? { room_id: room, state_group: 7 } : undefined,
+      );
+    }
   });
 
   test('a failed write stops only the syncs it may have changed', () => {
