@@ -184,7 +184,7 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     changedSince: async ({ result }) =>
       deps.typing.serial !== result.typingSerial || deps.notifier.notices !== noticesBefore,
   });
-  const answered = base && nextBase(base);
+  const answered = base && nextBase(base, filter);
   if (answered)
     deps.next?.set(device, { token: built.response.next_batch, filter: filterParam, base: answered });
   else deps.next?.delete(device);

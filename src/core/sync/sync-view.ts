@@ -36,7 +36,7 @@ import type { Row } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { BuiltSync, SyncRequest } from './build-sync.ts';
 import type { FilterDefinition } from '../events/filter.ts';
-import { filtersEvents } from '../events/filter-match.ts';
+import { filtersEvents, roomAllowed } from '../events/filter-match.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
 import { emptySyncResponse, type JoinedRoom, type SyncResponse } from './sync-response.ts';
 import { formatSyncToken } from './sync-token.ts';
@@ -225,7 +225,7 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
  * Undefined when the answer carried to-device messages: the next sync
  * acknowledges them (SyncKeys.acknowledge), which only a storage read says.
  */
-export function nextBase(answer: ViewBase): ViewBase | undefined {
+export function nextBase(answer: ViewBase, filter: FilterDefinition): ViewBase | undefined {
   const { built } = answer;
   const { response } = built;
   if (response.to_device.events.length > 0) return undefined;
@@ -241,7 +241,8 @@ export function nextBase(answer: ViewBase): ViewBase | undefined {
       position: built.position,
       typingSerial: built.typingSerial,
       toDeviceAcknowledged: false,
-      incrementalOnly: built.joinedRooms,
+      // As room-plan.ts plans them: the joined rooms the filter lets in.
+      incrementalOnly: new Set([...built.joinedRooms].filter((r) => roomAllowed(filter.room, r))),
     },
   };
 }

@@ -119,6 +119,28 @@ describe('a woken /sync answered from the committed view', () => {
     }
   });
 
+  test("the next sync from memory keeps out the rooms the filter's not_rooms names", async () => {
+    const other = await h.createRoom(alice, { invite: [bob.userId] });
+    await h.join(bob, other);
+    const query = { filter: JSON.stringify({ room: { not_rooms: [other] } }) };
+    const answer = await sameAsStorage(async () => {
+      await h.text(alice, other, 'filtered out');
+      await h.text(alice, roomId, 'let in');
+    }, query);
+    // The client's next sync: a message in each room before it.
+    await h.text(alice, other, 'filtered out again');
+    await h.text(alice, roomId, 'let in again');
+    const reads = h.syncReads;
+    const next = await h.sync(bob, { ...query, since: answer.body.next_batch });
+    assert.equal(h.syncReads, reads);
+    assert.equal(next.rooms.join[other], undefined);
+    assert.deepEqual(texts(next.rooms.join[roomId]), ['let in again']);
+    assert.deepEqual(
+      withoutAges(next),
+      withoutAges(await h.sync(bob, { ...query, since: answer.body.next_batch })),
+    );
+  });
+
   test('an answer with to-device messages: the next sync reads storage (it acknowledges them)', async () => {
     const since = (await h.sync(bob)).next_batch;
     const poll = h.sync(bob, { since, timeout: '30000' });
