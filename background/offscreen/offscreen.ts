@@ -19,9 +19,10 @@
 //
 // Requests and replies cross on a MessageChannel beside each port
 // (port-rpc.ts `attach`): a runtime port message goes through the browser
-// process and is JSON both ways, about 1 ms a hop under load; the port
-// still carries the events (the keep-alive must be an extension message) and
-// says when the worker is gone.
+// process and is JSON both ways, about 1 ms a hop under load. Events follow
+// the replies onto the channel (one order for both); the keep-alive stays on
+// the port, as it must be an extension message, and the port says when the
+// worker is gone.
 import { responses } from '../../src/core/public.ts';
 import { consoleLogger } from '../../src/platform/web/console-logger.ts';
 import {
@@ -116,7 +117,7 @@ chrome.runtime.onMessage.addListener((message: unknown) => {
 });
 
 setInterval(() => {
-  if (service.hasPeers()) connect().emit({ type: 'keepalive' });
+  if (service.hasPeers()) connect().emitOnPort({ type: 'keepalive' });
 }, KEEPALIVE_INTERVAL_MS);
 
 connect();

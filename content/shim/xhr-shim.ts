@@ -96,10 +96,12 @@ export function installXhrShim(channel: PageChannel): void {
         shim.responseHeaders = new Headers(res.headers);
         shim.readyState = 2;
         this.#fire('readystatechange');
+        if (this.#replaced(shim)) return;
         const chunks = isNullBodyStatus(res.status) ? [] : await this.#receiveBody(res.body, shim);
         if (!chunks) return;
         const progress = { loaded: byteCount(chunks), total: contentLength(shim.responseHeaders) };
         await this.#readBody(new Response(new Blob(chunks), { headers: shim.responseHeaders }), shim);
+        if (this.#replaced(shim)) return;
         shim.readyState = DONE;
         this.#fire('readystatechange');
         this.#fire('load', progress);
@@ -130,7 +132,9 @@ export function installXhrShim(channel: PageChannel): void {
         if (body.byteLength === 0) return [];
         shim.readyState = LOADING;
         this.#fire('readystatechange');
+        if (this.#replaced(shim)) return undefined;
         this.#fire('progress', { loaded: body.byteLength, total: contentLength(shim.responseHeaders) });
+        if (this.#replaced(shim)) return undefined;
         return [new Uint8Array(body)];
       }
       const reader = body.getReader();
@@ -168,6 +172,19 @@ export function installXhrShim(channel: PageChannel): void {
         shim.responseText = await response.text();
         shim.response = shim.responseText;
       }
+    }
+
+    /**
+     * Whether the page's handler of the event just fired replaced this
+     * request (opened again: returns true, nothing more is fired for it) or
+     * aborted it (throws the abort's reason, so the request ends with
+     * `abort`); false when it goes on. A whole body is handled without a
+     * pause in which the abort could reach it otherwise.
+     */
+    #replaced(shim: ShimState): boolean {
+      if (this.#shim !== shim) return true;
+      shim.aborter?.signal.throwIfAborted();
+      return false;
     }
 
     override abort() {

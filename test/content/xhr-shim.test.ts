@@ -96,4 +96,38 @@ describe('the XMLHttpRequest shim', () => {
     assert.deepEqual(events.slice(-2), ['abort', 'loadend']);
     assert.deepEqual(await isolated.next(), { type: 'abort', id });
   });
+
+  test('abort() when the head of a whole answer arrives ends it with abort, not load', async () => {
+    const { xhr, events, done, id } = await start();
+    xhr.addEventListener('readystatechange', () => {
+      if (xhr.readyState === 2) xhr.abort();
+    });
+    const bytes = new TextEncoder().encode('{"a":1}').buffer;
+    isolated.reply({ ...head(id), type: 'whole', bytes });
+    await done;
+    assert.equal(xhr.status, 0);
+    assert.deepEqual(events, [
+      'readystatechange 1',
+      'readystatechange 2',
+      'readystatechange 4',
+      'abort',
+      'loadend',
+    ]);
+  });
+
+  test('opened again when the head of a whole answer arrives: the old request fires nothing more', async () => {
+    const { xhr, events, id } = await start();
+    const reopened = Promise.withResolvers<void>();
+    xhr.addEventListener('readystatechange', function reopen() {
+      if (xhr.readyState !== 2) return;
+      xhr.removeEventListener('readystatechange', reopen);
+      xhr.open('GET', VERSIONS);
+      reopened.resolve();
+    });
+    const bytes = new TextEncoder().encode('{"a":1}').buffer;
+    isolated.reply({ ...head(id), type: 'whole', bytes });
+    // A whole body's events follow its head in the same task: by now they would have fired.
+    await reopened.promise;
+    assert.deepEqual(events, ['readystatechange 1', 'readystatechange 2', 'readystatechange 1']);
+  });
 });

@@ -8,7 +8,10 @@
 // (`attach`: Chrome's offscreen document and worker share a MessageChannel,
 // which skips the browser process a runtime port message goes through). A
 // MessagePort says nothing when its other end goes away, so the port stays:
-// it carries the events, and its disconnect still ends the link.
+// its disconnect still ends the link. Events take the carrier replies take,
+// so that one side sees them in the order the other sent them (a `status`
+// reply must not overtake the `peer down` sent after it); only what must be
+// an extension message (Chrome's keep-alive) goes on the port (`emitOnPort`).
 import { RemoteError, type SerializedError, serializeError } from './messages.ts';
 
 /** Request types, each with its parameters and result. */
@@ -131,6 +134,11 @@ export class PortRpc<Local extends RequestMap<Local>, Remote extends RequestMap<
     return this.#post({ kind: 'event', event });
   }
 
+  /** An event on the runtime port even when a channel is attached: an extension message (a keep-alive). */
+  emitOnPort(event: Event): boolean {
+    return this.#post({ kind: 'event', event }, this.#port);
+  }
+
   /** Disconnects this side; calls still waiting fail. */
   close(): void {
     if (this.#closed) return;
@@ -142,16 +150,23 @@ export class PortRpc<Local extends RequestMap<Local>, Remote extends RequestMap<
     this.#end();
   }
 
-  #post(message: RpcMessage): boolean {
+  #post(message: RpcMessage, carrier: RpcPort | RpcChannel | undefined = this.#carrier()): boolean {
     if (this.#closed) return false;
-    const carrier = message.kind !== 'event' && this.#channelHeard ? this.#channel : undefined;
     try {
-      (carrier ?? this.#port).postMessage(message);
+      carrier.postMessage(message);
       return true;
     } catch {
+      // A channel's structured clone refuses what the port's JSON would
+      // drop (a function in a result): the port then takes it, so no call
+      // waits for a reply that was never sent.
+      if (carrier !== this.#port) return this.#post(message, this.#port);
       // The other end disconnected a moment ago; onDisconnect follows.
       return false;
     }
+  }
+
+  #carrier(): RpcPort | RpcChannel {
+    return (this.#channelHeard ? this.#channel : undefined) ?? this.#port;
   }
 
   #receive(raw: unknown): void {

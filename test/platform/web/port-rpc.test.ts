@@ -93,7 +93,7 @@ describe('PortRpc', () => {
     await assert.rejects(left.call('hang', {}, 20), LinkClosedError);
   });
 
-  test('requests and replies cross on an attached channel once both ends listen there; events stay on the port', async () => {
+  test('requests, replies and events cross on an attached channel once both ends listen there, in one order; a keep-alive on the port', async () => {
     const { left, right, ports, events, eventSeen, closeSeen } = pair();
     // The right side made the channel and handed one end over; the left side speaks first on it.
     const { port1, port2 } = new MessageChannel();
@@ -106,7 +106,9 @@ describe('PortRpc', () => {
     left.emit('ping');
     await eventSeen;
     assert.deepEqual(events, ['ping']);
-    assert.deepEqual(ports.l.posted, [{ kind: 'event', event: 'ping' }]);
+    assert.deepEqual(ports.l.posted, [], 'the event took the channel, behind the replies sent before it');
+    left.emitOnPort('alive');
+    assert.deepEqual(ports.l.posted, [{ kind: 'event', event: 'alive' }]);
 
     // The port alone says when the other side is gone: the channel closes with it.
     const hanging = left.call('hang', {});
@@ -114,6 +116,27 @@ describe('PortRpc', () => {
     await assert.rejects(hanging, LinkClosedError);
     await closeSeen;
     await assert.rejects(right.call('double', { n: 1 }), LinkClosedError);
+  });
+
+  test("a reply the channel's structured clone refuses goes on the port, so the call is answered", async () => {
+    const [l, r] = fakePortPair();
+    const left = new PortRpc<Left, Right, string>(l, {
+      handlers: { double: async ({ n }) => ({ n: n * 2 }) },
+    });
+    const right = new PortRpc<Right, Left, string>(r, {
+      handlers: {
+        // A function in a result: JSON (the port) drops it, structured clone (the channel) throws.
+        greet: async ({ name }) => ({ name, toString: () => name }) as unknown as string,
+        fail: async () => ({}) as never,
+        hang: () => new Promise(() => {}),
+      },
+    });
+    const { port1, port2 } = new MessageChannel();
+    right.attach(port1 as never, false);
+    left.attach(port2 as never, true);
+    assert.deepEqual(await left.call('greet', { name: 'a' }), { name: 'a' });
+    assert.equal(r.posted.length, 1, 'the reply went on the port');
+    left.close();
   });
 
   test('a side that was handed no word on the channel keeps sending on the port', async () => {
