@@ -132,12 +132,13 @@ export async function exchangeStreaming(
   const { headSignal } = options;
   const frames = requestFrames(req);
   // One stream of its own: the body is read at the caller's pace, long after the head.
-  // negotiateFully: false sends the protocol name with the first frames, saving a round trip.
+  // Opening it costs multistream-select's round trip: libp2p 3 declares
+  // `negotiateFully: false` but no longer reads it (nothing sends the protocol
+  // name with the first frames), so the option is not given.
   const stream = oneMessagePerWrite(
     await conn.newStream(FEDERATION_PROTOCOL, {
       signal: headSignal,
       runOnLimitedConnection: true,
-      negotiateFully: false,
     }),
   );
   const stopWriting = new AbortController();
