@@ -159,22 +159,24 @@ async function placePage(
   await fetchMissingAuthEvents(deps, origin, version, ordered);
   const external = await statesOfMissingPrevs(deps, origin, roomId, version, ordered, MAX_STATE_LOOKUPS);
   return deps.rooms.exclusive(roomId, () =>
-    deps.store.write(roomWriteTables, async (tx) => {
-      const held = new EventRows(tx);
-      const low = await reserveBackfillPositions(tx, ordered.length);
-      let placed = 0;
-      for (const [i, event] of ordered.entries()) {
-        const checked = await checkAgainstOwnState(tx, held, version, event, external, deps.stateCache);
-        if ('dropped' in checked) {
-          logged(deps, { event, error: checked.dropped });
-          continue;
+    deps.stateCache.writing(
+      deps.store.write(roomWriteTables, async (tx) => {
+        const held = new EventRows(tx);
+        const low = await reserveBackfillPositions(tx, ordered.length);
+        let placed = 0;
+        for (const [i, event] of ordered.entries()) {
+          const checked = await checkAgainstOwnState(tx, held, version, event, external, deps.stateCache);
+          if ('dropped' in checked) {
+            logged(deps, { event, error: checked.dropped });
+            continue;
+          }
+          await persistBackfilledEvent(tx, event, version, { ...checked, stream: low + i });
+          held.forget(event.event_id);
+          if (checked.rejected === undefined) placed += 1;
+          else logged(deps, { event, error: `rejected: ${checked.rejected}` });
         }
-        await persistBackfilledEvent(tx, event, version, { ...checked, stream: low + i });
-        held.forget(event.event_id);
-        if (checked.rejected === undefined) placed += 1;
-        else logged(deps, { event, error: `rejected: ${checked.rejected}` });
-      }
-      return placed;
-    }),
+        return placed;
+      }),
+    ),
   );
 }

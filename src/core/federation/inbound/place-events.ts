@@ -43,7 +43,9 @@ export async function placeAll(
 ): Promise<Placed[]> {
   try {
     return await deps.rooms.exclusive(events[0]!.room_id, () =>
-      deps.store.write(roomWriteTables, (tx) => placeBatch(deps, tx, version, events, external)),
+      deps.stateCache.writing(
+        deps.store.write(roomWriteTables, (tx) => placeBatch(deps, tx, version, events, external)),
+      ),
     );
   } catch (err) {
     return placeOneByOne(deps, version, events, external, err);
@@ -115,8 +117,8 @@ export function place(
   external: ReadonlyMap<string, StateIds>,
 ): Promise<Placed> {
   return deps.rooms.exclusive(event.room_id, async () => {
-    const [placed] = await deps.store.write(roomWriteTables, (tx) =>
-      placeBatch(deps, tx, version, [event], external),
+    const [placed] = await deps.stateCache.writing(
+      deps.store.write(roomWriteTables, (tx) => placeBatch(deps, tx, version, [event], external)),
     );
     return placed!;
   });

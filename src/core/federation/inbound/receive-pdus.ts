@@ -76,13 +76,15 @@ async function surveyAndPlace(
   let surveyed: Survey | undefined;
   try {
     return await deps.rooms.exclusive(roomId, () =>
-      deps.store.write(roomWriteTables, async (tx) => {
-        const held = new EventRows(tx);
-        surveyed = await survey(held, events, version);
-        const { todo, lacksAuth, lacksPrev } = surveyed;
-        if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
-        return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held) };
-      }),
+      deps.stateCache.writing(
+        deps.store.write(roomWriteTables, async (tx) => {
+          const held = new EventRows(tx);
+          surveyed = await survey(held, events, version);
+          const { todo, lacksAuth, lacksPrev } = surveyed;
+          if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
+          return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held) };
+        }),
+      ),
     );
   } catch (err) {
     const { todo, lacksAuth, lacksPrev } = surveyed ?? {};
