@@ -300,17 +300,17 @@ export interface PendingRedactionRow extends Record<string, unknown> {
  * Whether an event held as `row` (undefined: not held) may still be placed
  * with its place in the DAG, so that a `room_referenced` row must tell it
  * then that it was named (see the header): one not held, or held as an
- * outlier that was not rejected. An event held with its place (accepted,
- * rejected or soft-failed) is never placed again (placing from peers answers
- * it from its row); a rejected outlier placed again is rejected again (step 4
- * of the checks on receipt, spec server-server API, is over the same auth
- * events), and rejected and soft-failed events get no stream position, no
- * extremity and no thread: the reader of the rows (remote-batch.ts) asks
- * only of events it places in the timeline. A row for a settled event would
- * stay for good, as nothing places it to drop its row.
+ * outlier. An event held with its place (accepted, rejected or soft-failed)
+ * is never placed again (placing from peers answers it from its row), and
+ * rejected and soft-failed events get no stream position, no extremity and
+ * no thread: the reader of the rows (remote-batch.ts) asks only of events it
+ * places in the timeline. A rejected outlier is checked again when it is
+ * placed, against its auth events as stored, which a redaction may have cut
+ * since (before room version 11 it strips power levels' `invite`), so it
+ * may be accepted then: it keeps its rows (found in review).
  */
-export function mayBePlacedLater(row: Pick<EventRow, 'outlier' | 'rejected'> | undefined): boolean {
-  return row === undefined || (row.outlier === true && row.rejected === undefined);
+export function mayBePlacedLater(row: Pick<EventRow, 'outlier'> | undefined): boolean {
+  return row === undefined || row.outlier === true;
 }
 
 /** An id an event named before the event it names was placed (see the header). */
