@@ -50,7 +50,11 @@ export interface CommitEntry {
   readonly serial: number;
   /** Tables the commit wrote (put, delete or deleteWhere). */
   readonly tables: ReadonlySet<string>;
-  /** Stream positions taken: (from, to]; from is the counter the write read, undefined when not known. */
+  /**
+   * Stream positions taken: (from, to]; from is the counter the write read,
+   * undefined when not known. For an `unknown` entry, the positions it tried
+   * to take, which may not exist.
+   */
   readonly stream?: { readonly from: number | undefined; readonly to: number };
   /** The last row written per key of each kept table, or undefined when the commit wrote too many. */
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Row>> | undefined;

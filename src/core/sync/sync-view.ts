@@ -123,16 +123,17 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
       if (!leftNothing(entry, entries.slice(i + 1), from, view.tables)) return undefined;
       continue;
     }
+    // A commit at or before P was seen whole by the read: nothing in it is new.
+    if (entry.stream && entry.stream.to <= from) continue;
     for (const table of entry.tables)
       if (!rooms.COMMITTED_VIEW_TABLES.has(table) && !view.tables.has(table)) return undefined;
     if (entry.tables.has(rooms.EVENTS_TABLE) && !entry.rows) return undefined;
     for (const [id, row] of entry.rows?.get(rooms.EVENTS_TABLE) ?? []) rows.set(id, row);
-    // What came before the first commit after P that moved a room's last event; one the read may have seen says nothing.
-    const beyond = entry.stream !== undefined && entry.stream.to > from;
+    // What came before the first commit after P that moved a room's last event;
+    // one without positions, which the read may or may not have seen, says nothing.
     for (const [roomId, group] of entry.newestBefore ?? [])
-      if (!groupsAtFrom.has(roomId)) groupsAtFrom.set(roomId, beyond ? group : undefined);
-    // A commit at or before P was seen by the read.
-    if (!entry.stream || entry.stream.to <= from) continue;
+      if (!groupsAtFrom.has(roomId)) groupsAtFrom.set(roomId, entry.stream ? group : undefined);
+    if (!entry.stream) continue;
     if (entry.stream.from !== to) return undefined;
     to = entry.stream.to;
   }
