@@ -30,7 +30,7 @@ import type { SessionPool } from './session-pool.ts';
 import { readMessage, readStreaming, StreamEnded, writeFrames } from './stream-io.ts';
 import type { Frame } from './frames.ts';
 import { type Trace, wallClock } from '../trace.ts';
-import { oneMessagePerWrite } from './webrtc-writes.ts';
+import { newFederationStream } from './webrtc-writes.ts';
 
 export interface ExchangeOptions {
   readonly maxResponseBodyBytes: number;
@@ -135,13 +135,10 @@ export async function exchangeStreaming(
   // Opening it costs multistream-select's round trip: libp2p 3 declares
   // `negotiateFully: false` but no longer reads it (nothing sends the protocol
   // name with the first frames), so the option is not given.
-  const stream = oneMessagePerWrite(
-    await conn.newStream(FEDERATION_PROTOCOL, {
-      signal: headSignal,
-      runOnLimitedConnection: true,
-    }),
-  );
-  const stopWriting = new AbortController();
+  const stream = await newFederationStream(conn, FEDERATION_PROTOCOL, {
+    signal: headSignal,
+    runOnLimitedConnection: true,
+  });
   const idleError = () =>
     new PeerUnreachable(serverName, 'timeout', `${serverName} sent nothing for ${options.idleMs} ms`);
   const reading = readStreaming(stream, {
@@ -153,8 +150,13 @@ export async function exchangeStreaming(
   // Unlike exchange, the head arriving does not stop the request's writing:
   // the body follows it on the same stream, and ending our side early would
   // cut it. A server that answers early still reads or drops the rest.
-  reading.catch(() => stopWriting.abort());
-  const sentAll = sendRequest(stream, frames, AbortSignal.any([stopWriting.signal, headSignal]), true);
+  // The link to headSignal is dropped once written, as in `exchange`.
+  const writing = linked(headSignal);
+  reading.catch(() => writing.abort());
+  const sentAll = sendRequest(stream, frames, writing.signal, true).then((done) => {
+    writing.release();
+    return done;
+  });
   try {
     const message = await reading;
     if (!(await sentAll)) throw new Error('the request was not sent');

@@ -39,7 +39,7 @@ import { keepRelaysConnected } from './relay-keeper.ts';
 import { SessionPool } from './session-pool.ts';
 import { systemClock } from '../system-clock.ts';
 import type { Trace } from '../trace.ts';
-import { oneMessagePerWrite } from './webrtc-writes.ts';
+import { handleFederation } from './webrtc-writes.ts';
 
 /** PeerIds of server names kept (see peerIdOf). */
 const MAX_REMEMBERED_PEER_IDS = 1_000;
@@ -98,16 +98,8 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     maxInboundStreams: limits.maxConcurrentPerPeer * 2,
     maxOutboundStreams: 256,
   };
-  await libp2p.handle(
-    FEDERATION_PROTOCOL,
-    (stream, conn) => server.handleStream(oneMessagePerWrite(stream), conn),
-    streamLimits,
-  );
-  await libp2p.handle(
-    FEDERATION_SESSION_PROTOCOL,
-    (stream, conn) => server.handleSession(oneMessagePerWrite(stream), conn),
-    streamLimits,
-  );
+  await handleFederation(libp2p, FEDERATION_PROTOCOL, server.handleStream, streamLimits);
+  await handleFederation(libp2p, FEDERATION_SESSION_PROTOCOL, server.handleSession, streamLimits);
   const sessions = new SessionPool();
   const known = trackKnownPeers(libp2p, init.knownPeers, logger);
   const setState = (peer: PeerId, state: PeerState) => {

@@ -8,7 +8,7 @@
 
 import type { Connection, Stream } from '@libp2p/interface';
 import { FEDERATION_PROTOCOL, FEDERATION_SESSION_PROTOCOL } from './federation-wire.ts';
-import { oneMessagePerWrite } from './webrtc-writes.ts';
+import { newFederationStream } from './webrtc-writes.ts';
 
 /** Idle streams kept per connection; a burst of concurrent requests opens more, closed once done. */
 export const MAX_IDLE_PER_CONNECTION = 4;
@@ -61,9 +61,10 @@ export class SessionPool {
 
   /** A new stream: a session where the peer speaks it, else one exchange's. */
   open(conn: Connection, signal: AbortSignal): Promise<Stream> {
-    return conn
-      .newStream([FEDERATION_SESSION_PROTOCOL, FEDERATION_PROTOCOL], { signal, runOnLimitedConnection: true })
-      .then(oneMessagePerWrite);
+    return newFederationStream(conn, [FEDERATION_SESSION_PROTOCOL, FEDERATION_PROTOCOL], {
+      signal,
+      runOnLimitedConnection: true,
+    });
   }
 
   /** Takes back a stream whose exchange ended cleanly; ends it when it cannot be kept. */

@@ -12,7 +12,40 @@
 // the prefix and the message together, as one message (one copy of a frame
 // of at most 16 KiB). Other streams, and other transports' streams, are left
 // as libp2p made them.
-import type { Stream } from '@libp2p/interface';
+//
+// Federation opens and serves its streams through the two functions below,
+// so none is left out. Not libp2p's stream middleware (`libp2p.use`): in
+// libp2p 3.3 an incoming stream appends its handler to the protocol's
+// registered middleware list itself (connection.js onIncomingStream), so
+// every later stream of that protocol, incoming or outgoing, would run the
+// handler again.
+import type {
+  Connection,
+  Libp2p,
+  NewStreamOptions,
+  Stream,
+  StreamHandler,
+  StreamHandlerOptions,
+} from '@libp2p/interface';
+
+/** A new stream on `conn` for one of federation's protocols, each write one message. */
+export async function newFederationStream(
+  conn: Connection,
+  protocols: string | string[],
+  options: NewStreamOptions,
+): Promise<Stream> {
+  return oneMessagePerWrite(await conn.newStream(protocols, options));
+}
+
+/** Serves `protocol`'s incoming streams with `handler`, each write one message. */
+export function handleFederation(
+  libp2p: Pick<Libp2p, 'handle'>,
+  protocol: string,
+  handler: StreamHandler,
+  options: StreamHandlerOptions,
+): Promise<void> {
+  return libp2p.handle(protocol, (stream, conn) => handler(oneMessagePerWrite(stream), conn), options);
+}
 
 /** The part of @libp2p/webrtc's WebRTCStream this relies on (checked at run time). */
 interface WebRtcStreamParts {

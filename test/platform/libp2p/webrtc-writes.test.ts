@@ -4,10 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultLogger } from '@libp2p/logger';
-import type { Stream, StreamMessageEvent } from '@libp2p/interface';
+import type { Connection, Stream, StreamHandler, StreamMessageEvent } from '@libp2p/interface';
 // Not among the package's exports: the class libp2p makes for each data channel.
 import { createStream } from '../../../node_modules/@libp2p/webrtc/dist/src/stream.js';
-import { oneMessagePerWrite } from '../../../src/platform/libp2p/webrtc-writes.ts';
+import {
+  handleFederation,
+  newFederationStream,
+  oneMessagePerWrite,
+} from '../../../src/platform/libp2p/webrtc-writes.ts';
 
 /** The part of RTCDataChannel WebRTCStream uses; `peer` gets what `send` sends. */
 class FakeChannel {
@@ -78,6 +82,42 @@ test('a write on a WebRTC stream leaves as one data-channel message and arrives 
     a.send(payload);
     assert.deepEqual(await joined, payload);
     assert.equal(aChannel.sent.length, 1, 'one message for one write');
+  } finally {
+    globals.RTCDataChannel = before;
+  }
+});
+
+test("federation's streams, opened or served, send each write as one message", async () => {
+  const globals = globalThis as { RTCDataChannel?: unknown };
+  const before = globals.RTCDataChannel;
+  globals.RTCDataChannel = FakeChannel;
+  try {
+    const payload = new TextEncoder().encode('{"pdus":[]}'.repeat(90));
+    const sentOnce = async (stream: Stream, channel: FakeChannel, peer: Stream) => {
+      const arrived = received(peer, payload.length);
+      stream.send(payload);
+      assert.deepEqual(await arrived, payload);
+      return channel.sent.length;
+    };
+
+    // Opened: the stream libp2p made for newStream.
+    const opened = linkedStreams();
+    const conn = { newStream: async () => opened.a } as unknown as Connection;
+    const stream = await newFederationStream(conn, '/test/1.0.0', {});
+    assert.equal(await sentOnce(stream, opened.aChannel, opened.b), 1);
+
+    // Served: the stream libp2p hands the protocol's handler.
+    const served = linkedStreams();
+    let libp2pHandler: StreamHandler | undefined;
+    const handed = Promise.withResolvers<Stream>();
+    const libp2p = {
+      handle: async (_protocol: string | string[], handler: StreamHandler) => {
+        libp2pHandler = handler;
+      },
+    };
+    await handleFederation(libp2p, '/test/1.0.0', (s) => handed.resolve(s), {});
+    await libp2pHandler!(served.a, conn);
+    assert.equal(await sentOnce(await handed.promise, served.aChannel, served.b), 1);
   } finally {
     globals.RTCDataChannel = before;
   }
