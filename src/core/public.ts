@@ -55,7 +55,7 @@ export {
   type MediaPlatform,
 } from './homeserver.ts';
 export { cachedHomeserverStore } from './homeserver-store.ts';
-export { errorBody, jsonResponse, matrixErrorResponse } from './http/respond.ts';
+export { CORS_HEADERS, errorBody, jsonResponse, matrixErrorResponse } from './http/respond.ts';
 export { StreamedBody } from './http/streamed-body.ts';
 export type { HsRequest, HsResponse } from './http/types.ts';
 export { KeyedQueue } from './keyed-queue.ts';

@@ -1,6 +1,6 @@
 // Converts between the runtime-port wire format (client-wire.ts) and the
 // homeserver core's HsRequest/HsResponse, on both sides of the port.
-import { type HsRequest, type HsResponse, StreamedBody } from '../../core/public.ts';
+import { CORS_HEADERS, type HsRequest, type HsResponse, StreamedBody } from '../../core/public.ts';
 import { decodeBase64, encodeBase64 } from '../../core/protocol.ts';
 import {
   MAX_CHUNK_BYTES,
@@ -94,9 +94,10 @@ export interface OutgoingResponse extends WireHead {
 
 /**
  * A core response for the page: JSON bodies serialised once here, bytes and
- * streams passed as they are. The CORS headers (http/respond.ts) are left
- * out: a page's fetch never shows them (Fetch standard, "CORS-filtered
- * response"), and they would cross two processes and a Headers build per request.
+ * streams passed as they are. The CORS headers core adds (CORS_HEADERS,
+ * http/respond.ts) are left out: a page's fetch never shows them (Fetch
+ * standard, "CORS-filtered response"), and they would cross two processes and
+ * a Headers build per request. Any other header a handler set stays.
  */
 export function fromHsResponse(res: HsResponse): OutgoingResponse {
   const headers = withoutCors(res.headers);
@@ -121,6 +122,6 @@ export function utf8Bytes(text: string): Uint8Array {
 
 function withoutCors(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const name in headers) if (!name.startsWith('access-control-')) out[name] = headers[name]!;
+  for (const name in headers) if (!Object.hasOwn(CORS_HEADERS, name)) out[name] = headers[name]!;
   return out;
 }

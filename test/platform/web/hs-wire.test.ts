@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { StreamedBody } from '../../../src/core/http/streamed-body.ts';
+import { jsonResponse } from '../../../src/core/http/respond.ts';
 import {
   decodeWireBody,
   decodeWireBytes,
@@ -85,18 +86,11 @@ describe('fromHsResponse', () => {
     assert.equal(fromHsResponse({ status: 200, headers: {}, body: undefined }).body, null);
   });
 
-  test('leaves out the CORS headers, which a page never sees on a response', () => {
-    const out = fromHsResponse({
-      status: 200,
-      headers: {
-        'access-control-allow-origin': '*',
-        'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
-        'content-type': 'application/json',
-        'retry-after': '2',
-      },
-      body: {},
-    });
+  test("leaves out core's CORS headers, which a page never sees on a response, and no other header", () => {
+    const out = fromHsResponse(jsonResponse(429, {}, { 'retry-after': '2' }));
     assert.deepEqual(out.headers, { 'content-type': 'application/json', 'retry-after': '2' });
+    const exposed = { 'access-control-expose-headers': 'x-thing', 'x-thing': '1' };
+    assert.deepEqual(fromHsResponse({ status: 200, headers: exposed, body: {} }).headers, exposed);
   });
 
   test('passes a streamed body (media) through as its chunks, with its Content-Length', async () => {
