@@ -27,8 +27,8 @@ export async function streamResponse(
 ): Promise<void> {
   if (!sink.wanted()) return;
   const { status, headers } = response;
-  // JSON text whose UTF-8 surely fits one chunk (3 bytes per UTF-16 unit at most) goes as it is.
-  if (typeof response.body === 'string' && response.body.length * 3 <= MAX_CHUNK_BYTES) {
+  // JSON text whose UTF-8 fits one chunk goes as it is: never encoded, then decoded again, to be sent.
+  if (typeof response.body === 'string' && fitsOneChunk(response.body)) {
     sink.send({ type: 'whole', id, status, headers, bytes: { text: response.body } });
     return;
   }
@@ -69,6 +69,22 @@ export async function streamResponse(
     return;
   }
   sink.send({ type: 'end', id });
+}
+
+const encoder = new TextEncoder();
+/** Where fitsOneChunk measures a text's UTF-8 (made on first need, kept). */
+let scratch: Uint8Array | undefined;
+
+/**
+ * Whether `text` is at most MAX_CHUNK_BYTES in UTF-8: surely so at 3 bytes per
+ * UTF-16 unit (the most one takes), surely not past 1; in between, exactly,
+ * by encoding it into a buffer kept for this (no bytes made per response).
+ */
+function fitsOneChunk(text: string): boolean {
+  if (text.length * 3 <= MAX_CHUNK_BYTES) return true;
+  if (text.length > MAX_CHUNK_BYTES) return false;
+  scratch ??= new Uint8Array(MAX_CHUNK_BYTES);
+  return encoder.encodeInto(text, scratch).read === text.length;
 }
 
 function nextTask(): Promise<void> {

@@ -41,6 +41,19 @@ describe('streaming a response to a content script', () => {
     assert.ok(full?.type === 'whole' && decodeWireBytes(full.bytes).length === MAX_CHUNK_BYTES);
   });
 
+  test('JSON text of exactly one chunk in UTF-8 goes whole as text; one byte more goes in chunks', async () => {
+    // Far more UTF-16 units than MAX_CHUNK_BYTES / 3: only its exact UTF-8 length says it fits.
+    const accents = 50_000;
+    const exact = `"${'é€'.repeat(accents)}${'a'.repeat(MAX_CHUNK_BYTES - 5 * accents - 2)}"`;
+    assert.equal(Buffer.byteLength(exact), MAX_CHUNK_BYTES);
+    const out = sink();
+    await streamResponse(6, { status: 200, headers: {}, body: exact }, out);
+    await streamResponse(7, { status: 200, headers: {}, body: `${exact} ` }, out);
+    assert.deepEqual(out.sent[0], { type: 'whole', id: 6, status: 200, headers: {}, bytes: { text: exact } });
+    assert.deepEqual(types(out.sent.slice(1)), ['head', 'chunk', 'chunk', 'end']);
+    assert.equal(new TextDecoder().decode(Buffer.concat(chunksOf(out.sent))), `${exact} `);
+  });
+
   test('JSON text bigger than a chunk goes as UTF-8 byte chunks, a character never lost at a cut', async () => {
     const text = JSON.stringify({ body: 'é€'.repeat(MAX_CHUNK_BYTES / 2) });
     const out = sink();
