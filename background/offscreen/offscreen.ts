@@ -30,7 +30,6 @@ import {
   type HostRequests,
   NODE_CHANNEL,
   NODE_PORT_NAME,
-  type NodeChannelOffer,
   type NodeChannelToken,
   type NodeEvent,
   type NodeRequests,
@@ -82,17 +81,17 @@ function connect(): PortRpc<NodeRequests, HostRequests, NodeEvent> {
 
 /**
  * A MessageChannel to the worker beside `port`: the worker pairs the two by
- * a token (node-link.ts) and speaks first on it. Until then, or if it never
+ * a token (offscreen-link.ts) and speaks first on it. Until then, or if it never
  * does, everything crosses on the port.
  */
 function offerChannel(port: chrome.runtime.Port, current: PortRpc<NodeRequests, HostRequests, NodeEvent>) {
   const channel = new MessageChannel();
   const token = crypto.randomUUID();
   current.attach(channel.port1, false);
-  port.postMessage({ kind: NODE_CHANNEL, token } satisfies NodeChannelToken);
-  const offer: NodeChannelOffer = { channel: NODE_CHANNEL, token };
+  const name: NodeChannelToken = { kind: NODE_CHANNEL, token };
+  port.postMessage(name);
   navigator.serviceWorker.ready
-    .then((registration) => registration.active?.postMessage(offer, [channel.port2]))
+    .then((registration) => registration.active?.postMessage(name, [channel.port2]))
     .catch((err: unknown) => logger.warn('no channel to the worker', { error: String(err) }));
 }
 

@@ -5,7 +5,7 @@
 // The node, not this proxy, authenticates peers: it names the sender of an
 // incoming request from the connection's Noise handshake and refuses a
 // request whose `origin` claims otherwise (src/core/federation/inbound.ts),
-// and the link itself only accepts the offscreen document (node-link.ts).
+// and the link itself only accepts the offscreen document (offscreen-link.ts).
 import {
   defaultTransportLimits,
   type FederationHandler,

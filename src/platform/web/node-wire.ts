@@ -45,8 +45,8 @@ export const OFFSCREEN_PAGE = 'offscreen.html';
 /**
  * Chrome: the offscreen document also hands the worker a MessagePort, for the
  * requests and replies (port-rpc.ts `attach`): it names the runtime port's
- * channel with `NodeChannelToken` on that port, and posts the MessagePort to
- * the service worker with `NodeChannelOffer` carrying the same token.
+ * channel with a `NodeChannelToken` on that port, and posts the MessagePort
+ * to the service worker with the same `NodeChannelToken`.
  */
 export const NODE_CHANNEL = 'p2pm-node-channel';
 
@@ -55,19 +55,9 @@ export interface NodeChannelToken {
   readonly token: string;
 }
 
-export interface NodeChannelOffer {
-  readonly channel: typeof NODE_CHANNEL;
-  readonly token: string;
-}
-
 export function isNodeChannelToken(message: unknown): message is NodeChannelToken {
   const m = message as Partial<NodeChannelToken> | null;
   return m?.kind === NODE_CHANNEL && typeof m.token === 'string';
-}
-
-export function isNodeChannelOffer(message: unknown): message is NodeChannelOffer {
-  const m = message as Partial<NodeChannelOffer> | null;
-  return m?.channel === NODE_CHANNEL && typeof m.token === 'string';
 }
 
 /** A runtime message the background sends to wake the offscreen document's port after a worker restart. */
