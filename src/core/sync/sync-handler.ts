@@ -57,7 +57,10 @@ export interface SyncHandlerDeps {
 /** Per device, the base for its next sync, with the token and filter it is for. */
 export type NextBases = BoundedCache<string, { token: string; filter: string | undefined; base: ViewBase }>;
 
-/** Devices whose next base is kept (an empty response and the user's room ids each). */
+/**
+ * Devices whose next base is kept: an empty response each, and the user's
+ * joined room ids (a set of its own only with a filter naming rooms).
+ */
 export const createNextBases = (): NextBases => new BoundedCache(1_000);
 /** Stored filters kept (a few hundred bytes each). */
 export const createFilterCache = () => new BoundedCache<string, FilterDefinition>(1_000);
