@@ -95,8 +95,21 @@ async function resolveFilter(deps: SyncHandlerDeps, userId: string, param: strin
   } catch {
     throw badJson(`Filter ${param} is not a valid filter`);
   }
-  deps.filters?.set(key, filter);
-  return filter;
+  // Every request of the user with this id gets this one object: frozen, a
+  // change one of them made throws instead of reaching the others (a copy:
+  // its lists are the stored row's).
+  const shared = deepFreeze(structuredClone(filter));
+  deps.filters?.set(key, shared);
+  return shared;
+}
+
+/** Freezes `value` and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /**
