@@ -6,13 +6,7 @@ import type { HandlerResult, RequestContext } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { ReadTx, Store } from '../storage/port.ts';
-import {
-  type AccountReads,
-  type BuiltSync,
-  buildSync,
-  type SyncKeys,
-  type SyncRequest,
-} from './build-sync.ts';
+import { type AccountReads, buildSync, type SyncKeys, type SyncRequest } from './build-sync.ts';
 import { type FilterDefinition, parseFilter } from '../events/filter.ts';
 import { longPoll } from './long-poll.ts';
 import type { Notifier } from '../events/notifier.ts';
@@ -170,7 +164,7 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     if (answered) {
       base = answered;
       const empty = isEmptySync(answered.built.response);
-      return { result: answered.built, empty, rooms: answered.built.joinedRooms };
+      return { result: answered, empty, rooms: answered.built.joinedRooms };
     }
     const serial = deps.view?.log.serial ?? 0;
     const built = await deps.store.read(deps.tables, (tx) =>
@@ -187,9 +181,10 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     base = { built, serial };
     // An initial or full-state sync always answers at once.
     const empty = since !== undefined && !fullState && isEmptySync(built.response);
-    return { result: built, empty, rooms: built.joinedRooms };
+    return { result: base, empty, rooms: built.joinedRooms };
   };
-  const built = await longPoll<BuiltSync>({
+  // The last answer computed, and the base it leaves.
+  const last = await longPoll<ViewBase>({
     clock: deps.clock,
     notifier: deps.notifier,
     userId: caller.userId,
@@ -198,9 +193,10 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     compute,
     // Answered from memory: one storage transaction less per long-poll.
     changedSince: async ({ result }) =>
-      deps.typing.serial !== result.typingSerial || deps.notifier.notices !== noticesBefore,
+      deps.typing.serial !== result.built.typingSerial || deps.notifier.notices !== noticesBefore,
   });
-  const answered = base && nextBase(base, filter);
+  const { built } = last;
+  const answered = nextBase(last, filter);
   if (answered)
     deps.next?.set(device, { token: built.response.next_batch, filter: filterParam, base: answered });
   else deps.next?.delete(device);
