@@ -42,7 +42,7 @@ export { authStateFor } from './persist-event.ts';
 export { currentStateEvent, currentStateIds, strippedState } from './state-read.ts';
 export { pendingInvites } from './members-read.ts';
 export { boundedStrippedState, MAX_STRIPPED_STATE_BYTES } from './stripped-state.ts';
-export { mayBePlacedLater, roomTableNames } from './tables.ts';
+export { heldWithPlace, mayBePlacedLater, roomTableNames } from './tables.ts';
 export { joinAuthoriser } from './restricted-join.ts';
 export { type HierarchyRoom, localHierarchyRoom, openRoom } from './hierarchy.ts';
 export { joinedRoomIds, roomMembers } from './members-read.ts';

@@ -15,14 +15,8 @@ import { applyPendingRedactions, stateLookupIn } from './persist-remote.ts';
 import { indexForSearch } from './search-index.ts';
 import { stateEntryIn, writeStateGroup } from './state-groups.ts';
 import { noteThreadReply } from './threads.ts';
-import {
-  type EdgeRow,
-  edgesTable,
-  eventsTable,
-  mayBePlacedLater,
-  referencedTable,
-  roomsTable,
-} from './tables.ts';
+import { writeNamedLater } from './remote-batch.ts';
+import { eventsTable, mayBePlacedLater, referencedTable, roomsTable } from './tables.ts';
 import { TIMELINE_START } from './pagination-token.ts';
 
 /** How room federation placed one backfilled event. */
@@ -52,24 +46,18 @@ export async function persistBackfilledEvent(
   if (!room) throw new Error(`room ${event.room_id} is not held here`);
   const row = eventRow(event, room);
   row.sg_before = row.sg_after = placement.sgBefore;
-  // A prev event that may be placed later (from a peer) must then know it has children (remote-batch.ts).
-  const later = event.prev_events.filter((_, i) => mayBePlacedLater(prevs[i]));
-  if (later.length > 0)
-    await Promise.all([
-      referencedTable.putAll(
-        tx,
-        later.map((prev) => ({ room_id: event.room_id, event_id: prev })),
-      ),
-      edgesTable.putAll(
-        tx,
-        later.map((prev) => ({ prev_id: prev, event_id: event.event_id }) satisfies EdgeRow),
-      ),
-    ]);
   if (placement.rejected !== undefined) {
     row.rejected = placement.rejected;
     await eventsTable.put(tx, row);
     return;
   }
+  // A prev event that may be placed later (from a peer) must then know it has
+  // children (remote-batch.ts); a rejected event is no child there, as placing
+  // from peers counts it (found in review: backfill wrote rows for its prevs).
+  const later = event.prev_events.filter((_, i) => mayBePlacedLater(prevs[i]));
+  await Promise.all(
+    writeNamedLater(tx, room.room_id, new Map(later.map((prev) => [prev, [event.event_id]]))),
+  );
   if (event.state_key !== undefined) {
     const replaced = await stateEntryIn(tx, placement.sgBefore, event.type, event.state_key);
     if (replaced !== undefined) row.replaces = replaced;

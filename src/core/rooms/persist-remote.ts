@@ -31,6 +31,7 @@ import {
   type RoomRow,
   roomsTable,
   searchTable,
+  startingWith,
 } from './tables.ts';
 import { RemoteBatch } from './remote-batch.ts';
 import { noteThreadReply, THREAD } from './threads.ts';
@@ -237,7 +238,7 @@ export async function applyPendingRedactions(
   eventId: string,
   version: RoomVersion,
 ): Promise<boolean> {
-  const range = { lower: [eventId, ''], upper: [eventId, '\uffff'] } as const;
+  const { range } = startingWith(eventId);
   const pendings = await pendingRedactionsTable.query(tx, { range });
   for (const pending of pendings) {
     const redaction = await eventsTable.get(tx, pending.redaction_id);

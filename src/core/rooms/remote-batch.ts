@@ -23,6 +23,7 @@ import type { Table } from '../storage/table.ts';
 import { currentStreamPosition, setStreamPosition } from '../storage/stream.ts';
 import { threadReplies } from './threads.ts';
 import {
+  type EdgeRow,
   edgesTable,
   eventsTable,
   extremitiesTable,
@@ -30,10 +31,8 @@ import {
   referencedTable,
   type RoomRow,
   roomsTable,
+  startingWith,
 } from './tables.ts';
-
-/** Keys of the rows whose primary key starts with `id` (compound keys [id, …]). */
-const startingWith = (id: string) => ({ range: { lower: [id, ''], upper: [id, '\uffff'] } }) as const;
 
 /** Up to this many of a room's referenced ids are read at once; beyond, each event's row is asked. */
 export const REFERENCED_READ = 256;
@@ -47,6 +46,35 @@ async function referencedAmong(tx: WriteTx, roomId: string, ids: readonly string
   }
   const held = await Promise.all(ids.map((id) => referencedTable.get(tx, [roomId, id])));
   return new Set(ids.filter((_, i) => held[i] !== undefined));
+}
+
+/**
+ * Writes what tells each prev event of `named` (one that may be placed
+ * later: tables.ts mayBePlacedLater) that the events it maps to name it: its
+ * `room_referenced` row (unless `written` has it already; added there) and
+ * the edges, each table's rows in one request. Returns the writes issued.
+ */
+export function writeNamedLater(
+  tx: WriteTx,
+  roomId: string,
+  named: ReadonlyMap<string, readonly string[]>,
+  written = new Set<string>(),
+): Promise<unknown>[] {
+  const writes: Promise<unknown>[] = [];
+  const rows = [...named.keys()].filter((id) => !written.has(id));
+  if (rows.length > 0)
+    writes.push(
+      referencedTable.putAll(
+        tx,
+        rows.map((id) => ({ room_id: roomId, event_id: id })),
+      ),
+    );
+  for (const id of rows) written.add(id);
+  const edges = [...named].flatMap(([prev, children]) =>
+    children.map((child) => ({ prev_id: prev, event_id: child }) satisfies EdgeRow),
+  );
+  if (edges.length > 0) writes.push(edgesTable.putAll(tx, edges));
+  return writes;
 }
 
 export class RemoteBatch {
@@ -68,6 +96,14 @@ export class RemoteBatch {
   private readonly placed = new Set<string>();
   /** Whether an event may be placed later as far as the caller read (tables.ts mayBePlacedLater). */
   private readonly laterAsRead: (eventId: string) => boolean;
+  /**
+   * Prev events named by this batch that may be placed later, with the
+   * events naming them: their rows and edges wait for flush(), and go
+   * unwritten when the batch places them itself (settle()).
+   */
+  private readonly laterNamed = new Map<string, string[]>();
+  /** Ids whose `room_referenced` row this batch wrote (flushed, or a thread reply's root: threads.ts). */
+  private readonly rowsWritten = new Set<string>();
   private readonly issued: Promise<unknown>[] = [];
   private readonly deferred = new Map<Table<Row, Key>, Row[]>();
 
@@ -151,6 +187,9 @@ export class RemoteBatch {
 
   /** Issues the deferred writes: before anything reads or deletes in their tables (a redaction unindexes). */
   flush(): void {
+    for (const write of writeNamedLater(this.tx, this.room.room_id, this.laterNamed, this.rowsWritten))
+      this.issue(write);
+    this.laterNamed.clear();
     for (const [table, rows] of this.deferred) this.issue(table.putAll(this.tx, rows));
     this.deferred.clear();
   }
@@ -179,12 +218,12 @@ export class RemoteBatch {
    * and is not written (a request per event less).
    */
   placeInDag(eventId: string, prevEvents: readonly string[]): void {
-    const roomId = this.room.room_id;
     for (const prev of prevEvents) {
       // Only a prev event that may be placed later is ever asked whether it has children (open()).
       if (this.mayBePlacedLater(prev)) {
-        if (!this.namedAsPrev.has(prev)) this.defer(referencedTable, { room_id: roomId, event_id: prev });
-        this.defer(edgesTable, { prev_id: prev, event_id: eventId });
+        const children = this.laterNamed.get(prev);
+        if (children) children.push(eventId);
+        else this.laterNamed.set(prev, [eventId]);
       }
       this.extremitySet.delete(prev);
       this.namedAsPrev.add(prev);
@@ -195,11 +234,16 @@ export class RemoteBatch {
 
   /**
    * `eventId` is stored with its place (in the DAG, or rejected or
-   * soft-failed): it is never placed again, and its `room_referenced` row goes.
+   * soft-failed): it is never placed again, and its `room_referenced` row goes:
+   * the one read at open(), or one this batch wrote; one it would write
+   * (named by an event placed before it in the batch: a child before its
+   * parent, v1/v2 cycles) is not written, nor its edges, which only an
+   * event not placed is asked for (found in review: it outlived the event).
    */
   settle(eventId: string): void {
     this.placed.add(eventId);
-    if (this.referenced.has(eventId))
+    this.laterNamed.delete(eventId);
+    if (this.referenced.has(eventId) || this.rowsWritten.has(eventId))
       this.issue(referencedTable.delete(this.tx, [this.room.room_id, eventId]));
   }
 
@@ -223,9 +267,14 @@ export class RemoteBatch {
     return (await eventsTable.count(this.tx, threadReplies(rootId))) > 0;
   }
 
-  /** A thread reply to `rootId` was placed by this batch. */
+  /**
+   * A thread reply to `rootId` was placed by this batch: threads.ts wrote
+   * the root's `room_referenced` row when it may be placed later, and the
+   * batch may place it after the reply (its prev events order it, not its thread).
+   */
   noteThreadReply(rootId: string): void {
     this.threadRepliesPlaced.add(rootId);
+    if (!this.placed.has(rootId)) this.rowsWritten.add(rootId);
   }
 
   /** Writes the counter and the extremities, and awaits every write issued. */

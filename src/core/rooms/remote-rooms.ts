@@ -16,6 +16,7 @@ import {
   inviteStateTable,
   type RoomRow,
   roomsTable,
+  startingWith,
 } from './tables.ts';
 
 export interface OutlierOptions {
@@ -93,7 +94,7 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
     tx,
     joined.events.filter((_, i) => held[i] === 0).map((event) => outlierRow(event, room, { group: before })),
   );
-  await inviteStateTable.deleteWhere(tx, { range: { lower: [roomId, ''], upper: [roomId, '\uffff'] } });
+  await inviteStateTable.deleteWhere(tx, startingWith(roomId));
   return persistRemoteEvent(tx, join, version, { sgBefore: before });
 }
 

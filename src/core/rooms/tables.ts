@@ -310,8 +310,21 @@ export interface PendingRedactionRow extends Record<string, unknown> {
  * may be accepted then: it keeps its rows (found in review).
  */
 export function mayBePlacedLater(row: Pick<EventRow, 'outlier'> | undefined): boolean {
-  return row === undefined || row.outlier === true;
+  return !heldWithPlace(row);
 }
+
+/**
+ * Whether an event held as `row` has its place in the DAG (accepted,
+ * rejected or soft-failed): the opposite of mayBePlacedLater. Placing it
+ * again answers from its row; as a prev event it is known (gap filling)
+ * and, unless rejected, gives its state after.
+ */
+export function heldWithPlace<R extends Pick<EventRow, 'outlier'>>(row: R | undefined): row is R {
+  return row !== undefined && row.outlier !== true;
+}
+
+/** Keys of the rows whose primary key (compound: [id, …]) starts with `id`. */
+export const startingWith = (id: string) => ({ range: { lower: [id, ''], upper: [id, '\uffff'] } }) as const;
 
 /** An id an event named before the event it names was placed (see the header). */
 export interface ReferencedRow extends Record<string, unknown> {

@@ -26,7 +26,7 @@ import { BoundedCache } from '../protocol/bounded-cache.ts';
 import { copyOf } from './copy-row.ts';
 import { keyAtPath, keyId } from './key-path.ts';
 import type { Key, Row, Store, WriteTx } from './port.ts';
-import { STREAM_TABLE } from './stream.ts';
+import { STREAM_COUNTER, STREAM_TABLE } from './stream.ts';
 
 /** Entries kept (a woken sync needs the few since its last read). */
 const ENTRIES = 32;
@@ -250,7 +250,7 @@ export class Recorder {
   /** A row the write read: the stream counter's value is where its positions start. */
   got(table: string, key: Key, row: Row | undefined): void {
     if (table === STREAM_TABLE) {
-      if (key === 'stream' && this.streamRead === undefined)
+      if (key === STREAM_COUNTER && this.streamRead === undefined)
         this.streamRead = typeof row?.value === 'number' ? row.value : 0;
       return;
     }
@@ -267,7 +267,7 @@ export class Recorder {
 
   put(table: string, row: Row): void {
     this.tables.add(table);
-    if (table === STREAM_TABLE && row.name === 'stream' && typeof row.value === 'number') {
+    if (table === STREAM_TABLE && row.name === STREAM_COUNTER && typeof row.value === 'number') {
       this.streamTo = row.value;
       return;
     }

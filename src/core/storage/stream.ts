@@ -5,6 +5,8 @@
 import type { ReadTx, TableSpec, WriteTx } from './port.ts';
 
 export const STREAM_TABLE = 'counters';
+/** The key of the stream position's row in STREAM_TABLE (its `name`). */
+export const STREAM_COUNTER = 'stream';
 export const streamTables: Record<string, TableSpec> = { [STREAM_TABLE]: { key: 'name' } };
 
 interface CounterRow extends Record<string, unknown> {
@@ -14,15 +16,15 @@ interface CounterRow extends Record<string, unknown> {
 
 /** Reserves and returns the next stream position (call inside the write transaction of the change). */
 export async function nextStreamPosition(tx: WriteTx): Promise<number> {
-  const row = await tx.get<CounterRow>(STREAM_TABLE, 'stream');
+  const row = await tx.get<CounterRow>(STREAM_TABLE, STREAM_COUNTER);
   const value = (row?.value ?? 0) + 1;
-  await tx.put(STREAM_TABLE, { name: 'stream', value });
+  await tx.put(STREAM_TABLE, { name: STREAM_COUNTER, value });
   return value;
 }
 
 /** The highest position handed out so far (0 for a new store). */
 export async function currentStreamPosition(tx: ReadTx): Promise<number> {
-  const row = await tx.get<CounterRow>(STREAM_TABLE, 'stream');
+  const row = await tx.get<CounterRow>(STREAM_TABLE, STREAM_COUNTER);
   return row?.value ?? 0;
 }
 
@@ -33,7 +35,7 @@ export async function currentStreamPosition(tx: ReadTx): Promise<number> {
  * write transaction, so it writes the counter once.
  */
 export async function setStreamPosition(tx: WriteTx, value: number): Promise<void> {
-  await tx.put(STREAM_TABLE, { name: 'stream', value } satisfies CounterRow);
+  await tx.put(STREAM_TABLE, { name: STREAM_COUNTER, value } satisfies CounterRow);
 }
 
 /**

@@ -5,6 +5,7 @@ import * as rooms from '../rooms/api.ts';
 import { stateKeyOf } from '../protocol/types.ts';
 import type { ReadTx } from '../storage/port.ts';
 import type { SyncRequest } from './build-sync.ts';
+import type { RoomFilter } from '../events/filter.ts';
 import { roomAllowed } from '../events/filter-match.ts';
 
 export interface RoomPlan {
@@ -38,6 +39,19 @@ async function wasJoined(
   if (eventId === undefined) return false;
   const [event] = await rooms.eventsByIds(tx, [eventId], 0);
   return event?.content.membership === 'join' && rooms.joinedThroughout(tx, currentEventId, since);
+}
+
+/**
+ * The joined rooms the filter's rooms/not_rooms let in: a sync's incremental
+ * rooms when no membership changed since (step 3; sync-view.ts nextBase plans
+ * the next sync with it). `joined` itself when the filter names no rooms.
+ */
+export function incrementalRooms(
+  joined: ReadonlySet<string>,
+  roomFilter: RoomFilter | undefined,
+): ReadonlySet<string> {
+  if (roomFilter?.rooms === undefined && roomFilter?.not_rooms === undefined) return joined;
+  return new Set([...joined].filter((roomId) => roomAllowed(roomFilter, roomId)));
 }
 
 /** Sorts the user's rooms for a sync from `since` (undefined: an initial sync). */
@@ -77,8 +91,8 @@ export async function planRooms(
     else if (since !== undefined || roomFilter?.include_leave) plan.left.set(change.roomId, change.stream);
   }
   // Step 3.
-  for (const roomId of joinedNow) {
-    if (changed.has(roomId) || !roomAllowed(roomFilter, roomId)) continue;
+  for (const roomId of incrementalRooms(plan.joined, roomFilter)) {
+    if (changed.has(roomId)) continue;
     if (request.fullState) plan.full.set(roomId, since ?? rooms.TIMELINE_START);
     else plan.incremental.push(roomId);
   }

@@ -6,13 +6,7 @@ import type { HandlerResult, RequestContext } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { ReadTx, Store } from '../storage/port.ts';
-import {
-  type AccountReads,
-  type BuiltSync,
-  buildSync,
-  type SyncKeys,
-  type SyncRequest,
-} from './build-sync.ts';
+import { type AccountReads, buildSync, type SyncKeys, type SyncRequest } from './build-sync.ts';
 import { type FilterDefinition, parseFilter } from '../events/filter.ts';
 import { longPoll } from './long-poll.ts';
 import type { Notifier } from '../events/notifier.ts';
@@ -57,7 +51,10 @@ export interface SyncHandlerDeps {
 /** Per device, the base for its next sync, with the token and filter it is for. */
 export type NextBases = BoundedCache<string, { token: string; filter: string | undefined; base: ViewBase }>;
 
-/** Devices whose next base is kept (an empty response and the user's room ids each). */
+/**
+ * Devices whose next base is kept: an empty response each, and the user's
+ * joined room ids (a set of its own only with a filter naming rooms).
+ */
 export const createNextBases = (): NextBases => new BoundedCache(1_000);
 /** Stored filters kept (a few hundred bytes each). */
 export const createFilterCache = () => new BoundedCache<string, FilterDefinition>(1_000);
@@ -92,8 +89,21 @@ async function resolveFilter(deps: SyncHandlerDeps, userId: string, param: strin
   } catch {
     throw badJson(`Filter ${param} is not a valid filter`);
   }
-  deps.filters?.set(key, filter);
-  return filter;
+  // Every request of the user with this id gets this one object: frozen, a
+  // change one of them made throws instead of reaching the others (a copy:
+  // its lists are the stored row's).
+  const shared = deepFreeze(structuredClone(filter));
+  deps.filters?.set(key, shared);
+  return shared;
+}
+
+/** Freezes `value` and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 /**
@@ -154,7 +164,7 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     if (answered) {
       base = answered;
       const empty = isEmptySync(answered.built.response);
-      return { result: answered.built, empty, rooms: answered.built.joinedRooms };
+      return { result: answered, empty, rooms: answered.built.joinedRooms };
     }
     const serial = deps.view?.log.serial ?? 0;
     const built = await deps.store.read(deps.tables, (tx) =>
@@ -171,9 +181,10 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     base = { built, serial };
     // An initial or full-state sync always answers at once.
     const empty = since !== undefined && !fullState && isEmptySync(built.response);
-    return { result: built, empty, rooms: built.joinedRooms };
+    return { result: base, empty, rooms: built.joinedRooms };
   };
-  const built = await longPoll<BuiltSync>({
+  // The last answer computed, and the base it leaves.
+  const last = await longPoll<ViewBase>({
     clock: deps.clock,
     notifier: deps.notifier,
     userId: caller.userId,
@@ -182,9 +193,10 @@ export async function getSync(deps: SyncHandlerDeps, ctx: RequestContext): Promi
     compute,
     // Answered from memory: one storage transaction less per long-poll.
     changedSince: async ({ result }) =>
-      deps.typing.serial !== result.typingSerial || deps.notifier.notices !== noticesBefore,
+      deps.typing.serial !== result.built.typingSerial || deps.notifier.notices !== noticesBefore,
   });
-  const answered = base && nextBase(base, filter);
+  const { built } = last;
+  const answered = nextBase(last, filter);
   if (answered)
     deps.next?.set(device, { token: built.response.next_batch, filter: filterParam, base: answered });
   else deps.next?.delete(device);

@@ -36,7 +36,8 @@ import type { Row } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { BuiltSync, SyncRequest } from './build-sync.ts';
 import type { FilterDefinition } from '../events/filter.ts';
-import { filtersEvents, roomAllowed } from '../events/filter-match.ts';
+import { filtersEvents } from '../events/filter-match.ts';
+import { incrementalRooms } from './room-plan.ts';
 import { type SyncContext, syncEvent, timelineLimit } from './sync-context.ts';
 import { emptySyncResponse, type JoinedRoom, type SyncResponse } from './sync-response.ts';
 import { formatSyncToken } from './sync-token.ts';
@@ -138,7 +139,8 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
     to = entry.stream.to;
   }
   if (to === from) return { built, serial };
-  const byRoom = new Map<string, rooms.EventRow[]>();
+  // Per room with new events: its row (its current state group) and the events.
+  const byRoom = new Map<string, { room: rooms.RoomRow; list: rooms.EventRow[] }>();
   const positions = new Set<number>();
   for (const row of rows.values() as Iterable<rooms.EventRow>) {
     if (row.stream === undefined || row.stream <= from || row.stream > to) continue;
@@ -148,10 +150,10 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
     // The room's current state group: from a commit since start, else from the row cache.
     const room = (view.log.latest(rooms.ROOMS_TABLE, row.room_id) ??
       view.peek?.(rooms.ROOMS_TABLE, row.room_id)) as rooms.RoomRow | undefined;
-    if (room?.state_group !== row.sg_before) return undefined;
-    const list = byRoom.get(row.room_id) ?? [];
-    list.push(row);
-    byRoom.set(row.room_id, list);
+    if (!room || room.state_group !== row.sg_before) return undefined;
+    const known = byRoom.get(row.room_id) ?? { room, list: [] };
+    known.list.push(row);
+    byRoom.set(row.room_id, known);
   }
   if (positions.size !== to - from) return undefined;
   const ctx: Pick<SyncContext, 'filter' | 'userId' | 'deviceId'> = request;
@@ -160,10 +162,11 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   const joined: [string, JoinedRoom][] = [];
   const keeps: (() => void)[] = [];
   const byThread = request.filter.room?.timeline?.unread_thread_notifications === true;
-  for (const [roomId, list] of byRoom) {
+  for (const [roomId, { room, list }] of byRoom) {
     const limited = list.length > limit;
-    // The state section of a limited timeline is empty only when the room was at its current state at P.
-    if (limited && groupsAtFrom.get(roomId) !== list[0]!.sg_before) return undefined;
+    // The state section of a limited timeline is empty only when the room was at P at the state its
+    // new events are on: its current state (checked above).
+    if (limited && groupsAtFrom.get(roomId) !== room.state_group) return undefined;
     list.sort((a, b) => a.stream! - b.stream!);
     const viewer = { userId: request.userId, deviceId: request.deviceId };
     const entries = list.map((row) => ({
@@ -230,20 +233,25 @@ export function nextBase(answer: ViewBase, filter: FilterDefinition): ViewBase |
   const { built } = answer;
   const { response } = built;
   if (response.to_device.events.length > 0) return undefined;
+  // Empty what each position brings; the rest (the key counts, any field
+  // always present) stands as at the answer.
+  const empty = emptySyncResponse(response.next_batch);
   return {
     serial: answer.serial,
     built: {
       response: {
-        ...emptySyncResponse(response.next_batch),
-        device_one_time_keys_count: response.device_one_time_keys_count,
-        device_unused_fallback_key_types: response.device_unused_fallback_key_types,
+        ...response,
+        rooms: empty.rooms,
+        account_data: empty.account_data,
+        presence: empty.presence,
+        to_device: empty.to_device,
+        device_lists: empty.device_lists,
       },
       joinedRooms: built.joinedRooms,
       position: built.position,
       typingSerial: built.typingSerial,
       toDeviceAcknowledged: false,
-      // As room-plan.ts plans them: the joined rooms the filter lets in.
-      incrementalOnly: new Set([...built.joinedRooms].filter((r) => roomAllowed(filter.room, r))),
+      incrementalOnly: incrementalRooms(built.joinedRooms, filter.room),
     },
   };
 }

@@ -208,11 +208,15 @@ interface ThreadWalk {
 
 const emptyWalk = (): ThreadWalk => ({ counts: new Map(), settled: new Set(), below: new Map() });
 
-/** What the memo keeps of a per-thread count besides the main counts, to add later events to it. */
+/**
+ * What the memo keeps of a per-thread count besides the main counts, to add later events to it.
+ * Not the threads the walk stopped in: later events are walked apart (a thread they settle counts
+ * only them), and a thread settled before counts only what came after its stop.
+ */
 export interface ThreadState {
   /** The read position of each thread it started from (readPositions; not changed after). */
   readonly reads: ReadonlyMap<string, number>;
-  readonly walk: ThreadWalk;
+  readonly walk: Omit<ThreadWalk, 'settled'>;
   /** Events the walk looked at (at most MAX_SCANNED). */
   readonly scanned: number;
 }
@@ -244,7 +248,7 @@ function walkThreads(
   }
 }
 
-function threadedOf(walk: ThreadWalk): ThreadedUnreadCounts {
+function threadedOf(walk: Pick<ThreadWalk, 'counts'>): ThreadedUnreadCounts {
   const threads: Record<string, UnreadCounts> = {};
   for (const [thread, counts] of walk.counts)
     if (thread !== rooms.MAIN_THREAD) threads[thread] = { ...counts };
@@ -273,7 +277,7 @@ export async function threadedUnreadCounts(ctx: SyncContext, roomId: string): Pr
     position: ctx.position,
     readPosition: unthreaded,
     counts: result.main,
-    threads: { reads, walk, scanned: slice.events.length },
+    threads: { reads, walk: { counts: walk.counts, below: walk.below }, scanned: slice.events.length },
   });
   return result;
 }
@@ -306,11 +310,7 @@ export function threadedFromMemo(
   if (dropped > state.scanned) return undefined;
   const fresh = emptyWalk();
   walkThreads(fresh, notifying, userId, state.reads, state.scanned - dropped);
-  const walk: ThreadWalk = {
-    counts: new Map(),
-    settled: new Set([...state.walk.settled, ...fresh.settled]),
-    below: new Map(),
-  };
+  const walk: ThreadState['walk'] = { counts: new Map(), below: new Map() };
   for (const thread of new Set([...state.walk.counts.keys(), ...fresh.counts.keys()])) {
     const f = fresh.counts.get(thread);
     const k = state.walk.counts.get(thread);

@@ -156,7 +156,10 @@ function failed(request: IdbRequest, reject: (error: unknown) => void): IdbReque
  */
 function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
   const table = (name: string) => trans.table(name);
-  const native = (trans as unknown as { idbtrans: IdbTransaction }).idbtrans;
+  const native = (trans as unknown as { idbtrans?: IdbTransaction }).idbtrans;
+  // Dexie's own field, not its API: a Dexie that renames it must fail here, not at the first row.
+  if (typeof native?.objectStore !== 'function')
+    throw new Error("Dexie's transaction carries no IndexedDB transaction (trans.idbtrans)");
   const stores = new Map<string, IdbObjectStore>();
   const store = (name: string) => {
     let found = stores.get(name);

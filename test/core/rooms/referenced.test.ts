@@ -26,6 +26,7 @@ import {
   roomsTable,
 } from '../../../src/core/rooms/tables.ts';
 import { noteThreadReply, THREAD } from '../../../src/core/rooms/threads.ts';
+import { EventRows } from '../../../src/core/federation/event-checks.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import type { Store, WriteTx } from '../../../src/core/storage/port.ts';
 import { storeKinds } from './store-kinds.ts';
@@ -108,6 +109,23 @@ const V12 = roomVersion('12')!;
 const referencedIds = (store: Store) =>
   store.read(roomWriteTables, async (tx) => (await referencedTable.query(tx)).map((r) => r.event_id));
 
+const edgeRows = (store: Store) =>
+  store.read(roomWriteTables, async (tx) =>
+    (await edgesTable.query(tx)).map((r) => `${r.prev_id}>${r.event_id}`),
+  );
+
+/** `$tip` is placed (as read by the caller of a batch); every other id may be placed later. */
+const placedTip = (id: string) => id !== '$tip';
+
+/** A thread reply to `root`, as a peer signed it. */
+function reply(eventId: string, root: string, prevs: readonly string[], depth: number): RoomEvent {
+  const event = message(eventId, prevs, depth);
+  return {
+    ...event,
+    content: { ...event.content, 'm.relates_to': { rel_type: THREAD, event_id: root } },
+  } as RoomEvent;
+}
+
 for (const kind of KINDS) {
   describe(`ids referenced before they are placed, ${kind.name}`, () => {
     test('an event placed after its child knows it has one, and is no forward extremity', async () => {
@@ -175,17 +193,85 @@ for (const kind of KINDS) {
             stream: -2,
           });
           await persistBackfilledEvent(tx, message('$b2', ['$b1'], 2), V12, { sgBefore: 0, stream: -1 });
+          // A rejected event is no child, as placing from peers counts it: no row for its prev event.
+          await persistBackfilledEvent(tx, message('$bad', ['$unheld'], 2), V12, {
+            sgBefore: 0,
+            stream: 0,
+            rejected: '4: test',
+          });
         });
         assert.deepEqual(
           (await referencedIds(store)).sort(),
           ['$gone', '$rej'],
           '$b2 placed, its row went; $b1 was placed first',
         );
+        assert.ok(!(await edgeRows(store)).includes('$unheld>$bad'));
         // Placed as rejected from a peer: settled, its row goes too.
         await store.write(roomWriteTables, (tx) =>
           persistRemoteEvent(tx, message('$gone', [], 1), V12, { sgBefore: 0, rejected: '4: test' }),
         );
         assert.deepEqual(await referencedIds(store), ['$rej']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('an event placed after its child or its thread reply in the same batch leaves no row nor edge', async () => {
+      const store = await kind.place()(SCHEMA);
+      try {
+        await heldRoom(store, roomWriteTables, true);
+        // The child comes first (v1/v2 cycles); once with the batch's rows flushed between them.
+        for (const flushed of [false, true])
+          await store.write(roomWriteTables, async (tx) => {
+            const [child, parent] = flushed ? ['$c2', '$p2'] : ['$c1', '$p1'];
+            const batch = await RemoteBatch.open(tx, ROOM, [child, parent], placedTip);
+            batch.placeInDag(child, [parent]);
+            if (flushed) batch.flush();
+            batch.placeInDag(parent, ['$tip']);
+            await batch.finish();
+          });
+        assert.deepEqual(await referencedIds(store), []);
+        // An edge already written stays, as an event's edges stay once it is placed: nothing asks for them then.
+        assert.deepEqual(await edgeRows(store), ['$p2>$c2'], 'the unflushed edge was never written');
+        // A thread reply placed before its root (ordered by prev events, not by thread).
+        await store.write(roomWriteTables, async (tx) => {
+          const events = [reply('$reply', '$root', ['$tip'], 1), message('$root', ['$tip'], 1)];
+          const batch = await RemoteBatch.open(
+            tx,
+            ROOM,
+            events.map((e) => e.event_id),
+            placedTip,
+          );
+          for (const event of events) await persistRemoteEvent(tx, event, V12, { sgBefore: 0 }, batch);
+          await batch.finish();
+        });
+        assert.deepEqual(await referencedIds(store), [], 'the root is placed: its row went');
+        assert.deepEqual(await lookups(store, '$root'), { children: false, replies: false });
+      } finally {
+        await store.close();
+      }
+    });
+
+    test("a redaction's target read as placed stays so once its row is read afresh", async () => {
+      const store = await kind.place()(SCHEMA);
+      try {
+        await heldRoom(store, roomWriteTables, true);
+        await store.write(roomWriteTables, async (tx) => {
+          await eventsTable.put(tx, timelineRow('$target', 1));
+          await eventsTable.put(tx, { ...timelineRow('$outlier', 0), stream: undefined, outlier: true });
+          const held = new EventRows(tx);
+          await held.prefetch(['$target', '$outlier']);
+          held.forget('$target');
+          held.forget('$outlier');
+          assert.equal(held.mayBePlacedLater('$target'), false);
+          assert.equal(held.mayBePlacedLater('$outlier'), true);
+          // So a batch placing a child of the target writes neither a row nor an edge for it.
+          const batch = await RemoteBatch.open(tx, ROOM, ['$child'], (id) => held.mayBePlacedLater(id));
+          batch.placeInDag('$child', ['$target', '$outlier']);
+          await batch.finish();
+        });
+        assert.deepEqual(await referencedIds(store), ['$outlier']);
+        assert.deepEqual(await edgeRows(store), ['$outlier>$child']);
       } finally {
         await store.close();
       }

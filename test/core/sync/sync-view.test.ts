@@ -11,6 +11,7 @@ import type { BuiltSync, SyncRequest } from '../../../src/core/sync/build-sync.t
 import { emptySyncResponse } from '../../../src/core/sync/sync-response.ts';
 import { answerFromView } from '../../../src/core/sync/sync-view.ts';
 import { createUnreadMemo, keepCounts } from '../../../src/core/sync/unread.ts';
+import { testDevice } from '../../support/device-keys.ts';
 import { type Json, SyncHarness, type User, roomPath, texts } from './sync-harness.ts';
 
 /** The body without unsigned.age, which depends on when it was formatted. */
@@ -139,6 +140,30 @@ describe('a woken /sync answered from the committed view', () => {
       withoutAges(next),
       withoutAges(await h.sync(bob, { ...query, since: answer.body.next_batch })),
     );
+  });
+
+  test("the next sync from memory keeps the device's key counts, as storage has them", async () => {
+    const device = await testDevice(bob.userId, bob.deviceId);
+    const uploaded = await h.ok(
+      'POST',
+      '/_matrix/client/v3/keys/upload',
+      {
+        one_time_keys: Object.fromEntries([await device.signedKey('B1'), await device.signedKey('B2')]),
+        fallback_keys: Object.fromEntries([await device.signedKey('BF', true)]),
+      },
+      bob,
+    );
+    assert.deepEqual(uploaded.one_time_key_counts, { signed_curve25519: 2 });
+    const answer = await sameAsStorage(() => h.text(alice, roomId, 'with keys'));
+    assert.equal(answer.fromMemory, true);
+    await h.text(alice, roomId, 'with keys again');
+    const reads = h.syncReads;
+    const next = await h.sync(bob, { since: answer.body.next_batch });
+    assert.equal(h.syncReads, reads);
+    assert.deepEqual(texts(next.rooms.join[roomId]), ['with keys again']);
+    assert.deepEqual(next.device_one_time_keys_count, { signed_curve25519: 2 });
+    assert.deepEqual(next.device_unused_fallback_key_types, ['signed_curve25519']);
+    assert.deepEqual(withoutAges(next), withoutAges(await h.sync(bob, { since: answer.body.next_batch })));
   });
 
   test('an answer with to-device messages: the next sync reads storage (it acknowledges them)', async () => {

@@ -8,7 +8,7 @@
 //    new ones.
 // Prev events still missing afterwards are taken as state (state-after.ts).
 import type { JsonObject, RoomEvent, RoomVersion } from '../../protocol.ts';
-import { eventRowOf, extremityIds, roomTableNames } from '../../rooms/federation-api.ts';
+import { eventRowOf, extremityIds, heldWithPlace, roomTableNames } from '../../rooms/federation-api.ts';
 import type { ReadTx } from '../../storage/port.ts';
 import { fedPath } from '../federation-client.ts';
 import { acceptedPdus } from './auth-chain.ts';
@@ -16,8 +16,7 @@ import type { InboundDeps } from './inbound-deps.ts';
 
 /** Prev events held with their place in the DAG count as known; outliers do not. */
 export async function isPlaced(tx: ReadTx, eventId: string): Promise<boolean> {
-  const row = await eventRowOf(tx, eventId);
-  return row !== undefined && !row.outlier;
+  return heldWithPlace(await eventRowOf(tx, eventId));
 }
 
 /** Events of `events` with a prev event neither placed nor among `known`. */

@@ -7,6 +7,7 @@ import {
   RemoteBatch,
   type RemoteOutcome,
   type StateIds,
+  heldWithPlace,
   persistRemoteEvent,
   roomWriteTables,
 } from '../../rooms/federation-api.ts';
@@ -134,7 +135,7 @@ async function checkAndPlace(
   cache: StateCache,
 ): Promise<Placed> {
   const row = await held.get(event.event_id);
-  if (row && !row.outlier) return { event, ...(row.rejected && { error: `rejected: ${row.rejected}` }) };
+  if (heldWithPlace(row)) return { event, ...(row.rejected && { error: `rejected: ${row.rejected}` }) };
   const placed = await decide(tx, held, batch, version, event, external, cache);
   // The row as placed serves the next events of the batch (their prev event);
   // other rows this changed are read afresh when a later event asks.

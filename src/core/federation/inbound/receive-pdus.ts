@@ -14,7 +14,7 @@
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
-import { roomWriteTables } from '../../rooms/federation-api.ts';
+import { heldWithPlace, roomWriteTables } from '../../rooms/federation-api.ts';
 import { EventRows } from '../event-checks.ts';
 import { topoSort } from '../topo-sort.ts';
 import { type Placed, placeAll, placeBatch, placeOneByOne } from './place-events.ts';
@@ -125,7 +125,7 @@ async function survey(held: EventRows, events: readonly RoomEvent[], version: Ro
   const todo: RoomEvent[] = [];
   for (const event of events) {
     const held = await row(event.event_id);
-    if (held && !held.outlier) results.set(event.event_id, held.rejected && `rejected: ${held.rejected}`);
+    if (heldWithPlace(held)) results.set(event.event_id, held.rejected && `rejected: ${held.rejected}`);
     else todo.push(event);
   }
   const inBatch = new Set(todo.map((e) => e.event_id));

@@ -99,6 +99,40 @@ export function transactionTests(h: Harness): void {
       assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 0);
     }));
 
+  test('a failed request the caller catches does not abort its transaction', () =>
+    h.withStore(async (store) => {
+      await store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'a' });
+        // No key: the store refuses the row.
+        await assert.rejects(tx.put('kv', { n: 1 }), { name: 'DataError' });
+        await tx.put('kv', { k: 'b' });
+      });
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.query('kv')), [{ k: 'a' }, { k: 'b' }]);
+    }));
+
+  test('a putAll that fails in the middle rejects, and the write with it writes nothing', () =>
+    h.withStore(async (store) => {
+      await assert.rejects(
+        store.write(['kv'], (tx) => tx.putAll('kv', [{ k: 'a' }, { n: 1 }, { k: 'c' }])),
+        { name: 'DataError' },
+      );
+      assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 0);
+    }));
+
+  test('a table used after its transaction finished is refused, touched in it or not', () =>
+    h.withStore(async (store) => {
+      const leaked = await store.write(['kv', 'members'], async (tx) => {
+        await tx.put('kv', { k: 'a' });
+        return tx;
+      });
+      await assert.rejects(leaked.put('kv', { k: 'late' }), { name: 'TransactionInactiveError' });
+      await assert.rejects(leaked.get('kv', 'a'), { name: 'TransactionInactiveError' });
+      await assert.rejects(leaked.put('members', { roomId: '!r', userId: '@u' }), {
+        name: 'TransactionInactiveError',
+      });
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.query('kv')), [{ k: 'a' }]);
+    }));
+
   test('a read transaction offers no writes', () =>
     h.withStore(async (store) => {
       const methods = await store.read(['kv'], async (tx) => Object.keys(tx).sort());
