@@ -19,8 +19,14 @@ export interface TimelineRange {
   readonly fullState: boolean;
 }
 
-/** What the state section needs to know of the timeline's slice. */
-type TimelineFacts = Pick<rooms.TimelineSlice, 'limited' | 'hidden'>;
+/** A room's timeline over a range, as the state section reads it. */
+interface ShownTimeline extends Pick<rooms.TimelineSlice, 'limited' | 'hidden'> {
+  readonly roomId: string;
+  readonly range: TimelineRange;
+  /** The position just before the first timeline event (the range's end if none). */
+  readonly start: number;
+  readonly events: readonly rooms.ClientEvent[];
+}
 
 export interface RoomSections {
   readonly timeline: Timeline;
@@ -51,7 +57,14 @@ export async function roomSections(
   // The state section describes the room just before the first timeline event.
   const start = first ? first.stream - 1 : range.to;
   const events = slice.events.map((e) => e.event);
-  const state = await stateSection(ctx, roomId, range, start, events, slice);
+  const state = await stateSection(ctx, {
+    roomId,
+    range,
+    start,
+    events,
+    limited: slice.limited,
+    hidden: slice.hidden,
+  });
   // A whole room (initial sync, newly joined) whose timeline does not reach
   // its creation has earlier history, held or still to be backfilled from
   // other servers: saying so makes clients page back (matrix-js-sdk keeps
@@ -75,10 +88,7 @@ export async function roomSections(
 /** State ids at `start` that the client lacks: all of them, or those changed since `from`. */
 async function stateIdsAtStartToSend(
   ctx: SyncContext,
-  roomId: string,
-  range: TimelineRange,
-  start: number,
-  limited: boolean,
+  { roomId, range, start, limited }: ShownTimeline,
   atStart: () => Promise<Map<StateKey, string>>,
 ): Promise<Map<StateKey, string>> {
   if (range.fullState) return new Map(await atStart());
@@ -101,19 +111,16 @@ async function stateIdsAtStartToSend(
  */
 async function stateIdsToSend(
   ctx: SyncContext,
-  roomId: string,
-  range: TimelineRange,
-  start: number,
-  timeline: readonly rooms.ClientEvent[],
-  slice: TimelineFacts,
+  shown: ShownTimeline,
 ): Promise<{ send: Map<StateKey, string>; atStart: () => Promise<Map<StateKey, string>> }> {
+  const { roomId, range, start } = shown;
   let atStartCache: Promise<Map<StateKey, string>> | undefined;
   const atStart = () => (atStartCache ??= rooms.stateIdsAtStream(ctx.tx, roomId, start));
-  const send = await stateIdsAtStartToSend(ctx, roomId, range, start, slice.limited, atStart);
-  if (slice.hidden) {
+  const send = await stateIdsAtStartToSend(ctx, shown, atStart);
+  if (shown.hidden) {
     const [initial, end] = await Promise.all([atStart(), rooms.stateIdsAtStream(ctx.tx, roomId, range.to)]);
-    const shown = new Set(timeline.map((e) => e.event_id));
-    for (const [key, id] of end) if (initial.get(key) !== id && !shown.has(id)) send.set(key, id);
+    const inTimeline = new Set(shown.events.map((e) => e.event_id));
+    for (const [key, id] of end) if (initial.get(key) !== id && !inTimeline.has(id)) send.set(key, id);
   }
   return { send, atStart };
 }
@@ -123,19 +130,12 @@ async function stateIdsToSend(
  * lazy-loaded members (spec "Lazy-loading room members": only the members
  * that sent timeline events, plus the user's own on a full-state sync).
  */
-async function stateSection(
-  ctx: SyncContext,
-  roomId: string,
-  range: TimelineRange,
-  start: number,
-  timeline: readonly rooms.ClientEvent[],
-  slice: TimelineFacts,
-): Promise<rooms.ClientEvent[]> {
+async function stateSection(ctx: SyncContext, shown: ShownTimeline): Promise<rooms.ClientEvent[]> {
   const filter = ctx.filter.room?.state;
-  const { send, atStart } = await stateIdsToSend(ctx, roomId, range, start, timeline, slice);
+  const { send, atStart } = await stateIdsToSend(ctx, shown);
   if (filter?.lazy_load_members) {
-    const senders = new Set(timeline.map((e) => e.sender));
-    if (range.fullState) senders.add(ctx.userId);
+    const senders = new Set(shown.events.map((e) => e.sender));
+    if (shown.range.fullState) senders.add(ctx.userId);
     for (const key of [...send.keys()]) {
       const [type, stateKey] = splitStateKey(key);
       if (type === 'm.room.member' && !senders.has(stateKey)) send.delete(key);
