@@ -64,7 +64,7 @@ export class EventRows {
   /** Undefined: known not to be held (prefetched). */
   private readonly rows = new Map<string, EventRow | undefined>();
   /** Forgotten rows that were held with their place: a write may change a row, never that (tables.ts). */
-  private readonly heldWithPlace = new Set<string>();
+  private readonly forgottenPlaced = new Set<string>();
 
   constructor(tx: ReadTx) {
     this.tx = tx;
@@ -92,8 +92,7 @@ export class EventRows {
    * far as this transaction read: true when not read.
    */
   mayBePlacedLater(eventId: string): boolean {
-    if (this.heldWithPlace.has(eventId)) return false;
-    return !this.rows.has(eventId) || mayBePlacedLater(this.rows.get(eventId));
+    return !this.forgottenPlaced.has(eventId) && mayBePlacedLater(this.rows.get(eventId));
   }
 
   /** The row this transaction just wrote. */
@@ -108,7 +107,7 @@ export class EventRows {
    * edge that nothing deleted).
    */
   forget(eventId: string): void {
-    if (this.rows.has(eventId) && !mayBePlacedLater(this.rows.get(eventId))) this.heldWithPlace.add(eventId);
+    if (heldWithPlace(this.rows.get(eventId))) this.forgottenPlaced.add(eventId);
     this.rows.delete(eventId);
   }
 }

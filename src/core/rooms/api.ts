@@ -161,10 +161,8 @@ export async function eventThread(tx: ReadTx, eventId: string): Promise<string |
   return row && threadOf(row);
 }
 
-/** Whether the user stayed joined since `since` (members-read.ts). */
-export function joinedThroughout(tx: ReadTx, eventId: string, since: number): Promise<boolean> {
-  return members.joinedThroughout(tx, eventId, since);
-}
+/** Whether the user stayed joined since `since`. */
+export { joinedThroughout } from './members-read.ts';
 
 export { MAIN_THREAD, threadOfContent } from './threads.ts';
 

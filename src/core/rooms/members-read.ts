@@ -2,7 +2,14 @@
 // summaries). The room_members table mirrors the member events of each room's
 // current state.
 import type { ReadTx } from '../storage/port.ts';
-import { eventsTable, forgottenTable, type MemberRow, type Membership, membersTable } from './tables.ts';
+import {
+  eventsTable,
+  forgottenTable,
+  type MemberRow,
+  type Membership,
+  membersTable,
+  startingWith,
+} from './tables.ts';
 
 const MAX_STREAM = Number.MAX_SAFE_INTEGER;
 
@@ -75,9 +82,7 @@ export async function memberChangesBetween(
   since: number,
   upTo: number,
 ): Promise<{ userId: string; joined: boolean }[]> {
-  const rows = await membersTable.query(tx, {
-    range: { lower: [roomId, ''], upper: [roomId, '\uffff'] },
-  });
+  const rows = await membersTable.query(tx, startingWith(roomId));
   return rows
     .filter((r) => r.stream > since && r.stream <= upTo)
     .map((r) => ({ userId: r.user_id, joined: r.membership === 'join' }));

@@ -80,7 +80,7 @@ const EDGE_SCAN = 20;
 /**
  * The edge of a room's known history (Synapse's "backward extremities"): the
  * prev events of its oldest timeline events that may still be placed
- * (tables.ts mayBePlacedLater: not held, or outliers not rejected). Empty
+ * (tables.ts mayBePlacedLater: not held, or outliers). Empty
  * once history reaches the room's creation. `depth` is the lowest depth among the events citing them;
  * `oldestTs` the origin_server_ts of the oldest timeline event.
  */

@@ -57,7 +57,7 @@
 // - `room_reports`: reports of events, rooms and users for the owner (reports.ts).
 // - `room_referenced` (room, event id): ids an event placed here named (as a
 //   prev event, or as its thread's root) while the event they name may still
-//   be placed (mayBePlacedLater: not held, or an outlier not rejected).
+//   be placed (mayBePlacedLater: not held, or an outlier).
 //   Placing a batch of events from peers reads the room's rows once
 //   (remote-batch.ts) and asks the edges and the thread replies only of the
 //   ids among them, where it asked for every event; a row goes when its

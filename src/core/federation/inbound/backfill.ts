@@ -30,7 +30,6 @@ import {
   joinedServers,
   persistBackfilledEvent,
   roomTableNames,
-  roomWriteTables,
 } from '../../rooms/federation-api.ts';
 import { reserveBackfillPositions } from '../../storage/stream.ts';
 import { EventRows } from '../event-checks.ts';
@@ -39,7 +38,7 @@ import { topoSort } from '../topo-sort.ts';
 import { acceptedPdus, fetchMissingAuthEvents } from './auth-chain.ts';
 import { isPlaced } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
-import { checkAgainstOwnState, logged } from './place-events.ts';
+import { checkAgainstOwnState, logged, placingWrite } from './place-events.ts';
 import { statesOfMissingPrevs } from './state-after.ts';
 
 export interface BackfillLimits {
@@ -158,25 +157,21 @@ async function placePage(
   const ordered = topoSort(page, (e) => e.prev_events);
   await fetchMissingAuthEvents(deps, origin, version, ordered);
   const external = await statesOfMissingPrevs(deps, origin, roomId, version, ordered, MAX_STATE_LOOKUPS);
-  return deps.rooms.exclusive(roomId, () =>
-    deps.stateCache.writing(
-      deps.store.write(roomWriteTables, async (tx) => {
-        const held = new EventRows(tx);
-        const low = await reserveBackfillPositions(tx, ordered.length);
-        let placed = 0;
-        for (const [i, event] of ordered.entries()) {
-          const checked = await checkAgainstOwnState(tx, held, version, event, external, deps.stateCache);
-          if ('dropped' in checked) {
-            logged(deps, { event, error: checked.dropped });
-            continue;
-          }
-          await persistBackfilledEvent(tx, event, version, { ...checked, stream: low + i });
-          held.forget(event.event_id);
-          if (checked.rejected === undefined) placed += 1;
-          else logged(deps, { event, error: `rejected: ${checked.rejected}` });
-        }
-        return placed;
-      }),
-    ),
-  );
+  return placingWrite(deps, roomId, async (tx) => {
+    const held = new EventRows(tx);
+    const low = await reserveBackfillPositions(tx, ordered.length);
+    let placed = 0;
+    for (const [i, event] of ordered.entries()) {
+      const checked = await checkAgainstOwnState(tx, held, version, event, external, deps.stateCache);
+      if ('dropped' in checked) {
+        logged(deps, { event, error: checked.dropped });
+        continue;
+      }
+      await persistBackfilledEvent(tx, event, version, { ...checked, stream: low + i });
+      held.forget(event.event_id);
+      if (checked.rejected === undefined) placed += 1;
+      else logged(deps, { event, error: `rejected: ${checked.rejected}` });
+    }
+    return placed;
+  });
 }

@@ -43,10 +43,8 @@ export async function placeAll(
   external: ReadonlyMap<string, StateIds>,
 ): Promise<Placed[]> {
   try {
-    return await deps.rooms.exclusive(events[0]!.room_id, () =>
-      deps.stateCache.writing(
-        deps.store.write(roomWriteTables, (tx) => placeBatch(deps, tx, version, events, external)),
-      ),
+    return await placingWrite(deps, events[0]!.room_id, (tx) =>
+      placeBatch(deps, tx, version, events, external),
     );
   } catch (err) {
     return placeOneByOne(deps, version, events, external, err);
@@ -111,18 +109,29 @@ export function logged(deps: Pick<InboundDeps, 'logger'>, placed: Placed): Place
 }
 
 /** Step d for one event, under the room's write lock. */
-export function place(
+export async function place(
   deps: Pick<InboundDeps, 'store' | 'rooms' | 'logger' | 'stateCache'>,
   version: RoomVersion,
   event: RoomEvent,
   external: ReadonlyMap<string, StateIds>,
 ): Promise<Placed> {
-  return deps.rooms.exclusive(event.room_id, async () => {
-    const [placed] = await deps.stateCache.writing(
-      deps.store.write(roomWriteTables, (tx) => placeBatch(deps, tx, version, [event], external)),
-    );
-    return placed!;
-  });
+  const [placed] = await placingWrite(deps, event.room_id, (tx) =>
+    placeBatch(deps, tx, version, [event], external),
+  );
+  return placed!;
+}
+
+/**
+ * A write that places events in `roomId`, under the room's write lock; if it
+ * fails, the state cache forgets the states it took in (state-cache.ts
+ * `writing`: a failed write's new state groups were never committed).
+ */
+export function placingWrite<T>(
+  deps: Pick<InboundDeps, 'store' | 'rooms' | 'stateCache'>,
+  roomId: string,
+  body: (tx: WriteTx) => Promise<T>,
+): Promise<T> {
+  return deps.rooms.exclusive(roomId, () => deps.stateCache.writing(deps.store.write(roomWriteTables, body)));
 }
 
 async function checkAndPlace(

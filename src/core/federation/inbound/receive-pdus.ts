@@ -14,10 +14,10 @@
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
-import { heldWithPlace, roomWriteTables } from '../../rooms/federation-api.ts';
+import { heldWithPlace } from '../../rooms/federation-api.ts';
 import { EventRows } from '../event-checks.ts';
 import { topoSort } from '../topo-sort.ts';
-import { type Placed, placeAll, placeBatch, placeOneByOne } from './place-events.ts';
+import { type Placed, placeAll, placeBatch, placeOneByOne, placingWrite } from './place-events.ts';
 import { fetchMissingAuthEvents } from './auth-chain.ts';
 import { fillGaps } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
@@ -75,17 +75,13 @@ async function surveyAndPlace(
   const roomId = events[0]!.room_id;
   let surveyed: Survey | undefined;
   try {
-    return await deps.rooms.exclusive(roomId, () =>
-      deps.stateCache.writing(
-        deps.store.write(roomWriteTables, async (tx) => {
-          const held = new EventRows(tx);
-          surveyed = await survey(held, events, version);
-          const { todo, lacksAuth, lacksPrev } = surveyed;
-          if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
-          return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held) };
-        }),
-      ),
-    );
+    return await placingWrite(deps, roomId, async (tx) => {
+      const held = new EventRows(tx);
+      surveyed = await survey(held, events, version);
+      const { todo, lacksAuth, lacksPrev } = surveyed;
+      if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
+      return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held) };
+    });
   } catch (err) {
     const { todo, lacksAuth, lacksPrev } = surveyed ?? {};
     if (!surveyed || !todo || lacksAuth || lacksPrev) throw err;
@@ -134,10 +130,8 @@ async function survey(held: EventRows, events: readonly RoomEvent[], version: Ro
   for (const event of todo) {
     for (const id of authEventIdsOf(event, version))
       if (!inBatch.has(id) && !(await row(id))) lacksAuth = true;
-    for (const id of event.prev_events) {
-      const prev = inBatch.has(id) ? undefined : await row(id);
-      if (!inBatch.has(id) && (!prev || prev.outlier)) lacksPrev = true;
-    }
+    for (const id of event.prev_events)
+      if (!inBatch.has(id) && !heldWithPlace(await row(id))) lacksPrev = true;
   }
   return { results, todo, lacksAuth, lacksPrev };
 }
