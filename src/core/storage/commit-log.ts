@@ -35,7 +35,7 @@ const ENTRIES = 32;
  * without them. A received transaction places up to 50 events (spec: "A
  * transaction can contain up to 50 PDUs"), with the events it fetched.
  */
-export const ROWS_PER_COMMIT = 64;
+const ROWS_PER_COMMIT = 64;
 /**
  * Rows in all entries: the oldest entries' rows go first (they are then
  * recorded without them). Two received transactions' worth: a sync woken by
@@ -68,7 +68,7 @@ export interface CommitEntry {
 }
 
 /** What a row says for CommitLogOptions.newest: its group, its place in it, the value kept. */
-export interface NewestOf {
+interface NewestOf {
   readonly group: string;
   /** The row's stream position (storage/stream.ts). */
   readonly order: number;
@@ -151,8 +151,8 @@ export class CommitLog {
       else if (unknown) for (const id of write.rows.get(table)?.keys() ?? []) cache.delete(id);
       else {
         // A row the write read and left is the latest too: writes that touch a table one after the other.
-        for (const [id, row] of write.read.get(table) ?? [])
-          if (!write.rows.get(table)?.has(id)) cache.set(id, row);
+        // (One it also wrote is set again just below, with what it wrote.)
+        for (const [id, row] of write.read.get(table) ?? []) cache.set(id, row);
         for (const [id, row] of write.rows.get(table) ?? []) cache.set(id, row);
       }
     }

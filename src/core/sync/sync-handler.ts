@@ -5,6 +5,7 @@ import { queryBoolean, queryInteger, queryParam } from '../http/query.ts';
 import type { HandlerResult, RequestContext } from '../http/route.ts';
 import type { Clock } from '../ports.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
+import { copyOf } from '../storage/copy-row.ts';
 import type { ReadTx, Store } from '../storage/port.ts';
 import { type AccountReads, buildSync, type SyncKeys, type SyncRequest } from './build-sync.ts';
 import { type FilterDefinition, parseFilter } from '../events/filter.ts';
@@ -92,7 +93,7 @@ async function resolveFilter(deps: SyncHandlerDeps, userId: string, param: strin
   // Every request of the user with this id gets this one object: frozen, a
   // change one of them made throws instead of reaching the others (a copy:
   // its lists are the stored row's).
-  const shared = deepFreeze(structuredClone(filter));
+  const shared = deepFreeze(copyOf(filter));
   deps.filters?.set(key, shared);
   return shared;
 }

@@ -32,6 +32,7 @@
 // Anything else reads storage as before.
 import * as rooms from '../rooms/api.ts';
 import type { CommitEntry, CommitLog } from '../storage/commit-log.ts';
+import { copyOf } from '../storage/copy-row.ts';
 import type { Row } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { BuiltSync, SyncRequest } from './build-sync.ts';
@@ -213,7 +214,7 @@ export function answerFromView(input: ViewInput): ViewBase | undefined {
   // Counted for good only now that every room could be answered.
   for (const keep of keeps) keep();
   const response: SyncResponse = {
-    ...structuredClone(built.response),
+    ...copyOf(built.response),
     next_batch: formatSyncToken({ stream: to, typing: built.typingSerial }),
   };
   for (const [roomId, room] of joined) response.rooms.join[roomId] = room;
