@@ -23,6 +23,8 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+export const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
 export const round = (ms: number) => Math.round(ms * 100) / 100;
 
 export class Client {

@@ -3,7 +3,7 @@
 // federation requests) cut into one window per message, from the send until
 // B's client had it, and summed per kind. Printed by the extension bench.
 import type { Worker } from 'playwright-core';
-import { quantile } from './bench-homeserver.ts';
+import { mean, quantile } from './bench-homeserver.ts';
 import type { Span } from '../src/platform/trace.ts';
 
 interface TraceGlobal {
@@ -159,7 +159,6 @@ export function describeSteps(deliveries: readonly Delivery[], sides: { A: Span[
     const at = (q: number) => quantile(sorted, q);
     return `  ${name.padEnd(20)}${cell(at(0.5))}${cell(at(0.95))}${cell(at(0.99))}${cell(sorted.at(-1)!)}${cell(tail)}`;
   };
-  const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.length;
   return [
     `  steps of the ${rows.length} messages traced whole, ms; the last column: mean over the slowest tenth`,
     `  ${''.padEnd(20)}    p50    p95    p99    max  slow10`,

@@ -23,6 +23,7 @@ import {
 } from '../scripts/harness/extension-browser.ts';
 import { approveOrigin, launchWithLoopbackAccess } from '../scripts/harness/extension-session.ts';
 import { useRelay } from '../scripts/harness/p2p-session.ts';
+import { mean } from './bench-homeserver.ts';
 import { withBrowsersOnRelay } from './browsers-on-relay.ts';
 import { extensionMissing } from './extension-missing.ts';
 import { measured, quick } from './table.ts';
@@ -73,8 +74,6 @@ async function pageClock(page: Page): Promise<string> {
   });
   return `page clock steps of ${step >= 0.01 ? ms(step) : `${(step * 1000).toFixed(1)} us`}, crossOriginIsolated ${isolated}`;
 }
-
-const mean = (times: readonly number[]) => times.reduce((a, b) => a + b, 0) / times.length;
 
 async function coldStart(side: Side): Promise<void> {
   await stopServiceWorkers(side.browser.context);

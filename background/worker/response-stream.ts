@@ -7,7 +7,8 @@
 // chunks here, and a streamed body is read one chunk ahead of the port.
 import { type BackgroundMessage, MAX_CHUNK_BYTES } from '../../src/platform/web/client-wire.ts';
 import { bodyChunks } from '../../src/platform/web/body-chunks.ts';
-import { encodeWireBytes, type OutgoingResponse, utf8Bytes } from '../../src/platform/web/hs-wire.ts';
+import { utf8ByteLength, utf8Encode } from '../../src/core/protocol.ts';
+import { encodeWireBytes, type OutgoingResponse } from '../../src/platform/web/hs-wire.ts';
 
 export interface ResponseSink {
   send(msg: BackgroundMessage): void;
@@ -32,7 +33,7 @@ export async function streamResponse(
     sink.send({ type: 'whole', id, status, headers, bytes: { text: response.body } });
     return;
   }
-  const body = typeof response.body === 'string' ? utf8Bytes(response.body) : response.body;
+  const body = typeof response.body === 'string' ? utf8Encode(response.body) : response.body;
   if (body === null || (body instanceof Uint8Array && body.length <= MAX_CHUNK_BYTES)) {
     // One message instead of three: each is a hop between processes and into the page.
     sink.send({ type: 'whole', id, status, headers, bytes: encodeWireBytes(body ?? new Uint8Array(0)) });
@@ -71,20 +72,15 @@ export async function streamResponse(
   sink.send({ type: 'end', id });
 }
 
-const encoder = new TextEncoder();
-/** Where fitsOneChunk measures a text's UTF-8 (made on first need, kept). */
-let scratch: Uint8Array | undefined;
-
 /**
  * Whether `text` is at most MAX_CHUNK_BYTES in UTF-8: surely so at 3 bytes per
- * UTF-16 unit (the most one takes), surely not past 1; in between, exactly,
- * by encoding it into a buffer kept for this (no bytes made per response).
+ * UTF-16 unit (the most one takes), surely not past 1; in between, counted
+ * (no bytes made per response).
  */
 function fitsOneChunk(text: string): boolean {
   if (text.length * 3 <= MAX_CHUNK_BYTES) return true;
   if (text.length > MAX_CHUNK_BYTES) return false;
-  scratch ??= new Uint8Array(MAX_CHUNK_BYTES);
-  return encoder.encodeInto(text, scratch).read === text.length;
+  return utf8ByteLength(text) <= MAX_CHUNK_BYTES;
 }
 
 function nextTask(): Promise<void> {

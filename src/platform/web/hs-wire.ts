@@ -115,11 +115,6 @@ export function fromHsResponse(res: HsResponse): OutgoingResponse {
   return { status: res.status, headers, body: text === '' ? null : text };
 }
 
-/** UTF-8 bytes of a JSON text body (a body too big for one message is cut into byte chunks). */
-export function utf8Bytes(text: string): Uint8Array {
-  return utf8.encode(text);
-}
-
 function withoutCors(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) if (!Object.hasOwn(CORS_HEADERS, name)) out[name] = headers[name]!;
