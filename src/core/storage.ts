@@ -11,8 +11,9 @@ export {
 } from './storage/blob-port.ts';
 export { memoryBlobStore } from './storage/memory-blob-store.ts';
 export { StorageError, type StorageErrorName } from './storage/errors.ts';
-export { isValidKey, keyAtPath, valueAtPath } from './storage/key-path.ts';
+export { indexPath, isValidKey, keyAtPath, multiEntryKeys, valueAtPath } from './storage/key-path.ts';
 export type {
+  IndexSpec,
   Key,
   KeyRange,
   Query,

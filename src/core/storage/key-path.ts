@@ -2,7 +2,7 @@
 // from a value using a key path" and §7.1 "convert a value to a key"), for
 // implementations that are not IndexedDB and must index rows themselves.
 
-import type { Key, Row } from './port.ts';
+import type { IndexSpec, Key, Row } from './port.ts';
 
 /** A valid key: a non-NaN number, a string, or an array of valid keys. */
 export function isValidKey(value: unknown): value is Key {
@@ -46,4 +46,32 @@ export function keyAtPath(row: Row, path: string | readonly string[]): Key | und
 /** A key as a map's string: JSON tells 1 from "1" and keeps array structure; strings skip it. */
 export function keyId(key: Key): string {
   return typeof key === 'string' ? `s${key}` : JSON.stringify(key);
+}
+
+/** The key path of an index, and whether it is multiEntry. */
+export function indexPath(spec: IndexSpec): { path: string | readonly string[]; multiEntry: boolean } {
+  return typeof spec === 'string' || Array.isArray(spec)
+    ? { path: spec as string | readonly string[], multiEntry: false }
+    : { path: (spec as { path: string }).path, multiEntry: true };
+}
+
+/**
+ * The keys of a row in a multiEntry index at `path` (W3C IndexedDB 3.0,
+ * §7.5 "extract a key from a value using a key path" with multiEntry): each
+ * distinct valid key of an array, in no particular order, or the one valid
+ * key that is not an array; none when the row has none there.
+ */
+export function multiEntryKeys(row: Row, path: string): Key[] {
+  const value = valueAtPath(row, path);
+  if (!Array.isArray(value)) return isValidKey(value) ? [value] : [];
+  const keys: Key[] = [];
+  const seen = new Set<string>();
+  for (const element of value) {
+    if (!isValidKey(element)) continue;
+    const id = keyId(element);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    keys.push(element);
+  }
+  return keys;
 }

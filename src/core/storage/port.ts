@@ -12,14 +12,24 @@
 /** A key in a table or index: IndexedDB's ordering (numbers before strings, arrays element-wise). */
 export type Key = number | string | readonly (number | string)[];
 
+/**
+ * A secondary index: a key path (an array of paths makes a compound key), or
+ * a multiEntry index over one path (IndexedDB's multiEntry, W3C IndexedDB 3.0
+ * §2.7): a row whose value there is an array is in the index once under each
+ * distinct valid key among its elements (invalid elements are skipped), a
+ * row whose value is a single valid key once under it. So a row can carry
+ * many index keys and still be written with one put.
+ */
+export type IndexSpec = string | readonly string[] | { readonly path: string; readonly multiEntry: true };
+
 /** A table: primary key path(s), optional auto-increment, secondary indexes by name. */
 export interface TableSpec {
   /** Key path of the primary key; an array makes a compound key. */
   readonly key: string | readonly string[];
   /** The store assigns increasing integer keys when a row has none (key must be a single path). */
   readonly autoIncrement?: boolean;
-  /** Secondary indexes: name → key path(s). Rows missing an index's field are not in that index. */
-  readonly indexes?: Readonly<Record<string, string | readonly string[]>>;
+  /** Secondary indexes by name. Rows missing an index's field are not in that index. */
+  readonly indexes?: Readonly<Record<string, IndexSpec>>;
 }
 
 /** One schema version: the full table list as of this version (append-only list of these). */
@@ -51,7 +61,11 @@ export type Row = Record<string, unknown>;
 
 export interface ReadTx {
   get<T extends Row>(table: string, key: Key): Promise<T | undefined>;
-  /** Rows in key order (primary or index key, then primary key). */
+  /**
+   * Rows in key order (primary or index key, then primary key). Over a
+   * multiEntry index a row comes once for each of its index keys the query
+   * matches, as IndexedDB's getAll does.
+   */
   query<T extends Row>(table: string, query?: Query): Promise<T[]>;
   count(table: string, query?: Query): Promise<number>;
 }

@@ -4,6 +4,7 @@
 // table keeps its key path and auto-increment flag across all versions.
 
 import { StorageError } from './errors.ts';
+import { indexPath } from './key-path.ts';
 import type { SchemaVersion, TableSpec } from './port.ts';
 
 /** Table, index and key path names: identifiers, dots only between steps of a key path. */
@@ -38,8 +39,12 @@ function checkTable(name: string, spec: TableSpec): void {
   if (spec.autoIncrement && typeof spec.key !== 'string') {
     throw invalid(`table ${name}: auto-increment needs a single key path`);
   }
-  for (const [index, path] of Object.entries(spec.indexes ?? {})) {
+  for (const [index, given] of Object.entries(spec.indexes ?? {})) {
     if (!NAME.test(index)) throw invalid(`table ${name}: bad index name ${JSON.stringify(index)}`);
+    const { path, multiEntry } = indexPath(given);
+    // IndexedDB refuses a multiEntry index over a compound path (§4.7 createIndex, InvalidAccessError).
+    if (multiEntry && typeof path !== 'string')
+      throw invalid(`table ${name}: multiEntry index ${index} needs a single key path`);
     checkPath(name, path);
   }
 }

@@ -3,13 +3,21 @@
 // that index's encoded key (NULL when the row has none, as IndexedDB leaves
 // such rows out). Each index is a partial SQL index on (column, k), so rows
 // with equal index keys come out in primary key order.
+//
+// A multiEntry index (a row under each key of an array) cannot be a column:
+// it is a side table "e.<table>.<index>" of (index key `ik`, primary key `k`)
+// pairs, keyed by both (so entries come out in index key, then primary key
+// order) with an index on `k` to drop a row's entries when it is rewritten
+// or deleted, always in the same transaction as the row.
 
-import type { SchemaVersion, TableSpec } from '../../core/storage.ts';
+import { indexPath, type SchemaVersion, type TableSpec } from '../../core/storage.ts';
 
 export interface IndexLayout {
   readonly path: string | readonly string[];
-  /** Quoted column name. */
+  /** Quoted column name (of the table's own column; unused for a multiEntry index). */
   readonly column: string;
+  /** A multiEntry index's quoted side table; undefined for a column index. */
+  readonly entries?: string;
 }
 
 export interface TableLayout {
@@ -17,6 +25,10 @@ export interface TableLayout {
   /** Quoted table name. */
   readonly table: string;
   readonly indexes: ReadonlyMap<string, IndexLayout>;
+  /** The column indexes (in the table's own columns, in insert order). */
+  readonly columns: readonly IndexLayout[];
+  /** The multiEntry indexes, with their side tables. */
+  readonly multi: readonly (IndexLayout & { readonly path: string; readonly entries: string })[];
 }
 
 /** Identifiers are checked by checkVersions ([A-Za-z0-9_]); quoting keeps them clear of SQL keywords. */
@@ -24,15 +36,27 @@ export const sqlTable = (name: string) => `"t_${name}"`;
 export const sqlColumn = (index: string) => `"i_${index}"`;
 /** Dots cannot occur in names, so "table.index" cannot collide for different pairs. */
 export const sqlIndex = (table: string, index: string) => `"x.${table}.${index}"`;
+export const sqlEntries = (table: string, index: string) => `"e.${table}.${index}"`;
 
 export function tableLayouts(version: SchemaVersion): Map<string, TableLayout> {
   const layouts = new Map<string, TableLayout>();
   for (const [name, spec] of Object.entries(version.tables)) {
     const indexes = new Map<string, IndexLayout>();
-    for (const [index, path] of Object.entries(spec.indexes ?? {})) {
-      indexes.set(index, { path, column: sqlColumn(index) });
+    const columns: IndexLayout[] = [];
+    const multi: TableLayout['multi'][number][] = [];
+    for (const [index, given] of Object.entries(spec.indexes ?? {})) {
+      const { path, multiEntry } = indexPath(given);
+      if (multiEntry) {
+        const layout = { path: path as string, column: sqlColumn(index), entries: sqlEntries(name, index) };
+        indexes.set(index, layout);
+        multi.push(layout);
+      } else {
+        const layout = { path, column: sqlColumn(index) };
+        indexes.set(index, layout);
+        columns.push(layout);
+      }
     }
-    layouts.set(name, { spec, table: sqlTable(name), indexes });
+    layouts.set(name, { spec, table: sqlTable(name), indexes, columns, multi });
   }
   return layouts;
 }

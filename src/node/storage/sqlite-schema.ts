@@ -4,11 +4,12 @@
 // 1. Refuse a database newer than the list, or at a version the list lacks.
 // 2. Drop the tables the current version no longer has.
 // 3. Create the new tables; on kept tables drop the indexes that went away or
-//    changed path, add the new ones, and fill them from the existing rows.
+//    changed path (or multiEntry flag), add the new ones, and fill them from
+//    the existing rows (a multiEntry index: its side table of entries).
 // 4. Record the new version.
 
 import type { DatabaseSync } from 'node:sqlite';
-import { keyAtPath, type SchemaVersion, StorageError } from '../../core/storage.ts';
+import { keyAtPath, multiEntryKeys, type SchemaVersion, StorageError } from '../../core/storage.ts';
 import { encodeKey } from './key-codec.ts';
 import { decodeRow } from './row-codec.ts';
 import { type IndexLayout, sqlIndex, sqlTable, type TableLayout, tableLayouts } from './sqlite-layout.ts';
@@ -47,9 +48,10 @@ function dropTables(
   before: Map<string, TableLayout>,
   after: Map<string, TableLayout>,
 ): void {
-  for (const name of before.keys()) {
+  for (const [name, layout] of before) {
     if (after.has(name)) continue;
     db.exec(`DROP TABLE ${sqlTable(name)}`);
+    for (const { entries } of layout.multi) db.exec(`DROP TABLE ${entries}`);
     db.prepare('DELETE FROM _key_generator WHERE tbl = ?').run(name);
   }
 }
@@ -57,15 +59,29 @@ function dropTables(
 /** Step 3. */
 function upgradeTable(db: DatabaseSync, name: string, layout: TableLayout, before?: TableLayout): void {
   if (!before) db.exec(`CREATE TABLE ${layout.table} (k BLOB PRIMARY KEY NOT NULL, v TEXT NOT NULL)`);
-  const samePath = (index: string) =>
-    JSON.stringify(before?.indexes.get(index)?.path) === JSON.stringify(layout.indexes.get(index)?.path);
+  const sameIndex = (index: string) => {
+    const old = before?.indexes.get(index);
+    const now = layout.indexes.get(index);
+    return JSON.stringify([old?.path, old?.entries]) === JSON.stringify([now?.path, now?.entries]);
+  };
   for (const [index, old] of before?.indexes ?? []) {
-    if (samePath(index)) continue;
-    db.exec(`DROP INDEX ${sqlIndex(name, index)}`);
-    db.exec(`ALTER TABLE ${layout.table} DROP COLUMN ${old.column}`);
+    if (sameIndex(index)) continue;
+    if (old.entries) {
+      db.exec(`DROP TABLE ${old.entries}`);
+    } else {
+      db.exec(`DROP INDEX ${sqlIndex(name, index)}`);
+      db.exec(`ALTER TABLE ${layout.table} DROP COLUMN ${old.column}`);
+    }
   }
-  const added = [...layout.indexes].filter(([index]) => !before?.indexes.has(index) || !samePath(index));
-  for (const [index, { column }] of added) {
+  const added = [...layout.indexes].filter(([index]) => !before?.indexes.has(index) || !sameIndex(index));
+  for (const [index, { column, entries }] of added) {
+    if (entries) {
+      db.exec(
+        `CREATE TABLE ${entries} (ik BLOB NOT NULL, k BLOB NOT NULL, PRIMARY KEY (ik, k)) WITHOUT ROWID`,
+      );
+      db.exec(`CREATE INDEX ${sqlIndex(name, `${index}.k`)} ON ${entries} (k)`);
+      continue;
+    }
     db.exec(`ALTER TABLE ${layout.table} ADD COLUMN ${column} BLOB`);
     db.exec(
       `CREATE INDEX ${sqlIndex(name, index)} ON ${layout.table} (${column}, k) WHERE ${column} IS NOT NULL`,
@@ -79,22 +95,31 @@ function upgradeTable(db: DatabaseSync, name: string, layout: TableLayout, befor
     );
 }
 
-/** Computes new index columns for rows written before the index existed, a batch at a time. */
+/** Computes new index columns (and entries) for rows written before the index existed, a batch at a time. */
 function backfill(db: DatabaseSync, table: string, indexes: readonly IndexLayout[]): void {
-  const select = db.prepare(`SELECT rowid AS id, v FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`);
-  const update = db.prepare(
-    `UPDATE ${table} SET ${indexes.map((i) => `${i.column} = ?`).join(', ')} WHERE rowid = ?`,
+  const columns = indexes.filter((index) => !index.entries);
+  const multi = indexes.filter((index) => index.entries);
+  const select = db.prepare(`SELECT rowid AS id, k, v FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`);
+  const update =
+    columns.length > 0
+      ? db.prepare(`UPDATE ${table} SET ${columns.map((i) => `${i.column} = ?`).join(', ')} WHERE rowid = ?`)
+      : undefined;
+  const inserts = multi.map(({ entries }) =>
+    db.prepare(`INSERT OR IGNORE INTO ${entries} (ik, k) VALUES (?, ?)`),
   );
   let after = 0;
   for (;;) {
-    const rows = select.all(after, BACKFILL_BATCH) as { id: number; v: string }[];
-    for (const { id, v } of rows) {
+    const rows = select.all(after, BACKFILL_BATCH) as { id: number; k: Uint8Array; v: string }[];
+    for (const { id, k, v } of rows) {
       const row = decodeRow(v);
-      const keys = indexes.map(({ path }) => {
+      const keys = columns.map(({ path }) => {
         const key = keyAtPath(row, path);
         return key === undefined ? null : encodeKey(key);
       });
-      update.run(...keys, id);
+      update?.run(...keys, id);
+      multi.forEach(({ path }, i) => {
+        for (const entry of multiEntryKeys(row, path as string)) inserts[i]!.run(encodeKey(entry), k);
+      });
       after = id;
     }
     if (rows.length < BACKFILL_BATCH) return;

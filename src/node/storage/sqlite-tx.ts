@@ -3,11 +3,13 @@
 // underneath; it checks that the transaction is still open and the table is in
 // its scope, as IndexedDB does.
 
+import { Buffer } from 'node:buffer';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   isValidKey,
   type Key,
   keyAtPath,
+  multiEntryKeys,
   type Query,
   type Row,
   StorageError,
@@ -49,14 +51,14 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
     },
     query: async <T extends Row>(name: string, query?: Query) => {
       const sql = select(name, query);
-      const rows = prepare(`SELECT v ${sql.from} ${sql.order}`).all(...sql.params);
+      const rows = prepare(`SELECT ${sql.value} AS v ${sql.from} ${sql.order}`).all(...sql.params);
       return rows.map((row) => decodeRow(row.v as string) as T);
     },
     count: async (name, query) => {
       const sql = select(name, query);
       const text = sql.limited
-        ? `SELECT count(*) AS n FROM (SELECT 1 ${sql.from} ${sql.order})`
-        : `SELECT count(*) AS n ${sql.from}`;
+        ? `SELECT count(*) AS n FROM (SELECT 1 ${sql.countFrom} ${sql.order})`
+        : `SELECT count(*) AS n ${sql.countFrom}`;
       return Number(prepare(text).get(...sql.params)!.n);
     },
     put: async (name, row) => put(context, layout(name), name, row),
@@ -67,10 +69,24 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
       putMany(context, found, rows);
     },
     delete: async (name, key) => {
-      prepare(`DELETE FROM ${layout(name).table} WHERE k = ?`).run(encodeKey(key));
+      const found = layout(name);
+      const encoded = encodeKey(key);
+      dropEntries(context, found, encoded);
+      prepare(`DELETE FROM ${found.table} WHERE k = ?`).run(encoded);
     },
     deleteWhere: async (name, query) => {
+      const found = layout(name);
       const sql = select(name, query);
+      if (found.multi.length > 0) {
+        // The rows' entries go with them: delete row by row, each key once.
+        const keys = prepare(`SELECT ${sql.key} AS k ${sql.from} ${sql.order}`).all(...sql.params);
+        const unique = new Map(keys.map(({ k }) => [Buffer.from(k as Uint8Array).toString('hex'), k]));
+        for (const k of unique.values()) {
+          dropEntries(context, found, k as Uint8Array);
+          prepare(`DELETE FROM ${found.table} WHERE k = ?`).run(k as Uint8Array);
+        }
+        return unique.size;
+      }
       const text = sql.limited
         ? `DELETE FROM ${layout(name).table} WHERE rowid IN (SELECT rowid ${sql.from} ${sql.order})`
         : `DELETE ${sql.from}`;
@@ -101,7 +117,34 @@ function put({ prepare }: TxContext, layout: TableLayout, name: string, row: Row
   const values: SQLInputValue[] = [];
   pushColumns(values, layout, key, stored);
   prepare(insertSql(layout, 1)).run(...values);
+  if (layout.multi.length > 0) putEntries({ prepare }, layout, values[0] as Uint8Array, stored);
   return key;
+}
+
+/** A row's multiEntry index entries, replacing those of the row it replaces (if any). */
+function putEntries(
+  context: Pick<TxContext, 'prepare'>,
+  layout: TableLayout,
+  key: Uint8Array,
+  row: Row,
+): void {
+  dropEntries(context, layout, key);
+  for (const { path, entries } of layout.multi) {
+    const keys = multiEntryKeys(row, path);
+    for (let i = 0; i < keys.length; i += MAX_ROWS_PER_INSERT) {
+      const chunk = keys.slice(i, i + MAX_ROWS_PER_INSERT);
+      const values: SQLInputValue[] = [];
+      for (const entry of chunk) values.push(encodeKey(entry), key);
+      context
+        .prepare(`INSERT INTO ${entries} (ik, k) VALUES ${Array(chunk.length).fill('(?, ?)').join(', ')}`)
+        .run(...values);
+    }
+  }
+}
+
+/** Drops a row's multiEntry index entries (the row is being rewritten or deleted). */
+function dropEntries({ prepare }: Pick<TxContext, 'prepare'>, layout: TableLayout, key: Uint8Array): void {
+  for (const { entries } of layout.multi) prepare(`DELETE FROM ${entries} WHERE k = ?`).run(key);
 }
 
 /**
@@ -116,13 +159,20 @@ function putMany({ prepare }: TxContext, layout: TableLayout, rows: readonly Row
   for (let i = 0; i < rows.length; ) {
     const n = Math.min(MAX_ROWS_PER_INSERT, 1 << (31 - Math.clz32(rows.length - i)));
     const values: SQLInputValue[] = [];
-    for (const row of rows.slice(i, i + n)) {
+    const chunk = rows.slice(i, i + n);
+    for (const row of chunk) {
       const key = keyAtPath(row, layout.spec.key);
       if (key === undefined)
         throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(layout.spec.key)}`);
       pushColumns(values, layout, key, row);
     }
     prepare(insertSql(layout, n)).run(...values);
+    if (layout.multi.length > 0) {
+      // In row order, so a key given twice keeps its last row's entries.
+      const width = 2 + layout.columns.length;
+      for (const [j, row] of chunk.entries())
+        putEntries({ prepare }, layout, values[j * width] as Uint8Array, row);
+    }
     i += n;
   }
 }
@@ -132,7 +182,7 @@ const MAX_ROWS_PER_INSERT = 32;
 /** The columns of a row in insertSql's order: its key, its JSON, each index's key (NULL without one). */
 function pushColumns(values: SQLInputValue[], layout: TableLayout, key: Key, row: Row): void {
   values.push(encodeKey(key), encodeRow(row));
-  for (const { path } of layout.indexes.values()) {
+  for (const { path } of layout.columns) {
     const indexKey = keyAtPath(row, path);
     values.push(indexKey === undefined ? null : encodeKey(indexKey));
   }
@@ -149,7 +199,7 @@ function insertSql(layout: TableLayout, rows: number): string {
   }
   let sql = byCount[rows];
   if (!sql) {
-    const columns = ['k', 'v', ...[...layout.indexes.values()].map(({ column }) => column)];
+    const columns = ['k', 'v', ...layout.columns.map(({ column }) => column)];
     const row = `(${columns.map(() => '?').join(', ')})`;
     sql = `INSERT OR REPLACE INTO ${layout.table} (${columns.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`;
     byCount[rows] = sql;

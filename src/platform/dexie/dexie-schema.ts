@@ -1,9 +1,9 @@
 // Our schema versions in Dexie's notation: `db.version(n).stores({ table: '++id,[a+b],c' })`,
 // primary key first ('++' for auto-increment, '[a+b]' for compound paths), then
-// the indexes. Dexie names an index by its key path, so a port index name maps
-// to that path when querying.
+// the indexes ('*a' for a multiEntry one). Dexie names an index by its key
+// path, so a port index name maps to that path when querying.
 
-import type { SchemaVersion, TableSpec } from '../../core/storage.ts';
+import { indexPath, type SchemaVersion, type TableSpec } from '../../core/storage.ts';
 
 /** Dexie's name for a key path: 'a.b' as is, ['a', 'b'] as '[a+b]'. */
 export function dexiePath(path: string | readonly string[]): string {
@@ -24,7 +24,12 @@ export function dexieStores(version: SchemaVersion, previous?: SchemaVersion): R
 
 function tableSchema(spec: TableSpec): string {
   const primary = dexiePath(spec.key);
-  const indexes = new Set(Object.values(spec.indexes ?? {}).map(dexiePath));
+  const indexes = new Set(
+    Object.values(spec.indexes ?? {}).map((index) => {
+      const { path, multiEntry } = indexPath(index);
+      return (multiEntry ? '*' : '') + dexiePath(path);
+    }),
+  );
   indexes.delete(primary);
   return [(spec.autoIncrement ? '++' : '') + primary, ...indexes].join(',');
 }
@@ -34,7 +39,8 @@ export function dexieIndexNames(version: SchemaVersion): Map<string, Map<string 
   const tables = new Map<string, Map<string | undefined, string>>();
   for (const [name, spec] of Object.entries(version.tables)) {
     const indexes = new Map<string | undefined, string>([[undefined, ':id']]);
-    for (const [index, path] of Object.entries(spec.indexes ?? {})) indexes.set(index, dexiePath(path));
+    for (const [index, given] of Object.entries(spec.indexes ?? {}))
+      indexes.set(index, dexiePath(indexPath(given).path));
     tables.set(name, indexes);
   }
   return tables;

@@ -4,6 +4,7 @@
 import { describe } from 'node:test';
 import type { StoreFactory } from '../../../src/core/storage/port.ts';
 import { harness } from './conformance/fixtures.ts';
+import { multiEntryTests } from './conformance/multi-entry.ts';
 import { queryTests } from './conformance/queries.ts';
 import { rowTests } from './conformance/rows.ts';
 import { schemaTests } from './conformance/schema.ts';
@@ -27,6 +28,7 @@ export function runStoreConformance(
     const h = harness(factory, options.durable ?? true);
     rowTests(h);
     queryTests(h);
+    multiEntryTests(h);
     transactionTests(h);
     schemaTests(h);
   });

@@ -12,6 +12,7 @@ export const V1: SchemaVersion = {
     },
     stream: { key: 'pos', autoIncrement: true, indexes: { byRoom: ['roomId', 'pos'] } },
     members: { key: ['roomId', 'userId'], indexes: { byUser: 'userId' } },
+    tagged: { key: 'id', indexes: { byTag: { path: 'tags', multiEntry: true }, byKind: 'kind' } },
   },
 };
 

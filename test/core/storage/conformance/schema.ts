@@ -47,6 +47,10 @@ export function schemaTests(h: Harness): void {
     const rekeyed = { version: 2, tables: { ...V1.tables, kv: { key: 'other' } } };
     await assert.rejects(h.open([V1, rekeyed]), { name: 'VersionError' });
     await assert.rejects(h.open([]), { name: 'VersionError' });
+    // IndexedDB has no multiEntry index over a compound key path.
+    const compound = { path: ['a', 'b'], multiEntry: true } as unknown as { path: string; multiEntry: true };
+    const multi = { version: 1, tables: { ...V1.tables, kv: { key: 'k', indexes: { bad: compound } } } };
+    await assert.rejects(h.open([multi]), { name: 'VersionError' });
   });
 
   if (!h.durable) return;
