@@ -153,8 +153,11 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
           afterTask(flush);
           return inner.verify(publicKey, message, signature);
         }
+        // Copied now, as WebCrypto copies its arguments at the call: the caller may
+        // reuse its buffers once this returns, before the batch is packed.
+        const item = { publicKey: publicKey.slice(), message: message.slice(), signature: signature.slice() };
         return new Promise<boolean>((resolve, reject) => {
-          queue.push({ publicKey, message, signature, resolve, reject });
+          queue.push({ ...item, resolve, reject });
         });
       },
     },

@@ -145,6 +145,22 @@ test('checks issued in one task go to the Worker in one message, and a forged on
   assert.equal(sched.pendingTimers(), 0);
 });
 
+test('a queued check reads its arguments when it is made, not when the batch is sent', async () => {
+  const { inner } = countingEd25519();
+  const sched = manualScheduling();
+  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const port = workerPort();
+  batching.attach(port);
+  const cs = await checks(3);
+  const reused = cs.map((c) => ({ ...c, signature: c.signature.slice() }));
+  const results = verifyAll(batching.ed25519, reused);
+  // The caller reuses the queued checks' buffers before the task ends.
+  for (const c of reused.slice(1)) c.signature.fill(0);
+  sched.endTask();
+  await port.answer();
+  assert.deepEqual(await Promise.all(results), [true, true, true]);
+});
+
 test('fewer queued checks than minBatch are checked in the thread', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
