@@ -90,6 +90,7 @@ export function describeDeliveries(deliveries: readonly Delivery[], sides: Recor
           lines.push(
             `    +${(s.start - d.sent).toFixed(1)} ms ${s.name}: ${(s.end - s.start).toFixed(1)} ms${ops}`,
           );
+          if (s.requests?.length) lines.push(`      ${tally(s.requests)}`);
         }
       }
     }
@@ -101,6 +102,13 @@ export function describeDeliveries(deliveries: readonly Delivery[], sides: Recor
     lines.push(`  per message, ${k}: ${count.toFixed(1)} spans, ${ms.toFixed(1)} ms`);
   }
   return lines;
+}
+
+/** A transaction's requests, each kind once with how many times it was made, in order of the first. */
+function tally(requests: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of requests) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([r, n]) => (n > 1 ? `${r} ×${n}` : r)).join(', ');
 }
 
 function latency(d: Delivery): number {

@@ -15,6 +15,8 @@ export interface Span {
   readonly end: number;
   /** Requests a storage transaction made of the store beneath (reads the row cache answered are not counted). */
   readonly ops?: number;
+  /** Those requests in order, each `kind table` (`.index` for a query or count on one, `[rows]` for a putAll): what a write asks. */
+  readonly requests?: readonly string[];
 }
 
 /** Spans kept at most, so that a trace left on cannot grow without bound. */
@@ -66,25 +68,34 @@ export function tracedStore(inner: Store, trace: Trace): Store {
   ): Promise<T> => {
     if (!trace.on) return open(fn);
     const start = wallClock();
-    let ops = 0;
-    const n = <R>(call: () => R): R => {
-      ops++;
+    const requests: string[] = [];
+    const n = <R>(what: string, table: string, call: () => R, query?: Query): R => {
+      requests.push(`${what} ${table}${query?.index ? `.${query.index}` : ''}`);
       return call();
     };
     try {
       return await open((tx) =>
         fn({
-          get: <R extends Row>(table: string, key: Key) => n(() => tx.get<R>(table, key)),
-          query: <R extends Row>(table: string, query?: Query) => n(() => tx.query<R>(table, query)),
-          count: (table: string, query?: Query) => n(() => tx.count(table, query)),
-          put: (table: string, row: Row) => n(() => tx.put(table, row)),
-          putAll: (table: string, rows: readonly Row[]) => n(() => tx.putAll(table, rows)),
-          delete: (table: string, key: Key) => n(() => tx.delete(table, key)),
-          deleteWhere: (table: string, query: Query) => n(() => tx.deleteWhere(table, query)),
+          get: <R extends Row>(table: string, key: Key) => n('get', table, () => tx.get<R>(table, key)),
+          query: <R extends Row>(table: string, query?: Query) =>
+            n('query', table, () => tx.query<R>(table, query), query),
+          count: (table: string, query?: Query) => n('count', table, () => tx.count(table, query), query),
+          put: (table: string, row: Row) => n('put', table, () => tx.put(table, row)),
+          putAll: (table: string, rows: readonly Row[]) =>
+            n(`putAll[${rows.length}]`, table, () => tx.putAll(table, rows)),
+          delete: (table: string, key: Key) => n('delete', table, () => tx.delete(table, key)),
+          deleteWhere: (table: string, query: Query) =>
+            n('deleteWhere', table, () => tx.deleteWhere(table, query), query),
         }),
       );
     } finally {
-      trace.record({ name: `${kind} ${tables[0] ?? ''}`, start, end: wallClock(), ops });
+      trace.record({
+        name: `${kind} ${tables[0] ?? ''}`,
+        start,
+        end: wallClock(),
+        ops: requests.length,
+        requests,
+      });
     }
   };
   const traced: Store = {
