@@ -15,6 +15,8 @@ declare global {
   /** UTF-8 encoding (WHATWG Encoding). */
   class TextEncoder {
     encode(input?: string): Uint8Array;
+    /** Writes into `destination` what fits; `read` UTF-16 units of `source`, `written` bytes. */
+    encodeInto(source: string, destination: Uint8Array): { read: number; written: number };
   }
   /** UTF-8 decoding; `fatal` throws on malformed input (WHATWG Encoding). */
   class TextDecoder {

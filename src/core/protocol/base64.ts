@@ -1,6 +1,8 @@
 // Unpadded base64 (spec: appendices, "Unpadded Base64"), its URL-safe variant
 // for v4+ event ids, and hex. Pure ES2022: no btoa, no Buffer in the core.
 
+import { utf8Transient } from './utf8.ts';
+
 const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
@@ -74,13 +76,15 @@ function valueTable(alphabet: string): Int8Array {
 const STANDARD_VALUES = valueTable(STANDARD);
 const URL_SAFE_VALUES = valueTable(URL_SAFE);
 
-const utf8 = new TextEncoder();
-
-/** Decodes the text's bytes (the host's TextEncoder: about twice as fast as charCodeAt per character). */
+/**
+ * Decodes the text's bytes (the host's TextEncoder: about twice as fast as
+ * charCodeAt per character), written into a kept buffer: a new one per call
+ * cost more than decoding a hash or a signature (utf8Transient).
+ */
 function decode(text: string, values: Int8Array): Uint8Array {
   const body = stripPadding(text);
   if (body.length % 4 === 1) throw new EncodingError('base64 input has an impossible length');
-  const chars = utf8.encode(body);
+  const chars = utf8Transient(body);
   // A character beyond ASCII took more than one byte: it is in no alphabet.
   if (chars.length !== body.length) invalidCharacter(body, 0, values);
   const out = new Uint8Array(Math.floor((chars.length * 3) / 4));

@@ -21,6 +21,11 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   return hashBytes(bytes);
 }
 
+/** sha256 at once, for bytes that are not kept until a promise settles (utf8Transient's). */
+export function sha256Now(bytes: Uint8Array): Uint8Array {
+  return hashBytes(bytes);
+}
+
 /** SHA-256 over bytes that arrive in pieces (a media upload, never whole in memory). */
 export interface Sha256Hasher {
   update(bytes: Uint8Array): void;

@@ -13,7 +13,7 @@
 
 import { decodeBase64, encodeBase64, encodeBase64Url } from './base64.ts';
 import { CanonicalMembers, canonicalJson } from './canonical-json.ts';
-import { sha256 } from './crypto.ts';
+import { sha256, sha256Now } from './crypto.ts';
 import { type Ed25519, type Signer, verifyEd25519 } from './ed25519.ts';
 import { roomIdOfCreateEvent, serverNameOf } from './identifiers.ts';
 import { redactEvent } from './redaction.ts';
@@ -21,7 +21,7 @@ import type { RoomVersion } from './room-version.ts';
 import { P2P_KEY_ID, publicKeyFromServerName, signaturesOf, signedBytes, signJson } from './signing.ts';
 import type { Signatures } from './signing.ts';
 import type { Pdu, RoomEvent } from './types.ts';
-import { utf8ByteLength, utf8Encode } from './utf8.ts';
+import { utf8ByteLength, utf8Encode, utf8Transient } from './utf8.ts';
 
 /** An event that lacks what an operation needs (a v1/v2 event without event_id). */
 export class EventFormatError extends Error {
@@ -51,11 +51,9 @@ export async function contentHash(event: object, version?: RoomVersion): Promise
   return encodeBase64(await contentHashBytes(version ? wireForm(event, version) : event));
 }
 
-/** `hashed`: the event's PduEncoding.hashed, if known. */
-async function contentHashBytes(event: object, hashed?: Uint8Array): Promise<Uint8Array> {
-  if (hashed) return sha256(hashed);
+async function contentHashBytes(event: object): Promise<Uint8Array> {
   const { unsigned: _u, signatures: _s, hashes: _h, ...rest } = event as Record<string, unknown>;
-  return sha256(utf8Encode(canonicalJson(rest)));
+  return sha256Now(utf8Transient(canonicalJson(rest)));
 }
 
 /**
@@ -71,13 +69,13 @@ export function redactedBytes(event: object, version: RoomVersion): Uint8Array {
 /**
  * A received PDU as canonical JSON in the three forms its checks need, each
  * of its members encoded once (CanonicalMembers): the whole event's size, the
- * content hash's input and redactedBytes.
+ * content hash's input (hashed at once: only its hash is kept) and redactedBytes.
  */
 export interface PduEncoding {
   /** Bytes of the whole PDU as canonical JSON, signatures included (its size limit). */
   readonly size: number;
-  /** What the content hash covers: the event without `unsigned`, `signatures` and `hashes`. */
-  readonly hashed: Uint8Array;
+  /** SHA-256 of what the content hash covers: the event without `unsigned`, `signatures` and `hashes`. */
+  readonly contentHash: Uint8Array;
   /** redactedBytes: what the signatures cover and the reference hash hashes. */
   readonly redacted: Uint8Array;
 }
@@ -90,7 +88,8 @@ export function encodePdu(pdu: Record<string, unknown>, version: RoomVersion): P
   const members = new CanonicalMembers(pdu);
   const wire = wireForm(pdu, version);
   const hashedText = members.encode(wire, NOT_HASHED);
-  const hashed = utf8Encode(hashedText);
+  const hashed = utf8Transient(hashedText);
+  const contentHash = sha256Now(hashed);
   // The whole PDU is the hashed members and the others, each with its comma.
   let size = hashed.length;
   let others = 0;
@@ -101,7 +100,7 @@ export function encodePdu(pdu: Record<string, unknown>, version: RoomVersion): P
   }
   if (others > 0 && hashedText === '{}') size -= 1;
   const redacted = utf8Encode(members.encode(redactEvent(wire, version), NOT_SIGNED));
-  return { size, hashed, redacted };
+  return { size, contentHash, redacted };
 }
 
 /** SHA-256 of the redacted event without `signatures` and `unsigned` (the spec's four steps). */
@@ -182,8 +181,8 @@ export async function verifyEvent(
     if (problem) return { ok: false, reason: problem };
   }
   // 2. Content hash.
-  const hashed = encoded instanceof Uint8Array ? undefined : encoded?.hashed;
-  return { ok: true, hashMatches: await contentHashMatches(wire, hashed) };
+  const hash = encoded instanceof Uint8Array ? undefined : encoded?.contentHash;
+  return { ok: true, hashMatches: await contentHashMatches(wire, hash) };
 }
 
 /**
@@ -245,12 +244,13 @@ function decodeBase64OrUndefined(value: unknown): Uint8Array | undefined {
   }
 }
 
-async function contentHashMatches(event: Record<string, unknown>, hashed?: Uint8Array): Promise<boolean> {
+/** `hash`: the event's PduEncoding.contentHash, if known. */
+async function contentHashMatches(event: Record<string, unknown>, hash?: Uint8Array): Promise<boolean> {
   const claimed = (event.hashes as { sha256?: unknown } | undefined)?.sha256;
   const claimedBytes = decodeBase64OrUndefined(claimed);
   if (!claimedBytes) return false;
   try {
-    const actual = await contentHashBytes(event, hashed);
+    const actual = hash ?? (await contentHashBytes(event));
     return actual.length === claimedBytes.length && actual.every((byte, i) => byte === claimedBytes[i]);
   } catch {
     // Content that is not canonical JSON cannot match any hash; redaction removes it.
@@ -265,7 +265,9 @@ export async function roomEventFromPdu(
   redacted?: Uint8Array,
 ): Promise<RoomEvent> {
   const eventId = await eventIdFor(pdu, version, redacted);
-  const event = { ...(wireForm(pdu, version) as Pdu), event_id: eventId };
+  // wireForm's copy is the event's own: one copy of the PDU, not two.
+  const event = wireForm(pdu, version) as RoomEvent;
+  event.event_id = eventId;
   if (impliesRoomId(event, version)) event.room_id = roomIdOfCreateEvent(eventId);
   return event;
 }

@@ -140,6 +140,31 @@ describe('checkAuth rules 5 to 8: ordinary events', () => {
     assertAllowed(check(room, room.build({ type: 'm.room.message', sender: '@carol:c', content: {} })));
   });
 
+  test('7: each check reads the levels its power levels event holds, however often that event was checked against', () => {
+    const room = new RoomBuilder({
+      creator: ALICE,
+      powerLevels: { events_default: 10, users: { [ALICE]: 100 } },
+    });
+    room.join(BOB);
+    const message = room.build({ type: 'm.room.message', sender: BOB, content: {} });
+    const levels = room.stateLookup()('m.room.power_levels', '')!;
+    // The same event object, as a received batch's checks all see it: the same verdict each time.
+    for (let i = 0; i < 3; i++) assertDenied(check(room, message), '7');
+    // Another power levels event, then the first again: neither answers for the other.
+    const lowered = { ...levels, content: { ...levels.content, events_default: 0 } };
+    const lookup = (type: string, stateKey: string) =>
+      type === 'm.room.power_levels' ? lowered : room.stateLookup()(type, stateKey);
+    assertAllowed(checkAuth(message, lookup, room.version));
+    assertDenied(check(room, message), '7');
+    // An object given another content is read afresh.
+    const changed = { ...levels };
+    const changedLookup = (type: string, stateKey: string) =>
+      type === 'm.room.power_levels' ? changed : room.stateLookup()(type, stateKey);
+    assertDenied(checkAuth(message, changedLookup, room.version), '7');
+    changed.content = { ...levels.content, events_default: 0 };
+    assertAllowed(checkAuth(message, changedLookup, room.version));
+  });
+
   test('7: state_default is the threshold for state events, events overrides it', () => {
     const room = new RoomBuilder({ creator: ALICE, powerLevels: { events: { 'm.room.topic': 0 } } });
     room.join(BOB);

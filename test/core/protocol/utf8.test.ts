@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { utf8ByteLength, utf8Encode, utf8EncodePure } from '../../../src/core/protocol/utf8.ts';
+import {
+  utf8ByteLength,
+  utf8Encode,
+  utf8EncodePure,
+  utf8Transient,
+} from '../../../src/core/protocol/utf8.ts';
 
 const SAMPLES = ['', 'abc', 'é', '日本語', '😀', 'a\u0000b', '\uFFFF', `mixed é日😀 ${'x'.repeat(300)}`];
 
@@ -25,5 +30,15 @@ describe('utf8', () => {
     // Lone surrogates count as U+FFFD (three bytes), as TextEncoder writes them.
     for (const text of ['\uD800', 'a\uDC00b', 'x\uD83D', '\uDE00\uD83D', '\uD83D\uD83D\uDE00'])
       assert.equal(utf8ByteLength(text), new TextEncoder().encode(text).length, JSON.stringify(text));
+  });
+
+  test('utf8Transient gives the bytes utf8Encode gives, in a buffer the next call reuses', () => {
+    // Longer texts after shorter ones: the kept buffer grows; past its limit a new array is made.
+    const texts = [...SAMPLES, 'é'.repeat(5_000), '😀'.repeat(40_000), 'x'.repeat(90_000), 'a\uD800b'];
+    for (const text of texts) assert.deepEqual(utf8Transient(text), utf8Encode(text), text.slice(0, 20));
+    const first = utf8Transient('first');
+    const firstCopy = first.slice();
+    utf8Transient('other');
+    assert.notDeepEqual(first, firstCopy, 'the bytes are transient: the next call overwrites them');
   });
 });
