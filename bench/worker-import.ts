@@ -8,8 +8,8 @@
 // storage code (dexie-store.ts) and files already-signed messages through the
 // rooms module's own placing code, persistRemoteEvent in a RemoteBatch,
 // as federation's place-events.ts does once an event passed its checks:
-// the same event rows, stream positions, forward extremities and search
-// index rows. What it skips are the checks (steps 1 to 6 of "Checks performed
+// the same event rows (with their search entries), stream positions and
+// forward extremities. What it skips are the checks (steps 1 to 6 of "Checks performed
 // on receipt of a PDU"): these messages are made by the bench itself.
 // The worker's running homeserver caches rows (row-cache.ts) and stream
 // positions it did not write here, so the bench stops the worker afterwards

@@ -9,6 +9,7 @@ import {
   roomRedactionTables,
   roomReferencedTables,
   roomReportTables,
+  roomSearchRowTables,
   roomSearchTables,
   roomSearchTermTables,
   roomTables,
@@ -156,6 +157,28 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...accountTokenTables,
       ...roomTables,
       ...roomSearchTermTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
+      ...roomReferencedTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 11: the search index inside the event rows (rooms/tables.ts): the events table's
+  // multiEntry index `search` over each timeline event's entries, one put per event where
+  // room_search_terms, dropped, took one per term; the events stored before get their
+  // entries after start (rooms/search-reindex.ts).
+  {
+    version: 11,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...accountOpenIdTables,
+      ...accountTokenTables,
+      ...roomTables,
+      ...roomSearchRowTables,
       ...roomRedactionTables,
       ...roomReportTables,
       ...roomReferencedTables,

@@ -27,6 +27,7 @@ export {
   roomReportTables,
   roomRowCacheSizes,
   roomSearchTables,
+  roomSearchRowTables,
   roomSearchTermTables,
   roomTableNames,
   roomTables,

@@ -13,7 +13,6 @@ import {
   ROOMS,
   SEARCH,
   SEARCH_ROOMS,
-  SEARCH_TERMS,
   STATE_GROUPS,
   TXNS,
 } from './tables.ts';
@@ -35,7 +34,6 @@ export const COMMITTED_VIEW_TABLES: ReadonlySet<string> = new Set([
   TXNS,
   SEARCH,
   SEARCH_ROOMS,
-  SEARCH_TERMS,
   PENDING_REDACTIONS,
   REFERENCED,
 ]);

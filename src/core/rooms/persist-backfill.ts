@@ -66,8 +66,8 @@ export async function persistBackfilledEvent(
     ]);
   }
   row.stream = placement.stream;
-  await eventsTable.put(tx, row);
   await indexForSearch(tx, row);
+  await eventsTable.put(tx, row);
   await noteThreadReply(tx, row, true);
   await applyPendingRedactions(tx, event.event_id, version);
   if (event.type === 'm.room.redaction')

@@ -15,7 +15,7 @@ import {
 } from '../protocol.ts';
 import type { WriteTx } from '../storage/port.ts';
 import { nextStreamPosition } from '../storage/stream.ts';
-import { indexForSearch, unindexForSearch } from './search-index.ts';
+import { indexForSearch } from './search-index.ts';
 import { writeSnapshot, writeStateGroup } from './state-groups.ts';
 import {
   type CurrentStateRow,
@@ -112,12 +112,14 @@ export async function persistEvent(
     };
     await currentStateTable.put(tx, stateRow);
   }
-  // 6. (before the rest: it rewrites the target's row and its search terms)
+  // 6. (before the rest: it rewrites the target's row, dropping its search entries)
   if (event.type === 'm.room.redaction') await applyRedaction(tx, event, authState, version);
   if (txn) {
     row.txn_device = txn.deviceId;
     row.txn_id = txn.txnId;
   }
+  // The row carries its search entries: written with it, in its one put.
+  await indexForSearch(tx, row);
   await Promise.all([
     // Unchanged by an event that is not state (the row stays cached, row-cache.ts).
     row.sg_after !== room.state_group &&
@@ -130,7 +132,6 @@ export async function persistEvent(
     // 7.
     txn && roomTxnsTable.put(tx, txnRow(event, txn)),
     eventsTable.put(tx, row),
-    indexForSearch(tx, row),
     noteThreadReply(tx, row),
   ]);
   return stream;
@@ -262,7 +263,6 @@ export async function applyRedaction(
   }
   if (target.redacted_by !== undefined) return;
   if (!redactionApplies(redaction, target.pdu, authState, version).ok) return;
-  await unindexForSearch(tx, target);
   const pruned: EventRow = {
     ...target,
     pdu: redactEvent(target.pdu, version),
@@ -270,6 +270,8 @@ export async function applyRedaction(
   };
   delete pruned.relates_to;
   delete pruned.rel_type;
+  // Out of the search index: the entries were of the text redacted.
+  delete pruned.search;
   await eventsTable.put(tx, pruned);
   if (target.type === 'm.room.member' && target.state_key !== undefined) {
     const member = await membersTable.get(tx, [target.room_id, target.state_key]);

@@ -13,7 +13,7 @@ import {
 } from '../protocol.ts';
 import type { ReadTx, WriteTx } from '../storage/port.ts';
 import { applyRedaction, eventRow, updateMembership, updateMemberships } from './persist-event.ts';
-import { searchRowsFor } from './search-index.ts';
+import { indexForSearch } from './search-index.ts';
 import {
   type StateIds,
   loadStateGroup,
@@ -30,7 +30,6 @@ import {
   pendingRedactionsTable,
   type RoomRow,
   roomsTable,
-  searchTable,
   startingWith,
 } from './tables.ts';
 import { RemoteBatch } from './remote-batch.ts';
@@ -124,15 +123,13 @@ async function placeRemote(
   const stream = batch.nextStreamPosition();
   row.stream = stream;
   if (row.rel_type !== THREAD && (await batch.hasThreadReplies(row.event_id))) row.thread_root = true;
+  await indexForSearch(tx, row);
   batch.issue(eventsTable.put(tx, row));
-  for (const entry of await searchRowsFor(tx, row)) batch.defer(searchTable, entry);
   if (row.rel_type === THREAD && row.relates_to !== undefined) {
     batch.noteThreadReply(row.relates_to);
     await noteThreadReply(tx, row);
   }
   const pending = batch.mayHavePendingRedactions(event.event_id);
-  // A redaction unindexes its target's terms, which may be among the deferred rows.
-  if (pending) batch.flush();
   const pruned = pending ? await applyPendingRedactions(tx, event.event_id, version) : false;
   batch.placeInDag(event.event_id, event.prev_events);
   // 4.

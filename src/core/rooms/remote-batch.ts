@@ -15,11 +15,10 @@
 // else writes these rows inside the transaction. Writes are issued without
 // awaiting each too; finish() awaits them all (so a failed write still
 // fails the transaction) and writes the counter and the extremities once.
-// The rows nothing reads back while the batch places (DAG edges, search
-// terms) are deferred and written a table at a time (putAll: in IndexedDB
-// one bulk request instead of one request and promise per row).
-import type { Key, Row, WriteTx } from '../storage/port.ts';
-import type { Table } from '../storage/table.ts';
+// The rows nothing reads back while the batch places (DAG edges named
+// later) wait for flush(). (A received event's search entries are in its
+// own row: search-index.ts.)
+import type { WriteTx } from '../storage/port.ts';
 import { currentStreamPosition, setStreamPosition } from '../storage/stream.ts';
 import { threadReplies } from './threads.ts';
 import {
@@ -105,7 +104,6 @@ export class RemoteBatch {
   /** Ids whose `room_referenced` row this batch wrote (flushed, or a thread reply's root: threads.ts). */
   private readonly rowsWritten = new Set<string>();
   private readonly issued: Promise<unknown>[] = [];
-  private readonly deferred = new Map<Table<Row, Key>, Row[]>();
 
   private constructor(
     tx: WriteTx,
@@ -175,23 +173,11 @@ export class RemoteBatch {
     this.issued.push(write);
   }
 
-  /**
-   * A row of a table nothing reads or deletes from before flush() (or
-   * finish()), written with the others of its table in one putAll.
-   */
-  defer<R extends Row>(table: Table<R, Key>, row: R): void {
-    const rows = this.deferred.get(table as unknown as Table<Row, Key>);
-    if (rows) rows.push(row);
-    else this.deferred.set(table as unknown as Table<Row, Key>, [row]);
-  }
-
-  /** Issues the deferred writes: before anything reads or deletes in their tables (a redaction unindexes). */
+  /** Issues the writes of prev events named that may be placed later (laterNamed). */
   flush(): void {
     for (const write of writeNamedLater(this.tx, this.room.room_id, this.laterNamed, this.rowsWritten))
       this.issue(write);
     this.laterNamed.clear();
-    for (const [table, rows] of this.deferred) this.issue(table.putAll(this.tx, rows));
-    this.deferred.clear();
   }
 
   /** The next stream position (storage/stream.ts); the counter is written by finish(). */

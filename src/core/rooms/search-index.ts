@@ -1,27 +1,21 @@
-// The search index (an inverted index in the rooms module's own tables, kept
-// in the transaction that places the event): one row per (room, term, event)
-// with the term's count in the event. Its primary key [room, term, stream]
-// answers the search's three questions straight from the key: how many
-// events of a room hold a term (a count over a key range, for picking the
-// rarest term), which they are, newest first (a reverse range), and whether
-// one event holds another term (a point lookup). The same rows work over
-// IndexedDB and SQLite; README "Search" gives the measurements behind it.
+// The search index (an inverted index inside the events table, kept in the
+// transaction that places the event): a timeline event's row carries
+// `search`, one entry [room, term, stream] per distinct term of its
+// searchable text, and the events table's multiEntry index `search` over
+// them (storage/port.ts IndexSpec) answers the search's questions straight
+// from the index: how many events of a room hold a term (a count over a key
+// range, for picking the rarest term) and which they are, newest first (a
+// reverse range, yielding the event rows themselves). Whether an event holds
+// the other terms, under which key and how often is read from the event's
+// own text (search-text.ts), which the entries were made from.
 //
-// The rows are most of the store's rows (about 9 a message), so each is kept
-// small: the room is its number (room_search_rooms), not its id; the event
-// is found from the room and the stream position (the events table's
-// room_stream index), not named; the key's code and the count are left out
-// when they are the usual ones (the body, once).
+// So placing a message is one put of its row whatever its length, where a
+// row per term made about ten requests more (IndexedDB's cost is per request:
+// README "Search"). The entries stay small: the room is its number
+// (room_search_rooms), not its id.
 import type { ReadTx, WriteTx } from '../storage/port.ts';
-import { SEARCH_KEYS, searchableText, termCounts } from './search-text.ts';
-import { type EventRow, eventsTable, type SearchRow, searchRoomsTable, searchTable } from './tables.ts';
-
-/** The key code a row without `k` has. */
-export const BODY_CODE = SEARCH_KEYS['content.body'].code;
-
-/** A row's key code and count, with the defaults of rows that leave them out. */
-export const codeOf = (row: SearchRow): string => row.k ?? BODY_CODE;
-export const countOf = (row: SearchRow): number => row.n ?? 1;
+import { searchableText, termCounts } from './search-text.ts';
+import { type EventRow, type SearchEntry, searchRoomsTable } from './tables.ts';
 
 /** A room's number in the index, if it has one. */
 export async function searchRoomNumber(tx: ReadTx, roomId: string): Promise<number | undefined> {
@@ -63,51 +57,24 @@ async function readOrNumber(tx: WriteTx, roomId: string): Promise<number> {
   return next;
 }
 
-/** The event a row stands for: the room's at the row's stream position. */
-export async function eventAtStream(
-  tx: ReadTx,
-  roomId: string,
-  stream: number,
-): Promise<EventRow | undefined> {
-  const [event] = await eventsTable.query(tx, { index: 'room_stream', equals: [roomId, stream], limit: 1 });
-  return event;
-}
-
-/** Adds a timeline event's searchable text to the index (events without stream or text add nothing). */
-export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> {
-  const rows = await searchRowsFor(tx, row);
-  if (rows.length > 0) await searchTable.putAll(tx, rows);
-}
-
 /**
- * The index's rows for a timeline event: none without a stream position or
- * searchable text, or once redacted; the room is numbered (roomNumberFor)
- * only for an event that has rows.
+ * Sets a timeline event's index entries on its row, before the row is put
+ * (events without stream or text, and redacted ones, get none: the field is
+ * left out). The room is numbered (roomNumberFor) only for an event that
+ * has entries.
  */
-export async function searchRowsFor(tx: WriteTx, row: EventRow): Promise<SearchRow[]> {
+export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> {
+  const entries = await searchEntriesFor(tx, row);
+  if (entries.length > 0) row.search = entries;
+  else delete row.search;
+}
+
+/** The index entries of a timeline event (see indexForSearch). */
+export async function searchEntriesFor(tx: WriteTx, row: EventRow): Promise<SearchEntry[]> {
   const { stream } = row;
   if (stream === undefined || row.redacted_by !== undefined) return [];
   const text = searchableText(row.pdu);
   if (!text) return [];
   const r = await roomNumberFor(tx, row.room_id);
-  const rows: SearchRow[] = [];
-  for (const [t, count] of termCounts(text.text)) {
-    const entry: SearchRow = { r, t, s: stream };
-    if (text.code !== BODY_CODE) entry.k = text.code;
-    if (count !== 1) entry.n = count;
-    rows.push(entry);
-  }
-  return rows;
-}
-
-/** Removes an event's terms (before it is pruned by a redaction: its text is what was indexed). */
-export async function unindexForSearch(tx: WriteTx, row: EventRow): Promise<void> {
-  if (row.stream === undefined) return;
-  const text = searchableText(row.pdu);
-  if (!text) return;
-  const r = await searchRoomNumber(tx, row.room_id);
-  if (r === undefined) return;
-  for (const term of termCounts(text.text).keys()) {
-    await searchTable.delete(tx, [r, term, row.stream]);
-  }
+  return [...termCounts(text.text).keys()].map((t): SearchEntry => [r, t, stream]);
 }

@@ -1,19 +1,22 @@
 // Finding the events that hold every term of a search (spec: "Server Side
-// Search"), in the rooms a user may search, from the index (search-index.ts).
+// Search"), in the rooms a user may search, from the index (search-index.ts:
+// the events table's multiEntry index `search`, whose entries are
+// [room number, term, stream] and whose rows are the events themselves).
 //
-// 1. Per room, count the index rows of each term (a key-range count) up to
+// 1. Per room, count the index entries of each term (a key-range count) up to
 //    COUNT_CAP: a term with none means no match there; the rarest drives
 //    (two past the cap: the one with fewer rows among the latest events).
 //    Counting every row of a word most messages hold was most of a common
 //    word's search (about 60,000 rows over 100,000 messages).
 // 2. Walk the driver's rows newest first over all rooms at once (a merge of
-//    one cursor per room, each reading in batches that grow from 16), and
-//    keep those that hold the other terms (a point lookup each) under an
-//    allowed key. Matches come out one at a time, newest first, so a
+//    one cursor per room, each reading event rows in batches that grow from
+//    16), and keep those whose text holds the other terms (search-text.ts,
+//    as the entries were made) under an allowed key. Matches come out one at a time, newest first, so a
 //    `recent` page reads about as many rows as it shows: a word in most
 //    messages costs what a rare one does. At most MAX_CANDIDATES rows are
 //    read per search, whatever the words.
-// 3. Score a match for `rank`: the sum over its terms of 1 + ln(count).
+// 3. Score a match for `rank`: the sum over its terms of 1 + ln(count), the
+//    counts taken from the event's text.
 // 4. `count` is the spec's approximate count. A room's driver count is exact
 //    under COUNT_CAP or when its cursor read every row; past the cap it is
 //    extrapolated from the rows the cursor read: their density among the
@@ -24,10 +27,10 @@
 // Every term must match (there are no operators: search-text.ts); history
 // visibility and the event filter come after, in search-route.ts, on the
 // events themselves.
-import type { ReadTx } from '../storage/port.ts';
-import { codeOf, countOf, eventAtStream, searchRoomNumber } from './search-index.ts';
-import { SEARCH_KEYS } from './search-text.ts';
-import { type EventRow, type SearchRow, searchTable } from './tables.ts';
+import type { Query, ReadTx } from '../storage/port.ts';
+import { searchRoomNumber } from './search-index.ts';
+import { SEARCH_KEYS, searchableText, termCounts } from './search-text.ts';
+import { type EventRow, eventsTable } from './tables.ts';
 
 /** Index rows one search may read at most, over all rooms: its cost stays bounded whatever the words. */
 export const MAX_CANDIDATES = 10_000;
@@ -46,6 +49,8 @@ export interface Match {
   readonly roomId: string;
   readonly stream: number;
   readonly score: number;
+  /** The matching event's row, as the index read it. */
+  readonly event: EventRow;
 }
 
 /** The matches of a search, newest first over all rooms, as they are read. */
@@ -59,6 +64,12 @@ export interface MatchStream {
 function termRange(room: number, term: string, upTo: number) {
   return { lower: [room, term, Number.MIN_SAFE_INTEGER], upper: [room, term, upTo] };
 }
+
+/** A query over the events table's search index. */
+const bySearch = (query: Omit<Query, 'index'>): Query => ({ index: 'search', ...query });
+
+/** A timeline event's stream position (every row the search index holds has one). */
+const streamOf = (row: EventRow): number => row.stream!;
 
 /** One room's driver: its rarest term and that term's count (COUNT_CAP: at least that many). */
 interface Driver {
@@ -77,15 +88,15 @@ class RoomCursor {
   readonly others: readonly string[];
   #upper: number;
   #batch: number;
-  #buffer: SearchRow[] = [];
+  #buffer: EventRow[] = [];
   #next = 0;
   #done = false;
   /** Whether the cursor starts at the driver's newest row (a first page), not below an earlier page. */
   readonly fromTop: boolean;
   /** Rows read so far, and the newest and oldest of them. */
   fetched = 0;
-  newest: SearchRow | undefined;
-  oldest: SearchRow | undefined;
+  newest: EventRow | undefined;
+  oldest: EventRow | undefined;
 
   constructor(tx: ReadTx, driver: Driver, others: readonly string[], upper: number, firstBatch: number) {
     this.#tx = tx;
@@ -105,28 +116,27 @@ class RoomCursor {
   async read(budget: number): Promise<void> {
     if (budget <= 0) return;
     const limit = Math.min(this.#batch, budget);
-    this.#buffer = await searchTable.query(this.#tx, {
-      range: termRange(this.driver.room, this.driver.term, this.#upper),
-      reverse: true,
-      limit,
-    });
+    this.#buffer = await eventsTable.query(
+      this.#tx,
+      bySearch({ range: termRange(this.driver.room, this.driver.term, this.#upper), reverse: true, limit }),
+    );
     this.#next = 0;
     this.#batch = Math.min(this.#batch * 2, MAX_BATCH);
     if (this.#buffer.length < limit) this.#done = true;
     const last = this.#buffer[this.#buffer.length - 1];
     if (!last) return;
-    this.#upper = last.s - 1;
+    this.#upper = streamOf(last) - 1;
     this.newest ??= this.#buffer[0];
     this.oldest = last;
     this.fetched += this.#buffer.length;
   }
 
   /** The newest row not yet taken, if one is buffered. */
-  peek(): SearchRow | undefined {
+  peek(): EventRow | undefined {
     return this.#buffer[this.#next];
   }
 
-  take(): SearchRow {
+  take(): EventRow {
     return this.#buffer[this.#next++]!;
   }
 
@@ -155,7 +165,7 @@ async function rarestTerm(tx: ReadTx, roomId: string, terms: readonly string[], 
   let best: Driver | undefined;
   for (const term of terms) {
     const range = termRange(room, term, upTo);
-    const count = await searchTable.count(tx, { range, limit: best?.count ?? COUNT_CAP });
+    const count = await eventsTable.count(tx, bySearch({ range, limit: best?.count ?? COUNT_CAP }));
     if (count === 0) return undefined;
     if (!best || count < best.count) best = { roomId, room, term, count, upTo };
     else if (count === COUNT_CAP && (await rarerLately(tx, room, term, best.term, upTo)))
@@ -173,15 +183,14 @@ const SAMPLE = 32;
  * so the same bursts of messages for both).
  */
 async function rarerLately(tx: ReadTx, room: number, term: string, than: string, upTo: number) {
-  const rows = await searchTable.query(tx, {
-    range: termRange(room, than, upTo),
-    reverse: true,
-    limit: SAMPLE,
-  });
-  const since = rows[rows.length - 1]?.s;
+  const rows = await eventsTable.query(
+    tx,
+    bySearch({ range: termRange(room, than, upTo), reverse: true, limit: SAMPLE }),
+  );
+  const since = rows[rows.length - 1]?.stream;
   if (since === undefined) return false;
   const range = { lower: [room, term, since], upper: [room, term, upTo] };
-  return (await searchTable.count(tx, { range, limit: rows.length })) < rows.length;
+  return (await eventsTable.count(tx, bySearch({ range, limit: rows.length }))) < rows.length;
 }
 
 /**
@@ -197,13 +206,11 @@ async function driverCount(tx: ReadTx, cursor: RoomCursor): Promise<number> {
   if (cursor.exhausted && cursor.fromTop) return fetched;
   if (!newest || !oldest || fetched < 2) return COUNT_CAP;
   const range = termRange(driver.room, driver.term, driver.upTo);
-  const [first] = await searchTable.query(tx, { range, limit: 1 });
-  const [last] = await searchTable.query(tx, { range, limit: 1, reverse: true });
-  const depth = async (row: SearchRow | undefined) =>
-    row === undefined ? undefined : (await eventAtStream(tx, driver.roomId, row.s))?.depth;
-  const [d0, d1, r0, r1] = [await depth(first), await depth(last), await depth(oldest), await depth(newest)];
-  if (d0 === undefined || d1 === undefined || r0 === undefined || r1 === undefined || r1 <= r0)
-    return COUNT_CAP;
+  const [first] = await eventsTable.query(tx, bySearch({ range, limit: 1 }));
+  const [last] = await eventsTable.query(tx, bySearch({ range, limit: 1, reverse: true }));
+  if (!first || !last) return COUNT_CAP;
+  const [d0, d1, r0, r1] = [first.depth, last.depth, oldest.depth, newest.depth];
+  if (r1 <= r0) return COUNT_CAP;
   const estimate = ((fetched - 1) * (d1 - d0)) / (r1 - r0) + 1;
   return Math.max(COUNT_CAP, Math.round(estimate));
 }
@@ -250,7 +257,7 @@ export async function searchMatches(
         for (const cursor of cursors) {
           if (cursor.wantsRead) await cursor.read(budget);
           const row = cursor.peek();
-          if (row && (!newest || row.s > newest.peek()!.s)) newest = cursor;
+          if (row && (!newest || streamOf(row) > streamOf(newest.peek()!))) newest = cursor;
         }
         if (!newest) {
           ended = cursors.every((c) => c.exhausted);
@@ -259,10 +266,10 @@ export async function searchMatches(
         const row = newest.take();
         budget -= 1;
         read += 1;
-        const score = await scoreOf(tx, row, newest.others, codes);
+        const score = scoreOf(row, newest.driver.term, newest.others, codes);
         if (score === undefined) continue;
         matched += 1;
-        return { roomId: newest.driver.roomId, stream: row.s, score };
+        return { roomId: newest.driver.roomId, stream: streamOf(row), score, event: row };
       }
     },
     // 4.
@@ -277,26 +284,24 @@ export async function searchMatches(
 }
 
 /**
- * A match's event: the room's at the match's stream position (read only for
- * the matches shown: `rank` scores 200 before it shows a page).
+ * 3. The match's score, or undefined when a term is missing or the key is
+ * not searched: from the event's text, as its entries were made
+ * (search-index.ts), so no other read.
  */
-export function matchEvent(tx: ReadTx, match: Match): Promise<EventRow | undefined> {
-  return eventAtStream(tx, match.roomId, match.stream);
-}
-
-/** 3. The match's score, or undefined when a term is missing or the key is not searched. */
-async function scoreOf(
-  tx: ReadTx,
-  row: SearchRow,
+function scoreOf(
+  row: EventRow,
+  term: string,
   others: readonly string[],
   codes: ReadonlySet<string>,
-): Promise<number | undefined> {
-  if (!codes.has(codeOf(row))) return undefined;
-  let score = 1 + Math.log(countOf(row));
-  for (const term of others) {
-    const other = await searchTable.get(tx, [row.r, term, row.s]);
-    if (!other) return undefined;
-    score += 1 + Math.log(countOf(other));
+): number | undefined {
+  const text = searchableText(row.pdu);
+  if (!text || !codes.has(text.code)) return undefined;
+  const counts = termCounts(text.text);
+  let score = 0;
+  for (const t of [term, ...others]) {
+    const count = counts.get(t);
+    if (count === undefined) return undefined;
+    score += 1 + Math.log(count);
   }
   return score;
 }

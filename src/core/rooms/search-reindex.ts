@@ -1,48 +1,53 @@
-// Re-indexing the events stored before the search index (schema version 9
-// replaced `room_search` by `room_search_rooms` + `room_search_terms` and
-// could not carry the rows over: the port's upgrades change tables, not
-// rows). Without this, every message of an upgraded homeserver's history is
-// missing from POST /search.
+// Re-indexing the events stored before the search index moved into the
+// event rows (schema version 11: each timeline event's row carries its
+// entries, search-index.ts, where `room_search_terms` held a row per term).
+// The port's upgrades change tables, not rows, so the version 11 upgrade
+// adds the events table's `search` index (empty: no row has the field yet)
+// and drops `room_search_terms`; this walk then gives every stored event its
+// entries, after start, a batch at a time. Why not in the upgrade itself:
+// rewriting a whole history inside IndexedDB's versionchange transaction
+// would hold the store closed (the extension's worker waiting, a start cut
+// short losing all of it) for as long as it takes, and SQLite's would hold
+// the file as long; here each batch is its own short write, live requests go
+// in between, and a stopped walk resumes. Until it ends, events of before
+// the upgrade are missing from POST /search, as after version 9's.
 //
 // Which events: on the first run (no marker) the current stream position is
 // recorded as the upper bound; every event placed after it is indexed live
 // by the code that places it, so only timeline events at or below the bound
 // are walked (the events table's `stream` index, lowest first, backfilled
 // history's negative positions included). Each batch is one write
-// transaction: it reads the events, writes their rows (`putAll`) and moves
-// the marker past the last event read, so a worker stopped mid-way resumes
-// after the last committed batch. A repeat is harmless anyway: a row's key
-// is (room number, term, stream position) and its value is computed from the
-// event alone, so writing it again writes the same row.
+// transaction: it reads the events, rewrites those that have entries and
+// lack them, and moves the marker past the last event read, so a worker
+// stopped mid-way resumes after the last committed batch. A repeat is
+// harmless anyway: the entries are computed from the event alone.
 //
-// What is indexed is exactly what placing indexes (`searchRowsFor`): events
-// with a stream position (outliers and rejected events have none), with
-// searchable text, not redacted. A redaction prunes its target's content and
-// sets `redacted_by` in the same transaction that unindexes it, and a batch
-// reads the events in its own transaction, so it never indexes a redacted
-// event, before or after the redaction commits.
+// What is indexed is exactly what placing indexes (`searchEntriesFor`):
+// events with a stream position (outliers and rejected events have none),
+// with searchable text, not redacted. A redaction prunes its target's
+// content, drops its entries and sets `redacted_by` in one transaction, and
+// a batch reads the events in its own, so it never indexes a redacted event.
 import { currentStreamPosition, STREAM_TABLE } from '../storage/stream.ts';
 import type { Store, WriteTx } from '../storage/port.ts';
-import { searchRowsFor } from './search-index.ts';
+import { searchEntriesFor } from './search-index.ts';
 import {
   EVENTS,
   type EventRow,
   eventsTable,
   SEARCH_ROOMS,
-  SEARCH_TERMS,
   type SearchReindexRow,
-  type SearchRow,
   searchReindexTable,
-  searchTable,
 } from './tables.ts';
 
 /** The marker's name in the counters table. */
-const MARKER: SearchReindexRow['name'] = 'search_reindex';
+const MARKER = 'search_rows';
+/** The marker of the walk of schema versions 9 and 10 (rows of `room_search_terms`), deleted by this one. */
+const OLD_MARKER = 'search_reindex';
 
 /** Events read per write transaction: short enough not to hold the tables from live writes for long. */
 export const REINDEX_BATCH = 500;
 
-const TABLES = [STREAM_TABLE, EVENTS, SEARCH_ROOMS, SEARCH_TERMS];
+const TABLES = [STREAM_TABLE, EVENTS, SEARCH_ROOMS];
 
 /**
  * Re-indexes the next batch of stored events (at most `size`), moving the
@@ -50,11 +55,10 @@ const TABLES = [STREAM_TABLE, EVENTS, SEARCH_ROOMS, SEARCH_TERMS];
  */
 export function reindexBatch(store: Store, size = REINDEX_BATCH): Promise<boolean> {
   return store.write(TABLES, async (tx) => {
-    const marker = (await searchReindexTable.get(tx, MARKER)) ?? {
-      name: MARKER,
-      upto: await currentStreamPosition(tx),
-    };
-    if (marker.done) return true;
+    const found = await searchReindexTable.get(tx, MARKER);
+    if (found?.done) return true;
+    const marker: SearchReindexRow = found ?? { name: MARKER, upto: await currentStreamPosition(tx) };
+    if (!found) await searchReindexTable.delete(tx, OLD_MARKER);
     const range =
       marker.after === undefined
         ? { upper: marker.upto }
@@ -69,10 +73,15 @@ export function reindexBatch(store: Store, size = REINDEX_BATCH): Promise<boolea
   });
 }
 
+/** Rewrites the events that should have entries and lack them (placed before version 11). */
 async function indexAll(tx: WriteTx, events: readonly EventRow[]): Promise<void> {
-  const rows: SearchRow[] = [];
-  for (const event of events) rows.push(...(await searchRowsFor(tx, event)));
-  if (rows.length > 0) await searchTable.putAll(tx, rows);
+  const rewritten: EventRow[] = [];
+  for (const event of events) {
+    if (event.search !== undefined) continue;
+    const entries = await searchEntriesFor(tx, event);
+    if (entries.length > 0) rewritten.push({ ...event, search: entries });
+  }
+  if (rewritten.length > 0) await eventsTable.putAll(tx, rewritten);
 }
 
 /**

@@ -23,7 +23,7 @@ import { makePaginationToken } from './pagination-token.ts';
 import { callerOf } from './route-helpers.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { eventRow } from './rows.ts';
-import { type Match, type MatchStream, matchEvent, type SearchScope, searchMatches } from './search-query.ts';
+import { type Match, type MatchStream, type SearchScope, searchMatches } from './search-query.ts';
 import { parseNextBatch, parseSearchBody, type SearchRequest } from './search-request.ts';
 import { searchableText, terms } from './search-text.ts';
 import { type GroupCache, stateEntryIn } from './state-groups.ts';
@@ -81,7 +81,7 @@ async function searchRoomEvents(
   // 3.
   const source = recent ? stream : await ranked(stream, from ?? 0);
   const checkers = new Checkers(tx, caller.userId);
-  const { page, next } = await visiblePage(tx, checkers, request, source);
+  const { page, next } = await visiblePage(checkers, request, source);
   const events = await formatRows(
     tx,
     page.map((f) => f.row),
@@ -170,15 +170,14 @@ class Checkers {
  * next page starts when another visible match follows.
  */
 async function visiblePage(
-  tx: ReadTx,
   checkers: Checkers,
   request: SearchRequest,
   source: MatchStream & { offset?(): number },
 ): Promise<{ page: Found[]; next?: number }> {
   const page: Found[] = [];
   for (let match = await source.next(); match; match = await source.next()) {
-    const row = await matchEvent(tx, match);
-    if (!row || row.redacted_by !== undefined || !eventAllowed(request.filter, row.pdu)) continue;
+    const row = match.event;
+    if (row.redacted_by !== undefined || !eventAllowed(request.filter, row.pdu)) continue;
     if (!(await (await checkers.of(match.roomId)).canSee(row))) continue;
     if (page.length === request.limit) return { page, next: source.offset?.() ?? 0 };
     page.push({ match, row });

@@ -49,11 +49,12 @@
 //   `soft_failed` (checked fine against their own state but not against the
 //   current state: kept, never in the timeline nor an extremity) or
 //   `rejected`. None of these three has a stream position.
-// - `room_search_terms`: the search index, one row per (room, term,
-//   timeline event), written with the event and dropped with its text on
-//   redaction (search-index.ts); a room is a small number there, from
-//   `room_search_rooms`. (`room_search`, schema versions 4 to 8, held the
-//   room and event ids in every row.)
+// - The search index: a timeline event's row carries its entries (room,
+//   term, stream), the events table's multiEntry index `search`, written
+//   with the event and dropped with its text on redaction (search-index.ts);
+//   a room is a small number there, from `room_search_rooms`. (`room_search`,
+//   schema versions 4 to 8, held the room and event ids in a row per term;
+//   `room_search_terms`, versions 9 and 10, a row per term too.)
 // - `room_reports`: reports of events, rooms and users for the owner (reports.ts).
 // - `room_referenced` (room, event id): ids an event placed here named (as a
 //   prev event, or as its thread's root) while the event they name may still
@@ -119,6 +120,20 @@ export const roomTables: Record<string, TableSpec> = {
   [INVITE_STATE]: { key: ['room_id', 'user_id'] },
 };
 
+/**
+ * From schema version 11: the search index inside the event rows (the
+ * events table's multiEntry index `search` over `EventRow.search`,
+ * search-index.ts), where `room_search_terms` held a row per term; the
+ * room numbers stay in `room_search_rooms`.
+ */
+export const roomSearchRowTables: Record<string, TableSpec> = {
+  [EVENTS]: {
+    ...roomTables[EVENTS]!,
+    indexes: { ...roomTables[EVENTS]!.indexes, search: { path: 'search', multiEntry: true } },
+  },
+  [SEARCH_ROOMS]: { key: 'room_id' },
+};
+
 /** The search index, added in schema version 4 (released versions keep their table lists). */
 export const roomSearchTables: Record<string, TableSpec> = {
   [SEARCH]: { key: ['room_id', 'term', 'stream'] },
@@ -152,7 +167,7 @@ export const roomReferencedTables: Record<string, TableSpec> = {
 /** Every table of the module: open transactions over these. */
 export const roomTableNames: readonly string[] = Object.keys({
   ...roomTables,
-  ...roomSearchTermTables,
+  ...roomSearchRowTables,
   ...roomRedactionTables,
   ...roomReportTables,
   ...roomReferencedTables,
@@ -212,7 +227,16 @@ export interface EventRow extends Record<string, unknown> {
   rel_type?: string;
   txn_device?: string;
   txn_id?: string;
+  /** A timeline event's search index entries, one per distinct term (search-index.ts); none once redacted. */
+  search?: SearchEntry[];
 }
+
+/**
+ * One term of a timeline event's searchable text in the search index
+ * (search-index.ts): the room's number (room_search_rooms), the term, the
+ * event's stream position; keys sort by stream within a room's term.
+ */
+export type SearchEntry = [room: number, term: string, stream: number];
 
 /** One entry of a state group's delta: [type, state_key, event_id]. */
 export type StateEntry = [type: string, stateKey: string, eventId: string];
@@ -338,22 +362,6 @@ export interface SearchRoomRow extends Record<string, unknown> {
   r: number;
 }
 
-/**
- * One term of one timeline event's searchable text (search-index.ts): `r`
- * the room's number, `t` the term, `s` the event's stream position (the
- * event is the room's at that position: the events table's room_stream
- * index), `k` the search key's code (search-text.ts) when not the body's,
- * `n` how often the term occurs when more than once. Short names, as every
- * row stores them (the index is most of the store's rows).
- */
-export interface SearchRow extends Record<string, unknown> {
-  r: number;
-  t: string;
-  s: number;
-  k?: string;
-  n?: number;
-}
-
 /** A report of an event, a room or a user (reports.ts). */
 export interface ReportRow extends Record<string, unknown> {
   id?: number;
@@ -386,11 +394,11 @@ export const pendingRedactionsTable = table<PendingRedactionRow, readonly [strin
 );
 export const searchRoomsTable = table<SearchRoomRow, string>(SEARCH_ROOMS);
 export const referencedTable = table<ReferencedRow, readonly [string, string]>(REFERENCED);
-export const searchTable = table<SearchRow, readonly [number, string, number]>(SEARCH_TERMS);
 
 /** The search re-index's progress (search-reindex.ts): one named row of the stream's counters table. */
 export interface SearchReindexRow extends Record<string, unknown> {
-  name: 'search_reindex';
+  /** `search_rows` from schema version 11 (`search_reindex`, the walk of versions 9 and 10, is dropped). */
+  name: 'search_rows' | 'search_reindex';
   /** The stream position at the first run: events above it were indexed when placed. */
   upto: number;
   /** The stream position of the last event re-indexed (absent before the first batch). */

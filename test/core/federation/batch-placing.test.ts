@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../../../src/core/protocol.ts';
 import { extremityIds, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import { searchRoomNumber } from '../../../src/core/rooms/search-index.ts';
-import { searchRoomsTable, searchTable } from '../../../src/core/rooms/tables.ts';
+import { eventsTable, searchRoomsTable } from '../../../src/core/rooms/tables.ts';
 import {
   type Account,
   type ClusterNode,
@@ -75,7 +75,7 @@ describe('a transaction placed as one batch', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res.body;
   };
-  /** Ids of the room's events a search for `term` finds, and of those its index still holds a row of. */
+  /** Ids of the room's events a search for `term` finds, and of those its index still holds an entry of. */
   const searchFor = async (term: string): Promise<string[]> => {
     const res = await a.request(
       'POST',
@@ -84,17 +84,18 @@ describe('a transaction placed as one batch', () => {
       alice.accessToken,
     );
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const indexed = await a.store.read([searchTable.name, searchRoomsTable.name], async (tx) => {
+    const indexed = await a.store.read([eventsTable.name, searchRoomsTable.name], async (tx) => {
       const r = await searchRoomNumber(tx, roomId);
       return r === undefined
         ? []
-        : searchTable.query(tx, {
+        : eventsTable.query(tx, {
+            index: 'search',
             range: { lower: [r, term, 0], upper: [r, term, Number.MAX_SAFE_INTEGER] },
           });
     });
     return [
       ...res.body.search_categories.room_events.results.map((r: Json) => r.result.event_id),
-      ...indexed.map((row) => `row at ${row.s}`),
+      ...indexed.map((row) => `row at ${row.stream}`),
     ];
   };
   const extremities = () => a.store.read(roomTableNames, (tx) => extremityIds(tx, roomId));

@@ -1,16 +1,18 @@
-// The upgrade to schema version 9 (the new search index) keeps the history
-// searchable: a store written at version 8 (the tables of a homeserver with
-// history, copied into a store opened with the version 8 list) is reopened
-// with the current schema, as an upgraded extension or `serve` opens it, and
-// the re-index (rooms/search-reindex.ts) finds the old messages again, over
-// both stores.
+// The upgrade to schema version 11 (the search index inside the event rows)
+// keeps the history searchable: a store written at version 10 (the tables of
+// a homeserver with history, copied into a store opened with the version 10
+// list, its event rows without entries, its old index table and its old
+// walk's marker as version 10 left them) is reopened with the current
+// schema, as an upgraded extension or `serve` opens it, and the re-index
+// (rooms/search-reindex.ts) finds the old messages again, over both stores.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { reindexBatch, reindexSearch } from '../../../src/core/rooms/search-reindex.ts';
-import { SEARCH_TERMS } from '../../../src/core/rooms/tables.ts';
+import { EVENTS, type EventRow, SEARCH_TERMS } from '../../../src/core/rooms/tables.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import { memoryBlobStore } from '../../../src/core/storage/memory-blob-store.ts';
 import type { Row, Store } from '../../../src/core/storage/port.ts';
+import { STREAM_TABLE } from '../../../src/core/storage/stream.ts';
 import {
   type Credentials,
   createTestHomeserver,
@@ -22,7 +24,7 @@ import { FakeClock } from '../sync/fake-clock.ts';
 import { type Opener, storeKinds } from './store-kinds.ts';
 
 const V3 = '/_matrix/client/v3';
-const V8 = SCHEMA.filter((v) => v.version <= 8);
+const V10 = SCHEMA.filter((v) => v.version <= 10);
 
 const KINDS = storeKinds('reindex');
 
@@ -54,23 +56,38 @@ async function history(): Promise<History> {
   return { source, alice, redacted };
 }
 
-/** Writes the history's tables into a store opened at version 8: the store as the last release left it. */
-async function writeAtVersion8(source: Store, open: Opener): Promise<void> {
-  const old = await open(V8);
-  const tables = V8.at(-1)?.tables ?? {};
+/**
+ * Writes the history's tables into a store opened at version 10: the store
+ * as the last release left it (event rows without `search`, the old walk
+ * done, a row of the old index table, which the upgrade drops).
+ */
+async function writeAtVersion10(source: Store, open: Opener): Promise<void> {
+  const old = await open(V10);
+  const tables = V10.at(-1)?.tables ?? {};
   const current = SCHEMA.at(-1)?.tables ?? {};
   for (const [name, spec] of Object.entries(tables)) {
-    if (!(name in current)) continue; // room_search: its rows are what the upgrade drops
-    const rows = await source.read([name], (tx) => tx.query<Row>(name));
+    if (!(name in current)) continue;
+    let rows = await source.read([name], (tx) => tx.query<Row>(name));
+    if (name === EVENTS) rows = rows.map(({ search: _, ...row }) => row);
+    if (name === STREAM_TABLE) {
+      rows = rows.filter((row) => row.name !== 'search_rows');
+      rows.push({ name: 'search_reindex', upto: 3, after: 3, done: true });
+    }
     await old.write([name], async (tx) => {
       if (spec.autoIncrement) for (const row of rows) await tx.put(name, row);
       else await tx.putAll(name, rows);
     });
   }
+  await old.write([SEARCH_TERMS], (tx) => tx.put(SEARCH_TERMS, { r: 1, t: 'roses', s: 5 }));
   await old.close();
 }
 
-const searchRows = (store: Store) => store.read([SEARCH_TERMS], (tx) => tx.query<Row>(SEARCH_TERMS));
+/** Each indexed event's id and entries, in the index's order of its first entry. */
+const searchRows = (store: Store) =>
+  store.read([EVENTS], async (tx) => {
+    const rows = await tx.query<EventRow>(EVENTS, { index: 'search' });
+    return [...new Map(rows.map((row) => [row.event_id, row.search])).entries()].sort();
+  });
 
 async function search(t: TestHomeserver, who: Credentials, term: string): Promise<Json> {
   const body = { search_categories: { room_events: { search_term: term, order_by: 'recent' } } };
@@ -87,7 +104,7 @@ for (const kind of KINDS) {
     test('the homeserver re-indexes the history it was upgraded with, redactions left out', async () => {
       const { source, alice, redacted } = await history();
       const open = kind.place();
-      await writeAtVersion8(source.store, open);
+      await writeAtVersion10(source.store, open);
       const expected = await searchRows(source.store);
       await source.close();
 
@@ -99,7 +116,12 @@ for (const kind of KINDS) {
         const found = await search(t, alice, 'roses');
         assert.deepEqual(bodies(found), OLD);
         assert.ok(!found.results.some((r: Json) => r.result.event_id === redacted));
-        assert.deepEqual(await searchRows(t.store), expected, 'the rows placing wrote, no more, no fewer');
+        assert.deepEqual(await searchRows(t.store), expected, 'the entries placing wrote, no more, no fewer');
+        await assert.rejects(
+          t.store.read([SEARCH_TERMS], (tx) => tx.count(SEARCH_TERMS)),
+          { name: 'NotFoundError' },
+          'the old index table is dropped',
+        );
         const path = `${V3}/rooms/${encodeURIComponent(found.results[0].result.room_id)}/send/m.room.message/new`;
         await t.request('PUT', path, { msgtype: 'm.text', body: 'new roses' }, alice.accessToken);
         assert.deepEqual(bodies(await search(t, alice, 'roses')), [...OLD, 'new roses'].sort());
@@ -111,7 +133,7 @@ for (const kind of KINDS) {
     test('a re-index stopped mid-way resumes after its last batch', async () => {
       const { source, alice } = await history();
       const open = kind.place();
-      await writeAtVersion8(source.store, open);
+      await writeAtVersion10(source.store, open);
       const expected = await searchRows(source.store);
       await source.close();
 
