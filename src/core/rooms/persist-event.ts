@@ -87,21 +87,25 @@ export async function persistEvent(
   version: RoomVersion,
   txn?: TxnRecord,
 ): Promise<number> {
-  const [room, authState, { position: stream, written: counted }] = await Promise.all([
+  const [room, authState, { position: stream, written: counted }, replaced] = await Promise.all([
     roomRowFor(tx, event, version),
     authStateFor(tx, event, version),
     // 2. (reserved before the check: a denied event aborts the whole transaction; the
     // counter's put is awaited with the other writes, so they go out together)
     reserveStreamPosition(tx),
+    // 3. (the current state the event replaces)
+    event.state_key === undefined
+      ? undefined
+      : currentStateTable.get(tx, [event.room_id, event.type, event.state_key]),
   ]);
   // 1.
   const verdict = checkAuth(event, authState, version);
   if (!verdict.ok) throw forbidden(`the auth rules reject this event: ${verdict.reason}`);
   // 3.
   const row = eventRow(event, room, stream);
+  let stated: Promise<unknown> | undefined;
   if (event.state_key !== undefined) {
-    const current = await currentStateTable.get(tx, [event.room_id, event.type, event.state_key]);
-    if (current) row.replaces = current.event_id;
+    if (replaced) row.replaces = replaced.event_id;
     row.sg_after = await writeStateGroup(tx, room.room_id, row.sg_before, [
       [event.type, event.state_key, event.event_id],
     ]);
@@ -111,7 +115,9 @@ export async function persistEvent(
       state_key: event.state_key,
       event_id: event.event_id,
     };
-    await currentStateTable.put(tx, stateRow);
+    // Awaited with the other writes (a throw before aborts the transaction, rejecting it unheard).
+    stated = currentStateTable.put(tx, stateRow);
+    stated.catch(() => {});
   }
   // 6. (before the rest: it rewrites the target's row, dropping its search entries)
   if (event.type === 'm.room.redaction') await applyRedaction(tx, event, authState, version);
@@ -123,6 +129,7 @@ export async function persistEvent(
   await indexForSearch(tx, row);
   await Promise.all([
     counted,
+    stated,
     // Unchanged by an event that is not state (the row stays cached, row-cache.ts).
     row.sg_after !== room.state_group &&
       roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow),

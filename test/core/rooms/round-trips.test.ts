@@ -39,4 +39,18 @@ describe('round trips of a write', () => {
     // The txn id unused, the extremities, the counter; then the counter, extremities, txn id and event.
     assert.deepEqual(rounds, [{ rounds: 2, events: true }]);
   });
+
+  test('a state event: its reads, the state group it follows, its own, then its writes', async () => {
+    const topic = (text: string) =>
+      hs.request('PUT', path`/_matrix/client/v3/rooms/${roomId}/state/m.room.topic/`, {
+        as: alice,
+        body: { topic: text },
+      });
+    assert.equal((await topic('first')).status, 200);
+    rounds.length = 0;
+    assert.equal((await topic('second')).status, 200);
+    // The room's group is read once the room's row is (cached: at once), beside the counter's put;
+    // the new group's number (auto-increment) goes in the event's row and the room's.
+    assert.deepEqual(rounds, [{ rounds: 4, events: true }]);
+  });
 });
