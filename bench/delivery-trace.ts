@@ -137,15 +137,38 @@ function stepsOf(d: Delivery, a: readonly Span[], b: readonly Span[]): Steps | u
   const bRead = bWrite && first(b, 'r ', bWrite.end - 0.001);
   const bSync = bRead ?? (bWrite && { end: bWrite.end });
   if (!aWrite || !bWire || !bWorker || !bWrite || !bSync) return undefined;
+  const aNode = first(a, 'node fed> PUT', aWrite.end);
   return {
     'A send → its write': aWrite.start - d.sent,
     'A write': aWrite.end - aWrite.start,
+    ...writeParts('A', aWrite),
     'A write → B node': bWire.start - aWrite.end,
+    ...(aNode && {
+      '· A write → A node': aNode.start - aWrite.end,
+      '· A node → B node': bWire.start - aNode.start,
+    }),
     'B node → worker': bWorker.start - bWire.start,
     'B handler → write': bWrite.start - bWorker.start,
     'B write': bWrite.end - bWrite.start,
+    ...writeParts('B', bWrite),
     'B woken sync read': bSync.end - bWrite.end,
     'B sync → client': d.arrived - bSync.end,
+  };
+}
+
+/** Every step's name, in the order of the message that has the most (a part after its step). */
+function stepNames(all: readonly Steps[]): string[] {
+  const fullest = all.reduce((x, y) => (Object.keys(y).length > Object.keys(x).length ? y : x));
+  return [...new Set([...Object.keys(fullest), ...all.flatMap((s) => Object.keys(s))])];
+}
+
+/** A write's time opening its transaction, on its requests, and committing (trace.ts `opened`, `returned`). */
+function writeParts(side: string, write: Span): Steps {
+  if (write.opened === undefined || write.returned === undefined) return {};
+  return {
+    [`· ${side} opening`]: write.opened - write.start,
+    [`· ${side} requests`]: write.returned - write.opened,
+    [`· ${side} commit`]: write.end - write.returned,
   };
 }
 
@@ -175,12 +198,11 @@ export function describeSteps(deliveries: readonly Delivery[], sides: { A: Span[
       rows.map((r) => r.total),
       mean(slowest.map((r) => r.total)),
     ),
-    ...Object.keys(rows[0]!.steps).map((name) =>
-      line(
-        name,
-        rows.map((r) => r.steps[name]!),
-        mean(slowest.map((r) => r.steps[name]!)),
-      ),
-    ),
+    // A `·` row is a part of the step above it (in the messages whose spans split it).
+    ...stepNames(rows.map((r) => r.steps)).map((name) => {
+      const valueIn = (r: (typeof rows)[number]) => r.steps[name];
+      const values = (list: typeof rows) => list.map(valueIn).filter((v) => v !== undefined);
+      return line(name, values(rows), mean(values(slowest)));
+    }),
   ];
 }

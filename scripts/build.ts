@@ -26,6 +26,8 @@ const extensionEntries: Record<string, string> = {
  */
 const chromeOnlyEntries: Record<string, string> = {
   offscreen: 'background/offscreen/offscreen.ts',
+  // The Worker the offscreen document starts to check signatures (verifier-wire.ts).
+  verifier: 'background/verifier/verifier.ts',
 };
 
 /** Static files of the extension's pages, copied to the top of dist/<browser>. */

@@ -23,6 +23,9 @@
 // the replies onto the channel (one order for both); the keep-alive stays on
 // the port, as it must be an extension message, and the port says when the
 // worker is gone.
+//
+// Each connection also brings the worker a MessagePort to the verifier Worker
+// started here (verifier-wire.ts): service workers cannot start Workers.
 import { responses } from '../../src/core/public.ts';
 import { consoleLogger } from '../../src/platform/web/console-logger.ts';
 import {
@@ -36,6 +39,11 @@ import {
   WAKE_MESSAGE,
 } from '../../src/platform/web/node-wire.ts';
 import { LinkClosedError, PortRpc } from '../../src/platform/web/port-rpc.ts';
+import {
+  VERIFIER_CHANNEL,
+  VERIFIER_SCRIPT,
+  type VerifierOffer,
+} from '../../src/platform/web/verifier-wire.ts';
 import { indexedDbKnownPeers } from './known-peers-idb.ts';
 import { createNodeService } from './node-service.ts';
 
@@ -76,6 +84,7 @@ function connect(): PortRpc<NodeRequests, HostRequests, NodeEvent> {
   });
   rpc = current;
   offerChannel(port, current);
+  offerVerifier();
   return current;
 }
 
@@ -93,6 +102,34 @@ function offerChannel(port: chrome.runtime.Port, current: PortRpc<NodeRequests, 
   navigator.serviceWorker.ready
     .then((registration) => registration.active?.postMessage(name, [channel.port2]))
     .catch((err: unknown) => logger.warn('no channel to the worker', { error: String(err) }));
+}
+
+let verifier: Worker | undefined;
+
+/**
+ * A MessagePort to the verifier Worker for the worker that just connected;
+ * the Worker is started on first use, and again if it failed. Without one the
+ * worker checks signatures itself (batching-ed25519.ts).
+ */
+function offerVerifier() {
+  try {
+    if (!verifier) {
+      const started = new Worker(VERIFIER_SCRIPT, { type: 'module' });
+      started.addEventListener('error', (evt) => {
+        logger.warn('the verifier Worker failed', { error: String(evt.message) });
+        if (verifier === started) verifier = undefined;
+      });
+      verifier = started;
+    }
+    const channel = new MessageChannel();
+    const offer: VerifierOffer = { kind: VERIFIER_CHANNEL };
+    verifier.postMessage(offer, [channel.port1]);
+    navigator.serviceWorker.ready
+      .then((registration) => registration.active?.postMessage(offer, [channel.port2]))
+      .catch((err: unknown) => logger.warn('no verifier for the worker', { error: String(err) }));
+  } catch (err) {
+    logger.warn('the verifier Worker could not start', { error: String(err) });
+  }
 }
 
 async function forwardIncoming(params: HostRequests['incoming']['params']) {

@@ -18,6 +18,7 @@ import { createNetworkNode } from './network-node.ts';
 import { createNetworkSettingsStore } from './network-settings-store.ts';
 import { createNodeLink } from './node-link.ts';
 import { createOriginApprovals } from './origin-approvals.ts';
+import { createVerifierLink } from './verifier-link.ts';
 import { createPopupBackground } from '../popup-backend/popup-background.ts';
 import { workerTrace } from './worker-trace.ts';
 
@@ -28,6 +29,8 @@ const link = createNodeLink({ logger, reportError });
 const networkSettings = createNetworkSettingsStore(storageAreaOf(ext.storage.local));
 const network = createNetworkNode({ link, settings: () => networkSettings.get(), logger, reportError });
 const approvals = createOriginApprovals(logger);
+// Chrome: batches of signature checks go to a Worker the offscreen document starts.
+const ed25519For = createVerifierLink();
 const ready = bootHomeserver(
   logger,
   {
@@ -41,6 +44,7 @@ const ready = bootHomeserver(
     const origin = originOfClient(client);
     return origin !== undefined && (await approvals.mayCreateAccounts(origin));
   },
+  ed25519For,
 );
 ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
 

@@ -12,6 +12,7 @@ import {
   type ServerIdentity,
   type TurnSource,
 } from '../../src/core/public.ts';
+import type { Ed25519 } from '../../src/core/protocol.ts';
 import { chooseEd25519 } from '../../src/platform/ed25519.ts';
 import { webCryptoPbkdf2 } from '../../src/platform/pbkdf2.ts';
 import { systemRandomBytes as randomBytes } from '../../src/platform/system-random.ts';
@@ -39,18 +40,21 @@ export interface NodeParts {
 /**
  * `mayRegister` says which clients may create accounts (the popup, and the
  * sites the user allowed to: origin-approvals.ts); without it none but the
- * popup may.
+ * popup may. `ed25519For` wraps the platform's Ed25519 (Chrome: checks
+ * batches of signatures in a Worker, verifier-link.ts).
  */
 export async function bootHomeserver(
   logger: Logger,
   node?: NodeParts,
   mayRegister: (client: string | undefined) => Promise<boolean> = async (client) => client === POPUP_CLIENT,
+  ed25519For: (ed25519: Ed25519) => Ed25519 = (ed25519) => ed25519,
 ): Promise<Homeserver> {
   // Only what answering a request needs is awaited (the row store, the
   // identity): the media database opens meanwhile and the orphan sweep runs
   // after (deferred-blobs.ts), off a client's first request.
   const media = deferredBlobStore(openDexieBlobStore(MEDIA_DATABASE_NAME));
-  const [rows, ed25519] = await Promise.all([openDexieStore(DATABASE_NAME, SCHEMA), chooseEd25519()]);
+  const [rows, platformEd25519] = await Promise.all([openDexieStore(DATABASE_NAME, SCHEMA), chooseEd25519()]);
+  const ed25519 = ed25519For(platformEd25519);
   const store = cachedHomeserverStore(tracedStore(rows, workerTrace), SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });

@@ -17,6 +17,10 @@ export interface Span {
   readonly ops?: number;
   /** Those requests in order, each `kind table` (`.index` for a query or count on one, `[rows]` for a putAll): what a write asks. */
   readonly requests?: readonly string[];
+  /** When the transaction's function was called (the transaction open): before it, opening it. */
+  readonly opened?: number;
+  /** When the transaction's function returned (its requests answered): the rest, to `end`, is the commit. */
+  readonly returned?: number;
 }
 
 /** Spans kept at most, so that a trace left on cannot grow without bound. */
@@ -73,9 +77,12 @@ export function tracedStore(inner: Store, trace: Trace): Store {
       requests.push(`${what} ${table}${query?.index ? `.${query.index}` : ''}`);
       return call();
     };
+    let opened: number | undefined;
+    let returned: number | undefined;
     try {
-      return await open((tx) =>
-        fn({
+      return await open(async (tx) => {
+        opened = wallClock();
+        const result = await fn({
           get: <R extends Row>(table: string, key: Key) => n('get', table, () => tx.get<R>(table, key)),
           query: <R extends Row>(table: string, query?: Query) =>
             n('query', table, () => tx.query<R>(table, query), query),
@@ -86,8 +93,10 @@ export function tracedStore(inner: Store, trace: Trace): Store {
           delete: (table: string, key: Key) => n('delete', table, () => tx.delete(table, key)),
           deleteWhere: (table: string, query: Query) =>
             n('deleteWhere', table, () => tx.deleteWhere(table, query), query),
-        }),
-      );
+        });
+        returned = wallClock();
+        return result;
+      });
     } finally {
       trace.record({
         name: `${kind} ${tables[0] ?? ''}`,
@@ -95,6 +104,8 @@ export function tracedStore(inner: Store, trace: Trace): Store {
         end: wallClock(),
         ops: requests.length,
         requests,
+        ...(opened !== undefined && { opened }),
+        ...(returned !== undefined && { returned }),
       });
     }
   };

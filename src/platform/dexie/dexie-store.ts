@@ -15,7 +15,17 @@ import {
   type Store,
   type WriteTx,
 } from '../../core/storage.ts';
-import { dexieIndexNames, dexieStores } from './dexie-schema.ts';
+import { dexieIndexNames, dexiePath, dexieStores } from './dexie-schema.ts';
+import {
+  countRows,
+  failed,
+  type IdbKeyRangeStatics,
+  type IdbRequest,
+  type IdbSource,
+  type KeyCompare,
+  queryRows,
+  requested,
+} from './idb-reads.ts';
 
 export interface DexieStoreOptions {
   /** The IDBFactory to use; defaults to the global indexedDB. */
@@ -50,6 +60,15 @@ async function storedVersion(name: string, given: DexieOptions['indexedDB']): Pr
   if (typeof factory?.databases !== 'function') return undefined;
   const found = (await factory.databases()).find((db) => db.name === name);
   return found?.version === undefined ? undefined : schemaVersionOf(found.version);
+}
+
+/** The IDBKeyRange and IDBFactory.cmp matching the factory the store opens with. */
+function keyParts(options: DexieStoreOptions): KeyParts {
+  const global = globalThis as { indexedDB?: unknown; IDBKeyRange?: unknown };
+  const factory = (options.indexedDB ?? global.indexedDB) as { cmp?: KeyCompare } | undefined;
+  const ranges = (options.IDBKeyRange ?? global.IDBKeyRange) as IdbKeyRangeStatics | undefined;
+  if (typeof factory?.cmp !== 'function' || !ranges) throw new Error('no IndexedDB here');
+  return { ranges, cmp: factory.cmp.bind(factory) };
 }
 
 /** IDBFactory.databases(), which this file's typings (no DOM lib) lack. */
@@ -92,27 +111,25 @@ export async function openDexieStore(
     throw new StorageError('VersionError', `${name} is at version ${stored}, newer than ${current.version}`);
   }
   const indexes = dexieIndexNames(current);
+  const keys = keyParts(options);
   return {
     read: async (tables, fn) =>
       db.transaction('r', tables as string[], (trans) => {
-        const { get, query, count } = dexieTx(trans, indexes);
+        const { get, query, count } = dexieTx(trans, indexes, keys);
         return fn({ get, query, count });
       }),
     write: async (tables, fn) =>
-      db.transaction('rw', tables as string[], (trans) => fn(dexieTx(trans, indexes))),
+      db.transaction('rw', tables as string[], (trans) => fn(dexieTx(trans, indexes, keys))),
     close: async () => db.close(),
   };
 }
 
-/** IndexedDB's transaction, object stores and requests, as far as this file uses them (no DOM lib here). */
-interface IdbRequest {
-  readonly result: unknown;
-  readonly error: { readonly name: string; readonly message: string } | null;
-  onsuccess: (() => void) | null;
-  onerror: ((event: { preventDefault(): void; stopPropagation(): void }) => void) | null;
-}
-interface IdbObjectStore {
+/** IndexedDB's transaction and object stores, as far as this file uses them (no DOM lib here). */
+interface IdbObjectStore extends IdbSource {
   readonly autoIncrement: boolean;
+  readonly keyPath: string | readonly string[];
+  readonly indexNames: { contains(name: string): boolean };
+  index(name: string): IdbSource;
   get(key: Key): IdbRequest;
   put(row: Row): IdbRequest;
   delete(key: Key): IdbRequest;
@@ -121,25 +138,10 @@ interface IdbTransaction {
   objectStore(name: string): IdbObjectStore;
 }
 
-/**
- * A request's outcome as a promise. A failed request rejects without
- * aborting the transaction by itself (as Dexie's own requests do): the
- * transaction aborts when the caller's function throws.
- */
-function requested<T>(request: IdbRequest): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result as T);
-    request.onerror = failed(request, reject);
-  });
-}
-
-/** A request's error handler: the error rejects, and goes no further (no abort by itself). */
-function failed(request: IdbRequest, reject: (error: unknown) => void): IdbRequest['onerror'] {
-  return (event) => {
-    event.stopPropagation();
-    event.preventDefault();
-    reject(request.error);
-  };
+/** What the native reads need beside the transaction: IDBKeyRange and IDBFactory.cmp. */
+interface KeyParts {
+  readonly ranges: IdbKeyRangeStatics;
+  readonly cmp: KeyCompare;
 }
 
 /**
@@ -148,13 +150,14 @@ function failed(request: IdbRequest, reject: (error: unknown) => void): IdbReque
  * transaction without relying on the zone following native awaits. (Awaiting
  * anything else still lets IndexedDB commit early: see port.ts.)
  *
- * A row's get, put and delete go to IndexedDB's own object store under
- * Dexie's transaction: through Dexie each cost the worker about as much
- * again as the request itself (its middlewares, its promises and zones),
- * and a received transaction makes a few hundred of them (bulk writes too:
- * one request a row). Queries and counts stay Dexie's.
+ * A row's get, put and delete, queries and counts go to IndexedDB's own
+ * object stores and indexes under Dexie's transaction (idb-reads.ts):
+ * through Dexie each cost the worker about as much again as the request
+ * itself (its middlewares, its promises and zones), and a received
+ * transaction makes a few hundred of them (bulk writes too: one request a
+ * row). deleteWhere, rare, stays Dexie's.
  */
-function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
+function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): WriteTx {
   const table = (name: string) => trans.table(name);
   const native = (trans as unknown as { idbtrans?: IdbTransaction }).idbtrans;
   // Dexie's own field, not its API: a Dexie that renames it must fail here, not at the first row.
@@ -178,16 +181,23 @@ function dexieTx(trans: Transaction, indexes: IndexNames): WriteTx {
   };
   const select = (name: string, query?: Query) =>
     collection(table(name), indexName(indexes, name, query), query);
+  /** The object store, or its index, a query reads (an index on the primary key's path is the store). */
+  const source = (name: string, query: Query): IdbSource => {
+    const index = indexName(indexes, name, query);
+    const found = store(name);
+    if (index === ':id' || index === dexiePath(found.keyPath)) return found;
+    if (!found.indexNames.contains(index))
+      throw new StorageError('NotFoundError', `no index ${index} in the database's table ${name}`);
+    return found.index(index);
+  };
   const tx: WriteTx = {
     get: async <T extends Row>(name: string, key: Key) => requested<T | undefined>(store(name).get(key)),
-    query: async <T extends Row>(name: string, query?: Query) => (await select(name, query).toArray()) as T[],
-    // Dexie counts a limited range whole and then caps the count (IndexedDB's count has no
-    // limit, and Chromium's walks every entry): a word in 60,000 index rows cost its 60,000
-    // for a count asked up to 200. At most `limit` primary keys read instead.
-    count: async (name, query) =>
-      query?.limit === undefined
-        ? select(name, query).count()
-        : (await select(name, query).primaryKeys()).length,
+    query: async <T extends Row>(name: string, query: Query = {}) =>
+      queryRows<T>(source(name, query), query, keys.ranges, keys.cmp),
+    // IndexedDB's count has no limit, and Chromium's walks every entry: a word in 60,000
+    // index rows cost its 60,000 for a count asked up to 200. A limited count reads at most
+    // `limit` primary keys instead (countRows).
+    count: async (name, query = {}) => countRows(source(name, query), query, keys.ranges, keys.cmp),
     // IndexedDB puts a clone: an assigned auto-increment key is not written back into `row`.
     put: async (name, row) => requested<Key>(store(name).put(row)),
     // One request a row all the same (IndexedDB has no bulk put), as Dexie's bulkPut made

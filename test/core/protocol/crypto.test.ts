@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import { encodeHex } from '../../../src/core/protocol/base64.ts';
 import { sha256, useSha256 } from '../../../src/core/protocol/crypto.ts';
 import { useNodeSha256 } from '../../../src/node/node-sha256.ts';
@@ -18,6 +19,16 @@ describe('sha256', () => {
       false,
     );
     assert.equal(useNodeSha256(), true);
+  });
+
+  test("Node's hash gives noble's digests, every byte value included", async () => {
+    assert.equal(useNodeSha256(), true);
+    for (let length = 0; length < 300; length += 7) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 131 + length) & 0xff);
+      const digest = await sha256(bytes);
+      assert.ok(digest instanceof Uint8Array && digest.length === 32);
+      assert.equal(encodeHex(digest), encodeHex(nobleSha256(bytes)), `length ${length}`);
+    }
   });
 
   test('matches the FIPS 180-2 examples', async () => {

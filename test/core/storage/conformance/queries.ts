@@ -116,6 +116,8 @@ export function queryTests(h: Harness): void {
       ]);
       const reverse = await run(store, { index: 'bySender', equals: '@x', reverse: true });
       assert.deepEqual(ids(reverse), ['$b3', '$a5', '$a3', '$a1']);
+      const lastTwo = await run(store, { index: 'bySender', equals: '@x', reverse: true, limit: 2 });
+      assert.deepEqual(ids(lastTwo), ['$b3', '$a5']);
       const compound = await run(store, { index: 'byRoomDepth', equals: ['!b', 2] });
       assert.deepEqual(ids(compound), ['$b2']);
     }));
@@ -160,6 +162,9 @@ export function queryTests(h: Harness): void {
       assert.equal(await count({ index: 'byRoomDepth', range: { lower: ['!b', 0], upper: ['!b', 9] } }), 3);
       assert.equal(await count({ index: 'bySender', equals: '@x', limit: 2 }), 2);
       assert.equal(await count({ equals: '$none' }), 0);
+      assert.equal(await count({ range: { lower: '$b1', upper: '$a1' } }), 0);
+      assert.equal(await count({ range: { lower: '$a1', upper: '$a1', upperOpen: true } }), 0);
+      assert.equal(await count({ range: { lower: '$a4' }, limit: 10 }), 5);
     }));
 
   test('deleteWhere deletes what the query matches and returns how many', () =>

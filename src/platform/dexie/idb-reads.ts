@@ -1,0 +1,136 @@
+// The port's query and count straight on IndexedDB's object stores and
+// indexes, under Dexie's transaction (dexie-store.ts), as get and put are:
+// through Dexie's Collection each query cost the worker its promise and zone
+// machinery on top of the request (about 200 ms of 5,000 received PDUs in a
+// worker profile of `node bench/run.ts extension-ingest`: usePSD,
+// executePromiseTask, Collection.toArray).
+//
+// Each query is one request where IndexedDB has one: getAll forward;
+// getAllRecords with direction 'prev' for a reversed one with a limit where
+// the browser has it (Chromium 141+), else a cursor, as Dexie walks one;
+// count with IndexedDB's count, or at most `limit` keys when limited (see
+// dexie-store.ts).
+import { type Key, type KeyRange, type Query, type Row, StorageError } from '../../core/storage.ts';
+
+/** IndexedDB's request, as far as this file uses it (no DOM lib here). */
+export interface IdbRequest {
+  readonly result: unknown;
+  readonly error: { readonly name: string; readonly message: string } | null;
+  onsuccess: (() => void) | null;
+  onerror: ((event: { preventDefault(): void; stopPropagation(): void }) => void) | null;
+}
+
+/** What an object store and an index share for reading. */
+export interface IdbSource {
+  getAll(range?: unknown, count?: number): IdbRequest;
+  getAllKeys(range?: unknown, count?: number): IdbRequest;
+  count(range?: unknown): IdbRequest;
+  openCursor(range: unknown, direction: 'prev'): IdbRequest;
+  getAllRecords?(options: { query?: unknown; count?: number; direction: 'prev' }): IdbRequest;
+}
+
+/** IDBKeyRange's static side. */
+export interface IdbKeyRangeStatics {
+  only(key: unknown): unknown;
+  bound(lower: unknown, upper: unknown, lowerOpen: boolean, upperOpen: boolean): unknown;
+  lowerBound(lower: unknown, open: boolean): unknown;
+  upperBound(upper: unknown, open: boolean): unknown;
+}
+
+/** IDBFactory.cmp: orders two keys, throws a DataError for a value that is not one. */
+export type KeyCompare = (a: unknown, b: unknown) => number;
+
+/**
+ * A request's outcome as a promise. A failed request rejects without
+ * aborting the transaction by itself (as Dexie's own requests do): the
+ * transaction aborts when the caller's function throws.
+ */
+export function requested<T>(request: IdbRequest): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result as T);
+    request.onerror = failed(request, reject);
+  });
+}
+
+/** A request's error handler: the error rejects, and goes no further (no abort by itself). */
+export function failed(request: IdbRequest, reject: (error: unknown) => void): IdbRequest['onerror'] {
+  return (event) => {
+    event.stopPropagation();
+    event.preventDefault();
+    reject(request.error);
+  };
+}
+
+/** The rows `query` selects from `source`, in its order. */
+export async function queryRows<T extends Row>(
+  source: IdbSource,
+  query: Query,
+  ranges: IdbKeyRangeStatics,
+  cmp: KeyCompare,
+): Promise<T[]> {
+  const range = keyRangeOf(query, ranges, cmp);
+  if (range === EMPTY || query.limit === 0) return [];
+  if (!query.reverse) return requested<T[]>(source.getAll(range, query.limit));
+  if (query.limit === undefined) return (await requested<T[]>(source.getAll(range))).reverse();
+  if (source.getAllRecords) {
+    const records = await requested<{ value: T }[]>(
+      source.getAllRecords({ query: range, count: query.limit, direction: 'prev' }),
+    );
+    return records.map((record) => record.value);
+  }
+  return lastByCursor<T>(source, range, query.limit);
+}
+
+/** How many rows `query` selects from `source`. */
+export async function countRows(
+  source: IdbSource,
+  query: Query,
+  ranges: IdbKeyRangeStatics,
+  cmp: KeyCompare,
+): Promise<number> {
+  const range = keyRangeOf(query, ranges, cmp);
+  if (range === EMPTY || query.limit === 0) return 0;
+  if (query.limit === undefined) return requested<number>(source.count(range));
+  return (await requested<unknown[]>(source.getAllKeys(range, query.limit))).length;
+}
+
+/** The last `limit` rows of `range`, highest first, by a cursor (a browser without getAllRecords). */
+function lastByCursor<T>(source: IdbSource, range: unknown, limit: number): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const rows: T[] = [];
+    const request = source.openCursor(range, 'prev');
+    request.onsuccess = () => {
+      const cursor = request.result as { readonly value: T; continue(): void } | null;
+      if (!cursor) return resolve(rows);
+      rows.push(cursor.value);
+      if (rows.length >= limit) return resolve(rows);
+      cursor.continue();
+    };
+    request.onerror = failed(request, reject);
+  });
+}
+
+const EMPTY = Symbol('empty range');
+
+/**
+ * IndexedDB's key range for a query: undefined for every key, EMPTY where
+ * IDBKeyRange would throw for bounds that cross (lower above upper, or equal
+ * with an open end), which the port answers with no rows. A value that is not
+ * a key is IndexedDB's DataError.
+ */
+function keyRangeOf(query: Query, ranges: IdbKeyRangeStatics, cmp: KeyCompare): unknown {
+  if (query.equals !== undefined && query.range !== undefined) {
+    throw new StorageError('DataError', 'a query takes equals or range, not both');
+  }
+  if (query.equals !== undefined) return ranges.only(query.equals);
+  if (!query.range) return undefined;
+  const { lower, upper, lowerOpen = false, upperOpen = false }: KeyRange = query.range;
+  if (lower !== undefined && upper !== undefined) {
+    const order = cmp(lower as Key, upper as Key);
+    if (order > 0 || (order === 0 && (lowerOpen || upperOpen))) return EMPTY;
+    return ranges.bound(lower, upper, lowerOpen, upperOpen);
+  }
+  if (lower !== undefined) return ranges.lowerBound(lower, lowerOpen);
+  if (upper !== undefined) return ranges.upperBound(upper, upperOpen);
+  return undefined;
+}
