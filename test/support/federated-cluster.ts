@@ -75,6 +75,8 @@ export interface ClusterOptions {
   readonly federation?: Partial<FederationOptions>;
   readonly media?: Partial<MediaConfig>;
   readonly directory?: Partial<DirectoryTimeouts>;
+  /** What a node's homeserver reaches its new store through (a test's wrapper), by the node's label. */
+  readonly wrapStore?: (label: string, store: Store) => Store;
 }
 
 /** A deterministic seed per label, so server names are stable across runs. */
@@ -102,7 +104,14 @@ export async function createFederatedCluster(
   const nodes: RunningNode[] = [];
   const start = async (label: string, store?: Store) => {
     const serverName = await serverNameFor(label);
-    return startFederatedNode({ label, transport: network.transport(serverName), clock, options, store });
+    const wrapped = store ?? options.wrapStore?.(label, await openStore());
+    return startFederatedNode({
+      label,
+      transport: network.transport(serverName),
+      clock,
+      options,
+      ...(wrapped && { store: wrapped }),
+    });
   };
   for (const label of labels) nodes.push(await start(label));
   const find = (label: string) => {

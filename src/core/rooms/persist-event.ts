@@ -14,7 +14,7 @@ import {
   stateKeyOf,
 } from '../protocol.ts';
 import type { WriteTx } from '../storage/port.ts';
-import { nextStreamPosition } from '../storage/stream.ts';
+import { reserveStreamPosition } from '../storage/stream.ts';
 import { indexForSearch } from './search-index.ts';
 import { writeSnapshot, writeStateGroup } from './state-groups.ts';
 import {
@@ -87,11 +87,12 @@ export async function persistEvent(
   version: RoomVersion,
   txn?: TxnRecord,
 ): Promise<number> {
-  const [room, authState, stream] = await Promise.all([
+  const [room, authState, { position: stream, written: counted }] = await Promise.all([
     roomRowFor(tx, event, version),
     authStateFor(tx, event, version),
-    // 2. (reserved before the check: a denied event aborts the whole transaction)
-    nextStreamPosition(tx),
+    // 2. (reserved before the check: a denied event aborts the whole transaction; the
+    // counter's put is awaited with the other writes, so they go out together)
+    reserveStreamPosition(tx),
   ]);
   // 1.
   const verdict = checkAuth(event, authState, version);
@@ -121,6 +122,7 @@ export async function persistEvent(
   // The row carries its search entries: written with it, in its one put.
   await indexForSearch(tx, row);
   await Promise.all([
+    counted,
     // Unchanged by an event that is not state (the row stays cached, row-cache.ts).
     row.sg_after !== room.state_group &&
       roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow),

@@ -16,10 +16,29 @@ interface CounterRow extends Record<string, unknown> {
 
 /** Reserves and returns the next stream position (call inside the write transaction of the change). */
 export async function nextStreamPosition(tx: WriteTx): Promise<number> {
+  const { position, written } = await reserveStreamPosition(tx);
+  await written;
+  return position;
+}
+
+/**
+ * nextStreamPosition without waiting for the counter's put to be answered:
+ * the position, and the put, issued, which the caller must await (beside its
+ * other writes) before its transaction's function returns, so that a failed
+ * put still fails the write. Over IndexedDB each request awaited on its own
+ * is a round trip to the browser's storage process; the requests issued
+ * after the put run after it all the same (a transaction runs its requests
+ * in the order issued).
+ */
+export async function reserveStreamPosition(
+  tx: WriteTx,
+): Promise<{ readonly position: number; readonly written: Promise<unknown> }> {
   const row = await tx.get<CounterRow>(STREAM_TABLE, STREAM_COUNTER);
-  const value = (row?.value ?? 0) + 1;
-  await tx.put(STREAM_TABLE, { name: STREAM_COUNTER, value });
-  return value;
+  const position = (row?.value ?? 0) + 1;
+  const written = tx.put(STREAM_TABLE, { name: STREAM_COUNTER, value: position } satisfies CounterRow);
+  // Awaited by the caller; a throw before it aborts the transaction, which rejects this with nobody left to hear it.
+  written.catch(() => {});
+  return { position, written };
 }
 
 /** The highest position handed out so far (0 for a new store). */

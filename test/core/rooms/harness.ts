@@ -79,15 +79,21 @@ export function path(strings: TemplateStringsArray, ...values: string[]): string
 }
 
 export async function startHarness(
-  options: { profiles?: Record<string, MemberProfile>; knownUsers?: string[] } = {},
+  options: {
+    profiles?: Record<string, MemberProfile>;
+    knownUsers?: string[];
+    /** What the rooms reach the store through (the extension's row cache, a test's wrapper). */
+    wrap?: (store: Store) => Store;
+  } = {},
 ): Promise<Harness> {
   const seed = new Uint8Array(32).fill(7);
   const serverName = encodeHex(await ed25519.publicKey(seed));
   // ROOMS_STORE=sqlite runs the same tests over the Node peer's SQLite store.
-  const store =
+  const opened =
     process.env.ROOMS_STORE === 'sqlite'
       ? await openSqliteStore(':memory:', SCHEMA)
       : await openDexieStore(`rooms-test-${++counter}`, SCHEMA, { indexedDB: new IDBFactory(), IDBKeyRange });
+  const store = options.wrap?.(opened) ?? opened;
   const notifier = new Notifier();
   const clock = new StepClock();
   const known = options.knownUsers;

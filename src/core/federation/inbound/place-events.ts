@@ -54,7 +54,8 @@ export async function placeAll(
 /**
  * Step d for a batch in DAG order inside the caller's write transaction
  * (under the room's write lock), as one RemoteBatch; `held` may bring the
- * rows the caller already read in this transaction.
+ * rows the caller already read in this transaction, and `opened` the batch
+ * the caller opened for exactly `events` (openBatch) with its reads.
  */
 export async function placeBatch(
   deps: Pick<InboundDeps, 'logger' | 'stateCache'>,
@@ -63,20 +64,26 @@ export async function placeBatch(
   events: readonly RoomEvent[],
   external: ReadonlyMap<string, StateIds>,
   held = new EventRows(tx),
+  opened?: Promise<RemoteBatch>,
 ): Promise<Placed[]> {
   if (events.length === 0) return [];
-  const batch = await RemoteBatch.open(
-    tx,
-    events[0]!.room_id,
-    events.map((e) => e.event_id),
-    (id) => held.mayBePlacedLater(id),
-  );
+  const batch = await (opened ?? openBatch(tx, held, events));
   const out: Placed[] = [];
   for (const event of events) {
     out.push(logged(deps, await checkAndPlace(tx, held, batch, version, event, external, deps.stateCache)));
   }
   await batch.finish();
   return out;
+}
+
+/** The RemoteBatch placing `events` (in one room) reads: its requests go out when called. */
+export function openBatch(tx: WriteTx, held: EventRows, events: readonly RoomEvent[]): Promise<RemoteBatch> {
+  return RemoteBatch.open(
+    tx,
+    events[0]!.room_id,
+    events.map((e) => e.event_id),
+    (id) => held.mayBePlacedLater(id),
+  );
 }
 
 /** After the batch's transaction failed (`err`): each event on its own, so one cannot take the others down. */

@@ -1,0 +1,48 @@
+// How many round trips to the store placing a message from a peer makes
+// (test/support/store-rounds.ts): the node reaches its store through the
+// extension's row cache, as in the browser, where each request awaited on
+// its own is a round trip from the worker to the storage process.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { cachedHomeserverStore } from '../../../src/core/homeserver-store.ts';
+import { SCHEMA } from '../../../src/core/schema.ts';
+import { type Account, type ClusterNode, createFederatedCluster } from '../../support/federated-cluster.ts';
+import { inRounds } from '../../support/store-rounds.ts';
+import { say, seesTexts, twoServerRoom } from './room-helpers.ts';
+
+type Cluster = Awaited<ReturnType<typeof createFederatedCluster>>;
+
+describe('round trips of placing a message from a peer', () => {
+  let cluster: Cluster;
+  let a: ClusterNode;
+  let b: ClusterNode;
+  let alice: Account;
+  let bob: Account;
+  let roomId: string;
+  const rounds: { rounds: number; events: boolean }[] = [];
+  before(async () => {
+    cluster = await createFederatedCluster(['a', 'b'], {
+      wrapStore: (label, store) =>
+        label === 'b' ? cachedHomeserverStore(inRounds(store, rounds), SCHEMA) : store,
+    });
+    a = cluster.node('a');
+    b = cluster.node('b');
+    ({ alice, bob, roomId } = await twoServerRoom(a, b));
+  });
+  after(() => cluster.close());
+
+  test("the next message of a room: the survey's and the batch's reads in one round, the writes in the next", async () => {
+    // The first messages read what the cache keeps (the room, its state, the auth events).
+    for (let i = 0; i < 3; i++) {
+      await say(a, alice, roomId, `warm ${i}`);
+      await seesTexts(b, bob, roomId, [`warm ${i}`]);
+    }
+    rounds.length = 0;
+    await say(a, alice, roomId, 'the next message');
+    await seesTexts(b, bob, roomId, ['the next message']);
+    assert.deepEqual(
+      rounds.filter((r) => r.events),
+      [{ rounds: 2, events: true }],
+    );
+  });
+});
