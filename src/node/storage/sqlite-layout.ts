@@ -7,8 +7,9 @@
 // A multiEntry index (a row under each key of an array) cannot be a column:
 // it is a side table "e.<table>.<index>" of (index key `ik`, primary key `k`)
 // pairs, keyed by both (so entries come out in index key, then primary key
-// order) with an index on `k` to drop a row's entries when it is rewritten
-// or deleted, always in the same transaction as the row.
+// order), rewritten with the row in the same transaction: a row's old
+// entries are computed from its stored JSON and deleted by their whole key
+// (sqlite-tx.ts dropEntries), so no index on `k` doubles the entries.
 
 import { indexPath, type SchemaVersion, type TableSpec } from '../../core/storage.ts';
 

@@ -79,7 +79,6 @@ function upgradeTable(db: DatabaseSync, name: string, layout: TableLayout, befor
       db.exec(
         `CREATE TABLE ${entries} (ik BLOB NOT NULL, k BLOB NOT NULL, PRIMARY KEY (ik, k)) WITHOUT ROWID`,
       );
-      db.exec(`CREATE INDEX ${sqlIndex(name, `${index}.k`)} ON ${entries} (k)`);
       continue;
     }
     db.exec(`ALTER TABLE ${layout.table} ADD COLUMN ${column} BLOB`);

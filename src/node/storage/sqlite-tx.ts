@@ -66,7 +66,7 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
       const found = layout(name);
       if (found.spec.autoIncrement)
         throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
-      putMany(context, found, rows);
+      putMany(context, found, name, rows);
     },
     delete: async (name, key) => {
       const found = layout(name);
@@ -116,19 +116,20 @@ function put({ prepare }: TxContext, layout: TableLayout, name: string, row: Row
     throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(path)}`);
   const values: SQLInputValue[] = [];
   pushColumns(values, layout, key, stored);
+  const multi = layout.multi.length > 0;
+  if (multi) dropEntries({ prepare }, layout, values[0] as Uint8Array);
   prepare(insertSql(layout, 1)).run(...values);
-  if (layout.multi.length > 0) putEntries({ prepare }, layout, values[0] as Uint8Array, stored);
+  if (multi) putEntries({ prepare }, layout, values[0] as Uint8Array, stored);
   return key;
 }
 
-/** A row's multiEntry index entries, replacing those of the row it replaces (if any). */
+/** A row's multiEntry index entries (those of the row it replaces were dropped first: dropEntries). */
 function putEntries(
   context: Pick<TxContext, 'prepare'>,
   layout: TableLayout,
   key: Uint8Array,
   row: Row,
 ): void {
-  dropEntries(context, layout, key);
   for (const { path, entries } of layout.multi) {
     const keys = multiEntryKeys(row, path);
     for (let i = 0; i < keys.length; i += MAX_ROWS_PER_INSERT) {
@@ -142,9 +143,22 @@ function putEntries(
   }
 }
 
-/** Drops a row's multiEntry index entries (the row is being rewritten or deleted). */
+/**
+ * Drops the multiEntry index entries of the row stored under `key`, if any,
+ * before it is rewritten or deleted: its entries are computed again from
+ * its stored JSON and deleted by their whole key, so the side tables need
+ * no index on the primary key (one more copy of every entry). A new row,
+ * the common put, costs one lookup that finds nothing.
+ */
 function dropEntries({ prepare }: Pick<TxContext, 'prepare'>, layout: TableLayout, key: Uint8Array): void {
-  for (const { entries } of layout.multi) prepare(`DELETE FROM ${entries} WHERE k = ?`).run(key);
+  if (layout.multi.length === 0) return;
+  const old = prepare(`SELECT v FROM ${layout.table} WHERE k = ?`).get(key);
+  if (!old) return;
+  const row = decodeRow(old.v as string);
+  for (const { path, entries } of layout.multi) {
+    const drop = prepare(`DELETE FROM ${entries} WHERE ik = ? AND k = ?`);
+    for (const entry of multiEntryKeys(row, path)) drop.run(encodeKey(entry), key);
+  }
 }
 
 /**
@@ -155,24 +169,24 @@ function dropEntries({ prepare }: Pick<TxContext, 'prepare'>, layout: TableLayou
  * has at most six of them cached; rows are written in order, so a key given
  * twice keeps its last row, as a put after a put does.
  */
-function putMany({ prepare }: TxContext, layout: TableLayout, rows: readonly Row[]): void {
+function putMany(context: TxContext, layout: TableLayout, name: string, rows: readonly Row[]): void {
+  const { prepare } = context;
+  // A row's entries are those of the row it replaces dropped, then its own: one row at a time, in
+  // order, so a key given twice keeps its last row's entries.
+  if (layout.multi.length > 0) {
+    for (const row of rows) put(context, layout, name, row);
+    return;
+  }
   for (let i = 0; i < rows.length; ) {
     const n = Math.min(MAX_ROWS_PER_INSERT, 1 << (31 - Math.clz32(rows.length - i)));
     const values: SQLInputValue[] = [];
-    const chunk = rows.slice(i, i + n);
-    for (const row of chunk) {
+    for (const row of rows.slice(i, i + n)) {
       const key = keyAtPath(row, layout.spec.key);
       if (key === undefined)
         throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(layout.spec.key)}`);
       pushColumns(values, layout, key, row);
     }
     prepare(insertSql(layout, n)).run(...values);
-    if (layout.multi.length > 0) {
-      // In row order, so a key given twice keeps its last row's entries.
-      const width = 2 + layout.columns.length;
-      for (const [j, row] of chunk.entries())
-        putEntries({ prepare }, layout, values[j * width] as Uint8Array, row);
-    }
     i += n;
   }
 }

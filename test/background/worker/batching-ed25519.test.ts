@@ -161,6 +161,32 @@ test('a queued check reads its arguments when it is made, not when the batch is 
   assert.deepEqual(await Promise.all(results), [true, true, true]);
 });
 
+test('a long run of checks goes to the Worker in maxBatch chunks as it is issued, the rest when the task ends', async () => {
+  const { inner, counter } = countingEd25519();
+  const sched = manualScheduling();
+  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2, maxBatch: 4 });
+  const port = workerPort();
+  batching.attach(port);
+  const cs = await checks(11, [5]);
+  const results = verifyAll(batching.ed25519, cs);
+  // One in the thread, two chunks of four already posted, two waiting for the end of the task.
+  assert.deepEqual(
+    port.posted.map((r) => r.messageLengths.length),
+    [4, 4],
+  );
+  sched.endTask();
+  assert.deepEqual(
+    port.posted.map((r) => r.messageLengths.length),
+    [4, 4, 2],
+  );
+  await port.answer();
+  assert.deepEqual(
+    await Promise.all(results),
+    cs.map((c) => c.valid),
+  );
+  assert.equal(counter.verified, 1);
+});
+
 test('fewer queued checks than minBatch are checked in the thread', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
