@@ -207,12 +207,13 @@ export function relationOf(event: RoomEvent): { eventId: string; relType: string
 export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: number): Promise<void> {
   const membership = event.content.membership;
   if (!MEMBERSHIPS.includes(membership as Membership)) return;
-  await membersTable.put(
-    tx,
-    memberRow(event, stream, await membersTable.get(tx, [event.room_id, event.state_key!])),
-  );
-  if (PRESENT.includes(membership as Membership))
-    await forgottenTable.delete(tx, [event.state_key!, event.room_id]);
+  const previous = await membersTable.get(tx, [event.room_id, event.state_key!]);
+  // Both go out together (each awaited alone is a round trip to the store).
+  await Promise.all([
+    membersTable.put(tx, memberRow(event, stream, previous)),
+    PRESENT.includes(membership as Membership) &&
+      forgottenTable.delete(tx, [event.state_key!, event.room_id]),
+  ]);
 }
 
 /**

@@ -176,14 +176,18 @@ async function currentGroup(
 /** Current state moved by exactly this event (the usual case: it extends the only extremity). */
 async function applyOwnChange(tx: WriteTx, event: RoomEvent, stream: number): Promise<string[]> {
   if (event.state_key === undefined) return [];
-  await currentStateTable.put(tx, {
+  const stated = currentStateTable.put(tx, {
     room_id: event.room_id,
     type: event.type,
     state_key: event.state_key,
     event_id: event.event_id,
   } satisfies CurrentStateRow);
-  if (event.type !== 'm.room.member') return [];
-  await updateMembership(tx, event, stream);
+  if (event.type !== 'm.room.member') {
+    await stated;
+    return [];
+  }
+  // The membership's requests go out beside the current state's put (each awaited alone is a round trip).
+  await Promise.all([stated, updateMembership(tx, event, stream)]);
   return [event.state_key];
 }
 

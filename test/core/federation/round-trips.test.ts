@@ -6,9 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { cachedHomeserverStore } from '../../../src/core/homeserver-store.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
-import { type Account, type ClusterNode, createFederatedCluster } from '../../support/federated-cluster.ts';
+import {
+  type Account,
+  type ClusterNode,
+  createFederatedCluster,
+  eventually,
+} from '../../support/federated-cluster.ts';
 import { inRounds } from '../../support/store-rounds.ts';
-import { say, seesTexts, twoServerRoom } from './room-helpers.ts';
+import { join, say, seesTexts, twoServerRoom } from './room-helpers.ts';
 
 type Cluster = Awaited<ReturnType<typeof createFederatedCluster>>;
 
@@ -43,6 +48,26 @@ describe('round trips of placing a message from a peer', () => {
     assert.deepEqual(
       rounds.filter((r) => r.events),
       [{ rounds: 2, events: true }],
+    );
+  });
+
+  test("a peer's member event: its membership's requests beside the current state's", async () => {
+    const carol = await a.register('carol');
+    rounds.length = 0;
+    const joined = await join(a, carol, roomId);
+    assert.equal(joined.status, 200);
+    // Seen by a read only once committed: the write's rounds are all counted by then.
+    const member = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(carol.userId)}`;
+    await eventually(
+      async () => (await b.request('GET', member, undefined, bob.accessToken)).status === 200,
+      "B places carol's join",
+    );
+    // The survey's and the batch's reads; its state group (its number goes in the rows); the event,
+    // the current state and the member row's read; the member row with the forgotten row's delete
+    // (one round less); the room, the counter and the extremities.
+    assert.deepEqual(
+      rounds.filter((r) => r.events),
+      [{ rounds: 5, events: true }],
     );
   });
 });
