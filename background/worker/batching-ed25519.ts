@@ -114,8 +114,9 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
   const receive = (from: Remote, data: unknown) => {
     if (!isVerifyReply(data)) return;
     from.stalled = false;
-    const batch = settle(data.id);
-    if (!batch) return; // timed out or handed back meanwhile: already checked here
+    // Ids are counted across ports: a reply settles only a batch sent on its own port.
+    if (sent.get(data.id)?.remote !== from) return; // timed out or handed back meanwhile: already checked here
+    const batch = settle(data.id)!;
     if (!answersAll(data, batch.items.length)) {
       here(batch.items);
       return;
@@ -161,8 +162,12 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
           afterTask(flush);
           return inner.verify(publicKey, message, signature);
         }
-        // Copied now, as WebCrypto copies its arguments at the call: the caller may
-        // reuse its buffers once this returns, before the batch is packed.
+        // Copied now. The port's contract (src/core/protocol/ed25519.ts) has callers
+        // leave the arguments unchanged until the promise settles, which already
+        // covers packing them after this task; the copy (three small arrays per
+        // queued check) is kept as a guard, as a queued check holds them past the
+        // caller's task. WebCrypto does not copy at the call either: the
+        // platform's backend reads signature and message after awaiting the key.
         const item = { publicKey: publicKey.slice(), message: message.slice(), signature: signature.slice() };
         const checked = new Promise<boolean>((resolve, reject) => {
           queue.push({ ...item, resolve, reject });

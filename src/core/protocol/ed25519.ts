@@ -11,7 +11,14 @@ export interface Ed25519 {
   publicKey(seed: Uint8Array): Promise<Uint8Array>;
   /** A 64-byte signature; rejects with RangeError unless the seed has 32 bytes. */
   sign(seed: Uint8Array, message: Uint8Array): Promise<Uint8Array>;
-  /** May throw on malformed keys; callers go through verifyEd25519. */
+  /**
+   * May throw on malformed keys; callers go through verifyEd25519. The
+   * arguments must stay unchanged until the promise settles: an
+   * implementation may read them at any point before then (WebCrypto's reads
+   * the signature and message only once the key is imported, after an
+   * await; the extension's batching wrapper packs them after the caller's
+   * task). The core's callers pass arrays they never write again.
+   */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
 }
 

@@ -287,6 +287,38 @@ test('a port replaced (the worker got a new one) hands its unanswered batches ba
   );
 });
 
+test('a reply on another port than the batch went out on settles nothing', async () => {
+  const { inner } = countingEd25519();
+  const sched = manualScheduling();
+  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const old = workerPort();
+  batching.attach(old);
+  // Whoever still holds the replaced port's other end, answering there.
+  const oldHandler = old.onmessage!;
+  const fresh = workerPort();
+  batching.attach(fresh);
+  const cs = await checks(4, [1]);
+  const results = verifyAll(batching.ed25519, cs);
+  sched.endTask();
+  assert.equal(fresh.posted.length, 1);
+  const { id, messageLengths } = fresh.posted[0]!;
+  oldHandler({ data: { id, results: messageLengths.map(() => true) } });
+  // The batched checks (all but the task's first) still wait for their own port.
+  const settled = results.map(() => false);
+  for (const [i, result] of results.entries()) {
+    void result.then(() => {
+      settled[i] = true;
+    });
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(settled.slice(1), [false, false, false]);
+  await fresh.answer();
+  assert.deepEqual(
+    await Promise.all(results),
+    cs.map((c) => c.valid),
+  );
+});
+
 test('a reply without one boolean per item is not believed: the batch is checked in the thread', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
