@@ -19,6 +19,8 @@ export type StorageErrorName =
    * runs one transaction at a time would wait forever.
    */
   | 'NestedTransactionError'
+  /** The platform lacks what the store needs, or the store was given part of it (IndexedDB: no factory, or a factory without its IDBKeyRange). */
+  | 'NotSupportedError'
   /** The store was used after close(). */
   | 'DatabaseClosedError'
   /** The device or the browser's quota is full (IndexedDB: QuotaExceededError; a disk: ENOSPC). */

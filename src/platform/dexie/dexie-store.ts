@@ -62,12 +62,23 @@ async function storedVersion(name: string, given: DexieOptions['indexedDB']): Pr
   return found?.version === undefined ? undefined : schemaVersionOf(found.version);
 }
 
-/** The IDBKeyRange and IDBFactory.cmp matching the factory the store opens with. */
+/**
+ * The IDBKeyRange and IDBFactory.cmp matching the factory the store opens
+ * with: a factory and its IDBKeyRange are given together or not at all (the
+ * global ones), since a key range of one implementation means nothing to
+ * another's requests.
+ */
 function keyParts(options: DexieStoreOptions): KeyParts {
+  if ((options.indexedDB === undefined) !== (options.IDBKeyRange === undefined)) {
+    throw new StorageError(
+      'NotSupportedError',
+      'openDexieStore takes indexedDB and IDBKeyRange together, or neither (the global ones)',
+    );
+  }
   const global = globalThis as { indexedDB?: unknown; IDBKeyRange?: unknown };
   const factory = (options.indexedDB ?? global.indexedDB) as { cmp?: KeyCompare } | undefined;
   const ranges = (options.IDBKeyRange ?? global.IDBKeyRange) as IdbKeyRangeStatics | undefined;
-  if (typeof factory?.cmp !== 'function' || !ranges) throw new Error('no IndexedDB here');
+  if (typeof factory?.cmp !== 'function' || !ranges) throw new StorageError('NotSupportedError', 'no IndexedDB here');
   return { ranges, cmp: factory.cmp.bind(factory) };
 }
 
@@ -83,6 +94,8 @@ export async function openDexieStore(
   options: DexieStoreOptions = {},
 ): Promise<Store> {
   checkVersions(versions);
+  // Before anything is opened: a wrong pair of options leaves no database open.
+  const keys = keyParts(options);
   const db = new Dexie(name, {
     ...(options.indexedDB ? { indexedDB: options.indexedDB } : {}),
     ...(options.IDBKeyRange ? { IDBKeyRange: options.IDBKeyRange } : {}),
@@ -111,7 +124,6 @@ export async function openDexieStore(
     throw new StorageError('VersionError', `${name} is at version ${stored}, newer than ${current.version}`);
   }
   const indexes = dexieIndexNames(current);
-  const keys = keyParts(options);
   return {
     read: async (tables, fn) =>
       db.transaction('r', tables as string[], (trans) => {
