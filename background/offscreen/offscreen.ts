@@ -39,13 +39,10 @@ import {
   WAKE_MESSAGE,
 } from '../../src/platform/web/node-wire.ts';
 import { LinkClosedError, PortRpc } from '../../src/platform/web/port-rpc.ts';
-import {
-  VERIFIER_CHANNEL,
-  VERIFIER_SCRIPT,
-  type VerifierOffer,
-} from '../../src/platform/web/verifier-wire.ts';
+import { VERIFIER_SCRIPT, type VerifierOffer } from '../../src/platform/web/verifier-wire.ts';
 import { indexedDbKnownPeers } from './known-peers-idb.ts';
 import { createNodeService } from './node-service.ts';
+import { verifierOffers } from './verifier-offers.ts';
 
 const KEEPALIVE_INTERVAL_MS = 20_000;
 const RECONNECT_DELAY_MS = 100;
@@ -53,6 +50,22 @@ const MAX_INCOMING_ATTEMPTS = 3;
 
 const logger = consoleLogger('offscreen');
 let rpc: PortRpc<NodeRequests, HostRequests, NodeEvent> | undefined;
+
+/**
+ * A MessagePort to the verifier Worker for the worker that just connected
+ * (verifier-offers.ts); the Worker is started on first use, and again if it
+ * failed. Without one the worker checks signatures itself (batching-ed25519.ts).
+ */
+const verifier = verifierOffers({
+  start: (onError) => {
+    const worker = new Worker(VERIFIER_SCRIPT, { type: 'module' });
+    worker.addEventListener('error', (evt) => onError(String(evt.message)));
+    return worker;
+  },
+  channel: () => new MessageChannel(),
+  toServiceWorker,
+  logger,
+});
 
 const service = createNodeService({
   host: {
@@ -84,7 +97,7 @@ function connect(): PortRpc<NodeRequests, HostRequests, NodeEvent> {
   });
   rpc = current;
   offerChannel(port, current);
-  offerVerifier();
+  void verifier.offer();
   return current;
 }
 
@@ -99,37 +112,26 @@ function offerChannel(port: chrome.runtime.Port, current: PortRpc<NodeRequests, 
   current.attach(channel.port1, false);
   const name: NodeChannelToken = { kind: NODE_CHANNEL, token };
   port.postMessage(name);
-  navigator.serviceWorker.ready
-    .then((registration) => registration.active?.postMessage(name, [channel.port2]))
-    .catch((err: unknown) => logger.warn('no channel to the worker', { error: String(err) }));
+  void toServiceWorker(name, channel.port2);
 }
 
-let verifier: Worker | undefined;
-
 /**
- * A MessagePort to the verifier Worker for the worker that just connected;
- * the Worker is started on first use, and again if it failed. Without one the
- * worker checks signatures itself (batching-ed25519.ts).
+ * Posts `message` with `port` to the extension's active service worker; when
+ * there is none (or it cannot be reached), closes `port` and answers false.
  */
-function offerVerifier() {
+async function toServiceWorker(message: NodeChannelToken | VerifierOffer, port: MessagePort): Promise<boolean> {
   try {
-    if (!verifier) {
-      const started = new Worker(VERIFIER_SCRIPT, { type: 'module' });
-      started.addEventListener('error', (evt) => {
-        logger.warn('the verifier Worker failed', { error: String(evt.message) });
-        if (verifier === started) verifier = undefined;
-      });
-      verifier = started;
+    const { active } = await navigator.serviceWorker.ready;
+    if (active) {
+      active.postMessage(message, [port]);
+      return true;
     }
-    const channel = new MessageChannel();
-    const offer: VerifierOffer = { kind: VERIFIER_CHANNEL };
-    verifier.postMessage(offer, [channel.port1]);
-    navigator.serviceWorker.ready
-      .then((registration) => registration.active?.postMessage(offer, [channel.port2]))
-      .catch((err: unknown) => logger.warn('no verifier for the worker', { error: String(err) }));
+    logger.warn('no active service worker to give a channel to', { kind: message.kind });
   } catch (err) {
-    logger.warn('the verifier Worker could not start', { error: String(err) });
+    logger.warn('no channel to the service worker', { kind: message.kind, error: String(err) });
   }
+  port.close();
+  return false;
 }
 
 async function forwardIncoming(params: HostRequests['incoming']['params']) {

@@ -1,20 +1,18 @@
 // Chrome's verifier Worker (verifier-wire.ts): checks batches of Ed25519
 // signatures for the service worker, which cannot start Workers itself. The
 // offscreen document starts this one and posts it one MessagePort per service
-// worker connection (offscreen.ts `offerVerifier`), handing the other end to
-// the service worker. Signatures are checked with what chooseEd25519 picks
-// (WebCrypto), as the service worker would.
+// worker connection (offscreen.ts, verifier-offers.ts), handing the other end to
+// the service worker; the latest is served (verifier-service.ts). Signatures
+// are checked with what chooseEd25519 picks (WebCrypto), as the service
+// worker would.
 import { chooseEd25519 } from '../../src/platform/ed25519.ts';
-import { isVerifierOffer, isVerifyRequest } from '../../src/platform/web/verifier-wire.ts';
-import { verifyBatch } from './verify-batch.ts';
+import { isVerifierOffer } from '../../src/platform/web/verifier-wire.ts';
+import { type ServedPort, verifierService } from './verifier-service.ts';
 
-const backend = chooseEd25519();
+const service = verifierService(chooseEd25519());
 
 globalThis.addEventListener('message', (evt: MessageEvent) => {
   const port = evt.ports[0];
   if (!port || !isVerifierOffer(evt.data)) return;
-  port.onmessage = async (request: MessageEvent) => {
-    if (!isVerifyRequest(request.data)) return;
-    port.postMessage(await verifyBatch(await backend, request.data));
-  };
+  service.offer(port as unknown as ServedPort);
 });

@@ -25,27 +25,27 @@ import { workerTrace } from './worker-trace.ts';
 const logger = consoleLogger('background');
 // The libp2p node: Chrome's offscreen document, or this event page in Firefox (node-link.firefox.ts).
 const reportError = (message: string) => popup.reportError(message);
-const link = createNodeLink({ logger, reportError });
+// Chrome: batches of signature checks go to a Worker the offscreen document starts.
+const verifier = createVerifierLink();
+const link = createNodeLink({ logger, reportError, onVerifierPort: (port) => verifier.offer(port) });
 const networkSettings = createNetworkSettingsStore(storageAreaOf(ext.storage.local));
 const network = createNetworkNode({ link, settings: () => networkSettings.get(), logger, reportError });
 const approvals = createOriginApprovals(logger);
-// Chrome: batches of signature checks go to a Worker the offscreen document starts.
-const ed25519For = createVerifierLink();
-const ready = bootHomeserver(
+const ready = bootHomeserver({
   logger,
-  {
+  node: {
     transportFor: (identity) => network.start(identity),
     nodeName: async () => (await networkSettings.get()).displayName,
     turn: network.turn,
   },
   // The popup creates accounts; a site only when the user allowed it for that site.
-  async (client) => {
+  mayRegister: async (client) => {
     if (client === POPUP_CLIENT) return true;
     const origin = originOfClient(client);
     return origin !== undefined && (await approvals.mayCreateAccounts(origin));
   },
-  ed25519For,
-);
+  ed25519For: (ed25519) => verifier.wrap(ed25519),
+});
 ready.catch((err: unknown) => logger.error('homeserver failed to start', { error: String(err) }));
 
 const stats = createClientStats();

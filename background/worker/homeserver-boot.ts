@@ -37,18 +37,25 @@ export interface NodeParts {
   readonly turn: TurnSource;
 }
 
-/**
- * `mayRegister` says which clients may create accounts (the popup, and the
- * sites the user allowed to: origin-approvals.ts); without it none but the
- * popup may. `ed25519For` wraps the platform's Ed25519 (Chrome: checks
- * batches of signatures in a Worker, verifier-link.ts).
- */
-export async function bootHomeserver(
-  logger: Logger,
-  node?: NodeParts,
-  mayRegister: (client: string | undefined) => Promise<boolean> = async (client) => client === POPUP_CLIENT,
-  ed25519For: (ed25519: Ed25519) => Ed25519 = (ed25519) => ed25519,
-): Promise<Homeserver> {
+export interface HomeserverBootDeps {
+  readonly logger: Logger;
+  /** The libp2p node; without it the homeserver does not federate. */
+  readonly node?: NodeParts;
+  /**
+   * Which clients may create accounts (the popup, and the sites the user
+   * allowed to: origin-approvals.ts); by default none but the popup.
+   */
+  readonly mayRegister?: (client: string | undefined) => Promise<boolean>;
+  /** Wraps the platform's Ed25519 (Chrome: checks batches of signatures in a Worker, verifier-link.ts). */
+  readonly ed25519For?: (ed25519: Ed25519) => Ed25519;
+}
+
+export async function bootHomeserver({
+  logger,
+  node,
+  mayRegister = async (client) => client === POPUP_CLIENT,
+  ed25519For = (ed25519) => ed25519,
+}: HomeserverBootDeps): Promise<Homeserver> {
   // Only what answering a request needs is awaited (the row store, the
   // identity): the media database opens meanwhile and the orphan sweep runs
   // after (deferred-blobs.ts), off a client's first request.

@@ -5,7 +5,7 @@
 // background this one shape.
 import type { Logger } from '../../src/core/public.ts';
 import type { HostRequests, NodeEvent, NodeRequests } from '../../src/platform/web/node-wire.ts';
-import type { RpcHandlers, RpcPort } from '../../src/platform/web/port-rpc.ts';
+import type { RpcChannel, RpcHandlers, RpcPort } from '../../src/platform/web/port-rpc.ts';
 
 /** A runtime port as the background receives it (the part of chrome.runtime.Port used). */
 export interface NodePort extends RpcPort {
@@ -45,4 +45,10 @@ export interface NodeLinkDeps {
   readonly logger: Logger;
   /** A failure the user should see (the popup's last error), in words. */
   readonly reportError: (message: string) => void;
+  /**
+   * Chrome: takes the MessagePorts to the verifier Worker the offscreen
+   * document offers (verifier-link.ts); without it they are closed. Firefox
+   * has no offscreen document, and no offers.
+   */
+  readonly onVerifierPort?: (port: RpcChannel) => void;
 }

@@ -8,6 +8,9 @@
 // it also sends on the port: the two are paired here. An offered MessagePort
 // from anywhere else is closed too: whoever holds the worker's end of the
 // channel answers the homeserver's calls to the node.
+// The document also offers a MessagePort to the verifier Worker on each
+// connection (offscreen.ts, verifier-offers.ts): taken here by the same check and
+// handed to `deps.onVerifierPort` (verifier-link.ts), else closed.
 import {
   type HostRequests,
   isNodeChannelToken,
@@ -21,6 +24,7 @@ import {
   type RpcChannel,
   type RpcHandlers,
 } from '../../src/platform/web/port-rpc.ts';
+import { isVerifierOffer } from '../../src/platform/web/verifier-wire.ts';
 import type { NodeLink, NodeLinkDeps, NodeLinkHost, NodePort } from './node-link-api.ts';
 
 /** How long a call waits for the offscreen document to connect before it fails. */
@@ -75,11 +79,18 @@ export function offscreenLink(deps: NodeLinkDeps, platform: OffscreenPlatform): 
     offers.delete(token!);
     rpc.attach(channel, true);
   };
+  // Every MessagePort the worker is offered, sorted by kind.
   platform.onChannelOffer((evt) => {
     const port = evt.ports[0];
-    if (!port || !isNodeChannelToken(evt.data)) return;
+    const node = isNodeChannelToken(evt.data);
+    if (!port || !(node || isVerifierOffer(evt.data))) return;
     if (!isOffscreenUrl(evt.source?.url)) {
       port.close();
+      return;
+    }
+    if (!node) {
+      if (deps.onVerifierPort) deps.onVerifierPort(port);
+      else port.close();
       return;
     }
     offers.set(evt.data.token, port);

@@ -4,8 +4,8 @@
 // worth of signatures (about 80 us each) held the service worker's one
 // thread; a Worker checks them beside it. Service workers cannot start
 // Workers, so the offscreen document starts it and posts the service worker
-// a MessagePort to it with a `VerifierOffer`
-// (background/worker/verifier-link.ts pairs them, batching-ed25519.ts uses it).
+// a MessagePort to it with a `VerifierOffer` (background/worker/offscreen-link.ts
+// takes it, verifier-link.ts hands it to batching-ed25519.ts, which uses it).
 
 /** The Worker's script, at the top of the extension (scripts/build.ts). */
 export const VERIFIER_SCRIPT = 'verifier.js';

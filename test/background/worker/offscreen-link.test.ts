@@ -19,6 +19,7 @@ import {
   type NodeRequests,
 } from '../../../src/platform/web/node-wire.ts';
 import { PortRpc, type RpcChannel, type RpcHandlers } from '../../../src/platform/web/port-rpc.ts';
+import { VERIFIER_CHANNEL } from '../../../src/platform/web/verifier-wire.ts';
 import { type FakePort, fakePortPair } from '../../support/fake-port.ts';
 
 const EXTENSION = 'abcdefghijklmnopabcdefghijklmnop';
@@ -26,10 +27,10 @@ const OFFSCREEN_URL = `chrome-extension://${EXTENSION}/offscreen.html`;
 const POPUP_URL = `chrome-extension://${EXTENSION}/popup.html`;
 
 /** The worker's link, and how a client posts it a MessagePort (the service worker's `message` event). */
-function worker() {
+function worker(onVerifierPort?: (port: RpcChannel) => void) {
   let listener: ((evt: ChannelOfferEvent) => void) | undefined;
   const link = offscreenLink(
-    { logger: silentLogger, reportError: () => {} },
+    { logger: silentLogger, reportError: () => {}, ...(onVerifierPort && { onVerifierPort }) },
     {
       document: { ensure: async () => {} },
       extensionId: EXTENSION,
@@ -45,7 +46,9 @@ function worker() {
       ports: [port],
       source: url === null ? null : { url },
     });
-  return { link, offer };
+  const offerVerifier = (port: RpcChannel, url: string | null = OFFSCREEN_URL) =>
+    listener!({ data: { kind: VERIFIER_CHANNEL }, ports: [port], source: url === null ? null : { url } });
+  return { link, offer, offerVerifier };
 }
 
 /**
@@ -119,6 +122,28 @@ test("a MessagePort offered by another page than the offscreen document (the pop
   assert.deepEqual([fromPopup.posted, fromNowhere.posted], [[], []], 'the worker never spoke on them');
   assert.equal(await carrierOfCall(link, doc.workerEnd), 'port');
   doc.node.close();
+});
+
+test('a verifier port offered by another page than the offscreen document is closed; its own goes to the verifier link', () => {
+  const taken: RpcChannel[] = [];
+  const { offerVerifier } = worker((port) => taken.push(port));
+  const fromPopup = strayPort();
+  const fromNowhere = strayPort();
+  offerVerifier(fromPopup, POPUP_URL);
+  offerVerifier(fromNowhere, null);
+  assert.deepEqual([fromPopup.closed, fromNowhere.closed], [true, true]);
+  assert.equal(taken.length, 0);
+  const fromDocument = strayPort();
+  offerVerifier(fromDocument);
+  assert.deepEqual(taken, [fromDocument]);
+  assert.equal(fromDocument.closed, false);
+});
+
+test('a verifier port is closed when nothing takes it (no verifier link)', () => {
+  const { offerVerifier } = worker();
+  const port = strayPort();
+  offerVerifier(port);
+  assert.ok(port.closed);
 });
 
 test('a runtime port from another page than the offscreen document is disconnected', async () => {
