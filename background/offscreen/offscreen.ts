@@ -119,7 +119,10 @@ function offerChannel(port: chrome.runtime.Port, current: PortRpc<NodeRequests, 
  * Posts `message` with `port` to the extension's active service worker; when
  * there is none (or it cannot be reached), closes `port` and answers false.
  */
-async function toServiceWorker(message: NodeChannelToken | VerifierOffer, port: MessagePort): Promise<boolean> {
+async function toServiceWorker(
+  message: NodeChannelToken | VerifierOffer,
+  port: MessagePort,
+): Promise<boolean> {
   try {
     const { active } = await navigator.serviceWorker.ready;
     if (active) {

@@ -78,7 +78,8 @@ function keyParts(options: DexieStoreOptions): KeyParts {
   const global = globalThis as { indexedDB?: unknown; IDBKeyRange?: unknown };
   const factory = (options.indexedDB ?? global.indexedDB) as { cmp?: KeyCompare } | undefined;
   const ranges = (options.IDBKeyRange ?? global.IDBKeyRange) as IdbKeyRangeStatics | undefined;
-  if (typeof factory?.cmp !== 'function' || !ranges) throw new StorageError('NotSupportedError', 'no IndexedDB here');
+  if (typeof factory?.cmp !== 'function' || !ranges)
+    throw new StorageError('NotSupportedError', 'no IndexedDB here');
   return { ranges, cmp: factory.cmp.bind(factory) };
 }
 

@@ -35,7 +35,11 @@ test('a new port closes the one before; requests are answered on the new one', a
 
   const seed = new Uint8Array(32).fill(3);
   const message = new TextEncoder().encode('signed');
-  const item = { publicKey: await ed25519.publicKey(seed), message, signature: await ed25519.sign(seed, message) };
+  const item = {
+    publicKey: await ed25519.publicKey(seed),
+    message,
+    signature: await ed25519.sign(seed, message),
+  };
   second.onmessage!({ data: packBatch(9, [item]) });
   await second.replied;
   assert.deepEqual(second.replies, [{ id: 9, results: [true] }]);

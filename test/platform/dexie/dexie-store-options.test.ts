@@ -18,7 +18,7 @@ test('a factory without its IDBKeyRange, or the reverse, is a StorageError and o
   }
   const databases = await indexedDB.databases();
   assert.equal(
-    databases.some((db) => db.name === name),
+    databases.some((db: { name?: string }) => db.name === name),
     false,
   );
   const store = await openDexieStore(name, VERSIONS, { indexedDB, IDBKeyRange });
