@@ -9,7 +9,8 @@
 // the versionchange transaction (none has the field yet: the index stays
 // empty), and SQLite scans the rows' JSON text for the field's name
 // (sqlite-schema.ts backfill; no row has it, so none is decoded). That is a
-// read of the table. Writing the entries is a rewrite of every event with
+// read of the table, once: 1.1-1.6 s over 20,000 events in Chromium (README
+// "Search"). Writing the entries is a rewrite of every event with
 // text, with its room's number and its terms: done in the upgrade, it would
 // hold the store closed (the extension's worker waiting, a start cut short
 // losing all of it) for as long as that takes, and SQLite's file as long;
