@@ -181,13 +181,11 @@ function indexShare(path: string) {
       bytes: number;
     }[];
     const total = pages.reduce((sum, p) => sum + p.bytes, 0);
-    // The index: the events table's multiEntry index `search` (its side table of entries and that
-    // table's index on the event's key, sqlite-layout.ts) and room_search_rooms. The entries also
-    // live in each event row's JSON (`search`), which counts with the events table.
-    const ofIndex = (name: string) =>
-      name.includes('t_room_search') ||
-      name.startsWith('e.room_events.search') ||
-      name.startsWith('x.room_events.search');
+    // The index: the events table's multiEntry index `search` (its side table of entries, a
+    // WITHOUT ROWID table keyed by the entry and the event's key: sqlite-layout.ts) and the room
+    // numbers (room_search_rooms, with its primary key's autoindex). The entries also live in
+    // each event row's JSON (`search`), which counts with the events table.
+    const ofIndex = (name: string) => name === 'e.room_events.search' || name.includes('t_room_search_rooms');
     const index = pages.filter((p) => ofIndex(p.name)).reduce((sum, p) => sum + p.bytes, 0);
     const rows = (db.prepare('SELECT count(*) AS n FROM "e.room_events.search"').get() as { n: number }).n;
     return { total, index, rows };

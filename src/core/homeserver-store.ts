@@ -5,7 +5,8 @@
 // federation ingest bench about 10 % more CPU per PDU). Sizes bound
 // memory; each module says how many rows of its big tables to keep.
 import { roomRowCacheSizes } from './rooms/api.ts';
-import type { SchemaVersion, Store } from './storage/port.ts';
+import { indexPath } from './storage/key-path.ts';
+import type { SchemaVersion, Store, TableSpec } from './storage/port.ts';
 import { type RowCacheSizes, withRowCache } from './storage/row-cache.ts';
 
 const SIZES: RowCacheSizes = roomRowCacheSizes;
@@ -19,5 +20,14 @@ export function cachedHomeserverStore(store: Store, schema: readonly SchemaVersi
     store,
     Object.fromEntries(tables.map(([t]) => [t, SIZES[t] ?? OTHER_TABLE_ROWS])),
     Object.fromEntries(tables.filter(([, spec]) => !spec.autoIncrement).map(([t, spec]) => [t, spec.key])),
+    Object.fromEntries(tables.map(([t, spec]) => [t, multiEntryPaths(spec)])),
   );
+}
+
+/** The paths of a table's multiEntry indexes (the row cache keeps their arrays frozen). */
+function multiEntryPaths(spec: TableSpec): string[] {
+  return Object.values(spec.indexes ?? {})
+    .map(indexPath)
+    .filter(({ multiEntry }) => multiEntry)
+    .map(({ path }) => path as string);
 }

@@ -250,10 +250,11 @@ export function createHomeserver(given: HomeserverDeps): Homeserver {
     stop = resolve;
   });
   const inFlight = new Set<Promise<HsResponse>>();
-  // History stored before the search index was (schema version 9) is indexed
-  // in the background, a batch at a time, once start is over: never before
-  // the first requests (the worker's cold start is measured to its first
-  // /versions), and yielding to them between batches.
+  // History stored before the search entries were in the event rows (schema
+  // version 11; from before version 4, before there was any index) is
+  // indexed in the background, a batch at a time, once start is over: never
+  // before the first requests (the worker's cold start is measured to its
+  // first /versions), and yielding to them between batches.
   const reindexed = clock
     .sleep(REINDEX_START_DELAY_MS, stopped)
     .then(() =>

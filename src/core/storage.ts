@@ -11,7 +11,7 @@ export {
 } from './storage/blob-port.ts';
 export { memoryBlobStore } from './storage/memory-blob-store.ts';
 export { StorageError, type StorageErrorName } from './storage/errors.ts';
-export { indexPath, isValidKey, keyAtPath, multiEntryKeys, valueAtPath } from './storage/key-path.ts';
+export { indexPath, isValidKey, keyAtPath, keyId, multiEntryKeys, valueAtPath } from './storage/key-path.ts';
 export type {
   IndexSpec,
   Key,

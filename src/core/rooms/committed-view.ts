@@ -11,7 +11,6 @@ import {
   PENDING_REDACTIONS,
   REFERENCED,
   ROOMS,
-  SEARCH,
   SEARCH_ROOMS,
   STATE_GROUPS,
   TXNS,
@@ -21,8 +20,11 @@ import {
  * Tables a commit may write and still be read from its rows: the event rows
  * themselves (checked one by one with plainTimelineRow), the stream counter,
  * the room row (its state group, checked against the events'), and tables no
- * sync reads (the DAG's extremities, edges and ids referenced before placed, transaction ids, search, redactions waiting for their event). Anything else (current state,
- * members, receipts, account data, keys, to-device...) sends the sync to storage.
+ * sync reads (the DAG's extremities, edges and ids referenced before placed,
+ * transaction ids, the search index's room numbers, redactions waiting for
+ * their event; the search entries are in the event rows). Anything else
+ * (current state, members, receipts, account data, keys, to-device...) sends
+ * the sync to storage.
  */
 export const COMMITTED_VIEW_TABLES: ReadonlySet<string> = new Set([
   STREAM_TABLE,
@@ -32,7 +34,6 @@ export const COMMITTED_VIEW_TABLES: ReadonlySet<string> = new Set([
   EXTREMITIES,
   EDGES,
   TXNS,
-  SEARCH,
   SEARCH_ROOMS,
   PENDING_REDACTIONS,
   REFERENCED,

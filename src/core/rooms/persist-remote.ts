@@ -145,7 +145,6 @@ async function placeRemote(
   // 5.
   if (event.type === 'm.room.redaction') {
     batch.notePlacedRedaction();
-    batch.flush();
     const before = await stateLookupIn(tx, placement.sgBefore);
     await applyRedaction(tx, event, before, version);
   }

@@ -69,12 +69,18 @@ export async function indexForSearch(tx: WriteTx, row: EventRow): Promise<void> 
   else delete row.search;
 }
 
-/** The index entries of a timeline event (see indexForSearch). */
-export async function searchEntriesFor(tx: WriteTx, row: EventRow): Promise<SearchEntry[]> {
+/**
+ * The index entries of a timeline event (see indexForSearch), frozen with
+ * each entry: copies of the row share them (storage/copy-row.ts), and they
+ * are replaced whole, never changed in place.
+ */
+export async function searchEntriesFor(tx: WriteTx, row: EventRow): Promise<readonly SearchEntry[]> {
   const { stream } = row;
   if (stream === undefined || row.redacted_by !== undefined) return [];
   const text = searchableText(row.pdu);
   if (!text) return [];
   const r = await roomNumberFor(tx, row.room_id);
-  return [...termCounts(text.text).keys()].map((t): SearchEntry => [r, t, stream]);
+  return Object.freeze(
+    [...termCounts(text.text).keys()].map((t) => Object.freeze([r, t, stream]) as SearchEntry),
+  );
 }

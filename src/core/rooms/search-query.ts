@@ -147,7 +147,10 @@ class RoomCursor {
 }
 
 export interface MatchOptions {
-  /** Only events older than this stream position (a `recent` page after the first); the count stays as it was. */
+  /**
+   * Only events older than this stream position (a `recent` page after the
+   * first); the count stays as it was.
+   */
   readonly below?: number;
   /** About how many matches the caller will take: the first batch of each room is sized for it. */
   readonly wanted: number;

@@ -227,8 +227,12 @@ export interface EventRow extends Record<string, unknown> {
   rel_type?: string;
   txn_device?: string;
   txn_id?: string;
-  /** A timeline event's search index entries, one per distinct term (search-index.ts); none once redacted. */
-  search?: SearchEntry[];
+  /**
+   * A timeline event's search index entries, one per distinct term
+   * (search-index.ts); none once redacted. Frozen where the homeserver made
+   * or cached them: replace, never change in place.
+   */
+  search?: readonly SearchEntry[];
 }
 
 /**
@@ -236,7 +240,7 @@ export interface EventRow extends Record<string, unknown> {
  * (search-index.ts): the room's number (room_search_rooms), the term, the
  * event's stream position; keys sort by stream within a room's term.
  */
-export type SearchEntry = [room: number, term: string, stream: number];
+export type SearchEntry = readonly [room: number, term: string, stream: number];
 
 /** One entry of a state group's delta: [type, state_key, event_id]. */
 export type StateEntry = [type: string, stateKey: string, eventId: string];

@@ -7,6 +7,12 @@
 // (Node 24.21, load 5; three to five copies per received PDU, issue 13).
 // Anything else in a row (a typed array, a Blob, a Date) is copied by
 // structuredClone, so the copy is the one structuredClone would make.
+//
+// A frozen array is shared, not copied: nobody can change it, so a copy
+// would differ only in identity. Whoever freezes an array in a row freezes
+// its members too (search-index.ts freezes each event's index entries, and
+// the row cache keeps multiEntry index values frozen): an event row carries
+// about ten of them, which a copy on every cache hit would rebuild.
 
 /** A copy of a row, or of what a query answered (rows, a count). */
 export function copyOf<T>(value: T): T {
@@ -16,6 +22,7 @@ export function copyOf<T>(value: T): T {
 function copyValue(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
+    if (Object.isFrozen(value)) return value;
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) out[i] = copyValue(value[i]);
     return out;

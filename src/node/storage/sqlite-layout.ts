@@ -13,13 +13,23 @@
 
 import { indexPath, type SchemaVersion, type TableSpec } from '../../core/storage.ts';
 
-export interface IndexLayout {
+/** An index in the table's own column. */
+export interface ColumnIndex {
   readonly path: string | readonly string[];
-  /** Quoted column name (of the table's own column; unused for a multiEntry index). */
+  /** Quoted column name. */
   readonly column: string;
-  /** A multiEntry index's quoted side table; undefined for a column index. */
-  readonly entries?: string;
+  readonly entries?: undefined;
 }
+
+/** A multiEntry index, in its side table of entries. */
+export interface EntriesIndex {
+  readonly path: string;
+  /** Quoted side table name. */
+  readonly entries: string;
+  readonly column?: undefined;
+}
+
+export type IndexLayout = ColumnIndex | EntriesIndex;
 
 export interface TableLayout {
   readonly spec: TableSpec;
@@ -27,9 +37,9 @@ export interface TableLayout {
   readonly table: string;
   readonly indexes: ReadonlyMap<string, IndexLayout>;
   /** The column indexes (in the table's own columns, in insert order). */
-  readonly columns: readonly IndexLayout[];
+  readonly columns: readonly ColumnIndex[];
   /** The multiEntry indexes, with their side tables. */
-  readonly multi: readonly (IndexLayout & { readonly path: string; readonly entries: string })[];
+  readonly multi: readonly EntriesIndex[];
 }
 
 /** Identifiers are checked by checkVersions ([A-Za-z0-9_]); quoting keeps them clear of SQL keywords. */
@@ -43,12 +53,12 @@ export function tableLayouts(version: SchemaVersion): Map<string, TableLayout> {
   const layouts = new Map<string, TableLayout>();
   for (const [name, spec] of Object.entries(version.tables)) {
     const indexes = new Map<string, IndexLayout>();
-    const columns: IndexLayout[] = [];
-    const multi: TableLayout['multi'][number][] = [];
+    const columns: ColumnIndex[] = [];
+    const multi: EntriesIndex[] = [];
     for (const [index, given] of Object.entries(spec.indexes ?? {})) {
       const { path, multiEntry } = indexPath(given);
       if (multiEntry) {
-        const layout = { path: path as string, column: sqlColumn(index), entries: sqlEntries(name, index) };
+        const layout = { path: path as string, entries: sqlEntries(name, index) };
         indexes.set(index, layout);
         multi.push(layout);
       } else {

@@ -18,8 +18,6 @@ export interface SqlQuery {
   /** `ORDER BY ... [LIMIT ?]`; the limit is the last parameter. */
   readonly order: string;
   readonly limited: boolean;
-  /** Whether the query is over a multiEntry index (a row may come once per entry). */
-  readonly multi: boolean;
   readonly params: SQLInputValue[];
 }
 
@@ -59,7 +57,6 @@ export function sqlQuery(name: string, layout: TableLayout, query: Query = {}): 
     key,
     order: `ORDER BY ${order}${limited ? ' LIMIT ?' : ''}`,
     limited,
-    multi: entries !== undefined,
     params,
   };
 }

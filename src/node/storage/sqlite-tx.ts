@@ -66,7 +66,7 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
       const found = layout(name);
       if (found.spec.autoIncrement)
         throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
-      putMany(context, found, name, rows);
+      putMany(context, found, rows);
     },
     delete: async (name, key) => {
       const found = layout(name);
@@ -108,7 +108,8 @@ function put({ prepare }: TxContext, layout: TableLayout, name: string, row: Row
       // IndexedDB 3.0 §2.11: an explicit number at or above the generator's value moves it up.
       const last = Math.min(Math.floor(given), MAX_GENERATED_KEY);
       prepare(
-        'INSERT INTO _key_generator (tbl, last) VALUES (?, ?) ON CONFLICT (tbl) DO UPDATE SET last = max(last, excluded.last)',
+        'INSERT INTO _key_generator (tbl, last) VALUES (?, ?) ' +
+          'ON CONFLICT (tbl) DO UPDATE SET last = max(last, excluded.last)',
       ).run(name, last);
     }
   }
@@ -132,13 +133,12 @@ function putEntries(
 ): void {
   for (const { path, entries } of layout.multi) {
     const keys = multiEntryKeys(row, path);
-    for (let i = 0; i < keys.length; i += MAX_ROWS_PER_INSERT) {
-      const chunk = keys.slice(i, i + MAX_ROWS_PER_INSERT);
+    for (let i = 0; i < keys.length; ) {
+      const n = chunk(keys.length - i, MAX_ENTRIES_PER_INSERT);
       const values: SQLInputValue[] = [];
-      for (const entry of chunk) values.push(encodeKey(entry), key);
-      context
-        .prepare(`INSERT INTO ${entries} (ik, k) VALUES ${Array(chunk.length).fill('(?, ?)').join(', ')}`)
-        .run(...values);
+      for (const entry of keys.slice(i, i + n)) values.push(encodeKey(entry), key);
+      context.prepare(entriesInsertSql(entries, n)).run(...values);
+      i += n;
     }
   }
 }
@@ -153,8 +153,17 @@ function putEntries(
 function dropEntries({ prepare }: Pick<TxContext, 'prepare'>, layout: TableLayout, key: Uint8Array): void {
   if (layout.multi.length === 0) return;
   const old = prepare(`SELECT v FROM ${layout.table} WHERE k = ?`).get(key);
-  if (!old) return;
-  const row = decodeRow(old.v as string);
+  if (old) dropEntriesOf({ prepare }, layout, key, old.v as string);
+}
+
+/** Deletes the multiEntry index entries of `stored`, the JSON of the row under `key`. */
+function dropEntriesOf(
+  { prepare }: Pick<TxContext, 'prepare'>,
+  layout: TableLayout,
+  key: Uint8Array,
+  stored: string,
+): void {
+  const row = decodeRow(stored);
   for (const { path, entries } of layout.multi) {
     const drop = prepare(`DELETE FROM ${entries} WHERE ik = ? AND k = ?`);
     for (const entry of multiEntryKeys(row, path)) drop.run(encodeKey(entry), key);
@@ -167,31 +176,74 @@ function dropEntries({ prepare }: Pick<TxContext, 'prepare'>, layout: TableLayou
  * key and 200 bytes of JSON: 2.2 µs a row one to a statement, 1.2-1.3 µs
  * thirty to one). The statements take 32, 16, ... 1 rows, so that a table
  * has at most six of them cached; rows are written in order, so a key given
- * twice keeps its last row, as a put after a put does.
+ * twice keeps its last row, as a put after a put does. With multiEntry
+ * indexes, each statement's rows that replace stored ones are read with one
+ * lookup (their entries dropped), and the new entries go several to an
+ * INSERT too.
  */
-function putMany(context: TxContext, layout: TableLayout, name: string, rows: readonly Row[]): void {
+function putMany(context: TxContext, layout: TableLayout, rows: readonly Row[]): void {
   const { prepare } = context;
-  // A row's entries are those of the row it replaces dropped, then its own: one row at a time, in
-  // order, so a key given twice keeps its last row's entries.
-  if (layout.multi.length > 0) {
-    for (const row of rows) put(context, layout, name, row);
-    return;
-  }
   for (let i = 0; i < rows.length; ) {
-    const n = Math.min(MAX_ROWS_PER_INSERT, 1 << (31 - Math.clz32(rows.length - i)));
+    const n = chunk(rows.length - i, MAX_ROWS_PER_INSERT);
+    const batch = rows.slice(i, i + n);
     const values: SQLInputValue[] = [];
-    for (const row of rows.slice(i, i + n)) {
+    for (const row of batch) {
       const key = keyAtPath(row, layout.spec.key);
       if (key === undefined)
         throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(layout.spec.key)}`);
       pushColumns(values, layout, key, row);
     }
+    const keys = batch.map((_, j) => values[j * (2 + layout.columns.length)] as Uint8Array);
+    if (layout.multi.length > 0) dropStoredEntries(context, layout, keys);
     prepare(insertSql(layout, n)).run(...values);
+    if (layout.multi.length > 0) {
+      // A key given twice in the batch keeps its last row, and that row's entries only.
+      const last = new Map(keys.map((key, j) => [Buffer.from(key).toString('hex'), j]));
+      for (const j of last.values()) putEntries(context, layout, keys[j]!, batch[j]!);
+    }
     i += n;
   }
 }
 
+/**
+ * Drops the multiEntry index entries of the rows stored under `keys` (at
+ * most MAX_ROWS_PER_INSERT), read with one lookup (dropEntries reads one).
+ */
+function dropStoredEntries(context: TxContext, layout: TableLayout, keys: readonly Uint8Array[]): void {
+  const unique = [...new Map(keys.map((key) => [Buffer.from(key).toString('hex'), key])).values()];
+  const sql = cachedSql(`${layout.table} lookup ${unique.length}`, () => {
+    const marks = Array(unique.length).fill('?').join(', ');
+    return `SELECT k, v FROM ${layout.table} WHERE k IN (${marks})`;
+  });
+  for (const { k, v } of context.prepare(sql).all(...unique))
+    dropEntriesOf(context, layout, k as Uint8Array, v as string);
+}
+
 const MAX_ROWS_PER_INSERT = 32;
+/** Index entries are two parameters each. */
+const MAX_ENTRIES_PER_INSERT = 64;
+
+/** How many of `remaining` the next statement takes: a power of two up to `max`, so few are cached. */
+const chunk = (remaining: number, max: number) => Math.min(max, 1 << (31 - Math.clz32(remaining)));
+
+/** SQL text built once per shape (the connection's prepare caches statements by text). */
+const sqlTexts = new Map<string, string>();
+
+function cachedSql(shape: string, build: () => string): string {
+  let sql = sqlTexts.get(shape);
+  if (sql === undefined) {
+    sql = build();
+    sqlTexts.set(shape, sql);
+  }
+  return sql;
+}
+
+/** The INSERT of n entries into a multiEntry index's side table. */
+const entriesInsertSql = (entries: string, n: number) =>
+  cachedSql(
+    `${entries} insert ${n}`,
+    () => `INSERT INTO ${entries} (ik, k) VALUES ${Array(n).fill('(?, ?)').join(', ')}`,
+  );
 
 /** The columns of a row in insertSql's order: its key, its JSON, each index's key (NULL without one). */
 function pushColumns(values: SQLInputValue[], layout: TableLayout, key: Key, row: Row): void {
@@ -215,7 +267,8 @@ function insertSql(layout: TableLayout, rows: number): string {
   if (!sql) {
     const columns = ['k', 'v', ...layout.columns.map(({ column }) => column)];
     const row = `(${columns.map(() => '?').join(', ')})`;
-    sql = `INSERT OR REPLACE INTO ${layout.table} (${columns.join(', ')}) VALUES ${Array(rows).fill(row).join(', ')}`;
+    const values = Array(rows).fill(row).join(', ');
+    sql = `INSERT OR REPLACE INTO ${layout.table} (${columns.join(', ')}) VALUES ${values}`;
     byCount[rows] = sql;
   }
   return sql;
@@ -223,7 +276,8 @@ function insertSql(layout: TableLayout, rows: number): string {
 
 function generateKey(prepare: TxContext['prepare'], name: string): number {
   const next = prepare(
-    'INSERT INTO _key_generator (tbl, last) VALUES (?, 1) ON CONFLICT (tbl) DO UPDATE SET last = last + 1 RETURNING last',
+    'INSERT INTO _key_generator (tbl, last) VALUES (?, 1) ' +
+      'ON CONFLICT (tbl) DO UPDATE SET last = last + 1 RETURNING last',
   ).get(name);
   const key = Number(next!.last);
   if (key > MAX_GENERATED_KEY)

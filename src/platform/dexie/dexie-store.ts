@@ -8,6 +8,7 @@ import {
   checkVersions,
   type Key,
   type KeyRange,
+  keyId,
   type Query,
   type Row,
   type SchemaVersion,
@@ -234,7 +235,15 @@ function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): Write
     delete: async (name, key) => {
       await requested(store(name).delete(key));
     },
-    deleteWhere: async (name, query) => select(name, query).delete(),
+    deleteWhere: async (name, query) => {
+      if (query.index === undefined) return select(name, query).delete();
+      // Dexie counts the index entries it went through: a row of a multiEntry index is under
+      // several, and the port counts rows (IndexedDB deletes each once).
+      const matched = await select(name, query).primaryKeys();
+      const unique = [...new Map(matched.map((key) => [keyId(key as Key), key])).values()];
+      await table(name).bulkDelete(unique);
+      return unique.length;
+    },
   };
   return tx;
 }

@@ -33,6 +33,10 @@ interface History {
   readonly source: TestHomeserver;
   readonly alice: Credentials;
   readonly redacted: string;
+  /** The old messages' ids, by body. */
+  readonly ids: ReadonlyMap<string, string>;
+  readonly garden: string;
+  readonly kitchen: string;
 }
 
 /** A homeserver with two rooms of messages, one message redacted. */
@@ -49,11 +53,13 @@ async function history(): Promise<History> {
   };
   const garden = await room('The Garden');
   const kitchen = await room('Kitchen');
-  for (let i = 0; i < 6; i++) await send(i % 2 ? garden : kitchen, `old roses number ${i}`);
+  const ids = new Map<string, string>();
+  for (let i = 0; i < 6; i++)
+    ids.set(`old roses number ${i}`, await send(i % 2 ? garden : kitchen, `old roses number ${i}`));
   const redacted = await send(garden, 'old roses to forget');
   const path = `${V3}/rooms/${encodeURIComponent(garden)}/redact/${encodeURIComponent(redacted)}/r${++txn}`;
   assert.equal((await source.request('PUT', path, {}, alice.accessToken)).status, 200);
-  return { source, alice, redacted };
+  return { source, alice, redacted, ids, garden, kitchen };
 }
 
 /**
@@ -61,7 +67,11 @@ async function history(): Promise<History> {
  * as the last release left it (event rows without `search`, the old walk
  * done, a row of the old index table, which the upgrade drops).
  */
-async function writeAtVersion10(source: Store, open: Opener): Promise<void> {
+async function writeAtVersion10(
+  source: Store,
+  open: Opener,
+  oldMarker: Row = { name: 'search_reindex', upto: 3, after: 3, done: true },
+): Promise<void> {
   const old = await open(V10);
   const tables = V10.at(-1)?.tables ?? {};
   const current = SCHEMA.at(-1)?.tables ?? {};
@@ -71,7 +81,7 @@ async function writeAtVersion10(source: Store, open: Opener): Promise<void> {
     if (name === EVENTS) rows = rows.map(({ search: _, ...row }) => row);
     if (name === STREAM_TABLE) {
       rows = rows.filter((row) => row.name !== 'search_rows');
-      rows.push({ name: 'search_reindex', upto: 3, after: 3, done: true });
+      rows.push(oldMarker);
     }
     await old.write([name], async (tx) => {
       if (spec.autoIncrement) for (const row of rows) await tx.put(name, row);
@@ -162,6 +172,68 @@ for (const kind of KINDS) {
         assert.equal(await reindexBatch(second.store, 8), true, 'done stays done');
       } finally {
         await second.close();
+      }
+    });
+
+    test('a redaction and a thread reply placed before the walk reaches their old events', async () => {
+      const { source, alice, ids, garden, kitchen } = await history();
+      const open = kind.place();
+      await writeAtVersion10(source.store, open);
+      await source.close();
+
+      const stores = async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() });
+      const t = await createTestHomeserver({ clock: new FakeClock(), stores });
+      try {
+        const forgotten = ids.get('old roses number 0')!;
+        const redact = `${V3}/rooms/${encodeURIComponent(kitchen)}/redact/${encodeURIComponent(forgotten)}/late`;
+        assert.equal((await t.request('PUT', redact, {}, alice.accessToken)).status, 200);
+        const root = ids.get('old roses number 1')!;
+        const reply = {
+          msgtype: 'm.text',
+          body: 'a thread about tulips',
+          'm.relates_to': { rel_type: 'm.thread', event_id: root },
+        };
+        const send = `${V3}/rooms/${encodeURIComponent(garden)}/send/m.room.message/reply`;
+        assert.equal((await t.request('PUT', send, reply, alice.accessToken)).status, 200);
+
+        await reindexSearch(
+          t.store,
+          () => false,
+          async () => {},
+        );
+        assert.deepEqual(bodies(await search(t, alice, 'roses')), OLD.slice(1));
+        assert.deepEqual(bodies(await search(t, alice, 'tulips')), ['a thread about tulips']);
+        const rootRow = await t.store.read([EVENTS], (tx) => tx.get<EventRow>(EVENTS, root));
+        assert.equal(rootRow?.thread_root, true, 'the root stays marked');
+        assert.ok(
+          rootRow?.search?.some(([, term]) => term === 'roses'),
+          'and has its entries',
+        );
+        const forgottenRow = await t.store.read([EVENTS], (tx) => tx.get<EventRow>(EVENTS, forgotten));
+        assert.equal(forgottenRow?.search, undefined);
+      } finally {
+        await t.close();
+      }
+    });
+
+    test('a store whose version 9 walk was half done when it was upgraded: the whole history is found', async () => {
+      const { source, alice } = await history();
+      const open = kind.place();
+      await writeAtVersion10(source.store, open, { name: 'search_reindex', upto: 20, after: 5 });
+      const expected = await searchRows(source.store);
+      await source.close();
+
+      const t = await createTestHomeserver({
+        stores: async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() }),
+      });
+      try {
+        await t.hs.searchReindexed;
+        assert.deepEqual(bodies(await search(t, alice, 'roses')), OLD);
+        assert.deepEqual(await searchRows(t.store), expected);
+        const markers = await t.store.read([STREAM_TABLE], (tx) => tx.query<Row>(STREAM_TABLE));
+        assert.ok(!markers.some((row) => row.name === 'search_reindex'), 'the old marker is gone');
+      } finally {
+        await t.close();
       }
     });
   });

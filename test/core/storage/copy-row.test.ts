@@ -48,3 +48,14 @@ test('answers of queries are copied too: arrays of rows and counts', () => {
   assert.deepEqual(rows, [{ a: [1] }, { a: [2] }]);
   assert.equal(copyOf(7), 7);
 });
+
+test('a frozen array is shared (nobody can change it); the row around it is still a copy', () => {
+  const entries = Object.freeze([Object.freeze([1, 'hello', 5]), Object.freeze([1, 'world', 5])]);
+  const row = { event_id: '$a', search: entries, other: [1, 2] };
+  const copy = copyOf(row);
+  assert.equal(copy.search, entries);
+  assert.notEqual(copy, row);
+  assert.notEqual(copy.other, row.other);
+  const rewritten = { ...copy, stream: 6 };
+  assert.equal(rewritten.search, entries);
+});

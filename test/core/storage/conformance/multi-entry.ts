@@ -103,6 +103,17 @@ export function multiEntryTests(h: Harness): void {
       assert.deepEqual(ids(await run(store, {})), ['r3']);
     }));
 
+  test('multiEntry: deleteWhere counts the rows it deleted, not the entries that matched', () =>
+    withTagged(h, async (store) => {
+      // r1 is in the range three times (a, b, c), r2 twice (b, b: once in the index), r3 once.
+      const removed = await store.write(['tagged'], (tx) =>
+        tx.deleteWhere('tagged', byTag({ range: { lower: 'a', upper: 'c' } })),
+      );
+      assert.equal(removed, 3);
+      assert.deepEqual(ids(await run(store, {})), ['r4', 'r5']);
+      assert.deepEqual(ids(await run(store, byTag())), ['r5', 'r5']);
+    }));
+
   test('multiEntry: putAll writes entries, a key given twice keeps its last row, an abort none', () =>
     h.withStore(async (store) => {
       await store.write(['tagged'], (tx) =>
@@ -154,6 +165,55 @@ export function multiEntryTests(h: Harness): void {
       assert.equal(await count(fourth, byTag()), 0);
       await fourth.write(['tagged'], (tx) => tx.put('tagged', { id: 'r9', tags: ['a'] }));
       assert.deepEqual(ids(await run(fourth, byTag({ equals: 'a' }))), ['r9']);
+    } finally {
+      await fourth.close();
+    }
+  });
+
+  test('multiEntry: upgrades drop an index from a kept table, and switch an index between whole key and multiEntry', async () => {
+    const { byKind: _, ...onlyTags } = V1.tables.tagged!.indexes!;
+    const withoutKind: SchemaVersion = {
+      version: 2,
+      tables: { ...V1.tables, tagged: { key: 'id', indexes: onlyTags } },
+    };
+    // byTag over the whole array as one key (an array holding an invalid key is no key: r5 is out).
+    const whole: SchemaVersion = {
+      version: 3,
+      tables: { ...V1.tables, tagged: { key: 'id', indexes: { byTag: 'tags' } } },
+    };
+    const multiAgain: SchemaVersion = { version: 4, tables: withoutKind.tables };
+    const name = h.name();
+    const first = await h.open([V1], name);
+    await first.write(['tagged'], async (tx) => {
+      for (const row of TAGGED) await tx.put('tagged', row);
+    });
+    await first.close();
+    const second = await h.open([V1, withoutKind], name);
+    try {
+      await assert.rejects(
+        second.read(['tagged'], (tx) => tx.query('tagged', { index: 'byKind' })),
+        { name: 'NotFoundError' },
+      );
+      assert.deepEqual(ids(await run(second, byTag())), ['r1', 'r3', 'r1', 'r2', 'r1', 'r2', 'r5', 'r5']);
+    } finally {
+      await second.close();
+    }
+    const third = await h.open([V1, withoutKind, whole], name);
+    try {
+      assert.deepEqual(ids(await run(third, byTag())), ['r3', 'r1', 'r2']);
+      assert.deepEqual(ids(await run(third, byTag({ equals: ['a', 'b', 'c'] }))), ['r1']);
+      assert.deepEqual(ids(await run(third, byTag({ equals: 'b' }))), []);
+      await third.write(['tagged'], (tx) => tx.put('tagged', { id: 'r2', tags: ['e', 'f'] }));
+      assert.equal(await count(third, byTag()), 3);
+    } finally {
+      await third.close();
+    }
+    const fourth = await h.open([V1, withoutKind, whole, multiAgain], name);
+    try {
+      assert.deepEqual(ids(await run(fourth, byTag())), ['r1', 'r3', 'r1', 'r1', 'r2', 'r2', 'r5', 'r5']);
+      assert.deepEqual(ids(await run(fourth, byTag({ equals: 'e' }))), ['r2']);
+      await fourth.write(['tagged'], (tx) => tx.delete('tagged', 'r1'));
+      assert.deepEqual(ids(await run(fourth, byTag())), ['r3', 'r2', 'r2', 'r5', 'r5']);
     } finally {
       await fourth.close();
     }
