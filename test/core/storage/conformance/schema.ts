@@ -123,6 +123,35 @@ export function schemaTests(h: Harness): void {
     }
   });
 
+  test('an index added by an upgrade over a nested path covers exactly the rows that have a key there', async () => {
+    const plain: SchemaVersion = { version: 1, tables: { notes: { key: 'id' } } };
+    const indexed: SchemaVersion = {
+      version: 2,
+      tables: { notes: { key: 'id', indexes: { byKind: 'content.kind', byKindN: ['content.kind', 'n'] } } },
+    };
+    const name = h.name();
+    const first = await h.open([plain], name);
+    await first.write(['notes'], async (tx) => {
+      await tx.put('notes', { id: 1, content: { kind: 'a' }, n: 1 });
+      // The names only as values, or one step of the path without the other: no key.
+      await tx.put('notes', { id: 2, note: 'kind', other: 'content', n: 5 });
+      await tx.put('notes', { id: 3, content: { kind: 'b' }, n: 2 });
+      await tx.put('notes', { id: 4, content: { sort: 'kind' } });
+      await tx.put('notes', { id: 5, kind: 'c', n: 3 });
+      await tx.put('notes', { id: 6, content: { kind: 'd' } });
+    });
+    await first.close();
+    const second = await h.open([plain, indexed], name);
+    try {
+      const query = (index: string) =>
+        second.read(['notes'], async (tx) => (await tx.query('notes', { index })).map((row) => row.id));
+      assert.deepEqual(await query('byKind'), [1, 3, 6]);
+      assert.deepEqual(await query('byKindN'), [1, 3]);
+    } finally {
+      await second.close();
+    }
+  });
+
   test('opening with an older version than the stored one is a VersionError', async () => {
     const name = h.name();
     await (await h.open([V1, V2], name)).close();
