@@ -12,7 +12,8 @@
 // - A transaction never mixes snapshots: it fills the cache only if no write
 //   touching that table committed since it began, and it reads cached rows
 //   only of tables no write touched since it began (a row cached before that
-//   write may be one the write went on to change).
+//   write may be one the write went on to change) and no other write has
+//   open (IndexedDB runs it after that write: its row may be changed).
 // - Every get returns a row of its own, as the store does (callers may
 //   change what they read): the cache keeps a private copy and hands out
 //   copies (copy-row.ts). A copy of an event row takes a microsecond, an
@@ -131,8 +132,18 @@ export function withRowCache(
   let commits = 0;
   const touchedAt = new Map<string, number>();
   const answers = new QueryAnswers();
-  /** Write transactions open (from their call to their forget) per table of their scope. */
-  const writing = new Map<string, number>();
+  /**
+   * Write transactions open (from their call to their forget) per table of
+   * their scope, by their number: writes are numbered as they open, in the
+   * order the store runs them.
+   */
+  const writing = new Map<string, Set<number>>();
+  let opened = 0;
+  /** Whether a write numbered below `mine` is open on the table: the store runs this transaction after it. */
+  const earlierWriteOpen = (table: string, mine: number) => {
+    for (const n of writing.get(table) ?? []) if (n < mine) return true;
+    return false;
+  };
 
   const unchangedSince = (table: string, began: number) => (touchedAt.get(table) ?? 0) <= began;
 
@@ -143,7 +154,7 @@ export function withRowCache(
     began: number,
     ask: () => Promise<T>,
   ): Promise<T> => {
-    const shareable = () => unchangedSince(table, began) && !writing.get(table);
+    const shareable = () => unchangedSince(table, began) && !writing.get(table)?.size;
     const hit = shareable() ? answers.get(id) : undefined;
     if (hit !== undefined) return hit as T;
     const answer = await ask();
@@ -157,6 +168,7 @@ export function withRowCache(
     table: string,
     key: Key,
     began: number,
+    mine: number,
     written?: Written,
   ): Promise<T | undefined> => {
     const byKey = rows.get(table);
@@ -167,7 +179,12 @@ export function withRowCache(
         (written.putting.get(table) ?? 0) > 0 ||
         written.keys.get(table)?.has(id));
     if (!byKey || ownWrite) return tx.get<T>(table, key);
-    const fresh = unchangedSince(table, began);
+    // A write opened before this transaction and still open may change the
+    // row before the store runs this get (IndexedDB runs a transaction after
+    // the overlapping write ones created before it): a cached row would be the
+    // one from before that write, and two writers of a stream counter would
+    // take the same position.
+    const fresh = unchangedSince(table, began) && !earlierWriteOpen(table, mine);
     const hit = fresh ? byKey.get(id) : undefined;
     if (hit === ABSENT) return undefined;
     if (hit) return copyOf(hit) as T;
@@ -185,25 +202,30 @@ export function withRowCache(
       answers.forgetTable(table);
     }
     for (const [table, keys] of written.keys) for (const id of keys) rows.get(table)?.delete(id);
-    for (const table of written.cleared) rows.get(table)?.clear();
+    // Which rows an unanswered put wrote is unknown: its tables are forgotten whole.
+    for (const table of new Set([...written.cleared, ...unanswered])) rows.get(table)?.clear();
   };
 
-  /** Marks the tables of a write's scope open; the returned function closes them again. */
+  /** Marks the tables of a write's scope open under the write's number; close() closes them again. */
   const open = (tables: readonly string[]) => {
+    const mine = ++opened;
     const scope = new Set(tables);
-    for (const table of scope) writing.set(table, (writing.get(table) ?? 0) + 1);
-    return () => {
+    for (const table of scope) writing.set(table, (writing.get(table) ?? new Set()).add(mine));
+    const close = () => {
       for (const table of scope) {
-        const left = writing.get(table)! - 1;
-        if (left === 0) writing.delete(table);
-        else writing.set(table, left);
+        const open = writing.get(table)!;
+        open.delete(mine);
+        if (open.size === 0) writing.delete(table);
       }
     };
+    return { mine, close };
   };
 
   return {
     read: (tables, fn) => {
       const began = commits;
+      // After every write opened so far: the store runs this read after those of them still open.
+      const mine = opened + 1;
       return inner.read(tables, (tx) => {
         const asked = new Map<string, Promise<unknown>>();
         const once = async <T>(key: string, ask: () => Promise<T>): Promise<T> => {
@@ -215,7 +237,7 @@ export function withRowCache(
           return copyOf(await answer);
         };
         return fn({
-          get: (table, key) => cachedGet(tx, table, key, began),
+          get: (table, key) => cachedGet(tx, table, key, began, mine),
           query: (table, query) => {
             const id = `q${table}\u0000${JSON.stringify(query)}`;
             return once(id, () => sharedAnswer(table, id, began, () => tx.query(table, query)));
@@ -229,7 +251,7 @@ export function withRowCache(
     },
     write: async (tables, fn) => {
       const began = commits;
-      const close = open(tables);
+      const { mine, close } = open(tables);
       const written: Written = { keys: new Map(), cleared: new Set(), putting: new Map() };
       const note = (table: string, key: Key) => {
         const keys = written.keys.get(table) ?? new Set<string>();
@@ -239,7 +261,7 @@ export function withRowCache(
       try {
         return await inner.write(tables, (tx) =>
           fn({
-            get: (table, key) => cachedGet(tx, table, key, began, written),
+            get: (table, key) => cachedGet(tx, table, key, began, mine, written),
             query: (table, query) => tx.query(table, query),
             count: (table, query) => tx.count(table, query),
             put: async (table, row) => {

@@ -174,6 +174,48 @@ describe('the row cache', () => {
     await store.close();
   });
 
+  test('two writes open together each read what the other committed, not the cached row', async () => {
+    // Over IndexedDB both write functions run at once while the store runs
+    // their requests one transaction after the other; two writers of a
+    // counter (a stream position) must never take the same value.
+    const store = cached(await openDexieStore(`row-cache-${process.pid}-writers`, [V1], { indexedDB, IDBKeyRange }));
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'counter', v: 0 }));
+    await store.read(['kv'], (tx) => tx.get('kv', 'counter'));
+    const next = () =>
+      store.write(['kv'], async (tx) => {
+        const v = (await tx.get<{ k: string; v: number }>('kv', 'counter'))!.v + 1;
+        await tx.put('kv', { k: 'counter', v });
+        return v;
+      });
+    assert.deepEqual((await Promise.all([next(), next(), next()])).sort(), [1, 2, 3]);
+    assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'counter')), { k: 'counter', v: 3 });
+    await store.close();
+  });
+
+  test('a read opened while a write is open reads past the cache; one opened before may use it', async () => {
+    const { store, gets } = await countedStore();
+    await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));
+    await store.read(['kv'], (tx) => tx.get('kv', 'a'));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const before = store.read(['kv'], async (tx) => {
+      await held;
+      return tx.get('kv', 'a');
+    });
+    const write = store.write(['kv'], async (tx) => {
+      await held;
+      await tx.put('kv', { k: 'a', v: 2 });
+    });
+    const during = store.read(['kv'], (tx) => tx.get('kv', 'a'));
+    release();
+    await Promise.all([before, write, during]);
+    assert.deepEqual(await before, { k: 'a', v: 1 }, 'its snapshot is from before the write');
+    assert.equal(gets(), 2, 'the read opened during the write asked the store');
+    await store.close();
+  });
+
   test('while a write that may touch the table is open, reads ask the store', async () => {
     const { store, queries } = await countedStore();
     await store.write(['kv'], (tx) => tx.put('kv', { k: 'a', v: 1 }));

@@ -86,8 +86,11 @@ async function surveyAndPlace(
       opening.catch(() => {});
       surveyed = await survey(held, events, version);
       const { todo, lacksAuth, lacksPrev } = surveyed;
-      if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
       const opened = todo.length === events.length ? opening : undefined;
+      // Every request issued is awaited before the transaction's function
+      // returns (storage/port.ts): the reads of a batch not placed with them too.
+      if (!opened) await opening.catch(() => undefined);
+      if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
       return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held, opened) };
     });
   } catch (err) {
