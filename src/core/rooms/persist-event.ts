@@ -14,6 +14,7 @@ import {
   stateKeyOf,
 } from '../protocol.ts';
 import type { WriteTx } from '../storage/port.ts';
+import { issued } from '../storage/issued.ts';
 import { reserveStreamPosition } from '../storage/stream.ts';
 import { indexForSearch } from './search-index.ts';
 import { writeSnapshot, writeStateGroup } from './state-groups.ts';
@@ -87,12 +88,14 @@ export async function persistEvent(
   version: RoomVersion,
   txn?: TxnRecord,
 ): Promise<number> {
-  const [room, authState, { position: stream, written: counted }, replaced] = await Promise.all([
+  // Writes issued before the last ones, awaited with them (storage/issued.ts).
+  const requests = issued();
+  const [room, authState, stream, replaced] = await Promise.all([
     roomRowFor(tx, event, version),
     authStateFor(tx, event, version),
     // 2. (reserved before the check: a denied event aborts the whole transaction; the
     // counter's put is awaited with the other writes, so they go out together)
-    reserveStreamPosition(tx),
+    reserveStreamPosition(tx, requests),
     // 3. (the current state the event replaces)
     event.state_key === undefined
       ? undefined
@@ -103,7 +106,6 @@ export async function persistEvent(
   if (!verdict.ok) throw forbidden(`the auth rules reject this event: ${verdict.reason}`);
   // 3.
   const row = eventRow(event, room, stream);
-  let stated: Promise<unknown> | undefined;
   if (event.state_key !== undefined) {
     if (replaced) row.replaces = replaced.event_id;
     row.sg_after = await writeStateGroup(tx, room.room_id, row.sg_before, [
@@ -115,9 +117,7 @@ export async function persistEvent(
       state_key: event.state_key,
       event_id: event.event_id,
     };
-    // Awaited with the other writes (a throw before aborts the transaction, rejecting it unheard).
-    stated = currentStateTable.put(tx, stateRow);
-    stated.catch(() => {});
+    requests.add(currentStateTable.put(tx, stateRow));
   }
   // 6. (before the rest: it rewrites the target's row, dropping its search entries)
   if (event.type === 'm.room.redaction') await applyRedaction(tx, event, authState, version);
@@ -128,8 +128,7 @@ export async function persistEvent(
   // The row carries its search entries: written with it, in its one put.
   await indexForSearch(tx, row);
   await Promise.all([
-    counted,
-    stated,
+    requests.settled(),
     // Unchanged by an event that is not state (the row stays cached, row-cache.ts).
     row.sg_after !== room.state_group &&
       roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow),

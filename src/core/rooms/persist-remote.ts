@@ -175,19 +175,18 @@ async function currentGroup(
 /** Current state moved by exactly this event (the usual case: it extends the only extremity). */
 async function applyOwnChange(tx: WriteTx, event: RoomEvent, stream: number): Promise<string[]> {
   if (event.state_key === undefined) return [];
-  const stated = currentStateTable.put(tx, {
-    room_id: event.room_id,
-    type: event.type,
-    state_key: event.state_key,
-    event_id: event.event_id,
-  } satisfies CurrentStateRow);
-  if (event.type !== 'm.room.member') {
-    await stated;
-    return [];
-  }
+  const member = event.type === 'm.room.member';
   // The membership's requests go out beside the current state's put (each awaited alone is a round trip).
-  await Promise.all([stated, updateMembership(tx, event, stream)]);
-  return [event.state_key];
+  await Promise.all([
+    currentStateTable.put(tx, {
+      room_id: event.room_id,
+      type: event.type,
+      state_key: event.state_key,
+      event_id: event.event_id,
+    } satisfies CurrentStateRow),
+    member && updateMembership(tx, event, stream),
+  ]);
+  return member ? [event.state_key] : [];
 }
 
 /** Makes current state (and memberships) equal `state`; returns the users whose membership changed. */

@@ -18,6 +18,7 @@
 // The rows nothing reads back while the batch places (DAG edges named
 // later) wait for flush(). (A received event's search entries are in its
 // own row: search-index.ts.)
+import { issued } from '../storage/issued.ts';
 import type { WriteTx } from '../storage/port.ts';
 import { currentStreamPosition, setStreamPosition } from '../storage/stream.ts';
 import { threadReplies } from './threads.ts';
@@ -103,7 +104,7 @@ export class RemoteBatch {
   private readonly laterNamed = new Map<string, string[]>();
   /** Ids whose `room_referenced` row this batch wrote (flushed, or a thread reply's root: threads.ts). */
   private readonly rowsWritten = new Set<string>();
-  private readonly issued: Promise<unknown>[] = [];
+  private readonly writes = issued();
 
   private constructor(
     tx: WriteTx,
@@ -168,9 +169,7 @@ export class RemoteBatch {
 
   /** A write of this transaction, awaited by finish(). */
   issue(write: Promise<unknown>): void {
-    // Handled here too: a batch that fails before finish() must not leave an unhandled rejection.
-    write.catch(() => {});
-    this.issued.push(write);
+    this.writes.add(write);
   }
 
   /** Issues the writes of prev events named that may be placed later (laterNamed). */
@@ -273,7 +272,6 @@ export class RemoteBatch {
     for (const id of this.extremitySet)
       if (!this.initialExtremities.has(id))
         this.issue(extremitiesTable.put(this.tx, { room_id: roomId, event_id: id }));
-    const issued = this.issued.splice(0);
-    await Promise.all(issued);
+    await this.writes.settled();
   }
 }

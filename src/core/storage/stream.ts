@@ -2,6 +2,7 @@
 // (timeline events, memberships, receipts, account data, profile changes...)
 // takes the next position inside the write transaction that makes it, so a
 // sync token is just "everything after position N" and survives restarts.
+import { type Issued, issued } from './issued.ts';
 import type { ReadTx, TableSpec, WriteTx } from './port.ts';
 
 export const STREAM_TABLE = 'counters';
@@ -16,29 +17,26 @@ interface CounterRow extends Record<string, unknown> {
 
 /** Reserves and returns the next stream position (call inside the write transaction of the change). */
 export async function nextStreamPosition(tx: WriteTx): Promise<number> {
-  const { position, written } = await reserveStreamPosition(tx);
-  await written;
+  const requests = issued();
+  const position = await reserveStreamPosition(tx, requests);
+  await requests.settled();
   return position;
 }
 
 /**
  * nextStreamPosition without waiting for the counter's put to be answered:
- * the position, and the put, issued, which the caller must await (beside its
- * other writes) before its transaction's function returns, so that a failed
- * put still fails the write. Over IndexedDB each request awaited on its own
+ * the put goes in `requests`, which the caller awaits (requests.settled(),
+ * beside its other writes) before its transaction's function returns, so
+ * that a failed put still fails the write (issued.ts). Over IndexedDB each request awaited on its own
  * is a round trip to the browser's storage process; the requests issued
  * after the put run after it all the same (a transaction runs its requests
  * in the order issued).
  */
-export async function reserveStreamPosition(
-  tx: WriteTx,
-): Promise<{ readonly position: number; readonly written: Promise<unknown> }> {
+export async function reserveStreamPosition(tx: WriteTx, requests: Issued): Promise<number> {
   const row = await tx.get<CounterRow>(STREAM_TABLE, STREAM_COUNTER);
   const position = (row?.value ?? 0) + 1;
-  const written = tx.put(STREAM_TABLE, { name: STREAM_COUNTER, value: position } satisfies CounterRow);
-  // Awaited by the caller; a throw before it aborts the transaction, which rejects this with nobody left to hear it.
-  written.catch(() => {});
-  return { position, written };
+  requests.add(tx.put(STREAM_TABLE, { name: STREAM_COUNTER, value: position } satisfies CounterRow));
+  return position;
 }
 
 /** The highest position handed out so far (0 for a new store). */

@@ -5,19 +5,22 @@
 // reply placed before its root marks the root, also from an earlier
 // transaction (rooms' room_referenced); a redaction placed before
 // its target prunes it, as does one waiting from an earlier transaction; forks leave both tips as forward extremities until
-// an event names both.
+// an event names both. A transaction holding events placed before places
+// the rest, and one holding only such events answers them, placing nothing.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JsonObject } from '../../../src/core/protocol.ts';
 import { extremityIds, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import { searchRoomNumber } from '../../../src/core/rooms/search-index.ts';
 import { eventsTable, searchRoomsTable } from '../../../src/core/rooms/tables.ts';
+import { STREAM_TABLE, currentStreamPosition } from '../../../src/core/storage/stream.ts';
 import {
   type Account,
   type ClusterNode,
   type Json,
   createFederatedCluster,
 } from '../../support/federated-cluster.ts';
+import { type Failing, failingPuts } from '../../support/failing-puts.ts';
 import { type RoguePeer, rogueJoins, roguePeer } from './rogue-peer.ts';
 import { createRoom } from './room-helpers.ts';
 
@@ -34,9 +37,12 @@ describe('a transaction placed as one batch', () => {
   let joinId: string;
   let auth: string[];
   let depth = 20;
+  const failing: Failing = {};
 
   before(async () => {
-    cluster = await createFederatedCluster(['a']);
+    cluster = await createFederatedCluster(['a'], {
+      wrapStore: (_label, store) => failingPuts(store, failing),
+    });
     a = cluster.node('a');
     alice = await a.register('alice');
     roomId = await createRoom(a, alice, { preset: 'public_chat' });
@@ -224,5 +230,74 @@ describe('a transaction placed as one batch', () => {
     const bodies = messages.chunk.map((e: Json) => e.content.body);
     assert.deepEqual(bodies.slice(0, 2), ['next', 'm']);
     assert.deepEqual(new Set(bodies.slice(2)), new Set(['left', 'right']));
+  });
+
+  // The batch's reads go out with the survey's as if every event were to do
+  // (receive-pdus.ts); a batch holding some already is opened again for the
+  // rest, one holding all is answered without placing anything.
+  const counter = () => a.store.read([STREAM_TABLE], (tx) => currentStreamPosition(tx));
+  const streamOf = async (eventId: string) =>
+    (await a.store.read([eventsTable.name], (tx) => eventsTable.get(tx, eventId)))?.stream;
+  const timeline = async (): Promise<string[]> =>
+    (await get(`/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`)).chunk.map(
+      (e: Json) => e.event_id,
+    );
+
+  test('a transaction holding events placed before places the rest after them, each once', async () => {
+    const first = await event([joinId], { content: { msgtype: 'm.text', body: 'first' } });
+    await sendAll([first.pdu]);
+    const placedAt = await streamOf(first.eventId);
+    const tips = (await extremities()).filter((id) => id !== first.eventId);
+    const before = await counter();
+    const shown = await timeline();
+    const second = await event([first.eventId], { content: { msgtype: 'm.text', body: 'second' } }, 1);
+    const third = await event([second.eventId], { content: { msgtype: 'm.text', body: 'third' } }, 2);
+    await sendAll([first.pdu, second.pdu, third.pdu]);
+    assert.equal(await streamOf(first.eventId), placedAt);
+    assert.equal(await streamOf(second.eventId), before + 1);
+    assert.equal(await streamOf(third.eventId), before + 2);
+    assert.equal(await counter(), before + 2);
+    assert.deepEqual(new Set(await extremities()), new Set([...tips, third.eventId]));
+    assert.deepEqual(await timeline(), [third.eventId, second.eventId, ...shown]);
+    joinId = third.eventId;
+  });
+
+  test('a transaction of events all held answers each and writes nothing', async () => {
+    const one = await event([joinId], { content: { msgtype: 'm.text', body: 'one' } });
+    const two = await event([one.eventId], { content: { msgtype: 'm.text', body: 'two' } }, 1);
+    await sendAll([one.pdu, two.pdu]);
+    const before = await counter();
+    const shown = await timeline();
+    const streams = [await streamOf(one.eventId), await streamOf(two.eventId)];
+    const tips = new Set(await extremities());
+    assert.ok(tips.has(two.eventId));
+    await sendAll([two.pdu, one.pdu]);
+    assert.equal(await counter(), before);
+    assert.deepEqual([await streamOf(one.eventId), await streamOf(two.eventId)], streams);
+    assert.deepEqual(new Set(await extremities()), tips);
+    assert.deepEqual(await timeline(), shown);
+    joinId = two.eventId;
+  });
+
+  test("an event row's put failing while the batch's other writes go out keeps nothing of the event", async () => {
+    const lost = await event([joinId], { content: { msgtype: 'm.text', body: 'lost' } });
+    const before = await counter();
+    const shown = await timeline();
+    const tips = new Set(await extremities());
+    // Every put of an event row fails: the batch's write, then the event's own (placed one by one).
+    Object.assign(failing, { table: eventsTable.name, key: 'event_id', times: Number.POSITIVE_INFINITY });
+    const res = await rogue.send(a.serverName, [lost.pdu]);
+    Object.assign(failing, { table: undefined });
+    assert.equal(res.status, 200);
+    assert.notDeepEqual((res.body as JsonObject).pdus, { [lost.eventId]: {} });
+    assert.equal(await streamOf(lost.eventId), undefined);
+    assert.equal(await counter(), before);
+    assert.deepEqual(new Set(await extremities()), tips);
+    assert.deepEqual(await timeline(), shown);
+    // Sent again, it is placed at the position the failed write took.
+    await sendAll([lost.pdu]);
+    assert.equal(await streamOf(lost.eventId), before + 1);
+    assert.deepEqual(await timeline(), [lost.eventId, ...shown]);
+    joinId = lost.eventId;
   });
 });

@@ -84,13 +84,15 @@ export async function startHarness(
     knownUsers?: string[];
     /** What the rooms reach the store through (the extension's row cache, a test's wrapper). */
     wrap?: (store: Store) => Store;
+    /** The store beneath (default: SQLite when ROOMS_STORE=sqlite, else Dexie over fake-indexeddb). */
+    kind?: 'dexie' | 'sqlite';
   } = {},
 ): Promise<Harness> {
   const seed = new Uint8Array(32).fill(7);
   const serverName = encodeHex(await ed25519.publicKey(seed));
   // ROOMS_STORE=sqlite runs the same tests over the Node peer's SQLite store.
   const opened =
-    process.env.ROOMS_STORE === 'sqlite'
+    (options.kind ?? (process.env.ROOMS_STORE === 'sqlite' ? 'sqlite' : 'dexie')) === 'sqlite'
       ? await openSqliteStore(':memory:', SCHEMA)
       : await openDexieStore(`rooms-test-${++counter}`, SCHEMA, { indexedDB: new IDBFactory(), IDBKeyRange });
   const store = options.wrap?.(opened) ?? opened;

@@ -178,7 +178,9 @@ describe('the row cache', () => {
     // Over IndexedDB both write functions run at once while the store runs
     // their requests one transaction after the other; two writers of a
     // counter (a stream position) must never take the same value.
-    const store = cached(await openDexieStore(`row-cache-${process.pid}-writers`, [V1], { indexedDB, IDBKeyRange }));
+    const store = cached(
+      await openDexieStore(`row-cache-${process.pid}-writers`, [V1], { indexedDB, IDBKeyRange }),
+    );
     await store.write(['kv'], (tx) => tx.put('kv', { k: 'counter', v: 0 }));
     await store.read(['kv'], (tx) => tx.get('kv', 'counter'));
     const next = () =>
