@@ -8,6 +8,9 @@
 // the transaction object. IndexedDB commits a transaction as soon as it has no
 // pending request, so awaiting anything else (WebCrypto, the network, a timer)
 // inside one ends it early. Do crypto before, notify after.
+// And every request issued is awaited before the transaction's function
+// returns, so that a failed one fails the write: requests issued together
+// and awaited later are kept in an Issued (issued.ts) and settled at the end.
 
 /** A key in a table or index: IndexedDB's ordering (numbers before strings, arrays element-wise). */
 export type Key = number | string | readonly (number | string)[];
