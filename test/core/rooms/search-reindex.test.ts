@@ -92,6 +92,21 @@ async function writeAtVersion10(
   await old.close();
 }
 
+/**
+ * The history written into a store of `kind` at version 10 (its source
+ * closed), the index placing it live wrote, and the store's opener at the
+ * current version, as a homeserver upgrading it takes it.
+ */
+async function upgradedHistory(kind: (typeof KINDS)[number], oldMarker?: Row) {
+  const { source, ...rest } = await history();
+  const open = kind.place();
+  await writeAtVersion10(source.store, open, oldMarker);
+  const expected = await searchRows(source.store);
+  await source.close();
+  const stores = async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() });
+  return { ...rest, expected, stores };
+}
+
 /** Each indexed event's id and entries, in the index's order of its first entry. */
 const searchRows = (store: Store) =>
   store.read([EVENTS], async (tx) => {
@@ -112,15 +127,8 @@ const OLD = [0, 1, 2, 3, 4, 5].map((i) => `old roses number ${i}`);
 for (const kind of KINDS) {
   describe(`search after the upgrade to the new index, ${kind.name}`, () => {
     test('the homeserver re-indexes the history it was upgraded with, redactions left out', async () => {
-      const { source, alice, redacted } = await history();
-      const open = kind.place();
-      await writeAtVersion10(source.store, open);
-      const expected = await searchRows(source.store);
-      await source.close();
-
-      const t = await createTestHomeserver({
-        stores: async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() }),
-      });
+      const { alice, redacted, expected, stores } = await upgradedHistory(kind);
+      const t = await createTestHomeserver({ stores });
       try {
         await t.hs.searchReindexed;
         const found = await search(t, alice, 'roses');
@@ -141,14 +149,8 @@ for (const kind of KINDS) {
     });
 
     test('a re-index stopped mid-way resumes after its last batch', async () => {
-      const { source, alice } = await history();
-      const open = kind.place();
-      await writeAtVersion10(source.store, open);
-      const expected = await searchRows(source.store);
-      await source.close();
-
+      const { alice, expected, stores } = await upgradedHistory(kind);
       // A clock that never moves: the homeserver's own run never starts, the test drives the batches.
-      const stores = async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() });
       const first = await createTestHomeserver({ clock: new FakeClock(), stores });
       assert.equal(await reindexBatch(first.store, 8), false);
       const part = await searchRows(first.store);
@@ -176,12 +178,7 @@ for (const kind of KINDS) {
     });
 
     test('a redaction and a thread reply placed before the walk reaches their old events', async () => {
-      const { source, alice, ids, garden, kitchen } = await history();
-      const open = kind.place();
-      await writeAtVersion10(source.store, open);
-      await source.close();
-
-      const stores = async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() });
+      const { alice, ids, garden, kitchen, stores } = await upgradedHistory(kind);
       const t = await createTestHomeserver({ clock: new FakeClock(), stores });
       try {
         const forgotten = ids.get('old roses number 0')!;
@@ -217,15 +214,9 @@ for (const kind of KINDS) {
     });
 
     test('a store whose version 9 walk was half done when it was upgraded: the whole history is found', async () => {
-      const { source, alice } = await history();
-      const open = kind.place();
-      await writeAtVersion10(source.store, open, { name: 'search_reindex', upto: 20, after: 5 });
-      const expected = await searchRows(source.store);
-      await source.close();
-
-      const t = await createTestHomeserver({
-        stores: async () => ({ store: await open(SCHEMA), blobs: memoryBlobStore() }),
-      });
+      const marker = { name: 'search_reindex', upto: 20, after: 5 };
+      const { alice, expected, stores } = await upgradedHistory(kind, marker);
+      const t = await createTestHomeserver({ stores });
       try {
         await t.hs.searchReindexed;
         assert.deepEqual(bodies(await search(t, alice, 'roses')), OLD);
