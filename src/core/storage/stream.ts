@@ -27,10 +27,10 @@ export async function nextStreamPosition(tx: WriteTx): Promise<number> {
  * nextStreamPosition without waiting for the counter's put to be answered:
  * the put goes in `requests`, which the caller awaits (requests.settled(),
  * beside its other writes) before its transaction's function returns, so
- * that a failed put still fails the write (issued.ts). Over IndexedDB each request awaited on its own
- * is a round trip to the browser's storage process; the requests issued
- * after the put run after it all the same (a transaction runs its requests
- * in the order issued).
+ * that a failed put still fails the write (issued.ts). Over IndexedDB each
+ * request awaited on its own is a round trip to the browser's storage
+ * process; the requests issued after the put run after it all the same (a
+ * transaction runs its requests in the order issued).
  */
 export async function reserveStreamPosition(tx: WriteTx, requests: Issued): Promise<number> {
   const row = await tx.get<CounterRow>(STREAM_TABLE, STREAM_COUNTER);
