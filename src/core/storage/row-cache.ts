@@ -195,15 +195,15 @@ export function withRowCache(
 
   const forget = (written: Written) => {
     commits++;
-    // A put still unanswered when the transaction ended may have written too.
-    const unanswered = [...written.putting].filter(([, n]) => n > 0).map(([table]) => table);
-    for (const table of new Set([...written.keys.keys(), ...written.cleared, ...unanswered])) {
+    // A put still unanswered when the transaction ended may have written
+    // rows it never named: its tables are forgotten whole.
+    for (const [table, n] of written.putting) if (n > 0) written.cleared.add(table);
+    for (const table of new Set([...written.keys.keys(), ...written.cleared])) {
       touchedAt.set(table, commits);
       answers.forgetTable(table);
     }
     for (const [table, keys] of written.keys) for (const id of keys) rows.get(table)?.delete(id);
-    // Which rows an unanswered put wrote is unknown: its tables are forgotten whole.
-    for (const table of new Set([...written.cleared, ...unanswered])) rows.get(table)?.clear();
+    for (const table of written.cleared) rows.get(table)?.clear();
   };
 
   /** Marks the tables of a write's scope open under the write's number; close() closes them again. */
