@@ -38,7 +38,7 @@ export function spanTotals(spans: readonly Span[], ms: number, top = 10): string
     const total = byName.get(span.name) ?? { count: 0, ms: 0, ops: 0 };
     total.count++;
     total.ms += span.end - span.start;
-    total.ops += span.ops ?? 0;
+    total.ops += span.requests?.length ?? 0;
     byName.set(span.name, total);
   }
   return [
@@ -86,7 +86,7 @@ export function describeDeliveries(deliveries: readonly Delivery[], sides: Recor
       if (i === median) {
         lines.push(`  median message (${latency(d).toFixed(1)} ms), ${side}:`);
         for (const s of inside) {
-          const ops = s.ops === undefined ? '' : ` ${s.ops} ops`;
+          const ops = s.requests === undefined ? '' : ` ${s.requests.length} ops`;
           lines.push(
             `    +${(s.start - d.sent).toFixed(1)} ms ${s.name}: ${(s.end - s.start).toFixed(1)} ms${ops}`,
           );

@@ -13,9 +13,10 @@ export interface Span {
   /** Milliseconds since the epoch, sub-millisecond. */
   readonly start: number;
   readonly end: number;
-  /** Requests a storage transaction made of the store beneath (reads the row cache answered are not counted). */
-  readonly ops?: number;
-  /** Those requests in order, each `kind table` (`.index` for a query or count on one, `[rows]` for a putAll): what a write asks. */
+  /**
+   * The requests a storage transaction made of the store beneath, in order (reads the row cache answered are
+   * not counted), each `kind table` (`.index` for a query or count on one, `[rows]` for a putAll): what a write asks.
+   */
   readonly requests?: readonly string[];
   /** When the transaction's function was called (the transaction open): before it, opening it. */
   readonly opened?: number;
@@ -102,7 +103,6 @@ export function tracedStore(inner: Store, trace: Trace): Store {
         name: `${kind} ${tables[0] ?? ''}`,
         start,
         end: wallClock(),
-        ops: requests.length,
         requests,
         ...(opened !== undefined && { opened }),
         ...(returned !== undefined && { returned }),
