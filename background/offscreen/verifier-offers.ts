@@ -7,12 +7,11 @@
 // is forgotten, so that the next offer cannot leave a second one running
 // beside it.
 import type { Logger } from '../../src/core/public.ts';
+import type { RpcChannel } from '../../src/platform/web/port-rpc.ts';
 import { VERIFIER_CHANNEL, type VerifierOffer } from '../../src/platform/web/verifier-wire.ts';
 
 /** One end of a MessageChannel (the part used). */
-export interface ChannelEnd {
-  close(): void;
-}
+export type ChannelEnd = Pick<RpcChannel, 'close'>;
 
 /** The verifier Worker (the part used). */
 export interface VerifierWorker {
@@ -67,7 +66,8 @@ export function verifierOffers<End extends ChannelEnd>(
       try {
         running().postMessage(offer, [port1]);
       } catch (err) {
-        // It failed meanwhile, and no new one starts: the service worker's batches time out (batching-ed25519.ts).
+        // One that failed during the await was replaced (running() started another), and that one could not
+        // start, or the post threw: the service worker's batches time out (batching-ed25519.ts).
         logger.warn('the verifier Worker could not start', { error: String(err) });
         port1.close();
       }

@@ -5,14 +5,13 @@
 // and drops the one before (batching-ed25519.ts `attach`): the previous port
 // is closed here too, so ports of stopped workers are not kept.
 import type { Ed25519 } from '../../src/core/protocol.ts';
+import type { RpcChannel } from '../../src/platform/web/port-rpc.ts';
 import { isVerifyRequest, type VerifyReply } from '../../src/platform/web/verifier-wire.ts';
 import { verifyBatch } from './verify-batch.ts';
 
-/** The part of the Worker's end of a MessagePort that is used. */
-export interface ServedPort {
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
+/** The Worker's end of a MessagePort from a service worker: replies go out on it. */
+export interface ServedPort extends RpcChannel {
   postMessage(reply: VerifyReply): void;
-  close(): void;
 }
 
 export function verifierService(ed25519: Promise<Ed25519>): { offer(port: ServedPort): void } {

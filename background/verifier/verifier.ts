@@ -7,12 +7,12 @@
 // worker would.
 import { chooseEd25519 } from '../../src/platform/ed25519.ts';
 import { isVerifierOffer } from '../../src/platform/web/verifier-wire.ts';
-import { type ServedPort, verifierService } from './verifier-service.ts';
+import { verifierService } from './verifier-service.ts';
 
 const service = verifierService(chooseEd25519());
 
 globalThis.addEventListener('message', (evt: MessageEvent) => {
   const port = evt.ports[0];
   if (!port || !isVerifierOffer(evt.data)) return;
-  service.offer(port as unknown as ServedPort);
+  service.offer(port);
 });

@@ -20,22 +20,22 @@
 // checked here: a signature is never reported valid unless one of the two
 // checked it, and a Worker that died cannot hold up ingest longer than the
 // timeout. After a timeout no batch goes to that port until it answers again.
+// A port may be attached before the Ed25519 it batches for is made (`over`):
+// the service worker is offered one before its homeserver boots.
 import type { Ed25519 } from '../../src/core/protocol.ts';
+import type { RpcChannel } from '../../src/platform/web/port-rpc.ts';
 import {
   isVerifyReply,
   PUBLIC_KEY_BYTES,
   packBatch,
   SIGNATURE_BYTES,
   type VerifyItem,
-  type VerifyReply,
   type VerifyRequest,
 } from '../../src/platform/web/verifier-wire.ts';
 
-/** The part of a MessagePort to the verifier that is used. */
-export interface VerifierPort {
+/** A MessagePort to the verifier: batches go out on it, their buffers transferred. */
+export interface VerifierPort extends RpcChannel {
   postMessage(message: VerifyRequest, transfer: ArrayBuffer[]): void;
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
-  close(): void;
 }
 
 export interface BatchingOptions {
@@ -53,9 +53,10 @@ export interface BatchingOptions {
 }
 
 export interface BatchingEd25519 {
-  readonly ed25519: Ed25519;
   /** The current port to the verifier Worker; a newer one replaces it (the older is closed). */
   attach(port: VerifierPort): void;
+  /** `inner`, its checks issued together sent to the Worker on the current port. */
+  over(inner: Ed25519): Ed25519;
 }
 
 /** Queued checks are sent at 8 or more: below that the message costs about what it saves. */
@@ -66,6 +67,8 @@ const MAX_BATCH = 16;
 const TIMEOUT_MS = 2_000;
 
 interface Queued extends VerifyItem {
+  /** The Ed25519 it was asked of (`over`): it is checked there when not in the Worker. */
+  readonly inner: Ed25519;
   resolve(valid: boolean): void;
   reject(err: unknown): void;
 }
@@ -82,7 +85,7 @@ interface Remote {
   stalled: boolean;
 }
 
-export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): BatchingEd25519 {
+export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 {
   const minBatch = options.minBatch ?? MIN_BATCH;
   const maxBatch = Math.max(minBatch, options.maxBatch ?? MAX_BATCH);
   const timeoutMs = options.timeoutMs ?? TIMEOUT_MS;
@@ -99,13 +102,14 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
 
   const here = (items: readonly Queued[]) => {
     for (const item of items) {
-      inner.verify(item.publicKey, item.message, item.signature).then(item.resolve, item.reject);
+      item.inner.verify(item.publicKey, item.message, item.signature).then(item.resolve, item.reject);
     }
   };
 
-  const settle = (id: number): Sent | undefined => {
+  /** Takes batch `id` off the list if it went out on `from` (ids are counted across ports). */
+  const settle = (id: number, from: Remote): Sent | undefined => {
     const batch = sent.get(id);
-    if (!batch) return undefined;
+    if (batch?.remote !== from) return undefined;
     sent.delete(id);
     clearTimer(batch.timer);
     return batch;
@@ -114,10 +118,11 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
   const receive = (from: Remote, data: unknown) => {
     if (!isVerifyReply(data)) return;
     from.stalled = false;
-    // Ids are counted across ports: a reply settles only a batch sent on its own port.
-    if (sent.get(data.id)?.remote !== from) return; // timed out or handed back meanwhile: already checked here
-    const batch = settle(data.id)!;
-    if (!answersAll(data, batch.items.length)) {
+    // A reply settles only a batch still waiting on its own port (one that timed
+    // out or was handed back meanwhile was checked here).
+    const batch = settle(data.id, from);
+    if (!batch) return;
+    if (!isVerifyReply(data, batch.items.length)) {
       here(batch.items);
       return;
     }
@@ -134,7 +139,7 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
       return;
     }
     const timer = setTimer(() => {
-      if (!settle(id)) return;
+      if (!settle(id, to)) return;
       to.stalled = true;
       here(items);
     }, timeoutMs);
@@ -150,7 +155,21 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
   };
 
   return {
-    ed25519: {
+    attach(port) {
+      const old = remote;
+      const current: Remote = { port, stalled: false };
+      remote = current;
+      port.onmessage = (event) => receive(current, event.data);
+      if (!old) return;
+      old.port.onmessage = null;
+      old.port.close();
+      // Its batches will not be answered now: check them here.
+      for (const id of sent.keys()) {
+        const batch = settle(id, old);
+        if (batch) here(batch.items);
+      }
+    },
+    over: (inner) => ({
       publicKey: (seed) => inner.publicKey(seed),
       sign: (seed, message) => inner.sign(seed, message),
       verify(publicKey, message, signature) {
@@ -170,7 +189,7 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
         // platform's backend reads signature and message after awaiting the key.
         const item = { publicKey: publicKey.slice(), message: message.slice(), signature: signature.slice() };
         const checked = new Promise<boolean>((resolve, reject) => {
-          queue.push({ ...item, resolve, reject });
+          queue.push({ ...item, inner, resolve, reject });
         });
         if (queue.length >= maxBatch) {
           send(remote, queue);
@@ -178,21 +197,6 @@ export function batchingEd25519(inner: Ed25519, options: BatchingOptions = {}): 
         }
         return checked;
       },
-    },
-    attach(port) {
-      const old = remote;
-      const current: Remote = { port, stalled: false };
-      remote = current;
-      port.onmessage = (event) => receive(current, event.data);
-      if (!old) return;
-      old.port.onmessage = null;
-      old.port.close();
-      // Its batches will not be answered now: check them here.
-      for (const [id, batch] of sent) if (batch.remote === old) here(settle(id)!.items);
-    },
+    }),
   };
-}
-
-function answersAll(reply: VerifyReply, count: number): boolean {
-  return reply.results.length === count && reply.results.every((r) => typeof r === 'boolean');
 }

@@ -24,7 +24,7 @@ import {
   type RpcChannel,
   type RpcHandlers,
 } from '../../src/platform/web/port-rpc.ts';
-import { isVerifierOffer } from '../../src/platform/web/verifier-wire.ts';
+import { isVerifierOffer, VERIFIER_CHANNEL } from '../../src/platform/web/verifier-wire.ts';
 import type { NodeLink, NodeLinkDeps, NodeLinkHost, NodePort } from './node-link-api.ts';
 
 /** How long a call waits for the offscreen document to connect before it fails. */
@@ -82,18 +82,18 @@ export function offscreenLink(deps: NodeLinkDeps, platform: OffscreenPlatform): 
   // Every MessagePort the worker is offered, sorted by kind.
   platform.onChannelOffer((evt) => {
     const port = evt.ports[0];
-    const node = isNodeChannelToken(evt.data);
-    if (!port || !(node || isVerifierOffer(evt.data))) return;
+    const offer = isNodeChannelToken(evt.data) || isVerifierOffer(evt.data) ? evt.data : undefined;
+    if (!port || !offer) return;
     if (!isOffscreenUrl(evt.source?.url)) {
       port.close();
       return;
     }
-    if (!node) {
+    if (offer.kind === VERIFIER_CHANNEL) {
       if (deps.onVerifierPort) deps.onVerifierPort(port);
       else port.close();
       return;
     }
-    offers.set(evt.data.token, port);
+    offers.set(offer.token, port);
     for (const [old, stale] of offers) {
       if (offers.size <= MAX_OFFERS) break;
       offers.delete(old);

@@ -5,8 +5,9 @@ import type { VerifierLink } from './verifier-link.ts';
 
 export function createVerifierLink(): VerifierLink {
   return {
-    // Nothing offers one here (no offscreen document); were one offered, it would go unused.
-    offer: (port) => port.close(),
+    // Never called: Firefox's node link (node-link.firefox.ts) has no offscreen
+    // document to offer a port, and never calls onVerifierPort.
+    offer: () => {},
     wrap: (ed25519) => ed25519,
   };
 }

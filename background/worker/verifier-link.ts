@@ -9,34 +9,17 @@
 // The Firefox build swaps this file for verifier-link.firefox.ts.
 import type { Ed25519 } from '../../src/core/protocol.ts';
 import type { RpcChannel } from '../../src/platform/web/port-rpc.ts';
-import { batchingEd25519, type VerifierPort } from './batching-ed25519.ts';
+import { batchingEd25519 } from './batching-ed25519.ts';
 
 export interface VerifierLink {
-  /** A MessagePort to the verifier Worker, offered by the offscreen document; it replaces the one before. */
+  /** A MessagePort to the verifier Worker, offered by the offscreen document; it replaces the one before (closed). */
   offer(port: RpcChannel): void;
   /** Wraps the platform's Ed25519 (once, as the homeserver boots): batches of checks go to the Worker. */
   wrap(ed25519: Ed25519): Ed25519;
 }
 
+/** A port offered before the homeserver boots is attached at once: it is used from the first batch. */
 export function createVerifierLink(): VerifierLink {
-  let batching: ReturnType<typeof batchingEd25519> | undefined;
-  /** The latest port offered before the homeserver booted. */
-  let offered: VerifierPort | undefined;
-  return {
-    offer(port) {
-      // A MessagePort: its onmessage is given `{ data }` events as VerifierPort says.
-      const verifierPort = port as unknown as VerifierPort;
-      if (batching) batching.attach(verifierPort);
-      else {
-        offered?.close();
-        offered = verifierPort;
-      }
-    },
-    wrap(ed25519) {
-      batching = batchingEd25519(ed25519);
-      if (offered) batching.attach(offered);
-      offered = undefined;
-      return batching.ed25519;
-    },
-  };
+  const batching = batchingEd25519();
+  return { offer: batching.attach, wrap: batching.over };
 }

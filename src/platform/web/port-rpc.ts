@@ -37,9 +37,10 @@ export interface RpcPort {
   readonly onDisconnect: { addListener(listener: () => void): void };
 }
 
-/** The part of MessagePort used as a second carrier (see `attach`). */
+/** The part of MessagePort used as a second carrier (see `attach`), and for the verifier Worker (verifier-wire.ts). */
 export interface RpcChannel {
-  postMessage(message: unknown): void;
+  /** `transfer`: what is moved to the other end, not copied (ArrayBuffers, MessagePorts). */
+  postMessage(message: unknown, transfer?: object[]): void;
   onmessage: ((event: MessageEvent) => void) | null;
   close(): void;
 }

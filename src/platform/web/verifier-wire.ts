@@ -86,7 +86,10 @@ export function isVerifyRequest(message: unknown): message is VerifyRequest {
   return typeof m?.id === 'number' && Array.isArray(m.messageLengths) && m.bytes instanceof Uint8Array;
 }
 
-export function isVerifyReply(message: unknown): message is VerifyReply {
+/** With `count`: only a reply to a batch of that many, with a boolean for each. */
+export function isVerifyReply(message: unknown, count?: number): message is VerifyReply {
   const m = message as Partial<VerifyReply> | null;
-  return typeof m?.id === 'number' && Array.isArray(m.results);
+  if (typeof m?.id !== 'number' || !Array.isArray(m.results)) return false;
+  if (count === undefined) return true;
+  return m.results.length === count && m.results.every((r) => typeof r === 'boolean');
 }

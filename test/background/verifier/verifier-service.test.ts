@@ -40,7 +40,7 @@ test('a new port closes the one before; requests are answered on the new one', a
     message,
     signature: await ed25519.sign(seed, message),
   };
-  second.onmessage!({ data: packBatch(9, [item]) });
+  second.onmessage!({ data: packBatch(9, [item]) } as MessageEvent);
   await second.replied;
   assert.deepEqual(second.replies, [{ id: 9, results: [true] }]);
 });

@@ -72,7 +72,8 @@ function workerPort(reply: (request: VerifyRequest) => Promise<unknown> = (r) =>
         closed = true;
       },
       async answer() {
-        for (const request of posted.splice(0)) port.onmessage?.({ data: await reply(request) });
+        for (const request of posted.splice(0))
+          port.onmessage?.({ data: await reply(request) } as MessageEvent);
       },
     };
   return port;
@@ -112,11 +113,12 @@ const verifyAll = (e: Ed25519, cs: readonly Check[]) =>
 test('a lone check runs in the thread and posts nothing', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, sched.options);
+  const batching = batchingEd25519(sched.options);
+  const batched = batching.over(inner);
   const port = workerPort();
   batching.attach(port);
   const [check] = await checks(1);
-  const result = batching.ed25519.verify(check!.publicKey, check!.message, check!.signature);
+  const result = batched.verify(check!.publicKey, check!.message, check!.signature);
   sched.endTask();
   assert.equal(await result, true);
   assert.equal(counter.verified, 1);
@@ -126,11 +128,12 @@ test('a lone check runs in the thread and posts nothing', async () => {
 test('checks issued in one task go to the Worker in one message, and a forged one in it is invalid', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 4 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 4 });
+  const batched = batching.over(inner);
   const port = workerPort();
   batching.attach(port);
   const cs = await checks(10, [3, 9]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   sched.endTask();
   // The first ran at once in the thread; the other nine wait for the Worker.
   assert.equal(counter.verified, 1);
@@ -148,12 +151,13 @@ test('checks issued in one task go to the Worker in one message, and a forged on
 test('a queued check reads its arguments when it is made, not when the batch is sent', async () => {
   const { inner } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
+  const batched = batching.over(inner);
   const port = workerPort();
   batching.attach(port);
   const cs = await checks(3);
   const reused = cs.map((c) => ({ ...c, signature: c.signature.slice() }));
-  const results = verifyAll(batching.ed25519, reused);
+  const results = verifyAll(batched, reused);
   // The caller reuses the queued checks' buffers before the task ends.
   for (const c of reused.slice(1)) c.signature.fill(0);
   sched.endTask();
@@ -164,11 +168,12 @@ test('a queued check reads its arguments when it is made, not when the batch is 
 test('a long run of checks goes to the Worker in maxBatch chunks as it is issued, the rest when the task ends', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2, maxBatch: 4 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 2, maxBatch: 4 });
+  const batched = batching.over(inner);
   const port = workerPort();
   batching.attach(port);
   const cs = await checks(11, [5]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   // One in the thread, two chunks of four already posted, two waiting for the end of the task.
   assert.deepEqual(
     port.posted.map((r) => r.messageLengths.length),
@@ -190,11 +195,12 @@ test('a long run of checks goes to the Worker in maxBatch chunks as it is issued
 test('fewer queued checks than minBatch are checked in the thread', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 8 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 8 });
+  const batched = batching.over(inner);
   const port = workerPort();
   batching.attach(port);
   const cs = await checks(5, [2]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   sched.endTask();
   assert.deepEqual(
     await Promise.all(results),
@@ -206,10 +212,11 @@ test('fewer queued checks than minBatch are checked in the thread', async () => 
 
 test('without a Worker every check runs in the thread', async () => {
   const { inner, counter } = countingEd25519();
-  const batching = batchingEd25519(inner, { ...manualScheduling().options, minBatch: 2 });
+  const batching = batchingEd25519({ ...manualScheduling().options, minBatch: 2 });
+  const batched = batching.over(inner);
   const cs = await checks(6, [0]);
   assert.deepEqual(
-    await Promise.all(verifyAll(batching.ed25519, cs)),
+    await Promise.all(verifyAll(batched, cs)),
     cs.map((c) => c.valid),
   );
   assert.equal(counter.verified, 6);
@@ -218,11 +225,12 @@ test('without a Worker every check runs in the thread', async () => {
 test('a Worker that never answers: the batch is checked in the thread at the timeout, and later batches stay there until it answers', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
+  const batched = batching.over(inner);
   const port = workerPort();
   batching.attach(port);
   const cs = await checks(5, [4]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(port.posted.length, 1);
   sched.fireTimers();
@@ -233,7 +241,7 @@ test('a Worker that never answers: the batch is checked in the thread at the tim
   assert.equal(counter.verified, 5);
 
   // Stalled: the next batch is not sent.
-  const again = verifyAll(batching.ed25519, cs);
+  const again = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(port.posted.length, 1);
   assert.deepEqual(
@@ -247,7 +255,7 @@ test('a Worker that never answers: the batch is checked in the thread at the tim
     await Promise.all(results),
     cs.map((c) => c.valid),
   );
-  const third = verifyAll(batching.ed25519, cs);
+  const third = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(port.posted.length, 1);
   await port.answer();
@@ -260,11 +268,12 @@ test('a Worker that never answers: the batch is checked in the thread at the tim
 test('a port replaced (the worker got a new one) hands its unanswered batches back to the thread', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
+  const batched = batching.over(inner);
   const old = workerPort();
   batching.attach(old);
   const cs = await checks(4, [1]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(old.posted.length, 1);
   const fresh = workerPort();
@@ -277,7 +286,7 @@ test('a port replaced (the worker got a new one) hands its unanswered batches ba
   assert.equal(counter.verified, 4);
   assert.equal(sched.pendingTimers(), 0);
 
-  const next = verifyAll(batching.ed25519, cs);
+  const next = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(fresh.posted.length, 1);
   await fresh.answer();
@@ -290,7 +299,8 @@ test('a port replaced (the worker got a new one) hands its unanswered batches ba
 test('a reply on another port than the batch went out on settles nothing', async () => {
   const { inner } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
+  const batched = batching.over(inner);
   const old = workerPort();
   batching.attach(old);
   // Whoever still holds the replaced port's other end, answering there.
@@ -298,11 +308,11 @@ test('a reply on another port than the batch went out on settles nothing', async
   const fresh = workerPort();
   batching.attach(fresh);
   const cs = await checks(4, [1]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(fresh.posted.length, 1);
   const { id, messageLengths } = fresh.posted[0]!;
-  oldHandler({ data: { id, results: messageLengths.map(() => true) } });
+  oldHandler({ data: { id, results: messageLengths.map(() => true) } } as MessageEvent);
   // The batched checks (all but the task's first) still wait for their own port.
   const settled = results.map(() => false);
   for (const [i, result] of results.entries()) {
@@ -322,12 +332,13 @@ test('a reply on another port than the batch went out on settles nothing', async
 test('a reply without one boolean per item is not believed: the batch is checked in the thread', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
+  const batched = batching.over(inner);
   // Claims all valid, one result short.
   const port = workerPort(async (r) => ({ id: r.id, results: r.messageLengths.slice(1).map(() => true) }));
   batching.attach(port);
   const cs = await checks(4, [2, 3]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   sched.endTask();
   await port.answer();
   assert.deepEqual(
@@ -340,12 +351,13 @@ test('a reply without one boolean per item is not believed: the batch is checked
 test('a port that cannot post: the batch is checked in the thread', async () => {
   const { inner, counter } = countingEd25519();
   const sched = manualScheduling();
-  const batching = batchingEd25519(inner, { ...sched.options, minBatch: 2 });
+  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
+  const batched = batching.over(inner);
   const port = workerPort();
   batching.attach(port);
   port.close();
   const cs = await checks(3, [0]);
-  const results = verifyAll(batching.ed25519, cs);
+  const results = verifyAll(batched, cs);
   sched.endTask();
   assert.deepEqual(
     await Promise.all(results),
