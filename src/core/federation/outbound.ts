@@ -18,7 +18,7 @@ import {
 import { type RoomVersion, pduFromRoomEvent } from '../protocol.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import type { JsonObject, RoomEvent } from '../protocol/types.ts';
-import { issued } from '../storage/issued.ts';
+import { handled } from '../storage/issued.ts';
 import type { ReadTx, Store, WriteTx } from '../storage/port.ts';
 import { enqueue, enqueueRows } from './outbox.ts';
 import type { Handed, Senders } from './sender.ts';
@@ -76,8 +76,7 @@ export function createOutbound(deps: OutboundDeps): Outbound {
         // The write flushes to disk anyway: delivered rows go with it, not in a
         // commit of their own; their deletes go out beside the queueing's requests.
         const first = events[0];
-        const requests = issued();
-        const removing = first && requests.add(deps.senders.removeDelivered(tx));
+        const removing = first && handled(deps.senders.removeDelivered(tx));
         for (const event of events) {
           const rows = await queueLocal(tx, event, self);
           queued.set(event, {
@@ -85,7 +84,6 @@ export function createOutbound(deps: OutboundDeps): Outbound {
             version: rows.length > 0 ? await versionOf(tx, event.room_id) : undefined,
           });
         }
-        await requests.settled();
         if (first && removing) deleted.set(first, await removing);
       },
       committed(events) {

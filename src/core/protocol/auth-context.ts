@@ -5,7 +5,7 @@ import type { AuthStateLookup } from './auth-rules.ts';
 import {
   CREATOR_POWER_LEVEL,
   type PowerLevels,
-  parsePowerLevels,
+  powerLevelsOf,
   roomCreators,
   userLevelIn,
   userPowerLevel,
@@ -35,29 +35,6 @@ export function authContext(
   const powerLevels = powerLevelsOf(powerLevelsEvent, version);
   const creators = roomCreators(create, version);
   return { event, version, state, create, creators, powerLevelsEvent, powerLevels };
-}
-
-/**
- * The parsed power levels of each power levels event checked against, by
- * the event's content: the events of a received batch cite one power levels
- * event, read once for the batch (event-checks.ts EventRows), and each check
- * parsed it again (3 µs a time, Node 24.21, the bench room's levels; 16 µs a
- * time in the extension's worker under load). An event and its content are
- * never changed once it exists, and PowerLevels is read-only; an event object
- * given another content object is parsed afresh.
- */
-const parsedLevels = new WeakMap<
-  RoomEvent['content'],
-  { readonly version: RoomVersion; readonly levels: PowerLevels }
->();
-
-function powerLevelsOf(event: RoomEvent | undefined, version: RoomVersion): PowerLevels {
-  if (!event) return parsePowerLevels(undefined, version);
-  const known = parsedLevels.get(event.content);
-  if (known && known.version === version) return known.levels;
-  const levels = parsePowerLevels(event.content, version);
-  parsedLevels.set(event.content, { version, levels });
-  return levels;
 }
 
 /** A user's current membership; `leave` when they have no member event (as gomatrixserverlib reads it). */

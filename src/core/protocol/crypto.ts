@@ -18,7 +18,7 @@ export type HashBytes = (bytes: Uint8Array) => Uint8Array;
 
 /** Async for the callers' sake (it was WebCrypto); the work is synchronous. */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return hashBytes(bytes);
+  return sha256Now(bytes);
 }
 
 /** sha256 at once, for bytes that are not kept until a promise settles (utf8Transient's). */

@@ -48,10 +48,10 @@ export type SignedEvent<T> = Omit<T, 'event_id' | 'hashes' | 'signatures'> & {
  * RoomEvent, so that a v3+ local event_id is left out as on the wire.
  */
 export async function contentHash(event: object, version?: RoomVersion): Promise<string> {
-  return encodeBase64(await contentHashBytes(version ? wireForm(event, version) : event));
+  return encodeBase64(contentHashBytes(version ? wireForm(event, version) : event));
 }
 
-async function contentHashBytes(event: object): Promise<Uint8Array> {
+function contentHashBytes(event: object): Uint8Array {
   const { unsigned: _u, signatures: _s, hashes: _h, ...rest } = event as Record<string, unknown>;
   return sha256Now(utf8Transient(canonicalJson(rest)));
 }
@@ -250,7 +250,7 @@ async function contentHashMatches(event: Record<string, unknown>, hash?: Uint8Ar
   const claimedBytes = decodeBase64OrUndefined(claimed);
   if (!claimedBytes) return false;
   try {
-    const actual = hash ?? (await contentHashBytes(event));
+    const actual = hash ?? contentHashBytes(event);
     return actual.length === claimedBytes.length && actual.every((byte, i) => byte === claimedBytes[i]);
   } catch {
     // Content that is not canonical JSON cannot match any hash; redaction removes it.

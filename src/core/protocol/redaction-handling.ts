@@ -4,7 +4,7 @@
 
 import type { AuthStateLookup } from './auth-rules.ts';
 import { serverNameOf } from './identifiers.ts';
-import { parsePowerLevels, userPowerLevel } from './power-levels.ts';
+import { powerLevelsOf, userPowerLevel } from './power-levels.ts';
 import type { RoomVersion } from './room-version.ts';
 import { type Pdu, type RoomEvent, type Verdict, allowed, denied } from './types.ts';
 
@@ -32,7 +32,7 @@ export function redactionApplies(
   if (redacted.room_id !== redaction.room_id) return denied('the redacted event is in another room');
   const plEvent = authState('m.room.power_levels', '');
   const level = userPowerLevel(redaction.sender, plEvent, authState('m.room.create', ''), version);
-  const redactLevel = parsePowerLevels(plEvent?.content, version).redact;
+  const redactLevel = powerLevelsOf(plEvent, version).redact;
   // 1.
   if (level >= redactLevel) return allowed;
   // 2.

@@ -19,7 +19,7 @@ import { reserveStreamPosition } from '../storage/stream.ts';
 import { indexForSearch } from './search-index.ts';
 import { writeSnapshot, writeStateGroup } from './state-groups.ts';
 import {
-  type CurrentStateRow,
+  currentStateRowOf,
   currentStateTable,
   type EventRow,
   eventsTable,
@@ -111,13 +111,7 @@ export async function persistEvent(
     row.sg_after = await writeStateGroup(tx, room.room_id, row.sg_before, [
       [event.type, event.state_key, event.event_id],
     ]);
-    const stateRow: CurrentStateRow = {
-      room_id: event.room_id,
-      type: event.type,
-      state_key: event.state_key,
-      event_id: event.event_id,
-    };
-    requests.add(currentStateTable.put(tx, stateRow));
+    requests.add(currentStateTable.put(tx, currentStateRowOf(event, event.state_key)));
   }
   // 6. (before the rest: it rewrites the target's row, dropping its search entries)
   if (event.type === 'm.room.redaction') await applyRedaction(tx, event, authState, version);
@@ -125,8 +119,6 @@ export async function persistEvent(
     row.txn_device = txn.deviceId;
     row.txn_id = txn.txnId;
   }
-  // The row carries its search entries: written with it, in its one put.
-  await indexForSearch(tx, row);
   await Promise.all([
     requests.settled(),
     // Unchanged by an event that is not state (the row stays cached, row-cache.ts).
@@ -139,7 +131,9 @@ export async function persistEvent(
     event.type === 'm.room.member' && event.state_key !== undefined && updateMembership(tx, event, stream),
     // 7.
     txn && roomTxnsTable.put(tx, txnRow(event, txn)),
-    eventsTable.put(tx, row),
+    // The row carries its search entries (the room's number may be a read
+    // away): written with it, in its one put, beside the other requests.
+    indexForSearch(tx, row).then(() => eventsTable.put(tx, row)),
     noteThreadReply(tx, row),
   ]);
   return stream;

@@ -23,6 +23,7 @@ import {
 } from './state-groups.ts';
 import {
   type CurrentStateRow,
+  currentStateRowOf,
   currentStateTable,
   type EventRow,
   eventsTable,
@@ -178,12 +179,7 @@ async function applyOwnChange(tx: WriteTx, event: RoomEvent, stream: number): Pr
   const member = event.type === 'm.room.member';
   // The membership's requests go out beside the current state's put (each awaited alone is a round trip).
   await Promise.all([
-    currentStateTable.put(tx, {
-      room_id: event.room_id,
-      type: event.type,
-      state_key: event.state_key,
-      event_id: event.event_id,
-    } satisfies CurrentStateRow),
+    currentStateTable.put(tx, currentStateRowOf(event, event.state_key)),
     member && updateMembership(tx, event, stream),
   ]);
   return member ? [event.state_key] : [];

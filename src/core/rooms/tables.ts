@@ -262,6 +262,11 @@ export interface CurrentStateRow extends Record<string, unknown> {
   event_id: string;
 }
 
+/** The current-state row a state event (its state key given, as checked) sets. */
+export function currentStateRowOf(event: RoomEvent, stateKey: string): CurrentStateRow {
+  return { room_id: event.room_id, type: event.type, state_key: stateKey, event_id: event.event_id };
+}
+
 export interface ExtremityRow extends Record<string, unknown> {
   room_id: string;
   event_id: string;
@@ -402,7 +407,7 @@ export const referencedTable = table<ReferencedRow, readonly [string, string]>(R
 /** The search re-index's progress (search-reindex.ts): one named row of the stream's counters table. */
 export interface SearchReindexRow extends Record<string, unknown> {
   /** `search_rows` from schema version 11 (`search_reindex`, the walk of versions 9 and 10, is dropped). */
-  name: 'search_rows' | 'search_reindex';
+  name: 'search_rows';
   /** The stream position at the first run: events above it were indexed when placed. */
   upto: number;
   /** The stream position of the last event re-indexed (absent before the first batch). */

@@ -18,13 +18,21 @@ export interface Issued {
 
 const ignore = (): void => {};
 
+/**
+ * A promise awaited later on its own (not kept for settled()), handled now so
+ * that a throw before it is awaited leaves no unhandled rejection; returns it.
+ */
+export function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(ignore);
+  return promise;
+}
+
 /** An empty set of issued requests. */
 export function issued(): Issued {
   const pending: Promise<unknown>[] = [];
   return {
     add(request) {
-      request.catch(ignore);
-      pending.push(request);
+      pending.push(handled(request));
       return request;
     },
     async settled() {

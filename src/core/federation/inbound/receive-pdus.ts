@@ -15,7 +15,7 @@
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
 import { heldWithPlace } from '../../rooms/federation-api.ts';
-import { issued } from '../../storage/issued.ts';
+import { handled } from '../../storage/issued.ts';
 import { EventRows } from '../event-checks.ts';
 import { topoSort } from '../topo-sort.ts';
 import { type Placed, openBatch, placeAll, placeBatch, placeOneByOne, placingWrite } from './place-events.ts';
@@ -82,15 +82,14 @@ async function surveyAndPlace(
       // to do (the usual case): one round trip to the store instead of two
       // (each awaited request is one over IndexedDB). Used only when every
       // event is to do; otherwise the batch is opened for those that are.
-      const early = issued();
-      const opening = early.add(openBatch(tx, held, events));
+      const opening = handled(openBatch(tx, held, events));
       surveyed = await survey(held, events, version);
       const { todo, lacksAuth, lacksPrev } = surveyed;
       const opened = todo.length === events.length ? opening : undefined;
       // Every request issued is awaited before the transaction's function
       // returns (storage/port.ts): the reads of a batch not placed with them
       // too, whose failure (a room not held throws there) is then unused.
-      if (!opened) await early.settled().catch(() => undefined);
+      if (!opened) await opening.catch(() => undefined);
       if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
       return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held, opened) };
     });

@@ -7,7 +7,7 @@ import { badJson, forbidden } from '../../errors.ts';
 import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
 import { BoundedCache } from '../../protocol/bounded-cache.ts';
 import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
-import { issued } from '../../storage/issued.ts';
+import { handled } from '../../storage/issued.ts';
 import { type EduDeps, receiveEdus } from '../edus.ts';
 import { type Intake, type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
 import { topoSort } from '../topo-sort.ts';
@@ -94,8 +94,7 @@ async function handle(
   const results: Record<string, JsonObject> = {};
   // Every room's PDUs are parsed and their checks started before any room is
   // placed: the signatures of the later rooms are checked meanwhile.
-  // Awaited one by one below; a room placed before one may throw first (issued.ts).
-  const started = issued();
+  // Awaited one by one below; a room placed before one may throw first (issued.ts: handled).
   const rooms: Promise<CheckedRoom>[] = [];
   for (const [roomId, raws] of byRoom(transaction.pdus, deps)) {
     const version = await versionOf(roomId);
@@ -103,7 +102,7 @@ async function handle(
       deps.logger.info('dropped PDUs of a room not held here', { origin, roomId, count: raws.length });
       continue;
     }
-    rooms.push(started.add(checkRoom(deps, origin, version, raws)));
+    rooms.push(handled(checkRoom(deps, origin, version, raws)));
   }
   for (const checked of rooms) {
     for (const [eventId, error] of await placeRoom(deps, origin, await checked)) {
@@ -156,7 +155,6 @@ async function checkRoom(
   const results = new Map<string, string | undefined>();
   // By event id: a PDU sent twice in one transaction is checked once.
   const checking = new Map<string, { readonly parsed: ParsedPdu; readonly checked: Promise<Intake> }>();
-  const checks = issued();
   for (const raw of raws) {
     const p = await parsePdu(raw, version);
     if (!p.ok) {
@@ -167,7 +165,7 @@ async function checkRoom(
     const id = p.parsed.event.event_id;
     if (checking.has(id)) continue;
     // A failure surfaces where the checks are awaited (placeRoom).
-    const checked = checks.add(verifyPdu(deps.ed25519, p.parsed, version));
+    const checked = handled(verifyPdu(deps.ed25519, p.parsed, version));
     checking.set(id, { parsed: p.parsed, checked });
   }
   const ordered = topoSort(
