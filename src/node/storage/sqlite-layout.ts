@@ -9,7 +9,10 @@
 // pairs, keyed by both (so entries come out in index key, then primary key
 // order), rewritten with the row in the same transaction: a row's old
 // entries are computed from its stored JSON and deleted by their whole key
-// (sqlite-tx.ts dropEntries), so no index on `k` doubles the entries.
+// (sqlite-tx.ts dropEntriesOf), so no index on `k` doubles the entries.
+//
+// The SQL text run for each row or entry is built here, once per layout
+// (the connection's prepare caches statements by text).
 
 import { indexPath, type SchemaVersion, type TableSpec } from '../../core/storage.ts';
 
@@ -27,6 +30,12 @@ export interface EntriesIndex {
   /** Quoted side table name. */
   readonly entries: string;
   readonly column?: undefined;
+  readonly sql: {
+    /** By n (a power of two up to MAX_ENTRIES_PER_STATEMENT), the INSERT of n (ik, k) pairs. */
+    readonly insert: readonly string[];
+    /** By n, the DELETE of n of one row's entries: its key, then n index keys. */
+    readonly delete: readonly string[];
+  };
 }
 
 export type IndexLayout = ColumnIndex | EntriesIndex;
@@ -40,6 +49,28 @@ export interface TableLayout {
   readonly columns: readonly ColumnIndex[];
   /** The multiEntry indexes, with their side tables. */
   readonly multi: readonly EntriesIndex[];
+  readonly sql: {
+    /** A row's JSON by its key. */
+    readonly get: string;
+    /** A row by its key. */
+    readonly delete: string;
+    /** By n (a power of two up to MAX_ROWS_PER_STATEMENT), the INSERT OR REPLACE of n rows' columns. */
+    readonly insert: readonly string[];
+    /** By n, the keys and JSON of the rows under n keys. */
+    readonly lookup: readonly string[];
+  };
+}
+
+/** Rows a statement takes at most (sqlite-tx.ts takes 32, 16, ... 1, so a table has six texts of each). */
+export const MAX_ROWS_PER_STATEMENT = 32;
+/** Index entries a statement takes at most (two parameters each in an INSERT). */
+export const MAX_ENTRIES_PER_STATEMENT = 64;
+
+/** Texts for n = 1, 2, 4, ... max, each at index n. */
+function bySize(max: number, build: (marks: (mark: string) => string) => string): string[] {
+  const texts: string[] = [];
+  for (let n = 1; n <= max; n *= 2) texts[n] = build((mark) => Array(n).fill(mark).join(', '));
+  return texts;
 }
 
 /** Identifiers are checked by checkVersions ([A-Za-z0-9_]); quoting keeps them clear of SQL keywords. */
@@ -58,7 +89,18 @@ export function tableLayouts(version: SchemaVersion): Map<string, TableLayout> {
     for (const [index, given] of Object.entries(spec.indexes ?? {})) {
       const { path, multiEntry } = indexPath(given);
       if (multiEntry) {
-        const layout = { path: path as string, entries: sqlEntries(name, index) };
+        const entries = sqlEntries(name, index);
+        const sql = {
+          insert: bySize(
+            MAX_ENTRIES_PER_STATEMENT,
+            (marks) => `INSERT INTO ${entries} (ik, k) VALUES ${marks('(?, ?)')}`,
+          ),
+          delete: bySize(
+            MAX_ENTRIES_PER_STATEMENT,
+            (marks) => `DELETE FROM ${entries} WHERE k = ? AND ik IN (${marks('?')})`,
+          ),
+        };
+        const layout = { path: path as string, entries, sql };
         indexes.set(index, layout);
         multi.push(layout);
       } else {
@@ -67,7 +109,22 @@ export function tableLayouts(version: SchemaVersion): Map<string, TableLayout> {
         columns.push(layout);
       }
     }
-    layouts.set(name, { spec, table: sqlTable(name), indexes, columns, multi });
+    const table = sqlTable(name);
+    const names = ['k', 'v', ...columns.map(({ column }) => column)];
+    const row = `(${names.map(() => '?').join(', ')})`;
+    const sql = {
+      get: `SELECT v FROM ${table} WHERE k = ?`,
+      delete: `DELETE FROM ${table} WHERE k = ?`,
+      insert: bySize(
+        MAX_ROWS_PER_STATEMENT,
+        (marks) => `INSERT OR REPLACE INTO ${table} (${names.join(', ')}) VALUES ${marks(row)}`,
+      ),
+      lookup: bySize(
+        MAX_ROWS_PER_STATEMENT,
+        (marks) => `SELECT k, v FROM ${table} WHERE k IN (${marks('?')})`,
+      ),
+    };
+    layouts.set(name, { spec, table, indexes, columns, multi, sql });
   }
   return layouts;
 }

@@ -9,14 +9,20 @@
 // 4. Record the new version.
 
 import type { DatabaseSync } from 'node:sqlite';
-import { keyAtPath, multiEntryKeys, type SchemaVersion, StorageError } from '../../core/storage.ts';
+import { keyAtPath, type SchemaVersion, StorageError } from '../../core/storage.ts';
 import { encodeKey } from './key-codec.ts';
 import { decodeRow } from './row-codec.ts';
 import { type IndexLayout, sqlIndex, sqlTable, type TableLayout, tableLayouts } from './sqlite-layout.ts';
+import { putEntries, type TxContext } from './sqlite-tx.ts';
 
 const BACKFILL_BATCH = 500;
 
-export function migrate(db: DatabaseSync, versions: readonly SchemaVersion[]): Map<string, TableLayout> {
+/** `prepare` is the connection's statement cache (TxContext), which the entries of new multiEntry indexes are written through. */
+export function migrate(
+  db: DatabaseSync,
+  versions: readonly SchemaVersion[],
+  prepare: TxContext['prepare'],
+): Map<string, TableLayout> {
   const current = versions[versions.length - 1]!;
   const layouts = tableLayouts(current);
   const stored = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
@@ -31,7 +37,7 @@ export function migrate(db: DatabaseSync, versions: readonly SchemaVersion[]): M
   try {
     db.exec('CREATE TABLE IF NOT EXISTS _key_generator (tbl TEXT PRIMARY KEY, last INTEGER NOT NULL)');
     dropTables(db, before, layouts);
-    for (const [name, layout] of layouts) upgradeTable(db, name, layout, before.get(name));
+    for (const [name, layout] of layouts) upgradeTable(db, prepare, name, layout, before.get(name));
     // Step 4.
     db.exec(`PRAGMA user_version = ${current.version}`);
     db.exec('COMMIT');
@@ -57,7 +63,13 @@ function dropTables(
 }
 
 /** Step 3. */
-function upgradeTable(db: DatabaseSync, name: string, layout: TableLayout, before?: TableLayout): void {
+function upgradeTable(
+  db: DatabaseSync,
+  prepare: TxContext['prepare'],
+  name: string,
+  layout: TableLayout,
+  before?: TableLayout,
+): void {
   if (!before) db.exec(`CREATE TABLE ${layout.table} (k BLOB PRIMARY KEY NOT NULL, v TEXT NOT NULL)`);
   const sameIndex = (index: string) => {
     const old = before?.indexes.get(index);
@@ -86,12 +98,14 @@ function upgradeTable(db: DatabaseSync, name: string, layout: TableLayout, befor
       `CREATE INDEX ${sqlIndex(name, index)} ON ${layout.table} (${column}, k) WHERE ${column} IS NOT NULL`,
     );
   }
-  if (before && added.length > 0)
-    backfill(
-      db,
-      layout.table,
-      added.map(([, index]) => index),
-    );
+  if (before && added.length > 0) {
+    const isAdded = new Set(added.map(([, index]) => index));
+    backfill(db, prepare, {
+      table: layout.table,
+      columns: layout.columns.filter((index) => isAdded.has(index)),
+      multi: layout.multi.filter((index) => isAdded.has(index)),
+    });
+  }
 }
 
 /**
@@ -100,11 +114,15 @@ function upgradeTable(db: DatabaseSync, name: string, layout: TableLayout, befor
  * index's path are decoded (`mayHaveKey`): the others keep the NULL column
  * and no entries, so an index over a field no row has yet (version 11's
  * `search` on the events) costs a scan of the text, not a JSON.parse a row.
+ * The entries go in as a put writes them (their side tables are new).
  */
-function backfill(db: DatabaseSync, table: string, indexes: readonly IndexLayout[]): void {
-  const columns = indexes.filter((index) => index.entries === undefined);
-  const multi = indexes.filter((index) => index.entries !== undefined);
-  const mayHave = indexes.map(mayHaveKey).join(' OR ');
+function backfill(
+  db: DatabaseSync,
+  prepare: TxContext['prepare'],
+  added: Pick<TableLayout, 'table' | 'columns' | 'multi'>,
+): void {
+  const { table, columns, multi } = added;
+  const mayHave = [...columns, ...multi].map(mayHaveKey).join(' OR ');
   const select = db.prepare(
     `SELECT rowid AS id, k, v FROM ${table} WHERE rowid > ? AND (${mayHave}) ORDER BY rowid LIMIT ?`,
   );
@@ -112,9 +130,6 @@ function backfill(db: DatabaseSync, table: string, indexes: readonly IndexLayout
     columns.length > 0
       ? db.prepare(`UPDATE ${table} SET ${columns.map((i) => `${i.column} = ?`).join(', ')} WHERE rowid = ?`)
       : undefined;
-  const inserts = multi.map(({ entries }) =>
-    db.prepare(`INSERT OR IGNORE INTO ${entries} (ik, k) VALUES (?, ?)`),
-  );
   let after = 0;
   for (;;) {
     const rows = select.all(after, BACKFILL_BATCH) as { id: number; k: Uint8Array; v: string }[];
@@ -125,9 +140,7 @@ function backfill(db: DatabaseSync, table: string, indexes: readonly IndexLayout
         return key === undefined ? null : encodeKey(key);
       });
       update?.run(...keys, id);
-      multi.forEach(({ path }, i) => {
-        for (const entry of multiEntryKeys(row, path)) inserts[i]!.run(encodeKey(entry), k);
-      });
+      putEntries({ prepare }, multi, k, row);
       after = id;
     }
     if (rows.length < BACKFILL_BATCH) return;

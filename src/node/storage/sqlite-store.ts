@@ -59,7 +59,6 @@ export async function openSqliteStore(
   try {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec(`PRAGMA synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-    const layouts = migrate(db, versions);
     const statements = new Map<string, StatementSync>();
     const prepare = (sql: string) => {
       let statement = statements.get(sql);
@@ -69,6 +68,7 @@ export async function openSqliteStore(
       }
       return statement;
     };
+    const layouts = migrate(db, versions, prepare);
     return sqliteStore({ db, layouts, prepare });
   } catch (error) {
     db.close();

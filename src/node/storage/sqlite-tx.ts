@@ -3,12 +3,12 @@
 // underneath; it checks that the transaction is still open and the table is in
 // its scope, as IndexedDB does.
 
-import { Buffer } from 'node:buffer';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import {
   isValidKey,
   type Key,
   keyAtPath,
+  keyId,
   multiEntryKeys,
   type Query,
   type Row,
@@ -18,7 +18,12 @@ import {
 } from '../../core/storage.ts';
 import { encodeKey } from './key-codec.ts';
 import { decodeRow, encodeRow } from './row-codec.ts';
-import type { TableLayout } from './sqlite-layout.ts';
+import {
+  type EntriesIndex,
+  MAX_ENTRIES_PER_STATEMENT,
+  MAX_ROWS_PER_STATEMENT,
+  type TableLayout,
+} from './sqlite-layout.ts';
 import { sqlQuery } from './sqlite-query.ts';
 
 /** The largest key IndexedDB's key generator hands out. */
@@ -46,7 +51,7 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
   const select = (name: string, query: Query | undefined) => sqlQuery(name, layout(name), query);
   return {
     get: async <T extends Row>(name: string, key: Key) => {
-      const found = prepare(`SELECT v FROM ${layout(name).table} WHERE k = ?`).get(encodeKey(key));
+      const found = prepare(layout(name).sql.get).get(encodeKey(key));
       return found ? (decodeRow(found.v as string) as T) : undefined;
     },
     query: async <T extends Row>(name: string, query?: Query) => {
@@ -71,31 +76,34 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
     delete: async (name, key) => {
       const found = layout(name);
       const encoded = encodeKey(key);
-      dropEntries(context, found, encoded);
-      prepare(`DELETE FROM ${found.table} WHERE k = ?`).run(encoded);
+      if (found.multi.length > 0) dropStoredEntries(context, found, [encoded]);
+      prepare(found.sql.delete).run(encoded);
     },
     deleteWhere: async (name, query) => {
       const found = layout(name);
       const sql = select(name, query);
       if (found.multi.length > 0) {
-        // The rows' entries go with them: delete row by row, each key once.
-        const keys = prepare(`SELECT ${sql.key} AS k ${sql.from} ${sql.order}`).all(...sql.params);
-        const unique = new Map(keys.map(({ k }) => [Buffer.from(k as Uint8Array).toString('hex'), k]));
-        for (const k of unique.values()) {
-          dropEntries(context, found, k as Uint8Array);
-          prepare(`DELETE FROM ${found.table} WHERE k = ?`).run(k as Uint8Array);
+        // The rows' entries go with them: each row matched (once, however many of its index
+        // entries the limit counted) is read with its JSON, its entries dropped, then it.
+        const rows = prepare(
+          `SELECT k, v FROM ${found.table} WHERE k IN (SELECT ${sql.key} ${sql.countFrom} ${sql.order})`,
+        ).all(...sql.params);
+        for (const { k, v } of rows) {
+          dropEntriesOf(context, found, k as Uint8Array, v as string);
+          prepare(found.sql.delete).run(k as Uint8Array);
         }
-        return unique.size;
+        return rows.length;
       }
       const text = sql.limited
-        ? `DELETE FROM ${layout(name).table} WHERE rowid IN (SELECT rowid ${sql.from} ${sql.order})`
+        ? `DELETE FROM ${found.table} WHERE rowid IN (SELECT rowid ${sql.from} ${sql.order})`
         : `DELETE ${sql.from}`;
       return Number(prepare(text).run(...sql.params).changes);
     },
   };
 }
 
-function put({ prepare }: TxContext, layout: TableLayout, name: string, row: Row): Key {
+function put(context: TxContext, layout: TableLayout, name: string, row: Row): Key {
+  const { prepare } = context;
   const { key: path, autoIncrement } = layout.spec;
   let stored = row;
   let key = keyAtPath(row, path);
@@ -115,59 +123,8 @@ function put({ prepare }: TxContext, layout: TableLayout, name: string, row: Row
   }
   if (key === undefined)
     throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(path)}`);
-  const values: SQLInputValue[] = [];
-  pushColumns(values, layout, key, stored);
-  const multi = layout.multi.length > 0;
-  if (multi) dropEntries({ prepare }, layout, values[0] as Uint8Array);
-  prepare(insertSql(layout, 1)).run(...values);
-  if (multi) putEntries({ prepare }, layout, values[0] as Uint8Array, stored);
+  writeRows(context, layout, [stored], [key]);
   return key;
-}
-
-/** A row's multiEntry index entries (those of the row it replaces were dropped first: dropEntries). */
-function putEntries(
-  context: Pick<TxContext, 'prepare'>,
-  layout: TableLayout,
-  key: Uint8Array,
-  row: Row,
-): void {
-  for (const { path, entries } of layout.multi) {
-    const keys = multiEntryKeys(row, path);
-    for (let i = 0; i < keys.length; ) {
-      const n = chunk(keys.length - i, MAX_ENTRIES_PER_INSERT);
-      const values: SQLInputValue[] = [];
-      for (const entry of keys.slice(i, i + n)) values.push(encodeKey(entry), key);
-      context.prepare(entriesInsertSql(entries, n)).run(...values);
-      i += n;
-    }
-  }
-}
-
-/**
- * Drops the multiEntry index entries of the row stored under `key`, if any,
- * before it is rewritten or deleted: its entries are computed again from
- * its stored JSON and deleted by their whole key, so the side tables need
- * no index on the primary key (one more copy of every entry). A new row,
- * the common put, costs one lookup that finds nothing.
- */
-function dropEntries({ prepare }: Pick<TxContext, 'prepare'>, layout: TableLayout, key: Uint8Array): void {
-  if (layout.multi.length === 0) return;
-  const old = prepare(`SELECT v FROM ${layout.table} WHERE k = ?`).get(key);
-  if (old) dropEntriesOf({ prepare }, layout, key, old.v as string);
-}
-
-/** Deletes the multiEntry index entries of `stored`, the JSON of the row under `key`. */
-function dropEntriesOf(
-  { prepare }: Pick<TxContext, 'prepare'>,
-  layout: TableLayout,
-  key: Uint8Array,
-  stored: string,
-): void {
-  const row = decodeRow(stored);
-  for (const { path, entries } of layout.multi) {
-    const drop = prepare(`DELETE FROM ${entries} WHERE ik = ? AND k = ?`);
-    for (const entry of multiEntryKeys(row, path)) drop.run(encodeKey(entry), key);
-  }
 }
 
 /**
@@ -176,102 +133,120 @@ function dropEntriesOf(
  * key and 200 bytes of JSON: 2.2 µs a row one to a statement, 1.2-1.3 µs
  * thirty to one). The statements take 32, 16, ... 1 rows, so that a table
  * has at most six of them cached; rows are written in order, so a key given
- * twice keeps its last row, as a put after a put does. With multiEntry
- * indexes, each statement's rows that replace stored ones are read with one
- * lookup (their entries dropped), and the new entries go several to an
- * INSERT too.
+ * twice keeps its last row, as a put after a put does.
  */
 function putMany(context: TxContext, layout: TableLayout, rows: readonly Row[]): void {
-  const { prepare } = context;
   for (let i = 0; i < rows.length; ) {
-    const n = chunk(rows.length - i, MAX_ROWS_PER_INSERT);
+    const n = chunk(rows.length - i, MAX_ROWS_PER_STATEMENT);
     const batch = rows.slice(i, i + n);
-    const values: SQLInputValue[] = [];
-    for (const row of batch) {
+    const keys = batch.map((row) => {
       const key = keyAtPath(row, layout.spec.key);
       if (key === undefined)
         throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(layout.spec.key)}`);
-      pushColumns(values, layout, key, row);
-    }
-    const keys = batch.map((_, j) => values[j * (2 + layout.columns.length)] as Uint8Array);
-    if (layout.multi.length > 0) dropStoredEntries(context, layout, keys);
-    prepare(insertSql(layout, n)).run(...values);
-    if (layout.multi.length > 0) {
-      // A key given twice in the batch keeps its last row, and that row's entries only.
-      const last = new Map(keys.map((key, j) => [Buffer.from(key).toString('hex'), j]));
-      for (const j of last.values()) putEntries(context, layout, keys[j]!, batch[j]!);
-    }
+      return key;
+    });
+    writeRows(context, layout, batch, keys);
     i += n;
   }
 }
 
 /**
- * Drops the multiEntry index entries of the rows stored under `keys` (at
- * most MAX_ROWS_PER_INSERT), read with one lookup (dropEntries reads one).
+ * Rows under their keys (as many as a power of two up to
+ * MAX_ROWS_PER_STATEMENT) in one INSERT OR REPLACE. With multiEntry indexes,
+ * the rows they replace are read with one lookup and their entries dropped,
+ * and the new entries go several to an INSERT too.
+ */
+function writeRows(
+  context: TxContext,
+  layout: TableLayout,
+  rows: readonly Row[],
+  keys: readonly Key[],
+): void {
+  const values: SQLInputValue[] = [];
+  const encoded: Uint8Array[] = [];
+  rows.forEach((row, j) => {
+    const key = encodeKey(keys[j]!);
+    encoded.push(key);
+    pushColumns(values, layout, key, row);
+  });
+  const insert = context.prepare(layout.sql.insert[rows.length]!);
+  if (layout.multi.length === 0) {
+    insert.run(...values);
+    return;
+  }
+  dropStoredEntries(context, layout, encoded);
+  insert.run(...values);
+  // A key given twice keeps its last row, and that row's entries only.
+  const last = new Map(keys.map((key, j) => [keyId(key), j]));
+  for (const j of last.values()) putEntries(context, layout.multi, encoded[j]!, rows[j]!);
+}
+
+/**
+ * A row's entries in the multiEntry indexes `multi` (those of the row it
+ * replaces were dropped first: dropStoredEntries), several to an INSERT.
+ */
+export function putEntries(
+  { prepare }: Pick<TxContext, 'prepare'>,
+  multi: readonly EntriesIndex[],
+  key: Uint8Array,
+  row: Row,
+): void {
+  for (const { path, sql } of multi) {
+    const keys = multiEntryKeys(row, path);
+    for (let i = 0; i < keys.length; ) {
+      const n = chunk(keys.length - i, MAX_ENTRIES_PER_STATEMENT);
+      const values: SQLInputValue[] = [];
+      for (let j = i; j < i + n; j++) values.push(encodeKey(keys[j]!), key);
+      prepare(sql.insert[n]!).run(...values);
+      i += n;
+    }
+  }
+}
+
+/**
+ * Drops the multiEntry index entries of the rows stored under `keys` (a
+ * power of two of them up to MAX_ROWS_PER_STATEMENT; a key given twice is
+ * one row), before they are rewritten or deleted, read with one lookup: the
+ * entries are computed again from each row's stored JSON and deleted by their
+ * whole key, so the side tables need no index on the primary key (one more
+ * copy of every entry). New rows, the common put, cost a lookup that finds
+ * nothing.
  */
 function dropStoredEntries(context: TxContext, layout: TableLayout, keys: readonly Uint8Array[]): void {
-  const unique = [...new Map(keys.map((key) => [Buffer.from(key).toString('hex'), key])).values()];
-  const sql = cachedSql(`${layout.table} lookup ${unique.length}`, () => {
-    const marks = Array(unique.length).fill('?').join(', ');
-    return `SELECT k, v FROM ${layout.table} WHERE k IN (${marks})`;
-  });
-  for (const { k, v } of context.prepare(sql).all(...unique))
+  for (const { k, v } of context.prepare(layout.sql.lookup[keys.length]!).all(...keys))
     dropEntriesOf(context, layout, k as Uint8Array, v as string);
 }
 
-const MAX_ROWS_PER_INSERT = 32;
-/** Index entries are two parameters each. */
-const MAX_ENTRIES_PER_INSERT = 64;
+/** Deletes the multiEntry index entries of `stored`, the JSON of the row under `key`, several to a DELETE. */
+function dropEntriesOf(
+  { prepare }: Pick<TxContext, 'prepare'>,
+  layout: TableLayout,
+  key: Uint8Array,
+  stored: string,
+): void {
+  const row = decodeRow(stored);
+  for (const { path, sql } of layout.multi) {
+    const keys = multiEntryKeys(row, path);
+    for (let i = 0; i < keys.length; ) {
+      const n = chunk(keys.length - i, MAX_ENTRIES_PER_STATEMENT);
+      const values: SQLInputValue[] = [key];
+      for (let j = i; j < i + n; j++) values.push(encodeKey(keys[j]!));
+      prepare(sql.delete[n]!).run(...values);
+      i += n;
+    }
+  }
+}
 
 /** How many of `remaining` the next statement takes: a power of two up to `max`, so few are cached. */
 const chunk = (remaining: number, max: number) => Math.min(max, 1 << (31 - Math.clz32(remaining)));
 
-/** SQL text built once per shape (the connection's prepare caches statements by text). */
-const sqlTexts = new Map<string, string>();
-
-function cachedSql(shape: string, build: () => string): string {
-  let sql = sqlTexts.get(shape);
-  if (sql === undefined) {
-    sql = build();
-    sqlTexts.set(shape, sql);
-  }
-  return sql;
-}
-
-/** The INSERT of n entries into a multiEntry index's side table. */
-const entriesInsertSql = (entries: string, n: number) =>
-  cachedSql(
-    `${entries} insert ${n}`,
-    () => `INSERT INTO ${entries} (ik, k) VALUES ${Array(n).fill('(?, ?)').join(', ')}`,
-  );
-
-/** The columns of a row in insertSql's order: its key, its JSON, each index's key (NULL without one). */
-function pushColumns(values: SQLInputValue[], layout: TableLayout, key: Key, row: Row): void {
-  values.push(encodeKey(key), encodeRow(row));
+/** The columns of a row in the layout's insert order: its key, its JSON, each index's key (NULL without one). */
+function pushColumns(values: SQLInputValue[], layout: TableLayout, key: Uint8Array, row: Row): void {
+  values.push(key, encodeRow(row));
   for (const { path } of layout.columns) {
     const indexKey = keyAtPath(row, path);
     values.push(indexKey === undefined ? null : encodeKey(indexKey));
   }
-}
-
-/** By table layout, the INSERT of n rows at index n. */
-const inserts = new WeakMap<TableLayout, string[]>();
-
-function insertSql(layout: TableLayout, rows: number): string {
-  let byCount = inserts.get(layout);
-  if (!byCount) {
-    byCount = [];
-    inserts.set(layout, byCount);
-  }
-  let sql = byCount[rows];
-  if (!sql) {
-    const columns = ['k', 'v', ...layout.columns.map(({ column }) => column)];
-    const row = `(${columns.map(() => '?').join(', ')})`;
-    const values = Array(rows).fill(row).join(', ');
-    sql = `INSERT OR REPLACE INTO ${layout.table} (${columns.join(', ')}) VALUES ${values}`;
-    byCount[rows] = sql;
-  }
-  return sql;
 }
 
 function generateKey(prepare: TxContext['prepare'], name: string): number {

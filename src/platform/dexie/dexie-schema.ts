@@ -34,13 +34,25 @@ function tableSchema(spec: TableSpec): string {
   return [(spec.autoIncrement ? '++' : '') + primary, ...indexes].join(',');
 }
 
-/** Per table, each port index name → the Dexie index to query (':id' is Dexie's primary key). */
-export function dexieIndexNames(version: SchemaVersion): Map<string, Map<string | undefined, string>> {
-  const tables = new Map<string, Map<string | undefined, string>>();
+/** The Dexie index a port index is queried by. */
+export interface DexieIndex {
+  /** Dexie's name (its key path), or ':id' for the primary key (an index on its path too: the store is read). */
+  readonly name: string;
+  readonly multiEntry: boolean;
+}
+
+/** Per table, each port index name → the Dexie index to query (undefined: the primary key). */
+export function dexieIndexNames(version: SchemaVersion): Map<string, Map<string | undefined, DexieIndex>> {
+  const primary: DexieIndex = { name: ':id', multiEntry: false };
+  const tables = new Map<string, Map<string | undefined, DexieIndex>>();
   for (const [name, spec] of Object.entries(version.tables)) {
-    const indexes = new Map<string | undefined, string>([[undefined, ':id']]);
-    for (const [index, given] of Object.entries(spec.indexes ?? {}))
-      indexes.set(index, dexiePath(indexPath(given).path));
+    const key = dexiePath(spec.key);
+    const indexes = new Map<string | undefined, DexieIndex>([[undefined, primary]]);
+    for (const [index, given] of Object.entries(spec.indexes ?? {})) {
+      const { path, multiEntry } = indexPath(given);
+      const dexie = dexiePath(path);
+      indexes.set(index, { name: dexie === key ? ':id' : dexie, multiEntry });
+    }
     tables.set(name, indexes);
   }
   return tables;

@@ -16,7 +16,7 @@ import {
   type Store,
   type WriteTx,
 } from '../../core/storage.ts';
-import { dexieIndexNames, dexiePath, dexieStores } from './dexie-schema.ts';
+import { type DexieIndex, dexieIndexNames, dexieStores } from './dexie-schema.ts';
 import {
   countRows,
   failed,
@@ -43,7 +43,7 @@ export interface DexieStoreOptions {
   readonly durability?: 'strict' | 'relaxed' | 'default';
 }
 
-type IndexNames = Map<string, Map<string | undefined, string>>;
+type IndexNames = Map<string, Map<string | undefined, DexieIndex>>;
 
 /**
  * The schema version of an IndexedDB version: IndexedDB's is Dexie's times
@@ -141,7 +141,6 @@ export async function openDexieStore(
 /** IndexedDB's transaction and object stores, as far as this file uses them (no DOM lib here). */
 interface IdbObjectStore extends IdbSource {
   readonly autoIncrement: boolean;
-  readonly keyPath: string | readonly string[];
   readonly indexNames: { contains(name: string): boolean };
   index(name: string): IdbSource;
   get(key: Key): IdbRequest;
@@ -193,13 +192,11 @@ function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): Write
     }
     return found;
   };
-  const select = (name: string, query?: Query) =>
-    collection(table(name), indexName(indexes, name, query), query);
   /** The object store, or its index, a query reads (an index on the primary key's path is the store). */
   const source = (name: string, query: Query): IdbSource => {
-    const index = indexName(indexes, name, query);
+    const index = indexOf(indexes, name, query).name;
     const found = store(name);
-    if (index === ':id' || index === dexiePath(found.keyPath)) return found;
+    if (index === ':id') return found;
     if (!found.indexNames.contains(index))
       throw new StorageError('NotFoundError', `no index ${index} in the database's table ${name}`);
     return found.index(index);
@@ -236,10 +233,12 @@ function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): Write
       await requested(store(name).delete(key));
     },
     deleteWhere: async (name, query) => {
-      if (query.index === undefined) return select(name, query).delete();
+      const index = indexOf(indexes, name, query);
+      const selected = collection(table(name), index.name, query);
+      if (!index.multiEntry) return selected.delete();
       // Dexie counts the index entries it went through: a row of a multiEntry index is under
       // several, and the port counts rows (IndexedDB deletes each once).
-      const matched = await select(name, query).primaryKeys();
+      const matched = await selected.primaryKeys();
       const unique = [...new Map(matched.map((key) => [keyId(key as Key), key])).values()];
       await table(name).bulkDelete(unique);
       return unique.length;
@@ -248,7 +247,7 @@ function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): Write
   return tx;
 }
 
-function indexName(indexes: IndexNames, table: string, query?: Query): string {
+function indexOf(indexes: IndexNames, table: string, query?: Query): DexieIndex {
   const index = indexes.get(table)?.get(query?.index);
   if (index === undefined)
     throw new StorageError('NotFoundError', `no index ${query?.index} on table ${table}`);
