@@ -172,8 +172,8 @@ export class RemoteBatch {
     this.writes.add(write);
   }
 
-  /** Issues the writes of prev events named that may be placed later (laterNamed), at finish(). */
-  private flush(): void {
+  /** Issues the writes of prev events named that may be placed later (laterNamed): finish() does (tests call it to look between). */
+  flush(): void {
     for (const write of writeNamedLater(this.tx, this.room.room_id, this.laterNamed, this.rowsWritten))
       this.issue(write);
     this.laterNamed.clear();
