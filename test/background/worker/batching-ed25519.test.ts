@@ -107,16 +107,33 @@ function manualScheduling() {
   };
 }
 
+/**
+ * A batching verifier over a counting Ed25519, its tasks and timers run by
+ * the test, with a fake Worker port (answering with `reply`) attached.
+ */
+function subject(options: Partial<BatchingOptions> = {}, reply?: Parameters<typeof workerPort>[0]) {
+  const { inner, counter } = countingEd25519();
+  const sched = manualScheduling();
+  const batching = batchingEd25519({ ...sched.options, ...options });
+  const batched = batching.over(inner);
+  const port = workerPort(reply);
+  batching.attach(port);
+  return { counter, sched, batching, batched, port };
+}
+
+/** Each check's result is whether it is valid (the forged ones are not). */
+async function assertVerdicts(results: readonly Promise<boolean>[], cs: readonly Check[]): Promise<void> {
+  assert.deepEqual(
+    await Promise.all(results),
+    cs.map((c) => c.valid),
+  );
+}
+
 const verifyAll = (e: Ed25519, cs: readonly Check[]) =>
   cs.map((c) => e.verify(c.publicKey, c.message, c.signature));
 
 test('a lone check runs in the thread and posts nothing', async () => {
-  const { inner, counter } = countingEd25519();
-  const sched = manualScheduling();
-  const batching = batchingEd25519(sched.options);
-  const batched = batching.over(inner);
-  const port = workerPort();
-  batching.attach(port);
+  const { counter, sched, batched, port } = subject();
   const [check] = await checks(1);
   const result = batched.verify(check!.publicKey, check!.message, check!.signature);
   sched.endTask();
@@ -126,12 +143,7 @@ test('a lone check runs in the thread and posts nothing', async () => {
 });
 
 test('checks issued in one task go to the Worker in one message, and a forged one in it is invalid', async () => {
-  const { inner, counter } = countingEd25519();
-  const sched = manualScheduling();
-  const batching = batchingEd25519({ ...sched.options, minBatch: 4 });
-  const batched = batching.over(inner);
-  const port = workerPort();
-  batching.attach(port);
+  const { counter, sched, batched, port } = subject({ minBatch: 4 });
   const cs = await checks(10, [3, 9]);
   const results = verifyAll(batched, cs);
   sched.endTask();
@@ -140,10 +152,7 @@ test('checks issued in one task go to the Worker in one message, and a forged on
   assert.equal(port.posted.length, 1);
   assert.equal(port.posted[0]!.messageLengths.length, 9);
   await port.answer();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   assert.equal(counter.verified, 1);
   assert.equal(sched.pendingTimers(), 0);
 });
@@ -166,12 +175,7 @@ test('a queued check reads its arguments when it is made, not when the batch is 
 });
 
 test('a long run of checks goes to the Worker in maxBatch chunks as it is issued, the rest when the task ends', async () => {
-  const { inner, counter } = countingEd25519();
-  const sched = manualScheduling();
-  const batching = batchingEd25519({ ...sched.options, minBatch: 2, maxBatch: 4 });
-  const batched = batching.over(inner);
-  const port = workerPort();
-  batching.attach(port);
+  const { counter, sched, batched, port } = subject({ minBatch: 2, maxBatch: 4 });
   const cs = await checks(11, [5]);
   const results = verifyAll(batched, cs);
   // One in the thread, two chunks of four already posted, two waiting for the end of the task.
@@ -185,27 +189,16 @@ test('a long run of checks goes to the Worker in maxBatch chunks as it is issued
     [4, 4, 2],
   );
   await port.answer();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   assert.equal(counter.verified, 1);
 });
 
 test('fewer queued checks than minBatch are checked in the thread', async () => {
-  const { inner, counter } = countingEd25519();
-  const sched = manualScheduling();
-  const batching = batchingEd25519({ ...sched.options, minBatch: 8 });
-  const batched = batching.over(inner);
-  const port = workerPort();
-  batching.attach(port);
+  const { counter, sched, batched, port } = subject({ minBatch: 8 });
   const cs = await checks(5, [2]);
   const results = verifyAll(batched, cs);
   sched.endTask();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   assert.equal(counter.verified, 5);
   assert.equal(port.posted.length, 0);
 });
@@ -223,21 +216,13 @@ test('without a Worker every check runs in the thread', async () => {
 });
 
 test('a Worker that never answers: the batch is checked in the thread at the timeout, and later batches stay there until it answers', async () => {
-  const { inner, counter } = countingEd25519();
-  const sched = manualScheduling();
-  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
-  const batched = batching.over(inner);
-  const port = workerPort();
-  batching.attach(port);
+  const { counter, sched, batched, port } = subject({ minBatch: 2 });
   const cs = await checks(5, [4]);
   const results = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(port.posted.length, 1);
   sched.fireTimers();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   assert.equal(counter.verified, 5);
 
   // Stalled: the next batch is not sent.
@@ -251,10 +236,7 @@ test('a Worker that never answers: the batch is checked in the thread at the tim
 
   // A late reply (ignored: already checked) shows the Worker alive: batches go to it again.
   await port.answer();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   const third = verifyAll(batched, cs);
   sched.endTask();
   assert.equal(port.posted.length, 1);
@@ -279,10 +261,7 @@ test('a port replaced (the worker got a new one) hands its unanswered batches ba
   const fresh = workerPort();
   batching.attach(fresh);
   assert.ok(old.closed);
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   assert.equal(counter.verified, 4);
   assert.equal(sched.pendingTimers(), 0);
 
@@ -323,46 +302,30 @@ test('a reply on another port than the batch went out on settles nothing', async
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(settled.slice(1), [false, false, false]);
   await fresh.answer();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
 });
 
 test('a reply without one boolean per item is not believed: the batch is checked in the thread', async () => {
-  const { inner, counter } = countingEd25519();
-  const sched = manualScheduling();
-  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
-  const batched = batching.over(inner);
   // Claims all valid, one result short.
-  const port = workerPort(async (r) => ({ id: r.id, results: r.messageLengths.slice(1).map(() => true) }));
-  batching.attach(port);
+  const { counter, sched, batched, port } = subject({ minBatch: 2 }, async (r) => ({
+    id: r.id,
+    results: r.messageLengths.slice(1).map(() => true),
+  }));
   const cs = await checks(4, [2, 3]);
   const results = verifyAll(batched, cs);
   sched.endTask();
   await port.answer();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   assert.equal(counter.verified, 4);
 });
 
 test('a port that cannot post: the batch is checked in the thread', async () => {
-  const { inner, counter } = countingEd25519();
-  const sched = manualScheduling();
-  const batching = batchingEd25519({ ...sched.options, minBatch: 2 });
-  const batched = batching.over(inner);
-  const port = workerPort();
-  batching.attach(port);
+  const { counter, sched, batched, port } = subject({ minBatch: 2 });
   port.close();
   const cs = await checks(3, [0]);
   const results = verifyAll(batched, cs);
   sched.endTask();
-  assert.deepEqual(
-    await Promise.all(results),
-    cs.map((c) => c.valid),
-  );
+  await assertVerdicts(results, cs);
   assert.equal(counter.verified, 3);
 });
 
