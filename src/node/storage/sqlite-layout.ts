@@ -56,6 +56,8 @@ export interface TableLayout {
     readonly delete: string;
     /** By n (a power of two up to MAX_ROWS_PER_STATEMENT), the INSERT OR REPLACE of n rows' columns. */
     readonly insert: readonly string[];
+    /** The INSERT OR IGNORE of one row's columns: it writes only a key not held yet. */
+    readonly insertNew: string;
     /** By n, the keys and JSON of the rows under n keys. */
     readonly lookup: readonly string[];
   };
@@ -119,6 +121,7 @@ export function tableLayouts(version: SchemaVersion): Map<string, TableLayout> {
         MAX_ROWS_PER_STATEMENT,
         (marks) => `INSERT OR REPLACE INTO ${table} (${names.join(', ')}) VALUES ${marks(row)}`,
       ),
+      insertNew: `INSERT OR IGNORE INTO ${table} (${names.join(', ')}) VALUES ${row}`,
       lookup: bySize(
         MAX_ROWS_PER_STATEMENT,
         (marks) => `SELECT k, v FROM ${table} WHERE k IN (${marks('?')})`,
