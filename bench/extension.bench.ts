@@ -102,17 +102,30 @@ async function sendToSync(
     first.push(d.arrived - d.sent);
   }
   await waitForDirectWebRTC(a.browser, b.serverName);
-  await Promise.all([startTrace(a.browser.worker), startTrace(b.browser.worker)]);
-  // P2PM_CPU_PROFILE=<directory>: both workers' CPU profiles over the timed messages.
-  const profiles = [await workerCpuProfile(a.browser), await workerCpuProfile(b.browser)] as const;
+  await Promise.all([
+    startTrace(a.browser.worker),
+    startTrace(b.browser.worker),
+    callClient(a.page, 'startTrace'),
+    callClient(b.page, 'startTrace'),
+  ]);
+  // P2PM_CPU_PROFILE=<directory>: both workers' and both nodes' CPU profiles over the timed messages.
+  const profiles = [
+    [await workerCpuProfile(a.browser), 'extension-A'],
+    [await workerCpuProfile(b.browser), 'extension-B'],
+    [await workerCpuProfile(a.browser, 'offscreen'), 'extension-A-offscreen'],
+    [await workerCpuProfile(b.browser, 'offscreen'), 'extension-B-offscreen'],
+  ] as const;
   for (let i = 0; i < count; i++) {
     const started = performance.now();
     deliveries.push(await send(`bench ${i}`));
     await sleep(Math.max(0, PACE_MS - (performance.now() - started)));
   }
-  await profiles[0]('extension-A');
-  await profiles[1]('extension-B');
-  const sides = { A: await takeTrace(a.browser.worker), B: await takeTrace(b.browser.worker) };
+  for (const [stop, name] of profiles) await stop(name);
+  const side = async (s: typeof a) =>
+    [...(await takeTrace(s.browser.worker)), ...(await callClient(s.page, 'takeTrace'))].sort(
+      (x, y) => x.start - y.start,
+    );
+  const sides = { A: await side(a), B: await side(b) };
   // P2PM_TRACE_DUMP=<file>: the deliveries and both sides' spans as JSON, for a closer look.
   const dump = process.env.P2PM_TRACE_DUMP;
   if (dump) writeFileSync(dump, JSON.stringify({ deliveries, sides }));
