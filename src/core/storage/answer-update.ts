@@ -29,7 +29,6 @@ export function updatedAnswer(
   changes: ReadonlyMap<string, Row>,
   absent: Row,
 ): Row[] | undefined {
-  if (spec.autoIncrement) return undefined;
   if (query.limit !== undefined && rows.length >= query.limit) return undefined;
   let path = spec.key;
   if (query.index !== undefined) {

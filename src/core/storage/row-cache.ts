@@ -449,14 +449,21 @@ export function withRowCache(
                   () => kept(table, row),
                   () => tx.put(table, row),
                 );
-              // Its key is the store's to assign (or not valid): known once answered, its row not at all.
+              // Its key is the store's to assign (or not valid): known once
+              // answered. The store keeps the row with that key at the key
+              // path (W3C IndexedDB 3.0, §5.5 "store a record into an object
+              // store": the generated key is injected into the clone), so the
+              // row is known too where the path is one step.
+              const injected = injectedKeyPath(specs[table]);
+              const copy = injected === undefined ? undefined : kept(table, row);
               written.putting.set(table, (written.putting.get(table) ?? 0) + 1);
               try {
                 const assigned = await tx.put(table, row);
+                if (copy) copy[injected!] = assigned;
                 await noted(
                   table,
                   [keyId(assigned)],
-                  () => UNKNOWN,
+                  () => copy ?? UNKNOWN,
                   async () => undefined,
                 );
                 return assigned;
@@ -511,6 +518,13 @@ export function withRowCache(
 }
 
 /**
+/** The key path of an auto-increment table when it is one step (no dots), where the store puts the key it assigns. */
+function injectedKeyPath(spec: TableSpec | undefined): string | undefined {
+  return spec?.autoIncrement && typeof spec.key === 'string' && !spec.key.includes('.') && spec.key !== ''
+    ? spec.key
+    : undefined;
+}
+
 /**
  * Freezes an array of keys and the arrays in it, deeply; leaves alone (and
  * answers false for) one holding anything else, such as binary keys, which

@@ -154,6 +154,33 @@ describe('a write reads the committed state from memory', () => {
     await store.close();
   });
 
+  test('an auto-increment put is learnt with the key the store assigned', async () => {
+    const { store, gets, queries } = await countedStore();
+    const row = { roomId: '!r', n: 1 };
+    const [pos, own] = await store.write(['stream'], async (tx) => {
+      const key = await tx.put('stream', row);
+      return [key, await tx.get('stream', key)];
+    });
+    assert.deepEqual(own, { pos, roomId: '!r', n: 1 });
+    assert.deepEqual(row, { roomId: '!r', n: 1 }, "the caller's row is left as it was");
+    assert.deepEqual(await store.read(['stream'], (tx) => tx.get('stream', pos)), {
+      pos,
+      roomId: '!r',
+      n: 1,
+    });
+    assert.equal(gets(), 0);
+    const all = () =>
+      store.read(['stream'], (tx) => tx.query('stream', { index: 'byRoom', range: { lower: ['!r'] } }));
+    await all();
+    await store.write(['stream'], (tx) => tx.put('stream', { roomId: '!r', n: 2 }));
+    assert.deepEqual(
+      (await all()).map((r) => r.n),
+      [1, 2],
+    );
+    assert.equal(queries(), 1, 'the answer brought up to date with the new row');
+    await store.close();
+  });
+
   test('a count a write kept is forgotten when a commit touches its table', async () => {
     const { store, queries } = await countedStore();
     const count = () => store.write(['kv'], (tx) => tx.count('kv'));
@@ -206,7 +233,7 @@ describe('an answer brought up to date with a write', () => {
     assert.equal(updatedAnswer(rows, { ...inRoom, limit: 1 }, spec, written, ABSENT), undefined);
   });
 
-  test('equals, open bounds, primary key queries; multiEntry indexes and auto-increment tables are given up', () => {
+  test('equals, open bounds, primary key queries, auto-increment keys; multiEntry indexes are given up', () => {
     const written = changes(['$b', ev('$b', '!r', 2)], ['$c', ev('$c', '!r', 3)]);
     const equals = { index: 'byRoomDepth', equals: ['!r', 2] };
     assert.deepEqual(ids(updatedAnswer([], equals, spec, written, ABSENT)), ['$b']);
@@ -218,6 +245,11 @@ describe('an answer brought up to date with a write', () => {
       updatedAnswer([], { index: 'byTag', equals: 'x' }, V1.tables.tagged!, new Map(), ABSENT),
       undefined,
     );
-    assert.equal(updatedAnswer([], {}, V1.tables.stream!, new Map(), ABSENT), undefined);
+    const stream = V1.tables.stream!;
+    const appended = new Map([['2', { pos: 2, roomId: '!r' }]]);
+    assert.deepEqual(updatedAnswer([{ pos: 1, roomId: '!r' }], {}, stream, appended, ABSENT), [
+      { pos: 1, roomId: '!r' },
+      { pos: 2, roomId: '!r' },
+    ]);
   });
 });
