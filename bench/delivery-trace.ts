@@ -122,7 +122,9 @@ type Steps = Record<string, number>;
  * A message's way cut at its spans: A's send and its write, A's write to B's
  * node (A's worker → A's node → the wire), B's node → B's worker, B's
  * federation handler to its placing write, the write, the woken /sync's
- * read after it (none when answered from memory), and its answer reaching bob's client. Undefined when a span
+ * read after it (none when answered from memory), and its answer reaching bob's client. Where the pages'
+ * spans are there, the send is cut at alice's fetch and at her worker's handler, and the answer at bob's
+ * worker answering the /sync and at his page's fetch resolving. Undefined when a span
  * is missing (a message placed by a retry, say).
  */
 function stepsOf(d: Delivery, a: readonly Span[], b: readonly Span[]): Steps | undefined {
@@ -138,8 +140,22 @@ function stepsOf(d: Delivery, a: readonly Span[], b: readonly Span[]): Steps | u
   const bSync = bRead ?? (bWrite && { end: bWrite.end });
   if (!aWrite || !bWire || !bWorker || !bWrite || !bSync) return undefined;
   const aNode = first(a, 'node fed> PUT', aWrite.end);
+  // The pages' spans (the bench's client page, while traced): fetch called → its Response.
+  const aFetch = first(a, 'page PUT', d.sent);
+  const aClient = aFetch && first(a, 'client PUT', aFetch.start);
+  const ending = (spans: readonly Span[], prefix: string, from: number) =>
+    spans.find((s) => s.name.startsWith(prefix) && s.end >= from && s.end <= d.arrived);
+  const bAnswer = ending(b, 'client GET /_matrix/client/v3/sync', bSync.end);
+  const bPage = bAnswer && ending(b, 'page GET /_matrix/client/v3/sync', bAnswer.end);
   return {
     'A send → its write': aWrite.start - d.sent,
+    ...(aFetch &&
+      aClient &&
+      aClient.start <= aWrite.start && {
+        '· A client → fetch': aFetch.start - d.sent,
+        '· A fetch → worker': aClient.start - aFetch.start,
+        '· A worker → write': aWrite.start - aClient.start,
+      }),
     'A write': aWrite.end - aWrite.start,
     ...writeParts('A', aWrite),
     'A write → B node': bWire.start - aWrite.end,
@@ -153,6 +169,12 @@ function stepsOf(d: Delivery, a: readonly Span[], b: readonly Span[]): Steps | u
     ...writeParts('B', bWrite),
     'B woken sync read': bSync.end - bWrite.end,
     'B sync → client': d.arrived - bSync.end,
+    ...(bAnswer &&
+      bPage && {
+        '· B sync answered': bAnswer.end - bSync.end,
+        '· B answer → page': bPage.end - bAnswer.end,
+        '· B page → client': d.arrived - bPage.end,
+      }),
   };
 }
 

@@ -8,6 +8,11 @@
 // The page → homeserver hop and the worker's cold start: extension-startup.bench.ts.
 // Same flags as the end-to-end tests and the demo: no traffic leaves the
 // machine. Prints "skipped" when Chromium or the build is missing.
+// Both browsers share this machine's cores, so a message's steps on B also
+// wait for A's own work: with alice's answers (her PUT's and her own /sync's)
+// held 6 ms after the commit, "A write → B node" fell from 3.7-5.0 to
+// 1.9-2.0 ms p50 in paired runs (load 2-8). Two users' browsers are two
+// machines; read the steps with that in mind.
 // Run alone: `node bench/run.ts extension` (after `npm run build`).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -102,17 +107,30 @@ async function sendToSync(
     first.push(d.arrived - d.sent);
   }
   await waitForDirectWebRTC(a.browser, b.serverName);
-  await Promise.all([startTrace(a.browser.worker), startTrace(b.browser.worker)]);
-  // P2PM_CPU_PROFILE=<directory>: both workers' CPU profiles over the timed messages.
-  const profiles = [await workerCpuProfile(a.browser), await workerCpuProfile(b.browser)] as const;
+  await Promise.all([
+    startTrace(a.browser.worker),
+    startTrace(b.browser.worker),
+    callClient(a.page, 'startTrace'),
+    callClient(b.page, 'startTrace'),
+  ]);
+  // P2PM_CPU_PROFILE=<directory>: both workers' and both nodes' CPU profiles over the timed messages.
+  const profiles = [
+    [await workerCpuProfile(a.browser), 'extension-A'],
+    [await workerCpuProfile(b.browser), 'extension-B'],
+    [await workerCpuProfile(a.browser, 'offscreen'), 'extension-A-offscreen'],
+    [await workerCpuProfile(b.browser, 'offscreen'), 'extension-B-offscreen'],
+  ] as const;
   for (let i = 0; i < count; i++) {
     const started = performance.now();
     deliveries.push(await send(`bench ${i}`));
     await sleep(Math.max(0, PACE_MS - (performance.now() - started)));
   }
-  await profiles[0]('extension-A');
-  await profiles[1]('extension-B');
-  const sides = { A: await takeTrace(a.browser.worker), B: await takeTrace(b.browser.worker) };
+  for (const [stop, name] of profiles) await stop(name);
+  const side = async (s: typeof a) =>
+    [...(await takeTrace(s.browser.worker)), ...(await callClient(s.page, 'takeTrace'))].sort(
+      (x, y) => x.start - y.start,
+    );
+  const sides = { A: await side(a), B: await side(b) };
   // P2PM_TRACE_DUMP=<file>: the deliveries and both sides' spans as JSON, for a closer look.
   const dump = process.env.P2PM_TRACE_DUMP;
   if (dump) writeFileSync(dump, JSON.stringify({ deliveries, sides }));

@@ -1,15 +1,18 @@
 // With P2PM_CPU_PROFILE=<directory>, a CPU profile of the extension's
-// service worker (CDP on its target), as federation.bench.ts profiles Node's
-// main thread; written as <directory>/<name>.cpuprofile when the returned
-// function is called.
+// service worker, or of its offscreen document (CDP on its target), as
+// federation.bench.ts profiles Node's main thread; written as
+// <directory>/<name>.cpuprofile when the returned function is called.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { ExtensionBrowser } from '../scripts/harness/extension-browser.ts';
-import { workerProtocol } from './worker-protocol.ts';
+import { type ExtensionTarget, workerProtocol } from './worker-protocol.ts';
 
-export async function workerCpuProfile(browser: ExtensionBrowser): Promise<(name: string) => Promise<void>> {
+export async function workerCpuProfile(
+  browser: ExtensionBrowser,
+  which: ExtensionTarget = 'worker',
+): Promise<(name: string) => Promise<void>> {
   const directory = process.env.P2PM_CPU_PROFILE;
   if (!directory) return async () => {};
-  const protocol = await workerProtocol(browser.context, browser.extensionId);
+  const protocol = await workerProtocol(browser.context, browser.extensionId, which);
   await protocol.call('Profiler.enable');
   await protocol.call('Profiler.setSamplingInterval', { interval: 200 });
   await protocol.call('Profiler.start');

@@ -1,7 +1,7 @@
-// A DevTools session on the extension's service worker: CDP through a page's
-// session (targets are not pages), its messages relayed with
-// Target.sendMessageToTarget. Used by worker-memory.bench.ts (heap) and
-// worker-profile.ts (CPU profile).
+// A DevTools session on the extension's service worker, or on its offscreen
+// document (the libp2p node): CDP through a page's session (targets are not
+// pages), its messages relayed with Target.sendMessageToTarget. Used by
+// worker-memory.bench.ts (heap) and worker-profile.ts (CPU profile).
 import type { BrowserContext } from 'playwright-core';
 
 export interface WorkerProtocol {
@@ -9,14 +9,25 @@ export interface WorkerProtocol {
   detach(): Promise<void>;
 }
 
-export async function workerProtocol(context: BrowserContext, extensionId: string): Promise<WorkerProtocol> {
+/** Which of the extension's targets: its service worker, or its offscreen document. */
+export type ExtensionTarget = 'worker' | 'offscreen';
+
+export async function workerProtocol(
+  context: BrowserContext,
+  extensionId: string,
+  which: ExtensionTarget = 'worker',
+): Promise<WorkerProtocol> {
   const page = context.pages()[0] ?? (await context.newPage());
   const cdp = await context.newCDPSession(page);
   const { targetInfos } = (await cdp.send('Target.getTargets')) as {
     targetInfos: { targetId: string; type: string; url: string }[];
   };
-  const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.includes(extensionId));
-  if (!target) throw new Error('no service worker target');
+  const target = targetInfos.find((t) =>
+    which === 'worker'
+      ? t.type === 'service_worker' && t.url.includes(extensionId)
+      : t.type !== 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/offscreen`),
+  );
+  if (!target) throw new Error(`no ${which} target`);
   const { sessionId } = (await cdp.send('Target.attachToTarget', {
     targetId: target.targetId,
     flatten: false,

@@ -50,6 +50,25 @@ const synced = new Map<string, Map<string, string[]>>();
 const arrivals = new Map<string, number>();
 const wallClock = () => performance.timeOrigin + performance.now();
 
+/**
+ * While a bench traces: each homeserver request of the syncing clients, from
+ * fetch called until its Response resolved (the head arrived through the
+ * shim), as spans on the wall clock like the worker's (src/platform/trace.ts):
+ * what the client library takes before and after, and what the page ↔ worker
+ * hop takes.
+ */
+let pageSpans: { name: string; start: number; end: number }[] | undefined;
+
+/** fetch through the shim, recorded in pageSpans while they are on. */
+const tracedFetch: typeof fetch = async (input, init) => {
+  if (!pageSpans) return globalThis.fetch(input, init);
+  const start = wallClock();
+  const response = await globalThis.fetch(input, init);
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  pageSpans?.push({ name: `page ${init?.method ?? 'GET'} ${url.pathname}`, start, end: wallClock() });
+  return response;
+};
+
 function client(name: string): MatrixClient {
   const found = clients.get(name);
   if (!found) throw new Error(`no client ${name}`);
@@ -99,7 +118,7 @@ export const p2pmClient = {
 
   /** Starts a syncing client named `name` and waits for its first sync. */
   async start(name: string, baseUrl: string, creds: Credentials): Promise<void> {
-    const c = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true });
+    const c = createClient({ baseUrl, ...creds, logger: quiet, timelineSupport: true, fetchFn: tracedFetch });
     const rooms = new Map<string, string[]>();
     synced.set(name, rooms);
     c.on(RoomEvent.Timeline, (event: MatrixEvent, room: Room | undefined, toStart: boolean | undefined) => {
@@ -224,6 +243,18 @@ export const p2pmClient = {
   /** When to-device message `n` reached `name` through /sync (ms since the epoch); waits for it. */
   async toDeviceArrivedAt(name: string, n: number): Promise<number> {
     return until(() => arrivals.get(`${name}\nto-device ${n}`), `to-device ${n} synced to ${name}`);
+  },
+
+  /** Starts recording the page's spans (pageSpans). */
+  startTrace(): void {
+    pageSpans = [];
+  },
+
+  /** The page's spans so far; the recording stops. */
+  takeTrace(): { name: string; start: number; end: number }[] {
+    const spans = pageSpans ?? [];
+    pageSpans = undefined;
+    return spans;
   },
 
   /** When `body` reached `name` through /sync (ms since the epoch); waits for it. */
