@@ -29,7 +29,9 @@ export function updatedAnswer(
   changes: ReadonlyMap<string, Row>,
   absent: Row,
 ): Row[] | undefined {
-  if (query.limit !== undefined && rows.length >= query.limit) return undefined;
+  // A fractional limit is cut by each store its own way (SQLite's LIMIT floors it).
+  if (query.limit !== undefined && (!Number.isInteger(query.limit) || rows.length >= query.limit))
+    return undefined;
   let path = spec.key;
   if (query.index !== undefined) {
     const index = spec.indexes?.[query.index];

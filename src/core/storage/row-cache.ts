@@ -135,10 +135,19 @@ class QueryAnswers {
     for (const id of this.#byTable.get(table) ?? []) this.#delete(id);
   }
 
+  clear(): void {
+    this.#answers.clear();
+    this.#byTable.clear();
+    this.#rows = 0;
+  }
+
   /** Replaces each answer of the table with `update`'s, or forgets it where that is undefined. */
   updateTable(table: string, update: (entry: AnswerEntry) => Answer | undefined): void {
     for (const id of [...(this.#byTable.get(table) ?? [])]) {
-      const entry = this.#answers.get(id)!;
+      // Setting a grown answer may have evicted one of this table's next ones
+      // (least recently used, to stay within QUERY_ROWS): it is simply gone.
+      const entry = this.#answers.get(id);
+      if (entry === undefined) continue;
       const answer = update(entry);
       if (answer === undefined) this.#delete(id);
       else this.set(table, id, answer, entry.query);
@@ -307,6 +316,17 @@ export function withRowCache(
    * answers of its tables up to date; not committed (or not known to be: a
    * failed commit may still have written), it forgets what the write touched.
    */
+  /** Forgets every row and answer, as if every table had just been written. */
+  const forgetAll = () => {
+    commits++;
+    for (const [table, byKey] of rows) {
+      touchedAt.set(table, commits);
+      byKey.clear();
+    }
+    for (const table of touchedAt.keys()) touchedAt.set(table, commits);
+    answers.clear();
+  };
+
   const learn = (written: Written, committed: boolean) => {
     commits++;
     // A put still unanswered when the transaction ended may have written
@@ -503,8 +523,16 @@ export function withRowCache(
       } finally {
         // Committed or not: a failed commit may still have written (a lost
         // connection can leave the outcome unknown), and forgetting is always safe.
-        learn(written, committed);
-        close();
+        // Learning must not turn a committed write into a failed one (its
+        // caller would retry it: a second event, a second stream position) nor
+        // leave its tables open: if it throws, the cache forgets everything.
+        try {
+          learn(written, committed);
+        } catch {
+          forgetAll();
+        } finally {
+          close();
+        }
       }
     },
     close: () => inner.close(),
@@ -517,7 +545,6 @@ export function withRowCache(
   };
 }
 
-/**
 /** The key path of an auto-increment table when it is one step (no dots), where the store puts the key it assigns. */
 function injectedKeyPath(spec: TableSpec | undefined): string | undefined {
   return spec?.autoIncrement && typeof spec.key === 'string' && !spec.key.includes('.') && spec.key !== ''
