@@ -8,6 +8,11 @@
 // The page → homeserver hop and the worker's cold start: extension-startup.bench.ts.
 // Same flags as the end-to-end tests and the demo: no traffic leaves the
 // machine. Prints "skipped" when Chromium or the build is missing.
+// Both browsers share this machine's cores, so a message's steps on B also
+// wait for A's own work: with alice's answers (her PUT's and her own /sync's)
+// held 6 ms after the commit, "A write → B node" fell from 3.7-5.0 to
+// 1.9-2.0 ms p50 in paired runs (load 2-8). Two users' browsers are two
+// machines; read the steps with that in mind.
 // Run alone: `node bench/run.ts extension` (after `npm run build`).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

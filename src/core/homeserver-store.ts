@@ -5,8 +5,7 @@
 // federation ingest bench about 10 % more CPU per PDU). Sizes bound
 // memory; each module says how many rows of its big tables to keep.
 import { roomRowCacheSizes } from './rooms/api.ts';
-import { indexPath } from './storage/key-path.ts';
-import type { SchemaVersion, Store, TableSpec } from './storage/port.ts';
+import type { SchemaVersion, Store } from './storage/port.ts';
 import { type RowCacheSizes, withRowCache } from './storage/row-cache.ts';
 
 const SIZES: RowCacheSizes = roomRowCacheSizes;
@@ -15,19 +14,10 @@ const OTHER_TABLE_ROWS = 1024;
 
 /** `store`, opened with `schema`, behind the row cache; only for the connection the homeserver writes through. */
 export function cachedHomeserverStore(store: Store, schema: readonly SchemaVersion[]): Store {
-  const tables = Object.entries(schema[schema.length - 1]!.tables);
+  const tables = schema[schema.length - 1]!.tables;
   return withRowCache(
     store,
-    Object.fromEntries(tables.map(([t]) => [t, SIZES[t] ?? OTHER_TABLE_ROWS])),
-    Object.fromEntries(tables.filter(([, spec]) => !spec.autoIncrement).map(([t, spec]) => [t, spec.key])),
-    Object.fromEntries(tables.map(([t, spec]) => [t, multiEntryPaths(spec)])),
+    Object.fromEntries(Object.keys(tables).map((t) => [t, SIZES[t] ?? OTHER_TABLE_ROWS])),
+    tables,
   );
-}
-
-/** The paths of a table's multiEntry indexes (the row cache keeps their arrays frozen). */
-function multiEntryPaths(spec: TableSpec): string[] {
-  return Object.values(spec.indexes ?? {})
-    .map(indexPath)
-    .filter(({ multiEntry }) => multiEntry)
-    .map(({ path }) => path as string);
 }

@@ -75,3 +75,33 @@ export function multiEntryKeys(row: Row, path: string): Key[] {
   }
   return keys;
 }
+
+/**
+ * Orders two keys as IndexedDB does (W3C IndexedDB 3.0, §2.6 "compare two
+ * keys"): numbers before strings before arrays, strings by code units (as
+ * JavaScript's `<`), arrays element by element and then by length. Throws for
+ * a value that is not a number, string or array of them (dates and binary
+ * keys are not compared here: callers give up on such keys).
+ */
+export function compareKeys(a: Key, b: Key): number {
+  const ta = keyType(a);
+  const tb = keyType(b);
+  if (ta !== tb) return ta - tb;
+  if (ta === 2) {
+    const x = a as readonly Key[];
+    const y = b as readonly Key[];
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      const order = compareKeys(x[i]!, y[i]!);
+      if (order !== 0) return order;
+    }
+    return x.length - y.length;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function keyType(key: unknown): number {
+  if (typeof key === 'number' && !Number.isNaN(key)) return 0;
+  if (typeof key === 'string') return 1;
+  if (Array.isArray(key)) return 2;
+  throw new TypeError('not a key this compares');
+}
