@@ -88,10 +88,23 @@ function webCryptoBackend(subtle: SubtleLike): RawBackend {
       pkcs8.set(seed, 16);
       return subtle.importKey('pkcs8', pkcs8, ED25519, true, ['sign']);
     });
-  const verifyKey = (publicKey: Uint8Array) =>
-    cachedPromise(verifyKeys, encodeHex(publicKey), () =>
+  // The last key verified with, compared byte by byte: a received
+  // transaction's PDUs are mostly one server's, and the hex of its key for
+  // the cache cost about 1.5 µs a signature on the main thread (issue 13).
+  let last: { readonly bytes: Uint8Array; readonly key: Promise<CryptoKeyLike> } | undefined;
+  const verifyKey = (publicKey: Uint8Array) => {
+    if (last && sameBytes(last.bytes, publicKey)) return last.key;
+    const key = cachedPromise(verifyKeys, encodeHex(publicKey), () =>
       subtle.importKey('raw', publicKey.slice(), ED25519, false, ['verify']),
     );
+    // A failed import is not remembered here either (cachedPromise drops it).
+    const entry = { bytes: publicKey.slice(), key };
+    last = entry;
+    key.catch(() => {
+      if (last === entry) last = undefined;
+    });
+    return key;
+  };
 
   return {
     publicKey: (seed) =>
@@ -106,6 +119,12 @@ function webCryptoBackend(subtle: SubtleLike): RawBackend {
     verify: async (publicKey, message, signature) =>
       subtle.verify(ED25519, await verifyKey(publicKey), signature, message),
   };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Caches a promise; a rejected one is dropped so that the next call retries. */

@@ -70,6 +70,16 @@ export class EventRows {
     this.tx = tx;
   }
 
+  /**
+   * The row when this transaction already read or wrote it, else undefined
+   * (not known, or known not to be held): no await, where every event of a
+   * batch asks for the same few rows several times (each await of get costs
+   * a microtask, about 0.1-0.3 µs; issue 13). `held.peek(id) ?? (await held.get(id))`.
+   */
+  peek(eventId: string): EventRow | undefined {
+    return this.rows.get(eventId);
+  }
+
   async get(eventId: string): Promise<EventRow | undefined> {
     if (this.rows.has(eventId)) return this.rows.get(eventId);
     const row = await eventRowOf(this.tx, eventId);
@@ -120,7 +130,7 @@ export async function checkOwnAuthEvents(
 ): Promise<Verdict> {
   const rows = new Map<string, EventRow>();
   for (const id of authEventIdsOf(event, version)) {
-    const row = await held.get(id);
+    const row = held.peek(id) ?? (await held.get(id));
     if (!row) throw new MissingAuthEvents(`auth event ${id} of ${event.event_id} is not held`);
     rows.set(id, row);
   }
@@ -145,7 +155,7 @@ export async function stateGroupBefore(
   const groups = new Set<number>();
   const states: ReadonlyMap<StateKey, string>[] = [];
   for (const prev of event.prev_events) {
-    const row = await held.get(prev);
+    const row = held.peek(prev) ?? (await held.get(prev));
     // A prev event held with its place in the DAG gives its state after; outliers do not count.
     if (heldWithPlace(row)) groups.add(row.sg_after);
     else if (external.has(prev)) states.push(external.get(prev)!);
@@ -176,7 +186,7 @@ async function authStateInGroup(
   const tuples = [...authEventTypesFor(event, version), { type: 'm.room.create', stateKey: '' }];
   for (const { type, stateKey } of tuples) {
     const id = state.get(stateKeyOf(type, stateKey));
-    const row = id === undefined ? undefined : await held.get(id);
+    const row = id === undefined ? undefined : (held.peek(id) ?? (await held.get(id)));
     if (row) found.set(stateKeyOf(type, stateKey), row.pdu);
   }
   return found;

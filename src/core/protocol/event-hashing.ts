@@ -18,7 +18,7 @@ import { type Ed25519, type Signer, verifyEd25519 } from './ed25519.ts';
 import { roomIdOfCreateEvent, serverNameOf } from './identifiers.ts';
 import { redactEvent } from './redaction.ts';
 import type { RoomVersion } from './room-version.ts';
-import { P2P_KEY_ID, publicKeyFromServerName, signaturesOf, signedBytes, signJson } from './signing.ts';
+import { P2P_KEY_ID, signaturesOf, signedBytes, signJson, verifyingKeyOf } from './signing.ts';
 import type { Signatures } from './signing.ts';
 import type { Pdu, RoomEvent } from './types.ts';
 import { utf8ByteLength, utf8Encode, utf8Transient } from './utf8.ts';
@@ -220,7 +220,7 @@ async function serverSignatureProblem(
   server: string,
   message: Uint8Array,
 ): Promise<string | undefined> {
-  const publicKey = publicKeyFromServerName(server);
+  const publicKey = verifyingKeyOf(server);
   if (!publicKey) return `unknown signing key for ${server}`;
   const ours: Record<string, unknown> = signaturesOf(event)[server] ?? {};
   // Every ed25519 key id of a P2P server names the same key; try ours first.

@@ -3,6 +3,7 @@
 // key, so anyone can verify its signatures without fetching keys.
 
 import { decodeBase64, decodeHex, encodeBase64, encodeHex } from './base64.ts';
+import { BoundedCache } from './bounded-cache.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { type Ed25519, type Signer, verifyEd25519 } from './ed25519.ts';
 import { isJsonObject } from './types.ts';
@@ -75,6 +76,23 @@ const HEX_SERVER_NAME = /^[0-9a-f]{64}$/;
 /** The Ed25519 public key a P2P server name stands for; undefined for any other name. */
 export function publicKeyFromServerName(serverName: string): Uint8Array | undefined {
   return HEX_SERVER_NAME.test(serverName) ? decodeHex(serverName) : undefined;
+}
+
+/**
+ * Keys of the server names seen last, shared: each received PDU's signature
+ * check needs its sender's key, and the test and decoding of the name cost
+ * about 2 µs a PDU on the main thread (issue 13). A peer can name at most
+ * this many servers before older ones are decoded again.
+ */
+const SERVER_KEYS = new BoundedCache<string, Uint8Array | null>(1024);
+
+/**
+ * publicKeyFromServerName, the same array for the same name while it is
+ * remembered: for verifying only (Ed25519.verify never writes its arguments),
+ * never to be written or handed on.
+ */
+export function verifyingKeyOf(serverName: string): Uint8Array | undefined {
+  return SERVER_KEYS.getOrSet(serverName, () => publicKeyFromServerName(serverName) ?? null) ?? undefined;
 }
 
 /** The server name of a public key: 64 lower-case hex characters. */

@@ -1,13 +1,13 @@
 // The storage port over Dexie 4 and IndexedDB: the store of the extension's
 // service worker, and of unit tests over fake-indexeddb (passed in as options,
 // so the core never imports it). Dexie's typings need no DOM lib, so this file
-// stays in the platform-free core.
+// stays in the platform-free core. Dexie opens and upgrades the database
+// (dexie-schema.ts); the port's transactions are IndexedDB's own (transact).
 
-import { type Collection, Dexie, type DexieOptions, type Table, type Transaction } from 'dexie';
+import { Dexie, type DexieOptions } from 'dexie';
 import {
   checkVersions,
   type Key,
-  type KeyRange,
   keyId,
   type Query,
   type Row,
@@ -20,6 +20,7 @@ import { type DexieIndex, dexieIndexNames, dexieStores } from './dexie-schema.ts
 import {
   countRows,
   failed,
+  primaryKeys,
   type IdbKeyRangeStatics,
   type IdbRequest,
   type IdbSource,
@@ -126,16 +127,140 @@ export async function openDexieStore(
     throw new StorageError('VersionError', `${name} is at version ${stored}, newer than ${current.version}`);
   }
   const indexes = dexieIndexNames(current);
+  let idb = db.backendDB() as unknown as IdbDatabase;
+  const durability = options.durability ?? 'strict';
+  let closed = false;
+  // One reopening for every transaction that found the connection lost at once.
+  let reopening: Promise<void> | undefined;
+  const reopen = () =>
+    (reopening ??= (async () => {
+      db.close({ disableAutoOpen: false });
+      await db.open();
+      idb = db.backendDB() as unknown as IdbDatabase;
+    })().finally(() => {
+      reopening = undefined;
+    }));
+  const run = async <T>(
+    mode: 'readonly' | 'readwrite',
+    tables: readonly string[],
+    fn: (tx: WriteTx) => Promise<T>,
+  ): Promise<T> => {
+    if (closed) throw new StorageError('DatabaseClosedError', `${name} is closed`);
+    const body = (native: IdbTransaction) => fn(nativeTx(native, indexes, keys));
+    try {
+      return await transact(idb, mode, tables, durability, body);
+    } catch (err) {
+      if (!(err instanceof ConnectionLost)) throw err;
+      // Chromium can close a connection under its page (Dexie's issue 1398), and Dexie closes it
+      // on versionchange: opened again, as Dexie's own transactions did; a second loss is final.
+      await reopen();
+      try {
+        return await transact(idb, mode, tables, durability, body);
+      } catch (again) {
+        if (again instanceof ConnectionLost)
+          throw new StorageError('DatabaseClosedError', `${name}: the connection was closed`);
+        throw again;
+      }
+    }
+  };
   return {
     read: async (tables, fn) =>
-      db.transaction('r', tables as string[], (trans) => {
-        const { get, query, count } = dexieTx(trans, indexes, keys);
+      run('readonly', tables, (tx) => {
+        const { get, query, count } = tx;
         return fn({ get, query, count });
       }),
-    write: async (tables, fn) =>
-      db.transaction('rw', tables as string[], (trans) => fn(dexieTx(trans, indexes, keys))),
-    close: async () => db.close(),
+    write: async (tables, fn) => run('readwrite', tables, fn),
+    close: async () => {
+      closed = true;
+      db.close();
+    },
   };
+}
+
+/** A transaction asked of a connection that was closed, not by close(). */
+class ConnectionLost extends Error {}
+
+/** IDBDatabase, as far as this file uses it (no DOM lib here). */
+interface IdbDatabase {
+  transaction(
+    tables: string[],
+    mode: 'readonly' | 'readwrite',
+    options?: { durability: 'strict' | 'relaxed' | 'default' },
+  ): IdbTransaction;
+}
+
+/**
+ * Runs `fn` in one IndexedDB transaction of its own, without Dexie's
+ * transaction: Dexie's wraps the function in its zone and its promises
+ * (every await inside went through them: about 60 ms of promise.js and 10 of
+ * its cache middleware in a worker profile of 5,000 received PDUs, beside
+ * the garbage). The port's rules make the rest simple: `fn` awaits only this
+ * transaction's requests (port.ts), so IndexedDB keeps it active to the end.
+ *  - `fn` resolving: a write asks IndexedDB to commit at once (commit(),
+ *    where the browser has it) and resolves on `complete`, when the commit
+ *    is durable (Chromium with 'strict' durability: flushed to disk); a read
+ *    resolves at once, since what it read cannot change under it (IndexedDB
+ *    ends it when the task is over).
+ *  - `fn` throwing: the transaction is aborted, nothing of it written, and
+ *    the promise rejects with `fn`'s error.
+ *  - the transaction aborting by itself (a failed commit: the quota full, the
+ *    database closed under it): the promise rejects with its error.
+ */
+function transact<T>(
+  idb: IdbDatabase,
+  mode: 'readonly' | 'readwrite',
+  tables: readonly string[],
+  durability: 'strict' | 'relaxed' | 'default',
+  fn: (tx: IdbTransaction) => Promise<T>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let native: IdbTransaction;
+    try {
+      native = idb.transaction([...tables], mode, { durability });
+    } catch (err) {
+      // IndexedDB's name for a transaction asked of a closed connection.
+      return reject((err as Error).name === 'InvalidStateError' ? new ConnectionLost() : err);
+    }
+    let failed = false;
+    let result: T;
+    native.onabort = () => {
+      if (!failed)
+        reject(native.error ?? new StorageError('TransactionInactiveError', 'the transaction was aborted'));
+      failed = true;
+    };
+    native.oncomplete = () => {
+      if (!failed && mode === 'readwrite') resolve(result);
+    };
+    let running: Promise<T>;
+    try {
+      running = fn(native);
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    running.then(
+      (value) => {
+        if (failed) return;
+        if (mode === 'readonly') return resolve(value);
+        result = value;
+        // IndexedDB would commit once the task is over; asked now, it starts the commit at once, as Dexie did.
+        try {
+          native.commit?.();
+        } catch {
+          // Already committing (no request was pending): `complete` comes all the same.
+        }
+      },
+      (err: unknown) => {
+        if (failed) return;
+        failed = true;
+        try {
+          native.abort();
+        } catch {
+          // Finished already: whatever it wrote is committed, but the caller sees its error.
+        }
+        reject(err);
+      },
+    );
+  });
 }
 
 /** IndexedDB's transaction and object stores, as far as this file uses them (no DOM lib here). */
@@ -148,7 +273,12 @@ interface IdbObjectStore extends IdbSource {
   delete(key: Key): IdbRequest;
 }
 interface IdbTransaction {
+  readonly error: { readonly name: string; readonly message: string } | null;
+  onabort: (() => void) | null;
+  oncomplete: (() => void) | null;
   objectStore(name: string): IdbObjectStore;
+  commit?(): void;
+  abort(): void;
 }
 
 /** What the native reads need beside the transaction: IDBKeyRange and IDBFactory.cmp. */
@@ -158,24 +288,14 @@ interface KeyParts {
 }
 
 /**
- * The port's transaction over Dexie's. Tables are taken from the transaction
- * object itself rather than from Dexie's ambient zone, so operations join this
- * transaction without relying on the zone following native awaits. (Awaiting
- * anything else still lets IndexedDB commit early: see port.ts.)
- *
- * A row's get, put and delete, queries and counts go to IndexedDB's own
- * object stores and indexes under Dexie's transaction (idb-reads.ts):
- * through Dexie each cost the worker about as much again as the request
- * itself (its middlewares, its promises and zones), and a received
- * transaction makes a few hundred of them (bulk writes too: one request a
- * row). deleteWhere, rare, stays Dexie's.
+ * The port's transaction over IndexedDB's (transact): a row's get, put and
+ * delete, queries and counts go to its object stores and indexes
+ * (idb-reads.ts): through Dexie each cost the worker about as much again as
+ * the request itself (its middlewares, its promises and zones), and a
+ * received transaction makes a few hundred of them (bulk writes too: one
+ * request a row).
  */
-function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): WriteTx {
-  const table = (name: string) => trans.table(name);
-  const native = (trans as unknown as { idbtrans?: IdbTransaction }).idbtrans;
-  // Dexie's own field, not its API: a Dexie that renames it must fail here, not at the first row.
-  if (typeof native?.objectStore !== 'function')
-    throw new Error("Dexie's transaction carries no IndexedDB transaction (trans.idbtrans)");
+function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): WriteTx {
   const stores = new Map<string, IdbObjectStore>();
   const store = (name: string) => {
     let found = stores.get(name);
@@ -201,6 +321,19 @@ function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): Write
       throw new StorageError('NotFoundError', `no index ${index} in the database's table ${name}`);
     return found.index(index);
   };
+  /** Issues a request for each of `items` (IndexedDB has no bulk request) and resolves when the last one succeeded. */
+  const each = <I>(items: readonly I[], request: (item: I) => IdbRequest) =>
+    new Promise<void>((resolve, reject) => {
+      // A transaction's requests are answered in order: only the last one's success is listened to, each one's failure rejects.
+      let last: IdbRequest | undefined;
+      for (const item of items) {
+        const issued = request(item);
+        issued.onerror = failed(issued, reject);
+        last = issued;
+      }
+      if (last) last.onsuccess = () => resolve();
+      else resolve();
+    });
   const tx: WriteTx = {
     get: async <T extends Row>(name: string, key: Key) => requested<T | undefined>(store(name).get(key)),
     query: async <T extends Row>(name: string, query: Query = {}) =>
@@ -211,36 +344,22 @@ function dexieTx(trans: Transaction, indexes: IndexNames, keys: KeyParts): Write
     count: async (name, query = {}) => countRows(source(name, query), query, keys.ranges, keys.cmp),
     // IndexedDB puts a clone: an assigned auto-increment key is not written back into `row`.
     put: async (name, row) => requested<Key>(store(name).put(row)),
-    // One request a row all the same (IndexedDB has no bulk put), as Dexie's bulkPut made
-    // them: only the last one's success is listened to (a transaction's requests are
-    // answered in order), each one's failure rejects.
     putAll: async (name, rows) => {
       const target = store(name);
       if (target.autoIncrement)
         throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
-      if (rows.length === 0) return;
-      await new Promise<void>((resolve, reject) => {
-        let last: IdbRequest | undefined;
-        for (const row of rows) {
-          const request = target.put(row);
-          request.onerror = failed(request, reject);
-          last = request;
-        }
-        last!.onsuccess = () => resolve();
-      });
+      await each(rows, (row) => target.put(row));
     },
     delete: async (name, key) => {
       await requested(store(name).delete(key));
     },
+    // The primary keys the query selects (a row of a multiEntry index once, though it matched
+    // several entries: the port counts rows), then a delete each.
     deleteWhere: async (name, query) => {
-      const index = indexOf(indexes, name, query);
-      const selected = collection(table(name), index.name, query);
-      if (!index.multiEntry) return selected.delete();
-      // Dexie counts the index entries it went through: a row of a multiEntry index is under
-      // several, and the port counts rows (IndexedDB deletes each once).
-      const matched = await selected.primaryKeys();
-      const unique = [...new Map(matched.map((key) => [keyId(key as Key), key])).values()];
-      await table(name).bulkDelete(unique);
+      const matched = await primaryKeys(source(name, query), query, keys.ranges, keys.cmp);
+      const unique = [...new Map(matched.map((key) => [keyId(key), key])).values()];
+      const target = store(name);
+      await each(unique, (key) => target.delete(key));
       return unique.length;
     },
   };
@@ -252,30 +371,4 @@ function indexOf(indexes: IndexNames, table: string, query?: Query): DexieIndex 
   if (index === undefined)
     throw new StorageError('NotFoundError', `no index ${query?.index} on table ${table}`);
   return index;
-}
-
-function collection(table: Table, index: string, query: Query = {}): Collection {
-  if (query.equals !== undefined && query.range !== undefined) {
-    throw new StorageError('DataError', 'a query takes equals or range, not both');
-  }
-  let result =
-    query.equals !== undefined
-      ? table.where(index).equals(query.equals)
-      : query.range
-        ? inRange(table, index, query.range)
-        : table.orderBy(index);
-  if (query.reverse) result = result.reverse();
-  if (query.limit !== undefined) result = result.limit(query.limit);
-  return result;
-}
-
-function inRange(table: Table, index: string, range: KeyRange): Collection {
-  const where = table.where(index);
-  const { lower, upper } = range;
-  if (lower !== undefined && upper !== undefined) {
-    return where.between(lower, upper, !range.lowerOpen, !range.upperOpen);
-  }
-  if (lower !== undefined) return range.lowerOpen ? where.above(lower) : where.aboveOrEqual(lower);
-  if (upper !== undefined) return range.upperOpen ? where.below(upper) : where.belowOrEqual(upper);
-  return table.orderBy(index);
 }

@@ -1,5 +1,5 @@
-// The port's query and count straight on IndexedDB's object stores and
-// indexes, under Dexie's transaction (dexie-store.ts), as get and put are:
+// The port's query, count and the keys deleteWhere deletes, straight on
+// IndexedDB's object stores and indexes (dexie-store.ts), as get and put are:
 // through Dexie's Collection each query cost the worker its promise and zone
 // machinery on top of the request (about 200 ms of 5,000 received PDUs in a
 // worker profile of `node bench/run.ts extension-ingest`: usePSD,
@@ -27,6 +27,13 @@ export interface IdbSource {
   count(range?: unknown): IdbRequest;
   openCursor(range: unknown, direction: 'prev'): IdbRequest;
   getAllRecords?(options: { query?: unknown; count?: number; direction: 'prev' }): IdbRequest;
+}
+
+/** IDBCursorWithValue, as far as this file uses it. */
+interface IdbCursor {
+  readonly value: unknown;
+  readonly primaryKey: unknown;
+  continue(): void;
 }
 
 /** IDBKeyRange's static side. */
@@ -94,15 +101,38 @@ export async function countRows(
   return (await requested<unknown[]>(source.getAllKeys(range, query.limit))).length;
 }
 
+/**
+ * The primary keys of the rows `query` selects from `source`, in its order
+ * (a row of a multiEntry index once for each entry matched; a limit counts
+ * entries, as the port's query does).
+ */
+export async function primaryKeys(
+  source: IdbSource,
+  query: Query,
+  ranges: IdbKeyRangeStatics,
+  cmp: KeyCompare,
+): Promise<Key[]> {
+  const range = keyRangeOf(query, ranges, cmp);
+  if (range === EMPTY || query.limit === 0) return [];
+  if (!query.reverse || query.limit === undefined)
+    return requested<Key[]>(source.getAllKeys(range, query.limit));
+  return lastByCursor<Key>(source, range, query.limit, (cursor) => cursor.primaryKey as Key);
+}
+
 /** The last `limit` rows of `range`, highest first, by a cursor (a browser without getAllRecords). */
-function lastByCursor<T>(source: IdbSource, range: unknown, limit: number): Promise<T[]> {
+function lastByCursor<T>(
+  source: IdbSource,
+  range: unknown,
+  limit: number,
+  take: (cursor: IdbCursor) => T = (cursor) => cursor.value as T,
+): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const rows: T[] = [];
     const request = source.openCursor(range, 'prev');
     request.onsuccess = () => {
-      const cursor = request.result as { readonly value: T; continue(): void } | null;
+      const cursor = request.result as IdbCursor | null;
       if (!cursor) return resolve(rows);
-      rows.push(cursor.value);
+      rows.push(take(cursor));
       if (rows.length >= limit) return resolve(rows);
       cursor.continue();
     };

@@ -150,7 +150,7 @@ async function checkAndPlace(
   external: ReadonlyMap<string, StateIds>,
   cache: StateCache,
 ): Promise<Placed> {
-  const row = await held.get(event.event_id);
+  const row = held.peek(event.event_id) ?? (await held.get(event.event_id));
   if (heldWithPlace(row)) return { event, ...(row.rejected && { error: `rejected: ${row.rejected}` }) };
   const placed = await decide(tx, held, batch, version, event, external, cache);
   // The row as placed serves the next events of the batch (their prev event);

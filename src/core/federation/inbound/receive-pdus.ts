@@ -138,11 +138,12 @@ async function survey(held: EventRows, events: readonly RoomEvent[], version: Ro
   const inBatch = new Set(todo.map((e) => e.event_id));
   let lacksAuth = false;
   let lacksPrev = false;
+  // The cited rows are mostly the same few: peeked without an await (event-checks.ts EventRows.peek).
   for (const event of todo) {
     for (const id of authEventIdsOf(event, version))
-      if (!inBatch.has(id) && !(await row(id))) lacksAuth = true;
+      if (!inBatch.has(id) && !(held.peek(id) ?? (await row(id)))) lacksAuth = true;
     for (const id of event.prev_events)
-      if (!inBatch.has(id) && !heldWithPlace(await row(id))) lacksPrev = true;
+      if (!inBatch.has(id) && !heldWithPlace(held.peek(id) ?? (await row(id)))) lacksPrev = true;
   }
   return { results, todo, lacksAuth, lacksPrev };
 }
