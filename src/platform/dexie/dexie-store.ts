@@ -118,14 +118,22 @@ export async function openDexieStore(
   declared.forEach((version, i) => {
     db.version(version.version).stores(dexieStores(version, declared[i - 1]));
   });
-  await db.open();
   // Dexie 4 opens a database newer than the code's schema as it is; older code
-  // writing into a newer layout could break its invariants, so refuse instead.
-  const stored = schemaVersionOf(db.backendDB().version as number);
-  if (stored > current.version) {
-    db.close();
-    throw new StorageError('VersionError', `${name} is at version ${stored}, newer than ${current.version}`);
-  }
+  // writing into a newer layout could break its invariants, so refuse instead,
+  // at the first open and at every reopening (another context may have
+  // upgraded it: Dexie closes this connection on its versionchange).
+  const openCurrent = async () => {
+    await db.open();
+    const stored = schemaVersionOf(db.backendDB().version as number);
+    if (stored > current.version) {
+      db.close();
+      throw new StorageError(
+        'VersionError',
+        `${name} is at version ${stored}, newer than ${current.version}`,
+      );
+    }
+  };
+  await openCurrent();
   const indexes = dexieIndexNames(current);
   let idb = db.backendDB() as unknown as IdbDatabase;
   const durability = options.durability ?? 'strict';
@@ -135,7 +143,7 @@ export async function openDexieStore(
   const reopen = () =>
     (reopening ??= (async () => {
       db.close({ disableAutoOpen: false });
-      await db.open();
+      await openCurrent();
       idb = db.backendDB() as unknown as IdbDatabase;
     })().finally(() => {
       reopening = undefined;
@@ -175,6 +183,17 @@ export async function openDexieStore(
       db.close();
     },
   };
+}
+
+/**
+ * The error of a transaction that aborted by itself, as the port names it: a
+ * full quota is the StorageError callers branch on (content.ts), whichever
+ * store is below; others pass as the browser named them.
+ */
+function abortError(error: { name: string; message: string } | null): Error {
+  if (error === null) return new StorageError('TransactionInactiveError', 'the transaction was aborted');
+  if (error.name === 'QuotaExceededError') return new StorageError('QuotaExceededError', error.message);
+  return error as Error;
 }
 
 /** A transaction asked of a connection that was closed, not by close(). */
@@ -224,12 +243,21 @@ function transact<T>(
     let failed = false;
     let result: T;
     native.onabort = () => {
-      if (!failed)
-        reject(native.error ?? new StorageError('TransactionInactiveError', 'the transaction was aborted'));
+      if (!failed) reject(abortError(native.error));
       failed = true;
     };
+    let settled = false;
     native.oncomplete = () => {
-      if (!failed && mode === 'readwrite') resolve(result);
+      if (failed || mode !== 'readwrite') return;
+      failed = true;
+      if (settled) return resolve(result);
+      // IndexedDB committed with `fn` still running: it awaited something other than this transaction's requests.
+      reject(
+        new StorageError(
+          'TransactionInactiveError',
+          'the transaction committed before its function returned',
+        ),
+      );
     };
     let running: Promise<T>;
     try {
@@ -239,6 +267,7 @@ function transact<T>(
     }
     running.then(
       (value) => {
+        settled = true;
         if (failed) return;
         if (mode === 'readonly') return resolve(value);
         result = value;
@@ -250,6 +279,7 @@ function transact<T>(
         }
       },
       (err: unknown) => {
+        settled = true;
         if (failed) return;
         failed = true;
         try {

@@ -69,23 +69,27 @@ export function failed(request: IdbRequest, reject: (error: unknown) => void): I
 }
 
 /** The rows `query` selects from `source`, in its order. */
-export async function queryRows<T extends Row>(
+export function queryRows<T extends Row>(
   source: IdbSource,
   query: Query,
   ranges: IdbKeyRangeStatics,
   cmp: KeyCompare,
 ): Promise<T[]> {
-  const range = keyRangeOf(query, ranges, cmp);
-  if (range === EMPTY || query.limit === 0) return [];
-  if (!query.reverse) return requested<T[]>(source.getAll(range, query.limit));
-  if (query.limit === undefined) return (await requested<T[]>(source.getAll(range))).reverse();
-  if (source.getAllRecords) {
-    const records = await requested<{ value: T }[]>(
-      source.getAllRecords({ query: range, count: query.limit, direction: 'prev' }),
-    );
-    return records.map((record) => record.value);
-  }
-  return lastByCursor<T>(source, range, query.limit);
+  return selected<T>(source, query, ranges, cmp, 'value');
+}
+
+/**
+ * The primary keys of the rows `query` selects from `source`, in its order
+ * (a row of a multiEntry index once for each entry matched; a limit counts
+ * entries, as the port's query does).
+ */
+export function primaryKeys(
+  source: IdbSource,
+  query: Query,
+  ranges: IdbKeyRangeStatics,
+  cmp: KeyCompare,
+): Promise<Key[]> {
+  return selected<Key>(source, query, ranges, cmp, 'primaryKey');
 }
 
 /** How many rows `query` selects from `source`. */
@@ -96,27 +100,42 @@ export async function countRows(
   cmp: KeyCompare,
 ): Promise<number> {
   const range = keyRangeOf(query, ranges, cmp);
-  if (range === EMPTY || query.limit === 0) return 0;
-  if (query.limit === undefined) return requested<number>(source.count(range));
-  return (await requested<unknown[]>(source.getAllKeys(range, query.limit))).length;
+  const limit = limitOf(query);
+  if (range === EMPTY || limit === 0) return 0;
+  if (limit === undefined) return requested<number>(source.count(range));
+  return (await requested<unknown[]>(source.getAllKeys(range, limit))).length;
 }
 
 /**
- * The primary keys of the rows `query` selects from `source`, in its order
- * (a row of a multiEntry index once for each entry matched; a limit counts
- * entries, as the port's query does).
+ * The query's limit as every store counts it: whole rows (SQLite's LIMIT
+ * floors a fraction, IndexedDB's count converts it), none below zero (which
+ * IndexedDB's count would refuse with a TypeError); undefined for no limit.
  */
-export async function primaryKeys(
+const limitOf = (query: Query) =>
+  query.limit === undefined ? undefined : Math.max(0, Math.floor(query.limit));
+
+/** What `query` selects from `source` (each row's value or primary key), in the query's order. */
+async function selected<T>(
   source: IdbSource,
   query: Query,
   ranges: IdbKeyRangeStatics,
   cmp: KeyCompare,
-): Promise<Key[]> {
+  part: 'value' | 'primaryKey',
+): Promise<T[]> {
   const range = keyRangeOf(query, ranges, cmp);
-  if (range === EMPTY || query.limit === 0) return [];
-  if (!query.reverse || query.limit === undefined)
-    return requested<Key[]>(source.getAllKeys(range, query.limit));
-  return lastByCursor<Key>(source, range, query.limit, (cursor) => cursor.primaryKey as Key);
+  const limit = limitOf(query);
+  if (range === EMPTY || limit === 0) return [];
+  const all = (count?: number) =>
+    requested<T[]>(part === 'value' ? source.getAll(range, count) : source.getAllKeys(range, count));
+  if (!query.reverse) return all(limit);
+  if (limit === undefined) return (await all()).reverse();
+  if (source.getAllRecords) {
+    const records = await requested<{ value: T; primaryKey: T }[]>(
+      source.getAllRecords({ query: range, count: limit, direction: 'prev' }),
+    );
+    return records.map((record) => record[part]);
+  }
+  return lastByCursor<T>(source, range, limit, (cursor) => cursor[part] as T);
 }
 
 /** The last `limit` rows of `range`, highest first, by a cursor (a browser without getAllRecords). */
@@ -124,7 +143,7 @@ function lastByCursor<T>(
   source: IdbSource,
   range: unknown,
   limit: number,
-  take: (cursor: IdbCursor) => T = (cursor) => cursor.value as T,
+  take: (cursor: IdbCursor) => T,
 ): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const rows: T[] = [];
