@@ -19,8 +19,10 @@ import {
 import { type DexieIndex, dexieIndexNames, dexieStores } from './dexie-schema.ts';
 import {
   countRows,
+  deleteRange,
   failed,
   primaryKeys,
+  type IdbDeletable,
   type IdbKeyRangeStatics,
   type IdbRequest,
   type IdbSource,
@@ -143,7 +145,17 @@ export async function openDexieStore(
   const reopen = () =>
     (reopening ??= (async () => {
       db.close({ disableAutoOpen: false });
-      await openCurrent();
+      try {
+        await openCurrent();
+      } catch (err) {
+        // A newer database (VersionError) says so; any other failed open (Dexie's own
+        // DatabaseClosedError when close() came during it) is the port's closed database.
+        if (err instanceof StorageError) throw err;
+        throw new StorageError(
+          'DatabaseClosedError',
+          `${name}: could not open again: ${(err as Error).message}`,
+        );
+      }
       idb = db.backendDB() as unknown as IdbDatabase;
     })().finally(() => {
       reopening = undefined;
@@ -162,6 +174,7 @@ export async function openDexieStore(
       // Chromium can close a connection under its page (Dexie's issue 1398), and Dexie closes it
       // on versionchange: opened again, as Dexie's own transactions did; a second loss is final.
       await reopen();
+      if (closed) throw new StorageError('DatabaseClosedError', `${name} is closed`);
       try {
         return await transact(idb, mode, tables, durability, body);
       } catch (again) {
@@ -180,6 +193,9 @@ export async function openDexieStore(
     write: async (tables, fn) => run('readwrite', tables, fn),
     close: async () => {
       closed = true;
+      // Dexie's close() during its open() rejects the open, but the connection the open request
+      // still makes is kept (db.idbdb) and never closed: a reopening under way finishes first.
+      await reopening?.catch(() => {});
       db.close();
     },
   };
@@ -294,13 +310,12 @@ function transact<T>(
 }
 
 /** IndexedDB's transaction and object stores, as far as this file uses them (no DOM lib here). */
-interface IdbObjectStore extends IdbSource {
+interface IdbObjectStore extends IdbDeletable {
   readonly autoIncrement: boolean;
   readonly indexNames: { contains(name: string): boolean };
   index(name: string): IdbSource;
   get(key: Key): IdbRequest;
   put(row: Row): IdbRequest;
-  delete(key: Key): IdbRequest;
 }
 interface IdbTransaction {
   readonly error: { readonly name: string; readonly message: string } | null;
@@ -383,12 +398,17 @@ function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): 
     delete: async (name, key) => {
       await requested(store(name).delete(key));
     },
-    // The primary keys the query selects (a row of a multiEntry index once, though it matched
-    // several entries: the port counts rows), then a delete each.
+    // Over the store's own keys, whole (no limit, not reversed): one count and one delete of the
+    // range, as Dexie's Collection.delete did. Otherwise the primary keys the query selects (a row
+    // of a multiEntry index once, though it matched several entries: the port counts rows), then
+    // a delete each.
     deleteWhere: async (name, query) => {
-      const matched = await primaryKeys(source(name, query), query, keys.ranges, keys.cmp);
-      const unique = [...new Map(matched.map((key) => [keyId(key), key])).values()];
+      const from = source(name, query);
       const target = store(name);
+      if (from === target && query.limit === undefined && !query.reverse)
+        return deleteRange(target, query, keys.ranges, keys.cmp);
+      const matched = await primaryKeys(from, query, keys.ranges, keys.cmp);
+      const unique = [...new Map(matched.map((key) => [keyId(key), key])).values()];
       await each(unique, (key) => target.delete(key));
       return unique.length;
     },

@@ -106,6 +106,35 @@ export async function countRows(
   return (await requested<unknown[]>(source.getAllKeys(range, limit))).length;
 }
 
+/** An object store's delete and clear, which deleteRange needs beside its reads. */
+export interface IdbDeletable extends IdbSource {
+  delete(range: unknown): IdbRequest;
+  clear(): IdbRequest;
+}
+
+/**
+ * Deletes every row of `store` whose primary key the query's range holds (the
+ * query names no index, no limit, no order) and returns how many: IndexedDB's
+ * delete takes a key range and answers no count, so a count request goes
+ * first. A transaction answers its requests in order, so the count is of the
+ * rows the delete removes.
+ */
+export async function deleteRange(
+  store: IdbDeletable,
+  query: Query,
+  ranges: IdbKeyRangeStatics,
+  cmp: KeyCompare,
+): Promise<number> {
+  const range = keyRangeOf(query, ranges, cmp);
+  if (range === EMPTY) return 0;
+  const [count] = await Promise.all([
+    requested<number>(store.count(range)),
+    // delete() takes a key or a range, not "every key": clear() is that.
+    requested(range === undefined ? store.clear() : store.delete(range)),
+  ]);
+  return count;
+}
+
 /**
  * The query's limit as every store counts it: whole rows (SQLite's LIMIT
  * floors a fraction, IndexedDB's count converts it), none below zero (which
