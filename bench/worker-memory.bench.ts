@@ -13,7 +13,7 @@
 // `--quick`: 20 rooms × 200 events. Prints "skipped" without Chromium or a
 // build. Run alone under the browsers' lock:
 // `flock /tmp/p2pm-browsers.lock node bench/run.ts worker-memory`.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Worker } from 'playwright-core';
@@ -157,6 +157,7 @@ async function workerHeap(context: BrowserContext, extensionId: string) {
   const protocol = await workerProtocol(context, extensionId);
   const heap = async () => (await protocol.call('Runtime.getHeapUsage')) as Record<string, number>;
   return {
+    call: protocol.call,
     usedHeap: async () => (await heap()).usedSize! / MB,
     totalHeap: async () => (await heap()).totalSize! / MB,
     collectGarbage: () => protocol.call('HeapProfiler.collectGarbage'),
@@ -270,7 +271,19 @@ export default async function workerMemoryBench(): Promise<Record<string, number
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       })();
+      const allocations = process.env.P2PM_HEAP_PROFILE;
+      if (allocations)
+        await protocol.call('HeapProfiler.startSampling', {
+          samplingInterval: 32_768,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
       const paged = await workload(worker, user.token, user.rooms);
+      if (allocations) {
+        const { profile } = await protocol.call('HeapProfiler.stopSampling');
+        writeFileSync(allocations, JSON.stringify(profile));
+        console.log(`allocation profile (every object, collected or not) in ${allocations}`);
+      }
       sampling = false;
       await sampler;
       peak = Math.max(peak, await protocol.usedHeap());

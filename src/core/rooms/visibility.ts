@@ -8,15 +8,13 @@ export type HistoryVisibility = 'world_readable' | 'shared' | 'invited' | 'joine
 
 /** Answers "may this user see that event" for many events of one room, caching state lookups. */
 export class VisibilityChecker {
-  private readonly groups: GroupCache = new Map();
-  private readonly contents = new Map<string, string | undefined>();
-  private readonly tx: ReadTx;
+  private readonly state: StateValues;
   private readonly userId: string;
   /** The user's current membership row in the room (for "joined at any point after"). */
   private readonly member: MemberRow | undefined;
 
   private constructor(tx: ReadTx, userId: string, member: MemberRow | undefined) {
-    this.tx = tx;
+    this.state = new StateValues(tx);
     this.userId = userId;
     this.member = member;
   }
@@ -57,29 +55,46 @@ export class VisibilityChecker {
   }
 
   private valueAt(group: number, type: string, stateKey: string, field: string): Promise<string | undefined> {
-    return stateContentValue(this.tx, group, type, stateKey, field, this.groups, this.contents);
+    return this.state.at(group, type, stateKey, field);
   }
 }
 
-/** content[field] of the state event at (type, stateKey) in a group, if it is a string (cached). */
-async function stateContentValue(
-  tx: ReadTx,
-  group: number,
-  type: string,
-  stateKey: string,
-  field: string,
-  groups: GroupCache,
-  contents: Map<string, string | undefined>,
-): Promise<string | undefined> {
-  const eventId = await stateEntryIn(tx, group, type, stateKey, groups);
-  if (eventId === undefined) return undefined;
-  const key = `${eventId}\u0000${field}`;
-  if (!contents.has(key)) {
-    const event = await eventsTable.get(tx, eventId);
-    const value = event?.pdu.content[field];
-    contents.set(key, typeof value === 'string' ? value : undefined);
+/**
+ * content[field] of the state event at (type, stateKey) in a state group, if
+ * it is a string, for the events of one request. Answers are kept per group:
+ * consecutive messages share their state group, and walking its chain for
+ * each of them was a seventh of what paging a room's history allocated.
+ */
+class StateValues {
+  private readonly groups: GroupCache = new Map();
+  /** By event id and field: groups share their state events. */
+  private readonly contents = new Map<string, string | undefined>();
+  /** By group, type, state key and field. */
+  private readonly values = new Map<string, string | undefined>();
+  private readonly tx: ReadTx;
+
+  constructor(tx: ReadTx) {
+    this.tx = tx;
   }
-  return contents.get(key);
+
+  async at(group: number, type: string, stateKey: string, field: string): Promise<string | undefined> {
+    const at = `${group}\u0000${type}\u0000${stateKey}\u0000${field}`;
+    if (this.values.has(at)) return this.values.get(at);
+    const value = await this.content(await stateEntryIn(this.tx, group, type, stateKey, this.groups), field);
+    this.values.set(at, value);
+    return value;
+  }
+
+  private async content(eventId: string | undefined, field: string): Promise<string | undefined> {
+    if (eventId === undefined) return undefined;
+    const key = `${eventId}\u0000${field}`;
+    if (!this.contents.has(key)) {
+      const event = await eventsTable.get(this.tx, eventId);
+      const value = event?.pdu.content[field];
+      this.contents.set(key, typeof value === 'string' ? value : undefined);
+    }
+    return this.contents.get(key);
+  }
 }
 
 /** The ids among `eventIds` (events of `roomId`) that the user may see, in order. */
@@ -116,15 +131,13 @@ const MAX_SERVER_USERS = 100;
  * does; a server's own users' member events are always visible to it.
  */
 export class ServerVisibilityChecker {
-  private readonly groups: GroupCache = new Map();
-  private readonly contents = new Map<string, string | undefined>();
-  private readonly tx: ReadTx;
+  private readonly state: StateValues;
   private readonly serverName: string;
   /** The server's users with a membership in the room (any membership: they may have left since). */
   private readonly users: readonly string[];
 
   private constructor(tx: ReadTx, serverName: string, users: readonly string[]) {
-    this.tx = tx;
+    this.state = new StateValues(tx);
     this.serverName = serverName;
     this.users = users;
   }
@@ -157,6 +170,6 @@ export class ServerVisibilityChecker {
   }
 
   private valueAt(group: number, type: string, stateKey: string, field: string): Promise<string | undefined> {
-    return stateContentValue(this.tx, group, type, stateKey, field, this.groups, this.contents);
+    return this.state.at(group, type, stateKey, field);
   }
 }

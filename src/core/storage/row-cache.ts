@@ -93,6 +93,11 @@ const QUERY_ROWS = 2048;
 const ANSWER_ROWS = 64;
 
 type Answer = Row[] | number;
+/** An answer, and whether the cache keeps it for later transactions (then nobody may change it). */
+interface Asked<T> {
+  readonly answer: T;
+  readonly kept: boolean;
+}
 const rowsIn = (answer: Answer) => (typeof answer === 'number' ? 0 : answer.length);
 
 interface AnswerEntry {
@@ -119,9 +124,10 @@ class QueryAnswers {
     return entry.answer;
   }
 
-  set(table: string, id: string, answer: Answer, query?: Query): void {
+  /** Keeps `answer` (whether it did: one of more than ANSWER_ROWS rows is not kept). */
+  set(table: string, id: string, answer: Answer, query?: Query): boolean {
     this.#delete(id);
-    if (rowsIn(answer) > ANSWER_ROWS) return;
+    if (rowsIn(answer) > ANSWER_ROWS) return false;
     this.#answers.set(id, { table, answer, query });
     const ids = this.#byTable.get(table) ?? new Set<string>();
     ids.add(id);
@@ -129,6 +135,7 @@ class QueryAnswers {
     this.#rows += rowsIn(answer);
     while (this.#answers.size > QUERY_ANSWERS || this.#rows > QUERY_ROWS)
       this.#delete(this.#answers.keys().next().value as string);
+    return this.#answers.has(id);
   }
 
   forgetTable(table: string): void {
@@ -220,21 +227,24 @@ export function withRowCache(
 
   const unchangedSince = (table: string, began: number) => (touchedAt.get(table) ?? 0) <= began;
 
-  /** A read's query or count, from the answers kept while the table's answer may be shared (see the header). */
+  /**
+   * A read's query or count, from the answers kept while the table's answer
+   * may be shared (see the header), and whether the answer is kept (shared
+   * with later reads).
+   */
   const sharedAnswer = async <T extends Answer>(
     table: string,
     id: string,
     began: number,
     ask: () => Promise<T>,
     query?: Query,
-  ): Promise<T> => {
+  ): Promise<Asked<T>> => {
     const shareable = () => unchangedSince(table, began) && !writing.get(table)?.size;
     const hit = shareable() ? answers.get(id) : undefined;
-    if (hit !== undefined) return hit as T;
+    if (hit !== undefined) return { answer: hit as T, kept: true };
     const answer = await ask();
-    // Kept as asked: a read hands out copies only (`once`), so nobody holds this one.
-    if (shareable()) answers.set(table, id, answer, query);
-    return answer;
+    // Kept as asked: a read hands out copies of a kept answer only (`once`), so nobody holds this one.
+    return { answer, kept: shareable() && answers.set(table, id, answer, query) };
   };
 
   /** Whether a write has written the table in a way its reads must ask the transaction for (not by known keys). */
@@ -379,14 +389,24 @@ export function withRowCache(
       // After every write opened so far: the store runs this read after those of them still open.
       const mine = opened + 1;
       return inner.read(tables, (tx) => {
-        const asked = new Map<string, Promise<unknown>>();
-        const once = async <T>(key: string, ask: () => Promise<T>): Promise<T> => {
-          let answer = asked.get(key) as Promise<T> | undefined;
-          if (!answer) {
-            answer = ask();
-            asked.set(key, answer);
+        // A query asked again in the same transaction is answered from the
+        // first answer (its snapshot cannot change). Each asker gets a copy,
+        // but for an answer that is not kept and had one asker: it gets the
+        // store's own rows (paging a room's history back read and copied
+        // 100,000 event rows for nobody else, a sixth of the worker's
+        // allocations), and a later asker asks the store again.
+        const asked = new Map<string, { answer: Promise<Asked<unknown>>; askers: number }>();
+        const once = async <T>(key: string, ask: () => Promise<Asked<T>>): Promise<T> => {
+          let entry = asked.get(key);
+          if (!entry) {
+            entry = { answer: ask(), askers: 0 };
+            asked.set(key, entry);
           }
-          return copyOf(await answer);
+          entry.askers++;
+          const { answer, kept } = await entry.answer;
+          if (kept || entry.askers > 1) return copyOf(answer as T);
+          asked.delete(key);
+          return answer as T;
         };
         return fn({
           get: (table, key) => cachedGet(tx, table, key, began, mine),

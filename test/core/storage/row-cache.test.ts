@@ -228,6 +228,30 @@ describe('the row cache', () => {
     await store.close();
   });
 
+  test('an answer too big to keep goes uncopied to its one asker; asking again in the transaction asks the store', async () => {
+    const { store, queries } = await countedStore();
+    await store.write(['kv'], async (tx) => {
+      for (let i = 0; i < 100; i++) await tx.put('kv', { k: `k${i}`, v: i });
+    });
+    const before = queries();
+    const [first, again, together] = await store.read(['kv'], async (tx) => {
+      const first = await tx.query<{ k: string; v: number }>('kv', {});
+      first[0]!.v = -1;
+      const again = await tx.query<{ k: string; v: number }>('kv', {});
+      // Asked twice at once: one request, each asker its own copy.
+      const together = await Promise.all([tx.query<Row>('kv', {}), tx.query<Row>('kv', {})]);
+      return [first, again, together];
+    });
+    assert.equal(queries() - before, 3);
+    assert.equal(again[0]!.v, 0);
+    assert.notEqual(together[0], together[1]);
+    (together[0][0] as { v: number }).v = -2;
+    assert.equal((together[1][0] as { v: number }).v, 0);
+    assert.equal(first.length, 100);
+    assert.equal((await store.read(['kv'], (tx) => tx.get<{ v: number }>('kv', 'k0')))!.v, 0);
+    await store.close();
+  });
+
   test("hits share a multiEntry index's frozen array; the rest of each row is its own", async () => {
     const store = cached(await openSqliteStore(':memory:', [V1]));
     await store.write(['tagged'], (tx) => tx.put('tagged', { id: 'r1', tags: [['x', 1], 'b'], kind: 1 }));
