@@ -63,8 +63,8 @@ describe('round trips of placing a message from a peer', () => {
       async () => (await b.request('GET', member, undefined, bob.accessToken)).status === 200,
       "B places carol's join",
     );
-    // The survey's and the batch's reads with its state group's (its number goes in the rows; the
-    // event's own row is presumed absent, so nothing waits for that read); the event,
+    // The event's own row (presumed absent, so nothing waits for that read) with its state group
+    // (its number goes in the rows; the room's rows the cache has); the event,
     // the current state and the member row's read; the member row with the forgotten row's delete
     // (one round less); the room, the counter and the extremities.
     assert.deepEqual(
