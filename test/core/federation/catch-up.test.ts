@@ -122,6 +122,28 @@ describe('catch-up after partitions', () => {
       await cluster.close();
     }
   });
+
+  test('a queue held back by a long backoff is sent the moment the stalled peer is heard from again', async () => {
+    const backoff = { minMs: 600_000, maxMs: 600_000 };
+    const cluster = await createFederatedCluster(['a', 'b'], { federation: { backoff } });
+    try {
+      const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+      const { alice, bob, roomId } = await twoServerRoom(a, b);
+      // B stops answering while its connection stays up: no "up" will say it is back.
+      cluster.network.stall(b.serverName);
+      await say(a, alice, roomId, 'while you were stalled');
+      await eventually(
+        async () => a.federation.senderState(b.serverName) === 'backing-off',
+        'a failed attempt',
+      );
+      cluster.network.unstall(b.serverName);
+      // Bob's message reaching A is A's news that B is back.
+      await say(b, bob, roomId, 'back');
+      await seesTexts(b, bob, roomId, ['while you were stalled', 'back']);
+    } finally {
+      await cluster.close();
+    }
+  });
 });
 
 describe('the outbox', () => {
