@@ -98,6 +98,21 @@ export class EventRows {
   }
 
   /**
+   * Takes the rows of `eventIds` not known yet as not held, and reads them
+   * meanwhile: the requests go out now, before any write of this transaction
+   * (so they answer what was committed), and the caller goes on without
+   * awaiting them, its writes issued in the same round trip. Resolves
+   * whether every one of them was indeed not held; when not, what the caller
+   * did on the presumption is wrong and its transaction must abort (throw).
+   */
+  presumeUnheld(eventIds: Iterable<string>): Promise<boolean> {
+    const ids = [...new Set(eventIds)].filter((id) => !this.rows.has(id));
+    const reads = ids.map((id) => eventRowOf(this.tx, id));
+    for (const id of ids) this.rows.set(id, undefined);
+    return Promise.all(reads).then((rows) => rows.every((row) => row === undefined));
+  }
+
+  /**
    * Whether `eventId` may be placed later (tables.ts mayBePlacedLater), as
    * far as this transaction read: true when not read.
    */
