@@ -4,7 +4,8 @@
 // delivers local events and EDUs through the persisted outbox (outbound.ts,
 // sender.ts), joins, knocks on and leaves rooms held elsewhere (remote-join.ts,
 // remote-knock.ts, remote-leave.ts), and catches up with peers that come back
-// (`onPeer` up: flush their queue at once and offer them our forward extremities).
+// (`onPeer` up: flush their queue at once and offer them our forward extremities;
+// any request from a peer whose queue waits out a backoff: flush it).
 //
 // Wiring: createHomeserver (homeserver.ts). Federation is made over
 // the rooms module's port, and the rooms module then gets `roomHooks`
@@ -142,7 +143,11 @@ export function createFederation(deps: FederationDeps): Federation {
     edus: { serverName, store, logger, sinks: deps.edus ?? {} },
   };
   const routes = [...serverRoutes(fed, deps.nodeName), ...(deps.extraRoutes ?? [])];
-  deps.transport.onRequest(federationRouter(routes));
+  const router = federationRouter(routes);
+  deps.transport.onRequest((origin, req) => {
+    senders.heardFrom(origin);
+    return router(origin, req);
+  });
   deps.transport.onPeer((peer, state) => {
     if (state !== 'up') return;
     senders.peerUp(peer);

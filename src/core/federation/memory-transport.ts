@@ -31,6 +31,13 @@ export interface MemoryNetwork {
   disconnect(serverName: string): void;
   /** Heals the partition made by disconnect. */
   reconnect(serverName: string): void;
+  /**
+   * Requests to `serverName` time out while its connections stay up (no
+   * `down`, and no `up` after): a stopped process, or a tab the browser froze.
+   */
+  stall(serverName: string): void;
+  /** Ends a stall: requests are answered again. */
+  unstall(serverName: string): void;
 }
 
 interface Member {
@@ -43,6 +50,7 @@ interface Member {
 export function createMemoryNetwork(clock: Clock): MemoryNetwork {
   const members = new Map<string, Member>();
   const cut = new Set<string>();
+  const stalled = new Set<string>();
   const reachable = (a: string, b: string) =>
     a !== b && members.has(a) && members.has(b) && !cut.has(a) && !cut.has(b);
 
@@ -90,6 +98,7 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
   const answer = async (from: Member, to: string, req: FederationRequest, timeoutMs?: number) => {
     const target = members.get(to);
     if (!target || !reachable(from.name, to)) throw new PeerUnreachable(to, 'no-route', `no route to ${to}`);
+    if (stalled.has(to)) throw new PeerUnreachable(to, 'timeout', `${to} did not answer`);
     return withTimeout(clock, timeoutMs ?? from.limits.requestTimeoutMs, to, serve(from.name, target, req));
   };
 
@@ -168,6 +177,8 @@ export function createMemoryNetwork(clock: Clock): MemoryNetwork {
       if (!cut.delete(name)) return;
       announce(name, 'up');
     },
+    stall: (name) => void stalled.add(name),
+    unstall: (name) => void stalled.delete(name),
   };
 }
 

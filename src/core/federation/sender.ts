@@ -65,6 +65,15 @@ export interface Senders {
   handOff(destination: string, entries: readonly Handed[]): void;
   /** The peer is reachable again: forget its backoff and send now. */
   peerUp(destination: string): void;
+  /**
+   * `origin` sent us a request (authenticated by the transport): it is up, so
+   * a send to it waiting out a backoff is tried now. A peer that stalled
+   * (a stopped process, a frozen tab) keeps its connection, and no `up`
+   * tells us it is back; Synapse resets a destination's retry timings on any
+   * valid signed request from it, for the same reason (its Authenticator,
+   * "If we get a valid signed request from the other side, its probably alive").
+   */
+  heardFrom(origin: string): void;
   /** Starts a sender for every destination with queued rows (after a restart). */
   resume(): Promise<void>;
   /** What the destination's sender does now (tests and benches wait on it). */
@@ -165,6 +174,11 @@ export function createSenders(deps: SenderDeps): Senders {
     },
     peerUp: (destination) => {
       if (!closed && destination !== deps.serverName) get(destination).peerUp();
+    },
+    // Only a sender that exists and waits: a request makes no sender, nor one more attempt than that.
+    heardFrom: (origin) => {
+      const sender = senders.get(origin);
+      if (!closed && sender?.state === 'backing-off') sender.peerUp();
     },
     resume: async () => {
       const destinations = await deps.store.read([OUTBOX], pendingDestinations);

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type ClusterNode, createFederatedCluster, eventually } from '../../support/federated-cluster.ts';
+import {
+  type Account,
+  type Cluster,
+  type ClusterNode,
+  createFederatedCluster,
+  eventually,
+} from '../../support/federated-cluster.ts';
 import {
   createRoom,
   join,
@@ -102,26 +108,49 @@ describe('catch-up after partitions', () => {
     }
   });
 
-  test('a queue held back by a long backoff is sent the moment the peer is up again', async () => {
+  /**
+   * A on a ten-minute backoff for B: `outage` keeps B from answering while
+   * alice sends, `back` ends it and makes A hear of it somehow, and bob must
+   * then see alice's message long before the backoff would have let A retry.
+   */
+  async function backoffCutShort(
+    outage: (cluster: Cluster, b: ClusterNode) => void,
+    back: (cluster: Cluster, b: ClusterNode, bob: Account, roomId: string) => Promise<unknown>,
+  ) {
     const backoff = { minMs: 600_000, maxMs: 600_000 };
     const cluster = await createFederatedCluster(['a', 'b'], { federation: { backoff } });
     try {
       const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
       const { alice, bob, roomId } = await twoServerRoom(a, b);
-      cluster.network.disconnect(b.serverName);
+      outage(cluster, b);
       await say(a, alice, roomId, 'while you were away');
-      // The send failed and the sender now waits out its (ten-minute) backoff...
       await eventually(
         async () => a.federation.senderState(b.serverName) === 'backing-off',
         'a failed attempt',
       );
-      cluster.network.reconnect(b.serverName);
-      // ...which the peer coming up cuts short.
+      await back(cluster, b, bob, roomId);
       await seesTexts(b, bob, roomId, ['while you were away']);
     } finally {
       await cluster.close();
     }
-  });
+  }
+
+  test('a queue held back by a long backoff is sent the moment the peer is up again', () =>
+    backoffCutShort(
+      (cluster, b) => cluster.network.disconnect(b.serverName),
+      async (cluster, b) => cluster.network.reconnect(b.serverName),
+    ));
+
+  test('a queue held back by a long backoff is sent the moment the stalled peer is heard from again', () =>
+    backoffCutShort(
+      // B stops answering while its connection stays up: no "up" will say it is back...
+      (cluster, b) => cluster.network.stall(b.serverName),
+      // ...but bob's message reaching A is A's news that B is back.
+      async (cluster, b, bob, roomId) => {
+        cluster.network.unstall(b.serverName);
+        await say(b, bob, roomId, 'back');
+      },
+    ));
 });
 
 describe('the outbox', () => {
