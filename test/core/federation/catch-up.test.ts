@@ -151,6 +151,60 @@ describe('catch-up after partitions', () => {
         await say(b, bob, roomId, 'back');
       },
     ));
+
+  /**
+   * Alice's message reaches B but not C, and A leaves the network; bob's next
+   * message then reaches C while B answers nothing C asks (the message it
+   * follows). Retries are a second apart. `then` goes on from there.
+   */
+  async function followsWhatCLacks(
+    then: (cluster: Cluster, nodes: readonly ClusterNode[], roomId: string, carol: Account) => Promise<void>,
+  ) {
+    const backoff = { minMs: 1_000, maxMs: 1_000 };
+    const cluster = await createFederatedCluster(['a', 'b', 'c'], { federation: { backoff } });
+    try {
+      const [a, b, c] = cluster.nodes as [ClusterNode, ClusterNode, ClusterNode];
+      const { roomId, alice, bob, carol } = await threeServerRoom(cluster.nodes);
+      cluster.network.stall(c.serverName);
+      await say(a, alice, roomId, 'first');
+      await seesTexts(b, bob, roomId, ['first']);
+      await eventually(async () => a.federation.senderState(c.serverName) === 'backing-off', 'A failed C');
+      cluster.network.disconnect(a.serverName);
+      cluster.network.unstall(c.serverName);
+      cluster.network.stall(b.serverName);
+      await say(b, bob, roomId, 'second');
+      await then(cluster, cluster.nodes, roomId, carol);
+    } finally {
+      await cluster.close();
+    }
+  }
+
+  test('events whose origin did not answer for what they lack are sent again and placed, not dropped', () =>
+    followsWhatCLacks(async (cluster, [, b, c], roomId, carol) => {
+      // C had B send the transaction again...
+      await eventually(
+        async () => b!.federation.senderState(c!.serverName) === 'backing-off',
+        'C asked again',
+      );
+      // ...and once B answers, C has both messages.
+      cluster.network.unstall(b!.serverName);
+      await seesTexts(c!, carol, roomId, ['first', 'second']);
+    }));
+
+  test('a transaction is sent again a few times at most: then its events are dropped, and the sender’s queue goes on', () =>
+    followsWhatCLacks(async (_cluster, [, b, c], roomId, carol) => {
+      // B never answers: after three "send again", C takes the transaction, and B's queue is free.
+      await eventually(
+        async () => b!.federation.senderState(c!.serverName) === 'backing-off',
+        'C asked again',
+      );
+      await eventually(
+        async () => b!.federation.senderState(c!.serverName) === 'idle',
+        'the transaction taken',
+        20_000,
+      );
+      assert.ok(!(await texts(c!, carol, roomId)).includes('second'));
+    }));
 });
 
 describe('the outbox', () => {

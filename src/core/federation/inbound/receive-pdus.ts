@@ -17,6 +17,7 @@ import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol
 import { heldWithPlace } from '../../rooms/federation-api.ts';
 import { handled } from '../../storage/issued.ts';
 import { EventRows } from '../event-checks.ts';
+import { type FederationClient, RemoteCallError } from '../federation-client.ts';
 import { topoSort } from '../topo-sort.ts';
 import { type Placed, openBatch, placeAll, placeBatch, placeOneByOne, placingWrite } from './place-events.ts';
 import { fetchMissingAuthEvents } from './auth-chain.ts';
@@ -29,6 +30,17 @@ const MAX_STATE_LOOKUPS = 10;
 
 /** Per event id: undefined when the event is accepted (or soft-failed), else why not. */
 export type PduResults = Map<string, string | undefined>;
+
+/**
+ * The result of an event dropped because its origin, asked for the auth or
+ * prev events it lacks, did not answer (unreachable, timed out, 5xx or 429):
+ * unlike a refusal, asking again later may bring them. A peer that just came
+ * back from an outage, sent the next messages of a room, could not fetch
+ * what it missed from the sender in that moment, and dropped them for good
+ * (a hole in its timeline; test/churn). The transaction receiver has the
+ * sender send such a transaction again (transaction.ts).
+ */
+export const ORIGIN_DID_NOT_ANSWER = 'dropped: what it lacks could not be had from its origin now';
 
 /** Handles a batch of one room (see the header); returns a result for each event of `events`. */
 export function receivePdus(
@@ -45,14 +57,16 @@ export function receivePdus(
     const quick = await surveyAndPlace(deps, version, events);
     const { results, todo, lacksAuth, lacksPrev } = quick.survey;
     if (todo.length === 0) return results;
+    const asking = quick.placed ? undefined : askingOrigin(deps, origin);
     const placed =
-      quick.placed ?? (await placeMissing(deps, origin, roomId, version, todo, lacksAuth, lacksPrev));
+      quick.placed ?? (await placeMissing(asking!.deps, origin, roomId, version, todo, lacksAuth, lacksPrev));
     // e.
     const wanted = new Set(todo.map((e) => e.event_id));
     const members = new Set<string>();
     let timeline = false;
     for (const { event, error, outcome } of placed) {
-      if (wanted.has(event.event_id)) results.set(event.event_id, error);
+      const unanswered = error?.startsWith('dropped:') && asking?.unanswered();
+      if (wanted.has(event.event_id)) results.set(event.event_id, unanswered ? ORIGIN_DID_NOT_ANSWER : error);
       if (outcome?.stream !== undefined) timeline = true;
       for (const member of outcome?.members ?? []) members.add(member);
     }
@@ -130,6 +144,27 @@ async function surveyAndPlace(
     if (todo.length === 0) return { survey: surveyed };
     return { survey: surveyed, placed: await placeOneByOne(deps, version, todo, new Map(), err) };
   }
+}
+
+/** `deps` whose calls to `origin` note whether one went unanswered (not refused: see ORIGIN_DID_NOT_ANSWER). */
+function askingOrigin(deps: InboundDeps, origin: string) {
+  let unanswered = false;
+  const noted = <T>(server: string, call: Promise<T>) =>
+    call.catch((err: unknown) => {
+      if (
+        server === origin &&
+        err instanceof RemoteCallError &&
+        (err.status === 0 || err.status === 429 || err.status >= 500)
+      )
+        unanswered = true;
+      throw err;
+    });
+  const client: FederationClient = {
+    get: (server, path, query, timeoutMs) => noted(server, deps.client.get(server, path, query, timeoutMs)),
+    put: (server, path, body, timeoutMs) => noted(server, deps.client.put(server, path, body, timeoutMs)),
+    post: (server, path, body, timeoutMs) => noted(server, deps.client.post(server, path, body, timeoutMs)),
+  };
+  return { deps: { ...deps, client }, unanswered: () => unanswered };
 }
 
 /** Steps b to d for a batch that lacks auth or prev events. */

@@ -2,8 +2,11 @@
 // PDUs and 100 EDUs. PDUs are grouped by room and go through the checks on
 // receipt (pdu-intake.ts, receive-pdus.ts); the answer maps each PDU's event
 // id to {} or {error}. A transaction repeated by its sender (same origin and
-// txnId, e.g. after a lost answer) gets the first answer again.
-import { badJson, forbidden } from '../../errors.ts';
+// txnId, e.g. after a lost answer) gets the first answer again. One whose
+// events lack what their origin did not give us when asked is answered 503
+// (a few times at most), so that the sender sends it again later, as it
+// does after any failure (ORIGIN_DID_NOT_ANSWER in receive-pdus.ts).
+import { badJson, forbidden, unknown } from '../../errors.ts';
 import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
 import { BoundedCache } from '../../protocol/bounded-cache.ts';
 import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
@@ -12,12 +15,19 @@ import { type EduDeps, receiveEdus } from '../edus.ts';
 import { type Intake, type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
 import { topoSort } from '../topo-sort.ts';
 import type { InboundDeps } from './inbound-deps.ts';
-import { receivePdus } from './receive-pdus.ts';
+import { ORIGIN_DID_NOT_ANSWER, receivePdus } from './receive-pdus.ts';
 
 export const MAX_TRANSACTION_PDUS = 50;
 export const MAX_TRANSACTION_EDUS = 100;
 /** Answers remembered for repeated transactions. */
 const REMEMBERED_TRANSACTIONS = 1_000;
+/**
+ * Times a transaction is answered "send again" (503) because the origin did
+ * not answer our requests for what its events lack (ORIGIN_DID_NOT_ANSWER),
+ * before its events are dropped after all: a sender retries one transaction
+ * at a time, so more would hold back all else it sends us.
+ */
+const ASKED_AGAIN = 3;
 const REMEMBERED_ROOM_VERSIONS = 10_000;
 
 export interface TransactionDeps extends InboundDeps {
@@ -30,6 +40,7 @@ export interface TransactionReceiver {
 
 export function createTransactionReceiver(deps: TransactionDeps): TransactionReceiver {
   const answers = new Map<string, Promise<JsonObject>>();
+  const askedAgain = new BoundedCache<string, number>(REMEMBERED_TRANSACTIONS);
   // A room's version never changes, so once a room is held its version is
   // known without a read (one storage transaction less per transaction).
   const versions = new BoundedCache<string, RoomVersion>(REMEMBERED_ROOM_VERSIONS);
@@ -46,7 +57,12 @@ export function createTransactionReceiver(deps: TransactionDeps): TransactionRec
       const key = `${origin}\u0000${txnId}`;
       const known = answers.get(key);
       if (known) return known;
-      const answer = handle(deps, versionOf, origin, transaction);
+      const askAgain = () => {
+        const times = askedAgain.get(key) ?? 0;
+        askedAgain.set(key, times + 1);
+        return times < ASKED_AGAIN;
+      };
+      const answer = handle(deps, versionOf, origin, transaction, askAgain);
       answers.set(key, answer);
       answer.catch(() => answers.delete(key));
       while (answers.size > REMEMBERED_TRANSACTIONS) answers.delete(answers.keys().next().value!);
@@ -90,6 +106,7 @@ async function handle(
   versionOf: (roomId: string) => Promise<RoomVersion | undefined>,
   origin: string,
   transaction: Transaction,
+  askAgain: () => boolean,
 ): Promise<JsonObject> {
   const results: Record<string, JsonObject> = {};
   // Every room's PDUs are parsed and their checks started before any room is
@@ -104,11 +121,17 @@ async function handle(
     }
     rooms.push(handled(checkRoom(deps, origin, version, raws)));
   }
+  let unanswered = false;
   for (const checked of rooms) {
     for (const [eventId, error] of await placeRoom(deps, origin, await checked)) {
       results[eventId] = error === undefined ? {} : { error };
+      if (error === ORIGIN_DID_NOT_ANSWER) unanswered = true;
     }
   }
+  // What was placed stays placed (sent again, it is already held); the EDUs
+  // wait for the answer that is kept, so that none is taken twice.
+  if (unanswered && askAgain())
+    throw unknown(`${origin} did not answer for what its events lack: send the transaction again`, 503);
   try {
     await receiveEdus(deps.edus, origin, transaction.edus);
   } catch (err) {
