@@ -91,6 +91,7 @@ export function tracedStore(inner: Store, trace: Trace): Store {
           put: (table: string, row: Row) => n('put', table, () => tx.put(table, row)),
           putAll: (table: string, rows: readonly Row[]) =>
             n(`putAll[${rows.length}]`, table, () => tx.putAll(table, rows)),
+          add: (table: string, row: Row) => n('add', table, () => tx.add(table, row)),
           delete: (table: string, key: Key) => n('delete', table, () => tx.delete(table, key)),
           deleteWhere: (table: string, query: Query) =>
             n('deleteWhere', table, () => tx.deleteWhere(table, query), query),

@@ -44,6 +44,10 @@ export function inRounds(inner: Store, rounds: { rounds: number; events: boolean
             return answered(tx.put(table, row));
           },
           putAll: (table, rows) => answered(tx.putAll(table, rows)),
+          add: (table, row) => {
+            if (table === EVENTS) entry.events = true;
+            return answered(tx.add(table, row));
+          },
           delete: (table, key) => answered(tx.delete(table, key)),
           deleteWhere: (table, query) => answered(tx.deleteWhere(table, query)),
         } satisfies WriteTx);

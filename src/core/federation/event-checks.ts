@@ -65,6 +65,8 @@ export class EventRows {
   private readonly rows = new Map<string, EventRow | undefined>();
   /** Forgotten rows that were held with their place: a write may change a row, never that (tables.ts). */
   private readonly forgottenPlaced = new Set<string>();
+  /** Ids presumed not held, their rows unread (presumeNew). */
+  private readonly presumed = new Set<string>();
 
   constructor(tx: ReadTx) {
     this.tx = tx;
@@ -98,18 +100,21 @@ export class EventRows {
   }
 
   /**
-   * Takes the rows of `eventIds` not known yet as not held, and reads them
-   * meanwhile: the requests go out now, before any write of this transaction
-   * (so they answer what was committed), and the caller goes on without
-   * awaiting them, its writes issued in the same round trip. Resolves
-   * whether every one of them was indeed not held; when not, what the caller
-   * did on the presumption is wrong and its transaction must abort (throw).
+   * Takes `eventIds` as not held without reading their rows: the caller
+   * writes their rows with add (RemoteBatch.writeEvent), so that one held
+   * after all fails the write instead of being placed twice.
    */
-  presumeUnheld(eventIds: Iterable<string>): Promise<boolean> {
-    const ids = [...new Set(eventIds)].filter((id) => !this.rows.has(id));
-    const reads = ids.map((id) => eventRowOf(this.tx, id));
-    for (const id of ids) this.rows.set(id, undefined);
-    return Promise.all(reads).then((rows) => rows.every((row) => row === undefined));
+  presumeNew(eventIds: Iterable<string>): void {
+    for (const id of eventIds) {
+      if (this.rows.has(id)) continue;
+      this.rows.set(id, undefined);
+      this.presumed.add(id);
+    }
+  }
+
+  /** Whether `eventId` was presumed not held (presumeNew). */
+  presumedNew(eventId: string): boolean {
+    return this.presumed.has(eventId);
   }
 
   /**

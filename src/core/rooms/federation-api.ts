@@ -27,7 +27,7 @@ export {
   type RemoteOutcome,
   type RemotePlacement,
 } from './persist-remote.ts';
-export { RemoteBatch } from './remote-batch.ts';
+export { EventHeldAfterAll, RemoteBatch } from './remote-batch.ts';
 export {
   createJoinedRoom,
   storeOutlier,

@@ -116,7 +116,7 @@ async function placeRemote(
   // 2.
   if (placement.rejected !== undefined || placement.softFailed) {
     if (placement.softFailed) row.soft_failed = true;
-    batch.issue(eventsTable.put(tx, row));
+    batch.writeEvent(row);
     batch.settle(event.event_id);
     return { members: [], row };
   }
@@ -125,7 +125,7 @@ async function placeRemote(
   row.stream = stream;
   if (row.rel_type !== THREAD && (await batch.hasThreadReplies(row.event_id))) row.thread_root = true;
   await indexForSearch(tx, row);
-  batch.issue(eventsTable.put(tx, row));
+  batch.writeEvent(row);
   if (row.rel_type === THREAD && row.relates_to !== undefined) {
     batch.noteThreadReply(row.relates_to);
     await noteThreadReply(tx, row);

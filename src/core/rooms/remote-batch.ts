@@ -17,13 +17,16 @@
 // fails the transaction) and writes the counter and the extremities once.
 // The rows nothing reads back while the batch places (DAG edges named
 // later) wait for flush(). (A received event's search entries are in its
-// own row: search-index.ts.)
+// own row: search-index.ts.) An event the caller presumed not held, without
+// reading its row (receive-pdus.ts), is added rather than put: found held
+// after all, the write fails with EventHeldAfterAll and nothing of it stays.
 import { issued } from '../storage/issued.ts';
 import type { WriteTx } from '../storage/port.ts';
 import { currentStreamPosition, setStreamPosition } from '../storage/stream.ts';
 import { threadReplies } from './threads.ts';
 import {
   type EdgeRow,
+  type EventRow,
   edgesTable,
   eventsTable,
   extremitiesTable,
@@ -77,6 +80,26 @@ export function writeNamedLater(
   return writes;
 }
 
+/**
+ * An event presumed not held (RemoteBatch.open's `presumedNew`) was held:
+ * the write that placed it must abort, and the caller place its batch again
+ * knowing what is held.
+ */
+export class EventHeldAfterAll extends Error {
+  override readonly name = 'EventHeldAfterAll';
+  constructor(eventId: string) {
+    super(`${eventId} was presumed not held, and is`);
+  }
+}
+
+/** What RemoteBatch.open takes beside the events: what the caller read (or presumed) of them. */
+export interface BatchReads {
+  /** Whether an event may be placed later as far as the caller read (tables.ts mayBePlacedLater). */
+  readonly laterAsRead?: (eventId: string) => boolean;
+  /** Whether the caller presumed the event not held without reading its row: its row is added (writeEvent). */
+  readonly presumedNew?: (eventId: string) => boolean;
+}
+
 export class RemoteBatch {
   private readonly tx: WriteTx;
   /** The room's row as the batch left it. */
@@ -94,8 +117,8 @@ export class RemoteBatch {
   /** The batch's ids that `room_referenced` names (their rows go as they are placed). */
   private readonly referenced: ReadonlySet<string>;
   private readonly placed = new Set<string>();
-  /** Whether an event may be placed later as far as the caller read (tables.ts mayBePlacedLater). */
   private readonly laterAsRead: (eventId: string) => boolean;
+  private readonly presumedNew: (eventId: string) => boolean;
   /**
    * Prev events named by this batch that may be placed later, with the
    * events naming them: their rows and edges wait for flush(), and go
@@ -112,7 +135,7 @@ export class RemoteBatch {
     extremities: readonly string[],
     stream: number,
     facts: { children: Set<string>; pending: Set<string>; replies: Set<string>; referenced: Set<string> },
-    laterAsRead: (eventId: string) => boolean,
+    reads: BatchReads,
   ) {
     this.tx = tx;
     this.room = room;
@@ -123,7 +146,8 @@ export class RemoteBatch {
     this.hadPendingRedactions = facts.pending;
     this.hadThreadReplies = facts.replies;
     this.referenced = facts.referenced;
-    this.laterAsRead = laterAsRead;
+    this.laterAsRead = reads.laterAsRead ?? (() => true);
+    this.presumedNew = reads.presumedNew ?? (() => false);
   }
 
   /** Reads what placing `eventIds` (events of `roomId` not placed yet) needs, all requests at once. */
@@ -131,7 +155,7 @@ export class RemoteBatch {
     tx: WriteTx,
     roomId: string,
     eventIds: readonly string[],
-    laterAsRead: (eventId: string) => boolean = () => true,
+    reads: BatchReads = {},
   ): Promise<RemoteBatch> {
     const ids = [...new Set(eventIds)];
     const which = async (among: readonly string[], ask: (id: string) => Promise<number>) => {
@@ -163,13 +187,30 @@ export class RemoteBatch {
       extremities.map((r) => r.event_id),
       counter,
       { children, pending, replies, referenced },
-      laterAsRead,
+      reads,
     );
   }
 
   /** A write of this transaction, awaited by finish(). */
   issue(write: Promise<unknown>): void {
     this.writes.add(write);
+  }
+
+  /**
+   * Writes the row of an event this batch places: put, or added when the
+   * caller presumed the event not held, in which case a row held after all
+   * fails the write (EventHeldAfterAll) where finish() awaits it.
+   */
+  writeEvent(row: EventRow): void {
+    if (!this.presumedNew(row.event_id)) {
+      this.issue(eventsTable.put(this.tx, row));
+      return;
+    }
+    this.issue(
+      eventsTable.add(this.tx, row).then((added) => {
+        if (!added) throw new EventHeldAfterAll(row.event_id);
+      }),
+    );
   }
 
   /** Issues the writes of prev events named that may be placed later (laterNamed): finish() does (tests call it to look between). */

@@ -343,6 +343,13 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
               for (const row of rows) recorder.put(table, row);
               return tx.putAll(table, rows);
             },
+            // The row as put; a row held already stays, so the table's rows are not known then.
+            add: async (table, row) => {
+              recorder.put(table, row);
+              const added = await tx.add(table, row);
+              if (!added) recorder.delete(table);
+              return added;
+            },
             delete: (table, key) => {
               recorder.delete(table);
               return tx.delete(table, key);

@@ -82,6 +82,15 @@ export interface WriteTx extends ReadTx {
    * lot instead of one each with its own promise); all or none are written.
    */
   putAll(table: string, rows: readonly Row[]): Promise<void>;
+  /**
+   * Inserts `row` unless the table holds a row under its key (IndexedDB's
+   * add with its ConstraintError prevented, SQLite's INSERT OR IGNORE):
+   * true when inserted, false when a row was held there, which stays as it
+   * was and the transaction goes on. Lets a writer that presumes a key is
+   * new skip the read that would tell (a received event: receive-pdus.ts).
+   * Not into an auto-increment table (DataError), as putAll.
+   */
+  add(table: string, row: Row): Promise<boolean>;
   delete(table: string, key: Key): Promise<void>;
   /** Deletes every row the query matches (primary key or index); returns how many. */
   deleteWhere(table: string, query: Query): Promise<number>;

@@ -425,12 +425,17 @@ export function withRowCache(
       const began = commits;
       const { mine, close } = open(tables);
       const written: Written = { keys: new Map(), cleared: new Set(), putting: new Map() };
-      /** Notes a request writing `row` (ABSENT: deleting) at the key `id`, and what became of it. */
+      /**
+       * Notes a request writing `row` (ABSENT: deleting) at the key `id`, and
+       * what became of it: `wrote` false for its answer (an add that found a
+       * row held) leaves the key's row unknown.
+       */
       const noted = async <T>(
         table: string,
         ids: readonly string[],
         row: (i: number) => Row,
         request: () => Promise<T>,
+        wrote: (answer: T) => boolean = () => true,
       ) => {
         const keys = written.keys.get(table) ?? new Map<string, KeyWrite>();
         written.keys.set(table, keys);
@@ -442,7 +447,9 @@ export function withRowCache(
           return write;
         });
         try {
-          return await request();
+          const answer = await request();
+          if (!wrote(answer)) for (const write of writes) write.row = UNKNOWN;
+          return answer;
         } catch (error) {
           for (const write of writes) write.row = UNKNOWN;
           throw error;
@@ -523,6 +530,22 @@ export function withRowCache(
                 keys.map((key) => keyId(key!)),
                 (i) => kept(table, all[i]!),
                 () => tx.putAll(table, all),
+              );
+            },
+            // The row it would write, or (a row held: false) the one held, which the cache may not know.
+            add: async (table, row) => {
+              const path = keyPathOf(table);
+              const key = path === undefined ? undefined : keyAtPath(row, path);
+              if (key === undefined) {
+                written.cleared.add(table);
+                return tx.add(table, row);
+              }
+              return noted(
+                table,
+                [keyId(key)],
+                () => kept(table, row),
+                () => tx.add(table, row),
+                (added) => added,
               );
             },
             delete: (table, key) =>

@@ -16,6 +16,8 @@ export interface Table<R extends Row, K extends Key> {
   put(tx: WriteTx, row: R): Promise<Key>;
   /** Many rows in one request where the store has one (WriteTx.putAll). */
   putAll(tx: WriteTx, rows: readonly R[]): Promise<void>;
+  /** Inserts unless a row is held under its key: true when inserted (WriteTx.add). */
+  add(tx: WriteTx, row: R): Promise<boolean>;
   delete(tx: WriteTx, key: K): Promise<void>;
   /** Deletes every row the query matches; returns how many. */
   deleteWhere(tx: WriteTx, query: Query): Promise<number>;
@@ -29,6 +31,7 @@ export function table<R extends Row, K extends Key = Key>(name: string): Table<R
     count: (tx, query) => tx.count(name, query),
     put: (tx, row) => tx.put(name, row),
     putAll: (tx, rows) => tx.putAll(name, rows),
+    add: (tx, row) => tx.add(name, row),
     delete: (tx, key) => tx.delete(name, key),
     deleteWhere: (tx, query) => tx.deleteWhere(name, query),
   };

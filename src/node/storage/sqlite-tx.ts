@@ -73,6 +73,21 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
         throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
       putMany(context, found, rows);
     },
+    add: async (name, row) => {
+      const found = layout(name);
+      if (found.spec.autoIncrement)
+        throw new StorageError('DataError', `add into ${name}, an auto-increment table`);
+      const key = keyAtPath(row, found.spec.key);
+      if (key === undefined)
+        throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(found.spec.key)}`);
+      const encoded = encodeKey(key);
+      const values: SQLInputValue[] = [];
+      pushColumns(values, found, encoded, row);
+      // A held key inserts nothing (changes 0) and keeps its row and entries.
+      if (Number(prepare(found.sql.insertNew).run(...values).changes) === 0) return false;
+      if (found.multi.length > 0) putEntries(context, found.multi, encoded, row);
+      return true;
+    },
     delete: async (name, key) => {
       const found = layout(name);
       const encoded = encodeKey(key);

@@ -18,6 +18,7 @@ import {
 } from '../../core/storage.ts';
 import { type DexieIndex, dexieIndexNames, dexieStores } from './dexie-schema.ts';
 import {
+  added,
   countRows,
   deleteRange,
   failed,
@@ -316,6 +317,7 @@ interface IdbObjectStore extends IdbDeletable {
   index(name: string): IdbSource;
   get(key: Key): IdbRequest;
   put(row: Row): IdbRequest;
+  add(row: Row): IdbRequest;
 }
 interface IdbTransaction {
   readonly error: { readonly name: string; readonly message: string } | null;
@@ -394,6 +396,12 @@ function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): 
       if (target.autoIncrement)
         throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
       await each(rows, (row) => target.put(row));
+    },
+    add: async (name, row) => {
+      const target = store(name);
+      if (target.autoIncrement)
+        throw new StorageError('DataError', `add into ${name}, an auto-increment table`);
+      return added(target.add(row));
     },
     delete: async (name, key) => {
       await requested(store(name).delete(key));

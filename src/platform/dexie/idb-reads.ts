@@ -59,6 +59,25 @@ export function requested<T>(request: IdbRequest): Promise<T> {
   });
 }
 
+/**
+ * An add's outcome: true when the row was inserted, false when its key was
+ * held. The port has no unique index, so a ConstraintError is that key's
+ * (W3C IndexedDB 3.0, "store a record into an object store": no-overwrite
+ * finds a record): its event is canceled, which keeps the transaction from
+ * aborting ("fire an error event"), as SQLite goes on after INSERT OR IGNORE.
+ */
+export function added(request: IdbRequest): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(true);
+    request.onerror = (event) => {
+      event.stopPropagation();
+      event.preventDefault();
+      if (request.error?.name === 'ConstraintError') resolve(false);
+      else reject(request.error);
+    };
+  });
+}
+
 /** A request's error handler: the error rejects, and goes no further (no abort by itself). */
 export function failed(request: IdbRequest, reject: (error: unknown) => void): IdbRequest['onerror'] {
   return (event) => {

@@ -284,7 +284,7 @@ describe('a transaction placed as one batch', () => {
     const before = await counter();
     const shown = await timeline();
     const tips = new Set(await extremities());
-    // Every put of an event row fails: the batch's write, then the event's own (placed one by one).
+    // Every write of an event row fails: the batch's add, then the event's own put (placed one by one).
     Object.assign(failing, { table: eventsTable.name, key: 'event_id', times: Number.POSITIVE_INFINITY });
     const res = await rogue.send(a.serverName, [lost.pdu]);
     Object.assign(failing, { table: undefined });

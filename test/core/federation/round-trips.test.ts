@@ -36,7 +36,7 @@ describe('round trips of placing a message from a peer', () => {
   });
   after(() => cluster.close());
 
-  test("the next message of a room: the survey's and the batch's reads and the writes in one round", async () => {
+  test('the next message of a room: its writes in one round, its reads all from the cache', async () => {
     // The first messages read what the cache keeps (the room, its state, the auth events).
     for (let i = 0; i < 3; i++) {
       await say(a, alice, roomId, `warm ${i}`);
@@ -45,9 +45,9 @@ describe('round trips of placing a message from a peer', () => {
     rounds.length = 0;
     await say(a, alice, roomId, 'the next message');
     await seesTexts(b, bob, roomId, ['the next message']);
+    // Its own row is presumed not held, not read (receive-pdus.ts surveyAndPlace); it is added.
     assert.deepEqual(
       rounds.filter((r) => r.events),
-      // The event's own row is presumed absent, read beside the writes (receive-pdus.ts surveyAndPlace).
       [{ rounds: 1, events: true }],
     );
   });
@@ -63,8 +63,8 @@ describe('round trips of placing a message from a peer', () => {
       async () => (await b.request('GET', member, undefined, bob.accessToken)).status === 200,
       "B places carol's join",
     );
-    // The event's own row (presumed absent, so nothing waits for that read) with its state group
-    // (its number goes in the rows; the room's rows the cache has); the event,
+    // Its state group (its number goes in the rows; the room's rows the cache has; the event's own
+    // row is presumed absent, not read: it is added); the event,
     // the current state and the member row's read; the member row with the forgotten row's delete
     // (one round less); the room, the counter and the extremities.
     assert.deepEqual(

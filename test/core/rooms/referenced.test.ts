@@ -83,7 +83,7 @@ function place(
   settled: string[] = [],
 ): Promise<void> {
   return store.write(roomWriteTables, async (tx: WriteTx) => {
-    const batch = await RemoteBatch.open(tx, ROOM, [eventId], (id) => !settled.includes(id));
+    const batch = await RemoteBatch.open(tx, ROOM, [eventId], { laterAsRead: (id) => !settled.includes(id) });
     batch.placeInDag(eventId, prevs);
     await batch.finish();
   });
@@ -224,7 +224,7 @@ for (const kind of KINDS) {
         for (const flushed of [false, true])
           await store.write(roomWriteTables, async (tx) => {
             const [child, parent] = flushed ? ['$c2', '$p2'] : ['$c1', '$p1'];
-            const batch = await RemoteBatch.open(tx, ROOM, [child, parent], placedTip);
+            const batch = await RemoteBatch.open(tx, ROOM, [child, parent], { laterAsRead: placedTip });
             batch.placeInDag(child, [parent]);
             if (flushed) batch.flush();
             batch.placeInDag(parent, ['$tip']);
@@ -240,7 +240,7 @@ for (const kind of KINDS) {
             tx,
             ROOM,
             events.map((e) => e.event_id),
-            placedTip,
+            { laterAsRead: placedTip },
           );
           for (const event of events) await persistRemoteEvent(tx, event, V12, { sgBefore: 0 }, batch);
           await batch.finish();
@@ -266,7 +266,9 @@ for (const kind of KINDS) {
           assert.equal(held.mayBePlacedLater('$target'), false);
           assert.equal(held.mayBePlacedLater('$outlier'), true);
           // So a batch placing a child of the target writes neither a row nor an edge for it.
-          const batch = await RemoteBatch.open(tx, ROOM, ['$child'], (id) => held.mayBePlacedLater(id));
+          const batch = await RemoteBatch.open(tx, ROOM, ['$child'], {
+            laterAsRead: (id) => held.mayBePlacedLater(id),
+          });
           batch.placeInDag('$child', ['$target', '$outlier']);
           await batch.finish();
         });

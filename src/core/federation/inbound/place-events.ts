@@ -82,7 +82,7 @@ export function openBatch(tx: WriteTx, held: EventRows, events: readonly RoomEve
     tx,
     events[0]!.room_id,
     events.map((e) => e.event_id),
-    (id) => held.mayBePlacedLater(id),
+    { laterAsRead: (id) => held.mayBePlacedLater(id), presumedNew: (id) => held.presumedNew(id) },
   );
 }
 

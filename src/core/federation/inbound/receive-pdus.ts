@@ -14,7 +14,7 @@
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
-import { heldWithPlace } from '../../rooms/federation-api.ts';
+import { EventHeldAfterAll, heldWithPlace } from '../../rooms/federation-api.ts';
 import { handled } from '../../storage/issued.ts';
 import { EventRows } from '../event-checks.ts';
 import { type FederationClient, RemoteCallError } from '../federation-client.ts';
@@ -77,44 +77,50 @@ export function receivePdus(
 
 type Survey = Awaited<ReturnType<typeof survey>>;
 
-/** Thrown inside a placing write when an event of the batch presumed not held was held after all: it aborts. */
-class HeldAfterAll extends Error {
-  override readonly name = 'HeldAfterAll';
-}
+/** The survey of a batch that presumed its events new lacked events: it is surveyed again, reading them. */
+const SURVEY_AGAIN = Symbol('survey again');
 
 /**
  * Step a, and step d at once when the batch lacks nothing: one write
  * transaction for a batch that follows on what we hold, instead of a read
  * and then a write. If placing fails, each event is placed on its own.
  *
- * With `presume`, the batch's own events are taken as not held (new events
- * from a peer, almost always) while their rows are read: the read goes out
- * with the survey's (which the row cache answers from memory for the
- * events they cite) and the placing writes follow in the same round trip,
- * instead of a round trip to the store for the read and one more for the
- * writes (issue 13: in Chromium a get then five puts took 1.4-1.9 ms, all
- * six at once 1.2-1.6, paired in one page; a message's write on B 0.4 ms
- * less, against A's, in paired extension benches). Nothing is
- * answered or notified before the write commits, and the write checks the
- * presumption before it ends: if one of them was held (a repeated delivery),
- * it throws, IndexedDB rolls back all it wrote, and the batch is surveyed
- * and placed again on the rows read (as RoomWriter.persist does a local
- * send's checks).
+ * The batch's own events are first presumed not held (new events from a
+ * peer, almost always), their rows unread (a request each: 50 of a
+ * transaction's 103 in the extension's ingest bench, and a round trip to
+ * the store before the writes could go), and their rows added
+ * (RemoteBatch.writeEvent): one held after all (a repeated delivery, an
+ * outlier) fails the write, which aborts whole, and the batch is surveyed
+ * and placed again reading every row, as it is when the presumed survey
+ * finds it lacks auth or prev events (placeMissing reads what it needs
+ * then). Nothing is answered or notified before the write commits.
  */
 async function surveyAndPlace(
   deps: InboundDeps,
   version: RoomVersion,
   events: readonly RoomEvent[],
-  presume = true,
 ): Promise<{ survey: Survey; placed?: Placed[] }> {
+  try {
+    const presumed = await surveyAndPlaceOnce(deps, version, events, true);
+    if (presumed !== SURVEY_AGAIN) return presumed;
+  } catch (err) {
+    if (!(err instanceof EventHeldAfterAll)) throw err;
+  }
+  return (await surveyAndPlaceOnce(deps, version, events, false)) as { survey: Survey; placed?: Placed[] };
+}
+
+async function surveyAndPlaceOnce(
+  deps: InboundDeps,
+  version: RoomVersion,
+  events: readonly RoomEvent[],
+  presume: boolean,
+): Promise<{ survey: Survey; placed?: Placed[] } | typeof SURVEY_AGAIN> {
   const roomId = events[0]!.room_id;
   let surveyed: Survey | undefined;
-  // Whether `surveyed` stands on rows read (not on a presumption still unchecked).
-  let checked = !presume;
   try {
     return await placingWrite(deps, roomId, async (tx) => {
       const held = new EventRows(tx);
-      const unheld = presume ? handled(held.presumeUnheld(events.map((e) => e.event_id))) : undefined;
+      if (presume) held.presumeNew(events.map((e) => e.event_id));
       // The batch's reads go out with the survey's, as if every event were
       // to do (the usual case): one round trip to the store instead of two
       // (each awaited request is one over IndexedDB). Used only when every
@@ -127,20 +133,13 @@ async function surveyAndPlace(
       // returns (storage/port.ts): the reads of a batch not placed with them
       // too, whose failure (a room not held throws there) is then unused.
       if (!opened) await opening.catch(() => undefined);
-      const placed =
-        todo.length === 0 || lacksAuth || lacksPrev
-          ? undefined
-          : await placeBatch(deps, tx, version, todo, new Map(), held, opened);
-      if (unheld && !(await unheld)) throw new HeldAfterAll();
-      checked = true;
-      return placed ? { survey: surveyed, placed } : { survey: surveyed };
+      if (presume && (lacksAuth || lacksPrev)) return SURVEY_AGAIN;
+      if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
+      return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held, opened) };
     });
   } catch (err) {
-    // Presumed wrongly, or failed before the presumption was checked: the
-    // write rolled back, and the batch goes again on the rows as they are.
-    if (!checked) return surveyAndPlace(deps, version, events, false);
     const { todo, lacksAuth, lacksPrev } = surveyed ?? {};
-    if (!surveyed || !todo || lacksAuth || lacksPrev) throw err;
+    if (err instanceof EventHeldAfterAll || !surveyed || !todo || lacksAuth || lacksPrev) throw err;
     if (todo.length === 0) return { survey: surveyed };
     return { survey: surveyed, placed: await placeOneByOne(deps, version, todo, new Map(), err) };
   }

@@ -67,6 +67,75 @@ export function rowTests(h: Harness): void {
       );
     }));
 
+  test('add inserts a row whose key is not held, with its indexes; a held key keeps its row and the write goes on', () =>
+    h.withStore(async (store) => {
+      await store.write(['tagged'], (tx) => tx.put('tagged', { id: 'held', tags: ['a', 'b'], kind: 'k1' }));
+      const answers = await store.write(['tagged'], async (tx) => {
+        const fresh = await tx.add('tagged', { id: 'new', tags: ['b', 'c'], kind: 'k2' });
+        const held = await tx.add('tagged', { id: 'held', tags: ['z'], kind: 'k3' });
+        // The transaction is still usable after the refused add, and sees both rows as they are.
+        const seen = await tx.get('tagged', 'held');
+        await tx.put('tagged', { id: 'after', tags: ['a'], kind: 'k1' });
+        return { fresh, held, seen };
+      });
+      assert.deepEqual(answers, {
+        fresh: true,
+        held: false,
+        seen: { id: 'held', tags: ['a', 'b'], kind: 'k1' },
+      });
+      const read = await store.read(['tagged'], async (tx) => ({
+        held: await tx.get('tagged', 'held'),
+        ids: (await tx.query('tagged')).map((r) => r.id),
+        b: (await tx.query('tagged', { index: 'byTag', equals: 'b' })).map((r) => r.id),
+        z: await tx.count('tagged', { index: 'byTag', equals: 'z' }),
+        k2: (await tx.query('tagged', { index: 'byKind', equals: 'k2' })).map((r) => r.id),
+        k3: await tx.count('tagged', { index: 'byKind', equals: 'k3' }),
+      }));
+      assert.deepEqual(read, {
+        held: { id: 'held', tags: ['a', 'b'], kind: 'k1' },
+        ids: ['after', 'held', 'new'],
+        b: ['held', 'new'],
+        z: 0,
+        k2: ['new'],
+        k3: 0,
+      });
+    }));
+
+  test('add of a key held twice in one write: the second is refused; a key deleted before is free again', () =>
+    h.withStore(async (store) => {
+      await store.write(['kv'], (tx) => tx.put('kv', { k: 'gone', n: 0 }));
+      const answers = await store.write(['kv'], async (tx) => {
+        await tx.delete('kv', 'gone');
+        return Promise.all([
+          tx.add('kv', { k: 'a', n: 1 }),
+          tx.add('kv', { k: 'a', n: 2 }),
+          tx.add('kv', { k: 'gone', n: 3 }),
+        ]);
+      });
+      assert.deepEqual(answers, [true, false, true]);
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.query('kv')), [
+        { k: 'a', n: 1 },
+        { k: 'gone', n: 3 },
+      ]);
+    }));
+
+  test('add refuses an auto-increment table and a row without a valid key (DataError), writing nothing', () =>
+    h.withStore(async (store) => {
+      await assert.rejects(
+        store.write(['stream'], (tx) => tx.add('stream', { pos: 1, roomId: '!a' })),
+        { name: 'DataError' },
+      );
+      await assert.rejects(
+        store.write(['kv'], async (tx) => {
+          await tx.put('kv', { k: 'x', n: 1 });
+          return tx.add('kv', { n: 2 });
+        }),
+        { name: 'DataError' },
+      );
+      assert.equal(await store.read(['stream'], (tx) => tx.count('stream')), 0);
+      assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 0);
+    }));
+
   test('compound primary keys are arrays of their parts', () =>
     h.withStore(async (store) => {
       const key = await store.write(['members'], async (tx) => {
