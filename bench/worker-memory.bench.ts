@@ -10,7 +10,10 @@
 // memory.bench.ts). The heap is read over the DevTools protocol on the
 // worker's target (Runtime.getHeapUsage every 250 ms: the figure is the
 // largest used size seen; after HeapProfiler.collectGarbage, the live heap).
-// `--quick`: 20 rooms × 200 events. Prints "skipped" without Chromium or a
+// With P2PM_HEAP_PROFILE=<file>, an allocation profile of the workload
+// (HeapProfiler sampling, objects collected or not: what makes the garbage
+// that sets the largest figure). `--quick`: 20 rooms × 200 events. Prints
+// "skipped" without Chromium or a
 // build. Run alone under the browsers' lock:
 // `flock /tmp/p2pm-browsers.lock node bench/run.ts worker-memory`.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
