@@ -6,7 +6,7 @@ import type { Logger } from '../ports.ts';
 import { type JsonObject, type Pdu, pduFromRoomEvent } from '../protocol.ts';
 import { eventRowOf, heldRoomVersion, roomTableNames, strippedState } from '../rooms/federation-api.ts';
 import type { ReadTx, Store } from '../storage/port.ts';
-import { type FederationClient, RemoteCallError, fedPath } from './federation-client.ts';
+import { type FederationClient, fedPath, refused } from './federation-client.ts';
 import type { PendingBatch } from './outbox.ts';
 import { OUTBOX, type OutboxRow } from './tables.ts';
 
@@ -20,11 +20,6 @@ export interface DeliveryDeps {
 
 /** What a sender reads to make a transaction: its outbox rows and the events they name. */
 export const DELIVERY_READ_TABLES: readonly string[] = [OUTBOX, ...roomTableNames];
-
-/** Retrying cannot help: the destination refused the request itself. */
-function permanent(err: unknown): boolean {
-  return err instanceof RemoteCallError && err.status >= 400 && err.status < 500 && err.status !== 429;
-}
 
 /**
  * The PDUs the outbox rows name, as they go on the wire. Read in the same
@@ -60,7 +55,7 @@ export async function sendTransaction(
     const res = await deps.client.put(destination, fedPath`/_matrix/federation/v1/send/${txnId}`, body);
     logRefusals(deps, destination, res);
   } catch (err) {
-    if (!permanent(err)) throw err;
+    if (!refused(err)) throw err;
     // The destination refused the whole transaction: sending it again cannot help.
     deps.logger.warn('federation transaction refused', { to: destination, error: String(err) });
   }
@@ -99,7 +94,7 @@ export async function sendInvite(deps: DeliveryDeps, destination: string, row: O
       body,
     );
   } catch (err) {
-    if (!permanent(err)) throw err;
+    if (!refused(err)) throw err;
     deps.logger.warn('an invite was refused', {
       to: destination,
       eventId: row.event_id,

@@ -24,6 +24,15 @@ export class RemoteCallError extends Error {
   }
 }
 
+/**
+ * Whether a call failed because the server refused it (an error status of
+ * 4xx but 429): asking again cannot help. Any other failure is no answer
+ * (unreachable, timed out, garbage, 5xx, 429), which a later call may get.
+ */
+export function refused(err: unknown): boolean {
+  return err instanceof RemoteCallError && err.status >= 400 && err.status < 500 && err.status !== 429;
+}
+
 export type Query = Readonly<Record<string, string | readonly string[]>>;
 
 export interface FederationClient {

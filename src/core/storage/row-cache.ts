@@ -192,6 +192,11 @@ export function withRowCache(
     const spec = specs[table];
     return spec && !spec.autoIncrement ? spec.key : undefined;
   };
+  /** The key of a row the cache can learn (undefined: the store assigns it, or the row has none). */
+  const keyOfRow = (table: string, row: Row) => {
+    const path = keyPathOf(table);
+    return path === undefined ? undefined : keyAtPath(row, path);
+  };
   const frozenPaths = new Map(
     Object.entries(specs).map(([table, spec]) => [
       table,
@@ -485,8 +490,7 @@ export function withRowCache(
                 ? writeAnswer(table, queryId('c', table, query), mine, written, () => tx.count(table, query))
                 : tx.count(table, query),
             put: async (table, row) => {
-              const path = keyPathOf(table);
-              const key = path === undefined ? undefined : keyAtPath(row, path);
+              const key = keyOfRow(table, row);
               // The row as written (the store copies it now, too), so that
               // the cache learns it at the commit and the transaction reads it back.
               if (key !== undefined)
@@ -519,9 +523,8 @@ export function withRowCache(
               }
             },
             putAll: async (table, all) => {
-              const path = keyPathOf(table);
-              const keys = path === undefined ? [] : all.map((row) => keyAtPath(row, path));
-              if (path === undefined || keys.some((key) => key === undefined)) {
+              const keys = all.map((row) => keyOfRow(table, row));
+              if (keyPathOf(table) === undefined || keys.some((key) => key === undefined)) {
                 written.cleared.add(table);
                 return tx.putAll(table, all);
               }
@@ -534,8 +537,7 @@ export function withRowCache(
             },
             // The row it would write, or (a row held: false) the one held, which the cache may not know.
             add: async (table, row) => {
-              const path = keyPathOf(table);
-              const key = path === undefined ? undefined : keyAtPath(row, path);
+              const key = keyOfRow(table, row);
               if (key === undefined) {
                 written.cleared.add(table);
                 return tx.add(table, row);

@@ -48,6 +48,13 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
     if (!found) throw new StorageError('NotFoundError', `table ${name} is not in this transaction`);
     return found;
   };
+  /** The layout of a table whose rows bring their keys (putAll and add refuse an auto-increment one). */
+  const keyedLayout = (name: string, what: string) => {
+    const found = layout(name);
+    if (found.spec.autoIncrement)
+      throw new StorageError('DataError', `${what} into ${name}, an auto-increment table`);
+    return found;
+  };
   const select = (name: string, query: Query | undefined) => sqlQuery(name, layout(name), query);
   return {
     get: async <T extends Row>(name: string, key: Key) => {
@@ -67,26 +74,13 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
       return Number(prepare(text).get(...sql.params)!.n);
     },
     put: async (name, row) => put(context, layout(name), name, row),
-    putAll: async (name, rows) => {
-      const found = layout(name);
-      if (found.spec.autoIncrement)
-        throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
-      putMany(context, found, rows);
-    },
+    putAll: async (name, rows) => putMany(context, keyedLayout(name, 'putAll'), rows),
     add: async (name, row) => {
-      const found = layout(name);
-      if (found.spec.autoIncrement)
-        throw new StorageError('DataError', `add into ${name}, an auto-increment table`);
-      const key = keyAtPath(row, found.spec.key);
-      if (key === undefined)
-        throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(found.spec.key)}`);
-      const encoded = encodeKey(key);
+      const found = keyedLayout(name, 'add');
+      const encoded = encodeKey(keyOfRow(found, row));
       const values: SQLInputValue[] = [];
       pushColumns(values, found, encoded, row);
-      // A held key inserts nothing (changes 0) and keeps its row and entries.
-      if (Number(prepare(found.sql.insertNew).run(...values).changes) === 0) return false;
-      if (found.multi.length > 0) putEntries(context, found.multi, encoded, row);
-      return true;
+      return insertedNew(context, found, encoded, row, values);
     },
     delete: async (name, key) => {
       const found = layout(name);
@@ -154,12 +148,7 @@ function putMany(context: TxContext, layout: TableLayout, rows: readonly Row[]):
   for (let i = 0; i < rows.length; ) {
     const n = chunk(rows.length - i, MAX_ROWS_PER_STATEMENT);
     const batch = rows.slice(i, i + n);
-    const keys = batch.map((row) => {
-      const key = keyAtPath(row, layout.spec.key);
-      if (key === undefined)
-        throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(layout.spec.key)}`);
-      return key;
-    });
+    const keys = batch.map((row) => keyOfRow(layout, row));
     writeRows(context, layout, batch, keys);
     i += n;
   }
@@ -192,16 +181,38 @@ function writeRows(
   // table with multiEntry indexes) has no entries to drop: inserted at once,
   // without the lookup that would find nothing (2-3 µs a received PDU, issue
   // 13). A held key inserts nothing (changes 0) and goes the way below.
-  if (rows.length === 1 && Number(context.prepare(layout.sql.insertNew).run(...values).changes) === 1) {
-    putEntries(context, layout.multi, encoded[0]!, rows[0]!);
-    return;
-  }
+  if (rows.length === 1 && insertedNew(context, layout, encoded[0]!, rows[0]!, values)) return;
   const insert = context.prepare(layout.sql.insert[rows.length]!);
   dropStoredEntries(context, layout, encoded);
   insert.run(...values);
   // A key given twice keeps its last row, and that row's entries only.
   const last = new Map(keys.map((key, j) => [keyId(key), j]));
   for (const j of last.values()) putEntries(context, layout.multi, encoded[j]!, rows[j]!);
+}
+
+/** The key of a row of a table without a key generator (DataError without a valid one). */
+function keyOfRow(layout: TableLayout, row: Row): Key {
+  const key = keyAtPath(row, layout.spec.key);
+  if (key === undefined)
+    throw new StorageError('DataError', `row has no valid key at ${JSON.stringify(layout.spec.key)}`);
+  return key;
+}
+
+/**
+ * Inserts a row (its columns `values`) and its index entries unless its key
+ * is held: true when inserted; a held key inserts nothing (changes 0) and
+ * keeps its row and entries.
+ */
+function insertedNew(
+  context: TxContext,
+  layout: TableLayout,
+  key: Uint8Array,
+  row: Row,
+  values: readonly SQLInputValue[],
+): boolean {
+  if (Number(context.prepare(layout.sql.insertNew).run(...values).changes) === 0) return false;
+  if (layout.multi.length > 0) putEntries(context, layout.multi, key, row);
+  return true;
 }
 
 /**

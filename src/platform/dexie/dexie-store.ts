@@ -22,14 +22,13 @@ import {
   countRows,
   deleteRange,
   failed,
-  primaryKeys,
   type IdbDeletable,
   type IdbKeyRangeStatics,
   type IdbRequest,
   type IdbSource,
   type KeyCompare,
-  queryRows,
   requested,
+  selected,
 } from './idb-reads.ts';
 
 export interface DexieStoreOptions {
@@ -359,6 +358,13 @@ function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): 
     }
     return found;
   };
+  /** The object store of a table whose rows bring their keys (putAll and add refuse an auto-increment one). */
+  const keyedStore = (name: string, what: string) => {
+    const found = store(name);
+    if (found.autoIncrement)
+      throw new StorageError('DataError', `${what} into ${name}, an auto-increment table`);
+    return found;
+  };
   /** The object store, or its index, a query reads (an index on the primary key's path is the store). */
   const source = (name: string, query: Query): IdbSource => {
     const index = indexOf(indexes, name, query).name;
@@ -384,7 +390,7 @@ function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): 
   const tx: WriteTx = {
     get: async <T extends Row>(name: string, key: Key) => requested<T | undefined>(store(name).get(key)),
     query: async <T extends Row>(name: string, query: Query = {}) =>
-      queryRows<T>(source(name, query), query, keys.ranges, keys.cmp),
+      selected<T>(source(name, query), query, keys.ranges, keys.cmp, 'value'),
     // IndexedDB's count has no limit, and Chromium's walks every entry: a word in 60,000
     // index rows cost its 60,000 for a count asked up to 200. A limited count reads at most
     // `limit` primary keys instead (countRows).
@@ -392,17 +398,10 @@ function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): 
     // IndexedDB puts a clone: an assigned auto-increment key is not written back into `row`.
     put: async (name, row) => requested<Key>(store(name).put(row)),
     putAll: async (name, rows) => {
-      const target = store(name);
-      if (target.autoIncrement)
-        throw new StorageError('DataError', `putAll into ${name}, an auto-increment table`);
+      const target = keyedStore(name, 'putAll');
       await each(rows, (row) => target.put(row));
     },
-    add: async (name, row) => {
-      const target = store(name);
-      if (target.autoIncrement)
-        throw new StorageError('DataError', `add into ${name}, an auto-increment table`);
-      return added(target.add(row));
-    },
+    add: async (name, row) => added(keyedStore(name, 'add').add(row)),
     delete: async (name, key) => {
       await requested(store(name).delete(key));
     },
@@ -415,7 +414,7 @@ function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): 
       const target = store(name);
       if (from === target && query.limit === undefined && !query.reverse)
         return deleteRange(target, query, keys.ranges, keys.cmp);
-      const matched = await primaryKeys(from, query, keys.ranges, keys.cmp);
+      const matched = await selected<Key>(from, query, keys.ranges, keys.cmp, 'primaryKey');
       const unique = [...new Map(matched.map((key) => [keyId(key), key])).values()];
       await each(unique, (key) => target.delete(key));
       return unique.length;

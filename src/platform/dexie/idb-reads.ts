@@ -10,7 +10,7 @@
 // the browser has it (Chromium 141+), else a cursor, as Dexie walks one;
 // count with IndexedDB's count, or at most `limit` keys when limited (see
 // dexie-store.ts).
-import { type Key, type KeyRange, type Query, type Row, StorageError } from '../../core/storage.ts';
+import { type Key, type KeyRange, type Query, StorageError } from '../../core/storage.ts';
 
 /** IndexedDB's request, as far as this file uses it (no DOM lib here). */
 export interface IdbRequest {
@@ -69,12 +69,9 @@ export function requested<T>(request: IdbRequest): Promise<T> {
 export function added(request: IdbRequest): Promise<boolean> {
   return new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(true);
-    request.onerror = (event) => {
-      event.stopPropagation();
-      event.preventDefault();
-      if (request.error?.name === 'ConstraintError') resolve(false);
-      else reject(request.error);
-    };
+    request.onerror = failed(request, (error) =>
+      (error as Error | null)?.name === 'ConstraintError' ? resolve(false) : reject(error),
+    );
   });
 }
 
@@ -85,30 +82,6 @@ export function failed(request: IdbRequest, reject: (error: unknown) => void): I
     event.preventDefault();
     reject(request.error);
   };
-}
-
-/** The rows `query` selects from `source`, in its order. */
-export function queryRows<T extends Row>(
-  source: IdbSource,
-  query: Query,
-  ranges: IdbKeyRangeStatics,
-  cmp: KeyCompare,
-): Promise<T[]> {
-  return selected<T>(source, query, ranges, cmp, 'value');
-}
-
-/**
- * The primary keys of the rows `query` selects from `source`, in its order
- * (a row of a multiEntry index once for each entry matched; a limit counts
- * entries, as the port's query does).
- */
-export function primaryKeys(
-  source: IdbSource,
-  query: Query,
-  ranges: IdbKeyRangeStatics,
-  cmp: KeyCompare,
-): Promise<Key[]> {
-  return selected<Key>(source, query, ranges, cmp, 'primaryKey');
 }
 
 /** How many rows `query` selects from `source`. */
@@ -162,8 +135,12 @@ export async function deleteRange(
 const limitOf = (query: Query) =>
   query.limit === undefined ? undefined : Math.max(0, Math.floor(query.limit));
 
-/** What `query` selects from `source` (each row's value or primary key), in the query's order. */
-async function selected<T>(
+/**
+ * What `query` selects from `source`, in the query's order: each row's value,
+ * or its primary key (a row of a multiEntry index once for each entry
+ * matched; a limit counts entries, as the port's query does).
+ */
+export async function selected<T>(
   source: IdbSource,
   query: Query,
   ranges: IdbKeyRangeStatics,

@@ -17,7 +17,7 @@ import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol
 import { EventHeldAfterAll, heldWithPlace } from '../../rooms/federation-api.ts';
 import { handled } from '../../storage/issued.ts';
 import { EventRows } from '../event-checks.ts';
-import { type FederationClient, RemoteCallError } from '../federation-client.ts';
+import { type FederationClient, RemoteCallError, refused } from '../federation-client.ts';
 import { topoSort } from '../topo-sort.ts';
 import { type Placed, openBatch, placeAll, placeBatch, placeOneByOne, placingWrite } from './place-events.ts';
 import { fetchMissingAuthEvents } from './auth-chain.ts';
@@ -57,16 +57,14 @@ export function receivePdus(
     const quick = await surveyAndPlace(deps, version, events);
     const { results, todo, lacksAuth, lacksPrev } = quick.survey;
     if (todo.length === 0) return results;
-    const asking = quick.placed ? undefined : askingOrigin(deps, origin);
     const placed =
-      quick.placed ?? (await placeMissing(asking!.deps, origin, roomId, version, todo, lacksAuth, lacksPrev));
+      quick.placed ?? (await placeMissing(deps, origin, roomId, version, todo, lacksAuth, lacksPrev));
     // e.
     const wanted = new Set(todo.map((e) => e.event_id));
     const members = new Set<string>();
     let timeline = false;
     for (const { event, error, outcome } of placed) {
-      const unanswered = error?.startsWith('dropped:') && asking?.unanswered();
-      if (wanted.has(event.event_id)) results.set(event.event_id, unanswered ? ORIGIN_DID_NOT_ANSWER : error);
+      if (wanted.has(event.event_id)) results.set(event.event_id, error);
       if (outcome?.stream !== undefined) timeline = true;
       for (const member of outcome?.members ?? []) members.add(member);
     }
@@ -150,12 +148,7 @@ function askingOrigin(deps: InboundDeps, origin: string) {
   let unanswered = false;
   const noted = <T>(server: string, call: Promise<T>) =>
     call.catch((err: unknown) => {
-      if (
-        server === origin &&
-        err instanceof RemoteCallError &&
-        (err.status === 0 || err.status === 429 || err.status >= 500)
-      )
-        unanswered = true;
+      if (server === origin && err instanceof RemoteCallError && !refused(err)) unanswered = true;
       throw err;
     });
   const client: FederationClient = {
@@ -166,9 +159,13 @@ function askingOrigin(deps: InboundDeps, origin: string) {
   return { deps: { ...deps, client }, unanswered: () => unanswered };
 }
 
-/** Steps b to d for a batch that lacks auth or prev events. */
+/**
+ * Steps b to d for a batch that lacks auth or prev events, which are asked
+ * of `origin`: what is dropped after it went unanswered is
+ * ORIGIN_DID_NOT_ANSWER.
+ */
 async function placeMissing(
-  deps: InboundDeps,
+  inbound: InboundDeps,
   origin: string,
   roomId: string,
   version: RoomVersion,
@@ -176,13 +173,17 @@ async function placeMissing(
   lacksAuth: boolean,
   lacksPrev: boolean,
 ): Promise<Placed[]> {
+  const asking = askingOrigin(inbound, origin);
+  const { deps } = asking;
   const gap = lacksPrev ? await fillGaps(deps, origin, roomId, version, todo) : [];
   const all = topoSort([...gap, ...todo], (e) => e.prev_events);
   if (lacksAuth || gap.length > 0) await fetchMissingAuthEvents(deps, origin, version, all);
   const external = lacksPrev
     ? await statesOfMissingPrevs(deps, origin, roomId, version, all, MAX_STATE_LOOKUPS)
     : new Map();
-  return placeAll(deps, version, all, external);
+  const placed = await placeAll(deps, version, all, external);
+  if (!asking.unanswered()) return placed;
+  return placed.map((p) => (p.error?.startsWith('dropped:') ? { ...p, error: ORIGIN_DID_NOT_ANSWER } : p));
 }
 
 /**
