@@ -43,6 +43,7 @@ const BROWSERS = [
   'extension',
   'extension-ingest',
   'extension-startup',
+  'idb-requests',
   'media',
   'page-media',
   'search-extension',

@@ -61,6 +61,12 @@ export const GOALS: readonly Goal[] = [
     issue: 13,
   },
   {
+    id: 'idb.requests.ratio',
+    measure: 'IndexedDB in the worker: 50 event rows as 50 adds ÷ as one record with their index keys, p50',
+    unit: '×',
+    issue: 13,
+  },
+  {
     id: 'ext.send-sync.p50',
     measure: "send in browser A → browser B's /sync, WebRTC, p50",
     unit: 'ms',
