@@ -77,7 +77,9 @@ export async function authStateFor(
  * 5. the membership table for member events;
  * 6. a redaction prunes its target when the redaction rules allow it;
  * 7. the event row and the txnId, and its words in the search index; a thread
- *    reply marks its root (threads.ts).
+ *    reply marks its root (threads.ts). The txnId is inserted if new: one
+ *    already used throws TxnTaken (the whole write aborts), so the check and
+ *    the record are one request.
  * Requests that do not depend on each other go out together (IndexedDB runs
  * a transaction's requests in order, but each awaited alone costs a round
  * trip to the browser's storage process): the reads, then the writes.
@@ -130,13 +132,32 @@ export async function persistEvent(
     // 5.
     event.type === 'm.room.member' && event.state_key !== undefined && updateMembership(tx, event, stream),
     // 7.
-    txn && roomTxnsTable.put(tx, txnRow(event, txn)),
+    txn && recordTxn(tx, event, txn),
     // The row carries its search entries (the room's number may be a read
     // away): written with it, in its one put, beside the other requests.
     indexForSearch(tx, row).then(() => eventsTable.put(tx, row)),
     noteThreadReply(tx, row),
   ]);
   return stream;
+}
+
+/**
+ * Thrown inside the write transaction when the send's transaction id was
+ * used before: nothing of the write is kept, and the caller answers the
+ * event that id made (read after the abort).
+ */
+export class TxnTaken extends Error {
+  override readonly name = 'TxnTaken';
+}
+
+/**
+ * Records the send's transaction id, refusing one already used. Spec
+ * (client-server API, "Transaction identifiers"): the same id from the same
+ * device (access token) makes the request idempotent, so a second event
+ * under it must not be written.
+ */
+async function recordTxn(tx: WriteTx, event: RoomEvent, txn: TxnRecord): Promise<void> {
+  if (!(await roomTxnsTable.add(tx, txnRow(event, txn)))) throw new TxnTaken();
 }
 
 function txnRow(event: RoomEvent, txn: TxnRecord): TxnRow {

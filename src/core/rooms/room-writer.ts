@@ -25,7 +25,7 @@ import { STREAM_TABLE } from '../storage/stream.ts';
 import type { Notifier } from '../events/notifier.ts';
 import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts';
 import type { LocalEventHooks } from './deps.ts';
-import { type TxnRecord, persistEvent } from './persist-event.ts';
+import { type TxnRecord, TxnTaken, persistEvent } from './persist-event.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import {
@@ -85,16 +85,6 @@ interface LastSend {
   readonly looked: Set<string>;
 }
 
-/** Thrown inside the write transaction when the txn id was used meanwhile: the answer is its event. */
-class AlreadySent extends Error {
-  override readonly name = 'AlreadySent';
-  readonly eventId: string;
-  constructor(eventId: string) {
-    super(`already sent as ${eventId}`);
-    this.eventId = eventId;
-  }
-}
-
 /** Thrown inside the write transaction when the room moved on since the event was built. */
 class StaleExtremities extends Error {
   override readonly name = 'StaleExtremities';
@@ -149,8 +139,17 @@ export class RoomWriter {
           this.notify([event]);
           return { eventId: event.event_id, stream };
         } catch (error) {
-          if (error instanceof AlreadySent) return { eventId: error.eventId };
-          if (!(error instanceof StaleExtremities) || attempt >= ATTEMPTS) throw error;
+          // The txn id was used meanwhile (a client retrying a send the
+          // remembered path did not read for): the answer is its event,
+          // read now that the write is gone. Rows of room_txns are never
+          // deleted, but should one be, the next attempt starts over.
+          if (error instanceof TxnTaken && options.txn) {
+            const done = await this.deps.store.read([roomTxnsTable.name], (tx) =>
+              roomTxnsTable.get(tx, txnKey(options.txn!)),
+            );
+            if (done) return { eventId: done.event_id };
+          } else if (!(error instanceof StaleExtremities)) throw error;
+          if (attempt >= ATTEMPTS) throw error;
         }
       }
     });
@@ -158,11 +157,12 @@ export class RoomWriter {
 
   /**
    * A send's write, its requests in as few round trips to the store as they
-   * allow: the checks (the txn id unused, the extremities still those the
-   * event was built on) go out with the event's own requests, and a failed
-   * check rolls those back with the whole transaction (it throws). The
-   * outbox's requests go out beside them too, except after a member event's:
-   * a membership changes whom the event goes to.
+   * allow: the checks (the extremities still those the event was built on;
+   * the txn id unused, which persistEvent's insert-if-new of it tells) go out
+   * with the event's own requests, and a failed check rolls those back with
+   * the whole transaction (it throws). The outbox's requests go out beside
+   * them too, except after a member event's: a membership changes whom the
+   * event goes to.
    */
   private async persist(
     tx: WriteTx,
@@ -170,10 +170,7 @@ export class RoomWriter {
     prepared: BuildState,
     txn: TxnRecord | undefined,
   ): Promise<number> {
-    const checks = Promise.all([
-      prepared.remembered && txn ? roomTxnsTable.get(tx, txnKey(txn)) : undefined,
-      sameExtremities(tx, event.room_id, prepared.prevEvents),
-    ]);
+    const same = sameExtremities(tx, event.room_id, prepared.prevEvents);
     const hooks = this.localEvents();
     const member = event.type === 'm.room.member';
     const persisting = (async () => {
@@ -182,13 +179,13 @@ export class RoomWriter {
       return position;
     })();
     const queueing = member ? undefined : hooks?.persisted(tx, [event]);
-    // What they throw after a failed check is the abort's echo: the check's error is the answer.
+    // What they throw after a failed extremities check is the abort's echo:
+    // the check's error is the answer. (A used txn id is persisting's own
+    // answer, TxnTaken, awaited below.)
     const quiet = () => undefined;
     persisting.catch(quiet);
     queueing?.catch(quiet);
-    const [done, same] = await checks;
-    if (done) throw new AlreadySent(done.event_id);
-    if (!same) throw new StaleExtremities();
+    if (!(await same)) throw new StaleExtremities();
     const [position] = await Promise.all([persisting, queueing]);
     return position;
   }

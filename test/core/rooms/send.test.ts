@@ -34,6 +34,23 @@ describe('sending events', () => {
     assert.notEqual(otherDevice.body.event_id, first.body.event_id);
   });
 
+  test('a retried txnId keeps nothing of its write: the timeline goes on from the first (issue 13)', async () => {
+    // The retry is built on what the first send left (room-writer.ts, no read),
+    // and its write finds the txn id taken: it aborts, nothing of it kept.
+    const first = await send(alice, 'txn-keep', { msgtype: 'm.text', body: 'one' });
+    const again = await send(alice, 'txn-keep', { msgtype: 'm.text', body: 'one' });
+    assert.deepEqual(again.body, first.body);
+    const next = await send(alice, 'txn-next', { msgtype: 'm.text', body: 'two' });
+    const page = await hs.request('GET', path`/_matrix/client/v3/rooms/${roomId}/messages`, {
+      as: alice,
+      query: { dir: 'b', limit: '2' },
+    });
+    assert.deepEqual(
+      page.body.chunk.map((e: { event_id: string }) => e.event_id),
+      [next.body.event_id, first.body.event_id],
+    );
+  });
+
   test('content nested 1,000 levels is 400 on PUT /state as on /send, also over existing state (issue 12)', async () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 1000; i++) deep = { d: deep };
