@@ -6,6 +6,7 @@ import { federationTables } from './federation/api.ts';
 import { keysTables } from './keys/api.ts';
 import { mediaTables } from './media/api.ts';
 import {
+  roomExtremitySetTables,
   roomRedactionTables,
   roomReferencedTables,
   roomReportTables,
@@ -182,6 +183,28 @@ export const SCHEMA: readonly SchemaVersion[] = [
       ...roomRedactionTables,
       ...roomReportTables,
       ...roomReferencedTables,
+      ...syncTables,
+      ...federationTables,
+      ...keysTables,
+      ...mediaTables,
+    },
+  },
+  // 12: a room's forward extremities in one row, `room_extremity_sets` (rooms/extremities.ts),
+  // so a write of a linear chain puts one row where it deleted and put one; the rows of
+  // `room_extremities` written before are read until the room's first write, which drops them.
+  {
+    version: 12,
+    tables: {
+      ...streamTables,
+      ...accountTables,
+      ...accountOpenIdTables,
+      ...accountTokenTables,
+      ...roomTables,
+      ...roomSearchRowTables,
+      ...roomRedactionTables,
+      ...roomReportTables,
+      ...roomReferencedTables,
+      ...roomExtremitySetTables,
       ...syncTables,
       ...federationTables,
       ...keysTables,

@@ -9,6 +9,7 @@ import {
   currentStateTable,
   eventsTable,
   extremitiesTable,
+  extremitySetsTable,
   membersTable,
   roomsTable,
   roomTxnsTable,
@@ -57,7 +58,19 @@ export async function storeProblems(store: Store, ack: Acknowledged): Promise<st
       }
     }
     const roomIds = new Set(rooms.map((r) => r.room_id));
-    for (const x of await extremitiesTable.query(tx)) {
+    // A room's extremities: its set row (schema 12), or its rows from before,
+    // which its first write drops (rooms/extremities.ts): never both.
+    const sets = await extremitySetsTable.query(tx);
+    const withSet = new Set(sets.map((s) => s.room_id));
+    const old = await extremitiesTable.query(tx);
+    const extremities = [
+      ...sets.flatMap((s) => s.event_ids.map((event_id) => ({ room_id: s.room_id, event_id }))),
+      ...old,
+    ];
+    for (const x of old)
+      if (withSet.has(x.room_id))
+        problems.push(`room ${x.room_id}: old extremity row ${x.event_id} beside its set`);
+    for (const x of extremities) {
       const e = events.get(x.event_id);
       if (!roomIds.has(x.room_id)) problems.push(`extremity ${x.event_id} of unknown room ${x.room_id}`);
       if (!e || e.room_id !== x.room_id || e.stream === undefined)

@@ -22,6 +22,7 @@ import { eventsTable } from './tables.ts';
 import { historyBound } from './history-access.ts';
 
 export {
+  roomExtremitySetTables,
   roomRedactionTables,
   roomReferencedTables,
   roomReportTables,

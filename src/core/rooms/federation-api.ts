@@ -6,12 +6,12 @@ import { type RoomVersion, roomVersion } from '../protocol.ts';
 import type { ReadTx } from '../storage/port.ts';
 import { STREAM_TABLE } from '../storage/stream.ts';
 import type { MemberProfile } from './deps.ts';
+import { readExtremities } from './extremities.ts';
 import type { RoomsContext } from './rooms-context.ts';
 import { type StateIds, loadStateGroup, stateEntryIn } from './state-groups.ts';
 import {
   type EventRow,
   eventsTable,
-  extremitiesTable,
   type MemberRow,
   membersTable,
   roomsTable,
@@ -91,8 +91,7 @@ export function stateEntryOfGroup(
 
 /** The forward extremities of a room. */
 export async function extremityIds(tx: ReadTx, roomId: string): Promise<string[]> {
-  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
-  return rows.map((r) => r.event_id);
+  return [...(await readExtremities(tx, roomId)).ids];
 }
 
 /** Servers with a user joined to the room now. */

@@ -16,6 +16,7 @@ import {
 import type { WriteTx } from '../storage/port.ts';
 import { issued } from '../storage/issued.ts';
 import { reserveStreamPosition } from '../storage/stream.ts';
+import { readExtremities, writeExtremities } from './extremities.ts';
 import { indexForSearch } from './search-index.ts';
 import { writeSnapshot, writeStateGroup } from './state-groups.ts';
 import {
@@ -23,7 +24,6 @@ import {
   currentStateTable,
   type EventRow,
   eventsTable,
-  extremitiesTable,
   forgottenTable,
   type MemberRow,
   type Membership,
@@ -92,7 +92,7 @@ export async function persistEvent(
 ): Promise<number> {
   // Writes issued before the last ones, awaited with them (storage/issued.ts).
   const requests = issued();
-  const [room, authState, stream, replaced] = await Promise.all([
+  const [room, authState, stream, replaced, extremities] = await Promise.all([
     roomRowFor(tx, event, version),
     authStateFor(tx, event, version),
     // 2. (reserved before the check: a denied event aborts the whole transaction; the
@@ -102,6 +102,8 @@ export async function persistEvent(
     event.state_key === undefined
       ? undefined
       : currentStateTable.get(tx, [event.room_id, event.type, event.state_key]),
+    // 4. (the set the event's row replaces; committed, it is served from memory: row-cache.ts)
+    readExtremities(tx, event.room_id),
   ]);
   // 1.
   const verdict = checkAuth(event, authState, version);
@@ -127,8 +129,10 @@ export async function persistEvent(
     row.sg_after !== room.state_group &&
       roomsTable.put(tx, { ...room, state_group: row.sg_after } satisfies RoomRow),
     // 4.
-    ...event.prev_events.map((prev) => extremitiesTable.delete(tx, [event.room_id, prev])),
-    extremitiesTable.put(tx, { room_id: event.room_id, event_id: event.event_id }),
+    writeExtremities(tx, extremities, [
+      ...extremities.ids.filter((id) => !event.prev_events.includes(id)),
+      event.event_id,
+    ]),
     // 5.
     event.type === 'm.room.member' && event.state_key !== undefined && updateMembership(tx, event, stream),
     // 7.

@@ -14,7 +14,8 @@
 // process), and the batch keeps them true as its events are placed: nothing
 // else writes these rows inside the transaction. Writes are issued without
 // awaiting each too; finish() awaits them all (so a failed write still
-// fails the transaction) and writes the counter and the extremities once.
+// fails the transaction) and writes the counter and the extremities (one
+// row: extremities.ts) once.
 // The rows nothing reads back while the batch places (DAG edges named
 // later) wait for flush(). (A received event's search entries are in its
 // own row: search-index.ts.) An event the caller presumed not held, without
@@ -23,13 +24,13 @@
 import { issued } from '../storage/issued.ts';
 import type { WriteTx } from '../storage/port.ts';
 import { currentStreamPosition, setStreamPosition } from '../storage/stream.ts';
+import { type Extremities, readExtremities, writeExtremities } from './extremities.ts';
 import { threadReplies } from './threads.ts';
 import {
   type EdgeRow,
   type EventRow,
   edgesTable,
   eventsTable,
-  extremitiesTable,
   pendingRedactionsTable,
   referencedTable,
   type RoomRow,
@@ -104,6 +105,8 @@ export class RemoteBatch {
   private readonly tx: WriteTx;
   /** The room's row as the batch left it. */
   room: RoomRow;
+  /** The room's extremities as open() read them (finish() writes them back when changed). */
+  private readonly extremitiesRead: Extremities;
   private readonly initialExtremities: ReadonlySet<string>;
   private readonly extremitySet: Set<string>;
   private stream: number;
@@ -132,15 +135,16 @@ export class RemoteBatch {
   private constructor(
     tx: WriteTx,
     room: RoomRow,
-    extremities: readonly string[],
+    extremities: Extremities,
     stream: number,
     facts: { children: Set<string>; pending: Set<string>; replies: Set<string>; referenced: Set<string> },
     reads: BatchReads,
   ) {
     this.tx = tx;
     this.room = room;
-    this.initialExtremities = new Set(extremities);
-    this.extremitySet = new Set(extremities);
+    this.extremitiesRead = extremities;
+    this.initialExtremities = new Set(extremities.ids);
+    this.extremitySet = new Set(extremities.ids);
     this.stream = this.initialStream = stream;
     this.hadChildren = facts.children;
     this.hadPendingRedactions = facts.pending;
@@ -169,7 +173,7 @@ export class RemoteBatch {
         : which(ids, (id) => pendingRedactionsTable.count(tx, startingWith(id)));
     const [room, extremities, counter, pending, referenced] = await Promise.all([
       roomsTable.get(tx, roomId),
-      extremitiesTable.query(tx, { index: 'room', equals: roomId }),
+      readExtremities(tx, roomId),
       currentStreamPosition(tx),
       pendingOf(),
       referencedAmong(tx, roomId, ids),
@@ -181,14 +185,7 @@ export class RemoteBatch {
       which(asked, (id) => edgesTable.count(tx, startingWith(id))),
       which(asked, (id) => eventsTable.count(tx, threadReplies(id))),
     ]);
-    return new RemoteBatch(
-      tx,
-      room,
-      extremities.map((r) => r.event_id),
-      counter,
-      { children, pending, replies, referenced },
-      reads,
-    );
+    return new RemoteBatch(tx, room, extremities, counter, { children, pending, replies, referenced }, reads);
   }
 
   /** A write of this transaction, awaited by finish(). */
@@ -303,16 +300,14 @@ export class RemoteBatch {
     if (!this.placed.has(rootId)) this.rowsWritten.add(rootId);
   }
 
-  /** Writes the counter and the extremities, and awaits every write issued. */
+  /** Writes the counter and the extremities (their one row, when they changed), and awaits every write issued. */
   async finish(): Promise<void> {
-    const roomId = this.room.room_id;
     this.flush();
     if (this.stream !== this.initialStream) this.issue(setStreamPosition(this.tx, this.stream));
-    for (const id of this.initialExtremities)
-      if (!this.extremitySet.has(id)) this.issue(extremitiesTable.delete(this.tx, [roomId, id]));
-    for (const id of this.extremitySet)
-      if (!this.initialExtremities.has(id))
-        this.issue(extremitiesTable.put(this.tx, { room_id: roomId, event_id: id }));
+    const changed =
+      this.extremitySet.size !== this.initialExtremities.size ||
+      [...this.extremitySet].some((id) => !this.initialExtremities.has(id));
+    if (changed) this.issue(writeExtremities(this.tx, this.extremitiesRead, this.extremitySet));
     await this.writes.settled();
   }
 }

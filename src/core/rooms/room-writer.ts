@@ -25,17 +25,11 @@ import { STREAM_TABLE } from '../storage/stream.ts';
 import type { Notifier } from '../events/notifier.ts';
 import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts';
 import type { LocalEventHooks } from './deps.ts';
+import { readExtremities } from './extremities.ts';
 import { type TxnRecord, TxnTaken, persistEvent } from './persist-event.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
-import {
-  currentStateTable,
-  eventsTable,
-  extremitiesTable,
-  roomsTable,
-  roomTableNames,
-  roomTxnsTable,
-} from './tables.ts';
+import { currentStateTable, eventsTable, roomsTable, roomTableNames, roomTxnsTable } from './tables.ts';
 
 export interface WriterDeps {
   readonly store: Store;
@@ -363,9 +357,8 @@ function txnKey(txn: TxnRecord): [string, string, string] {
 }
 
 async function extremities(tx: ReadTx, roomId: string): Promise<PrevEvent[]> {
-  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
   const out: PrevEvent[] = [];
-  for (const { event_id: eventId } of rows) {
+  for (const eventId of (await readExtremities(tx, roomId)).ids) {
     const event = await eventsTable.get(tx, eventId);
     if (event) out.push({ eventId, depth: event.depth });
   }
@@ -373,7 +366,6 @@ async function extremities(tx: ReadTx, roomId: string): Promise<PrevEvent[]> {
 }
 
 async function sameExtremities(tx: ReadTx, roomId: string, expected: readonly PrevEvent[]): Promise<boolean> {
-  const rows = await extremitiesTable.query(tx, { index: 'room', equals: roomId });
-  const now = new Set(rows.map((r) => r.event_id));
+  const now = new Set((await readExtremities(tx, roomId)).ids);
   return now.size === expected.length && expected.every((p) => now.has(p.eventId));
 }

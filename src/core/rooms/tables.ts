@@ -23,9 +23,12 @@
 //   resolved state becomes a new group, so "state before event X" (for
 //   /state_ids and auth of incoming events) is always `sg_before` of X.
 // - `room_current_state` is the room's current state (type/state_key → event
-//   id) for fast reads; it always equals the state of `room_extremities`.
-// - `room_extremities`: the forward extremities (events with no children),
-//   which become the prev_events of the next event built here.
+//   id) for fast reads; it always equals the state of the forward extremities.
+// - `room_extremity_sets` (schema version 12): a room's forward extremities
+//   (events with no children), which become the prev_events of the next
+//   event built here, in one row per room (extremities.ts). `room_extremities`,
+//   a row per (room, event) before, keeps a room's rows from before version
+//   12 until its first write.
 // - `room_members`: the current membership of every user in every room,
 //   carrying the stream position of the member event and the last position
 //   at which the user joined (history visibility "shared"), indexed by user
@@ -76,6 +79,7 @@ export const EVENTS = 'room_events';
 export const STATE_GROUPS = 'room_state_groups';
 export const CURRENT_STATE = 'room_current_state';
 export const EXTREMITIES = 'room_extremities';
+export const EXTREMITY_SETS = 'room_extremity_sets';
 export const MEMBERS = 'room_members';
 export const TXNS = 'room_txns';
 export const ALIASES = 'room_aliases';
@@ -164,6 +168,11 @@ export const roomReferencedTables: Record<string, TableSpec> = {
   [REFERENCED]: { key: ['room_id', 'event_id'] },
 };
 
+/** A room's forward extremities in one row (extremities.ts), added in schema version 12. */
+export const roomExtremitySetTables: Record<string, TableSpec> = {
+  [EXTREMITY_SETS]: { key: 'room_id' },
+};
+
 /** Every table of the module: open transactions over these. */
 export const roomTableNames: readonly string[] = Object.keys({
   ...roomTables,
@@ -171,6 +180,7 @@ export const roomTableNames: readonly string[] = Object.keys({
   ...roomRedactionTables,
   ...roomReportTables,
   ...roomReferencedTables,
+  ...roomExtremitySetTables,
 });
 
 /**
@@ -270,6 +280,12 @@ export function currentStateRowOf(event: RoomEvent, stateKey: string): CurrentSt
 export interface ExtremityRow extends Record<string, unknown> {
   room_id: string;
   event_id: string;
+}
+
+/** A room's forward extremities, sorted (key order, as the per-event rows were read). */
+export interface ExtremitySetRow extends Record<string, unknown> {
+  room_id: string;
+  event_ids: string[];
 }
 
 export interface MemberRow extends Record<string, unknown> {
@@ -391,6 +407,7 @@ export const eventsTable = table<EventRow, string>(EVENTS);
 export const stateGroupsTable = table<StateGroupRow, number>(STATE_GROUPS);
 export const currentStateTable = table<CurrentStateRow, readonly [string, string, string]>(CURRENT_STATE);
 export const extremitiesTable = table<ExtremityRow, readonly [string, string]>(EXTREMITIES);
+export const extremitySetsTable = table<ExtremitySetRow, string>(EXTREMITY_SETS);
 export const membersTable = table<MemberRow, readonly [string, string]>(MEMBERS);
 export const roomTxnsTable = table<TxnRow, readonly [string, string, string]>(TXNS);
 export const aliasesTable = table<AliasRow, string>(ALIASES);

@@ -567,7 +567,7 @@ describe('answerFromView over a commit log', () => {
     // Positions the read saw, or only tables no sync reads: nothing to see.
     const seen = setUp();
     commit(seen.log, { read: 4, stream: 5, events: [message(5)] }, false);
-    commit(seen.log, { tables: ['fed_outbox', 'room_extremities'] }, false);
+    commit(seen.log, { tables: ['fed_outbox', 'room_extremities', 'room_extremity_sets'] }, false);
     commit(seen.log, { read: 5, stream: 6, events: [message(6)] });
     assert.deepEqual(texts(seen.answer()!.built.response.rooms.join[room]!), ['m6']);
     // A failed write of the room's row: its state group is not known any more (that room only).
