@@ -1,20 +1,27 @@
 // Chrome's Ed25519 for the homeserver in the service worker: signatures
-// checked together go to the verifier Worker (verifier-wire.ts) in one
-// message, the rest are checked here as before.
+// checked together are shared between this thread and the verifier Worker
+// (verifier-wire.ts, its part in one message); a lone one is checked here.
 //
-// Chrome's WebCrypto checks an Ed25519 signature synchronously on the calling
-// thread (a worker CPU profile of `node bench/run.ts extension-ingest`: 393 ms
-// of native verify for 5,000 PDUs, on the service worker's one thread). The
-// core issues a transaction's checks together (inbound/transaction.ts starts
-// each PDU's as soon as it is parsed, within one task), so:
-//  - the first verify of a task runs here at once: a lone live message pays
-//    no hop (about 80 us in-thread against a round trip to another thread);
-//  - the ones that follow in the same task are queued: every `maxBatch` of
-//    them go to the Worker at once, so that it checks them while the rest of
-//    the transaction is parsed here (the core awaits them all before placing
-//    any: sent only when the task ended, the Worker's time was all waiting
-//    here); when the task ends, what is left goes to the Worker if there are
-//    at least `minBatch`, else is checked here.
+// Chromium's WebCrypto checks an Ed25519 signature on its own thread, one per
+// renderer process (Chromium 156: a worker CPU profile of `node bench/run.ts
+// extension-ingest` shows 2 us of the service worker's thread per verify call,
+// where an earlier Chromium here spent about 80 us in the call). So the service
+// worker's process and the offscreen document's, where the verifier Worker
+// runs, each have one such thread, and checks split between the two end in
+// about half the time. The core issues a transaction's checks together
+// (inbound/transaction.ts starts each PDU's as soon as it is parsed, within
+// one task) and awaits them all before placing any, so:
+//  - the first verify of a task is issued here at once: a lone live message
+//    pays no hop to another process;
+//  - the ones that follow in the same task are queued, and every `maxBatch`
+//    of them go where fewer of the task's checks went so far, here or to the
+//    Worker, so that both check while the rest of the transaction is parsed;
+//  - when the task ends, what is left is split so that both sides got as
+//    many; a share for the Worker smaller than `minBatch` is checked here
+//    (below that a message costs about what it saves).
+// Without the split the Worker checked 48 of a transaction's 50 while the
+// thread here idled: 2.1-2.5 ms per transaction of 50 waited for the checks
+// after its parse (p50, `extension-ingest`), 3.2-3.3 ms with all of them here.
 // Whatever the Worker does not answer (no port yet, its port replaced, no
 // reply within `timeoutMs`, a reply that is not one boolean per item) is
 // checked here: a signature is never reported valid unless one of the two
@@ -61,7 +68,7 @@ export interface BatchingEd25519 {
 
 /** Queued checks are sent at 8 or more: below that the message costs about what it saves. */
 const MIN_BATCH = 8;
-/** A transaction of 50 PDUs goes out in three messages and a rest, the first while 35 are still to parse. */
+/** A transaction of 50 PDUs is dealt in three chunks and a rest, the first while 35 are still to parse. */
 const MAX_BATCH = 16;
 /** Generous: 50 checks take about 4 ms in the Worker; only a Worker gone misses it. */
 const TIMEOUT_MS = 2_000;
@@ -97,6 +104,9 @@ export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 
   /** Set from the first verify of a task until its flush: later ones in the task queue. */
   let inTask = false;
   let queue: Queued[] = [];
+  /** The current task's checks issued here and sent to the Worker. */
+  let issuedHere = 0;
+  let sentAway = 0;
   const sent = new Map<number, Sent>();
   let nextId = 1;
 
@@ -146,12 +156,32 @@ export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 
     sent.set(id, { remote: to, items, timer });
   };
 
+  /** Queued checks issued here or sent to the Worker (when it is there), counted for the task. */
+  const dispatch = (items: readonly Queued[], away: boolean) => {
+    if (items.length === 0) return;
+    if (away && remote && !remote.stalled) {
+      sentAway += items.length;
+      send(remote, items);
+    } else {
+      issuedHere += items.length;
+      here(items);
+    }
+  };
+
+  /** The end of a task: what is left, split so that here and the Worker got as many of its checks. */
   const flush = () => {
     inTask = false;
     const items = queue;
     queue = [];
-    if (remote && !remote.stalled && items.length >= minBatch) send(remote, items);
-    else here(items);
+    const theirs = Math.min(
+      items.length,
+      Math.max(0, Math.round((issuedHere + items.length - sentAway) / 2)),
+    );
+    if (theirs >= minBatch) {
+      dispatch(items.slice(0, theirs), true);
+      dispatch(items.slice(theirs), false);
+    } else dispatch(items, false);
+    issuedHere = sentAway = 0;
   };
 
   return {
@@ -178,6 +208,7 @@ export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 
         if (!remote || remote.stalled || !packable) return inner.verify(publicKey, message, signature);
         if (!inTask) {
           inTask = true;
+          issuedHere++;
           afterTask(flush);
           return inner.verify(publicKey, message, signature);
         }
@@ -192,8 +223,9 @@ export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 
           queue.push({ ...item, inner, resolve, reject });
         });
         if (queue.length >= maxBatch) {
-          send(remote, queue);
+          const full = queue;
           queue = [];
+          dispatch(full, sentAway <= issuedHere);
         }
         return checked;
       },
