@@ -19,6 +19,23 @@ import { syncTables } from './sync/api.ts';
 import type { SchemaVersion } from './storage/port.ts';
 import { streamTables } from './storage/stream.ts';
 
+/** Version 11's tables, which version 12 adds to. */
+const VERSION_11_TABLES = {
+  ...streamTables,
+  ...accountTables,
+  ...accountOpenIdTables,
+  ...accountTokenTables,
+  ...roomTables,
+  ...roomSearchRowTables,
+  ...roomRedactionTables,
+  ...roomReportTables,
+  ...roomReferencedTables,
+  ...syncTables,
+  ...federationTables,
+  ...keysTables,
+  ...mediaTables,
+};
+
 export const SCHEMA: readonly SchemaVersion[] = [
   {
     version: 1,
@@ -171,44 +188,12 @@ export const SCHEMA: readonly SchemaVersion[] = [
   // multiEntry index `search` over each timeline event's entries, one put per event where
   // room_search_terms, dropped, took one per term; the events stored before get their
   // entries after start (rooms/search-reindex.ts).
-  {
-    version: 11,
-    tables: {
-      ...streamTables,
-      ...accountTables,
-      ...accountOpenIdTables,
-      ...accountTokenTables,
-      ...roomTables,
-      ...roomSearchRowTables,
-      ...roomRedactionTables,
-      ...roomReportTables,
-      ...roomReferencedTables,
-      ...syncTables,
-      ...federationTables,
-      ...keysTables,
-      ...mediaTables,
-    },
-  },
+  { version: 11, tables: VERSION_11_TABLES },
   // 12: a room's forward extremities in one row, `room_extremity_sets` (rooms/extremities.ts),
   // so a write of a linear chain puts one row where it deleted and put one; the rows of
   // `room_extremities` written before are read until the room's first write, which drops them.
   {
     version: 12,
-    tables: {
-      ...streamTables,
-      ...accountTables,
-      ...accountOpenIdTables,
-      ...accountTokenTables,
-      ...roomTables,
-      ...roomSearchRowTables,
-      ...roomRedactionTables,
-      ...roomReportTables,
-      ...roomReferencedTables,
-      ...roomExtremitySetTables,
-      ...syncTables,
-      ...federationTables,
-      ...keysTables,
-      ...mediaTables,
-    },
+    tables: { ...VERSION_11_TABLES, ...roomExtremitySetTables },
   },
 ];
