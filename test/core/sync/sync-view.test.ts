@@ -325,6 +325,38 @@ describe('a woken /sync answered from the committed view', () => {
     assert.equal(again.fromMemory, true);
   });
 
+  test('a room unread far past the count cap: the next syncs keep coming from memory as the walk slides', async () => {
+    const threaded = {
+      filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
+    };
+    const room = await h.createRoom(carol, { invite: [bob.userId] });
+    await h.join(bob, room);
+    // The walk's window full (500), its newest 100 counted (the cap).
+    for (let i = 0; i < 500; i++) await h.text(carol, room, `m${i}`);
+    let since = (await h.sync(bob, threaded)).next_batch;
+    // The client's next syncs, each from the last one's next_batch, 20 messages
+    // apart (the commit log keeps 32 commits): 500 more, the window slid past
+    // every event counted at first (the last five went to storage before).
+    let last: { since: string; answer: Json } | undefined;
+    for (let batch = 0; batch < 25; batch++) {
+      for (let i = 0; i < 20; i++) await h.text(carol, room, `b${batch}.${i}`);
+      const reads = h.syncReads;
+      const answer = await h.sync(bob, { ...threaded, since });
+      assert.equal(h.syncReads, reads, `batch ${batch} read storage`);
+      assert.deepEqual(answer.rooms.join[room].unread_notifications, {
+        notification_count: 100,
+        highlight_count: 0,
+      });
+      last = { since, answer };
+      since = answer.next_batch;
+    }
+    // The last answer is storage's.
+    assert.deepEqual(
+      withoutAges(last!.answer),
+      withoutAges(await h.sync(bob, { ...threaded, since: last!.since })),
+    );
+  });
+
   test("the user's own reaction marks nothing read, from memory as from storage", async () => {
     const threaded = {
       filter: JSON.stringify({ room: { timeline: { unread_thread_notifications: true } } }),
