@@ -2,13 +2,14 @@
 // checked together are shared between this thread and the verifier Worker
 // (verifier-wire.ts, its part in one message); a lone one is checked here.
 //
-// Chromium's WebCrypto checks an Ed25519 signature on its own thread, one per
-// renderer process (Chromium 156: a worker CPU profile of `node bench/run.ts
-// extension-ingest` shows 2 us of the service worker's thread per verify call,
-// where an earlier Chromium here spent about 80 us in the call). So the service
-// worker's process and the offscreen document's, where the verifier Worker
-// runs, each have one such thread, and checks split between the two end in
-// about half the time. The core issues a transaction's checks together
+// Chromium's WebCrypto checks an Ed25519 signature mostly on its own thread, one
+// per renderer process (Chromium 156: a worker CPU profile of `node bench/run.ts
+// extension-ingest` shows about 36 us of the service worker's thread per verify
+// call, of the 100-130 us a check costs on these cores, where an earlier Chromium
+// here spent about 80 us in the call). So the service worker's process and
+// the offscreen document's, where the verifier Worker runs, each have one
+// such thread, and checks split between the two end in about half the
+// time. The core issues a transaction's checks together
 // (inbound/transaction.ts starts each PDU's as soon as it is parsed, within
 // one task) and awaits them all before placing any, so:
 //  - the first verify of a task is issued here at once: a lone live message
