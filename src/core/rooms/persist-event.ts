@@ -69,7 +69,9 @@ export async function authStateFor(
 }
 
 /**
- * Persists a local event built on the room's current extremities and state:
+ * Persists a local event built on the room's current extremities and state
+ * (with `builtOn`, the extremities it was built on: StaleExtremities, before
+ * anything is written, when the room's are no longer exactly those):
  * 1. the auth rules against the current state (403 with the rule otherwise);
  * 2. the next stream position;
  * 3. state groups before/after and the current state;
@@ -89,6 +91,7 @@ export async function persistEvent(
   event: RoomEvent,
   version: RoomVersion,
   txn?: TxnRecord,
+  builtOn?: readonly string[],
 ): Promise<number> {
   // Writes issued before the last ones, awaited with them (storage/issued.ts).
   const requests = issued();
@@ -105,6 +108,8 @@ export async function persistEvent(
     // 4. (the set the event's row replaces; committed, it is served from memory: row-cache.ts)
     readExtremities(tx, event.room_id),
   ]);
+  // The room must still be where the event was built, its state too (the one read of step 4's set).
+  if (builtOn && !sameIds(extremities.ids, builtOn)) throw new StaleExtremities();
   // 1.
   const verdict = checkAuth(event, authState, version);
   if (!verdict.ok) throw forbidden(`the auth rules reject this event: ${verdict.reason}`);
@@ -143,6 +148,16 @@ export async function persistEvent(
     noteThreadReply(tx, row),
   ]);
   return stream;
+}
+
+/** Thrown inside the write transaction when the room moved on since the event was built (`builtOn`). */
+export class StaleExtremities extends Error {
+  override readonly name = 'StaleExtremities';
+}
+
+function sameIds(now: readonly string[], expected: readonly string[]): boolean {
+  const set = new Set(now);
+  return set.size === expected.length && expected.every((id) => set.has(id));
 }
 
 /**

@@ -26,7 +26,7 @@ import type { Notifier } from '../events/notifier.ts';
 import { type EventDraft, type PrevEvent, buildEvent } from './event-builder.ts';
 import type { LocalEventHooks } from './deps.ts';
 import { readExtremities } from './extremities.ts';
-import { type TxnRecord, TxnTaken, persistEvent } from './persist-event.ts';
+import { StaleExtremities, type TxnRecord, TxnTaken, persistEvent } from './persist-event.ts';
 import { KeyedQueue } from '../keyed-queue.ts';
 import { BoundedCache } from '../protocol/bounded-cache.ts';
 import { currentStateTable, eventsTable, roomsTable, roomTableNames, roomTxnsTable } from './tables.ts';
@@ -77,11 +77,6 @@ interface LastSend {
   readonly state: Map<string, string>;
   /** State keys looked up (found in `state` or absent from the room). */
   readonly looked: Set<string>;
-}
-
-/** Thrown inside the write transaction when the room moved on since the event was built. */
-class StaleExtremities extends Error {
-  override readonly name = 'StaleExtremities';
 }
 
 export class RoomWriter {
@@ -151,11 +146,11 @@ export class RoomWriter {
 
   /**
    * A send's write, its requests in as few round trips to the store as they
-   * allow: the checks (the extremities still those the event was built on;
-   * the txn id unused, which persistEvent's insert-if-new of it tells) go out
-   * with the event's own requests, and a failed check rolls those back with
-   * the whole transaction (it throws). The outbox's requests go out beside
-   * them too, except after a member event's: a membership changes whom the
+   * allow: the checks are persistEvent's (the extremities still those the
+   * event was built on, on the reads it makes anyway; the txn id unused, by
+   * its insert-if-new among the writes), and a failed check rolls back the
+   * whole transaction (it throws). The outbox's requests go out beside the
+   * event's, except after a member event's: a membership changes whom the
    * event goes to.
    */
   private async persist(
@@ -164,22 +159,19 @@ export class RoomWriter {
     prepared: BuildState,
     txn: TxnRecord | undefined,
   ): Promise<number> {
-    const same = sameExtremities(tx, event.room_id, prepared.prevEvents);
     const hooks = this.localEvents();
     const member = event.type === 'm.room.member';
+    const builtOn = prepared.prevEvents.map((p) => p.eventId);
     const persisting = (async () => {
-      const position = await persistEvent(tx, event, prepared.version, txn);
+      const position = await persistEvent(tx, event, prepared.version, txn, builtOn);
       if (member) await hooks?.persisted(tx, [event]);
       return position;
     })();
     const queueing = member ? undefined : hooks?.persisted(tx, [event]);
-    // What they throw after a failed extremities check is the abort's echo:
-    // the check's error is the answer. (A used txn id is persisting's own
-    // answer, TxnTaken, awaited below.)
-    const quiet = () => undefined;
-    persisting.catch(quiet);
-    queueing?.catch(quiet);
-    if (!(await same)) throw new StaleExtremities();
+    // What the outbox's requests throw after persisting failed (a stale room,
+    // a used txn id, the auth rules) is the abort's echo: persisting's error
+    // is the answer.
+    queueing?.catch(() => undefined);
     const [position] = await Promise.all([persisting, queueing]);
     return position;
   }
@@ -363,9 +355,4 @@ async function extremities(tx: ReadTx, roomId: string): Promise<PrevEvent[]> {
     if (event) out.push({ eventId, depth: event.depth });
   }
   return out;
-}
-
-async function sameExtremities(tx: ReadTx, roomId: string, expected: readonly PrevEvent[]): Promise<boolean> {
-  const now = new Set((await readExtremities(tx, roomId)).ids);
-  return now.size === expected.length && expected.every((p) => now.has(p.eventId));
 }
