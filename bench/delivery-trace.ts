@@ -53,6 +53,55 @@ export function spanTotals(spans: readonly Span[], ms: number, top = 10): string
   ];
 }
 
+/** One federation request a Node peer made of the extension, on the wall clock (trace.ts `wallClock`). */
+export interface Exchange {
+  readonly method: string;
+  readonly path: string;
+  readonly sent: number;
+  readonly answered: number;
+}
+
+/**
+ * Where each request's time went outside the worker's handler, cut at the
+ * node's spans (its read of the request, from its first bytes; its hop to
+ * the worker and back) and the worker's handler span: each step's median
+ * over the requests traced whole. "sender → node reads" is the sender's
+ * encoding and sending, the wire, and the node's decrypting and demuxing
+ * until the request's first bytes; "node → sender" the node's answer back to
+ * the sender's `request` returning.
+ */
+export function describeExchanges(exchanges: readonly Exchange[], spans: readonly Span[]): string[] {
+  const byName = new Map(spans.map((s) => [s.name, s]));
+  const rows: Steps[] = [];
+  for (const x of exchanges) {
+    const read = byName.get(`wire< request ${x.path}`);
+    const node = byName.get(`node fed< ${x.method} ${x.path}`);
+    const worker = byName.get(`fed< ${x.method} ${x.path}`);
+    if (!read || !node || !worker) continue;
+    rows.push({
+      whole: x.answered - x.sent,
+      'sender → node reads': read.start - x.sent,
+      'node reads request': read.end - read.start,
+      'node parses, gate': node.start - read.end,
+      'node → worker': worker.start - node.start,
+      'worker handler': worker.end - worker.start,
+      'worker → node': node.end - worker.end,
+      'node → sender': x.answered - node.end,
+      'outside the handler': x.answered - x.sent - (worker.end - worker.start),
+    });
+  }
+  if (rows.length === 0) return ['  exchanges: none traced whole'];
+  const median = (name: string) =>
+    quantile(
+      rows.map((r) => r[name]!).sort((x, y) => x - y),
+      0.5,
+    );
+  return [
+    `  per request, median of ${rows.length} traced whole, ms:`,
+    ...Object.keys(rows[0]!).map((name) => `    ${name.padEnd(22)}${median(name).toFixed(2).padStart(7)}`),
+  ];
+}
+
 export interface Delivery {
   readonly sent: number;
   readonly arrived: number;

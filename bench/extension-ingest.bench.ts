@@ -1,16 +1,22 @@
-// PDUs received in the extension (issue 13): a Node peer (in this process,
-// libp2p websockets through a relay) holds a room that bob, in Chromium with
-// the built extension, joins; the Node peer then sends messages signed by
-// its user into the room, in transactions of 50 one after the other, as one
-// sending server does, to bob's homeserver in the service worker, which
-// checks them fully and stores them in IndexedDB. Figure: PDUs per second
-// from the first transaction sent until the last one is answered, every PDU
-// accepted. `--quick`: 500 PDUs (else 5,000). Prints "skipped" without
-// Chromium or a build.
+// PDUs received in the extension (issue 13): a Node peer (in this process)
+// holds a room that bob, in Chromium with the built extension, joins; the
+// Node peer then sends messages signed by its user into the room, in
+// transactions of 50 one after the other, as one sending server does, to
+// bob's homeserver in the service worker, which checks them fully and stores
+// them in IndexedDB. The two meet through a relay, but the requests go over
+// the websocket connection the browser's node dials to the Node peer's
+// loopback listener (the transport prefers a connection the relay does not
+// limit). Figure: PDUs per second from the first transaction sent until the
+// last one is answered, every PDU accepted; printed with the worker's spans
+// and each step of a request outside the worker's handler (median).
+// `--quick`: 500 PDUs (else 5,000). Prints "skipped" without Chromium or a
+// build. P2PM_CPU_PROFILE=<dir>: CPU profiles of the worker, the offscreen
+// document and this process (the sender) while sending.
 // Run alone: `node bench/run.ts extension-ingest` (after `npm run build`).
 import { bobJoins, withNodeAndExtension } from './node-and-extension.ts';
-import { spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
-import { signedChain } from './federation.bench.ts';
+import { describeExchanges, type Exchange, spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
+import { wallClock } from '../src/platform/trace.ts';
+import { cpuProfile, signedChain } from './federation.bench.ts';
 import { measured, quick } from './table.ts';
 import { workerCpuProfile } from './worker-profile.ts';
 
@@ -38,14 +44,20 @@ export default async function extensionIngestBench(): Promise<Record<string, num
       const batches = await signedChain(node, alice, roomId, node, PDUS);
       await startTrace(browser.worker);
       const profiled = await workerCpuProfile(browser);
+      const offscreenProfiled = await workerCpuProfile(browser, 'offscreen');
+      const nodeProfiled = await cpuProfile();
+      const exchanges: Exchange[] = [];
       const t0 = performance.now();
       for (const [i, pdus] of batches.entries()) {
+        const path = `/_matrix/federation/v1/send/ingest.${i}`;
+        const sent = wallClock();
         const res = await node.transport.request(serverName, {
           method: 'PUT',
-          path: `/_matrix/federation/v1/send/ingest.${i}`,
+          path,
           origin: node.serverName,
           body: { origin: node.serverName, origin_server_ts: Date.now(), pdus },
         });
+        exchanges.push({ method: 'PUT', path, sent, answered: wallClock() });
         const results = Object.values((res.body as { pdus?: Record<string, { error?: string }> }).pdus ?? {});
         const failed = results.find((r) => r.error !== undefined);
         if (res.status !== 200 || results.length !== pdus.length || failed)
@@ -55,9 +67,13 @@ export default async function extensionIngestBench(): Promise<Record<string, num
       }
       const elapsed = performance.now() - t0;
       await profiled('extension-ingest');
+      await offscreenProfiled('extension-ingest-offscreen');
+      await nodeProfiled('extension-ingest-node');
       const perSecond = (PDUS / elapsed) * 1000;
       // Where the worker's time went: its spans (storage transactions, federation requests) by name.
-      for (const line of spanTotals(await takeTrace(browser.worker), elapsed)) console.log(line);
+      const spans = await takeTrace(browser.worker);
+      for (const line of spanTotals(spans, elapsed)) console.log(line);
+      for (const line of describeExchanges(exchanges, spans)) console.log(line);
       measured('ext.ingest', perSecond);
       return { [`PDUs/s received by the extension in Chromium (${PDUS}, transactions of 50)`]: perSecond };
     },

@@ -124,7 +124,7 @@ async function sendAll(pair: Pair, batches: readonly JsonObject[][], tag: string
  * here until the returned function is called (the sending alone, not the
  * signing of the chain before it), written as <directory>/<name>.cpuprofile.
  */
-async function cpuProfile(): Promise<(name: string) => Promise<void>> {
+export async function cpuProfile(): Promise<(name: string) => Promise<void>> {
   const directory = process.env.P2PM_CPU_PROFILE;
   if (!directory) return async () => {};
   const session = new Session();

@@ -1,7 +1,8 @@
 // The set-up of the benches that feed the extension from a Node peer
 // (extension-ingest, search-extension, big-room-extension): a relay on
-// loopback, a Node peer in this process (libp2p websockets through the
-// relay), and bob, registered and syncing in a page of an approved site, on
+// loopback, a Node peer in this process (libp2p websockets: the two meet
+// through the relay, and the browser's node then dials the Node peer's
+// listener, the connection requests take), and bob, registered and syncing in a page of an approved site, on
 // the homeserver of Chromium with the built extension; the two peers see
 // each other before the bench runs. Everything is stopped afterwards,
 // whatever the bench threw.
