@@ -36,6 +36,7 @@ import { startDirectoryServer } from './p2p/directory-server.ts';
 import { connectionsFrom, hostOf, hostOfPeer } from './p2p/hosts.ts';
 import { coturnMissing, startCoturn, type TurnServerOptions } from './turn/coturn.ts';
 import { serveTurnCredentials } from './turn/turn-credentials.ts';
+import { oneMessagePerWebSocketWrite } from '../platform/libp2p/websocket-writes.ts';
 
 /** TURN's default port (RFC 8656 §18). */
 export const DEFAULT_TURN_PORT = 3478;
@@ -101,7 +102,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     ...(options.seed && { privateKey: await privateKeyFromSeed(options.seed) }),
     addresses: { listen: [`/ip4/${host}/tcp/${options.port ?? 0}/ws`] },
     transports: [webSockets()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [oneMessagePerWebSocketWrite(noise())],
     streamMuxers: [yamux()],
     connectionGater: {
       denyDialMultiaddr: () => false,

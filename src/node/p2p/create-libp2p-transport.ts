@@ -14,6 +14,7 @@ import type { Logger, TransportLimits } from '../../core/public.ts';
 import { privateKeyFromSeed } from '../../platform/libp2p/identity.ts';
 import type { KnownPeerStore } from '../../platform/libp2p/known-peers.ts';
 import { type Libp2pPeerTransport, startLibp2pTransport } from '../../platform/libp2p/libp2p-transport.ts';
+import { oneMessagePerWebSocketWrite } from '../../platform/libp2p/websocket-writes.ts';
 
 /** Websockets on 127.0.0.1 with a port the OS picks. */
 export const DEFAULT_LISTEN = '/ip4/127.0.0.1/tcp/0/ws';
@@ -39,7 +40,7 @@ export async function createLibp2pTransport(options: NodeTransportOptions): Prom
     privateKey: await privateKeyFromSeed(options.seed),
     addresses: { listen },
     transports: [webSockets(), circuitRelayTransport()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [oneMessagePerWebSocketWrite(noise())],
     streamMuxers: [yamux()],
     // Peers on the same LAN or host are legitimate here; libp2p would refuse private addresses otherwise.
     connectionGater: { denyDialMultiaddr: () => false },

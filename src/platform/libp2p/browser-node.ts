@@ -29,6 +29,7 @@ import { type Libp2pPeerTransport, startLibp2pTransport } from './libp2p-transpo
 import { turnFromRelays } from './turn-client.ts';
 import { type BrowserIceServer, turnFallback } from './turn-fallback.ts';
 import { upgradeRelayedToWebRTC } from './webrtc-upgrade.ts';
+import { oneMessagePerWebSocketWrite } from './websocket-writes.ts';
 
 export type { BrowserIceServer };
 
@@ -68,7 +69,7 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
       webRTC({ rtcConfiguration: fallback.rtcConfiguration }),
       circuitRelayTransport(),
     ],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [oneMessagePerWebSocketWrite(noise())],
     streamMuxers: [yamux()],
     // A browser's default gater refuses private and loopback addresses: relays on the LAN or on this
     // machine are legitimate here (the user configured them).
