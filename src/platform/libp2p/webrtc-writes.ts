@@ -14,7 +14,8 @@
 // as libp2p made them.
 //
 // Federation opens and serves its streams through the two functions below,
-// so none is left out. Not libp2p's stream middleware (`libp2p.use`): in
+// so none is left out; they also send a yamux stream's window updates after
+// the task that read its data (yamux-window.ts). Not libp2p's stream middleware (`libp2p.use`): in
 // libp2p 3.3 an incoming stream appends its handler to the protocol's
 // registered middleware list itself (connection.js onIncomingStream), so
 // every later stream of that protocol, incoming or outgoing, would run the
@@ -27,6 +28,7 @@ import type {
   StreamHandler,
   StreamHandlerOptions,
 } from '@libp2p/interface';
+import { windowUpdatesAfterTask } from './yamux-window.ts';
 
 /** A new stream on `conn` for one of federation's protocols, each write one message. */
 export async function newFederationStream(
@@ -34,7 +36,7 @@ export async function newFederationStream(
   protocols: string | string[],
   options: NewStreamOptions,
 ): Promise<Stream> {
-  return oneMessagePerWrite(await conn.newStream(protocols, options));
+  return oneMessagePerWrite(windowUpdatesAfterTask(await conn.newStream(protocols, options)));
 }
 
 /** Serves `protocol`'s incoming streams with `handler`, each write one message. */
@@ -44,7 +46,11 @@ export function handleFederation(
   handler: StreamHandler,
   options: StreamHandlerOptions,
 ): Promise<void> {
-  return libp2p.handle(protocol, (stream, conn) => handler(oneMessagePerWrite(stream), conn), options);
+  return libp2p.handle(
+    protocol,
+    (stream, conn) => handler(oneMessagePerWrite(windowUpdatesAfterTask(stream)), conn),
+    options,
+  );
 }
 
 /** The part of @libp2p/webrtc's WebRTCStream this relies on (checked at run time). */
