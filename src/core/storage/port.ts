@@ -92,7 +92,14 @@ export interface WriteTx extends ReadTx {
    */
   add(table: string, row: Row): Promise<boolean>;
   delete(table: string, key: Key): Promise<void>;
-  /** Deletes every row the query matches (primary key or index); returns how many. */
+  /**
+   * Deletes every row the query matches (primary key or index); returns how
+   * many. Over an index or with a limit, IndexedDB reads the keys first and
+   * deletes them after: a call on the same table issued beside it (not after
+   * it settled) runs in between, so a row it matched and that call then
+   * wrote is still deleted (SQLite runs the calls in turn: the write stays).
+   * Await it before writing rows it may match (store-differential.test.ts).
+   */
   deleteWhere(table: string, query: Query): Promise<number>;
 }
 
