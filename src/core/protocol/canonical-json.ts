@@ -33,6 +33,7 @@ export const MAX_DEPTH = 1000;
  * strings do not count.
  */
 export function nestingWithin(text: string, max = MAX_DEPTH): boolean {
+  if (opensAtMost(text, max)) return true;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
@@ -44,6 +45,22 @@ export function nestingWithin(text: string, max = MAX_DEPTH): boolean {
     else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return false;
     } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return true;
+}
+
+/**
+ * Whether `text` holds at most `max` opening brackets, inside strings or not:
+ * then nothing in it can nest deeper. Nearly every body does (a transaction
+ * of 50 PDUs has about 500), and indexOf finds them faster than the scan
+ * above walks every character (40 KB, Node 24: 3.5 against 84 µs).
+ */
+function opensAtMost(text: string, max: number): boolean {
+  let opens = 0;
+  for (const open of ['{', '[']) {
+    for (let i = text.indexOf(open); i !== -1; i = text.indexOf(open, i + 1)) {
+      if (++opens > max) return false;
+    }
   }
   return true;
 }

@@ -5,6 +5,7 @@ import {
   canonicalJson,
   checkJsonValue,
   compareCodePoints,
+  nestingWithin,
   parseCanonicalJsonSafe,
 } from '../../../src/core/protocol/canonical-json.ts';
 
@@ -152,6 +153,22 @@ describe('canonicalJson', () => {
     assert.throws(() => canonicalJson(deep), /nested deeper than 1000 levels/);
     const fine = JSON.parse(`${'['.repeat(999)}${']'.repeat(999)}`);
     assert.equal(canonicalJson(fine).length, 1998);
+  });
+});
+
+describe('nestingWithin', () => {
+  test('counts depth, not brackets: many shallow ones pass, few deep ones do not', () => {
+    const siblings = `[${Array.from({ length: 3000 }, () => '{"a":[]}').join(',')}]`;
+    assert.equal(nestingWithin(siblings), true);
+    assert.equal(nestingWithin(`{"x":${siblings}}`, 4), true);
+    assert.equal(nestingWithin(`{"x":${siblings}}`, 3), false);
+    assert.equal(nestingWithin('[[[]]]', 3), true);
+    assert.equal(nestingWithin('[[[]]]', 2), false);
+    // Brackets in strings: text, not nesting, whether there are few or many.
+    assert.equal(nestingWithin('["[[["]', 1), true);
+    const inString = `["${'{'.repeat(5000)}", [[]]]`;
+    assert.equal(nestingWithin(inString, 3), true);
+    assert.equal(nestingWithin(inString, 2), false);
   });
 });
 
