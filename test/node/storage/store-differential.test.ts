@@ -10,6 +10,7 @@ import { IDBKeyRange, indexedDB } from 'fake-indexeddb';
 import type { Query, Row, SchemaVersion, Store, WriteTx } from '../../../src/core/storage.ts';
 import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
 import { openDexieStore } from '../../../src/platform/dexie/dexie-store.ts';
+import { Rng } from '../../fuzz/rng.ts';
 
 const VERSION: SchemaVersion = {
   version: 1,
@@ -25,17 +26,6 @@ const VERSION: SchemaVersion = {
     },
   },
 };
-
-/** A small deterministic generator (mulberry32), so that a failure replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A row with some of the indexed fields, of mixed key types (numbers sort before strings). */
 function rowOf(random: () => number, id: string, version: number): Row {
@@ -130,7 +120,8 @@ function answers(store: Store, ids: readonly string[]) {
 
 for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
   test(`Dexie and SQLite answer alike after random writes (seed ${seed})`, async () => {
-    const random = rng(seed);
+    const rng = new Rng(seed);
+    const random = () => rng.next();
     const ids = Array.from({ length: 24 }, (_, i) => `k${String(i).padStart(2, '0')}`);
     const dexie = await openDexieStore(`differential-${process.pid}-${seed}`, [VERSION], {
       indexedDB,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultLogger } from '@libp2p/logger';
-import type { Connection, Stream, StreamHandler, StreamMessageEvent } from '@libp2p/interface';
+import type { Connection, Stream, StreamHandler } from '@libp2p/interface';
 // Not among the package's exports: the class libp2p makes for each data channel.
 import { createStream } from '../../../node_modules/@libp2p/webrtc/dist/src/stream.js';
 import {
@@ -12,6 +12,7 @@ import {
   newFederationStream,
   oneMessagePerWrite,
 } from '../../../src/platform/libp2p/webrtc-writes.ts';
+import { received } from '../../support/stream-bytes.ts';
 
 /** The part of RTCDataChannel WebRTCStream uses; `peer` gets what `send` sends. */
 class FakeChannel {
@@ -49,18 +50,6 @@ function linkedStreams(): { a: Stream; b: Stream; aChannel: FakeChannel } {
     createStream({ channel: channel as never, direction, log }) as unknown as Stream;
   return { a: make(aChannel, 'outbound'), b: make(bChannel, 'inbound'), aChannel };
 }
-
-const received = (stream: Stream, bytes: number) =>
-  new Promise<Uint8Array>((resolve) => {
-    const parts: Uint8Array[] = [];
-    let length = 0;
-    stream.addEventListener('message', (evt: StreamMessageEvent) => {
-      const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
-      parts.push(chunk);
-      length += chunk.length;
-      if (length >= bytes) resolve(new Uint8Array(Buffer.concat(parts)));
-    });
-  });
 
 test('a write on a WebRTC stream leaves as one data-channel message and arrives whole', async () => {
   const globals = globalThis as { RTCDataChannel?: unknown };

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import type { ConnectionEncrypter, MessageStream, StreamMessageEvent } from '@libp2p/interface';
+import type { ConnectionEncrypter, MessageStream } from '@libp2p/interface';
 import { defaultLogger } from '@libp2p/logger';
 import { noise } from '@libp2p/noise';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
@@ -14,6 +14,7 @@ import { Uint8ArrayList } from 'uint8arraylist';
 // Not among the package's exports: the connection libp2p makes for each websocket.
 import { webSocketToMaConn } from '../../../node_modules/@libp2p/websockets/dist/src/websocket-to-conn.js';
 import { joinedWrites, oneMessagePerWebSocketWrite } from '../../../src/platform/libp2p/websocket-writes.ts';
+import { received } from '../../support/stream-bytes.ts';
 
 /** The part of WebSocket the connection uses; `peer` gets what `send` sends, a turn later. */
 class FakeWebSocket {
@@ -49,18 +50,6 @@ function linkedConnections() {
     }) as MessageStream;
   return { a: make(aSocket, 'outbound'), b: make(bSocket, 'inbound'), aSocket };
 }
-
-const received = (stream: MessageStream, bytes: number) =>
-  new Promise<Uint8Array>((resolve) => {
-    const parts: Uint8Array[] = [];
-    let length = 0;
-    stream.addEventListener('message', (evt: StreamMessageEvent) => {
-      const chunk = evt.data instanceof Uint8Array ? evt.data : evt.data.subarray();
-      parts.push(chunk);
-      length += chunk.length;
-      if (length >= bytes) resolve(new Uint8Array(Buffer.concat(parts)));
-    });
-  });
 
 test('a write of several pieces on a websocket connection leaves as one message', async () => {
   const { a, b, aSocket } = linkedConnections();
