@@ -2,18 +2,17 @@
 // checked together are shared between this thread and the verifier Worker
 // (verifier-wire.ts, its part in one message); a lone one is checked here.
 //
-// Chromium's WebCrypto checks an Ed25519 signature mostly on its own thread, one
-// per renderer process (Chromium 156: a worker CPU profile of `node bench/run.ts
-// extension-ingest` shows about 36 us of the service worker's thread per verify
-// call, of the 100-130 us a check costs on these cores, where an earlier Chromium
-// here spent about 80 us in the call). So the service worker's process and
-// the offscreen document's, where the verifier Worker runs, each have one
-// such thread, and checks split between the two end in about half the
-// time. The core issues a transaction's checks together
+// Chromium's WebCrypto checks an Ed25519 signature on the calling thread
+// (Chromium 156: a trace of `node bench/run.ts extension-ingest` shows every
+// check as a DoVerify task of the service worker's thread or of the verifier
+// Worker's, 45-75 us each with tracing on, and none on any other thread; the
+// offscreen document and its Worker share the service worker's renderer
+// process). So checks split between this thread and the Worker's end in
+// about half the time. The core issues a transaction's checks together
 // (inbound/transaction.ts starts each PDU's as soon as it is parsed, within
 // one task) and awaits them all before placing any, so:
 //  - the first verify of a task is issued here at once: a lone live message
-//    pays no hop to another process;
+//    pays no hop to the Worker;
 //  - the ones that follow in the same task are queued, and every `maxBatch`
 //    of them go where fewer of the task's checks went so far, here or to the
 //    Worker, so that both check while the rest of the transaction is parsed;
