@@ -28,7 +28,7 @@ import type { KnownPeerStore } from './known-peers.ts';
 import { type Libp2pPeerTransport, startLibp2pTransport } from './libp2p-transport.ts';
 import { turnFromRelays } from './turn-client.ts';
 import { type BrowserIceServer, turnFallback } from './turn-fallback.ts';
-import { upgradeRelayedToWebRTC } from './webrtc-upgrade.ts';
+import { upgradeRelayedToWebRTC, webRTCDialGate } from './webrtc-upgrade.ts';
 import { oneMessagePerWebSocketWrite } from './websocket-writes.ts';
 
 export type { BrowserIceServer };
@@ -60,6 +60,7 @@ export interface BrowserNode {
 
 export async function createBrowserNode(options: BrowserNodeOptions): Promise<BrowserNode> {
   const fallback = turnFallback(options.iceServers, options.logger);
+  const gate = webRTCDialGate();
   const libp2p = await createLibp2p({
     privateKey: await privateKeyFromSeed(options.seed),
     // Reserve a slot on every relay we are connected to, and accept WebRTC signalled through it.
@@ -72,13 +73,14 @@ export async function createBrowserNode(options: BrowserNodeOptions): Promise<Br
     connectionEncrypters: [oneMessagePerWebSocketWrite(noise())],
     streamMuxers: [yamux()],
     // A browser's default gater refuses private and loopback addresses: relays on the LAN or on this
-    // machine are legitimate here (the user configured them).
-    connectionGater: { denyDialMultiaddr: () => false },
+    // machine are legitimate here (the user configured them). WebRTC addresses are dialled by the
+    // upgrade alone (webrtc-upgrade.ts).
+    connectionGater: { denyDialMultiaddr: (addr) => gate.denyDialMultiaddr(addr) },
     services: { identify: identify(), ping: ping() },
   });
   const relays = options.relays.map((addr) => multiaddr(addr));
   const turn = turnFromRelays(libp2p, relays, options.logger);
-  const upgrade = upgradeRelayedToWebRTC(libp2p, options.logger, undefined, fallback);
+  const upgrade = upgradeRelayedToWebRTC(libp2p, options.logger, undefined, fallback, gate);
   try {
     await fallback.start(libp2p, turn);
     const transport = await startLibp2pTransport({

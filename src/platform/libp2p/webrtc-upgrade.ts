@@ -23,14 +23,22 @@
 //    other dial to the peer is pending, with `force`, and what it returns is
 //    checked: made from inside the event it joined the relayed dial still
 //    finishing in libp2p's dial queue and got the relayed connection back;
-//    made beside a dial of libp2p's own (which often picks the WebRTC
-//    address itself) it opened a second WebRTC connection, and the one
-//    closed cut federation requests short. A failed attempt is tried again
-//    with backoff, a bounded number of times.
+//    made beside a dial of libp2p's own (which picked the WebRTC address
+//    itself, before the next rule) it opened a second WebRTC connection, and
+//    the one closed cut federation requests short. A failed attempt is tried
+//    again with backoff, a bounded number of times.
 //  - Both browsers often open relayed connections to each other at once; the
 //    one with the smaller peer id dials first, the other only if no direct
 //    connection has come after followerGraceMs, so two browsers do not
 //    race to open two WebRTC connections to each other.
+//
+// And only this upgrade dials WebRTC addresses (webRTCDialGate, the node's
+// connection gater). libp2p's own dials by peer id (reconnecting, opening a
+// stream) picked the WebRTC address among the peer's, and while one was
+// under way the upgrade waited: between browsers with no route between them
+// it was 27 s after they met before the upgrade's first attempt, and 46 s
+// before the TURN fallback's connection came, where it is 7 s when only the
+// upgrade dials (`node bench/run.ts webrtc-turn`, issue 13).
 //
 // After `directAttempts` failed attempts, the next ones go through the relay's
 // TURN at both ends where the relay serves it (turn-fallback.ts): browsers
@@ -38,7 +46,7 @@
 // relayed by coturn, instead of the circuit's 1 MiB and 2 minutes.
 
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface';
-import { multiaddr } from '@multiformats/multiaddr';
+import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
 import { type Logger, silentLogger } from '../../core/public.ts';
 import { describeFailure } from '../describe-failure.ts';
 import type { TurnFallback } from './turn-fallback.ts';
@@ -50,7 +58,7 @@ const PING_PROTOCOL = '/ipfs/ping/1.0.0';
 export interface UpgradeTiming {
   /** How long a new WebRTC connection has to open its first stream. */
   readonly probeMs: number;
-  /** How long the smaller peer id waits after a relayed connection opens (libp2p may be dialling WebRTC itself). */
+  /** How long the smaller peer id waits after a relayed connection opens (libp2p may still be dialling the peer). */
   readonly leaderDelayMs: number;
   /** How long the larger peer id waits for the other side to dial. */
   readonly followerGraceMs: number;
@@ -90,11 +98,44 @@ export function dialsFirst(self: string, remote: string): boolean {
 
 const isWebRTC = (conn: Connection) => conn.multiplexer === WEBRTC_MULTIPLEXER;
 
+/** The node's gate on WebRTC dials: only to a peer the upgrade is dialling (see the header). */
+export interface WebRTCDialGate {
+  /** For the node's connection gater: true for a WebRTC address of a peer not being upgraded. */
+  denyDialMultiaddr(addr: Multiaddr): boolean;
+  /** The upgrade's own dial to `peer`, open until the returned function is called. */
+  open(peer: string): () => void;
+}
+
+export function webRTCDialGate(): WebRTCDialGate {
+  const dialling = new Map<string, number>();
+  return {
+    denyDialMultiaddr: (addr) => {
+      const components = addr.getComponents();
+      if (!components.some((c) => c.name === 'webrtc')) return false;
+      // The WebRTC address's own peer: the last /p2p (the first is the relay's).
+      const peer = components.filter((c) => c.name === 'p2p').at(-1)?.value;
+      return peer === undefined || !dialling.has(peer);
+    },
+    open(peer) {
+      dialling.set(peer, (dialling.get(peer) ?? 0) + 1);
+      let closed = false;
+      return () => {
+        if (closed) return;
+        closed = true;
+        const left = dialling.get(peer)! - 1;
+        if (left === 0) dialling.delete(peer);
+        else dialling.set(peer, left);
+      };
+    },
+  };
+}
+
 export function upgradeRelayedToWebRTC(
   libp2p: Libp2p,
   logger: Logger = silentLogger,
   timing: UpgradeTiming = defaultUpgradeTiming,
   fallback?: Pick<TurnFallback, 'prepare'>,
+  gate?: Pick<WebRTCDialGate, 'open'>,
 ): WebRTCUpgrade {
   const self = libp2p.peerId.toString();
   const proven = new WeakSet<Connection>();
@@ -141,6 +182,7 @@ export function upgradeRelayedToWebRTC(
     const done = attempts.get(key) ?? 0;
     attempts.set(key, done + 1);
     let closeTurn: (() => void) | undefined;
+    const closeGate = gate?.open(key);
     try {
       if (done >= timing.directAttempts) closeTurn = await fallback?.prepare(target.via);
       const conn = await libp2p.dial(multiaddr(target.addr), {
@@ -162,6 +204,7 @@ export function upgradeRelayedToWebRTC(
         error: describeFailure(err),
       });
     } finally {
+      closeGate?.();
       closeTurn?.();
     }
     const wait = timing.retryMs[done];

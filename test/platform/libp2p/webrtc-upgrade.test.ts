@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dialsFirst, webRTCAddressFor } from '../../../src/platform/libp2p/webrtc-upgrade.ts';
+import { multiaddr } from '@multiformats/multiaddr';
+import { dialsFirst, webRTCAddressFor, webRTCDialGate } from '../../../src/platform/libp2p/webrtc-upgrade.ts';
 
-const RELAY = '/ip4/127.0.0.1/tcp/9090/ws/p2p/12D3KooWLRPJAA5o6W9sA4uUcjgdLQ8JVYvAhJ9LhJbDJAXS1kbb';
+const RELAY_ID = '12D3KooWLRPJAA5o6W9sA4uUcjgdLQ8JVYvAhJ9LhJbDJAXS1kbb';
+const RELAY = `/ip4/127.0.0.1/tcp/9090/ws/p2p/${RELAY_ID}`;
 const PEER = '12D3KooWNrhzj4WJpfW7Ki7RSsQWwdu7FMYpT1z7xjAqetmkf2b3';
 
 test("a relayed connection's address gives the peer's WebRTC address behind the same relay", () => {
@@ -20,4 +22,26 @@ test('no WebRTC address for a direct connection or one that is WebRTC already', 
 test('of two browsers exactly one dials first', () => {
   const other = '12D3KooWLRPJAA5o6W9sA4uUcjgdLQ8JVYvAhJ9LhJbDJAXS1kbb';
   assert.notEqual(dialsFirst(PEER, other), dialsFirst(other, PEER));
+});
+
+test('the gate lets a WebRTC address be dialled only while the upgrade dials its peer, and no other address is gated', () => {
+  const gate = webRTCDialGate();
+  const webrtc = multiaddr(`${RELAY}/p2p-circuit/webrtc/p2p/${PEER}`);
+  assert.equal(gate.denyDialMultiaddr(webrtc), true);
+  assert.equal(gate.denyDialMultiaddr(multiaddr(`${RELAY}/p2p-circuit/p2p/${PEER}`)), false);
+  assert.equal(gate.denyDialMultiaddr(multiaddr(RELAY)), false);
+  // A WebRTC address without a peer id names no dial of the upgrade.
+  assert.equal(gate.denyDialMultiaddr(multiaddr(`${RELAY}/p2p-circuit/webrtc`)), true);
+  // Keyed by the address's own peer (its last /p2p), not the relay's.
+  const relayDial = gate.open(RELAY_ID);
+  assert.equal(gate.denyDialMultiaddr(webrtc), true);
+  relayDial();
+  const first = gate.open(PEER);
+  const second = gate.open(PEER);
+  assert.equal(gate.denyDialMultiaddr(webrtc), false);
+  first();
+  first();
+  assert.equal(gate.denyDialMultiaddr(webrtc), false, 'closing one dial twice does not close the other');
+  second();
+  assert.equal(gate.denyDialMultiaddr(webrtc), true);
 });
