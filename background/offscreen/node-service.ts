@@ -267,5 +267,6 @@ function describeConnections(node: BrowserNode): ConnectionInfo[] {
     limited: c.limits !== undefined,
     status: c.status,
     usable: node.usable(c),
+    opened: c.timeline.open,
   }));
 }

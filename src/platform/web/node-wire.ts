@@ -116,6 +116,8 @@ export interface ConnectionInfo {
   readonly status: string;
   /** Federation may use it: not a WebRTC connection still proving it carries streams. */
   readonly usable: boolean;
+  /** When it opened (ms since the epoch). */
+  readonly opened: number;
 }
 
 type None = Record<string, never>;
