@@ -111,9 +111,10 @@ export function webRTCDialGate(): WebRTCDialGate {
   return {
     denyDialMultiaddr: (addr) => {
       const components = addr.getComponents();
-      if (!components.some((c) => c.name === 'webrtc')) return false;
-      // The WebRTC address's own peer: the last /p2p (the first is the relay's).
-      const peer = components.filter((c) => c.name === 'p2p').at(-1)?.value;
+      const at = components.findIndex((c) => c.name === 'webrtc');
+      if (at < 0) return false;
+      // The WebRTC address's own peer: the /p2p after /webrtc (one before it is the relay's).
+      const peer = components.slice(at + 1).find((c) => c.name === 'p2p')?.value;
       return peer === undefined || !dialling.has(peer);
     },
     open(peer) {

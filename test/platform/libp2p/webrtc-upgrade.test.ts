@@ -30,11 +30,10 @@ test('the gate lets a WebRTC address be dialled only while the upgrade dials its
   assert.equal(gate.denyDialMultiaddr(webrtc), true);
   assert.equal(gate.denyDialMultiaddr(multiaddr(`${RELAY}/p2p-circuit/p2p/${PEER}`)), false);
   assert.equal(gate.denyDialMultiaddr(multiaddr(RELAY)), false);
-  // A WebRTC address without a peer id names no dial of the upgrade.
-  assert.equal(gate.denyDialMultiaddr(multiaddr(`${RELAY}/p2p-circuit/webrtc`)), true);
-  // Keyed by the address's own peer (its last /p2p), not the relay's.
+  // Keyed by the address's own peer (the /p2p after /webrtc), not the relay's; one without is refused.
   const relayDial = gate.open(RELAY_ID);
   assert.equal(gate.denyDialMultiaddr(webrtc), true);
+  assert.equal(gate.denyDialMultiaddr(multiaddr(`${RELAY}/p2p-circuit/webrtc`)), true);
   relayDial();
   const first = gate.open(PEER);
   const second = gate.open(PEER);
