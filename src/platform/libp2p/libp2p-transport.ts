@@ -46,6 +46,12 @@ const MAX_REMEMBERED_PEER_IDS = 1_000;
 
 /** How long a streamed request waits for a direct connection to a peer reachable only through a relay. */
 const DIRECT_WAIT_MS = 5_000;
+/**
+ * How long a request the relay cut short waits for one: as long as its own
+ * deadline allows (a new circuit would be cut again). The upgrade took 6-8 s
+ * there when the cut circuit had carried its signalling.
+ */
+const CUT_DIRECT_WAIT_MS = 60_000;
 
 export interface Libp2pTransportInit {
   readonly libp2p: Libp2p;
@@ -163,6 +169,37 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     throw new PeerUnreachable(peerIdToServerName(peerId) ?? '', 'no-route', 'no address reached the peer');
   };
 
+  /**
+   * A relay carries at most a little data per connection (relay.ts: 1 MiB),
+   * so a streamed body (media), and a request the relay cut short (run), go
+   * over a direct connection: the open one,
+   * else one dialled to the peer's own addresses, else (a browser, reachable
+   * only through relays) the WebRTC one the upgrade makes, waited for a
+   * while. Only when none comes is the relayed one used.
+   */
+  const direct = async (
+    conn: Connection,
+    signal: AbortSignal,
+    waitMs = DIRECT_WAIT_MS,
+  ): Promise<Connection> => {
+    if (!conn.limits) return conn;
+    const peer = conn.remotePeer;
+    const found = () => libp2p.getConnections(peer).find((c) => !c.limits && usable(c));
+    const own = (await libp2p.peerStore.get(peer).catch(() => undefined))?.addresses
+      .map((a) => a.multiaddr)
+      .filter((ma) => !ma.toString().includes('/p2p-circuit'));
+    if (own && own.length > 0) {
+      try {
+        return await libp2p.dial(own, { signal, force: true });
+      } catch (err) {
+        if (signal.aborted) throw err;
+      }
+    }
+    const deadline = Date.now() + waitMs;
+    while (!found() && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 100));
+    return found() ?? conn;
+  };
+
   /** One exchange over a usable connection, made again once on another when the stream was cut short. */
   const run = async <T>(
     to: string,
@@ -184,9 +221,16 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
         // closes a relayed connection once a direct one is up, which cut a join
         // short right after two browsers met (the connection still reads as
         // open at that moment). Once more, on another connection; federation
-        // requests are idempotent (transaction and event ids).
+        // requests are idempotent (transaction and event ids). The relay also
+        // cuts a relayed connection after its 1 MiB: a big room's send_join
+        // answer was cut so between two browsers whose first WebRTC attempt
+        // had failed (one run in four of `node bench/run.ts
+        // big-room-browsers`), and cut again on a new circuit. So a request
+        // cut on a relayed connection goes again over a direct one, waited for
+        // while the upgrade tries again (direct), until the request's deadline.
         if (signal.aborted || !streamCutShort(err)) throw err;
-        return await once(await connect(peerId, signal, conn), signal);
+        const next = await connect(peerId, signal, conn);
+        return await once(conn.limits ? await direct(next, signal, CUT_DIRECT_WAIT_MS) : next, signal);
       }
     } catch (err) {
       throw toTransportError(err, to, signal, closing.signal.aborted);
@@ -204,32 +248,6 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
         ...(trace && { trace }),
       }),
     );
-
-  /**
-   * A relay carries at most a little data per connection (relay.ts: 1 MiB),
-   * so a streamed body (media) goes over a direct connection: the open one,
-   * else one dialled to the peer's own addresses, else (a browser, reachable
-   * only through relays) the WebRTC one the upgrade makes, waited for a
-   * while. Only when none comes is the relayed one used.
-   */
-  const direct = async (conn: Connection, signal: AbortSignal): Promise<Connection> => {
-    if (!conn.limits) return conn;
-    const peer = conn.remotePeer;
-    const found = () => libp2p.getConnections(peer).find((c) => !c.limits && usable(c));
-    const own = (await libp2p.peerStore.get(peer).catch(() => undefined))?.addresses
-      .map((a) => a.multiaddr)
-      .filter((ma) => !ma.toString().includes('/p2p-circuit'));
-    if (own && own.length > 0) {
-      try {
-        return await libp2p.dial(own, { signal, force: true });
-      } catch (err) {
-        if (signal.aborted) throw err;
-      }
-    }
-    const deadline = Date.now() + DIRECT_WAIT_MS;
-    while (!found() && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 100));
-    return found() ?? conn;
-  };
 
   /** The head as `request` gets it; the body afterwards with no deadline but an idle one (federation-client.ts). */
   const requestStream = (to: string, req: FederationRequest, options: StreamOptions) =>

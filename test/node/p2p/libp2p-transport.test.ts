@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PeerTransport } from '../../../src/core/federation/transport.ts';
-import { createLibp2pTransport } from '../../../src/node/p2p/create-libp2p-transport.ts';
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { identify } from '@libp2p/identify';
+import { noise } from '@libp2p/noise';
+import { ping } from '@libp2p/ping';
+import { webSockets } from '@libp2p/websockets';
+import { yamux } from '@libp2p/yamux';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import { createLibp2pTransport, DEFAULT_LISTEN } from '../../../src/node/p2p/create-libp2p-transport.ts';
 import { type Relay, runRelay, startRelay } from '../../../src/node/relay.ts';
 import type { Stream } from '@libp2p/interface';
 import { encodeFrame, FrameKind, packFrames } from '../../../src/platform/libp2p/frames.ts';
@@ -15,9 +23,12 @@ import {
   messageFrames,
   requestHead,
 } from '../../../src/platform/libp2p/federation-wire.ts';
-import { serverNameToPeerId } from '../../../src/platform/libp2p/identity.ts';
+import { privateKeyFromSeed, serverNameToPeerId } from '../../../src/platform/libp2p/identity.ts';
 import type { KnownPeer, KnownPeerStore } from '../../../src/platform/libp2p/known-peers.ts';
-import type { Libp2pPeerTransport } from '../../../src/platform/libp2p/libp2p-transport.ts';
+import {
+  type Libp2pPeerTransport,
+  startLibp2pTransport,
+} from '../../../src/platform/libp2p/libp2p-transport.ts';
 import { readMessage } from '../../../src/platform/libp2p/stream-io.ts';
 import {
   conformanceLimits,
@@ -136,6 +147,60 @@ describe('libp2p transport (Node)', () => {
       conns.length > 0 && conns.every((c) => c.limits !== undefined),
       'only relayed connections exist',
     );
+  });
+
+  test('an answer the relay cuts at its data limit is asked again over the direct connection that comes after', async () => {
+    // As between two browsers whose WebRTC connection is not up yet: the
+    // asker may use only relayed connections until `proven` (the browser's
+    // `usable`, webrtc-upgrade.ts), and the relay cuts each after
+    // relayedDataBytes. The request goes again over the direct connection
+    // once it may, not over a new circuit, which would cut it again.
+    const small = await startRelay({ limits: { relayedDataBytes: 64 * 1024 } });
+    try {
+      const hidden = await node(0x35, { listen: [], relays: small.multiaddrs });
+      let proven = false;
+      const libp2p = await createLibp2p({
+        privateKey: await privateKeyFromSeed(seed(0x36)),
+        addresses: { listen: [DEFAULT_LISTEN, '/p2p-circuit'] },
+        transports: [webSockets(), circuitRelayTransport()],
+        connectionEncrypters: [noise()],
+        streamMuxers: [yamux()],
+        connectionGater: { denyDialMultiaddr: () => false },
+        services: { identify: identify(), ping: ping() },
+      });
+      const asker = await startLibp2pTransport({
+        libp2p,
+        relays: small.multiaddrs.map((addr) => multiaddr(addr)),
+        limits: conformanceLimits,
+        usable: (conn) => conn.limits !== undefined || proven,
+      });
+      open.push(asker);
+      let calls = 0;
+      hidden.onRequest(async () => {
+        calls++;
+        if (calls === 1) {
+          // The direct connection comes, and may carry federation, only after the relayed answer was cut.
+          setTimeout(() => {
+            proven = true;
+            void hidden.addPeer(asker.multiaddrs().find((addr) => !addr.includes('/p2p-circuit'))!);
+          }, 300);
+        }
+        return { status: 200, body: { pad: 'x'.repeat(256 * 1024) } };
+      });
+      await eventually('the hidden peer holds a reservation', () =>
+        hidden.multiaddrs().some((addr) => addr.includes('/p2p-circuit')),
+      );
+      const res = await asker.request(hidden.serverName, {
+        method: 'GET',
+        path: '/',
+        origin: asker.serverName,
+      });
+      assert.equal(res.status, 200);
+      assert.equal((res.body as { pad: string }).pad.length, 256 * 1024);
+      assert.equal(calls, 2);
+    } finally {
+      await small.stop();
+    }
   });
 
   test('known peers are saved and dialled again after a restart, without any relay', async () => {
