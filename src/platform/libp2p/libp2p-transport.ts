@@ -48,8 +48,9 @@ const MAX_REMEMBERED_PEER_IDS = 1_000;
 const DIRECT_WAIT_MS = 5_000;
 /**
  * How long a request the relay cut short waits for one: as long as its own
- * deadline allows (a new circuit would be cut again). The upgrade took 6-8 s
- * there when the cut circuit had carried its signalling.
+ * deadline allows, since a new circuit would be cut again (between browsers
+ * whose first WebRTC attempt had failed, the direct connection came 6-8 s
+ * after they met).
  */
 const CUT_DIRECT_WAIT_MS = 60_000;
 
@@ -172,10 +173,10 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
   /**
    * A relay carries at most a little data per connection (relay.ts: 1 MiB),
    * so a streamed body (media), and a request the relay cut short (run), go
-   * over a direct connection: the open one,
-   * else one dialled to the peer's own addresses, else (a browser, reachable
-   * only through relays) the WebRTC one the upgrade makes, waited for a
-   * while. Only when none comes is the relayed one used.
+   * over a direct connection: the open one, else one dialled to the peer's
+   * own addresses, else (a browser, reachable only through relays) the WebRTC
+   * one the upgrade makes, waited for `waitMs`. Only when none comes is the
+   * relayed one used.
    */
   const direct = async (
     conn: Connection,

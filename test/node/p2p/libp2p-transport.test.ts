@@ -74,6 +74,14 @@ function memoryStore(): KnownPeerStore & { peers: Map<string, KnownPeer> } {
   };
 }
 
+/** `asker`'s GET / of `hidden` once `hidden` holds a relay reservation (reachable through a circuit). */
+async function askThroughRelay(hidden: Libp2pPeerTransport, asker: PeerTransport) {
+  await eventually('the hidden peer holds a reservation', () =>
+    hidden.multiaddrs().some((addr) => addr.includes('/p2p-circuit')),
+  );
+  return asker.request(hidden.serverName, { method: 'GET', path: '/', origin: asker.serverName });
+}
+
 describe('libp2p transport (Node)', () => {
   let relay: Relay;
   const open: PeerTransport[] = [];
@@ -133,14 +141,7 @@ describe('libp2p transport (Node)', () => {
     const hidden = await node(0x31, { listen: [], relays: relay.multiaddrs });
     const asker = await node(0x32, { listen: [], relays: relay.multiaddrs });
     hidden.onRequest(async (from) => ({ status: 200, body: { from } }));
-    await eventually('the hidden peer holds a reservation', () =>
-      hidden.multiaddrs().some((addr) => addr.includes('/p2p-circuit')),
-    );
-    const res = await asker.request(hidden.serverName, {
-      method: 'GET',
-      path: '/',
-      origin: asker.serverName,
-    });
+    const res = await askThroughRelay(hidden, asker);
     assert.deepEqual(res, { status: 200, body: { from: asker.serverName } });
     const conns = asker.libp2p.getConnections(hidden.libp2p.peerId);
     assert.ok(
@@ -154,7 +155,7 @@ describe('libp2p transport (Node)', () => {
     // asker may use only relayed connections until `proven` (the browser's
     // `usable`, webrtc-upgrade.ts), and the relay cuts each after
     // relayedDataBytes. The request goes again over the direct connection
-    // once it may, not over a new circuit, which would cut it again.
+    // once it may, not over the new circuit, which would cut it again.
     const small = await startRelay({ limits: { relayedDataBytes: 64 * 1024 } });
     try {
       const hidden = await node(0x35, { listen: [], relays: small.multiaddrs });
@@ -175,26 +176,21 @@ describe('libp2p transport (Node)', () => {
         usable: (conn) => conn.limits !== undefined || proven,
       });
       open.push(asker);
+      // The direct connection comes, and may carry federation, only as the
+      // second circuit opens (the first one was cut): after the request's
+      // second attempt has taken its connection.
+      let circuits = 0;
+      libp2p.addEventListener('connection:open', (evt) => {
+        if (!evt.detail.limits || ++circuits !== 2) return;
+        proven = true;
+        void hidden.addPeer(asker.multiaddrs().find((addr) => !addr.includes('/p2p-circuit'))!);
+      });
       let calls = 0;
       hidden.onRequest(async () => {
         calls++;
-        if (calls === 1) {
-          // The direct connection comes, and may carry federation, only after the relayed answer was cut.
-          setTimeout(() => {
-            proven = true;
-            void hidden.addPeer(asker.multiaddrs().find((addr) => !addr.includes('/p2p-circuit'))!);
-          }, 300);
-        }
         return { status: 200, body: { pad: 'x'.repeat(256 * 1024) } };
       });
-      await eventually('the hidden peer holds a reservation', () =>
-        hidden.multiaddrs().some((addr) => addr.includes('/p2p-circuit')),
-      );
-      const res = await asker.request(hidden.serverName, {
-        method: 'GET',
-        path: '/',
-        origin: asker.serverName,
-      });
+      const res = await askThroughRelay(hidden, asker);
       assert.equal(res.status, 200);
       assert.equal((res.body as { pad: string }).pad.length, 256 * 1024);
       assert.equal(calls, 2);
