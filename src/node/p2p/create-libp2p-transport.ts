@@ -9,6 +9,7 @@ import { ping } from '@libp2p/ping';
 import { webSockets } from '@libp2p/websockets';
 import { yamux } from '@libp2p/yamux';
 import { multiaddr } from '@multiformats/multiaddr';
+import type { Libp2p } from '@libp2p/interface';
 import { createLibp2p } from 'libp2p';
 import type { Logger, TransportLimits } from '../../core/public.ts';
 import { privateKeyFromSeed } from '../../platform/libp2p/identity.ts';
@@ -33,10 +34,23 @@ export interface NodeTransportOptions {
 
 export async function createLibp2pTransport(options: NodeTransportOptions): Promise<Libp2pPeerTransport> {
   const relays = (options.relays ?? []).map((addr) => multiaddr(addr));
+  const libp2p = await createNodeLibp2p(options);
+  try {
+    return await startLibp2pTransport({ libp2p, relays, ...pick(options) });
+  } catch (err) {
+    await libp2p.stop();
+    throw err;
+  }
+}
+
+/** The Node peer's libp2p node, not started as a transport yet (createLibp2pTransport does). */
+export async function createNodeLibp2p(
+  options: Pick<NodeTransportOptions, 'seed' | 'listen' | 'relays'>,
+): Promise<Libp2p> {
   const listen = [...(options.listen ?? [DEFAULT_LISTEN])];
   // Reserve a slot on our relays so peers that cannot dial us directly (browsers) reach us through them.
-  if (relays.length > 0) listen.push('/p2p-circuit');
-  const libp2p = await createLibp2p({
+  if ((options.relays ?? []).length > 0) listen.push('/p2p-circuit');
+  return createLibp2p({
     privateKey: await privateKeyFromSeed(options.seed),
     addresses: { listen },
     transports: [webSockets(), circuitRelayTransport()],
@@ -48,12 +62,6 @@ export async function createLibp2pTransport(options: NodeTransportOptions): Prom
     connectionManager: { inboundConnectionThreshold: 25 },
     services: { identify: identify(), ping: ping() },
   });
-  try {
-    return await startLibp2pTransport({ libp2p, relays, ...pick(options) });
-  } catch (err) {
-    await libp2p.stop();
-    throw err;
-  }
 }
 
 function pick({ knownPeers, limits, logger }: NodeTransportOptions) {

@@ -82,16 +82,11 @@ export function requested<T>(request: IdbRequest): Promise<T> {
  * result array is emptied, so that what the request object keeps does not
  * hold them (see the header).
  */
-export function takenRows<T>(request: IdbRequest): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => {
-      const result = request.result as T[];
-      const rows = result.slice();
-      result.length = 0;
-      resolve(rows);
-    };
-    request.onerror = failed(request, reject);
-  });
+export async function takenRows<T>(request: IdbRequest): Promise<T[]> {
+  const result = await requested<T[]>(request);
+  const rows = result.slice();
+  result.length = 0;
+  return rows;
 }
 
 /**

@@ -5,15 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PeerTransport } from '../../../src/core/federation/transport.ts';
-import { circuitRelayTransport } from '@libp2p/circuit-relay-v2';
-import { identify } from '@libp2p/identify';
-import { noise } from '@libp2p/noise';
-import { ping } from '@libp2p/ping';
-import { webSockets } from '@libp2p/websockets';
-import { yamux } from '@libp2p/yamux';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
-import { createLibp2pTransport, DEFAULT_LISTEN } from '../../../src/node/p2p/create-libp2p-transport.ts';
+import { createLibp2pTransport, createNodeLibp2p } from '../../../src/node/p2p/create-libp2p-transport.ts';
 import { type Relay, runRelay, startRelay } from '../../../src/node/relay.ts';
 import type { Stream } from '@libp2p/interface';
 import { encodeFrame, FrameKind, packFrames } from '../../../src/platform/libp2p/frames.ts';
@@ -23,7 +16,7 @@ import {
   messageFrames,
   requestHead,
 } from '../../../src/platform/libp2p/federation-wire.ts';
-import { privateKeyFromSeed, serverNameToPeerId } from '../../../src/platform/libp2p/identity.ts';
+import { serverNameToPeerId } from '../../../src/platform/libp2p/identity.ts';
 import type { KnownPeer, KnownPeerStore } from '../../../src/platform/libp2p/known-peers.ts';
 import {
   type Libp2pPeerTransport,
@@ -160,15 +153,7 @@ describe('libp2p transport (Node)', () => {
     try {
       const hidden = await node(0x35, { listen: [], relays: small.multiaddrs });
       let proven = false;
-      const libp2p = await createLibp2p({
-        privateKey: await privateKeyFromSeed(seed(0x36)),
-        addresses: { listen: [DEFAULT_LISTEN, '/p2p-circuit'] },
-        transports: [webSockets(), circuitRelayTransport()],
-        connectionEncrypters: [noise()],
-        streamMuxers: [yamux()],
-        connectionGater: { denyDialMultiaddr: () => false },
-        services: { identify: identify(), ping: ping() },
-      });
+      const libp2p = await createNodeLibp2p({ seed: seed(0x36), relays: small.multiaddrs });
       const asker = await startLibp2pTransport({
         libp2p,
         relays: small.multiaddrs.map((addr) => multiaddr(addr)),
