@@ -28,11 +28,16 @@ const chromeOnlyEntries: Record<string, string> = {
   offscreen: 'background/offscreen/offscreen.ts',
   // The Worker the offscreen document starts to check signatures (verifier-wire.ts).
   verifier: 'background/verifier/verifier.ts',
+  // The page that hands a content script's client channel to the service worker (client-wire.ts).
+  'client-bridge': 'background/client-bridge/client-bridge.ts',
 };
 
 /** Static files of the extension's pages, copied to the top of dist/<browser>. */
 const pageFiles = ['popup/popup.html', 'popup/popup.css'];
-const chromeOnlyPageFiles = ['background/offscreen/offscreen.html'];
+const chromeOnlyPageFiles = [
+  'background/offscreen/offscreen.html',
+  'background/client-bridge/client-bridge.html',
+];
 
 /**
  * Content scripts: classic scripts (browsers do not load content scripts as

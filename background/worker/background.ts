@@ -9,6 +9,7 @@ import { consoleLogger } from '../../src/platform/web/console-logger.ts';
 import { ext } from '../../src/platform/web/ext-api.ts';
 import { dispatchMessage, isExtensionMessage } from '../../src/platform/web/messages.ts';
 import { originOfClient, POPUP_CLIENT } from './client-names.ts';
+import { clientChannelOffers } from './client-channels.ts';
 import { createClientPorts } from './client-ports.ts';
 import { createClientStats } from './client-stats.ts';
 import { bootHomeserver } from './homeserver-boot.ts';
@@ -54,6 +55,7 @@ const clientPorts = createClientPorts({
   isApproved: (origin) => approvals.isApproved(origin),
   stats,
   logger,
+  channels: clientChannelOffers(),
 });
 const popup = createPopupBackground({
   homeserver: ready,

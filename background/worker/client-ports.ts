@@ -1,13 +1,16 @@
 // The background end of the content scripts' runtime ports: each request from
 // an approved page is answered by the homeserver core and streamed back on the
-// same port (response-stream.ts). A long-poll (/sync) keeps its port busy
-// until it returns; if the page goes away or aborts, the core learns it
-// through HsRequest.closed, and a response being streamed stops.
+// carrier it came on (response-stream.ts): the port, or the client channel
+// paired with it (client-wire.ts; Chrome), offered once the port's origin is
+// approved. A long-poll (/sync) keeps its port busy until it returns; if the
+// page goes away or aborts, the core learns it through HsRequest.closed, and a
+// response being streamed stops.
 import { type Homeserver, internalError, type Logger, matrixErrorResponse } from '../../src/core/public.ts';
 import {
   type BackgroundMessage,
   CLIENT_PORT_NAME,
   type ClientMessage,
+  isClientChannelOffer,
   isClientMessage,
 } from '../../src/platform/web/client-wire.ts';
 import { isHomeserverUrl } from '../../src/platform/web/homeserver-url.ts';
@@ -24,6 +27,30 @@ export interface ClientPortDeps {
   readonly isApproved: (origin: string) => Promise<boolean>;
   readonly stats: ClientStats;
   readonly logger: Logger;
+  /** Where client channels arrive (client-channels.ts); none: requests stay on the ports (Firefox). */
+  readonly channels?: ClientChannelOffers;
+  /** A token no page can guess (default: 128 random bits in hex). */
+  readonly newToken?: () => string;
+}
+
+/** A client channel's end in the worker: a MessagePort. */
+export interface ClientChannel {
+  postMessage(msg: BackgroundMessage): void;
+  onmessage: ((evt: MessageEvent<unknown>) => void) | null;
+  close(): void;
+}
+
+/** The browser's part of client channels: calls `accept` with each offer the bridge page posts and its port. */
+export interface ClientChannelOffers {
+  listen(accept: (offer: unknown, port: ClientChannel) => void): void;
+}
+
+/** Ports offered a channel and not yet paired with one, at most (a page's script pairs at once). */
+const MAX_OFFERED = 256;
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export interface ClientPorts {
@@ -35,6 +62,26 @@ export interface ClientPorts {
 
 export function createClientPorts(deps: ClientPortDeps): ClientPorts {
   const byOrigin = new Map<string, Set<PortSession>>();
+  /** Channel tokens offered, each to the session of one approved port; used once. */
+  const offered = new Map<string, PortSession>();
+  const newToken = deps.newToken ?? randomToken;
+  deps.channels?.listen((offer, channel) => {
+    // Anything but the token of a port still waiting is refused: the channel closes, unpaired.
+    const session = isClientChannelOffer(offer) ? offered.get(offer.token) : undefined;
+    if (!session?.token) return channel.close();
+    offered.delete(session.token);
+    session.attach(channel);
+  });
+  const offerChannel = (session: PortSession) => {
+    const token = newToken();
+    offered.set(token, session);
+    for (const [old, stale] of offered) {
+      if (offered.size <= MAX_OFFERED) break;
+      offered.delete(old);
+      stale.token = undefined;
+    }
+    session.offer(token);
+  };
   return {
     accept(port) {
       if (port.name !== CLIENT_PORT_NAME) return;
@@ -47,11 +94,14 @@ export function createClientPorts(deps: ClientPortDeps): ClientPorts {
         deps.stats.messages++;
         void allowed.then((ok) => (ok ? session.receive(msg) : reject(port, deps, origin)));
       });
+      // A channel only for a port whose origin is approved: it carries what the port would.
+      if (deps.channels) void allowed.then((ok) => ok && !session.closed && offerChannel(session));
       deps.stats.open++;
       if (origin !== undefined) addTo(byOrigin, origin, session);
       const closed = () => {
         deps.stats.open--;
         if (origin !== undefined) byOrigin.get(origin)?.delete(session);
+        if (session.token !== undefined) offered.delete(session.token);
         session.close();
       };
       port.onDisconnect.addListener(closed);
@@ -78,9 +128,18 @@ function addTo(map: Map<string, Set<PortSession>>, key: string, session: PortSes
 /** The answer when the request never reached the core (a malformed request, a failed boot). */
 const UNKNOWN_ERROR: OutgoingResponse = fromHsResponse(matrixErrorResponse(internalError()));
 
-/** The requests in flight on one port, so that an abort or a disconnect can end them. */
+/** Where a session's messages go: its runtime port or its client channel. */
+type Carrier = Pick<ClientChannel, 'postMessage'>;
+
+/** The requests in flight on one port (and its client channel), so that an abort or a disconnect can end them. */
 class PortSession {
   readonly #port: chrome.runtime.Port;
+  /** The client channel paired with the port, once it is. */
+  #channel: ClientChannel | undefined;
+  /** The carrier each request in flight came on: all its answer goes back on it. */
+  readonly #carriers = new Map<number, Carrier>();
+  /** The channel token offered on the port, until a channel is paired with it. */
+  token: string | undefined;
   readonly #deps: ClientPortDeps;
   readonly #pending = new Map<number, () => void>();
   /** The streamed bodies of requests in flight, as they arrive. */
@@ -97,12 +156,41 @@ class PortSession {
     this.#client = origin === undefined ? undefined : originClient(origin);
   }
 
-  receive(msg: unknown): void {
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  receive(msg: unknown, carrier: Carrier = this.#port): void {
     if (!isClientMessage(msg)) return;
-    if (msg.type === 'ping') this.#send({ type: 'pong' });
+    if (msg.type === 'ping') this.#post(carrier, { type: 'pong' });
     else if (msg.type === 'body') this.#bodies.get(msg.id)?.push(msg.bytes);
     else if (msg.type === 'abort') this.#end(msg.id);
-    else void this.#answer(msg);
+    else {
+      this.#carriers.set(msg.id, carrier);
+      void this.#answer(msg);
+    }
+  }
+
+  /** Tells the isolated script the token that pairs a client channel with this port. */
+  offer(token: string): void {
+    this.token = token;
+    this.#post(this.#port, { type: 'channel', token });
+  }
+
+  /** Pairs `channel` with this port: what arrives on it is this session's, as the port's. */
+  attach(channel: ClientChannel): void {
+    this.token = undefined;
+    if (this.#closed || this.#channel) {
+      channel.close();
+      return;
+    }
+    this.#channel = channel;
+    channel.onmessage = (evt) => {
+      this.#deps.stats.channelMessages++;
+      if (this.#channel === channel) this.receive(evt.data, channel);
+    };
+    this.#deps.stats.channels++;
+    this.#post(channel, { type: 'channel-open' });
   }
 
   disconnect(): void {
@@ -112,6 +200,8 @@ class PortSession {
 
   close(): void {
     this.#closed = true;
+    this.#channel?.close();
+    this.#channel = undefined;
     for (const id of [...this.#pending.keys()]) this.#end(id);
   }
 
@@ -154,14 +244,20 @@ class PortSession {
   #end(id: number): void {
     this.#pending.get(id)?.();
     this.#pending.delete(id);
+    this.#carriers.delete(id);
     this.#bodies.get(id)?.fail(new Error('the request ended before its body'));
     this.#bodies.delete(id);
   }
 
+  /** A message about a request, on the carrier that request came on. */
   #send(msg: BackgroundMessage): void {
+    this.#post(('id' in msg && this.#carriers.get(msg.id)) || this.#port, msg);
+  }
+
+  #post(carrier: Carrier, msg: BackgroundMessage): void {
     if (this.#closed) return;
     try {
-      this.#port.postMessage(msg);
+      carrier.postMessage(msg);
     } catch {
       // The page went away between the answer and the send.
     }

@@ -11,8 +11,12 @@ export interface ClientStats {
   rejected: number;
   /** Ports open now. */
   open: number;
+  /** Client channels paired with a port (client-wire.ts; Chrome). */
+  channels: number;
+  /** Messages received on those channels. */
+  channelMessages: number;
 }
 
 export function createClientStats(): ClientStats {
-  return { portsOpened: 0, messages: 0, rejected: 0, open: 0 };
+  return { portsOpened: 0, messages: 0, rejected: 0, open: 0, channels: 0, channelMessages: 0 };
 }

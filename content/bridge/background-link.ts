@@ -17,7 +17,16 @@
 // A request body larger than one chunk goes after the request in `body`
 // messages (client-wire.ts), BODY_WINDOW at once and then one per `more`;
 // a request sent again on a new port sends its body again from the start.
+//
+// Where the worker offers a client channel on the port (client-wire.ts;
+// Chrome), the link opens it through the bridge page (`ChannelBridge`) and,
+// once the worker says `channel-open`, sends its new requests there; each
+// request's body and abort follow it on the carrier it went on, and only its
+// answer from that carrier counts. The port stays for the pings and for its
+// disconnect, which ends the channel too: a request sent again goes on the
+// new port, and the next offer opens a new channel.
 import type {
+  BackgroundMessage,
   BridgeMessage,
   ClientMessage,
   WireBytes,
@@ -31,10 +40,31 @@ import { decodeWireBytes, encodeWireBytes } from '../../src/platform/web/hs-wire
 import { isRetryable } from '../../src/platform/web/retry-policy.ts';
 
 export const KEEPALIVE_INTERVAL_MS = 20_000;
+/**
+ * A request sent on the client channel pings the port too when nothing went
+ * on the port for this long: the worker's idle timer counts extension
+ * messages, not MessagePort ones, and a page whose requests all go on the
+ * channel must keep the worker as awake as its requests on the port did
+ * (Chrome stops a worker 30 s after its last extension event).
+ */
+export const CHANNEL_TOUCH_MS = 10_000;
 const MAX_ATTEMPTS = 4;
+
+/** Where a request's messages go: the runtime port, or the client channel. */
+type Carrier = Pick<chrome.runtime.Port, 'postMessage'>;
+
+/**
+ * Gets `port` (the worker's end of a new client channel) to the worker with
+ * the token the worker offered, through the bridge page; returns what tidies
+ * up after it (the bridge page's frame), called once the channel is open or
+ * the port is gone (client-bridge-frame.ts).
+ */
+export type ChannelBridge = (token: string, port: MessagePort) => () => void;
 
 interface InFlight {
   readonly request: WireRequest;
+  /** What the request was last sent on: its body, its abort and its answer use it. */
+  carrier: Carrier | undefined;
   /** The bytes of a streamed body (request.body is `{streamed}`). */
   readonly body: Uint8Array | undefined;
   /** The streamed body's pieces not sent yet on the current port. */
@@ -50,9 +80,17 @@ export class BackgroundLink {
   readonly #inFlight = new Map<number, InFlight>();
   #port: chrome.runtime.Port | undefined;
   #keepAlive: ReturnType<typeof setInterval> | undefined;
+  readonly #bridge: ChannelBridge | undefined;
+  /** The client channel, once the worker said it is open; it ends with the port. */
+  #channel: MessagePort | undefined;
+  /** A channel handed to the bridge, not open yet, and how to tidy up after it. */
+  #opening: { readonly port: MessagePort; readonly tidy: () => void } | undefined;
+  /** When a message last went on the port (Date.now()). */
+  #portTouched = 0;
 
-  constructor(reply: (msg: BridgeMessage, transfer?: Transferable[]) => void) {
+  constructor(reply: (msg: BridgeMessage, transfer?: Transferable[]) => void, bridge?: ChannelBridge) {
     this.#reply = reply;
+    this.#bridge = bridge;
   }
 
   /** Sends a request; `body` holds the bytes when request.body announces a streamed one. */
@@ -60,6 +98,7 @@ export class BackgroundLink {
     const retryable = isRetryable(request.method, new URL(request.url).pathname);
     this.#inFlight.set(id, {
       request,
+      carrier: undefined,
       body,
       pieces: undefined,
       retryable,
@@ -72,16 +111,26 @@ export class BackgroundLink {
 
   /** The page gave up on the request, before its head or while its body streams. */
   abort(id: number): void {
-    if (!this.#inFlight.delete(id)) return;
+    const entry = this.#inFlight.get(id);
+    if (!entry) return;
+    this.#inFlight.delete(id);
     this.#updateKeepAlive();
-    this.#postRaw({ type: 'abort', id });
+    this.#postRaw({ type: 'abort', id }, entry.carrier);
   }
 
   #post(id: number): void {
     const entry = this.#inFlight.get(id);
     if (!entry) return;
     entry.attempts++;
-    if (!this.#postRaw({ type: 'request', id, request: entry.request })) {
+    const port = this.#connect();
+    entry.carrier = port && (this.#channel ?? port);
+    if (
+      this.#channel &&
+      entry.carrier === this.#channel &&
+      Date.now() - this.#portTouched >= CHANNEL_TOUCH_MS
+    )
+      this.#postRaw({ type: 'ping' }, port);
+    if (!this.#postRaw({ type: 'request', id, request: entry.request }, entry.carrier)) {
       this.#fail(id, 'extension unavailable');
       return;
     }
@@ -99,15 +148,15 @@ export class BackgroundLink {
         entry.pieces = undefined;
         return;
       }
-      if (!this.#postRaw({ type: 'body', id, bytes: encodeWireBytes(next.value) })) return;
+      if (!this.#postRaw({ type: 'body', id, bytes: encodeWireBytes(next.value) }, entry.carrier)) return;
     }
   }
 
-  #postRaw(msg: ClientMessage): boolean {
-    const port = this.#connect();
-    if (!port) return false;
+  #postRaw(msg: ClientMessage, carrier: Carrier | undefined): boolean {
+    if (!carrier) return false;
     try {
-      port.postMessage(msg);
+      carrier.postMessage(msg);
+      if (carrier === this.#port) this.#portTouched = Date.now();
       return true;
     } catch {
       return false;
@@ -118,7 +167,7 @@ export class BackgroundLink {
     if (this.#port) return this.#port;
     try {
       const port = ext.runtime.connect({ name: CLIENT_PORT_NAME });
-      port.onMessage.addListener((msg: unknown) => this.#receive(msg));
+      port.onMessage.addListener((msg: unknown) => this.#receive(msg, port));
       port.onDisconnect.addListener(() => this.#disconnected(port));
       this.#port = port;
       return port;
@@ -128,11 +177,24 @@ export class BackgroundLink {
     }
   }
 
-  /** Malformed messages, and messages for a request that is over or in another phase, are dropped. */
-  #receive(msg: unknown): void {
+  /**
+   * Malformed messages, and messages for a request that is over, in another
+   * phase or on another carrier, are dropped.
+   */
+  #receive(msg: unknown, carrier: Carrier): void {
     if (!isBackgroundMessage(msg) || msg.type === 'pong') return;
+    if (msg.type === 'channel') this.#openChannel(msg.token, carrier);
+    else if (msg.type === 'channel-open') this.#channelOpened(carrier);
+    else this.#forRequest(msg, carrier);
+  }
+
+  /** A message about one request: dropped unless it is in flight and the message came on its carrier. */
+  #forRequest(
+    msg: Exclude<BackgroundMessage, { readonly type: 'pong' | 'channel' | 'channel-open' }>,
+    carrier: Carrier,
+  ): void {
     const entry = this.#inFlight.get(msg.id);
-    if (!entry) return;
+    if (!entry || entry.carrier !== carrier) return;
     if (msg.type === 'more') this.#sendBody(msg.id, entry, 1);
     else if (msg.type === 'whole') this.#whole(msg.id, entry, msg);
     else if (msg.type === 'head') this.#head(msg.id, entry, msg);
@@ -171,7 +233,7 @@ export class BackgroundLink {
     } catch {
       // Malformed base64: the body can no longer be whole.
       this.#fail(id, 'malformed response body');
-      this.#postRaw({ type: 'abort', id });
+      this.#postRaw({ type: 'abort', id }, entry.carrier);
       return;
     }
     const buffer = ownBuffer(bytes);
@@ -185,9 +247,38 @@ export class BackgroundLink {
     this.#reply({ type: 'end', id });
   }
 
+  /** The worker offered a channel on the port: hand one to the bridge, unless one is open or opening. */
+  #openChannel(token: string, from: Carrier): void {
+    if (!this.#bridge || from !== this.#port || this.#channel || this.#opening) return;
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = (evt: MessageEvent<unknown>) => this.#receive(evt.data, port1);
+    this.#opening = { port: port1, tidy: this.#bridge(token, port2) };
+  }
+
+  #channelOpened(carrier: Carrier): void {
+    const opening = this.#opening;
+    if (opening?.port !== carrier) return;
+    this.#opening = undefined;
+    this.#channel = opening.port;
+    opening.tidy();
+  }
+
+  /** The port is gone, and the worker's end of the channel with it. */
+  #closeChannel(): void {
+    this.#channel?.close();
+    this.#channel = undefined;
+    if (this.#opening) {
+      this.#opening.port.close();
+      this.#opening.tidy();
+      this.#opening = undefined;
+    }
+  }
+
   #disconnected(port: chrome.runtime.Port): void {
     void ext.runtime.lastError; // read, so that the browser does not log it as unchecked
-    if (this.#port === port) this.#port = undefined;
+    if (this.#port !== port) return;
+    this.#port = undefined;
+    this.#closeChannel();
     for (const [id, entry] of [...this.#inFlight]) {
       if (!entry.headDelivered && entry.retryable && entry.attempts < MAX_ATTEMPTS) this.#post(id);
       else this.#fail(id, 'the extension stopped while answering');
@@ -202,7 +293,7 @@ export class BackgroundLink {
 
   #updateKeepAlive(): void {
     if (this.#inFlight.size > 0 && this.#keepAlive === undefined) {
-      this.#keepAlive = setInterval(() => this.#port?.postMessage({ type: 'ping' }), KEEPALIVE_INTERVAL_MS);
+      this.#keepAlive = setInterval(() => this.#postRaw({ type: 'ping' }, this.#port), KEEPALIVE_INTERVAL_MS);
     } else if (this.#inFlight.size === 0 && this.#keepAlive !== undefined) {
       clearInterval(this.#keepAlive);
       this.#keepAlive = undefined;

@@ -11,7 +11,9 @@ import { decodeWireBytes } from '../../src/platform/web/hs-wire.ts';
 import { type FakePort, installFakeRuntime } from './fake-runtime.ts';
 
 const runtime = installFakeRuntime();
-const { BackgroundLink, KEEPALIVE_INTERVAL_MS } = await import('../../content/bridge/background-link.ts');
+const { BackgroundLink, CHANNEL_TOUCH_MS, KEEPALIVE_INTERVAL_MS } = await import(
+  '../../content/bridge/background-link.ts'
+);
 
 const URL_BASE = 'https://p2p-matrix.invalid/_matrix/client/v3';
 const sync: WireRequest = { method: 'GET', url: `${URL_BASE}/sync?timeout=30000`, headers: {}, body: null };
@@ -52,7 +54,7 @@ describe('the isolated script link to the background', () => {
   // The keep-alive interval runs on mock timers, so that no test leaves a real one behind.
   beforeEach(() => {
     runtime.ports.length = 0;
-    mock.timers.enable({ apis: ['setInterval'] });
+    mock.timers.enable({ apis: ['setInterval', 'Date'] });
   });
   afterEach(() => mock.timers.reset());
 
@@ -325,6 +327,155 @@ describe('the isolated script link to the background', () => {
       port.reply({ type: 'end', id: 1 });
       mock.timers.tick(KEEPALIVE_INTERVAL_MS * 2);
       assert.equal(pings(port), 2);
+    });
+  });
+
+  describe('the client channel', () => {
+    /** The worker's ends of the channels the link handed to the bridge, with their tokens. */
+    function bridged() {
+      const handed: { token: string; port: MessagePort; tidied: number }[] = [];
+      const replies: BridgeMessage[] = [];
+      const l = new BackgroundLink(
+        (msg) => replies.push(msg),
+        (token, port) => {
+          const entry = { token, port, tidied: 0 };
+          handed.push(entry);
+          return () => entry.tidied++;
+        },
+      );
+      return { l, handed, replies };
+    }
+    /** The next message on `port`, as the worker's end receives it. */
+    const next = (port: MessagePort) =>
+      new Promise<unknown>((resolve) => {
+        port.onmessage = (evt) => resolve(evt.data);
+      });
+    /** Lets messages posted on a MessagePort arrive (each is a task of its own). */
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+    const opened: MessagePort[] = [];
+    afterEach(() => {
+      for (const port of opened.splice(0)) port.close();
+    });
+    /** The link's request 1 went on a port, which offered a channel; the worker's end said it is open. */
+    async function open() {
+      const { l, handed, replies } = bridged();
+      l.send(1, sync);
+      const port = runtime.latest();
+      port.reply({ type: 'channel', token: 't1' });
+      const [offer] = handed;
+      assert.ok(offer);
+      opened.push(offer.port);
+      offer.port.postMessage({ type: 'channel-open' });
+      await settled();
+      return { l, port, channel: offer.port, handed, replies };
+    }
+
+    test('once open, new requests, their bodies and aborts go on it; their answers count only from it', async () => {
+      const { l, port, channel, handed, replies } = await open();
+      assert.equal(handed[0]!.token, 't1');
+      assert.equal(handed[0]!.tidied, 1, 'the bridge is tidied away once the channel is open');
+      const arrived = next(channel);
+      const big = new Uint8Array(MAX_CHUNK_BYTES + 1);
+      l.send(2, { ...send, body: { streamed: big.length } }, big);
+      assert.deepEqual(await arrived, {
+        type: 'request',
+        id: 2,
+        request: { ...send, body: { streamed: big.length } },
+      });
+      assert.deepEqual(
+        requestsOn(port).map((m) => m.id),
+        [1],
+        'the port carried only the request before',
+      );
+      const received: unknown[] = [];
+      channel.onmessage = (evt) => received.push(evt.data);
+      l.abort(2);
+      await settled();
+      assert.deepEqual(
+        received.map((m) => (m as { type: string }).type),
+        ['body', 'body', 'abort'],
+      );
+      l.send(3, sync);
+      port.reply({ type: 'whole', id: 3, status: 200, headers: {}, bytes: { text: 'from the port' } });
+      assert.deepEqual(typesOf(replies, 3), [], 'an answer on the other carrier is dropped');
+      channel.postMessage({ type: 'whole', id: 3, status: 200, headers: {}, bytes: { text: '{}' } });
+      port.reply({ type: 'whole', id: 1, status: 200, headers: {}, bytes: { text: '{}' } });
+      await settled();
+      assert.deepEqual(typesOf(replies, 3), ['whole']);
+      assert.deepEqual(typesOf(replies, 1), ['whole'], 'the request sent before still answers on the port');
+    });
+
+    test('the port keeps the pings, and is touched by requests on the channel when idle a while', async () => {
+      const { l, port } = await open();
+      const pings = () => port.sent.filter((m) => (m as { type: string }).type === 'ping').length;
+      l.send(2, sync);
+      assert.equal(pings(), 0, 'the port carried a request a moment ago');
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS);
+      assert.equal(pings(), 1);
+      mock.timers.tick(CHANNEL_TOUCH_MS - 1);
+      l.send(3, sync);
+      assert.equal(pings(), 1);
+      mock.timers.tick(1);
+      l.send(4, sync);
+      assert.equal(pings(), 2, 'a request after CHANNEL_TOUCH_MS of nothing on the port pings it');
+      assert.deepEqual(
+        requestsOn(port).map((m) => m.id),
+        [1],
+      );
+    });
+
+    test("the port's death ends the channel: its request goes again on the new port, which may offer another", async () => {
+      const { l, port, channel, handed, replies } = await open();
+      const arrived = next(channel);
+      l.send(2, sync);
+      await arrived;
+      port.die();
+      const again = runtime.latest();
+      assert.notEqual(again, port);
+      assert.deepEqual(
+        requestsOn(again).map((m) => m.id),
+        [1, 2],
+      );
+      again.reply({ type: 'channel', token: 't2' });
+      assert.deepEqual(
+        handed.map((h) => h.token),
+        ['t1', 't2'],
+      );
+      opened.push(handed[1]!.port);
+      again.reply({ type: 'whole', id: 2, status: 200, headers: {}, bytes: { text: '{}' } });
+      assert.deepEqual(typesOf(replies, 2), ['whole']);
+    });
+
+    test('one channel at a time, offered only on the port, and none without a bridge', async () => {
+      const { port, channel, handed } = await open();
+      port.reply({ type: 'channel', token: 't2' });
+      channel.postMessage({ type: 'channel', token: 't3' });
+      await settled();
+      assert.equal(handed.length, 1);
+      const { link: plain } = link();
+      plain.send(1, sync);
+      runtime.latest().reply({ type: 'channel', token: 't4' });
+      plain.send(2, sync);
+      assert.deepEqual(
+        requestsOn(runtime.latest()).map((m) => m.id),
+        [1, 2],
+      );
+    });
+
+    test('a channel that never opens leaves the requests on the port, and is tidied away with it', () => {
+      const { l, handed } = bridged();
+      l.send(1, sync);
+      const port = runtime.latest();
+      port.reply({ type: 'channel', token: 't1' });
+      opened.push(handed[0]!.port);
+      l.send(2, sync);
+      assert.deepEqual(
+        requestsOn(port).map((m) => m.id),
+        [1, 2],
+      );
+      assert.equal(handed[0]!.tidied, 0);
+      port.die();
+      assert.equal(handed[0]!.tidied, 1);
     });
   });
 });

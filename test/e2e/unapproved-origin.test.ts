@@ -16,6 +16,7 @@ import {
 } from '../../scripts/harness/extension-session.ts';
 import type { StaticSite } from '../../scripts/harness/static-site.ts';
 import { openClientPage } from '../../scripts/harness/client-page/driver.ts';
+import { until } from '../support/js-sdk.ts';
 
 describe('an unapproved origin', () => {
   let browser: ExtensionBrowser;
@@ -59,14 +60,26 @@ describe('an unapproved origin', () => {
     assert.deepEqual(await backgroundStats(browser), before);
   });
 
-  test('while the approved origin on the same host is served', async () => {
+  test('while the approved origin on the same host is served, on its port, then on a client channel', async () => {
     const page = await openClientPage(browser.context, approved.origin);
-    const status = await page.evaluate(
-      async (url) => (await fetch(`${url}/_matrix/client/versions`)).status,
-      HOMESERVER_ORIGIN,
-    );
-    assert.equal(status, 200);
+    const versions = () =>
+      page.evaluate(async (url) => (await fetch(`${url}/_matrix/client/versions`)).status, HOMESERVER_ORIGIN);
+    assert.equal(await versions(), 200);
     assert.ok(((await backgroundStats(browser)).portsOpened ?? 0) >= 1);
+    // The first request's port was offered a channel (client-wire.ts); once it is paired, requests go on it.
+    const paired = await until('a client channel paired', async () => {
+      const stats = await backgroundStats(browser);
+      return (stats.channels ?? 0) >= 1 && stats;
+    });
+    assert.equal(await versions(), 200);
+    const after = await backgroundStats(browser);
+    assert.ok(
+      (after.channelMessages ?? 0) > (paired.channelMessages ?? 0),
+      'the request came on the channel',
+    );
+    assert.equal(after.messages, paired.messages, 'and not on the port');
+    // The bridge page's frame is gone once the channel is open.
+    assert.equal(await page.locator('iframe').count(), 0);
   });
 
   test('and a revoked origin is one again from its next page load', async () => {
