@@ -9,8 +9,10 @@
 import { isClientChannelOffer } from '../../src/platform/web/client-wire.ts';
 
 const taken = (evt: MessageEvent<unknown>) => {
-  const port = evt.ports[0];
-  if (evt.source !== window.parent || !port || !isClientChannelOffer(evt.data)) return;
+  if (evt.source !== window.parent) return;
+  const [port, ...more] = evt.ports;
+  for (const extra of more) extra.close();
+  if (!port || !isClientChannelOffer(evt.data)) return port?.close();
   window.removeEventListener('message', taken);
   const offer = { type: evt.data.type, token: evt.data.token };
   navigator.serviceWorker.ready.then(

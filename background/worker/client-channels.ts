@@ -11,10 +11,12 @@ export function clientChannelOffers(): ClientChannelOffers {
   return {
     listen: (accept) =>
       globalThis.addEventListener('message', (evt: MessageEvent) => {
-        const port = evt.ports[0];
         // The offscreen document's offers share this event (offscreen-link.ts): only the bridge page's are ours.
         const from = (evt.source as { url?: string } | null)?.url;
-        if (port && from === bridge) accept(evt.data, port);
+        if (from !== bridge) return;
+        const [port, ...more] = evt.ports;
+        for (const extra of more) extra.close();
+        if (port) accept(evt.data, port);
       }),
   };
 }

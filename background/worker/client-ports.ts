@@ -249,9 +249,10 @@ class PortSession {
     this.#bodies.delete(id);
   }
 
-  /** A message about a request, on the carrier that request came on. */
+  /** A message about a request, on the carrier that request came on; none once it ended. */
   #send(msg: BackgroundMessage): void {
-    this.#post(('id' in msg && this.#carriers.get(msg.id)) || this.#port, msg);
+    const carrier = 'id' in msg ? this.#carriers.get(msg.id) : this.#port;
+    if (carrier) this.#post(carrier, msg);
   }
 
   #post(carrier: Carrier, msg: BackgroundMessage): void {

@@ -11,7 +11,7 @@ export interface ClientStats {
   rejected: number;
   /** Ports open now. */
   open: number;
-  /** Client channels paired with a port (client-wire.ts; Chrome). */
+  /** Client channels ever paired with a port (client-wire.ts; Chrome). */
   channels: number;
   /** Messages received on those channels. */
   channelMessages: number;

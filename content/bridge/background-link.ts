@@ -79,7 +79,7 @@ export class BackgroundLink {
   readonly #reply: (msg: BridgeMessage, transfer?: Transferable[]) => void;
   readonly #inFlight = new Map<number, InFlight>();
   #port: chrome.runtime.Port | undefined;
-  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #keepAlive: ReturnType<typeof setTimeout> | undefined;
   readonly #bridge: ChannelBridge | undefined;
   /** The client channel, once the worker said it is open; it ends with the port. */
   #channel: MessagePort | undefined;
@@ -124,11 +124,7 @@ export class BackgroundLink {
     entry.attempts++;
     const port = this.#connect();
     entry.carrier = port && (this.#channel ?? port);
-    if (
-      this.#channel &&
-      entry.carrier === this.#channel &&
-      Date.now() - this.#portTouched >= CHANNEL_TOUCH_MS
-    )
+    if (entry.carrier !== port && Date.now() - this.#portTouched >= CHANNEL_TOUCH_MS)
       this.#postRaw({ type: 'ping' }, port);
     if (!this.#postRaw({ type: 'request', id, request: entry.request }, entry.carrier)) {
       this.#fail(id, 'extension unavailable');
@@ -252,7 +248,13 @@ export class BackgroundLink {
     if (!this.#bridge || from !== this.#port || this.#channel || this.#opening) return;
     const { port1, port2 } = new MessageChannel();
     port1.onmessage = (evt: MessageEvent<unknown>) => this.#receive(evt.data, port1);
-    this.#opening = { port: port1, tidy: this.#bridge(token, port2) };
+    try {
+      this.#opening = { port: port1, tidy: this.#bridge(token, port2) };
+    } catch {
+      // No frame could be made (a document going away): the requests stay on the port.
+      port1.close();
+      port2.close();
+    }
   }
 
   #channelOpened(carrier: Carrier): void {
@@ -263,26 +265,36 @@ export class BackgroundLink {
     opening.tidy();
   }
 
-  /** The port is gone, and the worker's end of the channel with it. */
-  #closeChannel(): void {
-    this.#channel?.close();
+  /**
+   * The worker is gone (or let this page go): so are the port and the
+   * channel. Each request that went on either is sent again on a new port if
+   * it may be, and fails otherwise. With a channel, that waits for a task:
+   * answers the worker posted on the channel before it stopped may still be
+   * queued behind the port's disconnect (two pipes keep no order between
+   * them), and a request they finish must not fail, nor be sent again.
+   * Requests sent meanwhile go on a new port.
+   */
+  #disconnected(port: chrome.runtime.Port): void {
+    void ext.runtime.lastError; // read, so that the browser does not log it as unchecked
+    if (this.#port !== port) return;
+    this.#port = undefined;
+    const channel = this.#channel;
     this.#channel = undefined;
     if (this.#opening) {
       this.#opening.port.close();
       this.#opening.tidy();
       this.#opening = undefined;
     }
-  }
-
-  #disconnected(port: chrome.runtime.Port): void {
-    void ext.runtime.lastError; // read, so that the browser does not log it as unchecked
-    if (this.#port !== port) return;
-    this.#port = undefined;
-    this.#closeChannel();
-    for (const [id, entry] of [...this.#inFlight]) {
-      if (!entry.headDelivered && entry.retryable && entry.attempts < MAX_ATTEMPTS) this.#post(id);
-      else this.#fail(id, 'the extension stopped while answering');
-    }
+    const settle = () => {
+      channel?.close();
+      for (const [id, entry] of [...this.#inFlight]) {
+        if (entry.carrier !== port && entry.carrier !== channel) continue;
+        if (!entry.headDelivered && entry.retryable && entry.attempts < MAX_ATTEMPTS) this.#post(id);
+        else this.#fail(id, 'the extension stopped while answering');
+      }
+    };
+    if (channel) afterQueuedMessages(settle);
+    else settle();
   }
 
   #fail(id: number, reason: string): void {
@@ -291,14 +303,47 @@ export class BackgroundLink {
     this.#reply({ type: 'failed', id, reason });
   }
 
+  /**
+   * While a request is open, a ping whenever nothing went on the port for
+   * KEEPALIVE_INTERVAL_MS, timed from its last message: requests on the
+   * channel do not count, so a free-running interval started by one could
+   * leave the port quiet for up to 30 s, when Chrome stops the worker.
+   */
   #updateKeepAlive(): void {
-    if (this.#inFlight.size > 0 && this.#keepAlive === undefined) {
-      this.#keepAlive = setInterval(() => this.#postRaw({ type: 'ping' }, this.#port), KEEPALIVE_INTERVAL_MS);
-    } else if (this.#inFlight.size === 0 && this.#keepAlive !== undefined) {
-      clearInterval(this.#keepAlive);
+    if (this.#inFlight.size === 0) {
+      clearTimeout(this.#keepAlive);
       this.#keepAlive = undefined;
+      return;
     }
+    if (this.#keepAlive !== undefined) return;
+    const due = this.#portTouched + KEEPALIVE_INTERVAL_MS - Date.now();
+    // Past due only when the last ping found no port: the next comes a whole interval later.
+    this.#keepAlive = setTimeout(
+      () => {
+        this.#keepAlive = undefined;
+        if (this.#inFlight.size === 0) return;
+        if (Date.now() - this.#portTouched >= KEEPALIVE_INTERVAL_MS)
+          this.#postRaw({ type: 'ping' }, this.#port);
+        this.#updateKeepAlive();
+      },
+      due > 0 ? due : KEEPALIVE_INTERVAL_MS,
+    );
   }
+}
+
+/**
+ * Runs `fn` in a task of its own, behind the messages already queued for
+ * this script: a MessageChannel's message, which a hidden tab does not
+ * throttle as it does timers.
+ */
+function afterQueuedMessages(fn: () => void): void {
+  const { port1, port2 } = new MessageChannel();
+  port1.onmessage = () => {
+    port1.close();
+    port2.close();
+    fn();
+  };
+  port2.postMessage(null);
 }
 
 /** An ArrayBuffer holding exactly `bytes`, to be transferred to the page. */

@@ -51,10 +51,11 @@ const typesOf = (replies: BridgeMessage[], id: number) =>
   replies.filter((m) => m.id === id).map((m) => m.type);
 
 describe('the isolated script link to the background', () => {
-  // The keep-alive interval runs on mock timers, so that no test leaves a real one behind.
+  // The keep-alive runs on mock timers, so that no test leaves a real one behind. A tick
+  // runs its timers at its end time: the tests tick one interval at a time, as time passes.
   beforeEach(() => {
     runtime.ports.length = 0;
-    mock.timers.enable({ apis: ['setInterval', 'Date'] });
+    mock.timers.enable({ apis: ['setTimeout', 'Date'] });
   });
   afterEach(() => mock.timers.reset());
 
@@ -101,6 +102,8 @@ describe('the isolated script link to the background', () => {
   });
 
   test('a body larger than one chunk, as the background streams it, arrives whole and in order', async () => {
+    // streamResponse waits a real task between chunks.
+    mock.timers.reset();
     const { replies, link: l } = link();
     l.send(1, sync);
     const port = runtime.latest();
@@ -322,10 +325,12 @@ describe('the isolated script link to the background', () => {
       const port = runtime.latest();
       port.reply(head(1));
       port.reply(chunk(1, 'slow'));
-      mock.timers.tick(KEEPALIVE_INTERVAL_MS * 2);
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS);
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS);
       assert.equal(pings(port), 2);
       port.reply({ type: 'end', id: 1 });
-      mock.timers.tick(KEEPALIVE_INTERVAL_MS * 2);
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS);
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS);
       assert.equal(pings(port), 2);
     });
   });
@@ -352,6 +357,11 @@ describe('the isolated script link to the background', () => {
       });
     /** Lets messages posted on a MessagePort arrive (each is a task of its own). */
     const settled = () => new Promise((resolve) => setImmediate(resolve));
+    /** Until `check` holds: a link that lost its channel settles its requests a task later. */
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await settled();
+      assert.ok(check());
+    };
     const opened: MessagePort[] = [];
     afterEach(() => {
       for (const port of opened.splice(0)) port.close();
@@ -430,8 +440,8 @@ describe('the isolated script link to the background', () => {
       l.send(2, sync);
       await arrived;
       port.die();
+      await until(() => runtime.latest() !== port);
       const again = runtime.latest();
-      assert.notEqual(again, port);
       assert.deepEqual(
         requestsOn(again).map((m) => m.id),
         [1, 2],
@@ -444,6 +454,42 @@ describe('the isolated script link to the background', () => {
       opened.push(handed[1]!.port);
       again.reply({ type: 'whole', id: 2, status: 200, headers: {}, bytes: { text: '{}' } });
       assert.deepEqual(typesOf(replies, 2), ['whole']);
+    });
+
+    test('an answer the worker posted on the channel before it stopped still counts', async () => {
+      const { l, port, channel, replies } = await open();
+      const arrived = next(channel);
+      l.send(2, createRoom);
+      await arrived;
+      channel.postMessage({ type: 'whole', id: 2, status: 200, headers: {}, bytes: { text: '{}' } });
+      port.die();
+      await until(() => typesOf(replies, 2).length > 0);
+      assert.deepEqual(typesOf(replies, 2), ['whole'], 'answered, not failed');
+      assert.deepEqual(
+        requestsOn(runtime.latest()).map((m) => m.id),
+        [1],
+        'only the unanswered read goes again',
+      );
+    });
+
+    test('while a request is open the port is never quiet longer than KEEPALIVE_INTERVAL_MS', async () => {
+      const { l, port } = await open();
+      const pings = () => port.sent.filter((m) => (m as { type: string }).type === 'ping').length;
+      // The port's last message was request 1, at 0; it is answered, and none is open.
+      port.reply({ type: 'whole', id: 1, status: 200, headers: {}, bytes: { text: '{}' } });
+      mock.timers.tick(CHANNEL_TOUCH_MS - 1);
+      l.send(2, sync);
+      assert.equal(pings(), 0);
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS - CHANNEL_TOUCH_MS);
+      assert.equal(pings(), 0);
+      mock.timers.tick(1);
+      assert.equal(
+        pings(),
+        1,
+        'KEEPALIVE_INTERVAL_MS after the last message on the port, not after request 2',
+      );
+      mock.timers.tick(KEEPALIVE_INTERVAL_MS);
+      assert.equal(pings(), 2);
     });
 
     test('one channel at a time, offered only on the port, and none without a bridge', async () => {

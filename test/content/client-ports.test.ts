@@ -73,7 +73,7 @@ function worker() {
     accept!({ type: CLIENT_CHANNEL_TYPE, token }, port2);
     return { port: port1, received, closed: () => closed };
   };
-  return { stats, connect, bridge };
+  return { stats, connect, bridge, closeOrigin: (origin: string) => ports.closeOrigin(origin) };
 }
 
 /** Until `check` holds (messages cross the fakes and MessagePorts in tasks of their own). */
@@ -142,4 +142,15 @@ test('a port that goes away closes its channel, and its token pairs nothing afte
   const unpaired = w.bridge('token-2');
   await until(() => unpaired.closed());
   assert.deepEqual(unpaired.received, []);
+});
+
+test("revoking the page's origin closes its port and its channel", async () => {
+  const w = worker();
+  const { received } = w.connect();
+  await until(() => received.length > 0);
+  const channel = w.bridge('token-1');
+  await until(() => channel.received.length > 0);
+  w.closeOrigin(APPROVED);
+  await until(() => channel.closed());
+  assert.equal(w.stats.open, 0);
 });
