@@ -46,7 +46,7 @@ export interface ClientChannelOffers {
 }
 
 /** Ports offered a channel and not yet paired with one, at most (a page's script pairs at once). */
-const MAX_OFFERED = 256;
+export const MAX_OFFERED = 256;
 
 function randomToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

@@ -16,7 +16,7 @@ import { fakePortPair } from '../support/fake-port.ts';
 
 const EXTENSION = 'abcdefghijklmnopabcdefghijklmnop';
 Object.assign(globalThis, { chrome: { runtime: { id: EXTENSION } } });
-const { createClientPorts } = await import('../../background/worker/client-ports.ts');
+const { createClientPorts, MAX_OFFERED } = await import('../../background/worker/client-ports.ts');
 const { createClientStats } = await import('../../background/worker/client-stats.ts');
 
 const APPROVED = 'https://app.example';
@@ -153,4 +153,15 @@ test("revoking the page's origin closes its port and its channel", async () => {
   w.closeOrigin(APPROVED);
   await until(() => channel.closed());
   assert.equal(w.stats.open, 0);
+});
+
+test('at most MAX_OFFERED ports wait for their channel: the oldest offer is void past that', async () => {
+  const w = worker();
+  const scripts = Array.from({ length: MAX_OFFERED + 1 }, () => w.connect());
+  await until(() => scripts.every((s) => s.received.length > 0));
+  const oldest = w.bridge('token-1');
+  const newest = w.bridge(`token-${MAX_OFFERED + 1}`);
+  await until(() => oldest.closed() && newest.received.length > 0);
+  assert.deepEqual(oldest.received, []);
+  for (const { script } of scripts) script.disconnect();
 });
