@@ -9,14 +9,20 @@ export function installFetchShim(channel: PageChannel): void {
   const nativeFetch = window.fetch;
   window.fetch = function fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     if (!isHomeserverUrl(urlOf(input), window.location.href)) return nativeFetch.call(window, input, init);
-    return shimFetch(channel, new Request(input, init));
+    // A text body (a JSON client's, matrix-js-sdk's) is taken as it was given: reading it back
+    // from the Request costs the page's thread about 0.2 ms a request (two-browser bench).
+    return shimFetch(
+      channel,
+      new Request(input, init),
+      typeof init?.body === 'string' ? init.body : undefined,
+    );
   };
 }
 
-/** The page's request, answered by the extension's homeserver. */
-export async function shimFetch(channel: PageChannel, request: Request): Promise<Response> {
+/** The page's request, answered by the extension's homeserver; `text`: its body, when the page gave it as a string. */
+export async function shimFetch(channel: PageChannel, request: Request, text?: string): Promise<Response> {
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  const body = hasBody ? await request.arrayBuffer() : null;
+  const body = !hasBody ? null : text !== undefined ? utf8Buffer(text) : await request.arrayBuffer();
   const res = await channel.request(
     {
       method: request.method,
@@ -50,4 +56,9 @@ function urlOf(input: RequestInfo | URL): string {
   if (input instanceof URL) return input.href;
   if (input instanceof Request) return input.url;
   return String(input);
+}
+
+/** `text` in UTF-8, as the Request's body would read (Fetch: a string body is UTF-8 encoded). */
+function utf8Buffer(text: string): ArrayBuffer {
+  return new TextEncoder().encode(text).buffer as ArrayBuffer;
 }

@@ -32,6 +32,25 @@ const head = (id: number, status = 200) => ({
 describe('the fetch shim', () => {
   after(() => page.close());
 
+  test('sends a body given as text, a Blob or bytes as its UTF-8 bytes, the method and the headers', async () => {
+    const url = `${HOMESERVER_ORIGIN}/_matrix/client/v3/rooms/!r:x/send/m.room.message/t1`;
+    const text = JSON.stringify({ msgtype: 'm.text', body: 'é€😀' });
+    for (const body of [text, new Blob([text]), new TextEncoder().encode(text)]) {
+      const response = shimFetch(url, {
+        method: 'PUT',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
+      const request = await isolated.next();
+      assert.ok(request.type === 'request');
+      assert.equal(request.method, 'PUT');
+      assert.equal(request.headers['content-type'], 'application/json');
+      assert.equal(new TextDecoder().decode(request.body!), text);
+      isolated.reply({ type: 'whole', id: request.id, status: 200, headers: {}, bytes: new ArrayBuffer(0) });
+      await response;
+    }
+  });
+
   test('resolves at the head with a real Response whose body streams the chunks in order', async () => {
     const { response, id } = await start();
     isolated.reply(head(id));
