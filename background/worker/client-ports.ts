@@ -65,20 +65,24 @@ export function createClientPorts(deps: ClientPortDeps): ClientPorts {
   /** Channel tokens offered, each to the session of one approved port; used once. */
   const offered = new Map<string, PortSession>();
   const newToken = deps.newToken ?? randomToken;
+  /** The session `token` was offered to, if it still waits; the token is spent either way. */
+  const take = (token: string) => {
+    const session = offered.get(token);
+    offered.delete(token);
+    return session;
+  };
   deps.channels?.listen((offer, channel) => {
     // Anything but the token of a port still waiting is refused: the channel closes, unpaired.
-    const session = isClientChannelOffer(offer) ? offered.get(offer.token) : undefined;
-    if (!session?.token) return channel.close();
-    offered.delete(session.token);
+    const session = isClientChannelOffer(offer) ? take(offer.token) : undefined;
+    if (!session) return channel.close();
     session.attach(channel);
   });
   const offerChannel = (session: PortSession) => {
     const token = newToken();
     offered.set(token, session);
-    for (const [old, stale] of offered) {
+    for (const old of offered.keys()) {
       if (offered.size <= MAX_OFFERED) break;
       offered.delete(old);
-      stale.token = undefined;
     }
     session.offer(token);
   };
@@ -101,7 +105,7 @@ export function createClientPorts(deps: ClientPortDeps): ClientPorts {
       const closed = () => {
         deps.stats.open--;
         if (origin !== undefined) byOrigin.get(origin)?.delete(session);
-        if (session.token !== undefined) offered.delete(session.token);
+        for (const [token, waiting] of offered) if (waiting === session) offered.delete(token);
         session.close();
       };
       port.onDisconnect.addListener(closed);
@@ -138,8 +142,6 @@ class PortSession {
   #channel: ClientChannel | undefined;
   /** The carrier each request in flight came on: all its answer goes back on it. */
   readonly #carriers = new Map<number, Carrier>();
-  /** The channel token offered on the port, until a channel is paired with it. */
-  token: string | undefined;
   readonly #deps: ClientPortDeps;
   readonly #pending = new Map<number, () => void>();
   /** The streamed bodies of requests in flight, as they arrive. */
@@ -173,13 +175,11 @@ class PortSession {
 
   /** Tells the isolated script the token that pairs a client channel with this port. */
   offer(token: string): void {
-    this.token = token;
     this.#post(this.#port, { type: 'channel', token });
   }
 
   /** Pairs `channel` with this port: what arrives on it is this session's, as the port's. */
   attach(channel: ClientChannel): void {
-    this.token = undefined;
     if (this.#closed || this.#channel) {
       channel.close();
       return;

@@ -58,7 +58,9 @@ function urlOf(input: RequestInfo | URL): string {
   return String(input);
 }
 
+const encoder = new TextEncoder();
+
 /** `text` in UTF-8, as the Request's body would read (Fetch: a string body is UTF-8 encoded). */
 function utf8Buffer(text: string): ArrayBuffer {
-  return new TextEncoder().encode(text).buffer as ArrayBuffer;
+  return encoder.encode(text).buffer as ArrayBuffer;
 }
