@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ISOLATED_WORLD_SCRIPT, MAIN_WORLD_SCRIPT } from '../src/platform/web/content-script-files.ts';
 import { browserSwapPlugin } from './browser-swap-plugin.ts';
 import { noRawHtmlPlugin } from './no-raw-html-plugin.ts';
+import { webrtcInitChannelPlugin } from './webrtc-init-channel-plugin.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -82,7 +83,7 @@ async function buildExtension(browser: Browser): Promise<void> {
     legalComments: 'none',
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'warning',
-    plugins: [browserSwapPlugin(browser), noRawHtmlPlugin()],
+    plugins: [browserSwapPlugin(browser), noRawHtmlPlugin(), webrtcInitChannelPlugin()],
   };
   await Promise.all([
     build(options),
