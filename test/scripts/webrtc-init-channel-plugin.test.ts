@@ -1,43 +1,66 @@
 // The build's mend of @libp2p/webrtc's dial (scripts/webrtc-init-channel-plugin.ts):
-// it applies to the installed library, and the mended waits end when the
-// other side closed the init channel before this side saw it open.
+// it applies to the installed library, and the mended steps between
+// "connected" and closing the signalling stream end when the other side
+// closed the init channel before this side saw it open.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { mendInitChannelWaits } from '../../scripts/webrtc-init-channel-plugin.ts';
+import { initiateConnectionPath, mendInitChannelWaits } from '../../scripts/webrtc-init-channel-plugin.ts';
 
-const require = createRequire(import.meta.url);
-const webrtcDist = dirname(require.resolve('@libp2p/webrtc'));
-const installed = readFileSync(join(webrtcDist, 'private-to-private', 'initiate-connection.js'), 'utf8');
+const installed = readFileSync(initiateConnectionPath(), 'utf8');
 // The p-event the library itself imports (not a dependency of ours).
 const { pEvent } = (await import(
-  pathToFileURL(createRequire(join(webrtcDist, 'index.js')).resolve('p-event')).href
+  pathToFileURL(createRequire(initiateConnectionPath()).resolve('p-event')).href
 )) as { pEvent: (emitter: EventTarget, event: string | string[], options?: object) => Promise<unknown> };
 
-/** The mended dial's steps from "connected" to closing the signalling stream, as a function of the channel. */
-function waitsOnInitChannel(source: string) {
+class SDPHandshakeFailedError extends Error {}
+
+type Steps = (channel: FakeChannel, peerConnection: { connectionState: string }) => Promise<void>;
+
+/** The dial's steps from "connected" to closing the signalling stream, as a function of the channel. */
+function stepsOf(source: string, signal = new AbortController().signal): Steps {
   const from = source.indexOf("log.trace('initiator connected');");
   const to = source.indexOf("onProgress?.(new CustomProgressEvent('webrtc:close-signaling-stream'));");
   assert.ok(from > 0 && to > from, 'the steps between connected and closing the signalling stream');
   const AsyncFunction = (async () => {}).constructor as new (
     ...args: string[]
   ) => (...args: unknown[]) => Promise<void>;
-  return new AsyncFunction('channel', 'log', 'pEvent', 'signal', source.slice(from, to));
+  const run = new AsyncFunction(
+    'channel',
+    'peerConnection',
+    'log',
+    'pEvent',
+    'signal',
+    'SDPHandshakeFailedError',
+    source.slice(from, to),
+  );
+  const log = Object.assign(() => {}, { trace: () => {} });
+  return (channel, peerConnection) =>
+    run(channel, peerConnection, log, pEvent, signal, SDPHandshakeFailedError);
 }
+
+const mended = (() => {
+  const result = mendInitChannelWaits(installed);
+  assert.ok('contents' in result, 'error' in result ? result.error : '');
+  return stepsOf(result.contents);
+})();
 
 /** A data channel as the browser's: its state, and `open`/`close` events only when told. */
 class FakeChannel extends EventTarget {
-  readyState: 'connecting' | 'open' | 'closing' | 'closed' = 'connecting';
+  readyState: 'connecting' | 'open' | 'closing' | 'closed';
   closeCalls = 0;
+  constructor(state: FakeChannel['readyState'] = 'connecting') {
+    super();
+    this.readyState = state;
+  }
   close(): void {
     this.closeCalls++;
     if (this.readyState === 'closed') return;
     this.readyState = 'closing';
   }
-  /** The channel's SCTP stream reset is done (by either side): `closed`, never having been `open`. */
+  /** The channel's SCTP stream reset is done (by either side): `closed`. */
   closed(): void {
     this.readyState = 'closed';
     this.dispatchEvent(new Event('close'));
@@ -48,34 +71,33 @@ class FakeChannel extends EventTarget {
   }
 }
 
-const log = Object.assign(() => {}, { trace: () => {} });
+const connected = { connectionState: 'connected' };
 const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-test('the installed @libp2p/webrtc dial is mended; text it does not expect fails the build', () => {
-  const mended = mendInitChannelWaits(installed);
-  assert.ok('contents' in mended, 'error' in mended ? mended.error : '');
-  assert.doesNotMatch(mended.contents, /pEvent\(channel, 'open', \{/);
-  assert.match(mended.contents, /pEvent\(channel, \['open', 'close'\], \{ signal \}\)/);
-  assert.ok(
-    'error' in mendInitChannelWaits(installed.replace("'wait for init channel to open'", "'waiting'")),
-  );
+test('the installed @libp2p/webrtc dial is mended line for line; text it does not expect fails', () => {
+  const result = mendInitChannelWaits(installed);
+  assert.ok('contents' in result);
+  assert.equal(result.contents.split('\n').length, installed.split('\n').length, 'the source map still fits');
+  assert.doesNotMatch(result.contents, /pEvent\(channel, 'open', \{/);
+  const changed = installed
+    .replace("'wait for init channel to open'", "'waiting'")
+    .replace("if (channel.readyState !== 'open') {", 'if (!channel.isOpen) {');
+  assert.match((mendInitChannelWaits(changed) as { error: string }).error, /expected one/);
 });
 
 test('an init channel the other side closed before it was seen open ends the waits (the race)', async () => {
-  const mended = mendInitChannelWaits(installed);
-  assert.ok('contents' in mended);
   const channel = new FakeChannel();
-  const done = waitsOnInitChannel(mended.contents)(channel, log, pEvent, new AbortController().signal);
+  const done = mended(channel, connected);
   channel.closed();
   await done;
   assert.equal(channel.readyState, 'closed');
 });
 
 test('as shipped, the dial still waits for `open` after such a close', async () => {
-  const channel = new FakeChannel();
   const abort = new AbortController();
+  const channel = new FakeChannel();
   let finished = false;
-  const done = waitsOnInitChannel(installed)(channel, log, pEvent, abort.signal).then(() => {
+  const done = stepsOf(installed, abort.signal)(channel, connected).then(() => {
     finished = true;
   });
   channel.closed();
@@ -85,16 +107,27 @@ test('as shipped, the dial still waits for `open` after such a close', async () 
   await assert.rejects(done);
 });
 
+test('an init channel already closed, or closing, when the dial looks ends the waits too', async () => {
+  await mended(new FakeChannel('closed'), connected);
+  const closing = new FakeChannel('closing');
+  const done = mended(closing, connected);
+  closing.closed();
+  await done;
+});
+
+test('a connection that failed by the time its init channel closed fails the dial', async () => {
+  const channel = new FakeChannel();
+  const done = mended(channel, { connectionState: 'failed' });
+  channel.closed();
+  await assert.rejects(done, SDPHandshakeFailedError);
+});
+
 test('an init channel that opens is closed, and the dial goes on once it is', async () => {
-  const mended = mendInitChannelWaits(installed);
-  assert.ok('contents' in mended);
   const channel = new FakeChannel();
   let finished = false;
-  const done = waitsOnInitChannel(mended.contents)(channel, log, pEvent, new AbortController().signal).then(
-    () => {
-      finished = true;
-    },
-  );
+  const done = mended(channel, connected).then(() => {
+    finished = true;
+  });
   channel.opened();
   // Closed by this side, not yet acknowledged: still waiting.
   await nextTask();

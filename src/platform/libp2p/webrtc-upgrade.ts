@@ -40,10 +40,10 @@
 // before the TURN fallback's connection came, where it is 7 s when only the
 // upgrade dials (`node bench/run.ts webrtc-turn`, issue 13).
 //
-// A first attempt between two browsers on one machine also failed about one
-// meeting in five, from a race inside @libp2p/webrtc's dial (its `init` data
-// channel closed by the other side before it was seen open): the build mends
-// the library (scripts/webrtc-init-channel-plugin.ts).
+// A first attempt between two browsers on one machine also failed in about
+// one meeting in four or five, from a race inside @libp2p/webrtc's dial (its
+// `init` data channel closed by the other side before it was seen open): the
+// build mends the library (scripts/webrtc-init-channel-plugin.ts).
 //
 // After `directAttempts` failed attempts, the next ones go through the relay's
 // TURN at both ends where the relay serves it (turn-fallback.ts): browsers
