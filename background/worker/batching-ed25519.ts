@@ -19,6 +19,10 @@
 //  - when the task ends, what is left is split so that both sides got as
 //    many; a share for the Worker smaller than `minBatch` is checked here
 //    (below that a message costs about what it saves).
+// The checks of a received transaction run while this thread places its
+// events (inbound/transaction.ts, `ed25519Aside`): those (`aside`) all go
+// to the Worker, a lone one too, in batches of `maxBatch` and the rest when
+// the task ends, since this thread has the placing to do meanwhile.
 // Without the split the Worker checked 48 of a transaction's 50 while the
 // thread here idled: 2.1-2.5 ms per transaction of 50 waited for the checks
 // after its parse (p50, `extension-ingest`), 3.2-3.3 ms with all of them here.
@@ -64,6 +68,8 @@ export interface BatchingEd25519 {
   attach(port: VerifierPort): void;
   /** `inner`, its checks issued together sent to the Worker on the current port. */
   over(inner: Ed25519): Ed25519;
+  /** `inner`, its checks all sent to the Worker when there is one (batched by task). */
+  aside(inner: Ed25519): Ed25519;
 }
 
 /** Queued checks are sent at 8 or more: below that the message costs about what it saves. */
@@ -92,6 +98,12 @@ interface Remote {
   stalled: boolean;
 }
 
+/** `inner`'s key and signing, which stay on this thread. */
+const signingOf = (inner: Ed25519): Pick<Ed25519, 'publicKey' | 'sign'> => ({
+  publicKey: (seed) => inner.publicKey(seed),
+  sign: (seed, message) => inner.sign(seed, message),
+});
+
 export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 {
   const minBatch = options.minBatch ?? MIN_BATCH;
   const maxBatch = Math.max(minBatch, options.maxBatch ?? MAX_BATCH);
@@ -104,6 +116,8 @@ export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 
   /** Set from the first verify of a task until its flush: later ones in the task queue. */
   let inTask = false;
   let queue: Queued[] = [];
+  /** The current task's checks for the Worker alone (`aside`). */
+  let asideQueue: Queued[] = [];
   /** The current task's checks issued here and sent to the Worker. */
   let issuedHere = 0;
   let sentAway = 0;
@@ -168,6 +182,43 @@ export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 
     }
   };
 
+  /** The aside checks queued: sent to the Worker when it is up, else checked here (not counted for the split). */
+  const flushAside = () => {
+    const items = asideQueue;
+    asideQueue = [];
+    if (items.length === 0) return;
+    if (remote && !remote.stalled) send(remote, items);
+    else here(items);
+  };
+
+  /** A check queued for the end of the task, its arguments copied. */
+  const enqueue = (
+    into: Queued[],
+    inner: Ed25519,
+    publicKey: Uint8Array,
+    message: Uint8Array,
+    signature: Uint8Array,
+  ) => {
+    // Copied now. The port's contract (src/core/protocol/ed25519.ts) has callers
+    // leave the arguments unchanged until the promise settles, which already
+    // covers packing them after this task; the copy (three small arrays per
+    // queued check) is kept as a guard, as a queued check holds them past the
+    // caller's task. WebCrypto does not copy at the call either: the
+    // platform's backend reads signature and message after awaiting the key.
+    const item = { publicKey: publicKey.slice(), message: message.slice(), signature: signature.slice() };
+    return new Promise<boolean>((resolve, reject) => {
+      into.push({ ...item, inner, resolve, reject });
+    });
+  };
+
+  /** Whether a check can go to the Worker: there is one, answering, and the lengths pack. */
+  const batchable = (publicKey: Uint8Array, signature: Uint8Array) =>
+    // Odd lengths (core's verifyEd25519 lets none through) are not packed: checked here.
+    remote !== undefined &&
+    !remote.stalled &&
+    publicKey.length === PUBLIC_KEY_BYTES &&
+    signature.length === SIGNATURE_BYTES;
+
   /** The end of a task: what is left, split so that here and the Worker got as many of its checks. */
   const flush = () => {
     inTask = false;
@@ -200,33 +251,32 @@ export function batchingEd25519(options: BatchingOptions = {}): BatchingEd25519 
       }
     },
     over: (inner) => ({
-      publicKey: (seed) => inner.publicKey(seed),
-      sign: (seed, message) => inner.sign(seed, message),
+      ...signingOf(inner),
       verify(publicKey, message, signature) {
-        // Odd lengths (core's verifyEd25519 lets none through) are not packed: checked here.
-        const packable = publicKey.length === PUBLIC_KEY_BYTES && signature.length === SIGNATURE_BYTES;
-        if (!remote || remote.stalled || !packable) return inner.verify(publicKey, message, signature);
+        if (!batchable(publicKey, signature)) return inner.verify(publicKey, message, signature);
         if (!inTask) {
           inTask = true;
           issuedHere++;
           afterTask(flush);
           return inner.verify(publicKey, message, signature);
         }
-        // Copied now. The port's contract (src/core/protocol/ed25519.ts) has callers
-        // leave the arguments unchanged until the promise settles, which already
-        // covers packing them after this task; the copy (three small arrays per
-        // queued check) is kept as a guard, as a queued check holds them past the
-        // caller's task. WebCrypto does not copy at the call either: the
-        // platform's backend reads signature and message after awaiting the key.
-        const item = { publicKey: publicKey.slice(), message: message.slice(), signature: signature.slice() };
-        const checked = new Promise<boolean>((resolve, reject) => {
-          queue.push({ ...item, inner, resolve, reject });
-        });
+        const checked = enqueue(queue, inner, publicKey, message, signature);
         if (queue.length >= maxBatch) {
           const full = queue;
           queue = [];
           dispatch(full, sentAway <= issuedHere);
         }
+        return checked;
+      },
+    }),
+    aside: (inner) => ({
+      ...signingOf(inner),
+      verify(publicKey, message, signature) {
+        if (!batchable(publicKey, signature)) return inner.verify(publicKey, message, signature);
+        // Its own end of the task: the shared checks' split is as without these.
+        if (asideQueue.length === 0) afterTask(flushAside);
+        const checked = enqueue(asideQueue, inner, publicKey, message, signature);
+        if (asideQueue.length >= maxBatch) flushAside();
         return checked;
       },
     }),

@@ -25,6 +25,7 @@ import { tracedStore } from '../../src/platform/trace.ts';
 import { POPUP_CLIENT } from './client-names.ts';
 import { DATABASE_NAME, MEDIA_DATABASE_NAME } from './database-names.ts';
 import { deferredBlobStore } from './deferred-blobs.ts';
+import type { WrappedEd25519 } from './verifier-link.ts';
 import { workerTrace } from './worker-trace.ts';
 
 /** What the homeserver gets from the libp2p node. */
@@ -47,21 +48,21 @@ export interface HomeserverBootDeps {
    */
   readonly mayRegister?: (client: string | undefined) => Promise<boolean>;
   /** Wraps the platform's Ed25519 (Chrome: checks batches of signatures in a Worker, verifier-link.ts). */
-  readonly ed25519For?: (ed25519: Ed25519) => Ed25519;
+  readonly ed25519For?: (ed25519: Ed25519) => WrappedEd25519;
 }
 
 export async function bootHomeserver({
   logger,
   node,
   mayRegister = async (client) => client === POPUP_CLIENT,
-  ed25519For = (ed25519) => ed25519,
+  ed25519For = (ed25519) => ({ ed25519 }),
 }: HomeserverBootDeps): Promise<Homeserver> {
   // Only what answering a request needs is awaited (the row store, the
   // identity): the media database opens meanwhile and the orphan sweep runs
   // after (deferred-blobs.ts), off a client's first request.
   const media = deferredBlobStore(openDexieBlobStore(MEDIA_DATABASE_NAME));
   const [rows, platformEd25519] = await Promise.all([openDexieStore(DATABASE_NAME, SCHEMA), chooseEd25519()]);
-  const ed25519 = ed25519For(platformEd25519);
+  const { ed25519, aside } = ed25519For(platformEd25519);
   const store = cachedHomeserverStore(tracedStore(rows, workerTrace), SCHEMA);
   const identity = await bootstrapIdentity(store, randomBytes, ed25519);
   logger.info('homeserver ready', { serverName: identity.serverName });
@@ -73,6 +74,7 @@ export async function bootHomeserver({
     clock: systemClock,
     randomBytes,
     ed25519,
+    ...(aside && { ed25519Aside: aside }),
     pbkdf2: webCryptoPbkdf2,
     logger,
     serverName: identity.serverName,

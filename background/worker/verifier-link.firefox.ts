@@ -8,6 +8,6 @@ export function createVerifierLink(): VerifierLink {
     // Never called: Firefox's node link (node-link.firefox.ts) has no offscreen
     // document to offer a port, and never calls onVerifierPort.
     offer: () => {},
-    wrap: (ed25519) => ed25519,
+    wrap: (ed25519) => ({ ed25519 }),
   };
 }

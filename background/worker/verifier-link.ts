@@ -14,12 +14,24 @@ import { batchingEd25519 } from './batching-ed25519.ts';
 export interface VerifierLink {
   /** A MessagePort to the verifier Worker, offered by the offscreen document; it replaces the one before (closed). */
   offer(port: RpcChannel): void;
-  /** Wraps the platform's Ed25519 (once, as the homeserver boots): batches of checks go to the Worker. */
-  wrap(ed25519: Ed25519): Ed25519;
+  /**
+   * Wraps the platform's Ed25519 (once, as the homeserver boots): batches of
+   * checks go to the Worker, shared with this thread; `aside`'s all go there.
+   */
+  wrap(ed25519: Ed25519): WrappedEd25519;
+}
+
+/** The homeserver's Ed25519 and its `ed25519Aside` (src/core/homeserver.ts). */
+export interface WrappedEd25519 {
+  readonly ed25519: Ed25519;
+  readonly aside?: Ed25519;
 }
 
 /** A port offered before the homeserver boots is attached at once: it is used from the first batch. */
 export function createVerifierLink(): VerifierLink {
   const batching = batchingEd25519();
-  return { offer: batching.attach, wrap: batching.over };
+  return {
+    offer: batching.attach,
+    wrap: (ed25519) => ({ ed25519: batching.over(ed25519), aside: batching.aside(ed25519) }),
+  };
 }

@@ -84,6 +84,12 @@ export interface HomeserverDeps {
   readonly randomBytes: RandomBytes;
   /** The host's Ed25519 (src/platform/ed25519.ts chooseEd25519): signs our events, checks everyone's. */
   readonly ed25519: Ed25519;
+  /**
+   * The same for the checks that run while this thread places what they check
+   * (a received transaction's: inbound/transaction.ts); the extension's sends
+   * them all to its verifier Worker. `ed25519` when not given.
+   */
+  readonly ed25519Aside?: Ed25519;
   /** The host's PBKDF2 (src/platform/pbkdf2.ts): password hashing. */
   readonly pbkdf2: Pbkdf2Sha256;
   readonly config: HomeserverConfig;
@@ -324,6 +330,7 @@ function connectFederation(deps: HomeserverDeps, parts: FederationParts): Federa
     serverName,
     signer: parts.signer,
     ed25519,
+    ...(deps.ed25519Aside && { ed25519Aside: deps.ed25519Aside }),
     transport: parts.transport,
     rooms: rooms.federationPort,
     edus: { ...eduSinks({ store, clock, notifier, typing }), keys: keys.server.edus },

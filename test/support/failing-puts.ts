@@ -34,6 +34,7 @@ export function failingPuts(inner: Store, failing: Failing): Store {
           add: (table, row) => tx.add(table, failed(table, row)),
           delete: (table, key) => tx.delete(table, key),
           deleteWhere: (table, query) => tx.deleteWhere(table, query),
+          hold: (work) => tx.hold(work),
         } satisfies WriteTx),
       ),
     close: () => inner.close(),

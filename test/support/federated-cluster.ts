@@ -15,7 +15,7 @@ import { createHomeserver, type Homeserver } from '../../src/core/homeserver.ts'
 import type { HsRequest } from '../../src/core/http/types.ts';
 import type { MediaConfig } from '../../src/core/media/api.ts';
 import type { Clock, Logger } from '../../src/core/ports.ts';
-import { encodeHex } from '../../src/core/protocol.ts';
+import { type Ed25519, encodeHex } from '../../src/core/protocol.ts';
 import { ed25519, pbkdf2 } from './ed25519.ts';
 import type { Store } from '../../src/core/storage/port.ts';
 import { SCHEMA } from '../../src/core/schema.ts';
@@ -77,6 +77,8 @@ export interface ClusterOptions {
   readonly directory?: Partial<DirectoryTimeouts>;
   /** What a node's homeserver reaches its new store through (a test's wrapper), by the node's label. */
   readonly wrapStore?: (label: string, store: Store) => Store;
+  /** Every node's Ed25519 for a received transaction's checks (HomeserverDeps.ed25519Aside). */
+  readonly ed25519Aside?: Ed25519;
 }
 
 /** A deterministic seed per label, so server names are stable across runs. */
@@ -208,6 +210,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
     serverName,
     signingSeed: seed,
     ed25519,
+    ...(options.ed25519Aside && { ed25519Aside: options.ed25519Aside }),
     pbkdf2,
     config: { registration: 'open', passwordIterations: 1000 },
     transport,

@@ -50,6 +50,7 @@ export function inRounds(inner: Store, rounds: { rounds: number; events: boolean
           },
           delete: (table, key) => answered(tx.delete(table, key)),
           deleteWhere: (table, query) => answered(tx.deleteWhere(table, query)),
+          hold: (work) => tx.hold(work),
         } satisfies WriteTx);
       }),
     close: () => inner.close(),

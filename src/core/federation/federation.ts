@@ -62,6 +62,8 @@ export interface FederationDeps {
   readonly serverName: string;
   readonly signer: Signer;
   readonly ed25519: Ed25519;
+  /** For a received transaction's checks (inbound/inbound-deps.ts). */
+  readonly ed25519Aside?: Ed25519;
   readonly transport: PeerTransport;
   /** The rooms module's side (rooms/federation-api.ts roomFederationPort). */
   readonly rooms: RoomFederationPort;
@@ -138,6 +140,7 @@ export function createFederation(deps: FederationDeps): Federation {
     serverName,
     signer: deps.signer,
     ed25519: deps.ed25519,
+    ...(deps.ed25519Aside && { ed25519Aside: deps.ed25519Aside }),
     outbound,
     senders,
     edus: { serverName, store, logger, sinks: deps.edus ?? {} },

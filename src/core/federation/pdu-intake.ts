@@ -15,6 +15,7 @@ import {
   redactEvent,
   roomEventFromPdu,
   verifyEvent,
+  pduHashMatches,
   type Ed25519,
 } from '../protocol.ts';
 
@@ -57,6 +58,19 @@ export async function parsePdu(
     return { ok: false, eventId, reason: `1: origin ${pdu.origin} is not the sender's server` };
   }
   return { ok: true, parsed: { pdu, event, encoding } };
+}
+
+/**
+ * The event steps 2 and 3 give a parsed PDU if its signatures hold: step 3
+ * alone (redacted when its content hash does not match), for a caller that
+ * places it while step 2 runs and commits only once it passed
+ * (inbound/transaction.ts).
+ */
+export async function eventIfSigned(
+  { pdu, event, encoding }: ParsedPdu,
+  version: RoomVersion,
+): Promise<RoomEvent> {
+  return (await pduHashMatches(pdu, encoding)) ? withoutUnsigned(event) : redactEvent(event, version);
 }
 
 /** Steps 2 and 3 for a parsed PDU. */

@@ -244,6 +244,15 @@ function decodeBase64OrUndefined(value: unknown): Uint8Array | undefined {
   }
 }
 
+/**
+ * Step 3 of a received PDU alone: whether its content hash matches the one
+ * its encoding computed (step 1), as verifyEvent's `hashMatches` says once
+ * its signatures are checked too.
+ */
+export function pduHashMatches(pdu: object, encoding: PduEncoding): Promise<boolean> {
+  return contentHashMatches(pdu as Record<string, unknown>, encoding.contentHash);
+}
+
 /** `hash`: the event's PduEncoding.contentHash, if known. */
 async function contentHashMatches(event: Record<string, unknown>, hash?: Uint8Array): Promise<boolean> {
   const claimed = (event.hashes as { sha256?: unknown } | undefined)?.sha256;

@@ -354,6 +354,7 @@ export function withCommitLog(inner: Store, log: CommitLog): Store {
               recorder.delete(table);
               return tx.delete(table, key);
             },
+            hold: (work) => tx.hold(work),
             deleteWhere: (table, query) => {
               recorder.delete(table);
               return tx.deleteWhere(table, query);

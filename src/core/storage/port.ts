@@ -7,7 +7,8 @@
 // The one rule callers must keep: inside a transaction, await only calls on
 // the transaction object. IndexedDB commits a transaction as soon as it has no
 // pending request, so awaiting anything else (WebCrypto, the network, a timer)
-// inside one ends it early. Do crypto before, notify after.
+// inside one ends it early. Do crypto before, notify after, or await such work
+// through WriteTx.hold.
 // And every request issued is awaited before the transaction's function
 // returns, so that a failed one fails the write: requests issued together
 // and awaited later are kept in an Issued (issued.ts) and settled at the end.
@@ -101,6 +102,17 @@ export interface WriteTx extends ReadTx {
    * Await it before writing rows it may match (store-differential.test.ts).
    */
   deleteWhere(table: string, query: Query): Promise<number>;
+  /**
+   * Awaits `work`, which is not this transaction's (signature checks, say),
+   * keeping the transaction open meanwhile: what the function does after it
+   * still commits or aborts with the rest. IndexedDB would commit a
+   * transaction left without a request, so the Dexie store keeps one cheap
+   * read pending until `work` settles (none when it settled already); other
+   * transactions over the same tables wait for this one as long. Lets a
+   * writer go on with what does not depend on `work` and decide at the end
+   * whether to commit (inbound/receive-pdus.ts).
+   */
+  hold<T>(work: Promise<T>): Promise<T>;
 }
 
 export interface Store {

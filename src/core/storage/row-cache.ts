@@ -557,6 +557,7 @@ export function withRowCache(
                 () => ABSENT,
                 () => tx.delete(table, key),
               ),
+            hold: (work) => tx.hold(work),
             deleteWhere: async (table, query) => {
               written.cleared.add(table);
               return tx.deleteWhere(table, query);

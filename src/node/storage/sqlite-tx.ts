@@ -88,6 +88,11 @@ export function sqliteTx(context: TxContext, scope: ReadonlySet<string>, state: 
       if (found.multi.length > 0) dropStoredEntries(context, found, [encoded]);
       prepare(found.sql.delete).run(encoded);
     },
+    // SQLite's transaction stays open across any await: nothing to keep it so.
+    hold: async (work) => {
+      if (!state.active) throw new StorageError('TransactionInactiveError', 'the transaction has finished');
+      return work;
+    },
     deleteWhere: async (name, query) => {
       const found = layout(name);
       const sql = select(name, query);

@@ -166,7 +166,7 @@ export async function openDexieStore(
     fn: (tx: WriteTx) => Promise<T>,
   ): Promise<T> => {
     if (closed) throw new StorageError('DatabaseClosedError', `${name} is closed`);
-    const body = (native: IdbTransaction) => fn(nativeTx(native, indexes, keys));
+    const body = (native: IdbTransaction) => fn(nativeTx(native, tables[0]!, indexes, keys));
     try {
       return await transact(idb, mode, tables, durability, body);
     } catch (err) {
@@ -341,7 +341,7 @@ interface KeyParts {
  * received transaction makes a few hundred of them (bulk writes too: one
  * request a row).
  */
-function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): WriteTx {
+function nativeTx(native: IdbTransaction, first: string, indexes: IndexNames, keys: KeyParts): WriteTx {
   const stores = new Map<string, IdbObjectStore>();
   const store = (name: string) => {
     let found = stores.get(name);
@@ -419,9 +419,43 @@ function nativeTx(native: IdbTransaction, indexes: IndexNames, keys: KeyParts): 
       await each(unique, (key) => target.delete(key));
       return unique.length;
     },
+    hold: async <T>(work: Promise<T>) => {
+      // Settled already (checks done while the caller wrote): no request, the caller goes on at once.
+      const early = await Promise.race([work, pending]);
+      if (early !== PENDING) return early as T;
+      return new Promise<T>((resolve, reject) => {
+        let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+        work.then(
+          (value) => {
+            outcome = { ok: true, value };
+          },
+          (error: unknown) => {
+            outcome = { ok: false, error };
+          },
+        );
+        // One read pending at a time, each issued from the last one's success, while the
+        // transaction is active: IndexedDB does not commit a transaction with a request
+        // pending, and settling from a success lets the caller issue more. -Infinity is a
+        // valid key below any the tables hold, so each read is a lookup that finds nothing.
+        const keepOpen = () => {
+          const request = store(first).get(-Infinity);
+          request.onerror = failed(request, reject);
+          request.onsuccess = () => {
+            if (!outcome) keepOpen();
+            else if (outcome.ok) resolve(outcome.value);
+            else reject(outcome.error);
+          };
+        };
+        keepOpen();
+      });
+    },
   };
   return tx;
 }
+
+/** What WriteTx.hold races its work against: resolved already, so the work wins the race only if settled. */
+const PENDING = Symbol('pending');
+const pending = Promise.resolve(PENDING);
 
 function indexOf(indexes: IndexNames, table: string, query?: Query): DexieIndex {
   const index = indexes.get(table)?.get(query?.index);

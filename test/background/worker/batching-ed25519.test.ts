@@ -197,6 +197,77 @@ test('a long run of checks is dealt in maxBatch chunks as it is issued, to which
   assert.equal(counter.verified, 5);
 });
 
+test('aside: every check goes to the Worker, a lone one too, in maxBatch chunks and the rest at the end of the task', async () => {
+  const { counter, sched, batching, port } = subject({ minBatch: 4, maxBatch: 4 });
+  const { inner } = countingEd25519();
+  const aside = batching.aside(inner);
+  const [lone] = await checks(1);
+  const alone = aside.verify(lone!.publicKey, lone!.message, lone!.signature);
+  sched.endTask();
+  assert.deepEqual(
+    port.posted.map((r) => r.messageLengths.length),
+    [1],
+  );
+  const cs = await checks(6, [1, 5]);
+  const results = verifyAll(aside, cs);
+  assert.equal(port.posted.length, 2, 'the first four went as they were issued');
+  sched.endTask();
+  assert.deepEqual(
+    port.posted.map((r) => r.messageLengths.length),
+    [1, 4, 2],
+  );
+  await port.answer();
+  assert.equal(await alone, true);
+  await assertVerdicts(results, cs);
+  assert.equal(counter.verified, 0, 'none was checked in the thread');
+});
+
+test('aside: without a Worker, or with one that stalled, the checks run in the thread', async () => {
+  const { inner, counter } = countingEd25519();
+  const sched = manualScheduling();
+  const batching = batchingEd25519(sched.options);
+  const aside = batching.aside(inner);
+  const cs = await checks(3, [2]);
+  const alone = verifyAll(aside, cs);
+  sched.endTask();
+  await assertVerdicts(alone, cs);
+  assert.equal(counter.verified, 3);
+
+  const port = workerPort(() => new Promise(() => {}));
+  batching.attach(port);
+  const sent = verifyAll(aside, cs);
+  sched.endTask();
+  assert.equal(port.posted.length, 1);
+  sched.fireTimers();
+  await assertVerdicts(sent, cs);
+  assert.equal(counter.verified, 6, 'the unanswered batch was checked in the thread');
+  const after = verifyAll(aside, cs);
+  sched.endTask();
+  await assertVerdicts(after, cs);
+  assert.equal(port.posted.length, 1, 'nothing more went to the stalled port');
+  assert.equal(counter.verified, 9);
+});
+
+test('aside and shared checks of one task: the aside ones all go to the Worker, the shared ones are split as without them', async () => {
+  const { counter, sched, batching, batched, port } = subject({ minBatch: 2 });
+  const aside = batching.aside(countingEd25519().inner);
+  const mine = await checks(3);
+  const shared = await checks(5, [4]);
+  const asideResults = verifyAll(aside, mine);
+  const sharedResults = verifyAll(batched, shared);
+  sched.endTask();
+  // Aside: the three in one message. Shared: the first in the thread, of the four left
+  // three to the Worker and one here (three each side), as without the aside ones.
+  assert.deepEqual(
+    port.posted.map((r) => r.messageLengths.length),
+    [3, 3],
+  );
+  assert.equal(counter.verified, 2);
+  await port.answer();
+  await assertVerdicts(asideResults, mine);
+  await assertVerdicts(sharedResults, shared);
+});
+
 test('fewer queued checks than minBatch are checked in the thread', async () => {
   const { counter, sched, batched, port } = subject({ minBatch: 8 });
   const cs = await checks(5, [2]);

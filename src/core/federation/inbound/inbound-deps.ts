@@ -40,4 +40,11 @@ export interface InboundDeps {
   readonly stateCache: StateCache;
   /** Checks the signatures of every received event (the platform's, ports.ts). */
   readonly ed25519: Ed25519;
+  /**
+   * Checks the signatures of a received transaction's events, which run while
+   * this thread places them (transaction.ts): the extension's sends them all
+   * to its verifier Worker (where `ed25519` shares batches with this thread).
+   * `ed25519` when not given.
+   */
+  readonly ed25519Aside?: Ed25519;
 }

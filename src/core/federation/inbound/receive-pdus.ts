@@ -10,7 +10,9 @@
 //     the current state (soft fail), then placed (rooms' persist-remote.ts);
 //  e. sync is woken after the commit.
 // A batch that lacks nothing (the next messages of a room we hold) is
-// surveyed and placed in one write transaction (surveyAndPlace).
+// surveyed and placed in one write transaction (surveyAndPlace), and may be
+// placed while the signatures of its events are still being checked
+// (`signed`, transaction.ts): that write commits only once they all held.
 // Rejected events are stored as rejected; events whose auth or prev events
 // could not be had are dropped (a later delivery may bring them).
 import { type RoomEvent, type RoomVersion, authEventIdsOf } from '../../protocol.ts';
@@ -32,6 +34,22 @@ const MAX_STATE_LOOKUPS = 10;
 export type PduResults = Map<string, string | undefined>;
 
 /**
+ * Thrown by receivePdus when the signatures of the events it was given to
+ * place while they were checked (`signed`) did not all hold: nothing of them
+ * was written, and the caller places the events that passed instead.
+ */
+export class NotSignedAfterAll extends Error {
+  constructor() {
+    super('a signature of the batch did not hold');
+  }
+}
+
+/** Goes on only once the batch's signatures, if they are still being checked, all held. */
+async function mustBeSigned(signed: Promise<boolean> | undefined): Promise<void> {
+  if (signed && !(await signed)) throw new NotSignedAfterAll();
+}
+
+/**
  * The result of an event dropped because its origin, asked for the auth or
  * prev events it lacks, did not answer (unreachable, timed out, 5xx or 429):
  * unlike a refusal, asking again later may bring them. A peer that just came
@@ -42,19 +60,26 @@ export type PduResults = Map<string, string | undefined>;
  */
 export const ORIGIN_DID_NOT_ANSWER = 'dropped: what it lacks could not be had from its origin now';
 
-/** Handles a batch of one room (see the header); returns a result for each event of `events`. */
+/**
+ * Handles a batch of one room (see the header); returns a result for each
+ * event of `events`. `signed`, when given, is the batch's signature checks
+ * still running (true when all held): nothing is committed, fetched or
+ * answered before it says so, and NotSignedAfterAll is thrown when it says no.
+ */
 export function receivePdus(
   deps: InboundDeps,
   origin: string,
   version: RoomVersion,
   events: readonly RoomEvent[],
+  signed?: Promise<boolean>,
 ): Promise<PduResults> {
   const roomId = events[0]?.room_id;
   if (roomId === undefined) return Promise.resolve(new Map());
   return deps.queue.run(roomId, async () => {
     // a. and, when nothing is missing (the common case: the next messages
     // of a room we hold), d. in the same write transaction.
-    const quick = await surveyAndPlace(deps, version, events);
+    const quick = await surveyAndPlace(deps, version, events, signed);
+    await mustBeSigned(signed);
     const { results, todo, lacksAuth, lacksPrev } = quick.survey;
     if (todo.length === 0) return results;
     const placed =
@@ -97,14 +122,18 @@ async function surveyAndPlace(
   deps: InboundDeps,
   version: RoomVersion,
   events: readonly RoomEvent[],
+  signed: Promise<boolean> | undefined,
 ): Promise<{ survey: Survey; placed?: Placed[] }> {
   try {
-    const presumed = await surveyAndPlaceOnce(deps, version, events, true);
+    const presumed = await surveyAndPlaceOnce(deps, version, events, true, signed);
     if (presumed !== SURVEY_AGAIN) return presumed;
   } catch (err) {
     if (!(err instanceof EventHeldAfterAll)) throw err;
   }
-  return (await surveyAndPlaceOnce(deps, version, events, false)) as { survey: Survey; placed?: Placed[] };
+  return (await surveyAndPlaceOnce(deps, version, events, false, signed)) as {
+    survey: Survey;
+    placed?: Placed[];
+  };
 }
 
 async function surveyAndPlaceOnce(
@@ -112,6 +141,7 @@ async function surveyAndPlaceOnce(
   version: RoomVersion,
   events: readonly RoomEvent[],
   presume: boolean,
+  signed: Promise<boolean> | undefined,
 ): Promise<{ survey: Survey; placed?: Placed[] } | typeof SURVEY_AGAIN> {
   const roomId = events[0]!.room_id;
   let surveyed: Survey | undefined;
@@ -133,9 +163,15 @@ async function surveyAndPlaceOnce(
       if (!opened) await opening.catch(() => undefined);
       if (presume && (lacksAuth || lacksPrev)) return SURVEY_AGAIN;
       if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
-      return { survey: surveyed, placed: await placeBatch(deps, tx, version, todo, new Map(), held, opened) };
+      const placed = await placeBatch(deps, tx, version, todo, new Map(), held, opened);
+      // Placed while the signatures were checked: committed only if they all held.
+      if (signed && !(await tx.hold(signed))) throw new NotSignedAfterAll();
+      return { survey: surveyed, placed };
     });
   } catch (err) {
+    if (err instanceof NotSignedAfterAll) throw err;
+    // Nothing is placed one by one before the checks said yes (a failed batch may be unsigned).
+    await mustBeSigned(signed);
     const { todo, lacksAuth, lacksPrev } = surveyed ?? {};
     if (err instanceof EventHeldAfterAll || !surveyed || !todo || lacksAuth || lacksPrev) throw err;
     if (todo.length === 0) return { survey: surveyed };

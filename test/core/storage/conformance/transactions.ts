@@ -37,6 +37,73 @@ export function transactionTests(h: Harness): void {
       assert.deepEqual(rows, [{ k: 'kept', n: 1 }]);
     }));
 
+  test('hold: work not of the transaction, a timer, is awaited and the write goes on and commits whole', () =>
+    h.withStore(async (store) => {
+      const later = new Promise<string>((resolve) => setTimeout(() => resolve('checked'), 30));
+      const result = await store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'before' });
+        const held = await tx.hold(later);
+        await tx.put('kv', { k: 'after', held });
+        return held;
+      });
+      assert.equal(result, 'checked');
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.query('kv')), [
+        { k: 'after', held: 'checked' },
+        { k: 'before' },
+      ]);
+    }));
+
+  test('hold: work settled already, with no request pending, answers and the write goes on', () =>
+    h.withStore(async (store) => {
+      const done = Promise.resolve(7);
+      await done;
+      await store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'a' });
+        await tx.put('kv', { k: 'b', n: await tx.hold(done) });
+      });
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'b')), { k: 'b', n: 7 });
+    }));
+
+  test('hold: work that rejects rejects the hold; thrown on, nothing of the write is kept', () =>
+    h.withStore(async (store) => {
+      const failing = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('bad signature')), 10),
+      );
+      await assert.rejects(
+        store.write(['kv'], async (tx) => {
+          await tx.put('kv', { k: 'placed' });
+          await tx.hold(failing);
+        }),
+        /bad signature/,
+      );
+      assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 0);
+    }));
+
+  test('hold: a write asked meanwhile over the same table runs after the held one', () =>
+    h.withStore(async (store) => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const order: string[] = [];
+      const held = store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'x', n: 1 });
+        await tx.hold(gate);
+        order.push('held');
+        await tx.put('kv', { k: 'x', n: 2 });
+      });
+      // Its function may start at once (IndexedDB's does); its first answer comes after the held write.
+      const other = store.write(['kv'], async (tx) => {
+        const x = await tx.get<Row>('kv', 'x');
+        order.push('other');
+        await tx.put('kv', { k: 'x', n: ((x?.n as number) ?? 0) * 10 });
+      });
+      setTimeout(release, 20);
+      await Promise.all([held, other]);
+      assert.deepEqual(order, ['held', 'other']);
+      assert.deepEqual(await store.read(['kv'], (tx) => tx.get('kv', 'x')), { k: 'x', n: 20 });
+    }));
+
   test('a transaction reads its own writes', () =>
     h.withStore(async (store) => {
       await store.write(['kv'], (tx) => tx.put('kv', { k: 'old' }));
