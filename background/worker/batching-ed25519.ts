@@ -1,6 +1,7 @@
 // Chrome's Ed25519 for the homeserver in the service worker: signatures
 // checked together are shared between this thread and the verifier Worker
-// (verifier-wire.ts, its part in one message); a lone one is checked here.
+// (verifier-wire.ts, its part in one message); a lone one is checked here
+// (the `aside` checks, below, all go to the Worker).
 //
 // Chromium's WebCrypto checks an Ed25519 signature on the calling thread
 // (Chromium 156: a trace of `node bench/run.ts extension-ingest` shows every
@@ -8,9 +9,8 @@
 // Worker's, 45-75 us each with tracing on, and none on any other thread; the
 // offscreen document and its Worker share the service worker's renderer
 // process). So checks split between this thread and the Worker's end in
-// about half the time. The core issues a transaction's checks together
-// (inbound/transaction.ts starts each PDU's as soon as it is parsed, within
-// one task) and awaits them all before placing any, so:
+// about half the time. Where the core issues checks together and awaits
+// them all before going on (a join's state, a backfilled page: intakeAll):
 //  - the first verify of a task is issued here at once: a lone live message
 //    pays no hop to the Worker;
 //  - the ones that follow in the same task are queued, and every `maxBatch`
@@ -19,18 +19,22 @@
 //  - when the task ends, what is left is split so that both sides got as
 //    many; a share for the Worker smaller than `minBatch` is checked here
 //    (below that a message costs about what it saves).
-// The checks of a received transaction run while this thread places its
-// events (inbound/transaction.ts, `ed25519Aside`): those (`aside`) all go
-// to the Worker, a lone one too, in batches of `maxBatch` and the rest when
-// the task ends, since this thread has the placing to do meanwhile.
-// Without the split the Worker checked 48 of a transaction's 50 while the
-// thread here idled: 2.1-2.5 ms per transaction of 50 waited for the checks
-// after its parse (p50, `extension-ingest`), 3.2-3.3 ms with all of them here.
+// The checks of a received transaction (inbound/transaction.ts starts each
+// PDU's as soon as it is parsed, within one task) run while this thread
+// places its events (`ed25519Aside`): those (`aside`) all go to the Worker,
+// a lone one too, in batches of `maxBatch` and the rest when the task ends,
+// since this thread has the placing to do meanwhile. (When a transaction's
+// checks were awaited before its placing, the split was measured on it:
+// without it the Worker checked 48 of 50 while this thread idled, and the
+// wait for the checks after the parse was 2.1-2.5 ms p50 in
+// `extension-ingest`, 3.2-3.3 ms with all of them here.)
 // Whatever the Worker does not answer (no port yet, its port replaced, no
 // reply within `timeoutMs`, a reply that is not one boolean per item) is
 // checked here: a signature is never reported valid unless one of the two
 // checked it, and a Worker that died cannot hold up ingest longer than the
-// timeout. After a timeout no batch goes to that port until it answers again.
+// timeout (a write placed while its checks run waits far less: it aborts
+// and places them once checked). After a timeout no batch goes to that port
+// until it answers again.
 // A port may be attached before the Ed25519 it batches for is made (`over`):
 // the service worker is offered one before its homeserver boots.
 import type { Ed25519 } from '../../src/core/protocol.ts';

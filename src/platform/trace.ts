@@ -95,8 +95,8 @@ export function tracedStore(inner: Store, trace: Trace): Store {
           delete: (table: string, key: Key) => n('delete', table, () => tx.delete(table, key)),
           deleteWhere: (table: string, query: Query) =>
             n('deleteWhere', table, () => tx.deleteWhere(table, query), query),
-          // Recorded as held, not as a request: the reads that keep it open are not the caller's.
-          hold: <T>(work: Promise<T>) => n('hold', '', () => tx.hold(work)),
+          // Not a request of the caller's (the reads that keep it open are the store's): not counted.
+          hold: <T>(work: Promise<T>) => tx.hold(work),
         });
         returned = wallClock();
         return result;

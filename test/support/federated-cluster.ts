@@ -79,6 +79,8 @@ export interface ClusterOptions {
   readonly wrapStore?: (label: string, store: Store) => Store;
   /** Every node's Ed25519 for a received transaction's checks (HomeserverDeps.ed25519Aside). */
   readonly ed25519Aside?: Ed25519;
+  /** The nodes' stores: SQLite in memory, or as FED_STORE says (default), or IndexedDB as the extension's. */
+  readonly store?: 'sqlite' | 'dexie';
 }
 
 /** A deterministic seed per label, so server names are stable across runs. */
@@ -106,7 +108,7 @@ export async function createFederatedCluster(
   const nodes: RunningNode[] = [];
   const start = async (label: string, store?: Store) => {
     const serverName = await serverNameFor(label);
-    const wrapped = store ?? options.wrapStore?.(label, await openStore());
+    const wrapped = store ?? options.wrapStore?.(label, await openStore(options.store));
     return startFederatedNode({
       label,
       transport: network.transport(serverName),
@@ -145,9 +147,8 @@ export async function createFederatedCluster(
 let databases = 0;
 
 /** An in-memory SQLite store; FED_STORE=dexie runs the same over IndexedDB (fake-indexeddb) as the extension does. */
-async function openStore(): Promise<Store> {
-  if (process.env.FED_STORE !== 'dexie')
-    return openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' });
+async function openStore(kind = process.env.FED_STORE === 'dexie' ? 'dexie' : 'sqlite'): Promise<Store> {
+  if (kind !== 'dexie') return openSqliteStore(':memory:', SCHEMA, { synchronous: 'normal' });
   // As the extension opens it: IndexedDB behind the row cache.
   const store = await openDexieStore(`fed-${++databases}`, SCHEMA, {
     indexedDB: new IDBFactory(),
@@ -187,7 +188,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
   const seed = seedFor(label);
   const serverName = await serverNameFor(label);
   if (transport.serverName !== serverName) throw new Error(`the transport of ${label} is not ${serverName}`);
-  const store = node.store ?? (await openStore());
+  const store = node.store ?? (await openStore(options.store));
   const problems: string[] = [];
   const trace = process.env.FED_DEBUG !== undefined;
   const log =

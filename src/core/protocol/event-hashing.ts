@@ -214,6 +214,15 @@ function expectedSigners(event: Record<string, unknown>, version: RoomVersion): 
 }
 
 /** Undefined when one of the server's ed25519 signatures verifies, else the reason. */
+/**
+ * Signatures of one server tried at most. A P2P server has one key, which
+ * its name fixes, so one signature of it suffices; a peer listing hundreds
+ * under other key ids had each checked (Ed25519 costs about 130 us of CPU
+ * here), and a received transaction's write waits for its checks
+ * (inbound/transaction.ts).
+ */
+const MAX_SIGNATURES_TRIED = 2;
+
 async function serverSignatureProblem(
   ed25519: Ed25519,
   event: object,
@@ -223,10 +232,12 @@ async function serverSignatureProblem(
   const publicKey = verifyingKeyOf(server);
   if (!publicKey) return `unknown signing key for ${server}`;
   const ours: Record<string, unknown> = signaturesOf(event)[server] ?? {};
-  // Every ed25519 key id of a P2P server names the same key; try ours first.
+  // Every ed25519 key id of a P2P server names the same key; try ours first,
+  // and at most MAX_SIGNATURES_TRIED (one key signs once).
   const keyIds = Object.keys(ours)
     .filter((id) => id.startsWith('ed25519:'))
-    .sort((a, b) => Number(b === P2P_KEY_ID) - Number(a === P2P_KEY_ID));
+    .sort((a, b) => Number(b === P2P_KEY_ID) - Number(a === P2P_KEY_ID))
+    .slice(0, MAX_SIGNATURES_TRIED);
   if (keyIds.length === 0) return `no ed25519 signature from ${server}`;
   for (const keyId of keyIds) {
     const signature = decodeBase64OrUndefined(ours[keyId]);

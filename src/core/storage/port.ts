@@ -106,11 +106,13 @@ export interface WriteTx extends ReadTx {
    * Awaits `work`, which is not this transaction's (signature checks, say),
    * keeping the transaction open meanwhile: what the function does after it
    * still commits or aborts with the rest. IndexedDB would commit a
-   * transaction left without a request, so the Dexie store keeps one cheap
-   * read pending until `work` settles (none when it settled already); other
-   * transactions over the same tables wait for this one as long. Lets a
-   * writer go on with what does not depend on `work` and decide at the end
-   * whether to commit (inbound/receive-pdus.ts).
+   * transaction left without a request, so the Dexie store issues cheap
+   * reads one after the other until `work` settles (none when it settled
+   * already). Other transactions over the same tables (in SQLite, every
+   * transaction) wait for this one as long, so `work` must settle soon and
+   * must not need this store: the caller bounds it (inbound/inbound-deps.ts
+   * checksDeadlineMs). Lets a writer go on with what does not depend on
+   * `work` and decide at the end whether to commit (inbound/receive-pdus.ts).
    */
   hold<T>(work: Promise<T>): Promise<T>;
 }

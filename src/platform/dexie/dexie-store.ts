@@ -433,10 +433,10 @@ function nativeTx(native: IdbTransaction, first: string, indexes: IndexNames, ke
             outcome = { ok: false, error };
           },
         );
-        // One read pending at a time, each issued from the last one's success, while the
-        // transaction is active: IndexedDB does not commit a transaction with a request
-        // pending, and settling from a success lets the caller issue more. -Infinity is a
-        // valid key below any the tables hold, so each read is a lookup that finds nothing.
+        // A chain of reads, one pending at a time, each issued from the last one's success,
+        // while the transaction is active: IndexedDB does not commit a transaction with a
+        // request pending, and settling from a success lets the caller issue more. -Infinity
+        // is a valid key below any the tables hold, so each read is a lookup that finds nothing.
         const keepOpen = () => {
           const request = store(first).get(-Infinity);
           request.onerror = failed(request, reject);

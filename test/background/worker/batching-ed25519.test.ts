@@ -198,8 +198,8 @@ test('a long run of checks is dealt in maxBatch chunks as it is issued, to which
 });
 
 test('aside: every check goes to the Worker, a lone one too, in maxBatch chunks and the rest at the end of the task', async () => {
-  const { counter, sched, batching, port } = subject({ minBatch: 4, maxBatch: 4 });
-  const { inner } = countingEd25519();
+  const { sched, batching, port } = subject({ minBatch: 4, maxBatch: 4 });
+  const { inner, counter } = countingEd25519();
   const aside = batching.aside(inner);
   const [lone] = await checks(1);
   const alone = aside.verify(lone!.publicKey, lone!.message, lone!.signature);

@@ -21,8 +21,7 @@ import {
   createFederatedCluster,
 } from '../../support/federated-cluster.ts';
 import { type Failing, failingPuts } from '../../support/failing-puts.ts';
-import { type RoguePeer, rogueJoins, roguePeer } from './rogue-peer.ts';
-import { createRoom } from './room-helpers.ts';
+import { type RoguePeer, rogueRoom } from './rogue-peer.ts';
 
 type Cluster = Awaited<ReturnType<typeof createFederatedCluster>>;
 const enc = encodeURIComponent;
@@ -43,14 +42,7 @@ describe('a transaction placed as one batch', () => {
     cluster = await createFederatedCluster(['a'], {
       wrapStore: (_label, store) => failingPuts(store, failing),
     });
-    a = cluster.node('a');
-    alice = await a.register('alice');
-    roomId = await createRoom(a, alice, { preset: 'public_chat' });
-    rogue = await roguePeer(cluster);
-    const joined = await rogueJoins(rogue, a, alice.accessToken, roomId);
-    mallory = joined.userId;
-    joinId = joined.eventId;
-    auth = [joined.facts.create, joined.facts.powerLevels, joined.eventId];
+    ({ node: a, alice, roomId, rogue, mallory, joinId, auth } = await rogueRoom(cluster));
   });
   after(() => cluster.close());
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FederationResponse } from '../../../src/core/federation/transport.ts';
+import { defaultInboundLimits } from '../../../src/core/federation/inbound/inbound-deps.ts';
 import type { JsonObject } from '../../../src/core/protocol.ts';
 import {
   type Account,
@@ -39,7 +40,14 @@ describe('hostile peers', () => {
 
   before(async () => {
     cluster = await createFederatedCluster(['a', 'b'], {
-      federation: { inbound: { missingEventsPerRequest: 50, maxGapEvents: 120, maxStateFetch: 100 } },
+      federation: {
+        inbound: {
+          ...defaultInboundLimits,
+          missingEventsPerRequest: 50,
+          maxGapEvents: 120,
+          maxStateFetch: 100,
+        },
+      },
     });
     [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
     ({ alice, bob, roomId } = await twoServerRoom(a, b));

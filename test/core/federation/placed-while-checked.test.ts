@@ -3,9 +3,10 @@
 // goes as far as it can and holds its commit (WriteTx.hold) until the checks
 // say yes. These tests hold the checks (a gated `ed25519Aside`) and watch
 // the write through a store wrapper: the events are placed beside the
-// checks, nothing is answered before they held, and a forged signature
-// aborts that write, after which the others are placed as before and the
-// forged one is refused. FED_STORE=dexie runs them over IndexedDB.
+// checks, nothing is answered before they held, checks not done in time
+// abort the write (which then places the events once checked), and a
+// forged signature aborts it, after which the others are placed as before
+// and the forged one is refused. Over SQLite and over IndexedDB.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Ed25519, JsonObject } from '../../../src/core/protocol.ts';
@@ -13,9 +14,10 @@ import { eventsTable } from '../../../src/core/rooms/tables.ts';
 import { roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import type { Store, WriteTx } from '../../../src/core/storage/port.ts';
 import { ed25519 } from '../../support/ed25519.ts';
-import { type Account, type ClusterNode, createFederatedCluster } from '../../support/federated-cluster.ts';
-import { type RoguePeer, rogueJoins, roguePeer } from './rogue-peer.ts';
-import { createRoom } from './room-helpers.ts';
+import { defaultInboundLimits } from '../../../src/core/federation/inbound/inbound-deps.ts';
+import type { FederationResponse } from '../../../src/core/federation/transport.ts';
+import { type ClusterNode, createFederatedCluster } from '../../support/federated-cluster.ts';
+import { type RoguePeer, rogueRoom } from './rogue-peer.ts';
 
 type Cluster = Awaited<ReturnType<typeof createFederatedCluster>>;
 
@@ -52,9 +54,23 @@ function gatedEd25519() {
   return { gated, checks };
 }
 
-/** What the writes that held did: whether checks were waiting when they held, and how each ended. */
-interface Holds {
-  readonly log: { checksWaiting: number; ended?: 'committed' | 'aborted' }[];
+/** A write that held: whether checks were waiting when it did, and how it ended. */
+interface Held {
+  readonly checksWaiting: number;
+  ended?: 'committed' | 'aborted';
+}
+
+/** The writes that held, and a wait for the next one to hold or to end. */
+class Holds {
+  readonly log: Held[] = [];
+  #waiters: (() => void)[] = [];
+  noted(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+  /** Resolves once `check` is true, looking again at each write that holds or ends. */
+  async until(check: (log: readonly Held[]) => boolean): Promise<void> {
+    while (!check(this.log)) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
 }
 
 /** `store` with every write that calls hold noted in `holds`. */
@@ -63,7 +79,12 @@ function watchingHolds(store: Store, holds: Holds, waiting: () => number): Store
     ...store,
     read: (tables, fn) => store.read(tables, fn),
     write: async <T>(tables: readonly string[], fn: (tx: WriteTx) => Promise<T>) => {
-      let entry: Holds['log'][number] | undefined;
+      let entry: Held | undefined;
+      const end = (ended: Held['ended']) => {
+        if (!entry) return;
+        entry.ended = ended;
+        holds.noted();
+      };
       try {
         const result = await store.write(tables, (tx) =>
           fn({
@@ -71,14 +92,15 @@ function watchingHolds(store: Store, holds: Holds, waiting: () => number): Store
             hold: (work) => {
               entry = { checksWaiting: waiting() };
               holds.log.push(entry);
+              holds.noted();
               return tx.hold(work);
             },
           }),
         );
-        if (entry) entry.ended = 'committed';
+        end('committed');
         return result;
       } catch (err) {
-        if (entry) entry.ended = 'aborted';
+        end('aborted');
         throw err;
       }
     },
@@ -86,109 +108,135 @@ function watchingHolds(store: Store, holds: Holds, waiting: () => number): Store
   };
 }
 
-describe('a received transaction placed while its signatures are checked', () => {
-  const { gated, checks } = gatedEd25519();
-  const holds: Holds = { log: [] };
-  let cluster: Cluster;
-  let a: ClusterNode;
-  let alice: Account;
-  let rogue: RoguePeer;
-  let roomId: string;
-  let mallory: string;
-  let auth: string[];
-  let last: string;
-  let depth = 20;
+/** The tests below with each store, and a deadline for the checks that only a test waiting on purpose reaches. */
+for (const store of ['sqlite', 'dexie'] as const)
+  describe(`a received transaction placed while its signatures are checked (${store})`, {
+    timeout: 30_000,
+  }, () => {
+    let checksDeadlineMs = 60_000;
+    const { gated, checks } = gatedEd25519();
+    const holds = new Holds();
+    let cluster: Cluster;
+    let a: ClusterNode;
+    let rogue: RoguePeer;
+    let roomId: string;
+    let mallory: string;
+    let auth: string[];
+    let last: string;
+    let depth = 20;
 
-  before(async () => {
-    cluster = await createFederatedCluster(['a'], {
-      ed25519Aside: checks,
-      wrapStore: (_label, store) => watchingHolds(store, holds, () => gated.waiting),
+    before(async () => {
+      cluster = await createFederatedCluster(['a'], {
+        store,
+        // Read at each transaction: a test shortens it.
+        federation: {
+          inbound: {
+            ...defaultInboundLimits,
+            get checksDeadlineMs() {
+              return checksDeadlineMs;
+            },
+          },
+        },
+        ed25519Aside: checks,
+        wrapStore: (_label, opened) => watchingHolds(opened, holds, () => gated.waiting),
+      });
+      ({ node: a, roomId, rogue, mallory, joinId: last, auth } = await rogueRoom(cluster));
     });
-    a = cluster.node('a');
-    alice = await a.register('alice');
-    roomId = await createRoom(a, alice, { preset: 'public_chat' });
-    rogue = await roguePeer(cluster);
-    const joined = await rogueJoins(rogue, a, alice.accessToken, roomId);
-    mallory = joined.userId;
-    last = joined.eventId;
-    auth = [joined.facts.create, joined.facts.powerLevels, joined.eventId];
-  });
-  after(() => cluster.close());
+    after(() => cluster.close());
 
-  /** Messages by mallory, siblings after the last event placed. */
-  const messages = (count: number) =>
-    Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        rogue.event({
-          room_id: roomId,
-          type: 'm.room.message',
-          sender: mallory,
-          prev_events: [last],
-          auth_events: auth,
-          depth: depth + i,
-          content: { msgtype: 'm.text', body: `message ${depth + i}` },
-        }),
-      ),
-    );
+    /** Messages by mallory, siblings after the last event placed. */
+    const messages = (count: number) =>
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          rogue.event({
+            room_id: roomId,
+            type: 'm.room.message',
+            sender: mallory,
+            prev_events: [last],
+            auth_events: auth,
+            depth: depth + i,
+            content: { msgtype: 'm.text', body: `message ${depth + i}` },
+          }),
+        ),
+      );
 
-  const held = (ids: readonly string[]) =>
-    a.store.read(roomTableNames, async (tx) =>
-      Promise.all(ids.map(async (id) => !!(await eventsTable.get(tx, id)))),
-    );
+    const held = (ids: readonly string[]) =>
+      a.store.read(roomTableNames, async (tx) =>
+        Promise.all(ids.map(async (id) => !!(await eventsTable.get(tx, id)))),
+      );
 
-  /** Resolves once `check` is true, looking again after each turn of the event loop. */
-  async function until(check: () => boolean): Promise<void> {
-    while (!check()) await new Promise((resolve) => setImmediate(resolve));
-  }
+    /** Sends `sent` while the checks are shut; resolves once a write held, with the reply to come. */
+    async function sendShut(sent: readonly { pdu: JsonObject }[]) {
+      holds.log.length = 0;
+      gated.shut();
+      let answered = false;
+      const reply = rogue.send(
+        a.serverName,
+        sent.map((m) => m.pdu),
+      );
+      void reply.then(() => {
+        answered = true;
+      });
+      await Promise.race([
+        holds.until((log) => log.length === 1),
+        reply.then(() => assert.fail('answered before any write held')),
+      ]);
+      return { reply, answered: () => answered };
+    }
 
-  test('the events are placed while their checks wait, and the write commits, and is answered, once they held', async () => {
-    const sent = await messages(3);
-    holds.log.length = 0;
-    gated.shut();
-    let answered = false;
-    const reply = rogue.send(
-      a.serverName,
-      sent.map((m) => m.pdu),
-    );
-    void reply.then(() => {
-      answered = true;
+    async function assertAccepted(reply: Promise<FederationResponse>, sent: readonly { eventId: string }[]) {
+      const res = await reply;
+      assert.equal(res.status, 200);
+      assert.deepEqual((res.body as JsonObject).pdus, Object.fromEntries(sent.map((m) => [m.eventId, {}])));
+      assert.deepEqual(await held(sent.map((m) => m.eventId)), [true, true, true]);
+      last = sent[2]!.eventId;
+      depth += 10;
+    }
+
+    test('the events are placed while their checks wait, and the write commits, and is answered, once they held', async () => {
+      const sent = await messages(3);
+      const { reply, answered } = await sendShut(sent);
+      assert.equal(holds.log[0]!.checksWaiting, 3, 'the write held with every check still waiting');
+      assert.equal(answered(), false);
+      gated.open();
+      await assertAccepted(reply, sent);
+      assert.deepEqual(holds.log, [{ checksWaiting: 3, ended: 'committed' }]);
     });
-    await Promise.race([
-      until(() => holds.log.length === 1),
-      reply.then(() => assert.fail('answered before any write held')),
-    ]);
-    assert.equal(holds.log[0]!.checksWaiting, 3, 'the write held with every check still waiting');
-    assert.equal(answered, false);
-    gated.open();
-    const res = await reply;
-    assert.equal(res.status, 200);
-    assert.deepEqual((res.body as JsonObject).pdus, Object.fromEntries(sent.map((m) => [m.eventId, {}])));
-    assert.deepEqual(holds.log, [{ checksWaiting: 3, ended: 'committed' }]);
-    assert.deepEqual(await held(sent.map((m) => m.eventId)), [true, true, true]);
-    last = sent[2]!.eventId;
-    depth += 10;
-  });
 
-  test('a forged signature aborts the held write: the others are placed after all, the forged one is refused and not stored', async () => {
-    const sent = await messages(3);
-    const forged = structuredClone(sent[1]!.pdu) as JsonObject & {
-      signatures: Record<string, Record<string, string>>;
-    };
-    const bySender = forged.signatures[rogue.serverName]!;
-    const keyId = Object.keys(bySender)[0]!;
-    // Another event's signature: well-formed, and wrong for this one (its id does not cover signatures).
-    bySender[keyId] = (sent[0]!.pdu.signatures as Record<string, Record<string, string>>)[rogue.serverName]![
-      keyId
-    ]!;
-    holds.log.length = 0;
-    const res = await rogue.send(a.serverName, [sent[0]!.pdu, forged, sent[2]!.pdu]);
-    assert.equal(res.status, 200);
-    const results = (res.body as JsonObject).pdus as Record<string, JsonObject>;
-    assert.deepEqual(results[sent[0]!.eventId], {});
-    assert.deepEqual(results[sent[2]!.eventId], {});
-    assert.match(String(results[sent[1]!.eventId]?.error), /^2: /);
-    assert.equal(holds.log[0]?.ended, 'aborted', 'the write that placed all three held and aborted');
-    assert.deepEqual(await held(sent.map((m) => m.eventId)), [true, false, true]);
-    depth += 10;
+    test('checks not done soon after the placing abort the held write; the events are placed once checked, holding nothing', async () => {
+      checksDeadlineMs = 1;
+      const sent = await messages(3);
+      const { reply, answered } = await sendShut(sent);
+      await holds.until((log) => log[0]!.ended !== undefined);
+      assert.equal(holds.log[0]!.ended, 'aborted');
+      assert.equal(gated.waiting, 3, 'the checks still wait');
+      assert.equal(answered(), false);
+      gated.open();
+      await assertAccepted(reply, sent);
+      assert.equal(holds.log.length, 1, 'the events were placed without a hold');
+      checksDeadlineMs = 60_000;
+    });
+
+    test('a forged signature aborts the held write: the others are placed after all, the forged one is refused and not stored', async () => {
+      const sent = await messages(3);
+      const forged = structuredClone(sent[1]!.pdu) as JsonObject & {
+        signatures: Record<string, Record<string, string>>;
+      };
+      const bySender = forged.signatures[rogue.serverName]!;
+      const keyId = Object.keys(bySender)[0]!;
+      // Another event's signature: well-formed, and wrong for this one (its id does not cover signatures).
+      bySender[keyId] = (sent[0]!.pdu.signatures as Record<string, Record<string, string>>)[
+        rogue.serverName
+      ]![keyId]!;
+      holds.log.length = 0;
+      const res = await rogue.send(a.serverName, [sent[0]!.pdu, forged, sent[2]!.pdu]);
+      assert.equal(res.status, 200);
+      const results = (res.body as JsonObject).pdus as Record<string, JsonObject>;
+      assert.deepEqual(results[sent[0]!.eventId], {});
+      assert.deepEqual(results[sent[2]!.eventId], {});
+      assert.match(String(results[sent[1]!.eventId]?.error), /^2: /);
+      assert.equal(holds.log[0]?.ended, 'aborted', 'the write that placed all three held and aborted');
+      assert.deepEqual(await held(sent.map((m) => m.eventId)), [true, false, true]);
+      depth += 10;
+    });
   });
-});

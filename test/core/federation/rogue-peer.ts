@@ -16,8 +16,9 @@ import {
   roomVersion,
   signEvent,
 } from '../../../src/core/protocol.ts';
-import type { Cluster, ClusterNode, Json } from '../../support/federated-cluster.ts';
+import type { Account, Cluster, ClusterNode, Json } from '../../support/federated-cluster.ts';
 import { ed25519, signerFor } from '../../support/ed25519.ts';
+import { createRoom } from './room-helpers.ts';
 
 export interface RoguePeer {
   readonly serverName: string;
@@ -222,4 +223,33 @@ export async function rogueJoins(
   const facts = await roomFacts(node, token, roomId);
   const eventId = await sendRogueJoin(rogue, node.serverName, roomId, facts, localpart);
   return { userId: rogue.user(localpart), eventId, facts };
+}
+
+/** A public room alice made on `label`'s node, which the rogue's mallory joined. */
+export interface RogueRoom {
+  readonly node: ClusterNode;
+  readonly alice: Account;
+  readonly roomId: string;
+  readonly rogue: RoguePeer;
+  readonly mallory: string;
+  readonly joinId: string;
+  /** What mallory's messages cite: the create event, the power levels and the join. */
+  readonly auth: string[];
+}
+
+export async function rogueRoom(cluster: Cluster, label = 'a'): Promise<RogueRoom> {
+  const node = cluster.node(label);
+  const alice = await node.register('alice');
+  const roomId = await createRoom(node, alice, { preset: 'public_chat' });
+  const rogue = await roguePeer(cluster);
+  const joined = await rogueJoins(rogue, node, alice.accessToken, roomId);
+  return {
+    node,
+    alice,
+    roomId,
+    rogue,
+    mallory: joined.userId,
+    joinId: joined.eventId,
+    auth: [joined.facts.create, joined.facts.powerLevels, joined.eventId],
+  };
 }

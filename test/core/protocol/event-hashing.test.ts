@@ -291,6 +291,25 @@ describe('verifyEvent', () => {
     assert.deepEqual(await verifyEvent(ed25519, signed, version('10')), { ok: true, hashMatches: true });
   });
 
+  test('at most two signatures of a server are tried, ours first: a good one behind junk ones is not reached', async () => {
+    const alice = await newServer();
+    const signed = await signedMessage(alice, '10', alice, 'ed25519:good');
+    const good = signed.signatures[alice.name]!['ed25519:good']!;
+    const junk = Object.fromEntries(
+      Array.from({ length: 5 }, (_, i) => [`ed25519:junk${i}`, 'A'.repeat(86)]),
+    );
+    const behindJunk = { ...signed, signatures: { [alice.name]: { ...junk, 'ed25519:good': good } } };
+    assert.deepEqual(await verifyEvent(ed25519, behindJunk, version('10')), {
+      ok: false,
+      reason: `bad signature from ${alice.name}`,
+    });
+    const oursAmongJunk = { ...signed, signatures: { [alice.name]: { ...junk, [P2P_KEY_ID]: good } } };
+    assert.deepEqual(await verifyEvent(ed25519, oursAmongJunk, version('10')), {
+      ok: true,
+      hashMatches: true,
+    });
+  });
+
   test('a server name that is not a hex key cannot be checked', async () => {
     const signed = await signEvent(MINIMAL_EVENT, signerFor('domain', SPEC_SEED, 'ed25519:1'), version('10'));
     assert.deepEqual(await verifyEvent(ed25519, signed, version('10')), {

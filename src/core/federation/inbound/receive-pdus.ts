@@ -35,8 +35,9 @@ export type PduResults = Map<string, string | undefined>;
 
 /**
  * Thrown by receivePdus when the signatures of the events it was given to
- * place while they were checked (`signed`) did not all hold: nothing of them
- * was written, and the caller places the events that passed instead.
+ * place while they were checked (`signed`) did not all hold, or were not
+ * checked in time: nothing of them was written, and the caller places the
+ * events that passed once checked instead.
  */
 export class NotSignedAfterAll extends Error {
   constructor() {
@@ -45,8 +46,8 @@ export class NotSignedAfterAll extends Error {
 }
 
 /** Goes on only once the batch's signatures, if they are still being checked, all held. */
-async function mustBeSigned(signed: Promise<boolean> | undefined): Promise<void> {
-  if (signed && !(await signed)) throw new NotSignedAfterAll();
+async function mustBeSigned(signed: (() => Promise<boolean>) | undefined): Promise<void> {
+  if (signed && !(await signed())) throw new NotSignedAfterAll();
 }
 
 /**
@@ -62,16 +63,18 @@ export const ORIGIN_DID_NOT_ANSWER = 'dropped: what it lacks could not be had fr
 
 /**
  * Handles a batch of one room (see the header); returns a result for each
- * event of `events`. `signed`, when given, is the batch's signature checks
- * still running (true when all held): nothing is committed, fetched or
- * answered before it says so, and NotSignedAfterAll is thrown when it says no.
+ * event of `events`. `signed`, when given, asks the batch's signature checks,
+ * still running, whether they all held (in time): asked once the batch is
+ * placed (or before anything else is done with it), and nothing is
+ * committed, fetched or answered before it says yes; NotSignedAfterAll is
+ * thrown when it says no.
  */
 export function receivePdus(
   deps: InboundDeps,
   origin: string,
   version: RoomVersion,
   events: readonly RoomEvent[],
-  signed?: Promise<boolean>,
+  signed?: () => Promise<boolean>,
 ): Promise<PduResults> {
   const roomId = events[0]?.room_id;
   if (roomId === undefined) return Promise.resolve(new Map());
@@ -122,7 +125,7 @@ async function surveyAndPlace(
   deps: InboundDeps,
   version: RoomVersion,
   events: readonly RoomEvent[],
-  signed: Promise<boolean> | undefined,
+  signed: (() => Promise<boolean>) | undefined,
 ): Promise<{ survey: Survey; placed?: Placed[] }> {
   try {
     const presumed = await surveyAndPlaceOnce(deps, version, events, true, signed);
@@ -141,7 +144,7 @@ async function surveyAndPlaceOnce(
   version: RoomVersion,
   events: readonly RoomEvent[],
   presume: boolean,
-  signed: Promise<boolean> | undefined,
+  signed: (() => Promise<boolean>) | undefined,
 ): Promise<{ survey: Survey; placed?: Placed[] } | typeof SURVEY_AGAIN> {
   const roomId = events[0]!.room_id;
   let surveyed: Survey | undefined;
@@ -165,7 +168,9 @@ async function surveyAndPlaceOnce(
       if (todo.length === 0 || lacksAuth || lacksPrev) return { survey: surveyed };
       const placed = await placeBatch(deps, tx, version, todo, new Map(), held, opened);
       // Placed while the signatures were checked: committed only if they all held.
-      if (signed && !(await tx.hold(signed))) throw new NotSignedAfterAll();
+      // This relies on the port's one rule (storage/port.ts): placing awaits only
+      // this transaction's requests, or IndexedDB would have committed before here.
+      if (signed && !(await tx.hold(signed()))) throw new NotSignedAfterAll();
       return { survey: surveyed, placed };
     });
   } catch (err) {

@@ -10,6 +10,7 @@ import { badJson, forbidden, unknown } from '../../errors.ts';
 import type { JsonObject, JsonValue, RoomEvent, RoomVersion } from '../../protocol.ts';
 import { BoundedCache } from '../../protocol/bounded-cache.ts';
 import { heldRoomVersion, roomTableNames } from '../../rooms/federation-api.ts';
+import type { Clock } from '../../ports.ts';
 import { handled } from '../../storage/issued.ts';
 import { type EduDeps, receiveEdus } from '../edus.ts';
 import { eventIfSigned, type Intake, type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
@@ -32,6 +33,8 @@ const REMEMBERED_ROOM_VERSIONS = 10_000;
 
 export interface TransactionDeps extends InboundDeps {
   readonly edus: EduDeps;
+  /** Times the wait of a write placed while its checks run (InboundLimits.checksDeadlineMs). */
+  readonly clock: Clock;
 }
 
 export interface TransactionReceiver {
@@ -156,6 +159,28 @@ function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, 
   return out;
 }
 
+/** Whether every check passed: false as soon as one fails, or once `deadlineMs` have passed. */
+async function allHeldWithin(
+  clock: Clock,
+  checks: readonly Promise<Intake>[],
+  deadlineMs: number,
+): Promise<boolean> {
+  let done!: () => void;
+  const over = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const late = clock.sleep(deadlineMs, over).then(() => false);
+  const failed = new Promise<boolean>((resolve, reject) => {
+    for (const check of checks) check.then((intake) => intake.ok || resolve(false), reject);
+  });
+  const all = Promise.all(checks).then((intakes) => intakes.every((intake) => intake.ok));
+  try {
+    return await Promise.race([all, failed, late]);
+  } finally {
+    done();
+  }
+}
+
 /** One room's PDUs past step 1, in DAG order, with their steps 2 and 3 under way. */
 interface CheckedRoom {
   readonly version: RoomVersion;
@@ -208,13 +233,14 @@ async function checkRoom(
 }
 
 /**
- * Places one room's checked events in one write transaction. When every PDU
- * passed step 1 (the usual case), the events are placed as their checks
- * will give them if their signatures hold (step 3 is known from step 1),
- * while steps 2 are still running, and the write commits only once all of
- * them passed (receive-pdus.ts): checking and placing overlap, in one write
- * transaction, and nothing unchecked is ever committed or answered. If one
- * fails, that write aborts and the checked events are placed as below.
+ * Places one room's checked events in one write transaction. When no PDU
+ * with an event id failed step 1 (the usual case), the events are placed as
+ * their checks will give them if their signatures hold (step 3 is known
+ * from step 1), while steps 2 are still running, and the write commits only
+ * once all of them passed (receive-pdus.ts): checking and placing overlap,
+ * in one write transaction, and nothing unchecked is ever committed or
+ * answered. If one fails, or they are not done `checksDeadlineMs` after the
+ * placing, that write aborts and the checked events are placed as below.
  *
  * Otherwise once all their checks are done. Placing in steps as checks
  * finished (ten, then whatever was checked by then) overlapped placing with
@@ -229,7 +255,9 @@ async function placeRoom(
   { version, checks, ifSigned, results }: CheckedRoom,
 ): Promise<Map<string, string | undefined>> {
   if (results.size === 0) {
-    const signed = Promise.all(checks).then((intakes) => intakes.every((intake) => intake.ok));
+    // Asked when the placing is done (or before anything else is done with them).
+    let verdict: Promise<boolean> | undefined;
+    const signed = () => (verdict ??= allHeldWithin(deps.clock, checks, deps.limits.checksDeadlineMs));
     try {
       return await receivePdus(deps, origin, version, ifSigned, signed);
     } catch (err) {

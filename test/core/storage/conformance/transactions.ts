@@ -66,13 +66,15 @@ export function transactionTests(h: Harness): void {
 
   test('hold: work that rejects rejects the hold; thrown on, nothing of the write is kept', () =>
     h.withStore(async (store) => {
-      const failing = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('bad signature')), 10),
-      );
       await assert.rejects(
         store.write(['kv'], async (tx) => {
+          // Made where it is held at once: no rejection goes unhandled meanwhile.
+          const failing = new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error('bad signature')), 10),
+          );
+          const held = tx.hold(failing);
           await tx.put('kv', { k: 'placed' });
-          await tx.hold(failing);
+          await held;
         }),
         /bad signature/,
       );
