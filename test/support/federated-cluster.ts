@@ -77,6 +77,8 @@ export interface ClusterOptions {
   readonly directory?: Partial<DirectoryTimeouts>;
   /** What a node's homeserver reaches its new store through (a test's wrapper), by the node's label. */
   readonly wrapStore?: (label: string, store: Store) => Store;
+  /** Every node's Ed25519 (Node's WebCrypto when not given). */
+  readonly ed25519?: Ed25519;
   /** Every node's Ed25519 for a received transaction's checks (HomeserverDeps.ed25519Aside). */
   readonly ed25519Aside?: Ed25519;
   /** The nodes' stores: SQLite in memory, or as FED_STORE says (default), or IndexedDB as the extension's. */
@@ -210,7 +212,7 @@ export async function startFederatedNode(node: NodeOptions): Promise<RunningNode
     logger,
     serverName,
     signingSeed: seed,
-    ed25519,
+    ed25519: options.ed25519 ?? ed25519,
     ...(options.ed25519Aside && { ed25519Aside: options.ed25519Aside }),
     pbkdf2,
     config: { registration: 'open', passwordIterations: 1000 },

@@ -16,8 +16,8 @@ import type { Store, WriteTx } from '../../../src/core/storage/port.ts';
 import { ed25519 } from '../../support/ed25519.ts';
 import { defaultInboundLimits } from '../../../src/core/federation/inbound/inbound-deps.ts';
 import type { FederationResponse } from '../../../src/core/federation/transport.ts';
-import { type ClusterNode, createFederatedCluster } from '../../support/federated-cluster.ts';
-import { type RoguePeer, rogueRoom } from './rogue-peer.ts';
+import { type Account, type ClusterNode, createFederatedCluster } from '../../support/federated-cluster.ts';
+import { type RoguePeer, rogueJoins, roguePeer, rogueRoom } from './rogue-peer.ts';
 
 type Cluster = Awaited<ReturnType<typeof createFederatedCluster>>;
 
@@ -52,6 +52,27 @@ function gatedEd25519() {
     },
   };
   return { gated, checks };
+}
+
+/** Ed25519 counting its checks, with a wait for a count. */
+function countedEd25519() {
+  const waiters: (() => void)[] = [];
+  const counted = {
+    verified: 0,
+    async until(count: number): Promise<void> {
+      while (counted.verified < count) await new Promise<void>((resolve) => waiters.push(resolve));
+    },
+    ed25519: {
+      publicKey: (seed) => ed25519.publicKey(seed),
+      sign: (seed, message) => ed25519.sign(seed, message),
+      verify(publicKey, message, signature) {
+        counted.verified++;
+        for (const wake of waiters.splice(0)) wake();
+        return ed25519.verify(publicKey, message, signature);
+      },
+    } satisfies Ed25519,
+  };
+  return counted;
 }
 
 /** A write that held: whether checks were waiting when it did, and how it ended. */
@@ -115,6 +136,7 @@ for (const store of ['sqlite', 'dexie'] as const)
   }, () => {
     let checksDeadlineMs = 60_000;
     const { gated, checks } = gatedEd25519();
+    const shared = countedEd25519();
     const holds = new Holds();
     let cluster: Cluster;
     let a: ClusterNode;
@@ -124,10 +146,12 @@ for (const store of ['sqlite', 'dexie'] as const)
     let auth: string[];
     let last: string;
     let depth = 20;
+    let alice: Account;
 
     before(async () => {
       cluster = await createFederatedCluster(['a'], {
         store,
+        ed25519: shared.ed25519,
         // Read at each transaction: a test shortens it.
         federation: {
           inbound: {
@@ -140,7 +164,7 @@ for (const store of ['sqlite', 'dexie'] as const)
         ed25519Aside: checks,
         wrapStore: (_label, opened) => watchingHolds(opened, holds, () => gated.waiting),
       });
-      ({ node: a, roomId, rogue, mallory, joinId: last, auth } = await rogueRoom(cluster));
+      ({ node: a, alice, roomId, rogue, mallory, joinId: last, auth } = await rogueRoom(cluster));
     });
     after(() => cluster.close());
 
@@ -238,5 +262,32 @@ for (const store of ['sqlite', 'dexie'] as const)
       assert.equal(holds.log[0]?.ended, 'aborted', 'the write that placed all three held and aborted');
       assert.deepEqual(await held(sent.map((m) => m.eventId)), [true, false, true]);
       depth += 10;
+    });
+
+    test('a transaction that comes while another is handled is placed once checked: only the first holds', async () => {
+      const other = await roguePeer(cluster, 0x67);
+      const eve = await rogueJoins(other, a, alice.accessToken, roomId, 'eve');
+      last = eve.eventId;
+      const first = await messages(3);
+      const second = await other.event({
+        room_id: roomId,
+        type: 'm.room.message',
+        sender: eve.userId,
+        prev_events: [last],
+        auth_events: [auth[0]!, auth[1]!, eve.eventId],
+        depth: depth + 5,
+        content: { msgtype: 'm.text', body: 'from eve' },
+      });
+      const { reply } = await sendShut(first);
+      const checkedBefore = shared.verified;
+      const otherReply = other.send(a.serverName, [second.pdu]);
+      // Its check goes to the shared Ed25519, not aside: once it has, the second is
+      // being handled beside the first (its placing waits for the room behind it).
+      await shared.until(checkedBefore + 1);
+      gated.open();
+      await assertAccepted(reply, first);
+      const res = await otherReply;
+      assert.deepEqual((res.body as JsonObject).pdus, { [second.eventId]: {} });
+      assert.equal(holds.log.length, 1, 'the second was placed without a hold');
     });
   });

@@ -54,6 +54,9 @@ export function createTransactionReceiver(deps: TransactionDeps): TransactionRec
     if (version) versions.set(roomId, version);
     return version;
   };
+  // Transactions being handled now (of different origins: each sends one at a time).
+  let handling = 0;
+  const alone = () => handling === 1;
   return {
     receive(origin, txnId, body) {
       const transaction = readTransaction(origin, body);
@@ -65,7 +68,10 @@ export function createTransactionReceiver(deps: TransactionDeps): TransactionRec
         askedAgain.set(key, times + 1);
         return times < ASKED_AGAIN;
       };
-      const answer = handle(deps, versionOf, origin, transaction, askAgain);
+      handling++;
+      const answer = handle(deps, versionOf, origin, transaction, askAgain, alone).finally(() => {
+        handling--;
+      });
       answers.set(key, answer);
       answer.catch(() => answers.delete(key));
       while (answers.size > REMEMBERED_TRANSACTIONS) answers.delete(answers.keys().next().value!);
@@ -110,8 +116,11 @@ async function handle(
   origin: string,
   transaction: Transaction,
   askAgain: () => boolean,
+  alone: () => boolean,
 ): Promise<JsonObject> {
   const results: Record<string, JsonObject> = {};
+  // Alone, its rooms are placed while their checks run (placeRoom).
+  const overlap = alone();
   // Every room's PDUs are parsed and their checks started before any room is
   // placed: the signatures of the later rooms are checked meanwhile.
   // Awaited one by one below; a room placed before one may throw first (issued.ts: handled).
@@ -122,11 +131,11 @@ async function handle(
       deps.logger.info('dropped PDUs of a room not held here', { origin, roomId, count: raws.length });
       continue;
     }
-    rooms.push(handled(checkRoom(deps, origin, version, raws)));
+    rooms.push(handled(checkRoom(deps, origin, version, raws, overlap)));
   }
   let unanswered = false;
   for (const checked of rooms) {
-    for (const [eventId, error] of await placeRoom(deps, origin, await checked)) {
+    for (const [eventId, error] of await placeRoom(deps, origin, await checked, overlap)) {
       results[eventId] = error === undefined ? {} : { error };
       if (error === ORIGIN_DID_NOT_ANSWER) unanswered = true;
     }
@@ -201,6 +210,7 @@ async function checkRoom(
   origin: string,
   version: RoomVersion,
   raws: readonly JsonValue[],
+  overlap: boolean,
 ): Promise<CheckedRoom> {
   const results = new Map<string, string | undefined>();
   // By event id: a PDU sent twice in one transaction is checked once.
@@ -214,9 +224,11 @@ async function checkRoom(
     }
     const id = p.parsed.event.event_id;
     if (checking.has(id)) continue;
-    // A failure surfaces where the checks are awaited (placeRoom). They run
-    // while the room is placed: on the verifier's thread where there is one.
-    const checked = handled(verifyPdu(deps.ed25519Aside ?? deps.ed25519, p.parsed, version));
+    // A failure surfaces where the checks are awaited (placeRoom). Run while
+    // the room is placed (`overlap`), they go to the verifier's thread where
+    // there is one; else they are shared with this thread, which waits.
+    const ed25519 = (overlap && deps.ed25519Aside) || deps.ed25519;
+    const checked = handled(verifyPdu(ed25519, p.parsed, version));
     checking.set(id, { parsed: p.parsed, checked });
   }
   const ordered = topoSort(
@@ -234,13 +246,19 @@ async function checkRoom(
 
 /**
  * Places one room's checked events in one write transaction. When no PDU
- * with an event id failed step 1 (the usual case), the events are placed as
+ * with an event id failed step 1 (the usual case) and no other transaction
+ * is being handled (`overlap`: one peer sending, or a message now and then),
+ * the events are placed as
  * their checks will give them if their signatures hold (step 3 is known
  * from step 1), while steps 2 are still running, and the write commits only
  * once all of them passed (receive-pdus.ts): checking and placing overlap,
  * in one write transaction, and nothing unchecked is ever committed or
  * answered. If one fails, or they are not done `checksDeadlineMs` after the
  * placing, that write aborts and the checked events are placed as below.
+ * With other transactions under way, their writes fill the wait for the
+ * checks, and a held write would stop them (it holds the room tables, in
+ * SQLite the whole store): in Node, four peers sending into four rooms
+ * placed 11-21 % fewer PDUs a second held than placing after the checks.
  *
  * Otherwise once all their checks are done. Placing in steps as checks
  * finished (ten, then whatever was checked by then) overlapped placing with
@@ -253,8 +271,9 @@ async function placeRoom(
   deps: TransactionDeps,
   origin: string,
   { version, checks, ifSigned, results }: CheckedRoom,
+  overlap: boolean,
 ): Promise<Map<string, string | undefined>> {
-  if (results.size === 0) {
+  if (results.size === 0 && overlap) {
     // Asked when the placing is done (or before anything else is done with them).
     let verdict: Promise<boolean> | undefined;
     const signed = () => (verdict ??= allHeldWithin(deps.clock, checks, deps.limits.checksDeadlineMs));
