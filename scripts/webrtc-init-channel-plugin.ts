@@ -68,14 +68,20 @@ export function webrtcInitChannelPlugin(): Plugin {
     name: 'webrtc-init-channel',
     setup(build) {
       // Every build checks the installed file, whether or not it bundles it:
-      // one that moved would otherwise never reach onLoad.
+      // one that moved would otherwise never reach onLoad, which then uses
+      // what the check mended (another copy of the library is read there).
+      let installed: { path: string; mended: ReturnType<typeof mendInitChannelWaits> } | undefined;
       build.onStart(async () => {
         const path = initiateConnectionPath();
         const mended = mendInitChannelWaits(await readFile(path, 'utf8').catch(() => ''));
+        installed = { path, mended };
         return 'error' in mended ? { errors: [{ text: `${path}: ${mended.error}` }] } : undefined;
       });
       build.onLoad({ filter: FILE }, async (args) => {
-        const mended = mendInitChannelWaits(await readFile(args.path, 'utf8'));
+        const mended =
+          installed?.path === args.path
+            ? installed.mended
+            : mendInitChannelWaits(await readFile(args.path, 'utf8'));
         if ('error' in mended) return { errors: [{ text: `${args.path}: ${mended.error}` }] };
         return { contents: mended.contents, loader: 'js' };
       });

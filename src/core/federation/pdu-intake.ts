@@ -70,7 +70,14 @@ export async function eventIfSigned(
   { pdu, event, encoding }: ParsedPdu,
   version: RoomVersion,
 ): Promise<RoomEvent> {
-  return (await pduHashMatches(pdu, encoding)) ? withoutUnsigned(event) : redactEvent(event, version);
+  return stepThree(event, version, await pduHashMatches(pdu, encoding)).event;
+}
+
+/** 3. The event as received, or redacted when its content hash does not match. */
+function stepThree(event: RoomEvent, version: RoomVersion, hashMatches: boolean) {
+  return hashMatches
+    ? { ok: true as const, event: withoutUnsigned(event), redacted: false }
+    : { ok: true as const, event: redactEvent(event, version), redacted: true };
 }
 
 /** Steps 2 and 3 for a parsed PDU. */
@@ -82,9 +89,7 @@ export async function verifyPdu(
   // 2.
   const verified = await verifyEvent(ed25519, pdu, version, encoding);
   if (!verified.ok) return { ok: false, eventId: event.event_id, reason: `2: ${verified.reason}` };
-  // 3.
-  if (!verified.hashMatches) return { ok: true, event: redactEvent(event, version), redacted: true };
-  return { ok: true, event: withoutUnsigned(event), redacted: false };
+  return stepThree(event, version, verified.hashMatches);
 }
 
 /** Steps 1 to 3 for one PDU (see parsePdu). */

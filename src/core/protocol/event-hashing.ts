@@ -213,7 +213,6 @@ function expectedSigners(event: Record<string, unknown>, version: RoomVersion): 
   return [...servers];
 }
 
-/** Undefined when one of the server's ed25519 signatures verifies, else the reason. */
 /**
  * Signatures of one server tried at most. A P2P server has one key, which
  * its name fixes, so one signature of it suffices; a peer listing hundreds
@@ -223,6 +222,7 @@ function expectedSigners(event: Record<string, unknown>, version: RoomVersion): 
  */
 const MAX_SIGNATURES_TRIED = 2;
 
+/** Undefined when one of the server's ed25519 signatures verifies, else the reason. */
 async function serverSignatureProblem(
   ed25519: Ed25519,
   event: object,

@@ -424,13 +424,14 @@ function nativeTx(native: IdbTransaction, first: string, indexes: IndexNames, ke
       const early = await Promise.race([work, pending]);
       if (early !== PENDING) return early as T;
       return new Promise<T>((resolve, reject) => {
-        let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+        // Set once the work settled: the next read's success settles the hold with it.
+        let settle: (() => void) | undefined;
         work.then(
           (value) => {
-            outcome = { ok: true, value };
+            settle = () => resolve(value);
           },
           (error: unknown) => {
-            outcome = { ok: false, error };
+            settle = () => reject(error);
           },
         );
         // A chain of reads, one pending at a time, each issued from the last one's success,
@@ -440,11 +441,7 @@ function nativeTx(native: IdbTransaction, first: string, indexes: IndexNames, ke
         const keepOpen = () => {
           const request = store(first).get(-Infinity);
           request.onerror = failed(request, reject);
-          request.onsuccess = () => {
-            if (!outcome) keepOpen();
-            else if (outcome.ok) resolve(outcome.value);
-            else reject(outcome.error);
-          };
+          request.onsuccess = () => (settle ? settle() : keepOpen());
         };
         keepOpen();
       });

@@ -135,7 +135,7 @@ async function handle(
   }
   let unanswered = false;
   for (const checked of rooms) {
-    for (const [eventId, error] of await placeRoom(deps, origin, await checked, overlap)) {
+    for (const [eventId, error] of await placeRoom(deps, origin, await checked)) {
       results[eventId] = error === undefined ? {} : { error };
       if (error === ORIGIN_DID_NOT_ANSWER) unanswered = true;
     }
@@ -179,12 +179,17 @@ async function allHeldWithin(
     done = resolve;
   });
   const late = clock.sleep(deadlineMs, over).then(() => false);
-  const failed = new Promise<boolean>((resolve, reject) => {
-    for (const check of checks) check.then((intake) => intake.ok || resolve(false), reject);
+  const verdict = new Promise<boolean>((resolve, reject) => {
+    let left = checks.length;
+    if (left === 0) resolve(true);
+    for (const check of checks)
+      check.then((intake) => {
+        if (!intake.ok) resolve(false);
+        else if (--left === 0) resolve(true);
+      }, reject);
   });
-  const all = Promise.all(checks).then((intakes) => intakes.every((intake) => intake.ok));
   try {
-    return await Promise.race([all, failed, late]);
+    return await Promise.race([verdict, late]);
   } finally {
     done();
   }
@@ -194,8 +199,11 @@ async function allHeldWithin(
 interface CheckedRoom {
   readonly version: RoomVersion;
   readonly checks: readonly Promise<Intake>[];
-  /** Each event as its checks give it if its signatures hold (eventIfSigned), in the same order. */
-  readonly ifSigned: readonly RoomEvent[];
+  /**
+   * Each event as its checks give it if its signatures hold (eventIfSigned),
+   * in the same order: only when the room is to be placed while they run.
+   */
+  readonly ifSigned?: readonly RoomEvent[];
   /** PDUs that failed step 1 but have an event id. */
   readonly results: Map<string, string | undefined>;
 }
@@ -239,21 +247,20 @@ async function checkRoom(
   return {
     version,
     checks: parsed.map((c) => c.checked),
-    ifSigned: await Promise.all(parsed.map((c) => eventIfSigned(c.parsed, version))),
+    ...(overlap && { ifSigned: await Promise.all(parsed.map((c) => eventIfSigned(c.parsed, version))) }),
     results,
   };
 }
 
 /**
- * Places one room's checked events in one write transaction. When no PDU
- * with an event id failed step 1 (the usual case) and no other transaction
- * is being handled (`overlap`: one peer sending, or a message now and then),
- * the events are placed as
- * their checks will give them if their signatures hold (step 3 is known
- * from step 1), while steps 2 are still running, and the write commits only
- * once all of them passed (receive-pdus.ts): checking and placing overlap,
- * in one write transaction, and nothing unchecked is ever committed or
- * answered. If one fails, or they are not done `checksDeadlineMs` after the
+ * Places one room's checked events in one write transaction. When no other
+ * transaction is being handled (`overlap` in checkRoom: one peer sending, or
+ * a message now and then) and no PDU with an event id failed step 1 (the
+ * usual case), the events are placed as their checks will give them if
+ * their signatures hold (`ifSigned`: step 3 is known from step 1), while
+ * steps 2 are still running, and the write commits only once all of them
+ * passed (receive-pdus.ts): checking and placing overlap, in one write
+ * transaction, and nothing unchecked is ever committed or answered. If one fails, or they are not done `checksDeadlineMs` after the
  * placing, that write aborts and the checked events are placed as below.
  * With other transactions under way, their writes fill the wait for the
  * checks, and a held write would stop them (it holds the room tables, in
@@ -271,9 +278,8 @@ async function placeRoom(
   deps: TransactionDeps,
   origin: string,
   { version, checks, ifSigned, results }: CheckedRoom,
-  overlap: boolean,
 ): Promise<Map<string, string | undefined>> {
-  if (results.size === 0 && overlap) {
+  if (ifSigned && results.size === 0) {
     // Asked when the placing is done (or before anything else is done with them).
     let verdict: Promise<boolean> | undefined;
     const signed = () => (verdict ??= allHeldWithin(deps.clock, checks, deps.limits.checksDeadlineMs));
