@@ -113,6 +113,8 @@ export interface WriteTx extends ReadTx {
    * must not need this store: the caller bounds it (inbound/inbound-deps.ts
    * checksDeadlineMs). Lets a writer go on with what does not depend on
    * `work` and decide at the end whether to commit (inbound/receive-pdus.ts).
+   * Asked of a transaction that has ended, it is refused as a request is
+   * (TransactionInactiveError), `work` settled or not.
    */
   hold<T>(work: Promise<T>): Promise<T>;
 }

@@ -343,17 +343,21 @@ interface KeyParts {
  */
 function nativeTx(native: IdbTransaction, first: string, indexes: IndexNames, keys: KeyParts): WriteTx {
   const stores = new Map<string, IdbObjectStore>();
+  /** The object store, asked of the transaction itself (a finished one refuses). */
+  const opened = (name: string) => {
+    try {
+      return native.objectStore(name);
+    } catch (err) {
+      // IndexedDB's name for a store asked of a finished transaction.
+      if ((err as Error).name === 'InvalidStateError')
+        throw new StorageError('TransactionInactiveError', `the transaction over ${name} has finished`);
+      throw err;
+    }
+  };
   const store = (name: string) => {
     let found = stores.get(name);
     if (!found) {
-      try {
-        found = native.objectStore(name);
-      } catch (err) {
-        // IndexedDB's name for a store asked of a finished transaction.
-        if ((err as Error).name === 'InvalidStateError')
-          throw new StorageError('TransactionInactiveError', `the transaction over ${name} has finished`);
-        throw err;
-      }
+      found = opened(name);
       stores.set(name, found);
     }
     return found;
@@ -422,7 +426,11 @@ function nativeTx(native: IdbTransaction, first: string, indexes: IndexNames, ke
     hold: async <T>(work: Promise<T>) => {
       // Settled already (checks done while the caller wrote): no request, the caller goes on at once.
       const early = await Promise.race([work, pending]);
-      if (early !== PENDING) return early as T;
+      if (early !== PENDING) {
+        // No request to make, but a finished transaction refuses as SQLite's does.
+        opened(first);
+        return early as T;
+      }
       return new Promise<T>((resolve, reject) => {
         // Set once the work settled: the next read's success settles the hold with it.
         let settle: (() => void) | undefined;

@@ -6,7 +6,9 @@
 // checks, nothing is answered before they held, checks not done in time
 // abort the write (which then places the events once checked), and a
 // forged signature aborts it, after which the others are placed as before
-// and the forged one is refused. Over SQLite and over IndexedDB.
+// and the forged one is refused; a batch that lacks a prev event is not
+// placed while checked, and asks its origin for the gap only once its checks
+// held (mustBeSigned). Over SQLite and over IndexedDB.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Ed25519, JsonObject } from '../../../src/core/protocol.ts';
@@ -261,6 +263,58 @@ for (const store of ['sqlite', 'dexie'] as const)
       assert.match(String(results[sent[1]!.eventId]?.error), /^2: /);
       assert.equal(holds.log[0]?.ended, 'aborted', 'the write that placed all three held and aborted');
       assert.deepEqual(await held(sent.map((m) => m.eventId)), [true, false, true]);
+      depth += 10;
+    });
+
+    test('a transaction that lacks a prev event asks its origin nothing before its checks held: forged, nothing at all; signed, the gap', async () => {
+      const asked: { path: string; checksWaiting: number }[] = [];
+      rogue.serve(async (_from, req): Promise<FederationResponse> => {
+        asked.push({ path: req.path, checksWaiting: gated.waiting });
+        if (!req.path.includes('get_missing_events'))
+          return { status: 404, body: { errcode: 'M_NOT_FOUND', error: 'no' } };
+        return { status: 200, body: { events: [gap.pdu] } };
+      });
+      const message = (prev: string, body: string) =>
+        rogue.event({
+          room_id: roomId,
+          type: 'm.room.message',
+          sender: mallory,
+          prev_events: [prev],
+          auth_events: auth,
+          depth: depth++,
+          content: { msgtype: 'm.text', body },
+        });
+      // `gap` is never sent: each transaction below lacks it.
+      const gap = await message(last, 'the gap');
+      const tip = await message(gap.eventId, 'after the gap');
+      const forged = structuredClone(tip.pdu) as JsonObject & {
+        signatures: Record<string, Record<string, string>>;
+      };
+      const bySender = forged.signatures[rogue.serverName]!;
+      const keyId = Object.keys(bySender)[0]!;
+      bySender[keyId] = (gap.pdu.signatures as Record<string, Record<string, string>>)[rogue.serverName]![
+        keyId
+      ]!;
+      holds.log.length = 0;
+      const refused = await rogue.send(a.serverName, [forged]);
+      assert.equal(refused.status, 200);
+      assert.match(
+        String(((refused.body as JsonObject).pdus as Record<string, JsonObject>)[tip.eventId]?.error),
+        /^2: /,
+      );
+      assert.equal(asked.length, 0, 'the origin was asked nothing for an event whose signature did not hold');
+      assert.deepEqual(await held([gap.eventId, tip.eventId]), [false, false]);
+      // Signed, the same event is placed after the gap is asked of its origin, once its check held.
+      const res = await rogue.send(a.serverName, [tip.pdu]);
+      assert.deepEqual((res.body as JsonObject).pdus, { [tip.eventId]: {} });
+      assert.ok(
+        asked.some((r) => r.path.includes('get_missing_events')),
+        'the gap was asked of the origin',
+      );
+      assert.ok(asked.every((r) => r.checksWaiting === 0));
+      assert.deepEqual(await held([gap.eventId, tip.eventId]), [true, true]);
+      assert.equal(holds.log.length, 0, 'a batch that lacks events is not placed while checked');
+      last = tip.eventId;
       depth += 10;
     });
 

@@ -81,6 +81,18 @@ export function transactionTests(h: Harness): void {
       assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 0);
     }));
 
+  test('hold: asked of a transaction that has ended, with its work settled or not, is refused', () =>
+    h.withStore(async (store) => {
+      const leaked = await store.write(['kv'], async (tx) => {
+        await tx.put('kv', { k: 'a' });
+        return tx;
+      });
+      const done = Promise.resolve(1);
+      await done;
+      await assert.rejects(leaked.hold(done), { name: 'TransactionInactiveError' });
+      await assert.rejects(leaked.hold(new Promise(() => {})), { name: 'TransactionInactiveError' });
+    }));
+
   test('hold: a write asked meanwhile over the same table runs after the held one', () =>
     h.withStore(async (store) => {
       let release!: () => void;
