@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { describeMachine, machineFacts } from './machine.ts';
 import { measured, measuredFigures, quick, renderTable, tableRows } from './table.ts';
 
 type Bench = { default?: () => unknown };
@@ -118,6 +119,9 @@ const files = benches
   .sort();
 
 const started = Date.now();
+// Read before any bench loads the machine.
+const machine = await machineFacts();
+console.log(describeMachine(machine));
 const failures: string[] = [];
 const isBrowserBench = (file: string) => BROWSERS.includes(file.replace(/\.bench\.ts$/, ''));
 
@@ -171,13 +175,14 @@ const seconds = (Date.now() - started) / 1000;
 const kind = `${quick ? 'quick' : 'full'} run${only ? ` of the benches named "${only}"` : ''}`;
 console.log(`\n=== goals (${kind}, ${seconds.toFixed(0)} s) ===`);
 console.log(renderTable(rows));
+console.log(describeMachine(machine));
 if (failures.length > 0) console.log(`failed: ${failures.join(', ')}`);
 
 const results = new URL('./results/', import.meta.url);
 mkdirSync(results, { recursive: true });
 const at = new Date(started).toISOString();
 const name = `${at.replace(/[:.]/g, '-')}-${quick ? 'quick' : 'full'}${only ? `-${only}` : ''}.json`;
-const record = { at, quick, only: only ?? null, host: hostname(), seconds, failures, rows };
+const record = { at, quick, only: only ?? null, host: hostname(), machine, seconds, failures, rows };
 const json = `${JSON.stringify(record, null, 2)}\n`;
 writeFileSync(new URL(name, results), json);
 console.log(`written: bench/results/${name}`);
