@@ -140,6 +140,8 @@ export function describeDeliveries(deliveries: readonly Delivery[], sides: Recor
             `    +${(s.start - d.sent).toFixed(1)} ms ${s.name}: ${(s.end - s.start).toFixed(1)} ms${ops}`,
           );
           if (s.requests?.length) lines.push(`      ${tally(s.requests)}`);
+          const parts = timelineOf(s);
+          if (parts && s.requests?.length) lines.push(`      ${describeTimeline(parts)}`);
         }
       }
     }
@@ -151,6 +153,72 @@ export function describeDeliveries(deliveries: readonly Delivery[], sides: Recor
     lines.push(`  per message, ${k}: ${count.toFixed(1)} spans, ${ms.toFixed(1)} ms`);
   }
   return lines;
+}
+
+/** A write's course, ms after its function was called (trace.ts `timeline`): each part where there was one. */
+export interface WriteParts {
+  readonly firstIssued?: number;
+  readonly lastIssued?: number;
+  readonly firstAnswered?: number;
+  readonly lastAnswered?: number;
+  readonly holdAsked?: number;
+  readonly checksSettled?: number;
+  readonly holdAnswered?: number;
+  readonly returned?: number;
+  readonly committed: number;
+}
+
+export function timelineOf(span: Span): WriteParts | undefined {
+  const { timeline, opened, returned } = span;
+  if (!timeline || opened === undefined) return undefined;
+  const after = (at: number | undefined) => (at === undefined ? undefined : at - opened);
+  const answers = timeline.answered.filter((at): at is number => at !== undefined);
+  return {
+    firstIssued: after(timeline.issued[0]),
+    lastIssued: after(timeline.issued.at(-1)),
+    firstAnswered: after(answers.length ? Math.min(...answers) : undefined),
+    lastAnswered: after(answers.length ? Math.max(...answers) : undefined),
+    holdAsked: after(timeline.hold?.asked),
+    checksSettled: after(timeline.hold?.settled),
+    holdAnswered: after(timeline.hold?.answered),
+    returned: after(returned),
+    committed: span.end - opened,
+  };
+}
+
+const PART_NAMES: Record<keyof WriteParts, string> = {
+  firstIssued: 'first request',
+  lastIssued: 'last request',
+  firstAnswered: 'first answer',
+  lastAnswered: 'last answer',
+  holdAsked: 'hold asked',
+  checksSettled: 'its work settled',
+  holdAnswered: 'hold answered',
+  returned: 'returned',
+  committed: 'committed',
+};
+
+/** "first request +0.2, …, committed +6.6" (ms after the write's function was called). */
+function describeTimeline(parts: WriteParts): string {
+  return (Object.keys(PART_NAMES) as (keyof WriteParts)[])
+    .filter((k) => parts[k] !== undefined)
+    .map((k) => `${PART_NAMES[k]} +${parts[k]!.toFixed(1)}`)
+    .join(', ');
+}
+
+/** The p50 of each part over `writes` (e.g. a received transaction's placing writes), one line. */
+export function describeTimelines(writes: readonly Span[]): string {
+  const all = writes.map(timelineOf).filter((p): p is WriteParts => p !== undefined);
+  const p50: Partial<Record<keyof WriteParts, number>> = {};
+  for (const k of Object.keys(PART_NAMES) as (keyof WriteParts)[]) {
+    const values = all.map((p) => p[k]).filter((v): v is number => v !== undefined);
+    if (values.length > all.length / 2)
+      p50[k] = quantile(
+        values.sort((a, b) => a - b),
+        0.5,
+      );
+  }
+  return `${all.length} writes, p50 ms after each was opened: ${describeTimeline(p50 as WriteParts)}`;
 }
 
 /** A transaction's requests, each kind once with how many times it was made, in order of the first. */

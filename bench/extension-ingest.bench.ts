@@ -7,16 +7,26 @@
 // the websocket connection the browser's node dials to the Node peer's
 // loopback listener (the transport prefers a connection the relay does not
 // limit). Figure: PDUs per second from the first transaction sent until the
-// last one is answered, every PDU accepted; printed with the worker's spans
-// and each step of a request outside the worker's handler (median).
+// last one is answered, every PDU accepted; printed with the worker's spans,
+// the course of its placing writes (when their requests went out and were
+// answered, the hold, the commit: p50) and each step of a request outside
+// the worker's handler (median).
 // `--quick`: 500 PDUs (else 5,000). Prints "skipped" without Chromium or a
 // build. P2PM_CPU_PROFILE=<dir>: CPU profiles of the worker, the offscreen
 // document and this process (the sender) while sending.
 // Run alone: `node bench/run.ts extension-ingest` (after `npm run build`).
 import { bobJoins, withNodeAndExtension } from './node-and-extension.ts';
-import { describeExchanges, type Exchange, spanTotals, startTrace, takeTrace } from './delivery-trace.ts';
+import {
+  describeExchanges,
+  describeTimelines,
+  type Exchange,
+  spanTotals,
+  startTrace,
+  takeTrace,
+} from './delivery-trace.ts';
 import { wallClock } from '../src/platform/trace.ts';
 import { cpuProfile, signedChain } from './federation.bench.ts';
+import { TRANSACTION_PDUS } from './signed-chain.ts';
 import { measured, quick } from './table.ts';
 import { workerCpuProfile } from './worker-profile.ts';
 
@@ -73,6 +83,11 @@ export default async function extensionIngestBench(): Promise<Record<string, num
       // Where the worker's time went: its spans (storage transactions, federation requests) by name.
       const spans = await takeTrace(browser.worker);
       for (const line of spanTotals(spans, elapsed)) console.log(line);
+      // The placing writes (a transaction's 50 events), as describeExchanges splits the whole request.
+      const placing = spans.filter(
+        (s) => s.name === 'w rooms' && (s.requests?.length ?? 0) >= TRANSACTION_PDUS,
+      );
+      console.log(`  the placing writes: ${describeTimelines(placing)}`);
       for (const line of describeExchanges(exchanges, spans)) console.log(line);
       measured('ext.ingest', perSecond);
       return { [`PDUs/s received by the extension in Chromium (${PDUS}, transactions of 50)`]: perSecond };

@@ -22,6 +22,18 @@ export interface Span {
   readonly opened?: number;
   /** When the transaction's function returned (its requests answered): the rest, to `end`, is the commit. */
   readonly returned?: number;
+  /** When each of `requests` went out and was answered, and the hold's times: where a write's time went. */
+  readonly timeline?: RequestTimeline;
+}
+
+/** On the wall clock, as `start`. */
+export interface RequestTimeline {
+  /** Each request's issue, in the order of `requests`. */
+  readonly issued: readonly number[];
+  /** Each request's answer (its promise settled); absent while it was not. */
+  readonly answered: readonly (number | undefined)[];
+  /** WriteTx.hold: when it was asked, when its work settled, and when the hold answered. */
+  readonly hold?: { readonly asked: number; readonly settled?: number; readonly answered?: number };
 }
 
 /** Spans kept at most, so that a trace left on cannot grow without bound. */
@@ -74,9 +86,24 @@ export function tracedStore(inner: Store, trace: Trace): Store {
     if (!trace.on) return open(fn);
     const start = wallClock();
     const requests: string[] = [];
-    const n = <R>(what: string, table: string, call: () => R, query?: Query): R => {
+    const issued: number[] = [];
+    const answered: (number | undefined)[] = [];
+    let hold: { asked: number; settled?: number; answered?: number } | undefined;
+    /** When `promise` settles, on the wall clock, into `set` (the promise itself is returned untouched). */
+    const whenSettled = (promise: Promise<unknown>, set: (at: number) => void) => {
+      const noted = () => set(wallClock());
+      promise.then(noted, noted);
+    };
+    const n = <R extends Promise<unknown>>(what: string, table: string, call: () => R, query?: Query): R => {
+      const i = requests.length;
       requests.push(`${what} ${table}${query?.index ? `.${query.index}` : ''}`);
-      return call();
+      issued.push(wallClock());
+      answered.push(undefined);
+      const made = call();
+      whenSettled(made, (at) => {
+        answered[i] = at;
+      });
+      return made;
     };
     let opened: number | undefined;
     let returned: number | undefined;
@@ -96,7 +123,18 @@ export function tracedStore(inner: Store, trace: Trace): Store {
           deleteWhere: (table: string, query: Query) =>
             n('deleteWhere', table, () => tx.deleteWhere(table, query), query),
           // Not a request of the caller's (the reads that keep it open are the store's): not counted.
-          hold: <T>(work: Promise<T>) => tx.hold(work),
+          hold: <T>(work: Promise<T>) => {
+            const noted: { asked: number; settled?: number; answered?: number } = { asked: wallClock() };
+            hold = noted;
+            whenSettled(work, (at) => {
+              noted.settled = at;
+            });
+            const held = tx.hold(work);
+            whenSettled(held, (at) => {
+              noted.answered = at;
+            });
+            return held;
+          },
         });
         returned = wallClock();
         return result;
@@ -109,6 +147,7 @@ export function tracedStore(inner: Store, trace: Trace): Store {
         requests,
         ...(opened !== undefined && { opened }),
         ...(returned !== undefined && { returned }),
+        timeline: { issued, answered, ...(hold && { hold }) },
       });
     }
   };
