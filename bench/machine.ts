@@ -3,8 +3,8 @@
 // benches run on shared virtual machines that differ from one session to the
 // next, and a figure that moved may have moved with the machine, not the code
 // (README "Scale", the ninth pass: the same code read the extension's ingest
-// 2.2× slower on a machine whose system calls cost about 1 µs, Node's
-// benches unchanged). Two costs to compare between runs, beside the CPU's
+// 2.2× slower on a machine whose system calls cost about 1 µs, Node's ingest
+// alone unchanged). Two costs to compare between runs, beside the CPU's
 // name and the browser's version: a system call, and a message to another
 // thread and back (the browsers' IPC is both).
 import { execFileSync } from 'node:child_process';
