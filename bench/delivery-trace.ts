@@ -209,6 +209,7 @@ function describeTimeline(parts: WriteParts): string {
 /** The p50 of each part over `writes` (e.g. a received transaction's placing writes), one line. */
 export function describeTimelines(writes: readonly Span[]): string {
   const all = writes.map(timelineOf).filter((p): p is WriteParts => p !== undefined);
+  if (all.length === 0) return 'no write traced with its timeline';
   const p50: Partial<Record<keyof WriteParts, number>> = {};
   for (const k of Object.keys(PART_NAMES) as (keyof WriteParts)[]) {
     const values = all.map((p) => p[k]).filter((v): v is number => v !== undefined);

@@ -120,8 +120,9 @@ const files = benches
 
 const started = Date.now();
 // Read before any bench loads the machine.
-const machine = await machineFacts();
-console.log(describeMachine(machine));
+const machine = await machineFacts().catch((err: unknown) => ({ error: String(err) }));
+const machineLine = 'error' in machine ? `machine: not read (${machine.error})` : describeMachine(machine);
+console.log(machineLine);
 const failures: string[] = [];
 const isBrowserBench = (file: string) => BROWSERS.includes(file.replace(/\.bench\.ts$/, ''));
 
@@ -175,7 +176,7 @@ const seconds = (Date.now() - started) / 1000;
 const kind = `${quick ? 'quick' : 'full'} run${only ? ` of the benches named "${only}"` : ''}`;
 console.log(`\n=== goals (${kind}, ${seconds.toFixed(0)} s) ===`);
 console.log(renderTable(rows));
-console.log(describeMachine(machine));
+console.log(machineLine);
 if (failures.length > 0) console.log(`failed: ${failures.join(', ')}`);
 
 const results = new URL('./results/', import.meta.url);

@@ -89,7 +89,12 @@ export function tracedStore(inner: Store, trace: Trace): Store {
     const issued: number[] = [];
     const answered: (number | undefined)[] = [];
     let hold: { asked: number; settled?: number; answered?: number } | undefined;
-    /** When `promise` settles, on the wall clock, into `set` (the promise itself is returned untouched). */
+    /**
+     * When `promise` settles, on the wall clock, into `set` (the promise itself is returned
+     * untouched): when this thread ran its settling, which waits while the thread is busy,
+     * not when the store answered. It handles a rejection too, so with the trace on one that
+     * nobody awaits is not reported as unhandled.
+     */
     const whenSettled = (promise: Promise<unknown>, set: (at: number) => void) => {
       const noted = () => set(wallClock());
       promise.then(noted, noted);
@@ -123,6 +128,7 @@ export function tracedStore(inner: Store, trace: Trace): Store {
           deleteWhere: (table: string, query: Query) =>
             n('deleteWhere', table, () => tx.deleteWhere(table, query), query),
           // Not a request of the caller's (the reads that keep it open are the store's): not counted.
+          // A write holds once (inbound/receive-pdus.ts): the last hold is the one kept.
           hold: <T>(work: Promise<T>) => {
             const noted: { asked: number; settled?: number; answered?: number } = { asked: wallClock() };
             hold = noted;

@@ -424,13 +424,11 @@ function nativeTx(native: IdbTransaction, first: string, indexes: IndexNames, ke
       return unique.length;
     },
     hold: async <T>(work: Promise<T>) => {
+      // A finished transaction refuses, its work settled or not, as SQLite's does.
+      opened(first);
       // Settled already (checks done while the caller wrote): no request, the caller goes on at once.
       const early = await Promise.race([work, pending]);
-      if (early !== PENDING) {
-        // No request to make, but a finished transaction refuses as SQLite's does.
-        opened(first);
-        return early as T;
-      }
+      if (early !== PENDING) return early as T;
       return new Promise<T>((resolve, reject) => {
         // Set once the work settled: the next read's success settles the hold with it.
         let settle: (() => void) | undefined;

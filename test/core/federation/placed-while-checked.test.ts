@@ -86,17 +86,19 @@ interface Held {
 /** The writes that held, and a wait for the next one to hold or to end. */
 class Holds {
   readonly log: Held[] = [];
+  /** Writes ended, held or not. */
+  writes = 0;
   #waiters: (() => void)[] = [];
   noted(): void {
     for (const wake of this.#waiters.splice(0)) wake();
   }
-  /** Resolves once `check` is true, looking again at each write that holds or ends. */
+  /** Resolves once `check` is true, looking again at each write that holds or ends (any write's end). */
   async until(check: (log: readonly Held[]) => boolean): Promise<void> {
     while (!check(this.log)) await new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 }
 
-/** `store` with every write that calls hold noted in `holds`. */
+/** `store` with every write that calls hold noted in `holds`, and every write's end counted. */
 function watchingHolds(store: Store, holds: Holds, waiting: () => number): Store {
   return {
     ...store,
@@ -104,8 +106,8 @@ function watchingHolds(store: Store, holds: Holds, waiting: () => number): Store
     write: async <T>(tables: readonly string[], fn: (tx: WriteTx) => Promise<T>) => {
       let entry: Held | undefined;
       const end = (ended: Held['ended']) => {
-        if (!entry) return;
-        entry.ended = ended;
+        holds.writes++;
+        if (entry) entry.ended = ended;
         holds.noted();
       };
       try {
@@ -304,14 +306,27 @@ for (const store of ['sqlite', 'dexie'] as const)
       );
       assert.equal(asked.length, 0, 'the origin was asked nothing for an event whose signature did not hold');
       assert.deepEqual(await held([gap.eventId, tip.eventId]), [false, false]);
-      // Signed, the same event is placed after the gap is asked of its origin, once its check held.
-      const res = await rogue.send(a.serverName, [tip.pdu]);
+      // Signed, the same event is placed after the gap is asked of its origin, once its check
+      // held: with the check shut, its two surveys (presumed new, then read) end, and a few
+      // turns later still nothing was asked (a fetch that did not wait for the checks was).
+      gated.shut();
+      const surveyed = holds.writes + 2;
+      const reply = rogue.send(a.serverName, [tip.pdu]);
+      await holds.until(() => holds.writes >= surveyed);
+      assert.equal(gated.waiting, 1, 'its check waits');
+      for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(asked.length, 0, 'nothing was asked of the origin while the check waited');
+      gated.open();
+      const res = await reply;
       assert.deepEqual((res.body as JsonObject).pdus, { [tip.eventId]: {} });
       assert.ok(
         asked.some((r) => r.path.includes('get_missing_events')),
         'the gap was asked of the origin',
       );
-      assert.ok(asked.every((r) => r.checksWaiting === 0));
+      assert.ok(
+        asked.every((r) => r.checksWaiting === 0),
+        'asked only once the check held',
+      );
       assert.deepEqual(await held([gap.eventId, tip.eventId]), [true, true]);
       assert.equal(holds.log.length, 0, 'a batch that lacks events is not placed while checked');
       last = tip.eventId;

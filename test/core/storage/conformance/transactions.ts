@@ -81,7 +81,7 @@ export function transactionTests(h: Harness): void {
       assert.equal(await store.read(['kv'], (tx) => tx.count('kv')), 0);
     }));
 
-  test('hold: asked of a transaction that has ended, with its work settled or not, is refused', () =>
+  test('hold: asked of a transaction that has ended, with its work settled (either way) or not, is refused', () =>
     h.withStore(async (store) => {
       const leaked = await store.write(['kv'], async (tx) => {
         await tx.put('kv', { k: 'a' });
@@ -91,6 +91,9 @@ export function transactionTests(h: Harness): void {
       await done;
       await assert.rejects(leaked.hold(done), { name: 'TransactionInactiveError' });
       await assert.rejects(leaked.hold(new Promise(() => {})), { name: 'TransactionInactiveError' });
+      const failed = Promise.reject(new Error('a check failed'));
+      await assert.rejects(failed);
+      await assert.rejects(leaked.hold(failed), { name: 'TransactionInactiveError' });
     }));
 
   test('hold: a write asked meanwhile over the same table runs after the held one', () =>
