@@ -24,8 +24,9 @@ export interface InboundLimits {
    * for them once placed (transaction.ts): it holds its tables meanwhile (in
    * SQLite, the whole store), so checks that are slow (a queue of other
    * checks, a Worker that stalled) abort it, and the events are placed once
-   * checked, holding nothing while they wait. Checks are usually done before
-   * the placing is (0.1 ms left at the median in the extension's ingest bench).
+   * checked, holding nothing while they wait. Checks are usually done about
+   * when the placing is (0.1-0.2 ms left at the median in the extension's
+   * ingest bench).
    */
   readonly checksDeadlineMs: number;
 }
