@@ -125,6 +125,24 @@ test('a port of a page that is not approved is offered nothing', async () => {
   assert.deepEqual(received, []);
 });
 
+test('a request for another URL than the homeserver is answered 500 M_UNKNOWN, and the port goes on', async () => {
+  const w = worker();
+  const { script, received } = w.connect();
+  await until(() => received.length > 0);
+  script.postMessage({ type: 'request', id: 1, request: { ...versions, url: 'https://elsewhere.example/' } });
+  script.postMessage({ type: 'request', id: 2, request: { ...versions, url: 'https://elsewhere.example/' } });
+  await until(() => received.length > 2);
+  const answers = received.slice(1) as { id: number; status: number; bytes: { text: string } }[];
+  for (const [i, answer] of answers.entries()) {
+    assert.equal(answer.id, i + 1);
+    assert.equal(answer.status, 500);
+    assert.deepEqual(JSON.parse(answer.bytes.text), { errcode: 'M_UNKNOWN', error: 'Internal server error' });
+  }
+  script.postMessage({ type: 'request', id: 3, request: versions });
+  await until(() => received.length > 3);
+  assert.equal((received[3] as { status: number }).status, 200);
+});
+
 test('a port that goes away closes its channel, and its token pairs nothing after', async () => {
   const w = worker();
   const { script, received } = w.connect();
