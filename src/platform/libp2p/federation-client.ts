@@ -15,6 +15,7 @@ import {
   type StreamingResponse,
 } from '../../core/public.ts';
 import {
+  BodyRefused,
   decodeBody,
   encodeBody,
   FEDERATION_PROTOCOL,
@@ -89,7 +90,7 @@ async function exchangeOn(
   const stopWriting = () => {
     if (!written) writing.abort();
   };
-  const reading = readMessage(stream, options.maxResponseBodyBytes, options.signal);
+  const reading = readMessage(stream, options.maxResponseBodyBytes, options.signal, withinLimit(conn));
   reading.then(stopWriting, stopWriting);
   // A one-shot stream ends our side after the request; a session stays open for the next.
   const sentAll = sendRequest(stream, frames, writing.signal, !session).then((done) => {
@@ -105,9 +106,31 @@ async function exchangeOn(
     else if (session) options.sessions.give(conn, stream);
     return response;
   } catch (err) {
-    stream.abort(err instanceof Error ? err : new Error(String(err)));
-    throw err;
+    const cause = err instanceof BodyRefused ? new BeyondConnectionLimit(conn) : err;
+    stream.abort(cause instanceof Error ? cause : new Error(String(cause)));
+    throw cause;
   }
+}
+
+/**
+ * The answer's head declared a body longer than the whole data limit of the
+ * limited (relayed) connection it came on: the relay would have cut the
+ * connection partway (src/node/relay.ts: 1 MiB, counted over both directions
+ * and every stream), and with it the WebRTC upgrade's signalling, which goes
+ * over that connection (webrtc-upgrade.ts). The stream is reset at the head,
+ * so the relay carries little of the body and the connection stays up.
+ */
+export class BeyondConnectionLimit extends Error {
+  override readonly name = 'BeyondConnectionLimit';
+  constructor(conn: Connection) {
+    super(`the answer is longer than the relayed connection's limit of ${conn.limits?.bytes} bytes`);
+  }
+}
+
+/** On a limited connection, admits only bodies within its data limit (see BeyondConnectionLimit). */
+function withinLimit(conn: Connection): ((declared: number) => boolean) | undefined {
+  const limit = conn.limits?.bytes;
+  return limit === undefined ? undefined : (declared) => BigInt(declared) <= limit;
 }
 
 export interface StreamingExchangeOptions {

@@ -30,7 +30,7 @@ import {
 } from '../../core/public.ts';
 import { deadline } from './deadline.ts';
 import { startDiscovery } from './discovery.ts';
-import { exchange, exchangeStreaming, toTransportError } from './federation-client.ts';
+import { BeyondConnectionLimit, exchange, exchangeStreaming, toTransportError } from './federation-client.ts';
 import { createFederationServer } from './federation-server.ts';
 import { FEDERATION_PROTOCOL, FEDERATION_SESSION_PROTOCOL, WireError } from './federation-wire.ts';
 import { peerIdToServerName, serverNameToPeerId } from './identity.ts';
@@ -197,8 +197,18 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       }
     }
     const deadline = Date.now() + waitMs;
-    while (!found() && Date.now() < deadline && !signal.aborted) await new Promise((r) => setTimeout(r, 100));
-    return found() ?? conn;
+    // The upgrade signals over a relayed connection: should ours close while
+    // we wait (the relay cut it), another is opened, at most once a second.
+    let via = conn;
+    let redialled = 0;
+    while (!found() && Date.now() < deadline && !signal.aborted) {
+      if (via.status !== 'open' && Date.now() - redialled >= 1_000) {
+        redialled = Date.now();
+        via = await connect(peer, signal).catch(() => via);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return found() ?? via;
   };
 
   /** One exchange over a usable connection, made again once on another when the stream was cut short. */
@@ -229,7 +239,19 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
         // big-room-browsers`), and cut again on a new circuit. So a request
         // cut on a relayed connection goes again over a direct one, waited for
         // while the upgrade tries again (direct), until the request's deadline.
-        if (signal.aborted || !streamCutShort(err)) throw err;
+        if (signal.aborted) throw err;
+        // Refused at its head as longer than this relayed connection may
+        // carry: the connection is still up, and the WebRTC upgrade signals
+        // over it, so no new circuit; the request goes over the direct
+        // connection once there is one (a big room's send_join: the relay
+        // cut the answer and the upgrade's signalling with it, which put the
+        // direct connection 1 s further off, a retry's wait).
+        if (err instanceof BeyondConnectionLimit) {
+          const next = await direct(conn, signal, CUT_DIRECT_WAIT_MS);
+          if (next.limits) throw err;
+          return await once(next, signal);
+        }
+        if (!streamCutShort(err)) throw err;
         const next = await connect(peerId, signal, conn);
         return await once(conn.limits ? await direct(next, signal, CUT_DIRECT_WAIT_MS) : next, signal);
       }

@@ -143,42 +143,98 @@ describe('libp2p transport (Node)', () => {
     );
   });
 
+  /**
+   * As between two browsers whose WebRTC connection is not up yet: the asker
+   * may use only relayed connections until `proven` (the browser's `usable`,
+   * webrtc-upgrade.ts), through a relay that cuts each after `limitBytes`.
+   * The direct connection is made by the hidden peer when `makeDirect` is called.
+   */
+  async function behindSmallRelay(hiddenByte: number, askerByte: number, limitBytes: number) {
+    const small = await startRelay({ limits: { relayedDataBytes: limitBytes } });
+    const hidden = await node(hiddenByte, { listen: [], relays: small.multiaddrs });
+    let proven = false;
+    const libp2p = await createNodeLibp2p({ seed: seed(askerByte), relays: small.multiaddrs });
+    const asker = await startLibp2pTransport({
+      libp2p,
+      relays: small.multiaddrs.map((addr) => multiaddr(addr)),
+      limits: conformanceLimits,
+      usable: (conn) => conn.limits !== undefined || proven,
+    });
+    open.push(asker);
+    let circuits = 0;
+    libp2p.addEventListener('connection:open', (evt) => {
+      if (evt.detail.limits) circuits++;
+    });
+    const makeDirect = () => {
+      proven = true;
+      void hidden.addPeer(asker.multiaddrs().find((addr) => !addr.includes('/p2p-circuit'))!);
+    };
+    return { small, hidden, asker, libp2p, makeDirect, circuits: () => circuits };
+  }
+
   test('an answer the relay cuts at its data limit is asked again over the direct connection that comes after', async () => {
-    // As between two browsers whose WebRTC connection is not up yet: the
-    // asker may use only relayed connections until `proven` (the browser's
-    // `usable`, webrtc-upgrade.ts), and the relay cuts each after
-    // relayedDataBytes. The request goes again over the direct connection
-    // once it may, not over the new circuit, which would cut it again.
-    const small = await startRelay({ limits: { relayedDataBytes: 64 * 1024 } });
+    // Each answer is within the relay's limit, so the asker takes it on the
+    // circuit, but the second is cut there: the circuit has carried the first.
+    // The request goes again over the direct connection once it may, not over
+    // the new circuit, which would cut it again.
+    const { small, hidden, asker, libp2p, makeDirect, circuits } = await behindSmallRelay(
+      0x35,
+      0x36,
+      64 * 1024,
+    );
     try {
-      const hidden = await node(0x35, { listen: [], relays: small.multiaddrs });
-      let proven = false;
-      const libp2p = await createNodeLibp2p({ seed: seed(0x36), relays: small.multiaddrs });
-      const asker = await startLibp2pTransport({
-        libp2p,
-        relays: small.multiaddrs.map((addr) => multiaddr(addr)),
-        limits: conformanceLimits,
-        usable: (conn) => conn.limits !== undefined || proven,
-      });
-      open.push(asker);
       // The direct connection comes, and may carry federation, only as the
       // second circuit opens (the first one was cut): after the request's
       // second attempt has taken its connection.
-      let circuits = 0;
       libp2p.addEventListener('connection:open', (evt) => {
-        if (!evt.detail.limits || ++circuits !== 2) return;
-        proven = true;
-        void hidden.addPeer(asker.multiaddrs().find((addr) => !addr.includes('/p2p-circuit'))!);
+        if (evt.detail.limits && circuits() === 2) makeDirect();
       });
       let calls = 0;
       hidden.onRequest(async () => {
         calls++;
-        return { status: 200, body: { pad: 'x'.repeat(256 * 1024) } };
+        return { status: 200, body: { pad: 'x'.repeat(40 * 1024) } };
+      });
+      assert.equal((await askThroughRelay(hidden, asker)).status, 200);
+      const res = await askThroughRelay(hidden, asker);
+      assert.equal(res.status, 200);
+      assert.equal((res.body as { pad: string }).pad.length, 40 * 1024);
+      assert.equal(calls, 3);
+      assert.equal(circuits(), 2);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  test('an answer longer than the relayed connection may carry is refused at its head; that connection stays up and the request goes over the direct one', async () => {
+    // The relay would have cut the circuit partway through the answer, and
+    // with it the WebRTC upgrade's signalling between two browsers. Its limit
+    // is above what the answering side may send before the asker reads the
+    // head (yamux's window, 256 KiB), as the browsers' relay's 1 MiB is.
+    const { small, hidden, asker, libp2p, makeDirect, circuits } = await behindSmallRelay(
+      0x37,
+      0x38,
+      512 * 1024,
+    );
+    try {
+      let openWhenRefused: boolean | undefined;
+      let calls = 0;
+      hidden.onRequest(async () => {
+        if (++calls === 1) {
+          const circuit = libp2p.getConnections(hidden.libp2p.peerId).find((c) => c.limits);
+          // Well after the head reached the asker, which reset the stream at it.
+          setTimeout(() => {
+            openWhenRefused = circuit?.status === 'open';
+            makeDirect();
+          }, 300);
+        }
+        return { status: 200, body: { pad: 'x'.repeat(1024 * 1024) } };
       });
       const res = await askThroughRelay(hidden, asker);
       assert.equal(res.status, 200);
-      assert.equal((res.body as { pad: string }).pad.length, 256 * 1024);
+      assert.equal((res.body as { pad: string }).pad.length, 1024 * 1024);
       assert.equal(calls, 2);
+      assert.equal(openWhenRefused, true, 'the circuit the answer was refused on stayed open');
+      assert.equal(circuits(), 1, 'no new circuit was opened');
     } finally {
       await small.stop();
     }
