@@ -45,6 +45,10 @@
 // `init` data channel closed by the other side before it was seen open): the
 // build mends the library (scripts/webrtc-init-channel-plugin.ts).
 //
+// A first attempt that still fails at once (its signalling, over the relayed
+// connection, cut short) is tried again directly after leaderDelayMs, once
+// (signallingFailureMs).
+//
 // After `directAttempts` failed attempts, the next ones go through the relay's
 // TURN at both ends where the relay serves it (turn-fallback.ts): browsers
 // that cannot reach each other directly still get a WebRTC connection,
@@ -72,6 +76,14 @@ export interface UpgradeTiming {
   readonly dialTimeoutMs: number;
   /** Attempts without TURN before the next ones use the relay's (when it serves TURN). */
   readonly directAttempts: number;
+  /**
+   * A peer's first direct attempt to fail sooner than this failed in its
+   * signalling (over the relayed connection), not for want of a route, which
+   * ICE takes seconds to give up on: it is tried again directly after
+   * leaderDelayMs and does not count toward directAttempts. Only the first,
+   * so that a peer whose attempts all fail at once still gets TURN.
+   */
+  readonly signallingFailureMs: number;
 }
 
 export const defaultUpgradeTiming: UpgradeTiming = {
@@ -81,6 +93,7 @@ export const defaultUpgradeTiming: UpgradeTiming = {
   retryMs: [1_000, 3_000, 10_000, 30_000, 60_000],
   dialTimeoutMs: 20_000,
   directAttempts: 1,
+  signallingFailureMs: 2_000,
 };
 
 export interface WebRTCUpgrade {
@@ -146,6 +159,8 @@ export function upgradeRelayedToWebRTC(
   const self = libp2p.peerId.toString();
   const proven = new WeakSet<Connection>();
   const attempts = new Map<string, number>();
+  /** Peers whose first quick failure was tried again directly (see signallingFailureMs). */
+  const retriedQuickly = new Set<string>();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let stopped = false;
 
@@ -188,9 +203,12 @@ export function upgradeRelayedToWebRTC(
     const done = attempts.get(key) ?? 0;
     attempts.set(key, done + 1);
     let closeTurn: (() => void) | undefined;
+    let quickly = false;
     const closeGate = gate?.open(key);
+    const started = Date.now();
     try {
-      if (done >= timing.directAttempts) closeTurn = await fallback?.prepare(target.via);
+      const direct = done - (retriedQuickly.has(key) ? 1 : 0);
+      if (direct >= timing.directAttempts) closeTurn = await fallback?.prepare(target.via);
       const conn = await libp2p.dial(multiaddr(target.addr), {
         force: true,
         signal: AbortSignal.timeout(timing.dialTimeoutMs),
@@ -204,9 +222,15 @@ export function upgradeRelayedToWebRTC(
         via: conn.remoteAddr.toString(),
       });
     } catch (err) {
+      quickly =
+        closeTurn === undefined &&
+        !retriedQuickly.has(key) &&
+        Date.now() - started < timing.signallingFailureMs;
+      if (quickly) retriedQuickly.add(key);
       logger.info('no WebRTC connection to a relayed peer yet', {
         peer: key,
         turn: closeTurn !== undefined,
+        again: quickly ? 'directly' : undefined,
         error: describeFailure(err),
       });
     } finally {
@@ -221,7 +245,13 @@ export function upgradeRelayedToWebRTC(
       });
       return;
     }
-    schedule(peer, wait);
+    // The first attempt between two Chromiums on one machine failed at once
+    // in about one meeting in three (`node bench/run.ts big-room-browsers`:
+    // the dialler's signalling stream closed under it, 0.1-0.35 s in), and
+    // the next came a second later, through the relay's TURN where it serves
+    // one (an allocation carries 1 MB/s: turnLimits) though nothing was wrong
+    // with the route. Now the next is direct, after leaderDelayMs.
+    schedule(peer, quickly ? Math.min(wait, timing.leaderDelayMs) : wait);
   };
 
   const prove = async (conn: Connection) => {
@@ -230,6 +260,7 @@ export function upgradeRelayedToWebRTC(
       const stream = await conn.newStream(PING_PROTOCOL, { signal: AbortSignal.timeout(timing.probeMs) });
       proven.add(conn);
       attempts.delete(peer);
+      retriedQuickly.delete(peer);
       void stream.close().catch(() => {});
     } catch (err) {
       if (conn.status !== 'open' || stopped) return;
@@ -255,7 +286,10 @@ export function upgradeRelayedToWebRTC(
     const conn = evt.detail;
     const peer = conn.remotePeer.toString();
     // A peer gone altogether leaves nothing behind: what is kept per peer stays bounded by those connected.
-    if (open(conn.remotePeer).length === 0) attempts.delete(peer);
+    if (open(conn.remotePeer).length === 0) {
+      attempts.delete(peer);
+      retriedQuickly.delete(peer);
+    }
     if (!isWebRTC(conn) || stopped) return;
     schedule(conn.remotePeer, dialsFirst(self, peer) ? firstRetryMs : timing.followerGraceMs);
   };
