@@ -106,31 +106,40 @@ async function exchangeOn(
     else if (session) options.sessions.give(conn, stream);
     return response;
   } catch (err) {
-    const cause = err instanceof BodyRefused ? new BeyondConnectionLimit(conn) : err;
+    const cause = err instanceof BodyRefused ? new BeyondConnectionLimit(err.length) : err;
     stream.abort(cause instanceof Error ? cause : new Error(String(cause)));
     throw cause;
   }
 }
 
 /**
- * The answer's head declared a body longer than the whole data limit of the
- * limited (relayed) connection it came on: the relay would have cut the
- * connection partway (src/node/relay.ts: 1 MiB, counted over both directions
- * and every stream), and with it the WebRTC upgrade's signalling, which goes
- * over that connection (webrtc-upgrade.ts). The stream is reset at the head,
- * so the relay carries little of the body and the connection stays up.
+ * The answer's head declared a body longer than the limited (relayed)
+ * connection it came on has left: the relay would cut the connection partway
+ * (src/node/relay.ts: 1 MiB, counted over both directions and everything it
+ * carried), and with it the WebRTC upgrade's signalling, which goes over that
+ * connection (webrtc-upgrade.ts). The stream is reset at the head. Up to a
+ * yamux window of the body may still cross the relay before the reset
+ * arrives: with less left than that, the relay cuts the connection anyway
+ * (libp2p-transport.ts then dials another).
  */
 export class BeyondConnectionLimit extends Error {
   override readonly name = 'BeyondConnectionLimit';
-  constructor(conn: Connection) {
-    super(`the answer is longer than the relayed connection's limit of ${conn.limits?.bytes} bytes`);
+  constructor(length: number) {
+    super(`an answer of ${length} bytes is more than the relayed connection has left`);
   }
 }
 
-/** On a limited connection, admits only bodies within its data limit (see BeyondConnectionLimit). */
+/**
+ * On a limited connection, admits only bodies within what it has left when
+ * the head arrives (libp2p counts `limits.bytes` down as the connection
+ * carries bytes).
+ */
 function withinLimit(conn: Connection): ((declared: number) => boolean) | undefined {
-  const limit = conn.limits?.bytes;
-  return limit === undefined ? undefined : (declared) => BigInt(declared) <= limit;
+  if (conn.limits?.bytes === undefined) return undefined;
+  return (declared) => {
+    const left = conn.limits?.bytes;
+    return left === undefined || BigInt(declared) <= left;
+  };
 }
 
 export interface StreamingExchangeOptions {

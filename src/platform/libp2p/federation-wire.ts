@@ -62,11 +62,17 @@ export class WireError extends Error {
   }
 }
 
-/** The declared body would pass the budget of bodies in flight from all peers (a 429, not a fault of the peer's). */
+/**
+ * `admitBody` refused the declared length: on the server, the budget of
+ * bodies in flight from all peers (a 429, not a fault of the peer's); on the
+ * client, what a relayed connection has left (federation-client.ts).
+ */
 export class BodyRefused extends Error {
   override readonly name = 'BodyRefused';
+  readonly length: number;
   constructor(length: number) {
     super(`no room for a body of ${length} bytes now`);
+    this.length = length;
   }
 }
 

@@ -47,10 +47,11 @@ const MAX_REMEMBERED_PEER_IDS = 1_000;
 /** How long a streamed request waits for a direct connection to a peer reachable only through a relay. */
 const DIRECT_WAIT_MS = 5_000;
 /**
- * How long a request the relay cut short waits for one: as long as its own
- * deadline allows, since a new circuit would be cut again (between browsers
- * whose first WebRTC attempt had failed, the direct connection came 6-8 s
- * after they met).
+ * How long a request the relay cut short, or whose answer was longer than
+ * the relayed connection had left, waits for one: as long as its own
+ * deadline allows, since a big answer would be cut again on a new circuit
+ * (between browsers whose first WebRTC attempt had failed, the direct
+ * connection came 6-8 s after they met).
  */
 const CUT_DIRECT_WAIT_MS = 60_000;
 
@@ -175,8 +176,8 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
    * so a streamed body (media), and a request the relay cut short (run), go
    * over a direct connection: the open one, else one dialled to the peer's
    * own addresses, else (a browser, reachable only through relays) the WebRTC
-   * one the upgrade makes, waited for `waitMs`. Only when none comes is the
-   * relayed one used.
+   * one the upgrade makes, waited for `waitMs`. Only when none comes is a
+   * relayed one used: `conn`, or another dialled while waiting if it closed.
    */
   const direct = async (
     conn: Connection,
@@ -198,13 +199,18 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
     }
     const deadline = Date.now() + waitMs;
     // The upgrade signals over a relayed connection: should ours close while
-    // we wait (the relay cut it), another is opened, at most once a second.
+    // we wait (the relay cut it), another is dialled, at most once a second,
+    // until the peer is found unreachable.
     let via = conn;
     let redialled = 0;
+    let unreachable = false;
     while (!found() && Date.now() < deadline && !signal.aborted) {
-      if (via.status !== 'open' && Date.now() - redialled >= 1_000) {
+      if (via.status !== 'open' && !unreachable && Date.now() - redialled >= 1_000) {
         redialled = Date.now();
-        via = await connect(peer, signal).catch(() => via);
+        via = await connect(peer, signal).catch((err: unknown) => {
+          unreachable = err instanceof PeerUnreachable;
+          return via;
+        });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -228,29 +234,27 @@ export async function startLibp2pTransport(init: Libp2pTransportInit): Promise<L
       try {
         return await once(conn, signal);
       } catch (err) {
+        if (signal.aborted) throw err;
+        // An answer refused at its head as longer than this relayed
+        // connection has left (a big room's send_join: the relay's cut took
+        // the WebRTC upgrade's signalling with it, which put the direct
+        // connection a retry further off): the connection is still up and the
+        // upgrade signals over it, so no new circuit; the request goes over
+        // the direct connection once there is one, else once more on a new
+        // circuit, which has its whole limit.
+        if (err instanceof BeyondConnectionLimit) {
+          const next = await direct(conn, signal, CUT_DIRECT_WAIT_MS);
+          return await once(next.limits ? await connect(peerId, signal, conn) : next, signal);
+        }
         // The stream ended or was reset before the answer was whole: libp2p
         // closes a relayed connection once a direct one is up, which cut a join
         // short right after two browsers met (the connection still reads as
         // open at that moment). Once more, on another connection; federation
         // requests are idempotent (transaction and event ids). The relay also
-        // cuts a relayed connection after its 1 MiB: a big room's send_join
-        // answer was cut so between two browsers whose first WebRTC attempt
-        // had failed (one run in four of `node bench/run.ts
-        // big-room-browsers`), and cut again on a new circuit. So a request
-        // cut on a relayed connection goes again over a direct one, waited for
-        // while the upgrade tries again (direct), until the request's deadline.
-        if (signal.aborted) throw err;
-        // Refused at its head as longer than this relayed connection may
-        // carry: the connection is still up, and the WebRTC upgrade signals
-        // over it, so no new circuit; the request goes over the direct
-        // connection once there is one (a big room's send_join: the relay
-        // cut the answer and the upgrade's signalling with it, which put the
-        // direct connection 1 s further off, a retry's wait).
-        if (err instanceof BeyondConnectionLimit) {
-          const next = await direct(conn, signal, CUT_DIRECT_WAIT_MS);
-          if (next.limits) throw err;
-          return await once(next, signal);
-        }
+        // cuts a relayed connection after its 1 MiB, counted over everything
+        // it carried, so a request cut on a relayed connection goes again over
+        // a direct one, waited for while the upgrade tries again (direct),
+        // until the request's deadline.
         if (!streamCutShort(err)) throw err;
         const next = await connect(peerId, signal, conn);
         return await once(conn.limits ? await direct(next, signal, CUT_DIRECT_WAIT_MS) : next, signal);

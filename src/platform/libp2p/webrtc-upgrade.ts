@@ -45,8 +45,7 @@
 // `init` data channel closed by the other side before it was seen open): the
 // build mends the library (scripts/webrtc-init-channel-plugin.ts).
 //
-// A first attempt that still fails at once (its signalling, over the relayed
-// connection, cut short) is tried again directly after leaderDelayMs, once
+// A peer's first attempt that still fails at once is tried again directly
 // (signallingFailureMs).
 //
 // After `directAttempts` failed attempts, the next ones go through the relay's
@@ -77,11 +76,15 @@ export interface UpgradeTiming {
   /** Attempts without TURN before the next ones use the relay's (when it serves TURN). */
   readonly directAttempts: number;
   /**
-   * A peer's first direct attempt to fail sooner than this failed in its
-   * signalling (over the relayed connection), not for want of a route, which
-   * ICE takes seconds to give up on: it is tried again directly after
-   * leaderDelayMs and does not count toward directAttempts. Only the first,
-   * so that a peer whose attempts all fail at once still gets TURN.
+   * A peer's first direct attempt to fail sooner than this most likely failed
+   * in its signalling (over the relayed connection), not for want of a route,
+   * which ICE takes seconds to give up on: it is tried again directly after
+   * leaderDelayMs and is not counted (toward directAttempts nor the retries).
+   * Only the first, so that a peer whose attempts all fail at once still gets
+   * TURN. Between two Chromiums on one machine the first attempt failed so in
+   * about one meeting in three (the dialler's signalling stream closed under
+   * it, 0.1-0.35 s in), and the next came a second later, through the
+   * relay's TURN where it serves one (1 MB/s an allocation: turnLimits).
    */
   readonly signallingFailureMs: number;
 }
@@ -207,8 +210,7 @@ export function upgradeRelayedToWebRTC(
     const closeGate = gate?.open(key);
     const started = Date.now();
     try {
-      const direct = done - (retriedQuickly.has(key) ? 1 : 0);
-      if (direct >= timing.directAttempts) closeTurn = await fallback?.prepare(target.via);
+      if (done >= timing.directAttempts) closeTurn = await fallback?.prepare(target.via);
       const conn = await libp2p.dial(multiaddr(target.addr), {
         force: true,
         signal: AbortSignal.timeout(timing.dialTimeoutMs),
@@ -226,7 +228,10 @@ export function upgradeRelayedToWebRTC(
         closeTurn === undefined &&
         !retriedQuickly.has(key) &&
         Date.now() - started < timing.signallingFailureMs;
-      if (quickly) retriedQuickly.add(key);
+      if (quickly) {
+        retriedQuickly.add(key);
+        attempts.set(key, done);
+      }
       logger.info('no WebRTC connection to a relayed peer yet', {
         peer: key,
         turn: closeTurn !== undefined,
@@ -237,6 +242,7 @@ export function upgradeRelayedToWebRTC(
       closeGate?.();
       closeTurn?.();
     }
+    if (quickly) return schedule(peer, timing.leaderDelayMs);
     const wait = timing.retryMs[done];
     if (wait === undefined) {
       logger.warn('gave up upgrading a relayed peer to WebRTC; staying relayed', {
@@ -245,13 +251,7 @@ export function upgradeRelayedToWebRTC(
       });
       return;
     }
-    // The first attempt between two Chromiums on one machine failed at once
-    // in about one meeting in three (`node bench/run.ts big-room-browsers`:
-    // the dialler's signalling stream closed under it, 0.1-0.35 s in), and
-    // the next came a second later, through the relay's TURN where it serves
-    // one (an allocation carries 1 MB/s: turnLimits) though nothing was wrong
-    // with the route. Now the next is direct, after leaderDelayMs.
-    schedule(peer, quickly ? Math.min(wait, timing.leaderDelayMs) : wait);
+    schedule(peer, wait);
   };
 
   const prove = async (conn: Connection) => {
