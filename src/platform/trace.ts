@@ -33,7 +33,14 @@ export interface RequestTimeline {
   /** Each request's answer (its promise settled); absent while it was not. */
   readonly answered: readonly (number | undefined)[];
   /** WriteTx.hold: when it was asked, when its work settled, and when the hold answered. */
-  readonly hold?: { readonly asked: number; readonly settled?: number; readonly answered?: number };
+  readonly hold?: HoldTimes;
+}
+
+/** Filled in as the hold goes (tracedStore). */
+export interface HoldTimes {
+  asked: number;
+  settled?: number;
+  answered?: number;
 }
 
 /** Spans kept at most, so that a trace left on cannot grow without bound. */
@@ -88,7 +95,7 @@ export function tracedStore(inner: Store, trace: Trace): Store {
     const requests: string[] = [];
     const issued: number[] = [];
     const answered: (number | undefined)[] = [];
-    let hold: { asked: number; settled?: number; answered?: number } | undefined;
+    let hold: HoldTimes | undefined;
     /**
      * When `promise` settles, on the wall clock, into `set` (the promise itself is returned
      * untouched): when this thread ran its settling, which waits while the thread is busy,
@@ -130,7 +137,7 @@ export function tracedStore(inner: Store, trace: Trace): Store {
           // Not a request of the caller's (the reads that keep it open are the store's): not counted.
           // A write holds once (inbound/receive-pdus.ts): the last hold is the one kept.
           hold: <T>(work: Promise<T>) => {
-            const noted: { asked: number; settled?: number; answered?: number } = { asked: wallClock() };
+            const noted: HoldTimes = { asked: wallClock() };
             hold = noted;
             whenSettled(work, (at) => {
               noted.settled = at;

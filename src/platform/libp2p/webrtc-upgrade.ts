@@ -164,6 +164,11 @@ export function upgradeRelayedToWebRTC(
   const attempts = new Map<string, number>();
   /** Peers whose first quick failure was tried again directly (see signallingFailureMs). */
   const retriedQuickly = new Set<string>();
+  /** A peer proven or gone: its attempts start over. */
+  const forget = (peer: string) => {
+    attempts.delete(peer);
+    retriedQuickly.delete(peer);
+  };
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
   let stopped = false;
 
@@ -259,8 +264,7 @@ export function upgradeRelayedToWebRTC(
     try {
       const stream = await conn.newStream(PING_PROTOCOL, { signal: AbortSignal.timeout(timing.probeMs) });
       proven.add(conn);
-      attempts.delete(peer);
-      retriedQuickly.delete(peer);
+      forget(peer);
       void stream.close().catch(() => {});
     } catch (err) {
       if (conn.status !== 'open' || stopped) return;
@@ -286,10 +290,7 @@ export function upgradeRelayedToWebRTC(
     const conn = evt.detail;
     const peer = conn.remotePeer.toString();
     // A peer gone altogether leaves nothing behind: what is kept per peer stays bounded by those connected.
-    if (open(conn.remotePeer).length === 0) {
-      attempts.delete(peer);
-      retriedQuickly.delete(peer);
-    }
+    if (open(conn.remotePeer).length === 0) forget(peer);
     if (!isWebRTC(conn) || stopped) return;
     schedule(conn.remotePeer, dialsFirst(self, peer) ? firstRetryMs : timing.followerGraceMs);
   };
