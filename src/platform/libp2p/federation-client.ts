@@ -3,7 +3,8 @@
 // connection, so requests work before any direct upgrade), send the request
 // frames while already listening for the response (a peer may refuse early,
 // e.g. 413, before the whole body is sent), then read the response within the
-// size limit, and give a session's stream back for the next request.
+// size limit (a big JSON answer may come gzipped, body-encoding.ts), and give
+// a session's stream back for the next request.
 
 import type { Connection, Stream } from '@libp2p/interface';
 import {
@@ -20,11 +21,13 @@ import {
   encodeBody,
   FEDERATION_PROTOCOL,
   FEDERATION_SESSION_PROTOCOL,
+  GZIP,
   messageFrames,
   parseResponseHead,
   requestHead,
   WireError,
 } from './federation-wire.ts';
+import { gunzip } from './body-encoding.ts';
 import { describeFailure } from '../describe-failure.ts';
 import { linked } from './deadline.ts';
 import type { SessionPool } from './session-pool.ts';
@@ -49,7 +52,7 @@ export async function exchange(
   req: FederationRequest,
   options: ExchangeOptions,
 ): Promise<FederationResponse> {
-  const frames = [...requestFrames(req)];
+  const frames = [...requestFrames(req, ENCODINGS)];
   const { sessions, signal } = options;
   // Spans (names, clock reads) only while the bench has the trace on.
   const trace = options.trace?.on ? options.trace : undefined;
@@ -100,7 +103,7 @@ async function exchangeOn(
   });
   try {
     const message = await reading;
-    const response = toResponse(serverName, message.head, message.body);
+    const response = await toResponse(serverName, message.head, message.body, options.maxResponseBodyBytes);
     // An early answer leaves our request half-sent: reset the stream instead of ending it cleanly.
     if (!(await sentAll)) stream.abort(new Error('response arrived before the request was sent'));
     else if (session) options.sessions.give(conn, stream);
@@ -209,7 +212,7 @@ export async function exchangeStreaming(
       bytes.set(chunk, at);
       at += chunk.length;
     }
-    return toResponse(serverName, message.head, bytes);
+    return await toResponse(serverName, message.head, bytes, options.maxJsonBytes);
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
     throw err;
@@ -229,10 +232,13 @@ async function* translated(
   }
 }
 
+/** What a whole answer may come in (a streamed one is read as it comes: plain). */
+const ENCODINGS = [GZIP];
+
 /** The request's frames; throws at once (RangeError) when its head cannot be framed. */
-function requestFrames(req: FederationRequest): Iterable<Frame> {
+function requestFrames(req: FederationRequest, encodings?: readonly string[]): Iterable<Frame> {
   const { kind, bytes } = encodeBody(req.body);
-  return messageFrames(requestHead(req, kind, bytes.length), bytes);
+  return messageFrames(requestHead(req, kind, bytes.length, encodings), bytes);
 }
 
 async function sendRequest(
@@ -251,13 +257,22 @@ async function sendRequest(
   }
 }
 
-function toResponse(
+/** The answer from its HEAD and body bytes, decoded first when encoded (within `maxBodyBytes` decoded too). */
+async function toResponse(
   serverName: string,
   rawHead: Record<string, unknown>,
   bytes: Uint8Array,
-): FederationResponse {
+  maxBodyBytes: number,
+): Promise<FederationResponse> {
   const head = parseResponseHead(rawHead);
   if (!head) throw new PeerProtocolError(serverName, 'malformed', 'malformed response head');
+  if (head.decoded !== undefined) {
+    if (head.decoded > maxBodyBytes)
+      throw new PeerProtocolError(serverName, 'too-large', `body decodes to ${head.decoded} bytes`);
+    bytes = await gunzip(bytes, head.decoded).catch((err: unknown) => {
+      throw err instanceof WireError ? new PeerProtocolError(serverName, err.violation, err.message) : err;
+    });
+  }
   const decoded = decodeBody(head.body, bytes);
   if (!decoded.ok || decoded.body === undefined) {
     throw new PeerProtocolError(serverName, 'malformed', 'response body is not a JSON object');

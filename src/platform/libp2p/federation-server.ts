@@ -9,7 +9,8 @@
 //     the HEAD, nothing kept), released with the request's slot whatever
 //     happens, the read timeout included.
 //  4. Hand it to the inbound gate (origin check, the peer's rate limit,
-//     handler) and send the answer.
+//     handler) and send the answer, a big JSON one gzipped when the request
+//     named gzip (body-encoding.ts).
 // A session waits for its next request at most SESSION_IDLE_MS, without a
 // slot; it ends after an answer sent without reading the request in full.
 
@@ -25,10 +26,13 @@ import {
   type TransportLimits,
 } from '../../core/public.ts';
 import { FrameKind } from './frames.ts';
+import { COMPRESS_FROM, gzip } from './body-encoding.ts';
 import {
   BodyRefused,
   decodeBody,
   encodeBody,
+  encodedResponseHead,
+  GZIP,
   messageFrames,
   parseRequestHead,
   responseHead,
@@ -58,6 +62,8 @@ export interface FederationServer {
 interface Outcome {
   readonly response: StreamingResponse;
   readonly readAll: boolean;
+  /** The request named gzip among the encodings its client reads. */
+  readonly gzipped?: boolean;
 }
 
 export function createFederationServer(
@@ -108,7 +114,8 @@ export function createFederationServer(
       return { response: responses.notJson('request body is not a JSON object'), readAll: true };
     const { method, path, query, origin } = head;
     const req = { method, path, query, origin, ...(decoded.body !== undefined && { body: decoded.body }) };
-    return { response: await gate.dispatch(from, req), readAll: true };
+    const gzipped = head.encodings?.includes(GZIP) === true;
+    return { response: await gate.dispatch(from, req), readAll: true, gzipped };
   };
 
   /** Serves one request; true when the stream may carry the next (a session's request read in full and answered). */
@@ -164,10 +171,14 @@ async function send(
   const { status, body, contentType } = outcome.response;
   if (body instanceof StreamedBody) return sendStreamed(stream, status, body, contentType, limits, keepOpen);
   const { kind, bytes } = encodeBody(body);
-  const head = responseHead(status, kind, bytes.length, contentType);
   const limit = deadline(limits.readTimeoutMs);
   try {
-    if (!(await writeFrames(stream, messageFrames(head, bytes), limit.signal)))
+    const encoded =
+      outcome.gzipped && kind === 'json' && bytes.length >= COMPRESS_FROM ? await gzip(bytes) : undefined;
+    const head = encoded
+      ? encodedResponseHead(status, encoded.length, bytes.length)
+      : responseHead(status, kind, bytes.length, contentType);
+    if (!(await writeFrames(stream, messageFrames(head, encoded ?? bytes), limit.signal)))
       throw new Error('response not sent in time');
     if (!keepOpen) await stream.close({ signal: limit.signal });
     return true;

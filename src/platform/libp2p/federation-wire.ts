@@ -9,6 +9,9 @@
 // `contentType` is a bytes answer's media type (media: multipart/mixed with
 // its boundary). A bytes body may be read as it arrives (stream-io.ts
 // readStreaming): the frames are the same either way.
+// A request may name the encodings its client reads (`encodings`); a JSON
+// answer may then come in one of them (`encoding`, with `decoded` its length
+// once decoded, body-encoding.ts), its `length` the bytes on the wire.
 
 import { type JsonObject, nestingWithin } from '../../core/protocol.ts';
 import type { FederationBody, FederationRequest } from '../../core/public.ts';
@@ -31,6 +34,9 @@ export const FEDERATION_SESSION_PROTOCOL = '/matrix/federation/1.1.0';
 
 type BodyKind = 'json' | 'bytes' | 'none';
 
+/** The one encoding spoken: gzip (RFC 1952), whose CRC-32 checks the decoded bytes too. */
+export const GZIP = 'gzip';
+
 export interface RequestHead {
   readonly method: string;
   readonly path: string;
@@ -38,6 +44,8 @@ export interface RequestHead {
   readonly origin: string;
   readonly body: BodyKind;
   readonly length: number;
+  /** The encodings the client reads a JSON answer in; absent: none (peers before them). */
+  readonly encodings?: readonly string[];
 }
 
 export interface ResponseHead {
@@ -45,7 +53,14 @@ export interface ResponseHead {
   readonly body: BodyKind;
   readonly length: number;
   readonly contentType?: string;
+  /** A JSON body in an encoding the request named; `length` counts the encoded bytes. */
+  readonly encoding?: typeof GZIP;
+  /** With `encoding`: the body's length once decoded. */
+  readonly decoded?: number;
 }
+
+/** More are not read: a client names the few it reads. */
+const MAX_ENCODINGS = 8;
 
 /** Longer is no media type (RFC 6838 names are at most 127 characters, plus a boundary parameter). */
 const MAX_CONTENT_TYPE = 512;
@@ -102,11 +117,17 @@ function* framesOf(headBytes: Uint8Array, bytes: Uint8Array): Generator<Frame> {
   yield { kind: FrameKind.end, payload: new Uint8Array(0) };
 }
 
-export function requestHead(req: FederationRequest, kind: BodyKind, length: number): RequestHead {
+export function requestHead(
+  req: FederationRequest,
+  kind: BodyKind,
+  length: number,
+  encodings?: readonly string[],
+): RequestHead {
   const query: Record<string, string | string[]> = {};
   for (const [key, value] of Object.entries(req.query ?? {}))
     query[key] = typeof value === 'string' ? value : [...value];
-  return { method: req.method, path: req.path, query, origin: req.origin, body: kind, length };
+  const head = { method: req.method, path: req.path, query, origin: req.origin, body: kind, length };
+  return encodings ? { ...head, encodings } : head;
 }
 
 /** Collects one message from frames, refusing it as soon as it breaks the rules. */
@@ -205,22 +226,31 @@ export function parseJsonObject(bytes: Uint8Array): JsonObject | undefined {
 const BODY_KINDS = new Set(['json', 'bytes', 'none']);
 
 export function parseRequestHead(head: Record<string, unknown>): RequestHead | undefined {
-  const { method, path, query, origin, body, length } = head;
+  const { method, path, query, origin, body, length, encodings } = head;
   if (typeof method !== 'string' || typeof path !== 'string' || typeof origin !== 'string') return undefined;
   if (typeof body !== 'string' || !BODY_KINDS.has(body) || typeof length !== 'number') return undefined;
   if (!isQuery(query) || (body === 'none' && length !== 0)) return undefined;
-  return { method, path, query, origin, body: body as BodyKind, length };
+  const parsed = { method, path, query, origin, body: body as BodyKind, length };
+  if (encodings === undefined) return parsed;
+  if (!Array.isArray(encodings) || encodings.length > MAX_ENCODINGS) return undefined;
+  if (!encodings.every((e) => typeof e === 'string')) return undefined;
+  return { ...parsed, encodings: encodings as string[] };
 }
 
 export function parseResponseHead(head: Record<string, unknown>): ResponseHead | undefined {
-  const { status, body, length, contentType } = head;
+  const { status, body, length, contentType, encoding, decoded } = head;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
     return undefined;
   if (body !== 'json' && body !== 'bytes') return undefined;
   if (typeof length !== 'number') return undefined;
-  if (contentType === undefined) return { status, body, length };
-  if (typeof contentType !== 'string' || contentType.length > MAX_CONTENT_TYPE) return undefined;
-  return { status, body, length, contentType };
+  if (contentType !== undefined && (typeof contentType !== 'string' || contentType.length > MAX_CONTENT_TYPE))
+    return undefined;
+  const parsed: ResponseHead = { status, body, length, ...(contentType !== undefined && { contentType }) };
+  if (encoding === undefined && decoded === undefined) return parsed;
+  // Only a JSON answer is encoded, and only in the encoding we name (federation-client.ts).
+  if (encoding !== GZIP || body !== 'json') return undefined;
+  if (typeof decoded !== 'number' || !Number.isSafeInteger(decoded) || decoded < 0) return undefined;
+  return { ...parsed, encoding, decoded };
 }
 
 /** The HEAD of a response with this status, body kind, length and media type. */
@@ -231,6 +261,11 @@ export function responseHead(
   contentType?: string,
 ): ResponseHead {
   return { status, body: kind, length, ...(contentType !== undefined && { contentType }) };
+}
+
+/** The HEAD of a JSON answer sent gzipped: `length` bytes on the wire, `decoded` once decoded. */
+export function encodedResponseHead(status: number, length: number, decoded: number): ResponseHead {
+  return { status, body: 'json', length, encoding: GZIP, decoded };
 }
 
 function isQuery(query: unknown): query is Record<string, string | string[]> {

@@ -3,6 +3,7 @@
 // discovery is part of it), then what only a libp2p transport can get wrong.
 
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { PeerTransport } from '../../../src/core/federation/transport.ts';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -11,11 +12,15 @@ import { type Relay, runRelay, startRelay } from '../../../src/node/relay.ts';
 import type { Stream } from '@libp2p/interface';
 import { encodeFrame, FrameKind, packFrames } from '../../../src/platform/libp2p/frames.ts';
 import {
+  encodedResponseHead,
   FEDERATION_PROTOCOL,
   FEDERATION_SESSION_PROTOCOL,
+  GZIP,
   messageFrames,
   requestHead,
 } from '../../../src/platform/libp2p/federation-wire.ts';
+import { COMPRESS_FROM, gzip } from '../../../src/platform/libp2p/body-encoding.ts';
+import { PeerProtocolError } from '../../../src/core/public.ts';
 import { serverNameToPeerId } from '../../../src/platform/libp2p/identity.ts';
 import type { KnownPeer, KnownPeerStore } from '../../../src/platform/libp2p/known-peers.ts';
 import {
@@ -66,6 +71,9 @@ function memoryStore(): KnownPeerStore & { peers: Map<string, KnownPeer> } {
     save: async (peer) => void peers.set(peer.serverName, peer),
   };
 }
+
+/** A string of `length` characters that gzip cannot shrink much (base64 of random bytes: about 3/4). */
+const incompressible = (length: number) => randomBytes(length).toString('base64').slice(0, length);
 
 /** `asker`'s GET / of `hidden` once `hidden` holds a relay reservation (reachable through a circuit). */
 async function askThroughRelay(hidden: Libp2pPeerTransport, asker: PeerTransport) {
@@ -175,7 +183,8 @@ describe('libp2p transport (Node)', () => {
   test('an answer the circuit has no room left for, after an earlier answer used it, comes over the direct connection', async () => {
     // The second answer is within the relay's limit but more than the circuit
     // has left after the first (libp2p counts `limits.bytes` down, from what
-    // the connection's set-up left: about 470 KiB of 512): refused at its head,
+    // the connection's set-up left: about 470 KiB of 512; each answer about
+    // 300 KiB gzipped): refused at its head,
     // and asked again over the direct connection once it may; should the
     // relay cut the circuit from what was already in flight, another is
     // dialled meanwhile, not used for the answer.
@@ -184,12 +193,12 @@ describe('libp2p transport (Node)', () => {
       let calls = 0;
       hidden.onRequest(async () => {
         if (++calls === 2) setTimeout(makeDirect, 50);
-        return { status: 200, body: { pad: 'x'.repeat(300 * 1024) } };
+        return { status: 200, body: { pad: incompressible(400 * 1024) } };
       });
       assert.equal((await askThroughRelay(hidden, asker)).status, 200);
       const res = await askThroughRelay(hidden, asker);
       assert.equal(res.status, 200);
-      assert.equal((res.body as { pad: string }).pad.length, 300 * 1024);
+      assert.equal((res.body as { pad: string }).pad.length, 400 * 1024);
       assert.equal(calls, 3);
     } finally {
       await small.stop();
@@ -218,7 +227,7 @@ describe('libp2p transport (Node)', () => {
         }
         // Asked again over the direct connection: the answer was refused at its head.
         if (calls === 2) openWhenRefused = circuit?.status === 'open';
-        return { status: 200, body: { pad: 'x'.repeat(1024 * 1024) } };
+        return { status: 200, body: { pad: incompressible(1024 * 1024) } };
       });
       const res = await askThroughRelay(hidden, asker);
       assert.equal(res.status, 200);
@@ -229,6 +238,69 @@ describe('libp2p transport (Node)', () => {
     } finally {
       await small.stop();
     }
+  });
+
+  test('a big JSON answer crosses gzipped: a circuit with room for it so, but not plain, carries it', async () => {
+    // 1 MiB of JSON that gzips to a few KiB, through a relay that carries 512 KiB:
+    // plain, it would be refused at its head and wait for a direct connection,
+    // which never comes here.
+    const { small, hidden, asker, circuits } = await behindSmallRelay(0x39, 0x3a, 512 * 1024);
+    try {
+      const pad = 'x'.repeat(1024 * 1024);
+      let calls = 0;
+      hidden.onRequest(async () => {
+        calls++;
+        return { status: 200, body: { pad } };
+      });
+      const res = await askThroughRelay(hidden, asker);
+      assert.deepEqual(res, { status: 200, body: { pad } });
+      assert.equal(calls, 1);
+      assert.equal(circuits(), 1);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  test('an answer is gzipped only for a request that names gzip, and only from COMPRESS_FROM bytes', async () => {
+    const server = await node(0x6a);
+    const sizes = [COMPRESS_FROM - 64, 4 * COMPRESS_FROM];
+    server.onRequest(async (_from, req) => ({
+      status: 200,
+      body: { pad: 'x'.repeat(Number(req.query?.n)) },
+    }));
+    const asker = await node(0x6b);
+    const conn = await asker.libp2p.dial(server.libp2p.getMultiaddrs()[0]!);
+    const stream = await conn.newStream(FEDERATION_SESSION_PROTOCOL);
+    const answerHead = async (n: number, encodings?: string[]) => {
+      const req = { method: 'GET', path: '/', origin: asker.serverName, query: { n: String(n) } };
+      stream.send(
+        [...packFrames(messageFrames(requestHead(req, 'none', 0, encodings), new Uint8Array(0)))][0]!,
+      );
+      return (await readMessage(stream, 1024 * 1024, AbortSignal.timeout(10_000))).head;
+    };
+    for (const n of sizes) assert.equal((await answerHead(n)).encoding, undefined);
+    assert.equal((await answerHead(sizes[0]!, [GZIP])).encoding, undefined);
+    const gzipped = await answerHead(sizes[1]!, ['br', GZIP]);
+    assert.equal(gzipped.encoding, GZIP);
+    assert.ok((gzipped.length as number) < (gzipped.decoded as number));
+  });
+
+  test('an answer whose gzip decodes to more than its head declared is refused as malformed', async () => {
+    const rogue = await node(0x6c);
+    // 16 MiB of zeros gzip to about 16 KiB; the head says they decode to 1 KiB.
+    const bomb = (await gzip(new Uint8Array(16 * 1024 * 1024)))!;
+    await rogue.libp2p.unhandle(FEDERATION_SESSION_PROTOCOL);
+    await rogue.libp2p.handle(FEDERATION_SESSION_PROTOCOL, async (stream: Stream) => {
+      await readMessage(stream, 1024 * 1024, AbortSignal.timeout(10_000));
+      const head = encodedResponseHead(200, bomb.length, 1024);
+      for (const chunk of packFrames(messageFrames(head, bomb))) stream.send(chunk);
+    });
+    const asker = await node(0x6d);
+    await asker.addPeer(rogue.multiaddrs()[0]!);
+    await assert.rejects(
+      asker.request(rogue.serverName, { method: 'GET', path: '/', origin: asker.serverName }),
+      (err: unknown) => err instanceof PeerProtocolError && /decodes to more than/.test(err.message),
+    );
   });
 
   test('known peers are saved and dialled again after a restart, without any relay', async () => {

@@ -3,9 +3,12 @@ import { test } from 'node:test';
 import { type Frame, FrameDecoder, packFrames } from '../../../src/platform/libp2p/frames.ts';
 import {
   encodeBody,
+  encodedResponseHead,
+  GZIP,
   MessageAssembler,
   messageFrames,
   parseRequestHead,
+  parseResponseHead,
   requestHead,
 } from '../../../src/platform/libp2p/federation-wire.ts';
 
@@ -58,4 +61,28 @@ test('a request head without an origin or with a non-string query value is rejec
   assert.equal(parseRequestHead({ ...head, origin: 5 }), undefined);
   assert.equal(parseRequestHead({ ...head, query: { a: 1 } }), undefined);
   assert.equal(parseRequestHead({ ...head, length: 3 }), undefined);
+});
+
+test('a request head names the encodings its client reads, a few strings at most', () => {
+  const head = { ...requestHead({ method: 'GET', path: '/', origin }, 'none', 0, [GZIP]) };
+  assert.deepEqual(parseRequestHead(head)?.encodings, [GZIP]);
+  assert.equal(parseRequestHead({ ...head, encodings: GZIP }), undefined);
+  assert.equal(parseRequestHead({ ...head, encodings: [GZIP, 1] }), undefined);
+  assert.equal(parseRequestHead({ ...head, encodings: Array(9).fill(GZIP) }), undefined);
+});
+
+test('an encoded answer is JSON in gzip with its decoded length; any other is malformed', () => {
+  const head = encodedResponseHead(200, 10, 100);
+  assert.deepEqual(parseResponseHead({ ...head }), {
+    status: 200,
+    body: 'json',
+    length: 10,
+    encoding: GZIP,
+    decoded: 100,
+  });
+  assert.equal(parseResponseHead({ ...head, encoding: 'br' }), undefined);
+  assert.equal(parseResponseHead({ ...head, body: 'bytes' }), undefined);
+  assert.equal(parseResponseHead({ ...head, decoded: undefined }), undefined);
+  assert.equal(parseResponseHead({ ...head, decoded: -1 }), undefined);
+  assert.equal(parseResponseHead({ ...head, encoding: undefined }), undefined);
 });
