@@ -250,8 +250,10 @@ export async function updateMembership(tx: WriteTx, event: RoomEvent, stream: nu
 }
 
 /**
- * updateMembership for member events of distinct users: their rows read
- * together and written in one request (a big room's join sets a thousand).
+ * updateMembership for member events of distinct users in one room: written
+ * in one request, and read only where the row needs it (a big room's join
+ * sets a thousand, nearly all joins; in IndexedDB each request is a round
+ * trip to the store).
  */
 export async function updateMemberships(
   tx: WriteTx,
@@ -259,13 +261,39 @@ export async function updateMemberships(
   stream: number,
 ): Promise<void> {
   const valid = events.filter((e) => MEMBERSHIPS.includes(e.content.membership as Membership));
-  const previous = await Promise.all(valid.map((e) => membersTable.get(tx, [e.room_id, e.state_key!])));
+  // A join's row takes nothing from the row before it (memberRow: joined_stream is its own).
+  const previous = await Promise.all(
+    valid.map((e) =>
+      e.content.membership === 'join' ? undefined : membersTable.get(tx, [e.room_id, e.state_key!]),
+    ),
+  );
   await membersTable.putAll(
     tx,
     valid.map((event, i) => memberRow(event, stream, previous[i])),
   );
   const present = valid.filter((e) => PRESENT.includes(e.content.membership as Membership));
-  await Promise.all(present.map((e) => forgottenTable.delete(tx, [e.state_key!, e.room_id])));
+  if (present.length > 0)
+    await unforget(
+      tx,
+      present[0]!.room_id,
+      present.map((e) => e.state_key!),
+    );
+}
+
+/**
+ * Undoes `users`' forget of the room. Only a local user who left a room can
+ * have forgotten it, so the table is small: read whole in one request when it
+ * holds no more rows than there are users, each user's row deleted by key
+ * otherwise.
+ */
+async function unforget(tx: WriteTx, roomId: string, users: readonly string[]): Promise<void> {
+  const rows = users.length > 1 ? await forgottenTable.query(tx, { limit: users.length + 1 }) : undefined;
+  const whole = rows !== undefined && rows.length <= users.length;
+  const wanted = new Set(users);
+  const keys: [string, string][] = whole
+    ? rows.filter((r) => r.room_id === roomId && wanted.has(r.user_id)).map((r) => [r.user_id, roomId])
+    : users.map((user) => [user, roomId]);
+  await Promise.all(keys.map((key) => forgottenTable.delete(tx, key)));
 }
 
 /** Memberships that undo a forget (the room shows again). */
