@@ -19,4 +19,6 @@ export interface FederationContext extends InboundDeps {
   readonly senders: Senders;
   readonly edus: EduDeps;
   readonly backfillLimits: BackfillLimits;
+  /** Per room, the timeline events its backfills placed (backfillRoom). */
+  readonly backfilled: Map<string, number>;
 }

@@ -136,6 +136,7 @@ export function createFederation(deps: FederationDeps): Federation {
     stateCache: new StateCache(),
     limits: options.inbound,
     backfillLimits: options.backfill,
+    backfilled: new Map(),
     clock: deps.clock,
     serverName,
     signer: deps.signer,

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
+import { SCHEMA } from '../../../src/core/schema.ts';
+import type { Store } from '../../../src/core/storage/port.ts';
+import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
 import type { PeerTransport } from '../../../src/core/federation/transport.ts';
 import { systemClock } from '../../../src/platform/system-clock.ts';
 import {
@@ -283,5 +286,84 @@ describe('backfill through a state the joiner mostly lacks', () => {
     assert.ok(fetched.includes('/_matrix/federation/v1/state'), 'one /state');
     const single = fetched.filter((p) => p === '/_matrix/federation/v1/event').length;
     assert.ok(single < NOTES, `${single} events fetched one by one`);
+  });
+});
+
+describe('paging back while the backfill after a join runs', () => {
+  test('the page waits for it and asks the peer for no history of its own when that one placed what it wants', async () => {
+    const network = createMemoryNetwork(systemClock);
+    const [nameA, nameB] = [await serverNameFor('wa'), await serverNameFor('wb')];
+    // The join's GET /backfill is answered only once the page's read found the edge of B's history.
+    const backfills: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const held = (inner: PeerTransport): PeerTransport => ({
+      ...inner,
+      serverName: inner.serverName,
+      request: async (to, req, options) => {
+        if (req.path.startsWith('/_matrix/federation/v1/backfill/')) {
+          backfills.push(req.path);
+          await gate;
+        }
+        return inner.request(to, req, options);
+      },
+      onRequest: (handler) => inner.onRequest(handler),
+      peers: () => inner.peers(),
+      onPeer: (listener) => inner.onPeer(listener),
+      close: () => inner.close(),
+      requestStream: (to, req, options) => inner.requestStream(to, req, options),
+    });
+    const storeB = await openSqliteStore(':memory:', SCHEMA);
+    let readsDone = 0;
+    const counted: Store = {
+      ...storeB,
+      read: async (tables, fn) => {
+        const out = await storeB.read(tables, fn);
+        readsDone++;
+        return out;
+      },
+      write: (tables, fn) => storeB.write(tables, fn),
+      close: () => storeB.close(),
+    };
+    const options = { federation: { backfill: { pageSize: 25, maxEvents: 200, maxRequests: 20 } } };
+    const a = await startFederatedNode({ label: 'wa', transport: network.transport(nameA), options });
+    const b = await startFederatedNode({
+      label: 'wb',
+      transport: held(network.transport(nameB)),
+      options,
+      store: counted,
+    });
+    try {
+      const alice = await a.register('alice');
+      const bob = await b.register('bob');
+      const roomId = await createRoom(a, alice, { preset: 'public_chat' });
+      for (let i = 0; i < 40; i++) await say(a, alice, roomId, `m ${i}`);
+      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      await eventually(async () => backfills.length === 1, 'the join’s backfill asks A');
+      const readsBefore = readsDone;
+      const paging = b.request(
+        'GET',
+        `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=10`,
+        undefined,
+        bob.accessToken,
+      );
+      await eventually(async () => readsDone > readsBefore, 'the page read B’s history');
+      open();
+      const page = await paging;
+      assert.equal(page.status, 200);
+      assert.equal(page.body.chunk.length, 10);
+      assert.deepEqual(
+        page.body.chunk.slice(1).map((e: Json) => e.content.body),
+        ['m 39', 'm 38', 'm 37', 'm 36', 'm 35', 'm 34', 'm 33', 'm 32', 'm 31'],
+      );
+      assert.equal(backfills.length, 1);
+    } finally {
+      for (const node of [a, b]) {
+        await node.stop();
+        await node.store.close();
+      }
+    }
   });
 });

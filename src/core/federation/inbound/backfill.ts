@@ -58,18 +58,29 @@ const MAX_STATE_LOOKUPS = 5;
 export interface BackfillDeps extends InboundDeps {
   readonly serverName: string;
   readonly backfillLimits: BackfillLimits;
+  /**
+   * Per room, the timeline events its backfills placed, in memory (a number
+   * per room held): a call that waited in the room's queue counts what the
+   * ones before it placed meanwhile toward its own want.
+   */
+  readonly backfilled: Map<string, number>;
 }
 
 /**
  * Places up to `wanted` events of the room's history before what we hold
- * (bounded by the limits); returns how many were placed in the timeline.
- * Runs in the room's inbound queue, so it never races events arriving.
+ * (bounded by the limits); returns how many were placed in the timeline
+ * since the call, by it or by the backfills it waited for. Runs in the
+ * room's inbound queue, so it never races events arriving. A /messages that
+ * reaches the oldest event held while the backfill after a join runs wants
+ * the history that one is placing: it asks peers only for what is still
+ * wanted once that one is done.
  */
 export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number): Promise<number> {
+  const placedBefore = deps.backfilled.get(roomId) ?? 0;
   return deps.queue.run(roomId, async () => {
     const limits = deps.backfillLimits;
     const goal = Math.min(wanted, limits.maxEvents);
-    let placed = 0;
+    let placed = (deps.backfilled.get(roomId) ?? 0) - placedBefore;
     let requests = 0;
     while (placed < goal && requests < limits.maxRequests) {
       const start = await deps.store.read(roomTableNames, async (tx) => ({
@@ -87,6 +98,7 @@ export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number)
         if (page.length === 0) continue;
         const count = await placePage(deps, server, start.version, page);
         placed += count;
+        deps.backfilled.set(roomId, (deps.backfilled.get(roomId) ?? 0) + count);
         progress = count > 0;
         if (progress) break;
       }
