@@ -85,16 +85,16 @@ export async function fetchMissingAuthEvents(
   batch: readonly RoomEvent[],
 ): Promise<void> {
   const inBatch = new Set(batch.map((e) => e.event_id));
+  const citedBy = (event: RoomEvent) => authEventIdsOf(event, version).filter((id) => !inBatch.has(id));
+  const lacking = (ids: Iterable<string>) =>
+    deps.store.read(roomTableNames, async (tx) => new Set(await unheld(tx, ids)));
+  // What the whole batch lacks in one read (a backfilled page is a hundred
+  // events, most citing the same few), read again after each fetch.
+  let missing = await lacking(batch.flatMap(citedBy));
   let fetches = 0;
   for (const event of batch) {
-    if (fetches >= MAX_AUTH_FETCHES) return;
-    const missing = await deps.store.read(roomTableNames, (tx) =>
-      unheld(
-        tx,
-        authEventIdsOf(event, version).filter((id) => !inBatch.has(id)),
-      ),
-    );
-    if (missing.length === 0) continue;
+    if (missing.size === 0 || fetches >= MAX_AUTH_FETCHES) return;
+    if (!citedBy(event).some((id) => missing.has(id))) continue;
     fetches += 1;
     try {
       const path = fedPath`/_matrix/federation/v1/event_auth/${event.room_id}/${event.event_id}`;
@@ -108,5 +108,6 @@ export async function fetchMissingAuthEvents(
         error: String(err),
       });
     }
+    missing = await lacking(missing);
   }
 }

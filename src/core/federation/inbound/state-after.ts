@@ -138,7 +138,16 @@ export async function fetchStateAfter(
     return undefined;
   }
   if (!stateIds || !authIds) return undefined;
-  const wanted = await deps.store.read(roomTableNames, (tx) => unheld(tx, [...authIds, ...stateIds, prevId]));
+  const wanted = await deps.store.read(roomTableNames, async (tx) => {
+    // The room's current state is held: of a past state most is in it (a
+    // thousand members' events in a big room), and only the rest is asked.
+    const group = await currentStateGroup(tx, roomId);
+    const current = new Set(group === undefined ? [] : (await deps.stateCache.get(tx, group)).values());
+    return unheld(
+      tx,
+      [...authIds, ...stateIds, prevId].filter((id) => !current.has(id)),
+    );
+  });
   if (wanted.length > max) return undefined;
   await storeAuthEvents(deps, version, await fetchEvents(deps, origin, roomId, version, wanted, prevId));
   return deps.store.read(roomTableNames, async (tx) => {
