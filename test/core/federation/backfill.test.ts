@@ -8,7 +8,7 @@ import { createMemoryNetwork } from '../../../src/core/federation/memory-transpo
 import { SCHEMA } from '../../../src/core/schema.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
-import type { PeerTransport } from '../../../src/core/federation/transport.ts';
+import type { FederationRequest, PeerTransport } from '../../../src/core/federation/transport.ts';
 import { systemClock } from '../../../src/platform/system-clock.ts';
 import {
   type Account,
@@ -25,6 +25,26 @@ import { createRoom, join, putState, say, serverState, sync } from './room-helpe
 
 const V3 = '/_matrix/client/v3';
 const enc = encodeURIComponent;
+
+/** `inner`, with `before` awaited ahead of each request it sends (to record or hold it). */
+function beforeRequests(
+  inner: PeerTransport,
+  before: (req: FederationRequest) => void | Promise<void>,
+): PeerTransport {
+  return {
+    ...inner,
+    serverName: inner.serverName,
+    request: async (to, req, options) => {
+      await before(req);
+      return inner.request(to, req, options);
+    },
+    onRequest: (handler) => inner.onRequest(handler),
+    peers: () => inner.peers(),
+    onPeer: (listener) => inner.onPeer(listener),
+    close: () => inner.close(),
+    requestStream: (to, req, options) => inner.requestStream(to, req, options),
+  };
+}
 
 /** Every event the user can page back to with /messages, oldest first, and the requests it took. */
 async function pageBack(node: ClusterNode, who: Account, roomId: string, limit = 30) {
@@ -222,19 +242,10 @@ describe('backfill through a state the joiner mostly lacks', () => {
     // B's requests to A are recorded: which endpoints its backfill used.
     const network = createMemoryNetwork(systemClock);
     const [nameA, nameB] = [await serverNameFor('sa'), await serverNameFor('sb')];
-    const recorded = (inner: PeerTransport): PeerTransport => ({
-      ...inner,
-      serverName: inner.serverName,
-      request: (to, req, options) => {
+    const recorded = (inner: PeerTransport) =>
+      beforeRequests(inner, (req) => {
         fetched.push(req.path.split('/').slice(0, 5).join('/'));
-        return inner.request(to, req, options);
-      },
-      onRequest: (handler) => inner.onRequest(handler),
-      peers: () => inner.peers(),
-      onPeer: (listener) => inner.onPeer(listener),
-      close: () => inner.close(),
-      requestStream: (to, req, options) => inner.requestStream(to, req, options),
-    });
+      });
     const options = { federation: { backfill: { pageSize: 25, maxEvents: 200, maxRequests: 20 } } };
     a = await startFederatedNode({ label: 'sa', transport: network.transport(nameA), options });
     b = await startFederatedNode({ label: 'sb', transport: recorded(network.transport(nameB)), options });
@@ -299,22 +310,12 @@ describe('paging back while the backfill after a join runs', () => {
     const gate = new Promise<void>((resolve) => {
       open = resolve;
     });
-    const held = (inner: PeerTransport): PeerTransport => ({
-      ...inner,
-      serverName: inner.serverName,
-      request: async (to, req, options) => {
-        if (req.path.startsWith('/_matrix/federation/v1/backfill/')) {
-          backfills.push(req.path);
-          await gate;
-        }
-        return inner.request(to, req, options);
-      },
-      onRequest: (handler) => inner.onRequest(handler),
-      peers: () => inner.peers(),
-      onPeer: (listener) => inner.onPeer(listener),
-      close: () => inner.close(),
-      requestStream: (to, req, options) => inner.requestStream(to, req, options),
-    });
+    const held = (inner: PeerTransport) =>
+      beforeRequests(inner, async (req) => {
+        if (!req.path.startsWith('/_matrix/federation/v1/backfill/')) return;
+        backfills.push(req.path);
+        await gate;
+      });
     const storeB = await openSqliteStore(':memory:', SCHEMA);
     let readsDone = 0;
     const counted: Store = {
