@@ -272,28 +272,26 @@ export async function updateMemberships(
     valid.map((event, i) => memberRow(event, stream, previous[i])),
   );
   const present = valid.filter((e) => PRESENT.includes(e.content.membership as Membership));
-  if (present.length > 0)
-    await unforget(
-      tx,
-      present[0]!.room_id,
-      present.map((e) => e.state_key!),
-    );
+  await unforget(
+    tx,
+    present.map((e) => [e.state_key!, e.room_id] as const),
+  );
 }
 
 /**
- * Undoes `users`' forget of the room. Only a local user who left a room can
+ * Undoes these (user, room) forgets. Only a local user who left a room can
  * have forgotten it, so the table is small: read whole in one request when it
- * holds no more rows than there are users, each user's row deleted by key
- * otherwise.
+ * holds no more rows than there are keys, each key deleted otherwise.
  */
-async function unforget(tx: WriteTx, roomId: string, users: readonly string[]): Promise<void> {
-  const rows = users.length > 1 ? await forgottenTable.query(tx, { limit: users.length + 1 }) : undefined;
-  const whole = rows !== undefined && rows.length <= users.length;
-  const wanted = new Set(users);
-  const keys: [string, string][] = whole
-    ? rows.filter((r) => r.room_id === roomId && wanted.has(r.user_id)).map((r) => [r.user_id, roomId])
-    : users.map((user) => [user, roomId]);
-  await Promise.all(keys.map((key) => forgottenTable.delete(tx, key)));
+async function unforget(tx: WriteTx, keys: readonly (readonly [string, string])[]): Promise<void> {
+  const rows = keys.length > 1 ? await forgottenTable.query(tx, { limit: keys.length + 1 }) : undefined;
+  const held =
+    rows !== undefined && rows.length <= keys.length
+      ? rows.map((r) => [r.user_id, r.room_id] as const)
+      : undefined;
+  const wanted = new Set(keys.map(([user, room]) => `${user}\u0000${room}`));
+  const gone = held?.filter(([user, room]) => wanted.has(`${user}\u0000${room}`)) ?? keys;
+  await Promise.all(gone.map((key) => forgottenTable.delete(tx, key)));
 }
 
 /** Memberships that undo a forget (the room shows again). */

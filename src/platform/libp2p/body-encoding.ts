@@ -6,28 +6,34 @@
 // room's send_join answer: 1.38 MB to 286 KB): over a relayed connection, whose
 // relay carries 1 MiB at most, such an answer then fits; over WebRTC it takes a
 // fifth of the time. Peers that do not name an encoding get the plain bytes.
-// Both ends use the platform's CompressionStream (browsers, Node 18+).
+// Both ends use the platform's CompressionStream and DecompressionStream
+// (Chromium, Firefox, Node 24).
 
-import { GZIP, WireError } from './federation-wire.ts';
+import { concat, GZIP, WireError } from './federation-wire.ts';
 
 /** A JSON answer shorter than this is sent as it is: its few bytes saved are not worth the work. */
 export const COMPRESS_FROM = 16 * 1024;
 
 /**
- * The compressed bytes go into the decoder this many at a time, and what each
- * gives is counted before the next: deflate expands at most about 1,032 times,
- * so a peer's bomb costs at most about 4 MB beyond the declared length before
- * it is refused.
+ * The compressed bytes go into the decoder this many at a time. In browsers
+ * a chunk is inflated whole before the next is taken, and deflate expands at
+ * most about 1,032 times, so a peer's bomb costs at most about 4 MB beyond
+ * the declared length before it is refused; Node's zlib stops on the
+ * reader's back-pressure instead (a few hundred KB held).
  */
 const INPUT_CHUNK = 4 * 1024;
 
-/** `bytes` gzipped, or undefined when that is no shorter. */
+/** `bytes` gzipped, or undefined when that is no shorter (or failed: the plain bytes go). */
 export async function gzip(bytes: Uint8Array): Promise<Uint8Array | undefined> {
-  const compressed = new Blob([bytes as Uint8Array<ArrayBuffer>])
-    .stream()
-    .pipeThrough(new CompressionStream(GZIP));
-  const out = new Uint8Array(await new Response(compressed).arrayBuffer());
-  return out.length < bytes.length ? out : undefined;
+  try {
+    const compressed = new Response(bytes as Uint8Array<ArrayBuffer>).body!.pipeThrough(
+      new CompressionStream(GZIP),
+    );
+    const out = new Uint8Array(await new Response(compressed).arrayBuffer());
+    return out.length < bytes.length ? out : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -46,7 +52,8 @@ export async function gunzip(bytes: Uint8Array, decoded: number): Promise<Uint8A
   })();
   // Its failure is the reader's too, and reported there.
   writing.catch(() => {});
-  const out = new Uint8Array(decoded);
+  // Kept as they come, not in a buffer of the declared size: a few bytes may declare megabytes.
+  const chunks: Uint8Array[] = [];
   let filled = 0;
   try {
     for (;;) {
@@ -54,7 +61,7 @@ export async function gunzip(bytes: Uint8Array, decoded: number): Promise<Uint8A
       if (done) break;
       if (filled + value.length > decoded)
         throw new WireError('malformed', `body decodes to more than the ${decoded} bytes declared`);
-      out.set(value, filled);
+      chunks.push(value);
       filled += value.length;
     }
     await writing;
@@ -65,5 +72,5 @@ export async function gunzip(bytes: Uint8Array, decoded: number): Promise<Uint8A
   }
   if (filled !== decoded)
     throw new WireError('malformed', `body decodes to ${filled} bytes, not the ${decoded} declared`);
-  return out;
+  return concat(chunks, filled);
 }

@@ -16,6 +16,7 @@ import {
   type StreamingResponse,
 } from '../../core/public.ts';
 import {
+  type AdmitBody,
   BodyRefused,
   decodeBody,
   encodeBody,
@@ -93,7 +94,12 @@ async function exchangeOn(
   const stopWriting = () => {
     if (!written) writing.abort();
   };
-  const reading = readMessage(stream, options.maxResponseBodyBytes, options.signal, withinLimit(conn));
+  const reading = readMessage(
+    stream,
+    options.maxResponseBodyBytes,
+    options.signal,
+    admitAnswer(conn, options.maxResponseBodyBytes),
+  );
   reading.then(stopWriting, stopWriting);
   // A one-shot stream ends our side after the request; a session stays open for the next.
   const sentAll = sendRequest(stream, frames, writing.signal, !session).then((done) => {
@@ -103,7 +109,10 @@ async function exchangeOn(
   });
   try {
     const message = await reading;
-    const response = await toResponse(serverName, message.head, message.body, options.maxResponseBodyBytes);
+    const response = await toResponse(serverName, message.head, message.body, {
+      maxBodyBytes: options.maxResponseBodyBytes,
+      asked: ENCODINGS,
+    });
     // An early answer leaves our request half-sent: reset the stream instead of ending it cleanly.
     if (!(await sentAll)) stream.abort(new Error('response arrived before the request was sent'));
     else if (session) options.sessions.give(conn, stream);
@@ -133,13 +142,18 @@ export class BeyondConnectionLimit extends Error {
 }
 
 /**
- * On a limited connection, admits only bodies within what it has left when
- * the head arrives (libp2p counts `limits.bytes` down as the connection
+ * At the answer's head: a head it cannot be read by, or an encoded answer
+ * that would decode past the limit, is refused before its body comes; on a
+ * limited connection, only a body within what it has left when the head
+ * arrives is admitted (libp2p counts `limits.bytes` down as the connection
  * carries bytes).
  */
-function withinLimit(conn: Connection): ((declared: number) => boolean) | undefined {
-  if (conn.limits?.bytes === undefined) return undefined;
-  return (declared) => {
+function admitAnswer(conn: Connection, maxBodyBytes: number): AdmitBody {
+  return (declared, rawHead) => {
+    const head = parseResponseHead(rawHead);
+    if (!head) throw new WireError('malformed', 'malformed response head');
+    if (head.decoded !== undefined && head.decoded > maxBodyBytes)
+      throw new WireError('too-large', `body decodes to ${head.decoded} bytes, over ${maxBodyBytes}`);
     const left = conn.limits?.bytes;
     return left === undefined || BigInt(declared) <= left;
   };
@@ -212,7 +226,10 @@ export async function exchangeStreaming(
       bytes.set(chunk, at);
       at += chunk.length;
     }
-    return await toResponse(serverName, message.head, bytes, options.maxJsonBytes);
+    return await toResponse(serverName, message.head, bytes, {
+      maxBodyBytes: options.maxJsonBytes,
+      asked: [],
+    });
   } catch (err) {
     stream.abort(err instanceof Error ? err : new Error(String(err)));
     throw err;
@@ -257,15 +274,20 @@ async function sendRequest(
   }
 }
 
-/** The answer from its HEAD and body bytes, decoded first when encoded (within `maxBodyBytes` decoded too). */
+/**
+ * The answer from its HEAD and body bytes, decoded first when encoded in one
+ * of the encodings `asked` for (within `maxBodyBytes` decoded too).
+ */
 async function toResponse(
   serverName: string,
   rawHead: Record<string, unknown>,
   bytes: Uint8Array,
-  maxBodyBytes: number,
+  { maxBodyBytes, asked }: { maxBodyBytes: number; asked: readonly string[] },
 ): Promise<FederationResponse> {
   const head = parseResponseHead(rawHead);
   if (!head) throw new PeerProtocolError(serverName, 'malformed', 'malformed response head');
+  if (head.encoding !== undefined && !asked.includes(head.encoding))
+    throw new PeerProtocolError(serverName, 'malformed', `an answer in ${head.encoding}, not asked for`);
   if (head.decoded !== undefined) {
     if (head.decoded > maxBodyBytes)
       throw new PeerProtocolError(serverName, 'too-large', `body decodes to ${head.decoded} bytes`);

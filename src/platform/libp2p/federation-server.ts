@@ -63,7 +63,7 @@ interface Outcome {
   readonly response: StreamingResponse;
   readonly readAll: boolean;
   /** The request named gzip among the encodings its client reads. */
-  readonly gzipped?: boolean;
+  readonly acceptsGzip?: boolean;
 }
 
 export function createFederationServer(
@@ -114,8 +114,8 @@ export function createFederationServer(
       return { response: responses.notJson('request body is not a JSON object'), readAll: true };
     const { method, path, query, origin } = head;
     const req = { method, path, query, origin, ...(decoded.body !== undefined && { body: decoded.body }) };
-    const gzipped = head.encodings?.includes(GZIP) === true;
-    return { response: await gate.dispatch(from, req), readAll: true, gzipped };
+    const acceptsGzip = head.encodings?.includes(GZIP) === true;
+    return { response: await gate.dispatch(from, req), readAll: true, acceptsGzip };
   };
 
   /** Serves one request; true when the stream may carry the next (a session's request read in full and answered). */
@@ -174,7 +174,7 @@ async function send(
   const limit = deadline(limits.readTimeoutMs);
   try {
     const encoded =
-      outcome.gzipped && kind === 'json' && bytes.length >= COMPRESS_FROM ? await gzip(bytes) : undefined;
+      outcome.acceptsGzip && kind === 'json' && bytes.length >= COMPRESS_FROM ? await gzip(bytes) : undefined;
     const head = encoded
       ? encodedResponseHead(status, encoded.length, bytes.length)
       : responseHead(status, kind, bytes.length, contentType);

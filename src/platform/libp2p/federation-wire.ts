@@ -62,6 +62,9 @@ export interface ResponseHead {
 /** More are not read: a client names the few it reads. */
 const MAX_ENCODINGS = 8;
 
+/** Deflate's most: a 258-byte match in a bit or two, about 1,032 bytes out for one in. */
+const MAX_DEFLATE_RATIO = 1_032;
+
 /** Longer is no media type (RFC 6838 names are at most 127 characters, plus a boundary parameter). */
 const MAX_CONTENT_TYPE = 512;
 
@@ -130,6 +133,13 @@ export function requestHead(
   return encodings ? { ...head, encodings } : head;
 }
 
+/**
+ * Asked at a message's HEAD: false refuses its declared body length
+ * (BodyRefused); it may throw WireError for a head the message cannot be
+ * read by.
+ */
+export type AdmitBody = (declared: number, head: JsonObject) => boolean;
+
 /** Collects one message from frames, refusing it as soon as it breaks the rules. */
 export class MessageAssembler {
   readonly #maxBody: number;
@@ -138,10 +148,10 @@ export class MessageAssembler {
   #received = 0;
   #chunks: Uint8Array[] = [];
   #done = false;
-  readonly #admitBody: ((declared: number) => boolean) | undefined;
+  readonly #admitBody: AdmitBody | undefined;
 
   /** `admitBody` is asked about the declared length at the HEAD, before any of the body is kept. */
-  constructor(maxBodyBytes: number, admitBody?: (declared: number) => boolean) {
+  constructor(maxBodyBytes: number, admitBody?: AdmitBody) {
     this.#maxBody = maxBodyBytes;
     this.#admitBody = admitBody;
   }
@@ -173,7 +183,7 @@ export class MessageAssembler {
     const head = headObject(frame);
     this.#head = head;
     const length = declaredLength(head, this.#maxBody);
-    if (this.#admitBody && !this.#admitBody(length)) throw new BodyRefused(length);
+    if (this.#admitBody && !this.#admitBody(length, head)) throw new BodyRefused(length);
     this.#declared = length;
     return undefined;
   }
@@ -198,7 +208,8 @@ export function declaredLength(head: JsonObject, maxBodyBytes: number): number {
   return length;
 }
 
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
+/** The chunks as one array (the only one itself). */
+export function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
   let at = 0;
@@ -247,9 +258,12 @@ export function parseResponseHead(head: Record<string, unknown>): ResponseHead |
     return undefined;
   const parsed: ResponseHead = { status, body, length, ...(contentType !== undefined && { contentType }) };
   if (encoding === undefined && decoded === undefined) return parsed;
-  // Only a JSON answer is encoded, and only in the encoding we name (federation-client.ts).
+  // Only a JSON answer is encoded, and gzip is the one encoding spoken (whether the
+  // request asked for it, federation-client.ts checks).
   if (encoding !== GZIP || body !== 'json') return undefined;
   if (typeof decoded !== 'number' || !Number.isSafeInteger(decoded) || decoded < 0) return undefined;
+  // More than gzip of `length` bytes can give is a lie, refused before the body is read.
+  if (decoded > length * MAX_DEFLATE_RATIO + 1_024) return undefined;
   return { ...parsed, encoding, decoded };
 }
 

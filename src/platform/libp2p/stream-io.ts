@@ -4,7 +4,13 @@
 
 import type { Stream, StreamCloseEvent, StreamMessageEvent } from '@libp2p/interface';
 import { dataFrames, type Frame, FrameDecoder, FrameError, FrameKind, packFrames } from './frames.ts';
-import { declaredLength, headObject, MessageAssembler, WireError } from './federation-wire.ts';
+import {
+  type AdmitBody,
+  declaredLength,
+  headObject,
+  MessageAssembler,
+  WireError,
+} from './federation-wire.ts';
 
 /**
  * Hands each chunk that arrives to `take` until it returns a value (the
@@ -58,7 +64,7 @@ export function readMessage(
   stream: Stream,
   maxBodyBytes: number,
   signal: AbortSignal,
-  admitBody?: (declared: number) => boolean,
+  admitBody?: AdmitBody,
 ): Promise<Message> {
   return new Promise((resolve, reject) => {
     const frames = new FrameDecoder();

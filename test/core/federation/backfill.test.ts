@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
+import { EVENTS } from '../../../src/core/rooms/tables.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
 import { openSqliteStore } from '../../../src/node/storage/sqlite-store.ts';
@@ -317,12 +318,13 @@ describe('paging back while the backfill after a join runs', () => {
         await gate;
       });
     const storeB = await openSqliteStore(':memory:', SCHEMA);
-    let readsDone = 0;
+    // While the join's backfill is held, the rooms' reads are the page's.
+    let roomReadsDone = 0;
     const counted: Store = {
       ...storeB,
       read: async (tables, fn) => {
         const out = await storeB.read(tables, fn);
-        readsDone++;
+        if (tables.includes(EVENTS)) roomReadsDone++;
         return out;
       },
       write: (tables, fn) => storeB.write(tables, fn),
@@ -343,14 +345,14 @@ describe('paging back while the backfill after a join runs', () => {
       for (let i = 0; i < 40; i++) await say(a, alice, roomId, `m ${i}`);
       assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
       await eventually(async () => backfills.length === 1, 'the join’s backfill asks A');
-      const readsBefore = readsDone;
+      const readsBefore = roomReadsDone;
       const paging = b.request(
         'GET',
         `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=10`,
         undefined,
         bob.accessToken,
       );
-      await eventually(async () => readsDone > readsBefore, 'the page read B’s history');
+      await eventually(async () => roomReadsDone > readsBefore, 'the page read B’s history');
       open();
       const page = await paging;
       assert.equal(page.status, 200);

@@ -240,7 +240,7 @@ describe('libp2p transport (Node)', () => {
     }
   });
 
-  test('a big JSON answer crosses gzipped: a circuit with room for it so, but not plain, carries it', async () => {
+  test('a big JSON answer crosses gzipped: it fits a circuit that has no room for it plain', async () => {
     // 1 MiB of JSON that gzips to a few KiB, through a relay that carries 512 KiB:
     // plain, it would be refused at its head and wait for a direct connection,
     // which never comes here.
@@ -263,7 +263,8 @@ describe('libp2p transport (Node)', () => {
 
   test('an answer is gzipped only for a request that names gzip, and only from COMPRESS_FROM bytes', async () => {
     const server = await node(0x6a);
-    const sizes = [COMPRESS_FROM - 64, 4 * COMPRESS_FROM];
+    // `{"pad":"…"}`: 10 bytes around the pad.
+    const sizes = [COMPRESS_FROM - 11, COMPRESS_FROM - 10];
     server.onRequest(async (_from, req) => ({
       status: 200,
       body: { pad: 'x'.repeat(Number(req.query?.n)) },
@@ -279,10 +280,60 @@ describe('libp2p transport (Node)', () => {
       return (await readMessage(stream, 1024 * 1024, AbortSignal.timeout(10_000))).head;
     };
     for (const n of sizes) assert.equal((await answerHead(n)).encoding, undefined);
+    assert.equal((await answerHead(sizes[0]!, ['br'])).encoding, undefined);
+    assert.equal((await answerHead(sizes[0]!, [GZIP])).length, COMPRESS_FROM - 1);
     assert.equal((await answerHead(sizes[0]!, [GZIP])).encoding, undefined);
     const gzipped = await answerHead(sizes[1]!, ['br', GZIP]);
     assert.equal(gzipped.encoding, GZIP);
     assert.ok((gzipped.length as number) < (gzipped.decoded as number));
+  });
+
+  /** A peer that answers every request of `protocol` with `head` and `body`. */
+  const rogueAnswering = async (
+    byte: number,
+    protocol: string,
+    answer: () => Promise<{ head: ReturnType<typeof encodedResponseHead>; body: Uint8Array }>,
+  ) => {
+    const rogue = await node(byte);
+    await rogue.libp2p.unhandle(protocol);
+    await rogue.libp2p.handle(protocol, async (stream: Stream) => {
+      await readMessage(stream, 1024 * 1024, AbortSignal.timeout(10_000));
+      const { head, body } = await answer();
+      for (const chunk of packFrames(messageFrames(head, body))) stream.send(chunk);
+    });
+    return rogue;
+  };
+
+  test('an encoded answer to a request that named no encoding (a streamed one) is refused as malformed', async () => {
+    const json = new TextEncoder().encode(
+      JSON.stringify({ errcode: 'M_NOT_FOUND', pad: 'x'.repeat(20_000) }),
+    );
+    const rogue = await rogueAnswering(0x6e, FEDERATION_PROTOCOL, async () => {
+      const body = (await gzip(json))!;
+      return { head: encodedResponseHead(404, body.length, json.length), body };
+    });
+    const asker = await node(0x6f);
+    await asker.addPeer(rogue.multiaddrs()[0]!);
+    const req = { method: 'GET', path: '/', origin: asker.serverName };
+    await assert.rejects(
+      asker.requestStream(rogue.serverName, req, { maxBodyBytes: 1024 * 1024 }),
+      (err: unknown) => err instanceof PeerProtocolError && /not asked for/.test(err.message),
+    );
+  });
+
+  test('an encoded answer declared to decode past the response limit is refused at its head', async () => {
+    const decoded = conformanceLimits.maxResponseBodyBytes + 1;
+    // Its body never comes: the head alone is refused.
+    const rogue = await rogueAnswering(0x70, FEDERATION_SESSION_PROTOCOL, async () => ({
+      head: encodedResponseHead(200, 4096, decoded),
+      body: new Uint8Array(0),
+    }));
+    const asker = await node(0x71);
+    await asker.addPeer(rogue.multiaddrs()[0]!);
+    await assert.rejects(
+      asker.request(rogue.serverName, { method: 'GET', path: '/', origin: asker.serverName }),
+      (err: unknown) => err instanceof PeerProtocolError && err.violation === 'too-large',
+    );
   });
 
   test('an answer whose gzip decodes to more than its head declared is refused as malformed', async () => {

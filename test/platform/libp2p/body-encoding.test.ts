@@ -25,6 +25,15 @@ test('a body that decodes past its declared length is refused (a gzip bomb)', as
   });
 });
 
+test('a body that decodes to gigabytes (concatenated gzip members) is refused, not decoded whole', async () => {
+  // 64 copies of 64 MiB of zeros gzipped: 4 MiB in, 4 GiB out, more than one
+  // array may hold; a decoder that decoded all before comparing would fail.
+  const member = (await gzip(new Uint8Array(64 * 1024 * 1024)))!;
+  const members = new Uint8Array(member.length * 64);
+  for (let i = 0; i < 64; i++) members.set(member, i * member.length);
+  await assert.rejects(gunzip(members, 1024), { name: 'WireError', violation: 'malformed' });
+});
+
 test('a body that decodes short of its declared length, is cut, or is not gzip is malformed', async () => {
   const encoded = (await gzip(json))!;
   await assert.rejects(gunzip(encoded, json.length + 1), { name: 'WireError', message: /not the/ });

@@ -85,4 +85,6 @@ test('an encoded answer is JSON in gzip with its decoded length; any other is ma
   assert.equal(parseResponseHead({ ...head, decoded: undefined }), undefined);
   assert.equal(parseResponseHead({ ...head, decoded: -1 }), undefined);
   assert.equal(parseResponseHead({ ...head, encoding: undefined }), undefined);
+  // More than gzip of 10 bytes could give: a lie, refused at the head.
+  assert.equal(parseResponseHead({ ...head, decoded: 10 * 1_032 + 1_025 }), undefined);
 });

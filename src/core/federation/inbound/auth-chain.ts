@@ -89,13 +89,21 @@ export async function fetchMissingAuthEvents(
   const lacking = (ids: Iterable<string>) =>
     deps.store.read(roomTableNames, async (tx) => new Set(await unheld(tx, ids)));
   // What the whole batch lacks in one read (a backfilled page is a hundred
-  // events, most citing the same few), read again after each fetch.
+  // events, most citing the same few), read again after a fetch when needed.
   let missing = await lacking(batch.flatMap(citedBy));
+  let fetched = false;
   let fetches = 0;
   for (const event of batch) {
     if (missing.size === 0 || fetches >= MAX_AUTH_FETCHES) return;
     if (!citedBy(event).some((id) => missing.has(id))) continue;
+    if (fetched) {
+      // The chain fetched for an event before may have brought this one's.
+      missing = await lacking(missing);
+      fetched = false;
+      if (!citedBy(event).some((id) => missing.has(id))) continue;
+    }
     fetches += 1;
+    fetched = true;
     try {
       const path = fedPath`/_matrix/federation/v1/event_auth/${event.room_id}/${event.event_id}`;
       const body = await deps.client.get(origin, path);
@@ -108,6 +116,5 @@ export async function fetchMissingAuthEvents(
         error: String(err),
       });
     }
-    missing = await lacking(missing);
   }
 }

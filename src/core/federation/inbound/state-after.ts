@@ -24,6 +24,7 @@ import { type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
 import { acceptedPdus, storeAuthEvents, unheld } from './auth-chain.ts';
 import { isPlaced } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
+import type { ReadTx } from '../../storage/port.ts';
 
 const FETCH_CONCURRENCY = 8;
 /** More events missing than this come from one GET /state rather than one /event each. */
@@ -116,6 +117,16 @@ async function fetchFromState(
   return got;
 }
 
+/** The room's current state (its events are held), through the state cache. */
+async function currentState(
+  deps: InboundDeps,
+  tx: ReadTx,
+  roomId: string,
+): Promise<ReadonlyMap<StateKey, string>> {
+  const group = await currentStateGroup(tx, roomId);
+  return group === undefined ? new Map() : deps.stateCache.get(tx, group);
+}
+
 /** The state after `prevId` as `origin` knows it; undefined when it cannot be had. */
 export async function fetchStateAfter(
   deps: InboundDeps,
@@ -141,8 +152,7 @@ export async function fetchStateAfter(
   const wanted = await deps.store.read(roomTableNames, async (tx) => {
     // The room's current state is held: of a past state most is in it (a
     // thousand members' events in a big room), and only the rest is asked.
-    const group = await currentStateGroup(tx, roomId);
-    const current = new Set(group === undefined ? [] : (await deps.stateCache.get(tx, group)).values());
+    const current = new Set((await currentState(deps, tx, roomId)).values());
     return unheld(
       tx,
       [...authIds, ...stateIds, prevId].filter((id) => !current.has(id)),
@@ -154,10 +164,8 @@ export async function fetchStateAfter(
     // Most of a past state is in the room's current one, whose entries are
     // this room's accepted state events: their keys come from there, and
     // only the others' rows are read (all at once).
-    const group = await currentStateGroup(tx, roomId);
-    const current = group === undefined ? new Map() : await deps.stateCache.get(tx, group);
     const keyOf = new Map<string, StateKey>();
-    for (const [key, id] of current) keyOf.set(id, key);
+    for (const [key, id] of await currentState(deps, tx, roomId)) keyOf.set(id, key);
     const ids = [...stateIds, prevId];
     const rows = await Promise.all(ids.map((id) => (keyOf.has(id) ? undefined : eventRowOf(tx, id))));
     const state: StateIds = new Map();
