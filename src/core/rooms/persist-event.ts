@@ -284,13 +284,16 @@ export async function updateMemberships(
  * holds no more rows than there are keys, each key deleted otherwise.
  */
 async function unforget(tx: WriteTx, keys: readonly (readonly [string, string])[]): Promise<void> {
-  const rows = keys.length > 1 ? await forgottenTable.query(tx, { limit: keys.length + 1 }) : undefined;
-  const held =
-    rows !== undefined && rows.length <= keys.length
-      ? rows.map((r) => [r.user_id, r.room_id] as const)
-      : undefined;
-  const wanted = new Set(keys.map(([user, room]) => `${user}\u0000${room}`));
-  const gone = held?.filter(([user, room]) => wanted.has(`${user}\u0000${room}`)) ?? keys;
+  let gone = keys;
+  if (keys.length > 1) {
+    const rows = await forgottenTable.query(tx, { limit: keys.length + 1 });
+    if (rows.length <= keys.length) {
+      const wanted = new Set(keys.map(([user, room]) => `${user}\u0000${room}`));
+      gone = rows
+        .filter((r) => wanted.has(`${r.user_id}\u0000${r.room_id}`))
+        .map((r) => [r.user_id, r.room_id]);
+    }
+  }
   await Promise.all(gone.map((key) => forgottenTable.delete(tx, key)));
 }
 

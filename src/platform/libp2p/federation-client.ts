@@ -26,6 +26,7 @@ import {
   messageFrames,
   parseResponseHead,
   requestHead,
+  type ResponseHead,
   WireError,
 } from './federation-wire.ts';
 import { gunzip } from './body-encoding.ts';
@@ -150,10 +151,7 @@ export class BeyondConnectionLimit extends Error {
  */
 function admitAnswer(conn: Connection, maxBodyBytes: number): AdmitBody {
   return (declared, rawHead) => {
-    const head = parseResponseHead(rawHead);
-    if (!head) throw new WireError('malformed', 'malformed response head');
-    if (head.decoded !== undefined && head.decoded > maxBodyBytes)
-      throw new WireError('too-large', `body decodes to ${head.decoded} bytes, over ${maxBodyBytes}`);
+    readableHead(rawHead, { maxBodyBytes, asked: ENCODINGS });
     const left = conn.limits?.bytes;
     return left === undefined || BigInt(declared) <= left;
   };
@@ -274,26 +272,41 @@ async function sendRequest(
   }
 }
 
+/** How an answer's head is held: the largest body, decoded too, and the encodings the request named. */
+interface HeadReading {
+  readonly maxBodyBytes: number;
+  readonly asked: readonly string[];
+}
+
 /**
- * The answer from its HEAD and body bytes, decoded first when encoded in one
- * of the encodings `asked` for (within `maxBodyBytes` decoded too).
+ * The answer's head, when the answer can be read by it: a head that parses,
+ * in an encoding the request named if any, decoding within the limit; else
+ * WireError. Asked when the head arrives (admitAnswer) and again with the
+ * body (toResponse, which the streamed exchange shares).
  */
+function readableHead(rawHead: Record<string, unknown>, { maxBodyBytes, asked }: HeadReading): ResponseHead {
+  const head = parseResponseHead(rawHead);
+  if (!head) throw new WireError('malformed', 'malformed response head');
+  if (head.encoding !== undefined && !asked.includes(head.encoding))
+    throw new WireError('malformed', `an answer in ${head.encoding}, not asked for`);
+  if (head.decoded !== undefined && head.decoded > maxBodyBytes)
+    throw new WireError('too-large', `body decodes to ${head.decoded} bytes, over ${maxBodyBytes}`);
+  return head;
+}
+
+/** The answer from its HEAD and body bytes, decoded first when encoded (readableHead). */
 async function toResponse(
   serverName: string,
   rawHead: Record<string, unknown>,
   bytes: Uint8Array,
-  { maxBodyBytes, asked }: { maxBodyBytes: number; asked: readonly string[] },
+  reading: HeadReading,
 ): Promise<FederationResponse> {
-  const head = parseResponseHead(rawHead);
-  if (!head) throw new PeerProtocolError(serverName, 'malformed', 'malformed response head');
-  if (head.encoding !== undefined && !asked.includes(head.encoding))
-    throw new PeerProtocolError(serverName, 'malformed', `an answer in ${head.encoding}, not asked for`);
-  if (head.decoded !== undefined) {
-    if (head.decoded > maxBodyBytes)
-      throw new PeerProtocolError(serverName, 'too-large', `body decodes to ${head.decoded} bytes`);
-    bytes = await gunzip(bytes, head.decoded).catch((err: unknown) => {
-      throw err instanceof WireError ? new PeerProtocolError(serverName, err.violation, err.message) : err;
-    });
+  let head: ResponseHead;
+  try {
+    head = readableHead(rawHead, reading);
+    if (head.decoded !== undefined) bytes = await gunzip(bytes, head.decoded);
+  } catch (err) {
+    throw err instanceof WireError ? new PeerProtocolError(serverName, err.violation, err.message) : err;
   }
   const decoded = decodeBody(head.body, bytes);
   if (!decoded.ok || decoded.body === undefined) {

@@ -337,15 +337,12 @@ describe('libp2p transport (Node)', () => {
   });
 
   test('an answer whose gzip decodes to more than its head declared is refused as malformed', async () => {
-    const rogue = await node(0x6c);
     // 16 MiB of zeros gzip to about 16 KiB; the head says they decode to 1 KiB.
     const bomb = (await gzip(new Uint8Array(16 * 1024 * 1024)))!;
-    await rogue.libp2p.unhandle(FEDERATION_SESSION_PROTOCOL);
-    await rogue.libp2p.handle(FEDERATION_SESSION_PROTOCOL, async (stream: Stream) => {
-      await readMessage(stream, 1024 * 1024, AbortSignal.timeout(10_000));
-      const head = encodedResponseHead(200, bomb.length, 1024);
-      for (const chunk of packFrames(messageFrames(head, bomb))) stream.send(chunk);
-    });
+    const rogue = await rogueAnswering(0x6c, FEDERATION_SESSION_PROTOCOL, async () => ({
+      head: encodedResponseHead(200, bomb.length, 1024),
+      body: bomb,
+    }));
     const asker = await node(0x6d);
     await asker.addPeer(rogue.multiaddrs()[0]!);
     await assert.rejects(

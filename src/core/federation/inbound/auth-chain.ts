@@ -91,19 +91,20 @@ export async function fetchMissingAuthEvents(
   // What the whole batch lacks in one read (a backfilled page is a hundred
   // events, most citing the same few), read again after a fetch when needed.
   let missing = await lacking(batch.flatMap(citedBy));
-  let fetched = false;
+  const lacks = (event: RoomEvent) => citedBy(event).some((id) => missing.has(id));
+  let stale = false;
   let fetches = 0;
   for (const event of batch) {
     if (missing.size === 0 || fetches >= MAX_AUTH_FETCHES) return;
-    if (!citedBy(event).some((id) => missing.has(id))) continue;
-    if (fetched) {
+    if (!lacks(event)) continue;
+    if (stale) {
       // The chain fetched for an event before may have brought this one's.
       missing = await lacking(missing);
-      fetched = false;
-      if (!citedBy(event).some((id) => missing.has(id))) continue;
+      stale = false;
+      if (!lacks(event)) continue;
     }
     fetches += 1;
-    fetched = true;
+    stale = true;
     try {
       const path = fedPath`/_matrix/federation/v1/event_auth/${event.room_id}/${event.event_id}`;
       const body = await deps.client.get(origin, path);

@@ -76,11 +76,12 @@ export interface BackfillDeps extends InboundDeps {
  * wanted once that one is done.
  */
 export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number): Promise<number> {
-  const placedBefore = deps.backfilled.get(roomId) ?? 0;
+  const placedInRoom = () => deps.backfilled.get(roomId) ?? 0;
+  const placedBefore = placedInRoom();
   return deps.queue.run(roomId, async () => {
     const limits = deps.backfillLimits;
     const goal = Math.min(wanted, limits.maxEvents);
-    let placed = (deps.backfilled.get(roomId) ?? 0) - placedBefore;
+    let placed = placedInRoom() - placedBefore;
     let requests = 0;
     while (placed < goal && requests < limits.maxRequests) {
       const start = await deps.store.read(roomTableNames, async (tx) => ({
@@ -98,7 +99,7 @@ export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number)
         if (page.length === 0) continue;
         const count = await placePage(deps, server, start.version, page);
         placed += count;
-        deps.backfilled.set(roomId, (deps.backfilled.get(roomId) ?? 0) + count);
+        deps.backfilled.set(roomId, placedInRoom() + count);
         progress = count > 0;
         if (progress) break;
       }

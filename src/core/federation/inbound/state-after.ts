@@ -24,7 +24,6 @@ import { type ParsedPdu, parsePdu, verifyPdu } from '../pdu-intake.ts';
 import { acceptedPdus, storeAuthEvents, unheld } from './auth-chain.ts';
 import { isPlaced } from './gap-fill.ts';
 import type { InboundDeps } from './inbound-deps.ts';
-import type { ReadTx } from '../../storage/port.ts';
 
 const FETCH_CONCURRENCY = 8;
 /** More events missing than this come from one GET /state rather than one /event each. */
@@ -117,16 +116,6 @@ async function fetchFromState(
   return got;
 }
 
-/** The room's current state (its events are held), through the state cache. */
-async function currentState(
-  deps: InboundDeps,
-  tx: ReadTx,
-  roomId: string,
-): Promise<ReadonlyMap<StateKey, string>> {
-  const group = await currentStateGroup(tx, roomId);
-  return group === undefined ? new Map() : deps.stateCache.get(tx, group);
-}
-
 /** The state after `prevId` as `origin` knows it; undefined when it cannot be had. */
 export async function fetchStateAfter(
   deps: InboundDeps,
@@ -149,23 +138,24 @@ export async function fetchStateAfter(
     return undefined;
   }
   if (!stateIds || !authIds) return undefined;
-  const wanted = await deps.store.read(roomTableNames, async (tx) => {
-    // The room's current state is held: of a past state most is in it (a
-    // thousand members' events in a big room), and only the rest is asked.
-    const current = new Set((await currentState(deps, tx, roomId)).values());
-    return unheld(
+  // Most of a past state is in the room's current one (a thousand members'
+  // events in a big room), whose entries are this room's accepted state
+  // events, held: those ids are not asked of the store, and their keys come
+  // from there (an event's key never changes, so after the fetch too); only
+  // the others' rows are read (all at once).
+  const { keyOf, wanted } = await deps.store.read(roomTableNames, async (tx) => {
+    const group = await currentStateGroup(tx, roomId);
+    const keyOf = new Map<string, StateKey>();
+    if (group !== undefined) for (const [key, id] of await deps.stateCache.get(tx, group)) keyOf.set(id, key);
+    const wanted = await unheld(
       tx,
-      [...authIds, ...stateIds, prevId].filter((id) => !current.has(id)),
+      [...authIds, ...stateIds, prevId].filter((id) => !keyOf.has(id)),
     );
+    return { keyOf, wanted };
   });
   if (wanted.length > max) return undefined;
   await storeAuthEvents(deps, version, await fetchEvents(deps, origin, roomId, version, wanted, prevId));
   return deps.store.read(roomTableNames, async (tx) => {
-    // Most of a past state is in the room's current one, whose entries are
-    // this room's accepted state events: their keys come from there, and
-    // only the others' rows are read (all at once).
-    const keyOf = new Map<string, StateKey>();
-    for (const [key, id] of await currentState(deps, tx, roomId)) keyOf.set(id, key);
     const ids = [...stateIds, prevId];
     const rows = await Promise.all(ids.map((id) => (keyOf.has(id) ? undefined : eventRowOf(tx, id))));
     const state: StateIds = new Map();
