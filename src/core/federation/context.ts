@@ -4,7 +4,7 @@ import type { Clock } from '../ports.ts';
 import type { Signer } from '../protocol/ed25519.ts';
 import type { RoomFederationPort } from '../rooms/federation-api.ts';
 import type { EduDeps } from './edus.ts';
-import type { BackfillLimits } from './inbound/backfill.ts';
+import type { BackfillLimits, BackfillTally } from './inbound/backfill.ts';
 import type { InboundDeps } from './inbound/inbound-deps.ts';
 import type { Outbound } from './outbound.ts';
 import type { Senders } from './sender.ts';
@@ -19,6 +19,6 @@ export interface FederationContext extends InboundDeps {
   readonly senders: Senders;
   readonly edus: EduDeps;
   readonly backfillLimits: BackfillLimits;
-  /** Per room, the timeline events its backfills placed (backfillRoom). */
-  readonly backfilled: Map<string, number>;
+  /** Per room with a backfill under way, the timeline events backfills placed (backfillRoom). */
+  readonly backfilled: BackfillTally;
 }

@@ -25,7 +25,12 @@ import { enqueue } from './outbox.ts';
 import { OUTBOX } from './tables.ts';
 import type { JsonObject } from '../protocol/types.ts';
 import type { WriteTx } from '../storage/port.ts';
-import { type BackfillLimits, backfillRoom, defaultBackfillLimits } from './inbound/backfill.ts';
+import {
+  type BackfillLimits,
+  BackfillTally,
+  backfillRoom,
+  defaultBackfillLimits,
+} from './inbound/backfill.ts';
 import { type InboundLimits, defaultInboundLimits } from './inbound/inbound-deps.ts';
 import {
   MAX_TRANSACTION_EDUS,
@@ -136,7 +141,7 @@ export function createFederation(deps: FederationDeps): Federation {
     stateCache: new StateCache(),
     limits: options.inbound,
     backfillLimits: options.backfill,
-    backfilled: new Map(),
+    backfilled: new BackfillTally(),
     clock: deps.clock,
     serverName,
     signer: deps.signer,

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
+import { BackfillTally } from '../../../src/core/federation/inbound/backfill.ts';
 import { EVENTS } from '../../../src/core/rooms/tables.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
@@ -368,5 +369,23 @@ describe('paging back while the backfill after a join runs', () => {
         await node.store.close();
       }
     }
+  });
+});
+
+describe('the backfill tally', () => {
+  test('a call counts what was placed since it began; a room is kept only while a call for it is under way', () => {
+    const tally = new BackfillTally();
+    const first = tally.begin('!r:x');
+    first.add(25);
+    const second = tally.begin('!r:x');
+    first.add(25);
+    assert.equal(first.placedSince(), 50);
+    assert.equal(second.placedSince(), 25);
+    first.end();
+    first.end();
+    assert.equal(tally.rooms, 1);
+    second.end();
+    assert.equal(tally.rooms, 0);
+    assert.equal(tally.begin('!r:x').placedSince(), 0);
   });
 });

@@ -58,12 +58,43 @@ const MAX_STATE_LOOKUPS = 5;
 export interface BackfillDeps extends InboundDeps {
   readonly serverName: string;
   readonly backfillLimits: BackfillLimits;
-  /**
-   * Per room, the timeline events its backfills placed, in memory (a number
-   * per room held): a call that waited in the room's queue counts what the
-   * ones before it placed meanwhile toward its own want.
-   */
-  readonly backfilled: Map<string, number>;
+  readonly backfilled: BackfillTally;
+}
+
+/**
+ * Per room, the timeline events its backfills placed, in memory: a call that
+ * waited in the room's queue counts what the ones before it placed meanwhile
+ * toward its own want. A room's count is kept only while a call for it is
+ * queued or running, so what this holds is bounded by the calls under way,
+ * not by every room ever backfilled.
+ */
+export class BackfillTally {
+  readonly #rooms = new Map<string, { placed: number; calls: number }>();
+
+  /** A call for the room begins: what is placed from now on counts for it until `end`. */
+  begin(roomId: string): { placedSince(): number; add(count: number): void; end(): void } {
+    const room = this.#rooms.get(roomId) ?? { placed: 0, calls: 0 };
+    room.calls++;
+    this.#rooms.set(roomId, room);
+    const before = room.placed;
+    let ended = false;
+    return {
+      placedSince: () => room.placed - before,
+      add: (count) => {
+        room.placed += count;
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        if (--room.calls === 0) this.#rooms.delete(roomId);
+      },
+    };
+  }
+
+  /** Rooms with a call under way (tests). */
+  get rooms(): number {
+    return this.#rooms.size;
+  }
 }
 
 /**
@@ -76,12 +107,11 @@ export interface BackfillDeps extends InboundDeps {
  * wanted once that one is done.
  */
 export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number): Promise<number> {
-  const placedInRoom = () => deps.backfilled.get(roomId) ?? 0;
-  const placedBefore = placedInRoom();
-  return deps.queue.run(roomId, async () => {
+  const tally = deps.backfilled.begin(roomId);
+  const run = deps.queue.run(roomId, async () => {
     const limits = deps.backfillLimits;
     const goal = Math.min(wanted, limits.maxEvents);
-    let placed = placedInRoom() - placedBefore;
+    let placed = tally.placedSince();
     let requests = 0;
     while (placed < goal && requests < limits.maxRequests) {
       const start = await deps.store.read(roomTableNames, async (tx) => ({
@@ -99,7 +129,7 @@ export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number)
         if (page.length === 0) continue;
         const count = await placePage(deps, server, start.version, page);
         placed += count;
-        deps.backfilled.set(roomId, placedInRoom() + count);
+        tally.add(count);
         progress = count > 0;
         if (progress) break;
       }
@@ -107,6 +137,7 @@ export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number)
     }
     return placed;
   });
+  return run.finally(tally.end);
 }
 
 /** One GET /backfill from `server`, checked (steps 1 to 3) and cut to what was asked (see the header). */
