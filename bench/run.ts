@@ -1,5 +1,6 @@
-// Runs every bench/*.bench.ts (the Node ones in turn, the browser ones in
-// turn beside them, and those that time the browser alone after, see the end): each module's default export is an
+// Runs every bench/*.bench.ts (the Node ones timing the homeserver first,
+// alone; then the other Node ones in turn, the browser ones in turn beside
+// them, and those that time the browser alone after, see the end): each module's default export is an
 // async function that measures and prints, or returns its figures as a
 // record (printed here, one `name: value` line each); figures that have a
 // goal are also recorded with `measured()` (bench/table.ts). At the end one
@@ -58,6 +59,14 @@ const BROWSERS = [
  * they run after the Node benches, alone, as a user's browser runs.
  */
 const ALONE = ['extension', 'extension-ingest', 'extension-startup', 'worker-memory'];
+/**
+ * Node benches whose goals are a latency or a rate of the Node homeserver
+ * (send → sync, initial sync, Node's ingest): beside a browser bench (two
+ * Chromiums, or Element) they read what the browsers leave of two cores, two
+ * to six times their figure alone (initial sync 300 ms in a full run, 31-61
+ * ms alone). They run first, before any browser bench starts.
+ */
+const NODE_FIRST = ['homeserver', 'federation'];
 const BROWSER_LOCK = '/tmp/p2pm-browsers.lock';
 const FIGURES_LINE = 'P2PM-BENCH-FIGURES ';
 
@@ -149,8 +158,11 @@ async function runAll(files: readonly string[], prefix: (file: string) => string
 // the sum of its benches and every wait for the lock, but for those ALONE
 // names, which wait for the Node benches to end (the other browser benches
 // take longer than the Node ones, so a full run takes no longer for it).
+// NODE_FIRST's benches run before, with nothing of this run beside them.
+const first = (file: string) => NODE_FIRST.includes(file.replace(/\.bench\.ts$/, ''));
+await runAll(files.filter(first), () => '');
 const nodeBenches = runAll(
-  files.filter((file) => !isBrowserBench(file)),
+  files.filter((file) => !isBrowserBench(file) && !first(file)),
   () => '',
 );
 const alone = (file: string) => ALONE.includes(file.replace(/\.bench\.ts$/, ''));
