@@ -54,6 +54,14 @@ function unheldRoom(event: RoomEvent): RoomRow {
   return { room_id: event.room_id, version: '', creator: '', created_ts: 0, state_group: -1 };
 }
 
+/** Every event of the room, outliers too, by the `room_ts` index (canonical JSON's integers bound `ts`). */
+function anyTimeIn(roomId: string) {
+  return {
+    index: 'room_ts',
+    range: { lower: [roomId, -Number.MAX_SAFE_INTEGER], upper: [roomId, Number.MAX_SAFE_INTEGER] },
+  } as const;
+}
+
 /** What send_join answered, checked: the state before our join and every event it needs. */
 export interface JoinedRoomState {
   readonly version: RoomVersion;
@@ -88,11 +96,19 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
   const before = await writeSnapshot(tx, roomId, new Map(joined.state));
   // Thousands of events in a big room: asked and written all at once (in
   // IndexedDB, one by one is a round trip each; the rows go in one bulk put),
-  // none of them depending on another.
-  const held = await Promise.all(joined.events.map((e) => eventsTable.count(tx, { equals: e.event_id })));
+  // none of them depending on another. A room new here (the usual join; at
+  // most an invite of it is held) holds none of them, which one count of its
+  // events tells: every event of the answer is of this room (step 1,
+  // join-response.ts), and from room version 3 on an event's id is its
+  // hash, so no event of another room has it. Version 1 and 2 ids are
+  // chosen by their server: asked.
+  const asked = version.eventIdFormat === 'v1' || (await eventsTable.count(tx, anyTimeIn(roomId))) > 0;
+  const held = asked
+    ? await Promise.all(joined.events.map((e) => eventsTable.count(tx, { equals: e.event_id })))
+    : [];
   await eventsTable.putAll(
     tx,
-    joined.events.filter((_, i) => held[i] === 0).map((event) => outlierRow(event, room, { group: before })),
+    joined.events.filter((_, i) => !held[i]).map((event) => outlierRow(event, room, { group: before })),
   );
   await inviteStateTable.deleteWhere(tx, startingWith(roomId));
   return persistRemoteEvent(tx, join, version, { sgBefore: before });

@@ -8,6 +8,8 @@ import {
 } from '../../support/federated-cluster.ts';
 import { eventRowOf, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import type { ClusterNode } from '../../support/federated-cluster.ts';
+import { EVENTS, ROOMS } from '../../../src/core/rooms/tables.ts';
+import type { Query, Row, Store } from '../../../src/core/storage/port.ts';
 import { createRoom, join, say, seesTexts, sync, texts, twoServerRoom } from './room-helpers.ts';
 
 /** The event's prev_events as the node holds them. */
@@ -17,12 +19,69 @@ async function prevEventsOf(node: ClusterNode, eventId: string): Promise<string[
   return row.pdu.prev_events;
 }
 
+/**
+ * `store` counting, per write that puts a room row, the events asked by id
+ * one by one (`count` of room_events with `equals`): the joined state's write.
+ */
+function countingJoinWrites(store: Store, writes: { asked: number }[]): Store {
+  return {
+    read: (tables, fn) => store.read(tables, fn),
+    write: (tables, fn) =>
+      store.write(tables, (tx) => {
+        let asked = 0;
+        const watched = new Proxy(tx, {
+          get(target, key) {
+            if (key === 'count')
+              return (table: string, query?: Query) => {
+                if (table === EVENTS && query?.index === undefined && query?.equals !== undefined) asked++;
+                return target.count(table, query);
+              };
+            if (key === 'put')
+              return (table: string, row: Row) => {
+                if (table === ROOMS)
+                  writes.push({
+                    get asked() {
+                      return asked;
+                    },
+                  });
+                return target.put(table, row);
+              };
+            const value = Reflect.get(target, key);
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        });
+        return fn(watched);
+      }),
+    close: () => store.close(),
+  };
+}
+
 describe('room federation between two servers', () => {
   let cluster: Cluster;
+  const joinWrites: { asked: number }[] = [];
   before(async () => {
-    cluster = await createFederatedCluster(['a', 'b']);
+    cluster = await createFederatedCluster(['a', 'b'], {
+      wrapStore: (label, store) => (label === 'b' ? countingJoinWrites(store, joinWrites) : store),
+    });
   });
   after(() => cluster.close());
+
+  test("a room new here: the join's state is written without asking for its events one by one", async () => {
+    const a = cluster.node('a');
+    const b = cluster.node('b');
+    const alice = await a.register('amy');
+    const bob = await b.register('ben');
+    const roomId = await createRoom(a, alice, { preset: 'public_chat', name: 'Fresh' });
+    await say(a, alice, roomId, 'before ben');
+    joinWrites.length = 0;
+    assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+    assert.ok(joinWrites.length > 0, 'the join wrote its room');
+    assert.deepEqual(
+      joinWrites.map((w) => w.asked),
+      joinWrites.map(() => 0),
+    );
+    await seesTexts(b, bob, roomId, ['before ben']);
+  });
 
   test('a user of B joins a room of A by room id, and messages flow both ways', async () => {
     const a = cluster.node('a');
