@@ -2,7 +2,7 @@
 // "Joining Rooms"): make_join on a resident server, sign the join, send_join,
 // check everything the server answers (join-response.ts), then the room is
 // ours. Each candidate server is tried in turn.
-import { backfillRoom } from './inbound/backfill.ts';
+import { askPageAhead, backfillRoom } from './inbound/backfill.ts';
 import type { JsonObject, RoomEvent, RoomVersion } from '../protocol.ts';
 import type { RemoteJoinRequest } from '../rooms/api.ts';
 import {
@@ -92,6 +92,11 @@ async function joinThrough(
 ): Promise<void> {
   const { roomId, userId } = request;
   const { join, answer, version } = await sendJoinThrough(fed, server, request);
+  // The first page of the room's past, asked now: its request waits for
+  // nothing the checks and the write below give (the join's prev events are
+  // the edge of the history the room will hold), and crossing the network
+  // beside them it is there when the backfill after the join asks for it.
+  const ahead = askPageAhead(fed, server, roomId, join.prev_events);
   const joined = await checkJoinResponse(fed, answer, version, join);
   const outcome = await fed.rooms.exclusive(roomId, () =>
     fed.store.write(roomWriteTables, (tx) => createJoinedRoom(tx, joined)),
@@ -99,7 +104,7 @@ async function joinThrough(
   fed.notifier.notify({ rooms: [roomId], users: [userId, ...outcome.members] });
   // The room's past, a first page of it, while the user looks at the room
   // (/messages asks for more as they scroll: inbound/backfill.ts).
-  backfillRoom(fed, roomId, fed.backfillLimits.pageSize).catch((err) =>
+  backfillRoom(fed, roomId, fed.backfillLimits.pageSize, ahead).catch((err) =>
     fed.logger.info('backfill after a join failed', { roomId, error: String(err) }),
   );
 }

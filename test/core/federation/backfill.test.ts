@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createMemoryNetwork } from '../../../src/core/federation/memory-transport.ts';
 import { BackfillTally } from '../../../src/core/federation/inbound/backfill.ts';
+import { heldRoomVersion, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import { EVENTS } from '../../../src/core/rooms/tables.ts';
 import { SCHEMA } from '../../../src/core/schema.ts';
 import type { Store } from '../../../src/core/storage/port.ts';
@@ -363,6 +364,47 @@ describe('paging back while the backfill after a join runs', () => {
         ['m 39', 'm 38', 'm 37', 'm 36', 'm 35', 'm 34', 'm 33', 'm 32', 'm 31'],
       );
       assert.equal(backfills.length, 1);
+    } finally {
+      for (const node of [a, b]) {
+        await node.stop();
+        await node.store.close();
+      }
+    }
+  });
+});
+
+describe('the first page after a join', () => {
+  test('is asked of the server joined through before the joined room is written, once, and shows', async () => {
+    const network = createMemoryNetwork(systemClock);
+    const [nameA, nameB] = [await serverNameFor('fa'), await serverNameFor('fb')];
+    let b!: RunningNode;
+    let roomId = '';
+    /** For each GET /backfill B sent: whether B held the room then. */
+    const asked: boolean[] = [];
+    const transport = beforeRequests(network.transport(nameB), async (req) => {
+      if (!req.path.startsWith('/_matrix/federation/v1/backfill/')) return;
+      asked.push(
+        await b.store.read(roomTableNames, async (tx) => (await heldRoomVersion(tx, roomId)) !== undefined),
+      );
+    });
+    const a = await startFederatedNode({ label: 'fa', transport: network.transport(nameA) });
+    b = await startFederatedNode({ label: 'fb', transport });
+    try {
+      const alice = await a.register('alice');
+      const bob = await b.register('bob');
+      roomId = await createRoom(a, alice, { preset: 'public_chat' });
+      for (let i = 0; i < 10; i++) await say(a, alice, roomId, `m ${i}`);
+      assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
+      await eventually(async () => {
+        const page = await b.request(
+          'GET',
+          `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=5`,
+          undefined,
+          bob.accessToken,
+        );
+        return page.body.chunk?.some((e: Json) => e.content?.body === 'm 9');
+      }, 'the page before the join shows');
+      assert.deepEqual(asked, [false]);
     } finally {
       for (const node of [a, b]) {
         await node.stop();

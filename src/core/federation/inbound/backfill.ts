@@ -23,7 +23,7 @@
 // events; one call places at most `maxEvents` and asks at most
 // `maxRequests` times; and backfill only ever runs for a room we hold and
 // for what a local user scrolls to.
-import type { RoomEvent, RoomVersion } from '../../protocol.ts';
+import type { JsonObject, RoomEvent, RoomVersion } from '../../protocol.ts';
 import {
   heldRoomVersion,
   historyEdge,
@@ -98,6 +98,31 @@ export class BackfillTally {
 }
 
 /**
+ * A first page asked ahead (remote-join.ts): the room's history before the
+ * join's prev events, which are the edge of what a room just joined over
+ * federation holds, asked of the server joined through while the joined
+ * state is checked and written. Its answer is taken by backfillRoom's first
+ * request when that is the same one, and checked there as any page.
+ */
+export interface PageAhead {
+  readonly server: string;
+  readonly from: readonly string[];
+  readonly answer: Promise<JsonObject>;
+}
+
+export function askPageAhead(
+  deps: Pick<BackfillDeps, 'client' | 'backfillLimits'>,
+  server: string,
+  roomId: string,
+  from: readonly string[],
+): PageAhead {
+  const answer = backfillRequest(deps, server, roomId, from, deps.backfillLimits.pageSize);
+  // Reported by the backfill that takes it; a join that failed takes none.
+  answer.catch(() => {});
+  return { server, from, answer };
+}
+
+/**
  * Places up to `wanted` events of the room's history before what we hold
  * (bounded by the limits); returns how many were placed in the timeline
  * since the call, by it or by the backfills it waited for. Runs in the
@@ -106,13 +131,19 @@ export class BackfillTally {
  * the history that one is placing: it asks peers only for what is still
  * wanted once that one is done.
  */
-export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number): Promise<number> {
+export function backfillRoom(
+  deps: BackfillDeps,
+  roomId: string,
+  wanted: number,
+  pageAhead?: PageAhead,
+): Promise<number> {
   const tally = deps.backfilled.begin(roomId);
   const run = deps.queue.run(roomId, async () => {
     const limits = deps.backfillLimits;
     const goal = Math.min(wanted, limits.maxEvents);
     let placed = tally.placedSince();
     let requests = 0;
+    let ahead = pageAhead;
     while (placed < goal && requests < limits.maxRequests) {
       const start = await deps.store.read(roomTableNames, async (tx) => ({
         version: await heldRoomVersion(tx, roomId),
@@ -120,12 +151,32 @@ export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number)
         servers: [...(await joinedServers(tx, roomId))].filter((s) => s !== deps.serverName),
       }));
       if (!start.version || start.edge.ids.length === 0) break;
+      // The page asked ahead is the first request's answer when it asked
+      // the same server for the same edge; the server it asked goes first.
+      const early = ahead && sameIds(ahead.from, start.edge.ids) ? ahead : undefined;
+      ahead = undefined;
+      const servers =
+        early && start.servers.includes(early.server)
+          ? [early.server, ...start.servers.filter((s) => s !== early.server)]
+          : start.servers;
       let progress = false;
-      for (const server of start.servers) {
+      for (const server of servers) {
         if (requests >= limits.maxRequests) break;
         requests += 1;
         // Whole pages: a request costs more than the events it brings.
-        const page = await fetchPage(deps, server, roomId, start.version, start.edge.ids, limits.pageSize);
+        const answer =
+          early?.server === server
+            ? early.answer
+            : backfillRequest(deps, server, roomId, start.edge.ids, limits.pageSize);
+        const page = await fetchPage(
+          deps,
+          answer,
+          server,
+          roomId,
+          start.version,
+          start.edge.ids,
+          limits.pageSize,
+        );
         if (page.length === 0) continue;
         const count = await placePage(deps, server, start.version, page);
         placed += count;
@@ -140,9 +191,31 @@ export function backfillRoom(deps: BackfillDeps, roomId: string, wanted: number)
   return run.finally(tally.end);
 }
 
-/** One GET /backfill from `server`, checked (steps 1 to 3) and cut to what was asked (see the header). */
+/** GET /backfill of `limit` events from `server`, before `from` (at most 20 of them). */
+function backfillRequest(
+  deps: Pick<BackfillDeps, 'client'>,
+  server: string,
+  roomId: string,
+  from: readonly string[],
+  limit: number,
+): Promise<JsonObject> {
+  return deps.client.get(server, fedPath`/_matrix/federation/v1/backfill/${roomId}`, {
+    v: from.slice(0, 20),
+    limit: String(limit),
+  });
+}
+
+/** Whether two edges name the same events, as a request asks them (the first 20). */
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  const x = new Set(a.slice(0, 20));
+  const y = b.slice(0, 20);
+  return x.size === new Set(y).size && y.every((id) => x.has(id));
+}
+
+/** A GET /backfill's answer from `server`, checked (steps 1 to 3) and cut to what was asked (see the header). */
 async function fetchPage(
   deps: BackfillDeps,
+  answer: Promise<JsonObject>,
   server: string,
   roomId: string,
   version: RoomVersion,
@@ -151,10 +224,7 @@ async function fetchPage(
 ): Promise<RoomEvent[]> {
   let events: RoomEvent[];
   try {
-    const res = await deps.client.get(server, fedPath`/_matrix/federation/v1/backfill/${roomId}`, {
-      v: from.slice(0, 20),
-      limit: String(limit),
-    });
+    const res = await answer;
     events = await acceptedPdus(deps, res.pdus, version, roomId, limit);
   } catch (err) {
     deps.logger.info('backfill failed', { server, roomId, error: String(err) });
