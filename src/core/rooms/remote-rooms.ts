@@ -54,7 +54,7 @@ function unheldRoom(event: RoomEvent): RoomRow {
   return { room_id: event.room_id, version: '', creator: '', created_ts: 0, state_group: -1 };
 }
 
-/** Every event of the room, outliers too, by the `room_ts` index (canonical JSON's integers bound `ts`). */
+/** Every event of the room, outliers too, by the `room_ts` index (a PDU's `ts` is a safe integer: event-format.ts `timestampLike`). */
 function anyTimeIn(roomId: string) {
   return {
     index: 'room_ts',
@@ -101,7 +101,8 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
   // events tells: every event of the answer is of this room (step 1,
   // join-response.ts), and from room version 3 on an event's id is its
   // hash, so no event of another room has it. Version 1 and 2 ids are
-  // chosen by their server: asked.
+  // chosen by their server; step 1 refuses those versions' events, so the
+  // test is a guard should they ever be read.
   const asked = version.eventIdFormat === 'v1' || (await eventsTable.count(tx, anyTimeIn(roomId))) > 0;
   const held = asked
     ? await Promise.all(joined.events.map((e) => eventsTable.count(tx, { equals: e.event_id })))

@@ -374,21 +374,27 @@ describe('paging back while the backfill after a join runs', () => {
 });
 
 describe('the first page after a join', () => {
-  test('is asked of the server joined through before the joined room is written, once, and shows', async () => {
+  /**
+   * B joins A's room of ten messages, its first `failing` GET /backfill
+   * failing before they go, and waits, asking no /messages, until the
+   * backfill after the join placed the last message before it. For each
+   * GET /backfill B sent: whether B held the room then.
+   */
+  async function joinAndBackfill(label: string, failing: number): Promise<boolean[]> {
     const network = createMemoryNetwork(systemClock);
-    const [nameA, nameB] = [await serverNameFor('fa'), await serverNameFor('fb')];
+    const [nameA, nameB] = [await serverNameFor(`${label}a`), await serverNameFor(`${label}b`)];
     let b!: RunningNode;
     let roomId = '';
-    /** For each GET /backfill B sent: whether B held the room then. */
     const asked: boolean[] = [];
     const transport = beforeRequests(network.transport(nameB), async (req) => {
       if (!req.path.startsWith('/_matrix/federation/v1/backfill/')) return;
       asked.push(
         await b.store.read(roomTableNames, async (tx) => (await heldRoomVersion(tx, roomId)) !== undefined),
       );
+      if (asked.length <= failing) throw new Error('the request did not reach the peer');
     });
-    const a = await startFederatedNode({ label: 'fa', transport: network.transport(nameA) });
-    b = await startFederatedNode({ label: 'fb', transport });
+    const a = await startFederatedNode({ label: `${label}a`, transport: network.transport(nameA) });
+    b = await startFederatedNode({ label: `${label}b`, transport });
     try {
       const alice = await a.register('alice');
       const bob = await b.register('bob');
@@ -396,21 +402,29 @@ describe('the first page after a join', () => {
       for (let i = 0; i < 10; i++) await say(a, alice, roomId, `m ${i}`);
       assert.equal((await join(b, bob, roomId, [a.serverName])).status, 200);
       await eventually(async () => {
-        const page = await b.request(
-          'GET',
-          `${V3}/rooms/${enc(roomId)}/messages?dir=b&limit=5`,
-          undefined,
-          bob.accessToken,
+        const rows = await b.store.read([EVENTS], (tx) =>
+          tx.query<{ pdu: Json }>(EVENTS, {
+            index: 'room_stream',
+            range: { lower: [roomId, -Number.MAX_SAFE_INTEGER], upper: [roomId, Number.MAX_SAFE_INTEGER] },
+          }),
         );
-        return page.body.chunk?.some((e: Json) => e.content?.body === 'm 9');
-      }, 'the page before the join shows');
-      assert.deepEqual(asked, [false]);
+        return rows.some((row) => row.pdu.content?.body === 'm 9');
+      }, 'the backfill after the join places the message before it');
+      return asked;
     } finally {
       for (const node of [a, b]) {
         await node.stop();
         await node.store.close();
       }
     }
+  }
+
+  test('is asked of the server joined through before the joined room is written, once', async () => {
+    assert.deepEqual(await joinAndBackfill('f', 0), [false]);
+  });
+
+  test('is asked again, once the room is written, when the request asked ahead failed', async () => {
+    assert.deepEqual(await joinAndBackfill('g', 1), [false, true]);
   });
 });
 

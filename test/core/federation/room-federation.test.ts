@@ -38,6 +38,7 @@ function countingJoinWrites(store: Store, writes: { asked: number }[]): Store {
               };
             if (key === 'put')
               return (table: string, row: Row) => {
+                // Read when the test asks, after the write: the room row goes before its events are asked.
                 if (table === ROOMS)
                   writes.push({
                     get asked() {

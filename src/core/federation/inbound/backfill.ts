@@ -22,7 +22,9 @@
 // highest), so a walk ends at depth 1; one page is at most `pageSize`
 // events; one call places at most `maxEvents` and asks at most
 // `maxRequests` times; and backfill only ever runs for a room we hold and
-// for what a local user scrolls to.
+// for what a local user scrolls to, but for the one page a join asks ahead
+// (askPageAhead): one request per server joined through, whose answer is
+// checked as any page once the room is ours, or dropped unread.
 import type { JsonObject, RoomEvent, RoomVersion } from '../../protocol.ts';
 import {
   heldRoomVersion,
@@ -117,7 +119,8 @@ export function askPageAhead(
   from: readonly string[],
 ): PageAhead {
   const answer = backfillRequest(deps, server, roomId, from, deps.backfillLimits.pageSize);
-  // Reported by the backfill that takes it; a join that failed takes none.
+  // It may never be taken (the join failed, the edge moved, the server is
+  // not among the room's): its failure is seen only by the backfill that takes it.
   answer.catch(() => {});
   return { server, from, answer };
 }
@@ -138,12 +141,13 @@ export function backfillRoom(
   pageAhead?: PageAhead,
 ): Promise<number> {
   const tally = deps.backfilled.begin(roomId);
+  // Held here, not through the parameter, so that it is let go once decided on.
+  let ahead = pageAhead;
   const run = deps.queue.run(roomId, async () => {
     const limits = deps.backfillLimits;
     const goal = Math.min(wanted, limits.maxEvents);
     let placed = tally.placedSince();
     let requests = 0;
-    let ahead = pageAhead;
     while (placed < goal && requests < limits.maxRequests) {
       const start = await deps.store.read(roomTableNames, async (tx) => ({
         version: await heldRoomVersion(tx, roomId),
@@ -153,21 +157,24 @@ export function backfillRoom(
       if (!start.version || start.edge.ids.length === 0) break;
       // The page asked ahead is the first request's answer when it asked
       // the same server for the same edge; the server it asked goes first.
-      const early = ahead && sameIds(ahead.from, start.edge.ids) ? ahead : undefined;
+      // Asked at a busy moment (the server had just answered send_join), it
+      // is asked again should it have failed.
+      const taken =
+        ahead && sameIds(ahead.from, start.edge.ids) && start.servers.includes(ahead.server)
+          ? ahead
+          : undefined;
       ahead = undefined;
-      const servers =
-        early && start.servers.includes(early.server)
-          ? [early.server, ...start.servers.filter((s) => s !== early.server)]
-          : start.servers;
+      const first = taken?.server;
+      let early = taken?.answer;
+      const servers = first ? [first, ...start.servers.filter((s) => s !== first)] : start.servers;
       let progress = false;
       for (const server of servers) {
         if (requests >= limits.maxRequests) break;
         requests += 1;
         // Whole pages: a request costs more than the events it brings.
-        const answer =
-          early?.server === server
-            ? early.answer
-            : backfillRequest(deps, server, roomId, start.edge.ids, limits.pageSize);
+        const ask = () => backfillRequest(deps, server, roomId, start.edge.ids, limits.pageSize);
+        const answer = early ? early.catch(ask) : ask();
+        early = undefined;
         const page = await fetchPage(
           deps,
           answer,
