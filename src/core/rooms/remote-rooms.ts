@@ -106,10 +106,11 @@ export async function createJoinedRoom(tx: WriteTx, joined: JoinedRoomState): Pr
   const asked = version.eventIdFormat === 'v1' || (await eventsTable.count(tx, anyTimeIn(roomId))) > 0;
   const held = asked
     ? await Promise.all(joined.events.map((e) => eventsTable.count(tx, { equals: e.event_id })))
-    : [];
+    : undefined;
+  const fresh = held ? joined.events.filter((_, i) => held[i] === 0) : joined.events;
   await eventsTable.putAll(
     tx,
-    joined.events.filter((_, i) => !held[i]).map((event) => outlierRow(event, room, { group: before })),
+    fresh.map((event) => outlierRow(event, room, { group: before })),
   );
   await inviteStateTable.deleteWhere(tx, startingWith(roomId));
   return persistRemoteEvent(tx, join, version, { sgBefore: before });

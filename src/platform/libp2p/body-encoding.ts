@@ -36,6 +36,11 @@ export async function gzip(bytes: Uint8Array): Promise<Uint8Array | undefined> {
   }
 }
 
+/** A JSON answer for a client that reads gzip: gzipped from COMPRESS_FROM bytes on (gzip's rules), else undefined. */
+export function gzippedAnswer(bytes: Uint8Array): Promise<Uint8Array | undefined> {
+  return bytes.length >= COMPRESS_FROM ? gzip(bytes) : Promise.resolve(undefined);
+}
+
 /**
  * Decodes a gzip body that its HEAD said comes to `decoded` bytes: anything
  * that does not decode to exactly that many is malformed, and decoding stops

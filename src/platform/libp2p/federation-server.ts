@@ -26,7 +26,7 @@ import {
   type TransportLimits,
 } from '../../core/public.ts';
 import { FrameKind } from './frames.ts';
-import { COMPRESS_FROM, gzip } from './body-encoding.ts';
+import { gzippedAnswer } from './body-encoding.ts';
 import {
   BodyRefused,
   decodeBody,
@@ -173,8 +173,7 @@ async function send(
   const { kind, bytes } = encodeBody(body);
   const limit = deadline(limits.readTimeoutMs);
   try {
-    const encoded =
-      outcome.acceptsGzip && kind === 'json' && bytes.length >= COMPRESS_FROM ? await gzip(bytes) : undefined;
+    const encoded = outcome.acceptsGzip && kind === 'json' ? await gzippedAnswer(bytes) : undefined;
     const head = encoded
       ? encodedResponseHead(status, encoded.length, bytes.length)
       : responseHead(status, kind, bytes.length, contentType);

@@ -164,9 +164,10 @@ export function backfillRoom(
           ? ahead
           : undefined;
       ahead = undefined;
-      const first = taken?.server;
+      const servers = taken
+        ? [taken.server, ...start.servers.filter((s) => s !== taken.server)]
+        : start.servers;
       let early = taken?.answer;
-      const servers = first ? [first, ...start.servers.filter((s) => s !== first)] : start.servers;
       let progress = false;
       for (const server of servers) {
         if (requests >= limits.maxRequests) break;
