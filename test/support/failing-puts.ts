@@ -2,7 +2,8 @@
 // the store beneath without its key field, which the store refuses (a real
 // failed request: IndexedDB aborts the transaction, SQLite throws), so a
 // test can check that a write whose request fails keeps nothing of it.
-import type { Row, Store, WriteTx } from '../../src/core/storage/port.ts';
+import type { Row, Store } from '../../src/core/storage/port.ts';
+import { wrappedWrites } from './wrapped-writes.ts';
 
 /** What fails: the next `times` puts to `table` (1 unless given), sent without their `key` field. */
 export interface Failing {
@@ -21,22 +22,8 @@ export function failingPuts(inner: Store, failing: Failing): Store {
     if (failing.times <= 0) failing.table = undefined;
     return keyless;
   };
-  return {
-    read: (tables, fn) => inner.read(tables, fn),
-    write: (tables, fn) =>
-      inner.write(tables, (tx) =>
-        fn({
-          get: (table, key) => tx.get(table, key),
-          query: (table, query) => tx.query(table, query),
-          count: (table, query) => tx.count(table, query),
-          put: (table, row) => tx.put(table, failed(table, row)),
-          putAll: (table, rows) => tx.putAll(table, rows),
-          add: (table, row) => tx.add(table, failed(table, row)),
-          delete: (table, key) => tx.delete(table, key),
-          deleteWhere: (table, query) => tx.deleteWhere(table, query),
-          hold: (work) => tx.hold(work),
-        } satisfies WriteTx),
-      ),
-    close: () => inner.close(),
-  };
+  return wrappedWrites(inner, (tx) => ({
+    put: (table, row) => tx.put(table, failed(table, row)),
+    add: (table, row) => tx.add(table, failed(table, row)),
+  }));
 }

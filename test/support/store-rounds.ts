@@ -4,7 +4,8 @@
 // one. The requests issued until a round is answered (the next macrotask) go
 // in it, those issued after in the next: so a test can count the round trips
 // a write makes, whatever the store beneath (SQLite answers at once).
-import type { ReadTx, Store, WriteTx } from '../../src/core/storage/port.ts';
+import type { ReadTx, Store } from '../../src/core/storage/port.ts';
+import { wrappedWrites } from './wrapped-writes.ts';
 import { EVENTS } from '../../src/core/rooms/tables.ts';
 
 /**
@@ -12,47 +13,41 @@ import { EVENTS } from '../../src/core/rooms/tables.ts';
  * `rounds` gets an entry per write: its rounds, and whether it put an event row.
  */
 export function inRounds(inner: Store, rounds: { rounds: number; events: boolean }[]): Store {
-  return {
-    read: (tables, fn) => inner.read(tables, fn),
-    write: (tables, fn) =>
-      inner.write(tables, (tx) => {
-        const entry = { rounds: 0, events: false };
-        rounds.push(entry);
-        let open: (() => void)[] | undefined;
-        const answered = <T>(request: Promise<T>): Promise<T> => {
-          if (!open) {
-            const round: (() => void)[] = [];
-            open = round;
-            entry.rounds++;
-            setImmediate(() => {
-              open = undefined;
-              for (const answer of round) answer();
-            });
-          }
-          const turn = new Promise<void>((resolve) => open!.push(resolve));
-          return Promise.all([request, turn]).then(([value]) => value);
-        };
-        const read: ReadTx = {
-          get: (table, key) => answered(tx.get(table, key)),
-          query: (table, query) => answered(tx.query(table, query)),
-          count: (table, query) => answered(tx.count(table, query)),
-        };
-        return fn({
-          ...read,
-          put: (table, row) => {
-            if (table === EVENTS) entry.events = true;
-            return answered(tx.put(table, row));
-          },
-          putAll: (table, rows) => answered(tx.putAll(table, rows)),
-          add: (table, row) => {
-            if (table === EVENTS) entry.events = true;
-            return answered(tx.add(table, row));
-          },
-          delete: (table, key) => answered(tx.delete(table, key)),
-          deleteWhere: (table, query) => answered(tx.deleteWhere(table, query)),
-          hold: (work) => tx.hold(work),
-        } satisfies WriteTx);
-      }),
-    close: () => inner.close(),
-  };
+  return wrappedWrites(inner, (tx) => {
+    const entry = { rounds: 0, events: false };
+    rounds.push(entry);
+    let open: (() => void)[] | undefined;
+    const answered = <T>(request: Promise<T>): Promise<T> => {
+      if (!open) {
+        const round: (() => void)[] = [];
+        open = round;
+        entry.rounds++;
+        setImmediate(() => {
+          open = undefined;
+          for (const answer of round) answer();
+        });
+      }
+      const turn = new Promise<void>((resolve) => open!.push(resolve));
+      return Promise.all([request, turn]).then(([value]) => value);
+    };
+    const read: ReadTx = {
+      get: (table, key) => answered(tx.get(table, key)),
+      query: (table, query) => answered(tx.query(table, query)),
+      count: (table, query) => answered(tx.count(table, query)),
+    };
+    return {
+      ...read,
+      put: (table, row) => {
+        if (table === EVENTS) entry.events = true;
+        return answered(tx.put(table, row));
+      },
+      putAll: (table, rows) => answered(tx.putAll(table, rows)),
+      add: (table, row) => {
+        if (table === EVENTS) entry.events = true;
+        return answered(tx.add(table, row));
+      },
+      delete: (table, key) => answered(tx.delete(table, key)),
+      deleteWhere: (table, query) => answered(tx.deleteWhere(table, query)),
+    };
+  });
 }

@@ -9,7 +9,8 @@ import {
 import { eventRowOf, roomTableNames } from '../../../src/core/rooms/federation-api.ts';
 import type { ClusterNode } from '../../support/federated-cluster.ts';
 import { EVENTS, ROOMS } from '../../../src/core/rooms/tables.ts';
-import type { Query, Row, Store } from '../../../src/core/storage/port.ts';
+import type { Store } from '../../../src/core/storage/port.ts';
+import { wrappedWrites } from '../../support/wrapped-writes.ts';
 import { createRoom, join, say, seesTexts, sync, texts, twoServerRoom } from './room-helpers.ts';
 
 /** The event's prev_events as the node holds them. */
@@ -24,37 +25,25 @@ async function prevEventsOf(node: ClusterNode, eventId: string): Promise<string[
  * one by one (`count` of room_events with `equals`): the joined state's write.
  */
 function countingJoinWrites(store: Store, writes: { asked: number }[]): Store {
-  return {
-    read: (tables, fn) => store.read(tables, fn),
-    write: (tables, fn) =>
-      store.write(tables, (tx) => {
-        let asked = 0;
-        const watched = new Proxy(tx, {
-          get(target, key) {
-            if (key === 'count')
-              return (table: string, query?: Query) => {
-                if (table === EVENTS && query?.index === undefined && query?.equals !== undefined) asked++;
-                return target.count(table, query);
-              };
-            if (key === 'put')
-              return (table: string, row: Row) => {
-                // Read when the test asks, after the write: the room row goes before its events are asked.
-                if (table === ROOMS)
-                  writes.push({
-                    get asked() {
-                      return asked;
-                    },
-                  });
-                return target.put(table, row);
-              };
-            const value = Reflect.get(target, key);
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        });
-        return fn(watched);
-      }),
-    close: () => store.close(),
-  };
+  return wrappedWrites(store, (tx) => {
+    let asked = 0;
+    return {
+      count: (table, query) => {
+        if (table === EVENTS && query?.index === undefined && query?.equals !== undefined) asked++;
+        return tx.count(table, query);
+      },
+      put: (table, row) => {
+        // Read when the test asks, after the write: the room row goes before its events are asked.
+        if (table === ROOMS)
+          writes.push({
+            get asked() {
+              return asked;
+            },
+          });
+        return tx.put(table, row);
+      },
+    };
+  });
 }
 
 describe('room federation between two servers', () => {
