@@ -13,7 +13,7 @@ export function wrappedWrites(inner: Store, wrap: (tx: WriteTx) => Partial<Write
   };
 }
 
-/** Every part of `tx`, as functions of its own (a transaction may be a class's instance). */
+/** Every part of `tx`, as functions of its own: also for a transaction whose methods are not its own properties. */
 function delegated(tx: WriteTx): WriteTx {
   return {
     get: (table, key) => tx.get(table, key),

@@ -8,7 +8,9 @@
 // forged signature aborts it, after which the others are placed as before
 // and the forged one is refused; a batch that lacks a prev event is not
 // placed while checked, and asks its origin for the gap only once its checks
-// held (mustBeSigned). Over SQLite and over IndexedDB.
+// held (mustBeSigned). Over SQLite and over IndexedDB. And checks that ended
+// before the write asks for them are answered with a promise settled already
+// (verdictOf), which is what lets IndexedDB's hold go on without a read.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Ed25519, JsonObject, RoomEvent } from '../../../src/core/protocol.ts';
@@ -139,6 +141,7 @@ function watchingHolds(store: Store, holds: Holds, waiting: () => number): Store
 test("a room's checks over before the placing asks for them: the answer is settled already, so the write's hold needs no read", async () => {
   const NOT_YET = Symbol('not yet');
   // What WriteTx.hold does first (dexie-store.ts): a race with a promise resolved already.
+  const settled = (answer: Promise<boolean>) => Promise.race([answer, Promise.resolve(NOT_YET)]);
   const askedOnceOver = async (intakes: readonly Intake[]) => {
     const signed = verdictOf(
       systemClock,
@@ -146,12 +149,23 @@ test("a room's checks over before the placing asks for them: the answer is settl
       60_000,
     );
     await new Promise((resolve) => setImmediate(resolve));
-    return Promise.race([signed(), Promise.resolve(NOT_YET)]);
+    const answer = signed();
+    assert.equal(signed(), answer, 'every ask gets the first answer');
+    return settled(answer);
   };
   const held = { ok: true, event: {} as RoomEvent, redacted: false } as const;
   assert.equal(await askedOnceOver([held, held]), true);
   assert.equal(await askedOnceOver([held, { ok: false, eventId: '$forged', reason: '2: no' }]), false);
   assert.equal(await askedOnceOver([]), true);
+
+  // Asked while a check still runs: the answer waits for it (the hold reads meanwhile).
+  const running = Promise.withResolvers<Intake>();
+  const signed = verdictOf(systemClock, [Promise.resolve(held), running.promise], 60_000);
+  const answer = signed();
+  assert.equal(await settled(answer), NOT_YET);
+  running.resolve(held);
+  assert.equal(await answer, true);
+  assert.equal(signed(), answer, 'the checks ended since: still the first answer');
 });
 
 /** The tests below with each store, and a deadline for the checks that only a test waiting on purpose reaches. */

@@ -170,13 +170,19 @@ function byRoom(pdus: readonly JsonValue[], deps: TransactionDeps): Map<string, 
 /**
  * The `signed` of a room placed while its checks run, asked when the placing
  * is done (or before anything else is done with them): whether every check
- * passed, within `deadlineMs` of the ask. When the checks are over by then
- * (a live message's one check, while its write waits on storage), the
- * answer is a promise settled already: the write's hold (WriteTx.hold) goes
- * on at once only with one, and a promise first made at the ask settles a few
- * microtasks later, so the hold kept IndexedDB's transaction open with a
- * read for it, a round trip to the store (0.5-2 ms in B's placing write,
- * `node bench/run.ts extension`, traced).
+ * passed (spec: server-server API, "Checks performed on receipt of a PDU",
+ * step 2; nothing is committed before), false as soon as one fails, or
+ * false once `deadlineMs` have passed since the first ask. Every ask gets
+ * the first ask's answer.
+ *
+ * When the checks are over by the first ask (a live message's one check,
+ * while its write waits on storage), that answer is a promise settled
+ * already. The write's hold (WriteTx.hold) goes on at once only with one: a
+ * promise first made at the ask would settle a few microtasks after the
+ * hold's race, and IndexedDB commits a transaction with no request pending
+ * (W3C IndexedDB 3.0, "transaction lifecycle"), so the hold would keep it
+ * open with a read, a round trip to the store (0.3-2.2 ms in B's placing
+ * write, `node bench/run.ts extension`, traced).
  */
 export function verdictOf(
   clock: Clock,
@@ -184,46 +190,35 @@ export function verdictOf(
   deadlineMs: number,
 ): () => Promise<boolean> {
   let known: Promise<boolean> | undefined;
-  let left = checks.length;
-  if (left === 0) known = Promise.resolve(true);
-  for (const check of checks)
-    check.then(
-      (intake) => {
-        if (known) return;
-        if (!intake.ok) known = Promise.resolve(false);
-        else if (--left === 0) known = Promise.resolve(true);
-      },
-      // A check that threw: allHeldWithin rejects with it when asked.
-      () => undefined,
-    );
+  const all = new Promise<boolean>((resolve, reject) => {
+    const settle = (held: boolean) => {
+      known ??= Promise.resolve(held);
+      resolve(held);
+    };
+    let left = checks.length;
+    if (left === 0) settle(true);
+    for (const check of checks)
+      check.then((intake) => {
+        if (!intake.ok) settle(false);
+        else if (--left === 0) settle(true);
+      }, reject);
+  });
+  // A check that threw rejects the answers asked after it; none asked, it is no unhandled rejection.
+  all.catch(() => undefined);
   let verdict: Promise<boolean> | undefined;
   return () => {
-    if (known) return known;
-    verdict ??= allHeldWithin(clock, checks, deadlineMs);
+    verdict ??= known ?? withinDeadline(clock, all, deadlineMs);
     return verdict;
   };
 }
 
-/** Whether every check passed: false as soon as one fails, or once `deadlineMs` have passed. */
-async function allHeldWithin(
-  clock: Clock,
-  checks: readonly Promise<Intake>[],
-  deadlineMs: number,
-): Promise<boolean> {
+/** `verdict`, or false once `deadlineMs` have passed. */
+async function withinDeadline(clock: Clock, verdict: Promise<boolean>, deadlineMs: number): Promise<boolean> {
   let done!: () => void;
   const over = new Promise<void>((resolve) => {
     done = resolve;
   });
   const late = clock.sleep(deadlineMs, over).then(() => false);
-  const verdict = new Promise<boolean>((resolve, reject) => {
-    let left = checks.length;
-    if (left === 0) resolve(true);
-    for (const check of checks)
-      check.then((intake) => {
-        if (!intake.ok) resolve(false);
-        else if (--left === 0) resolve(true);
-      }, reject);
-  });
   try {
     return await Promise.race([verdict, late]);
   } finally {
