@@ -118,13 +118,15 @@ async function runUnderBrowserLock(file: string, prefix: string): Promise<void> 
 }
 
 const only = process.argv.slice(2).find((arg) => !arg.startsWith('--'));
+/** A bench's name, as the lists above and the command line give it: its file's without `.bench.ts`. */
+const benchName = (file: string) => file.replace(/\.bench\.ts$/, '');
 const benches = (await readdir(directory)).filter((name) => name.endsWith('.bench.ts'));
 /** A name that is a bench's own runs that bench alone ("extension" is not also "extension-ingest"); any other runs every bench containing it. */
 const chosen = (name: string) =>
   !only || (benches.includes(`${only}.bench.ts`) ? name === `${only}.bench.ts` : name.includes(only));
 const files = benches
   .filter(chosen)
-  .filter((name) => !quick || only || !NOT_IN_QUICK.includes(name.replace(/\.bench\.ts$/, '')))
+  .filter((name) => !quick || only || !NOT_IN_QUICK.includes(benchName(name)))
   .sort();
 
 const started = Date.now();
@@ -133,13 +135,13 @@ const machine = await machineFacts().catch((err: unknown) => ({ error: String(er
 const machineLine = 'error' in machine ? `machine: not read (${machine.error})` : describeMachine(machine);
 console.log(machineLine);
 const failures: string[] = [];
-const isBrowserBench = (file: string) => BROWSERS.includes(file.replace(/\.bench\.ts$/, ''));
+const isBrowserBench = (file: string) => BROWSERS.includes(benchName(file));
 
 /** Runs `files` one after the other; a bench failing leaves the others' rows (the table says what is missing). */
 async function runAll(files: readonly string[], prefix: (file: string) => string): Promise<void> {
   for (const file of files) {
     const p = prefix(file);
-    console.log(`\n${p}=== ${file.replace(/\.bench\.ts$/, '')} ===`);
+    console.log(`\n${p}=== ${benchName(file)} ===`);
     const t0 = performance.now();
     try {
       if (isBrowserBench(file)) await runUnderBrowserLock(file, p);
@@ -159,14 +161,14 @@ async function runAll(files: readonly string[], prefix: (file: string) => string
 // names, which wait for the Node benches to end (the other browser benches
 // take longer than the Node ones, so a full run takes no longer for it).
 // NODE_FIRST's benches run before, with nothing of this run beside them.
-const first = (file: string) => NODE_FIRST.includes(file.replace(/\.bench\.ts$/, ''));
+const first = (file: string) => NODE_FIRST.includes(benchName(file));
 await runAll(files.filter(first), () => '');
 const nodeBenches = runAll(
   files.filter((file) => !isBrowserBench(file) && !first(file)),
   () => '',
 );
-const alone = (file: string) => ALONE.includes(file.replace(/\.bench\.ts$/, ''));
-const browserPrefix = (file: string) => `[${file.replace(/\.bench\.ts$/, '')}] `;
+const alone = (file: string) => ALONE.includes(benchName(file));
+const browserPrefix = (file: string) => `[${benchName(file)}] `;
 await Promise.all([
   nodeBenches,
   (async () => {

@@ -56,6 +56,8 @@ export const defaultBackfillLimits: BackfillLimits = { pageSize: 100, maxEvents:
 
 /** Missing prev events of one page taken as state (each costs a state_ids and maybe /event requests). */
 const MAX_STATE_LOOKUPS = 5;
+/** A request names at most this many of the edge's events (`v`): a room's forward extremities are usually a few. */
+const EDGE_IDS_ASKED = 20;
 
 export interface BackfillDeps extends InboundDeps {
   readonly serverName: string;
@@ -167,15 +169,13 @@ export function backfillRoom(
       const servers = taken
         ? [taken.server, ...start.servers.filter((s) => s !== taken.server)]
         : start.servers;
-      let early = taken?.answer;
       let progress = false;
-      for (const server of servers) {
+      for (const [i, server] of servers.entries()) {
         if (requests >= limits.maxRequests) break;
         requests += 1;
         // Whole pages: a request costs more than the events it brings.
         const ask = () => backfillRequest(deps, server, roomId, start.edge.ids, limits.pageSize);
-        const answer = early ? early.catch(ask) : ask();
-        early = undefined;
+        const answer = taken && i === 0 ? taken.answer.catch(ask) : ask();
         const page = await fetchPage(
           deps,
           answer,
@@ -199,7 +199,7 @@ export function backfillRoom(
   return run.finally(tally.end);
 }
 
-/** GET /backfill of `limit` events from `server`, before `from` (at most 20 of them). */
+/** GET /backfill of `limit` events from `server`, before `from` (EDGE_IDS_ASKED of them at most). */
 function backfillRequest(
   deps: Pick<BackfillDeps, 'client'>,
   server: string,
@@ -208,15 +208,15 @@ function backfillRequest(
   limit: number,
 ): Promise<JsonObject> {
   return deps.client.get(server, fedPath`/_matrix/federation/v1/backfill/${roomId}`, {
-    v: from.slice(0, 20),
+    v: from.slice(0, EDGE_IDS_ASKED),
     limit: String(limit),
   });
 }
 
-/** Whether two edges name the same events, as a request asks them (the first 20). */
+/** Whether two edges name the same events, as a request asks them (the first EDGE_IDS_ASKED). */
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  const x = new Set(a.slice(0, 20));
-  const y = b.slice(0, 20);
+  const x = new Set(a.slice(0, EDGE_IDS_ASKED));
+  const y = b.slice(0, EDGE_IDS_ASKED);
   return x.size === new Set(y).size && y.every((id) => x.has(id));
 }
 

@@ -189,10 +189,11 @@ export function verdictOf(
   checks: readonly Promise<Intake>[],
   deadlineMs: number,
 ): () => Promise<boolean> {
-  let known: Promise<boolean> | undefined;
+  /** The verdict once the checks told it: Promise.resolve of it is a promise settled already. */
+  let told: boolean | undefined;
   const all = new Promise<boolean>((resolve, reject) => {
     const settle = (held: boolean) => {
-      known ??= Promise.resolve(held);
+      told ??= held;
       resolve(held);
     };
     let left = checks.length;
@@ -207,7 +208,7 @@ export function verdictOf(
   all.catch(() => undefined);
   let verdict: Promise<boolean> | undefined;
   return () => {
-    verdict ??= known ?? withinDeadline(clock, all, deadlineMs);
+    verdict ??= told === undefined ? withinDeadline(clock, all, deadlineMs) : Promise.resolve(told);
     return verdict;
   };
 }
