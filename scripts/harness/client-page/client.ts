@@ -79,14 +79,38 @@ function bodyOf(event: MatrixEvent): string | undefined {
   return event.getType() === 'm.room.message' ? (event.getContent().body as string) : undefined;
 }
 
-async function until<T>(check: () => T | undefined, what: string, hangGuardMs = 60_000): Promise<T> {
-  const deadline = Date.now() + hangGuardMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`hang guard: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** Called whenever a client records what it received (synced, arrivals): until()'s waiters look again. */
+const watchers = new Set<() => void>();
+function received(): void {
+  for (const look of [...watchers]) look();
+}
+
+/**
+ * `check`'s first value other than undefined: asked now and again whenever a
+ * client records something it received, not on a timer, so that a wait
+ * started before a message is sent does nothing while the message is on its
+ * way (a bench times that way) and answers as it arrives. The hang guard
+ * fails it after `hangGuardMs`.
+ */
+function until<T>(check: () => T | undefined, what: string, hangGuardMs = 60_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const done = () => {
+      watchers.delete(look);
+      clearTimeout(guard);
+    };
+    const look = () => {
+      const value = check();
+      if (value === undefined) return;
+      done();
+      resolve(value);
+    };
+    const guard = setTimeout(() => {
+      done();
+      reject(new Error(`hang guard: ${what}`));
+    }, hangGuardMs);
+    watchers.add(look);
+    look();
+  });
 }
 
 export const p2pmClient = {
@@ -126,11 +150,13 @@ export const p2pmClient = {
       if (!room || toStart || body === undefined || event.status !== null) return;
       rooms.set(room.roomId, [...(rooms.get(room.roomId) ?? []), body]);
       arrivals.set(`${name}\n${body}`, wallClock());
+      received();
     });
     c.on(ClientEvent.ToDeviceEvent, (event: MatrixEvent) => {
       const n = event.getContent().n;
-      if (event.getType() === 'p2pm.bench' && typeof n === 'number')
-        arrivals.set(`${name}\nto-device ${n}`, wallClock());
+      if (event.getType() !== 'p2pm.bench' || typeof n !== 'number') return;
+      arrivals.set(`${name}\nto-device ${n}`, wallClock());
+      received();
     });
     clients.set(name, c);
     const prepared = new Promise<void>((resolve) => {
