@@ -79,8 +79,10 @@ function bodyOf(event: MatrixEvent): string | undefined {
   return event.getType() === 'm.room.message' ? (event.getContent().body as string) : undefined;
 }
 
-/** Called whenever a client records what it received (synced, arrivals): until()'s waiters look again. */
+/** until()'s pending looks. */
 const watchers = new Set<() => void>();
+
+/** Called whenever a client records what it received (synced, arrivals): until()'s pending looks run again. */
 function received(): void {
   for (const look of [...watchers]) look();
 }
@@ -89,8 +91,9 @@ function received(): void {
  * `check`'s first value other than undefined: asked now and again whenever a
  * client records something it received, not on a timer, so that a wait
  * started before a message is sent does nothing while the message is on its
- * way (a bench times that way) and answers as it arrives. The hang guard
- * fails it after `hangGuardMs`.
+ * way (a bench times that way) and answers as it arrives. A check that
+ * throws rejects with its error; the hang guard fails the wait after
+ * `hangGuardMs`.
  */
 function until<T>(check: () => T | undefined, what: string, hangGuardMs = 60_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -99,7 +102,15 @@ function until<T>(check: () => T | undefined, what: string, hangGuardMs = 60_000
       clearTimeout(guard);
     };
     const look = () => {
-      const value = check();
+      let value: T | undefined;
+      try {
+        value = check();
+      } catch (err) {
+        // Not thrown into the client's event listener that called received(): the caller sees it.
+        done();
+        reject(err);
+        return;
+      }
       if (value === undefined) return;
       done();
       resolve(value);
