@@ -79,6 +79,32 @@ const spreadText = (s: ReturnType<typeof spread>) =>
   `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, p99 ${ms(s.p99)}, max ${ms(s.max)}`;
 
 /**
+ * One message from its send to its arrival, both as the pages timed them.
+ * The receiving page's wait is set before the send: asked once the send had
+ * returned, the debugging protocol's call reached bob's page while the
+ * message was on its way (a Chromium trace put it 4.4 ms after B's write
+ * began, p50, and 0.7 ms of the page's thread), work on the two shared cores
+ * that no user's browser does then. Set early it costs nothing: the wait
+ * wakes only on the client's own event (client-page/client.ts until()). A
+ * page runs the evaluates it is sent in order, so once the empty one is back
+ * the wait is set. Both are awaited at once: either failing fails the
+ * message, and neither is left unhandled.
+ */
+async function timed(
+  receiver: Page,
+  arrival: () => Promise<number>,
+  send: () => Promise<number>,
+): Promise<Delivery> {
+  const arriving = arrival();
+  const sending = (async () => {
+    await receiver.evaluate(() => 0);
+    return send();
+  })();
+  const [sent, arrived] = await Promise.all([sending, arriving]);
+  return { sent, arrived };
+}
+
+/**
  * Messages, each sent once the one before arrived: the first ten right
  * after B joined (the browsers have just met: relayed, then direct), both ways,
  * then, once the connection is direct WebRTC, `count` more, one every
@@ -96,22 +122,12 @@ async function sendToSync(
     { page: a.page, name: 'alice' },
     { page: b.page, name: 'bob' },
   ];
-  // The receiving page's wait for the message is set before the send: asked once the send had
-  // returned, the debugging protocol's call reached bob's page while the message was on its way (a
-  // Chromium trace put it 4.4 ms after B's write began, p50, and 0.7 ms of the page's thread), work
-  // on the two shared cores that no user's browser does then. Set early it costs nothing: the wait
-  // wakes only on the client's own timeline event (client-page/client.ts until()). A page runs the
-  // evaluates it is sent in order, so once the empty one is back the wait is set.
-  const send = async (body: string, from = users[0], to = users[1]) => {
-    const arrival = callClient(to.page, 'arrivedAt', to.name, body);
-    const sending = (async () => {
-      await to.page.evaluate(() => 0);
-      return callClient(from.page, 'sendTimed', from.name, roomId, body);
-    })();
-    // Both awaited at once: either failing fails the send, and neither is left unhandled.
-    const [sent, arrived] = await Promise.all([sending, arrival]);
-    return { sent, arrived };
-  };
+  const send = (body: string, from = users[0], to = users[1]) =>
+    timed(
+      to.page,
+      () => callClient(to.page, 'arrivedAt', to.name, body),
+      () => callClient(from.page, 'sendTimed', from.name, roomId, body),
+    );
   // As in the demo, the first ten go both ways.
   const first: number[] = [];
   for (let i = 0; i < 10; i++) {
@@ -156,13 +172,11 @@ async function sendToSync(
 async function toDeviceToSync(a: Page, b: Page, bobId: string) {
   const times: number[] = [];
   for (let i = 0; i < 60; i++) {
-    // As send() in sendToSync: the wait set before the send, both awaited at once.
-    const arrival = callClient(b, 'toDeviceArrivedAt', 'bob', i);
-    const sending = (async () => {
-      await b.evaluate(() => 0);
-      return callClient(a, 'sendToDeviceTimed', 'alice', bobId, i);
-    })();
-    const [sent, arrived] = await Promise.all([sending, arrival]);
+    const { sent, arrived } = await timed(
+      b,
+      () => callClient(b, 'toDeviceArrivedAt', 'bob', i),
+      () => callClient(a, 'sendToDeviceTimed', 'alice', bobId, i),
+    );
     if (i >= 10) times.push(arrived - sent);
   }
   return spread(times);
